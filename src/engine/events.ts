@@ -1,0 +1,93 @@
+// The engine's output: a preallocated struct-of-arrays buffer of events. The
+// engine appends; the owner drains (reads `count` rows, then calls `clear`).
+// When a single command produces more events than fit, the engine calls
+// `onFull` so the owner can drain mid-command; with no handler that is a
+// programmer error (the capacity was declared too small for the workload).
+
+import { type EventRecord, emptyEvent } from "./command.ts";
+
+export class EventBuffer {
+  readonly capacity: number;
+  count = 0;
+  readonly kind: Uint8Array;
+  readonly code: Uint8Array;
+  readonly book: Int32Array;
+  readonly price: Int32Array;
+  readonly seq: Float64Array;
+  readonly ts: Float64Array;
+  readonly id: Float64Array;
+  readonly user: Float64Array;
+  readonly qty: Float64Array;
+  readonly leaves: Float64Array;
+  readonly otherId: Float64Array;
+  readonly otherUser: Float64Array;
+  readonly otherLeaves: Float64Array;
+  readonly tradeId: Float64Array;
+  /** Called when the buffer is full; it must drain (call `clear`) before returning. */
+  onFull: ((events: EventBuffer) => void) | null = null;
+
+  constructor(capacity: number) {
+    if (!(Number.isInteger(capacity) && capacity >= 16)) throw new Error(`event capacity ${capacity} must be an integer >= 16`);
+    this.capacity = capacity;
+    this.kind = new Uint8Array(capacity);
+    this.code = new Uint8Array(capacity);
+    this.book = new Int32Array(capacity);
+    this.price = new Int32Array(capacity);
+    this.seq = new Float64Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.id = new Float64Array(capacity);
+    this.user = new Float64Array(capacity);
+    this.qty = new Float64Array(capacity);
+    this.leaves = new Float64Array(capacity);
+    this.otherId = new Float64Array(capacity);
+    this.otherUser = new Float64Array(capacity);
+    this.otherLeaves = new Float64Array(capacity);
+    this.tradeId = new Float64Array(capacity);
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  /** Reserves the next row, draining through `onFull` first when the buffer is full. */
+  next(): number {
+    if (this.count === this.capacity) this.full();
+    return this.count++;
+  }
+
+  private full(): void {
+    const handler = this.onFull;
+    if (handler === null) throw new Error(`event buffer full (${this.capacity} rows) and no onFull handler`);
+    handler(this);
+    if (this.count !== 0) throw new Error("onFull handler did not drain the event buffer");
+  }
+
+  /** Row `i` as a plain object (edges and tests only: allocates). */
+  record(i: number): EventRecord {
+    if (!(i >= 0 && i < this.count)) throw new Error(`event row ${i} outside [0, ${this.count})`);
+    const e = emptyEvent();
+    e.kind = this.kind[i]!;
+    e.code = this.code[i]!;
+    e.book = this.book[i]!;
+    e.price = this.price[i]!;
+    e.seq = this.seq[i]!;
+    e.ts = this.ts[i]!;
+    e.id = this.id[i]!;
+    e.user = this.user[i]!;
+    e.qty = this.qty[i]!;
+    e.leaves = this.leaves[i]!;
+    e.otherId = this.otherId[i]!;
+    e.otherUser = this.otherUser[i]!;
+    e.otherLeaves = this.otherLeaves[i]!;
+    e.tradeId = this.tradeId[i]!;
+    return e;
+  }
+
+  /** All rows as plain objects, then clear (edges and tests only). */
+  drain(): EventRecord[] {
+    const out: EventRecord[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.record(i));
+    this.count = 0;
+    return out;
+  }
+}
