@@ -5,6 +5,7 @@
 // programmer error (the capacity was declared too small for the workload).
 
 import { type EventRecord, emptyEvent } from "./command.ts";
+import { EventKind } from "./constants.ts";
 
 export class EventBuffer {
   readonly capacity: number;
@@ -62,24 +63,30 @@ export class EventBuffer {
     if (this.count !== 0) throw new Error("onFull handler did not drain the event buffer");
   }
 
-  /** Row `i` as a plain object (edges and tests only: allocates). */
+  /** Row `i` as a plain object, with the fields its kind does not use left 0 (edges and tests only: allocates). */
   record(i: number): EventRecord {
     if (!(i >= 0 && i < this.count)) throw new Error(`event row ${i} outside [0, ${this.count})`);
     const e = emptyEvent();
-    e.kind = this.kind[i]!;
+    const kind = this.kind[i]!;
+    e.kind = kind;
     e.code = this.code[i]!;
     e.book = this.book[i]!;
-    e.price = this.price[i]!;
     e.seq = this.seq[i]!;
     e.ts = this.ts[i]!;
     e.id = this.id[i]!;
     e.user = this.user[i]!;
-    e.qty = this.qty[i]!;
-    e.leaves = this.leaves[i]!;
-    e.otherId = this.otherId[i]!;
-    e.otherUser = this.otherUser[i]!;
-    e.otherLeaves = this.otherLeaves[i]!;
-    e.tradeId = this.tradeId[i]!;
+    // The engine writes only the columns a kind uses (command.ts lists them); others hold stale rows.
+    if (kind === EventKind.Accepted || kind === EventKind.Modified || kind === EventKind.Triggered || kind === EventKind.Trade) {
+      e.price = this.price[i]!;
+    }
+    if (kind !== EventKind.Rejected) e.qty = this.qty[i]!;
+    if (kind === EventKind.Trade || kind === EventKind.Reduced) e.leaves = this.leaves[i]!;
+    if (kind === EventKind.Trade) {
+      e.otherId = this.otherId[i]!;
+      e.otherUser = this.otherUser[i]!;
+      e.otherLeaves = this.otherLeaves[i]!;
+      e.tradeId = this.tradeId[i]!;
+    }
     return e;
   }
 

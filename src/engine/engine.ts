@@ -1,0 +1,737 @@
+// The matching engine: commands in, events out, price-time priority. It is a
+// pure function of its command stream: no clock, no randomness, no I/O, no
+// allocation per command. The rules it implements are in RULES.md, and
+// reference.ts implements the same rules plainly for the differential tests.
+
+import type { SymbolSpec } from "./command.ts";
+import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "./config.ts";
+import { CancelReason, EventKind, INT_MAX, NIL, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { EventBuffer } from "./events.ts";
+import * as queries from "./queries.ts";
+import { stateHash } from "./state-hash.ts";
+import {
+  ACTIVE,
+  ASKS,
+  BIDS,
+  EngineStore,
+  KEY_NONE,
+  LADDERS_PER_BOOK,
+  PENDING,
+  RESTING,
+  STOP,
+  STOP_BUYS,
+  STOP_SELLS,
+} from "./store.ts";
+import { validateState } from "./validate.ts";
+
+function isId(v: number): boolean {
+  return v >= 0 && v <= INT_MAX && Math.floor(v) === v;
+}
+
+export class Engine extends EngineStore {
+  readonly config: EngineConfig;
+  readonly events: EventBuffer;
+  /** Next trade id; trade ids count from 1 over the whole engine. */
+  nextTradeId = 1;
+  /** Seq of the last command applied. */
+  lastSeq = 0;
+
+  // The command being applied: every event carries its seq and receive time.
+  private seq = 0;
+  private ts = 0;
+  /** Set when self-trade prevention cancelled the taker: matching stops, no remainder event. */
+  private takerKilled = false;
+  /** Min-heap of triggered stop slots by arrival; only non-empty inside one command. */
+  private readonly pending: Int32Array;
+  private pendingCount = 0;
+  private readonly nameToBook = new Map<string, number>();
+
+  constructor(config: Partial<EngineConfig> = {}) {
+    const c = resolveEngineConfig(config);
+    super(c);
+    this.config = c;
+    this.events = new EventBuffer(c.eventsMax);
+    this.pending = new Int32Array(c.ordersMax);
+  }
+
+  // ---- symbols ----
+
+  /** Defines a book; returns its index, or -1 when the spec is invalid (see `symbolError`). */
+  addSymbol(seq: number, spec: SymbolSpec): number {
+    this.lastSeq = seq;
+    if (this.symbolError(spec) !== null) return -1;
+    const book = this.booksCount++;
+    this.symNames.push(spec.name);
+    this.nameToBook.set(spec.name, book);
+    this.symTick[book] = spec.tickSize;
+    this.symLot[book] = spec.lotSize;
+    this.symMinPrice[book] = spec.minPrice;
+    this.symMaxPrice[book] = spec.maxPrice;
+    this.symMaxQty[book] = spec.maxQty;
+    this.lastPrice[book] = 0;
+    return book;
+  }
+
+  /** Why `spec` cannot be added now, or null. */
+  symbolError(spec: SymbolSpec): string | null {
+    if (this.booksCount === this.symbolsMax) return `symbol capacity ${this.symbolsMax} reached`;
+    if (typeof spec.name === "string" && this.nameToBook.has(spec.name)) return `symbol ${spec.name} already defined`;
+    return symbolSpecError(spec, this.config);
+  }
+
+  /** Book index of a symbol name, or -1. */
+  bookOf(name: string): number {
+    return this.nameToBook.get(name) ?? -1;
+  }
+
+  symbolSpec(book: number): SymbolSpec {
+    if (!(book >= 0 && book < this.booksCount)) throw new Error(`no book ${book}`);
+    return {
+      name: this.symNames[book]!,
+      tickSize: this.symTick[book]!,
+      lotSize: this.symLot[book]!,
+      minPrice: this.symMinPrice[book]!,
+      maxPrice: this.symMaxPrice[book]!,
+      maxQty: this.symMaxQty[book]!,
+    };
+  }
+
+  // ---- queries (allocate; for requests and tests, not the matching path) ----
+
+  /** Best bid price, or 0 when there is none. */
+  bestBid(book: number): number {
+    return queries.bestPrice(this, book, Side.Buy);
+  }
+
+  /** Best ask price, or 0 when there is none. */
+  bestAsk(book: number): number {
+    return queries.bestPrice(this, book, Side.Sell);
+  }
+
+  qtyAt(book: number, side: number, price: number): number {
+    return queries.qtyAt(this, book, side, price);
+  }
+
+  depth(book: number, side: number, levelsMax: number): queries.DepthLevel[] {
+    return queries.depth(this, book, side, levelsMax);
+  }
+
+  order(id: number): queries.OrderView | null {
+    return queries.orderById(this, id);
+  }
+
+  orderByHandle(handle: number): queries.OrderView | null {
+    return queries.orderByHandle(this, handle);
+  }
+
+  openOrders(user: number): queries.OrderView[] {
+    return queries.openOrders(this, user);
+  }
+
+  openOrdersCount(user: number): number {
+    return queries.openOrdersCount(this, user);
+  }
+
+  /** 64-bit fingerprint of the whole state (RULES.md, State hash). */
+  stateHash(): string {
+    return stateHash(this, this.nextTradeId, this.lastSeq);
+  }
+
+  /** Throws when an invariant of the storage is broken (tests call it after every command). */
+  validate(): void {
+    validateState(this, this.pendingCount);
+  }
+
+  // ---- commands ----
+
+  newOrder(
+    seq: number,
+    ts: number,
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    type: number,
+    tif: number,
+    postOnly: number,
+    stp: number,
+    price: number,
+    qty: number,
+    stop: number,
+  ): void {
+    this.begin(seq, ts);
+    const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
+    if (reason !== 0) {
+      this.emitHeader(EventKind.Rejected, book, id, user, reason);
+      return;
+    }
+    const e = this.emitHeader(EventKind.Accepted, book, id, user, side);
+    this.events.price[e] = price;
+    this.events.qty[e] = qty;
+    if (type === OrderType.StopLimit || type === OrderType.StopMarket) {
+      this.placeStop(book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
+    } else {
+      this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, price, qty);
+    }
+    this.runStops(book);
+  }
+
+  cancel(seq: number, ts: number, book: number, id: number, user: number): void {
+    this.begin(seq, ts);
+    const slot = this.liveSlot(book, id);
+    const reason = this.checkOwned(book, slot, user);
+    if (reason !== 0) {
+      this.emitHeader(EventKind.Rejected, book, id, user, reason);
+      return;
+    }
+    const qty = this.ordQty[slot]!;
+    this.unlinkLive(slot);
+    const e = this.emitHeader(EventKind.Cancelled, book, id, user, CancelReason.User);
+    this.events.qty[e] = qty;
+    this.freeOrder(slot);
+  }
+
+  modify(seq: number, ts: number, book: number, id: number, user: number, price: number, qty: number): void {
+    this.begin(seq, ts);
+    const slot = this.liveSlot(book, id);
+    const reason = this.checkModify(book, slot, user, price, qty);
+    if (reason !== 0) {
+      this.emitHeader(EventKind.Rejected, book, id, user, reason);
+      return;
+    }
+    const oldQty = this.ordQty[slot]!;
+    if (price === this.ordPrice[slot] && qty <= oldQty) {
+      // Same price, no increase: in place, time priority kept.
+      this.ordQty[slot] = qty;
+      this.lvlQty[this.ordLevel[slot]!]! -= oldQty - qty;
+      this.emitModified(book, slot, price, qty);
+      return;
+    }
+    this.unlinkLive(slot);
+    this.ordPrice[slot] = price;
+    this.ordQty[slot] = qty;
+    this.ordState[slot] = ACTIVE;
+    this.emitModified(book, slot, price, qty);
+    const side = this.ordSide[slot]!;
+    this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordPostOnly[slot]!, this.ordStp[slot]!, price, qty);
+    this.runStops(book);
+  }
+
+  private begin(seq: number, ts: number): void {
+    this.seq = seq;
+    this.ts = ts;
+    this.lastSeq = seq;
+  }
+
+  // ---- validation ----
+
+  private checkNew(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    type: number,
+    tif: number,
+    postOnly: number,
+    stp: number,
+    price: number,
+    qty: number,
+    stop: number,
+  ): number {
+    if (!(book >= 0 && book < this.booksCount)) return Reject.UnknownSymbol;
+    if (!isId(id) || !isId(user)) return Reject.BadField;
+    if (!(side === Side.Buy || side === Side.Sell)) return Reject.BadField;
+    if (!(type >= OrderType.Limit && type <= OrderType.StopMarket && (type | 0) === type)) return Reject.BadField;
+    if (!(tif >= Tif.Gtc && tif <= Tif.Fok && (tif | 0) === tif)) return Reject.BadField;
+    if (!(stp >= Stp.None && stp <= Stp.Decrement && (stp | 0) === stp)) return Reject.BadField;
+    if (!(postOnly === 0 || postOnly === 1)) return Reject.BadField;
+    const isMarket = type === OrderType.Market || type === OrderType.StopMarket;
+    if (postOnly === 1 && (tif !== Tif.Gtc || isMarket)) return Reject.BadField;
+    if (!this.qtyValid(book, qty)) return Reject.BadQuantity;
+    if (!(isMarket && price === 0)) {
+      const r = this.priceReject(book, price);
+      if (r !== 0) return r;
+    }
+    const isStop = type === OrderType.StopLimit || type === OrderType.StopMarket;
+    if (isStop) {
+      const r = this.priceReject(book, stop);
+      if (r !== 0) return r;
+    }
+    if (this.idIndex.find(id) !== NIL) return Reject.DuplicateOrderId;
+    if (isStop) return this.stopFits(book, side, stop, user) ? 0 : Reject.CapacityFull;
+    const keyLimit = this.keyLimit(side, isMarket, price);
+    if (postOnly === 1 && this.crosses(book, side, keyLimit)) return Reject.PostOnlyWouldTake;
+    if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qty)) return Reject.FokNotFillable;
+    // Capacity matters only for an order that may rest: one that fills completely on arrival never does.
+    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, price, user) && !this.fillable(book, side, user, stp, keyLimit, qty)) {
+      return Reject.CapacityFull;
+    }
+    return 0;
+  }
+
+  private qtyValid(book: number, qty: number): boolean {
+    const lot = this.symLot[book]!;
+    if (!(qty >= lot && qty <= this.symMaxQty[book]! && Math.floor(qty) === qty)) return false;
+    return lot === 1 || qty % lot === 0;
+  }
+
+  private priceReject(book: number, price: number): number {
+    if ((price | 0) !== price) return Reject.PriceOffTick;
+    const tick = this.symTick[book]!;
+    if (tick !== 1 && price % tick !== 0) return Reject.PriceOffTick;
+    if (price < this.symMinPrice[book]! || price > this.symMaxPrice[book]!) return Reject.PriceOutOfBand;
+    return 0;
+  }
+
+  /** Slot of a live order of this book, or NIL. */
+  private liveSlot(book: number, id: number): number {
+    const slot = this.idIndex.find(id);
+    if (slot === NIL || this.ordBook[slot] !== book) return NIL;
+    return slot;
+  }
+
+  private checkOwned(book: number, slot: number, user: number): number {
+    if (!(book >= 0 && book < this.booksCount)) return Reject.UnknownSymbol;
+    if (slot === NIL) return Reject.UnknownOrder;
+    if (this.ordUser[slot] !== user) return Reject.NotOwner;
+    return 0;
+  }
+
+  private checkModify(book: number, slot: number, user: number, price: number, qty: number): number {
+    const owned = this.checkOwned(book, slot, user);
+    if (owned !== 0) return owned;
+    if (this.ordState[slot] !== RESTING) return Reject.NotModifiable;
+    if (!this.qtyValid(book, qty)) return Reject.BadQuantity;
+    const r = this.priceReject(book, price);
+    if (r !== 0) return r;
+    const side = this.ordSide[slot]!;
+    const oldPrice = this.ordPrice[slot]!;
+    if (price === oldPrice && qty <= this.ordQty[slot]!) return 0;
+    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, this.keyLimit(side, false, price))) return Reject.PostOnlyWouldTake;
+    // Leaving a level that holds only this order frees a level for the new price.
+    if (this.lvlCount[this.ordLevel[slot]!] === 1) return 0;
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+    return this.levelFits(ladder, side === Side.Buy ? price : -price) ? 0 : Reject.CapacityFull;
+  }
+
+  private restFits(book: number, side: number, price: number, user: number): boolean {
+    if (this.orderFree === NIL || !this.userFits(user)) return false;
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+    return this.levelFits(ladder, side === Side.Buy ? price : -price);
+  }
+
+  private stopFits(book: number, side: number, stop: number, user: number): boolean {
+    if (this.orderFree === NIL || !this.userFits(user)) return false;
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
+    return this.levelFits(ladder, side === Side.Buy ? -stop : stop);
+  }
+
+  // ---- matching ----
+
+  /** The smallest opposite-ladder key this taker may trade against (see store.ts for keys). */
+  private keyLimit(side: number, isMarket: boolean, price: number): number {
+    if (isMarket && price === 0) return KEY_NONE;
+    return side === Side.Buy ? -price : price;
+  }
+
+  private crosses(book: number, side: number, keyLimit: number): boolean {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
+    const n = this.ladCount[ladder]!;
+    return n > 0 && this.ladKeys[ladder * this.sideMax + n - 1]! >= keyLimit;
+  }
+
+  /** Whether a FOK taker would fill completely, walking the book as matching would. */
+  private fillable(book: number, side: number, user: number, stp: number, keyLimit: number, qty: number): boolean {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
+    const base = ladder * this.sideMax;
+    let need = qty;
+    for (let row = this.ladCount[ladder]! - 1; row >= 0; row--) {
+      if (this.ladKeys[base + row]! < keyLimit) return false;
+      const lvl = this.ladLevels[base + row]!;
+      if (stp === Stp.None) {
+        need -= this.lvlQty[lvl]!;
+        if (need <= 0) return true;
+        continue;
+      }
+      for (let o = this.lvlHead[lvl]!; o !== NIL; o = this.ordNext[o]!) {
+        if (this.ordUser[o] === user) {
+          if (stp === Stp.CancelMaker) continue;
+          return false;
+        }
+        need -= this.ordQty[o]!;
+        if (need <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Runs a taker against the book and disposes of its remainder. `slot` is NIL
+   * for a new order (a slot is taken only if it rests) or the order's own slot
+   * for a modify or a triggered stop.
+   */
+  private execute(
+    book: number,
+    slot: number,
+    id: number,
+    user: number,
+    side: number,
+    type: number,
+    tif: number,
+    postOnly: number,
+    stp: number,
+    price: number,
+    qty: number,
+  ): void {
+    const isMarket = type === OrderType.Market;
+    this.takerKilled = false;
+    const rem = this.match(book, side, id, user, stp, this.keyLimit(side, isMarket, price), qty);
+    if (this.takerKilled || rem === 0) {
+      if (slot !== NIL) this.freeOrder(slot);
+      return;
+    }
+    if (isMarket || tif !== Tif.Gtc) {
+      // FOK was checked fillable before matching, so only IOC and market leave a remainder.
+      if (tif === Tif.Fok && !isMarket) throw new Error(`FOK order ${id} left ${rem} unfilled`);
+      const e = this.emitHeader(EventKind.Cancelled, book, id, user, isMarket ? CancelReason.MarketRemainder : CancelReason.Ioc);
+      this.events.qty[e] = rem;
+      if (slot !== NIL) this.freeOrder(slot);
+      return;
+    }
+    this.rest(book, slot, id, user, side, postOnly, stp, price, rem);
+  }
+
+  private rest(book: number, slot: number, id: number, user: number, side: number, postOnly: number, stp: number, price: number, qty: number): void {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+    const lvl = this.levelFor(ladder, side === Side.Buy ? price : -price, price);
+    if (lvl === NIL) {
+      // Only a triggered stop gets here: new orders and modifies were checked before matching.
+      if (slot === NIL || this.ordState[slot] !== ACTIVE) throw new Error(`no level for order ${id} after capacity check`);
+      const e = this.emitHeader(EventKind.Cancelled, book, id, user, CancelReason.Capacity);
+      this.events.qty[e] = qty;
+      this.freeOrder(slot);
+      return;
+    }
+    if (slot === NIL) {
+      slot = this.allocOrder();
+      this.initOrder(slot, book, id, user, side, OrderType.Limit, Tif.Gtc, postOnly, stp, price, qty, 0);
+    } else {
+      this.ordQty[slot] = qty;
+      this.ordPrice[slot] = price;
+      this.ordType[slot] = OrderType.Limit;
+    }
+    this.ordState[slot] = RESTING;
+    this.appendToLevel(slot, lvl);
+  }
+
+  private initOrder(
+    slot: number,
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    type: number,
+    tif: number,
+    postOnly: number,
+    stp: number,
+    price: number,
+    qty: number,
+    stop: number,
+  ): void {
+    this.ordId[slot] = id;
+    this.ordUser[slot] = user;
+    this.ordBook[slot] = book;
+    this.ordSide[slot] = side;
+    this.ordType[slot] = type;
+    this.ordTif[slot] = tif;
+    this.ordPostOnly[slot] = postOnly;
+    this.ordStp[slot] = stp;
+    this.ordPrice[slot] = price;
+    this.ordStop[slot] = stop;
+    this.ordQty[slot] = qty;
+    this.ordArrival[slot] = this.seq;
+    this.idIndex.insert(id, slot);
+    this.linkUser(slot, this.userSlotFor(user));
+  }
+
+  /** Matches a taker against the opposite side; returns its remaining quantity. */
+  private match(book: number, side: number, id: number, user: number, stp: number, keyLimit: number, qty: number): number {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
+    const base = ladder * this.sideMax;
+    const keys = this.ladKeys;
+    const levels = this.ladLevels;
+    let rem = qty;
+    while (rem > 0) {
+      const n = this.ladCount[ladder]!;
+      if (n === 0 || keys[base + n - 1]! < keyLimit) break;
+      const lvl = levels[base + n - 1]!;
+      rem = this.matchLevel(book, lvl, side, id, user, stp, rem);
+      if (this.lvlCount[lvl] === 0) {
+        this.ladCount[ladder] = n - 1;
+        this.freeLevel(lvl);
+      }
+      if (this.takerKilled) return 0;
+    }
+    return rem;
+  }
+
+  /** Fills a taker against one level in FIFO order; returns the taker's remaining quantity. */
+  private matchLevel(book: number, lvl: number, side: number, id: number, user: number, stp: number, qty: number): number {
+    const price = this.lvlPrice[lvl]!;
+    const ordQty = this.ordQty;
+    let rem = qty;
+    let o = this.lvlHead[lvl]!;
+    while (o !== NIL && rem > 0) {
+      const next = this.ordNext[o]!;
+      if (stp !== Stp.None && this.ordUser[o] === user) {
+        rem = this.selfTrade(book, o, id, user, stp, rem);
+        if (this.takerKilled) return 0;
+        o = next;
+        continue;
+      }
+      const makerQty = ordQty[o]!;
+      const fill = makerQty <= rem ? makerQty : rem;
+      rem -= fill;
+      this.emitTrade(book, id, user, side, o, price, fill, rem, makerQty - fill);
+      if (fill === makerQty) this.removeHead(lvl, o);
+      else {
+        ordQty[o] = makerQty - fill;
+        this.lvlQty[lvl]! -= fill;
+      }
+      o = next;
+    }
+    return rem;
+  }
+
+  /** Removes a filled or cancelled maker at the head of its level; the caller drops an empty level. */
+  private removeHead(lvl: number, o: number): void {
+    const next = this.ordNext[o]!;
+    this.lvlHead[lvl] = next;
+    if (next !== NIL) this.ordPrev[next] = NIL;
+    else this.lvlTail[lvl] = NIL;
+    this.lvlCount[lvl]!--;
+    this.lvlQty[lvl]! -= this.ordQty[o]!;
+    this.ordQty[o] = 0;
+    this.freeOrder(o);
+  }
+
+  /** Applies the taker's self-trade mode against its own maker `o` (the head of its level). */
+  private selfTrade(book: number, o: number, id: number, user: number, stp: number, rem: number): number {
+    const lvl = this.ordLevel[o]!;
+    const makerQty = this.ordQty[o]!;
+    if (stp === Stp.CancelTaker) return this.killTaker(book, id, user, rem);
+    if (stp === Stp.CancelMaker || stp === Stp.CancelBoth) {
+      this.emitQty(EventKind.Cancelled, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade, makerQty, 0);
+      this.removeHead(lvl, o);
+      return stp === Stp.CancelBoth ? this.killTaker(book, id, user, rem) : rem;
+    }
+    const d = makerQty <= rem ? makerQty : rem;
+    if (d === makerQty) {
+      this.emitQty(EventKind.Cancelled, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade, d, 0);
+      this.removeHead(lvl, o);
+    } else {
+      this.ordQty[o] = makerQty - d;
+      this.lvlQty[lvl]! -= d;
+      this.emitQty(EventKind.Reduced, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade, d, makerQty - d);
+    }
+    if (d === rem) return this.killTaker(book, id, user, rem);
+    this.emitQty(EventKind.Reduced, book, id, user, CancelReason.SelfTrade, d, rem - d);
+    return rem - d;
+  }
+
+  private killTaker(book: number, id: number, user: number, rem: number): number {
+    this.emitQty(EventKind.Cancelled, book, id, user, CancelReason.SelfTrade, rem, 0);
+    this.takerKilled = true;
+    return 0;
+  }
+
+  // ---- stops ----
+
+  private placeStop(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    type: number,
+    tif: number,
+    postOnly: number,
+    stp: number,
+    price: number,
+    qty: number,
+    stop: number,
+  ): void {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
+    const lvl = this.levelFor(ladder, side === Side.Buy ? -stop : stop, stop);
+    if (lvl === NIL) throw new Error(`no stop level for order ${id} after capacity check`);
+    const slot = this.allocOrder();
+    this.initOrder(slot, book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
+    this.ordState[slot] = STOP;
+    this.appendToLevel(slot, lvl);
+  }
+
+  /** Triggers and executes this book's stops until none holds (RULES.md, Stops). */
+  private runStops(book: number): void {
+    const buys = book * LADDERS_PER_BOOK + STOP_BUYS;
+    const sells = buys + 1;
+    if (this.ladCount[buys] === 0 && this.ladCount[sells] === 0) return;
+    for (;;) {
+      const last = this.lastPrice[book]!;
+      if (last !== 0) {
+        // Buy stops (key -stop) hold when last >= stop; sell stops (key stop) when last <= stop.
+        this.collectTriggered(buys, -last);
+        this.collectTriggered(sells, last);
+      }
+      if (this.pendingCount === 0) return;
+      this.trigger(book, this.popPending());
+    }
+  }
+
+  /** Moves every stop level whose key >= keyMin into the pending heap. */
+  private collectTriggered(ladder: number, keyMin: number): void {
+    const base = ladder * this.sideMax;
+    let n = this.ladCount[ladder]!;
+    while (n > 0 && this.ladKeys[base + n - 1]! >= keyMin) {
+      const lvl = this.ladLevels[base + n - 1]!;
+      for (let o = this.lvlHead[lvl]!; o !== NIL; ) {
+        const next = this.ordNext[o]!;
+        this.ordState[o] = PENDING;
+        this.ordLevel[o] = NIL;
+        this.pushPending(o);
+        o = next;
+      }
+      this.lvlHead[lvl] = NIL;
+      this.lvlTail[lvl] = NIL;
+      this.lvlQty[lvl] = 0;
+      n--;
+      this.ladCount[ladder] = n;
+      this.freeLevel(lvl);
+    }
+  }
+
+  private trigger(book: number, slot: number): void {
+    const id = this.ordId[slot]!;
+    const user = this.ordUser[slot]!;
+    const side = this.ordSide[slot]!;
+    const qty = this.ordQty[slot]!;
+    const price = this.ordPrice[slot]!;
+    const stp = this.ordStp[slot]!;
+    const tif = this.ordTif[slot]!;
+    const type = this.ordType[slot] === OrderType.StopLimit ? OrderType.Limit : OrderType.Market;
+    const e = this.emitHeader(EventKind.Triggered, book, id, user, 0);
+    this.events.price[e] = this.ordStop[slot]!;
+    this.events.qty[e] = qty;
+    this.ordState[slot] = ACTIVE;
+    const keyLimit = this.keyLimit(side, type === OrderType.Market, price);
+    let reason = 0;
+    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, keyLimit)) reason = CancelReason.PostOnly;
+    else if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qty)) reason = CancelReason.Fok;
+    if (reason !== 0) {
+      this.emitQty(EventKind.Cancelled, book, id, user, reason, qty, 0);
+      this.freeOrder(slot);
+      return;
+    }
+    this.execute(book, slot, id, user, side, type, tif, this.ordPostOnly[slot]!, stp, price, qty);
+  }
+
+  private pushPending(slot: number): void {
+    const heap = this.pending;
+    const arrival = this.ordArrival;
+    const key = arrival[slot]!;
+    let i = this.pendingCount++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (arrival[p]! <= key) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = slot;
+  }
+
+  private popPending(): number {
+    const heap = this.pending;
+    const arrival = this.ordArrival;
+    const top = heap[0]!;
+    const n = --this.pendingCount;
+    if (n === 0) return top;
+    const last = heap[n]!;
+    const key = arrival[last]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && arrival[heap[child + 1]!]! < arrival[heap[child]!]!) child++;
+      if (arrival[heap[child]!]! >= key) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
+
+  /** Takes a resting order or untriggered stop out of its level (before a cancel or a modify). */
+  private unlinkLive(slot: number): void {
+    const book = this.ordBook[slot]!;
+    const side = this.ordSide[slot]!;
+    if (this.ordState[slot] === STOP) {
+      const stop = this.ordStop[slot]!;
+      const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
+      this.unlinkFromLevel(slot, ladder, side === Side.Buy ? -stop : stop);
+    } else {
+      const price = this.ordPrice[slot]!;
+      const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+      this.unlinkFromLevel(slot, ladder, side === Side.Buy ? price : -price);
+    }
+  }
+
+  // ---- events ----
+
+  /** Appends an event with the fields every kind has; returns its row for the kind's own fields. */
+  private emitHeader(kind: number, book: number, id: number, user: number, code: number): number {
+    const ev = this.events;
+    const i = ev.next();
+    ev.kind[i] = kind;
+    ev.code[i] = code;
+    ev.book[i] = book;
+    ev.seq[i] = this.seq;
+    ev.ts[i] = this.ts;
+    ev.id[i] = id;
+    ev.user[i] = user;
+    return i;
+  }
+
+  private emitQty(kind: number, book: number, id: number, user: number, code: number, qty: number, leaves: number): void {
+    const i = this.emitHeader(kind, book, id, user, code);
+    this.events.qty[i] = qty;
+    this.events.leaves[i] = leaves;
+  }
+
+  private emitModified(book: number, slot: number, price: number, qty: number): void {
+    const i = this.emitHeader(EventKind.Modified, book, this.ordId[slot]!, this.ordUser[slot]!, 0);
+    this.events.price[i] = price;
+    this.events.qty[i] = qty;
+  }
+
+  private emitTrade(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    maker: number,
+    price: number,
+    qty: number,
+    leaves: number,
+    makerLeaves: number,
+  ): void {
+    const ev = this.events;
+    const i = this.emitHeader(EventKind.Trade, book, id, user, side);
+    ev.price[i] = price;
+    ev.qty[i] = qty;
+    ev.leaves[i] = leaves;
+    ev.otherId[i] = this.ordId[maker]!;
+    ev.otherUser[i] = this.ordUser[maker]!;
+    ev.otherLeaves[i] = makerLeaves;
+    ev.tradeId[i] = this.nextTradeId++;
+    this.lastPrice[book] = price;
+  }
+}

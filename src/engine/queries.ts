@@ -1,0 +1,120 @@
+// Read-only views of engine state for gateways, APIs and tests. They allocate
+// their results, so they are for requests, not for the matching path.
+
+import { NIL, Side } from "./constants.ts";
+import { ASKS, BIDS, type EngineStore, LADDERS_PER_BOOK, RESTING, STOP } from "./store.ts";
+
+export interface DepthLevel {
+  price: number;
+  qty: number;
+  count: number;
+}
+
+export interface OrderView {
+  id: number;
+  user: number;
+  book: number;
+  side: number;
+  type: number;
+  tif: number;
+  postOnly: boolean;
+  stp: number;
+  price: number;
+  stop: number;
+  qty: number;
+  state: "resting" | "stop";
+  /** Slot plus generation: stays unique after the slot is reused (see `orderByHandle`). */
+  handle: number;
+}
+
+function bookLadder(s: EngineStore, book: number, side: number): number {
+  if (!(book >= 0 && book < s.booksCount)) throw new Error(`no book ${book}`);
+  if (side !== Side.Buy && side !== Side.Sell) throw new Error(`bad side ${side}`);
+  return book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+}
+
+/** Best price of a side, or 0 when the side is empty. */
+export function bestPrice(s: EngineStore, book: number, side: number): number {
+  const ladder = bookLadder(s, book, side);
+  const n = s.ladCount[ladder]!;
+  return n === 0 ? 0 : s.lvlPrice[s.ladLevels[ladder * s.sideMax + n - 1]!]!;
+}
+
+/** Total resting quantity at one price of one side. */
+export function qtyAt(s: EngineStore, book: number, side: number, price: number): number {
+  const ladder = bookLadder(s, book, side);
+  const base = ladder * s.sideMax;
+  const n = s.ladCount[ladder]!;
+  for (let row = n - 1; row >= 0; row--) {
+    const lvl = s.ladLevels[base + row]!;
+    if (s.lvlPrice[lvl] === price) return s.lvlQty[lvl]!;
+  }
+  return 0;
+}
+
+/** Up to `levelsMax` levels of one side, best first. */
+export function depth(s: EngineStore, book: number, side: number, levelsMax: number): DepthLevel[] {
+  const ladder = bookLadder(s, book, side);
+  const base = ladder * s.sideMax;
+  const out: DepthLevel[] = [];
+  for (let row = s.ladCount[ladder]! - 1; row >= 0 && out.length < levelsMax; row--) {
+    const lvl = s.ladLevels[base + row]!;
+    out.push({ price: s.lvlPrice[lvl]!, qty: s.lvlQty[lvl]!, count: s.lvlCount[lvl]! });
+  }
+  return out;
+}
+
+export function orderHandle(s: EngineStore, slot: number): number {
+  return s.ordGen[slot]! * s.ordersMax + slot;
+}
+
+export function orderView(s: EngineStore, slot: number): OrderView {
+  const state = s.ordState[slot];
+  if (state !== RESTING && state !== STOP) throw new Error(`slot ${slot} holds no live order`);
+  return {
+    id: s.ordId[slot]!,
+    user: s.ordUser[slot]!,
+    book: s.ordBook[slot]!,
+    side: s.ordSide[slot]!,
+    type: s.ordType[slot]!,
+    tif: s.ordTif[slot]!,
+    postOnly: s.ordPostOnly[slot] === 1,
+    stp: s.ordStp[slot]!,
+    price: s.ordPrice[slot]!,
+    stop: s.ordStop[slot]!,
+    qty: s.ordQty[slot]!,
+    state: state === RESTING ? "resting" : "stop",
+    handle: orderHandle(s, slot),
+  };
+}
+
+/** The live order with this id, or null. */
+export function orderById(s: EngineStore, id: number): OrderView | null {
+  const slot = s.idIndex.find(id);
+  return slot === NIL ? null : orderView(s, slot);
+}
+
+/** The live order a handle was issued for, or null when it has gone (even if its slot was reused). */
+export function orderByHandle(s: EngineStore, handle: number): OrderView | null {
+  if (!(Number.isInteger(handle) && handle >= 0)) return null;
+  const slot = handle % s.ordersMax;
+  const gen = Math.floor(handle / s.ordersMax);
+  const state = s.ordState[slot];
+  if (s.ordGen[slot] !== gen || (state !== RESTING && state !== STOP)) return null;
+  return orderView(s, slot);
+}
+
+/** A user's live orders (resting and untriggered stops), newest first. */
+export function openOrders(s: EngineStore, user: number): OrderView[] {
+  const u = s.userIndex.find(user);
+  const out: OrderView[] = [];
+  if (u === NIL) return out;
+  for (let slot = s.userHead[u]!; slot !== NIL; slot = s.ordUserNext[slot]!) out.push(orderView(s, slot));
+  return out;
+}
+
+/** Number of live orders of a user. */
+export function openOrdersCount(s: EngineStore, user: number): number {
+  const u = s.userIndex.find(user);
+  return u === NIL ? 0 : s.userOrders[u]!;
+}

@@ -1,0 +1,56 @@
+// The canonical walk behind the state hash (RULES.md, State hash). The
+// reference book makes the same calls in the same order, so equal states give
+// equal hashes whatever the storage layout.
+
+import { NIL } from "./constants.ts";
+import { Hash64 } from "./hash64.ts";
+import { ASKS, BIDS, type EngineStore, LADDERS_PER_BOOK, STOP_BUYS, STOP_SELLS } from "./store.ts";
+
+export function stateHash(s: EngineStore, nextTradeId: number, lastSeq: number): string {
+  const h = new Hash64();
+  h.add(s.booksCount);
+  for (let book = 0; book < s.booksCount; book++) {
+    h.addString(s.symNames[book]!);
+    h.add(s.symTick[book]!).add(s.symLot[book]!).add(s.symMinPrice[book]!).add(s.symMaxPrice[book]!).add(s.symMaxQty[book]!);
+    h.add(s.lastPrice[book]!);
+    hashSide(s, h, book * LADDERS_PER_BOOK + BIDS);
+    hashSide(s, h, book * LADDERS_PER_BOOK + ASKS);
+    hashStops(s, h, book);
+  }
+  h.add(nextTradeId).add(lastSeq);
+  return h.hex();
+}
+
+function hashSide(s: EngineStore, h: Hash64, ladder: number): void {
+  const n = s.ladCount[ladder]!;
+  h.add(n);
+  for (let row = n - 1; row >= 0; row--) {
+    const lvl = s.ladLevels[ladder * s.sideMax + row]!;
+    h.add(s.lvlPrice[lvl]!).add(s.lvlCount[lvl]!);
+    for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) {
+      h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordQty[o]!).add(s.ordPostOnly[o]!).add(s.ordStp[o]!);
+    }
+  }
+}
+
+/** Slots of a book's untriggered stops, oldest arrival first. */
+export function stopSlots(s: EngineStore, book: number): number[] {
+  const slots: number[] = [];
+  for (const kind of [STOP_BUYS, STOP_SELLS]) {
+    const ladder = book * LADDERS_PER_BOOK + kind;
+    for (let row = 0; row < s.ladCount[ladder]!; row++) {
+      const lvl = s.ladLevels[ladder * s.sideMax + row]!;
+      for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) slots.push(o);
+    }
+  }
+  return slots.sort((a, b) => s.ordArrival[a]! - s.ordArrival[b]!);
+}
+
+function hashStops(s: EngineStore, h: Hash64, book: number): void {
+  const slots = stopSlots(s, book);
+  h.add(slots.length);
+  for (const o of slots) {
+    h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordSide[o]!).add(s.ordType[o]!).add(s.ordTif[o]!);
+    h.add(s.ordPostOnly[o]!).add(s.ordStp[o]!).add(s.ordPrice[o]!).add(s.ordStop[o]!).add(s.ordQty[o]!).add(s.ordArrival[o]!);
+  }
+}

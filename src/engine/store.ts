@@ -1,0 +1,343 @@
+// Struct-of-arrays storage of the engine, allocated once: symbols, order slots,
+// price levels, per-side ladders of levels, the order-id and user indexes, and
+// the primitive moves on them (allocate/free, link/unlink, find/insert levels).
+// The matching logic lives in engine.ts, which extends this class so every
+// column is a direct field of the object the hot loop runs on.
+
+import { NIL, PRICE_MAX } from "./constants.ts";
+import type { EngineConfig } from "./config.ts";
+import { IdIndex } from "./id-index.ts";
+
+/** Ladder kinds per book. Keys ascend and the best level is at the end:
+ *  bids key = price, asks key = -price, buy stops key = -stop, sell stops key = stop. */
+export const BIDS = 0;
+export const ASKS = 1;
+export const STOP_BUYS = 2;
+export const STOP_SELLS = 3;
+export const LADDERS_PER_BOOK = 4;
+
+/** Order slot states. */
+export const FREE = 0;
+export const RESTING = 1;
+export const STOP = 2;
+/** Triggered and waiting in the pending heap to execute (only inside one command). */
+export const PENDING = 3;
+/** Executing as a taker (a modify or a triggered stop), in no level. */
+export const ACTIVE = 4;
+
+/** Linear steps from the best end of a ladder before switching to binary search. */
+const LADDER_SCAN_STEPS = 16;
+export const KEY_NONE = -PRICE_MAX - 1;
+
+export class EngineStore {
+  readonly ordersMax: number;
+  readonly levelsMax: number;
+  readonly sideMax: number;
+  readonly symbolsMax: number;
+  readonly usersMax: number;
+
+  // Symbols (books), indexed by book.
+  booksCount = 0;
+  readonly symNames: string[] = [];
+  readonly symTick: Int32Array;
+  readonly symMinPrice: Int32Array;
+  readonly symMaxPrice: Int32Array;
+  readonly symLot: Float64Array;
+  readonly symMaxQty: Float64Array;
+  /** Last trade price per book; 0 before the first trade. */
+  readonly lastPrice: Int32Array;
+
+  // Orders, indexed by slot.
+  readonly ordId: Float64Array;
+  readonly ordUser: Float64Array;
+  readonly ordQty: Float64Array;
+  /** Seq of the command that placed the order: orders stops by arrival. */
+  readonly ordArrival: Float64Array;
+  readonly ordPrice: Int32Array;
+  readonly ordStop: Int32Array;
+  readonly ordNext: Int32Array;
+  readonly ordPrev: Int32Array;
+  readonly ordLevel: Int32Array;
+  readonly ordBook: Int32Array;
+  readonly ordUserSlot: Int32Array;
+  readonly ordUserNext: Int32Array;
+  readonly ordUserPrev: Int32Array;
+  readonly ordGen: Uint32Array;
+  readonly ordSide: Uint8Array;
+  readonly ordType: Uint8Array;
+  readonly ordTif: Uint8Array;
+  readonly ordStp: Uint8Array;
+  readonly ordPostOnly: Uint8Array;
+  readonly ordState: Uint8Array;
+  orderFree = NIL;
+  ordersLive = 0;
+
+  // Price levels, indexed by level slot.
+  readonly lvlPrice: Int32Array;
+  readonly lvlHead: Int32Array;
+  readonly lvlTail: Int32Array;
+  readonly lvlCount: Int32Array;
+  readonly lvlQty: Float64Array;
+  levelFree = NIL;
+  levelsLive = 0;
+
+  // Ladders: ladder = book * 4 + kind; its rows live at [ladder * sideMax, +ladCount).
+  readonly ladKeys: Int32Array;
+  readonly ladLevels: Int32Array;
+  readonly ladCount: Int32Array;
+
+  // Indexes.
+  readonly idIndex: IdIndex;
+  readonly userIndex: IdIndex;
+  readonly userHead: Int32Array;
+  readonly userOrders: Int32Array;
+  readonly userId: Float64Array;
+  usersCount = 0;
+
+  constructor(c: EngineConfig) {
+    this.ordersMax = c.ordersMax;
+    this.levelsMax = c.levelsMax;
+    this.sideMax = c.levelsPerSideMax;
+    this.symbolsMax = c.symbolsMax;
+    this.usersMax = c.usersMax;
+
+    this.symTick = new Int32Array(c.symbolsMax);
+    this.symMinPrice = new Int32Array(c.symbolsMax);
+    this.symMaxPrice = new Int32Array(c.symbolsMax);
+    this.symLot = new Float64Array(c.symbolsMax);
+    this.symMaxQty = new Float64Array(c.symbolsMax);
+    this.lastPrice = new Int32Array(c.symbolsMax);
+
+    const n = c.ordersMax;
+    this.ordId = new Float64Array(n);
+    this.ordUser = new Float64Array(n);
+    this.ordQty = new Float64Array(n);
+    this.ordArrival = new Float64Array(n);
+    this.ordPrice = new Int32Array(n);
+    this.ordStop = new Int32Array(n);
+    this.ordNext = new Int32Array(n);
+    this.ordPrev = new Int32Array(n);
+    this.ordLevel = new Int32Array(n);
+    this.ordBook = new Int32Array(n);
+    this.ordUserSlot = new Int32Array(n);
+    this.ordUserNext = new Int32Array(n);
+    this.ordUserPrev = new Int32Array(n);
+    this.ordGen = new Uint32Array(n);
+    this.ordSide = new Uint8Array(n);
+    this.ordType = new Uint8Array(n);
+    this.ordTif = new Uint8Array(n);
+    this.ordStp = new Uint8Array(n);
+    this.ordPostOnly = new Uint8Array(n);
+    this.ordState = new Uint8Array(n);
+
+    const m = c.levelsMax;
+    this.lvlPrice = new Int32Array(m);
+    this.lvlHead = new Int32Array(m);
+    this.lvlTail = new Int32Array(m);
+    this.lvlCount = new Int32Array(m);
+    this.lvlQty = new Float64Array(m);
+
+    const ladders = c.symbolsMax * LADDERS_PER_BOOK;
+    this.ladKeys = new Int32Array(ladders * c.levelsPerSideMax);
+    this.ladLevels = new Int32Array(ladders * c.levelsPerSideMax);
+    this.ladCount = new Int32Array(ladders);
+
+    this.idIndex = new IdIndex(c.ordersMax);
+    this.userIndex = new IdIndex(c.usersMax);
+    this.userHead = new Int32Array(c.usersMax);
+    this.userOrders = new Int32Array(c.usersMax);
+    this.userId = new Float64Array(c.usersMax);
+    this.resetStorage();
+  }
+
+  /** Empties every book, order, level and index (start-up and snapshot restore). */
+  resetStorage(): void {
+    for (let i = 0; i < this.ordersMax; i++) {
+      this.ordNext[i] = i + 1 < this.ordersMax ? i + 1 : NIL;
+      this.ordState[i] = FREE;
+    }
+    this.orderFree = 0;
+    this.ordersLive = 0;
+    for (let i = 0; i < this.levelsMax; i++) this.lvlHead[i] = i + 1 < this.levelsMax ? i + 1 : NIL;
+    this.levelFree = 0;
+    this.levelsLive = 0;
+    this.ladCount.fill(0);
+    this.lastPrice.fill(0);
+    this.idIndex.clear();
+    this.userIndex.clear();
+    this.usersCount = 0;
+    this.booksCount = 0;
+    this.symNames.length = 0;
+  }
+
+  // ---- order slots ----
+
+  /** Takes a free slot (the caller checked `orderFree !== NIL`). */
+  protected allocOrder(): number {
+    const slot = this.orderFree;
+    if (slot === NIL) throw new Error("allocOrder: no free slot (capacity must be checked first)");
+    this.orderFree = this.ordNext[slot]!;
+    this.ordersLive++;
+    return slot;
+  }
+
+  /** Releases a slot that is in no level; removes it from the id and user indexes. */
+  protected freeOrder(slot: number): void {
+    this.idIndex.remove(this.ordId[slot]!);
+    this.unlinkUser(slot);
+    this.ordState[slot] = FREE;
+    this.ordGen[slot] = (this.ordGen[slot]! + 1) >>> 0;
+    this.ordNext[slot] = this.orderFree;
+    this.orderFree = slot;
+    this.ordersLive--;
+  }
+
+  // ---- users: an intrusive list of each user's live orders ----
+
+  /** The user's index slot, creating it; NIL when the user index is full. */
+  protected userSlotFor(user: number): number {
+    let u = this.userIndex.find(user);
+    if (u !== NIL) return u;
+    if (this.usersCount === this.usersMax) return NIL;
+    u = this.usersCount++;
+    this.userIndex.insert(user, u);
+    this.userId[u] = user;
+    this.userHead[u] = NIL;
+    this.userOrders[u] = 0;
+    return u;
+  }
+
+  /** Whether a new resting order of `user` has a user slot (check before accepting). */
+  protected userFits(user: number): boolean {
+    return this.usersCount < this.usersMax || this.userIndex.find(user) !== NIL;
+  }
+
+  protected linkUser(slot: number, u: number): void {
+    const head = this.userHead[u]!;
+    this.ordUserSlot[slot] = u;
+    this.ordUserPrev[slot] = NIL;
+    this.ordUserNext[slot] = head;
+    if (head !== NIL) this.ordUserPrev[head] = slot;
+    this.userHead[u] = slot;
+    this.userOrders[u]!++;
+  }
+
+  private unlinkUser(slot: number): void {
+    const u = this.ordUserSlot[slot]!;
+    const prev = this.ordUserPrev[slot]!;
+    const next = this.ordUserNext[slot]!;
+    if (prev !== NIL) this.ordUserNext[prev] = next;
+    else this.userHead[u] = next;
+    if (next !== NIL) this.ordUserPrev[next] = prev;
+    this.userOrders[u]!--;
+  }
+
+  // ---- ladders of levels ----
+
+  /** Row of `key` in the ladder, or -(insertion row) - 1 when absent. */
+  protected ladderSearch(ladder: number, key: number): number {
+    const keys = this.ladKeys;
+    const base = ladder * this.sideMax;
+    const n = this.ladCount[ladder]!;
+    // Most activity is near the best price, which sits at the end.
+    let i = n - 1;
+    const stop = n - LADDER_SCAN_STEPS;
+    while (i >= 0 && i > stop) {
+      const k = keys[base + i]!;
+      if (k === key) return i;
+      if (k < key) return -(i + 1) - 1;
+      i--;
+    }
+    let lo = 0;
+    let hi = i;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[base + mid]!;
+      if (k === key) return mid;
+      if (k < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -lo - 1;
+  }
+
+  /** Whether a level for `key` exists or could be created. */
+  protected levelFits(ladder: number, key: number): boolean {
+    if (this.levelFree !== NIL && this.ladCount[ladder]! < this.sideMax) return true;
+    return this.ladderSearch(ladder, key) >= 0;
+  }
+
+  /** The level of `key` in the ladder, creating an empty one; NIL when out of capacity. */
+  protected levelFor(ladder: number, key: number, price: number): number {
+    const row = this.ladderSearch(ladder, key);
+    if (row >= 0) return this.ladLevels[ladder * this.sideMax + row]!;
+    const n = this.ladCount[ladder]!;
+    const lvl = this.levelFree;
+    if (lvl === NIL || n === this.sideMax) return NIL;
+    this.levelFree = this.lvlHead[lvl]!;
+    this.levelsLive++;
+    this.lvlPrice[lvl] = price;
+    this.lvlHead[lvl] = NIL;
+    this.lvlTail[lvl] = NIL;
+    this.lvlCount[lvl] = 0;
+    this.lvlQty[lvl] = 0;
+    const at = -row - 1;
+    const base = ladder * this.sideMax;
+    if (at < n) {
+      this.ladKeys.copyWithin(base + at + 1, base + at, base + n);
+      this.ladLevels.copyWithin(base + at + 1, base + at, base + n);
+    }
+    this.ladKeys[base + at] = key;
+    this.ladLevels[base + at] = lvl;
+    this.ladCount[ladder] = n + 1;
+    return lvl;
+  }
+
+  /** Removes an empty level from its ladder and frees it. */
+  protected dropLevel(ladder: number, key: number, lvl: number): void {
+    const n = this.ladCount[ladder]!;
+    const base = ladder * this.sideMax;
+    if (this.ladLevels[base + n - 1] !== lvl) {
+      const row = this.ladderSearch(ladder, key);
+      if (row < 0 || this.ladLevels[base + row] !== lvl) throw new Error(`dropLevel: level ${lvl} not in ladder ${ladder}`);
+      this.ladKeys.copyWithin(base + row, base + row + 1, base + n);
+      this.ladLevels.copyWithin(base + row, base + row + 1, base + n);
+    }
+    this.ladCount[ladder] = n - 1;
+    this.freeLevel(lvl);
+  }
+
+  protected freeLevel(lvl: number): void {
+    this.lvlHead[lvl] = this.levelFree;
+    this.lvlCount[lvl] = 0;
+    this.levelFree = lvl;
+    this.levelsLive--;
+  }
+
+  // ---- orders within a level (FIFO) ----
+
+  protected appendToLevel(slot: number, lvl: number): void {
+    const tail = this.lvlTail[lvl]!;
+    this.ordLevel[slot] = lvl;
+    this.ordNext[slot] = NIL;
+    this.ordPrev[slot] = tail;
+    if (tail !== NIL) this.ordNext[tail] = slot;
+    else this.lvlHead[lvl] = slot;
+    this.lvlTail[lvl] = slot;
+    this.lvlCount[lvl]!++;
+    this.lvlQty[lvl]! += this.ordQty[slot]!;
+  }
+
+  /** Takes an order out of its level; drops the level from `ladder` when it empties. */
+  protected unlinkFromLevel(slot: number, ladder: number, key: number): void {
+    const lvl = this.ordLevel[slot]!;
+    const prev = this.ordPrev[slot]!;
+    const next = this.ordNext[slot]!;
+    if (prev !== NIL) this.ordNext[prev] = next;
+    else this.lvlHead[lvl] = next;
+    if (next !== NIL) this.ordPrev[next] = prev;
+    else this.lvlTail[lvl] = prev;
+    this.lvlQty[lvl]! -= this.ordQty[slot]!;
+    if (--this.lvlCount[lvl]! === 0) this.dropLevel(ladder, key, lvl);
+    this.ordLevel[slot] = NIL;
+  }
+}

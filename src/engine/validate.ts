@@ -1,0 +1,137 @@
+// The invariant checker: walks every ladder, level, order, index and free list
+// and throws on the first broken fact. Tests call it after every command; it
+// costs O(capacity), so production code does not.
+
+import { NIL, Side } from "./constants.ts";
+import { ASKS, BIDS, type EngineStore, FREE, LADDERS_PER_BOOK, RESTING, STOP, STOP_BUYS, STOP_SELLS } from "./store.ts";
+
+function check(ok: boolean, what: () => string): void {
+  if (!ok) throw new Error(`engine invariant broken: ${what()}`);
+}
+
+export function validateState(s: EngineStore, pendingCount: number): void {
+  check(pendingCount === 0, () => `${pendingCount} stops left pending between commands`);
+  const seen = new Uint8Array(s.ordersMax);
+  let levelsSeen = 0;
+  for (let book = 0; book < s.booksCount; book++) {
+    for (let kind = BIDS; kind <= LADDERS_PER_BOOK - 1; kind++) {
+      levelsSeen += checkLadder(s, book, kind, seen);
+    }
+    const bids = book * LADDERS_PER_BOOK + BIDS;
+    const asks = book * LADDERS_PER_BOOK + ASKS;
+    const nb = s.ladCount[bids]!;
+    const na = s.ladCount[asks]!;
+    if (nb > 0 && na > 0) {
+      const bid = s.ladKeys[bids * s.sideMax + nb - 1]!;
+      const ask = -s.ladKeys[asks * s.sideMax + na - 1]!;
+      check(bid < ask, () => `book ${book} crossed at rest: bid ${bid} >= ask ${ask}`);
+    }
+  }
+  for (let b = s.booksCount; b < s.symbolsMax; b++) {
+    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) check(s.ladCount[b * LADDERS_PER_BOOK + kind] === 0, () => `unused book ${b} has levels`);
+  }
+  check(levelsSeen === s.levelsLive, () => `levels in ladders ${levelsSeen} != levelsLive ${s.levelsLive}`);
+  checkOrders(s, seen);
+  checkFreeLists(s);
+  checkUsers(s);
+}
+
+/** Checks one ladder and its levels; returns the number of levels. */
+function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Array): number {
+  const ladder = book * LADDERS_PER_BOOK + kind;
+  const n = s.ladCount[ladder]!;
+  const base = ladder * s.sideMax;
+  const isStop = kind >= STOP_BUYS;
+  const side = kind === BIDS || kind === STOP_BUYS ? Side.Buy : Side.Sell;
+  check(n >= 0 && n <= s.sideMax, () => `ladder ${ladder} count ${n}`);
+  for (let row = 0; row < n; row++) {
+    const key = s.ladKeys[base + row]!;
+    const lvl = s.ladLevels[base + row]!;
+    if (row > 0) check(s.ladKeys[base + row - 1]! < key, () => `ladder ${ladder} keys not ascending at row ${row}`);
+    const price = s.lvlPrice[lvl]!;
+    const expectKey = kind === BIDS || kind === STOP_SELLS ? price : -price;
+    check(key === expectKey, () => `ladder ${ladder} row ${row}: key ${key} for price ${price}`);
+    check(price >= s.symMinPrice[book]! && price <= s.symMaxPrice[book]!, () => `level price ${price} outside band of book ${book}`);
+    checkLevel(s, book, side, isStop, lvl, seen);
+  }
+  return n;
+}
+
+function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean, lvl: number, seen: Uint8Array): void {
+  const price = s.lvlPrice[lvl]!;
+  let count = 0;
+  let qty = 0;
+  let prev = NIL;
+  for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) {
+    check(count < s.ordersMax, () => `level ${lvl} list loops`);
+    check(seen[o] === 0, () => `order slot ${o} in two places`);
+    seen[o] = 1;
+    check(s.ordPrev[o] === prev, () => `order slot ${o} prev link ${s.ordPrev[o]} != ${prev}`);
+    check(s.ordLevel[o] === lvl, () => `order slot ${o} level ${s.ordLevel[o]} != ${lvl}`);
+    check(s.ordBook[o] === book, () => `order slot ${o} book ${s.ordBook[o]} != ${book}`);
+    check(s.ordSide[o] === side, () => `order slot ${o} on the wrong side`);
+    check(s.ordState[o] === (isStop ? STOP : RESTING), () => `order slot ${o} state ${s.ordState[o]} in a ${isStop ? "stop" : "book"} level`);
+    check((isStop ? s.ordStop[o] : s.ordPrice[o]) === price, () => `order slot ${o} price differs from its level ${price}`);
+    const q = s.ordQty[o]!;
+    check(q > 0 && Number.isInteger(q), () => `order slot ${o} quantity ${q}`);
+    qty += q;
+    count++;
+    prev = o;
+  }
+  check(count > 0, () => `empty level ${lvl} left in a ladder`);
+  check(s.lvlTail[lvl] === prev, () => `level ${lvl} tail ${s.lvlTail[lvl]} != ${prev}`);
+  check(s.lvlCount[lvl] === count, () => `level ${lvl} count ${s.lvlCount[lvl]} != ${count}`);
+  check(s.lvlQty[lvl] === qty, () => `level ${lvl} quantity ${s.lvlQty[lvl]} != ${qty}`);
+}
+
+function checkOrders(s: EngineStore, seen: Uint8Array): void {
+  let live = 0;
+  for (let o = 0; o < s.ordersMax; o++) {
+    const state = s.ordState[o];
+    if (state === FREE) {
+      check(seen[o] === 0, () => `free slot ${o} found in a level`);
+      continue;
+    }
+    check(state === RESTING || state === STOP, () => `slot ${o} in transient state ${state} between commands`);
+    check(seen[o] === 1, () => `live slot ${o} is in no level`);
+    check(s.idIndex.find(s.ordId[o]!) === o, () => `id ${s.ordId[o]} does not map to its slot ${o}`);
+    live++;
+  }
+  check(live === s.ordersLive, () => `live slots ${live} != ordersLive ${s.ordersLive}`);
+  check(s.idIndex.count === live, () => `id index holds ${s.idIndex.count} ids for ${live} live orders`);
+}
+
+function checkFreeLists(s: EngineStore): void {
+  let free = 0;
+  for (let o = s.orderFree; o !== NIL; o = s.ordNext[o]!) {
+    check(s.ordState[o] === FREE && free < s.ordersMax, () => `order free list broken at ${o}`);
+    free++;
+  }
+  check(free + s.ordersLive === s.ordersMax, () => `order free list ${free} + live ${s.ordersLive} != ${s.ordersMax}`);
+  let freeLevels = 0;
+  for (let l = s.levelFree; l !== NIL; l = s.lvlHead[l]!) {
+    check(freeLevels < s.levelsMax, () => "level free list loops");
+    freeLevels++;
+  }
+  check(freeLevels + s.levelsLive === s.levelsMax, () => `level free list ${freeLevels} + live ${s.levelsLive} != ${s.levelsMax}`);
+}
+
+function checkUsers(s: EngineStore): void {
+  let total = 0;
+  for (let u = 0; u < s.usersCount; u++) {
+    check(s.userIndex.find(s.userId[u]!) === u, () => `user ${s.userId[u]} does not map to its slot ${u}`);
+    let count = 0;
+    let prev = NIL;
+    for (let o = s.userHead[u]!; o !== NIL; o = s.ordUserNext[o]!) {
+      check(count < s.ordersMax, () => `user ${s.userId[u]} list loops`);
+      check(s.ordState[o] === RESTING || s.ordState[o] === STOP, () => `user list of ${s.userId[u]} holds dead slot ${o}`);
+      check(s.ordUser[o] === s.userId[u] && s.ordUserSlot[o] === u, () => `slot ${o} in the wrong user list`);
+      check(s.ordUserPrev[o] === prev, () => `user list prev link broken at ${o}`);
+      prev = o;
+      count++;
+    }
+    check(count === s.userOrders[u], () => `user ${s.userId[u]} count ${s.userOrders[u]} != ${count}`);
+    total += count;
+  }
+  check(total === s.ordersLive, () => `user lists hold ${total} orders, ${s.ordersLive} live`);
+}
