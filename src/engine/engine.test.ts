@@ -1,0 +1,191 @@
+// Proves the fast engine's own mechanics: capacity rejects, stale handles, event buffer overflow, queries and determinism.
+import { describe, expect, test } from "bun:test";
+import type { EventRecord, SymbolSpec } from "./command.ts";
+import type { EngineConfig } from "./config.ts";
+import { CancelReason, EventKind, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { Engine } from "./engine.ts";
+
+const spec: SymbolSpec = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 };
+
+class Harness {
+  readonly engine: Engine;
+  readonly book: number;
+  private seq = 1;
+  constructor(config: Partial<EngineConfig> = {}) {
+    // Small capacities keep validate() (a full walk after every command) cheap.
+    this.engine = new Engine({ ordersMax: 4096, levelsMax: 4096, levelsPerSideMax: 1024, symbolsMax: 4, usersMax: 256, ...config });
+    this.book = this.engine.addSymbol(this.seq++, spec);
+  }
+  limit(id: number, user: number, side: number, price: number, qty: number, tif: number = Tif.Gtc): EventRecord[] {
+    this.engine.newOrder(this.seq++, 0, this.book, id, user, side, OrderType.Limit, tif, 0, Stp.None, price, qty, 0);
+    return this.done();
+  }
+  stop(id: number, user: number, side: number, stop: number, price: number, qty: number): EventRecord[] {
+    this.engine.newOrder(this.seq++, 0, this.book, id, user, side, OrderType.StopLimit, Tif.Gtc, 0, Stp.None, price, qty, stop);
+    return this.done();
+  }
+  cancel(id: number, user: number): EventRecord[] {
+    this.engine.cancel(this.seq++, 0, this.book, id, user);
+    return this.done();
+  }
+  modify(id: number, user: number, price: number, qty: number): EventRecord[] {
+    this.engine.modify(this.seq++, 0, this.book, id, user, price, qty);
+    return this.done();
+  }
+  private done(): EventRecord[] {
+    this.engine.validate();
+    return this.engine.events.drain();
+  }
+}
+
+const kinds = (evs: EventRecord[]) => evs.map((e) => e.kind);
+const rejectOf = (evs: EventRecord[]) => (evs.length === 1 && evs[0]!.kind === EventKind.Rejected ? evs[0]!.code : 0);
+
+describe("capacity", () => {
+  test("order slots: a resting order beyond ordersMax is rejected, a taker still trades", () => {
+    const h = new Harness({ ordersMax: 2 });
+    h.limit(1, 1, Side.Sell, 100, 1);
+    h.limit(2, 1, Side.Sell, 101, 1);
+    expect(rejectOf(h.limit(3, 1, Side.Sell, 102, 1))).toBe(Reject.CapacityFull);
+    // An IOC needs no slot; a GTC that fills completely never rests, but is checked before matching.
+    expect(kinds(h.limit(4, 2, Side.Buy, 100, 1, Tif.Ioc))).toEqual([EventKind.Accepted, EventKind.Trade]);
+    expect(kinds(h.limit(5, 2, Side.Buy, 101, 1))).toEqual([EventKind.Accepted, EventKind.Trade]);
+  });
+
+  test("levels per side: a new price level beyond the ladder is rejected, an existing level accepts", () => {
+    const h = new Harness({ levelsPerSideMax: 2 });
+    h.limit(1, 1, Side.Buy, 100, 1);
+    h.limit(2, 1, Side.Buy, 99, 1);
+    expect(rejectOf(h.limit(3, 1, Side.Buy, 98, 1))).toBe(Reject.CapacityFull);
+    expect(kinds(h.limit(4, 1, Side.Buy, 99, 1))).toEqual([EventKind.Accepted]);
+    // The ask side has its own ladder.
+    expect(kinds(h.limit(5, 1, Side.Sell, 200, 1))).toEqual([EventKind.Accepted]);
+    // A modify onto a new level is rejected unless it frees its old one.
+    expect(rejectOf(h.modify(4, 1, 97, 1))).toBe(Reject.CapacityFull);
+    expect(kinds(h.modify(1, 1, 97, 1))).toEqual([EventKind.Modified]);
+    expect(h.engine.depth(h.book, Side.Buy, 5).map((l) => l.price)).toEqual([99, 97]);
+  });
+
+  test("level pool shared by all books", () => {
+    const h = new Harness({ levelsMax: 2 });
+    h.limit(1, 1, Side.Buy, 100, 1);
+    h.limit(2, 1, Side.Sell, 200, 1);
+    expect(rejectOf(h.limit(3, 1, Side.Sell, 201, 1))).toBe(Reject.CapacityFull);
+    expect(rejectOf(h.stop(4, 1, Side.Sell, 90, 90, 1))).toBe(Reject.CapacityFull);
+    h.cancel(2, 1);
+    expect(kinds(h.limit(3, 1, Side.Sell, 201, 1))).toEqual([EventKind.Accepted]);
+  });
+
+  test("users: a new user beyond usersMax cannot rest an order", () => {
+    const h = new Harness({ usersMax: 1 });
+    h.limit(1, 7, Side.Buy, 100, 1);
+    expect(rejectOf(h.limit(2, 8, Side.Buy, 100, 1))).toBe(Reject.CapacityFull);
+    expect(kinds(h.limit(3, 8, Side.Sell, 100, 1, Tif.Ioc))).toEqual([EventKind.Accepted, EventKind.Trade]);
+  });
+
+  test("a triggered stop-limit that finds no free level is cancelled with reason capacity", () => {
+    const h = new Harness({ levelsMax: 3 });
+    h.limit(1, 1, Side.Sell, 100, 1);
+    h.limit(2, 1, Side.Buy, 50, 1);
+    h.stop(3, 2, Side.Buy, 100, 90, 5); // the stop takes the third level
+    // A GTC buy that fills completely needs no level, so the full pool does not reject it.
+    // The trade empties the ask level and triggers the stop, whose level frees too: 90 fits.
+    const evs = h.limit(4, 3, Side.Buy, 100, 1);
+    expect(kinds(evs)).toEqual([EventKind.Accepted, EventKind.Trade, EventKind.Triggered]);
+    expect(h.engine.order(3)).toMatchObject({ state: "resting", price: 90, qty: 5 });
+
+    const h2 = new Harness({ levelsMax: 4 });
+    h2.limit(1, 1, Side.Sell, 100, 2);
+    h2.stop(2, 2, Side.Buy, 100, 90, 5);
+    h2.limit(3, 1, Side.Buy, 50, 1);
+    h2.limit(4, 1, Side.Buy, 40, 1);
+    // Levels: ask 100, stop 100 (two stops), bids 50 and 40. The IOC leaves the ask level
+    // alive; the stop level frees and the first stop rests at 90 on it; the second finds
+    // no level for 91 and is cancelled.
+    h2.stop(5, 2, Side.Buy, 100, 91, 1);
+    expect(rejectOf(h2.limit(6, 1, Side.Buy, 45, 1))).toBe(Reject.CapacityFull);
+    const evs2 = h2.limit(7, 3, Side.Buy, 100, 1, Tif.Ioc);
+    expect(kinds(evs2)).toEqual([EventKind.Accepted, EventKind.Trade, EventKind.Triggered, EventKind.Triggered, EventKind.Cancelled]);
+    expect(evs2[4]).toMatchObject({ id: 5, qty: 1, code: CancelReason.Capacity });
+    expect(h2.engine.order(2)).toMatchObject({ state: "resting", price: 90 });
+  });
+});
+
+test("a handle goes stale when its order goes, even after the slot is reused", () => {
+  const h = new Harness({ ordersMax: 1 });
+  h.limit(1, 1, Side.Buy, 100, 1);
+  const handle = h.engine.order(1)!.handle;
+  expect(h.engine.orderByHandle(handle)?.id).toBe(1);
+  h.cancel(1, 1);
+  h.limit(2, 1, Side.Buy, 100, 1);
+  expect(h.engine.order(2)!.handle).not.toBe(handle);
+  expect(h.engine.orderByHandle(handle)).toBeNull();
+  expect(h.engine.orderByHandle(-1)).toBeNull();
+  expect(h.engine.orderByHandle(1.5)).toBeNull();
+});
+
+test("event buffer overflow mid-command drains through onFull and loses nothing", () => {
+  const h = new Harness({ eventsMax: 16 });
+  for (let i = 1; i <= 40; i++) h.limit(i, 1, Side.Sell, 100 + i, 1);
+  const seen: EventRecord[] = [];
+  h.engine.events.onFull = (ev) => seen.push(...ev.drain());
+  h.engine.newOrder(100, 0, h.book, 999, 2, Side.Buy, OrderType.Market, Tif.Gtc, 0, Stp.None, 0, 50, 0);
+  seen.push(...h.engine.events.drain());
+  expect(seen.filter((e) => e.kind === EventKind.Trade).length).toBe(40);
+  expect(seen.at(-1)).toMatchObject({ kind: EventKind.Cancelled, qty: 10, code: CancelReason.MarketRemainder });
+  expect(seen.map((e) => e.tradeId).filter((t) => t > 0)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  h.engine.events.onFull = null;
+  for (let i = 1; i <= 20; i++) h.limit(200 + i, 1, Side.Sell, 100 + i, 1);
+  expect(() => h.engine.newOrder(300, 0, h.book, 998, 2, Side.Buy, OrderType.Market, Tif.Gtc, 0, Stp.None, 0, 50, 0)).toThrow(/event buffer full/);
+});
+
+test("queries: best prices, quantity at a price, depth, open orders", () => {
+  const h = new Harness();
+  expect(h.engine.bestBid(h.book)).toBe(0);
+  h.limit(1, 1, Side.Buy, 100, 3);
+  h.limit(2, 2, Side.Buy, 100, 4);
+  h.limit(3, 1, Side.Buy, 98, 5);
+  h.limit(4, 1, Side.Sell, 105, 6);
+  h.stop(5, 1, Side.Sell, 90, 89, 2);
+  expect(h.engine.bestBid(h.book)).toBe(100);
+  expect(h.engine.bestAsk(h.book)).toBe(105);
+  expect(h.engine.qtyAt(h.book, Side.Buy, 100)).toBe(7);
+  expect(h.engine.qtyAt(h.book, Side.Buy, 99)).toBe(0);
+  expect(h.engine.depth(h.book, Side.Buy, 1)).toEqual([{ price: 100, qty: 7, count: 2 }]);
+  expect(h.engine.openOrders(1).map((o) => o.id).sort()).toEqual([1, 3, 4, 5]);
+  expect(h.engine.openOrdersCount(1)).toBe(4);
+  expect(h.engine.order(5)).toMatchObject({ state: "stop", stop: 90, price: 89 });
+  expect(h.engine.openOrders(42)).toEqual([]);
+  expect(() => h.engine.depth(7, Side.Buy, 1)).toThrow(/no book/);
+});
+
+test("the same commands give the same events and hash; a different history gives a different hash", () => {
+  const run = (extra: boolean) => {
+    const h = new Harness();
+    const out: EventRecord[] = [];
+    for (let i = 1; i <= 300; i++) {
+      out.push(...h.limit(i, i % 5, i % 2, 100 + ((i * 7) % 13), 1 + (i % 4), i % 9 === 0 ? Tif.Ioc : Tif.Gtc));
+      if (i % 3 === 0) out.push(...h.cancel(i - 1, (i - 1) % 5));
+    }
+    if (extra) h.limit(10_000, 1, Side.Buy, 1, 1);
+    return { out, hash: h.engine.stateHash() };
+  };
+  const a = run(false);
+  const b = run(false);
+  expect(b.out).toEqual(a.out);
+  expect(b.hash).toBe(a.hash);
+  expect(run(true).hash).not.toBe(a.hash);
+});
+
+test("symbol registry refuses bad and duplicate specs", () => {
+  const e = new Engine({ symbolsMax: 2 });
+  expect(e.addSymbol(1, spec)).toBe(0);
+  expect(e.addSymbol(2, spec)).toBe(-1);
+  expect(e.symbolError(spec)).toMatch(/already defined/);
+  expect(e.symbolError({ ...spec, name: "X", maxPrice: 0 })).toMatch(/maxPrice/);
+  expect(e.symbolError({ ...spec, name: "X", maxQty: 2 ** 52 })).toMatch(/2\^53/);
+  expect(e.addSymbol(3, { ...spec, name: "ETH-USD" })).toBe(1);
+  expect(e.symbolError({ ...spec, name: "SOL-USD" })).toMatch(/capacity/);
+  expect(e.bookOf("ETH-USD")).toBe(1);
+  expect(e.bookOf("nope")).toBe(-1);
+});
