@@ -1,7 +1,13 @@
-// Open-addressing hash map from an integer key in [0, 2^53) to an int32 value,
-// over typed arrays allocated once: no allocation per lookup, insert or remove.
-// Linear probing with backward-shift deletion, so there are no tombstones and a
-// lookup never walks further than the longest cluster.
+// Map from an integer key in [0, 2^53) to an int32 value over typed arrays
+// allocated once: no allocation per lookup, insert or remove.
+//
+// Two tables. The primary is direct-mapped on the key's low bits: order ids
+// are mostly sequential, so live ids sit side by side in memory (few cache and
+// TLB misses) and a lookup is one load and one compare. A key whose primary
+// cell is taken goes to the overflow table, open addressing with a mixing hash,
+// linear probing and backward-shift deletion (no tombstones). Keys chosen to
+// collide in the primary (same low bits) therefore only cost a second lookup
+// in a well-mixed table, never a long probe.
 
 import { NIL } from "./constants.ts";
 
@@ -14,7 +20,7 @@ function nextPowerOfTwo(n: number): number {
   return p;
 }
 
-/** Mixes both 32-bit halves of the key; sequential ids spread evenly. */
+/** Mixes both 32-bit halves of the key (overflow table). */
 export function hashKey(key: number): number {
   const lo = key >>> 0;
   const hi = (key / TWO_32) >>> 0;
@@ -25,26 +31,41 @@ export function hashKey(key: number): number {
 }
 
 export class IdIndex {
-  /** Entries the index promises to hold; the table is at least twice as large (load <= 0.5). */
   readonly entriesMax: number;
+  /** Primary cells: key at 2i, value at 2i+1 (one cache line holds both). */
+  readonly direct: Float64Array;
+  readonly directMask: number;
+  /** Overflow table, at least twice entriesMax so its load stays <= 0.5. */
   readonly keys: Float64Array;
   readonly vals: Int32Array;
   readonly mask: number;
   count = 0;
+  overflowCount = 0;
 
   constructor(entriesMax: number) {
     if (!(Number.isInteger(entriesMax) && entriesMax >= 1 && entriesMax <= 1 << 28)) {
       throw new Error(`IdIndex entriesMax ${entriesMax} must be an integer in [1, 2^28]`);
     }
-    const size = nextPowerOfTwo(entriesMax * 2);
     this.entriesMax = entriesMax;
-    this.keys = new Float64Array(size).fill(EMPTY);
+    const directSize = nextPowerOfTwo(entriesMax);
+    this.direct = new Float64Array(directSize * 2);
+    this.directMask = directSize - 1;
+    const size = nextPowerOfTwo(entriesMax * 2);
+    this.keys = new Float64Array(size);
     this.vals = new Int32Array(size);
     this.mask = size - 1;
+    this.clear();
   }
 
   /** The value stored for `key`, or NIL. */
   find(key: number): number {
+    const cell = ((key >>> 0) & this.directMask) * 2;
+    if (this.direct[cell] === key) return this.direct[cell + 1]!;
+    if (this.overflowCount === 0) return NIL;
+    return this.findOverflow(key);
+  }
+
+  private findOverflow(key: number): number {
     const keys = this.keys;
     const mask = this.mask;
     let i = hashKey(key) & mask;
@@ -59,22 +80,52 @@ export class IdIndex {
   /** Inserts a key that is not present. The caller checks `count < entriesMax` first. */
   insert(key: number, val: number): void {
     if (this.count >= this.entriesMax) throw new Error("IdIndex full: caller must check capacity first");
+    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER)) throw new Error(`IdIndex: key ${key} outside [0, 2^53)`);
+    const cell = ((key >>> 0) & this.directMask) * 2;
+    const held = this.direct[cell]!;
+    if (held === key || (this.overflowCount > 0 && this.findOverflow(key) !== NIL)) throw new Error(`IdIndex: key ${key} already present`);
+    this.count++;
+    if (held === EMPTY) {
+      this.direct[cell] = key;
+      this.direct[cell + 1] = val;
+      return;
+    }
+    this.insertOverflow(key, val);
+  }
+
+  private insertOverflow(key: number, val: number): void {
     const keys = this.keys;
     const mask = this.mask;
     let i = hashKey(key) & mask;
-    for (;;) {
-      const k = keys[i]!;
-      if (k === EMPTY) break;
-      if (k === key) throw new Error(`IdIndex: key ${key} already present`);
-      i = (i + 1) & mask;
-    }
+    while (keys[i] !== EMPTY) i = (i + 1) & mask;
     keys[i] = key;
     this.vals[i] = val;
-    this.count++;
+    this.overflowCount++;
   }
 
   /** Overwrites the value of a present key. */
   update(key: number, val: number): void {
+    const cell = ((key >>> 0) & this.directMask) * 2;
+    if (this.direct[cell] === key) {
+      this.direct[cell + 1] = val;
+      return;
+    }
+    this.vals[this.overflowRow(key)] = val;
+  }
+
+  /** Removes a present key. */
+  remove(key: number): void {
+    const cell = ((key >>> 0) & this.directMask) * 2;
+    if (this.direct[cell] === key) {
+      this.direct[cell] = EMPTY;
+      this.count--;
+      return;
+    }
+    this.removeOverflow(this.overflowRow(key));
+    this.count--;
+  }
+
+  private overflowRow(key: number): number {
     const keys = this.keys;
     const mask = this.mask;
     let i = hashKey(key) & mask;
@@ -82,19 +133,15 @@ export class IdIndex {
       if (keys[i] === EMPTY) throw new Error(`IdIndex: key ${key} not present`);
       i = (i + 1) & mask;
     }
-    this.vals[i] = val;
+    return i;
   }
 
-  /** Removes a present key, shifting later members of its cluster back. */
-  remove(key: number): void {
+  /** Empties row i, shifting later members of its cluster back. */
+  private removeOverflow(row: number): void {
     const keys = this.keys;
     const vals = this.vals;
     const mask = this.mask;
-    let i = hashKey(key) & mask;
-    while (keys[i] !== key) {
-      if (keys[i] === EMPTY) throw new Error(`IdIndex: key ${key} not present`);
-      i = (i + 1) & mask;
-    }
+    let i = row;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
@@ -109,20 +156,21 @@ export class IdIndex {
       i = j;
     }
     keys[i] = EMPTY;
-    this.count--;
+    this.overflowCount--;
   }
 
   clear(): void {
+    for (let c = 0; c < this.direct.length; c += 2) this.direct[c] = EMPTY;
     this.keys.fill(EMPTY);
     this.count = 0;
+    this.overflowCount = 0;
   }
 
   /** Calls fn for every entry (tests, snapshots). */
   forEach(fn: (key: number, val: number) => void): void {
+    const direct = this.direct;
+    for (let c = 0; c < direct.length; c += 2) if (direct[c] !== EMPTY) fn(direct[c]!, direct[c + 1]!);
     const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (k !== EMPTY) fn(k, this.vals[i]!);
-    }
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) fn(keys[i]!, this.vals[i]!);
   }
 }
