@@ -1,0 +1,146 @@
+// Plain, preallocated forms of the wire messages. A decoder fills one of these
+// in place (no allocation per frame on the hot path) and an encoder reads one.
+// Fields a message type does not use are 0 (or "" / empty). U53 values are
+// JS numbers; a value that does not fit below 2^53 decodes as -1, which every
+// range check (and the engine's own validation) refuses.
+// After a decode error only `body` (or `command`) is meaningful: it is 0.
+
+import type { SymbolSpec } from "../engine/command.ts";
+
+/** Fields shared by NewOrder, Cancel and Modify. */
+export class OrderFields {
+  /** The client's order id; -1 when the wire value is 2^53 or above. */
+  clientOrderId = 0;
+  symbolId = 0;
+  side = 0;
+  type = 0;
+  tif = 0;
+  postOnly = false;
+  stp = 0;
+  price = 0;
+  /** -1 when the wire value is 2^53 or above. */
+  qty = 0;
+  stopPrice = 0;
+
+  clearOrder(): void {
+    this.clientOrderId = 0;
+    this.symbolId = 0;
+    this.side = 0;
+    this.type = 0;
+    this.tif = 0;
+    this.postOnly = false;
+    this.stp = 0;
+    this.price = 0;
+    this.qty = 0;
+    this.stopPrice = 0;
+  }
+}
+
+/** A message from a client: Login, NewOrder, Cancel, Modify, Heartbeat, OpenOrdersRequest, Logout. */
+export class ClientMessage extends OrderFields {
+  /** Per-session sequence number; -1 when 2^53 or above. */
+  seq = 0;
+  /** The Body union type code. */
+  body = 0;
+  /** 0, or the engine Reject code for a value outside its domain (the message is otherwise well formed). */
+  reject = 0;
+  /** Login: the API key (a string is built: once per session). */
+  apiKey = "";
+  /** Logout: LogoutReason code and text. */
+  logoutReason = 0;
+  text = "";
+}
+
+/** A symbol as the wire lists it: the engine's spec plus its id. */
+export interface WireSymbol extends SymbolSpec {
+  symbolId: number;
+}
+
+export function emptySymbol(): WireSymbol {
+  return { symbolId: 0, name: "", tickSize: 0, lotSize: 0, minPrice: 0, maxPrice: 0, maxQty: 0 };
+}
+
+/** One entry of an OpenOrders page. */
+export class OpenOrderInfo extends OrderFields {
+  orderId = 0;
+  leavesQty = 0;
+}
+
+/** ExecutionReport fields. */
+export class ExecReport {
+  kind = 0;
+  rejectReason = 0;
+  cancelReason = 0;
+  clientOrderId = 0;
+  orderId = 0;
+  symbolId = 0;
+  side = 0;
+  price = 0;
+  qty = 0;
+  leavesQty = 0;
+  tradeId = 0;
+  liquidity = 0;
+  engineSeq = 0;
+  /** Nanoseconds since the Unix epoch. Above 2^53 a JS number is rounded; the wire keeps 64 bits. */
+  timestampNs = 0;
+
+  clear(): void {
+    this.kind = 0;
+    this.rejectReason = 0;
+    this.cancelReason = 0;
+    this.clientOrderId = 0;
+    this.orderId = 0;
+    this.symbolId = 0;
+    this.side = 0;
+    this.price = 0;
+    this.qty = 0;
+    this.leavesQty = 0;
+    this.tradeId = 0;
+    this.liquidity = 0;
+    this.engineSeq = 0;
+    this.timestampNs = 0;
+  }
+}
+
+/** Limits told to a client at login. */
+export class SessionLimitsInfo {
+  frameBytesMax = 0;
+  openOrdersMax = 0;
+  messagesPerSecondMax = 0;
+  heartbeatIntervalMs = 0;
+}
+
+/** A message from the exchange. Lists (symbols, orders) are edge data: decoding them allocates. */
+export class ServerMessage {
+  seq = 0;
+  body = 0;
+  /** LoginAccepted. */
+  userId = 0;
+  sessionId = 0;
+  symbols: WireSymbol[] = [];
+  readonly limits = new SessionLimitsInfo();
+  /** LoginRejected (LoginRejectReason) or Logout (LogoutReason). */
+  reason = 0;
+  text = "";
+  /** ExecutionReport. */
+  readonly report = new ExecReport();
+  /** OpenOrders page; `more` is true when more pages follow. */
+  orders: OpenOrderInfo[] = [];
+  more = false;
+}
+
+/** One input-log record: a command stamped by the sequencer. */
+export class InputRecordView extends OrderFields {
+  engineSeq = 0;
+  /** Receive time, nanoseconds since the Unix epoch (a JS number rounds above 2^53). */
+  receivedNs = 0;
+  userId = 0;
+  sessionId = 0;
+  sessionSeq = 0;
+  /** The exchange-wide order id (new, cancel, modify). */
+  orderId = 0;
+  /** The Command union type code. */
+  command = 0;
+  /** SymbolDef (the name is a string built per record: symbol definitions are rare). */
+  readonly symbol: WireSymbol = emptySymbol();
+}
