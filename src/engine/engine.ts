@@ -39,6 +39,9 @@ export class Engine extends EngineStore {
   // The command being applied: every event carries its seq and receive time.
   private seq = 0;
   private ts = 0;
+  // The order the command is about (the taker while matching): its events carry these.
+  private takerSide = 0;
+  private takerClientId = 0;
   /** Set when self-trade prevention cancelled the taker: matching stops, no remainder event. */
   private takerKilled = false;
   /** Min-heap of triggered stop slots by arrival; only non-empty inside one command. */
@@ -158,8 +161,11 @@ export class Engine extends EngineStore {
     price: number,
     qty: number,
     stop: number,
+    clientId = 0,
   ): void {
     this.begin(seq, ts);
+    this.takerSide = side;
+    this.takerClientId = clientId;
     const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
     if (reason !== 0) {
       this.emitHeader(EventKind.Rejected, book, id, user, reason);
@@ -169,7 +175,7 @@ export class Engine extends EngineStore {
     this.events.price[e] = price;
     this.events.qty[e] = qty;
     if (type === OrderType.StopLimit || type === OrderType.StopMarket) {
-      this.placeStop(book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
+      this.placeStop(book, id, user, side, type, tif, postOnly, stp, price, qty, stop, clientId);
     } else {
       this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, price, qty);
     }
@@ -179,6 +185,7 @@ export class Engine extends EngineStore {
   cancel(seq: number, ts: number, book: number, id: number, user: number): void {
     this.begin(seq, ts);
     const slot = this.liveSlot(book, id);
+    this.takeOrderContext(slot);
     const reason = this.checkOwned(book, slot, user);
     if (reason !== 0) {
       this.emitHeader(EventKind.Rejected, book, id, user, reason);
@@ -194,6 +201,7 @@ export class Engine extends EngineStore {
   modify(seq: number, ts: number, book: number, id: number, user: number, price: number, qty: number): void {
     this.begin(seq, ts);
     const slot = this.liveSlot(book, id);
+    this.takeOrderContext(slot);
     const reason = this.checkModify(book, slot, user, price, qty);
     if (reason !== 0) {
       this.emitHeader(EventKind.Rejected, book, id, user, reason);
@@ -221,6 +229,12 @@ export class Engine extends EngineStore {
     this.seq = seq;
     this.ts = ts;
     this.lastSeq = seq;
+  }
+
+  /** Makes a live order (or none, NIL) the subject of the events that follow. */
+  private takeOrderContext(slot: number): void {
+    this.takerSide = slot === NIL ? 0 : this.ordSide[slot]!;
+    this.takerClientId = slot === NIL ? 0 : this.ordClientId[slot]!;
   }
 
   // ---- validation ----
@@ -414,7 +428,7 @@ export class Engine extends EngineStore {
     }
     if (slot === NIL) {
       slot = this.allocOrder();
-      this.initOrder(slot, book, id, user, side, OrderType.Limit, Tif.Gtc, postOnly, stp, price, qty, 0);
+      this.initOrder(slot, book, id, user, side, OrderType.Limit, Tif.Gtc, postOnly, stp, price, qty, 0, this.takerClientId);
     } else {
       this.ordQty[slot] = qty;
       this.ordPrice[slot] = price;
@@ -437,8 +451,10 @@ export class Engine extends EngineStore {
     price: number,
     qty: number,
     stop: number,
+    clientId: number,
   ): void {
     this.ordId[slot] = id;
+    this.ordClientId[slot] = clientId;
     this.ordUser[slot] = user;
     this.ordBook[slot] = book;
     this.ordSide[slot] = side;
@@ -521,18 +537,18 @@ export class Engine extends EngineStore {
     const makerQty = this.ordQty[o]!;
     if (stp === Stp.CancelTaker) return this.killTaker(book, id, user, rem);
     if (stp === Stp.CancelMaker || stp === Stp.CancelBoth) {
-      this.emitQty(EventKind.Cancelled, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade, makerQty, 0);
+      this.emitMakerQty(EventKind.Cancelled, book, o, makerQty, 0);
       this.removeHead(lvl, o);
       return stp === Stp.CancelBoth ? this.killTaker(book, id, user, rem) : rem;
     }
     const d = makerQty <= rem ? makerQty : rem;
     if (d === makerQty) {
-      this.emitQty(EventKind.Cancelled, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade, d, 0);
+      this.emitMakerQty(EventKind.Cancelled, book, o, d, 0);
       this.removeHead(lvl, o);
     } else {
       this.ordQty[o] = makerQty - d;
       this.lvlQty[lvl]! -= d;
-      this.emitQty(EventKind.Reduced, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade, d, makerQty - d);
+      this.emitMakerQty(EventKind.Reduced, book, o, d, makerQty - d);
     }
     if (d === rem) return this.killTaker(book, id, user, rem);
     this.emitQty(EventKind.Reduced, book, id, user, CancelReason.SelfTrade, d, rem - d);
@@ -559,12 +575,13 @@ export class Engine extends EngineStore {
     price: number,
     qty: number,
     stop: number,
+    clientId: number,
   ): void {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
     const lvl = this.levelFor(ladder, side === Side.Buy ? -stop : stop, stop);
     if (lvl === NIL) throw new Error(`no stop level for order ${id} after capacity check`);
     const slot = this.allocOrder();
-    this.initOrder(slot, book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
+    this.initOrder(slot, book, id, user, side, type, tif, postOnly, stp, price, qty, stop, clientId);
     this.ordState[slot] = STOP;
     this.appendToLevel(slot, lvl);
   }
@@ -617,6 +634,7 @@ export class Engine extends EngineStore {
     const stp = this.ordStp[slot]!;
     const tif = this.ordTif[slot]!;
     const type = this.ordType[slot] === OrderType.StopLimit ? OrderType.Limit : OrderType.Market;
+    this.takeOrderContext(slot);
     const e = this.emitHeader(EventKind.Triggered, book, id, user, 0);
     this.events.price[e] = this.ordStop[slot]!;
     this.events.qty[e] = qty;
@@ -697,7 +715,19 @@ export class Engine extends EngineStore {
     ev.ts[i] = this.ts;
     ev.id[i] = id;
     ev.user[i] = user;
+    ev.side[i] = this.takerSide;
+    ev.clientId[i] = this.takerClientId;
     return i;
+  }
+
+  /** A self-trade event about a resting maker `o` (not the command's own order). */
+  private emitMakerQty(kind: number, book: number, o: number, qty: number, leaves: number): void {
+    const i = this.emitHeader(kind, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade);
+    const ev = this.events;
+    ev.side[i] = this.ordSide[o]!;
+    ev.clientId[i] = this.ordClientId[o]!;
+    ev.qty[i] = qty;
+    ev.leaves[i] = leaves;
   }
 
   private emitQty(kind: number, book: number, id: number, user: number, code: number, qty: number, leaves: number): void {
@@ -731,6 +761,7 @@ export class Engine extends EngineStore {
     ev.otherId[i] = this.ordId[maker]!;
     ev.otherUser[i] = this.ordUser[maker]!;
     ev.otherLeaves[i] = makerLeaves;
+    ev.otherClientId[i] = this.ordClientId[maker]!;
     ev.tradeId[i] = this.nextTradeId++;
     this.lastPrice[book] = price;
   }

@@ -12,6 +12,8 @@ export class EventBuffer {
   count = 0;
   readonly kind: Uint8Array;
   readonly code: Uint8Array;
+  /** Side of the order the event is about (the taker's for a trade). */
+  readonly side: Uint8Array;
   readonly book: Int32Array;
   readonly price: Int32Array;
   readonly seq: Float64Array;
@@ -24,6 +26,9 @@ export class EventBuffer {
   readonly otherUser: Float64Array;
   readonly otherLeaves: Float64Array;
   readonly tradeId: Float64Array;
+  /** The submitter's id of the order (`id`) and, for trades, of the maker. */
+  readonly clientId: Float64Array;
+  readonly otherClientId: Float64Array;
   /** Called when the buffer is full; it must drain (call `clear`) before returning. */
   onFull: ((events: EventBuffer) => void) | null = null;
 
@@ -32,6 +37,7 @@ export class EventBuffer {
     this.capacity = capacity;
     this.kind = new Uint8Array(capacity);
     this.code = new Uint8Array(capacity);
+    this.side = new Uint8Array(capacity);
     this.book = new Int32Array(capacity);
     this.price = new Int32Array(capacity);
     this.seq = new Float64Array(capacity);
@@ -44,6 +50,8 @@ export class EventBuffer {
     this.otherUser = new Float64Array(capacity);
     this.otherLeaves = new Float64Array(capacity);
     this.tradeId = new Float64Array(capacity);
+    this.clientId = new Float64Array(capacity);
+    this.otherClientId = new Float64Array(capacity);
   }
 
   clear(): void {

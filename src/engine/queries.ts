@@ -12,6 +12,8 @@ export interface DepthLevel {
 
 export interface OrderView {
   id: number;
+  /** The submitter's own id for the order. */
+  clientId: number;
   user: number;
   book: number;
   side: number;
@@ -73,6 +75,7 @@ export function orderView(s: EngineStore, slot: number): OrderView {
   if (state !== RESTING && state !== STOP) throw new Error(`slot ${slot} holds no live order`);
   return {
     id: s.ordId[slot]!,
+    clientId: s.ordClientId[slot]!,
     user: s.ordUser[slot]!,
     book: s.ordBook[slot]!,
     side: s.ordSide[slot]!,

@@ -50,6 +50,8 @@ export class EngineStore {
   // Orders, indexed by slot.
   readonly ordId: Float64Array;
   readonly ordUser: Float64Array;
+  /** The submitter's own id for the order (echoed in events, opaque to matching). */
+  readonly ordClientId: Float64Array;
   readonly ordQty: Float64Array;
   /** Seq of the command that placed the order: orders stops by arrival. */
   readonly ordArrival: Float64Array;
@@ -111,6 +113,7 @@ export class EngineStore {
     const n = c.ordersMax;
     this.ordId = new Float64Array(n);
     this.ordUser = new Float64Array(n);
+    this.ordClientId = new Float64Array(n);
     this.ordQty = new Float64Array(n);
     this.ordArrival = new Float64Array(n);
     this.ordPrice = new Int32Array(n);

@@ -116,6 +116,8 @@ export const LogoutReason = {
   RateLimited: 7,
   HeartbeatTimeout: 8,
   ServerShutdown: 9,
+  SlowConsumer: 10,
+  LoginTimeout: 11,
 } as const;
 export type LogoutReason = (typeof LogoutReason)[keyof typeof LogoutReason];
 

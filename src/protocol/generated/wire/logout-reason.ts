@@ -29,5 +29,15 @@ export enum LogoutReason {
   SequenceGap = 6,
   RateLimited = 7,
   HeartbeatTimeout = 8,
-  ServerShutdown = 9
+  ServerShutdown = 9,
+
+  /**
+   * The client read too slowly: its unsent data passed the exchange's bound.
+   */
+  SlowConsumer = 10,
+
+  /**
+   * No Login arrived within the login timeout after connecting.
+   */
+  LoginTimeout = 11
 }

@@ -16,5 +16,26 @@ export enum RejectReason {
   FokNotFillable = 9,
   CapacityFull = 10,
   BadField = 11,
-  NotModifiable = 12
+  NotModifiable = 12,
+
+  /**
+   * Gateway rejects (20 and up): the command never reached the engine or its log.
+   * The session sent more messages per second than its limit.
+   */
+  RateLimited = 20,
+
+  /**
+   * The session has as many commands awaiting durability as its limit allows.
+   */
+  InFlightLimit = 21,
+
+  /**
+   * The user has as many open orders as its limit allows.
+   */
+  OpenOrdersLimit = 22,
+
+  /**
+   * The exchange is shutting down or recovering and takes no commands.
+   */
+  Unavailable = 23
 }
