@@ -3,7 +3,9 @@ import { describe, expect, test } from "bun:test";
 import type { EventRecord, SymbolSpec } from "./command.ts";
 import type { EngineConfig } from "./config.ts";
 import { CancelReason, EventKind, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { applyCommand } from "./apply.ts";
 import { Engine } from "./engine.ts";
+import { allScenarios, runScenario } from "./scenarios.ts";
 
 const spec: SymbolSpec = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 };
 
@@ -188,4 +190,58 @@ test("symbol registry refuses bad and duplicate specs", () => {
   expect(e.symbolError({ ...spec, name: "SOL-USD" })).toMatch(/capacity/);
   expect(e.bookOf("ETH-USD")).toBe(1);
   expect(e.bookOf("nope")).toBe(-1);
+});
+
+describe("scenarios shared with the reference book", () => {
+  for (const s of allScenarios) {
+    test(s.name, () => {
+      const engine = new Engine({ ordersMax: 1024, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 4, usersMax: 64 });
+      const problems = runScenario(
+        s,
+        (cmd) => {
+          applyCommand(engine, cmd);
+          engine.validate();
+          return engine.events.drain();
+        },
+        (book, side, n) => engine.depth(book, side, n),
+      );
+      expect(problems).toEqual([]);
+    });
+  }
+});
+
+test("events name the side and the submitter's client id of the order they are about", () => {
+  const e = new Engine({ ordersMax: 64, levelsMax: 64, levelsPerSideMax: 16, symbolsMax: 1, usersMax: 8 });
+  const b = e.addSymbol(1, spec);
+  const ev = e.events;
+  const rows = () =>
+    Array.from({ length: ev.count }, (_, i) => ({ kind: ev.kind[i], side: ev.side[i], clientId: ev.clientId[i], other: ev.kind[i] === EventKind.Trade ? ev.otherClientId[i] : 0 }));
+  e.newOrder(2, 0, b, 1, 1, Side.Sell, OrderType.Limit, Tif.Gtc, 0, Stp.None, 100, 5, 0, 501);
+  e.newOrder(3, 0, b, 2, 1, Side.Sell, OrderType.StopLimit, Tif.Gtc, 0, Stp.None, 90, 1, 95, 502);
+  ev.clear();
+  e.newOrder(4, 0, b, 3, 2, Side.Buy, OrderType.Limit, Tif.Ioc, 0, Stp.None, 100, 2, 0, 601);
+  expect(rows()).toEqual([
+    { kind: EventKind.Accepted, side: Side.Buy, clientId: 601, other: 0 },
+    { kind: EventKind.Trade, side: Side.Buy, clientId: 601, other: 501 },
+  ]);
+  ev.clear();
+  e.cancel(5, 0, b, 1, 1);
+  e.modify(6, 0, b, 2, 1, 91, 1);
+  e.cancel(7, 0, b, 99, 1);
+  expect(rows()).toEqual([
+    { kind: EventKind.Cancelled, side: Side.Sell, clientId: 501, other: 0 },
+    { kind: EventKind.Rejected, side: Side.Sell, clientId: 502, other: 0 },
+    { kind: EventKind.Rejected, side: 0, clientId: 0, other: 0 },
+  ]);
+  ev.clear();
+  // The trade at 94 reaches the sell stop (94 <= 95): it triggers and rests as a sell at 90, named by its own client id.
+  e.newOrder(8, 0, b, 4, 3, Side.Buy, OrderType.Limit, Tif.Gtc, 0, Stp.None, 94, 1, 0, 701);
+  e.newOrder(9, 0, b, 5, 2, Side.Sell, OrderType.Limit, Tif.Ioc, 0, Stp.None, 94, 1, 0, 602);
+  expect(rows().map((r) => [r.kind, r.side, r.clientId])).toEqual([
+    [EventKind.Accepted, Side.Buy, 701],
+    [EventKind.Accepted, Side.Sell, 602],
+    [EventKind.Trade, Side.Sell, 602],
+    [EventKind.Triggered, Side.Sell, 502],
+  ]);
+  expect(e.order(2)).toMatchObject({ state: "resting", price: 90, clientId: 502 });
 });

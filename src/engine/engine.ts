@@ -168,7 +168,7 @@ export class Engine extends EngineStore {
     this.takerClientId = clientId;
     const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
     if (reason !== 0) {
-      this.emitHeader(EventKind.Rejected, book, id, user, reason);
+      this.emitReject(book, id, user, reason);
       return;
     }
     const e = this.emitHeader(EventKind.Accepted, book, id, user, side);
@@ -188,7 +188,7 @@ export class Engine extends EngineStore {
     this.takeOrderContext(slot);
     const reason = this.checkOwned(book, slot, user);
     if (reason !== 0) {
-      this.emitHeader(EventKind.Rejected, book, id, user, reason);
+      this.emitReject(book, id, user, reason);
       return;
     }
     const qty = this.ordQty[slot]!;
@@ -204,7 +204,7 @@ export class Engine extends EngineStore {
     this.takeOrderContext(slot);
     const reason = this.checkModify(book, slot, user, price, qty);
     if (reason !== 0) {
-      this.emitHeader(EventKind.Rejected, book, id, user, reason);
+      this.emitReject(book, id, user, reason);
       return;
     }
     const oldQty = this.ordQty[slot]!;
@@ -252,7 +252,7 @@ export class Engine extends EngineStore {
     qty: number,
     stop: number,
   ): number {
-    if (!(book >= 0 && book < this.booksCount)) return Reject.UnknownSymbol;
+    if (!this.isBook(book)) return Reject.UnknownSymbol;
     if (!isId(id) || !isId(user)) return Reject.BadField;
     if (!(side === Side.Buy || side === Side.Sell)) return Reject.BadField;
     if (!(type >= OrderType.Limit && type <= OrderType.StopMarket && (type | 0) === type)) return Reject.BadField;
@@ -289,8 +289,12 @@ export class Engine extends EngineStore {
     return lot === 1 || qty % lot === 0;
   }
 
+  private isBook(book: number): boolean {
+    return book >= 0 && book < this.booksCount && (book | 0) === book;
+  }
+
   private priceReject(book: number, price: number): number {
-    if ((price | 0) !== price) return Reject.PriceOffTick;
+    if (Math.floor(price) !== price) return Reject.PriceOffTick;
     const tick = this.symTick[book]!;
     if (tick !== 1 && price % tick !== 0) return Reject.PriceOffTick;
     if (price < this.symMinPrice[book]! || price > this.symMaxPrice[book]!) return Reject.PriceOutOfBand;
@@ -299,13 +303,14 @@ export class Engine extends EngineStore {
 
   /** Slot of a live order of this book, or NIL. */
   private liveSlot(book: number, id: number): number {
+    if (!isId(id)) return NIL;
     const slot = this.idIndex.find(id);
     if (slot === NIL || this.ordBook[slot] !== book) return NIL;
     return slot;
   }
 
   private checkOwned(book: number, slot: number, user: number): number {
-    if (!(book >= 0 && book < this.booksCount)) return Reject.UnknownSymbol;
+    if (!this.isBook(book)) return Reject.UnknownSymbol;
     if (slot === NIL) return Reject.UnknownOrder;
     if (this.ordUser[slot] !== user) return Reject.NotOwner;
     return 0;
@@ -718,6 +723,11 @@ export class Engine extends EngineStore {
     ev.side[i] = this.takerSide;
     ev.clientId[i] = this.takerClientId;
     return i;
+  }
+
+  /** A rejected command; an unknown symbol is reported as book -1. */
+  private emitReject(book: number, id: number, user: number, reason: number): void {
+    this.emitHeader(EventKind.Rejected, reason === Reject.UnknownSymbol ? -1 : book, id, user, reason);
   }
 
   /** A self-trade event about a resting maker `o` (not the command's own order). */

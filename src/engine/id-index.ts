@@ -57,8 +57,9 @@ export class IdIndex {
     this.clear();
   }
 
-  /** The value stored for `key`, or NIL. */
+  /** The value stored for `key`, or NIL (also for any key outside [0, 2^53), which can never be stored). */
   find(key: number): number {
+    if (!(key >= 0)) return NIL;
     const cell = ((key >>> 0) & this.directMask) * 2;
     if (this.direct[cell] === key) return this.direct[cell + 1]!;
     if (this.overflowCount === 0) return NIL;
