@@ -192,7 +192,7 @@ export class Engine extends EngineStore {
       return;
     }
     const qty = this.ordQty[slot]!;
-    this.unlinkLive(slot);
+    this.unlinkFromLevel(slot);
     const e = this.emitHeader(EventKind.Cancelled, book, id, user, CancelReason.User);
     this.events.qty[e] = qty;
     this.freeOrder(slot);
@@ -215,7 +215,7 @@ export class Engine extends EngineStore {
       this.emitModified(book, slot, price, qty);
       return;
     }
-    this.unlinkLive(slot);
+    this.unlinkFromLevel(slot);
     this.ordPrice[slot] = price;
     this.ordQty[slot] = qty;
     this.ordState[slot] = ACTIVE;
@@ -330,19 +330,19 @@ export class Engine extends EngineStore {
     // Leaving a level that holds only this order frees a level for the new price.
     if (this.lvlCount[this.ordLevel[slot]!] === 1) return 0;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-    return this.levelFits(ladder, side === Side.Buy ? price : -price) ? 0 : Reject.CapacityFull;
+    return this.levelFits(ladder, side === Side.Buy ? price : -price, price) ? 0 : Reject.CapacityFull;
   }
 
   private restFits(book: number, side: number, price: number, user: number): boolean {
     if (this.orderFree === NIL || !this.userFits(user)) return false;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-    return this.levelFits(ladder, side === Side.Buy ? price : -price);
+    return this.levelFits(ladder, side === Side.Buy ? price : -price, price);
   }
 
   private stopFits(book: number, side: number, stop: number, user: number): boolean {
     if (this.orderFree === NIL || !this.userFits(user)) return false;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
-    return this.levelFits(ladder, side === Side.Buy ? -stop : stop);
+    return this.levelFits(ladder, side === Side.Buy ? -stop : stop, stop);
   }
 
   // ---- matching ----
@@ -490,6 +490,7 @@ export class Engine extends EngineStore {
       if (this.lvlCount[lvl] === 0) {
         this.ladCount[ladder] = n - 1;
         this.freeLevel(lvl);
+        this.trimTop(ladder);
       }
       if (this.takerKilled) return 0;
     }
@@ -611,8 +612,10 @@ export class Engine extends EngineStore {
   /** Moves every stop level whose key >= keyMin into the pending heap. */
   private collectTriggered(ladder: number, keyMin: number): void {
     const base = ladder * this.sideMax;
-    let n = this.ladCount[ladder]!;
-    while (n > 0 && this.ladKeys[base + n - 1]! >= keyMin) {
+    for (;;) {
+      this.trimTop(ladder);
+      const n = this.ladCount[ladder]!;
+      if (n === 0 || this.ladKeys[base + n - 1]! < keyMin) return;
       const lvl = this.ladLevels[base + n - 1]!;
       for (let o = this.lvlHead[lvl]!; o !== NIL; ) {
         const next = this.ordNext[o]!;
@@ -624,8 +627,7 @@ export class Engine extends EngineStore {
       this.lvlHead[lvl] = NIL;
       this.lvlTail[lvl] = NIL;
       this.lvlQty[lvl] = 0;
-      n--;
-      this.ladCount[ladder] = n;
+      this.ladCount[ladder] = n - 1;
       this.freeLevel(lvl);
     }
   }
@@ -690,21 +692,6 @@ export class Engine extends EngineStore {
     }
     heap[i] = last;
     return top;
-  }
-
-  /** Takes a resting order or untriggered stop out of its level (before a cancel or a modify). */
-  private unlinkLive(slot: number): void {
-    const book = this.ordBook[slot]!;
-    const side = this.ordSide[slot]!;
-    if (this.ordState[slot] === STOP) {
-      const stop = this.ordStop[slot]!;
-      const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
-      this.unlinkFromLevel(slot, ladder, side === Side.Buy ? -stop : stop);
-    } else {
-      const price = this.ordPrice[slot]!;
-      const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-      this.unlinkFromLevel(slot, ladder, side === Side.Buy ? price : -price);
-    }
   }
 
   // ---- events ----

@@ -3,11 +3,12 @@
 //
 // Two tables. The primary is direct-mapped on the key's low bits: order ids
 // are mostly sequential, so live ids sit side by side in memory (few cache and
-// TLB misses) and a lookup is one load and one compare. A key whose primary
-// cell is taken goes to the overflow table, open addressing with a mixing hash,
-// linear probing and backward-shift deletion (no tombstones). Keys chosen to
-// collide in the primary (same low bits) therefore only cost a second lookup
-// in a well-mixed table, never a long probe.
+// TLB misses) and a lookup is one cell of 16 bytes. A key whose primary cell
+// is taken goes to the overflow table, open addressing with a mixing hash,
+// linear probing and backward-shift deletion (no tombstones); the primary cell
+// counts its overflow entries, so a miss costs the overflow only when some key
+// really collided there; on a collision the newer key keeps the primary cell. Keys chosen to collide in the primary (same low bits)
+// therefore only cost a second lookup in a well-mixed table, never a long probe.
 
 import { NIL } from "./constants.ts";
 
@@ -32,8 +33,12 @@ export function hashKey(key: number): number {
 
 export class IdIndex {
   readonly entriesMax: number;
-  /** Primary cells: key at 2i, value at 2i+1 (one cache line holds both). */
-  readonly direct: Float64Array;
+  /**
+   * Primary cells of four int32: key low half (ToInt32), key high half (-1 when
+   * empty), value, and how many overflow entries have this cell as their
+   * primary (so a miss here usually ends the lookup without touching overflow).
+   */
+  readonly direct: Int32Array;
   readonly directMask: number;
   /** Overflow table, at least twice entriesMax so its load stays <= 0.5. */
   readonly keys: Float64Array;
@@ -47,8 +52,10 @@ export class IdIndex {
       throw new Error(`IdIndex entriesMax ${entriesMax} must be an integer in [1, 2^28]`);
     }
     this.entriesMax = entriesMax;
-    const directSize = nextPowerOfTwo(entriesMax);
-    this.direct = new Float64Array(directSize * 2);
+    // Four cells per entry: live ids spread over a window much wider than the
+    // live count (old quotes linger deep in the book) and should still land here.
+    const directSize = nextPowerOfTwo(entriesMax * 4);
+    this.direct = new Int32Array(directSize * 4);
     this.directMask = directSize - 1;
     const size = nextPowerOfTwo(entriesMax * 2);
     this.keys = new Float64Array(size);
@@ -60,9 +67,11 @@ export class IdIndex {
   /** The value stored for `key`, or NIL (also for any key outside [0, 2^53), which can never be stored). */
   find(key: number): number {
     if (!(key >= 0)) return NIL;
-    const cell = ((key >>> 0) & this.directMask) * 2;
-    if (this.direct[cell] === key) return this.direct[cell + 1]!;
-    if (this.overflowCount === 0) return NIL;
+    const lo = key | 0;
+    const d = this.direct;
+    const c = (lo & this.directMask) << 2;
+    if (d[c] === lo && d[c + 1] === ((key / TWO_32) | 0)) return d[c + 2]!;
+    if (d[c + 3] === 0) return NIL;
     return this.findOverflow(key);
   }
 
@@ -81,17 +90,24 @@ export class IdIndex {
   /** Inserts a key that is not present. The caller checks `count < entriesMax` first. */
   insert(key: number, val: number): void {
     if (this.count >= this.entriesMax) throw new Error("IdIndex full: caller must check capacity first");
-    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER)) throw new Error(`IdIndex: key ${key} outside [0, 2^53)`);
-    const cell = ((key >>> 0) & this.directMask) * 2;
-    const held = this.direct[cell]!;
-    if (held === key || (this.overflowCount > 0 && this.findOverflow(key) !== NIL)) throw new Error(`IdIndex: key ${key} already present`);
-    this.count++;
-    if (held === EMPTY) {
-      this.direct[cell] = key;
-      this.direct[cell + 1] = val;
-      return;
+    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER && Math.floor(key) === key)) throw new Error(`IdIndex: key ${key} is not an integer in [0, 2^53)`);
+    const lo = key | 0;
+    const hi = (key / TWO_32) | 0;
+    const d = this.direct;
+    const c = (lo & this.directMask) << 2;
+    if ((d[c] === lo && d[c + 1] === hi) || (d[c + 3] !== 0 && this.findOverflow(key) !== NIL)) {
+      throw new Error(`IdIndex: key ${key} already present`);
     }
-    this.insertOverflow(key, val);
+    this.count++;
+    if (d[c + 1] !== EMPTY) {
+      // The newest key takes the primary cell and the older one moves to overflow:
+      // recent orders are the ones cancelled, modified and filled soonest.
+      this.insertOverflow(d[c + 1]! * TWO_32 + (d[c]! >>> 0), d[c + 2]!);
+      d[c + 3]!++;
+    }
+    d[c] = lo;
+    d[c + 1] = hi;
+    d[c + 2] = val;
   }
 
   private insertOverflow(key: number, val: number): void {
@@ -106,9 +122,11 @@ export class IdIndex {
 
   /** Overwrites the value of a present key. */
   update(key: number, val: number): void {
-    const cell = ((key >>> 0) & this.directMask) * 2;
-    if (this.direct[cell] === key) {
-      this.direct[cell + 1] = val;
+    const lo = key | 0;
+    const d = this.direct;
+    const c = (lo & this.directMask) << 2;
+    if (d[c] === lo && d[c + 1] === ((key / TWO_32) | 0)) {
+      d[c + 2] = val;
       return;
     }
     this.vals[this.overflowRow(key)] = val;
@@ -116,13 +134,16 @@ export class IdIndex {
 
   /** Removes a present key. */
   remove(key: number): void {
-    const cell = ((key >>> 0) & this.directMask) * 2;
-    if (this.direct[cell] === key) {
-      this.direct[cell] = EMPTY;
+    const lo = key | 0;
+    const d = this.direct;
+    const c = (lo & this.directMask) << 2;
+    if (d[c] === lo && d[c + 1] === ((key / TWO_32) | 0)) {
+      d[c + 1] = EMPTY;
       this.count--;
       return;
     }
     this.removeOverflow(this.overflowRow(key));
+    d[c + 3]!--;
     this.count--;
   }
 
@@ -161,7 +182,11 @@ export class IdIndex {
   }
 
   clear(): void {
-    for (let c = 0; c < this.direct.length; c += 2) this.direct[c] = EMPTY;
+    const d = this.direct;
+    for (let c = 0; c < d.length; c += 4) {
+      d[c + 1] = EMPTY;
+      d[c + 3] = 0;
+    }
     this.keys.fill(EMPTY);
     this.count = 0;
     this.overflowCount = 0;
@@ -169,8 +194,8 @@ export class IdIndex {
 
   /** Calls fn for every entry (tests, snapshots). */
   forEach(fn: (key: number, val: number) => void): void {
-    const direct = this.direct;
-    for (let c = 0; c < direct.length; c += 2) if (direct[c] !== EMPTY) fn(direct[c]!, direct[c + 1]!);
+    const d = this.direct;
+    for (let c = 0; c < d.length; c += 4) if (d[c + 1] !== EMPTY) fn(d[c + 1]! * TWO_32 + (d[c]! >>> 0), d[c + 2]!);
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) fn(keys[i]!, this.vals[i]!);
   }

@@ -61,6 +61,7 @@ export function depth(s: EngineStore, book: number, side: number, levelsMax: num
   const out: DepthLevel[] = [];
   for (let row = s.ladCount[ladder]! - 1; row >= 0 && out.length < levelsMax; row--) {
     const lvl = s.ladLevels[base + row]!;
+    if (s.lvlCount[lvl] === 0) continue;
     out.push({ price: s.lvlPrice[lvl]!, qty: s.lvlQty[lvl]!, count: s.lvlCount[lvl]! });
   }
   return out;

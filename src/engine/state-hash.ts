@@ -23,9 +23,14 @@ export function stateHash(s: EngineStore, nextTradeId: number, lastSeq: number):
 
 function hashSide(s: EngineStore, h: Hash64, ladder: number): void {
   const n = s.ladCount[ladder]!;
-  h.add(n);
+  const base = ladder * s.sideMax;
+  // Empty levels left lazily in the ladder are storage, not state: they are skipped.
+  let levels = 0;
+  for (let row = 0; row < n; row++) if (s.lvlCount[s.ladLevels[base + row]!] !== 0) levels++;
+  h.add(levels);
   for (let row = n - 1; row >= 0; row--) {
-    const lvl = s.ladLevels[ladder * s.sideMax + row]!;
+    const lvl = s.ladLevels[base + row]!;
+    if (s.lvlCount[lvl] === 0) continue;
     h.add(s.lvlPrice[lvl]!).add(s.lvlCount[lvl]!);
     for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) {
       h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordQty[o]!).add(s.ordPostOnly[o]!).add(s.ordStp[o]!);

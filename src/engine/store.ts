@@ -27,6 +27,8 @@ export const ACTIVE = 4;
 
 /** Linear steps from the best end of a ladder before switching to binary search. */
 const LADDER_SCAN_STEPS = 16;
+/** Price cache slots per ladder (2^bits): 1024 slots cover the busy prices near the best. */
+export const PRICE_CACHE_BITS = 10;
 export const KEY_NONE = -PRICE_MAX - 1;
 
 export class EngineStore {
@@ -80,13 +82,20 @@ export class EngineStore {
   readonly lvlTail: Int32Array;
   readonly lvlCount: Int32Array;
   readonly lvlQty: Float64Array;
+  /** Ladder a level belongs to (NIL when free). */
+  readonly lvlLadder: Int32Array;
   levelFree = NIL;
+  /** Levels taken from the pool: in ladders, empty ones included. */
   levelsLive = 0;
+  /** Levels in ladders with no order (left lazily below the best; see trimTop). */
+  levelsEmpty = 0;
 
   // Ladders: ladder = book * 4 + kind; its rows live at [ladder * sideMax, +ladCount).
   readonly ladKeys: Int32Array;
   readonly ladLevels: Int32Array;
   readonly ladCount: Int32Array;
+  /** Per ladder, 2^PRICE_CACHE_BITS slots: price hash -> level (verified on use). */
+  readonly ladCache: Int32Array;
 
   // Indexes.
   readonly idIndex: IdIndex;
@@ -139,11 +148,13 @@ export class EngineStore {
     this.lvlTail = new Int32Array(m);
     this.lvlCount = new Int32Array(m);
     this.lvlQty = new Float64Array(m);
+    this.lvlLadder = new Int32Array(m);
 
     const ladders = c.symbolsMax * LADDERS_PER_BOOK;
     this.ladKeys = new Int32Array(ladders * c.levelsPerSideMax);
     this.ladLevels = new Int32Array(ladders * c.levelsPerSideMax);
     this.ladCount = new Int32Array(ladders);
+    this.ladCache = new Int32Array(ladders << PRICE_CACHE_BITS);
 
     this.idIndex = new IdIndex(c.ordersMax);
     this.userIndex = new IdIndex(c.usersMax);
@@ -164,7 +175,10 @@ export class EngineStore {
     for (let i = 0; i < this.levelsMax; i++) this.lvlHead[i] = i + 1 < this.levelsMax ? i + 1 : NIL;
     this.levelFree = 0;
     this.levelsLive = 0;
+    this.levelsEmpty = 0;
+    this.lvlLadder.fill(NIL);
     this.ladCount.fill(0);
+    this.ladCache.fill(NIL);
     this.lastPrice.fill(0);
     this.idIndex.clear();
     this.userIndex.clear();
@@ -263,27 +277,53 @@ export class EngineStore {
     return -lo - 1;
   }
 
-  /** Whether a level for `key` exists or could be created. */
-  protected levelFits(ladder: number, key: number): boolean {
-    if (this.levelFree !== NIL && this.ladCount[ladder]! < this.sideMax) return true;
-    return this.ladderSearch(ladder, key) >= 0;
+  /** Slot of `price` in the ladder's price cache. */
+  protected cacheSlot(ladder: number, price: number): number {
+    return (ladder << PRICE_CACHE_BITS) + (Math.imul(price, 0x9e3779b1) >>> (32 - PRICE_CACHE_BITS));
   }
 
-  /** The level of `key` in the ladder, creating an empty one; NIL when out of capacity. */
-  protected levelFor(ladder: number, key: number, price: number): number {
+  /**
+   * The level of `price` in the ladder, or NIL. The price cache answers most
+   * lookups with one probe; a miss falls back to searching the ladder.
+   */
+  protected findLevel(ladder: number, key: number, price: number): number {
+    const c = this.cacheSlot(ladder, price);
+    const cached = this.ladCache[c]!;
+    if (cached !== NIL && this.lvlPrice[cached] === price && this.lvlLadder[cached] === ladder) return cached;
     const row = this.ladderSearch(ladder, key);
-    if (row >= 0) return this.ladLevels[ladder * this.sideMax + row]!;
-    const n = this.ladCount[ladder]!;
+    if (row < 0) return NIL;
+    const lvl = this.ladLevels[ladder * this.sideMax + row]!;
+    this.ladCache[c] = lvl;
+    return lvl;
+  }
+
+  /** Whether a level for `price` exists or could be created (compacting empty levels if that makes room). */
+  protected levelFits(ladder: number, key: number, price: number): boolean {
+    if (this.levelFree !== NIL && this.ladCount[ladder]! < this.sideMax) return true;
+    if (this.findLevel(ladder, key, price) !== NIL) return true;
+    if (this.levelsEmpty === 0) return false;
+    if (this.levelFree === NIL) this.compactAll();
+    else this.compactLadder(ladder);
+    return this.levelFree !== NIL && this.ladCount[ladder]! < this.sideMax;
+  }
+
+  /** The level of `price` in the ladder, creating an empty one; NIL when out of capacity. */
+  protected levelFor(ladder: number, key: number, price: number): number {
+    const found = this.findLevel(ladder, key, price);
+    if (found !== NIL) return found;
+    if (!this.levelFits(ladder, key, price)) return NIL;
     const lvl = this.levelFree;
-    if (lvl === NIL || n === this.sideMax) return NIL;
     this.levelFree = this.lvlHead[lvl]!;
     this.levelsLive++;
+    this.levelsEmpty++;
     this.lvlPrice[lvl] = price;
+    this.lvlLadder[lvl] = ladder;
     this.lvlHead[lvl] = NIL;
     this.lvlTail[lvl] = NIL;
     this.lvlCount[lvl] = 0;
     this.lvlQty[lvl] = 0;
-    const at = -row - 1;
+    const n = this.ladCount[ladder]!;
+    const at = -this.ladderSearch(ladder, key) - 1;
     const base = ladder * this.sideMax;
     if (at < n) {
       this.ladKeys.copyWithin(base + at + 1, base + at, base + n);
@@ -292,24 +332,57 @@ export class EngineStore {
     this.ladKeys[base + at] = key;
     this.ladLevels[base + at] = lvl;
     this.ladCount[ladder] = n + 1;
+    this.ladCache[this.cacheSlot(ladder, price)] = lvl;
     return lvl;
   }
 
-  /** Removes an empty level from its ladder and frees it. */
-  protected dropLevel(ladder: number, key: number, lvl: number): void {
-    const n = this.ladCount[ladder]!;
+  /**
+   * Pops empty levels off the best end of a ladder. An emptied level below the
+   * best stays in place (lazily) until it reaches the top, is reused by a new
+   * order at its price, or a compaction needs its room: a cancel deep in the
+   * book then costs no search and no memory move.
+   */
+  protected trimTop(ladder: number): void {
     const base = ladder * this.sideMax;
-    if (this.ladLevels[base + n - 1] !== lvl) {
-      const row = this.ladderSearch(ladder, key);
-      if (row < 0 || this.ladLevels[base + row] !== lvl) throw new Error(`dropLevel: level ${lvl} not in ladder ${ladder}`);
-      this.ladKeys.copyWithin(base + row, base + row + 1, base + n);
-      this.ladLevels.copyWithin(base + row, base + row + 1, base + n);
+    let n = this.ladCount[ladder]!;
+    while (n > 0) {
+      const lvl = this.ladLevels[base + n - 1]!;
+      if (this.lvlCount[lvl] !== 0) break;
+      n--;
+      this.levelsEmpty--;
+      this.freeLevel(lvl);
     }
-    this.ladCount[ladder] = n - 1;
-    this.freeLevel(lvl);
+    this.ladCount[ladder] = n;
   }
 
+  /** Removes every empty level of a ladder. */
+  protected compactLadder(ladder: number): void {
+    const base = ladder * this.sideMax;
+    const n = this.ladCount[ladder]!;
+    let kept = 0;
+    for (let row = 0; row < n; row++) {
+      const lvl = this.ladLevels[base + row]!;
+      if (this.lvlCount[lvl] === 0) {
+        this.levelsEmpty--;
+        this.freeLevel(lvl);
+        continue;
+      }
+      this.ladKeys[base + kept] = this.ladKeys[base + row]!;
+      this.ladLevels[base + kept] = lvl;
+      kept++;
+    }
+    this.ladCount[ladder] = kept;
+  }
+
+  private compactAll(): void {
+    for (let ladder = 0; ladder < this.booksCount * LADDERS_PER_BOOK && this.levelsEmpty > 0; ladder++) this.compactLadder(ladder);
+  }
+
+  /** Returns a level to the free list (it is in no ladder any more). */
   protected freeLevel(lvl: number): void {
+    const c = this.cacheSlot(this.lvlLadder[lvl]!, this.lvlPrice[lvl]!);
+    if (this.ladCache[c] === lvl) this.ladCache[c] = NIL;
+    this.lvlLadder[lvl] = NIL;
     this.lvlHead[lvl] = this.levelFree;
     this.lvlCount[lvl] = 0;
     this.levelFree = lvl;
@@ -319,6 +392,7 @@ export class EngineStore {
   // ---- orders within a level (FIFO) ----
 
   protected appendToLevel(slot: number, lvl: number): void {
+    if (this.lvlCount[lvl] === 0) this.levelsEmpty--;
     const tail = this.lvlTail[lvl]!;
     this.ordLevel[slot] = lvl;
     this.ordNext[slot] = NIL;
@@ -330,8 +404,8 @@ export class EngineStore {
     this.lvlQty[lvl]! += this.ordQty[slot]!;
   }
 
-  /** Takes an order out of its level; drops the level from `ladder` when it empties. */
-  protected unlinkFromLevel(slot: number, ladder: number, key: number): void {
+  /** Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best (see trimTop). */
+  protected unlinkFromLevel(slot: number): void {
     const lvl = this.ordLevel[slot]!;
     const prev = this.ordPrev[slot]!;
     const next = this.ordNext[slot]!;
@@ -340,7 +414,10 @@ export class EngineStore {
     if (next !== NIL) this.ordPrev[next] = prev;
     else this.lvlTail[lvl] = prev;
     this.lvlQty[lvl]! -= this.ordQty[slot]!;
-    if (--this.lvlCount[lvl]! === 0) this.dropLevel(ladder, key, lvl);
     this.ordLevel[slot] = NIL;
+    if (--this.lvlCount[lvl]! === 0) {
+      this.levelsEmpty++;
+      this.trimTop(this.lvlLadder[lvl]!);
+    }
   }
 }

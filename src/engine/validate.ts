@@ -3,7 +3,7 @@
 // costs O(capacity), so production code does not.
 
 import { NIL, Side } from "./constants.ts";
-import { ASKS, BIDS, type EngineStore, FREE, LADDERS_PER_BOOK, RESTING, STOP, STOP_BUYS, STOP_SELLS } from "./store.ts";
+import { ASKS, BIDS, type EngineStore, FREE, LADDERS_PER_BOOK, PRICE_CACHE_BITS, RESTING, STOP, STOP_BUYS, STOP_SELLS } from "./store.ts";
 
 function check(ok: boolean, what: () => string): void {
   if (!ok) throw new Error(`engine invariant broken: ${what()}`);
@@ -27,10 +27,14 @@ export function validateState(s: EngineStore, pendingCount: number): void {
       check(bid < ask, () => `book ${book} crossed at rest: bid ${bid} >= ask ${ask}`);
     }
   }
+  let empty = 0;
+  for (let lvl = 0; lvl < s.levelsMax; lvl++) if (s.lvlLadder[lvl] !== NIL && s.lvlCount[lvl] === 0) empty++;
+  check(empty === s.levelsEmpty, () => `empty levels ${empty} != levelsEmpty ${s.levelsEmpty}`);
   for (let b = s.booksCount; b < s.symbolsMax; b++) {
     for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) check(s.ladCount[b * LADDERS_PER_BOOK + kind] === 0, () => `unused book ${b} has levels`);
   }
   check(levelsSeen === s.levelsLive, () => `levels in ladders ${levelsSeen} != levelsLive ${s.levelsLive}`);
+  checkPriceCache(s);
   checkOrders(s, seen);
   checkFreeLists(s);
   checkUsers(s);
@@ -49,6 +53,8 @@ function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Arra
     const lvl = s.ladLevels[base + row]!;
     if (row > 0) check(s.ladKeys[base + row - 1]! < key, () => `ladder ${ladder} keys not ascending at row ${row}`);
     const price = s.lvlPrice[lvl]!;
+    check(s.lvlLadder[lvl] === ladder, () => `level ${lvl} names ladder ${s.lvlLadder[lvl]}, lies in ${ladder}`);
+    if (row === n - 1) check(s.lvlCount[lvl]! > 0, () => `best level of ladder ${ladder} is empty`);
     const expectKey = kind === BIDS || kind === STOP_SELLS ? price : -price;
     check(key === expectKey, () => `ladder ${ladder} row ${row}: key ${key} for price ${price}`);
     check(price >= s.symMinPrice[book]! && price <= s.symMaxPrice[book]!, () => `level price ${price} outside band of book ${book}`);
@@ -78,10 +84,28 @@ function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean,
     count++;
     prev = o;
   }
-  check(count > 0, () => `empty level ${lvl} left in a ladder`);
   check(s.lvlTail[lvl] === prev, () => `level ${lvl} tail ${s.lvlTail[lvl]} != ${prev}`);
   check(s.lvlCount[lvl] === count, () => `level ${lvl} count ${s.lvlCount[lvl]} != ${count}`);
   check(s.lvlQty[lvl] === qty, () => `level ${lvl} quantity ${s.lvlQty[lvl]} != ${qty}`);
+}
+
+/** Every price-cache slot is empty or names a live level of its ladder whose price hashes to it. */
+function checkPriceCache(s: EngineStore): void {
+  const slots = 1 << PRICE_CACHE_BITS;
+  // Ladders of undefined books were checked empty above; their caches stay NIL because nothing links there.
+  for (let ladder = 0; ladder < s.booksCount * LADDERS_PER_BOOK; ladder++) {
+    for (let k = 0; k < slots; k++) {
+      const c = ladder * slots + k;
+      const lvl = s.ladCache[c]!;
+      if (lvl === NIL) continue;
+      check(s.lvlLadder[lvl] === ladder, () => `price cache of ladder ${ladder} names level ${lvl} of ladder ${s.lvlLadder[lvl]}`);
+      check(cacheSlotOf(ladder, s.lvlPrice[lvl]!) === c, () => `price cache slot ${c} holds level ${lvl} of another price`);
+    }
+  }
+}
+
+function cacheSlotOf(ladder: number, price: number): number {
+  return (ladder << PRICE_CACHE_BITS) + (Math.imul(price, 0x9e3779b1) >>> (32 - PRICE_CACHE_BITS));
 }
 
 function checkOrders(s: EngineStore, seen: Uint8Array): void {
