@@ -1,0 +1,470 @@
+// Proves the client against an in-process fake exchange: login, pipelined orders matched to reports by client order id, open-orders paging, frames split and batched across chunks, garbage from the server (clean close, no uncaught error), reconnect with backoff and re-login, heartbeats and idle timeout, backpressure.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { OrderType, Reject, Side, Tif } from "../engine/constants.ts";
+import { Body, type ExecReport, LogoutReason } from "../protocol/index.ts";
+import { ClientError, type ClientOptions, ClientState, ExchangeClient, type ReportData, SendStatus } from "./index.ts";
+import { FakeExchange, type FakeExchangeOptions, waitFor } from "./fake-exchange.ts";
+
+const users = { "key-a": 7, "key-b": 8 };
+const ExecKind = { Accepted: 1, Rejected: 2, Cancelled: 4, Modified: 5 } as const;
+
+let servers: FakeExchange[] = [];
+let clients: ExchangeClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients) await c.close();
+  for (const s of servers) s.stop();
+  clients = [];
+  servers = [];
+});
+
+function serve(options: Partial<FakeExchangeOptions> = {}): FakeExchange {
+  const s = FakeExchange.start({ users, ...options });
+  servers.push(s);
+  return s;
+}
+
+function client(server: FakeExchange, options: Partial<ClientOptions> = {}): ExchangeClient {
+  const c = new ExchangeClient({ host: "127.0.0.1", port: server.port, ...options });
+  clients.push(c);
+  return c;
+}
+
+async function loggedIn(server: FakeExchange, options: Partial<ClientOptions> = {}, key = "key-a"): Promise<ExchangeClient> {
+  const c = client(server, options);
+  await c.connect();
+  await c.login(key);
+  return c;
+}
+
+/** Collects copies of every report (the callback's object is reused). */
+function collector(): { reports: ReportData[]; onReport: (r: ExecReport) => void } {
+  const reports: ReportData[] = [];
+  return { reports, onReport: (r) => reports.push({ ...r }) };
+}
+
+function order(cid: number, price = 50000) {
+  return { clientOrderId: cid, symbolId: 1, side: Side.Buy, price, qty: 3 };
+}
+
+describe("login", () => {
+  test("accepted: info carries user, session, symbols and limits", async () => {
+    const server = serve({ heartbeatIntervalMs: 1000 });
+    const c = client(server);
+    expect(c.newOrder(order(1))).toBe(SendStatus.NotReady);
+    await c.connect();
+    expect(c.state).toBe(ClientState.Connected);
+    const info = await c.login("key-a");
+    expect(c.state).toBe(ClientState.Ready);
+    expect(info.userId).toBe(7);
+    expect(info.sessionId).toBe(1);
+    expect(info.symbols.map((s) => s.name)).toEqual(["BTC-USD", "ETH-USD"]);
+    expect(info.symbols[1]!.tickSize).toBe(5);
+    expect(info.limits.heartbeatIntervalMs).toBe(1000);
+    expect(c.info).toBe(info);
+  });
+
+  test("rejected: login rejects with the reason and the client closes", async () => {
+    const server = serve();
+    let closedWith: ClientError | null | undefined;
+    const c = client(server, { onClose: (e) => (closedWith = e), reconnect: { delayMsMin: 10 } });
+    await c.connect();
+    const error = await c.login("nope").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).code).toBe("login_rejected");
+    expect((error as ClientError).reason).toBe(1);
+    expect((error as ClientError).message).toContain("bad_api_key");
+    expect(c.state).toBe(ClientState.Closed);
+    expect(closedWith?.code).toBe("login_rejected");
+  });
+
+  test("connect to a closed port rejects and leaves the client reusable", async () => {
+    const server = serve();
+    const port = server.port;
+    server.stop();
+    const c = new ExchangeClient({ host: "127.0.0.1", port });
+    clients.push(c);
+    const error = await c.connect().catch((e: unknown) => e);
+    expect((error as ClientError).code).toBe("connect_failed");
+    expect(c.state).toBe(ClientState.Idle);
+  });
+});
+
+describe("orders", () => {
+  test("pipelined: all orders leave before any acknowledgement; reports match by client order id", async () => {
+    const server = serve();
+    const { reports, onReport } = collector();
+    const c = await loggedIn(server, { onReport });
+    const session = server.last;
+    session.hold = true;
+    const count = 500;
+    for (let cid = 1; cid <= count; cid++) expect(c.newOrder(order(cid, 40000 + cid))).toBe(SendStatus.Ok);
+    expect(c.newOrder(order(count + 1, 999999))).toBe(SendStatus.Ok); // outside the band
+    for (let cid = 1; cid <= 100; cid++) c.cancel({ clientOrderId: cid, symbolId: 1 });
+    for (let cid = 101; cid <= 150; cid++) c.modify({ clientOrderId: cid, symbolId: 1, price: 45000, qty: 9 });
+    c.cancel({ clientOrderId: 99999, symbolId: 1 });
+    c.newOrder({ ...order(count + 2), tif: Tif.Ioc });
+    const total = count + 1 + 100 + 50 + 1 + 1;
+    await waitFor(() => session.received.length === 1 + total, 2000, "all orders at the server");
+    expect(reports.length).toBe(0);
+    session.release();
+    await waitFor(() => reports.length >= count + 1 + 100 + 50 + 1 + 2, 2000, "reports");
+    const byCid = new Map<number, ReportData[]>();
+    for (const r of reports) byCid.set(r.clientOrderId, [...(byCid.get(r.clientOrderId) ?? []), r]);
+    for (let cid = 1; cid <= 100; cid++) expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
+    for (let cid = 101; cid <= 150; cid++) {
+      expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Modified]);
+      expect(byCid.get(cid)![1]!.price).toBe(45000);
+    }
+    expect(byCid.get(200)![0]!.price).toBe(40200);
+    expect(byCid.get(count + 1)![0]!.rejectReason).toBe(Reject.PriceOutOfBand);
+    expect(byCid.get(99999)![0]!.rejectReason).toBe(Reject.UnknownOrder);
+    expect(byCid.get(count + 2)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
+    // Sequence numbers ran 1, 2, 3, ... (the fake exchange logs out on a gap).
+    expect(session.received.map((r) => r.seq)).toEqual(Array.from({ length: 1 + total }, (_, i) => i + 1));
+  });
+
+  test("the report callback object is reused; reports() yields plain copies", async () => {
+    const server = serve();
+    const seen = new Set<ExecReport>();
+    const c = await loggedIn(server, { onReport: (r) => seen.add(r) });
+    const iterator = c.reports();
+    for (let cid = 1; cid <= 5; cid++) c.newOrder(order(cid));
+    const got: ReportData[] = [];
+    for await (const r of iterator) {
+      got.push(r);
+      if (got.length === 5) break;
+    }
+    expect(seen.size).toBe(1);
+    expect(got.map((r) => r.clientOrderId)).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(got).size).toBe(5);
+  });
+
+  test("reports() ends when the client closes", async () => {
+    const server = serve();
+    const c = await loggedIn(server);
+    const iterator = c.reports();
+    c.newOrder(order(1));
+    const consumed = (async () => {
+      let n = 0;
+      for await (const _ of iterator) n++;
+      return n;
+    })();
+    await waitFor(() => server.last.count(Body.NewOrder) === 1);
+    await Bun.sleep(20);
+    await c.close();
+    expect(await consumed).toBe(1);
+  });
+
+  test("a full outgoing buffer answers BufferFull instead of growing", async () => {
+    const server = serve();
+    const c = await loggedIn(server, { outBytesMax: 2048, flushBytes: 1 << 20 });
+    const statuses: number[] = [];
+    for (let cid = 1; cid <= 100; cid++) statuses.push(c.newOrder(order(cid)));
+    const ok = statuses.filter((s) => s === SendStatus.Ok).length;
+    expect(ok).toBeGreaterThan(5);
+    expect(ok).toBeLessThan(100);
+    expect(statuses.slice(ok).every((s) => s === SendStatus.BufferFull)).toBe(true);
+    await waitFor(() => server.last.count(Body.NewOrder) === ok, 2000, "queued orders");
+    // The sequence did not advance for refused sends: the next one is accepted in order.
+    await waitFor(() => c.pendingBytes === 0);
+    expect(c.newOrder(order(1000))).toBe(SendStatus.Ok);
+    await waitFor(() => server.last.count(Body.NewOrder) === ok + 1, 2000, "one more");
+  });
+
+  test("a burst larger than the socket buffer is written across drains, in order", async () => {
+    const server = serve();
+    const c = await loggedIn(server, { outBytesMax: 64 << 20 });
+    server.last.hold = true;
+    const count = 100_000;
+    for (let cid = 1; cid <= count; cid++) expect(c.newOrder(order(cid, 40000 + (cid % 1000)))).toBe(SendStatus.Ok);
+    await waitFor(() => server.last.count(Body.NewOrder) === count, 20000, "burst at the server");
+    const seqs = server.last.received.map((r) => r.seq);
+    expect(seqs[seqs.length - 1]).toBe(count + 1);
+    expect(c.stats.shortWrites).toBeGreaterThan(0);
+    expect(c.pendingBytes).toBe(0);
+  }, 30000);
+});
+
+describe("open orders", () => {
+  test("pages are collected into one array; none gives an empty array; concurrent calls answered in order", async () => {
+    const server = serve({ pageCount: 3 });
+    const c = await loggedIn(server);
+    expect(await c.openOrders()).toEqual([]);
+    for (let cid = 1; cid <= 10; cid++) c.newOrder(order(cid, 41000 + cid));
+    c.newOrder(order(11, 999999)); // rejected: not live
+    const [first, second] = await Promise.all([c.openOrders(), c.openOrders()]);
+    expect(first!.map((o) => o.clientOrderId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(first![9]!.price).toBe(41010);
+    expect(first![9]!.leavesQty).toBe(3);
+    expect(second!.length).toBe(10);
+    expect(server.last.count(Body.OpenOrdersRequest)).toBe(3);
+  });
+
+  test("a lost connection rejects outstanding requests", async () => {
+    const server = serve();
+    const c = await loggedIn(server);
+    server.silent = true;
+    const pending = c.openOrders().catch((e: unknown) => e);
+    await waitFor(() => server.last.count(Body.OpenOrdersRequest) === 1);
+    server.dropAll();
+    expect(((await pending) as ClientError).code).toBe("disconnected");
+  });
+});
+
+describe("framing", () => {
+  test("frames split at arbitrary points across chunks are reassembled", async () => {
+    const server = serve({ writeMode: "split", splitBytes: 29 });
+    const { reports, onReport } = collector();
+    const c = await loggedIn(server, { onReport });
+    for (let cid = 1; cid <= 20; cid++) c.newOrder(order(cid));
+    await waitFor(() => reports.length === 20, 5000, "20 reports");
+    expect(reports.map((r) => r.clientOrderId)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(c.stats.chunksReceived).toBeGreaterThan(c.stats.framesReceived);
+  });
+
+  test("many frames in one chunk are all handled", async () => {
+    const server = serve();
+    const { reports, onReport } = collector();
+    const c = await loggedIn(server, { onReport });
+    server.last.hold = true;
+    for (let cid = 1; cid <= 300; cid++) c.newOrder(order(cid));
+    await waitFor(() => server.last.count(Body.NewOrder) === 300);
+    const chunksBefore = c.stats.chunksReceived;
+    server.last.release();
+    await waitFor(() => reports.length === 300);
+    expect(c.stats.chunksReceived - chunksBefore).toBeLessThan(30);
+  });
+});
+
+describe("a misbehaving server", () => {
+  /** Logs in, lets the server write `bytes`, and returns how the client ended. */
+  async function afterGarbage(bytes: Uint8Array | ((server: FakeExchange) => void)): Promise<{ error: ClientError | null; server: FakeExchange; c: ExchangeClient }> {
+    const server = serve();
+    let error: ClientError | null | undefined;
+    const c = await loggedIn(server, { onClose: (e) => (error = e), reconnect: false });
+    if (typeof bytes === "function") bytes(server);
+    else server.last.sendRaw(bytes);
+    await waitFor(() => error !== undefined, 2000, "client close");
+    expect(c.state).toBe(ClientState.Closed);
+    expect(c.newOrder(order(1))).toBe(SendStatus.NotReady);
+    return { error: error!, server, c };
+  }
+
+  test("a length prefix above the limit: protocol_error, Logout(BadFrameLength) sent", async () => {
+    const { error, server } = await afterGarbage(new Uint8Array([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
+    expect(error!.code).toBe("protocol_error");
+    expect(error!.message).toContain("frame_too_long");
+    await waitFor(() => server.last.count(Body.Logout) === 1, 2000, "client Logout");
+  });
+
+  test("a zero length prefix", async () => {
+    const { error } = await afterGarbage(new Uint8Array([0, 0, 0, 0]));
+    expect(error!.message).toContain("frame_zero_length");
+  });
+
+  test("a frame that fails verification", async () => {
+    const junk = new Uint8Array(64).fill(0xab);
+    junk.set([60, 0, 0, 0]);
+    const { error, server } = await afterGarbage(junk);
+    expect(error!.code).toBe("protocol_error");
+    await waitFor(() => server.last.count(Body.Logout) === 1, 2000, "client Logout");
+  });
+
+  test("a sequence gap", async () => {
+    const { error } = await afterGarbage((server) => {
+      server.last.seqOut += 5;
+      server.last.report({ kind: ExecKind.Accepted, clientOrderId: 1 });
+    });
+    expect(error!.code).toBe("sequence_gap");
+  });
+
+  test("a second LoginAccepted", async () => {
+    const { error } = await afterGarbage((server) =>
+      server.last.send((m) => {
+        m.body = Body.LoginAccepted;
+        m.userId = 1;
+        m.sessionId = 1;
+      }),
+    );
+    expect(error!.code).toBe("protocol_error");
+    expect(error!.message).toContain("LoginAccepted");
+  });
+
+  test("OpenOrders nobody asked for", async () => {
+    const { error } = await afterGarbage((server) => server.last.send((m) => (m.body = Body.OpenOrders)));
+    expect(error!.message).toContain("OpenOrders");
+  });
+
+  test("Logout from the server ends the session with its reason", async () => {
+    const { error } = await afterGarbage((server) => server.last.logout(LogoutReason.RateLimited, "slow down"));
+    expect(error!.code).toBe("logout");
+    expect(error!.reason).toBe(LogoutReason.RateLimited);
+    expect(error!.message).toContain("rate_limited: slow down");
+  });
+
+  test("an onReport that throws closes the client with callback_threw, nothing uncaught", async () => {
+    const server = serve();
+    let error: ClientError | null | undefined;
+    const c = await loggedIn(server, {
+      onReport: () => {
+        throw new Error("app bug");
+      },
+      onClose: (e) => (error = e),
+      reconnect: { delayMsMin: 5 },
+    });
+    c.newOrder(order(1));
+    await waitFor(() => error !== undefined);
+    expect(error!.code).toBe("callback_threw");
+    expect((error!.cause as Error).message).toBe("app bug");
+  });
+});
+
+describe("reconnect", () => {
+  test("a dropped session reconnects with growing backoff, logs in again, and the hook re-queries open orders", async () => {
+    const server = serve();
+    const reconnected: number[][] = [];
+    const disconnects: string[] = [];
+    let c: ExchangeClient;
+    c = await loggedIn(server, {
+      reconnect: { delayMsMin: 20, delayMsMax: 1000, factor: 2, jitter: 0 },
+      onDisconnect: (e) => disconnects.push(e.code),
+      onReconnect: () => {
+        void c.openOrders().then((orders) => reconnected.push(orders.map((o) => o.clientOrderId)));
+      },
+    });
+    for (let cid = 1; cid <= 3; cid++) c.newOrder(order(cid));
+    await waitFor(() => server.books.get(7)?.size === 3);
+    // Refuse the first attempts (accept, then close at once) so backoff grows.
+    server.accepting = false;
+    const droppedAt = performance.now();
+    server.dropAll();
+    await waitFor(() => server.refusedAtMs.length >= 3, 2000, "three refused attempts");
+    server.accepting = true;
+    await waitFor(() => reconnected.length === 1, 3000, "re-login and open orders");
+    expect(reconnected[0]).toEqual([1, 2, 3]);
+    expect(c.state).toBe(ClientState.Ready);
+    expect(c.stats.reconnects).toBe(1);
+    expect(disconnects[0]).toBe("disconnected");
+    // Attempts no sooner than 20, 40, 80 ms after the previous loss (timers never fire early).
+    const attempts = [droppedAt, ...server.refusedAtMs];
+    const gaps = [1, 2, 3].map((i) => attempts[i]! - attempts[i - 1]!);
+    expect(gaps[0]!).toBeGreaterThanOrEqual(19);
+    expect(gaps[1]!).toBeGreaterThanOrEqual(39);
+    expect(gaps[2]!).toBeGreaterThanOrEqual(79);
+    // The new session starts its sequence at 1 again and works.
+    const session = server.last;
+    expect(session.received[0]!.body).toBe(Body.Login);
+    expect(session.received[0]!.seq).toBe(1);
+    expect(c.newOrder(order(4))).toBe(SendStatus.Ok);
+    await waitFor(() => server.books.get(7)?.size === 4);
+  });
+
+  test("a refused port (server restarted) is retried until it listens again", async () => {
+    const first = serve();
+    const port = first.port;
+    let reconnects = 0;
+    const c = await loggedIn(first, { reconnect: { delayMsMin: 10, delayMsMax: 40, jitter: 0 }, onReconnect: () => reconnects++ });
+    first.stop();
+    await waitFor(() => c.state === ClientState.Reconnecting);
+    await Bun.sleep(60);
+    expect(c.state).toBe(ClientState.Reconnecting);
+    servers.push(FakeExchange.start({ users, port }));
+    await waitFor(() => reconnects === 1, 3000, "reconnect");
+    expect(c.state).toBe(ClientState.Ready);
+  });
+
+  test("without reconnect a drop is final", async () => {
+    const server = serve();
+    let error: ClientError | null | undefined;
+    const c = await loggedIn(server, { onClose: (e) => (error = e) });
+    server.dropAll();
+    await waitFor(() => error !== undefined);
+    expect(error!.code).toBe("disconnected");
+    expect(c.state).toBe(ClientState.Closed);
+  });
+
+  test("close() during backoff ends it", async () => {
+    const server = serve();
+    const c = await loggedIn(server, { reconnect: { delayMsMin: 10_000, delayMsMax: 10_000 } });
+    server.dropAll();
+    await waitFor(() => c.state === ClientState.Reconnecting);
+    await c.close();
+    expect(c.state).toBe(ClientState.Closed);
+  });
+});
+
+describe("heartbeats", () => {
+  test("an idle client sends Heartbeat every interval; a busy one does not", async () => {
+    const server = serve({ heartbeatIntervalMs: 40, sendHeartbeats: true });
+    const c = await loggedIn(server);
+    const session = server.last;
+    await Bun.sleep(330);
+    const beats = session.received.filter((r) => r.body === Body.Heartbeat).map((r) => r.atMs);
+    // Never early (at most 330 / 40 + 1 in the window); never a long silence. Gaps are
+    // seen at the receiver, where a loaded machine may deliver two in one chunk.
+    expect(beats.length).toBeGreaterThanOrEqual(4);
+    expect(beats.length).toBeLessThanOrEqual(9);
+    for (let i = 1; i < beats.length; i++) expect(beats[i]! - beats[i - 1]!).toBeLessThan(150);
+    // Busy: an order every 10 ms leaves no idle interval.
+    const before = session.count(Body.Heartbeat);
+    for (let cid = 1; cid <= 20; cid++) {
+      c.newOrder(order(cid));
+      await Bun.sleep(10);
+    }
+    expect(session.count(Body.Heartbeat) - before).toBeLessThanOrEqual(1);
+    expect(c.state).toBe(ClientState.Ready);
+  });
+
+  test("the interval can be overridden; explicit heartbeat() works", async () => {
+    const server = serve({ heartbeatIntervalMs: 10_000 });
+    const c = await loggedIn(server, { heartbeatIntervalMs: 30 });
+    expect(c.heartbeat()).toBe(SendStatus.Ok);
+    await waitFor(() => server.last.count(Body.Heartbeat) === 1, 2000, "the explicit heartbeat");
+    // At the server's 10 s interval none would come this soon.
+    await waitFor(() => server.last.count(Body.Heartbeat) >= 4, 2000, "heartbeats every 30 ms");
+  });
+
+  test("a silent server trips the idle timeout: Logout(HeartbeatTimeout), then reconnect", async () => {
+    const server = serve({ heartbeatIntervalMs: 30, sendHeartbeats: true });
+    const disconnects: ClientError[] = [];
+    const c = await loggedIn(server, { reconnect: { delayMsMin: 10, jitter: 0 }, onDisconnect: (e) => disconnects.push(e) });
+    const session = server.last;
+    await Bun.sleep(150);
+    expect(disconnects.length).toBe(0); // server heartbeats keep it alive
+    server.silent = true;
+    const silentAt = performance.now();
+    await waitFor(() => disconnects.length === 1, 1000, "idle timeout");
+    const elapsed = performance.now() - silentAt;
+    expect(disconnects[0]!.code).toBe("idle_timeout");
+    // 90 ms after the last server heartbeat, which came up to ~40 ms before `silentAt`.
+    expect(elapsed).toBeGreaterThanOrEqual(40);
+    expect(elapsed).toBeLessThan(500);
+    await waitFor(() => session.closed);
+    const logout = session.received.find((r) => r.body === Body.Logout);
+    expect(logout).toBeDefined();
+    server.silent = false;
+    await waitFor(() => c.state === ClientState.Ready, 2000, "reconnected");
+  });
+});
+
+describe("close", () => {
+  test("close() sends Logout(ClientRequest), rejects what waits, and is final", async () => {
+    const server = serve();
+    let closedWith: ClientError | null | undefined;
+    const c = await loggedIn(server, { onClose: (e) => (closedWith = e) });
+    server.silent = true;
+    c.newOrder({ clientOrderId: 1, symbolId: 1, side: Side.Sell, price: 0, qty: 1, type: OrderType.Market });
+    const pending = c.openOrders().catch((e: unknown) => e);
+    await c.close();
+    expect(((await pending) as ClientError).code).toBe("closed");
+    expect(closedWith).toBeNull();
+    expect(c.state).toBe(ClientState.Closed);
+    // close() resolves once our socket is closed; the bytes are with the kernel and arrive after.
+    await waitFor(() => server.last.received.length === 4);
+    const bodies = server.last.received.map((r) => r.body);
+    expect(bodies).toEqual([Body.Login, Body.NewOrder, Body.OpenOrdersRequest, Body.Logout]);
+    await c.close();
+  });
+});

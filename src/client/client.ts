@@ -1,0 +1,676 @@
+// ExchangeClient: one order-entry session with the exchange's TCP gateway.
+//
+// Wire: frames of src/protocol (4-byte LE length + one FlatBuffer `Message`),
+// per-direction sequence numbers from 1, `Login` first. Sending never waits
+// for an acknowledgement (pipelining): `newOrder`/`cancel`/`modify` encode
+// into one outgoing buffer and return at once; the buffer is written once per
+// event-loop turn (setImmediate, so reports handled by microtask-driven
+// consumers batch too), or at once when `flushBytes` are pending. A short
+// socket write keeps the rest and continues in `drain`.
+//
+// Reports arrive through `onReport(report)`: ONE REUSED `ExecReport` object,
+// valid only during the call (copy what you keep). `reports()` gives an async
+// iterator of plain copies instead.
+//
+// Anything wrong from the server (bad frame, sequence gap, unexpected message)
+// closes the connection with a ClientError; nothing is thrown into the event
+// loop. With `reconnect`, a lost session is re-established with exponential
+// backoff and logged in again with the same API key; `onReconnect(info)` then
+// lets the app re-query its open orders. Orders queued but not written when
+// the connection dropped are discarded: only the exchange knows which of the
+// sent ones arrived, so the app reconciles with `openOrders()`.
+
+import { OrderType, Stp, Tif } from "../engine/constants.ts";
+import {
+  Body,
+  ClientMessage,
+  Encoder,
+  type ExecReport,
+  FrameSplitter,
+  FrameStatus,
+  LogoutReason,
+  type OpenOrderInfo,
+  openOrdersPageCountMax,
+  protocolErrorNames,
+  ProtocolError,
+  ServerDecoder,
+  serverFrameBytesMax,
+  ServerMessage,
+  type WireSymbol,
+} from "../protocol/index.ts";
+import { Outbox } from "./outbox.ts";
+import { type ReportData, ReportQueue } from "./report-queue.ts";
+import {
+  type CancelParams,
+  ClientError,
+  type ClientErrorCode,
+  type ClientOptions,
+  ClientState,
+  type ClientStats,
+  clientDefaults,
+  clientStateNames,
+  type LoginInfo,
+  loginRejectReasonNames,
+  logoutReasonNames,
+  type ModifyParams,
+  type NewOrderParams,
+  type ReconnectOptions,
+  SendStatus,
+} from "./types.ts";
+
+/** Logouts that say this client broke the protocol: reconnecting would only repeat it. */
+const clientFaultLogouts: readonly number[] = [
+  LogoutReason.MalformedFrame,
+  LogoutReason.BadFrameLength,
+  LogoutReason.UnknownMessage,
+  LogoutReason.NotLoggedIn,
+  LogoutReason.SequenceGap,
+];
+
+interface Conn {
+  generation: number;
+}
+
+interface OpenOrdersWaiter {
+  orders: OpenOrderInfo[];
+  resolve: (orders: OpenOrderInfo[]) => void;
+  reject: (error: ClientError) => void;
+}
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: ClientError) => void;
+}
+
+function asClientError(e: unknown, code: ClientErrorCode): ClientError {
+  return e instanceof ClientError ? e : new ClientError(code, e instanceof Error ? e.message : String(e), 0, { cause: e });
+}
+
+export class ExchangeClient {
+  readonly options: Readonly<ClientOptions>;
+  private readonly reconnectOptions: ReconnectOptions | null;
+  private readonly encoder = new Encoder();
+  private readonly decoder = new ServerDecoder();
+  private readonly splitter = new FrameSplitter(serverFrameBytesMax);
+  private readonly inMsg = new ServerMessage();
+  private readonly outMsg = new ClientMessage();
+  private readonly outbox: Outbox;
+  private readonly flushBytes: number;
+
+  private stateValue: ClientState = ClientState.Idle;
+  private socket: Bun.Socket<Conn> | null = null;
+  /** Bumped whenever a socket is abandoned: callbacks of older sockets are ignored. */
+  private generation = 0;
+  private seqOut = 1;
+  private seqInExpected = 1;
+  private apiKey: string | null = null;
+  private infoValue: LoginInfo | null = null;
+  private everLoggedIn = false;
+
+  private loginWaiter: Waiter<LoginInfo> | null = null;
+  private loginTimer: Timer | null = null;
+  private openOrdersWaiters: OpenOrdersWaiter[] = [];
+  private flushScheduled = false;
+  private waitingDrain = false;
+  private endSent = false;
+
+  private heartbeatMs = 0;
+  private idleMs = 0;
+  private tickTimer: Timer | null = null;
+  private lastSentMs = 0;
+  private lastReceivedMs = 0;
+  private readPaused = false;
+
+  private reconnectAttempts = 0;
+  private reconnectTimer: Timer | null = null;
+  private closeWaiters: (() => void)[] = [];
+  private closeTimer: Timer | null = null;
+  private queue: ReportQueue | null = null;
+
+  readonly stats: ClientStats = { framesSent: 0, bytesWritten: 0, shortWrites: 0, framesReceived: 0, chunksReceived: 0, reconnects: 0 };
+
+  constructor(options: ClientOptions) {
+    if (!(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) throw new Error(`port ${options.port}`);
+    this.options = options;
+    this.reconnectOptions = options.reconnect ? { ...clientDefaults.reconnect, ...options.reconnect } : null;
+    const r = this.reconnectOptions;
+    if (r !== null && !(r.delayMsMin > 0 && r.delayMsMax >= r.delayMsMin && r.factor >= 1 && r.jitter >= 0 && r.jitter < 1 && r.attemptsMax >= 1)) {
+      throw new Error(`reconnect options ${JSON.stringify(r)}`);
+    }
+    this.outbox = new Outbox(options.outBytesMax ?? clientDefaults.outBytesMax);
+    this.flushBytes = Math.min(options.flushBytes ?? clientDefaults.flushBytes, this.outbox.bytes.length);
+  }
+
+  get state(): ClientState {
+    return this.stateValue;
+  }
+
+  /** The last LoginAccepted, or null before the first login. */
+  get info(): LoginInfo | null {
+    return this.infoValue;
+  }
+
+  /** Bytes queued and not yet taken by the kernel. */
+  get pendingBytes(): number {
+    return this.outbox.pendingBytes;
+  }
+
+  // ---- Session -------------------------------------------------------------
+
+  /** Opens the TCP connection. Rejects with connect_failed / connect_timeout (the client stays usable). */
+  async connect(): Promise<void> {
+    if (this.stateValue !== ClientState.Idle) throw new ClientError("not_ready", `connect in state ${clientStateNames[this.stateValue]}`);
+    try {
+      await this.open();
+    } catch (e) {
+      if ((this.stateValue as ClientState) === ClientState.Connecting) this.stateValue = ClientState.Idle;
+      throw e;
+    }
+  }
+
+  /** Sends Login; resolves with LoginAccepted, rejects with login_rejected (reason = LoginRejectReason) and the client is closed. */
+  login(apiKey: string): Promise<LoginInfo> {
+    if (this.stateValue !== ClientState.Connected) {
+      return Promise.reject(new ClientError("not_ready", `login in state ${clientStateNames[this.stateValue]}`));
+    }
+    this.apiKey = apiKey;
+    return this.sendLogin(apiKey);
+  }
+
+  /** Sends Logout, flushes, ends the connection; resolves once it is closed. Final. */
+  close(): Promise<void> {
+    if (this.stateValue === ClientState.Closed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    if (this.stateValue === ClientState.Closing) return done;
+    this.clearReconnectTimer();
+    const socket = this.socket;
+    if (socket === null) {
+      this.generation++;
+      this.finalClose(new ClientError("closed", "closed by the application"), null);
+      return done;
+    }
+    const loggedIn = this.stateValue === ClientState.Ready || this.stateValue === ClientState.LoggingIn;
+    this.stateValue = ClientState.Closing;
+    if (loggedIn) {
+      this.outMsg.body = Body.Logout;
+      this.outMsg.logoutReason = LogoutReason.ClientRequest;
+      this.outMsg.text = "";
+      this.enqueue();
+    }
+    this.flush();
+    this.closeTimer = setTimeout(() => socket.terminate(), clientDefaults.closeTimeoutMs);
+    return done;
+  }
+
+  /** Reports as plain copies; reading pauses while the consumer lags. One iterator per client. */
+  reports(): AsyncIterableIterator<ReportData> {
+    if (this.queue !== null && !this.queue.isEnded) throw new Error("reports(): an iterator is already open");
+    const highWater = this.options.reportQueueHighWater ?? clientDefaults.reportQueueHighWater;
+    this.queue = new ReportQueue({ pause: () => this.pauseReading(), resume: () => this.resumeReading() }, highWater, highWater >>> 2);
+    if (this.stateValue === ClientState.Closed) this.queue.end(null);
+    return this.queue;
+  }
+
+  // ---- Orders (pipelined: none waits for an acknowledgement) -----------------
+  // Values the wire cannot carry (a price outside int32, a fractional or
+  // negative quantity or id) throw from the encoder: a caller bug, found loudly.
+
+  newOrder(o: NewOrderParams): SendStatus {
+    if (this.stateValue !== ClientState.Ready) return SendStatus.NotReady;
+    const m = this.outMsg;
+    m.body = Body.NewOrder;
+    m.clientOrderId = o.clientOrderId;
+    m.symbolId = o.symbolId;
+    m.side = o.side;
+    m.type = o.type ?? OrderType.Limit;
+    m.tif = o.tif ?? Tif.Gtc;
+    m.postOnly = o.postOnly ?? false;
+    m.stp = o.stp ?? Stp.None;
+    m.price = o.price;
+    m.qty = o.qty;
+    m.stopPrice = o.stopPrice ?? 0;
+    return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
+  }
+
+  cancel(o: CancelParams): SendStatus {
+    if (this.stateValue !== ClientState.Ready) return SendStatus.NotReady;
+    const m = this.outMsg;
+    m.body = Body.Cancel;
+    m.clientOrderId = o.clientOrderId;
+    m.symbolId = o.symbolId;
+    return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
+  }
+
+  modify(o: ModifyParams): SendStatus {
+    if (this.stateValue !== ClientState.Ready) return SendStatus.NotReady;
+    const m = this.outMsg;
+    m.body = Body.Modify;
+    m.clientOrderId = o.clientOrderId;
+    m.symbolId = o.symbolId;
+    m.price = o.price;
+    m.qty = o.qty;
+    return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
+  }
+
+  /** Sends a Heartbeat now (the client also sends them by itself when idle). */
+  heartbeat(): SendStatus {
+    if (this.stateValue !== ClientState.Ready) return SendStatus.NotReady;
+    this.outMsg.body = Body.Heartbeat;
+    return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
+  }
+
+  /** The user's live orders, all pages collected. Concurrent calls are answered in order. */
+  openOrders(): Promise<OpenOrderInfo[]> {
+    if (this.stateValue !== ClientState.Ready) return Promise.reject(new ClientError("not_ready", `openOrders in state ${clientStateNames[this.stateValue]}`));
+    if (this.openOrdersWaiters.length >= clientDefaults.openOrdersRequestsMax) {
+      return Promise.reject(new ClientError("too_many_requests", `${this.openOrdersWaiters.length} openOrders() outstanding`));
+    }
+    this.outMsg.body = Body.OpenOrdersRequest;
+    if (!this.enqueue()) return Promise.reject(new ClientError("buffer_full", "outgoing buffer full"));
+    return new Promise((resolve, reject) => this.openOrdersWaiters.push({ orders: [], resolve, reject }));
+  }
+
+  // ---- Connection ------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    this.stateValue = ClientState.Connecting;
+    const generation = ++this.generation;
+    const timeoutMs = this.options.connectTimeoutMs ?? clientDefaults.connectTimeoutMs;
+    let timer: Timer | null = null;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ClientError("connect_timeout", `no connection within ${timeoutMs} ms`)), timeoutMs);
+    });
+    let socket: Bun.Socket<Conn>;
+    try {
+      socket = await Promise.race([
+        Bun.connect<Conn>({ hostname: this.options.host, port: this.options.port, data: { generation }, socket: this.handlers }),
+        timeout,
+      ]);
+    } catch (e) {
+      // A socket that opens after a timeout sees a newer generation and is ended in `open`.
+      if (generation === this.generation) this.generation++;
+      throw asClientError(e, "connect_failed");
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+    }
+    if (generation !== this.generation) {
+      socket.end();
+      throw new ClientError("closed", "closed while connecting");
+    }
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.splitter.reset();
+    this.outbox.reset();
+    this.seqOut = 1;
+    this.seqInExpected = 1;
+    this.waitingDrain = false;
+    this.endSent = false;
+    this.readPaused = false;
+    this.lastReceivedMs = performance.now();
+    this.stateValue = ClientState.Connected;
+  }
+
+  private sendLogin(apiKey: string): Promise<LoginInfo> {
+    this.stateValue = ClientState.LoggingIn;
+    const m = this.outMsg;
+    m.body = Body.Login;
+    m.apiKey = apiKey;
+    // The outbox is empty on a new connection; a Login always fits.
+    if (!this.enqueue()) throw new Error("Login did not fit an empty outbox");
+    const timeoutMs = this.options.loginTimeoutMs ?? clientDefaults.loginTimeoutMs;
+    this.loginTimer = setTimeout(() => this.dropConnection(new ClientError("login_timeout", `no login answer within ${timeoutMs} ms`), 0), timeoutMs);
+    return new Promise((resolve, reject) => {
+      this.loginWaiter = { resolve, reject };
+    });
+  }
+
+  // Typed with Bun's default binary type; "uint8array" hands `data` a plain Uint8Array (no Buffer wrapper).
+  private readonly handlers: Bun.SocketHandler<Conn> = {
+    binaryType: "uint8array",
+    open: (socket) => {
+      if (socket.data.generation !== this.generation) socket.end();
+    },
+    data: (socket, chunk: Uint8Array) => {
+      if (socket.data.generation !== this.generation) return;
+      try {
+        this.onData(socket, chunk);
+      } catch (e) {
+        this.dropConnection(new ClientError("callback_threw", e instanceof Error ? e.message : String(e), 0, { cause: e }), 0);
+      }
+    },
+    drain: (socket) => {
+      if (socket.data.generation !== this.generation) return;
+      this.waitingDrain = false;
+      this.flush();
+    },
+    close: (socket, error) => {
+      if (socket.data.generation !== this.generation) return;
+      this.socket = null;
+      this.generation++;
+      const reason = error === undefined ? "connection closed by the server" : `connection closed: ${error.message}`;
+      this.connectionLost(new ClientError("disconnected", reason, 0, { cause: error }));
+    },
+    error: (socket, error) => {
+      if (socket.data.generation !== this.generation) return;
+      this.dropConnection(new ClientError("disconnected", `socket error: ${error.message}`, 0, { cause: error }), 0);
+    },
+    connectError: () => {
+      // The promise of Bun.connect rejects too; `open` handles it there.
+    },
+  };
+
+  /**
+   * Abandons the current socket: optionally a last Logout, then end. The
+   * socket's own close callback is ignored from here on (new generation).
+   */
+  private dropConnection(error: ClientError, logoutReason: number): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    if (logoutReason !== 0 && !this.endSent) {
+      this.outMsg.body = Body.Logout;
+      this.outMsg.logoutReason = logoutReason;
+      this.outMsg.text = error.message.slice(0, 200);
+      this.waitingDrain = false;
+      if (this.enqueue()) this.outbox.flushTo(socket);
+    }
+    this.socket = null;
+    this.generation++;
+    socket.end();
+    this.connectionLost(error);
+  }
+
+  /** The connection is gone: settle what waited on it, then reconnect or close for good. */
+  private connectionLost(error: ClientError): void {
+    this.stopTimers();
+    this.outbox.reset();
+    this.waitingDrain = false;
+    if (this.readPaused) this.readPaused = false;
+    const login = this.loginWaiter;
+    this.loginWaiter = null;
+    const closing = this.stateValue === ClientState.Closing;
+    const settleError = closing ? new ClientError("closed", "closed by the application") : error;
+    if (login !== null) login.reject(settleError);
+    this.rejectOpenOrders(settleError);
+    this.callHook("onDisconnect", () => this.options.onDisconnect?.(error));
+    if (closing) {
+      this.finalClose(settleError, null);
+    } else if (this.shouldReconnect(error)) {
+      this.stateValue = ClientState.Reconnecting;
+      this.scheduleReconnect(error);
+    } else {
+      this.finalClose(error, error);
+    }
+  }
+
+  private shouldReconnect(error: ClientError): boolean {
+    if (this.reconnectOptions === null || !this.everLoggedIn || this.apiKey === null) return false;
+    if (error.code === "login_rejected" || error.code === "callback_threw") return false;
+    if (error.code === "logout" && clientFaultLogouts.includes(error.reason)) return false;
+    return true;
+  }
+
+  private scheduleReconnect(error: ClientError): void {
+    const r = this.reconnectOptions!;
+    const attempt = this.reconnectAttempts++;
+    if (attempt >= r.attemptsMax) {
+      this.finalClose(error, error);
+      return;
+    }
+    const base = Math.min(r.delayMsMax, r.delayMsMin * r.factor ** attempt);
+    const delayMs = base * (1 - r.jitter * Math.random());
+    this.reconnectTimer = setTimeout(() => void this.reconnectNow(), delayMs);
+  }
+
+  private async reconnectNow(): Promise<void> {
+    this.reconnectTimer = null;
+    if (this.stateValue !== ClientState.Reconnecting) return;
+    try {
+      await this.open();
+    } catch (e) {
+      if ((this.stateValue as ClientState) === ClientState.Connecting) {
+        this.stateValue = ClientState.Reconnecting;
+        this.scheduleReconnect(asClientError(e, "connect_failed"));
+      }
+      return;
+    }
+    let info: LoginInfo;
+    try {
+      info = await this.sendLogin(this.apiKey!);
+    } catch {
+      // connectionLost has already chosen: another attempt, or the final close.
+      return;
+    }
+    this.reconnectAttempts = 0;
+    this.stats.reconnects++;
+    this.callHook("onReconnect", () => this.options.onReconnect?.(info));
+  }
+
+  private finalClose(settleError: ClientError, reported: ClientError | null): void {
+    this.stateValue = ClientState.Closed;
+    this.stopTimers();
+    this.clearReconnectTimer();
+    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+    this.rejectOpenOrders(settleError);
+    this.queue?.end(reported);
+    const waiters = this.closeWaiters;
+    this.closeWaiters = [];
+    for (const w of waiters) w();
+    this.callHook("onClose", () => this.options.onClose?.(reported));
+  }
+
+  private rejectOpenOrders(error: ClientError): void {
+    const waiters = this.openOrdersWaiters;
+    if (waiters.length === 0) return;
+    this.openOrdersWaiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+
+  private clearReconnectTimer(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  /** App hooks other than onReport must not break the client; their errors are logged. */
+  private callHook(name: string, hook: () => void): void {
+    try {
+      hook();
+    } catch (e) {
+      console.error(`ExchangeClient ${name} threw:`, e);
+    }
+  }
+
+  // ---- Writing ---------------------------------------------------------------
+
+  /** Encodes `outMsg` with the next sequence number into the outbox; false when it does not fit. */
+  private enqueue(): boolean {
+    const m = this.outMsg;
+    m.seq = this.seqOut;
+    const e = this.encoder;
+    e.client(m);
+    if (!this.outbox.append(e.bytes, e.start, e.end)) return false;
+    this.seqOut++;
+    this.stats.framesSent++;
+    this.lastSentMs = performance.now();
+    if (this.outbox.pendingBytes >= this.flushBytes) {
+      this.flush();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushOnTurn);
+    }
+    return true;
+  }
+
+  private readonly flushOnTurn = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    const socket = this.socket;
+    if (socket === null || this.waitingDrain) return;
+    const before = this.outbox.pendingBytes;
+    const left = this.outbox.flushTo(socket);
+    if (left < 0) return; // closed: the close callback follows
+    this.stats.bytesWritten += before - left;
+    if (left > 0) {
+      this.waitingDrain = true;
+      this.stats.shortWrites++;
+    } else if (this.stateValue === ClientState.Closing && !this.endSent) {
+      this.endSent = true;
+      socket.end();
+    }
+  }
+
+  // ---- Reading ---------------------------------------------------------------
+
+  private onData(socket: Bun.Socket<Conn>, chunk: Uint8Array): void {
+    this.stats.chunksReceived++;
+    this.lastReceivedMs = performance.now();
+    const s = this.splitter;
+    s.push(chunk);
+    for (;;) {
+      const status = s.next();
+      if (status === FrameStatus.NeedMore) return;
+      if (status === FrameStatus.Error) {
+        this.protocolError(s.error, `frame length ${s.errorLength}`);
+        return;
+      }
+      const code = this.decoder.decode(s.bytes, s.start, s.end, this.inMsg);
+      if (code !== ProtocolError.Ok) {
+        this.protocolError(code, "frame failed verification");
+        return;
+      }
+      this.stats.framesReceived++;
+      this.dispatch();
+      // A callback may have closed the client, or the message ended the session.
+      if (this.socket !== socket) return;
+    }
+  }
+
+  private protocolError(code: number, detail: string): void {
+    const name = protocolErrorNames[code] ?? String(code);
+    const reason = code === ProtocolError.FrameZeroLength || code === ProtocolError.FrameTooLong ? LogoutReason.BadFrameLength : LogoutReason.MalformedFrame;
+    this.dropConnection(new ClientError("protocol_error", `${name} (${detail})`, code), reason);
+  }
+
+  private unexpected(what: string): void {
+    this.dropConnection(new ClientError("protocol_error", `unexpected ${what} in state ${clientStateNames[this.stateValue]}`), LogoutReason.UnknownMessage);
+  }
+
+  private dispatch(): void {
+    const m = this.inMsg;
+    if (m.seq !== this.seqInExpected) {
+      this.dropConnection(new ClientError("sequence_gap", `server seq ${m.seq}, expected ${this.seqInExpected}`), LogoutReason.SequenceGap);
+      return;
+    }
+    this.seqInExpected++;
+    // After close() asked to end, answers to what was already sent are still delivered.
+    const ready = this.stateValue === ClientState.Ready || (this.stateValue === ClientState.Closing && this.everLoggedIn);
+    switch (m.body) {
+      case Body.ExecutionReport:
+        if (!ready) return this.unexpected("ExecutionReport");
+        this.options.onReport?.(m.report);
+        this.queue?.push(m.report);
+        return;
+      case Body.Heartbeat:
+        return;
+      case Body.OpenOrders:
+        if (!ready) return this.unexpected("OpenOrders");
+        return this.openOrdersPage(m);
+      case Body.LoginAccepted:
+        if (this.stateValue !== ClientState.LoggingIn) return this.unexpected("LoginAccepted");
+        return this.loginAccepted(m);
+      case Body.LoginRejected: {
+        if (this.stateValue !== ClientState.LoggingIn) return this.unexpected("LoginRejected");
+        const name = loginRejectReasonNames[m.reason] ?? String(m.reason);
+        return this.dropConnection(new ClientError("login_rejected", m.text === "" ? name : `${name}: ${m.text}`, m.reason), 0);
+      }
+      case Body.Logout: {
+        const name = logoutReasonNames[m.reason] ?? String(m.reason);
+        return this.dropConnection(new ClientError("logout", m.text === "" ? name : `${name}: ${m.text}`, m.reason), 0);
+      }
+      default:
+        // The verifier admits only exchange-to-client bodies; any other is a schema change this client does not know.
+        return this.unexpected(`body ${m.body}`);
+    }
+  }
+
+  private loginAccepted(m: ServerMessage): void {
+    const l = m.limits;
+    const info: LoginInfo = {
+      userId: m.userId,
+      sessionId: m.sessionId,
+      symbols: m.symbols,
+      limits: { frameBytesMax: l.frameBytesMax, openOrdersMax: l.openOrdersMax, messagesPerSecondMax: l.messagesPerSecondMax, heartbeatIntervalMs: l.heartbeatIntervalMs },
+    };
+    this.infoValue = info;
+    this.everLoggedIn = true;
+    this.stateValue = ClientState.Ready;
+    if (this.loginTimer !== null) clearTimeout(this.loginTimer);
+    this.loginTimer = null;
+    this.startTimers(info.limits.heartbeatIntervalMs);
+    const w = this.loginWaiter;
+    this.loginWaiter = null;
+    w?.resolve(info);
+  }
+
+  private openOrdersPage(m: ServerMessage): void {
+    const w = this.openOrdersWaiters[0];
+    if (w === undefined) return this.unexpected("OpenOrders (none requested)");
+    const countMax = (this.infoValue?.limits.openOrdersMax || 1 << 20) + openOrdersPageCountMax;
+    if (w.orders.length + m.orders.length > countMax) return this.unexpected(`OpenOrders above ${countMax} orders`);
+    for (const o of m.orders) w.orders.push(o);
+    if (m.more) return;
+    this.openOrdersWaiters.shift();
+    w.resolve(w.orders);
+  }
+
+  private pauseReading(): void {
+    this.readPaused = true;
+    this.socket?.pause();
+  }
+
+  private resumeReading(): void {
+    this.readPaused = false;
+    // Silence while paused was ours, not the server's.
+    this.lastReceivedMs = performance.now();
+    this.socket?.resume();
+  }
+
+  // ---- Heartbeats and idle detection -----------------------------------------
+
+  private startTimers(serverIntervalMs: number): void {
+    this.stopTimers();
+    const o = this.options;
+    this.heartbeatMs = o.heartbeatIntervalMs !== undefined && o.heartbeatIntervalMs > 0 ? o.heartbeatIntervalMs : serverIntervalMs;
+    // Silence is judged by the server's promise (its interval), whatever interval this side uses.
+    this.idleMs = o.idleTimeoutMs ?? clientDefaults.idleHeartbeats * serverIntervalMs;
+    if (this.heartbeatMs <= 0 && this.idleMs <= 0) return;
+    // A quarter of the shorter period: a heartbeat leaves at most 25% late.
+    const periodMs = Math.min(this.heartbeatMs > 0 ? this.heartbeatMs : Infinity, this.idleMs > 0 ? this.idleMs : Infinity);
+    this.tickTimer = setInterval(this.onTick, Math.max(1, Math.floor(periodMs / 4)));
+  }
+
+  private stopTimers(): void {
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    if (this.loginTimer !== null) clearTimeout(this.loginTimer);
+    this.loginTimer = null;
+  }
+
+  private readonly onTick = (): void => {
+    if (this.stateValue !== ClientState.Ready) return;
+    const now = performance.now();
+    if (this.idleMs > 0 && !this.readPaused && now - this.lastReceivedMs >= this.idleMs) {
+      this.dropConnection(new ClientError("idle_timeout", `nothing from the server for ${Math.round(now - this.lastReceivedMs)} ms`), LogoutReason.HeartbeatTimeout);
+      return;
+    }
+    if (this.heartbeatMs > 0 && now - this.lastSentMs >= this.heartbeatMs) this.heartbeat();
+  };
+}
+
+/** The symbol named `name` in a LoginAccepted, or undefined. */
+export function findSymbol(info: LoginInfo, name: string): WireSymbol | undefined {
+  return info.symbols.find((s) => s.name === name);
+}
