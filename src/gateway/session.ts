@@ -35,6 +35,8 @@ export class Session {
   lastRecvMs: number;
   lastSendMs: number;
   paused = false;
+  /** Malformed messages received (see TcpGateway.badMessage). */
+  malformedCount = 0;
   /** When a closing session is cut off if it has not read its last messages. */
   closeAtMs = 0;
   /** Commands submitted and not yet durable (their reports are held). */

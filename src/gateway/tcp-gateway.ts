@@ -18,6 +18,7 @@ import {
   logoutReasonOf,
   OpenOrderInfo,
   openOrdersPageCountMax,
+  ProtocolError,
   protocolErrorNames,
   ServerMessage,
 } from "../protocol/index.ts";
@@ -27,7 +28,17 @@ import type { EventSink, Exchange } from "../server/exchange.ts";
 import { Session, SessionState, UserState } from "./session.ts";
 
 /** Gateway reject codes (schema RejectReason 20+): the command never reached the log. */
-export const GatewayReject = { RateLimited: 20, InFlightLimit: 21, OpenOrdersLimit: 22, Unavailable: 23 } as const;
+export const GatewayReject = {
+  RateLimited: 20,
+  InFlightLimit: 21,
+  OpenOrdersLimit: 22,
+  Unavailable: 23,
+  MalformedMessage: 24,
+  UnknownMessage: 25,
+} as const;
+
+/** Malformed messages a session may send before it is logged out. */
+const MALFORMED_MAX = 64;
 
 const LoginReject = { BadApiKey: 1, AlreadyLoggedIn: 2, SessionLimit: 3 } as const;
 const Liquidity = { None: 0, Maker: 1, Taker: 2 } as const;
@@ -65,8 +76,14 @@ export class TcpGateway implements EventSink {
   private flushScheduled = false;
   private readonly sendList: Session[] = [];
   private accepting = true;
-  /** Client order id of the command being submitted (echoed on its rejects). */
+  /** Client order id and symbol of the command being submitted (echoed on its rejects). */
   private commandClientId = 0;
+  private commandSymbolId = 0;
+  /** Called on a programmer error (a broken invariant) inside a socket handler; by default the process exits. */
+  onFatal: (error: unknown) => void = (error) => {
+    console.error("gateway: fatal error, exiting so recovery can restore a consistent state:", error);
+    process.exit(70);
+  };
 
   constructor(exchange: Exchange, config: ExchangeConfig) {
     this.exchange = exchange;
@@ -96,7 +113,11 @@ export class TcpGateway implements EventSink {
           gw.onOpen(socket);
         },
         data(socket, chunk) {
-          gw.onData(socket.data, chunk);
+          try {
+            gw.onData(socket.data, chunk);
+          } catch (error) {
+            gw.onFatal(error);
+          }
         },
         drain(socket) {
           gw.onDrain(socket.data);
@@ -172,10 +193,7 @@ export class TcpGateway implements EventSink {
   private onFrame(s: Session, bytes: Uint8Array, start: number, end: number, nowMs: number): boolean {
     const m = this.msg;
     const code = this.decoder.decode(bytes, start, end, m);
-    if (code !== 0) {
-      this.logout(s, logoutReasonOf(code), protocolErrorNames[code] ?? "malformed frame");
-      return false;
-    }
+    if (code !== 0) return this.badMessage(s, code);
     if (m.seq !== s.inSeq + 1) {
       this.logout(s, LogoutReason.SequenceGap, `expected seq ${s.inSeq + 1}, got ${m.seq}`);
       return false;
@@ -209,6 +227,28 @@ export class TcpGateway implements EventSink {
     }
   }
 
+  /**
+   * A whole frame whose FlatBuffer failed verification. Framing is intact, so
+   * the session goes on: the frame counts as one message (its seq cannot be
+   * trusted) and gets a reject naming the problem. A session that keeps
+   * sending them, or sends one before logging in, is logged out.
+   */
+  private badMessage(s: Session, code: number): boolean {
+    const name = protocolErrorNames[code] ?? "malformed";
+    if (s.state !== SessionState.Active || ++s.malformedCount > MALFORMED_MAX) {
+      this.logout(s, logoutReasonOf(code), name);
+      return false;
+    }
+    s.inSeq++;
+    const r = this.outMsg.report;
+    r.clear();
+    r.kind = EventKind.Rejected;
+    r.rejectReason = code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage;
+    this.outMsg.body = Body.ExecutionReport;
+    this.sendMessage(s, false);
+    return true;
+  }
+
   private login(s: Session, apiKey: string): boolean {
     const user = this.keys.get(new Bun.CryptoHasher("sha256").update(apiKey).digest("hex"));
     if (user === undefined) {
@@ -240,6 +280,7 @@ export class TcpGateway implements EventSink {
     if (s.inFlight >= this.config.limits.inFlightMax) return this.gatewayReject(s, m, GatewayReject.InFlightLimit);
     const receivedNs = nowNs();
     this.commandClientId = m.clientOrderId;
+    this.commandSymbolId = m.symbolId;
     if (m.body === Body.NewOrder) {
       if (us.orders.has(m.clientOrderId)) return this.gatewayReject(s, m, Reject.DuplicateOrderId);
       if (us.orders.size >= this.config.limits.openOrdersPerUserMax) return this.gatewayReject(s, m, GatewayReject.OpenOrdersLimit);
@@ -306,7 +347,8 @@ export class TcpGateway implements EventSink {
     r.kind = kind;
     r.clientOrderId = clientId;
     r.orderId = liquidity === Liquidity.Maker ? ev.otherId[i]! : ev.id[i]!;
-    r.symbolId = ev.book[i]!;
+    // An unknown symbol is book -1 in the engine: echo the symbol the client sent.
+    r.symbolId = ev.book[i]! >= 0 ? ev.book[i]! : this.commandSymbolId;
     r.side = side;
     r.engineSeq = ev.seq[i]!;
     r.timestampNs = ev.ts[i]! * 1000;

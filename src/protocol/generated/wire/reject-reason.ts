@@ -37,5 +37,15 @@ export enum RejectReason {
   /**
    * The exchange is shutting down or recovering and takes no commands.
    */
-  Unavailable = 23
+  Unavailable = 23,
+
+  /**
+   * The frame was whole but its FlatBuffer failed verification; it counts as one message.
+   */
+  MalformedMessage = 24,
+
+  /**
+   * The message type is unknown or not one a client may send.
+   */
+  UnknownMessage = 25
 }
