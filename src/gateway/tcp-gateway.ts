@@ -92,6 +92,7 @@ export class TcpGateway implements EventSink {
     // Session ids stay unique across restarts: microseconds at start-up, then counted.
     this.nextSessionId = Date.now() * 1000;
     exchange.setSink(this);
+    exchange.onDurable = (seq) => this.durable(seq);
   }
 
   get port(): number {
@@ -286,15 +287,18 @@ export class TcpGateway implements EventSink {
       if (us.orders.size >= this.config.limits.openOrdersPerUserMax) return this.gatewayReject(s, m, GatewayReject.OpenOrdersLimit);
       // Mapped before the engine runs: its events (even a complete fill) must find the order.
       us.orders.set(m.clientOrderId, this.exchange.nextOrderId);
-      this.countCommand(s);
-      this.exchange.submitNew(us.user, s.id, m.seq, m, receivedNs);
-      return;
+      if (this.exchange.submitNew(us.user, s.id, m.seq, m, receivedNs)) return this.countCommand(s);
+      us.orders.delete(m.clientOrderId);
+      return this.gatewayReject(s, m, GatewayReject.Unavailable);
     }
     const orderId = us.orders.get(m.clientOrderId);
     if (orderId === undefined) return this.gatewayReject(s, m, Reject.UnknownOrder);
-    this.countCommand(s);
-    if (m.body === Body.Cancel) this.exchange.submitCancel(us.user, s.id, m.seq, orderId, m, receivedNs);
-    else this.exchange.submitModify(us.user, s.id, m.seq, orderId, m, receivedNs);
+    const ok =
+      m.body === Body.Cancel
+        ? this.exchange.submitCancel(us.user, s.id, m.seq, orderId, m, receivedNs)
+        : this.exchange.submitModify(us.user, s.id, m.seq, orderId, m, receivedNs);
+    if (ok) this.countCommand(s);
+    else this.gatewayReject(s, m, GatewayReject.Unavailable);
   }
 
   private countCommand(s: Session): void {
@@ -522,7 +526,7 @@ export class TcpGateway implements EventSink {
       this.pending.push(batch);
       this.batchSessions = [];
       this.batchId++;
-      this.exchange.flush((seq) => this.durable(seq));
+      this.exchange.flush();
     }
     this.sendAll();
   }

@@ -13,10 +13,12 @@ import { nsToUs } from "./clock.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
 export interface InputLog {
-  /** Appends one encoded InputRecord frame (length prefix included) for `seq`. */
-  append(seq: number, bytes: Uint8Array, start: number, end: number): void;
-  /** Ends the batch; calls `durable(lastSeq)` once everything appended is durable (maybe at once). */
-  flush(durable: (seq: number) => void): void;
+  /** Appends one encoded InputRecord frame (length prefix included) for `seq`; false when the log cannot take it now. */
+  append(seq: number, bytes: Uint8Array, start: number, end: number): boolean;
+  /** Ends the batch: starts making everything appended durable. */
+  flush(): void;
+  /** Set by the owner: called with the highest seq that is durable, after a flush completes (maybe at once). */
+  onDurable: ((seq: number) => void) | null;
 }
 
 /** Receives the engine's events of each command, in order. */
@@ -31,17 +33,25 @@ export class Exchange {
   nextSeq = 1;
   /** Exchange-wide id the next new order gets. */
   nextOrderId = 1;
-  private readonly log: InputLog | null;
+  private log: InputLog | null;
   private sink: EventSink | null = null;
   private readonly encoder = new Encoder();
   private readonly record = new InputRecordView();
   private currentOp = 0;
   private currentOrderId = 0;
+  private durableHandler: ((seq: number) => void) | null = null;
 
   constructor(engineConfig: Partial<EngineConfig>, log: InputLog | null) {
     this.engine = new Engine(engineConfig);
     this.log = log;
     this.engine.events.onFull = (events) => this.drain(events);
+  }
+
+  /** Starts logging commands to `log` (after recovery replayed what it already holds). */
+  setLog(log: InputLog): void {
+    if (this.log !== null) throw new Error("the exchange already has an input log");
+    this.log = log;
+    log.onDurable = this.durableHandler;
   }
 
   setSink(sink: EventSink | null): void {
@@ -54,35 +64,41 @@ export class Exchange {
     if (error !== null) return error;
     const r = this.stamp(Command.SymbolDef, 0, 0, 0, 0, receivedNs);
     Object.assign(r.symbol, spec, { symbolId: this.engine.booksCount });
-    this.commit();
-    return null;
+    return this.commit() ? null : "the input log cannot take the command now";
   }
 
-  /** A new order from `user`; returns the order id it was given. */
-  submitNew(user: number, sessionId: number, sessionSeq: number, o: OrderFields, receivedNs: number): number {
-    const orderId = this.nextOrderId++;
-    const r = this.stamp(Command.NewOrder, user, sessionId, sessionSeq, orderId, receivedNs);
+  /**
+   * A new order from `user`, to get order id `nextOrderId`. Returns false,
+   * changing nothing, when the log cannot take the command now.
+   */
+  submitNew(user: number, sessionId: number, sessionSeq: number, o: OrderFields, receivedNs: number): boolean {
+    const r = this.stamp(Command.NewOrder, user, sessionId, sessionSeq, this.nextOrderId, receivedNs);
     copyOrder(o, r);
-    this.commit();
-    return orderId;
+    return this.commit();
   }
 
-  submitCancel(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): void {
+  submitCancel(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean {
     const r = this.stamp(Command.Cancel, user, sessionId, sessionSeq, orderId, receivedNs);
     copyOrder(o, r);
-    this.commit();
+    return this.commit();
   }
 
-  submitModify(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): void {
+  submitModify(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean {
     const r = this.stamp(Command.Modify, user, sessionId, sessionSeq, orderId, receivedNs);
     copyOrder(o, r);
-    this.commit();
+    return this.commit();
   }
 
-  /** Ends the current batch of the log; `durable(seq)` follows when it is safe to acknowledge. */
-  flush(durable: (seq: number) => void): void {
-    if (this.log === null) durable(this.nextSeq - 1);
-    else this.log.flush(durable);
+  /** Called with the highest durable seq after each flush (at once without a log). */
+  set onDurable(handler: ((seq: number) => void) | null) {
+    this.durableHandler = handler;
+    if (this.log !== null) this.log.onDurable = handler;
+  }
+
+  /** Ends the current batch of the log; `onDurable` follows when it is safe to acknowledge. */
+  flush(): void {
+    if (this.log !== null) this.log.flush();
+    else this.durableHandler?.(this.nextSeq - 1);
   }
 
   private stamp(command: number, user: number, sessionId: number, sessionSeq: number, orderId: number, receivedNs: number): InputRecordView {
@@ -98,13 +114,15 @@ export class Exchange {
     return r;
   }
 
-  private commit(): void {
+  /** Logs the stamped command, then applies it; false (nothing changed) when the log refused it. */
+  private commit(): boolean {
     const r = this.record;
     if (this.log !== null) {
       this.encoder.inputRecord(r);
-      this.log.append(r.engineSeq, this.encoder.bytes, this.encoder.start, this.encoder.end);
+      if (!this.log.append(r.engineSeq, this.encoder.bytes, this.encoder.start, this.encoder.end)) return false;
     }
     this.apply(r);
+    return true;
   }
 
   /**

@@ -1,0 +1,67 @@
+// The embedded-mode input log: the journal file, opened (and replayed) at
+// start-up, appended by the sequencer, flushed once per gateway batch.
+
+import { AppendResult, type JournalWriter, openOrCreateJournal, type Recovery, type SyncPolicy } from "../journal/index.ts";
+import { framePrefixBytes, InputRecordDecoder, InputRecordView } from "../protocol/index.ts";
+import type { InputLog } from "./exchange.ts";
+
+export class JournalLog implements InputLog {
+  readonly writer: JournalWriter;
+  readonly recovery: Recovery | null;
+  onDurable: ((seq: number) => void) | null = null;
+
+  private constructor(writer: JournalWriter, recovery: Recovery | null) {
+    this.writer = writer;
+    this.recovery = recovery;
+  }
+
+  /**
+   * Opens the journal at `path` (creating it when absent) and hands every
+   * record already in it to `replay`, in order, before returning.
+   */
+  static open(path: string, policy: SyncPolicy, batchBytes: number, replay: (record: InputRecordView) => void): JournalLog {
+    const decoder = new InputRecordDecoder();
+    const view = new InputRecordView();
+    let log: JournalLog | null = null;
+    const { writer, recovery } = openOrCreateJournal(
+      path,
+      { shardId: 0, tag: "exchange", createdAtNs: BigInt(Date.now()) * 1_000_000n, firstSeq: 1 },
+      {
+        policy,
+        batchBytes,
+        batchRecordsMax: 1 << 16,
+        autoFlush: false,
+        onDurable: (seq) => log?.onDurable?.(seq),
+        onError: (error) => {
+          // The log can take nothing more: stop rather than acknowledge what is not durable.
+          console.error(`journal ${path}: ${error.message}; exiting`);
+          process.exit(74);
+        },
+      },
+      (seq, bytes, offset, length) => {
+        const code = decoder.decode(bytes, offset, offset + length, view);
+        if (code !== 0) throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
+        if (view.engineSeq !== seq) throw new Error(`journal ${path}: record ${seq} carries engine seq ${view.engineSeq}`);
+        replay(view);
+      },
+    );
+    log = new JournalLog(writer, recovery);
+    return log;
+  }
+
+  append(seq: number, bytes: Uint8Array, start: number, end: number): boolean {
+    // The journal frames records itself: it takes the FlatBuffer without its size prefix.
+    const result = this.writer.append(seq, bytes, start + framePrefixBytes, end - start - framePrefixBytes);
+    if (result === AppendResult.Ok) return true;
+    if (result === AppendResult.Full) return false;
+    throw new Error(`journal refused record ${seq}: append result ${result}`);
+  }
+
+  flush(): void {
+    this.writer.flush();
+  }
+
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+}
