@@ -29,6 +29,8 @@ export const ACTIVE = 4;
 const LADDER_SCAN_STEPS = 16;
 /** Price cache slots per ladder (2^bits): 1024 slots cover the busy prices near the best. */
 export const PRICE_CACHE_BITS = 10;
+/** A ladder with more empty levels than this, and more than a quarter of its rows, is compacted. */
+const LAZY_EMPTY_MIN = 32;
 export const KEY_NONE = -PRICE_MAX - 1;
 
 export class EngineStore {
@@ -94,6 +96,8 @@ export class EngineStore {
   readonly ladKeys: Int32Array;
   readonly ladLevels: Int32Array;
   readonly ladCount: Int32Array;
+  /** Empty levels per ladder (see trimTop). */
+  readonly ladEmpty: Int32Array;
   /** Per ladder, 2^PRICE_CACHE_BITS slots: price hash -> level (verified on use). */
   readonly ladCache: Int32Array;
 
@@ -155,6 +159,7 @@ export class EngineStore {
     this.ladLevels = new Int32Array(ladders * c.levelsPerSideMax);
     this.ladCount = new Int32Array(ladders);
     this.ladCache = new Int32Array(ladders << PRICE_CACHE_BITS);
+    this.ladEmpty = new Int32Array(ladders);
 
     this.idIndex = new IdIndex(c.ordersMax);
     this.userIndex = new IdIndex(c.usersMax);
@@ -178,6 +183,7 @@ export class EngineStore {
     this.levelsEmpty = 0;
     this.lvlLadder.fill(NIL);
     this.ladCount.fill(0);
+    this.ladEmpty.fill(0);
     this.ladCache.fill(NIL);
     this.lastPrice.fill(0);
     this.idIndex.clear();
@@ -316,6 +322,7 @@ export class EngineStore {
     this.levelFree = this.lvlHead[lvl]!;
     this.levelsLive++;
     this.levelsEmpty++;
+    this.ladEmpty[ladder]!++;
     this.lvlPrice[lvl] = price;
     this.lvlLadder[lvl] = ladder;
     this.lvlHead[lvl] = NIL;
@@ -350,6 +357,7 @@ export class EngineStore {
       if (this.lvlCount[lvl] !== 0) break;
       n--;
       this.levelsEmpty--;
+      this.ladEmpty[ladder]!--;
       this.freeLevel(lvl);
     }
     this.ladCount[ladder] = n;
@@ -372,6 +380,7 @@ export class EngineStore {
       kept++;
     }
     this.ladCount[ladder] = kept;
+    this.ladEmpty[ladder] = 0;
   }
 
   private compactAll(): void {
@@ -392,7 +401,10 @@ export class EngineStore {
   // ---- orders within a level (FIFO) ----
 
   protected appendToLevel(slot: number, lvl: number): void {
-    if (this.lvlCount[lvl] === 0) this.levelsEmpty--;
+    if (this.lvlCount[lvl] === 0) {
+      this.levelsEmpty--;
+      this.ladEmpty[this.lvlLadder[lvl]!]!--;
+    }
     const tail = this.lvlTail[lvl]!;
     this.ordLevel[slot] = lvl;
     this.ordNext[slot] = NIL;
@@ -416,8 +428,13 @@ export class EngineStore {
     this.lvlQty[lvl]! -= this.ordQty[slot]!;
     this.ordLevel[slot] = NIL;
     if (--this.lvlCount[lvl]! === 0) {
+      const ladder = this.lvlLadder[lvl]!;
       this.levelsEmpty++;
-      this.trimTop(this.lvlLadder[lvl]!);
+      this.ladEmpty[ladder]!++;
+      this.trimTop(ladder);
+      // Bound the lazy empties to a quarter of the ladder: compaction then costs O(1) amortized per emptied level.
+      const empty = this.ladEmpty[ladder]!;
+      if (empty > LAZY_EMPTY_MIN && empty * 4 > this.ladCount[ladder]!) this.compactLadder(ladder);
     }
   }
 }

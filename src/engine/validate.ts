@@ -48,6 +48,7 @@ function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Arra
   const isStop = kind >= STOP_BUYS;
   const side = kind === BIDS || kind === STOP_BUYS ? Side.Buy : Side.Sell;
   check(n >= 0 && n <= s.sideMax, () => `ladder ${ladder} count ${n}`);
+  let empty = 0;
   for (let row = 0; row < n; row++) {
     const key = s.ladKeys[base + row]!;
     const lvl = s.ladLevels[base + row]!;
@@ -59,7 +60,9 @@ function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Arra
     check(key === expectKey, () => `ladder ${ladder} row ${row}: key ${key} for price ${price}`);
     check(price >= s.symMinPrice[book]! && price <= s.symMaxPrice[book]!, () => `level price ${price} outside band of book ${book}`);
     checkLevel(s, book, side, isStop, lvl, seen);
+    if (s.lvlCount[lvl] === 0) empty++;
   }
+  check(empty === s.ladEmpty[ladder], () => `ladder ${ladder} has ${empty} empty levels, counted ${s.ladEmpty[ladder]}`);
   return n;
 }
 
