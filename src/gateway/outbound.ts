@@ -70,7 +70,20 @@ export class Outbound {
     else if (mark > this.released) this.released = mark;
   }
 
-  /** The bytes that may be sent now. */
+  /** The bytes that may be sent now are `buffer[sendableStart, sendableStart + sendableBytes)`. */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
+  get sendableStart(): number {
+    return this.sent - this.base;
+  }
+
+  get sendableBytes(): number {
+    return this.released - this.sent;
+  }
+
+  /** The bytes that may be sent now, as a view (tests; the gateway uses the offsets, which allocate nothing). */
   sendable(): Uint8Array {
     return this.buf.subarray(this.sent - this.base, this.released - this.base);
   }

@@ -13,6 +13,7 @@ import {
   ClientMessage,
   Command,
   Encoder,
+  ExecReportWriter,
   FrameStatus,
   LogoutReason,
   logoutReasonOf,
@@ -68,10 +69,14 @@ export class TcpGateway implements EventSink {
   private readonly decoder = new ClientDecoder();
   private readonly msg = new ClientMessage();
   private readonly encoder = new Encoder();
+  private readonly reportWriter = new ExecReportWriter();
   private readonly outMsg = new ServerMessage();
+  private readonly flushTask = () => this.flushNow();
+  /** Closed batches waiting for durability, and spare ones for reuse (no allocation per flush). */
+  private readonly spareBatches: Batch[] = [];
   private readonly page = Array.from({ length: openOrdersPageCountMax }, () => new OpenOrderInfo());
   private batchId = 0;
-  private batchSessions: Session[] = [];
+  private readonly batchSessions: Session[] = [];
   private readonly pending: Batch[] = [];
   private flushScheduled = false;
   private readonly sendList: Session[] = [];
@@ -79,6 +84,8 @@ export class TcpGateway implements EventSink {
   /** Client order id and symbol of the command being submitted (echoed on its rejects). */
   private commandClientId = 0;
   private commandSymbolId = 0;
+  /** Receive time of the chunk being handled. */
+  private chunkReceivedNs = 0;
   /** Called on a programmer error (a broken invariant) inside a socket handler; by default the process exits. */
   onFatal: (error: unknown) => void = (error) => {
     console.error("gateway: fatal error, exiting so recovery can restore a consistent state:", error);
@@ -162,6 +169,8 @@ export class TcpGateway implements EventSink {
   private onData(s: Session, chunk: Uint8Array): void {
     if (s.state === SessionState.Closing) return;
     const nowMs = Date.now();
+    // Every frame of a chunk arrived together: one receive time stamps them all.
+    this.chunkReceivedNs = nowNs();
     s.lastRecvMs = nowMs;
     const sp = s.splitter;
     sp.push(chunk);
@@ -245,8 +254,7 @@ export class TcpGateway implements EventSink {
     r.clear();
     r.kind = EventKind.Rejected;
     r.rejectReason = code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage;
-    this.outMsg.body = Body.ExecutionReport;
-    this.sendMessage(s, false);
+    this.sendReport(s, false);
     return true;
   }
 
@@ -279,7 +287,7 @@ export class TcpGateway implements EventSink {
     if (m.reject !== 0) return this.gatewayReject(s, m, m.reject);
     if (!s.takeToken(nowMs)) return this.gatewayReject(s, m, GatewayReject.RateLimited);
     if (s.inFlight >= this.config.limits.inFlightMax) return this.gatewayReject(s, m, GatewayReject.InFlightLimit);
-    const receivedNs = nowNs();
+    const receivedNs = this.chunkReceivedNs;
     this.commandClientId = m.clientOrderId;
     this.commandSymbolId = m.symbolId;
     if (m.body === Body.NewOrder) {
@@ -383,9 +391,8 @@ export class TcpGateway implements EventSink {
         r.leavesQty = ev.qty[i]!;
         break;
     }
-    this.outMsg.body = Body.ExecutionReport;
     this.touch(s);
-    this.sendMessage(s, true);
+    this.sendReport(s, true);
   }
 
   /** A reject decided here, before the log: answered at once, it has no engine seq. */
@@ -399,8 +406,7 @@ export class TcpGateway implements EventSink {
     r.side = m.side <= Side.Sell ? m.side : 0;
     r.price = m.price;
     r.qty = m.qty >= 0 ? m.qty : 0;
-    this.outMsg.body = Body.ExecutionReport;
-    this.sendMessage(s, false);
+    this.sendReport(s, false);
   }
 
   // ---- other outbound messages ----
@@ -479,23 +485,34 @@ export class TcpGateway implements EventSink {
     this.schedule();
   }
 
-  /** Encodes `outMsg` with the session's next seq into its outbound queue. */
+  /** Writes `outMsg.report` with the session's next seq straight into its outbound queue (the hot path). */
+  private sendReport(s: Session, gated: boolean): void {
+    const room = s.out.reserve(this.reportWriter.frameBytes);
+    if (room === null) return this.tooSlow(s);
+    const n = this.reportWriter.write(room.bytes, room.at, s.nextOutSeq(), this.outMsg.report);
+    s.out.commit(n, gated);
+    if (!gated) this.queueSend(s);
+  }
+
+  /** Encodes `outMsg` (any exchange message) with the session's next seq into its outbound queue. */
   private sendMessage(s: Session, gated: boolean): void {
     this.outMsg.seq = s.nextOutSeq();
     const n = this.encoder.server(this.outMsg);
     const room = s.out.reserve(n);
-    if (room === null) {
-      // The client does not read: its queue passed the bound. Nothing more can reach it.
-      console.error(`gateway: session ${s.id} (user ${s.user}) too slow, ${s.out.queued} bytes queued; closing`);
-      s.state = SessionState.Closing;
-      const us = s.userState;
-      if (us !== null && us.session === s) us.session = null;
-      s.socket.terminate();
-      return;
-    }
-    room.bytes.set(this.encoder.bytes.subarray(this.encoder.start, this.encoder.end), room.at);
+    if (room === null) return this.tooSlow(s);
+    const e = this.encoder;
+    room.bytes.set(e.bytes.subarray(e.start, e.end), room.at);
     s.out.commit(n, gated);
     if (!gated) this.queueSend(s);
+  }
+
+  /** The client does not read: its queue passed the bound. Nothing more can reach it. */
+  private tooSlow(s: Session): void {
+    console.error(`gateway: session ${s.id} (user ${s.user}) too slow, ${s.out.queued} bytes queued; closing`);
+    s.state = SessionState.Closing;
+    const us = s.userState;
+    if (us !== null && us.session === s) us.session = null;
+    s.socket.terminate();
   }
 
   // ---- batches, durability, sending ----
@@ -509,7 +526,7 @@ export class TcpGateway implements EventSink {
   private schedule(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flushNow());
+    setImmediate(this.flushTask);
   }
 
   /** Closes the batch of this turn, asks the log to make it durable, and sends what may leave. */
@@ -517,14 +534,16 @@ export class TcpGateway implements EventSink {
     this.flushScheduled = false;
     const sessions = this.batchSessions;
     if (sessions.length > 0) {
-      const batch: Batch = { lastSeq: this.exchange.nextSeq - 1, sessions, marks: [], counts: [] };
+      const batch = this.spareBatches.pop() ?? { lastSeq: 0, sessions: [], marks: [], counts: [] };
+      batch.lastSeq = this.exchange.nextSeq - 1;
       for (const s of sessions) {
+        batch.sessions.push(s);
         batch.marks.push(s.out.appended);
         batch.counts.push(s.batchCommands);
         s.batchCommands = 0;
       }
+      sessions.length = 0;
       this.pending.push(batch);
-      this.batchSessions = [];
       this.batchId++;
       this.exchange.flush();
     }
@@ -540,6 +559,10 @@ export class TcpGateway implements EventSink {
         s.inFlight -= b.counts[k]!;
         this.queueSend(s);
       }
+      b.sessions.length = 0;
+      b.marks.length = 0;
+      b.counts.length = 0;
+      this.spareBatches.push(b);
     }
     this.sendAll();
   }
@@ -561,11 +584,12 @@ export class TcpGateway implements EventSink {
   }
 
   private send(s: Session): void {
-    const data = s.out.sendable();
-    if (data.length > 0) {
-      const n = s.socket.write(data);
+    const out = s.out;
+    const bytes = out.sendableBytes;
+    if (bytes > 0) {
+      const n = s.socket.write(out.buffer, out.sendableStart, bytes);
       if (n > 0) {
-        s.out.consume(n);
+        out.consume(n);
         s.lastSendMs = Date.now();
       }
     }

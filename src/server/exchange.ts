@@ -8,7 +8,7 @@ import type { SymbolSpec } from "../engine/command.ts";
 import type { EngineConfig } from "../engine/config.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EventBuffer } from "../engine/events.ts";
-import { Command, Encoder, InputRecordView, type OrderFields } from "../protocol/index.ts";
+import { Command, Encoder, InputRecordView, InputRecordWriter, inputRecordBytesMax, type OrderFields } from "../protocol/index.ts";
 import { nsToUs } from "./clock.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
@@ -36,6 +36,8 @@ export class Exchange {
   private log: InputLog | null;
   private sink: EventSink | null = null;
   private readonly encoder = new Encoder();
+  private readonly recordWriter = new InputRecordWriter();
+  private readonly recordBytes = new Uint8Array(inputRecordBytesMax);
   private readonly record = new InputRecordView();
   private currentOp = 0;
   private currentOrderId = 0;
@@ -118,8 +120,16 @@ export class Exchange {
   private commit(): boolean {
     const r = this.record;
     if (this.log !== null) {
-      this.encoder.inputRecord(r);
-      if (!this.log.append(r.engineSeq, this.encoder.bytes, this.encoder.start, this.encoder.end)) return false;
+      let ok: boolean;
+      if (r.command === Command.SymbolDef) {
+        const e = this.encoder;
+        e.inputRecord(r);
+        ok = this.log.append(r.engineSeq, e.bytes, e.start, e.end);
+      } else {
+        const n = this.recordWriter.write(this.recordBytes, 0, r);
+        ok = this.log.append(r.engineSeq, this.recordBytes, 0, n);
+      }
+      if (!ok) return false;
     }
     this.apply(r);
     return true;
