@@ -1,6 +1,8 @@
-// `bun run replay <file|->`: replays NDJSON commands and prints NDJSON events,
-// then a summary line. Malformed lines go to stderr with their line number.
+// `bun run replay <file|->`: replays NDJSON commands (or a binary journal
+// file, recognised by its magic) and prints NDJSON events, then a summary
+// line. Malformed lines go to stderr with their line number.
 
+import { isJournalFile, replayJournal } from "./journal.ts";
 import { Replay } from "./replay.ts";
 
 const OUT_BUFFER_BYTES = 1 << 16;
@@ -33,13 +35,20 @@ async function main(): Promise<number> {
     return 2;
   }
   const out = Bun.stdout.writer({ highWaterMark: OUT_BUFFER_BYTES });
-  const replay = new Replay({
-    event: (line) => {
+  const sink = {
+    event: (line: string) => {
       out.write(line);
       out.write("\n");
     },
-    malformed: (lineNumber, reason) => console.error(`replay: line ${lineNumber}: ${reason}`),
-  });
+    malformed: (lineNumber: number, reason: string) => console.error(lineNumber > 0 ? `replay: line ${lineNumber}: ${reason}` : `replay: ${reason}`),
+  };
+  if (path !== "-" && (await isJournalFile(path))) {
+    const s = replayJournal(path, sink);
+    out.write(`{"ev":"summary","commands":${s.commands},"trades":${s.trades},"malformed":${s.malformed},"hash":"${s.hash}"}\n`);
+    await out.flush();
+    return 0;
+  }
+  const replay = new Replay(sink);
   for await (const line of lines(path)) replay.line(line);
   out.write(replay.summaryLine());
   out.write("\n");

@@ -113,3 +113,41 @@ test("the CLI gives the same output from a file and from stdin, ending with the 
   expect(missing.code).toBe(2);
   expect(missing.err).toMatch(/no such file/);
 });
+
+test("a binary journal replays to the state hash of the run that wrote it, and the CLI recognises it", async () => {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { JournalLog } = await import("../server/journal-log.ts");
+  const { Exchange } = await import("../server/exchange.ts");
+  const { ClientMessage } = await import("../protocol/index.ts");
+  const { replayJournal } = await import("./journal.ts");
+  const dir = mkdtempSync(join(tmpdir(), "replay-journal-"));
+  const path = join(dir, "journal.bin");
+  const exchange = new Exchange({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2, usersMax: 64 }, null);
+  const log = JournalLog.open(path, "write", 1 << 16, (r) => exchange.apply(r));
+  exchange.setLog(log);
+  expect(exchange.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18)).toBeNull();
+  const m = new ClientMessage();
+  for (let i = 1; i <= 500; i++) {
+    m.clientOrderId = i;
+    m.symbolId = 0;
+    m.side = i % 2;
+    m.price = 1000 + ((i * 7) % 11) - 5;
+    m.qty = 1 + (i % 9);
+    m.tif = i % 10 === 0 ? 1 : 0;
+    exchange.submitNew(1 + (i % 4), 7, i, m, 1e18 + i * 1000);
+    if (i % 5 === 0) exchange.submitCancel(1 + ((i - 3) % 4), 7, i, exchange.nextOrderId - 3, m, 1e18 + i * 1000);
+  }
+  exchange.flush();
+  await log.close();
+  const lines: string[] = [];
+  const summary = replayJournal(path, { event: (l) => lines.push(l), malformed: () => {} });
+  expect(summary.hash).toBe(exchange.engine.stateHash());
+  expect(summary.commands).toBe(exchange.nextSeq - 1);
+  const p = Bun.spawn([process.execPath, "src/replay/main.ts", path], { cwd: root, stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(p.stdout).text();
+  expect(await p.exited).toBe(0);
+  const last = JSON.parse(out.trimEnd().split("\n").at(-1)!);
+  expect(last).toMatchObject({ ev: "summary", hash: summary.hash, commands: summary.commands, trades: summary.trades });
+  expect(out.trimEnd().split("\n").length - 1).toBe(lines.length);
+});
