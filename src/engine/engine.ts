@@ -145,6 +145,67 @@ export class Engine extends EngineStore {
     validateState(this, this.pendingCount);
   }
 
+  // ---- restore from a snapshot (a fresh engine only; snapshot/restore.ts drives these) ----
+
+  /** Defines a book with its last trade price. Throws when the spec does not fit this engine. */
+  restoreSymbol(spec: SymbolSpec, lastPrice: number): number {
+    const error = this.symbolError(spec);
+    if (error !== null) throw new Error(`snapshot symbol ${spec.name}: ${error}`);
+    const book = this.addSymbol(0, spec);
+    this.lastPrice[book] = lastPrice;
+    return book;
+  }
+
+  /** Appends a resting order at the tail of its level (orders come oldest first, levels worst first). */
+  restoreResting(book: number, side: number, price: number, id: number, clientId: number, user: number, qty: number, postOnly: number, stp: number): void {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+    const slot = this.restoreSlot(ladder, side === Side.Buy ? price : -price, price, id, user);
+    this.initOrder(slot.slot, book, id, user, side, OrderType.Limit, Tif.Gtc, postOnly, stp, price, qty, 0, clientId);
+    this.ordState[slot.slot] = RESTING;
+    this.appendToLevel(slot.slot, slot.level);
+  }
+
+  /** Appends an untriggered stop (stops come in arrival order). */
+  restoreStop(
+    book: number,
+    id: number,
+    clientId: number,
+    user: number,
+    qty: number,
+    arrival: number,
+    price: number,
+    stop: number,
+    side: number,
+    type: number,
+    tif: number,
+    postOnly: number,
+    stp: number,
+  ): void {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
+    const slot = this.restoreSlot(ladder, side === Side.Buy ? -stop : stop, stop, id, user);
+    this.initOrder(slot.slot, book, id, user, side, type, tif, postOnly, stp, price, qty, stop, clientId);
+    this.ordArrival[slot.slot] = arrival;
+    this.ordState[slot.slot] = STOP;
+    this.appendToLevel(slot.slot, slot.level);
+  }
+
+  restoreCounters(nextTradeId: number, lastSeq: number): void {
+    this.nextTradeId = nextTradeId;
+    this.lastSeq = lastSeq;
+  }
+
+  private readonly restored = { slot: 0, level: 0 };
+
+  private restoreSlot(ladder: number, key: number, price: number, id: number, user: number): { slot: number; level: number } {
+    if (!isId(id) || this.idIndex.find(id) !== NIL) throw new Error(`snapshot order ${id}: bad or duplicate id`);
+    if (this.orderFree === NIL || !this.userFits(user)) throw new Error(`snapshot order ${id}: engine capacity (orders or users) too small`);
+    const level = this.levelFor(ladder, key, price);
+    if (level === NIL) throw new Error(`snapshot order ${id}: engine capacity (price levels) too small`);
+    this.restored.slot = this.allocOrder();
+    this.restored.level = level;
+    return this.restored;
+  }
+
   // ---- commands ----
 
   newOrder(

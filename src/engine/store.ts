@@ -77,6 +77,8 @@ export class EngineStore {
   readonly ordState: Uint8Array;
   orderFree = NIL;
   ordersLive = 0;
+  /** One past the highest order slot ever used: snapshots copy columns up to here. */
+  slotsHighWater = 0;
 
   // Price levels, indexed by level slot.
   readonly lvlPrice: Int32Array;
@@ -87,6 +89,8 @@ export class EngineStore {
   /** Ladder a level belongs to (NIL when free). */
   readonly lvlLadder: Int32Array;
   levelFree = NIL;
+  /** One past the highest level slot ever used. */
+  levelsHighWater = 0;
   /** Levels taken from the pool: in ladders, empty ones included. */
   levelsLive = 0;
   /** Levels in ladders with no order (left lazily below the best; see trimTop). */
@@ -177,8 +181,10 @@ export class EngineStore {
     }
     this.orderFree = 0;
     this.ordersLive = 0;
+    this.slotsHighWater = 0;
     for (let i = 0; i < this.levelsMax; i++) this.lvlHead[i] = i + 1 < this.levelsMax ? i + 1 : NIL;
     this.levelFree = 0;
+    this.levelsHighWater = 0;
     this.levelsLive = 0;
     this.levelsEmpty = 0;
     this.lvlLadder.fill(NIL);
@@ -201,6 +207,7 @@ export class EngineStore {
     if (slot === NIL) throw new Error("allocOrder: no free slot (capacity must be checked first)");
     this.orderFree = this.ordNext[slot]!;
     this.ordersLive++;
+    if (slot >= this.slotsHighWater) this.slotsHighWater = slot + 1;
     return slot;
   }
 
@@ -321,6 +328,7 @@ export class EngineStore {
     const lvl = this.levelFree;
     this.levelFree = this.lvlHead[lvl]!;
     this.levelsLive++;
+    if (lvl >= this.levelsHighWater) this.levelsHighWater = lvl + 1;
     this.levelsEmpty++;
     this.ladEmpty[ladder]!++;
     this.lvlPrice[lvl] = price;

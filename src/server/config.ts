@@ -33,10 +33,24 @@ export interface SessionLimits {
   loginTimeoutMs: number;
 }
 
+export interface SnapshotConfig {
+  enabled: boolean;
+  /** "file": <dataDir>/snapshots (embedded mode); "redis": a Redis server. */
+  store: "file" | "redis";
+  /** Take one after this many commands (0 = not by count). */
+  everyCommands: number;
+  /** Take one after this long if anything changed (0 = not by time). */
+  everyMs: number;
+  /** Snapshots kept by the store. */
+  keep: number;
+  redis: { host: string; port: number; keyPrefix: string };
+}
+
 export interface ExchangeConfig {
   /** Journal and snapshots live here. */
   dataDir: string;
   journal: { enabled: boolean; policy: JournalPolicy; batchBytesMax: number };
+  snapshots: SnapshotConfig;
   tcp: { host: string; port: number; sessionsMax: number };
   limits: SessionLimits;
   symbols: SymbolSpec[];
@@ -60,6 +74,14 @@ export function defaultConfig(): ExchangeConfig {
   return {
     dataDir: ".data",
     journal: { enabled: true, policy: "write", batchBytesMax: 1 << 20 },
+    snapshots: {
+      enabled: true,
+      store: "file",
+      everyCommands: 1_000_000,
+      everyMs: 60_000,
+      keep: 3,
+      redis: { host: "127.0.0.1", port: 6379, keyPrefix: "exch:0" },
+    },
     tcp: { host: "127.0.0.1", port: 7001, sessionsMax: 1024 },
     limits: {
       inFlightMax: 65536,
@@ -91,6 +113,7 @@ export function resolveConfig(input: ExchangeConfigInput = {}): ExchangeConfig {
   const c: ExchangeConfig = {
     dataDir: input.dataDir ?? d.dataDir,
     journal: { ...d.journal, ...input.journal },
+    snapshots: { ...d.snapshots, ...input.snapshots, redis: { ...d.snapshots.redis, ...input.snapshots?.redis } },
     tcp: { ...d.tcp, ...input.tcp },
     limits: { ...d.limits, ...input.limits },
     symbols: (input.symbols as SymbolSpec[] | undefined) ?? d.symbols,
@@ -109,6 +132,13 @@ function configProblems(c: ExchangeConfig): string[] {
   };
   if (!["fsync", "write", "none"].includes(c.journal.policy)) p.push(`journal.policy must be fsync, write or none`);
   int("journal.batchBytesMax", c.journal.batchBytesMax, 1 << 16, 1 << 28);
+  const sn = c.snapshots;
+  if (sn.store !== "file" && sn.store !== "redis") p.push("snapshots.store must be file or redis");
+  int("snapshots.everyCommands", sn.everyCommands, 0, Number.MAX_SAFE_INTEGER);
+  int("snapshots.everyMs", sn.everyMs, 0, 86_400_000);
+  int("snapshots.keep", sn.keep, 1, 1000);
+  int("snapshots.redis.port", sn.redis.port, 1, 65535);
+  if (sn.enabled && !c.journal.enabled) p.push("snapshots need the journal: a snapshot alone cannot recover what came after it");
   if (c.tcp.host !== "127.0.0.1" && c.tcp.host !== "localhost" && c.tcp.host !== "::1") {
     p.push(`tcp.host=${c.tcp.host}: services listen on loopback only in this build`);
   }
@@ -158,8 +188,13 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
   }
   input.tcp = { ...input.tcp };
   input.journal = { ...input.journal };
+  input.snapshots = { ...input.snapshots, redis: { ...input.snapshots?.redis } };
   if (env.EXCHANGE_TCP_PORT !== undefined) input.tcp.port = Number(env.EXCHANGE_TCP_PORT);
   if (env.EXCHANGE_DATA_DIR !== undefined) input.dataDir = env.EXCHANGE_DATA_DIR;
   if (env.EXCHANGE_JOURNAL_POLICY !== undefined) input.journal.policy = env.EXCHANGE_JOURNAL_POLICY as JournalPolicy;
+  if (env.EXCHANGE_SNAPSHOT_STORE !== undefined) input.snapshots.store = env.EXCHANGE_SNAPSHOT_STORE as "file" | "redis";
+  if (env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS !== undefined) input.snapshots.everyCommands = Number(env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS);
+  if (env.EXCHANGE_SNAPSHOT_EVERY_MS !== undefined) input.snapshots.everyMs = Number(env.EXCHANGE_SNAPSHOT_EVERY_MS);
+  if (env.EXCHANGE_REDIS_PORT !== undefined) input.snapshots.redis!.port = Number(env.EXCHANGE_REDIS_PORT);
   return resolveConfig(input);
 }

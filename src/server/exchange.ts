@@ -42,10 +42,12 @@ export class Exchange {
   private currentOp = 0;
   private currentOrderId = 0;
   private durableHandler: ((seq: number) => void) | null = null;
+  private durableSeqValue = 0;
 
   constructor(engineConfig: Partial<EngineConfig>, log: InputLog | null) {
     this.engine = new Engine(engineConfig);
     this.log = log;
+    if (log !== null) log.onDurable = this.logDurable;
     this.engine.events.onFull = (events) => this.drain(events);
   }
 
@@ -53,7 +55,15 @@ export class Exchange {
   setLog(log: InputLog): void {
     if (this.log !== null) throw new Error("the exchange already has an input log");
     this.log = log;
-    log.onDurable = this.durableHandler;
+    // Everything replayed from the log before now is durable by definition.
+    this.durableSeqValue = this.nextSeq - 1;
+    log.onDurable = this.logDurable;
+  }
+
+  /** After a snapshot restore: the sequencer continues from the snapshot's position. */
+  restoreCounters(nextSeq: number, nextOrderId: number): void {
+    this.nextSeq = nextSeq;
+    this.nextOrderId = nextOrderId;
   }
 
   setSink(sink: EventSink | null): void {
@@ -91,11 +101,20 @@ export class Exchange {
     return this.commit();
   }
 
+  /** Highest seq known durable in the log (everything applied, without a log). */
+  get durableSeq(): number {
+    return this.log === null ? this.nextSeq - 1 : this.durableSeqValue;
+  }
+
   /** Called with the highest durable seq after each flush (at once without a log). */
   set onDurable(handler: ((seq: number) => void) | null) {
     this.durableHandler = handler;
-    if (this.log !== null) this.log.onDurable = handler;
   }
+
+  private readonly logDurable = (seq: number): void => {
+    this.durableSeqValue = seq;
+    this.durableHandler?.(seq);
+  };
 
   /** Ends the current batch of the log; `onDurable` follows when it is safe to acknowledge. */
   flush(): void {

@@ -17,9 +17,11 @@ export class JournalLog implements InputLog {
 
   /**
    * Opens the journal at `path` (creating it when absent) and hands every
-   * record already in it to `replay`, in order, before returning.
+   * record already in it after seq `skipThrough` to `replay`, in order,
+   * before returning. (Records up to a restored snapshot's seq are only
+   * checked by the reader's CRC, not decoded.)
    */
-  static open(path: string, policy: SyncPolicy, batchBytes: number, replay: (record: InputRecordView) => void): JournalLog {
+  static open(path: string, policy: SyncPolicy, batchBytes: number, skipThrough: number, replay: (record: InputRecordView) => void): JournalLog {
     const decoder = new InputRecordDecoder();
     const view = new InputRecordView();
     let log: JournalLog | null = null;
@@ -39,6 +41,7 @@ export class JournalLog implements InputLog {
         },
       },
       (seq, bytes, offset, length) => {
+        if (seq <= skipThrough) return;
         const code = decoder.decode(bytes, offset, offset + length, view);
         if (code !== 0) throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
         if (view.engineSeq !== seq) throw new Error(`journal ${path}: record ${seq} carries engine seq ${view.engineSeq}`);

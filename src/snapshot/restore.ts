@@ -1,0 +1,25 @@
+// Rebuilds an exchange's engine from a snapshot: checks it whole first, then
+// replays its books into a fresh engine. The caller replays the input log
+// after `seq` to reach the state of the moment before the stop.
+
+import type { Exchange } from "../server/exchange.ts";
+import { checkSnapshot, readBody, type SnapshotHeader } from "./format.ts";
+
+/** Restores into `exchange`, which must be fresh. Returns the header, or why the snapshot is unusable (nothing changed then). */
+export function restoreSnapshot(bytes: Uint8Array, exchange: Exchange): SnapshotHeader | string {
+  const header = checkSnapshot(bytes);
+  if (typeof header === "string") return header;
+  const engine = exchange.engine;
+  if (engine.booksCount !== 0 || engine.ordersLive !== 0 || exchange.nextSeq !== 1) throw new Error("restoreSnapshot needs a fresh exchange");
+  readBody(bytes, {
+    symbol: (name, tickSize, lotSize, minPrice, maxPrice, maxQty, lastPrice) => {
+      engine.restoreSymbol({ name, tickSize, lotSize, minPrice, maxPrice, maxQty }, lastPrice);
+    },
+    resting: (book, side, price, id, clientId, user, qty, postOnly, stp) => engine.restoreResting(book, side, price, id, clientId, user, qty, postOnly, stp),
+    stop: (book, id, clientId, user, qty, arrival, price, stop, side, type, tif, postOnly, stp) =>
+      engine.restoreStop(book, id, clientId, user, qty, arrival, price, stop, side, type, tif, postOnly, stp),
+  });
+  engine.restoreCounters(header.nextTradeId, header.seq);
+  exchange.restoreCounters(header.seq + 1, header.nextOrderId);
+  return header;
+}

@@ -1,0 +1,112 @@
+// Proves the snapshotter: snapshots through the worker restore to the live state, one runs at a time, and a failing or slow store never blocks matching and is retried with backoff.
+import { expect, test } from "bun:test";
+import { ClientMessage } from "../protocol/index.ts";
+import { Exchange } from "../server/exchange.ts";
+import { restoreSnapshot } from "./restore.ts";
+import { Snapshotter } from "./snapshotter.ts";
+import type { SnapshotMeta, SnapshotStore } from "./store.ts";
+
+/** An in-memory double of a store (the real ones have their own tests). */
+class MemoryStore implements SnapshotStore {
+  readonly description = "memory";
+  readonly saved = new Map<number, Uint8Array>();
+  failNext = 0;
+  delayMs = 0;
+  saves = 0;
+  async save(seq: number, bytes: Uint8Array): Promise<void> {
+    this.saves++;
+    if (this.delayMs > 0) await Bun.sleep(this.delayMs);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("store unavailable");
+    }
+    this.saved.set(seq, bytes.slice());
+  }
+  async list(): Promise<SnapshotMeta[]> {
+    return [...this.saved].map(([seq, b]) => ({ seq, bytes: b.length })).sort((a, b) => b.seq - a.seq);
+  }
+  async load(seq: number): Promise<Uint8Array | null> {
+    return this.saved.get(seq) ?? null;
+  }
+  async close(): Promise<void> {}
+}
+
+const config = { ordersMax: 1 << 16, levelsMax: 1 << 12, levelsPerSideMax: 1 << 11, symbolsMax: 2, usersMax: 64 };
+
+function market(): Exchange {
+  const e = new Exchange(config, null);
+  e.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18);
+  return e;
+}
+
+function trade(e: Exchange, n: number, from = 0): void {
+  const m = new ClientMessage();
+  for (let i = from; i < from + n; i++) {
+    m.clientOrderId = i;
+    m.symbolId = 0;
+    m.side = i % 2;
+    m.price = 10_000 + (i % 2 === 0 ? -(i % 97) : i % 89);
+    m.qty = 1 + (i % 13);
+    m.tif = i % 17 === 0 ? 1 : 0;
+    e.submitNew(1 + (i % 8), 1, i, m, 1e18 + i);
+  }
+}
+
+test("a snapshot taken through the worker restores to the state at its seq", async () => {
+  const e = market();
+  trade(e, 20_000);
+  const store = new MemoryStore();
+  const s = new Snapshotter(e, store, { everyCommands: 0, everyMs: 0, retryMsMin: 10, retryMsMax: 100 }, () => {});
+  const hash = e.engine.stateHash();
+  const seq = e.nextSeq - 1;
+  const pending = s.take();
+  // Matching goes on while the worker encodes; the snapshot still holds the moment it was taken.
+  trade(e, 1000, 50_000);
+  await pending;
+  const restored = new Exchange(config, null);
+  const header = restoreSnapshot(store.saved.get(seq)!, restored);
+  expect(typeof header).toBe("object");
+  expect(restored.engine.stateHash()).toBe(hash);
+  expect(s.stats).toMatchObject({ taken: 1, failures: 0, lastSavedSeq: seq });
+  expect(s.stats.lastPauseMs).toBeGreaterThan(0);
+  await s.stop();
+  // stop() takes a final snapshot because commands arrived after the last one.
+  expect(s.stats.lastSavedSeq).toBe(e.nextSeq - 1);
+});
+
+test("the policy: by command count, one at a time, and a failing store retried with backoff while matching goes on", async () => {
+  const e = market();
+  const store = new MemoryStore();
+  const lines: string[] = [];
+  const s = new Snapshotter(e, store, { everyCommands: 1000, everyMs: 0, retryMsMin: 30, retryMsMax: 60 }, (l) => lines.push(l));
+  trade(e, 999);
+  s.maybeTake();
+  expect(store.saves).toBe(0);
+  trade(e, 10, 999);
+  store.delayMs = 50;
+  s.maybeTake();
+  s.maybeTake();
+  trade(e, 5000, 2000);
+  s.maybeTake();
+  await Bun.sleep(120);
+  expect(store.saves).toBe(1);
+  store.delayMs = 0;
+  store.failNext = 2;
+  s.maybeTake();
+  await Bun.sleep(10);
+  expect(s.stats.failures).toBe(1);
+  s.maybeTake();
+  expect(store.saves).toBe(2);
+  await Bun.sleep(40);
+  s.maybeTake();
+  await Bun.sleep(10);
+  expect(s.stats.failures).toBe(2);
+  await Bun.sleep(70);
+  s.maybeTake();
+  await Bun.sleep(20);
+  expect(s.stats.failures).toBe(2);
+  expect(s.stats.lastSavedSeq).toBe(e.nextSeq - 1);
+  expect(lines.filter((l) => l.includes("failed")).length).toBe(2);
+  expect(lines.at(-1)).toMatch(/works again/);
+  await s.stop();
+});
