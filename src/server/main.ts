@@ -1,43 +1,53 @@
-// `bun run engine`: the exchange in embedded mode. Recovers the engine from
-// the journal, defines configured symbols that are new, and serves the TCP
-// order-entry gateway until SIGINT or SIGTERM.
+// `bun run engine`: the exchange. Recovers from the newest valid snapshot
+// plus the journal after it, defines configured symbols that are new, serves
+// the TCP order-entry gateway, snapshots on its policy, and on SIGINT/SIGTERM
+// stops accepting, syncs the journal and takes a final snapshot.
 
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { TcpGateway } from "../gateway/tcp-gateway.ts";
+import { openSnapshotStore } from "../snapshot/open-store.ts";
+import { Snapshotter } from "../snapshot/snapshotter.ts";
+import type { SnapshotStore } from "../snapshot/store.ts";
 import { nowNs } from "./clock.ts";
-import { loadConfig } from "./config.ts";
-import { Exchange } from "./exchange.ts";
-import { JournalLog } from "./journal-log.ts";
+import { type ExchangeConfig, loadConfig } from "./config.ts";
+import { type Recovered, recover, recoveryReportLine } from "./recovery.ts";
+
+const warn = (line: string) => console.warn(`warning: ${line}`);
+
+/** Recovery with the snapshot store; if the store cannot be reached, from the journal alone (slower, same result). */
+async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | null): Promise<Recovered> {
+  try {
+    return await recover(config.engine, config.dataDir, config.journal, store, warn);
+  } catch (error) {
+    if (store === null || !/redis|ECONNREFUSED|not connected|timed out/i.test((error as Error).message)) throw error;
+    warn(`snapshot store ${store.description} unreachable (${(error as Error).message}); recovering from the journal alone`);
+    return await recover(config.engine, config.dataDir, config.journal, null, warn);
+  }
+}
 
 async function main(): Promise<void> {
   const config = await loadConfig(process.argv.slice(2), process.env);
+  if (!config.journal.enabled) throw new Error("journal.enabled=false is for benchmarks only; bun run engine always logs");
   mkdirSync(config.dataDir, { recursive: true });
-  const exchange = new Exchange(config.engine, null);
-
-  let log: JournalLog | null = null;
-  if (config.journal.enabled) {
-    const path = join(config.dataDir, "journal.bin");
-    const started = performance.now();
-    log = JournalLog.open(path, config.journal.policy, config.journal.batchBytesMax, (record) => exchange.apply(record));
-    const ms = performance.now() - started;
-    const replayed = exchange.nextSeq - 1;
-    console.log(`journal ${path} (policy ${config.journal.policy}): replayed ${replayed} commands in ${ms.toFixed(0)} ms`);
-    if (log.recovery?.warning) console.warn(`journal: ${log.recovery.warning}`);
-    exchange.setLog(log);
-  }
+  const store = openSnapshotStore(config, warn);
+  const { exchange, log, report } = await recoverWithStore(config, store);
+  console.log(recoveryReportLine(report));
+  if (report.journalWarning !== null) warn(`journal: ${report.journalWarning}`);
 
   for (const spec of config.symbols) {
     if (exchange.engine.bookOf(spec.name) >= 0) continue;
     const error = exchange.defineSymbol(spec, nowNs());
     if (error !== null) throw new Error(`symbol ${spec.name}: ${error}`);
   }
-  await log?.writer.sync();
+  await log.writer.sync();
 
+  const snapshotter = store === null ? null : new Snapshotter(exchange, store, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
+  snapshotter?.start();
   const gateway = new TcpGateway(exchange, config);
   gateway.start();
   const e = exchange.engine;
   console.log(`engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${exchange.nextSeq}, state hash ${e.stateHash()}`);
+  console.log(`journal: ${config.dataDir}/journal.bin, policy ${config.journal.policy}; snapshots: ${store?.description ?? "off"}`);
   console.log(`tcp gateway listening on ${config.tcp.host}:${gateway.port}`);
 
   let stopping = false;
@@ -46,7 +56,10 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: stopping`);
     await gateway.stop();
-    await log?.close();
+    await log.writer.sync();
+    await snapshotter?.stop();
+    await log.close();
+    await store?.close();
     console.log(`stopped at seq ${exchange.nextSeq - 1}, state hash ${e.stateHash()}`);
     process.exit(0);
   };
