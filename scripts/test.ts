@@ -6,6 +6,7 @@
 
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ensureRedisInstalled } from "./services.ts";
 
 const root = join(import.meta.dir, "..");
 const runDir = join(root, ".run");
@@ -58,8 +59,21 @@ function bunTests(): Step {
   return { name: "bun test", passed: counts.tests - counts.failures - counts.errors - counts.skipped, failed };
 }
 
+/** Debian packages the tests need: redis-server (snapshot store, crash tests) and flatc (schema check). */
+async function services(): Promise<Step> {
+  try {
+    console.log(`redis-server: ${await ensureRedisInstalled()}`);
+    const gen = Bun.spawnSync(["bash", join(root, "scripts/gen-schema.sh"), join(runDir, "schema-check")], { stdout: "inherit", stderr: "inherit" });
+    if (gen.exitCode !== 0) throw new Error("flatc could not be installed or run");
+    return { name: "services", passed: 1, failed: 0 };
+  } catch (error) {
+    console.error(`services: ${(error as Error).message}`);
+    return { name: "services", passed: 0, failed: 1 };
+  }
+}
+
 const started = performance.now();
-const steps: Step[] = [typecheck(), bunTests()];
+const steps: Step[] = [await services(), typecheck(), bunTests()];
 const passed = steps.reduce((a, s) => a + s.passed, 0);
 const failed = steps.reduce((a, s) => a + s.failed, 0);
 console.log("");
