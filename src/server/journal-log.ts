@@ -33,6 +33,8 @@ export class JournalLog implements InputLog {
         batchBytes,
         batchRecordsMax: 1 << 16,
         autoFlush: false,
+        // The caller reports a dropped torn tail (Recovery.warning) in its own recovery report.
+        warn: () => {},
         onDurable: (seq) => log?.onDurable?.(seq),
         onError: (error) => {
           // The log can take nothing more: stop rather than acknowledge what is not durable.

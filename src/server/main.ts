@@ -42,14 +42,9 @@ async function main(): Promise<void> {
   await log.writer.sync();
 
   const snapshotter = store === null ? null : new Snapshotter(exchange, store, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
-  snapshotter?.start();
   const gateway = new TcpGateway(exchange, config);
-  gateway.start();
   const e = exchange.engine;
-  console.log(`engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${exchange.nextSeq}, state hash ${e.stateHash()}`);
-  console.log(`journal: ${config.dataDir}/journal.bin, policy ${config.journal.policy}; snapshots: ${store?.description ?? "off"}`);
-  console.log(`tcp gateway listening on ${config.tcp.host}:${gateway.port}`);
-
+  // Handlers go in before the gateway announces itself: a supervisor may signal the moment it reads that line.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -65,6 +60,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  snapshotter?.start();
+  gateway.start();
+  console.log(`engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${exchange.nextSeq}, state hash ${e.stateHash()}`);
+  console.log(`journal: ${config.dataDir}/journal.bin, policy ${config.journal.policy}; snapshots: ${store?.description ?? "off"}`);
+  console.log(`tcp gateway listening on ${config.tcp.host}:${gateway.port}`);
 }
 
 try {
