@@ -12,8 +12,6 @@ export interface EngineConfig {
   /** Price levels in one side of one book (also the stop levels of one side). */
   levelsPerSideMax: number;
   symbolsMax: number;
-  /** Distinct users with an order slot in the user index. */
-  usersMax: number;
   /** Rows in the event buffer before it must be drained. */
   eventsMax: number;
 }
@@ -23,7 +21,6 @@ export const defaultEngineConfig: Readonly<EngineConfig> = {
   levelsMax: 1 << 18,
   levelsPerSideMax: 1 << 14,
   symbolsMax: 64,
-  usersMax: 1 << 16,
   eventsMax: 1 << 16,
 };
 
@@ -39,7 +36,6 @@ export function resolveEngineConfig(partial: Partial<EngineConfig> = {}): Engine
   within("levelsMax", 1, 1 << 26);
   within("levelsPerSideMax", 1, 1 << 24);
   within("symbolsMax", 1, 1 << 16);
-  within("usersMax", 1, 1 << 26);
   within("eventsMax", 16, 1 << 24);
   // The ladders of all books are preallocated: symbols x 4 ladders x levels per side x 8 bytes.
   const ladderBytes = c.symbolsMax * 4 * c.levelsPerSideMax * 8;

@@ -131,8 +131,9 @@ export class Engine extends EngineStore {
     return queries.openOrders(this, user);
   }
 
-  openOrdersCount(user: number): number {
-    return queries.openOrdersCount(this, user);
+  /** Calls `fn` with the id, user and client id of every live order (start-up scans). */
+  forEachLiveOrder(fn: (id: number, user: number, clientId: number) => void): void {
+    queries.forEachLiveSlot(this, (slot) => fn(this.ordId[slot]!, this.ordUser[slot]!, this.ordClientId[slot]!));
   }
 
   /** 64-bit fingerprint of the whole state (RULES.md, State hash). */
@@ -198,7 +199,7 @@ export class Engine extends EngineStore {
 
   private restoreSlot(ladder: number, key: number, price: number, id: number, user: number): { slot: number; level: number } {
     if (!isId(id) || this.idIndex.find(id) !== NIL) throw new Error(`snapshot order ${id}: bad or duplicate id`);
-    if (this.orderFree === NIL || !this.userFits(user)) throw new Error(`snapshot order ${id}: engine capacity (orders or users) too small`);
+    if (this.orderFree === NIL) throw new Error(`snapshot order ${id}: engine capacity (orders) too small`);
     const level = this.levelFor(ladder, key, price);
     if (level === NIL) throw new Error(`snapshot order ${id}: engine capacity (price levels) too small`);
     this.restored.slot = this.allocOrder();
@@ -333,12 +334,12 @@ export class Engine extends EngineStore {
       if (r !== 0) return r;
     }
     if (this.idIndex.find(id) !== NIL) return Reject.DuplicateOrderId;
-    if (isStop) return this.stopFits(book, side, stop, user) ? 0 : Reject.CapacityFull;
+    if (isStop) return this.stopFits(book, side, stop) ? 0 : Reject.CapacityFull;
     const keyLimit = this.keyLimit(side, isMarket, price);
     if (postOnly === 1 && this.crosses(book, side, keyLimit)) return Reject.PostOnlyWouldTake;
     if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qty)) return Reject.FokNotFillable;
     // Capacity matters only for an order that may rest: one that fills completely on arrival never does.
-    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, price, user) && !this.fillable(book, side, user, stp, keyLimit, qty)) {
+    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, price) && !this.fillable(book, side, user, stp, keyLimit, qty)) {
       return Reject.CapacityFull;
     }
     return 0;
@@ -394,14 +395,14 @@ export class Engine extends EngineStore {
     return this.levelFits(ladder, side === Side.Buy ? price : -price, price) ? 0 : Reject.CapacityFull;
   }
 
-  private restFits(book: number, side: number, price: number, user: number): boolean {
-    if (this.orderFree === NIL || !this.userFits(user)) return false;
+  private restFits(book: number, side: number, price: number): boolean {
+    if (this.orderFree === NIL) return false;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
     return this.levelFits(ladder, side === Side.Buy ? price : -price, price);
   }
 
-  private stopFits(book: number, side: number, stop: number, user: number): boolean {
-    if (this.orderFree === NIL || !this.userFits(user)) return false;
+  private stopFits(book: number, side: number, stop: number): boolean {
+    if (this.orderFree === NIL) return false;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
     return this.levelFits(ladder, side === Side.Buy ? -stop : stop, stop);
   }
@@ -533,7 +534,6 @@ export class Engine extends EngineStore {
     this.ordQty[slot] = qty;
     this.ordArrival[slot] = this.seq;
     this.idIndex.insert(id, slot);
-    this.linkUser(slot, this.userSlotFor(user));
   }
 
   /** Matches a taker against the opposite side; returns its remaining quantity. */

@@ -108,17 +108,25 @@ export function orderByHandle(s: EngineStore, handle: number): OrderView | null 
   return orderView(s, slot);
 }
 
-/** A user's live orders (resting and untriggered stops), newest first. */
+/**
+ * A user's live orders (resting and untriggered stops), oldest first. A scan
+ * of the slots ever used: the engine keeps no per-user list on its matching
+ * path; the gateway keeps each connected user's orders itself.
+ */
 export function openOrders(s: EngineStore, user: number): OrderView[] {
-  const u = s.userIndex.find(user);
-  const out: OrderView[] = [];
-  if (u === NIL) return out;
-  for (let slot = s.userHead[u]!; slot !== NIL; slot = s.ordUserNext[slot]!) out.push(orderView(s, slot));
-  return out;
+  const slots: number[] = [];
+  for (let slot = 0; slot < s.slotsHighWater; slot++) {
+    const state = s.ordState[slot];
+    if ((state === RESTING || state === STOP) && s.ordUser[slot] === user) slots.push(slot);
+  }
+  slots.sort((a, b) => s.ordArrival[a]! - s.ordArrival[b]! || a - b);
+  return slots.map((slot) => orderView(s, slot));
 }
 
-/** Number of live orders of a user. */
-export function openOrdersCount(s: EngineStore, user: number): number {
-  const u = s.userIndex.find(user);
-  return u === NIL ? 0 : s.userOrders[u]!;
+/** Calls `fn` with every live order's slot (start-up scans, snapshots). */
+export function forEachLiveSlot(s: EngineStore, fn: (slot: number) => void): void {
+  for (let slot = 0; slot < s.slotsHighWater; slot++) {
+    const state = s.ordState[slot];
+    if (state === RESTING || state === STOP) fn(slot);
+  }
 }

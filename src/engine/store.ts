@@ -38,7 +38,6 @@ export class EngineStore {
   readonly levelsMax: number;
   readonly sideMax: number;
   readonly symbolsMax: number;
-  readonly usersMax: number;
 
   // Symbols (books), indexed by book.
   booksCount = 0;
@@ -65,9 +64,6 @@ export class EngineStore {
   readonly ordPrev: Int32Array;
   readonly ordLevel: Int32Array;
   readonly ordBook: Int32Array;
-  readonly ordUserSlot: Int32Array;
-  readonly ordUserNext: Int32Array;
-  readonly ordUserPrev: Int32Array;
   readonly ordGen: Uint32Array;
   readonly ordSide: Uint8Array;
   readonly ordType: Uint8Array;
@@ -105,20 +101,14 @@ export class EngineStore {
   /** Per ladder, 2^PRICE_CACHE_BITS slots: price hash -> level (verified on use). */
   readonly ladCache: Int32Array;
 
-  // Indexes.
+  /** Order id -> slot of every live order. */
   readonly idIndex: IdIndex;
-  readonly userIndex: IdIndex;
-  readonly userHead: Int32Array;
-  readonly userOrders: Int32Array;
-  readonly userId: Float64Array;
-  usersCount = 0;
 
   constructor(c: EngineConfig) {
     this.ordersMax = c.ordersMax;
     this.levelsMax = c.levelsMax;
     this.sideMax = c.levelsPerSideMax;
     this.symbolsMax = c.symbolsMax;
-    this.usersMax = c.usersMax;
 
     this.symTick = new Int32Array(c.symbolsMax);
     this.symMinPrice = new Int32Array(c.symbolsMax);
@@ -139,9 +129,6 @@ export class EngineStore {
     this.ordPrev = new Int32Array(n);
     this.ordLevel = new Int32Array(n);
     this.ordBook = new Int32Array(n);
-    this.ordUserSlot = new Int32Array(n);
-    this.ordUserNext = new Int32Array(n);
-    this.ordUserPrev = new Int32Array(n);
     this.ordGen = new Uint32Array(n);
     this.ordSide = new Uint8Array(n);
     this.ordType = new Uint8Array(n);
@@ -166,10 +153,6 @@ export class EngineStore {
     this.ladEmpty = new Int32Array(ladders);
 
     this.idIndex = new IdIndex(c.ordersMax);
-    this.userIndex = new IdIndex(c.usersMax);
-    this.userHead = new Int32Array(c.usersMax);
-    this.userOrders = new Int32Array(c.usersMax);
-    this.userId = new Float64Array(c.usersMax);
     this.resetStorage();
   }
 
@@ -193,8 +176,6 @@ export class EngineStore {
     this.ladCache.fill(NIL);
     this.lastPrice.fill(0);
     this.idIndex.clear();
-    this.userIndex.clear();
-    this.usersCount = 0;
     this.booksCount = 0;
     this.symNames.length = 0;
   }
@@ -211,55 +192,14 @@ export class EngineStore {
     return slot;
   }
 
-  /** Releases a slot that is in no level; removes it from the id and user indexes. */
+  /** Releases a slot that is in no level; removes it from the id index. */
   protected freeOrder(slot: number): void {
     this.idIndex.remove(this.ordId[slot]!);
-    this.unlinkUser(slot);
     this.ordState[slot] = FREE;
     this.ordGen[slot] = (this.ordGen[slot]! + 1) >>> 0;
     this.ordNext[slot] = this.orderFree;
     this.orderFree = slot;
     this.ordersLive--;
-  }
-
-  // ---- users: an intrusive list of each user's live orders ----
-
-  /** The user's index slot, creating it; NIL when the user index is full. */
-  protected userSlotFor(user: number): number {
-    let u = this.userIndex.find(user);
-    if (u !== NIL) return u;
-    if (this.usersCount === this.usersMax) return NIL;
-    u = this.usersCount++;
-    this.userIndex.insert(user, u);
-    this.userId[u] = user;
-    this.userHead[u] = NIL;
-    this.userOrders[u] = 0;
-    return u;
-  }
-
-  /** Whether a new resting order of `user` has a user slot (check before accepting). */
-  protected userFits(user: number): boolean {
-    return this.usersCount < this.usersMax || this.userIndex.find(user) !== NIL;
-  }
-
-  protected linkUser(slot: number, u: number): void {
-    const head = this.userHead[u]!;
-    this.ordUserSlot[slot] = u;
-    this.ordUserPrev[slot] = NIL;
-    this.ordUserNext[slot] = head;
-    if (head !== NIL) this.ordUserPrev[head] = slot;
-    this.userHead[u] = slot;
-    this.userOrders[u]!++;
-  }
-
-  private unlinkUser(slot: number): void {
-    const u = this.ordUserSlot[slot]!;
-    const prev = this.ordUserPrev[slot]!;
-    const next = this.ordUserNext[slot]!;
-    if (prev !== NIL) this.ordUserNext[prev] = next;
-    else this.userHead[u] = next;
-    if (next !== NIL) this.ordUserPrev[next] = prev;
-    this.userOrders[u]!--;
   }
 
   // ---- ladders of levels ----

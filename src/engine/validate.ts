@@ -37,7 +37,6 @@ export function validateState(s: EngineStore, pendingCount: number): void {
   checkPriceCache(s);
   checkOrders(s, seen);
   checkFreeLists(s);
-  checkUsers(s);
 }
 
 /** Checks one ladder and its levels; returns the number of levels. */
@@ -141,24 +140,4 @@ function checkFreeLists(s: EngineStore): void {
     freeLevels++;
   }
   check(freeLevels + s.levelsLive === s.levelsMax, () => `level free list ${freeLevels} + live ${s.levelsLive} != ${s.levelsMax}`);
-}
-
-function checkUsers(s: EngineStore): void {
-  let total = 0;
-  for (let u = 0; u < s.usersCount; u++) {
-    check(s.userIndex.find(s.userId[u]!) === u, () => `user ${s.userId[u]} does not map to its slot ${u}`);
-    let count = 0;
-    let prev = NIL;
-    for (let o = s.userHead[u]!; o !== NIL; o = s.ordUserNext[o]!) {
-      check(count < s.ordersMax, () => `user ${s.userId[u]} list loops`);
-      check(s.ordState[o] === RESTING || s.ordState[o] === STOP, () => `user list of ${s.userId[u]} holds dead slot ${o}`);
-      check(s.ordUser[o] === s.userId[u] && s.ordUserSlot[o] === u, () => `slot ${o} in the wrong user list`);
-      check(s.ordUserPrev[o] === prev, () => `user list prev link broken at ${o}`);
-      prev = o;
-      count++;
-    }
-    check(count === s.userOrders[u], () => `user ${s.userId[u]} count ${s.userOrders[u]} != ${count}`);
-    total += count;
-  }
-  check(total === s.ordersLive, () => `user lists hold ${total} orders, ${s.ordersLive} live`);
 }

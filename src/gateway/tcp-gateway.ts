@@ -7,6 +7,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { EventKind, Reject, Side } from "../engine/constants.ts";
 import type { EventBuffer } from "../engine/events.ts";
+import type { OrderView } from "../engine/queries.ts";
 import {
   Body,
   ClientDecoder,
@@ -99,6 +100,8 @@ export class TcpGateway implements EventSink {
     // Session ids stay unique across restarts: microseconds at start-up, then counted.
     this.nextSessionId = Date.now() * 1000;
     exchange.setSink(this);
+    // Every live order (after a restart: every recovered one) by its user and client id, in one scan.
+    exchange.engine.forEachLiveOrder((id, user, clientId) => this.userState(user).orders.set(clientId, id));
     exchange.onDurable = (seq) => this.durable(seq);
   }
 
@@ -264,13 +267,7 @@ export class TcpGateway implements EventSink {
       this.loginRejected(s, LoginReject.BadApiKey, "unknown API key");
       return false;
     }
-    let us = this.users.get(user);
-    if (us === undefined) {
-      us = new UserState(user);
-      // Rebuild the user's live orders from the engine (after a restart they come from recovery).
-      for (const o of this.exchange.engine.openOrders(user)) us.orders.set(o.clientId, o.id);
-      this.users.set(user, us);
-    }
+    const us = this.userState(user);
     if (us.session !== null) {
       this.loginRejected(s, LoginReject.AlreadyLoggedIn, "the user has an active session");
       return false;
@@ -280,6 +277,15 @@ export class TcpGateway implements EventSink {
     s.state = SessionState.Active;
     this.loginAccepted(s);
     return true;
+  }
+
+  private userState(user: number): UserState {
+    let us = this.users.get(user);
+    if (us === undefined) {
+      us = new UserState(user);
+      this.users.set(user, us);
+    }
+    return us;
   }
 
   private order(s: Session, m: ClientMessage, nowMs: number): void {
@@ -437,7 +443,13 @@ export class TcpGateway implements EventSink {
   }
 
   private openOrders(s: Session): void {
-    const orders = this.exchange.engine.openOrders(s.user);
+    const engine = this.exchange.engine;
+    const orders: OrderView[] = [];
+    for (const id of s.userState!.orders.values()) {
+      const view = engine.order(id);
+      if (view !== null) orders.push(view);
+    }
+    orders.sort((a, b) => a.id - b.id);
     const o = this.outMsg;
     o.body = Body.OpenOrders;
     let at = 0;

@@ -10,7 +10,7 @@ import { type ExchangeConfig, type ExchangeConfigInput, resolveConfig } from "..
 import { Exchange, type InputLog } from "../server/exchange.ts";
 import { TcpGateway } from "./tcp-gateway.ts";
 
-export const smallEngine = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8, usersMax: 1 << 12 };
+export const smallEngine = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8};
 
 export interface RunningExchange {
   config: ExchangeConfig;

@@ -123,7 +123,7 @@ test("a binary journal replays to the state hash of the run that wrote it, and t
   const { replayJournal } = await import("./journal.ts");
   const dir = mkdtempSync(join(tmpdir(), "replay-journal-"));
   const path = join(dir, "journal.bin");
-  const exchange = new Exchange({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2, usersMax: 64 }, null);
+  const exchange = new Exchange({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2 }, null);
   const log = JournalLog.open(path, "write", 1 << 16, 0, (r) => exchange.apply(r));
   exchange.setLog(log);
   expect(exchange.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18)).toBeNull();

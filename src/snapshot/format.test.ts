@@ -8,7 +8,7 @@ import { checkSnapshot, encodeImage, HEADER_BYTES } from "./format.ts";
 import { captureImage } from "./image.ts";
 import { restoreSnapshot } from "./restore.ts";
 
-const config = { ordersMax: 4096, levelsMax: 4096, levelsPerSideMax: 1024, symbolsMax: 8, usersMax: 256 };
+const config = { ordersMax: 4096, levelsMax: 4096, levelsPerSideMax: 1024, symbolsMax: 8};
 
 function drive(exchange: Exchange, commands: Command[]): unknown[] {
   const out: unknown[] = [];
@@ -94,7 +94,7 @@ describe("damage is refused before anything is restored", () => {
 });
 
 test("a resting order costs at most 48 bytes", () => {
-  const e = new Exchange({ ordersMax: 200_000, levelsMax: 4096, levelsPerSideMax: 4096, symbolsMax: 1, usersMax: 1024 }, null);
+  const e = new Exchange({ ordersMax: 200_000, levelsMax: 4096, levelsPerSideMax: 4096, symbolsMax: 1}, null);
   e.engine.addSymbol(1, { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 });
   for (let i = 1; i <= 100_000; i++) e.engine.newOrder(i + 1, 0, 0, i, 1 + (i % 500), i % 2, 0, 0, 0, 0, i % 2 === 0 ? 100_000 - (i % 2000) : 100_001 + (i % 2000), 1 + (i % 7), 0, i);
   e.engine.events.clear();

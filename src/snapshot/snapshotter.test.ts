@@ -31,7 +31,7 @@ class MemoryStore implements SnapshotStore {
   async close(): Promise<void> {}
 }
 
-const config = { ordersMax: 1 << 16, levelsMax: 1 << 12, levelsPerSideMax: 1 << 11, symbolsMax: 2, usersMax: 64 };
+const config = { ordersMax: 1 << 16, levelsMax: 1 << 12, levelsPerSideMax: 1 << 11, symbolsMax: 2};
 
 function market(): Exchange {
   const e = new Exchange(config, null);
