@@ -22,6 +22,7 @@ const jsonAt = argv.indexOf("--json");
 const jsonPath = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
 
 const MID = 1_000_000;
+const JOURNAL = { createdAtNs: 1n, shardId: 0 };
 const SPEC = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100_000_000, maxQty: 1_000_000_000 };
 
 function engineConfig(orders: number) {
@@ -73,14 +74,14 @@ interface SnapshotResult {
 async function snapshotCase(orders: number): Promise<SnapshotResult> {
   const e = deepBook(orders);
   const samples = quick ? 3 : 7;
-  const pauseMs = await timeIt(() => void captureImage(e.engine, e.nextOrderId, Date.now()), samples);
-  const image = captureImage(e.engine, e.nextOrderId, Date.now());
+  const pauseMs = await timeIt(() => void captureImage(e.engine, e.nextOrderId, Date.now(), JOURNAL), samples);
+  const image = captureImage(e.engine, e.nextOrderId, Date.now(), JOURNAL);
   const encodeMs = await timeIt(() => void encodeImage(image), samples);
   const bytes = encodeImage(image);
   let restored: Exchange | null = null;
   const restoreMs = await timeIt(() => {
     restored = new Exchange(engineConfig(orders), null);
-    const h = restoreSnapshot(bytes, restored);
+    const h = restoreSnapshot(bytes, restored, JOURNAL);
     if (typeof h === "string") throw new Error(h);
   }, samples);
   const hashesEqual = (restored as Exchange | null)?.engine.stateHash() === e.engine.stateHash();

@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   }
   await log.writer.sync();
 
-  const snapshotter = store === null ? null : new Snapshotter(exchange, store, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
+  const journalId = { createdAtNs: log.writer.header.createdAtNs, shardId: log.writer.header.shardId };
+  const snapshotter = store === null ? null : new Snapshotter(exchange, store, journalId, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
   const gateway = new TcpGateway(exchange, config);
   const e = exchange.engine;
   // Handlers go in before the gateway announces itself: a supervisor may signal the moment it reads that line.

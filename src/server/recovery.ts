@@ -3,8 +3,11 @@
 // record after its position. The result is the state of the moment before
 // the stop, which `recoveryReport` describes.
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { EngineConfig } from "../engine/config.ts";
+import { JournalReader } from "../journal/index.ts";
+import type { JournalIdentity } from "../snapshot/format.ts";
 import { restoreSnapshot } from "../snapshot/restore.ts";
 import type { SnapshotStore } from "../snapshot/store.ts";
 import type { JournalPolicy } from "./config.ts";
@@ -51,11 +54,15 @@ export async function recover(
     journalWarning: null,
     totalMs: 0,
   };
+  const path = join(dataDir, "journal.bin");
+  // A snapshot is only usable with the journal it was taken from; without a journal there is nothing to match.
+  const identity = existsSync(path) ? journalIdentity(path) : null;
   let exchange = new Exchange(engineConfig, null);
-  if (store !== null) exchange = await fromNewestSnapshot(engineConfig, store, report, warn);
+  if (store !== null && identity !== null) exchange = await fromNewestSnapshot(engineConfig, store, identity, report, warn);
+  else if (store !== null && (await store.list()).length > 0) warn(`no journal at ${path}: the snapshots in ${store.description} belong to another run and are ignored`);
   const replayStarted = performance.now();
   const skipThrough = report.snapshotSeq;
-  const log = JournalLog.open(join(dataDir, "journal.bin"), journal.policy, journal.batchBytesMax, skipThrough, (record) => {
+  const log = JournalLog.open(path, journal.policy, journal.batchBytesMax, skipThrough, (record) => {
     exchange.apply(record);
     report.commandsReplayed++;
   });
@@ -72,16 +79,32 @@ export async function recover(
   return { exchange, log, report };
 }
 
-async function fromNewestSnapshot(engineConfig: EngineConfig, store: SnapshotStore, report: RecoveryReport, warn: Warn): Promise<Exchange> {
+/** The identity in a journal file's header. */
+export function journalIdentity(path: string): JournalIdentity {
+  const reader = JournalReader.open(path);
+  try {
+    return { createdAtNs: reader.header.createdAtNs, shardId: reader.header.shardId };
+  } finally {
+    reader.close();
+  }
+}
+
+async function fromNewestSnapshot(
+  engineConfig: EngineConfig,
+  store: SnapshotStore,
+  journal: JournalIdentity,
+  report: RecoveryReport,
+  warn: Warn,
+): Promise<Exchange> {
   for (const meta of await store.list()) {
     const restoreStarted = performance.now();
     const bytes = await store.load(meta.seq);
     const exchange = new Exchange(engineConfig, null);
     let problem: string;
-    if (bytes === null) problem = "missing or incomplete";
+    if (bytes === null) problem = "missing, incomplete or damaged (the store said which)";
     else {
       try {
-        const header = restoreSnapshot(bytes, exchange);
+        const header = restoreSnapshot(bytes, exchange, journal);
         if (typeof header !== "string") {
           report.snapshotSeq = header.seq;
           report.snapshotAgeMs = Math.max(0, Date.now() - header.createdAtMs);

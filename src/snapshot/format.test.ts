@@ -8,6 +8,7 @@ import { checkSnapshot, encodeImage, HEADER_BYTES } from "./format.ts";
 import { captureImage } from "./image.ts";
 import { restoreSnapshot } from "./restore.ts";
 
+const journal = { createdAtNs: 1_700_000_000_000_000_000n, shardId: 0 };
 const config = { ordersMax: 4096, levelsMax: 4096, levelsPerSideMax: 1024, symbolsMax: 8};
 
 function drive(exchange: Exchange, commands: Command[]): unknown[] {
@@ -20,7 +21,7 @@ function drive(exchange: Exchange, commands: Command[]): unknown[] {
 }
 
 function snapshotOf(exchange: Exchange): Uint8Array {
-  return encodeImage(captureImage(exchange.engine, 12345, 1_700_000_000_000));
+  return encodeImage(captureImage(exchange.engine, 12345, 1_700_000_000_000, journal));
 }
 
 describe("round trip", () => {
@@ -32,7 +33,7 @@ describe("round trip", () => {
       drive(original, commands.slice(0, cut));
       const bytes = snapshotOf(original);
       const restored = new Exchange(config, null);
-      const header = restoreSnapshot(bytes, restored);
+      const header = restoreSnapshot(bytes, restored, journal);
       if (typeof header === "string") throw new Error(header);
       expect(header.seq).toBe(original.engine.lastSeq);
       expect(header.nextOrderId).toBe(12345);
@@ -51,10 +52,10 @@ describe("round trip", () => {
     a.engine.addSymbol(1, { name: "X", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1000, maxQty: 100 });
     a.engine.newOrder(2, 0, 0, 7, 1, 0, 3, 0, 0, 0, 0, 5, 900, 77);
     const b = new Exchange(config, null);
-    expect(typeof restoreSnapshot(snapshotOf(a), b)).toBe("object");
+    expect(typeof restoreSnapshot(snapshotOf(a), b, journal)).toBe("object");
     expect(b.engine.stateHash()).toBe(a.engine.stateHash());
     expect(b.engine.order(7)).toMatchObject({ state: "stop", stop: 900, clientId: 77 });
-    expect(typeof restoreSnapshot(snapshotOf(new Exchange(config, null)), new Exchange(config, null))).toBe("object");
+    expect(typeof restoreSnapshot(snapshotOf(new Exchange(config, null)), new Exchange(config, null), journal)).toBe("object");
   });
 });
 
@@ -77,7 +78,7 @@ describe("damage is refused before anything is restored", () => {
       const bad = good.slice();
       bad[i]! ^= 1 << (i % 8);
       const fresh = new Exchange(config, null);
-      expect(typeof restoreSnapshot(bad, fresh)).toBe("string");
+      expect(typeof restoreSnapshot(bad, fresh, journal)).toBe("string");
       expect(fresh.engine.booksCount).toBe(0);
     }
   });
@@ -87,9 +88,16 @@ describe("damage is refused before anything is restored", () => {
     expect(checkSnapshot(new TextEncoder().encode("EXSNAP\0\0" + "x".repeat(100)))).toMatch(/checksum/);
   });
 
+  test("a snapshot of another journal is refused", () => {
+    const fresh = new Exchange(config, null);
+    expect(restoreSnapshot(good, fresh, { ...journal, createdAtNs: journal.createdAtNs + 1n })).toMatch(/another journal/);
+    expect(restoreSnapshot(good, fresh, { ...journal, shardId: 1 })).toMatch(/another journal/);
+    expect(fresh.engine.booksCount).toBe(0);
+  });
+
   test("a snapshot too big for this engine's capacity throws with the reason", () => {
     const small = new Exchange({ ...config, ordersMax: 8 }, null);
-    expect(() => restoreSnapshot(good, small)).toThrow(/capacity/);
+    expect(() => restoreSnapshot(good, small, journal)).toThrow(/capacity/);
   });
 });
 

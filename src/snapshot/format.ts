@@ -5,7 +5,10 @@
 //
 // Header: magic "EXSNAP\0\0" | version u32 | header bytes u32 | body bytes f64 |
 //   seq f64 | next order id f64 | next trade id f64 | created-at ms f64 |
-//   body crc32 u32 | header crc32 u32 (over the 60 bytes before it)
+//   journal created-at ns u32 lo, u32 hi | journal shard u32 | reserved u32 |
+//   body crc32 u32 | header crc32 u32 (over the 76 bytes before it)
+// The journal identity ties a snapshot to the input log it was taken from:
+// restoring one onto another journal's records would mix two histories.
 // Body: books u32, then per book:
 //   name (u8 length + UTF-8) | tick i32 | lot f64 | min price i32 | max price i32 |
 //   max qty f64 | last trade price i32 |
@@ -20,12 +23,20 @@ import { LADDERS_PER_BOOK, STOP_BUYS } from "../engine/store.ts";
 import type { EngineImage } from "./image.ts";
 
 export const SNAPSHOT_MAGIC = "EXSNAP\0\0";
-export const SNAPSHOT_VERSION = 1;
-export const HEADER_BYTES = 64;
+export const SNAPSHOT_VERSION = 2;
+export const HEADER_BYTES = 80;
+const HEADER_CRC_AT = HEADER_BYTES - 4;
+const BODY_CRC_AT = HEADER_BYTES - 8;
 const ORDER_BYTES = 33;
 const LEVEL_BYTES = 8;
 const STOP_BYTES = 52;
 const BOOK_FIXED_BYTES = 1 + 4 + 8 + 4 + 4 + 8 + 4 + 4 + 4 + 4;
+
+/** Which input log a snapshot belongs to: the journal header's creation time and shard. */
+export interface JournalIdentity {
+  createdAtNs: bigint;
+  shardId: number;
+}
 
 export interface SnapshotHeader {
   version: number;
@@ -34,6 +45,7 @@ export interface SnapshotHeader {
   nextOrderId: number;
   nextTradeId: number;
   createdAtMs: number;
+  journal: JournalIdentity;
 }
 
 const magicBytes = new TextEncoder().encode(SNAPSHOT_MAGIC);
@@ -154,8 +166,11 @@ function writeHeader(bytes: Uint8Array, dv: DataView, img: EngineImage, body: nu
   dv.setFloat64(32, img.nextOrderId, true);
   dv.setFloat64(40, img.nextTradeId, true);
   dv.setFloat64(48, img.createdAtMs, true);
-  dv.setUint32(56, crc32(bytes.subarray(HEADER_BYTES)), true);
-  dv.setUint32(60, crc32(bytes.subarray(0, 60)), true);
+  dv.setBigUint64(56, img.journal.createdAtNs, true);
+  dv.setUint32(64, img.journal.shardId, true);
+  dv.setUint32(68, 0, true);
+  dv.setUint32(BODY_CRC_AT, crc32(bytes.subarray(HEADER_BYTES)), true);
+  dv.setUint32(HEADER_CRC_AT, crc32(bytes.subarray(0, HEADER_CRC_AT)), true);
 }
 
 /** Checks magic, version, sizes and both checksums. Returns the header, or why the snapshot is unusable. */
@@ -163,13 +178,13 @@ export function checkSnapshot(bytes: Uint8Array): SnapshotHeader | string {
   if (bytes.length < HEADER_BYTES) return `truncated: ${bytes.length} bytes, the header alone is ${HEADER_BYTES}`;
   for (let i = 0; i < magicBytes.length; i++) if (bytes[i] !== magicBytes[i]) return "not a snapshot (bad magic)";
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dv.getUint32(60, true) !== crc32(bytes.subarray(0, 60))) return "header checksum mismatch";
+  if (dv.getUint32(HEADER_CRC_AT, true) !== crc32(bytes.subarray(0, HEADER_CRC_AT))) return "header checksum mismatch";
   const version = dv.getUint32(8, true);
   if (version !== SNAPSHOT_VERSION) return `format version ${version}, this build reads ${SNAPSHOT_VERSION}`;
   if (dv.getUint32(12, true) !== HEADER_BYTES) return "bad header size";
   const body = dv.getFloat64(16, true);
   if (body !== bytes.length - HEADER_BYTES) return `truncated or padded: body should be ${body} bytes, is ${bytes.length - HEADER_BYTES}`;
-  if (dv.getUint32(56, true) !== crc32(bytes.subarray(HEADER_BYTES))) return "body checksum mismatch";
+  if (dv.getUint32(BODY_CRC_AT, true) !== crc32(bytes.subarray(HEADER_BYTES))) return "body checksum mismatch";
   return {
     version,
     bodyBytes: body,
@@ -177,6 +192,7 @@ export function checkSnapshot(bytes: Uint8Array): SnapshotHeader | string {
     nextOrderId: dv.getFloat64(32, true),
     nextTradeId: dv.getFloat64(40, true),
     createdAtMs: dv.getFloat64(48, true),
+    journal: { createdAtNs: dv.getBigUint64(56, true), shardId: dv.getUint32(64, true) },
   };
 }
 

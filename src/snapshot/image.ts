@@ -5,6 +5,7 @@
 
 import type { Engine } from "../engine/engine.ts";
 import { LADDERS_PER_BOOK } from "../engine/store.ts";
+import type { JournalIdentity } from "./format.ts";
 
 export interface EngineImage {
   /** Input-log position: the last command applied. */
@@ -12,6 +13,8 @@ export interface EngineImage {
   nextOrderId: number;
   nextTradeId: number;
   createdAtMs: number;
+  /** The input log the engine's state was built from. */
+  journal: JournalIdentity;
   booksCount: number;
   sideMax: number;
   names: string[];
@@ -43,7 +46,7 @@ export interface EngineImage {
 }
 
 /** Copies what a snapshot needs; `nextOrderId` is the sequencer's counter. */
-export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: number): EngineImage {
+export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: number, journal: JournalIdentity): EngineImage {
   const books = engine.booksCount;
   const ladderRows = books * LADDERS_PER_BOOK * engine.sideMax;
   const slots = engine.slotsHighWater;
@@ -53,6 +56,7 @@ export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: n
     nextOrderId,
     nextTradeId: engine.nextTradeId,
     createdAtMs,
+    journal,
     booksCount: books,
     sideMax: engine.sideMax,
     names: engine.symNames.slice(0, books),

@@ -3,12 +3,21 @@
 // after `seq` to reach the state of the moment before the stop.
 
 import type { Exchange } from "../server/exchange.ts";
-import { checkSnapshot, readBody, type SnapshotHeader } from "./format.ts";
+import { checkSnapshot, type JournalIdentity, readBody, type SnapshotHeader } from "./format.ts";
 
-/** Restores into `exchange`, which must be fresh. Returns the header, or why the snapshot is unusable (nothing changed then). */
-export function restoreSnapshot(bytes: Uint8Array, exchange: Exchange): SnapshotHeader | string {
+/**
+ * Restores into `exchange`, which must be fresh. Returns the header, or why
+ * the snapshot is unusable (nothing changed then): damaged, another format,
+ * or taken from another journal than `journal` (its state and these records
+ * would be two different histories).
+ */
+export function restoreSnapshot(bytes: Uint8Array, exchange: Exchange, journal: JournalIdentity): SnapshotHeader | string {
   const header = checkSnapshot(bytes);
   if (typeof header === "string") return header;
+  const j = header.journal;
+  if (j.createdAtNs !== journal.createdAtNs || j.shardId !== journal.shardId) {
+    return `taken from another journal (shard ${j.shardId}, created at ${j.createdAtNs} ns), this one is shard ${journal.shardId}, created at ${journal.createdAtNs} ns`;
+  }
   const engine = exchange.engine;
   if (engine.booksCount !== 0 || engine.ordersLive !== 0 || exchange.nextSeq !== 1) throw new Error("restoreSnapshot needs a fresh exchange");
   readBody(bytes, {

@@ -31,6 +31,7 @@ class MemoryStore implements SnapshotStore {
   async close(): Promise<void> {}
 }
 
+const journal = { createdAtNs: 1n, shardId: 0 };
 const config = { ordersMax: 1 << 16, levelsMax: 1 << 12, levelsPerSideMax: 1 << 11, symbolsMax: 2};
 
 function market(): Exchange {
@@ -56,7 +57,7 @@ test("a snapshot taken through the worker restores to the state at its seq", asy
   const e = market();
   trade(e, 20_000);
   const store = new MemoryStore();
-  const s = new Snapshotter(e, store, { everyCommands: 0, everyMs: 0, retryMsMin: 10, retryMsMax: 100 }, () => {});
+  const s = new Snapshotter(e, store, journal, { everyCommands: 0, everyMs: 0, retryMsMin: 10, retryMsMax: 100 }, () => {});
   const hash = e.engine.stateHash();
   const seq = e.nextSeq - 1;
   const pending = s.take();
@@ -64,7 +65,7 @@ test("a snapshot taken through the worker restores to the state at its seq", asy
   trade(e, 1000, 50_000);
   await pending;
   const restored = new Exchange(config, null);
-  const header = restoreSnapshot(store.saved.get(seq)!, restored);
+  const header = restoreSnapshot(store.saved.get(seq)!, restored, journal);
   expect(typeof header).toBe("object");
   expect(restored.engine.stateHash()).toBe(hash);
   expect(s.stats).toMatchObject({ taken: 1, failures: 0, lastSavedSeq: seq });
@@ -78,7 +79,7 @@ test("the policy: by command count, one at a time, and a failing store retried w
   const e = market();
   const store = new MemoryStore();
   const lines: string[] = [];
-  const s = new Snapshotter(e, store, { everyCommands: 1000, everyMs: 0, retryMsMin: 30, retryMsMax: 60 }, (l) => lines.push(l));
+  const s = new Snapshotter(e, store, journal, { everyCommands: 1000, everyMs: 0, retryMsMin: 30, retryMsMax: 60 }, (l) => lines.push(l));
   trade(e, 999);
   s.maybeTake();
   expect(store.saves).toBe(0);

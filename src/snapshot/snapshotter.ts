@@ -4,6 +4,7 @@
 // blocks the engine: the attempt is logged and retried with backoff.
 
 import type { Exchange } from "../server/exchange.ts";
+import type { JournalIdentity } from "./format.ts";
 import { captureImage, type EngineImage, imageBuffers } from "./image.ts";
 import type { SnapshotStore } from "./store.ts";
 
@@ -61,8 +62,11 @@ export class Snapshotter {
   private notBeforeMs = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(exchange: Exchange, store: SnapshotStore, policy: SnapshotPolicy, log: Log = console.log) {
+  private readonly journal: JournalIdentity;
+
+  constructor(exchange: Exchange, store: SnapshotStore, journal: JournalIdentity, policy: SnapshotPolicy, log: Log = console.log) {
     this.exchange = exchange;
+    this.journal = journal;
     this.store = store;
     this.policy = policy;
     this.log = log;
@@ -109,7 +113,7 @@ export class Snapshotter {
 
   private async run(): Promise<void> {
     const started = performance.now();
-    const image = captureImage(this.exchange.engine, this.exchange.nextOrderId, Date.now());
+    const image = captureImage(this.exchange.engine, this.exchange.nextOrderId, Date.now(), this.journal);
     const pauseMs = performance.now() - started;
     const s = this.stats;
     s.lastPauseMs = pauseMs;
