@@ -10,7 +10,6 @@ import type { EventBuffer } from "../engine/events.ts";
 import type { OrderView } from "../engine/queries.ts";
 import {
   Body,
-  ClientDecoder,
   ClientMessage,
   Command,
   Encoder,
@@ -24,6 +23,7 @@ import {
   protocolErrorNames,
   ServerMessage,
 } from "../protocol/index.ts";
+import { FastClientDecoder } from "../protocol/fixed-read.ts";
 import { nowNs } from "../server/clock.ts";
 import type { ExchangeConfig } from "../server/config.ts";
 import type { EventSink, Exchange } from "../server/exchange.ts";
@@ -67,7 +67,7 @@ export class TcpGateway implements EventSink {
   private server: TCPSocketListener<Session> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private nextSessionId: number;
-  private readonly decoder = new ClientDecoder();
+  private readonly decoder = new FastClientDecoder();
   private readonly msg = new ClientMessage();
   private readonly encoder = new Encoder();
   private readonly reportWriter = new ExecReportWriter();

@@ -4,7 +4,8 @@
 
 import { EventKind } from "../engine/constants.ts";
 import { journalMagic, readJournal } from "../journal/index.ts";
-import { InputRecordDecoder, InputRecordView } from "../protocol/index.ts";
+import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
+import { InputRecordView } from "../protocol/index.ts";
 import { Exchange } from "../server/exchange.ts";
 import { formatEvent } from "./format.ts";
 import type { ReplaySink, ReplaySummary } from "./replay.ts";
@@ -27,7 +28,7 @@ export function replayJournal(path: string, sink: ReplaySink): ReplaySummary {
       }
     },
   });
-  const decoder = new InputRecordDecoder();
+  const decoder = new FastInputRecordDecoder();
   const view = new InputRecordView();
   let records = 0;
   const end = readJournal(path, (seq, bytes, offset, length) => {

@@ -2,7 +2,8 @@
 // start-up, appended by the sequencer, flushed once per gateway batch.
 
 import { AppendResult, type JournalWriter, openOrCreateJournal, type Recovery, type SyncPolicy } from "../journal/index.ts";
-import { framePrefixBytes, InputRecordDecoder, InputRecordView } from "../protocol/index.ts";
+import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
+import { framePrefixBytes, InputRecordView } from "../protocol/index.ts";
 import type { InputLog } from "./exchange.ts";
 
 export class JournalLog implements InputLog {
@@ -22,7 +23,7 @@ export class JournalLog implements InputLog {
    * checked by the reader's CRC, not decoded.)
    */
   static open(path: string, policy: SyncPolicy, batchBytes: number, skipThrough: number, replay: (record: InputRecordView) => void): JournalLog {
-    const decoder = new InputRecordDecoder();
+    const decoder = new FastInputRecordDecoder();
     const view = new InputRecordView();
     let log: JournalLog | null = null;
     const { writer, recovery } = openOrCreateJournal(
