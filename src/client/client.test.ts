@@ -173,6 +173,22 @@ describe("orders", () => {
     await waitFor(() => server.last.count(Body.NewOrder) === ok + 1, 2000, "one more");
   });
 
+  test("a value the wire cannot carry throws, with room or without, and the sequence does not advance", async () => {
+    const server = serve();
+    const c = await loggedIn(server, { outBytesMax: 2048, flushBytes: 1 << 20 });
+    expect(() => c.newOrder({ ...order(1), price: 2 ** 31 })).toThrow(/price/);
+    expect(() => c.cancel({ clientOrderId: -1, symbolId: 1 })).toThrow(/client_order_id/);
+    expect(() => c.modify({ clientOrderId: 1, symbolId: 1, price: 1, qty: 0.5 })).toThrow(/qty/);
+    let cid = 1;
+    while (c.newOrder(order(cid)) === SendStatus.Ok) cid++;
+    expect(() => c.newOrder({ ...order(cid), qty: -1 })).toThrow(/qty/);
+    await waitFor(() => c.pendingBytes === 0);
+    expect(c.newOrder(order(cid))).toBe(SendStatus.Ok);
+    await waitFor(() => server.last.count(Body.NewOrder) === cid, 2000, "every valid order");
+    const seqs = server.last.received.map((r) => r.seq);
+    expect(seqs).toEqual(Array.from({ length: cid + 1 }, (_, i) => i + 1));
+  });
+
   test("a burst larger than the socket buffer is written across drains, in order", async () => {
     const server = serve();
     const c = await loggedIn(server, { outBytesMax: 64 << 20 });

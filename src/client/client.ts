@@ -2,11 +2,18 @@
 //
 // Wire: frames of src/protocol (4-byte LE length + one FlatBuffer `Message`),
 // per-direction sequence numbers from 1, `Login` first. Sending never waits
-// for an acknowledgement (pipelining): `newOrder`/`cancel`/`modify` encode
-// into one outgoing buffer and return at once; the buffer is written once per
-// event-loop turn (setImmediate, so reports handled by microtask-driven
-// consumers batch too), or at once when `flushBytes` are pending. A short
+// for an acknowledgement (pipelining): `newOrder`/`cancel`/`modify` write
+// their frames straight into one outgoing buffer (fixed-layout templates,
+// src/protocol/fixed.ts; the rare Login, Logout and OpenOrdersRequest go
+// through the generic Encoder) and return at once; the buffer is written once
+// per event-loop turn (one setImmediate for all clients, so reports handled
+// by microtask-driven consumers batch too), or at once when `flushBytes` are
+// pending. A short
 // socket write keeps the rest and continues in `drain`.
+//
+// Execution reports of the gateway's fixed layout are read in place
+// (report-reader.ts: the same values the verifying decoder gives, without
+// it); every other frame goes through ServerDecoder.
 //
 // Reports arrive through `onReport(report)`: ONE REUSED `ExecReport` object,
 // valid only during the call (copy what you keep). `reports()` gives an async
@@ -24,6 +31,7 @@ import { OrderType, Stp, Tif } from "../engine/constants.ts";
 import {
   Body,
   ClientMessage,
+  ClientMessageWriter,
   Encoder,
   type ExecReport,
   FrameSplitter,
@@ -39,6 +47,7 @@ import {
   type WireSymbol,
 } from "../protocol/index.ts";
 import { Outbox } from "./outbox.ts";
+import { TemplateReportReader } from "./report-reader.ts";
 import { type ReportData, ReportQueue } from "./report-queue.ts";
 import {
   type CancelParams,
@@ -82,6 +91,38 @@ interface Waiter<T> {
   reject: (error: ClientError) => void;
 }
 
+/**
+ * The flushes of every client with pending bytes, run by one setImmediate per
+ * event-loop turn in the order they were asked for (a load generator drives
+ * many clients: one immediate per client per turn was a native call and an
+ * allocation each).
+ */
+const turnFlushes: (() => void)[] = [];
+let turnFlushScheduled = false;
+
+function runTurnFlushes(): void {
+  turnFlushScheduled = false;
+  // A flush asked for while these run (an app hook sending on another client) runs in this pass too.
+  let failure: unknown = null;
+  for (let i = 0; i < turnFlushes.length; i++) {
+    try {
+      turnFlushes[i]!();
+    } catch (e) {
+      // One client's failure must not strand the others' bytes: it surfaces after they are written, as its own immediate's would have.
+      failure ??= e;
+    }
+  }
+  turnFlushes.length = 0;
+  if (failure !== null) throw failure;
+}
+
+function flushAtEndOfTurn(flush: () => void): void {
+  turnFlushes.push(flush);
+  if (turnFlushScheduled) return;
+  turnFlushScheduled = true;
+  setImmediate(runTurnFlushes);
+}
+
 function asClientError(e: unknown, code: ClientErrorCode): ClientError {
   return e instanceof ClientError ? e : new ClientError(code, e instanceof Error ? e.message : String(e), 0, { cause: e });
 }
@@ -90,7 +131,12 @@ export class ExchangeClient {
   readonly options: Readonly<ClientOptions>;
   private readonly reconnectOptions: ReconnectOptions | null;
   private readonly encoder = new Encoder();
+  private readonly writer = new ClientMessageWriter();
+  /** Where a frame that does not fit the outbox is written anyway, so a bad value throws as it would with room. */
+  private readonly scratch = new Uint8Array(this.writer.frameBytesMax);
   private readonly decoder = new ServerDecoder();
+  /** Execution reports of the gateway's fixed layout are read without the generic decoder (same values; see report-reader.ts). */
+  private readonly reportReader = new TemplateReportReader();
   private readonly splitter = new FrameSplitter(serverFrameBytesMax);
   private readonly inMsg = new ServerMessage();
   private readonly outMsg = new ClientMessage();
@@ -486,9 +532,20 @@ export class ExchangeClient {
   private enqueue(): boolean {
     const m = this.outMsg;
     m.seq = this.seqOut;
-    const e = this.encoder;
-    e.client(m);
-    if (!this.outbox.append(e.bytes, e.start, e.end)) return false;
+    const fixedBytes = this.writer.bytesOf(m.body);
+    if (fixedBytes > 0) {
+      const at = this.outbox.reserve(fixedBytes);
+      if (at < 0) {
+        // Values are checked before space, as the Encoder did: a caller bug throws even when the buffer is full.
+        this.writer.write(this.scratch, 0, m);
+        return false;
+      }
+      this.outbox.commit(this.writer.write(this.outbox.bytes, at, m));
+    } else {
+      const e = this.encoder;
+      e.client(m);
+      if (!this.outbox.append(e.bytes, e.start, e.end)) return false;
+    }
     this.seqOut++;
     this.stats.framesSent++;
     this.lastSentMs = performance.now();
@@ -496,7 +553,7 @@ export class ExchangeClient {
       this.flush();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushOnTurn);
+      flushAtEndOfTurn(this.flushOnTurn);
     }
     return true;
   }
@@ -536,10 +593,12 @@ export class ExchangeClient {
         this.protocolError(s.error, `frame length ${s.errorLength}`);
         return;
       }
-      const code = this.decoder.decode(s.bytes, s.start, s.end, this.inMsg);
-      if (code !== ProtocolError.Ok) {
-        this.protocolError(code, "frame failed verification");
-        return;
+      if (!this.reportReader.read(s.bytes, s.start, s.end, this.inMsg)) {
+        const code = this.decoder.decode(s.bytes, s.start, s.end, this.inMsg);
+        if (code !== ProtocolError.Ok) {
+          this.protocolError(code, "frame failed verification");
+          return;
+        }
       }
       this.stats.framesReceived++;
       this.dispatch();

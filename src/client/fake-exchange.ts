@@ -1,5 +1,7 @@
 // Test double of the exchange's TCP gateway: a Bun.listen server that speaks
-// src/protocol with the protocol's own encoder and decoder, keeps a naive book
+// src/protocol with the protocol's own encoder and decoder (every other
+// execution report through the gateway's fixed-layout ExecReportWriter, so
+// both of the client's read paths run in every test), keeps a naive book
 // of live orders per user (no matching), and lets a test script it: hold
 // reports back, write frames in small pieces, send raw bytes, go silent,
 // drop connections. For the client's and the load generator's tests only.
@@ -11,6 +13,7 @@ import {
   ClientMessage,
   clientFrameBytesMax,
   Encoder,
+  ExecReportWriter,
   FrameSplitter,
   FrameStatus,
   logoutReasonOf,
@@ -93,7 +96,13 @@ export class FakeSession {
     m.reason = 0;
     fill(m);
     m.seq = this.seqOut++;
-    const e = this.server.encoder;
+    const server = this.server;
+    if (m.body === Body.ExecutionReport && server.reportsCount++ % 2 === 0) {
+      const n = server.reportWriter.write(server.reportBytes, 0, m.seq, m.report);
+      this.sendRaw(server.reportBytes.subarray(0, n));
+      return;
+    }
+    const e = server.encoder;
     e.server(m);
     this.sendRaw(e.bytes.subarray(e.start, e.end));
   }
@@ -184,6 +193,10 @@ export class FakeSession {
 
 export class FakeExchange {
   readonly encoder = new Encoder();
+  readonly reportWriter = new ExecReportWriter();
+  readonly reportBytes = new Uint8Array(this.reportWriter.frameBytes);
+  /** Execution reports sent: even ones go through reportWriter, odd ones through the Encoder. */
+  reportsCount = 0;
   readonly sessions: FakeSession[] = [];
   /** Live orders per user: client order id → order. */
   readonly books = new Map<number, Map<number, OpenOrderInfo>>();

@@ -1,4 +1,4 @@
-// Proves the outgoing buffer: batches appends, keeps what a short write left for the next flush, compacts, refuses what does not fit, reports a closed socket.
+// Proves the outgoing buffer: batches appends, lets a writer fill reserved room in place, keeps what a short write left for the next flush, compacts, refuses what does not fit, reports a closed socket.
 
 import { expect, test } from "bun:test";
 import { Outbox } from "./outbox.ts";
@@ -42,6 +42,29 @@ test("full: refuses without a partial append; compacts when the head was consume
   const sink = new Sink(100);
   out.flushTo(sink);
   expect(sink.taken).toEqual([...bytes(8, 4), ...bytes(100, 10)]);
+});
+
+test("reserve and commit: room in place, nothing pending before commit, compaction, refusal", () => {
+  const out = new Outbox(16);
+  const at = out.reserve(12);
+  expect(at).toBe(0);
+  expect(out.pendingBytes).toBe(0);
+  out.bytes.set(bytes(0, 12), at);
+  out.commit(12);
+  expect(out.pendingBytes).toBe(12);
+  expect(out.reserve(5)).toBe(-1);
+  expect(out.pendingBytes).toBe(12);
+  out.flushTo(new Sink(8));
+  // Fits only after the 4 pending bytes move down.
+  const next = out.reserve(10);
+  expect(next).toBe(4);
+  out.bytes.set(bytes(100, 10), next);
+  out.commit(10);
+  const sink = new Sink(100);
+  out.flushTo(sink);
+  expect(sink.taken).toEqual([...bytes(8, 4), ...bytes(100, 10)]);
+  expect(() => out.commit(17)).toThrow();
+  expect(() => out.reserve(-1)).toThrow();
 });
 
 test("bounded writes, closed sockets, reset", () => {

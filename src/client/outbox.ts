@@ -27,15 +27,31 @@ export class Outbox {
 
   /** Appends `src[from, to)`; false (and nothing appended) when it does not fit. */
   append(src: Uint8Array, from: number, to: number): boolean {
-    const count = to - from;
-    if (!(count >= 0)) throw new Error(`outbox append of ${count} bytes`);
+    const at = this.reserve(to - from);
+    if (at < 0) return false;
+    this.bytes.set(src.subarray(from, to), at);
+    this.commit(to - from);
+    return true;
+  }
+
+  /**
+   * Room for `count` more bytes: the index in `bytes` to write them at, or -1
+   * when they do not fit. Nothing is pending until `commit`; a writer fills
+   * the room in place (no copy) and commits what it wrote.
+   */
+  reserve(count: number): number {
+    if (!(count >= 0)) throw new Error(`outbox reserve of ${count} bytes`);
     if (this.end + count > this.bytes.length) {
-      if (this.pendingBytes + count > this.bytes.length) return false;
+      if (this.pendingBytes + count > this.bytes.length) return -1;
       this.compact();
     }
-    this.bytes.set(src.subarray(from, to), this.end);
+    return this.end;
+  }
+
+  /** Makes the `count` bytes written at the index `reserve` gave pending. */
+  commit(count: number): void {
+    if (!(count >= 0 && this.end + count <= this.bytes.length)) throw new Error(`outbox commit of ${count} bytes at ${this.end} of ${this.bytes.length}`);
     this.end += count;
-    return true;
   }
 
   /**

@@ -3,7 +3,7 @@
 // mid inside the symbol's band, sizes in whole lots).
 
 import { OrderType, Side, Tif } from "../engine/constants.ts";
-import { ClientError, ExchangeClient, findSymbol, SendStatus } from "../client/index.ts";
+import { type CancelParams, ClientError, ExchangeClient, findSymbol, type ModifyParams, type NewOrderParams, SendStatus } from "../client/index.ts";
 import type { WireSymbol } from "../protocol/index.ts";
 import { type LoadOptions, MixKind } from "./options.ts";
 import { OpenLoopSchedule, OrderTracker } from "./tracker.ts";
@@ -90,6 +90,10 @@ export class LoadSession {
   private cumulative: number[];
   private qtyLotsMax = 1;
   private lot = 1;
+  /** Parameter objects refilled for every command (the client copies them): no allocation per command. */
+  private readonly newParams: Required<NewOrderParams> = { clientOrderId: 0, symbolId: 0, side: 0, price: 0, qty: 0, type: 0, tif: 0, postOnly: false, stp: 0, stopPrice: 0 };
+  private readonly cancelParams: CancelParams = { clientOrderId: 0, symbolId: 0 };
+  private readonly modifyParams: ModifyParams = { clientOrderId: 0, symbolId: 0, price: 0, qty: 0 };
 
   constructor(
     readonly index: number,
@@ -180,9 +184,16 @@ export class LoadSession {
   /** Cancels every resting order (cleanup; the tracker should not be recording). */
   cancelAll(): void {
     for (const slot of this.tracker.restingSlots()) {
-      if (this.client.cancel({ clientOrderId: this.tracker.cidOf(slot), symbolId: this.symbol!.symbolId }) !== SendStatus.Ok) return;
+      if (this.client.cancel(this.cancelOf(slot)) !== SendStatus.Ok) return;
       this.tracker.sentCancel(slot, 0, 0);
     }
+  }
+
+  private cancelOf(slot: number): CancelParams {
+    const p = this.cancelParams;
+    p.clientOrderId = this.tracker.cidOf(slot);
+    p.symbolId = this.symbol!.symbolId;
+    return p;
   }
 
   private pickKind(): number {
@@ -225,7 +236,15 @@ export class LoadSession {
       tif = Tif.Ioc;
     }
     const qty = this.qty();
-    const status = this.client.newOrder({ clientOrderId: t.cidOf(slot), symbolId: this.symbol!.symbolId, side, price, qty, type, tif });
+    const p = this.newParams;
+    p.clientOrderId = t.cidOf(slot);
+    p.symbolId = this.symbol!.symbolId;
+    p.side = side;
+    p.price = price;
+    p.qty = qty;
+    p.type = type;
+    p.tif = tif;
+    const status = this.client.newOrder(p);
     if (status !== SendStatus.Ok) {
       t.release(slot);
       if (status === SendStatus.BufferFull) this.bufferFull++;
@@ -239,7 +258,7 @@ export class LoadSession {
   private sendCancel(intendedNs: number): boolean {
     const t = this.tracker;
     const slot = t.pickResting(this.rng.next());
-    const status = this.client.cancel({ clientOrderId: t.cidOf(slot), symbolId: this.symbol!.symbolId });
+    const status = this.client.cancel(this.cancelOf(slot));
     if (status !== SendStatus.Ok) {
       if (status === SendStatus.BufferFull) this.bufferFull++;
       return false;
@@ -253,7 +272,12 @@ export class LoadSession {
     const slot = t.pickResting(this.rng.next());
     const price = this.passivePrice(t.side[slot]!);
     const qty = this.qty();
-    const status = this.client.modify({ clientOrderId: t.cidOf(slot), symbolId: this.symbol!.symbolId, price, qty });
+    const p = this.modifyParams;
+    p.clientOrderId = t.cidOf(slot);
+    p.symbolId = this.symbol!.symbolId;
+    p.price = price;
+    p.qty = qty;
+    const status = this.client.modify(p);
     if (status !== SendStatus.Ok) {
       if (status === SendStatus.BufferFull) this.bufferFull++;
       return false;

@@ -1,27 +1,29 @@
-// Proves the fixed-layout writers' frames verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no byte of a frame depends on what the buffer held, that writing allocates nothing, and that a template that no longer matches the schema stops start-up.
+// Proves the fixed-layout writers' frames (execution reports, input records, client orders and heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no byte of a frame depends on what the buffer held, that writing allocates nothing, and that a template that no longer matches the schema stops start-up.
 
 import { describe, expect, test } from "bun:test";
 import { gcAndSweep, heapStats } from "bun:jsc";
-import { Body, Command, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";
-import { framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax } from "./constants.ts";
-import { ExecReportWriter, execReportTemplate, InputRecordWriter, inputRecordTemplate } from "./fixed.ts";
+import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";
+import { clientFrameBytesMax, framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax } from "./constants.ts";
+import { ClientMessageWriter, clientMessageTemplate, ExecReportWriter, execReportTemplate, InputRecordWriter, inputRecordTemplate } from "./fixed.ts";
 import * as wire from "./generated/exchange_generated.ts";
 import { InputRecord } from "./generated/wire/input-record.ts";
-import { CheckedByteBuffer, fieldsOf, randomRecord, randomServer, Rng } from "./fixtures.ts";
+import { CheckedByteBuffer, fieldsOf, randomClient, randomRecord, randomServer, Rng } from "./fixtures.ts";
 import { FrameSplitter, FrameStatus } from "./frame.ts";
 import * as layout from "./layout.ts";
-import { ExecReport, InputRecordView, OrderFields, ServerMessage } from "./messages.ts";
+import { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage } from "./messages.ts";
 
 const seed = Number(process.env.SEED ?? 31337);
 console.log(`fixed.test seed=${seed}`);
 
 const recordCommands = [Command.NewOrder, Command.Cancel, Command.Modify] as const;
+const clientBodies = [Body.NewOrder, Body.Cancel, Body.Modify, Body.Heartbeat] as const;
 
 /** Decoders reading through a ByteBuffer that throws on any read outside the frame. */
 class Decode {
   private readonly bb = new CheckedByteBuffer(new Uint8Array(0));
   private readonly server = new ServerDecoder(this.bb);
   private readonly record = new InputRecordDecoder(this.bb);
+  private readonly clientDecoder = new ClientDecoder(this.bb);
 
   /** Decodes the frame (prefix included) at `bytes[at, at + frameBytes)`. */
   report(bytes: Uint8Array, at: number, frameBytes: number): Record<string, unknown> {
@@ -30,6 +32,14 @@ class Decode {
     const code = this.server.decode(bytes, at + framePrefixBytes, at + frameBytes, out);
     if (code !== ProtocolError.Ok) throw new Error(`report frame at ${at}: ${this.server.verifier.reason()}`);
     expect(out.body).toBe(Body.ExecutionReport);
+    return fieldsOf(out);
+  }
+
+  client(bytes: Uint8Array, at: number, frameBytes: number): Record<string, unknown> {
+    const out = new ClientMessage();
+    this.bb.window(at + framePrefixBytes, at + frameBytes);
+    const code = this.clientDecoder.decode(bytes, at + framePrefixBytes, at + frameBytes, out);
+    if (code !== ProtocolError.Ok) throw new Error(`client frame at ${at}: ${this.clientDecoder.verifier.reason()}`);
     return fieldsOf(out);
   }
 
@@ -61,6 +71,18 @@ function genericRecord(encoder: Encoder, decode: Decode, r: InputRecordView): Re
   encoder.inputRecord(r);
   const f = encoder.frame();
   return decode.inputRecord(f, 0, f.length);
+}
+
+function genericClient(encoder: Encoder, decode: Decode, m: ClientMessage): Record<string, unknown> {
+  encoder.client(m);
+  const f = encoder.frame();
+  return decode.client(f, 0, f.length);
+}
+
+/** The order fields, seq and body of a client message: what its frame carries. */
+function clientFields(m: ClientMessage): Record<string, unknown> {
+  const { reject: _reject, apiKey: _apiKey, logoutReason: _logoutReason, text: _text, ...carried } = fieldsOf(m);
+  return carried;
 }
 
 /** The length prefix says `frameBytes - 4`. */
@@ -459,11 +481,203 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
   });
 });
 
+describe("client messages", () => {
+  const u53Max = 2 ** 53 - 1;
+
+  test("3000 random messages of each body, each at a random position, decode as the Encoder's do", () => {
+    const rng = new Rng(seed + 7);
+    const writer = new ClientMessageWriter();
+    const encoder = new Encoder();
+    const decode = new Decode();
+    const out = new Uint8Array(4096);
+    for (const body of clientBodies) {
+      for (let i = 0; i < 3000; i++) {
+        const m = randomClient(rng, body);
+        const at = rng.below(out.length - writer.frameBytesMax + 1);
+        const n = writer.write(out, at, m);
+        expect(n).toBe(writer.templateOf(body).frameBytes);
+        expect(n).toBe(writer.bytesOf(body));
+        expect(prefixOf(out, at)).toBe(n - framePrefixBytes);
+        const fixed = decode.client(out, at, n);
+        expect(fixed).toEqual(genericClient(encoder, decode, m));
+        const { reject: _reject, apiKey: _apiKey, logoutReason: _logoutReason, text: _text, ...carried } = fixed;
+        expect(carried).toEqual(clientFields(m));
+      }
+    }
+  });
+
+  test("the per-body methods write what write(message) writes", () => {
+    const rng = new Rng(seed + 8);
+    const writer = new ClientMessageWriter();
+    const a = new Uint8Array(256);
+    const b = new Uint8Array(256);
+    for (const body of clientBodies) {
+      for (let i = 0; i < 100; i++) {
+        const m = randomClient(rng, body);
+        const o = new OrderFields();
+        Object.assign(o, clientFields(m));
+        const n =
+          body === Body.NewOrder
+            ? writer.writeNewOrder(a, 0, m.seq, o)
+            : body === Body.Cancel
+              ? writer.writeCancel(a, 0, m.seq, o)
+              : body === Body.Modify
+                ? writer.writeModify(a, 0, m.seq, o)
+                : writer.writeHeartbeat(a, 0, m.seq);
+        expect(writer.write(b, 0, m)).toBe(n);
+        expect(a.subarray(0, n)).toEqual(b.subarray(0, n));
+      }
+    }
+    // Bodies without a fixed layout are the Encoder's.
+    expect(writer.bytesOf(Body.Login)).toBe(0);
+    for (const body of [Body.Login, Body.Logout, Body.OpenOrdersRequest, Body.ExecutionReport, 0, 99]) {
+      const m = new ClientMessage();
+      m.body = body;
+      m.seq = 1;
+      expect(() => writer.write(a, 0, m)).toThrow(/no client template/);
+    }
+  });
+
+  test("back to back at aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, byte-identical", () => {
+    const decode = new Decode();
+    const writer = new ClientMessageWriter();
+    let reference: Uint8Array<ArrayBuffer> | null = null;
+    for (const shift of [0, 1, 2, 3, 4]) {
+      for (const start of [0, 1, 2, 3, 8, 13]) {
+        const rng = new Rng(seed + 9);
+        const backing = new Uint8Array(shift + start + 400 * writer.frameBytesMax);
+        const out: Uint8Array<ArrayBuffer> = backing.subarray(shift);
+        const expected: { fields: Record<string, unknown>; bytes: number }[] = [];
+        let at = start;
+        for (let i = 0; i < 400; i++) {
+          const m = randomClient(rng, rng.pick(clientBodies));
+          const n = writer.write(out, at, m);
+          expected.push({ fields: clientFields(m), bytes: n });
+          at += n;
+        }
+        const stream = out.subarray(start, at);
+        if (reference === null) reference = stream.slice();
+        else expect(stream).toEqual(reference);
+        const splitter = new FrameSplitter(clientFrameBytesMax);
+        splitter.push(stream);
+        for (const e of expected) {
+          expect(splitter.next()).toBe(FrameStatus.Frame);
+          expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
+          const { reject: _reject, apiKey: _apiKey, logoutReason: _logoutReason, text: _text, ...carried } = decode.client(stream, splitter.start - framePrefixBytes, e.bytes);
+          expect(carried).toEqual(e.fields);
+        }
+        expect(splitter.next()).toBe(FrameStatus.NeedMore);
+      }
+    }
+  });
+
+  test("no byte of a frame depends on what the buffer held before; bytes outside it are untouched", () => {
+    const rng = new Rng(seed + 10);
+    const writer = new ClientMessageWriter();
+    const zeros = new Uint8Array(256);
+    const ones = new Uint8Array(256);
+    for (let i = 0; i < 400; i++) {
+      const at = rng.below(64);
+      zeros.fill(0);
+      ones.fill(0xff);
+      const m = randomClient(rng, rng.pick(clientBodies));
+      const n = writer.write(zeros, at, m);
+      writer.write(ones, at, m);
+      expect(ones.subarray(at, at + n)).toEqual(zeros.subarray(at, at + n));
+      expect(zeros.subarray(at + n).every((b) => b === 0)).toBe(true);
+      expect(ones.subarray(0, at).every((b) => b === 0xff)).toBe(true);
+      expect(ones.subarray(at + n).every((b) => b === 0xff)).toBe(true);
+    }
+  });
+
+  test("extremes: 0 and maxima of every field, signed prices at both ends", () => {
+    const writer = new ClientMessageWriter();
+    const encoder = new Encoder();
+    const decode = new Decode();
+    const out = new Uint8Array(512);
+    for (const body of clientBodies) {
+      for (const v of [0, 1, u53Max]) {
+        for (const price of [0, 0x7fffffff, -0x80000000]) {
+          const m = new ClientMessage();
+          m.body = body;
+          m.seq = v;
+          if (body !== Body.Heartbeat) {
+            m.clientOrderId = v;
+            m.symbolId = v === 0 ? 0 : 0xffffffff;
+          }
+          if (body === Body.NewOrder || body === Body.Modify) {
+            m.price = price;
+            m.qty = v;
+          }
+          if (body === Body.NewOrder) Object.assign(m, { side: v === 0 ? 0 : 255, type: v === 0 ? 0 : 255, tif: v === 0 ? 0 : 255, postOnly: v !== 0, stp: v === 0 ? 0 : 255, stopPrice: -price - 1 });
+          for (const at of [0, 1, 2, 3]) {
+            const n = writer.write(out, at, m);
+            const fixed = decode.client(out, at, n);
+            expect(fixed).toEqual(genericClient(encoder, decode, m));
+            const { reject: _reject, apiKey: _apiKey, logoutReason: _logoutReason, text: _text, ...carried } = fixed;
+            expect(carried).toEqual(clientFields(m));
+          }
+        }
+      }
+    }
+  });
+
+  test("values outside their wire types, a short buffer or a position outside it: throws, nothing written", () => {
+    const writer = new ClientMessageWriter();
+    const out = new Uint8Array(512);
+    const badU53 = [-1, 2 ** 53, 1.5, Number.NaN, Number.POSITIVE_INFINITY, -0.5];
+    const badI32 = [2 ** 31, -(2 ** 31) - 1, 0.5, Number.NaN];
+    const badU32 = [-1, 2 ** 32, 0.5, Number.NaN];
+    const badByte = [256, -1, 1.5, Number.NaN];
+    const refuses = (buffer: Uint8Array, write: () => unknown): void => {
+      buffer.fill(0xee);
+      expect(write).toThrow();
+      expect(buffer.every((b) => b === 0xee)).toBe(true);
+    };
+    const good = (body: number): ClientMessage => {
+      const m = new ClientMessage();
+      Object.assign(m, { body, seq: 1, clientOrderId: 2, symbolId: 3, price: 4, qty: 5 });
+      return m;
+    };
+    const common: [keyof ClientMessage, number[]][] = [
+      ["seq", badU53],
+      ["clientOrderId", badU53],
+      ["symbolId", badU32],
+    ];
+    const byBody: Record<number, [keyof ClientMessage, number[]][]> = {
+      [Body.NewOrder]: [...common, ["price", badI32], ["qty", badU53], ["stopPrice", badI32], ["side", badByte], ["type", badByte], ["tif", badByte], ["stp", badByte]],
+      [Body.Cancel]: common,
+      [Body.Modify]: [...common, ["price", badI32], ["qty", badU53]],
+      [Body.Heartbeat]: [["seq", badU53]],
+    };
+    for (const body of clientBodies) {
+      for (const [field, values] of byBody[body]!) {
+        for (const v of values) {
+          for (const at of [0, 1]) {
+            const m = good(body);
+            (m as unknown as Record<string, number>)[field] = v;
+            refuses(out, () => writer.write(out, at, m));
+          }
+        }
+      }
+      // The writer still works after refusing, and an exact fit works at either end.
+      const n = writer.bytesOf(body);
+      expect(writer.write(out, 0, good(body))).toBe(n);
+      const tight = new Uint8Array(n + 3);
+      for (const at of [4, n, -1, 0.5, Number.NaN]) refuses(tight, () => writer.write(tight, at, good(body)));
+      refuses(tight.subarray(0, n - 1), () => writer.write(tight.subarray(0, n - 1), 0, good(body)));
+      expect(writer.write(tight, 3, good(body))).toBe(n);
+      expect(writer.write(tight, 0, good(body))).toBe(n);
+    }
+  });
+});
+
 describe("templates match the schema", () => {
   test("every field of each table is present in its template, once, inside the frame", () => {
     const templates = [
       { t: execReportTemplate(), tables: [layout.AnyMessage, layout.ExecutionReport] },
       ...recordCommands.map((c) => ({ t: inputRecordTemplate(c), tables: [layout.InputRecord, layout.CommandUnion.members[c]!] })),
+      ...clientBodies.map((b) => ({ t: clientMessageTemplate(b), tables: [layout.AnyMessage, layout.ClientBody.members[b]!] })),
     ];
     for (const { t, tables } of templates) {
       expect(t.frameBytes % 4).toBe(0);
@@ -491,11 +705,23 @@ describe("templates match the schema", () => {
     const r = inputRecordTemplate(Command.NewOrder);
     expect(() => r.locate(r.follow("InputRecord.command"), grown(layout.NewOrder))).toThrow(/slots/);
     expect(() => r.locate(r.root(), grown(layout.InputRecord))).toThrow(/slots/);
+    for (const body of clientBodies) {
+      const c = clientMessageTemplate(body);
+      expect(() => c.locate(c.follow("Message.body"), grown(layout.ClientBody.members[body]!))).toThrow(/slots/);
+      expect(() => c.locate(c.root(), grown(layout.AnyMessage))).toThrow(/slots/);
+    }
+    // A body without a fixed layout has no template.
+    expect(() => clientMessageTemplate(Body.Login)).toThrow(/no client template/);
     // The generated code grew, layout.ts did not.
     const tables = [
       { cls: wire.ExecutionReport, start: "startExecutionReport", slots: layout.ExecutionReport.fields.length, make: () => new ExecReportWriter() },
       { cls: wire.NewOrder, start: "startNewOrder", slots: layout.NewOrder.fields.length, make: () => new InputRecordWriter() },
       { cls: InputRecord, start: "startInputRecord", slots: layout.InputRecord.fields.length, make: () => new InputRecordWriter() },
+      { cls: wire.Message, start: "startMessage", slots: layout.AnyMessage.fields.length, make: () => new ClientMessageWriter() },
+      { cls: wire.Cancel, start: "startCancel", slots: layout.Cancel.fields.length, make: () => new ClientMessageWriter() },
+      { cls: wire.Modify, start: "startModify", slots: layout.Modify.fields.length, make: () => new ClientMessageWriter() },
+      { cls: wire.Heartbeat, start: "startHeartbeat", slots: layout.Heartbeat.fields.length, make: () => new ClientMessageWriter() },
+      { cls: wire.NewOrder, start: "startNewOrder", slots: layout.NewOrder.fields.length, make: () => new ClientMessageWriter() },
     ];
     for (const { cls, start, slots, make } of tables) {
       const statics = cls as unknown as Record<string, unknown>;
@@ -508,6 +734,7 @@ describe("templates match the schema", () => {
       }
     }
     expect(() => new ExecReportWriter()).not.toThrow();
+    expect(() => new ClientMessageWriter()).not.toThrow();
   });
 
   test("a fixed frame is no longer than the Encoder's frame with every field non-zero", () => {
@@ -522,6 +749,13 @@ describe("templates match the schema", () => {
       for (const k of Object.keys(rec)) if (k !== "symbol") (rec as unknown as Record<string, unknown>)[k] = k === "postOnly" ? true : 1;
       rec.command = command;
       expect(records.templateOf(command).frameBytes).toBeLessThanOrEqual(encoder.inputRecord(rec));
+    }
+    const clients = new ClientMessageWriter();
+    for (const body of clientBodies) {
+      const m = new ClientMessage();
+      for (const k of Object.keys(clientFields(m))) (m as unknown as Record<string, unknown>)[k] = k === "postOnly" ? true : 1;
+      m.body = body;
+      expect(clients.bytesOf(body)).toBeLessThanOrEqual(encoder.client(m));
     }
   });
 });
@@ -559,8 +793,10 @@ describe("allocation", () => {
     const rng = new Rng(seed + 5);
     const reports = Array.from({ length: 64 }, () => randomServer(rng, Body.ExecutionReport));
     const records = Array.from({ length: 64 }, (_, i) => randomRecord(rng, recordCommands[i % 3]!));
+    const messages = Array.from({ length: 64 }, (_, i) => randomClient(rng, clientBodies[i & 3]!));
     const writer = new ExecReportWriter();
     const recordWriter = new InputRecordWriter();
+    const clientWriter = new ClientMessageWriter();
     // Eight buffers in turn, as a gateway writes to its sessions' buffers.
     const outs = Array.from({ length: 8 }, () => new Uint8Array(1 << 16));
     const write = (count: number): void => {
@@ -570,13 +806,14 @@ describe("allocation", () => {
         const out = outs[i & 7]!;
         at += writer.write(out, at, m.seq, m.report);
         at += recordWriter.write(out, at, records[i & 63]!);
+        at += clientWriter.write(out, at, messages[i & 63]!);
         // Stay 4-aligned half the time: both store paths run.
         at = at > 60_000 ? i & 3 : at;
       }
     };
     write(20_000);
     const cells = cellsAllocated(write, 20_000);
-    // 40,000 frames; the few cells seen (5-10) are the JIT's code blocks and the readings' shapes.
+    // 60,000 frames; the few cells seen (5-10) are the JIT's code blocks and the readings' shapes.
     expect(cells).toBeLessThan(64);
     const sink: object[] = [];
     const allocating = (count: number): void => {

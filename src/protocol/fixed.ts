@@ -1,8 +1,9 @@
 // Fixed-layout ("template") encoders for the hot frames: execution reports
-// (exchange to client) and the input records of new orders, cancels and
-// modifies (journal, Kafka). The generic Encoder runs the flatbuffers Builder
-// (hundreds of ns a frame); these store each field at a known position
-// (tens of ns) and allocate nothing.
+// (exchange to client), the input records of new orders, cancels and
+// modifies (journal, Kafka), and a client's new orders, cancels, modifies and
+// heartbeats (client to exchange). The generic Encoder runs the flatbuffers
+// Builder (hundreds of ns a frame); these store each field at a known
+// position (tens of ns) and allocate nothing.
 //
 // At construction each template is built once by the real Builder with
 // `forceDefaults(true)`, so every field is present, and the position of every
@@ -32,12 +33,12 @@
 // out, a template always carries them.
 
 import * as flatbuffers from "flatbuffers";
-import { framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax, u32Range } from "./constants.ts";
+import { clientFrameBytesMax, framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax, u32Range } from "./constants.ts";
 import * as wire from "./generated/exchange_generated.ts";
 // flatc re-exports only what the root type (Message) reaches; the input-log root comes on its own.
 import { InputRecord } from "./generated/wire/input-record.ts";
 import * as layout from "./layout.ts";
-import type { ExecReport, InputRecordView, OrderFields } from "./messages.ts";
+import { type ExecReport, type InputRecordView, OrderFields } from "./messages.ts";
 import { Verifier } from "./verify.ts";
 
 /** 2^-32: `v * u32Inverse` is exact (see compileStore). */
@@ -282,6 +283,36 @@ export function inputRecordTemplate(command: number): FrameTemplate {
   const table = layout.CommandUnion.members[command];
   assert(table !== null && table !== undefined, `command ${command} has no layout`);
   t.locate(t.follow("InputRecord.command"), table);
+  return t;
+}
+
+/** Client bodies with a fixed layout: no string, no vector. */
+const clientTemplateBodies: readonly number[] = [wire.Body.NewOrder, wire.Body.Cancel, wire.Body.Modify, wire.Body.Heartbeat];
+
+/** Builds a client's `Message{seq, NewOrder | Cancel | Modify | Heartbeat}` with every field present. */
+export function clientMessageTemplate(body: number): FrameTemplate {
+  assert(clientTemplateBodies.includes(body), `no client template for body ${body}`);
+  const b = new flatbuffers.Builder(1024);
+  b.forceDefaults(true);
+  let table: number;
+  if (body === wire.Body.Heartbeat) {
+    startTable(b, layout.Heartbeat, wire.Heartbeat.startHeartbeat);
+    table = wire.Heartbeat.endHeartbeat(b);
+  } else {
+    // NewOrder, Cancel and Modify are the same tables as the input record's commands.
+    const command = body === wire.Body.NewOrder ? wire.Command.NewOrder : body === wire.Body.Cancel ? wire.Command.Cancel : wire.Command.Modify;
+    table = commandTable(b, command);
+  }
+  startTable(b, layout.AnyMessage, wire.Message.startMessage);
+  wire.Message.addSeq(b, zeros(b));
+  wire.Message.addBody(b, table);
+  wire.Message.addBodyType(b, body);
+  b.finish(wire.Message.endMessage(b), undefined, true);
+  const t = new FrameTemplate(b.asUint8Array(), layout.ClientMessage, clientFrameBytesMax);
+  t.locate(t.root(), layout.AnyMessage);
+  const bodyLayout = layout.ClientBody.members[body];
+  assert(bodyLayout !== null && bodyLayout !== undefined, `body ${body} is not a client message`);
+  t.locate(t.follow("Message.body"), bodyLayout);
   return t;
 }
 
@@ -654,6 +685,135 @@ export class InputRecordWriter {
         return this.writeModify(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
       default:
         throw new Error(`fixed encode: no template for command ${r.command}`);
+    }
+  }
+}
+
+// ---- Client messages ----------------------------------------------------
+
+const seqSource: Sourced<OrderFields> = ["Message.seq", 8, arg("seq")];
+
+const clientNewOrderSources: readonly Sourced<OrderFields>[] = [seqSource, ...newOrderSources.slice(stampSources.length)];
+const clientCancelSources: readonly Sourced<OrderFields>[] = [seqSource, ...cancelSources.slice(stampSources.length)];
+const clientModifySources: readonly Sourced<OrderFields>[] = [seqSource, ...modifySources.slice(stampSources.length)];
+
+/**
+ * Writes a client's `Message{seq, NewOrder | Cancel | Modify | Heartbeat}`
+ * frames, length prefix included (Login, Logout and OpenOrdersRequest are
+ * rare: the Encoder writes those). The order fields come from any
+ * OrderFields, such as the client's ClientMessage. Each method writes to
+ * `out[at, at + <body>Bytes)`, returns the bytes written, and throws, having
+ * written nothing, when the frame does not fit or a value is outside its wire
+ * type. One writer serves any number of output buffers.
+ */
+export class ClientMessageWriter {
+  private readonly newOrder = new FixedFrame(clientMessageTemplate(wire.Body.NewOrder), ["seq"], clientNewOrderSources);
+  private readonly cancel = new FixedFrame(clientMessageTemplate(wire.Body.Cancel), ["seq"], clientCancelSources);
+  private readonly modify = new FixedFrame(clientMessageTemplate(wire.Body.Modify), ["seq"], clientModifySources);
+  private readonly heartbeat = new FixedFrame(clientMessageTemplate(wire.Body.Heartbeat), ["seq"], [seqSource]);
+  private readonly target = new Target();
+  /** The heartbeat's store reads no order field; it is handed this one. */
+  private readonly noFields = new OrderFields();
+  /** Bytes of each body's frames, length prefix included. */
+  readonly newOrderBytes = this.newOrder.frameBytes;
+  readonly cancelBytes = this.cancel.frameBytes;
+  readonly modifyBytes = this.modify.frameBytes;
+  readonly heartbeatBytes = this.heartbeat.frameBytes;
+  /** The longest of them: room for any one frame. */
+  readonly frameBytesMax = Math.max(this.newOrderBytes, this.cancelBytes, this.modifyBytes, this.heartbeatBytes);
+
+  /** The template of a body's frames (tests, tools). */
+  templateOf(body: number): FrameTemplate {
+    if (body === wire.Body.NewOrder) return this.newOrder.template;
+    if (body === wire.Body.Cancel) return this.cancel.template;
+    if (body === wire.Body.Modify) return this.modify.template;
+    if (body === wire.Body.Heartbeat) return this.heartbeat.template;
+    throw new Error(`fixed encode: no client template for body ${body}`);
+  }
+
+  /** Frame bytes of `body`, or 0 when this writer has no template for it (the Encoder writes those). */
+  bytesOf(body: number): number {
+    if (body === wire.Body.NewOrder) return this.newOrderBytes;
+    if (body === wire.Body.Cancel) return this.cancelBytes;
+    if (body === wire.Body.Modify) return this.modifyBytes;
+    if (body === wire.Body.Heartbeat) return this.heartbeatBytes;
+    return 0;
+  }
+
+  writeNewOrder(out: Uint8Array, at: number, seq: number, o: OrderFields): number {
+    const frame = this.newOrder;
+    checkRoom(out, at, frame.frameBytes);
+    if (!isU53(seq)) fail("seq", seq);
+    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
+    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
+    if (!isByte(o.side)) fail("side", o.side);
+    if (!isByte(o.type)) fail("type", o.type);
+    if (!isByte(o.tif)) fail("tif", o.tif);
+    if (!isByte(o.stp)) fail("stp", o.stp);
+    if (!isI32(o.price)) fail("price", o.price);
+    if (!isU53(o.qty)) fail("qty", o.qty);
+    if (!isI32(o.stopPrice)) fail("stop_price", o.stopPrice);
+    const t = this.target;
+    t.begin(out, at, frame);
+    frame.store(t.words, t.bytes, t.word, t.at, seq, o);
+    t.end(out, at);
+    return frame.frameBytes;
+  }
+
+  /** A Cancel: `o.clientOrderId` and `o.symbolId`. */
+  writeCancel(out: Uint8Array, at: number, seq: number, o: OrderFields): number {
+    const frame = this.cancel;
+    checkRoom(out, at, frame.frameBytes);
+    if (!isU53(seq)) fail("seq", seq);
+    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
+    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
+    const t = this.target;
+    t.begin(out, at, frame);
+    frame.store(t.words, t.bytes, t.word, t.at, seq, o);
+    t.end(out, at);
+    return frame.frameBytes;
+  }
+
+  /** A Modify: `o.clientOrderId`, `o.symbolId`, `o.price`, `o.qty` (new remaining). */
+  writeModify(out: Uint8Array, at: number, seq: number, o: OrderFields): number {
+    const frame = this.modify;
+    checkRoom(out, at, frame.frameBytes);
+    if (!isU53(seq)) fail("seq", seq);
+    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
+    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
+    if (!isI32(o.price)) fail("price", o.price);
+    if (!isU53(o.qty)) fail("qty", o.qty);
+    const t = this.target;
+    t.begin(out, at, frame);
+    frame.store(t.words, t.bytes, t.word, t.at, seq, o);
+    t.end(out, at);
+    return frame.frameBytes;
+  }
+
+  writeHeartbeat(out: Uint8Array, at: number, seq: number): number {
+    const frame = this.heartbeat;
+    checkRoom(out, at, frame.frameBytes);
+    if (!isU53(seq)) fail("seq", seq);
+    const t = this.target;
+    t.begin(out, at, frame);
+    frame.store(t.words, t.bytes, t.word, t.at, seq, this.noFields);
+    t.end(out, at);
+    return frame.frameBytes;
+  }
+
+  /** Writes `m` by its body (NewOrder, Cancel, Modify, Heartbeat) with `m.seq`; any other body throws: the Encoder writes those. */
+  write(out: Uint8Array, at: number, m: OrderFields & { seq: number; body: number }): number {
+    switch (m.body) {
+      case wire.Body.NewOrder:
+        return this.writeNewOrder(out, at, m.seq, m);
+      case wire.Body.Cancel:
+        return this.writeCancel(out, at, m.seq, m);
+      case wire.Body.Modify:
+        return this.writeModify(out, at, m.seq, m);
+      case wire.Body.Heartbeat:
+        return this.writeHeartbeat(out, at, m.seq);
+      default:
+        throw new Error(`fixed encode: no client template for body ${m.body}`);
     }
   }
 }
