@@ -34,7 +34,15 @@ export class Session {
   readonly openedMs: number;
   lastRecvMs: number;
   lastSendMs: number;
+  /** Output backed up past outboundPauseBytes. */
   paused = false;
+  /** Input waits for room in the input log; chunks Bun delivered meanwhile wait here. */
+  inputHeld = false;
+  readonly heldChunks: Uint8Array[] = [];
+  /** Whether the socket is paused now (for either reason). */
+  readingPaused = false;
+  /** Receive time of the chunk whose frames are being handled. */
+  chunkReceivedNs = 0;
   /** Malformed messages received (see TcpGateway.badMessage). */
   malformedCount = 0;
   /** When a closing session is cut off if it has not read its last messages. */

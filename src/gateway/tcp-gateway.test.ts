@@ -300,3 +300,27 @@ describe("bad input", () => {
     expect(r.exchange.engine.openOrders(3).length).toBe(1);
   });
 });
+
+describe("durability", () => {
+  test("with fsync and a small journal batch, a pipelined burst waits for the log instead of being refused", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { JournalLog } = await import("../server/journal-log.ts");
+    const dir = mkdtempSync(join(tmpdir(), "gw-fsync-"));
+    // 8 KiB batches hold ~50 records: the burst keeps the log full while syncs run.
+    const log = JournalLog.open(join(dir, "journal.bin"), "fsync", 8192, 0, () => {});
+    const r = startExchange({ limits: { openOrdersPerUserMax: 10_000 } }, log);
+    running.push(r);
+    const a = await login(r, "dev-key-1");
+    const n = 3000;
+    for (let i = 1; i <= n; i++) a.client.newOrder({ clientOrderId: i, symbolId: BTC, side: i % 2, price: i % 2 === 0 ? 100_00 : 200_00, qty: 1000 });
+    await a.waitFor((rs) => rs.length >= n, 20_000, `${n} answers`);
+    expect(a.reports.filter((x) => x.kind === EventKind.Rejected)).toEqual([]);
+    expect(a.reports.every((x) => x.engineSeq > 0 && x.engineSeq <= r.exchange.durableSeq)).toBe(true);
+    expect(log.writer.stats.batches).toBeGreaterThan(10);
+    await r.stop();
+    running.splice(running.indexOf(r), 1);
+    await log.close();
+  }, 30_000);
+});

@@ -85,8 +85,8 @@ export class TcpGateway implements EventSink {
   /** Client order id and symbol of the command being submitted (echoed on its rejects). */
   private commandClientId = 0;
   private commandSymbolId = 0;
-  /** Receive time of the chunk being handled. */
-  private chunkReceivedNs = 0;
+  /** Sessions whose input waits for room in the log, oldest first. */
+  private readonly heldSessions: Session[] = [];
   /** Called on a programmer error (a broken invariant) inside a socket handler; by default the process exits. */
   onFatal: (error: unknown) => void = (error) => {
     console.error("gateway: fatal error, exiting so recovery can restore a consistent state:", error);
@@ -171,22 +171,71 @@ export class TcpGateway implements EventSink {
 
   private onData(s: Session, chunk: Uint8Array): void {
     if (s.state === SessionState.Closing) return;
-    const nowMs = Date.now();
+    s.lastRecvMs = Date.now();
+    if (s.inputHeld) {
+      // Bun may deliver what it read before the pause: keep it, in order, for when the log has room.
+      s.heldChunks.push(chunk);
+      return;
+    }
     // Every frame of a chunk arrived together: one receive time stamps them all.
-    this.chunkReceivedNs = nowNs();
-    s.lastRecvMs = nowMs;
+    s.chunkReceivedNs = nowNs();
+    s.splitter.push(chunk);
+    this.drainFrames(s);
+    this.schedule();
+  }
+
+  /**
+   * Handles the session's received frames while the input log has room. When
+   * it has none (fsync: a batch syncing and the next one full), reading stops
+   * (TCP backpressure) until the log reports progress; commands are delayed,
+   * never refused for it.
+   */
+  private drainFrames(s: Session): void {
     const sp = s.splitter;
-    sp.push(chunk);
     for (;;) {
+      if (!this.exchange.hasRoom()) return this.holdInput(s);
       const status = sp.next();
-      if (status === FrameStatus.NeedMore) break;
+      if (status === FrameStatus.NeedMore) {
+        const chunk = s.heldChunks.shift();
+        if (chunk === undefined) return;
+        sp.push(chunk);
+        continue;
+      }
       if (status === FrameStatus.Error) {
         this.logout(s, logoutReasonOf(sp.error), `${protocolErrorNames[sp.error]}: length ${sp.errorLength}`);
-        break;
+        return;
       }
-      if (!this.onFrame(s, sp.bytes, sp.start, sp.end, nowMs)) break;
+      if (!this.onFrame(s, sp.bytes, sp.start, sp.end, s.lastRecvMs)) return;
+      if (s.state === SessionState.Closing) return;
+    }
+  }
+
+  private holdInput(s: Session): void {
+    if (s.inputHeld) return;
+    s.inputHeld = true;
+    this.heldSessions.push(s);
+    this.updateReading(s);
+  }
+
+  /** Goes on with sessions whose input waited for room in the log. */
+  private resumeHeld(): void {
+    while (this.heldSessions.length > 0 && this.exchange.hasRoom()) {
+      const s = this.heldSessions.shift()!;
+      s.inputHeld = false;
+      if (s.state === SessionState.Closing) continue;
+      this.drainFrames(s);
+      this.updateReading(s);
     }
     this.schedule();
+  }
+
+  /** Reads from the socket unless its output is backed up or its input waits for the log. */
+  private updateReading(s: Session): void {
+    const pause = s.paused || s.inputHeld;
+    if (pause === s.readingPaused) return;
+    s.readingPaused = pause;
+    if (pause) s.socket.pause();
+    else s.socket.resume();
   }
 
   private onDrain(s: Session): void {
@@ -293,7 +342,7 @@ export class TcpGateway implements EventSink {
     if (m.reject !== 0) return this.gatewayReject(s, m, m.reject);
     if (!s.takeToken(nowMs)) return this.gatewayReject(s, m, GatewayReject.RateLimited);
     if (s.inFlight >= this.config.limits.inFlightMax) return this.gatewayReject(s, m, GatewayReject.InFlightLimit);
-    const receivedNs = this.chunkReceivedNs;
+    const receivedNs = s.chunkReceivedNs;
     this.commandClientId = m.clientOrderId;
     this.commandSymbolId = m.symbolId;
     if (m.body === Body.NewOrder) {
@@ -577,6 +626,7 @@ export class TcpGateway implements EventSink {
       this.spareBatches.push(b);
     }
     this.sendAll();
+    if (this.heldSessions.length > 0) this.resumeHeld();
   }
 
   private queueSend(s: Session): void {
@@ -609,10 +659,10 @@ export class TcpGateway implements EventSink {
     const pauseBytes = this.config.limits.outboundPauseBytes;
     if (!s.paused && queued > pauseBytes) {
       s.paused = true;
-      s.socket.pause();
+      this.updateReading(s);
     } else if (s.paused && queued < pauseBytes / 2) {
       s.paused = false;
-      s.socket.resume();
+      this.updateReading(s);
     }
     if (s.state === SessionState.Closing && queued === 0) s.socket.end();
   }

@@ -193,6 +193,17 @@ export class JournalWriter {
   }
 
   /**
+   * Whether `append` of a record of the largest size would be taken now.
+   * False only under fsync, while a batch is in flight and the next one is
+   * full: the owner should stop reading input until the next `onDurable`.
+   */
+  hasRoom(): boolean {
+    if (this.closed || this.failure !== null) return false;
+    if (this.activeBytes + recordBytesMax <= this.active.length && this.activeRecords < this.batchRecordsMax) return true;
+    return !(this.policy === "fsync" && this.inFlight);
+  }
+
+  /**
    * Adds the record `seq` whose payload is `bytes[offset, offset + length)`
    * (one InputRecord FlatBuffer without its size prefix). The bytes are copied;
    * the caller may reuse its buffer at once. A seq other than `nextSeq` is a

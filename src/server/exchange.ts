@@ -17,6 +17,8 @@ export interface InputLog {
   append(seq: number, bytes: Uint8Array, start: number, end: number): boolean;
   /** Ends the batch: starts making everything appended durable. */
   flush(): void;
+  /** Whether a command would be taken now; false while the log is full (the caller stops reading input). */
+  hasRoom(): boolean;
   /** Set by the owner: called with the highest seq that is durable, after a flush completes (maybe at once). */
   onDurable: ((seq: number) => void) | null;
 }
@@ -104,6 +106,11 @@ export class Exchange {
   /** Highest seq known durable in the log (everything applied, without a log). */
   get durableSeq(): number {
     return this.log === null ? this.nextSeq - 1 : this.durableSeqValue;
+  }
+
+  /** Whether the log can take a command now (always, without a log). */
+  hasRoom(): boolean {
+    return this.log === null || this.log.hasRoom();
   }
 
   /** Called with the highest durable seq after each flush (at once without a log). */

@@ -67,6 +67,10 @@ export class JournalLog implements InputLog {
     this.writer.flush();
   }
 
+  hasRoom(): boolean {
+    return this.writer.hasRoom();
+  }
+
   close(): Promise<void> {
     return this.writer.close();
   }
