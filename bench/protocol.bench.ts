@@ -17,9 +17,10 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { bench, group, run } from "mitata";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder } from "../src/protocol/codec.ts";
+import { FastClientDecoder, FastInputRecordDecoder } from "../src/protocol/fixed-read.ts";
 import { clientFrameBytesMax, ProtocolError } from "../src/protocol/constants.ts";
 import { fieldsOf } from "../src/protocol/fixtures.ts";
-import { ExecReportWriter, InputRecordWriter } from "../src/protocol/fixed.ts";
+import { ClientMessageWriter, ExecReportWriter, InputRecordWriter } from "../src/protocol/fixed.ts";
 import { FrameSplitter, FrameStatus } from "../src/protocol/frame.ts";
 import * as layout from "../src/protocol/layout.ts";
 import { ClientMessage, InputRecordView, ServerMessage } from "../src/protocol/messages.ts";
@@ -245,8 +246,25 @@ function decoders(records: InputRecordView[]): void {
   const verifier = new Verifier();
   const clientDecoder = new ClientDecoder();
   const recordDecoder = new InputRecordDecoder();
+  const fastClient = new FastClientDecoder();
+  const fastRecord = new FastInputRecordDecoder();
   const msg = new ClientMessage();
   const view = new InputRecordView();
+  // The same orders in the fixed layout our client library writes (the fast decoder's case).
+  const clientWriter = new ClientMessageWriter();
+  const fixedStream = new Uint8Array(poolCount * clientWriter.bytesOf(Body.NewOrder));
+  const fixedStarts = new Int32Array(poolCount);
+  const fixedEnds = new Int32Array(poolCount);
+  let fixedAt = 0;
+  for (let k = 0; k < poolCount; k++) {
+    const m = new ClientMessage();
+    m.body = Body.NewOrder;
+    Object.assign(m, { clientOrderId: 5_000_000 + k, symbolId: k & 15, side: k & 1, price: 1_000_000 + (k % 200), qty: 1 + (k % 50) });
+    const n = clientWriter.writeNewOrder(fixedStream, fixedAt, 1 + k, m);
+    fixedStarts[k] = fixedAt + 4;
+    fixedEnds[k] = fixedAt + n;
+    fixedAt += n;
+  }
   let i = 0;
 
   group("verify + decode", () => {
@@ -261,6 +279,14 @@ function decoders(records: InputRecordView[]): void {
     register("record NewOrder: InputRecordDecoder (verify + decode)", 1, () => {
       i = (i + 1) & poolMask;
       return recordDecoder.decode(recordBytes, recordStarts[i]!, recordEnds[i]!, view);
+    });
+    register("client NewOrder, fixed layout: FastClientDecoder", 1, () => {
+      i = (i + 1) & poolMask;
+      return fastClient.decode(fixedStream, fixedStarts[i]!, fixedEnds[i]!, msg);
+    });
+    register("record NewOrder, fixed layout: FastInputRecordDecoder", 1, () => {
+      i = (i + 1) & poolMask;
+      return fastRecord.decode(recordBytes, recordStarts[i]!, recordEnds[i]!, view);
     });
   });
 }
