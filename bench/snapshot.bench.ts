@@ -26,7 +26,7 @@ const JOURNAL = { createdAtNs: 1n, shardId: 0 };
 const SPEC = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100_000_000, maxQty: 1_000_000_000 };
 
 function engineConfig(orders: number) {
-  return { ordersMax: Math.max(1 << 16, orders * 2), levelsMax: 1 << 16, levelsPerSideMax: 1 << 14, symbolsMax: 2, usersMax: 4096, eventsMax: 1 << 16 };
+  return { ordersMax: Math.max(1 << 16, orders * 2), levelsMax: 1 << 16, levelsPerSideMax: 1 << 14, symbolsMax: 2, eventsMax: 1 << 16 };
 }
 
 /** A deep book: `orders` resting orders over 5000 levels a side, 2% of them stops, from 1000 users. */

@@ -38,7 +38,6 @@ export interface EngineSizing {
   levelsMax: number;
   levelsPerSideMax: number;
   symbolsMax: number;
-  usersMax: number;
   eventsMax: number;
 }
 
@@ -283,7 +282,6 @@ class StreamBuilder {
       levelsMax: Math.ceil(s.levelsMax * 1.25) + 1024,
       levelsPerSideMax: Math.ceil(Math.max(s.bidLevelsMax, s.askLevelsMax, s.stopLevelsPerSideMax) * 1.25) + 512,
       symbolsMax: 1,
-      usersMax: usersCount + 16,
       eventsMax: 1 << 16,
     };
     return {
