@@ -365,6 +365,8 @@ describe("crash recovery", () => {
     expect(cut.records).toBe(whole.records - 1);
 
     const second = await ExchangeProcess.start({ dataDir: dir });
+    // stderr is its own pipe: the warning may be read after the ready line on stdout.
+    await second.waitForLine(/torn tail/, 5000, "stderr");
     const warnings = second.stderr.lines.filter((l) => /torn tail/.test(l));
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(second.stderr.lines.filter((l) => !/torn tail/.test(l))).toEqual([]);
