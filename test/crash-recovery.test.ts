@@ -325,10 +325,12 @@ async function twoSnapshots(dir: string, config: string, newest: () => Promise<n
 }
 
 /** The newest snapshot was skipped with a warning naming it; the previous one was used and the journal after it replayed; the state is the stop's. */
-function expectFallback(p: ExchangeProcess, newest: number, previous: number, stopped: { seq: number; hash: string }): void {
+async function expectFallback(p: ExchangeProcess, newest: number, previous: number, stopped: { seq: number; hash: string }): Promise<void> {
   expect(recoveryOf(p)).toMatchObject({ snapshotSeq: previous, replayed: stopped.seq - previous, skipped: 1 });
   expect(engineOf(p)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
   const named = new RegExp(`snapshot seq ${newest}\\b`);
+  // stderr is its own pipe: the warning may be read after the ready line on stdout.
+  await p.waitForLine(new RegExp(`snapshot seq ${newest}\\b.*skipped`), 5000, "stderr");
   expect(p.stderr.lines.some((l) => named.test(l) && /skipped/.test(l))).toBe(true);
   expect(unexpectedStderr(p, [named])).toEqual([]);
   console.log(`corrupt: ${p.stderr.lines.join(" | ")}`);
@@ -349,7 +351,7 @@ describe("a corrupted newest snapshot", () => {
     await keys.flipByte(keys.partKey(m, 0), Math.floor(Math.min(m.bytes, m.partBytes) / 2));
 
     const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    expectFallback(p, newest, previous, stopped);
+    await expectFallback(p, newest, previous, stopped);
     await stopGracefully(p, [/./]);
   }, 30_000);
 
@@ -369,7 +371,7 @@ describe("a corrupted newest snapshot", () => {
     writeFileSync(path, bytes);
 
     const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    expectFallback(p, newest, previous, stopped);
+    await expectFallback(p, newest, previous, stopped);
     await stopGracefully(p, [/./]);
   }, 30_000);
 });
@@ -404,6 +406,7 @@ describe("a torn last journal record, Redis snapshots", () => {
     expect(caught.lastSeq).toBeGreaterThanOrEqual(Math.max(acknowledged, newest));
 
     const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+    await again.waitForLine(tornTailWarning, 5000, "stderr");
     expect(again.stderr.lines.some((l) => tornTailWarning.test(l))).toBe(true);
     checkRecovery(again, oracle, newest);
     const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
@@ -464,7 +467,7 @@ describe("Redis down at start-up", () => {
 
     await redis.kill();
     const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    expect(p.stderr.lines.some((l) => /^warning: snapshot store redis .* unreachable .*recovering from the journal alone/.test(l))).toBe(true);
+    await p.waitForLine(/^warning: snapshot store redis .* unreachable .*recovering from the journal alone/, 5000, "stderr");
     expect(recoveryOf(p)).toMatchObject({ snapshotSeq: 0, replayed: before.seq, skipped: 0 });
     expect(engineOf(p)).toEqual({ lastSeq: before.seq, hash: before.hash });
 
