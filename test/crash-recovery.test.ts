@@ -3,7 +3,7 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "../src/engine/random-commands.ts";
+import { Rng } from "./engine/random-commands.ts";
 import { JournalReader } from "../src/journal/index.ts";
 import {
   checkOpenOrders,

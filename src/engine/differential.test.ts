@@ -12,7 +12,7 @@ import { applyCommand } from "./apply.ts";
 import type { Command, EventRecord } from "./command.ts";
 import { CancelReason, EventKind, Reject, Side, eventKindNames } from "./constants.ts";
 import { Engine } from "./engine.ts";
-import { DEFAULT_BOOKS, GENERATOR_DEFAULTS, type GeneratorOptions, generateCommands } from "./random-commands.ts";
+import { DEFAULT_BOOKS, GENERATOR_DEFAULTS, type GeneratorOptions, generateCommands } from "../../test/engine/random-commands.ts";
 import { ReferenceEngine } from "./reference.ts";
 
 // validate() walks every column, so its cost grows with the capacities: keep

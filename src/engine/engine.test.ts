@@ -5,7 +5,7 @@ import type { EngineConfig } from "./config.ts";
 import { CancelReason, EventKind, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
 import { applyCommand } from "./apply.ts";
 import { Engine } from "./engine.ts";
-import { allScenarios, runScenario } from "./scenarios.ts";
+import { allScenarios, runScenario } from "../../test/engine/scenarios.ts";
 
 const spec: SymbolSpec = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 };
 

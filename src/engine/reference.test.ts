@@ -22,7 +22,7 @@ import {
   selfTradeScenarios,
   sell,
   stopScenarios,
-} from "./scenarios.ts";
+} from "../../test/engine/scenarios.ts";
 
 function runAll(group: string, scenarios: Scenario[]): void {
   describe(group, () => {

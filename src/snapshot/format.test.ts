@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { applyCommand } from "../engine/apply.ts";
 import type { Command } from "../engine/command.ts";
-import { generateCommands } from "../engine/random-commands.ts";
+import { generateCommands } from "../../test/engine/random-commands.ts";
 import { Exchange } from "../server/exchange.ts";
 import { checkSnapshot, encodeImage, HEADER_BYTES } from "./format.ts";
 import { captureImage } from "./image.ts";

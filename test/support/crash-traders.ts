@@ -6,7 +6,7 @@
 
 import { ExchangeClient, type NewOrderParams, SendStatus } from "../../src/client/index.ts";
 import { EventKind, OrderType, Side, Tif } from "../../src/engine/constants.ts";
-import type { Rng } from "../../src/engine/random-commands.ts";
+import type { Rng } from "../engine/random-commands.ts";
 import type { ExecReport, OpenOrderInfo } from "../../src/protocol/index.ts";
 
 /** The symbols the load uses: the exchange's default BTC-USD and ETH-USD (ids 0 and 1). */

@@ -3,9 +3,9 @@
 // book must show). `runScenario` plays one against any engine, so the same
 // tables check the reference book and the fast engine.
 
-import type { Command, EventRecord, ModifyCommand, NewOrderCommand, SymbolSpec } from "./command.ts";
-import { CancelReason, EventKind, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
-import type { DepthLevel } from "./reference.ts";
+import type { Command, EventRecord, ModifyCommand, NewOrderCommand, SymbolSpec } from "../../src/engine/command.ts";
+import { CancelReason, EventKind, OrderType, Reject, Side, Stp, Tif } from "../../src/engine/constants.ts";
+import type { DepthLevel } from "../../src/engine/reference.ts";
 
 /** Every field the kind uses, plus the unused ones as 0; seq, ts and book default to the command's. */
 export type ExpectedEvent = Partial<EventRecord>;

@@ -4,8 +4,8 @@
 // ids, stop cascades, and now and then a field that must be rejected. The same
 // seed always gives the same stream; there is no Math.random here.
 
-import type { CancelCommand, Command, ModifyCommand, NewOrderCommand, SymbolSpec } from "./command.ts";
-import { OrderType, Side, Stp, Tif } from "./constants.ts";
+import type { CancelCommand, Command, ModifyCommand, NewOrderCommand, SymbolSpec } from "../../src/engine/command.ts";
+import { OrderType, Side, Stp, Tif } from "../../src/engine/constants.ts";
 
 const TWO_32 = 4294967296;
 const TWO_53 = 2 ** 53;
