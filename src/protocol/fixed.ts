@@ -558,6 +558,29 @@ const modifySources: readonly Sourced<OrderFields>[] = [
   ["Modify.qty", 8, of("qty")],
 ];
 
+/** Wire-type checks of a NewOrder's fields (a value the wire cannot carry is a caller bug). */
+function checkNewOrder(o: OrderFields): void {
+  checkCancel(o);
+  if (!isByte(o.side)) fail("side", o.side);
+  if (!isByte(o.type)) fail("type", o.type);
+  if (!isByte(o.tif)) fail("tif", o.tif);
+  if (!isByte(o.stp)) fail("stp", o.stp);
+  if (!isI32(o.price)) fail("price", o.price);
+  if (!isU53(o.qty)) fail("qty", o.qty);
+  if (!isI32(o.stopPrice)) fail("stop_price", o.stopPrice);
+}
+
+function checkCancel(o: OrderFields): void {
+  if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
+  if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
+}
+
+function checkModify(o: OrderFields): void {
+  checkCancel(o);
+  if (!isI32(o.price)) fail("price", o.price);
+  if (!isU53(o.qty)) fail("qty", o.qty);
+}
+
 function checkStamp(engineSeq: number, receivedNs: number, userId: number, sessionId: number, sessionSeq: number, orderId: number): void {
   if (!isU53(engineSeq)) fail("engine_seq", engineSeq);
   if (!isU64(receivedNs)) fail("received_ns", receivedNs);
@@ -608,15 +631,7 @@ export class InputRecordWriter {
     const frame = this.newOrder;
     checkRoom(out, at, frame.frameBytes);
     checkStamp(engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId);
-    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
-    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
-    if (!isByte(o.side)) fail("side", o.side);
-    if (!isByte(o.type)) fail("type", o.type);
-    if (!isByte(o.tif)) fail("tif", o.tif);
-    if (!isByte(o.stp)) fail("stp", o.stp);
-    if (!isI32(o.price)) fail("price", o.price);
-    if (!isU53(o.qty)) fail("qty", o.qty);
-    if (!isI32(o.stopPrice)) fail("stop_price", o.stopPrice);
+    checkNewOrder(o);
     const t = this.target;
     t.begin(out, at, frame);
     frame.store(t.words, t.bytes, t.word, t.at, engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
@@ -639,8 +654,7 @@ export class InputRecordWriter {
     const frame = this.cancel;
     checkRoom(out, at, frame.frameBytes);
     checkStamp(engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId);
-    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
-    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
+    checkCancel(o);
     const t = this.target;
     t.begin(out, at, frame);
     frame.store(t.words, t.bytes, t.word, t.at, engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
@@ -663,10 +677,7 @@ export class InputRecordWriter {
     const frame = this.modify;
     checkRoom(out, at, frame.frameBytes);
     checkStamp(engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId);
-    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
-    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
-    if (!isI32(o.price)) fail("price", o.price);
-    if (!isU53(o.qty)) fail("qty", o.qty);
+    checkModify(o);
     const t = this.target;
     t.begin(out, at, frame);
     frame.store(t.words, t.bytes, t.word, t.at, engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
@@ -744,15 +755,7 @@ export class ClientMessageWriter {
     const frame = this.newOrder;
     checkRoom(out, at, frame.frameBytes);
     if (!isU53(seq)) fail("seq", seq);
-    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
-    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
-    if (!isByte(o.side)) fail("side", o.side);
-    if (!isByte(o.type)) fail("type", o.type);
-    if (!isByte(o.tif)) fail("tif", o.tif);
-    if (!isByte(o.stp)) fail("stp", o.stp);
-    if (!isI32(o.price)) fail("price", o.price);
-    if (!isU53(o.qty)) fail("qty", o.qty);
-    if (!isI32(o.stopPrice)) fail("stop_price", o.stopPrice);
+    checkNewOrder(o);
     const t = this.target;
     t.begin(out, at, frame);
     frame.store(t.words, t.bytes, t.word, t.at, seq, o);
@@ -765,8 +768,7 @@ export class ClientMessageWriter {
     const frame = this.cancel;
     checkRoom(out, at, frame.frameBytes);
     if (!isU53(seq)) fail("seq", seq);
-    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
-    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
+    checkCancel(o);
     const t = this.target;
     t.begin(out, at, frame);
     frame.store(t.words, t.bytes, t.word, t.at, seq, o);
@@ -779,10 +781,7 @@ export class ClientMessageWriter {
     const frame = this.modify;
     checkRoom(out, at, frame.frameBytes);
     if (!isU53(seq)) fail("seq", seq);
-    if (!isU53(o.clientOrderId)) fail("client_order_id", o.clientOrderId);
-    if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
-    if (!isI32(o.price)) fail("price", o.price);
-    if (!isU53(o.qty)) fail("qty", o.qty);
+    checkModify(o);
     const t = this.target;
     t.begin(out, at, frame);
     frame.store(t.words, t.bytes, t.word, t.at, seq, o);
