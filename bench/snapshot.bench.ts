@@ -10,11 +10,10 @@ import os from "node:os";
 import { join } from "node:path";
 import { measure } from "mitata";
 import { ClientMessage } from "../src/protocol/index.ts";
-import { Exchange } from "../src/server/exchange.ts";
-import { JournalLog } from "../src/server/journal-log.ts";
+import { Sequencer } from "../src/sequencer/sequencer.ts";
+import { JournalLog } from "../src/sequencer/journal-log.ts";
 import { encodeImage } from "../src/snapshot/format.ts";
 import { captureImage } from "../src/snapshot/image.ts";
-import { restoreSnapshot } from "../src/snapshot/restore.ts";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -30,8 +29,8 @@ function engineConfig(orders: number) {
 }
 
 /** A deep book: `orders` resting orders over 5000 levels a side, 2% of them stops, from 1000 users. */
-function deepBook(orders: number): Exchange {
-  const e = new Exchange(engineConfig(orders), null);
+function deepBook(orders: number): Sequencer {
+  const e = new Sequencer(engineConfig(orders), null);
   e.defineSymbol(SPEC, 1.7e18);
   const m = new ClientMessage();
   for (let i = 0; i < orders; i++) {
@@ -78,13 +77,13 @@ async function snapshotCase(orders: number): Promise<SnapshotResult> {
   const image = captureImage(e.engine, e.nextOrderId, Date.now(), JOURNAL);
   const encodeMs = await timeIt(() => void encodeImage(image), samples);
   const bytes = encodeImage(image);
-  let restored: Exchange | null = null;
+  let restored: Sequencer | null = null;
   const restoreMs = await timeIt(() => {
-    restored = new Exchange(engineConfig(orders), null);
-    const h = restoreSnapshot(bytes, restored, JOURNAL);
+    restored = new Sequencer(engineConfig(orders), null);
+    const h = restored.restoreSnapshot(bytes, JOURNAL);
     if (typeof h === "string") throw new Error(h);
   }, samples);
-  const hashesEqual = (restored as Exchange | null)?.engine.stateHash() === e.engine.stateHash();
+  const hashesEqual = (restored as Sequencer | null)?.engine.stateHash() === e.engine.stateHash();
   return { restingOrders: orders, snapshotBytes: bytes.length, bytesPerOrder: bytes.length / orders, pauseMs, encodeMs, restoreMs, hashesEqual };
 }
 
@@ -100,7 +99,7 @@ async function replayCase(commands: number): Promise<ReplayResult> {
   const dir = mkdtempSync(join(os.tmpdir(), "snapbench-"));
   try {
     const path = join(dir, "journal.bin");
-    const live = new Exchange(engineConfig(1 << 16), null);
+    const live = new Sequencer(engineConfig(1 << 16), null);
     const log = JournalLog.open(path, "write", 1 << 22, 0, (r) => live.apply(r));
     live.setLog(log);
     live.defineSymbol(SPEC, 1.7e18);
@@ -134,7 +133,7 @@ async function replayCase(commands: number): Promise<ReplayResult> {
     live.flush();
     const liveMs = performance.now() - started;
     await log.close();
-    const replayed = new Exchange(engineConfig(1 << 16), null);
+    const replayed = new Sequencer(engineConfig(1 << 16), null);
     const replayStarted = performance.now();
     const again = JournalLog.open(path, "none", 1 << 22, 0, (r) => replayed.apply(r));
     const replayMs = performance.now() - replayStarted;

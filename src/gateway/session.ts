@@ -4,7 +4,7 @@
 
 import type { Socket } from "bun";
 import { clientFrameBytesMax, FrameSplitter } from "../protocol/index.ts";
-import type { SessionLimits } from "../server/config.ts";
+import type { SessionLimits } from "./config.ts";
 import { Outbound } from "./outbound.ts";
 
 export const SessionState = { AwaitLogin: 0, Active: 1, Closing: 2 } as const;

@@ -306,7 +306,7 @@ describe("durability", () => {
     const { mkdtempSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
-    const { JournalLog } = await import("../server/journal-log.ts");
+    const { JournalLog } = await import("../sequencer/journal-log.ts");
     const dir = mkdtempSync(join(tmpdir(), "gw-fsync-"));
     // 8 KiB batches hold ~50 records: the burst keeps the log full while syncs run.
     const log = JournalLog.open(join(dir, "journal.bin"), "fsync", 8192, 0, () => {});

@@ -15,6 +15,7 @@ import {
   Encoder,
   ExecReportWriter,
   FrameStatus,
+  type InputRecordView,
   LogoutReason,
   logoutReasonOf,
   OpenOrderInfo,
@@ -24,9 +25,9 @@ import {
   ServerMessage,
 } from "../protocol/index.ts";
 import { FastClientDecoder } from "../protocol/fixed-read.ts";
-import { nowNs } from "../server/clock.ts";
-import type { ExchangeConfig } from "../server/config.ts";
-import type { EventSink, Exchange } from "../server/exchange.ts";
+import { nowNs } from "../sequencer/clock.ts";
+import type { GatewayConfig } from "./config.ts";
+import type { EventConsumer, Sequencer } from "../sequencer/sequencer.ts";
 import { Session, SessionState, UserState } from "./session.ts";
 
 /** Gateway reject codes (schema RejectReason 20+): the command never reached the log. */
@@ -58,9 +59,9 @@ interface Batch {
   counts: number[];
 }
 
-export class TcpGateway implements EventSink {
-  private readonly exchange: Exchange;
-  private readonly config: ExchangeConfig;
+export class TcpGateway implements EventConsumer {
+  private readonly exchange: Sequencer;
+  private readonly config: GatewayConfig;
   private readonly keys = new Map<string, number>();
   private readonly users = new Map<number, UserState>();
   private readonly sessions = new Set<Session>();
@@ -82,9 +83,8 @@ export class TcpGateway implements EventSink {
   private flushScheduled = false;
   private readonly sendList: Session[] = [];
   private accepting = true;
-  /** Client order id and symbol of the command being submitted (echoed on its rejects). */
-  private commandClientId = 0;
-  private commandSymbolId = 0;
+  /** Symbol id of the command whose events are being reported (an unknown symbol's reject echoes it). */
+  private eventsSymbolId = 0;
   /** Sessions whose input waits for room in the log, oldest first. */
   private readonly heldSessions: Session[] = [];
   /** Called on a programmer error (a broken invariant) inside a socket handler; by default the process exits. */
@@ -93,16 +93,15 @@ export class TcpGateway implements EventSink {
     process.exit(70);
   };
 
-  constructor(exchange: Exchange, config: ExchangeConfig) {
+  constructor(exchange: Sequencer, config: GatewayConfig) {
     this.exchange = exchange;
     this.config = config;
     for (const k of config.apiKeys) this.keys.set(k.sha256, k.user);
     // Session ids stay unique across restarts: microseconds at start-up, then counted.
     this.nextSessionId = Date.now() * 1000;
-    exchange.setSink(this);
+    exchange.addConsumer(this);
     // Every live order (after a restart: every recovered one) by its user and client id, in one scan.
     exchange.engine.forEachLiveOrder((id, user, clientId) => this.userState(user).orders.set(clientId, id));
-    exchange.onDurable = (seq) => this.durable(seq);
   }
 
   get port(): number {
@@ -343,8 +342,6 @@ export class TcpGateway implements EventSink {
     if (!s.takeToken(nowMs)) return this.gatewayReject(s, m, GatewayReject.RateLimited);
     if (s.inFlight >= this.config.limits.inFlightMax) return this.gatewayReject(s, m, GatewayReject.InFlightLimit);
     const receivedNs = s.chunkReceivedNs;
-    this.commandClientId = m.clientOrderId;
-    this.commandSymbolId = m.symbolId;
     if (m.body === Body.NewOrder) {
       if (us.orders.has(m.clientOrderId)) return this.gatewayReject(s, m, Reject.DuplicateOrderId);
       if (us.orders.size >= this.config.limits.openOrdersPerUserMax) return this.gatewayReject(s, m, GatewayReject.OpenOrdersLimit);
@@ -372,7 +369,14 @@ export class TcpGateway implements EventSink {
 
   // ---- engine events to execution reports ----
 
-  onEvents(events: EventBuffer, op: number, orderId: number): void {
+  onDurable(seq: number): void {
+    this.durable(seq);
+  }
+
+  onEvents(events: EventBuffer, cmd: InputRecordView): void {
+    const op = cmd.command;
+    const orderId = cmd.orderId;
+    this.eventsSymbolId = cmd.symbolId;
     for (let i = 0; i < events.count; i++) {
       const kind = events.kind[i]!;
       const us = this.users.get(events.user[i]!);
@@ -384,7 +388,7 @@ export class TcpGateway implements EventSink {
       let clientId = events.clientId[i]!;
       if (kind === EventKind.Rejected && op !== Command.NewOrder) {
         // A refused cancel or modify: echo the id the client sent, and drop it if the engine no longer knows the order.
-        clientId = this.commandClientId;
+        clientId = cmd.clientOrderId;
         if (events.code[i] === Reject.UnknownOrder) forget(us, clientId, orderId);
       } else if (kind === EventKind.Cancelled || kind === EventKind.Rejected) {
         forget(us, clientId, events.id[i]!);
@@ -415,7 +419,7 @@ export class TcpGateway implements EventSink {
     r.clientOrderId = clientId;
     r.orderId = liquidity === Liquidity.Maker ? ev.otherId[i]! : ev.id[i]!;
     // An unknown symbol is book -1 in the engine: echo the symbol the client sent.
-    r.symbolId = ev.book[i]! >= 0 ? ev.book[i]! : this.commandSymbolId;
+    r.symbolId = ev.book[i]! >= 0 ? ev.book[i]! : this.eventsSymbolId;
     r.side = side;
     r.engineSeq = ev.seq[i]!;
     r.timestampNs = ev.ts[i]! * 1000;

@@ -5,16 +5,16 @@
 import { ExchangeClient } from "../client/index.ts";
 import type { ClientOptions } from "../client/types.ts";
 import type { ExecReport } from "../protocol/index.ts";
-import { nowNs } from "../server/clock.ts";
+import { nowNs } from "../sequencer/clock.ts";
 import { type ExchangeConfig, type ExchangeConfigInput, resolveConfig } from "../server/config.ts";
-import { Exchange, type InputLog } from "../server/exchange.ts";
+import { Sequencer, type InputLog } from "../sequencer/sequencer.ts";
 import { TcpGateway } from "./tcp-gateway.ts";
 
 export const smallEngine = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8};
 
 export interface RunningExchange {
   config: ExchangeConfig;
-  exchange: Exchange;
+  exchange: Sequencer;
   gateway: TcpGateway;
   port: number;
   stop(): Promise<void>;
@@ -27,7 +27,7 @@ export function startExchange(input: ExchangeConfigInput = {}, log: InputLog | n
     ...input,
     limits: { openOrdersPerUserMax: 1000, ...input.limits },
   });
-  const exchange = new Exchange(config.engine, log);
+  const exchange = new Sequencer(config.engine, log);
   for (const s of config.symbols) {
     const error = exchange.defineSymbol(s, nowNs());
     if (error !== null) throw new Error(error);

@@ -6,7 +6,7 @@ import { EventKind } from "../engine/constants.ts";
 import { journalMagic, readJournal } from "../journal/index.ts";
 import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
 import { InputRecordView } from "../protocol/index.ts";
-import { Exchange } from "../server/exchange.ts";
+import { Sequencer } from "../sequencer/sequencer.ts";
 import { formatEvent } from "./format.ts";
 import type { ReplaySink, ReplaySummary } from "./replay.ts";
 
@@ -18,9 +18,9 @@ export async function isJournalFile(path: string): Promise<boolean> {
 
 /** Replays every good record of the journal; a torn tail is reported through `sink.malformed` and skipped. */
 export function replayJournal(path: string, sink: ReplaySink): ReplaySummary {
-  const exchange = new Exchange({}, null);
+  const exchange = new Sequencer({}, null);
   let trades = 0;
-  exchange.setSink({
+  exchange.addConsumer({
     onEvents(events) {
       for (let i = 0; i < events.count; i++) {
         if (events.kind[i] === EventKind.Trade) trades++;

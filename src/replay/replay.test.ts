@@ -117,13 +117,13 @@ test("the CLI gives the same output from a file and from stdin, ending with the 
 test("a binary journal replays to the state hash of the run that wrote it, and the CLI recognises it", async () => {
   const { mkdtempSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
-  const { JournalLog } = await import("../server/journal-log.ts");
-  const { Exchange } = await import("../server/exchange.ts");
+  const { JournalLog } = await import("../sequencer/journal-log.ts");
+  const { Sequencer } = await import("../sequencer/sequencer.ts");
   const { ClientMessage } = await import("../protocol/index.ts");
   const { replayJournal } = await import("./journal.ts");
   const dir = mkdtempSync(join(tmpdir(), "replay-journal-"));
   const path = join(dir, "journal.bin");
-  const exchange = new Exchange({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2 }, null);
+  const exchange = new Sequencer({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2 }, null);
   const log = JournalLog.open(path, "write", 1 << 16, 0, (r) => exchange.apply(r));
   exchange.setLog(log);
   expect(exchange.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18)).toBeNull();

@@ -5,12 +5,12 @@
 
 import { mkdirSync } from "node:fs";
 import { TcpGateway } from "../gateway/tcp-gateway.ts";
-import { openSnapshotStore } from "../snapshot/open-store.ts";
-import { Snapshotter } from "../snapshot/snapshotter.ts";
+import { openSnapshotStore } from "./open-store.ts";
+import { Snapshotter } from "../sequencer/snapshotter.ts";
 import type { SnapshotStore } from "../snapshot/store.ts";
-import { nowNs } from "./clock.ts";
+import { nowNs } from "../sequencer/clock.ts";
 import { type ExchangeConfig, loadConfig } from "./config.ts";
-import { type Recovered, recover, recoveryReportLine } from "./recovery.ts";
+import { type Recovered, recover, recoveryReportLine } from "../sequencer/recovery.ts";
 
 const warn = (line: string) => console.warn(`warning: ${line}`);
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readJournal } from "../../src/journal/index.ts";
 import { InputRecordDecoder, InputRecordView } from "../../src/protocol/index.ts";
-import { Exchange, type EventSink } from "../../src/server/exchange.ts";
+import { Sequencer, type EventConsumer } from "../../src/sequencer/sequencer.ts";
 
 export const repoRoot = join(import.meta.dir, "../..");
 const tempRoot = join(repoRoot, ".run/e2e-tests");
@@ -201,13 +201,13 @@ export function hashOf(line: string): string {
 }
 
 /**
- * Replays every good record of a journal file through a fresh Exchange (the
+ * Replays every good record of a journal file through a fresh Sequencer (the
  * server's default engine configuration), as recovery does; `sink` sees the
  * events. Returns the record count, the state hash and whether a torn tail was found.
  */
-export function replayJournalFile(path: string, sink: EventSink | null = null): { records: number; lastSeq: number; hash: string; tail: boolean; exchange: Exchange } {
-  const exchange = new Exchange({}, null);
-  exchange.setSink(sink);
+export function replayJournalFile(path: string, sink: EventConsumer | null = null): { records: number; lastSeq: number; hash: string; tail: boolean; exchange: Sequencer } {
+  const exchange = new Sequencer({}, null);
+  if (sink !== null) exchange.addConsumer(sink);
   const decoder = new InputRecordDecoder();
   const view = new InputRecordView();
   let records = 0;

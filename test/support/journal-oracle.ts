@@ -1,4 +1,4 @@
-// The crash tests' reference: an in-process Exchange that replays the journal
+// The crash tests' reference: an in-process Sequencer that replays the journal
 // file incrementally (each call applies only the records added since the last
 // one), with an event sink that remembers, for the records of the current
 // round, what the clients may have been told: every report's key, each
@@ -11,7 +11,7 @@ import type { OrderView } from "../../src/engine/queries.ts";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc32, headerBytes, JournalReader, recordHeaderBytes, recordPayloadBytesMax, recordPayloadBytesMin } from "../../src/journal/index.ts";
 import { Command, type ExecReport, InputRecordDecoder, InputRecordView } from "../../src/protocol/index.ts";
-import { Exchange } from "../../src/server/exchange.ts";
+import { Sequencer } from "../../src/sequencer/sequencer.ts";
 
 /** What one journal record says (the fields the checks compare with what a client sent). */
 export interface RecordInfo {
@@ -55,7 +55,7 @@ export function reportKey(user: number, r: ExecReport): string {
 
 export class JournalOracle {
   readonly path: string;
-  readonly exchange = new Exchange({}, null);
+  readonly exchange = new Sequencer({}, null);
   lastSeq = 0;
   /** Per round (cleared by `beginRound`): report keys of the events of new records. */
   readonly keys = new Set<string>();
@@ -72,7 +72,7 @@ export class JournalOracle {
 
   constructor(path: string) {
     this.path = path;
-    this.exchange.setSink({ onEvents: (events) => this.onEvents(events) });
+    this.exchange.addConsumer({ onEvents: (events) => this.onEvents(events) });
   }
 
   get hash(): string {

@@ -8,10 +8,9 @@ import { join } from "node:path";
 import type { EngineConfig } from "../engine/config.ts";
 import { JournalReader } from "../journal/index.ts";
 import type { JournalIdentity } from "../snapshot/format.ts";
-import { restoreSnapshot } from "../snapshot/restore.ts";
 import type { SnapshotStore } from "../snapshot/store.ts";
-import type { JournalPolicy } from "./config.ts";
-import { Exchange } from "./exchange.ts";
+import type { SyncPolicy } from "../journal/index.ts";
+import { Sequencer } from "./sequencer.ts";
 import { JournalLog } from "./journal-log.ts";
 
 export interface RecoveryReport {
@@ -29,7 +28,7 @@ export interface RecoveryReport {
 }
 
 export interface Recovered {
-  exchange: Exchange;
+  exchange: Sequencer;
   log: JournalLog;
   report: RecoveryReport;
 }
@@ -39,7 +38,7 @@ type Warn = (line: string) => void;
 export async function recover(
   engineConfig: EngineConfig,
   dataDir: string,
-  journal: { policy: JournalPolicy; batchBytesMax: number },
+  journal: { policy: SyncPolicy; batchBytesMax: number },
   store: SnapshotStore | null,
   warn: Warn,
 ): Promise<Recovered> {
@@ -57,7 +56,7 @@ export async function recover(
   const path = join(dataDir, "journal.bin");
   // A snapshot is only usable with the journal it was taken from; without a journal there is nothing to match.
   const identity = existsSync(path) ? journalIdentity(path) : null;
-  let exchange = new Exchange(engineConfig, null);
+  let exchange = new Sequencer(engineConfig, null);
   if (store !== null && identity !== null) exchange = await fromNewestSnapshot(engineConfig, store, identity, report, warn);
   else if (store !== null && (await store.list()).length > 0) warn(`no journal at ${path}: the snapshots in ${store.description} belong to another run and are ignored`);
   const replayStarted = performance.now();
@@ -95,16 +94,16 @@ async function fromNewestSnapshot(
   journal: JournalIdentity,
   report: RecoveryReport,
   warn: Warn,
-): Promise<Exchange> {
+): Promise<Sequencer> {
   for (const meta of await store.list()) {
     const restoreStarted = performance.now();
     const bytes = await store.load(meta.seq);
-    const exchange = new Exchange(engineConfig, null);
+    const exchange = new Sequencer(engineConfig, null);
     let problem: string;
     if (bytes === null) problem = "missing, incomplete or damaged (the store said which)";
     else {
       try {
-        const header = restoreSnapshot(bytes, exchange, journal);
+        const header = exchange.restoreSnapshot(bytes, journal);
         if (typeof header !== "string") {
           report.snapshotSeq = header.seq;
           report.snapshotAgeMs = Math.max(0, Date.now() - header.createdAtMs);
@@ -120,7 +119,7 @@ async function fromNewestSnapshot(
     report.snapshotsSkipped.push(line);
     warn(line);
   }
-  return new Exchange(engineConfig, null);
+  return new Sequencer(engineConfig, null);
 }
 
 export function recoveryReportLine(r: RecoveryReport): string {

@@ -1,10 +1,10 @@
 // The snapshot store a configuration asks for.
 
 import { join } from "node:path";
-import type { ExchangeConfig } from "../server/config.ts";
-import { FileSnapshotStore } from "./file-store.ts";
-import { RedisSnapshotStore } from "./redis-store.ts";
-import type { SnapshotStore } from "./store.ts";
+import type { ExchangeConfig } from "./config.ts";
+import { FileSnapshotStore } from "../snapshot/file-store.ts";
+import { RedisSnapshotStore } from "../snapshot/redis-store.ts";
+import type { SnapshotStore } from "../snapshot/store.ts";
 
 export function openSnapshotStore(config: ExchangeConfig, warn: (line: string) => void): SnapshotStore | null {
   const s = config.snapshots;

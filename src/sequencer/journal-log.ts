@@ -4,7 +4,7 @@
 import { AppendResult, type JournalWriter, openOrCreateJournal, type Recovery, type SyncPolicy } from "../journal/index.ts";
 import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
 import { framePrefixBytes, InputRecordView } from "../protocol/index.ts";
-import type { InputLog } from "./exchange.ts";
+import type { InputLog } from "./sequencer.ts";
 
 export class JournalLog implements InputLog {
   readonly writer: JournalWriter;

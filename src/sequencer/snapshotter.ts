@@ -3,10 +3,10 @@
 // the store saves asynchronously. A failing store (Redis down or slow) never
 // blocks the engine: the attempt is logged and retried with backoff.
 
-import type { Exchange } from "../server/exchange.ts";
-import type { JournalIdentity } from "./format.ts";
-import { captureImage, type EngineImage, imageBuffers } from "./image.ts";
-import type { SnapshotStore } from "./store.ts";
+import type { Sequencer } from "./sequencer.ts";
+import type { JournalIdentity } from "../snapshot/format.ts";
+import { captureImage, type EngineImage, imageBuffers } from "../snapshot/image.ts";
+import type { SnapshotStore } from "../snapshot/store.ts";
 
 export interface SnapshotPolicy {
   /** Take one once this many commands have been applied since the last (0 = never by count). */
@@ -48,7 +48,7 @@ export class Snapshotter {
     lastBytes: 0,
     lastError: null,
   };
-  private readonly exchange: Exchange;
+  private readonly exchange: Sequencer;
   private readonly store: SnapshotStore;
   private readonly policy: SnapshotPolicy;
   private readonly log: Log;
@@ -64,7 +64,7 @@ export class Snapshotter {
 
   private readonly journal: JournalIdentity;
 
-  constructor(exchange: Exchange, store: SnapshotStore, journal: JournalIdentity, policy: SnapshotPolicy, log: Log = console.log) {
+  constructor(exchange: Sequencer, store: SnapshotStore, journal: JournalIdentity, policy: SnapshotPolicy, log: Log = console.log) {
     this.exchange = exchange;
     this.journal = journal;
     this.store = store;
@@ -157,7 +157,7 @@ export class Snapshotter {
 
   private encode(image: EngineImage): Promise<Uint8Array> {
     if (this.worker === null) {
-      this.worker = new Worker(new URL("./encode-worker.ts", import.meta.url).href);
+      this.worker = new Worker(new URL("../snapshot/encode-worker.ts", import.meta.url).href);
       this.worker.onmessage = (e: MessageEvent<{ id: number; bytes?: Uint8Array; error?: string }>) => {
         const job = this.jobs.get(e.data.id);
         if (job === undefined) return;

@@ -1,10 +1,9 @@
 // Proves the snapshotter: snapshots through the worker restore to the live state, one runs at a time, and a failing or slow store never blocks matching and is retried with backoff.
 import { expect, test } from "bun:test";
 import { ClientMessage } from "../protocol/index.ts";
-import { Exchange } from "../server/exchange.ts";
-import { restoreSnapshot } from "./restore.ts";
+import { Sequencer } from "./sequencer.ts";
 import { Snapshotter } from "./snapshotter.ts";
-import type { SnapshotMeta, SnapshotStore } from "./store.ts";
+import type { SnapshotMeta, SnapshotStore } from "../snapshot/store.ts";
 
 /** An in-memory double of a store (the real ones have their own tests). */
 class MemoryStore implements SnapshotStore {
@@ -34,13 +33,13 @@ class MemoryStore implements SnapshotStore {
 const journal = { createdAtNs: 1n, shardId: 0 };
 const config = { ordersMax: 1 << 16, levelsMax: 1 << 12, levelsPerSideMax: 1 << 11, symbolsMax: 2};
 
-function market(): Exchange {
-  const e = new Exchange(config, null);
+function market(): Sequencer {
+  const e = new Sequencer(config, null);
   e.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18);
   return e;
 }
 
-function trade(e: Exchange, n: number, from = 0): void {
+function trade(e: Sequencer, n: number, from = 0): void {
   const m = new ClientMessage();
   for (let i = from; i < from + n; i++) {
     m.clientOrderId = i;
@@ -64,8 +63,8 @@ test("a snapshot taken through the worker restores to the state at its seq", asy
   // Matching goes on while the worker encodes; the snapshot still holds the moment it was taken.
   trade(e, 1000, 50_000);
   await pending;
-  const restored = new Exchange(config, null);
-  const header = restoreSnapshot(store.saved.get(seq)!, restored, journal);
+  const restored = new Sequencer(config, null);
+  const header = restored.restoreSnapshot(store.saved.get(seq)!, journal);
   expect(typeof header).toBe("object");
   expect(restored.engine.stateHash()).toBe(hash);
   expect(s.stats).toMatchObject({ taken: 1, failures: 0, lastSavedSeq: seq });

@@ -9,6 +9,8 @@ import type { EngineConfig } from "../engine/config.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EventBuffer } from "../engine/events.ts";
 import { Command, Encoder, InputRecordView, InputRecordWriter, inputRecordBytesMax, type OrderFields } from "../protocol/index.ts";
+import type { JournalIdentity, SnapshotHeader } from "../snapshot/format.ts";
+import { restoreSnapshot } from "../snapshot/restore.ts";
 import { nsToUs } from "./clock.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
@@ -23,31 +25,45 @@ export interface InputLog {
   onDurable: ((seq: number) => void) | null;
 }
 
-/** Receives the engine's events of each command, in order. */
-export interface EventSink {
-  /** Rows [0, events.count) belong to the command of `op` (Command union code) and `orderId`. */
-  onEvents(events: EventBuffer, op: number, orderId: number): void;
+/**
+ * An output of the engine (execution reports, the market-data stream, the
+ * feed, Kafka topics). Consumers run on the matching thread, in the order they
+ * were added, after every command; they must not throw and should not block.
+ */
+export interface EventConsumer {
+  /**
+   * Rows [0, events.count) were caused by `cmd`, the logged command (valid
+   * only during the call: copy what you keep). A command with more events
+   * than the buffer holds arrives in several calls with the same `cmd`.
+   */
+  onEvents(events: EventBuffer, cmd: InputRecordView): void;
+  /**
+   * Every command up to `seq` is durable in the input log. Outputs that leave
+   * the process (reports, feed, Kafka, QuestDB) release what they hold up to
+   * here: an event of a command that was never durable may vanish in a crash.
+   */
+  onDurable?(seq: number): void;
 }
 
-export class Exchange {
+export class Sequencer {
   readonly engine: Engine;
   /** Sequence number the next command gets. */
   nextSeq = 1;
-  /** Exchange-wide id the next new order gets. */
+  /** Sequencer-wide id the next new order gets. */
   nextOrderId = 1;
   private log: InputLog | null;
-  private sink: EventSink | null = null;
+  private readonly consumers: EventConsumer[] = [];
   private readonly encoder = new Encoder();
   private readonly recordWriter = new InputRecordWriter();
   private readonly recordBytes = new Uint8Array(inputRecordBytesMax);
   private readonly record = new InputRecordView();
-  private currentOp = 0;
-  private currentOrderId = 0;
-  private durableHandler: ((seq: number) => void) | null = null;
+  /** The command being applied: its events go to the consumers with it. */
+  private current: InputRecordView;
   private durableSeqValue = 0;
 
   constructor(engineConfig: Partial<EngineConfig>, log: InputLog | null) {
     this.engine = new Engine(engineConfig);
+    this.current = this.record;
     this.log = log;
     if (log !== null) log.onDurable = this.logDurable;
     this.engine.events.onFull = (events) => this.drain(events);
@@ -62,14 +78,32 @@ export class Exchange {
     log.onDurable = this.logDurable;
   }
 
+  /**
+   * Restores a fresh sequencer from a snapshot: the engine's books and the
+   * counters. Returns the header, or why the snapshot is unusable (nothing
+   * changed then).
+   */
+  restoreSnapshot(bytes: Uint8Array, journal: JournalIdentity): SnapshotHeader | string {
+    const header = restoreSnapshot(bytes, this.engine, journal);
+    if (typeof header !== "string") this.restoreCounters(header.seq + 1, header.nextOrderId);
+    return header;
+  }
+
   /** After a snapshot restore: the sequencer continues from the snapshot's position. */
   restoreCounters(nextSeq: number, nextOrderId: number): void {
     this.nextSeq = nextSeq;
     this.nextOrderId = nextOrderId;
   }
 
-  setSink(sink: EventSink | null): void {
-    this.sink = sink;
+  /** Adds an output; consumers see every later command's events, in the order they were added. */
+  addConsumer(consumer: EventConsumer): void {
+    if (this.consumers.includes(consumer)) throw new Error("consumer added twice");
+    this.consumers.push(consumer);
+  }
+
+  removeConsumer(consumer: EventConsumer): void {
+    const at = this.consumers.indexOf(consumer);
+    if (at >= 0) this.consumers.splice(at, 1);
   }
 
   /** Defines a symbol through the log (book index = symbol id). Returns the error, or null. */
@@ -113,20 +147,20 @@ export class Exchange {
     return this.log === null || this.log.hasRoom();
   }
 
-  /** Called with the highest durable seq after each flush (at once without a log). */
-  set onDurable(handler: ((seq: number) => void) | null) {
-    this.durableHandler = handler;
-  }
-
   private readonly logDurable = (seq: number): void => {
     this.durableSeqValue = seq;
-    this.durableHandler?.(seq);
+    this.notifyDurable(seq);
   };
 
-  /** Ends the current batch of the log; `onDurable` follows when it is safe to acknowledge. */
+  /** Ends the current batch of the log; the consumers' `onDurable` follows when it is safe to acknowledge. */
   flush(): void {
     if (this.log !== null) this.log.flush();
-    else this.durableHandler?.(this.nextSeq - 1);
+    else this.notifyDurable(this.nextSeq - 1);
+  }
+
+  private notifyDurable(seq: number): void {
+    const list = this.consumers;
+    for (let k = 0; k < list.length; k++) list[k]!.onDurable?.(seq);
   }
 
   private stamp(command: number, user: number, sessionId: number, sessionSeq: number, orderId: number, receivedNs: number): InputRecordView {
@@ -170,8 +204,7 @@ export class Exchange {
     if (r.engineSeq !== this.nextSeq) throw new Error(`input log out of order: got seq ${r.engineSeq}, expected ${this.nextSeq}`);
     this.nextSeq = r.engineSeq + 1;
     if (r.orderId >= this.nextOrderId) this.nextOrderId = r.orderId + 1;
-    this.currentOp = r.command;
-    this.currentOrderId = r.orderId;
+    this.current = r;
     const e = this.engine;
     const ts = nsToUs(r.receivedNs);
     switch (r.command) {
@@ -196,7 +229,10 @@ export class Exchange {
   }
 
   private drain(events: EventBuffer): void {
-    if (this.sink !== null && events.count > 0) this.sink.onEvents(events, this.currentOp, this.currentOrderId);
+    if (events.count > 0) {
+      const list = this.consumers;
+      for (let k = 0; k < list.length; k++) list[k]!.onEvents(events, this.current);
+    }
     events.clear();
   }
 }
