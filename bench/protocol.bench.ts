@@ -73,9 +73,9 @@ function reportPool(): ServerMessage[] {
     r.orderId = 90_000_000 + 13 * i;
     r.symbolId = i & 15;
     r.side = i & 1;
-    r.price = 1_000_000 + (i % 200) - 100;
-    r.qty = 1 + (i % 50);
-    r.leavesQty = i % 3 === 0 ? 0 : 10 + (i % 90);
+    r.priceTicks = 1_000_000 + (i % 200) - 100;
+    r.qtyLots = 1 + (i % 50);
+    r.leavesQtyLots = i % 3 === 0 ? 0 : 10 + (i % 90);
     r.tradeId = 40_000_000 + i;
     r.liquidity = 1 + (i & 1);
     r.engineSeq = 3_000_000_000 + i;
@@ -101,9 +101,9 @@ function recordPool(): InputRecordView[] {
     r.tif = i % 3;
     r.postOnly = (i & 7) === 0;
     r.stp = 0;
-    r.price = 1_000_000 + (i % 200) - 100;
-    r.qty = 1 + (i % 50);
-    r.stopPrice = 0;
+    r.priceTicks = 1_000_000 + (i % 200) - 100;
+    r.qtyLots = 1 + (i % 50);
+    r.stopPriceTicks = 0;
     return r;
   });
 }

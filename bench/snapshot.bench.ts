@@ -39,15 +39,15 @@ function deepBook(orders: number): Sequencer {
     m.clientOrderId = i + 1;
     m.symbolId = 0;
     m.side = buy ? 0 : 1;
-    m.qty = 1 + (i % 50);
+    m.qtyLots = 1 + (i % 50);
     if (i % 50 === 49) {
       m.type = 3;
-      m.price = 0;
-      m.stopPrice = buy ? MID + 6000 + depth : MID - 6000 - depth;
+      m.priceTicks = 0;
+      m.stopPriceTicks = buy ? MID + 6000 + depth : MID - 6000 - depth;
     } else {
       m.type = 0;
-      m.price = buy ? MID - depth : MID + depth;
-      m.stopPrice = 0;
+      m.priceTicks = buy ? MID - depth : MID + depth;
+      m.stopPriceTicks = 0;
     }
     e.submitNew(1 + (i % 1000), 1, i + 1, m, 1.7e18 + i);
   }
@@ -122,8 +122,8 @@ async function replayCase(commands: number): Promise<ReplayResult> {
         m.side = buy ? 0 : 1;
         m.type = 0;
         m.tif = r > 85 ? 1 : 0;
-        m.qty = 1 + (i % 20);
-        m.price = r > 85 ? (buy ? MID + 3 : MID - 3) : buy ? MID - 1 - (i % 300) : MID + 1 + (i % 300);
+        m.qtyLots = 1 + (i % 20);
+        m.priceTicks = r > 85 ? (buy ? MID + 3 : MID - 3) : buy ? MID - 1 - (i % 300) : MID + 1 + (i % 300);
         live.submitNew(1 + (next % 1000), 1, i, m, 1.7e18 + i);
         if (m.tif === 0) liveIds.push(next);
         next++;

@@ -82,7 +82,7 @@ class Trader {
 /** Open orders as comparable rows, sorted by exchange order id. */
 function rows(orders: OpenOrderInfo[]): (string | number | boolean)[][] {
   return orders
-    .map((o) => [o.orderId, o.clientOrderId, o.symbolId, o.side, o.type, o.tif, o.postOnly, o.stp, o.price, o.stopPrice, o.qty, o.leavesQty])
+    .map((o) => [o.orderId, o.clientOrderId, o.symbolId, o.side, o.type, o.tif, o.postOnly, o.stp, o.priceTicks, o.stopPriceTicks, o.qtyLots, o.leavesQtyLots])
     .sort((a, b) => (a[0] as number) - (b[0] as number));
 }
 
@@ -125,16 +125,16 @@ describe("graceful restart", () => {
     const c2 = u2.client;
 
     // User 1 rests sells above 50,000.00 and buys below; one buy is modified, one cancelled; a buy stop waits above the market.
-    c1.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Sell, price: 50_000_00, qty: 5000 });
-    c1.newOrder({ clientOrderId: 2, symbolId: BTC, side: Side.Sell, price: 50_010_00, qty: 3000 });
-    c1.newOrder({ clientOrderId: 3, symbolId: BTC, side: Side.Sell, price: 50_020_00, qty: 2000 });
-    c1.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, price: 49_900_00, qty: 1000 });
-    c1.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Buy, price: 49_950_00, qty: 2000 });
-    c1.modify({ clientOrderId: 5, symbolId: BTC, price: 49_960_00, qty: 3000 });
-    c1.newOrder({ clientOrderId: 6, symbolId: BTC, side: Side.Buy, price: 49_800_00, qty: 4000 });
+    c1.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Sell, priceTicks: 50_000_00, qtyLots: 5000 });
+    c1.newOrder({ clientOrderId: 2, symbolId: BTC, side: Side.Sell, priceTicks: 50_010_00, qtyLots: 3000 });
+    c1.newOrder({ clientOrderId: 3, symbolId: BTC, side: Side.Sell, priceTicks: 50_020_00, qtyLots: 2000 });
+    c1.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, priceTicks: 49_900_00, qtyLots: 1000 });
+    c1.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Buy, priceTicks: 49_950_00, qtyLots: 2000 });
+    c1.modify({ clientOrderId: 5, symbolId: BTC, priceTicks: 49_960_00, qtyLots: 3000 });
+    c1.newOrder({ clientOrderId: 6, symbolId: BTC, side: Side.Buy, priceTicks: 49_800_00, qtyLots: 4000 });
     c1.cancel({ clientOrderId: 6, symbolId: BTC });
-    c1.newOrder({ clientOrderId: 7, symbolId: BTC, side: Side.Buy, type: OrderType.StopLimit, price: 50_150_00, stopPrice: 50_100_00, qty: 1000 });
-    c1.newOrder({ clientOrderId: 8, symbolId: ETH, side: Side.Sell, price: 3_000_00, qty: 10_000 });
+    c1.newOrder({ clientOrderId: 7, symbolId: BTC, side: Side.Buy, type: OrderType.StopLimit, priceTicks: 50_150_00, stopPriceTicks: 50_100_00, qtyLots: 1000 });
+    c1.newOrder({ clientOrderId: 8, symbolId: ETH, side: Side.Sell, priceTicks: 3_000_00, qtyLots: 10_000 });
     await u1.until(8, EventKind.Accepted);
     expect(u1.reports.map((r) => [r.clientOrderId, r.kind])).toEqual([
       [1, EventKind.Accepted],
@@ -150,28 +150,28 @@ describe("graceful restart", () => {
     ]);
 
     // User 2 trades against them: a fill, an IOC over two levels, a sell into the modified bid, stops (one triggers at once), a modify and a cancel.
-    c2.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, price: 50_000_00, qty: 2000 });
+    c2.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, priceTicks: 50_000_00, qtyLots: 2000 });
     await u2.until(101, EventKind.Trade);
-    c2.newOrder({ clientOrderId: 102, symbolId: BTC, side: Side.Buy, price: 50_010_00, qty: 4000, tif: Tif.Ioc });
+    c2.newOrder({ clientOrderId: 102, symbolId: BTC, side: Side.Buy, priceTicks: 50_010_00, qtyLots: 4000, tif: Tif.Ioc });
     await u2.until(102, EventKind.Trade, 2);
-    c2.newOrder({ clientOrderId: 103, symbolId: BTC, side: Side.Sell, price: 49_960_00, qty: 1000 });
+    c2.newOrder({ clientOrderId: 103, symbolId: BTC, side: Side.Sell, priceTicks: 49_960_00, qtyLots: 1000 });
     await u2.until(103, EventKind.Trade);
-    c2.newOrder({ clientOrderId: 104, symbolId: BTC, side: Side.Sell, type: OrderType.StopMarket, price: 0, stopPrice: 49_000_00, qty: 1000 });
-    c2.newOrder({ clientOrderId: 105, symbolId: ETH, side: Side.Buy, price: 2_990_00, qty: 10_000 });
-    c2.newOrder({ clientOrderId: 106, symbolId: BTC, side: Side.Buy, type: OrderType.StopLimit, price: 50_010_00, stopPrice: 49_900_00, qty: 1000 });
+    c2.newOrder({ clientOrderId: 104, symbolId: BTC, side: Side.Sell, type: OrderType.StopMarket, priceTicks: 0, stopPriceTicks: 49_000_00, qtyLots: 1000 });
+    c2.newOrder({ clientOrderId: 105, symbolId: ETH, side: Side.Buy, priceTicks: 2_990_00, qtyLots: 10_000 });
+    c2.newOrder({ clientOrderId: 106, symbolId: BTC, side: Side.Buy, type: OrderType.StopLimit, priceTicks: 50_010_00, stopPriceTicks: 49_900_00, qtyLots: 1000 });
     await u2.until(106, EventKind.Trade);
-    c2.newOrder({ clientOrderId: 107, symbolId: BTC, side: Side.Buy, price: 49_700_00, qty: 1000 });
-    c2.modify({ clientOrderId: 107, symbolId: BTC, price: 49_750_00, qty: 2000 });
-    c2.newOrder({ clientOrderId: 108, symbolId: BTC, side: Side.Buy, price: 49_600_00, qty: 1000 });
+    c2.newOrder({ clientOrderId: 107, symbolId: BTC, side: Side.Buy, priceTicks: 49_700_00, qtyLots: 1000 });
+    c2.modify({ clientOrderId: 107, symbolId: BTC, priceTicks: 49_750_00, qtyLots: 2000 });
+    c2.newOrder({ clientOrderId: 108, symbolId: BTC, side: Side.Buy, priceTicks: 49_600_00, qtyLots: 1000 });
     c2.cancel({ clientOrderId: 108, symbolId: BTC });
     await u2.until(108, EventKind.Cancelled);
-    expect(await u2.until(106, EventKind.Triggered)).toMatchObject({ price: 49_900_00 });
+    expect(await u2.until(106, EventKind.Triggered)).toMatchObject({ priceTicks: 49_900_00 });
     await u1.until(2, EventKind.Trade, 2);
 
     const before1 = await c1.openOrders();
     const before2 = await c2.openOrders();
     // Client order id, side, price, remaining quantity: what the trades above leave.
-    const brief = (os: OpenOrderInfo[]) => os.map((o) => [o.clientOrderId, o.side, o.price, o.stopPrice, o.leavesQty]).sort((a, b) => a[0]! - b[0]!);
+    const brief = (os: OpenOrderInfo[]) => os.map((o) => [o.clientOrderId, o.side, o.priceTicks, o.stopPriceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!);
     expect(brief(before1)).toEqual([
       [2, Side.Sell, 50_010_00, 0, 1000],
       [3, Side.Sell, 50_020_00, 0, 2000],
@@ -200,10 +200,10 @@ describe("graceful restart", () => {
 
     // The gateway knows the restored orders by their client ids: they can be cancelled, and their ids are still taken; a filled order's id is free again.
     v1.client.cancel({ clientOrderId: 3, symbolId: BTC });
-    expect(await v1.until(3, EventKind.Cancelled)).toMatchObject({ qty: 2000 });
-    v1.client.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, price: 49_000_00, qty: 1000 });
+    expect(await v1.until(3, EventKind.Cancelled)).toMatchObject({ qtyLots: 2000 });
+    v1.client.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, priceTicks: 49_000_00, qtyLots: 1000 });
     expect(await v1.until(4, EventKind.Rejected)).toMatchObject({ rejectReason: Reject.DuplicateOrderId });
-    v2.client.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, price: 49_000_00, qty: 1000 });
+    v2.client.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, priceTicks: 49_000_00, qtyLots: 1000 });
     await v2.until(101, EventKind.Accepted);
     await v1.close();
     await v2.close();
@@ -251,7 +251,7 @@ function reportKeys(): { sink: { onEvents(ev: EventBuffer): void }; keys: Set<st
 }
 
 function keyOf(user: number, r: ExecReport): string {
-  if (r.kind === EventKind.Trade) return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}:${r.qty}:${r.leavesQty}`;
+  if (r.kind === EventKind.Trade) return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}`;
   if (r.kind === EventKind.Rejected) return `${user}:${r.engineSeq}:${r.kind}`;
   return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}`;
 }
@@ -279,11 +279,11 @@ describe("crash recovery", () => {
     u2.onReport = onReport;
     for (let i = 1; i <= burst; i++) {
       // User 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests bids below, takes some asks, cancels some bids.
-      u1.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Sell, price: 50_000_00 + (i % 50) * 100, qty: 1000 * (1 + (i % 3)) });
-      if (i % 7 === 0) u1.client.modify({ clientOrderId: i - 3, symbolId: BTC, price: 50_000_00 + (i % 40) * 100, qty: 1000 });
+      u1.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Sell, priceTicks: 50_000_00 + (i % 50) * 100, qtyLots: 1000 * (1 + (i % 3)) });
+      if (i % 7 === 0) u1.client.modify({ clientOrderId: i - 3, symbolId: BTC, priceTicks: 50_000_00 + (i % 40) * 100, qtyLots: 1000 });
       const r = i % 10;
-      if (r < 6) u2.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, price: 49_990_00 - (i % 50) * 100, qty: 1000 });
-      else if (r < 8) u2.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, price: 50_000_00 + (i % 20) * 100, qty: 2000, tif: r === 6 ? Tif.Ioc : Tif.Gtc });
+      if (r < 6) u2.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, priceTicks: 49_990_00 - (i % 50) * 100, qtyLots: 1000 });
+      else if (r < 8) u2.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, priceTicks: 50_000_00 + (i % 20) * 100, qtyLots: 2000, tif: r === 6 ? Tif.Ioc : Tif.Gtc });
       else u2.client.cancel({ clientOrderId: i - 5, symbolId: BTC });
     }
     await first.exited;
@@ -326,9 +326,9 @@ describe("crash recovery", () => {
       const again = await Trader.login(second.port, `dev-key-${id}`);
       const open = await again.client.openOrders();
       const want = replay.exchange.engine.openOrders(id).map((o) => [o.id, o.clientId, o.price, o.qty]);
-      expect(open.map((o) => [o.orderId, o.clientOrderId, o.price, o.leavesQty]).sort((a, b) => a[0]! - b[0]!)).toEqual(want.sort((a, b) => a[0]! - b[0]!));
+      expect(open.map((o) => [o.orderId, o.clientOrderId, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!)).toEqual(want.sort((a, b) => a[0]! - b[0]!));
       const openIds = new Set(open.map((o) => o.orderId));
-      const endedPerReports = new Set(t.reports.filter((r) => (r.kind === EventKind.Trade && r.leavesQty === 0) || r.kind === EventKind.Cancelled).map((r) => r.orderId));
+      const endedPerReports = new Set(t.reports.filter((r) => (r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled).map((r) => r.orderId));
       for (const r of t.reports) {
         if (r.kind !== EventKind.Accepted) continue;
         if (openIds.has(r.orderId)) present.open++;
@@ -349,7 +349,7 @@ describe("crash recovery", () => {
     const first = await ExchangeProcess.start({ dataDir: dir });
     const u1 = await Trader.login(first.port, "dev-key-1");
     const orders = 200;
-    for (let i = 1; i <= orders; i++) u1.client.newOrder({ clientOrderId: i, symbolId: BTC, side: i % 2 === 0 ? Side.Buy : Side.Sell, price: i % 2 === 0 ? 49_000_00 - i : 51_000_00 + i, qty: 1000 });
+    for (let i = 1; i <= orders; i++) u1.client.newOrder({ clientOrderId: i, symbolId: BTC, side: i % 2 === 0 ? Side.Buy : Side.Sell, priceTicks: i % 2 === 0 ? 49_000_00 - i : 51_000_00 + i, qtyLots: 1000 });
     await u1.until(orders, EventKind.Accepted);
     await first.kill();
 
@@ -379,7 +379,7 @@ describe("crash recovery", () => {
     const v1 = await Trader.login(second.port, "dev-key-1");
     const open = (await v1.client.openOrders()).map((o) => o.clientOrderId).sort((a, b) => a - b);
     expect(open).toEqual(Array.from({ length: orders - 1 }, (_, i) => i + 1));
-    v1.client.newOrder({ clientOrderId: orders, symbolId: BTC, side: Side.Buy, price: 48_000_00, qty: 1000 });
+    v1.client.newOrder({ clientOrderId: orders, symbolId: BTC, side: Side.Buy, priceTicks: 48_000_00, qtyLots: 1000 });
     expect(await v1.until(orders, EventKind.Accepted)).toMatchObject({ engineSeq: whole.lastSeq });
     await v1.close();
     const stopped = await stopGracefully(second, /torn tail/);

@@ -305,7 +305,7 @@ function reportProblem(r: ExecReport, e: Expectation): string | null {
   const allowed = e.body === Body.NewOrder ? EventKind.Accepted : e.body === Body.Cancel ? EventKind.Cancelled : EventKind.Modified;
   if (!(r.kind === allowed || r.kind === EventKind.Rejected)) return `expected kind ${allowed} or a reject for body ${e.body}`;
   if (r.clientOrderId !== Math.max(e.clientOrderId, 0)) return "another client order id";
-  if (r.kind === EventKind.Accepted && !(r.symbolId === e.symbolId && r.side === e.side && r.qty === e.qty && r.engineSeq > 0)) return "accepted with other values";
+  if (r.kind === EventKind.Accepted && !(r.symbolId === e.symbolId && r.side === e.side && r.qtyLots === e.qty && r.engineSeq > 0)) return "accepted with other values";
   if (e.mustReject && r.kind !== EventKind.Rejected) return "an order with a value out of range was not rejected";
   if (r.kind === EventKind.Rejected && (r.rejectReason === GatewayReject.MalformedMessage || r.rejectReason === GatewayReject.UnknownMessage)) {
     return "a well-formed message rejected as malformed";
@@ -341,7 +341,7 @@ function expectation(type: number, code = 0, m: ClientMessage | null = null): Ex
     clientOrderId: m?.clientOrderId ?? 0,
     symbolId: m?.symbolId ?? 0,
     side: m?.side ?? 0,
-    qty: m?.qty ?? 0,
+    qty: m?.qtyLots ?? 0,
     mustReject: false,
     sessionGoesOn: false,
   };
@@ -410,7 +410,7 @@ function track(user: UserOrders, r: ExecReport, primary: Expectation | null): vo
     else if (r.kind === EventKind.Cancelled) live.delete(r.clientOrderId);
     return;
   }
-  if ((r.kind === EventKind.Trade && r.leavesQty === 0) || r.kind === EventKind.Cancelled) live.delete(r.clientOrderId);
+  if ((r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled) live.delete(r.clientOrderId);
 }
 
 function sendBuffer(): { bytes: Uint8Array; view: DataView } {
@@ -726,7 +726,7 @@ test(
       await c.connect();
       const info = await c.login(key);
       const symbolId = info.symbols.find((x) => x.name === ctrl.name)!.symbolId;
-      c.newOrder({ clientOrderId: 9_000_000_000_000, symbolId, side: Side.Buy, price: ctrl.minPrice, qty: ctrl.lotSize });
+      c.newOrder({ clientOrderId: 9_000_000_000_000, symbolId, side: Side.Buy, priceTicks: ctrl.minPrice, qtyLots: ctrl.lotSize });
       const deadline = Date.now() + 5000;
       while (report === null && Date.now() < deadline) await Bun.sleep(5);
       expect(report).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 9_000_000_000_000 });

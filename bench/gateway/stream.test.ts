@@ -33,7 +33,7 @@ test("three batches of one session: valid frames, contiguous seqs, own ids, boun
         expect(m.body).toBe(Body.NewOrder);
         expect(placed.has(m.clientOrderId)).toBe(false);
         placed.add(m.clientOrderId);
-        const crosses = m.side === Side.Buy ? m.price >= shape.mid : m.price <= shape.mid;
+        const crosses = m.side === Side.Buy ? m.priceTicks >= shape.mid : m.priceTicks <= shape.mid;
         expect(crosses).toBe(kind === CommandKind.ioc);
         expect(m.tif).toBe(kind === CommandKind.ioc ? Tif.Ioc : Tif.Gtc);
         if (kind === CommandKind.place) live.add(m.clientOrderId);
@@ -43,7 +43,7 @@ test("three batches of one session: valid frames, contiguous seqs, own ids, boun
       } else {
         expect(m.body).toBe(Body.Modify);
         expect(live.has(m.clientOrderId)).toBe(true);
-        expect(m.qty).toBeGreaterThanOrEqual(1);
+        expect(m.qtyLots).toBeGreaterThanOrEqual(1);
       }
       expect(live.size).toBeLessThanOrEqual(shape.liveMax);
     }

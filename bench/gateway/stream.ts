@@ -121,9 +121,9 @@ export class StreamGenerator {
     o.tif = tif;
     o.postOnly = false;
     o.stp = 0;
-    o.price = price;
-    o.qty = qty;
-    o.stopPrice = 0;
+    o.priceTicks = price;
+    o.qtyLots = qty;
+    o.stopPriceTicks = 0;
     return o;
   }
 
@@ -177,8 +177,8 @@ export class StreamGenerator {
     const o = this.o;
     o.clientOrderId = this.liveCid[i]!;
     o.symbolId = this.shape.symbolId;
-    o.price = this.livePrice[i]!;
-    o.qty = qty;
+    o.priceTicks = this.livePrice[i]!;
+    o.qtyLots = qty;
     batch.kind[k] = CommandKind.modify;
     batch.cid[k] = o.clientOrderId;
     return this.writer.writeModify(batch.bytes, at, this.seq++, o);

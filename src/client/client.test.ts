@@ -45,7 +45,7 @@ function collector(): { reports: ReportData[]; onReport: (r: ExecReport) => void
 }
 
 function order(cid: number, price = 50000) {
-  return { clientOrderId: cid, symbolId: 1, side: Side.Buy, price, qty: 3 };
+  return { clientOrderId: cid, symbolId: 1, side: Side.Buy, priceTicks: price, qtyLots: 3 };
 }
 
 describe("login", () => {
@@ -102,7 +102,7 @@ describe("orders", () => {
     for (let cid = 1; cid <= count; cid++) expect(c.newOrder(order(cid, 40000 + cid))).toBe(SendStatus.Ok);
     expect(c.newOrder(order(count + 1, 999999))).toBe(SendStatus.Ok); // outside the band
     for (let cid = 1; cid <= 100; cid++) c.cancel({ clientOrderId: cid, symbolId: 1 });
-    for (let cid = 101; cid <= 150; cid++) c.modify({ clientOrderId: cid, symbolId: 1, price: 45000, qty: 9 });
+    for (let cid = 101; cid <= 150; cid++) c.modify({ clientOrderId: cid, symbolId: 1, priceTicks: 45000, qtyLots: 9 });
     c.cancel({ clientOrderId: 99999, symbolId: 1 });
     c.newOrder({ ...order(count + 2), tif: Tif.Ioc });
     const total = count + 1 + 100 + 50 + 1 + 1;
@@ -115,9 +115,9 @@ describe("orders", () => {
     for (let cid = 1; cid <= 100; cid++) expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
     for (let cid = 101; cid <= 150; cid++) {
       expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Modified]);
-      expect(byCid.get(cid)![1]!.price).toBe(45000);
+      expect(byCid.get(cid)![1]!.priceTicks).toBe(45000);
     }
-    expect(byCid.get(200)![0]!.price).toBe(40200);
+    expect(byCid.get(200)![0]!.priceTicks).toBe(40200);
     expect(byCid.get(count + 1)![0]!.rejectReason).toBe(Reject.PriceOutOfBand);
     expect(byCid.get(99999)![0]!.rejectReason).toBe(Reject.UnknownOrder);
     expect(byCid.get(count + 2)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
@@ -176,12 +176,12 @@ describe("orders", () => {
   test("a value the wire cannot carry throws, with room or without, and the sequence does not advance", async () => {
     const server = serve();
     const c = await loggedIn(server, { outBytesMax: 2048, flushBytes: 1 << 20 });
-    expect(() => c.newOrder({ ...order(1), price: 2 ** 31 })).toThrow(/price/);
+    expect(() => c.newOrder({ ...order(1), priceTicks: 2 ** 31 })).toThrow(/price/);
     expect(() => c.cancel({ clientOrderId: -1, symbolId: 1 })).toThrow(/client_order_id/);
-    expect(() => c.modify({ clientOrderId: 1, symbolId: 1, price: 1, qty: 0.5 })).toThrow(/qty/);
+    expect(() => c.modify({ clientOrderId: 1, symbolId: 1, priceTicks: 1, qtyLots: 0.5 })).toThrow(/qty/);
     let cid = 1;
     while (c.newOrder(order(cid)) === SendStatus.Ok) cid++;
-    expect(() => c.newOrder({ ...order(cid), qty: -1 })).toThrow(/qty/);
+    expect(() => c.newOrder({ ...order(cid), qtyLots: -1 })).toThrow(/qty/);
     await waitFor(() => c.pendingBytes === 0);
     expect(c.newOrder(order(cid))).toBe(SendStatus.Ok);
     await waitFor(() => server.last.count(Body.NewOrder) === cid, 2000, "every valid order");
@@ -212,8 +212,8 @@ describe("open orders", () => {
     c.newOrder(order(11, 999999)); // rejected: not live
     const [first, second] = await Promise.all([c.openOrders(), c.openOrders()]);
     expect(first!.map((o) => o.clientOrderId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(first![9]!.price).toBe(41010);
-    expect(first![9]!.leavesQty).toBe(3);
+    expect(first![9]!.priceTicks).toBe(41010);
+    expect(first![9]!.leavesQtyLots).toBe(3);
     expect(second!.length).toBe(10);
     expect(server.last.count(Body.OpenOrdersRequest)).toBe(3);
   });
@@ -471,7 +471,7 @@ describe("close", () => {
     let closedWith: ClientError | null | undefined;
     const c = await loggedIn(server, { onClose: (e) => (closedWith = e) });
     server.silent = true;
-    c.newOrder({ clientOrderId: 1, symbolId: 1, side: Side.Sell, price: 0, qty: 1, type: OrderType.Market });
+    c.newOrder({ clientOrderId: 1, symbolId: 1, side: Side.Sell, priceTicks: 0, qtyLots: 1, type: OrderType.Market });
     const pending = c.openOrders().catch((e: unknown) => e);
     await c.close();
     expect(((await pending) as ClientError).code).toBe("closed");

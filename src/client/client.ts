@@ -272,9 +272,9 @@ export class ExchangeClient {
     m.tif = o.tif ?? Tif.Gtc;
     m.postOnly = o.postOnly ?? false;
     m.stp = o.stp ?? Stp.None;
-    m.price = o.price;
-    m.qty = o.qty;
-    m.stopPrice = o.stopPrice ?? 0;
+    m.priceTicks = o.priceTicks;
+    m.qtyLots = o.qtyLots;
+    m.stopPriceTicks = o.stopPriceTicks ?? 0;
     return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
   }
 
@@ -293,8 +293,8 @@ export class ExchangeClient {
     m.body = Body.Modify;
     m.clientOrderId = o.clientOrderId;
     m.symbolId = o.symbolId;
-    m.price = o.price;
-    m.qty = o.qty;
+    m.priceTicks = o.priceTicks;
+    m.qtyLots = o.qtyLots;
     return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
   }
 

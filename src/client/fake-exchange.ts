@@ -343,22 +343,22 @@ export class FakeExchange {
   }
 
   private newOrder(s: FakeSession, m: ClientMessage): void {
-    const base = { clientOrderId: m.clientOrderId, symbolId: m.symbolId, side: m.side, price: m.price, qty: m.qty };
+    const base = { clientOrderId: m.clientOrderId, symbolId: m.symbolId, side: m.side, priceTicks: m.priceTicks, qtyLots: m.qtyLots };
     const sym = this.symbols.find((x) => x.symbolId === m.symbolId);
     const book = this.book(s.userId);
     let reject = m.reject;
     if (reject === 0 && sym === undefined) reject = Reject.UnknownSymbol;
-    if (reject === 0 && m.type === OrderType.Limit && (m.price < sym!.minPrice || m.price > sym!.maxPrice)) reject = Reject.PriceOutOfBand;
+    if (reject === 0 && m.type === OrderType.Limit && (m.priceTicks < sym!.minPrice || m.priceTicks > sym!.maxPrice)) reject = Reject.PriceOutOfBand;
     if (reject === 0 && book.has(m.clientOrderId)) reject = Reject.DuplicateOrderId;
     if (reject !== 0) return s.report({ ...base, kind: ExecKind.Rejected, rejectReason: reject });
     const orderId = this.orderIdNext++;
-    s.report({ ...base, kind: ExecKind.Accepted, orderId, leavesQty: m.qty });
+    s.report({ ...base, kind: ExecKind.Accepted, orderId, leavesQtyLots: m.qtyLots });
     if (m.type === OrderType.Market || m.tif !== Tif.Gtc) {
       const reason = m.type === OrderType.Market ? CancelReason.MarketRemainder : CancelReason.Ioc;
-      return s.report({ ...base, kind: ExecKind.Cancelled, cancelReason: reason, orderId, leavesQty: 0 });
+      return s.report({ ...base, kind: ExecKind.Cancelled, cancelReason: reason, orderId, leavesQtyLots: 0 });
     }
     const o = new OpenOrderInfo();
-    Object.assign(o, base, { orderId, leavesQty: m.qty, type: m.type, tif: m.tif });
+    Object.assign(o, base, { orderId, leavesQtyLots: m.qtyLots, type: m.type, tif: m.tif });
     book.set(m.clientOrderId, o);
   }
 
@@ -367,15 +367,15 @@ export class FakeExchange {
     const o = book.get(m.clientOrderId);
     if (o === undefined) return s.report({ clientOrderId: m.clientOrderId, symbolId: m.symbolId, kind: ExecKind.Rejected, rejectReason: Reject.UnknownOrder });
     book.delete(m.clientOrderId);
-    s.report({ clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, price: o.price, qty: o.leavesQty, kind: ExecKind.Cancelled, cancelReason: CancelReason.User });
+    s.report({ clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, priceTicks: o.priceTicks, qtyLots: o.leavesQtyLots, kind: ExecKind.Cancelled, cancelReason: CancelReason.User });
   }
 
   private modify(s: FakeSession, m: ClientMessage): void {
     const o = this.book(s.userId).get(m.clientOrderId);
     if (o === undefined) return s.report({ clientOrderId: m.clientOrderId, symbolId: m.symbolId, kind: ExecKind.Rejected, rejectReason: Reject.UnknownOrder });
-    o.price = m.price;
-    o.leavesQty = m.qty;
-    s.report({ clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, price: o.price, qty: m.qty, leavesQty: m.qty, kind: ExecKind.Modified });
+    o.priceTicks = m.priceTicks;
+    o.leavesQtyLots = m.qtyLots;
+    s.report({ clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, priceTicks: o.priceTicks, qtyLots: m.qtyLots, leavesQtyLots: m.qtyLots, kind: ExecKind.Modified });
   }
 
   private openOrders(s: FakeSession): void {

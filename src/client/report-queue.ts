@@ -16,9 +16,9 @@ export interface ReportData {
   orderId: number;
   symbolId: number;
   side: number;
-  price: number;
-  qty: number;
-  leavesQty: number;
+  priceTicks: number;
+  qtyLots: number;
+  leavesQtyLots: number;
   tradeId: number;
   liquidity: number;
   engineSeq: number;
@@ -34,9 +34,9 @@ export function copyReport(r: ExecReport): ReportData {
     orderId: r.orderId,
     symbolId: r.symbolId,
     side: r.side,
-    price: r.price,
-    qty: r.qty,
-    leavesQty: r.leavesQty,
+    priceTicks: r.priceTicks,
+    qtyLots: r.qtyLots,
+    leavesQtyLots: r.leavesQtyLots,
     tradeId: r.tradeId,
     liquidity: r.liquidity,
     engineSeq: r.engineSeq,

@@ -57,9 +57,9 @@ describe("template reports", () => {
     const out = new Uint8Array(writer.frameBytes);
     const view = new DataView(out.buffer);
     const r = new ExecReport();
-    Object.assign(r, { kind: 255, rejectReason: 255, cancelReason: 255, side: 255, liquidity: 255, symbolId: 0xffffffff, price: -0x80000000 });
+    Object.assign(r, { kind: 255, rejectReason: 255, cancelReason: 255, side: 255, liquidity: 255, symbolId: 0xffffffff, priceTicks: -0x80000000 });
     for (const v of [0, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]) {
-      for (const k of ["clientOrderId", "orderId", "qty", "leavesQty", "tradeId", "engineSeq"] as const) r[k] = v;
+      for (const k of ["clientOrderId", "orderId", "qtyLots", "leavesQtyLots", "tradeId", "engineSeq"] as const) r[k] = v;
       r.timestampNs = v === 0 ? 0 : 2 ** 64 - 2 ** 11;
       writer.write(out, 0, v, r);
       const got = new ServerMessage();

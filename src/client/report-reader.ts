@@ -132,9 +132,9 @@ export class TemplateReportReader {
     r.orderId = u53At(v, f + this.orderIdAt);
     r.symbolId = v.getUint32(f + this.symbolIdAt, true);
     r.side = bytes[f + this.sideAt]!;
-    r.price = v.getInt32(f + this.priceAt, true);
-    r.qty = u53At(v, f + this.qtyAt);
-    r.leavesQty = u53At(v, f + this.leavesQtyAt);
+    r.priceTicks = v.getInt32(f + this.priceAt, true);
+    r.qtyLots = u53At(v, f + this.qtyAt);
+    r.leavesQtyLots = u53At(v, f + this.leavesQtyAt);
     r.tradeId = u53At(v, f + this.tradeIdAt);
     r.liquidity = bytes[f + this.liquidityAt]!;
     r.engineSeq = u53At(v, f + this.engineSeqAt);

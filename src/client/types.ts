@@ -99,9 +99,9 @@ export interface NewOrderParams {
   symbolId: number;
   side: number;
   /** Ticks; 0 for a market order without protection. */
-  price: number;
+  priceTicks: number;
   /** Lots. */
-  qty: number;
+  qtyLots: number;
   /** Default Limit. */
   type?: number;
   /** Default Gtc. */
@@ -109,7 +109,7 @@ export interface NewOrderParams {
   postOnly?: boolean;
   /** Default None. */
   stp?: number;
-  stopPrice?: number;
+  stopPriceTicks?: number;
 }
 
 export interface CancelParams {
@@ -120,9 +120,9 @@ export interface CancelParams {
 export interface ModifyParams {
   clientOrderId: number;
   symbolId: number;
-  price: number;
+  priceTicks: number;
   /** New remaining quantity. */
-  qty: number;
+  qtyLots: number;
 }
 
 export interface ReconnectOptions {

@@ -765,7 +765,7 @@ export class Engine extends EngineStore {
     ev.code[i] = code;
     ev.book[i] = book;
     ev.seq[i] = this.seq;
-    ev.ts[i] = this.ts;
+    ev.tsUs[i] = this.ts;
     ev.id[i] = id;
     ev.user[i] = user;
     ev.side[i] = this.takerSide;

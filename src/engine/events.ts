@@ -17,7 +17,7 @@ export class EventBuffer {
   readonly book: Int32Array;
   readonly price: Int32Array;
   readonly seq: Float64Array;
-  readonly ts: Float64Array;
+  readonly tsUs: Float64Array;
   readonly id: Float64Array;
   readonly user: Float64Array;
   readonly qty: Float64Array;
@@ -41,7 +41,7 @@ export class EventBuffer {
     this.book = new Int32Array(capacity);
     this.price = new Int32Array(capacity);
     this.seq = new Float64Array(capacity);
-    this.ts = new Float64Array(capacity);
+    this.tsUs = new Float64Array(capacity);
     this.id = new Float64Array(capacity);
     this.user = new Float64Array(capacity);
     this.qty = new Float64Array(capacity);
@@ -80,7 +80,7 @@ export class EventBuffer {
     e.code = this.code[i]!;
     e.book = this.book[i]!;
     e.seq = this.seq[i]!;
-    e.ts = this.ts[i]!;
+    e.ts = this.tsUs[i]!;
     e.id = this.id[i]!;
     e.user = this.user[i]!;
     // The engine writes only the columns a kind uses (command.ts lists them); others hold stale rows.

@@ -109,8 +109,8 @@ function orderFrame(raw: RawSession, clientOrderId: number, side = Side.Buy, pri
     m.clientOrderId = clientOrderId;
     m.symbolId = BTC;
     m.side = side;
-    m.price = price;
-    m.qty = 1000;
+    m.priceTicks = price;
+    m.qtyLots = 1000;
   });
 }
 
@@ -164,16 +164,16 @@ describe("orders", () => {
     const r = exchange();
     const seller = await login(r, "dev-key-1");
     const buyer = await login(r, "dev-key-2");
-    seller.client.newOrder({ clientOrderId: 11, symbolId: BTC, side: Side.Sell, price: 50_000_00, qty: 5000 });
+    seller.client.newOrder({ clientOrderId: 11, symbolId: BTC, side: Side.Sell, priceTicks: 50_000_00, qtyLots: 5000 });
     await seller.waitFor((rs) => rs.length === 1);
-    buyer.client.newOrder({ clientOrderId: 77, symbolId: BTC, side: Side.Buy, price: 50_001_00, qty: 2000 });
+    buyer.client.newOrder({ clientOrderId: 77, symbolId: BTC, side: Side.Buy, priceTicks: 50_001_00, qtyLots: 2000 });
     await buyer.waitFor((rs) => rs.length === 2);
     await seller.waitFor((rs) => rs.length === 2);
     const [bAck, bFill] = buyer.reports;
     const sFill = seller.reports[1]!;
-    expect(bAck).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 77, side: Side.Buy, qty: 2000 });
-    expect(bFill).toMatchObject({ kind: EventKind.Trade, clientOrderId: 77, side: Side.Buy, price: 50_000_00, qty: 2000, leavesQty: 0, liquidity: 2 });
-    expect(sFill).toMatchObject({ kind: EventKind.Trade, clientOrderId: 11, side: Side.Sell, price: 50_000_00, qty: 2000, leavesQty: 3000, liquidity: 1 });
+    expect(bAck).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 77, side: Side.Buy, qtyLots: 2000 });
+    expect(bFill).toMatchObject({ kind: EventKind.Trade, clientOrderId: 77, side: Side.Buy, priceTicks: 50_000_00, qtyLots: 2000, leavesQtyLots: 0, liquidity: 2 });
+    expect(sFill).toMatchObject({ kind: EventKind.Trade, clientOrderId: 11, side: Side.Sell, priceTicks: 50_000_00, qtyLots: 2000, leavesQtyLots: 3000, liquidity: 1 });
     expect(sFill.tradeId).toBe(bFill!.tradeId);
     expect(sFill.engineSeq).toBe(bFill!.engineSeq);
     expect(sFill.orderId).not.toBe(bFill!.orderId);
@@ -183,8 +183,8 @@ describe("orders", () => {
     const r = exchange();
     const a = await login(r, "dev-key-1");
     const b = await login(r, "dev-key-2");
-    a.client.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Buy, price: 100_00, qty: 3000 });
-    a.client.modify({ clientOrderId: 5, symbolId: BTC, price: 101_00, qty: 4000 });
+    a.client.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 3000 });
+    a.client.modify({ clientOrderId: 5, symbolId: BTC, priceTicks: 101_00, qtyLots: 4000 });
     await a.waitFor((rs) => rs.length === 2);
     b.client.cancel({ clientOrderId: 5, symbolId: BTC });
     await b.waitFor((rs) => rs.length === 1);
@@ -193,8 +193,8 @@ describe("orders", () => {
     a.client.cancel({ clientOrderId: 5, symbolId: BTC });
     await a.waitFor((rs) => rs.length === 4);
     expect(kinds(a.reports)).toEqual([EventKind.Accepted, EventKind.Modified, EventKind.Cancelled, EventKind.Rejected]);
-    expect(a.reports[1]).toMatchObject({ price: 101_00, leavesQty: 4000 });
-    expect(a.reports[2]).toMatchObject({ cancelReason: CancelReason.User, qty: 4000 });
+    expect(a.reports[1]).toMatchObject({ priceTicks: 101_00, leavesQtyLots: 4000 });
+    expect(a.reports[2]).toMatchObject({ cancelReason: CancelReason.User, qtyLots: 4000 });
     expect(a.reports[3]).toMatchObject({ rejectReason: Reject.UnknownOrder });
     expect(r.exchange.engine.openOrders(1).length).toBe(0);
   });
@@ -202,12 +202,12 @@ describe("orders", () => {
   test("duplicate live client ids and values out of range are rejected at the gateway; the session goes on", async () => {
     const r = exchange();
     const a = await login(r, "dev-key-1");
-    a.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Buy, price: 100_00, qty: 1000 });
-    a.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Buy, price: 100_00, qty: 1000 });
-    a.client.newOrder({ clientOrderId: 2, symbolId: BTC, side: Side.Buy, price: 100_00, qty: 1000, tif: 9 });
-    a.client.newOrder({ clientOrderId: 3, symbolId: 42, side: Side.Buy, price: 100_00, qty: 1000 });
-    a.client.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, price: 100_00, qty: 1001 });
-    a.client.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Sell, price: 99_00, qty: 1000, type: OrderType.Limit, tif: Tif.Ioc });
+    a.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 1000 });
+    a.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 1000 });
+    a.client.newOrder({ clientOrderId: 2, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 1000, tif: 9 });
+    a.client.newOrder({ clientOrderId: 3, symbolId: 42, side: Side.Buy, priceTicks: 100_00, qtyLots: 1000 });
+    a.client.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 1001 });
+    a.client.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Sell, priceTicks: 99_00, qtyLots: 1000, type: OrderType.Limit, tif: Tif.Ioc });
     await a.waitFor((rs) => rs.length === 8);
     expect(a.reports.map((x) => [x.clientOrderId, x.kind, x.rejectReason])).toEqual([
       [1, EventKind.Accepted, 0],
@@ -224,7 +224,7 @@ describe("orders", () => {
   test("open-orders limit per user, and a rate limit per session, reject with their own reasons", async () => {
     const r = exchange({ limits: { openOrdersPerUserMax: 3, messagesPerSecondMax: 20 } });
     const a = await login(r, "dev-key-1");
-    for (let i = 1; i <= 4; i++) a.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, price: 100_00, qty: 1000 });
+    for (let i = 1; i <= 4; i++) a.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 1000 });
     await a.waitFor((rs) => rs.length === 4);
     expect(a.reports.map((x) => x.rejectReason)).toEqual([0, 0, 0, GatewayReject.OpenOrdersLimit]);
     for (let i = 10; i < 40; i++) a.client.cancel({ clientOrderId: i, symbolId: BTC });
@@ -237,7 +237,7 @@ describe("orders", () => {
   test("reconnect and list open orders: they survive the session, with their client ids", async () => {
     const r = exchange();
     const a = await login(r, "dev-key-1");
-    for (let i = 1; i <= 300; i++) a.client.newOrder({ clientOrderId: 1000 + i, symbolId: BTC, side: Side.Buy, price: 100_00 + i, qty: 1000 });
+    for (let i = 1; i <= 300; i++) a.client.newOrder({ clientOrderId: 1000 + i, symbolId: BTC, side: Side.Buy, priceTicks: 100_00 + i, qtyLots: 1000 });
     await a.waitFor((rs) => rs.length === 300);
     await a.close();
     clients.splice(clients.indexOf(a), 1);
@@ -265,7 +265,7 @@ describe("bad input", () => {
     raw.end();
     await raw.waitFor(() => raw.closed, "close");
     expect(r.exchange.engine.stateHash()).toBe(hash);
-    other.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Buy, price: 100_00, qty: 1000 });
+    other.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 1000 });
     await other.waitFor((rs) => rs.length === 1);
   });
 
@@ -314,7 +314,7 @@ describe("durability", () => {
     running.push(r);
     const a = await login(r, "dev-key-1");
     const n = 3000;
-    for (let i = 1; i <= n; i++) a.client.newOrder({ clientOrderId: i, symbolId: BTC, side: i % 2, price: i % 2 === 0 ? 100_00 : 200_00, qty: 1000 });
+    for (let i = 1; i <= n; i++) a.client.newOrder({ clientOrderId: i, symbolId: BTC, side: i % 2, priceTicks: i % 2 === 0 ? 100_00 : 200_00, qtyLots: 1000 });
     await a.waitFor((rs) => rs.length >= n, 20_000, `${n} answers`);
     expect(a.reports.filter((x) => x.kind === EventKind.Rejected)).toEqual([]);
     expect(a.reports.every((x) => x.engineSeq > 0 && x.engineSeq <= r.exchange.durableSeq)).toBe(true);

@@ -422,7 +422,7 @@ export class TcpGateway implements EventConsumer {
     r.symbolId = ev.book[i]! >= 0 ? ev.book[i]! : this.eventsSymbolId;
     r.side = side;
     r.engineSeq = ev.seq[i]!;
-    r.timestampNs = ev.ts[i]! * 1000;
+    r.timestampNs = ev.tsUs[i]! * 1000;
     r.liquidity = liquidity;
     switch (kind) {
       case EventKind.Rejected:
@@ -430,24 +430,24 @@ export class TcpGateway implements EventConsumer {
         break;
       case EventKind.Cancelled:
         r.cancelReason = ev.code[i]!;
-        r.qty = ev.qty[i]!;
+        r.qtyLots = ev.qty[i]!;
         break;
       case EventKind.Reduced:
         r.cancelReason = ev.code[i]!;
-        r.qty = ev.qty[i]!;
-        r.leavesQty = leaves;
+        r.qtyLots = ev.qty[i]!;
+        r.leavesQtyLots = leaves;
         break;
       case EventKind.Trade:
-        r.price = ev.price[i]!;
-        r.qty = ev.qty[i]!;
-        r.leavesQty = leaves;
+        r.priceTicks = ev.price[i]!;
+        r.qtyLots = ev.qty[i]!;
+        r.leavesQtyLots = leaves;
         r.tradeId = ev.tradeId[i]!;
         break;
       default:
         // Accepted, Modified, Triggered: price and quantity (remaining) of the order.
-        r.price = ev.price[i]!;
-        r.qty = ev.qty[i]!;
-        r.leavesQty = ev.qty[i]!;
+        r.priceTicks = ev.price[i]!;
+        r.qtyLots = ev.qty[i]!;
+        r.leavesQtyLots = ev.qty[i]!;
         break;
     }
     this.touch(s);
@@ -463,8 +463,8 @@ export class TcpGateway implements EventConsumer {
     r.clientOrderId = m.clientOrderId >= 0 ? m.clientOrderId : 0;
     r.symbolId = m.symbolId;
     r.side = m.side <= Side.Sell ? m.side : 0;
-    r.price = m.price;
-    r.qty = m.qty >= 0 ? m.qty : 0;
+    r.priceTicks = m.priceTicks;
+    r.qtyLots = m.qtyLots >= 0 ? m.qtyLots : 0;
     this.sendReport(s, false);
   }
 
@@ -520,10 +520,10 @@ export class TcpGateway implements EventConsumer {
         info.tif = v.tif;
         info.postOnly = v.postOnly;
         info.stp = v.stp;
-        info.price = v.price;
-        info.stopPrice = v.stop;
-        info.qty = v.qty;
-        info.leavesQty = v.qty;
+        info.priceTicks = v.price;
+        info.stopPriceTicks = v.stop;
+        info.qtyLots = v.qty;
+        info.leavesQtyLots = v.qty;
       }
       at += n;
       o.more = at < orders.length;

@@ -36,9 +36,9 @@ export class RecordSource {
     r.tif = Tif.Gtc;
     r.postOnly = false;
     r.stp = Stp.None;
-    r.price = 10_000 + (seq % 500);
-    r.qty = 1 + (seq % 50);
-    r.stopPrice = 0;
+    r.priceTicks = 10_000 + (seq % 500);
+    r.qtyLots = 1 + (seq % 50);
+    r.stopPriceTicks = 0;
     this.encoder.inputRecord(r);
     this.bytes = this.encoder.bytes;
     this.offset = this.encoder.start + framePrefixBytes;

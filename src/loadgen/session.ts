@@ -91,9 +91,9 @@ export class LoadSession {
   private qtyLotsMax = 1;
   private lot = 1;
   /** Parameter objects refilled for every command (the client copies them): no allocation per command. */
-  private readonly newParams: Required<NewOrderParams> = { clientOrderId: 0, symbolId: 0, side: 0, price: 0, qty: 0, type: 0, tif: 0, postOnly: false, stp: 0, stopPrice: 0 };
+  private readonly newParams: Required<NewOrderParams> = { clientOrderId: 0, symbolId: 0, side: 0, priceTicks: 0, qtyLots: 0, type: 0, tif: 0, postOnly: false, stp: 0, stopPriceTicks: 0 };
   private readonly cancelParams: CancelParams = { clientOrderId: 0, symbolId: 0 };
-  private readonly modifyParams: ModifyParams = { clientOrderId: 0, symbolId: 0, price: 0, qty: 0 };
+  private readonly modifyParams: ModifyParams = { clientOrderId: 0, symbolId: 0, priceTicks: 0, qtyLots: 0 };
 
   constructor(
     readonly index: number,
@@ -240,8 +240,8 @@ export class LoadSession {
     p.clientOrderId = t.cidOf(slot);
     p.symbolId = this.symbol!.symbolId;
     p.side = side;
-    p.price = price;
-    p.qty = qty;
+    p.priceTicks = price;
+    p.qtyLots = qty;
     p.type = type;
     p.tif = tif;
     const status = this.client.newOrder(p);
@@ -275,8 +275,8 @@ export class LoadSession {
     const p = this.modifyParams;
     p.clientOrderId = t.cidOf(slot);
     p.symbolId = this.symbol!.symbolId;
-    p.price = price;
-    p.qty = qty;
+    p.priceTicks = price;
+    p.qtyLots = qty;
     const status = this.client.modify(p);
     if (status !== SendStatus.Ok) {
       if (status === SendStatus.BufferFull) this.bufferFull++;

@@ -77,7 +77,7 @@ describe("order tracking", () => {
     const slot = t.allocate();
     const cid = t.cidOf(slot);
     t.sentNew(slot, MixKind.place, 1, 500, 2, 0, 0);
-    expect(t.onReport(report(ExecKind.Accepted, cid, { leavesQty: 2 }), 5 * ms)).toBe(1);
+    expect(t.onReport(report(ExecKind.Accepted, cid, { leavesQtyLots: 2 }), 5 * ms)).toBe(1);
     expect(t.restingCount).toBe(1);
     expect(t.pickResting(0.99)).toBe(slot);
     t.sentCancel(slot, 6 * ms, 6 * ms);
@@ -98,7 +98,7 @@ describe("order tracking", () => {
     t.sentNew(slot, MixKind.place, 0, 500, 2, 0, 0);
     t.onReport(report(ExecKind.Accepted, cid), 1);
     t.sentCancel(slot, 2, 2);
-    expect(t.onReport(report(ExecKind.Fill, cid, { qty: 2, leavesQty: 0 }), 3)).toBe(0);
+    expect(t.onReport(report(ExecKind.Fill, cid, { qtyLots: 2, leavesQtyLots: 0 }), 3)).toBe(0);
     expect(t.inFlight).toBe(1);
     expect(t.onReport(report(ExecKind.Rejected, cid, { rejectReason: Reject.UnknownOrder }), 4)).toBe(1);
     expect(t.inFlight).toBe(0);
@@ -117,8 +117,8 @@ describe("order tracking", () => {
     expect(t.onReport(report(ExecKind.Rejected, cid, { rejectReason: Reject.PriceOutOfBand }), 3)).toBe(1);
     expect(t.restingCount).toBe(1);
     t.sentModify(slot, 505, 4, 4, 4);
-    expect(t.onReport(report(ExecKind.Modified, cid, { price: 505, leavesQty: 4 }), 5)).toBe(1);
-    expect(t.onReport(report(ExecKind.Fill, cid, { qty: 1, leavesQty: 3 }), 6)).toBe(0);
+    expect(t.onReport(report(ExecKind.Modified, cid, { priceTicks: 505, leavesQtyLots: 4 }), 5)).toBe(1);
+    expect(t.onReport(report(ExecKind.Fill, cid, { qtyLots: 1, leavesQtyLots: 3 }), 6)).toBe(0);
     expect(t.leaves[slot]).toBe(3);
     expect(t.restingCount).toBe(1);
     expect(t.usedCount).toBe(1);
@@ -131,7 +131,7 @@ describe("order tracking", () => {
     t.sentNew(slot, MixKind.ioc, 0, 500, 5, 0, 0);
     expect(t.onReport(report(ExecKind.Accepted, cid), 1)).toBe(1);
     expect(t.restingCount).toBe(0);
-    expect(t.onReport(report(ExecKind.Fill, cid, { leavesQty: 2 }), 2)).toBe(0);
+    expect(t.onReport(report(ExecKind.Fill, cid, { leavesQtyLots: 2 }), 2)).toBe(0);
     expect(t.onReport(report(ExecKind.Cancelled, cid, { cancelReason: CancelReason.Ioc }), 3)).toBe(0);
     expect(t.usedCount).toBe(0);
     expect(t.acked).toBe(1);

@@ -226,8 +226,8 @@ export class OrderTracker {
   /** Events on an order with no command pending: fills, exchange-side cancels, reductions. */
   private onLive(slot: number, r: ExecReport): void {
     if (r.kind === ExecKind.Fill || r.kind === ExecKind.Reduced) {
-      this.leaves[slot] = r.leavesQty;
-      if (r.leavesQty === 0) this.retire(slot);
+      this.leaves[slot] = r.leavesQtyLots;
+      if (r.leavesQtyLots === 0) this.retire(slot);
     } else if (r.kind === ExecKind.Cancelled) {
       this.retire(slot);
     } else if (r.kind !== ExecKind.Triggered && this.recording) {
@@ -275,8 +275,8 @@ export class OrderTracker {
 
   private goneOrUpdated(slot: number, r: ExecReport): void {
     if (r.kind === ExecKind.Fill || r.kind === ExecKind.Reduced) {
-      this.leaves[slot] = r.leavesQty;
-      if (r.leavesQty === 0) this.state[slot] = SlotState.Gone;
+      this.leaves[slot] = r.leavesQtyLots;
+      if (r.leavesQtyLots === 0) this.state[slot] = SlotState.Gone;
     } else if (r.kind === ExecKind.Cancelled) {
       this.state[slot] = SlotState.Gone;
     } else if (this.recording) {

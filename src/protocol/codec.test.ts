@@ -139,24 +139,24 @@ describe("round trips", () => {
     m.body = Body.NewOrder;
     m.seq = 2 ** 53 - 1;
     m.clientOrderId = 2 ** 53 - 1;
-    m.qty = 2 ** 53 - 1;
-    m.price = 0x7fffffff;
-    m.stopPrice = 0x7fffffff;
+    m.qtyLots = 2 ** 53 - 1;
+    m.priceTicks = 0x7fffffff;
+    m.stopPriceTicks = 0x7fffffff;
     m.symbolId = 0xffffffff;
     const out = clientRoundTrip(m);
     expect(out.seq).toBe(2 ** 53 - 1);
     expect(out.clientOrderId).toBe(2 ** 53 - 1);
-    expect(out.qty).toBe(2 ** 53 - 1);
-    expect(out.price).toBe(0x7fffffff);
+    expect(out.qtyLots).toBe(2 ** 53 - 1);
+    expect(out.priceTicks).toBe(0x7fffffff);
     expect(out.symbolId).toBe(0xffffffff);
     expect(out.reject).toBe(0);
 
     const s = new ServerMessage();
     s.body = Body.ExecutionReport;
     s.report.timestampNs = 2 ** 64 - 2 ** 11; // the largest double below 2^64
-    s.report.price = -0x80000000;
+    s.report.priceTicks = -0x80000000;
     expect(serverRoundTrip(s).report.timestampNs).toBe(2 ** 64 - 2 ** 11);
-    expect(serverRoundTrip(s).report.price).toBe(-0x80000000);
+    expect(serverRoundTrip(s).report.priceTicks).toBe(-0x80000000);
   });
 
   test("full pages fit the exchange frame limit", () => {
@@ -173,10 +173,10 @@ describe("round trips", () => {
       const o = new OpenOrderInfo();
       o.clientOrderId = 2 ** 53 - 1;
       o.orderId = 2 ** 53 - 1;
-      o.qty = 2 ** 53 - 1;
-      o.leavesQty = 2 ** 53 - 1;
-      o.price = 1;
-      o.stopPrice = 1;
+      o.qtyLots = 2 ** 53 - 1;
+      o.leavesQtyLots = 2 ** 53 - 1;
+      o.priceTicks = 1;
+      o.stopPriceTicks = 1;
       return o;
     });
     expect(serverRoundTrip(page).orders.length).toBe(openOrdersPageCountMax);
@@ -188,8 +188,8 @@ describe("value checks (engine reject codes)", () => {
     const m = new ClientMessage();
     m.body = body;
     m.clientOrderId = 1;
-    m.qty = 10;
-    m.price = 100;
+    m.qtyLots = 10;
+    m.priceTicks = 100;
     mutate(m);
     return clientRoundTrip(m).reject;
   };
@@ -209,19 +209,19 @@ describe("value checks (engine reject codes)", () => {
   });
 
   test("quantity 0 is bad_quantity; negative prices are out of band", () => {
-    expect(decode((m) => (m.qty = 0))).toBe(Reject.BadQuantity);
-    expect(decode((m) => (m.qty = 0), Body.Modify)).toBe(Reject.BadQuantity);
-    expect(decode((m) => (m.price = -1))).toBe(Reject.PriceOutOfBand);
-    expect(decode((m) => (m.stopPrice = -0x80000000))).toBe(Reject.PriceOutOfBand);
-    expect(decode((m) => (m.price = -5), Body.Modify)).toBe(Reject.PriceOutOfBand);
+    expect(decode((m) => (m.qtyLots = 0))).toBe(Reject.BadQuantity);
+    expect(decode((m) => (m.qtyLots = 0), Body.Modify)).toBe(Reject.BadQuantity);
+    expect(decode((m) => (m.priceTicks = -1))).toBe(Reject.PriceOutOfBand);
+    expect(decode((m) => (m.stopPriceTicks = -0x80000000))).toBe(Reject.PriceOutOfBand);
+    expect(decode((m) => (m.priceTicks = -5), Body.Modify)).toBe(Reject.PriceOutOfBand);
   });
 
   test("bad_field wins over bad_quantity (RULES.md order)", () => {
     expect(
       decode((m) => {
         m.side = 9;
-        m.qty = 0;
-        m.price = -1;
+        m.qtyLots = 0;
+        m.priceTicks = -1;
       }),
     ).toBe(Reject.BadField);
   });
@@ -232,7 +232,7 @@ describe("value checks (engine reject codes)", () => {
     const m = new ClientMessage();
     m.body = Body.NewOrder;
     m.clientOrderId = 0x0abcdef1;
-    m.qty = 0x0fedcba9;
+    m.qtyLots = 0x0fedcba9;
     encoder.client(m);
     const frame = encoder.frame();
     const view = new DataView(frame.buffer);
@@ -245,7 +245,7 @@ describe("value checks (engine reject codes)", () => {
     const decoder = new ClientDecoder();
     patch(0x0fedcba9);
     expect(decoder.decode(frame, 4, frame.length, out)).toBe(ProtocolError.Ok);
-    expect(out.qty).toBe(-1);
+    expect(out.qtyLots).toBe(-1);
     expect(out.reject).toBe(Reject.BadQuantity);
     patch(0x0abcdef1);
     decoder.decode(frame, 4, frame.length, out);
@@ -282,7 +282,7 @@ describe("encoder", () => {
     const encoder = new Encoder();
     const m = new ClientMessage();
     m.body = Body.NewOrder;
-    m.qty = 1;
+    m.qtyLots = 1;
     m.clientOrderId = 2 ** 53;
     expect(() => encoder.client(m)).toThrow();
     m.clientOrderId = -1;
@@ -290,9 +290,9 @@ describe("encoder", () => {
     m.clientOrderId = 1.5;
     expect(() => encoder.client(m)).toThrow();
     m.clientOrderId = 1;
-    m.price = 2 ** 31;
+    m.priceTicks = 2 ** 31;
     expect(() => encoder.client(m)).toThrow();
-    m.price = 1;
+    m.priceTicks = 1;
     m.side = 256;
     expect(() => encoder.client(m)).toThrow();
     m.side = 0;

@@ -53,8 +53,8 @@ const stpMax = Stp.Decrement;
 export function validateNewOrder(o: OrderFields): number {
   if (o.clientOrderId < 0) return Reject.BadField;
   if (o.side > sideMax || o.type > orderTypeMax || o.tif > tifMax || o.stp > stpMax) return Reject.BadField;
-  if (o.qty <= 0) return Reject.BadQuantity;
-  if (o.price < 0 || o.stopPrice < 0) return Reject.PriceOutOfBand;
+  if (o.qtyLots <= 0) return Reject.BadQuantity;
+  if (o.priceTicks < 0 || o.stopPriceTicks < 0) return Reject.PriceOutOfBand;
   return 0;
 }
 
@@ -64,8 +64,8 @@ export function validateCancel(o: OrderFields): number {
 
 export function validateModify(o: OrderFields): number {
   if (o.clientOrderId < 0) return Reject.BadField;
-  if (o.qty <= 0) return Reject.BadQuantity;
-  if (o.price < 0) return Reject.PriceOutOfBand;
+  if (o.qtyLots <= 0) return Reject.BadQuantity;
+  if (o.priceTicks < 0) return Reject.PriceOutOfBand;
   return 0;
 }
 
@@ -104,9 +104,9 @@ class FrameReader {
     o.tif = t.tif();
     o.postOnly = t.postOnly();
     o.stp = t.stp();
-    o.price = t.price();
-    o.qty = u53Value(t.qty(this.u53));
-    o.stopPrice = t.stopPrice();
+    o.priceTicks = t.price();
+    o.qtyLots = u53Value(t.qty(this.u53));
+    o.stopPriceTicks = t.stopPrice();
   }
 
   protected readCancel(o: OrderFields, t: wire.Cancel): void {
@@ -117,8 +117,8 @@ class FrameReader {
   protected readModify(o: OrderFields, t: wire.Modify): void {
     o.clientOrderId = u53Value(t.clientOrderId(this.u53));
     o.symbolId = t.symbolId();
-    o.price = t.price();
-    o.qty = u53Value(t.qty(this.u53));
+    o.priceTicks = t.price();
+    o.qtyLots = u53Value(t.qty(this.u53));
   }
 
   protected readSymbol(s: WireSymbol, t: wire.SymbolDef): void {
@@ -281,9 +281,9 @@ export class ServerDecoder extends FrameReader {
     r.orderId = u53Value(t.orderId(this.u53));
     r.symbolId = t.symbolId();
     r.side = t.side();
-    r.price = t.price();
-    r.qty = u53Value(t.qty(this.u53));
-    r.leavesQty = u53Value(t.leavesQty(this.u53));
+    r.priceTicks = t.price();
+    r.qtyLots = u53Value(t.qty(this.u53));
+    r.leavesQtyLots = u53Value(t.leavesQty(this.u53));
     r.tradeId = u53Value(t.tradeId(this.u53));
     r.liquidity = t.liquidity();
     r.engineSeq = u53Value(t.engineSeq(this.u53));
@@ -304,10 +304,10 @@ export class ServerDecoder extends FrameReader {
       o.tif = w.tif();
       o.postOnly = w.postOnly();
       o.stp = w.stp();
-      o.price = w.price();
-      o.stopPrice = w.stopPrice();
-      o.qty = u53Value(w.qty(this.u53));
-      o.leavesQty = u53Value(w.leavesQty(this.u53));
+      o.priceTicks = w.price();
+      o.stopPriceTicks = w.stopPrice();
+      o.qtyLots = u53Value(w.qty(this.u53));
+      o.leavesQtyLots = u53Value(w.leavesQty(this.u53));
       out.orders[i] = o;
     }
     out.more = t.more();

@@ -165,7 +165,7 @@ export class Encoder {
   private checkOrder(o: OrderFields): void {
     if (!isU32(o.symbolId)) fail(`symbol_id ${o.symbolId}`);
     if (!(isByte(o.side) && isByte(o.type) && isByte(o.tif) && isByte(o.stp))) fail("side, type, tif, stp are bytes");
-    if (!(isI32(o.price) && isI32(o.stopPrice))) fail(`price ${o.price} / stop ${o.stopPrice} fit int32`);
+    if (!(isI32(o.priceTicks) && isI32(o.stopPriceTicks))) fail(`price ${o.priceTicks} / stop ${o.stopPriceTicks} fit int32`);
   }
 
   private newOrder(o: OrderFields): number {
@@ -173,10 +173,10 @@ export class Encoder {
     const b = this.builder;
     wire.NewOrder.startNewOrder(b);
     wire.NewOrder.addClientOrderId(b, this.u53(o.clientOrderId, "client_order_id"));
-    wire.NewOrder.addQty(b, this.u53(o.qty, "qty"));
+    wire.NewOrder.addQty(b, this.u53(o.qtyLots, "qty"));
     wire.NewOrder.addSymbolId(b, o.symbolId);
-    wire.NewOrder.addPrice(b, o.price);
-    wire.NewOrder.addStopPrice(b, o.stopPrice);
+    wire.NewOrder.addPrice(b, o.priceTicks);
+    wire.NewOrder.addStopPrice(b, o.stopPriceTicks);
     wire.NewOrder.addSide(b, o.side);
     wire.NewOrder.addType(b, o.type);
     wire.NewOrder.addTif(b, o.tif);
@@ -195,13 +195,13 @@ export class Encoder {
   }
 
   private modify(o: OrderFields): number {
-    if (!(isU32(o.symbolId) && isI32(o.price))) fail(`symbol_id ${o.symbolId}, price ${o.price}`);
+    if (!(isU32(o.symbolId) && isI32(o.priceTicks))) fail(`symbol_id ${o.symbolId}, price ${o.priceTicks}`);
     const b = this.builder;
     wire.Modify.startModify(b);
     wire.Modify.addClientOrderId(b, this.u53(o.clientOrderId, "client_order_id"));
-    wire.Modify.addQty(b, this.u53(o.qty, "qty"));
+    wire.Modify.addQty(b, this.u53(o.qtyLots, "qty"));
     wire.Modify.addSymbolId(b, o.symbolId);
-    wire.Modify.addPrice(b, o.price);
+    wire.Modify.addPrice(b, o.priceTicks);
     return wire.Modify.endModify(b);
   }
 
@@ -283,18 +283,18 @@ export class Encoder {
     const r = msg.report;
     const b = this.builder;
     if (!(isByte(r.kind) && isByte(r.rejectReason) && isByte(r.cancelReason) && isByte(r.side) && isByte(r.liquidity))) fail("report codes are bytes");
-    if (!(isU32(r.symbolId) && isI32(r.price))) fail(`symbol_id ${r.symbolId}, price ${r.price}`);
+    if (!(isU32(r.symbolId) && isI32(r.priceTicks))) fail(`symbol_id ${r.symbolId}, price ${r.priceTicks}`);
     wire.ExecutionReport.startExecutionReport(b);
     // Optional wide fields that are 0 are left out (8 bytes each); they read back as 0.
     wire.ExecutionReport.addClientOrderId(b, this.u53(r.clientOrderId, "client_order_id"));
     if (r.orderId !== 0) wire.ExecutionReport.addOrderId(b, this.u53(r.orderId, "order_id"));
-    if (r.qty !== 0) wire.ExecutionReport.addQty(b, this.u53(r.qty, "qty"));
-    if (r.leavesQty !== 0) wire.ExecutionReport.addLeavesQty(b, this.u53(r.leavesQty, "leaves_qty"));
+    if (r.qtyLots !== 0) wire.ExecutionReport.addQty(b, this.u53(r.qtyLots, "qty"));
+    if (r.leavesQtyLots !== 0) wire.ExecutionReport.addLeavesQty(b, this.u53(r.leavesQtyLots, "leaves_qty"));
     if (r.tradeId !== 0) wire.ExecutionReport.addTradeId(b, this.u53(r.tradeId, "trade_id"));
     wire.ExecutionReport.addEngineSeq(b, this.u53(r.engineSeq, "engine_seq"));
     if (r.timestampNs !== 0) wire.ExecutionReport.addTimestampNs(b, this.u64(r.timestampNs, "timestamp_ns"));
     wire.ExecutionReport.addSymbolId(b, r.symbolId);
-    wire.ExecutionReport.addPrice(b, r.price);
+    wire.ExecutionReport.addPrice(b, r.priceTicks);
     wire.ExecutionReport.addKind(b, r.kind);
     wire.ExecutionReport.addRejectReason(b, r.rejectReason);
     wire.ExecutionReport.addCancelReason(b, r.cancelReason);
@@ -309,11 +309,11 @@ export class Encoder {
     wire.OpenOrder.startOpenOrder(b);
     wire.OpenOrder.addClientOrderId(b, this.u53(o.clientOrderId, "client_order_id"));
     if (o.orderId !== 0) wire.OpenOrder.addOrderId(b, this.u53(o.orderId, "order_id"));
-    if (o.qty !== 0) wire.OpenOrder.addQty(b, this.u53(o.qty, "qty"));
-    if (o.leavesQty !== 0) wire.OpenOrder.addLeavesQty(b, this.u53(o.leavesQty, "leaves_qty"));
+    if (o.qtyLots !== 0) wire.OpenOrder.addQty(b, this.u53(o.qtyLots, "qty"));
+    if (o.leavesQtyLots !== 0) wire.OpenOrder.addLeavesQty(b, this.u53(o.leavesQtyLots, "leaves_qty"));
     wire.OpenOrder.addSymbolId(b, o.symbolId);
-    wire.OpenOrder.addPrice(b, o.price);
-    wire.OpenOrder.addStopPrice(b, o.stopPrice);
+    wire.OpenOrder.addPrice(b, o.priceTicks);
+    wire.OpenOrder.addStopPrice(b, o.stopPriceTicks);
     wire.OpenOrder.addSide(b, o.side);
     wire.OpenOrder.addType(b, o.type);
     wire.OpenOrder.addTif(b, o.tif);

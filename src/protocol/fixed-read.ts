@@ -124,11 +124,11 @@ function readOrder(b: Uint8Array, base: number, p: OrderPositions, o: OrderField
     o.tif = b[base + p.tif]!;
     o.postOnly = b[base + p.postOnly] !== 0;
     o.stp = b[base + p.stp]!;
-    o.stopPrice = i32(b, base + p.stopPrice);
+    o.stopPriceTicks = i32(b, base + p.stopPrice);
   }
   if (p.price !== NONE) {
-    o.price = i32(b, base + p.price);
-    o.qty = u53(b, base + p.qty);
+    o.priceTicks = i32(b, base + p.price);
+    o.qtyLots = u53(b, base + p.qty);
   }
 }
 

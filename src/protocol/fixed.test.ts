@@ -151,9 +151,9 @@ describe("fixed frames decode as the Encoder's do", () => {
           tif: r.tif,
           postOnly: r.postOnly,
           stp: r.stp,
-          price: r.price,
-          qty: r.qty,
-          stopPrice: r.stopPrice,
+          priceTicks: r.priceTicks,
+          qtyLots: r.qtyLots,
+          stopPriceTicks: r.stopPriceTicks,
         });
         const n = methods[command].call(writer, a, 0, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, o);
         expect(writer.write(b, 0, r)).toBe(n);
@@ -293,9 +293,9 @@ describe("extremes", () => {
             orderId: v,
             symbolId: v === 0 ? 0 : 0xffffffff,
             side: v === 0 ? 0 : 255,
-            price,
-            qty: v,
-            leavesQty: v,
+            priceTicks: price,
+            qtyLots: v,
+            leavesQtyLots: v,
             tradeId: v,
             liquidity: v === 0 ? 0 : 255,
             engineSeq: v,
@@ -338,10 +338,10 @@ describe("extremes", () => {
           Object.assign(r, { command, engineSeq: v, receivedNs: ts, userId: v, sessionId: v, sessionSeq: v, orderId: v, clientOrderId: v });
           r.symbolId = v === 0 ? 0 : 0xffffffff;
           if (command !== Command.Cancel) {
-            r.price = v === 0 ? -0x80000000 : 0x7fffffff;
-            r.qty = v;
+            r.priceTicks = v === 0 ? -0x80000000 : 0x7fffffff;
+            r.qtyLots = v;
           }
-          if (command === Command.NewOrder) Object.assign(r, { side: 255, type: 255, tif: 255, postOnly: v !== 0, stp: 255, stopPrice: r.price });
+          if (command === Command.NewOrder) Object.assign(r, { side: 255, type: 255, tif: 255, postOnly: v !== 0, stp: 255, stopPriceTicks: r.priceTicks });
           for (const at of [0, 1, 2, 3]) {
             const n = writer.write(out, at, r);
             const fixed = decode.inputRecord(out, at, n);
@@ -371,7 +371,7 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
 
   function goodReport(): ExecReport {
     const r = new ExecReport();
-    Object.assign(r, { kind: 3, clientOrderId: 1, orderId: 2, symbolId: 3, price: 4, qty: 5, leavesQty: 6, tradeId: 7, engineSeq: 8, timestampNs: 9 });
+    Object.assign(r, { kind: 3, clientOrderId: 1, orderId: 2, symbolId: 3, priceTicks: 4, qtyLots: 5, leavesQtyLots: 6, tradeId: 7, engineSeq: 8, timestampNs: 9 });
     return r;
   }
 
@@ -381,12 +381,12 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
     const cases: [keyof ExecReport, number[]][] = [
       ["clientOrderId", badU53],
       ["orderId", badU53],
-      ["qty", badU53],
-      ["leavesQty", badU53],
+      ["qtyLots", badU53],
+      ["leavesQtyLots", badU53],
       ["tradeId", badU53],
       ["engineSeq", badU53],
       ["timestampNs", badU64],
-      ["price", badI32],
+      ["priceTicks", badI32],
       ["symbolId", badU32],
       ["kind", badByte],
       ["rejectReason", badByte],
@@ -413,7 +413,7 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
     const out = new Uint8Array(512);
     const good = (command: number): InputRecordView => {
       const r = new InputRecordView();
-      Object.assign(r, { command, engineSeq: 1, receivedNs: 2, userId: 3, sessionId: 4, sessionSeq: 5, orderId: 6, clientOrderId: 7, symbolId: 8, price: 9, qty: 10 });
+      Object.assign(r, { command, engineSeq: 1, receivedNs: 2, userId: 3, sessionId: 4, sessionSeq: 5, orderId: 6, clientOrderId: 7, symbolId: 8, priceTicks: 9, qtyLots: 10 });
       return r;
     };
     const common: [keyof InputRecordView, number[]][] = [
@@ -429,16 +429,16 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
     const byCommand: Record<number, [keyof InputRecordView, number[]][]> = {
       [Command.NewOrder]: [
         ...common,
-        ["price", badI32],
-        ["qty", badU53],
-        ["stopPrice", badI32],
+        ["priceTicks", badI32],
+        ["qtyLots", badU53],
+        ["stopPriceTicks", badI32],
         ["side", badByte],
         ["type", badByte],
         ["tif", badByte],
         ["stp", badByte],
       ],
       [Command.Cancel]: common,
-      [Command.Modify]: [...common, ["price", badI32], ["qty", badU53]],
+      [Command.Modify]: [...common, ["priceTicks", badI32], ["qtyLots", badU53]],
     };
     for (const command of recordCommands) {
       for (const [field, values] of byCommand[command]!) {
@@ -606,10 +606,10 @@ describe("client messages", () => {
             m.symbolId = v === 0 ? 0 : 0xffffffff;
           }
           if (body === Body.NewOrder || body === Body.Modify) {
-            m.price = price;
-            m.qty = v;
+            m.priceTicks = price;
+            m.qtyLots = v;
           }
-          if (body === Body.NewOrder) Object.assign(m, { side: v === 0 ? 0 : 255, type: v === 0 ? 0 : 255, tif: v === 0 ? 0 : 255, postOnly: v !== 0, stp: v === 0 ? 0 : 255, stopPrice: -price - 1 });
+          if (body === Body.NewOrder) Object.assign(m, { side: v === 0 ? 0 : 255, type: v === 0 ? 0 : 255, tif: v === 0 ? 0 : 255, postOnly: v !== 0, stp: v === 0 ? 0 : 255, stopPriceTicks: -price - 1 });
           for (const at of [0, 1, 2, 3]) {
             const n = writer.write(out, at, m);
             const fixed = decode.client(out, at, n);
@@ -636,7 +636,7 @@ describe("client messages", () => {
     };
     const good = (body: number): ClientMessage => {
       const m = new ClientMessage();
-      Object.assign(m, { body, seq: 1, clientOrderId: 2, symbolId: 3, price: 4, qty: 5 });
+      Object.assign(m, { body, seq: 1, clientOrderId: 2, symbolId: 3, priceTicks: 4, qtyLots: 5 });
       return m;
     };
     const common: [keyof ClientMessage, number[]][] = [
@@ -645,9 +645,9 @@ describe("client messages", () => {
       ["symbolId", badU32],
     ];
     const byBody: Record<number, [keyof ClientMessage, number[]][]> = {
-      [Body.NewOrder]: [...common, ["price", badI32], ["qty", badU53], ["stopPrice", badI32], ["side", badByte], ["type", badByte], ["tif", badByte], ["stp", badByte]],
+      [Body.NewOrder]: [...common, ["priceTicks", badI32], ["qtyLots", badU53], ["stopPriceTicks", badI32], ["side", badByte], ["type", badByte], ["tif", badByte], ["stp", badByte]],
       [Body.Cancel]: common,
-      [Body.Modify]: [...common, ["price", badI32], ["qty", badU53]],
+      [Body.Modify]: [...common, ["priceTicks", badI32], ["qtyLots", badU53]],
       [Body.Heartbeat]: [["seq", badU53]],
     };
     for (const body of clientBodies) {

@@ -456,9 +456,9 @@ const reportSources: readonly Sourced<ExecReport>[] = [
   ["ExecutionReport.order_id", 8, of("orderId")],
   ["ExecutionReport.symbol_id", 4, of("symbolId")],
   ["ExecutionReport.side", 1, of("side")],
-  ["ExecutionReport.price", 4, of("price")],
-  ["ExecutionReport.qty", 8, of("qty")],
-  ["ExecutionReport.leaves_qty", 8, of("leavesQty")],
+  ["ExecutionReport.price", 4, of("priceTicks")],
+  ["ExecutionReport.qty", 8, of("qtyLots")],
+  ["ExecutionReport.leaves_qty", 8, of("leavesQtyLots")],
   ["ExecutionReport.trade_id", 8, of("tradeId")],
   ["ExecutionReport.liquidity", 1, of("liquidity")],
   ["ExecutionReport.engine_seq", 8, of("engineSeq")],
@@ -506,9 +506,9 @@ export class ExecReportWriter {
     if (!isU53(r.orderId)) fail("order_id", r.orderId);
     if (!isU32(r.symbolId)) fail("symbol_id", r.symbolId);
     if (!isByte(r.side)) fail("side", r.side);
-    if (!isI32(r.price)) fail("price", r.price);
-    if (!isU53(r.qty)) fail("qty", r.qty);
-    if (!isU53(r.leavesQty)) fail("leaves_qty", r.leavesQty);
+    if (!isI32(r.priceTicks)) fail("price", r.priceTicks);
+    if (!isU53(r.qtyLots)) fail("qty", r.qtyLots);
+    if (!isU53(r.leavesQtyLots)) fail("leaves_qty", r.leavesQtyLots);
     if (!isU53(r.tradeId)) fail("trade_id", r.tradeId);
     if (!isByte(r.liquidity)) fail("liquidity", r.liquidity);
     if (!isU53(r.engineSeq)) fail("engine_seq", r.engineSeq);
@@ -539,9 +539,9 @@ const newOrderSources: readonly Sourced<OrderFields>[] = [
   ["NewOrder.tif", 1, of("tif")],
   ["NewOrder.post_only", 1, of("postOnly")],
   ["NewOrder.stp", 1, of("stp")],
-  ["NewOrder.price", 4, of("price")],
-  ["NewOrder.qty", 8, of("qty")],
-  ["NewOrder.stop_price", 4, of("stopPrice")],
+  ["NewOrder.price", 4, of("priceTicks")],
+  ["NewOrder.qty", 8, of("qtyLots")],
+  ["NewOrder.stop_price", 4, of("stopPriceTicks")],
 ];
 
 const cancelSources: readonly Sourced<OrderFields>[] = [
@@ -554,8 +554,8 @@ const modifySources: readonly Sourced<OrderFields>[] = [
   ...stampSources,
   ["Modify.client_order_id", 8, of("clientOrderId")],
   ["Modify.symbol_id", 4, of("symbolId")],
-  ["Modify.price", 4, of("price")],
-  ["Modify.qty", 8, of("qty")],
+  ["Modify.price", 4, of("priceTicks")],
+  ["Modify.qty", 8, of("qtyLots")],
 ];
 
 /** Wire-type checks of a NewOrder's fields (a value the wire cannot carry is a caller bug). */
@@ -565,9 +565,9 @@ function checkNewOrder(o: OrderFields): void {
   if (!isByte(o.type)) fail("type", o.type);
   if (!isByte(o.tif)) fail("tif", o.tif);
   if (!isByte(o.stp)) fail("stp", o.stp);
-  if (!isI32(o.price)) fail("price", o.price);
-  if (!isU53(o.qty)) fail("qty", o.qty);
-  if (!isI32(o.stopPrice)) fail("stop_price", o.stopPrice);
+  if (!isI32(o.priceTicks)) fail("price", o.priceTicks);
+  if (!isU53(o.qtyLots)) fail("qty", o.qtyLots);
+  if (!isI32(o.stopPriceTicks)) fail("stop_price", o.stopPriceTicks);
 }
 
 function checkCancel(o: OrderFields): void {
@@ -577,8 +577,8 @@ function checkCancel(o: OrderFields): void {
 
 function checkModify(o: OrderFields): void {
   checkCancel(o);
-  if (!isI32(o.price)) fail("price", o.price);
-  if (!isU53(o.qty)) fail("qty", o.qty);
+  if (!isI32(o.priceTicks)) fail("price", o.priceTicks);
+  if (!isU53(o.qtyLots)) fail("qty", o.qtyLots);
 }
 
 function checkStamp(engineSeq: number, receivedNs: number, userId: number, sessionId: number, sessionSeq: number, orderId: number): void {
@@ -662,7 +662,7 @@ export class InputRecordWriter {
     return frame.frameBytes;
   }
 
-  /** A Modify: `o.clientOrderId`, `o.symbolId`, `o.price`, `o.qty` (new remaining). */
+  /** A Modify: `o.clientOrderId`, `o.symbolId`, `o.priceTicks`, `o.qtyLots` (new remaining). */
   writeModify(
     out: Uint8Array,
     at: number,
@@ -776,7 +776,7 @@ export class ClientMessageWriter {
     return frame.frameBytes;
   }
 
-  /** A Modify: `o.clientOrderId`, `o.symbolId`, `o.price`, `o.qty` (new remaining). */
+  /** A Modify: `o.clientOrderId`, `o.symbolId`, `o.priceTicks`, `o.qtyLots` (new remaining). */
   writeModify(out: Uint8Array, at: number, seq: number, o: OrderFields): number {
     const frame = this.modify;
     checkRoom(out, at, frame.frameBytes);

@@ -76,9 +76,9 @@ function randomOrder(rng: Rng, o: ClientMessage | InputRecordView | OpenOrderInf
   o.tif = wild ? rng.below(256) : rng.below(3);
   o.postOnly = rng.chance(0.3);
   o.stp = wild ? rng.below(256) : rng.below(5);
-  o.price = wild ? rng.i32() : rng.below(2 ** 31);
-  o.qty = rng.chance(0.05) ? 0 : rng.u53();
-  o.stopPrice = wild ? rng.i32() : rng.chance(0.5) ? 0 : rng.below(2 ** 31);
+  o.priceTicks = wild ? rng.i32() : rng.below(2 ** 31);
+  o.qtyLots = rng.chance(0.05) ? 0 : rng.u53();
+  o.stopPriceTicks = wild ? rng.i32() : rng.chance(0.5) ? 0 : rng.below(2 ** 31);
 }
 
 export const clientBodies = [
@@ -105,9 +105,9 @@ export function randomClient(rng: Rng, body: number = rng.pick(clientBodies)): C
     m.symbolId = symbolId;
   }
   if (body === Body.Modify) {
-    const { clientOrderId, symbolId, price, qty } = m;
+    const { clientOrderId, symbolId, priceTicks, qtyLots } = m;
     m.clearOrder();
-    Object.assign(m, { clientOrderId, symbolId, price, qty });
+    Object.assign(m, { clientOrderId, symbolId, priceTicks, qtyLots });
   }
   if (body === Body.Logout) {
     m.logoutReason = rng.below(10);
@@ -163,9 +163,9 @@ export function randomServer(rng: Rng, body: number = rng.pick(serverBodies), li
     r.orderId = rng.u53();
     r.symbolId = rng.u32();
     r.side = rng.below(2);
-    r.price = rng.i32();
-    r.qty = rng.u53();
-    r.leavesQty = rng.u53();
+    r.priceTicks = rng.i32();
+    r.qtyLots = rng.u53();
+    r.leavesQtyLots = rng.u53();
     r.tradeId = rng.u53();
     r.liquidity = rng.below(3);
     r.engineSeq = rng.u53();
@@ -177,7 +177,7 @@ export function randomServer(rng: Rng, body: number = rng.pick(serverBodies), li
       const o = new OpenOrderInfo();
       randomOrder(rng, o);
       o.orderId = rng.u53();
-      o.leavesQty = rng.u53();
+      o.leavesQtyLots = rng.u53();
       return o;
     });
     m.more = rng.chance(0.5);
@@ -206,9 +206,9 @@ export function randomRecord(rng: Rng, command: number = rng.pick(commands)): In
       tif: m.tif,
       postOnly: m.postOnly,
       stp: m.stp,
-      price: m.price,
-      qty: m.qty,
-      stopPrice: m.stopPrice,
+      priceTicks: m.priceTicks,
+      qtyLots: m.qtyLots,
+      stopPriceTicks: m.stopPriceTicks,
     });
   } else {
     Object.assign(r.symbol, randomSymbol(rng));

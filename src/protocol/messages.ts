@@ -17,10 +17,10 @@ export class OrderFields {
   tif = 0;
   postOnly = false;
   stp = 0;
-  price = 0;
+  priceTicks = 0;
   /** -1 when the wire value is 2^53 or above. */
-  qty = 0;
-  stopPrice = 0;
+  qtyLots = 0;
+  stopPriceTicks = 0;
 
   clearOrder(): void {
     this.clientOrderId = 0;
@@ -30,9 +30,9 @@ export class OrderFields {
     this.tif = 0;
     this.postOnly = false;
     this.stp = 0;
-    this.price = 0;
-    this.qty = 0;
-    this.stopPrice = 0;
+    this.priceTicks = 0;
+    this.qtyLots = 0;
+    this.stopPriceTicks = 0;
   }
 }
 
@@ -63,7 +63,7 @@ export function emptySymbol(): WireSymbol {
 /** One entry of an OpenOrders page. */
 export class OpenOrderInfo extends OrderFields {
   orderId = 0;
-  leavesQty = 0;
+  leavesQtyLots = 0;
 }
 
 /** ExecutionReport fields. */
@@ -75,9 +75,9 @@ export class ExecReport {
   orderId = 0;
   symbolId = 0;
   side = 0;
-  price = 0;
-  qty = 0;
-  leavesQty = 0;
+  priceTicks = 0;
+  qtyLots = 0;
+  leavesQtyLots = 0;
   tradeId = 0;
   liquidity = 0;
   engineSeq = 0;
@@ -92,9 +92,9 @@ export class ExecReport {
     this.orderId = 0;
     this.symbolId = 0;
     this.side = 0;
-    this.price = 0;
-    this.qty = 0;
-    this.leavesQty = 0;
+    this.priceTicks = 0;
+    this.qtyLots = 0;
+    this.leavesQtyLots = 0;
     this.tradeId = 0;
     this.liquidity = 0;
     this.engineSeq = 0;

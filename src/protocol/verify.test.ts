@@ -63,8 +63,8 @@ function newOrderPayload(): Payload {
   m.clientOrderId = 42;
   m.symbolId = 3;
   m.side = 1;
-  m.price = 100;
-  m.qty = 5;
+  m.priceTicks = 100;
+  m.qtyLots = 5;
   const e = new Encoder();
   e.client(m);
   return new Payload(e.frame().slice(4));

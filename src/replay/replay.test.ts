@@ -132,8 +132,8 @@ test("a binary journal replays to the state hash of the run that wrote it, and t
     m.clientOrderId = i;
     m.symbolId = 0;
     m.side = i % 2;
-    m.price = 1000 + ((i * 7) % 11) - 5;
-    m.qty = 1 + (i % 9);
+    m.priceTicks = 1000 + ((i * 7) % 11) - 5;
+    m.qtyLots = 1 + (i % 9);
     m.tif = i % 10 === 0 ? 1 : 0;
     exchange.submitNew(1 + (i % 4), 7, i, m, 1e18 + i * 1000);
     if (i % 5 === 0) exchange.submitCancel(1 + ((i - 3) % 4), 7, i, exchange.nextOrderId - 3, m, 1e18 + i * 1000);

@@ -209,13 +209,13 @@ export class Sequencer {
     const ts = nsToUs(r.receivedNs);
     switch (r.command) {
       case Command.NewOrder:
-        e.newOrder(r.engineSeq, ts, r.symbolId, r.orderId, r.userId, r.side, r.type, r.tif, r.postOnly ? 1 : 0, r.stp, r.price, r.qty, r.stopPrice, r.clientOrderId);
+        e.newOrder(r.engineSeq, ts, r.symbolId, r.orderId, r.userId, r.side, r.type, r.tif, r.postOnly ? 1 : 0, r.stp, r.priceTicks, r.qtyLots, r.stopPriceTicks, r.clientOrderId);
         break;
       case Command.Cancel:
         e.cancel(r.engineSeq, ts, r.symbolId, r.orderId, r.userId);
         break;
       case Command.Modify:
-        e.modify(r.engineSeq, ts, r.symbolId, r.orderId, r.userId, r.price, r.qty);
+        e.modify(r.engineSeq, ts, r.symbolId, r.orderId, r.userId, r.priceTicks, r.qtyLots);
         break;
       case Command.SymbolDef: {
         const book = e.addSymbol(r.engineSeq, r.symbol);
@@ -245,7 +245,7 @@ function copyOrder(from: OrderFields, to: OrderFields): void {
   to.tif = from.tif;
   to.postOnly = from.postOnly;
   to.stp = from.stp;
-  to.price = from.price;
-  to.qty = from.qty;
-  to.stopPrice = from.stopPrice;
+  to.priceTicks = from.priceTicks;
+  to.qtyLots = from.qtyLots;
+  to.stopPriceTicks = from.stopPriceTicks;
 }

@@ -45,8 +45,8 @@ function trade(e: Sequencer, n: number, from = 0): void {
     m.clientOrderId = i;
     m.symbolId = 0;
     m.side = i % 2;
-    m.price = 10_000 + (i % 2 === 0 ? -(i % 97) : i % 89);
-    m.qty = 1 + (i % 13);
+    m.priceTicks = 10_000 + (i % 2 === 0 ? -(i % 97) : i % 89);
+    m.qtyLots = 1 + (i % 13);
     m.tif = i % 17 === 0 ? 1 : 0;
     e.submitNew(1 + (i % 8), 1, i, m, 1e18 + i);
   }

@@ -89,17 +89,17 @@ export async function runControl(port: number, seed: number, stopped: () => bool
       const o: ControlOrder = { clientOrderId: nextId++, side: rng.below(2), price: 0, qty: lotSize * (1 + rng.below(20)) };
       o.price = price(o.side);
       const done = answer((r) =>
-        r.kind === EventKind.Accepted && r.clientOrderId === o.clientOrderId && r.symbolId === symbolId && r.side === o.side && r.price === o.price && r.qty === o.qty && r.leavesQty === o.qty && r.engineSeq > 0
+        r.kind === EventKind.Accepted && r.clientOrderId === o.clientOrderId && r.symbolId === symbolId && r.side === o.side && r.priceTicks === o.price && r.qtyLots === o.qty && r.leavesQtyLots === o.qty && r.engineSeq > 0
           ? null
           : `expected Accepted of ${JSON.stringify(o)}`,
       );
-      client.newOrder({ clientOrderId: o.clientOrderId, symbolId, side: o.side, price: o.price, qty: o.qty });
+      client.newOrder({ clientOrderId: o.clientOrderId, symbolId, side: o.side, priceTicks: o.price, qtyLots: o.qty });
       await done;
       live.push(o);
     } else if (action === 1) {
       const o = live.splice(rng.below(Math.min(live.length, 4)), 1)[0]!;
       const done = answer((r) =>
-        r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.User && r.clientOrderId === o.clientOrderId && r.symbolId === symbolId && r.qty === o.qty
+        r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.User && r.clientOrderId === o.clientOrderId && r.symbolId === symbolId && r.qtyLots === o.qty
           ? null
           : `expected Cancelled of ${JSON.stringify(o)}`,
       );
@@ -110,9 +110,9 @@ export async function runControl(port: number, seed: number, stopped: () => bool
       o.price = price(o.side);
       o.qty = lotSize * (1 + rng.below(20));
       const done = answer((r) =>
-        r.kind === EventKind.Modified && r.clientOrderId === o.clientOrderId && r.price === o.price && r.qty === o.qty && r.leavesQty === o.qty ? null : `expected Modified to ${JSON.stringify(o)}`,
+        r.kind === EventKind.Modified && r.clientOrderId === o.clientOrderId && r.priceTicks === o.price && r.qtyLots === o.qty && r.leavesQtyLots === o.qty ? null : `expected Modified to ${JSON.stringify(o)}`,
       );
-      client.modify({ clientOrderId: o.clientOrderId, symbolId, price: o.price, qty: o.qty });
+      client.modify({ clientOrderId: o.clientOrderId, symbolId, priceTicks: o.price, qtyLots: o.qty });
       await done;
     }
     latenciesMs.push(performance.now() - started);
@@ -120,7 +120,7 @@ export async function runControl(port: number, seed: number, stopped: () => bool
   }
   // The book holds exactly the control's orders, as its model has them.
   const open = await client.openOrders();
-  const got = open.map((o) => [o.clientOrderId, o.symbolId, o.side, o.price, o.leavesQty]).sort((a, b) => a[0]! - b[0]!);
+  const got = open.map((o) => [o.clientOrderId, o.symbolId, o.side, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!);
   const want = live.map((o) => [o.clientOrderId, symbolId, o.side, o.price, o.qty]).sort((a, b) => a[0]! - b[0]!);
   if (JSON.stringify(got) !== JSON.stringify(want)) fail(`open orders ${JSON.stringify(got)}, model ${JSON.stringify(want)}`);
   closing = true;

@@ -55,7 +55,7 @@ export function checkRecovery(p: ExchangeProcess, oracle: JournalOracle, newestS
 }
 
 function infoRow(o: OpenOrderInfo): number[] {
-  return [o.orderId, o.clientOrderId, o.symbolId, o.side, o.type, o.tif, o.postOnly ? 1 : 0, o.stp, o.price, o.stopPrice, o.leavesQty];
+  return [o.orderId, o.clientOrderId, o.symbolId, o.side, o.type, o.tif, o.postOnly ? 1 : 0, o.stp, o.priceTicks, o.stopPriceTicks, o.leavesQtyLots];
 }
 
 function viewRow(o: OrderView): number[] {
@@ -144,15 +144,15 @@ export function checkReports(traders: CrashTrader[], oracle: JournalOracle, ids:
             sent.side,
             sent.type ?? 0,
             sent.tif ?? 0,
-            sent.price,
-            sent.qty,
-            sent.stopPrice ?? 0,
+            sent.priceTicks,
+            sent.qtyLots,
+            sent.stopPriceTicks ?? 0,
           ]);
         }
       }
       if (r.kind === EventKind.Trade) {
         stats.trades++;
-        const trade = `seq ${r.engineSeq} price ${r.price} qty ${r.qty}`;
+        const trade = `seq ${r.engineSeq} price ${r.priceTicks} qty ${r.qtyLots}`;
         const before = ids.trades.get(r.tradeId);
         if (before !== undefined && before !== trade) throw new Error(`trade id ${r.tradeId} reported for two trades: ${before} and ${trade}`);
         ids.trades.set(r.tradeId, trade);

@@ -157,7 +157,7 @@ export class CrashTrader {
     if (o === undefined || o.orderId !== r.orderId) return;
     o.lastSeq = r.engineSeq;
     if (r.kind === EventKind.Triggered) o.stop = false;
-    const ended = r.kind === EventKind.Cancelled || (r.kind === EventKind.Trade && r.leavesQty === 0);
+    const ended = r.kind === EventKind.Cancelled || (r.kind === EventKind.Trade && r.leavesQtyLots === 0);
     if (ended) {
       this.open.delete(cid);
       this.pool.delete(cid);
@@ -178,7 +178,7 @@ export class CrashTrader {
       // Keep the unanswered commands well below the session's in-flight limit.
       while (placed - (this.acceptedCount - (want - count)) > restingWindow) await this.progress(want);
       const away = (1000 + (placed % 2000)) * m.step;
-      const o: NewOrderParams = { clientOrderId: this.nextClientOrderId, symbolId: m.symbolId, side, price: side === Side.Buy ? m.mid - away : m.mid + away, qty: m.lot };
+      const o: NewOrderParams = { clientOrderId: this.nextClientOrderId, symbolId: m.symbolId, side, priceTicks: side === Side.Buy ? m.mid - away : m.mid + away, qtyLots: m.lot };
       if (this.client!.newOrder(o) !== SendStatus.Ok) {
         await Bun.sleep(1);
         continue;
@@ -226,7 +226,7 @@ export class CrashTrader {
       if (!o.stop) {
         const m = markets[o.symbolId]!;
         const away = rng.range(-3, 20) * m.step;
-        return c.modify({ clientOrderId: cid, symbolId: o.symbolId, price: o.side === Side.Buy ? m.mid - away : m.mid + away, qty: m.lot * rng.range(1, 5) });
+        return c.modify({ clientOrderId: cid, symbolId: o.symbolId, priceTicks: o.side === Side.Buy ? m.mid - away : m.mid + away, qtyLots: m.lot * rng.range(1, 5) });
       }
     }
     return this.placeNew(c, rng, p);
@@ -236,22 +236,22 @@ export class CrashTrader {
     const m = rng.chance(0.8) ? markets[0] : markets[1];
     const side = rng.chance(0.5) ? Side.Buy : Side.Sell;
     const toward = side === Side.Buy ? 1 : -1;
-    const o: NewOrderParams = { clientOrderId: this.nextClientOrderId++, symbolId: m.symbolId, side, price: 0, qty: m.lot * rng.range(1, 5) };
+    const o: NewOrderParams = { clientOrderId: this.nextClientOrderId++, symbolId: m.symbolId, side, priceTicks: 0, qtyLots: m.lot * rng.range(1, 5) };
     if (p < 0.34) {
       // A stop beyond the mid in the direction it waits for; trades walk the last price into some of them.
-      o.stopPrice = m.mid + toward * rng.range(1, 12) * m.step;
+      o.stopPriceTicks = m.mid + toward * rng.range(1, 12) * m.step;
       if (rng.chance(0.5)) {
         o.type = OrderType.StopLimit;
-        o.price = o.stopPrice + toward * 5 * m.step;
+        o.priceTicks = o.stopPriceTicks + toward * 5 * m.step;
       } else o.type = OrderType.StopMarket;
     } else if (p < 0.44) {
       o.tif = Tif.Ioc;
-      o.price = m.mid + toward * rng.range(0, 10) * m.step;
+      o.priceTicks = m.mid + toward * rng.range(0, 10) * m.step;
     } else if (p < 0.47) {
       o.type = OrderType.Market;
-      o.qty = m.lot;
+      o.qtyLots = m.lot;
     } else {
-      o.price = m.mid - toward * rng.range(-3, 20) * m.step;
+      o.priceTicks = m.mid - toward * rng.range(-3, 20) * m.step;
     }
     const status = c.newOrder(o);
     if (status === SendStatus.Ok) this.sent.set(o.clientOrderId, o);

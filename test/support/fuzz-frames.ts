@@ -128,8 +128,8 @@ export class FrameFactory {
       if (r.chance(0.3)) {
         const market = this.markets.find((x) => x.symbolId === m.symbolId) ?? this.markets[0]!;
         m.body = Body.Modify;
-        m.price = this.price(market, r.below(2));
-        m.qty = market.lot * (1 + r.below(5));
+        m.priceTicks = this.price(market, r.below(2));
+        m.qtyLots = market.lot * (1 + r.below(5));
       } else {
         m.body = Body.Cancel;
       }
@@ -151,7 +151,7 @@ export class FrameFactory {
     m.clientOrderId = user.nextClientId++;
     m.symbolId = market.symbolId;
     m.side = r.below(2);
-    m.qty = market.lot * (1 + r.below(5));
+    m.qtyLots = market.lot * (1 + r.below(5));
     const t = r.below(100);
     if (t < 62) {
       m.type = OrderType.Limit;
@@ -173,8 +173,8 @@ export class FrameFactory {
       m.type = OrderType.StopMarket;
       m.tif = Tif.Gtc;
     }
-    m.price = m.type === OrderType.Market || m.type === OrderType.StopMarket ? (r.chance(0.5) ? 0 : this.price(market, m.side)) : this.price(market, m.side);
-    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket) m.stopPrice = market.mid + (r.below(61) - 30) * market.stepTicks;
+    m.priceTicks = m.type === OrderType.Market || m.type === OrderType.StopMarket ? (r.chance(0.5) ? 0 : this.price(market, m.side)) : this.price(market, m.side);
+    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket) m.stopPriceTicks = market.mid + (r.below(61) - 30) * market.stepTicks;
     m.stp = r.chance(0.8) ? Stp.None : r.below(5);
   }
 
@@ -194,8 +194,8 @@ export class FrameFactory {
       m.clientOrderId = user.nextClientId++;
       m.symbolId = this.markets[0]!.symbolId;
       m.side = Side.Buy;
-      m.qty = this.markets[0]!.lot;
-      m.price = this.markets[0]!.mid;
+      m.qtyLots = this.markets[0]!.lot;
+      m.priceTicks = this.markets[0]!.mid;
     }
     switch (r.below(12)) {
       case 0:
@@ -211,28 +211,28 @@ export class FrameFactory {
         m.stp = 5 + r.below(251);
         break;
       case 4:
-        m.price = -1 - r.below(2 ** 31 - 1);
+        m.priceTicks = -1 - r.below(2 ** 31 - 1);
         break;
       case 5:
-        m.qty = 0;
+        m.qtyLots = 0;
         break;
       case 6:
-        m.qty = 2 ** 53 - 1 - r.below(1000);
+        m.qtyLots = 2 ** 53 - 1 - r.below(1000);
         break;
       case 7: {
         // Not a whole number of lots.
         const lot = this.markets.find((x) => x.symbolId === m.symbolId)?.lot ?? this.markets[0]!.lot;
-        m.qty += 1 + r.below(lot - 1);
+        m.qtyLots += 1 + r.below(lot - 1);
         break;
       }
       case 8:
         m.symbolId = 4 + r.below(2 ** 32 - 4);
         break;
       case 9:
-        m.price = 2 ** 31 - 1;
+        m.priceTicks = 2 ** 31 - 1;
         break;
       case 10:
-        m.stopPrice = -1 - r.below(1000);
+        m.stopPriceTicks = -1 - r.below(1000);
         m.type = OrderType.StopLimit;
         break;
       default:
@@ -471,7 +471,7 @@ export class FrameFactory {
     s.orders = Array.from({ length: 1 + r.below(20) }, (_, i) => {
       const o = new OpenOrderInfo();
       o.clientOrderId = i;
-      o.qty = 1;
+      o.qtyLots = 1;
       return o;
     });
     const e = this.encoder;

@@ -47,7 +47,7 @@ export interface CatchUp {
 
 /** The key a report and the event it came from share; trades carry their id and price too. */
 export function reportKey(user: number, r: ExecReport): string {
-  if (r.kind === EventKind.Trade) return `${user}:${r.engineSeq}:T:${r.orderId}:${r.clientOrderId}:${r.qty}:${r.leavesQty}:${r.tradeId}:${r.price}`;
+  if (r.kind === EventKind.Trade) return `${user}:${r.engineSeq}:T:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}:${r.tradeId}:${r.priceTicks}`;
   // A refused cancel or modify names the order the client meant, not the event's id: key on seq and kind only.
   if (r.kind === EventKind.Rejected) return `${user}:${r.engineSeq}:R`;
   return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}`;
@@ -154,9 +154,9 @@ export class JournalOracle {
       side: v.side,
       type: v.type,
       tif: v.tif,
-      price: v.price,
-      qty: v.qty,
-      stopPrice: v.stopPrice,
+      price: v.priceTicks,
+      qty: v.qtyLots,
+      stopPrice: v.stopPriceTicks,
     });
   }
 
