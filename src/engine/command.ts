@@ -1,6 +1,7 @@
-// Plain-object forms of commands and events, for the edges (replay tool, tests,
-// the reference book). The hot path never builds these: gateways call the
-// engine's methods with primitives and read events from the typed-array buffer.
+// The engine's command struct (EngineCommand: one reused object, the
+// sequencer's input-log record) and plain-object forms of commands and events
+// for the edges (replay tool, tests, the reference book). The hot path never
+// builds the plain objects: it reads events from the typed-array buffer.
 
 export interface SymbolSpec {
   name: string;
@@ -11,6 +12,47 @@ export interface SymbolSpec {
   minPrice: number;
   maxPrice: number;
   maxQty: number;
+}
+
+/** Codes of the commands in the input log; equal to the schema's Command union codes. */
+export const CommandCode = { NewOrder: 1, Cancel: 2, Modify: 3, SymbolDef: 4, MassCancel: 5 } as const;
+export type CommandCode = (typeof CommandCode)[keyof typeof CommandCode];
+
+/**
+ * One command as the engine reads it. The sequencer's input-log record
+ * (protocol's InputRecordView) has exactly these fields and is reused for
+ * every command: the engine reads it during the call and keeps nothing.
+ * Fields a command does not use are 0 (false).
+ */
+export interface EngineCommand {
+  /** CommandCode. */
+  readonly command: number;
+  readonly engineSeq: number;
+  /** Receive time stamped by the sequencer, ns since the Unix epoch; events carry it in µs. */
+  readonly receivedNs: number;
+  readonly userId: number;
+  /** Exchange-wide order id: new, cancel, modify. */
+  readonly orderId: number;
+  /** The submitter's id for the order (mass cancel: its request id), echoed on events. */
+  readonly clientOrderId: number;
+  /** Book index (= symbol id). */
+  readonly symbolId: number;
+  readonly side: number;
+  readonly type: number;
+  readonly tif: number;
+  readonly postOnly: boolean;
+  readonly stp: number;
+  readonly priceTicks: number;
+  readonly qtyLots: number;
+  readonly stopPriceTicks: number;
+  /** Mass cancel: false covers every symbol (symbolId is ignored). */
+  readonly oneSymbol: boolean;
+  /** Mass cancel: MassCancelSide. */
+  readonly massSide: number;
+  /** Mass cancel: the CancelReason its cancels carry. */
+  readonly cancelReason: number;
+  /** Symbol definition. */
+  readonly symbol: Readonly<SymbolSpec>;
 }
 
 export interface SymbolCommand {

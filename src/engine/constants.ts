@@ -26,6 +26,8 @@ export const EventKind = {
   Triggered: 6,
   /** A live order lost quantity without trading (self-trade `decrement`); it stays live. */
   Reduced: 7,
+  /** The summary of a mass cancel: qty = orders cancelled (after their own `cancelled` events). */
+  MassCancelled: 8,
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
@@ -57,7 +59,19 @@ export const CancelReason = {
   PostOnly: 6,
   /** A triggered stop-limit whose remainder found no free price level to rest on. */
   Capacity: 7,
+  /** A mass cancel the user asked for. */
+  MassCancel: 8,
+  /** Cancel on disconnect: the user's session ended and its grace period passed. */
+  Disconnect: 9,
+  /** The user's dead-man's switch was not renewed in time. */
+  DeadMansSwitch: 10,
+  /** An operator's cancel. */
+  Admin: 11,
 } as const;
+
+/** Which side a mass cancel covers (the wire's MassCancelSide). */
+export const MassCancelSide = { Both: 0, Buy: 1, Sell: 2 } as const;
+export type MassCancelSide = (typeof MassCancelSide)[keyof typeof MassCancelSide];
 export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
 
 export const sideNames = ["buy", "sell"] as const;

@@ -121,6 +121,14 @@ class FrameReader {
     o.qtyLots = u53Value(t.qty(this.u53));
   }
 
+  protected readMassCancel(o: OrderFields, t: wire.MassCancel): void {
+    o.clientOrderId = u53Value(t.requestId(this.u53));
+    o.oneSymbol = t.oneSymbol();
+    o.symbolId = t.symbolId();
+    o.massSide = t.side();
+    o.cancelReason = t.reason();
+  }
+
   protected readSymbol(s: WireSymbol, t: wire.SymbolDef): void {
     s.symbolId = t.symbolId();
     s.name = t.name() ?? "";
@@ -151,6 +159,9 @@ export class ClientDecoder extends FrameReader {
     out.clearOrder();
     out.reject = 0;
     out.apiKey = "";
+    out.cancelOnDisconnect = false;
+    out.cancelOnDisconnectGraceMs = 0;
+    out.timeoutMs = 0;
     out.logoutReason = 0;
     out.text = "";
     const root = this.open(bytes, start, end, layout.ClientMessage);
@@ -163,8 +174,13 @@ export class ClientDecoder extends FrameReader {
     out.body = m.bodyType();
     switch (out.body) {
       case wire.Body.Login:
-        out.apiKey = (m.body(this.login) as wire.Login).apiKey() ?? "";
+      {
+        const login = m.body(this.login) as wire.Login;
+        out.apiKey = login.apiKey() ?? "";
+        out.cancelOnDisconnect = login.cancelOnDisconnect();
+        out.cancelOnDisconnectGraceMs = login.cancelOnDisconnectGraceMs();
         break;
+      }
       case wire.Body.NewOrder:
         this.readOrder(out, m.body(this.newOrder) as wire.NewOrder);
         out.reject = validateNewOrder(out);
@@ -321,6 +337,7 @@ export class InputRecordDecoder extends FrameReader {
   private readonly cancel = new wire.Cancel();
   private readonly modify = new wire.Modify();
   private readonly symbolDef = new wire.SymbolDef();
+  private readonly massCancel = new wire.MassCancel();
 
   /** Fills `out`; returns a ProtocolError code (0 = Ok). */
   decode(bytes: Uint8Array, start: number, end: number, out: InputRecordView): number {
@@ -356,8 +373,11 @@ export class InputRecordDecoder extends FrameReader {
       case wire.Command.Modify:
         this.readModify(out, r.command(this.modify) as wire.Modify);
         break;
+      case wire.Command.MassCancel:
+        this.readMassCancel(out, r.command(this.massCancel) as wire.MassCancel);
+        break;
       default:
-        // The verifier admits only the four members; this is SymbolDef.
+        // The verifier admits only the members of the union; this is SymbolDef.
         this.readSymbol(out.symbol, r.command(this.symbolDef) as wire.SymbolDef);
         break;
     }

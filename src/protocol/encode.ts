@@ -133,7 +133,8 @@ export class Encoder {
     switch (msg.body) {
       case wire.Body.Login: {
         const key = this.string(msg.apiKey, layout.Login.fields[0]!.countMax, "api_key");
-        body = wire.Login.createLogin(b, key);
+        if (!isU32(msg.cancelOnDisconnectGraceMs)) fail(`cancel_on_disconnect_grace_ms ${msg.cancelOnDisconnectGraceMs}`);
+        body = wire.Login.createLogin(b, key, msg.cancelOnDisconnect, msg.cancelOnDisconnectGraceMs);
         break;
       }
       case wire.Body.NewOrder:
@@ -245,6 +246,19 @@ export class Encoder {
     return this.message(msg.seq, msg.body, body, serverFrameBytesMax);
   }
 
+  private massCancel(o: OrderFields): number {
+    if (!isU32(o.symbolId)) fail(`symbol_id ${o.symbolId}`);
+    if (!(isByte(o.massSide) && isByte(o.cancelReason))) fail(`mass cancel side ${o.massSide} reason ${o.cancelReason}`);
+    const b = this.builder;
+    wire.MassCancel.startMassCancel(b);
+    wire.MassCancel.addRequestId(b, this.u53(o.clientOrderId, "request_id"));
+    wire.MassCancel.addSymbolId(b, o.symbolId);
+    wire.MassCancel.addOneSymbol(b, o.oneSymbol);
+    wire.MassCancel.addSide(b, o.massSide);
+    wire.MassCancel.addReason(b, o.cancelReason);
+    return wire.MassCancel.endMassCancel(b);
+  }
+
   private symbolDef(s: WireSymbol): number {
     if (!isU32(s.symbolId)) fail(`symbol_id ${s.symbolId}`);
     if (!(isI32(s.tickSize) && isI32(s.minPrice) && isI32(s.maxPrice))) fail(`symbol ${s.name} prices fit int32`);
@@ -349,6 +363,9 @@ export class Encoder {
         break;
       case wire.Command.SymbolDef:
         command = this.symbolDef(r.symbol);
+        break;
+      case wire.Command.MassCancel:
+        command = this.massCancel(r);
         break;
       default:
         throw new Error(`encode: command ${r.command} unknown`);

@@ -203,6 +203,9 @@ export class FastClientDecoder {
       if (!this.shapes[k]!.matches(bytes, start, end)) continue;
       readOrder(bytes, start, this.orders[k]!, out);
       out.apiKey = "";
+      out.cancelOnDisconnect = false;
+      out.cancelOnDisconnectGraceMs = 0;
+      out.timeoutMs = 0;
       out.logoutReason = 0;
       out.text = "";
       out.seq = u53(bytes, start + this.seqAt[k]!);

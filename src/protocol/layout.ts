@@ -87,7 +87,13 @@ const union = (name: string, layout: UnionLayout, required: boolean): FieldLayou
 
 const table = (name: string, fields: FieldLayout[]): TableLayout => ({ name, fields });
 
-export const Login = table("Login", [text("api_key", apiKeyBytesMax, true)]);
+export const Login = table("Login", [text("api_key", apiKeyBytesMax, true), u8("cancel_on_disconnect"), u32("cancel_on_disconnect_grace_ms")]);
+
+export const MassCancel = table("MassCancel", [wide("request_id", true), u8("one_symbol"), u32("symbol_id"), u8("side"), u8("reason")]);
+
+export const DeadMansSwitch = table("DeadMansSwitch", [u32("timeout_ms")]);
+
+export const DeadMansSwitchStatus = table("DeadMansSwitchStatus", [u32("timeout_ms")]);
 
 export const NewOrder = table("NewOrder", [
   wide("client_order_id", true),
@@ -186,6 +192,9 @@ const allBody: (TableLayout | null)[] = [
   OpenOrders,
   ExecutionReport,
   Logout,
+  MassCancel,
+  DeadMansSwitch,
+  DeadMansSwitchStatus,
 ];
 const clientBodies = new Set<TableLayout>([Login, NewOrder, Cancel, Modify, Heartbeat, OpenOrdersRequest, Logout]);
 const serverBodies = new Set<TableLayout>([LoginAccepted, LoginRejected, Heartbeat, OpenOrders, ExecutionReport, Logout]);
@@ -207,7 +216,7 @@ export const ServerMessage = message(ServerBody);
 export const AnyMessage = message(AnyBody);
 
 /** Indexed by type code: the order of union Command in the schema. */
-export const CommandUnion: UnionLayout = { name: "Command", members: [null, NewOrder, Cancel, Modify, SymbolDef] };
+export const CommandUnion: UnionLayout = { name: "Command", members: [null, NewOrder, Cancel, Modify, SymbolDef, MassCancel] };
 
 /** Root of an input-log record. */
 export const InputRecord = table("InputRecord", [
@@ -236,6 +245,9 @@ export const allTables: readonly TableLayout[] = [
   OpenOrder,
   OpenOrders,
   Logout,
+  MassCancel,
+  DeadMansSwitch,
+  DeadMansSwitchStatus,
   AnyMessage,
   InputRecord,
 ];

@@ -5,11 +5,11 @@
 // range check (and the engine's own validation) refuses.
 // After a decode error only `body` (or `command`) is meaningful: it is 0.
 
-import type { SymbolSpec } from "../engine/command.ts";
+import type { EngineCommand, SymbolSpec } from "../engine/command.ts";
 
-/** Fields shared by NewOrder, Cancel and Modify. */
+/** Fields shared by NewOrder, Cancel, Modify and MassCancel. */
 export class OrderFields {
-  /** The client's order id; -1 when the wire value is 2^53 or above. */
+  /** The client's order id (MassCancel: its request id); -1 when the wire value is 2^53 or above. */
   clientOrderId = 0;
   symbolId = 0;
   side = 0;
@@ -21,6 +21,12 @@ export class OrderFields {
   /** -1 when the wire value is 2^53 or above. */
   qtyLots = 0;
   stopPriceTicks = 0;
+  /** MassCancel: false covers every symbol (symbolId is ignored). */
+  oneSymbol = false;
+  /** MassCancel: MassCancelSide (0 both, 1 buy, 2 sell). */
+  massSide = 0;
+  /** MassCancel: the CancelReason it carries (set by the exchange, not the client). */
+  cancelReason = 0;
 
   clearOrder(): void {
     this.clientOrderId = 0;
@@ -33,6 +39,9 @@ export class OrderFields {
     this.priceTicks = 0;
     this.qtyLots = 0;
     this.stopPriceTicks = 0;
+    this.oneSymbol = false;
+    this.massSide = 0;
+    this.cancelReason = 0;
   }
 }
 
@@ -46,6 +55,11 @@ export class ClientMessage extends OrderFields {
   reject = 0;
   /** Login: the API key (a string is built: once per session). */
   apiKey = "";
+  /** Login: cancel the user's orders when the session ends and no new one logs in within the grace period. */
+  cancelOnDisconnect = false;
+  cancelOnDisconnectGraceMs = 0;
+  /** DeadMansSwitch: the timeout to arm (0 disarms). */
+  timeoutMs = 0;
   /** Logout: LogoutReason code and text. */
   logoutReason = 0;
   text = "";
@@ -130,7 +144,7 @@ export class ServerMessage {
 }
 
 /** One input-log record: a command stamped by the sequencer. */
-export class InputRecordView extends OrderFields {
+export class InputRecordView extends OrderFields implements EngineCommand {
   engineSeq = 0;
   /** Receive time, nanoseconds since the Unix epoch (a JS number rounds above 2^53). */
   receivedNs = 0;

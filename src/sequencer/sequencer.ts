@@ -248,4 +248,7 @@ function copyOrder(from: OrderFields, to: OrderFields): void {
   to.priceTicks = from.priceTicks;
   to.qtyLots = from.qtyLots;
   to.stopPriceTicks = from.stopPriceTicks;
+  to.oneSymbol = from.oneSymbol;
+  to.massSide = from.massSide;
+  to.cancelReason = from.cancelReason;
 }

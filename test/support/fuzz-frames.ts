@@ -428,7 +428,7 @@ export class FrameFactory {
       const b = this.builder;
       b.clear();
       const key = b.createString("k".repeat(129 + r.below(3800)));
-      const login = wire.Login.createLogin(b, key);
+      const login = wire.Login.createLogin(b, key, false, 0);
       wire.Message.startMessage(b);
       wire.Message.addSeq(b, wire.U53.createU53(b, seq >>> 0, Math.floor(seq / 2 ** 32)));
       wire.Message.addBodyType(b, wire.Body.Login);

@@ -11,5 +11,25 @@ export enum CancelReason {
   MarketRemainder = 4,
   SelfTrade = 5,
   PostOnly = 6,
-  Capacity = 7
+  Capacity = 7,
+
+  /**
+   * A MassCancel the client asked for.
+   */
+  MassCancel = 8,
+
+  /**
+   * Cancel on disconnect: the session ended and its grace period passed.
+   */
+  Disconnect = 9,
+
+  /**
+   * The dead-man's switch was not renewed in time.
+   */
+  DeadMansSwitch = 10,
+
+  /**
+   * An operator's cancel.
+   */
+  Admin = 11
 }

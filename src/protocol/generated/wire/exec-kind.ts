@@ -19,5 +19,11 @@ export enum ExecKind {
   /**
    * A live order lost quantity without trading (self-trade decrement).
    */
-  Reduced = 7
+  Reduced = 7,
+
+  /**
+   * Summary of a MassCancel: qty = orders cancelled, client_order_id = the
+   * request id, cancel_reason = why (after one Cancelled report per order).
+   */
+  MassCancelled = 8
 }

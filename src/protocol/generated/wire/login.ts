@@ -27,12 +27,35 @@ apiKey(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Cancel the user's live orders when this session ends (disconnect,
+ * heartbeat timeout, logout) and no new session of the user logs in within
+ * `cancel_on_disconnect_grace_ms`.
+ */
+cancelOnDisconnect():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
+cancelOnDisconnectGraceMs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startLogin(builder:flatbuffers.Builder) {
-  builder.startObject(1);
+  builder.startObject(3);
 }
 
 static addApiKey(builder:flatbuffers.Builder, apiKeyOffset:flatbuffers.Offset) {
   builder.addFieldOffset(0, apiKeyOffset, 0);
+}
+
+static addCancelOnDisconnect(builder:flatbuffers.Builder, cancelOnDisconnect:boolean) {
+  builder.addFieldInt8(1, +cancelOnDisconnect, +false);
+}
+
+static addCancelOnDisconnectGraceMs(builder:flatbuffers.Builder, cancelOnDisconnectGraceMs:number) {
+  builder.addFieldInt32(2, cancelOnDisconnectGraceMs, 0);
 }
 
 static endLogin(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -41,9 +64,11 @@ static endLogin(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createLogin(builder:flatbuffers.Builder, apiKeyOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createLogin(builder:flatbuffers.Builder, apiKeyOffset:flatbuffers.Offset, cancelOnDisconnect:boolean, cancelOnDisconnectGraceMs:number):flatbuffers.Offset {
   Login.startLogin(builder);
   Login.addApiKey(builder, apiKeyOffset);
+  Login.addCancelOnDisconnect(builder, cancelOnDisconnect);
+  Login.addCancelOnDisconnectGraceMs(builder, cancelOnDisconnectGraceMs);
   return Login.endLogin(builder);
 }
 }
