@@ -22,6 +22,12 @@ function sleeper() {
 
 const isSleeper = (argv: string[]) => argv.some((a) => a.includes(marker));
 
+/** Waits for the child's exec to show its command line (generous deadline on a busy box). */
+async function commandLineShown(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!isSleeper(commandLineOf(pid) ?? []) && Date.now() < deadline) await Bun.sleep(10);
+}
+
 describe("pid files", () => {
   test("write, read, and a pid file with garbage or nothing reads as null", () => {
     const path = join(dir, "a.pid");
@@ -36,9 +42,7 @@ describe("pid files", () => {
     const child = sleeper();
     const path = join(dir, "b.pid");
     writePidFile(path, child.pid);
-    // Wait for the exec to show the new command line (generous deadline on a busy box).
-    const deadline = Date.now() + 10_000;
-    while (!(commandLineOf(child.pid) ?? []).some((a) => a.includes(marker)) && Date.now() < deadline) await Bun.sleep(10);
+    await commandLineShown(child.pid);
     expect(livePid(path, isSleeper)).toBe(child.pid);
     expect(livePid(path, (argv) => argv.includes("redis-server"))).toBeNull();
   });
@@ -57,8 +61,7 @@ describe("pid files", () => {
     const child = sleeper();
     const path = join(dir, "d.pid");
     writePidFile(path, child.pid);
-    const deadline = Date.now() + 10_000;
-    while (!(commandLineOf(child.pid) ?? []).some((a) => a.includes(marker)) && Date.now() < deadline) await Bun.sleep(10);
+    await commandLineShown(child.pid);
     expect(await stopByPidFile(path, isSleeper, 30_000)).toBe(child.pid);
     expect(await child.exited).not.toBe(0);
     expect(child.signalCode).toBe("SIGTERM");
