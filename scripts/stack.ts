@@ -118,6 +118,10 @@ async function full(dir: string, engineArgs: string[], progress: Progress): Prom
     return configExitCode;
   }
   const layout = layoutFromConfig(dir, loaded.loaded.config);
+  if (layout.engine.port === 0) {
+    console.error("engine:full: tcp.port 0 (a free port) cannot be found again by stack:status; set a port");
+    return configExitCode;
+  }
   const { infra, engine } = await stackServices(layout, engineArgs, process.env as Record<string, string>);
   const started: Service[] = [];
   const stopStarted = async () => {

@@ -18,6 +18,10 @@ export interface ExchangeConfig extends ExchangeConfigFile {
   apiKeys: ApiKeyEntry[];
 }
 
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** What programs (tests, embedding code) may pass to `resolveConfig`: any part of the file's keys. */
+export type ExchangeConfigInput = DeepPartial<ExchangeConfigFile>;
+
 export interface LoadedConfig {
   config: ExchangeConfig;
   /** The config file read, or null for defaults and environment only. */
