@@ -2,10 +2,7 @@
 // mutable TradeRow for every trade, so passing a trade allocates nothing; a
 // consumer that keeps a trade copies the fields it needs.
 
-import { PRICE_MAX } from "../engine/constants.ts";
-
-export const Side = { Buy: 0, Sell: 1 } as const;
-export const sideNames = ["buy", "sell"] as const;
+import { PRICE_MAX, Side } from "../engine/constants.ts";
 
 export interface TradeRow {
   symbolId: number;
@@ -21,6 +18,7 @@ export interface TradeRow {
   tradeId: number;
   /** Engine sequence number of the command that traded. */
   seq: number;
+  /** Side of the taker (the engine's Side: 0 buy, 1 sell). */
   takerSide: number;
   makerOrderId: number;
   takerOrderId: number;

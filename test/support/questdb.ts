@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type QuestdbHandle, startQuestdb } from "../../scripts/questdb.ts";
+import { execSql, type SqlResult } from "../../src/questdb/sql.ts";
 import { freePort } from "./redis.ts";
 
 /** Another process may take a free port between our probe and QuestDB's bind. */
@@ -13,12 +14,6 @@ const startAttemptsMax = 3;
 /** Generous: WAL apply on a loaded 2-core box can lag seconds behind the acknowledgement. */
 export const waitForRowsDeadlineMsDefault = 120_000;
 const pollIntervalMs = 50;
-
-export interface SqlResult {
-  columns: { name: string; type: string }[];
-  dataset: unknown[][];
-  count: number;
-}
 
 export interface TestQuestdb {
   readonly httpUrl: string;
@@ -48,14 +43,7 @@ export interface TestQuestdb {
   restart(): Promise<void>;
 }
 
-export async function sqlQuery(httpUrl: string, query: string, timeoutMs = 60_000): Promise<SqlResult> {
-  const response = await fetch(`${httpUrl}/exec?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(timeoutMs) });
-  const body = (await response.json()) as Partial<SqlResult> & { error?: string; ddl?: string };
-  if (response.status !== 200 || body.error !== undefined) {
-    throw new Error(`questdb ${response.status} for ${query}: ${body.error ?? JSON.stringify(body)}`);
-  }
-  return { columns: body.columns ?? [], dataset: body.dataset ?? [], count: body.count ?? 0 };
-}
+export { execSql as sqlQuery };
 
 export async function startTestQuestdb(): Promise<TestQuestdb> {
   const dir = mkdtempSync(join(tmpdir(), "exch-questdb-"));
@@ -74,7 +62,7 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
   }
   const server = handle;
   let stopped = false;
-  const sql = (query: string) => sqlQuery(server.httpUrl, query);
+  const sql = (query: string) => execSql(server.httpUrl, query);
   return {
     httpUrl: server.httpUrl,
     httpPort: server.httpPort,
