@@ -10,11 +10,8 @@
 // (what the query API would pay) for one symbol's 1,440 candles. Reports
 // p50/p99/max per source.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startQuestdb } from "../scripts/questdb.ts";
 import { CandleAggregator } from "../src/marketdata/candles.ts";
 import { newTradeRow } from "../src/marketdata/trade.ts";
 import { openMarketDataWriters } from "../src/questdb/market-data-writers.ts";
@@ -22,6 +19,7 @@ import { waitForWalApplied } from "../src/questdb/resume.ts";
 import { execSql } from "../src/questdb/sql.ts";
 import { SymbolNames } from "../src/questdb/symbols.ts";
 import { Prng } from "./prng.ts";
+import { machineInfo, withQuestdb } from "./questdb-server.ts";
 
 const HELP = `bun bench/questdb-candles.bench.ts [flags]
   --quick          1M ticks, 30 query rounds
@@ -66,18 +64,6 @@ function parseArgs(argv: string[]): { ticks: number; queries: number; json: stri
   return o;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function percentile(sorted: number[], p: number): number {
@@ -86,9 +72,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const dir = mkdtempSync(join(os.tmpdir(), "exch-qdb-candles-bench-"));
-  const server = await startQuestdb({ httpPort: await freePort(), pgPort: await freePort(), ilpPort: await freePort(), dir: join(dir, "questdb") });
-  try {
+  await withQuestdb(async (server, dir) => {
     const url = server.httpUrl;
     const symbols = new SymbolNames(symbolNames.length);
     symbolNames.forEach((n, i) => symbols.set(i, n));
@@ -160,15 +144,12 @@ async function main(): Promise<void> {
     console.log("|---|---|---|---|");
     for (const s of summary) console.log(`| ${s.source} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.maxMs.toFixed(1)} |`);
     if (o.json !== null) {
-      const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadAvg: os.loadavg(), bun: Bun.version, questdb: "9.3.4" };
+      const machine = { ...machineInfo() };
       writeFileSync(o.json, `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, summary, times }, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }
     await writers.close();
-  } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

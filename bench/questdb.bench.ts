@@ -15,13 +15,10 @@
 // HTTP with `stdlib_http=on`, auto-flush every `rows / 10` rows and no timer
 // (`auto_flush_interval=0`), protocol version 1 (our columns are integers).
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Sender } from "@questdb/nodejs-client";
 import { measure } from "mitata";
-import { startQuestdb } from "../scripts/questdb.ts";
 import { sideNames } from "../src/engine/constants.ts";
 import { newTradeRow, type TradeRow } from "../src/marketdata/trade.ts";
 import { IlpBuffer } from "../src/questdb/ilp-buffer.ts";
@@ -32,6 +29,7 @@ import { SymbolNames } from "../src/questdb/symbols.ts";
 import { TicksIlp } from "../src/questdb/ticks-ilp.ts";
 import { IlpHttpWriter } from "../src/questdb/writer.ts";
 import { Prng } from "./prng.ts";
+import { machineInfo, withQuestdb } from "./questdb-server.ts";
 
 const HELP = `bun bench/questdb.bench.ts [flags]
   --quick          100k rows per sample, 2 rounds (about a minute)
@@ -184,18 +182,6 @@ async function encoderNsPerRow(symbols: SymbolNames): Promise<{ avg: number; p50
   return { avg: stats.avg / per, p50: stats.p50 / per, p99: stats.p99 / per };
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -224,9 +210,7 @@ const k = (r: number) => `${(r / 1000).toFixed(0)}k`;
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const dir = mkdtempSync(join(os.tmpdir(), "exch-qdb-bench-"));
-  const server = await startQuestdb({ httpPort: await freePort(), pgPort: await freePort(), ilpPort: await freePort(), dir: join(dir, "questdb") });
-  try {
+  await withQuestdb(async (server, dir) => {
     await ensureTables(server.httpUrl, [ticksTable]);
     await execSql(server.httpUrl, createTableSql({ ...ticksTable, name: "ticks_official" }));
     const symbols = new SymbolNames(symbolNames.length);
@@ -281,14 +265,11 @@ async function main(): Promise<void> {
     }
     console.log(`\nours / official (acknowledged, medians of this run): ${ratio.toFixed(1)}x; target 400k ticks/s sustained; ${o.rows} rows per sample, ${o.rounds} interleaved rounds`);
     if (o.json !== null) {
-      const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadAvg: os.loadavg(), bun: Bun.version, questdb: "9.3.4", officialClient: "4.2.0" };
+      const machine = { ...machineInfo(), officialClient: "4.2.0" };
       writeFileSync(o.json, `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, encoderNsPerRow: encoder, samples, summary, ratioOursToOfficial: ratio }, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }
-  } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();
