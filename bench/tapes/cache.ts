@@ -4,7 +4,7 @@
 // source the generator depends on changes the file name, so a stale tape is
 // never reused.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateTape, type Tape, type TapeOptions } from "./generate.ts";
 import { decodeTape, encodeTape } from "./tape.ts";
@@ -47,7 +47,8 @@ type Sidecar = Omit<Tape, "columns">;
 
 /** The tape for `options`, read from .run/tapes/ or generated and written there. */
 export function loadTape(options: TapeOptions, dir = TAPES_DIR): CachedTape {
-  const base = join(dir, `${options.scenario}-${options.orders}-${options.seed}-${generatorHash()}`);
+  const stem = `${options.scenario}-${options.orders}-${options.seed}-`;
+  const base = join(dir, stem + generatorHash());
   const path = `${base}.tape`;
   const meta = `${base}.json`;
   if (existsSync(path) && existsSync(meta)) {
@@ -67,5 +68,9 @@ export function loadTape(options: TapeOptions, dir = TAPES_DIR): CachedTape {
   writeFileSync(meta + tmp, `${JSON.stringify(sidecar)}\n`);
   renameSync(path + tmp, path);
   renameSync(meta + tmp, meta);
+  // Tapes of the same options from older generator sources can never be read again.
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith(stem) && !f.startsWith(stem + generatorHash()) && (f.endsWith(".tape") || f.endsWith(".json"))) rmSync(join(dir, f), { force: true });
+  }
   return { tape, path, generated: true, generateSeconds };
 }

@@ -144,7 +144,7 @@ describe("tape file", () => {
     longer.set(bytes);
     expect(() => decodeTape(longer)).toThrow(/expected/);
     const foreign = bytes.slice();
-    foreign[0] ^= 0xff;
+    foreign[0] = foreign[0]! ^ 0xff;
     expect(() => decodeTape(foreign)).toThrow(/magic/);
     const future = bytes.slice();
     new DataView(future.buffer).setUint32(4, 99, true);

@@ -93,12 +93,31 @@ export const TAPE_VERSION = 1;
 export const TAPE_HEADER_BYTES = 64;
 
 function padded(bytes: number): number {
-  return (bytes + 7) & ~7;
+  return Math.ceil(bytes / 8) * 8;
 }
+
+type ColumnName = "op" | "side" | "type" | "tif" | "id" | "user" | "price" | "qty" | "aux";
+
+/** The columns in file order, with their bytes per message. */
+const LAYOUT: readonly (readonly [ColumnName, number])[] = [
+  ["op", 1],
+  ["side", 1],
+  ["type", 1],
+  ["tif", 1],
+  ["id", 8],
+  ["user", 4],
+  ["price", 4],
+  ["qty", 4],
+  ["aux", 4],
+];
 
 /** Bytes of one tape file of `count` messages. */
 export function tapeFileBytes(count: number): number {
-  return TAPE_HEADER_BYTES + 4 * padded(count) + padded(count * 8) + 4 * padded(count * 4);
+  return LAYOUT.reduce((sum, [, width]) => sum + padded(count * width), TAPE_HEADER_BYTES);
+}
+
+function columnBytes(column: ArrayBufferView, bytes: number): Uint8Array {
+  return new Uint8Array(column.buffer, column.byteOffset, bytes);
 }
 
 export function encodeTape(c: TapeColumns): Uint8Array {
@@ -111,20 +130,10 @@ export function encodeTape(c: TapeColumns): Uint8Array {
   view.setInt32(16, c.minPrice, true);
   view.setInt32(20, c.maxPrice, true);
   let at = TAPE_HEADER_BYTES;
-  const put = (column: ArrayBufferView, bytes: number) => {
-    out.set(new Uint8Array(column.buffer, column.byteOffset, bytes), at);
-    at += padded(bytes);
-  };
-  put(c.op, n);
-  put(c.side, n);
-  put(c.type, n);
-  put(c.tif, n);
-  put(c.id, n * 8);
-  put(c.user, n * 4);
-  put(c.price, n * 4);
-  put(c.qty, n * 4);
-  put(c.aux, n * 4);
-  if (at !== out.length) throw new Error(`tape encoder wrote ${at} of ${out.length} bytes`);
+  for (const [name, width] of LAYOUT) {
+    out.set(columnBytes(c[name], n * width), at);
+    at += padded(n * width);
+  }
   return out;
 }
 
@@ -139,18 +148,9 @@ export function decodeTape(bytes: Uint8Array): TapeColumns {
   if (bytes.length !== tapeFileBytes(n)) throw new Error(`tape file of ${bytes.length} bytes, expected ${tapeFileBytes(n)} for ${n} messages`);
   const c = allocColumns(Math.max(1, n), view.getInt32(16, true), view.getInt32(20, true));
   let at = TAPE_HEADER_BYTES;
-  const take = (column: ArrayBufferView, bytesCount: number) => {
-    new Uint8Array(column.buffer, column.byteOffset, bytesCount).set(bytes.subarray(at, at + bytesCount));
-    at += padded(bytesCount);
-  };
-  take(c.op, n);
-  take(c.side, n);
-  take(c.type, n);
-  take(c.tif, n);
-  take(c.id, n * 8);
-  take(c.user, n * 4);
-  take(c.price, n * 4);
-  take(c.qty, n * 4);
-  take(c.aux, n * 4);
+  for (const [name, width] of LAYOUT) {
+    columnBytes(c[name], n * width).set(bytes.subarray(at, at + n * width));
+    at += padded(n * width);
+  }
   return sliceColumns(c, n);
 }
