@@ -230,7 +230,8 @@ async function interleavedRounds(
         },
       };
     },
-    { min_samples: rounds, max_samples: rounds, min_cpu_time: 0, gc: false, warmup_threshold: 0 },
+    // Exactly `rounds` samples, none trimmed (mitata drops 2 + 2 past 12), one warm-up call, no GC of mitata's own.
+    { min_samples: rounds, max_samples: rounds, min_cpu_time: 0, gc: false, warmup_threshold: 0, samples_threshold: Number.MAX_SAFE_INTEGER },
   );
   return { ours: stats.samples.map((ns: number) => (n / ns) * 1e9), peer: peerRounds };
 }
