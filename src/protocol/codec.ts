@@ -7,13 +7,14 @@
 
 import * as flatbuffers from "flatbuffers";
 import { MassCancelSide, OrderType, Reject, Side, Stp, Tif } from "../engine/constants.ts";
-import { ProtocolError, u32Range, u53HiLimit } from "./constants.ts";
+import { ProtocolError, u32Range } from "./constants.ts";
 import * as wire from "./generated/exchange_generated.ts";
 // flatc re-exports only what the root type (Message) reaches; the input-log root comes on its own.
 import { InputRecord } from "./generated/wire/input-record.ts";
 import * as layout from "./layout.ts";
 import {
   type ClientMessage,
+  clearSymbol,
   emptySymbol,
   type InputRecordView,
   OpenOrderInfo,
@@ -22,6 +23,7 @@ import {
   type WireSymbol,
 } from "./messages.ts";
 import { Verifier } from "./verify.ts";
+import { joinU53 } from "./wire-read.ts";
 
 export const Body = wire.Body;
 export const Command = wire.Command;
@@ -30,9 +32,7 @@ export const Command = wire.Command;
 
 /** A U53 struct as a number; 0 when absent, -1 when not below 2^53. */
 function u53Value(s: wire.U53 | null): number {
-  if (s === null) return 0;
-  const hi = s.hi();
-  return hi < u53HiLimit ? hi * u32Range + s.lo() : -1;
+  return s === null ? 0 : joinU53(s.lo(), s.hi());
 }
 
 /** A U64 struct as a number (rounded above 2^53); 0 when absent. */
@@ -170,14 +170,7 @@ export class ClientDecoder extends FrameReader {
    * value outside its domain.
    */
   decode(bytes: Uint8Array, start: number, end: number, out: ClientMessage): number {
-    out.clearOrder();
-    out.reject = 0;
-    out.apiKey = "";
-    out.cancelOnDisconnect = false;
-    out.cancelOnDisconnectGraceMs = 0;
-    out.timeoutMs = 0;
-    out.logoutReason = 0;
-    out.text = "";
+    out.clearMessage();
     const root = this.open(bytes, start, end, layout.ClientMessage);
     if (root < 0) {
       out.body = 0;
@@ -243,21 +236,8 @@ export class ServerDecoder extends FrameReader {
 
   /** Fills `out`; returns a ProtocolError code (0 = Ok). */
   decode(bytes: Uint8Array, start: number, end: number, out: ServerMessage): number {
-    out.userId = 0;
-    out.sessionId = 0;
-    out.reason = 0;
-    out.text = "";
-    out.more = false;
-    out.timeoutMs = 0;
+    out.clearAllButReport();
     out.report.clear();
-    // Lists are replaced, not emptied: the caller may still hold the previous ones.
-    if (out.symbols.length !== 0) out.symbols = [];
-    if (out.orders.length !== 0) out.orders = [];
-    const l = out.limits;
-    l.frameBytesMax = 0;
-    l.openOrdersMax = 0;
-    l.messagesPerSecondMax = 0;
-    l.heartbeatIntervalMs = 0;
     const root = this.open(bytes, start, end, layout.ServerMessage);
     if (root < 0) {
       out.body = 0;
@@ -368,14 +348,7 @@ export class InputRecordDecoder extends FrameReader {
   /** Fills `out`; returns a ProtocolError code (0 = Ok). */
   decode(bytes: Uint8Array, start: number, end: number, out: InputRecordView): number {
     out.clearOrder();
-    const s = out.symbol;
-    s.symbolId = 0;
-    s.name = "";
-    s.tickSize = 0;
-    s.lotSize = 0;
-    s.minPrice = 0;
-    s.maxPrice = 0;
-    s.maxQty = 0;
+    clearSymbol(out.symbol);
     const root = this.open(bytes, start, end, layout.InputRecord);
     if (root < 0) {
       out.command = 0;

@@ -19,6 +19,7 @@
 
 import { ProtocolError, protocolErrorNames, verifyDepthMax, verifyWorkMax } from "./constants.ts";
 import { FieldKind, type FieldLayout, type TableLayout } from "./layout.ts";
+import { readI32, readU16, readU32 } from "./wire-read.ts";
 
 /** Smallest payload holding a root offset, a 4-byte vtable and a 4-byte table. */
 const payloadBytesMin = 12;
@@ -74,17 +75,15 @@ export class Verifier {
   }
 
   private u16(at: number): number {
-    const b = this.bytes;
-    return b[at]! | (b[at + 1]! << 8);
+    return readU16(this.bytes, at);
   }
 
   private i32(at: number): number {
-    const b = this.bytes;
-    return b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+    return readI32(this.bytes, at);
   }
 
   private u32(at: number): number {
-    return this.i32(at) >>> 0;
+    return readU32(this.bytes, at);
   }
 
   /** Position an offset at `at` leads to, or -1 if the offset itself or its target is unusable. */
