@@ -12,10 +12,13 @@
 
 import { Body, type ServerMessage } from "../protocol/index.ts";
 import { execReportLayout, matchExecReport, readExecReport } from "../protocol/generated/fixed-layout.ts";
+import { ViewCache } from "../protocol/wire-read.ts";
 
 export class TemplateReportReader {
   /** Bytes of every fixed-layout report frame, length prefix included. */
   readonly frameBytes = execReportLayout.frameBytes;
+  /** A chunk holds many reports: one view per chunk, none per report. */
+  private readonly views = new ViewCache();
 
   /**
    * When the payload `bytes[start, end)` (as FrameSplitter hands it out) is a
@@ -23,11 +26,12 @@ export class TemplateReportReader {
    * returns true; otherwise returns false and leaves `out` alone.
    */
   read(bytes: Uint8Array, start: number, end: number, out: ServerMessage): boolean {
-    if (!matchExecReport(bytes, start, end)) return false;
+    const v = this.views.of(bytes);
+    if (!matchExecReport(v, start, end)) return false;
     out.clearAllButReport();
     out.body = Body.ExecutionReport;
     // Every field of the report is in the frame: readExecReport sets them all.
-    readExecReport(bytes, start, out);
+    readExecReport(v, start, out);
     return true;
   }
 }

@@ -29,10 +29,12 @@ import {
   readRecordNewOrder,
 } from "./generated/fixed-layout.ts";
 import { type ClientMessage, clearSymbol, type InputRecordView } from "./messages.ts";
+import { ViewCache } from "./wire-read.ts";
 
 /** InputRecordDecoder with the fast path for the sequencer's own records. */
 export class FastInputRecordDecoder {
   private readonly slow = new InputRecordDecoder();
+  private readonly views = new ViewCache();
   /** Records decoded by the fast path and by the verifying decoder (tests, stats). */
   fastCount = 0;
   slowCount = 0;
@@ -40,22 +42,23 @@ export class FastInputRecordDecoder {
   /** As InputRecordDecoder.decode: fills `out` from the payload `bytes[start, end)`; returns a ProtocolError code. */
   decode(bytes: Uint8Array, start: number, end: number, out: InputRecordView): number {
     let command: number;
-    if (matchRecordNewOrder(bytes, start, end)) {
+    const v = this.views.of(bytes);
+    if (matchRecordNewOrder(v, start, end)) {
       command = Command.NewOrder;
       out.clearOrder();
-      readRecordNewOrder(bytes, start, out);
-    } else if (matchRecordCancel(bytes, start, end)) {
+      readRecordNewOrder(v, start, out);
+    } else if (matchRecordCancel(v, start, end)) {
       command = Command.Cancel;
       out.clearOrder();
-      readRecordCancel(bytes, start, out);
-    } else if (matchRecordModify(bytes, start, end)) {
+      readRecordCancel(v, start, out);
+    } else if (matchRecordModify(v, start, end)) {
       command = Command.Modify;
       out.clearOrder();
-      readRecordModify(bytes, start, out);
-    } else if (matchRecordMassCancel(bytes, start, end)) {
+      readRecordModify(v, start, out);
+    } else if (matchRecordMassCancel(v, start, end)) {
       command = Command.MassCancel;
       out.clearOrder();
-      readRecordMassCancel(bytes, start, out);
+      readRecordMassCancel(v, start, out);
     } else {
       this.slowCount++;
       return this.slow.decode(bytes, start, end, out);

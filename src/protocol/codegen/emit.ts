@@ -26,6 +26,8 @@
 //   a field or lead outside the frame.
 // - `read<Name>`: fills a decoder's target from a matching payload, with the
 //   decoders' rules (a U53 of 2^53 or above reads as -1).
+// Matchers and readers read through a DataView or the bytes themselves, as
+// the frame's `readVia` in frames.ts says (why: there).
 
 import { framePrefixBytes } from "../constants.ts";
 import { type FrameSpec, frameSpecs, type Source, wireTypeBytes } from "./frames.ts";
@@ -150,13 +152,13 @@ function emitMatch(spec: FrameSpec, t: FrameTemplate): string[] {
     for (let k = 0; k < 4; k++) if (isValue[4 * w + k] === 0) mask |= 0xff << (8 * k);
     if (mask === 0) continue;
     const at = 4 * w - framePrefixBytes;
-    const word = `readI32(b, ${plus("s", at)})`;
+    const word = spec.readVia === "view" ? `v.getInt32(${plus("s", at)}, true)` : `readI32(b, ${plus("s", at)})`;
     const expected = int32(view.getInt32(4 * w, true) & mask);
     terms.push(mask === -1 ? `${word} === ${expected}` : `(${word} & ${int32(mask)}) === ${expected}`);
   }
   return [
-    `/** True when the payload \`b[s, e)\` is laid out exactly as ${spec.name} frames are (see emit.ts). */`,
-    `export function match${spec.name}(b: Uint8Array, s: number, e: number): boolean {`,
+    `/** True when the payload at \`[s, e)\` is laid out exactly as ${spec.name} frames are (see emit.ts). */`,
+    `export function match${spec.name}(${accessParam(spec)}, s: number, e: number): boolean {`,
     "  return (",
     ...terms.map((term, k) => `    ${term}${k < terms.length - 1 ? " &&" : ""}`),
     "  );",
@@ -164,7 +166,12 @@ function emitMatch(spec: FrameSpec, t: FrameTemplate): string[] {
   ];
 }
 
-const readOf: Readonly<Record<string, (at: string) => string>> = {
+/** `b: Uint8Array` or `v: DataView`: what a frame's matcher and reader read through. */
+function accessParam(spec: FrameSpec): string {
+  return spec.readVia === "view" ? "v: DataView" : "b: Uint8Array";
+}
+
+const readOfBytes: Readonly<Record<string, (at: string) => string>> = {
   u53: (at) => `readU53(b, ${at})`,
   u64: (at) => `readU64(b, ${at})`,
   u32: (at) => `readU32(b, ${at})`,
@@ -173,9 +180,19 @@ const readOf: Readonly<Record<string, (at: string) => string>> = {
   bool: (at) => `b[${at}] !== 0`,
 };
 
+const readOfView: Readonly<Record<string, (at: string) => string>> = {
+  u53: (at) => `viewU53(v, ${at})`,
+  u64: (at) => `viewU64(v, ${at})`,
+  u32: (at) => `v.getUint32(${at}, true)`,
+  i32: (at) => `v.getInt32(${at}, true)`,
+  u8: (at) => `v.getUint8(${at})`,
+  bool: (at) => `v.getUint8(${at}) !== 0`,
+};
+
 function emitRead(spec: FrameSpec, bound: readonly Bound[]): string[] {
   const lines = [`/** Reads every value of the ${spec.name} payload at \`s\` (one that matched) into \`out\`. */`];
-  lines.push(`export function read${spec.name}(b: Uint8Array, s: number, out: ${spec.reads!}): void {`);
+  lines.push(`export function read${spec.name}(${accessParam(spec)}, s: number, out: ${spec.reads!}): void {`);
+  const readOf = spec.readVia === "view" ? readOfView : readOfBytes;
   for (const { field, source } of bound) {
     const target = source.arg !== undefined ? `out.${source.arg}` : `out.${spec.readPrefix}${source.property!}`;
     lines.push(`  ${target} = ${readOf[source.type]!(plus("s", field.at - framePrefixBytes))};`);
@@ -200,9 +217,7 @@ const header = [
   "// The fixed-layout frames: per frame its layout, a check of its values, a store of the whole frame, and",
   "// for frames read back a matcher and a reader. src/protocol/codegen/emit.ts explains the code.",
   "",
-  'import type { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage } from "../messages.ts";',
-  'import { isByte, isI32, isU32, isU53, isU64, notWireType } from "../ranges.ts";',
-  'import { readI32, readU32, readU53, readU64 } from "../wire-read.ts";',
+  "IMPORTS",
   "",
   "/** A fixed frame's size and value fields: `Table.field`, frame-relative position (prefix included), bytes. */",
   "export interface FixedLayout {",
@@ -213,13 +228,28 @@ const header = [
   "",
 ];
 
+/** The import lines for the names `code` uses, each module's names sorted. */
+function imports(code: string): string[] {
+  const modules: [from: string, names: string[], typeOnly: boolean][] = [
+    ["../messages.ts", ["ClientMessage", "ExecReport", "InputRecordView", "OrderFields", "ServerMessage"], true],
+    ["../ranges.ts", ["isByte", "isI32", "isU32", "isU53", "isU64", "notWireType"], false],
+    ["../wire-read.ts", ["readI32", "readU32", "readU53", "readU64", "viewU53", "viewU64"], false],
+  ];
+  return modules.flatMap(([from, names, typeOnly]) => {
+    const used = names.filter((n) => new RegExp(`\\b${n}\\b`).test(code));
+    return used.length === 0 ? [] : [`import ${typeOnly ? "type " : ""}{ ${used.join(", ")} } from "${from}";`];
+  });
+}
+
 /** The source text of src/protocol/generated/fixed-layout.ts. */
 export function generateFixedLayouts(specs: readonly FrameSpec[] = frameSpecs): string {
   const names = new Set(specs.map((s) => s.name));
   assert(names.size === specs.length, "frame names are unique");
-  const lines = [...header];
-  for (const spec of specs) lines.push(...emitFrame(spec));
+  const body: string[] = [];
+  for (const spec of specs) body.push(...emitFrame(spec));
   // One trailing newline.
-  while (lines[lines.length - 1] === "") lines.pop();
-  return `${lines.join("\n")}\n`;
+  while (body[body.length - 1] === "") body.pop();
+  const code = body.join("\n");
+  const lines = header.flatMap((l) => (l === "IMPORTS" ? imports(code) : [l]));
+  return `${lines.join("\n")}\n${code}\n`;
 }

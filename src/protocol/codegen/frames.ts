@@ -62,6 +62,14 @@ export interface FrameSpec {
   readonly reads: "ServerMessage" | "ClientMessage" | "InputRecordView" | null;
   /** The path from a reader's target to the object's properties ("report." for a ServerMessage). */
   readonly readPrefix: string;
+  /**
+   * What its matcher and reader read through. "view": a DataView, one per
+   * buffer, where frames come many to a buffer (a client's chunk of reports, a
+   * journal block): a 4-byte read is one load. "bytes": the Uint8Array itself,
+   * where a buffer often holds one frame (a gateway's chunk of orders), so a
+   * view per buffer would be an allocation per frame.
+   */
+  readonly readVia: "view" | "bytes";
   readonly sources: readonly Source[];
 }
 
@@ -130,12 +138,14 @@ const massCancelSources: readonly Source[] = [
 
 function record(name: string, what: string, command: number, sources: readonly Source[]): FrameSpec {
   const reads = "InputRecordView";
-  return { name, what, envelope: "record", member: command, args: stampArgs, object: "OrderFields", reads, readPrefix: "", sources: [...stampSources, ...sources] };
+  const [readPrefix, readVia] = ["", "view"] as const;
+  return { name, what, envelope: "record", member: command, args: stampArgs, object: "OrderFields", reads, readPrefix, readVia, sources: [...stampSources, ...sources] };
 }
 
 function client(name: string, what: string, body: number, sources: readonly Source[]): FrameSpec {
   const seq = arg("Message.seq", "u53", "seq");
-  return { name, what, envelope: "client", member: body, args: ["seq"], object: "OrderFields", reads: "ClientMessage", readPrefix: "", sources: [seq, ...sources] };
+  const [readPrefix, readVia] = ["", "bytes"] as const;
+  return { name, what, envelope: "client", member: body, args: ["seq"], object: "OrderFields", reads: "ClientMessage", readPrefix, readVia, sources: [seq, ...sources] };
 }
 
 /** Every fixed frame, in the order generated. */
@@ -149,6 +159,7 @@ export const frameSpecs: readonly FrameSpec[] = [
     object: "ExecReport",
     reads: "ServerMessage",
     readPrefix: "report.",
+    readVia: "view",
     sources: reportSources,
   },
   record("RecordNewOrder", "InputRecord{NewOrder}, the input log", Command.NewOrder, newOrderSources),

@@ -6,7 +6,7 @@
 
 import type { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage } from "../messages.ts";
 import { isByte, isI32, isU32, isU53, isU64, notWireType } from "../ranges.ts";
-import { readI32, readU32, readU53, readU64 } from "../wire-read.ts";
+import { readI32, readU32, readU53, viewU53, viewU64 } from "../wire-read.ts";
 
 /** A fixed frame's size and value fields: `Table.field`, frame-relative position (prefix included), bytes. */
 export interface FixedLayout {
@@ -104,47 +104,47 @@ export function storeExecReport(w: Int32Array, f: Uint8Array, i: number, p: numb
   f[p + 79] = o.liquidity;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as ExecReport frames are (see emit.ts). */
-export function matchExecReport(b: Uint8Array, s: number, e: number): boolean {
+/** True when the payload at `[s, e)` is laid out exactly as ExecReport frames are (see emit.ts). */
+export function matchExecReport(v: DataView, s: number, e: number): boolean {
   return (
     e - s === 144 &&
-    readI32(b, s) === 16 &&
-    readI32(b, s + 4) === 655360 &&
-    readI32(b, s + 8) === 786452 &&
-    readI32(b, s + 12) === 524295 &&
-    readI32(b, s + 16) === 10 &&
-    readI32(b, s + 20) === 167772160 &&
-    readI32(b, s + 24) === 44 &&
-    readI32(b, s + 36) === 4980768 &&
-    readI32(b, s + 40) === 655371 &&
-    readI32(b, s + 44) === 4456457 &&
-    readI32(b, s + 48) === 1048636 &&
-    readI32(b, s + 52) === 786440 &&
-    readI32(b, s + 56) === 2883636 &&
-    readI32(b, s + 60) === 458788 &&
-    readI32(b, s + 64) === 1310748 &&
-    readI32(b, s + 68) === 32 &&
-    (readI32(b, s + 72) & 16777215) === 0
+    v.getInt32(s, true) === 16 &&
+    v.getInt32(s + 4, true) === 655360 &&
+    v.getInt32(s + 8, true) === 786452 &&
+    v.getInt32(s + 12, true) === 524295 &&
+    v.getInt32(s + 16, true) === 10 &&
+    v.getInt32(s + 20, true) === 167772160 &&
+    v.getInt32(s + 24, true) === 44 &&
+    v.getInt32(s + 36, true) === 4980768 &&
+    v.getInt32(s + 40, true) === 655371 &&
+    v.getInt32(s + 44, true) === 4456457 &&
+    v.getInt32(s + 48, true) === 1048636 &&
+    v.getInt32(s + 52, true) === 786440 &&
+    v.getInt32(s + 56, true) === 2883636 &&
+    v.getInt32(s + 60, true) === 458788 &&
+    v.getInt32(s + 64, true) === 1310748 &&
+    v.getInt32(s + 68, true) === 32 &&
+    (v.getInt32(s + 72, true) & 16777215) === 0
   );
 }
 
 /** Reads every value of the ExecReport payload at `s` (one that matched) into `out`. */
-export function readExecReport(b: Uint8Array, s: number, out: ServerMessage): void {
-  out.seq = readU53(b, s + 28);
-  out.report.kind = b[s + 79]!;
-  out.report.rejectReason = b[s + 78]!;
-  out.report.cancelReason = b[s + 77]!;
-  out.report.clientOrderId = readU53(b, s + 136);
-  out.report.orderId = readU53(b, s + 128);
-  out.report.symbolId = readU32(b, s + 84);
-  out.report.side = b[s + 76]!;
-  out.report.priceTicks = readI32(b, s + 80);
-  out.report.qtyLots = readU53(b, s + 120);
-  out.report.leavesQtyLots = readU53(b, s + 112);
-  out.report.tradeId = readU53(b, s + 104);
-  out.report.liquidity = b[s + 75]!;
-  out.report.engineSeq = readU53(b, s + 96);
-  out.report.timestampNs = readU64(b, s + 88);
+export function readExecReport(v: DataView, s: number, out: ServerMessage): void {
+  out.seq = viewU53(v, s + 28);
+  out.report.kind = v.getUint8(s + 79);
+  out.report.rejectReason = v.getUint8(s + 78);
+  out.report.cancelReason = v.getUint8(s + 77);
+  out.report.clientOrderId = viewU53(v, s + 136);
+  out.report.orderId = viewU53(v, s + 128);
+  out.report.symbolId = v.getUint32(s + 84, true);
+  out.report.side = v.getUint8(s + 76);
+  out.report.priceTicks = v.getInt32(s + 80, true);
+  out.report.qtyLots = viewU53(v, s + 120);
+  out.report.leavesQtyLots = viewU53(v, s + 112);
+  out.report.tradeId = viewU53(v, s + 104);
+  out.report.liquidity = v.getUint8(s + 75);
+  out.report.engineSeq = viewU53(v, s + 96);
+  out.report.timestampNs = viewU64(v, s + 88);
 }
 
 // ---- RecordNewOrder: InputRecord{NewOrder}, the input log --------------------------------------------------
@@ -258,48 +258,48 @@ export function storeRecordNewOrder(
   f[p + 119] = o.stp;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as RecordNewOrder frames are (see emit.ts). */
-export function matchRecordNewOrder(b: Uint8Array, s: number, e: number): boolean {
+/** True when the payload at `[s, e)` is laid out exactly as RecordNewOrder frames are (see emit.ts). */
+export function matchRecordNewOrder(v: DataView, s: number, e: number): boolean {
   return (
     e - s === 148 &&
-    readI32(b, s) === 24 &&
-    readI32(b, s + 4) === 3932180 &&
-    readI32(b, s + 8) === 2883636 &&
-    readI32(b, s + 12) === 1835044 &&
-    readI32(b, s + 16) === 786452 &&
-    readI32(b, s + 20) === 524295 &&
-    readI32(b, s + 24) === 20 &&
-    readI32(b, s + 28) === 16777216 &&
-    readI32(b, s + 32) === 76 &&
-    readI32(b, s + 84) === 2621464 &&
-    readI32(b, s + 88) === 1310752 &&
-    readI32(b, s + 92) === 655371 &&
-    readI32(b, s + 96) === 524297 &&
-    readI32(b, s + 100) === 1048583 &&
-    readI32(b, s + 104) === 786456 &&
-    readI32(b, s + 108) === 24 &&
-    (readI32(b, s + 112) & 16777215) === 0
+    v.getInt32(s, true) === 24 &&
+    v.getInt32(s + 4, true) === 3932180 &&
+    v.getInt32(s + 8, true) === 2883636 &&
+    v.getInt32(s + 12, true) === 1835044 &&
+    v.getInt32(s + 16, true) === 786452 &&
+    v.getInt32(s + 20, true) === 524295 &&
+    v.getInt32(s + 24, true) === 20 &&
+    v.getInt32(s + 28, true) === 16777216 &&
+    v.getInt32(s + 32, true) === 76 &&
+    v.getInt32(s + 84, true) === 2621464 &&
+    v.getInt32(s + 88, true) === 1310752 &&
+    v.getInt32(s + 92, true) === 655371 &&
+    v.getInt32(s + 96, true) === 524297 &&
+    v.getInt32(s + 100, true) === 1048583 &&
+    v.getInt32(s + 104, true) === 786456 &&
+    v.getInt32(s + 108, true) === 24 &&
+    (v.getInt32(s + 112, true) & 16777215) === 0
   );
 }
 
 /** Reads every value of the RecordNewOrder payload at `s` (one that matched) into `out`. */
-export function readRecordNewOrder(b: Uint8Array, s: number, out: InputRecordView): void {
-  out.engineSeq = readU53(b, s + 76);
-  out.receivedNs = readU64(b, s + 68);
-  out.userId = readU53(b, s + 60);
-  out.sessionId = readU53(b, s + 52);
-  out.sessionSeq = readU53(b, s + 44);
-  out.orderId = readU53(b, s + 36);
-  out.clientOrderId = readU53(b, s + 140);
-  out.symbolId = readU32(b, s + 128);
-  out.side = b[s + 119]!;
-  out.type = b[s + 118]!;
-  out.tif = b[s + 117]!;
-  out.postOnly = b[s + 116] !== 0;
-  out.stp = b[s + 115]!;
-  out.priceTicks = readI32(b, s + 124);
-  out.qtyLots = readU53(b, s + 132);
-  out.stopPriceTicks = readI32(b, s + 120);
+export function readRecordNewOrder(v: DataView, s: number, out: InputRecordView): void {
+  out.engineSeq = viewU53(v, s + 76);
+  out.receivedNs = viewU64(v, s + 68);
+  out.userId = viewU53(v, s + 60);
+  out.sessionId = viewU53(v, s + 52);
+  out.sessionSeq = viewU53(v, s + 44);
+  out.orderId = viewU53(v, s + 36);
+  out.clientOrderId = viewU53(v, s + 140);
+  out.symbolId = v.getUint32(s + 128, true);
+  out.side = v.getUint8(s + 119);
+  out.type = v.getUint8(s + 118);
+  out.tif = v.getUint8(s + 117);
+  out.postOnly = v.getUint8(s + 116) !== 0;
+  out.stp = v.getUint8(s + 115);
+  out.priceTicks = v.getInt32(s + 124, true);
+  out.qtyLots = viewU53(v, s + 132);
+  out.stopPriceTicks = v.getInt32(s + 120, true);
 }
 
 // ---- RecordCancel: InputRecord{Cancel}, the input log ------------------------------------------------------
@@ -383,35 +383,35 @@ export function storeRecordCancel(
   w[i + 25] = o.symbolId;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as RecordCancel frames are (see emit.ts). */
-export function matchRecordCancel(b: Uint8Array, s: number, e: number): boolean {
+/** True when the payload at `[s, e)` is laid out exactly as RecordCancel frames are (see emit.ts). */
+export function matchRecordCancel(v: DataView, s: number, e: number): boolean {
   return (
     e - s === 108 &&
-    readI32(b, s) === 24 &&
-    readI32(b, s + 4) === 3932180 &&
-    readI32(b, s + 8) === 2883636 &&
-    readI32(b, s + 12) === 1835044 &&
-    readI32(b, s + 16) === 786452 &&
-    readI32(b, s + 20) === 524295 &&
-    readI32(b, s + 24) === 20 &&
-    readI32(b, s + 28) === 33554432 &&
-    readI32(b, s + 32) === 60 &&
-    readI32(b, s + 84) === 1048584 &&
-    readI32(b, s + 88) === 262152 &&
-    readI32(b, s + 92) === 8
+    v.getInt32(s, true) === 24 &&
+    v.getInt32(s + 4, true) === 3932180 &&
+    v.getInt32(s + 8, true) === 2883636 &&
+    v.getInt32(s + 12, true) === 1835044 &&
+    v.getInt32(s + 16, true) === 786452 &&
+    v.getInt32(s + 20, true) === 524295 &&
+    v.getInt32(s + 24, true) === 20 &&
+    v.getInt32(s + 28, true) === 33554432 &&
+    v.getInt32(s + 32, true) === 60 &&
+    v.getInt32(s + 84, true) === 1048584 &&
+    v.getInt32(s + 88, true) === 262152 &&
+    v.getInt32(s + 92, true) === 8
   );
 }
 
 /** Reads every value of the RecordCancel payload at `s` (one that matched) into `out`. */
-export function readRecordCancel(b: Uint8Array, s: number, out: InputRecordView): void {
-  out.engineSeq = readU53(b, s + 76);
-  out.receivedNs = readU64(b, s + 68);
-  out.userId = readU53(b, s + 60);
-  out.sessionId = readU53(b, s + 52);
-  out.sessionSeq = readU53(b, s + 44);
-  out.orderId = readU53(b, s + 36);
-  out.clientOrderId = readU53(b, s + 100);
-  out.symbolId = readU32(b, s + 96);
+export function readRecordCancel(v: DataView, s: number, out: InputRecordView): void {
+  out.engineSeq = viewU53(v, s + 76);
+  out.receivedNs = viewU64(v, s + 68);
+  out.userId = viewU53(v, s + 60);
+  out.sessionId = viewU53(v, s + 52);
+  out.sessionSeq = viewU53(v, s + 44);
+  out.orderId = viewU53(v, s + 36);
+  out.clientOrderId = viewU53(v, s + 100);
+  out.symbolId = v.getUint32(s + 96, true);
 }
 
 // ---- RecordModify: InputRecord{Modify}, the input log ------------------------------------------------------
@@ -503,38 +503,38 @@ export function storeRecordModify(
   w[i + 29] = o.qtyLots * 2.3283064365386963e-10;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as RecordModify frames are (see emit.ts). */
-export function matchRecordModify(b: Uint8Array, s: number, e: number): boolean {
+/** True when the payload at `[s, e)` is laid out exactly as RecordModify frames are (see emit.ts). */
+export function matchRecordModify(v: DataView, s: number, e: number): boolean {
   return (
     e - s === 124 &&
-    readI32(b, s) === 24 &&
-    readI32(b, s + 4) === 3932180 &&
-    readI32(b, s + 8) === 2883636 &&
-    readI32(b, s + 12) === 1835044 &&
-    readI32(b, s + 16) === 786452 &&
-    readI32(b, s + 20) === 524295 &&
-    readI32(b, s + 24) === 20 &&
-    readI32(b, s + 28) === 50331648 &&
-    readI32(b, s + 32) === 64 &&
-    readI32(b, s + 84) === 1835020 &&
-    readI32(b, s + 88) === 524308 &&
-    readI32(b, s + 92) === 786436 &&
-    readI32(b, s + 96) === 12
+    v.getInt32(s, true) === 24 &&
+    v.getInt32(s + 4, true) === 3932180 &&
+    v.getInt32(s + 8, true) === 2883636 &&
+    v.getInt32(s + 12, true) === 1835044 &&
+    v.getInt32(s + 16, true) === 786452 &&
+    v.getInt32(s + 20, true) === 524295 &&
+    v.getInt32(s + 24, true) === 20 &&
+    v.getInt32(s + 28, true) === 50331648 &&
+    v.getInt32(s + 32, true) === 64 &&
+    v.getInt32(s + 84, true) === 1835020 &&
+    v.getInt32(s + 88, true) === 524308 &&
+    v.getInt32(s + 92, true) === 786436 &&
+    v.getInt32(s + 96, true) === 12
   );
 }
 
 /** Reads every value of the RecordModify payload at `s` (one that matched) into `out`. */
-export function readRecordModify(b: Uint8Array, s: number, out: InputRecordView): void {
-  out.engineSeq = readU53(b, s + 76);
-  out.receivedNs = readU64(b, s + 68);
-  out.userId = readU53(b, s + 60);
-  out.sessionId = readU53(b, s + 52);
-  out.sessionSeq = readU53(b, s + 44);
-  out.orderId = readU53(b, s + 36);
-  out.clientOrderId = readU53(b, s + 116);
-  out.symbolId = readU32(b, s + 104);
-  out.priceTicks = readI32(b, s + 100);
-  out.qtyLots = readU53(b, s + 108);
+export function readRecordModify(v: DataView, s: number, out: InputRecordView): void {
+  out.engineSeq = viewU53(v, s + 76);
+  out.receivedNs = viewU64(v, s + 68);
+  out.userId = viewU53(v, s + 60);
+  out.sessionId = viewU53(v, s + 52);
+  out.sessionSeq = viewU53(v, s + 44);
+  out.orderId = viewU53(v, s + 36);
+  out.clientOrderId = viewU53(v, s + 116);
+  out.symbolId = v.getUint32(s + 104, true);
+  out.priceTicks = v.getInt32(s + 100, true);
+  out.qtyLots = viewU53(v, s + 108);
 }
 
 // ---- RecordMassCancel: InputRecord{MassCancel}, the input log ----------------------------------------------
@@ -629,41 +629,41 @@ export function storeRecordMassCancel(
   f[p + 109] = o.cancelReason;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as RecordMassCancel frames are (see emit.ts). */
-export function matchRecordMassCancel(b: Uint8Array, s: number, e: number): boolean {
+/** True when the payload at `[s, e)` is laid out exactly as RecordMassCancel frames are (see emit.ts). */
+export function matchRecordMassCancel(v: DataView, s: number, e: number): boolean {
   return (
     e - s === 120 &&
-    readI32(b, s) === 24 &&
-    readI32(b, s + 4) === 4063252 &&
-    readI32(b, s + 8) === 2883636 &&
-    readI32(b, s + 12) === 1835044 &&
-    readI32(b, s + 16) === 786452 &&
-    readI32(b, s + 20) === 524295 &&
-    readI32(b, s + 24) === 20 &&
-    readI32(b, s + 28) === 83886080 &&
-    readI32(b, s + 32) === 68 &&
-    readI32(b, s + 84) === 917504 &&
-    readI32(b, s + 88) === 786452 &&
-    readI32(b, s + 92) === 524295 &&
-    readI32(b, s + 96) === 327686 &&
-    readI32(b, s + 100) === 14 &&
-    (readI32(b, s + 104) & 255) === 0
+    v.getInt32(s, true) === 24 &&
+    v.getInt32(s + 4, true) === 4063252 &&
+    v.getInt32(s + 8, true) === 2883636 &&
+    v.getInt32(s + 12, true) === 1835044 &&
+    v.getInt32(s + 16, true) === 786452 &&
+    v.getInt32(s + 20, true) === 524295 &&
+    v.getInt32(s + 24, true) === 20 &&
+    v.getInt32(s + 28, true) === 83886080 &&
+    v.getInt32(s + 32, true) === 68 &&
+    v.getInt32(s + 84, true) === 917504 &&
+    v.getInt32(s + 88, true) === 786452 &&
+    v.getInt32(s + 92, true) === 524295 &&
+    v.getInt32(s + 96, true) === 327686 &&
+    v.getInt32(s + 100, true) === 14 &&
+    (v.getInt32(s + 104, true) & 255) === 0
   );
 }
 
 /** Reads every value of the RecordMassCancel payload at `s` (one that matched) into `out`. */
-export function readRecordMassCancel(b: Uint8Array, s: number, out: InputRecordView): void {
-  out.engineSeq = readU53(b, s + 76);
-  out.receivedNs = readU64(b, s + 68);
-  out.userId = readU53(b, s + 60);
-  out.sessionId = readU53(b, s + 52);
-  out.sessionSeq = readU53(b, s + 44);
-  out.orderId = readU53(b, s + 36);
-  out.clientOrderId = readU53(b, s + 112);
-  out.oneSymbol = b[s + 107] !== 0;
-  out.symbolId = readU32(b, s + 108);
-  out.massSide = b[s + 106]!;
-  out.cancelReason = b[s + 105]!;
+export function readRecordMassCancel(v: DataView, s: number, out: InputRecordView): void {
+  out.engineSeq = viewU53(v, s + 76);
+  out.receivedNs = viewU64(v, s + 68);
+  out.userId = viewU53(v, s + 60);
+  out.sessionId = viewU53(v, s + 52);
+  out.sessionSeq = viewU53(v, s + 44);
+  out.orderId = viewU53(v, s + 36);
+  out.clientOrderId = viewU53(v, s + 112);
+  out.oneSymbol = v.getUint8(s + 107) !== 0;
+  out.symbolId = v.getUint32(s + 108, true);
+  out.massSide = v.getUint8(s + 106);
+  out.cancelReason = v.getUint8(s + 105);
 }
 
 // ---- ClientNewOrder: Message{seq, NewOrder}, client to exchange --------------------------------------------
@@ -742,7 +742,7 @@ export function storeClientNewOrder(
   f[p + 71] = o.stp;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as ClientNewOrder frames are (see emit.ts). */
+/** True when the payload at `[s, e)` is laid out exactly as ClientNewOrder frames are (see emit.ts). */
 export function matchClientNewOrder(b: Uint8Array, s: number, e: number): boolean {
   return (
     e - s === 100 &&
@@ -825,7 +825,7 @@ export function storeClientCancel(
   w[i + 13] = o.symbolId;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as ClientCancel frames are (see emit.ts). */
+/** True when the payload at `[s, e)` is laid out exactly as ClientCancel frames are (see emit.ts). */
 export function matchClientCancel(b: Uint8Array, s: number, e: number): boolean {
   return (
     e - s === 60 &&
@@ -903,7 +903,7 @@ export function storeClientModify(
   w[i + 17] = o.qtyLots * 2.3283064365386963e-10;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as ClientModify frames are (see emit.ts). */
+/** True when the payload at `[s, e)` is laid out exactly as ClientModify frames are (see emit.ts). */
 export function matchClientModify(b: Uint8Array, s: number, e: number): boolean {
   return (
     e - s === 76 &&
@@ -961,7 +961,7 @@ export function storeClientHeartbeat(w: Int32Array, f: Uint8Array, i: number, p:
   w[i + 9] = seq * 2.3283064365386963e-10;
 }
 
-/** True when the payload `b[s, e)` is laid out exactly as ClientHeartbeat frames are (see emit.ts). */
+/** True when the payload at `[s, e)` is laid out exactly as ClientHeartbeat frames are (see emit.ts). */
 export function matchClientHeartbeat(b: Uint8Array, s: number, e: number): boolean {
   return (
     e - s === 44 &&
