@@ -4,6 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { framePrefixBytes } from "../constants.ts";
+import * as generated from "../generated/fixed-layout.ts";
+import { ExecReport, OrderFields } from "../messages.ts";
+import { isByte, isI32, isU32, isU53, isU64 } from "../ranges.ts";
 import { generateFixedLayouts } from "./emit.ts";
 import { type FrameSpec, frameSpecs } from "./frames.ts";
 import { buildTemplate, envelopes } from "./template.ts";
@@ -29,6 +32,33 @@ describe("generated code", () => {
         start = -1;
       }
     });
+  });
+});
+
+describe("generated checks", () => {
+  const rules = { u53: isU53, u64: isU64, u32: isU32, i32: isI32, u8: isByte } as const;
+  const edges = [0, 1, -1, 0.5, -0.5, 255, 256, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32 - 1, 2 ** 32];
+  const values = [...edges, 2 ** 53 - 1, 2 ** 53, 2 ** 64 - 2 ** 11, 2 ** 64, Number.NaN, Number.POSITIVE_INFINITY, -0];
+
+  test("refuse exactly the values ranges.ts refuses, field by field, in every frame", () => {
+    for (const spec of frameSpecs) {
+      const check = (generated as unknown as Record<string, (...args: unknown[]) => void>)[`check${spec.name}`]!;
+      for (const source of spec.sources) {
+        if (source.type === "bool") continue;
+        for (const v of values) {
+          const args: unknown[] = spec.args.map((a) => (a === source.arg ? v : 1));
+          const o = spec.object === "ExecReport" ? new ExecReport() : new OrderFields();
+          if (source.property !== undefined) (o as unknown as Record<string, number>)[source.property] = v;
+          let threw = false;
+          try {
+            check(...args, o);
+          } catch {
+            threw = true;
+          }
+          expect({ frame: spec.name, field: source.field, v, threw }).toEqual({ frame: spec.name, field: source.field, v, threw: !rules[source.type](v) });
+        }
+      }
+    }
   });
 });
 

@@ -100,7 +100,18 @@ function emitLayout(spec: FrameSpec, t: FrameTemplate): string[] {
   ];
 }
 
-const checkOf: Readonly<Record<string, string>> = { u53: "isU53", u64: "isU64", u32: "isU32", i32: "isI32", u8: "isByte" };
+/**
+ * The wire types' range rules of ranges.ts as inline conditions: a call to
+ * the imported isU53 & co. measured 5-7% of a fixed write. emit.test.ts
+ * proves every generated check refuses exactly what ranges.ts refuses.
+ */
+const inRange: Readonly<Record<string, (v: string) => string>> = {
+  u53: (v) => `${v} >= 0 && ${v} <= ${2 ** 53 - 1} && Math.floor(${v}) === ${v}`,
+  u64: (v) => `${v} >= 0 && ${v} < 18446744073709551616 && Math.floor(${v}) === ${v}`,
+  u32: (v) => `${v} >= 0 && ${v} <= ${0xffffffff} && Math.floor(${v}) === ${v}`,
+  i32: (v) => `(${v} | 0) === ${v}`,
+  u8: (v) => `(${v} & 0xff) === ${v}`,
+};
 
 function emitCheck(spec: FrameSpec, bound: readonly Bound[]): string[] {
   const lines = [`/** Throws unless every value of ${spec.name} fits its wire type (a caller bug). */`];
@@ -108,7 +119,10 @@ function emitCheck(spec: FrameSpec, bound: readonly Bound[]): string[] {
   for (const { source } of bound) {
     if (source.type === "bool") continue;
     const v = valueOf(source);
-    lines.push(`  if (!${checkOf[source.type]!}(${v})) notWireType("${wireName(source.field)}", ${v});`);
+    const condition = `!(${inRange[source.type]!(v)})`;
+    const one = `  if (${condition}) {`;
+    lines.push(...(one.length <= 120 ? [one] : ["  if (", `    ${condition}`, "  ) {"]));
+    lines.push(`    notWireType("${wireName(source.field)}", ${v});`, "  }");
   }
   lines.push("}");
   return lines;

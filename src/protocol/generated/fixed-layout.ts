@@ -5,7 +5,7 @@
 // for frames read back a matcher and a reader. src/protocol/codegen/emit.ts explains the code.
 
 import type { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage } from "../messages.ts";
-import { isByte, isI32, isU32, isU53, isU64, notWireType } from "../ranges.ts";
+import { notWireType } from "../ranges.ts";
 import { readI32, readU32, readU53, viewU53, viewU64 } from "../wire-read.ts";
 
 /** A fixed frame's size and value fields: `Table.field`, frame-relative position (prefix included), bytes. */
@@ -41,21 +41,55 @@ export const execReportLayout: FixedLayout = {
 
 /** Throws unless every value of ExecReport fits its wire type (a caller bug). */
 export function checkExecReport(seq: number, o: ExecReport): void {
-  if (!isU53(seq)) notWireType("seq", seq);
-  if (!isByte(o.kind)) notWireType("kind", o.kind);
-  if (!isByte(o.rejectReason)) notWireType("reject_reason", o.rejectReason);
-  if (!isByte(o.cancelReason)) notWireType("cancel_reason", o.cancelReason);
-  if (!isU53(o.clientOrderId)) notWireType("client_order_id", o.clientOrderId);
-  if (!isU53(o.orderId)) notWireType("order_id", o.orderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
-  if (!isByte(o.side)) notWireType("side", o.side);
-  if (!isI32(o.priceTicks)) notWireType("price", o.priceTicks);
-  if (!isU53(o.qtyLots)) notWireType("qty", o.qtyLots);
-  if (!isU53(o.leavesQtyLots)) notWireType("leaves_qty", o.leavesQtyLots);
-  if (!isU53(o.tradeId)) notWireType("trade_id", o.tradeId);
-  if (!isByte(o.liquidity)) notWireType("liquidity", o.liquidity);
-  if (!isU53(o.engineSeq)) notWireType("engine_seq", o.engineSeq);
-  if (!isU64(o.timestampNs)) notWireType("timestamp_ns", o.timestampNs);
+  if (!(seq >= 0 && seq <= 9007199254740991 && Math.floor(seq) === seq)) {
+    notWireType("seq", seq);
+  }
+  if (!((o.kind & 0xff) === o.kind)) {
+    notWireType("kind", o.kind);
+  }
+  if (!((o.rejectReason & 0xff) === o.rejectReason)) {
+    notWireType("reject_reason", o.rejectReason);
+  }
+  if (!((o.cancelReason & 0xff) === o.cancelReason)) {
+    notWireType("cancel_reason", o.cancelReason);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.orderId >= 0 && o.orderId <= 9007199254740991 && Math.floor(o.orderId) === o.orderId)) {
+    notWireType("order_id", o.orderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
+  if (!((o.side & 0xff) === o.side)) {
+    notWireType("side", o.side);
+  }
+  if (!((o.priceTicks | 0) === o.priceTicks)) {
+    notWireType("price", o.priceTicks);
+  }
+  if (!(o.qtyLots >= 0 && o.qtyLots <= 9007199254740991 && Math.floor(o.qtyLots) === o.qtyLots)) {
+    notWireType("qty", o.qtyLots);
+  }
+  if (
+    !(o.leavesQtyLots >= 0 && o.leavesQtyLots <= 9007199254740991 && Math.floor(o.leavesQtyLots) === o.leavesQtyLots)
+  ) {
+    notWireType("leaves_qty", o.leavesQtyLots);
+  }
+  if (!(o.tradeId >= 0 && o.tradeId <= 9007199254740991 && Math.floor(o.tradeId) === o.tradeId)) {
+    notWireType("trade_id", o.tradeId);
+  }
+  if (!((o.liquidity & 0xff) === o.liquidity)) {
+    notWireType("liquidity", o.liquidity);
+  }
+  if (!(o.engineSeq >= 0 && o.engineSeq <= 9007199254740991 && Math.floor(o.engineSeq) === o.engineSeq)) {
+    notWireType("engine_seq", o.engineSeq);
+  }
+  if (!(o.timestampNs >= 0 && o.timestampNs < 18446744073709551616 && Math.floor(o.timestampNs) === o.timestampNs)) {
+    notWireType("timestamp_ns", o.timestampNs);
+  }
 }
 
 /** Stores a whole ExecReport frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -182,21 +216,53 @@ export function checkRecordNewOrder(
   orderId: number,
   o: OrderFields,
 ): void {
-  if (!isU53(engineSeq)) notWireType("engine_seq", engineSeq);
-  if (!isU64(receivedNs)) notWireType("received_ns", receivedNs);
-  if (!isU53(userId)) notWireType("user_id", userId);
-  if (!isU53(sessionId)) notWireType("session_id", sessionId);
-  if (!isU53(sessionSeq)) notWireType("session_seq", sessionSeq);
-  if (!isU53(orderId)) notWireType("order_id", orderId);
-  if (!isU53(o.clientOrderId)) notWireType("client_order_id", o.clientOrderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
-  if (!isByte(o.side)) notWireType("side", o.side);
-  if (!isByte(o.type)) notWireType("type", o.type);
-  if (!isByte(o.tif)) notWireType("tif", o.tif);
-  if (!isByte(o.stp)) notWireType("stp", o.stp);
-  if (!isI32(o.priceTicks)) notWireType("price", o.priceTicks);
-  if (!isU53(o.qtyLots)) notWireType("qty", o.qtyLots);
-  if (!isI32(o.stopPriceTicks)) notWireType("stop_price", o.stopPriceTicks);
+  if (!(engineSeq >= 0 && engineSeq <= 9007199254740991 && Math.floor(engineSeq) === engineSeq)) {
+    notWireType("engine_seq", engineSeq);
+  }
+  if (!(receivedNs >= 0 && receivedNs < 18446744073709551616 && Math.floor(receivedNs) === receivedNs)) {
+    notWireType("received_ns", receivedNs);
+  }
+  if (!(userId >= 0 && userId <= 9007199254740991 && Math.floor(userId) === userId)) {
+    notWireType("user_id", userId);
+  }
+  if (!(sessionId >= 0 && sessionId <= 9007199254740991 && Math.floor(sessionId) === sessionId)) {
+    notWireType("session_id", sessionId);
+  }
+  if (!(sessionSeq >= 0 && sessionSeq <= 9007199254740991 && Math.floor(sessionSeq) === sessionSeq)) {
+    notWireType("session_seq", sessionSeq);
+  }
+  if (!(orderId >= 0 && orderId <= 9007199254740991 && Math.floor(orderId) === orderId)) {
+    notWireType("order_id", orderId);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
+  if (!((o.side & 0xff) === o.side)) {
+    notWireType("side", o.side);
+  }
+  if (!((o.type & 0xff) === o.type)) {
+    notWireType("type", o.type);
+  }
+  if (!((o.tif & 0xff) === o.tif)) {
+    notWireType("tif", o.tif);
+  }
+  if (!((o.stp & 0xff) === o.stp)) {
+    notWireType("stp", o.stp);
+  }
+  if (!((o.priceTicks | 0) === o.priceTicks)) {
+    notWireType("price", o.priceTicks);
+  }
+  if (!(o.qtyLots >= 0 && o.qtyLots <= 9007199254740991 && Math.floor(o.qtyLots) === o.qtyLots)) {
+    notWireType("qty", o.qtyLots);
+  }
+  if (!((o.stopPriceTicks | 0) === o.stopPriceTicks)) {
+    notWireType("stop_price", o.stopPriceTicks);
+  }
 }
 
 /** Stores a whole RecordNewOrder frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -329,14 +395,32 @@ export function checkRecordCancel(
   orderId: number,
   o: OrderFields,
 ): void {
-  if (!isU53(engineSeq)) notWireType("engine_seq", engineSeq);
-  if (!isU64(receivedNs)) notWireType("received_ns", receivedNs);
-  if (!isU53(userId)) notWireType("user_id", userId);
-  if (!isU53(sessionId)) notWireType("session_id", sessionId);
-  if (!isU53(sessionSeq)) notWireType("session_seq", sessionSeq);
-  if (!isU53(orderId)) notWireType("order_id", orderId);
-  if (!isU53(o.clientOrderId)) notWireType("client_order_id", o.clientOrderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
+  if (!(engineSeq >= 0 && engineSeq <= 9007199254740991 && Math.floor(engineSeq) === engineSeq)) {
+    notWireType("engine_seq", engineSeq);
+  }
+  if (!(receivedNs >= 0 && receivedNs < 18446744073709551616 && Math.floor(receivedNs) === receivedNs)) {
+    notWireType("received_ns", receivedNs);
+  }
+  if (!(userId >= 0 && userId <= 9007199254740991 && Math.floor(userId) === userId)) {
+    notWireType("user_id", userId);
+  }
+  if (!(sessionId >= 0 && sessionId <= 9007199254740991 && Math.floor(sessionId) === sessionId)) {
+    notWireType("session_id", sessionId);
+  }
+  if (!(sessionSeq >= 0 && sessionSeq <= 9007199254740991 && Math.floor(sessionSeq) === sessionSeq)) {
+    notWireType("session_seq", sessionSeq);
+  }
+  if (!(orderId >= 0 && orderId <= 9007199254740991 && Math.floor(orderId) === orderId)) {
+    notWireType("order_id", orderId);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
 }
 
 /** Stores a whole RecordCancel frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -443,16 +527,38 @@ export function checkRecordModify(
   orderId: number,
   o: OrderFields,
 ): void {
-  if (!isU53(engineSeq)) notWireType("engine_seq", engineSeq);
-  if (!isU64(receivedNs)) notWireType("received_ns", receivedNs);
-  if (!isU53(userId)) notWireType("user_id", userId);
-  if (!isU53(sessionId)) notWireType("session_id", sessionId);
-  if (!isU53(sessionSeq)) notWireType("session_seq", sessionSeq);
-  if (!isU53(orderId)) notWireType("order_id", orderId);
-  if (!isU53(o.clientOrderId)) notWireType("client_order_id", o.clientOrderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
-  if (!isI32(o.priceTicks)) notWireType("price", o.priceTicks);
-  if (!isU53(o.qtyLots)) notWireType("qty", o.qtyLots);
+  if (!(engineSeq >= 0 && engineSeq <= 9007199254740991 && Math.floor(engineSeq) === engineSeq)) {
+    notWireType("engine_seq", engineSeq);
+  }
+  if (!(receivedNs >= 0 && receivedNs < 18446744073709551616 && Math.floor(receivedNs) === receivedNs)) {
+    notWireType("received_ns", receivedNs);
+  }
+  if (!(userId >= 0 && userId <= 9007199254740991 && Math.floor(userId) === userId)) {
+    notWireType("user_id", userId);
+  }
+  if (!(sessionId >= 0 && sessionId <= 9007199254740991 && Math.floor(sessionId) === sessionId)) {
+    notWireType("session_id", sessionId);
+  }
+  if (!(sessionSeq >= 0 && sessionSeq <= 9007199254740991 && Math.floor(sessionSeq) === sessionSeq)) {
+    notWireType("session_seq", sessionSeq);
+  }
+  if (!(orderId >= 0 && orderId <= 9007199254740991 && Math.floor(orderId) === orderId)) {
+    notWireType("order_id", orderId);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
+  if (!((o.priceTicks | 0) === o.priceTicks)) {
+    notWireType("price", o.priceTicks);
+  }
+  if (!(o.qtyLots >= 0 && o.qtyLots <= 9007199254740991 && Math.floor(o.qtyLots) === o.qtyLots)) {
+    notWireType("qty", o.qtyLots);
+  }
 }
 
 /** Stores a whole RecordModify frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -567,16 +673,38 @@ export function checkRecordMassCancel(
   orderId: number,
   o: OrderFields,
 ): void {
-  if (!isU53(engineSeq)) notWireType("engine_seq", engineSeq);
-  if (!isU64(receivedNs)) notWireType("received_ns", receivedNs);
-  if (!isU53(userId)) notWireType("user_id", userId);
-  if (!isU53(sessionId)) notWireType("session_id", sessionId);
-  if (!isU53(sessionSeq)) notWireType("session_seq", sessionSeq);
-  if (!isU53(orderId)) notWireType("order_id", orderId);
-  if (!isU53(o.clientOrderId)) notWireType("request_id", o.clientOrderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
-  if (!isByte(o.massSide)) notWireType("side", o.massSide);
-  if (!isByte(o.cancelReason)) notWireType("reason", o.cancelReason);
+  if (!(engineSeq >= 0 && engineSeq <= 9007199254740991 && Math.floor(engineSeq) === engineSeq)) {
+    notWireType("engine_seq", engineSeq);
+  }
+  if (!(receivedNs >= 0 && receivedNs < 18446744073709551616 && Math.floor(receivedNs) === receivedNs)) {
+    notWireType("received_ns", receivedNs);
+  }
+  if (!(userId >= 0 && userId <= 9007199254740991 && Math.floor(userId) === userId)) {
+    notWireType("user_id", userId);
+  }
+  if (!(sessionId >= 0 && sessionId <= 9007199254740991 && Math.floor(sessionId) === sessionId)) {
+    notWireType("session_id", sessionId);
+  }
+  if (!(sessionSeq >= 0 && sessionSeq <= 9007199254740991 && Math.floor(sessionSeq) === sessionSeq)) {
+    notWireType("session_seq", sessionSeq);
+  }
+  if (!(orderId >= 0 && orderId <= 9007199254740991 && Math.floor(orderId) === orderId)) {
+    notWireType("order_id", orderId);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("request_id", o.clientOrderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
+  if (!((o.massSide & 0xff) === o.massSide)) {
+    notWireType("side", o.massSide);
+  }
+  if (!((o.cancelReason & 0xff) === o.cancelReason)) {
+    notWireType("reason", o.cancelReason);
+  }
 }
 
 /** Stores a whole RecordMassCancel frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -688,16 +816,38 @@ export const clientNewOrderLayout: FixedLayout = {
 
 /** Throws unless every value of ClientNewOrder fits its wire type (a caller bug). */
 export function checkClientNewOrder(seq: number, o: OrderFields): void {
-  if (!isU53(seq)) notWireType("seq", seq);
-  if (!isU53(o.clientOrderId)) notWireType("client_order_id", o.clientOrderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
-  if (!isByte(o.side)) notWireType("side", o.side);
-  if (!isByte(o.type)) notWireType("type", o.type);
-  if (!isByte(o.tif)) notWireType("tif", o.tif);
-  if (!isByte(o.stp)) notWireType("stp", o.stp);
-  if (!isI32(o.priceTicks)) notWireType("price", o.priceTicks);
-  if (!isU53(o.qtyLots)) notWireType("qty", o.qtyLots);
-  if (!isI32(o.stopPriceTicks)) notWireType("stop_price", o.stopPriceTicks);
+  if (!(seq >= 0 && seq <= 9007199254740991 && Math.floor(seq) === seq)) {
+    notWireType("seq", seq);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
+  if (!((o.side & 0xff) === o.side)) {
+    notWireType("side", o.side);
+  }
+  if (!((o.type & 0xff) === o.type)) {
+    notWireType("type", o.type);
+  }
+  if (!((o.tif & 0xff) === o.tif)) {
+    notWireType("tif", o.tif);
+  }
+  if (!((o.stp & 0xff) === o.stp)) {
+    notWireType("stp", o.stp);
+  }
+  if (!((o.priceTicks | 0) === o.priceTicks)) {
+    notWireType("price", o.priceTicks);
+  }
+  if (!(o.qtyLots >= 0 && o.qtyLots <= 9007199254740991 && Math.floor(o.qtyLots) === o.qtyLots)) {
+    notWireType("qty", o.qtyLots);
+  }
+  if (!((o.stopPriceTicks | 0) === o.stopPriceTicks)) {
+    notWireType("stop_price", o.stopPriceTicks);
+  }
 }
 
 /** Stores a whole ClientNewOrder frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -793,9 +943,17 @@ export const clientCancelLayout: FixedLayout = {
 
 /** Throws unless every value of ClientCancel fits its wire type (a caller bug). */
 export function checkClientCancel(seq: number, o: OrderFields): void {
-  if (!isU53(seq)) notWireType("seq", seq);
-  if (!isU53(o.clientOrderId)) notWireType("client_order_id", o.clientOrderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
+  if (!(seq >= 0 && seq <= 9007199254740991 && Math.floor(seq) === seq)) {
+    notWireType("seq", seq);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
 }
 
 /** Stores a whole ClientCancel frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -865,11 +1023,23 @@ export const clientModifyLayout: FixedLayout = {
 
 /** Throws unless every value of ClientModify fits its wire type (a caller bug). */
 export function checkClientModify(seq: number, o: OrderFields): void {
-  if (!isU53(seq)) notWireType("seq", seq);
-  if (!isU53(o.clientOrderId)) notWireType("client_order_id", o.clientOrderId);
-  if (!isU32(o.symbolId)) notWireType("symbol_id", o.symbolId);
-  if (!isI32(o.priceTicks)) notWireType("price", o.priceTicks);
-  if (!isU53(o.qtyLots)) notWireType("qty", o.qtyLots);
+  if (!(seq >= 0 && seq <= 9007199254740991 && Math.floor(seq) === seq)) {
+    notWireType("seq", seq);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
+  if (!((o.priceTicks | 0) === o.priceTicks)) {
+    notWireType("price", o.priceTicks);
+  }
+  if (!(o.qtyLots >= 0 && o.qtyLots <= 9007199254740991 && Math.floor(o.qtyLots) === o.qtyLots)) {
+    notWireType("qty", o.qtyLots);
+  }
 }
 
 /** Stores a whole ClientModify frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
@@ -942,7 +1112,9 @@ export const clientHeartbeatLayout: FixedLayout = {
 
 /** Throws unless every value of ClientHeartbeat fits its wire type (a caller bug). */
 export function checkClientHeartbeat(seq: number): void {
-  if (!isU53(seq)) notWireType("seq", seq);
+  if (!(seq >= 0 && seq <= 9007199254740991 && Math.floor(seq) === seq)) {
+    notWireType("seq", seq);
+  }
 }
 
 /** Stores a whole ClientHeartbeat frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
