@@ -13,7 +13,7 @@ import {
   serverFrameBytesMax,
 } from "../protocol/index.ts";
 import { GatewayReject } from "./tcp-gateway.ts";
-import { type RunningExchange, startExchange, TestClient } from "./test-harness.ts";
+import { type RunningExchange, startExchange, TestClient } from "../../test/support/gateway-harness.ts";
 
 const BTC = 0;
 const running: RunningExchange[] = [];
@@ -310,7 +310,7 @@ describe("durability", () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-fsync-"));
     // 8 KiB batches hold ~50 records: the burst keeps the log full while syncs run.
     const log = JournalLog.open(join(dir, "journal.bin"), "fsync", 8192, 0, () => {});
-    const r = startExchange({ limits: { openOrdersPerUserMax: 10_000 } }, log);
+    const r = startExchange({ limits: { openOrdersPerUserMax: 10_000 } }, { log });
     running.push(r);
     const a = await login(r, "dev-key-1");
     const n = 3000;

@@ -29,6 +29,7 @@ import { nowNs } from "../sequencer/clock.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { EventConsumer, Sequencer } from "../sequencer/sequencer.ts";
 import { Session, SessionState, UserState } from "./session.ts";
+import { malformedMessagesMax } from "./constants.ts";
 
 /** Gateway reject codes (schema RejectReason 20+): the command never reached the log. */
 export const GatewayReject = {
@@ -40,8 +41,6 @@ export const GatewayReject = {
   UnknownMessage: 25,
 } as const;
 
-/** Malformed messages a session may send before it is logged out. */
-const MALFORMED_MAX = 64;
 
 const LoginReject = { BadApiKey: 1, AlreadyLoggedIn: 2, SessionLimit: 3 } as const;
 const Liquidity = { None: 0, Maker: 1, Taker: 2 } as const;
@@ -296,7 +295,7 @@ export class TcpGateway implements EventConsumer {
    */
   private badMessage(s: Session, code: number): boolean {
     const name = protocolErrorNames[code] ?? "malformed";
-    if (s.state !== SessionState.Active || ++s.malformedCount > MALFORMED_MAX) {
+    if (s.state !== SessionState.Active || ++s.malformedCount > malformedMessagesMax) {
       this.logout(s, logoutReasonOf(code), name);
       return false;
     }
