@@ -1,5 +1,8 @@
 // The embedded-mode input log: the journal file, opened (and replayed) at
-// start-up, appended by the sequencer, flushed once per gateway batch.
+// start-up, appended by the sequencer, flushed once per gateway batch. A
+// journal that fails (an I/O error: disk full, device gone) takes nothing
+// more; its owner's `onFailed` decides what the process does (the server
+// closes every session and exits 74), and without an owner it exits 74 here.
 
 import { AppendResult, type JournalWriter, openOrCreateJournal, type Recovery, type SyncPolicy } from "../journal/index.ts";
 import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
@@ -10,6 +13,7 @@ export class JournalLog implements InputLog {
   readonly writer: JournalWriter;
   readonly recovery: Recovery | null;
   onDurable: ((seq: number) => void) | null = null;
+  onFailed: ((error: Error) => void) | null = null;
 
   private constructor(writer: JournalWriter, recovery: Recovery | null) {
     this.writer = writer;
@@ -38,8 +42,10 @@ export class JournalLog implements InputLog {
         warn: () => {},
         onDurable: (seq) => log?.onDurable?.(seq),
         onError: (error) => {
+          const failed = new Error(`journal ${path}: ${error.message}`, { cause: error });
+          if (log?.onFailed != null) return log.onFailed(failed);
           // The log can take nothing more: stop rather than acknowledge what is not durable.
-          console.error(`journal ${path}: ${error.message}; exiting`);
+          console.error(`${failed.message}; exiting`);
           process.exit(74);
         },
       },

@@ -4,7 +4,16 @@
 
 import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "../engine/config.ts";
 import type { SymbolSpec } from "../engine/command.ts";
-import type { ApiKeyEntry, SessionLimits } from "../gateway/config.ts";
+import {
+  type ApiKeyEntry,
+  defaultLoginThrottle,
+  defaultSessionLimits,
+  defaultTcpConfig,
+  gatewayConfigProblems,
+  type LoginThrottleConfig,
+  type SessionLimits,
+  type TcpConfig,
+} from "../gateway/config.ts";
 import type { SyncPolicy } from "../journal/index.ts";
 
 export type { ApiKeyEntry, SessionLimits };
@@ -29,8 +38,9 @@ export interface ExchangeConfig {
   dataDir: string;
   journal: { enabled: boolean; policy: JournalPolicy; batchBytesMax: number };
   snapshots: SnapshotConfig;
-  tcp: { host: string; port: number; sessionsMax: number };
+  tcp: TcpConfig;
   limits: SessionLimits;
+  loginThrottle: LoginThrottleConfig;
   symbols: SymbolSpec[];
   apiKeys: ApiKeyEntry[];
   engine: EngineConfig;
@@ -60,17 +70,9 @@ export function defaultConfig(): ExchangeConfig {
       keep: 3,
       redis: { host: "127.0.0.1", port: 6379, keyPrefix: "exch:0" },
     },
-    tcp: { host: "127.0.0.1", port: 7001, sessionsMax: 1024 },
-    limits: {
-      inFlightMax: 65536,
-      messagesPerSecondMax: 2_000_000,
-      openOrdersPerUserMax: 100_000,
-      heartbeatIntervalMs: 1000,
-      idleTimeoutMs: 10_000,
-      outboundPauseBytes: 4 << 20,
-      outboundBytesMax: 64 << 20,
-      loginTimeoutMs: 5000,
-    },
+    tcp: defaultTcpConfig(),
+    limits: defaultSessionLimits(),
+    loginThrottle: defaultLoginThrottle(),
     symbols: [
       // Prices in cents, quantities in 1e-8 of the base asset (satoshi-like units).
       { name: "BTC-USD", tickSize: 1, lotSize: 1000, minPrice: 1, maxPrice: 100_000_000, maxQty: 1_000_000_000 },
@@ -94,6 +96,7 @@ export function resolveConfig(input: ExchangeConfigInput = {}): ExchangeConfig {
     snapshots: { ...d.snapshots, ...input.snapshots, redis: { ...d.snapshots.redis, ...input.snapshots?.redis } },
     tcp: { ...d.tcp, ...input.tcp },
     limits: { ...d.limits, ...input.limits },
+    loginThrottle: { ...d.loginThrottle, ...input.loginThrottle },
     symbols: (input.symbols as SymbolSpec[] | undefined) ?? d.symbols,
     apiKeys: (input.apiKeys as ApiKeyEntry[] | undefined) ?? d.apiKeys,
     engine: resolveEngineConfig({ ...d.engine, ...input.engine }),
@@ -117,20 +120,7 @@ function configProblems(c: ExchangeConfig): string[] {
   int("snapshots.keep", sn.keep, 1, 1000);
   int("snapshots.redis.port", sn.redis.port, 1, 65535);
   if (sn.enabled && !c.journal.enabled) p.push("snapshots need the journal: a snapshot alone cannot recover what came after it");
-  if (c.tcp.host !== "127.0.0.1" && c.tcp.host !== "localhost" && c.tcp.host !== "::1") {
-    p.push(`tcp.host=${c.tcp.host}: services listen on loopback only in this build`);
-  }
-  int("tcp.port", c.tcp.port, 0, 65535);
-  int("tcp.sessionsMax", c.tcp.sessionsMax, 1, 1 << 16);
-  const l = c.limits;
-  int("limits.inFlightMax", l.inFlightMax, 1, 1 << 24);
-  int("limits.messagesPerSecondMax", l.messagesPerSecondMax, 1, 1 << 30);
-  int("limits.openOrdersPerUserMax", l.openOrdersPerUserMax, 1, c.engine.ordersMax);
-  int("limits.heartbeatIntervalMs", l.heartbeatIntervalMs, 10, 3_600_000);
-  int("limits.idleTimeoutMs", l.idleTimeoutMs, l.heartbeatIntervalMs, 3_600_000);
-  int("limits.outboundPauseBytes", l.outboundPauseBytes, 1 << 16, l.outboundBytesMax);
-  int("limits.outboundBytesMax", l.outboundBytesMax, 1 << 16, 1 << 30);
-  int("limits.loginTimeoutMs", l.loginTimeoutMs, 10, 600_000);
+  p.push(...gatewayConfigProblems(c, c.engine.ordersMax, int));
   if (c.symbols.length === 0) p.push("symbols: at least one symbol is needed");
   if (c.symbols.length > c.engine.symbolsMax) p.push(`symbols: ${c.symbols.length} above engine.symbolsMax ${c.engine.symbolsMax}`);
   const names = new Set<string>();
