@@ -6,7 +6,7 @@
 // Encoding lives in encode.ts and is re-exported here.
 
 import * as flatbuffers from "flatbuffers";
-import { OrderType, Reject, Side, Stp, Tif } from "../engine/constants.ts";
+import { MassCancelSide, OrderType, Reject, Side, Stp, Tif } from "../engine/constants.ts";
 import { ProtocolError, u32Range, u53HiLimit } from "./constants.ts";
 import * as wire from "./generated/exchange_generated.ts";
 // flatc re-exports only what the root type (Message) reaches; the input-log root comes on its own.
@@ -66,6 +66,18 @@ export function validateModify(o: OrderFields): number {
   if (o.clientOrderId < 0) return Reject.BadField;
   if (o.qtyLots <= 0) return Reject.BadQuantity;
   if (o.priceTicks < 0) return Reject.PriceOutOfBand;
+  return 0;
+}
+
+const massSideMax = MassCancelSide.Sell;
+
+/**
+ * A client's MassCancel: the request id must be a U53, the side a
+ * MassCancelSide, and the reason None (the exchange, not the client, says why
+ * orders are cancelled). The symbol is the engine's to check.
+ */
+export function validateMassCancel(o: OrderFields): number {
+  if (o.clientOrderId < 0 || o.massSide > massSideMax || o.cancelReason !== 0) return Reject.BadField;
   return 0;
 }
 
@@ -147,6 +159,8 @@ export class ClientDecoder extends FrameReader {
   private readonly newOrder = new wire.NewOrder();
   private readonly cancel = new wire.Cancel();
   private readonly modify = new wire.Modify();
+  private readonly massCancel = new wire.MassCancel();
+  private readonly deadMansSwitch = new wire.DeadMansSwitch();
   private readonly logout = new wire.Logout();
 
   /**
@@ -193,6 +207,13 @@ export class ClientDecoder extends FrameReader {
         this.readModify(out, m.body(this.modify) as wire.Modify);
         out.reject = validateModify(out);
         break;
+      case wire.Body.MassCancel:
+        this.readMassCancel(out, m.body(this.massCancel) as wire.MassCancel);
+        out.reject = validateMassCancel(out);
+        break;
+      case wire.Body.DeadMansSwitch:
+        out.timeoutMs = (m.body(this.deadMansSwitch) as wire.DeadMansSwitch).timeoutMs();
+        break;
       case wire.Body.Logout: {
         const t = m.body(this.logout) as wire.Logout;
         out.logoutReason = t.reason();
@@ -215,6 +236,7 @@ export class ServerDecoder extends FrameReader {
   private readonly report = new wire.ExecutionReport();
   private readonly openOrders = new wire.OpenOrders();
   private readonly logout = new wire.Logout();
+  private readonly deadMansSwitchStatus = new wire.DeadMansSwitchStatus();
   private readonly symbol = new wire.SymbolDef();
   private readonly limits = new wire.SessionLimits();
   private readonly order = new wire.OpenOrder();
@@ -226,6 +248,7 @@ export class ServerDecoder extends FrameReader {
     out.reason = 0;
     out.text = "";
     out.more = false;
+    out.timeoutMs = 0;
     out.report.clear();
     // Lists are replaced, not emptied: the caller may still hold the previous ones.
     if (out.symbols.length !== 0) out.symbols = [];
@@ -258,6 +281,9 @@ export class ServerDecoder extends FrameReader {
         break;
       case wire.Body.OpenOrders:
         this.readOpenOrders(out, m.body(this.openOrders) as wire.OpenOrders);
+        break;
+      case wire.Body.DeadMansSwitchStatus:
+        out.timeoutMs = (m.body(this.deadMansSwitchStatus) as wire.DeadMansSwitchStatus).timeoutMs();
         break;
       case wire.Body.Logout: {
         const t = m.body(this.logout) as wire.Logout;

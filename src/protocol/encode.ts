@@ -146,6 +146,13 @@ export class Encoder {
       case wire.Body.Modify:
         body = this.modify(msg);
         break;
+      case wire.Body.MassCancel:
+        body = this.massCancel(msg);
+        break;
+      case wire.Body.DeadMansSwitch:
+        if (!isU32(msg.timeoutMs)) fail(`timeout_ms ${msg.timeoutMs}`);
+        body = wire.DeadMansSwitch.createDeadMansSwitch(b, msg.timeoutMs);
+        break;
       case wire.Body.Heartbeat:
         wire.Heartbeat.startHeartbeat(b);
         body = wire.Heartbeat.endHeartbeat(b);
@@ -236,6 +243,10 @@ export class Encoder {
         break;
       case wire.Body.OpenOrders:
         body = this.openOrders(msg);
+        break;
+      case wire.Body.DeadMansSwitchStatus:
+        if (!isU32(msg.timeoutMs)) fail(`timeout_ms ${msg.timeoutMs}`);
+        body = wire.DeadMansSwitchStatus.createDeadMansSwitchStatus(b, msg.timeoutMs);
         break;
       case wire.Body.Logout:
         body = this.logout(msg.reason, msg.text);

@@ -15,7 +15,7 @@ import { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage 
 const seed = Number(process.env.SEED ?? 31337);
 console.log(`fixed.test seed=${seed}`);
 
-const recordCommands = [Command.NewOrder, Command.Cancel, Command.Modify] as const;
+const recordCommands = [Command.NewOrder, Command.Cancel, Command.Modify, Command.MassCancel] as const;
 const clientBodies = [Body.NewOrder, Body.Cancel, Body.Modify, Body.Heartbeat] as const;
 
 /** Decoders reading through a ByteBuffer that throws on any read outside the frame. */
@@ -138,6 +138,7 @@ describe("fixed frames decode as the Encoder's do", () => {
       [Command.NewOrder]: writer.writeNewOrder,
       [Command.Cancel]: writer.writeCancel,
       [Command.Modify]: writer.writeModify,
+      [Command.MassCancel]: writer.writeMassCancel,
     };
     for (const command of recordCommands) {
       for (let i = 0; i < 100; i++) {
@@ -154,6 +155,9 @@ describe("fixed frames decode as the Encoder's do", () => {
           priceTicks: r.priceTicks,
           qtyLots: r.qtyLots,
           stopPriceTicks: r.stopPriceTicks,
+          oneSymbol: r.oneSymbol,
+          massSide: r.massSide,
+          cancelReason: r.cancelReason,
         });
         const n = methods[command].call(writer, a, 0, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, o);
         expect(writer.write(b, 0, r)).toBe(n);
@@ -337,10 +341,11 @@ describe("extremes", () => {
           const r = new InputRecordView();
           Object.assign(r, { command, engineSeq: v, receivedNs: ts, userId: v, sessionId: v, sessionSeq: v, orderId: v, clientOrderId: v });
           r.symbolId = v === 0 ? 0 : 0xffffffff;
-          if (command !== Command.Cancel) {
+          if (command === Command.NewOrder || command === Command.Modify) {
             r.priceTicks = v === 0 ? -0x80000000 : 0x7fffffff;
             r.qtyLots = v;
           }
+          if (command === Command.MassCancel) Object.assign(r, { oneSymbol: v !== 0, massSide: v === 0 ? 0 : 255, cancelReason: v === 0 ? 0 : 255 });
           if (command === Command.NewOrder) Object.assign(r, { side: 255, type: 255, tif: 255, postOnly: v !== 0, stp: 255, stopPriceTicks: r.priceTicks });
           for (const at of [0, 1, 2, 3]) {
             const n = writer.write(out, at, r);
@@ -439,6 +444,7 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
       ],
       [Command.Cancel]: common,
       [Command.Modify]: [...common, ["priceTicks", badI32], ["qtyLots", badU53]],
+      [Command.MassCancel]: [...common, ["massSide", badByte], ["cancelReason", badByte]],
     };
     for (const command of recordCommands) {
       for (const [field, values] of byCommand[command]!) {
@@ -792,7 +798,7 @@ describe("allocation", () => {
   test("writing frames allocates no heap cell (and the method sees one object per frame)", () => {
     const rng = new Rng(seed + 5);
     const reports = Array.from({ length: 64 }, () => randomServer(rng, Body.ExecutionReport));
-    const records = Array.from({ length: 64 }, (_, i) => randomRecord(rng, recordCommands[i % 3]!));
+    const records = Array.from({ length: 64 }, (_, i) => randomRecord(rng, recordCommands[i % recordCommands.length]!));
     const messages = Array.from({ length: 64 }, (_, i) => randomClient(rng, clientBodies[i & 3]!));
     const writer = new ExecReportWriter();
     const recordWriter = new InputRecordWriter();
@@ -812,9 +818,10 @@ describe("allocation", () => {
       }
     };
     write(20_000);
-    const cells = cellsAllocated(write, 20_000);
-    // 60,000 frames; the few cells seen (5-10) are the JIT's code blocks and the readings' shapes.
-    expect(cells).toBeLessThan(64);
+    const cells = cellsAllocated(write, 80_000);
+    // 240,000 frames: one cell per frame would be 240,000. The few dozen seen are the JIT's
+    // code blocks and the readings' shapes, more when other test files ran in this process first.
+    expect(cells).toBeLessThan(240);
     const sink: object[] = [];
     const allocating = (count: number): void => {
       for (let i = 0; i < count; i++) sink[i & 1023] = { i };

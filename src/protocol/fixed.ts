@@ -253,6 +253,16 @@ function commandTable(b: flatbuffers.Builder, command: number): number {
     wire.Cancel.addSymbolId(b, 0);
     return wire.Cancel.endCancel(b);
   }
+  if (command === wire.Command.MassCancel) {
+    const M = wire.MassCancel;
+    startTable(b, layout.MassCancel, M.startMassCancel);
+    M.addRequestId(b, zeros(b));
+    M.addSymbolId(b, 0);
+    M.addOneSymbol(b, false);
+    M.addSide(b, 0);
+    M.addReason(b, 0);
+    return M.endMassCancel(b);
+  }
   assert(command === wire.Command.Modify, `no template for command ${command}`);
   const T = wire.Modify;
   startTable(b, layout.Modify, T.startModify);
@@ -263,7 +273,7 @@ function commandTable(b: flatbuffers.Builder, command: number): number {
   return T.endModify(b);
 }
 
-/** Builds an `InputRecord` of a NewOrder, Cancel or Modify command with every field present. */
+/** Builds an `InputRecord` of a NewOrder, Cancel, Modify or MassCancel command with every field present. */
 export function inputRecordTemplate(command: number): FrameTemplate {
   const b = new flatbuffers.Builder(1024);
   b.forceDefaults(true);
@@ -558,6 +568,15 @@ const modifySources: readonly Sourced<OrderFields>[] = [
   ["Modify.qty", 8, of("qtyLots")],
 ];
 
+const massCancelSources: readonly Sourced<OrderFields>[] = [
+  ...stampSources,
+  ["MassCancel.request_id", 8, of("clientOrderId")],
+  ["MassCancel.one_symbol", 1, of("oneSymbol")],
+  ["MassCancel.symbol_id", 4, of("symbolId")],
+  ["MassCancel.side", 1, of("massSide")],
+  ["MassCancel.reason", 1, of("cancelReason")],
+];
+
 /** Wire-type checks of a NewOrder's fields (a value the wire cannot carry is a caller bug). */
 function checkNewOrder(o: OrderFields): void {
   checkCancel(o);
@@ -581,6 +600,13 @@ function checkModify(o: OrderFields): void {
   if (!isU53(o.qtyLots)) fail("qty", o.qtyLots);
 }
 
+function checkMassCancel(o: OrderFields): void {
+  if (!isU53(o.clientOrderId)) fail("request_id", o.clientOrderId);
+  if (!isU32(o.symbolId)) fail("symbol_id", o.symbolId);
+  if (!isByte(o.massSide)) fail("side", o.massSide);
+  if (!isByte(o.cancelReason)) fail("reason", o.cancelReason);
+}
+
 function checkStamp(engineSeq: number, receivedNs: number, userId: number, sessionId: number, sessionSeq: number, orderId: number): void {
   if (!isU53(engineSeq)) fail("engine_seq", engineSeq);
   if (!isU64(receivedNs)) fail("received_ns", receivedNs);
@@ -591,7 +617,7 @@ function checkStamp(engineSeq: number, receivedNs: number, userId: number, sessi
 }
 
 /**
- * Writes `InputRecord` frames of NewOrder, Cancel and Modify commands, length
+ * Writes `InputRecord` frames of NewOrder, Cancel, Modify and MassCancel commands, length
  * prefix included (symbol definitions are rare: the Encoder writes those).
  * The order fields come from any OrderFields, such as the ClientMessage the
  * gateway decoded. Each method writes to `out[at, at + <command>Bytes)`,
@@ -603,17 +629,20 @@ export class InputRecordWriter {
   private readonly newOrder = new FixedFrame(inputRecordTemplate(wire.Command.NewOrder), stampArgs, newOrderSources);
   private readonly cancel = new FixedFrame(inputRecordTemplate(wire.Command.Cancel), stampArgs, cancelSources);
   private readonly modify = new FixedFrame(inputRecordTemplate(wire.Command.Modify), stampArgs, modifySources);
+  private readonly massCancel = new FixedFrame(inputRecordTemplate(wire.Command.MassCancel), stampArgs, massCancelSources);
   private readonly target = new Target();
   /** Bytes of each command's frames, length prefix included. */
   readonly newOrderBytes = this.newOrder.frameBytes;
   readonly cancelBytes = this.cancel.frameBytes;
   readonly modifyBytes = this.modify.frameBytes;
+  readonly massCancelBytes = this.massCancel.frameBytes;
 
   /** The template of a command's frames (tests, tools). */
   templateOf(command: number): FrameTemplate {
     if (command === wire.Command.NewOrder) return this.newOrder.template;
     if (command === wire.Command.Cancel) return this.cancel.template;
     if (command === wire.Command.Modify) return this.modify.template;
+    if (command === wire.Command.MassCancel) return this.massCancel.template;
     throw new Error(`fixed encode: no template for command ${command}`);
   }
 
@@ -685,7 +714,30 @@ export class InputRecordWriter {
     return frame.frameBytes;
   }
 
-  /** Writes `r` by its command (replays, tools); a SymbolDef throws: the Encoder writes those. */
+  /** A MassCancel: `o.clientOrderId` (the request id), `o.oneSymbol`, `o.symbolId`, `o.massSide`, `o.cancelReason`. */
+  writeMassCancel(
+    out: Uint8Array,
+    at: number,
+    engineSeq: number,
+    receivedNs: number,
+    userId: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    o: OrderFields,
+  ): number {
+    const frame = this.massCancel;
+    checkRoom(out, at, frame.frameBytes);
+    checkStamp(engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId);
+    checkMassCancel(o);
+    const t = this.target;
+    t.begin(out, at, frame);
+    frame.store(t.words, t.bytes, t.word, t.at, engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
+    t.end(out, at);
+    return frame.frameBytes;
+  }
+
+  /** Writes `r` by its command (the sequencer, replays, tools); a SymbolDef throws: the Encoder writes those. */
   write(out: Uint8Array, at: number, r: InputRecordView): number {
     switch (r.command) {
       case wire.Command.NewOrder:
@@ -694,6 +746,8 @@ export class InputRecordWriter {
         return this.writeCancel(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
       case wire.Command.Modify:
         return this.writeModify(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
+      case wire.Command.MassCancel:
+        return this.writeMassCancel(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
       default:
         throw new Error(`fixed encode: no template for command ${r.command}`);
     }

@@ -45,7 +45,12 @@ export class OrderFields {
   }
 }
 
-/** A message from a client: Login, NewOrder, Cancel, Modify, Heartbeat, OpenOrdersRequest, Logout. */
+/**
+ * A message from a client: Login, NewOrder, Cancel, Modify, MassCancel,
+ * DeadMansSwitch, Heartbeat, OpenOrdersRequest, Logout. A MassCancel's
+ * request id is in `clientOrderId`, its side in `massSide`, its reason in
+ * `cancelReason` (clients send 0).
+ */
 export class ClientMessage extends OrderFields {
   /** Per-session sequence number; -1 when 2^53 or above. */
   seq = 0;
@@ -141,6 +146,8 @@ export class ServerMessage {
   /** OpenOrders page; `more` is true when more pages follow. */
   orders: OpenOrderInfo[] = [];
   more = false;
+  /** DeadMansSwitchStatus: the timeout now in force, ms (0 = disarmed). */
+  timeoutMs = 0;
 }
 
 /** One input-log record: a command stamped by the sequencer. */
