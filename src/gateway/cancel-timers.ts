@@ -8,7 +8,7 @@
 // Disconnect or DeadMansSwitch), so replay and recovery reproduce it. Neither
 // timer is in the log itself: after a restart none is armed.
 
-import { CancelReason } from "../engine/constants.ts";
+import { CancelReason, MassCancelSide } from "../engine/constants.ts";
 import { OrderFields } from "../protocol/index.ts";
 import { type Clock, nowMs } from "../sequencer/clock.ts";
 import type { Sequencer } from "../sequencer/sequencer.ts";
@@ -16,8 +16,6 @@ import type { DurabilityGate } from "./durability.ts";
 import type { LogLine } from "./output.ts";
 import type { Session } from "./session.ts";
 import type { UserState } from "./user-state.ts";
-
-const MassCancelSide = { Both: 0 } as const;
 
 export class CancelTimers {
   private readonly sequencer: Sequencer;

@@ -75,7 +75,7 @@ export class Output {
 
   /** The answer to a DeadMansSwitch: the timeout now in force (0 = disarmed). */
   deadMansSwitchStatus(s: Session, timeoutMs: number): void {
-    const m = this.msg as ServerMessage & { timeoutMs: number };
+    const m = this.msg;
     m.body = Body.DeadMansSwitchStatus;
     m.timeoutMs = timeoutMs;
     this.sendMessage(s, false);
