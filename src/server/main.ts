@@ -44,6 +44,12 @@ async function main(): Promise<void> {
   const journalId = { createdAtNs: log.writer.header.createdAtNs, shardId: log.writer.header.shardId };
   const snapshotter = store === null ? null : new Snapshotter(exchange, store, journalId, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
   const gateway = new TcpGateway(exchange, config);
+  // A failed journal takes nothing more: every client gets what was acknowledged, then Logout, then the close.
+  log.onFailed = (error) => {
+    console.error(`${error.message}; the input log takes nothing more: closing every session and exiting (74)`);
+    gateway.abort("the exchange's input log failed; commands not acknowledged may be lost");
+    process.exit(74);
+  };
   const e = exchange.engine;
   // Handlers go in before the gateway announces itself: a supervisor may signal the moment it reads that line.
   let stopping = false;
