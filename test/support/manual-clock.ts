@@ -15,8 +15,12 @@ export class ManualClock implements Clock {
   private ns: number;
   private readonly timers: Timer[] = [];
 
-  /** Starts at `startNs` (default: a fixed instant in 2025, so runs repeat exactly). */
-  constructor(startNs = 1_750_000_000_000_000_000) {
+  /**
+   * Starts at `startNs`. The default, 10^15 ns (12 days after the epoch), keeps
+   * every time an exact integer in a float64 (below 2^53 ns, about 104 days),
+   * so adding and comparing milliseconds never rounds.
+   */
+  constructor(startNs = 1e15) {
     this.ns = startNs;
   }
 
