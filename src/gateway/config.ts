@@ -30,6 +30,8 @@ export interface SessionLimits {
   outboundBytesMax: number;
   /** Time to log in after connecting. */
   loginTimeoutMs: number;
+  /** Orders listed in OpenOrders answers per second for one session: a greedy client's share of the exchange's time. */
+  queryOrdersPerSecondMax: number;
 }
 
 export interface TcpConfig {
@@ -77,6 +79,7 @@ export function defaultSessionLimits(): SessionLimits {
     outboundPauseBytes: 1 << 20,
     outboundBytesMax: 4 << 20,
     loginTimeoutMs: 5000,
+    queryOrdersPerSecondMax: 100_000,
   };
 }
 
@@ -104,6 +107,7 @@ export function gatewayConfigProblems(c: Omit<GatewayConfig, "apiKeys">, ordersM
   int("limits.outboundPauseBytes", l.outboundPauseBytes, 1 << 16, l.outboundBytesMax);
   int("limits.outboundBytesMax", l.outboundBytesMax, 1 << 17, 1 << 30);
   int("limits.loginTimeoutMs", l.loginTimeoutMs, 10, 600_000);
+  int("limits.queryOrdersPerSecondMax", l.queryOrdersPerSecondMax, 1000, 100_000_000);
   const g = c.loginThrottle;
   int("loginThrottle.failuresFree", g.failuresFree, 0, 1 << 30);
   int("loginThrottle.blockMsMin", g.blockMsMin, 1, 86_400_000);

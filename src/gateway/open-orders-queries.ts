@@ -3,9 +3,10 @@
 // (reading stops: TCP backpressure), so answers keep the order of requests
 // and a session has one query at a time: a client that asks and does not
 // read holds one page of the exchange's memory and nothing else. Pages are
-// written only while the session has little unsent output, in short passes
-// over the querying sessions (a few pages per pass, round robin), so a greedy
-// client that does read takes a bounded slice of each turn.
+// written only while the session has little unsent output and budget left
+// (queryOrdersPerSecondMax), one small page per pass over the querying
+// sessions, round robin: a greedy client that does read gets a bounded share
+// of the exchange's time, and another session waits for at most one page.
 //
 // An answer lists the user's orders live when it starts (ids up to the highest
 // one then), each as it is when its page is written; an order that ended before
@@ -74,9 +75,12 @@ export class OpenOrdersQueries {
     let budget = queryPagesPerPassMax;
     let roomLeft = false;
     const list = this.querying;
+    const now = nowMs(this.clock);
     for (let k = 0; k < list.length && budget > 0; k++) {
       const s = list[k]!;
       if (s.state !== SessionState.Active || s.out.queued >= queryRoomBytes) continue;
+      // Out of budget: the gateway's tick (every deadlineTickMs) schedules the next pass.
+      if (!s.queryPages.take(now)) continue;
       this.writePage(s);
       budget--;
       this.output.send(s);
@@ -132,7 +136,8 @@ export class OpenOrdersQueries {
     s.queryNextId = next;
     const m = this.output.msg;
     m.body = Body.OpenOrders;
-    m.orders = this.page.slice(0, n);
+    // Full pages (all but the last) reuse the page's array: the encoder reads it and keeps nothing.
+    m.orders = n === this.page.length ? this.page : this.page.slice(0, n);
     m.more = next >= 0;
     this.output.sendMessage(s, false);
     // A client that reads its pages is alive, though its own messages wait behind the answer.

@@ -32,7 +32,7 @@ export class OrderEntry {
   /** NewOrder, Cancel, Modify or MassCancel from a logged-in session. */
   command(s: Session, m: ClientMessage): void {
     if (m.reject !== 0) return this.reject(s, m, m.reject);
-    if (!s.takeToken(s.lastRecvMs)) return this.reject(s, m, GatewayReject.RateLimited);
+    if (!s.messages.take(s.lastRecvMs)) return this.reject(s, m, GatewayReject.RateLimited);
     if (s.inFlight >= this.limits.inFlightMax) return this.reject(s, m, GatewayReject.InFlightLimit);
     const us = s.userState!;
     const seq = this.sequencer;
@@ -56,7 +56,7 @@ export class OrderEntry {
 
   /** Arms, renews or (0) disarms the user's dead-man's switch; answered with the timeout now in force. */
   deadMansSwitch(s: Session, m: ClientMessage): void {
-    if (!s.takeToken(s.lastRecvMs)) return this.reject(s, m, GatewayReject.RateLimited);
+    if (!s.messages.take(s.lastRecvMs)) return this.reject(s, m, GatewayReject.RateLimited);
     const timeoutMs = this.timers.setDeadMansSwitch(s.userState!, m.timeoutMs, s.id);
     this.output.deadMansSwitchStatus(s, timeoutMs);
   }

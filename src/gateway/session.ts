@@ -1,12 +1,14 @@
 // One TCP order-entry session: its framing state, sequence numbers, limits,
 // outbound queue and the bookkeeping each part of the gateway keeps on it.
 // The parts drive it; this file holds only its state and the small rules that
-// are the session's own (rate limit, reading on or off).
+// are the session's own (reading on or off).
 
 import type { Socket } from "bun";
 import { clientFrameBytesMax, FrameSplitter } from "../protocol/index.ts";
 import type { SessionLimits } from "./config.ts";
 import { type ChunkPool, Outbound } from "./outbound.ts";
+import { queryPageOrdersMax } from "./constants.ts";
+import { TokenBucket } from "./token-bucket.ts";
 import type { UserState } from "./user-state.ts";
 
 export const SessionState = { AwaitLogin: 0, Active: 1, Closing: 2 } as const;
@@ -65,37 +67,24 @@ export class Session {
   queryCeilingId = 0;
   /** An id taken from `queryIds` and not yet written (-1: none). */
   queryNextId = -1;
-  private tokens: number;
-  private tokensAtMs: number;
-  private readonly limits: SessionLimits;
+  /** The session's budgets: messages it sends, OpenOrders pages written for it. */
+  readonly messages: TokenBucket;
+  readonly queryPages: TokenBucket;
 
   constructor(id: number, socket: Socket<Session>, limits: SessionLimits, pool: ChunkPool, nowMs: number) {
     this.id = id;
     this.socket = socket;
     this.remoteAddress = socket.remoteAddress;
-    this.limits = limits;
     this.out = new Outbound(pool, limits.outboundBytesMax);
     this.openedMs = nowMs;
     this.lastRecvMs = nowMs;
     this.lastSendMs = nowMs;
-    this.tokens = limits.messagesPerSecondMax;
-    this.tokensAtMs = nowMs;
+    this.messages = new TokenBucket(limits.messagesPerSecondMax, nowMs);
+    this.queryPages = new TokenBucket(Math.max(1, Math.floor(limits.queryOrdersPerSecondMax / queryPageOrdersMax)), nowMs);
   }
 
   get user(): number {
     return this.userState === null ? -1 : this.userState.user;
-  }
-
-  /** Takes one token of the session's message budget; false when the budget is spent. */
-  takeToken(nowMs: number): boolean {
-    const perSecond = this.limits.messagesPerSecondMax;
-    if (nowMs > this.tokensAtMs) {
-      this.tokens = Math.min(perSecond, this.tokens + ((nowMs - this.tokensAtMs) * perSecond) / 1000);
-      this.tokensAtMs = nowMs;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   /** The next outbound sequence number. */

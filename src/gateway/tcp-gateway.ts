@@ -131,7 +131,15 @@ export class TcpGateway {
   start(): void {
     this.server = Bun.listen<Session>({ hostname: this.config.tcp.host, port: this.config.tcp.port, socket: this.handlers() });
     this.stopTimers.push(this.clock.every(sweepMs, () => this.guard(() => this.sessionTimers.sweep())));
-    this.stopTimers.push(this.clock.every(deadlineTickMs, () => this.guard(() => this.cancelTimers.tick())));
+    this.stopTimers.push(
+      this.clock.every(deadlineTickMs, () =>
+        this.guard(() => {
+          this.cancelTimers.tick();
+          // Answers that ran out of page budget go on as it refills.
+          this.queries.schedule();
+        }),
+      ),
+    );
   }
 
   private handlers() {
