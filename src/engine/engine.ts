@@ -66,12 +66,12 @@ export class Engine extends EngineStore {
     const book = this.booksCount++;
     this.symNames.push(spec.name);
     this.nameToBook.set(spec.name, book);
-    this.symTick[book] = spec.tickSize;
-    this.symLot[book] = spec.lotSize;
-    this.symMinPrice[book] = spec.minPrice;
-    this.symMaxPrice[book] = spec.maxPrice;
-    this.symMaxQty[book] = spec.maxQty;
-    this.lastPrice[book] = 0;
+    this.symTickSize[book] = spec.tickSize;
+    this.symLotSize[book] = spec.lotSize;
+    this.symPriceTicksMin[book] = spec.minPrice;
+    this.symPriceTicksMax[book] = spec.maxPrice;
+    this.symQtyLotsMax[book] = spec.maxQty;
+    this.lastPriceTicks[book] = 0;
     return book;
   }
 
@@ -91,11 +91,11 @@ export class Engine extends EngineStore {
     if (!(book >= 0 && book < this.booksCount)) throw new Error(`no book ${book}`);
     return {
       name: this.symNames[book]!,
-      tickSize: this.symTick[book]!,
-      lotSize: this.symLot[book]!,
-      minPrice: this.symMinPrice[book]!,
-      maxPrice: this.symMaxPrice[book]!,
-      maxQty: this.symMaxQty[book]!,
+      tickSize: this.symTickSize[book]!,
+      lotSize: this.symLotSize[book]!,
+      minPrice: this.symPriceTicksMin[book]!,
+      maxPrice: this.symPriceTicksMax[book]!,
+      maxQty: this.symQtyLotsMax[book]!,
     };
   }
 
@@ -149,11 +149,11 @@ export class Engine extends EngineStore {
   // ---- restore from a snapshot (a fresh engine only; snapshot/restore.ts drives these) ----
 
   /** Defines a book with its last trade price. Throws when the spec does not fit this engine. */
-  restoreSymbol(spec: SymbolSpec, lastPrice: number): number {
+  restoreSymbol(spec: SymbolSpec, lastPriceTicks: number): number {
     const error = this.symbolError(spec);
     if (error !== null) throw new Error(`snapshot symbol ${spec.name}: ${error}`);
     const book = this.addSymbol(0, spec);
-    this.lastPrice[book] = lastPrice;
+    this.lastPriceTicks[book] = lastPriceTicks;
     return book;
   }
 
@@ -185,7 +185,7 @@ export class Engine extends EngineStore {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
     const slot = this.restoreSlot(ladder, side === Side.Buy ? -stop : stop, stop, id, user);
     this.initOrder(slot.slot, book, id, user, side, type, tif, postOnly, stp, price, qty, stop, clientId);
-    this.ordArrival[slot.slot] = arrival;
+    this.ordArrivalSeq[slot.slot] = arrival;
     this.ordState[slot.slot] = STOP;
     this.appendToLevel(slot.slot, slot.level);
   }
@@ -253,7 +253,7 @@ export class Engine extends EngineStore {
       this.emitReject(book, id, user, reason);
       return;
     }
-    const qty = this.ordQty[slot]!;
+    const qty = this.ordQtyLots[slot]!;
     this.unlinkFromLevel(slot);
     const e = this.emitHeader(EventKind.Cancelled, book, id, user, CancelReason.User);
     this.events.qty[e] = qty;
@@ -269,17 +269,17 @@ export class Engine extends EngineStore {
       this.emitReject(book, id, user, reason);
       return;
     }
-    const oldQty = this.ordQty[slot]!;
-    if (price === this.ordPrice[slot] && qty <= oldQty) {
+    const oldQty = this.ordQtyLots[slot]!;
+    if (price === this.ordPriceTicks[slot] && qty <= oldQty) {
       // Same price, no increase: in place, time priority kept.
-      this.ordQty[slot] = qty;
-      this.lvlQty[this.ordLevel[slot]!]! -= oldQty - qty;
+      this.ordQtyLots[slot] = qty;
+      this.lvlQtyLots[this.ordLevel[slot]!]! -= oldQty - qty;
       this.emitModified(book, slot, price, qty);
       return;
     }
     this.unlinkFromLevel(slot);
-    this.ordPrice[slot] = price;
-    this.ordQty[slot] = qty;
+    this.ordPriceTicks[slot] = price;
+    this.ordQtyLots[slot] = qty;
     this.ordState[slot] = ACTIVE;
     this.emitModified(book, slot, price, qty);
     const side = this.ordSide[slot]!;
@@ -346,8 +346,8 @@ export class Engine extends EngineStore {
   }
 
   private qtyValid(book: number, qty: number): boolean {
-    const lot = this.symLot[book]!;
-    if (!(qty >= lot && qty <= this.symMaxQty[book]! && Math.floor(qty) === qty)) return false;
+    const lot = this.symLotSize[book]!;
+    if (!(qty >= lot && qty <= this.symQtyLotsMax[book]! && Math.floor(qty) === qty)) return false;
     return lot === 1 || qty % lot === 0;
   }
 
@@ -357,9 +357,9 @@ export class Engine extends EngineStore {
 
   private priceReject(book: number, price: number): number {
     if (Math.floor(price) !== price) return Reject.PriceOffTick;
-    const tick = this.symTick[book]!;
+    const tick = this.symTickSize[book]!;
     if (tick !== 1 && price % tick !== 0) return Reject.PriceOffTick;
-    if (price < this.symMinPrice[book]! || price > this.symMaxPrice[book]!) return Reject.PriceOutOfBand;
+    if (price < this.symPriceTicksMin[book]! || price > this.symPriceTicksMax[book]!) return Reject.PriceOutOfBand;
     return 0;
   }
 
@@ -386,11 +386,11 @@ export class Engine extends EngineStore {
     const r = this.priceReject(book, price);
     if (r !== 0) return r;
     const side = this.ordSide[slot]!;
-    const oldPrice = this.ordPrice[slot]!;
-    if (price === oldPrice && qty <= this.ordQty[slot]!) return 0;
+    const oldPrice = this.ordPriceTicks[slot]!;
+    if (price === oldPrice && qty <= this.ordQtyLots[slot]!) return 0;
     if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, this.keyLimit(side, false, price))) return Reject.PostOnlyWouldTake;
     // Leaving a level that holds only this order frees a level for the new price.
-    if (this.lvlCount[this.ordLevel[slot]!] === 1) return 0;
+    if (this.lvlOrdersCount[this.ordLevel[slot]!] === 1) return 0;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
     return this.levelFits(ladder, side === Side.Buy ? price : -price, price) ? 0 : Reject.CapacityFull;
   }
@@ -417,7 +417,7 @@ export class Engine extends EngineStore {
 
   private crosses(book: number, side: number, keyLimit: number): boolean {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
-    const n = this.ladCount[ladder]!;
+    const n = this.ladLevelsCount[ladder]!;
     return n > 0 && this.ladKeys[ladder * this.sideMax + n - 1]! >= keyLimit;
   }
 
@@ -426,11 +426,11 @@ export class Engine extends EngineStore {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const base = ladder * this.sideMax;
     let need = qty;
-    for (let row = this.ladCount[ladder]! - 1; row >= 0; row--) {
+    for (let row = this.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
       if (this.ladKeys[base + row]! < keyLimit) return false;
       const lvl = this.ladLevels[base + row]!;
       if (stp === Stp.None) {
-        need -= this.lvlQty[lvl]!;
+        need -= this.lvlQtyLots[lvl]!;
         if (need <= 0) return true;
         continue;
       }
@@ -439,7 +439,7 @@ export class Engine extends EngineStore {
           if (stp === Stp.CancelMaker) continue;
           return false;
         }
-        need -= this.ordQty[o]!;
+        need -= this.ordQtyLots[o]!;
         if (need <= 0) return true;
       }
     }
@@ -497,8 +497,8 @@ export class Engine extends EngineStore {
       slot = this.allocOrder();
       this.initOrder(slot, book, id, user, side, OrderType.Limit, Tif.Gtc, postOnly, stp, price, qty, 0, this.takerClientId);
     } else {
-      this.ordQty[slot] = qty;
-      this.ordPrice[slot] = price;
+      this.ordQtyLots[slot] = qty;
+      this.ordPriceTicks[slot] = price;
       this.ordType[slot] = OrderType.Limit;
     }
     this.ordState[slot] = RESTING;
@@ -529,10 +529,10 @@ export class Engine extends EngineStore {
     this.ordTif[slot] = tif;
     this.ordPostOnly[slot] = postOnly;
     this.ordStp[slot] = stp;
-    this.ordPrice[slot] = price;
-    this.ordStop[slot] = stop;
-    this.ordQty[slot] = qty;
-    this.ordArrival[slot] = this.seq;
+    this.ordPriceTicks[slot] = price;
+    this.ordStopPriceTicks[slot] = stop;
+    this.ordQtyLots[slot] = qty;
+    this.ordArrivalSeq[slot] = this.seq;
     this.idIndex.insert(id, slot);
   }
 
@@ -544,12 +544,12 @@ export class Engine extends EngineStore {
     const levels = this.ladLevels;
     let rem = qty;
     while (rem > 0) {
-      const n = this.ladCount[ladder]!;
+      const n = this.ladLevelsCount[ladder]!;
       if (n === 0 || keys[base + n - 1]! < keyLimit) break;
       const lvl = levels[base + n - 1]!;
       rem = this.matchLevel(book, lvl, side, id, user, stp, rem);
-      if (this.lvlCount[lvl] === 0) {
-        this.ladCount[ladder] = n - 1;
+      if (this.lvlOrdersCount[lvl] === 0) {
+        this.ladLevelsCount[ladder] = n - 1;
         this.freeLevel(lvl);
         this.trimTop(ladder);
       }
@@ -560,8 +560,8 @@ export class Engine extends EngineStore {
 
   /** Fills a taker against one level in FIFO order; returns the taker's remaining quantity. */
   private matchLevel(book: number, lvl: number, side: number, id: number, user: number, stp: number, qty: number): number {
-    const price = this.lvlPrice[lvl]!;
-    const ordQty = this.ordQty;
+    const price = this.lvlPriceTicks[lvl]!;
+    const ordQtyLots = this.ordQtyLots;
     let rem = qty;
     let o = this.lvlHead[lvl]!;
     while (o !== NIL && rem > 0) {
@@ -572,14 +572,14 @@ export class Engine extends EngineStore {
         o = next;
         continue;
       }
-      const makerQty = ordQty[o]!;
+      const makerQty = ordQtyLots[o]!;
       const fill = makerQty <= rem ? makerQty : rem;
       rem -= fill;
       this.emitTrade(book, id, user, side, o, price, fill, rem, makerQty - fill);
       if (fill === makerQty) this.removeHead(lvl, o);
       else {
-        ordQty[o] = makerQty - fill;
-        this.lvlQty[lvl]! -= fill;
+        ordQtyLots[o] = makerQty - fill;
+        this.lvlQtyLots[lvl]! -= fill;
       }
       o = next;
     }
@@ -592,16 +592,16 @@ export class Engine extends EngineStore {
     this.lvlHead[lvl] = next;
     if (next !== NIL) this.ordPrev[next] = NIL;
     else this.lvlTail[lvl] = NIL;
-    this.lvlCount[lvl]!--;
-    this.lvlQty[lvl]! -= this.ordQty[o]!;
-    this.ordQty[o] = 0;
+    this.lvlOrdersCount[lvl]!--;
+    this.lvlQtyLots[lvl]! -= this.ordQtyLots[o]!;
+    this.ordQtyLots[o] = 0;
     this.freeOrder(o);
   }
 
   /** Applies the taker's self-trade mode against its own maker `o` (the head of its level). */
   private selfTrade(book: number, o: number, id: number, user: number, stp: number, rem: number): number {
     const lvl = this.ordLevel[o]!;
-    const makerQty = this.ordQty[o]!;
+    const makerQty = this.ordQtyLots[o]!;
     if (stp === Stp.CancelTaker) return this.killTaker(book, id, user, rem);
     if (stp === Stp.CancelMaker || stp === Stp.CancelBoth) {
       this.emitMakerQty(EventKind.Cancelled, book, o, makerQty, 0);
@@ -613,8 +613,8 @@ export class Engine extends EngineStore {
       this.emitMakerQty(EventKind.Cancelled, book, o, d, 0);
       this.removeHead(lvl, o);
     } else {
-      this.ordQty[o] = makerQty - d;
-      this.lvlQty[lvl]! -= d;
+      this.ordQtyLots[o] = makerQty - d;
+      this.lvlQtyLots[lvl]! -= d;
       this.emitMakerQty(EventKind.Reduced, book, o, d, makerQty - d);
     }
     if (d === rem) return this.killTaker(book, id, user, rem);
@@ -657,9 +657,9 @@ export class Engine extends EngineStore {
   private runStops(book: number): void {
     const buys = book * LADDERS_PER_BOOK + STOP_BUYS;
     const sells = buys + 1;
-    if (this.ladCount[buys] === 0 && this.ladCount[sells] === 0) return;
+    if (this.ladLevelsCount[buys] === 0 && this.ladLevelsCount[sells] === 0) return;
     for (;;) {
-      const last = this.lastPrice[book]!;
+      const last = this.lastPriceTicks[book]!;
       if (last !== 0) {
         // Buy stops (key -stop) hold when last >= stop; sell stops (key stop) when last <= stop.
         this.collectTriggered(buys, -last);
@@ -675,7 +675,7 @@ export class Engine extends EngineStore {
     const base = ladder * this.sideMax;
     for (;;) {
       this.trimTop(ladder);
-      const n = this.ladCount[ladder]!;
+      const n = this.ladLevelsCount[ladder]!;
       if (n === 0 || this.ladKeys[base + n - 1]! < keyMin) return;
       const lvl = this.ladLevels[base + n - 1]!;
       for (let o = this.lvlHead[lvl]!; o !== NIL; ) {
@@ -687,8 +687,8 @@ export class Engine extends EngineStore {
       }
       this.lvlHead[lvl] = NIL;
       this.lvlTail[lvl] = NIL;
-      this.lvlQty[lvl] = 0;
-      this.ladCount[ladder] = n - 1;
+      this.lvlQtyLots[lvl] = 0;
+      this.ladLevelsCount[ladder] = n - 1;
       this.freeLevel(lvl);
     }
   }
@@ -697,14 +697,14 @@ export class Engine extends EngineStore {
     const id = this.ordId[slot]!;
     const user = this.ordUser[slot]!;
     const side = this.ordSide[slot]!;
-    const qty = this.ordQty[slot]!;
-    const price = this.ordPrice[slot]!;
+    const qty = this.ordQtyLots[slot]!;
+    const price = this.ordPriceTicks[slot]!;
     const stp = this.ordStp[slot]!;
     const tif = this.ordTif[slot]!;
     const type = this.ordType[slot] === OrderType.StopLimit ? OrderType.Limit : OrderType.Market;
     this.takeOrderContext(slot);
     const e = this.emitHeader(EventKind.Triggered, book, id, user, 0);
-    this.events.price[e] = this.ordStop[slot]!;
+    this.events.price[e] = this.ordStopPriceTicks[slot]!;
     this.events.qty[e] = qty;
     this.ordState[slot] = ACTIVE;
     const keyLimit = this.keyLimit(side, type === OrderType.Market, price);
@@ -721,7 +721,7 @@ export class Engine extends EngineStore {
 
   private pushPending(slot: number): void {
     const heap = this.pending;
-    const arrival = this.ordArrival;
+    const arrival = this.ordArrivalSeq;
     const key = arrival[slot]!;
     let i = this.pendingCount++;
     while (i > 0) {
@@ -736,7 +736,7 @@ export class Engine extends EngineStore {
 
   private popPending(): number {
     const heap = this.pending;
-    const arrival = this.ordArrival;
+    const arrival = this.ordArrivalSeq;
     const top = heap[0]!;
     const n = --this.pendingCount;
     if (n === 0) return top;
@@ -821,6 +821,6 @@ export class Engine extends EngineStore {
     ev.otherLeaves[i] = makerLeaves;
     ev.otherClientId[i] = this.ordClientId[maker]!;
     ev.tradeId[i] = this.nextTradeId++;
-    this.lastPrice[book] = price;
+    this.lastPriceTicks[book] = price;
   }
 }

@@ -61,8 +61,8 @@ function bodyBytes(img: EngineImage, names: Uint8Array[]): number {
     n += BOOK_FIXED_BYTES + names[book]!.length;
     for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) {
       const ladder = book * LADDERS_PER_BOOK + kind;
-      for (let row = 0; row < img.ladCount[ladder]!; row++) {
-        const count = img.lvlCount[img.ladLevels[ladder * img.sideMax + row]!]!;
+      for (let row = 0; row < img.ladLevelsCount[ladder]!; row++) {
+        const count = img.lvlOrdersCount[img.ladLevels[ladder * img.sideMax + row]!]!;
         if (count === 0) continue;
         n += kind >= STOP_BUYS ? count * STOP_BYTES : LEVEL_BYTES + count * ORDER_BYTES;
       }
@@ -86,12 +86,12 @@ export function encodeImage(img: EngineImage): Uint8Array {
     dv.setUint8(at, name.length);
     bytes.set(name, at + 1);
     at += 1 + name.length;
-    dv.setInt32(at, img.symTick[book]!, true);
-    dv.setFloat64(at + 4, img.symLot[book]!, true);
-    dv.setInt32(at + 12, img.symMinPrice[book]!, true);
-    dv.setInt32(at + 16, img.symMaxPrice[book]!, true);
-    dv.setFloat64(at + 20, img.symMaxQty[book]!, true);
-    dv.setInt32(at + 28, img.lastPrice[book]!, true);
+    dv.setInt32(at, img.symTickSize[book]!, true);
+    dv.setFloat64(at + 4, img.symLotSize[book]!, true);
+    dv.setInt32(at + 12, img.symPriceTicksMin[book]!, true);
+    dv.setInt32(at + 16, img.symPriceTicksMax[book]!, true);
+    dv.setFloat64(at + 20, img.symQtyLotsMax[book]!, true);
+    dv.setInt32(at + 28, img.lastPriceTicks[book]!, true);
     at += 32;
     at = writeSide(img, dv, at, book * LADDERS_PER_BOOK);
     at = writeSide(img, dv, at, book * LADDERS_PER_BOOK + 1);
@@ -104,24 +104,24 @@ export function encodeImage(img: EngineImage): Uint8Array {
 
 function writeSide(img: EngineImage, dv: DataView, start: number, ladder: number): number {
   const base = ladder * img.sideMax;
-  const n = img.ladCount[ladder]!;
+  const n = img.ladLevelsCount[ladder]!;
   let levels = 0;
-  for (let row = 0; row < n; row++) if (img.lvlCount[img.ladLevels[base + row]!] !== 0) levels++;
+  for (let row = 0; row < n; row++) if (img.lvlOrdersCount[img.ladLevels[base + row]!] !== 0) levels++;
   dv.setUint32(start, levels, true);
   let at = start + 4;
   // Rows run from the worst price to the best, so a restore appends each level at the best end.
   for (let row = 0; row < n; row++) {
     const lvl = img.ladLevels[base + row]!;
-    const count = img.lvlCount[lvl]!;
+    const count = img.lvlOrdersCount[lvl]!;
     if (count === 0) continue;
-    dv.setInt32(at, img.lvlPrice[lvl]!, true);
+    dv.setInt32(at, img.lvlPriceTicks[lvl]!, true);
     dv.setUint32(at + 4, count, true);
     at += LEVEL_BYTES;
     for (let o = img.lvlHead[lvl]!; o !== NIL; o = img.ordNext[o]!) {
       dv.setFloat64(at, img.ordId[o]!, true);
       dv.setFloat64(at + 8, img.ordClientId[o]!, true);
       dv.setFloat64(at + 16, img.ordUser[o]!, true);
-      dv.setFloat64(at + 24, img.ordQty[o]!, true);
+      dv.setFloat64(at + 24, img.ordQtyLots[o]!, true);
       dv.setUint8(at + 32, img.ordPostOnly[o]! | (img.ordStp[o]! << 1));
       at += ORDER_BYTES;
     }
@@ -133,21 +133,21 @@ function writeStops(img: EngineImage, dv: DataView, start: number, book: number)
   const slots: number[] = [];
   for (let kind = STOP_BUYS; kind < LADDERS_PER_BOOK; kind++) {
     const ladder = book * LADDERS_PER_BOOK + kind;
-    for (let row = 0; row < img.ladCount[ladder]!; row++) {
+    for (let row = 0; row < img.ladLevelsCount[ladder]!; row++) {
       for (let o = img.lvlHead[img.ladLevels[ladder * img.sideMax + row]!]!; o !== NIL; o = img.ordNext[o]!) slots.push(o);
     }
   }
-  slots.sort((a, b) => img.ordArrival[a]! - img.ordArrival[b]!);
+  slots.sort((a, b) => img.ordArrivalSeq[a]! - img.ordArrivalSeq[b]!);
   dv.setUint32(start, slots.length, true);
   let at = start + 4;
   for (const o of slots) {
     dv.setFloat64(at, img.ordId[o]!, true);
     dv.setFloat64(at + 8, img.ordClientId[o]!, true);
     dv.setFloat64(at + 16, img.ordUser[o]!, true);
-    dv.setFloat64(at + 24, img.ordQty[o]!, true);
-    dv.setFloat64(at + 32, img.ordArrival[o]!, true);
-    dv.setInt32(at + 40, img.ordPrice[o]!, true);
-    dv.setInt32(at + 44, img.ordStop[o]!, true);
+    dv.setFloat64(at + 24, img.ordQtyLots[o]!, true);
+    dv.setFloat64(at + 32, img.ordArrivalSeq[o]!, true);
+    dv.setInt32(at + 40, img.ordPriceTicks[o]!, true);
+    dv.setInt32(at + 44, img.ordStopPriceTicks[o]!, true);
     dv.setUint8(at + 48, img.ordSide[o]!);
     dv.setUint8(at + 49, img.ordType[o]!);
     dv.setUint8(at + 50, img.ordTif[o]!);
@@ -198,7 +198,7 @@ export function checkSnapshot(bytes: Uint8Array): SnapshotHeader | string {
 
 /** Reads the body of a checked snapshot through a visitor (restore.ts builds the engine with it). */
 export interface SnapshotVisitor {
-  symbol(name: string, tick: number, lot: number, minPrice: number, maxPrice: number, maxQty: number, lastPrice: number): void;
+  symbol(name: string, tick: number, lot: number, minPrice: number, maxPrice: number, maxQty: number, lastPriceTicks: number): void;
   resting(book: number, side: number, price: number, id: number, clientId: number, user: number, qty: number, postOnly: number, stp: number): void;
   stop(
     book: number,

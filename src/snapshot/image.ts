@@ -18,26 +18,26 @@ export interface EngineImage {
   booksCount: number;
   sideMax: number;
   names: string[];
-  symTick: Int32Array;
-  symMinPrice: Int32Array;
-  symMaxPrice: Int32Array;
-  symLot: Float64Array;
-  symMaxQty: Float64Array;
-  lastPrice: Int32Array;
+  symTickSize: Int32Array;
+  symPriceTicksMin: Int32Array;
+  symPriceTicksMax: Int32Array;
+  symLotSize: Float64Array;
+  symQtyLotsMax: Float64Array;
+  lastPriceTicks: Int32Array;
   ladKeys: Int32Array;
   ladLevels: Int32Array;
-  ladCount: Int32Array;
-  lvlPrice: Int32Array;
+  ladLevelsCount: Int32Array;
+  lvlPriceTicks: Int32Array;
   lvlHead: Int32Array;
-  lvlCount: Int32Array;
+  lvlOrdersCount: Int32Array;
   ordNext: Int32Array;
   ordId: Float64Array;
   ordClientId: Float64Array;
   ordUser: Float64Array;
-  ordQty: Float64Array;
-  ordArrival: Float64Array;
-  ordPrice: Int32Array;
-  ordStop: Int32Array;
+  ordQtyLots: Float64Array;
+  ordArrivalSeq: Float64Array;
+  ordPriceTicks: Int32Array;
+  ordStopPriceTicks: Int32Array;
   ordSide: Uint8Array;
   ordType: Uint8Array;
   ordTif: Uint8Array;
@@ -60,26 +60,26 @@ export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: n
     booksCount: books,
     sideMax: engine.sideMax,
     names: engine.symNames.slice(0, books),
-    symTick: engine.symTick.slice(0, books),
-    symMinPrice: engine.symMinPrice.slice(0, books),
-    symMaxPrice: engine.symMaxPrice.slice(0, books),
-    symLot: engine.symLot.slice(0, books),
-    symMaxQty: engine.symMaxQty.slice(0, books),
-    lastPrice: engine.lastPrice.slice(0, books),
+    symTickSize: engine.symTickSize.slice(0, books),
+    symPriceTicksMin: engine.symPriceTicksMin.slice(0, books),
+    symPriceTicksMax: engine.symPriceTicksMax.slice(0, books),
+    symLotSize: engine.symLotSize.slice(0, books),
+    symQtyLotsMax: engine.symQtyLotsMax.slice(0, books),
+    lastPriceTicks: engine.lastPriceTicks.slice(0, books),
     ladKeys: engine.ladKeys.slice(0, ladderRows),
     ladLevels: engine.ladLevels.slice(0, ladderRows),
-    ladCount: engine.ladCount.slice(0, books * LADDERS_PER_BOOK),
-    lvlPrice: engine.lvlPrice.slice(0, levels),
+    ladLevelsCount: engine.ladLevelsCount.slice(0, books * LADDERS_PER_BOOK),
+    lvlPriceTicks: engine.lvlPriceTicks.slice(0, levels),
     lvlHead: engine.lvlHead.slice(0, levels),
-    lvlCount: engine.lvlCount.slice(0, levels),
+    lvlOrdersCount: engine.lvlOrdersCount.slice(0, levels),
     ordNext: engine.ordNext.slice(0, slots),
     ordId: engine.ordId.slice(0, slots),
     ordClientId: engine.ordClientId.slice(0, slots),
     ordUser: engine.ordUser.slice(0, slots),
-    ordQty: engine.ordQty.slice(0, slots),
-    ordArrival: engine.ordArrival.slice(0, slots),
-    ordPrice: engine.ordPrice.slice(0, slots),
-    ordStop: engine.ordStop.slice(0, slots),
+    ordQtyLots: engine.ordQtyLots.slice(0, slots),
+    ordArrivalSeq: engine.ordArrivalSeq.slice(0, slots),
+    ordPriceTicks: engine.ordPriceTicks.slice(0, slots),
+    ordStopPriceTicks: engine.ordStopPriceTicks.slice(0, slots),
     ordSide: engine.ordSide.slice(0, slots),
     ordType: engine.ordType.slice(0, slots),
     ordTif: engine.ordTif.slice(0, slots),

@@ -21,8 +21,8 @@ export function restoreSnapshot(bytes: Uint8Array, engine: Engine, journal: Jour
   }
   if (engine.booksCount !== 0 || engine.ordersLive !== 0 || engine.lastSeq !== 0) throw new Error("restoreSnapshot needs a fresh engine");
   readBody(bytes, {
-    symbol: (name, tickSize, lotSize, minPrice, maxPrice, maxQty, lastPrice) => {
-      engine.restoreSymbol({ name, tickSize, lotSize, minPrice, maxPrice, maxQty }, lastPrice);
+    symbol: (name, tickSize, lotSize, minPrice, maxPrice, maxQty, lastPriceTicks) => {
+      engine.restoreSymbol({ name, tickSize, lotSize, minPrice, maxPrice, maxQty }, lastPriceTicks);
     },
     resting: (book, side, price, id, clientId, user, qty, postOnly, stp) => engine.restoreResting(book, side, price, id, clientId, user, qty, postOnly, stp),
     stop: (book, id, clientId, user, qty, arrival, price, stop, side, type, tif, postOnly, stp) =>
