@@ -10,6 +10,13 @@ export interface DepthLevel {
   count: number;
 }
 
+/** A resting order as a level-3 book shows it. */
+export interface BookOrder {
+  priceTicks: number;
+  id: number;
+  qtyLots: number;
+}
+
 export interface OrderView {
   id: number;
   /** The submitter's own id for the order. */
@@ -63,6 +70,18 @@ export function depth(s: EngineStore, book: number, side: number, levelsMax: num
     const lvl = s.ladLevels[base + row]!;
     if (s.lvlOrdersCount[lvl] === 0) continue;
     out.push({ price: s.lvlPriceTicks[lvl]!, qty: s.lvlQtyLots[lvl]!, count: s.lvlOrdersCount[lvl]! });
+  }
+  return out;
+}
+
+/** Every resting order of one side in priority order: best level first, FIFO within a level. */
+export function bookOrders(s: EngineStore, book: number, side: number): BookOrder[] {
+  const ladder = bookLadder(s, book, side);
+  const base = ladder * s.sideMax;
+  const out: BookOrder[] = [];
+  for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
+    const lvl = s.ladLevels[base + row]!;
+    for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) out.push({ priceTicks: s.lvlPriceTicks[lvl]!, id: s.ordId[o]!, qtyLots: s.ordQtyLots[o]! });
   }
   return out;
 }

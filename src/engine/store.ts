@@ -4,6 +4,7 @@
 // The matching logic lives in engine.ts, which extends this class so every
 // column is a direct field of the object the hot loop runs on.
 
+import { assert } from "./assert.ts";
 import { NIL, PRICE_MAX } from "./constants.ts";
 import type { EngineConfig } from "./config.ts";
 import { IdIndex } from "./id-index.ts";
@@ -20,8 +21,8 @@ export const LADDERS_PER_BOOK = 4;
 export const FREE = 0;
 export const RESTING = 1;
 export const STOP = 2;
-/** Triggered and waiting in the pending heap to execute (only inside one command). */
-export const PENDING = 3;
+/** Elected by a trade and waiting in the command's election queue to execute (only inside one command). */
+export const ELECTED = 3;
 /** Executing as a taker (a modify or a triggered stop), in no level. */
 export const ACTIVE = 4;
 
@@ -62,6 +63,7 @@ export class EngineStore {
   readonly ordStopPriceTicks: Int32Array;
   readonly ordNext: Int32Array;
   readonly ordPrev: Int32Array;
+  /** Level of a resting order or untriggered stop; NIL for every other slot (free, elected, executing). */
   readonly ordLevel: Int32Array;
   readonly ordBook: Int32Array;
   readonly ordGen: Uint32Array;
@@ -161,6 +163,7 @@ export class EngineStore {
     for (let i = 0; i < this.ordersMax; i++) {
       this.ordNext[i] = i + 1 < this.ordersMax ? i + 1 : NIL;
       this.ordState[i] = FREE;
+      this.ordLevel[i] = NIL;
     }
     this.orderFree = 0;
     this.ordersLive = 0;
@@ -186,6 +189,8 @@ export class EngineStore {
   protected allocOrder(): number {
     const slot = this.orderFree;
     if (slot === NIL) throw new Error("allocOrder: no free slot (capacity must be checked first)");
+    assert(this.ordState[slot] === FREE, "allocOrder: the free list holds a live slot");
+    assert(this.ordLevel[slot] === NIL, "allocOrder: a free slot is linked to a level");
     this.orderFree = this.ordNext[slot]!;
     this.ordersLive++;
     if (slot >= this.slotsHighWater) this.slotsHighWater = slot + 1;
@@ -194,6 +199,8 @@ export class EngineStore {
 
   /** Releases a slot that is in no level; removes it from the id index. */
   protected freeOrder(slot: number): void {
+    assert(this.ordState[slot] !== FREE, "freeOrder: slot already free");
+    assert(this.ordLevel[slot] === NIL, "freeOrder: slot still linked to a level");
     this.idIndex.remove(this.ordId[slot]!);
     this.ordState[slot] = FREE;
     this.ordGen[slot] = (this.ordGen[slot]! + 1) >>> 0;
@@ -348,12 +355,17 @@ export class EngineStore {
 
   // ---- orders within a level (FIFO) ----
 
+  /** Links an order at the tail of a level of its ladder (its state and price are already set). */
   protected appendToLevel(slot: number, lvl: number): void {
+    assert(this.ordLevel[slot] === NIL, "appendToLevel: order already in a level");
+    assert(this.lvlLadder[lvl] !== NIL, "appendToLevel: level is not in a ladder");
+    assert(this.ordQtyLots[slot]! > 0, "appendToLevel: order has no quantity");
     if (this.lvlOrdersCount[lvl] === 0) {
       this.levelsEmpty--;
       this.ladLevelsEmpty[this.lvlLadder[lvl]!]!--;
     }
     const tail = this.lvlTail[lvl]!;
+    assert(tail === NIL || this.ordNext[tail] === NIL, "appendToLevel: level tail has a successor");
     this.ordLevel[slot] = lvl;
     this.ordNext[slot] = NIL;
     this.ordPrev[slot] = tail;
@@ -367,14 +379,18 @@ export class EngineStore {
   /** Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best (see trimTop). */
   protected unlinkFromLevel(slot: number): void {
     const lvl = this.ordLevel[slot]!;
+    assert(lvl !== NIL, "unlinkFromLevel: order is in no level");
     const prev = this.ordPrev[slot]!;
     const next = this.ordNext[slot]!;
+    assert((prev === NIL) === (this.lvlHead[lvl] === slot), "unlinkFromLevel: head link broken");
+    assert((next === NIL) === (this.lvlTail[lvl] === slot), "unlinkFromLevel: tail link broken");
     if (prev !== NIL) this.ordNext[prev] = next;
     else this.lvlHead[lvl] = next;
     if (next !== NIL) this.ordPrev[next] = prev;
     else this.lvlTail[lvl] = prev;
     this.lvlQtyLots[lvl]! -= this.ordQtyLots[slot]!;
     this.ordLevel[slot] = NIL;
+    assert(this.lvlQtyLots[lvl]! >= 0, "unlinkFromLevel: level quantity below zero");
     if (--this.lvlOrdersCount[lvl]! === 0) {
       const ladder = this.lvlLadder[lvl]!;
       this.levelsEmpty++;
@@ -384,5 +400,28 @@ export class EngineStore {
       const empty = this.ladLevelsEmpty[ladder]!;
       if (empty > LAZY_EMPTY_MIN && empty * 4 > this.ladLevelsCount[ladder]!) this.compactLadder(ladder);
     }
+  }
+
+  /** Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level. */
+  protected unlinkHead(lvl: number, o: number): void {
+    assert(this.lvlHead[lvl] === o, "unlinkHead: order is not the head of its level");
+    assert(this.ordLevel[o] === lvl, "unlinkHead: order names another level");
+    const next = this.ordNext[o]!;
+    this.lvlHead[lvl] = next;
+    if (next !== NIL) this.ordPrev[next] = NIL;
+    else this.lvlTail[lvl] = NIL;
+    this.lvlOrdersCount[lvl]!--;
+    this.lvlQtyLots[lvl]! -= this.ordQtyLots[o]!;
+    this.ordLevel[o] = NIL;
+  }
+
+  /** Takes `lots` off a resting order that keeps its place and some quantity (partial fill, decrement, size cut). */
+  protected reduceInLevel(slot: number, lots: number): void {
+    const lvl = this.ordLevel[slot]!;
+    assert(lvl !== NIL, "reduceInLevel: order is in no level");
+    assert(lots >= 0, "reduceInLevel: negative reduction");
+    assert(lots < this.ordQtyLots[slot]!, "reduceInLevel: reduction would empty the order");
+    this.ordQtyLots[slot]! -= lots;
+    this.lvlQtyLots[lvl]! -= lots;
   }
 }

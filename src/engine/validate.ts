@@ -9,8 +9,8 @@ function check(ok: boolean, what: () => string): void {
   if (!ok) throw new Error(`engine invariant broken: ${what()}`);
 }
 
-export function validateState(s: EngineStore, pendingCount: number): void {
-  check(pendingCount === 0, () => `${pendingCount} stops left pending between commands`);
+export function validateState(s: EngineStore, electedCount: number): void {
+  check(electedCount === 0, () => `${electedCount} elected stops left between commands`);
   const seen = new Uint8Array(s.ordersMax);
   let levelsSeen = 0;
   for (let book = 0; book < s.booksCount; book++) {
@@ -26,6 +26,7 @@ export function validateState(s: EngineStore, pendingCount: number): void {
       const ask = -s.ladKeys[asks * s.sideMax + na - 1]!;
       check(bid < ask, () => `book ${book} crossed at rest: bid ${bid} >= ask ${ask}`);
     }
+    checkNoStopReached(s, book);
   }
   let empty = 0;
   for (let lvl = 0; lvl < s.levelsMax; lvl++) if (s.lvlLadder[lvl] !== NIL && s.lvlOrdersCount[lvl] === 0) empty++;
@@ -65,6 +66,19 @@ function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Arra
   return n;
 }
 
+/** Every stop a trade could have reached was elected: between commands none is reached by the last trade price. */
+function checkNoStopReached(s: EngineStore, book: number): void {
+  const last = s.lastPriceTicks[book]!;
+  if (last === 0) return;
+  const buys = book * LADDERS_PER_BOOK + STOP_BUYS;
+  const sells = book * LADDERS_PER_BOOK + STOP_SELLS;
+  const nb = s.ladLevelsCount[buys]!;
+  const ns = s.ladLevelsCount[sells]!;
+  // Buy stops are keyed -stop and sell stops stop: the best key of each is the first a trade would reach.
+  if (nb > 0) check(s.ladKeys[buys * s.sideMax + nb - 1]! < -last, () => `book ${book}: a buy stop at or below the last price ${last} was not elected`);
+  if (ns > 0) check(s.ladKeys[sells * s.sideMax + ns - 1]! < last, () => `book ${book}: a sell stop at or above the last price ${last} was not elected`);
+}
+
 function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean, lvl: number, seen: Uint8Array): void {
   const price = s.lvlPriceTicks[lvl]!;
   let count = 0;
@@ -80,6 +94,8 @@ function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean,
     check(s.ordSide[o] === side, () => `order slot ${o} on the wrong side`);
     check(s.ordState[o] === (isStop ? STOP : RESTING), () => `order slot ${o} state ${s.ordState[o]} in a ${isStop ? "stop" : "book"} level`);
     check((isStop ? s.ordStopPriceTicks[o] : s.ordPriceTicks[o]) === price, () => `order slot ${o} price differs from its level ${price}`);
+    // Stops of one stop price run in arrival order once elected: the level's FIFO must be that order.
+    if (isStop && prev !== NIL) check(s.ordArrivalSeq[prev]! < s.ordArrivalSeq[o]!, () => `stop level ${lvl}: slot ${o} arrived before slot ${prev}`);
     const q = s.ordQtyLots[o]!;
     check(q > 0 && Number.isInteger(q), () => `order slot ${o} quantity ${q}`);
     qty += q;
@@ -116,6 +132,7 @@ function checkOrders(s: EngineStore, seen: Uint8Array): void {
     const state = s.ordState[o];
     if (state === FREE) {
       check(seen[o] === 0, () => `free slot ${o} found in a level`);
+      check(s.ordLevel[o] === NIL, () => `free slot ${o} still names level ${s.ordLevel[o]}`);
       continue;
     }
     check(state === RESTING || state === STOP, () => `slot ${o} in transient state ${state} between commands`);
