@@ -170,7 +170,7 @@ class StreamState {
     if (r < 0.46) return this.limit(b, seq, ts);
     if (r < 0.52) return this.market(b, seq, ts);
     if (r < 0.6) return this.stop(b, seq, ts);
-    if (r < 0.795) return this.cancel(b, seq, ts);
+    if (r < 0.7975) return this.cancel(b, seq, ts);
     if (r < 0.8) return this.massCancel(b, seq, ts);
     return this.modify(b, seq, ts);
   }
