@@ -101,7 +101,7 @@ export class RawSession {
         engineSeq: r.engineSeq,
         orders: m.orders.map((o) => o.clientOrderId),
         more: m.more,
-        timeoutMs: (m as unknown as { timeoutMs?: number }).timeoutMs ?? 0,
+        timeoutMs: m.timeoutMs,
       });
     }
   }
@@ -189,6 +189,23 @@ export class RawSession {
       m.symbolId = symbolId;
       m.priceTicks = priceTicks;
       m.qtyLots = qtyLots;
+    });
+  }
+
+  massCancelFrame(requestId: number, o: { symbolId?: number; side?: number } = {}): Uint8Array {
+    return this.frame((m) => {
+      m.body = Body.MassCancel;
+      m.clientOrderId = requestId;
+      m.oneSymbol = o.symbolId !== undefined;
+      m.symbolId = o.symbolId ?? 0;
+      m.massSide = o.side ?? 0;
+    });
+  }
+
+  deadMansSwitchFrame(timeoutMs: number): Uint8Array {
+    return this.frame((m) => {
+      m.body = Body.DeadMansSwitch;
+      m.timeoutMs = timeoutMs;
     });
   }
 
