@@ -94,6 +94,8 @@ export interface StartOptions {
    * failing input log.
    */
   fileSizeLimitBytes?: number;
+  /** More environment for the child (e.g. EXCHANGE_SNAPSHOT_EVERY_COMMANDS). */
+  env?: Record<string, string>;
 }
 
 const running = new Set<ExchangeProcess>();
@@ -127,6 +129,7 @@ export class ExchangeProcess {
     }
     const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
     delete env.EXCHANGE_CONFIG;
+    Object.assign(env, options.env);
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;
     else delete env.EXCHANGE_JOURNAL_POLICY;
     this.proc = Bun.spawn(args, { cwd: repoRoot, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
