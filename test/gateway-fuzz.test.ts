@@ -99,7 +99,7 @@ function sentFrames(n: number): void {
 
 // ---- A raw session: frames in, answers checked against predictions --------------
 
-const Exp = { Order: 0, Malformed: 1, LoginAccepted: 2, LoginRejected: 3, OpenOrders: 4, Logout: 5 } as const;
+const Exp = { Order: 0, Malformed: 1, LoginAccepted: 2, LoginRejected: 3, OpenOrders: 4, Logout: 5, DeadMansSwitch: 6, MassCancel: 7 } as const;
 
 interface Expectation {
   type: number;
@@ -265,6 +265,9 @@ class RawSession {
         if (e.type !== Exp.OpenOrders) return fail(`${where}: expected answer type ${e.type}`);
         if (m.more) return;
         break;
+      case Body.DeadMansSwitchStatus:
+        if (e.type !== Exp.DeadMansSwitch || e.qty !== m.timeoutMs) return fail(`${where}: status ${m.timeoutMs} ms, expected answer type ${e.type} (${e.qty} ms)`);
+        break;
       case Body.Logout:
         stats.logoutsByReason.set(m.reason, (stats.logoutsByReason.get(m.reason) ?? 0) + 1);
         this.endedBy = { body: m.body, reason: m.reason };
@@ -280,7 +283,13 @@ class RawSession {
   }
 
   private onReportMessage(r: ExecReport): void {
-    const primary = r.kind === EventKind.Accepted || r.kind === EventKind.Rejected || r.kind === EventKind.Modified || (r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.User);
+    // A mass cancel's summary answers it; the summary of a dead-man's switch (fired by a timer) answers nothing.
+    const primary =
+      r.kind === EventKind.Accepted ||
+      r.kind === EventKind.Rejected ||
+      r.kind === EventKind.Modified ||
+      (r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.User) ||
+      (r.kind === EventKind.MassCancelled && r.cancelReason === CancelReason.MassCancel);
     if (!primary) {
       stats.unsolicited++;
       this.onReport(r, null);
@@ -301,6 +310,10 @@ class RawSession {
 function reportProblem(r: ExecReport, e: Expectation): string | null {
   if (e.type === Exp.Malformed) {
     return r.kind === EventKind.Rejected && r.rejectReason === e.code && r.engineSeq === 0 && r.clientOrderId === 0 ? null : `expected a malformed-message reject ${e.code}`;
+  }
+  if (e.type === Exp.MassCancel) {
+    if (!(r.kind === EventKind.MassCancelled || r.kind === EventKind.Rejected)) return "expected a mass-cancel summary or a reject";
+    return r.clientOrderId === Math.max(e.clientOrderId, 0) ? null : "another request id";
   }
   if (e.type !== Exp.Order) return `expected answer type ${e.type}`;
   const allowed = e.body === Body.NewOrder ? EventKind.Accepted : e.body === Body.Cancel ? EventKind.Cancelled : EventKind.Modified;
@@ -374,6 +387,14 @@ function predict(model: SessionModel, bytes: Uint8Array, at: number, n: number):
     }
     case Body.OpenOrdersRequest:
       return { expectation: expectation(Exp.OpenOrders), ends: false, code };
+    case Body.MassCancel:
+      return { expectation: expectation(Exp.MassCancel, 0, m), ends: false, code };
+    case Body.DeadMansSwitch: {
+      // The status echoes the timeout now in force: the one just set.
+      const e = expectation(Exp.DeadMansSwitch);
+      e.qty = m.timeoutMs;
+      return { expectation: e, ends: false, code };
+    }
     case Body.Logout:
       return { expectation: expectation(Exp.Logout, LogoutReason.ClientRequest), ends: true, code };
     default:

@@ -43,7 +43,7 @@ test("cancel on disconnect, dead-man's switch and mass cancel are logged command
   const a = await login(ex.port, "dev-key-1", { cancelOnDisconnect: true, graceMs: 0 });
   await place(a, [[1, BTC, Side.Buy], [2, BTC, Side.Buy], [3, ETH, Side.Sell], [4, BTC, Side.Buy], [5, ETH, Side.Buy]]);
   a.destroy();
-  await ex.waitForLine(/user 1: no session within the cancel-on-disconnect grace; 5 orders cancelled/, 30_000, "stderr");
+  await ex.waitForLine(/user 1: no session within the cancel-on-disconnect grace; 5 orders cancelled/, 30_000);
   // User 2: a dead-man's switch of 200 ms, not renewed.
   const b = await login(ex.port, "dev-key-2");
   await place(b, [[1, BTC, Side.Buy], [2, BTC, Side.Buy], [3, BTC, Side.Buy], [4, ETH, Side.Buy]]);

@@ -33,8 +33,10 @@ import { Users } from "./user-state.ts";
 export { GatewayReject } from "./gateway-reject.ts";
 
 export interface GatewayOptions {
-  /** Where the gateway's log lines go (default: stderr). */
+  /** Where the gateway's informational lines go (a dead-man's switch fired...; default: stdout). */
   log?: LogLine;
+  /** Where its warnings go (slow consumers, blocked addresses, socket errors; default: stderr, "warning: ..."). */
+  warn?: LogLine;
 }
 
 /** One session as an operator (or a test) sees it. */
@@ -54,7 +56,7 @@ export class TcpGateway {
   private readonly sequencer: Sequencer;
   private readonly config: GatewayConfig;
   private readonly clock: Clock;
-  private readonly log: LogLine;
+  private readonly warn: LogLine;
   private readonly sessions = new Set<Session>();
   private readonly users = new Users();
   private readonly pool = new ChunkPool(outboundChunkBytes, outboundChunksKeptMax);
@@ -78,17 +80,18 @@ export class TcpGateway {
     this.sequencer = sequencer;
     this.config = config;
     this.clock = sequencer.clock;
-    this.log = options.log ?? ((line) => console.error(line));
+    const log = options.log ?? ((line) => console.log(line));
+    this.warn = options.warn ?? ((line) => console.error(`warning: ${line}`));
     // Session ids stay unique across restarts: microseconds at start-up, then counted.
     this.nextSessionId = Math.floor(this.clock.nowNs() / 1000);
-    const output = (this.output = new Output(config.limits, this.clock, this.log));
+    const output = (this.output = new Output(config.limits, this.clock, this.warn));
     const gate = (this.gate = new DurabilityGate(sequencer, output));
     const reports = new Reports(this.users, output, gate);
     this.queries = new OpenOrdersQueries(sequencer.engine, output, this.clock);
-    this.cancelTimers = new CancelTimers(sequencer, gate, this.log);
+    this.cancelTimers = new CancelTimers(sequencer, gate, log);
     const entry = new OrderEntry(sequencer, output, gate, this.cancelTimers, config.limits);
     this.inbound = new Inbound(sequencer, output, gate, entry, this.queries);
-    this.acceptor = new Acceptor(config, sequencer.engine, this.users, output, this.cancelTimers, this.clock, this.log);
+    this.acceptor = new Acceptor(config, sequencer.engine, this.users, output, this.cancelTimers, this.clock, this.warn);
     this.inbound.login = this.acceptor;
     this.queries.onDone = (s) => this.inbound.queryDone(s);
     this.queries.onFatal = (error) => this.onFatal(error);
@@ -163,7 +166,7 @@ export class TcpGateway {
           this.sessions.delete(socket.data);
           this.acceptor.onClose(socket.data);
         }),
-      error: (socket: Bun.Socket<Session>, error: Error) => this.log(`gateway: session ${socket.data?.id}: ${error.message}`),
+      error: (socket: Bun.Socket<Session>, error: Error) => this.warn(`gateway: session ${socket.data?.id}: ${error.message}`),
     };
   }
 

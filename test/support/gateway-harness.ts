@@ -15,7 +15,7 @@ export interface HarnessOptions {
   log?: InputLog | null;
   /** The clock of the sequencer and the gateway's timers (default the system clock). */
   clock?: Clock;
-  /** Receives the gateway's log lines (default: the console). */
+  /** Receives the gateway's log lines and warnings (default: the console). */
   logLines?: string[];
 }
 
@@ -44,7 +44,8 @@ export function startExchange(input: ExchangeConfigInput = {}, options: HarnessO
     if (error !== null) throw new Error(error);
   }
   const lines = options.logLines;
-  const gateway = new TcpGateway(exchange, config, lines === undefined ? {} : { log: (line) => lines.push(line) });
+  const push = (line: string) => lines!.push(line);
+  const gateway = new TcpGateway(exchange, config, lines === undefined ? {} : { log: push, warn: push });
   gateway.onFatal = (error) => {
     throw error;
   };
