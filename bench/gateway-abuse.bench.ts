@@ -13,7 +13,8 @@
 // answers must not delay the victims' event loop. On a 2-core machine the
 // exchange, the victims and a greedy abuser still share the cores.
 //
-//   ./bunw bench/gateway-abuse.bench.ts [--quick] [--json <file>] [--victims n] [--orders m] [--samples n] [--rounds r] [--root dir]
+//   ./bunw bench/gateway-abuse.bench.ts [--quick] [--json <file>] [--victims n] [--orders m]
+//                                       [--samples n] [--rounds r] [--root dir]
 
 import { measure } from "mitata";
 import { writeFileSync } from "node:fs";
@@ -55,7 +56,11 @@ function parseArgs(argv: string[]): Options {
       process.exit(0);
     }
     if (a === "--quick") quick = true;
-    else if (["--victims", "--orders", "--samples", "--rounds", "--root", "--json"].includes(a) && argv[i + 1] !== undefined) given.set(a, argv[++i]!);
+    else if (
+      ["--victims", "--orders", "--samples", "--rounds", "--root", "--json"].includes(a) &&
+      argv[i + 1] !== undefined
+    )
+      given.set(a, argv[++i]!);
     else throw new Error(`bad flag ${a}\n${HELP}`);
   }
   const num = (flag: string, fallback: number, lo: number, hi: number): number => {
@@ -144,8 +149,18 @@ interface PhaseStats {
 async function timeVictims(victims: Victim[], samples: number): Promise<PhaseStats> {
   let k = 0;
   // mitata's `manual` mode (a sample is what the function returns) is missing from its typings.
-  const options = { manual: true, min_samples: samples, max_samples: samples, min_cpu_time: 0, warmup_samples: 0, batch_threshold: 0 };
-  const stats = await measure(async () => victims[k++ % victims.length]!.roundTrip(symbolId), options as unknown as Parameters<typeof measure>[1]);
+  const options = {
+    manual: true,
+    min_samples: samples,
+    max_samples: samples,
+    min_cpu_time: 0,
+    warmup_samples: 0,
+    batch_threshold: 0,
+  };
+  const stats = await measure(
+    async () => victims[k++ % victims.length]!.roundTrip(symbolId),
+    options as unknown as Parameters<typeof measure>[1],
+  );
   return { p50: stats.p50, p99: stats.p99, p999: stats.p999, max: stats.max, samples: stats.samples.length };
 }
 
@@ -172,27 +187,50 @@ function median(xs: number[]): number {
   return s[Math.floor((s.length - 1) / 2)]!;
 }
 
+const spread = (mid: number, xs: number[]) =>
+  `${mid.toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+
 const us = (ns: number) => `${(ns / 1000).toFixed(0)} µs`;
 
 function report(o: Options, rounds: Round[]): { stuckRatio: number; greedyRatio: number } {
   const ratios = (kind: "stuck" | "greedy") => rounds.map((r) => r[kind].p99 / r.quiet.p99);
-  console.log(`\nvictims' answer latency (${o.victims} victims, abuser with ${o.orders} open orders, ${o.samples} answers per phase)`);
+  console.log(
+    `\nvictims' answer latency (${o.victims} victims, abuser with ${o.orders} open orders, ` +
+      `${o.samples} answers per phase)`,
+  );
   console.log("round  quiet p50  quiet p99  stuck p99  greedy p99  stuck/quiet  greedy/quiet  greedy answers");
   rounds.forEach((r, i) => {
-    const cells = [us(r.quiet.p50), us(r.quiet.p99), us(r.stuck.p99), us(r.greedy.p99), (r.stuck.p99 / r.quiet.p99).toFixed(2), (r.greedy.p99 / r.quiet.p99).toFixed(2), String(r.greedyAnswers)];
+    const cells = [
+      us(r.quiet.p50),
+      us(r.quiet.p99),
+      us(r.stuck.p99),
+      us(r.greedy.p99),
+      (r.stuck.p99 / r.quiet.p99).toFixed(2),
+      (r.greedy.p99 / r.quiet.p99).toFixed(2),
+      String(r.greedyAnswers),
+    ];
     console.log(`${String(i + 1).padStart(5)}  ${cells.map((c) => c.padStart(9)).join("  ")}`);
   });
   const s = ratios("stuck");
   const g = ratios("greedy");
   const stuckRatio = median(s);
   const greedyRatio = median(g);
-  console.log(`p99 ratio, median (min-max) over rounds: stuck ${stuckRatio.toFixed(2)} (${Math.min(...s).toFixed(2)}-${Math.max(...s).toFixed(2)}), greedy ${greedyRatio.toFixed(2)} (${Math.min(...g).toFixed(2)}-${Math.max(...g).toFixed(2)}); target stuck < ${ratioMax}`);
+  console.log(
+    `p99 ratio, median (min-max) over rounds: stuck ${spread(stuckRatio, s)}, greedy ${spread(greedyRatio, g)}; ` +
+      `target stuck < ${ratioMax}`,
+  );
   return { stuckRatio, greedyRatio };
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const x = await ExchangeProcess.start(o.root, { policy: "write", bunFlags: [], cpus: "", journalBatchBytes: 0, defaultLimits: true });
+  const x = await ExchangeProcess.start(o.root, {
+    policy: "write",
+    bunFlags: [],
+    cpus: "",
+    journalBatchBytes: 0,
+    defaultLimits: true,
+  });
   try {
     await placeAbuserOrders(x.port, o.orders);
     const victims = Array.from({ length: o.victims }, (_, i) => new Victim(`loadtest-${i + 1}`));
@@ -207,7 +245,16 @@ async function main(): Promise<void> {
     abuser.terminate();
     const { stuckRatio, greedyRatio } = report(o, rounds);
     if (o.json !== null) {
-      const doc = { schema: "exchange-core-bun/bench-gateway-abuse/1", date: new Date().toISOString(), options: o, rounds, stuckRatio, greedyRatio, ratioMax, met: stuckRatio < ratioMax };
+      const doc = {
+        schema: "exchange-core-bun/bench-gateway-abuse/1",
+        date: new Date().toISOString(),
+        options: o,
+        rounds,
+        stuckRatio,
+        greedyRatio,
+        ratioMax,
+        met: stuckRatio < ratioMax,
+      };
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
     }
     for (const v of victims) v.session.close();

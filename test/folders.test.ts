@@ -26,12 +26,40 @@ test("the checker finds what it must: each kind of import, a cycle, a forbidden 
     `import { x } from "flatbuffers";`,
   ].join("\n");
   expect(importSpecifiers(text).sort()).toEqual(
-    ["../engine/a.ts", "../protocol/b.ts", "./local.ts", "../journal/c.ts", "../sequencer/d.ts", "../snapshot/m.ts", "../snapshot/w.ts", "../gateway/side-effect.ts"].sort(),
+    [
+      "../engine/a.ts",
+      "../protocol/b.ts",
+      "./local.ts",
+      "../journal/c.ts",
+      "../sequencer/d.ts",
+      "../snapshot/m.ts",
+      "../snapshot/w.ts",
+      "../gateway/side-effect.ts",
+    ].sort(),
   );
-  expect(findCycle([{ from: "a", to: "b" }, { from: "b", to: "c" }, { from: "c", to: "a" }])).toEqual(["a", "b", "c", "a"]);
-  expect(findCycle([{ from: "a", to: "b" }, { from: "a", to: "c" }, { from: "b", to: "c" }])).toBeNull();
+  expect(
+    findCycle([
+      { from: "a", to: "b" },
+      { from: "b", to: "c" },
+      { from: "c", to: "a" },
+    ]),
+  ).toEqual(["a", "b", "c", "a"]);
+  expect(
+    findCycle([
+      { from: "a", to: "b" },
+      { from: "a", to: "c" },
+      { from: "b", to: "c" },
+    ]),
+  ).toBeNull();
   const edge = (from: string, to: string) => ({ from, to, file: `${from}/x.ts`, specifier: `../${to}/y.ts` });
-  expect(layeringViolations([edge("gateway", "sequencer"), edge("engine", "protocol"), edge("sequencer", "server"), edge("newthing", "engine")])).toEqual([
+  expect(
+    layeringViolations([
+      edge("gateway", "sequencer"),
+      edge("engine", "protocol"),
+      edge("sequencer", "server"),
+      edge("newthing", "engine"),
+    ]),
+  ).toEqual([
     `engine may not import protocol: engine/x.ts imports "../protocol/y.ts"`,
     `sequencer may not import server: sequencer/x.ts imports "../server/y.ts"`,
     "src/newthing/ is not in the folder table (test/support/folder-graph.ts, CONTRACTS.md): newthing/x.ts",

@@ -24,7 +24,8 @@ test("a failing input log ends the process with 74; acknowledged commands surviv
   // Orders go out in small batches, each waiting for its answers, until the exchange is gone.
   while (!s.closed) {
     const frames: Uint8Array[] = [];
-    for (let k = 0; k < batchOrders; k++) frames.push(s.orderFrame(++sent, { side: Side.Buy, priceTicks: 1_00 + (sent % 1000) }));
+    for (let k = 0; k < batchOrders; k++)
+      frames.push(s.orderFrame(++sent, { side: Side.Buy, priceTicks: 1_00 + (sent % 1000) }));
     s.write(Buffer.concat(frames));
     const answered = () => s.received.filter((m) => m.body === Body.ExecutionReport).length;
     await s.waitFor(() => s.closed || answered() === sent, `answers to ${sent} orders`, 30_000);
@@ -37,7 +38,10 @@ test("a failing input log ends the process with 74; acknowledged commands surviv
   expect(acks.length).toBeLessThan(sent);
   const last = s.received.at(-1)!;
   if (last.body === Body.Logout) expect(last).toMatchObject({ reason: LogoutReason.ServerShutdown });
-  console.log(`input log failure: ${acks.length} of ${sent} orders acknowledged; last message: body ${last.body}${last.body === Body.Logout ? ` "${last.text}"` : ""}`);
+  console.log(
+    `input log failure: ${acks.length} of ${sent} orders acknowledged; ` +
+      `last message: body ${last.body}${last.body === Body.Logout ? ` "${last.text}"` : ""}`,
+  );
   // Every acknowledged command is in the journal.
   const journal = replayJournalFile(join(dir.dir, "journal.bin"));
   const lastAckSeq = Math.max(...acks.map((m) => m.engineSeq));

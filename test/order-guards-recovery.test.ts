@@ -17,7 +17,11 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-async function login(port: number, key: string, options: { cancelOnDisconnect?: boolean; graceMs?: number } = {}): Promise<RawSession> {
+async function login(
+  port: number,
+  key: string,
+  options: { cancelOnDisconnect?: boolean; graceMs?: number } = {},
+): Promise<RawSession> {
   const s = await RawSession.open(port);
   expect((await s.login(key, options)).body).toBe(Body.LoginAccepted);
   return s;
@@ -25,7 +29,15 @@ async function login(port: number, key: string, options: { cancelOnDisconnect?: 
 
 async function place(s: RawSession, orders: [number, number, number][]): Promise<void> {
   const at = s.received.length;
-  for (const [id, symbolId, side] of orders) s.write(s.orderFrame(id, { symbolId, side, priceTicks: side === Side.Buy ? 100_00 : 900_00, qtyLots: symbolId === ETH ? 10_000 : 1000 }));
+  for (const [id, symbolId, side] of orders)
+    s.write(
+      s.orderFrame(id, {
+        symbolId,
+        side,
+        priceTicks: side === Side.Buy ? 100_00 : 900_00,
+        qtyLots: symbolId === ETH ? 10_000 : 1000,
+      }),
+    );
   await s.waitFor(() => s.received.length === at + orders.length, "acks", 30_000);
 }
 
@@ -37,38 +49,85 @@ async function openOrders(port: number, key: string): Promise<number[]> {
   return s.received.flatMap((m) => m.orders).sort((a, b) => a - b);
 }
 
-test("cancel on disconnect, dead-man's switch and mass cancel are logged commands: recovery reproduces them", async () => {
-  const ex = await ExchangeProcess.start({ dataDir: dir.dir, policy: "write", env: { EXCHANGE_SNAPSHOT_EVERY_COMMANDS: "10" } });
+test("cancel on disconnect, dead-man's switch and mass cancel are logged: recovery reproduces them", async () => {
+  const ex = await ExchangeProcess.start({
+    dataDir: dir.dir,
+    policy: "write",
+    env: { EXCHANGE_SNAPSHOT_EVERY_COMMANDS: "10" },
+  });
   // User 1: cancel on disconnect with no grace.
   const a = await login(ex.port, "dev-key-1", { cancelOnDisconnect: true, graceMs: 0 });
-  await place(a, [[1, BTC, Side.Buy], [2, BTC, Side.Buy], [3, ETH, Side.Sell], [4, BTC, Side.Buy], [5, ETH, Side.Buy]]);
+  await place(a, [
+    [1, BTC, Side.Buy],
+    [2, BTC, Side.Buy],
+    [3, ETH, Side.Sell],
+    [4, BTC, Side.Buy],
+    [5, ETH, Side.Buy],
+  ]);
   a.destroy();
   await ex.waitForLine(/user 1: no session within the cancel-on-disconnect grace; 5 orders cancelled/, 30_000);
   // User 2: a dead-man's switch of 200 ms, not renewed.
   const b = await login(ex.port, "dev-key-2");
-  await place(b, [[1, BTC, Side.Buy], [2, BTC, Side.Buy], [3, BTC, Side.Buy], [4, ETH, Side.Buy]]);
+  await place(b, [
+    [1, BTC, Side.Buy],
+    [2, BTC, Side.Buy],
+    [3, BTC, Side.Buy],
+    [4, ETH, Side.Buy],
+  ]);
   b.write(b.deadMansSwitchFrame(200));
-  await b.waitFor(() => b.received.some((m) => m.kind === EventKind.MassCancelled), "the dead-man's switch summary", 30_000);
-  expect(b.received.find((m) => m.kind === EventKind.MassCancelled)).toMatchObject({ cancelReason: CancelReason.DeadMansSwitch, qtyLots: 4 });
+  await b.waitFor(
+    () => b.received.some((m) => m.kind === EventKind.MassCancelled),
+    "the dead-man's switch summary",
+    30_000,
+  );
+  expect(b.received.find((m) => m.kind === EventKind.MassCancelled)).toMatchObject({
+    cancelReason: CancelReason.DeadMansSwitch,
+    qtyLots: 4,
+  });
   // User 3: a mass cancel of its ETH sells only, then two more orders.
   const c = await login(ex.port, "dev-key-3");
-  await place(c, [[1, BTC, Side.Buy], [2, BTC, Side.Buy], [3, BTC, Side.Buy], [4, ETH, Side.Sell], [5, ETH, Side.Sell], [6, ETH, Side.Buy]]);
+  await place(c, [
+    [1, BTC, Side.Buy],
+    [2, BTC, Side.Buy],
+    [3, BTC, Side.Buy],
+    [4, ETH, Side.Sell],
+    [5, ETH, Side.Sell],
+    [6, ETH, Side.Buy],
+  ]);
   c.write(c.massCancelFrame(900, { symbolId: ETH, side: MassCancelSide.Sell }));
   await c.waitFor(() => c.received.some((m) => m.kind === EventKind.MassCancelled), "the mass cancel summary", 30_000);
-  expect(c.received.find((m) => m.kind === EventKind.MassCancelled)).toMatchObject({ clientOrderId: 900, cancelReason: CancelReason.MassCancel, qtyLots: 2 });
-  await place(c, [[7, BTC, Side.Buy], [8, ETH, Side.Sell]]);
+  expect(c.received.find((m) => m.kind === EventKind.MassCancelled)).toMatchObject({
+    clientOrderId: 900,
+    cancelReason: CancelReason.MassCancel,
+    qtyLots: 2,
+  });
+  await place(c, [
+    [7, BTC, Side.Buy],
+    [8, ETH, Side.Sell],
+  ]);
   // A snapshot covers part of this; recovery is snapshot + the journal after it.
   const snapshots = join(dir.dir, "snapshots");
-  await waitUntil(() => existsSync(snapshots) && readdirSync(snapshots).some((f) => f.endsWith(".bin")), 30_000, () => "a snapshot file");
+  await waitUntil(
+    () => existsSync(snapshots) && readdirSync(snapshots).some((f) => f.endsWith(".bin")),
+    30_000,
+    () => "a snapshot file",
+  );
   await ex.kill();
   b.destroy();
   c.destroy();
 
   const logged: [number, number, number][] = [];
-  const sink: EventConsumer = { onEvents: (_e, cmd) => void (cmd.command === Command.MassCancel && logged.push([cmd.userId, cmd.cancelReason, cmd.engineSeq])) };
+  const sink: EventConsumer = {
+    onEvents: (_e, cmd) =>
+      void (cmd.command === Command.MassCancel && logged.push([cmd.userId, cmd.cancelReason, cmd.engineSeq])),
+  };
   const journal = replayJournalFile(join(dir.dir, "journal.bin"), sink);
   const reasons = [...new Map(logged.map(([user, reason, seq]) => [seq, [user, reason]])).values()];
-  expect(reasons).toEqual([[1, CancelReason.Disconnect], [2, CancelReason.DeadMansSwitch], [3, CancelReason.MassCancel]]);
+  expect(reasons).toEqual([
+    [1, CancelReason.Disconnect],
+    [2, CancelReason.DeadMansSwitch],
+    [3, CancelReason.MassCancel],
+  ]);
 
   const again = await ExchangeProcess.start({ dataDir: dir.dir, policy: "write" });
   const recovery = await again.waitForLine(/^recovery: /, 20_000);

@@ -22,6 +22,8 @@ afterAll(async () => {
   dir.cleanup();
 });
 
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (m === null) throw new Error(`no VmRSS for ${pid}`);
@@ -41,7 +43,8 @@ test("50 sessions that stop reading keep the exchange's RSS within the stated bo
     s.write(Buffer.concat(frames));
     sessions.push(s);
   }
-  for (const s of sessions) await s.waitFor(() => s.received.some((m) => m.body === Body.OpenOrders && !m.more), "acks and one answer", 30_000);
+  for (const s of sessions)
+    await s.waitFor(() => s.received.some((m) => m.body === Body.OpenOrders && !m.more), "acks and one answer", 30_000);
   const control = await RawSession.open(ex.port);
   expect((await control.login("dev-key-1")).body).toBe(Body.LoginAccepted);
   let controlId = 0;
@@ -68,7 +71,10 @@ test("50 sessions that stop reading keep the exchange's RSS within the stated bo
     await roundTrip();
     peak = Math.max(peak, rssBytes(ex.proc.pid));
   }
-  console.log(`stalled sessions: RSS ${(baseline / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB, growth ${((peak - baseline) / 2 ** 20).toFixed(1)} MiB (bound ${rssGrowthBytesMax / 2 ** 20} MiB)`);
+  console.log(
+    `stalled sessions: RSS ${mib(baseline)} MiB before, peak ${mib(peak)} MiB, growth ${mib(peak - baseline)} MiB ` +
+      `(bound ${mib(rssGrowthBytesMax)} MiB)`,
+  );
   expect(peak - baseline).toBeLessThanOrEqual(rssGrowthBytesMax);
   expect(ex.alive).toBe(true);
   for (const s of sessions) s.destroy();

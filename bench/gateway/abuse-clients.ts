@@ -4,7 +4,16 @@
 // without reading (stuck) or reading as fast as it can (greedy).
 
 import type { Socket } from "bun";
-import { Body, ClientMessage, Encoder, FrameSplitter, FrameStatus, ServerDecoder, ServerMessage, serverFrameBytesMax } from "../../src/protocol/index.ts";
+import {
+  Body,
+  ClientMessage,
+  Encoder,
+  FrameSplitter,
+  FrameStatus,
+  ServerDecoder,
+  ServerMessage,
+  serverFrameBytesMax,
+} from "../../src/protocol/index.ts";
 
 const answerTimeoutMs = 30_000;
 
@@ -52,7 +61,8 @@ export class RawBenchSession {
     });
     const m = await withTimeout(answered, `login of ${this.key}`);
     this.onMessage = handler;
-    if (m.body !== Body.LoginAccepted) throw new Error(`${this.key}: login refused (body ${m.body}, reason ${m.reason}: ${m.text})`);
+    if (m.body !== Body.LoginAccepted)
+      throw new Error(`${this.key}: login refused (body ${m.body}, reason ${m.reason}: ${m.text})`);
   }
 
   private onData(chunk: Uint8Array): void {

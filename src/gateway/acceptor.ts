@@ -30,7 +30,15 @@ export class Acceptor implements LoginHandler {
   /** False once the gateway stops: every new connection is refused. */
   accepting = true;
 
-  constructor(config: GatewayConfig, engine: Engine, users: Users, output: Output, timers: CancelTimers, clock: Clock, log: LogLine) {
+  constructor(
+    config: GatewayConfig,
+    engine: Engine,
+    users: Users,
+    output: Output,
+    timers: CancelTimers,
+    clock: Clock,
+    log: LogLine,
+  ) {
     this.config = config;
     this.engine = engine;
     this.users = users;
@@ -57,7 +65,12 @@ export class Acceptor implements LoginHandler {
   login(s: Session, m: ClientMessage): boolean {
     const now = nowMs(this.clock);
     const blockedMs = this.throttle.refuseForMs(s.remoteAddress, now);
-    if (blockedMs > 0) return this.refuse(s, LoginReject.SessionLimit, `too many failed logins from ${s.remoteAddress}; retry in ${Math.ceil(blockedMs)} ms`);
+    if (blockedMs > 0)
+      return this.refuse(
+        s,
+        LoginReject.SessionLimit,
+        `too many failed logins from ${s.remoteAddress}; retry in ${Math.ceil(blockedMs)} ms`,
+      );
     const user = this.keys.get(new Bun.CryptoHasher("sha256").update(m.apiKey).digest("hex"));
     if (user === undefined) {
       this.throttle.failed(s.remoteAddress, now);
@@ -65,7 +78,8 @@ export class Acceptor implements LoginHandler {
     }
     const us = this.users.of(user);
     if (us.session !== null) return this.refuse(s, LoginReject.AlreadyLoggedIn, "the user has an active session");
-    if (!this.counts.takeSession()) return this.refuse(s, LoginReject.SessionLimit, `all ${this.config.tcp.sessionsMax} session slots are taken`);
+    if (!this.counts.takeSession())
+      return this.refuse(s, LoginReject.SessionLimit, `all ${this.config.tcp.sessionsMax} session slots are taken`);
     this.counts.releasePending(s.remoteAddress);
     s.slot = Slot.Session;
     us.session = s;

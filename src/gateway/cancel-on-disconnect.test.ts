@@ -38,7 +38,11 @@ function setUp(): Setup {
   return { r, clock, logLines, massCancels };
 }
 
-async function login(x: Setup, key: string, options: { cancelOnDisconnect?: boolean; graceMs?: number } = {}): Promise<RawSession> {
+async function login(
+  x: Setup,
+  key: string,
+  options: { cancelOnDisconnect?: boolean; graceMs?: number } = {},
+): Promise<RawSession> {
   const s = await RawSession.open(x.r.port);
   raws.push(s);
   const answer = await s.login(key, options);
@@ -105,7 +109,10 @@ test("a logout and a heartbeat timeout end the session too; a grace of 0 cancels
   x.clock.advanceMs(5100);
   await b.waitFor(() => b.received.at(-1)?.body === Body.Logout, "the heartbeat-timeout Logout");
   x.clock.advanceMs(100 + deadlineTickMs);
-  expect(x.massCancels).toEqual([[1, CancelReason.Disconnect], [2, CancelReason.Disconnect]]);
+  expect(x.massCancels).toEqual([
+    [1, CancelReason.Disconnect],
+    [2, CancelReason.Disconnect],
+  ]);
 });
 
 test("the dead-man's switch: armed, renewed, answered with its status; it fires once when not renewed", async () => {
@@ -147,7 +154,10 @@ test("the dead-man's switch is disarmed by 0 and outlives a disconnect", async (
   x.clock.advanceMs(1000);
   expect(x.massCancels).toEqual([]);
   a.write(a.deadMansSwitchFrame(300));
-  await a.waitFor(() => a.received.filter((m) => m.body === Body.DeadMansSwitchStatus).length === 3, "the third status");
+  await a.waitFor(
+    () => a.received.filter((m) => m.body === Body.DeadMansSwitchStatus).length === 3,
+    "the third status",
+  );
   await disconnect(x, a);
   x.clock.advanceMs(300);
   expect(x.massCancels).toEqual([[1, CancelReason.DeadMansSwitch]]);

@@ -43,7 +43,7 @@ export class CancelTimers {
     this.disarmIfIdle(us);
   }
 
-  /** The user's session ended: with the option, its orders go after the grace (checked on the next tick at the earliest). */
+  /** The user's session ended: with the option, its orders go after the grace (on the next tick at the earliest). */
   sessionEnded(us: UserState, s: Session): void {
     if (s.cancelOnDisconnectGraceMs < 0) return;
     us.cancelOnDisconnectAtMs = nowMs(this.clock) + s.cancelOnDisconnectGraceMs;
@@ -78,13 +78,17 @@ export class CancelTimers {
     // Nothing to cancel is nothing to log.
     if (count > 0 && !this.fire(us, CancelReason.Disconnect, 0)) return;
     us.cancelOnDisconnectAtMs = 0;
-    if (count > 0) this.log(`gateway: user ${us.user}: no session within the cancel-on-disconnect grace; ${count} orders cancelled`);
+    if (count > 0)
+      this.log(`gateway: user ${us.user}: no session within the cancel-on-disconnect grace; ${count} orders cancelled`);
   }
 
   private deadMansSwitch(us: UserState): void {
     const count = us.orders.size;
     if (!this.fire(us, CancelReason.DeadMansSwitch, this.dmsSession.get(us) ?? 0)) return;
-    this.log(`gateway: user ${us.user}: dead-man's switch of ${us.deadMansSwitchTimeoutMs} ms ran out; ${count} orders cancelled`);
+    this.log(
+      `gateway: user ${us.user}: dead-man's switch of ${us.deadMansSwitchTimeoutMs} ms ran out; ` +
+        `${count} orders cancelled`,
+    );
     us.deadMansSwitchAtMs = 0;
     us.deadMansSwitchTimeoutMs = 0;
   }

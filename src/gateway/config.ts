@@ -93,7 +93,8 @@ type IntCheck = (name: string, v: number, lo: number, hi: number) => void;
 export function gatewayConfigProblems(c: Omit<GatewayConfig, "apiKeys">, ordersMax: number, int: IntCheck): string[] {
   const p: string[] = [];
   const t = c.tcp;
-  if (t.host !== "127.0.0.1" && t.host !== "localhost" && t.host !== "::1") p.push(`tcp.host=${t.host}: services listen on loopback only in this build`);
+  if (t.host !== "127.0.0.1" && t.host !== "localhost" && t.host !== "::1")
+    p.push(`tcp.host=${t.host}: services listen on loopback only in this build`);
   int("tcp.port", t.port, 0, 65535);
   int("tcp.sessionsMax", t.sessionsMax, 1, 1 << 16);
   int("tcp.pendingLoginsMax", t.pendingLoginsMax, 1, 1 << 16);

@@ -19,7 +19,8 @@ export class ConnectionCounts {
   admitPending(address: string): string | null {
     if (this.pending >= this.config.pendingLoginsMax) return `${this.pending} connections are waiting to log in`;
     const fromAddress = this.pendingByAddress.get(address) ?? 0;
-    if (fromAddress >= this.config.pendingLoginsPerAddressMax) return `${fromAddress} connections from ${address} are waiting to log in`;
+    if (fromAddress >= this.config.pendingLoginsPerAddressMax)
+      return `${fromAddress} connections from ${address} are waiting to log in`;
     this.pending++;
     this.pendingByAddress.set(address, fromAddress + 1);
     return null;

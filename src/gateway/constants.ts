@@ -8,7 +8,10 @@ export const malformedMessagesMax = 64;
 
 /** How often heartbeats, idle and login timeouts and closing sessions are checked. */
 export const sweepMs = 100;
-/** How often cancel-on-disconnect and dead-man's-switch deadlines are checked (they fire at most this late), and answers waiting for page budget go on. */
+/**
+ * How often cancel-on-disconnect and dead-man's-switch deadlines are checked
+ * (they fire at most this late), and answers waiting for budget go on.
+ */
 export const deadlineTickMs = 10;
 /** A session told to log out is closed after this long even if the client does not read. */
 export const closeGraceMs = 2000;
@@ -22,7 +25,7 @@ export const outboundChunksKeptMax = 256;
 
 /** An OpenOrders page is written only while the session has fewer unsent bytes than this (about two full pages). */
 export const queryRoomBytes = 64 * 1024;
-/** OpenOrders pages written per pass over the querying sessions, in all: another session waits for at most this many. */
+/** OpenOrders pages written per pass over the querying sessions, in all: others wait for at most this many. */
 export const queryPagesPerPassMax = 1;
 /**
  * Orders per OpenOrders page (the protocol allows up to 256). A page is a unit

@@ -44,7 +44,13 @@ export class Inbound {
   private readonly heldSessions: Session[] = [];
   login: LoginHandler | null = null;
 
-  constructor(sequencer: Sequencer, output: Output, gate: DurabilityGate, entry: OrderEntry, queries: OpenOrdersQueries) {
+  constructor(
+    sequencer: Sequencer,
+    output: Output,
+    gate: DurabilityGate,
+    entry: OrderEntry,
+    queries: OpenOrdersQueries,
+  ) {
     this.sequencer = sequencer;
     this.clock = sequencer.clock;
     this.output = output;
@@ -71,7 +77,8 @@ export class Inbound {
   /** Goes on with sessions whose input waited for room in the log. */
   resumeHeld(): void {
     if (this.heldSessions.length === 0) return;
-    while (this.heldSessions.length > 0 && this.sequencer.hasRoom()) this.release(this.heldSessions.shift()!, InputHold.Log);
+    while (this.heldSessions.length > 0 && this.sequencer.hasRoom())
+      this.release(this.heldSessions.shift()!, InputHold.Log);
     this.gate.schedule();
   }
 
@@ -180,7 +187,8 @@ export class Inbound {
     s.inSeq++;
     const r = this.output.report();
     r.kind = EventKind.Rejected;
-    r.rejectReason = code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage;
+    r.rejectReason =
+      code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage;
     this.output.sendReport(s, false);
     return true;
   }

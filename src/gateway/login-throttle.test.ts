@@ -22,7 +22,10 @@ async function attempt(r: RunningExchange, key: string, localAddress = "127.0.0.
 test("failed logins from one address are slowed down by a doubling ban, logged with their count", async () => {
   const clock = new ManualClock();
   const logLines: string[] = [];
-  const r = startExchange({ loginThrottle: { failuresFree: 3, blockMsMin: 1000, blockMsMax: 4000, forgetAfterMs: 60_000 } }, { clock, logLines });
+  const r = startExchange(
+    { loginThrottle: { failuresFree: 3, blockMsMin: 1000, blockMsMax: 4000, forgetAfterMs: 60_000 } },
+    { clock, logLines },
+  );
   running.push(r);
   const bad: [number, number] = [Body.LoginRejected, LoginRejectReason.BadApiKey];
   const refused: [number, number] = [Body.LoginRejected, LoginRejectReason.SessionLimit];
@@ -53,7 +56,10 @@ test("failed logins from one address are slowed down by a doubling ban, logged w
 
 test("an address that stays quiet long enough starts afresh", async () => {
   const clock = new ManualClock();
-  const r = startExchange({ loginThrottle: { failuresFree: 2, blockMsMin: 500, blockMsMax: 4000, forgetAfterMs: 10_000 } }, { clock, logLines: [] });
+  const r = startExchange(
+    { loginThrottle: { failuresFree: 2, blockMsMin: 500, blockMsMax: 4000, forgetAfterMs: 10_000 } },
+    { clock, logLines: [] },
+  );
   running.push(r);
   for (let i = 0; i < 3; i++) await attempt(r, `wrong-${i}`);
   expect((await attempt(r, "dev-key-1"))[1]).toBe(LoginRejectReason.SessionLimit);

@@ -49,7 +49,10 @@ export class LoginThrottle {
     const c = this.config;
     const blockMs = Math.min(c.blockMsMax, c.blockMsMin * 2 ** Math.min(over - 1, 40));
     r.blockedUntilMs = nowMs + blockMs;
-    this.log(`gateway: ${address}: ${r.failures} failed logins, refused ${r.refused} while blocked; refusing logins from it for ${blockMs} ms`);
+    this.log(
+      `gateway: ${address}: ${r.failures} failed logins, refused ${r.refused} while blocked; ` +
+        `refusing logins from it for ${blockMs} ms`,
+    );
   }
 
   /** The address's record, unless it was quiet long enough to be forgotten. */

@@ -28,7 +28,9 @@ test("the README's number: 64 malformed messages end a session, 63 do not", asyn
   raw.write(raw.orderFrame(1));
   await raw.waitFor(() => raw.received.length === 1 + malformedMessagesMax, "63 rejects and an ack");
   const rejects = raw.received.slice(1, malformedMessagesMax);
-  expect(rejects.every((m) => m.kind === EventKind.Rejected && m.rejectReason === GatewayReject.MalformedMessage)).toBe(true);
+  expect(rejects.every((m) => m.kind === EventKind.Rejected && m.rejectReason === GatewayReject.MalformedMessage)).toBe(
+    true,
+  );
   expect(raw.received.at(-1)).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 1 });
   raw.write(garbled(raw, 999));
   await raw.waitFor(() => raw.closed || raw.received.length === 2 + malformedMessagesMax, "an answer to the 64th");

@@ -24,15 +24,30 @@ async function session(r: RunningExchange, key: string): Promise<RawSession> {
 /** Places resting orders (client id, symbol, side) and waits for their acks. */
 async function place(s: RawSession, orders: [number, number, number][]): Promise<void> {
   const at = s.received.length;
-  for (const [id, symbolId, side] of orders) s.write(s.orderFrame(id, { symbolId, side, priceTicks: side === Side.Buy ? 100_00 : 900_00, qtyLots: symbolId === ETH ? 10_000 : 1000 }));
+  for (const [id, symbolId, side] of orders)
+    s.write(
+      s.orderFrame(id, {
+        symbolId,
+        side,
+        priceTicks: side === Side.Buy ? 100_00 : 900_00,
+        qtyLots: symbolId === ETH ? 10_000 : 1000,
+      }),
+    );
   await s.waitFor(() => s.received.length === at + orders.length, "acks");
   expect(s.received.slice(at).every((m) => m.kind === EventKind.Accepted)).toBe(true);
 }
 
-async function massCancel(s: RawSession, requestId: number, o: { symbolId?: number; side?: number } = {}): Promise<RawReceived[]> {
+async function massCancel(
+  s: RawSession,
+  requestId: number,
+  o: { symbolId?: number; side?: number } = {},
+): Promise<RawReceived[]> {
   const at = s.received.length;
   s.write(s.massCancelFrame(requestId, o));
-  await s.waitFor(() => s.received.slice(at).some((m) => m.kind === EventKind.MassCancelled || m.kind === EventKind.Rejected), "the summary");
+  await s.waitFor(
+    () => s.received.slice(at).some((m) => m.kind === EventKind.MassCancelled || m.kind === EventKind.Rejected),
+    "the summary",
+  );
   return s.received.slice(at);
 }
 
@@ -41,12 +56,35 @@ test("a mass cancel of everything: one Cancelled per order, then one summary; ot
   running.push(r);
   const a = await session(r, "dev-key-1");
   const b = await session(r, "dev-key-2");
-  await place(a, [[1, BTC, Side.Buy], [2, BTC, Side.Sell], [3, ETH, Side.Buy], [4, ETH, Side.Sell], [5, BTC, Side.Buy]]);
+  await place(a, [
+    [1, BTC, Side.Buy],
+    [2, BTC, Side.Sell],
+    [3, ETH, Side.Buy],
+    [4, ETH, Side.Sell],
+    [5, BTC, Side.Buy],
+  ]);
   await place(b, [[1, BTC, Side.Buy]]);
   const answer = await massCancel(a, 77);
-  expect(answer.slice(0, 5).map((m) => [m.kind, m.cancelReason]).every(([k, c]) => k === EventKind.Cancelled && c === CancelReason.MassCancel)).toBe(true);
-  expect(answer.slice(0, 5).map((m) => m.clientOrderId).sort()).toEqual([1, 2, 3, 4, 5]);
-  expect(answer[5]).toMatchObject({ body: Body.ExecutionReport, kind: EventKind.MassCancelled, clientOrderId: 77, cancelReason: CancelReason.MassCancel, qtyLots: 5, orderId: 0 });
+  expect(
+    answer
+      .slice(0, 5)
+      .map((m) => [m.kind, m.cancelReason])
+      .every(([k, c]) => k === EventKind.Cancelled && c === CancelReason.MassCancel),
+  ).toBe(true);
+  expect(
+    answer
+      .slice(0, 5)
+      .map((m) => m.clientOrderId)
+      .sort(),
+  ).toEqual([1, 2, 3, 4, 5]);
+  expect(answer[5]).toMatchObject({
+    body: Body.ExecutionReport,
+    kind: EventKind.MassCancelled,
+    clientOrderId: 77,
+    cancelReason: CancelReason.MassCancel,
+    qtyLots: 5,
+    orderId: 0,
+  });
   expect(answer[5]!.engineSeq).toBeGreaterThan(0);
   expect(answer.length).toBe(6);
   expect(r.exchange.engine.openOrders(1)).toEqual([]);
@@ -55,26 +93,50 @@ test("a mass cancel of everything: one Cancelled per order, then one summary; ot
   await place(a, [[1, BTC, Side.Buy]]);
 });
 
-test("one symbol and one side; an empty one still answers; an unknown symbol and a client-set reason are rejected", async () => {
+test("one symbol and side; an empty one still answers; an unknown symbol, a client's reason are rejected", async () => {
   const r = startExchange();
   running.push(r);
   const a = await session(r, "dev-key-1");
-  await place(a, [[1, BTC, Side.Buy], [2, BTC, Side.Sell], [3, ETH, Side.Buy], [4, BTC, Side.Buy]]);
+  await place(a, [
+    [1, BTC, Side.Buy],
+    [2, BTC, Side.Sell],
+    [3, ETH, Side.Buy],
+    [4, BTC, Side.Buy],
+  ]);
   const buys = await massCancel(a, 1, { symbolId: BTC, side: MassCancelSide.Buy });
-  expect(buys.filter((m) => m.kind === EventKind.Cancelled).map((m) => m.clientOrderId).sort()).toEqual([1, 4]);
+  expect(
+    buys
+      .filter((m) => m.kind === EventKind.Cancelled)
+      .map((m) => m.clientOrderId)
+      .sort(),
+  ).toEqual([1, 4]);
   expect(buys.at(-1)).toMatchObject({ kind: EventKind.MassCancelled, clientOrderId: 1, qtyLots: 2 });
   const none = await massCancel(a, 2, { symbolId: BTC, side: MassCancelSide.Buy });
   expect(none).toEqual([expect.objectContaining({ kind: EventKind.MassCancelled, clientOrderId: 2, qtyLots: 0 })]);
   const unknown = await massCancel(a, 3, { symbolId: 42 });
-  expect(unknown).toEqual([expect.objectContaining({ kind: EventKind.Rejected, rejectReason: Reject.UnknownSymbol, clientOrderId: 3 })]);
+  expect(unknown).toEqual([
+    expect.objectContaining({ kind: EventKind.Rejected, rejectReason: Reject.UnknownSymbol, clientOrderId: 3 }),
+  ]);
   // Clients send no reason: the exchange sets it.
   const at = a.received.length;
-  a.write(a.frame((m) => {
-    m.body = Body.MassCancel;
-    m.clientOrderId = 4;
-    m.cancelReason = CancelReason.Admin;
-  }));
+  a.write(
+    a.frame((m) => {
+      m.body = Body.MassCancel;
+      m.clientOrderId = 4;
+      m.cancelReason = CancelReason.Admin;
+    }),
+  );
   await a.waitFor(() => a.received.length > at, "the reject");
-  expect(a.received.at(-1)).toMatchObject({ kind: EventKind.Rejected, rejectReason: Reject.BadField, clientOrderId: 4, engineSeq: 0 });
-  expect(r.exchange.engine.openOrders(1).map((o) => o.clientId).sort()).toEqual([2, 3]);
+  expect(a.received.at(-1)).toMatchObject({
+    kind: EventKind.Rejected,
+    rejectReason: Reject.BadField,
+    clientOrderId: 4,
+    engineSeq: 0,
+  });
+  expect(
+    r.exchange.engine
+      .openOrders(1)
+      .map((o) => o.clientId)
+      .sort(),
+  ).toEqual([2, 3]);
 });

@@ -37,7 +37,8 @@ test("a burst of OpenOrdersRequests from a client that does not read is answered
   const abuser = await RawSession.open(r.port);
   const login = await abuser.login("dev-key-1");
   const frames: Uint8Array[] = [];
-  for (let i = 1; i <= ordersCount; i++) frames.push(abuser.orderFrame(i, { side: Side.Buy, priceTicks: 1_00 + (i % 500) }));
+  for (let i = 1; i <= ordersCount; i++)
+    frames.push(abuser.orderFrame(i, { side: Side.Buy, priceTicks: 1_00 + (i % 500) }));
   abuser.write(Buffer.concat(frames));
   await abuser.waitFor(() => abuser.received.length === 1 + ordersCount, "the acks");
   const before = abuser.received.length;
@@ -52,7 +53,10 @@ test("a burst of OpenOrdersRequests from a client that does not read is answered
   const sentAt = performance.now();
   other.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Sell, priceTicks: 900_00, qtyLots: 1000 });
   await other.waitFor((rs) => rs.length === 1, 20_000, "the other session's ack");
-  console.log(`other session's ack during the burst: ${(performance.now() - sentAt).toFixed(1)} ms (shared machine; the bound is in bench/gateway-abuse.bench.ts)`);
+  console.log(
+    `other session's ack during the burst: ${(performance.now() - sentAt).toFixed(1)} ms ` +
+      "(shared machine; the bound is in bench/gateway-abuse.bench.ts)",
+  );
   expect(other.reports[0]!.kind).toBe(EventKind.Accepted);
   // The abuser is still connected and the exchange holds little for it: pages wait until its socket drains.
   expect(abuser.closed).toBe(false);
@@ -61,7 +65,11 @@ test("a burst of OpenOrdersRequests from a client that does not read is answered
   expect(stats.outboundBytes).toBeLessThan(queryRoomBytes + 64 * 1024);
   // Reading again, it gets every answer, whole, in order, and then the ack of the command behind them.
   abuser.resume();
-  await abuser.waitFor(() => abuser.received.at(-1)?.body === Body.ExecutionReport && abuser.received.length > before, "the answers and the ack", 60_000);
+  await abuser.waitFor(
+    () => abuser.received.at(-1)?.body === Body.ExecutionReport && abuser.received.length > before,
+    "the answers and the ack",
+    60_000,
+  );
   const rest = abuser.received.slice(before);
   const full = Array.from({ length: ordersCount }, (_, i) => i + 1);
   const all = answers(rest);

@@ -48,7 +48,10 @@ export class OrderEntry {
     } else {
       const orderId = us.orders.get(m.clientOrderId);
       if (orderId === undefined) return this.reject(s, m, Reject.UnknownOrder);
-      ok = m.body === Body.Cancel ? seq.submitCancel(us.user, s.id, m.seq, orderId, m, s.chunkReceivedNs) : seq.submitModify(us.user, s.id, m.seq, orderId, m, s.chunkReceivedNs);
+      ok =
+        m.body === Body.Cancel
+          ? seq.submitCancel(us.user, s.id, m.seq, orderId, m, s.chunkReceivedNs)
+          : seq.submitModify(us.user, s.id, m.seq, orderId, m, s.chunkReceivedNs);
     }
     if (ok) this.gate.countCommand(s);
     else this.reject(s, m, GatewayReject.Unavailable);

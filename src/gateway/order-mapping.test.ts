@@ -22,16 +22,25 @@ async function setUp(): Promise<{ r: RunningExchange; a: TestClient; b: TestClie
   return { r, a, b };
 }
 
-test("a wrong-symbol Cancel is rejected and the order stays cancellable, unreusable and reported by its id", async () => {
+test("a wrong-symbol Cancel is rejected; the order stays cancellable, unreusable and reported by its id", async () => {
   const { r, a, b } = await setUp();
   a.client.newOrder({ clientOrderId: 7, symbolId: BTC, side: Side.Sell, priceTicks: 100_00, qtyLots: 5000 });
   a.client.cancel({ clientOrderId: 7, symbolId: ETH });
   await a.waitFor((rs) => rs.length === 2, 10_000, "ack and cancel reject");
-  expect(a.reports[1]).toMatchObject({ kind: EventKind.Rejected, rejectReason: Reject.UnknownOrder, clientOrderId: 7, symbolId: ETH });
+  expect(a.reports[1]).toMatchObject({
+    kind: EventKind.Rejected,
+    rejectReason: Reject.UnknownOrder,
+    clientOrderId: 7,
+    symbolId: ETH,
+  });
   // The id still names the live order: reusing it is refused.
   a.client.newOrder({ clientOrderId: 7, symbolId: BTC, side: Side.Sell, priceTicks: 200_00, qtyLots: 1000 });
   await a.waitFor((rs) => rs.length === 3, 10_000, "duplicate reject");
-  expect(a.reports[2]).toMatchObject({ kind: EventKind.Rejected, rejectReason: Reject.DuplicateOrderId, clientOrderId: 7 });
+  expect(a.reports[2]).toMatchObject({
+    kind: EventKind.Rejected,
+    rejectReason: Reject.DuplicateOrderId,
+    clientOrderId: 7,
+  });
   // Its fill still names it.
   b.client.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 2000 });
   await a.waitFor((rs) => rs.length === 4, 10_000, "maker fill");

@@ -44,7 +44,7 @@ test("ungated bytes leave at once; gated ones wait for their release, and later 
 
 test("random traffic through partial sends: every byte arrives once, in order, across compactions and growth", () => {
   let seed = 99;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const o = outbound(1 << 22);
   const expected: number[] = [];
   const got: number[] = [];
@@ -67,7 +67,7 @@ test("random traffic through partial sends: every byte arrives once, in order, a
   expect(got).toEqual(expected);
 });
 
-test("refuses bytes beyond its bounds (unread bytes; all bytes, held ones included) and accepts again once drained", () => {
+test("refuses bytes past its bounds (unread bytes; all bytes, held ones too), accepts again once drained", () => {
   const o = outbound(1 << 14);
   for (let i = 0; i < 4; i++) expect(put(o, 1, 4000, false)).toBe(true);
   expect(put(o, 2, 400, false)).toBe(false);

@@ -77,7 +77,8 @@ export class Outbound {
   private readonly reserved: Reserved = { bytes: new Uint8Array(0), at: 0 };
 
   constructor(pool: ChunkPool, bytesMax: number) {
-    if (!(bytesMax >= pool.chunkBytes)) throw new Error(`outbound bound ${bytesMax} below one chunk (${pool.chunkBytes} bytes)`);
+    if (!(bytesMax >= pool.chunkBytes))
+      throw new Error(`outbound bound ${bytesMax} below one chunk (${pool.chunkBytes} bytes)`);
     this.pool = pool;
     this.bytesMax = bytesMax;
   }
@@ -97,7 +98,8 @@ export class Outbound {
    * null when the client is too slow (see the bounds above).
    */
   reserve(n: number): Reserved | null {
-    if (!(n > 0 && n <= this.pool.chunkBytes)) throw new Error(`frame of ${n} bytes does not fit a ${this.pool.chunkBytes}-byte chunk`);
+    if (!(n > 0 && n <= this.pool.chunkBytes))
+      throw new Error(`frame of ${n} bytes does not fit a ${this.pool.chunkBytes}-byte chunk`);
     if (this.released - this.sent + n > this.bytesMax || this.queued + n > 2 * this.bytesMax) return null;
     let tail = this.chunks.at(-1);
     if (tail === undefined || tail.fill + n > tail.bytes.length) {
@@ -126,7 +128,7 @@ export class Outbound {
     else if (wasAllReleased) this.released = this.appended;
   }
 
-  /** Releases gated bytes up to `mark` (an earlier `appended`); trailing ungated bytes follow if nothing gated is left. */
+  /** Releases gated bytes up to `mark` (an earlier `appended`); later ungated ones go too if nothing gated is left. */
   releaseTo(mark: number): void {
     if (mark >= this.gatedEnd) this.released = this.appended;
     else if (mark > this.released) this.released = mark;

@@ -108,8 +108,15 @@ export class Output {
     if (s.state === SessionState.Closing) return;
     const pending = s.out.queued;
     s.outSeq = s.out.dropUnsent();
-    this.log(`gateway: session ${s.id} (user ${s.user}, ${s.remoteAddress}) slow consumer: ${pending} bytes pending; logged out`);
-    this.logout(s, LogoutReason.SlowConsumer, `${pending} unsent bytes: past the limit of ${this.limits.outboundBytesMax}`);
+    this.log(
+      `gateway: session ${s.id} (user ${s.user}, ${s.remoteAddress}) slow consumer: ` +
+        `${pending} bytes pending; logged out`,
+    );
+    this.logout(
+      s,
+      LogoutReason.SlowConsumer,
+      `${pending} unsent bytes: past the limit of ${this.limits.outboundBytesMax}`,
+    );
   }
 
   queueSend(s: Session): void {

@@ -49,7 +49,17 @@ export class Reports {
     const taker = this.users.of(events.user[i]!);
     const takerLeaves = events.leavesQtyLots[i]!;
     if (takerLeaves === 0) taker.forget(events.clientId[i]!, events.id[i]!);
-    this.report(taker, events, i, cmd, EventKind.Trade, events.clientId[i]!, events.side[i]!, takerLeaves, Liquidity.Taker);
+    this.report(
+      taker,
+      events,
+      i,
+      cmd,
+      EventKind.Trade,
+      events.clientId[i]!,
+      events.side[i]!,
+      takerLeaves,
+      Liquidity.Taker,
+    );
     const maker = this.users.of(events.otherUser[i]!);
     const makerLeaves = events.otherLeavesQtyLots[i]!;
     if (makerLeaves === 0) maker.forget(events.otherClientId[i]!, events.otherId[i]!);
@@ -86,7 +96,7 @@ export class Reports {
   }
 }
 
-/** The fields of a report that depend on its kind (the engine writes only the columns a kind uses: RULES.md, Events). */
+/** The fields of a report that depend on its kind (the engine writes only the columns a kind uses: RULES.md). */
 function kindFields(r: ReturnType<Output["report"]>, ev: EventBuffer, i: number, kind: number, leaves: number): void {
   switch (kind) {
     case EventKind.Rejected:

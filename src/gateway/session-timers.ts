@@ -31,7 +31,11 @@ export class SessionTimers {
       } else if (s.state === SessionState.AwaitLogin) {
         if (now - s.openedMs > l.loginTimeoutMs) this.output.logout(s, LogoutReason.LoginTimeout, "no Login in time");
       } else if (now - s.lastRecvMs > l.idleTimeoutMs) {
-        this.output.logout(s, LogoutReason.HeartbeatTimeout, `nothing received for ${Math.round(now - s.lastRecvMs)} ms`);
+        this.output.logout(
+          s,
+          LogoutReason.HeartbeatTimeout,
+          `nothing received for ${Math.round(now - s.lastRecvMs)} ms`,
+        );
       } else if (now - s.lastSendMs >= l.heartbeatIntervalMs && s.out.queued === 0) {
         this.output.msg.body = Body.Heartbeat;
         this.output.sendMessage(s, false);

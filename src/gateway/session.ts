@@ -80,7 +80,10 @@ export class Session {
     this.lastRecvMs = nowMs;
     this.lastSendMs = nowMs;
     this.messages = new TokenBucket(limits.messagesPerSecondMax, nowMs);
-    this.queryPages = new TokenBucket(Math.max(1, Math.floor(limits.queryOrdersPerSecondMax / queryPageOrdersMax)), nowMs);
+    this.queryPages = new TokenBucket(
+      Math.max(1, Math.floor(limits.queryOrdersPerSecondMax / queryPageOrdersMax)),
+      nowMs,
+    );
   }
 
   get user(): number {

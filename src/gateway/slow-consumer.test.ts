@@ -16,7 +16,10 @@ afterEach(async () => {
 test("a client that stops reading is logged out as a slow consumer, once, and told so", async () => {
   const outboundBytesMax = 1 << 18;
   const logLines: string[] = [];
-  const r = startExchange({ limits: { outboundBytesMax, outboundPauseBytes: 1 << 16, openOrdersPerUserMax: 10 } }, { logLines });
+  const r = startExchange(
+    { limits: { outboundBytesMax, outboundPauseBytes: 1 << 16, openOrdersPerUserMax: 10 } },
+    { logLines },
+  );
   running.push(r);
   const maker = await RawSession.open(r.port);
   const login = await maker.login("dev-key-1");
@@ -31,8 +34,20 @@ test("a client that stops reading is logged out as a slow consumer, once, and to
   const cutLine = () => logLines.find((l) => /slow consumer/.test(l));
   while (cutLine() === undefined) {
     if (sent >= 400_000) throw new Error(`no slow-consumer cut after ${sent} fills; log: ${logLines.join(" | ")}`);
-    for (let k = 0; k < 500; k++) taker.client.newOrder({ clientOrderId: ++sent, symbolId: BTC, side: Side.Buy, priceTicks: 100_00, qtyLots: 1000, tif: Tif.Ioc });
-    await taker.waitFor((rs) => rs.filter((x) => x.kind === EventKind.Trade).length === sent, 30_000, `fills of ${sent} takers`);
+    for (let k = 0; k < 500; k++)
+      taker.client.newOrder({
+        clientOrderId: ++sent,
+        symbolId: BTC,
+        side: Side.Buy,
+        priceTicks: 100_00,
+        qtyLots: 1000,
+        tif: Tif.Ioc,
+      });
+    await taker.waitFor(
+      (rs) => rs.filter((x) => x.kind === EventKind.Trade).length === sent,
+      30_000,
+      `fills of ${sent} takers`,
+    );
   }
   const lines = logLines.filter((l) => /slow consumer/i.test(l) || /too slow/i.test(l));
   expect(lines.length).toBe(1);

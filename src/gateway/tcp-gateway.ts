@@ -91,7 +91,15 @@ export class TcpGateway {
     this.cancelTimers = new CancelTimers(sequencer, gate, log);
     const entry = new OrderEntry(sequencer, output, gate, this.cancelTimers, config.limits);
     this.inbound = new Inbound(sequencer, output, gate, entry, this.queries);
-    this.acceptor = new Acceptor(config, sequencer.engine, this.users, output, this.cancelTimers, this.clock, this.warn);
+    this.acceptor = new Acceptor(
+      config,
+      sequencer.engine,
+      this.users,
+      output,
+      this.cancelTimers,
+      this.clock,
+      this.warn,
+    );
     this.inbound.login = this.acceptor;
     this.queries.onDone = (s) => this.inbound.queryDone(s);
     this.queries.onFatal = (error) => this.onFatal(error);
@@ -102,7 +110,10 @@ export class TcpGateway {
       this.queries.schedule();
     };
     this.sessionTimers = new SessionTimers(this.sessions, output, config.limits, this.clock);
-    sequencer.addConsumer({ onEvents: (events, cmd) => reports.onEvents(events, cmd), onDurable: (seq) => gate.onDurable(seq) });
+    sequencer.addConsumer({
+      onEvents: (events, cmd) => reports.onEvents(events, cmd),
+      onDurable: (seq) => gate.onDurable(seq),
+    });
     this.learnLiveOrders();
   }
 
@@ -126,13 +137,25 @@ export class TcpGateway {
   sessionStats(id: number): SessionStats | null {
     for (const s of this.sessions) {
       if (s.id !== id) continue;
-      return { id, user: s.user, remoteAddress: s.remoteAddress, state: s.state, outboundBytes: s.out.queued, inFlight: s.inFlight, queryActive: s.queryActive };
+      return {
+        id,
+        user: s.user,
+        remoteAddress: s.remoteAddress,
+        state: s.state,
+        outboundBytes: s.out.queued,
+        inFlight: s.inFlight,
+        queryActive: s.queryActive,
+      };
     }
     return null;
   }
 
   start(): void {
-    this.server = Bun.listen<Session>({ hostname: this.config.tcp.host, port: this.config.tcp.port, socket: this.handlers() });
+    this.server = Bun.listen<Session>({
+      hostname: this.config.tcp.host,
+      port: this.config.tcp.port,
+      socket: this.handlers(),
+    });
     this.stopTimers.push(this.clock.every(sweepMs, () => this.guard(() => this.sessionTimers.sweep())));
     this.stopTimers.push(
       this.clock.every(deadlineTickMs, () =>
@@ -155,7 +178,8 @@ export class TcpGateway {
           this.acceptor.onOpen(s);
           this.output.sendAll();
         }),
-      data: (socket: Bun.Socket<Session>, chunk: Uint8Array) => this.guard(() => this.inbound.onData(socket.data, chunk)),
+      data: (socket: Bun.Socket<Session>, chunk: Uint8Array) =>
+        this.guard(() => this.inbound.onData(socket.data, chunk)),
       drain: (socket: Bun.Socket<Session>) =>
         this.guard(() => {
           this.output.send(socket.data);
@@ -166,7 +190,8 @@ export class TcpGateway {
           this.sessions.delete(socket.data);
           this.acceptor.onClose(socket.data);
         }),
-      error: (socket: Bun.Socket<Session>, error: Error) => this.warn(`gateway: session ${socket.data?.id}: ${error.message}`),
+      error: (socket: Bun.Socket<Session>, error: Error) =>
+        this.warn(`gateway: session ${socket.data?.id}: ${error.message}`),
     };
   }
 

@@ -4,7 +4,13 @@
 // more; its owner's `onFailed` decides what the process does (the server
 // closes every session and exits 74), and without an owner it exits 74 here.
 
-import { AppendResult, type JournalWriter, openOrCreateJournal, type Recovery, type SyncPolicy } from "../journal/index.ts";
+import {
+  AppendResult,
+  type JournalWriter,
+  openOrCreateJournal,
+  type Recovery,
+  type SyncPolicy,
+} from "../journal/index.ts";
 import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
 import { framePrefixBytes, InputRecordView } from "../protocol/index.ts";
 import type { InputLog } from "./sequencer.ts";
@@ -26,7 +32,13 @@ export class JournalLog implements InputLog {
    * before returning. (Records up to a restored snapshot's seq are only
    * checked by the reader's CRC, not decoded.)
    */
-  static open(path: string, policy: SyncPolicy, batchBytes: number, skipThrough: number, replay: (record: InputRecordView) => void): JournalLog {
+  static open(
+    path: string,
+    policy: SyncPolicy,
+    batchBytes: number,
+    skipThrough: number,
+    replay: (record: InputRecordView) => void,
+  ): JournalLog {
     const decoder = new FastInputRecordDecoder();
     const view = new InputRecordView();
     let log: JournalLog | null = null;
@@ -52,8 +64,10 @@ export class JournalLog implements InputLog {
       (seq, bytes, offset, length) => {
         if (seq <= skipThrough) return;
         const code = decoder.decode(bytes, offset, offset + length, view);
-        if (code !== 0) throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
-        if (view.engineSeq !== seq) throw new Error(`journal ${path}: record ${seq} carries engine seq ${view.engineSeq}`);
+        if (code !== 0)
+          throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
+        if (view.engineSeq !== seq)
+          throw new Error(`journal ${path}: record ${seq} carries engine seq ${view.engineSeq}`);
         replay(view);
       },
     );

@@ -41,11 +41,14 @@ class MemoryStore implements SnapshotStore {
 }
 
 const journal = { createdAtNs: 1n, shardId: 0 };
-const config = { ordersMax: 1 << 16, levelsMax: 1 << 12, levelsPerSideMax: 1 << 11, symbolsMax: 2};
+const config = { ordersMax: 1 << 16, levelsMax: 1 << 12, levelsPerSideMax: 1 << 11, symbolsMax: 2 };
 
 function market(clock = new ManualClock()): Sequencer {
   const e = new Sequencer(config, null, clock);
-  e.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18);
+  e.defineSymbol(
+    { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 },
+    1e18,
+  );
   return e;
 }
 
@@ -66,7 +69,13 @@ test("a snapshot taken through the worker restores to the state at its seq", asy
   const e = market();
   trade(e, 20_000);
   const store = new MemoryStore();
-  const s = new Snapshotter(e, store, journal, { everyCommands: 0, everyMs: 0, retryMsMin: 10, retryMsMax: 100 }, () => {});
+  const s = new Snapshotter(
+    e,
+    store,
+    journal,
+    { everyCommands: 0, everyMs: 0, retryMsMin: 10, retryMsMax: 100 },
+    () => {},
+  );
   const hash = e.engine.stateHash();
   const seq = e.nextSeq - 1;
   const pending = s.take();
@@ -84,12 +93,18 @@ test("a snapshot taken through the worker restores to the state at its seq", asy
   expect(s.stats.lastSavedSeq).toBe(e.nextSeq - 1);
 });
 
-test("the policy: by command count, one at a time, and a failing store retried with backoff while matching goes on", async () => {
+test("by command count, one at a time; a failing store retried with backoff while matching goes on", async () => {
   const clock = new ManualClock();
   const e = market(clock);
   const store = new MemoryStore();
   const lines: string[] = [];
-  const s = new Snapshotter(e, store, journal, { everyCommands: 1000, everyMs: 0, retryMsMin: 30, retryMsMax: 60 }, (l) => lines.push(l));
+  const s = new Snapshotter(
+    e,
+    store,
+    journal,
+    { everyCommands: 1000, everyMs: 0, retryMsMin: 30, retryMsMax: 60 },
+    (l) => lines.push(l),
+  );
   trade(e, 999);
   s.maybeTake();
   expect(store.saves).toBe(0);
@@ -134,7 +149,13 @@ test("time-based snapshots follow the clock, not the wall", async () => {
   const clock = new ManualClock();
   const e = market(clock);
   const store = new MemoryStore();
-  const s = new Snapshotter(e, store, journal, { everyCommands: 0, everyMs: 60_000, retryMsMin: 10, retryMsMax: 100 }, () => {});
+  const s = new Snapshotter(
+    e,
+    store,
+    journal,
+    { everyCommands: 0, everyMs: 60_000, retryMsMin: 10, retryMsMax: 100 },
+    () => {},
+  );
   s.start(100);
   trade(e, 100);
   clock.advanceMs(59_900);

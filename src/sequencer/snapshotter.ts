@@ -66,7 +66,13 @@ export class Snapshotter {
 
   private readonly journal: JournalIdentity;
 
-  constructor(exchange: Sequencer, store: SnapshotStore, journal: JournalIdentity, policy: SnapshotPolicy, log: Log = console.log) {
+  constructor(
+    exchange: Sequencer,
+    store: SnapshotStore,
+    journal: JournalIdentity,
+    policy: SnapshotPolicy,
+    log: Log = console.log,
+  ) {
     this.exchange = exchange;
     this.journal = journal;
     this.store = store;
@@ -148,7 +154,10 @@ export class Snapshotter {
       s.failures++;
       s.lastError = (error as Error).message;
       this.notBeforeMs = nowMs(this.clock) + this.retryMs;
-      this.log(`snapshot: seq ${image.seq} to ${this.store.description} failed: ${s.lastError}; retrying in ${this.retryMs} ms`);
+      this.log(
+        `snapshot: seq ${image.seq} to ${this.store.description} failed: ${s.lastError}; ` +
+          `retrying in ${this.retryMs} ms`,
+      );
       this.retryMs = Math.min(this.retryMs * 2, this.policy.retryMsMax);
       // The next attempt snapshots the state of its own moment, not this stale image.
       this.lastSeq = -1;

@@ -54,7 +54,8 @@ export function sha256Hex(text: string): string {
 function devApiKeys(): ApiKeyEntry[] {
   const keys: ApiKeyEntry[] = [];
   for (let n = 1; n <= 8; n++) keys.push({ sha256: sha256Hex(`dev-key-${n}`), user: n, label: `dev-key-${n}` });
-  for (let n = 1; n <= 64; n++) keys.push({ sha256: sha256Hex(`loadtest-${n}`), user: 1000 + n, label: `loadtest-${n}` });
+  for (let n = 1; n <= 64; n++)
+    keys.push({ sha256: sha256Hex(`loadtest-${n}`), user: 1000 + n, label: `loadtest-${n}` });
   return keys;
 }
 
@@ -84,7 +85,9 @@ export function defaultConfig(): ExchangeConfig {
   };
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 export type ExchangeConfigInput = DeepPartial<ExchangeConfig>;
 
 /** Defaults overlaid with `input`, checked. Throws with every problem found. */
@@ -119,10 +122,12 @@ function configProblems(c: ExchangeConfig): string[] {
   int("snapshots.everyMs", sn.everyMs, 0, 86_400_000);
   int("snapshots.keep", sn.keep, 1, 1000);
   int("snapshots.redis.port", sn.redis.port, 1, 65535);
-  if (sn.enabled && !c.journal.enabled) p.push("snapshots need the journal: a snapshot alone cannot recover what came after it");
+  if (sn.enabled && !c.journal.enabled)
+    p.push("snapshots need the journal: a snapshot alone cannot recover what came after it");
   p.push(...gatewayConfigProblems(c, c.engine.ordersMax, int));
   if (c.symbols.length === 0) p.push("symbols: at least one symbol is needed");
-  if (c.symbols.length > c.engine.symbolsMax) p.push(`symbols: ${c.symbols.length} above engine.symbolsMax ${c.engine.symbolsMax}`);
+  if (c.symbols.length > c.engine.symbolsMax)
+    p.push(`symbols: ${c.symbols.length} above engine.symbolsMax ${c.engine.symbolsMax}`);
   const names = new Set<string>();
   for (const s of c.symbols) {
     const e = symbolSpecError(s, c.engine);
@@ -160,8 +165,10 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
   if (env.EXCHANGE_TCP_PORT !== undefined) input.tcp.port = Number(env.EXCHANGE_TCP_PORT);
   if (env.EXCHANGE_DATA_DIR !== undefined) input.dataDir = env.EXCHANGE_DATA_DIR;
   if (env.EXCHANGE_JOURNAL_POLICY !== undefined) input.journal.policy = env.EXCHANGE_JOURNAL_POLICY as JournalPolicy;
-  if (env.EXCHANGE_SNAPSHOT_STORE !== undefined) input.snapshots.store = env.EXCHANGE_SNAPSHOT_STORE as "file" | "redis";
-  if (env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS !== undefined) input.snapshots.everyCommands = Number(env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS);
+  if (env.EXCHANGE_SNAPSHOT_STORE !== undefined)
+    input.snapshots.store = env.EXCHANGE_SNAPSHOT_STORE as "file" | "redis";
+  if (env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS !== undefined)
+    input.snapshots.everyCommands = Number(env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS);
   if (env.EXCHANGE_SNAPSHOT_EVERY_MS !== undefined) input.snapshots.everyMs = Number(env.EXCHANGE_SNAPSHOT_EVERY_MS);
   if (env.EXCHANGE_REDIS_PORT !== undefined) input.snapshots.redis!.port = Number(env.EXCHANGE_REDIS_PORT);
   return resolveConfig(input);

@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 const core = ["engine", "protocol", "journal", "snapshot", "sequencer"];
 const outputs = ["marketdata", "questdb", "feed", "api", "kafka"];
 
-/** The folders each folder may import. An output folder may also import another output folder (the cycle check still applies). */
+/** The folders each folder may import. An output folder may also import another one (the cycle check applies). */
 export const allowedImports: Record<string, readonly string[]> = {
   engine: [],
   protocol: ["engine"],
@@ -35,7 +35,7 @@ export interface ImportEdge {
   specifier: string;
 }
 
-/** Relative specifiers of a source file: static and dynamic imports, re-exports, and `new URL(..., import.meta.url)` (workers). */
+/** Relative specifiers: static and dynamic imports, re-exports, and `new URL(..., import.meta.url)` (workers). */
 export function importSpecifiers(text: string): string[] {
   const found: string[] = [];
   const patterns = [
@@ -73,11 +73,15 @@ export function folderEdges(srcDir: string): ImportEdge[] {
 }
 
 /** Edges the layering forbids (unknown folders included), as readable lines. */
-export function layeringViolations(edges: ImportEdge[], allowed: Record<string, readonly string[]> = allowedImports): string[] {
+export function layeringViolations(
+  edges: ImportEdge[],
+  allowed: Record<string, readonly string[]> = allowedImports,
+): string[] {
   const out: string[] = [];
   for (const e of edges) {
     const rule = allowed[e.from];
-    if (rule === undefined) out.push(`src/${e.from}/ is not in the folder table (test/support/folder-graph.ts, CONTRACTS.md): ${e.file}`);
+    if (rule === undefined)
+      out.push(`src/${e.from}/ is not in the folder table (test/support/folder-graph.ts, CONTRACTS.md): ${e.file}`);
     else if (!rule.includes(e.to)) out.push(`${e.from} may not import ${e.to}: ${e.file} imports "${e.specifier}"`);
   }
   return out;

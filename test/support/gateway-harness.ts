@@ -19,7 +19,7 @@ export interface HarnessOptions {
   logLines?: string[];
 }
 
-export const smallEngine = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8};
+export const smallEngine = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8 };
 
 export interface RunningExchange {
   config: ExchangeConfig;
@@ -83,7 +83,8 @@ export class TestClient {
   async waitFor(pred: (reports: Report[]) => boolean, timeoutMs = 5000, what = "reports"): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.reports)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.reports.slice(-10))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.reports.slice(-10))}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 20);

@@ -162,7 +162,10 @@ export class RawSession {
     return answer;
   }
 
-  orderFrame(clientOrderId: number, o: { symbolId?: number; side?: number; priceTicks?: number; qtyLots?: number; tif?: number } = {}): Uint8Array {
+  orderFrame(
+    clientOrderId: number,
+    o: { symbolId?: number; side?: number; priceTicks?: number; qtyLots?: number; tif?: number } = {},
+  ): Uint8Array {
     return this.frame((m) => {
       m.body = Body.NewOrder;
       m.clientOrderId = clientOrderId;
