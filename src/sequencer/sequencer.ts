@@ -8,14 +8,21 @@ import type { SymbolSpec } from "../engine/command.ts";
 import type { EngineConfig } from "../engine/config.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EventBuffer } from "../engine/events.ts";
-import { Command, Encoder, InputRecordView, InputRecordWriter, inputRecordBytesMax, type OrderFields } from "../protocol/index.ts";
+import {
+  Command,
+  Encoder,
+  InputRecordView,
+  InputRecordWriter,
+  inputRecordBytesMax,
+  type OrderFields,
+} from "../protocol/index.ts";
 import type { JournalIdentity, SnapshotHeader } from "../snapshot/format.ts";
 import { restoreSnapshot } from "../snapshot/restore.ts";
 import { type Clock, systemClock } from "./clock.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
 export interface InputLog {
-  /** Appends one encoded InputRecord frame (length prefix included) for `seq`; false when the log cannot take it now. */
+  /** Appends one encoded InputRecord frame (length prefix included) for `seq`; false when it cannot take it now. */
   append(seq: number, bytes: Uint8Array, start: number, end: number): boolean;
   /** Ends the batch: starts making everything appended durable. */
   flush(): void;
@@ -136,13 +143,27 @@ export class Sequencer {
     return this.commit();
   }
 
-  submitCancel(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitCancel(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const r = this.stamp(Command.Cancel, user, sessionId, sessionSeq, orderId, receivedNs);
     copyOrder(o, r);
     return this.commit();
   }
 
-  submitModify(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitModify(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const r = this.stamp(Command.Modify, user, sessionId, sessionSeq, orderId, receivedNs);
     copyOrder(o, r);
     return this.commit();
@@ -207,7 +228,14 @@ export class Sequencer {
     this.durableWaiters = still;
   }
 
-  private stamp(command: number, user: number, sessionId: number, sessionSeq: number, orderId: number, receivedNs: number): InputRecordView {
+  private stamp(
+    command: number,
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    receivedNs: number,
+  ): InputRecordView {
     const r = this.record;
     r.clearOrder();
     r.command = command;
