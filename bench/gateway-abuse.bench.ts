@@ -1,8 +1,9 @@
 // One abusive session against everyone else (issue 8, defect 2): the real
 // exchange as a child process (its own default limits), V victim sessions
-// that place and cancel one order at a time, and the answer latency of the
-// victims measured by mitata (manual timing: each sample is one command's
-// send-to-answer time) in interleaved rounds:
+// that place and cancel orders in an open loop (a fixed rate, never waiting
+// for answers, so a stall delays every command sent during it), and the
+// victims' answer latency (send to answer) collected by mitata in manual
+// mode, one sample per command, in interleaved rounds:
 //   quiet   no abuser
 //   stuck   one session whose user has M open orders writes a burst of
 //           OpenOrdersRequests and never reads its socket
@@ -14,7 +15,7 @@
 // exchange, the victims and a greedy abuser still share the cores.
 //
 //   ./bunw bench/gateway-abuse.bench.ts [--quick] [--json <file>] [--victims n] [--orders m]
-//                                       [--samples n] [--rounds r] [--root dir]
+//                                       [--rate r] [--seconds s] [--rounds r] [--root dir]
 
 import { measure } from "mitata";
 import { writeFileSync } from "node:fs";
@@ -24,10 +25,11 @@ import { type AbuserKind, RawBenchSession, Victim } from "./gateway/abuse-client
 import { ExchangeProcess } from "./gateway/exchange-process.ts";
 
 const HELP = `bun bench/gateway-abuse.bench.ts [flags]
-  --quick          short run: 2 rounds of 1000 samples per phase
+  --quick          short run: 2 rounds of 0.5 s per phase
   --victims <n>    victim sessions (default 4)
   --orders <m>     open orders of the abuser's user (default 20000: 79 pages an answer)
-  --samples <n>    answers timed per phase and round (default 5000)
+  --rate <r>       victim commands per second, all victims together (default 4000)
+  --seconds <s>    length of each phase (default 2)
   --rounds <r>     interleaved rounds of quiet, stuck, greedy (default 5)
   --root <dir>     the checkout whose src/server/main.ts runs (default: this one; for before/after runs)
   --json <file>    also write every figure as JSON`;
@@ -40,10 +42,16 @@ const symbolId = 0;
 interface Options {
   victims: number;
   orders: number;
-  samples: number;
+  rate: number;
+  seconds: number;
   rounds: number;
   root: string;
   json: string | null;
+}
+
+function positive(flag: string, v: number): number {
+  if (!(v > 0 && v <= 600)) throw new Error(`${flag} must be in (0, 600]`);
+  return v;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -57,7 +65,7 @@ function parseArgs(argv: string[]): Options {
     }
     if (a === "--quick") quick = true;
     else if (
-      ["--victims", "--orders", "--samples", "--rounds", "--root", "--json"].includes(a) &&
+      ["--victims", "--orders", "--rate", "--seconds", "--rounds", "--root", "--json"].includes(a) &&
       argv[i + 1] !== undefined
     )
       given.set(a, argv[++i]!);
@@ -71,7 +79,8 @@ function parseArgs(argv: string[]): Options {
   return {
     victims: num("--victims", 4, 1, 32),
     orders: num("--orders", 20_000, 1, 100_000),
-    samples: num("--samples", quick ? 1000 : 5000, 100, 1_000_000),
+    rate: num("--rate", 4000, 100, 100_000),
+    seconds: positive("--seconds", Number(given.get("--seconds") ?? (quick ? 0.5 : 2))),
     rounds: num("--rounds", quick ? 2 : 5, 1, 100),
     root: given.get("--root") ?? join(import.meta.dir, ".."),
     json: given.get("--json") ?? null,
@@ -145,22 +154,38 @@ interface PhaseStats {
   samples: number;
 }
 
-/** `samples` victim answers, round robin over the victims, timed by mitata (manual: the answer latency). */
-async function timeVictims(victims: Victim[], samples: number): Promise<PhaseStats> {
-  let k = 0;
-  // mitata's `manual` mode (a sample is what the function returns) is missing from its typings.
-  const options = {
-    manual: true,
-    min_samples: samples,
-    max_samples: samples,
-    min_cpu_time: 0,
-    warmup_samples: 0,
-    batch_threshold: 0,
+/**
+ * One phase: `rate` commands a second over the victims for `seconds`, sent on
+ * a 1 ms timer whatever the answers do; mitata (manual mode) takes each
+ * answer's latency as a sample, in the order they arrive.
+ */
+async function timeVictims(victims: Victim[], rate: number, seconds: number): Promise<PhaseStats> {
+  const samples = Math.max(100, Math.round(rate * seconds));
+  // One command more than samples: mitata's first call (its warm-up) takes an answer too.
+  const total = samples + 1;
+  const latencies: number[] = [];
+  let waiting: ((ns: number) => void) | null = null;
+  const onLatency = (ns: number) => {
+    if (waiting === null) return void latencies.push(ns);
+    const w = waiting;
+    waiting = null;
+    w(ns);
   };
-  const stats = await measure(
-    async () => victims[k++ % victims.length]!.roundTrip(symbolId),
-    options as unknown as Parameters<typeof measure>[1],
-  );
+  for (const v of victims) v.onLatency = onLatency;
+  const next = (): Promise<number> | number => latencies.shift() ?? new Promise((resolve) => (waiting = resolve));
+  const startMs = performance.now();
+  let sent = 0;
+  const sender = setInterval(() => {
+    const due = Math.min(total, Math.floor(((performance.now() - startMs) * rate) / 1000));
+    for (; sent < due; sent++) victims[sent % victims.length]!.send(symbolId);
+    if (sent === total) clearInterval(sender);
+  }, 1);
+  // mitata's `manual` mode (a sample is what the function returns) is missing from its typings.
+  const options = { manual: true, min_samples: samples, max_samples: samples, min_cpu_time: 0, warmup_samples: 0 };
+  const stats = await measure(async () => next(), options as unknown as Parameters<typeof measure>[1]);
+  clearInterval(sender);
+  // Every answer is in before the next phase.
+  while (victims.some((v) => v.unanswered > 0)) await next();
   return { p50: stats.p50, p99: stats.p99, p999: stats.p999, max: stats.max, samples: stats.samples.length };
 }
 
@@ -171,13 +196,13 @@ interface Round {
   greedyAnswers: number;
 }
 
-async function round(port: number, victims: Victim[], abuser: AbuserThread, samples: number): Promise<Round> {
-  const quiet = await timeVictims(victims, samples);
+async function round(port: number, victims: Victim[], abuser: AbuserThread, o: Options): Promise<Round> {
+  const quiet = await timeVictims(victims, o.rate, o.seconds);
   await abuser.start(port, "stuck");
-  const stuck = await timeVictims(victims, samples);
+  const stuck = await timeVictims(victims, o.rate, o.seconds);
   await abuser.stop();
   await abuser.start(port, "greedy");
-  const greedy = await timeVictims(victims, samples);
+  const greedy = await timeVictims(victims, o.rate, o.seconds);
   const greedyAnswers = await abuser.stop();
   return { quiet, stuck, greedy, greedyAnswers };
 }
@@ -195,8 +220,8 @@ const us = (ns: number) => `${(ns / 1000).toFixed(0)} µs`;
 function report(o: Options, rounds: Round[]): { stuckRatio: number; greedyRatio: number } {
   const ratios = (kind: "stuck" | "greedy") => rounds.map((r) => r[kind].p99 / r.quiet.p99);
   console.log(
-    `\nvictims' answer latency (${o.victims} victims, abuser with ${o.orders} open orders, ` +
-      `${o.samples} answers per phase)`,
+    `\nvictims' answer latency (${o.victims} victims, ${o.rate} commands/s open loop, abuser with ` +
+      `${o.orders} open orders, ${o.seconds} s per phase)`,
   );
   console.log("round  quiet p50  quiet p99  stuck p99  greedy p99  stuck/quiet  greedy/quiet  greedy answers");
   rounds.forEach((r, i) => {
@@ -238,10 +263,10 @@ async function main(): Promise<void> {
       await v.session.connect(x.port);
       await v.session.login();
     }
-    await timeVictims(victims, Math.min(2000, o.samples)); // warm-up, discarded
+    await timeVictims(victims, o.rate, 0.5); // warm-up, discarded
     const abuser = new AbuserThread();
     const rounds: Round[] = [];
-    for (let r = 0; r < o.rounds; r++) rounds.push(await round(x.port, victims, abuser, o.samples));
+    for (let r = 0; r < o.rounds; r++) rounds.push(await round(x.port, victims, abuser, o));
     abuser.terminate();
     const { stuckRatio, greedyRatio } = report(o, rounds);
     if (o.json !== null) {

@@ -111,32 +111,34 @@ export class RawBenchSession {
 }
 
 /**
- * A victim: alternately places a resting buy and cancels it, one command at a
- * time, and times each answer (send to arrival, ns). The book never grows.
+ * A victim: alternately places a resting buy and cancels it. Commands go out on
+ * the caller's schedule (an open loop), never waiting for answers; each answer
+ * (one per command, in order) reports its latency from the command's send.
  */
 export class Victim {
   readonly session: RawBenchSession;
   private nextId = 1;
   private live = 0;
-  private waiter: ((ns: number) => void) | null = null;
-  private sentNs = 0;
+  /** Send times (Bun.nanoseconds) of the commands not answered yet, oldest first. */
+  private readonly sentNs: number[] = [];
+  onLatency: (ns: number) => void = () => {};
 
   constructor(key: string) {
     this.session = new RawBenchSession(key);
     this.session.onMessage = (m) => {
-      if (m.body !== Body.ExecutionReport || this.waiter === null) return;
-      const w = this.waiter;
-      this.waiter = null;
-      w(Bun.nanoseconds() - this.sentNs);
+      if (m.body !== Body.ExecutionReport) return;
+      const sent = this.sentNs.shift();
+      if (sent === undefined) throw new Error(`${key}: an answer to nothing sent`);
+      this.onLatency(Bun.nanoseconds() - sent);
     };
   }
 
-  /** One command and its answer; resolves with the answer's latency in ns. */
-  roundTrip(symbolId: number): Promise<number> {
-    const answered = new Promise<number>((resolve) => {
-      this.waiter = resolve;
-    });
-    this.sentNs = Bun.nanoseconds();
+  get unanswered(): number {
+    return this.sentNs.length;
+  }
+
+  send(symbolId: number): void {
+    this.sentNs.push(Bun.nanoseconds());
     if (this.live === 0) {
       const id = this.nextId++;
       this.session.send((m) => {
@@ -147,16 +149,15 @@ export class Victim {
         m.qtyLots = 1;
       });
       this.live = id;
-    } else {
-      const id = this.live;
-      this.session.send((m) => {
-        m.body = Body.Cancel;
-        m.clientOrderId = id;
-        m.symbolId = symbolId;
-      });
-      this.live = 0;
+      return;
     }
-    return withTimeout(answered, `an answer to ${this.session.key}`);
+    const id = this.live;
+    this.session.send((m) => {
+      m.body = Body.Cancel;
+      m.clientOrderId = id;
+      m.symbolId = symbolId;
+    });
+    this.live = 0;
   }
 }
 
