@@ -35,6 +35,8 @@ const HELP = `bun bench/gateway-abuse.bench.ts [flags]
   --json <file>    also write every figure as JSON`;
 
 const ratioMax = 1.5;
+/** A victim answer later than this ends the run with an error (a victim was logged out, or the exchange is stuck). */
+const answerTimeoutMs = 30_000;
 /** The abuser's user (abuser-worker.ts logs in with the same key). */
 const abuserKey = "loadtest-64";
 const symbolId = 0;
@@ -172,7 +174,15 @@ async function timeVictims(victims: Victim[], rate: number, seconds: number): Pr
     w(ns);
   };
   for (const v of victims) v.onLatency = onLatency;
-  const next = (): Promise<number> | number => latencies.shift() ?? new Promise((resolve) => (waiting = resolve));
+  const next = (): Promise<number> | number => latencies.shift() ?? answer();
+  const answer = () =>
+    new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no victim answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
+      waiting = (ns) => {
+        clearTimeout(timer);
+        resolve(ns);
+      };
+    });
   const startMs = performance.now();
   let sent = 0;
   const sender = setInterval(() => {

@@ -125,7 +125,8 @@ export class ExchangeProcess {
     };
     const config = {
       tcp: { host: "127.0.0.1" },
-      limits: o.defaultLimits === true ? {} : raised,
+      // The protections' own defaults, but no idle timeout in a run: bench clients send no heartbeats.
+      limits: o.defaultLimits === true ? { idleTimeoutMs: 60_000 } : raised,
       symbols: [benchSymbol],
       ...(o.journalBatchBytes > 0 ? { journal: { batchBytesMax: o.journalBatchBytes } } : {}),
     };

@@ -79,7 +79,7 @@ export function defaultSessionLimits(): SessionLimits {
     outboundPauseBytes: 1 << 20,
     outboundBytesMax: 4 << 20,
     loginTimeoutMs: 5000,
-    queryOrdersPerSecondMax: 100_000,
+    queryOrdersPerSecondMax: 50_000,
   };
 }
 
