@@ -49,13 +49,8 @@ async function openOrders(port: number, key: string): Promise<number[]> {
   return s.received.flatMap((m) => m.orders).sort((a, b) => a - b);
 }
 
-test("cancel on disconnect, dead-man's switch and mass cancel are logged: recovery reproduces them", async () => {
-  const ex = await ExchangeProcess.start({
-    dataDir: dir.dir,
-    policy: "write",
-    env: { EXCHANGE_SNAPSHOT_EVERY_COMMANDS: "10" },
-  });
-  // User 1: cancel on disconnect with no grace.
+/** User 1: cancel on disconnect with no grace; waits for the exchange's log line. */
+async function cancelOnDisconnect(ex: ExchangeProcess): Promise<void> {
   const a = await login(ex.port, "dev-key-1", { cancelOnDisconnect: true, graceMs: 0 });
   await place(a, [
     [1, BTC, Side.Buy],
@@ -66,7 +61,10 @@ test("cancel on disconnect, dead-man's switch and mass cancel are logged: recove
   ]);
   a.destroy();
   await ex.waitForLine(/user 1: no session within the cancel-on-disconnect grace; 5 orders cancelled/, 30_000);
-  // User 2: a dead-man's switch of 200 ms, not renewed.
+}
+
+/** User 2: a dead-man's switch of 200 ms, not renewed; waits for its summary. */
+async function deadMansSwitch(ex: ExchangeProcess): Promise<RawSession> {
   const b = await login(ex.port, "dev-key-2");
   await place(b, [
     [1, BTC, Side.Buy],
@@ -75,16 +73,14 @@ test("cancel on disconnect, dead-man's switch and mass cancel are logged: recove
     [4, ETH, Side.Buy],
   ]);
   b.write(b.deadMansSwitchFrame(200));
-  await b.waitFor(
-    () => b.received.some((m) => m.kind === EventKind.MassCancelled),
-    "the dead-man's switch summary",
-    30_000,
-  );
-  expect(b.received.find((m) => m.kind === EventKind.MassCancelled)).toMatchObject({
-    cancelReason: CancelReason.DeadMansSwitch,
-    qtyLots: 4,
-  });
-  // User 3: a mass cancel of its ETH sells only, then two more orders.
+  await b.waitFor(() => b.received.some((m) => m.kind === EventKind.MassCancelled), "the switch's summary", 30_000);
+  const summary = b.received.find((m) => m.kind === EventKind.MassCancelled);
+  expect(summary).toMatchObject({ cancelReason: CancelReason.DeadMansSwitch, qtyLots: 4 });
+  return b;
+}
+
+/** User 3: a mass cancel of its ETH sells only, then two more orders. */
+async function massCancel(ex: ExchangeProcess): Promise<RawSession> {
   const c = await login(ex.port, "dev-key-3");
   await place(c, [
     [1, BTC, Side.Buy],
@@ -96,15 +92,35 @@ test("cancel on disconnect, dead-man's switch and mass cancel are logged: recove
   ]);
   c.write(c.massCancelFrame(900, { symbolId: ETH, side: MassCancelSide.Sell }));
   await c.waitFor(() => c.received.some((m) => m.kind === EventKind.MassCancelled), "the mass cancel summary", 30_000);
-  expect(c.received.find((m) => m.kind === EventKind.MassCancelled)).toMatchObject({
-    clientOrderId: 900,
-    cancelReason: CancelReason.MassCancel,
-    qtyLots: 2,
-  });
+  const summary = c.received.find((m) => m.kind === EventKind.MassCancelled);
+  expect(summary).toMatchObject({ clientOrderId: 900, cancelReason: CancelReason.MassCancel, qtyLots: 2 });
   await place(c, [
     [7, BTC, Side.Buy],
     [8, ETH, Side.Sell],
   ]);
+  return c;
+}
+
+/** The mass cancels in a journal, one per command: [user, reason]. */
+function loggedMassCancels(path: string): { reasons: number[][]; hash: string } {
+  const logged = new Map<number, number[]>();
+  const sink: EventConsumer = {
+    onEvents: (_e, cmd) =>
+      void (cmd.command === Command.MassCancel && logged.set(cmd.engineSeq, [cmd.userId, cmd.cancelReason])),
+  };
+  const journal = replayJournalFile(path, sink);
+  return { reasons: [...logged.values()], hash: journal.hash };
+}
+
+test("cancel on disconnect, dead-man's switch and mass cancel are logged: recovery reproduces them", async () => {
+  const ex = await ExchangeProcess.start({
+    dataDir: dir.dir,
+    policy: "write",
+    env: { EXCHANGE_SNAPSHOT_EVERY_COMMANDS: "10" },
+  });
+  await cancelOnDisconnect(ex);
+  const b = await deadMansSwitch(ex);
+  const c = await massCancel(ex);
   // A snapshot covers part of this; recovery is snapshot + the journal after it.
   const snapshots = join(dir.dir, "snapshots");
   await waitUntil(
@@ -116,22 +132,14 @@ test("cancel on disconnect, dead-man's switch and mass cancel are logged: recove
   b.destroy();
   c.destroy();
 
-  const logged: [number, number, number][] = [];
-  const sink: EventConsumer = {
-    onEvents: (_e, cmd) =>
-      void (cmd.command === Command.MassCancel && logged.push([cmd.userId, cmd.cancelReason, cmd.engineSeq])),
-  };
-  const journal = replayJournalFile(join(dir.dir, "journal.bin"), sink);
-  const reasons = [...new Map(logged.map(([user, reason, seq]) => [seq, [user, reason]])).values()];
-  expect(reasons).toEqual([
+  const journal = loggedMassCancels(join(dir.dir, "journal.bin"));
+  expect(journal.reasons).toEqual([
     [1, CancelReason.Disconnect],
     [2, CancelReason.DeadMansSwitch],
     [3, CancelReason.MassCancel],
   ]);
-
   const again = await ExchangeProcess.start({ dataDir: dir.dir, policy: "write" });
-  const recovery = await again.waitForLine(/^recovery: /, 20_000);
-  expect(recovery).toMatch(/snapshot seq [1-9]/);
+  expect(await again.waitForLine(/^recovery: /, 20_000)).toMatch(/snapshot seq [1-9]/);
   expect(hashOf(await again.waitForLine(/^engine: /, 20_000))).toBe(journal.hash);
   expect(await openOrders(again.port, "dev-key-1")).toEqual([]);
   expect(await openOrders(again.port, "dev-key-2")).toEqual([]);
