@@ -28,17 +28,7 @@ async function login(
 }
 
 async function place(s: RawSession, orders: [number, number, number][]): Promise<void> {
-  const at = s.received.length;
-  for (const [id, symbolId, side] of orders)
-    s.write(
-      s.orderFrame(id, {
-        symbolId,
-        side,
-        priceTicks: side === Side.Buy ? 100_00 : 900_00,
-        qtyLots: symbolId === ETH ? 10_000 : 1000,
-      }),
-    );
-  await s.waitFor(() => s.received.length === at + orders.length, "acks", 30_000);
+  expect((await s.placeResting(orders)).every((m) => m.kind === EventKind.Accepted)).toBe(true);
 }
 
 async function openOrders(port: number, key: string): Promise<number[]> {

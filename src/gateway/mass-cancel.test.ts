@@ -21,20 +21,9 @@ async function session(r: RunningExchange, key: string): Promise<RawSession> {
   return s;
 }
 
-/** Places resting orders (client id, symbol, side) and waits for their acks. */
+/** Places resting orders ([client id, symbol, side]) and checks each is accepted. */
 async function place(s: RawSession, orders: [number, number, number][]): Promise<void> {
-  const at = s.received.length;
-  for (const [id, symbolId, side] of orders)
-    s.write(
-      s.orderFrame(id, {
-        symbolId,
-        side,
-        priceTicks: side === Side.Buy ? 100_00 : 900_00,
-        qtyLots: symbolId === ETH ? 10_000 : 1000,
-      }),
-    );
-  await s.waitFor(() => s.received.length === at + orders.length, "acks");
-  expect(s.received.slice(at).every((m) => m.kind === EventKind.Accepted)).toBe(true);
+  expect((await s.placeResting(orders)).every((m) => m.kind === EventKind.Accepted)).toBe(true);
 }
 
 async function massCancel(

@@ -195,6 +195,21 @@ export class RawSession {
     });
   }
 
+  /**
+   * Places resting orders ([client id, symbol id, side]: buys at 100.00, sells
+   * at 900.00, one lot of the default symbols) and waits for one answer each;
+   * returns the answers.
+   */
+  async placeResting(orders: [number, number, number][]): Promise<RawReceived[]> {
+    const at = this.received.length;
+    for (const [id, symbolId, side] of orders) {
+      const lot = symbolId === 1 ? 10_000 : 1000;
+      this.write(this.orderFrame(id, { symbolId, side, priceTicks: side === 0 ? 100_00 : 900_00, qtyLots: lot }));
+    }
+    await this.waitFor(() => this.received.length >= at + orders.length, "the orders' answers", 30_000);
+    return this.received.slice(at, at + orders.length);
+  }
+
   massCancelFrame(requestId: number, o: { symbolId?: number; side?: number } = {}): Uint8Array {
     return this.frame((m) => {
       m.body = Body.MassCancel;
