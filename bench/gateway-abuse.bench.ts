@@ -266,6 +266,9 @@ async function main(): Promise<void> {
     journalBatchBytes: 0,
     defaultLimits: true,
   });
+  // The exchange never outlives the bench: an error exit or a SIGTERM (a test's timeout) takes it along.
+  process.on("exit", () => x.killNow());
+  process.on("SIGTERM", () => process.exit(143));
   try {
     await placeAbuserOrders(x.port, o.orders);
     const victims = Array.from({ length: o.victims }, (_, i) => new Victim(`loadtest-${i + 1}`));

@@ -9,6 +9,7 @@ const root = join(import.meta.dir, "..");
 test("gateway-abuse bench --quick --rounds 1 writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "gateway-abuse-smoke-"));
   const out = join(dir, "abuse.json");
+  let child: { kill(): void } | null = null;
   try {
     const args = ["--quick", "--rounds", "1", "--seconds", "0.2", "--orders", "2000", "--json", out];
     const p = Bun.spawn([process.execPath, join(import.meta.dir, "gateway-abuse.bench.ts"), ...args], {
@@ -17,6 +18,7 @@ test("gateway-abuse bench --quick --rounds 1 writes a complete JSON report", asy
       stdout: "pipe",
       stderr: "pipe",
     });
+    child = p;
     const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
@@ -35,6 +37,7 @@ test("gateway-abuse bench --quick --rounds 1 writes a complete JSON report", asy
     expect(Number.isFinite(doc.stuckRatio)).toBe(true);
     expect(typeof doc.met).toBe("boolean");
   } finally {
+    child?.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }, 180_000);
