@@ -1,7 +1,7 @@
-// The one place the tape benchmark calls our engine (src/engine/engine.ts).
-// The engine's entry points are about to change from positional numbers to a
-// command struct; when they do, only this file changes. Everything else sees
-// OurTapeBook: run a range of a tape, time each message, or report trades.
+// The one place the tape benchmark calls our engine (src/engine/engine.ts):
+// every message fills one reused command struct and goes through
+// `engine.apply`. Everything else sees OurTapeBook: run a range of a tape,
+// time each message, or report trades.
 //
 // Mapping of tape ops (tape.ts): New -> newOrder (limit GTC/IOC, or market
 // with price 0: no protection); Cancel -> cancel; Reduce, Move and Replace ->
@@ -12,6 +12,7 @@
 
 import { defaultEngineConfig } from "../../src/engine/config.ts";
 import { Engine } from "../../src/engine/engine.ts";
+import { CommandCode, CommandStruct } from "../../src/engine/command.ts";
 import { EventKind, Stp } from "../../src/engine/constants.ts";
 import type { EventBuffer } from "../../src/engine/events.ts";
 import type { DigestLevel } from "./digest.ts";
@@ -93,7 +94,7 @@ export class OurTapeBook {
     const drain = (e: EventBuffer) => {
       for (let r = 0; r < e.count; r++) {
         const kind = e.kind[r];
-        if (kind === EventKind.Trade) onTrade(e.otherId[r]!, e.price[r]!, e.qty[r]!);
+        if (kind === EventKind.Trade) onTrade(e.otherId[r]!, e.priceTicks[r]!, e.qtyLots[r]!);
         else if (kind === EventKind.Rejected) rejects++;
       }
       e.clear();
@@ -121,14 +122,29 @@ export class OurTapeBook {
   }
 }
 
+/** The one command struct every message is written into. */
+const cmd = new CommandStruct();
+
 /** One message; its events are left in the buffer for the caller. */
 function apply(engine: Engine, book: number, t: TapeColumns, i: number): void {
   const o = t.op[i];
+  cmd.engineSeq = SEQ_BASE + i;
+  cmd.receivedNs = i * 1000;
+  cmd.symbolId = book;
+  cmd.orderId = t.id[i]!;
+  cmd.userId = t.user[i]!;
+  cmd.priceTicks = t.price[i]!;
+  cmd.qtyLots = t.qty[i]!;
   if (o === TapeOp.New) {
-    engine.newOrder(SEQ_BASE + i, i, book, t.id[i]!, t.user[i]!, t.side[i]!, t.type[i]!, t.tif[i]!, 0, Stp.None, t.price[i]!, t.qty[i]!, 0);
+    cmd.command = CommandCode.NewOrder;
+    cmd.side = t.side[i]!;
+    cmd.type = t.type[i]!;
+    cmd.tif = t.tif[i]!;
+    cmd.stp = Stp.None;
   } else if (o === TapeOp.Cancel) {
-    engine.cancel(SEQ_BASE + i, i, book, t.id[i]!, t.user[i]!);
+    cmd.command = CommandCode.Cancel;
   } else {
-    engine.modify(SEQ_BASE + i, i, book, t.id[i]!, t.user[i]!, t.price[i]!, t.qty[i]!);
+    cmd.command = CommandCode.Modify;
   }
+  engine.apply(cmd);
 }
