@@ -45,7 +45,9 @@ changesLength():number {
 }
 
 /**
- * CRC32 of the top 10 levels per side after applying every change of this frame.
+ * CRC32 of the top 10 levels per side after applying every change of this
+ * frame and of the frames before it with `more` set (one batch too big for
+ * one frame is split; only the last part, more = false, is checkable).
  */
 checksum():number {
   const offset = this.bb!.__offset(this.bb_pos, 10);
@@ -65,8 +67,13 @@ engineTimeUs(obj?:U53):U53|null {
   return offset ? (obj || new U53()).__init(this.bb_pos + offset, this.bb!) : null;
 }
 
+more():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startBookUpdate(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(7);
 }
 
 static addSymbolId(builder:flatbuffers.Builder, symbolId:number) {
@@ -95,6 +102,10 @@ static addEngineSeq(builder:flatbuffers.Builder, engineSeqOffset:flatbuffers.Off
 
 static addEngineTimeUs(builder:flatbuffers.Builder, engineTimeUsOffset:flatbuffers.Offset) {
   builder.addFieldStruct(5, engineTimeUsOffset, 0);
+}
+
+static addMore(builder:flatbuffers.Builder, more:boolean) {
+  builder.addFieldInt8(6, +more, +false);
 }
 
 static endBookUpdate(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -47,6 +47,9 @@ changesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * As in BookUpdate: valid after the last part (more = false).
+ */
 checksum():number {
   const offset = this.bb!.__offset(this.bb_pos, 10);
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
@@ -62,8 +65,13 @@ engineTimeUs(obj?:U53):U53|null {
   return offset ? (obj || new U53()).__init(this.bb_pos + offset, this.bb!) : null;
 }
 
+more():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startOrdersUpdate(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(7);
 }
 
 static addSymbolId(builder:flatbuffers.Builder, symbolId:number) {
@@ -92,6 +100,10 @@ static addEngineSeq(builder:flatbuffers.Builder, engineSeqOffset:flatbuffers.Off
 
 static addEngineTimeUs(builder:flatbuffers.Builder, engineTimeUsOffset:flatbuffers.Offset) {
   builder.addFieldStruct(5, engineTimeUsOffset, 0);
+}
+
+static addMore(builder:flatbuffers.Builder, more:boolean) {
+  builder.addFieldInt8(6, +more, +false);
 }
 
 static endOrdersUpdate(builder:flatbuffers.Builder):flatbuffers.Offset {

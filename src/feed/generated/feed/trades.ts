@@ -6,6 +6,10 @@ import { Trade } from '../feed/trade';
 import { U53 } from '../feed/u53';
 
 
+/**
+ * On subscribe: the most recent trades, oldest first (snapshot = true, seq = the
+ * channel's current seq); then every new trade in frames with seq + 1, + 2, ...
+ */
 export class Trades {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
@@ -47,8 +51,13 @@ tradesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+snapshot():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startTrades(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addSymbolId(builder:flatbuffers.Builder, symbolId:number) {
@@ -65,6 +74,10 @@ static addTrades(builder:flatbuffers.Builder, tradesOffset:flatbuffers.Offset) {
 
 static startTradesVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(32, numElems, 4);
+}
+
+static addSnapshot(builder:flatbuffers.Builder, snapshot:boolean) {
+  builder.addFieldInt8(3, +snapshot, +false);
 }
 
 static endTrades(builder:flatbuffers.Builder):flatbuffers.Offset {
