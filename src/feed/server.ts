@@ -148,7 +148,9 @@ export class FeedServer {
     const l = this.limits;
     if (!c.takeToken(performance.now(), l.requestsPerSecond, l.requestBurst)) {
       if (++c.rateLimited > l.rateLimitedMax) return this.close(ws, CloseCode.RateLimitAbuse, `more than ${l.rateLimitedMax} requests over the rate limit`);
-      return this.sendError(ws, 0, ErrorCode.RateLimited, `over ${l.requestsPerSecond} requests/s (burst ${l.requestBurst}); request dropped`);
+      // The request id lets the client retry the right request (decoding is bounded work; abusers are closed above).
+      const requestId = typeof message !== "string" && this.decoder.decode(message) ? this.decoder.request.requestId : 0;
+      return this.sendError(ws, requestId, ErrorCode.RateLimited, `over ${l.requestsPerSecond} requests/s (burst ${l.requestBurst}); request dropped`);
     }
     if (typeof message === "string") return this.malformed(ws, 0, ErrorCode.TextFrame, "text frames are not accepted; send binary ClientFrame messages");
     const d = this.decoder;

@@ -7,7 +7,7 @@
 // Only the WebSocket API and the generated FlatBuffers code are used here.
 
 import { ByteBuffer, Builder } from "flatbuffers";
-import { Channel, closeCodeBase, join53 } from "../constants.ts";
+import { Channel, closeCodeBase, ErrorCode, join53 } from "../constants.ts";
 import { Bbo } from "../generated/feed/bbo.ts";
 import { BookSnapshot } from "../generated/feed/book-snapshot.ts";
 import { BookUpdate } from "../generated/feed/book-update.ts";
@@ -130,6 +130,8 @@ interface Sub {
   parts: number;
   /** A batch split over frames is in progress (its checksum comes with the last part). */
   open: boolean;
+  /** Id of the last Subscribe sent for it. */
+  requestId: number;
 }
 
 export class FeedClient {
@@ -168,7 +170,7 @@ export class FeedClient {
   subscribe(channel: number, symbol: string, interval = 0): void {
     const key = `${channel}:${symbol}:${interval}`;
     if (this.subs.has(key)) return;
-    const sub: Sub = { channel, symbol, interval, symbolId: -1, state: State.Requested, seq: 0, parts: 0, open: false };
+    const sub: Sub = { channel, symbol, interval, symbolId: -1, state: State.Requested, seq: 0, parts: 0, open: false, requestId: 0 };
     this.subs.set(key, sub);
     if (this.connected && this.welcomed) this.sendSubscribe(sub);
   }
@@ -198,12 +200,17 @@ export class FeedClient {
     b.clear();
     const body = Ping.createPing(b, this.nextRequestId++);
     b.finish(ClientFrame.createClientFrame(b, Request.Ping, body));
-    this.ws?.send(b.asUint8Array());
+    this.send(b.asUint8Array());
   }
 
   /** Sends raw bytes (hostile-input tests). */
   sendRaw(bytes: Uint8Array | string): void {
-    this.ws?.send(bytes);
+    this.send(bytes);
+  }
+
+  private send(bytes: Uint8Array | string): void {
+    // The builder's bytes live in a plain ArrayBuffer; the DOM typing wants that said.
+    this.ws?.send(bytes as Uint8Array<ArrayBuffer> | string);
   }
 
   /** Drops the connection now; with `reconnect` it comes back (tests use this to disconnect at random). */
@@ -245,19 +252,28 @@ export class FeedClient {
     sub.seq = 0;
     sub.parts = 0;
     sub.open = false;
-    this.sendRequest(Request.Subscribe, sub.channel, sub.symbol, sub.interval);
+    sub.requestId = this.sendRequest(Request.Subscribe, sub.channel, sub.symbol, sub.interval);
   }
 
-  private sendRequest(type: Request, channel: number, symbol: string, interval: number): void {
+  /** Sends a Subscribe or Unsubscribe; returns its request id. */
+  private sendRequest(type: Request, channel: number, symbol: string, interval: number): number {
     const b = this.builder;
+    const id = this.nextRequestId++;
     b.clear();
     const name = b.createString(symbol);
-    const body =
-      type === Request.Subscribe
-        ? Subscribe.createSubscribe(b, this.nextRequestId++, channel, name, interval)
-        : Unsubscribe.createUnsubscribe(b, this.nextRequestId++, channel, name, interval);
+    const body = type === Request.Subscribe ? Subscribe.createSubscribe(b, id, channel, name, interval) : Unsubscribe.createUnsubscribe(b, id, channel, name, interval);
     b.finish(ClientFrame.createClientFrame(b, type, body));
-    this.ws?.send(b.asUint8Array());
+    this.send(b.asUint8Array());
+    return id;
+  }
+
+  /** A Subscribe the server refused: retried later when it was only over the rate limit. */
+  private onRequestError(requestId: number, code: number): void {
+    for (const sub of this.subs.values()) {
+      if (sub.requestId !== requestId || sub.state !== State.Requested) continue;
+      if (code === ErrorCode.RateLimited) setTimeout(() => this.subs.get(`${sub.channel}:${sub.symbol}:${sub.interval}`) === sub && this.connected && this.sendSubscribe(sub), 1000);
+      return;
+    }
   }
 
   /** A gap or a mismatch: forget the copy and take a fresh snapshot. */
@@ -309,6 +325,7 @@ export class FeedClient {
       }
       case Message.Error: {
         const e = f.message(new FeedErrorFrame()) as FeedErrorFrame;
+        this.onRequestError(e.requestId(), e.code());
         this.options.handlers.onError?.(e.requestId(), e.code(), e.reason() ?? "");
         return;
       }
