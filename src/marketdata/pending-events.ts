@@ -68,18 +68,19 @@ export class PendingEvents {
       this.code[r] = events.code[i]!;
       this.side[r] = events.side[i]!;
       this.book[r] = events.book[i]!;
-      this.price[r] = events.price[i]!;
+      this.price[r] = events.priceTicks[i]!;
       this.seq[r] = events.seq[i]!;
       this.tsUs[r] = events.tsUs[i]!;
       this.id[r] = events.id[i]!;
       this.user[r] = events.user[i]!;
-      this.qty[r] = events.qty[i]!;
-      this.leaves[r] = events.leaves[i]!;
+      this.qty[r] = events.qtyLots[i]!;
+      this.leaves[r] = events.leavesQtyLots[i]!;
       this.otherId[r] = events.otherId[i]!;
       this.otherUser[r] = events.otherUser[i]!;
-      this.otherLeaves[r] = events.otherLeaves[i]!;
+      this.otherLeaves[r] = events.otherLeavesQtyLots[i]!;
       this.tradeId[r] = events.tradeId[i]!;
-      copyModifiedOld(events, i, this, r);
+      this.oldPrice[r] = events.oldPriceTicks[i]!;
+      this.oldQty[r] = events.oldQtyLots[i]!;
     }
   }
 
@@ -161,13 +162,3 @@ const columnNames = [
   "tradeId",
 ] as const;
 type ColumnName = (typeof columnNames)[number];
-
-/**
- * A Modified event's old price and old remaining quantity (CONTRACTS.md,
- * Engine events). The one place that knows which columns carry them.
- */
-function copyModifiedOld(events: EventBuffer, i: number, to: PendingEvents, r: number): void {
-  const e = events as EventBuffer & { oldPrice?: Int32Array; oldQty?: Float64Array };
-  to.oldPrice[r] = e.oldPrice === undefined ? 0 : e.oldPrice[i]!;
-  to.oldQty[r] = e.oldQty === undefined ? 0 : e.oldQty[i]!;
-}

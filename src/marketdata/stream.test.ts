@@ -54,7 +54,7 @@ class TradeEvents {
     for (let i = 0; i < ev.count; i++) {
       if (ev.kind[i] !== EventKind.Trade) continue;
       const r = ev.record(i);
-      this.trades.push(`${r.tradeId}:${r.book}:${r.price}:${r.qty}:${ev.side[i]}:${r.id}:${r.otherId}:${r.user}:${r.otherUser}:${r.seq}:${r.ts}`);
+      this.trades.push(`${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:${r.otherUser}:${r.seq}:${r.tsUs}`);
     }
   }
 }

@@ -28,9 +28,6 @@ import { PendingEvents, type PendingLimits, pendingLimitsDefault } from "./pendi
 import { type BboRow, type LevelChangeRow, newBboRow, newLevelChangeRow, newOrderChangeRow, OrderChangeKind, type OrderChangeRow } from "./rows.ts";
 import { newTradeRow, type TradeRow } from "./trade.ts";
 
-/** Engine event kinds the contract adds (CONTRACTS.md); equal to EventKind once the engine track lands. */
-const Booked = 9;
-
 export interface MarketDataSink {
   onTrade(t: TradeRow): void;
   onOrder(c: OrderChangeRow): void;
@@ -167,7 +164,7 @@ export class MarketDataStream implements EventConsumer {
     this.stats.events++;
     const kind = p.kind[r]!;
     if (kind === EventKind.Trade) this.applyTrade(r);
-    else if (kind === Booked) this.applyBooked(r);
+    else if (kind === EventKind.Booked) this.applyBooked(r);
     else if (kind === EventKind.Cancelled) {
       if (p.price[r] !== 0) this.removeOrder(p.book[r]!, p.id[r]!, r);
     } else if (kind === EventKind.Reduced) {
@@ -343,10 +340,10 @@ export class MarketDataStream implements EventConsumer {
   private seedSide(engine: Engine, book: number, kind: number, side: number): void {
     const ladder = book * LADDERS_PER_BOOK + kind;
     const base = ladder * engine.sideMax;
-    for (let row = engine.ladCount[ladder]! - 1; row >= 0; row--) {
+    for (let row = engine.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
       const lvl = engine.ladLevels[base + row]!;
       for (let o = engine.lvlHead[lvl]!; o !== NIL; o = engine.ordNext[o]!) {
-        if (!this.book.add(book, side, engine.ordId[o]!, engine.ordPrice[o]!, engine.ordQty[o]!, engine.lastSeq)) {
+        if (!this.book.add(book, side, engine.ordId[o]!, engine.ordPriceTicks[o]!, engine.ordQtyLots[o]!, engine.lastSeq)) {
           throw new Error(`market data: the engine's book ${book} does not fit the mirror`);
         }
       }

@@ -1,7 +1,6 @@
 // The engine's books as plain lists, read straight from its storage: the
 // truth the market-data stream, the feed and its clients are compared with.
 
-import { Side } from "../../src/engine/constants.ts";
 import type { Engine } from "../../src/engine/engine.ts";
 import type { BookMirror } from "../../src/marketdata/book.ts";
 
@@ -24,14 +23,7 @@ export function engineLevels(e: Engine, book: number, side: number): PlainLevel[
 
 /** Every resting order of a side, best level first, each level in queue order. */
 export function engineOrders(e: Engine, book: number, side: number): PlainOrder[] {
-  const ladder = book * 4 + (side === Side.Buy ? 0 : 1);
-  const base = ladder * e.sideMax;
-  const out: PlainOrder[] = [];
-  for (let row = e.ladCount[ladder]! - 1; row >= 0; row--) {
-    const lvl = e.ladLevels[base + row]!;
-    for (let o = e.lvlHead[lvl]!; o !== -1; o = e.ordNext[o]!) out.push({ id: e.ordId[o]!, price: e.ordPrice[o]!, qty: e.ordQty[o]! });
-  }
-  return out;
+  return e.bookOrders(book, side).map((o) => ({ id: o.id, price: o.priceTicks, qty: o.qtyLots }));
 }
 
 export function mirrorLevels(m: BookMirror, book: number, side: number): PlainLevel[] {
