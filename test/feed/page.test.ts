@@ -57,7 +57,8 @@ function limit(user: number, symbolId: number, side: number, price: number, qty:
 beforeAll(async () => {
   await ensureChromiumInstalled();
   seq = new Sequencer({ ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 256 }, null);
-  const flow = new OrderFlow(9, seq);
+  // About an hour of trading up to now (≈ 1.2 s between commands), so the chart has candles to show.
+  const flow = new OrderFlow(9, seq, 4, { startNs: nowNs() - 3_700e9, stepNsMax: 2_400_000_000 });
   flow.defineSymbols();
   flow.run(1500);
   seq.flush();

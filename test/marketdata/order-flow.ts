@@ -16,7 +16,14 @@ export const flowSymbols: readonly SymbolSpec[] = [
   { name: "SOL-USD", tickSize: 1, lotSize: 100, minPrice: 1, maxPrice: 100_000, maxQty: 10_000_000 },
 ];
 
-const startNs = 1_767_225_600_000_000_000;
+/** 2026-01-01T00:00:00Z: the flow's clock starts here unless told otherwise. */
+const startNsDefault = 1_767_225_600_000_000_000;
+
+export interface FlowClock {
+  startNs: number;
+  /** Each command's receive time is the previous one's plus 1 ns .. this. */
+  stepNsMax: number;
+}
 
 export class OrderFlow {
   readonly rng: Rng;
@@ -25,11 +32,14 @@ export class OrderFlow {
   private readonly mids: number[];
   private readonly ids: number[] = [];
   private readonly users: number;
-  private clockNs = startNs;
+  private clockNs: number;
+  private readonly stepNsMax: number;
   commands = 0;
 
-  constructor(seed: number, sequencer: Sequencer, users = 4) {
+  constructor(seed: number, sequencer: Sequencer, users = 4, clock: FlowClock = { startNs: startNsDefault, stepNsMax: 3_000_000 }) {
     this.rng = new Rng(seed);
+    this.clockNs = clock.startNs;
+    this.stepNsMax = clock.stepNsMax;
     this.seq = sequencer;
     this.users = users;
     this.mids = flowSymbols.map((s, i) => [50_000, 3_000, 150][i]! - (([50_000, 3_000, 150][i]! % s.tickSize) | 0));
@@ -50,7 +60,7 @@ export class OrderFlow {
 
   step(): void {
     const r = this.rng;
-    this.clockNs += r.range(1, 3_000_000);
+    this.clockNs += r.range(1, this.stepNsMax);
     this.commands++;
     const book = r.int(flowSymbols.length);
     const spec = flowSymbols[book]!;

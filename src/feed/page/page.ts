@@ -113,6 +113,7 @@ const client = new FeedClient({
         const bars = candles.map(bar);
         candleSeries.setData(bars.map((b) => b.candle));
         volumeSeries.setData(bars.map((b) => b.volume));
+        chart.timeScale().fitContent();
         return;
       }
       for (const c of candles) {
