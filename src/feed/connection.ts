@@ -23,6 +23,8 @@ export class Connection {
   rateLimited = 0;
   malformed = 0;
   closing = false;
+  /** A pump of the snapshot parts is due on the next event-loop turn. */
+  pumpScheduled = false;
 
   constructor(id: number, burst: number, nowMs: number) {
     this.id = id;

@@ -28,9 +28,11 @@ export interface FeedLimits {
   /** Largest client message; a bigger one closes the connection (WebSocket 1009). */
   clientFrameBytesMax: number;
   /**
-   * Bytes the server may hold unsent for one connection. A connection found
-   * above half of it at a sweep is closed with CloseCode.SlowConsumer; one that
-   * reaches it between sweeps is dropped by the WebSocket layer at once (1006).
+   * Bytes the server may hold unsent for one connection (Bun's backpressure
+   * limit, with close on limit). A connection found above half of it (after a
+   * flush that published to it, or at a sweep) is closed with
+   * CloseCode.SlowConsumer; one that reaches it between checks is dropped by
+   * the WebSocket layer at once (1006).
    */
   backpressureBytesMax: number;
   /** How often connections are checked for backpressure. */
@@ -48,7 +50,7 @@ export interface FeedLimits {
   recentTrades: number;
   /** Candles a Candles subscription starts with. */
   recentCandles: number;
-  /** A connection whose buffered bytes pass this waits for `drain` before the next snapshot part. */
+  /** Snapshot parts go out at most this many bytes per event-loop turn, and wait for `drain` while more than this is unread. */
   snapshotPumpBytes: number;
   /** Published frames kept per channel for connections still receiving a snapshot. */
   retainBytesMax: number;
@@ -74,7 +76,7 @@ export const feedLimitsDefault: Readonly<FeedLimits> = {
   depthLevels: 20,
   recentTrades: 50,
   recentCandles: 500,
-  snapshotPumpBytes: 256 << 10,
+  snapshotPumpBytes: 64 << 10,
   retainBytesMax: 4 << 20,
   snapshotRestartsMax: 3,
   idleTimeoutS: 60,

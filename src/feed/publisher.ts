@@ -81,6 +81,15 @@ export class FeedPublisher implements MarketDataSink {
   readonly topics: string[];
   /** Frames published (all channels), for stats and tests. */
   framesPublished = 0;
+  /**
+   * Called at the end of every flush with the (symbol * slotsPerSymbol + slot)
+   * keys that got frames since the last call: the server checks those
+   * subscribers' unread bytes right away.
+   */
+  onFlushed: ((keys: Int32Array, count: number) => void) | null = null;
+  private readonly publishedKeys: Int32Array;
+  private readonly publishedFlag: Uint8Array;
+  private publishedCount = 0;
 
   private readonly mirror: BookMirror;
   private readonly stream: MarketDataStream;
@@ -148,6 +157,8 @@ export class FeedPublisher implements MarketDataSink {
     this.retainers = new Int32Array(n * slotsPerSymbol);
     this.retained = new Array<Retained[] | null>(n * slotsPerSymbol).fill(null);
     this.retainedBytes = new Float64Array(n * slotsPerSymbol);
+    this.publishedKeys = new Int32Array(n * slotsPerSymbol);
+    this.publishedFlag = new Uint8Array(n * slotsPerSymbol);
   }
 
   topic(symbol: number, slot: number): string {
@@ -266,6 +277,11 @@ export class FeedPublisher implements MarketDataSink {
     }
     this.dirtyCount = kept;
     if (kept > 0) this.arm(Math.max(1, depthDueMs - this.now()));
+    const published = this.publishedCount;
+    if (published === 0) return;
+    for (let k = 0; k < published; k++) this.publishedFlag[this.publishedKeys[k]!] = 0;
+    this.publishedCount = 0;
+    this.onFlushed?.(this.publishedKeys, published);
   }
 
   /** Publishes the symbol's collected frames now (before a snapshot, and from `flush`). */
@@ -331,6 +347,10 @@ export class FeedPublisher implements MarketDataSink {
   private publishFrame(s: number, slot: number, frame: Uint8Array): void {
     const k = s * slotsPerSymbol + slot;
     this.framesPublished++;
+    if (this.publishedFlag[k] === 0) {
+      this.publishedFlag[k] = 1;
+      this.publishedKeys[this.publishedCount++] = k;
+    }
     if (this.retainers[k]! > 0) this.retain(k, frame);
     this.publish(this.topics[k]!, frame);
   }

@@ -51,13 +51,15 @@ export interface FeedServerStats {
   closedAbuse: number;
   errorsSent: number;
   snapshotRestarts: number;
+  /** Times a snapshot stopped to wait for the client to read (`drain`). */
+  snapshotWaits: number;
 }
 
 const hbTopic = "hb";
 
 export class FeedServer {
   readonly publisher: FeedPublisher;
-  readonly stats: FeedServerStats = { connectionsOpened: 0, closedSlow: 0, closedAbuse: 0, errorsSent: 0, snapshotRestarts: 0 };
+  readonly stats: FeedServerStats = { connectionsOpened: 0, closedSlow: 0, closedAbuse: 0, errorsSent: 0, snapshotRestarts: 0, snapshotWaits: 0 };
   private readonly server: Server<Connection>;
   private readonly limits: FeedLimits;
   private readonly stream: MarketDataStream;
@@ -65,6 +67,8 @@ export class FeedServer {
   private readonly encoder = new FrameEncoder();
   private readonly decoder = new RequestDecoder();
   private readonly sockets = new Set<Socket>();
+  /** Sockets that joined each (symbol * slotsPerSymbol + slot) topic: checked for unread bytes after a flush publishes there. */
+  private readonly joined = new Map<number, Set<Socket>>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private nextId = 1;
 
@@ -106,6 +110,7 @@ export class FeedServer {
       },
     });
     this.server = server;
+    this.publisher.onFlushed = (keys, count) => this.checkJoined(keys, count);
     this.timers.push(setInterval(() => this.heartbeat(), o.limits.heartbeatMs));
     this.timers.push(setInterval(() => this.sweep(), o.limits.sweepMs));
   }
@@ -197,7 +202,18 @@ export class FeedServer {
     else if (slot === Slot.Bbo) ws.send(p.currentBboFrame(symbol));
     else if (slot === Slot.Depth) ws.send(p.currentDepthFrame(symbol));
     else ws.send(p.candlesSnapshot(symbol, slot - Slot.Candles));
-    ws.subscribe(p.topic(symbol, slot));
+    this.join(ws, symbol, slot);
+  }
+
+  private join(ws: Socket, symbol: number, slot: number): void {
+    const key = symbol * slotsPerSymbol + slot;
+    let set = this.joined.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.joined.set(key, set);
+    }
+    set.add(ws);
+    ws.subscribe(this.publisher.topic(symbol, slot));
   }
 
   private unsubscribe(ws: Socket, requestId: number, channel: number, interval: number, symbol: number, slot: number): void {
@@ -218,6 +234,7 @@ export class FeedServer {
       this.publisher.removeListener(symbol, slot, true);
       return;
     }
+    this.joined.get(key)?.delete(ws);
     if (live) ws.unsubscribe(this.publisher.topic(symbol, slot));
     this.publisher.removeListener(symbol, slot, false);
   }
@@ -226,15 +243,35 @@ export class FeedServer {
     return slot === Slot.Book ? this.publisher.bookSnapshot(symbol) : this.publisher.ordersSnapshot(symbol);
   }
 
-  /** Sends snapshot parts while the connection has room; joins each topic once its snapshot is through. */
+  /**
+   * Sends snapshot parts while the connection has room, at most
+   * `snapshotPumpBytes` per event-loop turn (one big snapshot never holds up
+   * the others); joins each topic once its snapshot is through.
+   */
   private pump(ws: Socket): void {
     const c = ws.data;
     const p = this.publisher;
+    c.pumpScheduled = false;
+    let sentBytes = 0;
     while (c.catchUps.length > 0 && !c.closing) {
       const cu: CatchUp = c.catchUps[0]!;
       while (cu.sent < cu.parts.length) {
-        if (ws.getBufferedAmount() > this.limits.snapshotPumpBytes) return;
-        ws.send(cu.parts[cu.sent++]!);
+        if (ws.getBufferedAmount() > this.limits.snapshotPumpBytes) {
+          // `drain` calls pump again.
+          this.stats.snapshotWaits++;
+          return;
+        }
+        if (sentBytes >= this.limits.snapshotPumpBytes) {
+          this.stats.snapshotWaits++;
+          if (!c.pumpScheduled) {
+            c.pumpScheduled = true;
+            setImmediate(() => this.pump(ws));
+          }
+          return;
+        }
+        const part = cu.parts[cu.sent++]!;
+        sentBytes += part.length;
+        ws.send(part);
       }
       if (!p.replayRetained(cu.symbol, cu.slot, cu.seq, (frame) => ws.send(frame))) {
         // The frames after the snapshot were no longer all retained: a fresh snapshot starts over.
@@ -246,7 +283,7 @@ export class FeedServer {
         cu.sent = 0;
         continue;
       }
-      ws.subscribe(p.topic(cu.symbol, cu.slot));
+      this.join(ws, cu.symbol, cu.slot);
       p.stopRetaining(cu.symbol, cu.slot);
       c.catchUps.shift();
     }
@@ -280,14 +317,22 @@ export class FeedServer {
     this.server.publish(hbTopic, this.encoder.heartbeat(this.stream.releasedSeq, this.stream.releasedTsUs));
   }
 
-  /** Closes connections that leave more than half the backpressure limit unread. */
+  /** Closes connections that leave more than half the backpressure limit unread (every sweepMs). */
   private sweep(): void {
-    const limit = this.limits.backpressureBytesMax / 2;
-    for (const ws of this.sockets) {
-      const buffered = ws.getBufferedAmount();
-      if (buffered > limit) {
-        this.close(ws, CloseCode.SlowConsumer, `${buffered} bytes unread (limit ${limit})`);
-      }
+    for (const ws of this.sockets) this.checkUnread(ws);
+  }
+
+  /** After a flush: the subscribers of the topics it published to. */
+  private checkJoined(keys: Int32Array, count: number): void {
+    for (let k = 0; k < count; k++) {
+      const set = this.joined.get(keys[k]!);
+      if (set !== undefined) for (const ws of set) this.checkUnread(ws);
     }
+  }
+
+  private checkUnread(ws: Socket): void {
+    const limit = this.limits.backpressureBytesMax / 2;
+    const buffered = ws.getBufferedAmount();
+    if (buffered > limit) this.close(ws, CloseCode.SlowConsumer, `${buffered} bytes unread (limit ${limit})`);
   }
 }
