@@ -31,6 +31,8 @@ export class CommandList {
   readonly qty: Float64Array;
   /** Cancel: the order id (as the sequencer numbers orders, from 1). */
   readonly orderId: Float64Array;
+  /** The user who sends the command (a cancel: the order's owner). */
+  readonly user: Uint8Array;
   count = 0;
   constructor(readonly capacity: number) {
     this.kind = new Uint8Array(capacity);
@@ -40,6 +42,7 @@ export class CommandList {
     this.price = new Int32Array(capacity);
     this.qty = new Float64Array(capacity);
     this.orderId = new Float64Array(capacity);
+    this.user = new Uint8Array(capacity);
   }
 }
 
@@ -54,6 +57,7 @@ export function generateFlow(seed: number, count: number, busy: number, levels =
   const mids = benchSymbols.map(() => 100_000);
   // Live quotes per symbol and side: order ids, oldest first.
   const quotes = benchSymbols.map(() => [[], []] as number[][]);
+  const owner = new Map<number, number>();
   let nextOrderId = 1;
   for (let i = 0; i < count; i++) {
     const s = rng.chance(busy) ? 0 : 1 + rng.int(benchSymbols.length - 1);
@@ -62,6 +66,7 @@ export function generateFlow(seed: number, count: number, busy: number, levels =
     const q = quotes[s]![side]!;
     list.symbol[i] = s;
     list.side[i] = side;
+    list.user[i] = 1 + (i & 7);
     if (rng.chance(takerShare)) {
       // An IOC taker through a few levels of the other side.
       list.kind[i] = Kind.New;
@@ -72,12 +77,15 @@ export function generateFlow(seed: number, count: number, busy: number, levels =
     } else if (q.length >= levels && rng.chance(0.5)) {
       list.kind[i] = Kind.Cancel;
       list.orderId[i] = q.splice(rng.int(q.length), 1)[0]!;
+      list.user[i] = owner.get(list.orderId[i]!)!;
+      owner.delete(list.orderId[i]!);
     } else {
       list.kind[i] = Kind.New;
       list.tif[i] = Tif.Gtc;
       const off = 1 + rng.int(levels);
       list.price[i] = mids[s]! + (side === Side.Buy ? -off : off);
       list.qty[i] = rng.range(1, 20);
+      owner.set(nextOrderId, list.user[i]!);
       q.push(nextOrderId++);
     }
     list.count++;
@@ -91,11 +99,10 @@ const fields = new OrderFields();
 export function submitOne(seq: Sequencer, list: CommandList, i: number, nowNs: number): void {
   fields.clearOrder();
   fields.symbolId = list.symbol[i]!;
-  const user = 1 + (i & 7);
+  const user = list.user[i]!;
   if (list.kind[i] === Kind.Cancel) {
-    // The cancel names the order's owner only by its id; a stale id is a harmless reject.
-    const live = seq.engine.order(list.orderId[i]!);
-    seq.submitCancel(live?.user ?? user, 1, i, list.orderId[i]!, fields, nowNs);
+    // An order a taker filled meanwhile is gone: its cancel is a harmless reject.
+    seq.submitCancel(user, 1, i, list.orderId[i]!, fields, nowNs);
     return;
   }
   fields.side = list.side[i]!;

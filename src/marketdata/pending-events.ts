@@ -12,6 +12,7 @@
 // process loudly rather than release undurable events or drop some).
 
 import type { EventBuffer } from "../engine/events.ts";
+import { copyRow, type EventRows, rowNeeded } from "./event-rows.ts";
 
 export interface PendingLimits {
   rowsInitial: number;
@@ -20,7 +21,7 @@ export interface PendingLimits {
 
 export const pendingLimitsDefault: Readonly<PendingLimits> = { rowsInitial: 1 << 14, rowsMax: 1 << 23 };
 
-export class PendingEvents {
+export class PendingEvents implements EventRows {
   readonly rowsMax: number;
   capacity: number;
   /** Rows waiting, from `head` (oldest) on, wrapping. */
@@ -57,31 +58,20 @@ export class PendingEvents {
     this.allocate(rowsInitial);
   }
 
-  /** Copies every row of `events` to the tail. */
+  /** Copies the rows of `events` the stream needs (rowNeeded) to the tail. */
   push(events: EventBuffer): void {
     const n = events.count;
     if (this.count + n > this.capacity) this.grow(this.count + n);
-    for (let i = 0; i < n; i++) {
-      const r = (this.head + this.count) % this.capacity;
-      this.count++;
-      this.kind[r] = events.kind[i]!;
-      this.code[r] = events.code[i]!;
-      this.side[r] = events.side[i]!;
-      this.book[r] = events.book[i]!;
-      this.price[r] = events.priceTicks[i]!;
-      this.seq[r] = events.seq[i]!;
-      this.tsUs[r] = events.tsUs[i]!;
-      this.id[r] = events.id[i]!;
-      this.user[r] = events.user[i]!;
-      this.qty[r] = events.qtyLots[i]!;
-      this.leaves[r] = events.leavesQtyLots[i]!;
-      this.otherId[r] = events.otherId[i]!;
-      this.otherUser[r] = events.otherUser[i]!;
-      this.otherLeaves[r] = events.otherLeavesQtyLots[i]!;
-      this.tradeId[r] = events.tradeId[i]!;
-      this.oldPrice[r] = events.oldPriceTicks[i]!;
-      this.oldQty[r] = events.oldQtyLots[i]!;
-    }
+    for (let i = 0; i < n; i++) this.pushRow(events, i);
+  }
+
+  /** Copies row `i` when the stream needs it. */
+  pushRow(events: EventBuffer, i: number): void {
+    if (!rowNeeded(events.kind[i]!, events.priceTicks[i]!)) return;
+    if (this.count === this.capacity) this.grow(this.count + 1);
+    const r = (this.head + this.count) % this.capacity;
+    this.count++;
+    copyRow(events, i, this, r);
   }
 
   /** Row index of the oldest waiting event (valid while count > 0). */

@@ -11,7 +11,10 @@ import { type InputLog, Sequencer } from "../sequencer/sequencer.ts";
 import { engineLevels, engineOrders, mirrorLevels, mirrorOrders } from "../../test/marketdata/engine-book.ts";
 import { flowSymbols, OrderFlow } from "../../test/marketdata/order-flow.ts";
 import type { BboRow, LevelChangeRow, OrderChangeRow } from "./rows.ts";
-import { IgnoringSink, MarketDataStream } from "./stream.ts";
+import { bookImage } from "./book-image.ts";
+import type { PendingEvents } from "./pending-events.ts";
+import { SharedEventRing, SharedEventWriter } from "./shared-events.ts";
+import { IgnoringSink, MarketDataStream, mirrorLimits } from "./stream.ts";
 import type { TradeRow } from "./trade.ts";
 
 const engineConfig = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 64 };
@@ -201,8 +204,45 @@ describe("market-data stream", () => {
     );
     seq.addConsumer(stream);
     flow.run(2_000);
-    expect(stream.pending.grown).toBeGreaterThan(3);
+    expect((stream.pending as PendingEvents).grown).toBeGreaterThan(3);
     stream.release(seq.nextSeq - 1);
     expectSameBooks(seq, stream, null, "after growth");
+  });
+
+  test("through the shared ring (the feed worker's path), with the ring too small so rows wait in order on the writer's side", () => {
+    const log = new ManualLog();
+    const live = new Sequencer(engineConfig, log);
+    const flow = new OrderFlow(13, live);
+    flow.defineSymbols();
+    log.onDurable!(live.nextSeq - 1);
+    const ring = SharedEventRing.allocate(16);
+    // The reader side normally lives in the worker; a second view of the same memory stands in for it here.
+    const readerRing = new SharedEventRing(ring.buffer);
+    const writer = new SharedEventWriter(ring);
+    const stream = new MarketDataStream(mirrorLimits(engineConfig), readerRing);
+    stream.seed(bookImage(live.engine));
+    const sink = new RecordingSink();
+    stream.addSink(sink);
+    live.addConsumer(writer);
+    let durable = live.nextSeq - 1;
+    for (let round = 0; round < 80; round++) {
+      flow.run(1 + flow.rng.int(40));
+      durable = durable + flow.rng.int(live.nextSeq - durable);
+      log.onDurable!(durable);
+      // What the worker does on a wake: release up to the published durable seq, then free the rows.
+      stream.release(readerRing.durableSeq());
+      readerRing.publishHead();
+      expect(readerRing.durableSeq()).toBeLessThanOrEqual(durable);
+    }
+    // Drain whatever still waits on the writer's side.
+    for (let i = 0; i < 10_000 && readerRing.durableSeq() < live.nextSeq - 1; i++) {
+      log.onDurable!(live.nextSeq - 1);
+      stream.release(readerRing.durableSeq());
+      readerRing.publishHead();
+    }
+    expect(writer.overflowed).toBeGreaterThan(0);
+    expect(readerRing.durableSeq()).toBe(live.nextSeq - 1);
+    expectSameBooks(live, stream, sink, "through the shared ring");
+    writer.close();
   });
 });

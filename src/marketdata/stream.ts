@@ -21,9 +21,10 @@
 import type { Engine } from "../engine/engine.ts";
 import { EventKind, Side } from "../engine/constants.ts";
 import type { EventBuffer } from "../engine/events.ts";
-import { ASKS, BIDS, LADDERS_PER_BOOK } from "../engine/store.ts";
 import type { EventConsumer } from "../sequencer/sequencer.ts";
 import { BookMirror, type BookLimits, NIL } from "./book.ts";
+import { type BookImage, bookImage } from "./book-image.ts";
+import type { EventRows } from "./event-rows.ts";
 import { PendingEvents, type PendingLimits, pendingLimitsDefault } from "./pending-events.ts";
 import { type BboRow, type LevelChangeRow, newBboRow, newLevelChangeRow, newOrderChangeRow, OrderChangeKind, type OrderChangeRow } from "./rows.ts";
 import { newTradeRow, type TradeRow } from "./trade.ts";
@@ -59,7 +60,9 @@ export interface StreamStats {
 
 export class MarketDataStream implements EventConsumer {
   readonly book: BookMirror;
-  readonly pending: PendingEvents;
+  /** Where events wait for durability: a local queue, or the ring the matching thread fills (worker mode). */
+  readonly pending: EventRows;
+  private readonly local: PendingEvents | null;
   readonly symbolsMax: number;
   readonly stats: StreamStats = { events: 0, trades: 0, orderChanges: 0, levelChanges: 0, bboChanges: 0, releases: 0, quoteQtyCapped: 0 };
   /** Every event of the commands up to here has been released. */
@@ -90,9 +93,10 @@ export class MarketDataStream implements EventConsumer {
     for (let k = 0; k < sinks.length; k++) sinks[k]!.onLevel(r);
   };
 
-  constructor(limits: BookLimits, pendingLimits: PendingLimits = pendingLimitsDefault) {
+  constructor(limits: BookLimits, pendingLimits: PendingLimits | EventRows = pendingLimitsDefault) {
     this.book = new BookMirror(limits);
-    this.pending = new PendingEvents(pendingLimits);
+    this.local = "rowsMax" in pendingLimits ? new PendingEvents(pendingLimits) : null;
+    this.pending = this.local ?? (pendingLimits as EventRows);
     this.symbolsMax = limits.symbolsMax;
     this.lastBbo = new Float64Array(limits.symbolsMax * 6);
     this.touched = new Int32Array(limits.symbolsMax);
@@ -105,13 +109,8 @@ export class MarketDataStream implements EventConsumer {
    * before new input), then add it as a consumer.
    */
   static forEngine(engine: Engine, pendingLimits: PendingLimits = pendingLimitsDefault): MarketDataStream {
-    const c = engine.config;
-    // Emptied levels wait in the mirror until the end of a release: room for as many again.
-    const s = new MarketDataStream(
-      { symbolsMax: c.symbolsMax, ordersMax: c.ordersMax, levelsMax: Math.min(c.levelsMax * 2, 1 << 26), levelsPerSideMax: c.levelsPerSideMax },
-      pendingLimits,
-    );
-    s.seed(engine);
+    const s = new MarketDataStream(mirrorLimits(engine.config), pendingLimits);
+    s.seed(bookImage(engine));
     return s;
   }
 
@@ -128,7 +127,8 @@ export class MarketDataStream implements EventConsumer {
   // ---- EventConsumer ----
 
   onEvents(events: EventBuffer): void {
-    this.pending.push(events);
+    if (this.local === null) throw new Error("market data: this stream reads a shared ring; its writer is the consumer");
+    this.local.push(events);
   }
 
   onDurable(seq: number): void {
@@ -325,28 +325,21 @@ export class MarketDataStream implements EventConsumer {
 
   // ---- start from the engine's book ----
 
-  /** Copies the engine's resting orders, level by level in queue order; nothing is handed out for them. */
-  seed(engine: Engine): void {
+  /** Copies the engine's resting orders (an image taken when everything was durable); nothing is handed out for them. */
+  seed(img: BookImage): void {
     if (this.book.ordersLive !== 0 || this.pending.count !== 0) throw new Error("market data: seed a fresh stream only");
-    for (let book = 0; book < engine.booksCount; book++) {
-      this.seedSide(engine, book, BIDS, Side.Buy);
-      this.seedSide(engine, book, ASKS, Side.Sell);
-      this.readBbo(book);
-    }
-    this.book.collectLevels(null);
-    this.releasedSeq = engine.lastSeq;
-  }
-
-  private seedSide(engine: Engine, book: number, kind: number, side: number): void {
-    const ladder = book * LADDERS_PER_BOOK + kind;
-    const base = ladder * engine.sideMax;
-    for (let row = engine.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
-      const lvl = engine.ladLevels[base + row]!;
-      for (let o = engine.lvlHead[lvl]!; o !== NIL; o = engine.ordNext[o]!) {
-        if (!this.book.add(book, side, engine.ordId[o]!, engine.ordPriceTicks[o]!, engine.ordQtyLots[o]!, engine.lastSeq)) {
-          throw new Error(`market data: the engine's book ${book} does not fit the mirror`);
-        }
+    for (let k = 0; k < img.count; k++) {
+      if (!this.book.add(img.book[k]!, img.side[k]!, img.id[k]!, img.price[k]!, img.qty[k]!, img.lastSeq)) {
+        throw new Error(`market data: the engine's book ${img.book[k]} does not fit the mirror`);
       }
     }
+    for (let b = 0; b < this.symbolsMax; b++) this.readBbo(b);
+    this.book.collectLevels(null);
+    this.releasedSeq = img.lastSeq;
   }
+}
+
+/** Mirror limits for an engine configuration: emptied levels wait until the end of a release, so room for as many again. */
+export function mirrorLimits(c: { symbolsMax: number; ordersMax: number; levelsMax: number; levelsPerSideMax: number }): BookLimits {
+  return { symbolsMax: c.symbolsMax, ordersMax: c.ordersMax, levelsMax: Math.min(c.levelsMax * 2, 1 << 26), levelsPerSideMax: c.levelsPerSideMax };
 }
