@@ -41,8 +41,10 @@ export interface FeedLimits {
   heartbeatMs: number;
   /** Connections the server holds; further upgrade requests get HTTP 503. */
   connectionsMax: number;
-  /** Incremental frames of a symbol go out at most this often (changes wait at most this long). */
+  /** Book, order and BBO frames of a symbol go out at most this often (changes wait at most this long). */
   frameMs: number;
+  /** Trades and candle frames of a symbol go out at most this often. */
+  tradesFrameMs: number;
   /** Depth channel: one frame per symbol per period at most, with `depthLevels` levels per side. */
   depthPeriodMs: number;
   depthLevels: number;
@@ -72,6 +74,7 @@ export const feedLimitsDefault: Readonly<FeedLimits> = {
   heartbeatMs: 1000,
   connectionsMax: 20_000,
   frameMs: 5,
+  tradesFrameMs: 20,
   depthPeriodMs: 100,
   depthLevels: 20,
   recentTrades: 50,
@@ -108,6 +111,7 @@ export function checkFeedLimits(l: FeedLimits): FeedLimits {
   int("heartbeatMs", 100, 60_000);
   int("connectionsMax", 1, 1 << 20);
   int("frameMs", 1, 1000);
+  int("tradesFrameMs", 1, 1000);
   int("depthPeriodMs", 10, 10_000);
   int("depthLevels", 10, 1000);
   int("recentTrades", 0, frameEntriesMax);

@@ -108,6 +108,7 @@ export class FeedPublisher implements MarketDataSink {
   private readonly traded: Uint8Array;
   private readonly depthVersion: Float64Array;
   private readonly depthSentMs: Float64Array;
+  private readonly tradesSentMs: Float64Array;
   private readonly dirty: Int32Array;
   private readonly dirtyFlag: Uint8Array;
   private dirtyCount = 0;
@@ -152,6 +153,7 @@ export class FeedPublisher implements MarketDataSink {
     this.traded = new Uint8Array(n);
     this.depthVersion = new Float64Array(n).fill(-1);
     this.depthSentMs = new Float64Array(n).fill(-Infinity);
+    this.tradesSentMs = new Float64Array(n).fill(-Infinity);
     this.dirty = new Int32Array(n);
     this.dirtyFlag = new Uint8Array(n);
     this.retainers = new Int32Array(n * slotsPerSymbol);
@@ -260,23 +262,23 @@ export class FeedPublisher implements MarketDataSink {
 
   /** Frames and publishes everything collected; sends due depth frames and re-arms for the rest. */
   flush(): void {
-    this.lastFlushMs = this.now();
+    const now = this.now();
+    this.lastFlushMs = now;
     const n = this.dirtyCount;
-    let depthDueMs = Infinity;
+    let dueMs = Infinity;
     let kept = 0;
     for (let k = 0; k < n; k++) {
       const s = this.dirty[k]!;
-      this.flushSymbol(s);
-      const due = this.depthDue(s);
+      const due = Math.min(this.flushSymbolDue(s, now), this.depthDue(s));
       if (due === Infinity) this.dirtyFlag[s] = 0;
       else {
-        // Depth not sent yet (period not over): the symbol stays listed.
+        // Trades or depth not due yet (their period is not over): the symbol stays listed.
         this.dirty[kept++] = s;
-        if (due < depthDueMs) depthDueMs = due;
+        if (due < dueMs) dueMs = due;
       }
     }
     this.dirtyCount = kept;
-    if (kept > 0) this.arm(Math.max(1, depthDueMs - this.now()));
+    if (kept > 0) this.arm(Math.max(1, dueMs - this.now()));
     const published = this.publishedCount;
     if (published === 0) return;
     for (let k = 0; k < published; k++) this.publishedFlag[this.publishedKeys[k]!] = 0;
@@ -284,11 +286,19 @@ export class FeedPublisher implements MarketDataSink {
     this.onFlushed?.(this.publishedKeys, published);
   }
 
-  /** Publishes the symbol's collected frames now (before a snapshot, and from `flush`). */
+  /** Publishes everything the symbol has collected now (before a snapshot is taken). */
   flushSymbol(s: number): void {
+    this.flushSymbolDue(s, Infinity);
+  }
+
+  /**
+   * Publishes the symbol's collected book, order and BBO changes, and its
+   * trades and candles when their period (`tradesFrameMs`) has passed by
+   * `now`. Returns when the trades are due, or Infinity when nothing waits.
+   */
+  private flushSymbolDue(s: number, now: number): number {
     const sb = this.batches[s] ?? null;
     if (sb !== null) {
-      if (sb.trades.count > 0) this.flushTrades(s);
       if (sb.levels.count > 0 || sb.levelsOpen) this.flushLevels(s, false);
       if (sb.orders.count > 0 || sb.ordersOpen) this.flushOrders(s, false);
     }
@@ -297,14 +307,20 @@ export class FeedPublisher implements MarketDataSink {
       this.bboPending[s] = 0;
       if (this.listeners[base + Slot.Bbo]! > 0) this.publishFrame(s, Slot.Bbo, this.bboFrame(s, this.nextSeq(s, Slot.Bbo)));
     }
-    if (this.traded[s] === 1) {
-      this.traded[s] = 0;
-      if (this.candles !== null) {
-        for (let i = 0; i < intervalCount; i++) {
-          if (this.listeners[base + Slot.Candles + i]! > 0) this.publishFrame(s, Slot.Candles + i, this.liveCandleFrame(s, i, this.nextSeq(s, Slot.Candles + i)));
-        }
+    if (this.traded[s] === 0) return Infinity;
+    // Trades (and the candles they move) go out at most every tradesFrameMs: with 1,000 clients on a
+    // symbol's trades each frame is 1,000 socket writes, and a tape does not need 5 ms frames.
+    const due = this.tradesSentMs[s]! + this.limits.tradesFrameMs;
+    if (now < due) return due;
+    this.tradesSentMs[s] = now === Infinity ? this.now() : now;
+    this.traded[s] = 0;
+    if (sb !== null && sb.trades.count > 0) this.flushTrades(s);
+    if (this.candles !== null) {
+      for (let i = 0; i < intervalCount; i++) {
+        if (this.listeners[base + Slot.Candles + i]! > 0) this.publishFrame(s, Slot.Candles + i, this.liveCandleFrame(s, i, this.nextSeq(s, Slot.Candles + i)));
       }
     }
+    return Infinity;
   }
 
   /** Milliseconds (on `now`) when the symbol's next depth frame is due; Infinity when none is. Sends it when due now. */
