@@ -284,13 +284,14 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
     medianChunk: number;
     meanChunk: number;
   }
-  const run = async (withFeed: boolean): Promise<EngineRound> => {
+  const run = async (withFeed: boolean, spinner = false, clientsCount = 1000): Promise<EngineRound> => {
     const seq = benchSequencer();
     let feed: FeedWorker | null = null;
     let clients: Clients | null = null;
-    if (withFeed) {
-      feed = await startBenchFeed(seq);
-      clients = new Clients({ url: `ws://127.0.0.1:${feed.port}/feed`, count: 1000, channels: [Channel.Depth, Channel.Trades], symbols: benchSymbols.map((s) => s.name), parallel: 100 });
+    const spin = spinner ? startSpinner() : null;
+    if (withFeed) feed = await startBenchFeed(seq);
+    if (feed !== null && clientsCount > 0) {
+      clients = new Clients({ url: `ws://127.0.0.1:${feed.port}/feed`, count: clientsCount, channels: [Channel.Depth, Channel.Trades], symbols: benchSymbols.map((s) => s.name), parallel: 100 });
       await clients.ready();
       clients.start();
     }
@@ -310,6 +311,7 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
       if (next !== commands) throw new Error(`engine: ran ${next} of ${commands} commands (mitata batched the chunks)`);
       return { medianChunk: (chunk / stats.p50) * 1e9, meanChunk: (chunk / stats.avg) * 1e9 };
     } finally {
+      spin?.stop();
       if (clients !== null) {
         await clients.stop().catch(() => null);
         clients.kill();
@@ -319,9 +321,13 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
   };
   const without: EngineRound[] = [];
   const withFeed: EngineRound[] = [];
+  const withSpinner: EngineRound[] = [];
+  const feedNoClients: EngineRound[] = [];
   for (let round = 0; round < o.rounds; round++) {
     without.push(await run(false));
     withFeed.push(await run(true));
+    withSpinner.push(await run(false, true));
+    feedNoClients.push(await run(true, false, 0));
     console.log(`  engine round ${round + 1}/${o.rounds} done`);
   }
   const pick = (rs: EngineRound[], k: keyof EngineRound) => spread(rs.map((r) => r[k]));
@@ -331,6 +337,13 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
     chunk,
     medianChunkCommandsPerSec: { without: pick(without, "medianChunk"), with: pick(withFeed, "medianChunk"), ratio: ratio("medianChunk") },
     meanChunkCommandsPerSec: { without: pick(without, "meanChunk"), with: pick(withFeed, "meanChunk"), ratio: ratio("meanChunk") },
+    // Control: no feed, but a thread spinning on the other CPU the whole time. On a 2-vCPU machine whose
+    // vCPUs share a core, this alone slows the matching thread; compare it with the feed's figure.
+    spinnerMedianChunkCommandsPerSec: pick(withSpinner, "medianChunk"),
+    spinnerRatio: spread(without.map((w, i) => withSpinner[i]!.medianChunk / w.medianChunk)),
+    // The feed attached with no client: the matching thread's own cost (the copy into the ring) without the clients' CPU.
+    feedNoClientsMedianChunkCommandsPerSec: pick(feedNoClients, "medianChunk"),
+    feedNoClientsRatio: spread(without.map((w, i) => feedNoClients[i]!.medianChunk / w.medianChunk)),
   };
   console.log(`\nengine: ${commands} commands per round, chunks of ${chunk} timed by mitata on the matching thread`);
   console.log("                          without feed          with feed + 1,000 clients     with / without");
@@ -341,7 +354,23 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
     const f = out[k];
     console.log(`  ${label.padEnd(22)}  ${fmt(f.without, 0).padEnd(21)} ${fmt(f.with, 0).padEnd(29)} ${fmt(f.ratio, 3)}`);
   }
+  console.log(`  control: no feed, a spinning thread beside it: median chunk ${fmt(out.spinnerMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.spinnerRatio, 3)}`);
+  console.log(`  feed attached, no clients:                    median chunk ${fmt(out.feedNoClientsMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.feedNoClientsRatio, 3)}`);
   return out;
+}
+
+/** A worker thread that keeps one CPU busy until stopped (the engine scenario's control). */
+function startSpinner(): { stop(): void } {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const code = "self.onmessage = (e) => { const f = new Int32Array(e.data); let x = 0; while (Atomics.load(f, 0) === 0) x++; postMessage(x); };";
+  const w = new Worker(URL.createObjectURL(new Blob([code], { type: "application/javascript" })));
+  w.postMessage(flag.buffer);
+  return {
+    stop() {
+      Atomics.store(flag, 0, 1);
+      w.terminate();
+    },
+  };
 }
 
 async function main(): Promise<void> {
