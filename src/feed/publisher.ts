@@ -114,6 +114,9 @@ export class FeedPublisher implements MarketDataSink {
   private dirtyCount = 0;
   private readonly depthBids = new LevelBatch();
   private readonly depthAsks = new LevelBatch();
+  /** Scratch lists for snapshots: each frame is encoded and copied before the next one is cut. */
+  private readonly scratchTrades = new TradeBatch();
+  private readonly scratchOrders = new OrderBatch();
 
   private readonly retainers: Int32Array;
   private readonly retained: (Retained[] | null)[];
@@ -530,7 +533,8 @@ export class FeedPublisher implements MarketDataSink {
     const total = countOrders(m, s, Side.Buy) + countOrders(m, s, Side.Sell);
     const parts = Math.max(1, Math.ceil(total / frameEntriesMax));
     const out: Uint8Array[] = [];
-    const batch = new OrderBatch();
+    const batch = this.scratchOrders;
+    batch.count = 0;
     const emit = () => {
       out.push(this.encoder.ordersSnapshot(s, seq, this.stream.releasedSeq, out.length, parts, batch, 0, batch.count, checksum).slice());
       batch.count = 0;
@@ -552,7 +556,8 @@ export class FeedPublisher implements MarketDataSink {
   /** The trades a Trades subscription starts with: the newest `recentTrades`, oldest first. */
   tradesSnapshot(s: number): Uint8Array {
     const batch = this.batches[s]?.trades;
-    const tmp = new TradeBatch();
+    const tmp = this.scratchTrades;
+    tmp.count = 0;
     const ring = this.ticks;
     if (ring !== null) {
       const n = Math.min(this.limits.recentTrades, ring.size(s));
