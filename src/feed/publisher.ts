@@ -81,6 +81,8 @@ export class FeedPublisher implements MarketDataSink {
   readonly topics: string[];
   /** Frames published (all channels), for stats and tests. */
   framesPublished = 0;
+  /** Longest wait of a trade from its engine time to the publish of its frame, ms (the server's share of the delay). */
+  tradeLagMsMax = 0;
   /**
    * Called at the end of every flush with the (symbol * slotsPerSymbol + slot)
    * keys that got frames since the last call: the server checks those
@@ -341,6 +343,9 @@ export class FeedPublisher implements MarketDataSink {
 
   private flushTrades(s: number): void {
     const b = this.batches[s]!.trades;
+    // How long the oldest trade of the frame waited for it (wall clock against engine time; stats only).
+    const lagMs = (performance.timeOrigin + performance.now()) - b.tsUs[0]! / 1000;
+    if (lagMs > this.tradeLagMsMax) this.tradeLagMsMax = lagMs;
     this.publishFrame(s, Slot.Trades, this.encoder.trades(s, this.nextSeq(s, Slot.Trades), false, b, 0, b.count));
     b.count = 0;
   }
