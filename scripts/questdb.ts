@@ -58,9 +58,16 @@ export function ensureQuestdbInstalled(): Promise<string> {
   return installing;
 }
 
+/** A jar this process already checked: hashing 30 MB again for every test file's server is waste. */
+let verifiedJar: string | null = null;
+
 async function install(): Promise<string> {
   const jar = join(questdbInstallDir, jarName);
-  if (existsSync(jar) && (await sha256(jar)) === questdbJarSha256) return jar;
+  if (verifiedJar === jar && existsSync(jar)) return jar;
+  if (existsSync(jar) && (await sha256(jar)) === questdbJarSha256) {
+    verifiedJar = jar;
+    return jar;
+  }
   await ensureTool("java", ["openjdk-17-jre-headless"], "QuestDB needs Java 17: install openjdk-17-jre-headless");
   await ensureTool("mvn", ["maven"], "the QuestDB jar comes from Maven Central: install maven");
   const staging = `${questdbInstallDir}.partial-${process.pid}`;
@@ -87,6 +94,7 @@ async function install(): Promise<string> {
   renameSync(join(staging, jarName), jar);
   rmSync(staging, { recursive: true, force: true });
   console.error(`questdb: ${jarName} installed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  verifiedJar = jar;
   return jar;
 }
 

@@ -2,25 +2,12 @@
 // naive implementation beside the fast one, and randomized tests that compare
 // them). Maps and BigInt, no rings, no limits: every bucket of every series.
 
+import type { CandleRecord } from "./candles.ts";
 import { bucketOpenUs, intervalCount } from "./intervals.ts";
 import type { TradeRow } from "./trade.ts";
 
-export interface ReferenceCandle {
-  symbolId: number;
-  interval: number;
-  openTimeUs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: bigint;
-  quoteVolume: bigint;
-  notional: bigint;
-  trades: number;
-  vwapTicks: number;
-  firstTradeId: number;
-  lastTradeId: number;
-}
+/** The same fields as the aggregator's records, less the live/final flag the reference has no notion of. */
+export type ReferenceCandle = Omit<CandleRecord, "final">;
 
 interface Acc {
   c: ReferenceCandle;

@@ -14,7 +14,7 @@ export const candleLimitsDefault: Readonly<CandleLimits> = { symbolsMax: 64, can
 export const candlesPerSeriesMin = 1000;
 /** Bytes per kept candle: 4 int32 prices, 12 float64 columns, 1 flag byte. */
 export const candleSlotBytes = 4 * 4 + 12 * 8 + 1;
-/** Refuse configurations whose candle columns would pass this (64 symbols x 6 intervals x 1024 candles is 44 MiB). */
+/** Refuse configurations whose candle columns would pass this (64 symbols x 6 intervals x 1024 candles is 42 MiB). */
 export const candleBytesMax = 2 ** 31;
 
 export function checkCandleLimits(l: CandleLimits): CandleLimits {

@@ -7,9 +7,15 @@ import { wideBigInt, wideIsSafe, wideNumber } from "../marketdata/wide-sum.ts";
 import { lineBytesMax } from "./constants.ts";
 import { symbolValueCharsMax } from "./ilp-escape.ts";
 
-const pow10: number[] = [];
-for (let p = 1; p <= Number.MAX_SAFE_INTEGER; p *= 10) pow10.push(p);
 const encoder = new TextEncoder();
+/** "00" "01" ... "99" as ASCII pairs: two digits per division when writing numbers. */
+const digitPairs = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  digitPairs[2 * i] = 48 + Math.floor(i / 10);
+  digitPairs[2 * i + 1] = 48 + (i % 10);
+}
+/** Pieces up to this many bytes are copied by a loop, longer ones by `set`. */
+const shortCopyBytesMax = 64;
 
 export class IlpBuffer {
   readonly bytes: Uint8Array;
@@ -31,33 +37,77 @@ export class IlpBuffer {
   }
 
   copy(piece: Uint8Array): void {
-    this.bytes.set(piece, this.position);
-    this.position += piece.length;
+    const n = piece.length;
+    const b = this.bytes;
+    let p = this.position;
+    // Pieces are short names and separators: a loop beats set()'s call overhead below ~64 bytes.
+    if (n <= shortCopyBytesMax) {
+      for (let i = 0; i < n; i++) b[p++] = piece[i]!;
+    } else {
+      b.set(piece, p);
+      p += n;
+    }
+    this.position = p;
   }
 
   byte(b: number): void {
     this.bytes[this.position++] = b;
   }
 
-  /** A safe integer in decimal (negative with a minus sign). */
+  /**
+   * A safe integer in decimal (negative with a minus sign). Float division and
+   * modulo per digit are slow, so numbers below 2^31 are written with int32
+   * arithmetic, two digits at a time, and larger ones are split at 10^8.
+   */
   int(value: number): void {
     let n = value;
-    const b = this.bytes;
-    let p = this.position;
     if (n < 0) {
-      b[p++] = 45;
+      this.bytes[this.position++] = 45;
       n = -n;
     }
-    let digits = 1;
-    while (digits < pow10.length && n >= pow10[digits]!) digits++;
-    const end = p + digits;
+    if (n < 2147483648) {
+      this.int32(n | 0);
+      return;
+    }
+    const hi = Math.floor(n / 1e8);
+    this.int32(hi);
+    this.padded8((n - hi * 1e8) | 0);
+  }
+
+  /** 0 <= x < 2^31, no padding: two digits per division, from a table. */
+  private int32(x: number): void {
+    const b = this.bytes;
+    const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1e3 ? 3 : x < 1e4 ? 4 : x < 1e5 ? 5 : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10;
+    const end = this.position + digits;
     let q = end;
-    do {
-      const d = n % 10;
-      b[--q] = 48 + d;
-      n = (n - d) / 10;
-    } while (n > 0);
+    let v = x;
+    while (v >= 100) {
+      const next = (v / 100) | 0;
+      const r = (v - next * 100) << 1;
+      b[--q] = digitPairs[r + 1]!;
+      b[--q] = digitPairs[r]!;
+      v = next;
+    }
+    if (v >= 10) {
+      b[--q] = digitPairs[(v << 1) + 1]!;
+      b[--q] = digitPairs[v << 1]!;
+    } else b[--q] = 48 + v;
     this.position = end;
+  }
+
+  /** 0 <= x < 10^8 as exactly eight digits. */
+  private padded8(x: number): void {
+    const b = this.bytes;
+    let q = this.position + 8;
+    let v = x;
+    for (let i = 0; i < 4; i++) {
+      const next = (v / 100) | 0;
+      const r = (v - next * 100) << 1;
+      b[--q] = digitPairs[r + 1]!;
+      b[--q] = digitPairs[r]!;
+      v = next;
+    }
+    this.position += 8;
   }
 
   /** A wide sum (wide-sum.ts) in decimal; past 2^53 through BigInt text (rare: a huge candle). */

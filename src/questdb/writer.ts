@@ -248,10 +248,10 @@ export class IlpHttpWriter {
         this.log(`questdb ${this.table}: writer stopped: ${(error as Error).message}; resume from QuestDB and the journal`);
       })
       .finally(() => {
-      this.pumping = false;
-      // A batch sealed while the last request finished would otherwise wait for the next append.
-      if (!this.stopped && (this.queue.length > 0 || this.spill.pendingRecords > 0)) this.kick();
-    });
+        this.pumping = false;
+        // A batch sealed while the last request finished would otherwise wait for the next append.
+        if (!this.stopped && (this.queue.length > 0 || this.spill.pendingRecords > 0)) this.kick();
+      });
   }
 
   /** Sends batches oldest first until none is left: memory queue, then spill records, then the current batch. */

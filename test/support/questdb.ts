@@ -37,7 +37,7 @@ export interface TestQuestdb {
   kill(): Promise<void>;
   /** SIGSTOP: sockets stay open but nothing answers ("QuestDB is slow"). */
   pause(): void;
-  /** SIGCONT after `pause`. */
+  /** SIGCONT after `pause`; a no-op when the server is not running. */
   resume(): void;
   /** A new server on the same ports and directory (the current one is stopped first if it still runs). */
   restart(): Promise<void>;
@@ -102,7 +102,13 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
     },
     kill: () => server.kill(),
     pause: () => process.kill(server.pid, "SIGSTOP"),
-    resume: () => process.kill(server.pid, "SIGCONT"),
+    resume: () => {
+      try {
+        process.kill(server.pid, "SIGCONT");
+      } catch {
+        // Not running (killed by the test): nothing to resume.
+      }
+    },
     restart: () => server.restart(),
   };
 }
