@@ -11,6 +11,7 @@ import type { SnapshotStore } from "../snapshot/store.ts";
 import { nowNs } from "../sequencer/clock.ts";
 import { type ExchangeConfig, loadConfig } from "./config.ts";
 import { type Recovered, recover, recoveryReportLine } from "../sequencer/recovery.ts";
+import { startFeedFromEnv } from "../feed/from-env.ts";
 
 const warn = (line: string) => console.warn(`warning: ${line}`);
 
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     gateway.abort("the exchange's input log failed; commands not acknowledged may be lost");
     process.exit(74);
   };
+  // Market-data feed and live page (src/feed): after recovery, before new input.
+  const feed = await startFeedFromEnv(exchange, process.env);
   const e = exchange.engine;
   // Handlers go in before the gateway announces itself: a supervisor may signal the moment it reads that line.
   let stopping = false;
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: stopping`);
     await gateway.stop();
+    await feed?.stop();
     await log.writer.sync();
     await snapshotter?.stop();
     await log.close();
