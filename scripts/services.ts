@@ -101,6 +101,11 @@ export interface RedisStartOptions {
   appendonly?: boolean;
   /** Milliseconds to wait for the server to answer. */
   startTimeoutMs?: number;
+  /**
+   * Its own process group, not killed when the caller exits: a server the
+   * stack scripts start and `stack:stop` later stops by pid. Default false.
+   */
+  detached?: boolean;
 }
 
 export interface RedisHandle {
@@ -157,9 +162,10 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
     "--dir", dir,
     "--logfile", logPath,
   ];
-  installExitHook();
-  const child = Bun.spawn(args, { cwd: dir, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-  liveChildren.add(child.pid);
+  const detached = options.detached === true;
+  if (!detached) installExitHook();
+  const child = Bun.spawn(args, { cwd: dir, stdin: "ignore", stdout: "ignore", stderr: detached ? "ignore" : "pipe", detached });
+  if (!detached) liveChildren.add(child.pid);
   let exitCode: number | null = null;
   const exited = child.exited.then((code) => {
     exitCode = code;
@@ -169,7 +175,7 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
   const deadline = performance.now() + (options.startTimeoutMs ?? redisStartTimeoutMsDefault);
   for (;;) {
     if (exitCode !== null) {
-      const stderr = await new Response(child.stderr).text();
+      const stderr = detached ? "" : await new Response(child.stderr as ReadableStream).text();
       throw new Error(`redis-server on port ${options.port} exited with code ${exitCode} at start: ${lastLines(stderr + readLog(logPath))}`);
     }
     const probe = await probeRedis(options.port, probeTimeoutMs);
@@ -186,6 +192,7 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
     }
     await Bun.sleep(probeIntervalMs);
   }
+  if (detached) child.unref();
   const signalAndWait = async (signal: "SIGTERM" | "SIGKILL") => {
     if (exitCode !== null) return;
     child.kill(signal);

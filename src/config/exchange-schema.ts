@@ -1,0 +1,182 @@
+// The exchange's whole configuration, declared once. Names and defaults of the
+// keys that existed before this schema (src/server/config.ts) are kept so
+// deployments and scripts keep working; units go last in new names.
+// docs/configuration.md is generated from this file (scripts/gen-config-doc.ts).
+
+import { defaultEngineConfig } from "../engine/config.ts";
+import { INT_MAX, PRICE_MAX } from "../engine/constants.ts";
+import { batchBytesLimit } from "../journal/constants.ts";
+import { bool, type Infer, int, list, object, oneOf, string } from "./schema.ts";
+
+/** Services listen on loopback only in this build (README, Configuration). */
+const loopbackHosts = ["127.0.0.1", "localhost", "::1"] as const;
+/** 0 asks the OS for a free port (tests); the bound port is printed at start. */
+const portMax = 65535;
+const hostname = { regex: /^[A-Za-z0-9.:-]+$/, text: "a host name or IP address" };
+const hostPort = { regex: /^(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/, text: "host:port" };
+const symbolName = { regex: /^[\x21-\x7e]+$/, text: "printable ASCII without spaces" };
+const topicName = { regex: /^[A-Za-z0-9._-]+$/, text: "letters, digits, '.', '_' and '-' (Kafka's rule)" };
+
+function listener(what: string, port: number) {
+  return object(`Where ${what} listens.`, {
+    host: oneOf(loopbackHosts, { default: "127.0.0.1", doc: `Interface ${what} binds to; loopback only in this build.` }),
+    port: int({ default: port, min: 0, max: portMax, doc: `TCP port of ${what}; 0 picks a free one.` }),
+  });
+}
+
+export const exchangeSchema = object("The exchange configuration.", {
+  mode: oneOf(["embedded", "full"], {
+    default: "embedded",
+    doc: "embedded: one process, journal and snapshot files, no servers. full: snapshots in Redis, Kafka in and out, market data to QuestDB.",
+  }),
+  dataDir: string({ default: ".data", lengthMin: 1, lengthMax: 4096, doc: "Directory of the journal (journal.bin) and of file snapshots; created if missing." }),
+  apiKeysFile: string({
+    default: "",
+    lengthMax: 4096,
+    doc: 'File of hashed API keys (JSON or TOML, see "API keys file"); relative to the config file. Empty: the development keys dev-key-1..8 and loadtest-1..64.',
+  }),
+  journal: object("The input log: every command is appended before it is acknowledged.", {
+    enabled: bool({ default: true, doc: "false is for benchmarks only: without the journal nothing can be recovered." }),
+    policy: oneOf(["fsync", "write", "none"], {
+      default: "write",
+      doc: "write: one write() per batch (survives a process crash); fsync: write + fdatasync (survives power loss); none: benchmarks only.",
+    }),
+    batchBytesMax: int({ default: 1 << 20, min: 1 << 16, max: batchBytesLimit, doc: "Bytes of one group-commit batch buffer (two are allocated)." }),
+  }),
+  snapshots: object("Engine snapshots: recovery starts from the newest and replays the journal after it.", {
+    enabled: bool({ default: true, doc: "Take snapshots; needs the journal." }),
+    store: oneOf(["file", "redis"], {
+      default: "file",
+      fullDefault: "redis",
+      envAliases: ["EXCHANGE_SNAPSHOT_STORE"],
+      doc: "file: <dataDir>/snapshots; redis: the server at snapshots.redis.",
+    }),
+    everyCommands: int({
+      default: 1_000_000,
+      min: 0,
+      max: INT_MAX,
+      envAliases: ["EXCHANGE_SNAPSHOT_EVERY_COMMANDS"],
+      doc: "Take one after this many commands (0: not by count).",
+    }),
+    everyMs: int({
+      default: 60_000,
+      min: 0,
+      max: 86_400_000,
+      envAliases: ["EXCHANGE_SNAPSHOT_EVERY_MS"],
+      doc: "Take one after this many milliseconds if anything changed (0: not by time).",
+    }),
+    keep: int({ default: 3, min: 1, max: 1000, doc: "Snapshots the store keeps; older ones are deleted after a newer one is saved." }),
+    redis: object("The Redis server of snapshots.store = redis.", {
+      host: string({ default: "127.0.0.1", lengthMin: 1, lengthMax: 253, pattern: hostname, doc: "Redis host." }),
+      port: int({ default: 6379, fullDefault: 6390, min: 1, max: portMax, envAliases: ["EXCHANGE_REDIS_PORT"], doc: "Redis port." }),
+      keyPrefix: string({ default: "exch:0", lengthMin: 1, lengthMax: 128, doc: "Prefix of every key this exchange writes; one per engine shard." }),
+    }),
+  }),
+  tcp: object("The binary order-entry gateway (FlatBuffers over TCP).", {
+    host: oneOf(loopbackHosts, { default: "127.0.0.1", doc: "Interface the gateway binds to; loopback only in this build." }),
+    port: int({ default: 7001, min: 0, max: portMax, doc: "TCP port of the gateway; 0 picks a free one." }),
+    sessionsMax: int({ default: 1024, min: 1, max: 1 << 16, doc: "Sessions at once; a login beyond it gets LoginRejected SessionLimit." }),
+    pendingLoginsMax: int({ default: 64, min: 1, max: 1 << 16, doc: "Connections not yet logged in, at once; a pool apart from the session slots." }),
+    pendingLoginsPerAddressMax: int({ default: 16, min: 1, max: 1 << 16, doc: "Connections not yet logged in from one remote address; at most pendingLoginsMax." }),
+  }),
+  limits: object("Per-session limits, told to clients in LoginAccepted.", {
+    inFlightMax: int({ default: 65_536, min: 1, max: 1 << 24, doc: "Commands of one session awaiting durability before more are rejected (InFlightLimit)." }),
+    messagesPerSecondMax: int({ default: 2_000_000, min: 1, max: 1 << 30, doc: "Messages one session may send per second (token bucket; also the burst)." }),
+    openOrdersPerUserMax: int({ default: 100_000, min: 1, max: 1 << 26, doc: "Live orders (resting and stops) of one user; at most engine.ordersMax." }),
+    heartbeatIntervalMs: int({ default: 1000, min: 10, max: 3_600_000, doc: "Heartbeat interval told to clients; the exchange sends one after this much silence." }),
+    idleTimeoutMs: int({ default: 10_000, min: 10, max: 3_600_000, doc: "A session silent this long is logged out (HeartbeatTimeout); at least heartbeatIntervalMs." }),
+    outboundPauseBytes: int({ default: 1 << 20, min: 1 << 16, max: 1 << 30, doc: "Unsent bytes queued for a client before reading from it pauses; at most outboundBytesMax." }),
+    outboundBytesMax: int({ default: 4 << 20, min: 1 << 16, max: 1 << 30, doc: "Unread bytes queued for a client before it is logged out (SlowConsumer)." }),
+    loginTimeoutMs: int({ default: 5000, min: 10, max: 600_000, doc: "Time to log in after connecting (LoginTimeout)." }),
+    queryOrdersPerSecondMax: int({ default: 50_000, min: 1, max: 1 << 30, doc: "Orders per second one session's OpenOrders answers may list (later pages wait)." }),
+  }),
+  loginThrottle: object("Slows down repeated failed logins from one remote address.", {
+    failuresFree: int({ default: 5, min: 0, max: 1 << 20, doc: "Failed logins from one address before the first block." }),
+    blockMsMin: int({ default: 1000, min: 1, max: 86_400_000, doc: "The first block; each further failure doubles it up to blockMsMax." }),
+    blockMsMax: int({ default: 60_000, min: 1, max: 86_400_000, doc: "The longest block; at least blockMsMin." }),
+    forgetAfterMs: int({ default: 600_000, min: 1, max: 86_400_000, doc: "An address with no failure for this long starts afresh." }),
+    addressesMax: int({ default: 4096, min: 1, max: 1 << 20, doc: "Addresses remembered at once (the oldest is forgotten first)." }),
+  }),
+  symbols: list(
+    object("One tradable symbol.", {
+      name: string({ default: "", lengthMin: 1, lengthMax: 32, pattern: symbolName, doc: "Symbol name, e.g. BTC-USD." }),
+      tickSize: int({ default: 1, min: 1, max: PRICE_MAX, doc: "Prices are multiples of this, in the symbol's integer price unit." }),
+      lotSize: int({ default: 1, min: 1, max: INT_MAX, doc: "Quantities are multiples of this, in the symbol's integer quantity unit." }),
+      minPrice: int({ default: 1, min: 1, max: PRICE_MAX, doc: "Lowest price accepted (price band), in price units." }),
+      maxPrice: int({ default: PRICE_MAX, min: 1, max: PRICE_MAX, doc: "Highest price accepted (price band), in price units; at least minPrice." }),
+      maxQty: int({ default: 1_000_000_000, min: 1, max: INT_MAX, doc: "Largest order quantity, in quantity units; maxQty x engine.ordersMax stays below 2^53." }),
+    }),
+    {
+      doc: "Symbols defined at start (new ones are added; existing ones keep their definition from the journal). Prices in cents, quantities in 1e-8 of the base asset by default.",
+      itemsMin: 1,
+      itemsMax: 1 << 16,
+      default: [
+        { name: "BTC-USD", tickSize: 1, lotSize: 1000, minPrice: 1, maxPrice: 100_000_000, maxQty: 1_000_000_000 },
+        { name: "ETH-USD", tickSize: 1, lotSize: 10_000, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000_000 },
+        { name: "SOL-USD", tickSize: 1, lotSize: 100_000, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000_000 },
+      ],
+    },
+  ),
+  engine: object("Engine capacities, allocated once at start; running out is a CapacityFull reject, never a crash.", {
+    ordersMax: int({ default: defaultEngineConfig.ordersMax, min: 1, max: 1 << 26, doc: "Live orders (resting plus untriggered stops) over all books." }),
+    levelsMax: int({ default: defaultEngineConfig.levelsMax, min: 1, max: 1 << 26, doc: "Price levels over all books and sides (stop levels included)." }),
+    levelsPerSideMax: int({ default: defaultEngineConfig.levelsPerSideMax, min: 1, max: 1 << 24, doc: "Price levels in one side of one book." }),
+    symbolsMax: int({ default: defaultEngineConfig.symbolsMax, min: 1, max: 1 << 16, doc: "Books; at least the number of symbols." }),
+    eventsMax: int({ default: defaultEngineConfig.eventsMax, min: 16, max: 1 << 24, doc: "Rows of the event buffer before it must be drained." }),
+  }),
+  kafka: object("Kafka input and output (full mode).", {
+    brokers: list(string({ default: "", lengthMin: 3, lengthMax: 260, pattern: hostPort, doc: "A broker address." }), {
+      doc: "Bootstrap brokers, host:port each (environment: comma-separated).",
+      itemsMin: 1,
+      itemsMax: 64,
+      default: ["127.0.0.1:9092"],
+    }),
+    clientId: string({ default: "exchange-0", lengthMin: 1, lengthMax: 255, pattern: topicName, doc: "client.id the exchange gives its producer and consumer." }),
+    topics: object("Topic names.", {
+      input: string({ default: "exchange.input", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Commands in (InputRecord FlatBuffers)." }),
+      executions: string({ default: "exchange.executions", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Execution reports out." }),
+      marketData: string({ default: "exchange.marketdata", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Trades and book updates out." }),
+    }),
+    partitions: int({ default: 1, min: 1, max: 1024, doc: "Partitions of each topic the exchange creates." }),
+    producerQueueMessagesMax: int({ default: 100_000, min: 1, max: 10_000_000, doc: "Messages the producer queues before output pauses (librdkafka queue.buffering.max.messages)." }),
+    producerLingerMs: int({ default: 1, min: 0, max: 1000, doc: "How long the producer waits to fill a batch (librdkafka linger.ms)." }),
+  }),
+  questdb: object("Market-data history in QuestDB (full mode).", {
+    http: object("QuestDB's HTTP endpoint: ILP ingestion (/write) and SQL (/exec).", {
+      host: string({ default: "127.0.0.1", lengthMin: 1, lengthMax: 253, pattern: hostname, doc: "QuestDB host." }),
+      port: int({ default: 9000, min: 1, max: portMax, doc: "QuestDB HTTP port." }),
+    }),
+    ilp: object("QuestDB's ILP-over-TCP endpoint (not used for ingestion: it can lose rows on a crash).", {
+      host: string({ default: "127.0.0.1", lengthMin: 1, lengthMax: 253, pattern: hostname, doc: "QuestDB host." }),
+      port: int({ default: 9009, min: 1, max: portMax, doc: "QuestDB ILP TCP port." }),
+    }),
+    batchRowsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Rows in one ILP request." }),
+    flushIntervalMs: int({ default: 100, min: 1, max: 60_000, doc: "A partial batch is sent after this long." }),
+    backlogRowsMax: int({ default: 1_000_000, min: 1000, max: 100_000_000, doc: "Rows held in memory while QuestDB is slow or away; past it rows spill to disk." }),
+    spillBytesMax: int({ default: 1 << 30, min: 0, max: 2 ** 40, doc: "Bytes of the on-disk spill under <dataDir>/questdb-spill; past it output pauses (0: no spill)." }),
+    requestTimeoutMs: int({ default: 10_000, min: 100, max: 600_000, doc: "Time for QuestDB to answer one request before it is retried." }),
+  }),
+  http: object("The HTTP query API (market-data history, book snapshots).", {
+    ...listener("the HTTP API", 8080).fields,
+    requestBytesMax: int({ default: 64 << 10, min: 1024, max: 16 << 20, doc: "Largest request accepted." }),
+    queryRowsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Most rows one query answers." }),
+  }),
+  feed: object("The binary WebSocket market-data feed and the live market page.", {
+    ...listener("the WebSocket feed", 8081).fields,
+    clientsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Feed clients at once." }),
+    backpressureBytesMax: int({ default: 1 << 20, min: 1 << 16, max: 64 << 20, doc: "Unsent bytes for one feed client before it is closed." }),
+    batchIntervalMs: int({ default: 10, min: 1, max: 1000, doc: "Updates are batched into one frame per client this often." }),
+  }),
+  metrics: object("Prometheus metrics (/metrics), liveness (/health) and readiness (/ready).", {
+    enabled: bool({ default: true, doc: "Serve the metrics endpoint." }),
+    ...listener("the metrics endpoint", 9464).fields,
+    eventLoopSampleMs: int({ default: 20, min: 1, max: 10_000, doc: "Period of the event-loop delay probe." }),
+  }),
+  log: object("Log lines on stdout.", {
+    level: oneOf(["debug", "info", "warn", "error"], { default: "info", doc: "Lowest level written." }),
+    format: oneOf(["auto", "json", "human"], { default: "auto", doc: "auto: human on a terminal, JSON lines otherwise." }),
+  }),
+});
+
+/** The configuration as the file declares it (API keys by file name). */
+export type ExchangeConfigFile = Infer<typeof exchangeSchema>;

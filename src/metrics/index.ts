@@ -1,0 +1,14 @@
+export { batchRecordsBuckets, eventLoopDelaySecondsBuckets, exponentialBuckets, ioSecondsBuckets, matchingSecondsBuckets, snapshotSecondsBuckets } from "./buckets.ts";
+export { EventLoopDelayMonitor, type LoopClock, realLoopClock } from "./collectors/event-loop.ts";
+export { GcObserver } from "./collectors/gc.ts";
+export { type JournalView, registerJournalMetrics } from "./collectors/journal.ts";
+export { registerProcessMetrics } from "./collectors/process.ts";
+export { registerSnapshotMetrics, type SnapshotStatsView } from "./collectors/snapshot.ts";
+export { Counter, CounterChild } from "./counter.ts";
+export { type ExchangeMetrics, registerExchangeMetrics } from "./exchange-metrics.ts";
+export { expositionContentType, writeExposition } from "./exposition.ts";
+export { Gauge, GaugeChild } from "./gauge.ts";
+export { Histogram, HistogramChild } from "./histogram.ts";
+export { opsHandler, serveOps } from "./http.ts";
+export { type CheckResult, type ReadinessCheck, type ReadinessReport, runChecks } from "./readiness.ts";
+export { MetricsRegistry } from "./registry.ts";

@@ -1,0 +1,11 @@
+export { CandlesIlp } from "./candles-ilp.ts";
+export { type WriterLimits, writerLimitsDefault } from "./constants.ts";
+export { escapeSymbolValue, symbolValueError } from "./ilp-escape.ts";
+export { type MarketDataWriters, openMarketDataWriters } from "./market-data-writers.ts";
+export { OrderEventsIlp, OrdersIlp } from "./orders-ilp.ts";
+export { readResumePoint, readResumePoints, type ResumePoints, waitForWalApplied } from "./resume.ts";
+export { ensureTables, marketDataTables } from "./schema.ts";
+export { execSql } from "./sql.ts";
+export { SymbolNames } from "./symbols.ts";
+export { TicksIlp } from "./ticks-ilp.ts";
+export { IlpHttpWriter, type IlpWriterStats } from "./writer.ts";
