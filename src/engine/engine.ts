@@ -553,7 +553,7 @@ export class Engine extends EventWriter {
     this.ordStopPriceTicks[slot] = 0;
     this.ordQtyLots[slot] = qtyLots;
     this.ordArrivalSeq[slot] = this.seq;
-    this.idIndex.insert(id, slot);
+    this.idIndex.insert(slot);
     this.ordState[slot] = RESTING;
     this.appendToLevel(slot, lvl);
     this.emitBooked(book, id, user, side, clientId, priceTicks, qtyLots);
@@ -596,7 +596,7 @@ export class Engine extends EventWriter {
     this.ordStopPriceTicks[slot] = isStopType(type) ? cmd.stopPriceTicks : 0;
     this.ordQtyLots[slot] = qtyLots;
     this.ordArrivalSeq[slot] = this.seq;
-    this.idIndex.insert(id, slot);
+    this.idIndex.insert(slot);
   }
 
   /** Matches a taker against the opposite side; returns its remaining quantity. Elects stops after each traded level. */

@@ -8,7 +8,7 @@ import { assert } from "./assert.ts";
 import { ColumnGroup } from "./columns.ts";
 import { NIL, PRICE_MAX } from "./constants.ts";
 import type { EngineConfig } from "./config.ts";
-import { IdIndex } from "./id-index.ts";
+import { OrderIndex } from "./order-index.ts";
 
 /** Ladder kinds per book. Keys ascend and the best level is at the end:
  *  bids key = price, asks key = -price, buy stops key = -stop, sell stops key = stop. */
@@ -104,8 +104,8 @@ export class EngineStore {
   /** Per ladder, 2^PRICE_CACHE_BITS slots: price hash -> level (verified on use). */
   readonly ladCache: Int32Array;
 
-  /** Order id -> slot of every live order. */
-  readonly idIndex: IdIndex;
+  /** Order id -> slot of every live order (sized to the live count: order-index.ts). */
+  readonly idIndex: OrderIndex;
 
   constructor(c: EngineConfig) {
     this.ordersMax = c.ordersMax;
@@ -156,7 +156,7 @@ export class EngineStore {
     this.ladCache = new Int32Array(ladders << PRICE_CACHE_BITS);
     this.ladLevelsEmpty = new Int32Array(ladders);
 
-    this.idIndex = new IdIndex(c.ordersMax);
+    this.idIndex = new OrderIndex(c.ordersMax, this.ordId);
     this.resetStorage();
   }
 
@@ -203,7 +203,7 @@ export class EngineStore {
   protected freeOrder(slot: number): void {
     assert(this.ordState[slot] !== FREE, "freeOrder: slot already free");
     assert(this.ordLevel[slot] === NIL, "freeOrder: slot still linked to a level");
-    this.idIndex.remove(this.ordId[slot]!);
+    this.idIndex.remove(slot);
     this.ordState[slot] = FREE;
     this.ordGen[slot] = (this.ordGen[slot]! + 1) >>> 0;
     this.ordNext[slot] = this.orderFree;

@@ -142,6 +142,7 @@ function checkOrders(s: EngineStore, seen: Uint8Array): void {
   }
   check(live === s.ordersLive, () => `live slots ${live} != ordersLive ${s.ordersLive}`);
   check(s.idIndex.count === live, () => `id index holds ${s.idIndex.count} ids for ${live} live orders`);
+  s.idIndex.check();
 }
 
 function checkFreeLists(s: EngineStore): void {

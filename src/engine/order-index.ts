@@ -1,0 +1,261 @@
+// Order id -> order slot for the engine's live orders, sized to the live
+// count rather than to the capacity, so that it stays in cache.
+//
+// Why: ids are arbitrary integers in [0, 2^53) (the tapes' are a random
+// permutation over 2^40), so every lookup lands on a random cell. A table
+// sized for the capacity (2^20 orders) spreads a book of 20k live orders over
+// megabytes, and a lookup misses the cache and the TLB: that was over half the
+// engine's time. Here the table in use has 2-8 cells per live order (4 bytes
+// each) and doubles or halves as the book grows or shrinks.
+//
+// Layout: open addressing with linear probing. A cell is an int32 holding the
+// order's slot (low 26 bits) and 5 more bits of the id's hash (a tag), or -1
+// when empty. The id itself is not stored: a cell whose tag matches is
+// confirmed against the engine's id column (`ids[slot]`), which the caller
+// reads next anyway. Deletion shifts later members of a cluster back (no
+// tombstones).
+//
+// Resizing never stops the world: both tables are allocated at start-up at
+// full size (2 x 2^(ceil log2(2 x slotsMax)) cells). A resize makes the other
+// table current and moves the old one's entries over a few clusters per insert
+// or remove; lookups meanwhile try the current table, then the old one. A
+// cluster is always moved whole, so the part of the old table still in use
+// holds intact clusters and a lookup there is an ordinary probe.
+
+import { NIL } from "./constants.ts";
+
+const EMPTY = -1;
+/** Slots occupy the low bits of a cell; engine capacity is at most 2^26 orders (config.ts). */
+const SLOT_BITS = 26;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const TAG_MASK = 0x1f << SLOT_BITS;
+/** Smallest table in use, in cells (16 KiB). */
+const CELLS_MIN = 4096;
+/** Old-table cells examined per insert or remove while a resize is under way (a cluster is finished even past this). */
+const MIGRATE_CELLS_PER_OP = 16;
+const TWO_NEG_32 = 2 ** -32;
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** Mixes both 32-bit halves of an id in [0, 2^53): low bits pick the cell, the top 5 are the tag. */
+export function hashId(id: number): number {
+  const lo = id >>> 0;
+  const hi = ((id - lo) * TWO_NEG_32) | 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+function tagOf(h: number): number {
+  return (h >>> 27) << SLOT_BITS;
+}
+
+export class OrderIndex {
+  readonly slotsMax: number;
+  /** The engine's id column: ids[slot] is the id of the order in slot, for every slot in the index. */
+  private readonly ids: Float64Array;
+  private readonly tableA: Int32Array;
+  private readonly tableB: Int32Array;
+  /** Largest table in use, in cells. */
+  readonly cellsMax: number;
+  /** The table inserts go to, and its size - 1. */
+  private cur: Int32Array;
+  private curMask: number;
+  /** During a resize, the table being emptied, and its size - 1; otherwise all empty. */
+  private old: Int32Array;
+  private oldMask = 0;
+  private migrating = false;
+  private migrateAt = 0;
+  private migrateCellsLeft = 0;
+  count = 0;
+  /** Resizes started since construction or `clear` (tests and benchmarks read it). */
+  resizes = 0;
+
+  constructor(slotsMax: number, ids: Float64Array) {
+    if (!(Number.isInteger(slotsMax) && slotsMax >= 1 && slotsMax <= SLOT_MASK + 1)) throw new Error(`OrderIndex slotsMax ${slotsMax} must be an integer in [1, 2^26]`);
+    if (ids.length < slotsMax) throw new Error(`OrderIndex: id column of ${ids.length} rows for ${slotsMax} slots`);
+    this.slotsMax = slotsMax;
+    this.ids = ids;
+    // Load stays <= 1/2 even with every slot live.
+    this.cellsMax = Math.max(CELLS_MIN, nextPowerOfTwo(2 * slotsMax));
+    this.tableA = new Int32Array(this.cellsMax).fill(EMPTY);
+    this.tableB = new Int32Array(this.cellsMax).fill(EMPTY);
+    this.cur = this.tableA;
+    this.curMask = CELLS_MIN - 1;
+    this.old = this.tableB;
+  }
+
+  /** Cells of the table inserts go to. */
+  get cells(): number {
+    return this.curMask + 1;
+  }
+
+  /** The slot of `id`, or NIL (also for any value that is not an id, which is never stored). */
+  find(id: number): number {
+    const h = hashId(id);
+    const tag = tagOf(h);
+    const ids = this.ids;
+    const t = this.cur;
+    const mask = this.curMask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const cell = t[i]!;
+      if (cell === EMPTY) break;
+      if ((cell & TAG_MASK) === tag && ids[cell & SLOT_MASK] === id) return cell & SLOT_MASK;
+    }
+    return this.migrating ? this.findOld(id, h, tag) : NIL;
+  }
+
+  private findOld(id: number, h: number, tag: number): number {
+    const ids = this.ids;
+    const t = this.old;
+    const mask = this.oldMask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const cell = t[i]!;
+      if (cell === EMPTY) return NIL;
+      if ((cell & TAG_MASK) === tag && ids[cell & SLOT_MASK] === id) return cell & SLOT_MASK;
+    }
+  }
+
+  /** Adds `slot`, whose id (`ids[slot]`) is not in the index. The caller keeps count <= slotsMax. */
+  insert(slot: number): void {
+    if (!(this.count < this.slotsMax)) throw new Error("OrderIndex full: caller must check capacity first");
+    if (!(slot >= 0 && slot < this.slotsMax)) throw new Error(`OrderIndex: slot ${slot} outside [0, ${this.slotsMax})`);
+    this.count++;
+    if (this.count > (this.curMask + 1) >>> 1) this.resize((this.curMask + 1) * 2);
+    else if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
+    this.put(this.cur, this.curMask, hashId(this.ids[slot]!), slot);
+  }
+
+  /** Removes `slot` (its id is `ids[slot]`), which is in the index. */
+  remove(slot: number): void {
+    const h = hashId(this.ids[slot]!);
+    const cell = tagOf(h) | slot;
+    if (!this.removeFrom(this.cur, this.curMask, h, cell)) {
+      if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, cell))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot]}) not present`);
+    }
+    this.count--;
+    const size = this.curMask + 1;
+    if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
+    else if (size > CELLS_MIN && this.count < size >>> 3) this.resize(size >>> 1);
+  }
+
+  private put(t: Int32Array, mask: number, h: number, slot: number): void {
+    let i = h & mask;
+    while (t[i] !== EMPTY) i = (i + 1) & mask;
+    t[i] = tagOf(h) | slot;
+  }
+
+  /** Deletes `cell` from table t if it is there, shifting later members of its cluster back. */
+  private removeFrom(t: Int32Array, mask: number, h: number, cell: number): boolean {
+    let i = h & mask;
+    for (;;) {
+      const c = t[i]!;
+      if (c === cell) break;
+      if (c === EMPTY) return false;
+      i = (i + 1) & mask;
+    }
+    const ids = this.ids;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const c = t[j]!;
+      if (c === EMPTY) break;
+      const home = hashId(ids[c & SLOT_MASK]!) & mask;
+      // Entry j may move back to i only if its home is not cyclically within (i, j].
+      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
+      if (stays) continue;
+      t[i] = c;
+      i = j;
+    }
+    t[i] = EMPTY;
+    return true;
+  }
+
+  /** Makes the other table current with `cells` cells; the entries move over as inserts and removes go on. */
+  private resize(cells: number): void {
+    if (cells > this.cellsMax || cells < CELLS_MIN) return;
+    if (this.migrating) this.migrate(Number.MAX_SAFE_INTEGER);
+    const from = this.cur;
+    const fromMask = this.curMask;
+    this.old = from;
+    this.oldMask = fromMask;
+    this.cur = from === this.tableA ? this.tableB : this.tableA;
+    this.curMask = cells - 1;
+    this.resizes++;
+    // Start just after an empty cell, so the scan meets every cluster at its start and moves it whole.
+    let start = 0;
+    while (from[start] !== EMPTY) start++;
+    this.migrateAt = (start + 1) & fromMask;
+    this.migrateCellsLeft = fromMask + 1;
+    this.migrating = true;
+  }
+
+  /** Moves old-table clusters to the current table, examining about `budget` cells (a cluster is finished past it). */
+  private migrate(budget: number): void {
+    const old = this.old;
+    const mask = this.oldMask;
+    const ids = this.ids;
+    let at = this.migrateAt;
+    let left = this.migrateCellsLeft;
+    for (let n = 0; n < budget && left > 0; n++) {
+      // A cell after an empty one starts a cluster: move all of it before stopping.
+      while (left > 0 && old[at] !== EMPTY) {
+        const slot = old[at]! & SLOT_MASK;
+        this.put(this.cur, this.curMask, hashId(ids[slot]!), slot);
+        old[at] = EMPTY;
+        at = (at + 1) & mask;
+        left--;
+      }
+      if (left === 0) break;
+      at = (at + 1) & mask;
+      left--;
+    }
+    this.migrateAt = at;
+    this.migrateCellsLeft = left;
+    if (left === 0) this.migrating = false;
+  }
+
+  /** Empties the index (start-up and snapshot restore). */
+  clear(): void {
+    this.tableA.fill(EMPTY);
+    this.tableB.fill(EMPTY);
+    this.cur = this.tableA;
+    this.curMask = CELLS_MIN - 1;
+    this.old = this.tableB;
+    this.migrating = false;
+    this.count = 0;
+    this.resizes = 0;
+  }
+
+  /** Calls fn with every slot in the index (tests). */
+  forEachSlot(fn: (slot: number) => void): void {
+    for (let i = 0; i <= this.curMask; i++) if (this.cur[i] !== EMPTY) fn(this.cur[i]! & SLOT_MASK);
+    if (this.migrating) for (let i = 0; i <= this.oldMask; i++) if (this.old[i] !== EMPTY) fn(this.old[i]! & SLOT_MASK);
+  }
+
+  /** Throws when a cell is not reachable from its home or an empty table holds cells (tests). */
+  check(): void {
+    let seen = 0;
+    const tables: [Int32Array, number][] = [[this.cur, this.curMask]];
+    if (this.migrating) tables.push([this.old, this.oldMask]);
+    for (const [t, mask] of tables) {
+      for (let i = 0; i <= mask; i++) {
+        const c = t[i]!;
+        if (c === EMPTY) continue;
+        seen++;
+        const slot = c & SLOT_MASK;
+        const h = hashId(this.ids[slot]!);
+        if ((c & TAG_MASK) !== tagOf(h)) throw new Error(`OrderIndex: cell ${i} has the wrong tag for slot ${slot}`);
+        for (let k = h & mask; k !== i; k = (k + 1) & mask) if (t[k] === EMPTY) throw new Error(`OrderIndex: cell ${i} (slot ${slot}) is cut off from its home`);
+      }
+    }
+    if (seen !== this.count) throw new Error(`OrderIndex: ${seen} cells for count ${this.count}`);
+    if (!this.migrating) for (let i = 0; i < this.cellsMax; i++) if (this.old[i] !== EMPTY) throw new Error(`OrderIndex: idle table holds cell ${i}`);
+    for (let i = this.curMask + 1; i < this.cellsMax; i++) if (this.cur[i] !== EMPTY) throw new Error(`OrderIndex: cell ${i} beyond the table in use`);
+  }
+}
