@@ -74,11 +74,11 @@ function buildBook(orders: number): Engine {
 function selectByScan(e: Engine, user: number, out: Int32Array): number {
   let n = 0;
   for (let slot = 0; slot < e.slotsHighWater; slot++) {
-    if (e.ordUser[slot] !== user) continue;
-    const state = e.ordState[slot];
+    if (e.ordUser(slot) !== user) continue;
+    const state = e.ordState(slot);
     if (state === RESTING || state === STOP) out[n++] = slot;
   }
-  sortSlotsByKey(out, n, e.ordId);
+  sortSlotsByKey(out, n, e.ordF, 3);
   return n;
 }
 
@@ -88,7 +88,7 @@ function selectByWalk(e: Engine, user: number, out: Int32Array): number {
   for (let ladder = 0; ladder < e.booksCount * LADDERS_PER_BOOK; ladder++) {
     const base = ladder * e.sideMax;
     for (let row = e.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
-      for (let o = e.lvlHead[e.ladLevels[base + row]!]!; o !== NIL; o = e.ordNext[o]!) if (e.ordUser[o] === user) out[n++] = o;
+      for (let o = e.lvlHead(e.ladLevels[base + row]!); o !== NIL; o = e.ordNext(o)) if (e.ordUser(o) === user) out[n++] = o;
     }
   }
   return n;

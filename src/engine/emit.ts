@@ -8,7 +8,7 @@ import type { EngineCommand } from "./command.ts";
 import type { EngineConfig } from "./config.ts";
 import { EventKind, Reject, Side } from "./constants.ts";
 import { EventBuffer } from "./events.ts";
-import { EngineStore } from "./store.ts";
+import { EngineStore, OB_SIDE, OF_CLIENT, OF_ID, OF_QTY, OF_USER, OI_PRICE } from "./store.ts";
 
 export class EventWriter extends EngineStore {
   readonly events: EventBuffer;
@@ -40,8 +40,8 @@ export class EventWriter extends EngineStore {
 
   /** Makes a live order the subject of the events that follow. */
   protected subjectOrder(slot: number): void {
-    this.subjectSide = this.ordSide[slot]!;
-    this.subjectClientId = this.ordClientId[slot]!;
+    this.subjectSide = this.ordB[(slot << 6) | OB_SIDE]!;
+    this.subjectClientId = this.ordF[(slot << 3) | OF_CLIENT]!;
   }
 
   /** Appends an event with the fields every kind has; returns its row for the kind's own fields. */
@@ -88,29 +88,29 @@ export class EventWriter extends EngineStore {
 
   /** A cancel or reduce of a resting maker `o` (not the subject): its own side, client id and level price. */
   protected emitMakerQty(kind: number, book: number, o: number, reason: number, qtyLots: number, leavesQtyLots: number): void {
-    const i = this.emitHeader(kind, book, this.ordId[o]!, this.ordUser[o]!, reason);
+    const i = this.emitHeader(kind, book, this.ordF[(o << 3) | OF_ID]!, this.ordF[(o << 3) | OF_USER]!, reason);
     const ev = this.events;
-    ev.side[i] = this.ordSide[o]!;
-    ev.clientId[i] = this.ordClientId[o]!;
+    ev.side[i] = this.ordB[(o << 6) | OB_SIDE]!;
+    ev.clientId[i] = this.ordF[(o << 3) | OF_CLIENT]!;
     ev.qtyLots[i] = qtyLots;
     ev.leavesQtyLots[i] = leavesQtyLots;
-    ev.priceTicks[i] = this.ordPriceTicks[o]!;
+    ev.priceTicks[i] = this.ordI[(o << 4) | OI_PRICE]!;
   }
 
   /** The order in `slot` now has its new price and quantity. */
   protected emitModified(book: number, slot: number, oldPriceTicks: number, oldQtyLots: number): void {
-    const i = this.emitHeader(EventKind.Modified, book, this.ordId[slot]!, this.ordUser[slot]!, 0);
+    const i = this.emitHeader(EventKind.Modified, book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, 0);
     const ev = this.events;
-    ev.priceTicks[i] = this.ordPriceTicks[slot]!;
-    ev.qtyLots[i] = this.ordQtyLots[slot]!;
+    ev.priceTicks[i] = this.ordI[(slot << 4) | OI_PRICE]!;
+    ev.qtyLots[i] = this.ordF[(slot << 3) | OF_QTY]!;
     ev.oldPriceTicks[i] = oldPriceTicks;
     ev.oldQtyLots[i] = oldQtyLots;
   }
 
   protected emitTriggered(book: number, slot: number): void {
-    const i = this.emitHeader(EventKind.Triggered, book, this.ordId[slot]!, this.ordUser[slot]!, 0);
+    const i = this.emitHeader(EventKind.Triggered, book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, 0);
     this.events.priceTicks[i] = this.ordStopPriceTicks[slot]!;
-    this.events.qtyLots[i] = this.ordQtyLots[slot]!;
+    this.events.qtyLots[i] = this.ordF[(slot << 3) | OF_QTY]!;
   }
 
   /**
@@ -158,10 +158,10 @@ export class EventWriter extends EngineStore {
     ev.priceTicks[i] = priceTicks;
     ev.qtyLots[i] = qtyLots;
     ev.leavesQtyLots[i] = leavesQtyLots;
-    ev.otherId[i] = this.ordId[maker]!;
-    ev.otherUser[i] = this.ordUser[maker]!;
+    ev.otherId[i] = this.ordF[(maker << 3) | OF_ID]!;
+    ev.otherUser[i] = this.ordF[(maker << 3) | OF_USER]!;
     ev.otherLeavesQtyLots[i] = makerLeavesQtyLots;
-    ev.otherClientId[i] = this.ordClientId[maker]!;
+    ev.otherClientId[i] = this.ordF[(maker << 3) | OF_CLIENT]!;
     ev.tradeId[i] = this.nextTradeId++;
     this.lastPriceTicks[book] = priceTicks;
   }

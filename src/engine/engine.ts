@@ -12,7 +12,38 @@ import { EventWriter } from "./emit.ts";
 import * as queries from "./queries.ts";
 import { sortSlotsByKey } from "./sort-slots.ts";
 import { stateHash } from "./state-hash.ts";
-import { ACTIVE, ASKS, BIDS, ELECTED, KEY_NONE, LADDERS_PER_BOOK, RESTING, STOP, STOP_BUYS, STOP_SELLS } from "./store.ts";
+import {
+  ACTIVE,
+  ASKS,
+  BIDS,
+  ELECTED,
+  KEY_NONE,
+  LADDERS_PER_BOOK,
+  LF_QTY,
+  LI_COUNT,
+  LI_HEAD,
+  LI_PRICE,
+  LI_TAIL,
+  OB_POST_ONLY,
+  OB_SIDE,
+  OB_STATE,
+  OB_STP,
+  OB_TIF,
+  OB_TYPE,
+  OF_ARRIVAL,
+  OF_CLIENT,
+  OF_ID,
+  OF_QTY,
+  OF_USER,
+  OH_BOOK,
+  OI_LEVEL,
+  OI_NEXT,
+  OI_PRICE,
+  RESTING,
+  STOP,
+  STOP_BUYS,
+  STOP_SELLS,
+} from "./store.ts";
 import { validateState } from "./validate.ts";
 
 function isId(v: number): boolean {
@@ -145,7 +176,7 @@ export class Engine extends EventWriter {
 
   /** Calls `fn` with the id, user and client id of every live order (start-up scans). */
   forEachLiveOrder(fn: (id: number, user: number, clientId: number) => void): void {
-    queries.forEachLiveSlot(this, (slot) => fn(this.ordId[slot]!, this.ordUser[slot]!, this.ordClientId[slot]!));
+    queries.forEachLiveSlot(this, (slot) => fn(this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, this.ordF[(slot << 3) | OF_CLIENT]!));
   }
 
   /** 64-bit fingerprint of the whole state (RULES.md, State hash). */
@@ -193,8 +224,8 @@ export class Engine extends EventWriter {
     if (lvl === NIL) throw new Error(`image order ${id}: engine capacity (price levels) too small`);
     const slot = this.allocOrder();
     this.initOrder(slot, cmd, isStop ? cmd.type : OrderType.Limit, isStop ? cmd.tif : Tif.Gtc, cmd.priceTicks, cmd.qtyLots);
-    this.ordArrivalSeq[slot] = cmd.engineSeq;
-    this.ordState[slot] = isStop ? STOP : RESTING;
+    this.ordF[(slot << 3) | OF_ARRIVAL] = cmd.engineSeq;
+    this.ordB[(slot << 6) | OB_STATE] = isStop ? STOP : RESTING;
     this.appendToLevel(slot, lvl);
   }
 
@@ -259,8 +290,8 @@ export class Engine extends EventWriter {
       return;
     }
     this.subjectOrder(slot);
-    const oldPriceTicks = this.ordPriceTicks[slot]!;
-    const oldQtyLots = this.ordQtyLots[slot]!;
+    const oldPriceTicks = this.ordI[(slot << 4) | OI_PRICE]!;
+    const oldQtyLots = this.ordF[(slot << 3) | OF_QTY]!;
     if (priceTicks === oldPriceTicks && qtyLots <= oldQtyLots) {
       // Same price, no increase: in place, time priority kept.
       this.reduceInLevel(slot, oldQtyLots - qtyLots);
@@ -268,12 +299,12 @@ export class Engine extends EventWriter {
       return;
     }
     this.unlinkFromLevel(slot);
-    this.ordPriceTicks[slot] = priceTicks;
-    this.ordQtyLots[slot] = qtyLots;
-    this.ordState[slot] = ACTIVE;
+    this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
+    this.ordF[(slot << 3) | OF_QTY] = qtyLots;
+    this.ordB[(slot << 6) | OB_STATE] = ACTIVE;
     this.emitModified(book, slot, oldPriceTicks, oldQtyLots);
-    const side = this.ordSide[slot]!;
-    const rem = this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordPostOnly[slot]!, this.ordStp[slot]!, priceTicks, qtyLots);
+    const side = this.ordB[(slot << 6) | OB_SIDE]!;
+    const rem = this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordB[(slot << 6) | OB_POST_ONLY]!, this.ordB[(slot << 6) | OB_STP]!, priceTicks, qtyLots);
     if (rem > 0) this.rest(book, slot, priceTicks, rem);
     this.runElected(book);
   }
@@ -294,7 +325,7 @@ export class Engine extends EventWriter {
     }
     const side = cmd.massSide === MassCancelSide.Buy ? Side.Buy : cmd.massSide === MassCancelSide.Sell ? Side.Sell : -1;
     const count = this.listUserOrders(cmd.userId, book, side);
-    sortSlotsByKey(this.slotList, count, this.ordId);
+    sortSlotsByKey(this.slotList, count, this.ordF, 3);
     for (let k = 0; k < count; k++) this.cancelLive(this.slotList[k]!, cmd.cancelReason);
     this.subjectSide = 0;
     this.subjectClientId = cmd.clientOrderId;
@@ -303,15 +334,16 @@ export class Engine extends EventWriter {
 
   /** Lists into slotList the live orders of `user` in `book` (-1: all) on `side` (-1: both); returns how many. */
   private listUserOrders(user: number, book: number, side: number): number {
-    const users = this.ordUser;
-    const state = this.ordState;
+    const f = this.ordF;
+    const b = this.ordB;
     const list = this.slotList;
     let count = 0;
     for (let slot = 0; slot < this.slotsHighWater; slot++) {
-      if (users[slot] !== user) continue;
-      if (state[slot] !== RESTING && state[slot] !== STOP) continue;
-      if (book >= 0 && this.ordBook[slot] !== book) continue;
-      if (side >= 0 && this.ordSide[slot] !== side) continue;
+      if (f[(slot << 3) | OF_USER] !== user) continue;
+      const state = b[(slot << 6) | OB_STATE];
+      if (state !== RESTING && state !== STOP) continue;
+      if (book >= 0 && this.ordH[(slot << 5) | OH_BOOK] !== book) continue;
+      if (side >= 0 && this.ordB[(slot << 6) | OB_SIDE] !== side) continue;
       list[count++] = slot;
     }
     return count;
@@ -320,10 +352,10 @@ export class Engine extends EventWriter {
   /** Takes a live order (resting or untriggered stop) out of its level and emits its cancel. */
   private cancelLive(slot: number, reason: number): void {
     this.subjectOrder(slot);
-    const priceTicks = this.ordState[slot] === RESTING ? this.ordPriceTicks[slot]! : 0;
-    const qtyLots = this.ordQtyLots[slot]!;
+    const priceTicks = this.ordB[(slot << 6) | OB_STATE] === RESTING ? this.ordI[(slot << 4) | OI_PRICE]! : 0;
+    const qtyLots = this.ordF[(slot << 3) | OF_QTY]!;
     this.unlinkFromLevel(slot);
-    this.emitCancelled(this.ordBook[slot]!, this.ordId[slot]!, this.ordUser[slot]!, reason, qtyLots, priceTicks);
+    this.emitCancelled(this.ordH[(slot << 5) | OH_BOOK]!, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, reason, qtyLots, priceTicks);
     this.freeOrder(slot);
   }
 
@@ -409,29 +441,29 @@ export class Engine extends EventWriter {
   private liveSlot(book: number, id: number): number {
     if (!isId(id)) return NIL;
     const slot = this.idIndex.find(id);
-    if (slot === NIL || this.ordBook[slot] !== book) return NIL;
+    if (slot === NIL || this.ordH[(slot << 5) | OH_BOOK] !== book) return NIL;
     return slot;
   }
 
   private checkOwned(book: number, slot: number, user: number): number {
     if (!this.isBook(book)) return Reject.UnknownSymbol;
     if (slot === NIL) return Reject.UnknownOrder;
-    if (this.ordUser[slot] !== user) return Reject.NotOwner;
+    if (this.ordF[(slot << 3) | OF_USER] !== user) return Reject.NotOwner;
     return 0;
   }
 
   private checkModify(book: number, slot: number, user: number, priceTicks: number, qtyLots: number): number {
     const owned = this.checkOwned(book, slot, user);
     if (owned !== 0) return owned;
-    if (this.ordState[slot] !== RESTING) return Reject.NotModifiable;
+    if (this.ordB[(slot << 6) | OB_STATE] !== RESTING) return Reject.NotModifiable;
     if (!this.qtyValid(book, qtyLots)) return Reject.BadQuantity;
     const r = this.priceReject(book, priceTicks);
     if (r !== 0) return r;
-    const side = this.ordSide[slot]!;
-    if (priceTicks === this.ordPriceTicks[slot] && qtyLots <= this.ordQtyLots[slot]!) return 0;
-    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, this.keyLimit(side, false, priceTicks))) return Reject.PostOnlyWouldTake;
+    const side = this.ordB[(slot << 6) | OB_SIDE]!;
+    if (priceTicks === this.ordI[(slot << 4) | OI_PRICE] && qtyLots <= this.ordF[(slot << 3) | OF_QTY]!) return 0;
+    if (this.ordB[(slot << 6) | OB_POST_ONLY] === 1 && this.crosses(book, side, this.keyLimit(side, false, priceTicks))) return Reject.PostOnlyWouldTake;
     // Leaving a level that holds only this order frees a level for the new price.
-    if (this.lvlOrdersCount[this.ordLevel[slot]!] === 1) return 0;
+    if (this.lvlI[(this.ordI[(slot << 4) | OI_LEVEL]! << 3) | LI_COUNT] === 1) return 0;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
     return this.levelFits(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks) ? 0 : Reject.CapacityFull;
   }
@@ -471,16 +503,16 @@ export class Engine extends EventWriter {
       if (this.ladKeys[base + row]! < keyLimit) return false;
       const lvl = this.ladLevels[base + row]!;
       if (stp === Stp.None) {
-        need -= this.lvlQtyLots[lvl]!;
+        need -= this.lvlF[(lvl << 2) | LF_QTY]!;
         if (need <= 0) return true;
         continue;
       }
-      for (let o = this.lvlHead[lvl]!; o !== NIL; o = this.ordNext[o]!) {
-        if (this.ordUser[o] === user) {
+      for (let o = this.lvlI[(lvl << 3) | LI_HEAD]!; o !== NIL; o = this.ordI[(o << 4) | OI_NEXT]!) {
+        if (this.ordF[(o << 3) | OF_USER] === user) {
           if (stp === Stp.CancelMaker) continue;
           return false;
         }
-        need -= this.ordQtyLots[o]!;
+        need -= this.ordF[(o << 3) | OF_QTY]!;
         if (need <= 0) return true;
       }
     }
@@ -540,62 +572,62 @@ export class Engine extends EventWriter {
     const lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
     assert(lvl !== NIL, "no level for a new order after the capacity check");
     const slot = this.allocOrder();
-    this.ordId[slot] = id;
-    this.ordClientId[slot] = clientId;
-    this.ordUser[slot] = user;
-    this.ordBook[slot] = book;
-    this.ordSide[slot] = side;
-    this.ordType[slot] = OrderType.Limit;
-    this.ordTif[slot] = Tif.Gtc;
-    this.ordPostOnly[slot] = postOnly;
-    this.ordStp[slot] = stp;
-    this.ordPriceTicks[slot] = priceTicks;
+    this.ordF[(slot << 3) | OF_ID] = id;
+    this.ordF[(slot << 3) | OF_CLIENT] = clientId;
+    this.ordF[(slot << 3) | OF_USER] = user;
+    this.ordH[(slot << 5) | OH_BOOK] = book;
+    this.ordB[(slot << 6) | OB_SIDE] = side;
+    this.ordB[(slot << 6) | OB_TYPE] = OrderType.Limit;
+    this.ordB[(slot << 6) | OB_TIF] = Tif.Gtc;
+    this.ordB[(slot << 6) | OB_POST_ONLY] = postOnly;
+    this.ordB[(slot << 6) | OB_STP] = stp;
+    this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
     this.ordStopPriceTicks[slot] = 0;
-    this.ordQtyLots[slot] = qtyLots;
-    this.ordArrivalSeq[slot] = this.seq;
+    this.ordF[(slot << 3) | OF_QTY] = qtyLots;
+    this.ordF[(slot << 3) | OF_ARRIVAL] = this.seq;
     this.idIndex.insert(slot);
-    this.ordState[slot] = RESTING;
+    this.ordB[(slot << 6) | OB_STATE] = RESTING;
     this.appendToLevel(slot, lvl);
     this.emitBooked(book, id, user, side, clientId, priceTicks, qtyLots);
   }
 
   /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
   private rest(book: number, slot: number, priceTicks: number, qtyLots: number): void {
-    const side = this.ordSide[slot]!;
+    const side = this.ordB[(slot << 6) | OB_SIDE]!;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
     const lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
-    assert(this.ordState[slot] === ACTIVE, "rest: the order is not executing");
+    assert(this.ordB[(slot << 6) | OB_STATE] === ACTIVE, "rest: the order is not executing");
     if (lvl === NIL) {
       // Only a triggered stop gets here: modifies were checked before matching.
-      assert(this.ordType[slot] !== OrderType.Limit, "no level for a modified order after the capacity check");
-      this.emitCancelled(book, this.ordId[slot]!, this.ordUser[slot]!, CancelReason.Capacity, qtyLots, 0);
+      assert(this.ordB[(slot << 6) | OB_TYPE] !== OrderType.Limit, "no level for a modified order after the capacity check");
+      this.emitCancelled(book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, CancelReason.Capacity, qtyLots, 0);
       this.freeOrder(slot);
       return;
     }
-    this.ordQtyLots[slot] = qtyLots;
-    this.ordPriceTicks[slot] = priceTicks;
-    this.ordType[slot] = OrderType.Limit;
-    this.ordState[slot] = RESTING;
+    this.ordF[(slot << 3) | OF_QTY] = qtyLots;
+    this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
+    this.ordB[(slot << 6) | OB_TYPE] = OrderType.Limit;
+    this.ordB[(slot << 6) | OB_STATE] = RESTING;
     this.appendToLevel(slot, lvl);
-    this.emitBooked(book, this.ordId[slot]!, this.ordUser[slot]!, side, this.ordClientId[slot]!, priceTicks, qtyLots);
+    this.emitBooked(book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, side, this.ordF[(slot << 3) | OF_CLIENT]!, priceTicks, qtyLots);
   }
 
   /** Fills a fresh slot from a command: a stop being placed, or an order being restored. */
   private initOrder(slot: number, cmd: EngineCommand, type: number, tif: number, priceTicks: number, qtyLots: number): void {
     const id = cmd.orderId;
-    this.ordId[slot] = id;
-    this.ordClientId[slot] = cmd.clientOrderId;
-    this.ordUser[slot] = cmd.userId;
-    this.ordBook[slot] = cmd.symbolId;
-    this.ordSide[slot] = cmd.side;
-    this.ordType[slot] = type;
-    this.ordTif[slot] = tif;
-    this.ordPostOnly[slot] = cmd.postOnly ? 1 : 0;
-    this.ordStp[slot] = cmd.stp;
-    this.ordPriceTicks[slot] = priceTicks;
+    this.ordF[(slot << 3) | OF_ID] = id;
+    this.ordF[(slot << 3) | OF_CLIENT] = cmd.clientOrderId;
+    this.ordF[(slot << 3) | OF_USER] = cmd.userId;
+    this.ordH[(slot << 5) | OH_BOOK] = cmd.symbolId;
+    this.ordB[(slot << 6) | OB_SIDE] = cmd.side;
+    this.ordB[(slot << 6) | OB_TYPE] = type;
+    this.ordB[(slot << 6) | OB_TIF] = tif;
+    this.ordB[(slot << 6) | OB_POST_ONLY] = cmd.postOnly ? 1 : 0;
+    this.ordB[(slot << 6) | OB_STP] = cmd.stp;
+    this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
     this.ordStopPriceTicks[slot] = isStopType(type) ? cmd.stopPriceTicks : 0;
-    this.ordQtyLots[slot] = qtyLots;
-    this.ordArrivalSeq[slot] = this.seq;
+    this.ordF[(slot << 3) | OF_QTY] = qtyLots;
+    this.ordF[(slot << 3) | OF_ARRIVAL] = this.seq;
     this.idIndex.insert(slot);
   }
 
@@ -610,10 +642,10 @@ export class Engine extends EventWriter {
       const n = this.ladLevelsCount[ladder]!;
       if (n === 0 || keys[base + n - 1]! < keyLimit) break;
       const lvl = levels[base + n - 1]!;
-      const priceTicks = this.lvlPriceTicks[lvl]!;
+      const priceTicks = this.lvlI[(lvl << 3) | LI_PRICE]!;
       const tradeIdBefore = this.nextTradeId;
       rem = this.matchLevel(book, lvl, side, id, user, stp, rem);
-      if (this.lvlOrdersCount[lvl] === 0) {
+      if (this.lvlI[(lvl << 3) | LI_COUNT] === 0) {
         this.ladLevelsCount[ladder] = n - 1;
         this.freeLevel(lvl);
         this.trimTop(ladder);
@@ -627,19 +659,19 @@ export class Engine extends EventWriter {
 
   /** Fills a taker against one level in FIFO order; returns the taker's remaining quantity. */
   private matchLevel(book: number, lvl: number, side: number, id: number, user: number, stp: number, qtyLots: number): number {
-    const priceTicks = this.lvlPriceTicks[lvl]!;
-    const ordQtyLots = this.ordQtyLots;
+    const priceTicks = this.lvlI[(lvl << 3) | LI_PRICE]!;
+    const f = this.ordF;
     let rem = qtyLots;
-    let o = this.lvlHead[lvl]!;
+    let o = this.lvlI[(lvl << 3) | LI_HEAD]!;
     while (o !== NIL && rem > 0) {
-      const next = this.ordNext[o]!;
-      if (stp !== Stp.None && this.ordUser[o] === user) {
+      const next = this.ordI[(o << 4) | OI_NEXT]!;
+      if (stp !== Stp.None && this.ordF[(o << 3) | OF_USER] === user) {
         rem = this.selfTrade(book, o, id, user, stp, rem);
         if (this.takerKilled) return 0;
         o = next;
         continue;
       }
-      const makerQtyLots = ordQtyLots[o]!;
+      const makerQtyLots = f[(o << 3) | OF_QTY]!;
       const fill = makerQtyLots <= rem ? makerQtyLots : rem;
       rem -= fill;
       this.emitTrade(book, id, user, side, o, priceTicks, fill, rem, makerQtyLots - fill);
@@ -656,8 +688,8 @@ export class Engine extends EventWriter {
 
   /** Applies the taker's self-trade mode against its own maker `o` (the head of its level). */
   private selfTrade(book: number, o: number, id: number, user: number, stp: number, rem: number): number {
-    const lvl = this.ordLevel[o]!;
-    const makerQtyLots = this.ordQtyLots[o]!;
+    const lvl = this.ordI[(o << 4) | OI_LEVEL]!;
+    const makerQtyLots = this.ordF[(o << 3) | OF_QTY]!;
     if (stp === Stp.CancelTaker) return this.killTaker(book, id, user, rem);
     if (stp === Stp.CancelMaker || stp === Stp.CancelBoth) {
       this.emitMakerQty(EventKind.Cancelled, book, o, CancelReason.SelfTrade, makerQtyLots, 0);
@@ -697,7 +729,7 @@ export class Engine extends EventWriter {
     assert(lvl !== NIL, "no stop level after the capacity check");
     const slot = this.allocOrder();
     this.initOrder(slot, cmd, cmd.type, cmd.tif, cmd.priceTicks, cmd.qtyLots);
-    this.ordState[slot] = STOP;
+    this.ordB[(slot << 6) | OB_STATE] = STOP;
     this.appendToLevel(slot, lvl);
     const last = this.lastPriceTicks[book]!;
     if (last !== 0) this.elect(book, last);
@@ -722,18 +754,18 @@ export class Engine extends EventWriter {
       const n = this.ladLevelsCount[ladder]!;
       if (n === 0 || this.ladKeys[base + n - 1]! < keyMin) return;
       const lvl = this.ladLevels[base + n - 1]!;
-      assert(this.lvlOrdersCount[lvl]! > 0, "electLadder: the best stop level is empty");
-      for (let o = this.lvlHead[lvl]!; o !== NIL; ) {
-        const next = this.ordNext[o]!;
+      assert(this.lvlI[(lvl << 3) | LI_COUNT]! > 0, "electLadder: the best stop level is empty");
+      for (let o = this.lvlI[(lvl << 3) | LI_HEAD]!; o !== NIL; ) {
+        const next = this.ordI[(o << 4) | OI_NEXT]!;
         assert(this.electedTail < this.slotList.length, "election queue overflow");
-        this.ordState[o] = ELECTED;
-        this.ordLevel[o] = NIL;
+        this.ordB[(o << 6) | OB_STATE] = ELECTED;
+        this.ordI[(o << 4) | OI_LEVEL] = NIL;
         this.slotList[this.electedTail++] = o;
         o = next;
       }
-      this.lvlHead[lvl] = NIL;
-      this.lvlTail[lvl] = NIL;
-      this.lvlQtyLots[lvl] = 0;
+      this.lvlI[(lvl << 3) | LI_HEAD] = NIL;
+      this.lvlI[(lvl << 3) | LI_TAIL] = NIL;
+      this.lvlF[(lvl << 2) | LF_QTY] = 0;
       this.ladLevelsCount[ladder] = n - 1;
       this.freeLevel(lvl);
       this.trimTop(ladder);
@@ -749,28 +781,28 @@ export class Engine extends EventWriter {
   }
 
   private trigger(book: number, slot: number): void {
-    assert(this.ordState[slot] === ELECTED, "trigger: the order was not elected");
-    const id = this.ordId[slot]!;
-    const user = this.ordUser[slot]!;
-    const side = this.ordSide[slot]!;
-    const qtyLots = this.ordQtyLots[slot]!;
-    const priceTicks = this.ordPriceTicks[slot]!;
-    const stp = this.ordStp[slot]!;
-    const tif = this.ordTif[slot]!;
-    const type = this.ordType[slot] === OrderType.StopLimit ? OrderType.Limit : OrderType.Market;
+    assert(this.ordB[(slot << 6) | OB_STATE] === ELECTED, "trigger: the order was not elected");
+    const id = this.ordF[(slot << 3) | OF_ID]!;
+    const user = this.ordF[(slot << 3) | OF_USER]!;
+    const side = this.ordB[(slot << 6) | OB_SIDE]!;
+    const qtyLots = this.ordF[(slot << 3) | OF_QTY]!;
+    const priceTicks = this.ordI[(slot << 4) | OI_PRICE]!;
+    const stp = this.ordB[(slot << 6) | OB_STP]!;
+    const tif = this.ordB[(slot << 6) | OB_TIF]!;
+    const type = this.ordB[(slot << 6) | OB_TYPE] === OrderType.StopLimit ? OrderType.Limit : OrderType.Market;
     this.subjectOrder(slot);
     this.emitTriggered(book, slot);
-    this.ordState[slot] = ACTIVE;
+    this.ordB[(slot << 6) | OB_STATE] = ACTIVE;
     const keyLimit = this.keyLimit(side, type === OrderType.Market, priceTicks);
     let reason = 0;
-    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, keyLimit)) reason = CancelReason.PostOnly;
+    if (this.ordB[(slot << 6) | OB_POST_ONLY] === 1 && this.crosses(book, side, keyLimit)) reason = CancelReason.PostOnly;
     else if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) reason = CancelReason.Fok;
     if (reason !== 0) {
       this.emitCancelled(book, id, user, reason, qtyLots, 0);
       this.freeOrder(slot);
       return;
     }
-    const rem = this.execute(book, slot, id, user, side, type, tif, this.ordPostOnly[slot]!, stp, priceTicks, qtyLots);
+    const rem = this.execute(book, slot, id, user, side, type, tif, this.ordB[(slot << 6) | OB_POST_ONLY]!, stp, priceTicks, qtyLots);
     if (rem > 0) this.rest(book, slot, priceTicks, rem);
   }
 }

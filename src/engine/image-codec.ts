@@ -21,7 +21,36 @@ import { CommandCode, CommandStruct } from "./command.ts";
 import { NIL, OrderType, Side } from "./constants.ts";
 import type { Engine } from "./engine.ts";
 import type { EngineImage } from "./image.ts";
-import { LADDERS_PER_BOOK, STOP_BUYS } from "./store.ts";
+import {
+  LADDERS_PER_BOOK,
+  LI_COUNT,
+  LI_HEAD,
+  LI_PRICE,
+  OB_POST_ONLY,
+  OB_STP,
+  OB_TIF,
+  OB_TYPE,
+  OF_ARRIVAL,
+  OF_CLIENT,
+  OF_ID,
+  OF_QTY,
+  OF_USER,
+  OI_NEXT,
+  OI_PRICE,
+  STOP_BUYS,
+} from "./store.ts";
+
+/** Views of an image's copied rows (store.ts layout). */
+interface Rows {
+  lvlI: Int32Array;
+  ordF: Float64Array;
+  ordI: Int32Array;
+  ordB: Uint8Array;
+}
+
+function rowsOf(img: EngineImage): Rows {
+  return { lvlI: new Int32Array(img.levelRows), ordF: new Float64Array(img.orderRows), ordI: new Int32Array(img.orderRows), ordB: new Uint8Array(img.orderRows) };
+}
 
 /** Bump when the layout above changes: a snapshot records it and is refused by a build with another. */
 export const IMAGE_VERSION = 1;
@@ -40,13 +69,14 @@ function nameBytes(img: EngineImage): Uint8Array[] {
 /** Exact size of the encoded image (one walk of the levels; no growth while writing). */
 export function imageBytes(img: EngineImage): number {
   const names = nameBytes(img);
+  const lvlI = new Int32Array(img.levelRows);
   let n = COUNTERS_BYTES;
   for (let book = 0; book < img.booksCount; book++) {
     n += BOOK_FIXED_BYTES + names[book]!.length;
     for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) {
       const ladder = book * LADDERS_PER_BOOK + kind;
       for (let row = 0; row < img.ladLevelsCount[ladder]!; row++) {
-        const count = img.lvlOrdersCount[img.ladLevels[ladder * img.sideMax + row]!]!;
+        const count = lvlI[img.ladLevels[ladder * img.sideMax + row]! * 8 + LI_COUNT]!;
         if (count > 0) n += LEVEL_BYTES + count * (kind >= STOP_BUYS ? STOP_BYTES : ORDER_BYTES);
       }
     }
@@ -58,6 +88,7 @@ export function imageBytes(img: EngineImage): number {
 export function writeImage(img: EngineImage, bytes: Uint8Array, start: number): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const names = nameBytes(img);
+  const rows = rowsOf(img);
   dv.setFloat64(start, img.lastSeq, true);
   dv.setFloat64(start + 8, img.nextTradeId, true);
   dv.setUint32(start + 16, img.booksCount, true);
@@ -74,50 +105,53 @@ export function writeImage(img: EngineImage, bytes: Uint8Array, start: number): 
     dv.setFloat64(at + 20, img.symQtyLotsMax[book]!, true);
     dv.setInt32(at + 28, img.lastPriceTicks[book]!, true);
     at += 32;
-    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) at = writeLadder(img, dv, at, book * LADDERS_PER_BOOK + kind, kind >= STOP_BUYS);
+    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) at = writeLadder(img, rows, dv, at, book * LADDERS_PER_BOOK + kind, kind >= STOP_BUYS);
   }
   return at;
 }
 
-function writeLadder(img: EngineImage, dv: DataView, start: number, ladder: number, isStop: boolean): number {
+function writeLadder(img: EngineImage, rows: Rows, dv: DataView, start: number, ladder: number, isStop: boolean): number {
   const base = ladder * img.sideMax;
   const n = img.ladLevelsCount[ladder]!;
+  const li = rows.lvlI;
   let levels = 0;
-  for (let row = 0; row < n; row++) if (img.lvlOrdersCount[img.ladLevels[base + row]!] !== 0) levels++;
+  for (let row = 0; row < n; row++) if (li[img.ladLevels[base + row]! * 8 + LI_COUNT] !== 0) levels++;
   dv.setUint32(start, levels, true);
   let at = start + 4;
   // Rows run from the worst price to the best, so a restore adds each level at the best end of its ladder.
   for (let row = 0; row < n; row++) {
     const lvl = img.ladLevels[base + row]!;
-    const count = img.lvlOrdersCount[lvl]!;
+    const count = li[lvl * 8 + LI_COUNT]!;
     if (count === 0) continue;
-    dv.setInt32(at, img.lvlPriceTicks[lvl]!, true);
+    dv.setInt32(at, li[lvl * 8 + LI_PRICE]!, true);
     dv.setUint32(at + 4, count, true);
     at += LEVEL_BYTES;
-    for (let o = img.lvlHead[lvl]!; o !== NIL; o = img.ordNext[o]!) at = isStop ? writeStop(img, dv, at, o) : writeOrder(img, dv, at, o);
+    for (let o = li[lvl * 8 + LI_HEAD]!; o !== NIL; o = rows.ordI[o * 16 + OI_NEXT]!) at = isStop ? writeStop(rows, dv, at, o) : writeOrder(rows, dv, at, o);
   }
   return at;
 }
 
-function writeOrder(img: EngineImage, dv: DataView, at: number, o: number): number {
-  dv.setFloat64(at, img.ordId[o]!, true);
-  dv.setFloat64(at + 8, img.ordClientId[o]!, true);
-  dv.setFloat64(at + 16, img.ordUser[o]!, true);
-  dv.setFloat64(at + 24, img.ordQtyLots[o]!, true);
-  dv.setUint8(at + 32, img.ordPostOnly[o]! | (img.ordStp[o]! << 1));
+function writeOrder(rows: Rows, dv: DataView, at: number, o: number): number {
+  const f = o * 8;
+  dv.setFloat64(at, rows.ordF[f + OF_ID]!, true);
+  dv.setFloat64(at + 8, rows.ordF[f + OF_CLIENT]!, true);
+  dv.setFloat64(at + 16, rows.ordF[f + OF_USER]!, true);
+  dv.setFloat64(at + 24, rows.ordF[f + OF_QTY]!, true);
+  dv.setUint8(at + 32, rows.ordB[o * 64 + OB_POST_ONLY]! | (rows.ordB[o * 64 + OB_STP]! << 1));
   return at + ORDER_BYTES;
 }
 
-function writeStop(img: EngineImage, dv: DataView, at: number, o: number): number {
-  dv.setFloat64(at, img.ordId[o]!, true);
-  dv.setFloat64(at + 8, img.ordClientId[o]!, true);
-  dv.setFloat64(at + 16, img.ordUser[o]!, true);
-  dv.setFloat64(at + 24, img.ordQtyLots[o]!, true);
-  dv.setFloat64(at + 32, img.ordArrivalSeq[o]!, true);
-  dv.setInt32(at + 40, img.ordPriceTicks[o]!, true);
-  dv.setUint8(at + 44, img.ordType[o]!);
-  dv.setUint8(at + 45, img.ordTif[o]!);
-  dv.setUint8(at + 46, img.ordPostOnly[o]! | (img.ordStp[o]! << 1));
+function writeStop(rows: Rows, dv: DataView, at: number, o: number): number {
+  const f = o * 8;
+  dv.setFloat64(at, rows.ordF[f + OF_ID]!, true);
+  dv.setFloat64(at + 8, rows.ordF[f + OF_CLIENT]!, true);
+  dv.setFloat64(at + 16, rows.ordF[f + OF_USER]!, true);
+  dv.setFloat64(at + 24, rows.ordF[f + OF_QTY]!, true);
+  dv.setFloat64(at + 32, rows.ordF[f + OF_ARRIVAL]!, true);
+  dv.setInt32(at + 40, rows.ordI[o * 16 + OI_PRICE]!, true);
+  dv.setUint8(at + 44, rows.ordB[o * 64 + OB_TYPE]!);
+  dv.setUint8(at + 45, rows.ordB[o * 64 + OB_TIF]!);
+  dv.setUint8(at + 46, rows.ordB[o * 64 + OB_POST_ONLY]! | (rows.ordB[o * 64 + OB_STP]! << 1));
   return at + STOP_BYTES;
 }
 

@@ -5,7 +5,7 @@
 // matching goes on. Only the engine knows these columns.
 
 import type { Engine } from "./engine.ts";
-import { LADDERS_PER_BOOK } from "./store.ts";
+import { LADDERS_PER_BOOK, LEVEL_ROW_BYTES, ORDER_ROW_BYTES } from "./store.ts";
 
 export interface EngineImage {
   /** The last command applied. */
@@ -22,20 +22,10 @@ export interface EngineImage {
   lastPriceTicks: Int32Array;
   ladLevels: Int32Array;
   ladLevelsCount: Int32Array;
-  lvlPriceTicks: Int32Array;
-  lvlHead: Int32Array;
-  lvlOrdersCount: Int32Array;
-  ordNext: Int32Array;
-  ordId: Float64Array;
-  ordClientId: Float64Array;
-  ordUser: Float64Array;
-  ordQtyLots: Float64Array;
-  ordArrivalSeq: Float64Array;
-  ordPriceTicks: Int32Array;
-  ordType: Uint8Array;
-  ordTif: Uint8Array;
-  ordPostOnly: Uint8Array;
-  ordStp: Uint8Array;
+  /** Level rows [0, levelsHighWater) in the store's layout (LEVEL_ROW_BYTES each, store.ts). */
+  levelRows: ArrayBuffer;
+  /** Order rows [0, slotsHighWater) in the store's layout (ORDER_ROW_BYTES each, store.ts). */
+  orderRows: ArrayBuffer;
 }
 
 /** Copies what an image needs from an engine between two commands. */
@@ -58,26 +48,17 @@ export function captureImage(engine: Engine): EngineImage {
     lastPriceTicks: engine.lastPriceTicks.slice(0, books),
     ladLevels: engine.ladLevels.slice(0, ladderRows),
     ladLevelsCount: engine.ladLevelsCount.slice(0, books * LADDERS_PER_BOOK),
-    lvlPriceTicks: engine.lvlPriceTicks.slice(0, levels),
-    lvlHead: engine.lvlHead.slice(0, levels),
-    lvlOrdersCount: engine.lvlOrdersCount.slice(0, levels),
-    ordNext: engine.ordNext.slice(0, slots),
-    ordId: engine.ordId.slice(0, slots),
-    ordClientId: engine.ordClientId.slice(0, slots),
-    ordUser: engine.ordUser.slice(0, slots),
-    ordQtyLots: engine.ordQtyLots.slice(0, slots),
-    ordArrivalSeq: engine.ordArrivalSeq.slice(0, slots),
-    ordPriceTicks: engine.ordPriceTicks.slice(0, slots),
-    ordType: engine.ordType.slice(0, slots),
-    ordTif: engine.ordTif.slice(0, slots),
-    ordPostOnly: engine.ordPostOnly.slice(0, slots),
-    ordStp: engine.ordStp.slice(0, slots),
+    levelRows: engine.lvlI.buffer.slice(0, levels * LEVEL_ROW_BYTES) as ArrayBuffer,
+    orderRows: engine.ordF.buffer.slice(0, slots * ORDER_ROW_BYTES) as ArrayBuffer,
   };
 }
 
 /** The image's buffers, for transfer to a worker without copying. */
 export function imageBuffers(image: EngineImage): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  for (const v of Object.values(image)) if (ArrayBuffer.isView(v)) out.push(v.buffer as ArrayBuffer);
+  for (const v of Object.values(image)) {
+    if (ArrayBuffer.isView(v)) out.push(v.buffer as ArrayBuffer);
+    else if (v instanceof ArrayBuffer) out.push(v);
+  }
   return out;
 }

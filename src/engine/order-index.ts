@@ -57,8 +57,9 @@ function tagOf(h: number): number {
 
 export class OrderIndex {
   readonly slotsMax: number;
-  /** The engine's id column: ids[slot] is the id of the order in slot, for every slot in the index. */
+  /** The engine's ids: ids[slot << idShift] is the id of the order in slot, for every slot in the index. */
   private readonly ids: Float64Array;
+  private readonly idShift: number;
   private readonly tableA: Int32Array;
   private readonly tableB: Int32Array;
   /** Largest table in use, in cells. */
@@ -76,11 +77,15 @@ export class OrderIndex {
   /** Resizes started since construction or `clear` (tests and benchmarks read it). */
   resizes = 0;
 
-  constructor(slotsMax: number, ids: Float64Array) {
+  /** `idStride`: elements of `ids` per slot (1 for a column, the row length for rows whose first field is the id). */
+  constructor(slotsMax: number, ids: Float64Array, idStride = 1) {
     if (!(Number.isInteger(slotsMax) && slotsMax >= 1 && slotsMax <= SLOT_MASK + 1)) throw new Error(`OrderIndex slotsMax ${slotsMax} must be an integer in [1, 2^26]`);
-    if (ids.length < slotsMax) throw new Error(`OrderIndex: id column of ${ids.length} rows for ${slotsMax} slots`);
+    const idShift = Math.log2(idStride);
+    if (!(Number.isInteger(idShift) && idShift >= 0 && idShift <= 4)) throw new Error(`OrderIndex: id stride ${idStride} must be 1, 2, 4, 8 or 16`);
+    if (ids.length < slotsMax * idStride) throw new Error(`OrderIndex: ${ids.length} id elements for ${slotsMax} slots of ${idStride}`);
     this.slotsMax = slotsMax;
     this.ids = ids;
+    this.idShift = idShift;
     // Load stays <= 1/2 even with every slot live.
     this.cellsMax = Math.max(CELLS_MIN, nextPowerOfTwo(2 * slotsMax));
     this.tableA = new Int32Array(this.cellsMax).fill(EMPTY);
@@ -105,7 +110,7 @@ export class OrderIndex {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const cell = t[i]!;
       if (cell === EMPTY) break;
-      if ((cell & TAG_MASK) === tag && ids[cell & SLOT_MASK] === id) return cell & SLOT_MASK;
+      if ((cell & TAG_MASK) === tag && ids[(cell & SLOT_MASK) << this.idShift] === id) return cell & SLOT_MASK;
     }
     return this.migrating ? this.findOld(id, h, tag) : NIL;
   }
@@ -117,7 +122,7 @@ export class OrderIndex {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const cell = t[i]!;
       if (cell === EMPTY) return NIL;
-      if ((cell & TAG_MASK) === tag && ids[cell & SLOT_MASK] === id) return cell & SLOT_MASK;
+      if ((cell & TAG_MASK) === tag && ids[(cell & SLOT_MASK) << this.idShift] === id) return cell & SLOT_MASK;
     }
   }
 
@@ -128,15 +133,15 @@ export class OrderIndex {
     this.count++;
     if (this.count > (this.curMask + 1) >>> 1) this.resize((this.curMask + 1) * 2);
     else if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
-    this.put(this.cur, this.curMask, hashId(this.ids[slot]!), slot);
+    this.put(this.cur, this.curMask, hashId(this.ids[slot << this.idShift]!), slot);
   }
 
   /** Removes `slot` (its id is `ids[slot]`), which is in the index. */
   remove(slot: number): void {
-    const h = hashId(this.ids[slot]!);
+    const h = hashId(this.ids[slot << this.idShift]!);
     const cell = tagOf(h) | slot;
     if (!this.removeFrom(this.cur, this.curMask, h, cell)) {
-      if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, cell))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot]}) not present`);
+      if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, cell))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
     }
     this.count--;
     const size = this.curMask + 1;
@@ -165,7 +170,7 @@ export class OrderIndex {
       j = (j + 1) & mask;
       const c = t[j]!;
       if (c === EMPTY) break;
-      const home = hashId(ids[c & SLOT_MASK]!) & mask;
+      const home = hashId(ids[(c & SLOT_MASK) << this.idShift]!) & mask;
       // Entry j may move back to i only if its home is not cyclically within (i, j].
       const stays = i <= j ? i < home && home <= j : i < home || home <= j;
       if (stays) continue;
@@ -206,7 +211,7 @@ export class OrderIndex {
       // A cell after an empty one starts a cluster: move all of it before stopping.
       while (left > 0 && old[at] !== EMPTY) {
         const slot = old[at]! & SLOT_MASK;
-        this.put(this.cur, this.curMask, hashId(ids[slot]!), slot);
+        this.put(this.cur, this.curMask, hashId(ids[slot << this.idShift]!), slot);
         old[at] = EMPTY;
         at = (at + 1) & mask;
         left--;
@@ -249,7 +254,7 @@ export class OrderIndex {
         if (c === EMPTY) continue;
         seen++;
         const slot = c & SLOT_MASK;
-        const h = hashId(this.ids[slot]!);
+        const h = hashId(this.ids[slot << this.idShift]!);
         if ((c & TAG_MASK) !== tagOf(h)) throw new Error(`OrderIndex: cell ${i} has the wrong tag for slot ${slot}`);
         for (let k = h & mask; k !== i; k = (k + 1) & mask) if (t[k] === EMPTY) throw new Error(`OrderIndex: cell ${i} (slot ${slot}) is cut off from its home`);
       }

@@ -46,7 +46,7 @@ function bookLadder(s: EngineStore, book: number, side: number): number {
 export function bestPrice(s: EngineStore, book: number, side: number): number {
   const ladder = bookLadder(s, book, side);
   const n = s.ladLevelsCount[ladder]!;
-  return n === 0 ? 0 : s.lvlPriceTicks[s.ladLevels[ladder * s.sideMax + n - 1]!]!;
+  return n === 0 ? 0 : s.lvlPriceTicks(s.ladLevels[ladder * s.sideMax + n - 1]!);
 }
 
 /** Total resting quantity at one price of one side. */
@@ -56,7 +56,7 @@ export function qtyAt(s: EngineStore, book: number, side: number, price: number)
   const n = s.ladLevelsCount[ladder]!;
   for (let row = n - 1; row >= 0; row--) {
     const lvl = s.ladLevels[base + row]!;
-    if (s.lvlPriceTicks[lvl] === price) return s.lvlQtyLots[lvl]!;
+    if (s.lvlPriceTicks(lvl) === price) return s.lvlQtyLots(lvl);
   }
   return 0;
 }
@@ -68,8 +68,8 @@ export function depth(s: EngineStore, book: number, side: number, levelsMax: num
   const out: DepthLevel[] = [];
   for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0 && out.length < levelsMax; row--) {
     const lvl = s.ladLevels[base + row]!;
-    if (s.lvlOrdersCount[lvl] === 0) continue;
-    out.push({ price: s.lvlPriceTicks[lvl]!, qty: s.lvlQtyLots[lvl]!, count: s.lvlOrdersCount[lvl]! });
+    if (s.lvlOrdersCount(lvl) === 0) continue;
+    out.push({ price: s.lvlPriceTicks(lvl), qty: s.lvlQtyLots(lvl), count: s.lvlOrdersCount(lvl) });
   }
   return out;
 }
@@ -81,7 +81,7 @@ export function bookOrders(s: EngineStore, book: number, side: number): BookOrde
   const out: BookOrder[] = [];
   for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
     const lvl = s.ladLevels[base + row]!;
-    for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) out.push({ priceTicks: s.lvlPriceTicks[lvl]!, id: s.ordId[o]!, qtyLots: s.ordQtyLots[o]! });
+    for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) out.push({ priceTicks: s.lvlPriceTicks(lvl), id: s.ordId(o), qtyLots: s.ordQtyLots(o) });
   }
   return out;
 }
@@ -91,21 +91,21 @@ export function orderHandle(s: EngineStore, slot: number): number {
 }
 
 export function orderView(s: EngineStore, slot: number): OrderView {
-  const state = s.ordState[slot];
+  const state = s.ordState(slot);
   if (state !== RESTING && state !== STOP) throw new Error(`slot ${slot} holds no live order`);
   return {
-    id: s.ordId[slot]!,
-    clientId: s.ordClientId[slot]!,
-    user: s.ordUser[slot]!,
-    book: s.ordBook[slot]!,
-    side: s.ordSide[slot]!,
-    type: s.ordType[slot]!,
-    tif: s.ordTif[slot]!,
-    postOnly: s.ordPostOnly[slot] === 1,
-    stp: s.ordStp[slot]!,
-    price: s.ordPriceTicks[slot]!,
+    id: s.ordId(slot),
+    clientId: s.ordClientId(slot),
+    user: s.ordUser(slot),
+    book: s.ordBook(slot),
+    side: s.ordSide(slot),
+    type: s.ordType(slot),
+    tif: s.ordTif(slot),
+    postOnly: s.ordPostOnly(slot) === 1,
+    stp: s.ordStp(slot),
+    price: s.ordPriceTicks(slot),
     stop: s.ordStopPriceTicks[slot]!,
-    qty: s.ordQtyLots[slot]!,
+    qty: s.ordQtyLots(slot),
     state: state === RESTING ? "resting" : "stop",
     handle: orderHandle(s, slot),
   };
@@ -122,7 +122,7 @@ export function orderByHandle(s: EngineStore, handle: number): OrderView | null 
   if (!(Number.isInteger(handle) && handle >= 0)) return null;
   const slot = handle % s.ordersMax;
   const gen = Math.floor(handle / s.ordersMax);
-  const state = s.ordState[slot];
+  const state = s.ordState(slot);
   if (s.ordGen[slot] !== gen || (state !== RESTING && state !== STOP)) return null;
   return orderView(s, slot);
 }
@@ -135,17 +135,17 @@ export function orderByHandle(s: EngineStore, handle: number): OrderView | null 
 export function openOrders(s: EngineStore, user: number): OrderView[] {
   const slots: number[] = [];
   for (let slot = 0; slot < s.slotsHighWater; slot++) {
-    const state = s.ordState[slot];
-    if ((state === RESTING || state === STOP) && s.ordUser[slot] === user) slots.push(slot);
+    const state = s.ordState(slot);
+    if ((state === RESTING || state === STOP) && s.ordUser(slot) === user) slots.push(slot);
   }
-  slots.sort((a, b) => s.ordArrivalSeq[a]! - s.ordArrivalSeq[b]! || a - b);
+  slots.sort((a, b) => s.ordArrivalSeq(a) - s.ordArrivalSeq(b) || a - b);
   return slots.map((slot) => orderView(s, slot));
 }
 
 /** Calls `fn` with every live order's slot (start-up scans, snapshots). */
 export function forEachLiveSlot(s: EngineStore, fn: (slot: number) => void): void {
   for (let slot = 0; slot < s.slotsHighWater; slot++) {
-    const state = s.ordState[slot];
+    const state = s.ordState(slot);
     if (state === RESTING || state === STOP) fn(slot);
   }
 }

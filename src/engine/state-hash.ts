@@ -26,14 +26,14 @@ function hashSide(s: EngineStore, h: Hash64, ladder: number): void {
   const base = ladder * s.sideMax;
   // Empty levels left lazily in the ladder are storage, not state: they are skipped.
   let levels = 0;
-  for (let row = 0; row < n; row++) if (s.lvlOrdersCount[s.ladLevels[base + row]!] !== 0) levels++;
+  for (let row = 0; row < n; row++) if (s.lvlOrdersCount(s.ladLevels[base + row]!) !== 0) levels++;
   h.add(levels);
   for (let row = n - 1; row >= 0; row--) {
     const lvl = s.ladLevels[base + row]!;
-    if (s.lvlOrdersCount[lvl] === 0) continue;
-    h.add(s.lvlPriceTicks[lvl]!).add(s.lvlOrdersCount[lvl]!);
-    for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) {
-      h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordQtyLots[o]!).add(s.ordPostOnly[o]!).add(s.ordStp[o]!);
+    if (s.lvlOrdersCount(lvl) === 0) continue;
+    h.add(s.lvlPriceTicks(lvl)).add(s.lvlOrdersCount(lvl));
+    for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) {
+      h.add(s.ordId(o)).add(s.ordUser(o)).add(s.ordQtyLots(o)).add(s.ordPostOnly(o)).add(s.ordStp(o));
     }
   }
 }
@@ -45,17 +45,17 @@ export function stopSlots(s: EngineStore, book: number): number[] {
     const ladder = book * LADDERS_PER_BOOK + kind;
     for (let row = 0; row < s.ladLevelsCount[ladder]!; row++) {
       const lvl = s.ladLevels[ladder * s.sideMax + row]!;
-      for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) slots.push(o);
+      for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) slots.push(o);
     }
   }
-  return slots.sort((a, b) => s.ordArrivalSeq[a]! - s.ordArrivalSeq[b]!);
+  return slots.sort((a, b) => s.ordArrivalSeq(a) - s.ordArrivalSeq(b));
 }
 
 function hashStops(s: EngineStore, h: Hash64, book: number): void {
   const slots = stopSlots(s, book);
   h.add(slots.length);
   for (const o of slots) {
-    h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordSide[o]!).add(s.ordType[o]!).add(s.ordTif[o]!);
-    h.add(s.ordPostOnly[o]!).add(s.ordStp[o]!).add(s.ordPriceTicks[o]!).add(s.ordStopPriceTicks[o]!).add(s.ordQtyLots[o]!).add(s.ordArrivalSeq[o]!);
+    h.add(s.ordId(o)).add(s.ordUser(o)).add(s.ordSide(o)).add(s.ordType(o)).add(s.ordTif(o));
+    h.add(s.ordPostOnly(o)).add(s.ordStp(o)).add(s.ordPriceTicks(o)).add(s.ordStopPriceTicks[o]!).add(s.ordQtyLots(o)).add(s.ordArrivalSeq(o));
   }
 }

@@ -35,6 +35,47 @@ export const PRICE_CACHE_BITS = 10;
 const LAZY_EMPTY_MIN = 32;
 export const KEY_NONE = -PRICE_MAX - 1;
 
+/**
+ * Order rows: one 64-byte cache line per slot, read through views of one
+ * buffer, so a cancel, a fill or a rest touches one line of the order instead
+ * of a line in each of 18 columns. Field offsets are in elements of the view
+ * they belong to: OF_ in float64s (8 per row), OI_ in int32s (16 per row),
+ * OB_ in bytes (64 per row), OH_ in uint16s (32 per row).
+ */
+export const ORDER_ROW_BYTES = 64;
+export const OF_ID = 0;
+export const OF_USER = 1;
+/** The submitter's own id for the order (echoed in events, opaque to matching). */
+export const OF_CLIENT = 2;
+export const OF_QTY = 3;
+/** Seq of the command that placed the order: orders stops by arrival. */
+export const OF_ARRIVAL = 4;
+export const OI_PRICE = 10;
+export const OI_NEXT = 11;
+export const OI_PREV = 12;
+/** Level of a resting order or untriggered stop; NIL for every other slot (free, elected, executing). */
+export const OI_LEVEL = 13;
+export const OB_SIDE = 56;
+export const OB_STATE = 57;
+export const OB_STP = 58;
+export const OB_POST_ONLY = 59;
+export const OB_TYPE = 60;
+export const OB_TIF = 61;
+/** Book index (< 2^16: symbolsMax, config.ts). */
+export const OH_BOOK = 31;
+
+/** Level rows: 32 bytes per level (int32 fields, then the float64 quantity). */
+export const LEVEL_ROW_BYTES = 32;
+export const LI_PRICE = 0;
+/** Head order of the FIFO; for a free level, the next free level. */
+export const LI_HEAD = 1;
+export const LI_TAIL = 2;
+export const LI_COUNT = 3;
+/** Ladder a level belongs to (NIL when free). */
+export const LI_LADDER = 4;
+/** Float64 index within the row (4 per row). */
+export const LF_QTY = 3;
+
 export class EngineStore {
   readonly ordersMax: number;
   readonly levelsMax: number;
@@ -52,41 +93,23 @@ export class EngineStore {
   /** Last trade price per book; 0 before the first trade. */
   readonly lastPriceTicks: Int32Array;
 
-  // Orders, indexed by slot.
-  readonly ordId: Float64Array;
-  readonly ordUser: Float64Array;
-  /** The submitter's own id for the order (echoed in events, opaque to matching). */
-  readonly ordClientId: Float64Array;
-  readonly ordQtyLots: Float64Array;
-  /** Seq of the command that placed the order: orders stops by arrival. */
-  readonly ordArrivalSeq: Float64Array;
-  readonly ordPriceTicks: Int32Array;
+  // Orders: rows of ORDER_ROW_BYTES indexed by slot (views of one buffer), and two cold columns.
+  readonly ordF: Float64Array;
+  readonly ordI: Int32Array;
+  readonly ordB: Uint8Array;
+  readonly ordH: Uint16Array;
+  /** Stop price of a stop order (kept once it triggers); 0 for an order placed as a limit. */
   readonly ordStopPriceTicks: Int32Array;
-  readonly ordNext: Int32Array;
-  readonly ordPrev: Int32Array;
-  /** Level of a resting order or untriggered stop; NIL for every other slot (free, elected, executing). */
-  readonly ordLevel: Int32Array;
-  readonly ordBook: Int32Array;
+  /** Bumped when a slot is freed: a handle (slot + generation) of a gone order never matches again. */
   readonly ordGen: Uint32Array;
-  readonly ordSide: Uint8Array;
-  readonly ordType: Uint8Array;
-  readonly ordTif: Uint8Array;
-  readonly ordStp: Uint8Array;
-  readonly ordPostOnly: Uint8Array;
-  readonly ordState: Uint8Array;
   orderFree = NIL;
   ordersLive = 0;
-  /** One past the highest order slot ever used: snapshots copy columns up to here. */
+  /** One past the highest order slot ever used: snapshots copy rows up to here. */
   slotsHighWater = 0;
 
-  // Price levels, indexed by level slot.
-  readonly lvlPriceTicks: Int32Array;
-  readonly lvlHead: Int32Array;
-  readonly lvlTail: Int32Array;
-  readonly lvlOrdersCount: Int32Array;
-  readonly lvlQtyLots: Float64Array;
-  /** Ladder a level belongs to (NIL when free). */
-  readonly lvlLadder: Int32Array;
+  // Price levels: rows of LEVEL_ROW_BYTES indexed by level slot.
+  readonly lvlI: Int32Array;
+  readonly lvlF: Float64Array;
   levelFree = NIL;
   /** One past the highest level slot ever used. */
   levelsHighWater = 0;
@@ -120,34 +143,17 @@ export class EngineStore {
     this.symQtyLotsMax = new Float64Array(c.symbolsMax);
     this.lastPriceTicks = new Int32Array(c.symbolsMax);
 
-    // A command touches one slot's entry in most order columns: staggered so they do not share one cache set (columns.ts).
-    const o = new ColumnGroup(c.ordersMax);
-    this.ordId = o.of(Float64Array);
-    this.ordUser = o.of(Float64Array);
-    this.ordClientId = o.of(Float64Array);
-    this.ordQtyLots = o.of(Float64Array);
-    this.ordArrivalSeq = o.of(Float64Array);
-    this.ordPriceTicks = o.of(Int32Array);
-    this.ordStopPriceTicks = o.of(Int32Array);
-    this.ordNext = o.of(Int32Array);
-    this.ordPrev = o.of(Int32Array);
-    this.ordLevel = o.of(Int32Array);
-    this.ordBook = o.of(Int32Array);
-    this.ordGen = o.of(Uint32Array);
-    this.ordSide = o.of(Uint8Array);
-    this.ordType = o.of(Uint8Array);
-    this.ordTif = o.of(Uint8Array);
-    this.ordStp = o.of(Uint8Array);
-    this.ordPostOnly = o.of(Uint8Array);
-    this.ordState = o.of(Uint8Array);
+    const orders = new ArrayBuffer(c.ordersMax * ORDER_ROW_BYTES);
+    this.ordF = new Float64Array(orders);
+    this.ordI = new Int32Array(orders);
+    this.ordB = new Uint8Array(orders);
+    this.ordH = new Uint16Array(orders);
+    this.ordStopPriceTicks = new Int32Array(c.ordersMax);
+    this.ordGen = new Uint32Array(c.ordersMax);
 
-    const l = new ColumnGroup(c.levelsMax, 24);
-    this.lvlPriceTicks = l.of(Int32Array);
-    this.lvlHead = l.of(Int32Array);
-    this.lvlTail = l.of(Int32Array);
-    this.lvlOrdersCount = l.of(Int32Array);
-    this.lvlQtyLots = l.of(Float64Array);
-    this.lvlLadder = l.of(Int32Array);
+    const levels = new ArrayBuffer(c.levelsMax * LEVEL_ROW_BYTES);
+    this.lvlI = new Int32Array(levels);
+    this.lvlF = new Float64Array(levels);
 
     const ladders = c.symbolsMax * LADDERS_PER_BOOK;
     this.ladKeys = new Int32Array(ladders * c.levelsPerSideMax);
@@ -156,26 +162,100 @@ export class EngineStore {
     this.ladCache = new Int32Array(ladders << PRICE_CACHE_BITS);
     this.ladLevelsEmpty = new Int32Array(ladders);
 
-    this.idIndex = new OrderIndex(c.ordersMax, this.ordId);
+    this.idIndex = new OrderIndex(c.ordersMax, this.ordF, ORDER_ROW_BYTES / 8);
     this.resetStorage();
+  }
+
+  // ---- field access for code off the matching path (queries, snapshots, checks) ----
+
+  ordId(slot: number): number {
+    return this.ordF[slot * 8 + OF_ID]!;
+  }
+  ordUser(slot: number): number {
+    return this.ordF[slot * 8 + OF_USER]!;
+  }
+  ordClientId(slot: number): number {
+    return this.ordF[slot * 8 + OF_CLIENT]!;
+  }
+  ordQtyLots(slot: number): number {
+    return this.ordF[slot * 8 + OF_QTY]!;
+  }
+  ordArrivalSeq(slot: number): number {
+    return this.ordF[slot * 8 + OF_ARRIVAL]!;
+  }
+  ordPriceTicks(slot: number): number {
+    return this.ordI[slot * 16 + OI_PRICE]!;
+  }
+  ordNext(slot: number): number {
+    return this.ordI[slot * 16 + OI_NEXT]!;
+  }
+  ordPrev(slot: number): number {
+    return this.ordI[slot * 16 + OI_PREV]!;
+  }
+  ordLevel(slot: number): number {
+    return this.ordI[slot * 16 + OI_LEVEL]!;
+  }
+  ordBook(slot: number): number {
+    return this.ordH[slot * 32 + OH_BOOK]!;
+  }
+  ordSide(slot: number): number {
+    return this.ordB[slot * 64 + OB_SIDE]!;
+  }
+  ordState(slot: number): number {
+    return this.ordB[slot * 64 + OB_STATE]!;
+  }
+  ordStp(slot: number): number {
+    return this.ordB[slot * 64 + OB_STP]!;
+  }
+  ordPostOnly(slot: number): number {
+    return this.ordB[slot * 64 + OB_POST_ONLY]!;
+  }
+  ordType(slot: number): number {
+    return this.ordB[slot * 64 + OB_TYPE]!;
+  }
+  ordTif(slot: number): number {
+    return this.ordB[slot * 64 + OB_TIF]!;
+  }
+  lvlPriceTicks(lvl: number): number {
+    return this.lvlI[lvl * 8 + LI_PRICE]!;
+  }
+  lvlHead(lvl: number): number {
+    return this.lvlI[lvl * 8 + LI_HEAD]!;
+  }
+  lvlTail(lvl: number): number {
+    return this.lvlI[lvl * 8 + LI_TAIL]!;
+  }
+  lvlOrdersCount(lvl: number): number {
+    return this.lvlI[lvl * 8 + LI_COUNT]!;
+  }
+  lvlLadder(lvl: number): number {
+    return this.lvlI[lvl * 8 + LI_LADDER]!;
+  }
+  lvlQtyLots(lvl: number): number {
+    return this.lvlF[lvl * 4 + LF_QTY]!;
   }
 
   /** Empties every book, order, level and index (start-up and snapshot restore). */
   resetStorage(): void {
+    const oi = this.ordI;
+    const ob = this.ordB;
     for (let i = 0; i < this.ordersMax; i++) {
-      this.ordNext[i] = i + 1 < this.ordersMax ? i + 1 : NIL;
-      this.ordState[i] = FREE;
-      this.ordLevel[i] = NIL;
+      oi[(i << 4) | OI_NEXT] = i + 1 < this.ordersMax ? i + 1 : NIL;
+      oi[(i << 4) | OI_LEVEL] = NIL;
+      ob[(i << 6) | OB_STATE] = FREE;
     }
     this.orderFree = 0;
     this.ordersLive = 0;
     this.slotsHighWater = 0;
-    for (let i = 0; i < this.levelsMax; i++) this.lvlHead[i] = i + 1 < this.levelsMax ? i + 1 : NIL;
+    const li = this.lvlI;
+    for (let i = 0; i < this.levelsMax; i++) {
+      li[(i << 3) | LI_HEAD] = i + 1 < this.levelsMax ? i + 1 : NIL;
+      li[(i << 3) | LI_LADDER] = NIL;
+    }
     this.levelFree = 0;
     this.levelsHighWater = 0;
     this.levelsLive = 0;
     this.levelsEmpty = 0;
-    this.lvlLadder.fill(NIL);
     this.ladLevelsCount.fill(0);
     this.ladLevelsEmpty.fill(0);
     this.ladCache.fill(NIL);
@@ -191,9 +271,8 @@ export class EngineStore {
   protected allocOrder(): number {
     const slot = this.orderFree;
     if (slot === NIL) throw new Error("allocOrder: no free slot (capacity must be checked first)");
-    assert(this.ordState[slot] === FREE, "allocOrder: the free list holds a live slot");
-    assert(this.ordLevel[slot] === NIL, "allocOrder: a free slot is linked to a level");
-    this.orderFree = this.ordNext[slot]!;
+    assert(this.ordB[(slot << 6) | OB_STATE] === FREE, "allocOrder: the free list holds a live slot");
+    this.orderFree = this.ordI[(slot << 4) | OI_NEXT]!;
     this.ordersLive++;
     if (slot >= this.slotsHighWater) this.slotsHighWater = slot + 1;
     return slot;
@@ -201,12 +280,12 @@ export class EngineStore {
 
   /** Releases a slot that is in no level; removes it from the id index. */
   protected freeOrder(slot: number): void {
-    assert(this.ordState[slot] !== FREE, "freeOrder: slot already free");
-    assert(this.ordLevel[slot] === NIL, "freeOrder: slot still linked to a level");
+    assert(this.ordB[(slot << 6) | OB_STATE] !== FREE, "freeOrder: slot already free");
+    assert(this.ordI[(slot << 4) | OI_LEVEL] === NIL, "freeOrder: slot still linked to a level");
     this.idIndex.remove(slot);
-    this.ordState[slot] = FREE;
+    this.ordB[(slot << 6) | OB_STATE] = FREE;
     this.ordGen[slot] = (this.ordGen[slot]! + 1) >>> 0;
-    this.ordNext[slot] = this.orderFree;
+    this.ordI[(slot << 4) | OI_NEXT] = this.orderFree;
     this.orderFree = slot;
     this.ordersLive--;
   }
@@ -251,7 +330,7 @@ export class EngineStore {
   protected findLevel(ladder: number, key: number, price: number): number {
     const c = this.cacheSlot(ladder, price);
     const cached = this.ladCache[c]!;
-    if (cached !== NIL && this.lvlPriceTicks[cached] === price && this.lvlLadder[cached] === ladder) return cached;
+    if (cached !== NIL && this.lvlI[(cached << 3) | LI_PRICE] === price && this.lvlI[(cached << 3) | LI_LADDER] === ladder) return cached;
     const row = this.ladderSearch(ladder, key);
     if (row < 0) return NIL;
     const lvl = this.ladLevels[ladder * this.sideMax + row]!;
@@ -274,18 +353,20 @@ export class EngineStore {
     const found = this.findLevel(ladder, key, price);
     if (found !== NIL) return found;
     if (!this.levelFits(ladder, key, price)) return NIL;
+    const li = this.lvlI;
     const lvl = this.levelFree;
-    this.levelFree = this.lvlHead[lvl]!;
+    const r = lvl << 3;
+    this.levelFree = li[r | LI_HEAD]!;
     this.levelsLive++;
     if (lvl >= this.levelsHighWater) this.levelsHighWater = lvl + 1;
     this.levelsEmpty++;
     this.ladLevelsEmpty[ladder]!++;
-    this.lvlPriceTicks[lvl] = price;
-    this.lvlLadder[lvl] = ladder;
-    this.lvlHead[lvl] = NIL;
-    this.lvlTail[lvl] = NIL;
-    this.lvlOrdersCount[lvl] = 0;
-    this.lvlQtyLots[lvl] = 0;
+    li[r | LI_PRICE] = price;
+    li[r | LI_LADDER] = ladder;
+    li[r | LI_HEAD] = NIL;
+    li[r | LI_TAIL] = NIL;
+    li[r | LI_COUNT] = 0;
+    this.lvlF[(lvl << 2) | LF_QTY] = 0;
     const n = this.ladLevelsCount[ladder]!;
     const at = -this.ladderSearch(ladder, key) - 1;
     const base = ladder * this.sideMax;
@@ -311,7 +392,7 @@ export class EngineStore {
     let n = this.ladLevelsCount[ladder]!;
     while (n > 0) {
       const lvl = this.ladLevels[base + n - 1]!;
-      if (this.lvlOrdersCount[lvl] !== 0) break;
+      if (this.lvlI[(lvl << 3) | LI_COUNT] !== 0) break;
       n--;
       this.levelsEmpty--;
       this.ladLevelsEmpty[ladder]!--;
@@ -327,7 +408,7 @@ export class EngineStore {
     let kept = 0;
     for (let row = 0; row < n; row++) {
       const lvl = this.ladLevels[base + row]!;
-      if (this.lvlOrdersCount[lvl] === 0) {
+      if (this.lvlI[(lvl << 3) | LI_COUNT] === 0) {
         this.levelsEmpty--;
         this.freeLevel(lvl);
         continue;
@@ -346,11 +427,13 @@ export class EngineStore {
 
   /** Returns a level to the free list (it is in no ladder any more). */
   protected freeLevel(lvl: number): void {
-    const c = this.cacheSlot(this.lvlLadder[lvl]!, this.lvlPriceTicks[lvl]!);
+    const li = this.lvlI;
+    const r = lvl << 3;
+    const c = this.cacheSlot(li[r | LI_LADDER]!, li[r | LI_PRICE]!);
     if (this.ladCache[c] === lvl) this.ladCache[c] = NIL;
-    this.lvlLadder[lvl] = NIL;
-    this.lvlHead[lvl] = this.levelFree;
-    this.lvlOrdersCount[lvl] = 0;
+    li[r | LI_LADDER] = NIL;
+    li[r | LI_HEAD] = this.levelFree;
+    li[r | LI_COUNT] = 0;
     this.levelFree = lvl;
     this.levelsLive--;
   }
@@ -359,42 +442,51 @@ export class EngineStore {
 
   /** Links an order at the tail of a level of its ladder (its state and price are already set). */
   protected appendToLevel(slot: number, lvl: number): void {
-    assert(this.ordLevel[slot] === NIL, "appendToLevel: order already in a level");
-    assert(this.lvlLadder[lvl] !== NIL, "appendToLevel: level is not in a ladder");
-    assert(this.ordQtyLots[slot]! > 0, "appendToLevel: order has no quantity");
-    if (this.lvlOrdersCount[lvl] === 0) {
+    const oi = this.ordI;
+    const li = this.lvlI;
+    const r = lvl << 3;
+    const s = slot << 4;
+    assert(oi[s | OI_LEVEL] === NIL, "appendToLevel: order already in a level");
+    assert(li[r | LI_LADDER] !== NIL, "appendToLevel: level is not in a ladder");
+    assert(this.ordF[(slot << 3) | OF_QTY]! > 0, "appendToLevel: order has no quantity");
+    if (li[r | LI_COUNT] === 0) {
       this.levelsEmpty--;
-      this.ladLevelsEmpty[this.lvlLadder[lvl]!]!--;
+      this.ladLevelsEmpty[li[r | LI_LADDER]!]!--;
     }
-    const tail = this.lvlTail[lvl]!;
-    assert(tail === NIL || this.ordNext[tail] === NIL, "appendToLevel: level tail has a successor");
-    this.ordLevel[slot] = lvl;
-    this.ordNext[slot] = NIL;
-    this.ordPrev[slot] = tail;
-    if (tail !== NIL) this.ordNext[tail] = slot;
-    else this.lvlHead[lvl] = slot;
-    this.lvlTail[lvl] = slot;
-    this.lvlOrdersCount[lvl]!++;
-    this.lvlQtyLots[lvl]! += this.ordQtyLots[slot]!;
+    const tail = li[r | LI_TAIL]!;
+    assert(tail === NIL || oi[(tail << 4) | OI_NEXT] === NIL, "appendToLevel: level tail has a successor");
+    oi[s | OI_LEVEL] = lvl;
+    oi[s | OI_NEXT] = NIL;
+    oi[s | OI_PREV] = tail;
+    if (tail !== NIL) oi[(tail << 4) | OI_NEXT] = slot;
+    else li[r | LI_HEAD] = slot;
+    li[r | LI_TAIL] = slot;
+    li[r | LI_COUNT]!++;
+    this.lvlF[(lvl << 2) | LF_QTY]! += this.ordF[(slot << 3) | OF_QTY]!;
   }
 
   /** Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best (see trimTop). */
   protected unlinkFromLevel(slot: number): void {
-    const lvl = this.ordLevel[slot]!;
+    const oi = this.ordI;
+    const li = this.lvlI;
+    const s = slot << 4;
+    const lvl = oi[s | OI_LEVEL]!;
     assert(lvl !== NIL, "unlinkFromLevel: order is in no level");
-    const prev = this.ordPrev[slot]!;
-    const next = this.ordNext[slot]!;
-    assert((prev === NIL) === (this.lvlHead[lvl] === slot), "unlinkFromLevel: head link broken");
-    assert((next === NIL) === (this.lvlTail[lvl] === slot), "unlinkFromLevel: tail link broken");
-    if (prev !== NIL) this.ordNext[prev] = next;
-    else this.lvlHead[lvl] = next;
-    if (next !== NIL) this.ordPrev[next] = prev;
-    else this.lvlTail[lvl] = prev;
-    this.lvlQtyLots[lvl]! -= this.ordQtyLots[slot]!;
-    this.ordLevel[slot] = NIL;
-    assert(this.lvlQtyLots[lvl]! >= 0, "unlinkFromLevel: level quantity below zero");
-    if (--this.lvlOrdersCount[lvl]! === 0) {
-      const ladder = this.lvlLadder[lvl]!;
+    const r = lvl << 3;
+    const prev = oi[s | OI_PREV]!;
+    const next = oi[s | OI_NEXT]!;
+    assert((prev === NIL) === (li[r | LI_HEAD] === slot), "unlinkFromLevel: head link broken");
+    assert((next === NIL) === (li[r | LI_TAIL] === slot), "unlinkFromLevel: tail link broken");
+    if (prev !== NIL) oi[(prev << 4) | OI_NEXT] = next;
+    else li[r | LI_HEAD] = next;
+    if (next !== NIL) oi[(next << 4) | OI_PREV] = prev;
+    else li[r | LI_TAIL] = prev;
+    const qf = (lvl << 2) | LF_QTY;
+    this.lvlF[qf]! -= this.ordF[(slot << 3) | OF_QTY]!;
+    oi[s | OI_LEVEL] = NIL;
+    assert(this.lvlF[qf]! >= 0, "unlinkFromLevel: level quantity below zero");
+    if (--li[r | LI_COUNT]! === 0) {
+      const ladder = li[r | LI_LADDER]!;
       this.levelsEmpty++;
       this.ladLevelsEmpty[ladder]!++;
       this.trimTop(ladder);
@@ -406,24 +498,29 @@ export class EngineStore {
 
   /** Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level. */
   protected unlinkHead(lvl: number, o: number): void {
-    assert(this.lvlHead[lvl] === o, "unlinkHead: order is not the head of its level");
-    assert(this.ordLevel[o] === lvl, "unlinkHead: order names another level");
-    const next = this.ordNext[o]!;
-    this.lvlHead[lvl] = next;
-    if (next !== NIL) this.ordPrev[next] = NIL;
-    else this.lvlTail[lvl] = NIL;
-    this.lvlOrdersCount[lvl]!--;
-    this.lvlQtyLots[lvl]! -= this.ordQtyLots[o]!;
-    this.ordLevel[o] = NIL;
+    const oi = this.ordI;
+    const li = this.lvlI;
+    const r = lvl << 3;
+    const s = o << 4;
+    assert(li[r | LI_HEAD] === o, "unlinkHead: order is not the head of its level");
+    assert(oi[s | OI_LEVEL] === lvl, "unlinkHead: order names another level");
+    const next = oi[s | OI_NEXT]!;
+    li[r | LI_HEAD] = next;
+    if (next !== NIL) oi[(next << 4) | OI_PREV] = NIL;
+    else li[r | LI_TAIL] = NIL;
+    li[r | LI_COUNT]!--;
+    this.lvlF[(lvl << 2) | LF_QTY]! -= this.ordF[(o << 3) | OF_QTY]!;
+    oi[s | OI_LEVEL] = NIL;
   }
 
   /** Takes `lots` off a resting order that keeps its place and some quantity (partial fill, decrement, size cut). */
   protected reduceInLevel(slot: number, lots: number): void {
-    const lvl = this.ordLevel[slot]!;
+    const lvl = this.ordI[(slot << 4) | OI_LEVEL]!;
+    const q = (slot << 3) | OF_QTY;
     assert(lvl !== NIL, "reduceInLevel: order is in no level");
     assert(lots >= 0, "reduceInLevel: negative reduction");
-    assert(lots < this.ordQtyLots[slot]!, "reduceInLevel: reduction would empty the order");
-    this.ordQtyLots[slot]! -= lots;
-    this.lvlQtyLots[lvl]! -= lots;
+    assert(lots < this.ordF[q]!, "reduceInLevel: reduction would empty the order");
+    this.ordF[q]! -= lots;
+    this.lvlF[(lvl << 2) | LF_QTY]! -= lots;
   }
 }

@@ -29,7 +29,7 @@ export function validateState(s: EngineStore, electedCount: number): void {
     checkNoStopReached(s, book);
   }
   let empty = 0;
-  for (let lvl = 0; lvl < s.levelsMax; lvl++) if (s.lvlLadder[lvl] !== NIL && s.lvlOrdersCount[lvl] === 0) empty++;
+  for (let lvl = 0; lvl < s.levelsMax; lvl++) if (s.lvlLadder(lvl) !== NIL && s.lvlOrdersCount(lvl) === 0) empty++;
   check(empty === s.levelsEmpty, () => `empty levels ${empty} != levelsEmpty ${s.levelsEmpty}`);
   for (let b = s.booksCount; b < s.symbolsMax; b++) {
     for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) check(s.ladLevelsCount[b * LADDERS_PER_BOOK + kind] === 0, () => `unused book ${b} has levels`);
@@ -53,14 +53,14 @@ function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Arra
     const key = s.ladKeys[base + row]!;
     const lvl = s.ladLevels[base + row]!;
     if (row > 0) check(s.ladKeys[base + row - 1]! < key, () => `ladder ${ladder} keys not ascending at row ${row}`);
-    const price = s.lvlPriceTicks[lvl]!;
-    check(s.lvlLadder[lvl] === ladder, () => `level ${lvl} names ladder ${s.lvlLadder[lvl]}, lies in ${ladder}`);
-    if (row === n - 1) check(s.lvlOrdersCount[lvl]! > 0, () => `best level of ladder ${ladder} is empty`);
+    const price = s.lvlPriceTicks(lvl);
+    check(s.lvlLadder(lvl) === ladder, () => `level ${lvl} names ladder ${s.lvlLadder(lvl)}, lies in ${ladder}`);
+    if (row === n - 1) check(s.lvlOrdersCount(lvl) > 0, () => `best level of ladder ${ladder} is empty`);
     const expectKey = kind === BIDS || kind === STOP_SELLS ? price : -price;
     check(key === expectKey, () => `ladder ${ladder} row ${row}: key ${key} for price ${price}`);
     check(price >= s.symPriceTicksMin[book]! && price <= s.symPriceTicksMax[book]!, () => `level price ${price} outside band of book ${book}`);
     checkLevel(s, book, side, isStop, lvl, seen);
-    if (s.lvlOrdersCount[lvl] === 0) empty++;
+    if (s.lvlOrdersCount(lvl) === 0) empty++;
   }
   check(empty === s.ladLevelsEmpty[ladder], () => `ladder ${ladder} has ${empty} empty levels, counted ${s.ladLevelsEmpty[ladder]}`);
   return n;
@@ -80,31 +80,31 @@ function checkNoStopReached(s: EngineStore, book: number): void {
 }
 
 function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean, lvl: number, seen: Uint8Array): void {
-  const price = s.lvlPriceTicks[lvl]!;
+  const price = s.lvlPriceTicks(lvl);
   let count = 0;
   let qty = 0;
   let prev = NIL;
-  for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) {
+  for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) {
     check(count < s.ordersMax, () => `level ${lvl} list loops`);
     check(seen[o] === 0, () => `order slot ${o} in two places`);
     seen[o] = 1;
-    check(s.ordPrev[o] === prev, () => `order slot ${o} prev link ${s.ordPrev[o]} != ${prev}`);
-    check(s.ordLevel[o] === lvl, () => `order slot ${o} level ${s.ordLevel[o]} != ${lvl}`);
-    check(s.ordBook[o] === book, () => `order slot ${o} book ${s.ordBook[o]} != ${book}`);
-    check(s.ordSide[o] === side, () => `order slot ${o} on the wrong side`);
-    check(s.ordState[o] === (isStop ? STOP : RESTING), () => `order slot ${o} state ${s.ordState[o]} in a ${isStop ? "stop" : "book"} level`);
-    check((isStop ? s.ordStopPriceTicks[o] : s.ordPriceTicks[o]) === price, () => `order slot ${o} price differs from its level ${price}`);
+    check(s.ordPrev(o) === prev, () => `order slot ${o} prev link ${s.ordPrev(o)} != ${prev}`);
+    check(s.ordLevel(o) === lvl, () => `order slot ${o} level ${s.ordLevel(o)} != ${lvl}`);
+    check(s.ordBook(o) === book, () => `order slot ${o} book ${s.ordBook(o)} != ${book}`);
+    check(s.ordSide(o) === side, () => `order slot ${o} on the wrong side`);
+    check(s.ordState(o) === (isStop ? STOP : RESTING), () => `order slot ${o} state ${s.ordState(o)} in a ${isStop ? "stop" : "book"} level`);
+    check((isStop ? s.ordStopPriceTicks[o] : s.ordPriceTicks(o)) === price, () => `order slot ${o} price differs from its level ${price}`);
     // Stops of one stop price run in arrival order once elected: the level's FIFO must be that order.
-    if (isStop && prev !== NIL) check(s.ordArrivalSeq[prev]! < s.ordArrivalSeq[o]!, () => `stop level ${lvl}: slot ${o} arrived before slot ${prev}`);
-    const q = s.ordQtyLots[o]!;
+    if (isStop && prev !== NIL) check(s.ordArrivalSeq(prev) < s.ordArrivalSeq(o), () => `stop level ${lvl}: slot ${o} arrived before slot ${prev}`);
+    const q = s.ordQtyLots(o);
     check(q > 0 && Number.isInteger(q), () => `order slot ${o} quantity ${q}`);
     qty += q;
     count++;
     prev = o;
   }
-  check(s.lvlTail[lvl] === prev, () => `level ${lvl} tail ${s.lvlTail[lvl]} != ${prev}`);
-  check(s.lvlOrdersCount[lvl] === count, () => `level ${lvl} count ${s.lvlOrdersCount[lvl]} != ${count}`);
-  check(s.lvlQtyLots[lvl] === qty, () => `level ${lvl} quantity ${s.lvlQtyLots[lvl]} != ${qty}`);
+  check(s.lvlTail(lvl) === prev, () => `level ${lvl} tail ${s.lvlTail(lvl)} != ${prev}`);
+  check(s.lvlOrdersCount(lvl) === count, () => `level ${lvl} count ${s.lvlOrdersCount(lvl)} != ${count}`);
+  check(s.lvlQtyLots(lvl) === qty, () => `level ${lvl} quantity ${s.lvlQtyLots(lvl)} != ${qty}`);
 }
 
 /** Every price-cache slot is empty or names a live level of its ladder whose price hashes to it. */
@@ -116,8 +116,8 @@ function checkPriceCache(s: EngineStore): void {
       const c = ladder * slots + k;
       const lvl = s.ladCache[c]!;
       if (lvl === NIL) continue;
-      check(s.lvlLadder[lvl] === ladder, () => `price cache of ladder ${ladder} names level ${lvl} of ladder ${s.lvlLadder[lvl]}`);
-      check(cacheSlotOf(ladder, s.lvlPriceTicks[lvl]!) === c, () => `price cache slot ${c} holds level ${lvl} of another price`);
+      check(s.lvlLadder(lvl) === ladder, () => `price cache of ladder ${ladder} names level ${lvl} of ladder ${s.lvlLadder(lvl)}`);
+      check(cacheSlotOf(ladder, s.lvlPriceTicks(lvl)) === c, () => `price cache slot ${c} holds level ${lvl} of another price`);
     }
   }
 }
@@ -129,15 +129,15 @@ function cacheSlotOf(ladder: number, price: number): number {
 function checkOrders(s: EngineStore, seen: Uint8Array): void {
   let live = 0;
   for (let o = 0; o < s.ordersMax; o++) {
-    const state = s.ordState[o];
+    const state = s.ordState(o);
     if (state === FREE) {
       check(seen[o] === 0, () => `free slot ${o} found in a level`);
-      check(s.ordLevel[o] === NIL, () => `free slot ${o} still names level ${s.ordLevel[o]}`);
+      check(s.ordLevel(o) === NIL, () => `free slot ${o} still names level ${s.ordLevel(o)}`);
       continue;
     }
     check(state === RESTING || state === STOP, () => `slot ${o} in transient state ${state} between commands`);
     check(seen[o] === 1, () => `live slot ${o} is in no level`);
-    check(s.idIndex.find(s.ordId[o]!) === o, () => `id ${s.ordId[o]} does not map to its slot ${o}`);
+    check(s.idIndex.find(s.ordId(o)) === o, () => `id ${s.ordId(o)} does not map to its slot ${o}`);
     live++;
   }
   check(live === s.ordersLive, () => `live slots ${live} != ordersLive ${s.ordersLive}`);
@@ -147,13 +147,13 @@ function checkOrders(s: EngineStore, seen: Uint8Array): void {
 
 function checkFreeLists(s: EngineStore): void {
   let free = 0;
-  for (let o = s.orderFree; o !== NIL; o = s.ordNext[o]!) {
-    check(s.ordState[o] === FREE && free < s.ordersMax, () => `order free list broken at ${o}`);
+  for (let o = s.orderFree; o !== NIL; o = s.ordNext(o)) {
+    check(s.ordState(o) === FREE && free < s.ordersMax, () => `order free list broken at ${o}`);
     free++;
   }
   check(free + s.ordersLive === s.ordersMax, () => `order free list ${free} + live ${s.ordersLive} != ${s.ordersMax}`);
   let freeLevels = 0;
-  for (let l = s.levelFree; l !== NIL; l = s.lvlHead[l]!) {
+  for (let l = s.levelFree; l !== NIL; l = s.lvlHead(l)) {
     check(freeLevels < s.levelsMax, () => "level free list loops");
     freeLevels++;
   }
