@@ -3,7 +3,7 @@
 // deployments and scripts keep working; units go last in new names.
 // docs/configuration.md is generated from this file (scripts/gen-config-doc.ts).
 
-import { defaultEngineConfig } from "../engine/config.ts";
+import { defaultEngineConfig, ORDERS_MAX_LIMIT } from "../engine/config.ts";
 import { INT_MAX, PRICE_MAX } from "../engine/constants.ts";
 import { batchBytesLimit } from "../journal/constants.ts";
 import { bool, type Infer, int, list, object, oneOf, string } from "./schema.ts";
@@ -118,7 +118,7 @@ export const exchangeSchema = object("The exchange configuration.", {
     },
   ),
   engine: object("Engine capacities, allocated once at start; running out is a CapacityFull reject, never a crash.", {
-    ordersMax: int({ default: defaultEngineConfig.ordersMax, min: 1, max: 1 << 26, doc: "Live orders (resting plus untriggered stops) over all books." }),
+    ordersMax: int({ default: defaultEngineConfig.ordersMax, min: 1, max: ORDERS_MAX_LIMIT, doc: "Live orders (resting plus untriggered stops) over all books." }),
     levelsMax: int({ default: defaultEngineConfig.levelsMax, min: 1, max: 1 << 26, doc: "Price levels over all books and sides (stop levels included)." }),
     levelsPerSideMax: int({ default: defaultEngineConfig.levelsPerSideMax, min: 1, max: 1 << 24, doc: "Price levels in one side of one book." }),
     symbolsMax: int({ default: defaultEngineConfig.symbolsMax, min: 1, max: 1 << 16, doc: "Books; at least the number of symbols." }),

@@ -16,6 +16,9 @@ export interface EngineConfig {
   eventsMax: number;
 }
 
+/** Largest ordersMax: order rows are addressed by int32 byte offsets (store.ts). */
+export const ORDERS_MAX_LIMIT = 1 << 25;
+
 export const defaultEngineConfig: Readonly<EngineConfig> = {
   ordersMax: 1 << 20,
   levelsMax: 1 << 18,
@@ -31,8 +34,8 @@ export function resolveEngineConfig(partial: Partial<EngineConfig> = {}): Engine
     const v = c[name];
     if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`engine config ${name}=${v} must be an integer in [${lo}, ${hi}]`);
   };
-  // Order and level slots are int32 indexes; 2^26 orders is already ~5 GiB of columns.
-  within("ordersMax", 1, 1 << 26);
+  // An order's byte offset (slot << 6 in a row of 64 bytes, store.ts) must stay an int32: 2^25 orders is 2 GiB of rows.
+  within("ordersMax", 1, ORDERS_MAX_LIMIT);
   within("levelsMax", 1, 1 << 26);
   within("levelsPerSideMax", 1, 1 << 24);
   within("symbolsMax", 1, 1 << 16);
