@@ -65,12 +65,6 @@ export class EventWriter extends EngineStore {
     this.emitHeader(EventKind.Rejected, reason === Reject.UnknownSymbol ? -1 : book, id, user, reason);
   }
 
-  protected emitAccepted(book: number, id: number, user: number, side: number, priceTicks: number, qtyLots: number): void {
-    const i = this.emitHeader(EventKind.Accepted, book, id, user, side);
-    this.events.priceTicks[i] = priceTicks;
-    this.events.qtyLots[i] = qtyLots;
-  }
-
   /** `priceTicks` is the level the quantity left, 0 when it was not in the book. */
   protected emitCancelled(book: number, id: number, user: number, reason: number, qtyLots: number, priceTicks: number): void {
     const i = this.emitHeader(EventKind.Cancelled, book, id, user, reason);
@@ -141,7 +135,7 @@ export class EventWriter extends EngineStore {
     this.events.qtyLots[i] = ordersCount;
   }
 
-  /** A fill of the subject (taker) against `maker` at the maker's level price; sets the book's last price. */
+  /** A fill of the subject (taker) against `maker` at the maker's level price (the caller sets the book's last price). */
   protected emitTrade(
     book: number,
     id: number,
@@ -163,6 +157,5 @@ export class EventWriter extends EngineStore {
     ev.otherLeavesQtyLots[i] = makerLeavesQtyLots;
     ev.otherClientId[i] = this.ordF[(maker << 3) | OF_CLIENT]!;
     ev.tradeId[i] = this.nextTradeId++;
-    this.lastPriceTicks[book] = priceTicks;
   }
 }

@@ -19,9 +19,11 @@ import {
   ELECTED,
   KEY_NONE,
   LADDERS_PER_BOOK,
+  PRICE_CACHE_BITS,
   LF_QTY,
   LI_COUNT,
   LI_HEAD,
+  LI_LADDER,
   LI_PRICE,
   LI_TAIL,
   OB_POST_ONLY,
@@ -38,6 +40,7 @@ import {
   OH_BOOK,
   OI_LEVEL,
   OI_NEXT,
+  OI_PREV,
   OI_PRICE,
   RESTING,
   STOP,
@@ -236,12 +239,20 @@ export class Engine extends EventWriter {
 
   // ---- commands ----
 
-  /** Reads each field of the command once: the hot path below works on locals, not on the struct. */
+  // The three hot commands are written out in full: JSC inlines only functions
+  // of about 120 bytecode bytes, and calling a helper per step (stamp, checks,
+  // each event, each link) cost more than the steps themselves. Cold branches
+  // (rejects, stops, self-trade prevention, a new price level) stay calls.
+
+  /** A new order; a limit GTC that does not cross goes straight to its level. */
   private newOrder(cmd: EngineCommand): void {
-    this.begin(cmd);
+    assert(this.electedHead === this.electedTail, "a command starts with stops still elected");
+    const seq = cmd.engineSeq;
+    const tsUs = Math.floor(cmd.receivedNs / 1000);
     const book = cmd.symbolId;
     const id = cmd.orderId;
     const user = cmd.userId;
+    const clientId = cmd.clientOrderId;
     const side = cmd.side;
     const type = cmd.type;
     const tif = cmd.tif;
@@ -249,64 +260,113 @@ export class Engine extends EventWriter {
     const stp = cmd.stp;
     const priceTicks = cmd.priceTicks;
     const qtyLots = cmd.qtyLots;
+    this.seq = seq;
+    this.tsUs = tsUs;
+    this.lastSeq = seq;
+    this.subjectSide = side === Side.Sell ? Side.Sell : Side.Buy;
+    this.subjectClientId = clientId;
     const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots, cmd.stopPriceTicks);
     if (reason !== 0) {
       this.emitReject(book, id, user, reason);
       return;
     }
-    this.emitAccepted(book, id, user, side, priceTicks, qtyLots);
-    if (isStopType(type)) {
+    const ev = this.events;
+    const i = ev.next();
+    ev.kind[i] = EventKind.Accepted;
+    ev.code[i] = side;
+    ev.side[i] = side;
+    ev.book[i] = book;
+    ev.seq[i] = seq;
+    ev.tsUs[i] = tsUs;
+    ev.id[i] = id;
+    ev.user[i] = user;
+    ev.clientId[i] = clientId;
+    ev.priceTicks[i] = priceTicks;
+    ev.qtyLots[i] = qtyLots;
+    if (type === OrderType.StopLimit || type === OrderType.StopMarket) {
       this.placeStop(cmd);
     } else {
-      const rem = this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots);
-      if (rem > 0) this.restNew(book, id, user, side, postOnly, stp, priceTicks, rem, cmd.clientOrderId);
+      let rem = qtyLots;
+      if (type !== OrderType.Limit || tif !== Tif.Gtc || this.crosses(book, side, side === Side.Buy ? -priceTicks : priceTicks)) {
+        rem = this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots);
+      }
+      if (rem > 0) this.restNew(book, id, user, side, postOnly, stp, priceTicks, rem, clientId);
     }
-    this.runElected(book);
+    if (this.electedTail !== 0) this.runElected(book);
   }
 
   private cancel(cmd: EngineCommand): void {
-    this.begin(cmd);
+    assert(this.electedHead === this.electedTail, "a command starts with stops still elected");
+    const seq = cmd.engineSeq;
     const book = cmd.symbolId;
-    const slot = this.liveSlot(book, cmd.orderId);
-    const reason = this.checkOwned(book, slot, cmd.userId);
+    const id = cmd.orderId;
+    const user = cmd.userId;
+    this.seq = seq;
+    this.tsUs = Math.floor(cmd.receivedNs / 1000);
+    this.lastSeq = seq;
+    this.subjectSide = cmd.side === Side.Sell ? Side.Sell : Side.Buy;
+    this.subjectClientId = cmd.clientOrderId;
+    const slot = isId(id) ? this.idIndex.find(id) : NIL;
+    let reason = 0;
+    if (!this.isBook(book)) reason = Reject.UnknownSymbol;
+    else if (slot === NIL || this.ordH[(slot << 5) | OH_BOOK] !== book) reason = Reject.UnknownOrder;
+    else if (this.ordF[(slot << 3) | OF_USER] !== user) reason = Reject.NotOwner;
     if (reason !== 0) {
-      this.emitReject(book, cmd.orderId, cmd.userId, reason);
+      this.emitReject(book, id, user, reason);
       return;
     }
     this.cancelLive(slot, CancelReason.User);
   }
 
   private modify(cmd: EngineCommand): void {
-    this.begin(cmd);
+    assert(this.electedHead === this.electedTail, "a command starts with stops still elected");
+    const seq = cmd.engineSeq;
     const book = cmd.symbolId;
     const id = cmd.orderId;
     const user = cmd.userId;
     const priceTicks = cmd.priceTicks;
     const qtyLots = cmd.qtyLots;
-    const slot = this.liveSlot(book, id);
+    this.seq = seq;
+    this.tsUs = Math.floor(cmd.receivedNs / 1000);
+    this.lastSeq = seq;
+    this.subjectSide = cmd.side === Side.Sell ? Side.Sell : Side.Buy;
+    this.subjectClientId = cmd.clientOrderId;
+    const found = isId(id) ? this.idIndex.find(id) : NIL;
+    const slot = found !== NIL && this.ordH[(found << 5) | OH_BOOK] === book ? found : NIL;
     const reason = this.checkModify(book, slot, user, priceTicks, qtyLots);
     if (reason !== 0) {
       this.emitReject(book, id, user, reason);
       return;
     }
-    this.subjectOrder(slot);
+    const f = this.ordF;
+    const r8 = slot << 3;
+    this.subjectSide = this.ordB[(slot << 6) | OB_SIDE]!;
+    this.subjectClientId = f[r8 | OF_CLIENT]!;
     const oldPriceTicks = this.ordI[(slot << 4) | OI_PRICE]!;
-    const oldQtyLots = this.ordF[(slot << 3) | OF_QTY]!;
+    const oldQtyLots = f[r8 | OF_QTY]!;
     if (priceTicks === oldPriceTicks && qtyLots <= oldQtyLots) {
       // Same price, no increase: in place, time priority kept.
-      this.reduceInLevel(slot, oldQtyLots - qtyLots);
+      f[r8 | OF_QTY] = qtyLots;
+      this.lvlF[(this.ordI[(slot << 4) | OI_LEVEL]! << 2) | LF_QTY]! -= oldQtyLots - qtyLots;
       this.emitModified(book, slot, oldPriceTicks, oldQtyLots);
       return;
     }
+    this.reprice(book, slot, priceTicks, qtyLots, oldPriceTicks, oldQtyLots);
+  }
+
+  /** A modify that leaves its level: the order is matched at its new price as a GTC taker and rests what is left. */
+  private reprice(book: number, slot: number, priceTicks: number, qtyLots: number, oldPriceTicks: number, oldQtyLots: number): void {
     this.unlinkFromLevel(slot);
     this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
     this.ordF[(slot << 3) | OF_QTY] = qtyLots;
     this.ordB[(slot << 6) | OB_STATE] = ACTIVE;
     this.emitModified(book, slot, oldPriceTicks, oldQtyLots);
     const side = this.ordB[(slot << 6) | OB_SIDE]!;
+    const id = this.ordF[(slot << 3) | OF_ID]!;
+    const user = this.ordF[(slot << 3) | OF_USER]!;
     const rem = this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordB[(slot << 6) | OB_POST_ONLY]!, this.ordB[(slot << 6) | OB_STP]!, priceTicks, qtyLots);
     if (rem > 0) this.rest(book, slot, priceTicks, rem);
-    this.runElected(book);
+    if (this.electedTail !== 0) this.runElected(book);
   }
 
   /**
@@ -349,13 +409,47 @@ export class Engine extends EventWriter {
     return count;
   }
 
-  /** Takes a live order (resting or untriggered stop) out of its level and emits its cancel. */
+  /** Takes a live order (resting or untriggered stop) out of its level, emits its cancel and frees its slot. */
   private cancelLive(slot: number, reason: number): void {
-    this.subjectOrder(slot);
-    const priceTicks = this.ordB[(slot << 6) | OB_STATE] === RESTING ? this.ordI[(slot << 4) | OI_PRICE]! : 0;
-    const qtyLots = this.ordF[(slot << 3) | OF_QTY]!;
-    this.unlinkFromLevel(slot);
-    this.emitCancelled(this.ordH[(slot << 5) | OH_BOOK]!, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, reason, qtyLots, priceTicks);
+    const f = this.ordF;
+    const oi = this.ordI;
+    const li = this.lvlI;
+    const r8 = slot << 3;
+    const r16 = slot << 4;
+    const r64 = slot << 6;
+    const state = this.ordB[r64 | OB_STATE]!;
+    const side = this.ordB[r64 | OB_SIDE]!;
+    const clientId = f[r8 | OF_CLIENT]!;
+    const qtyLots = f[r8 | OF_QTY]!;
+    this.subjectSide = side;
+    this.subjectClientId = clientId;
+    // Unlink from the level's FIFO.
+    const lvl = oi[r16 | OI_LEVEL]!;
+    assert(lvl !== NIL && (state === RESTING || state === STOP), "cancelLive: the order is not live in a level");
+    const lr = lvl << 3;
+    const prev = oi[r16 | OI_PREV]!;
+    const next = oi[r16 | OI_NEXT]!;
+    if (prev !== NIL) oi[(prev << 4) | OI_NEXT] = next;
+    else li[lr | LI_HEAD] = next;
+    if (next !== NIL) oi[(next << 4) | OI_PREV] = prev;
+    else li[lr | LI_TAIL] = prev;
+    this.lvlF[(lvl << 2) | LF_QTY]! -= qtyLots;
+    oi[r16 | OI_LEVEL] = NIL;
+    if (--li[lr | LI_COUNT]! === 0) this.levelEmptied(lvl);
+    // The event: the price of the level the quantity left, 0 for a stop.
+    const ev = this.events;
+    const i = ev.next();
+    ev.kind[i] = EventKind.Cancelled;
+    ev.code[i] = reason;
+    ev.side[i] = side;
+    ev.book[i] = this.ordH[(slot << 5) | OH_BOOK]!;
+    ev.seq[i] = this.seq;
+    ev.tsUs[i] = this.tsUs;
+    ev.id[i] = f[r8 | OF_ID]!;
+    ev.user[i] = f[r8 | OF_USER]!;
+    ev.clientId[i] = clientId;
+    ev.qtyLots[i] = qtyLots;
+    ev.priceTicks[i] = state === RESTING ? oi[r16 | OI_PRICE]! : 0;
     this.freeOrder(slot);
   }
 
@@ -435,14 +529,6 @@ export class Engine extends EventWriter {
     if (tick !== 1 && priceTicks % tick !== 0) return Reject.PriceOffTick;
     if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!) return Reject.PriceOutOfBand;
     return 0;
-  }
-
-  /** Slot of a live order of this book, or NIL. */
-  private liveSlot(book: number, id: number): number {
-    if (!isId(id)) return NIL;
-    const slot = this.idIndex.find(id);
-    if (slot === NIL || this.ordH[(slot << 5) | OH_BOOK] !== book) return NIL;
-    return slot;
   }
 
   private checkOwned(book: number, slot: number, user: number): number {
@@ -556,39 +642,70 @@ export class Engine extends EventWriter {
     return rem;
   }
 
-  /** A new limit GTC order's remainder joins the tail of its level (capacity was checked before matching). */
-  private restNew(
-    book: number,
-    id: number,
-    user: number,
-    side: number,
-    postOnly: number,
-    stp: number,
-    priceTicks: number,
-    qtyLots: number,
-    clientId: number,
-  ): void {
-    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-    const lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
-    assert(lvl !== NIL, "no level for a new order after the capacity check");
+  /**
+   * A new limit GTC order's remainder joins the tail of its level (capacity
+   * was checked before matching): the level from the price cache (a new level
+   * through levelFor), a slot from the free list, its row, the id index, the
+   * FIFO link and `booked`.
+   */
+  private restNew(book: number, id: number, user: number, side: number, postOnly: number, stp: number, priceTicks: number, qtyLots: number, clientId: number): void {
+    // Bids and asks are ladder kinds 0 and 1, the same numbers as the sides.
+    const ladder = book * LADDERS_PER_BOOK + side;
+    const li = this.lvlI;
+    let lvl = this.ladCache[(ladder << PRICE_CACHE_BITS) + (Math.imul(priceTicks, 0x9e3779b1) >>> (32 - PRICE_CACHE_BITS))]!;
+    if (lvl === NIL || li[(lvl << 3) | LI_PRICE] !== priceTicks || li[(lvl << 3) | LI_LADDER] !== ladder) {
+      lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
+      assert(lvl !== NIL, "no level for a new order after the capacity check");
+    }
     const slot = this.allocOrder();
-    this.ordF[(slot << 3) | OF_ID] = id;
-    this.ordF[(slot << 3) | OF_CLIENT] = clientId;
-    this.ordF[(slot << 3) | OF_USER] = user;
+    const f = this.ordF;
+    const oi = this.ordI;
+    const ob = this.ordB;
+    const r8 = slot << 3;
+    const r16 = slot << 4;
+    const r64 = slot << 6;
+    f[r8 | OF_ID] = id;
+    f[r8 | OF_USER] = user;
+    f[r8 | OF_CLIENT] = clientId;
+    f[r8 | OF_QTY] = qtyLots;
+    f[r8 | OF_ARRIVAL] = this.seq;
+    oi[r16 | OI_PRICE] = priceTicks;
+    ob[r64 | OB_SIDE] = side;
+    ob[r64 | OB_STATE] = RESTING;
+    ob[r64 | OB_STP] = stp;
+    ob[r64 | OB_POST_ONLY] = postOnly;
+    ob[r64 | OB_TYPE] = OrderType.Limit;
+    ob[r64 | OB_TIF] = Tif.Gtc;
     this.ordH[(slot << 5) | OH_BOOK] = book;
-    this.ordB[(slot << 6) | OB_SIDE] = side;
-    this.ordB[(slot << 6) | OB_TYPE] = OrderType.Limit;
-    this.ordB[(slot << 6) | OB_TIF] = Tif.Gtc;
-    this.ordB[(slot << 6) | OB_POST_ONLY] = postOnly;
-    this.ordB[(slot << 6) | OB_STP] = stp;
-    this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
     this.ordStopPriceTicks[slot] = 0;
-    this.ordF[(slot << 3) | OF_QTY] = qtyLots;
-    this.ordF[(slot << 3) | OF_ARRIVAL] = this.seq;
     this.idIndex.insert(slot);
-    this.ordB[(slot << 6) | OB_STATE] = RESTING;
-    this.appendToLevel(slot, lvl);
-    this.emitBooked(book, id, user, side, clientId, priceTicks, qtyLots);
+    // Link at the tail of the level's FIFO.
+    const lr = lvl << 3;
+    const tail = li[lr | LI_TAIL]!;
+    oi[r16 | OI_LEVEL] = lvl;
+    oi[r16 | OI_NEXT] = NIL;
+    oi[r16 | OI_PREV] = tail;
+    if (tail !== NIL) oi[(tail << 4) | OI_NEXT] = slot;
+    else li[lr | LI_HEAD] = slot;
+    li[lr | LI_TAIL] = slot;
+    if (li[lr | LI_COUNT]!++ === 0) {
+      this.levelsEmpty--;
+      this.ladLevelsEmpty[ladder]!--;
+    }
+    this.lvlF[(lvl << 2) | LF_QTY]! += qtyLots;
+    const ev = this.events;
+    const i = ev.next();
+    ev.kind[i] = EventKind.Booked;
+    ev.code[i] = 0;
+    ev.side[i] = side;
+    ev.book[i] = book;
+    ev.seq[i] = this.seq;
+    ev.tsUs[i] = this.tsUs;
+    ev.id[i] = id;
+    ev.user[i] = user;
+    ev.clientId[i] = clientId;
+    ev.priceTicks[i] = priceTicks;
+    ev.qtyLots[i] = qtyLots;
   }
 
   /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
@@ -634,6 +751,7 @@ export class Engine extends EventWriter {
   /** Matches a taker against the opposite side; returns its remaining quantity. Elects stops after each traded level. */
   private match(book: number, side: number, id: number, user: number, stp: number, keyLimit: number, qtyLots: number): number {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
+    const stops = book * LADDERS_PER_BOOK;
     const base = ladder * this.sideMax;
     const keys = this.ladKeys;
     const levels = this.ladLevels;
@@ -644,16 +762,82 @@ export class Engine extends EventWriter {
       const lvl = levels[base + n - 1]!;
       const priceTicks = this.lvlI[(lvl << 3) | LI_PRICE]!;
       const tradeIdBefore = this.nextTradeId;
-      rem = this.matchLevel(book, lvl, side, id, user, stp, rem);
+      rem = stp === Stp.None ? this.fillLevel(book, lvl, id, user, rem) : this.matchLevel(book, lvl, side, id, user, stp, rem);
       if (this.lvlI[(lvl << 3) | LI_COUNT] === 0) {
         this.ladLevelsCount[ladder] = n - 1;
         this.freeLevel(lvl);
         this.trimTop(ladder);
       }
-      // Every trade of a level is at its price: the first one elects what any of them would.
-      if (this.nextTradeId !== tradeIdBefore) this.elect(book, priceTicks);
+      if (this.nextTradeId !== tradeIdBefore) {
+        this.lastPriceTicks[book] = priceTicks;
+        // Every trade of a level is at its price: the first one elects what any of them would.
+        if (this.ladLevelsCount[stops + STOP_BUYS]! + this.ladLevelsCount[stops + STOP_SELLS]! !== 0) this.elect(book, priceTicks);
+      }
       if (this.takerKilled) return 0;
     }
+    return rem;
+  }
+
+  /**
+   * Fills a taker with no self-trade prevention against one level in FIFO
+   * order; returns the taker's remaining quantity. Filled makers leave the
+   * level and free their slots; the level's count and quantity are written
+   * once at the end.
+   */
+  private fillLevel(book: number, lvl: number, id: number, user: number, qtyLots: number): number {
+    const f = this.ordF;
+    const oi = this.ordI;
+    const li = this.lvlI;
+    const ev = this.events;
+    const lr = lvl << 3;
+    const priceTicks = li[lr | LI_PRICE]!;
+    const side = this.subjectSide;
+    const clientId = this.subjectClientId;
+    const seq = this.seq;
+    const tsUs = this.tsUs;
+    let count = li[lr | LI_COUNT]!;
+    let levelQtyLots = this.lvlF[(lvl << 2) | LF_QTY]!;
+    let rem = qtyLots;
+    let o = li[lr | LI_HEAD]!;
+    while (o !== NIL && rem > 0) {
+      const r8 = o << 3;
+      const makerQtyLots = f[r8 | OF_QTY]!;
+      const fill = makerQtyLots <= rem ? makerQtyLots : rem;
+      rem -= fill;
+      levelQtyLots -= fill;
+      const i = ev.next();
+      ev.kind[i] = EventKind.Trade;
+      ev.code[i] = side;
+      ev.side[i] = side;
+      ev.book[i] = book;
+      ev.seq[i] = seq;
+      ev.tsUs[i] = tsUs;
+      ev.id[i] = id;
+      ev.user[i] = user;
+      ev.clientId[i] = clientId;
+      ev.priceTicks[i] = priceTicks;
+      ev.qtyLots[i] = fill;
+      ev.leavesQtyLots[i] = rem;
+      ev.otherId[i] = f[r8 | OF_ID]!;
+      ev.otherUser[i] = f[r8 | OF_USER]!;
+      ev.otherClientId[i] = f[r8 | OF_CLIENT]!;
+      ev.otherLeavesQtyLots[i] = makerQtyLots - fill;
+      ev.tradeId[i] = this.nextTradeId++;
+      if (fill !== makerQtyLots) {
+        f[r8 | OF_QTY] = makerQtyLots - fill;
+        break;
+      }
+      const next = oi[(o << 4) | OI_NEXT]!;
+      oi[(o << 4) | OI_LEVEL] = NIL;
+      count--;
+      this.freeOrder(o);
+      o = next;
+    }
+    li[lr | LI_HEAD] = o;
+    if (o === NIL) li[lr | LI_TAIL] = NIL;
+    else oi[(o << 4) | OI_PREV] = NIL;
+    li[lr | LI_COUNT] = count;
+    this.lvlF[(lvl << 2) | LF_QTY] = levelQtyLots;
     return rem;
   }
 

@@ -485,15 +485,18 @@ export class EngineStore {
     this.lvlF[qf]! -= this.ordF[(slot << 3) | OF_QTY]!;
     oi[s | OI_LEVEL] = NIL;
     assert(this.lvlF[qf]! >= 0, "unlinkFromLevel: level quantity below zero");
-    if (--li[r | LI_COUNT]! === 0) {
-      const ladder = li[r | LI_LADDER]!;
-      this.levelsEmpty++;
-      this.ladLevelsEmpty[ladder]!++;
-      this.trimTop(ladder);
-      // Bound the lazy empties to a quarter of the ladder: compaction then costs O(1) amortized per emptied level.
-      const empty = this.ladLevelsEmpty[ladder]!;
-      if (empty > LAZY_EMPTY_MIN && empty * 4 > this.ladLevelsCount[ladder]!) this.compactLadder(ladder);
-    }
+    if (--li[r | LI_COUNT]! === 0) this.levelEmptied(lvl);
+  }
+
+  /** A level of a ladder lost its last order outside matching: it leaves now if it is the best, else lazily (see trimTop). */
+  protected levelEmptied(lvl: number): void {
+    const ladder = this.lvlI[(lvl << 3) | LI_LADDER]!;
+    this.levelsEmpty++;
+    this.ladLevelsEmpty[ladder]!++;
+    this.trimTop(ladder);
+    // Bound the lazy empties to a quarter of the ladder: compaction then costs O(1) amortized per emptied level.
+    const empty = this.ladLevelsEmpty[ladder]!;
+    if (empty > LAZY_EMPTY_MIN && empty * 4 > this.ladLevelsCount[ladder]!) this.compactLadder(ladder);
   }
 
   /** Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level. */
