@@ -110,12 +110,12 @@ export class OursSession implements Session {
 
 function countEvents(e: EventBuffer, tally: Tally): void {
   for (let i = 0; i < e.count; i++) {
-    const kind = e.kind[i]!;
+    const kind = e.kind(i);
     if (kind === EventKind.Trade) tally.trades++;
     else if (kind === EventKind.Triggered) tally.triggered++;
     else if (kind === EventKind.Rejected) {
       tally.rejects++;
-      const key = rejectNames[e.code[i]!] ?? String(e.code[i]);
+      const key = rejectNames[e.code(i)] ?? String(e.code(i));
       tally.rejectReasons[key] = (tally.rejectReasons[key] ?? 0) + 1;
     }
   }

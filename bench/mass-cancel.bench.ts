@@ -134,7 +134,7 @@ async function runCase(orders: number): Promise<CaseResult> {
   const c = new CommandStruct();
   let cancelled = 0;
   e.events.onFull = (ev) => {
-    for (let i = 0; i < ev.count; i++) if (ev.kind[i] === EventKind.Cancelled) cancelled++;
+    for (let i = 0; i < ev.count; i++) if (ev.kind(i) === EventKind.Cancelled) cancelled++;
     ev.clear();
   };
   const massCancel = (u: number, oneSymbol: boolean): number => {
@@ -149,7 +149,7 @@ async function runCase(orders: number): Promise<CaseResult> {
     const t0 = Bun.nanoseconds();
     e.apply(c);
     const t1 = Bun.nanoseconds();
-    for (let i = 0; i < e.events.count; i++) if (e.events.kind[i] === EventKind.Cancelled) cancelled++;
+    for (let i = 0; i < e.events.count; i++) if (e.events.kind(i) === EventKind.Cancelled) cancelled++;
     e.events.clear();
     return t1 - t0;
   };

@@ -230,19 +230,19 @@ function reportKeys(): { sink: { onEvents(ev: EventBuffer): void }; keys: Set<st
   const sink = {
     onEvents(ev: EventBuffer) {
       for (let i = 0; i < ev.count; i++) {
-        const kind = ev.kind[i]!;
-        const seq = ev.seq[i]!;
+        const kind = ev.kind(i);
+        const seq = ev.seq(i);
         if (kind === EventKind.Trade) {
-          keys.add(`${ev.user[i]}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}`);
-          keys.add(`${ev.otherUser[i]}:${seq}:${kind}:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}`);
-          if (ev.leavesQtyLots[i] === 0) ended.set(`${ev.user[i]}:${ev.id[i]}`, seq);
-          if (ev.otherLeavesQtyLots[i] === 0) ended.set(`${ev.otherUser[i]}:${ev.otherId[i]}`, seq);
+          keys.add(`${ev.user(i)}:${seq}:${kind}:${ev.id(i)}:${ev.clientId(i)}:${ev.qtyLots(i)}:${ev.leavesQtyLots(i)}`);
+          keys.add(`${ev.otherUser(i)}:${seq}:${kind}:${ev.otherId(i)}:${ev.otherClientId(i)}:${ev.qtyLots(i)}:${ev.otherLeavesQtyLots(i)}`);
+          if (ev.leavesQtyLots(i) === 0) ended.set(`${ev.user(i)}:${ev.id(i)}`, seq);
+          if (ev.otherLeavesQtyLots(i) === 0) ended.set(`${ev.otherUser(i)}:${ev.otherId(i)}`, seq);
         } else if (kind === EventKind.Rejected) {
           // A refused cancel or modify names the order the client meant, not the event's id: key on seq and kind only.
-          keys.add(`${ev.user[i]}:${seq}:${kind}`);
+          keys.add(`${ev.user(i)}:${seq}:${kind}`);
         } else {
-          keys.add(`${ev.user[i]}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}`);
-          if (kind === EventKind.Cancelled) ended.set(`${ev.user[i]}:${ev.id[i]}`, seq);
+          keys.add(`${ev.user(i)}:${seq}:${kind}:${ev.id(i)}:${ev.clientId(i)}`);
+          if (kind === EventKind.Cancelled) ended.set(`${ev.user(i)}:${ev.id(i)}`, seq);
         }
       }
     },

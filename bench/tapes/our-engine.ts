@@ -93,8 +93,8 @@ export class OurTapeBook {
     let rejects = 0;
     const drain = (e: EventBuffer) => {
       for (let r = 0; r < e.count; r++) {
-        const kind = e.kind[r];
-        if (kind === EventKind.Trade) onTrade(e.otherId[r]!, e.priceTicks[r]!, e.qtyLots[r]!);
+        const kind = e.kind(r);
+        if (kind === EventKind.Trade) onTrade(e.otherId(r), e.priceTicks(r), e.qtyLots(r));
         else if (kind === EventKind.Rejected) rejects++;
       }
       e.clear();

@@ -208,7 +208,7 @@ test("events name the side and the submitter's client id of the order they are a
   const h = new Harness({ ordersMax: 64, levelsMax: 64, levelsPerSideMax: 16, symbolsMax: 1 });
   const ev = h.engine.events;
   const rows = () =>
-    Array.from({ length: ev.count }, (_, i) => ({ kind: ev.kind[i], side: ev.side[i], clientId: ev.clientId[i], other: ev.kind[i] === EventKind.Trade ? ev.otherClientId[i] : 0 }));
+    Array.from({ length: ev.count }, (_, i) => ({ kind: ev.kind(i), side: ev.side(i), clientId: ev.clientId(i), other: ev.kind(i) === EventKind.Trade ? ev.otherClientId(i) : 0 }));
   h.send(order(Side.Sell, 1, 1, 100, 5, { clientOrderId: 501 }));
   h.send(stopLimit(Side.Sell, 2, 1, 95, 90, 1, { clientOrderId: 502 }));
   ev.clear();

@@ -5,7 +5,6 @@
 // column is a direct field of the object the hot loop runs on.
 
 import { assert } from "./assert.ts";
-import { ColumnGroup } from "./columns.ts";
 import { NIL, PRICE_MAX } from "./constants.ts";
 import type { EngineConfig } from "./config.ts";
 import { OrderIndex } from "./order-index.ts";

@@ -29,42 +29,42 @@ export class Reports {
 
   onEvents(events: EventBuffer, cmd: InputRecordView): void {
     for (let i = 0; i < events.count; i++) {
-      const kind = events.kind[i]!;
+      const kind = events.kind(i);
       // Booked is market data (the order joined a level), not an execution report.
       if (kind === EventKind.Booked) continue;
       if (kind === EventKind.Trade) {
         this.tradeReports(events, i, cmd);
         continue;
       }
-      const us = this.users.of(events.user[i]!);
+      const us = this.users.of(events.user(i));
       // Every event carries the client id of its order (a reject: the command's; a mass cancel: the request's).
-      const clientId = events.clientId[i]!;
-      if (kind === EventKind.Accepted) us.add(clientId, events.id[i]!);
-      else if (kind === EventKind.Cancelled) us.forget(clientId, events.id[i]!);
-      this.report(us, events, i, cmd, kind, clientId, events.side[i]!, events.leavesQtyLots[i]!, Liquidity.None);
+      const clientId = events.clientId(i);
+      if (kind === EventKind.Accepted) us.add(clientId, events.id(i));
+      else if (kind === EventKind.Cancelled) us.forget(clientId, events.id(i));
+      this.report(us, events, i, cmd, kind, clientId, events.side(i), events.leavesQtyLots(i), Liquidity.None);
     }
   }
 
   private tradeReports(events: EventBuffer, i: number, cmd: InputRecordView): void {
-    const taker = this.users.of(events.user[i]!);
-    const takerLeaves = events.leavesQtyLots[i]!;
-    if (takerLeaves === 0) taker.forget(events.clientId[i]!, events.id[i]!);
+    const taker = this.users.of(events.user(i));
+    const takerLeaves = events.leavesQtyLots(i);
+    if (takerLeaves === 0) taker.forget(events.clientId(i), events.id(i));
     this.report(
       taker,
       events,
       i,
       cmd,
       EventKind.Trade,
-      events.clientId[i]!,
-      events.side[i]!,
+      events.clientId(i),
+      events.side(i),
       takerLeaves,
       Liquidity.Taker,
     );
-    const maker = this.users.of(events.otherUser[i]!);
-    const makerLeaves = events.otherLeavesQtyLots[i]!;
-    if (makerLeaves === 0) maker.forget(events.otherClientId[i]!, events.otherId[i]!);
-    const side = events.side[i] === Side.Buy ? Side.Sell : Side.Buy;
-    this.report(maker, events, i, cmd, EventKind.Trade, events.otherClientId[i]!, side, makerLeaves, Liquidity.Maker);
+    const maker = this.users.of(events.otherUser(i));
+    const makerLeaves = events.otherLeavesQtyLots(i);
+    if (makerLeaves === 0) maker.forget(events.otherClientId(i), events.otherId(i));
+    const side = events.side(i) === Side.Buy ? Side.Sell : Side.Buy;
+    this.report(maker, events, i, cmd, EventKind.Trade, events.otherClientId(i), side, makerLeaves, Liquidity.Maker);
   }
 
   private report(
@@ -83,12 +83,12 @@ export class Reports {
     const r = this.output.report();
     r.kind = kind;
     r.clientOrderId = clientId;
-    r.orderId = liquidity === Liquidity.Maker ? ev.otherId[i]! : ev.id[i]!;
+    r.orderId = liquidity === Liquidity.Maker ? ev.otherId(i) : ev.id(i);
     // An unknown symbol is book -1 in the engine: echo the symbol the command named.
-    r.symbolId = ev.book[i]! >= 0 ? ev.book[i]! : cmd.symbolId;
+    r.symbolId = ev.book(i) >= 0 ? ev.book(i) : cmd.symbolId;
     r.side = side;
-    r.engineSeq = ev.seq[i]!;
-    r.timestampNs = ev.tsUs[i]! * 1000;
+    r.engineSeq = ev.seq(i);
+    r.timestampNs = ev.tsUs(i) * 1000;
     r.liquidity = liquidity;
     kindFields(r, ev, i, kind, leaves);
     this.gate.touch(s);
@@ -100,34 +100,34 @@ export class Reports {
 function kindFields(r: ReturnType<Output["report"]>, ev: EventBuffer, i: number, kind: number, leaves: number): void {
   switch (kind) {
     case EventKind.Rejected:
-      r.rejectReason = ev.code[i]!;
+      r.rejectReason = ev.code(i);
       break;
     case EventKind.Cancelled:
-      r.cancelReason = ev.code[i]!;
-      r.qtyLots = ev.qtyLots[i]!;
+      r.cancelReason = ev.code(i);
+      r.qtyLots = ev.qtyLots(i);
       break;
     case EventKind.Reduced:
-      r.cancelReason = ev.code[i]!;
-      r.qtyLots = ev.qtyLots[i]!;
+      r.cancelReason = ev.code(i);
+      r.qtyLots = ev.qtyLots(i);
       r.leavesQtyLots = leaves;
       break;
     case EventKind.Trade:
-      r.priceTicks = ev.priceTicks[i]!;
-      r.qtyLots = ev.qtyLots[i]!;
+      r.priceTicks = ev.priceTicks(i);
+      r.qtyLots = ev.qtyLots(i);
       r.leavesQtyLots = leaves;
-      r.tradeId = ev.tradeId[i]!;
+      r.tradeId = ev.tradeId(i);
       break;
     case EventKind.MassCancelled:
       // The summary: how many orders the request cancelled, and why; it names no order.
-      r.cancelReason = ev.code[i]!;
-      r.qtyLots = ev.qtyLots[i]!;
+      r.cancelReason = ev.code(i);
+      r.qtyLots = ev.qtyLots(i);
       r.orderId = 0;
       break;
     default:
       // Accepted, Modified, Triggered: price and quantity (remaining) of the order.
-      r.priceTicks = ev.priceTicks[i]!;
-      r.qtyLots = ev.qtyLots[i]!;
-      r.leavesQtyLots = ev.qtyLots[i]!;
+      r.priceTicks = ev.priceTicks(i);
+      r.qtyLots = ev.qtyLots(i);
+      r.leavesQtyLots = ev.qtyLots(i);
       break;
   }
 }

@@ -44,23 +44,23 @@ export function rowNeeded(kind: number, priceTicks: number): boolean {
 
 /** Copies event row `i` into row `r` of `to` (the engine's column names are here only). */
 export function copyRow(events: EventBuffer, i: number, to: EventRows, r: number): void {
-  to.kind[r] = events.kind[i]!;
-  to.code[r] = events.code[i]!;
-  to.side[r] = events.side[i]!;
-  to.book[r] = events.book[i]!;
-  to.price[r] = events.priceTicks[i]!;
-  to.oldPrice[r] = events.oldPriceTicks[i]!;
-  to.seq[r] = events.seq[i]!;
-  to.tsUs[r] = events.tsUs[i]!;
-  to.id[r] = events.id[i]!;
-  to.user[r] = events.user[i]!;
-  to.qty[r] = events.qtyLots[i]!;
-  to.oldQty[r] = events.oldQtyLots[i]!;
-  to.leaves[r] = events.leavesQtyLots[i]!;
-  to.otherId[r] = events.otherId[i]!;
-  to.otherUser[r] = events.otherUser[i]!;
-  to.otherLeaves[r] = events.otherLeavesQtyLots[i]!;
-  to.tradeId[r] = events.tradeId[i]!;
+  to.kind[r] = events.kind(i);
+  to.code[r] = events.code(i);
+  to.side[r] = events.side(i);
+  to.book[r] = events.book(i);
+  to.price[r] = events.priceTicks(i);
+  to.oldPrice[r] = events.oldPriceTicks(i);
+  to.seq[r] = events.seq(i);
+  to.tsUs[r] = events.tsUs(i);
+  to.id[r] = events.id(i);
+  to.user[r] = events.user(i);
+  to.qty[r] = events.qtyLots(i);
+  to.oldQty[r] = events.oldQtyLots(i);
+  to.leaves[r] = events.leavesQtyLots(i);
+  to.otherId[r] = events.otherId(i);
+  to.otherUser[r] = events.otherUser(i);
+  to.otherLeaves[r] = events.otherLeavesQtyLots(i);
+  to.tradeId[r] = events.tradeId(i);
 }
 
 /** Copies row `r` of one queue into row `w` of another (overflow moving into the shared ring). */

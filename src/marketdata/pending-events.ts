@@ -67,7 +67,7 @@ export class PendingEvents implements EventRows {
 
   /** Copies row `i` when the stream needs it. */
   pushRow(events: EventBuffer, i: number): void {
-    if (!rowNeeded(events.kind[i]!, events.priceTicks[i]!)) return;
+    if (!rowNeeded(events.kind(i), events.priceTicks(i))) return;
     if (this.count === this.capacity) this.grow(this.count + 1);
     const r = (this.head + this.count) % this.capacity;
     this.count++;

@@ -143,29 +143,29 @@ export class SharedEventRing implements EventRows {
    */
   writeEvent(events: EventBuffer, i: number): void {
     const r = this.tail & this.mask;
-    const kind = events.kind[i]!;
+    const kind = events.kind(i);
     this.kind[r] = kind;
-    this.side[r] = events.side[i]!;
-    this.book[r] = events.book[i]!;
-    this.price[r] = events.priceTicks[i]!;
-    this.seq[r] = events.seq[i]!;
-    this.tsUs[r] = events.tsUs[i]!;
-    this.id[r] = events.id[i]!;
+    this.side[r] = events.side(i);
+    this.book[r] = events.book(i);
+    this.price[r] = events.priceTicks(i);
+    this.seq[r] = events.seq(i);
+    this.tsUs[r] = events.tsUs(i);
+    this.id[r] = events.id(i);
     if (kind === EventKind.Trade) {
-      this.qty[r] = events.qtyLots[i]!;
-      this.user[r] = events.user[i]!;
-      this.otherId[r] = events.otherId[i]!;
-      this.otherUser[r] = events.otherUser[i]!;
-      this.otherLeaves[r] = events.otherLeavesQtyLots[i]!;
-      this.tradeId[r] = events.tradeId[i]!;
+      this.qty[r] = events.qtyLots(i);
+      this.user[r] = events.user(i);
+      this.otherId[r] = events.otherId(i);
+      this.otherUser[r] = events.otherUser(i);
+      this.otherLeaves[r] = events.otherLeavesQtyLots(i);
+      this.tradeId[r] = events.tradeId(i);
     } else if (kind === EventKind.Booked) {
-      this.qty[r] = events.qtyLots[i]!;
+      this.qty[r] = events.qtyLots(i);
     } else if (kind === EventKind.Reduced) {
-      this.leaves[r] = events.leavesQtyLots[i]!;
+      this.leaves[r] = events.leavesQtyLots(i);
     } else if (kind === EventKind.Modified) {
-      this.qty[r] = events.qtyLots[i]!;
-      this.oldPrice[r] = events.oldPriceTicks[i]!;
-      this.oldQty[r] = events.oldQtyLots[i]!;
+      this.qty[r] = events.qtyLots(i);
+      this.oldPrice[r] = events.oldPriceTicks(i);
+      this.oldQty[r] = events.oldQtyLots(i);
     }
     this.tail = (this.tail + 1) | 0;
   }
@@ -262,10 +262,8 @@ export class SharedEventWriter implements EventConsumer {
     const o = this.overflow;
     if (o.count > 0) this.drain();
     let room = o.count > 0 ? 0 : ring.room();
-    const kinds = events.kind;
-    const prices = events.priceTicks;
     for (let i = 0; i < events.count; i++) {
-      if (!rowNeeded(kinds[i]!, prices[i]!)) continue;
+      if (!rowNeeded(events.kind(i), events.priceTicks(i))) continue;
       if (room > 0) {
         ring.writeEvent(events, i);
         room--;

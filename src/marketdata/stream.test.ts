@@ -55,7 +55,7 @@ class TradeEvents {
   readonly trades: string[] = [];
   onEvents(ev: EventBuffer): void {
     for (let i = 0; i < ev.count; i++) {
-      if (ev.kind[i] !== EventKind.Trade) continue;
+      if (ev.kind(i) !== EventKind.Trade) continue;
       const r = ev.record(i);
       this.trades.push(`${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:${r.otherUser}:${r.seq}:${r.tsUs}`);
     }

@@ -23,7 +23,7 @@ export function replayJournal(path: string, sink: ReplaySink): ReplaySummary {
   exchange.addConsumer({
     onEvents(events) {
       for (let i = 0; i < events.count; i++) {
-        if (events.kind[i] === EventKind.Trade) trades++;
+        if (events.kind(i) === EventKind.Trade) trades++;
         sink.event(formatEvent(events, i, exchange.engine.symNames));
       }
     },

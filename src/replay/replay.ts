@@ -60,7 +60,7 @@ export class Replay {
   private flushEvents(): void {
     const ev = this.engine.events;
     for (let i = 0; i < ev.count; i++) {
-      if (ev.kind[i] === EventKind.Trade) this.trades++;
+      if (ev.kind(i) === EventKind.Trade) this.trades++;
       this.sink.event(formatEvent(ev, i, this.engine.symNames));
     }
     ev.clear();

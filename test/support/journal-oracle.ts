@@ -162,22 +162,22 @@ export class JournalOracle {
 
   private onEvents(ev: EventBuffer): void {
     for (let i = 0; i < ev.count; i++) {
-      const kind = ev.kind[i]!;
-      const seq = ev.seq[i]!;
-      const user = ev.user[i]!;
+      const kind = ev.kind(i);
+      const seq = ev.seq(i);
+      const user = ev.user(i);
       if (kind === EventKind.Trade) {
-        const otherUser = ev.otherUser[i]!;
-        const tail = `${ev.tradeId[i]}:${ev.priceTicks[i]}`;
-        this.keys.add(`${user}:${seq}:T:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}:${tail}`);
-        this.keys.add(`${otherUser}:${seq}:T:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}:${tail}`);
-        if (ev.leavesQtyLots[i] === 0) this.ended.set(`${user}:${ev.id[i]}`, seq);
-        if (ev.otherLeavesQtyLots[i] === 0) this.ended.set(`${otherUser}:${ev.otherId[i]}`, seq);
-        this.trades.push({ tradeId: ev.tradeId[i]!, seq, takerUser: user, makerUser: otherUser });
+        const otherUser = ev.otherUser(i);
+        const tail = `${ev.tradeId(i)}:${ev.priceTicks(i)}`;
+        this.keys.add(`${user}:${seq}:T:${ev.id(i)}:${ev.clientId(i)}:${ev.qtyLots(i)}:${ev.leavesQtyLots(i)}:${tail}`);
+        this.keys.add(`${otherUser}:${seq}:T:${ev.otherId(i)}:${ev.otherClientId(i)}:${ev.qtyLots(i)}:${ev.otherLeavesQtyLots(i)}:${tail}`);
+        if (ev.leavesQtyLots(i) === 0) this.ended.set(`${user}:${ev.id(i)}`, seq);
+        if (ev.otherLeavesQtyLots(i) === 0) this.ended.set(`${otherUser}:${ev.otherId(i)}`, seq);
+        this.trades.push({ tradeId: ev.tradeId(i), seq, takerUser: user, makerUser: otherUser });
       } else if (kind === EventKind.Rejected) {
         this.keys.add(`${user}:${seq}:R`);
       } else {
-        this.keys.add(`${user}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}`);
-        if (kind === EventKind.Cancelled) this.ended.set(`${user}:${ev.id[i]}`, seq);
+        this.keys.add(`${user}:${seq}:${kind}:${ev.id(i)}:${ev.clientId(i)}`);
+        if (kind === EventKind.Cancelled) this.ended.set(`${user}:${ev.id(i)}`, seq);
       }
     }
   }
