@@ -100,9 +100,19 @@ export class OrderIndex {
     return this.curMask + 1;
   }
 
+  // find, insert and remove handle the common case (the entry in its home
+  // cell, no resize under way) in a few lines, small enough for JSC to inline
+  // into the engine's hot paths; everything else goes to the *Slow versions.
+
   /** The slot of `id`, or NIL (also for any value that is not an id, which is never stored). */
   find(id: number): number {
     const h = hashId(id);
+    const cell = this.cur[h & this.curMask]!;
+    if (cell >= 0 && (cell & TAG_MASK) === tagOf(h) && this.ids[(cell & SLOT_MASK) << this.idShift] === id) return cell & SLOT_MASK;
+    return cell === EMPTY && !this.migrating ? NIL : this.findSlow(id, h);
+  }
+
+  private findSlow(id: number, h: number): number {
     const tag = tagOf(h);
     const ids = this.ids;
     const t = this.cur;
@@ -128,17 +138,41 @@ export class OrderIndex {
 
   /** Adds `slot`, whose id (`ids[slot]`) is not in the index. The caller keeps count <= slotsMax. */
   insert(slot: number): void {
+    const h = hashId(this.ids[slot << this.idShift]!);
+    const i = h & this.curMask;
+    if (this.cur[i] === EMPTY && this.count < this.curMask >>> 1 && this.count < this.slotsMax && slot >>> 0 < this.slotsMax && !this.migrating) {
+      this.cur[i] = tagOf(h) | slot;
+      this.count++;
+      return;
+    }
+    this.insertSlow(slot, h);
+  }
+
+  private insertSlow(slot: number, h: number): void {
     if (!(this.count < this.slotsMax)) throw new Error("OrderIndex full: caller must check capacity first");
     if (!(slot >= 0 && slot < this.slotsMax)) throw new Error(`OrderIndex: slot ${slot} outside [0, ${this.slotsMax})`);
     this.count++;
     if (this.count > (this.curMask + 1) >>> 1) this.resize((this.curMask + 1) * 2);
     else if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
-    this.put(this.cur, this.curMask, hashId(this.ids[slot << this.idShift]!), slot);
+    this.put(this.cur, this.curMask, h, slot);
   }
 
   /** Removes `slot` (its id is `ids[slot]`), which is in the index. */
   remove(slot: number): void {
     const h = hashId(this.ids[slot << this.idShift]!);
+    const t = this.cur;
+    const mask = this.curMask;
+    const i = h & mask;
+    // In its home cell, ending its cluster, with no shrink due: the cell just empties.
+    if (t[i] === (tagOf(h) | slot) && t[(i + 1) & mask] === EMPTY && this.count > (mask + 1) >>> 3 && !this.migrating) {
+      t[i] = EMPTY;
+      this.count--;
+      return;
+    }
+    this.removeSlow(slot, h);
+  }
+
+  private removeSlow(slot: number, h: number): void {
     const cell = tagOf(h) | slot;
     if (!this.removeFrom(this.cur, this.curMask, h, cell)) {
       if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, cell))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
