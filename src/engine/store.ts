@@ -28,6 +28,8 @@ export const ACTIVE = 4;
 
 /** Linear steps from the best end of a ladder before switching to binary search. */
 const LADDER_SCAN_STEPS = 16;
+/** Rows moved by a loop when a level opens mid-ladder; more go through copyWithin. */
+const LADDER_LOOP_MOVE_MAX = 32;
 /** Price cache slots per ladder (2^bits): 1024 slots cover the busy prices near the best. */
 export const PRICE_CACHE_BITS = 10;
 /** A ladder with more empty levels than this, and more than a quarter of its rows, is compacted. */
@@ -349,10 +351,22 @@ export class EngineStore {
 
   /** The level of `price` in the ladder, creating an empty one; NIL when out of capacity. */
   protected levelFor(ladder: number, key: number, price: number): number {
-    const found = this.findLevel(ladder, key, price);
-    if (found !== NIL) return found;
-    if (!this.levelFits(ladder, key, price)) return NIL;
+    const c = this.cacheSlot(ladder, price);
+    const cached = this.ladCache[c]!;
     const li = this.lvlI;
+    if (cached !== NIL && li[(cached << 3) | LI_PRICE] === price && li[(cached << 3) | LI_LADDER] === ladder) return cached;
+    const base = ladder * this.sideMax;
+    let row = this.ladderSearch(ladder, key);
+    if (row >= 0) {
+      const found = this.ladLevels[base + row]!;
+      this.ladCache[c] = found;
+      return found;
+    }
+    if (!(this.levelFree !== NIL && this.ladLevelsCount[ladder]! < this.sideMax)) {
+      if (!this.levelFits(ladder, key, price)) return NIL;
+      // A compaction moved the rows.
+      row = this.ladderSearch(ladder, key);
+    }
     const lvl = this.levelFree;
     const r = lvl << 3;
     this.levelFree = li[r | LI_HEAD]!;
@@ -367,16 +381,23 @@ export class EngineStore {
     li[r | LI_COUNT] = 0;
     this.lvlF[(lvl << 2) | LF_QTY] = 0;
     const n = this.ladLevelsCount[ladder]!;
-    const at = -this.ladderSearch(ladder, key) - 1;
-    const base = ladder * this.sideMax;
-    if (at < n) {
-      this.ladKeys.copyWithin(base + at + 1, base + at, base + n);
-      this.ladLevels.copyWithin(base + at + 1, base + at, base + n);
+    const at = base - row - 1;
+    const keys = this.ladKeys;
+    const levels = this.ladLevels;
+    // New levels open near the best (the end), so the move is usually a few rows: a loop beats a native call there.
+    if (base + n - at > LADDER_LOOP_MOVE_MAX) {
+      keys.copyWithin(at + 1, at, base + n);
+      levels.copyWithin(at + 1, at, base + n);
+    } else {
+      for (let k = base + n; k > at; k--) {
+        keys[k] = keys[k - 1]!;
+        levels[k] = levels[k - 1]!;
+      }
     }
-    this.ladKeys[base + at] = key;
-    this.ladLevels[base + at] = lvl;
+    keys[at] = key;
+    levels[at] = lvl;
     this.ladLevelsCount[ladder] = n + 1;
-    this.ladCache[this.cacheSlot(ladder, price)] = lvl;
+    this.ladCache[c] = lvl;
     return lvl;
   }
 
