@@ -33,7 +33,9 @@ const TAG_MASK = 0x1f << SLOT_BITS;
 const CELLS_MIN = 4096;
 /** Old-table cells examined per insert or remove while a resize is under way (a cluster is finished even past this). */
 const MIGRATE_CELLS_PER_OP = 16;
-const TWO_NEG_32 = 2 ** -32;
+/** Scratch for reading an id's two 32-bit halves without a float-to-int conversion (ids past 2^31 take a slow path there). */
+const idScratch = new Float64Array(1);
+const idHalves = new Int32Array(idScratch.buffer);
 
 function nextPowerOfTwo(n: number): number {
   let p = 1;
@@ -41,11 +43,13 @@ function nextPowerOfTwo(n: number): number {
   return p;
 }
 
-/** Mixes both 32-bit halves of an id in [0, 2^53): low bits pick the cell, the top 5 are the tag. */
+/**
+ * Mixes the two 32-bit halves of an id's float64 bits: low bits pick the
+ * cell, the top 5 are the tag. Equal ids have equal bits (+ 0 makes -0 +0).
+ */
 export function hashId(id: number): number {
-  const lo = id >>> 0;
-  const hi = ((id - lo) * TWO_NEG_32) | 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
+  idScratch[0] = id + 0;
+  let h = Math.imul(idHalves[0]! ^ Math.imul(idHalves[1]!, 0x27d4eb2d), 0x9e3779b1);
   h ^= h >>> 15;
   h = Math.imul(h, 0x85ebca6b);
   return h ^ (h >>> 13);
@@ -76,6 +80,13 @@ export class OrderIndex {
   count = 0;
   /** Resizes started since construction or `clear` (tests and benchmarks read it). */
   resizes = 0;
+  /** Bumped by every change to the tables: a hint is good only for the version it was taken at. */
+  private version = 0;
+  /** Where the last find's probe ended in the current table (its hit, or the empty cell for its id), for that id and hash. */
+  private hintCell = 0;
+  private hintHash = 0;
+  private hintId = -1;
+  private hintVersion = -1;
 
   /** `idStride`: elements of `ids` per slot (1 for a column, the row length for rows whose first field is the id). */
   constructor(slotsMax: number, ids: Float64Array, idStride = 1) {
@@ -100,29 +111,38 @@ export class OrderIndex {
     return this.curMask + 1;
   }
 
-  // find, insert and remove handle the common case (the entry in its home
-  // cell, no resize under way) in a few lines, small enough for JSC to inline
-  // into the engine's hot paths; everything else goes to the *Slow versions.
-
-  /** The slot of `id`, or NIL (also for any value that is not an id, which is never stored). */
+  /**
+   * The slot of `id`, or NIL (also for any value that is not an id, which is
+   * never stored). Remembers where its probe ended: an insert of the same id
+   * (after a miss) or a remove of the slot found (after a hit) that comes next,
+   * with the table unchanged, goes straight to that cell. A new order's
+   * duplicate check and its rest, or a cancel's lookup and removal, so probe once.
+   */
   find(id: number): number {
     const h = hashId(id);
-    const cell = this.cur[h & this.curMask]!;
-    if (cell >= 0 && (cell & TAG_MASK) === tagOf(h) && this.ids[(cell & SLOT_MASK) << this.idShift] === id) return cell & SLOT_MASK;
-    return cell === EMPTY && !this.migrating ? NIL : this.findSlow(id, h);
-  }
-
-  private findSlow(id: number, h: number): number {
     const tag = tagOf(h);
     const ids = this.ids;
+    const shift = this.idShift;
     const t = this.cur;
     const mask = this.curMask;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
+    let i = h & mask;
+    for (;;) {
       const cell = t[i]!;
       if (cell === EMPTY) break;
-      if ((cell & TAG_MASK) === tag && ids[(cell & SLOT_MASK) << this.idShift] === id) return cell & SLOT_MASK;
+      if ((cell & TAG_MASK) === tag && ids[(cell & SLOT_MASK) << shift] === id) {
+        this.hintCell = i;
+        this.hintId = Number.NaN;
+        this.hintVersion = this.version;
+        return cell & SLOT_MASK;
+      }
+      i = (i + 1) & mask;
     }
-    return this.migrating ? this.findOld(id, h, tag) : NIL;
+    if (this.migrating) return this.findOld(id, h, tag);
+    this.hintCell = i;
+    this.hintHash = h;
+    this.hintId = id;
+    this.hintVersion = this.version;
+    return NIL;
   }
 
   private findOld(id: number, h: number, tag: number): number {
@@ -138,47 +158,33 @@ export class OrderIndex {
 
   /** Adds `slot`, whose id (`ids[slot]`) is not in the index. The caller keeps count <= slotsMax. */
   insert(slot: number): void {
-    const h = hashId(this.ids[slot << this.idShift]!);
-    const i = h & this.curMask;
-    if (this.cur[i] === EMPTY && this.count < this.curMask >>> 1 && this.count < this.slotsMax && slot >>> 0 < this.slotsMax && !this.migrating) {
-      this.cur[i] = tagOf(h) | slot;
-      this.count++;
-      return;
-    }
-    this.insertSlow(slot, h);
-  }
-
-  private insertSlow(slot: number, h: number): void {
     if (!(this.count < this.slotsMax)) throw new Error("OrderIndex full: caller must check capacity first");
     if (!(slot >= 0 && slot < this.slotsMax)) throw new Error(`OrderIndex: slot ${slot} outside [0, ${this.slotsMax})`);
+    const id = this.ids[slot << this.idShift]!;
     this.count++;
     if (this.count > (this.curMask + 1) >>> 1) this.resize((this.curMask + 1) * 2);
     else if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
-    this.put(this.cur, this.curMask, h, slot);
+    if (this.hintVersion === this.version && this.hintId === id) this.cur[this.hintCell] = tagOf(this.hintHash) | slot;
+    else this.put(this.cur, this.curMask, hashId(id), slot);
+    this.version++;
   }
 
   /** Removes `slot` (its id is `ids[slot]`), which is in the index. */
   remove(slot: number): void {
-    const h = hashId(this.ids[slot << this.idShift]!);
     const t = this.cur;
     const mask = this.curMask;
-    const i = h & mask;
-    // In its home cell, ending its cluster, with no shrink due: the cell just empties.
-    if (t[i] === (tagOf(h) | slot) && t[(i + 1) & mask] === EMPTY && this.count > (mask + 1) >>> 3 && !this.migrating) {
-      t[i] = EMPTY;
-      this.count--;
-      return;
-    }
-    this.removeSlow(slot, h);
-  }
-
-  private removeSlow(slot: number, h: number): void {
-    const cell = tagOf(h) | slot;
-    if (!this.removeFrom(this.cur, this.curMask, h, cell)) {
-      if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, cell))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
+    if (this.hintVersion === this.version && t[this.hintCell] === ((t[this.hintCell]! & TAG_MASK) | slot) && t[this.hintCell]! >= 0) {
+      this.deleteAt(t, mask, this.hintCell);
+    } else {
+      const h = hashId(this.ids[slot << this.idShift]!);
+      const cell = tagOf(h) | slot;
+      if (!this.removeFrom(t, mask, h, cell)) {
+        if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, cell))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
+      }
     }
     this.count--;
-    const size = this.curMask + 1;
+    this.version++;
+    const size = mask + 1;
     if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
     else if (size > CELLS_MIN && this.count < size >>> 3) this.resize(size >>> 1);
   }
@@ -198,7 +204,14 @@ export class OrderIndex {
       if (c === EMPTY) return false;
       i = (i + 1) & mask;
     }
+    this.deleteAt(t, mask, i);
+    return true;
+  }
+
+  /** Empties cell i of table t, shifting later members of its cluster back. */
+  private deleteAt(t: Int32Array, mask: number, row: number): void {
     const ids = this.ids;
+    let i = row;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
@@ -212,7 +225,6 @@ export class OrderIndex {
       i = j;
     }
     t[i] = EMPTY;
-    return true;
   }
 
   /** Makes the other table current with `cells` cells; the entries move over as inserts and removes go on. */
@@ -226,6 +238,7 @@ export class OrderIndex {
     this.cur = from === this.tableA ? this.tableB : this.tableA;
     this.curMask = cells - 1;
     this.resizes++;
+    this.version++;
     // Start just after an empty cell, so the scan meets every cluster at its start and moves it whole.
     let start = 0;
     while (from[start] !== EMPTY) start++;
@@ -256,6 +269,7 @@ export class OrderIndex {
     }
     this.migrateAt = at;
     this.migrateCellsLeft = left;
+    this.version++;
     if (left === 0) this.migrating = false;
   }
 
@@ -269,6 +283,7 @@ export class OrderIndex {
     this.migrating = false;
     this.count = 0;
     this.resizes = 0;
+    this.version++;
   }
 
   /** Calls fn with every slot in the index (tests). */
