@@ -26,8 +26,6 @@ export const ELECTED = 3;
 /** Executing as a taker (a modify or a triggered stop), in no level. */
 export const ACTIVE = 4;
 
-/** Linear steps from the best end of a ladder before switching to binary search. */
-const LADDER_SCAN_STEPS = 16;
 /** Rows moved by a loop when a level opens mid-ladder; more go through copyWithin. */
 const LADDER_LOOP_MOVE_MAX = 32;
 /** Price cache slots per ladder (2^bits): 1024 slots cover the busy prices near the best. */
@@ -293,22 +291,31 @@ export class EngineStore {
 
   // ---- ladders of levels ----
 
-  /** Row of `key` in the ladder, or -(insertion row) - 1 when absent. */
+  /**
+   * Row of `key` in the ladder, or -(insertion row) - 1 when absent. Most
+   * activity is near the best price, at the end: the search gallops down from
+   * there (rows n-1, n-2, n-4, ...) and then bisects the last step, O(log d)
+   * for a key d rows below the best.
+   */
   protected ladderSearch(ladder: number, key: number): number {
     const keys = this.ladKeys;
     const base = ladder * this.sideMax;
     const n = this.ladLevelsCount[ladder]!;
-    // Most activity is near the best price, which sits at the end.
-    let i = n - 1;
-    const stop = n - LADDER_SCAN_STEPS;
-    while (i >= 0 && i > stop) {
-      const k = keys[base + i]!;
-      if (k === key) return i;
-      if (k < key) return -(i + 1) - 1;
-      i--;
-    }
+    // Rows at or above `upper` hold keys > key; rows below `lo` hold keys < key.
+    let upper = n;
     let lo = 0;
-    let hi = i;
+    let step = 1;
+    for (let p = n - 1; p >= 0; p = n - step) {
+      const k = keys[base + p]!;
+      if (k === key) return p;
+      if (k < key) {
+        lo = p + 1;
+        break;
+      }
+      upper = p;
+      step <<= 1;
+    }
+    let hi = upper - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const k = keys[base + mid]!;
