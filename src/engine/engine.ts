@@ -269,7 +269,50 @@ export class Engine extends EventWriter {
     this.lastSeq = seq;
     this.subjectSide = side === Side.Sell ? Side.Sell : Side.Buy;
     this.subjectClientId = clientId;
-    const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots, cmd.stopPriceTicks);
+    // RULES.md, Validation, in order: the first failing check names the reject. Written
+    // here rather than in a function of its own: passing the eleven values costs ~4%.
+    const isMarket = type === OrderType.Market || type === OrderType.StopMarket;
+    const isStop = type === OrderType.StopLimit || type === OrderType.StopMarket;
+    let reason = 0;
+    checks: {
+      if (!(book >= 0 && book < this.booksCount && (book | 0) === book)) {
+        reason = Reject.UnknownSymbol;
+        break checks;
+      }
+      if (
+        !(isId(id) && isId(user) && (side === Side.Buy || side === Side.Sell)) ||
+        !(type >= OrderType.Limit && type <= OrderType.StopMarket && (type | 0) === type) ||
+        !(tif >= Tif.Gtc && tif <= Tif.Fok && (tif | 0) === tif) ||
+        !(stp >= Stp.None && stp <= Stp.Decrement && (stp | 0) === stp) ||
+        (postOnly === 1 && (tif !== Tif.Gtc || isMarket))
+      ) {
+        reason = Reject.BadField;
+        break checks;
+      }
+      if (!this.qtyValid(book, qtyLots)) {
+        reason = Reject.BadQuantity;
+        break checks;
+      }
+      if (!(isMarket && priceTicks === 0)) {
+        const tick = this.symTickSize[book]!;
+        if (Math.floor(priceTicks) !== priceTicks || (tick !== 1 && priceTicks % tick !== 0)) reason = Reject.PriceOffTick;
+        else if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!) reason = Reject.PriceOutOfBand;
+        if (reason !== 0) break checks;
+      }
+      if (isStop) {
+        reason = this.priceReject(book, cmd.stopPriceTicks);
+        if (reason !== 0) break checks;
+      }
+      if (this.idIndex.find(id) !== NIL) {
+        reason = Reject.DuplicateOrderId;
+        break checks;
+      }
+      // A limit GTC may rest: with a free slot, a free level and room in its side, it certainly fits.
+      const roomy = this.orderFree !== NIL && this.levelFree !== NIL && this.ladLevelsCount[book * LADDERS_PER_BOOK + side]! < this.sideMax;
+      if (isStop || postOnly === 1 || tif === Tif.Fok || (!isMarket && tif === Tif.Gtc && !roomy)) {
+        reason = this.checkNewRare(book, user, side, isMarket, isStop, tif, postOnly, stp, priceTicks, qtyLots, cmd.stopPriceTicks);
+      }
+    }
     if (reason !== 0) {
       this.emitReject(book, id, user, reason);
       return;
@@ -471,54 +514,6 @@ export class Engine extends EventWriter {
   }
 
   // ---- validation ----
-
-  /**
-   * Why a new order is rejected (RULES.md, Validation; first failing check
-   * wins), or 0. Written flat, with the common case's checks inline: a call
-   * per check cost ~15% of the matching throughput. Stops, post-only, FOK and
-   * a side or book near its capacity go on to checkNewRare.
-   */
-  private checkNew(
-    book: number,
-    id: number,
-    user: number,
-    side: number,
-    type: number,
-    tif: number,
-    postOnly: number,
-    stp: number,
-    priceTicks: number,
-    qtyLots: number,
-    stopPriceTicks: number,
-  ): number {
-    if (!(book >= 0 && book < this.booksCount && (book | 0) === book)) return Reject.UnknownSymbol;
-    if (!(id >= 0 && id <= INT_MAX && Math.floor(id) === id && user >= 0 && user <= INT_MAX && Math.floor(user) === user)) return Reject.BadField;
-    if (!(side === Side.Buy || side === Side.Sell)) return Reject.BadField;
-    if (!(type >= OrderType.Limit && type <= OrderType.StopMarket && (type | 0) === type)) return Reject.BadField;
-    if (!(tif >= Tif.Gtc && tif <= Tif.Fok && (tif | 0) === tif)) return Reject.BadField;
-    if (!(stp >= Stp.None && stp <= Stp.Decrement && (stp | 0) === stp)) return Reject.BadField;
-    const isMarket = type === OrderType.Market || type === OrderType.StopMarket;
-    if (postOnly === 1 && (tif !== Tif.Gtc || isMarket)) return Reject.BadField;
-    const lot = this.symLotSize[book]!;
-    if (!(qtyLots >= lot && qtyLots <= this.symQtyLotsMax[book]! && Math.floor(qtyLots) === qtyLots && (lot === 1 || qtyLots % lot === 0))) return Reject.BadQuantity;
-    if (!(isMarket && priceTicks === 0)) {
-      const tick = this.symTickSize[book]!;
-      if (Math.floor(priceTicks) !== priceTicks || (tick !== 1 && priceTicks % tick !== 0)) return Reject.PriceOffTick;
-      if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!) return Reject.PriceOutOfBand;
-    }
-    const isStop = type === OrderType.StopLimit || type === OrderType.StopMarket;
-    if (isStop) {
-      const r = this.priceReject(book, stopPriceTicks);
-      if (r !== 0) return r;
-    }
-    if (this.idIndex.find(id) !== NIL) return Reject.DuplicateOrderId;
-    // A limit GTC may rest: with a free slot, a free level and room in its side, it certainly fits.
-    const roomy = this.orderFree !== NIL && this.levelFree !== NIL && this.ladLevelsCount[book * LADDERS_PER_BOOK + side]! < this.sideMax;
-    if (isStop || postOnly === 1 || tif === Tif.Fok || (!isMarket && tif === Tif.Gtc && !roomy)) {
-      return this.checkNewRare(book, user, side, isMarket, isStop, tif, postOnly, stp, priceTicks, qtyLots, stopPriceTicks);
-    }
-    return 0;
-  }
 
   /** The checks of a new order after its duplicate-id check for stops, post-only, FOK, and capacity. */
   private checkNewRare(
