@@ -341,7 +341,72 @@ export class Engine extends EventWriter {
       if (type !== OrderType.Limit || tif !== Tif.Gtc || this.crosses(book, side, side === Side.Buy ? -priceTicks : priceTicks)) {
         rem = this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots);
       }
-      if (rem > 0) this.restNew(book, id, user, side, postOnly, stp, priceTicks, rem, clientId);
+      if (rem > 0) {
+        // The remainder joins the tail of its level (capacity was checked before matching): the
+        // level from the price cache (a new level through levelFor), a slot from the free list,
+        // its row, the id index, the FIFO link and `booked`.
+        // Bids and asks are ladder kinds 0 and 1, the same numbers as the sides.
+        const ladder = book * LADDERS_PER_BOOK + side;
+        const li = this.lvlI;
+        let lvl = this.ladCache[(ladder << PRICE_CACHE_BITS) + (Math.imul(priceTicks, 0x9e3779b1) >>> (32 - PRICE_CACHE_BITS))]!;
+        if (lvl === NIL || li[(lvl << 3) | LI_PRICE] !== priceTicks || li[(lvl << 3) | LI_LADDER] !== ladder) {
+          lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
+          assert(lvl !== NIL, "no level for a new order after the capacity check");
+        }
+        const slot = this.allocOrder();
+        const f = this.ordF;
+        const oi = this.ordI;
+        const ob = this.ordB;
+        const r8 = slot << 3;
+        const r16 = slot << 4;
+        const r64 = slot << 6;
+        f[r8 | OF_ID] = id;
+        f[r8 | OF_USER] = user;
+        f[r8 | OF_CLIENT] = clientId;
+        f[r8 | OF_QTY] = rem;
+        f[r8 | OF_ARRIVAL] = this.seq;
+        oi[r16 | OI_PRICE] = priceTicks;
+        ob[r64 | OB_SIDE] = side;
+        ob[r64 | OB_STATE] = RESTING;
+        ob[r64 | OB_STP] = stp;
+        ob[r64 | OB_POST_ONLY] = postOnly;
+        ob[r64 | OB_TYPE] = OrderType.Limit;
+        ob[r64 | OB_TIF] = Tif.Gtc;
+        this.ordH[(slot << 5) | OH_BOOK] = book;
+        this.ordStopPriceTicks[slot] = 0;
+        this.idIndex.insert(slot);
+        // Link at the tail of the level's FIFO.
+        const lr = lvl << 3;
+        const tail = li[lr | LI_TAIL]!;
+        oi[r16 | OI_LEVEL] = lvl;
+        oi[r16 | OI_NEXT] = NIL;
+        oi[r16 | OI_PREV] = tail;
+        if (tail !== NIL) oi[(tail << 4) | OI_NEXT] = slot;
+        else li[lr | LI_HEAD] = slot;
+        li[lr | LI_TAIL] = slot;
+        if (li[lr | LI_COUNT]!++ === 0) {
+          this.levelsEmpty--;
+          this.ladLevelsEmpty[ladder]!--;
+        }
+        this.lvlF[(lvl << 2) | LF_QTY]! += rem;
+        const ev = this.events;
+        const i = ev.next();
+        const ei = ev.i32;
+        const ef = ev.f64;
+        const a = i << 5;
+        const b = i << 4;
+        ei[a | EI_KIND] = EventKind.Booked;
+        ei[a | EI_CODE] = 0;
+        ei[a | EI_SIDE] = side;
+        ei[a | EI_BOOK] = book;
+        ef[b | EF_SEQ] = this.seq;
+        ef[b | EF_TS_US] = this.tsUs;
+        ef[b | EF_ID] = id;
+        ef[b | EF_USER] = user;
+        ef[b | EF_CLIENT] = clientId;
+        ei[a | EI_PRICE] = priceTicks;
+        ef[b | EF_QTY] = rem;
+      }
     }
     if (this.electedTail !== 0) this.runElected(book);
   }
@@ -677,76 +742,6 @@ export class Engine extends EventWriter {
       return 0;
     }
     return rem;
-  }
-
-  /**
-   * A new limit GTC order's remainder joins the tail of its level (capacity
-   * was checked before matching): the level from the price cache (a new level
-   * through levelFor), a slot from the free list, its row, the id index, the
-   * FIFO link and `booked`.
-   */
-  private restNew(book: number, id: number, user: number, side: number, postOnly: number, stp: number, priceTicks: number, qtyLots: number, clientId: number): void {
-    // Bids and asks are ladder kinds 0 and 1, the same numbers as the sides.
-    const ladder = book * LADDERS_PER_BOOK + side;
-    const li = this.lvlI;
-    let lvl = this.ladCache[(ladder << PRICE_CACHE_BITS) + (Math.imul(priceTicks, 0x9e3779b1) >>> (32 - PRICE_CACHE_BITS))]!;
-    if (lvl === NIL || li[(lvl << 3) | LI_PRICE] !== priceTicks || li[(lvl << 3) | LI_LADDER] !== ladder) {
-      lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
-      assert(lvl !== NIL, "no level for a new order after the capacity check");
-    }
-    const slot = this.allocOrder();
-    const f = this.ordF;
-    const oi = this.ordI;
-    const ob = this.ordB;
-    const r8 = slot << 3;
-    const r16 = slot << 4;
-    const r64 = slot << 6;
-    f[r8 | OF_ID] = id;
-    f[r8 | OF_USER] = user;
-    f[r8 | OF_CLIENT] = clientId;
-    f[r8 | OF_QTY] = qtyLots;
-    f[r8 | OF_ARRIVAL] = this.seq;
-    oi[r16 | OI_PRICE] = priceTicks;
-    ob[r64 | OB_SIDE] = side;
-    ob[r64 | OB_STATE] = RESTING;
-    ob[r64 | OB_STP] = stp;
-    ob[r64 | OB_POST_ONLY] = postOnly;
-    ob[r64 | OB_TYPE] = OrderType.Limit;
-    ob[r64 | OB_TIF] = Tif.Gtc;
-    this.ordH[(slot << 5) | OH_BOOK] = book;
-    this.ordStopPriceTicks[slot] = 0;
-    this.idIndex.insert(slot);
-    // Link at the tail of the level's FIFO.
-    const lr = lvl << 3;
-    const tail = li[lr | LI_TAIL]!;
-    oi[r16 | OI_LEVEL] = lvl;
-    oi[r16 | OI_NEXT] = NIL;
-    oi[r16 | OI_PREV] = tail;
-    if (tail !== NIL) oi[(tail << 4) | OI_NEXT] = slot;
-    else li[lr | LI_HEAD] = slot;
-    li[lr | LI_TAIL] = slot;
-    if (li[lr | LI_COUNT]!++ === 0) {
-      this.levelsEmpty--;
-      this.ladLevelsEmpty[ladder]!--;
-    }
-    this.lvlF[(lvl << 2) | LF_QTY]! += qtyLots;
-    const ev = this.events;
-    const i = ev.next();
-    const ei = ev.i32;
-    const ef = ev.f64;
-    const a = i << 5;
-    const b = i << 4;
-    ei[a | EI_KIND] = EventKind.Booked;
-    ei[a | EI_CODE] = 0;
-    ei[a | EI_SIDE] = side;
-    ei[a | EI_BOOK] = book;
-    ef[b | EF_SEQ] = this.seq;
-    ef[b | EF_TS_US] = this.tsUs;
-    ef[b | EF_ID] = id;
-    ef[b | EF_USER] = user;
-    ef[b | EF_CLIENT] = clientId;
-    ei[a | EI_PRICE] = priceTicks;
-    ef[b | EF_QTY] = qtyLots;
   }
 
   /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
