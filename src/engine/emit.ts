@@ -29,7 +29,7 @@ import {
   EI_SIDE,
   EventBuffer,
 } from "./events.ts";
-import { EngineStore, OB_SIDE, OF_CLIENT, OF_ID, OF_QTY, OF_USER, OI_PRICE } from "./store.ts";
+import { EngineStore, OB_SIDE, OF_CLIENT, OF_ID, OF_QTY, OF_USER, OI_PRICE, OI_STOP } from "./store.ts";
 
 export class EventWriter extends EngineStore {
   readonly events: EventBuffer;
@@ -130,7 +130,7 @@ export class EventWriter extends EngineStore {
 
   protected emitTriggered(book: number, slot: number): void {
     const i = this.emitHeader(EventKind.Triggered, book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, 0);
-    this.events.i32[(i << 5) | EI_PRICE] = this.ordStopPriceTicks[slot]!;
+    this.events.i32[(i << 5) | EI_PRICE] = this.ordI[(slot << 4) | OI_STOP]!;
     this.events.f64[(i << 4) | EF_QTY] = this.ordF[(slot << 3) | OF_QTY]!;
   }
 

@@ -33,7 +33,6 @@ import {
   OB_STP,
   OB_TIF,
   OB_TYPE,
-  OF_ARRIVAL,
   OF_CLIENT,
   OF_ID,
   OF_QTY,
@@ -43,6 +42,7 @@ import {
   OI_NEXT,
   OI_PREV,
   OI_PRICE,
+  OI_STOP,
   RESTING,
   STOP,
   STOP_BUYS,
@@ -231,7 +231,7 @@ export class Engine extends EventWriter {
     if (lvl === NIL) throw new Error(`image order ${id}: engine capacity (price levels) too small`);
     const slot = this.allocOrder();
     this.initOrder(slot, cmd, isStop ? cmd.type : OrderType.Limit, isStop ? cmd.tif : Tif.Gtc, cmd.priceTicks, cmd.qtyLots);
-    this.ordF[(slot << 3) | OF_ARRIVAL] = cmd.engineSeq;
+    this.ordArrivalSeqs[slot] = cmd.engineSeq;
     this.ordB[(slot << 6) | OB_STATE] = isStop ? STOP : RESTING;
     this.appendToLevel(slot, lvl);
   }
@@ -364,7 +364,7 @@ export class Engine extends EventWriter {
         f[r8 | OF_USER] = user;
         f[r8 | OF_CLIENT] = clientId;
         f[r8 | OF_QTY] = rem;
-        f[r8 | OF_ARRIVAL] = this.seq;
+        this.ordArrivalSeqs[slot] = this.seq;
         oi[r16 | OI_PRICE] = priceTicks;
         ob[r64 | OB_SIDE] = side;
         ob[r64 | OB_STATE] = RESTING;
@@ -373,7 +373,7 @@ export class Engine extends EventWriter {
         ob[r64 | OB_TYPE] = OrderType.Limit;
         ob[r64 | OB_TIF] = Tif.Gtc;
         this.ordH[(slot << 5) | OH_BOOK] = book;
-        this.ordStopPriceTicks[slot] = 0;
+        oi[r16 | OI_STOP] = 0;
         this.idIndex.insert(slot);
         // Link at the tail of the level's FIFO.
         const lr = lvl << 3;
@@ -778,9 +778,9 @@ export class Engine extends EventWriter {
     this.ordB[(slot << 6) | OB_POST_ONLY] = cmd.postOnly ? 1 : 0;
     this.ordB[(slot << 6) | OB_STP] = cmd.stp;
     this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
-    this.ordStopPriceTicks[slot] = isStopType(type) ? cmd.stopPriceTicks : 0;
+    this.ordI[(slot << 4) | OI_STOP] = isStopType(type) ? cmd.stopPriceTicks : 0;
     this.ordF[(slot << 3) | OF_QTY] = qtyLots;
-    this.ordF[(slot << 3) | OF_ARRIVAL] = this.seq;
+    this.ordArrivalSeqs[slot] = this.seq;
     this.idIndex.insert(slot);
   }
 

@@ -30,7 +30,6 @@ import {
   OB_STP,
   OB_TIF,
   OB_TYPE,
-  OF_ARRIVAL,
   OF_CLIENT,
   OF_ID,
   OF_QTY,
@@ -126,7 +125,7 @@ function writeLadder(img: EngineImage, rows: Rows, dv: DataView, start: number, 
     dv.setInt32(at, li[lvl * 8 + LI_PRICE]!, true);
     dv.setUint32(at + 4, count, true);
     at += LEVEL_BYTES;
-    for (let o = li[lvl * 8 + LI_HEAD]!; o !== NIL; o = rows.ordI[o * 16 + OI_NEXT]!) at = isStop ? writeStop(rows, dv, at, o) : writeOrder(rows, dv, at, o);
+    for (let o = li[lvl * 8 + LI_HEAD]!; o !== NIL; o = rows.ordI[o * 16 + OI_NEXT]!) at = isStop ? writeStop(img, rows, dv, at, o) : writeOrder(rows, dv, at, o);
   }
   return at;
 }
@@ -141,13 +140,13 @@ function writeOrder(rows: Rows, dv: DataView, at: number, o: number): number {
   return at + ORDER_BYTES;
 }
 
-function writeStop(rows: Rows, dv: DataView, at: number, o: number): number {
+function writeStop(img: EngineImage, rows: Rows, dv: DataView, at: number, o: number): number {
   const f = o * 8;
   dv.setFloat64(at, rows.ordF[f + OF_ID]!, true);
   dv.setFloat64(at + 8, rows.ordF[f + OF_CLIENT]!, true);
   dv.setFloat64(at + 16, rows.ordF[f + OF_USER]!, true);
   dv.setFloat64(at + 24, rows.ordF[f + OF_QTY]!, true);
-  dv.setFloat64(at + 32, rows.ordF[f + OF_ARRIVAL]!, true);
+  dv.setFloat64(at + 32, img.ordArrivalSeqs[o]!, true);
   dv.setInt32(at + 40, rows.ordI[o * 16 + OI_PRICE]!, true);
   dv.setUint8(at + 44, rows.ordB[o * 64 + OB_TYPE]!);
   dv.setUint8(at + 45, rows.ordB[o * 64 + OB_TIF]!);

@@ -26,6 +26,7 @@ export interface EngineImage {
   levelRows: ArrayBuffer;
   /** Order rows [0, slotsHighWater) in the store's layout (ORDER_ROW_BYTES each, store.ts). */
   orderRows: ArrayBuffer;
+  ordArrivalSeqs: Float64Array;
 }
 
 /** Copies what an image needs from an engine between two commands. */
@@ -50,6 +51,7 @@ export function captureImage(engine: Engine): EngineImage {
     ladLevelsCount: engine.ladLevelsCount.slice(0, books * LADDERS_PER_BOOK),
     levelRows: engine.lvlI.buffer.slice(0, levels * LEVEL_ROW_BYTES) as ArrayBuffer,
     orderRows: engine.ordF.buffer.slice(0, slots * ORDER_ROW_BYTES) as ArrayBuffer,
+    ordArrivalSeqs: engine.ordArrivalSeqs.slice(0, slots),
   };
 }
 

@@ -87,7 +87,7 @@ export function bookOrders(s: EngineStore, book: number, side: number): BookOrde
 }
 
 export function orderHandle(s: EngineStore, slot: number): number {
-  return s.ordGen[slot]! * s.ordersMax + slot;
+  return s.ordGen(slot) * s.ordersMax + slot;
 }
 
 export function orderView(s: EngineStore, slot: number): OrderView {
@@ -104,7 +104,7 @@ export function orderView(s: EngineStore, slot: number): OrderView {
     postOnly: s.ordPostOnly(slot) === 1,
     stp: s.ordStp(slot),
     price: s.ordPriceTicks(slot),
-    stop: s.ordStopPriceTicks[slot]!,
+    stop: s.ordStopPriceTicks(slot),
     qty: s.ordQtyLots(slot),
     state: state === RESTING ? "resting" : "stop",
     handle: orderHandle(s, slot),
@@ -123,7 +123,7 @@ export function orderByHandle(s: EngineStore, handle: number): OrderView | null 
   const slot = handle % s.ordersMax;
   const gen = Math.floor(handle / s.ordersMax);
   const state = s.ordState(slot);
-  if (s.ordGen[slot] !== gen || (state !== RESTING && state !== STOP)) return null;
+  if (s.ordGen(slot) !== gen || (state !== RESTING && state !== STOP)) return null;
   return orderView(s, slot);
 }
 

@@ -56,6 +56,6 @@ function hashStops(s: EngineStore, h: Hash64, book: number): void {
   h.add(slots.length);
   for (const o of slots) {
     h.add(s.ordId(o)).add(s.ordUser(o)).add(s.ordSide(o)).add(s.ordType(o)).add(s.ordTif(o));
-    h.add(s.ordPostOnly(o)).add(s.ordStp(o)).add(s.ordPriceTicks(o)).add(s.ordStopPriceTicks[o]!).add(s.ordQtyLots(o)).add(s.ordArrivalSeq(o));
+    h.add(s.ordPostOnly(o)).add(s.ordStp(o)).add(s.ordPriceTicks(o)).add(s.ordStopPriceTicks(o)).add(s.ordQtyLots(o)).add(s.ordArrivalSeq(o));
   }
 }

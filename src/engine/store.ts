@@ -47,8 +47,10 @@ export const OF_USER = 1;
 /** The submitter's own id for the order (echoed in events, opaque to matching). */
 export const OF_CLIENT = 2;
 export const OF_QTY = 3;
-/** Seq of the command that placed the order: orders stops by arrival. */
-export const OF_ARRIVAL = 4;
+/** Stop price of a stop order (kept once it triggers); 0 for an order placed as a limit. */
+export const OI_STOP = 8;
+/** Bumped when the slot is freed (int32, read as uint32): a handle (slot + generation) of a gone order never matches again. */
+export const OI_GEN = 9;
 export const OI_PRICE = 10;
 export const OI_NEXT = 11;
 export const OI_PREV = 12;
@@ -92,15 +94,13 @@ export class EngineStore {
   /** Last trade price per book; 0 before the first trade. */
   readonly lastPriceTicks: Int32Array;
 
-  // Orders: rows of ORDER_ROW_BYTES indexed by slot (views of one buffer), and two cold columns.
+  // Orders: rows of ORDER_ROW_BYTES indexed by slot (views of one buffer), and one cold column.
   readonly ordF: Float64Array;
   readonly ordI: Int32Array;
   readonly ordB: Uint8Array;
   readonly ordH: Uint16Array;
-  /** Stop price of a stop order (kept once it triggers); 0 for an order placed as a limit. */
-  readonly ordStopPriceTicks: Int32Array;
-  /** Bumped when a slot is freed: a handle (slot + generation) of a gone order never matches again. */
-  readonly ordGen: Uint32Array;
+  /** Seq of the command that placed each order: orders stops by arrival (and open orders by age). */
+  readonly ordArrivalSeqs: Float64Array;
   orderFree = NIL;
   ordersLive = 0;
   /** One past the highest order slot ever used: snapshots copy rows up to here. */
@@ -147,8 +147,7 @@ export class EngineStore {
     this.ordI = new Int32Array(orders);
     this.ordB = new Uint8Array(orders);
     this.ordH = new Uint16Array(orders);
-    this.ordStopPriceTicks = new Int32Array(c.ordersMax);
-    this.ordGen = new Uint32Array(c.ordersMax);
+    this.ordArrivalSeqs = new Float64Array(c.ordersMax);
 
     const levels = new ArrayBuffer(c.levelsMax * LEVEL_ROW_BYTES);
     this.lvlI = new Int32Array(levels);
@@ -180,7 +179,13 @@ export class EngineStore {
     return this.ordF[slot * 8 + OF_QTY]!;
   }
   ordArrivalSeq(slot: number): number {
-    return this.ordF[slot * 8 + OF_ARRIVAL]!;
+    return this.ordArrivalSeqs[slot]!;
+  }
+  ordStopPriceTicks(slot: number): number {
+    return this.ordI[slot * 16 + OI_STOP]!;
+  }
+  ordGen(slot: number): number {
+    return this.ordI[slot * 16 + OI_GEN]! >>> 0;
   }
   ordPriceTicks(slot: number): number {
     return this.ordI[slot * 16 + OI_PRICE]!;
@@ -283,7 +288,7 @@ export class EngineStore {
     assert(this.ordI[(slot << 4) | OI_LEVEL] === NIL, "freeOrder: slot still linked to a level");
     this.idIndex.remove(slot);
     this.ordB[(slot << 6) | OB_STATE] = FREE;
-    this.ordGen[slot] = (this.ordGen[slot]! + 1) >>> 0;
+    this.ordI[(slot << 4) | OI_GEN] = (this.ordI[(slot << 4) | OI_GEN]! + 1) | 0;
     this.ordI[(slot << 4) | OI_NEXT] = this.orderFree;
     this.orderFree = slot;
     this.ordersLive--;

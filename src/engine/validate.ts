@@ -93,7 +93,7 @@ function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean,
     check(s.ordBook(o) === book, () => `order slot ${o} book ${s.ordBook(o)} != ${book}`);
     check(s.ordSide(o) === side, () => `order slot ${o} on the wrong side`);
     check(s.ordState(o) === (isStop ? STOP : RESTING), () => `order slot ${o} state ${s.ordState(o)} in a ${isStop ? "stop" : "book"} level`);
-    check((isStop ? s.ordStopPriceTicks[o] : s.ordPriceTicks(o)) === price, () => `order slot ${o} price differs from its level ${price}`);
+    check((isStop ? s.ordStopPriceTicks(o) : s.ordPriceTicks(o)) === price, () => `order slot ${o} price differs from its level ${price}`);
     // Stops of one stop price run in arrival order once elected: the level's FIFO must be that order.
     if (isStop && prev !== NIL) check(s.ordArrivalSeq(prev) < s.ordArrivalSeq(o), () => `stop level ${lvl}: slot ${o} arrived before slot ${prev}`);
     const q = s.ordQtyLots(o);
