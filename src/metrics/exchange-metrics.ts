@@ -9,7 +9,7 @@
 
 import { CommandCode } from "../engine/command.ts";
 import { RejectReason } from "../protocol/generated/wire/reject-reason.ts";
-import { batchRecordsBuckets, ioSecondsBuckets, matchingSecondsBuckets } from "./buckets.ts";
+import { ioSecondsBuckets, matchingSecondsBuckets } from "./buckets.ts";
 import type { CounterChild } from "./counter.ts";
 import type { GaugeChild } from "./gauge.ts";
 import type { HistogramChild } from "./histogram.ts";
@@ -38,20 +38,22 @@ export function rejectReasonNames(): Map<number, string> {
 }
 
 export interface ExchangeMetrics {
+  /** Whether `code` is a command code this metric set counts. */
+  hasCommand(code: number): boolean;
   /** Counter child for a command of `code` (CommandCode) that was accepted or rejected. */
   commandChild(code: number, accepted: boolean): CounterChild;
   /** Counter child for a reject of `code` (RejectReason); an unknown code counts as "other". */
   rejectChild(code: number): CounterChild;
   /** Engine time per command (histogram, seconds). */
   readonly matchingSeconds: HistogramChild;
+  /** The symbol label value of a symbol name: itself when configured, else "other". */
+  symbolLabel(symbol: string): string;
   /** Open orders (resting plus untriggered stops) per symbol. */
   openOrders(symbol: string): GaugeChild;
   /** Price levels per symbol and side. */
   bookLevels(symbol: string, side: "buy" | "sell"): GaugeChild;
   readonly sessions: GaugeChild;
   readonly feedClients: GaugeChild;
-  /** Records per group-commit batch; observe where the batch is flushed. */
-  readonly journalBatchRecords: HistogramChild;
   /** Kafka consumer lag in messages, per input topic partition (0..partitions-1). */
   kafkaConsumerLag(partition: number): GaugeChild;
   readonly kafkaProducerQueueMessages: GaugeChild;
@@ -86,6 +88,7 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
   const partitions = Array.from({ length: options.kafkaPartitions }, (_, i) => String(i));
   const lag = registry.gauge({ name: "exchange_kafka_consumer_lag_messages", help: "Messages of the input topic not yet consumed, per partition.", labels: { partition: partitions } });
   return {
+    hasCommand: (code) => byCode[code] !== undefined,
     commandChild: (code, accepted) => {
       const pair = byCode[code];
       if (pair === undefined) throw new Error(`metrics: no command code ${code}`);
@@ -93,11 +96,11 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
     },
     rejectChild: (code) => rejectByCode[code] ?? rejectOther,
     matchingSeconds: registry.histogram({ name: "exchange_matching_seconds", help: "Engine time per command.", buckets: matchingSecondsBuckets }).labels(),
+    symbolLabel: symbolOf,
     openOrders: (symbol) => open.labels({ symbol: symbolOf(symbol) }),
     bookLevels: (symbol, side) => levels.labels({ symbol: symbolOf(symbol), side }),
     sessions: registry.gauge({ name: "exchange_sessions", help: "Logged-in TCP order-entry sessions." }).labels(),
     feedClients: registry.gauge({ name: "exchange_feed_clients", help: "Connected WebSocket feed clients." }).labels(),
-    journalBatchRecords: registry.histogram({ name: "exchange_journal_batch_records", help: "Records per group-commit batch.", buckets: batchRecordsBuckets }).labels(),
     kafkaConsumerLag: (partition) => lag.at(partition),
     kafkaProducerQueueMessages: registry.gauge({ name: "exchange_kafka_producer_queue_messages", help: "Messages queued in the Kafka producer, not yet acknowledged." }).labels(),
     kafkaProduceSeconds: registry.histogram({ name: "exchange_kafka_produce_seconds", help: "Time from produce to delivery report.", buckets: ioSecondsBuckets }).labels(),

@@ -3,18 +3,28 @@
 //   GET /metrics  Prometheus text 0.0.4
 //   GET /health   200 while the process runs (liveness): {"status":"up",…}
 //   GET /ready    200 when every readiness check passes, else 503; JSON with each check's reason
+// plus the routes the caller mounts under a path prefix (the admin API, /admin/).
 
 import { expositionContentType } from "./exposition.ts";
 import { type ReadinessCheck, runChecks } from "./readiness.ts";
 import type { MetricsRegistry } from "./registry.ts";
 
+export interface MountedRoutes {
+  /** Paths starting with this go to `handle`, e.g. "/admin/". */
+  prefix: string;
+  handle(request: Request): Promise<Response>;
+}
+
 export interface OpsHandlerOptions {
-  registry: MetricsRegistry;
+  /** Null: /metrics is not served (metrics.enabled = false), /health and /ready still are. */
+  registry: MetricsRegistry | null;
+  /** Read at every /ready: checks may be added after start (an output's own check). */
   checks: readonly ReadinessCheck[];
   /** Per-check limit for /ready. */
   checkTimeoutMs?: number;
   /** Milliseconds, for uptime. */
   nowMs?: () => number;
+  routes?: readonly MountedRoutes[];
 }
 
 const json = (body: unknown, status: number) =>
@@ -23,11 +33,17 @@ const json = (body: unknown, status: number) =>
 export function opsHandler(options: OpsHandlerOptions): (request: Request) => Promise<Response> {
   const now = options.nowMs ?? Date.now;
   const startedMs = now();
+  const routes = options.routes ?? [];
+  const own = options.registry === null ? ["/health", "/ready"] : ["/metrics", "/health", "/ready"];
+  const paths = [...own, ...routes.map((r) => `${r.prefix}…`)];
   return async (request) => {
     const path = new URL(request.url).pathname;
-    if (path !== "/metrics" && path !== "/health" && path !== "/ready") return json({ error: "not found", paths: ["/metrics", "/health", "/ready"] }, 404);
+    const mounted = routes.find((r) => path.startsWith(r.prefix));
+    if (mounted !== undefined) return await mounted.handle(request);
+    if (!own.includes(path)) return json({ error: "not found", paths }, 404);
     if (request.method !== "GET" && request.method !== "HEAD") return json({ error: "method not allowed" }, 405);
-    if (path === "/metrics") {
+    if (path === "/metrics" && options.registry !== null) {
+      await options.registry.collect();
       return new Response(options.registry.expose(), { headers: { "content-type": expositionContentType, "cache-control": "no-store" } });
     }
     if (path === "/health") return json({ status: "up", pid: process.pid, uptimeS: Math.round((now() - startedMs) / 1000) }, 200);

@@ -58,6 +58,20 @@ export interface EventConsumer {
   onDurable?(seq: number): void;
 }
 
+/**
+ * What the sequencer tells an observer about each command it applies
+ * (metrics: src/metrics/command-metrics.ts). Called on the matching thread;
+ * it must not allocate or throw.
+ */
+export interface ApplyProbe {
+  /** The engine's time is measured for a command when (commands applied & sampleMask) === 0. */
+  readonly sampleMask: number;
+  /** After the engine applied a command of `command` (CommandCode); `events` holds its (last) events. */
+  applied(command: number, events: EventBuffer): void;
+  /** Engine time of a sampled command, ns. */
+  sampled(ns: number): void;
+}
+
 export class Sequencer {
   readonly engine: Engine;
   /** Receive times and every timer of the exchange come from here. */
@@ -77,6 +91,9 @@ export class Sequencer {
   private durableSeqValue = 0;
   /** Callers of `untilDurable`, resolved as the log reports progress. */
   private durableWaiters: { seq: number; resolve: () => void }[] = [];
+  /** Set by the owner after recovery: replayed commands are not observed. */
+  probe: ApplyProbe | null = null;
+  private appliedCount = 0;
 
   constructor(engineConfig: Partial<EngineConfig>, log: InputLog | null, clock: Clock = systemClock) {
     this.engine = new Engine(engineConfig);
@@ -207,10 +224,19 @@ export class Sequencer {
     this.notifyDurable(seq);
   };
 
-  /** Ends the current batch of the log; the consumers' `onDurable` follows when it is safe to acknowledge. */
+  /**
+   * Ends the current batch of the log; the consumers' `onDurable` follows when
+   * it is safe to acknowledge. When everything applied is already durable
+   * (another caller's flush took this caller's commands along), the consumers
+   * hear it again at once: a caller that closed its batch after that flush
+   * would otherwise wait for the next one.
+   */
   flush(): void {
-    if (this.log !== null) this.log.flush();
-    else this.notifyDurable(this.nextSeq - 1);
+    if (this.log === null) return this.notifyDurable(this.nextSeq - 1);
+    const before = this.durableSeqValue;
+    this.log.flush();
+    const told = this.durableSeqValue !== before;
+    if (!told && before === this.nextSeq - 1 && before > 0) this.notifyDurable(before);
   }
 
   private notifyDurable(seq: number): void {
@@ -279,11 +305,24 @@ export class Sequencer {
     this.current = r;
     const e = this.engine;
     const booksBefore = e.booksCount;
-    e.apply(r);
+    const probe = this.probe;
+    if (probe === null) e.apply(r);
+    else this.applyObserved(probe, r);
     if (r.command === Command.SymbolDef && (e.booksCount !== booksBefore + 1 || booksBefore !== r.symbol.symbolId)) {
       throw new Error(`symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, engine holds ${e.booksCount} books`);
     }
     this.drain(e.events);
+  }
+
+  private applyObserved(probe: ApplyProbe, r: InputRecordView): void {
+    const e = this.engine;
+    if ((this.appliedCount++ & probe.sampleMask) !== 0) e.apply(r);
+    else {
+      const startedNs = Bun.nanoseconds();
+      e.apply(r);
+      probe.sampled(Bun.nanoseconds() - startedNs);
+    }
+    probe.applied(r.command, e.events);
   }
 
   private drain(events: EventBuffer): void {

@@ -29,6 +29,8 @@ export interface SnapshotStats {
   lastEncodeMs: number;
   lastSaveMs: number;
   lastBytes: number;
+  /** Clock time (ms since the epoch) the store accepted the newest snapshot; 0 before the first. */
+  lastSavedAtMs: number;
   lastError: string | null;
 }
 
@@ -47,6 +49,7 @@ export class Snapshotter {
     lastEncodeMs: 0,
     lastSaveMs: 0,
     lastBytes: 0,
+    lastSavedAtMs: 0,
     lastError: null,
   };
   private readonly exchange: Sequencer;
@@ -146,6 +149,7 @@ export class Snapshotter {
       s.lastSaveMs = performance.now() - saveStarted;
       s.lastBytes = bytes.length;
       s.lastSavedSeq = image.seq;
+      s.lastSavedAtMs = nowMs(this.clock);
       s.taken++;
       if (s.lastError !== null) this.log(`snapshot: ${this.store.description} works again (seq ${image.seq})`);
       s.lastError = null;
