@@ -198,6 +198,20 @@ export class Sequencer {
     return this.commit();
   }
 
+  /**
+   * An operator halts (TradingStatus.Halted) or resumes (Open) book
+   * `symbolId`; the request id travels in the record, the reason is for
+   * people. False, changing nothing, when the log cannot take the command now.
+   */
+  submitSymbolStatus(symbolId: number, tradingStatus: number, requestId: number, reason: string, receivedNs: number): boolean {
+    const r = this.stamp(Command.SymbolStatus, 0, 0, 0, 0, receivedNs);
+    r.symbolId = symbolId;
+    r.tradingStatus = tradingStatus;
+    r.clientOrderId = requestId;
+    r.statusReason = reason;
+    return this.commit();
+  }
+
   /** Seq of the last command logged (and applied); 0 before the first. */
   get lastSeq(): number {
     return this.nextSeq - 1;
@@ -264,6 +278,7 @@ export class Sequencer {
   ): InputRecordView {
     const r = this.record;
     r.clearOrder();
+    r.statusReason = "";
     r.command = command;
     r.engineSeq = this.nextSeq;
     r.receivedNs = receivedNs;
@@ -279,7 +294,8 @@ export class Sequencer {
     const r = this.record;
     if (this.log !== null) {
       let ok: boolean;
-      if (r.command === Command.SymbolDef) {
+      // Symbol definitions and status changes are rare: the generic encoder, not a fixed layout.
+      if (r.command === Command.SymbolDef || r.command === Command.SymbolStatus) {
         const e = this.encoder;
         e.inputRecord(r);
         ok = this.log.append(r.engineSeq, e.bytes, e.start, e.end);
@@ -348,4 +364,6 @@ function copyOrder(from: OrderFields, to: OrderFields): void {
   to.oneSymbol = from.oneSymbol;
   to.massSide = from.massSide;
   to.cancelReason = from.cancelReason;
+  to.allUsers = from.allUsers;
+  to.tradingStatus = from.tradingStatus;
 }
