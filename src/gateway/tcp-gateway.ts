@@ -164,6 +164,15 @@ export class TcpGateway {
     return this.output.gatewayRejects;
   }
 
+  /**
+   * A command entered the log from outside the gateway (the admin API): the
+   * reports it causes to sessions leave with the batch closed at the end of
+   * this event-loop turn, once the log says it is durable.
+   */
+  commandSubmitted(): void {
+    this.gate.schedule();
+  }
+
   /** Every connection, oldest first (the admin API's session list; allocates). */
   sessionList(): SessionInfo[] {
     const out: SessionInfo[] = [];

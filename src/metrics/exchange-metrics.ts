@@ -52,6 +52,8 @@ export interface ExchangeMetrics {
   openOrders(symbol: string): GaugeChild;
   /** Price levels per symbol and side. */
   bookLevels(symbol: string, side: "buy" | "sell"): GaugeChild;
+  /** 1 while an operator holds the symbol halted ("other": how many later symbols are). */
+  symbolHalted(symbol: string): GaugeChild;
   readonly sessions: GaugeChild;
   readonly feedClients: GaugeChild;
   /** Kafka consumer lag in messages, per input topic partition (0..partitions-1). */
@@ -85,6 +87,7 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
   const symbolOf = (symbol: string) => (options.symbols.includes(symbol) ? symbol : otherSymbol);
   const open = registry.gauge({ name: "exchange_open_orders", help: "Open orders (resting and untriggered stops) per symbol.", labels: { symbol: symbolValues } });
   const levels = registry.gauge({ name: "exchange_book_levels", help: "Price levels in the book per symbol and side.", labels: { symbol: symbolValues, side: ["buy", "sell"] } });
+  const halted = registry.gauge({ name: "exchange_symbol_halted", help: "1 while an operator holds the symbol halted (cancels only).", labels: { symbol: symbolValues } });
   const partitions = Array.from({ length: options.kafkaPartitions }, (_, i) => String(i));
   const lag = registry.gauge({ name: "exchange_kafka_consumer_lag_messages", help: "Messages of the input topic not yet consumed, per partition.", labels: { partition: partitions } });
   return {
@@ -99,6 +102,7 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
     symbolLabel: symbolOf,
     openOrders: (symbol) => open.labels({ symbol: symbolOf(symbol) }),
     bookLevels: (symbol, side) => levels.labels({ symbol: symbolOf(symbol), side }),
+    symbolHalted: (symbol) => halted.labels({ symbol: symbolOf(symbol) }),
     sessions: registry.gauge({ name: "exchange_sessions", help: "Logged-in TCP order-entry sessions." }).labels(),
     feedClients: registry.gauge({ name: "exchange_feed_clients", help: "Connected WebSocket feed clients." }).labels(),
     kafkaConsumerLag: (partition) => lag.at(partition),

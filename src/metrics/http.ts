@@ -12,8 +12,16 @@ import type { MetricsRegistry } from "./registry.ts";
 export interface MountedRoutes {
   /** Paths starting with this go to `handle`, e.g. "/admin/". */
   prefix: string;
-  handle(request: Request): Promise<Response>;
+  /** `remote`: the client's address ("" when unknown). */
+  handle(request: Request, remote: string): Promise<Response>;
 }
+
+/** What the handler asks of the server for a request's remote address (Bun.serve's server has it). */
+export interface RemoteAddressOf {
+  requestIP(request: Request): { address: string } | null;
+}
+
+export type OpsHandler = (request: Request, server?: RemoteAddressOf) => Promise<Response>;
 
 export interface OpsHandlerOptions {
   /** Null: /metrics is not served (metrics.enabled = false), /health and /ready still are. */
@@ -30,16 +38,16 @@ export interface OpsHandlerOptions {
 const json = (body: unknown, status: number) =>
   new Response(`${JSON.stringify(body)}\n`, { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
 
-export function opsHandler(options: OpsHandlerOptions): (request: Request) => Promise<Response> {
+export function opsHandler(options: OpsHandlerOptions): OpsHandler {
   const now = options.nowMs ?? Date.now;
   const startedMs = now();
   const routes = options.routes ?? [];
   const own = options.registry === null ? ["/health", "/ready"] : ["/metrics", "/health", "/ready"];
   const paths = [...own, ...routes.map((r) => `${r.prefix}…`)];
-  return async (request) => {
+  return async (request, server) => {
     const path = new URL(request.url).pathname;
     const mounted = routes.find((r) => path.startsWith(r.prefix));
-    if (mounted !== undefined) return await mounted.handle(request);
+    if (mounted !== undefined) return await mounted.handle(request, server?.requestIP(request)?.address ?? "");
     if (!own.includes(path)) return json({ error: "not found", paths }, 404);
     if (request.method !== "GET" && request.method !== "HEAD") return json({ error: "method not allowed" }, 405);
     if (path === "/metrics" && options.registry !== null) {
@@ -53,6 +61,6 @@ export function opsHandler(options: OpsHandlerOptions): (request: Request) => Pr
 }
 
 /** Serves the handler on loopback; returns the server (its `port` is the bound one when 0 was asked). */
-export function serveOps(handler: (request: Request) => Promise<Response>, host: string, port: number): ReturnType<typeof Bun.serve> {
+export function serveOps(handler: OpsHandler, host: string, port: number): ReturnType<typeof Bun.serve> {
   return Bun.serve({ hostname: host, port, fetch: handler, idleTimeout: 30 });
 }

@@ -11,7 +11,7 @@ export { type ExchangeMetrics, registerExchangeMetrics } from "./exchange-metric
 export { expositionContentType, writeExposition } from "./exposition.ts";
 export { Gauge, GaugeChild } from "./gauge.ts";
 export { Histogram, HistogramChild } from "./histogram.ts";
-export { type MountedRoutes, opsHandler, serveOps } from "./http.ts";
+export { type MountedRoutes, type OpsHandler, opsHandler, type RemoteAddressOf, serveOps } from "./http.ts";
 export { type CheckResult, type ReadinessCheck, type ReadinessReport, runChecks } from "./readiness.ts";
 export { MetricsRegistry } from "./registry.ts";
 export { type GaugeSource, type KafkaGauges, type OutputHooks, outputHooks, type QuestdbGauges } from "./output-hooks.ts";

@@ -16,6 +16,8 @@ export interface BookColumnsView {
   readonly ladLevels: ArrayLike<number>;
   readonly ladLevelsCount: ArrayLike<number>;
   readonly lvlOrdersCount: ArrayLike<number>;
+  /** TradingStatus per book: 0 open, 1 halted. */
+  readonly symStatus: ArrayLike<number>;
 }
 
 const laddersPerBook = 4;
@@ -40,6 +42,7 @@ export function registerBookMetrics(registry: MetricsRegistry, metrics: Exchange
     // Symbols beyond the configured list share the "other" series: sum them.
     const open = new Map<string, number>();
     const levels = new Map<string, [number, number]>();
+    const halted = new Map<string, number>();
     for (let book = 0; book < e.booksCount; book++) {
       const name = metrics.symbolLabel(e.symNames[book]!);
       let orders = 0;
@@ -50,9 +53,11 @@ export function registerBookMetrics(registry: MetricsRegistry, metrics: Exchange
         if (kind < 2) sides[kind]! += t.levels;
       }
       open.set(name, (open.get(name) ?? 0) + orders);
+      halted.set(name, (halted.get(name) ?? 0) + (e.symStatus[book] === 0 ? 0 : 1));
       levels.set(name, sides);
     }
     for (const [name, n] of open) metrics.openOrders(name).set(n);
+    for (const [name, n] of halted) metrics.symbolHalted(name).set(n);
     for (const [name, [bids, asks]] of levels) {
       metrics.bookLevels(name, "buy").set(bids);
       metrics.bookLevels(name, "sell").set(asks);
