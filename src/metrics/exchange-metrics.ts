@@ -18,13 +18,14 @@ import type { MetricsRegistry } from "./registry.ts";
 /** Label value for a symbol defined after start (not in the configured list). */
 export const otherSymbol = "other";
 
-const commandTypes = ["new_order", "cancel", "modify", "symbol_def", "mass_cancel"] as const;
+const commandTypes = ["new_order", "cancel", "modify", "symbol_def", "mass_cancel", "symbol_status"] as const;
 const commandTypeByCode: Record<number, (typeof commandTypes)[number]> = {
   [CommandCode.NewOrder]: "new_order",
   [CommandCode.Cancel]: "cancel",
   [CommandCode.Modify]: "modify",
   [CommandCode.SymbolDef]: "symbol_def",
   [CommandCode.MassCancel]: "mass_cancel",
+  [CommandCode.SymbolStatus]: "symbol_status",
 };
 
 /** RejectReason members as snake_case label values, by code (None excluded). */

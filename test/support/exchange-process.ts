@@ -171,6 +171,11 @@ export class ExchangeProcess {
     });
   }
 
+  /** Starts the exchange without waiting for anything (tests of what happens before it listens). */
+  static launch(options: StartOptions): ExchangeProcess {
+    return new ExchangeProcess(freePort(), options);
+  }
+
   /** Starts the exchange and waits for "tcp gateway listening on"; retries on another port if it could not bind. */
   static async start(options: StartOptions): Promise<ExchangeProcess> {
     let last = "";
@@ -207,6 +212,27 @@ export class ExchangeProcess {
       if (left <= 0) throw new Error(`no line ${re} within ${timeoutMs} ms`);
       await Promise.race([reader.changed(Math.min(left, 100)), this.exited]);
     }
+  }
+
+  /**
+   * The start-up summary's fields (what listens where), from its JSON log
+   * line: order_entry_tcp, market_data_feed, live_market_page, http_api,
+   * metrics, admin.
+   */
+  summary(): Record<string, string> {
+    for (const raw of this.stdout.raw) {
+      if (!raw.startsWith("{")) continue;
+      const o = JSON.parse(raw) as Record<string, string>;
+      if (typeof o.msg === "string" && o.msg.endsWith("; listening:")) return o;
+    }
+    throw new Error(`no start-up summary in:\n${this.output()}`);
+  }
+
+  /** The operations listener, e.g. http://127.0.0.1:41234 (metrics, health, ready, admin). */
+  opsUrl(): string {
+    const m = /^(http:\/\/[^/\s]+)\//.exec(this.summary().admin ?? "") ?? /^(http:\/\/[^/\s]+)\//.exec(this.summary().metrics ?? "");
+    if (m === null) throw new Error(`no operations listener in the summary: ${JSON.stringify(this.summary())}`);
+    return m[1]!;
   }
 
   /** Sends SIGTERM and waits for the exit code. */
