@@ -150,6 +150,9 @@ export const exchangeSchema = object("The exchange configuration.", {
       host: string({ default: "127.0.0.1", lengthMin: 1, lengthMax: 253, pattern: hostname, doc: "QuestDB host." }),
       port: int({ default: 9009, min: 1, max: portMax, doc: "QuestDB ILP TCP port." }),
     }),
+    pg: object("QuestDB's PostgreSQL wire endpoint, for people's SQL tools (psql); the exchange does not use it.", {
+      port: int({ default: 8812, min: 1, max: portMax, doc: "The port `bun run engine:full` gives its QuestDB for PostgreSQL clients." }),
+    }),
     batchRowsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Rows in one ILP request." }),
     flushIntervalMs: int({ default: 100, min: 1, max: 60_000, doc: "A partial batch is sent after this long." }),
     backlogRowsMax: int({ default: 1_000_000, min: 1000, max: 100_000_000, doc: "Rows held in memory while QuestDB is slow or away; past it rows spill to disk." }),
