@@ -75,6 +75,8 @@ const headersMax = 16;
 const vuFixedCount = 6;
 const metadataTimeoutMsDefault = 10_000;
 const purgeServeMsMax = 5_000;
+/** One rd_kafka_flush wait inside `flush`: reports are served between slices. */
+const flushSliceMs = 5;
 
 function producerProperties(o: ProducerOptions): KafkaProperties {
   return withOverrides(
@@ -313,18 +315,19 @@ export class Producer implements EventSink {
   /**
    * Sends what linger holds and serves reports until none is outstanding or
    * `timeoutMs` passed. Returns the messages still outstanding (0 = every
-   * message has had its report). rd_kafka_flush alone would not serve reports
-   * in event mode, so it only wakes the sender here.
+   * message has had its report). In event mode rd_kafka_flush only waits (it
+   * cannot serve our queue) and bypasses linger only while it waits, so it is
+   * called in short slices with the queue served between them.
    */
   flush(timeoutMs: number): number {
     this.client.assertOpen("flush");
-    rdk.rd_kafka_flush(this.client.rk, 0);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
+      this.client.serve(0, pollEventsMax, this);
       const outstanding = rdk.rd_kafka_outq_len(this.client.rk);
       const leftMs = deadline - performance.now();
       if (outstanding === 0 || leftMs <= 0) return outstanding;
-      this.client.serve(Math.min(100, Math.ceil(leftMs)), pollEventsMax, this);
+      rdk.rd_kafka_flush(this.client.rk, Math.min(flushSliceMs, Math.ceil(leftMs)));
     }
   }
 
