@@ -1,10 +1,9 @@
 // Proves that a broker stopped (SIGTERM) or killed (SIGKILL) and restarted while a producer keeps producing loses nothing that was acknowledged and duplicates nothing: the idempotent producer and a live consumer reconnect by themselves, every message is delivered once at consecutive offsets in produce order, and the outage reaches the application as non-fatal typed errors.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Admin, Consumer, ErrorCode, KafkaError, Offset, Producer, ProduceRecord } from "../src/kafka/index.ts";
-import { DeliveryLog, receive, startTestKafka, type TestKafka, testAdminOptions, testConsumerOptions, testProducerOptions, uniqueTopic } from "./support/kafka.ts";
+import { expect, test } from "bun:test";
+import { Consumer, ErrorCode, KafkaError, Offset, Producer, ProduceRecord } from "../src/kafka/index.ts";
+import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, uniqueTopic, useTestKafka } from "./support/kafka.ts";
 
-const hookTimeoutMs = 300_000;
 /** Deadlines for events that will come (acks, a restart); generous because the machine is shared. */
 const eventTimeoutMs = 240_000;
 /** Acknowledged messages before the restart, and after it (proof that the producer reconnected). */
@@ -13,19 +12,8 @@ const acksAfterCount = 2_000;
 /** Messages offered per loop turn; the loop yields a millisecond between turns so the restart can run. */
 const messagesPerTurn = 20;
 
-let kafka: TestKafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = await startTestKafka();
-  // The admin client idles through the restarts; its reconnect logs would only be noise here.
-  admin = new Admin({ ...testAdminOptions(kafka), onLog: () => {} });
-}, hookTimeoutMs);
-
-afterAll(async () => {
-  admin?.close();
-  await kafka?.stop();
-}, hookTimeoutMs);
+// The admin client idles through the restarts; its reconnect logs would only be noise here.
+const fixture = useTestKafka({ onLog: () => {} });
 
 function sequenced(seq: number): Uint8Array {
   const value = new Uint8Array(new ArrayBuffer(64));
@@ -38,9 +26,8 @@ function seqOf(value: Uint8Array | null): number {
 }
 
 async function produceThroughRestart(kill: boolean): Promise<void> {
-  const topic = uniqueTopic(kill ? "restart-kill" : "restart-term");
-  await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, config: {} }]);
-  await admin.waitForTopics([topic], 60_000, 1);
+  const kafka = fixture.kafka;
+  const topic = await fixture.createTopic(kill ? "restart-kill" : "restart-term", 1);
 
   const deliveries = new DeliveryLog();
   const clientErrors: KafkaError[] = [];

@@ -1,38 +1,20 @@
 // Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members split the partitions.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { DeliveryLog, receive, startTestKafka, type TestKafka, testAdminOptions, testConsumerOptions, testProducerOptions, uniqueTopic } from "../../test/support/kafka.ts";
-import { Admin } from "./admin.ts";
+import { describe, expect, test } from "bun:test";
+import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
 import { ProduceBatch } from "./produce-batch.ts";
 import { Producer } from "./producer.ts";
 import { HeaderName, PARTITION_ANY, ProduceHeaders, ProduceRecord } from "./record.ts";
 
-const hookTimeoutMs = 300_000;
 const flushTimeoutMs = 60_000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-let kafka: TestKafka;
-let admin: Admin;
+const fixture = useTestKafka();
 
-beforeAll(async () => {
-  kafka = await startTestKafka();
-  admin = new Admin(testAdminOptions(kafka));
-}, hookTimeoutMs);
-
-afterAll(async () => {
-  admin?.close();
-  await kafka?.stop();
-}, hookTimeoutMs);
-
-async function createTopic(prefix: string, partitions: number, config: Record<string, string> = {}): Promise<string> {
-  const name = uniqueTopic(prefix);
-  await admin.createTopics([{ name, partitions, replicationFactor: 1, config }]);
-  await admin.waitForTopics([name], 60_000, partitions);
-  return name;
-}
+const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) => fixture.createTopic(prefix, partitions, config);
 
 /** A 64-byte value whose first 4 bytes are `seq` (little-endian). */
 function sequenced(seq: number, bytes = 64): Uint8Array {
@@ -72,43 +54,43 @@ describe("admin", () => {
   test("creates topics with partition counts and topic configs, and reports them back", async () => {
     const lz4 = uniqueTopic("orders-lz4");
     const snappy = uniqueTopic("md-snappy");
-    await admin.createTopics([
+    await fixture.admin.createTopics([
       { name: lz4, partitions: 12, replicationFactor: 1, config: { "compression.type": "lz4", "max.message.bytes": "65536" } },
       { name: snappy, partitions: 6, replicationFactor: 1, config: { "compression.type": "snappy" } },
     ]);
-    await admin.waitForTopics([lz4, snappy], 60_000);
-    const topics = admin.describeTopics();
+    await fixture.admin.waitForTopics([lz4, snappy], 60_000);
+    const topics = fixture.admin.describeTopics();
     expect(topics.find((t) => t.name === lz4)?.partitions.length).toBe(12);
     expect(topics.find((t) => t.name === snappy)?.partitions.length).toBe(6);
-    const lz4Config = await admin.describeTopicConfig(lz4);
+    const lz4Config = await fixture.admin.describeTopicConfig(lz4);
     expect(lz4Config["compression.type"]).toBe("lz4");
     expect(lz4Config["max.message.bytes"]).toBe("65536");
-    expect((await admin.describeTopicConfig(snappy))["compression.type"]).toBe("snappy");
+    expect((await fixture.admin.describeTopicConfig(snappy))["compression.type"]).toBe("snappy");
   });
 
   test("an existing topic is a TOPIC_ALREADY_EXISTS KafkaError unless existingOk", async () => {
     const name = await createTopic("dup", 1);
-    const error = await admin.createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }]).catch((e: unknown) => e);
+    const error = await fixture.admin.createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaError);
     expect((error as KafkaError).code).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
     expect((error as KafkaError).codeName).toBe("TOPIC_ALREADY_EXISTS");
     expect((error as KafkaError).message).toContain(name);
-    await admin.createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }], true);
+    await fixture.admin.createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }], true);
   });
 
   test("a bad topic config or replication factor is refused by the broker with a typed error", async () => {
-    const badCodec = await admin.createTopics([{ name: uniqueTopic("bad-codec"), partitions: 1, replicationFactor: 1, config: { "compression.type": "bogus" } }]).catch((e: unknown) => e);
+    const badCodec = await fixture.admin.createTopics([{ name: uniqueTopic("bad-codec"), partitions: 1, replicationFactor: 1, config: { "compression.type": "bogus" } }]).catch((e: unknown) => e);
     expect(badCodec).toBeInstanceOf(KafkaError);
     expect((badCodec as KafkaError).code).toBe(ErrorCode.INVALID_CONFIG);
-    const badReplication = await admin.createTopics([{ name: uniqueTopic("bad-rf"), partitions: 1, replicationFactor: 3, config: {} }]).catch((e: unknown) => e);
+    const badReplication = await fixture.admin.createTopics([{ name: uniqueTopic("bad-rf"), partitions: 1, replicationFactor: 3, config: {} }]).catch((e: unknown) => e);
     expect(badReplication).toBeInstanceOf(KafkaError);
     expect((badReplication as KafkaError).code).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
   });
 
   test("deletes a topic; deleting an unknown one is UNKNOWN_TOPIC_OR_PART", async () => {
     const name = await createTopic("delete-me", 1);
-    await admin.deleteTopics([name]);
-    const again = await admin.deleteTopics([name]).catch((e: unknown) => e);
+    await fixture.admin.deleteTopics([name]);
+    const again = await fixture.admin.deleteTopics([name]).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(KafkaError);
     expect((again as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
   });
@@ -118,7 +100,7 @@ describe("produce and consume", () => {
   test("order within a partition holds for single and batched produce, with offsets matching the delivery reports", async () => {
     const topic = await createTopic("order", 2);
     const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(kafka, deliveries.handler));
+    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
     const t = producer.topic(topic);
     const record = new ProduceRecord();
     record.topic = t;
@@ -148,7 +130,7 @@ describe("produce and consume", () => {
     expect(deliveries.offset).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(new Set(deliveries.partition)).toEqual(new Set([1]));
 
-    const consumer = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-order")));
+    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-order")));
     consumer.assign([{ topic, partition: 1, offset: Offset.BEGINNING }]);
     const received = receive(consumer, total);
     expect(received.map((r) => seqOf(r.value))).toEqual(deliveries.opaque);
@@ -168,7 +150,7 @@ describe("produce and consume", () => {
     const partitions = 6;
     const topic = await createTopic("keys", partitions);
     const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(kafka, deliveries.handler));
+    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = PARTITION_ANY;
@@ -188,7 +170,7 @@ describe("produce and consume", () => {
       const key = keys[deliveries.opaque[i]!]!;
       expect(deliveries.partition[i]).toBe((murmur2(key) & 0x7fffffff) % partitions);
     }
-    const consumer = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-keys")));
+    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-keys")));
     consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: Offset.BEGINNING })));
     const received = receive(consumer, rounds * keys.length);
     for (const r of received) expect(r.partition).toBe((murmur2(r.key!) & 0x7fffffff) % partitions);
@@ -204,7 +186,7 @@ describe("produce and consume", () => {
   test("headers, null and empty values and keys, and binary bytes round-trip", async () => {
     const topic = await createTopic("headers", 1, { "compression.type": "lz4" });
     const deliveries = new DeliveryLog();
-    const producer = new Producer({ ...testProducerOptions(kafka, deliveries.handler), compression: "lz4" });
+    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), compression: "lz4" });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -229,7 +211,7 @@ describe("produce and consume", () => {
     expect(producer.flush(flushTimeoutMs)).toBe(0);
     expect(deliveries.failures()).toEqual([]);
 
-    const consumer = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-headers")));
+    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-headers")));
     consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
     const [withHeaders, nulls, empties] = receive(consumer, 3);
     expect(withHeaders!.value).toEqual(binary);
@@ -252,7 +234,7 @@ describe("produce and consume", () => {
   test("produce_batch reports refused messages per slot and queues the rest", async () => {
     const topic = await createTopic("batch", 2);
     const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(kafka, deliveries.handler));
+    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
     const t = producer.topic(topic);
     const batch = new ProduceBatch(4);
     const record = new ProduceRecord();
@@ -276,7 +258,7 @@ describe("produce and consume", () => {
 describe("resuming", () => {
   async function fill(topic: string, count: number): Promise<void> {
     const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(kafka, deliveries.handler));
+    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -292,7 +274,7 @@ describe("resuming", () => {
   test("a consumer assigned at a stored offset resumes exactly there; seek moves a live one", async () => {
     const topic = await createTopic("resume", 1);
     await fill(topic, 100);
-    const first = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-resume")));
+    const first = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-resume")));
     first.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
     const head = receive(first, 40);
     expect(head.map((r) => seqOf(r.value))).toEqual(Array.from({ length: 40 }, (_, i) => i));
@@ -300,7 +282,7 @@ describe("resuming", () => {
     const stored = head.at(-1)!.offset + 1;
     first.close();
 
-    const second = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-resume")));
+    const second = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-resume")));
     second.assign([{ topic, partition: 0, offset: stored }]);
     const tail = receive(second, 60);
     expect(tail.map((r) => r.offset)).toEqual(Array.from({ length: 60 }, (_, i) => 40 + i));
@@ -315,7 +297,7 @@ describe("resuming", () => {
     const topic = await createTopic("commit", 1);
     await fill(topic, 50);
     const group = uniqueTopic("g-commit");
-    const first = new Consumer(testConsumerOptions(kafka, group));
+    const first = new Consumer(testConsumerOptions(fixture.kafka, group));
     first.subscribe([topic]);
     const head = receive(first, 20);
     expect(head.map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
@@ -323,14 +305,14 @@ describe("resuming", () => {
     expect(first.committed([{ topic, partition: 0 }], 10_000)).toEqual([{ topic, partition: 0, offset: 20 }]);
     first.close();
 
-    const second = new Consumer(testConsumerOptions(kafka, group));
+    const second = new Consumer(testConsumerOptions(fixture.kafka, group));
     second.subscribe([topic]);
     const tail = receive(second, 30);
     expect(tail.map((r) => r.offset)).toEqual(Array.from({ length: 30 }, (_, i) => 20 + i));
     expect(second.assignment()).toEqual([{ topic, partition: 0 }]);
     second.close();
 
-    const stranger = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-none")));
+    const stranger = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-none")));
     expect(stranger.committed([{ topic, partition: 0 }], 10_000)[0]!.offset).toBe(Offset.INVALID);
     stranger.close();
   });
@@ -339,8 +321,8 @@ describe("resuming", () => {
     const partitions = 4;
     const topic = await createTopic("split", partitions);
     const group = uniqueTopic("g-split");
-    const a = new Consumer(testConsumerOptions(kafka, group));
-    const b = new Consumer(testConsumerOptions(kafka, group));
+    const a = new Consumer(testConsumerOptions(fixture.kafka, group));
+    const b = new Consumer(testConsumerOptions(fixture.kafka, group));
     a.subscribe([topic]);
     b.subscribe([topic]);
     // Rebalances are driven by polling; wait for the event (both hold partitions), not for a time.

@@ -1,8 +1,9 @@
 // Proves, without a broker, that librdkafka's refusals become typed errors: codes carry librdkafka's names, a bad configuration names its property, a closed client refuses every call with a KafkaError, and programmer errors (bad ranges, ids) are caught before C sees them.
 
 import { describe, expect, test } from "bun:test";
+import { thrownBy } from "../../test/support/kafka.ts";
 import { Admin } from "./admin.ts";
-import { Consumer } from "./consumer.ts";
+import { Consumer, type ConsumerOptions } from "./consumer.ts";
 import { ErrorCode, errorName, KafkaConfigError, KafkaError } from "./errors.ts";
 import { ProduceBatch } from "./produce-batch.ts";
 import { Producer, type ProducerOptions } from "./producer.ts";
@@ -30,13 +31,24 @@ function producerOptions(overrides: Partial<ProducerOptions> = {}): ProducerOpti
   };
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
+function consumerOptions(overrides: Partial<ConsumerOptions> = {}): ConsumerOptions {
+  return {
+    bootstrapServers: nowhere,
+    clientId: "errors-test",
+    groupId: "g",
+    batchMessagesMax: 10,
+    batchArenaBytes: 4096,
+    batchHeadersMax: 10,
+    fetchMaxBytes: 1 << 20,
+    partitionFetchMaxBytes: 1 << 20,
+    fetchWaitMaxMs: 10,
+    queuedMaxKbytes: 1024,
+    autoOffsetReset: "earliest",
+    sessionTimeoutMs: 10_000,
+    maxPollIntervalMs: 60_000,
+    ...quiet,
+    ...overrides,
+  };
 }
 
 describe("KafkaError", () => {
@@ -59,7 +71,7 @@ describe("KafkaError", () => {
 
 describe("bad configuration", () => {
   test("an unknown property is a KafkaConfigError naming it", () => {
-    const error = thrown(() => new Producer(producerOptions({ properties: { "no.such.property": "1" } })));
+    const error = thrownBy(() => new Producer(producerOptions({ properties: { "no.such.property": "1" } })));
     expect(error).toBeInstanceOf(KafkaConfigError);
     expect((error as KafkaConfigError).property).toBe("no.such.property");
     expect((error as KafkaConfigError).code).toBe(ErrorCode._INVALID_ARG);
@@ -67,17 +79,17 @@ describe("bad configuration", () => {
   });
 
   test("an invalid value is a KafkaConfigError naming the property and librdkafka's reason", () => {
-    const error = thrown(() => new Producer(producerOptions({ compression: "bogus" as "lz4" })));
+    const error = thrownBy(() => new Producer(producerOptions({ compression: "bogus" as "lz4" })));
     expect(error).toBeInstanceOf(KafkaConfigError);
     expect((error as KafkaConfigError).property).toBe("compression.codec");
     expect((error as KafkaConfigError).reason).toContain("bogus");
-    const range = thrown(() => new Producer(producerOptions({ lingerMs: -5 })));
+    const range = thrownBy(() => new Producer(producerOptions({ lingerMs: -5 })));
     expect((range as KafkaConfigError).property).toBe("linger.ms");
   });
 
   test("a combination rd_kafka_new refuses is a KafkaConfigError for the whole configuration", () => {
     // Idempotence needs acks=all; librdkafka checks that only when the client is created.
-    const error = thrown(() => new Producer(producerOptions({ properties: { acks: "1" } })));
+    const error = thrownBy(() => new Producer(producerOptions({ properties: { acks: "1" } })));
     expect(error).toBeInstanceOf(KafkaConfigError);
     expect((error as KafkaConfigError).property).toBeNull();
     expect((error as KafkaConfigError).reason).toContain("idempotence");
@@ -85,24 +97,9 @@ describe("bad configuration", () => {
 
   test("a consumer batch that cannot hold a message is refused before any handle exists", () => {
     expect(
-      thrown(
+      thrownBy(
         () =>
-          new Consumer({
-            bootstrapServers: nowhere,
-            clientId: "errors-test",
-            groupId: "g",
-            batchMessagesMax: 10,
-            batchArenaBytes: 10,
-            batchHeadersMax: 0,
-            fetchMaxBytes: 1 << 20,
-            partitionFetchMaxBytes: 1 << 20,
-            fetchWaitMaxMs: 10,
-            queuedMaxKbytes: 1024,
-            autoOffsetReset: "earliest",
-            sessionTimeoutMs: 10_000,
-            maxPollIntervalMs: 60_000,
-            ...quiet,
-          }),
+          new Consumer(consumerOptions({ batchArenaBytes: 10 })),
       ),
     ).toBeInstanceOf(Error);
   });
@@ -115,7 +112,7 @@ describe("closed clients", () => {
     expect(producer.close(1_000)).toBe(0);
     const record = new ProduceRecord();
     for (const call of [() => producer.produce(record), () => producer.poll(0), () => producer.flush(0), () => producer.topic("orders"), () => producer.produceBatch(0, new ProduceBatch(1))]) {
-      const error = thrown(call);
+      const error = thrownBy(call);
       expect(error).toBeInstanceOf(KafkaError);
       expect((error as KafkaError).code).toBe(ErrorCode._DESTROY);
       expect((error as KafkaError).message).toContain("closed producer");
@@ -124,26 +121,11 @@ describe("closed clients", () => {
   });
 
   test("a closed consumer and a closed admin refuse their calls the same way", async () => {
-    const consumer = new Consumer({
-      bootstrapServers: nowhere,
-      clientId: "errors-test",
-      groupId: "g",
-      batchMessagesMax: 10,
-      batchArenaBytes: 4096,
-      batchHeadersMax: 10,
-      fetchMaxBytes: 1 << 20,
-      partitionFetchMaxBytes: 1 << 20,
-      fetchWaitMaxMs: 10,
-      queuedMaxKbytes: 1024,
-      autoOffsetReset: "earliest",
-      sessionTimeoutMs: 10_000,
-      maxPollIntervalMs: 60_000,
-      ...quiet,
-    });
+    const consumer = new Consumer(consumerOptions());
     consumer.close();
     consumer.close();
     for (const call of [() => consumer.poll(0), () => consumer.commit([{ topic: "t", partition: 0, offset: 1 }]), () => consumer.assign([]), () => consumer.watermarks("t", 0, 10)]) {
-      expect((thrown(call) as KafkaError).code).toBe(ErrorCode._DESTROY);
+      expect((thrownBy(call) as KafkaError).code).toBe(ErrorCode._DESTROY);
     }
     const admin = new Admin({ bootstrapServers: nowhere, clientId: "errors-test", operationTimeoutMs: 1000, requestTimeoutMs: 1000, ...quiet });
     admin.close();
@@ -157,14 +139,14 @@ describe("programmer errors", () => {
     const producer = new Producer(producerOptions());
     const record = new ProduceRecord();
     record.setValue(new Uint8Array(8), 4, 8);
-    expect(thrown(() => producer.produce(record))).toBeInstanceOf(RangeError);
+    expect(thrownBy(() => producer.produce(record))).toBeInstanceOf(RangeError);
     record.setValue(new Uint8Array(8));
     record.topic = 3;
-    expect(thrown(() => producer.produce(record))).toBeInstanceOf(RangeError);
+    expect(thrownBy(() => producer.produce(record))).toBeInstanceOf(RangeError);
     record.topic = 0;
     record.opaque = -1;
-    expect(thrown(() => new ProduceBatch(2).add(record))).toBeInstanceOf(RangeError);
-    expect(thrown(() => new HeaderName("a\u0000b"))).toBeInstanceOf(Error);
+    expect(thrownBy(() => new ProduceBatch(2).add(record))).toBeInstanceOf(RangeError);
+    expect(thrownBy(() => new HeaderName("a\u0000b"))).toBeInstanceOf(Error);
     producer.close(0);
   });
 });

@@ -1,15 +1,14 @@
 // Proves against a real broker that limits and missing things surface as typed errors and lose nothing else: unknown topics and partitions, oversized messages (refused locally, by the topic's max.message.bytes, or by the consumer's arena) without stalling their neighbours, a full producer queue; and that 30 create/use/destroy cycles of every client free their threads and keep RSS within a stated bound.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { DeliveryLog, receive, startTestKafka, type TestKafka, testAdminOptions, testConsumerOptions, testProducerOptions, uniqueTopic } from "../../test/support/kafka.ts";
+import { DeliveryLog, receive, testAdminOptions, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
 import { Admin } from "./admin.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
 import { Producer } from "./producer.ts";
 import { ProduceRecord } from "./record.ts";
 
-const hookTimeoutMs = 300_000;
 const flushTimeoutMs = 60_000;
 /** A topic's record-batch limit in these tests. */
 const topicBytesMax = 2048;
@@ -18,34 +17,9 @@ const cyclesCount = 30;
 const warmupCyclesCount = 5;
 const rssGrowthBytesMax = 16 << 20;
 
-let kafka: TestKafka;
-let admin: Admin;
+const fixture = useTestKafka();
 
-beforeAll(async () => {
-  kafka = await startTestKafka();
-  admin = new Admin(testAdminOptions(kafka));
-}, hookTimeoutMs);
-
-afterAll(async () => {
-  admin?.close();
-  await kafka?.stop();
-}, hookTimeoutMs);
-
-async function createTopic(prefix: string, partitions: number, config: Record<string, string> = {}): Promise<string> {
-  const name = uniqueTopic(prefix);
-  await admin.createTopics([{ name, partitions, replicationFactor: 1, config }]);
-  await admin.waitForTopics([name], 60_000, partitions);
-  return name;
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
+const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) => fixture.createTopic(prefix, partitions, config);
 
 function filled(bytes: number, fill: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(bytes)).fill(fill);
@@ -54,8 +28,8 @@ function filled(bytes: number, fill: number): Uint8Array {
 describe("missing topics and partitions", () => {
   test("producer, consumer and admin name an unknown topic with UNKNOWN_TOPIC_OR_PART, and a missing partition with _UNKNOWN_PARTITION", async () => {
     const topic = await createTopic("known", 2);
-    const producer = new Producer(testProducerOptions(kafka, () => {}));
-    const unknown = thrown(() => producer.topic("no-such-topic"));
+    const producer = new Producer(testProducerOptions(fixture.kafka, () => {}));
+    const unknown = thrownBy(() => producer.topic("no-such-topic"));
     expect(unknown).toBeInstanceOf(KafkaError);
     expect((unknown as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
     expect((unknown as KafkaError).message).toContain("no-such-topic");
@@ -66,12 +40,12 @@ describe("missing topics and partitions", () => {
     expect(producer.produce(record)).toBe(ErrorCode._UNKNOWN_PARTITION);
     expect(producer.close(flushTimeoutMs)).toBe(0);
 
-    const consumer = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-missing")));
-    expect((thrown(() => consumer.assign([{ topic: "no-such-topic", partition: 0, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
-    expect((thrown(() => consumer.assign([{ topic, partition: 5, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode._UNKNOWN_PARTITION);
+    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-missing")));
+    expect((thrownBy(() => consumer.assign([{ topic: "no-such-topic", partition: 0, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
+    expect((thrownBy(() => consumer.assign([{ topic, partition: 5, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode._UNKNOWN_PARTITION);
     consumer.close();
 
-    const described = await admin.describeTopicConfig("no-such-topic").catch((e: unknown) => e);
+    const described = await fixture.admin.describeTopicConfig("no-such-topic").catch((e: unknown) => e);
     expect(described).toBeInstanceOf(KafkaError);
     expect((described as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
   });
@@ -80,7 +54,7 @@ describe("missing topics and partitions", () => {
 describe("oversized messages", () => {
   test("past the producer's message.max.bytes: MSG_SIZE_TOO_LARGE at produce, nothing queued", async () => {
     const topic = await createTopic("local-limit", 1);
-    const producer = new Producer({ ...testProducerOptions(kafka, () => {}), messageBytesMax: 10_000 });
+    const producer = new Producer({ ...testProducerOptions(fixture.kafka, () => {}), messageBytesMax: 10_000 });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -96,7 +70,7 @@ describe("oversized messages", () => {
     const topic = await createTopic("sized", 1, { "max.message.bytes": String(topicBytesMax) });
     const deliveries = new DeliveryLog();
     // Kafka limits record batches, not messages: with batch.size above the topic's limit one large message fails its whole batch.
-    const producer = new Producer({ ...testProducerOptions(kafka, deliveries.handler), messageBytesMax: topicBytesMax, batchBytesMax: topicBytesMax });
+    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), messageBytesMax: topicBytesMax, batchBytesMax: topicBytesMax });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -116,7 +90,7 @@ describe("oversized messages", () => {
   test("the broker's refusal of a batch over the topic's max.message.bytes comes back as MSG_SIZE_TOO_LARGE reports, and the producer goes on", async () => {
     const topic = await createTopic("broker-limit", 1, { "max.message.bytes": String(topicBytesMax) });
     const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(kafka, deliveries.handler));
+    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -138,7 +112,7 @@ describe("oversized messages", () => {
   test("a message larger than the consumer's arena becomes a MSG_SIZE_TOO_LARGE slot in its place, and the partition keeps flowing", async () => {
     const topic = await createTopic("arena", 1);
     const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(kafka, deliveries.handler));
+    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -149,7 +123,7 @@ describe("oversized messages", () => {
     expect(producer.flush(flushTimeoutMs)).toBe(0);
     producer.close(flushTimeoutMs);
 
-    const consumer = new Consumer({ ...testConsumerOptions(kafka, uniqueTopic("g-arena")), batchArenaBytes: 1024 });
+    const consumer = new Consumer({ ...testConsumerOptions(fixture.kafka, uniqueTopic("g-arena")), batchArenaBytes: 1024 });
     consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
     const received = receive(consumer, 4);
     expect(received.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
@@ -164,7 +138,7 @@ describe("backpressure", () => {
     const topic = await createTopic("queue", 1);
     const deliveries = new DeliveryLog();
     // A long linger keeps the first messages queued, so the limit is reached whatever the machine's speed.
-    const producer = new Producer({ ...testProducerOptions(kafka, deliveries.handler), queueMessagesMax: 5, lingerMs: 60_000 });
+    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), queueMessagesMax: 5, lingerMs: 60_000 });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -203,17 +177,17 @@ describe("lifecycle", () => {
     let produced = 0;
     const cycle = async () => {
       const deliveries = new DeliveryLog();
-      const producer = new Producer(testProducerOptions(kafka, deliveries.handler));
+      const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
       record.topic = producer.topic(topic);
       for (let i = 0; i < 100; i++) expect(producer.produce(record)).toBe(0);
       expect(producer.close(flushTimeoutMs)).toBe(0);
       expect(deliveries.failures()).toEqual([]);
       produced += 100;
-      const consumer = new Consumer(testConsumerOptions(kafka, uniqueTopic("g-cycle")));
+      const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-cycle")));
       consumer.assign([{ topic, partition: 0, offset: produced - 100 }]);
       expect(receive(consumer, 100).at(-1)!.offset).toBe(produced - 1);
       consumer.close();
-      const cycleAdmin = new Admin(testAdminOptions(kafka));
+      const cycleAdmin = new Admin(testAdminOptions(fixture.kafka));
       expect((await cycleAdmin.describeTopicConfig(topic))["cleanup.policy"]).toBe("delete");
       cycleAdmin.close();
     };
@@ -226,7 +200,7 @@ describe("lifecycle", () => {
     for (let i = 0; i < cyclesCount; i++) await cycle();
     Bun.gc(true);
     const rssGrowth = process.memoryUsage().rss - rssBefore;
-    console.error(`lifecycle: ${cyclesCount} cycles, RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB -> +${(rssGrowth / 2 ** 20).toFixed(1)} MiB, librdkafka threads ${threadsBefore} -> ${librdkafkaThreadsCount()}`);
+    console.error(`lifecycle: ${cyclesCount} cycles, RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB, growth ${(rssGrowth / 2 ** 20).toFixed(1)} MiB, librdkafka threads ${threadsBefore} -> ${librdkafkaThreadsCount()}`);
     expect(librdkafkaThreadsCount()).toBe(threadsBefore);
     expect(rssGrowth).toBeLessThan(rssGrowthBytesMax);
   });

@@ -2,11 +2,12 @@
 // directory, installed first if missing (scripts/kafka.ts), removed after.
 // Also the client settings tests share, so each test states only what it varies.
 
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type KafkaBroker, startKafka } from "../../scripts/kafka.ts";
-import type { AdminOptions, Consumer, ConsumerOptions, ProducerOptions } from "../../src/kafka/index.ts";
+import { Admin, type AdminOptions, type ClientHooks, type Consumer, type ConsumerOptions, type ProducerOptions } from "../../src/kafka/index.ts";
 import { freePort } from "./redis.ts";
 
 /** Another process may take a free port between our probe and the broker's bind. */
@@ -61,6 +62,60 @@ export async function startTestKafka(): Promise<TestKafka> {
     restart: (options = {}) => b.restart(options),
     halt: () => b.stop(),
   };
+}
+
+/** Broker start and stop inside hooks: minutes, not the default seconds, on a busy machine. */
+const hookTimeoutMs = 300_000;
+
+export interface KafkaFixture {
+  /** The file's broker, started before its first test. */
+  readonly kafka: TestKafka;
+  /** An admin client of that broker, open for the whole file. */
+  readonly admin: Admin;
+  /** A new topic, ready to produce to and consume from. */
+  createTopic(prefix: string, partitions: number, config?: Record<string, string>): Promise<string>;
+}
+
+/** One broker and one admin client for the calling test file: started in beforeAll, stopped in afterAll. */
+export function useTestKafka(adminHooks: ClientHooks = {}): KafkaFixture {
+  let kafka: TestKafka | null = null;
+  let admin: Admin | null = null;
+  beforeAll(async () => {
+    kafka = await startTestKafka();
+    admin = new Admin({ ...testAdminOptions(kafka), ...adminHooks });
+  }, hookTimeoutMs);
+  afterAll(async () => {
+    admin?.close();
+    await kafka?.stop();
+  }, hookTimeoutMs);
+  const started = <T>(value: T | null): T => {
+    if (value === null) throw new Error("the test broker is not started (useTestKafka runs in beforeAll)");
+    return value;
+  };
+  return {
+    get kafka() {
+      return started(kafka);
+    },
+    get admin() {
+      return started(admin);
+    },
+    async createTopic(prefix, partitions, config = {}) {
+      const name = uniqueTopic(prefix);
+      await started(admin).createTopics([{ name, partitions, replicationFactor: 1, config }]);
+      await started(admin).waitForTopics([name], 60_000, partitions);
+      return name;
+    },
+  };
+}
+
+/** What `fn` threw; fails the test when it returned. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
 }
 
 let topicSequence = 0;
