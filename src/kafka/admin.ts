@@ -138,6 +138,16 @@ export class Admin {
     }
   }
 
+  /**
+   * Serves the admin client's logs and errors. Admin calls do it themselves;
+   * an admin kept open and idle for long should call this now and then, or
+   * those events wait in its queue.
+   */
+  poll(): number {
+    this.client.assertOpen("poll");
+    return this.client.serve(0, 1_000, null);
+  }
+
   close(): void {
     this.client.destroy();
   }

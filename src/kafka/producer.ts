@@ -201,40 +201,41 @@ export class Producer implements EventSink {
     if (headers.count > headersMax) throw new RangeError(`${headers.count} headers; at most ${headersMax} per message`);
     const v = this.vus;
     v.u32.fill(0);
-    let at = 0;
-    const entry = (vtype: number): number => {
-      const base = at;
-      v.i32[base >>> 2] = vtype;
-      at += VU.bytes;
-      return base;
-    };
-    v.setU64(entry(VTYPE_RKT) + VU.u0, rkt);
-    v.i32[(entry(VTYPE_PARTITION) + VU.u0) >>> 2] = record.partition;
-    const valueAt = entry(VTYPE_VALUE);
+    v.setU64(this.vu(0, VTYPE_RKT) + VU.u0, rkt);
+    v.i32[(this.vu(1, VTYPE_PARTITION) + VU.u0) >>> 2] = record.partition;
     if (record.value !== null) {
-      v.setU64(valueAt + VU.u0, rangeAddress(record.value, record.valueStart, record.valueBytes));
-      v.setU64(valueAt + VU.u1, record.valueBytes);
-    }
-    const keyAt = entry(VTYPE_KEY);
+      const at = this.vu(2, VTYPE_VALUE);
+      v.setU64(at + VU.u0, rangeAddress(record.value, record.valueStart, record.valueBytes));
+      v.setU64(at + VU.u1, record.valueBytes);
+    } else this.vu(2, VTYPE_VALUE);
     if (record.key !== null) {
-      v.setU64(keyAt + VU.u0, rangeAddress(record.key, record.keyStart, record.keyBytes));
-      v.setU64(keyAt + VU.u1, record.keyBytes);
-    }
-    v.setU64(entry(VTYPE_OPAQUE) + VU.u0, record.opaque);
-    v.i32[(entry(VTYPE_MSGFLAGS) + VU.u0) >>> 2] = RD_KAFKA_MSG_F_COPY;
+      const at = this.vu(3, VTYPE_KEY);
+      v.setU64(at + VU.u0, rangeAddress(record.key, record.keyStart, record.keyBytes));
+      v.setU64(at + VU.u1, record.keyBytes);
+    } else this.vu(3, VTYPE_KEY);
+    v.setU64(this.vu(4, VTYPE_OPAQUE) + VU.u0, record.opaque);
+    v.i32[(this.vu(5, VTYPE_MSGFLAGS) + VU.u0) >>> 2] = RD_KAFKA_MSG_F_COPY;
     for (let h = 0; h < headers.count; h++) {
-      const base = entry(VTYPE_HEADER);
+      const at = this.vu(vuFixedCount + h, VTYPE_HEADER);
+      const name = headers.names[h]!.cString;
       const value = headers.values[h] ?? null;
       const bytes = headers.valueBytes[h]!;
-      v.setU64(base + VU.u0, rangeAddress(headers.names[h]!.cString, 0, headers.names[h]!.cString.length));
-      if (value !== null) v.setU64(base + VU.u1, rangeAddress(value, headers.valueStart[h]!, bytes));
-      v.setI64(base + VU.u2, value === null ? -1 : bytes);
+      v.setU64(at + VU.u0, rangeAddress(name, 0, name.length));
+      if (value !== null) v.setU64(at + VU.u1, rangeAddress(value, headers.valueStart[h]!, bytes));
+      v.setI64(at + VU.u2, value === null ? -1 : bytes);
     }
-    const error = rdk.rd_kafka_produceva(this.client.rk, v.ptr, at / VU.bytes) as Pointer | null;
+    const error = rdk.rd_kafka_produceva(this.client.rk, v.ptr, vuFixedCount + headers.count) as Pointer | null;
     if (error === null) return 0;
     const code = rdk.rd_kafka_error_code(error);
     rdk.rd_kafka_error_destroy(error);
     return code;
+  }
+
+  /** Sets the type of produceva entry `index` and returns its byte offset. */
+  private vu(index: number, vtype: number): number {
+    const at = index * VU.bytes;
+    this.vus.i32[at >>> 2] = vtype;
+    return at;
   }
 
   /**
