@@ -39,7 +39,14 @@ export interface ConsumerOptions extends ClientHooks {
   partitionFetchMaxBytes: number;
   /** fetch.wait.max.ms: how long the broker may hold a fetch open when it has nothing. */
   fetchWaitMaxMs: number;
-  /** queued.max.messages.kbytes: prefetched data held in librdkafka per consumer. */
+  /**
+   * queued.min.messages: librdkafka prefetches until this many messages wait
+   * per partition. With librdkafka before 2.2 (Debian's 2.0.2), reaching this
+   * or `queuedMaxKbytes` stops fetching for a fixed 1 s (librdkafka #2879), so
+   * size both to hold at least a second of consumption.
+   */
+  queuedMinMessages: number;
+  /** queued.max.messages.kbytes: prefetched bytes held in librdkafka per consumer (see queuedMinMessages). */
   queuedMaxKbytes: number;
   /** auto.offset.reset: where to start without a committed offset, or when the offset is out of range. */
   autoOffsetReset: "earliest" | "latest" | "error";
@@ -75,7 +82,7 @@ function consumerProperties(o: ConsumerOptions): KafkaProperties {
       "fetch.min.bytes": "1",
       "fetch.wait.max.ms": String(o.fetchWaitMaxMs),
       "fetch.error.backoff.ms": "100",
-      "queued.min.messages": "100000",
+      "queued.min.messages": String(o.queuedMinMessages),
       "queued.max.messages.kbytes": String(o.queuedMaxKbytes),
       "session.timeout.ms": String(o.sessionTimeoutMs),
       "heartbeat.interval.ms": String(Math.max(100, Math.floor(o.sessionTimeoutMs / 10))),

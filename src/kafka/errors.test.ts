@@ -42,6 +42,7 @@ function consumerOptions(overrides: Partial<ConsumerOptions> = {}): ConsumerOpti
     fetchMaxBytes: 1 << 20,
     partitionFetchMaxBytes: 1 << 20,
     fetchWaitMaxMs: 10,
+    queuedMinMessages: 1_000,
     queuedMaxKbytes: 1024,
     autoOffsetReset: "earliest",
     sessionTimeoutMs: 10_000,

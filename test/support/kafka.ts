@@ -158,6 +158,7 @@ export function testConsumerOptions(kafka: TestKafka, groupId: string): Consumer
     fetchMaxBytes: 4 << 20,
     partitionFetchMaxBytes: 1 << 20,
     fetchWaitMaxMs: 10,
+    queuedMinMessages: 100_000,
     queuedMaxKbytes: 16_384,
     autoOffsetReset: "earliest",
     sessionTimeoutMs: 10_000,
