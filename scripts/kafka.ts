@@ -342,7 +342,7 @@ function progressLine(label: string): (elapsedMs: number) => void {
   return (elapsedMs) => {
     const s = Math.floor(elapsedMs / 1000);
     if (tty) process.stderr.write(`\r${label} ${(elapsedMs / 1000).toFixed(1)} s `);
-    else if (s >= printedS + 10) {
+    else if (printedS < 0 || s >= printedS + 10) {
       printedS = s;
       process.stderr.write(`${label} ${s} s\n`);
     }
@@ -356,9 +356,11 @@ async function cliStart(o: CliOptions): Promise<number> {
     return 0;
   }
   const label = `kafka: starting Kafka ${kafkaVersion} on 127.0.0.1:${o.port} (controller ${o.controllerPort}), waiting for it to be ready…`;
+  const startedMs = performance.now();
   const broker = await startKafka({ ...o, detached: !o.foreground, onProgress: progressLine(label) });
   if (process.stderr.isTTY === true) process.stderr.write("\n");
-  console.log(`kafka: ready, pid ${broker.pid}, bootstrap ${broker.bootstrapServers}, dir ${broker.dir}, log ${broker.serverLogPath}`);
+  const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
+  console.log(`kafka: ready in ${seconds} s, pid ${broker.pid}, bootstrap ${broker.bootstrapServers}, dir ${broker.dir}, log ${broker.serverLogPath}`);
   if (!o.foreground) return 0;
   console.log("kafka: Ctrl-C stops it");
   const shutdown = () => void broker.stop().then(() => process.exit(0));
