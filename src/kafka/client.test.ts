@@ -1,7 +1,7 @@
 // Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members split the partitions.
 
 import { describe, expect, test } from "bun:test";
-import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
+import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
 import { ProduceBatch } from "./produce-batch.ts";
@@ -228,6 +228,29 @@ describe("produce and consume", () => {
     expect(empties!.value).toEqual(new Uint8Array(0));
     expect(empties!.key).toEqual(new Uint8Array(0));
     consumer.close();
+    producer.close(flushTimeoutMs);
+  });
+
+  test("a delivery handler that throws loses no report: the others are served, the first error comes out of flush", async () => {
+    const topic = await createTopic("throwing-handler", 1);
+    const served: number[] = [];
+    const producer = new Producer(
+      testProducerOptions(fixture.kafka, (opaque) => {
+        served.push(opaque);
+        if (opaque === 1) throw new Error("handler failed on 1");
+      }),
+    );
+    const record = new ProduceRecord();
+    record.topic = producer.topic(topic);
+    record.partition = 0;
+    record.setValue(sequenced(0));
+    for (let opaque = 0; opaque < 3; opaque++) {
+      record.opaque = opaque;
+      expect(producer.produce(record)).toBe(0);
+    }
+    expect(thrownBy(() => producer.flush(flushTimeoutMs))).toHaveProperty("message", "handler failed on 1");
+    expect(producer.flush(flushTimeoutMs)).toBe(0);
+    expect(served).toEqual([0, 1, 2]);
     producer.close(flushTimeoutMs);
   });
 

@@ -119,11 +119,15 @@ export class ClientHandle {
       if (event === null) break;
       wait = 0;
       served++;
-      const type = rdk.rd_kafka_event_type(event);
-      if (type === RD_KAFKA_EVENT_LOG) this.handleLog(event);
-      else if (type === RD_KAFKA_EVENT_ERROR) this.handleError(event);
-      else if (sink !== null) sink.handleEvent(event, type);
-      rdk.rd_kafka_event_destroy(event);
+      // A hook that throws must not leak the event (and, for delivery reports, the messages it holds).
+      try {
+        const type = rdk.rd_kafka_event_type(event);
+        if (type === RD_KAFKA_EVENT_LOG) this.handleLog(event);
+        else if (type === RD_KAFKA_EVENT_ERROR) this.handleError(event);
+        else if (sink !== null) sink.handleEvent(event, type);
+      } finally {
+        rdk.rd_kafka_event_destroy(event);
+      }
     }
     return served;
   }

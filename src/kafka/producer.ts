@@ -284,20 +284,25 @@ export class Producer implements EventSink {
     return partition < this.topicPartitionsCount[topic]!;
   }
 
-  /** EventSink: a delivery-report event carries one or more messages; each goes to onDelivery. */
+  /**
+   * EventSink: a delivery-report event carries one or more messages; each goes
+   * to onDelivery. If onDelivery throws, the event's other reports are still
+   * delivered, then the first error is rethrown (from poll, flush or close).
+   */
   handleEvent(event: Pointer, type: number): void {
     if (type !== RD_KAFKA_EVENT_DR) return;
+    let thrown: unknown = null;
     for (;;) {
       const message = rdk.rd_kafka_event_message_next(event) as Pointer | null;
       if (message === null) break;
       this.reportsServed++;
-      this.onDelivery(
-        read.ptr(message, MESSAGE.opaque),
-        read.i32(message, MESSAGE.partition),
-        readI64(message, MESSAGE.offset),
-        read.i32(message, MESSAGE.err),
-      );
+      try {
+        this.onDelivery(read.ptr(message, MESSAGE.opaque), read.i32(message, MESSAGE.partition), readI64(message, MESSAGE.offset), read.i32(message, MESSAGE.err));
+      } catch (error) {
+        thrown ??= error;
+      }
     }
+    if (thrown !== null) throw thrown;
   }
 
   /** Serves delivery reports, logs and errors: waits up to `timeoutMs` for the first event. Returns the reports served. */
@@ -340,17 +345,23 @@ export class Producer implements EventSink {
    */
   close(timeoutMs: number): number {
     if (!this.client.isOpen) return 0;
-    const left = this.flush(timeoutMs);
-    if (left > 0) {
-      rdk.rd_kafka_purge(this.client.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-      const deadline = performance.now() + purgeServeMsMax;
-      while (rdk.rd_kafka_outq_len(this.client.rk) > 0 && performance.now() < deadline) this.client.serve(100, pollEventsMax, this);
+    let left = 0;
+    try {
+      left = this.flush(timeoutMs);
+      if (left > 0) {
+        rdk.rd_kafka_purge(this.client.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        const deadline = performance.now() + purgeServeMsMax;
+        while (rdk.rd_kafka_outq_len(this.client.rk) > 0 && performance.now() < deadline) this.client.serve(100, pollEventsMax, this);
+      }
+    } finally {
+      // Freed even when a delivery handler threw during the flush.
+      for (const rkt of this.topicHandles) rdk.rd_kafka_topic_destroy(rkt);
+      this.topicHandles.length = 0;
+      this.topicNames.length = 0;
+      this.topicPartitionsCount.length = 0;
+      this.client.destroy();
     }
-    for (const rkt of this.topicHandles) rdk.rd_kafka_topic_destroy(rkt);
-    this.topicHandles.length = 0;
-    this.topicNames.length = 0;
-    this.topicPartitionsCount.length = 0;
-    this.client.destroy();
     return left;
   }
+
 }
