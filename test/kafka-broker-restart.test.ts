@@ -11,15 +11,11 @@ const acksBeforeCount = 2_000;
 const acksAfterCount = 2_000;
 /** Messages offered per loop turn; the loop yields a millisecond between turns so the restart can run. */
 const messagesPerTurn = 20;
+/** Produced but not yet acknowledged, at most: enough to have thousands queued and in flight across the outage, few enough to keep the test small. */
+const unacknowledgedMax = 5_000;
 
 // The admin client idles through the restarts; its reconnect logs would only be noise here.
 const fixture = useTestKafka({ onLog: () => {} });
-
-function sequenced(seq: number): Uint8Array {
-  const value = new Uint8Array(new ArrayBuffer(64));
-  new DataView(value.buffer).setUint32(0, seq, true);
-  return value;
-}
 
 function seqOf(value: Uint8Array | null): number {
   return new DataView(value!.buffer, value!.byteOffset, value!.byteLength).getUint32(0, true);
@@ -40,14 +36,18 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
   const record = new ProduceRecord();
   record.topic = producer.topic(topic);
   record.partition = 0;
+  // One value buffer rewritten for every message: librdkafka copies it during produce.
+  const value = new Uint8Array(new ArrayBuffer(64));
+  const valueView = new DataView(value.buffer);
+  record.setValue(value);
   let produced = 0;
   let producing = true;
   const refusals: number[] = [];
 
   const turn = () => {
-    for (let i = 0; producing && i < messagesPerTurn; i++) {
+    for (let i = 0; producing && i < messagesPerTurn && produced - deliveries.count < unacknowledgedMax; i++) {
       record.opaque = produced;
-      record.setValue(sequenced(produced));
+      valueView.setUint32(0, produced, true);
       const code = producer.produce(record);
       // While the broker is away the queue fills; the same message is offered again next turn.
       if (code === ErrorCode._QUEUE_FULL) break;

@@ -6,7 +6,7 @@ import { type Pointer, read } from "bun:ffi";
 import { ClientHandle, type ClientHooks, commonProperties } from "./client.ts";
 import { type KafkaProperties, withOverrides } from "./config.ts";
 import { ConsumedBatch } from "./consumed-batch.ts";
-import { KafkaError, takeRdError, throwIfError } from "./errors.ts";
+import { ErrorCode, KafkaError, takeRdError, throwIfError } from "./errors.ts";
 import { rdk } from "./ffi.ts";
 import { verifyPartitions } from "./metadata.ts";
 import { MESSAGE, RD_KAFKA_CONSUMER, Scratch } from "./native.ts";
@@ -60,6 +60,9 @@ export interface ConsumerOptions extends ClientHooks {
 /** Main-queue events (logs, errors) served per poll at most. */
 const mainEventsPerPollMax = 100;
 const metadataTimeoutMsDefault = 10_000;
+/** Answers that mean "the client does not know the leader yet", not "no such partition". */
+const watermarkRetriable = new Set<number>([ErrorCode._UNKNOWN_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_FOR_PARTITION, ErrorCode._TRANSPORT]);
+const watermarkRetryMs = 50;
 
 function consumerProperties(o: ConsumerOptions): KafkaProperties {
   return withOverrides(
@@ -270,13 +273,26 @@ export class Consumer {
     }
   }
 
-  /** Low and high watermark of a partition, asked of the broker (high = the offset the next message will get). */
+  /**
+   * Low and high watermark of a partition, asked of the broker (high = the
+   * offset the next message will get). Right after a broker restart
+   * librdkafka's cached metadata may not know the partition's leader yet and
+   * answers _UNKNOWN_PARTITION or a leader error: those are retried until
+   * `timeoutMs` once the broker confirms the partition exists (a partition
+   * that does not exist throws at once).
+   */
   watermarks(topic: string, partition: number, timeoutMs: number): { low: number; high: number } {
     this.client.assertOpen("watermarks");
     const out = this.watermarkOut;
-    const code = rdk.rd_kafka_query_watermark_offsets(this.client.rk, topic, partition, out.ptr, (out.ptr + 8) as Pointer, timeoutMs);
-    throwIfError(code, `watermarks of ${topic}[${partition}]`);
-    return { low: out.getI64(0), high: out.getI64(8) };
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const leftMs = Math.max(1, Math.ceil(deadline - performance.now()));
+      const code = rdk.rd_kafka_query_watermark_offsets(this.client.rk, topic, partition, out.ptr, (out.ptr + 8) as Pointer, leftMs);
+      if (code === 0) return { low: out.getI64(0), high: out.getI64(8) };
+      if (!watermarkRetriable.has(code) || performance.now() >= deadline) throw new KafkaError(code, `watermarks of ${topic}[${partition}]`);
+      verifyPartitions(this.client.rk, [{ topic, partition }], leftMs);
+      Bun.sleepSync(watermarkRetryMs);
+    }
   }
 
   /** Leaves the group (if subscribed), frees every message, queue and the handle. Idempotent. */
