@@ -773,16 +773,9 @@ describe("allocation", () => {
    * Heap cells allocated by `run(n)`, in a window no collection ran in (taken
    * again, smaller, if one did). A reading allocates cells of its own (its
    * result object and its shapes): the difference of two back-to-back
-   * readings is subtracted, as bench/measure.ts does. The fewest of three
-   * windows counts: a recompilation of `run` lands in one window only (after
-   * other test files ran in this process it can add ~100 cells), while an
-   * allocation per frame shows in every window.
+   * readings is subtracted, as bench/measure.ts does.
    */
   function cellsAllocated(run: (count: number) => void, count: number): number {
-    return Math.min(cellsInWindow(run, count), cellsInWindow(run, count), cellsInWindow(run, count));
-  }
-
-  function cellsInWindow(run: (count: number) => void, count: number): number {
     for (let n = count; n >= 1000; n >>= 1) {
       gcAndSweep();
       reading();
