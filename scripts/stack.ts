@@ -10,14 +10,16 @@
 // progress line per step, then runs the engine in the foreground. Ctrl-C (or
 // `stack:stop` elsewhere) stops the engine first (final snapshot), then the
 // services it started. DIR defaults to .data-full (the engine's data dir too).
-// Ports come from the configuration in full mode (Redis 6390 by default) and
-// are recorded in <dir>/run/stack.json for `status` and `stop`.
+// Ports come from the configuration in full mode (Redis 6390, Kafka the first
+// of kafka.brokers with its controller on the next port, QuestDB questdb.http,
+// .ilp and .pg) and are recorded in <dir>/run/stack.json for `status` and `stop`.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type ExchangeConfig, formatProblems, loadConfig } from "../src/config/index.ts";
+import * as kafkaScript from "./kafka.ts";
 import * as questdbScript from "./questdb.ts";
-import { type KafkaScript, kafkaService, questdbService } from "./stack/adapters.ts";
+import { kafkaService, questdbService } from "./stack/adapters.ts";
 import { engineService } from "./stack/engine.ts";
 import { Progress } from "./stack/progress.ts";
 import { redisService } from "./stack/redis.ts";
@@ -60,14 +62,7 @@ export function readLayout(dir: string, env: Record<string, string | undefined>)
   return layoutFromConfig(dir, loaded.loaded.config);
 }
 
-/** Kafka's script comes with branch kafka; until it is in the tree this is null (see stack/adapters.ts). */
-async function kafkaScript(): Promise<KafkaScript | null> {
-  const path = join(import.meta.dir, "kafka.ts");
-  return existsSync(path) ? ((await import(path)) as KafkaScript) : null;
-}
-
 export async function stackServices(layout: StackLayout, engineArgs: string[], env: Record<string, string>) {
-  const kafka = await kafkaScript();
   const engineEnv = {
     ...env,
     EXCHANGE_DATA_DIR: layout.dir,
@@ -77,7 +72,7 @@ export async function stackServices(layout: StackLayout, engineArgs: string[], e
   };
   const infra: Service[] = [
     redisService(layout.dir, layout.redis.port),
-    kafkaService(kafka, layout.dir, layout.kafka.port, layout.kafka.controllerPort),
+    kafkaService(kafkaScript, layout.dir, layout.kafka.port, layout.kafka.controllerPort),
     questdbService(questdbScript, layout.dir, layout.questdb),
   ];
   const engine = engineService({ stackDir: layout.dir, host: layout.engine.host, port: layout.engine.port, opsPort: layout.engine.opsPort, args: engineArgs, env: engineEnv });
@@ -104,7 +99,6 @@ async function stop(dir: string, progress: Progress): Promise<number> {
   const { infra, engine } = await stackServices(layout, [], {});
   // The engine first: its graceful stop writes a final snapshot into Redis.
   for (const service of [engine, ...infra.reverse()]) {
-    if (!service.available) continue;
     const pid = await progress.step(`${service.name}: stop`, () => service.stop());
     progress.note(pid === null ? `${service.name}: was not running` : `${service.name}: pid ${pid} stopped`);
   }
@@ -138,10 +132,6 @@ async function full(dir: string, engineArgs: string[], progress: Progress): Prom
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
     for (const service of infra) {
-      if (!service.available) {
-        progress.note(`${service.name}: skipped (${(await service.status()).detail})`);
-        continue;
-      }
       await service.install(progress);
       const run = await service.start(progress);
       if (!run.reused) started.push(service);

@@ -1,10 +1,7 @@
-// Kafka and QuestDB in the stack, each built from its install-and-start
-// script's API, passed in: QuestDB's is scripts/questdb.ts (on main, imported
-// by stack.ts); Kafka's is scripts/kafka.ts from branch kafka. Until that
-// script is in the tree the Kafka adapter reports "not in this build" and the
-// stack runs without it; once it is, stack.ts finds it by its path and the
-// adapter below uses it as it is written on branch kafka (fa15598): nothing
-// else to change.
+// Kafka and QuestDB in the stack, each built from its own install-and-start
+// script's API, passed in by stack.ts (scripts/kafka.ts, scripts/questdb.ts):
+// the interfaces below are what the stack needs of them, so tsc checks the
+// scripts against it.
 
 import { join } from "node:path";
 import type { Progress } from "./progress.ts";
@@ -19,14 +16,14 @@ export interface QuestdbScript {
   probeQuestdb(httpPort: number, timeoutMs?: number): Promise<number | null>;
 }
 
-/** What stack needs from scripts/kafka.ts (branch kafka). */
+/** What stack needs from scripts/kafka.ts. */
 export interface KafkaScript {
   ensureKafkaInstalled(): Promise<unknown>;
   startKafka(options: { dir: string; port: number; controllerPort: number; detached?: boolean; onProgress?: (elapsedMs: number) => void }): Promise<{ pid: number }>;
   stopKafkaByPid(dir: string, timeoutMs?: number): Promise<"stopped" | "killed" | "not running">;
   brokerPid(dir: string): number | null;
   /** The ApiVersions answer, or null when nothing answered. */
-  probeKafka(port: number, timeoutMs?: number): Promise<{ errorCode: number } | null>;
+  probeKafka(port: number, timeoutMs: number): Promise<{ errorCode: number } | null>;
 }
 
 export interface QuestdbPorts {
@@ -35,14 +32,12 @@ export interface QuestdbPorts {
   ilpPort: number;
 }
 
-export function questdbService(script: QuestdbScript | null, stackDir: string, ports: QuestdbPorts): Service {
-  if (script === null) return notInThisBuild("questdb", ports.httpPort, "questdb");
+export function questdbService(script: QuestdbScript, stackDir: string, ports: QuestdbPorts): Service {
   const dir = join(stackDir, "questdb");
   const ready = async () => script.runningPid(dir) !== null && (await script.probeQuestdb(ports.httpPort)) === 200;
   return {
     name: "questdb",
     port: ports.httpPort,
-    available: true,
     install: async (progress) => {
       await progress.step("questdb: jar from Maven Central (first time only)", () => script.ensureQuestdbInstalled());
     },
@@ -67,15 +62,17 @@ export function questdbService(script: QuestdbScript | null, stackDir: string, p
   };
 }
 
-export function kafkaService(script: KafkaScript | null, stackDir: string, port: number, controllerPort: number): Service {
-  if (script === null) return notInThisBuild("kafka", port, "kafka");
+/** One ApiVersions round trip; a broker busy with a restart may take a while. */
+const kafkaProbeTimeoutMs = 2000;
+
+/** A single-node broker (KRaft) on `port`, its controller on `controllerPort`. */
+export function kafkaService(script: KafkaScript, stackDir: string, port: number, controllerPort: number): Service {
   const dir = join(stackDir, "kafka");
-  const answers = async () => (await script.probeKafka(port))?.errorCode === 0;
+  const answers = async () => (await script.probeKafka(port, kafkaProbeTimeoutMs))?.errorCode === 0;
   const ready = async () => script.brokerPid(dir) !== null && (await answers());
   return {
     name: "kafka",
     port,
-    available: true,
     install: async (progress) => {
       await progress.step("kafka: broker jars from Maven Central and librdkafka (first time only)", () => script.ensureKafkaInstalled());
     },
@@ -97,19 +94,5 @@ export function kafkaService(script: KafkaScript | null, stackDir: string, port:
         ? { name: "kafka", port, pid, health: "up", detail: "broker answers ApiVersions" }
         : { name: "kafka", port, pid, health: "unhealthy", detail: "no answer" };
     },
-  };
-}
-
-function notInThisBuild(name: string, port: number, branch: string): Service {
-  const missing = () => Promise.reject(new Error(`${name}: its script (branch ${branch}) is not in this build`));
-  return {
-    name,
-    port,
-    available: false,
-    install: missing,
-    start: missing,
-    ready: async () => false,
-    stop: async () => null,
-    status: async () => ({ name, port, pid: null, health: "not in this build", detail: `scripts/${name}.ts arrives with branch ${branch}` }),
   };
 }

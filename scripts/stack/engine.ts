@@ -47,7 +47,6 @@ export function engineService(options: EngineOptions): EngineService {
   return {
     name: "engine",
     port: options.port,
-    available: true,
     install: async () => {},
     async start(progress: Progress) {
       const running = livePid(pidFile, matches);
