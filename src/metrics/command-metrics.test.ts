@@ -24,7 +24,7 @@ describe("CommandMetrics", () => {
     const metrics = registerExchangeMetrics(registry, { symbols: ["BTC-USD"], kafkaPartitions: 1 });
     const q = new Sequencer({ ordersMax: 1024, levelsMax: 256, levelsPerSideMax: 128, symbolsMax: 4 }, null);
     q.defineSymbol(spec, 1);
-    q.probe = new CommandMetrics(metrics, 4);
+    q.probe = new CommandMetrics(registry, metrics, 4);
     const o = new OrderFields();
     for (let i = 1; i <= 10; i++) q.submitNew(1, 0, i, order(o, i, Side.Buy, 100 + i), 1);
     q.submitNew(1, 0, 11, order(o, 11, Side.Buy, 0), 1); // price out of band
@@ -55,14 +55,16 @@ describe("CommandMetrics", () => {
   });
 
   test("sampleEvery must be a power of two", () => {
-    const metrics = registerExchangeMetrics(new MetricsRegistry(), { symbols: [], kafkaPartitions: 1 });
-    expect(() => new CommandMetrics(metrics, 3)).toThrow("power of two");
-    expect(() => new CommandMetrics(metrics, 0)).toThrow("power of two");
+    const registry = new MetricsRegistry();
+    const metrics = registerExchangeMetrics(registry, { symbols: [], kafkaPartitions: 1 });
+    expect(() => new CommandMetrics(registry, metrics, 3)).toThrow("power of two");
+    expect(() => new CommandMetrics(registry, metrics, 0)).toThrow("power of two");
   });
 
   test("counting allocates nothing per command", () => {
-    const metrics = registerExchangeMetrics(new MetricsRegistry(), { symbols: ["BTC-USD"], kafkaPartitions: 1 });
-    const probe = new CommandMetrics(metrics, 1);
+    const registry = new MetricsRegistry();
+    const metrics = registerExchangeMetrics(registry, { symbols: ["BTC-USD"], kafkaPartitions: 1 });
+    const probe = new CommandMetrics(registry, metrics, 1);
     const events = { count: 1, kind: new Uint8Array([2]), code: new Uint8Array([4]) };
     for (let i = 0; i < 10_000; i++) probe.applied(CommandCode.NewOrder, events);
     Bun.gc(true);

@@ -59,7 +59,7 @@ export class Observability {
     const registry = (this.registry = new MetricsRegistry((name, error) => log.warn(`metrics: collector ${name} failed: ${error.message}`, { collector: name })));
     const symbols = config.symbols.map((s) => s.name);
     const metrics = (this.metrics = registerExchangeMetrics(registry, { symbols, kafkaPartitions: config.kafka.partitions }));
-    this.commandMetrics = new CommandMetrics(metrics, m.matchingSampleEvery);
+    this.commandMetrics = new CommandMetrics(registry, metrics, m.matchingSampleEvery);
     this.hooks = outputHooks(registry, metrics, this.checks, config.kafka.partitions);
     registerProcessMetrics(registry);
     this.loop = new EventLoopDelayMonitor(registry, m.eventLoopSampleMs);
