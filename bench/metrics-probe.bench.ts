@@ -15,11 +15,11 @@
 
 import { writeFileSync } from "node:fs";
 import os from "node:os";
-import { measure } from "mitata";
 import { CommandMetrics } from "../src/metrics/command-metrics.ts";
 import { registerExchangeMetrics } from "../src/metrics/exchange-metrics.ts";
 import { MetricsRegistry } from "../src/metrics/registry.ts";
-import { benchSequencer, benchSymbols, generateFlow, submitOne, wallNs } from "./feed/flow.ts";
+import { benchSequencer, benchSymbols, generateFlow, timeChunks } from "./feed/flow.ts";
+import { type Spread, spread } from "./report.ts";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -38,18 +38,6 @@ const variants = [
   { name: "every", sampleEvery: 1 },
 ] as const;
 
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  rounds: number[];
-}
-
-function spread(values: number[]): Spread {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: s[Math.floor((s.length - 1) / 2)]!, min: s[0]!, max: s[s.length - 1]!, rounds: values };
-}
-
 const list = generateFlow(77, commands, 0.4);
 
 /** Median chunk time per command, ns, for one variant on a fresh sequencer. */
@@ -60,19 +48,7 @@ async function run(sampleEvery: number): Promise<number> {
     const metrics = registerExchangeMetrics(registry, { symbols: benchSymbols.map((s) => s.name), kafkaPartitions: 1 });
     seq.probe = new CommandMetrics(registry, metrics, sampleEvery);
   }
-  let next = 0;
-  const stats = await measure(
-    () => {
-      const end = next + chunk;
-      const ns = wallNs();
-      for (let i = next; i < end; i++) submitOne(seq, list, i, ns);
-      seq.flush();
-      next = end;
-    },
-    // One call more than the samples: mitata runs the function once before it starts counting.
-    { min_samples: commands / chunk - 1, max_samples: commands / chunk - 1, min_cpu_time: 0, gc: false, warmup_threshold: 0, batch_unroll: 1, batch_samples: 0 },
-  );
-  if (next !== commands) throw new Error(`ran ${next} of ${commands} commands (mitata batched the chunks)`);
+  const stats = await timeChunks(seq, list, commands, chunk);
   return stats.p50 / chunk;
 }
 

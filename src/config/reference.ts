@@ -110,52 +110,41 @@ function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
-function apiKeysSection(): string {
-  const item = apiKeysSchema.fields.keys.item;
+/** A keys file's section: what names it and why (`intro`), its fields, an example entry. */
+function keysFileSection(title: string, intro: readonly string[], item: Extract<Field, { kind: "object" }>, example: readonly string[]): string {
   const rows = Object.entries(item.fields).map(([name, f]) => {
-    const need = "optional" in f && f.optional === true ? "optional" : "required";
-    return `| \`keys[].${name}\` | ${cell(expectedOf(f))}, ${need} | ${cell(f.doc)} |`;
+    const leaf = f as ScalarField;
+    const need = leaf.optional === true ? "optional" : "required";
+    return `| \`keys[].${name}\` | ${cell(expectedOf(leaf))}, ${need} | ${cell(leaf.doc)} |`;
   });
-  return [
-    "## API keys file\n",
-    "Named by `apiKeysFile` (relative paths are relative to the config file). JSON or TOML; only SHA-256",
-    "hashes of keys are stored. Unknown keys, a bad hash, two keys for one user or one key twice stop the start.",
-    "`bun src/config/main.ts keygen --user N [--label TEXT]` makes a random key and prints the entry to add.\n",
-    "| key | takes | what it is |",
-    "| --- | --- | --- |",
-    ...rows,
-    "",
-    "```toml",
-    "[[keys]]",
-    'sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"',
-    "user = 1",
-    'label = "desk 1"',
-    "```",
-    "",
-  ].join("\n");
+  return [`## ${title}\n`, ...intro, "| key | takes | what it is |", "| --- | --- | --- |", ...rows, "", "```toml", "[[keys]]", ...example, "```", ""].join("\n");
+}
+
+function apiKeysSection(): string {
+  return keysFileSection(
+    "API keys file",
+    [
+      "Named by `apiKeysFile` (relative paths are relative to the config file). JSON or TOML; only SHA-256",
+      "hashes of keys are stored. Unknown keys, a bad hash, two keys for one user or one key twice stop the start.",
+      "`bun src/config/main.ts keygen --user N [--label TEXT]` makes a random key and prints the entry to add.\n",
+    ],
+    apiKeysSchema.fields.keys.item,
+    ['sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"', "user = 1", 'label = "desk 1"'],
+  );
 }
 
 function adminKeysSection(): string {
-  const item = adminKeysSchema.fields.keys.item;
-  const rows = Object.entries(item.fields).map(([name, f]) => `| \`keys[].${name}\` | ${cell(expectedOf(f))}, required | ${cell(f.doc)} |`);
-  return [
-    "## Admin keys file\n",
-    "Named by `admin.keysFile` (relative paths are relative to the config file). The operators' keys for the",
-    "admin API (docs/admin.md), apart from the trading API keys: a hash found in both files stops the start.",
-    `Without a file the development key \`${devAdminKey}\` (role operate) works, and the start-up summary says so.`,
-    "`bun src/config/main.ts keygen --operator NAME [--role operate|read]` makes a random admin key and prints its entry.\n",
-    "| key | takes | what it is |",
-    "| --- | --- | --- |",
-    ...rows,
-    "",
-    "```toml",
-    "[[keys]]",
-    'sha256 = "…64 hex digits…"',
-    'operator = "alice"',
-    'role = "operate"',
-    "```",
-    "",
-  ].join("\n");
+  return keysFileSection(
+    "Admin keys file",
+    [
+      "Named by `admin.keysFile` (relative paths are relative to the config file). The operators' keys for the",
+      "admin API (docs/admin.md), apart from the trading API keys: a hash found in both files stops the start.",
+      `Without a file the development key \`${devAdminKey}\` (role operate) works, and the start-up summary says so.`,
+      "`bun src/config/main.ts keygen --operator NAME [--role operate|read]` makes a random admin key and prints its entry.\n",
+    ],
+    adminKeysSchema.fields.keys.item,
+    ['sha256 = "…64 hex digits…"', 'operator = "alice"', 'role = "operate"'],
+  );
 }
 
 function exampleSection(): string {
