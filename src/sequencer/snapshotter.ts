@@ -56,6 +56,7 @@ export class Snapshotter {
   private readonly store: SnapshotStore;
   private readonly policy: SnapshotPolicy;
   private readonly log: Log;
+  private readonly warn: Log;
   private worker: Worker | null = null;
   private nextJobId = 1;
   private readonly jobs = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
@@ -75,12 +76,15 @@ export class Snapshotter {
     journal: JournalIdentity,
     policy: SnapshotPolicy,
     log: Log = console.log,
+    /** Where a failed attempt is told (default: `log`). */
+    warn: Log = log,
   ) {
     this.exchange = exchange;
     this.journal = journal;
     this.store = store;
     this.policy = policy;
     this.log = log;
+    this.warn = warn;
     this.clock = exchange.clock;
     this.lastSeq = exchange.nextSeq - 1;
     this.lastAtMs = nowMs(this.clock);
@@ -158,7 +162,7 @@ export class Snapshotter {
       s.failures++;
       s.lastError = (error as Error).message;
       this.notBeforeMs = nowMs(this.clock) + this.retryMs;
-      this.log(
+      this.warn(
         `snapshot: seq ${image.seq} to ${this.store.description} failed: ${s.lastError}; ` +
           `retrying in ${this.retryMs} ms`,
       );

@@ -101,7 +101,14 @@ export class ExchangeServer {
     const snapshotter =
       store === null
         ? null
-        : new Snapshotter(exchange, store, journalId, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 }, (line) => snapLog.warn(line));
+        : new Snapshotter(
+            exchange,
+            store,
+            journalId,
+            { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 },
+            (line) => snapLog.info(line),
+            (line) => snapLog.warn(line),
+          );
     const gwLog = log.child("gateway");
     const gateway = new TcpGateway(exchange, config, { log: (line, fields) => gwLog.info(line, fields), warn: (line, fields) => gwLog.warn(line, fields) });
     // Outputs start after recovery, before new input: they begin from the engine's state as it is now.
