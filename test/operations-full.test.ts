@@ -1,9 +1,10 @@
-// Proves `bun run engine` in full mode with a real Redis and a real QuestDB: /ready turns false (503, the reason naming the store) when Redis goes away or QuestDB stops answering, and true again when each returns; a graceful stop leaves its final snapshot in Redis and the restart replays 0 commands; a second signal while the stop waits on a stalled Redis exits at once (143).
+// Proves `bun run engine` in full mode with a real Redis, Kafka broker and QuestDB: /ready turns false (503, the reason naming the service) when Redis goes away, the broker stops or QuestDB stops answering, and true again when each returns; a graceful stop leaves its final snapshot in Redis and the restart replays 0 commands; a second signal while the stop waits on a stalled Redis exits at once (143).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { EventKind, Side } from "../src/engine/constants.ts";
 import { Body } from "../src/protocol/index.ts";
 import { ExchangeProcess, hashOf, killAll, tempDir } from "./support/exchange-process.ts";
+import { startTestKafka, type TestKafka } from "./support/kafka.ts";
 import { startTestQuestdb, type TestQuestdb } from "./support/questdb.ts";
 import { RawSession } from "./support/raw-session.ts";
 import { startTestRedis, type TestRedis } from "./support/redis.ts";
@@ -11,10 +12,11 @@ import { startTestRedis, type TestRedis } from "./support/redis.ts";
 const dir = tempDir("operations-full");
 let redis: TestRedis;
 let questdb: TestQuestdb;
+let kafka: TestKafka;
 const sessions: RawSession[] = [];
 
 beforeAll(async () => {
-  [redis, questdb] = await Promise.all([startTestRedis(), startTestQuestdb()]);
+  [redis, questdb, kafka] = await Promise.all([startTestRedis(), startTestQuestdb(), startTestKafka()]);
 }, 300_000);
 
 afterAll(async () => {
@@ -22,7 +24,7 @@ afterAll(async () => {
   await killAll();
   redis?.resume();
   questdb?.resume();
-  await Promise.all([redis?.stop(), questdb?.stop()]);
+  await Promise.all([redis?.stop(), questdb?.stop(), kafka?.stop()]);
   dir.cleanup();
 });
 
@@ -63,6 +65,7 @@ function startFull(data: string, prefix: string): Promise<ExchangeProcess> {
       EXCHANGE_REDIS_PORT: String(redis.port),
       EXCHANGE_SNAPSHOTS_REDIS_KEY_PREFIX: prefix,
       EXCHANGE_QUESTDB_HTTP_PORT: String(questdb.httpPort),
+      EXCHANGE_KAFKA_BROKERS: kafka.bootstrapServers,
     },
   });
 }
@@ -75,11 +78,12 @@ async function placeOne(port: number, key: string, id: number): Promise<void> {
 }
 
 describe("full mode", () => {
-  test("/ready follows Redis and QuestDB away and back", async () => {
+  test("/ready follows Redis, Kafka and QuestDB away and back", async () => {
     const p = await startFull(join(dir.dir, "ready"), "ops-ready");
     const url = p.opsUrl();
     const up = await readyUntil(url, (r) => r.status === 200, "everything ready");
-    expect(Object.keys(up.checks)).toEqual(["exchange", "journal", "snapshots", "questdb"]);
+    expect(Object.keys(up.checks)).toEqual(["exchange", "journal", "snapshots", "kafka", "questdb"]);
+    expect(up.checks.kafka!.reason).toBe(`${kafka.bootstrapServers} answers`);
     expect(up.checks.snapshots!.reason).toContain(`redis 127.0.0.1:${redis.port}`);
 
     await redis.kill();
@@ -87,6 +91,12 @@ describe("full mode", () => {
     expect(noRedis.checks.questdb!.ready).toBe(true);
     await redis.restart();
     await readyUntil(url, (r) => r.status === 200, "Redis back");
+
+    await kafka.halt();
+    const noKafka = await readyUntil(url, (r) => r.status === 503 && !r.checks.kafka!.ready, "Kafka gone");
+    expect(noKafka.checks.kafka!.reason).toContain(kafka.bootstrapServers);
+    await kafka.restart();
+    await readyUntil(url, (r) => r.status === 200, "Kafka back", 240_000);
 
     questdb.pause();
     try {

@@ -24,7 +24,7 @@ import { startHttpApiPart } from "./http-api.ts";
 import { Observability } from "./observability.ts";
 import { openSnapshotStore } from "./open-store.ts";
 import { type Part, startFeedPart } from "./parts.ts";
-import { journalCheck, lifecycleCheck, type Phase, questdbCheck, snapshotStoreCheck } from "./readiness.ts";
+import { journalCheck, kafkaCheck, lifecycleCheck, type Phase, questdbCheck, snapshotStoreCheck } from "./readiness.ts";
 import { type SummaryRow, summaryFields, summaryLines, urlHost } from "./summary.ts";
 
 /** Exit code after the input log failed (EX_IOERR): every client got what was acknowledged, then Logout. */
@@ -33,8 +33,8 @@ export const journalFailedExitCode = 74;
 export const fatalExitCode = 70;
 /** How long a graceful stop waits for the last commands to become durable. */
 const drainTimeoutMs = 30_000;
-/** QuestDB's readiness probe: one SQL round trip. */
-const questdbProbeTimeoutMs = 900;
+/** QuestDB's and Kafka's readiness probes: one round trip each, inside /ready's per-check second. */
+const probeTimeoutMs = 900;
 
 export class ExchangeServer {
   readonly config: ExchangeConfig;
@@ -137,8 +137,13 @@ export class ExchangeServer {
     const w = journal.writer;
     obs.checks.push(journalCheck(() => ({ failed: this.journalFailure, durableSeq: w.durableSeq, pendingRecords: w.pendingRecords })));
     obs.checks.push(snapshotStoreCheck(this.store));
-    const q = this.config.questdb.http;
-    if (this.config.mode === "full") obs.checks.push(questdbCheck(q.host, q.port, questdbProbeTimeoutMs));
+    if (this.config.mode === "full") {
+      // A running output's own check (registered when it started) stands instead of the plain probe.
+      const has = (name: string) => obs.checks.some((c) => c.name === name);
+      const q = this.config.questdb.http;
+      if (!has("kafka")) obs.checks.push(kafkaCheck(this.config.kafka.brokers[0]!, probeTimeoutMs));
+      if (!has("questdb")) obs.checks.push(questdbCheck(q.host, q.port, probeTimeoutMs));
+    }
     // A failed journal takes nothing more: every client gets what was acknowledged, then Logout, then the close.
     journal.onFailed = (error) => {
       this.journalFailure = error;

@@ -1,9 +1,11 @@
 // The exchange's readiness checks (/ready): recovered and taking orders, the
 // journal taking records, the snapshot store reachable when it is Redis, and
-// QuestDB answering in full mode. Outputs in other folders (Kafka) add their
-// own through the metrics hooks. Each check answers at once or within the
-// handler's per-check timeout.
+// in full mode the first Kafka broker and QuestDB answering. An output that
+// runs (the Kafka part, market data) may register a check of the same name
+// through the metrics hooks: its own then stands instead. Each check answers
+// at once or within the handler's per-check timeout.
 
+import { probeKafka } from "../kafka/probe.ts";
 import type { ReadinessCheck } from "../metrics/index.ts";
 import type { SnapshotStore } from "../snapshot/store.ts";
 
@@ -66,6 +68,21 @@ export function questdbCheck(host: string, port: number, timeoutMs: number): Rea
       } catch (error) {
         return { ready: false, reason: `${host}:${port}: ${(error as Error).message}` };
       }
+    },
+  };
+}
+
+/** The first Kafka broker of the configuration handles a request (one ApiVersions round trip). */
+export function kafkaCheck(broker: string, timeoutMs: number): ReadinessCheck {
+  const at = broker.lastIndexOf(":");
+  const host = broker.slice(0, at).replace(/^\[|\]$/g, "");
+  const port = Number(broker.slice(at + 1));
+  return {
+    name: "kafka",
+    check: async () => {
+      const probe = await probeKafka(port, timeoutMs, host);
+      if (probe === null) return { ready: false, reason: `${broker}: no Kafka answer within ${timeoutMs} ms` };
+      return probe.errorCode === 0 ? { ready: true, reason: `${broker} answers` } : { ready: false, reason: `${broker}: error code ${probe.errorCode}` };
     },
   };
 }
