@@ -81,6 +81,15 @@ export class Logger {
     }
   }
 
+  /**
+   * An info line whose fields only restate its message for machines (the
+   * start-up summary, the stop line): JSON carries them, a terminal shows the
+   * message alone.
+   */
+  infoRestated(msg: string, fields: Fields): void {
+    if (Level.info >= this.sink.threshold) this.emit("info", msg, this.sink.human ? undefined : fields);
+  }
+
   /** Whether a level is written: test it before building costly fields. */
   enabled(level: LevelName): boolean {
     return Level[level] >= this.sink.threshold;

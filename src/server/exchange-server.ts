@@ -161,21 +161,21 @@ export class ExchangeServer {
     const e = this.sequencer.engine;
     const log = this.log.child("server");
     const hash = e.stateHash();
-    log.info(`engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${this.sequencer.nextSeq}, state hash ${hash}`, {
+    log.infoRestated(`engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${this.sequencer.nextSeq}, state hash ${hash}`, {
       symbols: e.booksCount,
       liveOrders: e.ordersLive,
       nextSeq: this.sequencer.nextSeq,
       stateHash: hash,
     });
     const c = this.config;
-    log.info(`journal: ${c.dataDir}/journal.bin, policy ${c.journal.policy}; snapshots: ${store?.description ?? "off"}`, {
+    log.infoRestated(`journal: ${c.dataDir}/journal.bin, policy ${c.journal.policy}; snapshots: ${store?.description ?? "off"}`, {
       journal: join(c.dataDir, "journal.bin"),
       policy: c.journal.policy,
       snapshots: store?.description ?? "off",
     });
     const rows = this.summaryRows();
     log.infoBlock(`${c.mode} mode, ${e.booksCount} symbols; listening:`, summaryLines(rows), { mode: c.mode, ...summaryFields(rows) });
-    log.info(`tcp gateway listening on ${c.tcp.host}:${this.gateway.port}`, { port: this.gateway.port });
+    log.infoRestated(`tcp gateway listening on ${c.tcp.host}:${this.gateway.port}`, { port: this.gateway.port });
   }
 
   summaryRows(): SummaryRow[] {
@@ -201,7 +201,7 @@ export class ExchangeServer {
     const log = this.log.child("server");
     this.phase = "stopping";
     this.detail = `${signal}: graceful stop`;
-    log.info(`${signal}: stopping`, { signal });
+    log.infoRestated(`${signal}: stopping`, { signal });
     this.admin?.close();
     // No new connection or command; each session is logged out once the reports of its last commands left.
     await this.gateway.stop();
@@ -209,7 +209,7 @@ export class ExchangeServer {
     // The final snapshot: the restart starts from here and replays nothing.
     await this.snapshotter?.stop();
     const s = this.snapshotter?.stats;
-    if (s !== undefined) log.info(`final snapshot: seq ${s.lastSavedSeq}${s.lastError === null ? "" : ` (last attempt failed: ${s.lastError})`}`, { seq: s.lastSavedSeq });
+    if (s !== undefined) log.infoRestated(`final snapshot: seq ${s.lastSavedSeq}${s.lastError === null ? "" : ` (last attempt failed: ${s.lastError})`}`, { seq: s.lastSavedSeq });
     // Outputs release everything up to the last durable seq, then stop.
     for (const part of this.parts) await part.stop();
     this.obs.stop(this.sequencer);
@@ -217,7 +217,7 @@ export class ExchangeServer {
     await this.store?.close();
     await this.ops?.stop(true);
     const e = this.sequencer.engine;
-    log.info(`stopped at seq ${this.sequencer.lastSeq}, state hash ${e.stateHash()}`, { seq: this.sequencer.lastSeq, stateHash: e.stateHash() });
+    log.infoRestated(`stopped at seq ${this.sequencer.lastSeq}, state hash ${e.stateHash()}`, { seq: this.sequencer.lastSeq, stateHash: e.stateHash() });
   }
 
   /** Every command applied becomes durable (bounded: a stuck disk must not hang the stop forever). */
@@ -249,7 +249,7 @@ async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | n
     recovered = await recover(config.engine, config.dataDir, config.journal, null, warn);
   }
   const r = recovered.report;
-  log.info(recoveryReportLine(r), {
+  log.infoRestated(recoveryReportLine(r), {
     snapshotSeq: r.snapshotSeq,
     commandsReplayed: r.commandsReplayed,
     snapshotsSkipped: r.snapshotsSkipped.length,

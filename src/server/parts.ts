@@ -35,7 +35,7 @@ export async function startFeedPart(config: ExchangeConfig, sequencer: Sequencer
   const host = urlHost(f.host);
   const feedUrl = `ws://${host}:${feed.port}/feed`;
   const pageUrl = `http://${host}:${feed.port}/`;
-  log.info(`market-data feed: ${feedUrl}, live page ${pageUrl}`, { port: feed.port });
+  log.infoRestated(`market-data feed: ${feedUrl}, live page ${pageUrl}`, { port: feed.port });
   obs.sources.feedClients = async () => (await feed.stats()).connections;
   return {
     name: "feed",
