@@ -75,7 +75,7 @@ export async function stackServices(layout: StackLayout, engineArgs: string[], e
     kafkaService(kafkaScript, layout.dir, layout.kafka.port, layout.kafka.controllerPort),
     questdbService(questdbScript, layout.dir, layout.questdb),
   ];
-  const engine = engineService({ stackDir: layout.dir, host: layout.engine.host, port: layout.engine.port, opsPort: layout.engine.opsPort, args: engineArgs, env: engineEnv });
+  const engine = engineService({ stackDir: layout.dir, host: layout.engine.host, port: layout.engine.port, opsPort: layout.engine.opsPort ?? null, args: engineArgs, env: engineEnv });
   return { infra, engine };
 }
 
