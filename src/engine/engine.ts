@@ -7,7 +7,7 @@
 import { assert } from "./assert.ts";
 import { CommandCode, type EngineCommand, type SymbolSpec } from "./command.ts";
 import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "./config.ts";
-import { CancelReason, EventKind, INT_MAX, MassCancelSide, NIL, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { CancelReason, EventKind, INT_MAX, MassCancelSide, NIL, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "./constants.ts";
 import { EventWriter } from "./emit.ts";
 import { EF_CLIENT, EF_ID, EF_LEAVES, EF_OTHER_CLIENT, EF_OTHER_ID, EF_OTHER_LEAVES, EF_OTHER_USER, EF_QTY, EF_SEQ, EF_TRADE_ID, EF_TS_US, EF_USER, EI_BOOK, EI_CODE, EI_KIND, EI_PRICE, EI_SIDE } from "./events.ts";
 import * as queries from "./queries.ts";
@@ -94,6 +94,8 @@ export class Engine extends EventWriter {
         return this.modify(cmd);
       case CommandCode.MassCancel:
         return this.massCancel(cmd);
+      case CommandCode.SymbolStatus:
+        return this.symbolStatus(cmd);
       case CommandCode.SymbolDef:
         this.addSymbol(cmd.engineSeq, cmd.symbol);
         return;
@@ -117,6 +119,7 @@ export class Engine extends EventWriter {
     this.symPriceTicksMax[book] = spec.maxPrice;
     this.symQtyLotsMax[book] = spec.maxQty;
     this.lastPriceTicks[book] = 0;
+    this.symStatus[book] = TradingStatus.Open;
     return book;
   }
 
@@ -199,12 +202,20 @@ export class Engine extends EventWriter {
   // ---- restore from an image (a fresh engine only; image-codec.ts drives these) ----
 
   /** Defines a book with its last trade price. Throws when the spec does not fit this engine. */
-  restoreSymbol(spec: SymbolSpec, lastPriceTicks: number): number {
+  restoreSymbol(spec: SymbolSpec, lastPriceTicks: number, status: number = TradingStatus.Open): number {
     const error = this.symbolError(spec);
     if (error !== null) throw new Error(`image symbol ${spec.name}: ${error}`);
+    if (status !== TradingStatus.Open && status !== TradingStatus.Halted) throw new Error(`image symbol ${spec.name}: trading status ${status}`);
     const book = this.addSymbol(0, spec);
     this.lastPriceTicks[book] = lastPriceTicks;
+    this.symStatus[book] = status;
     return book;
+  }
+
+  /** TradingStatus of a book (open or halted). */
+  tradingStatus(book: number): number {
+    if (!this.isBook(book)) throw new Error(`no book ${book}`);
+    return this.symStatus[book]!;
   }
 
   /**
@@ -277,6 +288,10 @@ export class Engine extends EventWriter {
     checks: {
       if (!(book >= 0 && book < this.booksCount && (book | 0) === book)) {
         reason = Reject.UnknownSymbol;
+        break checks;
+      }
+      if (this.symStatus[book] !== TradingStatus.Open) {
+        reason = Reject.SymbolHalted;
         break checks;
       }
       if (
@@ -500,7 +515,7 @@ export class Engine extends EventWriter {
       return;
     }
     const side = cmd.massSide === MassCancelSide.Buy ? Side.Buy : cmd.massSide === MassCancelSide.Sell ? Side.Sell : -1;
-    const count = this.listUserOrders(cmd.userId, book, side);
+    const count = this.listUserOrders(cmd.allUsers ? -1 : cmd.userId, book, side);
     sortSlotsByKey(this.slotList, count, this.ordF, 3);
     for (let k = 0; k < count; k++) this.cancelLive(this.slotList[k]!, cmd.cancelReason);
     this.subjectSide = 0;
@@ -508,14 +523,14 @@ export class Engine extends EventWriter {
     this.emitMassCancelled(book, cmd.orderId, cmd.userId, cmd.cancelReason, count);
   }
 
-  /** Lists into slotList the live orders of `user` in `book` (-1: all) on `side` (-1: both); returns how many. */
+  /** Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side` (-1: both); returns how many. */
   private listUserOrders(user: number, book: number, side: number): number {
     const f = this.ordF;
     const b = this.ordB;
     const list = this.slotList;
     let count = 0;
     for (let slot = 0; slot < this.slotsHighWater; slot++) {
-      if (f[(slot << 3) | OF_USER] !== user) continue;
+      if (user >= 0 && f[(slot << 3) | OF_USER] !== user) continue;
       const state = b[(slot << 6) | OB_STATE];
       if (state !== RESTING && state !== STOP) continue;
       if (book >= 0 && this.ordH[(slot << 5) | OH_BOOK] !== book) continue;
@@ -573,6 +588,25 @@ export class Engine extends EventWriter {
     this.freeOrder(slot);
   }
 
+  /**
+   * Halts or resumes a book (RULES.md, Symbol status): a halted book rejects
+   * new orders and modifies and takes cancels. Nothing is emitted unless the
+   * command is rejected; setting the status a book already has changes nothing.
+   */
+  private symbolStatus(cmd: EngineCommand): void {
+    this.begin(cmd);
+    const book = cmd.symbolId;
+    const status = cmd.tradingStatus;
+    let reason = 0;
+    if (!this.isBook(book)) reason = Reject.UnknownSymbol;
+    else if (!(status === TradingStatus.Open || status === TradingStatus.Halted)) reason = Reject.BadField;
+    if (reason !== 0) {
+      this.emitReject(book, cmd.orderId, cmd.userId, reason);
+      return;
+    }
+    this.symStatus[book] = status;
+  }
+
   private begin(cmd: EngineCommand): void {
     assert(this.electedHead === this.electedTail, "a command starts with stops still elected");
     this.stamp(cmd);
@@ -612,6 +646,8 @@ export class Engine extends EventWriter {
     if (!(side === MassCancelSide.Both || side === MassCancelSide.Buy || side === MassCancelSide.Sell)) return Reject.BadField;
     const reason = cmd.cancelReason;
     if (!(reason >= CancelReason.MassCancel && reason <= CancelReason.Admin && (reason | 0) === reason)) return Reject.BadField;
+    // Only an operator cancels other users' orders.
+    if (cmd.allUsers && reason !== CancelReason.Admin) return Reject.BadField;
     return 0;
   }
 
@@ -643,6 +679,7 @@ export class Engine extends EventWriter {
   private checkModify(book: number, slot: number, user: number, priceTicks: number, qtyLots: number): number {
     const owned = this.checkOwned(book, slot, user);
     if (owned !== 0) return owned;
+    if (this.symStatus[book] !== TradingStatus.Open) return Reject.SymbolHalted;
     if (this.ordB[(slot << 6) | OB_STATE] !== RESTING) return Reject.NotModifiable;
     if (!this.qtyValid(book, qtyLots)) return Reject.BadQuantity;
     const r = this.priceReject(book, priceTicks);

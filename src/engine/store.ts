@@ -93,6 +93,8 @@ export class EngineStore {
   readonly symQtyLotsMax: Float64Array;
   /** Last trade price per book; 0 before the first trade. */
   readonly lastPriceTicks: Int32Array;
+  /** TradingStatus per book: open, or halted by an operator (cancels only). */
+  readonly symStatus: Uint8Array;
 
   // Orders: rows of ORDER_ROW_BYTES indexed by slot (views of one buffer), and one cold column.
   readonly ordF: Float64Array;
@@ -141,6 +143,7 @@ export class EngineStore {
     this.symLotSize = new Float64Array(c.symbolsMax);
     this.symQtyLotsMax = new Float64Array(c.symbolsMax);
     this.lastPriceTicks = new Int32Array(c.symbolsMax);
+    this.symStatus = new Uint8Array(c.symbolsMax);
 
     const orders = new ArrayBuffer(c.ordersMax * ORDER_ROW_BYTES);
     this.ordF = new Float64Array(orders);
@@ -264,6 +267,7 @@ export class EngineStore {
     this.ladLevelsEmpty.fill(0);
     this.ladCache.fill(NIL);
     this.lastPriceTicks.fill(0);
+    this.symStatus.fill(0);
     this.idIndex.clear();
     this.booksCount = 0;
     this.symNames.length = 0;
