@@ -88,7 +88,7 @@ function selectByWalk(e: Engine, user: number, out: Int32Array): number {
   for (let ladder = 0; ladder < e.booksCount * LADDERS_PER_BOOK; ladder++) {
     const base = ladder * e.sideMax;
     for (let row = e.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
-      for (let o = e.lvlHead(e.ladLevels[base + row]!); o !== NIL; o = e.ordNext(o)) if (e.ordUser(o) === user) out[n++] = o;
+      for (let o = e.lvlHead(e.ladLevel(base + row)); o !== NIL; o = e.ordNext(o)) if (e.ordUser(o) === user) out[n++] = o;
     }
   }
   return n;

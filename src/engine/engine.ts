@@ -716,7 +716,7 @@ export class Engine extends EventWriter {
   private crosses(book: number, side: number, keyLimit: number): boolean {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const n = this.ladLevelsCount[ladder]!;
-    return n > 0 && this.ladKeys[ladder * this.sideMax + n - 1]! >= keyLimit;
+    return n > 0 && this.ladRows[(ladder * this.sideMax + n - 1) << 1]! >= keyLimit;
   }
 
   /** Whether a FOK taker would fill completely, walking the book as matching would. */
@@ -725,8 +725,8 @@ export class Engine extends EventWriter {
     const base = ladder * this.sideMax;
     let need = qtyLots;
     for (let row = this.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
-      if (this.ladKeys[base + row]! < keyLimit) return false;
-      const lvl = this.ladLevels[base + row]!;
+      if (this.ladRows[(base + row) << 1]! < keyLimit) return false;
+      const lvl = this.ladRows[((base + row) << 1) | 1]!;
       if (stp === Stp.None) {
         need -= this.lvlF[(lvl << 2) | LF_QTY]!;
         if (need <= 0) return true;
@@ -826,13 +826,12 @@ export class Engine extends EventWriter {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const stops = book * LADDERS_PER_BOOK;
     const base = ladder * this.sideMax;
-    const keys = this.ladKeys;
-    const levels = this.ladLevels;
+    const rows = this.ladRows;
     let rem = qtyLots;
     while (rem > 0) {
       const n = this.ladLevelsCount[ladder]!;
-      if (n === 0 || keys[base + n - 1]! < keyLimit) break;
-      const lvl = levels[base + n - 1]!;
+      if (n === 0 || rows[(base + n - 1) << 1]! < keyLimit) break;
+      const lvl = rows[((base + n - 1) << 1) | 1]!;
       const priceTicks = this.lvlI[(lvl << 3) | LI_PRICE]!;
       const tradeIdBefore = this.nextTradeId;
       rem = stp === Stp.None ? this.fillLevel(book, lvl, id, user, rem) : this.matchLevel(book, lvl, side, id, user, stp, rem);
@@ -1013,8 +1012,8 @@ export class Engine extends EventWriter {
     const base = ladder * this.sideMax;
     for (;;) {
       const n = this.ladLevelsCount[ladder]!;
-      if (n === 0 || this.ladKeys[base + n - 1]! < keyMin) return;
-      const lvl = this.ladLevels[base + n - 1]!;
+      if (n === 0 || this.ladRows[(base + n - 1) << 1]! < keyMin) return;
+      const lvl = this.ladRows[((base + n - 1) << 1) | 1]!;
       assert(this.lvlI[(lvl << 3) | LI_COUNT]! > 0, "electLadder: the best stop level is empty");
       for (let o = this.lvlI[(lvl << 3) | LI_HEAD]!; o !== NIL; ) {
         const next = this.ordI[(o << 4) | OI_NEXT]!;

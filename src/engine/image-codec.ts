@@ -77,7 +77,7 @@ export function imageBytes(img: EngineImage): number {
     for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) {
       const ladder = book * LADDERS_PER_BOOK + kind;
       for (let row = 0; row < img.ladLevelsCount[ladder]!; row++) {
-        const count = lvlI[img.ladLevels[ladder * img.sideMax + row]! * 8 + LI_COUNT]!;
+        const count = lvlI[img.ladRows[(ladder * img.sideMax + row) * 2 + 1]! * 8 + LI_COUNT]!;
         if (count > 0) n += LEVEL_BYTES + count * (kind >= STOP_BUYS ? STOP_BYTES : ORDER_BYTES);
       }
     }
@@ -117,12 +117,12 @@ function writeLadder(img: EngineImage, rows: Rows, dv: DataView, start: number, 
   const n = img.ladLevelsCount[ladder]!;
   const li = rows.lvlI;
   let levels = 0;
-  for (let row = 0; row < n; row++) if (li[img.ladLevels[base + row]! * 8 + LI_COUNT] !== 0) levels++;
+  for (let row = 0; row < n; row++) if (li[img.ladRows[(base + row) * 2 + 1]! * 8 + LI_COUNT] !== 0) levels++;
   dv.setUint32(start, levels, true);
   let at = start + 4;
   // Rows run from the worst price to the best, so a restore adds each level at the best end of its ladder.
   for (let row = 0; row < n; row++) {
-    const lvl = img.ladLevels[base + row]!;
+    const lvl = img.ladRows[(base + row) * 2 + 1]!;
     const count = li[lvl * 8 + LI_COUNT]!;
     if (count === 0) continue;
     dv.setInt32(at, li[lvl * 8 + LI_PRICE]!, true);

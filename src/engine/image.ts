@@ -21,7 +21,8 @@ export interface EngineImage {
   symQtyLotsMax: Float64Array;
   lastPriceTicks: Int32Array;
   symStatus: Uint8Array;
-  ladLevels: Int32Array;
+  /** Ladder rows, (key, level) pairs (store.ts). */
+  ladRows: Int32Array;
   ladLevelsCount: Int32Array;
   /** Level rows [0, levelsHighWater) in the store's layout (LEVEL_ROW_BYTES each, store.ts). */
   levelRows: ArrayBuffer;
@@ -49,7 +50,7 @@ export function captureImage(engine: Engine): EngineImage {
     symQtyLotsMax: engine.symQtyLotsMax.slice(0, books),
     lastPriceTicks: engine.lastPriceTicks.slice(0, books),
     symStatus: engine.symStatus.slice(0, books),
-    ladLevels: engine.ladLevels.slice(0, ladderRows),
+    ladRows: engine.ladRows.slice(0, ladderRows * 2),
     ladLevelsCount: engine.ladLevelsCount.slice(0, books * LADDERS_PER_BOOK),
     levelRows: engine.lvlI.buffer.slice(0, levels * LEVEL_ROW_BYTES) as ArrayBuffer,
     orderRows: engine.ordF.buffer.slice(0, slots * ORDER_ROW_BYTES) as ArrayBuffer,

@@ -46,7 +46,7 @@ function bookLadder(s: EngineStore, book: number, side: number): number {
 export function bestPrice(s: EngineStore, book: number, side: number): number {
   const ladder = bookLadder(s, book, side);
   const n = s.ladLevelsCount[ladder]!;
-  return n === 0 ? 0 : s.lvlPriceTicks(s.ladLevels[ladder * s.sideMax + n - 1]!);
+  return n === 0 ? 0 : s.lvlPriceTicks(s.ladLevel(ladder * s.sideMax + n - 1));
 }
 
 /** Total resting quantity at one price of one side. */
@@ -55,7 +55,7 @@ export function qtyAt(s: EngineStore, book: number, side: number, price: number)
   const base = ladder * s.sideMax;
   const n = s.ladLevelsCount[ladder]!;
   for (let row = n - 1; row >= 0; row--) {
-    const lvl = s.ladLevels[base + row]!;
+    const lvl = s.ladLevel(base + row);
     if (s.lvlPriceTicks(lvl) === price) return s.lvlQtyLots(lvl);
   }
   return 0;
@@ -67,7 +67,7 @@ export function depth(s: EngineStore, book: number, side: number, levelsMax: num
   const base = ladder * s.sideMax;
   const out: DepthLevel[] = [];
   for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0 && out.length < levelsMax; row--) {
-    const lvl = s.ladLevels[base + row]!;
+    const lvl = s.ladLevel(base + row);
     if (s.lvlOrdersCount(lvl) === 0) continue;
     out.push({ price: s.lvlPriceTicks(lvl), qty: s.lvlQtyLots(lvl), count: s.lvlOrdersCount(lvl) });
   }
@@ -80,7 +80,7 @@ export function bookOrders(s: EngineStore, book: number, side: number): BookOrde
   const base = ladder * s.sideMax;
   const out: BookOrder[] = [];
   for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
-    const lvl = s.ladLevels[base + row]!;
+    const lvl = s.ladLevel(base + row);
     for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) out.push({ priceTicks: s.lvlPriceTicks(lvl), id: s.ordId(o), qtyLots: s.ordQtyLots(o) });
   }
   return out;

@@ -26,10 +26,10 @@ function hashSide(s: EngineStore, h: Hash64, ladder: number): void {
   const base = ladder * s.sideMax;
   // Empty levels left lazily in the ladder are storage, not state: they are skipped.
   let levels = 0;
-  for (let row = 0; row < n; row++) if (s.lvlOrdersCount(s.ladLevels[base + row]!) !== 0) levels++;
+  for (let row = 0; row < n; row++) if (s.lvlOrdersCount(s.ladLevel(base + row)) !== 0) levels++;
   h.add(levels);
   for (let row = n - 1; row >= 0; row--) {
-    const lvl = s.ladLevels[base + row]!;
+    const lvl = s.ladLevel(base + row);
     if (s.lvlOrdersCount(lvl) === 0) continue;
     h.add(s.lvlPriceTicks(lvl)).add(s.lvlOrdersCount(lvl));
     for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) {
@@ -44,7 +44,7 @@ export function stopSlots(s: EngineStore, book: number): number[] {
   for (const kind of [STOP_BUYS, STOP_SELLS]) {
     const ladder = book * LADDERS_PER_BOOK + kind;
     for (let row = 0; row < s.ladLevelsCount[ladder]!; row++) {
-      const lvl = s.ladLevels[ladder * s.sideMax + row]!;
+      const lvl = s.ladLevel(ladder * s.sideMax + row);
       for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) slots.push(o);
     }
   }

@@ -119,9 +119,10 @@ export class EngineStore {
   /** Levels in ladders with no order (left lazily below the best; see trimTop). */
   levelsEmpty = 0;
 
-  // Ladders: ladder = book * 4 + kind; its rows live at [ladder * sideMax, +ladLevelsCount).
-  readonly ladKeys: Int32Array;
-  readonly ladLevels: Int32Array;
+  // Ladders: ladder = book * 4 + kind; its rows are [ladder * sideMax, +ladLevelsCount), row i
+  // being (key, level) at ladRows[2i], ladRows[2i + 1]: one array, so opening a level mid-ladder
+  // moves the rows above it with one copyWithin.
+  readonly ladRows: Int32Array;
   readonly ladLevelsCount: Int32Array;
   /** Empty levels per ladder (see trimTop). */
   readonly ladLevelsEmpty: Int32Array;
@@ -157,8 +158,7 @@ export class EngineStore {
     this.lvlF = new Float64Array(levels);
 
     const ladders = c.symbolsMax * LADDERS_PER_BOOK;
-    this.ladKeys = new Int32Array(ladders * c.levelsPerSideMax);
-    this.ladLevels = new Int32Array(ladders * c.levelsPerSideMax);
+    this.ladRows = new Int32Array(ladders * c.levelsPerSideMax * 2);
     this.ladLevelsCount = new Int32Array(ladders);
     this.ladCache = new Int32Array(ladders << PRICE_CACHE_BITS);
     this.ladLevelsEmpty = new Int32Array(ladders);
@@ -168,6 +168,15 @@ export class EngineStore {
   }
 
   // ---- field access for code off the matching path (queries, snapshots, checks) ----
+
+  /** Key of ladder row i (i = ladder * sideMax + row). */
+  ladKey(i: number): number {
+    return this.ladRows[i * 2]!;
+  }
+  /** Level of ladder row i (i = ladder * sideMax + row). */
+  ladLevel(i: number): number {
+    return this.ladRows[i * 2 + 1]!;
+  }
 
   ordId(slot: number): number {
     return this.ordF[slot * 8 + OF_ID]!;
@@ -307,7 +316,7 @@ export class EngineStore {
    * for a key d rows below the best.
    */
   protected ladderSearch(ladder: number, key: number): number {
-    const keys = this.ladKeys;
+    const rows = this.ladRows;
     const base = ladder * this.sideMax;
     const n = this.ladLevelsCount[ladder]!;
     // Rows at or above `upper` hold keys > key; rows below `lo` hold keys < key.
@@ -315,7 +324,7 @@ export class EngineStore {
     let lo = 0;
     let step = 1;
     for (let p = n - 1; p >= 0; p = n - step) {
-      const k = keys[base + p]!;
+      const k = rows[(base + p) << 1]!;
       if (k === key) return p;
       if (k < key) {
         lo = p + 1;
@@ -327,7 +336,7 @@ export class EngineStore {
     let hi = upper - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const k = keys[base + mid]!;
+      const k = rows[(base + mid) << 1]!;
       if (k === key) return mid;
       if (k < key) lo = mid + 1;
       else hi = mid - 1;
@@ -350,7 +359,7 @@ export class EngineStore {
     if (cached !== NIL && this.lvlI[(cached << 3) | LI_PRICE] === price && this.lvlI[(cached << 3) | LI_LADDER] === ladder) return cached;
     const row = this.ladderSearch(ladder, key);
     if (row < 0) return NIL;
-    const lvl = this.ladLevels[ladder * this.sideMax + row]!;
+    const lvl = this.ladRows[((ladder * this.sideMax + row) << 1) | 1]!;
     this.ladCache[c] = lvl;
     return lvl;
   }
@@ -374,7 +383,7 @@ export class EngineStore {
     const base = ladder * this.sideMax;
     let row = this.ladderSearch(ladder, key);
     if (row >= 0) {
-      const found = this.ladLevels[base + row]!;
+      const found = this.ladRows[((base + row) << 1) | 1]!;
       this.ladCache[c] = found;
       return found;
     }
@@ -398,20 +407,18 @@ export class EngineStore {
     this.lvlF[(lvl << 2) | LF_QTY] = 0;
     const n = this.ladLevelsCount[ladder]!;
     const at = base - row - 1;
-    const keys = this.ladKeys;
-    const levels = this.ladLevels;
-    // New levels open near the best (the end), so the move is usually a few rows: a loop beats a native call there.
+    const rows = this.ladRows;
+    // A short move (a level opening near the best) is cheaper as a loop than as a native call.
     if (base + n - at > LADDER_LOOP_MOVE_MAX) {
-      keys.copyWithin(at + 1, at, base + n);
-      levels.copyWithin(at + 1, at, base + n);
+      rows.copyWithin((at + 1) << 1, at << 1, (base + n) << 1);
     } else {
-      for (let k = base + n; k > at; k--) {
-        keys[k] = keys[k - 1]!;
-        levels[k] = levels[k - 1]!;
+      for (let k = (base + n) << 1; k > at << 1; k -= 2) {
+        rows[k] = rows[k - 2]!;
+        rows[k + 1] = rows[k - 1]!;
       }
     }
-    keys[at] = key;
-    levels[at] = lvl;
+    rows[at << 1] = key;
+    rows[(at << 1) | 1] = lvl;
     this.ladLevelsCount[ladder] = n + 1;
     this.ladCache[c] = lvl;
     return lvl;
@@ -427,7 +434,7 @@ export class EngineStore {
     const base = ladder * this.sideMax;
     let n = this.ladLevelsCount[ladder]!;
     while (n > 0) {
-      const lvl = this.ladLevels[base + n - 1]!;
+      const lvl = this.ladRows[((base + n - 1) << 1) | 1]!;
       if (this.lvlI[(lvl << 3) | LI_COUNT] !== 0) break;
       n--;
       this.levelsEmpty--;
@@ -443,14 +450,14 @@ export class EngineStore {
     const n = this.ladLevelsCount[ladder]!;
     let kept = 0;
     for (let row = 0; row < n; row++) {
-      const lvl = this.ladLevels[base + row]!;
+      const lvl = this.ladRows[((base + row) << 1) | 1]!;
       if (this.lvlI[(lvl << 3) | LI_COUNT] === 0) {
         this.levelsEmpty--;
         this.freeLevel(lvl);
         continue;
       }
-      this.ladKeys[base + kept] = this.ladKeys[base + row]!;
-      this.ladLevels[base + kept] = lvl;
+      this.ladRows[(base + kept) << 1] = this.ladRows[(base + row) << 1]!;
+      this.ladRows[((base + kept) << 1) | 1] = lvl;
       kept++;
     }
     this.ladLevelsCount[ladder] = kept;

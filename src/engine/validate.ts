@@ -22,8 +22,8 @@ export function validateState(s: EngineStore, electedCount: number): void {
     const nb = s.ladLevelsCount[bids]!;
     const na = s.ladLevelsCount[asks]!;
     if (nb > 0 && na > 0) {
-      const bid = s.ladKeys[bids * s.sideMax + nb - 1]!;
-      const ask = -s.ladKeys[asks * s.sideMax + na - 1]!;
+      const bid = s.ladKey(bids * s.sideMax + nb - 1);
+      const ask = -s.ladKey(asks * s.sideMax + na - 1);
       check(bid < ask, () => `book ${book} crossed at rest: bid ${bid} >= ask ${ask}`);
     }
     checkNoStopReached(s, book);
@@ -50,9 +50,9 @@ function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Arra
   check(n >= 0 && n <= s.sideMax, () => `ladder ${ladder} count ${n}`);
   let empty = 0;
   for (let row = 0; row < n; row++) {
-    const key = s.ladKeys[base + row]!;
-    const lvl = s.ladLevels[base + row]!;
-    if (row > 0) check(s.ladKeys[base + row - 1]! < key, () => `ladder ${ladder} keys not ascending at row ${row}`);
+    const key = s.ladKey(base + row);
+    const lvl = s.ladLevel(base + row);
+    if (row > 0) check(s.ladKey(base + row - 1) < key, () => `ladder ${ladder} keys not ascending at row ${row}`);
     const price = s.lvlPriceTicks(lvl);
     check(s.lvlLadder(lvl) === ladder, () => `level ${lvl} names ladder ${s.lvlLadder(lvl)}, lies in ${ladder}`);
     if (row === n - 1) check(s.lvlOrdersCount(lvl) > 0, () => `best level of ladder ${ladder} is empty`);
@@ -75,8 +75,8 @@ function checkNoStopReached(s: EngineStore, book: number): void {
   const nb = s.ladLevelsCount[buys]!;
   const ns = s.ladLevelsCount[sells]!;
   // Buy stops are keyed -stop and sell stops stop: the best key of each is the first a trade would reach.
-  if (nb > 0) check(s.ladKeys[buys * s.sideMax + nb - 1]! < -last, () => `book ${book}: a buy stop at or below the last price ${last} was not elected`);
-  if (ns > 0) check(s.ladKeys[sells * s.sideMax + ns - 1]! < last, () => `book ${book}: a sell stop at or above the last price ${last} was not elected`);
+  if (nb > 0) check(s.ladKey(buys * s.sideMax + nb - 1) < -last, () => `book ${book}: a buy stop at or below the last price ${last} was not elected`);
+  if (ns > 0) check(s.ladKey(sells * s.sideMax + ns - 1) < last, () => `book ${book}: a sell stop at or above the last price ${last} was not elected`);
 }
 
 function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean, lvl: number, seen: Uint8Array): void {

@@ -13,7 +13,8 @@ export interface BookColumnsView {
   readonly symNames: readonly string[];
   /** Rows per ladder (levelsPerSideMax); ladder = book * 4 + kind (0 bids, 1 asks, 2 buy stops, 3 sell stops). */
   readonly sideMax: number;
-  readonly ladLevels: ArrayLike<number>;
+  /** Level of a ladder row (row index = ladder * sideMax + row). */
+  ladLevel(i: number): number;
   readonly ladLevelsCount: ArrayLike<number>;
   /** Orders in a level. */
   lvlOrdersCount(lvl: number): number;
@@ -29,7 +30,7 @@ export function ladderTotals(e: BookColumnsView, ladder: number): { orders: numb
   let levels = 0;
   const base = ladder * e.sideMax;
   for (let row = 0; row < e.ladLevelsCount[ladder]!; row++) {
-    const n = e.lvlOrdersCount(e.ladLevels[base + row]!);
+    const n = e.lvlOrdersCount(e.ladLevel(base + row));
     orders += n;
     if (n > 0) levels++;
   }
