@@ -176,3 +176,105 @@ function apply(engine: Engine, book: number, t: TapeColumns, i: number): void {
   }
   engine.apply(cmd);
 }
+
+// ---------------------------------------------------------------------------
+// Several books in one engine (bench/shards.bench.ts): the tapes of a shard's
+// symbols merged into one stream with a book column.
+
+/** A shard's merged stream: the tape columns plus the book of each message. Ids are offset per book (shard-tape.ts). */
+export interface ShardColumns extends TapeColumns {
+  readonly book: Uint16Array;
+}
+
+/** Our engine with `books` symbols, all with the tape's spec, at the exchange's default capacities. */
+export class OurShardBook {
+  private readonly engine: Engine;
+  readonly books: number;
+
+  constructor(books: number, sizing: TapeSizing) {
+    const d = defaultEngineConfig;
+    this.engine = new Engine({
+      ordersMax: Math.max(d.ordersMax, sizing.ordersMax),
+      levelsMax: Math.max(d.levelsMax, sizing.levelsMax),
+      levelsPerSideMax: Math.max(d.levelsPerSideMax, sizing.levelsPerSideMax),
+      symbolsMax: Math.max(d.symbolsMax, books),
+      eventsMax: EVENTS_MAX,
+    });
+    this.engine.events.onFull = dropEvents;
+    this.books = books;
+    for (let b = 0; b < books; b++) {
+      const spec = { ...TAPE_SPEC, name: `TAPE-${b}` };
+      if (this.engine.addSymbol(SEQ_SYMBOL, spec) !== b) throw new Error(`addSymbol ${spec.name} failed: ${this.engine.symbolError(spec)}`);
+    }
+  }
+
+  /** Applies messages [start, end), events dropped (as OurTapeBook.run, with the book from the stream). */
+  run(t: ShardColumns, start: number, end: number): void {
+    const engine = this.engine;
+    const events = engine.events;
+    const op = t.op;
+    const book = t.book;
+    const side = t.side;
+    const type = t.type;
+    const tif = t.tif;
+    const id = t.id;
+    const user = t.user;
+    const price = t.price;
+    const qty = t.qty;
+    cmd.stp = Stp.None;
+    for (let i = start; i < end; i++) {
+      const o = op[i];
+      cmd.engineSeq = SEQ_BASE + i;
+      cmd.receivedNs = i * 1000;
+      cmd.symbolId = book[i]!;
+      cmd.orderId = id[i]!;
+      cmd.userId = user[i]!;
+      cmd.priceTicks = price[i]!;
+      cmd.qtyLots = qty[i]!;
+      if (o === TapeOp.New) {
+        cmd.command = CommandCode.NewOrder;
+        cmd.side = side[i]!;
+        cmd.type = type[i]!;
+        cmd.tif = tif[i]!;
+      } else {
+        cmd.command = o === TapeOp.Cancel ? CommandCode.Cancel : CommandCode.Modify;
+      }
+      engine.apply(cmd);
+      events.count = 0;
+    }
+  }
+
+  /** Applies the whole stream reporting every trade with its book; returns how many messages were rejected (untimed checks). */
+  runReporting(t: ShardColumns, onTrade: (book: number, makerId: number, price: number, qty: number) => void): number {
+    const events = this.engine.events;
+    let rejects = 0;
+    const drain = (e: EventBuffer) => {
+      for (let r = 0; r < e.count; r++) {
+        const kind = e.kind(r);
+        if (kind === EventKind.Trade) onTrade(e.book(r), e.otherId(r), e.priceTicks(r), e.qtyLots(r));
+        else if (kind === EventKind.Rejected) rejects++;
+      }
+      e.clear();
+    };
+    events.onFull = drain;
+    try {
+      for (let i = 0; i < t.count; i++) {
+        cmd.stp = Stp.None;
+        apply(this.engine, t.book[i]!, t, i);
+        drain(events);
+      }
+    } finally {
+      events.onFull = dropEvents;
+    }
+    return rejects;
+  }
+
+  /** All levels of one side of one book, best first (allocates; digests only). */
+  levels(book: number, side: number): DigestLevel[] {
+    return this.engine.depth(book, side === TapeSide.Buy ? 0 : 1, Number.MAX_SAFE_INTEGER);
+  }
+
+  validate(): void {
+    this.engine.validate();
+  }
+}
