@@ -18,6 +18,7 @@ import {
   ASKS,
   BIDS,
   ELECTED,
+  FREE,
   KEY_NONE,
   LADDERS_PER_BOOK,
   PRICE_CACHE_BITS,
@@ -38,6 +39,7 @@ import {
   OF_QTY,
   OF_USER,
   OH_BOOK,
+  OI_GEN,
   OI_LEVEL,
   OI_NEXT,
   OI_PREV,
@@ -821,24 +823,32 @@ export class Engine extends EventWriter {
     this.idIndex.insert(slot);
   }
 
-  /** Matches a taker against the opposite side; returns its remaining quantity. Elects stops after each traded level. */
+  /**
+   * Matches a taker against the opposite side, best level first; returns its
+   * remaining quantity. Elects stops after each traded level. Without
+   * self-trade prevention (the common case) fillLevel fills a level in one
+   * loop; with it, matchLevel goes maker by maker. An emptied best level is
+   * popped here (trimTop only when an empty level lies right below it).
+   */
   private match(book: number, side: number, id: number, user: number, stp: number, keyLimit: number, qtyLots: number): number {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const stops = book * LADDERS_PER_BOOK;
     const base = ladder * this.sideMax;
     const rows = this.ladRows;
+    const li = this.lvlI;
     let rem = qtyLots;
     while (rem > 0) {
       const n = this.ladLevelsCount[ladder]!;
       if (n === 0 || rows[(base + n - 1) << 1]! < keyLimit) break;
       const lvl = rows[((base + n - 1) << 1) | 1]!;
-      const priceTicks = this.lvlI[(lvl << 3) | LI_PRICE]!;
+      const lr = lvl << 3;
+      const priceTicks = li[lr | LI_PRICE]!;
       const tradeIdBefore = this.nextTradeId;
       rem = stp === Stp.None ? this.fillLevel(book, lvl, id, user, rem) : this.matchLevel(book, lvl, side, id, user, stp, rem);
-      if (this.lvlI[(lvl << 3) | LI_COUNT] === 0) {
+      if (li[lr | LI_COUNT] === 0) {
         this.ladLevelsCount[ladder] = n - 1;
         this.freeLevel(lvl);
-        this.trimTop(ladder);
+        if (n > 1 && li[(rows[((base + n - 2) << 1) | 1]! << 3) | LI_COUNT] === 0) this.trimTop(ladder);
       }
       if (this.nextTradeId !== tradeIdBefore) {
         this.lastPriceTicks[book] = priceTicks;
@@ -850,6 +860,7 @@ export class Engine extends EventWriter {
     return rem;
   }
 
+
   /**
    * Fills a taker with no self-trade prevention against one level in FIFO
    * order; returns the taker's remaining quantity. Filled makers leave the
@@ -859,6 +870,7 @@ export class Engine extends EventWriter {
   private fillLevel(book: number, lvl: number, id: number, user: number, qtyLots: number): number {
     const f = this.ordF;
     const oi = this.ordI;
+    const ob = this.ordB;
     const li = this.lvlI;
     const ev = this.events;
     const lr = lvl << 3;
@@ -903,10 +915,17 @@ export class Engine extends EventWriter {
         f[r8 | OF_QTY] = makerQtyLots - fill;
         break;
       }
-      const next = oi[(o << 4) | OI_NEXT]!;
-      oi[(o << 4) | OI_LEVEL] = NIL;
+      // The maker leaves the book: out of the id index, its slot back to the free list (freeOrder, written out).
+      const r16 = o << 4;
+      const next = oi[r16 | OI_NEXT]!;
+      oi[r16 | OI_LEVEL] = NIL;
       count--;
-      this.freeOrder(o);
+      this.idIndex.remove(o);
+      ob[(o << 6) | OB_STATE] = FREE;
+      oi[r16 | OI_GEN] = (oi[r16 | OI_GEN]! + 1) | 0;
+      oi[r16 | OI_NEXT] = this.orderFree;
+      this.orderFree = o;
+      this.ordersLive--;
       o = next;
     }
     li[lr | LI_HEAD] = o;
