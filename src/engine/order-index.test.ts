@@ -2,15 +2,12 @@
 import { expect, test } from "bun:test";
 import { NIL } from "./constants.ts";
 import { OrderIndex } from "./order-index.ts";
+import { Rng } from "../../test/engine/random-commands.ts";
 
-function xorshift(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
+/** A seeded uniform [0, 1) source (the differential test's generator). */
+function uniform(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.float();
 }
 
 /** Slots from a LIFO free list, as the engine allocates them; ids in its id column. */
@@ -51,7 +48,7 @@ class Harness {
 test("matches a Map while the live count rises and falls through many resizes", () => {
   const seed = 20261204;
   console.log(`order-index seed ${seed}`);
-  const rnd = xorshift(seed);
+  const rnd = uniform(seed);
   const h = new Harness(40_000);
   const live: number[] = [];
   let checks = 0;
