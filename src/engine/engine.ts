@@ -587,7 +587,13 @@ export class Engine extends EventWriter {
     ef[b | EF_CLIENT] = clientId;
     ef[b | EF_QTY] = qtyLots;
     ei[a | EI_PRICE] = state === RESTING ? oi[r16 | OI_PRICE]! : 0;
-    this.freeOrder(slot);
+    // Out of the id index, the slot back to the free list (freeOrder, written out).
+    this.idIndex.remove(slot);
+    this.ordB[r64 | OB_STATE] = FREE;
+    oi[r16 | OI_GEN] = (oi[r16 | OI_GEN]! + 1) | 0;
+    oi[r16 | OI_NEXT] = this.orderFree;
+    this.orderFree = slot;
+    this.ordersLive--;
   }
 
   /**
