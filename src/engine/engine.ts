@@ -370,13 +370,18 @@ export class Engine extends EventWriter {
           lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
           assert(lvl !== NIL, "no level for a new order after the capacity check");
         }
-        const slot = this.allocOrder();
+        // A slot off the free list (allocOrder, written out; the capacity was checked).
+        const slot = this.orderFree;
         const f = this.ordF;
         const oi = this.ordI;
         const ob = this.ordB;
         const r8 = slot << 3;
         const r16 = slot << 4;
         const r64 = slot << 6;
+        assert(slot !== NIL && ob[r64 | OB_STATE] === FREE, "no free slot for a new order after the capacity check");
+        this.orderFree = oi[r16 | OI_NEXT]!;
+        this.ordersLive++;
+        if (slot >= this.slotsHighWater) this.slotsHighWater = slot + 1;
         f[r8 | OF_ID] = id;
         f[r8 | OF_USER] = user;
         f[r8 | OF_CLIENT] = clientId;
