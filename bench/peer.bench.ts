@@ -13,6 +13,7 @@ import { measure } from "mitata";
 import { fullGC } from "bun:jsc";
 import { type HeapResult, heapWindows, measureHeap, measureLatency, measureThroughput, type Percentiles, percentiles, timerOverheadNs } from "./measure.ts";
 import { openSession } from "./drivers.ts";
+import { threadCpuNs } from "./cpu-time.ts";
 import { engineRevision, fmtNs, fmtRate, machineInfo } from "./report.ts";
 import { loadTape } from "./tapes/cache.ts";
 import { type Digest, digestDiff, makeDigest, TradeFold } from "./tapes/digest.ts";
@@ -152,12 +153,16 @@ interface ScenarioResult {
   consensus: Consensus;
   ours: {
     msgsPerSec: Spread;
+    /** msgs/s over the running thread's CPU time (null where the platform has no thread CPU clock). */
+    cpuMsgsPerSec: Spread | null;
     latency: { all: Percentiles; byOp: Record<string, Percentiles>; timerOverheadNs: number };
     heap: HeapResult;
   };
-  peer: { msgsPerSec: Spread; rounds: PeerRound[]; latency: PeerLatency } | null;
+  peer: { msgsPerSec: Spread; cpuMsgsPerSec: Spread; rounds: PeerRound[]; latency: PeerLatency } | null;
   /** Median ours msgs/s over median peer msgs/s, both from this run. */
   ratioOursToPeer: number | null;
+  /** The same over each thread's CPU time (both clocks ignore time given to other processes; the peer's GC threads do not count). */
+  ratioOursToPeerCpu: number | null;
 }
 
 function spreadOf(values: number[]): Spread {
@@ -207,9 +212,10 @@ async function interleavedRounds(
   capacity: OurCapacity,
   rounds: number,
   peer: ExchangeCorePeerProcess | null,
-): Promise<{ ours: number[]; peer: PeerRound[] }> {
+): Promise<{ ours: number[]; oursCpu: number[]; peer: PeerRound[] }> {
   const n = tape.columns.count;
   const peerRounds: PeerRound[] = [];
+  const oursCpuNs: number[] = [];
   let calls = 0;
   const stats = await measure(
     function* () {
@@ -226,14 +232,18 @@ async function interleavedRounds(
           return book;
         },
         bench(book: OurTapeBook): void {
+          const c0 = threadCpuNs === null ? 0 : threadCpuNs();
           book.run(tape.columns, 0, n);
+          if (threadCpuNs !== null) oursCpuNs.push(threadCpuNs() - c0);
         },
       };
     },
     // Exactly `rounds` samples, none trimmed (mitata drops 2 + 2 past 12), one warm-up call, no GC of mitata's own.
     { min_samples: rounds, max_samples: rounds, min_cpu_time: 0, gc: false, warmup_threshold: 0, samples_threshold: Number.MAX_SAFE_INTEGER },
   );
-  return { ours: stats.samples.map((ns: number) => (n / ns) * 1e9), peer: peerRounds };
+  // mitata's warm-up call ran the bench function too: the last `rounds` CPU readings are the samples'.
+  const oursCpu = oursCpuNs.slice(-rounds).map((ns) => (n / ns) * 1e9);
+  return { ours: stats.samples.map((ns: number) => (n / ns) * 1e9), oursCpu, peer: peerRounds };
 }
 
 function ourLatency(tape: Tape, capacity: OurCapacity, overheadNs: number): ScenarioResult["ours"]["latency"] {
@@ -291,13 +301,17 @@ async function runScenario(name: ScenarioName, o: Options, peer: ExchangeCorePee
   const rounds = await interleavedRounds(tape, o.capacity, o.rounds, peer);
   const oursSpread = spreadOf(rounds.ours);
   const peerSpread = peer === null ? null : spreadOf(rounds.peer.map((r) => r.msgsPerSec));
+  const oursCpu = rounds.oursCpu.length === 0 ? null : spreadOf(rounds.oursCpu);
+  const peerCpu = peer === null ? null : spreadOf(rounds.peer.map((r) => r.cpuMsgsPerSec));
+  const ratioCpu = oursCpu === null || peerCpu === null ? null : oursCpu.median / peerCpu.median;
   const latency = ourLatency(tape, o.capacity, overheadNs);
   const peerLatency = peer === null ? null : await peer.latency();
   const heap = ourHeap(tape, o.capacity);
   const ratio = peerSpread === null ? null : oursSpread.median / peerSpread.median;
   console.log(
     `  ours ${fmtRate(oursSpread.median)} msgs/s [${fmtRate(oursSpread.min)}..${fmtRate(oursSpread.max)}]` +
-      (peerSpread === null ? "" : `, peer ${fmtRate(peerSpread.median)} [${fmtRate(peerSpread.min)}..${fmtRate(peerSpread.max)}], ours/peer ${ratio!.toFixed(2)}x`),
+      (peerSpread === null ? "" : `, peer ${fmtRate(peerSpread.median)} [${fmtRate(peerSpread.min)}..${fmtRate(peerSpread.max)}], ours/peer ${ratio!.toFixed(2)}x`) +
+      (ratioCpu === null ? "" : `; over thread CPU time ours ${fmtRate(oursCpu!.median)}, peer ${fmtRate(peerCpu!.median)}, ours/peer ${ratioCpu.toFixed(2)}x`),
   );
   return {
     description: tape.description,
@@ -306,9 +320,10 @@ async function runScenario(name: ScenarioName, o: Options, peer: ExchangeCorePee
     stats: tape.stats,
     sizing: tape.sizing,
     consensus,
-    ours: { msgsPerSec: oursSpread, latency, heap },
-    peer: peerSpread === null ? null : { msgsPerSec: peerSpread, rounds: rounds.peer, latency: peerLatency! },
+    ours: { msgsPerSec: oursSpread, cpuMsgsPerSec: oursCpu, latency, heap },
+    peer: peerSpread === null ? null : { msgsPerSec: peerSpread, cpuMsgsPerSec: peerCpu!, rounds: rounds.peer, latency: peerLatency! },
     ratioOursToPeer: ratio,
+    ratioOursToPeerCpu: ratioCpu,
   };
 }
 
@@ -339,7 +354,7 @@ async function runExisting(name: WorkloadName, o: Options, overheadNs: number): 
 // Report
 
 function printTable(results: Record<string, ScenarioResult>): void {
-  const header = ["scenario", "messages", "ours msgs/s", "spread", "peer msgs/s", "spread", "ours/peer", "ours p50", "p99", "p99.9", "peer p50", "p99", "p99.9", "B/msg", "consensus"];
+  const header = ["scenario", "messages", "ours msgs/s", "spread", "peer msgs/s", "spread", "ours/peer", "CPU ours/peer", "ours p50", "p99", "p99.9", "peer p50", "p99", "p99.9", "B/msg", "consensus"];
   const rows: string[][] = [];
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   for (const [name, r] of Object.entries(results)) {
@@ -353,6 +368,7 @@ function printTable(results: Record<string, ScenarioResult>): void {
       p === null ? "-" : fmtRate(p.msgsPerSec.median),
       p === null ? "-" : pct(p.msgsPerSec.spread),
       r.ratioOursToPeer === null ? "-" : `${r.ratioOursToPeer.toFixed(2)}x`,
+      r.ratioOursToPeerCpu === null ? "-" : `${r.ratioOursToPeerCpu.toFixed(2)}x`,
       fmtNs(l.p50),
       fmtNs(l.p99),
       fmtNs(l.p999),
@@ -368,7 +384,10 @@ function printTable(results: Record<string, ScenarioResult>): void {
   console.log(`\n${line(header)}`);
   console.log(widths.map((n) => "-".repeat(n)).join("  "));
   for (const r of rows) console.log(line(r));
-  console.log("msgs/s = median of the interleaved rounds (full tape on a fresh book each); spread = (max - min) / median; latency per message, timer overhead subtracted");
+  console.log(
+    "msgs/s = median of the interleaved rounds (full tape on a fresh book each); spread = (max - min) / median; CPU ours/peer = the ratio of the medians of msgs/s " +
+      "over each thread's CPU time (what a shared machine's other load does not skew as much); latency per message, timer overhead subtracted",
+  );
 }
 
 async function main(): Promise<void> {

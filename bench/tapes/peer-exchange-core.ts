@@ -73,6 +73,9 @@ export interface PeerRound {
   ns: number;
   messages: number;
   msgsPerSec: number;
+  /** The round's thread CPU time (ThreadMXBean), and msgs/s over it. */
+  cpuNs: number;
+  cpuMsgsPerSec: number;
   failures: number;
   gcCount: number;
   gcMs: number;

@@ -170,15 +170,21 @@ public final class ExchangeCorePeer {
         return "{\"digest\":" + d.json(book.getL2MarketDataSnapshot(Integer.MAX_VALUE)) + ",\"failures\":" + failures + "}";
     }
 
+    /** CPU time of the thread running a round (time the scheduler gave to other processes does not count; GC threads do not either). */
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     String round() {
         final IOrderBook book = freshBook();
         System.gc();
         final long[] gc0 = gcTotals();
+        final long c0 = THREADS.getCurrentThreadCpuTime();
         final long t0 = System.nanoTime();
         final long failures = runAll(book, tape, cmd);
         final long ns = System.nanoTime() - t0;
+        final long cpuNs = THREADS.getCurrentThreadCpuTime() - c0;
         final long[] gc1 = gcTotals();
         return "{\"ns\":" + ns + ",\"messages\":" + tape.count + ",\"msgsPerSec\":" + (tape.count * 1e9 / ns)
+                + ",\"cpuNs\":" + cpuNs + ",\"cpuMsgsPerSec\":" + (tape.count * 1e9 / cpuNs)
                 + ",\"failures\":" + failures + ",\"gcCount\":" + (gc1[0] - gc0[0]) + ",\"gcMs\":" + (gc1[1] - gc0[1]) + "}";
     }
 
