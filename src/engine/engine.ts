@@ -356,7 +356,16 @@ export class Engine extends EventWriter {
     } else {
       let rem = qtyLots;
       if (type !== OrderType.Limit || tif !== Tif.Gtc || this.crosses(book, side, side === Side.Buy ? -priceTicks : priceTicks)) {
-        rem = this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots);
+        // As execute does for a slot-less taker, without the call.
+        this.takerKilled = false;
+        rem = this.match(book, side, id, user, stp, this.keyLimit(side, isMarket, priceTicks), qtyLots);
+        if (this.takerKilled) rem = 0;
+        else if (rem > 0 && (isMarket || tif !== Tif.Gtc)) {
+          // FOK was checked fillable before matching, so only IOC and market leave a remainder.
+          assert(tif !== Tif.Fok || isMarket, "a FOK limit left a remainder");
+          this.emitCancelled(book, id, user, isMarket ? CancelReason.MarketRemainder : CancelReason.Ioc, rem, 0);
+          rem = 0;
+        }
       }
       if (rem > 0) {
         // The remainder joins the tail of its level (capacity was checked before matching): the
