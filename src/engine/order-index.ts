@@ -9,11 +9,13 @@
 // each) and doubles or halves as the book grows or shrinks.
 //
 // Layout: open addressing with linear probing. A cell is an int32 holding the
-// order's slot (low 26 bits) and 5 more bits of the id's hash (a tag), or -1
-// when empty. The id itself is not stored: a cell whose tag matches is
-// confirmed against the engine's id column (`ids[slot]`), which the caller
-// reads next anyway. Deletion shifts later members of a cluster back (no
-// tombstones).
+// order's slot (low 25 bits), 3 more bits of the id's hash (a tag) and the
+// entry's distance from its home cell (3 bits, 7 meaning 7 or more), or -1 when
+// empty. The id itself is not stored: a cell whose tag matches is confirmed
+// against the order's id in the engine's rows (`ids`), which the caller reads
+// next anyway. Deletion shifts later members of a cluster back, deciding from
+// their stored distances: it reads nothing but the table (rehashing each one
+// read a random order row and cost ~10 ns a removal).
 //
 // Resizing never stops the world: both tables are allocated at start-up at
 // full size (2 x 2^(ceil log2(2 x slotsMax)) cells). A resize makes the other
@@ -25,10 +27,15 @@
 import { NIL } from "./constants.ts";
 
 const EMPTY = -1;
-/** Slots occupy the low bits of a cell; engine capacity is at most 2^26 orders (config.ts). */
-const SLOT_BITS = 26;
+/** Slots occupy the low bits of a cell; engine capacity is at most 2^25 orders (config.ts). */
+const SLOT_BITS = 25;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
-const TAG_MASK = 0x1f << SLOT_BITS;
+const TAG_MASK = 7 << SLOT_BITS;
+/** The entry's distance from its home cell, saturated at DIST_MAX (then found by rehashing). */
+const DIST_SHIFT = 28;
+const DIST_MAX = 7;
+const DIST_MASK = DIST_MAX << DIST_SHIFT;
+const KEY_MASK = SLOT_MASK | TAG_MASK;
 /** Smallest table in use, in cells (16 KiB). */
 const CELLS_MIN = 4096;
 /** Old-table cells examined per insert or remove while a resize is under way (a cluster is finished even past this). */
@@ -45,7 +52,7 @@ function nextPowerOfTwo(n: number): number {
 
 /**
  * Mixes the two 32-bit halves of an id's float64 bits: low bits pick the
- * cell, the top 5 are the tag. Equal ids have equal bits (+ 0 makes -0 +0).
+ * cell, the top 3 are the tag. Equal ids have equal bits (+ 0 makes -0 +0).
  */
 export function hashId(id: number): number {
   idScratch[0] = id + 0;
@@ -56,7 +63,12 @@ export function hashId(id: number): number {
 }
 
 function tagOf(h: number): number {
-  return (h >>> 27) << SLOT_BITS;
+  return (h >>> 29) << SLOT_BITS;
+}
+
+/** A cell for `slot` with hash h, `d` cells past its home. */
+function cellOf(h: number, slot: number, d: number): number {
+  return slot | tagOf(h) | ((d < DIST_MAX ? d : DIST_MAX) << DIST_SHIFT);
 }
 
 export class OrderIndex {
@@ -90,7 +102,7 @@ export class OrderIndex {
 
   /** `idStride`: elements of `ids` per slot (1 for a column, the row length for rows whose first field is the id). */
   constructor(slotsMax: number, ids: Float64Array, idStride = 1) {
-    if (!(Number.isInteger(slotsMax) && slotsMax >= 1 && slotsMax <= SLOT_MASK + 1)) throw new Error(`OrderIndex slotsMax ${slotsMax} must be an integer in [1, 2^26]`);
+    if (!(Number.isInteger(slotsMax) && slotsMax >= 1 && slotsMax <= SLOT_MASK + 1)) throw new Error(`OrderIndex slotsMax ${slotsMax} must be an integer in [1, 2^25]`);
     const idShift = Math.log2(idStride);
     if (!(Number.isInteger(idShift) && idShift >= 0 && idShift <= 4)) throw new Error(`OrderIndex: id stride ${idStride} must be 1, 2, 4, 8 or 16`);
     if (ids.length < slotsMax * idStride) throw new Error(`OrderIndex: ${ids.length} id elements for ${slotsMax} slots of ${idStride}`);
@@ -164,7 +176,7 @@ export class OrderIndex {
     this.count++;
     if (this.count > (this.curMask + 1) >>> 1) this.resize((this.curMask + 1) * 2);
     else if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
-    if (this.hintVersion === this.version && this.hintId === id) this.cur[this.hintCell] = tagOf(this.hintHash) | slot;
+    if (this.hintVersion === this.version && this.hintId === id) this.cur[this.hintCell] = cellOf(this.hintHash, slot, (this.hintCell - this.hintHash) & this.curMask);
     else this.put(this.cur, this.curMask, hashId(id), slot);
     this.version++;
   }
@@ -173,59 +185,83 @@ export class OrderIndex {
   remove(slot: number): void {
     const t = this.cur;
     const mask = this.curMask;
-    if (this.hintVersion === this.version && t[this.hintCell] === ((t[this.hintCell]! & TAG_MASK) | slot) && t[this.hintCell]! >= 0) {
-      this.deleteAt(t, mask, this.hintCell);
-    } else {
+    let i = this.hintCell;
+    if (!(this.hintVersion === this.version && t[i]! >= 0 && (t[i]! & SLOT_MASK) === slot)) {
       const h = hashId(this.ids[slot << this.idShift]!);
-      const cell = tagOf(h) | slot;
-      if (!this.removeFrom(t, mask, h, cell)) {
-        if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, cell))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
+      const key = tagOf(h) | slot;
+      for (i = h & mask; (t[i]! & KEY_MASK) !== key || t[i]! < 0; i = (i + 1) & mask) {
+        if (t[i] === EMPTY) {
+          this.removeOld(slot, h, key);
+          return;
+        }
       }
     }
+    this.deleteAt(t, mask, i);
+    this.removed();
+  }
+
+  /** The entry is not in the current table: a resize is under way and it is still in the old one. */
+  private removeOld(slot: number, h: number, key: number): void {
+    if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, key))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
+    this.removed();
+  }
+
+  /** After a removal: the count, the version, and a step of a resize under way or a shrink that is due. */
+  private removed(): void {
     this.count--;
     this.version++;
-    const size = mask + 1;
+    const size = this.curMask + 1;
     if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
     else if (size > CELLS_MIN && this.count < size >>> 3) this.resize(size >>> 1);
   }
 
+
   private put(t: Int32Array, mask: number, h: number, slot: number): void {
     let i = h & mask;
-    while (t[i] !== EMPTY) i = (i + 1) & mask;
-    t[i] = tagOf(h) | slot;
+    let d = 0;
+    while (t[i] !== EMPTY) {
+      i = (i + 1) & mask;
+      d++;
+    }
+    t[i] = cellOf(h, slot, d);
   }
 
-  /** Deletes `cell` from table t if it is there, shifting later members of its cluster back. */
-  private removeFrom(t: Int32Array, mask: number, h: number, cell: number): boolean {
+
+  /** Deletes the entry `key` (tag | slot) from table t if it is there, shifting later members of its cluster back. */
+  private removeFrom(t: Int32Array, mask: number, h: number, key: number): boolean {
     let i = h & mask;
     for (;;) {
       const c = t[i]!;
-      if (c === cell) break;
       if (c === EMPTY) return false;
+      if ((c & KEY_MASK) === key) break;
       i = (i + 1) & mask;
     }
     this.deleteAt(t, mask, i);
     return true;
   }
 
-  /** Empties cell i of table t, shifting later members of its cluster back. */
+
+  /**
+   * Empties cell i of table t, shifting later members of its cluster back: the
+   * entry in cell j, d cells past its home, may move to i exactly when its home
+   * is not within (i, j], that is when d >= j - i (cyclically).
+   */
   private deleteAt(t: Int32Array, mask: number, row: number): void {
-    const ids = this.ids;
     let i = row;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const c = t[j]!;
       if (c === EMPTY) break;
-      const home = hashId(ids[(c & SLOT_MASK) << this.idShift]!) & mask;
-      // Entry j may move back to i only if its home is not cyclically within (i, j].
-      const stays = i <= j ? i < home && home <= j : i < home || home <= j;
-      if (stays) continue;
-      t[i] = c;
+      let d = c >>> DIST_SHIFT;
+      if (d === DIST_MAX) d = (j - hashId(this.ids[(c & SLOT_MASK) << this.idShift]!)) & mask;
+      const gap = (j - i) & mask;
+      if (d < gap) continue;
+      d -= gap;
+      t[i] = (c & KEY_MASK) | ((d < DIST_MAX ? d : DIST_MAX) << DIST_SHIFT);
       i = j;
     }
     t[i] = EMPTY;
   }
+
 
   /** Makes the other table current with `cells` cells; the entries move over as inserts and removes go on. */
   private resize(cells: number): void {
@@ -305,6 +341,8 @@ export class OrderIndex {
         const slot = c & SLOT_MASK;
         const h = hashId(this.ids[slot << this.idShift]!);
         if ((c & TAG_MASK) !== tagOf(h)) throw new Error(`OrderIndex: cell ${i} has the wrong tag for slot ${slot}`);
+        const d = (i - h) & mask;
+        if (c >>> DIST_SHIFT !== (d < DIST_MAX ? d : DIST_MAX)) throw new Error(`OrderIndex: cell ${i} (slot ${slot}) records distance ${c >>> DIST_SHIFT}, is ${d} from home`);
         for (let k = h & mask; k !== i; k = (k + 1) & mask) if (t[k] === EMPTY) throw new Error(`OrderIndex: cell ${i} (slot ${slot}) is cut off from its home`);
       }
     }
