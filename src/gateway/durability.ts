@@ -4,7 +4,7 @@
 // closed (each touched session's queue marked), the log is asked to make it
 // durable, and when it says so the marked bytes are released and sent.
 
-import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { CommandIntake } from "../sequencer/intake.ts";
 import type { Output } from "./output.ts";
 import type { Session } from "./session.ts";
 
@@ -18,7 +18,7 @@ interface Batch {
 }
 
 export class DurabilityGate {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: CommandIntake;
   private readonly output: Output;
   private batchId = 0;
   private readonly batchSessions: Session[] = [];
@@ -40,7 +40,7 @@ export class DurabilityGate {
   /** After each flush and each durable notice: the parts that go on with waiting work (held input, queries). */
   afterTurn: () => void = () => {};
 
-  constructor(sequencer: Sequencer, output: Output) {
+  constructor(sequencer: CommandIntake, output: Output) {
     this.sequencer = sequencer;
     this.output = output;
   }

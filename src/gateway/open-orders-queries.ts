@@ -12,7 +12,7 @@
 // one then), each as it is when its page is written; an order that ended before
 // its page is left out, so the last page (more = false) may be empty.
 
-import type { Engine } from "../engine/engine.ts";
+import type { EngineView } from "../sequencer/intake.ts";
 import type { OrderView } from "../engine/queries.ts";
 import { Body, OpenOrderInfo } from "../protocol/index.ts";
 import { type Clock, nowMs } from "../sequencer/clock.ts";
@@ -21,7 +21,7 @@ import type { Output } from "./output.ts";
 import { type Session, SessionState } from "./session.ts";
 
 export class OpenOrdersQueries {
-  private readonly engine: Engine;
+  private readonly engine: EngineView;
   private readonly output: Output;
   private readonly clock: Clock;
   /** Sessions with an answer being written, in turn order. */
@@ -44,7 +44,7 @@ export class OpenOrdersQueries {
     throw error;
   };
 
-  constructor(engine: Engine, output: Output, clock: Clock) {
+  constructor(engine: EngineView, output: Output, clock: Clock) {
     this.engine = engine;
     this.output = output;
     this.clock = clock;

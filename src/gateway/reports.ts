@@ -1,6 +1,7 @@
 // Engine events to execution reports, each to the session of the user it
 // concerns (a trade: both sides). Reports are gated: they leave once the
-// command that caused them is durable (durability.ts). The user's client-id
+// command that caused them is durable (durability.ts); in Kafka mode every
+// event is of a command already durable, and its report leaves at once. The user's client-id
 // map is learnt here from the events themselves: an Accepted adds the order,
 // a Cancelled or a fill that leaves nothing removes it, and nothing else
 // (above all no reject) touches it. The logged command comes with its events
@@ -20,11 +21,14 @@ export class Reports {
   private readonly users: Users;
   private readonly output: Output;
   private readonly gate: DurabilityGate;
+  /** Reports wait for their command's durability (journal); false when every event is of a durable command (Kafka mode). */
+  private readonly gated: boolean;
 
-  constructor(users: Users, output: Output, gate: DurabilityGate) {
+  constructor(users: Users, output: Output, gate: DurabilityGate, gated: boolean) {
     this.users = users;
     this.output = output;
     this.gate = gate;
+    this.gated = gated;
   }
 
   onEvents(events: EventBuffer, cmd: InputRecordView): void {
@@ -91,8 +95,8 @@ export class Reports {
     r.timestampNs = ev.tsUs[i]! * 1000;
     r.liquidity = liquidity;
     kindFields(r, ev, i, kind, leaves);
-    this.gate.touch(s);
-    this.output.sendReport(s, true);
+    if (this.gated) this.gate.touch(s);
+    this.output.sendReport(s, this.gated);
   }
 }
 

@@ -120,8 +120,12 @@ export const envelopes: Readonly<Record<Envelope, EnvelopeLayout>> = {
   record: { root: layout.InputRecord, verifyRoot: layout.InputRecord, union: layout.CommandUnion, unionField: "InputRecord.command", frameBytesMax: inputRecordBytesMax },
 };
 
-/** Adds `table` with every field present, the union (if any) set to `memberCode` / `member`; returns its offset. */
-function addTable(b: flatbuffers.Builder, table: layout.TableLayout, memberCode: number, member: number): number {
+/**
+ * Adds `table` with every field present, the union (if any) set to
+ * `memberCode` / `member`, each sub-table field to its offset in `tables`
+ * (by field name); returns its offset.
+ */
+export function addTable(b: flatbuffers.Builder, table: layout.TableLayout, memberCode: number, member: number, tables: ReadonlyMap<string, number> = new Map()): number {
   const widestFirst = table.fields.map((f, slot) => ({ f, slot })).sort((x, y) => y.f.bytes - x.f.bytes);
   b.startObject(table.fields.length);
   for (const { f, slot } of widestFirst) {
@@ -139,6 +143,8 @@ function addTable(b: flatbuffers.Builder, table: layout.TableLayout, memberCode:
       b.addFieldInt8(slot, memberCode, 0);
     } else if (f.kind === layout.FieldKind.UnionValue) {
       b.addFieldOffset(slot, member, 0);
+    } else if (f.kind === layout.FieldKind.Table && tables.has(f.name)) {
+      b.addFieldOffset(slot, tables.get(f.name)!, 0);
     } else {
       throw new Error(`fixed-layout template: ${table.name}.${f.name} (kind ${f.kind}) has no fixed layout`);
     }
