@@ -124,22 +124,50 @@ export const exchangeSchema = object("The exchange configuration.", {
     symbolsMax: int({ default: defaultEngineConfig.symbolsMax, min: 1, max: 1 << 16, doc: "Books; at least the number of symbols." }),
     eventsMax: int({ default: defaultEngineConfig.eventsMax, min: 16, max: 1 << 24, doc: "Rows of the event buffer before it must be drained." }),
   }),
-  kafka: object("Kafka input and output (full mode).", {
+  kafka: object("Kafka mode (mode = full): orders in from the topic `orders`, executions, trades and market data out; each `orders` partition is one engine shard (src/kafka/README.md).", {
     brokers: list(string({ default: "", lengthMin: 3, lengthMax: 260, pattern: hostPort, doc: "A broker address." }), {
       doc: "Bootstrap brokers, host:port each (environment: comma-separated).",
       itemsMin: 1,
       itemsMax: 64,
       default: ["127.0.0.1:9092"],
     }),
-    clientId: string({ default: "exchange-0", lengthMin: 1, lengthMax: 255, pattern: topicName, doc: "client.id the exchange gives its producer and consumer." }),
+    clientId: string({ default: "exchange-0", lengthMin: 1, lengthMax: 200, pattern: topicName, doc: "client.id prefix of the exchange's producers and consumer; the consumer's group is <clientId>-engine." }),
     topics: object("Topic names.", {
-      input: string({ default: "exchange.input", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Commands in (InputRecord FlatBuffers)." }),
-      executions: string({ default: "exchange.executions", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Execution reports out." }),
-      marketData: string({ default: "exchange.marketdata", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Trades and book updates out." }),
+      orders: string({ default: "orders", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Commands in: InputRecord FlatBuffers, key = the symbol's name; one engine shard per partition." }),
+      ordersDeadLetter: string({ default: "orders.dlq", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Records of `orders` no shard could apply, with the reason in the header dlq.reason." }),
+      executions: string({ default: "executions", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Execution reports out (ExecutionRecord, key = the user id)." }),
+      matches: string({ default: "matches", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Trades out (TradeRecord, key = the symbol's name)." }),
+      marketData: string({ default: "market_data", lengthMin: 1, lengthMax: 249, pattern: topicName, doc: "Level-2 changes, best bid/offer and closed candles out (MarketDataRecord, key = the symbol's name)." }),
     }),
-    partitions: int({ default: 1, min: 1, max: 1024, doc: "Partitions of each topic the exchange creates." }),
-    producerQueueMessagesMax: int({ default: 100_000, min: 1, max: 10_000_000, doc: "Messages the producer queues before output pauses (librdkafka queue.buffering.max.messages)." }),
-    producerLingerMs: int({ default: 1, min: 0, max: 1000, doc: "How long the producer waits to fill a batch (librdkafka linger.ms)." }),
+    partitions: object("Partition counts the topics are created with; an existing topic must have exactly this many (a symbol's partition depends on the count of `orders`).", {
+      orders: int({ default: 12, min: 1, max: 1024, doc: "Partitions of `orders`: engine shards, at most 1024 (order ids hold the partition)." }),
+      ordersDeadLetter: int({ default: 1, min: 1, max: 1024, doc: "Partitions of the dead-letter topic." }),
+      executions: int({ default: 12, min: 1, max: 1024, doc: "Partitions of `executions`." }),
+      matches: int({ default: 12, min: 1, max: 1024, doc: "Partitions of `matches`." }),
+      marketData: int({ default: 6, min: 1, max: 1024, doc: "Partitions of `market_data`." }),
+    }),
+    compression: object("compression.type of each topic.", {
+      orders: oneOf(["none", "lz4", "snappy", "zstd", "gzip"], { default: "lz4", doc: "Compression of `orders`." }),
+      ordersDeadLetter: oneOf(["none", "lz4", "snappy", "zstd", "gzip"], { default: "lz4", doc: "Compression of the dead-letter topic." }),
+      executions: oneOf(["none", "lz4", "snappy", "zstd", "gzip"], { default: "lz4", doc: "Compression of `executions`." }),
+      matches: oneOf(["none", "lz4", "snappy", "zstd", "gzip"], { default: "lz4", doc: "Compression of `matches`." }),
+      marketData: oneOf(["none", "lz4", "snappy", "zstd", "gzip"], { default: "snappy", doc: "Compression of `market_data`." }),
+    }),
+    shards: list(int({ default: 0, min: 0, max: 1023, doc: "A partition of `orders`." }), {
+      doc: "The `orders` partitions this process runs, one engine shard each (environment: comma-separated). Empty: all of them. A standby configured with a running process's partitions takes them over from their snapshots.",
+      itemsMin: 0,
+      itemsMax: 1024,
+      default: [],
+    }),
+    replicationFactor: int({ default: 1, min: 1, max: 16, doc: "Replication factor of the topics the exchange creates (1 on a single broker)." }),
+    producerQueueMessagesMax: int({ default: 1_000_000, min: 65_536, max: 10_000_000, doc: "Messages the output producer queues (librdkafka queue.buffering.max.messages); the shards pause while it is nearly full." }),
+    producerLingerMs: int({ default: 1, min: 0, max: 1000, doc: "How long a producer waits to fill a batch (librdkafka linger.ms): latency against throughput." }),
+    commandDeliveryTimeoutMs: int({
+      default: 120_000,
+      min: 1000,
+      max: 3_600_000,
+      doc: "A command from the TCP gateway that Kafka has not acknowledged by then ends the process (exit 74), as a failed journal does; a broker restart within it loses nothing.",
+    }),
   }),
   questdb: object("Market-data history in QuestDB (full mode).", {
     http: object("QuestDB's HTTP endpoint: ILP ingestion (/write) and SQL (/exec).", {

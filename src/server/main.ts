@@ -12,6 +12,7 @@ import { nowNs } from "../sequencer/clock.ts";
 import { type ExchangeConfig, loadConfig } from "./config.ts";
 import { type Recovered, recover, recoveryReportLine } from "../sequencer/recovery.ts";
 import { startFeedFromEnv } from "../feed/from-env.ts";
+import { kafkaModeRequested, runKafkaMode } from "./kafka-mode.ts";
 
 const warn = (line: string) => console.warn(`warning: ${line}`);
 
@@ -30,6 +31,8 @@ async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | n
 }
 
 async function main(): Promise<void> {
+  // Kafka mode (mode = "full") is composed in kafka-mode.ts; everything below is embedded mode.
+  if (kafkaModeRequested(process.argv.slice(2), process.env)) return await runKafkaMode(process.argv.slice(2), process.env);
   const config = await loadConfig(process.argv.slice(2), process.env);
   if (!config.journal.enabled)
     throw new Error("journal.enabled=false is for benchmarks only; bun run engine always logs");

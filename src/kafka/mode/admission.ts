@@ -3,14 +3,14 @@
 // record limit, pass the verifier (or match a fixed layout), carry a user id
 // below 2^53, and hold values the TCP gateway would also let through to the
 // log (validateNewOrder & co.: ids below 2^53, enum codes in range, positive
-// quantities, non-negative prices; a MassCancel from a producer names no
-// reason). Anything else goes to the dead-letter topic with one of the
+// quantities, non-negative prices; a MassCancel names no reason, or one of the
+// exchange's own: mass cancel, disconnect, dead-man's switch, admin). Anything else goes to the dead-letter topic with one of the
 // reasons below. What the engine's rules decide (unknown symbol, tick, band,
 // unknown order, FOK...) is not a dead letter: the engine rejects it and the
 // user gets the report on `executions`.
 
-import { rejectNames } from "../../engine/constants.ts";
-import { Command, validateCancel, validateMassCancel, validateModify, validateNewOrder } from "../../protocol/codec.ts";
+import { CancelReason, MassCancelSide, Reject, rejectNames } from "../../engine/constants.ts";
+import { Command, validateCancel, validateModify, validateNewOrder } from "../../protocol/codec.ts";
 import { framePrefixBytes, inputRecordBytesMax, protocolErrorNames } from "../../protocol/constants.ts";
 import { FastInputRecordDecoder } from "../../protocol/fixed-read.ts";
 import { InputRecordView } from "../../protocol/messages.ts";
@@ -75,11 +75,19 @@ function valueReject(v: InputRecordView): number {
     case Command.Modify:
       return validateModify(v);
     case Command.MassCancel:
-      return validateMassCancel(v);
+      return massCancelReject(v);
     default:
       // A symbol definition: the shard checks it against its symbols.
       return 0;
   }
+}
+
+/** Reasons a MassCancel record may carry: none (a user's request), or the exchange's own. */
+const massCancelReasons = new Set<number>([0, CancelReason.MassCancel, CancelReason.Disconnect, CancelReason.DeadMansSwitch, CancelReason.Admin]);
+
+function massCancelReject(v: InputRecordView): number {
+  if (v.clientOrderId < 0 || v.massSide > MassCancelSide.Sell || !massCancelReasons.has(v.cancelReason)) return Reject.BadField;
+  return 0;
 }
 
 function commandName(command: number): string {
