@@ -274,3 +274,70 @@ describe("hostile records on orders", () => {
     testTimeoutMs,
   );
 });
+
+describe("the TCP gateway in Kafka mode", () => {
+  test(
+    "reports come from the shard after Kafka has the command; a Cancel right behind its order finds it; fills from Kafka producers reach the session; symbols of other shards are refused",
+    async () => {
+      const partitions = 3;
+      const topics = await topicsFor("tcp", partitions);
+      const p = orders(topics);
+      const btc = p.partitionOf(0);
+      const foreign = [1, 2].find((s) => p.partitionOf(s) !== btc);
+      const k = fixture.kafka;
+      const config = resolveConfigOrThrow({
+        mode: "full",
+        tcp: { port: 0 },
+        feed: { port: 0 },
+        http: { port: 0 },
+        metrics: { port: 0 },
+        snapshots: { enabled: false },
+        engine: testEngine,
+        limits: { openOrdersPerUserMax: 1000 },
+        symbols: testSymbols,
+        kafka: {
+          brokers: [k.bootstrapServers],
+          clientId: `test-tcp-${process.pid}`,
+          topics: { orders: topics.orders.name, ordersDeadLetter: topics.ordersDeadLetter.name, executions: topics.executions.name, matches: topics.matches.name, marketData: topics.marketData.name },
+          partitions: { orders: partitions, ordersDeadLetter: 1, executions: partitions, matches: partitions, marketData: partitions },
+          shards: [btc],
+        },
+      });
+      const server = await KafkaModeServer.start(config, () => {}, (line) => console.warn(line));
+      cleanups.push(() => server.stop(() => {}));
+      const s = await RawSession.open(server.gateway.port);
+      cleanups.push(() => s.destroy());
+      const login = await s.login("dev-key-1");
+      expect(login.body).toBe(Body.LoginAccepted);
+      const reportsOf = (coid: number) => s.received.filter((r) => r.body === Body.ExecutionReport && r.clientOrderId === coid);
+      // A NewOrder and its Cancel in one write: the shard resolves the client id in partition order.
+      const both = new Uint8Array([...s.orderFrame(1, { symbolId: 0, side: 0, priceTicks: 1000, qtyLots: 5 }), ...s.cancelFrame(1, 0)]);
+      s.write(both);
+      await s.waitFor(() => reportsOf(1).length >= 2, "Accepted and Cancelled of order 1");
+      expect(reportsOf(1).map((r) => r.kind)).toEqual([EventKind.Accepted, EventKind.Cancelled]);
+      // A resting TCP order filled by a Kafka producer's order.
+      s.write(s.orderFrame(2, { symbolId: 0, side: 0, priceTicks: 1000, qtyLots: 5 }));
+      await s.waitFor(() => reportsOf(2).length >= 1, "Accepted of order 2");
+      p.newOrder({ user: 2, clientOrderId: 1, symbol: 0, side: 1, priceTicks: 1000, qtyLots: 3 });
+      await s.waitFor(() => reportsOf(2).some((r) => r.kind === EventKind.Trade), "a fill of order 2");
+      expect(reportsOf(2).find((r) => r.kind === EventKind.Trade)!.qtyLots).toBe(3);
+      // An order the user entered over Kafka is reported to the session, and the session cancels it by its client id.
+      p.newOrder({ user: 1, clientOrderId: 50, symbol: 0, side: 0, priceTicks: 900, qtyLots: 1 });
+      await s.waitFor(() => reportsOf(50).length >= 1, "Accepted of the Kafka order 50");
+      s.write(s.cancelFrame(50, 0));
+      await s.waitFor(() => reportsOf(50).some((r) => r.kind === EventKind.Cancelled), "Cancelled of order 50");
+      if (foreign !== undefined) {
+        s.write(s.orderFrame(3, { symbolId: foreign, side: 0, priceTicks: 1000, qtyLots: 1 }));
+        await s.waitFor(() => reportsOf(3).length >= 1, "the answer to an order of another shard");
+        expect({ kind: reportsOf(3)[0]!.kind, reason: reportsOf(3)[0]!.rejectReason }).toEqual({ kind: EventKind.Rejected, reason: GatewayReject.Unavailable });
+      }
+      // A mass cancel of every symbol: one record per partition; this process's shard answers for its orders.
+      s.write(s.frame((m) => ((m.body = Body.MassCancel), (m.clientOrderId = 99))));
+      await s.waitFor(() => reportsOf(99).some((r) => r.kind === EventKind.MassCancelled), "the mass cancel's summary");
+      expect(reportsOf(2).at(-1)!.kind).toBe(EventKind.Cancelled);
+      expect(reportsOf(99).find((r) => r.kind === EventKind.MassCancelled)!.qtyLots).toBe(1);
+      expect(s.decodeError).toBe(0);
+    },
+    testTimeoutMs,
+  );
+});
