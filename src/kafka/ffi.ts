@@ -50,6 +50,8 @@ const symbols = {
   rd_kafka_event_type: { args: [ptr], returns: i32 },
   rd_kafka_event_destroy: { args: [ptr], returns: none },
   rd_kafka_event_message_next: { args: [ptr], returns: ptr },
+  // size_t rd_kafka_event_message_array(rkev, const rd_kafka_message_t **rkmessages, size_t size): continues where the last call stopped.
+  rd_kafka_event_message_array: { args: [ptr, ptr, u64], returns: u64 },
   rd_kafka_event_error: { args: [ptr], returns: i32 },
   rd_kafka_event_error_string: { args: [ptr], returns: cstring },
   rd_kafka_event_error_is_fatal: { args: [ptr], returns: i32 },

@@ -36,7 +36,7 @@ export class KafkaShard {
   /** Index among the process's shards (output tracking). */
   readonly index: number;
   readonly sequencer: Sequencer;
-  readonly clientIds = new ClientIds();
+  readonly clientIds: ClientIds;
   readonly admission = new Admission();
   /** The next offset of the partition to apply: the snapshot's resume point. */
   nextOffset: number;
@@ -56,6 +56,7 @@ export class KafkaShard {
     this.sequencer = args.sequencer;
     this.nextOffset = args.nextOffset;
     const engine = this.sequencer.engine;
+    this.clientIds = new ClientIds(engine.config.ordersMax);
     this.bookPartition = new Int32Array(engine.config.symbolsMax).fill(-1);
     // A restored engine already holds books and live orders.
     for (let book = 0; book < engine.booksCount; book++) this.learnSymbol(book);
