@@ -1,7 +1,8 @@
 // Proves Kafka mode survives its broker restarting (SIGTERM, then SIGKILL) while orders flow from a Kafka producer and a TCP session: the engine waits and reconnects, every acknowledged order is applied exactly once, and each shard ends with the state hash of an engine fed its partition without interruption.
 
 import { afterAll, expect, test } from "bun:test";
-import { resolveConfigOrThrow } from "../src/config/index.ts";
+import { type LoadedConfig, resolveConfig } from "../src/config/index.ts";
+import { Logger } from "../src/log/index.ts";
 import { EventKind } from "../src/engine/constants.ts";
 import { ensureTopics } from "../src/kafka/mode/topics.ts";
 import { Body } from "../src/protocol/index.ts";
@@ -15,6 +16,15 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 }, 120_000);
 const fixture = useTestKafka();
+/** Warnings and errors only: the exchange's start and stop lines are for people. */
+const quietLog = Logger.create({ level: "warn", format: "human" });
+
+/** A checked configuration, as `bun run engine` loads it. */
+function loadedConfig(input: unknown): LoadedConfig {
+  const result = resolveConfig(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.loaded;
+}
 
 test(
   "the broker restarts twice while orders flow: nothing acknowledged is lost, nothing is applied twice",
@@ -22,7 +32,7 @@ test(
     const partitions = 2;
     const topics = testTopics("restart", partitions);
     await ensureTopics(fixture.admin, topics, 1, 60_000);
-    const config = resolveConfigOrThrow({
+    const config = loadedConfig({
       mode: "full",
       tcp: { port: 0 },
       feed: { port: 0 },
@@ -40,8 +50,8 @@ test(
         partitions: { orders: partitions, ordersDeadLetter: 1, executions: partitions, matches: partitions, marketData: partitions },
       },
     });
-    const server = await KafkaModeServer.start(config, () => {}, () => {});
-    cleanups.push(() => server.stop(() => {}));
+    const server = await KafkaModeServer.start(config, quietLog);
+    cleanups.push(() => server.stop("test end"));
     const out = new OutputCollector(fixture.kafka, topics);
     cleanups.push(() => out.close());
     const p = new OrderProducer(fixture.kafka, topics);

@@ -4,7 +4,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveConfigOrThrow } from "../src/config/index.ts";
+import { type LoadedConfig, resolveConfig } from "../src/config/index.ts";
+import { Logger } from "../src/log/index.ts";
 import { CancelReason, EventKind, Reject } from "../src/engine/constants.ts";
 import { GatewayReject } from "../src/gateway/tcp-gateway.ts";
 import { KafkaEngine, type KafkaEngineOptions } from "../src/kafka/mode/engine-host.ts";
@@ -30,6 +31,15 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 const fixture = useTestKafka();
+/** Warnings and errors only: the exchange's start and stop lines are for people. */
+const quietLog = Logger.create({ level: "warn", format: "human" });
+
+/** A checked configuration, as `bun run engine` loads it. */
+function loadedConfig(input: unknown): LoadedConfig {
+  const result = resolveConfig(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.loaded;
+}
 
 async function topicsFor(prefix: string, partitions: number): Promise<KafkaModeTopics> {
   const topics = testTopics(prefix, partitions);
@@ -285,7 +295,7 @@ describe("the TCP gateway in Kafka mode", () => {
       const btc = p.partitionOf(0);
       const foreign = [1, 2].find((s) => p.partitionOf(s) !== btc);
       const k = fixture.kafka;
-      const config = resolveConfigOrThrow({
+      const config = loadedConfig({
         mode: "full",
         tcp: { port: 0 },
         feed: { port: 0 },
@@ -303,8 +313,8 @@ describe("the TCP gateway in Kafka mode", () => {
           shards: [btc],
         },
       });
-      const server = await KafkaModeServer.start(config, () => {}, (line) => console.warn(line));
-      cleanups.push(() => server.stop(() => {}));
+      const server = await KafkaModeServer.start(config, quietLog);
+      cleanups.push(() => server.stop("test end"));
       const s = await RawSession.open(server.gateway.port);
       cleanups.push(() => s.destroy());
       const login = await s.login("dev-key-1");

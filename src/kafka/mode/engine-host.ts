@@ -306,6 +306,7 @@ export class KafkaEngine {
         store,
         partitionIdentity(o.topics.orders.name, shard.partition),
         { ...o.snapshotPolicy, retryMsMin: 200, retryMsMax: 30_000 },
+        o.log,
         o.warn,
         { inputOffset: () => shard.nextOffset, beforeSave: (seq) => this.outputs.untilAcked(shard.index, seq, outputAckWaitMs) },
       );
