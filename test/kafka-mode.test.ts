@@ -347,6 +347,18 @@ describe("the TCP gateway in Kafka mode", () => {
       expect(reportsOf(2).at(-1)!.kind).toBe(EventKind.Cancelled);
       expect(reportsOf(99).find((r) => r.kind === EventKind.MassCancelled)!.qtyLots).toBe(1);
       expect(s.decodeError).toBe(0);
+      // The operations listener of Kafka mode: ready, and the shard's consumer lag (caught up: 0).
+      const ops = `http://127.0.0.1:${server.ops!.port}`;
+      const ready = (await (await fetch(`${ops}/ready`)).json()) as { checks: { name: string; ready: boolean }[] };
+      // (No QuestDB runs here: its check is the only one not ready.)
+      expect(ready.checks.map((c) => [c.name, c.ready])).toEqual([
+        ["exchange", true],
+        ["snapshots", true],
+        ["kafka", true],
+        ["questdb", false],
+      ]);
+      const metrics = await (await fetch(`${ops}/metrics`)).text();
+      expect(metrics).toContain(`exchange_kafka_consumer_lag_messages{partition="${btc}"} 0`);
     },
     testTimeoutMs,
   );

@@ -99,14 +99,18 @@ export class KafkaIntake implements CommandIntake {
   }
 
   flush(): void {
+    const before = this.ackedSeq;
     this.poll();
     // Even when nothing new was acknowledged: a batch closed after the last report must hear it.
-    this.notifyDurable();
+    if (this.ackedSeq === before) this.notifyDurable();
   }
 
-  /** Serves delivery reports. */
+  /** Serves delivery reports; commands newly acknowledged free the gateway's held input and in-flight counts. */
   poll(): void {
-    if (this.failure === null) this.producer.poll(0);
+    if (this.failure !== null) return;
+    const before = this.ackedSeq;
+    this.producer.poll(0);
+    if (this.ackedSeq !== before) this.notifyDurable();
   }
 
   private notifyDurable(): void {
