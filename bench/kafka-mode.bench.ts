@@ -29,6 +29,7 @@ import { ensureTopics, defaultTopics, type KafkaModeTopics } from "../src/kafka/
 import { librdkafkaVersion } from "../src/kafka/version.ts";
 import { freePort } from "../test/support/redis.ts";
 import { ExchangeProcess } from "./gateway/exchange-process.ts";
+import { fmtRate } from "./report.ts";
 import { latencyPhase, type LatencyResult } from "./gateway/phases.ts";
 import { type CpuSplit, type LatencyRound, latencyCase, type ThroughputRound, throughputCase, withCpu } from "./kafka-mode/cases.ts";
 import { benchEngine, buildWorkload } from "./kafka-mode/workload.ts";
@@ -145,12 +146,6 @@ interface RoundResult {
   latency: LatencyRound & { cpu: CpuSplit };
   tcpKafka: LatencyResult | null;
   tcpJournal: LatencyResult | null;
-}
-
-function fmtRate(r: number): string {
-  if (r >= 1e6) return `${(r / 1e6).toFixed(2)} M`;
-  if (r >= 1e3) return `${(r / 1e3).toFixed(1)} k`;
-  return r.toFixed(0);
 }
 
 const fmtMs = (ns: number) => `${(ns / 1e6).toFixed(2)} ms`;

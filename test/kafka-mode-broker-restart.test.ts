@@ -1,14 +1,12 @@
 // Proves Kafka mode survives its broker restarting (SIGTERM, then SIGKILL) while orders flow from a Kafka producer and a TCP session: the engine waits and reconnects, every acknowledged order is applied exactly once, and each shard ends with the state hash of an engine fed its partition without interruption.
 
 import { afterAll, expect, test } from "bun:test";
-import { type LoadedConfig, resolveConfig } from "../src/config/index.ts";
-import { Logger } from "../src/log/index.ts";
 import { EventKind } from "../src/engine/constants.ts";
 import { ensureTopics } from "../src/kafka/mode/topics.ts";
 import { Body } from "../src/protocol/index.ts";
 import { KafkaModeServer } from "../src/server/kafka-mode.ts";
 import { useTestKafka } from "./support/kafka.ts";
-import { OrderProducer, OutputCollector, referenceShard, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
+import { kafkaConfigOf, loadedConfig, OrderProducer, OutputCollector, quietLog, referenceShard, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
 import { RawSession } from "./support/raw-session.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -16,15 +14,6 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 }, 120_000);
 const fixture = useTestKafka();
-/** Warnings and errors only: the exchange's start and stop lines are for people. */
-const quietLog = Logger.create({ level: "warn", format: "human" });
-
-/** A checked configuration, as `bun run engine` loads it. */
-function loadedConfig(input: unknown): LoadedConfig {
-  const result = resolveConfig(input);
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.loaded;
-}
 
 test(
   "the broker restarts twice while orders flow: nothing acknowledged is lost, nothing is applied twice",
@@ -43,12 +32,7 @@ test(
       // The raw session sends no heartbeats: it must outlive the broker restarts.
       limits: { openOrdersPerUserMax: 10_000, idleTimeoutMs: 600_000 },
       symbols: testSymbols,
-      kafka: {
-        brokers: [fixture.kafka.bootstrapServers],
-        clientId: `test-restart-${process.pid}`,
-        topics: { orders: topics.orders.name, ordersDeadLetter: topics.ordersDeadLetter.name, executions: topics.executions.name, matches: topics.matches.name, marketData: topics.marketData.name },
-        partitions: { orders: partitions, ordersDeadLetter: 1, executions: partitions, matches: partitions, marketData: partitions },
-      },
+      kafka: kafkaConfigOf(fixture.kafka, topics, `test-restart-${process.pid}`),
     });
     const server = await KafkaModeServer.start(config, quietLog);
     cleanups.push(() => server.stop("test end"));

@@ -7,7 +7,7 @@ import type { KafkaModeTopics } from "../src/kafka/mode/topics.ts";
 import { ensureTopics } from "../src/kafka/mode/topics.ts";
 import { ExchangeProcess, killAll, tempDir } from "./support/exchange-process.ts";
 import { useTestKafka } from "./support/kafka.ts";
-import { OrderProducer, OutputCollector, referenceShard, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
+import { kafkaConfigOf, OrderProducer, OutputCollector, referenceShard, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
 import { startTestRedis, type TestRedis } from "./support/redis.ts";
 import { RedisSnapshotStore } from "../src/snapshot/redis-store.ts";
 import { waitUntil } from "./support/wait.ts";
@@ -49,13 +49,7 @@ async function configFile(name: string, topics: KafkaModeTopics, shards: number[
     engine: testEngine,
     limits: { openOrdersPerUserMax: 1000 },
     symbols: testSymbols,
-    kafka: {
-      brokers: [fixture.kafka.bootstrapServers],
-      clientId: `test-${name}-${process.pid}`,
-      topics: { orders: topics.orders.name, ordersDeadLetter: topics.ordersDeadLetter.name, executions: topics.executions.name, matches: topics.matches.name, marketData: topics.marketData.name },
-      partitions: { orders: topics.orders.partitions, ordersDeadLetter: 1, executions: topics.executions.partitions, matches: topics.matches.partitions, marketData: topics.marketData.partitions },
-      shards,
-    },
+    kafka: kafkaConfigOf(fixture.kafka, topics, `test-${name}-${process.pid}`, shards),
   };
   const path = join(dir, "config.json");
   writeFileSync(path, JSON.stringify(config));

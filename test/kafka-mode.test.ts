@@ -4,8 +4,6 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LoadedConfig, resolveConfig } from "../src/config/index.ts";
-import { Logger } from "../src/log/index.ts";
 import { CancelReason, EventKind, Reject } from "../src/engine/constants.ts";
 import { GatewayReject } from "../src/gateway/tcp-gateway.ts";
 import { KafkaEngine, type KafkaEngineOptions } from "../src/kafka/mode/engine-host.ts";
@@ -20,7 +18,7 @@ import { Consumer } from "../src/kafka/index.ts";
 import { FastInputRecordDecoder } from "../src/protocol/fixed-read.ts";
 import { InputRecordView } from "../src/protocol/index.ts";
 import { testConsumerOptions, useTestKafka } from "./support/kafka.ts";
-import { OrderProducer, OutputCollector, referenceShard, symbolDefRecord, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
+import { kafkaConfigOf, loadedConfig, OrderProducer, OutputCollector, quietLog, referenceShard, symbolDefRecord, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
 import { RawSession } from "./support/raw-session.ts";
 import { waitUntil } from "./support/wait.ts";
 
@@ -31,15 +29,6 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 const fixture = useTestKafka();
-/** Warnings and errors only: the exchange's start and stop lines are for people. */
-const quietLog = Logger.create({ level: "warn", format: "human" });
-
-/** A checked configuration, as `bun run engine` loads it. */
-function loadedConfig(input: unknown): LoadedConfig {
-  const result = resolveConfig(input);
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.loaded;
-}
 
 async function topicsFor(prefix: string, partitions: number): Promise<KafkaModeTopics> {
   const topics = testTopics(prefix, partitions);
@@ -305,13 +294,7 @@ describe("the TCP gateway in Kafka mode", () => {
         engine: testEngine,
         limits: { openOrdersPerUserMax: 1000 },
         symbols: testSymbols,
-        kafka: {
-          brokers: [k.bootstrapServers],
-          clientId: `test-tcp-${process.pid}`,
-          topics: { orders: topics.orders.name, ordersDeadLetter: topics.ordersDeadLetter.name, executions: topics.executions.name, matches: topics.matches.name, marketData: topics.marketData.name },
-          partitions: { orders: partitions, ordersDeadLetter: 1, executions: partitions, matches: partitions, marketData: partitions },
-          shards: [btc],
-        },
+        kafka: kafkaConfigOf(k, topics, `test-tcp-${process.pid}`, [btc]),
       });
       const server = await KafkaModeServer.start(config, quietLog);
       cleanups.push(() => server.stop("test end"));

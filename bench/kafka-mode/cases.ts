@@ -18,29 +18,13 @@ import { InputRecordWriter, OrderFields } from "../../src/protocol/index.ts";
 import { framePrefixBytes } from "../../src/protocol/constants.ts";
 import { nowNs } from "../../src/sequencer/clock.ts";
 import { processCpu } from "../gateway/exchange-process.ts";
+import { type Percentiles, percentiles } from "../measure.ts";
 import type { Workload } from "./workload.ts";
 
 export interface CpuSplit {
   brokerCores: number;
   exchangeCores: number;
   loadCores: number;
-}
-
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
-
-export function percentiles(values: Float64Array): Percentiles {
-  const s = values.slice().sort();
-  const n = s.length;
-  if (n === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-  const at = (q: number) => s[Math.floor(q * (n - 1))]!;
-  return { count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: s[n - 1]! };
 }
 
 const cpuOf = (pid: number) => {

@@ -8,7 +8,7 @@
 // Start: topics created if missing (and checked), each shard recovered and
 // replayed to the partition's end, the configured symbols defined, then the
 // gateway listens ("tcp gateway listening on ..." is the last start line).
-// Stop (SIGINT/SIGTERM; a second signal exits at once): the gateway logs every
+// Stop (main.ts: SIGINT/SIGTERM; a second signal exits at once): the gateway logs every
 // session out, Kafka acknowledges its last commands, each shard takes its
 // final snapshot and flushes its outputs; one "shard P: ..." line each. A
 // failed output or command (Kafka did not acknowledge it) ends the process
@@ -289,42 +289,4 @@ function storesCheck(stores: readonly SnapshotStore[]): ReadinessCheck {
       return bad ?? { ready: true, reason: results[0]!.reason + (results.length > 1 ? ` and ${results.length - 1} more` : "") };
     },
   };
-}
-
-/** The Kafka-mode process: start, then stop on SIGINT/SIGTERM; a second signal exits at once. Resolves with the exit code. */
-export async function runKafkaMode(loaded: LoadedConfig, log: Logger): Promise<number> {
-  let server: KafkaModeServer | null = null;
-  let stopRequested: string | null = null;
-  let finished: (code: number) => void = () => {};
-  const done = new Promise<number>((resolve) => {
-    finished = resolve;
-  });
-  const stop = (signal: string) => {
-    server!.stop(signal).then(
-      () => finished(0),
-      (error: Error) => {
-        log.error(`graceful stop failed: ${error.message}`, { error });
-        finished(1);
-      },
-    );
-  };
-  const onSignal = (signal: string) => {
-    if (stopRequested !== null) {
-      log.warn(`second ${signal}: exiting at once (whatever Kafka acknowledged is in the orders topic)`, { signal });
-      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
-    }
-    stopRequested = signal;
-    if (server === null) log.info(`${signal}: stopping once recovery has finished (a second signal exits at once)`, { signal });
-    else stop(signal);
-  };
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
-  try {
-    server = await KafkaModeServer.start(loaded, log);
-  } catch (error) {
-    log.error(`exchange: ${(error as Error).message}`, { error: error as Error });
-    return 1;
-  }
-  if (stopRequested !== null) stop(stopRequested);
-  return await done;
 }

@@ -4,7 +4,9 @@
 // letters) that polls without blocking the event loop, and the reference: a
 // shard fed the whole partition offline, i.e. an engine that never stopped.
 
+import { type LoadedConfig, resolveConfig } from "../../src/config/index.ts";
 import type { SymbolSpec } from "../../src/engine/command.ts";
+import { Logger } from "../../src/log/index.ts";
 import type { EngineConfig } from "../../src/engine/config.ts";
 import { Consumer, Producer, ProduceRecord } from "../../src/kafka/index.ts";
 import { type ExecutionRecordValues, type MarketDataValues, OutputRecordReader, type TradeRecordValues } from "../../src/kafka/mode/records.ts";
@@ -17,6 +19,27 @@ import { Command } from "../../src/protocol/codec.ts";
 import { framePrefixBytes } from "../../src/protocol/constants.ts";
 import { type TestKafka, testConsumerOptions, testProducerOptions, uniqueTopic } from "./kafka.ts";
 import { waitUntil } from "./wait.ts";
+
+/** Warnings and errors only: the exchange's start and stop lines are for people. */
+export const quietLog = Logger.create({ level: "warn", format: "human" });
+
+/** A checked configuration, as `bun run engine` loads it. */
+export function loadedConfig(input: unknown): LoadedConfig {
+  const result = resolveConfig(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.loaded;
+}
+
+/** Kafka mode's configuration keys for `topics`, as a config file or `resolveConfig` takes them. */
+export function kafkaConfigOf(kafka: TestKafka, topics: KafkaModeTopics, clientId: string, shards: number[] = []): Record<string, unknown> {
+  return {
+    brokers: [kafka.bootstrapServers],
+    clientId,
+    topics: { orders: topics.orders.name, ordersDeadLetter: topics.ordersDeadLetter.name, executions: topics.executions.name, matches: topics.matches.name, marketData: topics.marketData.name },
+    partitions: { orders: topics.orders.partitions, ordersDeadLetter: topics.ordersDeadLetter.partitions, executions: topics.executions.partitions, matches: topics.matches.partitions, marketData: topics.marketData.partitions },
+    shards,
+  };
+}
 
 /** Small engines: a test process may run several shards. */
 export const testEngine: Partial<EngineConfig> = { ordersMax: 1 << 16, levelsMax: 1 << 13, levelsPerSideMax: 1 << 11, symbolsMax: 8 };
