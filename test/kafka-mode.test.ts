@@ -1,4 +1,4 @@
-// Proves Kafka mode with a real broker: an engine shard applies its `orders` partition in partition order (engine seq = position, client ids resolved in that order whoever produced), restarts from a snapshot's stored offset to the state of an engine that never stopped, sends every hostile record to `orders.dlq` with its reason without stalling, and serves TCP clients through Kafka.
+// Proves Kafka mode with a real broker: an engine shard applies its `orders` partition in partition order (engine seq = position, client ids resolved in that order whoever produced), restarts from a snapshot's stored offset to the state of an engine that never stopped, loses no output when the producer's queue overflows, sends every hostile record to `orders.dlq` with its reason without stalling, and serves TCP clients through Kafka.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -203,6 +203,33 @@ function newOrderRecord(fill: (o: OrderFields) => void, user = 9): Uint8Array {
   const n = w.writeNewOrder(buffer, 0, 0, 0, user, 0, 0, 0, o);
   return buffer.slice(4, n);
 }
+
+describe("outputs", () => {
+  test(
+    "a mass cancel with more reports than the producer's queue holds spills and loses none, in order",
+    async () => {
+      const topics = await topicsFor("spill", 1);
+      const out = collector(topics);
+      // A queue of 20,000 messages: the 25,001 reports of one mass cancel cannot all be queued at once.
+      const engine = await startEngine(engineOptions(topics, [0], { outputQueueMessagesMax: 20_000 }));
+      const p = orders(topics);
+      const count = 25_000;
+      for (let k = 1; k <= count; k++) p.newOrder({ user: 3, clientOrderId: k, symbol: k % 3, side: 0, priceTicks: 100 + (k % 50), qtyLots: 1 });
+      await p.acknowledgedAll();
+      await out.until((c) => c.executions.length >= count, "every order accepted", 120_000);
+      p.massCancel({ user: 3, requestId: 99, partition: 0 });
+      await p.acknowledgedAll();
+      await out.until((c) => c.executions.length >= 2 * count + 1, "every cancel and the summary", 120_000);
+      const reports = out.executions.slice(count);
+      expect(reports.map((r) => r.reportIndex)).toEqual(Array.from({ length: count + 1 }, (_, i) => i));
+      expect(reports.slice(0, count).every((r) => r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.MassCancel)).toBe(true);
+      expect({ kind: reports[count]!.kind, qty: reports[count]!.qtyLots }).toEqual({ kind: EventKind.MassCancelled, qty: count });
+      expect(engine.outputs.stats.spilled).toBeGreaterThan(0);
+      expect(engine.shards[0]!.sequencer.engine.ordersLive).toBe(0);
+    },
+    testTimeoutMs,
+  );
+});
 
 describe("hostile records on orders", () => {
   test(

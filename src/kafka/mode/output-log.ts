@@ -53,6 +53,8 @@ export class OutputLog {
   private readonly spillHeaders = new ProduceHeaders(16);
   private readonly queueMessagesMax: number;
   private readonly reserve: number;
+  /** librdkafka's queue length as of the last poll plus what was sent since: no FFI call per record. */
+  private queuedEstimate = 0;
   /** Resolvers waiting for a shard's acknowledged seq to reach a value. */
   private waiters: { shard: number; seq: number; resolve: () => void }[] = [];
 
@@ -74,7 +76,7 @@ export class OutputLog {
 
   /** Whether a shard may apply another command now: nothing spilled, and room for a command's outputs everywhere. */
   hasRoom(shard: number): boolean {
-    return this.failure === null && this.spill.length === 0 && this.rings[shard]!.hasRoom(this.reserve) && this.producer.inFlight() + this.reserve <= this.queueMessagesMax;
+    return this.failure === null && this.spill.length === 0 && this.rings[shard]!.hasRoom(this.reserve) && this.queuedEstimate + this.reserve <= this.queueMessagesMax;
   }
 
   /** Produces `record` as an output of `shard`'s command `seq` (or spills a copy, in order, when the queue is full). */
@@ -86,6 +88,7 @@ export class OutputLog {
     const r = this.record;
     r.opaque = counter * shardsMax + shard;
     this.stats.produced++;
+    this.queuedEstimate++;
     if (this.spill.length === 0) {
       const code = this.producer.produce(r);
       if (code === 0) return;
@@ -120,6 +123,7 @@ export class OutputLog {
   poll(): void {
     this.producer.poll(0);
     if (this.spill.length > 0) this.drainSpill();
+    this.queuedEstimate = this.producer.inFlight();
   }
 
   private drainSpill(): void {
