@@ -426,11 +426,16 @@ export class KafkaEngine {
   private failedPromise: Promise<never> | null = null;
   private rejectFailed: ((error: Error) => void) | null = null;
 
+  /** Rejects when the engine fails (a wait that must not outlive a failure races against it). */
   private failed(): Promise<never> {
-    this.failedPromise ??= new Promise<never>((_, reject) => {
-      this.rejectFailed = reject;
-      if (this.failure !== null) reject(this.failure);
-    });
+    if (this.failedPromise === null) {
+      this.failedPromise = new Promise<never>((_, reject) => {
+        this.rejectFailed = reject;
+        if (this.failure !== null) reject(this.failure);
+      });
+      // A failure after the waits are over is reported by onFailed, not as an unhandled rejection.
+      this.failedPromise.catch(() => {});
+    }
     return this.failedPromise;
   }
 
