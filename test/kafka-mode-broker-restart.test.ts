@@ -6,7 +6,7 @@ import { ensureTopics } from "../src/kafka/mode/topics.ts";
 import { Body } from "../src/protocol/index.ts";
 import { KafkaModeServer } from "../src/server/kafka-mode.ts";
 import { useTestKafka } from "./support/kafka.ts";
-import { kafkaConfigOf, loadedConfig, OrderProducer, OutputCollector, quietLog, referenceShard, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
+import { fullModeConfig, OrderProducer, OutputCollector, quietLog, referenceShard, testTopics } from "./support/kafka-mode.ts";
 import { RawSession } from "./support/raw-session.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -21,19 +21,8 @@ test(
     const partitions = 2;
     const topics = testTopics("restart", partitions);
     await ensureTopics(fixture.admin, topics, 1, 60_000);
-    const config = loadedConfig({
-      mode: "full",
-      tcp: { port: 0 },
-      feed: { port: 0 },
-      http: { port: 0 },
-      metrics: { port: 0 },
-      snapshots: { enabled: false },
-      engine: testEngine,
-      // The raw session sends no heartbeats: it must outlive the broker restarts.
-      limits: { openOrdersPerUserMax: 10_000, idleTimeoutMs: 600_000 },
-      symbols: testSymbols,
-      kafka: kafkaConfigOf(fixture.kafka, topics, `test-restart-${process.pid}`),
-    });
+    // The raw session sends no heartbeats: it must outlive the broker restarts.
+    const config = fullModeConfig(fixture.kafka, topics, `test-restart-${process.pid}`, { limits: { openOrdersPerUserMax: 10_000, idleTimeoutMs: 600_000 } });
     const server = await KafkaModeServer.start(config, quietLog);
     cleanups.push(() => server.stop("test end"));
     const out = new OutputCollector(fixture.kafka, topics);

@@ -9,16 +9,15 @@ import { GatewayReject } from "../src/gateway/tcp-gateway.ts";
 import { KafkaEngine, type KafkaEngineOptions } from "../src/kafka/mode/engine-host.ts";
 import { ExecutionRecordWriter } from "../src/kafka/mode/records.ts";
 import { ensureTopics, type KafkaModeTopics } from "../src/kafka/mode/topics.ts";
-import { Body, fieldAt, InputRecordWriter, OrderFields } from "../src/protocol/index.ts";
+import { Body, fieldAt, InputRecordView, InputRecordWriter, OrderFields } from "../src/protocol/index.ts";
 import { Command } from "../src/protocol/codec.ts";
 import { ExecReport } from "../src/protocol/messages.ts";
 import { KafkaModeServer } from "../src/server/kafka-mode.ts";
 import { FileSnapshotStore } from "../src/snapshot/file-store.ts";
 import { Consumer } from "../src/kafka/index.ts";
 import { FastInputRecordDecoder } from "../src/protocol/fixed-read.ts";
-import { InputRecordView } from "../src/protocol/index.ts";
 import { testConsumerOptions, useTestKafka } from "./support/kafka.ts";
-import { kafkaConfigOf, loadedConfig, OrderProducer, OutputCollector, quietLog, referenceShard, symbolDefRecord, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
+import { fullModeConfig, OrderProducer, OutputCollector, quietLog, referenceShard, symbolDefRecord, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
 import { RawSession } from "./support/raw-session.ts";
 import { waitUntil } from "./support/wait.ts";
 
@@ -310,19 +309,7 @@ describe("the TCP gateway in Kafka mode", () => {
       const p = orders(topics);
       const btc = p.partitionOf(0);
       const foreign = [1, 2].find((s) => p.partitionOf(s) !== btc);
-      const k = fixture.kafka;
-      const config = loadedConfig({
-        mode: "full",
-        tcp: { port: 0 },
-        feed: { port: 0 },
-        http: { port: 0 },
-        metrics: { port: 0 },
-        snapshots: { enabled: false },
-        engine: testEngine,
-        limits: { openOrdersPerUserMax: 1000 },
-        symbols: testSymbols,
-        kafka: kafkaConfigOf(k, topics, `test-tcp-${process.pid}`, [btc]),
-      });
+      const config = fullModeConfig(fixture.kafka, topics, `test-tcp-${process.pid}`, { shards: [btc] });
       const server = await KafkaModeServer.start(config, quietLog);
       cleanups.push(() => server.stop("test end"));
       const s = await RawSession.open(server.gateway.port);

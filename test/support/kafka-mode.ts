@@ -41,6 +41,26 @@ export function kafkaConfigOf(kafka: TestKafka, topics: KafkaModeTopics, clientI
   };
 }
 
+/**
+ * A full-mode (Kafka mode) configuration on `topics` for an in-process
+ * KafkaModeServer: free ports, no snapshots, small engines, the test symbols;
+ * `limits` and `shards` as given.
+ */
+export function fullModeConfig(kafka: TestKafka, topics: KafkaModeTopics, clientId: string, o: { limits?: Record<string, number>; shards?: number[] } = {}): LoadedConfig {
+  return loadedConfig({
+    mode: "full",
+    tcp: { port: 0 },
+    feed: { port: 0 },
+    http: { port: 0 },
+    metrics: { port: 0 },
+    snapshots: { enabled: false },
+    engine: testEngine,
+    limits: { openOrdersPerUserMax: 1000, ...o.limits },
+    symbols: testSymbols,
+    kafka: kafkaConfigOf(kafka, topics, clientId, o.shards ?? []),
+  });
+}
+
 /** Small engines: a test process may run several shards. */
 export const testEngine: Partial<EngineConfig> = { ordersMax: 1 << 16, levelsMax: 1 << 13, levelsPerSideMax: 1 << 11, symbolsMax: 8 };
 
