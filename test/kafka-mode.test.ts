@@ -203,6 +203,32 @@ function newOrderRecord(fill: (o: OrderFields) => void, user = 9): Uint8Array {
   return buffer.slice(4, n);
 }
 
+describe("topic setup", () => {
+  test("bun run kafka:topics creates the topics with their counts, compression and retention, again is a no-op, and refuses a count that differs", async () => {
+    const base = testTopics("setup", 3);
+    const env = (partitions: number) => ({
+      ...process.env,
+      EXCHANGE_KAFKA_BROKERS: fixture.kafka.bootstrapServers,
+      EXCHANGE_KAFKA_TOPICS_ORDERS: base.orders.name,
+      EXCHANGE_KAFKA_TOPICS_ORDERS_DEAD_LETTER: base.ordersDeadLetter.name,
+      EXCHANGE_KAFKA_TOPICS_EXECUTIONS: base.executions.name,
+      EXCHANGE_KAFKA_TOPICS_MATCHES: base.matches.name,
+      EXCHANGE_KAFKA_TOPICS_MARKET_DATA: base.marketData.name,
+      EXCHANGE_KAFKA_PARTITIONS_ORDERS: String(partitions),
+    });
+    const run = (partitions: number) => Bun.spawnSync([process.execPath, join(import.meta.dir, "../scripts/kafka-topics.ts")], { env: env(partitions), stdout: "pipe", stderr: "pipe" });
+    const first = run(3);
+    expect(first.exitCode).toBe(0);
+    const lines = first.stdout.toString().trim().split("\n");
+    expect(lines.find((l) => l.startsWith(base.orders.name))).toMatch(/ 3 partitions +compression lz4 +retention\.ms -1 +timestamps LogAppendTime$/);
+    expect(lines.find((l) => l.startsWith(base.marketData.name))).toMatch(/ 6 partitions +compression snappy/);
+    expect(run(3).exitCode).toBe(0);
+    const differs = run(4);
+    expect(differs.exitCode).toBe(1);
+    expect(differs.stderr.toString()).toContain(`${base.orders.name} (orders) has 3 partitions, the configuration says 4`);
+  }, testTimeoutMs);
+});
+
 describe("outputs", () => {
   test(
     "a mass cancel with more reports than the producer's queue holds spills and loses none, in order",
