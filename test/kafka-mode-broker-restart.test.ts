@@ -62,9 +62,14 @@ test(
       120_000,
     );
     await s.waitFor(() => s.received.filter((r) => r.kind === EventKind.Accepted).length === tcpOrders, `all ${tcpOrders} TCP orders accepted`, 120_000);
-    // Exactly once: one Accepted per order, whatever the restarts re-sent.
-    const accepted = out.uniqueExecutions().filter((e) => e.kind === EventKind.Accepted);
+    // The TCP orders' reports reach the session at once and `executions` a little later.
+    const acceptedOnTopic = () => out.uniqueExecutions().filter((e) => e.kind === EventKind.Accepted);
+    await out.until(() => acceptedOnTopic().length >= kafkaOrders + tcpOrders, "every Accepted on executions", 120_000);
+    // Exactly once: one Accepted per order, none applied twice (a second copy would be accepted again or rejected as a duplicate).
+    const accepted = acceptedOnTopic();
     expect(accepted.length).toBe(kafkaOrders + tcpOrders);
+    expect(new Set(accepted.map((e) => `${e.userId}:${e.clientOrderId}`)).size).toBe(kafkaOrders + tcpOrders);
+    expect(out.uniqueExecutions().filter((e) => e.kind === EventKind.Rejected)).toEqual([]);
     expect(out.deadLetters).toEqual([]);
     expect(new Set(s.received.filter((r) => r.kind === EventKind.Accepted).map((r) => r.clientOrderId)).size).toBe(tcpOrders);
     for (const shard of server.engine.shards) {

@@ -8,7 +8,7 @@
 import { configExitCode, formatProblems, loadConfig } from "../config/index.ts";
 import { Logger } from "../log/index.ts";
 import { ExchangeServer } from "./exchange-server.ts";
-import { KafkaModeServer } from "./kafka-mode.ts";
+import type { KafkaModeServer } from "./kafka-mode.ts";
 
 const signalNumbers: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
@@ -48,8 +48,8 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    // Full mode is Kafka mode (kafka-mode.ts); embedded mode is the journal's.
-    server = c.mode === "full" ? await KafkaModeServer.start(result.loaded, log) : await ExchangeServer.start(result.loaded, log);
+    // Full mode is Kafka mode (kafka-mode.ts, loaded only then: embedded mode never loads librdkafka); embedded mode is the journal's.
+    server = c.mode === "full" ? await (await import("./kafka-mode.ts")).KafkaModeServer.start(result.loaded, log) : await ExchangeServer.start(result.loaded, log);
   } catch (error) {
     log.error(`exchange: ${(error as Error).message}`, { error: error as Error });
     return 1;
