@@ -37,11 +37,16 @@ const HELP = `bun bench/gateway-abuse.bench.ts [flags]
 const ratioMax = 1.5;
 /** A victim answer later than this ends the run with an error (a victim was logged out, or the exchange is stuck). */
 const answerTimeoutMs = 30_000;
+/** The abuser thread's answer to start or stop (its login waits up to 10 s for the previous session to end). */
+const abuserReplyTimeoutMs = 20_000;
+/** A hard stop for the whole run: whatever hangs, the bench (and its exchange) ends. */
+const watchdogMs = { quick: 150_000, full: 900_000 };
 /** The abuser's user (abuser-worker.ts logs in with the same key). */
 const abuserKey = "loadtest-64";
 const symbolId = 0;
 
 interface Options {
+  quick: boolean;
   victims: number;
   orders: number;
   rate: number;
@@ -79,6 +84,7 @@ function parseArgs(argv: string[]): Options {
     return v;
   };
   return {
+    quick,
     victims: num("--victims", 4, 1, 32),
     orders: num("--orders", 20_000, 1, 100_000),
     rate: num("--rate", 4000, 100, 100_000),
@@ -87,6 +93,15 @@ function parseArgs(argv: string[]): Options {
     root: given.get("--root") ?? join(import.meta.dir, ".."),
     json: given.get("--json") ?? null,
   };
+}
+
+/** Rejects with `what` if `p` has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** Gives the abuser's user its open orders, on a session that reads, then leaves. */
@@ -111,36 +126,43 @@ async function placeAbuserOrders(port: number, count: number): Promise<void> {
       m.qtyLots = 1;
     });
   }
-  await done;
+  await within(done, answerTimeoutMs, `answer to each of the abuser's ${count} orders (${answered} so far)`);
   s.close();
 }
 
-/** The abuser, on its own thread (abuser-worker.ts). */
+interface AbuserReply {
+  started?: boolean;
+  answersRead?: number;
+  error?: string;
+}
+
+/** The abuser, on its own thread (abuser-worker.ts). Every request has a deadline: a lost answer ends the run. */
 class AbuserThread {
   private readonly worker = new Worker(new URL("./gateway/abuser-worker.ts", import.meta.url).href);
-  private next: ((data: { started?: boolean; answersRead?: number }) => void) | null = null;
+  private next: ((data: AbuserReply) => void) | null = null;
 
   constructor() {
     this.worker.onmessage = (e) => this.next?.(e.data);
+    this.worker.onerror = (e) => this.next?.({ error: e.message });
   }
 
-  private reply(): Promise<{ started?: boolean; answersRead?: number }> {
-    return new Promise((resolve) => {
+  private async request(message: unknown, what: string): Promise<AbuserReply> {
+    const reply = new Promise<AbuserReply>((resolve) => {
       this.next = resolve;
     });
+    this.worker.postMessage(message);
+    const r = await within(reply, abuserReplyTimeoutMs, `answer from the abuser thread to ${what}`);
+    if (r.error !== undefined) throw new Error(`abuser thread, ${what}: ${r.error}`);
+    return r;
   }
 
   async start(port: number, kind: AbuserKind): Promise<void> {
-    const started = this.reply();
-    this.worker.postMessage({ port, kind });
-    await started;
+    await this.request({ port, kind }, `start ${kind}`);
   }
 
   /** Stops the abuser; returns the answers it read. */
   async stop(): Promise<number> {
-    const stopped = this.reply();
-    this.worker.postMessage("stop");
-    return (await stopped).answersRead ?? 0;
+    return (await this.request("stop", "stop")).answersRead ?? 0;
   }
 
   terminate(): void {
@@ -269,6 +291,11 @@ async function main(): Promise<void> {
   // The exchange never outlives the bench: an error exit or a SIGTERM (a test's timeout) takes it along.
   process.on("exit", () => x.killNow());
   process.on("SIGTERM", () => process.exit(143));
+  const limitMs = o.quick ? watchdogMs.quick : watchdogMs.full;
+  setTimeout(() => {
+    console.error(`gateway-abuse bench: still running after ${limitMs / 1000} s; stopping`);
+    process.exit(3);
+  }, limitMs).unref();
   try {
     await placeAbuserOrders(x.port, o.orders);
     const victims = Array.from({ length: o.victims }, (_, i) => new Victim(`loadtest-${i + 1}`));

@@ -141,6 +141,9 @@ export class Output {
     while (out.sendableBytes > 0) {
       const bytes = out.headBytes;
       const n = s.socket.write(out.headBuffer, out.headStart, bytes);
+      // The connection is gone (reset). Bun reports the close of a socket whose reading is paused
+      // only once it reads again, which a session whose input is held never does: close it here.
+      if (n < 0) return s.socket.terminate();
       if (n > 0) {
         out.consume(n);
         s.lastSendMs = nowMs(this.clock);
