@@ -205,24 +205,30 @@ export class Engine extends EventWriter {
 
   // ---- commands ----
 
+  /** Reads each field of the command once: the hot path below works on locals, not on the struct. */
   private newOrder(cmd: EngineCommand): void {
     this.begin(cmd);
     const book = cmd.symbolId;
     const id = cmd.orderId;
     const user = cmd.userId;
-    const reason = this.checkNew(cmd);
+    const side = cmd.side;
+    const type = cmd.type;
+    const tif = cmd.tif;
+    const postOnly = cmd.postOnly ? 1 : 0;
+    const stp = cmd.stp;
+    const priceTicks = cmd.priceTicks;
+    const qtyLots = cmd.qtyLots;
+    const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots, cmd.stopPriceTicks);
     if (reason !== 0) {
       this.emitReject(book, id, user, reason);
       return;
     }
-    const side = cmd.side;
-    const type = cmd.type;
-    this.emitAccepted(book, id, user, side, cmd.priceTicks, cmd.qtyLots);
+    this.emitAccepted(book, id, user, side, priceTicks, qtyLots);
     if (isStopType(type)) {
       this.placeStop(cmd);
     } else {
-      const rem = this.execute(book, NIL, id, user, side, type, cmd.tif, cmd.postOnly ? 1 : 0, cmd.stp, cmd.priceTicks, cmd.qtyLots);
-      if (rem > 0) this.restNew(cmd, rem);
+      const rem = this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots);
+      if (rem > 0) this.restNew(book, id, user, side, postOnly, stp, priceTicks, rem, cmd.clientOrderId);
     }
     this.runElected(book);
   }
@@ -328,22 +334,27 @@ export class Engine extends EventWriter {
 
   // ---- validation ----
 
-  private checkNew(cmd: EngineCommand): number {
-    const book = cmd.symbolId;
-    const side = cmd.side;
-    const type = cmd.type;
-    const tif = cmd.tif;
-    const stp = cmd.stp;
-    const priceTicks = cmd.priceTicks;
-    const qtyLots = cmd.qtyLots;
+  private checkNew(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    type: number,
+    tif: number,
+    postOnly: number,
+    stp: number,
+    priceTicks: number,
+    qtyLots: number,
+    stopPriceTicks: number,
+  ): number {
     if (!this.isBook(book)) return Reject.UnknownSymbol;
-    if (!isId(cmd.orderId) || !isId(cmd.userId)) return Reject.BadField;
+    if (!isId(id) || !isId(user)) return Reject.BadField;
     if (!(side === Side.Buy || side === Side.Sell)) return Reject.BadField;
     if (!(type >= OrderType.Limit && type <= OrderType.StopMarket && (type | 0) === type)) return Reject.BadField;
     if (!(tif >= Tif.Gtc && tif <= Tif.Fok && (tif | 0) === tif)) return Reject.BadField;
     if (!(stp >= Stp.None && stp <= Stp.Decrement && (stp | 0) === stp)) return Reject.BadField;
     const isMarket = type === OrderType.Market || type === OrderType.StopMarket;
-    if (cmd.postOnly && (tif !== Tif.Gtc || isMarket)) return Reject.BadField;
+    if (postOnly === 1 && (tif !== Tif.Gtc || isMarket)) return Reject.BadField;
     if (!this.qtyValid(book, qtyLots)) return Reject.BadQuantity;
     if (!(isMarket && priceTicks === 0)) {
       const r = this.priceReject(book, priceTicks);
@@ -351,16 +362,16 @@ export class Engine extends EventWriter {
     }
     const isStop = isStopType(type);
     if (isStop) {
-      const r = this.priceReject(book, cmd.stopPriceTicks);
+      const r = this.priceReject(book, stopPriceTicks);
       if (r !== 0) return r;
     }
-    if (this.idIndex.find(cmd.orderId) !== NIL) return Reject.DuplicateOrderId;
-    if (isStop) return this.stopFits(book, side, cmd.stopPriceTicks) ? 0 : Reject.CapacityFull;
+    if (this.idIndex.find(id) !== NIL) return Reject.DuplicateOrderId;
+    if (isStop) return this.stopFits(book, side, stopPriceTicks) ? 0 : Reject.CapacityFull;
     const keyLimit = this.keyLimit(side, isMarket, priceTicks);
-    if (cmd.postOnly && this.crosses(book, side, keyLimit)) return Reject.PostOnlyWouldTake;
-    if (tif === Tif.Fok && !this.fillable(book, side, cmd.userId, stp, keyLimit, qtyLots)) return Reject.FokNotFillable;
+    if (postOnly === 1 && this.crosses(book, side, keyLimit)) return Reject.PostOnlyWouldTake;
+    if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) return Reject.FokNotFillable;
     // Capacity matters only for an order that may rest: one that fills completely on arrival never does.
-    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, priceTicks) && !this.fillable(book, side, cmd.userId, stp, keyLimit, qtyLots)) {
+    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, priceTicks) && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) {
       return Reject.CapacityFull;
     }
     return 0;
@@ -514,18 +525,38 @@ export class Engine extends EventWriter {
   }
 
   /** A new limit GTC order's remainder joins the tail of its level (capacity was checked before matching). */
-  private restNew(cmd: EngineCommand, qtyLots: number): void {
-    const book = cmd.symbolId;
-    const side = cmd.side;
-    const priceTicks = cmd.priceTicks;
+  private restNew(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    postOnly: number,
+    stp: number,
+    priceTicks: number,
+    qtyLots: number,
+    clientId: number,
+  ): void {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
     const lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
     assert(lvl !== NIL, "no level for a new order after the capacity check");
     const slot = this.allocOrder();
-    this.initOrder(slot, cmd, OrderType.Limit, Tif.Gtc, priceTicks, qtyLots);
+    this.ordId[slot] = id;
+    this.ordClientId[slot] = clientId;
+    this.ordUser[slot] = user;
+    this.ordBook[slot] = book;
+    this.ordSide[slot] = side;
+    this.ordType[slot] = OrderType.Limit;
+    this.ordTif[slot] = Tif.Gtc;
+    this.ordPostOnly[slot] = postOnly;
+    this.ordStp[slot] = stp;
+    this.ordPriceTicks[slot] = priceTicks;
+    this.ordStopPriceTicks[slot] = 0;
+    this.ordQtyLots[slot] = qtyLots;
+    this.ordArrivalSeq[slot] = this.seq;
+    this.idIndex.insert(id, slot);
     this.ordState[slot] = RESTING;
     this.appendToLevel(slot, lvl);
-    this.emitBooked(book, slot);
+    this.emitBooked(book, id, user, side, clientId, priceTicks, qtyLots);
   }
 
   /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
@@ -546,7 +577,7 @@ export class Engine extends EventWriter {
     this.ordType[slot] = OrderType.Limit;
     this.ordState[slot] = RESTING;
     this.appendToLevel(slot, lvl);
-    this.emitBooked(book, slot);
+    this.emitBooked(book, this.ordId[slot]!, this.ordUser[slot]!, side, this.ordClientId[slot]!, priceTicks, qtyLots);
   }
 
   /** Fills a fresh slot from a command: a stop being placed, or an order being restored. */
@@ -711,6 +742,7 @@ export class Engine extends EventWriter {
 
   /** Executes the elected stops in election order; each may elect more, which queue behind. */
   private runElected(book: number): void {
+    if (this.electedTail === 0) return;
     while (this.electedHead < this.electedTail) this.trigger(book, this.slotList[this.electedHead++]!);
     this.electedHead = 0;
     this.electedTail = 0;
