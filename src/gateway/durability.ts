@@ -3,6 +3,9 @@
 // the event loop submitted is one batch; at the end of the turn the batch is
 // closed (each touched session's queue marked), the log is asked to make it
 // durable, and when it says so the marked bytes are released and sent.
+// The end-of-turn task is the gateway's one per turn: after the flush it runs
+// the other parts' waiting work (`afterTurn`: held input, a pass of answers),
+// and whatever they ask for meanwhile gets the next turn.
 
 import type { Sequencer } from "../sequencer/sequencer.ts";
 import type { Output } from "./output.ts";
@@ -26,6 +29,9 @@ export class DurabilityGate {
   private readonly pending: Batch[] = [];
   private readonly spare: Batch[] = [];
   private flushScheduled = false;
+  /** Inside flushNow; a schedule() meanwhile means one more turn. */
+  private flushing = false;
+  private again = false;
   private readonly flushTask = () => {
     try {
       this.flushNow();
@@ -37,8 +43,10 @@ export class DurabilityGate {
   onFatal: (error: unknown) => void = (error) => {
     throw error;
   };
-  /** After each flush and each durable notice: the parts that go on with waiting work (held input, queries). */
+  /** At the end of each turn's flush: the parts that go on with waiting work (held input, a pass of answers). */
   afterTurn: () => void = () => {};
+  /** After each durable notice: the parts that go on as reports leave (held input, answers waiting for room). */
+  onReleased: () => void = () => {};
 
   constructor(sequencer: Sequencer, output: Output) {
     this.sequencer = sequencer;
@@ -59,16 +67,33 @@ export class DurabilityGate {
     this.touch(s);
   }
 
-  /** Closes the batch at the end of this event-loop turn. */
+  /** Closes the batch (and runs `afterTurn`) at the end of this event-loop turn. */
   schedule(): void {
     if (this.flushScheduled) return;
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
     this.flushScheduled = true;
     setImmediate(this.flushTask);
   }
 
-  /** Closes the batch of this turn, asks the log to make it durable, and sends what may leave. */
+  /** Closes the batch of this turn, asks the log to make it durable, sends what may leave, runs `afterTurn`. */
   flushNow(): void {
     this.flushScheduled = false;
+    this.flushing = true;
+    this.again = false;
+    try {
+      this.closeBatch();
+      this.output.sendAll();
+      this.afterTurn();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.again) this.schedule();
+  }
+
+  private closeBatch(): void {
     const sessions = this.batchSessions;
     if (sessions.length > 0) {
       const batch = this.spare.pop() ?? { lastSeq: 0, sessions: [], marks: [], counts: [] };
@@ -84,8 +109,6 @@ export class DurabilityGate {
       this.batchId++;
       this.sequencer.flush();
     }
-    this.output.sendAll();
-    this.afterTurn();
   }
 
   /** The log made every command up to `seq` durable: release the batches it covers. */
@@ -104,6 +127,6 @@ export class DurabilityGate {
       this.spare.push(b);
     }
     this.output.sendAll();
-    this.afterTurn();
+    this.onReleased();
   }
 }

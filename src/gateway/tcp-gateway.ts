@@ -102,10 +102,14 @@ export class TcpGateway {
     );
     this.inbound.login = this.acceptor;
     this.queries.onDone = (s) => this.inbound.queryDone(s);
-    this.queries.onFatal = (error) => this.onFatal(error);
+    this.queries.requestPass = () => gate.schedule();
     gate.onFatal = (error) => this.onFatal(error);
     output.onSessionEnd = (s) => this.acceptor.endSession(s);
     gate.afterTurn = () => {
+      this.inbound.resumeHeld();
+      this.queries.pass();
+    };
+    gate.onReleased = () => {
       this.inbound.resumeHeld();
       this.queries.schedule();
     };
