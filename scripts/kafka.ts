@@ -14,10 +14,10 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:
 import { join, resolve } from "node:path";
 import { type BrokerLayout, brokerLayout, formatStorage, writeBrokerFiles } from "./kafka-config.ts";
 import { ensureKafkaInstalled, kafkaVersion } from "./kafka-install.ts";
-import { type KafkaProbe, probeKafka } from "./kafka-probe.ts";
+import { type KafkaProbe, probeKafka } from "../src/kafka/probe.ts";
 
 export { ensureKafkaInstalled, ensureLibrdkafkaInstalled, kafkaVersion } from "./kafka-install.ts";
-export { probeKafka } from "./kafka-probe.ts";
+export { probeKafka } from "../src/kafka/probe.ts";
 
 /** Measured 6–40 s on a busy 2-core machine; a loaded CI box gets far more room. */
 const startTimeoutMsDefault = 180_000;

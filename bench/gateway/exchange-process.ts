@@ -143,6 +143,7 @@ export class ExchangeProcess {
       ...process.env,
       EXCHANGE_TCP_PORT: "0",
       EXCHANGE_FEED_PORT: "0",
+      EXCHANGE_METRICS_PORT: "0",
       EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
       EXCHANGE_JOURNAL_POLICY: o.policy,
     };
@@ -163,7 +164,8 @@ export class ExchangeProcess {
     this.exited = child.exited;
     const listening = new Promise<number>((resolve, reject) => {
       const onLine = (line: string): void => {
-        const m = /listening on [^\s]+:(\d+)/.exec(line);
+        // The exchange writes JSON log lines into a pipe: the message is in "msg".
+        const m = /"msg":"tcp gateway listening on [^\s"]+:(\d+)"/.exec(line) ?? /tcp gateway listening on [^\s"]+:(\d+)/.exec(line);
         if (m !== null) resolve(Number(m[1]));
       };
       void this.pump(child.stdout, onLine);

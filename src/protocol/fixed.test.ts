@@ -155,6 +155,7 @@ describe("fixed frames decode as the Encoder's do", () => {
           oneSymbol: r.oneSymbol,
           massSide: r.massSide,
           cancelReason: r.cancelReason,
+          allUsers: r.allUsers,
         });
         const n = methods[command].call(writer, a, 0, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, o);
         expect(writer.write(b, 0, r)).toBe(n);

@@ -1,7 +1,8 @@
 // One Kafka ApiVersions (v0) round trip over a raw socket: the cheapest request
 // every broker answers, and proof that the broker's request handling runs, not
 // just that something holds the port. No client library, so the scripts work
-// before librdkafka is installed.
+// before librdkafka is installed, and the exchange's readiness check (full
+// mode) needs no client either.
 
 import { connect } from "node:net";
 
