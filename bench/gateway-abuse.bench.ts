@@ -176,6 +176,12 @@ interface PhaseStats {
   p999: number;
   max: number;
   samples: number;
+  /**
+   * The exchange's CPU seconds per wall second over the phase (all threads):
+   * what an abuser costs the exchange, a figure the shared machine's noise
+   * moves far less than the victims' p99.
+   */
+  exchangeCores: number;
 }
 
 /**
@@ -183,7 +189,9 @@ interface PhaseStats {
  * a 1 ms timer whatever the answers do; mitata (manual mode) takes each
  * answer's latency as a sample, in the order they arrive.
  */
-async function timeVictims(victims: Victim[], rate: number, seconds: number): Promise<PhaseStats> {
+async function timeVictims(x: ExchangeProcess, victims: Victim[], rate: number, seconds: number): Promise<PhaseStats> {
+  const cpu0 = x.cpu();
+  const wall0 = performance.now();
   const samples = Math.max(100, Math.round(rate * seconds));
   // One command more than samples: mitata's first call (its warm-up) takes an answer too.
   const total = samples + 1;
@@ -218,7 +226,10 @@ async function timeVictims(victims: Victim[], rate: number, seconds: number): Pr
   clearInterval(sender);
   // Every answer is in before the next phase.
   while (victims.some((v) => v.unanswered > 0)) await next();
-  return { p50: stats.p50, p99: stats.p99, p999: stats.p999, max: stats.max, samples: stats.samples.length };
+  const cpu1 = x.cpu();
+  const cpuSeconds = cpu1.userSeconds + cpu1.systemSeconds - cpu0.userSeconds - cpu0.systemSeconds;
+  const exchangeCores = cpuSeconds / ((performance.now() - wall0) / 1000);
+  return { p50: stats.p50, p99: stats.p99, p999: stats.p999, max: stats.max, samples: stats.samples.length, exchangeCores };
 }
 
 interface Round {
@@ -228,13 +239,13 @@ interface Round {
   greedyAnswers: number;
 }
 
-async function round(port: number, victims: Victim[], abuser: AbuserThread, o: Options): Promise<Round> {
-  const quiet = await timeVictims(victims, o.rate, o.seconds);
-  await abuser.start(port, "stuck");
-  const stuck = await timeVictims(victims, o.rate, o.seconds);
+async function round(x: ExchangeProcess, victims: Victim[], abuser: AbuserThread, o: Options): Promise<Round> {
+  const quiet = await timeVictims(x, victims, o.rate, o.seconds);
+  await abuser.start(x.port, "stuck");
+  const stuck = await timeVictims(x, victims, o.rate, o.seconds);
   await abuser.stop();
-  await abuser.start(port, "greedy");
-  const greedy = await timeVictims(victims, o.rate, o.seconds);
+  await abuser.start(x.port, "greedy");
+  const greedy = await timeVictims(x, victims, o.rate, o.seconds);
   const greedyAnswers = await abuser.stop();
   return { quiet, stuck, greedy, greedyAnswers };
 }
@@ -255,7 +266,9 @@ function report(o: Options, rounds: Round[]): { stuckRatio: number; greedyRatio:
     `\nvictims' answer latency (${o.victims} victims, ${o.rate} commands/s open loop, abuser with ` +
       `${o.orders} open orders, ${o.seconds} s per phase)`,
   );
-  console.log("round  quiet p50  quiet p99  stuck p99  greedy p99  stuck/quiet  greedy/quiet  greedy answers");
+  console.log(
+    "round  quiet p50  quiet p99  stuck p99  greedy p99  stuck/quiet  greedy/quiet  greedy answers  exchange cpu q/s/g",
+  );
   rounds.forEach((r, i) => {
     const cells = [
       us(r.quiet.p50),
@@ -265,6 +278,7 @@ function report(o: Options, rounds: Round[]): { stuckRatio: number; greedyRatio:
       (r.stuck.p99 / r.quiet.p99).toFixed(2),
       (r.greedy.p99 / r.quiet.p99).toFixed(2),
       String(r.greedyAnswers),
+      [r.quiet, r.stuck, r.greedy].map((p) => p.exchangeCores.toFixed(2)).join(" / "),
     ];
     console.log(`${String(i + 1).padStart(5)}  ${cells.map((c) => c.padStart(9)).join("  ")}`);
   });
@@ -303,10 +317,10 @@ async function main(): Promise<void> {
       await v.session.connect(x.port);
       await v.session.login();
     }
-    await timeVictims(victims, o.rate, 0.5); // warm-up, discarded
+    await timeVictims(x, victims, o.rate, 0.5); // warm-up, discarded
     const abuser = new AbuserThread();
     const rounds: Round[] = [];
-    for (let r = 0; r < o.rounds; r++) rounds.push(await round(x.port, victims, abuser, o));
+    for (let r = 0; r < o.rounds; r++) rounds.push(await round(x, victims, abuser, o));
     abuser.terminate();
     const { stuckRatio, greedyRatio } = report(o, rounds);
     if (o.json !== null) {

@@ -7,7 +7,7 @@ import { ManualClock } from "../../test/support/manual-clock.ts";
 import { RawSession } from "../../test/support/raw-session.ts";
 import { waitUntil } from "../../test/support/wait.ts";
 
-/** Two answers of this many orders need more pages (19 each) than one second's budget at the smallest rate. */
+/** Two answers of this many orders need more pages (19 each) than the page budget holds at the smallest rate. */
 const ordersCount = 600;
 const running: RunningExchange[] = [];
 const raws: RawSession[] = [];

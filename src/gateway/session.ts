@@ -77,10 +77,9 @@ export class Session {
     this.lastRecvMs = nowMs;
     this.lastSendMs = nowMs;
     this.messages = new TokenBucket(limits.messagesPerSecondMax, nowMs);
-    this.queryPages = new TokenBucket(
-      Math.max(1, Math.floor(limits.queryOrdersPerSecondMax / queryPageOrdersMax)),
-      nowMs,
-    );
+    // Pages of one answer are spread out: at most a tenth of a second's budget at once.
+    const pagesPerSecond = Math.max(1, Math.floor(limits.queryOrdersPerSecondMax / queryPageOrdersMax));
+    this.queryPages = new TokenBucket(pagesPerSecond, nowMs, Math.max(1, Math.ceil(pagesPerSecond / 10)));
   }
 
   get user(): number {
