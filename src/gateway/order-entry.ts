@@ -47,7 +47,7 @@ export class OrderEntry {
       ok = seq.submitMassCancel(us.user, s.id, m.seq, m, s.chunkReceivedNs);
     } else {
       const orderId = us.orders.get(m.clientOrderId);
-      if (orderId === undefined) return this.reject(s, m, Reject.UnknownOrder);
+      if (orderId < 0) return this.reject(s, m, Reject.UnknownOrder);
       ok =
         m.body === Body.Cancel
           ? seq.submitCancel(us.user, s.id, m.seq, orderId, m, s.chunkReceivedNs)
