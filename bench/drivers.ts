@@ -4,9 +4,10 @@
 // (latency runs) and a loop that tallies outcomes (the untimed check that the
 // book saw the stream the generator meant).
 //
-// Ours is called with primitives read from the typed-array columns; its events
-// are drained by resetting `events.count` after each command (and `onFull`
-// clears mid-command), which is the cheapest a gateway could do.
+// Ours gets one reused command struct per session, filled from the
+// typed-array columns for every command (as the sequencer fills its one
+// input record); its events are drained by resetting `events.count` after
+// each command (and `onFull` clears mid-command), the cheapest a consumer could do.
 //
 // The peer takes an options object per call and string ids. The id and user
 // strings are built once per workload, outside every timed loop, so the peer
@@ -31,6 +32,7 @@
 // after a taker of the stop's own side.
 
 import { type LimitOrderOptions, OrderBook, SelfTradePreventionMode, Side as PeerSide } from "nodejs-order-book";
+import { CommandCode, CommandStruct } from "../src/engine/command.ts";
 import { Engine } from "../src/engine/engine.ts";
 import type { EventBuffer } from "../src/engine/events.ts";
 import { EventKind, OrderType, Tif, rejectNames } from "../src/engine/constants.ts";
@@ -71,6 +73,7 @@ export class OursSession implements Session {
   readonly engine: Engine;
   readonly book: number;
   readonly w: Workload;
+  readonly cmd = new CommandStruct();
 
   constructor(w: Workload) {
     this.w = w;
@@ -81,11 +84,11 @@ export class OursSession implements Session {
   }
 
   run(start: number, end: number): void {
-    runOurs(this.engine, this.book, this.w, start, end);
+    runOurs(this.engine, this.cmd, this.book, this.w, start, end);
   }
 
   runTimed(start: number, end: number, out: Float64Array): void {
-    runOursTimed(this.engine, this.book, this.w, start, end, out);
+    runOursTimed(this.engine, this.cmd, this.book, this.w, start, end, out);
   }
 
   runCounting(start: number, end: number): Tally {
@@ -96,7 +99,7 @@ export class OursSession implements Session {
       e.clear();
     };
     for (let i = start; i < end; i++) {
-      ourCommand(this.engine, this.book, this.w, i);
+      this.engine.apply(fillOurs(this.cmd, this.book, this.w, i));
       countEvents(events, tally);
       events.clear();
     }
@@ -118,69 +121,52 @@ function countEvents(e: EventBuffer, tally: Tally): void {
   }
 }
 
-/** One command, events left in the buffer (the counting loop reads them). */
-function ourCommand(engine: Engine, book: number, w: Workload, i: number): void {
+/**
+ * Fills the reused struct with command i, writing only the fields that
+ * command uses (the engine reads no others). Receive time: i µs.
+ */
+function fillOurs(c: CommandStruct, book: number, w: Workload, i: number): CommandStruct {
   const o = w.op[i];
+  c.engineSeq = SEQ_BASE + i;
+  c.receivedNs = i * 1000;
+  c.symbolId = book;
+  c.orderId = w.id[i]!;
+  c.userId = w.user[i]!;
   if (o === Op.New) {
-    engine.newOrder(SEQ_BASE + i, i, book, w.id[i]!, w.user[i]!, w.side[i]!, w.type[i]!, w.tif[i]!, w.postOnly[i]!, w.stp[i]!, w.price[i]!, w.qty[i]!, w.stop[i]!);
+    c.command = CommandCode.NewOrder;
+    c.side = w.side[i]!;
+    c.type = w.type[i]!;
+    c.tif = w.tif[i]!;
+    c.postOnly = w.postOnly[i] === 1;
+    c.stp = w.stp[i]!;
+    c.priceTicks = w.price[i]!;
+    c.qtyLots = w.qty[i]!;
+    c.stopPriceTicks = w.stop[i]!;
   } else if (o === Op.Cancel) {
-    engine.cancel(SEQ_BASE + i, i, book, w.id[i]!, w.user[i]!);
+    c.command = CommandCode.Cancel;
   } else {
-    engine.modify(SEQ_BASE + i, i, book, w.id[i]!, w.user[i]!, w.price[i]!, w.qty[i]!);
+    c.command = CommandCode.Modify;
+    c.priceTicks = w.price[i]!;
+    c.qtyLots = w.qty[i]!;
   }
+  return c;
 }
 
-/** The throughput loop: primitives from the columns straight into the engine, events dropped. */
-export function runOurs(engine: Engine, book: number, w: Workload, start: number, end: number): void {
-  const op = w.op;
-  const side = w.side;
-  const type = w.type;
-  const tif = w.tif;
-  const postOnly = w.postOnly;
-  const stp = w.stp;
-  const id = w.id;
-  const user = w.user;
-  const price = w.price;
-  const qty = w.qty;
-  const stop = w.stop;
+/** The throughput loop: each command filled from the columns into the one struct and applied, events dropped. */
+export function runOurs(engine: Engine, cmd: CommandStruct, book: number, w: Workload, start: number, end: number): void {
   const events = engine.events;
   for (let i = start; i < end; i++) {
-    const o = op[i];
-    if (o === Op.New) {
-      engine.newOrder(SEQ_BASE + i, i, book, id[i]!, user[i]!, side[i]!, type[i]!, tif[i]!, postOnly[i]!, stp[i]!, price[i]!, qty[i]!, stop[i]!);
-    } else if (o === Op.Cancel) {
-      engine.cancel(SEQ_BASE + i, i, book, id[i]!, user[i]!);
-    } else {
-      engine.modify(SEQ_BASE + i, i, book, id[i]!, user[i]!, price[i]!, qty[i]!);
-    }
+    engine.apply(fillOurs(cmd, book, w, i));
     events.count = 0;
   }
 }
 
 /** The latency loop: as runOurs, with one timer read per command (end of one = start of the next). */
-export function runOursTimed(engine: Engine, book: number, w: Workload, start: number, end: number, out: Float64Array): void {
-  const op = w.op;
-  const side = w.side;
-  const type = w.type;
-  const tif = w.tif;
-  const postOnly = w.postOnly;
-  const stp = w.stp;
-  const id = w.id;
-  const user = w.user;
-  const price = w.price;
-  const qty = w.qty;
-  const stop = w.stop;
+export function runOursTimed(engine: Engine, cmd: CommandStruct, book: number, w: Workload, start: number, end: number, out: Float64Array): void {
   const events = engine.events;
   let t0 = Bun.nanoseconds();
   for (let i = start; i < end; i++) {
-    const o = op[i];
-    if (o === Op.New) {
-      engine.newOrder(SEQ_BASE + i, i, book, id[i]!, user[i]!, side[i]!, type[i]!, tif[i]!, postOnly[i]!, stp[i]!, price[i]!, qty[i]!, stop[i]!);
-    } else if (o === Op.Cancel) {
-      engine.cancel(SEQ_BASE + i, i, book, id[i]!, user[i]!);
-    } else {
-      engine.modify(SEQ_BASE + i, i, book, id[i]!, user[i]!, price[i]!, qty[i]!);
-    }
+    engine.apply(fillOurs(cmd, book, w, i));
     events.count = 0;
     const t1 = Bun.nanoseconds();
     out[i - start] = t1 - t0;

@@ -20,7 +20,7 @@ export interface ShadowOrder {
   price: number;
   stop: number;
   qty: number;
-  /** The seq of the command that placed it: stops trigger oldest-arrival first. */
+  /** The seq of the command that placed it: stops elected by one trade at one stop price run oldest first. */
   arrival: number;
   live: boolean;
   isStop: boolean;
@@ -137,11 +137,13 @@ export class ShadowBook {
   readonly asks = new SideBook(false);
   /** Live orders by id: resting ones and untriggered stops. */
   readonly orders = new Map<number, ShadowOrder>();
-  /** Buy stops sorted by stop price descending (the first to trigger is last). */
+  /** Buy stops sorted by stop price descending, newest first within a price (the first to trigger is last). */
   readonly buyStops: ShadowOrder[] = [];
-  /** Sell stops sorted by stop price ascending (the first to trigger is last). */
+  /** Sell stops sorted by stop price ascending, newest first within a price (the first to trigger is last). */
   readonly sellStops: ShadowOrder[] = [];
-  private readonly pending: ShadowOrder[] = [];
+  /** Stops elected in this command, in election order; [electedHead, length) are still to run. */
+  private readonly elected: ShadowOrder[] = [];
+  private electedHead = 0;
   /** Untriggered stops per stop price, per side: the engine keeps stops in price levels too. */
   private readonly buyStopLevels = new Map<number, number>();
   private readonly sellStopLevels = new Map<number, number>();
@@ -226,6 +228,8 @@ export class ShadowBook {
     };
     if (type === OrderType.StopLimit || type === OrderType.StopMarket) {
       this.addStop(order);
+      // A stop the last trade already reaches is elected at once.
+      if (this.lastPrice !== 0) this.elect(this.lastPrice);
     } else {
       if (type === OrderType.Limit && postOnly && this.crosses(side, price)) return this.reject();
       this.execute(order);
@@ -288,6 +292,7 @@ export class ShadowBook {
       const level = opposite.best();
       if (level === undefined) break;
       if (limit !== 0 && (side === Side.Buy ? level.price > limit : level.price < limit)) break;
+      const tradesBefore = this.tradesCount;
       while (qty > 0 && level.liveCount > 0) {
         const maker = level.orders[level.headIndex]!;
         if (!maker.live) {
@@ -314,6 +319,7 @@ export class ShadowBook {
         level.orders = level.orders.slice(level.headIndex);
         level.headIndex = 0;
       }
+      if (this.tradesCount !== tradesBefore) this.elect(level.price);
     }
     return qty;
   }
@@ -323,13 +329,13 @@ export class ShadowBook {
     this.orders.set(order.id, order);
     const list = order.side === Side.Buy ? this.buyStops : this.sellStops;
     const k = order.side === Side.Buy ? -order.stop : order.stop;
-    // Stable: a later stop at the same price goes after earlier ones.
+    // A later stop at the same price goes before earlier ones: they are popped from the end, oldest first.
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const mk = order.side === Side.Buy ? -list[mid]!.stop : list[mid]!.stop;
-      if (mk <= k) lo = mid + 1;
+      if (mk < k) lo = mid + 1;
       else hi = mid;
     }
     list.splice(lo, 0, order);
@@ -353,28 +359,26 @@ export class ShadowBook {
     this.stopLeft(order);
   }
 
-  /** RULES.md "Stops": move triggered stops to pending, run the oldest, repeat until none. */
+  /** RULES.md "Stops": a trade at `price` elects buy stops <= price (lowest first), then sell stops >= price (highest first). */
+  private elect(price: number): void {
+    const buys = this.buyStops;
+    while (buys.length > 0 && buys[buys.length - 1]!.stop <= price) this.elected.push(this.untrack(buys.pop()!));
+    const sells = this.sellStops;
+    while (sells.length > 0 && sells[sells.length - 1]!.stop >= price) this.elected.push(this.untrack(sells.pop()!));
+  }
+
+  /** Runs the elected stops in election order; their trades may elect more, which queue behind. */
   private runStops(): void {
-    if (this.lastPrice === 0) return;
-    for (;;) {
-      const buys = this.buyStops;
-      while (buys.length > 0 && buys[buys.length - 1]!.stop <= this.lastPrice) this.pending.push(this.untrack(buys.pop()!));
-      const sells = this.sellStops;
-      while (sells.length > 0 && sells[sells.length - 1]!.stop >= this.lastPrice) this.pending.push(this.untrack(sells.pop()!));
-      if (this.pending.length === 0) return;
-      let oldest = 0;
-      for (let i = 1; i < this.pending.length; i++) {
-        if (this.pending[i]!.arrival < this.pending[oldest]!.arrival) oldest = i;
-      }
-      const stop = this.pending[oldest]!;
-      this.pending[oldest] = this.pending[this.pending.length - 1]!;
-      this.pending.pop();
+    while (this.electedHead < this.elected.length) {
+      const stop = this.elected[this.electedHead++]!;
       this.orders.delete(stop.id);
       this.triggeredCount++;
       stop.isStop = false;
       if (stop.type === OrderType.StopLimit && stop.postOnly && this.crosses(stop.side, stop.price)) continue;
       this.execute(stop);
     }
+    this.elected.length = 0;
+    this.electedHead = 0;
   }
 
   private untrack(stop: ShadowOrder): ShadowOrder {

@@ -12,7 +12,7 @@ import { measure } from "mitata";
 import { ClientMessage } from "../src/protocol/index.ts";
 import { Sequencer } from "../src/sequencer/sequencer.ts";
 import { JournalLog } from "../src/sequencer/journal-log.ts";
-import { encodeImage } from "../src/snapshot/format.ts";
+import { encodeSnapshot } from "../src/snapshot/format.ts";
 import { captureImage } from "../src/snapshot/image.ts";
 
 const argv = process.argv.slice(2);
@@ -75,8 +75,8 @@ async function snapshotCase(orders: number): Promise<SnapshotResult> {
   const samples = quick ? 3 : 7;
   const pauseMs = await timeIt(() => void captureImage(e.engine, e.nextOrderId, Date.now(), JOURNAL), samples);
   const image = captureImage(e.engine, e.nextOrderId, Date.now(), JOURNAL);
-  const encodeMs = await timeIt(() => void encodeImage(image), samples);
-  const bytes = encodeImage(image);
+  const encodeMs = await timeIt(() => void encodeSnapshot(image), samples);
+  const bytes = encodeSnapshot(image);
   let restored: Sequencer | null = null;
   const restoreMs = await timeIt(() => {
     restored = new Sequencer(engineConfig(orders), null);

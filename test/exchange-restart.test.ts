@@ -233,10 +233,10 @@ function reportKeys(): { sink: { onEvents(ev: EventBuffer): void }; keys: Set<st
         const kind = ev.kind[i]!;
         const seq = ev.seq[i]!;
         if (kind === EventKind.Trade) {
-          keys.add(`${ev.user[i]}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}:${ev.qty[i]}:${ev.leaves[i]}`);
-          keys.add(`${ev.otherUser[i]}:${seq}:${kind}:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qty[i]}:${ev.otherLeaves[i]}`);
-          if (ev.leaves[i] === 0) ended.set(`${ev.user[i]}:${ev.id[i]}`, seq);
-          if (ev.otherLeaves[i] === 0) ended.set(`${ev.otherUser[i]}:${ev.otherId[i]}`, seq);
+          keys.add(`${ev.user[i]}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}`);
+          keys.add(`${ev.otherUser[i]}:${seq}:${kind}:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}`);
+          if (ev.leavesQtyLots[i] === 0) ended.set(`${ev.user[i]}:${ev.id[i]}`, seq);
+          if (ev.otherLeavesQtyLots[i] === 0) ended.set(`${ev.otherUser[i]}:${ev.otherId[i]}`, seq);
         } else if (kind === EventKind.Rejected) {
           // A refused cancel or modify names the order the client meant, not the event's id: key on seq and kind only.
           keys.add(`${ev.user[i]}:${seq}:${kind}`);

@@ -28,6 +28,8 @@ export const EventKind = {
   Reduced: 7,
   /** The summary of a mass cancel: qty = orders cancelled (after their own `cancelled` events). */
   MassCancelled: 8,
+  /** An order's quantity joined the tail of a price level (after its trades, if any). */
+  Booked: 9,
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
@@ -69,10 +71,11 @@ export const CancelReason = {
   Admin: 11,
 } as const;
 
+export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
+
 /** Which side a mass cancel covers (the wire's MassCancelSide). */
 export const MassCancelSide = { Both: 0, Buy: 1, Sell: 2 } as const;
 export type MassCancelSide = (typeof MassCancelSide)[keyof typeof MassCancelSide];
-export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
 
 export const sideNames = ["buy", "sell"] as const;
 export const orderTypeNames = ["limit", "market", "stop_limit", "stop_market"] as const;
@@ -87,6 +90,8 @@ export const eventKindNames = [
   "modified",
   "triggered",
   "reduced",
+  "mass_cancelled",
+  "booked",
 ] as const;
 export const rejectNames = [
   "",
@@ -103,7 +108,21 @@ export const rejectNames = [
   "bad_field",
   "not_modifiable",
 ] as const;
-export const cancelReasonNames = ["", "user", "ioc", "fok", "market", "self_trade", "post_only", "capacity"] as const;
+export const cancelReasonNames = [
+  "",
+  "user",
+  "ioc",
+  "fok",
+  "market",
+  "self_trade",
+  "post_only",
+  "capacity",
+  "mass_cancel",
+  "disconnect",
+  "dead_mans_switch",
+  "admin",
+] as const;
+export const massSideNames = ["both", "buy", "sell"] as const;
 
 /** Largest integer every id, user, quantity and counter may reach: exact in a float64. */
 export const INT_MAX = Number.MAX_SAFE_INTEGER;

@@ -8,8 +8,8 @@
 // lists, and a shrunk command list that still reproduces a disagreement.
 
 import { describe, expect, test } from "bun:test";
-import { applyCommand } from "./apply.ts";
-import type { Command, EventRecord } from "./command.ts";
+import { fillCommand } from "./apply.ts";
+import { type Command, CommandStruct, type EventRecord } from "./command.ts";
 import { CancelReason, EventKind, Reject, Side, eventKindNames } from "./constants.ts";
 import { Engine } from "./engine.ts";
 import { DEFAULT_BOOKS, GENERATOR_DEFAULTS, type GeneratorOptions, generateCommands } from "../../test/engine/random-commands.ts";
@@ -81,24 +81,31 @@ function range(lo: number, hi: number): number[] {
 const EVENT_FIELDS = [
   "kind",
   "seq",
-  "ts",
+  "tsUs",
   "book",
   "id",
   "user",
-  "price",
-  "qty",
-  "leaves",
+  "side",
+  "clientId",
+  "code",
+  "priceTicks",
+  "qtyLots",
+  "leavesQtyLots",
   "otherId",
   "otherUser",
-  "otherLeaves",
+  "otherClientId",
+  "otherLeavesQtyLots",
   "tradeId",
-  "code",
-] as const;
+  "oldPriceTicks",
+  "oldQtyLots",
+] as const satisfies readonly (keyof EventRecord)[];
 
 /** The reference and the engine side by side; `step` returns a description of the first disagreement, or null. */
 class Pair {
   readonly ref = new ReferenceEngine();
   readonly engine = new Engine(ENGINE_CONFIG);
+  /** Both sides read the same reused command struct, as the engine does in production. */
+  private readonly cmd = new CommandStruct();
   private readonly spilled: EventRecord[] = [];
   want: EventRecord[] = [];
   got: EventRecord[] = [];
@@ -111,8 +118,9 @@ class Pair {
   }
 
   step(cmd: Command, checkState: boolean): string | null {
-    this.want = this.ref.apply(cmd);
-    applyCommand(this.engine, cmd);
+    const struct = fillCommand(cmd, this.cmd);
+    this.want = this.ref.apply(struct);
+    this.engine.apply(struct);
     this.got = this.spilled.length === 0 ? this.engine.events.drain() : [...this.spilled.splice(0), ...this.engine.events.drain()];
     const eventsProblem = diffEvents(this.want, this.got);
     if (eventsProblem !== null) return `events differ: ${eventsProblem}`;
@@ -294,16 +302,18 @@ describe("random command stream", () => {
     expect(a.every((cmd, i) => cmd.seq === i + 1)).toBe(true);
   });
 
-  test("covers every op, order type, tif, stp and reject reason except capacity_full", () => {
+  test("covers every op, order type, tif, stp, mass-cancel scope, event kind and reject reason except capacity_full", () => {
     const seen = new Set<string>();
     const ref = new ReferenceEngine();
+    const scratch = new CommandStruct();
     for (const cmd of generateCommands(7, 50_000)) {
       seen.add(`op:${cmd.op}`);
       if (cmd.op === "new") {
         seen.add(`type:${cmd.type}`).add(`tif:${cmd.tif}`).add(`stp:${cmd.stp}`);
         if (cmd.postOnly) seen.add("postOnly");
       }
-      for (const e of ref.apply(cmd)) {
+      if (cmd.op === "mass_cancel") seen.add(`massSide:${cmd.massSide}`).add(`oneSymbol:${cmd.oneSymbol}`);
+      for (const e of ref.apply(fillCommand(cmd, scratch))) {
         seen.add(`kind:${e.kind}`);
         if (e.kind === EventKind.Rejected) seen.add(`reject:${e.code}`);
         if (e.kind === EventKind.Cancelled) seen.add(`cancel:${e.code}`);
@@ -313,15 +323,18 @@ describe("random command stream", () => {
     const want = (key: string) => {
       if (!seen.has(key)) missing.push(key);
     };
-    for (const op of ["new", "cancel", "modify", "symbol"]) want(`op:${op}`);
+    for (const op of ["new", "cancel", "modify", "symbol", "mass_cancel"]) want(`op:${op}`);
+    for (let v = 0; v <= 2; v++) want(`massSide:${v}`);
+    want("oneSymbol:true");
+    want("oneSymbol:false");
     for (let v = 0; v <= 3; v++) want(`type:${v}`);
     for (let v = 0; v <= 2; v++) want(`tif:${v}`);
     for (let v = 0; v <= 4; v++) want(`stp:${v}`);
     want("postOnly");
-    for (let k: number = EventKind.Accepted; k <= EventKind.Reduced; k++) want(`kind:${k}`);
+    for (let k: number = EventKind.Accepted; k <= EventKind.Booked; k++) want(`kind:${k}`);
     for (let r: number = Reject.UnknownSymbol; r <= Reject.NotModifiable; r++) if (r !== Reject.CapacityFull) want(`reject:${r}`);
     // Capacity is the one cancel reason a reference without limits cannot produce.
-    for (let r: number = CancelReason.User; r <= CancelReason.PostOnly; r++) want(`cancel:${r}`);
+    for (let r: number = CancelReason.User; r <= CancelReason.Admin; r++) if (r !== CancelReason.Capacity) want(`cancel:${r}`);
     expect(missing).toEqual([]);
   });
 });

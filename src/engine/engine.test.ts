@@ -1,11 +1,11 @@
 // Proves the fast engine's own mechanics: capacity rejects, stale handles, event buffer overflow, queries and determinism.
 import { describe, expect, test } from "bun:test";
-import type { EventRecord, SymbolSpec } from "./command.ts";
+import type { Command, EventRecord, SymbolSpec } from "./command.ts";
 import type { EngineConfig } from "./config.ts";
-import { CancelReason, EventKind, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { CancelReason, EventKind, Reject, Side, Tif } from "./constants.ts";
 import { applyCommand } from "./apply.ts";
 import { Engine } from "./engine.ts";
-import { allScenarios, runScenario } from "../../test/engine/scenarios.ts";
+import { allScenarios, cancel, market, modify, order, runScenario, stopLimit } from "../../test/engine/scenarios.ts";
 
 const spec: SymbolSpec = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 };
 
@@ -19,22 +19,23 @@ class Harness {
     this.book = this.engine.addSymbol(this.seq++, spec);
   }
   limit(id: number, user: number, side: number, price: number, qty: number, tif: number = Tif.Gtc): EventRecord[] {
-    this.engine.newOrder(this.seq++, 0, this.book, id, user, side, OrderType.Limit, tif, 0, Stp.None, price, qty, 0);
-    return this.done();
+    return this.run(order(side, id, user, price, qty, { tif, book: this.book }));
   }
   stop(id: number, user: number, side: number, stop: number, price: number, qty: number): EventRecord[] {
-    this.engine.newOrder(this.seq++, 0, this.book, id, user, side, OrderType.StopLimit, Tif.Gtc, 0, Stp.None, price, qty, stop);
-    return this.done();
+    return this.run(stopLimit(side, id, user, stop, price, qty, { book: this.book }));
   }
   cancel(id: number, user: number): EventRecord[] {
-    this.engine.cancel(this.seq++, 0, this.book, id, user);
-    return this.done();
+    return this.run(cancel(id, user, this.book));
   }
   modify(id: number, user: number, price: number, qty: number): EventRecord[] {
-    this.engine.modify(this.seq++, 0, this.book, id, user, price, qty);
-    return this.done();
+    return this.run(modify(id, user, price, qty, this.book));
   }
-  private done(): EventRecord[] {
+  /** Applies a command built with seq 0, stamped with the next seq; leaves its events in the buffer. */
+  send(c: Command): void {
+    applyCommand(this.engine, { ...c, seq: this.seq++ } as Command);
+  }
+  run(c: Command): EventRecord[] {
+    this.send(c);
     this.engine.validate();
     return this.engine.events.drain();
   }
@@ -59,12 +60,12 @@ describe("capacity", () => {
     h.limit(1, 1, Side.Buy, 100, 1);
     h.limit(2, 1, Side.Buy, 99, 1);
     expect(rejectOf(h.limit(3, 1, Side.Buy, 98, 1))).toBe(Reject.CapacityFull);
-    expect(kinds(h.limit(4, 1, Side.Buy, 99, 1))).toEqual([EventKind.Accepted]);
+    expect(kinds(h.limit(4, 1, Side.Buy, 99, 1))).toEqual([EventKind.Accepted, EventKind.Booked]);
     // The ask side has its own ladder.
-    expect(kinds(h.limit(5, 1, Side.Sell, 200, 1))).toEqual([EventKind.Accepted]);
+    expect(kinds(h.limit(5, 1, Side.Sell, 200, 1))).toEqual([EventKind.Accepted, EventKind.Booked]);
     // A modify onto a new level is rejected unless it frees its old one.
     expect(rejectOf(h.modify(4, 1, 97, 1))).toBe(Reject.CapacityFull);
-    expect(kinds(h.modify(1, 1, 97, 1))).toEqual([EventKind.Modified]);
+    expect(kinds(h.modify(1, 1, 97, 1))).toEqual([EventKind.Modified, EventKind.Booked]);
     expect(h.engine.depth(h.book, Side.Buy, 5).map((l) => l.price)).toEqual([99, 97]);
   });
 
@@ -75,7 +76,7 @@ describe("capacity", () => {
     expect(rejectOf(h.limit(3, 1, Side.Sell, 201, 1))).toBe(Reject.CapacityFull);
     expect(rejectOf(h.stop(4, 1, Side.Sell, 90, 90, 1))).toBe(Reject.CapacityFull);
     h.cancel(2, 1);
-    expect(kinds(h.limit(3, 1, Side.Sell, 201, 1))).toEqual([EventKind.Accepted]);
+    expect(kinds(h.limit(3, 1, Side.Sell, 201, 1))).toEqual([EventKind.Accepted, EventKind.Booked]);
   });
 
   test("a triggered stop-limit that finds no free level is cancelled with reason capacity", () => {
@@ -86,7 +87,7 @@ describe("capacity", () => {
     // A GTC buy that fills completely needs no level, so the full pool does not reject it.
     // The trade empties the ask level and triggers the stop, whose level frees too: 90 fits.
     const evs = h.limit(4, 3, Side.Buy, 100, 1);
-    expect(kinds(evs)).toEqual([EventKind.Accepted, EventKind.Trade, EventKind.Triggered]);
+    expect(kinds(evs)).toEqual([EventKind.Accepted, EventKind.Trade, EventKind.Triggered, EventKind.Booked]);
     expect(h.engine.order(3)).toMatchObject({ state: "resting", price: 90, qty: 5 });
 
     const h2 = new Harness({ levelsMax: 4 });
@@ -100,8 +101,8 @@ describe("capacity", () => {
     h2.stop(5, 2, Side.Buy, 100, 91, 1);
     expect(rejectOf(h2.limit(6, 1, Side.Buy, 45, 1))).toBe(Reject.CapacityFull);
     const evs2 = h2.limit(7, 3, Side.Buy, 100, 1, Tif.Ioc);
-    expect(kinds(evs2)).toEqual([EventKind.Accepted, EventKind.Trade, EventKind.Triggered, EventKind.Triggered, EventKind.Cancelled]);
-    expect(evs2[4]).toMatchObject({ id: 5, qty: 1, code: CancelReason.Capacity });
+    expect(kinds(evs2)).toEqual([EventKind.Accepted, EventKind.Trade, EventKind.Triggered, EventKind.Booked, EventKind.Triggered, EventKind.Cancelled]);
+    expect(evs2[5]).toMatchObject({ id: 5, qtyLots: 1, priceTicks: 0, code: CancelReason.Capacity });
     expect(h2.engine.order(2)).toMatchObject({ state: "resting", price: 90 });
   });
 });
@@ -124,14 +125,14 @@ test("event buffer overflow mid-command drains through onFull and loses nothing"
   for (let i = 1; i <= 40; i++) h.limit(i, 1, Side.Sell, 100 + i, 1);
   const seen: EventRecord[] = [];
   h.engine.events.onFull = (ev) => seen.push(...ev.drain());
-  h.engine.newOrder(100, 0, h.book, 999, 2, Side.Buy, OrderType.Market, Tif.Gtc, 0, Stp.None, 0, 50, 0);
+  h.send(market(Side.Buy, 999, 2, 50));
   seen.push(...h.engine.events.drain());
   expect(seen.filter((e) => e.kind === EventKind.Trade).length).toBe(40);
-  expect(seen.at(-1)).toMatchObject({ kind: EventKind.Cancelled, qty: 10, code: CancelReason.MarketRemainder });
+  expect(seen.at(-1)).toMatchObject({ kind: EventKind.Cancelled, qtyLots: 10, code: CancelReason.MarketRemainder });
   expect(seen.map((e) => e.tradeId).filter((t) => t > 0)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   h.engine.events.onFull = null;
   for (let i = 1; i <= 20; i++) h.limit(200 + i, 1, Side.Sell, 100 + i, 1);
-  expect(() => h.engine.newOrder(300, 0, h.book, 998, 2, Side.Buy, OrderType.Market, Tif.Gtc, 0, Stp.None, 0, 50, 0)).toThrow(/event buffer full/);
+  expect(() => h.send(market(Side.Buy, 998, 2, 50))).toThrow(/event buffer full/);
 });
 
 test("queries: best prices, quantity at a price, depth, open orders", () => {
@@ -203,38 +204,40 @@ describe("scenarios shared with the reference book", () => {
   }
 });
 
-test("events name the side and the submitter's client id of the order they are about", () => {
-  const e = new Engine({ ordersMax: 64, levelsMax: 64, levelsPerSideMax: 16, symbolsMax: 1 });
-  const b = e.addSymbol(1, spec);
-  const ev = e.events;
+test("events name the side and the submitter's client id of the order they are about; rejects echo the command", () => {
+  const h = new Harness({ ordersMax: 64, levelsMax: 64, levelsPerSideMax: 16, symbolsMax: 1 });
+  const ev = h.engine.events;
   const rows = () =>
     Array.from({ length: ev.count }, (_, i) => ({ kind: ev.kind[i], side: ev.side[i], clientId: ev.clientId[i], other: ev.kind[i] === EventKind.Trade ? ev.otherClientId[i] : 0 }));
-  e.newOrder(2, 0, b, 1, 1, Side.Sell, OrderType.Limit, Tif.Gtc, 0, Stp.None, 100, 5, 0, 501);
-  e.newOrder(3, 0, b, 2, 1, Side.Sell, OrderType.StopLimit, Tif.Gtc, 0, Stp.None, 90, 1, 95, 502);
+  h.send(order(Side.Sell, 1, 1, 100, 5, { clientOrderId: 501 }));
+  h.send(stopLimit(Side.Sell, 2, 1, 95, 90, 1, { clientOrderId: 502 }));
   ev.clear();
-  e.newOrder(4, 0, b, 3, 2, Side.Buy, OrderType.Limit, Tif.Ioc, 0, Stp.None, 100, 2, 0, 601);
+  h.send(order(Side.Buy, 3, 2, 100, 2, { tif: Tif.Ioc, clientOrderId: 601 }));
   expect(rows()).toEqual([
     { kind: EventKind.Accepted, side: Side.Buy, clientId: 601, other: 0 },
     { kind: EventKind.Trade, side: Side.Buy, clientId: 601, other: 501 },
   ]);
   ev.clear();
-  e.cancel(5, 0, b, 1, 1);
-  e.modify(6, 0, b, 2, 1, 91, 1);
-  e.cancel(7, 0, b, 99, 1);
+  h.send(cancel(1, 1));
+  // A refused command is echoed: its client id and side, never those of the order it named.
+  h.send({ ...modify(2, 1, 91, 1), clientOrderId: 777 });
+  h.send(cancel(99, 1));
   expect(rows()).toEqual([
     { kind: EventKind.Cancelled, side: Side.Sell, clientId: 501, other: 0 },
-    { kind: EventKind.Rejected, side: Side.Sell, clientId: 502, other: 0 },
-    { kind: EventKind.Rejected, side: 0, clientId: 0, other: 0 },
+    { kind: EventKind.Rejected, side: Side.Buy, clientId: 777, other: 0 },
+    { kind: EventKind.Rejected, side: Side.Buy, clientId: 0, other: 0 },
   ]);
   ev.clear();
   // The trade at 94 reaches the sell stop (94 <= 95): it triggers and rests as a sell at 90, named by its own client id.
-  e.newOrder(8, 0, b, 4, 3, Side.Buy, OrderType.Limit, Tif.Gtc, 0, Stp.None, 94, 1, 0, 701);
-  e.newOrder(9, 0, b, 5, 2, Side.Sell, OrderType.Limit, Tif.Ioc, 0, Stp.None, 94, 1, 0, 602);
+  h.send(order(Side.Buy, 4, 3, 94, 1, { clientOrderId: 701 }));
+  h.send(order(Side.Sell, 5, 2, 94, 1, { tif: Tif.Ioc, clientOrderId: 602 }));
   expect(rows().map((r) => [r.kind, r.side, r.clientId])).toEqual([
     [EventKind.Accepted, Side.Buy, 701],
+    [EventKind.Booked, Side.Buy, 701],
     [EventKind.Accepted, Side.Sell, 602],
     [EventKind.Trade, Side.Sell, 602],
     [EventKind.Triggered, Side.Sell, 502],
+    [EventKind.Booked, Side.Sell, 502],
   ]);
-  expect(e.order(2)).toMatchObject({ state: "resting", price: 90, clientId: 502 });
+  expect(h.engine.order(2)).toMatchObject({ state: "resting", price: 90, clientId: 502 });
 });

@@ -1,60 +1,67 @@
 // The matching engine: commands in, events out, price-time priority. It is a
 // pure function of its command stream: no clock, no randomness, no I/O, no
-// allocation per command. The rules it implements are in RULES.md, and
-// reference.ts implements the same rules plainly for the differential tests.
+// allocation per command. Every command arrives as one EngineCommand through
+// `apply`. The rules it implements are in RULES.md, and reference.ts
+// implements the same rules plainly for the differential tests.
 
-import type { SymbolSpec } from "./command.ts";
+import { assert } from "./assert.ts";
+import { CommandCode, type EngineCommand, type SymbolSpec } from "./command.ts";
 import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "./config.ts";
-import { CancelReason, EventKind, INT_MAX, NIL, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
-import { EventBuffer } from "./events.ts";
+import { CancelReason, EventKind, INT_MAX, MassCancelSide, NIL, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { EventWriter } from "./emit.ts";
 import * as queries from "./queries.ts";
+import { sortSlotsByKey } from "./sort-slots.ts";
 import { stateHash } from "./state-hash.ts";
-import {
-  ACTIVE,
-  ASKS,
-  BIDS,
-  EngineStore,
-  KEY_NONE,
-  LADDERS_PER_BOOK,
-  PENDING,
-  RESTING,
-  STOP,
-  STOP_BUYS,
-  STOP_SELLS,
-} from "./store.ts";
+import { ACTIVE, ASKS, BIDS, ELECTED, KEY_NONE, LADDERS_PER_BOOK, RESTING, STOP, STOP_BUYS, STOP_SELLS } from "./store.ts";
 import { validateState } from "./validate.ts";
 
 function isId(v: number): boolean {
   return v >= 0 && v <= INT_MAX && Math.floor(v) === v;
 }
 
-export class Engine extends EngineStore {
-  readonly config: EngineConfig;
-  readonly events: EventBuffer;
-  /** Next trade id; trade ids count from 1 over the whole engine. */
-  nextTradeId = 1;
-  /** Seq of the last command applied. */
-  lastSeq = 0;
+function isStopType(type: number): boolean {
+  return type === OrderType.StopLimit || type === OrderType.StopMarket;
+}
 
-  // The command being applied: every event carries its seq and receive time.
-  private seq = 0;
-  private ts = 0;
-  // The order the command is about (the taker while matching): its events carry these.
-  private takerSide = 0;
-  private takerClientId = 0;
+export class Engine extends EventWriter {
+  readonly config: EngineConfig;
   /** Set when self-trade prevention cancelled the taker: matching stops, no remainder event. */
   private takerKilled = false;
-  /** Min-heap of triggered stop slots by arrival; only non-empty inside one command. */
-  private readonly pending: Int32Array;
-  private pendingCount = 0;
+  /**
+   * Scratch list of slots, ordersMax long. Inside a command with trades it is
+   * the queue of elected stops in election order ([electedHead, electedTail));
+   * a mass cancel, which trades nothing, lists the orders it cancels in it.
+   * Each stop is elected at most once per command, so the queue never wraps.
+   */
+  private readonly slotList: Int32Array;
+  private electedHead = 0;
+  private electedTail = 0;
   private readonly nameToBook = new Map<string, number>();
 
   constructor(config: Partial<EngineConfig> = {}) {
     const c = resolveEngineConfig(config);
     super(c);
     this.config = c;
-    this.events = new EventBuffer(c.eventsMax);
-    this.pending = new Int32Array(c.ordersMax);
+    this.slotList = new Int32Array(c.ordersMax);
+  }
+
+  /** Applies one command; its events are appended to `events`. `cmd` is read during the call only. */
+  apply(cmd: EngineCommand): void {
+    switch (cmd.command) {
+      case CommandCode.NewOrder:
+        return this.newOrder(cmd);
+      case CommandCode.Cancel:
+        return this.cancel(cmd);
+      case CommandCode.Modify:
+        return this.modify(cmd);
+      case CommandCode.MassCancel:
+        return this.massCancel(cmd);
+      case CommandCode.SymbolDef:
+        this.addSymbol(cmd.engineSeq, cmd.symbol);
+        return;
+      default:
+        throw new Error(`command seq ${cmd.engineSeq}: unknown command code ${cmd.command}`);
+    }
   }
 
   // ---- symbols ----
@@ -66,12 +73,12 @@ export class Engine extends EngineStore {
     const book = this.booksCount++;
     this.symNames.push(spec.name);
     this.nameToBook.set(spec.name, book);
-    this.symTick[book] = spec.tickSize;
-    this.symLot[book] = spec.lotSize;
-    this.symMinPrice[book] = spec.minPrice;
-    this.symMaxPrice[book] = spec.maxPrice;
-    this.symMaxQty[book] = spec.maxQty;
-    this.lastPrice[book] = 0;
+    this.symTickSize[book] = spec.tickSize;
+    this.symLotSize[book] = spec.lotSize;
+    this.symPriceTicksMin[book] = spec.minPrice;
+    this.symPriceTicksMax[book] = spec.maxPrice;
+    this.symQtyLotsMax[book] = spec.maxQty;
+    this.lastPriceTicks[book] = 0;
     return book;
   }
 
@@ -91,11 +98,11 @@ export class Engine extends EngineStore {
     if (!(book >= 0 && book < this.booksCount)) throw new Error(`no book ${book}`);
     return {
       name: this.symNames[book]!,
-      tickSize: this.symTick[book]!,
-      lotSize: this.symLot[book]!,
-      minPrice: this.symMinPrice[book]!,
-      maxPrice: this.symMaxPrice[book]!,
-      maxQty: this.symMaxQty[book]!,
+      tickSize: this.symTickSize[book]!,
+      lotSize: this.symLotSize[book]!,
+      minPrice: this.symPriceTicksMin[book]!,
+      maxPrice: this.symPriceTicksMax[book]!,
+      maxQty: this.symQtyLotsMax[book]!,
     };
   }
 
@@ -117,6 +124,11 @@ export class Engine extends EngineStore {
 
   depth(book: number, side: number, levelsMax: number): queries.DepthLevel[] {
     return queries.depth(this, book, side, levelsMax);
+  }
+
+  /** Every resting order of one side in priority order: best level first, FIFO within a level. */
+  bookOrders(book: number, side: number): queries.BookOrder[] {
+    return queries.bookOrders(this, book, side);
   }
 
   order(id: number): queries.OrderView | null {
@@ -143,51 +155,47 @@ export class Engine extends EngineStore {
 
   /** Throws when an invariant of the storage is broken (tests call it after every command). */
   validate(): void {
-    validateState(this, this.pendingCount);
+    validateState(this, this.electedTail - this.electedHead);
   }
 
-  // ---- restore from a snapshot (a fresh engine only; snapshot/restore.ts drives these) ----
+  // ---- restore from an image (a fresh engine only; image-codec.ts drives these) ----
 
   /** Defines a book with its last trade price. Throws when the spec does not fit this engine. */
-  restoreSymbol(spec: SymbolSpec, lastPrice: number): number {
+  restoreSymbol(spec: SymbolSpec, lastPriceTicks: number): number {
     const error = this.symbolError(spec);
-    if (error !== null) throw new Error(`snapshot symbol ${spec.name}: ${error}`);
+    if (error !== null) throw new Error(`image symbol ${spec.name}: ${error}`);
     const book = this.addSymbol(0, spec);
-    this.lastPrice[book] = lastPrice;
+    this.lastPriceTicks[book] = lastPriceTicks;
     return book;
   }
 
-  /** Appends a resting order at the tail of its level (orders come oldest first, levels worst first). */
-  restoreResting(book: number, side: number, price: number, id: number, clientId: number, user: number, qty: number, postOnly: number, stp: number): void {
-    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-    const slot = this.restoreSlot(ladder, side === Side.Buy ? price : -price, price, id, user);
-    this.initOrder(slot.slot, book, id, user, side, OrderType.Limit, Tif.Gtc, postOnly, stp, price, qty, 0, clientId);
-    this.ordState[slot.slot] = RESTING;
-    this.appendToLevel(slot.slot, slot.level);
-  }
-
-  /** Appends an untriggered stop (stops come in arrival order). */
-  restoreStop(
-    book: number,
-    id: number,
-    clientId: number,
-    user: number,
-    qty: number,
-    arrival: number,
-    price: number,
-    stop: number,
-    side: number,
-    type: number,
-    tif: number,
-    postOnly: number,
-    stp: number,
-  ): void {
-    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
-    const slot = this.restoreSlot(ladder, side === Side.Buy ? -stop : stop, stop, id, user);
-    this.initOrder(slot.slot, book, id, user, side, type, tif, postOnly, stp, price, qty, stop, clientId);
-    this.ordArrival[slot.slot] = arrival;
-    this.ordState[slot.slot] = STOP;
-    this.appendToLevel(slot.slot, slot.level);
+  /**
+   * Restores one live order: a stop type becomes an untriggered stop with
+   * arrival `cmd.engineSeq`, any other a resting order. Orders come in book
+   * order (per level oldest first), so each joins the tail of its level.
+   * Throws when the order does not fit this engine or is not a valid live order.
+   */
+  restoreOrder(cmd: EngineCommand): void {
+    const book = cmd.symbolId;
+    const id = cmd.orderId;
+    const side = cmd.side;
+    const isStop = isStopType(cmd.type);
+    if (!this.isBook(book)) throw new Error(`image order ${id}: no book ${book}`);
+    if (side !== Side.Buy && side !== Side.Sell) throw new Error(`image order ${id}: bad side ${side}`);
+    if (!isId(id) || this.idIndex.find(id) !== NIL) throw new Error(`image order ${id}: bad or duplicate id`);
+    if (!this.qtyValid(book, cmd.qtyLots)) throw new Error(`image order ${id}: bad quantity ${cmd.qtyLots}`);
+    if (this.orderFree === NIL) throw new Error(`image order ${id}: engine capacity (orders) too small`);
+    const keyPrice = isStop ? cmd.stopPriceTicks : cmd.priceTicks;
+    if (this.priceReject(book, keyPrice) !== 0) throw new Error(`image order ${id}: bad price ${keyPrice}`);
+    const kind = isStop ? (side === Side.Buy ? STOP_BUYS : STOP_SELLS) : side === Side.Buy ? BIDS : ASKS;
+    const key = kind === BIDS || kind === STOP_SELLS ? keyPrice : -keyPrice;
+    const lvl = this.levelFor(book * LADDERS_PER_BOOK + kind, key, keyPrice);
+    if (lvl === NIL) throw new Error(`image order ${id}: engine capacity (price levels) too small`);
+    const slot = this.allocOrder();
+    this.initOrder(slot, cmd, isStop ? cmd.type : OrderType.Limit, isStop ? cmd.tif : Tif.Gtc, cmd.priceTicks, cmd.qtyLots);
+    this.ordArrivalSeq[slot] = cmd.engineSeq;
+    this.ordState[slot] = isStop ? STOP : RESTING;
+    this.appendToLevel(slot, lvl);
   }
 
   restoreCounters(nextTradeId: number, lastSeq: number): void {
@@ -195,108 +203,133 @@ export class Engine extends EngineStore {
     this.lastSeq = lastSeq;
   }
 
-  private readonly restored = { slot: 0, level: 0 };
-
-  private restoreSlot(ladder: number, key: number, price: number, id: number, user: number): { slot: number; level: number } {
-    if (!isId(id) || this.idIndex.find(id) !== NIL) throw new Error(`snapshot order ${id}: bad or duplicate id`);
-    if (this.orderFree === NIL) throw new Error(`snapshot order ${id}: engine capacity (orders) too small`);
-    const level = this.levelFor(ladder, key, price);
-    if (level === NIL) throw new Error(`snapshot order ${id}: engine capacity (price levels) too small`);
-    this.restored.slot = this.allocOrder();
-    this.restored.level = level;
-    return this.restored;
-  }
-
   // ---- commands ----
 
-  newOrder(
-    seq: number,
-    ts: number,
-    book: number,
-    id: number,
-    user: number,
-    side: number,
-    type: number,
-    tif: number,
-    postOnly: number,
-    stp: number,
-    price: number,
-    qty: number,
-    stop: number,
-    clientId = 0,
-  ): void {
-    this.begin(seq, ts);
-    this.takerSide = side;
-    this.takerClientId = clientId;
-    const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, price, qty, stop);
+  /** Reads each field of the command once: the hot path below works on locals, not on the struct. */
+  private newOrder(cmd: EngineCommand): void {
+    this.begin(cmd);
+    const book = cmd.symbolId;
+    const id = cmd.orderId;
+    const user = cmd.userId;
+    const side = cmd.side;
+    const type = cmd.type;
+    const tif = cmd.tif;
+    const postOnly = cmd.postOnly ? 1 : 0;
+    const stp = cmd.stp;
+    const priceTicks = cmd.priceTicks;
+    const qtyLots = cmd.qtyLots;
+    const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots, cmd.stopPriceTicks);
     if (reason !== 0) {
       this.emitReject(book, id, user, reason);
       return;
     }
-    const e = this.emitHeader(EventKind.Accepted, book, id, user, side);
-    this.events.price[e] = price;
-    this.events.qty[e] = qty;
-    if (type === OrderType.StopLimit || type === OrderType.StopMarket) {
-      this.placeStop(book, id, user, side, type, tif, postOnly, stp, price, qty, stop, clientId);
+    this.emitAccepted(book, id, user, side, priceTicks, qtyLots);
+    if (isStopType(type)) {
+      this.placeStop(cmd);
     } else {
-      this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, price, qty);
+      const rem = this.execute(book, NIL, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots);
+      if (rem > 0) this.restNew(book, id, user, side, postOnly, stp, priceTicks, rem, cmd.clientOrderId);
     }
-    this.runStops(book);
+    this.runElected(book);
   }
 
-  cancel(seq: number, ts: number, book: number, id: number, user: number): void {
-    this.begin(seq, ts);
+  private cancel(cmd: EngineCommand): void {
+    this.begin(cmd);
+    const book = cmd.symbolId;
+    const slot = this.liveSlot(book, cmd.orderId);
+    const reason = this.checkOwned(book, slot, cmd.userId);
+    if (reason !== 0) {
+      this.emitReject(book, cmd.orderId, cmd.userId, reason);
+      return;
+    }
+    this.cancelLive(slot, CancelReason.User);
+  }
+
+  private modify(cmd: EngineCommand): void {
+    this.begin(cmd);
+    const book = cmd.symbolId;
+    const id = cmd.orderId;
+    const user = cmd.userId;
+    const priceTicks = cmd.priceTicks;
+    const qtyLots = cmd.qtyLots;
     const slot = this.liveSlot(book, id);
-    this.takeOrderContext(slot);
-    const reason = this.checkOwned(book, slot, user);
+    const reason = this.checkModify(book, slot, user, priceTicks, qtyLots);
     if (reason !== 0) {
       this.emitReject(book, id, user, reason);
       return;
     }
-    const qty = this.ordQty[slot]!;
+    this.subjectOrder(slot);
+    const oldPriceTicks = this.ordPriceTicks[slot]!;
+    const oldQtyLots = this.ordQtyLots[slot]!;
+    if (priceTicks === oldPriceTicks && qtyLots <= oldQtyLots) {
+      // Same price, no increase: in place, time priority kept.
+      this.reduceInLevel(slot, oldQtyLots - qtyLots);
+      this.emitModified(book, slot, oldPriceTicks, oldQtyLots);
+      return;
+    }
     this.unlinkFromLevel(slot);
-    const e = this.emitHeader(EventKind.Cancelled, book, id, user, CancelReason.User);
-    this.events.qty[e] = qty;
+    this.ordPriceTicks[slot] = priceTicks;
+    this.ordQtyLots[slot] = qtyLots;
+    this.ordState[slot] = ACTIVE;
+    this.emitModified(book, slot, oldPriceTicks, oldQtyLots);
+    const side = this.ordSide[slot]!;
+    const rem = this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordPostOnly[slot]!, this.ordStp[slot]!, priceTicks, qtyLots);
+    if (rem > 0) this.rest(book, slot, priceTicks, rem);
+    this.runElected(book);
+  }
+
+  /**
+   * Cancels the user's live orders in scope (RULES.md, Mass cancel). The
+   * engine keeps no per-user list (it cost matching throughput), so this scans
+   * the slots ever used, then sorts the user's by order id: O(slots used + k log k)
+   * for k orders, and an event order that does not depend on slot layout.
+   */
+  private massCancel(cmd: EngineCommand): void {
+    this.begin(cmd);
+    const book = cmd.oneSymbol ? cmd.symbolId : -1;
+    const reason = this.checkMassCancel(cmd);
+    if (reason !== 0) {
+      this.emitReject(book, cmd.orderId, cmd.userId, reason);
+      return;
+    }
+    const side = cmd.massSide === MassCancelSide.Buy ? Side.Buy : cmd.massSide === MassCancelSide.Sell ? Side.Sell : -1;
+    const count = this.listUserOrders(cmd.userId, book, side);
+    sortSlotsByKey(this.slotList, count, this.ordId);
+    for (let k = 0; k < count; k++) this.cancelLive(this.slotList[k]!, cmd.cancelReason);
+    this.subjectSide = 0;
+    this.subjectClientId = cmd.clientOrderId;
+    this.emitMassCancelled(book, cmd.orderId, cmd.userId, cmd.cancelReason, count);
+  }
+
+  /** Lists into slotList the live orders of `user` in `book` (-1: all) on `side` (-1: both); returns how many. */
+  private listUserOrders(user: number, book: number, side: number): number {
+    const users = this.ordUser;
+    const state = this.ordState;
+    const list = this.slotList;
+    let count = 0;
+    for (let slot = 0; slot < this.slotsHighWater; slot++) {
+      if (users[slot] !== user) continue;
+      if (state[slot] !== RESTING && state[slot] !== STOP) continue;
+      if (book >= 0 && this.ordBook[slot] !== book) continue;
+      if (side >= 0 && this.ordSide[slot] !== side) continue;
+      list[count++] = slot;
+    }
+    return count;
+  }
+
+  /** Takes a live order (resting or untriggered stop) out of its level and emits its cancel. */
+  private cancelLive(slot: number, reason: number): void {
+    this.subjectOrder(slot);
+    const priceTicks = this.ordState[slot] === RESTING ? this.ordPriceTicks[slot]! : 0;
+    const qtyLots = this.ordQtyLots[slot]!;
+    this.unlinkFromLevel(slot);
+    this.emitCancelled(this.ordBook[slot]!, this.ordId[slot]!, this.ordUser[slot]!, reason, qtyLots, priceTicks);
     this.freeOrder(slot);
   }
 
-  modify(seq: number, ts: number, book: number, id: number, user: number, price: number, qty: number): void {
-    this.begin(seq, ts);
-    const slot = this.liveSlot(book, id);
-    this.takeOrderContext(slot);
-    const reason = this.checkModify(book, slot, user, price, qty);
-    if (reason !== 0) {
-      this.emitReject(book, id, user, reason);
-      return;
-    }
-    const oldQty = this.ordQty[slot]!;
-    if (price === this.ordPrice[slot] && qty <= oldQty) {
-      // Same price, no increase: in place, time priority kept.
-      this.ordQty[slot] = qty;
-      this.lvlQty[this.ordLevel[slot]!]! -= oldQty - qty;
-      this.emitModified(book, slot, price, qty);
-      return;
-    }
-    this.unlinkFromLevel(slot);
-    this.ordPrice[slot] = price;
-    this.ordQty[slot] = qty;
-    this.ordState[slot] = ACTIVE;
-    this.emitModified(book, slot, price, qty);
-    const side = this.ordSide[slot]!;
-    this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordPostOnly[slot]!, this.ordStp[slot]!, price, qty);
-    this.runStops(book);
-  }
-
-  private begin(seq: number, ts: number): void {
-    this.seq = seq;
-    this.ts = ts;
-    this.lastSeq = seq;
-  }
-
-  /** Makes a live order (or none, NIL) the subject of the events that follow. */
-  private takeOrderContext(slot: number): void {
-    this.takerSide = slot === NIL ? 0 : this.ordSide[slot]!;
-    this.takerClientId = slot === NIL ? 0 : this.ordClientId[slot]!;
+  private begin(cmd: EngineCommand): void {
+    assert(this.electedHead === this.electedTail, "a command starts with stops still elected");
+    this.stamp(cmd);
   }
 
   // ---- validation ----
@@ -310,9 +343,9 @@ export class Engine extends EngineStore {
     tif: number,
     postOnly: number,
     stp: number,
-    price: number,
-    qty: number,
-    stop: number,
+    priceTicks: number,
+    qtyLots: number,
+    stopPriceTicks: number,
   ): number {
     if (!this.isBook(book)) return Reject.UnknownSymbol;
     if (!isId(id) || !isId(user)) return Reject.BadField;
@@ -320,46 +353,55 @@ export class Engine extends EngineStore {
     if (!(type >= OrderType.Limit && type <= OrderType.StopMarket && (type | 0) === type)) return Reject.BadField;
     if (!(tif >= Tif.Gtc && tif <= Tif.Fok && (tif | 0) === tif)) return Reject.BadField;
     if (!(stp >= Stp.None && stp <= Stp.Decrement && (stp | 0) === stp)) return Reject.BadField;
-    if (!(postOnly === 0 || postOnly === 1)) return Reject.BadField;
     const isMarket = type === OrderType.Market || type === OrderType.StopMarket;
     if (postOnly === 1 && (tif !== Tif.Gtc || isMarket)) return Reject.BadField;
-    if (!this.qtyValid(book, qty)) return Reject.BadQuantity;
-    if (!(isMarket && price === 0)) {
-      const r = this.priceReject(book, price);
+    if (!this.qtyValid(book, qtyLots)) return Reject.BadQuantity;
+    if (!(isMarket && priceTicks === 0)) {
+      const r = this.priceReject(book, priceTicks);
       if (r !== 0) return r;
     }
-    const isStop = type === OrderType.StopLimit || type === OrderType.StopMarket;
+    const isStop = isStopType(type);
     if (isStop) {
-      const r = this.priceReject(book, stop);
+      const r = this.priceReject(book, stopPriceTicks);
       if (r !== 0) return r;
     }
     if (this.idIndex.find(id) !== NIL) return Reject.DuplicateOrderId;
-    if (isStop) return this.stopFits(book, side, stop) ? 0 : Reject.CapacityFull;
-    const keyLimit = this.keyLimit(side, isMarket, price);
+    if (isStop) return this.stopFits(book, side, stopPriceTicks) ? 0 : Reject.CapacityFull;
+    const keyLimit = this.keyLimit(side, isMarket, priceTicks);
     if (postOnly === 1 && this.crosses(book, side, keyLimit)) return Reject.PostOnlyWouldTake;
-    if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qty)) return Reject.FokNotFillable;
+    if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) return Reject.FokNotFillable;
     // Capacity matters only for an order that may rest: one that fills completely on arrival never does.
-    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, price) && !this.fillable(book, side, user, stp, keyLimit, qty)) {
+    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, priceTicks) && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) {
       return Reject.CapacityFull;
     }
     return 0;
   }
 
-  private qtyValid(book: number, qty: number): boolean {
-    const lot = this.symLot[book]!;
-    if (!(qty >= lot && qty <= this.symMaxQty[book]! && Math.floor(qty) === qty)) return false;
-    return lot === 1 || qty % lot === 0;
+  private checkMassCancel(cmd: EngineCommand): number {
+    if (cmd.oneSymbol && !this.isBook(cmd.symbolId)) return Reject.UnknownSymbol;
+    if (!isId(cmd.userId)) return Reject.BadField;
+    const side = cmd.massSide;
+    if (!(side === MassCancelSide.Both || side === MassCancelSide.Buy || side === MassCancelSide.Sell)) return Reject.BadField;
+    const reason = cmd.cancelReason;
+    if (!(reason >= CancelReason.MassCancel && reason <= CancelReason.Admin && (reason | 0) === reason)) return Reject.BadField;
+    return 0;
+  }
+
+  private qtyValid(book: number, qtyLots: number): boolean {
+    const lot = this.symLotSize[book]!;
+    if (!(qtyLots >= lot && qtyLots <= this.symQtyLotsMax[book]! && Math.floor(qtyLots) === qtyLots)) return false;
+    return lot === 1 || qtyLots % lot === 0;
   }
 
   private isBook(book: number): boolean {
     return book >= 0 && book < this.booksCount && (book | 0) === book;
   }
 
-  private priceReject(book: number, price: number): number {
-    if (Math.floor(price) !== price) return Reject.PriceOffTick;
-    const tick = this.symTick[book]!;
-    if (tick !== 1 && price % tick !== 0) return Reject.PriceOffTick;
-    if (price < this.symMinPrice[book]! || price > this.symMaxPrice[book]!) return Reject.PriceOutOfBand;
+  private priceReject(book: number, priceTicks: number): number {
+    if (Math.floor(priceTicks) !== priceTicks) return Reject.PriceOffTick;
+    const tick = this.symTickSize[book]!;
+    if (tick !== 1 && priceTicks % tick !== 0) return Reject.PriceOffTick;
+    if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!) return Reject.PriceOutOfBand;
     return 0;
   }
 
@@ -378,59 +420,58 @@ export class Engine extends EngineStore {
     return 0;
   }
 
-  private checkModify(book: number, slot: number, user: number, price: number, qty: number): number {
+  private checkModify(book: number, slot: number, user: number, priceTicks: number, qtyLots: number): number {
     const owned = this.checkOwned(book, slot, user);
     if (owned !== 0) return owned;
     if (this.ordState[slot] !== RESTING) return Reject.NotModifiable;
-    if (!this.qtyValid(book, qty)) return Reject.BadQuantity;
-    const r = this.priceReject(book, price);
+    if (!this.qtyValid(book, qtyLots)) return Reject.BadQuantity;
+    const r = this.priceReject(book, priceTicks);
     if (r !== 0) return r;
     const side = this.ordSide[slot]!;
-    const oldPrice = this.ordPrice[slot]!;
-    if (price === oldPrice && qty <= this.ordQty[slot]!) return 0;
-    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, this.keyLimit(side, false, price))) return Reject.PostOnlyWouldTake;
+    if (priceTicks === this.ordPriceTicks[slot] && qtyLots <= this.ordQtyLots[slot]!) return 0;
+    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, this.keyLimit(side, false, priceTicks))) return Reject.PostOnlyWouldTake;
     // Leaving a level that holds only this order frees a level for the new price.
-    if (this.lvlCount[this.ordLevel[slot]!] === 1) return 0;
+    if (this.lvlOrdersCount[this.ordLevel[slot]!] === 1) return 0;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-    return this.levelFits(ladder, side === Side.Buy ? price : -price, price) ? 0 : Reject.CapacityFull;
+    return this.levelFits(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks) ? 0 : Reject.CapacityFull;
   }
 
-  private restFits(book: number, side: number, price: number): boolean {
+  private restFits(book: number, side: number, priceTicks: number): boolean {
     if (this.orderFree === NIL) return false;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-    return this.levelFits(ladder, side === Side.Buy ? price : -price, price);
+    return this.levelFits(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
   }
 
-  private stopFits(book: number, side: number, stop: number): boolean {
+  private stopFits(book: number, side: number, stopPriceTicks: number): boolean {
     if (this.orderFree === NIL) return false;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
-    return this.levelFits(ladder, side === Side.Buy ? -stop : stop, stop);
+    return this.levelFits(ladder, side === Side.Buy ? -stopPriceTicks : stopPriceTicks, stopPriceTicks);
   }
 
   // ---- matching ----
 
   /** The smallest opposite-ladder key this taker may trade against (see store.ts for keys). */
-  private keyLimit(side: number, isMarket: boolean, price: number): number {
-    if (isMarket && price === 0) return KEY_NONE;
-    return side === Side.Buy ? -price : price;
+  private keyLimit(side: number, isMarket: boolean, priceTicks: number): number {
+    if (isMarket && priceTicks === 0) return KEY_NONE;
+    return side === Side.Buy ? -priceTicks : priceTicks;
   }
 
   private crosses(book: number, side: number, keyLimit: number): boolean {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
-    const n = this.ladCount[ladder]!;
+    const n = this.ladLevelsCount[ladder]!;
     return n > 0 && this.ladKeys[ladder * this.sideMax + n - 1]! >= keyLimit;
   }
 
   /** Whether a FOK taker would fill completely, walking the book as matching would. */
-  private fillable(book: number, side: number, user: number, stp: number, keyLimit: number, qty: number): boolean {
+  private fillable(book: number, side: number, user: number, stp: number, keyLimit: number, qtyLots: number): boolean {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const base = ladder * this.sideMax;
-    let need = qty;
-    for (let row = this.ladCount[ladder]! - 1; row >= 0; row--) {
+    let need = qtyLots;
+    for (let row = this.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
       if (this.ladKeys[base + row]! < keyLimit) return false;
       const lvl = this.ladLevels[base + row]!;
       if (stp === Stp.None) {
-        need -= this.lvlQty[lvl]!;
+        need -= this.lvlQtyLots[lvl]!;
         if (need <= 0) return true;
         continue;
       }
@@ -439,7 +480,7 @@ export class Engine extends EngineStore {
           if (stp === Stp.CancelMaker) continue;
           return false;
         }
-        need -= this.ordQty[o]!;
+        need -= this.ordQtyLots[o]!;
         if (need <= 0) return true;
       }
     }
@@ -447,9 +488,11 @@ export class Engine extends EngineStore {
   }
 
   /**
-   * Runs a taker against the book and disposes of its remainder. `slot` is NIL
-   * for a new order (a slot is taken only if it rests) or the order's own slot
-   * for a modify or a triggered stop.
+   * Runs a taker against the book. `slot` is NIL for a new order (a slot is
+   * taken only if it rests) or the order's own slot for a modify or a
+   * triggered stop, freed here unless the order rests. Returns the limit GTC
+   * remainder the caller rests, or 0 when nothing is left to rest (filled,
+   * killed by self-trade prevention, or an IOC or market remainder cancelled).
    */
   private execute(
     book: number,
@@ -461,108 +504,132 @@ export class Engine extends EngineStore {
     tif: number,
     postOnly: number,
     stp: number,
-    price: number,
-    qty: number,
-  ): void {
+    priceTicks: number,
+    qtyLots: number,
+  ): number {
     const isMarket = type === OrderType.Market;
     this.takerKilled = false;
-    const rem = this.match(book, side, id, user, stp, this.keyLimit(side, isMarket, price), qty);
+    const rem = this.match(book, side, id, user, stp, this.keyLimit(side, isMarket, priceTicks), qtyLots);
     if (this.takerKilled || rem === 0) {
       if (slot !== NIL) this.freeOrder(slot);
-      return;
+      return 0;
     }
     if (isMarket || tif !== Tif.Gtc) {
       // FOK was checked fillable before matching, so only IOC and market leave a remainder.
-      if (tif === Tif.Fok && !isMarket) throw new Error(`FOK order ${id} left ${rem} unfilled`);
-      const e = this.emitHeader(EventKind.Cancelled, book, id, user, isMarket ? CancelReason.MarketRemainder : CancelReason.Ioc);
-      this.events.qty[e] = rem;
+      assert(tif !== Tif.Fok || isMarket, "a FOK limit left a remainder");
+      this.emitCancelled(book, id, user, isMarket ? CancelReason.MarketRemainder : CancelReason.Ioc, rem, 0);
       if (slot !== NIL) this.freeOrder(slot);
-      return;
+      return 0;
     }
-    this.rest(book, slot, id, user, side, postOnly, stp, price, rem);
+    return rem;
   }
 
-  private rest(book: number, slot: number, id: number, user: number, side: number, postOnly: number, stp: number, price: number, qty: number): void {
-    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
-    const lvl = this.levelFor(ladder, side === Side.Buy ? price : -price, price);
-    if (lvl === NIL) {
-      // Only a triggered stop gets here: new orders and modifies were checked before matching.
-      if (slot === NIL || this.ordState[slot] !== ACTIVE) throw new Error(`no level for order ${id} after capacity check`);
-      const e = this.emitHeader(EventKind.Cancelled, book, id, user, CancelReason.Capacity);
-      this.events.qty[e] = qty;
-      this.freeOrder(slot);
-      return;
-    }
-    if (slot === NIL) {
-      slot = this.allocOrder();
-      this.initOrder(slot, book, id, user, side, OrderType.Limit, Tif.Gtc, postOnly, stp, price, qty, 0, this.takerClientId);
-    } else {
-      this.ordQty[slot] = qty;
-      this.ordPrice[slot] = price;
-      this.ordType[slot] = OrderType.Limit;
-    }
-    this.ordState[slot] = RESTING;
-    this.appendToLevel(slot, lvl);
-  }
-
-  private initOrder(
-    slot: number,
+  /** A new limit GTC order's remainder joins the tail of its level (capacity was checked before matching). */
+  private restNew(
     book: number,
     id: number,
     user: number,
     side: number,
-    type: number,
-    tif: number,
     postOnly: number,
     stp: number,
-    price: number,
-    qty: number,
-    stop: number,
+    priceTicks: number,
+    qtyLots: number,
     clientId: number,
   ): void {
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+    const lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
+    assert(lvl !== NIL, "no level for a new order after the capacity check");
+    const slot = this.allocOrder();
     this.ordId[slot] = id;
     this.ordClientId[slot] = clientId;
     this.ordUser[slot] = user;
     this.ordBook[slot] = book;
     this.ordSide[slot] = side;
-    this.ordType[slot] = type;
-    this.ordTif[slot] = tif;
+    this.ordType[slot] = OrderType.Limit;
+    this.ordTif[slot] = Tif.Gtc;
     this.ordPostOnly[slot] = postOnly;
     this.ordStp[slot] = stp;
-    this.ordPrice[slot] = price;
-    this.ordStop[slot] = stop;
-    this.ordQty[slot] = qty;
-    this.ordArrival[slot] = this.seq;
+    this.ordPriceTicks[slot] = priceTicks;
+    this.ordStopPriceTicks[slot] = 0;
+    this.ordQtyLots[slot] = qtyLots;
+    this.ordArrivalSeq[slot] = this.seq;
+    this.idIndex.insert(id, slot);
+    this.ordState[slot] = RESTING;
+    this.appendToLevel(slot, lvl);
+    this.emitBooked(book, slot);
+  }
+
+  /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
+  private rest(book: number, slot: number, priceTicks: number, qtyLots: number): void {
+    const side = this.ordSide[slot]!;
+    const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
+    const lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
+    assert(this.ordState[slot] === ACTIVE, "rest: the order is not executing");
+    if (lvl === NIL) {
+      // Only a triggered stop gets here: modifies were checked before matching.
+      assert(this.ordType[slot] !== OrderType.Limit, "no level for a modified order after the capacity check");
+      this.emitCancelled(book, this.ordId[slot]!, this.ordUser[slot]!, CancelReason.Capacity, qtyLots, 0);
+      this.freeOrder(slot);
+      return;
+    }
+    this.ordQtyLots[slot] = qtyLots;
+    this.ordPriceTicks[slot] = priceTicks;
+    this.ordType[slot] = OrderType.Limit;
+    this.ordState[slot] = RESTING;
+    this.appendToLevel(slot, lvl);
+    this.emitBooked(book, slot);
+  }
+
+  /** Fills a fresh slot from a command: a stop being placed, or an order being restored. */
+  private initOrder(slot: number, cmd: EngineCommand, type: number, tif: number, priceTicks: number, qtyLots: number): void {
+    const id = cmd.orderId;
+    this.ordId[slot] = id;
+    this.ordClientId[slot] = cmd.clientOrderId;
+    this.ordUser[slot] = cmd.userId;
+    this.ordBook[slot] = cmd.symbolId;
+    this.ordSide[slot] = cmd.side;
+    this.ordType[slot] = type;
+    this.ordTif[slot] = tif;
+    this.ordPostOnly[slot] = cmd.postOnly ? 1 : 0;
+    this.ordStp[slot] = cmd.stp;
+    this.ordPriceTicks[slot] = priceTicks;
+    this.ordStopPriceTicks[slot] = isStopType(type) ? cmd.stopPriceTicks : 0;
+    this.ordQtyLots[slot] = qtyLots;
+    this.ordArrivalSeq[slot] = this.seq;
     this.idIndex.insert(id, slot);
   }
 
-  /** Matches a taker against the opposite side; returns its remaining quantity. */
-  private match(book: number, side: number, id: number, user: number, stp: number, keyLimit: number, qty: number): number {
+  /** Matches a taker against the opposite side; returns its remaining quantity. Elects stops after each traded level. */
+  private match(book: number, side: number, id: number, user: number, stp: number, keyLimit: number, qtyLots: number): number {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const base = ladder * this.sideMax;
     const keys = this.ladKeys;
     const levels = this.ladLevels;
-    let rem = qty;
+    let rem = qtyLots;
     while (rem > 0) {
-      const n = this.ladCount[ladder]!;
+      const n = this.ladLevelsCount[ladder]!;
       if (n === 0 || keys[base + n - 1]! < keyLimit) break;
       const lvl = levels[base + n - 1]!;
+      const priceTicks = this.lvlPriceTicks[lvl]!;
+      const tradeIdBefore = this.nextTradeId;
       rem = this.matchLevel(book, lvl, side, id, user, stp, rem);
-      if (this.lvlCount[lvl] === 0) {
-        this.ladCount[ladder] = n - 1;
+      if (this.lvlOrdersCount[lvl] === 0) {
+        this.ladLevelsCount[ladder] = n - 1;
         this.freeLevel(lvl);
         this.trimTop(ladder);
       }
+      // Every trade of a level is at its price: the first one elects what any of them would.
+      if (this.nextTradeId !== tradeIdBefore) this.elect(book, priceTicks);
       if (this.takerKilled) return 0;
     }
     return rem;
   }
 
   /** Fills a taker against one level in FIFO order; returns the taker's remaining quantity. */
-  private matchLevel(book: number, lvl: number, side: number, id: number, user: number, stp: number, qty: number): number {
-    const price = this.lvlPrice[lvl]!;
-    const ordQty = this.ordQty;
-    let rem = qty;
+  private matchLevel(book: number, lvl: number, side: number, id: number, user: number, stp: number, qtyLots: number): number {
+    const priceTicks = this.lvlPriceTicks[lvl]!;
+    const ordQtyLots = this.ordQtyLots;
+    let rem = qtyLots;
     let o = this.lvlHead[lvl]!;
     while (o !== NIL && rem > 0) {
       const next = this.ordNext[o]!;
@@ -572,255 +639,138 @@ export class Engine extends EngineStore {
         o = next;
         continue;
       }
-      const makerQty = ordQty[o]!;
-      const fill = makerQty <= rem ? makerQty : rem;
+      const makerQtyLots = ordQtyLots[o]!;
+      const fill = makerQtyLots <= rem ? makerQtyLots : rem;
       rem -= fill;
-      this.emitTrade(book, id, user, side, o, price, fill, rem, makerQty - fill);
-      if (fill === makerQty) this.removeHead(lvl, o);
-      else {
-        ordQty[o] = makerQty - fill;
-        this.lvlQty[lvl]! -= fill;
+      this.emitTrade(book, id, user, side, o, priceTicks, fill, rem, makerQtyLots - fill);
+      if (fill === makerQtyLots) {
+        this.unlinkHead(lvl, o);
+        this.freeOrder(o);
+      } else {
+        this.reduceInLevel(o, fill);
       }
       o = next;
     }
     return rem;
   }
 
-  /** Removes a filled or cancelled maker at the head of its level; the caller drops an empty level. */
-  private removeHead(lvl: number, o: number): void {
-    const next = this.ordNext[o]!;
-    this.lvlHead[lvl] = next;
-    if (next !== NIL) this.ordPrev[next] = NIL;
-    else this.lvlTail[lvl] = NIL;
-    this.lvlCount[lvl]!--;
-    this.lvlQty[lvl]! -= this.ordQty[o]!;
-    this.ordQty[o] = 0;
-    this.freeOrder(o);
-  }
-
   /** Applies the taker's self-trade mode against its own maker `o` (the head of its level). */
   private selfTrade(book: number, o: number, id: number, user: number, stp: number, rem: number): number {
     const lvl = this.ordLevel[o]!;
-    const makerQty = this.ordQty[o]!;
+    const makerQtyLots = this.ordQtyLots[o]!;
     if (stp === Stp.CancelTaker) return this.killTaker(book, id, user, rem);
     if (stp === Stp.CancelMaker || stp === Stp.CancelBoth) {
-      this.emitMakerQty(EventKind.Cancelled, book, o, makerQty, 0);
-      this.removeHead(lvl, o);
+      this.emitMakerQty(EventKind.Cancelled, book, o, CancelReason.SelfTrade, makerQtyLots, 0);
+      this.unlinkHead(lvl, o);
+      this.freeOrder(o);
       return stp === Stp.CancelBoth ? this.killTaker(book, id, user, rem) : rem;
     }
-    const d = makerQty <= rem ? makerQty : rem;
-    if (d === makerQty) {
-      this.emitMakerQty(EventKind.Cancelled, book, o, d, 0);
-      this.removeHead(lvl, o);
+    const d = makerQtyLots <= rem ? makerQtyLots : rem;
+    if (d === makerQtyLots) {
+      this.emitMakerQty(EventKind.Cancelled, book, o, CancelReason.SelfTrade, d, 0);
+      this.unlinkHead(lvl, o);
+      this.freeOrder(o);
     } else {
-      this.ordQty[o] = makerQty - d;
-      this.lvlQty[lvl]! -= d;
-      this.emitMakerQty(EventKind.Reduced, book, o, d, makerQty - d);
+      this.reduceInLevel(o, d);
+      this.emitMakerQty(EventKind.Reduced, book, o, CancelReason.SelfTrade, d, makerQtyLots - d);
     }
     if (d === rem) return this.killTaker(book, id, user, rem);
-    this.emitQty(EventKind.Reduced, book, id, user, CancelReason.SelfTrade, d, rem - d);
+    this.emitReduced(book, id, user, CancelReason.SelfTrade, d, rem - d, 0);
     return rem - d;
   }
 
   private killTaker(book: number, id: number, user: number, rem: number): number {
-    this.emitQty(EventKind.Cancelled, book, id, user, CancelReason.SelfTrade, rem, 0);
+    this.emitCancelled(book, id, user, CancelReason.SelfTrade, rem, 0);
     this.takerKilled = true;
     return 0;
   }
 
-  // ---- stops ----
+  // ---- stops (RULES.md, Stops) ----
 
-  private placeStop(
-    book: number,
-    id: number,
-    user: number,
-    side: number,
-    type: number,
-    tif: number,
-    postOnly: number,
-    stp: number,
-    price: number,
-    qty: number,
-    stop: number,
-    clientId: number,
-  ): void {
+  /** Places an accepted stop order; if the book's last trade price already reaches it, it is elected at once. */
+  private placeStop(cmd: EngineCommand): void {
+    const book = cmd.symbolId;
+    const side = cmd.side;
+    const stopPriceTicks = cmd.stopPriceTicks;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? STOP_BUYS : STOP_SELLS);
-    const lvl = this.levelFor(ladder, side === Side.Buy ? -stop : stop, stop);
-    if (lvl === NIL) throw new Error(`no stop level for order ${id} after capacity check`);
+    const lvl = this.levelFor(ladder, side === Side.Buy ? -stopPriceTicks : stopPriceTicks, stopPriceTicks);
+    assert(lvl !== NIL, "no stop level after the capacity check");
     const slot = this.allocOrder();
-    this.initOrder(slot, book, id, user, side, type, tif, postOnly, stp, price, qty, stop, clientId);
+    this.initOrder(slot, cmd, cmd.type, cmd.tif, cmd.priceTicks, cmd.qtyLots);
     this.ordState[slot] = STOP;
     this.appendToLevel(slot, lvl);
+    const last = this.lastPriceTicks[book]!;
+    if (last !== 0) this.elect(book, last);
   }
 
-  /** Triggers and executes this book's stops until none holds (RULES.md, Stops). */
-  private runStops(book: number): void {
+  /**
+   * Elects the stops a trade at `priceTicks` reaches, appending them to the
+   * queue: buy stops with stop <= price, lowest stop first; sell stops with
+   * stop >= price, highest first; FIFO (arrival) within a stop price. Both
+   * sides at once happens only at a book's first trade: buys go first.
+   */
+  private elect(book: number, priceTicks: number): void {
     const buys = book * LADDERS_PER_BOOK + STOP_BUYS;
-    const sells = buys + 1;
-    if (this.ladCount[buys] === 0 && this.ladCount[sells] === 0) return;
-    for (;;) {
-      const last = this.lastPrice[book]!;
-      if (last !== 0) {
-        // Buy stops (key -stop) hold when last >= stop; sell stops (key stop) when last <= stop.
-        this.collectTriggered(buys, -last);
-        this.collectTriggered(sells, last);
-      }
-      if (this.pendingCount === 0) return;
-      this.trigger(book, this.popPending());
-    }
+    // Buy stops are keyed -stop and sell stops stop, so the reached ones are the keys >= the limit, best (end) first.
+    this.electLadder(buys, -priceTicks);
+    this.electLadder(book * LADDERS_PER_BOOK + STOP_SELLS, priceTicks);
   }
 
-  /** Moves every stop level whose key >= keyMin into the pending heap. */
-  private collectTriggered(ladder: number, keyMin: number): void {
+  private electLadder(ladder: number, keyMin: number): void {
     const base = ladder * this.sideMax;
     for (;;) {
-      this.trimTop(ladder);
-      const n = this.ladCount[ladder]!;
+      const n = this.ladLevelsCount[ladder]!;
       if (n === 0 || this.ladKeys[base + n - 1]! < keyMin) return;
       const lvl = this.ladLevels[base + n - 1]!;
+      assert(this.lvlOrdersCount[lvl]! > 0, "electLadder: the best stop level is empty");
       for (let o = this.lvlHead[lvl]!; o !== NIL; ) {
         const next = this.ordNext[o]!;
-        this.ordState[o] = PENDING;
+        assert(this.electedTail < this.slotList.length, "election queue overflow");
+        this.ordState[o] = ELECTED;
         this.ordLevel[o] = NIL;
-        this.pushPending(o);
+        this.slotList[this.electedTail++] = o;
         o = next;
       }
       this.lvlHead[lvl] = NIL;
       this.lvlTail[lvl] = NIL;
-      this.lvlQty[lvl] = 0;
-      this.ladCount[ladder] = n - 1;
+      this.lvlQtyLots[lvl] = 0;
+      this.ladLevelsCount[ladder] = n - 1;
       this.freeLevel(lvl);
+      this.trimTop(ladder);
     }
+  }
+
+  /** Executes the elected stops in election order; each may elect more, which queue behind. */
+  private runElected(book: number): void {
+    if (this.electedTail === 0) return;
+    while (this.electedHead < this.electedTail) this.trigger(book, this.slotList[this.electedHead++]!);
+    this.electedHead = 0;
+    this.electedTail = 0;
   }
 
   private trigger(book: number, slot: number): void {
+    assert(this.ordState[slot] === ELECTED, "trigger: the order was not elected");
     const id = this.ordId[slot]!;
     const user = this.ordUser[slot]!;
     const side = this.ordSide[slot]!;
-    const qty = this.ordQty[slot]!;
-    const price = this.ordPrice[slot]!;
+    const qtyLots = this.ordQtyLots[slot]!;
+    const priceTicks = this.ordPriceTicks[slot]!;
     const stp = this.ordStp[slot]!;
     const tif = this.ordTif[slot]!;
     const type = this.ordType[slot] === OrderType.StopLimit ? OrderType.Limit : OrderType.Market;
-    this.takeOrderContext(slot);
-    const e = this.emitHeader(EventKind.Triggered, book, id, user, 0);
-    this.events.price[e] = this.ordStop[slot]!;
-    this.events.qty[e] = qty;
+    this.subjectOrder(slot);
+    this.emitTriggered(book, slot);
     this.ordState[slot] = ACTIVE;
-    const keyLimit = this.keyLimit(side, type === OrderType.Market, price);
+    const keyLimit = this.keyLimit(side, type === OrderType.Market, priceTicks);
     let reason = 0;
     if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, keyLimit)) reason = CancelReason.PostOnly;
-    else if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qty)) reason = CancelReason.Fok;
+    else if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) reason = CancelReason.Fok;
     if (reason !== 0) {
-      this.emitQty(EventKind.Cancelled, book, id, user, reason, qty, 0);
+      this.emitCancelled(book, id, user, reason, qtyLots, 0);
       this.freeOrder(slot);
       return;
     }
-    this.execute(book, slot, id, user, side, type, tif, this.ordPostOnly[slot]!, stp, price, qty);
-  }
-
-  private pushPending(slot: number): void {
-    const heap = this.pending;
-    const arrival = this.ordArrival;
-    const key = arrival[slot]!;
-    let i = this.pendingCount++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (arrival[p]! <= key) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = slot;
-  }
-
-  private popPending(): number {
-    const heap = this.pending;
-    const arrival = this.ordArrival;
-    const top = heap[0]!;
-    const n = --this.pendingCount;
-    if (n === 0) return top;
-    const last = heap[n]!;
-    const key = arrival[last]!;
-    let i = 0;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && arrival[heap[child + 1]!]! < arrival[heap[child]!]!) child++;
-      if (arrival[heap[child]!]! >= key) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    heap[i] = last;
-    return top;
-  }
-
-  // ---- events ----
-
-  /** Appends an event with the fields every kind has; returns its row for the kind's own fields. */
-  private emitHeader(kind: number, book: number, id: number, user: number, code: number): number {
-    const ev = this.events;
-    const i = ev.next();
-    ev.kind[i] = kind;
-    ev.code[i] = code;
-    ev.book[i] = book;
-    ev.seq[i] = this.seq;
-    ev.tsUs[i] = this.ts;
-    ev.id[i] = id;
-    ev.user[i] = user;
-    ev.side[i] = this.takerSide;
-    ev.clientId[i] = this.takerClientId;
-    return i;
-  }
-
-  /** A rejected command; an unknown symbol is reported as book -1. */
-  private emitReject(book: number, id: number, user: number, reason: number): void {
-    this.emitHeader(EventKind.Rejected, reason === Reject.UnknownSymbol ? -1 : book, id, user, reason);
-  }
-
-  /** A self-trade event about a resting maker `o` (not the command's own order). */
-  private emitMakerQty(kind: number, book: number, o: number, qty: number, leaves: number): void {
-    const i = this.emitHeader(kind, book, this.ordId[o]!, this.ordUser[o]!, CancelReason.SelfTrade);
-    const ev = this.events;
-    ev.side[i] = this.ordSide[o]!;
-    ev.clientId[i] = this.ordClientId[o]!;
-    ev.qty[i] = qty;
-    ev.leaves[i] = leaves;
-  }
-
-  private emitQty(kind: number, book: number, id: number, user: number, code: number, qty: number, leaves: number): void {
-    const i = this.emitHeader(kind, book, id, user, code);
-    this.events.qty[i] = qty;
-    this.events.leaves[i] = leaves;
-  }
-
-  private emitModified(book: number, slot: number, price: number, qty: number): void {
-    const i = this.emitHeader(EventKind.Modified, book, this.ordId[slot]!, this.ordUser[slot]!, 0);
-    this.events.price[i] = price;
-    this.events.qty[i] = qty;
-  }
-
-  private emitTrade(
-    book: number,
-    id: number,
-    user: number,
-    side: number,
-    maker: number,
-    price: number,
-    qty: number,
-    leaves: number,
-    makerLeaves: number,
-  ): void {
-    const ev = this.events;
-    const i = this.emitHeader(EventKind.Trade, book, id, user, side);
-    ev.price[i] = price;
-    ev.qty[i] = qty;
-    ev.leaves[i] = leaves;
-    ev.otherId[i] = this.ordId[maker]!;
-    ev.otherUser[i] = this.ordUser[maker]!;
-    ev.otherLeaves[i] = makerLeaves;
-    ev.otherClientId[i] = this.ordClientId[maker]!;
-    ev.tradeId[i] = this.nextTradeId++;
-    this.lastPrice[book] = price;
+    const rem = this.execute(book, slot, id, user, side, type, tif, this.ordPostOnly[slot]!, stp, priceTicks, qtyLots);
+    if (rem > 0) this.rest(book, slot, priceTicks, rem);
   }
 }

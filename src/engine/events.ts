@@ -3,6 +3,8 @@
 // When a single command produces more events than fit, the engine calls
 // `onFull` so the owner can drain mid-command; with no handler that is a
 // programmer error (the capacity was declared too small for the workload).
+// Which columns each kind writes is listed at EventRecord (command.ts); the
+// others hold whatever an earlier row left there.
 
 import { type EventRecord, emptyEvent } from "./command.ts";
 import { EventKind } from "./constants.ts";
@@ -15,16 +17,20 @@ export class EventBuffer {
   /** Side of the order the event is about (the taker's for a trade). */
   readonly side: Uint8Array;
   readonly book: Int32Array;
-  readonly price: Int32Array;
+  readonly priceTicks: Int32Array;
+  /** Modified: the price before. */
+  readonly oldPriceTicks: Int32Array;
   readonly seq: Float64Array;
   readonly tsUs: Float64Array;
   readonly id: Float64Array;
   readonly user: Float64Array;
-  readonly qty: Float64Array;
-  readonly leaves: Float64Array;
+  readonly qtyLots: Float64Array;
+  readonly leavesQtyLots: Float64Array;
+  /** Modified: the remaining quantity before. */
+  readonly oldQtyLots: Float64Array;
   readonly otherId: Float64Array;
   readonly otherUser: Float64Array;
-  readonly otherLeaves: Float64Array;
+  readonly otherLeavesQtyLots: Float64Array;
   readonly tradeId: Float64Array;
   /** The submitter's id of the order (`id`) and, for trades, of the maker. */
   readonly clientId: Float64Array;
@@ -39,16 +45,18 @@ export class EventBuffer {
     this.code = new Uint8Array(capacity);
     this.side = new Uint8Array(capacity);
     this.book = new Int32Array(capacity);
-    this.price = new Int32Array(capacity);
+    this.priceTicks = new Int32Array(capacity);
+    this.oldPriceTicks = new Int32Array(capacity);
     this.seq = new Float64Array(capacity);
     this.tsUs = new Float64Array(capacity);
     this.id = new Float64Array(capacity);
     this.user = new Float64Array(capacity);
-    this.qty = new Float64Array(capacity);
-    this.leaves = new Float64Array(capacity);
+    this.qtyLots = new Float64Array(capacity);
+    this.leavesQtyLots = new Float64Array(capacity);
+    this.oldQtyLots = new Float64Array(capacity);
     this.otherId = new Float64Array(capacity);
     this.otherUser = new Float64Array(capacity);
-    this.otherLeaves = new Float64Array(capacity);
+    this.otherLeavesQtyLots = new Float64Array(capacity);
     this.tradeId = new Float64Array(capacity);
     this.clientId = new Float64Array(capacity);
     this.otherClientId = new Float64Array(capacity);
@@ -77,22 +85,26 @@ export class EventBuffer {
     const e = emptyEvent();
     const kind = this.kind[i]!;
     e.kind = kind;
-    e.code = this.code[i]!;
-    e.book = this.book[i]!;
     e.seq = this.seq[i]!;
-    e.ts = this.tsUs[i]!;
+    e.tsUs = this.tsUs[i]!;
+    e.book = this.book[i]!;
     e.id = this.id[i]!;
     e.user = this.user[i]!;
-    // The engine writes only the columns a kind uses (command.ts lists them); others hold stale rows.
-    if (kind === EventKind.Accepted || kind === EventKind.Modified || kind === EventKind.Triggered || kind === EventKind.Trade) {
-      e.price = this.price[i]!;
+    e.side = this.side[i]!;
+    e.clientId = this.clientId[i]!;
+    e.code = this.code[i]!;
+    if (kind !== EventKind.Rejected) e.qtyLots = this.qtyLots[i]!;
+    if (kind !== EventKind.Rejected && kind !== EventKind.MassCancelled) e.priceTicks = this.priceTicks[i]!;
+    if (kind === EventKind.Trade || kind === EventKind.Reduced) e.leavesQtyLots = this.leavesQtyLots[i]!;
+    if (kind === EventKind.Modified) {
+      e.oldPriceTicks = this.oldPriceTicks[i]!;
+      e.oldQtyLots = this.oldQtyLots[i]!;
     }
-    if (kind !== EventKind.Rejected) e.qty = this.qty[i]!;
-    if (kind === EventKind.Trade || kind === EventKind.Reduced) e.leaves = this.leaves[i]!;
     if (kind === EventKind.Trade) {
       e.otherId = this.otherId[i]!;
       e.otherUser = this.otherUser[i]!;
-      e.otherLeaves = this.otherLeaves[i]!;
+      e.otherClientId = this.otherClientId[i]!;
+      e.otherLeavesQtyLots = this.otherLeavesQtyLots[i]!;
       e.tradeId = this.tradeId[i]!;
     }
     return e;

@@ -10,6 +10,13 @@ export interface DepthLevel {
   count: number;
 }
 
+/** A resting order as a level-3 book shows it. */
+export interface BookOrder {
+  priceTicks: number;
+  id: number;
+  qtyLots: number;
+}
+
 export interface OrderView {
   id: number;
   /** The submitter's own id for the order. */
@@ -38,18 +45,18 @@ function bookLadder(s: EngineStore, book: number, side: number): number {
 /** Best price of a side, or 0 when the side is empty. */
 export function bestPrice(s: EngineStore, book: number, side: number): number {
   const ladder = bookLadder(s, book, side);
-  const n = s.ladCount[ladder]!;
-  return n === 0 ? 0 : s.lvlPrice[s.ladLevels[ladder * s.sideMax + n - 1]!]!;
+  const n = s.ladLevelsCount[ladder]!;
+  return n === 0 ? 0 : s.lvlPriceTicks[s.ladLevels[ladder * s.sideMax + n - 1]!]!;
 }
 
 /** Total resting quantity at one price of one side. */
 export function qtyAt(s: EngineStore, book: number, side: number, price: number): number {
   const ladder = bookLadder(s, book, side);
   const base = ladder * s.sideMax;
-  const n = s.ladCount[ladder]!;
+  const n = s.ladLevelsCount[ladder]!;
   for (let row = n - 1; row >= 0; row--) {
     const lvl = s.ladLevels[base + row]!;
-    if (s.lvlPrice[lvl] === price) return s.lvlQty[lvl]!;
+    if (s.lvlPriceTicks[lvl] === price) return s.lvlQtyLots[lvl]!;
   }
   return 0;
 }
@@ -59,10 +66,22 @@ export function depth(s: EngineStore, book: number, side: number, levelsMax: num
   const ladder = bookLadder(s, book, side);
   const base = ladder * s.sideMax;
   const out: DepthLevel[] = [];
-  for (let row = s.ladCount[ladder]! - 1; row >= 0 && out.length < levelsMax; row--) {
+  for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0 && out.length < levelsMax; row--) {
     const lvl = s.ladLevels[base + row]!;
-    if (s.lvlCount[lvl] === 0) continue;
-    out.push({ price: s.lvlPrice[lvl]!, qty: s.lvlQty[lvl]!, count: s.lvlCount[lvl]! });
+    if (s.lvlOrdersCount[lvl] === 0) continue;
+    out.push({ price: s.lvlPriceTicks[lvl]!, qty: s.lvlQtyLots[lvl]!, count: s.lvlOrdersCount[lvl]! });
+  }
+  return out;
+}
+
+/** Every resting order of one side in priority order: best level first, FIFO within a level. */
+export function bookOrders(s: EngineStore, book: number, side: number): BookOrder[] {
+  const ladder = bookLadder(s, book, side);
+  const base = ladder * s.sideMax;
+  const out: BookOrder[] = [];
+  for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
+    const lvl = s.ladLevels[base + row]!;
+    for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) out.push({ priceTicks: s.lvlPriceTicks[lvl]!, id: s.ordId[o]!, qtyLots: s.ordQtyLots[o]! });
   }
   return out;
 }
@@ -84,9 +103,9 @@ export function orderView(s: EngineStore, slot: number): OrderView {
     tif: s.ordTif[slot]!,
     postOnly: s.ordPostOnly[slot] === 1,
     stp: s.ordStp[slot]!,
-    price: s.ordPrice[slot]!,
-    stop: s.ordStop[slot]!,
-    qty: s.ordQty[slot]!,
+    price: s.ordPriceTicks[slot]!,
+    stop: s.ordStopPriceTicks[slot]!,
+    qty: s.ordQtyLots[slot]!,
     state: state === RESTING ? "resting" : "stop",
     handle: orderHandle(s, slot),
   };
@@ -119,7 +138,7 @@ export function openOrders(s: EngineStore, user: number): OrderView[] {
     const state = s.ordState[slot];
     if ((state === RESTING || state === STOP) && s.ordUser[slot] === user) slots.push(slot);
   }
-  slots.sort((a, b) => s.ordArrival[a]! - s.ordArrival[b]! || a - b);
+  slots.sort((a, b) => s.ordArrivalSeq[a]! - s.ordArrivalSeq[b]! || a - b);
   return slots.map((slot) => orderView(s, slot));
 }
 

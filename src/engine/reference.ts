@@ -1,18 +1,11 @@
 // The reference order book: RULES.md written as plainly as possible, with
 // arrays of plain objects, linear scans and no capacity limits. It is meant to
 // be obviously right rather than fast, so that the fast engine can be checked
-// against it event for event (differential.test.ts).
+// against it event for event (differential.test.ts). It takes the same
+// command struct as the engine and copies what it keeps.
 
-import {
-  type CancelCommand,
-  type Command,
-  type EventRecord,
-  type ModifyCommand,
-  type NewOrderCommand,
-  type SymbolSpec,
-  emptyEvent,
-} from "./command.ts";
-import { CancelReason, EventKind, INT_MAX, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { CommandCode, type EngineCommand, type EventRecord, type SymbolSpec, emptyEvent } from "./command.ts";
+import { CancelReason, EventKind, INT_MAX, MassCancelSide, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
 import { Hash64 } from "./hash64.ts";
 
 export interface DepthLevel {
@@ -25,6 +18,7 @@ export interface DepthLevel {
 interface RestingOrder {
   id: number;
   user: number;
+  clientId: number;
   side: number;
   price: number;
   qty: number;
@@ -41,6 +35,7 @@ interface Level {
 interface StopOrder {
   id: number;
   user: number;
+  clientId: number;
   side: number;
   type: number;
   tif: number;
@@ -50,7 +45,7 @@ interface StopOrder {
   price: number;
   stop: number;
   qty: number;
-  /** Seq of the command that placed the stop; the oldest triggers first. */
+  /** Seq of the command that placed the stop. */
   arrival: number;
 }
 
@@ -77,6 +72,7 @@ interface LiveOrder {
 interface Taker {
   id: number;
   user: number;
+  clientId: number;
   side: number;
   /** False for a market order without protection: it crosses any price. */
   hasLimit: boolean;
@@ -85,46 +81,61 @@ interface Taker {
   stp: number;
 }
 
+/** What a new order asks for, copied out of the command struct. */
+interface NewOrder {
+  id: number;
+  user: number;
+  clientId: number;
+  side: number;
+  type: number;
+  tif: number;
+  postOnly: boolean;
+  stp: number;
+  price: number;
+  qty: number;
+  stop: number;
+}
+
 export class ReferenceEngine {
   private readonly books: Book[] = [];
   private readonly live = new Map<number, LiveOrder>();
   private nextTradeId = 1;
   private lastSeq = 0;
-  // The command being applied: every event it causes carries its seq, ts and book.
+  // The command being applied: every event it causes carries its seq, time and book.
   private seq = 0;
-  private ts = 0;
+  private tsUs = 0;
   private bookIndex = 0;
+  /** Stops elected in this command and not yet run, in election order. */
+  private elected: StopOrder[] = [];
   private out: EventRecord[] = [];
 
   get booksCount(): number {
     return this.books.length;
   }
 
-  apply(cmd: Command): EventRecord[] {
+  apply(cmd: EngineCommand): EventRecord[] {
     this.out = [];
-    this.lastSeq = cmd.seq;
-    this.seq = cmd.seq;
-    this.ts = cmd.ts;
-    switch (cmd.op) {
-      case "symbol":
-        this.books.push({
-          spec: { ...cmd.spec },
-          hasLastTrade: false,
-          lastTradePrice: 0,
-          bids: [],
-          asks: [],
-          stops: [],
-        });
+    this.lastSeq = cmd.engineSeq;
+    this.seq = cmd.engineSeq;
+    this.tsUs = Math.floor(cmd.receivedNs / 1000);
+    switch (cmd.command) {
+      case CommandCode.SymbolDef:
+        this.books.push({ spec: { ...cmd.symbol }, hasLastTrade: false, lastTradePrice: 0, bids: [], asks: [], stops: [] });
         break;
-      case "new":
+      case CommandCode.NewOrder:
         this.newOrder(cmd);
         break;
-      case "cancel":
+      case CommandCode.Cancel:
         this.cancel(cmd);
         break;
-      case "modify":
+      case CommandCode.Modify:
         this.modify(cmd);
         break;
+      case CommandCode.MassCancel:
+        this.massCancel(cmd);
+        break;
+      default:
+        throw new Error(`reference: unknown command ${cmd.command}`);
     }
     return this.out;
   }
@@ -188,76 +199,124 @@ export class ReferenceEngine {
 
   // ---- Commands -----------------------------------------------------------
 
-  private newOrder(c: NewOrderCommand): void {
-    const b = this.book(c.book);
-    if (b === null) return this.reject(c.id, c.user, Reject.UnknownSymbol);
-    this.bookIndex = c.book;
+  private newOrder(cmd: EngineCommand): void {
+    const c: NewOrder = {
+      id: cmd.orderId,
+      user: cmd.userId,
+      clientId: cmd.clientOrderId,
+      side: cmd.side,
+      type: cmd.type,
+      tif: cmd.tif,
+      postOnly: cmd.postOnly,
+      stp: cmd.stp,
+      price: cmd.priceTicks,
+      qty: cmd.qtyLots,
+      stop: cmd.stopPriceTicks,
+    };
+    const b = this.book(cmd.symbolId);
+    if (b === null) return this.reject(cmd, Reject.UnknownSymbol);
+    this.bookIndex = cmd.symbolId;
     const reason = this.validateNew(b, c);
-    if (reason !== 0) return this.reject(c.id, c.user, reason);
-    this.emit(EventKind.Accepted, { id: c.id, user: c.user, code: c.side, price: c.price, qty: c.qty });
+    if (reason !== 0) return this.reject(cmd, reason);
+    this.emit(EventKind.Accepted, { id: c.id, user: c.user, clientId: c.clientId, side: c.side, code: c.side, priceTicks: c.price, qtyLots: c.qty });
     if (c.type === OrderType.StopLimit || c.type === OrderType.StopMarket) {
-      this.placeStop(b, c);
+      this.placeStop(b, c, cmd.engineSeq);
     } else {
-      const taker = this.takerOf(c.id, c.user, c.side, c.type, c.price, c.qty, c.stp);
+      const taker = this.takerOf(c.id, c.user, c.clientId, c.side, c.type, c.price, c.qty, c.stp);
       this.match(b, taker);
       this.finishTaker(b, taker, c.type, c.tif, c.postOnly);
     }
     this.runStops(b);
   }
 
-  private cancel(c: CancelCommand): void {
-    const b = this.book(c.book);
-    if (b === null) return this.reject(c.id, c.user, Reject.UnknownSymbol);
-    this.bookIndex = c.book;
-    const found = this.live.get(c.id);
-    if (found === undefined || found.book !== c.book) return this.reject(c.id, c.user, Reject.UnknownOrder);
+  private cancel(cmd: EngineCommand): void {
+    const b = this.book(cmd.symbolId);
+    if (b === null) return this.reject(cmd, Reject.UnknownSymbol);
+    this.bookIndex = cmd.symbolId;
+    const found = this.live.get(cmd.orderId);
+    if (found === undefined || found.book !== cmd.symbolId) return this.reject(cmd, Reject.UnknownOrder);
     const owner = found.resting !== null ? found.resting.user : found.stop!.user;
-    if (owner !== c.user) return this.reject(c.id, c.user, Reject.NotOwner);
-    let qty: number;
-    if (found.resting !== null) {
-      qty = found.resting.qty;
-      this.removeResting(b, found.resting);
-    } else {
-      qty = found.stop!.qty;
-      b.stops.splice(b.stops.indexOf(found.stop!), 1);
-      this.live.delete(c.id);
-    }
-    this.emit(EventKind.Cancelled, { id: c.id, user: owner, qty, code: CancelReason.User });
+    if (owner !== cmd.userId) return this.reject(cmd, Reject.NotOwner);
+    this.cancelLive(b, found, CancelReason.User);
   }
 
-  private modify(c: ModifyCommand): void {
-    const b = this.book(c.book);
-    if (b === null) return this.reject(c.id, c.user, Reject.UnknownSymbol);
-    this.bookIndex = c.book;
-    const found = this.live.get(c.id);
-    if (found === undefined || found.book !== c.book) return this.reject(c.id, c.user, Reject.UnknownOrder);
-    const owner = found.resting !== null ? found.resting.user : found.stop!.user;
-    if (owner !== c.user) return this.reject(c.id, c.user, Reject.NotOwner);
-    if (found.resting === null) return this.reject(c.id, c.user, Reject.NotModifiable);
-    const o = found.resting;
-    // Same order of checks as for a new limit order: quantity, then price.
-    if (!validQty(b.spec, c.qty)) return this.reject(c.id, c.user, Reject.BadQuantity);
-    const priceReason = priceCheck(b.spec, c.price);
-    if (priceReason !== 0) return this.reject(c.id, c.user, priceReason);
-    if (o.postOnly && crossesBest(b, o.side, c.price)) return this.reject(c.id, c.user, Reject.PostOnlyWouldTake);
+  /** Cancels a live order (resting or untriggered stop) with `reason`. */
+  private cancelLive(b: Book, found: LiveOrder, reason: number): void {
+    if (found.resting !== null) {
+      const o = found.resting;
+      this.removeResting(b, o);
+      this.emit(EventKind.Cancelled, { id: o.id, user: o.user, clientId: o.clientId, side: o.side, qtyLots: o.qty, priceTicks: o.price, code: reason });
+    } else {
+      const s = found.stop!;
+      b.stops.splice(b.stops.indexOf(s), 1);
+      this.live.delete(s.id);
+      this.emit(EventKind.Cancelled, { id: s.id, user: s.user, clientId: s.clientId, side: s.side, qtyLots: s.qty, priceTicks: 0, code: reason });
+    }
+  }
 
-    if (c.price === o.price && c.qty <= o.qty) {
-      o.qty = c.qty;
-      this.emit(EventKind.Modified, { id: o.id, user: o.user, price: o.price, qty: o.qty });
+  private modify(cmd: EngineCommand): void {
+    const b = this.book(cmd.symbolId);
+    if (b === null) return this.reject(cmd, Reject.UnknownSymbol);
+    this.bookIndex = cmd.symbolId;
+    const found = this.live.get(cmd.orderId);
+    if (found === undefined || found.book !== cmd.symbolId) return this.reject(cmd, Reject.UnknownOrder);
+    const owner = found.resting !== null ? found.resting.user : found.stop!.user;
+    if (owner !== cmd.userId) return this.reject(cmd, Reject.NotOwner);
+    if (found.resting === null) return this.reject(cmd, Reject.NotModifiable);
+    const o = found.resting;
+    const price = cmd.priceTicks;
+    const qty = cmd.qtyLots;
+    // Same order of checks as for a new limit order: quantity, then price.
+    if (!validQty(b.spec, qty)) return this.reject(cmd, Reject.BadQuantity);
+    const priceReason = priceCheck(b.spec, price);
+    if (priceReason !== 0) return this.reject(cmd, priceReason);
+    if (o.postOnly && crossesBest(b, o.side, price)) return this.reject(cmd, Reject.PostOnlyWouldTake);
+
+    const old = { oldPriceTicks: o.price, oldQtyLots: o.qty };
+    const fields = { id: o.id, user: o.user, clientId: o.clientId, side: o.side, priceTicks: price, qtyLots: qty, ...old };
+    if (price === o.price && qty <= o.qty) {
+      o.qty = qty;
+      this.emit(EventKind.Modified, fields);
     } else {
       this.removeResting(b, o);
-      this.emit(EventKind.Modified, { id: o.id, user: o.user, price: c.price, qty: c.qty });
-      const taker: Taker = { id: o.id, user: o.user, side: o.side, hasLimit: true, limit: c.price, qty: c.qty, stp: o.stp };
+      this.emit(EventKind.Modified, fields);
+      const taker: Taker = { id: o.id, user: o.user, clientId: o.clientId, side: o.side, hasLimit: true, limit: price, qty, stp: o.stp };
       this.match(b, taker);
       this.finishTaker(b, taker, OrderType.Limit, Tif.Gtc, o.postOnly);
     }
     this.runStops(b);
   }
 
+  /** RULES.md, Mass cancel: the user's live orders in scope, in order id order, then the summary. */
+  private massCancel(cmd: EngineCommand): void {
+    this.bookIndex = cmd.oneSymbol ? cmd.symbolId : -1;
+    if (cmd.oneSymbol && this.book(cmd.symbolId) === null) return this.reject(cmd, Reject.UnknownSymbol);
+    if (!isId(cmd.userId)) return this.reject(cmd, Reject.BadField);
+    const sides: Record<number, number> = { [MassCancelSide.Both]: -1, [MassCancelSide.Buy]: Side.Buy, [MassCancelSide.Sell]: Side.Sell };
+    const side = Object.hasOwn(sides, cmd.massSide) ? sides[cmd.massSide]! : undefined;
+    if (side === undefined) return this.reject(cmd, Reject.BadField);
+    const reasons: number[] = [CancelReason.MassCancel, CancelReason.Disconnect, CancelReason.DeadMansSwitch, CancelReason.Admin];
+    if (!reasons.includes(cmd.cancelReason)) return this.reject(cmd, Reject.BadField);
+    const ids = [...this.live.entries()]
+      .filter(([, l]) => {
+        const o = l.resting ?? l.stop!;
+        return o.user === cmd.userId && (!cmd.oneSymbol || l.book === cmd.symbolId) && (side === -1 || o.side === side);
+      })
+      .map(([id]) => id)
+      .sort((x, y) => x - y);
+    for (const id of ids) {
+      const found = this.live.get(id)!;
+      this.bookIndex = found.book;
+      this.cancelLive(this.books[found.book]!, found, cmd.cancelReason);
+    }
+    this.bookIndex = cmd.oneSymbol ? cmd.symbolId : -1;
+    this.emit(EventKind.MassCancelled, { id: cmd.orderId, user: cmd.userId, clientId: cmd.clientOrderId, code: cmd.cancelReason, qtyLots: ids.length });
+  }
+
   // ---- Validation ---------------------------------------------------------
 
   /** Checks 2 to 8 of RULES.md for a new order on a known book; 0 when valid. */
-  private validateNew(b: Book, c: NewOrderCommand): number {
+  private validateNew(b: Book, c: NewOrder): number {
     if (!isId(c.id) || !isId(c.user)) return Reject.BadField;
     if (!isCode(c.side, 1) || !isCode(c.type, 3) || !isCode(c.tif, 2) || !isCode(c.stp, 4)) return Reject.BadField;
     const isMarket = c.type === OrderType.Market || c.type === OrderType.StopMarket;
@@ -278,7 +337,7 @@ export class ReferenceEngine {
       return Reject.PostOnlyWouldTake;
     }
     if (c.tif === Tif.Fok && !isStop) {
-      const taker = this.takerOf(c.id, c.user, c.side, c.type, c.price, c.qty, c.stp);
+      const taker = this.takerOf(c.id, c.user, c.clientId, c.side, c.type, c.price, c.qty, c.stp);
       if (!fillable(b, taker)) return Reject.FokNotFillable;
     }
     return 0;
@@ -286,10 +345,10 @@ export class ReferenceEngine {
 
   // ---- Matching -----------------------------------------------------------
 
-  private takerOf(id: number, user: number, side: number, type: number, price: number, qty: number, stp: number): Taker {
+  private takerOf(id: number, user: number, clientId: number, side: number, type: number, price: number, qty: number, stp: number): Taker {
     const isMarket = type === OrderType.Market || type === OrderType.StopMarket;
     const hasLimit = !isMarket || price !== 0;
-    return { id, user, side, hasLimit, limit: hasLimit ? price : 0, qty, stp };
+    return { id, user, clientId, side, hasLimit, limit: hasLimit ? price : 0, qty, stp };
   }
 
   /** Trades the taker against the opposite side until it is filled, stops crossing, or self-trade prevention ends it. */
@@ -311,35 +370,41 @@ export class ReferenceEngine {
       this.emit(EventKind.Trade, {
         id: t.id,
         user: t.user,
+        clientId: t.clientId,
+        side: t.side,
         otherId: maker.id,
         otherUser: maker.user,
-        price: level.price,
-        qty,
+        otherClientId: maker.clientId,
+        priceTicks: level.price,
+        qtyLots: qty,
         tradeId: this.nextTradeId++,
         code: t.side,
-        leaves: t.qty,
-        otherLeaves: maker.qty,
+        leavesQtyLots: t.qty,
+        otherLeavesQtyLots: maker.qty,
       });
       if (maker.qty === 0) this.removeResting(b, maker);
+      this.elect(b, level.price);
     }
   }
 
   /** The taker meets its own user's order at the head of the best level. Sets t.qty to 0 when matching must stop. */
   private selfTrade(b: Book, t: Taker, maker: RestingOrder): void {
     const reason = CancelReason.SelfTrade;
+    const takerFields = { id: t.id, user: t.user, clientId: t.clientId, side: t.side, code: reason, priceTicks: 0 };
+    const makerFields = { id: maker.id, user: maker.user, clientId: maker.clientId, side: maker.side, code: reason, priceTicks: maker.price };
     switch (t.stp) {
       case Stp.CancelTaker:
-        this.emit(EventKind.Cancelled, { id: t.id, user: t.user, qty: t.qty, code: reason });
+        this.emit(EventKind.Cancelled, { ...takerFields, qtyLots: t.qty });
         t.qty = 0;
         return;
       case Stp.CancelMaker:
         this.removeResting(b, maker);
-        this.emit(EventKind.Cancelled, { id: maker.id, user: maker.user, qty: maker.qty, code: reason });
+        this.emit(EventKind.Cancelled, { ...makerFields, qtyLots: maker.qty });
         return;
       case Stp.CancelBoth:
         this.removeResting(b, maker);
-        this.emit(EventKind.Cancelled, { id: maker.id, user: maker.user, qty: maker.qty, code: reason });
-        this.emit(EventKind.Cancelled, { id: t.id, user: t.user, qty: t.qty, code: reason });
+        this.emit(EventKind.Cancelled, { ...makerFields, qtyLots: maker.qty });
+        this.emit(EventKind.Cancelled, { ...takerFields, qtyLots: t.qty });
         t.qty = 0;
         return;
       case Stp.Decrement: {
@@ -347,15 +412,15 @@ export class ReferenceEngine {
         maker.qty -= d;
         if (maker.qty === 0) {
           this.removeResting(b, maker);
-          this.emit(EventKind.Cancelled, { id: maker.id, user: maker.user, qty: d, code: reason });
+          this.emit(EventKind.Cancelled, { ...makerFields, qtyLots: d });
         } else {
-          this.emit(EventKind.Reduced, { id: maker.id, user: maker.user, qty: d, leaves: maker.qty, code: reason });
+          this.emit(EventKind.Reduced, { ...makerFields, qtyLots: d, leavesQtyLots: maker.qty });
         }
         t.qty -= d;
         if (t.qty === 0) {
-          this.emit(EventKind.Cancelled, { id: t.id, user: t.user, qty: d, code: reason });
+          this.emit(EventKind.Cancelled, { ...takerFields, qtyLots: d });
         } else {
-          this.emit(EventKind.Reduced, { id: t.id, user: t.user, qty: d, leaves: t.qty, code: reason });
+          this.emit(EventKind.Reduced, { ...takerFields, qtyLots: d, leavesQtyLots: t.qty });
         }
         return;
       }
@@ -367,72 +432,67 @@ export class ReferenceEngine {
   /** What happens to a taker's remainder after matching. */
   private finishTaker(b: Book, t: Taker, type: number, tif: number, postOnly: boolean): void {
     if (t.qty === 0) return;
+    const fields = { id: t.id, user: t.user, clientId: t.clientId, side: t.side, qtyLots: t.qty, priceTicks: 0 };
     if (type === OrderType.Market || type === OrderType.StopMarket) {
       if (tif === Tif.Fok) throw new Error(`finishTaker: FOK market ${t.id} left a remainder`);
-      this.emit(EventKind.Cancelled, { id: t.id, user: t.user, qty: t.qty, code: CancelReason.MarketRemainder });
+      this.emit(EventKind.Cancelled, { ...fields, code: CancelReason.MarketRemainder });
       return;
     }
     if (tif === Tif.Fok) throw new Error(`finishTaker: FOK limit ${t.id} left a remainder`);
     if (tif === Tif.Ioc) {
-      this.emit(EventKind.Cancelled, { id: t.id, user: t.user, qty: t.qty, code: CancelReason.Ioc });
+      this.emit(EventKind.Cancelled, { ...fields, code: CancelReason.Ioc });
       return;
     }
-    this.rest(b, { id: t.id, user: t.user, side: t.side, price: t.limit, qty: t.qty, postOnly, stp: t.stp });
+    const o: RestingOrder = { id: t.id, user: t.user, clientId: t.clientId, side: t.side, price: t.limit, qty: t.qty, postOnly, stp: t.stp };
+    this.rest(b, o);
+    this.emit(EventKind.Booked, { id: o.id, user: o.user, clientId: o.clientId, side: o.side, priceTicks: o.price, qtyLots: o.qty });
   }
 
   // ---- Stops --------------------------------------------------------------
 
-  private placeStop(b: Book, c: NewOrderCommand): void {
-    const stop: StopOrder = {
-      id: c.id,
-      user: c.user,
-      side: c.side,
-      type: c.type,
-      tif: c.tif,
-      postOnly: c.postOnly,
-      stp: c.stp,
-      price: c.price,
-      stop: c.stop,
-      qty: c.qty,
-      arrival: c.seq,
-    };
+  private placeStop(b: Book, c: NewOrder, seq: number): void {
+    const stop: StopOrder = { ...c, arrival: seq };
     // Insert after every stop with an arrival <= this one, keeping arrival order.
     let i = b.stops.length;
     while (i > 0 && b.stops[i - 1]!.arrival > stop.arrival) i--;
     b.stops.splice(i, 0, stop);
     this.live.set(stop.id, { book: this.bookIndex, resting: null, stop });
+    // A stop whose condition already holds is elected by the last trade at once.
+    if (b.hasLastTrade) this.elect(b, b.lastTradePrice);
   }
 
-  /** Triggers and executes stops of the book until none holds (RULES.md "Stops"). */
+  /**
+   * A trade at `price` elects every stop it reaches: buy stops with stop <=
+   * price (lowest first), then sell stops with stop >= price (highest first),
+   * each price's stops by arrival. They queue behind earlier elections.
+   */
+  private elect(b: Book, price: number): void {
+    const buys = b.stops.filter((s) => s.side === Side.Buy && s.stop <= price).sort((x, y) => x.stop - y.stop || x.arrival - y.arrival);
+    const sells = b.stops.filter((s) => s.side === Side.Sell && s.stop >= price).sort((x, y) => y.stop - x.stop || x.arrival - y.arrival);
+    const reached = [...buys, ...sells];
+    b.stops = b.stops.filter((s) => !reached.includes(s));
+    for (const s of reached) this.live.delete(s.id);
+    this.elected.push(...reached);
+  }
+
+  /** Runs the elected stops in election order until none is left (RULES.md, Stops). */
   private runStops(b: Book): void {
-    const pending: StopOrder[] = [];
-    for (;;) {
-      if (b.hasLastTrade) {
-        const last = b.lastTradePrice;
-        const holding = b.stops.filter((s) => (s.side === Side.Buy ? last >= s.stop : last <= s.stop));
-        b.stops = b.stops.filter((s) => !holding.includes(s));
-        pending.push(...holding);
-      }
-      if (pending.length === 0) return;
-      let oldest = 0;
-      for (let i = 1; i < pending.length; i++) {
-        if (pending[i]!.arrival < pending[oldest]!.arrival) oldest = i;
-      }
-      const stop = pending.splice(oldest, 1)[0]!;
-      this.live.delete(stop.id);
-      this.emit(EventKind.Triggered, { id: stop.id, user: stop.user, price: stop.stop, qty: stop.qty });
+    while (this.elected.length > 0) {
+      const stop = this.elected.shift()!;
+      this.emit(EventKind.Triggered, { id: stop.id, user: stop.user, clientId: stop.clientId, side: stop.side, priceTicks: stop.stop, qtyLots: stop.qty });
       this.executeStop(b, stop);
     }
   }
 
   private executeStop(b: Book, s: StopOrder): void {
-    const taker = this.takerOf(s.id, s.user, s.side, s.type, s.price, s.qty, s.stp);
+    const taker = this.takerOf(s.id, s.user, s.clientId, s.side, s.type, s.price, s.qty, s.stp);
+    const fields = { id: s.id, user: s.user, clientId: s.clientId, side: s.side, qtyLots: s.qty, priceTicks: 0 };
     if (s.type === OrderType.StopLimit && s.postOnly && crossesBest(b, s.side, s.price)) {
-      this.emit(EventKind.Cancelled, { id: s.id, user: s.user, qty: s.qty, code: CancelReason.PostOnly });
+      this.emit(EventKind.Cancelled, { ...fields, code: CancelReason.PostOnly });
       return;
     }
     if (s.tif === Tif.Fok && !fillable(b, taker)) {
-      this.emit(EventKind.Cancelled, { id: s.id, user: s.user, qty: s.qty, code: CancelReason.Fok });
+      this.emit(EventKind.Cancelled, { ...fields, code: CancelReason.Fok });
       return;
     }
     this.match(b, taker);
@@ -473,16 +533,19 @@ export class ReferenceEngine {
 
   // ---- Events -------------------------------------------------------------
 
-  private reject(id: number, user: number, reason: number): void {
+  /** A rejected command: its id, user, client id and side (0 unless buy or sell) are echoed. */
+  private reject(cmd: EngineCommand, reason: number): void {
     if (reason === Reject.UnknownSymbol) this.bookIndex = -1;
-    this.emit(EventKind.Rejected, { id, user, code: reason });
+    else if (cmd.command !== CommandCode.MassCancel) this.bookIndex = cmd.symbolId;
+    const side = cmd.side === Side.Sell ? Side.Sell : Side.Buy;
+    this.emit(EventKind.Rejected, { id: cmd.orderId, user: cmd.userId, clientId: cmd.clientOrderId, side, code: reason });
   }
 
   private emit(kind: number, fields: Partial<EventRecord>): void {
     const e = emptyEvent();
     e.kind = kind;
     e.seq = this.seq;
-    e.ts = this.ts;
+    e.tsUs = this.tsUs;
     e.book = this.bookIndex;
     Object.assign(e, fields);
     this.out.push(e);

@@ -11,8 +11,8 @@ export function stateHash(s: EngineStore, nextTradeId: number, lastSeq: number):
   h.add(s.booksCount);
   for (let book = 0; book < s.booksCount; book++) {
     h.addString(s.symNames[book]!);
-    h.add(s.symTick[book]!).add(s.symLot[book]!).add(s.symMinPrice[book]!).add(s.symMaxPrice[book]!).add(s.symMaxQty[book]!);
-    h.add(s.lastPrice[book]!);
+    h.add(s.symTickSize[book]!).add(s.symLotSize[book]!).add(s.symPriceTicksMin[book]!).add(s.symPriceTicksMax[book]!).add(s.symQtyLotsMax[book]!);
+    h.add(s.lastPriceTicks[book]!);
     hashSide(s, h, book * LADDERS_PER_BOOK + BIDS);
     hashSide(s, h, book * LADDERS_PER_BOOK + ASKS);
     hashStops(s, h, book);
@@ -22,18 +22,18 @@ export function stateHash(s: EngineStore, nextTradeId: number, lastSeq: number):
 }
 
 function hashSide(s: EngineStore, h: Hash64, ladder: number): void {
-  const n = s.ladCount[ladder]!;
+  const n = s.ladLevelsCount[ladder]!;
   const base = ladder * s.sideMax;
   // Empty levels left lazily in the ladder are storage, not state: they are skipped.
   let levels = 0;
-  for (let row = 0; row < n; row++) if (s.lvlCount[s.ladLevels[base + row]!] !== 0) levels++;
+  for (let row = 0; row < n; row++) if (s.lvlOrdersCount[s.ladLevels[base + row]!] !== 0) levels++;
   h.add(levels);
   for (let row = n - 1; row >= 0; row--) {
     const lvl = s.ladLevels[base + row]!;
-    if (s.lvlCount[lvl] === 0) continue;
-    h.add(s.lvlPrice[lvl]!).add(s.lvlCount[lvl]!);
+    if (s.lvlOrdersCount[lvl] === 0) continue;
+    h.add(s.lvlPriceTicks[lvl]!).add(s.lvlOrdersCount[lvl]!);
     for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) {
-      h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordQty[o]!).add(s.ordPostOnly[o]!).add(s.ordStp[o]!);
+      h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordQtyLots[o]!).add(s.ordPostOnly[o]!).add(s.ordStp[o]!);
     }
   }
 }
@@ -43,12 +43,12 @@ export function stopSlots(s: EngineStore, book: number): number[] {
   const slots: number[] = [];
   for (const kind of [STOP_BUYS, STOP_SELLS]) {
     const ladder = book * LADDERS_PER_BOOK + kind;
-    for (let row = 0; row < s.ladCount[ladder]!; row++) {
+    for (let row = 0; row < s.ladLevelsCount[ladder]!; row++) {
       const lvl = s.ladLevels[ladder * s.sideMax + row]!;
       for (let o = s.lvlHead[lvl]!; o !== NIL; o = s.ordNext[o]!) slots.push(o);
     }
   }
-  return slots.sort((a, b) => s.ordArrival[a]! - s.ordArrival[b]!);
+  return slots.sort((a, b) => s.ordArrivalSeq[a]! - s.ordArrivalSeq[b]!);
 }
 
 function hashStops(s: EngineStore, h: Hash64, book: number): void {
@@ -56,6 +56,6 @@ function hashStops(s: EngineStore, h: Hash64, book: number): void {
   h.add(slots.length);
   for (const o of slots) {
     h.add(s.ordId[o]!).add(s.ordUser[o]!).add(s.ordSide[o]!).add(s.ordType[o]!).add(s.ordTif[o]!);
-    h.add(s.ordPostOnly[o]!).add(s.ordStp[o]!).add(s.ordPrice[o]!).add(s.ordStop[o]!).add(s.ordQty[o]!).add(s.ordArrival[o]!);
+    h.add(s.ordPostOnly[o]!).add(s.ordStp[o]!).add(s.ordPriceTicks[o]!).add(s.ordStopPriceTicks[o]!).add(s.ordQtyLots[o]!).add(s.ordArrivalSeq[o]!);
   }
 }

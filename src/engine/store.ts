@@ -4,6 +4,7 @@
 // The matching logic lives in engine.ts, which extends this class so every
 // column is a direct field of the object the hot loop runs on.
 
+import { assert } from "./assert.ts";
 import { NIL, PRICE_MAX } from "./constants.ts";
 import type { EngineConfig } from "./config.ts";
 import { IdIndex } from "./id-index.ts";
@@ -20,8 +21,8 @@ export const LADDERS_PER_BOOK = 4;
 export const FREE = 0;
 export const RESTING = 1;
 export const STOP = 2;
-/** Triggered and waiting in the pending heap to execute (only inside one command). */
-export const PENDING = 3;
+/** Elected by a trade and waiting in the command's election queue to execute (only inside one command). */
+export const ELECTED = 3;
 /** Executing as a taker (a modify or a triggered stop), in no level. */
 export const ACTIVE = 4;
 
@@ -42,26 +43,27 @@ export class EngineStore {
   // Symbols (books), indexed by book.
   booksCount = 0;
   readonly symNames: string[] = [];
-  readonly symTick: Int32Array;
-  readonly symMinPrice: Int32Array;
-  readonly symMaxPrice: Int32Array;
-  readonly symLot: Float64Array;
-  readonly symMaxQty: Float64Array;
+  readonly symTickSize: Int32Array;
+  readonly symPriceTicksMin: Int32Array;
+  readonly symPriceTicksMax: Int32Array;
+  readonly symLotSize: Float64Array;
+  readonly symQtyLotsMax: Float64Array;
   /** Last trade price per book; 0 before the first trade. */
-  readonly lastPrice: Int32Array;
+  readonly lastPriceTicks: Int32Array;
 
   // Orders, indexed by slot.
   readonly ordId: Float64Array;
   readonly ordUser: Float64Array;
   /** The submitter's own id for the order (echoed in events, opaque to matching). */
   readonly ordClientId: Float64Array;
-  readonly ordQty: Float64Array;
+  readonly ordQtyLots: Float64Array;
   /** Seq of the command that placed the order: orders stops by arrival. */
-  readonly ordArrival: Float64Array;
-  readonly ordPrice: Int32Array;
-  readonly ordStop: Int32Array;
+  readonly ordArrivalSeq: Float64Array;
+  readonly ordPriceTicks: Int32Array;
+  readonly ordStopPriceTicks: Int32Array;
   readonly ordNext: Int32Array;
   readonly ordPrev: Int32Array;
+  /** Level of a resting order or untriggered stop; NIL for every other slot (free, elected, executing). */
   readonly ordLevel: Int32Array;
   readonly ordBook: Int32Array;
   readonly ordGen: Uint32Array;
@@ -77,11 +79,11 @@ export class EngineStore {
   slotsHighWater = 0;
 
   // Price levels, indexed by level slot.
-  readonly lvlPrice: Int32Array;
+  readonly lvlPriceTicks: Int32Array;
   readonly lvlHead: Int32Array;
   readonly lvlTail: Int32Array;
-  readonly lvlCount: Int32Array;
-  readonly lvlQty: Float64Array;
+  readonly lvlOrdersCount: Int32Array;
+  readonly lvlQtyLots: Float64Array;
   /** Ladder a level belongs to (NIL when free). */
   readonly lvlLadder: Int32Array;
   levelFree = NIL;
@@ -92,12 +94,12 @@ export class EngineStore {
   /** Levels in ladders with no order (left lazily below the best; see trimTop). */
   levelsEmpty = 0;
 
-  // Ladders: ladder = book * 4 + kind; its rows live at [ladder * sideMax, +ladCount).
+  // Ladders: ladder = book * 4 + kind; its rows live at [ladder * sideMax, +ladLevelsCount).
   readonly ladKeys: Int32Array;
   readonly ladLevels: Int32Array;
-  readonly ladCount: Int32Array;
+  readonly ladLevelsCount: Int32Array;
   /** Empty levels per ladder (see trimTop). */
-  readonly ladEmpty: Int32Array;
+  readonly ladLevelsEmpty: Int32Array;
   /** Per ladder, 2^PRICE_CACHE_BITS slots: price hash -> level (verified on use). */
   readonly ladCache: Int32Array;
 
@@ -110,21 +112,21 @@ export class EngineStore {
     this.sideMax = c.levelsPerSideMax;
     this.symbolsMax = c.symbolsMax;
 
-    this.symTick = new Int32Array(c.symbolsMax);
-    this.symMinPrice = new Int32Array(c.symbolsMax);
-    this.symMaxPrice = new Int32Array(c.symbolsMax);
-    this.symLot = new Float64Array(c.symbolsMax);
-    this.symMaxQty = new Float64Array(c.symbolsMax);
-    this.lastPrice = new Int32Array(c.symbolsMax);
+    this.symTickSize = new Int32Array(c.symbolsMax);
+    this.symPriceTicksMin = new Int32Array(c.symbolsMax);
+    this.symPriceTicksMax = new Int32Array(c.symbolsMax);
+    this.symLotSize = new Float64Array(c.symbolsMax);
+    this.symQtyLotsMax = new Float64Array(c.symbolsMax);
+    this.lastPriceTicks = new Int32Array(c.symbolsMax);
 
     const n = c.ordersMax;
     this.ordId = new Float64Array(n);
     this.ordUser = new Float64Array(n);
     this.ordClientId = new Float64Array(n);
-    this.ordQty = new Float64Array(n);
-    this.ordArrival = new Float64Array(n);
-    this.ordPrice = new Int32Array(n);
-    this.ordStop = new Int32Array(n);
+    this.ordQtyLots = new Float64Array(n);
+    this.ordArrivalSeq = new Float64Array(n);
+    this.ordPriceTicks = new Int32Array(n);
+    this.ordStopPriceTicks = new Int32Array(n);
     this.ordNext = new Int32Array(n);
     this.ordPrev = new Int32Array(n);
     this.ordLevel = new Int32Array(n);
@@ -138,19 +140,19 @@ export class EngineStore {
     this.ordState = new Uint8Array(n);
 
     const m = c.levelsMax;
-    this.lvlPrice = new Int32Array(m);
+    this.lvlPriceTicks = new Int32Array(m);
     this.lvlHead = new Int32Array(m);
     this.lvlTail = new Int32Array(m);
-    this.lvlCount = new Int32Array(m);
-    this.lvlQty = new Float64Array(m);
+    this.lvlOrdersCount = new Int32Array(m);
+    this.lvlQtyLots = new Float64Array(m);
     this.lvlLadder = new Int32Array(m);
 
     const ladders = c.symbolsMax * LADDERS_PER_BOOK;
     this.ladKeys = new Int32Array(ladders * c.levelsPerSideMax);
     this.ladLevels = new Int32Array(ladders * c.levelsPerSideMax);
-    this.ladCount = new Int32Array(ladders);
+    this.ladLevelsCount = new Int32Array(ladders);
     this.ladCache = new Int32Array(ladders << PRICE_CACHE_BITS);
-    this.ladEmpty = new Int32Array(ladders);
+    this.ladLevelsEmpty = new Int32Array(ladders);
 
     this.idIndex = new IdIndex(c.ordersMax);
     this.resetStorage();
@@ -161,6 +163,7 @@ export class EngineStore {
     for (let i = 0; i < this.ordersMax; i++) {
       this.ordNext[i] = i + 1 < this.ordersMax ? i + 1 : NIL;
       this.ordState[i] = FREE;
+      this.ordLevel[i] = NIL;
     }
     this.orderFree = 0;
     this.ordersLive = 0;
@@ -171,10 +174,10 @@ export class EngineStore {
     this.levelsLive = 0;
     this.levelsEmpty = 0;
     this.lvlLadder.fill(NIL);
-    this.ladCount.fill(0);
-    this.ladEmpty.fill(0);
+    this.ladLevelsCount.fill(0);
+    this.ladLevelsEmpty.fill(0);
     this.ladCache.fill(NIL);
-    this.lastPrice.fill(0);
+    this.lastPriceTicks.fill(0);
     this.idIndex.clear();
     this.booksCount = 0;
     this.symNames.length = 0;
@@ -186,6 +189,8 @@ export class EngineStore {
   protected allocOrder(): number {
     const slot = this.orderFree;
     if (slot === NIL) throw new Error("allocOrder: no free slot (capacity must be checked first)");
+    assert(this.ordState[slot] === FREE, "allocOrder: the free list holds a live slot");
+    assert(this.ordLevel[slot] === NIL, "allocOrder: a free slot is linked to a level");
     this.orderFree = this.ordNext[slot]!;
     this.ordersLive++;
     if (slot >= this.slotsHighWater) this.slotsHighWater = slot + 1;
@@ -194,6 +199,8 @@ export class EngineStore {
 
   /** Releases a slot that is in no level; removes it from the id index. */
   protected freeOrder(slot: number): void {
+    assert(this.ordState[slot] !== FREE, "freeOrder: slot already free");
+    assert(this.ordLevel[slot] === NIL, "freeOrder: slot still linked to a level");
     this.idIndex.remove(this.ordId[slot]!);
     this.ordState[slot] = FREE;
     this.ordGen[slot] = (this.ordGen[slot]! + 1) >>> 0;
@@ -208,7 +215,7 @@ export class EngineStore {
   protected ladderSearch(ladder: number, key: number): number {
     const keys = this.ladKeys;
     const base = ladder * this.sideMax;
-    const n = this.ladCount[ladder]!;
+    const n = this.ladLevelsCount[ladder]!;
     // Most activity is near the best price, which sits at the end.
     let i = n - 1;
     const stop = n - LADDER_SCAN_STEPS;
@@ -242,7 +249,7 @@ export class EngineStore {
   protected findLevel(ladder: number, key: number, price: number): number {
     const c = this.cacheSlot(ladder, price);
     const cached = this.ladCache[c]!;
-    if (cached !== NIL && this.lvlPrice[cached] === price && this.lvlLadder[cached] === ladder) return cached;
+    if (cached !== NIL && this.lvlPriceTicks[cached] === price && this.lvlLadder[cached] === ladder) return cached;
     const row = this.ladderSearch(ladder, key);
     if (row < 0) return NIL;
     const lvl = this.ladLevels[ladder * this.sideMax + row]!;
@@ -252,12 +259,12 @@ export class EngineStore {
 
   /** Whether a level for `price` exists or could be created (compacting empty levels if that makes room). */
   protected levelFits(ladder: number, key: number, price: number): boolean {
-    if (this.levelFree !== NIL && this.ladCount[ladder]! < this.sideMax) return true;
+    if (this.levelFree !== NIL && this.ladLevelsCount[ladder]! < this.sideMax) return true;
     if (this.findLevel(ladder, key, price) !== NIL) return true;
     if (this.levelsEmpty === 0) return false;
     if (this.levelFree === NIL) this.compactAll();
     else this.compactLadder(ladder);
-    return this.levelFree !== NIL && this.ladCount[ladder]! < this.sideMax;
+    return this.levelFree !== NIL && this.ladLevelsCount[ladder]! < this.sideMax;
   }
 
   /** The level of `price` in the ladder, creating an empty one; NIL when out of capacity. */
@@ -270,14 +277,14 @@ export class EngineStore {
     this.levelsLive++;
     if (lvl >= this.levelsHighWater) this.levelsHighWater = lvl + 1;
     this.levelsEmpty++;
-    this.ladEmpty[ladder]!++;
-    this.lvlPrice[lvl] = price;
+    this.ladLevelsEmpty[ladder]!++;
+    this.lvlPriceTicks[lvl] = price;
     this.lvlLadder[lvl] = ladder;
     this.lvlHead[lvl] = NIL;
     this.lvlTail[lvl] = NIL;
-    this.lvlCount[lvl] = 0;
-    this.lvlQty[lvl] = 0;
-    const n = this.ladCount[ladder]!;
+    this.lvlOrdersCount[lvl] = 0;
+    this.lvlQtyLots[lvl] = 0;
+    const n = this.ladLevelsCount[ladder]!;
     const at = -this.ladderSearch(ladder, key) - 1;
     const base = ladder * this.sideMax;
     if (at < n) {
@@ -286,7 +293,7 @@ export class EngineStore {
     }
     this.ladKeys[base + at] = key;
     this.ladLevels[base + at] = lvl;
-    this.ladCount[ladder] = n + 1;
+    this.ladLevelsCount[ladder] = n + 1;
     this.ladCache[this.cacheSlot(ladder, price)] = lvl;
     return lvl;
   }
@@ -299,26 +306,26 @@ export class EngineStore {
    */
   protected trimTop(ladder: number): void {
     const base = ladder * this.sideMax;
-    let n = this.ladCount[ladder]!;
+    let n = this.ladLevelsCount[ladder]!;
     while (n > 0) {
       const lvl = this.ladLevels[base + n - 1]!;
-      if (this.lvlCount[lvl] !== 0) break;
+      if (this.lvlOrdersCount[lvl] !== 0) break;
       n--;
       this.levelsEmpty--;
-      this.ladEmpty[ladder]!--;
+      this.ladLevelsEmpty[ladder]!--;
       this.freeLevel(lvl);
     }
-    this.ladCount[ladder] = n;
+    this.ladLevelsCount[ladder] = n;
   }
 
   /** Removes every empty level of a ladder. */
   protected compactLadder(ladder: number): void {
     const base = ladder * this.sideMax;
-    const n = this.ladCount[ladder]!;
+    const n = this.ladLevelsCount[ladder]!;
     let kept = 0;
     for (let row = 0; row < n; row++) {
       const lvl = this.ladLevels[base + row]!;
-      if (this.lvlCount[lvl] === 0) {
+      if (this.lvlOrdersCount[lvl] === 0) {
         this.levelsEmpty--;
         this.freeLevel(lvl);
         continue;
@@ -327,8 +334,8 @@ export class EngineStore {
       this.ladLevels[base + kept] = lvl;
       kept++;
     }
-    this.ladCount[ladder] = kept;
-    this.ladEmpty[ladder] = 0;
+    this.ladLevelsCount[ladder] = kept;
+    this.ladLevelsEmpty[ladder] = 0;
   }
 
   private compactAll(): void {
@@ -337,52 +344,84 @@ export class EngineStore {
 
   /** Returns a level to the free list (it is in no ladder any more). */
   protected freeLevel(lvl: number): void {
-    const c = this.cacheSlot(this.lvlLadder[lvl]!, this.lvlPrice[lvl]!);
+    const c = this.cacheSlot(this.lvlLadder[lvl]!, this.lvlPriceTicks[lvl]!);
     if (this.ladCache[c] === lvl) this.ladCache[c] = NIL;
     this.lvlLadder[lvl] = NIL;
     this.lvlHead[lvl] = this.levelFree;
-    this.lvlCount[lvl] = 0;
+    this.lvlOrdersCount[lvl] = 0;
     this.levelFree = lvl;
     this.levelsLive--;
   }
 
   // ---- orders within a level (FIFO) ----
 
+  /** Links an order at the tail of a level of its ladder (its state and price are already set). */
   protected appendToLevel(slot: number, lvl: number): void {
-    if (this.lvlCount[lvl] === 0) {
+    assert(this.ordLevel[slot] === NIL, "appendToLevel: order already in a level");
+    assert(this.lvlLadder[lvl] !== NIL, "appendToLevel: level is not in a ladder");
+    assert(this.ordQtyLots[slot]! > 0, "appendToLevel: order has no quantity");
+    if (this.lvlOrdersCount[lvl] === 0) {
       this.levelsEmpty--;
-      this.ladEmpty[this.lvlLadder[lvl]!]!--;
+      this.ladLevelsEmpty[this.lvlLadder[lvl]!]!--;
     }
     const tail = this.lvlTail[lvl]!;
+    assert(tail === NIL || this.ordNext[tail] === NIL, "appendToLevel: level tail has a successor");
     this.ordLevel[slot] = lvl;
     this.ordNext[slot] = NIL;
     this.ordPrev[slot] = tail;
     if (tail !== NIL) this.ordNext[tail] = slot;
     else this.lvlHead[lvl] = slot;
     this.lvlTail[lvl] = slot;
-    this.lvlCount[lvl]!++;
-    this.lvlQty[lvl]! += this.ordQty[slot]!;
+    this.lvlOrdersCount[lvl]!++;
+    this.lvlQtyLots[lvl]! += this.ordQtyLots[slot]!;
   }
 
   /** Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best (see trimTop). */
   protected unlinkFromLevel(slot: number): void {
     const lvl = this.ordLevel[slot]!;
+    assert(lvl !== NIL, "unlinkFromLevel: order is in no level");
     const prev = this.ordPrev[slot]!;
     const next = this.ordNext[slot]!;
+    assert((prev === NIL) === (this.lvlHead[lvl] === slot), "unlinkFromLevel: head link broken");
+    assert((next === NIL) === (this.lvlTail[lvl] === slot), "unlinkFromLevel: tail link broken");
     if (prev !== NIL) this.ordNext[prev] = next;
     else this.lvlHead[lvl] = next;
     if (next !== NIL) this.ordPrev[next] = prev;
     else this.lvlTail[lvl] = prev;
-    this.lvlQty[lvl]! -= this.ordQty[slot]!;
+    this.lvlQtyLots[lvl]! -= this.ordQtyLots[slot]!;
     this.ordLevel[slot] = NIL;
-    if (--this.lvlCount[lvl]! === 0) {
+    assert(this.lvlQtyLots[lvl]! >= 0, "unlinkFromLevel: level quantity below zero");
+    if (--this.lvlOrdersCount[lvl]! === 0) {
       const ladder = this.lvlLadder[lvl]!;
       this.levelsEmpty++;
-      this.ladEmpty[ladder]!++;
+      this.ladLevelsEmpty[ladder]!++;
       this.trimTop(ladder);
       // Bound the lazy empties to a quarter of the ladder: compaction then costs O(1) amortized per emptied level.
-      const empty = this.ladEmpty[ladder]!;
-      if (empty > LAZY_EMPTY_MIN && empty * 4 > this.ladCount[ladder]!) this.compactLadder(ladder);
+      const empty = this.ladLevelsEmpty[ladder]!;
+      if (empty > LAZY_EMPTY_MIN && empty * 4 > this.ladLevelsCount[ladder]!) this.compactLadder(ladder);
     }
+  }
+
+  /** Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level. */
+  protected unlinkHead(lvl: number, o: number): void {
+    assert(this.lvlHead[lvl] === o, "unlinkHead: order is not the head of its level");
+    assert(this.ordLevel[o] === lvl, "unlinkHead: order names another level");
+    const next = this.ordNext[o]!;
+    this.lvlHead[lvl] = next;
+    if (next !== NIL) this.ordPrev[next] = NIL;
+    else this.lvlTail[lvl] = NIL;
+    this.lvlOrdersCount[lvl]!--;
+    this.lvlQtyLots[lvl]! -= this.ordQtyLots[o]!;
+    this.ordLevel[o] = NIL;
+  }
+
+  /** Takes `lots` off a resting order that keeps its place and some quantity (partial fill, decrement, size cut). */
+  protected reduceInLevel(slot: number, lots: number): void {
+    const lvl = this.ordLevel[slot]!;
+    assert(lvl !== NIL, "reduceInLevel: order is in no level");
+    assert(lots >= 0, "reduceInLevel: negative reduction");
+    assert(lots < this.ordQtyLots[slot]!, "reduceInLevel: reduction would empty the order");
+    this.ordQtyLots[slot]! -= lots;
+    this.lvlQtyLots[lvl]! -= lots;
   }
 }

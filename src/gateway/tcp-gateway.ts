@@ -379,6 +379,8 @@ export class TcpGateway implements EventConsumer {
     this.eventsSymbolId = cmd.symbolId;
     for (let i = 0; i < events.count; i++) {
       const kind = events.kind[i]!;
+      // Booked is market data (the order joined a level), not an execution report.
+      if (kind === EventKind.Booked) continue;
       const us = this.users.get(events.user[i]!);
       if (kind === EventKind.Trade) {
         this.tradeReports(events, i, us);
@@ -393,20 +395,20 @@ export class TcpGateway implements EventConsumer {
       } else if (kind === EventKind.Cancelled || kind === EventKind.Rejected) {
         forget(us, clientId, events.id[i]!);
       }
-      this.report(us, events, i, kind, clientId, events.side[i]!, events.leaves[i]!, Liquidity.None);
+      this.report(us, events, i, kind, clientId, events.side[i]!, events.leavesQtyLots[i]!, Liquidity.None);
     }
   }
 
   private tradeReports(events: EventBuffer, i: number, taker: UserState | undefined): void {
     if (taker !== undefined) {
-      if (events.leaves[i] === 0) forget(taker, events.clientId[i]!, events.id[i]!);
-      this.report(taker, events, i, EventKind.Trade, events.clientId[i]!, events.side[i]!, events.leaves[i]!, Liquidity.Taker);
+      if (events.leavesQtyLots[i] === 0) forget(taker, events.clientId[i]!, events.id[i]!);
+      this.report(taker, events, i, EventKind.Trade, events.clientId[i]!, events.side[i]!, events.leavesQtyLots[i]!, Liquidity.Taker);
     }
     const maker = this.users.get(events.otherUser[i]!);
     if (maker !== undefined) {
-      if (events.otherLeaves[i] === 0) forget(maker, events.otherClientId[i]!, events.otherId[i]!);
+      if (events.otherLeavesQtyLots[i] === 0) forget(maker, events.otherClientId[i]!, events.otherId[i]!);
       const side = events.side[i] === Side.Buy ? Side.Sell : Side.Buy;
-      this.report(maker, events, i, EventKind.Trade, events.otherClientId[i]!, side, events.otherLeaves[i]!, Liquidity.Maker);
+      this.report(maker, events, i, EventKind.Trade, events.otherClientId[i]!, side, events.otherLeavesQtyLots[i]!, Liquidity.Maker);
     }
   }
 
@@ -430,24 +432,24 @@ export class TcpGateway implements EventConsumer {
         break;
       case EventKind.Cancelled:
         r.cancelReason = ev.code[i]!;
-        r.qtyLots = ev.qty[i]!;
+        r.qtyLots = ev.qtyLots[i]!;
         break;
       case EventKind.Reduced:
         r.cancelReason = ev.code[i]!;
-        r.qtyLots = ev.qty[i]!;
+        r.qtyLots = ev.qtyLots[i]!;
         r.leavesQtyLots = leaves;
         break;
       case EventKind.Trade:
-        r.priceTicks = ev.price[i]!;
-        r.qtyLots = ev.qty[i]!;
+        r.priceTicks = ev.priceTicks[i]!;
+        r.qtyLots = ev.qtyLots[i]!;
         r.leavesQtyLots = leaves;
         r.tradeId = ev.tradeId[i]!;
         break;
       default:
         // Accepted, Modified, Triggered: price and quantity (remaining) of the order.
-        r.priceTicks = ev.price[i]!;
-        r.qtyLots = ev.qty[i]!;
-        r.leavesQtyLots = ev.qty[i]!;
+        r.priceTicks = ev.priceTicks[i]!;
+        r.qtyLots = ev.qtyLots[i]!;
+        r.leavesQtyLots = ev.qtyLots[i]!;
         break;
     }
     this.touch(s);

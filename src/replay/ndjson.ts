@@ -4,7 +4,7 @@
 // quantity, unknown symbol...) pass through so the engine rejects them.
 
 import type { Command, SymbolSpec } from "../engine/command.ts";
-import { OrderType, Side, Stp, Tif } from "../engine/constants.ts";
+import { CancelReason, MassCancelSide, OrderType, Side, Stp, Tif } from "../engine/constants.ts";
 
 export type ParsedLine = { ok: true; command: Command } | { ok: false; reason: string };
 
@@ -19,6 +19,13 @@ const types: Record<string, number> = {
   stop_market: OrderType.StopMarket,
 };
 const tifs: Record<string, number> = { gtc: Tif.Gtc, ioc: Tif.Ioc, fok: Tif.Fok };
+const massSides: Record<string, number> = { both: MassCancelSide.Both, buy: MassCancelSide.Buy, sell: MassCancelSide.Sell };
+const massReasons: Record<string, number> = {
+  mass_cancel: CancelReason.MassCancel,
+  disconnect: CancelReason.Disconnect,
+  dead_mans_switch: CancelReason.DeadMansSwitch,
+  admin: CancelReason.Admin,
+};
 const stps: Record<string, number> = {
   none: Stp.None,
   cancel_taker: Stp.CancelTaker,
@@ -88,18 +95,35 @@ function parseNew(o: Record<string, unknown>, seq: number, ts: number, book: num
   return {
     op: "new",
     seq,
-    ts,
+    tsUs: ts,
     book,
     id: num(o, "id"),
     user: num(o, "user"),
+    clientOrderId: 0,
     side: code(o, "side", sides),
     type,
     tif: code(o, "tif", tifs, Tif.Gtc),
     postOnly,
     stp: code(o, "stp", stps, Stp.None),
-    price: isMarket ? num(o, "price", 0) : num(o, "price"),
-    qty: num(o, "qty"),
-    stop: isStop ? num(o, "stop") : 0,
+    priceTicks: isMarket ? num(o, "price", 0) : num(o, "price"),
+    qtyLots: num(o, "qty"),
+    stopPriceTicks: isStop ? num(o, "stop") : 0,
+  };
+}
+
+/** `sym` absent: every symbol; an unknown one reaches the engine, which rejects it. */
+function parseMassCancel(o: Record<string, unknown>, seq: number, ts: number, books: BookLookup): Command {
+  const oneSymbol = o.sym !== undefined;
+  return {
+    op: "mass_cancel",
+    seq,
+    tsUs: ts,
+    user: num(o, "user"),
+    clientOrderId: num(o, "requestId", 0),
+    oneSymbol,
+    book: oneSymbol ? books(str(o, "sym")) : 0,
+    massSide: code(o, "side", massSides, MassCancelSide.Both),
+    cancelReason: code(o, "reason", massReasons, CancelReason.MassCancel),
   };
 }
 
@@ -109,17 +133,18 @@ export function parseLine(line: string, seq: number, books: BookLookup): ParsedL
     const o = parseObject(line);
     const op = str(o, "op");
     const ts = num(o, "ts", 0);
-    if (op === "symbol") return { ok: true, command: { op: "symbol", seq, ts, spec: parseSymbol(o) } };
+    if (op === "symbol") return { ok: true, command: { op: "symbol", seq, tsUs: ts, spec: parseSymbol(o) } };
+    if (op === "mass_cancel") return { ok: true, command: parseMassCancel(o, seq, ts, books) };
     const book = books(str(o, "sym"));
     switch (op) {
       case "new":
         return { ok: true, command: parseNew(o, seq, ts, book) };
       case "cancel":
-        return { ok: true, command: { op: "cancel", seq, ts, book, id: num(o, "id"), user: num(o, "user") } };
+        return { ok: true, command: { op: "cancel", seq, tsUs: ts, book, id: num(o, "id"), user: num(o, "user"), clientOrderId: 0 } };
       case "modify":
         return {
           ok: true,
-          command: { op: "modify", seq, ts, book, id: num(o, "id"), user: num(o, "user"), price: num(o, "price"), qty: num(o, "qty") },
+          command: { op: "modify", seq, tsUs: ts, book, id: num(o, "id"), user: num(o, "user"), clientOrderId: 0, priceTicks: num(o, "price"), qtyLots: num(o, "qty") },
         };
       default:
         fail(`unknown op "${op}"`);

@@ -11,7 +11,6 @@ import type { EventBuffer } from "../engine/events.ts";
 import { Command, Encoder, InputRecordView, InputRecordWriter, inputRecordBytesMax, type OrderFields } from "../protocol/index.ts";
 import type { JournalIdentity, SnapshotHeader } from "../snapshot/format.ts";
 import { restoreSnapshot } from "../snapshot/restore.ts";
-import { nsToUs } from "./clock.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
 export interface InputLog {
@@ -206,24 +205,10 @@ export class Sequencer {
     if (r.orderId >= this.nextOrderId) this.nextOrderId = r.orderId + 1;
     this.current = r;
     const e = this.engine;
-    const ts = nsToUs(r.receivedNs);
-    switch (r.command) {
-      case Command.NewOrder:
-        e.newOrder(r.engineSeq, ts, r.symbolId, r.orderId, r.userId, r.side, r.type, r.tif, r.postOnly ? 1 : 0, r.stp, r.priceTicks, r.qtyLots, r.stopPriceTicks, r.clientOrderId);
-        break;
-      case Command.Cancel:
-        e.cancel(r.engineSeq, ts, r.symbolId, r.orderId, r.userId);
-        break;
-      case Command.Modify:
-        e.modify(r.engineSeq, ts, r.symbolId, r.orderId, r.userId, r.priceTicks, r.qtyLots);
-        break;
-      case Command.SymbolDef: {
-        const book = e.addSymbol(r.engineSeq, r.symbol);
-        if (book !== r.symbol.symbolId) throw new Error(`symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, engine gave ${book}`);
-        break;
-      }
-      default:
-        throw new Error(`input record ${r.engineSeq} has unknown command ${r.command}`);
+    const booksBefore = e.booksCount;
+    e.apply(r);
+    if (r.command === Command.SymbolDef && (e.booksCount !== booksBefore + 1 || booksBefore !== r.symbol.symbolId)) {
+      throw new Error(`symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, engine holds ${e.booksCount} books`);
     }
     this.drain(e.events);
   }

@@ -5,7 +5,7 @@
 
 import type { Sequencer } from "./sequencer.ts";
 import type { JournalIdentity } from "../snapshot/format.ts";
-import { captureImage, type EngineImage, imageBuffers } from "../snapshot/image.ts";
+import { captureImage, imageBuffers, type SnapshotImage } from "../snapshot/image.ts";
 import type { SnapshotStore } from "../snapshot/store.ts";
 
 export interface SnapshotPolicy {
@@ -155,7 +155,7 @@ export class Snapshotter {
     }
   }
 
-  private encode(image: EngineImage): Promise<Uint8Array> {
+  private encode(image: SnapshotImage): Promise<Uint8Array> {
     if (this.worker === null) {
       this.worker = new Worker(new URL("../snapshot/encode-worker.ts", import.meta.url).href);
       this.worker.onmessage = (e: MessageEvent<{ id: number; bytes?: Uint8Array; error?: string }>) => {

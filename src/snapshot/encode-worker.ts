@@ -1,14 +1,14 @@
-// Worker thread: turns an engine image into snapshot bytes, off the matching thread.
+// Worker thread: turns a snapshot image into snapshot bytes, off the matching thread.
 
-import { encodeImage } from "./format.ts";
-import type { EngineImage } from "./image.ts";
+import { encodeSnapshot } from "./format.ts";
+import type { SnapshotImage } from "./image.ts";
 
 declare const self: Worker;
 
-self.onmessage = (event: MessageEvent<{ id: number; image: EngineImage }>) => {
+self.onmessage = (event: MessageEvent<{ id: number; image: SnapshotImage }>) => {
   const { id, image } = event.data;
   try {
-    const bytes = encodeImage(image);
+    const bytes = encodeSnapshot(image);
     self.postMessage({ id, bytes }, [bytes.buffer as ArrayBuffer]);
   } catch (error) {
     self.postMessage({ id, error: (error as Error).message });

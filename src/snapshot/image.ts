@@ -1,96 +1,29 @@
-// A frozen copy of the engine's columns, taken between two commands. Taking
-// it is the only part of a snapshot that stops matching: a handful of typed
-// array copies (memcpy), sized to the slots ever used, not to capacity. The
-// copy is then encoded elsewhere (a worker) while matching goes on.
+// What a snapshot is made from: the engine's own image (captured by the
+// engine, between two commands) and the snapshot's metadata. Capturing is the
+// only part of a snapshot that stops matching; encoding runs in a worker.
 
 import type { Engine } from "../engine/engine.ts";
-import { LADDERS_PER_BOOK } from "../engine/store.ts";
+import { captureImage as captureEngineImage, type EngineImage, imageBuffers as engineImageBuffers } from "../engine/image.ts";
 import type { JournalIdentity } from "./format.ts";
 
-export interface EngineImage {
+export interface SnapshotImage {
   /** Input-log position: the last command applied. */
   seq: number;
+  /** The sequencer's next order id. */
   nextOrderId: number;
-  nextTradeId: number;
   createdAtMs: number;
   /** The input log the engine's state was built from. */
   journal: JournalIdentity;
-  booksCount: number;
-  sideMax: number;
-  names: string[];
-  symTick: Int32Array;
-  symMinPrice: Int32Array;
-  symMaxPrice: Int32Array;
-  symLot: Float64Array;
-  symMaxQty: Float64Array;
-  lastPrice: Int32Array;
-  ladKeys: Int32Array;
-  ladLevels: Int32Array;
-  ladCount: Int32Array;
-  lvlPrice: Int32Array;
-  lvlHead: Int32Array;
-  lvlCount: Int32Array;
-  ordNext: Int32Array;
-  ordId: Float64Array;
-  ordClientId: Float64Array;
-  ordUser: Float64Array;
-  ordQty: Float64Array;
-  ordArrival: Float64Array;
-  ordPrice: Int32Array;
-  ordStop: Int32Array;
-  ordSide: Uint8Array;
-  ordType: Uint8Array;
-  ordTif: Uint8Array;
-  ordPostOnly: Uint8Array;
-  ordStp: Uint8Array;
+  engine: EngineImage;
 }
 
-/** Copies what a snapshot needs; `nextOrderId` is the sequencer's counter. */
-export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: number, journal: JournalIdentity): EngineImage {
-  const books = engine.booksCount;
-  const ladderRows = books * LADDERS_PER_BOOK * engine.sideMax;
-  const slots = engine.slotsHighWater;
-  const levels = engine.levelsHighWater;
-  return {
-    seq: engine.lastSeq,
-    nextOrderId,
-    nextTradeId: engine.nextTradeId,
-    createdAtMs,
-    journal,
-    booksCount: books,
-    sideMax: engine.sideMax,
-    names: engine.symNames.slice(0, books),
-    symTick: engine.symTick.slice(0, books),
-    symMinPrice: engine.symMinPrice.slice(0, books),
-    symMaxPrice: engine.symMaxPrice.slice(0, books),
-    symLot: engine.symLot.slice(0, books),
-    symMaxQty: engine.symMaxQty.slice(0, books),
-    lastPrice: engine.lastPrice.slice(0, books),
-    ladKeys: engine.ladKeys.slice(0, ladderRows),
-    ladLevels: engine.ladLevels.slice(0, ladderRows),
-    ladCount: engine.ladCount.slice(0, books * LADDERS_PER_BOOK),
-    lvlPrice: engine.lvlPrice.slice(0, levels),
-    lvlHead: engine.lvlHead.slice(0, levels),
-    lvlCount: engine.lvlCount.slice(0, levels),
-    ordNext: engine.ordNext.slice(0, slots),
-    ordId: engine.ordId.slice(0, slots),
-    ordClientId: engine.ordClientId.slice(0, slots),
-    ordUser: engine.ordUser.slice(0, slots),
-    ordQty: engine.ordQty.slice(0, slots),
-    ordArrival: engine.ordArrival.slice(0, slots),
-    ordPrice: engine.ordPrice.slice(0, slots),
-    ordStop: engine.ordStop.slice(0, slots),
-    ordSide: engine.ordSide.slice(0, slots),
-    ordType: engine.ordType.slice(0, slots),
-    ordTif: engine.ordTif.slice(0, slots),
-    ordPostOnly: engine.ordPostOnly.slice(0, slots),
-    ordStp: engine.ordStp.slice(0, slots),
-  };
+/** Captures the engine's image with the snapshot's metadata; `nextOrderId` is the sequencer's counter. */
+export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: number, journal: JournalIdentity): SnapshotImage {
+  const image = captureEngineImage(engine);
+  return { seq: image.lastSeq, nextOrderId, createdAtMs, journal, engine: image };
 }
 
 /** The image's buffers, for transfer to a worker without copying. */
-export function imageBuffers(image: EngineImage): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const v of Object.values(image)) if (ArrayBuffer.isView(v)) out.push(v.buffer as ArrayBuffer);
-  return out;
+export function imageBuffers(image: SnapshotImage): ArrayBuffer[] {
+  return engineImageBuffers(image.engine);
 }

@@ -1,10 +1,11 @@
-// Rebuilds an engine from a snapshot: checks it whole first, then replays its
-// books into a fresh engine. The caller restores the sequencer's counters from
-// the header and replays the input log after `seq` to reach the state of the
-// moment before the stop.
+// Rebuilds an engine from a snapshot: checks the frame whole first, then hands
+// the body to the engine's own image decoder. The caller restores the
+// sequencer's counters from the header and replays the input log after `seq`
+// to reach the state of the moment before the stop.
 
 import type { Engine } from "../engine/engine.ts";
-import { checkSnapshot, type JournalIdentity, readBody, type SnapshotHeader } from "./format.ts";
+import { restoreImage } from "../engine/image-codec.ts";
+import { checkSnapshot, type JournalIdentity, type SnapshotHeader, snapshotBody } from "./format.ts";
 
 /**
  * Restores into `engine`, which must be fresh. Returns the header, or why
@@ -19,15 +20,7 @@ export function restoreSnapshot(bytes: Uint8Array, engine: Engine, journal: Jour
   if (j.createdAtNs !== journal.createdAtNs || j.shardId !== journal.shardId) {
     return `taken from another journal (shard ${j.shardId}, created at ${j.createdAtNs} ns), this one is shard ${journal.shardId}, created at ${journal.createdAtNs} ns`;
   }
-  if (engine.booksCount !== 0 || engine.ordersLive !== 0 || engine.lastSeq !== 0) throw new Error("restoreSnapshot needs a fresh engine");
-  readBody(bytes, {
-    symbol: (name, tickSize, lotSize, minPrice, maxPrice, maxQty, lastPrice) => {
-      engine.restoreSymbol({ name, tickSize, lotSize, minPrice, maxPrice, maxQty }, lastPrice);
-    },
-    resting: (book, side, price, id, clientId, user, qty, postOnly, stp) => engine.restoreResting(book, side, price, id, clientId, user, qty, postOnly, stp),
-    stop: (book, id, clientId, user, qty, arrival, price, stop, side, type, tif, postOnly, stp) =>
-      engine.restoreStop(book, id, clientId, user, qty, arrival, price, stop, side, type, tif, postOnly, stp),
-  });
-  engine.restoreCounters(header.nextTradeId, header.seq);
+  restoreImage(snapshotBody(bytes), engine);
+  if (engine.lastSeq !== header.seq) throw new Error(`snapshot header says seq ${header.seq}, its engine image ${engine.lastSeq}`);
   return header;
 }

@@ -1,11 +1,12 @@
 // Seeded random command streams for the differential test: a symbol prefix,
 // then orders of every type around a drifting mid per book (so books cross and
 // sweep several levels), cancels and modifies of live and gone ids, duplicate
-// ids, stop cascades, and now and then a field that must be rejected. The same
+// ids, stop cascades, mass cancels of a user's orders (one book or all, one
+// side or both), and now and then a field that must be rejected. The same
 // seed always gives the same stream; there is no Math.random here.
 
-import type { CancelCommand, Command, ModifyCommand, NewOrderCommand, SymbolSpec } from "../../src/engine/command.ts";
-import { OrderType, Side, Stp, Tif } from "../../src/engine/constants.ts";
+import type { CancelCommand, Command, MassCancelCommand, ModifyCommand, NewOrderCommand, SymbolSpec } from "../../src/engine/command.ts";
+import { CancelReason, MassCancelSide, OrderType, Side, Stp, Tif } from "../../src/engine/constants.ts";
 
 const TWO_32 = 4294967296;
 const TWO_53 = 2 ** 53;
@@ -105,6 +106,7 @@ export const GENERATOR_DEFAULTS = { usersCount: 4, bandTicks: 10, poolMax: 200, 
 interface PoolEntry {
   id: number;
   user: number;
+  side: number;
   isStop: boolean;
   /** The last price and quantity this stream sent for the id (fills may have reduced it since). */
   price: number;
@@ -160,7 +162,7 @@ class StreamState {
     this.seq++;
     const seq = this.seq;
     const ts = 1_700_000_000_000 + seq * 10;
-    if (seq <= this.defs.length) return { op: "symbol", seq, ts, spec: { ...this.defs[seq - 1]!.spec } };
+    if (seq <= this.defs.length) return { op: "symbol", seq, tsUs: ts, spec: { ...this.defs[seq - 1]!.spec } };
     const b = this.rng.pick(this.books);
     this.drift(b);
     if (b.pool.length >= this.poolMax) return this.forcedCancel(b, seq, ts);
@@ -168,7 +170,8 @@ class StreamState {
     if (r < 0.46) return this.limit(b, seq, ts);
     if (r < 0.52) return this.market(b, seq, ts);
     if (r < 0.6) return this.stop(b, seq, ts);
-    if (r < 0.8) return this.cancel(b, seq, ts);
+    if (r < 0.7975) return this.cancel(b, seq, ts);
+    if (r < 0.8) return this.massCancel(b, seq, ts);
     return this.modify(b, seq, ts);
   }
 
@@ -206,27 +209,30 @@ class StreamState {
     }
     const type = isLimit ? OrderType.StopLimit : OrderType.StopMarket;
     const c = this.order(b, seq, ts, side, type, tif, price, this.rng.chance(0.2) ? this.lots(b, 5, 30) : this.qty(b));
-    c.stop = stopTick * b.spec.tickSize;
+    c.stopPriceTicks = stopTick * b.spec.tickSize;
     c.postOnly = isLimit && tif === Tif.Gtc && this.rng.chance(0.15);
     return this.finishNew(b, c);
   }
 
   private order(b: BookState, seq: number, ts: number, side: number, type: number, tif: number, price: number, qty: number): NewOrderCommand {
+    const id = this.newId(b);
     return {
       op: "new",
       seq,
-      ts,
+      tsUs: ts,
       book: b.index,
-      id: this.newId(b),
+      id,
       user: this.user(),
+      // Mostly derived from the id (as a client numbers its orders), sometimes anything.
+      clientOrderId: this.rng.chance(0.9) ? id + 1_000_000 : this.rng.int(1000),
       side,
       type,
       tif,
       postOnly: false,
       stp: this.rng.chance(0.45) ? Stp.None : this.rng.range(1, 4),
-      price,
-      qty,
-      stop: 0,
+      priceTicks: price,
+      qtyLots: qty,
+      stopPriceTicks: 0,
     };
   }
 
@@ -235,7 +241,7 @@ class StreamState {
     if (this.rng.chance(this.invalidRate)) this.breakField(b, c);
     const mayRest = (c.type === OrderType.Limit && c.tif === Tif.Gtc) || c.type === OrderType.StopLimit || c.type === OrderType.StopMarket;
     if (mayRest && c.book === b.index) {
-      b.pool.push({ id: c.id, user: c.user, isStop: c.type !== OrderType.Limit, price: c.price, qty: c.qty });
+      b.pool.push({ id: c.id, user: c.user, side: c.side, isStop: c.type !== OrderType.Limit, price: c.priceTicks, qty: c.qtyLots });
     }
     this.remember(c.id);
     return c;
@@ -271,24 +277,24 @@ class StreamState {
         if (c.type === OrderType.Limit || c.type === OrderType.StopLimit) c.tif = this.rng.pick([Tif.Ioc, Tif.Fok]);
         return;
       case 8:
-        c.qty = this.rng.pick([0, -b.spec.lotSize, b.spec.lotSize * 1.5, b.spec.maxQty + b.spec.lotSize, 0.5, Number.NaN]);
+        c.qtyLots = this.rng.pick([0, -b.spec.lotSize, b.spec.lotSize * 1.5, b.spec.maxQty + b.spec.lotSize, 0.5, Number.NaN]);
         return;
       case 9:
-        c.price = c.price + offTick;
+        c.priceTicks = c.priceTicks + offTick;
         return;
       case 10:
-        c.price = this.rng.pick([b.spec.maxPrice + tick, b.spec.minPrice - tick, -tick, 2 ** 31, tick * TWO_32 + c.price]);
+        c.priceTicks = this.rng.pick([b.spec.maxPrice + tick, b.spec.minPrice - tick, -tick, 2 ** 31, tick * TWO_32 + c.priceTicks]);
         return;
       case 11:
-        c.price = c.type === OrderType.Market || c.type === OrderType.StopMarket ? this.rng.pick([offTick, -tick]) : 0;
+        c.priceTicks = c.type === OrderType.Market || c.type === OrderType.StopMarket ? this.rng.pick([offTick, -tick]) : 0;
         return;
       case 12:
         c.type = this.rng.pick([OrderType.StopLimit, OrderType.StopMarket]);
-        c.stop = this.rng.pick([0, c.stop + offTick, b.spec.maxPrice + tick, tick * TWO_32 + (c.stop || c.price)]);
+        c.stopPriceTicks = this.rng.pick([0, c.stopPriceTicks + offTick, b.spec.maxPrice + tick, tick * TWO_32 + (c.stopPriceTicks || c.priceTicks)]);
         return;
       default:
         // On a stop order this is a bad stop price; on a limit or market order the field is ignored.
-        c.stop = this.rng.pick([0, b.midTick * tick + offTick, b.midTick * tick]);
+        c.stopPriceTicks = this.rng.pick([0, b.midTick * tick + offTick, b.midTick * tick]);
         return;
     }
   }
@@ -298,7 +304,7 @@ class StreamState {
   private cancel(b: BookState, seq: number, ts: number): CancelCommand {
     const r = this.rng.float();
     if (r < 0.75 && b.pool.length > 0) return this.forcedCancel(b, seq, ts);
-    const c: CancelCommand = { op: "cancel", seq, ts, book: b.index, id: 0, user: this.user() };
+    const c: CancelCommand = { op: "cancel", seq, tsUs: ts, book: b.index, id: 0, user: this.user(), clientOrderId: this.rng.int(1000) };
     if (r < 0.83 && b.pool.length > 0) {
       const e = this.rng.pick(b.pool);
       c.id = e.id;
@@ -321,44 +327,82 @@ class StreamState {
     const e = b.pool[i]!;
     b.pool[i] = b.pool[b.pool.length - 1]!;
     b.pool.pop();
-    return { op: "cancel", seq, ts, book: b.index, id: e.id, user: e.user };
+    return { op: "cancel", seq, tsUs: ts, book: b.index, id: e.id, user: e.user, clientOrderId: e.id + 1_000_000 };
+  }
+
+  /**
+   * A mass cancel of one user: mostly valid (one book or all, one side or
+   * both), sometimes an unknown book, a bad side or a reason that is not a
+   * mass-cancel reason. The pool forgets what it cancels.
+   */
+  private massCancel(b: BookState, seq: number, ts: number): MassCancelCommand {
+    const user = b.pool.length > 0 && this.rng.chance(0.8) ? this.rng.pick(b.pool).user : this.user();
+    const c: MassCancelCommand = {
+      op: "mass_cancel",
+      seq,
+      tsUs: ts,
+      user,
+      clientOrderId: this.rng.int(1000),
+      oneSymbol: this.rng.chance(0.6),
+      book: b.index,
+      massSide: this.rng.pick([MassCancelSide.Both, MassCancelSide.Both, MassCancelSide.Buy, MassCancelSide.Sell]),
+      cancelReason: this.rng.pick([CancelReason.MassCancel, CancelReason.Disconnect, CancelReason.DeadMansSwitch, CancelReason.Admin]),
+    };
+    const r = this.rng.float();
+    if (r < 0.03) c.book = this.rng.pick([-1, this.books.length, 0.5]);
+    else if (r < 0.05) c.massSide = this.rng.pick([3, -1, 0.5]);
+    else if (r < 0.07) c.cancelReason = this.rng.pick([0, CancelReason.User, CancelReason.Admin + 1]);
+    else if (r < 0.08) c.user = this.rng.pick([-1, 0.5, TWO_53]);
+    this.forgetMassCancelled(c);
+    return c;
+  }
+
+  private forgetMassCancelled(c: MassCancelCommand): void {
+    const valid = c.massSide === MassCancelSide.Both || c.massSide === MassCancelSide.Buy || c.massSide === MassCancelSide.Sell;
+    if (!valid || c.cancelReason < CancelReason.MassCancel || c.cancelReason > CancelReason.Admin) return;
+    const side = c.massSide === MassCancelSide.Buy ? Side.Buy : c.massSide === MassCancelSide.Sell ? Side.Sell : -1;
+    for (const book of this.books) {
+      if (c.oneSymbol && book.index !== c.book) continue;
+      book.pool = book.pool.filter((e) => !(e.user === c.user && (side === -1 || e.side === side)));
+    }
   }
 
   private modify(b: BookState, seq: number, ts: number): ModifyCommand {
     const tick = b.spec.tickSize;
-    const c: ModifyCommand = { op: "modify", seq, ts, book: b.index, id: this.nextId + 1_000_000, user: this.user(), price: 0, qty: 0 };
+    const c: ModifyCommand = { op: "modify", seq, tsUs: ts, book: b.index, id: this.nextId + 1_000_000, user: this.user(), clientOrderId: 0, priceTicks: 0, qtyLots: 0 };
     if (b.pool.length === 0 || this.rng.chance(0.04)) {
-      c.price = this.price(b);
-      c.qty = this.qty(b);
+      c.priceTicks = this.price(b);
+      c.qtyLots = this.qty(b);
       if (this.rng.chance(0.3)) c.book = this.rng.pick([-1, this.books.length, 0.5]);
       return c;
     }
     const e = this.rng.pick(b.pool);
     c.id = e.id;
+    c.clientOrderId = e.id + 1_000_000;
     c.user = this.rng.chance(0.93) ? e.user : e.user + 1;
     const lot = b.spec.lotSize;
     const r = this.rng.float();
     if (r < 0.3) {
       // Same price, quantity down (priority kept) or, if fills shrank it, maybe up.
-      c.price = e.price;
-      c.qty = Math.max(lot, e.qty - lot * this.rng.range(0, 3));
+      c.priceTicks = e.price;
+      c.qtyLots = Math.max(lot, e.qty - lot * this.rng.range(0, 3));
     } else if (r < 0.45) {
-      c.price = e.price;
-      c.qty = e.qty + lot * this.rng.range(1, 5);
+      c.priceTicks = e.price;
+      c.qtyLots = e.qty + lot * this.rng.range(1, 5);
     } else if (r < 0.75) {
-      c.price = e.price + tick * this.rng.range(-3, 3);
-      c.qty = this.qty(b);
+      c.priceTicks = e.price + tick * this.rng.range(-3, 3);
+      c.qtyLots = this.qty(b);
     } else if (r < 0.93) {
       // Anywhere in the band: often crossing, so the modify trades.
-      c.price = this.price(b);
-      c.qty = this.rng.chance(0.5) ? e.qty : this.lots(b, 1, 30);
+      c.priceTicks = this.price(b);
+      c.qtyLots = this.rng.chance(0.5) ? e.qty : this.lots(b, 1, 30);
     } else {
-      c.price = this.rng.pick([e.price + (tick > 1 ? 1 : 0.5), b.spec.maxPrice + tick, 0, tick * TWO_32 + e.price]);
-      c.qty = this.rng.pick([e.qty, 0, lot * 1.5, b.spec.maxQty + lot]);
+      c.priceTicks = this.rng.pick([e.price + (tick > 1 ? 1 : 0.5), b.spec.maxPrice + tick, 0, tick * TWO_32 + e.price]);
+      c.qtyLots = this.rng.pick([e.qty, 0, lot * 1.5, b.spec.maxQty + lot]);
     }
-    if (c.qty > b.spec.maxQty && this.rng.chance(0.9)) c.qty = b.spec.maxQty;
-    e.price = c.price;
-    e.qty = c.qty;
+    if (c.qtyLots > b.spec.maxQty && this.rng.chance(0.9)) c.qtyLots = b.spec.maxQty;
+    e.price = c.priceTicks;
+    e.qty = c.qtyLots;
     return c;
   }
 

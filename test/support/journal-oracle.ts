@@ -167,11 +167,11 @@ export class JournalOracle {
       const user = ev.user[i]!;
       if (kind === EventKind.Trade) {
         const otherUser = ev.otherUser[i]!;
-        const tail = `${ev.tradeId[i]}:${ev.price[i]}`;
-        this.keys.add(`${user}:${seq}:T:${ev.id[i]}:${ev.clientId[i]}:${ev.qty[i]}:${ev.leaves[i]}:${tail}`);
-        this.keys.add(`${otherUser}:${seq}:T:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qty[i]}:${ev.otherLeaves[i]}:${tail}`);
-        if (ev.leaves[i] === 0) this.ended.set(`${user}:${ev.id[i]}`, seq);
-        if (ev.otherLeaves[i] === 0) this.ended.set(`${otherUser}:${ev.otherId[i]}`, seq);
+        const tail = `${ev.tradeId[i]}:${ev.priceTicks[i]}`;
+        this.keys.add(`${user}:${seq}:T:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}:${tail}`);
+        this.keys.add(`${otherUser}:${seq}:T:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}:${tail}`);
+        if (ev.leavesQtyLots[i] === 0) this.ended.set(`${user}:${ev.id[i]}`, seq);
+        if (ev.otherLeavesQtyLots[i] === 0) this.ended.set(`${otherUser}:${ev.otherId[i]}`, seq);
         this.trades.push({ tradeId: ev.tradeId[i]!, seq, takerUser: user, makerUser: otherUser });
       } else if (kind === EventKind.Rejected) {
         this.keys.add(`${user}:${seq}:R`);
