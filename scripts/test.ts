@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureQuestdbInstalled } from "./questdb.ts";
 import { ensureRedisInstalled } from "./services.ts";
+import { ensureChromiumInstalled } from "./chromium.ts";
 
 const root = join(import.meta.dir, "..");
 const runDir = join(root, ".run");
@@ -64,6 +65,7 @@ function bunTests(): Step {
 async function services(): Promise<Step> {
   try {
     console.log(`redis-server: ${await ensureRedisInstalled()}`);
+    console.log(`chromium (market page test): ${await ensureChromiumInstalled()}`);
     console.log(`questdb: ${await ensureQuestdbInstalled()}`);
     const gen = Bun.spawnSync(["bash", join(root, "scripts/gen-schema.sh"), join(runDir, "schema-check")], { stdout: "inherit", stderr: "inherit" });
     if (gen.exitCode !== 0) throw new Error("flatc could not be installed or run");

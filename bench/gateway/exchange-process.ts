@@ -134,6 +134,7 @@ export class ExchangeProcess {
       env: {
         ...process.env,
         EXCHANGE_TCP_PORT: "0",
+        EXCHANGE_FEED_PORT: "0",
         EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
         EXCHANGE_JOURNAL_POLICY: o.policy,
       },

@@ -11,6 +11,7 @@ import type { SnapshotStore } from "../snapshot/store.ts";
 import { nowNs } from "../sequencer/clock.ts";
 import { type ExchangeConfig, loadConfig } from "./config.ts";
 import { type Recovered, recover, recoveryReportLine } from "../sequencer/recovery.ts";
+import { startFeedFromEnv } from "../feed/from-env.ts";
 
 const warn = (line: string) => console.warn(`warning: ${line}`);
 
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
   const journalId = { createdAtNs: log.writer.header.createdAtNs, shardId: log.writer.header.shardId };
   const snapshotter = store === null ? null : new Snapshotter(exchange, store, journalId, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
   const gateway = new TcpGateway(exchange, config);
+  // Market-data feed and live page (src/feed): after recovery, before new input.
+  const feed = await startFeedFromEnv(exchange, process.env);
   const e = exchange.engine;
   // Handlers go in before the gateway announces itself: a supervisor may signal the moment it reads that line.
   let stopping = false;
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: stopping`);
     await gateway.stop();
+    await feed?.stop();
     await log.writer.sync();
     await snapshotter?.stop();
     await log.close();

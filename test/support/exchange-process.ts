@@ -115,6 +115,8 @@ export class ExchangeProcess {
     const args = [process.execPath, "src/server/main.ts"];
     if (options.configPath !== undefined) args.push("--config", options.configPath);
     const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
+    // The market-data feed takes a free port of its own (its default is fixed).
+    env.EXCHANGE_FEED_PORT = "0";
     delete env.EXCHANGE_CONFIG;
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;
     else delete env.EXCHANGE_JOURNAL_POLICY;

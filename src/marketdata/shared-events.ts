@@ -1,0 +1,310 @@
+// Engine events handed from the matching thread to the feed's worker thread
+// through shared memory: a single-producer single-consumer ring of event rows
+// (the EventRows columns over one SharedArrayBuffer) plus the durable seq.
+//
+// The matching thread's only work per event is `SharedEventWriter.onEvents`:
+// a kind check and, for a row the stream needs, one copy into the ring. If the
+// worker falls behind and the ring is full, rows wait in a local growable
+// queue (in order) and move over as the worker frees room; the durable seq the
+// worker sees never passes a row still waiting there, so it never releases
+// half a command.
+//
+// Ordering: the writer fills rows, then publishes the tail with Atomics.store
+// (once per durable seq, not per row: the reader acts only on durable seqs);
+// the reader loads the tail with Atomics.load before reading rows (and the
+// head likewise the other way), so every row is complete when it is read. The
+// two sides' counters sit on separate cache lines, and the writer reads the
+// head only when the head it last saw leaves no room.
+
+import type { EventBuffer } from "../engine/events.ts";
+import type { EventConsumer } from "../sequencer/sequencer.ts";
+import { type EventRows, moveRow, rowNeeded } from "./event-rows.ts";
+import { PendingEvents } from "./pending-events.ts";
+
+// Header slots (Int32), each writer's on a cache line of its own: the
+// matching thread writes TAIL and the durable seq, the worker writes HEAD.
+const TAIL = 0;
+const DURABLE_LO = 1;
+const DURABLE_HI = 2;
+/** Bumped (and notified) whenever the durable seq moves. */
+const WAKE = 3;
+const CLOSED = 4;
+const HEAD = 32;
+const headerBytes = 256;
+const two32 = 4294967296;
+
+/** Bytes per row: 11 float64 columns, 3 int32, 3 uint8. */
+const rowBytes = 11 * 8 + 3 * 4 + 3;
+
+/** Bytes of a ring of `capacity` rows. */
+export function sharedRingBytes(capacity: number): number {
+  return headerBytes + capacity * rowBytes;
+}
+
+export class SharedEventRing implements EventRows {
+  readonly buffer: SharedArrayBuffer;
+  readonly capacity: number;
+  private readonly mask: number;
+  readonly header: Int32Array;
+  readonly kind: Uint8Array;
+  readonly code: Uint8Array;
+  readonly side: Uint8Array;
+  readonly book: Int32Array;
+  readonly price: Int32Array;
+  readonly oldPrice: Int32Array;
+  readonly seq: Float64Array;
+  readonly tsUs: Float64Array;
+  readonly id: Float64Array;
+  readonly user: Float64Array;
+  readonly qty: Float64Array;
+  readonly oldQty: Float64Array;
+  readonly leaves: Float64Array;
+  readonly otherId: Float64Array;
+  readonly otherUser: Float64Array;
+  readonly otherLeaves: Float64Array;
+  readonly tradeId: Float64Array;
+  /** Reader: rows consumed since the head was last published. */
+  private head = 0;
+  /** Writer: the tail it has filled up to. */
+  private tail = 0;
+  /** Writer: the reader's head as last loaded (room is computed from it until it runs out). */
+  private headSeen = 0;
+
+  /** A ring over `buffer` (made by `allocate`, or received from the other thread). */
+  constructor(buffer: SharedArrayBuffer) {
+    const capacity = (buffer.byteLength - headerBytes) / rowBytes;
+    if (!(Number.isInteger(capacity) && capacity >= 16 && (capacity & (capacity - 1)) === 0)) throw new Error(`shared event ring: ${buffer.byteLength} bytes is not a ring`);
+    this.buffer = buffer;
+    this.capacity = capacity;
+    this.mask = capacity - 1;
+    this.header = new Int32Array(buffer, 0, headerBytes / 4);
+    // Columns assigned one by one (not through computed keys): every field keeps one known type for the JIT.
+    let at = headerBytes;
+    const f64 = () => {
+      const a = new Float64Array(buffer, at, capacity);
+      at += 8 * capacity;
+      return a;
+    };
+    const i32 = () => {
+      const a = new Int32Array(buffer, at, capacity);
+      at += 4 * capacity;
+      return a;
+    };
+    const u8 = () => {
+      const a = new Uint8Array(buffer, at, capacity);
+      at += capacity;
+      return a;
+    };
+    this.seq = f64();
+    this.tsUs = f64();
+    this.id = f64();
+    this.user = f64();
+    this.qty = f64();
+    this.oldQty = f64();
+    this.leaves = f64();
+    this.otherId = f64();
+    this.otherUser = f64();
+    this.otherLeaves = f64();
+    this.tradeId = f64();
+    this.book = i32();
+    this.price = i32();
+    this.oldPrice = i32();
+    this.kind = u8();
+    this.code = u8();
+    this.side = u8();
+    this.head = Atomics.load(this.header, HEAD);
+    this.headSeen = this.head;
+    this.tail = Atomics.load(this.header, TAIL);
+  }
+
+  static allocate(capacity: number): SharedEventRing {
+    if (!(Number.isInteger(capacity) && capacity >= 16 && capacity <= 1 << 24 && (capacity & (capacity - 1)) === 0)) {
+      throw new Error(`shared event ring: capacity ${capacity} must be a power of two in [16, 2^24]`);
+    }
+    return new SharedEventRing(new SharedArrayBuffer(sharedRingBytes(capacity)));
+  }
+
+  // ---- writer (matching thread) ----
+
+  /** Rows the writer may add now; reads the reader's head only when the last one it saw leaves no room. */
+  room(): number {
+    const room = this.capacity - ((this.tail - this.headSeen) | 0);
+    if (room > 0) return room;
+    this.headSeen = Atomics.load(this.header, HEAD);
+    return this.capacity - ((this.tail - this.headSeen) | 0);
+  }
+
+  /**
+   * Copies event row `i` into the next free row (call only with room). Spelled
+   * out rather than through copyRow: one shape at every access site keeps
+   * this, the matching thread's whole cost of the feed, a few nanoseconds.
+   */
+  writeEvent(events: EventBuffer, i: number): void {
+    const r = this.tail & this.mask;
+    this.kind[r] = events.kind[i]!;
+    this.code[r] = events.code[i]!;
+    this.side[r] = events.side[i]!;
+    this.book[r] = events.book[i]!;
+    this.price[r] = events.priceTicks[i]!;
+    this.oldPrice[r] = events.oldPriceTicks[i]!;
+    this.seq[r] = events.seq[i]!;
+    this.tsUs[r] = events.tsUs[i]!;
+    this.id[r] = events.id[i]!;
+    this.user[r] = events.user[i]!;
+    this.qty[r] = events.qtyLots[i]!;
+    this.oldQty[r] = events.oldQtyLots[i]!;
+    this.leaves[r] = events.leavesQtyLots[i]!;
+    this.otherId[r] = events.otherId[i]!;
+    this.otherUser[r] = events.otherUser[i]!;
+    this.otherLeaves[r] = events.otherLeavesQtyLots[i]!;
+    this.tradeId[r] = events.tradeId[i]!;
+    this.tail = (this.tail + 1) | 0;
+  }
+
+  /** Moves the oldest row of a local queue into the next free row (call only with room). */
+  writeFrom(from: EventRows, r: number): void {
+    moveRow(from, r, this, this.tail & this.mask);
+    this.tail = (this.tail + 1) | 0;
+  }
+
+  /** Makes the rows written so far visible to the reader. */
+  publishTail(): void {
+    Atomics.store(this.header, TAIL, this.tail);
+  }
+
+  /** Tells the reader that every command up to `seq` is durable, and wakes it. */
+  publishDurable(seq: number): void {
+    const hi = Math.floor(seq / two32);
+    Atomics.store(this.header, DURABLE_LO, (seq - hi * two32) | 0);
+    Atomics.store(this.header, DURABLE_HI, hi);
+    this.wake();
+  }
+
+  wake(): void {
+    Atomics.add(this.header, WAKE, 1);
+    Atomics.notify(this.header, WAKE);
+  }
+
+  close(): void {
+    Atomics.store(this.header, CLOSED, 1);
+    this.wake();
+  }
+
+  // ---- reader (feed worker) ----
+
+  get count(): number {
+    return (Atomics.load(this.header, TAIL) - this.head) | 0;
+  }
+
+  get first(): number {
+    return this.head & this.mask;
+  }
+
+  shift(): void {
+    this.head = (this.head + 1) | 0;
+  }
+
+  /** Frees the rows read so far for the writer. */
+  publishHead(): void {
+    Atomics.store(this.header, HEAD, this.head);
+  }
+
+  durableSeq(): number {
+    return Atomics.load(this.header, DURABLE_HI) * two32 + (Atomics.load(this.header, DURABLE_LO) >>> 0);
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.header, CLOSED) === 1;
+  }
+
+  /** Resolves when the writer has published something after `seen` (the WAKE counter), or at once if it already has. */
+  async waitForWake(seen: number): Promise<number> {
+    const r = Atomics.waitAsync(this.header, WAKE, seen);
+    if (r.async) await r.value;
+    return Atomics.load(this.header, WAKE);
+  }
+
+  wakeCounter(): number {
+    return Atomics.load(this.header, WAKE);
+  }
+}
+
+/**
+ * The matching thread's end: an EventConsumer that copies the rows the
+ * stream needs into the ring and passes durability on. Rows that find the
+ * ring full wait in order in a local queue; `drain` moves them over.
+ */
+export class SharedEventWriter implements EventConsumer {
+  readonly ring: SharedEventRing;
+  private readonly overflow = new PendingEvents({ rowsInitial: 1 << 10, rowsMax: 1 << 24 });
+  private durable = 0;
+  private drainTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Rows that had to wait in the local queue. */
+  overflowed = 0;
+  /** Called on every durable seq with the engine (the feed posts new symbols from here). */
+  onDurableHook: ((seq: number) => void) | null = null;
+
+  constructor(ring: SharedEventRing) {
+    this.ring = ring;
+  }
+
+  onEvents(events: EventBuffer): void {
+    const ring = this.ring;
+    const o = this.overflow;
+    if (o.count > 0) this.drain();
+    let room = o.count > 0 ? 0 : ring.room();
+    const kinds = events.kind;
+    const prices = events.priceTicks;
+    for (let i = 0; i < events.count; i++) {
+      if (!rowNeeded(kinds[i]!, prices[i]!)) continue;
+      if (room > 0) {
+        ring.writeEvent(events, i);
+        room--;
+      } else {
+        o.pushRow(events, i);
+        this.overflowed++;
+      }
+    }
+    // The tail is published with the durable seq (the reader reads no row past it before that).
+  }
+
+  onDurable(seq: number): void {
+    this.durable = seq;
+    if (this.overflow.count > 0) this.drain();
+    this.publish();
+    this.onDurableHook?.(seq);
+  }
+
+  /** Moves waiting rows into the ring while it has room. */
+  private drain(): void {
+    const o = this.overflow;
+    let room = this.ring.room();
+    while (o.count > 0 && room > 0) {
+      this.ring.writeFrom(o, o.first);
+      o.shift();
+      room--;
+    }
+    this.ring.publishTail();
+    if (o.count > 0 && this.drainTimer === null) {
+      // The worker frees room as it reads: try again shortly, and pass durability on then.
+      this.drainTimer = setTimeout(() => {
+        this.drainTimer = null;
+        this.drain();
+        this.publish();
+      }, 1);
+    }
+  }
+
+  /** The durable seq the reader may act on: never past a command whose rows still wait here. */
+  private publish(): void {
+    this.ring.publishTail();
+    const o = this.overflow;
+    const limit = o.count > 0 ? Math.min(this.durable, o.seq[o.first]! - 1) : this.durable;
+    this.ring.publishDurable(limit);
+  }
+
+  close(): void {
+    if (this.drainTimer !== null) clearTimeout(this.drainTimer);
+    this.ring.close();
+  }
+}
