@@ -28,7 +28,7 @@ class Harness {
 
   constructor(limits: Partial<OrderMemoryLimits> = {}) {
     this.tracker = new OrderTracker(limits);
-    this.tracker.addSink({ onOrder: (o) => this.rows.push({ ...o }), onOrderEvent: (e) => this.events.push({ ...e }) });
+    this.tracker.addSink({ onOrderState: (o) => this.rows.push({ ...o }), onOrderEvent: (e) => this.events.push({ ...e }) });
     // A small event buffer: big commands arrive in several calls, as from the sequencer.
     this.engine.events.onFull = (events) => {
       this.tracker.onEvents(events, this.cmd);

@@ -32,7 +32,7 @@ import { isLiveStatus, NIL, type OrderMemoryLimits, OrderStore } from "./order-s
 
 export interface OrderSink {
   /** An order's state after a command changed it (the same row object every time: copy what you keep). */
-  onOrder(o: OrderRow): void;
+  onOrderState(o: OrderRow): void;
   onOrderEvent(e: OrderEventRow): void;
 }
 
@@ -290,7 +290,7 @@ export class OrderTracker {
     if (error !== null) throw new Error(`orders: order ${o.orderId} at seq ${o.seq}: ${error}`);
     this.stats.orderRows++;
     const sinks = this.sinks;
-    for (let k = 0; k < sinks.length; k++) sinks[k]!.onOrder(o);
+    for (let k = 0; k < sinks.length; k++) sinks[k]!.onOrderState(o);
   }
 
   /** One order event; `slot` chains it to an order's history (NIL: none). Order id and user default to the event's. */

@@ -42,7 +42,7 @@ class Recorder extends IgnoringSink {
     this.lines.push(`r ${seq} ${tsUs}`);
   }
   readonly orderSink = {
-    onOrder: (o: OrderRow) => this.orders.push(`row ${JSON.stringify(o)}`),
+    onOrderState: (o: OrderRow) => this.orders.push(`row ${JSON.stringify(o)}`),
     onOrderEvent: (e: OrderEventRow) => this.orders.push(`event ${JSON.stringify(e)}`),
   };
   finals(candles: CandleAggregator): void {
