@@ -24,6 +24,7 @@ import { MarketDataReplica } from "../marketdata/replica.ts";
 import { QuestdbIngest, resumeFilter } from "../questdb/ingest.ts";
 import { type MarketDataWriters, type MarketDataWritersOptions, openMarketDataWriters } from "../questdb/market-data-writers.ts";
 import { readResumePoints, type ResumePoints, waitForWalApplied } from "../questdb/resume.ts";
+import { withDeadline } from "../questdb/writer.ts";
 import { marketDataTables } from "../questdb/schema.ts";
 import { SymbolNames } from "../questdb/symbols.ts";
 import { type ApiContext, type ApiLimits, apiLimitsDefault, type ApiState } from "./context.ts";
@@ -165,7 +166,7 @@ export class MarketDataService {
   /** Stops following; the writers send what they can until the deadline and spill the rest for the next start. */
   async stop(deadlineMs = 10_000): Promise<void> {
     // Apply what is durable first (bounded: the writers need the rest of the deadline).
-    await Promise.race([this.caughtUp(), Bun.sleep(deadlineMs / 2)]).catch(() => {});
+    await withDeadline(this.caughtUp(), deadlineMs / 2).catch(() => {});
     this.stopped = true;
     if (this.liveTimer !== null) clearInterval(this.liveTimer);
     await this.ready.catch(() => {});
