@@ -37,6 +37,8 @@ export interface QuestdbOptions {
   limits?: MarketDataWritersOptions["limits"];
   /** How long start-up waits for QuestDB to apply its WAL before reading resume points (reading early only re-sends more). */
   walWaitMs?: number;
+  /** False: ticks and candles only, no order rows or events (a benchmark variant). Default true. */
+  orders?: boolean;
 }
 
 export interface MarketDataServiceOptions {
@@ -237,6 +239,7 @@ export class MarketDataService {
     const engine = this.replica.sequencer.engine;
     const name = (id: number) => (id >= 0 && id < engine.booksCount ? engine.symbolSpec(id).name : null);
     this.ingest = new QuestdbIngest(writers, this.replica.recent.candles, symbols, name, resumeFilter(this.resumePoints), this.log);
+    this.ingest.ordersEnabled = q.orders ?? true;
     this.replica.stream.addSink(this.ingest);
     this.replica.orders.addSink(this.ingest);
     if (resendAll) void this.clearResendMarkerWhenSent(q.spillDir);

@@ -33,6 +33,9 @@ export interface StartMarketDataOptions {
   nowNs?: () => number;
   /** How often the stamp horizon is published, ms. */
   horizonIntervalMs?: number;
+  /** Benchmarks and tests: memory limits, and whether order rows and events go to QuestDB (default true). */
+  memory?: WorkerServiceOptions["memory"];
+  ordersToQuestdb?: boolean;
 }
 
 export interface RunningMarketData {
@@ -64,11 +67,13 @@ export function serviceOptions(o: StartMarketDataOptions): WorkerServiceOptions 
             httpUrl: `http://${q.http.host}:${q.http.port}`,
             spillDir: join(c.dataDir, "questdb-spill"),
             limits: { ticks: tableLimits, candles: tableLimits, orders: tableLimits, order_events: tableLimits },
+            orders: o.ordersToQuestdb ?? true,
           }
         : null,
     api: { hostname: c.http.host, port: c.http.port, requestBytesMax: c.http.requestBytesMax },
     apiKeys: c.apiKeys.map((k) => ({ sha256: k.sha256, user: k.user })),
     apiLimits: { rowsMax: Math.min(1000, c.http.queryRowsMax), rowsDefault: Math.min(500, c.http.queryRowsMax) },
+    ...(o.memory === undefined ? {} : { memory: o.memory }),
   };
 }
 

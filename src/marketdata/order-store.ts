@@ -14,10 +14,11 @@
 // Storage is struct-of-arrays by slot. The slot columns start at
 // `slotsInitial` and double when live orders need more (allocation once per
 // doubling, never per order) up to `liveOrdersMax + finishedOrdersMax`: the
-// engine's ordersMax is a ceiling most venues never approach, and 17 columns
+// engine's ordersMax is a ceiling most venues never approach, and 25 columns
 // of a million slots would pin ~130 MB for nothing. Lookups by id and by user
-// use Maps (this runs beside the engine, never on the matching thread).
+// go through typed-array hash maps (int-map.ts).
 
+import { IntMap } from "./int-map.ts";
 import { type OrderEventRow, OrderStatus } from "./order-rows.ts";
 
 export const NIL = -1;
@@ -40,8 +41,8 @@ export const orderMemoryLimitsDefault: Readonly<OrderMemoryLimits> = {
   slotsInitial: 1 << 14,
 };
 
-/** Bytes per slot: 13 float64, 5 int32 and 7 uint8 columns. */
-export const orderSlotBytes = 13 * 8 + 5 * 4 + 7;
+/** Bytes per slot: 13 float64, 5 int32 and 7 uint8 columns, and a user's head, tail and count (at most one user per slot). */
+export const orderSlotBytes = 13 * 8 + 5 * 4 + 7 + 3 * 4;
 /** Bytes per kept event: 9 float64, 4 int32 and 2 uint8 columns. */
 export const orderEventBytes = 9 * 8 + 4 * 4 + 2;
 
@@ -141,15 +142,20 @@ export class OrderStore {
   /** Allocation count of the slot: events remember it so a reused slot is not mistaken for their order. */
   gen!: Float64Array;
 
-  private readonly ids = new Map<number, number>();
+  private readonly ids = new IntMap(1 << 14);
   private readonly freeSlots: number[] = [];
   /** Finished slots, oldest first (a ring). */
   private readonly finished: Int32Array;
   private finishedHead = 0;
   private finishedCount = 0;
 
-  // ---- per user ----
-  private readonly users = new Map<number, { head: number; tail: number; orders: number }>();
+  // ---- per user: an index from the map, then columns (as many as slots: a user has at least one) ----
+  private readonly users = new IntMap(1 << 10);
+  private readonly freeUsers: number[] = [];
+  private usersAllocated = 0;
+  userHead!: Int32Array;
+  userTail!: Int32Array;
+  userOrders!: Int32Array;
 
   // ---- the event ring ----
   readonly eventsMax: number;
@@ -204,7 +210,7 @@ export class OrderStore {
 
   /** Slot of the order with this id still in memory, or NIL. */
   find(orderId: number): number {
-    return this.ids.get(orderId) ?? NIL;
+    return this.ids.get(orderId);
   }
 
   /**
@@ -214,7 +220,7 @@ export class OrderStore {
    */
   add(orderId: number, userId: number): number {
     const existing = this.ids.get(orderId);
-    if (existing !== undefined && isLiveStatus(this.status[existing]!)) throw new Error(`orders in memory: order ${orderId} added while live`);
+    if (existing !== NIL && isLiveStatus(this.status[existing]!)) throw new Error(`orders in memory: order ${orderId} added while live`);
     if (this.liveCount === this.limits.liveOrdersMax) throw new Error(`orders in memory: more than ${this.limits.liveOrdersMax} live orders (the engine's ordersMax + 1)`);
     if (this.freeSlots.length === 0) this.makeRoom();
     const slot = this.freeSlots.pop()!;
@@ -318,50 +324,58 @@ export class OrderStore {
   /** Visits a user's orders in memory, oldest first (`fromNewest`: newest first), until `visit` returns false. */
   forUser(userId: number, fromNewest: boolean, visit: (slot: number) => boolean): void {
     const u = this.users.get(userId);
-    if (u === undefined) return;
+    if (u === NIL) return;
     if (fromNewest) {
-      for (let s = u.tail; s !== NIL; s = this.userPrev[s]!) if (!visit(s)) return;
+      for (let s = this.userTail[u]!; s !== NIL; s = this.userPrev[s]!) if (!visit(s)) return;
     } else {
-      for (let s = u.head; s !== NIL; s = this.userNext[s]!) if (!visit(s)) return;
+      for (let s = this.userHead[u]!; s !== NIL; s = this.userNext[s]!) if (!visit(s)) return;
     }
   }
 
   /** Orders of a user in memory (live and finished). */
-  userOrders(userId: number): number {
-    return this.users.get(userId)?.orders ?? 0;
+  ordersOfUser(userId: number): number {
+    const u = this.users.get(userId);
+    return u === NIL ? 0 : this.userOrders[u]!;
   }
 
-  /** Bytes of typed-array columns allocated (slots and the event ring). */
+  /** Bytes of typed arrays allocated (slots, users, maps and the event ring). */
   bytesAllocated(): number {
-    return this.capacity * orderSlotBytes + this.eventsMax * orderEventBytes + this.finished.length * 4;
+    return this.capacity * orderSlotBytes + this.eventsMax * orderEventBytes + this.finished.length * 4 + this.ids.bytes() + this.users.bytes();
   }
 
   // ---- internals ----
 
   private linkToUser(slot: number, userId: number): void {
     let u = this.users.get(userId);
-    if (u === undefined) {
-      u = { head: NIL, tail: NIL, orders: 0 };
+    if (u === NIL) {
+      u = this.freeUsers.pop() ?? this.usersAllocated++;
       this.users.set(userId, u);
+      this.userHead[u] = NIL;
+      this.userTail[u] = NIL;
+      this.userOrders[u] = 0;
     }
-    this.userPrev[slot] = u.tail;
+    const tail = this.userTail[u]!;
+    this.userPrev[slot] = tail;
     this.userNext[slot] = NIL;
-    if (u.tail !== NIL) this.userNext[u.tail] = slot;
-    else u.head = slot;
-    u.tail = slot;
-    u.orders++;
+    if (tail !== NIL) this.userNext[tail] = slot;
+    else this.userHead[u] = slot;
+    this.userTail[u] = slot;
+    this.userOrders[u]!++;
   }
 
   private unlinkFromUser(slot: number): void {
     const userId = this.userId[slot]!;
-    const u = this.users.get(userId)!;
+    const u = this.users.get(userId);
     const prev = this.userPrev[slot]!;
     const next = this.userNext[slot]!;
     if (prev !== NIL) this.userNext[prev] = next;
-    else u.head = next;
+    else this.userHead[u] = next;
     if (next !== NIL) this.userPrev[next] = prev;
-    else u.tail = prev;
-    if (--u.orders === 0) this.users.delete(userId);
+    else this.userTail[u] = prev;
+    if (--this.userOrders[u]! === 0) {
+      this.users.delete(userId);
+      this.freeUsers.push(u);
+    }
   }
 
   private evictOldest(): void {
@@ -429,6 +443,9 @@ export class OrderStore {
     this.status = u8(this.status);
     this.eventsTruncated = u8(this.eventsTruncated);
     this.touched = u8(this.touched);
+    this.userHead = i32(this.userHead);
+    this.userTail = i32(this.userTail);
+    this.userOrders = i32(this.userOrders);
     this.capacity = size;
     if (before === 0) for (let s = size - 1; s >= 0; s--) this.freeSlots.push(s);
   }

@@ -56,6 +56,8 @@ const refusalLogIntervalMs = 10_000;
 export class QuestdbIngest extends IgnoringSink implements OrderSink {
   readonly stats: IngestStats = { rowsSkipped: 0, rowsRefused: 0, lastRefusal: null, liveCandleUpserts: 0, finalCandles: 0 };
   filter: ResumeFilter;
+  /** False: order rows and events are not written (benchmarks measuring ticks and candles alone). */
+  ordersEnabled = true;
   private lastRefusalLogMs = 0;
   private readonly upsertLive = (symbolId: number, interval: number, slot: number): void => {
     if (!this.ensureSymbol(symbolId)) return;
@@ -98,6 +100,7 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
   }
 
   onOrderState(o: OrderRow): void {
+    if (!this.ordersEnabled) return;
     if (o.seq < this.filter.ordersSeqFrom) {
       this.stats.rowsSkipped++;
       return;
@@ -106,6 +109,7 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
   }
 
   onOrderEvent(e: OrderEventRow): void {
+    if (!this.ordersEnabled) return;
     if (e.seq < this.filter.orderEventsSeqFrom) {
       this.stats.rowsSkipped++;
       return;
