@@ -23,7 +23,7 @@ import type { OrderMemoryLimits } from "../marketdata/order-store.ts";
 import { MarketDataReplica } from "../marketdata/replica.ts";
 import { QuestdbIngest, resumeFilter } from "../questdb/ingest.ts";
 import { type MarketDataWriters, type MarketDataWritersOptions, openMarketDataWriters } from "../questdb/market-data-writers.ts";
-import { readResumePoints, type ResumePoints, waitForWalApplied } from "../questdb/resume.ts";
+import { readCandleResume, readResumePoints, type ResumePoints, waitForWalApplied } from "../questdb/resume.ts";
 import { withDeadline } from "../questdb/writer.ts";
 import { marketDataTables } from "../questdb/schema.ts";
 import { SymbolNames } from "../questdb/symbols.ts";
@@ -238,7 +238,8 @@ export class MarketDataService {
     this.log(`market data: resume points ${resendAll ? "ignored (a writer dropped rows last run): re-sending everything" : JSON.stringify(this.resumePoints)}`);
     const engine = this.replica.sequencer.engine;
     const name = (id: number) => (id >= 0 && id < engine.booksCount ? engine.symbolSpec(id).name : null);
-    this.ingest = new QuestdbIngest(writers, this.replica.recent.candles, symbols, name, resumeFilter(this.resumePoints), this.log);
+    const candleResume = resendAll ? null : await readCandleResume(q.httpUrl);
+    this.ingest = new QuestdbIngest(writers, this.replica.recent.candles, symbols, name, resumeFilter(this.resumePoints, candleResume), this.log);
     this.ingest.ordersEnabled = q.orders ?? true;
     this.replica.stream.addSink(this.ingest);
     this.replica.orders.addSink(this.ingest);

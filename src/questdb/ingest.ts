@@ -5,11 +5,12 @@
 // call, which the owner makes on a timer.
 //
 // Resume: rows QuestDB already holds are skipped. Each table holds a prefix of
-// what was appended (resume.ts), so a row is re-sent when its id is past the
-// table's largest: trades after the largest trade id; order rows and events
+// what was appended (resume.ts), so a row is re-sent when it is past the
+// table's newest: trades after the largest trade id; order rows and events
 // from the largest seq on (rows of one command may have been split between
 // two requests, so that seq is sent again; dedup keys absorb it); candles
-// whose last trade is at or past the largest stored one.
+// from each series' newest stored open time on (that candle may have been
+// stored live), and every amended older candle (a late trade).
 //
 // Nothing here waits: appends write bytes into the writers' batches.
 
@@ -19,22 +20,24 @@ import type { OrderSink } from "../marketdata/order-tracker.ts";
 import { IgnoringSink } from "../marketdata/stream.ts";
 import type { TradeRow } from "../marketdata/trade.ts";
 import type { MarketDataWriters } from "./market-data-writers.ts";
-import type { ResumePoints } from "./resume.ts";
+import { intervalNames } from "../marketdata/intervals.ts";
+import { candleSeriesKey, type ResumePoints } from "./resume.ts";
 import type { SymbolNames } from "./symbols.ts";
 
 /** What to skip: rows below these were stored before (see the header). */
 export interface ResumeFilter {
   ticksTradeIdAbove: number;
-  candlesLastTradeIdFrom: number;
+  /** Newest stored open time per candle series (readCandleResume); empty: send every candle. */
+  candlesOpenFrom: ReadonlyMap<string, number>;
   ordersSeqFrom: number;
   orderEventsSeqFrom: number;
 }
 
-/** The filter for stored resume points; null points (or a forced full re-send) skip nothing. */
-export function resumeFilter(p: ResumePoints | null): ResumeFilter {
+/** The filter for stored resume points; null points (a forced full re-send) skip nothing. */
+export function resumeFilter(p: ResumePoints | null, candles: ReadonlyMap<string, number> | null): ResumeFilter {
   return {
     ticksTradeIdAbove: p?.ticksTradeIdMax ?? 0,
-    candlesLastTradeIdFrom: p?.candlesTradeIdMax ?? 0,
+    candlesOpenFrom: p === null || candles === null ? new Map() : candles,
     ordersSeqFrom: p?.ordersSeqMax ?? 0,
     orderEventsSeqFrom: p?.orderEventsSeqMax ?? 0,
   };
@@ -81,11 +84,11 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
     this.filter = filter;
     if (candles.onFinal !== null) throw new Error("questdb ingest: the candle aggregator already has a final-candle handler");
     candles.onFinal = (symbolId, interval, slot) => {
-      if (candles.lastTradeId[slot]! < this.filter.candlesLastTradeIdFrom) {
+      if (!this.ensureSymbol(symbolId)) return;
+      if (this.storedBefore(symbolId, interval, slot)) {
         this.stats.rowsSkipped++;
         return;
       }
-      if (!this.ensureSymbol(symbolId)) return;
       this.stats.finalCandles++;
       this.refused(this.writers.candles.append(candles, symbolId, interval, slot));
     };
@@ -120,6 +123,18 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
   /** Upserts every live candle that changed since the last call (the owner's timer; and once when a replay ends). */
   upsertLiveCandles(): void {
     this.candles.collectLive(this.upsertLive);
+  }
+
+  /** A final candle QuestDB holds already: older than its series' newest stored one, and not an amendment of an older bucket. */
+  private storedBefore(symbolId: number, interval: number, slot: number): boolean {
+    const from = this.filter.candlesOpenFrom;
+    if (from.size === 0) return false;
+    const c = this.candles;
+    const stored = from.get(candleSeriesKey(this.symbols.name(symbolId)!, intervalNames[interval]!));
+    if (stored === undefined || c.openTimeUs[slot]! >= stored) return false;
+    // A late trade amends a candle behind the newest of its series: always sent.
+    const series = c.seriesOf(symbolId, interval);
+    return c.slotAt(series, c.candleCount(series) - 1) === slot;
   }
 
   /** Registers a symbol's name the first time a row names it; false (counted, logged) when it cannot be written. */
