@@ -12,8 +12,9 @@
 // incremental  100 clients on the full incremental feed (book, orders, trades)
 //              of one busy symbol taking ~20k level-3 updates/s, frames every
 //              5 ms (≤ 10 ms). Delay per frame. Target p99 < 30 ms.
-// idle         10,000 connected clients with no subscription: this process's
-//              RSS growth per client (after GC) and the time to connect them all.
+// idle         10,000 connected clients with no subscription: RSS growth per
+//              client (after GC) of a process running only the feed
+//              (bench/feed/idle-server.ts), and the time to connect them all.
 //              Target < 8 KB per client.
 // engine       sequencer + engine throughput on a fixed command stream, applied
 //              in chunks of 1,000 back to back on this thread (mitata times
@@ -85,6 +86,76 @@ function parseArgs(argv: string[]): Options {
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A child process read line by line. */
+class LineProcess {
+  private readonly proc;
+  private readonly lines: string[] = [];
+  private taken = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(cmd: string[]) {
+    this.proc = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    void this.read();
+  }
+
+  private async read(): Promise<void> {
+    let buf = "";
+    for await (const chunk of this.proc.stdout) {
+      buf += new TextDecoder().decode(chunk);
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        this.lines.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        for (const w of this.waiters.splice(0)) w();
+      }
+    }
+  }
+
+  /** The first line starting with `prefix` (from the start). */
+  async line(prefix: string, timeoutMs: number): Promise<string> {
+    return this.wait(() => this.lines.find((l) => l.startsWith(prefix)), prefix, timeoutMs);
+  }
+
+  /** The next line starting with `prefix` after the last one `next` returned. */
+  async next(prefix: string, timeoutMs: number): Promise<string> {
+    return this.wait(
+      () => {
+        for (let i = this.taken; i < this.lines.length; i++) {
+          if (this.lines[i]!.startsWith(prefix)) {
+            this.taken = i + 1;
+            return this.lines[i];
+          }
+        }
+        return undefined;
+      },
+      prefix,
+      timeoutMs,
+    );
+  }
+
+  private async wait(find: () => string | undefined, prefix: string, timeoutMs: number): Promise<string> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const found = find();
+      if (found !== undefined) return found;
+      if (performance.now() > deadline) throw new Error(`feed bench: no "${prefix}" line within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  write(line: string): void {
+    this.proc.stdin.write(`${line}\n`);
+    this.proc.stdin.flush();
+  }
+
+  kill(): void {
+    this.proc.kill();
+  }
+}
+
 /** The client child process. */
 class Clients {
   private readonly proc;
@@ -149,9 +220,9 @@ class Clients {
 }
 
 /**
- * Drives `list` from `from` at `rate` commands/s (open loop: what is due is
- * submitted on each event-loop turn, then the batch is flushed) for `seconds`.
- * Returns the index reached.
+ * Drives `list` from `from` at `rate` commands/s (open loop: every millisecond
+ * what is due is submitted, then the batch is flushed, like a gateway batch)
+ * for `seconds`. Returns the index reached.
  */
 async function drive(seq: Sequencer, list: CommandList, from: number, rate: number, seconds: number): Promise<number> {
   const start = performance.now();
@@ -166,7 +237,8 @@ async function drive(seq: Sequencer, list: CommandList, from: number, rate: numb
       seq.flush();
     }
     if (i >= list.count) throw new Error("feed bench: command list too short for the run");
-    await turn();
+    // Sleep (not spin) until the next millisecond: the driver must leave the CPUs to the feed and the clients.
+    await Bun.sleep(1);
   }
 }
 
@@ -217,7 +289,9 @@ async function latencyScenario(o: Options, name: "depth" | "incremental"): Promi
       clients.start();
       const before = (await feed.stats()).orderChanges;
       at = await drive(seq, list, at, rate, o.seconds);
-      updatesPerSec.push(((await feed.stats()).orderChanges - before) / o.seconds);
+      const after = await feed.stats();
+      updatesPerSec.push((after.orderChanges - before) / o.seconds);
+      (perRound["server trade lag max ms"] ??= []).push(after.tradeLagMsMax);
       await drive(seq, list, at, 0, 0.3); // let the last frames arrive
       const r = await clients.stop();
       framesPerSec.push(r.frames / o.seconds);
@@ -249,30 +323,37 @@ async function idleScenario(o: Options): Promise<Record<string, unknown>> {
   const perClient: number[] = [];
   const connectMs: number[] = [];
   for (let round = 0; round < o.rounds; round++) {
-    const seq = benchSequencer();
-    const feed = await startBenchFeed(seq);
-    Bun.gc(true);
-    const rssBefore = process.memoryUsage().rss;
-    const clients = new Clients({ url: `ws://127.0.0.1:${feed.port}/feed`, count, channels: [], symbols: ["BTC-USD"], parallel: 200 });
+    // The feed in a process of its own, so its RSS growth is the connections' cost alone.
+    const server = new LineProcess([process.execPath, join(import.meta.dir, "feed", "idle-server.ts")]);
+    let clients: Clients | null = null;
     try {
+      const port = Number((await server.line("port", 60_000)).split(" ")[1]);
+      const rss = async (): Promise<[number, number]> => {
+        server.write("rss");
+        const [, bytes, connections] = (await server.next("rss", 60_000)).split(" ");
+        return [Number(bytes), Number(connections)];
+      };
+      const [before] = await rss();
+      clients = new Clients({ url: `ws://127.0.0.1:${port}/feed`, count, channels: [], symbols: ["BTC-USD"], parallel: 200 });
       const connected = await clients.ready();
       if (connected !== count) throw new Error(`idle: ${connected} of ${count} connected`);
-      // Wait until the server holds them all, then measure after a full collection.
-      while ((await feed.stats()).connections < count) await turn();
-      Bun.gc(true);
-      perClient.push((process.memoryUsage().rss - rssBefore) / count);
+      let [after, held] = await rss();
+      for (let i = 0; held < count && i < 100; i++) [after, held] = await rss();
+      if (held < count) throw new Error(`idle: the server holds ${held} of ${count} connections`);
+      perClient.push((after - before) / count);
       connectMs.push(clients.connectMs);
       await clients.stop();
+      server.write("stop");
     } finally {
-      clients.kill();
-      await feed.stop();
+      clients?.kill();
+      server.kill();
     }
     console.log(`  idle round ${round + 1}/${o.rounds} done`);
   }
   const out = { clients: count, rssBytesPerClient: spread(perClient), connectAllMs: spread(connectMs) };
   console.log(`\nidle: ${count} clients`);
-  console.log(`  server RSS per client (bytes)  ${fmt(out.rssBytesPerClient, 0)}`);
-  console.log(`  time to connect all (ms)       ${fmt(out.connectAllMs, 0)}`);
+  console.log(`  feed process RSS per client (bytes)  ${fmt(out.rssBytesPerClient, 0)}`);
+  console.log(`  time to connect all (ms)             ${fmt(out.connectAllMs, 0)}`);
   return out;
 }
 

@@ -254,17 +254,26 @@ export function measureHeap(impl: ImplName, w: Workload, strings: PeerStrings | 
   const measured = w.count - w.prefillCount;
   const warmup = Math.min(50_000, Math.floor(measured / 10));
   session.run(w.prefillCount, w.prefillCount + warmup);
-  let next = w.prefillCount + warmup;
+  return heapWindows((start, end) => session.run(start, end), w.prefillCount + warmup, w.count, windowMax);
+}
+
+/**
+ * The windows of measureHeap over commands [from, to) of a stream that `run`
+ * applies to a book already warmed up to `from` (any book: the tape benchmark
+ * uses it too).
+ */
+export function heapWindows(run: (start: number, end: number) => void, from: number, to: number, windowMax: number): HeapResult {
+  let next = from;
   // Two windows, with stream left over for a few halvings if a collection voids one.
-  let window = Math.min(windowMax, Math.floor((w.count - next) / 4));
+  let window = Math.min(windowMax, Math.floor((to - next) / 4));
   let discarded = 0;
   const windows: HeapWindow[] = [];
-  while (windows.length < 2 && window >= 100 && next + window <= w.count) {
+  while (windows.length < 2 && window >= 100 && next + window <= to) {
     gcAndSweep();
     readHeap();
     const r1 = readHeap();
     const r2 = readHeap();
-    session.run(next, next + window);
+    run(next, next + window);
     const r3 = readHeap();
     next += window;
     if (r3.cellBytesAtLastGc !== r1.cellBytesAtLastGc) {

@@ -1,7 +1,8 @@
 // Wire-protocol micro-benchmarks (mitata): the generic Encoder against the
 // fixed-layout writers for the two hot frames (ExecutionReport to clients,
-// InputRecord{NewOrder} to the journal), verify + decode of a client NewOrder
-// and of a journal record, and cutting a byte stream into frames.
+// InputRecord{NewOrder} to the journal), verify + decode of a client NewOrder,
+// of a journal record and of an execution report, the fast (template-matching)
+// decoders of each, and cutting a byte stream into frames.
 //
 //   ./bunw bench/protocol.bench.ts [--json <file>] [--filter <regex>]
 //
@@ -17,6 +18,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { bench, group, run } from "mitata";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder } from "../src/protocol/codec.ts";
+import { TemplateReportReader } from "../src/client/report-reader.ts";
 import { FastClientDecoder, FastInputRecordDecoder } from "../src/protocol/fixed-read.ts";
 import { clientFrameBytesMax, ProtocolError } from "../src/protocol/constants.ts";
 import { fieldsOf } from "../src/protocol/fixtures.ts";
@@ -220,6 +222,32 @@ function encoders(reports: ServerMessage[], records: InputRecordView[]): void {
   });
 }
 
+/** The client's side: execution reports as the gateway writes them, read by the verifying decoder and by the template reader. */
+function reportReaders(reports: ServerMessage[]): void {
+  const writer = new ExecReportWriter();
+  const bytes = new Uint8Array(poolCount * writer.frameBytes);
+  const starts = new Int32Array(poolCount);
+  for (let k = 0; k < poolCount; k++) {
+    const m = reports[k]!;
+    starts[k] = k * writer.frameBytes + 4;
+    writer.write(bytes, k * writer.frameBytes, m.seq, m.report);
+  }
+  const decoder = new ServerDecoder();
+  const reader = new TemplateReportReader();
+  const out = new ServerMessage();
+  let i = 0;
+  group("read an execution report (client)", () => {
+    register("exec report: ServerDecoder (verify + decode)", 1, () => {
+      i = (i + 1) & poolMask;
+      return decoder.decode(bytes, starts[i]!, starts[i]! + writer.frameBytes - 4, out);
+    });
+    register("exec report, fixed layout: TemplateReportReader", 1, () => {
+      i = (i + 1) & poolMask;
+      return reader.read(bytes, starts[i]!, starts[i]! + writer.frameBytes - 4, out);
+    });
+  });
+}
+
 function decoders(records: InputRecordView[]): void {
   const { bytes: stream } = clientStream(poolCount);
   // Payload ranges of the client frames in the stream.
@@ -336,6 +364,7 @@ async function main(): Promise<void> {
   sanity(reports, records);
   encoders(reports, records);
   decoders(records);
+  reportReaders(reports);
   splitting();
   const result = await run(o.filter === null ? {} : { filter: o.filter });
   const rows: Row[] = [];

@@ -3,9 +3,8 @@
 // percentiles and heap allocation per command. bench/README.md explains each
 // method; `--help` lists the flags.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
 import { type ImplName, openSession, peerStrings, type Tally } from "./drivers.ts";
 import {
   heapCalibration,
@@ -18,6 +17,7 @@ import {
   type ThroughputResult,
   timerOverheadNs,
 } from "./measure.ts";
+import { engineRevision, fmtNs, fmtNum, fmtRate, machineInfo, packageVersion } from "./report.ts";
 import { generate, type Workload, type WorkloadName, workloadNames } from "./workloads.ts";
 
 const HELP = `bun bench/run.ts [flags]
@@ -171,66 +171,6 @@ function checkRun(impl: ImplName, w: Workload, strings: ReturnType<typeof peerSt
 // ---------------------------------------------------------------------------
 // Report
 
-function machineInfo(): Record<string, unknown> {
-  let cpu = os.cpus()[0]?.model ?? "unknown";
-  try {
-    const m = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"));
-    if (m !== null) cpu = m[1]!.trim();
-  } catch {
-    // Not Linux: os.cpus() already gave the model.
-  }
-  return {
-    cpu,
-    cores: os.cpus().length,
-    memoryBytes: os.totalmem(),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    bun: Bun.version,
-    bunRevision: Bun.revision,
-    mitata: packageVersion("mitata"),
-    peer: `nodejs-order-book ${packageVersion("nodejs-order-book")}`,
-  };
-}
-
-/** Which engine was measured: the commit, and whether src/engine had uncommitted changes. */
-function engineRevision(): { commit: string; engineDirty: boolean | null } {
-  const root = join(import.meta.dir, "..");
-  const git = (args: string[]) => Bun.spawnSync(["git", ...args], { cwd: root, stdout: "pipe", stderr: "ignore" });
-  const head = git(["rev-parse", "HEAD"]);
-  const status = git(["status", "--porcelain", "--", "src/engine"]);
-  return {
-    commit: head.exitCode === 0 ? head.stdout.toString().trim() : "unknown",
-    engineDirty: status.exitCode === 0 ? status.stdout.toString().trim().length > 0 : null,
-  };
-}
-
-function packageVersion(name: string): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dir, "..", "node_modules", name, "package.json"), "utf8"));
-    return String(pkg.version);
-  } catch {
-    return "unknown";
-  }
-}
-
-function fmtRate(r: number): string {
-  if (!Number.isFinite(r)) return "-";
-  if (r >= 1e6) return `${(r / 1e6).toFixed(2)} M`;
-  if (r >= 1e3) return `${(r / 1e3).toFixed(1)} k`;
-  return r.toFixed(0);
-}
-
-function fmtNs(ns: number): string {
-  if (!Number.isFinite(ns)) return "-";
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
-  if (ns >= 1e4) return `${(ns / 1e3).toFixed(0)} µs`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
-  return `${ns.toFixed(0)} ns`;
-}
-
-function fmtNum(n: number, digits: number): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : "-";
-}
-
 function printTable(results: Record<string, WorkloadResult>): void {
   const header = ["workload", "impl", "cmd/s", "p50", "p99", "p99.9", "max", "heap B/cmd", "cells/cmd", "check"];
   // One heap block (16 KiB) per window is the byte figure's resolution; cells are counted exactly.
@@ -295,7 +235,7 @@ function targetsSummary(results: Record<string, WorkloadResult>): Record<string,
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const machine = machineInfo();
+  const machine = machineInfo(`nodejs-order-book ${packageVersion("nodejs-order-book")}`);
   const loadAtStart = os.loadavg();
   console.log(`bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, scale ${o.scale}${o.quick ? " (quick)" : ""}, seed ${o.seed}`);
   if (loadAtStart[0]! > 0.5) {

@@ -151,6 +151,8 @@ export class ShadowBook {
 
   tradesCount = 0;
   tradedQty = 0;
+  /** Called for every trade, in matching order (the tape generator folds them into its expected digest). */
+  onTrade: ((makerId: number, price: number, qty: number) => void) | null = null;
   triggeredCount = 0;
   rejectsCount = 0;
   ordersLiveMax = 0;
@@ -306,6 +308,7 @@ export class ShadowBook {
         this.tradesCount++;
         this.tradedQty += q;
         this.lastPrice = level.price;
+        if (this.onTrade !== null) this.onTrade(maker.id, level.price, q);
         if (maker.qty === 0) {
           maker.live = false;
           level.liveCount--;

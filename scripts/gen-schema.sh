@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Generates the TypeScript code for schema/exchange.fbs.
+# Generates the TypeScript code for schema/exchange.fbs: flatc's table classes,
+# then the fixed-layout readers and writers (scripts/gen-fixed.ts, from
+# src/protocol/layout.ts and src/protocol/codegen/frames.ts) as fixed-layout.ts.
 #   scripts/gen-schema.sh            -> writes src/protocol/generated/ (commit the result)
 #   scripts/gen-schema.sh OUT_DIR    -> writes OUT_DIR (schema.test.ts compares it with the committed code)
 # The compiler is Debian's flatbuffers-compiler, pinned to flatc 2.0.8: it comes
@@ -29,6 +31,7 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 flatc --ts -o "$tmp" "$here/schema/exchange.fbs"
+"$here/bunw" "$here/scripts/gen-fixed.ts" "$tmp/fixed-layout.ts"
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
 cp -R "$tmp" "$out"

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Socket, Subprocess } from "bun";
 import { ExchangeClient } from "../src/client/index.ts";
 import { CancelReason, EventKind, Side } from "../src/engine/constants.ts";
+import { malformedMessagesMax } from "../src/gateway/constants.ts";
 import { GatewayReject } from "../src/gateway/tcp-gateway.ts";
 import {
   Body,
@@ -35,8 +36,8 @@ const seed = process.env.GATEWAY_FUZZ_SEED !== undefined ? Number(process.env.GA
 const framesTarget = process.env.GATEWAY_FUZZ_FRAMES !== undefined ? Number(process.env.GATEWAY_FUZZ_FRAMES) : process.env.SOAK === "1" ? 10_000_000 : 1_000_000;
 console.log(`gateway fuzz seed=${seed} frames=${framesTarget} (reproduce the frame streams: GATEWAY_FUZZ_SEED=${seed} GATEWAY_FUZZ_FRAMES=${framesTarget} ./bunw test test/gateway-fuzz.test.ts)`);
 
-/** The gateway's own constants this test leans on (tcp-gateway.ts). */
-const malformedMax = 64;
+/** The gateway's own constants this test leans on: the malformedMax-th malformed message ends a session. */
+const malformedMax = malformedMessagesMax;
 const LoginRejectReason = { BadApiKey: 1, AlreadyLoggedIn: 2 } as const;
 
 /** Sessions that log in and fuzz; each cycles over its own keys, reconnecting after every logout. */
@@ -98,7 +99,7 @@ function sentFrames(n: number): void {
 
 // ---- A raw session: frames in, answers checked against predictions --------------
 
-const Exp = { Order: 0, Malformed: 1, LoginAccepted: 2, LoginRejected: 3, OpenOrders: 4, Logout: 5 } as const;
+const Exp = { Order: 0, Malformed: 1, LoginAccepted: 2, LoginRejected: 3, OpenOrders: 4, Logout: 5, DeadMansSwitch: 6, MassCancel: 7 } as const;
 
 interface Expectation {
   type: number;
@@ -264,6 +265,9 @@ class RawSession {
         if (e.type !== Exp.OpenOrders) return fail(`${where}: expected answer type ${e.type}`);
         if (m.more) return;
         break;
+      case Body.DeadMansSwitchStatus:
+        if (e.type !== Exp.DeadMansSwitch || e.qty !== m.timeoutMs) return fail(`${where}: status ${m.timeoutMs} ms, expected answer type ${e.type} (${e.qty} ms)`);
+        break;
       case Body.Logout:
         stats.logoutsByReason.set(m.reason, (stats.logoutsByReason.get(m.reason) ?? 0) + 1);
         this.endedBy = { body: m.body, reason: m.reason };
@@ -279,7 +283,13 @@ class RawSession {
   }
 
   private onReportMessage(r: ExecReport): void {
-    const primary = r.kind === EventKind.Accepted || r.kind === EventKind.Rejected || r.kind === EventKind.Modified || (r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.User);
+    // A mass cancel's summary answers it; the summary of a dead-man's switch (fired by a timer) answers nothing.
+    const primary =
+      r.kind === EventKind.Accepted ||
+      r.kind === EventKind.Rejected ||
+      r.kind === EventKind.Modified ||
+      (r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.User) ||
+      (r.kind === EventKind.MassCancelled && r.cancelReason === CancelReason.MassCancel);
     if (!primary) {
       stats.unsolicited++;
       this.onReport(r, null);
@@ -300,6 +310,10 @@ class RawSession {
 function reportProblem(r: ExecReport, e: Expectation): string | null {
   if (e.type === Exp.Malformed) {
     return r.kind === EventKind.Rejected && r.rejectReason === e.code && r.engineSeq === 0 && r.clientOrderId === 0 ? null : `expected a malformed-message reject ${e.code}`;
+  }
+  if (e.type === Exp.MassCancel) {
+    if (!(r.kind === EventKind.MassCancelled || r.kind === EventKind.Rejected)) return "expected a mass-cancel summary or a reject";
+    return r.clientOrderId === Math.max(e.clientOrderId, 0) ? null : "another request id";
   }
   if (e.type !== Exp.Order) return `expected answer type ${e.type}`;
   const allowed = e.body === Body.NewOrder ? EventKind.Accepted : e.body === Body.Cancel ? EventKind.Cancelled : EventKind.Modified;
@@ -352,7 +366,7 @@ function predict(model: SessionModel, bytes: Uint8Array, at: number, n: number):
   const m = predictMsg;
   const code = predictDecoder.decode(bytes, at + framePrefixBytes, at + n, m);
   if (code !== ProtocolError.Ok) {
-    if (!model.active || model.malformed + 1 > malformedMax) return { expectation: expectation(Exp.Logout, logoutReasonOf(code)), ends: true, code };
+    if (!model.active || model.malformed + 1 >= malformedMax) return { expectation: expectation(Exp.Logout, logoutReasonOf(code)), ends: true, code };
     return { expectation: expectation(Exp.Malformed, code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage), ends: false, code };
   }
   if (m.seq !== model.seq) return { expectation: expectation(Exp.Logout, LogoutReason.SequenceGap), ends: true, code };
@@ -373,6 +387,14 @@ function predict(model: SessionModel, bytes: Uint8Array, at: number, n: number):
     }
     case Body.OpenOrdersRequest:
       return { expectation: expectation(Exp.OpenOrders), ends: false, code };
+    case Body.MassCancel:
+      return { expectation: expectation(Exp.MassCancel, 0, m), ends: false, code };
+    case Body.DeadMansSwitch: {
+      // The status echoes the timeout now in force: the one just set.
+      const e = expectation(Exp.DeadMansSwitch);
+      e.qty = m.timeoutMs;
+      return { expectation: e, ends: false, code };
+    }
     case Body.Logout:
       return { expectation: expectation(Exp.Logout, LogoutReason.ClientRequest), ends: true, code };
     default:
@@ -663,7 +685,10 @@ test(
   `gateway fuzz: ${framesTarget} random and mutated frames over TCP against the exchange process`,
   async () => {
     const configPath = join(dir.dir, "config.json");
-    writeFileSync(configPath, JSON.stringify({ symbols: [...defaultConfig().symbols, ctrl] }));
+    // Every fuzz session comes from 127.0.0.1: the login throttle (its own test) would answer for the
+    // fuzz's deliberate bad keys; here it stays out of the way.
+    const lenient = { loginThrottle: { failuresFree: 1 << 30 } };
+    writeFileSync(configPath, JSON.stringify({ symbols: [...defaultConfig().symbols, ctrl], ...lenient }));
     exchange = await ExchangeProcess.start({ dataDir: join(dir.dir, "data"), configPath });
     const port = exchange.port;
     const started = performance.now();

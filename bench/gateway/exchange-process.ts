@@ -30,6 +30,8 @@ export interface ExchangeOptions {
   cpus: string;
   /** journal.batchBytesMax for the exchange, or 0 for its default. */
   journalBatchBytes: number;
+  /** Keep the exchange's own session limits (benchmarks of its protections) instead of raising them. */
+  defaultLimits?: boolean;
 }
 
 export interface CpuSample {
@@ -113,16 +115,18 @@ export class ExchangeProcess {
     const configPath = join(this.dataDir, "bench-config.json");
     // Limits raised so the figures measure the gateway, not its protections: every
     // command of a blast may be in flight at once, and the message rate is unbounded.
+    const raised = {
+      inFlightMax: 1 << 24,
+      messagesPerSecondMax: 1 << 30,
+      openOrdersPerUserMax: 100_000,
+      outboundPauseBytes: 4 << 20,
+      outboundBytesMax: 256 << 20,
+      idleTimeoutMs: 60_000,
+    };
     const config = {
       tcp: { host: "127.0.0.1" },
-      limits: {
-        inFlightMax: 1 << 24,
-        messagesPerSecondMax: 1 << 30,
-        openOrdersPerUserMax: 100_000,
-        outboundPauseBytes: 4 << 20,
-        outboundBytesMax: 256 << 20,
-        idleTimeoutMs: 60_000,
-      },
+      // The protections' own defaults, but no idle timeout in a run: bench clients send no heartbeats.
+      limits: o.defaultLimits === true ? { idleTimeoutMs: 60_000 } : raised,
       symbols: [benchSymbol],
       ...(o.journalBatchBytes > 0 ? { journal: { batchBytesMax: o.journalBatchBytes } } : {}),
     };

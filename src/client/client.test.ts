@@ -1,10 +1,11 @@
-// Proves the client against an in-process fake exchange: login, pipelined orders matched to reports by client order id, open-orders paging, frames split and batched across chunks, garbage from the server (clean close, no uncaught error), reconnect with backoff and re-login, heartbeats and idle timeout, backpressure.
+// Proves the client against an in-process fake exchange: login (with cancel-on-disconnect options, re-sent on reconnect), pipelined orders matched to reports by client order id, mass cancel and its summary, the dead-man's switch, open-orders paging, frames split and batched across chunks, garbage from the server (clean close, no uncaught error), reconnect with backoff and re-login, heartbeats and idle timeout on a manual clock, backpressure.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { OrderType, Reject, Side, Tif } from "../engine/constants.ts";
+import { MassCancelSide, OrderType, Reject, Side, Tif } from "../engine/constants.ts";
 import { Body, type ExecReport, LogoutReason } from "../protocol/index.ts";
 import { ClientError, type ClientOptions, ClientState, ExchangeClient, type ReportData, SendStatus } from "./index.ts";
 import { FakeExchange, type FakeExchangeOptions, waitFor } from "./fake-exchange.ts";
+import { ManualClock } from "./manual-clock.ts";
 
 const users = { "key-a": 7, "key-b": 8 };
 const ExecKind = { Accepted: 1, Rejected: 2, Cancelled: 4, Modified: 5 } as const;
@@ -151,8 +152,8 @@ describe("orders", () => {
       for await (const _ of iterator) n++;
       return n;
     })();
-    await waitFor(() => server.last.count(Body.NewOrder) === 1);
-    await Bun.sleep(20);
+    // LoginAccepted, then the order's report.
+    await waitFor(() => c.stats.framesReceived === 2, 2000, "the report");
     await c.close();
     expect(await consumed).toBe(1);
   });
@@ -313,6 +314,17 @@ describe("a misbehaving server", () => {
     expect(error!.message).toContain("OpenOrders");
   });
 
+  test("a DeadMansSwitchStatus nobody asked for", async () => {
+    const { error } = await afterGarbage((server) =>
+      server.last.send((m) => {
+        m.body = Body.DeadMansSwitchStatus;
+        m.timeoutMs = 5;
+      }),
+    );
+    expect(error!.code).toBe("protocol_error");
+    expect(error!.message).toContain("DeadMansSwitchStatus");
+  });
+
   test("Logout from the server ends the session with its reason", async () => {
     const { error } = await afterGarbage((server) => server.last.logout(LogoutReason.RateLimited, "slow down"));
     expect(error!.code).toBe("logout");
@@ -338,41 +350,50 @@ describe("a misbehaving server", () => {
 });
 
 describe("reconnect", () => {
-  test("a dropped session reconnects with growing backoff, logs in again, and the hook re-queries open orders", async () => {
+  /** Resolves once the client waits for its next reconnect attempt, with that attempt's delay. */
+  async function backoff(c: ExchangeClient, clock: ManualClock): Promise<number> {
+    await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, 2000, "a scheduled attempt");
+    return clock.nextDueMs() - clock.nowMs();
+  }
+
+  test("a dropped session reconnects with growing backoff, logs in again with its options, and the hook re-queries open orders", async () => {
     const server = serve();
+    const clock = new ManualClock();
     const reconnected: number[][] = [];
     const disconnects: string[] = [];
-    let c: ExchangeClient;
-    c = await loggedIn(server, {
+    const c: ExchangeClient = client(server, {
+      clock,
       reconnect: { delayMsMin: 20, delayMsMax: 1000, factor: 2, jitter: 0 },
       onDisconnect: (e) => disconnects.push(e.code),
       onReconnect: () => {
         void c.openOrders().then((orders) => reconnected.push(orders.map((o) => o.clientOrderId)));
       },
     });
+    await c.connect();
+    await c.login("key-a", { cancelOnDisconnect: true, graceMs: 1500 });
     for (let cid = 1; cid <= 3; cid++) c.newOrder(order(cid));
     await waitFor(() => server.books.get(7)?.size === 3);
-    // Refuse the first attempts (accept, then close at once) so backoff grows.
+    // Refuse the first attempts (accept, then close at once): each waits twice as long as the one before.
     server.accepting = false;
-    const droppedAt = performance.now();
     server.dropAll();
-    await waitFor(() => server.refusedAtMs.length >= 3, 2000, "three refused attempts");
+    for (const delayMs of [20, 40, 80]) {
+      expect(await backoff(c, clock)).toBe(delayMs);
+      const refused = server.refusedAtMs.length;
+      clock.advance(delayMs);
+      await waitFor(() => server.refusedAtMs.length === refused + 1, 2000, `the attempt after ${delayMs} ms`);
+    }
     server.accepting = true;
+    expect(await backoff(c, clock)).toBe(160);
+    clock.advance(160);
     await waitFor(() => reconnected.length === 1, 3000, "re-login and open orders");
     expect(reconnected[0]).toEqual([1, 2, 3]);
     expect(c.state).toBe(ClientState.Ready);
     expect(c.stats.reconnects).toBe(1);
     expect(disconnects[0]).toBe("disconnected");
-    // Attempts no sooner than 20, 40, 80 ms after the previous loss (timers never fire early).
-    const attempts = [droppedAt, ...server.refusedAtMs];
-    const gaps = [1, 2, 3].map((i) => attempts[i]! - attempts[i - 1]!);
-    expect(gaps[0]!).toBeGreaterThanOrEqual(19);
-    expect(gaps[1]!).toBeGreaterThanOrEqual(39);
-    expect(gaps[2]!).toBeGreaterThanOrEqual(79);
-    // The new session starts its sequence at 1 again and works.
+    // The new session starts its sequence at 1 again, with the same login options, and works.
     const session = server.last;
-    expect(session.received[0]!.body).toBe(Body.Login);
-    expect(session.received[0]!.seq).toBe(1);
+    const login = session.received[0]!;
+    expect([login.body, login.seq, login.msg.apiKey, login.msg.cancelOnDisconnect, login.msg.cancelOnDisconnectGraceMs]).toEqual([Body.Login, 1, "key-a", true, 1500]);
     expect(c.newOrder(order(4))).toBe(SendStatus.Ok);
     await waitFor(() => server.books.get(7)?.size === 4);
   });
@@ -380,13 +401,18 @@ describe("reconnect", () => {
   test("a refused port (server restarted) is retried until it listens again", async () => {
     const first = serve();
     const port = first.port;
+    const clock = new ManualClock();
     let reconnects = 0;
-    const c = await loggedIn(first, { reconnect: { delayMsMin: 10, delayMsMax: 40, jitter: 0 }, onReconnect: () => reconnects++ });
+    const c = await loggedIn(first, { clock, reconnect: { delayMsMin: 10, delayMsMax: 40, jitter: 0 }, onReconnect: () => reconnects++ });
     first.stop();
-    await waitFor(() => c.state === ClientState.Reconnecting);
-    await Bun.sleep(60);
-    expect(c.state).toBe(ClientState.Reconnecting);
+    // Connections are refused: the backoff grows to its maximum and stays there.
+    for (const delayMs of [10, 20, 40, 40]) {
+      expect(await backoff(c, clock)).toBe(delayMs);
+      clock.advance(delayMs);
+    }
+    expect(await backoff(c, clock)).toBe(40);
     servers.push(FakeExchange.start({ users, port }));
+    clock.advance(40);
     await waitFor(() => reconnects === 1, 3000, "reconnect");
     expect(c.state).toBe(ClientState.Ready);
   });
@@ -411,57 +437,190 @@ describe("reconnect", () => {
   });
 });
 
-describe("heartbeats", () => {
-  test("an idle client sends Heartbeat every interval; a busy one does not", async () => {
-    const server = serve({ heartbeatIntervalMs: 40, sendHeartbeats: true });
-    const c = await loggedIn(server);
-    const session = server.last;
-    await Bun.sleep(330);
-    const beats = session.received.filter((r) => r.body === Body.Heartbeat).map((r) => r.atMs);
-    // Never early (at most 330 / 40 + 1 in the window); never a long silence. Gaps are
-    // seen at the receiver, where a loaded machine may deliver two in one chunk.
-    expect(beats.length).toBeGreaterThanOrEqual(4);
-    expect(beats.length).toBeLessThanOrEqual(9);
-    for (let i = 1; i < beats.length; i++) expect(beats[i]! - beats[i - 1]!).toBeLessThan(150);
+describe("heartbeats, on a manual clock", () => {
+  /** Advances the clock 1 ms at a time for `ms`; returns the clock readings at which the client sent a frame. */
+  function sendTimes(c: ExchangeClient, clock: ManualClock, ms: number): number[] {
+    const times: number[] = [];
+    for (let i = 0; i < ms; i++) {
+      const before = c.stats.framesSent;
+      clock.advance(1);
+      if (c.stats.framesSent !== before) times.push(clock.nowMs());
+    }
+    return times;
+  }
+
+  test("an idle client sends a Heartbeat every interval, never early; a busy one sends none", async () => {
+    const server = serve({ heartbeatIntervalMs: 40 });
+    const clock = new ManualClock();
+    const c = await loggedIn(server, { clock, idleTimeoutMs: 0 });
+    const loginAt = clock.nowMs();
+    const beats = sendTimes(c, clock, 200);
+    expect(beats).toEqual([40, 80, 120, 160, 200].map((ms) => loginAt + ms));
+    await waitFor(() => server.last.count(Body.Heartbeat) === 5, 2000, "five heartbeats at the server");
     // Busy: an order every 10 ms leaves no idle interval.
-    const before = session.count(Body.Heartbeat);
+    const sentBefore = c.stats.framesSent;
     for (let cid = 1; cid <= 20; cid++) {
       c.newOrder(order(cid));
-      await Bun.sleep(10);
+      clock.advance(10);
     }
-    expect(session.count(Body.Heartbeat) - before).toBeLessThanOrEqual(1);
+    expect(c.stats.framesSent - sentBefore).toBe(20);
+    // Idle again: the next one comes an interval after the last order.
+    const lastOrderAt = clock.nowMs() - 10;
+    expect(sendTimes(c, clock, 40)).toEqual([lastOrderAt + 40]);
+    await waitFor(() => server.last.count(Body.NewOrder) === 20 && server.last.count(Body.Heartbeat) === 6, 2000, "orders and heartbeats");
     expect(c.state).toBe(ClientState.Ready);
   });
 
-  test("the interval can be overridden; explicit heartbeat() works", async () => {
+  test("the interval can be overridden (never early, at most a quarter interval late); explicit heartbeat() works", async () => {
     const server = serve({ heartbeatIntervalMs: 10_000 });
-    const c = await loggedIn(server, { heartbeatIntervalMs: 30 });
+    const clock = new ManualClock();
+    const c = await loggedIn(server, { clock, heartbeatIntervalMs: 30 });
     expect(c.heartbeat()).toBe(SendStatus.Ok);
-    await waitFor(() => server.last.count(Body.Heartbeat) === 1, 2000, "the explicit heartbeat");
-    // At the server's 10 s interval none would come this soon.
-    await waitFor(() => server.last.count(Body.Heartbeat) >= 4, 2000, "heartbeats every 30 ms");
+    const times = [clock.nowMs(), ...sendTimes(c, clock, 300)];
+    // At the server's 10 s interval none would come.
+    expect(times.length).toBeGreaterThanOrEqual(1 + 300 / 37.5);
+    for (let i = 1; i < times.length; i++) {
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(30);
+      expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(30 + 30 / 4);
+    }
+    await waitFor(() => server.last.count(Body.Heartbeat) === times.length, 2000, "every heartbeat at the server");
   });
 
-  test("a silent server trips the idle timeout: Logout(HeartbeatTimeout), then reconnect", async () => {
-    const server = serve({ heartbeatIntervalMs: 30, sendHeartbeats: true });
+  test("a silent server trips the idle timeout after 3 intervals: Logout(HeartbeatTimeout), then reconnect", async () => {
+    const server = serve({ heartbeatIntervalMs: 30 });
+    const clock = new ManualClock();
     const disconnects: ClientError[] = [];
-    const c = await loggedIn(server, { reconnect: { delayMsMin: 10, jitter: 0 }, onDisconnect: (e) => disconnects.push(e) });
+    const c = await loggedIn(server, { clock, reconnect: { delayMsMin: 10, jitter: 0 }, onDisconnect: (e) => disconnects.push(e) });
     const session = server.last;
-    await Bun.sleep(150);
-    expect(disconnects.length).toBe(0); // server heartbeats keep it alive
-    server.silent = true;
-    const silentAt = performance.now();
-    await waitFor(() => disconnects.length === 1, 1000, "idle timeout");
-    const elapsed = performance.now() - silentAt;
+    // A server heartbeat after every 80 ms of silence keeps the session (limit 90 ms).
+    for (let k = 0; k < 5; k++) {
+      clock.advance(80);
+      const received = c.stats.framesReceived;
+      session.send((m) => (m.body = Body.Heartbeat));
+      await waitFor(() => c.stats.framesReceived === received + 1, 2000, "a server heartbeat");
+    }
+    expect(disconnects.length).toBe(0);
+    // Silence: still there after 89 ms; cut within a quarter interval after 90.
+    clock.advance(89);
+    expect(disconnects.length).toBe(0);
+    clock.advance(1 + 30 / 4);
+    expect(disconnects.length).toBe(1);
     expect(disconnects[0]!.code).toBe("idle_timeout");
-    // 90 ms after the last server heartbeat, which came up to ~40 ms before `silentAt`.
-    expect(elapsed).toBeGreaterThanOrEqual(40);
-    expect(elapsed).toBeLessThan(500);
-    await waitFor(() => session.closed);
+    await waitFor(() => session.closed, 2000, "the session closed");
     const logout = session.received.find((r) => r.body === Body.Logout);
-    expect(logout).toBeDefined();
-    server.silent = false;
+    expect(logout?.msg.logoutReason).toBe(LogoutReason.HeartbeatTimeout);
+    await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, 2000, "backoff");
+    clock.advance(10);
     await waitFor(() => c.state === ClientState.Ready, 2000, "reconnected");
+  });
+});
+
+describe("mass cancel", () => {
+  const ExecKindMass = 8;
+  const CancelReasonMass = 8;
+
+  /** Logs in and places orders on two symbols, both sides; returns the client and its reports. */
+  async function withOrders(server: FakeExchange): Promise<{ c: ExchangeClient; reports: ReportData[] }> {
+    const { reports, onReport } = collector();
+    const c = await loggedIn(server, { onReport });
+    const place = (cid: number, symbolId: number, side: number) =>
+      c.newOrder({ clientOrderId: cid, symbolId, side, priceTicks: symbolId === 1 ? 50000 : 1000, qtyLots: 10 });
+    place(1, 1, Side.Buy);
+    place(2, 1, Side.Sell);
+    place(3, 2, Side.Buy);
+    place(4, 2, Side.Sell);
+    place(5, 1, Side.Sell);
+    await waitFor(() => reports.length === 5, 2000, "five accepted");
+    return { c, reports };
+  }
+
+  const summaryOf = (reports: ReportData[], requestId: number) => reports.find((r) => r.kind === ExecKindMass && r.clientOrderId === requestId);
+
+  test("one symbol, one side: a Cancelled report per order, then the summary with the request id and the count", async () => {
+    const server = serve();
+    const { c, reports } = await withOrders(server);
+    expect(c.massCancel({ requestId: 900, symbolId: 1, side: MassCancelSide.Sell })).toBe(SendStatus.Ok);
+    await waitFor(() => summaryOf(reports, 900) !== undefined, 2000, "the summary");
+    const after = reports.slice(5);
+    expect(after.map((r) => [r.kind, r.clientOrderId, r.cancelReason])).toEqual([
+      [ExecKind.Cancelled, 2, CancelReasonMass],
+      [ExecKind.Cancelled, 5, CancelReasonMass],
+      [ExecKindMass, 900, CancelReasonMass],
+    ]);
+    expect(after[2]!.qtyLots).toBe(2);
+    const sent = server.last.received.at(-1)!.msg;
+    expect([sent.body, sent.clientOrderId, sent.oneSymbol, sent.symbolId, sent.massSide, sent.cancelReason]).toEqual([Body.MassCancel, 900, true, 1, MassCancelSide.Sell, 0]);
+    // The defaults: every symbol, both sides.
+    c.massCancel({ requestId: 901 });
+    await waitFor(() => summaryOf(reports, 901) !== undefined, 2000, "the second summary");
+    expect(summaryOf(reports, 901)!.qtyLots).toBe(3);
+    const all = server.last.received.at(-1)!.msg;
+    expect([all.oneSymbol, all.symbolId, all.massSide]).toEqual([false, 0, MassCancelSide.Both]);
+    expect(await c.openOrders()).toEqual([]);
+  });
+
+  test("a side outside MassCancelSide reaches the exchange and is rejected BadField; wire-impossible values throw; not ready is NotReady", async () => {
+    const server = serve();
+    const { reports, onReport } = collector();
+    const c = client(server, { onReport });
+    expect(c.massCancel({ requestId: 1 })).toBe(SendStatus.NotReady);
+    await c.connect();
+    await c.login("key-a");
+    expect(c.massCancel({ requestId: 7, side: 3 })).toBe(SendStatus.Ok);
+    await waitFor(() => reports.length === 1, 2000, "the reject");
+    expect([reports[0]!.kind, reports[0]!.clientOrderId, reports[0]!.rejectReason]).toEqual([ExecKind.Rejected, 7, Reject.BadField]);
+    expect(() => c.massCancel({ requestId: 2 ** 53 })).toThrow(/request_id/);
+    expect(() => c.massCancel({ requestId: 1, symbolId: -1 })).toThrow(/symbol_id/);
+    expect(() => c.massCancel({ requestId: 1, side: 256 })).toThrow(/side/);
+    // Nothing was sent for the refused calls: the sequence runs on without a gap.
+    expect(c.massCancel({ requestId: 8, symbolId: 99 })).toBe(SendStatus.Ok);
+    await waitFor(() => reports.length === 2, 2000, "unknown symbol");
+    expect(reports[1]!.rejectReason).toBe(Reject.UnknownSymbol);
+    expect(server.last.received.map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+});
+
+describe("dead-man's switch", () => {
+  test("arming, renewing and disarming resolve with the confirmed timeout; concurrent calls are answered in order", async () => {
+    const server = serve();
+    const c = await loggedIn(server);
+    expect(c.deadMansSwitchMs).toBe(0);
+    expect(await c.deadMansSwitch(5000)).toBe(5000);
+    expect(c.deadMansSwitchMs).toBe(5000);
+    expect(await Promise.all([c.deadMansSwitch(100), c.deadMansSwitch(0xffffffff), c.deadMansSwitch(0)])).toEqual([100, 0xffffffff, 0]);
+    expect(c.deadMansSwitchMs).toBe(0);
+    const sent = server.last.received.filter((r) => r.body === Body.DeadMansSwitch).map((r) => r.msg.timeoutMs);
+    expect(sent).toEqual([5000, 100, 0xffffffff, 0]);
+  });
+
+  test("a timeout that is not a uint32 throws; not ready rejects; a lost connection rejects what waits", async () => {
+    const server = serve();
+    const c = client(server);
+    expect(((await c.deadMansSwitch(10).catch((e: unknown) => e)) as ClientError).code).toBe("not_ready");
+    await c.connect();
+    await c.login("key-a");
+    for (const bad of [-1, 0.5, 2 ** 32, Number.NaN]) expect(() => c.deadMansSwitch(bad)).toThrow(/uint32/);
+    server.silent = true;
+    const pending = c.deadMansSwitch(1000).catch((e: unknown) => e);
+    await waitFor(() => server.last.count(Body.DeadMansSwitch) === 1);
+    server.dropAll();
+    expect(((await pending) as ClientError).code).toBe("disconnected");
+  });
+});
+
+describe("login options", () => {
+  test("cancel on disconnect and its grace period travel in Login; the defaults are off and 0; a grace the wire cannot carry throws", async () => {
+    const server = serve();
+    const a = client(server);
+    await a.connect();
+    expect(() => a.login("key-a", { graceMs: 2 ** 32 })).toThrow(/graceMs/);
+    expect(() => a.login("key-a", { graceMs: -1 })).toThrow(/graceMs/);
+    await a.login("key-a", { cancelOnDisconnect: true, graceMs: 0xffffffff });
+    const first = server.last.received[0]!.msg;
+    expect([first.cancelOnDisconnect, first.cancelOnDisconnectGraceMs]).toEqual([true, 0xffffffff]);
+    await loggedIn(server, {}, "key-b");
+    const second = server.last.received[0]!.msg;
+    expect([second.apiKey, second.cancelOnDisconnect, second.cancelOnDisconnectGraceMs]).toEqual(["key-b", false, 0]);
   });
 });
 

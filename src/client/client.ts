@@ -1,15 +1,16 @@
 // ExchangeClient: one order-entry session with the exchange's TCP gateway.
 //
 // Wire: frames of src/protocol (4-byte LE length + one FlatBuffer `Message`),
-// per-direction sequence numbers from 1, `Login` first. Sending never waits
-// for an acknowledgement (pipelining): `newOrder`/`cancel`/`modify` write
-// their frames straight into one outgoing buffer (fixed-layout templates,
-// src/protocol/fixed.ts; the rare Login, Logout and OpenOrdersRequest go
-// through the generic Encoder) and return at once; the buffer is written once
-// per event-loop turn (one setImmediate for all clients, so reports handled
-// by microtask-driven consumers batch too), or at once when `flushBytes` are
-// pending. A short
-// socket write keeps the rest and continues in `drain`.
+// per-direction sequence numbers from 1, `Login` first (with the session's
+// cancel-on-disconnect options). Sending never waits for an acknowledgement
+// (pipelining): `newOrder`/`cancel`/`modify`/`massCancel` write their frames
+// straight into one outgoing buffer (orders in the fixed layouts of
+// src/protocol/fixed.ts; the rare Login, Logout, MassCancel, DeadMansSwitch
+// and OpenOrdersRequest through the generic Encoder) and return at once; the
+// buffer is written once per event-loop turn (one setImmediate for all
+// clients, so reports handled by microtask-driven consumers batch too), or at
+// once when `flushBytes` are pending. A short socket write keeps the rest and
+// continues in `drain`.
 //
 // Execution reports of the gateway's fixed layout are read in place
 // (report-reader.ts: the same values the verifying decoder gives, without
@@ -17,17 +18,23 @@
 //
 // Reports arrive through `onReport(report)`: ONE REUSED `ExecReport` object,
 // valid only during the call (copy what you keep). `reports()` gives an async
-// iterator of plain copies instead.
+// iterator of plain copies instead. A mass cancel's summary is a report of
+// kind MassCancelled whose `clientOrderId` is the request id. Requests with an
+// answer (`openOrders`, `deadMansSwitch`) return promises, answered in order.
 //
 // Anything wrong from the server (bad frame, sequence gap, unexpected message)
 // closes the connection with a ClientError; nothing is thrown into the event
 // loop. With `reconnect`, a lost session is re-established with exponential
-// backoff and logged in again with the same API key; `onReconnect(info)` then
-// lets the app re-query its open orders. Orders queued but not written when
-// the connection dropped are discarded: only the exchange knows which of the
-// sent ones arrived, so the app reconciles with `openOrders()`.
+// backoff and logged in again with the same API key and login options;
+// `onReconnect(info)` then lets the app re-query its open orders (and re-arm
+// its dead-man's switch). Orders queued but not written when the connection
+// dropped are discarded: only the exchange knows which of the sent ones
+// arrived, so the app reconciles with `openOrders()`.
+//
+// Every timer (heartbeats, idle detection, login and connect timeouts,
+// backoff) runs on `options.clock` (clock.ts), so tests advance a ManualClock.
 
-import { OrderType, Stp, Tif } from "../engine/constants.ts";
+import { MassCancelSide, OrderType, Stp, Tif } from "../engine/constants.ts";
 import {
   Body,
   ClientMessage,
@@ -46,6 +53,7 @@ import {
   ServerMessage,
   type WireSymbol,
 } from "../protocol/index.ts";
+import { type ClientClock, type ClientTimer, systemClock } from "./clock.ts";
 import { Outbox } from "./outbox.ts";
 import { TemplateReportReader } from "./report-reader.ts";
 import { type ReportData, ReportQueue } from "./report-queue.ts";
@@ -59,8 +67,10 @@ import {
   clientDefaults,
   clientStateNames,
   type LoginInfo,
+  type LoginOptions,
   loginRejectReasonNames,
   logoutReasonNames,
+  type MassCancelParams,
   type ModifyParams,
   type NewOrderParams,
   type ReconnectOptions,
@@ -142,6 +152,7 @@ export class ExchangeClient {
   private readonly outMsg = new ClientMessage();
   private readonly outbox: Outbox;
   private readonly flushBytes: number;
+  private readonly clock: ClientClock;
 
   private stateValue: ClientState = ClientState.Idle;
   private socket: Bun.Socket<Conn> | null = null;
@@ -150,27 +161,32 @@ export class ExchangeClient {
   private seqOut = 1;
   private seqInExpected = 1;
   private apiKey: string | null = null;
+  /** Sent with every Login, the reconnects' included. */
+  private loginOptions: LoginOptions = {};
   private infoValue: LoginInfo | null = null;
   private everLoggedIn = false;
 
   private loginWaiter: Waiter<LoginInfo> | null = null;
-  private loginTimer: Timer | null = null;
+  private loginTimer: ClientTimer | null = null;
   private openOrdersWaiters: OpenOrdersWaiter[] = [];
+  /** deadMansSwitch() calls awaiting their DeadMansSwitchStatus, oldest first. */
+  private switchWaiters: Waiter<number>[] = [];
+  private deadMansSwitchMsValue = 0;
   private flushScheduled = false;
   private waitingDrain = false;
   private endSent = false;
 
   private heartbeatMs = 0;
   private idleMs = 0;
-  private tickTimer: Timer | null = null;
+  private tickTimer: ClientTimer | null = null;
   private lastSentMs = 0;
   private lastReceivedMs = 0;
   private readPaused = false;
 
   private reconnectAttempts = 0;
-  private reconnectTimer: Timer | null = null;
+  private reconnectTimer: ClientTimer | null = null;
   private closeWaiters: (() => void)[] = [];
-  private closeTimer: Timer | null = null;
+  private closeTimer: ClientTimer | null = null;
   private queue: ReportQueue | null = null;
 
   readonly stats: ClientStats = { framesSent: 0, bytesWritten: 0, shortWrites: 0, framesReceived: 0, chunksReceived: 0, reconnects: 0 };
@@ -183,6 +199,7 @@ export class ExchangeClient {
     if (r !== null && !(r.delayMsMin > 0 && r.delayMsMax >= r.delayMsMin && r.factor >= 1 && r.jitter >= 0 && r.jitter < 1 && r.attemptsMax >= 1)) {
       throw new Error(`reconnect options ${JSON.stringify(r)}`);
     }
+    this.clock = options.clock ?? systemClock;
     this.outbox = new Outbox(options.outBytesMax ?? clientDefaults.outBytesMax);
     this.flushBytes = Math.min(options.flushBytes ?? clientDefaults.flushBytes, this.outbox.bytes.length);
   }
@@ -214,13 +231,25 @@ export class ExchangeClient {
     }
   }
 
-  /** Sends Login; resolves with LoginAccepted, rejects with login_rejected (reason = LoginRejectReason) and the client is closed. */
-  login(apiKey: string): Promise<LoginInfo> {
+  /**
+   * Sends Login with `options` (kept: every reconnect sends the same); resolves
+   * with LoginAccepted, rejects with login_rejected (reason = LoginRejectReason)
+   * and the client is closed. A grace period the wire cannot carry throws.
+   */
+  login(apiKey: string, options: LoginOptions = {}): Promise<LoginInfo> {
+    const graceMs = options.graceMs ?? 0;
+    if (!(Number.isInteger(graceMs) && graceMs >= 0 && graceMs <= 0xffffffff)) throw new Error(`login: graceMs ${graceMs} is not a uint32`);
     if (this.stateValue !== ClientState.Connected) {
       return Promise.reject(new ClientError("not_ready", `login in state ${clientStateNames[this.stateValue]}`));
     }
     this.apiKey = apiKey;
+    this.loginOptions = { cancelOnDisconnect: options.cancelOnDisconnect ?? false, graceMs };
     return this.sendLogin(apiKey);
+  }
+
+  /** The timeout of the dead-man's switch the exchange last confirmed, ms (0 = disarmed or never armed). */
+  get deadMansSwitchMs(): number {
+    return this.deadMansSwitchMsValue;
   }
 
   /** Sends Logout, flushes, ends the connection; resolves once it is closed. Final. */
@@ -244,7 +273,7 @@ export class ExchangeClient {
       this.enqueue();
     }
     this.flush();
-    this.closeTimer = setTimeout(() => socket.terminate(), clientDefaults.closeTimeoutMs);
+    this.closeTimer = this.clock.after(clientDefaults.closeTimeoutMs, () => socket.terminate());
     return done;
   }
 
@@ -298,6 +327,48 @@ export class ExchangeClient {
     return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
   }
 
+  /**
+   * Cancels the user's live orders (every session's), optionally of one symbol
+   * and one side: one Cancelled report per order (reason MassCancel), then one
+   * report of kind MassCancelled with `clientOrderId` = `requestId` and
+   * `qtyLots` = orders cancelled (or a Rejected report, e.g. UnknownSymbol).
+   * Pipelined like the orders. A request id, symbol or side the wire cannot
+   * carry throws.
+   */
+  massCancel(p: MassCancelParams): SendStatus {
+    if (this.stateValue !== ClientState.Ready) return SendStatus.NotReady;
+    const m = this.outMsg;
+    m.body = Body.MassCancel;
+    m.clientOrderId = p.requestId;
+    m.oneSymbol = p.symbolId !== undefined;
+    m.symbolId = p.symbolId ?? 0;
+    m.massSide = p.side ?? MassCancelSide.Both;
+    // The exchange names the reason; a client sends None.
+    m.cancelReason = 0;
+    return this.enqueue() ? SendStatus.Ok : SendStatus.BufferFull;
+  }
+
+  /**
+   * Arms (or renews) the dead-man's switch: unless the app calls this again
+   * within `timeoutMs`, the exchange cancels all the user's live orders
+   * (reports with reason DeadMansSwitch). 0 disarms it. Resolves with the
+   * timeout the exchange confirmed; concurrent calls are answered in order.
+   * A timeout that is not a uint32 throws.
+   */
+  deadMansSwitch(timeoutMs: number): Promise<number> {
+    if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= 0xffffffff)) throw new Error(`deadMansSwitch: ${timeoutMs} ms is not a uint32`);
+    if (this.stateValue !== ClientState.Ready) {
+      return Promise.reject(new ClientError("not_ready", `deadMansSwitch in state ${clientStateNames[this.stateValue]}`));
+    }
+    if (this.switchWaiters.length >= clientDefaults.deadMansSwitchRequestsMax) {
+      return Promise.reject(new ClientError("too_many_requests", `${this.switchWaiters.length} deadMansSwitch() outstanding`));
+    }
+    this.outMsg.body = Body.DeadMansSwitch;
+    this.outMsg.timeoutMs = timeoutMs;
+    if (!this.enqueue()) return Promise.reject(new ClientError("buffer_full", "outgoing buffer full"));
+    return new Promise((resolve, reject) => this.switchWaiters.push({ resolve, reject }));
+  }
+
   /** Sends a Heartbeat now (the client also sends them by itself when idle). */
   heartbeat(): SendStatus {
     if (this.stateValue !== ClientState.Ready) return SendStatus.NotReady;
@@ -322,9 +393,9 @@ export class ExchangeClient {
     this.stateValue = ClientState.Connecting;
     const generation = ++this.generation;
     const timeoutMs = this.options.connectTimeoutMs ?? clientDefaults.connectTimeoutMs;
-    let timer: Timer | null = null;
+    let timer: ClientTimer | null = null;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ClientError("connect_timeout", `no connection within ${timeoutMs} ms`)), timeoutMs);
+      timer = this.clock.after(timeoutMs, () => reject(new ClientError("connect_timeout", `no connection within ${timeoutMs} ms`)));
     });
     let socket: Bun.Socket<Conn>;
     try {
@@ -337,7 +408,7 @@ export class ExchangeClient {
       if (generation === this.generation) this.generation++;
       throw asClientError(e, "connect_failed");
     } finally {
-      if (timer !== null) clearTimeout(timer);
+      (timer as ClientTimer | null)?.cancel();
     }
     if (generation !== this.generation) {
       socket.end();
@@ -352,7 +423,7 @@ export class ExchangeClient {
     this.waitingDrain = false;
     this.endSent = false;
     this.readPaused = false;
-    this.lastReceivedMs = performance.now();
+    this.lastReceivedMs = this.clock.nowMs();
     this.stateValue = ClientState.Connected;
   }
 
@@ -361,10 +432,12 @@ export class ExchangeClient {
     const m = this.outMsg;
     m.body = Body.Login;
     m.apiKey = apiKey;
+    m.cancelOnDisconnect = this.loginOptions.cancelOnDisconnect ?? false;
+    m.cancelOnDisconnectGraceMs = this.loginOptions.graceMs ?? 0;
     // The outbox is empty on a new connection; a Login always fits.
     if (!this.enqueue()) throw new Error("Login did not fit an empty outbox");
     const timeoutMs = this.options.loginTimeoutMs ?? clientDefaults.loginTimeoutMs;
-    this.loginTimer = setTimeout(() => this.dropConnection(new ClientError("login_timeout", `no login answer within ${timeoutMs} ms`), 0), timeoutMs);
+    this.loginTimer = this.clock.after(timeoutMs, () => this.dropConnection(new ClientError("login_timeout", `no login answer within ${timeoutMs} ms`), 0));
     return new Promise((resolve, reject) => {
       this.loginWaiter = { resolve, reject };
     });
@@ -436,7 +509,7 @@ export class ExchangeClient {
     const closing = this.stateValue === ClientState.Closing;
     const settleError = closing ? new ClientError("closed", "closed by the application") : error;
     if (login !== null) login.reject(settleError);
-    this.rejectOpenOrders(settleError);
+    this.rejectWaiters(settleError);
     this.callHook("onDisconnect", () => this.options.onDisconnect?.(error));
     if (closing) {
       this.finalClose(settleError, null);
@@ -464,7 +537,7 @@ export class ExchangeClient {
     }
     const base = Math.min(r.delayMsMax, r.delayMsMin * r.factor ** attempt);
     const delayMs = base * (1 - r.jitter * Math.random());
-    this.reconnectTimer = setTimeout(() => void this.reconnectNow(), delayMs);
+    this.reconnectTimer = this.clock.after(delayMs, () => void this.reconnectNow());
   }
 
   private async reconnectNow(): Promise<void> {
@@ -495,9 +568,9 @@ export class ExchangeClient {
     this.stateValue = ClientState.Closed;
     this.stopTimers();
     this.clearReconnectTimer();
-    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.closeTimer?.cancel();
     this.closeTimer = null;
-    this.rejectOpenOrders(settleError);
+    this.rejectWaiters(settleError);
     this.queue?.end(reported);
     const waiters = this.closeWaiters;
     this.closeWaiters = [];
@@ -505,15 +578,18 @@ export class ExchangeClient {
     this.callHook("onClose", () => this.options.onClose?.(reported));
   }
 
-  private rejectOpenOrders(error: ClientError): void {
-    const waiters = this.openOrdersWaiters;
-    if (waiters.length === 0) return;
-    this.openOrdersWaiters = [];
-    for (const w of waiters) w.reject(error);
+  /** Settles every request that waits for an answer on the lost connection. */
+  private rejectWaiters(error: ClientError): void {
+    const pages = this.openOrdersWaiters;
+    const switches = this.switchWaiters;
+    if (pages.length !== 0) this.openOrdersWaiters = [];
+    if (switches.length !== 0) this.switchWaiters = [];
+    for (const w of pages) w.reject(error);
+    for (const w of switches) w.reject(error);
   }
 
   private clearReconnectTimer(): void {
-    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer?.cancel();
     this.reconnectTimer = null;
   }
 
@@ -548,7 +624,7 @@ export class ExchangeClient {
     }
     this.seqOut++;
     this.stats.framesSent++;
-    this.lastSentMs = performance.now();
+    this.lastSentMs = this.clock.nowMs();
     if (this.outbox.pendingBytes >= this.flushBytes) {
       this.flush();
     } else if (!this.flushScheduled) {
@@ -583,7 +659,7 @@ export class ExchangeClient {
 
   private onData(socket: Bun.Socket<Conn>, chunk: Uint8Array): void {
     this.stats.chunksReceived++;
-    this.lastReceivedMs = performance.now();
+    this.lastReceivedMs = this.clock.nowMs();
     const s = this.splitter;
     s.push(chunk);
     for (;;) {
@@ -637,6 +713,9 @@ export class ExchangeClient {
       case Body.OpenOrders:
         if (!ready) return this.unexpected("OpenOrders");
         return this.openOrdersPage(m);
+      case Body.DeadMansSwitchStatus:
+        if (!ready) return this.unexpected("DeadMansSwitchStatus");
+        return this.switchStatus(m);
       case Body.LoginAccepted:
         if (this.stateValue !== ClientState.LoggingIn) return this.unexpected("LoginAccepted");
         return this.loginAccepted(m);
@@ -666,7 +745,7 @@ export class ExchangeClient {
     this.infoValue = info;
     this.everLoggedIn = true;
     this.stateValue = ClientState.Ready;
-    if (this.loginTimer !== null) clearTimeout(this.loginTimer);
+    this.loginTimer?.cancel();
     this.loginTimer = null;
     this.startTimers(info.limits.heartbeatIntervalMs);
     const w = this.loginWaiter;
@@ -685,6 +764,13 @@ export class ExchangeClient {
     w.resolve(w.orders);
   }
 
+  private switchStatus(m: ServerMessage): void {
+    const w = this.switchWaiters.shift();
+    if (w === undefined) return this.unexpected("DeadMansSwitchStatus (no DeadMansSwitch sent)");
+    this.deadMansSwitchMsValue = m.timeoutMs;
+    w.resolve(m.timeoutMs);
+  }
+
   private pauseReading(): void {
     this.readPaused = true;
     this.socket?.pause();
@@ -693,7 +779,7 @@ export class ExchangeClient {
   private resumeReading(): void {
     this.readPaused = false;
     // Silence while paused was ours, not the server's.
-    this.lastReceivedMs = performance.now();
+    this.lastReceivedMs = this.clock.nowMs();
     this.socket?.resume();
   }
 
@@ -708,19 +794,19 @@ export class ExchangeClient {
     if (this.heartbeatMs <= 0 && this.idleMs <= 0) return;
     // A quarter of the shorter period: a heartbeat leaves at most 25% late.
     const periodMs = Math.min(this.heartbeatMs > 0 ? this.heartbeatMs : Infinity, this.idleMs > 0 ? this.idleMs : Infinity);
-    this.tickTimer = setInterval(this.onTick, Math.max(1, Math.floor(periodMs / 4)));
+    this.tickTimer = this.clock.every(Math.max(1, Math.floor(periodMs / 4)), this.onTick);
   }
 
   private stopTimers(): void {
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer?.cancel();
     this.tickTimer = null;
-    if (this.loginTimer !== null) clearTimeout(this.loginTimer);
+    this.loginTimer?.cancel();
     this.loginTimer = null;
   }
 
   private readonly onTick = (): void => {
     if (this.stateValue !== ClientState.Ready) return;
-    const now = performance.now();
+    const now = this.clock.nowMs();
     if (this.idleMs > 0 && !this.readPaused && now - this.lastReceivedMs >= this.idleMs) {
       this.dropConnection(new ClientError("idle_timeout", `nothing from the server for ${Math.round(now - this.lastReceivedMs)} ms`), LogoutReason.HeartbeatTimeout);
       return;

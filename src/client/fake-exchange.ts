@@ -25,8 +25,9 @@ import {
 } from "../protocol/index.ts";
 import { Outbox } from "./outbox.ts";
 
-const ExecKind = { Accepted: 1, Rejected: 2, Fill: 3, Cancelled: 4, Modified: 5 } as const;
-const CancelReason = { User: 1, Ioc: 2, MarketRemainder: 4 } as const;
+const ExecKind = { Accepted: 1, Rejected: 2, Fill: 3, Cancelled: 4, Modified: 5, MassCancelled: 8 } as const;
+const CancelReason = { User: 1, Ioc: 2, MarketRemainder: 4, MassCancel: 8 } as const;
+const MassCancelSide = { Both: 0, Buy: 1, Sell: 2 } as const;
 
 export const defaultFakeSymbols: WireSymbol[] = [
   { symbolId: 1, name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1000, maxPrice: 200000, maxQty: 1000000 },
@@ -57,6 +58,8 @@ export interface Received {
   body: number;
   clientOrderId: number;
   atMs: number;
+  /** The decoded message, copied. */
+  msg: ClientMessage;
 }
 
 export class FakeSession {
@@ -67,6 +70,8 @@ export class FakeSession {
   readonly outbox = new Outbox(8 << 20);
   readonly received: Received[] = [];
   userId = -1;
+  /** The last DeadMansSwitch timeout this session asked for. */
+  deadMansSwitchMs = 0;
   seqIn = 1;
   seqOut = 1;
   closed = false;
@@ -94,6 +99,7 @@ export class FakeSession {
     m.more = false;
     m.text = "";
     m.reason = 0;
+    m.timeoutMs = 0;
     fill(m);
     m.seq = this.seqOut++;
     const server = this.server;
@@ -285,7 +291,7 @@ export class FakeExchange {
       const code = s.decoder.decode(s.splitter.bytes, s.splitter.start, s.splitter.end, s.msg);
       if (code !== ProtocolError.Ok) return s.logout(logoutReasonOf(code), "bad frame");
       const m = s.msg;
-      s.received.push({ seq: m.seq, body: m.body, clientOrderId: m.clientOrderId, atMs: performance.now() });
+      s.received.push({ seq: m.seq, body: m.body, clientOrderId: m.clientOrderId, atMs: performance.now(), msg: Object.assign(new ClientMessage(), m) });
       if (m.seq !== s.seqIn) return s.logout(LogoutReason.SequenceGap, `seq ${m.seq}, expected ${s.seqIn}`);
       s.seqIn++;
       if (this.silent) continue;
@@ -307,6 +313,15 @@ export class FakeExchange {
         return this.modify(s, m);
       case Body.OpenOrdersRequest:
         return this.openOrders(s);
+      case Body.MassCancel:
+        return this.massCancel(s, m);
+      case Body.DeadMansSwitch:
+        // Armed for the record only: this double never fires the switch.
+        s.deadMansSwitchMs = m.timeoutMs;
+        return s.send((o) => {
+          o.body = Body.DeadMansSwitchStatus;
+          o.timeoutMs = m.timeoutMs;
+        });
       default:
         return; // Heartbeat
     }
@@ -376,6 +391,26 @@ export class FakeExchange {
     o.priceTicks = m.priceTicks;
     o.leavesQtyLots = m.qtyLots;
     s.report({ clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, priceTicks: o.priceTicks, qtyLots: m.qtyLots, leavesQtyLots: m.qtyLots, kind: ExecKind.Modified });
+  }
+
+  /** Cancels the user's matching orders (one report each), then the summary. */
+  private massCancel(s: FakeSession, m: ClientMessage): void {
+    const summary = { clientOrderId: m.clientOrderId, symbolId: m.symbolId, cancelReason: CancelReason.MassCancel };
+    if (m.reject !== 0) return s.report({ ...summary, kind: ExecKind.Rejected, rejectReason: m.reject });
+    if (m.oneSymbol && !this.symbols.some((x) => x.symbolId === m.symbolId)) {
+      return s.report({ ...summary, kind: ExecKind.Rejected, rejectReason: Reject.UnknownSymbol });
+    }
+    const book = this.book(s.userId);
+    let count = 0;
+    for (const o of [...book.values()]) {
+      if (m.oneSymbol && o.symbolId !== m.symbolId) continue;
+      if (m.massSide !== MassCancelSide.Both && o.side !== m.massSide - 1) continue;
+      book.delete(o.clientOrderId);
+      count++;
+      const fields = { clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, priceTicks: o.priceTicks, qtyLots: o.leavesQtyLots };
+      s.report({ ...fields, kind: ExecKind.Cancelled, cancelReason: CancelReason.MassCancel });
+    }
+    s.report({ ...summary, kind: ExecKind.MassCancelled, qtyLots: count });
   }
 
   private openOrders(s: FakeSession): void {

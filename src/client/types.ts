@@ -2,6 +2,7 @@
 // login information and order parameters (client.ts holds the behaviour).
 
 import type { ExecReport, WireSymbol } from "../protocol/index.ts";
+import type { ClientClock } from "./clock.ts";
 
 export const ClientState = {
   Idle: 0,
@@ -125,6 +126,28 @@ export interface ModifyParams {
   qtyLots: number;
 }
 
+/** Login options; a reconnect logs in again with the same ones. */
+export interface LoginOptions {
+  /**
+   * Ask the exchange to cancel the user's live orders when this session ends
+   * (disconnect, heartbeat timeout, logout) and no session of the user logs in
+   * within `graceMs`. Default false.
+   */
+  cancelOnDisconnect?: boolean;
+  /** Grace period for cancel on disconnect, ms (uint32). Default 0: cancel at once. */
+  graceMs?: number;
+}
+
+/** A mass cancel: the user's live orders (every session's), optionally of one symbol and one side. */
+export interface MassCancelParams {
+  /** The app's id for the request (a U53), echoed as the MassCancelled summary's clientOrderId. */
+  requestId: number;
+  /** Only this symbol's orders; every symbol when absent. */
+  symbolId?: number;
+  /** MassCancelSide: Both (0, the default), Buy (1) or Sell (2). */
+  side?: number;
+}
+
 export interface ReconnectOptions {
   /** First delay after a loss. */
   delayMsMin: number;
@@ -162,6 +185,8 @@ export interface ClientOptions {
   flushBytes?: number;
   /** `reports()` pauses reading the socket above this many queued reports. */
   reportQueueHighWater?: number;
+  /** The time source of every timer of the client; default the system clock. Tests pass a ManualClock. */
+  clock?: ClientClock;
 }
 
 export const clientDefaults = {
@@ -175,6 +200,8 @@ export const clientDefaults = {
   idleHeartbeats: 3,
   /** Outstanding `openOrders()` calls. */
   openOrdersRequestsMax: 16,
+  /** Outstanding `deadMansSwitch()` calls. */
+  deadMansSwitchRequestsMax: 16,
   reconnect: { delayMsMin: 100, delayMsMax: 5000, factor: 2, jitter: 0.2, attemptsMax: 1000 } satisfies ReconnectOptions,
 } as const;
 

@@ -76,6 +76,8 @@ export const exchangeSchema = object("The exchange configuration.", {
     host: oneOf(loopbackHosts, { default: "127.0.0.1", doc: "Interface the gateway binds to; loopback only in this build." }),
     port: int({ default: 7001, min: 0, max: portMax, doc: "TCP port of the gateway; 0 picks a free one." }),
     sessionsMax: int({ default: 1024, min: 1, max: 1 << 16, doc: "Sessions at once; a login beyond it gets LoginRejected SessionLimit." }),
+    pendingLoginsMax: int({ default: 64, min: 1, max: 1 << 16, doc: "Connections not yet logged in, at once; a pool apart from the session slots." }),
+    pendingLoginsPerAddressMax: int({ default: 16, min: 1, max: 1 << 16, doc: "Connections not yet logged in from one remote address; at most pendingLoginsMax." }),
   }),
   limits: object("Per-session limits, told to clients in LoginAccepted.", {
     inFlightMax: int({ default: 65_536, min: 1, max: 1 << 24, doc: "Commands of one session awaiting durability before more are rejected (InFlightLimit)." }),
@@ -83,9 +85,17 @@ export const exchangeSchema = object("The exchange configuration.", {
     openOrdersPerUserMax: int({ default: 100_000, min: 1, max: 1 << 26, doc: "Live orders (resting and stops) of one user; at most engine.ordersMax." }),
     heartbeatIntervalMs: int({ default: 1000, min: 10, max: 3_600_000, doc: "Heartbeat interval told to clients; the exchange sends one after this much silence." }),
     idleTimeoutMs: int({ default: 10_000, min: 10, max: 3_600_000, doc: "A session silent this long is logged out (HeartbeatTimeout); at least heartbeatIntervalMs." }),
-    outboundPauseBytes: int({ default: 4 << 20, min: 1 << 16, max: 1 << 30, doc: "Unsent bytes queued for a client before reading from it pauses; at most outboundBytesMax." }),
-    outboundBytesMax: int({ default: 64 << 20, min: 1 << 16, max: 1 << 30, doc: "Unsent bytes queued for a client before it is disconnected (SlowConsumer)." }),
+    outboundPauseBytes: int({ default: 1 << 20, min: 1 << 16, max: 1 << 30, doc: "Unsent bytes queued for a client before reading from it pauses; at most outboundBytesMax." }),
+    outboundBytesMax: int({ default: 4 << 20, min: 1 << 16, max: 1 << 30, doc: "Unread bytes queued for a client before it is logged out (SlowConsumer)." }),
     loginTimeoutMs: int({ default: 5000, min: 10, max: 600_000, doc: "Time to log in after connecting (LoginTimeout)." }),
+    queryOrdersPerSecondMax: int({ default: 50_000, min: 1, max: 1 << 30, doc: "Orders per second one session's OpenOrders answers may list (later pages wait)." }),
+  }),
+  loginThrottle: object("Slows down repeated failed logins from one remote address.", {
+    failuresFree: int({ default: 5, min: 0, max: 1 << 20, doc: "Failed logins from one address before the first block." }),
+    blockMsMin: int({ default: 1000, min: 1, max: 86_400_000, doc: "The first block; each further failure doubles it up to blockMsMax." }),
+    blockMsMax: int({ default: 60_000, min: 1, max: 86_400_000, doc: "The longest block; at least blockMsMin." }),
+    forgetAfterMs: int({ default: 600_000, min: 1, max: 86_400_000, doc: "An address with no failure for this long starts afresh." }),
+    addressesMax: int({ default: 4096, min: 1, max: 1 << 20, doc: "Addresses remembered at once (the oldest is forgotten first)." }),
   }),
   symbols: list(
     object("One tradable symbol.", {

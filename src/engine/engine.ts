@@ -556,7 +556,7 @@ export class Engine extends EventWriter {
     this.idIndex.insert(id, slot);
     this.ordState[slot] = RESTING;
     this.appendToLevel(slot, lvl);
-    this.emitBooked(book, slot);
+    this.emitBooked(book, id, user, side, clientId, priceTicks, qtyLots);
   }
 
   /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
@@ -577,7 +577,7 @@ export class Engine extends EventWriter {
     this.ordType[slot] = OrderType.Limit;
     this.ordState[slot] = RESTING;
     this.appendToLevel(slot, lvl);
-    this.emitBooked(book, slot);
+    this.emitBooked(book, this.ordId[slot]!, this.ordUser[slot]!, side, this.ordClientId[slot]!, priceTicks, qtyLots);
   }
 
   /** Fills a fresh slot from a command: a stop being placed, or an order being restored. */

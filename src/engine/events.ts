@@ -6,6 +6,7 @@
 // Which columns each kind writes is listed at EventRecord (command.ts); the
 // others hold whatever an earlier row left there.
 
+import { ColumnGroup } from "./columns.ts";
 import { type EventRecord, emptyEvent } from "./command.ts";
 import { EventKind } from "./constants.ts";
 
@@ -41,25 +42,27 @@ export class EventBuffer {
   constructor(capacity: number) {
     if (!(Number.isInteger(capacity) && capacity >= 16)) throw new Error(`event capacity ${capacity} must be an integer >= 16`);
     this.capacity = capacity;
-    this.kind = new Uint8Array(capacity);
-    this.code = new Uint8Array(capacity);
-    this.side = new Uint8Array(capacity);
-    this.book = new Int32Array(capacity);
-    this.priceTicks = new Int32Array(capacity);
-    this.oldPriceTicks = new Int32Array(capacity);
-    this.seq = new Float64Array(capacity);
-    this.tsUs = new Float64Array(capacity);
-    this.id = new Float64Array(capacity);
-    this.user = new Float64Array(capacity);
-    this.qtyLots = new Float64Array(capacity);
-    this.leavesQtyLots = new Float64Array(capacity);
-    this.oldQtyLots = new Float64Array(capacity);
-    this.otherId = new Float64Array(capacity);
-    this.otherUser = new Float64Array(capacity);
-    this.otherLeavesQtyLots = new Float64Array(capacity);
-    this.tradeId = new Float64Array(capacity);
-    this.clientId = new Float64Array(capacity);
-    this.otherClientId = new Float64Array(capacity);
+    // An event writes up to 12 float64 columns of one row: staggered, so they do not share one cache set (columns.ts).
+    const g = new ColumnGroup(capacity);
+    this.kind = g.of(Uint8Array);
+    this.code = g.of(Uint8Array);
+    this.side = g.of(Uint8Array);
+    this.book = g.of(Int32Array);
+    this.priceTicks = g.of(Int32Array);
+    this.oldPriceTicks = g.of(Int32Array);
+    this.seq = g.of(Float64Array);
+    this.tsUs = g.of(Float64Array);
+    this.id = g.of(Float64Array);
+    this.user = g.of(Float64Array);
+    this.qtyLots = g.of(Float64Array);
+    this.leavesQtyLots = g.of(Float64Array);
+    this.oldQtyLots = g.of(Float64Array);
+    this.otherId = g.of(Float64Array);
+    this.otherUser = g.of(Float64Array);
+    this.otherLeavesQtyLots = g.of(Float64Array);
+    this.tradeId = g.of(Float64Array);
+    this.clientId = g.of(Float64Array);
+    this.otherClientId = g.of(Float64Array);
   }
 
   clear(): void {

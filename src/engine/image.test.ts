@@ -1,25 +1,15 @@
 // Proves the engine's image restores the exact state (same hash, same events for every later command, the same bytes when taken again) and that bytes which do not describe a state are refused with a reason.
 import { describe, expect, test } from "bun:test";
-import { applyCommand } from "./apply.ts";
 import type { Command } from "./command.ts";
 import { OrderType, Side } from "./constants.ts";
 import { Engine } from "./engine.ts";
 import { captureImage } from "./image.ts";
 import { encodeImage, restoreImage } from "./image-codec.ts";
+import { drive, ROUND_TRIP_CONFIG } from "../../test/engine/drive.ts";
 import { generateCommands } from "../../test/engine/random-commands.ts";
 import { order } from "../../test/engine/scenarios.ts";
 
-// A small event buffer keeps the thousands of fresh engines of the damage tests cheap to build.
-const config = { ordersMax: 4096, levelsMax: 4096, levelsPerSideMax: 1024, symbolsMax: 8, eventsMax: 1024 };
-
-function drive(engine: Engine, commands: Command[]): unknown[] {
-  const out: unknown[] = [];
-  for (const c of commands) {
-    applyCommand(engine, c);
-    out.push(...engine.events.drain());
-  }
-  return out;
-}
+const config = ROUND_TRIP_CONFIG;
 
 const imageOf = (engine: Engine): Uint8Array => encodeImage(captureImage(engine));
 

@@ -5,6 +5,7 @@
 // column is a direct field of the object the hot loop runs on.
 
 import { assert } from "./assert.ts";
+import { ColumnGroup } from "./columns.ts";
 import { NIL, PRICE_MAX } from "./constants.ts";
 import type { EngineConfig } from "./config.ts";
 import { IdIndex } from "./id-index.ts";
@@ -119,33 +120,34 @@ export class EngineStore {
     this.symQtyLotsMax = new Float64Array(c.symbolsMax);
     this.lastPriceTicks = new Int32Array(c.symbolsMax);
 
-    const n = c.ordersMax;
-    this.ordId = new Float64Array(n);
-    this.ordUser = new Float64Array(n);
-    this.ordClientId = new Float64Array(n);
-    this.ordQtyLots = new Float64Array(n);
-    this.ordArrivalSeq = new Float64Array(n);
-    this.ordPriceTicks = new Int32Array(n);
-    this.ordStopPriceTicks = new Int32Array(n);
-    this.ordNext = new Int32Array(n);
-    this.ordPrev = new Int32Array(n);
-    this.ordLevel = new Int32Array(n);
-    this.ordBook = new Int32Array(n);
-    this.ordGen = new Uint32Array(n);
-    this.ordSide = new Uint8Array(n);
-    this.ordType = new Uint8Array(n);
-    this.ordTif = new Uint8Array(n);
-    this.ordStp = new Uint8Array(n);
-    this.ordPostOnly = new Uint8Array(n);
-    this.ordState = new Uint8Array(n);
+    // A command touches one slot's entry in most order columns: staggered so they do not share one cache set (columns.ts).
+    const o = new ColumnGroup(c.ordersMax);
+    this.ordId = o.of(Float64Array);
+    this.ordUser = o.of(Float64Array);
+    this.ordClientId = o.of(Float64Array);
+    this.ordQtyLots = o.of(Float64Array);
+    this.ordArrivalSeq = o.of(Float64Array);
+    this.ordPriceTicks = o.of(Int32Array);
+    this.ordStopPriceTicks = o.of(Int32Array);
+    this.ordNext = o.of(Int32Array);
+    this.ordPrev = o.of(Int32Array);
+    this.ordLevel = o.of(Int32Array);
+    this.ordBook = o.of(Int32Array);
+    this.ordGen = o.of(Uint32Array);
+    this.ordSide = o.of(Uint8Array);
+    this.ordType = o.of(Uint8Array);
+    this.ordTif = o.of(Uint8Array);
+    this.ordStp = o.of(Uint8Array);
+    this.ordPostOnly = o.of(Uint8Array);
+    this.ordState = o.of(Uint8Array);
 
-    const m = c.levelsMax;
-    this.lvlPriceTicks = new Int32Array(m);
-    this.lvlHead = new Int32Array(m);
-    this.lvlTail = new Int32Array(m);
-    this.lvlOrdersCount = new Int32Array(m);
-    this.lvlQtyLots = new Float64Array(m);
-    this.lvlLadder = new Int32Array(m);
+    const l = new ColumnGroup(c.levelsMax, 24);
+    this.lvlPriceTicks = l.of(Int32Array);
+    this.lvlHead = l.of(Int32Array);
+    this.lvlTail = l.of(Int32Array);
+    this.lvlOrdersCount = l.of(Int32Array);
+    this.lvlQtyLots = l.of(Float64Array);
+    this.lvlLadder = l.of(Int32Array);
 
     const ladders = c.symbolsMax * LADDERS_PER_BOOK;
     this.ladKeys = new Int32Array(ladders * c.levelsPerSideMax);

@@ -16,6 +16,6 @@ export async function startFeedFromEnv(sequencer: Sequencer, env: Record<string,
   const files = await buildPage();
   // In a worker thread: the matching thread only hands it the events.
   const feed = await startFeedWorker(sequencer, { port, files });
-  console.log(`market-data feed listening on ws://127.0.0.1:${feed.port}/feed, live page http://127.0.0.1:${feed.port}/`);
+  console.log(`market-data feed: ws://127.0.0.1:${feed.port}/feed, live page http://127.0.0.1:${feed.port}/`);
   return feed;
 }

@@ -81,6 +81,8 @@ export class FeedPublisher implements MarketDataSink {
   readonly topics: string[];
   /** Frames published (all channels), for stats and tests. */
   framesPublished = 0;
+  /** Longest wait of a trade from its engine time to the publish of its frame, ms (the server's share of the delay). */
+  tradeLagMsMax = 0;
   /**
    * Called at the end of every flush with the (symbol * slotsPerSymbol + slot)
    * keys that got frames since the last call: the server checks those
@@ -114,6 +116,9 @@ export class FeedPublisher implements MarketDataSink {
   private dirtyCount = 0;
   private readonly depthBids = new LevelBatch();
   private readonly depthAsks = new LevelBatch();
+  /** Scratch lists for snapshots: each frame is encoded and copied before the next one is cut. */
+  private readonly scratchTrades = new TradeBatch();
+  private readonly scratchOrders = new OrderBatch();
 
   private readonly retainers: Int32Array;
   private readonly retained: (Retained[] | null)[];
@@ -338,6 +343,9 @@ export class FeedPublisher implements MarketDataSink {
 
   private flushTrades(s: number): void {
     const b = this.batches[s]!.trades;
+    // How long the oldest trade of the frame waited for it (wall clock against engine time; stats only).
+    const lagMs = (performance.timeOrigin + performance.now()) - b.tsUs[0]! / 1000;
+    if (lagMs > this.tradeLagMsMax) this.tradeLagMsMax = lagMs;
     this.publishFrame(s, Slot.Trades, this.encoder.trades(s, this.nextSeq(s, Slot.Trades), false, b, 0, b.count));
     b.count = 0;
   }
@@ -530,7 +538,8 @@ export class FeedPublisher implements MarketDataSink {
     const total = countOrders(m, s, Side.Buy) + countOrders(m, s, Side.Sell);
     const parts = Math.max(1, Math.ceil(total / frameEntriesMax));
     const out: Uint8Array[] = [];
-    const batch = new OrderBatch();
+    const batch = this.scratchOrders;
+    batch.count = 0;
     const emit = () => {
       out.push(this.encoder.ordersSnapshot(s, seq, this.stream.releasedSeq, out.length, parts, batch, 0, batch.count, checksum).slice());
       batch.count = 0;
@@ -552,7 +561,8 @@ export class FeedPublisher implements MarketDataSink {
   /** The trades a Trades subscription starts with: the newest `recentTrades`, oldest first. */
   tradesSnapshot(s: number): Uint8Array {
     const batch = this.batches[s]?.trades;
-    const tmp = new TradeBatch();
+    const tmp = this.scratchTrades;
+    tmp.count = 0;
     const ring = this.ticks;
     if (ring !== null) {
       const n = Math.min(this.limits.recentTrades, ring.size(s));

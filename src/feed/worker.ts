@@ -41,6 +41,8 @@ export interface FeedWorkerStats {
   connections: number;
   framesPublished: number;
   closedSlow: number;
+  /** Longest engine-time-to-publish wait of a trade since the last stats call, ms. */
+  tradeLagMsMax: number;
 }
 
 declare const self: { onmessage: ((e: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker): void };
@@ -99,8 +101,10 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
           connections: server!.connections,
           framesPublished: server!.publisher.framesPublished,
           closedSlow: server!.stats.closedSlow,
+          tradeLagMsMax: server!.publisher.tradeLagMsMax,
         },
       });
+      server!.publisher.tradeLagMsMax = 0;
     } else if (m.type === "stop") {
       void (async () => {
         await server?.stop();

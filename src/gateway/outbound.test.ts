@@ -1,6 +1,10 @@
-// Proves the outbound queue keeps order, holds gated bytes until released, compacts and grows without losing bytes, and refuses to pass its bound.
+// Proves the outbound queue keeps order, holds gated bytes until released, moves across chunks without losing bytes, gives chunks back once sent, refuses to pass its bound, and drops unsent frames without cutting one.
 import { expect, test } from "bun:test";
-import { Outbound } from "./outbound.ts";
+import { writeLength } from "../protocol/index.ts";
+import { ChunkPool, Outbound } from "./outbound.ts";
+
+const chunkBytes = 1 << 12;
+const outbound = (bytesMax: number, pool = new ChunkPool(chunkBytes, 64)) => new Outbound(pool, bytesMax);
 
 function put(o: Outbound, value: number, n: number, gated: boolean): boolean {
   const r = o.reserve(n);
@@ -22,7 +26,7 @@ function drain(o: Outbound, chunk: number): number[] {
 }
 
 test("ungated bytes leave at once; gated ones wait for their release, and later ungated bytes wait behind them", () => {
-  const o = new Outbound(1 << 20);
+  const o = outbound(1 << 20);
   put(o, 1, 3, false);
   expect(drain(o, 100)).toEqual([1, 1, 1]);
   put(o, 2, 2, true);
@@ -40,8 +44,8 @@ test("ungated bytes leave at once; gated ones wait for their release, and later 
 
 test("random traffic through partial sends: every byte arrives once, in order, across compactions and growth", () => {
   let seed = 99;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-  const o = new Outbound(1 << 22);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const o = outbound(1 << 22);
   const expected: number[] = [];
   const got: number[] = [];
   let value = 0;
@@ -63,10 +67,63 @@ test("random traffic through partial sends: every byte arrives once, in order, a
   expect(got).toEqual(expected);
 });
 
-test("refuses bytes beyond its bound and accepts again once drained", () => {
-  const o = new Outbound(1 << 16);
-  expect(put(o, 1, 60000, false)).toBe(true);
-  expect(put(o, 2, 6000, false)).toBe(false);
+test("refuses bytes past its bounds (unread bytes; all bytes, held ones too), accepts again once drained", () => {
+  const o = outbound(1 << 14);
+  for (let i = 0; i < 4; i++) expect(put(o, 1, 4000, false)).toBe(true);
+  expect(put(o, 2, 400, false)).toBe(false);
   drain(o, 1 << 16);
-  expect(put(o, 2, 6000, false)).toBe(true);
+  expect(put(o, 2, 400, false)).toBe(true);
+  drain(o, 1 << 16);
+  // Held bytes count only against twice the bound: a client that reads is not cut while the log is slow.
+  for (let i = 0; i < 8; i++) expect(put(o, 3, 4000, true)).toBe(true);
+  expect(put(o, 3, 1000, true)).toBe(false);
+  o.releaseTo(o.appended);
+  expect(put(o, 4, 100, false)).toBe(false);
+  drain(o, 1 << 16);
+  expect(put(o, 4, 100, false)).toBe(true);
+});
+
+test("chunks go back to the pool once sent: an idle queue holds none", () => {
+  const pool = new ChunkPool(chunkBytes, 64);
+  const o = outbound(1 << 20, pool);
+  for (let i = 0; i < 100; i++) put(o, i, 1000, false);
+  expect(o.chunksCount).toBe(25);
+  drain(o, 3000);
+  expect(o.chunksCount).toBe(0);
+  expect(pool.freeCount).toBe(25);
+  put(o, 1, 10, true);
+  expect(o.chunksCount).toBe(1);
+  expect(pool.freeCount).toBe(24);
+});
+
+/** A frame of `n` bytes (prefix included) whose payload bytes all equal `value`. */
+function putFrame(o: Outbound, value: number, n: number, gated: boolean): void {
+  const r = o.reserve(n)!;
+  writeLength(r.bytes, r.at, n - 4);
+  r.bytes.fill(value, r.at + 4, r.at + n);
+  o.commit(n, gated);
+}
+
+test("dropping unsent frames keeps the one begun on the wire whole and counts the frames kept", () => {
+  const o = outbound(1 << 20);
+  for (let i = 0; i < 10; i++) putFrame(o, i, 1000, false);
+  for (let i = 10; i < 20; i++) putFrame(o, i, 1000, true);
+  // 2.5 frames sent: frames 0..2 are kept (the third finishes), the rest is dropped, gated or not.
+  o.consume(2500);
+  expect(o.dropUnsent()).toBe(3);
+  expect(o.queued).toBe(500);
+  expect(o.sendableBytes).toBe(500);
+  expect(o.chunksCount).toBe(1);
+  o.consume(500);
+  expect(o.chunksCount).toBe(0);
+  // At a frame boundary nothing is kept beyond it.
+  putFrame(o, 7, 100, false);
+  putFrame(o, 8, 100, false);
+  o.consume(100);
+  expect(o.dropUnsent()).toBe(4);
+  expect(o.queued).toBe(0);
+  // New frames queue after the kept ones.
+  putFrame(o, 9, 100, false);
+  expect(o.framesAppended).toBe(5);
+  expect(o.sendable()[4]).toBe(9);
 });

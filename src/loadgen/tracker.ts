@@ -25,8 +25,8 @@ import type { ExecReport } from "../protocol/index.ts";
 import { Histogram } from "./histogram.ts";
 import { MixKind } from "./options.ts";
 
-export const ExecKind = { Accepted: 1, Rejected: 2, Fill: 3, Cancelled: 4, Modified: 5, Triggered: 6, Reduced: 7 } as const;
-export const execKindNames = ["none", "accepted", "rejected", "fill", "cancelled", "modified", "triggered", "reduced"] as const;
+export const ExecKind = { Accepted: 1, Rejected: 2, Fill: 3, Cancelled: 4, Modified: 5, Triggered: 6, Reduced: 7, MassCancelled: 8 } as const;
+export const execKindNames = ["none", "accepted", "rejected", "fill", "cancelled", "modified", "triggered", "reduced", "mass_cancelled"] as const;
 const CancelReasonUser = 1;
 
 const SlotState = {
@@ -188,6 +188,8 @@ export class OrderTracker {
       if (r.kind === ExecKind.Rejected) this.rejectsByReason[r.rejectReason & 63]!++;
       if (r.kind === ExecKind.Cancelled) this.cancelsByReason[r.cancelReason & 63]!++;
     }
+    // A mass cancel's summary names its request, not an order; its orders came as Cancelled reports.
+    if (r.kind === ExecKind.MassCancelled) return 0;
     const slot = r.clientOrderId >= 0 ? r.clientOrderId % this.slotsCount : -1;
     if (slot < 0 || this.cid[slot] !== r.clientOrderId || this.state[slot] === SlotState.Free) {
       if (this.recording) this.unmatched++;

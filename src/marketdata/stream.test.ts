@@ -65,6 +65,7 @@ class TradeEvents {
 /** An input log that makes records durable only when the test says so; it keeps them to replay elsewhere. */
 class ManualLog implements InputLog {
   onDurable: ((seq: number) => void) | null = null;
+  onFailed: ((error: Error) => void) | null = null;
   readonly records: { seq: number; bytes: Uint8Array }[] = [];
   append(seq: number, bytes: Uint8Array, start: number, end: number): boolean {
     this.records.push({ seq, bytes: bytes.slice(start + framePrefixBytes, end) });

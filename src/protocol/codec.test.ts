@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { Reject } from "../engine/constants.ts";
-import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder, validateNewOrder } from "./codec.ts";
+import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder, validateMassCancel, validateNewOrder } from "./codec.ts";
 import {
   clientFrameBytesMax,
   loginSymbolsCountMax,
@@ -93,6 +93,7 @@ describe("round trips", () => {
         expect(fieldsOf(out)).toEqual(expected);
         // The decoder's verdict equals the value checks applied to the source.
         if (body === Body.NewOrder) expect(reject).toBe(validateNewOrder(m));
+        if (body === Body.MassCancel) expect(reject).toBe(validateMassCancel(m));
       }
     }
   });
@@ -118,6 +119,7 @@ describe("round trips", () => {
           expect(out.reason).toBe(m.reason);
           expect(out.text).toBe(m.text);
         }
+        expect(out.timeoutMs).toBe(body === Body.DeadMansSwitchStatus ? m.timeoutMs : 0);
         expect(out.seq).toBe(m.seq);
         expect(out.body).toBe(body);
       }
@@ -214,6 +216,36 @@ describe("value checks (engine reject codes)", () => {
     expect(decode((m) => (m.priceTicks = -1))).toBe(Reject.PriceOutOfBand);
     expect(decode((m) => (m.stopPriceTicks = -0x80000000))).toBe(Reject.PriceOutOfBand);
     expect(decode((m) => (m.priceTicks = -5), Body.Modify)).toBe(Reject.PriceOutOfBand);
+  });
+
+  test("mass cancel: a side outside MassCancelSide, a reason other than None, or a request id of 2^53 is bad_field", () => {
+    const mass = (mutate: (m: ClientMessage) => void): number =>
+      decode((m) => {
+        m.clearOrder();
+        m.clientOrderId = 77;
+        mutate(m);
+      }, Body.MassCancel);
+    expect(mass(() => {})).toBe(0);
+    for (const side of [0, 1, 2]) expect(mass((m) => (m.massSide = side))).toBe(0);
+    expect(mass((m) => Object.assign(m, { oneSymbol: true, symbolId: 0xffffffff }))).toBe(0);
+    expect(mass((m) => (m.massSide = 3))).toBe(Reject.BadField);
+    expect(mass((m) => (m.massSide = 255))).toBe(Reject.BadField);
+    for (const reason of [1, 8, 9, 10, 11, 255]) expect(mass((m) => (m.cancelReason = reason))).toBe(Reject.BadField);
+    const decoded = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.MassCancel, seq: 3, clientOrderId: 2 ** 53 - 1, oneSymbol: true, symbolId: 9, massSide: 2 }));
+    expect([decoded.clientOrderId, decoded.oneSymbol, decoded.symbolId, decoded.massSide, decoded.cancelReason, decoded.reject]).toEqual([2 ** 53 - 1, true, 9, 2, 0, 0]);
+  });
+
+  test("dead-man's switch and login options carry their values; they have no reject", () => {
+    for (const timeoutMs of [0, 1, 60_000, 0xffffffff]) {
+      const out = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.DeadMansSwitch, seq: 1, timeoutMs }));
+      expect([out.body, out.timeoutMs, out.reject]).toEqual([Body.DeadMansSwitch, timeoutMs, 0]);
+      const status = serverRoundTrip(Object.assign(new ServerMessage(), { body: Body.DeadMansSwitchStatus, seq: 1, timeoutMs }));
+      expect([status.body, status.timeoutMs]).toEqual([Body.DeadMansSwitchStatus, timeoutMs]);
+    }
+    const login = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.Login, seq: 1, apiKey: "k", cancelOnDisconnect: true, cancelOnDisconnectGraceMs: 2500 }));
+    expect([login.apiKey, login.cancelOnDisconnect, login.cancelOnDisconnectGraceMs, login.reject]).toEqual(["k", true, 2500, 0]);
+    const plain = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.Login, seq: 1, apiKey: "k" }));
+    expect([plain.cancelOnDisconnect, plain.cancelOnDisconnectGraceMs]).toEqual([false, 0]);
   });
 
   test("bad_field wins over bad_quantity (RULES.md order)", () => {
@@ -348,6 +380,7 @@ describe("encoder", () => {
   });
 
   test("records of every command kind have stable type codes", () => {
-    expect([Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef]).toEqual([1, 2, 3, 4]);
+    expect([Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef, Command.MassCancel]).toEqual([1, 2, 3, 4, 5]);
+    expect([Body.MassCancel, Body.DeadMansSwitch, Body.DeadMansSwitchStatus]).toEqual([12, 13, 14]);
   });
 });

@@ -6,14 +6,15 @@
 // Encoding lives in encode.ts and is re-exported here.
 
 import * as flatbuffers from "flatbuffers";
-import { OrderType, Reject, Side, Stp, Tif } from "../engine/constants.ts";
-import { ProtocolError, u32Range, u53HiLimit } from "./constants.ts";
+import { MassCancelSide, OrderType, Reject, Side, Stp, Tif } from "../engine/constants.ts";
+import { ProtocolError, u32Range } from "./constants.ts";
 import * as wire from "./generated/exchange_generated.ts";
 // flatc re-exports only what the root type (Message) reaches; the input-log root comes on its own.
 import { InputRecord } from "./generated/wire/input-record.ts";
 import * as layout from "./layout.ts";
 import {
   type ClientMessage,
+  clearSymbol,
   emptySymbol,
   type InputRecordView,
   OpenOrderInfo,
@@ -22,6 +23,7 @@ import {
   type WireSymbol,
 } from "./messages.ts";
 import { Verifier } from "./verify.ts";
+import { joinU53 } from "./wire-read.ts";
 
 export const Body = wire.Body;
 export const Command = wire.Command;
@@ -30,9 +32,7 @@ export const Command = wire.Command;
 
 /** A U53 struct as a number; 0 when absent, -1 when not below 2^53. */
 function u53Value(s: wire.U53 | null): number {
-  if (s === null) return 0;
-  const hi = s.hi();
-  return hi < u53HiLimit ? hi * u32Range + s.lo() : -1;
+  return s === null ? 0 : joinU53(s.lo(), s.hi());
 }
 
 /** A U64 struct as a number (rounded above 2^53); 0 when absent. */
@@ -66,6 +66,18 @@ export function validateModify(o: OrderFields): number {
   if (o.clientOrderId < 0) return Reject.BadField;
   if (o.qtyLots <= 0) return Reject.BadQuantity;
   if (o.priceTicks < 0) return Reject.PriceOutOfBand;
+  return 0;
+}
+
+const massSideMax = MassCancelSide.Sell;
+
+/**
+ * A client's MassCancel: the request id must be a U53, the side a
+ * MassCancelSide, and the reason None (the exchange, not the client, says why
+ * orders are cancelled). The symbol is the engine's to check.
+ */
+export function validateMassCancel(o: OrderFields): number {
+  if (o.clientOrderId < 0 || o.massSide > massSideMax || o.cancelReason !== 0) return Reject.BadField;
   return 0;
 }
 
@@ -147,6 +159,8 @@ export class ClientDecoder extends FrameReader {
   private readonly newOrder = new wire.NewOrder();
   private readonly cancel = new wire.Cancel();
   private readonly modify = new wire.Modify();
+  private readonly massCancel = new wire.MassCancel();
+  private readonly deadMansSwitch = new wire.DeadMansSwitch();
   private readonly logout = new wire.Logout();
 
   /**
@@ -156,14 +170,7 @@ export class ClientDecoder extends FrameReader {
    * value outside its domain.
    */
   decode(bytes: Uint8Array, start: number, end: number, out: ClientMessage): number {
-    out.clearOrder();
-    out.reject = 0;
-    out.apiKey = "";
-    out.cancelOnDisconnect = false;
-    out.cancelOnDisconnectGraceMs = 0;
-    out.timeoutMs = 0;
-    out.logoutReason = 0;
-    out.text = "";
+    out.clearMessage();
     const root = this.open(bytes, start, end, layout.ClientMessage);
     if (root < 0) {
       out.body = 0;
@@ -193,6 +200,13 @@ export class ClientDecoder extends FrameReader {
         this.readModify(out, m.body(this.modify) as wire.Modify);
         out.reject = validateModify(out);
         break;
+      case wire.Body.MassCancel:
+        this.readMassCancel(out, m.body(this.massCancel) as wire.MassCancel);
+        out.reject = validateMassCancel(out);
+        break;
+      case wire.Body.DeadMansSwitch:
+        out.timeoutMs = (m.body(this.deadMansSwitch) as wire.DeadMansSwitch).timeoutMs();
+        break;
       case wire.Body.Logout: {
         const t = m.body(this.logout) as wire.Logout;
         out.logoutReason = t.reason();
@@ -215,26 +229,15 @@ export class ServerDecoder extends FrameReader {
   private readonly report = new wire.ExecutionReport();
   private readonly openOrders = new wire.OpenOrders();
   private readonly logout = new wire.Logout();
+  private readonly deadMansSwitchStatus = new wire.DeadMansSwitchStatus();
   private readonly symbol = new wire.SymbolDef();
   private readonly limits = new wire.SessionLimits();
   private readonly order = new wire.OpenOrder();
 
   /** Fills `out`; returns a ProtocolError code (0 = Ok). */
   decode(bytes: Uint8Array, start: number, end: number, out: ServerMessage): number {
-    out.userId = 0;
-    out.sessionId = 0;
-    out.reason = 0;
-    out.text = "";
-    out.more = false;
+    out.clearAllButReport();
     out.report.clear();
-    // Lists are replaced, not emptied: the caller may still hold the previous ones.
-    if (out.symbols.length !== 0) out.symbols = [];
-    if (out.orders.length !== 0) out.orders = [];
-    const l = out.limits;
-    l.frameBytesMax = 0;
-    l.openOrdersMax = 0;
-    l.messagesPerSecondMax = 0;
-    l.heartbeatIntervalMs = 0;
     const root = this.open(bytes, start, end, layout.ServerMessage);
     if (root < 0) {
       out.body = 0;
@@ -258,6 +261,9 @@ export class ServerDecoder extends FrameReader {
         break;
       case wire.Body.OpenOrders:
         this.readOpenOrders(out, m.body(this.openOrders) as wire.OpenOrders);
+        break;
+      case wire.Body.DeadMansSwitchStatus:
+        out.timeoutMs = (m.body(this.deadMansSwitchStatus) as wire.DeadMansSwitchStatus).timeoutMs();
         break;
       case wire.Body.Logout: {
         const t = m.body(this.logout) as wire.Logout;
@@ -342,14 +348,7 @@ export class InputRecordDecoder extends FrameReader {
   /** Fills `out`; returns a ProtocolError code (0 = Ok). */
   decode(bytes: Uint8Array, start: number, end: number, out: InputRecordView): number {
     out.clearOrder();
-    const s = out.symbol;
-    s.symbolId = 0;
-    s.name = "";
-    s.tickSize = 0;
-    s.lotSize = 0;
-    s.minPrice = 0;
-    s.maxPrice = 0;
-    s.maxQty = 0;
+    clearSymbol(out.symbol);
     const root = this.open(bytes, start, end, layout.InputRecord);
     if (root < 0) {
       out.command = 0;

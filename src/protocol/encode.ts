@@ -16,6 +16,7 @@ import * as wire from "./generated/exchange_generated.ts";
 import { InputRecord } from "./generated/wire/input-record.ts";
 import * as layout from "./layout.ts";
 import type { ClientMessage, InputRecordView, OpenOrderInfo, OrderFields, ServerMessage, WireSymbol } from "./messages.ts";
+import { isByte, isI32, isU32, isU53, isU64 } from "./ranges.ts";
 
 /** Builder fields reused across messages instead of reallocated by `clear`. */
 interface BuilderInternals {
@@ -41,26 +42,6 @@ class ReusableBuilder extends flatbuffers.Builder {
 /** A caller bug: the message text is built only here, so the checks cost no allocation. */
 function fail(fact: string): never {
   throw new Error(`encode: ${fact}`);
-}
-
-function isU53(v: number): boolean {
-  return Number.isInteger(v) && v >= 0 && v < 2 ** 53;
-}
-
-function isU64(v: number): boolean {
-  return Number.isInteger(v) && v >= 0 && v < 2 ** 64;
-}
-
-function isI32(v: number): boolean {
-  return (v | 0) === v;
-}
-
-function isU32(v: number): boolean {
-  return v >>> 0 === v;
-}
-
-function isByte(v: number): boolean {
-  return (v & 0xff) === v;
 }
 
 /**
@@ -145,6 +126,13 @@ export class Encoder {
         break;
       case wire.Body.Modify:
         body = this.modify(msg);
+        break;
+      case wire.Body.MassCancel:
+        body = this.massCancel(msg);
+        break;
+      case wire.Body.DeadMansSwitch:
+        if (!isU32(msg.timeoutMs)) fail(`timeout_ms ${msg.timeoutMs}`);
+        body = wire.DeadMansSwitch.createDeadMansSwitch(b, msg.timeoutMs);
         break;
       case wire.Body.Heartbeat:
         wire.Heartbeat.startHeartbeat(b);
@@ -236,6 +224,10 @@ export class Encoder {
         break;
       case wire.Body.OpenOrders:
         body = this.openOrders(msg);
+        break;
+      case wire.Body.DeadMansSwitchStatus:
+        if (!isU32(msg.timeoutMs)) fail(`timeout_ms ${msg.timeoutMs}`);
+        body = wire.DeadMansSwitchStatus.createDeadMansSwitchStatus(b, msg.timeoutMs);
         break;
       case wire.Body.Logout:
         body = this.logout(msg.reason, msg.text);

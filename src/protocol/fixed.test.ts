@@ -1,21 +1,18 @@
-// Proves the fixed-layout writers' frames (execution reports, input records, client orders and heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no byte of a frame depends on what the buffer held, that writing allocates nothing, and that a template that no longer matches the schema stops start-up.
+// Proves the fixed-layout writers' frames (execution reports, input records of every fixed command, client orders and heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no byte of a frame depends on what the buffer held, and that writing allocates nothing.
 
 import { describe, expect, test } from "bun:test";
 import { gcAndSweep, heapStats } from "bun:jsc";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";
 import { clientFrameBytesMax, framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax } from "./constants.ts";
-import { ClientMessageWriter, clientMessageTemplate, ExecReportWriter, execReportTemplate, InputRecordWriter, inputRecordTemplate } from "./fixed.ts";
-import * as wire from "./generated/exchange_generated.ts";
-import { InputRecord } from "./generated/wire/input-record.ts";
+import { ClientMessageWriter, ExecReportWriter, fieldAt, InputRecordWriter } from "./fixed.ts";
 import { CheckedByteBuffer, fieldsOf, randomClient, randomRecord, randomServer, Rng } from "./fixtures.ts";
 import { FrameSplitter, FrameStatus } from "./frame.ts";
-import * as layout from "./layout.ts";
 import { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage } from "./messages.ts";
 
 const seed = Number(process.env.SEED ?? 31337);
 console.log(`fixed.test seed=${seed}`);
 
-const recordCommands = [Command.NewOrder, Command.Cancel, Command.Modify] as const;
+const recordCommands = [Command.NewOrder, Command.Cancel, Command.Modify, Command.MassCancel] as const;
 const clientBodies = [Body.NewOrder, Body.Cancel, Body.Modify, Body.Heartbeat] as const;
 
 /** Decoders reading through a ByteBuffer that throws on any read outside the frame. */
@@ -120,7 +117,7 @@ describe("fixed frames decode as the Encoder's do", () => {
         const r = randomRecord(rng, command);
         const at = rng.below(out.length - inputRecordBytesMax + 1);
         const frameBytes = writer.write(out, at, r);
-        expect(frameBytes).toBe(writer.templateOf(command).frameBytes);
+        expect(frameBytes).toBe(writer.layoutOf(command).frameBytes);
         expect(prefixOf(out, at)).toBe(frameBytes - framePrefixBytes);
         const fixed = decode.inputRecord(out, at, frameBytes);
         expect(fixed).toEqual(genericRecord(encoder, decode, r));
@@ -138,6 +135,7 @@ describe("fixed frames decode as the Encoder's do", () => {
       [Command.NewOrder]: writer.writeNewOrder,
       [Command.Cancel]: writer.writeCancel,
       [Command.Modify]: writer.writeModify,
+      [Command.MassCancel]: writer.writeMassCancel,
     };
     for (const command of recordCommands) {
       for (let i = 0; i < 100; i++) {
@@ -154,6 +152,9 @@ describe("fixed frames decode as the Encoder's do", () => {
           priceTicks: r.priceTicks,
           qtyLots: r.qtyLots,
           stopPriceTicks: r.stopPriceTicks,
+          oneSymbol: r.oneSymbol,
+          massSide: r.massSide,
+          cancelReason: r.cancelReason,
         });
         const n = methods[command].call(writer, a, 0, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, o);
         expect(writer.write(b, 0, r)).toBe(n);
@@ -315,8 +316,7 @@ describe("extremes", () => {
 
   test("the largest timestamp is stored as halves 0xffffffff / 0xfffff800", () => {
     const writer = new ExecReportWriter();
-    const t = writer.template;
-    const at = t.at("ExecutionReport.timestamp_ns");
+    const at = fieldAt(writer.layout, "ExecutionReport.timestamp_ns");
     const out = new Uint8Array(writer.frameBytes);
     const r = new ExecReport();
     r.timestampNs = 2 ** 64 - 2 ** 11;
@@ -337,10 +337,11 @@ describe("extremes", () => {
           const r = new InputRecordView();
           Object.assign(r, { command, engineSeq: v, receivedNs: ts, userId: v, sessionId: v, sessionSeq: v, orderId: v, clientOrderId: v });
           r.symbolId = v === 0 ? 0 : 0xffffffff;
-          if (command !== Command.Cancel) {
+          if (command === Command.NewOrder || command === Command.Modify) {
             r.priceTicks = v === 0 ? -0x80000000 : 0x7fffffff;
             r.qtyLots = v;
           }
+          if (command === Command.MassCancel) Object.assign(r, { oneSymbol: v !== 0, massSide: v === 0 ? 0 : 255, cancelReason: v === 0 ? 0 : 255 });
           if (command === Command.NewOrder) Object.assign(r, { side: 255, type: 255, tif: 255, postOnly: v !== 0, stp: 255, stopPriceTicks: r.priceTicks });
           for (const at of [0, 1, 2, 3]) {
             const n = writer.write(out, at, r);
@@ -439,6 +440,7 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
       ],
       [Command.Cancel]: common,
       [Command.Modify]: [...common, ["priceTicks", badI32], ["qtyLots", badU53]],
+      [Command.MassCancel]: [...common, ["massSide", badByte], ["cancelReason", badByte]],
     };
     for (const command of recordCommands) {
       for (const [field, values] of byCommand[command]!) {
@@ -450,7 +452,7 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
           }
         }
       }
-      expect(writer.write(out, 0, good(command))).toBe(writer.templateOf(command).frameBytes);
+      expect(writer.write(out, 0, good(command))).toBe(writer.layoutOf(command).frameBytes);
     }
     const symbol = good(Command.SymbolDef);
     refuses(out, () => writer.write(out, 0, symbol));
@@ -473,7 +475,7 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
     for (const command of recordCommands) {
       const rec = new InputRecordView();
       rec.command = command;
-      const k = records.templateOf(command).frameBytes;
+      const k = records.layoutOf(command).frameBytes;
       const tight = new Uint8Array(k + 3);
       refuses(tight, () => records.write(tight, 4, rec));
       expect(records.write(tight, 3, rec)).toBe(k);
@@ -495,7 +497,7 @@ describe("client messages", () => {
         const m = randomClient(rng, body);
         const at = rng.below(out.length - writer.frameBytesMax + 1);
         const n = writer.write(out, at, m);
-        expect(n).toBe(writer.templateOf(body).frameBytes);
+        expect(n).toBe(writer.layoutOf(body).frameBytes);
         expect(n).toBe(writer.bytesOf(body));
         expect(prefixOf(out, at)).toBe(n - framePrefixBytes);
         const fixed = decode.client(out, at, n);
@@ -534,7 +536,7 @@ describe("client messages", () => {
       const m = new ClientMessage();
       m.body = body;
       m.seq = 1;
-      expect(() => writer.write(a, 0, m)).toThrow(/no client template/);
+      expect(() => writer.write(a, 0, m)).toThrow(/no fixed layout/);
     }
   });
 
@@ -672,71 +674,7 @@ describe("client messages", () => {
   });
 });
 
-describe("templates match the schema", () => {
-  test("every field of each table is present in its template, once, inside the frame", () => {
-    const templates = [
-      { t: execReportTemplate(), tables: [layout.AnyMessage, layout.ExecutionReport] },
-      ...recordCommands.map((c) => ({ t: inputRecordTemplate(c), tables: [layout.InputRecord, layout.CommandUnion.members[c]!] })),
-      ...clientBodies.map((b) => ({ t: clientMessageTemplate(b), tables: [layout.AnyMessage, layout.ClientBody.members[b]!] })),
-    ];
-    for (const { t, tables } of templates) {
-      expect(t.frameBytes % 4).toBe(0);
-      const seen = new Set<number>();
-      for (const table of tables) {
-        for (const f of table.fields) {
-          const at = t.at(`${table.name}.${f.name}`);
-          expect(at).toBeGreaterThanOrEqual(framePrefixBytes);
-          expect(at + f.bytes).toBeLessThanOrEqual(t.frameBytes);
-          expect(seen.has(at)).toBe(false);
-          seen.add(at);
-        }
-      }
-    }
-  });
-
-  test("a schema with one more field stops the writers at start-up", () => {
-    // layout.ts grew (as schema.test.ts demands after a schema change), the template builder did not.
-    const grown = (table: layout.TableLayout): layout.TableLayout => ({
-      name: table.name,
-      fields: [...table.fields, { ...table.fields[0]!, name: "added_later", required: false }],
-    });
-    const t = execReportTemplate();
-    expect(() => t.locate(t.follow("Message.body"), grown(layout.ExecutionReport))).toThrow(/slots/);
-    const r = inputRecordTemplate(Command.NewOrder);
-    expect(() => r.locate(r.follow("InputRecord.command"), grown(layout.NewOrder))).toThrow(/slots/);
-    expect(() => r.locate(r.root(), grown(layout.InputRecord))).toThrow(/slots/);
-    for (const body of clientBodies) {
-      const c = clientMessageTemplate(body);
-      expect(() => c.locate(c.follow("Message.body"), grown(layout.ClientBody.members[body]!))).toThrow(/slots/);
-      expect(() => c.locate(c.root(), grown(layout.AnyMessage))).toThrow(/slots/);
-    }
-    // A body without a fixed layout has no template.
-    expect(() => clientMessageTemplate(Body.Login)).toThrow(/no client template/);
-    // The generated code grew, layout.ts did not.
-    const tables = [
-      { cls: wire.ExecutionReport, start: "startExecutionReport", slots: layout.ExecutionReport.fields.length, make: () => new ExecReportWriter() },
-      { cls: wire.NewOrder, start: "startNewOrder", slots: layout.NewOrder.fields.length, make: () => new InputRecordWriter() },
-      { cls: InputRecord, start: "startInputRecord", slots: layout.InputRecord.fields.length, make: () => new InputRecordWriter() },
-      { cls: wire.Message, start: "startMessage", slots: layout.AnyMessage.fields.length, make: () => new ClientMessageWriter() },
-      { cls: wire.Cancel, start: "startCancel", slots: layout.Cancel.fields.length, make: () => new ClientMessageWriter() },
-      { cls: wire.Modify, start: "startModify", slots: layout.Modify.fields.length, make: () => new ClientMessageWriter() },
-      { cls: wire.Heartbeat, start: "startHeartbeat", slots: layout.Heartbeat.fields.length, make: () => new ClientMessageWriter() },
-      { cls: wire.NewOrder, start: "startNewOrder", slots: layout.NewOrder.fields.length, make: () => new ClientMessageWriter() },
-    ];
-    for (const { cls, start, slots, make } of tables) {
-      const statics = cls as unknown as Record<string, unknown>;
-      const original = statics[start];
-      statics[start] = (b: { startObject(n: number): void }) => b.startObject(slots + 1);
-      try {
-        expect(make).toThrow(`opens ${slots + 1} slots, layout.ts lists ${slots}`);
-      } finally {
-        statics[start] = original;
-      }
-    }
-    expect(() => new ExecReportWriter()).not.toThrow();
-    expect(() => new ClientMessageWriter()).not.toThrow();
-  });
-
+describe("sizes", () => {
   test("a fixed frame is no longer than the Encoder's frame with every field non-zero", () => {
     const encoder = new Encoder();
     const writer = new ExecReportWriter();
@@ -748,7 +686,7 @@ describe("templates match the schema", () => {
       const rec = new InputRecordView();
       for (const k of Object.keys(rec)) if (k !== "symbol") (rec as unknown as Record<string, unknown>)[k] = k === "postOnly" ? true : 1;
       rec.command = command;
-      expect(records.templateOf(command).frameBytes).toBeLessThanOrEqual(encoder.inputRecord(rec));
+      expect(records.layoutOf(command).frameBytes).toBeLessThanOrEqual(encoder.inputRecord(rec));
     }
     const clients = new ClientMessageWriter();
     for (const body of clientBodies) {
@@ -773,26 +711,37 @@ describe("allocation", () => {
    * Heap cells allocated by `run(n)`, in a window no collection ran in (taken
    * again, smaller, if one did). A reading allocates cells of its own (its
    * result object and its shapes): the difference of two back-to-back
-   * readings is subtracted, as bench/measure.ts does.
+   * readings is subtracted, as bench/measure.ts does. The least of three such
+   * windows is returned: late in a long test process one window can also
+   * catch a JIT compilation and the readings' new shapes (~100 cells, seen
+   * under load), which happen once, while code that allocates per call shows
+   * in every window.
    */
   function cellsAllocated(run: (count: number) => void, count: number): number {
-    for (let n = count; n >= 1000; n >>= 1) {
+    let least = Number.POSITIVE_INFINITY;
+    let windows = 0;
+    for (let n = count; n >= 1000 && windows < 3; ) {
       gcAndSweep();
       reading();
       const r1 = reading();
       const r2 = reading();
       run(n);
       const r3 = reading();
-      if (r3.survivors !== r1.survivors) continue;
-      return r3.cells - r2.cells - (r2.cells - r1.cells);
+      if (r3.survivors !== r1.survivors) {
+        n >>= 1;
+        continue;
+      }
+      windows++;
+      least = Math.min(least, r3.cells - r2.cells - (r2.cells - r1.cells));
     }
-    throw new Error("every window saw a collection");
+    if (windows === 0) throw new Error("every window saw a collection");
+    return least;
   }
 
   test("writing frames allocates no heap cell (and the method sees one object per frame)", () => {
     const rng = new Rng(seed + 5);
     const reports = Array.from({ length: 64 }, () => randomServer(rng, Body.ExecutionReport));
-    const records = Array.from({ length: 64 }, (_, i) => randomRecord(rng, recordCommands[i % 3]!));
+    const records = Array.from({ length: 64 }, (_, i) => randomRecord(rng, recordCommands[i % recordCommands.length]!));
     const messages = Array.from({ length: 64 }, (_, i) => randomClient(rng, clientBodies[i & 3]!));
     const writer = new ExecReportWriter();
     const recordWriter = new InputRecordWriter();
@@ -812,9 +761,10 @@ describe("allocation", () => {
       }
     };
     write(20_000);
-    const cells = cellsAllocated(write, 20_000);
-    // 60,000 frames; the few cells seen (5-10) are the JIT's code blocks and the readings' shapes.
-    expect(cells).toBeLessThan(64);
+    const cells = cellsAllocated(write, 80_000);
+    // 240,000 frames: one cell per frame would be 240,000. The few dozen seen are the JIT's
+    // code blocks and the readings' shapes, more when other test files ran in this process first.
+    expect(cells).toBeLessThan(240);
     const sink: object[] = [];
     const allocating = (count: number): void => {
       for (let i = 0; i < count; i++) sink[i & 1023] = { i };

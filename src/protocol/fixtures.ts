@@ -81,6 +81,16 @@ function randomOrder(rng: Rng, o: ClientMessage | InputRecordView | OpenOrderInf
   o.stopPriceTicks = wild ? rng.i32() : rng.chance(0.5) ? 0 : rng.below(2 ** 31);
 }
 
+/** Fills a mass cancel's fields; mostly valid, sometimes a side or reason outside the client's domain. */
+function randomMassCancel(rng: Rng, o: ClientMessage | InputRecordView): void {
+  const wild = rng.chance(0.1);
+  o.clientOrderId = rng.u53();
+  o.oneSymbol = rng.chance(0.5);
+  o.symbolId = o.oneSymbol || wild ? rng.below(wild ? 2 ** 32 : 64) : 0;
+  o.massSide = wild ? rng.below(256) : rng.below(3);
+  o.cancelReason = wild ? rng.below(256) : 0;
+}
+
 export const clientBodies = [
   Body.Login,
   Body.NewOrder,
@@ -89,13 +99,21 @@ export const clientBodies = [
   Body.Heartbeat,
   Body.OpenOrdersRequest,
   Body.Logout,
+  Body.MassCancel,
+  Body.DeadMansSwitch,
 ] as const;
 
 export function randomClient(rng: Rng, body: number = rng.pick(clientBodies)): ClientMessage {
   const m = new ClientMessage();
   m.seq = rng.u53();
   m.body = body;
-  if (body === Body.Login) m.apiKey = rng.text(128);
+  if (body === Body.Login) {
+    m.apiKey = rng.text(128);
+    m.cancelOnDisconnect = rng.chance(0.5);
+    m.cancelOnDisconnectGraceMs = rng.chance(0.3) ? 0 : rng.u32();
+  }
+  if (body === Body.MassCancel) randomMassCancel(rng, m);
+  if (body === Body.DeadMansSwitch) m.timeoutMs = rng.chance(0.2) ? 0 : rng.u32();
   if (body === Body.NewOrder || body === Body.Cancel || body === Body.Modify) randomOrder(rng, m);
   if (body === Body.Cancel) {
     // Cancel carries only the id and the symbol.
@@ -135,6 +153,7 @@ export const serverBodies = [
   Body.Heartbeat,
   Body.OpenOrders,
   Body.Logout,
+  Body.DeadMansSwitchStatus,
 ] as const;
 
 export function randomServer(rng: Rng, body: number = rng.pick(serverBodies), listMax = 8): ServerMessage {
@@ -156,9 +175,9 @@ export function randomServer(rng: Rng, body: number = rng.pick(serverBodies), li
   }
   if (body === Body.ExecutionReport) {
     const r = m.report;
-    r.kind = rng.below(8);
-    r.rejectReason = rng.below(13);
-    r.cancelReason = rng.below(8);
+    r.kind = rng.below(9);
+    r.rejectReason = rng.below(26);
+    r.cancelReason = rng.below(12);
     r.clientOrderId = rng.u53();
     r.orderId = rng.u53();
     r.symbolId = rng.u32();
@@ -182,17 +201,25 @@ export function randomServer(rng: Rng, body: number = rng.pick(serverBodies), li
     });
     m.more = rng.chance(0.5);
   }
+  if (body === Body.DeadMansSwitchStatus) m.timeoutMs = rng.chance(0.2) ? 0 : rng.u32();
   return m;
 }
 
-export const commands = [Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef] as const;
+export const commands = [Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef, Command.MassCancel] as const;
 
 export function randomRecord(rng: Rng, command: number = rng.pick(commands)): InputRecordView {
   const r = new InputRecordView();
   r.engineSeq = rng.u53();
   r.receivedNs = Math.floor(rng.fraction() * 2 ** 64);
   r.command = command;
-  if (command !== Command.SymbolDef) {
+  if (command === Command.MassCancel) {
+    r.userId = rng.u53();
+    r.sessionId = rng.u53();
+    r.sessionSeq = rng.u53();
+    randomMassCancel(rng, r);
+    // In the log the exchange names the reason: MassCancel, Disconnect, DeadMansSwitch or Admin.
+    if (r.cancelReason === 0) r.cancelReason = 8 + rng.below(4);
+  } else if (command !== Command.SymbolDef) {
     r.userId = rng.u53();
     r.sessionId = rng.u53();
     r.sessionSeq = rng.u53();

@@ -196,8 +196,26 @@ const allBody: (TableLayout | null)[] = [
   DeadMansSwitch,
   DeadMansSwitchStatus,
 ];
-const clientBodies = new Set<TableLayout>([Login, NewOrder, Cancel, Modify, Heartbeat, OpenOrdersRequest, Logout]);
-const serverBodies = new Set<TableLayout>([LoginAccepted, LoginRejected, Heartbeat, OpenOrders, ExecutionReport, Logout]);
+const clientBodies = new Set<TableLayout>([
+  Login,
+  NewOrder,
+  Cancel,
+  Modify,
+  Heartbeat,
+  OpenOrdersRequest,
+  Logout,
+  MassCancel,
+  DeadMansSwitch,
+]);
+const serverBodies = new Set<TableLayout>([
+  LoginAccepted,
+  LoginRejected,
+  Heartbeat,
+  OpenOrders,
+  ExecutionReport,
+  Logout,
+  DeadMansSwitchStatus,
+]);
 
 /** Every member of Body, for tools that read both directions. */
 export const AnyBody: UnionLayout = { name: "Body", members: allBody };

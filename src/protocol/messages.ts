@@ -45,7 +45,12 @@ export class OrderFields {
   }
 }
 
-/** A message from a client: Login, NewOrder, Cancel, Modify, Heartbeat, OpenOrdersRequest, Logout. */
+/**
+ * A message from a client: Login, NewOrder, Cancel, Modify, MassCancel,
+ * DeadMansSwitch, Heartbeat, OpenOrdersRequest, Logout. A MassCancel's
+ * request id is in `clientOrderId`, its side in `massSide`, its reason in
+ * `cancelReason` (clients send 0).
+ */
 export class ClientMessage extends OrderFields {
   /** Per-session sequence number; -1 when 2^53 or above. */
   seq = 0;
@@ -63,6 +68,18 @@ export class ClientMessage extends OrderFields {
   /** Logout: LogoutReason code and text. */
   logoutReason = 0;
   text = "";
+
+  /** Zeroes every field but `seq` and `body`: what a decoder does before it reads a message. */
+  clearMessage(): void {
+    this.clearOrder();
+    this.reject = 0;
+    this.apiKey = "";
+    this.cancelOnDisconnect = false;
+    this.cancelOnDisconnectGraceMs = 0;
+    this.timeoutMs = 0;
+    this.logoutReason = 0;
+    this.text = "";
+  }
 }
 
 /** A symbol as the wire lists it: the engine's spec plus its id. */
@@ -72,6 +89,16 @@ export interface WireSymbol extends SymbolSpec {
 
 export function emptySymbol(): WireSymbol {
   return { symbolId: 0, name: "", tickSize: 0, lotSize: 0, minPrice: 0, maxPrice: 0, maxQty: 0 };
+}
+
+export function clearSymbol(s: WireSymbol): void {
+  s.symbolId = 0;
+  s.name = "";
+  s.tickSize = 0;
+  s.lotSize = 0;
+  s.minPrice = 0;
+  s.maxPrice = 0;
+  s.maxQty = 0;
 }
 
 /** One entry of an OpenOrders page. */
@@ -141,6 +168,29 @@ export class ServerMessage {
   /** OpenOrders page; `more` is true when more pages follow. */
   orders: OpenOrderInfo[] = [];
   more = false;
+  /** DeadMansSwitchStatus: the timeout now in force, ms (0 = disarmed). */
+  timeoutMs = 0;
+
+  /**
+   * Zeroes every field but `seq`, `body` and `report` (a decoder clears or
+   * fills the report itself). Lists are replaced, not emptied: the caller may
+   * still hold the previous ones.
+   */
+  clearAllButReport(): void {
+    this.userId = 0;
+    this.sessionId = 0;
+    this.reason = 0;
+    this.text = "";
+    this.more = false;
+    this.timeoutMs = 0;
+    if (this.symbols.length !== 0) this.symbols = [];
+    if (this.orders.length !== 0) this.orders = [];
+    const l = this.limits;
+    l.frameBytesMax = 0;
+    l.openOrdersMax = 0;
+    l.messagesPerSecondMax = 0;
+    l.heartbeatIntervalMs = 0;
+  }
 }
 
 /** One input-log record: a command stamped by the sequencer. */

@@ -147,8 +147,10 @@ describe("enum codes equal the engine's", () => {
     same(Tif, wire.Tif);
     same(Stp, wire.Stp);
   });
-  test("EventKind = ExecKind (Trade is Fill on the wire)", () => {
-    same(EventKind, wire.ExecKind, { Trade: "Fill" });
+  test("EventKind = ExecKind (Trade is Fill on the wire; Booked feeds market data and is never reported)", () => {
+    const { Booked, ...reported } = EventKind;
+    same(reported, wire.ExecKind, { Trade: "Fill" });
+    expect(Object.values(wire.ExecKind)).not.toContain(Booked);
   });
   test("Reject = RejectReason, CancelReason = CancelReason", () => {
     same(Reject, wire.RejectReason);

@@ -73,6 +73,9 @@ export class Verifier {
     return code;
   }
 
+  // The walk's reads stay in these methods, not wire-read.ts: one call level
+  // less measured 5-8% of a client NewOrder's verification.
+
   private u16(at: number): number {
     const b = this.bytes;
     return b[at]! | (b[at + 1]! << 8);

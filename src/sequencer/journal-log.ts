@@ -1,7 +1,16 @@
 // The embedded-mode input log: the journal file, opened (and replayed) at
-// start-up, appended by the sequencer, flushed once per gateway batch.
+// start-up, appended by the sequencer, flushed once per gateway batch. A
+// journal that fails (an I/O error: disk full, device gone) takes nothing
+// more; its owner's `onFailed` decides what the process does (the server
+// closes every session and exits 74), and without an owner it exits 74 here.
 
-import { AppendResult, type JournalWriter, openOrCreateJournal, type Recovery, type SyncPolicy } from "../journal/index.ts";
+import {
+  AppendResult,
+  type JournalWriter,
+  openOrCreateJournal,
+  type Recovery,
+  type SyncPolicy,
+} from "../journal/index.ts";
 import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
 import { framePrefixBytes, InputRecordView } from "../protocol/index.ts";
 import type { InputLog } from "./sequencer.ts";
@@ -10,6 +19,7 @@ export class JournalLog implements InputLog {
   readonly writer: JournalWriter;
   readonly recovery: Recovery | null;
   onDurable: ((seq: number) => void) | null = null;
+  onFailed: ((error: Error) => void) | null = null;
 
   private constructor(writer: JournalWriter, recovery: Recovery | null) {
     this.writer = writer;
@@ -22,7 +32,13 @@ export class JournalLog implements InputLog {
    * before returning. (Records up to a restored snapshot's seq are only
    * checked by the reader's CRC, not decoded.)
    */
-  static open(path: string, policy: SyncPolicy, batchBytes: number, skipThrough: number, replay: (record: InputRecordView) => void): JournalLog {
+  static open(
+    path: string,
+    policy: SyncPolicy,
+    batchBytes: number,
+    skipThrough: number,
+    replay: (record: InputRecordView) => void,
+  ): JournalLog {
     const decoder = new FastInputRecordDecoder();
     const view = new InputRecordView();
     let log: JournalLog | null = null;
@@ -38,16 +54,20 @@ export class JournalLog implements InputLog {
         warn: () => {},
         onDurable: (seq) => log?.onDurable?.(seq),
         onError: (error) => {
+          const failed = new Error(`journal ${path}: ${error.message}`, { cause: error });
+          if (log?.onFailed != null) return log.onFailed(failed);
           // The log can take nothing more: stop rather than acknowledge what is not durable.
-          console.error(`journal ${path}: ${error.message}; exiting`);
+          console.error(`${failed.message}; exiting`);
           process.exit(74);
         },
       },
       (seq, bytes, offset, length) => {
         if (seq <= skipThrough) return;
         const code = decoder.decode(bytes, offset, offset + length, view);
-        if (code !== 0) throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
-        if (view.engineSeq !== seq) throw new Error(`journal ${path}: record ${seq} carries engine seq ${view.engineSeq}`);
+        if (code !== 0)
+          throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
+        if (view.engineSeq !== seq)
+          throw new Error(`journal ${path}: record ${seq} carries engine seq ${view.engineSeq}`);
         replay(view);
       },
     );

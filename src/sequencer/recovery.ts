@@ -57,8 +57,10 @@ export async function recover(
   // A snapshot is only usable with the journal it was taken from; without a journal there is nothing to match.
   const identity = existsSync(path) ? journalIdentity(path) : null;
   let exchange = new Sequencer(engineConfig, null);
-  if (store !== null && identity !== null) exchange = await fromNewestSnapshot(engineConfig, store, identity, report, warn);
-  else if (store !== null && (await store.list()).length > 0) warn(`no journal at ${path}: the snapshots in ${store.description} belong to another run and are ignored`);
+  if (store !== null && identity !== null)
+    exchange = await fromNewestSnapshot(engineConfig, store, identity, report, warn);
+  else if (store !== null && (await store.list()).length > 0)
+    warn(`no journal at ${path}: the snapshots in ${store.description} belong to another run and are ignored`);
   const replayStarted = performance.now();
   const skipThrough = report.snapshotSeq;
   const log = JournalLog.open(path, journal.policy, journal.batchBytesMax, skipThrough, (record) => {
@@ -70,7 +72,8 @@ export async function recover(
   const journalLastSeq = log.writer.nextSeq - 1;
   if (journalLastSeq < skipThrough) {
     throw new Error(
-      `snapshot at seq ${skipThrough} is ahead of the journal (last seq ${journalLastSeq}): the journal is missing acknowledged commands or belongs to another run`,
+      `snapshot at seq ${skipThrough} is ahead of the journal (last seq ${journalLastSeq}): ` +
+        "the journal is missing acknowledged commands or belongs to another run",
     );
   }
   exchange.setLog(log);
@@ -123,6 +126,13 @@ async function fromNewestSnapshot(
 }
 
 export function recoveryReportLine(r: RecoveryReport): string {
-  const snapshot = r.snapshotSeq === 0 ? "no snapshot" : `snapshot seq ${r.snapshotSeq} (age ${(r.snapshotAgeMs / 1000).toFixed(1)} s, restored in ${r.restoreMs.toFixed(0)} ms)`;
-  return `recovery: ${snapshot}, ${r.commandsReplayed} commands replayed in ${r.replayMs.toFixed(0)} ms, ${r.snapshotsSkipped.length} snapshots skipped, total ${r.totalMs.toFixed(0)} ms`;
+  const snapshot =
+    r.snapshotSeq === 0
+      ? "no snapshot"
+      : `snapshot seq ${r.snapshotSeq} (age ${(r.snapshotAgeMs / 1000).toFixed(1)} s, ` +
+        `restored in ${r.restoreMs.toFixed(0)} ms)`;
+  return (
+    `recovery: ${snapshot}, ${r.commandsReplayed} commands replayed in ${r.replayMs.toFixed(0)} ms, ` +
+    `${r.snapshotsSkipped.length} snapshots skipped, total ${r.totalMs.toFixed(0)} ms`
+  );
 }

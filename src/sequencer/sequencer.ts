@@ -8,13 +8,21 @@ import type { SymbolSpec } from "../engine/command.ts";
 import type { EngineConfig } from "../engine/config.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EventBuffer } from "../engine/events.ts";
-import { Command, Encoder, InputRecordView, InputRecordWriter, inputRecordBytesMax, type OrderFields } from "../protocol/index.ts";
+import {
+  Command,
+  Encoder,
+  InputRecordView,
+  InputRecordWriter,
+  inputRecordBytesMax,
+  type OrderFields,
+} from "../protocol/index.ts";
 import type { JournalIdentity, SnapshotHeader } from "../snapshot/format.ts";
 import { restoreSnapshot } from "../snapshot/restore.ts";
+import { type Clock, systemClock } from "./clock.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
 export interface InputLog {
-  /** Appends one encoded InputRecord frame (length prefix included) for `seq`; false when the log cannot take it now. */
+  /** Appends one encoded InputRecord frame (length prefix included) for `seq`; false when it cannot take it now. */
   append(seq: number, bytes: Uint8Array, start: number, end: number): boolean;
   /** Ends the batch: starts making everything appended durable. */
   flush(): void;
@@ -22,6 +30,12 @@ export interface InputLog {
   hasRoom(): boolean;
   /** Set by the owner: called with the highest seq that is durable, after a flush completes (maybe at once). */
   onDurable: ((seq: number) => void) | null;
+  /**
+   * Set by the owner: called once if the log fails and can take nothing more
+   * (an I/O error). Nothing appended after the last `onDurable` is known to be
+   * durable. Without a handler the process exits (JournalLog).
+   */
+  onFailed: ((error: Error) => void) | null;
 }
 
 /**
@@ -46,6 +60,8 @@ export interface EventConsumer {
 
 export class Sequencer {
   readonly engine: Engine;
+  /** Receive times and every timer of the exchange come from here. */
+  readonly clock: Clock;
   /** Sequence number the next command gets. */
   nextSeq = 1;
   /** Sequencer-wide id the next new order gets. */
@@ -59,9 +75,12 @@ export class Sequencer {
   /** The command being applied: its events go to the consumers with it. */
   private current: InputRecordView;
   private durableSeqValue = 0;
+  /** Callers of `untilDurable`, resolved as the log reports progress. */
+  private durableWaiters: { seq: number; resolve: () => void }[] = [];
 
-  constructor(engineConfig: Partial<EngineConfig>, log: InputLog | null) {
+  constructor(engineConfig: Partial<EngineConfig>, log: InputLog | null, clock: Clock = systemClock) {
     this.engine = new Engine(engineConfig);
+    this.clock = clock;
     this.current = this.record;
     this.log = log;
     if (log !== null) log.onDurable = this.logDurable;
@@ -124,16 +143,53 @@ export class Sequencer {
     return this.commit();
   }
 
-  submitCancel(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitCancel(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const r = this.stamp(Command.Cancel, user, sessionId, sessionSeq, orderId, receivedNs);
     copyOrder(o, r);
     return this.commit();
   }
 
-  submitModify(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitModify(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const r = this.stamp(Command.Modify, user, sessionId, sessionSeq, orderId, receivedNs);
     copyOrder(o, r);
     return this.commit();
+  }
+
+  /**
+   * Cancels `user`'s live orders (optionally one symbol, one side: `o.oneSymbol`,
+   * `o.symbolId`, `o.massSide`) with cancel reason `o.cancelReason`; the request
+   * id travels in `o.clientOrderId`. False, changing nothing, when the log
+   * cannot take the command now.
+   */
+  submitMassCancel(user: number, sessionId: number, sessionSeq: number, o: OrderFields, receivedNs: number): boolean {
+    const r = this.stamp(Command.MassCancel, user, sessionId, sessionSeq, 0, receivedNs);
+    copyOrder(o, r);
+    return this.commit();
+  }
+
+  /** Seq of the last command logged (and applied); 0 before the first. */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Resolves once every command up to `seq` is durable in the log. */
+  untilDurable(seq: number): Promise<void> {
+    if (this.durableSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.durableWaiters.push({ seq, resolve }));
   }
 
   /** Highest seq known durable in the log (everything applied, without a log). */
@@ -160,9 +216,26 @@ export class Sequencer {
   private notifyDurable(seq: number): void {
     const list = this.consumers;
     for (let k = 0; k < list.length; k++) list[k]!.onDurable?.(seq);
+    if (this.durableWaiters.length > 0) this.wakeDurableWaiters(seq);
   }
 
-  private stamp(command: number, user: number, sessionId: number, sessionSeq: number, orderId: number, receivedNs: number): InputRecordView {
+  private wakeDurableWaiters(seq: number): void {
+    const still: { seq: number; resolve: () => void }[] = [];
+    for (const w of this.durableWaiters) {
+      if (w.seq <= seq) w.resolve();
+      else still.push(w);
+    }
+    this.durableWaiters = still;
+  }
+
+  private stamp(
+    command: number,
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    receivedNs: number,
+  ): InputRecordView {
     const r = this.record;
     r.clearOrder();
     r.command = command;

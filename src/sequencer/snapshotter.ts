@@ -3,6 +3,7 @@
 // the store saves asynchronously. A failing store (Redis down or slow) never
 // blocks the engine: the attempt is logged and retried with backoff.
 
+import { type Clock, nowMs } from "./clock.ts";
 import type { Sequencer } from "./sequencer.ts";
 import type { JournalIdentity } from "../snapshot/format.ts";
 import { captureImage, imageBuffers, type SnapshotImage } from "../snapshot/image.ts";
@@ -60,24 +61,32 @@ export class Snapshotter {
   private lastAtMs: number;
   private retryMs: number;
   private notBeforeMs = 0;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private stopTimer: (() => void) | null = null;
+  private readonly clock: Clock;
 
   private readonly journal: JournalIdentity;
 
-  constructor(exchange: Sequencer, store: SnapshotStore, journal: JournalIdentity, policy: SnapshotPolicy, log: Log = console.log) {
+  constructor(
+    exchange: Sequencer,
+    store: SnapshotStore,
+    journal: JournalIdentity,
+    policy: SnapshotPolicy,
+    log: Log = console.log,
+  ) {
     this.exchange = exchange;
     this.journal = journal;
     this.store = store;
     this.policy = policy;
     this.log = log;
+    this.clock = exchange.clock;
     this.lastSeq = exchange.nextSeq - 1;
-    this.lastAtMs = Date.now();
+    this.lastAtMs = nowMs(this.clock);
     this.retryMs = policy.retryMsMin;
   }
 
   /** Checks the policy now and then (time-based snapshots need no traffic to be noticed). */
   start(checkEveryMs = 100): void {
-    this.timer = setInterval(() => this.maybeTake(), checkEveryMs);
+    this.stopTimer = this.clock.every(checkEveryMs, () => this.maybeTake());
   }
 
   /** Starts a snapshot if the policy says one is due and none is running. Cheap: call it after every batch. */
@@ -85,7 +94,7 @@ export class Snapshotter {
     if (this.inFlight !== null) return;
     const seq = this.exchange.nextSeq - 1;
     if (seq === this.lastSeq) return;
-    const now = Date.now();
+    const now = nowMs(this.clock);
     if (now < this.notBeforeMs) return;
     const p = this.policy;
     const byCount = p.everyCommands > 0 && seq - this.lastSeq >= p.everyCommands;
@@ -102,9 +111,15 @@ export class Snapshotter {
     return this.inFlight;
   }
 
+  /** Resolves when no snapshot is running (a failure is only logged). */
+  whenIdle(): Promise<void> {
+    return this.inFlight?.catch(() => {}) ?? Promise.resolve();
+  }
+
   /** Waits for a running snapshot, takes a final one if anything changed, and stops the worker. */
   async stop(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer);
+    this.stopTimer?.();
+    this.stopTimer = null;
     await this.inFlight?.catch(() => {});
     if (this.exchange.nextSeq - 1 !== this.stats.lastSavedSeq) await this.take().catch(() => {});
     this.worker?.terminate();
@@ -113,13 +128,13 @@ export class Snapshotter {
 
   private async run(): Promise<void> {
     const started = performance.now();
-    const image = captureImage(this.exchange.engine, this.exchange.nextOrderId, Date.now(), this.journal);
+    const image = captureImage(this.exchange.engine, this.exchange.nextOrderId, nowMs(this.clock), this.journal);
     const pauseMs = performance.now() - started;
     const s = this.stats;
     s.lastPauseMs = pauseMs;
     s.maxPauseMs = Math.max(s.maxPauseMs, pauseMs);
     this.lastSeq = image.seq;
-    this.lastAtMs = Date.now();
+    this.lastAtMs = nowMs(this.clock);
     try {
       const encodeStarted = performance.now();
       const bytes = await this.encode(image);
@@ -138,8 +153,11 @@ export class Snapshotter {
     } catch (error) {
       s.failures++;
       s.lastError = (error as Error).message;
-      this.notBeforeMs = Date.now() + this.retryMs;
-      this.log(`snapshot: seq ${image.seq} to ${this.store.description} failed: ${s.lastError}; retrying in ${this.retryMs} ms`);
+      this.notBeforeMs = nowMs(this.clock) + this.retryMs;
+      this.log(
+        `snapshot: seq ${image.seq} to ${this.store.description} failed: ${s.lastError}; ` +
+          `retrying in ${this.retryMs} ms`,
+      );
       this.retryMs = Math.min(this.retryMs * 2, this.policy.retryMsMax);
       // The next attempt snapshots the state of its own moment, not this stale image.
       this.lastSeq = -1;
@@ -147,12 +165,19 @@ export class Snapshotter {
     }
   }
 
-  private async waitDurable(seq: number): Promise<void> {
-    const deadline = Date.now() + DURABLE_WAIT_MS;
-    while (this.exchange.durableSeq < seq) {
-      if (Date.now() > deadline) throw new Error(`the input log did not make seq ${seq} durable within ${DURABLE_WAIT_MS} ms`);
-      await Bun.sleep(1);
-    }
+  /** Resolves when the log says `seq` is durable; rejects after DURABLE_WAIT_MS of the clock. */
+  private waitDurable(seq: number): Promise<void> {
+    if (this.exchange.durableSeq >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const stop = this.clock.every(DURABLE_WAIT_MS, () => {
+        stop();
+        reject(new Error(`the input log did not make seq ${seq} durable within ${DURABLE_WAIT_MS} ms`));
+      });
+      this.exchange.untilDurable(seq).then(() => {
+        stop();
+        resolve();
+      });
+    });
   }
 
   private encode(image: SnapshotImage): Promise<Uint8Array> {

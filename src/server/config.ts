@@ -4,7 +4,16 @@
 
 import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "../engine/config.ts";
 import type { SymbolSpec } from "../engine/command.ts";
-import type { ApiKeyEntry, SessionLimits } from "../gateway/config.ts";
+import {
+  type ApiKeyEntry,
+  defaultLoginThrottle,
+  defaultSessionLimits,
+  defaultTcpConfig,
+  gatewayConfigProblems,
+  type LoginThrottleConfig,
+  type SessionLimits,
+  type TcpConfig,
+} from "../gateway/config.ts";
 import type { SyncPolicy } from "../journal/index.ts";
 
 export type { ApiKeyEntry, SessionLimits };
@@ -29,8 +38,9 @@ export interface ExchangeConfig {
   dataDir: string;
   journal: { enabled: boolean; policy: JournalPolicy; batchBytesMax: number };
   snapshots: SnapshotConfig;
-  tcp: { host: string; port: number; sessionsMax: number };
+  tcp: TcpConfig;
   limits: SessionLimits;
+  loginThrottle: LoginThrottleConfig;
   symbols: SymbolSpec[];
   apiKeys: ApiKeyEntry[];
   engine: EngineConfig;
@@ -44,7 +54,8 @@ export function sha256Hex(text: string): string {
 function devApiKeys(): ApiKeyEntry[] {
   const keys: ApiKeyEntry[] = [];
   for (let n = 1; n <= 8; n++) keys.push({ sha256: sha256Hex(`dev-key-${n}`), user: n, label: `dev-key-${n}` });
-  for (let n = 1; n <= 64; n++) keys.push({ sha256: sha256Hex(`loadtest-${n}`), user: 1000 + n, label: `loadtest-${n}` });
+  for (let n = 1; n <= 64; n++)
+    keys.push({ sha256: sha256Hex(`loadtest-${n}`), user: 1000 + n, label: `loadtest-${n}` });
   return keys;
 }
 
@@ -60,17 +71,9 @@ export function defaultConfig(): ExchangeConfig {
       keep: 3,
       redis: { host: "127.0.0.1", port: 6379, keyPrefix: "exch:0" },
     },
-    tcp: { host: "127.0.0.1", port: 7001, sessionsMax: 1024 },
-    limits: {
-      inFlightMax: 65536,
-      messagesPerSecondMax: 2_000_000,
-      openOrdersPerUserMax: 100_000,
-      heartbeatIntervalMs: 1000,
-      idleTimeoutMs: 10_000,
-      outboundPauseBytes: 4 << 20,
-      outboundBytesMax: 64 << 20,
-      loginTimeoutMs: 5000,
-    },
+    tcp: defaultTcpConfig(),
+    limits: defaultSessionLimits(),
+    loginThrottle: defaultLoginThrottle(),
     symbols: [
       // Prices in cents, quantities in 1e-8 of the base asset (satoshi-like units).
       { name: "BTC-USD", tickSize: 1, lotSize: 1000, minPrice: 1, maxPrice: 100_000_000, maxQty: 1_000_000_000 },
@@ -82,7 +85,9 @@ export function defaultConfig(): ExchangeConfig {
   };
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 export type ExchangeConfigInput = DeepPartial<ExchangeConfig>;
 
 /** Defaults overlaid with `input`, checked. Throws with every problem found. */
@@ -94,6 +99,7 @@ export function resolveConfig(input: ExchangeConfigInput = {}): ExchangeConfig {
     snapshots: { ...d.snapshots, ...input.snapshots, redis: { ...d.snapshots.redis, ...input.snapshots?.redis } },
     tcp: { ...d.tcp, ...input.tcp },
     limits: { ...d.limits, ...input.limits },
+    loginThrottle: { ...d.loginThrottle, ...input.loginThrottle },
     symbols: (input.symbols as SymbolSpec[] | undefined) ?? d.symbols,
     apiKeys: (input.apiKeys as ApiKeyEntry[] | undefined) ?? d.apiKeys,
     engine: resolveEngineConfig({ ...d.engine, ...input.engine }),
@@ -116,23 +122,12 @@ function configProblems(c: ExchangeConfig): string[] {
   int("snapshots.everyMs", sn.everyMs, 0, 86_400_000);
   int("snapshots.keep", sn.keep, 1, 1000);
   int("snapshots.redis.port", sn.redis.port, 1, 65535);
-  if (sn.enabled && !c.journal.enabled) p.push("snapshots need the journal: a snapshot alone cannot recover what came after it");
-  if (c.tcp.host !== "127.0.0.1" && c.tcp.host !== "localhost" && c.tcp.host !== "::1") {
-    p.push(`tcp.host=${c.tcp.host}: services listen on loopback only in this build`);
-  }
-  int("tcp.port", c.tcp.port, 0, 65535);
-  int("tcp.sessionsMax", c.tcp.sessionsMax, 1, 1 << 16);
-  const l = c.limits;
-  int("limits.inFlightMax", l.inFlightMax, 1, 1 << 24);
-  int("limits.messagesPerSecondMax", l.messagesPerSecondMax, 1, 1 << 30);
-  int("limits.openOrdersPerUserMax", l.openOrdersPerUserMax, 1, c.engine.ordersMax);
-  int("limits.heartbeatIntervalMs", l.heartbeatIntervalMs, 10, 3_600_000);
-  int("limits.idleTimeoutMs", l.idleTimeoutMs, l.heartbeatIntervalMs, 3_600_000);
-  int("limits.outboundPauseBytes", l.outboundPauseBytes, 1 << 16, l.outboundBytesMax);
-  int("limits.outboundBytesMax", l.outboundBytesMax, 1 << 16, 1 << 30);
-  int("limits.loginTimeoutMs", l.loginTimeoutMs, 10, 600_000);
+  if (sn.enabled && !c.journal.enabled)
+    p.push("snapshots need the journal: a snapshot alone cannot recover what came after it");
+  p.push(...gatewayConfigProblems(c, c.engine.ordersMax, int));
   if (c.symbols.length === 0) p.push("symbols: at least one symbol is needed");
-  if (c.symbols.length > c.engine.symbolsMax) p.push(`symbols: ${c.symbols.length} above engine.symbolsMax ${c.engine.symbolsMax}`);
+  if (c.symbols.length > c.engine.symbolsMax)
+    p.push(`symbols: ${c.symbols.length} above engine.symbolsMax ${c.engine.symbolsMax}`);
   const names = new Set<string>();
   for (const s of c.symbols) {
     const e = symbolSpecError(s, c.engine);
@@ -170,8 +165,10 @@ export async function loadConfig(argv: string[], env: Record<string, string | un
   if (env.EXCHANGE_TCP_PORT !== undefined) input.tcp.port = Number(env.EXCHANGE_TCP_PORT);
   if (env.EXCHANGE_DATA_DIR !== undefined) input.dataDir = env.EXCHANGE_DATA_DIR;
   if (env.EXCHANGE_JOURNAL_POLICY !== undefined) input.journal.policy = env.EXCHANGE_JOURNAL_POLICY as JournalPolicy;
-  if (env.EXCHANGE_SNAPSHOT_STORE !== undefined) input.snapshots.store = env.EXCHANGE_SNAPSHOT_STORE as "file" | "redis";
-  if (env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS !== undefined) input.snapshots.everyCommands = Number(env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS);
+  if (env.EXCHANGE_SNAPSHOT_STORE !== undefined)
+    input.snapshots.store = env.EXCHANGE_SNAPSHOT_STORE as "file" | "redis";
+  if (env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS !== undefined)
+    input.snapshots.everyCommands = Number(env.EXCHANGE_SNAPSHOT_EVERY_COMMANDS);
   if (env.EXCHANGE_SNAPSHOT_EVERY_MS !== undefined) input.snapshots.everyMs = Number(env.EXCHANGE_SNAPSHOT_EVERY_MS);
   if (env.EXCHANGE_REDIS_PORT !== undefined) input.snapshots.redis!.port = Number(env.EXCHANGE_REDIS_PORT);
   return resolveConfig(input);

@@ -21,14 +21,18 @@ async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | n
     return await recover(config.engine, config.dataDir, config.journal, store, warn);
   } catch (error) {
     if (store === null || !/redis|ECONNREFUSED|not connected|timed out/i.test((error as Error).message)) throw error;
-    warn(`snapshot store ${store.description} unreachable (${(error as Error).message}); recovering from the journal alone`);
+    warn(
+      `snapshot store ${store.description} unreachable (${(error as Error).message}); ` +
+        "recovering from the journal alone",
+    );
     return await recover(config.engine, config.dataDir, config.journal, null, warn);
   }
 }
 
 async function main(): Promise<void> {
   const config = await loadConfig(process.argv.slice(2), process.env);
-  if (!config.journal.enabled) throw new Error("journal.enabled=false is for benchmarks only; bun run engine always logs");
+  if (!config.journal.enabled)
+    throw new Error("journal.enabled=false is for benchmarks only; bun run engine always logs");
   mkdirSync(config.dataDir, { recursive: true });
   const store = openSnapshotStore(config, warn);
   const { exchange, log, report } = await recoverWithStore(config, store);
@@ -43,8 +47,17 @@ async function main(): Promise<void> {
   await log.writer.sync();
 
   const journalId = { createdAtNs: log.writer.header.createdAtNs, shardId: log.writer.header.shardId };
-  const snapshotter = store === null ? null : new Snapshotter(exchange, store, journalId, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
+  const snapshotter =
+    store === null
+      ? null
+      : new Snapshotter(exchange, store, journalId, { ...config.snapshots, retryMsMin: 200, retryMsMax: 30_000 });
   const gateway = new TcpGateway(exchange, config);
+  // A failed journal takes nothing more: every client gets what was acknowledged, then Logout, then the close.
+  log.onFailed = (error) => {
+    console.error(`${error.message}; the input log takes nothing more: closing every session and exiting (74)`);
+    gateway.abort("the exchange's input log failed; commands not acknowledged may be lost");
+    process.exit(74);
+  };
   // Market-data feed and live page (src/feed): after recovery, before new input.
   const feed = await startFeedFromEnv(exchange, process.env);
   const e = exchange.engine;
@@ -68,8 +81,14 @@ async function main(): Promise<void> {
 
   snapshotter?.start();
   gateway.start();
-  console.log(`engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${exchange.nextSeq}, state hash ${e.stateHash()}`);
-  console.log(`journal: ${config.dataDir}/journal.bin, policy ${config.journal.policy}; snapshots: ${store?.description ?? "off"}`);
+  console.log(
+    `engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${exchange.nextSeq}, ` +
+      `state hash ${e.stateHash()}`,
+  );
+  console.log(
+    `journal: ${config.dataDir}/journal.bin, policy ${config.journal.policy}; ` +
+      `snapshots: ${store?.description ?? "off"}`,
+  );
   console.log(`tcp gateway listening on ${config.tcp.host}:${gateway.port}`);
 }
 

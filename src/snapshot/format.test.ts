@@ -1,26 +1,16 @@
 // Proves a snapshot frames the engine image so that a restore is hash-exact, and that damaged, foreign or other-version snapshots are refused before anything is restored.
 import { describe, expect, test } from "bun:test";
 import { applyCommand } from "../engine/apply.ts";
-import type { Command } from "../engine/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { IMAGE_VERSION } from "../engine/image-codec.ts";
+import { drive, ROUND_TRIP_CONFIG } from "../../test/engine/drive.ts";
 import { generateCommands } from "../../test/engine/random-commands.ts";
 import { checkSnapshot, encodeSnapshot, HEADER_BYTES, SNAPSHOT_VERSION } from "./format.ts";
 import { captureImage } from "./image.ts";
 import { restoreSnapshot } from "./restore.ts";
 
 const journal = { createdAtNs: 1_700_000_000_000_000_000n, shardId: 0 };
-// A small event buffer keeps the thousands of fresh engines of the damage tests cheap to build.
-const config = { ordersMax: 4096, levelsMax: 4096, levelsPerSideMax: 1024, symbolsMax: 8, eventsMax: 1024 };
-
-function drive(engine: Engine, commands: Command[]): unknown[] {
-  const out: unknown[] = [];
-  for (const c of commands) {
-    applyCommand(engine, c);
-    out.push(...engine.events.drain());
-  }
-  return out;
-}
+const config = ROUND_TRIP_CONFIG;
 
 function snapshotOf(engine: Engine): Uint8Array {
   return encodeSnapshot(captureImage(engine, 12345, 1_700_000_000_000, journal));

@@ -88,6 +88,14 @@ export interface StartOptions {
   configPath?: string;
   /** Echo the child's lines to this process's console (debugging). */
   echo?: boolean;
+  /**
+   * RLIMIT_FSIZE for the child (bytes, rounded down to KiB): a write past it
+   * fails with EFBIG, as on a full disk (SIGXFSZ ignored). For tests of a
+   * failing input log.
+   */
+  fileSizeLimitBytes?: number;
+  /** More environment for the child (e.g. EXCHANGE_SNAPSHOT_EVERY_COMMANDS). */
+  env?: Record<string, string>;
 }
 
 const running = new Set<ExchangeProcess>();
@@ -112,12 +120,18 @@ export class ExchangeProcess {
 
   private constructor(port: number, options: StartOptions) {
     this.port = port;
-    const args = [process.execPath, "src/server/main.ts"];
+    let args = [process.execPath, "src/server/main.ts"];
     if (options.configPath !== undefined) args.push("--config", options.configPath);
+    if (options.fileSizeLimitBytes !== undefined) {
+      // An ignored signal stays ignored across exec: the write fails instead of the process dying.
+      const limitKiB = Math.floor(options.fileSizeLimitBytes / 1024);
+      args = ["bash", "-c", `trap '' XFSZ; ulimit -f ${limitKiB}; exec "$@"`, "bash", ...args];
+    }
     const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
     // The market-data feed takes a free port of its own (its default is fixed).
     env.EXCHANGE_FEED_PORT = "0";
     delete env.EXCHANGE_CONFIG;
+    Object.assign(env, options.env);
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;
     else delete env.EXCHANGE_JOURNAL_POLICY;
     this.proc = Bun.spawn(args, { cwd: repoRoot, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });

@@ -395,17 +395,40 @@ export class FeedClient {
     return false;
   }
 
-  private onBookSnapshot(m: BookSnapshot): void {
-    const sub = this.subFor(Channel.Book, m.symbolId());
-    if (sub === undefined || (sub.state !== State.Snapshot && sub.state !== State.Live)) return;
-    const book = this.bookOf(m.symbolId());
-    if (m.part() === 0) {
+  /**
+   * A snapshot part arrived: true when it is the expected one (part 0 clears
+   * `book` and starts over), false when it is not for a subscription taking
+   * one (ignored) or out of order (resynced).
+   */
+  private snapshotPart(sub: Sub | undefined, part: number, book: { clear(): void }): sub is Sub {
+    if (sub === undefined || (sub.state !== State.Snapshot && sub.state !== State.Live)) return false;
+    if (part === 0) {
       book.clear();
       sub.state = State.Snapshot;
       sub.parts = 0;
     }
-    if (m.part() !== sub.parts) return this.resync(sub, `snapshot part ${m.part()} after ${sub.parts}`);
+    if (part !== sub.parts) {
+      this.resync(sub, `snapshot part ${part} after ${sub.parts}`);
+      return false;
+    }
     sub.parts++;
+    return true;
+  }
+
+  /** After a part: when it was the last, the copy is live at `seq`; true when its checksum matched. */
+  private snapshotDone(sub: Sub, parts: number, seq: U53 | null, local: () => number, remote: number): boolean {
+    if (sub.parts < parts) return false;
+    this.stats.snapshots++;
+    sub.seq = this.n53(seq);
+    sub.state = State.Live;
+    sub.open = false;
+    return this.verify(sub, local(), remote);
+  }
+
+  private onBookSnapshot(m: BookSnapshot): void {
+    const sub = this.subFor(Channel.Book, m.symbolId());
+    const book = this.bookOf(m.symbolId());
+    if (!this.snapshotPart(sub, m.part(), book)) return;
     const l = this.level;
     for (let i = 0; i < m.bidsLength(); i++) {
       m.bids(i, l);
@@ -415,12 +438,7 @@ export class FeedClient {
       m.asks(i, l);
       book.set(1, l.price(), join53(l.qtyLo(), l.qtyHi()), l.count());
     }
-    if (sub.parts < m.parts()) return;
-    this.stats.snapshots++;
-    sub.seq = this.n53(m.seq(this.u53));
-    sub.state = State.Live;
-    sub.open = false;
-    if (this.verify(sub, book.checksum(), m.checksum())) this.options.handlers.onBook?.(m.symbolId(), book, 0);
+    if (this.snapshotDone(sub, m.parts(), m.seq(this.u53), () => book.checksum(), m.checksum())) this.options.handlers.onBook?.(m.symbolId(), book, 0);
   }
 
   private onBookUpdate(m: BookUpdate): void {
@@ -439,26 +457,14 @@ export class FeedClient {
 
   private onOrdersSnapshot(m: OrdersSnapshot): void {
     const sub = this.subFor(Channel.Orders, m.symbolId());
-    if (sub === undefined || (sub.state !== State.Snapshot && sub.state !== State.Live)) return;
     const book = this.orderBookOf(m.symbolId());
-    if (m.part() === 0) {
-      book.clear();
-      sub.state = State.Snapshot;
-      sub.parts = 0;
-    }
-    if (m.part() !== sub.parts) return this.resync(sub, `snapshot part ${m.part()} after ${sub.parts}`);
-    sub.parts++;
+    if (!this.snapshotPart(sub, m.part(), book)) return;
     const o = this.order;
     for (let i = 0; i < m.ordersLength(); i++) {
       m.orders(i, o);
       if (!book.add(join53(o.idLo(), o.idHi()), o.side(), o.price(), join53(o.qtyLo(), o.qtyHi()))) return this.resync(sub, "snapshot repeats an order");
     }
-    if (sub.parts < m.parts()) return;
-    this.stats.snapshots++;
-    sub.seq = this.n53(m.seq(this.u53));
-    sub.state = State.Live;
-    sub.open = false;
-    if (this.verify(sub, book.checksum(), m.checksum())) this.options.handlers.onOrders?.(m.symbolId(), book);
+    if (this.snapshotDone(sub, m.parts(), m.seq(this.u53), () => book.checksum(), m.checksum())) this.options.handlers.onOrders?.(m.symbolId(), book);
   }
 
   private onOrdersUpdate(m: OrdersUpdate): void {

@@ -1,16 +1,25 @@
 // Test support: an exchange (sequencer + TCP gateway, optionally a journal)
-// started in-process on a free loopback port, and clients that record every
-// report they receive as a plain copy.
+// started in-process on a free loopback port (port 0), and clients that record
+// every report they receive as a plain copy.
 
-import { ExchangeClient } from "../client/index.ts";
-import type { ClientOptions } from "../client/types.ts";
-import type { ExecReport } from "../protocol/index.ts";
-import { nowNs } from "../sequencer/clock.ts";
-import { type ExchangeConfig, type ExchangeConfigInput, resolveConfig } from "../server/config.ts";
-import { Sequencer, type InputLog } from "../sequencer/sequencer.ts";
-import { TcpGateway } from "./tcp-gateway.ts";
+import { ExchangeClient } from "../../src/client/index.ts";
+import type { ClientOptions } from "../../src/client/types.ts";
+import { TcpGateway } from "../../src/gateway/tcp-gateway.ts";
+import type { ExecReport } from "../../src/protocol/index.ts";
+import { type Clock, systemClock } from "../../src/sequencer/clock.ts";
+import { Sequencer, type InputLog } from "../../src/sequencer/sequencer.ts";
+import { type ExchangeConfig, type ExchangeConfigInput, resolveConfig } from "../../src/server/config.ts";
 
-export const smallEngine = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8};
+export interface HarnessOptions {
+  /** The input log (default none: every command is durable at once). */
+  log?: InputLog | null;
+  /** The clock of the sequencer and the gateway's timers (default the system clock). */
+  clock?: Clock;
+  /** Receives the gateway's log lines and warnings (default: the console). */
+  logLines?: string[];
+}
+
+export const smallEngine = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8 };
 
 export interface RunningExchange {
   config: ExchangeConfig;
@@ -20,19 +29,23 @@ export interface RunningExchange {
   stop(): Promise<void>;
 }
 
-export function startExchange(input: ExchangeConfigInput = {}, log: InputLog | null = null): RunningExchange {
+export function startExchange(input: ExchangeConfigInput = {}, options: HarnessOptions = {}): RunningExchange {
+  const log = options.log ?? null;
   const config = resolveConfig({
     tcp: { port: 0 },
     engine: smallEngine,
     ...input,
     limits: { openOrdersPerUserMax: 1000, ...input.limits },
   });
-  const exchange = new Sequencer(config.engine, log);
+  const clock = options.clock ?? systemClock;
+  const exchange = new Sequencer(config.engine, log, clock);
   for (const s of config.symbols) {
-    const error = exchange.defineSymbol(s, nowNs());
+    const error = exchange.defineSymbol(s, clock.nowNs());
     if (error !== null) throw new Error(error);
   }
-  const gateway = new TcpGateway(exchange, config);
+  const lines = options.logLines;
+  const push = (line: string) => lines!.push(line);
+  const gateway = new TcpGateway(exchange, config, lines === undefined ? {} : { log: push, warn: push });
   gateway.onFatal = (error) => {
     throw error;
   };
@@ -70,7 +83,8 @@ export class TestClient {
   async waitFor(pred: (reports: Report[]) => boolean, timeoutMs = 5000, what = "reports"): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.reports)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.reports.slice(-10))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.reports.slice(-10))}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 20);
