@@ -139,6 +139,7 @@ export class ExchangeProcess {
         ...process.env,
         EXCHANGE_TCP_PORT: "0",
         EXCHANGE_FEED_PORT: "0",
+        EXCHANGE_HTTP_PORT: "0",
         EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
         EXCHANGE_JOURNAL_POLICY: o.policy,
       },

@@ -4,6 +4,7 @@
 // stops accepting, syncs the journal and takes a final snapshot.
 
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { TcpGateway } from "../gateway/tcp-gateway.ts";
 import { openSnapshotStore } from "./open-store.ts";
 import { Snapshotter } from "../sequencer/snapshotter.ts";
@@ -12,6 +13,7 @@ import { nowNs } from "../sequencer/clock.ts";
 import { type ExchangeConfig, loadConfig } from "./config.ts";
 import { type Recovered, recover, recoveryReportLine } from "../sequencer/recovery.ts";
 import { startFeedFromEnv } from "../feed/from-env.ts";
+import { startMarketDataFromConfig } from "./market-data.ts";
 
 const warn = (line: string) => console.warn(`warning: ${line}`);
 
@@ -60,6 +62,9 @@ async function main(): Promise<void> {
   };
   // Market-data feed and live page (src/feed): after recovery, before new input.
   const feed = await startFeedFromEnv(exchange, process.env);
+  // Market-data history and the query API (src/api, issue 10): after recovery, before new input.
+  const journalPath = join(config.dataDir, "journal.bin");
+  const marketData = await startMarketDataFromConfig(exchange, journalPath, config, process.argv.slice(2), process.env, warn);
   const e = exchange.engine;
   // Handlers go in before the gateway announces itself: a supervisor may signal the moment it reads that line.
   let stopping = false;
@@ -70,6 +75,8 @@ async function main(): Promise<void> {
     await gateway.stop();
     await feed?.stop();
     await log.writer.sync();
+    // Everything is durable now: market data applies it, then sends what it can and spills the rest.
+    await marketData?.stop(4_000);
     await snapshotter?.stop();
     await log.close();
     await store?.close();

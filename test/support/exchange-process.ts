@@ -128,8 +128,9 @@ export class ExchangeProcess {
       args = ["bash", "-c", `trap '' XFSZ; ulimit -f ${limitKiB}; exec "$@"`, "bash", ...args];
     }
     const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
-    // The market-data feed takes a free port of its own (its default is fixed).
+    // The market-data feed and the query API take free ports of their own (their defaults are fixed).
     env.EXCHANGE_FEED_PORT = "0";
+    env.EXCHANGE_HTTP_PORT = "0";
     delete env.EXCHANGE_CONFIG;
     Object.assign(env, options.env);
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;
