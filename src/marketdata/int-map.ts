@@ -5,17 +5,9 @@
 // several of these per order event, where a JS Map measured ~27% of the
 // replica's time (profile in the market-data README).
 
-const EMPTY = -1;
-const TWO_32 = 4294967296;
+import { hashKey as hash } from "../engine/id-index.ts";
 
-function hash(key: number): number {
-  const lo = key >>> 0;
-  const hi = (key / TWO_32) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x85ebca6b);
-  return h ^ (h >>> 13);
-}
+const EMPTY = -1;
 
 export class IntMap {
   private keys: Float64Array;

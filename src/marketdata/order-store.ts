@@ -19,7 +19,7 @@
 // go through typed-array hash maps (int-map.ts).
 
 import { IntMap } from "./int-map.ts";
-import { type OrderEventRow, OrderStatus } from "./order-rows.ts";
+import { type OrderEventRow, type OrderRow, OrderStatus } from "./order-rows.ts";
 
 export const NIL = -1;
 
@@ -58,43 +58,13 @@ export function checkOrderMemoryLimits(l: OrderMemoryLimits): OrderMemoryLimits 
   return l;
 }
 
-/** An order as the API shows it (allocates: requests only). */
-export interface OrderRecord {
-  orderId: number;
-  userId: number;
-  clientOrderId: number;
-  symbolId: number;
-  side: number;
-  type: number;
-  tif: number;
+/** An order as the API shows it (allocates: requests only): its row, and whether it is post-only. */
+export interface OrderRecord extends OrderRow {
   postOnly: boolean;
-  status: number;
-  priceTicks: number;
-  stopPriceTicks: number;
-  qtyLots: number;
-  filledLots: number;
-  leavesLots: number;
-  createdUs: number;
-  createdSeq: number;
-  updatedUs: number;
-  seq: number;
 }
 
 /** An order event as the API shows it. */
-export interface OrderEventRecord {
-  symbolId: number;
-  tsUs: number;
-  seq: number;
-  eventIndex: number;
-  orderId: number;
-  userId: number;
-  event: number;
-  reason: number;
-  priceTicks: number;
-  qtyLots: number;
-  leavesLots: number;
-  tradeId: number;
-}
+export type OrderEventRecord = OrderEventRow;
 
 export function isLiveStatus(status: number): boolean {
   return status === OrderStatus.New || status === OrderStatus.PartiallyFilled || status === OrderStatus.PendingTrigger;
