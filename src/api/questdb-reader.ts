@@ -17,6 +17,12 @@ import { notAvailable } from "./errors.ts";
 
 /** A query the API sends may take this long before the client gets a 503. */
 export const questdbQueryTimeoutMs = 10_000;
+/**
+ * History queries in flight at once; more get a 503 at once instead of
+ * queueing, so a client hammering old history (or a stalled QuestDB) cannot
+ * tie up every connection while answers from memory stay fast.
+ */
+export const questdbQueriesInFlightMax = 16;
 
 /** An integer placed in SQL: checked to be a safe integer (a programmer error otherwise). */
 function int(v: number): string {
@@ -58,12 +64,18 @@ export class QuestdbReader {
     private readonly symbolId: (name: string) => number,
   ) {}
 
+  private inFlight = 0;
+
   private async rows(sql: string): Promise<unknown[][]> {
+    if (this.inFlight >= questdbQueriesInFlightMax) throw notAvailable(`${questdbQueriesInFlightMax} history queries to QuestDB are in flight; retry shortly`);
+    this.inFlight++;
     try {
       return (await execSql(this.httpUrl, sql, questdbQueryTimeoutMs)).dataset;
     } catch (error) {
       if (error instanceof SqlError) throw notAvailable(`history older than memory is in QuestDB, which did not answer: ${error.message.slice(0, 200)}`);
       throw error;
+    } finally {
+      this.inFlight--;
     }
   }
 

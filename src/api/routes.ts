@@ -29,7 +29,7 @@ export interface Route {
   handle(ctx: ApiContext, r: RouteRequest): unknown;
 }
 
-const window = ["startTime", "endTime"] as const;
+const timeWindow = ["startTime", "endTime"] as const;
 
 export const routes: readonly Route[] = [
   { method: "GET", path: "/api/v1/time", auth: false, query: [], required: [], handle: (ctx) => exchangeTime(ctx) },
@@ -39,16 +39,16 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/api/v1/ticks",
     auth: false,
-    query: ["symbol", ...window, "fromId", "limit"],
+    query: ["symbol", ...timeWindow, "fromId", "limit"],
     required: ["symbol"],
     handle: (ctx, r) => ticksInWindow(ctx, r.params),
   },
-  { method: "GET", path: "/api/v1/volume", auth: false, query: ["symbol", ...window], required: ["symbol"], handle: (ctx, r) => volume(ctx, r.params) },
+  { method: "GET", path: "/api/v1/volume", auth: false, query: ["symbol", ...timeWindow], required: ["symbol"], handle: (ctx, r) => volume(ctx, r.params) },
   {
     method: "GET",
     path: "/api/v1/klines",
     auth: false,
-    query: ["symbol", "interval", ...window, "limit"],
+    query: ["symbol", "interval", ...timeWindow, "limit"],
     required: ["symbol", "interval"],
     handle: (ctx, r) => klines(ctx, r.params),
   },
@@ -58,7 +58,7 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/api/v1/orders",
     auth: true,
-    query: ["symbol", "status", ...window, "fromId", "limit"],
+    query: ["symbol", "status", ...timeWindow, "fromId", "limit"],
     required: [],
     handle: (ctx, r) => orderHistory(ctx, r.user, r.params),
   },

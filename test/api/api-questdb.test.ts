@@ -63,9 +63,14 @@ describe("full mode (memory joined with QuestDB)", () => {
     try {
       expect((await get(service, "/api/v1/ticks/latest?symbol=BTC-USD")).status).toBe(200);
       const first = x.truth.trades[0]!;
-      const old = await get(service, `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=${Math.floor(first.tsUs / 1000) + 1000}`);
-      expect(old.status).toBe(503);
-      expect(old.body.error.message).toContain("QuestDB");
+      const oldPath = `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=${Math.floor(first.tsUs / 1000) + 1000}`;
+      // A crowd of history requests against the stalled server: past the in-flight cap they are refused at once.
+      const crowd = await Promise.all(Array.from({ length: 24 }, () => get(service, oldPath)));
+      expect(crowd.every((r) => r.status === 503)).toBe(true);
+      expect(crowd.filter((r) => r.body.error.message.includes("in flight")).length).toBe(8);
+      expect(crowd.filter((r) => r.body.error.message.includes("did not answer")).length).toBe(16);
+      // Answers from memory stay quick meanwhile.
+      expect((await get(service, "/api/v1/klines/live?symbol=BTC-USD&interval=1m")).status).toBe(200);
     } finally {
       qdb.resume();
     }
