@@ -66,6 +66,9 @@ export interface MarketDataServiceStats {
   replayRecords: number;
   replayMs: number;
   resumePoints: ResumePoints | null;
+  /** Stamp horizons applied to the candles (advanceTo), and the newest, µs. */
+  horizonsApplied: number;
+  horizonTsUs: number;
   stream: MarketDataReplica["stream"]["stats"];
   orders: MarketDataReplica["orders"]["stats"];
   candles: MarketDataReplica["recent"]["candles"]["stats"];
@@ -89,6 +92,8 @@ export class MarketDataService {
   private target = 0;
   private pumping = false;
   private horizon: { seq: number; tsUs: number } | null = null;
+  private horizonsApplied = 0;
+  private horizonTsUs = 0;
   private liveTimer: Timer | null = null;
   private replayRecords = 0;
   private replayMs = 0;
@@ -129,7 +134,8 @@ export class MarketDataService {
    * bucket ends by `tsUs` are closed even if no trade comes.
    */
   onHorizon(seq: number, tsUs: number): void {
-    if (this.horizon === null || tsUs > this.horizon.tsUs) this.horizon = { seq, tsUs };
+    // The newest horizon replaces any older one still waiting (an older time never reopens a candle).
+    this.horizon = { seq, tsUs };
     this.advance();
   }
 
@@ -149,6 +155,8 @@ export class MarketDataService {
       replayRecords: this.replayRecords,
       replayMs: this.replayMs,
       resumePoints: this.resumePoints,
+      horizonsApplied: this.horizonsApplied,
+      horizonTsUs: this.horizonTsUs,
       stream: { ...r.stream.stats },
       orders: { ...r.orders.stats },
       candles: { ...r.recent.candles.stats },
@@ -262,7 +270,12 @@ export class MarketDataService {
 
   private kick(): void {
     if (this.pumping || this.stopped || !this.live) return;
-    void this.pumpTo(() => this.durable);
+    this.pumpTo(() => this.durable).catch((error: unknown) => {
+      // A damaged journal or a broken invariant: stop following, loudly; matching is not affected.
+      this.stopped = true;
+      this.live = false;
+      this.log(`market data stopped: ${(error as Error).stack ?? String(error)}`);
+    });
   }
 
   /** Applies records until `limit()` is reached, yielding to the event loop after every slice. */
@@ -286,7 +299,10 @@ export class MarketDataService {
   private advance(): void {
     const h = this.horizon;
     if (h === null || !this.live || this.replica.appliedSeq < h.seq) return;
+    this.horizon = null;
     this.replica.recent.candles.advanceTo(h.tsUs);
+    this.horizonsApplied++;
+    this.horizonTsUs = Math.max(this.horizonTsUs, h.tsUs);
   }
 
   private onLiveTimer(): void {
