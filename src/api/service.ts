@@ -56,7 +56,10 @@ export interface MarketDataServiceOptions {
   /** Records applied before yielding to the event loop (API requests, writer I/O). */
   sliceRecordsMax?: number;
   nowMs?: () => number;
+  /** Informational lines (start-up, resume, replay). */
   log?: (line: string) => void;
+  /** Problems (QuestDB away, rows refused or dropped, a stop). */
+  warn?: (line: string) => void;
 }
 
 export interface MarketDataServiceStats {
@@ -101,6 +104,7 @@ export class MarketDataService {
   private readonly sliceRecordsMax: number;
   private readonly nowMs: () => number;
   private readonly log: (line: string) => void;
+  private readonly warn: (line: string) => void;
   private readonly keys = new Map<string, number>();
   private resendMarked = false;
   readonly ready: Promise<void>;
@@ -112,12 +116,13 @@ export class MarketDataService {
   ) {
     this.sliceRecordsMax = o.sliceRecordsMax ?? 4096;
     this.nowMs = o.nowMs ?? Date.now;
-    this.log = o.log ?? ((line) => console.error(line));
+    this.log = o.log ?? ((line) => console.log(line));
+    this.warn = o.warn ?? ((line) => console.error(line));
     for (const k of o.apiKeys) this.keys.set(k.sha256, k.user);
     this.replica = new MarketDataReplica({ engine: o.engine, journalPath: o.journalPath, ...o.memory });
     this.durable = durableSeq;
     this.target = durableSeq;
-    if (o.api !== null) this.api = new ApiServer(this.context(), { ...apiServerDefaults, ...o.api, log: this.log });
+    if (o.api !== null) this.api = new ApiServer(this.context(), { ...apiServerDefaults, ...o.api, log: this.warn });
     this.ready = this.start();
   }
 
@@ -222,12 +227,12 @@ export class MarketDataService {
     let lastLogMs = 0;
     while (!this.stopped) {
       try {
-        this.writers = await openMarketDataWriters({ httpUrl: q.httpUrl, spillDir: q.spillDir, symbols, limits: q.limits, log: this.log });
+        this.writers = await openMarketDataWriters({ httpUrl: q.httpUrl, spillDir: q.spillDir, symbols, limits: q.limits, log: this.warn });
         break;
       } catch (error) {
         if (Date.now() - lastLogMs >= writersRetryMsMax) {
           lastLogMs = Date.now();
-          this.log(`market data: QuestDB at ${q.httpUrl} not usable (${(error as Error).message.slice(0, 300)}); retrying, the API answers 503 until it is`);
+          this.warn(`market data: QuestDB at ${q.httpUrl} not usable (${(error as Error).message.slice(0, 300)}); retrying, the API answers 503 until it is`);
         }
         await Bun.sleep(delayMs);
         delayMs = Math.min(writersRetryMsMax, delayMs * 2);
@@ -239,7 +244,7 @@ export class MarketDataService {
     try {
       await waitForWalApplied(q.httpUrl, marketDataTables.map((t) => t.name), q.walWaitMs ?? 30_000);
     } catch (error) {
-      this.log(`market data: ${(error as Error).message.slice(0, 300)}; resuming from what is visible (re-sends more, loses nothing)`);
+      this.warn(`market data: ${(error as Error).message.slice(0, 300)}; resuming from what is visible (re-sends more, loses nothing)`);
     }
     const resendAll = existsSync(join(q.spillDir, resendMarker));
     this.resumePoints = resendAll ? null : await readResumePoints(q.httpUrl);
@@ -247,7 +252,7 @@ export class MarketDataService {
     const engine = this.replica.sequencer.engine;
     const name = (id: number) => (id >= 0 && id < engine.booksCount ? engine.symbolSpec(id).name : null);
     const candleResume = resendAll ? null : await readCandleResume(q.httpUrl);
-    this.ingest = new QuestdbIngest(writers, this.replica.recent.candles, symbols, name, resumeFilter(this.resumePoints, candleResume), this.log);
+    this.ingest = new QuestdbIngest(writers, this.replica.recent.candles, symbols, name, resumeFilter(this.resumePoints, candleResume), this.warn);
     this.ingest.ordersEnabled = q.orders ?? true;
     this.replica.stream.addSink(this.ingest);
     this.replica.orders.addSink(this.ingest);
@@ -274,7 +279,7 @@ export class MarketDataService {
       // A damaged journal or a broken invariant: stop following, loudly; matching is not affected.
       this.stopped = true;
       this.live = false;
-      this.log(`market data stopped: ${(error as Error).stack ?? String(error)}`);
+      this.warn(`market data stopped: ${(error as Error).stack ?? String(error)}`);
     });
   }
 
@@ -311,7 +316,7 @@ export class MarketDataService {
     if (q !== null && !this.resendMarked && this.writersDropped()) {
       this.resendMarked = true;
       writeFileSync(join(q.spillDir, resendMarker), `rows dropped at ${new Date().toISOString()}; the next start re-sends everything\n`);
-      this.log("market data: a writer dropped rows (spill file full); the next start re-sends everything from the journal");
+      this.warn("market data: a writer dropped rows (spill file full); the next start re-sends everything from the journal");
     }
   }
 

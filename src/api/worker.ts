@@ -6,7 +6,7 @@
 import { DurableSignal } from "./durable-signal.ts";
 import { MarketDataService, type MarketDataServiceOptions, type MarketDataServiceStats } from "./service.ts";
 
-export type WorkerServiceOptions = Omit<MarketDataServiceOptions, "nowMs" | "log">;
+export type WorkerServiceOptions = Omit<MarketDataServiceOptions, "nowMs" | "log" | "warn">;
 
 export interface WorkerInit {
   type: "init";
@@ -48,7 +48,8 @@ function fail(error: unknown): void {
 
 function start(m: WorkerInit): void {
   signal = new DurableSignal(m.signal);
-  const svc = new MarketDataService({ ...m.options, log: (line) => console.error(line) }, m.durableSeq);
+  // Informational lines to stdout, problems to stderr (the exchange's own convention).
+  const svc = new MarketDataService({ ...m.options, log: (line) => console.log(line), warn: (line) => console.error(line) }, m.durableSeq);
   service = svc;
   self.postMessage({ type: "started", port: svc.api?.port ?? null });
   svc.ready.then(() => self.postMessage({ type: "live" }), fail);

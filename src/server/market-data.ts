@@ -1,17 +1,47 @@
 // Market data beside the exchange (issue 10): the replica, the query API and,
 // in full mode, QuestDB ingestion and history, in a worker thread
-// (src/api/start.ts). Its keys come from the configuration schema (src/config:
-// `mode`, `http`, `questdb`); the API keys and data directory are the ones the
-// exchange itself runs with, so the API accepts exactly the TCP keys.
+// (src/api/start.ts). It reads its own keys of the configuration schema
+// (src/config: `mode`, `http`, `questdb`) from the config file and their
+// EXCHANGE_ variables, checked there; the API keys and data directory are the
+// ones the exchange itself runs with, so the API accepts exactly the TCP keys.
+// Only these sections are read: until the server takes its whole configuration
+// from src/config, keys the older loader accepts are not judged here twice.
 // EXCHANGE_MARKET_DATA=off leaves it out. It never stops the exchange: a
-// configuration problem or a port in use is a warning and no market data.
+// problem in these keys or a port in use is a warning and no market data.
 
+import { resolve } from "node:path";
 import { type RunningMarketData, startMarketData } from "../api/start.ts";
-import { formatProblems, loadConfig } from "../config/index.ts";
+import { applyEnv } from "../config/env.ts";
+import { exchangeSchema } from "../config/exchange-schema.ts";
+import { configPathOf, type ExchangeConfig, resolveConfig } from "../config/load.ts";
+import { readConfigFile } from "../config/parse-file.ts";
+import { type ConfigProblem, formatProblems } from "../config/problems.ts";
+import { isTable } from "../config/validate.ts";
 import type { Sequencer } from "../sequencer/sequencer.ts";
 
-/** Environment variables that are switches of the server entry, not configuration keys. */
-const switches = ["EXCHANGE_MARKET_DATA", "EXCHANGE_FEED"];
+const sections = ["mode", "http", "questdb"] as const;
+const sectionVariables = /^EXCHANGE_(MODE$|HTTP_|QUESTDB_)/;
+
+/** The market-data sections of the configuration (defaults, the file, the environment), or their problems. */
+type Sections = Pick<ExchangeConfig, "mode" | "http" | "questdb">;
+
+function marketDataConfig(argv: readonly string[], env: Record<string, string | undefined>): Sections | ConfigProblem[] {
+  const located = configPathOf(argv, env);
+  const raw: Record<string, unknown> = {};
+  if (located.path !== null) {
+    const parsed = readConfigFile(resolve(located.path), `config file ${located.path}`);
+    if (!parsed.ok) return [parsed.problem];
+    if (isTable(parsed.value)) for (const key of sections) if (key in parsed.value) raw[key] = parsed.value[key];
+  }
+  const problems: ConfigProblem[] = [];
+  const own = Object.fromEntries(Object.entries(env).filter(([name]) => sectionVariables.test(name)));
+  applyEnv(raw, own, exchangeSchema.fields, problems);
+  const r = resolveConfig(raw, { apiKeys: [] });
+  if (!r.ok) return [...problems, ...r.problems];
+  if (problems.length > 0) return problems;
+  const c = r.loaded.config;
+  return { mode: c.mode, http: c.http, questdb: c.questdb };
+}
 
 export async function startMarketDataFromConfig(
   sequencer: Sequencer,
@@ -22,13 +52,11 @@ export async function startMarketDataFromConfig(
   warn: (line: string) => void,
 ): Promise<RunningMarketData | null> {
   if (env.EXCHANGE_MARKET_DATA === "off") return null;
-  const schemaEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !switches.includes(name)));
-  const loaded = loadConfig(argv, schemaEnv);
-  if (!loaded.ok) {
-    warn(`market data not started: ${formatProblems(loaded.problems)}`);
+  const c = marketDataConfig(argv, env);
+  if (Array.isArray(c)) {
+    warn(`market data not started: ${formatProblems(c)}`);
     return null;
   }
-  const c = loaded.loaded.config;
   try {
     const md = await startMarketData({
       sequencer,
