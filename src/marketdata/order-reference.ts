@@ -34,7 +34,7 @@ export class OrderReference {
     const changed: OrderRow[] = [];
     const out: OrderEventRow[] = [];
     const touch = (o: OrderRow, e: EventRecord) => {
-      o.updatedUs = e.tsUs;
+      o.updatedUs = Math.max(o.updatedUs, e.tsUs);
       o.seq = e.seq;
       if (!changed.includes(o)) changed.push(o);
     };

@@ -133,6 +133,7 @@ export class OrderTracker {
     s.status[slot] = isStop ? OrderStatus.PendingTrigger : OrderStatus.New;
     s.createdUs[slot] = events.tsUs[i]!;
     s.createdSeq[slot] = events.seq[i]!;
+    s.updatedUs[slot] = events.tsUs[i]!;
     this.changed(slot, events, i);
     this.emitEvent(slot, OrderEvent.Placed, 0, events.priceTicks[i]!, qty, qty, 0, events, i);
   }
@@ -241,6 +242,7 @@ export class OrderTracker {
     s.status[slot] = OrderStatus.Rejected;
     s.createdUs[slot] = events.tsUs[i]!;
     s.createdSeq[slot] = events.seq[i]!;
+    s.updatedUs[slot] = events.tsUs[i]!;
     this.changed(slot, events, i);
     this.emitEvent(slot, OrderEvent.Rejected, code, price, qty, 0, 0, events, i);
   }
@@ -255,10 +257,15 @@ export class OrderTracker {
     return slot;
   }
 
-  /** Stamps the change and puts the order on the list whose rows go out at the end of the command. */
+  /**
+   * Stamps the change and puts the order on the list whose rows go out at the
+   * end of the command. Receive stamps are not monotonic across sessions (the
+   * gateway stamps on receipt, the sequencer orders), so `updated` is the
+   * latest engine time at which the order changed, never before its creation.
+   */
   private changed(slot: number, events: EventBuffer, i: number): void {
     const s = this.store;
-    s.updatedUs[slot] = events.tsUs[i]!;
+    if (events.tsUs[i]! > s.updatedUs[slot]!) s.updatedUs[slot] = events.tsUs[i]!;
     s.seq[slot] = events.seq[i]!;
     if (s.touched[slot] === 0) {
       s.touched[slot] = 1;
