@@ -140,6 +140,8 @@ export class ExchangeProcess {
         EXCHANGE_TCP_PORT: "0",
         EXCHANGE_FEED_PORT: "0",
         EXCHANGE_HTTP_PORT: "0",
+        // The gateway's figures without market-data history (bench/marketdata.bench.ts measures that).
+        EXCHANGE_MARKET_DATA: "off",
         EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
         EXCHANGE_JOURNAL_POLICY: o.policy,
       },

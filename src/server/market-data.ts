@@ -6,7 +6,8 @@
 // ones the exchange itself runs with, so the API accepts exactly the TCP keys.
 // Only these sections are read: until the server takes its whole configuration
 // from src/config, keys the older loader accepts are not judged here twice.
-// EXCHANGE_MARKET_DATA=off leaves it out. It never stops the exchange: a
+// EXCHANGE_MARKET_DATA=off leaves it out, and so does journal policy `none`
+// (no records are written for the replica to read). It never stops the exchange: a
 // problem in these keys or a port in use is a warning and no market data.
 
 import { resolve } from "node:path";
@@ -46,12 +47,17 @@ function marketDataConfig(argv: readonly string[], env: Record<string, string | 
 export async function startMarketDataFromConfig(
   sequencer: Sequencer,
   journalPath: string,
-  exchange: { dataDir: string; apiKeys: readonly { sha256: string; user: number }[] },
+  exchange: { dataDir: string; apiKeys: readonly { sha256: string; user: number }[]; journal: { policy: string } },
   argv: readonly string[],
   env: Record<string, string | undefined>,
   warn: (line: string) => void,
 ): Promise<RunningMarketData | null> {
   if (env.EXCHANGE_MARKET_DATA === "off") return null;
+  if (exchange.journal.policy === "none") {
+    // The replica reads the journal file, and policy none writes no records to it.
+    console.log("market data: off (journal.policy none writes no records for it to follow)");
+    return null;
+  }
   const c = marketDataConfig(argv, env);
   if (Array.isArray(c)) {
     warn(`market data not started: ${formatProblems(c)}`);

@@ -36,7 +36,8 @@ async function until(url: string, key: string | undefined, ok: (r: { status: num
 }
 
 test("the exchange serves the query API with the TCP keys, and rebuilds it after a restart", async () => {
-  let x = await ExchangeProcess.start({ dataDir: dir });
+  const env = { EXCHANGE_MARKET_DATA: "on" };
+  let x = await ExchangeProcess.start({ dataDir: dir, env });
   let api = await apiOf(x);
   const symbols = (await getJson(`${api}/api/v1/symbols`)).body.symbols.map((s: any) => s.symbol);
   expect(symbols).toEqual(["BTC-USD", "ETH-USD", "SOL-USD"]);
@@ -69,7 +70,7 @@ test("the exchange serves the query API with the TCP keys, and rebuilds it after
   expect(await x.stop()).toBe(0);
 
   // A restart: memory is rebuilt from the journal, the answers are the same.
-  x = await ExchangeProcess.start({ dataDir: dir });
+  x = await ExchangeProcess.start({ dataDir: dir, env });
   api = await apiOf(x);
   const again = await until(`${api}/api/v1/openOrders?symbol=BTC-USD`, "dev-key-1", (r) => r.status === 200);
   expect(again.body.orders).toEqual(open.body.orders);

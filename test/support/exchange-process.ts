@@ -131,6 +131,9 @@ export class ExchangeProcess {
     // The market-data feed and the query API take free ports of their own (their defaults are fixed).
     env.EXCHANGE_FEED_PORT = "0";
     env.EXCHANGE_HTTP_PORT = "0";
+    // Market-data history (a second engine replaying the journal in a worker) is off unless a test asks
+    // for it (options.env): it would add CPU and RSS to tests that measure other things.
+    env.EXCHANGE_MARKET_DATA = "off";
     delete env.EXCHANGE_CONFIG;
     Object.assign(env, options.env);
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;
