@@ -33,12 +33,11 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { measure } from "mitata";
 import { Channel } from "../src/feed/constants.ts";
 import { type FeedWorker, startFeedWorker } from "../src/feed/start.ts";
 import type { Sequencer } from "../src/sequencer/sequencer.ts";
 import type { ClientsOptions, ClientsResult } from "./feed/clients.ts";
-import { benchSequencer, benchSymbols, type CommandList, generateFlow, submitOne, wallNs } from "./feed/flow.ts";
+import { benchSequencer, benchSymbols, type CommandList, generateFlow, submitOne, timeChunks, wallNs } from "./feed/flow.ts";
 
 const HELP = `bun bench/feed.bench.ts [flags]
   --quick          short run: 2 rounds, 2 s measured per round, smaller engine stream (< 2 min)
@@ -377,19 +376,8 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
       clients.start();
     }
     try {
-      let next = 0;
       // Chunks back to back on this (the matching) thread; the feed's worker publishes meanwhile on its own.
-      const stats = await measure(
-        () => {
-          const end = next + chunk;
-          const ns = wallNs();
-          for (let i = next; i < end; i++) submitOne(seq, list, i, ns);
-          seq.flush();
-          next = end;
-        },
-        { min_samples: commands / chunk - 1, max_samples: commands / chunk - 1, min_cpu_time: 0, gc: false, warmup_threshold: 0, batch_unroll: 1, batch_samples: 0 },
-      );
-      if (next !== commands) throw new Error(`engine: ran ${next} of ${commands} commands (mitata batched the chunks)`);
+      const stats = await timeChunks(seq, list, commands, chunk);
       return { medianChunk: (chunk / stats.p50) * 1e9, meanChunk: (chunk / stats.avg) * 1e9 };
     } finally {
       spin?.stop();

@@ -65,3 +65,16 @@ export function fmtNs(ns: number): string {
 export function fmtNum(n: number, digits: number): string {
   return Number.isFinite(n) ? n.toFixed(digits) : "-";
 }
+
+/** Median and range of one figure over benchmark rounds, with the rounds themselves. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number[];
+}
+
+export function spread(values: number[]): Spread {
+  const s = [...values].sort((a, b) => a - b);
+  return { median: s[Math.floor((s.length - 1) / 2)]!, min: s[0]!, max: s[s.length - 1]!, rounds: values };
+}

@@ -1,9 +1,11 @@
-// Proves the local stack end to end with a real Redis and the real engine: `full` starts both with progress lines, `status` shows each with port, pid and health, `stop` from another process stops the engine gracefully and then Redis, and a bad configuration stops `full` before anything starts.
+// Proves the local stack end to end with a real Redis, a real Kafka broker, a real QuestDB and the real engine: `full` installs and starts each with progress lines and runs the engine in full mode, `status` shows each with port, pid and health (the engine's from its /ready), `stop` from another process stops the engine gracefully and then the services, a second `full` downloads nothing, and a bad configuration stops `full` before anything starts.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { lineText } from "../test/support/exchange-process.ts";
 import { freePort } from "../test/support/redis.ts";
 
 const stackScript = join(import.meta.dir, "stack.ts");
@@ -49,6 +51,40 @@ function rowOf(status: string, service: string): string[] {
   return line.split(/\s{2,}/);
 }
 
+/** A free port whose next port is free too: the stack's broker takes both (its controller on port + 1). */
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    if (port < 65535 && (await portFree(port + 1))) return port;
+  }
+  throw new Error("no two adjacent free ports");
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Starts `full` and waits for "stack up"; returns its progress output. */
+async function startFull(env: Record<string, string>): Promise<string> {
+  full = Bun.spawn([process.execPath, stackScript, "full", "--dir", dir], { env: cleanEnv(env), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const up = await readUntil(full.stderr as ReadableStream<Uint8Array>, "stack up", 300_000);
+  if (!up.seen) throw new Error(`no "stack up":\n${up.all}`);
+  return up.all;
+}
+
+/** `stop` from another process; the engine's own lines (JSON off a terminal) as text. */
+async function stopFull(): Promise<string[]> {
+  const stop = run(["stop", "--dir", dir]);
+  expect(stop.code).toBe(0);
+  expect(stop.err).toMatch(/engine: pid \d+ stopped/);
+  expect(await full!.exited).toBe(0);
+  return (await new Response(full!.stdout as ReadableStream).text()).split("\n").map(lineText);
+}
+
 describe("stack scripts", () => {
   test("a bad configuration stops engine:full before anything is installed or started", () => {
     const config = join(dir, "bad.toml");
@@ -59,41 +95,64 @@ describe("stack scripts", () => {
     expect(existsSync(join(dir, "never"))).toBe(false);
   });
 
-  test("full, status, stop from another process", async () => {
-    const enginePort = await freePort();
-    const redisPort = await freePort();
-    const env = { EXCHANGE_TCP_PORT: String(enginePort), EXCHANGE_REDIS_PORT: String(redisPort) };
-    full = Bun.spawn([process.execPath, stackScript, "full", "--dir", dir], { env: cleanEnv(env), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-    const up = await readUntil(full.stderr as ReadableStream<Uint8Array>, "stack up", 180_000);
-    expect(up.seen).toBe(true);
-    expect(up.all).toMatch(/✓ redis: start on 127\.0\.0\.1:\d+ .*\(\d+\.\d s\)/);
-    expect(up.all).toMatch(/✓ engine: recover and listen on 127\.0\.0\.1:\d+ \(\d+\.\d s\)/);
-    expect(up.all).toContain("kafka: skipped");
+  test(
+    "full, status, stop from another process; a second full downloads nothing",
+    async () => {
+      const [enginePort, opsPort, redisPort, httpPort, pgPort, ilpPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+      const kafkaPort = await freePortPair();
+      const env = {
+        EXCHANGE_KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
+        EXCHANGE_TCP_PORT: String(enginePort),
+        EXCHANGE_METRICS_PORT: String(opsPort),
+        EXCHANGE_FEED_PORT: "0",
+        EXCHANGE_REDIS_PORT: String(redisPort),
+        EXCHANGE_QUESTDB_HTTP_PORT: String(httpPort),
+        EXCHANGE_QUESTDB_PG_PORT: String(pgPort),
+        EXCHANGE_QUESTDB_ILP_PORT: String(ilpPort),
+      };
+      const up = await startFull(env);
+      expect(up).toMatch(/✓ redis: start on 127\.0\.0\.1:\d+ .*\(\d+\.\d s\)/);
+      expect(up).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(\d+\.\d s\)/);
+      expect(up).toMatch(new RegExp(`✓ questdb: start on 127\\.0\\.0\\.1:${httpPort} .*\\(\\d+\\.\\d s\\)`));
+      expect(up).toMatch(new RegExp(`✓ kafka: start on 127\\.0\\.0\\.1:${kafkaPort} .*\\(\\d+\\.\\d s\\)`));
+      expect(up).toMatch(/✓ engine: recover and listen on 127\.0\.0\.1:\d+ \(\d+\.\d s\)/);
 
-    const status = run(["status", "--dir", dir]);
-    expect(status.code).toBe(0);
-    const redis = rowOf(status.out, "redis");
-    expect(redis.slice(0, 2)).toEqual(["redis", String(redisPort)]);
-    expect(Number(redis[2])).toBeGreaterThan(1);
-    expect(redis[3]).toBe("up");
-    const engine = rowOf(status.out, "engine");
-    expect(engine.slice(0, 2)).toEqual(["engine", String(enginePort)]);
-    expect(Number(engine[2])).toBeGreaterThan(1);
-    expect(Number(engine[2])).not.toBe(full.pid);
-    expect(engine[3]).toBe("up");
-    expect(rowOf(status.out, "questdb")[3]).toBe("not in this build");
+      const status = run(["status", "--dir", dir]);
+      expect(status.code).toBe(0);
+      const redis = rowOf(status.out, "redis");
+      expect(redis.slice(0, 2)).toEqual(["redis", String(redisPort)]);
+      expect(Number(redis[2])).toBeGreaterThan(1);
+      expect(redis[3]).toBe("up");
+      const questdb = rowOf(status.out, "questdb");
+      expect(questdb.slice(0, 2)).toEqual(["questdb", String(httpPort)]);
+      expect(questdb[3]).toBe("up");
+      const engine = rowOf(status.out, "engine");
+      expect(engine.slice(0, 2)).toEqual(["engine", String(enginePort)]);
+      expect(Number(engine[2])).toBeGreaterThan(1);
+      expect(Number(engine[2])).not.toBe(full!.pid);
+      expect(engine.slice(3)).toEqual(["up", "ready (TCP gateway accepts)"]);
+      expect(rowOf(status.out, "kafka").slice(0, 2)).toEqual(["kafka", String(kafkaPort)]);
+      expect(rowOf(status.out, "kafka")[3]).toBe("up");
 
-    const stop = run(["stop", "--dir", dir]);
-    expect(stop.code).toBe(0);
-    expect(stop.err).toMatch(/engine: pid \d+ stopped/);
-    expect(await full.exited).toBe(0);
-    const after = run(["status", "--dir", dir]);
-    expect(rowOf(after.out, "redis")[3]).toBe("down");
-    expect(rowOf(after.out, "engine")[3]).toBe("down");
-    expect(existsSync(join(dir, "run", "engine.pid"))).toBe(false);
-    expect(existsSync(join(dir, "run", "redis.pid"))).toBe(false);
-    // The engine stopped gracefully (its closing line) and its journal is in the stack's directory.
-    expect(await new Response(full.stdout as ReadableStream).text()).toMatch(/SIGTERM: stopping\nstopped at seq \d+, state hash [0-9a-f]{16}/);
-    expect(existsSync(join(dir, "journal.bin"))).toBe(true);
-  });
+      const lines = await stopFull();
+      const after = run(["status", "--dir", dir]);
+      for (const service of ["redis", "kafka", "questdb", "engine"]) expect(rowOf(after.out, service)[3]).toBe("down");
+      for (const pid of ["engine.pid", "redis.pid"]) expect(existsSync(join(dir, "run", pid))).toBe(false);
+      // The engine ran in full mode with its snapshots in the stack's Redis, and stopped gracefully.
+      expect(lines.find((l) => l.startsWith("journal: "))).toContain(`snapshots: redis 127.0.0.1:${redisPort}`);
+      expect(lines.find((l) => l.includes("; listening:"))).toMatch(/^full mode/);
+      const stopping = lines.indexOf("SIGTERM: stopping");
+      expect(stopping).toBeGreaterThan(0);
+      expect(lines.slice(stopping).some((l) => /^stopped at seq \d+, state hash [0-9a-f]{16}$/.test(l))).toBe(true);
+      expect(existsSync(join(dir, "journal.bin"))).toBe(true);
+
+      // A second run finds everything installed: no download, same ports, the journal recovered.
+      const again = await startFull(env);
+      expect(again).not.toContain("downloading");
+      expect(again).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(0\.\d s\)/);
+      const lines2 = await stopFull();
+      expect(lines2.find((l) => l.startsWith("recovery: "))).toMatch(/^recovery: snapshot seq \d+ .*, 0 commands replayed/);
+    },
+    600_000,
+  );
 });

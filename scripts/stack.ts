@@ -10,13 +10,16 @@
 // progress line per step, then runs the engine in the foreground. Ctrl-C (or
 // `stack:stop` elsewhere) stops the engine first (final snapshot), then the
 // services it started. DIR defaults to .data-full (the engine's data dir too).
-// Ports come from the configuration in full mode (Redis 6390 by default) and
-// are recorded in <dir>/run/stack.json for `status` and `stop`.
+// Ports come from the configuration in full mode (Redis 6390, Kafka the first
+// of kafka.brokers with its controller on the next port, QuestDB questdb.http,
+// .ilp and .pg) and are recorded in <dir>/run/stack.json for `status` and `stop`.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type ExchangeConfig, formatProblems, loadConfig } from "../src/config/index.ts";
-import { type KafkaScript, kafkaService, type QuestdbScript, questdbService } from "./stack/adapters.ts";
+import * as kafkaScript from "./kafka.ts";
+import * as questdbScript from "./questdb.ts";
+import { kafkaService, questdbService } from "./stack/adapters.ts";
 import { engineService } from "./stack/engine.ts";
 import { Progress } from "./stack/progress.ts";
 import { redisService } from "./stack/redis.ts";
@@ -25,7 +28,8 @@ import type { Service, ServiceStatus } from "./stack/service.ts";
 /** Ports of one stack, as `full` started it. */
 export interface StackLayout {
   dir: string;
-  engine: { host: string; port: number };
+  /** The order-entry port, and the operations listener's (/ready) or null when it is off. */
+  engine: { host: string; port: number; opsPort: number | null };
   redis: { port: number };
   kafka: { port: number; controllerPort: number };
   questdb: { httpPort: number; pgPort: number; ilpPort: number };
@@ -39,10 +43,10 @@ export function layoutFromConfig(dir: string, c: ExchangeConfig): StackLayout {
   const kafkaPort = Number(c.kafka.brokers[0]!.split(":").pop());
   return {
     dir,
-    engine: { host: c.tcp.host, port: c.tcp.port },
+    engine: { host: c.tcp.host, port: c.tcp.port, opsPort: c.metrics.enabled || c.admin.enabled ? c.metrics.port : null },
     redis: { port: c.snapshots.redis.port },
     kafka: { port: kafkaPort, controllerPort: kafkaPort + 1 },
-    questdb: { httpPort: c.questdb.http.port, pgPort: 8812, ilpPort: c.questdb.ilp.port },
+    questdb: { httpPort: c.questdb.http.port, pgPort: c.questdb.pg.port, ilpPort: c.questdb.ilp.port },
   };
 }
 
@@ -58,15 +62,7 @@ export function readLayout(dir: string, env: Record<string, string | undefined>)
   return layoutFromConfig(dir, loaded.loaded.config);
 }
 
-/** Kafka's and QuestDB's scripts come with their branches; until then they are null (see stack/adapters.ts). */
-async function optionalScript<T>(name: string): Promise<T | null> {
-  const path = join(import.meta.dir, `${name}.ts`);
-  return existsSync(path) ? ((await import(path)) as T) : null;
-}
-
 export async function stackServices(layout: StackLayout, engineArgs: string[], env: Record<string, string>) {
-  const questdb = await optionalScript<QuestdbScript>("questdb");
-  const kafka = await optionalScript<KafkaScript>("kafka");
   const engineEnv = {
     ...env,
     EXCHANGE_DATA_DIR: layout.dir,
@@ -76,10 +72,10 @@ export async function stackServices(layout: StackLayout, engineArgs: string[], e
   };
   const infra: Service[] = [
     redisService(layout.dir, layout.redis.port),
-    kafkaService(kafka, layout.dir, layout.kafka.port, layout.kafka.controllerPort),
-    questdbService(questdb, layout.dir, layout.questdb),
+    kafkaService(kafkaScript, layout.dir, layout.kafka.port, layout.kafka.controllerPort),
+    questdbService(questdbScript, layout.dir, layout.questdb),
   ];
-  const engine = engineService({ stackDir: layout.dir, host: layout.engine.host, port: layout.engine.port, args: engineArgs, env: engineEnv });
+  const engine = engineService({ stackDir: layout.dir, host: layout.engine.host, port: layout.engine.port, opsPort: layout.engine.opsPort ?? null, args: engineArgs, env: engineEnv });
   return { infra, engine };
 }
 
@@ -103,7 +99,6 @@ async function stop(dir: string, progress: Progress): Promise<number> {
   const { infra, engine } = await stackServices(layout, [], {});
   // The engine first: its graceful stop writes a final snapshot into Redis.
   for (const service of [engine, ...infra.reverse()]) {
-    if (!service.available) continue;
     const pid = await progress.step(`${service.name}: stop`, () => service.stop());
     progress.note(pid === null ? `${service.name}: was not running` : `${service.name}: pid ${pid} stopped`);
   }
@@ -118,11 +113,11 @@ async function full(dir: string, engineArgs: string[], progress: Progress): Prom
     return configExitCode;
   }
   const layout = layoutFromConfig(dir, loaded.loaded.config);
-  if (layout.engine.port === 0) {
-    console.error("engine:full: tcp.port 0 (a free port) cannot be found again by stack:status; set a port");
+  if (layout.engine.port === 0 || layout.engine.opsPort === 0) {
+    console.error("engine:full: tcp.port and metrics.port 0 (a free port) cannot be found again by stack:status; set a port");
     return configExitCode;
   }
-  const { infra, engine } = await stackServices(layout, engineArgs, process.env as Record<string, string>);
+  const { infra, engine } = await stackServices(layout, engineArgs, env);
   const started: Service[] = [];
   const stopStarted = async () => {
     for (const s of started.reverse()) await progress.step(`${s.name}: stop`, () => s.stop());
@@ -137,10 +132,6 @@ async function full(dir: string, engineArgs: string[], progress: Progress): Prom
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
     for (const service of infra) {
-      if (!service.available) {
-        progress.note(`${service.name}: skipped (${(await service.status()).detail})`);
-        continue;
-      }
       await service.install(progress);
       const run = await service.start(progress);
       if (!run.reused) started.push(service);

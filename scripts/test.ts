@@ -6,6 +6,7 @@
 
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ensureKafkaInstalled } from "./kafka.ts";
 import { ensureQuestdbInstalled } from "./questdb.ts";
 import { ensureRedisInstalled } from "./services.ts";
 import { ensureChromiumInstalled } from "./chromium.ts";
@@ -61,12 +62,13 @@ function bunTests(): Step {
   return { name: "bun test", passed: counts.tests - counts.failures - counts.errors - counts.skipped, failed };
 }
 
-/** Debian packages the tests need: redis-server (snapshot store, crash tests) and flatc (schema check). */
+/** Debian packages the tests need: redis-server (snapshot store, crash tests), flatc (schema check), librdkafka and the Kafka broker's jars. */
 async function services(): Promise<Step> {
   try {
     console.log(`redis-server: ${await ensureRedisInstalled()}`);
     console.log(`chromium (market page test): ${await ensureChromiumInstalled()}`);
     console.log(`questdb: ${await ensureQuestdbInstalled()}`);
+    console.log(`kafka: ${(await ensureKafkaInstalled()).jarsCount} broker jars, librdkafka installed`);
     const gen = Bun.spawnSync(["bash", join(root, "scripts/gen-schema.sh"), join(runDir, "schema-check")], { stdout: "inherit", stderr: "inherit" });
     if (gen.exitCode !== 0) throw new Error("flatc could not be installed or run");
     return { name: "services", passed: 1, failed: 0 };

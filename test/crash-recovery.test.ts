@@ -222,12 +222,14 @@ async function finalStop(p: ExchangeProcess, oracle: JournalOracle, keys: Snapsh
   expect((await keys.index())[0]).toBe(oracle.lastSeq);
 }
 
-/** Lines of the exchange's stdout matching `re`. */
+/** Lines of the exchange's stdout (or, for a warning, stderr) matching `re`. */
 function countLines(p: ExchangeProcess, re: RegExp): number {
-  return p.stdout.lines.filter((l) => re.test(l)).length;
+  const stream = re.source.startsWith("^warning: ") ? p.stderr : p.stdout;
+  return stream.lines.filter((l) => re.test(l)).length;
 }
 
-const saveFailed = /^snapshot: seq \d+ to redis .* failed: /;
+/** A failed save is a warning (stderr); its recovery is news (stdout). */
+const saveFailed = /^warning: snapshot: seq \d+ to redis .* failed: /;
 const saveWorksAgain = /^snapshot: redis .* works again \(seq \d+\)/;
 /** The Redis store's own connection warnings. */
 const redisWarning = /^warning: redis 127\.0\.0\.1:\d+ key /;
@@ -293,7 +295,7 @@ describe("Redis dies during snapshot saves", () => {
       console.log(`redis-kill: outages ${JSON.stringify(outages)}; parts of killed saves left in Redis: ${(await keys.orphanParts()).length}`);
       for (const o of outages) expect(o.ackedWhileDown).toBeGreaterThan(0);
       expect(outages.some((o) => o.partsLeft > 0)).toBe(true);
-      const stopped = await stopGracefully(p, [redisWarning]);
+      const stopped = await stopGracefully(p, [redisWarning, saveFailed]);
       expect((await keys.index())[0]).toBe(stopped.seq);
 
       const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
@@ -484,7 +486,7 @@ describe("Redis down at start-up", () => {
     await waitFor("snapshots to work again", 20_000, () => (countLines(p, saveWorksAgain) > 0 ? true : null));
     expect((await keys.index())[0]).toBeGreaterThanOrEqual(seqWhileDown);
     await t!.close();
-    const stopped = await stopGracefully(p, [redisWarning, /unreachable/]);
+    const stopped = await stopGracefully(p, [redisWarning, saveFailed, /unreachable/]);
 
     const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
     expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });

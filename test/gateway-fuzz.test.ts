@@ -27,7 +27,7 @@ import {
   serverFrameBytesMax,
   writeLength,
 } from "../src/protocol/index.ts";
-import { defaultConfig } from "../src/server/config.ts";
+import { resolveConfigOrThrow } from "../src/server/config.ts";
 import { type ControlResult, controlKey, controlSymbol as ctrl } from "./support/control-client.ts";
 import { ExchangeProcess, hashOf, killAll, replayJournalFile, repoRoot, tempDir } from "./support/exchange-process.ts";
 import { FrameFactory, FrameKind, frameKindNames, type Market, payloadBytesMax, Rng, UserOrders } from "./support/fuzz-frames.ts";
@@ -688,7 +688,7 @@ test(
     // Every fuzz session comes from 127.0.0.1: the login throttle (its own test) would answer for the
     // fuzz's deliberate bad keys; here it stays out of the way.
     const lenient = { loginThrottle: { failuresFree: 1 << 30 } };
-    writeFileSync(configPath, JSON.stringify({ symbols: [...defaultConfig().symbols, ctrl], ...lenient }));
+    writeFileSync(configPath, JSON.stringify({ symbols: [...resolveConfigOrThrow({}).symbols, ctrl], ...lenient }));
     exchange = await ExchangeProcess.start({ dataDir: join(dir.dir, "data"), configPath });
     const port = exchange.port;
     const started = performance.now();

@@ -5,6 +5,7 @@
 // generated once into plain arrays, so replaying them costs the same with and
 // without the feed attached.
 
+import { measure } from "mitata";
 import type { SymbolSpec } from "../../src/engine/command.ts";
 import { OrderType, Side, Tif } from "../../src/engine/constants.ts";
 import { OrderFields } from "../../src/protocol/index.ts";
@@ -128,4 +129,27 @@ export function benchSequencer(): Sequencer {
 /** Wall-clock time in ns (what the sequencer stamps; clients compare their receive time with it). */
 export function wallNs(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1e6);
+}
+
+/**
+ * Submits commands [0, commands) of `list` in chunks of `chunk`, back to back
+ * on this (the matching) thread, each chunk one mitata sample (then a flush);
+ * returns mitata's statistics of a chunk's time (ns). Throws if mitata ran
+ * the chunks other than once each.
+ */
+export async function timeChunks(seq: Sequencer, list: CommandList, commands: number, chunk: number): Promise<{ p50: number; avg: number }> {
+  let next = 0;
+  const stats = await measure(
+    () => {
+      const end = next + chunk;
+      const ns = wallNs();
+      for (let i = next; i < end; i++) submitOne(seq, list, i, ns);
+      seq.flush();
+      next = end;
+    },
+    // One call more than the samples: mitata runs the function once before it counts.
+    { min_samples: commands / chunk - 1, max_samples: commands / chunk - 1, min_cpu_time: 0, gc: false, warmup_threshold: 0, batch_unroll: 1, batch_samples: 0 },
+  );
+  if (next !== commands) throw new Error(`ran ${next} of ${commands} commands (mitata batched the chunks)`);
+  return { p50: stats.p50, avg: stats.avg };
 }

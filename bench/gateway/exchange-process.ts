@@ -139,9 +139,10 @@ export class ExchangeProcess {
         ...process.env,
         EXCHANGE_TCP_PORT: "0",
         EXCHANGE_FEED_PORT: "0",
+        EXCHANGE_METRICS_PORT: "0",
         EXCHANGE_HTTP_PORT: "0",
-        // The gateway's figures without market-data history (bench/marketdata.bench.ts measures that).
-        EXCHANGE_MARKET_DATA: "off",
+        // The gateway's figures without the query API and its market-data worker (bench/marketdata.bench.ts measures those).
+        EXCHANGE_HTTP_ENABLED: "false",
         EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
         EXCHANGE_JOURNAL_POLICY: o.policy,
       },
@@ -153,7 +154,8 @@ export class ExchangeProcess {
     this.exited = child.exited;
     const listening = new Promise<number>((resolve, reject) => {
       const onLine = (line: string): void => {
-        const m = /listening on [^\s]+:(\d+)/.exec(line);
+        // The exchange writes JSON log lines into a pipe: the message is in "msg".
+        const m = /"msg":"tcp gateway listening on [^\s"]+:(\d+)"/.exec(line) ?? /tcp gateway listening on [^\s"]+:(\d+)/.exec(line);
         if (m !== null) resolve(Number(m[1]));
       };
       void this.pump(child.stdout, onLine);

@@ -1,21 +1,13 @@
-// Kafka and QuestDB in the stack. Their install-and-start scripts are written
-// on the branches `kafka` (scripts/kafka.ts) and `questdb` (scripts/questdb.ts);
-// this branch does not have them, so each adapter here is built from that
-// script's API, passed in. Until the script is merged the adapter reports
-// "not in this build" and the stack runs without the service.
-//
-// For the lead, when a branch merges: import the script statically in
-// stack.ts (`import * as questdb from "./questdb.ts"`) and pass it to the
-// adapter below instead of `null`, so tsc checks the API. QuestDB's adapter
-// is written against scripts/questdb.ts as it stands on branch questdb
-// (3142328); Kafka's against the API sketched in `KafkaScript`, to be
-// adjusted to what scripts/kafka.ts exports.
+// Kafka and QuestDB in the stack, each built from its own install-and-start
+// script's API, passed in by stack.ts (scripts/kafka.ts, scripts/questdb.ts):
+// the interfaces below are what the stack needs of them, so tsc checks the
+// scripts against it.
 
 import { join } from "node:path";
 import type { Progress } from "./progress.ts";
 import type { Service, ServiceStatus } from "./service.ts";
 
-/** What stack needs from scripts/questdb.ts (branch questdb, 3142328). */
+/** What stack needs from scripts/questdb.ts. */
 export interface QuestdbScript {
   ensureQuestdbInstalled(): Promise<string>;
   startQuestdb(options: { dir: string; httpPort: number; pgPort: number; ilpPort: number; detached?: boolean; progress?: "lines" | "tty" | "quiet" }): Promise<{ pid: number }>;
@@ -24,13 +16,14 @@ export interface QuestdbScript {
   probeQuestdb(httpPort: number, timeoutMs?: number): Promise<number | null>;
 }
 
-/** What stack needs from scripts/kafka.ts (branch kafka; names to be matched at merge). */
+/** What stack needs from scripts/kafka.ts. */
 export interface KafkaScript {
-  ensureKafkaInstalled(): Promise<string>;
-  startKafka(options: { dir: string; port: number; controllerPort: number; detached?: boolean }): Promise<{ pid: number }>;
-  stopKafkaByPidFile(dir: string, timeoutMs?: number): Promise<number | null>;
-  runningPid(dir: string): number | null;
-  probeKafka(port: number, timeoutMs?: number): Promise<boolean>;
+  ensureKafkaInstalled(): Promise<unknown>;
+  startKafka(options: { dir: string; port: number; controllerPort: number; detached?: boolean; onProgress?: (elapsedMs: number) => void }): Promise<{ pid: number }>;
+  stopKafkaByPid(dir: string, timeoutMs?: number): Promise<"stopped" | "killed" | "not running">;
+  brokerPid(dir: string): number | null;
+  /** The ApiVersions answer, or null when nothing answered. */
+  probeKafka(port: number, timeoutMs: number): Promise<{ errorCode: number } | null>;
 }
 
 export interface QuestdbPorts {
@@ -39,14 +32,12 @@ export interface QuestdbPorts {
   ilpPort: number;
 }
 
-export function questdbService(script: QuestdbScript | null, stackDir: string, ports: QuestdbPorts): Service {
-  if (script === null) return notInThisBuild("questdb", ports.httpPort, "questdb");
+export function questdbService(script: QuestdbScript, stackDir: string, ports: QuestdbPorts): Service {
   const dir = join(stackDir, "questdb");
   const ready = async () => script.runningPid(dir) !== null && (await script.probeQuestdb(ports.httpPort)) === 200;
   return {
     name: "questdb",
     port: ports.httpPort,
-    available: true,
     install: async (progress) => {
       await progress.step("questdb: jar from Maven Central (first time only)", () => script.ensureQuestdbInstalled());
     },
@@ -71,45 +62,37 @@ export function questdbService(script: QuestdbScript | null, stackDir: string, p
   };
 }
 
-export function kafkaService(script: KafkaScript | null, stackDir: string, port: number, controllerPort: number): Service {
-  if (script === null) return notInThisBuild("kafka", port, "kafka");
+/** One ApiVersions round trip; a broker busy with a restart may take a while. */
+const kafkaProbeTimeoutMs = 2000;
+
+/** A single-node broker (KRaft) on `port`, its controller on `controllerPort`. */
+export function kafkaService(script: KafkaScript, stackDir: string, port: number, controllerPort: number): Service {
   const dir = join(stackDir, "kafka");
-  const ready = async () => script.runningPid(dir) !== null && (await script.probeKafka(port));
+  const answers = async () => (await script.probeKafka(port, kafkaProbeTimeoutMs))?.errorCode === 0;
+  const ready = async () => script.brokerPid(dir) !== null && (await answers());
   return {
     name: "kafka",
     port,
-    available: true,
     install: async (progress) => {
-      await progress.step("kafka: broker jars from Maven Central (first time only)", () => script.ensureKafkaInstalled());
+      await progress.step("kafka: broker jars from Maven Central and librdkafka (first time only)", () => script.ensureKafkaInstalled());
     },
     start: async (progress) => {
-      const running = script.runningPid(dir);
+      const running = script.brokerPid(dir);
       if (running !== null && (await ready())) return { pid: running, reused: true };
       const handle = await progress.step(`kafka: start on 127.0.0.1:${port} (data ${dir})`, () => script.startKafka({ dir, port, controllerPort, detached: true }));
       return { pid: handle.pid, reused: false };
     },
     ready,
-    stop: () => script.stopKafkaByPidFile(dir),
+    stop: async () => {
+      const pid = script.brokerPid(dir);
+      return (await script.stopKafkaByPid(dir)) === "not running" ? null : pid;
+    },
     status: async (): Promise<ServiceStatus> => {
-      const pid = script.runningPid(dir);
+      const pid = script.brokerPid(dir);
       if (pid === null) return { name: "kafka", port, pid, health: "down", detail: "no process" };
-      return (await script.probeKafka(port))
-        ? { name: "kafka", port, pid, health: "up", detail: "broker answers" }
+      return (await answers())
+        ? { name: "kafka", port, pid, health: "up", detail: "broker answers ApiVersions" }
         : { name: "kafka", port, pid, health: "unhealthy", detail: "no answer" };
     },
-  };
-}
-
-function notInThisBuild(name: string, port: number, branch: string): Service {
-  const missing = () => Promise.reject(new Error(`${name}: its script (branch ${branch}) is not in this build`));
-  return {
-    name,
-    port,
-    available: false,
-    install: missing,
-    start: missing,
-    ready: async () => false,
-    stop: async () => null,
-    status: async () => ({ name, port, pid: null, health: "not in this build", detail: `scripts/${name}.ts arrives with branch ${branch}` }),
   };
 }

@@ -1,7 +1,9 @@
 // The engine in the stack: `bun src/server/main.ts` in the foreground of
 // `engine:full` (its output is the operator's console), with a pid file so
 // `stack:stop` from another terminal stops it gracefully (SIGTERM: final
-// snapshot, then exit). Ready when its TCP gateway accepts connections.
+// snapshot, then exit). Started when its TCP gateway accepts connections;
+// its health is the operations listener's /ready (recovered, journal, Redis,
+// QuestDB), with the reason of each check that is not ready.
 
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -15,12 +17,16 @@ const readyTimeoutMs = 600_000;
 /** A graceful stop takes a final snapshot and may wait for a slow store. */
 const stopTimeoutMs = 120_000;
 const probeTimeoutMs = 1000;
+/** /ready runs every check (QuestDB's is one SQL round trip): give it longer than one TCP connect. */
+const readinessTimeoutMs = 3000;
 const pollMs = 100;
 
 export interface EngineOptions {
   stackDir: string;
   host: string;
   port: number;
+  /** The operations listener (/ready), or null when it is off. */
+  opsPort: number | null;
   /** Arguments after the script (e.g. --config FILE). */
   args: string[];
   env: Record<string, string>;
@@ -41,7 +47,6 @@ export function engineService(options: EngineOptions): EngineService {
   return {
     name: "engine",
     port: options.port,
-    available: true,
     install: async () => {},
     async start(progress: Progress) {
       const running = livePid(pidFile, matches);
@@ -69,11 +74,26 @@ export function engineService(options: EngineOptions): EngineService {
       const pid = livePid(pidFile, matches);
       if (pid === null) return { name: "engine", port: options.port, pid: null, health: "down", detail: "no process" };
       const accepts = await tcpAccepts(options.host, options.port, probeTimeoutMs);
-      return { name: "engine", port: options.port, pid, health: accepts ? "up" : "unhealthy", detail: accepts ? "TCP gateway accepts" : "TCP gateway does not accept" };
+      if (!accepts) return { name: "engine", port: options.port, pid, health: "unhealthy", detail: "TCP gateway does not accept" };
+      if (options.opsPort === null) return { name: "engine", port: options.port, pid, health: "up", detail: "TCP gateway accepts (no /ready: metrics and admin off)" };
+      const r = await readiness(options.host, options.opsPort, readinessTimeoutMs);
+      return { name: "engine", port: options.port, pid, health: r.ready ? "up" : "unhealthy", detail: r.detail };
     },
     exited: () => (child === null ? Promise.resolve(0) : child.exited),
     signal: (signal) => child?.kill(signal),
   };
+}
+
+/** The engine's /ready: ready or not, and in a few words why (the checks that are not ready). */
+export async function readiness(host: string, port: number, timeoutMs: number): Promise<{ ready: boolean; detail: string }> {
+  try {
+    const res = await fetch(`http://${host.includes(":") ? `[${host}]` : host}:${port}/ready`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await res.json()) as { checks?: { name: string; ready: boolean; reason: string }[] };
+    const failing = (body.checks ?? []).filter((c) => !c.ready).map((c) => `${c.name}: ${c.reason}`);
+    return res.status === 200 ? { ready: true, detail: "ready (TCP gateway accepts)" } : { ready: false, detail: `not ready: ${failing.join("; ")}` };
+  } catch (error) {
+    return { ready: false, detail: `/ready on port ${port}: ${(error as Error).message}` };
+  }
 }
 
 /** Whether a TCP connection to host:port opens within the timeout. */

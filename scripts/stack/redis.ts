@@ -29,7 +29,6 @@ export function redisService(stackDir: string, port: number): Service {
   return {
     name: "redis",
     port,
-    available: true,
     async install(progress: Progress) {
       await progress.step("redis: redis-server installed (apt when missing)", () => ensureRedisInstalled());
     },

@@ -10,8 +10,8 @@ export interface ServiceStatus {
   port: number;
   /** The live process from the pid file, or null. */
   pid: number | null;
-  /** "up", "down" (no process), "starting", "unhealthy", or "not in this build". */
-  health: "up" | "down" | "unhealthy" | "not in this build";
+  /** "up", "down" (no process) or "unhealthy" (the process runs and does not answer as it should). */
+  health: "up" | "down" | "unhealthy";
   /** A few words: what answered, or why not. */
   detail: string;
 }
@@ -19,8 +19,6 @@ export interface ServiceStatus {
 export interface Service {
   readonly name: string;
   readonly port: number;
-  /** False for an adapter whose script is not on this branch yet: the stack skips it and says so. */
-  readonly available: boolean;
   /** Installs what the service needs (a no-op when present). Reports its steps on `progress`. */
   install(progress: Progress): Promise<void>;
   /** Starts the service detached with its pid file, unless one already runs; resolves once `ready`. */

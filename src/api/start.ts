@@ -33,6 +33,10 @@ export interface StartMarketDataOptions {
   nowNs?: () => number;
   /** How often the stamp horizon is published, ms. */
   horizonIntervalMs?: number;
+  /** Serve the query API (default true); false runs market data for QuestDB ingestion alone (full mode). */
+  api?: boolean;
+  /** Where the worker's lines go (the server's structured logger); default stdout and stderr. */
+  log?: { info(line: string): void; warn(line: string): void };
   /** Benchmarks and tests: memory limits, and whether order rows and events go to QuestDB (default true). */
   memory?: WorkerServiceOptions["memory"];
   ordersToQuestdb?: boolean;
@@ -70,7 +74,7 @@ export function serviceOptions(o: StartMarketDataOptions): WorkerServiceOptions 
             orders: o.ordersToQuestdb ?? true,
           }
         : null,
-    api: { hostname: c.http.host, port: c.http.port, requestBytesMax: c.http.requestBytesMax },
+    api: o.api === false ? null : { hostname: c.http.host, port: c.http.port, requestBytesMax: c.http.requestBytesMax },
     apiKeys: c.apiKeys.map((k) => ({ sha256: k.sha256, user: k.user })),
     apiLimits: { rowsMax: Math.min(1000, c.http.queryRowsMax), rowsDefault: Math.min(500, c.http.queryRowsMax) },
     ...(o.memory === undefined ? {} : { memory: o.memory }),
@@ -86,6 +90,7 @@ export async function startMarketData(o: StartMarketDataOptions): Promise<Runnin
   const sequencer = o.sequencer;
   const now = o.nowNs ?? clockNowNs;
   const signal = new DurableSignal();
+  const log = o.log ?? { info: (line: string) => console.log(line), warn: (line: string) => console.error(line) };
   const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
   let statsId = 0;
   const waiting = new Map<number, (s: MarketDataServiceStats) => void>();
@@ -102,8 +107,12 @@ export async function startMarketData(o: StartMarketDataOptions): Promise<Runnin
       const m = e.data;
       if (m.type === "started") resolve(m.port);
       else if (m.type === "live") resolveLive();
+      else if (m.type === "log") {
+        if (m.level === "warn") log.warn(m.line);
+        else log.info(m.line);
+      }
       else if (m.type === "failed") {
-        console.error(`market data worker: ${m.message}`);
+        log.warn(`market data worker: ${m.message}`);
         reject(new Error(m.message));
         rejectLive(new Error(m.message));
       } else if (m.type === "stats") {

@@ -26,7 +26,8 @@ export type FromWorker =
   | { type: "live" }
   | { type: "failed"; message: string }
   | { type: "stats"; id: number; stats: MarketDataServiceStats }
-  | { type: "stopped" };
+  | { type: "stopped" }
+  | { type: "log"; level: "info" | "warn"; line: string };
 
 declare const self: { onmessage: ((e: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker): void };
 
@@ -48,8 +49,11 @@ function fail(error: unknown): void {
 
 function start(m: WorkerInit): void {
   signal = new DurableSignal(m.signal);
-  // Informational lines to stdout, problems to stderr (the exchange's own convention).
-  const svc = new MarketDataService({ ...m.options, log: (line) => console.log(line), warn: (line) => console.error(line) }, m.durableSeq);
+  // Lines go to the starting thread, which writes them through the exchange's logger.
+  const svc = new MarketDataService(
+    { ...m.options, log: (line) => self.postMessage({ type: "log", level: "info", line }), warn: (line) => self.postMessage({ type: "log", level: "warn", line }) },
+    m.durableSeq,
+  );
   service = svc;
   self.postMessage({ type: "started", port: svc.api?.port ?? null });
   svc.ready.then(() => self.postMessage({ type: "live" }), fail);

@@ -18,6 +18,13 @@ export function crossKeyProblems(c: ExchangeConfigFile, sourceOf: SourceOf): Con
   const l = c.limits;
   if (l.idleTimeoutMs < l.heartbeatIntervalMs) add(["limits", "idleTimeoutMs"], `at least limits.heartbeatIntervalMs (${l.heartbeatIntervalMs})`, String(l.idleTimeoutMs));
   if (l.outboundPauseBytes > l.outboundBytesMax) add(["limits", "outboundPauseBytes"], `at most limits.outboundBytesMax (${l.outboundBytesMax})`, String(l.outboundPauseBytes));
+  const t = c.tcp;
+  if (t.pendingLoginsPerAddressMax > t.pendingLoginsMax) add(["tcp", "pendingLoginsPerAddressMax"], `at most tcp.pendingLoginsMax (${t.pendingLoginsMax})`, String(t.pendingLoginsPerAddressMax));
+  const g = c.loginThrottle;
+  if (g.blockMsMax < g.blockMsMin) add(["loginThrottle", "blockMsMax"], `at least loginThrottle.blockMsMin (${g.blockMsMin})`, String(g.blockMsMax));
+  if (g.forgetAfterMs < g.blockMsMax) add(["loginThrottle", "forgetAfterMs"], `at least loginThrottle.blockMsMax (${g.blockMsMax})`, String(g.forgetAfterMs));
+  const every = c.metrics.matchingSampleEvery;
+  if ((every & (every - 1)) !== 0) add(["metrics", "matchingSampleEvery"], "a power of two (1, 2, 4, ... 65536)", String(every));
   if (l.openOrdersPerUserMax > c.engine.ordersMax) add(["limits", "openOrdersPerUserMax"], `at most engine.ordersMax (${c.engine.ordersMax})`, String(l.openOrdersPerUserMax));
   try {
     resolveEngineConfig(c.engine);
@@ -46,9 +53,9 @@ function portProblems(c: ExchangeConfigFile, add: (path: PathSegment[], expected
   const listeners: [string, number][] = [
     ["tcp", c.tcp.port],
     ["http", c.http.port],
-    ["feed", c.feed.port],
   ];
-  if (c.metrics.enabled) listeners.push(["metrics", c.metrics.port]);
+  if (c.feed.enabled) listeners.push(["feed", c.feed.port]);
+  if (c.metrics.enabled || c.admin.enabled) listeners.push(["metrics", c.metrics.port]);
   const owner = new Map<number, string>();
   for (const [name, port] of listeners) {
     if (port === 0) continue;

@@ -52,6 +52,9 @@ describe("environment overrides", () => {
     const { raw, problems } = apply({ EXCHANGE_SNAPSHOT_STORE: "redis", EXCHANGE_REDIS_PORT: "6390", EXCHANGE_SNAPSHOT_EVERY_MS: "5" });
     expect(problems).toEqual([]);
     expect(raw).toEqual({ snapshots: { store: "redis", everyMs: 5, redis: { port: 6390 } } });
+    // The feed's own switch before the schema: EXCHANGE_FEED=off.
+    expect(apply({ EXCHANGE_FEED: "off", EXCHANGE_FEED_PORT: "0" }).raw).toEqual({ feed: { enabled: false, port: 0 } });
+    expect(apply({ EXCHANGE_FEED_ENABLED: "on" }).raw).toEqual({ feed: { enabled: true } });
   });
 
   test("an alias and the canonical name with different values is an error; equal values are fine", () => {

@@ -92,8 +92,8 @@ function convert(field: ScalarField | ListField, text: string): unknown {
   if (field.kind === "int") return /^-?[0-9]+$/.test(text.trim()) ? Number(text.trim()) : text;
   if (field.kind === "bool") {
     const t = text.trim().toLowerCase();
-    if (t === "true" || t === "1") return true;
-    if (t === "false" || t === "0") return false;
+    if (t === "true" || t === "1" || t === "on") return true;
+    if (t === "false" || t === "0" || t === "off") return false;
     return text;
   }
   return text;

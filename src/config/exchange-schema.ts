@@ -86,15 +86,15 @@ export const exchangeSchema = object("The exchange configuration.", {
     heartbeatIntervalMs: int({ default: 1000, min: 10, max: 3_600_000, doc: "Heartbeat interval told to clients; the exchange sends one after this much silence." }),
     idleTimeoutMs: int({ default: 10_000, min: 10, max: 3_600_000, doc: "A session silent this long is logged out (HeartbeatTimeout); at least heartbeatIntervalMs." }),
     outboundPauseBytes: int({ default: 1 << 20, min: 1 << 16, max: 1 << 30, doc: "Unsent bytes queued for a client before reading from it pauses; at most outboundBytesMax." }),
-    outboundBytesMax: int({ default: 4 << 20, min: 1 << 16, max: 1 << 30, doc: "Unread bytes queued for a client before it is logged out (SlowConsumer)." }),
+    outboundBytesMax: int({ default: 4 << 20, min: 1 << 17, max: 1 << 30, doc: "Unread bytes queued for a client before it is logged out (SlowConsumer)." }),
     loginTimeoutMs: int({ default: 5000, min: 10, max: 600_000, doc: "Time to log in after connecting (LoginTimeout)." }),
-    queryOrdersPerSecondMax: int({ default: 50_000, min: 1, max: 1 << 30, doc: "Orders per second one session's OpenOrders answers may list (later pages wait)." }),
+    queryOrdersPerSecondMax: int({ default: 50_000, min: 1000, max: 100_000_000, doc: "Orders per second one session's OpenOrders answers may list (later pages wait)." }),
   }),
   loginThrottle: object("Slows down repeated failed logins from one remote address.", {
-    failuresFree: int({ default: 5, min: 0, max: 1 << 20, doc: "Failed logins from one address before the first block." }),
+    failuresFree: int({ default: 5, min: 0, max: 1 << 30, doc: "Failed logins from one address before the first block." }),
     blockMsMin: int({ default: 1000, min: 1, max: 86_400_000, doc: "The first block; each further failure doubles it up to blockMsMax." }),
     blockMsMax: int({ default: 60_000, min: 1, max: 86_400_000, doc: "The longest block; at least blockMsMin." }),
-    forgetAfterMs: int({ default: 600_000, min: 1, max: 86_400_000, doc: "An address with no failure for this long starts afresh." }),
+    forgetAfterMs: int({ default: 600_000, min: 1, max: 7 * 86_400_000, doc: "An address with no failure for this long starts afresh; at least blockMsMax." }),
     addressesMax: int({ default: 4096, min: 1, max: 1 << 20, doc: "Addresses remembered at once (the oldest is forgotten first)." }),
   }),
   symbols: list(
@@ -150,27 +150,46 @@ export const exchangeSchema = object("The exchange configuration.", {
       host: string({ default: "127.0.0.1", lengthMin: 1, lengthMax: 253, pattern: hostname, doc: "QuestDB host." }),
       port: int({ default: 9009, min: 1, max: portMax, doc: "QuestDB ILP TCP port." }),
     }),
+    pg: object("QuestDB's PostgreSQL wire endpoint, for people's SQL tools (psql); the exchange does not use it.", {
+      port: int({ default: 8812, min: 1, max: portMax, doc: "The port `bun run engine:full` gives its QuestDB for PostgreSQL clients." }),
+    }),
     batchRowsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Rows in one ILP request." }),
     flushIntervalMs: int({ default: 100, min: 1, max: 60_000, doc: "A partial batch is sent after this long." }),
     backlogRowsMax: int({ default: 1_000_000, min: 1000, max: 100_000_000, doc: "Rows held in memory while QuestDB is slow or away (about 192 bytes each, shared by the four tables); past it rows spill to disk." }),
     spillBytesMax: int({ default: 1 << 30, min: 0, max: 2 ** 40, doc: "Bytes of the on-disk spill under <dataDir>/questdb-spill, shared by the four tables; past it rows are dropped, counted and logged, and the next start re-sends everything from the journal (matching never pauses)." }),
     requestTimeoutMs: int({ default: 10_000, min: 100, max: 600_000, doc: "Time for QuestDB to answer one request before it is retried." }),
   }),
-  http: object("The HTTP query API (market-data history, book snapshots).", {
+  http: object("The HTTP query API (market-data history: docs/api.md), answered by a market-data worker that replays the journal.", {
+    enabled: bool({
+      default: true,
+      envAliases: ["EXCHANGE_MARKET_DATA"],
+      doc: "Serve the query API (EXCHANGE_MARKET_DATA=off turns it off; in full mode QuestDB ingestion runs either way).",
+    }),
     ...listener("the HTTP API", 8080).fields,
     requestBytesMax: int({ default: 64 << 10, min: 1024, max: 16 << 20, doc: "Largest request accepted." }),
     queryRowsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Most rows one query answers." }),
   }),
-  feed: object("The binary WebSocket market-data feed and the live market page.", {
-    ...listener("the WebSocket feed", 8081).fields,
-    clientsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Feed clients at once." }),
-    backpressureBytesMax: int({ default: 1 << 20, min: 1 << 16, max: 64 << 20, doc: "Unsent bytes for one feed client before it is closed." }),
-    batchIntervalMs: int({ default: 10, min: 1, max: 1000, doc: "Updates are batched into one frame per client this often." }),
+  feed: object("The binary WebSocket market-data feed and the live market page (src/feed, docs/feed.md), in a worker thread.", {
+    enabled: bool({ default: true, envAliases: ["EXCHANGE_FEED"], doc: "Serve the feed and the page (EXCHANGE_FEED=off turns it off)." }),
+    ...listener("the WebSocket feed and the live page", 7002).fields,
+    connectionsMax: int({ default: 20_000, min: 1, max: 1 << 20, doc: "Feed connections at once; further upgrade requests get HTTP 503." }),
+    backpressureBytesMax: int({ default: 1 << 20, min: 256 << 10, max: 1 << 20, doc: "Unsent bytes held for one feed connection; a connection past half of it is closed (SlowConsumer)." }),
+    frameMs: int({ default: 5, min: 1, max: 1000, doc: "Book, order and BBO frames of a symbol go out at most this often." }),
   }),
-  metrics: object("Prometheus metrics (/metrics), liveness (/health) and readiness (/ready).", {
-    enabled: bool({ default: true, doc: "Serve the metrics endpoint." }),
-    ...listener("the metrics endpoint", 9464).fields,
+  metrics: object("The operations listener: Prometheus metrics (/metrics), liveness (/health), readiness (/ready) and the admin API (/admin/v1, docs/admin.md).", {
+    enabled: bool({ default: true, doc: "Serve /metrics, /health and /ready (the listener also runs while admin.enabled)." }),
+    ...listener("the operations endpoints", 9464).fields,
     eventLoopSampleMs: int({ default: 20, min: 1, max: 10_000, doc: "Period of the event-loop delay probe." }),
+    matchingSampleEvery: int({ default: 64, min: 1, max: 1 << 16, doc: "One command in this many is timed for exchange_matching_seconds (a power of two; 1 times every command)." }),
+  }),
+  admin: object("Operator commands over HTTP on the operations listener (docs/admin.md): halt, resume, cancel, snapshot, book, sessions.", {
+    enabled: bool({ default: true, doc: "Answer /admin/v1 requests (with an admin key)." }),
+    keysFile: string({
+      default: "",
+      lengthMax: 4096,
+      doc: 'File of hashed admin keys (JSON or TOML, see "Admin keys file"); relative to the config file. Empty: the development key dev-admin (role operate).',
+    }),
+    requestTimeoutMs: int({ default: 10_000, min: 100, max: 600_000, doc: "A state-changing request waits this long for its command to be durable before answering 504." }),
   }),
   log: object("Log lines on stdout.", {
     level: oneOf(["debug", "info", "warn", "error"], { default: "info", doc: "Lowest level written." }),

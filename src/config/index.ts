@@ -1,3 +1,4 @@
+export { type AdminKeyEntry, type AdminRole, adminRoles, devAdminKey, devAdminKeys, loadAdminKeysFile } from "./admin-keys.ts";
 export { type ApiKeyEntry, apiKeysProblems, devApiKeys, loadApiKeysFile, sha256Hex } from "./api-keys.ts";
 export { formatEffectiveConfig, redactedConfig } from "./effective.ts";
 export { envBindings, envNameOf } from "./env.ts";

@@ -5,6 +5,7 @@
 // thrown for bad input.
 
 import { dirname, isAbsolute, resolve } from "node:path";
+import { type AdminKeyEntry, devAdminKeys, loadAdminKeysFile } from "./admin-keys.ts";
 import { type ApiKeyEntry, devApiKeys, loadApiKeysFile } from "./api-keys.ts";
 import { crossKeyProblems } from "./checks.ts";
 import { applyEnv } from "./env.ts";
@@ -13,9 +14,10 @@ import { readConfigFile } from "./parse-file.ts";
 import { type ConfigProblem, formatProblems } from "./problems.ts";
 import { type PathSegment, isTable, validateFields } from "./validate.ts";
 
-/** What the exchange runs with: the file's keys, and the API keys read from `apiKeysFile`. */
+/** What the exchange runs with: the file's keys, the API keys read from `apiKeysFile` and the admin keys from `admin.keysFile`. */
 export interface ExchangeConfig extends ExchangeConfigFile {
   apiKeys: ApiKeyEntry[];
+  adminKeys: AdminKeyEntry[];
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -39,6 +41,8 @@ export interface ResolveOptions {
   envSources?: Map<string, string>;
   /** Keys to use instead of reading `apiKeysFile` (tests and embedding programs). */
   apiKeys?: ApiKeyEntry[];
+  /** Admin keys to use instead of reading `admin.keysFile`. */
+  adminKeys?: AdminKeyEntry[];
   /** Directory `apiKeysFile` is relative to when there is no file; default the working directory. */
   cwd?: string;
 }
@@ -94,18 +98,37 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Con
   const c = validateFields(exchangeSchema.fields, input, [], { full: mode === "full", problems, sourceOf }) as ExchangeConfigFile;
   // Rules between keys only make sense once every key has a value of its own type.
   if (problems.length === 0) problems.push(...crossKeyProblems(c, sourceOf));
+  const base = file === null ? (options.cwd ?? process.cwd()) : dirname(file);
+  const keysPath = (path: string) => (isAbsolute(path) ? path : resolve(base, path));
   let apiKeys = options.apiKeys;
   if (apiKeys === undefined && c.apiKeysFile === "") apiKeys = devApiKeys();
   if (apiKeys === undefined) {
-    const base = file === null ? (options.cwd ?? process.cwd()) : dirname(file);
-    const keysPath = isAbsolute(c.apiKeysFile) ? c.apiKeysFile : resolve(base, c.apiKeysFile);
-    const loaded = loadApiKeysFile(keysPath);
+    c.apiKeysFile = keysPath(c.apiKeysFile);
+    const loaded = loadApiKeysFile(c.apiKeysFile);
     problems.push(...loaded.problems);
     apiKeys = loaded.keys;
-    c.apiKeysFile = keysPath;
   }
+  let adminKeys = options.adminKeys;
+  if (adminKeys === undefined && c.admin.keysFile === "") adminKeys = devAdminKeys();
+  if (adminKeys === undefined) {
+    c.admin.keysFile = keysPath(c.admin.keysFile);
+    const loaded = loadAdminKeysFile(c.admin.keysFile);
+    problems.push(...loaded.problems);
+    adminKeys = loaded.keys;
+  }
+  problems.push(...sharedKeyProblems(apiKeys, adminKeys, c.admin.keysFile));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, loaded: { config: { ...c, apiKeys }, file, sourceOf } };
+  return { ok: true, loaded: { config: { ...c, apiKeys, adminKeys }, file, sourceOf } };
+}
+
+/** A key that logs in on the gateway must not also open the admin API. */
+function sharedKeyProblems(apiKeys: readonly ApiKeyEntry[], adminKeys: readonly AdminKeyEntry[], adminFile: string): ConfigProblem[] {
+  const trading = new Set(apiKeys.map((k) => k.sha256));
+  const problems: ConfigProblem[] = [];
+  adminKeys.forEach((k, i) => {
+    if (trading.has(k.sha256)) problems.push({ path: `keys[${i}].sha256`, expected: "an admin key that is not also an API key", found: `the hash of an API key (operator ${k.operator})`, source: adminFile === "" ? "development admin keys" : `admin keys file ${adminFile}` });
+  });
+  return problems;
 }
 
 /** For callers that want an exception: the configuration, or an Error listing every problem. */

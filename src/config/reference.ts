@@ -4,6 +4,7 @@
 // the committed file differs.
 
 import { stringify as tomlStringify } from "smol-toml";
+import { adminKeysSchema, devAdminKey } from "./admin-keys.ts";
 import { apiKeysSchema } from "./api-keys.ts";
 import { envMetaVariables, envNameOf } from "./env.ts";
 import { exchangeSchema } from "./exchange-schema.ts";
@@ -28,12 +29,13 @@ a test fails when this file and the schema disagree. Do not edit by hand.
    \`tcp.port\` → \`EXCHANGE_TCP_PORT\`, \`snapshots.redis.keyPrefix\` →
    \`EXCHANGE_SNAPSHOTS_REDIS_KEY_PREFIX\`. Lists of plain values are
    comma-separated (\`EXCHANGE_KAFKA_BROKERS=a:9092,b:9092\`); \`symbols\` is
-   file-only. Booleans are \`true\`/\`false\`/\`1\`/\`0\`. A few older names are
+   file-only. Booleans are \`true\`/\`false\`/\`1\`/\`0\`/\`on\`/\`off\`. A few older names are
    still accepted (listed as aliases). Any other \`EXCHANGE_\` variable is an
    error (a misspelt override is never ignored silently); \`${envMetaVariables.join("`, `")}\` is the only
    variable that is not a key.
-4. **API keys** come from the file named by \`apiKeysFile\` (below), never from
-   the configuration itself.
+4. **API keys** come from the file named by \`apiKeysFile\`, and admin keys from
+   the file named by \`admin.keysFile\` (both below), never from the
+   configuration itself.
 
 Everything is checked at start: types, ranges, unknown keys (with the nearest
 known key as a hint) and the rules between keys. Every problem is listed, each
@@ -58,7 +60,7 @@ export function configurationReference(): string {
     if (field.kind === "object") parts.push(sectionTable(field.fields, [key], `\`${key}\`: ${field.doc}`));
     if (field.kind === "list" && field.item.kind === "object") parts.push(itemTable(field, key));
   }
-  parts.push(apiKeysSection(), exampleSection());
+  parts.push(apiKeysSection(), adminKeysSection(), exampleSection());
   return `${parts.join("\n").trimEnd()}\n`;
 }
 
@@ -108,29 +110,41 @@ function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
-function apiKeysSection(): string {
-  const item = apiKeysSchema.fields.keys.item;
+/** A keys file's section: what names it and why (`intro`), its fields, an example entry. */
+function keysFileSection(title: string, intro: readonly string[], item: Extract<Field, { kind: "object" }>, example: readonly string[]): string {
   const rows = Object.entries(item.fields).map(([name, f]) => {
-    const need = "optional" in f && f.optional === true ? "optional" : "required";
-    return `| \`keys[].${name}\` | ${cell(expectedOf(f))}, ${need} | ${cell(f.doc)} |`;
+    const leaf = f as ScalarField;
+    const need = leaf.optional === true ? "optional" : "required";
+    return `| \`keys[].${name}\` | ${cell(expectedOf(leaf))}, ${need} | ${cell(leaf.doc)} |`;
   });
-  return [
-    "## API keys file\n",
-    "Named by `apiKeysFile` (relative paths are relative to the config file). JSON or TOML; only SHA-256",
-    "hashes of keys are stored. Unknown keys, a bad hash, two keys for one user or one key twice stop the start.",
-    "`bun src/config/main.ts keygen --user N [--label TEXT]` makes a random key and prints the entry to add.\n",
-    "| key | takes | what it is |",
-    "| --- | --- | --- |",
-    ...rows,
-    "",
-    "```toml",
-    "[[keys]]",
-    'sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"',
-    "user = 1",
-    'label = "desk 1"',
-    "```",
-    "",
-  ].join("\n");
+  return [`## ${title}\n`, ...intro, "| key | takes | what it is |", "| --- | --- | --- |", ...rows, "", "```toml", "[[keys]]", ...example, "```", ""].join("\n");
+}
+
+function apiKeysSection(): string {
+  return keysFileSection(
+    "API keys file",
+    [
+      "Named by `apiKeysFile` (relative paths are relative to the config file). JSON or TOML; only SHA-256",
+      "hashes of keys are stored. Unknown keys, a bad hash, two keys for one user or one key twice stop the start.",
+      "`bun src/config/main.ts keygen --user N [--label TEXT]` makes a random key and prints the entry to add.\n",
+    ],
+    apiKeysSchema.fields.keys.item,
+    ['sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"', "user = 1", 'label = "desk 1"'],
+  );
+}
+
+function adminKeysSection(): string {
+  return keysFileSection(
+    "Admin keys file",
+    [
+      "Named by `admin.keysFile` (relative paths are relative to the config file). The operators' keys for the",
+      "admin API (docs/admin.md), apart from the trading API keys: a hash found in both files stops the start.",
+      `Without a file the development key \`${devAdminKey}\` (role operate) works, and the start-up summary says so.`,
+      "`bun src/config/main.ts keygen --operator NAME [--role operate|read]` makes a random admin key and prints its entry.\n",
+    ],
+    adminKeysSchema.fields.keys.item,
+    ['sha256 = "…64 hex digits…"', 'operator = "alice"', 'role = "operate"'],
+  );
 }
 
 function exampleSection(): string {

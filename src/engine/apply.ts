@@ -64,6 +64,13 @@ export function fillCommand(cmd: Command, out: CommandStruct): CommandStruct {
       out.symbolId = cmd.oneSymbol ? cmd.book : 0;
       out.massSide = cmd.massSide;
       out.cancelReason = cmd.cancelReason;
+      out.allUsers = cmd.allUsers === true;
+      return out;
+    case "symbol_status":
+      out.command = CommandCode.SymbolStatus;
+      out.symbolId = cmd.book;
+      out.tradingStatus = cmd.status;
+      out.clientOrderId = cmd.clientOrderId;
       return out;
   }
 }

@@ -16,7 +16,7 @@ export interface SymbolSpec {
 }
 
 /** Codes of the commands in the input log; equal to the schema's Command union codes. */
-export const CommandCode = { NewOrder: 1, Cancel: 2, Modify: 3, SymbolDef: 4, MassCancel: 5 } as const;
+export const CommandCode = { NewOrder: 1, Cancel: 2, Modify: 3, SymbolDef: 4, MassCancel: 5, SymbolStatus: 6 } as const;
 export type CommandCode = (typeof CommandCode)[keyof typeof CommandCode];
 
 /**
@@ -34,7 +34,7 @@ export interface EngineCommand {
   readonly userId: number;
   /** Exchange-wide order id: new, cancel, modify. */
   readonly orderId: number;
-  /** The submitter's id for the order (mass cancel: its request id), echoed on events. */
+  /** The submitter's id for the order (mass cancel, symbol status: the request id), echoed on events. */
   readonly clientOrderId: number;
   /** Book index (= symbol id). */
   readonly symbolId: number;
@@ -52,6 +52,10 @@ export interface EngineCommand {
   readonly massSide: number;
   /** Mass cancel: the CancelReason its cancels carry. */
   readonly cancelReason: number;
+  /** Mass cancel with reason Admin: every user's orders in scope, not only `userId`'s. */
+  readonly allUsers: boolean;
+  /** Symbol status: TradingStatus (open, halted) for book `symbolId`. */
+  readonly tradingStatus: number;
   /** Symbol definition. */
   readonly symbol: Readonly<SymbolSpec>;
 }
@@ -80,6 +84,8 @@ export class CommandStruct implements EngineCommand {
   oneSymbol = false;
   massSide = 0;
   cancelReason = 0;
+  allUsers = false;
+  tradingStatus = 0;
   readonly symbol: SymbolSpec = { name: "", tickSize: 0, lotSize: 0, minPrice: 0, maxPrice: 0, maxQty: 0 };
 
   /** Zeroes every field but the symbol (which only SymbolDef reads). */
@@ -102,6 +108,8 @@ export class CommandStruct implements EngineCommand {
     this.oneSymbol = false;
     this.massSide = 0;
     this.cancelReason = 0;
+    this.allUsers = false;
+    this.tradingStatus = 0;
     return this;
   }
 }
@@ -172,9 +180,22 @@ export interface MassCancelCommand {
   massSide: number;
   /** CancelReason: MassCancel, Disconnect, DeadMansSwitch or Admin. */
   cancelReason: number;
+  /** Every user's orders (reason Admin only); absent is false. */
+  allUsers?: boolean;
 }
 
-export type Command = SymbolCommand | NewOrderCommand | CancelCommand | ModifyCommand | MassCancelCommand;
+export interface SymbolStatusCommand {
+  op: "symbol_status";
+  seq: number;
+  tsUs: number;
+  book: number;
+  /** TradingStatus: open 0, halted 1. */
+  status: number;
+  /** The request id. */
+  clientOrderId: number;
+}
+
+export type Command = SymbolCommand | NewOrderCommand | CancelCommand | ModifyCommand | MassCancelCommand | SymbolStatusCommand;
 
 /**
  * One engine event as a plain object (EventBuffer.record). Every event has
@@ -196,7 +217,8 @@ export type Command = SymbolCommand | NewOrderCommand | CancelCommand | ModifyCo
  * - reduced:   code=cancel reason, qtyLots=quantity removed, leavesQtyLots=remaining (still live),
  *              priceTicks=price of its level (0 for a taker)
  * - mass_cancelled: user, clientId=request id, code=cancel reason, qtyLots=orders cancelled,
- *              book=the symbol, or -1 for every symbol; id=the command's order id, side 0
+ *              book=the symbol, or -1 for every symbol; id=the command's order id, side 0;
+ *              user=the command's user (0 for an operator's cancel of every user)
  * - booked:    priceTicks=price of the level, qtyLots=quantity that joined its tail
  */
 export interface EventRecord {

@@ -48,6 +48,8 @@ export const Reject = {
   BadField: 11,
   /** Stop orders cannot be modified before they trigger; cancel and place a new one. */
   NotModifiable: 12,
+  /** The symbol is halted (an operator's SymbolStatus): new orders and modifies are refused, cancels are taken. */
+  SymbolHalted: 13,
 } as const;
 export type Reject = (typeof Reject)[keyof typeof Reject];
 
@@ -107,6 +109,7 @@ export const rejectNames = [
   "capacity_full",
   "bad_field",
   "not_modifiable",
+  "symbol_halted",
 ] as const;
 export const cancelReasonNames = [
   "",
@@ -123,6 +126,10 @@ export const cancelReasonNames = [
   "admin",
 ] as const;
 export const massSideNames = ["both", "buy", "sell"] as const;
+
+/** A symbol's trading status (the wire's SymbolTradingStatus): halted books take cancels only. */
+export const TradingStatus = { Open: 0, Halted: 1 } as const;
+export const tradingStatusNames = ["open", "halted"] as const;
 
 /** Largest integer every id, user, quantity and counter may reach: exact in a float64. */
 export const INT_MAX = Number.MAX_SAFE_INTEGER;

@@ -7,7 +7,7 @@
 import { assert } from "./assert.ts";
 import { CommandCode, type EngineCommand, type SymbolSpec } from "./command.ts";
 import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "./config.ts";
-import { CancelReason, EventKind, INT_MAX, MassCancelSide, NIL, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { CancelReason, EventKind, INT_MAX, MassCancelSide, NIL, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "./constants.ts";
 import { EventWriter } from "./emit.ts";
 import * as queries from "./queries.ts";
 import { sortSlotsByKey } from "./sort-slots.ts";
@@ -56,6 +56,8 @@ export class Engine extends EventWriter {
         return this.modify(cmd);
       case CommandCode.MassCancel:
         return this.massCancel(cmd);
+      case CommandCode.SymbolStatus:
+        return this.symbolStatus(cmd);
       case CommandCode.SymbolDef:
         this.addSymbol(cmd.engineSeq, cmd.symbol);
         return;
@@ -79,6 +81,7 @@ export class Engine extends EventWriter {
     this.symPriceTicksMax[book] = spec.maxPrice;
     this.symQtyLotsMax[book] = spec.maxQty;
     this.lastPriceTicks[book] = 0;
+    this.symStatus[book] = TradingStatus.Open;
     return book;
   }
 
@@ -161,12 +164,20 @@ export class Engine extends EventWriter {
   // ---- restore from an image (a fresh engine only; image-codec.ts drives these) ----
 
   /** Defines a book with its last trade price. Throws when the spec does not fit this engine. */
-  restoreSymbol(spec: SymbolSpec, lastPriceTicks: number): number {
+  restoreSymbol(spec: SymbolSpec, lastPriceTicks: number, status: number = TradingStatus.Open): number {
     const error = this.symbolError(spec);
     if (error !== null) throw new Error(`image symbol ${spec.name}: ${error}`);
+    if (status !== TradingStatus.Open && status !== TradingStatus.Halted) throw new Error(`image symbol ${spec.name}: trading status ${status}`);
     const book = this.addSymbol(0, spec);
     this.lastPriceTicks[book] = lastPriceTicks;
+    this.symStatus[book] = status;
     return book;
+  }
+
+  /** TradingStatus of a book (open or halted). */
+  tradingStatus(book: number): number {
+    if (!this.isBook(book)) throw new Error(`no book ${book}`);
+    return this.symStatus[book]!;
   }
 
   /**
@@ -293,7 +304,7 @@ export class Engine extends EventWriter {
       return;
     }
     const side = cmd.massSide === MassCancelSide.Buy ? Side.Buy : cmd.massSide === MassCancelSide.Sell ? Side.Sell : -1;
-    const count = this.listUserOrders(cmd.userId, book, side);
+    const count = this.listUserOrders(cmd.allUsers ? -1 : cmd.userId, book, side);
     sortSlotsByKey(this.slotList, count, this.ordId);
     for (let k = 0; k < count; k++) this.cancelLive(this.slotList[k]!, cmd.cancelReason);
     this.subjectSide = 0;
@@ -301,14 +312,14 @@ export class Engine extends EventWriter {
     this.emitMassCancelled(book, cmd.orderId, cmd.userId, cmd.cancelReason, count);
   }
 
-  /** Lists into slotList the live orders of `user` in `book` (-1: all) on `side` (-1: both); returns how many. */
+  /** Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side` (-1: both); returns how many. */
   private listUserOrders(user: number, book: number, side: number): number {
     const users = this.ordUser;
     const state = this.ordState;
     const list = this.slotList;
     let count = 0;
     for (let slot = 0; slot < this.slotsHighWater; slot++) {
-      if (users[slot] !== user) continue;
+      if (user >= 0 && users[slot] !== user) continue;
       if (state[slot] !== RESTING && state[slot] !== STOP) continue;
       if (book >= 0 && this.ordBook[slot] !== book) continue;
       if (side >= 0 && this.ordSide[slot] !== side) continue;
@@ -325,6 +336,25 @@ export class Engine extends EventWriter {
     this.unlinkFromLevel(slot);
     this.emitCancelled(this.ordBook[slot]!, this.ordId[slot]!, this.ordUser[slot]!, reason, qtyLots, priceTicks);
     this.freeOrder(slot);
+  }
+
+  /**
+   * Halts or resumes a book (RULES.md, Symbol status): a halted book rejects
+   * new orders and modifies and takes cancels. Nothing is emitted unless the
+   * command is rejected; setting the status a book already has changes nothing.
+   */
+  private symbolStatus(cmd: EngineCommand): void {
+    this.begin(cmd);
+    const book = cmd.symbolId;
+    const status = cmd.tradingStatus;
+    let reason = 0;
+    if (!this.isBook(book)) reason = Reject.UnknownSymbol;
+    else if (!(status === TradingStatus.Open || status === TradingStatus.Halted)) reason = Reject.BadField;
+    if (reason !== 0) {
+      this.emitReject(book, cmd.orderId, cmd.userId, reason);
+      return;
+    }
+    this.symStatus[book] = status;
   }
 
   private begin(cmd: EngineCommand): void {
@@ -348,6 +378,7 @@ export class Engine extends EventWriter {
     stopPriceTicks: number,
   ): number {
     if (!this.isBook(book)) return Reject.UnknownSymbol;
+    if (this.symStatus[book] !== TradingStatus.Open) return Reject.SymbolHalted;
     if (!isId(id) || !isId(user)) return Reject.BadField;
     if (!(side === Side.Buy || side === Side.Sell)) return Reject.BadField;
     if (!(type >= OrderType.Limit && type <= OrderType.StopMarket && (type | 0) === type)) return Reject.BadField;
@@ -384,6 +415,8 @@ export class Engine extends EventWriter {
     if (!(side === MassCancelSide.Both || side === MassCancelSide.Buy || side === MassCancelSide.Sell)) return Reject.BadField;
     const reason = cmd.cancelReason;
     if (!(reason >= CancelReason.MassCancel && reason <= CancelReason.Admin && (reason | 0) === reason)) return Reject.BadField;
+    // Only an operator cancels other users' orders.
+    if (cmd.allUsers && reason !== CancelReason.Admin) return Reject.BadField;
     return 0;
   }
 
@@ -423,6 +456,7 @@ export class Engine extends EventWriter {
   private checkModify(book: number, slot: number, user: number, priceTicks: number, qtyLots: number): number {
     const owned = this.checkOwned(book, slot, user);
     if (owned !== 0) return owned;
+    if (this.symStatus[book] !== TradingStatus.Open) return Reject.SymbolHalted;
     if (this.ordState[slot] !== RESTING) return Reject.NotModifiable;
     if (!this.qtyValid(book, qtyLots)) return Reject.BadQuantity;
     const r = this.priceReject(book, priceTicks);

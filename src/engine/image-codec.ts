@@ -4,10 +4,10 @@
 // integers that may pass 2^32 are float64 (exact below 2^53, the engine's own
 // bound).
 //
-// Layout, IMAGE_VERSION 1:
+// Layout, IMAGE_VERSION 2:
 //   last seq f64 | next trade id f64 | books u32, then per book in definition order:
 //   name (u8 length + UTF-8) | tick size i32 | lot size f64 | min price i32 | max price i32 |
-//   max qty f64 | last trade price i32 |
+//   max qty f64 | last trade price i32 | trading status u8 (version 2; version 1 has none: open) |
 //   four ladders: bids, asks, buy stops, sell stops; per ladder: levels u32, then per
 //     level, worst price first: price i32 | orders u32, then per order, FIFO:
 //     bids and asks: id f64 | client id f64 | user f64 | qty f64 | flags u8 (postOnly | stp << 1)
@@ -23,10 +23,12 @@ import type { Engine } from "./engine.ts";
 import type { EngineImage } from "./image.ts";
 import { LADDERS_PER_BOOK, STOP_BUYS } from "./store.ts";
 
-/** Bump when the layout above changes: a snapshot records it and is refused by a build with another. */
-export const IMAGE_VERSION = 1;
+/** Bump when the layout above changes: a snapshot records it; a build reads the versions in IMAGE_VERSIONS_READ. */
+export const IMAGE_VERSION = 2;
+/** Version 1 (before trading status) restores with every book open. */
+export const IMAGE_VERSIONS_READ: readonly number[] = [1, 2];
 const COUNTERS_BYTES = 8 + 8 + 4;
-const BOOK_FIXED_BYTES = 1 + 4 + 8 + 4 + 4 + 8 + 4 + LADDERS_PER_BOOK * 4;
+const BOOK_FIXED_BYTES = 1 + 4 + 8 + 4 + 4 + 8 + 4 + 1 + LADDERS_PER_BOOK * 4;
 const LEVEL_BYTES = 8;
 const ORDER_BYTES = 33;
 const STOP_BYTES = 47;
@@ -73,7 +75,8 @@ export function writeImage(img: EngineImage, bytes: Uint8Array, start: number): 
     dv.setInt32(at + 16, img.symPriceTicksMax[book]!, true);
     dv.setFloat64(at + 20, img.symQtyLotsMax[book]!, true);
     dv.setInt32(at + 28, img.lastPriceTicks[book]!, true);
-    at += 32;
+    dv.setUint8(at + 32, img.symStatus[book]!);
+    at += 33;
     for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) at = writeLadder(img, dv, at, book * LADDERS_PER_BOOK + kind, kind >= STOP_BUYS);
   }
   return at;
@@ -136,8 +139,9 @@ export function encodeImage(img: EngineImage): Uint8Array {
  * engine (a structure running past the end, trailing bytes, an order that does
  * not fit its capacity or its symbol).
  */
-export function restoreImage(bytes: Uint8Array, engine: Engine): void {
+export function restoreImage(bytes: Uint8Array, engine: Engine, version: number = IMAGE_VERSION): void {
   if (engine.booksCount !== 0 || engine.ordersLive !== 0 || engine.lastSeq !== 0) throw new Error("restoreImage needs a fresh engine");
+  if (!IMAGE_VERSIONS_READ.includes(version)) throw new Error(`image version ${version}: this build reads ${IMAGE_VERSIONS_READ.join(", ")}`);
   const r = new ImageReader(bytes);
   const lastSeq = r.f64();
   const nextTradeId = r.f64();
@@ -150,7 +154,9 @@ export function restoreImage(bytes: Uint8Array, engine: Engine): void {
     const minPrice = r.i32();
     const maxPrice = r.i32();
     const maxQty = r.f64();
-    engine.restoreSymbol({ name, tickSize, lotSize, minPrice, maxPrice, maxQty }, r.i32());
+    const lastPriceTicks = r.i32();
+    const status = version >= 2 ? r.u8() : 0;
+    engine.restoreSymbol({ name, tickSize, lotSize, minPrice, maxPrice, maxQty }, lastPriceTicks, status);
     for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) readLadder(r, engine, cmd, book, kind);
   }
   if (!r.atEnd()) throw new Error(`image has ${r.left()} bytes after its last book`);

@@ -1,7 +1,7 @@
 // Proves the engine's image restores the exact state (same hash, same events for every later command, the same bytes when taken again) and that bytes which do not describe a state are refused with a reason.
 import { describe, expect, test } from "bun:test";
 import type { Command } from "./command.ts";
-import { OrderType, Side } from "./constants.ts";
+import { OrderType, Side, TradingStatus } from "./constants.ts";
 import { Engine } from "./engine.ts";
 import { captureImage } from "./image.ts";
 import { encodeImage, restoreImage } from "./image-codec.ts";
@@ -52,6 +52,36 @@ describe("round trip", () => {
       { ...order(Side.Buy, 21, 5, 900, 1), seq: 6 },
     ];
     expect(drive(b, later)).toEqual(drive(a, later));
+  });
+
+  test("a halted book stays halted; a version-1 image (before trading status) restores every book open", () => {
+    const a = new Engine(config);
+    const spec = { tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1000, maxQty: 100 };
+    drive(a, [
+      { op: "symbol", seq: 1, tsUs: 0, spec: { name: "A", ...spec } },
+      { op: "symbol", seq: 2, tsUs: 0, spec: { name: "B", ...spec } },
+      { op: "symbol_status", seq: 3, tsUs: 0, book: 1, status: TradingStatus.Halted, clientOrderId: 0 },
+    ]);
+    const bytes = imageOf(a);
+    const b = new Engine(config);
+    restoreImage(bytes, b);
+    expect([b.tradingStatus(0), b.tradingStatus(1)]).toEqual([TradingStatus.Open, TradingStatus.Halted]);
+    expect(b.stateHash()).toBe(a.stateHash());
+    // Version 1 is version 2 without the status byte after each book's last trade price (books without orders here).
+    const v1: number[] = [...bytes.subarray(0, 20)];
+    let at = 20;
+    for (let book = 0; book < 2; book++) {
+      const fixed = 1 + bytes[at]! + 32;
+      v1.push(...bytes.subarray(at, at + fixed));
+      at += fixed + 1;
+      v1.push(...bytes.subarray(at, at + 16));
+      at += 16;
+    }
+    expect(at).toBe(bytes.length);
+    const c = new Engine(config);
+    restoreImage(Uint8Array.from(v1), c, 1);
+    expect([c.tradingStatus(0), c.tradingStatus(1)]).toEqual([TradingStatus.Open, TradingStatus.Open]);
+    expect(() => restoreImage(bytes, new Engine(config), 3)).toThrow(/image version 3/);
   });
 
   test("an empty engine round-trips", () => {

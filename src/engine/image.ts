@@ -20,6 +20,7 @@ export interface EngineImage {
   symLotSize: Float64Array;
   symQtyLotsMax: Float64Array;
   lastPriceTicks: Int32Array;
+  symStatus: Uint8Array;
   ladLevels: Int32Array;
   ladLevelsCount: Int32Array;
   lvlPriceTicks: Int32Array;
@@ -56,6 +57,7 @@ export function captureImage(engine: Engine): EngineImage {
     symLotSize: engine.symLotSize.slice(0, books),
     symQtyLotsMax: engine.symQtyLotsMax.slice(0, books),
     lastPriceTicks: engine.lastPriceTicks.slice(0, books),
+    symStatus: engine.symStatus.slice(0, books),
     ladLevels: engine.ladLevels.slice(0, ladderRows),
     ladLevelsCount: engine.ladLevelsCount.slice(0, books * LADDERS_PER_BOOK),
     lvlPriceTicks: engine.lvlPriceTicks.slice(0, levels),

@@ -105,7 +105,7 @@ describe("state hash", () => {
     expect(new ReferenceEngine().stateHash()).toBe(expected);
   });
 
-  test("the canonical walk: spec, last price, bids, asks, stops by arrival, then trade id and seq", () => {
+  test("the canonical walk: spec, last price, trading status, bids, asks, stops by arrival, then trade id and seq", () => {
     const ref = new ReferenceEngine();
     const commands = stamp([
       symbol(TEST),
@@ -122,7 +122,7 @@ describe("state hash", () => {
 
     const h = new Hash64();
     h.add(2);
-    h.addString("TEST").add(5).add(2).add(50).add(500).add(1000).add(100);
+    h.addString("TEST").add(5).add(2).add(50).add(500).add(1000).add(100).add(0);
     h.add(1).add(95).add(2);
     h.add(3).add(12).add(2).add(1).add(Stp.CancelMaker);
     h.add(4).add(13).add(4).add(0).add(Stp.None);
@@ -133,7 +133,7 @@ describe("state hash", () => {
     h.add(85).add(90).add(2).add(7);
     h.add(6).add(13).add(Side.Buy).add(OrderType.StopMarket).add(Tif.Gtc).add(0).add(Stp.None);
     h.add(0).add(200).add(2).add(8);
-    h.addString("OTHER").add(1).add(1).add(1).add(1000).add(100).add(0);
+    h.addString("OTHER").add(1).add(1).add(1).add(1000).add(100).add(0).add(0);
     h.add(0).add(0).add(0);
     h.add(2).add(9);
     expect(ref.stateHash()).toBe(h.hex());

@@ -5,7 +5,7 @@
 // command struct as the engine and copies what it keeps.
 
 import { CommandCode, type EngineCommand, type EventRecord, type SymbolSpec, emptyEvent } from "./command.ts";
-import { CancelReason, EventKind, INT_MAX, MassCancelSide, OrderType, Reject, Side, Stp, Tif } from "./constants.ts";
+import { CancelReason, EventKind, INT_MAX, MassCancelSide, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "./constants.ts";
 import { Hash64 } from "./hash64.ts";
 
 export interface DepthLevel {
@@ -51,6 +51,8 @@ interface StopOrder {
 
 interface Book {
   spec: SymbolSpec;
+  /** Halted by an operator: cancels only. */
+  halted: boolean;
   hasLastTrade: boolean;
   lastTradePrice: number;
   /** Best (highest) first. */
@@ -120,7 +122,10 @@ export class ReferenceEngine {
     this.tsUs = Math.floor(cmd.receivedNs / 1000);
     switch (cmd.command) {
       case CommandCode.SymbolDef:
-        this.books.push({ spec: { ...cmd.symbol }, hasLastTrade: false, lastTradePrice: 0, bids: [], asks: [], stops: [] });
+        this.books.push({ spec: { ...cmd.symbol }, halted: false, hasLastTrade: false, lastTradePrice: 0, bids: [], asks: [], stops: [] });
+        break;
+      case CommandCode.SymbolStatus:
+        this.symbolStatus(cmd);
         break;
       case CommandCode.NewOrder:
         this.newOrder(cmd);
@@ -162,6 +167,7 @@ export class ReferenceEngine {
       h.add(b.spec.maxPrice);
       h.add(b.spec.maxQty);
       h.add(b.hasLastTrade ? b.lastTradePrice : 0);
+      h.add(b.halted ? 1 : 0);
       for (const levels of [b.bids, b.asks]) {
         h.add(levels.length);
         for (const level of levels) {
@@ -216,6 +222,7 @@ export class ReferenceEngine {
     const b = this.book(cmd.symbolId);
     if (b === null) return this.reject(cmd, Reject.UnknownSymbol);
     this.bookIndex = cmd.symbolId;
+    if (b.halted) return this.reject(cmd, Reject.SymbolHalted);
     const reason = this.validateNew(b, c);
     if (reason !== 0) return this.reject(cmd, reason);
     this.emit(EventKind.Accepted, { id: c.id, user: c.user, clientId: c.clientId, side: c.side, code: c.side, priceTicks: c.price, qtyLots: c.qty });
@@ -262,6 +269,7 @@ export class ReferenceEngine {
     if (found === undefined || found.book !== cmd.symbolId) return this.reject(cmd, Reject.UnknownOrder);
     const owner = found.resting !== null ? found.resting.user : found.stop!.user;
     if (owner !== cmd.userId) return this.reject(cmd, Reject.NotOwner);
+    if (b.halted) return this.reject(cmd, Reject.SymbolHalted);
     if (found.resting === null) return this.reject(cmd, Reject.NotModifiable);
     const o = found.resting;
     const price = cmd.priceTicks;
@@ -297,10 +305,11 @@ export class ReferenceEngine {
     if (side === undefined) return this.reject(cmd, Reject.BadField);
     const reasons: number[] = [CancelReason.MassCancel, CancelReason.Disconnect, CancelReason.DeadMansSwitch, CancelReason.Admin];
     if (!reasons.includes(cmd.cancelReason)) return this.reject(cmd, Reject.BadField);
+    if (cmd.allUsers && cmd.cancelReason !== CancelReason.Admin) return this.reject(cmd, Reject.BadField);
     const ids = [...this.live.entries()]
       .filter(([, l]) => {
         const o = l.resting ?? l.stop!;
-        return o.user === cmd.userId && (!cmd.oneSymbol || l.book === cmd.symbolId) && (side === -1 || o.side === side);
+        return (cmd.allUsers || o.user === cmd.userId) && (!cmd.oneSymbol || l.book === cmd.symbolId) && (side === -1 || o.side === side);
       })
       .map(([id]) => id)
       .sort((x, y) => x - y);
@@ -311,6 +320,21 @@ export class ReferenceEngine {
     }
     this.bookIndex = cmd.oneSymbol ? cmd.symbolId : -1;
     this.emit(EventKind.MassCancelled, { id: cmd.orderId, user: cmd.userId, clientId: cmd.clientOrderId, code: cmd.cancelReason, qtyLots: ids.length });
+  }
+
+  /** RULES.md, Symbol status: open or halted; no event unless rejected. */
+  private symbolStatus(cmd: EngineCommand): void {
+    const b = this.book(cmd.symbolId);
+    if (b === null) return this.reject(cmd, Reject.UnknownSymbol);
+    if (cmd.tradingStatus !== TradingStatus.Open && cmd.tradingStatus !== TradingStatus.Halted) return this.reject(cmd, Reject.BadField);
+    b.halted = cmd.tradingStatus === TradingStatus.Halted;
+  }
+
+  /** Whether a book is halted (tests). */
+  halted(book: number): boolean {
+    const b = this.book(book);
+    if (b === null) throw new Error(`halted: book ${book} unknown`);
+    return b.halted;
   }
 
   // ---- Validation ---------------------------------------------------------

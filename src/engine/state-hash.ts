@@ -12,7 +12,7 @@ export function stateHash(s: EngineStore, nextTradeId: number, lastSeq: number):
   for (let book = 0; book < s.booksCount; book++) {
     h.addString(s.symNames[book]!);
     h.add(s.symTickSize[book]!).add(s.symLotSize[book]!).add(s.symPriceTicksMin[book]!).add(s.symPriceTicksMax[book]!).add(s.symQtyLotsMax[book]!);
-    h.add(s.lastPriceTicks[book]!);
+    h.add(s.lastPriceTicks[book]!).add(s.symStatus[book]!);
     hashSide(s, h, book * LADDERS_PER_BOOK + BIDS);
     hashSide(s, h, book * LADDERS_PER_BOOK + ASKS);
     hashStops(s, h, book);

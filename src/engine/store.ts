@@ -51,6 +51,8 @@ export class EngineStore {
   readonly symQtyLotsMax: Float64Array;
   /** Last trade price per book; 0 before the first trade. */
   readonly lastPriceTicks: Int32Array;
+  /** TradingStatus per book: open, or halted by an operator (cancels only). */
+  readonly symStatus: Uint8Array;
 
   // Orders, indexed by slot.
   readonly ordId: Float64Array;
@@ -119,6 +121,7 @@ export class EngineStore {
     this.symLotSize = new Float64Array(c.symbolsMax);
     this.symQtyLotsMax = new Float64Array(c.symbolsMax);
     this.lastPriceTicks = new Int32Array(c.symbolsMax);
+    this.symStatus = new Uint8Array(c.symbolsMax);
 
     // A command touches one slot's entry in most order columns: staggered so they do not share one cache set (columns.ts).
     const o = new ColumnGroup(c.ordersMax);
@@ -180,6 +183,7 @@ export class EngineStore {
     this.ladLevelsEmpty.fill(0);
     this.ladCache.fill(NIL);
     this.lastPriceTicks.fill(0);
+    this.symStatus.fill(0);
     this.idIndex.clear();
     this.booksCount = 0;
     this.symNames.length = 0;

@@ -79,7 +79,11 @@ export class CancelTimers {
     if (count > 0 && !this.fire(us, CancelReason.Disconnect, 0)) return;
     us.cancelOnDisconnectAtMs = 0;
     if (count > 0)
-      this.log(`gateway: user ${us.user}: no session within the cancel-on-disconnect grace; ${count} orders cancelled`);
+      this.log(`gateway: user ${us.user}: no session within the cancel-on-disconnect grace; ${count} orders cancelled`, {
+        user: us.user,
+        orders: count,
+        engineSeq: this.sequencer.lastSeq,
+      });
   }
 
   private deadMansSwitch(us: UserState): void {
@@ -88,6 +92,7 @@ export class CancelTimers {
     this.log(
       `gateway: user ${us.user}: dead-man's switch of ${us.deadMansSwitchTimeoutMs} ms ran out; ` +
         `${count} orders cancelled`,
+      { user: us.user, orders: count, engineSeq: this.sequencer.lastSeq },
     );
     us.deadMansSwitchAtMs = 0;
     us.deadMansSwitchTimeoutMs = 0;

@@ -189,6 +189,7 @@ export class Inbound {
     r.kind = EventKind.Rejected;
     r.rejectReason =
       code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage;
+    this.output.gatewayRejects[r.rejectReason]!++;
     this.output.sendReport(s, false);
     return true;
   }

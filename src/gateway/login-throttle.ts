@@ -52,6 +52,7 @@ export class LoginThrottle {
     this.log(
       `gateway: ${address}: ${r.failures} failed logins, refused ${r.refused} while blocked; ` +
         `refusing logins from it for ${blockMs} ms`,
+      { remote: address, failures: r.failures, refused: r.refused, blockMs },
     );
   }
 

@@ -69,6 +69,7 @@ export class OrderEntry {
     const r = this.output.report();
     r.kind = EventKind.Rejected;
     r.rejectReason = reason;
+    this.output.gatewayRejects[reason]!++;
     r.clientOrderId = m.clientOrderId >= 0 ? m.clientOrderId : 0;
     r.symbolId = m.symbolId;
     r.side = m.side <= Side.Sell ? m.side : 0;

@@ -10,9 +10,11 @@ import { type Clock, nowMs } from "../sequencer/clock.ts";
 import { Body, Encoder, type ExecReport, ExecReportWriter, LogoutReason, ServerMessage } from "../protocol/index.ts";
 import type { SessionLimits } from "./config.ts";
 import { closeGraceMs, logoutTextLengthMax } from "./constants.ts";
+import type { Fields } from "../log/index.ts";
 import { type Session, SessionState } from "./session.ts";
 
-export type LogLine = (line: string) => void;
+/** A log line for operators: the message, and the ids that matter as fields (structured logs keep them apart). */
+export type LogLine = (line: string, fields?: Fields) => void;
 
 export class Output {
   /** Scratch message: fill it, then `sendMessage` (or `report` + `sendReport`). */
@@ -23,6 +25,8 @@ export class Output {
   private readonly limits: SessionLimits;
   private readonly clock: Clock;
   private readonly log: LogLine;
+  /** Rejects the gateway decided itself (never logged), by RejectReason code: metrics read them. */
+  readonly gatewayRejects = new Float64Array(256);
   /** Called once per session when it ends (Logout sent, slow consumer, or closed): the acceptor's bookkeeping. */
   onSessionEnd: (s: Session) => void = () => {};
 
@@ -111,6 +115,7 @@ export class Output {
     this.log(
       `gateway: session ${s.id} (user ${s.user}, ${s.remoteAddress}) slow consumer: ` +
         `${pending} bytes pending; logged out`,
+      { session: s.id, user: s.user, remote: s.remoteAddress, pendingBytes: pending },
     );
     this.logout(
       s,

@@ -52,6 +52,23 @@ export interface SessionStats {
   queryActive: boolean;
 }
 
+/** One connection as the admin session list shows it. */
+export interface SessionInfo {
+  session: number;
+  /** -1 until logged in. */
+  user: number;
+  state: "awaiting_login" | "active" | "closing";
+  remote: string;
+  connectedAtMs: number;
+  lastReceivedAtMs: number;
+  inFlight: number;
+  queuedBytes: number;
+  /** The cancel-on-disconnect grace this session logged in with, or -1 when off. */
+  cancelOnDisconnectGraceMs: number;
+}
+
+const stateNames = ["awaiting_login", "active", "closing"] as const;
+
 export class TcpGateway {
   private readonly sequencer: Sequencer;
   private readonly config: GatewayConfig;
@@ -130,8 +147,49 @@ export class TcpGateway {
     return this.server.port;
   }
 
+  /** Connections, logged in or not. */
   get sessionsCount(): number {
     return this.sessions.size;
+  }
+
+  /** Logged-in sessions. */
+  get activeSessionsCount(): number {
+    let n = 0;
+    for (const s of this.sessions) if (s.state === SessionState.Active) n++;
+    return n;
+  }
+
+  /** Rejects decided by the gateway itself, by RejectReason code (totals since start). */
+  get gatewayRejects(): Float64Array {
+    return this.output.gatewayRejects;
+  }
+
+  /**
+   * A command entered the log from outside the gateway (the admin API): the
+   * reports it causes to sessions leave with the batch closed at the end of
+   * this event-loop turn, once the log says it is durable.
+   */
+  commandSubmitted(): void {
+    this.gate.schedule();
+  }
+
+  /** Every connection, oldest first (the admin API's session list; allocates). */
+  sessionList(): SessionInfo[] {
+    const out: SessionInfo[] = [];
+    for (const s of this.sessions) {
+      out.push({
+        session: s.id,
+        user: s.user,
+        state: stateNames[s.state],
+        remote: s.remoteAddress,
+        connectedAtMs: s.openedMs,
+        lastReceivedAtMs: s.lastRecvMs,
+        inFlight: s.inFlight,
+        queuedBytes: s.out.queued,
+        cancelOnDisconnectGraceMs: s.cancelOnDisconnectGraceMs,
+      });
+    }
+    return out;
   }
 
   sessionStats(id: number): SessionStats | null {

@@ -85,6 +85,8 @@ export class JournalStats {
   syncNsTotal = 0;
   /** Syncs counted by floor(log2(ns)): bucket 20 holds syncs of 1.05 to 2.1 ms. */
   readonly syncNsLog2 = new Uint32Array(48);
+  /** Batches counted by ceil(log2(records)): bucket i holds batches of 2^(i-1)+1 to 2^i records (bucket 0: one record). */
+  readonly batchRecordsLog2 = new Uint32Array(32);
 
   /** Upper bound (ns) of the bucket holding the q-quantile of sync times, or 0 when none. */
   syncNsQuantile(q: number): number {
@@ -371,6 +373,7 @@ export class JournalWriter {
     s.records += records;
     s.bytes += bytes;
     s.batchRecordsMax = Math.max(s.batchRecordsMax, records);
+    s.batchRecordsLog2[records <= 1 ? 0 : 32 - Math.clz32(records - 1)]!++;
     s.writeNsLast = writeNs;
     s.writeNsMax = Math.max(s.writeNsMax, writeNs);
     s.writeNsTotal += writeNs;

@@ -71,6 +71,18 @@ describe("Logger", () => {
     expect(() => JSON.parse(pipe.lines[0]!.line)).not.toThrow();
   });
 
+  test("restated fields go to JSON only; a block follows its message on a terminal and is fields only in JSON", () => {
+    const tty = capture({ format: "human" });
+    tty.log.infoRestated("tcp gateway listening on 127.0.0.1:7001", { port: 7001 });
+    tty.log.infoBlock("listening:", ["  a  1", "  b  2"], { a: "1" });
+    expect(tty.lines.map((l) => l.line.replace(/^\S+ /, ""))).toEqual(["INFO  exchange   tcp gateway listening on 127.0.0.1:7001", "INFO  exchange   listening:", "  a  1", "  b  2"]);
+    const json = capture();
+    json.log.infoRestated("tcp gateway listening on 127.0.0.1:7001", { port: 7001 });
+    json.log.infoBlock("listening:", ["  a  1"], { a: "1" });
+    expect(json.lines.map((l) => JSON.parse(l.line))).toMatchObject([{ msg: "tcp gateway listening on 127.0.0.1:7001", port: 7001 }, { msg: "listening:", a: "1" }]);
+    expect(json.lines).toHaveLength(2);
+  });
+
   test("a failing output or message never throws into the caller", () => {
     const log = Logger.create({ level: "info", format: "json", write: () => { throw new Error("EPIPE"); } });
     expect(() => log.info("x")).not.toThrow();

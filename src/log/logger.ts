@@ -60,6 +60,36 @@ export class Logger {
     return new Logger(this.sink, component, bound);
   }
 
+  /** Whether lines are written for people (a terminal) rather than as JSON. */
+  get human(): boolean {
+    return this.sink.human;
+  }
+
+  /**
+   * An info line with a block of text under it for people (the effective
+   * configuration, the start-up summary): on a terminal the message line, then
+   * each line of the block as it is; as JSON one line with `fields` only.
+   */
+  infoBlock(msg: string, block: readonly string[], fields?: Fields): void {
+    if (Level.info < this.sink.threshold) return;
+    if (!this.sink.human) return this.emit("info", msg, fields);
+    this.emit("info", msg, undefined);
+    try {
+      for (const line of block) this.sink.write(line, "info");
+    } catch {
+      // As emit: logging never throws into the caller.
+    }
+  }
+
+  /**
+   * An info line whose fields only restate its message for machines (the
+   * start-up summary, the stop line): JSON carries them, a terminal shows the
+   * message alone.
+   */
+  infoRestated(msg: string, fields: Fields): void {
+    if (Level.info >= this.sink.threshold) this.emit("info", msg, this.sink.human ? undefined : fields);
+  }
+
   /** Whether a level is written: test it before building costly fields. */
   enabled(level: LevelName): boolean {
     return Level[level] >= this.sink.threshold;

@@ -34,6 +34,3 @@ export const eventLoopDelaySecondsBuckets: readonly number[] = [
 
 /** Snapshot phases: the matching pause is 4-33 ms for 0.1-1M orders, encode and save up to seconds. */
 export const snapshotSecondsBuckets: readonly number[] = [1e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 5, 10, 30];
-
-/** Records per journal batch (group commit): 1 when idle, hundreds to thousands under load; at most 8192 by default. */
-export const batchRecordsBuckets: readonly number[] = exponentialBuckets(1, 4, 8);

@@ -9,7 +9,7 @@
 
 import { CommandCode } from "../engine/command.ts";
 import { RejectReason } from "../protocol/generated/wire/reject-reason.ts";
-import { batchRecordsBuckets, ioSecondsBuckets, matchingSecondsBuckets } from "./buckets.ts";
+import { ioSecondsBuckets, matchingSecondsBuckets } from "./buckets.ts";
 import type { CounterChild } from "./counter.ts";
 import type { GaugeChild } from "./gauge.ts";
 import type { HistogramChild } from "./histogram.ts";
@@ -18,13 +18,14 @@ import type { MetricsRegistry } from "./registry.ts";
 /** Label value for a symbol defined after start (not in the configured list). */
 export const otherSymbol = "other";
 
-const commandTypes = ["new_order", "cancel", "modify", "symbol_def", "mass_cancel"] as const;
+const commandTypes = ["new_order", "cancel", "modify", "symbol_def", "mass_cancel", "symbol_status"] as const;
 const commandTypeByCode: Record<number, (typeof commandTypes)[number]> = {
   [CommandCode.NewOrder]: "new_order",
   [CommandCode.Cancel]: "cancel",
   [CommandCode.Modify]: "modify",
   [CommandCode.SymbolDef]: "symbol_def",
   [CommandCode.MassCancel]: "mass_cancel",
+  [CommandCode.SymbolStatus]: "symbol_status",
 };
 
 /** RejectReason members as snake_case label values, by code (None excluded). */
@@ -38,20 +39,24 @@ export function rejectReasonNames(): Map<number, string> {
 }
 
 export interface ExchangeMetrics {
+  /** Whether `code` is a command code this metric set counts. */
+  hasCommand(code: number): boolean;
   /** Counter child for a command of `code` (CommandCode) that was accepted or rejected. */
   commandChild(code: number, accepted: boolean): CounterChild;
   /** Counter child for a reject of `code` (RejectReason); an unknown code counts as "other". */
   rejectChild(code: number): CounterChild;
   /** Engine time per command (histogram, seconds). */
   readonly matchingSeconds: HistogramChild;
+  /** The symbol label value of a symbol name: itself when configured, else "other". */
+  symbolLabel(symbol: string): string;
   /** Open orders (resting plus untriggered stops) per symbol. */
   openOrders(symbol: string): GaugeChild;
   /** Price levels per symbol and side. */
   bookLevels(symbol: string, side: "buy" | "sell"): GaugeChild;
+  /** 1 while an operator holds the symbol halted ("other": how many later symbols are). */
+  symbolHalted(symbol: string): GaugeChild;
   readonly sessions: GaugeChild;
   readonly feedClients: GaugeChild;
-  /** Records per group-commit batch; observe where the batch is flushed. */
-  readonly journalBatchRecords: HistogramChild;
   /** Kafka consumer lag in messages, per input topic partition (0..partitions-1). */
   kafkaConsumerLag(partition: number): GaugeChild;
   readonly kafkaProducerQueueMessages: GaugeChild;
@@ -83,9 +88,11 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
   const symbolOf = (symbol: string) => (options.symbols.includes(symbol) ? symbol : otherSymbol);
   const open = registry.gauge({ name: "exchange_open_orders", help: "Open orders (resting and untriggered stops) per symbol.", labels: { symbol: symbolValues } });
   const levels = registry.gauge({ name: "exchange_book_levels", help: "Price levels in the book per symbol and side.", labels: { symbol: symbolValues, side: ["buy", "sell"] } });
+  const halted = registry.gauge({ name: "exchange_symbol_halted", help: "1 while an operator holds the symbol halted (cancels only).", labels: { symbol: symbolValues } });
   const partitions = Array.from({ length: options.kafkaPartitions }, (_, i) => String(i));
   const lag = registry.gauge({ name: "exchange_kafka_consumer_lag_messages", help: "Messages of the input topic not yet consumed, per partition.", labels: { partition: partitions } });
   return {
+    hasCommand: (code) => byCode[code] !== undefined,
     commandChild: (code, accepted) => {
       const pair = byCode[code];
       if (pair === undefined) throw new Error(`metrics: no command code ${code}`);
@@ -93,11 +100,12 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
     },
     rejectChild: (code) => rejectByCode[code] ?? rejectOther,
     matchingSeconds: registry.histogram({ name: "exchange_matching_seconds", help: "Engine time per command.", buckets: matchingSecondsBuckets }).labels(),
+    symbolLabel: symbolOf,
     openOrders: (symbol) => open.labels({ symbol: symbolOf(symbol) }),
     bookLevels: (symbol, side) => levels.labels({ symbol: symbolOf(symbol), side }),
+    symbolHalted: (symbol) => halted.labels({ symbol: symbolOf(symbol) }),
     sessions: registry.gauge({ name: "exchange_sessions", help: "Logged-in TCP order-entry sessions." }).labels(),
     feedClients: registry.gauge({ name: "exchange_feed_clients", help: "Connected WebSocket feed clients." }).labels(),
-    journalBatchRecords: registry.histogram({ name: "exchange_journal_batch_records", help: "Records per group-commit batch.", buckets: batchRecordsBuckets }).labels(),
     kafkaConsumerLag: (partition) => lag.at(partition),
     kafkaProducerQueueMessages: registry.gauge({ name: "exchange_kafka_producer_queue_messages", help: "Messages queued in the Kafka producer, not yet acknowledged." }).labels(),
     kafkaProduceSeconds: registry.histogram({ name: "exchange_kafka_produce_seconds", help: "Time from produce to delivery report.", buckets: ioSecondsBuckets }).labels(),

@@ -11,11 +11,17 @@ import { Histogram, type HistogramOptions } from "./histogram.ts";
 import type { LabelDeclaration } from "./labels.ts";
 
 export type CollectHook = () => void;
+/** A value kept in another thread (a worker's stats) or behind I/O: read before each scrape, bounded by a timeout. */
+export type AsyncCollectHook = () => Promise<void>;
+
+/** An async hook that has not finished in this long is skipped for the scrape (and counted as an error). */
+export const asyncCollectTimeoutMsDefault = 500;
 
 export class MetricsRegistry {
   private readonly families: AnyFamily[] = [];
   private readonly names = new Set<string>();
   private readonly hooks: { name: string; hook: CollectHook }[] = [];
+  private readonly asyncHooks: { name: string; hook: AsyncCollectHook }[] = [];
   private readonly collectErrors: Counter;
   private readonly onCollectError: (name: string, error: Error) => void;
 
@@ -40,6 +46,31 @@ export class MetricsRegistry {
   /** Runs before every exposition, in the order added. */
   onCollect(name: string, hook: CollectHook): void {
     this.hooks.push({ name, hook });
+  }
+
+  /** Runs before every scrape that calls `collect` (the /metrics handler does), all at once, each bounded by a timeout. */
+  onCollectAsync(name: string, hook: AsyncCollectHook): void {
+    this.asyncHooks.push({ name, hook });
+  }
+
+  /** Runs the async hooks; one that throws or times out leaves its metrics at their last values. */
+  async collect(timeoutMs = asyncCollectTimeoutMsDefault): Promise<void> {
+    await Promise.all(this.asyncHooks.map(({ name, hook }) => this.runAsync(name, hook, timeoutMs)));
+  }
+
+  private async runAsync(name: string, hook: AsyncCollectHook, timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([hook(), late]);
+    } catch (error) {
+      this.collectErrors.labels().inc();
+      this.onCollectError(name, error as Error);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Runs the hooks, then writes every metric in registration order. */

@@ -73,11 +73,12 @@ const massSideMax = MassCancelSide.Sell;
 
 /**
  * A client's MassCancel: the request id must be a U53, the side a
- * MassCancelSide, and the reason None (the exchange, not the client, says why
- * orders are cancelled). The symbol is the engine's to check.
+ * MassCancelSide, the reason None (the exchange, not the client, says why
+ * orders are cancelled) and all_users unset (only an operator cancels other
+ * users' orders). The symbol is the engine's to check.
  */
 export function validateMassCancel(o: OrderFields): number {
-  if (o.clientOrderId < 0 || o.massSide > massSideMax || o.cancelReason !== 0) return Reject.BadField;
+  if (o.clientOrderId < 0 || o.massSide > massSideMax || o.cancelReason !== 0 || o.allUsers) return Reject.BadField;
   return 0;
 }
 
@@ -139,6 +140,7 @@ class FrameReader {
     o.symbolId = t.symbolId();
     o.massSide = t.side();
     o.cancelReason = t.reason();
+    o.allUsers = t.allUsers();
   }
 
   protected readSymbol(s: WireSymbol, t: wire.SymbolDef): void {
@@ -344,11 +346,13 @@ export class InputRecordDecoder extends FrameReader {
   private readonly modify = new wire.Modify();
   private readonly symbolDef = new wire.SymbolDef();
   private readonly massCancel = new wire.MassCancel();
+  private readonly symbolStatus = new wire.SymbolStatus();
 
   /** Fills `out`; returns a ProtocolError code (0 = Ok). */
   decode(bytes: Uint8Array, start: number, end: number, out: InputRecordView): number {
     out.clearOrder();
     clearSymbol(out.symbol);
+    out.statusReason = "";
     const root = this.open(bytes, start, end, layout.InputRecord);
     if (root < 0) {
       out.command = 0;
@@ -375,6 +379,14 @@ export class InputRecordDecoder extends FrameReader {
       case wire.Command.MassCancel:
         this.readMassCancel(out, r.command(this.massCancel) as wire.MassCancel);
         break;
+      case wire.Command.SymbolStatus: {
+        const t = r.command(this.symbolStatus) as wire.SymbolStatus;
+        out.clientOrderId = u53Value(t.requestId(this.u53));
+        out.symbolId = t.symbolId();
+        out.tradingStatus = t.status();
+        out.statusReason = t.reason() ?? "";
+        break;
+      }
       default:
         // The verifier admits only the members of the union; this is SymbolDef.
         this.readSymbol(out.symbol, r.command(this.symbolDef) as wire.SymbolDef);

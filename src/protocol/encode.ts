@@ -248,7 +248,21 @@ export class Encoder {
     wire.MassCancel.addOneSymbol(b, o.oneSymbol);
     wire.MassCancel.addSide(b, o.massSide);
     wire.MassCancel.addReason(b, o.cancelReason);
+    wire.MassCancel.addAllUsers(b, o.allUsers);
     return wire.MassCancel.endMassCancel(b);
+  }
+
+  private symbolStatus(r: InputRecordView): number {
+    if (!isU32(r.symbolId)) fail(`symbol_id ${r.symbolId}`);
+    if (!isByte(r.tradingStatus)) fail(`status ${r.tradingStatus}`);
+    const b = this.builder;
+    const reason = r.statusReason === "" ? 0 : this.string(r.statusReason, layout.SymbolStatus.fields[3]!.countMax, "reason");
+    wire.SymbolStatus.startSymbolStatus(b);
+    wire.SymbolStatus.addRequestId(b, this.u53(r.clientOrderId, "request_id"));
+    wire.SymbolStatus.addSymbolId(b, r.symbolId);
+    wire.SymbolStatus.addStatus(b, r.tradingStatus);
+    if (reason !== 0) wire.SymbolStatus.addReason(b, reason);
+    return wire.SymbolStatus.endSymbolStatus(b);
   }
 
   private symbolDef(s: WireSymbol): number {
@@ -358,6 +372,9 @@ export class Encoder {
         break;
       case wire.Command.MassCancel:
         command = this.massCancel(r);
+        break;
+      case wire.Command.SymbolStatus:
+        command = this.symbolStatus(r);
         break;
       default:
         throw new Error(`encode: command ${r.command} unknown`);

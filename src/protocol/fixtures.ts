@@ -205,7 +205,7 @@ export function randomServer(rng: Rng, body: number = rng.pick(serverBodies), li
   return m;
 }
 
-export const commands = [Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef, Command.MassCancel] as const;
+export const commands = [Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef, Command.MassCancel, Command.SymbolStatus] as const;
 
 export function randomRecord(rng: Rng, command: number = rng.pick(commands)): InputRecordView {
   const r = new InputRecordView();
@@ -219,6 +219,13 @@ export function randomRecord(rng: Rng, command: number = rng.pick(commands)): In
     randomMassCancel(rng, r);
     // In the log the exchange names the reason: MassCancel, Disconnect, DeadMansSwitch or Admin.
     if (r.cancelReason === 0) r.cancelReason = 8 + rng.below(4);
+    // An operator's cancel may cover every user.
+    r.allUsers = r.cancelReason === 11 && rng.chance(0.5);
+  } else if (command === Command.SymbolStatus) {
+    r.clientOrderId = rng.u53();
+    r.symbolId = rng.below(rng.chance(0.1) ? 2 ** 32 : 64);
+    r.tradingStatus = rng.below(rng.chance(0.1) ? 256 : 2);
+    r.statusReason = rng.chance(0.5) ? "" : "exchange maintenance ✓".slice(0, rng.below(23));
   } else if (command !== Command.SymbolDef) {
     r.userId = rng.u53();
     r.sessionId = rng.u53();

@@ -89,7 +89,9 @@ const table = (name: string, fields: FieldLayout[]): TableLayout => ({ name, fie
 
 export const Login = table("Login", [text("api_key", apiKeyBytesMax, true), u8("cancel_on_disconnect"), u32("cancel_on_disconnect_grace_ms")]);
 
-export const MassCancel = table("MassCancel", [wide("request_id", true), u8("one_symbol"), u32("symbol_id"), u8("side"), u8("reason")]);
+export const MassCancel = table("MassCancel", [wide("request_id", true), u8("one_symbol"), u32("symbol_id"), u8("side"), u8("reason"), u8("all_users")]);
+
+export const SymbolStatus = table("SymbolStatus", [wide("request_id", true), u32("symbol_id"), u8("status"), text("reason", reasonTextBytesMax, false)]);
 
 export const DeadMansSwitch = table("DeadMansSwitch", [u32("timeout_ms")]);
 
@@ -234,7 +236,7 @@ export const ServerMessage = message(ServerBody);
 export const AnyMessage = message(AnyBody);
 
 /** Indexed by type code: the order of union Command in the schema. */
-export const CommandUnion: UnionLayout = { name: "Command", members: [null, NewOrder, Cancel, Modify, SymbolDef, MassCancel] };
+export const CommandUnion: UnionLayout = { name: "Command", members: [null, NewOrder, Cancel, Modify, SymbolDef, MassCancel, SymbolStatus] };
 
 /** Root of an input-log record. */
 export const InputRecord = table("InputRecord", [
@@ -266,6 +268,7 @@ export const allTables: readonly TableLayout[] = [
   MassCancel,
   DeadMansSwitch,
   DeadMansSwitchStatus,
+  SymbolStatus,
   AnyMessage,
   InputRecord,
 ];

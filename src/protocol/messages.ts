@@ -7,7 +7,7 @@
 
 import type { EngineCommand, SymbolSpec } from "../engine/command.ts";
 
-/** Fields shared by NewOrder, Cancel, Modify and MassCancel. */
+/** Fields shared by NewOrder, Cancel, Modify, MassCancel and SymbolStatus. */
 export class OrderFields {
   /** The client's order id (MassCancel: its request id); -1 when the wire value is 2^53 or above. */
   clientOrderId = 0;
@@ -27,6 +27,10 @@ export class OrderFields {
   massSide = 0;
   /** MassCancel: the CancelReason it carries (set by the exchange, not the client). */
   cancelReason = 0;
+  /** MassCancel, input log only (reason Admin): every user's orders, not only the record's user's. */
+  allUsers = false;
+  /** SymbolStatus: SymbolTradingStatus (0 open, 1 halted). */
+  tradingStatus = 0;
 
   clearOrder(): void {
     this.clientOrderId = 0;
@@ -42,6 +46,8 @@ export class OrderFields {
     this.oneSymbol = false;
     this.massSide = 0;
     this.cancelReason = 0;
+    this.allUsers = false;
+    this.tradingStatus = 0;
   }
 }
 
@@ -207,4 +213,6 @@ export class InputRecordView extends OrderFields implements EngineCommand {
   command = 0;
   /** SymbolDef (the name is a string built per record: symbol definitions are rare). */
   readonly symbol: WireSymbol = emptySymbol();
+  /** SymbolStatus: the operator's reason (a string built per record: status changes are rare). */
+  statusReason = "";
 }

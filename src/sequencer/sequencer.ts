@@ -58,6 +58,20 @@ export interface EventConsumer {
   onDurable?(seq: number): void;
 }
 
+/**
+ * What the sequencer tells an observer about each command it applies
+ * (metrics: src/metrics/command-metrics.ts). Called on the matching thread;
+ * it must not allocate or throw.
+ */
+export interface ApplyProbe {
+  /** The engine's time is measured for a command when (commands applied & sampleMask) === 0. */
+  readonly sampleMask: number;
+  /** After the engine applied a command of `command` (CommandCode); `events` holds its (last) events. */
+  applied(command: number, events: EventBuffer): void;
+  /** Engine time of a sampled command, ns. */
+  sampled(ns: number): void;
+}
+
 export class Sequencer {
   readonly engine: Engine;
   /** Receive times and every timer of the exchange come from here. */
@@ -77,6 +91,9 @@ export class Sequencer {
   private durableSeqValue = 0;
   /** Callers of `untilDurable`, resolved as the log reports progress. */
   private durableWaiters: { seq: number; resolve: () => void }[] = [];
+  /** Set by the owner after recovery: replayed commands are not observed. */
+  probe: ApplyProbe | null = null;
+  private appliedCount = 0;
 
   constructor(engineConfig: Partial<EngineConfig>, log: InputLog | null, clock: Clock = systemClock) {
     this.engine = new Engine(engineConfig);
@@ -181,6 +198,20 @@ export class Sequencer {
     return this.commit();
   }
 
+  /**
+   * An operator halts (TradingStatus.Halted) or resumes (Open) book
+   * `symbolId`; the request id travels in the record, the reason is for
+   * people. False, changing nothing, when the log cannot take the command now.
+   */
+  submitSymbolStatus(symbolId: number, tradingStatus: number, requestId: number, reason: string, receivedNs: number): boolean {
+    const r = this.stamp(Command.SymbolStatus, 0, 0, 0, 0, receivedNs);
+    r.symbolId = symbolId;
+    r.tradingStatus = tradingStatus;
+    r.clientOrderId = requestId;
+    r.statusReason = reason;
+    return this.commit();
+  }
+
   /** Seq of the last command logged (and applied); 0 before the first. */
   get lastSeq(): number {
     return this.nextSeq - 1;
@@ -207,10 +238,19 @@ export class Sequencer {
     this.notifyDurable(seq);
   };
 
-  /** Ends the current batch of the log; the consumers' `onDurable` follows when it is safe to acknowledge. */
+  /**
+   * Ends the current batch of the log; the consumers' `onDurable` follows when
+   * it is safe to acknowledge. When everything applied is already durable
+   * (another caller's flush took this caller's commands along), the consumers
+   * hear it again at once: a caller that closed its batch after that flush
+   * would otherwise wait for the next one.
+   */
   flush(): void {
-    if (this.log !== null) this.log.flush();
-    else this.notifyDurable(this.nextSeq - 1);
+    if (this.log === null) return this.notifyDurable(this.nextSeq - 1);
+    const before = this.durableSeqValue;
+    this.log.flush();
+    const told = this.durableSeqValue !== before;
+    if (!told && before === this.nextSeq - 1 && before > 0) this.notifyDurable(before);
   }
 
   private notifyDurable(seq: number): void {
@@ -238,6 +278,7 @@ export class Sequencer {
   ): InputRecordView {
     const r = this.record;
     r.clearOrder();
+    r.statusReason = "";
     r.command = command;
     r.engineSeq = this.nextSeq;
     r.receivedNs = receivedNs;
@@ -253,7 +294,8 @@ export class Sequencer {
     const r = this.record;
     if (this.log !== null) {
       let ok: boolean;
-      if (r.command === Command.SymbolDef) {
+      // Symbol definitions and status changes are rare: the generic encoder, not a fixed layout.
+      if (r.command === Command.SymbolDef || r.command === Command.SymbolStatus) {
         const e = this.encoder;
         e.inputRecord(r);
         ok = this.log.append(r.engineSeq, e.bytes, e.start, e.end);
@@ -279,11 +321,24 @@ export class Sequencer {
     this.current = r;
     const e = this.engine;
     const booksBefore = e.booksCount;
-    e.apply(r);
+    const probe = this.probe;
+    if (probe === null) e.apply(r);
+    else this.applyObserved(probe, r);
     if (r.command === Command.SymbolDef && (e.booksCount !== booksBefore + 1 || booksBefore !== r.symbol.symbolId)) {
       throw new Error(`symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, engine holds ${e.booksCount} books`);
     }
     this.drain(e.events);
+  }
+
+  private applyObserved(probe: ApplyProbe, r: InputRecordView): void {
+    const e = this.engine;
+    if ((this.appliedCount++ & probe.sampleMask) !== 0) e.apply(r);
+    else {
+      const startedNs = Bun.nanoseconds();
+      e.apply(r);
+      probe.sampled(Bun.nanoseconds() - startedNs);
+    }
+    probe.applied(r.command, e.events);
   }
 
   private drain(events: EventBuffer): void {
@@ -309,4 +364,6 @@ function copyOrder(from: OrderFields, to: OrderFields): void {
   to.oneSymbol = from.oneSymbol;
   to.massSide = from.massSide;
   to.cancelReason = from.cancelReason;
+  to.allUsers = from.allUsers;
+  to.tradingStatus = from.tradingStatus;
 }

@@ -29,6 +29,8 @@ export interface SnapshotStats {
   lastEncodeMs: number;
   lastSaveMs: number;
   lastBytes: number;
+  /** Clock time (ms since the epoch) the store accepted the newest snapshot; 0 before the first. */
+  lastSavedAtMs: number;
   lastError: string | null;
 }
 
@@ -47,12 +49,14 @@ export class Snapshotter {
     lastEncodeMs: 0,
     lastSaveMs: 0,
     lastBytes: 0,
+    lastSavedAtMs: 0,
     lastError: null,
   };
   private readonly exchange: Sequencer;
   private readonly store: SnapshotStore;
   private readonly policy: SnapshotPolicy;
   private readonly log: Log;
+  private readonly warn: Log;
   private worker: Worker | null = null;
   private nextJobId = 1;
   private readonly jobs = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
@@ -72,12 +76,15 @@ export class Snapshotter {
     journal: JournalIdentity,
     policy: SnapshotPolicy,
     log: Log = console.log,
+    /** Where a failed attempt is told (default: `log`). */
+    warn: Log = log,
   ) {
     this.exchange = exchange;
     this.journal = journal;
     this.store = store;
     this.policy = policy;
     this.log = log;
+    this.warn = warn;
     this.clock = exchange.clock;
     this.lastSeq = exchange.nextSeq - 1;
     this.lastAtMs = nowMs(this.clock);
@@ -146,6 +153,7 @@ export class Snapshotter {
       s.lastSaveMs = performance.now() - saveStarted;
       s.lastBytes = bytes.length;
       s.lastSavedSeq = image.seq;
+      s.lastSavedAtMs = nowMs(this.clock);
       s.taken++;
       if (s.lastError !== null) this.log(`snapshot: ${this.store.description} works again (seq ${image.seq})`);
       s.lastError = null;
@@ -154,7 +162,7 @@ export class Snapshotter {
       s.failures++;
       s.lastError = (error as Error).message;
       this.notBeforeMs = nowMs(this.clock) + this.retryMs;
-      this.log(
+      this.warn(
         `snapshot: seq ${image.seq} to ${this.store.description} failed: ${s.lastError}; ` +
           `retrying in ${this.retryMs} ms`,
       );

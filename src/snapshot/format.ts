@@ -12,7 +12,7 @@
 // two histories. Version 3: the engine's counters moved into the body, which
 // carries its own version.
 
-import { IMAGE_VERSION, imageBytes, writeImage } from "../engine/image-codec.ts";
+import { IMAGE_VERSION, IMAGE_VERSIONS_READ, imageBytes, writeImage } from "../engine/image-codec.ts";
 import type { SnapshotImage } from "./image.ts";
 
 export const SNAPSHOT_MAGIC = "EXSNAP\0\0";
@@ -81,7 +81,7 @@ export function checkSnapshot(bytes: Uint8Array): SnapshotHeader | string {
   const version = dv.getUint32(8, true);
   if (version !== SNAPSHOT_VERSION) return `format version ${version}, this build reads ${SNAPSHOT_VERSION}`;
   const bodyVersion = dv.getUint32(BODY_VERSION_AT, true);
-  if (bodyVersion !== IMAGE_VERSION) return `engine image version ${bodyVersion}, this build reads ${IMAGE_VERSION}`;
+  if (!IMAGE_VERSIONS_READ.includes(bodyVersion)) return `engine image version ${bodyVersion}, this build reads ${IMAGE_VERSIONS_READ.join(", ")}`;
   if (dv.getUint32(12, true) !== HEADER_BYTES) return "bad header size";
   const body = dv.getFloat64(16, true);
   if (body !== bytes.length - HEADER_BYTES) return `truncated or padded: body should be ${body} bytes, is ${bytes.length - HEADER_BYTES}`;

@@ -169,6 +169,22 @@ export class RedisSnapshotStore implements SnapshotStore {
     await this.readyClient("connect");
   }
 
+  /**
+   * Whether Redis answers now, for readiness probes: at once "not connected"
+   * (with the last connection error) while the client reconnects, else one
+   * PING bounded by the call timeout.
+   */
+  async health(): Promise<{ ok: boolean; reason: string }> {
+    if (this.closed) return { ok: false, reason: "store closed" };
+    if (!this.client.isReady) return { ok: false, reason: `not connected (${this.lastConnectionError})` };
+    try {
+      await this.call("ping", (c) => c.ping());
+      return { ok: true, reason: `${this.description} answers` };
+    } catch (error) {
+      return { ok: false, reason: errorMessage(error) };
+    }
+  }
+
   async save(seq: number, bytes: Uint8Array): Promise<void> {
     assertSeq(seq);
     if (this.closed) throw new RedisSnapshotStoreError(`${this.description}: save after close`);

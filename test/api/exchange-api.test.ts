@@ -36,7 +36,7 @@ async function until(url: string, key: string | undefined, ok: (r: { status: num
 }
 
 test("the exchange serves the query API with the TCP keys, and rebuilds it after a restart", async () => {
-  const env = { EXCHANGE_MARKET_DATA: "on" };
+  const env = { EXCHANGE_HTTP_ENABLED: "true" };
   let x = await ExchangeProcess.start({ dataDir: dir, env });
   let api = await apiOf(x);
   const symbols = (await getJson(`${api}/api/v1/symbols`)).body.symbols.map((s: any) => s.symbol);

@@ -2,11 +2,12 @@
 // then orders of every type around a drifting mid per book (so books cross and
 // sweep several levels), cancels and modifies of live and gone ids, duplicate
 // ids, stop cascades, mass cancels of a user's orders (one book or all, one
-// side or both), and now and then a field that must be rejected. The same
-// seed always gives the same stream; there is no Math.random here.
+// side or both; an operator's of every user), operators halting and resuming
+// books, and now and then a field that must be rejected. The same seed always
+// gives the same stream; there is no Math.random here.
 
-import type { CancelCommand, Command, MassCancelCommand, ModifyCommand, NewOrderCommand, SymbolSpec } from "../../src/engine/command.ts";
-import { CancelReason, MassCancelSide, OrderType, Side, Stp, Tif } from "../../src/engine/constants.ts";
+import type { CancelCommand, Command, MassCancelCommand, ModifyCommand, NewOrderCommand, SymbolSpec, SymbolStatusCommand } from "../../src/engine/command.ts";
+import { CancelReason, MassCancelSide, OrderType, Side, Stp, Tif, TradingStatus } from "../../src/engine/constants.ts";
 
 const TWO_32 = 4294967296;
 const TWO_53 = 2 ** 53;
@@ -120,6 +121,8 @@ interface BookState {
   minTick: number;
   maxTick: number;
   pool: PoolEntry[];
+  /** What this stream last set (a rejected status command changes nothing). */
+  halted: boolean;
 }
 
 const RECENT_IDS_MAX = 64;
@@ -154,7 +157,7 @@ class StreamState {
     this.books = this.defs.map((def, index) => {
       const minTick = Math.ceil(def.spec.minPrice / def.spec.tickSize);
       const maxTick = Math.floor(def.spec.maxPrice / def.spec.tickSize);
-      return { spec: def.spec, index, midTick: Math.round(def.midPrice / def.spec.tickSize), minTick, maxTick, pool: [] };
+      return { spec: def.spec, index, midTick: Math.round(def.midPrice / def.spec.tickSize), minTick, maxTick, pool: [], halted: false };
     });
   }
 
@@ -172,6 +175,7 @@ class StreamState {
     if (r < 0.6) return this.stop(b, seq, ts);
     if (r < 0.7975) return this.cancel(b, seq, ts);
     if (r < 0.8) return this.massCancel(b, seq, ts);
+    if (r < 0.8025) return this.symbolStatus(b, seq, ts);
     return this.modify(b, seq, ts);
   }
 
@@ -353,17 +357,38 @@ class StreamState {
     else if (r < 0.05) c.massSide = this.rng.pick([3, -1, 0.5]);
     else if (r < 0.07) c.cancelReason = this.rng.pick([0, CancelReason.User, CancelReason.Admin + 1]);
     else if (r < 0.08) c.user = this.rng.pick([-1, 0.5, TWO_53]);
+    else if (r < 0.09) c.allUsers = true;
+    // An operator's cancel of every user's orders (user 0 in the log).
+    else if (c.cancelReason === CancelReason.Admin && r < 0.4) Object.assign(c, { allUsers: true, user: 0 });
     this.forgetMassCancelled(c);
+    return c;
+  }
+
+  /**
+   * An operator halts or resumes the book: a halted book mostly resumes soon,
+   * an open one is sometimes halted (about a quarter of the time halted);
+   * now and then an unknown book or a status that is neither.
+   */
+  private symbolStatus(b: BookState, seq: number, ts: number): SymbolStatusCommand {
+    const c: SymbolStatusCommand = { op: "symbol_status", seq, tsUs: ts, book: b.index, status: TradingStatus.Open, clientOrderId: this.rng.int(1000) };
+    const r = this.rng.float();
+    if (r < 0.05) c.book = this.rng.pick([-1, this.books.length, 0.5]);
+    else if (r < 0.1) c.status = this.rng.pick([2, 255, -1, 0.5]);
+    else {
+      c.status = (b.halted ? this.rng.chance(0.2) : this.rng.chance(0.3)) ? TradingStatus.Halted : TradingStatus.Open;
+      b.halted = c.status === TradingStatus.Halted;
+    }
     return c;
   }
 
   private forgetMassCancelled(c: MassCancelCommand): void {
     const valid = c.massSide === MassCancelSide.Both || c.massSide === MassCancelSide.Buy || c.massSide === MassCancelSide.Sell;
     if (!valid || c.cancelReason < CancelReason.MassCancel || c.cancelReason > CancelReason.Admin) return;
+    if (c.allUsers === true && c.cancelReason !== CancelReason.Admin) return;
     const side = c.massSide === MassCancelSide.Buy ? Side.Buy : c.massSide === MassCancelSide.Sell ? Side.Sell : -1;
     for (const book of this.books) {
       if (c.oneSymbol && book.index !== c.book) continue;
-      book.pool = book.pool.filter((e) => !(e.user === c.user && (side === -1 || e.side === side)));
+      book.pool = book.pool.filter((e) => !((c.allUsers === true || e.user === c.user) && (side === -1 || e.side === side)));
     }
   }
 

@@ -3,8 +3,8 @@
 // book must show). `runScenario` plays one against any engine, so the same
 // tables check the reference book and the fast engine.
 
-import type { Command, EventRecord, MassCancelCommand, ModifyCommand, NewOrderCommand, SymbolSpec } from "../../src/engine/command.ts";
-import { CancelReason, EventKind, MassCancelSide, OrderType, Reject, Side, Stp, Tif } from "../../src/engine/constants.ts";
+import type { Command, EventRecord, MassCancelCommand, ModifyCommand, NewOrderCommand, SymbolSpec, SymbolStatusCommand } from "../../src/engine/command.ts";
+import { CancelReason, EventKind, MassCancelSide, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "../../src/engine/constants.ts";
 import type { DepthLevel } from "../../src/engine/reference.ts";
 
 /**
@@ -111,6 +111,13 @@ interface MassCancelOptions {
   massSide?: number;
   reason?: number;
   requestId?: number;
+  /** Every user's orders (an operator's cancel). */
+  allUsers?: boolean;
+}
+
+/** An operator halts (true) or resumes (false) a book. */
+export function symbolStatus(halted: boolean, book = 0, requestId = 0): SymbolStatusCommand {
+  return { op: "symbol_status", seq: 0, tsUs: 0, book, status: halted ? TradingStatus.Halted : TradingStatus.Open, clientOrderId: requestId };
 }
 
 export function massCancel(user: number, o: MassCancelOptions = {}): MassCancelCommand {
@@ -124,6 +131,7 @@ export function massCancel(user: number, o: MassCancelOptions = {}): MassCancelC
     book: o.book ?? 0,
     massSide: o.massSide ?? MassCancelSide.Both,
     cancelReason: o.reason ?? CancelReason.MassCancel,
+    allUsers: o.allUsers ?? false,
   };
 }
 
@@ -1019,6 +1027,51 @@ export const cancelScenarios: Scenario[] = [
   }),
 ];
 
+export const haltScenarios: Scenario[] = [
+  scenario("a halted book rejects new orders and modifies, takes cancels, and trades again once resumed", (s) => {
+    s.add(sell(1, U1, 100, 4), [accepted(1, U1, SELL, 100, 4), booked(1, U1, SELL, 100, 4)]);
+    s.add(buy(2, U2, 95, 2), [accepted(2, U2, BUY, 95, 2), booked(2, U2, BUY, 95, 2)]);
+    s.add(symbolStatus(true), []);
+    // The other book trades on.
+    s.add(sell(3, U1, 10, 1, { book: 1 }), [accepted(3, U1, SELL, 10, 1), booked(3, U1, SELL, 10, 1)]);
+    s.add(buy(4, U2, 100, 2), [rejected(4, U2, Reject.SymbolHalted)]).depth(SELL, [[100, 4, 1]]);
+    s.add(stopMarket(BUY, 5, U2, 150, 2), [rejected(5, U2, Reject.SymbolHalted)]);
+    s.add(modify(1, U1, 105, 4), [rejected(1, U1, Reject.SymbolHalted)]).depth(SELL, [[100, 4, 1]]);
+    // Ownership is checked first: an unknown order is unknown whatever the status.
+    s.add(modify(77, U1, 105, 4), [rejected(77, U1, Reject.UnknownOrder)]);
+    s.add(cancel(2, U2), [cancelled(2, U2, 2, CancelReason.User, 95)]).depth(BUY, []);
+    // Halting a halted book changes nothing.
+    s.add(symbolStatus(true), []);
+    s.add(symbolStatus(false), []);
+    s.add(buy(6, U2, 100, 2), [accepted(6, U2, BUY, 100, 2), trade(1, BUY, [6, U2, 0], [1, U1, 2], 100, 2)]);
+    s.add(modify(1, U1, 105, 2), [modified(1, U1, 105, 2, 100, 2), booked(1, U1, SELL, 105, 2)]);
+  }),
+  scenario("symbol status of an unknown book or with a status that is neither open nor halted is rejected and changes nothing", (s) => {
+    s.add(symbolStatus(true, 7, 42), [{ ...rejected(0, 0, Reject.UnknownSymbol), book: -1, clientId: 42 }]);
+    s.add({ ...symbolStatus(true, 0, 43), status: 2 }, [{ ...rejected(0, 0, Reject.BadField), clientId: 43 }]);
+    s.add(buy(1, U1, 100, 2), [accepted(1, U1, BUY, 100, 2), booked(1, U1, BUY, 100, 2)]);
+  }),
+  scenario("an operator's mass cancel of every user: one book, one side, in order id order; all_users needs reason admin", (s) => {
+    s.add(buy(1, U1, 95, 2), [accepted(1, U1, BUY, 95, 2), booked(1, U1, BUY, 95, 2)]);
+    s.add(buy(2, U2, 90, 4), [accepted(2, U2, BUY, 90, 4), booked(2, U2, BUY, 90, 4)]);
+    s.add(sell(3, U3, 105, 2), [accepted(3, U3, SELL, 105, 2), booked(3, U3, SELL, 105, 2)]);
+    s.add(buy(4, U3, 9, 1, { book: 1 }), [accepted(4, U3, BUY, 9, 1), booked(4, U3, BUY, 9, 1)]);
+    s.add(massCancel(0, { book: 0, allUsers: true, reason: CancelReason.MassCancel }), [{ ...rejected(0, 0, Reject.BadField), book: 0 }]);
+    s.add(symbolStatus(true), []);
+    // Halted: an operator still cancels.
+    s.add(massCancel(0, { book: 0, massSide: MassCancelSide.Buy, allUsers: true, reason: CancelReason.Admin, requestId: 9 }), [
+      cancelled(1, U1, 2, CancelReason.Admin, 95),
+      cancelled(2, U2, 4, CancelReason.Admin, 90),
+      massCancelled(0, 9, 2, CancelReason.Admin, 0),
+    ]).depth(BUY, []).depth(SELL, [[105, 2, 1]]).depth(BUY, [[9, 1, 1]], 1);
+    s.add(massCancel(0, { allUsers: true, reason: CancelReason.Admin, requestId: 10 }), [
+      { ...cancelled(3, U3, 2, CancelReason.Admin, 105), book: 0 },
+      { ...cancelled(4, U3, 1, CancelReason.Admin, 9), book: 1 },
+      massCancelled(0, 10, 2, CancelReason.Admin, -1),
+    ]);
+  }),
+];
+
 export const allScenarios: Scenario[] = [
   ...limitScenarios,
   ...postOnlyScenarios,
@@ -1029,4 +1082,5 @@ export const allScenarios: Scenario[] = [
   ...selfTradeScenarios,
   ...modifyScenarios,
   ...cancelScenarios,
+  ...haltScenarios,
 ];

@@ -32,9 +32,27 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Lines of one output stream, as they arrive. */
+/**
+ * The text of one output line. The exchange writes JSON log lines when its
+ * output is not a terminal ({"time","level","component","msg",…}); tests read
+ * the message, with "warning: " before a warning's (as the exchange printed
+ * them before its logs were structured). Other lines are kept as they are.
+ */
+export function lineText(line: string): string {
+  if (!line.startsWith("{")) return line;
+  try {
+    const o = JSON.parse(line) as { level?: unknown; msg?: unknown };
+    if (typeof o.msg !== "string") return line;
+    return o.level === "warn" ? `warning: ${o.msg}` : o.msg;
+  } catch {
+    return line;
+  }
+}
+
+/** Lines of one output stream, as they arrive: `lines` holds each line's text (lineText), `raw` the line itself. */
 class LineReader {
   readonly lines: string[] = [];
+  readonly raw: string[] = [];
   done: Promise<void>;
   private waiters: (() => void)[] = [];
 
@@ -51,14 +69,18 @@ class LineReader {
       while (nl >= 0) {
         const line = tail.slice(0, nl);
         tail = tail.slice(nl + 1);
-        this.lines.push(line);
+        this.raw.push(line);
+        this.lines.push(lineText(line));
         echo?.(line);
         nl = tail.indexOf("\n");
       }
       this.wake();
     }
     tail += decoder.decode();
-    if (tail !== "") this.lines.push(tail);
+    if (tail !== "") {
+      this.raw.push(tail);
+      this.lines.push(lineText(tail));
+    }
     this.wake();
   }
 
@@ -128,12 +150,13 @@ export class ExchangeProcess {
       args = ["bash", "-c", `trap '' XFSZ; ulimit -f ${limitKiB}; exec "$@"`, "bash", ...args];
     }
     const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
-    // The market-data feed and the query API take free ports of their own (their defaults are fixed).
+    // The market-data feed, the query API and the operations listener take free ports of their own (their defaults are fixed).
     env.EXCHANGE_FEED_PORT = "0";
     env.EXCHANGE_HTTP_PORT = "0";
-    // Market-data history (a second engine replaying the journal in a worker) is off unless a test asks
-    // for it (options.env): it would add CPU and RSS to tests that measure other things.
-    env.EXCHANGE_MARKET_DATA = "off";
+    env.EXCHANGE_METRICS_PORT = "0";
+    // The query API and its market-data worker (a second engine replaying the journal) are off unless a test
+    // asks for them (options.env): they would add CPU and RSS to tests that measure other things.
+    env.EXCHANGE_HTTP_ENABLED = "false";
     delete env.EXCHANGE_CONFIG;
     Object.assign(env, options.env);
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;
@@ -150,6 +173,11 @@ export class ExchangeProcess {
       running.delete(this);
       return code;
     });
+  }
+
+  /** Starts the exchange without waiting for anything (tests of what happens before it listens). */
+  static launch(options: StartOptions): ExchangeProcess {
+    return new ExchangeProcess(freePort(), options);
   }
 
   /** Starts the exchange and waits for "tcp gateway listening on"; retries on another port if it could not bind. */
@@ -188,6 +216,27 @@ export class ExchangeProcess {
       if (left <= 0) throw new Error(`no line ${re} within ${timeoutMs} ms`);
       await Promise.race([reader.changed(Math.min(left, 100)), this.exited]);
     }
+  }
+
+  /**
+   * The start-up summary's fields (what listens where), from its JSON log
+   * line: order_entry_tcp, market_data_feed, live_market_page, http_api,
+   * metrics, admin.
+   */
+  summary(): Record<string, string> {
+    for (const raw of this.stdout.raw) {
+      if (!raw.startsWith("{")) continue;
+      const o = JSON.parse(raw) as Record<string, string>;
+      if (typeof o.msg === "string" && o.msg.endsWith("; listening:")) return o;
+    }
+    throw new Error(`no start-up summary in:\n${this.output()}`);
+  }
+
+  /** The operations listener, e.g. http://127.0.0.1:41234 (metrics, health, ready, admin). */
+  opsUrl(): string {
+    const m = /^(http:\/\/[^/\s]+)\//.exec(this.summary().admin ?? "") ?? /^(http:\/\/[^/\s]+)\//.exec(this.summary().metrics ?? "");
+    if (m === null) throw new Error(`no operations listener in the summary: ${JSON.stringify(this.summary())}`);
+    return m[1]!;
   }
 
   /** Sends SIGTERM and waits for the exit code. */

@@ -8,7 +8,7 @@ import { TcpGateway } from "../../src/gateway/tcp-gateway.ts";
 import type { ExecReport } from "../../src/protocol/index.ts";
 import { type Clock, systemClock } from "../../src/sequencer/clock.ts";
 import { Sequencer, type InputLog } from "../../src/sequencer/sequencer.ts";
-import { type ExchangeConfig, type ExchangeConfigInput, resolveConfig } from "../../src/server/config.ts";
+import { type ExchangeConfig, type ExchangeConfigInput, resolveConfigOrThrow } from "../../src/server/config.ts";
 
 export interface HarnessOptions {
   /** The input log (default none: every command is durable at once). */
@@ -31,7 +31,7 @@ export interface RunningExchange {
 
 export function startExchange(input: ExchangeConfigInput = {}, options: HarnessOptions = {}): RunningExchange {
   const log = options.log ?? null;
-  const config = resolveConfig({
+  const config = resolveConfigOrThrow({
     tcp: { port: 0 },
     engine: smallEngine,
     ...input,

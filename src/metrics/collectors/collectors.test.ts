@@ -55,7 +55,7 @@ describe("event-loop delay", () => {
 });
 
 describe("journal collector", () => {
-  test("mirrors JournalStats at scrape time; sync buckets fold into power-of-two bounds", () => {
+  test("mirrors JournalStats at scrape time; sync and batch-size buckets fold into power-of-two bounds", () => {
     const r = new MetricsRegistry();
     const stats = new JournalStats();
     stats.batches = 10;
@@ -65,6 +65,9 @@ describe("journal collector", () => {
     stats.syncNsLog2[20] = 3; // 1.05-2.1 ms
     stats.syncNsLog2[40] = 1; // 18 min: +Inf
     stats.syncNsTotal = 3 * 1.5e6;
+    stats.batchRecordsLog2[0] = 4; // one record
+    stats.batchRecordsLog2[3] = 5; // 5 to 8 records
+    stats.batchRecordsLog2[20] = 1; // past the largest bound
     registerJournalMetrics(r, () => ({ stats, nextSeq: 1001, durableSeq: 990 }));
     const families = parseExposition(r.expose());
     expect(sampleValue(families, "exchange_journal_batches_total")).toBe(10);
@@ -76,6 +79,8 @@ describe("journal collector", () => {
     expect(Number(sync.buckets![String(2 ** 21 / 1e9)])).toBe(5);
     expect(Number(sync.buckets![String(2 ** 34 / 1e9)])).toBe(5);
     expect(Number(sync.buckets!["+Inf"])).toBe(6);
+    const batch = families.find((f) => f.name === "exchange_journal_batch_records")!.metrics[0]!;
+    expect([batch.buckets!["1"], batch.buckets!["4"], batch.buckets!["8"], batch.buckets!["65536"], batch.buckets!["+Inf"]]).toEqual(["4", "4", "9", "9", "10"]);
   });
 
   test("foldLog2 keeps every count", () => {

@@ -15,6 +15,8 @@ export interface JournalStatsView {
   readonly syncNsMax: number;
   readonly syncNsTotal: number;
   readonly syncNsLog2: ArrayLike<number>;
+  /** Batches by ceil(log2(records)). */
+  readonly batchRecordsLog2: ArrayLike<number>;
 }
 
 export interface JournalView {
@@ -27,6 +29,15 @@ export interface JournalView {
 const syncBoundLog2Min = 11;
 /** Above 2^34 ns (17 s) a sync is counted in +Inf. */
 const syncBoundLog2Max = 34;
+
+/** Batch sizes are exposed with bounds 1, 2, 4 … 2^16 records (the journal takes at most 2^16 per batch). */
+const batchBoundLog2Max = 16;
+
+export function batchRecordsBounds(): number[] {
+  const bounds: number[] = [];
+  for (let e = 0; e <= batchBoundLog2Max; e++) bounds.push(2 ** e);
+  return bounds;
+}
 
 export function syncSecondsBounds(): number[] {
   const bounds: number[] = [];
@@ -43,7 +54,9 @@ export function registerJournalMetrics(registry: MetricsRegistry, journal: () =>
   const durableSeq = registry.gauge({ name: "exchange_journal_durable_seq", help: "Every command up to this seq is durable by the journal policy." }).labels();
   const pending = registry.gauge({ name: "exchange_journal_pending_records", help: "Records appended but not yet durable." }).labels();
   const sync = registry.histogram({ name: "exchange_journal_sync_seconds", help: "fdatasync time per batch (policy fsync).", buckets: syncSecondsBounds() }).labels();
+  const batchRecords = registry.histogram({ name: "exchange_journal_batch_records", help: "Records per group-commit batch (bucket bounds are powers of two).", buckets: batchRecordsBounds() }).labels();
   const folded = new Float64Array(syncBoundLog2Max - syncBoundLog2Min + 2);
+  const batchCounts = new Float64Array(batchBoundLog2Max + 2);
   registry.onCollect("journal", () => {
     const j = journal();
     if (j === null) return;
@@ -57,6 +70,9 @@ export function registerJournalMetrics(registry: MetricsRegistry, journal: () =>
     pending.set(j.nextSeq - 1 - j.durableSeq);
     foldLog2(s.syncNsLog2, folded);
     sync.setFrom(folded, s.syncNsTotal / 1e9);
+    batchCounts.fill(0);
+    for (let i = 0; i < s.batchRecordsLog2.length; i++) batchCounts[Math.min(i, batchBoundLog2Max + 1)]! += s.batchRecordsLog2[i]!;
+    batchRecords.setFrom(batchCounts, s.records);
   });
 }
 

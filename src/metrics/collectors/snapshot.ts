@@ -1,7 +1,7 @@
 // The snapshotter's stats (src/sequencer/snapshotter.ts SnapshotStats), read at
-// scrape time. Snapshot age needs the time of the last save: SnapshotStats has
-// no such field yet, so until it does the age is measured from the scrape that
-// first saw the new seq (off by at most one scrape interval).
+// scrape time. The age is measured from the time of the last save; a source
+// that does not record it gets the age from the scrape that first saw the new
+// seq (off by at most one scrape interval).
 
 import type { MetricsRegistry } from "../registry.ts";
 
@@ -51,7 +51,7 @@ export function registerSnapshotMetrics(registry: MetricsRegistry, stats: () => 
       seenSeq = s.lastSavedSeq;
       seenAtMs = now;
     }
-    const savedAt = s.lastSavedAtMs ?? seenAtMs;
+    const savedAt = s.lastSavedAtMs !== undefined && s.lastSavedAtMs > 0 ? s.lastSavedAtMs : seenAtMs;
     age.set(s.taken === 0 || savedAt < 0 ? -1 : Math.max(0, now - savedAt) / 1000);
   });
 }

@@ -134,6 +134,7 @@ const massCancelSources: readonly Source[] = [
   of("MassCancel.symbol_id", "u32", "symbolId"),
   of("MassCancel.side", "u8", "massSide"),
   of("MassCancel.reason", "u8", "cancelReason"),
+  of("MassCancel.all_users", "bool", "allUsers"),
 ];
 
 function record(name: string, what: string, command: number, sources: readonly Source[]): FrameSpec {

@@ -30,6 +30,8 @@ export { SessionLimits } from './wire/session-limits';
 export { Side } from './wire/side';
 export { Stp } from './wire/stp';
 export { SymbolDef } from './wire/symbol-def';
+export { SymbolStatus } from './wire/symbol-status';
+export { SymbolTradingStatus } from './wire/symbol-trading-status';
 export { Tif } from './wire/tif';
 export { U53 } from './wire/u53';
 export { U64 } from './wire/u64';

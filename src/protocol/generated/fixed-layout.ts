@@ -660,6 +660,7 @@ export const recordMassCancelLayout: FixedLayout = {
     ["MassCancel.symbol_id", 112, 4],
     ["MassCancel.side", 110, 1],
     ["MassCancel.reason", 109, 1],
+    ["MassCancel.all_users", 108, 1],
   ],
 };
 
@@ -723,7 +724,7 @@ export function storeRecordMassCancel(
 ): void {
   w[i] = 120;
   w[i + 1] = 24;
-  w[i + 2] = 4063252;
+  w[i + 2] = 3932180;
   w[i + 3] = 2883636;
   w[i + 4] = 1835044;
   w[i + 5] = 786452;
@@ -731,11 +732,11 @@ export function storeRecordMassCancel(
   w[i + 7] = 20;
   w[i + 8] = 83886080;
   w[i + 9] = 68;
-  w[i + 22] = 917504;
-  w[i + 23] = 786452;
-  w[i + 24] = 524295;
-  w[i + 25] = 327686;
-  w[i + 26] = 14;
+  w[i + 22] = 1310736;
+  w[i + 23] = 458764;
+  w[i + 24] = 393224;
+  w[i + 25] = 262149;
+  w[i + 26] = 16;
   w[i + 27] = 0;
   w[i + 20] = engineSeq;
   w[i + 21] = engineSeq * 2.3283064365386963e-10;
@@ -755,6 +756,7 @@ export function storeRecordMassCancel(
   f[p + 111] = +o.oneSymbol;
   f[p + 110] = o.massSide;
   f[p + 109] = o.cancelReason;
+  f[p + 108] = +o.allUsers;
 }
 
 /** True when the payload at `[s, e)` is laid out exactly as RecordMassCancel frames are (see emit.ts). */
@@ -762,7 +764,7 @@ export function matchRecordMassCancel(v: DataView, s: number, e: number): boolea
   return (
     e - s === 120 &&
     v.getInt32(s, true) === 24 &&
-    v.getInt32(s + 4, true) === 4063252 &&
+    v.getInt32(s + 4, true) === 3932180 &&
     v.getInt32(s + 8, true) === 2883636 &&
     v.getInt32(s + 12, true) === 1835044 &&
     v.getInt32(s + 16, true) === 786452 &&
@@ -770,12 +772,11 @@ export function matchRecordMassCancel(v: DataView, s: number, e: number): boolea
     v.getInt32(s + 24, true) === 20 &&
     v.getInt32(s + 28, true) === 83886080 &&
     v.getInt32(s + 32, true) === 68 &&
-    v.getInt32(s + 84, true) === 917504 &&
-    v.getInt32(s + 88, true) === 786452 &&
-    v.getInt32(s + 92, true) === 524295 &&
-    v.getInt32(s + 96, true) === 327686 &&
-    v.getInt32(s + 100, true) === 14 &&
-    (v.getInt32(s + 104, true) & 255) === 0
+    v.getInt32(s + 84, true) === 1310736 &&
+    v.getInt32(s + 88, true) === 458764 &&
+    v.getInt32(s + 92, true) === 393224 &&
+    v.getInt32(s + 96, true) === 262149 &&
+    v.getInt32(s + 100, true) === 16
   );
 }
 
@@ -792,6 +793,7 @@ export function readRecordMassCancel(v: DataView, s: number, out: InputRecordVie
   out.symbolId = v.getUint32(s + 108, true);
   out.massSide = v.getUint8(s + 106);
   out.cancelReason = v.getUint8(s + 105);
+  out.allUsers = v.getUint8(s + 104) !== 0;
 }
 
 // ---- ClientNewOrder: Message{seq, NewOrder}, client to exchange --------------------------------------------

@@ -5,6 +5,7 @@ import { MassCancel } from '../wire/mass-cancel';
 import { Modify } from '../wire/modify';
 import { NewOrder } from '../wire/new-order';
 import { SymbolDef } from '../wire/symbol-def';
+import { SymbolStatus } from '../wire/symbol-status';
 
 
 /**
@@ -16,13 +17,14 @@ export enum Command {
   Cancel = 2,
   Modify = 3,
   SymbolDef = 4,
-  MassCancel = 5
+  MassCancel = 5,
+  SymbolStatus = 6
 }
 
 export function unionToCommand(
   type: Command,
-  accessor: (obj:Cancel|MassCancel|Modify|NewOrder|SymbolDef) => Cancel|MassCancel|Modify|NewOrder|SymbolDef|null
-): Cancel|MassCancel|Modify|NewOrder|SymbolDef|null {
+  accessor: (obj:Cancel|MassCancel|Modify|NewOrder|SymbolDef|SymbolStatus) => Cancel|MassCancel|Modify|NewOrder|SymbolDef|SymbolStatus|null
+): Cancel|MassCancel|Modify|NewOrder|SymbolDef|SymbolStatus|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'NewOrder': return accessor(new NewOrder())! as NewOrder;
@@ -30,15 +32,16 @@ export function unionToCommand(
     case 'Modify': return accessor(new Modify())! as Modify;
     case 'SymbolDef': return accessor(new SymbolDef())! as SymbolDef;
     case 'MassCancel': return accessor(new MassCancel())! as MassCancel;
+    case 'SymbolStatus': return accessor(new SymbolStatus())! as SymbolStatus;
     default: return null;
   }
 }
 
 export function unionListToCommand(
   type: Command, 
-  accessor: (index: number, obj:Cancel|MassCancel|Modify|NewOrder|SymbolDef) => Cancel|MassCancel|Modify|NewOrder|SymbolDef|null, 
+  accessor: (index: number, obj:Cancel|MassCancel|Modify|NewOrder|SymbolDef|SymbolStatus) => Cancel|MassCancel|Modify|NewOrder|SymbolDef|SymbolStatus|null, 
   index: number
-): Cancel|MassCancel|Modify|NewOrder|SymbolDef|null {
+): Cancel|MassCancel|Modify|NewOrder|SymbolDef|SymbolStatus|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'NewOrder': return accessor(index, new NewOrder())! as NewOrder;
@@ -46,6 +49,7 @@ export function unionListToCommand(
     case 'Modify': return accessor(index, new Modify())! as Modify;
     case 'SymbolDef': return accessor(index, new SymbolDef())! as SymbolDef;
     case 'MassCancel': return accessor(index, new MassCancel())! as MassCancel;
+    case 'SymbolStatus': return accessor(index, new SymbolStatus())! as SymbolStatus;
     default: return null;
   }
 }

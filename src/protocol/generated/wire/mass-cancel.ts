@@ -66,8 +66,17 @@ reason():CancelReason {
   return offset ? this.bb!.readUint8(this.bb_pos + offset) : CancelReason.None;
 }
 
+/**
+ * Input log only, reason Admin: every user's orders in scope, not only
+ * InputRecord.user_id's. A client frame with it set is rejected (BadField).
+ */
+allUsers():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startMassCancel(builder:flatbuffers.Builder) {
-  builder.startObject(5);
+  builder.startObject(6);
 }
 
 static addRequestId(builder:flatbuffers.Builder, requestIdOffset:flatbuffers.Offset) {
@@ -90,19 +99,24 @@ static addReason(builder:flatbuffers.Builder, reason:CancelReason) {
   builder.addFieldInt8(4, reason, CancelReason.None);
 }
 
+static addAllUsers(builder:flatbuffers.Builder, allUsers:boolean) {
+  builder.addFieldInt8(5, +allUsers, +false);
+}
+
 static endMassCancel(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // request_id
   return offset;
 }
 
-static createMassCancel(builder:flatbuffers.Builder, requestIdOffset:flatbuffers.Offset, oneSymbol:boolean, symbolId:number, side:MassCancelSide, reason:CancelReason):flatbuffers.Offset {
+static createMassCancel(builder:flatbuffers.Builder, requestIdOffset:flatbuffers.Offset, oneSymbol:boolean, symbolId:number, side:MassCancelSide, reason:CancelReason, allUsers:boolean):flatbuffers.Offset {
   MassCancel.startMassCancel(builder);
   MassCancel.addRequestId(builder, requestIdOffset);
   MassCancel.addOneSymbol(builder, oneSymbol);
   MassCancel.addSymbolId(builder, symbolId);
   MassCancel.addSide(builder, side);
   MassCancel.addReason(builder, reason);
+  MassCancel.addAllUsers(builder, allUsers);
   return MassCancel.endMassCancel(builder);
 }
 }

@@ -19,6 +19,12 @@ export enum RejectReason {
   NotModifiable = 12,
 
   /**
+   * The symbol is halted by an operator: new orders and modifies are
+   * rejected, cancels and mass cancels are taken.
+   */
+  SymbolHalted = 13,
+
+  /**
    * Gateway rejects (20 and up): the command never reached the engine or its log.
    * The session sent more messages per second than its limit.
    */

@@ -1,0 +1,234 @@
+// A fresh, real Kafka broker for one test file: free ports, its own temp
+// directory, installed first if missing (scripts/kafka.ts), removed after.
+// Also the client settings tests share, so each test states only what it varies.
+
+import { afterAll, beforeAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type KafkaBroker, startKafka } from "../../scripts/kafka.ts";
+import { Admin, type AdminOptions, type ClientHooks, type Consumer, type ConsumerOptions, type ProducerOptions } from "../../src/kafka/index.ts";
+import { freePort } from "./redis.ts";
+
+/** Another process may take a free port between our probe and the broker's bind. */
+const startAttemptsMax = 3;
+/** Tests run beside other work on 2 cores: a slow start is normal, a stuck one is not. */
+const startTimeoutMs = 240_000;
+
+export interface TestKafka {
+  readonly bootstrapServers: string;
+  readonly port: number;
+  readonly dir: string;
+  /** The current broker process (changes on restart). */
+  pid(): number;
+  /** Stops the broker and removes its directory. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGTERM (or SIGKILL with `kill`) unless halted, then a new process on the same ports and data; resolves when it is ready. */
+  restart(options?: { kill?: boolean }): Promise<void>;
+  /** SIGTERM and wait, keeping the data, for tests that need the broker down for a while; `restart` brings it back. */
+  halt(): Promise<void>;
+}
+
+export async function startTestKafka(): Promise<TestKafka> {
+  const dir = mkdtempSync(join(tmpdir(), "exch-kafka-"));
+  const startedMs = performance.now();
+  let broker: KafkaBroker | null = null;
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt < startAttemptsMax && broker === null; attempt++) {
+    try {
+      broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir, startTimeoutMs });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (broker === null) {
+    rmSync(dir, { recursive: true, force: true });
+    throw lastError;
+  }
+  console.error(`kafka: test broker pid ${broker.pid} on ${broker.bootstrapServers} ready in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`);
+  const b = broker;
+  let stopped = false;
+  return {
+    bootstrapServers: b.bootstrapServers,
+    port: b.port,
+    dir,
+    pid: () => b.pid,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await b.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: (options = {}) => b.restart(options),
+    halt: () => b.stop(),
+  };
+}
+
+/** Broker start and stop inside hooks: minutes, not the default seconds, on a busy machine. */
+const hookTimeoutMs = 300_000;
+
+export interface KafkaFixture {
+  /** The file's broker, started before its first test. */
+  readonly kafka: TestKafka;
+  /** An admin client of that broker, open for the whole file. */
+  readonly admin: Admin;
+  /** A new topic, ready to produce to and consume from. */
+  createTopic(prefix: string, partitions: number, config?: Record<string, string>): Promise<string>;
+}
+
+/** One broker and one admin client for the calling test file: started in beforeAll, stopped in afterAll. */
+export function useTestKafka(adminHooks: ClientHooks = {}): KafkaFixture {
+  let kafka: TestKafka | null = null;
+  let admin: Admin | null = null;
+  beforeAll(async () => {
+    kafka = await startTestKafka();
+    admin = new Admin({ ...testAdminOptions(kafka), ...adminHooks });
+  }, hookTimeoutMs);
+  afterAll(async () => {
+    admin?.close();
+    await kafka?.stop();
+  }, hookTimeoutMs);
+  const started = <T>(value: T | null): T => {
+    if (value === null) throw new Error("the test broker is not started (useTestKafka runs in beforeAll)");
+    return value;
+  };
+  return {
+    get kafka() {
+      return started(kafka);
+    },
+    get admin() {
+      return started(admin);
+    },
+    async createTopic(prefix, partitions, config = {}) {
+      const name = uniqueTopic(prefix);
+      await started(admin).createTopics([{ name, partitions, replicationFactor: 1, config }]);
+      await started(admin).waitForTopics([name], 60_000, partitions);
+      return name;
+    },
+  };
+}
+
+/** What `fn` threw; fails the test when it returned. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
+
+let topicSequence = 0;
+
+/** A topic name no other test in this process uses. */
+export function uniqueTopic(prefix: string): string {
+  topicSequence++;
+  return `${prefix}-${process.pid}-${topicSequence}`;
+}
+
+export function testAdminOptions(kafka: TestKafka): AdminOptions {
+  return { bootstrapServers: kafka.bootstrapServers, clientId: "test-admin", operationTimeoutMs: 30_000, requestTimeoutMs: 30_000 };
+}
+
+/** A producer that batches little (tests want each message out quickly) and never gives up on a message by itself. */
+export function testProducerOptions(kafka: TestKafka, onDelivery: ProducerOptions["onDelivery"]): ProducerOptions {
+  return {
+    bootstrapServers: kafka.bootstrapServers,
+    clientId: "test-producer",
+    lingerMs: 1,
+    batchMessagesMax: 10_000,
+    batchBytesMax: 1_000_000,
+    queueMessagesMax: 100_000,
+    queueKbytesMax: 65_536,
+    messageBytesMax: 1_000_000,
+    deliveryTimeoutMs: 300_000,
+    compression: "none",
+    onDelivery,
+  };
+}
+
+export function testConsumerOptions(kafka: TestKafka, groupId: string): ConsumerOptions {
+  return {
+    bootstrapServers: kafka.bootstrapServers,
+    clientId: "test-consumer",
+    groupId,
+    batchMessagesMax: 1_000,
+    batchArenaBytes: 4 << 20,
+    batchHeadersMax: 4_000,
+    fetchMaxBytes: 4 << 20,
+    partitionFetchMaxBytes: 1 << 20,
+    fetchWaitMaxMs: 10,
+    queuedMinMessages: 100_000,
+    queuedMaxKbytes: 16_384,
+    autoOffsetReset: "earliest",
+    sessionTimeoutMs: 10_000,
+    maxPollIntervalMs: 300_000,
+  };
+}
+
+/** Every delivery report a producer served, in the order served. */
+export class DeliveryLog {
+  readonly opaque: number[] = [];
+  readonly partition: number[] = [];
+  readonly offset: number[] = [];
+  readonly errorCode: number[] = [];
+  readonly handler = (opaque: number, partition: number, offset: number, errorCode: number): void => {
+    this.opaque.push(opaque);
+    this.partition.push(partition);
+    this.offset.push(offset);
+    this.errorCode.push(errorCode);
+  };
+
+  get count(): number {
+    return this.opaque.length;
+  }
+
+  /** Reports with an error, as "opaque:code". */
+  failures(): string[] {
+    return this.opaque.flatMap((o, i) => (this.errorCode[i] === 0 ? [] : [`${o}:${this.errorCode[i]}`]));
+  }
+}
+
+export interface Received {
+  topic: string;
+  partition: number;
+  offset: number;
+  errorCode: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: [string, Uint8Array | null][];
+}
+
+/** Generous: a deadline for an event that will come, not a measurement. */
+export const receiveTimeoutMsDefault = 60_000;
+
+/**
+ * Polls until `count` messages (errors included) arrived, copying each out of
+ * the reused batch; throws with what it has if the deadline passes first.
+ */
+export function receive(consumer: Consumer, count: number, timeoutMs = receiveTimeoutMsDefault): Received[] {
+  const received: Received[] = [];
+  const deadline = performance.now() + timeoutMs;
+  while (received.length < count) {
+    if (performance.now() > deadline) throw new Error(`received ${received.length} of ${count} messages within ${timeoutMs} ms`);
+    const batch = consumer.poll(100);
+    // What a batch holds past `count` is dropped: the caller "processed" exactly `count`.
+    for (let i = 0; i < batch.count && received.length < count; i++) {
+      const headers: [string, Uint8Array | null][] = [];
+      for (let h = batch.headerFirst[i]!; h < batch.headerFirst[i]! + batch.headerCount[i]!; h++) {
+        const n = batch.headerValueBytes[h]!;
+        headers.push([batch.headerName(h), n < 0 ? null : batch.bytes.slice(batch.headerValueStart[h]!, batch.headerValueStart[h]! + n)]);
+      }
+      received.push({
+        topic: consumer.topicName(batch.topicIndex[i]!),
+        partition: batch.partition[i]!,
+        offset: batch.offset[i]!,
+        errorCode: batch.errorCode[i]!,
+        key: batch.key(i)?.slice() ?? null,
+        value: batch.value(i)?.slice() ?? null,
+        headers,
+      });
+    }
+  }
+  return received;
+}
