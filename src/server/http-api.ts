@@ -12,11 +12,14 @@ import type { Logger } from "../log/index.ts";
 import type { Sequencer } from "../sequencer/sequencer.ts";
 import type { Observability } from "./observability.ts";
 import { offPart, type Part } from "./parts.ts";
+import { questdbCheck } from "./readiness.ts";
 import { urlHost } from "./summary.ts";
 import { join } from "node:path";
 
 /** How long a graceful stop gives market data to apply the last records and flush or spill its writers. */
 const stopDeadlineMs = 4_000;
+/** The readiness probe of QuestDB itself (the whole check must answer within the registry's second). */
+const probeTimeoutMs = 600;
 
 export async function startHttpApiPart(config: ExchangeConfig, sequencer: Sequencer, obs: Observability, log: Logger): Promise<Part> {
   const full = config.mode === "full";
@@ -37,14 +40,18 @@ export async function startHttpApiPart(config: ExchangeConfig, sequencer: Sequen
       const rows = Object.values(w);
       return { backlogRows: rows.reduce((a, t) => a + t.backlogRows, 0), spillBytes: rows.reduce((a, t) => a + t.spillBytes, 0) };
     });
+    const probe = questdbCheck(config.questdb.http.host, config.questdb.http.port, probeTimeoutMs);
     obs.hooks.readiness({
       name: "questdb",
       check: async () => {
+        // QuestDB must answer and no table's writes may be failing; a replay still running is said, not held
+        // against readiness (trading does not wait for history).
+        const answers = await probe.check();
+        if (!answers.ready) return answers;
         const s = await md.stats();
         const failing = Object.entries(s.writers ?? {}).find(([, t]) => t.consecutiveFailures > 0);
-        if (!s.live) return { ready: false, reason: `market data replaying the journal (seq ${s.appliedSeq} of ${s.durableSeq}) or QuestDB not reached yet` };
         if (failing !== undefined) return { ready: false, reason: `QuestDB ${failing[0]} writes failing: ${failing[1].lastError ?? "unknown"}` };
-        return { ready: true, reason: `ingesting; applied seq ${s.appliedSeq}` };
+        return { ready: true, reason: s.live ? `${answers.reason}; ingesting, applied seq ${s.appliedSeq}` : `${answers.reason}; market data replaying the journal (seq ${s.appliedSeq} of ${s.durableSeq})` };
       },
     });
   }
