@@ -144,6 +144,9 @@ export class ExchangeProcess {
       EXCHANGE_TCP_PORT: "0",
       EXCHANGE_FEED_PORT: "0",
       EXCHANGE_METRICS_PORT: "0",
+      EXCHANGE_HTTP_PORT: "0",
+      // The gateway's figures without the query API and its market-data worker (bench/marketdata.bench.ts measures those).
+      EXCHANGE_HTTP_ENABLED: "false",
       EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
       EXCHANGE_JOURNAL_POLICY: o.policy,
     };
