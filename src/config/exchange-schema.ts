@@ -125,6 +125,11 @@ export const exchangeSchema = object("The exchange configuration.", {
     eventsMax: int({ default: defaultEngineConfig.eventsMax, min: 16, max: 1 << 24, doc: "Rows of the event buffer before it must be drained." }),
   }),
   kafka: object("Kafka mode (mode = full): orders in from the topic `orders`, executions, trades and market data out; each `orders` partition is one engine shard (src/kafka/README.md).", {
+    enabled: bool({
+      default: false,
+      fullDefault: true,
+      doc: "Run the engine on Kafka (Kafka mode; full mode only). false in full mode: the journal with Redis snapshots, QuestDB ingestion and the query API, Kafka only probed.",
+    }),
     brokers: list(string({ default: "", lengthMin: 3, lengthMax: 260, pattern: hostPort, doc: "A broker address." }), {
       doc: "Bootstrap brokers, host:port each (environment: comma-separated).",
       itemsMin: 1,
@@ -183,11 +188,16 @@ export const exchangeSchema = object("The exchange configuration.", {
     }),
     batchRowsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Rows in one ILP request." }),
     flushIntervalMs: int({ default: 100, min: 1, max: 60_000, doc: "A partial batch is sent after this long." }),
-    backlogRowsMax: int({ default: 1_000_000, min: 1000, max: 100_000_000, doc: "Rows held in memory while QuestDB is slow or away; past it rows spill to disk." }),
-    spillBytesMax: int({ default: 1 << 30, min: 0, max: 2 ** 40, doc: "Bytes of the on-disk spill under <dataDir>/questdb-spill; past it output pauses (0: no spill)." }),
+    backlogRowsMax: int({ default: 1_000_000, min: 1000, max: 100_000_000, doc: "Rows held in memory while QuestDB is slow or away (about 192 bytes each, shared by the four tables); past it rows spill to disk." }),
+    spillBytesMax: int({ default: 1 << 30, min: 0, max: 2 ** 40, doc: "Bytes of the on-disk spill under <dataDir>/questdb-spill, shared by the four tables; past it rows are dropped, counted and logged, and the next start re-sends everything from the journal (matching never pauses)." }),
     requestTimeoutMs: int({ default: 10_000, min: 100, max: 600_000, doc: "Time for QuestDB to answer one request before it is retried." }),
   }),
-  http: object("The HTTP query API (market-data history, book snapshots).", {
+  http: object("The HTTP query API (market-data history: docs/api.md), answered by a market-data worker that replays the journal.", {
+    enabled: bool({
+      default: true,
+      envAliases: ["EXCHANGE_MARKET_DATA"],
+      doc: "Serve the query API (EXCHANGE_MARKET_DATA=off turns it off; in full mode QuestDB ingestion runs either way).",
+    }),
     ...listener("the HTTP API", 8080).fields,
     requestBytesMax: int({ default: 64 << 10, min: 1024, max: 16 << 20, doc: "Largest request accepted." }),
     queryRowsMax: int({ default: 10_000, min: 1, max: 1_000_000, doc: "Most rows one query answers." }),

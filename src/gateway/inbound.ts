@@ -71,7 +71,7 @@ export class Inbound {
     s.chunkReceivedNs = this.clock.nowNs();
     s.splitter.push(chunk);
     this.drainFrames(s);
-    this.gate.schedule();
+    this.gate.flushInput();
   }
 
   /** Goes on with sessions whose input waited for room in the log. */

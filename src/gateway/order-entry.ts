@@ -49,7 +49,7 @@ export class OrderEntry {
       ok = seq.submitMassCancel(us.user, s.id, m.seq, m, s.chunkReceivedNs);
     } else {
       let orderId = us.orders.get(m.clientOrderId);
-      if (orderId === undefined) {
+      if (orderId < 0) {
         if (!seq.resolvesClientIds) return this.reject(s, m, Reject.UnknownOrder);
         // The engine shard resolves it in log order: it may name an order this map has not heard of yet.
         orderId = 0;

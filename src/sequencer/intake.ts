@@ -11,7 +11,7 @@ import type { Clock } from "./clock.ts";
 import type { EventConsumer } from "./sequencer.ts";
 
 /** The engine as a front end reads it: symbols for logins, live orders for OpenOrders answers. */
-export type EngineView = Pick<Engine, "booksCount" | "symbolSpec" | "order" | "forEachLiveOrder">;
+export type EngineView = Pick<Engine, "booksCount" | "symbolSpec" | "readOrder" | "forEachLiveOrder">;
 
 export interface CommandIntake {
   /** Receive times and every timer of the front end come from here. */

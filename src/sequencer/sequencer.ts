@@ -37,6 +37,21 @@ export interface InputLog {
    * durable. Without a handler the process exits (JournalLog).
    */
   onFailed: ((error: Error) => void) | null;
+  /**
+   * Optional: room to write the frame of `seq` (at most `frameBytesMax` bytes,
+   * length prefix included) in place, or null when the log cannot take it now
+   * (as `append` returning false). The caller writes the frame at
+   * `slot.bytes[slot.at, ...)` and then calls `commitFrame` with its length:
+   * one write of the record where `append` would copy it.
+   */
+  reserveFrame?(seq: number, frameBytesMax: number): LogSlot | null;
+  commitFrame?(seq: number, frameBytes: number): void;
+}
+
+/** Where a log takes a frame written in place (reused by the log: valid until the commit). */
+export interface LogSlot {
+  bytes: Uint8Array;
+  at: number;
 }
 
 /**
@@ -304,6 +319,10 @@ export class Sequencer implements CommandIntake {
         const e = this.encoder;
         e.inputRecord(r);
         ok = this.log.append(r.engineSeq, e.bytes, e.start, e.end);
+      } else if (this.log.reserveFrame !== undefined) {
+        const slot = this.log.reserveFrame(r.engineSeq, this.recordWriter.layoutOf(r.command).frameBytes);
+        ok = slot !== null;
+        if (slot !== null) this.log.commitFrame!(r.engineSeq, this.recordWriter.write(slot.bytes, slot.at, r));
       } else {
         const n = this.recordWriter.write(this.recordBytes, 0, r);
         ok = this.log.append(r.engineSeq, this.recordBytes, 0, n);

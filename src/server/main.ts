@@ -48,8 +48,8 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    // Full mode is Kafka mode (kafka-mode.ts, loaded only then: embedded mode never loads librdkafka); embedded mode is the journal's.
-    server = c.mode === "full" ? await (await import("./kafka-mode.ts")).KafkaModeServer.start(result.loaded, log) : await ExchangeServer.start(result.loaded, log);
+    // Full mode runs on Kafka (kafka-mode.ts, loaded only then: the journal's modes never load librdkafka) unless kafka.enabled = false.
+    server = c.mode === "full" && c.kafka.enabled ? await (await import("./kafka-mode.ts")).KafkaModeServer.start(result.loaded, log) : await ExchangeServer.start(result.loaded, log);
   } catch (error) {
     log.error(`exchange: ${(error as Error).message}`, { error: error as Error });
     return 1;

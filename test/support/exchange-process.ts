@@ -152,9 +152,13 @@ export class ExchangeProcess {
       args = ["bash", "-c", `trap '' XFSZ; ulimit -f ${limitKiB}; exec "$@"`, "bash", ...args];
     }
     const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
-    // The market-data feed and the operations listener take free ports of their own (their defaults are fixed).
+    // The market-data feed, the query API and the operations listener take free ports of their own (their defaults are fixed).
     env.EXCHANGE_FEED_PORT = "0";
+    env.EXCHANGE_HTTP_PORT = "0";
     env.EXCHANGE_METRICS_PORT = "0";
+    // The query API and its market-data worker (a second engine replaying the journal) are off unless a test
+    // asks for them (options.env): they would add CPU and RSS to tests that measure other things.
+    env.EXCHANGE_HTTP_ENABLED = "false";
     delete env.EXCHANGE_CONFIG;
     Object.assign(env, options.env);
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;

@@ -26,8 +26,8 @@ export class ShardsEngineView implements EngineView {
     return this.shards[0]!.sequencer.engine.symbolSpec(book);
   }
 
-  order(id: number): OrderView | null {
-    return this.byPartition.get(shardOfOrderId(id))?.sequencer.engine.order(id) ?? null;
+  readOrder(id: number, into: OrderView): boolean {
+    return this.byPartition.get(shardOfOrderId(id))?.sequencer.engine.readOrder(id, into) ?? false;
   }
 
   forEachLiveOrder(fn: (id: number, user: number, clientId: number) => void): void {

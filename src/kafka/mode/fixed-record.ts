@@ -19,7 +19,7 @@ export function recordTemplate(root: TableLayout, sub: { field: string; table: T
   b.forceDefaults(true);
   const tables = new Map<string, number>();
   if (sub !== null) tables.set(sub.field, addTable(b, sub.table, 0, 0));
-  b.finish(addTable(b, root, 0, 0, tables), undefined, true);
+  b.finish(addTable(b, root, 0, 0, 0, tables), undefined, true);
   const t = new FrameTemplate(b.asUint8Array(), root, frameBytesMax);
   t.locate(t.root(), root);
   if (sub !== null) t.locate(t.follow(`${root.name}.${sub.field}`), sub.table);
