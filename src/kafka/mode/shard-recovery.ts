@@ -51,11 +51,26 @@ export interface ShardRecoveryArgs {
   warn: (line: string) => void;
 }
 
+/**
+ * The store's snapshots, newest first. A store that cannot be reached (Redis
+ * down) gives none, with a warning: the partition from offset 0 rebuilds the
+ * same state, only slower (and is refused below if it no longer starts at 0).
+ */
+async function listSnapshots(a: ShardRecoveryArgs): Promise<{ seq: number }[]> {
+  if (a.store === null) return [];
+  try {
+    return await a.store.list();
+  } catch (error) {
+    a.warn(`${a.topic}[${a.partition}]: snapshot store ${a.store.description} unreachable (${(error as Error).message}); rebuilding from the partition alone`);
+    return [];
+  }
+}
+
 export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: KafkaShard; report: ShardRecoveryReport }> {
   const started = performance.now();
   const report: ShardRecoveryReport = { partition: a.partition, snapshotSeq: 0, startOffset: 0, highWatermark: a.watermarks.high, snapshotsSkipped: [], restoreMs: 0 };
   const identity = partitionIdentity(a.topic, a.partition);
-  for (const meta of a.store === null ? [] : await a.store.list()) {
+  for (const meta of await listSnapshots(a)) {
     const bytes = await a.store!.load(meta.seq);
     const sequencer = new Sequencer(a.engine, null, a.clock);
     let problem: string;
