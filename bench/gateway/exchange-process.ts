@@ -37,6 +37,10 @@ export interface ExchangeOptions {
   feed?: "" | "on" | "off";
   /** Run with BUN_JSC_logGC=1 and collect the collector's pauses (`gc`). */
   gcLog?: boolean;
+  /** More keys for the configuration file (Kafka mode: `mode`, `kafka`, `engine`). */
+  config?: Record<string, unknown>;
+  /** Longest wait for the listening line (default 20 s; Kafka mode creates topics first). */
+  startTimeoutMs?: number;
 }
 
 export interface CpuSample {
@@ -136,6 +140,7 @@ export class ExchangeProcess {
       limits: o.defaultLimits === true ? { idleTimeoutMs: 60_000 } : raised,
       symbols: [benchSymbol],
       ...(o.journalBatchBytes > 0 ? { journal: { batchBytesMax: o.journalBatchBytes } } : {}),
+      ...o.config,
     };
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     const command = [process.execPath, ...o.bunFlags, join(root, "src/server/main.ts"), "--config", configPath];
@@ -174,7 +179,8 @@ export class ExchangeProcess {
       void this.pump(child.stdout, onLine);
       void this.pump(child.stderr, (line) => console.error(`  exchange: ${line}`), this.gc);
       void child.exited.then((code) => reject(new Error(`the exchange exited with code ${code} before listening:\n${this.recentOutput()}`)));
-      setTimeout(() => reject(new Error(`the exchange did not listen within ${startTimeoutMs} ms:\n${this.recentOutput()}`)), startTimeoutMs).unref();
+      const waitMs = o.startTimeoutMs ?? startTimeoutMs;
+      setTimeout(() => reject(new Error(`the exchange did not listen within ${waitMs} ms:\n${this.recentOutput()}`)), waitMs).unref();
     });
     this.port = await listening;
   }

@@ -10,7 +10,7 @@
 // the other parts' waiting work (`afterTurn`: held input, a pass of answers);
 // whatever they ask for meanwhile gets the next turn.
 
-import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { CommandIntake } from "../sequencer/intake.ts";
 import type { Output } from "./output.ts";
 import type { Session } from "./session.ts";
 
@@ -24,7 +24,7 @@ interface Batch {
 }
 
 export class DurabilityGate {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: CommandIntake;
   private readonly output: Output;
   private batchId = 0;
   private readonly batchSessions: Session[] = [];
@@ -51,7 +51,7 @@ export class DurabilityGate {
   /** After each durable notice: the parts that go on as reports leave (held input, answers waiting for room). */
   onReleased: () => void = () => {};
 
-  constructor(sequencer: Sequencer, output: Output) {
+  constructor(sequencer: CommandIntake, output: Output) {
     this.sequencer = sequencer;
     this.output = output;
   }

@@ -18,8 +18,8 @@
 // each order's fields from the engine into one reused view, and the page is
 // written in its fixed layout straight into the session's queue.
 
-import type { Engine } from "../engine/engine.ts";
-import { emptyOrderView, type OrderView, readOrder } from "../engine/queries.ts";
+import { emptyOrderView, type OrderView } from "../engine/queries.ts";
+import type { EngineView } from "../sequencer/intake.ts";
 import { OpenOrderInfo } from "../protocol/index.ts";
 import { type Clock, nowMs } from "../sequencer/clock.ts";
 import type { ClientOrders } from "./client-orders.ts";
@@ -28,7 +28,7 @@ import type { Output } from "./output.ts";
 import { type Session, SessionState } from "./session.ts";
 
 export class OpenOrdersQueries {
-  private readonly engine: Engine;
+  private readonly engine: EngineView;
   private readonly output: Output;
   private readonly clock: Clock;
   /** Sessions with an answer being written, in turn order. */
@@ -42,7 +42,7 @@ export class OpenOrdersQueries {
   /** Asks for a pass at the end of this event-loop turn (the gateway's turn task runs `pass`). */
   requestPass: () => void = () => {};
 
-  constructor(engine: Engine, output: Output, clock: Clock) {
+  constructor(engine: EngineView, output: Output, clock: Clock) {
     this.engine = engine;
     this.output = output;
     this.clock = clock;
@@ -114,7 +114,7 @@ export class OpenOrdersQueries {
     while (n < queryPageOrdersMax) {
       at = nextLive(orders, at, ceiling);
       if (at < 0) break;
-      if (readOrder(this.engine, orders.orderIdAt(at), this.view)) fillInfo(this.page[n++]!, this.view);
+      if (this.engine.readOrder(orders.orderIdAt(at), this.view)) fillInfo(this.page[n++]!, this.view);
       at++;
     }
     // Whether more follow: look one order ahead, and start the next page there.

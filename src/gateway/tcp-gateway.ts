@@ -14,7 +14,7 @@
 import type { TCPSocketListener } from "bun";
 import { LogoutReason } from "../protocol/index.ts";
 import type { Clock } from "../sequencer/clock.ts";
-import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { CommandIntake } from "../sequencer/intake.ts";
 import { Acceptor } from "./acceptor.ts";
 import { CancelTimers } from "./cancel-timers.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -70,7 +70,7 @@ export interface SessionInfo {
 const stateNames = ["awaiting_login", "active", "closing"] as const;
 
 export class TcpGateway {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: CommandIntake;
   private readonly config: GatewayConfig;
   private readonly clock: Clock;
   private readonly warn: LogLine;
@@ -93,7 +93,7 @@ export class TcpGateway {
     process.exit(70);
   };
 
-  constructor(sequencer: Sequencer, config: GatewayConfig, options: GatewayOptions = {}) {
+  constructor(sequencer: CommandIntake, config: GatewayConfig, options: GatewayOptions = {}) {
     this.sequencer = sequencer;
     this.config = config;
     this.clock = sequencer.clock;
@@ -103,7 +103,7 @@ export class TcpGateway {
     this.nextSessionId = Math.floor(this.clock.nowNs() / 1000);
     const output = (this.output = new Output(config.limits, this.clock, this.warn));
     const gate = (this.gate = new DurabilityGate(sequencer, output));
-    const reports = new Reports(this.users, output, gate);
+    const reports = new Reports(this.users, output, gate, !sequencer.eventsDurable);
     this.queries = new OpenOrdersQueries(sequencer.engine, output, this.clock);
     this.cancelTimers = new CancelTimers(sequencer, gate, log);
     const entry = new OrderEntry(sequencer, output, gate, this.cancelTimers, config.limits);

@@ -19,6 +19,7 @@ import {
 import type { JournalIdentity, SnapshotHeader } from "../snapshot/format.ts";
 import { restoreSnapshot } from "../snapshot/restore.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import type { CommandIntake } from "./intake.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
 export interface InputLog {
@@ -87,8 +88,12 @@ export interface ApplyProbe {
   sampled(ns: number): void;
 }
 
-export class Sequencer {
+export class Sequencer implements CommandIntake {
   readonly engine: Engine;
+  /** Events come as commands are applied, before the journal made them durable: reports wait for `onDurable`. */
+  readonly eventsDurable = false;
+  /** The front end resolves client order ids (its map is current: commands apply as they are submitted). */
+  readonly resolvesClientIds = false;
   /** Receive times and every timer of the exchange come from here. */
   readonly clock: Clock;
   /** Sequence number the next command gets. */

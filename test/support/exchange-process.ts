@@ -118,6 +118,8 @@ export interface StartOptions {
   fileSizeLimitBytes?: number;
   /** More environment for the child (e.g. EXCHANGE_SNAPSHOT_EVERY_COMMANDS). */
   env?: Record<string, string>;
+  /** Longest wait for "tcp gateway listening on" (default 20 s; Kafka mode creates topics and replays partitions first). */
+  startTimeoutMs?: number;
 }
 
 const running = new Set<ExchangeProcess>();
@@ -185,7 +187,7 @@ export class ExchangeProcess {
     let last = "";
     for (let attempt = 0; attempt < startAttemptsMax; attempt++) {
       const p = new ExchangeProcess(freePort(), options);
-      const line = await p.waitForLine(/tcp gateway listening on /, startTimeoutMs).catch((e: Error) => e);
+      const line = await p.waitForLine(/tcp gateway listening on /, options.startTimeoutMs ?? startTimeoutMs).catch((e: Error) => e);
       if (typeof line === "string") return p;
       await p.kill();
       last = `${line.message}\nstdout:\n${p.stdout.lines.join("\n")}\nstderr:\n${p.stderr.lines.join("\n")}`;

@@ -122,9 +122,17 @@ export const envelopes: Readonly<Record<Envelope, EnvelopeLayout>> = {
 
 /**
  * Adds `table` with every field present, the union (if any) set to `memberCode` / `member`,
- * a vector of tables (if any) to `vector`; returns its offset.
+ * a vector of tables (if any) to `vector`, each sub-table field to its offset in `tables`
+ * (by field name); returns its offset.
  */
-function addTable(b: flatbuffers.Builder, table: layout.TableLayout, memberCode: number, member: number, vector = 0): number {
+export function addTable(
+  b: flatbuffers.Builder,
+  table: layout.TableLayout,
+  memberCode: number,
+  member: number,
+  vector = 0,
+  tables: ReadonlyMap<string, number> = new Map(),
+): number {
   const widestFirst = table.fields.map((f, slot) => ({ f, slot })).sort((x, y) => y.f.bytes - x.f.bytes);
   b.startObject(table.fields.length);
   for (const { f, slot } of widestFirst) {
@@ -144,6 +152,8 @@ function addTable(b: flatbuffers.Builder, table: layout.TableLayout, memberCode:
       b.addFieldOffset(slot, member, 0);
     } else if (f.kind === layout.FieldKind.VectorOfTables) {
       b.addFieldOffset(slot, vector, 0);
+    } else if (f.kind === layout.FieldKind.Table && tables.has(f.name)) {
+      b.addFieldOffset(slot, tables.get(f.name)!, 0);
     } else {
       throw new Error(`fixed-layout template: ${table.name}.${f.name} (kind ${f.kind}) has no fixed layout`);
     }
