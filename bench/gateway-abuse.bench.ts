@@ -37,11 +37,16 @@ const HELP = `bun bench/gateway-abuse.bench.ts [flags]
 const ratioMax = 1.5;
 /** A victim answer later than this ends the run with an error (a victim was logged out, or the exchange is stuck). */
 const answerTimeoutMs = 30_000;
+/** The abuser thread's answer to start or stop (its login waits up to 10 s for the previous session to end). */
+const abuserReplyTimeoutMs = 20_000;
+/** A hard stop for the whole run: whatever hangs, the bench (and its exchange) ends. */
+const watchdogMs = { quick: 150_000, full: 900_000 };
 /** The abuser's user (abuser-worker.ts logs in with the same key). */
 const abuserKey = "loadtest-64";
 const symbolId = 0;
 
 interface Options {
+  quick: boolean;
   victims: number;
   orders: number;
   rate: number;
@@ -79,6 +84,7 @@ function parseArgs(argv: string[]): Options {
     return v;
   };
   return {
+    quick,
     victims: num("--victims", 4, 1, 32),
     orders: num("--orders", 20_000, 1, 100_000),
     rate: num("--rate", 4000, 100, 100_000),
@@ -87,6 +93,15 @@ function parseArgs(argv: string[]): Options {
     root: given.get("--root") ?? join(import.meta.dir, ".."),
     json: given.get("--json") ?? null,
   };
+}
+
+/** Rejects with `what` if `p` has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** Gives the abuser's user its open orders, on a session that reads, then leaves. */
@@ -111,36 +126,43 @@ async function placeAbuserOrders(port: number, count: number): Promise<void> {
       m.qtyLots = 1;
     });
   }
-  await done;
+  await within(done, answerTimeoutMs, `answer to each of the abuser's ${count} orders (${answered} so far)`);
   s.close();
 }
 
-/** The abuser, on its own thread (abuser-worker.ts). */
+interface AbuserReply {
+  started?: boolean;
+  answersRead?: number;
+  error?: string;
+}
+
+/** The abuser, on its own thread (abuser-worker.ts). Every request has a deadline: a lost answer ends the run. */
 class AbuserThread {
   private readonly worker = new Worker(new URL("./gateway/abuser-worker.ts", import.meta.url).href);
-  private next: ((data: { started?: boolean; answersRead?: number }) => void) | null = null;
+  private next: ((data: AbuserReply) => void) | null = null;
 
   constructor() {
     this.worker.onmessage = (e) => this.next?.(e.data);
+    this.worker.onerror = (e) => this.next?.({ error: e.message });
   }
 
-  private reply(): Promise<{ started?: boolean; answersRead?: number }> {
-    return new Promise((resolve) => {
+  private async request(message: unknown, what: string): Promise<AbuserReply> {
+    const reply = new Promise<AbuserReply>((resolve) => {
       this.next = resolve;
     });
+    this.worker.postMessage(message);
+    const r = await within(reply, abuserReplyTimeoutMs, `answer from the abuser thread to ${what}`);
+    if (r.error !== undefined) throw new Error(`abuser thread, ${what}: ${r.error}`);
+    return r;
   }
 
   async start(port: number, kind: AbuserKind): Promise<void> {
-    const started = this.reply();
-    this.worker.postMessage({ port, kind });
-    await started;
+    await this.request({ port, kind }, `start ${kind}`);
   }
 
   /** Stops the abuser; returns the answers it read. */
   async stop(): Promise<number> {
-    const stopped = this.reply();
-    this.worker.postMessage("stop");
-    return (await stopped).answersRead ?? 0;
+    return (await this.request("stop", "stop")).answersRead ?? 0;
   }
 
   terminate(): void {
@@ -154,6 +176,12 @@ interface PhaseStats {
   p999: number;
   max: number;
   samples: number;
+  /**
+   * The exchange's CPU seconds per wall second over the phase (all threads):
+   * what an abuser costs the exchange, a figure the shared machine's noise
+   * moves far less than the victims' p99.
+   */
+  exchangeCores: number;
 }
 
 /**
@@ -161,7 +189,9 @@ interface PhaseStats {
  * a 1 ms timer whatever the answers do; mitata (manual mode) takes each
  * answer's latency as a sample, in the order they arrive.
  */
-async function timeVictims(victims: Victim[], rate: number, seconds: number): Promise<PhaseStats> {
+async function timeVictims(x: ExchangeProcess, victims: Victim[], rate: number, seconds: number): Promise<PhaseStats> {
+  const cpu0 = x.cpu();
+  const wall0 = performance.now();
   const samples = Math.max(100, Math.round(rate * seconds));
   // One command more than samples: mitata's first call (its warm-up) takes an answer too.
   const total = samples + 1;
@@ -196,7 +226,10 @@ async function timeVictims(victims: Victim[], rate: number, seconds: number): Pr
   clearInterval(sender);
   // Every answer is in before the next phase.
   while (victims.some((v) => v.unanswered > 0)) await next();
-  return { p50: stats.p50, p99: stats.p99, p999: stats.p999, max: stats.max, samples: stats.samples.length };
+  const cpu1 = x.cpu();
+  const cpuSeconds = cpu1.userSeconds + cpu1.systemSeconds - cpu0.userSeconds - cpu0.systemSeconds;
+  const exchangeCores = cpuSeconds / ((performance.now() - wall0) / 1000);
+  return { p50: stats.p50, p99: stats.p99, p999: stats.p999, max: stats.max, samples: stats.samples.length, exchangeCores };
 }
 
 interface Round {
@@ -206,13 +239,13 @@ interface Round {
   greedyAnswers: number;
 }
 
-async function round(port: number, victims: Victim[], abuser: AbuserThread, o: Options): Promise<Round> {
-  const quiet = await timeVictims(victims, o.rate, o.seconds);
-  await abuser.start(port, "stuck");
-  const stuck = await timeVictims(victims, o.rate, o.seconds);
+async function round(x: ExchangeProcess, victims: Victim[], abuser: AbuserThread, o: Options): Promise<Round> {
+  const quiet = await timeVictims(x, victims, o.rate, o.seconds);
+  await abuser.start(x.port, "stuck");
+  const stuck = await timeVictims(x, victims, o.rate, o.seconds);
   await abuser.stop();
-  await abuser.start(port, "greedy");
-  const greedy = await timeVictims(victims, o.rate, o.seconds);
+  await abuser.start(x.port, "greedy");
+  const greedy = await timeVictims(x, victims, o.rate, o.seconds);
   const greedyAnswers = await abuser.stop();
   return { quiet, stuck, greedy, greedyAnswers };
 }
@@ -233,7 +266,9 @@ function report(o: Options, rounds: Round[]): { stuckRatio: number; greedyRatio:
     `\nvictims' answer latency (${o.victims} victims, ${o.rate} commands/s open loop, abuser with ` +
       `${o.orders} open orders, ${o.seconds} s per phase)`,
   );
-  console.log("round  quiet p50  quiet p99  stuck p99  greedy p99  stuck/quiet  greedy/quiet  greedy answers");
+  console.log(
+    "round  quiet p50  quiet p99  stuck p99  greedy p99  stuck/quiet  greedy/quiet  greedy answers  exchange cpu q/s/g",
+  );
   rounds.forEach((r, i) => {
     const cells = [
       us(r.quiet.p50),
@@ -243,6 +278,7 @@ function report(o: Options, rounds: Round[]): { stuckRatio: number; greedyRatio:
       (r.stuck.p99 / r.quiet.p99).toFixed(2),
       (r.greedy.p99 / r.quiet.p99).toFixed(2),
       String(r.greedyAnswers),
+      [r.quiet, r.stuck, r.greedy].map((p) => p.exchangeCores.toFixed(2)).join(" / "),
     ];
     console.log(`${String(i + 1).padStart(5)}  ${cells.map((c) => c.padStart(9)).join("  ")}`);
   });
@@ -269,6 +305,11 @@ async function main(): Promise<void> {
   // The exchange never outlives the bench: an error exit or a SIGTERM (a test's timeout) takes it along.
   process.on("exit", () => x.killNow());
   process.on("SIGTERM", () => process.exit(143));
+  const limitMs = o.quick ? watchdogMs.quick : watchdogMs.full;
+  setTimeout(() => {
+    console.error(`gateway-abuse bench: still running after ${limitMs / 1000} s; stopping`);
+    process.exit(3);
+  }, limitMs).unref();
   try {
     await placeAbuserOrders(x.port, o.orders);
     const victims = Array.from({ length: o.victims }, (_, i) => new Victim(`loadtest-${i + 1}`));
@@ -276,10 +317,10 @@ async function main(): Promise<void> {
       await v.session.connect(x.port);
       await v.session.login();
     }
-    await timeVictims(victims, o.rate, 0.5); // warm-up, discarded
+    await timeVictims(x, victims, o.rate, 0.5); // warm-up, discarded
     const abuser = new AbuserThread();
     const rounds: Round[] = [];
-    for (let r = 0; r < o.rounds; r++) rounds.push(await round(x.port, victims, abuser, o));
+    for (let r = 0; r < o.rounds; r++) rounds.push(await round(x, victims, abuser, o));
     abuser.terminate();
     const { stuckRatio, greedyRatio } = report(o, rounds);
     if (o.json !== null) {

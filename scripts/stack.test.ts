@@ -138,20 +138,19 @@ describe("stack scripts", () => {
       const after = run(["status", "--dir", dir]);
       for (const service of ["redis", "kafka", "questdb", "engine"]) expect(rowOf(after.out, service)[3]).toBe("down");
       for (const pid of ["engine.pid", "redis.pid"]) expect(existsSync(join(dir, "run", pid))).toBe(false);
-      // The engine ran in full mode with its snapshots in the stack's Redis, and stopped gracefully.
-      expect(lines.find((l) => l.startsWith("journal: "))).toContain(`snapshots: redis 127.0.0.1:${redisPort}`);
-      expect(lines.find((l) => l.includes("; listening:"))).toMatch(/^full mode/);
+      // The engine ran in full mode (Kafka mode: one shard per partition of `orders`) and stopped gracefully.
+      expect(lines.find((l) => l.includes("; listening:"))).toMatch(/^full mode \(Kafka\), 12 shards/);
       const stopping = lines.indexOf("SIGTERM: stopping");
       expect(stopping).toBeGreaterThan(0);
-      expect(lines.slice(stopping).some((l) => /^stopped at seq \d+, state hash [0-9a-f]{16}$/.test(l))).toBe(true);
-      expect(existsSync(join(dir, "journal.bin"))).toBe(true);
+      expect(lines.slice(stopping).filter((l) => /^shard \d+: .*, state hash [0-9a-f]{16}$/.test(l)).length).toBe(12);
 
-      // A second run finds everything installed: no download, same ports, the journal recovered.
+      // A second run finds everything installed: no download, same ports; each shard resumes from its snapshot in the stack's Redis.
       const again = await startFull(env);
       expect(again).not.toContain("downloading");
       expect(again).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(0\.\d s\)/);
       const lines2 = await stopFull();
-      expect(lines2.find((l) => l.startsWith("recovery: "))).toMatch(/^recovery: snapshot seq \d+ .*, 0 commands replayed/);
+      const resumed = lines2.filter((l) => /^orders\[\d+\]: snapshot seq \d+, resuming at offset (\d+) of \1$/.test(l));
+      expect(resumed.length).toBe(12);
     },
     600_000,
   );

@@ -99,7 +99,8 @@ describe("embedded mode", () => {
     expect(summary.order_entry_tcp).toBe(`127.0.0.1:${p.port}`);
     expect(summary.market_data_feed).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/feed$/);
     expect(summary.live_market_page).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    expect(summary.http_api).toContain("not in this build");
+    // The test exchanges run without the query API unless asked (test/support/exchange-process.ts).
+    expect(summary.http_api).toBe("off (http.enabled = false)");
     expect(summary.metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics/);
     const url = p.opsUrl();
     expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: "up" });

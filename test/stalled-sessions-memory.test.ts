@@ -1,7 +1,13 @@
-// Proves that sessions which stop reading cannot grow the exchange's memory without bound (issue 8, defect 4): 50 stalled sessions, each with a burst of OpenOrdersRequests and a flood of commands it never reads the answers to, raise the exchange process's RSS by less than the bound the README states, and a control session is still served.
+// Proves that sessions which stop reading cannot grow the exchange's memory without bound (issue 8, defect 4): 50 stalled sessions, each with a burst of OpenOrdersRequests and a flood of commands it never reads the answers to, raise the exchange process's RSS by less than the bound the README states (what each session may hold, from the gateway's constants, plus the chunk pool and the collector's slack), and a control session is still served.
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { Body } from "../src/protocol/index.ts";
+import {
+  outboundChunkBytes,
+  outboundChunksKeptMax,
+  queryPageOrdersMax,
+  queryRoomBytes,
+} from "../src/gateway/constants.ts";
+import { Body, openOrdersPageBytes } from "../src/protocol/index.ts";
 import { ExchangeProcess, killAll, tempDir } from "./support/exchange-process.ts";
 import { RawSession } from "./support/raw-session.ts";
 
@@ -9,12 +15,20 @@ const stalledCount = 50;
 const ordersPerSession = 300;
 const queriesPerSession = 1000;
 const commandsPerSession = 20_000;
+/** Bun hands a socket's input to JS in reads of at most this much (uSockets' receive buffer). */
+const socketReadBytesMax = 512 * 1024;
 /**
- * The stated bound on the RSS growth (README, Backpressure): each stalled session holds at most
- * outboundPauseBytes of its own answers plus two 64 KiB chunks before reading from it pauses, so
- * 50 sessions × (1 MiB + 128 KiB) ≈ 56 MiB, plus 64 MiB for the heap's own growth and garbage.
+ * What a stalled session may hold: its unsent output stops growing at queryRoomBytes plus one page,
+ * which at most three chunks hold (a chunk holds whole frames; the oldest one goes back to the pool
+ * only once all of it is sent), and its input waits in the one read Bun delivered before reading paused.
  */
-const rssGrowthBytesMax = 120 * 1024 * 1024;
+const sessionBytesMax = 3 * outboundChunkBytes + socketReadBytesMax;
+/**
+ * The stated bound on the RSS growth (src/gateway/README.md): what 50 stalled sessions may hold, the
+ * free chunks the gateway keeps for reuse, and 32 MiB for the collector's slack (garbage not yet
+ * collected: Bun's read buffers, one Immediate per event-loop turn) and compiled code.
+ */
+const rssGrowthBytesMax = stalledCount * sessionBytesMax + outboundChunksKeptMax * outboundChunkBytes + 32 * 2 ** 20;
 
 const dir = tempDir("stalled-sessions");
 afterAll(async () => {
@@ -31,6 +45,7 @@ function rssBytes(pid: number): number {
 }
 
 test("50 sessions that stop reading keep the exchange's RSS within the stated bound", async () => {
+  expect(queryRoomBytes + openOrdersPageBytes(queryPageOrdersMax)).toBeLessThanOrEqual(2 * outboundChunkBytes);
   const ex = await ExchangeProcess.start({ dataDir: dir.dir, policy: "write" });
   const sessions: RawSession[] = [];
   for (let k = 1; k <= stalledCount; k++) {

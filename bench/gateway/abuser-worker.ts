@@ -1,7 +1,8 @@
 // The abuser of bench/gateway-abuse.bench.ts on a thread of its own, so the
 // cost of reading its answers lands on its own event loop and not on the
 // victims' timing. Messages in: {port, kind} to start, "stop"; out:
-// {started: true} once it is logged in and asking, {answersRead} when stopped.
+// {started: true} once it is logged in and asking, {answersRead} when stopped,
+// {error} when it could not start (the bench stops with it instead of waiting).
 
 import { Abuser, type AbuserKind } from "./abuse-clients.ts";
 
@@ -35,6 +36,10 @@ self.onmessage = async (e: MessageEvent<{ port: number; kind: AbuserKind } | "st
     abuser = null;
     return;
   }
-  abuser = await start(e.data.port, e.data.kind);
-  self.postMessage({ started: true });
+  try {
+    abuser = await start(e.data.port, e.data.kind);
+    self.postMessage({ started: true });
+  } catch (error) {
+    self.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  }
 };

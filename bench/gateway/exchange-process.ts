@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { GcLog } from "./gc-log.ts";
 
 export type JournalPolicy = "write" | "fsync" | "none";
 
@@ -32,6 +33,14 @@ export interface ExchangeOptions {
   journalBatchBytes: number;
   /** Keep the exchange's own session limits (benchmarks of its protections) instead of raising them. */
   defaultLimits?: boolean;
+  /** EXCHANGE_FEED for the exchange ("off": no market-data feed worker); "" = the exchange's default (on). */
+  feed?: "" | "on" | "off";
+  /** Run with BUN_JSC_logGC=1 and collect the collector's pauses (`gc`). */
+  gcLog?: boolean;
+  /** More keys for the configuration file (Kafka mode: `mode`, `kafka`, `engine`). */
+  config?: Record<string, unknown>;
+  /** Longest wait for the listening line (default 20 s; Kafka mode creates topics first). */
+  startTimeoutMs?: number;
 }
 
 export interface CpuSample {
@@ -79,6 +88,8 @@ export class ExchangeProcess {
   private child: Subprocess<"ignore", "pipe", "pipe"> | null = null;
   private readonly output: string[] = [];
   private exited: Promise<number> | null = null;
+  /** The collector's pauses, when started with `gcLog`. */
+  gc: GcLog | null = null;
 
   private constructor(policy: JournalPolicy) {
     this.policy = policy;
@@ -129,20 +140,30 @@ export class ExchangeProcess {
       limits: o.defaultLimits === true ? { idleTimeoutMs: 60_000 } : raised,
       symbols: [benchSymbol],
       ...(o.journalBatchBytes > 0 ? { journal: { batchBytesMax: o.journalBatchBytes } } : {}),
+      ...o.config,
     };
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     const command = [process.execPath, ...o.bunFlags, join(root, "src/server/main.ts"), "--config", configPath];
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      EXCHANGE_TCP_PORT: "0",
+      EXCHANGE_FEED_PORT: "0",
+      EXCHANGE_METRICS_PORT: "0",
+      EXCHANGE_HTTP_PORT: "0",
+      // The gateway's figures without the query API and its market-data worker (bench/marketdata.bench.ts measures those).
+      EXCHANGE_HTTP_ENABLED: "false",
+      EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
+      EXCHANGE_JOURNAL_POLICY: o.policy,
+    };
+    if (o.feed === "on" || o.feed === "off") env.EXCHANGE_FEED = o.feed;
+    if (o.gcLog === true) {
+      env.BUN_JSC_logGC = "1";
+      this.gc = new GcLog();
+    }
     // taskset execs the exchange: the pid is the exchange's own.
     const child = Bun.spawn(o.cpus === "" ? command : ["taskset", "-c", o.cpus, ...command], {
       cwd: root,
-      env: {
-        ...process.env,
-        EXCHANGE_TCP_PORT: "0",
-        EXCHANGE_FEED_PORT: "0",
-        EXCHANGE_METRICS_PORT: "0",
-        EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
-        EXCHANGE_JOURNAL_POLICY: o.policy,
-      },
+      env,
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
@@ -156,15 +177,16 @@ export class ExchangeProcess {
         if (m !== null) resolve(Number(m[1]));
       };
       void this.pump(child.stdout, onLine);
-      void this.pump(child.stderr, (line) => console.error(`  exchange: ${line}`));
+      void this.pump(child.stderr, (line) => console.error(`  exchange: ${line}`), this.gc);
       void child.exited.then((code) => reject(new Error(`the exchange exited with code ${code} before listening:\n${this.recentOutput()}`)));
-      setTimeout(() => reject(new Error(`the exchange did not listen within ${startTimeoutMs} ms:\n${this.recentOutput()}`)), startTimeoutMs).unref();
+      const waitMs = o.startTimeoutMs ?? startTimeoutMs;
+      setTimeout(() => reject(new Error(`the exchange did not listen within ${waitMs} ms:\n${this.recentOutput()}`)), waitMs).unref();
     });
     this.port = await listening;
   }
 
   /** Reads a stream of the child to its end, line by line, so the child never blocks on a full pipe. */
-  private async pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  private async pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void, gc: GcLog | null = null): Promise<void> {
     const decoder = new TextDecoder();
     let pending = "";
     for await (const chunk of stream) {
@@ -173,6 +195,11 @@ export class ExchangeProcess {
       while (nl >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
+        if (gc !== null && GcLog.isGcLine(line)) {
+          gc.onLine(line, performance.now());
+          nl = pending.indexOf("\n");
+          continue;
+        }
         this.output.push(line);
         if (this.output.length > outputLinesMax) this.output.shift();
         onLine(line);

@@ -5,6 +5,7 @@
 import { Histogram } from "../../src/loadgen/histogram.ts";
 import { ClientMessageWriter } from "../../src/protocol/index.ts";
 import { type CpuSample, type ExchangeProcess, benchSymbol, selfCpu } from "./exchange-process.ts";
+import { gcCell, type GcSummary } from "./gc-log.ts";
 import { BenchSession, type SessionCounts } from "./session.ts";
 import { CommandBatch, defaultShape, type StreamShape, StreamGenerator } from "./stream.ts";
 
@@ -144,6 +145,8 @@ export interface RoundResult {
   sendSeconds: number;
   totals: Totals;
   cpu: CpuUse;
+  /** The exchange's collector pauses in the round (with --gc), null otherwise. */
+  gc: GcSummary | null;
 }
 
 export interface ThroughputResult {
@@ -180,6 +183,7 @@ async function blast(x: ExchangeProcess, sessions: BenchSession[], batches: Comm
   const x0 = x.cpu();
   const s0 = selfCpu();
   const t0 = Bun.nanoseconds();
+  const windowFromMs = performance.now();
   const sent = Promise.all(sessions.map((s, i) => pump(s, batches[i]!))).then(() => Bun.nanoseconds());
   const sentNs = await sent;
   answered.arm();
@@ -201,6 +205,7 @@ async function blast(x: ExchangeProcess, sessions: BenchSession[], batches: Comm
     sendSeconds: (sentNs - t0) / 1e9,
     totals: t,
     cpu: cpuUse(x0, x1, s0, s1, (Bun.nanoseconds() - t0) / 1e9),
+    gc: x.gc?.summary(windowFromMs, performance.now()) ?? null,
   };
 }
 
@@ -225,7 +230,8 @@ export async function throughputPhase(x: ExchangeProcess, o: ThroughputOptions, 
       const warm = r < o.warmupRounds;
       log(
         `  throughput ${warm ? "warm-up" : `round ${r - o.warmupRounds + 1}`}: ${result.commands} commands in ${result.seconds.toFixed(3)} s = ` +
-          `${Math.round(result.commandsPerSec)}/s, into the engine ${Math.round(result.engineCommandsPerSec)}/s (sent in ${result.sendSeconds.toFixed(3)} s); cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores`,
+          `${Math.round(result.commandsPerSec)}/s, into the engine ${Math.round(result.engineCommandsPerSec)}/s (sent in ${result.sendSeconds.toFixed(3)} s); cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores` +
+          (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`),
       );
       if (!warm) rounds.push(result);
     }
@@ -292,6 +298,8 @@ export interface LatencyResult {
   timeline: { fromSeconds: number; latencyNsMax: number; serviceNsMax: number; sendLagNsMax: number }[];
   totals: Totals;
   cpu: CpuUse;
+  /** The exchange's collector pauses over the measured period (with --gc), null otherwise. */
+  gc: GcSummary | null;
 }
 
 /**
@@ -401,6 +409,7 @@ export async function latencyPhase(x: ExchangeProcess, o: LatencyOptions, log: (
     const x0 = x.cpu();
     const s0 = selfCpu();
     const startNs = Bun.nanoseconds() + scheduleLeadNs;
+    const measuredFromMs = performance.now() + (scheduleLeadNs + o.warmupSeconds * 1e9) / 1e6;
     const gapMax = await runSchedule(sessions, batches, sentNs, startNs, intervalNs);
     answered.arm();
     await answered.done;
@@ -423,11 +432,13 @@ export async function latencyPhase(x: ExchangeProcess, o: LatencyOptions, log: (
       timeline: f.timeline,
       totals: t,
       cpu: cpuUse(x0, x1, s0, s1, wallSeconds),
+      gc: x.gc?.summary(measuredFromMs, performance.now()) ?? null,
     };
     const us = (ns: number) => (ns / 1e3).toFixed(1);
     log(
       `  latency at ${o.rate}/s: p50 ${us(result.latencyNs.p50)} µs, p99 ${us(result.latencyNs.p99)} µs, p99.9 ${us(result.latencyNs.p999)} µs, max ${us(result.latencyNs.max)} µs; ` +
-        `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores`,
+        `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores` +
+        (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`),
     );
     return result;
   } finally {

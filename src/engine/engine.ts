@@ -178,6 +178,11 @@ export class Engine extends EventWriter {
     return queries.orderById(this, id);
   }
 
+  /** Fills `into` with the live order `id` (no allocation); false when there is none. */
+  readOrder(id: number, into: queries.OrderView): boolean {
+    return queries.readOrder(this, id, into);
+  }
+
   orderByHandle(handle: number): queries.OrderView | null {
     return queries.orderByHandle(this, handle);
   }

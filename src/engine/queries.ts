@@ -1,5 +1,7 @@
 // Read-only views of engine state for gateways, APIs and tests. They allocate
-// their results, so they are for requests, not for the matching path.
+// their results, so they are for requests, not for the matching path; the
+// exception is `readOrder`, which fills a caller's view (answers written page
+// by page while the exchange runs).
 
 import { NIL, Side } from "./constants.ts";
 import { ASKS, BIDS, type EngineStore, LADDERS_PER_BOOK, RESTING, STOP } from "./store.ts";
@@ -90,25 +92,57 @@ export function orderHandle(s: EngineStore, slot: number): number {
   return s.ordGen(slot) * s.ordersMax + slot;
 }
 
-export function orderView(s: EngineStore, slot: number): OrderView {
+/** A view to fill with `fillOrderView` (one per reader, reused). */
+export function emptyOrderView(): OrderView {
+  return {
+    id: 0,
+    clientId: 0,
+    user: 0,
+    book: 0,
+    side: 0,
+    type: 0,
+    tif: 0,
+    postOnly: false,
+    stp: 0,
+    price: 0,
+    stop: 0,
+    qty: 0,
+    state: "resting",
+    handle: 0,
+  };
+}
+
+/** Writes the live order in `slot` into `v` and returns `v`; allocates nothing. */
+export function fillOrderView(s: EngineStore, slot: number, v: OrderView): OrderView {
   const state = s.ordState(slot);
   if (state !== RESTING && state !== STOP) throw new Error(`slot ${slot} holds no live order`);
-  return {
-    id: s.ordId(slot),
-    clientId: s.ordClientId(slot),
-    user: s.ordUser(slot),
-    book: s.ordBook(slot),
-    side: s.ordSide(slot),
-    type: s.ordType(slot),
-    tif: s.ordTif(slot),
-    postOnly: s.ordPostOnly(slot) === 1,
-    stp: s.ordStp(slot),
-    price: s.ordPriceTicks(slot),
-    stop: s.ordStopPriceTicks(slot),
-    qty: s.ordQtyLots(slot),
-    state: state === RESTING ? "resting" : "stop",
-    handle: orderHandle(s, slot),
-  };
+  v.id = s.ordId(slot);
+  v.clientId = s.ordClientId(slot);
+  v.user = s.ordUser(slot);
+  v.book = s.ordBook(slot);
+  v.side = s.ordSide(slot);
+  v.type = s.ordType(slot);
+  v.tif = s.ordTif(slot);
+  v.postOnly = s.ordPostOnly(slot) === 1;
+  v.stp = s.ordStp(slot);
+  v.price = s.ordPriceTicks(slot);
+  v.stop = s.ordStopPriceTicks(slot);
+  v.qty = s.ordQtyLots(slot);
+  v.state = state === RESTING ? "resting" : "stop";
+  v.handle = orderHandle(s, slot);
+  return v;
+}
+
+export function orderView(s: EngineStore, slot: number): OrderView {
+  return fillOrderView(s, slot, emptyOrderView());
+}
+
+/** Fills `into` with the live order `id` and returns true, or returns false (nothing written). Allocates nothing. */
+export function readOrder(s: EngineStore, id: number, into: OrderView): boolean {
+  const slot = s.idIndex.find(id);
+  if (slot === NIL) return false;
+  fillOrderView(s, slot, into);
+  return true;
 }
 
 /** The live order with this id, or null. */

@@ -3,7 +3,7 @@
 // connection-counts.ts), who may log in (API key, throttled per address, one
 // session per user), and the bookkeeping when a session ends.
 
-import type { Engine } from "../engine/engine.ts";
+import type { EngineView } from "../sequencer/intake.ts";
 import { Body, type ClientMessage } from "../protocol/index.ts";
 import { type Clock, nowMs } from "../sequencer/clock.ts";
 import type { CancelTimers } from "./cancel-timers.ts";
@@ -18,7 +18,7 @@ import type { Users } from "./user-state.ts";
 
 export class Acceptor implements LoginHandler {
   private readonly config: GatewayConfig;
-  private readonly engine: Engine;
+  private readonly engine: EngineView;
   private readonly users: Users;
   private readonly output: Output;
   private readonly timers: CancelTimers;
@@ -32,7 +32,7 @@ export class Acceptor implements LoginHandler {
 
   constructor(
     config: GatewayConfig,
-    engine: Engine,
+    engine: EngineView,
     users: Users,
     output: Output,
     timers: CancelTimers,

@@ -11,14 +11,14 @@
 import { CancelReason, MassCancelSide } from "../engine/constants.ts";
 import { OrderFields } from "../protocol/index.ts";
 import { type Clock, nowMs } from "../sequencer/clock.ts";
-import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { CommandIntake } from "../sequencer/intake.ts";
 import type { DurabilityGate } from "./durability.ts";
 import type { LogLine } from "./output.ts";
 import type { Session } from "./session.ts";
 import type { UserState } from "./user-state.ts";
 
 export class CancelTimers {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: CommandIntake;
   private readonly gate: DurabilityGate;
   private readonly clock: Clock;
   private readonly log: LogLine;
@@ -30,7 +30,7 @@ export class CancelTimers {
   /** Cancels fired (tests, stats). */
   firedCount = 0;
 
-  constructor(sequencer: Sequencer, gate: DurabilityGate, log: LogLine) {
+  constructor(sequencer: CommandIntake, gate: DurabilityGate, log: LogLine) {
     this.sequencer = sequencer;
     this.gate = gate;
     this.clock = sequencer.clock;

@@ -1,10 +1,16 @@
 // Durability gating: execution reports leave only once the input log says the
-// commands that caused them are durable. Group commit: everything a turn of
-// the event loop submitted is one batch; at the end of the turn the batch is
-// closed (each touched session's queue marked), the log is asked to make it
-// durable, and when it says so the marked bytes are released and sent.
+// commands that caused them are durable. Group commit: the commands of one
+// chunk of a client's input (everything Bun read from its socket at once)
+// are one batch, closed when the chunk is handled (each touched session's
+// queue marked); the log is asked to make it durable, and when it says so the
+// marked bytes are released and sent. Under fsync, batches that arrive while
+// one is syncing are written together (journal/writer.ts).
+// Work that does not come from input (held input resuming, answers, timers)
+// asks for the end-of-turn task: it flushes what that work submitted and runs
+// the other parts' waiting work (`afterTurn`: held input, a pass of answers);
+// whatever they ask for meanwhile gets the next turn.
 
-import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { CommandIntake } from "../sequencer/intake.ts";
 import type { Output } from "./output.ts";
 import type { Session } from "./session.ts";
 
@@ -18,7 +24,7 @@ interface Batch {
 }
 
 export class DurabilityGate {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: CommandIntake;
   private readonly output: Output;
   private batchId = 0;
   private readonly batchSessions: Session[] = [];
@@ -26,6 +32,9 @@ export class DurabilityGate {
   private readonly pending: Batch[] = [];
   private readonly spare: Batch[] = [];
   private flushScheduled = false;
+  /** Inside flushNow; a schedule() meanwhile means one more turn. */
+  private flushing = false;
+  private again = false;
   private readonly flushTask = () => {
     try {
       this.flushNow();
@@ -37,10 +46,12 @@ export class DurabilityGate {
   onFatal: (error: unknown) => void = (error) => {
     throw error;
   };
-  /** After each flush and each durable notice: the parts that go on with waiting work (held input, queries). */
+  /** At the end of each turn's flush: the parts that go on with waiting work (held input, a pass of answers). */
   afterTurn: () => void = () => {};
+  /** After each durable notice: the parts that go on as reports leave (held input, answers waiting for room). */
+  onReleased: () => void = () => {};
 
-  constructor(sequencer: Sequencer, output: Output) {
+  constructor(sequencer: CommandIntake, output: Output) {
     this.sequencer = sequencer;
     this.output = output;
   }
@@ -59,16 +70,54 @@ export class DurabilityGate {
     this.touch(s);
   }
 
-  /** Closes the batch at the end of this event-loop turn. */
+  /**
+   * A chunk of input is handled: its commands are a batch, flushed now, and
+   * what may leave is sent. Flushing per chunk rather than per turn costs one
+   * log write per chunk instead of one per turn (the same at high rates, where
+   * a turn reads one large chunk per busy session), and saves the Immediate a
+   * turn task allocates: at 100k commands/s in small chunks, one heap cell per
+   * chunk the collector no longer pauses for.
+   */
+  flushInput(): void {
+    if (this.flushing) return this.schedule();
+    this.flushing = true;
+    this.again = false;
+    try {
+      this.closeBatch();
+      this.output.sendAll();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.again) this.schedule();
+  }
+
+  /** Closes the batch (and runs `afterTurn`) at the end of this event-loop turn. */
   schedule(): void {
     if (this.flushScheduled) return;
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
     this.flushScheduled = true;
     setImmediate(this.flushTask);
   }
 
-  /** Closes the batch of this turn, asks the log to make it durable, and sends what may leave. */
+  /** Closes the batch of this turn, asks the log to make it durable, sends what may leave, runs `afterTurn`. */
   flushNow(): void {
     this.flushScheduled = false;
+    this.flushing = true;
+    this.again = false;
+    try {
+      this.closeBatch();
+      this.output.sendAll();
+      this.afterTurn();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.again) this.schedule();
+  }
+
+  private closeBatch(): void {
     const sessions = this.batchSessions;
     if (sessions.length > 0) {
       const batch = this.spare.pop() ?? { lastSeq: 0, sessions: [], marks: [], counts: [] };
@@ -84,8 +133,6 @@ export class DurabilityGate {
       this.batchId++;
       this.sequencer.flush();
     }
-    this.output.sendAll();
-    this.afterTurn();
   }
 
   /** The log made every command up to `seq` durable: release the batches it covers. */
@@ -104,6 +151,6 @@ export class DurabilityGate {
       this.spare.push(b);
     }
     this.output.sendAll();
-    this.afterTurn();
+    this.onReleased();
   }
 }

@@ -6,7 +6,7 @@
 // what Bun already delivered waits. Commands are delayed, never refused for it.
 
 import { type Clock, nowMs } from "../sequencer/clock.ts";
-import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { CommandIntake } from "../sequencer/intake.ts";
 import { EventKind } from "../engine/constants.ts";
 import { FastClientDecoder } from "../protocol/fixed-read.ts";
 import {
@@ -32,7 +32,7 @@ export interface LoginHandler {
 }
 
 export class Inbound {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: CommandIntake;
   private readonly clock: Clock;
   private readonly output: Output;
   private readonly gate: DurabilityGate;
@@ -45,7 +45,7 @@ export class Inbound {
   login: LoginHandler | null = null;
 
   constructor(
-    sequencer: Sequencer,
+    sequencer: CommandIntake,
     output: Output,
     gate: DurabilityGate,
     entry: OrderEntry,
@@ -71,7 +71,7 @@ export class Inbound {
     s.chunkReceivedNs = this.clock.nowNs();
     s.splitter.push(chunk);
     this.drainFrames(s);
-    this.gate.schedule();
+    this.gate.flushInput();
   }
 
   /** Goes on with sessions whose input waited for room in the log. */

@@ -5,49 +5,52 @@
 // read holds one page of the exchange's memory and nothing else. Pages are
 // written only while the session has little unsent output and budget left
 // (queryOrdersPerSecondMax), one small page per pass over the querying
-// sessions, round robin: a greedy client that does read gets a bounded share
-// of the exchange's time, and another session waits for at most one page.
+// sessions, round robin, one pass per event-loop turn: a greedy client that
+// does read gets a bounded share of the exchange's time, and another session
+// waits for at most one page.
 //
 // An answer lists the user's orders live when it starts (ids up to the highest
 // one then), each as it is when its page is written; an order that ended before
 // its page is left out, so the last page (more = false) may be empty.
+//
+// Nothing is allocated per page: the user's orders are read from the log of
+// its ClientOrders (client-orders.ts) at a cursor that survives compaction,
+// each order's fields from the engine into one reused view, and the page is
+// written in its fixed layout straight into the session's queue.
 
-import type { Engine } from "../engine/engine.ts";
-import type { OrderView } from "../engine/queries.ts";
-import { Body, OpenOrderInfo } from "../protocol/index.ts";
+import { emptyOrderView, type OrderView } from "../engine/queries.ts";
+import type { EngineView } from "../sequencer/intake.ts";
+import { OpenOrderInfo } from "../protocol/index.ts";
 import { type Clock, nowMs } from "../sequencer/clock.ts";
+import type { ClientOrders } from "./client-orders.ts";
 import { queryPageOrdersMax, queryPagesPerPassMax, queryRoomBytes } from "./constants.ts";
 import type { Output } from "./output.ts";
 import { type Session, SessionState } from "./session.ts";
 
 export class OpenOrdersQueries {
-  private readonly engine: Engine;
+  private readonly engine: EngineView;
   private readonly output: Output;
   private readonly clock: Clock;
   /** Sessions with an answer being written, in turn order. */
   private readonly querying: Session[] = [];
   private readonly page = Array.from({ length: queryPageOrdersMax }, () => new OpenOrderInfo());
+  private readonly view: OrderView = emptyOrderView();
   /** Sessions whose answer a pass completed, told after it (their next request may start at once). */
   private readonly finished: Session[] = [];
-  private passScheduled = false;
-  private readonly passTask = () => {
-    try {
-      this.pass();
-    } catch (error) {
-      this.onFatal(error);
-    }
-  };
   /** Called when a session's answer is complete: its input goes on (inbound.ts). */
   onDone: (s: Session) => void = () => {};
-  /** A broken invariant in a pass (the gateway's handler exits the process). */
-  onFatal: (error: unknown) => void = (error) => {
-    throw error;
-  };
+  /** Asks for a pass at the end of this event-loop turn (the gateway's turn task runs `pass`). */
+  requestPass: () => void = () => {};
 
-  constructor(engine: Engine, output: Output, clock: Clock) {
+  constructor(engine: EngineView, output: Output, clock: Clock) {
     this.engine = engine;
     this.output = output;
     this.clock = clock;
+  }
+
+  /** Whether an answer is being written (a pass has work). */
+  get active(): boolean {
+    return this.querying.length > 0;
   }
 
   /** An OpenOrdersRequest: the answer starts now; the session reads nothing more until it is written. */
@@ -55,23 +58,20 @@ export class OpenOrdersQueries {
     if (s.queryActive) throw new Error(`session ${s.id}: a query arrived while one is being answered`);
     const us = s.userState!;
     s.queryActive = true;
-    s.queryIds = us.orders.values();
     s.queryCeilingId = us.lastOrderId;
-    s.queryNextId = -1;
+    us.orders.openCursor(s);
     this.querying.push(s);
-    this.schedule();
+    this.requestPass();
   }
 
-  /** Goes on with the answers (after a socket drained, or a turn ended). */
+  /** Goes on with the answers (after a socket drained, a budget refilled, or held reports were released). */
   schedule(): void {
-    if (this.passScheduled || this.querying.length === 0) return;
-    this.passScheduled = true;
-    setImmediate(this.passTask);
+    if (this.querying.length > 0) this.requestPass();
   }
 
   /** Writes up to queryPagesPerPassMax pages, round robin over sessions with room. */
-  private pass(): void {
-    this.passScheduled = false;
+  pass(): void {
+    if (this.querying.length === 0) return;
     let budget = queryPagesPerPassMax;
     let roomLeft = false;
     const list = this.querying;
@@ -106,52 +106,48 @@ export class OpenOrdersQueries {
     list.length = keep;
   }
 
-  /** The next live order of the answer, or null when there is none. */
-  private nextOrder(s: Session): OrderView | null {
-    const peeked = s.queryNextId;
-    s.queryNextId = -1;
-    if (peeked >= 0) {
-      const v = this.engine.order(peeked);
-      if (v !== null) return v;
-    }
-    for (;;) {
-      const it = s.queryIds!.next();
-      if (it.done === true) return null;
-      // Orders placed after the answer began are not in it (their own reports tell of them).
-      if (it.value > s.queryCeilingId) continue;
-      const v = this.engine.order(it.value);
-      if (v !== null) return v;
-    }
-  }
-
   private writePage(s: Session): void {
+    const orders = s.userState!.orders;
+    const ceiling = s.queryCeilingId;
+    let at = orders.cursor;
     let n = 0;
-    for (; n < queryPageOrdersMax; n++) {
-      const v = this.nextOrder(s);
-      if (v === null) break;
-      fillInfo(this.page[n]!, v);
+    while (n < queryPageOrdersMax) {
+      at = nextLive(orders, at, ceiling);
+      if (at < 0) break;
+      if (this.engine.readOrder(orders.orderIdAt(at), this.view)) fillInfo(this.page[n++]!, this.view);
+      at++;
     }
     // Whether more follow: look one order ahead, and start the next page there.
-    const next = n === queryPageOrdersMax ? (this.nextOrder(s)?.id ?? -1) : -1;
-    s.queryNextId = next;
-    const m = this.output.msg;
-    m.body = Body.OpenOrders;
-    // Full pages (all but the last) reuse the page's array: the encoder reads it and keeps nothing.
-    m.orders = n === this.page.length ? this.page : this.page.slice(0, n);
-    m.more = next >= 0;
-    this.output.sendMessage(s, false);
+    const next = at < 0 ? -1 : nextLive(orders, at, ceiling);
+    this.output.openOrdersPage(s, this.page, n, next >= 0);
     // A client that reads its pages is alive, though its own messages wait behind the answer.
     s.lastRecvMs = nowMs(this.clock);
-    if (next >= 0) return;
+    if (next >= 0) {
+      orders.cursor = next;
+      return;
+    }
     end(s);
     this.finished.push(s);
   }
 }
 
+/**
+ * The first log position from `at` holding a live order of the answer, or -1.
+ * The log is in ascending order id, so the first id above the answer's
+ * ceiling ends it (orders placed after the answer began are not in it: their
+ * own reports tell of them).
+ */
+function nextLive(orders: ClientOrders, at: number, ceilingId: number): number {
+  for (const end = orders.logEnd; at < end; at++) {
+    if (orders.orderIdAt(at) > ceilingId) return -1;
+    if (orders.liveAt(at)) return at;
+  }
+  return -1;
+}
+
 function end(s: Session): void {
   s.queryActive = false;
-  s.queryIds = null;
-  s.queryNextId = -1;
+  s.userState?.orders.closeCursor(s);
 }
 
 function fillInfo(info: OpenOrderInfo, v: OrderView): void {

@@ -1,12 +1,14 @@
 // Order entry: a logged-in session's commands, checked against the session's
 // limits and turned into input-log commands (NewOrder, Cancel, Modify,
 // MassCancel) through the sequencer. A client order id is translated to the
-// exchange's order id with the user's map (learnt from events, reports.ts).
+// exchange's order id with the user's map (learnt from events, reports.ts),
+// unless the intake resolves client ids itself (Kafka mode: the engine shard,
+// in partition order, so a Cancel right behind its NewOrder finds it).
 // What fails a check here is answered at once and never reaches the log.
 
 import { CancelReason, EventKind, Reject, Side } from "../engine/constants.ts";
 import { Body, type ClientMessage } from "../protocol/index.ts";
-import type { Sequencer } from "../sequencer/sequencer.ts";
+import type { CommandIntake } from "../sequencer/intake.ts";
 import type { CancelTimers } from "./cancel-timers.ts";
 import type { SessionLimits } from "./config.ts";
 import type { DurabilityGate } from "./durability.ts";
@@ -15,13 +17,13 @@ import type { Output } from "./output.ts";
 import type { Session } from "./session.ts";
 
 export class OrderEntry {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: CommandIntake;
   private readonly output: Output;
   private readonly gate: DurabilityGate;
   private readonly timers: CancelTimers;
   private readonly limits: SessionLimits;
 
-  constructor(sequencer: Sequencer, output: Output, gate: DurabilityGate, timers: CancelTimers, limits: SessionLimits) {
+  constructor(sequencer: CommandIntake, output: Output, gate: DurabilityGate, timers: CancelTimers, limits: SessionLimits) {
     this.sequencer = sequencer;
     this.output = output;
     this.gate = gate;
@@ -38,7 +40,7 @@ export class OrderEntry {
     const seq = this.sequencer;
     let ok: boolean;
     if (m.body === Body.NewOrder) {
-      if (us.orders.has(m.clientOrderId)) return this.reject(s, m, Reject.DuplicateOrderId);
+      if (!seq.resolvesClientIds && us.orders.has(m.clientOrderId)) return this.reject(s, m, Reject.DuplicateOrderId);
       if (us.orders.size >= this.limits.openOrdersPerUserMax) return this.reject(s, m, GatewayReject.OpenOrdersLimit);
       ok = seq.submitNew(us.user, s.id, m.seq, m, s.chunkReceivedNs);
     } else if (m.body === Body.MassCancel) {
@@ -46,8 +48,12 @@ export class OrderEntry {
       m.cancelReason = CancelReason.MassCancel;
       ok = seq.submitMassCancel(us.user, s.id, m.seq, m, s.chunkReceivedNs);
     } else {
-      const orderId = us.orders.get(m.clientOrderId);
-      if (orderId === undefined) return this.reject(s, m, Reject.UnknownOrder);
+      let orderId = us.orders.get(m.clientOrderId);
+      if (orderId < 0) {
+        if (!seq.resolvesClientIds) return this.reject(s, m, Reject.UnknownOrder);
+        // The engine shard resolves it in log order: it may name an order this map has not heard of yet.
+        orderId = 0;
+      }
       ok =
         m.body === Body.Cancel
           ? seq.submitCancel(us.user, s.id, m.seq, orderId, m, s.chunkReceivedNs)

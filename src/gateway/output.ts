@@ -7,7 +7,17 @@
 // the exchange logs it once.
 
 import { type Clock, nowMs } from "../sequencer/clock.ts";
-import { Body, Encoder, type ExecReport, ExecReportWriter, LogoutReason, ServerMessage } from "../protocol/index.ts";
+import {
+  Body,
+  Encoder,
+  type ExecReport,
+  ExecReportWriter,
+  LogoutReason,
+  type OpenOrderInfo,
+  OpenOrdersPageWriter,
+  openOrdersPageBytes,
+  ServerMessage,
+} from "../protocol/index.ts";
 import type { SessionLimits } from "./config.ts";
 import { closeGraceMs, logoutTextLengthMax } from "./constants.ts";
 import type { Fields } from "../log/index.ts";
@@ -21,6 +31,7 @@ export class Output {
   readonly msg = new ServerMessage();
   private readonly encoder = new Encoder();
   private readonly reportWriter = new ExecReportWriter();
+  private readonly pageWriter = new OpenOrdersPageWriter();
   private readonly sendList: Session[] = [];
   private readonly limits: SessionLimits;
   private readonly clock: Clock;
@@ -50,6 +61,15 @@ export class Output {
     const n = this.reportWriter.write(room.bytes, room.at, s.nextOutSeq(), this.msg.report);
     s.out.commit(n, gated);
     if (!gated) this.queueSend(s);
+  }
+
+  /** Writes an OpenOrders page of `orders[0, count)` into the session's queue (not gated: no command's result). */
+  openOrdersPage(s: Session, orders: readonly OpenOrderInfo[], count: number, more: boolean): void {
+    const room = s.out.reserve(openOrdersPageBytes(count));
+    if (room === null) return this.slowConsumer(s);
+    const n = this.pageWriter.write(room.bytes, room.at, s.nextOutSeq(), orders, count, more);
+    s.out.commit(n, false);
+    this.queueSend(s);
   }
 
   /** Encodes the scratch message (any exchange message) with the session's next seq into its queue. */
@@ -146,6 +166,9 @@ export class Output {
     while (out.sendableBytes > 0) {
       const bytes = out.headBytes;
       const n = s.socket.write(out.headBuffer, out.headStart, bytes);
+      // The connection is gone (reset). Bun reports the close of a socket whose reading is paused
+      // only once it reads again, which a session whose input is held never does: close it here.
+      if (n < 0) return s.socket.terminate();
       if (n > 0) {
         out.consume(n);
         s.lastSendMs = nowMs(this.clock);

@@ -1,6 +1,7 @@
 // Engine events to execution reports, each to the session of the user it
 // concerns (a trade: both sides). Reports are gated: they leave once the
-// command that caused them is durable (durability.ts). The user's client-id
+// command that caused them is durable (durability.ts); in Kafka mode every
+// event is of a command already durable, and its report leaves at once. The user's client-id
 // map is learnt here from the events themselves: an Accepted adds the order,
 // a Cancelled or a fill that leaves nothing removes it, and nothing else
 // (above all no reject) touches it. The logged command comes with its events
@@ -8,23 +9,25 @@
 
 import { EventKind, Side } from "../engine/constants.ts";
 import type { EventBuffer } from "../engine/events.ts";
+import { fillExecReport, Liquidity } from "../protocol/event-report.ts";
 import type { InputRecordView } from "../protocol/index.ts";
 import type { DurabilityGate } from "./durability.ts";
 import type { Output } from "./output.ts";
 import { SessionState } from "./session.ts";
 import type { UserState, Users } from "./user-state.ts";
 
-const Liquidity = { None: 0, Maker: 1, Taker: 2 } as const;
-
 export class Reports {
   private readonly users: Users;
   private readonly output: Output;
   private readonly gate: DurabilityGate;
+  /** Reports wait for their command's durability (journal); false when every event is of a durable command (Kafka mode). */
+  private readonly gated: boolean;
 
-  constructor(users: Users, output: Output, gate: DurabilityGate) {
+  constructor(users: Users, output: Output, gate: DurabilityGate, gated: boolean) {
     this.users = users;
     this.output = output;
     this.gate = gate;
+    this.gated = gated;
   }
 
   onEvents(events: EventBuffer, cmd: InputRecordView): void {
@@ -80,54 +83,8 @@ export class Reports {
   ): void {
     const s = us.session;
     if (s === null || s.state !== SessionState.Active) return;
-    const r = this.output.report();
-    r.kind = kind;
-    r.clientOrderId = clientId;
-    r.orderId = liquidity === Liquidity.Maker ? ev.otherId(i) : ev.id(i);
-    // An unknown symbol is book -1 in the engine: echo the symbol the command named.
-    r.symbolId = ev.book(i) >= 0 ? ev.book(i) : cmd.symbolId;
-    r.side = side;
-    r.engineSeq = ev.seq(i);
-    r.timestampNs = ev.tsUs(i) * 1000;
-    r.liquidity = liquidity;
-    kindFields(r, ev, i, kind, leaves);
-    this.gate.touch(s);
-    this.output.sendReport(s, true);
-  }
-}
-
-/** The fields of a report that depend on its kind (the engine writes only the columns a kind uses: RULES.md). */
-function kindFields(r: ReturnType<Output["report"]>, ev: EventBuffer, i: number, kind: number, leaves: number): void {
-  switch (kind) {
-    case EventKind.Rejected:
-      r.rejectReason = ev.code(i);
-      break;
-    case EventKind.Cancelled:
-      r.cancelReason = ev.code(i);
-      r.qtyLots = ev.qtyLots(i);
-      break;
-    case EventKind.Reduced:
-      r.cancelReason = ev.code(i);
-      r.qtyLots = ev.qtyLots(i);
-      r.leavesQtyLots = leaves;
-      break;
-    case EventKind.Trade:
-      r.priceTicks = ev.priceTicks(i);
-      r.qtyLots = ev.qtyLots(i);
-      r.leavesQtyLots = leaves;
-      r.tradeId = ev.tradeId(i);
-      break;
-    case EventKind.MassCancelled:
-      // The summary: how many orders the request cancelled, and why; it names no order.
-      r.cancelReason = ev.code(i);
-      r.qtyLots = ev.qtyLots(i);
-      r.orderId = 0;
-      break;
-    default:
-      // Accepted, Modified, Triggered: price and quantity (remaining) of the order.
-      r.priceTicks = ev.priceTicks(i);
-      r.qtyLots = ev.qtyLots(i);
-      r.leavesQtyLots = ev.qtyLots(i);
-      break;
+    fillExecReport(this.output.report(), ev, i, cmd, kind, clientId, side, leaves, liquidity);
+    if (this.gated) this.gate.touch(s);
+    this.output.sendReport(s, this.gated);
   }
 }

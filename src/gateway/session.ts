@@ -62,11 +62,8 @@ export class Session {
   cancelOnDisconnectGraceMs = -1;
   /** An OpenOrders answer is being written (see OpenOrdersQueries). */
   queryActive = false;
-  /** The answer being written: the user's order ids in id order, and the highest id it covers. */
-  queryIds: Iterator<number> | null = null;
+  /** The highest order id the answer being written covers (its place in the user's orders: ClientOrders.cursor). */
   queryCeilingId = 0;
-  /** An id taken from `queryIds` and not yet written (-1: none). */
-  queryNextId = -1;
   /** The session's budgets: messages it sends, OpenOrders pages written for it. */
   readonly messages: TokenBucket;
   readonly queryPages: TokenBucket;
@@ -80,10 +77,9 @@ export class Session {
     this.lastRecvMs = nowMs;
     this.lastSendMs = nowMs;
     this.messages = new TokenBucket(limits.messagesPerSecondMax, nowMs);
-    this.queryPages = new TokenBucket(
-      Math.max(1, Math.floor(limits.queryOrdersPerSecondMax / queryPageOrdersMax)),
-      nowMs,
-    );
+    // Pages of one answer are spread out: at most a tenth of a second's budget at once.
+    const pagesPerSecond = Math.max(1, Math.floor(limits.queryOrdersPerSecondMax / queryPageOrdersMax));
+    this.queryPages = new TokenBucket(pagesPerSecond, nowMs, Math.max(1, Math.ceil(pagesPerSecond / 10)));
   }
 
   get user(): number {

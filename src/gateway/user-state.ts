@@ -2,6 +2,7 @@
 // the user's reports, the user's live orders by client order id, and the
 // user's cancel-on-disconnect and dead-man's-switch deadlines.
 
+import { ClientOrders } from "./client-orders.ts";
 import type { Session } from "./session.ts";
 
 export class UserState {
@@ -10,10 +11,10 @@ export class UserState {
   /**
    * Client order id -> exchange order id of every live order (resting or
    * stop), learnt from the engine's events: an Accepted adds it, a Cancelled
-   * or a fill that leaves nothing removes it, nothing else touches it. Map
-   * order is insertion order, so ascending order id (ids only grow).
+   * or a fill that leaves nothing removes it, nothing else touches it. Its
+   * log keeps them in the order added, so ascending order id (ids only grow).
    */
-  readonly orders = new Map<number, number>();
+  readonly orders = new ClientOrders();
   /** Highest order id ever added to `orders`. */
   lastOrderId = 0;
   /** When the user's orders are cancelled because the last session ended (0 = not armed). */
@@ -28,13 +29,13 @@ export class UserState {
 
   /** Records a live order (an Accepted event). */
   add(clientId: number, orderId: number): void {
-    this.orders.set(clientId, orderId);
+    this.orders.add(clientId, orderId);
     if (orderId > this.lastOrderId) this.lastOrderId = orderId;
   }
 
   /** Drops a client order id that no longer names a live order (only if it still names this one). */
   forget(clientId: number, orderId: number): void {
-    if (this.orders.get(clientId) === orderId) this.orders.delete(clientId);
+    this.orders.forget(clientId, orderId);
   }
 }
 

@@ -1,7 +1,7 @@
-// Proves crc32 is the standard CRC-32 (equal to Bun.hash.crc32) and copyBytes equals Uint8Array.set, for every length up to 600 and odd offsets.
+// Proves crc32 is the standard CRC-32 (equal to Bun.hash.crc32), crc32Words (word reads) gives the same at every offset, and copyBytes equals Uint8Array.set, for every length up to 600 and odd offsets.
 
 import { expect, test } from "bun:test";
-import { copyBytes, crc32 } from "./bytes.ts";
+import { copyBytes, crc32, crc32Words } from "./bytes.ts";
 import { shortRangeBytesMax } from "./constants.ts";
 
 function randomBytes(count: number, seed: number): Uint8Array<ArrayBuffer> {
@@ -29,6 +29,16 @@ test("JS and native paths agree for every length 0..600 at several offsets", () 
   for (let length = 0; length <= 600; length++) {
     for (const offset of [0, 1, 3, 5, 1000]) {
       expect(crc32(b, offset, length)).toBe(Bun.hash.crc32(b.subarray(offset, offset + length)) >>> 0);
+    }
+  }
+});
+
+test("crc32Words gives crc32's result for every length 0..600 at aligned and unaligned offsets", () => {
+  const b = randomBytes(4096, 9);
+  const words = new Int32Array(b.buffer);
+  for (let length = 0; length <= 600; length++) {
+    for (const offset of [0, 4, 8, 1, 2, 3, 1000, 2048]) {
+      expect(crc32Words(words, b, offset, length)).toBe(crc32(b, offset, length));
     }
   }
 });

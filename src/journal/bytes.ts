@@ -6,6 +6,9 @@
 
 import { shortRangeBytesMax } from "./constants.ts";
 
+// crc32Words reads the bytes through an Int32Array in the platform's byte order; the tables are little-endian.
+if (new Uint8Array(Int32Array.of(1).buffer)[0] !== 1) throw new Error("journal CRC needs a little-endian platform");
+
 /** Slice-by-8 tables of the reflected CRC-32 polynomial 0xEDB88320 (zlib, Ethernet, `Bun.hash.crc32`). */
 const table = new Int32Array(256 * 8);
 for (let n = 0; n < 256; n++) {
@@ -47,6 +50,35 @@ function crc32Short(b: Uint8Array, offset: number, length: number): number {
 export function crc32(bytes: Uint8Array, offset: number, length: number): number {
   if (length <= shortRangeBytesMax) return crc32Short(bytes, offset, length);
   return Bun.hash.crc32(bytes.subarray(offset, offset + length)) >>> 0;
+}
+
+/**
+ * CRC-32 of `bytes[offset, offset + length)`, reading 32-bit words through
+ * `words` (an Int32Array over the same buffer, from its start) when `offset`
+ * is 4-aligned: two loads per 8 bytes instead of eight. Same result as `crc32`.
+ */
+export function crc32Words(words: Int32Array, bytes: Uint8Array, offset: number, length: number): number {
+  if ((offset & 3) !== 0 || length > shortRangeBytesMax || bytes.byteOffset !== 0) return crc32(bytes, offset, length);
+  let c = -1;
+  let w = offset >> 2;
+  const end8 = w + ((length >> 3) << 1);
+  while (w < end8) {
+    const a = c ^ words[w]!;
+    const b = words[w + 1]!;
+    c =
+      table[1792 + (a & 0xff)]! ^
+      table[1536 + ((a >>> 8) & 0xff)]! ^
+      table[1280 + ((a >>> 16) & 0xff)]! ^
+      table[1024 + (a >>> 24)]! ^
+      table[768 + (b & 0xff)]! ^
+      table[512 + ((b >>> 8) & 0xff)]! ^
+      table[256 + ((b >>> 16) & 0xff)]! ^
+      table[b >>> 24]!;
+    w += 2;
+  }
+  const end = offset + length;
+  for (let i = w << 2; i < end; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
 }
 
 /** A DataView over the last source buffer copied from: callers copy from one encoder buffer, so this rarely changes. */

@@ -15,7 +15,7 @@
 // It is never called from inside `append`.
 
 import { closeSync, fdatasync, write, writeSync } from "node:fs";
-import { copyBytes, crc32 } from "./bytes.ts";
+import { copyBytes, crc32Words } from "./bytes.ts";
 import {
   batchBytesDefault,
   batchBytesLimit,
@@ -27,6 +27,7 @@ import {
   recordPayloadBytesMin,
   seqMax,
 } from "./constants.ts";
+import { framePrefixBytes } from "../protocol/constants.ts";
 import type { JournalHeader } from "./format.ts";
 
 export const SyncPolicy = { Fsync: "fsync", Write: "write", None: "none" } as const;
@@ -126,12 +127,21 @@ export class JournalWriter {
   /** The batch being filled. */
   private active: Uint8Array;
   private activeView: DataView;
+  /** 32-bit words of `active`: records start 4-aligned, so their CRC reads words. */
+  private activeWords: Int32Array;
   private activeBytes = 0;
   private activeRecords = 0;
   private activeLastSeq = 0;
   /** fsync only: the other buffer, free or in flight. */
   private spare: Uint8Array;
   private spareView: DataView;
+  private spareWords: Int32Array;
+  /** What the last refused `room` call returned (Full, Stopped, BadLength). */
+  private refusal: AppendResult = AppendResult.Ok;
+  /** The record `reserveFrame` made room for: its start and seq (-1: none), and its largest frame. */
+  private reservedAt = -1;
+  private reservedSeq = -1;
+  private reservedFrameBytesMax = 0;
   private inFlight = false;
   private inFlightBytes = 0;
   private inFlightWritten = 0;
@@ -189,9 +199,11 @@ export class JournalWriter {
     this.notifiedSeq = nextSeq - 1;
     this.active = new Uint8Array(batchBytes);
     this.activeView = new DataView(this.active.buffer);
+    this.activeWords = new Int32Array(this.active.buffer);
     // Only the fsync policy has a batch in flight while the next one fills.
     this.spare = new Uint8Array(this.policy === "fsync" ? batchBytes : 0);
     this.spareView = new DataView(this.spare.buffer);
+    this.spareWords = new Int32Array(this.spare.buffer);
   }
 
   /**
@@ -212,27 +224,86 @@ export class JournalWriter {
    * caller bug and throws.
    */
   append(seq: number, bytes: Uint8Array, offset: number, length: number): AppendResult {
-    if (this.closed || this.failure !== null) return AppendResult.Stopped;
-    if (seq !== this.nextSeq) throw new Error(`journal append: seq ${seq}, expected ${this.nextSeq}`);
-    if (!(length >= recordPayloadBytesMin && length <= recordPayloadBytesMax)) return AppendResult.BadLength;
     if (!(offset >= 0 && offset + length <= bytes.length)) throw new Error(`journal append: range [${offset}, ${offset + length}) outside a buffer of ${bytes.length}`);
+    const at = this.room(seq, length);
+    if (at < 0) return this.refusal;
+    copyBytes(bytes, offset, this.active, this.activeView, at + recordHeaderBytes, length);
+    this.finish(at, seq, length);
+    return AppendResult.Ok;
+  }
+
+  /**
+   * Room for record `seq` written in place, as a size-prefixed frame of at
+   * most `frameBytesMax` bytes (an InputRecord as the fixed-layout writers
+   * write it): returns the index of `batchBuffer` to write the frame at, or -1
+   * when the record cannot be taken now (`refused` says why: Full, Stopped,
+   * BadLength). Then `commitFrame` with the frame's length. The frame's size
+   * prefix lands on the record's CRC, which the commit writes over: the caller
+   * writes the record once, where the journal would otherwise copy it.
+   */
+  reserveFrame(seq: number, frameBytesMax: number): number {
+    const at = this.room(seq, frameBytesMax - framePrefixBytes);
+    if (at < 0) return -1;
+    this.reservedAt = at;
+    this.reservedSeq = seq;
+    this.reservedFrameBytesMax = frameBytesMax;
+    return at + recordHeaderBytes - framePrefixBytes;
+  }
+
+  /** The buffer `reserveFrame`'s index is in (the batch being filled). */
+  get batchBuffer(): Uint8Array {
+    return this.active;
+  }
+
+  /** Why the last `reserveFrame` returned -1. */
+  get refused(): AppendResult {
+    return this.refusal;
+  }
+
+  /** Completes the record `reserveFrame` made room for: its frame of `frameBytes` (size prefix included) is written. */
+  commitFrame(seq: number, frameBytes: number): void {
+    if (seq !== this.reservedSeq) throw new Error(`journal commit: seq ${seq}, reserved ${this.reservedSeq}`);
+    const length = frameBytes - framePrefixBytes;
+    if (!(length >= recordPayloadBytesMin && frameBytes <= this.reservedFrameBytesMax)) {
+      throw new Error(`journal commit: a frame of ${frameBytes} bytes where at most ${this.reservedFrameBytesMax} were reserved`);
+    }
+    this.reservedSeq = -1;
+    this.finish(this.reservedAt, seq, length);
+  }
+
+  /** Where record `seq` with a payload of `length` bytes starts in the batch, or -1 with `refusal` set. */
+  private room(seq: number, length: number): number {
+    this.reservedSeq = -1;
+    if (this.closed || this.failure !== null) return this.refuse(AppendResult.Stopped);
+    if (seq !== this.nextSeq) throw new Error(`journal append: seq ${seq}, expected ${this.nextSeq}`);
+    if (!(length >= recordPayloadBytesMin && length <= recordPayloadBytesMax)) return this.refuse(AppendResult.BadLength);
     if (!(seq < seqMax)) throw new Error(`journal append: seq ${seq} leaves no room below 2^53`);
     const recordBytes = recordHeaderBytes + length;
     if (this.activeBytes + recordBytes > this.active.length || this.activeRecords === this.batchRecordsMax) {
       this.flushRequested = true;
       this.handOff();
-      if (this.failure !== null) return AppendResult.Stopped;
+      if (this.failure !== null) return this.refuse(AppendResult.Stopped);
       if (this.activeRecords !== 0) {
         this.stats.fullCount++;
-        return AppendResult.Full;
+        return this.refuse(AppendResult.Full);
       }
     }
-    const at = this.activeBytes;
-    copyBytes(bytes, offset, this.active, this.activeView, at + recordHeaderBytes, length);
+    return this.activeBytes;
+  }
+
+  private refuse(result: AppendResult): number {
+    this.refusal = result;
+    return -1;
+  }
+
+  /** Writes the header of the record at `at` whose payload is in place, and counts it. */
+  private finish(at: number, seq: number, length: number): void {
+    const payloadAt = at + recordHeaderBytes;
     this.activeView.setUint32(at, length, true);
-    // The CRC is of the copy, so it covers exactly the bytes that will be written.
-    this.activeView.setUint32(at + 4, crc32(this.active, at + recordHeaderBytes, length), true);
-    this.activeBytes = at + recordBytes;
+    // The CRC is of the bytes in the batch, so it covers exactly what will be written.
+    this.activeView.setUint32(at + 4, crc32Words(this.activeWords, this.active, payloadAt, length), true);
+    // Records stay 4-aligned (every InputRecord frame is a multiple of 4 bytes; any other length only costs the word reads).
+    this.activeBytes = payloadAt + length;
     this.activeRecords++;
     this.activeLastSeq = seq;
     this.nextSeq = seq + 1;
@@ -240,7 +311,6 @@ export class JournalWriter {
       this.scheduled = true;
       setImmediate(this.flushTask);
     }
-    return AppendResult.Ok;
   }
 
   /** Starts writing the current batch now (fsync: as soon as the batch in flight is synced). */
@@ -323,6 +393,9 @@ export class JournalWriter {
     const view = this.activeView;
     this.activeView = this.spareView;
     this.spareView = view;
+    const words = this.activeWords;
+    this.activeWords = this.spareWords;
+    this.spareWords = words;
     this.inFlight = true;
     this.inFlightBytes = this.activeBytes;
     this.inFlightWritten = 0;

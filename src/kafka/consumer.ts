@@ -295,6 +295,20 @@ export class Consumer {
     }
   }
 
+  /**
+   * The high watermark of an assigned partition as the last fetch response
+   * told it (no request: cheap enough for every metrics scrape); -1 before
+   * the first fetch.
+   */
+  cachedHighWatermark(topic: string, partition: number): number {
+    this.client.assertOpen("cachedHighWatermark");
+    const out = this.watermarkOut;
+    const code = rdk.rd_kafka_get_watermark_offsets(this.client.rk, topic, partition, out.ptr, (out.ptr + 8) as Pointer);
+    if (code !== 0) return -1;
+    const high = out.getI64(8);
+    return high < 0 ? -1 : high;
+  }
+
   /** Leaves the group (if subscribed), frees every message, queue and the handle. Idempotent. */
   close(): void {
     if (!this.client.isOpen) return;

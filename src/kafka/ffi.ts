@@ -50,6 +50,8 @@ const symbols = {
   rd_kafka_event_type: { args: [ptr], returns: i32 },
   rd_kafka_event_destroy: { args: [ptr], returns: none },
   rd_kafka_event_message_next: { args: [ptr], returns: ptr },
+  // size_t rd_kafka_event_message_array(rkev, const rd_kafka_message_t **rkmessages, size_t size): continues where the last call stopped.
+  rd_kafka_event_message_array: { args: [ptr, ptr, u64], returns: u64 },
   rd_kafka_event_error: { args: [ptr], returns: i32 },
   rd_kafka_event_error_string: { args: [ptr], returns: cstring },
   rd_kafka_event_error_is_fatal: { args: [ptr], returns: i32 },
@@ -100,6 +102,8 @@ const symbols = {
   rd_kafka_consumer_close: { args: [ptr], returns: i32 },
   // rd_kafka_resp_err_t rd_kafka_query_watermark_offsets(rk, const char *topic, int32_t partition, int64_t *low, int64_t *high, int timeout_ms)
   rd_kafka_query_watermark_offsets: { args: [ptr, cstring, i32, ptr, ptr, i32], returns: i32 },
+  // rd_kafka_resp_err_t rd_kafka_get_watermark_offsets(rk, const char *topic, int32_t partition, int64_t *low, int64_t *high): the last fetch's, no request
+  rd_kafka_get_watermark_offsets: { args: [ptr, cstring, i32, ptr, ptr], returns: i32 },
 
   // Metadata.
   // rd_kafka_resp_err_t rd_kafka_metadata(rk, int all_topics, rd_kafka_topic_t *only_rkt, const struct rd_kafka_metadata **metadatap, int timeout_ms)

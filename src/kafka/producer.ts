@@ -70,6 +70,8 @@ export interface ProducerOptions extends ClientHooks {
 
 /** Events handled per poll at most: one event carries a whole batch of reports, so this bounds the time a poll holds the thread, not the messages. */
 const pollEventsMax = 1_000;
+/** Delivery reports taken out of an event per FFI call. */
+const reportSliceMax = 1_024;
 const headersMax = 16;
 /** produceva entries before the headers: topic, partition, value, key, opaque, flags. */
 const vuFixedCount = 6;
@@ -114,6 +116,8 @@ export class Producer implements EventSink {
   /** As of `topic()` (refreshed when a batch names a partition past it). */
   private readonly topicPartitionsCount: number[] = [];
   private readonly vus = new Scratch(VU.bytes * (vuFixedCount + headersMax));
+  /** Delivery-report message pointers of one slice of an event. */
+  private readonly reportPointers = new Scratch(8 * reportSliceMax);
   private reportsServed = 0;
 
   constructor(options: ProducerOptions) {
@@ -292,15 +296,21 @@ export class Producer implements EventSink {
   handleEvent(event: Pointer, type: number): void {
     if (type !== RD_KAFKA_EVENT_DR) return;
     let thrown: unknown = null;
+    const list = this.reportPointers;
+    // Message pointers a slice at a time: one FFI call per slice, not one per message.
     for (;;) {
-      const message = rdk.rd_kafka_event_message_next(event) as Pointer | null;
-      if (message === null) break;
-      this.reportsServed++;
-      try {
-        this.onDelivery(read.ptr(message, MESSAGE.opaque), read.i32(message, MESSAGE.partition), readI64(message, MESSAGE.offset), read.i32(message, MESSAGE.err));
-      } catch (error) {
-        thrown ??= error;
+      const n = Number(rdk.rd_kafka_event_message_array(event, list.ptr, reportSliceMax));
+      if (n === 0) break;
+      for (let i = 0; i < n; i++) {
+        const message = list.getU64(i * 8);
+        this.reportsServed++;
+        try {
+          this.onDelivery(read.ptr(message as Pointer, MESSAGE.opaque), read.i32(message as Pointer, MESSAGE.partition), readI64(message as Pointer, MESSAGE.offset), read.i32(message as Pointer, MESSAGE.err));
+        } catch (error) {
+          thrown ??= error;
+        }
       }
+      if (n < reportSliceMax) break;
     }
     if (thrown !== null) throw thrown;
   }

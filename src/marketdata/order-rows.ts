@@ -28,8 +28,11 @@ export interface OrderRow {
   priceTicks: number;
   /** Stop price for stop orders; 0 otherwise. */
   stopPriceTicks: number;
+  /** The order's quantity: as placed, or after a modify the filled quantity plus the new remaining one. */
   qtyLots: number;
   filledLots: number;
+  /** Open quantity still working (0 once the order is done); below qty - filled after a self-trade reduction. */
+  leavesLots: number;
   status: number;
   /** Engine time of the command that placed the order, µs: with createdSeq, the row's identity. */
   createdUs: number;
@@ -73,6 +76,7 @@ export function newOrderRow(): OrderRow {
     stopPriceTicks: 0,
     qtyLots: 0,
     filledLots: 0,
+    leavesLots: 0,
     status: 0,
     createdUs: 0,
     createdSeq: 0,
@@ -106,6 +110,7 @@ export function orderRowError(o: OrderRow): string | null {
   if (!isCount(o.stopPriceTicks)) return `stopPriceTicks ${o.stopPriceTicks} is not a safe integer >= 0`;
   if (!isCount(o.qtyLots)) return `qtyLots ${o.qtyLots} is not a safe integer >= 0`;
   if (!(isCount(o.filledLots) && o.filledLots <= o.qtyLots)) return `filledLots ${o.filledLots} is not in [0, qtyLots]`;
+  if (!(isCount(o.leavesLots) && o.leavesLots <= o.qtyLots - o.filledLots)) return `leavesLots ${o.leavesLots} is not in [0, qtyLots - filledLots]`;
   if (!isCount(o.createdUs)) return `createdUs ${o.createdUs} is not a safe integer >= 0`;
   if (!isCount(o.createdSeq)) return `createdSeq ${o.createdSeq} is not a safe integer >= 0`;
   if (!(isCount(o.updatedUs) && o.updatedUs >= o.createdUs)) return `updatedUs ${o.updatedUs} is before createdUs`;

@@ -17,6 +17,8 @@ export const apiKeyBytesMax = 128;
 export const symbolNameBytesMax = 32;
 /** Longest free-text reason (LoginRejected, Logout) in bytes. */
 export const reasonTextBytesMax = 256;
+/** Longest exact decimal integer in a record (a candle's sums, exact to 2^85: 26 digits). */
+export const decimalTextBytesMax = 32;
 /** Most symbols listed in one LoginAccepted. */
 export const loginSymbolsCountMax = 512;
 /** Most orders in one OpenOrders page; the encoder splits larger lists into pages. */

@@ -25,7 +25,7 @@ interface BuilderInternals {
 }
 
 /** A Builder whose `clear` keeps its two bookkeeping arrays (the runtime's allocates new ones). */
-class ReusableBuilder extends flatbuffers.Builder {
+export class ReusableBuilder extends flatbuffers.Builder {
   override clear(): void {
     const self = this as unknown as BuilderInternals;
     const vtables = self.vtables;

@@ -1,13 +1,13 @@
 // Proves the fixed-layout writers' frames (execution reports, input records of every fixed command, client orders and heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no byte of a frame depends on what the buffer held, and that writing allocates nothing.
 
 import { describe, expect, test } from "bun:test";
-import { gcAndSweep, heapStats } from "bun:jsc";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";
 import { clientFrameBytesMax, framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax } from "./constants.ts";
 import { ClientMessageWriter, ExecReportWriter, fieldAt, InputRecordWriter } from "./fixed.ts";
 import { CheckedByteBuffer, fieldsOf, randomClient, randomRecord, randomServer, Rng } from "./fixtures.ts";
 import { FrameSplitter, FrameStatus } from "./frame.ts";
 import { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage } from "./messages.ts";
+import { cellsAllocated } from "../../test/support/allocation.ts";
 
 const seed = Number(process.env.SEED ?? 31337);
 console.log(`fixed.test seed=${seed}`);
@@ -700,54 +700,6 @@ describe("sizes", () => {
 });
 
 describe("allocation", () => {
-  /**
-   * JSC's own metadata: shapes and compiled code. After a full collection JSC
-   * may drop old optimized code and recompile it inside the measured window,
-   * re-creating shapes and code blocks (51 Structures and 10 FunctionCodeBlocks
-   * were seen when other test files had run earlier in the same process); they
-   * are the engine's cells, not allocations of the code under test.
-   */
-  const engineCellType = /^(Structure|StructureChain|StructureRareData|PropertyTable)$|CodeBlock|Executable/;
-
-  /** Live heap cells (garbage included until a collection) and the bytes that survived the last collection. */
-  function reading(): { cells: number; survivors: number } {
-    const s = heapStats();
-    let cells = 0;
-    for (const k in s.objectTypeCounts) if (!engineCellType.test(k)) cells += s.objectTypeCounts[k]!;
-    return { cells, survivors: s.heapSize - s.extraMemorySize };
-  }
-
-  /**
-   * Heap cells allocated by `run(n)`, in a window no collection ran in (taken
-   * again, smaller, if one did). A reading allocates cells of its own (its
-   * result object and its shapes): the difference of two back-to-back
-   * readings is subtracted, as bench/measure.ts does. The least of three such
-   * windows is returned: late in a long test process one window can also
-   * catch a JIT compilation and the readings' new shapes (~100 cells, seen
-   * under load), which happen once, while code that allocates per call shows
-   * in every window.
-   */
-  function cellsAllocated(run: (count: number) => void, count: number): number {
-    let least = Number.POSITIVE_INFINITY;
-    let windows = 0;
-    for (let n = count; n >= 1000 && windows < 3; ) {
-      gcAndSweep();
-      reading();
-      const r1 = reading();
-      const r2 = reading();
-      run(n);
-      const r3 = reading();
-      if (r3.survivors !== r1.survivors) {
-        n >>= 1;
-        continue;
-      }
-      windows++;
-      least = Math.min(least, r3.cells - r2.cells - (r2.cells - r1.cells));
-    }
-    if (windows === 0) throw new Error("every window saw a collection");
-    return least;
-  }
-
   test("writing frames allocates no heap cell (and the method sees one object per frame)", () => {
     const rng = new Rng(seed + 5);
     const reports = Array.from({ length: 64 }, () => randomServer(rng, Body.ExecutionReport));

@@ -1,5 +1,5 @@
 // Fixed-layout ("template") writers for the hot frames: execution reports
-// (exchange to client), the input records of new orders, cancels, modifies
+// and OpenOrders pages (exchange to client), the input records of new orders, cancels, modifies
 // and mass cancels (journal, Kafka), and a client's new orders, cancels,
 // modifies and heartbeats (client to exchange). The generic Encoder runs the
 // flatbuffers Builder (hundreds of ns a frame); these store each field at a
@@ -21,6 +21,12 @@
 
 import {
   type FixedLayout,
+  checkOpenOrder,
+  checkOpenOrdersPageHead,
+  openOrdersPageLayout,
+  storeOpenOrder,
+  storeOpenOrdersPageHead,
+  storeOpenOrderVtable,
   checkClientCancel,
   checkClientHeartbeat,
   checkClientModify,
@@ -49,8 +55,9 @@ import {
   storeRecordModify,
   storeRecordNewOrder,
 } from "./generated/fixed-layout.ts";
+import { framePrefixBytes, openOrdersPageCountMax } from "./constants.ts";
 import { Body, Command } from "./generated/exchange_generated.ts";
-import type { ExecReport, InputRecordView, OrderFields } from "./messages.ts";
+import type { ExecReport, InputRecordView, OpenOrderInfo, OrderFields } from "./messages.ts";
 
 export type { FixedLayout } from "./generated/fixed-layout.ts";
 
@@ -132,9 +139,13 @@ class Target {
     this.outWords = words;
   }
 
-  /** Copies the frame to `out[at]` if it was stored in its scratch. */
-  end(out: Uint8Array, at: number): void {
-    if (this.pending !== null) out.set(this.pending, at);
+  /** Copies the frame (`frameBytes` of it, when shorter than its scratch) to `out[at]` if it was stored in its scratch. */
+  end(out: Uint8Array, at: number, frameBytes = -1): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    if (frameBytes < 0) return out.set(pending, at);
+    // A subarray would be an allocation per frame; frames of varying length come here only unaligned (rare).
+    for (let k = 0; k < frameBytes; k++) out[at + k] = pending[k]!;
   }
 }
 
@@ -393,4 +404,71 @@ export class ClientMessageWriter {
         throw new Error(`fixed encode: no fixed layout for client body ${m.body}`);
     }
   }
+}
+
+const page = openOrdersPageLayout;
+
+/** Bytes of an OpenOrders page of `count` orders, length prefix included (codegen/page.ts: the layout). */
+export function openOrdersPageBytes(count: number): number {
+  return count === 0 ? page.headBytes : page.headBytes + 4 * count + page.vtableBytes + page.orderBytes * count;
+}
+
+/**
+ * Writes `Message{seq, OpenOrders{orders, more}}` pages byte for byte as the
+ * Builder lays them out (codegen/page.ts): the head, one offset per order,
+ * orders count-1 .. 1, the vtable they share, order 0. A page of 32 orders
+ * takes about a microsecond where the Encoder takes tens, and nothing is
+ * allocated. One writer serves any number of output buffers.
+ */
+export class OpenOrdersPageWriter {
+  private readonly scratch = new Scratch({
+    name: "OpenOrdersPage",
+    frameBytes: openOrdersPageBytes(openOrdersPageCountMax),
+    fields: [],
+  });
+  private readonly target = new Target();
+
+  /**
+   * Writes the page of `orders[0, count)` with message sequence number `seq`
+   * to `out[at, ...)`; returns its bytes. Throws, having written nothing, when
+   * it does not fit, the count is above the protocol's limit, or a value is
+   * outside its wire type.
+   */
+  write(
+    out: Uint8Array,
+    at: number,
+    seq: number,
+    orders: readonly OpenOrderInfo[],
+    count: number,
+    more: boolean,
+  ): number {
+    if (!(count >= 0 && count <= openOrdersPageCountMax && count <= orders.length)) {
+      throw new Error(`fixed encode: a page of ${count} orders (of ${orders.length}; limit ${openOrdersPageCountMax})`);
+    }
+    const frameBytes = openOrdersPageBytes(count);
+    checkRoom(out, at, frameBytes);
+    checkOpenOrdersPageHead(frameBytes - framePrefixBytes, seq, count, +more);
+    const tablesAt = page.headBytes + 4 * count;
+    const vtableAt = tablesAt + (count - 1) * page.orderBytes;
+    for (let k = 0; k < count; k++) checkOpenOrder(orderAt(k, count, tablesAt, vtableAt) - vtableAt, orders[k]!);
+    const t = this.target;
+    t.begin(out, at, this.scratch);
+    const w = t.words;
+    const i = t.word;
+    storeOpenOrdersPageHead(w, t.bytes, i, t.at, frameBytes - framePrefixBytes, seq, count, +more);
+    if (count > 0) storeOpenOrderVtable(w, i + (vtableAt >> 2));
+    for (let k = 0; k < count; k++) {
+      const offsetAt = page.headBytes + 4 * k;
+      const tableAt = orderAt(k, count, tablesAt, vtableAt);
+      w[i + (offsetAt >> 2)] = tableAt - offsetAt;
+      storeOpenOrder(w, t.bytes, i + (tableAt >> 2), t.at + tableAt, tableAt - vtableAt, orders[k]!);
+    }
+    t.end(out, at, frameBytes);
+    return frameBytes;
+  }
+}
+
+/** Frame-relative position of order k's table in a page of `count` (codegen/page.ts, pagePlaces). */
+function orderAt(k: number, count: number, tablesAt: number, vtableAt: number): number {
+  return k === 0 ? vtableAt + page.vtableBytes : tablesAt + (count - 1 - k) * page.orderBytes;
 }

@@ -7,6 +7,7 @@
 
 import {
   apiKeyBytesMax,
+  decimalTextBytesMax,
   loginSymbolsCountMax,
   openOrdersPageCountMax,
   reasonTextBytesMax,
@@ -249,6 +250,72 @@ export const InputRecord = table("InputRecord", [
   ...union("command", CommandUnion, true),
 ]);
 
+// ---- Kafka topics' records (Kafka mode) ----
+
+/** Root of a record on the topic `executions`. */
+export const ExecutionRecord = table("ExecutionRecord", [
+  wide("user_id", true),
+  u32("shard"),
+  u32("report_index"),
+  wide("session_id", false),
+  wide("session_seq", false),
+  field("report", FieldKind.Table, 4, true, 0, ExecutionReport, null),
+]);
+
+/** Root of a record on the topic `matches`. */
+export const TradeRecord = table("TradeRecord", [
+  u32("shard"),
+  wide("trade_id", true),
+  wide("engine_seq", true),
+  u32("symbol_id"),
+  u32("price"),
+  wide("qty", true),
+  wide("quote_qty", false),
+  u8("taker_side"),
+  wide("taker_order_id", false),
+  wide("maker_order_id", false),
+  wide("taker_user_id", false),
+  wide("maker_user_id", false),
+  wide("timestamp_ns", false),
+]);
+
+export const LevelUpdate = table("LevelUpdate", [u32("symbol_id"), u8("side"), u32("price"), wide("qty", false), u32("orders"), wide("engine_seq", true)]);
+
+export const BestBidOffer = table("BestBidOffer", [
+  u32("symbol_id"),
+  u32("bid_price"),
+  wide("bid_qty", false),
+  u32("bid_orders"),
+  u32("ask_price"),
+  wide("ask_qty", false),
+  u32("ask_orders"),
+  wide("engine_seq", true),
+  wide("timestamp_ns", false),
+]);
+
+export const Candle = table("Candle", [
+  u32("symbol_id"),
+  u8("interval"),
+  wide("open_time_ns", false),
+  u32("open"),
+  u32("high"),
+  u32("low"),
+  u32("close"),
+  text("volume", decimalTextBytesMax, true),
+  text("quote_volume", decimalTextBytesMax, true),
+  text("notional", decimalTextBytesMax, true),
+  wide("trades", false),
+  u32("vwap"),
+  wide("first_trade_id", false),
+  wide("last_trade_id", false),
+]);
+
+/** Indexed by type code: the order of union MarketData in the schema. */
+export const MarketDataUnion: UnionLayout = { name: "MarketData", members: [null, LevelUpdate, BestBidOffer, Candle] };
+
+/** Root of a record on the topic `market_data`. */
+export const MarketDataRecord = table("MarketDataRecord", [u32("shard"), ...union("body", MarketDataUnion, true)]);
+
 /** Every table layout, for the drift test against the generated code. */
 export const allTables: readonly TableLayout[] = [
   Login,
@@ -271,4 +338,10 @@ export const allTables: readonly TableLayout[] = [
   SymbolStatus,
   AnyMessage,
   InputRecord,
+  ExecutionRecord,
+  TradeRecord,
+  LevelUpdate,
+  BestBidOffer,
+  Candle,
+  MarketDataRecord,
 ];

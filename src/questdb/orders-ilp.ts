@@ -1,6 +1,6 @@
 // Rows of the `orders` and `order_events` tables (schema.ts):
 //   orders,symbol=BTC-USD,side=buy,type=limit,tif=gtc,status=partially_filled order_id=5i,client_order_id=9i,
-//     user_id=2i,price=100i,stop_price=0i,qty=10i,filled=4i,created_seq=40i,updated=1767571200000100t,seq=44i 1767571200000000
+//     user_id=2i,price=100i,stop_price=0i,qty=10i,filled=4i,leaves=6i,created_seq=40i,updated=1767571200000100t,seq=44i 1767571200000000
 //   order_events,symbol=BTC-USD,event=cancelled,reason=user order_id=5i,user_id=2i,price=100i,qty=6i,leaves=0i,
 //     trade_id=0i,seq=51i,event_index=0i 1767571200000500
 // An order row's timestamp is its creation time, so each upsert replaces the
@@ -32,12 +32,13 @@ const price = ascii("i,price=");
 const stopPrice = ascii("i,stop_price=");
 const qty = ascii("i,qty=");
 const filled = ascii("i,filled=");
+const leaves = ascii("i,leaves=");
 const createdSeq = ascii("i,created_seq=");
 const updated = ascii("i,updated=");
 const seqAfterTimestamp = ascii("t,seq=");
 const beforeTs = ascii("i ");
 // Longest order row: its fixed pieces, four tag values, one symbol, eleven numbers.
-checkLineBound("orders", [ordersHead, ...sides, ...types, ...tifs, ...statuses, clientOrderId, userId, price, stopPrice, qty, filled, createdSeq, updated, seqAfterTimestamp, beforeTs], 1, 11);
+checkLineBound("orders", [ordersHead, ...sides, ...types, ...tifs, ...statuses, clientOrderId, userId, price, stopPrice, qty, filled, leaves, createdSeq, updated, seqAfterTimestamp, beforeTs], 1, 12);
 
 const eventsHead = ascii("order_events");
 const eventsSymbol = ascii(",symbol=");
@@ -47,7 +48,6 @@ const rejectReasons = reasonTags(rejectNames);
 const cancelReasons = reasonTags(cancelReasonNames);
 const noReasons: readonly string[] = [""];
 const eventOrderId = ascii(" order_id=");
-const leaves = ascii("i,leaves=");
 const tradeId = ascii("i,trade_id=");
 const seq = ascii("i,seq=");
 const eventIndex = ascii("i,event_index=");
@@ -93,6 +93,8 @@ export class OrdersIlp {
     b.int(o.qtyLots);
     b.copy(filled);
     b.int(o.filledLots);
+    b.copy(leaves);
+    b.int(o.leavesLots);
     b.copy(createdSeq);
     b.int(o.createdSeq);
     b.copy(updated);

@@ -33,6 +33,24 @@ export async function readResumePoints(httpUrl: string): Promise<ResumePoints> {
   return { ticksTradeIdMax: ticks!, candlesTradeIdMax: candles!, ordersSeqMax: orders!, orderEventsSeqMax: orderEvents! };
 }
 
+/**
+ * The newest stored open time (µs) of each candle series, keyed by
+ * `candleSeriesKey(symbol, interval)`. Candle rows of different series are not
+ * appended in last-trade order (a quiet symbol's candle closes late), so the
+ * largest last_trade_id is no clean cut; within one series they are appended
+ * in open-time order, so the newest stored open time is.
+ */
+export async function readCandleResume(httpUrl: string): Promise<Map<string, number>> {
+  const result = await execSql(httpUrl, "SELECT symbol, interval, cast(max(ts) AS LONG) FROM candles");
+  const out = new Map<string, number>();
+  for (const r of result.dataset) out.set(candleSeriesKey(String(r[0]), String(r[1])), Number(r[2]));
+  return out;
+}
+
+export function candleSeriesKey(symbol: string, interval: string): string {
+  return `${symbol}\u0000${interval}`;
+}
+
 export interface WalState {
   table: string;
   suspended: boolean;

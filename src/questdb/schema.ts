@@ -78,6 +78,7 @@ export const ordersTable: TableSpec = {
     "stop_price LONG",
     "qty LONG",
     "filled LONG",
+    "leaves LONG",
     "created_seq LONG",
     "updated TIMESTAMP",
     "seq LONG",

@@ -178,7 +178,7 @@ export class IlpHttpWriter {
    * the next writer replays. Returns the rows left in that file.
    */
   async close(deadlineMs = 10_000): Promise<number> {
-    const flushed = await Promise.race([this.flush().then(() => true), Bun.sleep(deadlineMs).then(() => false)]);
+    const flushed = await withDeadline(this.flush(), deadlineMs);
     this.halt();
     const pending = this.queue.slice();
     if (this.current !== null && this.current.rows > 0) pending.push(this.current);
@@ -397,6 +397,22 @@ export class IlpHttpWriter {
     this.inFlight?.abort();
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.wakeRetry?.();
+  }
+}
+
+/**
+ * True when `p` settles within `ms`, false otherwise. The timer is cleared
+ * when `p` wins: a pending sleep would keep a stopping process alive.
+ */
+export async function withDeadline(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: Timer | null = null;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), expired]);
+  } finally {
+    if (timer !== null) clearTimeout(timer);
   }
 }
 

@@ -13,13 +13,14 @@ import {
 } from "../journal/index.ts";
 import { FastInputRecordDecoder } from "../protocol/fixed-read.ts";
 import { framePrefixBytes, InputRecordView } from "../protocol/index.ts";
-import type { InputLog } from "./sequencer.ts";
+import type { InputLog, LogSlot } from "./sequencer.ts";
 
 export class JournalLog implements InputLog {
   readonly writer: JournalWriter;
   readonly recovery: Recovery | null;
   onDurable: ((seq: number) => void) | null = null;
   onFailed: ((error: Error) => void) | null = null;
+  private readonly slot: LogSlot = { bytes: new Uint8Array(0), at: 0 };
 
   private constructor(writer: JournalWriter, recovery: Recovery | null) {
     this.writer = writer;
@@ -73,6 +74,22 @@ export class JournalLog implements InputLog {
     );
     log = new JournalLog(writer, recovery);
     return log;
+  }
+
+  /** In place: the frame goes straight into the journal's batch (its prefix onto the record's CRC slot). */
+  reserveFrame(seq: number, frameBytesMax: number): LogSlot | null {
+    const at = this.writer.reserveFrame(seq, frameBytesMax);
+    if (at >= 0) {
+      this.slot.bytes = this.writer.batchBuffer;
+      this.slot.at = at;
+      return this.slot;
+    }
+    if (this.writer.refused === AppendResult.Full) return null;
+    throw new Error(`journal refused record ${seq}: append result ${this.writer.refused}`);
+  }
+
+  commitFrame(seq: number, frameBytes: number): void {
+    this.writer.commitFrame(seq, frameBytes);
   }
 
   append(seq: number, bytes: Uint8Array, start: number, end: number): boolean {

@@ -19,6 +19,7 @@ import {
 import type { JournalIdentity, SnapshotHeader } from "../snapshot/format.ts";
 import { restoreSnapshot } from "../snapshot/restore.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import type { CommandIntake } from "./intake.ts";
 
 /** The engine's input log (a journal file, or a Kafka partition later). */
 export interface InputLog {
@@ -36,6 +37,21 @@ export interface InputLog {
    * durable. Without a handler the process exits (JournalLog).
    */
   onFailed: ((error: Error) => void) | null;
+  /**
+   * Optional: room to write the frame of `seq` (at most `frameBytesMax` bytes,
+   * length prefix included) in place, or null when the log cannot take it now
+   * (as `append` returning false). The caller writes the frame at
+   * `slot.bytes[slot.at, ...)` and then calls `commitFrame` with its length:
+   * one write of the record where `append` would copy it.
+   */
+  reserveFrame?(seq: number, frameBytesMax: number): LogSlot | null;
+  commitFrame?(seq: number, frameBytes: number): void;
+}
+
+/** Where a log takes a frame written in place (reused by the log: valid until the commit). */
+export interface LogSlot {
+  bytes: Uint8Array;
+  at: number;
 }
 
 /**
@@ -72,8 +88,12 @@ export interface ApplyProbe {
   sampled(ns: number): void;
 }
 
-export class Sequencer {
+export class Sequencer implements CommandIntake {
   readonly engine: Engine;
+  /** Events come as commands are applied, before the journal made them durable: reports wait for `onDurable`. */
+  readonly eventsDurable = false;
+  /** The front end resolves client order ids (its map is current: commands apply as they are submitted). */
+  readonly resolvesClientIds = false;
   /** Receive times and every timer of the exchange come from here. */
   readonly clock: Clock;
   /** Sequence number the next command gets. */
@@ -299,6 +319,10 @@ export class Sequencer {
         const e = this.encoder;
         e.inputRecord(r);
         ok = this.log.append(r.engineSeq, e.bytes, e.start, e.end);
+      } else if (this.log.reserveFrame !== undefined) {
+        const slot = this.log.reserveFrame(r.engineSeq, this.recordWriter.layoutOf(r.command).frameBytes);
+        ok = slot !== null;
+        if (slot !== null) this.log.commitFrame!(r.engineSeq, this.recordWriter.write(slot.bytes, slot.at, r));
       } else {
         const n = this.recordWriter.write(this.recordBytes, 0, r);
         ok = this.log.append(r.engineSeq, this.recordBytes, 0, n);

@@ -36,6 +36,18 @@ export interface SnapshotStats {
 
 type Log = (line: string) => void;
 
+/** What an input log other than the journal adds to a snapshot (Kafka mode). */
+export interface SnapshotHooks {
+  /** The input position the state corresponds to, read with the image (e.g. the partition offset to resume at). */
+  inputOffset?: () => number;
+  /**
+   * Resolves once it is safe to store a snapshot of the state up to `seq`,
+   * besides that state being durable: e.g. every output of the commands up
+   * to `seq` acknowledged, so a restart from it loses none.
+   */
+  beforeSave?: (seq: number) => Promise<void>;
+}
+
 /** How long a snapshot waits for the input log to make its state durable before giving up (and retrying later). */
 const DURABLE_WAIT_MS = 30_000;
 
@@ -69,6 +81,7 @@ export class Snapshotter {
   private readonly clock: Clock;
 
   private readonly journal: JournalIdentity;
+  private readonly hooks: SnapshotHooks;
 
   constructor(
     exchange: Sequencer,
@@ -78,8 +91,10 @@ export class Snapshotter {
     log: Log = console.log,
     /** Where a failed attempt is told (default: `log`). */
     warn: Log = log,
+    hooks: SnapshotHooks = {},
   ) {
     this.exchange = exchange;
+    this.hooks = hooks;
     this.journal = journal;
     this.store = store;
     this.policy = policy;
@@ -135,7 +150,8 @@ export class Snapshotter {
 
   private async run(): Promise<void> {
     const started = performance.now();
-    const image = captureImage(this.exchange.engine, this.exchange.nextOrderId, nowMs(this.clock), this.journal);
+    const inputOffset = this.hooks.inputOffset?.() ?? 0;
+    const image = captureImage(this.exchange.engine, this.exchange.nextOrderId, nowMs(this.clock), this.journal, inputOffset);
     const pauseMs = performance.now() - started;
     const s = this.stats;
     s.lastPauseMs = pauseMs;
@@ -148,6 +164,7 @@ export class Snapshotter {
       s.lastEncodeMs = performance.now() - encodeStarted;
       // Never store a state the log could not rebuild: wait until every command in it is durable.
       await this.waitDurable(image.seq);
+      if (this.hooks.beforeSave !== undefined) await this.hooks.beforeSave(image.seq);
       const saveStarted = performance.now();
       await this.store.save(image.seq, bytes);
       s.lastSaveMs = performance.now() - saveStarted;

@@ -260,7 +260,7 @@ async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | n
 }
 
 /** The operations listener: /metrics, /health, /ready and the admin API. */
-function startOps(config: ExchangeConfig, obs: Observability, admin: AdminApi | null): ReturnType<typeof serveOps> | null {
+export function startOps(config: ExchangeConfig, obs: Observability, admin: AdminApi | null): ReturnType<typeof serveOps> | null {
   if (!config.metrics.enabled && admin === null) return null;
   const routes: MountedRoutes[] = admin === null ? [] : [admin.routes()];
   const handler = opsHandler({ registry: config.metrics.enabled ? obs.registry : null, checks: obs.checks, routes });

@@ -8,6 +8,7 @@
 import { configExitCode, formatProblems, loadConfig } from "../config/index.ts";
 import { Logger } from "../log/index.ts";
 import { ExchangeServer } from "./exchange-server.ts";
+import type { KafkaModeServer } from "./kafka-mode.ts";
 
 const signalNumbers: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
@@ -19,7 +20,7 @@ async function main(): Promise<number> {
   }
   const c = result.loaded.config;
   const log = Logger.create({ level: c.log.level, format: c.log.format }).child("server");
-  let server: ExchangeServer | null = null;
+  let server: ExchangeServer | KafkaModeServer | null = null;
   let stopRequested: string | null = null;
   let finished: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => {
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
   // Handlers go in before the gateway announces itself: a supervisor may signal the moment it reads that line.
   const onSignal = (signal: string) => {
     if (stopRequested !== null) {
-      log.warn(`second ${signal}: exiting at once (whatever was acknowledged is in the journal)`, { signal });
+      log.warn(`second ${signal}: exiting at once (whatever was acknowledged is in the input log)`, { signal });
       process.exit(128 + (signalNumbers[signal] ?? 1));
     }
     stopRequested = signal;
@@ -47,7 +48,8 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    server = await ExchangeServer.start(result.loaded, log);
+    // Full mode runs on Kafka (kafka-mode.ts, loaded only then: the journal's modes never load librdkafka) unless kafka.enabled = false.
+    server = c.mode === "full" && c.kafka.enabled ? await (await import("./kafka-mode.ts")).KafkaModeServer.start(result.loaded, log) : await ExchangeServer.start(result.loaded, log);
   } catch (error) {
     log.error(`exchange: ${(error as Error).message}`, { error: error as Error });
     return 1;

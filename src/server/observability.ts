@@ -58,9 +58,9 @@ export class Observability {
     this.enabled = m.enabled;
     const registry = (this.registry = new MetricsRegistry((name, error) => log.warn(`metrics: collector ${name} failed: ${error.message}`, { collector: name })));
     const symbols = config.symbols.map((s) => s.name);
-    const metrics = (this.metrics = registerExchangeMetrics(registry, { symbols, kafkaPartitions: config.kafka.partitions }));
+    const metrics = (this.metrics = registerExchangeMetrics(registry, { symbols, kafkaPartitions: config.kafka.partitions.orders }));
     this.commandMetrics = new CommandMetrics(registry, metrics, m.matchingSampleEvery);
-    this.hooks = outputHooks(registry, metrics, this.checks, config.kafka.partitions);
+    this.hooks = outputHooks(registry, metrics, this.checks, config.kafka.partitions.orders);
     registerProcessMetrics(registry);
     this.loop = new EventLoopDelayMonitor(registry, m.eventLoopSampleMs);
     this.gc = new GcObserver(registry);

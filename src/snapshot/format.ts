@@ -3,13 +3,16 @@
 // Both CRC-32s are checked before a byte of the body is trusted.
 //
 // Header: magic "EXSNAP\0\0" | version u32 | header bytes u32 | body bytes f64 |
-//   seq f64 | next order id f64 | reserved f64 (0) | created-at ms f64 |
+//   seq f64 | next order id f64 | input offset f64 | created-at ms f64 |
 //   journal created-at ns u32 lo, u32 hi | journal shard u32 | body (image) version u32 |
 //   body crc32 u32 | header crc32 u32 (over the 76 bytes before it)
 // `seq` is the engine's last applied command; `next order id` is the
 // sequencer's counter. The journal identity ties a snapshot to the input log
 // it was taken from: restoring one onto another journal's records would mix
-// two histories. Version 3: the engine's counters moved into the body, which
+// two histories. `input offset` is where reading the input log resumes: in
+// Kafka mode the partition offset after the last record the state includes
+// (src/kafka/README.md); 0 for a journal, which resumes after `seq`. (It was
+// a reserved 0 before: older snapshots read as offset 0.) Version 3: the engine's counters moved into the body, which
 // carries its own version.
 
 import { IMAGE_VERSION, IMAGE_VERSIONS_READ, imageBytes, writeImage } from "../engine/image-codec.ts";
@@ -35,6 +38,8 @@ export interface SnapshotHeader {
   bodyBytes: number;
   seq: number;
   nextOrderId: number;
+  /** Kafka mode: the partition offset to resume reading at; 0 for a journal. */
+  inputOffset: number;
   createdAtMs: number;
   journal: JournalIdentity;
 }
@@ -63,7 +68,7 @@ function writeHeader(bytes: Uint8Array, img: SnapshotImage, body: number): void 
   dv.setFloat64(16, body, true);
   dv.setFloat64(24, img.seq, true);
   dv.setFloat64(32, img.nextOrderId, true);
-  dv.setFloat64(40, 0, true);
+  dv.setFloat64(40, img.inputOffset, true);
   dv.setFloat64(48, img.createdAtMs, true);
   dv.setBigUint64(56, img.journal.createdAtNs, true);
   dv.setUint32(64, img.journal.shardId, true);
@@ -92,6 +97,7 @@ export function checkSnapshot(bytes: Uint8Array): SnapshotHeader | string {
     bodyBytes: body,
     seq: dv.getFloat64(24, true),
     nextOrderId: dv.getFloat64(32, true),
+    inputOffset: dv.getFloat64(40, true),
     createdAtMs: dv.getFloat64(48, true),
     journal: { createdAtNs: dv.getBigUint64(56, true), shardId: dv.getUint32(64, true) },
   };

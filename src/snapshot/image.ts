@@ -11,6 +11,8 @@ export interface SnapshotImage {
   seq: number;
   /** The sequencer's next order id. */
   nextOrderId: number;
+  /** Kafka mode: the partition offset after the last record the engine's state includes; 0 for a journal. */
+  inputOffset: number;
   createdAtMs: number;
   /** The input log the engine's state was built from. */
   journal: JournalIdentity;
@@ -18,9 +20,10 @@ export interface SnapshotImage {
 }
 
 /** Captures the engine's image with the snapshot's metadata; `nextOrderId` is the sequencer's counter. */
-export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: number, journal: JournalIdentity): SnapshotImage {
+export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: number, journal: JournalIdentity, inputOffset = 0): SnapshotImage {
+  if (!(Number.isSafeInteger(inputOffset) && inputOffset >= 0)) throw new Error(`snapshot input offset ${inputOffset} is not a non-negative integer`);
   const image = captureEngineImage(engine);
-  return { seq: image.lastSeq, nextOrderId, createdAtMs, journal, engine: image };
+  return { seq: image.lastSeq, nextOrderId, inputOffset, createdAtMs, journal, engine: image };
 }
 
 /** The image's buffers, for transfer to a worker without copying. */

@@ -118,6 +118,8 @@ export interface StartOptions {
   fileSizeLimitBytes?: number;
   /** More environment for the child (e.g. EXCHANGE_SNAPSHOT_EVERY_COMMANDS). */
   env?: Record<string, string>;
+  /** Longest wait for "tcp gateway listening on" (default 20 s; Kafka mode creates topics and replays partitions first). */
+  startTimeoutMs?: number;
 }
 
 const running = new Set<ExchangeProcess>();
@@ -150,9 +152,13 @@ export class ExchangeProcess {
       args = ["bash", "-c", `trap '' XFSZ; ulimit -f ${limitKiB}; exec "$@"`, "bash", ...args];
     }
     const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
-    // The market-data feed and the operations listener take free ports of their own (their defaults are fixed).
+    // The market-data feed, the query API and the operations listener take free ports of their own (their defaults are fixed).
     env.EXCHANGE_FEED_PORT = "0";
+    env.EXCHANGE_HTTP_PORT = "0";
     env.EXCHANGE_METRICS_PORT = "0";
+    // The query API and its market-data worker (a second engine replaying the journal) are off unless a test
+    // asks for them (options.env): they would add CPU and RSS to tests that measure other things.
+    env.EXCHANGE_HTTP_ENABLED = "false";
     delete env.EXCHANGE_CONFIG;
     Object.assign(env, options.env);
     if (options.policy !== undefined) env.EXCHANGE_JOURNAL_POLICY = options.policy;
@@ -181,7 +187,7 @@ export class ExchangeProcess {
     let last = "";
     for (let attempt = 0; attempt < startAttemptsMax; attempt++) {
       const p = new ExchangeProcess(freePort(), options);
-      const line = await p.waitForLine(/tcp gateway listening on /, startTimeoutMs).catch((e: Error) => e);
+      const line = await p.waitForLine(/tcp gateway listening on /, options.startTimeoutMs ?? startTimeoutMs).catch((e: Error) => e);
       if (typeof line === "string") return p;
       await p.kill();
       last = `${line.message}\nstdout:\n${p.stdout.lines.join("\n")}\nstderr:\n${p.stderr.lines.join("\n")}`;

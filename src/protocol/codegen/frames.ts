@@ -19,6 +19,7 @@ function code(union: UnionLayout, name: string): number {
 
 const Body = {
   ExecutionReport: code(AnyBody, "ExecutionReport"),
+  OpenOrders: code(AnyBody, "OpenOrders"),
   NewOrder: code(AnyBody, "NewOrder"),
   Cancel: code(AnyBody, "Cancel"),
   Modify: code(AnyBody, "Modify"),
@@ -57,7 +58,7 @@ export interface FrameSpec {
   /** Writer arguments, in order (each named by a source). */
   readonly args: readonly string[];
   /** The type of the writer's object. */
-  readonly object: "ExecReport" | "OrderFields";
+  readonly object: "ExecReport" | "OrderFields" | "OpenOrderInfo";
   /** The type a reader fills, or null when the frame is written only. */
   readonly reads: "ServerMessage" | "ClientMessage" | "InputRecordView" | null;
   /** The path from a reader's target to the object's properties ("report." for a ServerMessage). */
@@ -172,3 +173,42 @@ export const frameSpecs: readonly FrameSpec[] = [
   client("ClientModify", "Message{seq, Modify}, client to exchange", Body.Modify, modifySources),
   client("ClientHeartbeat", "Message{seq, Heartbeat}, client to exchange", Body.Heartbeat, []),
 ];
+
+/**
+ * The parts of an OpenOrders page (codegen/page.ts), written only: the head
+ * (its length, seq, order count and `more`) and one order's table (the
+ * offset back to the vtable the page's orders share, and the order).
+ */
+function pagePart(name: string, what: string, args: readonly string[], sources: readonly Source[]): FrameSpec {
+  const [readPrefix, readVia] = ["", "view"] as const;
+  const object = "OpenOrderInfo";
+  return { name, what, envelope: "server", member: Body.OpenOrders, args, object, reads: null, readPrefix, readVia, sources };
+}
+
+export const pageHeadSpec = pagePart(
+  "OpenOrdersPageHead",
+  "Message{seq, OpenOrders{orders, more}} up to the orders, exchange to client",
+  ["payloadBytes", "seq", "count", "more"],
+  [
+    arg("Frame.length", "u32", "payloadBytes"),
+    arg("Message.seq", "u53", "seq"),
+    arg("OpenOrders.orders.length", "u32", "count"),
+    arg("OpenOrders.more", "bool", "more"),
+  ],
+);
+
+export const pageOrderSpec = pagePart("OpenOrder", "one order's table in an OpenOrders page", ["vtableOffset"], [
+  arg("OpenOrder.vtable", "i32", "vtableOffset"),
+  of("OpenOrder.client_order_id", "u53", "clientOrderId"),
+  of("OpenOrder.order_id", "u53", "orderId"),
+  of("OpenOrder.symbol_id", "u32", "symbolId"),
+  of("OpenOrder.side", "u8", "side"),
+  of("OpenOrder.type", "u8", "type"),
+  of("OpenOrder.tif", "u8", "tif"),
+  of("OpenOrder.post_only", "bool", "postOnly"),
+  of("OpenOrder.stp", "u8", "stp"),
+  of("OpenOrder.price", "i32", "priceTicks"),
+  of("OpenOrder.stop_price", "i32", "stopPriceTicks"),
+  of("OpenOrder.qty", "u53", "qtyLots"),
+  of("OpenOrder.leaves_qty", "u53", "leavesQtyLots"),
+]);

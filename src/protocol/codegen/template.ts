@@ -120,8 +120,19 @@ export const envelopes: Readonly<Record<Envelope, EnvelopeLayout>> = {
   record: { root: layout.InputRecord, verifyRoot: layout.InputRecord, union: layout.CommandUnion, unionField: "InputRecord.command", frameBytesMax: inputRecordBytesMax },
 };
 
-/** Adds `table` with every field present, the union (if any) set to `memberCode` / `member`; returns its offset. */
-function addTable(b: flatbuffers.Builder, table: layout.TableLayout, memberCode: number, member: number): number {
+/**
+ * Adds `table` with every field present, the union (if any) set to `memberCode` / `member`,
+ * a vector of tables (if any) to `vector`, each sub-table field to its offset in `tables`
+ * (by field name); returns its offset.
+ */
+export function addTable(
+  b: flatbuffers.Builder,
+  table: layout.TableLayout,
+  memberCode: number,
+  member: number,
+  vector = 0,
+  tables: ReadonlyMap<string, number> = new Map(),
+): number {
   const widestFirst = table.fields.map((f, slot) => ({ f, slot })).sort((x, y) => y.f.bytes - x.f.bytes);
   b.startObject(table.fields.length);
   for (const { f, slot } of widestFirst) {
@@ -139,6 +150,10 @@ function addTable(b: flatbuffers.Builder, table: layout.TableLayout, memberCode:
       b.addFieldInt8(slot, memberCode, 0);
     } else if (f.kind === layout.FieldKind.UnionValue) {
       b.addFieldOffset(slot, member, 0);
+    } else if (f.kind === layout.FieldKind.VectorOfTables) {
+      b.addFieldOffset(slot, vector, 0);
+    } else if (f.kind === layout.FieldKind.Table && tables.has(f.name)) {
+      b.addFieldOffset(slot, tables.get(f.name)!, 0);
     } else {
       throw new Error(`fixed-layout template: ${table.name}.${f.name} (kind ${f.kind}) has no fixed layout`);
     }
@@ -159,4 +174,43 @@ export function buildTemplate(envelope: Envelope, memberCode: number): FrameTemp
   t.locate(t.root(), e.root);
   t.locate(t.follow(e.unionField), member);
   return t;
+}
+
+/** An OpenOrders page as the Builder lays it out: the frame, and where its vector and each order's table lie. */
+export interface PageTemplate {
+  readonly t: FrameTemplate;
+  /** Frame-relative position of the vector's length word. */
+  readonly vectorAt: number;
+  /** Frame-relative position of each order's table, in vector order. */
+  readonly orderAt: readonly number[];
+}
+
+/**
+ * Builds and checks the template of `Message{seq, OpenOrders{orders, more}}`
+ * with `count` orders, each table with every field present, made in vector
+ * order and then vectored, as the Encoder does.
+ */
+export function buildPageTemplate(count: number): PageTemplate {
+  const e = envelopes.server;
+  const memberCode = e.union.members.indexOf(layout.OpenOrders);
+  assert(memberCode > 0, "OpenOrders is a body the exchange sends");
+  const b = new flatbuffers.Builder(1024);
+  b.forceDefaults(true);
+  const orders: number[] = [];
+  for (let k = 0; k < count; k++) orders.push(addTable(b, layout.OpenOrder, 0, 0));
+  b.startVector(4, count, 4);
+  for (let k = count - 1; k >= 0; k--) b.addOffset(orders[k]!);
+  const body = addTable(b, layout.OpenOrders, 0, 0, b.endVector());
+  b.finish(addTable(b, e.root, memberCode, body), undefined, true);
+  const t = new FrameTemplate(b.asUint8Array(), e.verifyRoot, e.frameBytesMax);
+  t.locate(t.root(), e.root);
+  t.locate(t.follow(e.unionField), layout.OpenOrders);
+  const vectorAt = t.follow("OpenOrders.orders");
+  const view = new DataView(t.bytes.buffer);
+  assert(view.getUint32(vectorAt, true) === count, `the vector of a ${count}-order page holds ${count}`);
+  const offsetAt = (k: number) => vectorAt + 4 + 4 * k;
+  const orderAt = Array.from({ length: count }, (_, k) => offsetAt(k) + view.getUint32(offsetAt(k), true));
+  // Every order's table has the same layout (one shared vtable): the first one's positions stand for all.
+  if (count > 0) t.locate(orderAt[0]!, layout.OpenOrder);
+  return { t, vectorAt, orderAt };
 }

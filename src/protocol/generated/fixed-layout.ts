@@ -4,7 +4,14 @@
 // The fixed-layout frames: per frame its layout, a check of its values, a store of the whole frame, and
 // for frames read back a matcher and a reader. src/protocol/codegen/emit.ts explains the code.
 
-import type { ClientMessage, ExecReport, InputRecordView, OrderFields, ServerMessage } from "../messages.ts";
+import type {
+  ClientMessage,
+  ExecReport,
+  InputRecordView,
+  OpenOrderInfo,
+  OrderFields,
+  ServerMessage,
+} from "../messages.ts";
 import { notWireType } from "../ranges.ts";
 import { readI32, readU32, readU53, viewU53, viewU64 } from "../wire-read.ts";
 
@@ -1154,4 +1161,162 @@ export function matchClientHeartbeat(b: Uint8Array, s: number, e: number): boole
 /** Reads every value of the ClientHeartbeat payload at `s` (one that matched) into `out`. */
 export function readClientHeartbeat(b: Uint8Array, s: number, out: ClientMessage): void {
   out.seq = readU53(b, s + 28);
+}
+
+// ---- OpenOrders page: Message{seq, OpenOrders{orders, more}}, exchange to client (codegen/page.ts) -----------------
+
+/** The parts of an OpenOrders page; field positions relative to the head's and to an order's start. */
+export const openOrdersPageLayout = {
+  headBytes: 64,
+  vtableBytes: 28,
+  orderBytes: 56,
+  headFields: [
+    ["Frame.length", 0, 4],
+    ["Message.seq", 32, 8],
+    ["OpenOrders.more", 55, 1],
+    ["OpenOrders.orders.length", 60, 4],
+  ],
+  orderFields: [
+    ["OpenOrder.vtable", 0, 4],
+    ["OpenOrder.client_order_id", 48, 8],
+    ["OpenOrder.order_id", 40, 8],
+    ["OpenOrder.symbol_id", 20, 4],
+    ["OpenOrder.side", 11, 1],
+    ["OpenOrder.type", 10, 1],
+    ["OpenOrder.tif", 9, 1],
+    ["OpenOrder.post_only", 8, 1],
+    ["OpenOrder.stp", 7, 1],
+    ["OpenOrder.price", 16, 4],
+    ["OpenOrder.stop_price", 12, 4],
+    ["OpenOrder.qty", 32, 8],
+    ["OpenOrder.leaves_qty", 24, 8],
+  ],
+} as const;
+
+/** Throws unless every value of OpenOrdersPageHead fits its wire type (a caller bug). */
+export function checkOpenOrdersPageHead(payloadBytes: number, seq: number, count: number, more: number): void {
+  if (!(payloadBytes >= 0 && payloadBytes <= 4294967295 && Math.floor(payloadBytes) === payloadBytes)) {
+    notWireType("length", payloadBytes);
+  }
+  if (!(seq >= 0 && seq <= 9007199254740991 && Math.floor(seq) === seq)) {
+    notWireType("seq", seq);
+  }
+  if (!(count >= 0 && count <= 4294967295 && Math.floor(count) === count)) {
+    notWireType("orders.length", count);
+  }
+}
+
+/** Stores a whole OpenOrdersPageHead frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
+export function storeOpenOrdersPageHead(
+  w: Int32Array,
+  f: Uint8Array,
+  i: number,
+  p: number,
+  payloadBytes: number,
+  seq: number,
+  count: number,
+  more: number,
+): void {
+  w[i + 1] = 16;
+  w[i + 2] = 655360;
+  w[i + 3] = 786452;
+  w[i + 4] = 524295;
+  w[i + 5] = 10;
+  w[i + 6] = 150994944;
+  w[i + 7] = 20;
+  w[i + 10] = 786440;
+  w[i + 11] = 458760;
+  w[i + 12] = 8;
+  w[i + 13] = 0;
+  w[i + 14] = 4;
+  w[i] = payloadBytes;
+  w[i + 8] = seq;
+  w[i + 9] = seq * 2.3283064365386963e-10;
+  w[i + 15] = count;
+  f[p + 55] = +more;
+}
+
+/** Stores the vtable a page's orders share at word `i` of `w`. */
+export function storeOpenOrderVtable(w: Int32Array, i: number): void {
+  w[i] = 3670044;
+  w[i + 1] = 2621488;
+  w[i + 2] = 720916;
+  w[i + 3] = 589834;
+  w[i + 4] = 458760;
+  w[i + 5] = 786448;
+  w[i + 6] = 1572896;
+}
+
+/** Throws unless every value of OpenOrder fits its wire type (a caller bug). */
+export function checkOpenOrder(vtableOffset: number, o: OpenOrderInfo): void {
+  if (!((vtableOffset | 0) === vtableOffset)) {
+    notWireType("vtable", vtableOffset);
+  }
+  if (
+    !(o.clientOrderId >= 0 && o.clientOrderId <= 9007199254740991 && Math.floor(o.clientOrderId) === o.clientOrderId)
+  ) {
+    notWireType("client_order_id", o.clientOrderId);
+  }
+  if (!(o.orderId >= 0 && o.orderId <= 9007199254740991 && Math.floor(o.orderId) === o.orderId)) {
+    notWireType("order_id", o.orderId);
+  }
+  if (!(o.symbolId >= 0 && o.symbolId <= 4294967295 && Math.floor(o.symbolId) === o.symbolId)) {
+    notWireType("symbol_id", o.symbolId);
+  }
+  if (!((o.side & 0xff) === o.side)) {
+    notWireType("side", o.side);
+  }
+  if (!((o.type & 0xff) === o.type)) {
+    notWireType("type", o.type);
+  }
+  if (!((o.tif & 0xff) === o.tif)) {
+    notWireType("tif", o.tif);
+  }
+  if (!((o.stp & 0xff) === o.stp)) {
+    notWireType("stp", o.stp);
+  }
+  if (!((o.priceTicks | 0) === o.priceTicks)) {
+    notWireType("price", o.priceTicks);
+  }
+  if (!((o.stopPriceTicks | 0) === o.stopPriceTicks)) {
+    notWireType("stop_price", o.stopPriceTicks);
+  }
+  if (!(o.qtyLots >= 0 && o.qtyLots <= 9007199254740991 && Math.floor(o.qtyLots) === o.qtyLots)) {
+    notWireType("qty", o.qtyLots);
+  }
+  if (
+    !(o.leavesQtyLots >= 0 && o.leavesQtyLots <= 9007199254740991 && Math.floor(o.leavesQtyLots) === o.leavesQtyLots)
+  ) {
+    notWireType("leaves_qty", o.leavesQtyLots);
+  }
+}
+
+/** Stores a whole OpenOrder frame at word `i` (byte `p` = 4i) of `w` / `f`, two views of one buffer. */
+export function storeOpenOrder(
+  w: Int32Array,
+  f: Uint8Array,
+  i: number,
+  p: number,
+  vtableOffset: number,
+  o: OpenOrderInfo,
+): void {
+  w[i + 1] = 0;
+  w[i + 2] = 0;
+  w[i] = vtableOffset;
+  w[i + 12] = o.clientOrderId;
+  w[i + 13] = o.clientOrderId * 2.3283064365386963e-10;
+  w[i + 10] = o.orderId;
+  w[i + 11] = o.orderId * 2.3283064365386963e-10;
+  w[i + 5] = o.symbolId;
+  w[i + 4] = o.priceTicks;
+  w[i + 3] = o.stopPriceTicks;
+  w[i + 8] = o.qtyLots;
+  w[i + 9] = o.qtyLots * 2.3283064365386963e-10;
+  w[i + 6] = o.leavesQtyLots;
+  w[i + 7] = o.leavesQtyLots * 2.3283064365386963e-10;
+  f[p + 11] = o.side;
+  f[p + 10] = o.type;
+  f[p + 9] = o.tif;
+  f[p + 8] = +o.postOnly;
+  f[p + 7] = o.stp;
 }
