@@ -105,10 +105,14 @@ describe("updates allocate nothing", () => {
   /**
    * Heap cells (garbage included) created by `work`, read in a window without a
    * collection, less what the same readings show around an empty window (each
-   * heapStats() result is itself a few hundred cells).
+   * heapStats() result is itself a few hundred cells). The least of three
+   * windows: in the whole suite's process other files' leftover work (timers,
+   * JIT code blocks) can add a hundred cells to one window, never take any away.
    */
   function cellsAllocatedBy(work: () => void): number {
-    return cellsInWindow(work) - cellsInWindow(() => {});
+    let least = Infinity;
+    for (let k = 0; k < 3; k++) least = Math.min(least, cellsInWindow(work) - cellsInWindow(() => {}));
+    return least;
   }
 
   function cellsInWindow(work: () => void): number {
