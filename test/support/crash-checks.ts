@@ -82,12 +82,14 @@ export function checkOpenOrders(t: CrashTrader, orders: OpenOrderInfo[], oracle:
       continue;
     }
     const endedAt = oracle.ended.get(`${t.user}:${o.orderId}`);
-    if (endedAt !== undefined && endedAt > o.lastSeq && endedAt <= oracle.lastSeq) {
+    // At the seq of the last report seen too: one command's reports can straddle the kill (an order
+    // accepted and filled by the same command, its Accepted sent and its last fill never written).
+    if (endedAt !== undefined && endedAt >= o.lastSeq && endedAt <= oracle.lastSeq) {
       stats.endedUnseen++;
       continue;
     }
     throw new Error(
-      `user ${t.user}: order ${o.orderId} (client id ${cid}, last report at seq ${o.lastSeq}) was acknowledged live, is not open after the restart, and no journal record ends it`,
+      `user ${t.user}: order ${o.orderId} (client id ${cid}, last report at seq ${o.lastSeq}) was acknowledged live, is not open after the restart, and no journal record ends it (ended at ${endedAt ?? "no seq"} this round, journal up to ${oracle.lastSeq})`,
     );
   }
 }
