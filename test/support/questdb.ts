@@ -2,7 +2,7 @@
 // installed from Maven Central first if missing (scripts/questdb.ts). Start it
 // in beforeAll and stop it in afterAll: one server per file, never per test.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type QuestdbHandle, startQuestdb } from "../../scripts/questdb.ts";
@@ -14,6 +14,8 @@ const startAttemptsMax = 3;
 /** Generous: WAL apply on a loaded 2-core box can lag seconds behind the acknowledgement. */
 export const waitForRowsDeadlineMsDefault = 120_000;
 const pollIntervalMs = 50;
+/** How long `pause` waits for every thread to show the stopped state. */
+const pauseDeadlineMs = 30_000;
 
 export interface TestQuestdb {
   readonly httpUrl: string;
@@ -35,7 +37,7 @@ export interface TestQuestdb {
   stop(): Promise<void>;
   /** SIGKILL and wait: a crash. The directory is kept for `restart`. */
   kill(): Promise<void>;
-  /** SIGSTOP: sockets stay open but nothing answers ("QuestDB is slow"). */
+  /** SIGSTOP, returning once every thread of the server is stopped: sockets stay open but nothing answers ("QuestDB is slow"). */
   pause(): void;
   /** SIGCONT after `pause`; a no-op when the server is not running. */
   resume(): void;
@@ -101,7 +103,7 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => server.kill(),
-    pause: () => process.kill(server.pid, "SIGSTOP"),
+    pause: () => stopAndWait(server.pid),
     resume: () => {
       try {
         process.kill(server.pid, "SIGCONT");
@@ -111,4 +113,38 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
     },
     restart: () => server.restart(),
   };
+}
+
+/**
+ * SIGSTOP, then waits until /proc shows every thread of `pid` stopped. A
+ * group stop takes effect as each thread next passes a signal check: on a
+ * loaded machine the JVM once answered a request sent right after kill()
+ * returned, and the paused-QuestDB test waited in vain for a timeout.
+ */
+function stopAndWait(pid: number): void {
+  const deadline = performance.now() + pauseDeadlineMs;
+  process.kill(pid, "SIGSTOP");
+  for (;;) {
+    const running = runningThreads(pid);
+    if (running.length === 0) return;
+    if (performance.now() > deadline) throw new Error(`questdb pid ${pid}: threads ${running.join(", ")} not stopped ${pauseDeadlineMs} ms after SIGSTOP`);
+    Bun.sleepSync(1);
+  }
+}
+
+/** Threads of `pid` in a state other than stopped (T, t) or dead (Z, X). */
+function runningThreads(pid: number): string[] {
+  const out: string[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // The thread ended.
+    }
+    // The state is the first field after the command name, which is in parentheses and may contain spaces.
+    const state = stat.charAt(stat.lastIndexOf(")") + 2);
+    if (!"TtZX".includes(state)) out.push(`${tid}:${state}`);
+  }
+  return out;
 }
