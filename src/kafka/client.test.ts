@@ -1,7 +1,7 @@
 // Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members split the partitions.
 
 import { describe, expect, test } from "bun:test";
-import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
+import { DeliveryLog, flushOrExplain, KafkaFlightRecorder, type Received, receive, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
 import { ProduceBatch } from "./produce-batch.ts";
@@ -150,7 +150,8 @@ describe("produce and consume", () => {
     const partitions = 6;
     const topic = await createTopic("keys", partitions);
     const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
+    const recorder = new KafkaFlightRecorder();
+    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), ...recorder.hooks() });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = PARTITION_ANY;
@@ -164,15 +165,21 @@ describe("produce and consume", () => {
         expect(producer.produce(record)).toBe(0);
       }
     }
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
+    flushOrExplain(producer, deliveries, recorder, flushTimeoutMs);
     expect(deliveries.failures()).toEqual([]);
     for (let i = 0; i < deliveries.count; i++) {
       const key = keys[deliveries.opaque[i]!]!;
       expect(deliveries.partition[i]).toBe((murmur2(key) & 0x7fffffff) % partitions);
     }
-    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-keys")));
+    const consumerRecorder = new KafkaFlightRecorder();
+    const consumer = new Consumer({ ...testConsumerOptions(fixture.kafka, uniqueTopic("g-keys")), ...consumerRecorder.hooks("topic,metadata,fetch") });
     consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: Offset.BEGINNING })));
-    const received = receive(consumer, rounds * keys.length);
+    let received: Received[] = [];
+    try {
+      received = receive(consumer, rounds * keys.length);
+    } catch (error) {
+      throw new Error(consumerRecorder.dump((error as Error).message));
+    }
     for (const r of received) expect(r.partition).toBe((murmur2(r.key!) & 0x7fffffff) % partitions);
     // Per key, its rounds arrive in the order produced.
     for (const key of keys) {

@@ -189,6 +189,38 @@ export class DeliveryLog {
   }
 }
 
+/**
+ * librdkafka's debug lines for one client, the last `linesMax` kept: a test
+ * whose flush or receive hangs prints them, so a one-off stall on a loaded CI
+ * machine says where it stalled (metadata, PID acquisition, a partition).
+ */
+export class KafkaFlightRecorder {
+  readonly lines: string[] = [];
+  constructor(private readonly linesMax = 300) {}
+  /** Client options: the debug contexts to record and the hook that keeps their lines (warnings still go to stderr). */
+  hooks(contexts = "eos,topic,metadata,broker,msg"): { properties: Record<string, string>; onLog: (level: number, facility: string, message: string) => void } {
+    return {
+      properties: { debug: contexts },
+      onLog: (level, facility, message) => {
+        if (level <= 4) console.error(`kafka ${facility}: ${message}`);
+        this.lines.push(`${level} ${facility} ${message}`);
+        if (this.lines.length > this.linesMax) this.lines.splice(0, this.lines.length - this.linesMax);
+      },
+    };
+  }
+  dump(what: string): string {
+    return `${what}\nlast ${this.lines.length} librdkafka debug lines:\n${this.lines.join("\n")}`;
+  }
+}
+
+/** Flushes; when messages are left after `timeoutMs`, throws with the reports so far and the recorder's lines. */
+export function flushOrExplain(producer: { flush(timeoutMs: number): number }, deliveries: DeliveryLog, recorder: KafkaFlightRecorder, timeoutMs: number): void {
+  const left = producer.flush(timeoutMs);
+  if (left === 0) return;
+  const partitions = [...new Set(deliveries.partition)].sort((a, b) => a - b).join(",");
+  throw new Error(recorder.dump(`${left} messages not delivered within ${timeoutMs} ms (${deliveries.count} reports, partitions ${partitions})`));
+}
+
 export interface Received {
   topic: string;
   partition: number;
