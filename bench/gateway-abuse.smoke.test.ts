@@ -19,7 +19,11 @@ test("gateway-abuse bench --quick --rounds 1 writes a complete JSON report", asy
       stderr: "pipe",
     });
     child = p;
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     expect(stdout).toContain("p99 ratio");

@@ -31,7 +31,13 @@ import os from "node:os";
 import { join } from "node:path";
 import { type JournalPolicy, ExchangeProcess, pinSelf } from "./gateway/exchange-process.ts";
 import { gcCell } from "./gateway/gc-log.ts";
-import { type LatencyResult, latencyPhase, type Percentiles, type ThroughputResult, throughputPhase } from "./gateway/phases.ts";
+import {
+  type LatencyResult,
+  latencyPhase,
+  type Percentiles,
+  type ThroughputResult,
+  throughputPhase,
+} from "./gateway/phases.ts";
 import { defaultShape } from "./gateway/stream.ts";
 
 const benchRoot = join(import.meta.dir, "..");
@@ -102,8 +108,20 @@ function parseArgs(argv: string[]): Options {
       continue;
     }
     const names = [
-      "--policy", "--sessions", "--commands", "--rounds", "--latency-sessions", "--rate", "--latency-seconds",
-      "--warmup-seconds", "--seed", "--cpu-prof", "--journal-batch-bytes", "--json", "--feed", "--root",
+      "--policy",
+      "--sessions",
+      "--commands",
+      "--rounds",
+      "--latency-sessions",
+      "--rate",
+      "--latency-seconds",
+      "--warmup-seconds",
+      "--seed",
+      "--cpu-prof",
+      "--journal-batch-bytes",
+      "--json",
+      "--feed",
+      "--root",
     ];
     if (!names.includes(a)) throw new Error(`unknown flag ${a}\n${HELP}`);
     const v = argv[++i];
@@ -118,7 +136,8 @@ function parseArgs(argv: string[]): Options {
     return n;
   };
   const policy = given.get("--policy") ?? "all";
-  if (!(policy === "all" || (policiesAll as string[]).includes(policy))) throw new Error(`--policy must be write, fsync, none or all, not ${policy}`);
+  if (!(policy === "all" || (policiesAll as string[]).includes(policy)))
+    throw new Error(`--policy must be write, fsync, none or all, not ${policy}`);
   const o: Options = {
     quick,
     policies: policy === "all" ? policiesAll : [policy as JournalPolicy],
@@ -139,7 +158,8 @@ function parseArgs(argv: string[]): Options {
     json: given.get("--json") ?? null,
   };
   const int = (name: string, v: number, lo: number, hi: number) => {
-    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`${name} ${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isInteger(v) && v >= lo && v <= hi))
+      throw new Error(`${name} ${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("--sessions", o.sessions, 1, keysMax - 1);
   int("--latency-sessions", o.latencySessions, 1, Math.floor((keysMax - o.sessions) / o.rates.length));
@@ -147,11 +167,16 @@ function parseArgs(argv: string[]): Options {
   int("--rounds", o.rounds, 1, 100);
   int("--seed", o.seed, 0, 2 ** 31);
   if (o.journalBatchBytes !== 0) int("--journal-batch-bytes", o.journalBatchBytes, 1 << 16, 1 << 28);
-  for (const rate of o.rates) if (!(rate >= 1 && rate <= 10_000_000)) throw new Error(`--rate ${rate} must be in [1, 1e7]`);
-  if (!(o.feed === "" || o.feed === "on" || o.feed === "off")) throw new Error(`--feed must be on or off, not ${o.feed}`);
-  if (!(o.latencySeconds > 0 && o.latencySeconds <= 600)) throw new Error(`--latency-seconds ${o.latencySeconds} must be in (0, 600]`);
-  if (!(o.warmupSeconds >= 0 && o.warmupSeconds <= 600)) throw new Error(`--warmup-seconds ${o.warmupSeconds} must be in [0, 600]`);
-  if (Math.max(...o.rates) * (o.latencySeconds + o.warmupSeconds) > 50_000_000) throw new Error("--rate x seconds above 50 M commands: the streams are encoded in memory");
+  for (const rate of o.rates)
+    if (!(rate >= 1 && rate <= 10_000_000)) throw new Error(`--rate ${rate} must be in [1, 1e7]`);
+  if (!(o.feed === "" || o.feed === "on" || o.feed === "off"))
+    throw new Error(`--feed must be on or off, not ${o.feed}`);
+  if (!(o.latencySeconds > 0 && o.latencySeconds <= 600))
+    throw new Error(`--latency-seconds ${o.latencySeconds} must be in (0, 600]`);
+  if (!(o.warmupSeconds >= 0 && o.warmupSeconds <= 600))
+    throw new Error(`--warmup-seconds ${o.warmupSeconds} must be in [0, 600]`);
+  if (Math.max(...o.rates) * (o.latencySeconds + o.warmupSeconds) > 50_000_000)
+    throw new Error("--rate x seconds above 50 M commands: the streams are encoded in memory");
   return o;
 }
 
@@ -166,7 +191,14 @@ function machineInfo(): Record<string, unknown> {
   } catch {
     // Not Linux: os.cpus() already gave the model.
   }
-  return { cpu, cores: os.cpus().length, memoryBytes: os.totalmem(), os: `${os.type()} ${os.release()} ${os.arch()}`, bun: Bun.version, bunRevision: Bun.revision };
+  return {
+    cpu,
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    bun: Bun.version,
+    bunRevision: Bun.revision,
+  };
 }
 
 function revision(root: string): { commit: string; dirty: boolean | null } {
@@ -195,7 +227,8 @@ function fmtUs(ns: number): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
   return [line(header), widths.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -218,7 +251,9 @@ function percent(part: number, whole: number): string {
 function printTables(results: PolicyResult[]): void {
   const tRows = results.map((r) => {
     const t = r.throughput;
-    const median = [...t.rounds].sort((a, b) => a.engineCommandsPerSec - b.engineCommandsPerSec)[Math.floor((t.rounds.length - 1) / 2)]!;
+    const median = [...t.rounds].sort((a, b) => a.engineCommandsPerSec - b.engineCommandsPerSec)[
+      Math.floor((t.rounds.length - 1) / 2)
+    ]!;
     const sum = (f: (x: (typeof t.rounds)[number]) => number) => t.rounds.reduce((a, x) => a + f(x), 0);
     const commands = sum((x) => x.commands);
     const gateway = sum((x) => x.totals.gatewayAnswers);
@@ -231,7 +266,10 @@ function printTables(results: PolicyResult[]): void {
       fmtRate(t.engineCommandsPerSecBest),
       percent(gateway, commands),
       percent(sum((x) => rejectsOf(x.totals)) - gateway, commands),
-      percent(sum((x) => x.totals.fills), commands),
+      percent(
+        sum((x) => x.totals.fills),
+        commands,
+      ),
       median.cpu.exchangeCores.toFixed(2),
       median.cpu.senderCores.toFixed(2),
       gcCell(median.gc),
@@ -247,26 +285,28 @@ function printTables(results: PolicyResult[]): void {
       tRows,
     )}`,
   );
-  const lRows = results.flatMap((r) => r.latency.map((l) => {
-    const p: Percentiles = l.latencyNs;
-    return [
-      r.policy,
-      fmtRate(l.offeredPerSec),
-      fmtRate(l.answeredPerSec),
-      percent(l.totals.gatewayAnswers, l.totals.commands),
-      fmtUs(p.p50),
-      fmtUs(p.p90),
-      fmtUs(p.p99),
-      fmtUs(p.p999),
-      fmtUs(p.max),
-      fmtUs(l.sendLagNs.p99),
-      fmtUs(l.sendLagNs.max),
-      l.cpu.exchangeCores.toFixed(2),
-      l.cpu.senderCores.toFixed(2),
-      gcCell(l.gc),
-      r.policy === "none" ? "-" : target(p.p99 < latencyP99TargetNs),
-    ];
-  }));
+  const lRows = results.flatMap((r) =>
+    r.latency.map((l) => {
+      const p: Percentiles = l.latencyNs;
+      return [
+        r.policy,
+        fmtRate(l.offeredPerSec),
+        fmtRate(l.answeredPerSec),
+        percent(l.totals.gatewayAnswers, l.totals.commands),
+        fmtUs(p.p50),
+        fmtUs(p.p90),
+        fmtUs(p.p99),
+        fmtUs(p.p999),
+        fmtUs(p.max),
+        fmtUs(l.sendLagNs.p99),
+        fmtUs(l.sendLagNs.max),
+        l.cpu.exchangeCores.toFixed(2),
+        l.cpu.senderCores.toFixed(2),
+        gcCell(l.gc),
+        r.policy === "none" ? "-" : target(p.p99 < latencyP99TargetNs),
+      ];
+    }),
+  );
   console.log(
     `\nlatency (scheduled send → answer; open loop, coordinated omission corrected)\n${table(
       [
@@ -291,7 +331,15 @@ function target(met: boolean): string {
 // ---------------------------------------------------------------------------
 
 async function benchPolicy(policy: JournalPolicy, o: Options, running: Set<ExchangeProcess>): Promise<PolicyResult> {
-  const bunFlags = o.cpuProfDir === null ? [] : ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=exchange-${policy}-${process.pid}`];
+  const bunFlags =
+    o.cpuProfDir === null
+      ? []
+      : [
+          "--cpu-prof",
+          "--cpu-prof-md",
+          `--cpu-prof-dir=${o.cpuProfDir}`,
+          `--cpu-prof-name=exchange-${policy}-${process.pid}`,
+        ];
   const cpus = o.pin ? `1-${os.cpus().length - 1}` : "";
   const x = await ExchangeProcess.start(o.root, {
     policy,
@@ -307,11 +355,27 @@ async function benchPolicy(policy: JournalPolicy, o: Options, running: Set<Excha
     // Every run has users of its own: client order ids restart at 1 in each, and a user's live orders stay in the book.
     const keys = Array.from({ length: o.sessions + o.latencySessions * o.rates.length }, (_, i) => `loadtest-${i + 1}`);
     const log = (line: string) => console.log(line);
-    const throughput = await throughputPhase(x, { keys: keys.slice(0, o.sessions), commandsPerRound: o.commandsPerRound, warmupRounds: 1, rounds: o.rounds, seed: o.seed }, log);
+    const throughput = await throughputPhase(
+      x,
+      {
+        keys: keys.slice(0, o.sessions),
+        commandsPerRound: o.commandsPerRound,
+        warmupRounds: 1,
+        rounds: o.rounds,
+        seed: o.seed,
+      },
+      log,
+    );
     const latency: LatencyResult[] = [];
     for (const [k, rate] of o.rates.entries()) {
       const from = o.sessions + k * o.latencySessions;
-      const run = { keys: keys.slice(from, from + o.latencySessions), rate, warmupSeconds: o.warmupSeconds, measureSeconds: o.latencySeconds, seed: o.seed };
+      const run = {
+        keys: keys.slice(from, from + o.latencySessions),
+        rate,
+        warmupSeconds: o.warmupSeconds,
+        measureSeconds: o.latencySeconds,
+        seed: o.seed,
+      };
       latency.push(await latencyPhase(x, run, log));
     }
     running.delete(x);
@@ -321,7 +385,9 @@ async function benchPolicy(policy: JournalPolicy, o: Options, running: Set<Excha
     running.delete(x);
     const output = x.recentOutput();
     await x.stop();
-    throw new Error(`policy ${policy}: ${e instanceof Error ? e.message : String(e)}\nexchange output (last lines):\n${output}`);
+    throw new Error(
+      `policy ${policy}: ${e instanceof Error ? e.message : String(e)}\nexchange output (last lines):\n${output}`,
+    );
   }
 }
 
@@ -336,7 +402,9 @@ async function main(): Promise<void> {
   });
   const watchdog = setTimeout(
     () => {
-      console.error(`gateway bench: still running after ${(o.quick ? watchdogMs.quick : watchdogMs.full) / 1000} s; stopping`);
+      console.error(
+        `gateway bench: still running after ${(o.quick ? watchdogMs.quick : watchdogMs.full) / 1000} s; stopping`,
+      );
       for (const x of running) x.killNow();
       process.exit(3);
     },
@@ -350,7 +418,10 @@ async function main(): Promise<void> {
     if (os.cpus().length < 2) throw new Error("--pin needs at least 2 CPUs");
     pinSelf("0");
   }
-  if (loadAtStart[0]! > 0.5) console.log(`warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`);
+  if (loadAtStart[0]! > 0.5)
+    console.log(
+      `warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`,
+    );
   const results: PolicyResult[] = [];
   for (const policy of o.policies) results.push(await benchPolicy(policy, o, running));
   printTables(results);
@@ -374,12 +445,24 @@ async function main(): Promise<void> {
         cpu: "CPU seconds over the window: the exchange's utime+stime from /proc/<pid>/stat (all threads), this process's from process.cpuUsage()",
       },
       targets: {
-        engineMillionPerSec: Object.fromEntries(results.map((r) => [r.policy, r.throughput.engineCommandsPerSecMedian >= 1_000_000])),
+        engineMillionPerSec: Object.fromEntries(
+          results.map((r) => [r.policy, r.throughput.engineCommandsPerSecMedian >= 1_000_000]),
+        ),
         latencyP99Below500usAt100k: Object.fromEntries(
-          results.filter((r) => r.policy !== "none").flatMap((r) => r.latency.filter((l) => l.offeredPerSec === 100_000).map((l) => [r.policy, l.latencyNs.p99 < latencyP99TargetNs])),
+          results
+            .filter((r) => r.policy !== "none")
+            .flatMap((r) =>
+              r.latency
+                .filter((l) => l.offeredPerSec === 100_000)
+                .map((l) => [r.policy, l.latencyNs.p99 < latencyP99TargetNs]),
+            ),
         ),
         latencyP99Below100usAt100k: Object.fromEntries(
-          results.filter((r) => r.policy !== "none").flatMap((r) => r.latency.filter((l) => l.offeredPerSec === 100_000).map((l) => [r.policy, l.latencyNs.p99 < 100_000])),
+          results
+            .filter((r) => r.policy !== "none")
+            .flatMap((r) =>
+              r.latency.filter((l) => l.offeredPerSec === 100_000).map((l) => [r.policy, l.latencyNs.p99 < 100_000]),
+            ),
         ),
       },
       policies: Object.fromEntries(results.map((r) => [r.policy, r])),

@@ -22,13 +22,20 @@ test("gateway bench --quick --policy none writes a complete JSON report", async 
   const dir = mkdtempSync(join(tmpdir(), "gateway-bench-smoke-"));
   const out = join(dir, "gateway.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "gateway.bench.ts"), "--quick", "--policy", "none", "--json", out], {
-      cwd: root,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const p = Bun.spawn(
+      [process.execPath, join(import.meta.dir, "gateway.bench.ts"), "--quick", "--policy", "none", "--json", out],
+      {
+        cwd: root,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     expect(stdout).toContain("throughput");
@@ -53,7 +60,13 @@ test("gateway bench --quick --policy none writes a complete JSON report", async 
       expect(round.totals.answers).toBe(round.commands);
       expect(round.totals.outOfOrder).toBe(0);
       expect(round.totals.commands).toBe(t.commandsPerRound);
-      for (const v of [round.seconds, round.commandsPerSec, round.engineCommandsPerSec, round.cpu.exchangeSeconds, round.cpu.senderSeconds]) {
+      for (const v of [
+        round.seconds,
+        round.commandsPerSec,
+        round.engineCommandsPerSec,
+        round.cpu.exchangeSeconds,
+        round.cpu.senderSeconds,
+      ]) {
         expect(isFiniteNonNegative(v)).toBe(true);
       }
       // The stream makes trades and cancels its own orders.

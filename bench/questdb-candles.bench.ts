@@ -59,8 +59,10 @@ function parseArgs(argv: string[]): { ticks: number; queries: number; json: stri
   }
   if (quick && !ticksSet) o.ticks = 1_000_000;
   if (quick && !queriesSet) o.queries = 30;
-  if (!(Number.isInteger(o.ticks) && o.ticks >= 10_000)) throw new Error(`--ticks ${o.ticks} must be an integer >= 10000`);
-  if (!(Number.isInteger(o.queries) && o.queries >= 1)) throw new Error(`--queries ${o.queries} must be an integer >= 1`);
+  if (!(Number.isInteger(o.ticks) && o.ticks >= 10_000))
+    throw new Error(`--ticks ${o.ticks} must be an integer >= 10000`);
+  if (!(Number.isInteger(o.queries) && o.queries >= 1))
+    throw new Error(`--queries ${o.queries} must be an integer >= 1`);
   return o;
 }
 
@@ -111,13 +113,15 @@ async function main(): Promise<void> {
     await waitForWalApplied(url, ["ticks", "candles"], 1_800_000);
     const candleRows = Number((await execSql(url, "SELECT count() FROM candles WHERE interval = '1m'")).dataset[0]![0]);
     // The view refreshes asynchronously after the base table's transactions.
-    for (const deadline = performance.now() + 1_800_000; ; ) {
+    for (const deadline = performance.now() + 1_800_000; ;) {
       const mv = Number((await execSql(url, "SELECT count() FROM candles_1m_mv")).dataset[0]![0]);
       if (mv === candleRows) break;
       if (performance.now() > deadline) throw new Error(`view holds ${mv} rows, candles ${candleRows}`);
       await Bun.sleep(200);
     }
-    console.log(`ingested ${o.ticks} ticks and ${candleRows} 1m candles in ${((performance.now() - t0) / 1000).toFixed(1)} s; view caught up`);
+    console.log(
+      `ingested ${o.ticks} ticks and ${candleRows} 1m candles in ${((performance.now() - t0) / 1000).toFixed(1)} s; view caught up`,
+    );
     const lo = "'2026-01-05T00:00:00.000000Z'";
     const hi = "'2026-01-06T00:00:00.000000Z'";
     const queries: Record<string, string> = {
@@ -142,10 +146,14 @@ async function main(): Promise<void> {
     });
     console.log(`\n| source of a day of 1m candles (${o.ticks} ticks stored) | p50 ms | p99 ms | max ms |`);
     console.log("|---|---|---|---|");
-    for (const s of summary) console.log(`| ${s.source} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.maxMs.toFixed(1)} |`);
+    for (const s of summary)
+      console.log(`| ${s.source} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.maxMs.toFixed(1)} |`);
     if (o.json !== null) {
       const machine = { ...machineInfo() };
-      writeFileSync(o.json, `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, summary, times }, null, 2)}\n`);
+      writeFileSync(
+        o.json,
+        `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, summary, times }, null, 2)}\n`,
+      );
       console.log(`wrote ${o.json}`);
     }
     await writers.close();

@@ -78,9 +78,13 @@ function parseArgs(argv: string[]): Options {
 }
 
 function parseList(s: string): WorkloadName[] {
-  const names = s.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
+  const names = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
   for (const n of names) {
-    if (!(workloadNames as readonly string[]).includes(n)) throw new Error(`unknown workload ${n}; known: ${workloadNames.join(", ")}`);
+    if (!(workloadNames as readonly string[]).includes(n))
+      throw new Error(`unknown workload ${n}; known: ${workloadNames.join(", ")}`);
   }
   return names as WorkloadName[];
 }
@@ -143,7 +147,13 @@ interface WorkloadResult {
   ratioOursToPeer: number | null;
 }
 
-async function benchImpl(impl: ImplName, w: Workload, strings: ReturnType<typeof peerStrings> | null, quick: boolean, overheadNs: number): Promise<ImplResult> {
+async function benchImpl(
+  impl: ImplName,
+  w: Workload,
+  strings: ReturnType<typeof peerStrings> | null,
+  quick: boolean,
+  overheadNs: number,
+): Promise<ImplResult> {
   const t0 = performance.now();
   const budget = budgetFor(impl, quick);
   const check = checkRun(impl, w, strings, budget.latencyCommandsMax);
@@ -154,7 +164,12 @@ async function benchImpl(impl: ImplName, w: Workload, strings: ReturnType<typeof
 }
 
 /** An untimed run that tallies events, so a figure is never reported for a stream the book did not really execute. */
-function checkRun(impl: ImplName, w: Workload, strings: ReturnType<typeof peerStrings> | null, commandsMax: number): CheckResult {
+function checkRun(
+  impl: ImplName,
+  w: Workload,
+  strings: ReturnType<typeof peerStrings> | null,
+  commandsMax: number,
+): CheckResult {
   const session = openSession(impl, w, strings);
   const end = Math.min(w.count, w.prefillCount + commandsMax);
   const tally = session.runCounting(w.prefillCount, end);
@@ -175,7 +190,9 @@ function printTable(results: Record<string, WorkloadResult>): void {
   const header = ["workload", "impl", "cmd/s", "p50", "p99", "p99.9", "max", "heap B/cmd", "cells/cmd", "check"];
   // One heap block (16 KiB) per window is the byte figure's resolution; cells are counted exactly.
   const heapBytes = (h: HeapResult): string =>
-    h.zeroAllocation ? `0 (<${fmtNum(16_384 / h.commands, 2)})` : fmtNum(h.bytesPerCommand, h.bytesPerCommand < 10 ? 2 : 0);
+    h.zeroAllocation
+      ? `0 (<${fmtNum(16_384 / h.commands, 2)})`
+      : fmtNum(h.bytesPerCommand, h.bytesPerCommand < 10 ? 2 : 0);
   const heapCells = (h: HeapResult): string => (h.zeroAllocation ? "0" : fmtNum(h.cellsPerCommand, 3));
   const rows: string[][] = [];
   for (const [name, wr] of Object.entries(results)) {
@@ -202,10 +219,12 @@ function printTable(results: Record<string, WorkloadResult>): void {
         check,
       ]);
     }
-    if (wr.ratioOursToPeer !== null) rows.push(["", "ours/peer", `${wr.ratioOursToPeer.toFixed(1)}x`, "", "", "", "", "", "", ""]);
+    if (wr.ratioOursToPeer !== null)
+      rows.push(["", "ours/peer", `${wr.ratioOursToPeer.toFixed(1)}x`, "", "", "", "", "", "", ""]);
   }
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((s, c) => (c < 2 || c === cells.length - 1 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((s, c) => (c < 2 || c === cells.length - 1 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
   console.log(`\n${line(header)}`);
   console.log(widths.map((n) => "-".repeat(n)).join("  "));
   for (const r of rows) console.log(line(r));
@@ -223,7 +242,9 @@ function targetsSummary(results: Record<string, WorkloadResult>): Record<string,
     cancelHeavyTargetMet: ch === undefined ? null : ch.throughput.commandsPerSec >= 10_000_000,
     p99NsWorst: ours.length > 0 ? p99Max : null,
     p99TargetMetEverywhere: ours.length > 0 ? p99Max < 1_000 : null,
-    p99NsByWorkload: Object.fromEntries(Object.entries(results).flatMap(([n, w]) => (w.results.ours ? [[n, w.results.ours.latency.all.p99]] : []))),
+    p99NsByWorkload: Object.fromEntries(
+      Object.entries(results).flatMap(([n, w]) => (w.results.ours ? [[n, w.results.ours.latency.all.p99]] : [])),
+    ),
     heapBytesPerCommandWorst: ours.length > 0 ? bytesMax : null,
     heapCellsPerCommandWorst: ours.length > 0 ? Math.max(...ours.map((r) => r.heap.cellsPerCommand)) : null,
     zeroAllocationTargetMet: ours.length > 0 ? ours.every((r) => r.heap.zeroAllocation) : null,
@@ -237,9 +258,13 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = machineInfo(`nodejs-order-book ${packageVersion("nodejs-order-book")}`);
   const loadAtStart = os.loadavg();
-  console.log(`bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, scale ${o.scale}${o.quick ? " (quick)" : ""}, seed ${o.seed}`);
+  console.log(
+    `bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, scale ${o.scale}${o.quick ? " (quick)" : ""}, seed ${o.seed}`,
+  );
   if (loadAtStart[0]! > 0.5) {
-    console.log(`warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`);
+    console.log(
+      `warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`,
+    );
   }
   const overheadNs = timerOverheadNs(o.quick ? 200_000 : 2_000_000);
   const calibration = heapCalibration(100_000);
@@ -254,8 +279,17 @@ async function main(): Promise<void> {
     const generateSeconds = (performance.now() - g0) / 1e3;
     const strings = o.impls.includes("peer") ? peerStrings(w) : null;
     console.log(`\n${name}: ${w.description}`);
-    console.log(`  ${w.stats.prefillCommands} prefill + ${w.stats.measuredCommands} measured commands; mix ${JSON.stringify(w.stats.mix)}`);
-    const wr: WorkloadResult = { description: w.description, stats: w.stats, sizing: w.sizing, generateSeconds, results: {}, ratioOursToPeer: null };
+    console.log(
+      `  ${w.stats.prefillCommands} prefill + ${w.stats.measuredCommands} measured commands; mix ${JSON.stringify(w.stats.mix)}`,
+    );
+    const wr: WorkloadResult = {
+      description: w.description,
+      stats: w.stats,
+      sizing: w.sizing,
+      generateSeconds,
+      results: {},
+      ratioOursToPeer: null,
+    };
     for (const impl of o.impls) {
       const r = await benchImpl(impl, w, strings, o.quick, overheadNs);
       wr.results[impl] = r;
@@ -267,7 +301,8 @@ async function main(): Promise<void> {
     }
     const ours = wr.results.ours;
     const peer = wr.results.peer;
-    if (ours !== undefined && peer !== undefined) wr.ratioOursToPeer = ours.throughput.commandsPerSec / peer.throughput.commandsPerSec;
+    if (ours !== undefined && peer !== undefined)
+      wr.ratioOursToPeer = ours.throughput.commandsPerSec / peer.throughput.commandsPerSec;
     results[name] = wr;
   }
   printTable(results);

@@ -72,7 +72,8 @@ async function ensureJava(): Promise<string> {
   const version = Bun.spawnSync([javaPath, "-version"], { stdout: "pipe", stderr: "pipe" });
   const text = version.stderr.toString() + version.stdout.toString();
   const major = Number(/version "(\d+)/.exec(text)?.[1] ?? "0");
-  if (major < javaMajorMin) throw new Error(`Kafka ${kafkaVersion} needs Java ${javaMajorMin}+, found: ${text.split("\n")[0]}`);
+  if (major < javaMajorMin)
+    throw new Error(`Kafka ${kafkaVersion} needs Java ${javaMajorMin}+, found: ${text.split("\n")[0]}`);
   return javaPath;
 }
 
@@ -110,13 +111,28 @@ async function downloadJars(home: string, libsDir: string): Promise<void> {
   console.error(`kafka: downloading Apache Kafka ${kafkaVersion} jars from Maven Central into ${libsDir}`);
   const startedMs = performance.now();
   const mvn = Bun.spawn(
-    ["mvn", "-q", "-B", "-f", pomPath, "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${join(staging, "jars")}`],
+    [
+      "mvn",
+      "-q",
+      "-B",
+      "-f",
+      pomPath,
+      "dependency:copy-dependencies",
+      "-DincludeScope=runtime",
+      `-DoutputDirectory=${join(staging, "jars")}`,
+    ],
     { cwd: staging, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  const [out, err, code] = await Promise.all([new Response(mvn.stdout).text(), new Response(mvn.stderr).text(), mvn.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(mvn.stdout).text(),
+    new Response(mvn.stderr).text(),
+    mvn.exited,
+  ]);
   if (code !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`mvn dependency:copy-dependencies failed with exit code ${code}: ${(out + err).trim().split("\n").slice(-10).join(" | ")}`);
+    throw new Error(
+      `mvn dependency:copy-dependencies failed with exit code ${code}: ${(out + err).trim().split("\n").slice(-10).join(" | ")}`,
+    );
   }
   const jarsDir = join(staging, "jars");
   const kafkaJar = `kafka_${scalaBinaryVersion}-${kafkaVersion}.jar`;
@@ -157,7 +173,8 @@ function librdkafkaPresent(): boolean {
 export async function ensureLibrdkafkaInstalled(): Promise<string> {
   if (!librdkafkaPresent()) {
     await aptInstall(["librdkafka1", "librdkafka-dev"], "librdkafka is missing (the Kafka client)");
-    if (!librdkafkaPresent()) throw new Error(`apt-get installed librdkafka but ${librdkafkaSoname} or ${librdkafkaHeader} is still missing`);
+    if (!librdkafkaPresent())
+      throw new Error(`apt-get installed librdkafka but ${librdkafkaSoname} or ${librdkafkaHeader} is still missing`);
   }
   return librdkafkaSoname;
 }

@@ -25,7 +25,11 @@ afterAll(async () => {
 }, 120_000);
 
 function cli(args: string[]): { code: number; out: string } {
-  const child = Bun.spawnSync([process.execPath, join(import.meta.dir, "kafka.ts"), ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const child = Bun.spawnSync([process.execPath, join(import.meta.dir, "kafka.ts"), ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   return { code: child.exitCode ?? -1, out: child.stdout.toString() + child.stderr.toString() };
 }
 
@@ -77,9 +81,16 @@ describe("CLI", () => {
 
   test("a port already served by a broker is refused; the data dir survives a restart of the library handle", async () => {
     const dir = tempDir();
-    const broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir, startTimeoutMs: 240_000 });
+    const broker = await startKafka({
+      port: await freePort(),
+      controllerPort: await freePort(),
+      dir,
+      startTimeoutMs: 240_000,
+    });
     try {
-      const error = await startKafka({ port: broker.port, controllerPort: await freePort(), dir: tempDir() }).catch((e: unknown) => e);
+      const error = await startKafka({ port: broker.port, controllerPort: await freePort(), dir: tempDir() }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toContain("already answers Kafka requests");
       const firstPid = broker.pid;

@@ -6,7 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../test/support/redis.ts";
 import { sqlQuery } from "../test/support/questdb.ts";
-import { ensureQuestdbInstalled, probeQuestdb, questdbRootOf, readPorts, runningPid, startQuestdb, stopQuestdbByPidFile } from "./questdb.ts";
+import {
+  ensureQuestdbInstalled,
+  probeQuestdb,
+  questdbRootOf,
+  readPorts,
+  runningPid,
+  startQuestdb,
+  stopQuestdbByPidFile,
+} from "./questdb.ts";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -69,8 +77,19 @@ describe("scripts/questdb.ts", () => {
     const dir = tempDir();
     const p = await ports();
     const cli = (args: string[]) =>
-      Bun.spawnSync([process.execPath, join(import.meta.dir, "questdb.ts"), ...args, "--dir", dir], { stdout: "pipe", stderr: "pipe" });
-    const start = cli(["start", "--http-port", String(p.httpPort), "--pg-port", String(p.pgPort), "--ilp-port", String(p.ilpPort)]);
+      Bun.spawnSync([process.execPath, join(import.meta.dir, "questdb.ts"), ...args, "--dir", dir], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    const start = cli([
+      "start",
+      "--http-port",
+      String(p.httpPort),
+      "--pg-port",
+      String(p.pgPort),
+      "--ilp-port",
+      String(p.ilpPort),
+    ]);
     expect(start.exitCode).toBe(0);
     try {
       // The CLI has exited; the server runs on as its own process group.
@@ -92,9 +111,9 @@ describe("scripts/questdb.ts", () => {
     const owner = await startQuestdb({ ...p, dir: tempDir(), progress: "quiet" });
     try {
       const other = { ...p, pgPort: await freePort(), ilpPort: await freePort() };
-      await expect(startQuestdb({ ...other, dir: tempDir(), progress: "quiet", startTimeoutMs: 60_000 })).rejects.toThrow(
-        /exited with code|already served|did not answer/,
-      );
+      await expect(
+        startQuestdb({ ...other, dir: tempDir(), progress: "quiet", startTimeoutMs: 60_000 }),
+      ).rejects.toThrow(/exited with code|already served|did not answer/);
       expect(await questdbRootOf(p.httpPort)).toBe(owner.dir);
     } finally {
       await owner.stop();

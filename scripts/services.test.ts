@@ -67,7 +67,9 @@ describe("startRedis", () => {
     const port = await freePort();
     const owner = await startRedis({ port, dir: tempDir() });
     try {
-      await expect(startRedis({ port, dir: tempDir(), startTimeoutMs: 5_000 })).rejects.toThrow(/exited with code|already served/);
+      await expect(startRedis({ port, dir: tempDir(), startTimeoutMs: 5_000 })).rejects.toThrow(
+        /exited with code|already served/,
+      );
       // The owner is untouched.
       expect((await probeRedis(port, 1_000))?.pid).toBe(owner.pid);
     } finally {

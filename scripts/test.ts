@@ -23,7 +23,13 @@ interface Step {
 
 function run(cmd: string[], env: Record<string, string> = {}): number {
   console.log(`\n$ ${cmd.join(" ")}`);
-  const p = Bun.spawnSync(cmd, { cwd: root, stdout: "inherit", stderr: "inherit", stdin: "ignore", env: { ...process.env, ...env } });
+  const p = Bun.spawnSync(cmd, {
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+    stdin: "ignore",
+    env: { ...process.env, ...env },
+  });
   return p.exitCode ?? 1;
 }
 
@@ -69,7 +75,10 @@ async function services(): Promise<Step> {
     console.log(`chromium (market page test): ${await ensureChromiumInstalled()}`);
     console.log(`questdb: ${await ensureQuestdbInstalled()}`);
     console.log(`kafka: ${(await ensureKafkaInstalled()).jarsCount} broker jars, librdkafka installed`);
-    const gen = Bun.spawnSync(["bash", join(root, "scripts/gen-schema.sh"), join(runDir, "schema-check")], { stdout: "inherit", stderr: "inherit" });
+    const gen = Bun.spawnSync(["bash", join(root, "scripts/gen-schema.sh"), join(runDir, "schema-check")], {
+      stdout: "inherit",
+      stderr: "inherit",
+    });
     if (gen.exitCode !== 0) throw new Error("flatc could not be installed or run");
     return { name: "services", passed: 1, failed: 0 };
   } catch (error) {

@@ -63,7 +63,12 @@ interface SnapshotSettings {
 function writeConfig(dir: string, s: SnapshotSettings): string {
   const path = join(dir, "exchange.json");
   const redis = { host: "127.0.0.1", port: s.redisPort ?? 6379, keyPrefix };
-  writeFileSync(path, JSON.stringify({ snapshots: { enabled: true, store: s.store, everyCommands: s.everyCommands, everyMs: s.everyMs, keep: 3, redis } }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      snapshots: { enabled: true, store: s.store, everyCommands: s.everyCommands, everyMs: s.everyMs, keep: 3, redis },
+    }),
+  );
   return path;
 }
 
@@ -105,7 +110,13 @@ async function runLoad(active: CrashTrader[], rng: Rng, until: Promise<unknown>)
 }
 
 /** SIGKILL after `delayMs`; "at-save" then waits for the next save to take a writer id in Redis, so the kill lands inside it. */
-async function killLater(p: ExchangeProcess, keys: SnapshotKeys, mode: "random" | "at-save", delayMs: number, lagMs: number): Promise<void> {
+async function killLater(
+  p: ExchangeProcess,
+  keys: SnapshotKeys,
+  mode: "random" | "at-save",
+  delayMs: number,
+  lagMs: number,
+): Promise<void> {
   await Bun.sleep(delayMs);
   if (mode === "at-save") {
     await saveStarted(keys, 2000);
@@ -159,7 +170,11 @@ describe("SIGKILL under load, Redis snapshots", () => {
       const ids = newIdRegistry();
       const orders: OpenOrderStats = { stillOpen: 0, endedUnseen: 0 };
       const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
-      const saveStates: Record<SaveState, number> = { idle: 0, "save started, no part stored": 0, "parts stored, not committed": 0 };
+      const saveStates: Record<SaveState, number> = {
+        idle: 0,
+        "save started, no part stored": 0,
+        "parts stored, not committed": 0,
+      };
       const kinds: Record<string, number> = {};
       let withSnapshot = 0;
       let tornTails = 0;
@@ -204,7 +219,9 @@ describe("SIGKILL under load, Redis snapshots", () => {
         `kills: ${kills} in ${((performance.now() - started) / 1000).toFixed(1)} s; journal ${oracle.lastSeq} records; ` +
           `restarts from a snapshot ${withSnapshot}/${kills}; where the kills left the store ${JSON.stringify(saveStates)}; torn tails ${tornTails}`,
       );
-      console.log(`kills: reports ${JSON.stringify(kinds)}; ${JSON.stringify(reports)}; acknowledged live orders after restarts ${JSON.stringify(orders)}`);
+      console.log(
+        `kills: reports ${JSON.stringify(kinds)}; ${JSON.stringify(reports)}; acknowledged live orders after restarts ${JSON.stringify(orders)}`,
+      );
       expect(withSnapshot).toBeGreaterThanOrEqual(Math.ceil(kills / 2));
       if (kills >= 10) expect(kills - saveStates.idle).toBeGreaterThan(0);
       expect(reports.trades).toBeGreaterThan(0);
@@ -246,66 +263,84 @@ interface Outage {
 }
 
 /** Kills Redis during the next snapshot save, waits for the exchange to log the failure, restarts Redis and waits for "works again". */
-async function redisOutage(p: ExchangeProcess, redis: TestRedis, keys: SnapshotKeys, ticker: CrashTrader, when: KillMoment, rng: Rng): Promise<Outage> {
+async function redisOutage(
+  p: ExchangeProcess,
+  redis: TestRedis,
+  keys: SnapshotKeys,
+  ticker: CrashTrader,
+  when: KillMoment,
+  rng: Rng,
+): Promise<Outage> {
   const failedBefore = countLines(p, saveFailed);
   const worksBefore = countLines(p, saveWorksAgain);
   const writer = await saveStarted(keys, 10_000);
   expect(writer).toBeGreaterThan(0);
-  if (when === "after its first part") await waitFor("a stored part", 5000, async () => ((await keys.partsOfWriter(writer)).length > 0 ? true : null));
+  if (when === "after its first part")
+    await waitFor("a stored part", 5000, async () => ((await keys.partsOfWriter(writer)).length > 0 ? true : null));
   // The parts of a ~10 MB snapshot take ~50 ms to reach Redis.
   if (when === "at random") await Bun.sleep(rng.int(45));
   await redis.kill();
   const killedAt = performance.now();
   const ackedAtKill = ticker.acceptedCount;
-  await waitFor("the exchange to log the failed save", 10_000, () => (countLines(p, saveFailed) > failedBefore ? true : null));
+  await waitFor("the exchange to log the failed save", 10_000, () =>
+    countLines(p, saveFailed) > failedBefore ? true : null,
+  );
   await Bun.sleep(200);
-  const outage = { when, ackedWhileDown: ticker.acceptedCount - ackedAtKill, downMs: Math.round(performance.now() - killedAt), partsLeft: 0 };
+  const outage = {
+    when,
+    ackedWhileDown: ticker.acceptedCount - ackedAtKill,
+    downMs: Math.round(performance.now() - killedAt),
+    partsLeft: 0,
+  };
   await redis.restart();
   await keys.ready(5000);
   outage.partsLeft = (await keys.orphanParts()).filter((k) => k.includes(`:w${writer}:part:`)).length;
-  await waitFor("the exchange to log that snapshots work again", 20_000, () => (countLines(p, saveWorksAgain) > worksBefore ? true : null));
+  await waitFor("the exchange to log that snapshots work again", 20_000, () =>
+    countLines(p, saveWorksAgain) > worksBefore ? true : null,
+  );
   return outage;
 }
 
 describe("Redis dies during snapshot saves", () => {
-  test(
-    "SIGKILL of redis-server mid-save: matching goes on, the save fails and works again, and a restart uses a complete snapshot, not the half-written one",
-    async () => {
-      const { redis, keys } = await redisFor({ appendonly: true });
-      const dir = dataDir("redis-kill");
-      const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
-      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-      // 300,000 resting orders: ~10 MB snapshots in two 8 MB parts.
-      const bookStarted = performance.now();
-      await deepBook(p.port, newTraders(4), 75_000);
-      console.log(`redis-kill: 300,000 resting orders placed in ${((performance.now() - bookStarted) / 1000).toFixed(1)} s`);
-      const [ticker] = newTraders(1, 5);
-      await ticker!.connect(p.port);
-      const rng = new Rng(seed ^ 0x2e915);
-      let stopLoad!: () => void;
-      const load = runLoad([ticker!], rng, new Promise<void>((resolve) => (stopLoad = resolve)));
-      const outages: Outage[] = [await redisOutage(p, redis, keys, ticker!, "at its start", rng)];
-      // The commit may beat the kill after the first part; try again until a half-written snapshot is left behind.
-      for (let tries = 0; tries < 4 && !outages.some((o) => o.partsLeft > 0); tries++) outages.push(await redisOutage(p, redis, keys, ticker!, "after its first part", rng));
-      outages.push(await redisOutage(p, redis, keys, ticker!, "at random", rng));
-      stopLoad();
-      await load;
-      await ticker!.close();
-      if (process.env.CRASH_DEBUG === "1") console.log(p.output());
-      console.log(`redis-kill: outages ${JSON.stringify(outages)}; parts of killed saves left in Redis: ${(await keys.orphanParts()).length}`);
-      for (const o of outages) expect(o.ackedWhileDown).toBeGreaterThan(0);
-      expect(outages.some((o) => o.partsLeft > 0)).toBe(true);
-      const stopped = await stopGracefully(p, [redisWarning, saveFailed]);
-      expect((await keys.index())[0]).toBe(stopped.seq);
+  test("SIGKILL of redis-server mid-save: matching goes on, the save fails and works again, and a restart uses a complete snapshot, not the half-written one", async () => {
+    const { redis, keys } = await redisFor({ appendonly: true });
+    const dir = dataDir("redis-kill");
+    const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
+    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+    // 300,000 resting orders: ~10 MB snapshots in two 8 MB parts.
+    const bookStarted = performance.now();
+    await deepBook(p.port, newTraders(4), 75_000);
+    console.log(
+      `redis-kill: 300,000 resting orders placed in ${((performance.now() - bookStarted) / 1000).toFixed(1)} s`,
+    );
+    const [ticker] = newTraders(1, 5);
+    await ticker!.connect(p.port);
+    const rng = new Rng(seed ^ 0x2e915);
+    let stopLoad!: () => void;
+    const load = runLoad([ticker!], rng, new Promise<void>((resolve) => (stopLoad = resolve)));
+    const outages: Outage[] = [await redisOutage(p, redis, keys, ticker!, "at its start", rng)];
+    // The commit may beat the kill after the first part; try again until a half-written snapshot is left behind.
+    for (let tries = 0; tries < 4 && !outages.some((o) => o.partsLeft > 0); tries++)
+      outages.push(await redisOutage(p, redis, keys, ticker!, "after its first part", rng));
+    outages.push(await redisOutage(p, redis, keys, ticker!, "at random", rng));
+    stopLoad();
+    await load;
+    await ticker!.close();
+    if (process.env.CRASH_DEBUG === "1") console.log(p.output());
+    console.log(
+      `redis-kill: outages ${JSON.stringify(outages)}; parts of killed saves left in Redis: ${(await keys.orphanParts()).length}`,
+    );
+    for (const o of outages) expect(o.ackedWhileDown).toBeGreaterThan(0);
+    expect(outages.some((o) => o.partsLeft > 0)).toBe(true);
+    const stopped = await stopGracefully(p, [redisWarning, saveFailed]);
+    expect((await keys.index())[0]).toBe(stopped.seq);
 
-      const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-      expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
-      expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
-      expect(unexpectedStderr(again, [])).toEqual([]);
-      await stopGracefully(again);
-    },
-    120_000,
-  );
+    const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+    expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
+    expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
+    expect(unexpectedStderr(again, [])).toEqual([]);
+    await stopGracefully(again);
+  }, 120_000);
 });
 
 /**
@@ -313,7 +348,11 @@ describe("Redis dies during snapshot saves", () => {
  * commands between them, then stops it gracefully (the final snapshot is the
  * newest). `newest` reads the store's newest seq.
  */
-async function twoSnapshots(dir: string, config: string, newest: () => Promise<number>): Promise<{ seq: number; hash: string }> {
+async function twoSnapshots(
+  dir: string,
+  config: string,
+  newest: () => Promise<number>,
+): Promise<{ seq: number; hash: string }> {
   const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
   const users = newTraders(2);
   for (const t of users) await t.connect(p.port);
@@ -327,7 +366,12 @@ async function twoSnapshots(dir: string, config: string, newest: () => Promise<n
 }
 
 /** The newest snapshot was skipped with a warning naming it; the previous one was used and the journal after it replayed; the state is the stop's. */
-async function expectFallback(p: ExchangeProcess, newest: number, previous: number, stopped: { seq: number; hash: string }): Promise<void> {
+async function expectFallback(
+  p: ExchangeProcess,
+  newest: number,
+  previous: number,
+  stopped: { seq: number; hash: string },
+): Promise<void> {
   expect(recoveryOf(p)).toMatchObject({ snapshotSeq: previous, replayed: stopped.seq - previous, skipped: 1 });
   expect(engineOf(p)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
   const named = new RegExp(`snapshot seq ${newest}\\b`);
@@ -361,7 +405,11 @@ describe("a corrupted newest snapshot", () => {
     const dir = dataDir("corrupt-file");
     const config = writeConfig(dir, { store: "file", everyCommands: 0, everyMs: 100 });
     const snapshots = join(dir, "snapshots");
-    const seqs = () => readdirSync(snapshots).flatMap((n) => /^snap-(\d{16})\.bin$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => b - a);
+    const seqs = () =>
+      readdirSync(snapshots)
+        .flatMap((n) => /^snap-(\d{16})\.bin$/.exec(n)?.[1] ?? [])
+        .map(Number)
+        .sort((a, b) => b - a);
     const stopped = await twoSnapshots(dir, config, async () => seqs()[0] ?? 0);
     const [newest, previous] = seqs() as [number, number];
     expect(newest).toBe(stopped.seq);
@@ -469,7 +517,11 @@ describe("Redis down at start-up", () => {
 
     await redis.kill();
     const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await p.waitForLine(/^warning: snapshot store redis .* unreachable .*recovering from the journal alone/, 5000, "stderr");
+    await p.waitForLine(
+      /^warning: snapshot store redis .* unreachable .*recovering from the journal alone/,
+      5000,
+      "stderr",
+    );
     expect(recoveryOf(p)).toMatchObject({ snapshotSeq: 0, replayed: before.seq, skipped: 0 });
     expect(engineOf(p)).toEqual({ lastSeq: before.seq, hash: before.hash });
 
@@ -512,7 +564,9 @@ describe("a snapshot is tied to its journal", () => {
     const journal = replayJournalFile(join(b, "journal.bin"));
 
     const p = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("redis")) });
-    console.log(`foreign snapshot: ${recoveryOf(p).line}; ${p.stdout.lines.find((l) => l.startsWith("engine:"))}; the journal alone gives ${journal.hash}`);
+    console.log(
+      `foreign snapshot: ${recoveryOf(p).line}; ${p.stdout.lines.find((l) => l.startsWith("engine:"))}; the journal alone gives ${journal.hash}`,
+    );
     expect(engineOf(p)).toEqual({ lastSeq: journal.lastSeq, hash: journal.hash });
   }, 30_000);
 });

@@ -67,7 +67,10 @@ class Trader {
     for (;;) {
       const found = this.reports.filter((r) => r.clientOrderId === clientOrderId && r.kind === kind);
       if (found.length >= n) return found[n - 1]!;
-      if (Date.now() > deadline) throw new Error(`no report kind ${kind} #${n} for ${clientOrderId}; got ${JSON.stringify(this.reports.slice(-8))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no report kind ${kind} #${n} for ${clientOrderId}; got ${JSON.stringify(this.reports.slice(-8))}`,
+        );
       await Bun.sleep(2);
     }
   }
@@ -82,7 +85,20 @@ class Trader {
 /** Open orders as comparable rows, sorted by exchange order id. */
 function rows(orders: OpenOrderInfo[]): (string | number | boolean)[][] {
   return orders
-    .map((o) => [o.orderId, o.clientOrderId, o.symbolId, o.side, o.type, o.tif, o.postOnly, o.stp, o.priceTicks, o.stopPriceTicks, o.qtyLots, o.leavesQtyLots])
+    .map((o) => [
+      o.orderId,
+      o.clientOrderId,
+      o.symbolId,
+      o.side,
+      o.type,
+      o.tif,
+      o.postOnly,
+      o.stp,
+      o.priceTicks,
+      o.stopPriceTicks,
+      o.qtyLots,
+      o.leavesQtyLots,
+    ])
     .sort((a, b) => (a[0] as number) - (b[0] as number));
 }
 
@@ -98,9 +114,15 @@ function startLine(p: ExchangeProcess): string {
 }
 
 /** SIGTERM; expects exit 0, nothing on stderr but lines matching `allowed`, and returns "stopped at seq N, state hash H". */
-async function stopGracefully(p: ExchangeProcess, allowed: RegExp | null = null): Promise<{ hash: string; seq: number }> {
+async function stopGracefully(
+  p: ExchangeProcess,
+  allowed: RegExp | null = null,
+): Promise<{ hash: string; seq: number }> {
   const code = await p.stop();
-  expect({ code, stderr: p.stderr.lines.filter((l) => allowed === null || !allowed.test(l)) }).toEqual({ code: 0, stderr: [] });
+  expect({ code, stderr: p.stderr.lines.filter((l) => allowed === null || !allowed.test(l)) }).toEqual({
+    code: 0,
+    stderr: [],
+  });
   const line = p.stdout.lines.find((l) => l.startsWith("stopped at seq"));
   if (line === undefined) throw new Error(`no stop line:\n${p.output()}`);
   return { hash: hashOf(line), seq: Number(/stopped at seq (\d+)/.exec(line)![1]) };
@@ -108,7 +130,11 @@ async function stopGracefully(p: ExchangeProcess, allowed: RegExp | null = null)
 
 /** `bun run replay <journal>`'s summary line, or null when the tool does not read journal files. */
 function replayCli(journal: string): { commands: number; hash: string } | null {
-  const r = Bun.spawnSync([process.execPath, "src/replay/main.ts", journal], { cwd: repoRoot, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([process.execPath, "src/replay/main.ts", journal], {
+    cwd: repoRoot,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const last = r.stdout.toString().trim().split("\n").at(-1) ?? "";
   if (r.exitCode !== 0 || !last.startsWith("{")) return null;
   const summary = JSON.parse(last) as { ev: string; commands: number; hash: string };
@@ -133,7 +159,15 @@ describe("graceful restart", () => {
     c1.modify({ clientOrderId: 5, symbolId: BTC, priceTicks: 49_960_00, qtyLots: 3000 });
     c1.newOrder({ clientOrderId: 6, symbolId: BTC, side: Side.Buy, priceTicks: 49_800_00, qtyLots: 4000 });
     c1.cancel({ clientOrderId: 6, symbolId: BTC });
-    c1.newOrder({ clientOrderId: 7, symbolId: BTC, side: Side.Buy, type: OrderType.StopLimit, priceTicks: 50_150_00, stopPriceTicks: 50_100_00, qtyLots: 1000 });
+    c1.newOrder({
+      clientOrderId: 7,
+      symbolId: BTC,
+      side: Side.Buy,
+      type: OrderType.StopLimit,
+      priceTicks: 50_150_00,
+      stopPriceTicks: 50_100_00,
+      qtyLots: 1000,
+    });
     c1.newOrder({ clientOrderId: 8, symbolId: ETH, side: Side.Sell, priceTicks: 3_000_00, qtyLots: 10_000 });
     await u1.until(8, EventKind.Accepted);
     expect(u1.reports.map((r) => [r.clientOrderId, r.kind])).toEqual([
@@ -152,13 +186,36 @@ describe("graceful restart", () => {
     // User 2 trades against them: a fill, an IOC over two levels, a sell into the modified bid, stops (one triggers at once), a modify and a cancel.
     c2.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, priceTicks: 50_000_00, qtyLots: 2000 });
     await u2.until(101, EventKind.Trade);
-    c2.newOrder({ clientOrderId: 102, symbolId: BTC, side: Side.Buy, priceTicks: 50_010_00, qtyLots: 4000, tif: Tif.Ioc });
+    c2.newOrder({
+      clientOrderId: 102,
+      symbolId: BTC,
+      side: Side.Buy,
+      priceTicks: 50_010_00,
+      qtyLots: 4000,
+      tif: Tif.Ioc,
+    });
     await u2.until(102, EventKind.Trade, 2);
     c2.newOrder({ clientOrderId: 103, symbolId: BTC, side: Side.Sell, priceTicks: 49_960_00, qtyLots: 1000 });
     await u2.until(103, EventKind.Trade);
-    c2.newOrder({ clientOrderId: 104, symbolId: BTC, side: Side.Sell, type: OrderType.StopMarket, priceTicks: 0, stopPriceTicks: 49_000_00, qtyLots: 1000 });
+    c2.newOrder({
+      clientOrderId: 104,
+      symbolId: BTC,
+      side: Side.Sell,
+      type: OrderType.StopMarket,
+      priceTicks: 0,
+      stopPriceTicks: 49_000_00,
+      qtyLots: 1000,
+    });
     c2.newOrder({ clientOrderId: 105, symbolId: ETH, side: Side.Buy, priceTicks: 2_990_00, qtyLots: 10_000 });
-    c2.newOrder({ clientOrderId: 106, symbolId: BTC, side: Side.Buy, type: OrderType.StopLimit, priceTicks: 50_010_00, stopPriceTicks: 49_900_00, qtyLots: 1000 });
+    c2.newOrder({
+      clientOrderId: 106,
+      symbolId: BTC,
+      side: Side.Buy,
+      type: OrderType.StopLimit,
+      priceTicks: 50_010_00,
+      stopPriceTicks: 49_900_00,
+      qtyLots: 1000,
+    });
     await u2.until(106, EventKind.Trade);
     c2.newOrder({ clientOrderId: 107, symbolId: BTC, side: Side.Buy, priceTicks: 49_700_00, qtyLots: 1000 });
     c2.modify({ clientOrderId: 107, symbolId: BTC, priceTicks: 49_750_00, qtyLots: 2000 });
@@ -171,7 +228,10 @@ describe("graceful restart", () => {
     const before1 = await c1.openOrders();
     const before2 = await c2.openOrders();
     // Client order id, side, price, remaining quantity: what the trades above leave.
-    const brief = (os: OpenOrderInfo[]) => os.map((o) => [o.clientOrderId, o.side, o.priceTicks, o.stopPriceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!);
+    const brief = (os: OpenOrderInfo[]) =>
+      os
+        .map((o) => [o.clientOrderId, o.side, o.priceTicks, o.stopPriceTicks, o.leavesQtyLots])
+        .sort((a, b) => a[0]! - b[0]!);
     expect(brief(before1)).toEqual([
       [2, Side.Sell, 50_010_00, 0, 1000],
       [3, Side.Sell, 50_020_00, 0, 2000],
@@ -233,8 +293,12 @@ function reportKeys(): { sink: { onEvents(ev: EventBuffer): void }; keys: Set<st
         const kind = ev.kind[i]!;
         const seq = ev.seq[i]!;
         if (kind === EventKind.Trade) {
-          keys.add(`${ev.user[i]}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}`);
-          keys.add(`${ev.otherUser[i]}:${seq}:${kind}:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}`);
+          keys.add(
+            `${ev.user[i]}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}`,
+          );
+          keys.add(
+            `${ev.otherUser[i]}:${seq}:${kind}:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}`,
+          );
           if (ev.leavesQtyLots[i] === 0) ended.set(`${ev.user[i]}:${ev.id[i]}`, seq);
           if (ev.otherLeavesQtyLots[i] === 0) ended.set(`${ev.otherUser[i]}:${ev.otherId[i]}`, seq);
         } else if (kind === EventKind.Rejected) {
@@ -251,7 +315,8 @@ function reportKeys(): { sink: { onEvents(ev: EventBuffer): void }; keys: Set<st
 }
 
 function keyOf(user: number, r: ExecReport): string {
-  if (r.kind === EventKind.Trade) return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}`;
+  if (r.kind === EventKind.Trade)
+    return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}`;
   if (r.kind === EventKind.Rejected) return `${user}:${r.engineSeq}:${r.kind}`;
   return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}`;
 }
@@ -279,11 +344,38 @@ describe("crash recovery", () => {
     u2.onReport = onReport;
     for (let i = 1; i <= burst; i++) {
       // User 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests bids below, takes some asks, cancels some bids.
-      u1.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Sell, priceTicks: 50_000_00 + (i % 50) * 100, qtyLots: 1000 * (1 + (i % 3)) });
-      if (i % 7 === 0) u1.client.modify({ clientOrderId: i - 3, symbolId: BTC, priceTicks: 50_000_00 + (i % 40) * 100, qtyLots: 1000 });
+      u1.client.newOrder({
+        clientOrderId: i,
+        symbolId: BTC,
+        side: Side.Sell,
+        priceTicks: 50_000_00 + (i % 50) * 100,
+        qtyLots: 1000 * (1 + (i % 3)),
+      });
+      if (i % 7 === 0)
+        u1.client.modify({
+          clientOrderId: i - 3,
+          symbolId: BTC,
+          priceTicks: 50_000_00 + (i % 40) * 100,
+          qtyLots: 1000,
+        });
       const r = i % 10;
-      if (r < 6) u2.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, priceTicks: 49_990_00 - (i % 50) * 100, qtyLots: 1000 });
-      else if (r < 8) u2.client.newOrder({ clientOrderId: i, symbolId: BTC, side: Side.Buy, priceTicks: 50_000_00 + (i % 20) * 100, qtyLots: 2000, tif: r === 6 ? Tif.Ioc : Tif.Gtc });
+      if (r < 6)
+        u2.client.newOrder({
+          clientOrderId: i,
+          symbolId: BTC,
+          side: Side.Buy,
+          priceTicks: 49_990_00 - (i % 50) * 100,
+          qtyLots: 1000,
+        });
+      else if (r < 8)
+        u2.client.newOrder({
+          clientOrderId: i,
+          symbolId: BTC,
+          side: Side.Buy,
+          priceTicks: 50_000_00 + (i % 20) * 100,
+          qtyLots: 2000,
+          tif: r === 6 ? Tif.Ioc : Tif.Gtc,
+        });
       else u2.client.cancel({ clientOrderId: i - 5, symbolId: BTC });
     }
     await first.exited;
@@ -300,11 +392,14 @@ describe("crash recovery", () => {
       for (const r of t.reports) {
         if (r.engineSeq === 0) continue;
         acknowledged++;
-        if (!keys.has(keyOf(id, r))) throw new Error(`user ${id} got a report that the journal does not hold: ${JSON.stringify(r)}`);
+        if (!keys.has(keyOf(id, r)))
+          throw new Error(`user ${id} got a report that the journal does not hold: ${JSON.stringify(r)}`);
       }
     }
     const commandsSent = burst * 2 + Math.floor(burst / 7);
-    console.log(`sigkill: ${seen} reports (${acknowledged} from the engine) sent before the kill; journal holds ${replay.records} records of ${commandsSent + 3} sent`);
+    console.log(
+      `sigkill: ${seen} reports (${acknowledged} from the engine) sent before the kill; journal holds ${replay.records} records of ${commandsSent + 3} sent`,
+    );
     expect(acknowledged).toBeGreaterThanOrEqual(killAfterReports / 2);
     // The kill really landed mid-burst.
     expect(replay.records).toBeLessThan(commandsSent + 3);
@@ -314,10 +409,13 @@ describe("crash recovery", () => {
     expect(recoveredSeqOf(second)).toBe(replay.records);
     expect(hashOf(startLine(second))).toBe(replay.hash);
     const cli = replayCli(journal);
-    if (cli === null) console.log("sigkill: `bun run replay` does not read journal files; compared with the in-process replay only");
+    if (cli === null)
+      console.log("sigkill: `bun run replay` does not read journal files; compared with the in-process replay only");
     else {
       expect(cli).toMatchObject({ commands: replay.records, hash: replay.hash });
-      console.log(`sigkill: \`bun run replay\` of the journal: ${cli.commands} commands, state hash ${cli.hash}, as after the restart`);
+      console.log(
+        `sigkill: \`bun run replay\` of the journal: ${cli.commands} commands, state hash ${cli.hash}, as after the restart`,
+      );
     }
 
     // Each user's open orders are the replay's, and every acknowledged order is open unless a report or the journal says it ended.
@@ -326,9 +424,15 @@ describe("crash recovery", () => {
       const again = await Trader.login(second.port, `dev-key-${id}`);
       const open = await again.client.openOrders();
       const want = replay.exchange.engine.openOrders(id).map((o) => [o.id, o.clientId, o.price, o.qty]);
-      expect(open.map((o) => [o.orderId, o.clientOrderId, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!)).toEqual(want.sort((a, b) => a[0]! - b[0]!));
+      expect(
+        open.map((o) => [o.orderId, o.clientOrderId, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!),
+      ).toEqual(want.sort((a, b) => a[0]! - b[0]!));
       const openIds = new Set(open.map((o) => o.orderId));
-      const endedPerReports = new Set(t.reports.filter((r) => (r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled).map((r) => r.orderId));
+      const endedPerReports = new Set(
+        t.reports
+          .filter((r) => (r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled)
+          .map((r) => r.orderId),
+      );
       for (const r of t.reports) {
         if (r.kind !== EventKind.Accepted) continue;
         if (openIds.has(r.orderId)) present.open++;
@@ -349,7 +453,14 @@ describe("crash recovery", () => {
     const first = await ExchangeProcess.start({ dataDir: dir });
     const u1 = await Trader.login(first.port, "dev-key-1");
     const orders = 200;
-    for (let i = 1; i <= orders; i++) u1.client.newOrder({ clientOrderId: i, symbolId: BTC, side: i % 2 === 0 ? Side.Buy : Side.Sell, priceTicks: i % 2 === 0 ? 49_000_00 - i : 51_000_00 + i, qtyLots: 1000 });
+    for (let i = 1; i <= orders; i++)
+      u1.client.newOrder({
+        clientOrderId: i,
+        symbolId: BTC,
+        side: i % 2 === 0 ? Side.Buy : Side.Sell,
+        priceTicks: i % 2 === 0 ? 49_000_00 - i : 51_000_00 + i,
+        qtyLots: 1000,
+      });
     await u1.until(orders, EventKind.Accepted);
     await first.kill();
 

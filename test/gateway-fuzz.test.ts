@@ -30,11 +30,29 @@ import {
 import { resolveConfigOrThrow } from "../src/server/config.ts";
 import { type ControlResult, controlKey, controlSymbol as ctrl } from "./support/control-client.ts";
 import { ExchangeProcess, hashOf, killAll, replayJournalFile, repoRoot, tempDir } from "./support/exchange-process.ts";
-import { FrameFactory, FrameKind, frameKindNames, type Market, payloadBytesMax, Rng, UserOrders } from "./support/fuzz-frames.ts";
+import {
+  FrameFactory,
+  FrameKind,
+  frameKindNames,
+  type Market,
+  payloadBytesMax,
+  Rng,
+  UserOrders,
+} from "./support/fuzz-frames.ts";
 
-const seed = process.env.GATEWAY_FUZZ_SEED !== undefined ? Number(process.env.GATEWAY_FUZZ_SEED) : (Date.now() ^ Math.floor(Math.random() * 2 ** 32)) >>> 0;
-const framesTarget = process.env.GATEWAY_FUZZ_FRAMES !== undefined ? Number(process.env.GATEWAY_FUZZ_FRAMES) : process.env.SOAK === "1" ? 10_000_000 : 1_000_000;
-console.log(`gateway fuzz seed=${seed} frames=${framesTarget} (reproduce the frame streams: GATEWAY_FUZZ_SEED=${seed} GATEWAY_FUZZ_FRAMES=${framesTarget} ./bunw test test/gateway-fuzz.test.ts)`);
+const seed =
+  process.env.GATEWAY_FUZZ_SEED !== undefined
+    ? Number(process.env.GATEWAY_FUZZ_SEED)
+    : (Date.now() ^ Math.floor(Math.random() * 2 ** 32)) >>> 0;
+const framesTarget =
+  process.env.GATEWAY_FUZZ_FRAMES !== undefined
+    ? Number(process.env.GATEWAY_FUZZ_FRAMES)
+    : process.env.SOAK === "1"
+      ? 10_000_000
+      : 1_000_000;
+console.log(
+  `gateway fuzz seed=${seed} frames=${framesTarget} (reproduce the frame streams: GATEWAY_FUZZ_SEED=${seed} GATEWAY_FUZZ_FRAMES=${framesTarget} ./bunw test test/gateway-fuzz.test.ts)`,
+);
 
 /** The gateway's own constants this test leans on: the malformedMax-th malformed message ends a session. */
 const malformedMax = malformedMessagesMax;
@@ -99,7 +117,16 @@ function sentFrames(n: number): void {
 
 // ---- A raw session: frames in, answers checked against predictions --------------
 
-const Exp = { Order: 0, Malformed: 1, LoginAccepted: 2, LoginRejected: 3, OpenOrders: 4, Logout: 5, DeadMansSwitch: 6, MassCancel: 7 } as const;
+const Exp = {
+  Order: 0,
+  Malformed: 1,
+  LoginAccepted: 2,
+  LoginRejected: 3,
+  OpenOrders: 4,
+  Logout: 5,
+  DeadMansSwitch: 6,
+  MassCancel: 7,
+} as const;
 
 interface Expectation {
   type: number;
@@ -257,7 +284,8 @@ class RawSession {
         if (e.type !== Exp.LoginAccepted) return fail(`${where}: expected answer type ${e.type}`);
         break;
       case Body.LoginRejected:
-        if (e.type !== Exp.LoginRejected || e.code !== m.reason) return fail(`${where}: expected answer type ${e.type} code ${e.code}`);
+        if (e.type !== Exp.LoginRejected || e.code !== m.reason)
+          return fail(`${where}: expected answer type ${e.type} code ${e.code}`);
         // Refused at login the session ends; refused as a second Login on a live session it goes on.
         if (!e.sessionGoesOn) this.endedBy = { body: m.body, reason: m.reason };
         break;
@@ -266,13 +294,16 @@ class RawSession {
         if (m.more) return;
         break;
       case Body.DeadMansSwitchStatus:
-        if (e.type !== Exp.DeadMansSwitch || e.qty !== m.timeoutMs) return fail(`${where}: status ${m.timeoutMs} ms, expected answer type ${e.type} (${e.qty} ms)`);
+        if (e.type !== Exp.DeadMansSwitch || e.qty !== m.timeoutMs)
+          return fail(`${where}: status ${m.timeoutMs} ms, expected answer type ${e.type} (${e.qty} ms)`);
         break;
       case Body.Logout:
         stats.logoutsByReason.set(m.reason, (stats.logoutsByReason.get(m.reason) ?? 0) + 1);
         this.endedBy = { body: m.body, reason: m.reason };
         if (e.type !== Exp.Logout || e.code !== m.reason) {
-          return fail(`${where}: Logout ${logoutReasonNames[m.reason]} "${m.text}", expected answer type ${e.type} code ${e.code} (${this.outstanding} unanswered)`);
+          return fail(
+            `${where}: Logout ${logoutReasonNames[m.reason]} "${m.text}", expected answer type ${e.type} code ${e.code} (${this.outstanding} unanswered)`,
+          );
         }
         break;
       default:
@@ -309,19 +340,31 @@ class RawSession {
 /** Why `r` is not the answer `e` predicts, or null. */
 function reportProblem(r: ExecReport, e: Expectation): string | null {
   if (e.type === Exp.Malformed) {
-    return r.kind === EventKind.Rejected && r.rejectReason === e.code && r.engineSeq === 0 && r.clientOrderId === 0 ? null : `expected a malformed-message reject ${e.code}`;
+    return r.kind === EventKind.Rejected && r.rejectReason === e.code && r.engineSeq === 0 && r.clientOrderId === 0
+      ? null
+      : `expected a malformed-message reject ${e.code}`;
   }
   if (e.type === Exp.MassCancel) {
-    if (!(r.kind === EventKind.MassCancelled || r.kind === EventKind.Rejected)) return "expected a mass-cancel summary or a reject";
+    if (!(r.kind === EventKind.MassCancelled || r.kind === EventKind.Rejected))
+      return "expected a mass-cancel summary or a reject";
     return r.clientOrderId === Math.max(e.clientOrderId, 0) ? null : "another request id";
   }
   if (e.type !== Exp.Order) return `expected answer type ${e.type}`;
-  const allowed = e.body === Body.NewOrder ? EventKind.Accepted : e.body === Body.Cancel ? EventKind.Cancelled : EventKind.Modified;
-  if (!(r.kind === allowed || r.kind === EventKind.Rejected)) return `expected kind ${allowed} or a reject for body ${e.body}`;
+  const allowed =
+    e.body === Body.NewOrder ? EventKind.Accepted : e.body === Body.Cancel ? EventKind.Cancelled : EventKind.Modified;
+  if (!(r.kind === allowed || r.kind === EventKind.Rejected))
+    return `expected kind ${allowed} or a reject for body ${e.body}`;
   if (r.clientOrderId !== Math.max(e.clientOrderId, 0)) return "another client order id";
-  if (r.kind === EventKind.Accepted && !(r.symbolId === e.symbolId && r.side === e.side && r.qtyLots === e.qty && r.engineSeq > 0)) return "accepted with other values";
+  if (
+    r.kind === EventKind.Accepted &&
+    !(r.symbolId === e.symbolId && r.side === e.side && r.qtyLots === e.qty && r.engineSeq > 0)
+  )
+    return "accepted with other values";
   if (e.mustReject && r.kind !== EventKind.Rejected) return "an order with a value out of range was not rejected";
-  if (r.kind === EventKind.Rejected && (r.rejectReason === GatewayReject.MalformedMessage || r.rejectReason === GatewayReject.UnknownMessage)) {
+  if (
+    r.kind === EventKind.Rejected &&
+    (r.rejectReason === GatewayReject.MalformedMessage || r.rejectReason === GatewayReject.UnknownMessage)
+  ) {
     return "a well-formed message rejected as malformed";
   }
   return null;
@@ -366,12 +409,21 @@ function predict(model: SessionModel, bytes: Uint8Array, at: number, n: number):
   const m = predictMsg;
   const code = predictDecoder.decode(bytes, at + framePrefixBytes, at + n, m);
   if (code !== ProtocolError.Ok) {
-    if (!model.active || model.malformed + 1 >= malformedMax) return { expectation: expectation(Exp.Logout, logoutReasonOf(code)), ends: true, code };
-    return { expectation: expectation(Exp.Malformed, code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage), ends: false, code };
+    if (!model.active || model.malformed + 1 >= malformedMax)
+      return { expectation: expectation(Exp.Logout, logoutReasonOf(code)), ends: true, code };
+    return {
+      expectation: expectation(
+        Exp.Malformed,
+        code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage,
+      ),
+      ends: false,
+      code,
+    };
   }
   if (m.seq !== model.seq) return { expectation: expectation(Exp.Logout, LogoutReason.SequenceGap), ends: true, code };
   if (!model.active) {
-    if (m.body !== Body.Login) return { expectation: expectation(Exp.Logout, LogoutReason.NotLoggedIn), ends: true, code };
+    if (m.body !== Body.Login)
+      return { expectation: expectation(Exp.Logout, LogoutReason.NotLoggedIn), ends: true, code };
     // Only sessions without a valid key get here: their Login is refused and the session closed.
     return { expectation: expectation(Exp.LoginRejected, LoginRejectReason.BadApiKey), ends: true, code };
   }
@@ -432,7 +484,8 @@ function track(user: UserOrders, r: ExecReport, primary: Expectation | null): vo
     else if (r.kind === EventKind.Cancelled) live.delete(r.clientOrderId);
     return;
   }
-  if ((r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled) live.delete(r.clientOrderId);
+  if ((r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled)
+    live.delete(r.clientOrderId);
 }
 
 function sendBuffer(): { bytes: Uint8Array; view: DataView } {
@@ -479,7 +532,8 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
         const kind = factory.kind;
         const p = predict(model, bytes, at, n);
         if (p.ends) {
-          const deliberate = kind === FrameKind.BadSeq || kind === FrameKind.Logout || (p.code !== 0 && exceedCap) || rng.chance(0.03);
+          const deliberate =
+            kind === FrameKind.BadSeq || kind === FrameKind.Logout || (p.code !== 0 && exceedCap) || rng.chance(0.03);
           if (!deliberate) {
             stats.discarded++;
             continue;
@@ -501,14 +555,19 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
       sentFrames(frames);
       at = 0;
       if (++batches === resetAfter) break;
-      const ok = await s.until(() => s.closed || (!s.writing && s.outstanding <= (ended ? 0 : windowLow)), answerTimeoutMs);
+      const ok = await s.until(
+        () => s.closed || (!s.writing && s.outstanding <= (ended ? 0 : windowLow)),
+        answerTimeoutMs,
+      );
       if (!ok) {
         fail(`${name}: ${s.outstanding} frames unanswered for ${answerTimeoutMs} ms`);
         s.terminate();
         return;
       }
       if (s.closed && s.outstanding > 0) {
-        fail(`${name}: closed by the exchange with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`);
+        fail(
+          `${name}: closed by the exchange with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`,
+        );
         return;
       }
     }
@@ -542,11 +601,14 @@ function encodeClient(m: ClientMessage): Uint8Array {
 async function finish(s: RawSession, name: string): Promise<void> {
   const ok = await s.until(() => s.closed, answerTimeoutMs);
   if (!ok) {
-    fail(`${name}: not closed by the exchange after its last answer (${s.outstanding} unanswered, ended by ${JSON.stringify(s.endedBy)})`);
+    fail(
+      `${name}: not closed by the exchange after its last answer (${s.outstanding} unanswered, ended by ${JSON.stringify(s.endedBy)})`,
+    );
     s.terminate();
     return;
   }
-  if (s.outstanding > 0) fail(`${name}: closed with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`);
+  if (s.outstanding > 0)
+    fail(`${name}: closed with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`);
   if (s.endedBy === null) fail(`${name}: closed without a Logout or LoginRejected`);
 }
 
@@ -709,7 +771,13 @@ test(
         clearInterval(watch);
       }
     }, 100);
-    const progress = setInterval(() => console.log(`gateway fuzz: ${stats.framesSent} frames, ${stats.sessions} sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`), 10_000);
+    const progress = setInterval(
+      () =>
+        console.log(
+          `gateway fuzz: ${stats.framesSent} frames, ${stats.sessions} sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        ),
+      10_000,
+    );
     try {
       await Promise.all(loops);
     } finally {
@@ -721,7 +789,10 @@ test(
     clearInterval(watch);
     const { commands, latencyMs } = controlResult;
     const kinds = stats.byKind.map((n, k) => `${frameKindNames[k]}=${n}`).join(" ");
-    const errors = stats.predictedErrors.map((n, c) => (n > 0 ? `${protocolErrorNames[c]}=${n}` : "")).filter((x) => x !== "").join(" ");
+    const errors = stats.predictedErrors
+      .map((n, c) => (n > 0 ? `${protocolErrorNames[c]}=${n}` : ""))
+      .filter((x) => x !== "")
+      .join(" ");
     const logouts = [...stats.logoutsByReason].map(([r, n]) => `${logoutReasonNames[r]}=${n}`).join(" ");
     console.log(
       `gateway fuzz: ${stats.framesSent} frames in ${seconds.toFixed(1)} s over ${stats.sessions} sessions ` +
@@ -734,11 +805,30 @@ test(
     expect(stats.framesSent).toBeGreaterThanOrEqual(framesTarget);
     expect(exchange.alive).toBe(true);
     // Every error kind a mutation reaches showed up, and every way a session ends.
-    for (const code of [ProtocolError.BufferTooShort, ProtocolError.VtableOutOfBounds, ProtocolError.OffsetOutOfBounds, ProtocolError.LengthOutOfBounds, ProtocolError.UnknownMessageType]) {
-      expect({ error: protocolErrorNames[code], seen: stats.predictedErrors[code]! > 0 }).toEqual({ error: protocolErrorNames[code], seen: true });
+    for (const code of [
+      ProtocolError.BufferTooShort,
+      ProtocolError.VtableOutOfBounds,
+      ProtocolError.OffsetOutOfBounds,
+      ProtocolError.LengthOutOfBounds,
+      ProtocolError.UnknownMessageType,
+    ]) {
+      expect({ error: protocolErrorNames[code], seen: stats.predictedErrors[code]! > 0 }).toEqual({
+        error: protocolErrorNames[code],
+        seen: true,
+      });
     }
-    for (const reason of [LogoutReason.ClientRequest, LogoutReason.MalformedFrame, LogoutReason.BadFrameLength, LogoutReason.NotLoggedIn, LogoutReason.SequenceGap, LogoutReason.LoginTimeout]) {
-      expect({ logout: logoutReasonNames[reason], seen: (stats.logoutsByReason.get(reason) ?? 0) > 0 }).toEqual({ logout: logoutReasonNames[reason], seen: true });
+    for (const reason of [
+      LogoutReason.ClientRequest,
+      LogoutReason.MalformedFrame,
+      LogoutReason.BadFrameLength,
+      LogoutReason.NotLoggedIn,
+      LogoutReason.SequenceGap,
+      LogoutReason.LoginTimeout,
+    ]) {
+      expect({ logout: logoutReasonNames[reason], seen: (stats.logoutsByReason.get(reason) ?? 0) > 0 }).toEqual({
+        logout: logoutReasonNames[reason],
+        seen: true,
+      });
     }
     expect(commands).toBeGreaterThan(100);
     expect(latencyMs.max).toBeLessThan(controlLatencyMsMax);
@@ -751,7 +841,13 @@ test(
       await c.connect();
       const info = await c.login(key);
       const symbolId = info.symbols.find((x) => x.name === ctrl.name)!.symbolId;
-      c.newOrder({ clientOrderId: 9_000_000_000_000, symbolId, side: Side.Buy, priceTicks: ctrl.minPrice, qtyLots: ctrl.lotSize });
+      c.newOrder({
+        clientOrderId: 9_000_000_000_000,
+        symbolId,
+        side: Side.Buy,
+        priceTicks: ctrl.minPrice,
+        qtyLots: ctrl.lotSize,
+      });
       const deadline = Date.now() + 5000;
       while (report === null && Date.now() < deadline) await Bun.sleep(5);
       expect(report).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 9_000_000_000_000 });
@@ -768,7 +864,9 @@ test(
 
     // The journal the fuzz left replays to the state the exchange stopped in.
     const replayed = replayJournalFile(join(dir.dir, "data", "journal.bin"));
-    console.log(`gateway fuzz: journal of ${replayed.records} records replayed in-process, state hash ${replayed.hash}`);
+    console.log(
+      `gateway fuzz: journal of ${replayed.records} records replayed in-process, state hash ${replayed.hash}`,
+    );
     expect(replayed.tail).toBe(false);
     expect(replayed.hash).toBe(hashOf(stopped!));
   },

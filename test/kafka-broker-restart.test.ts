@@ -2,7 +2,14 @@
 
 import { expect, test } from "bun:test";
 import { Consumer, ErrorCode, KafkaError, Offset, Producer, ProduceRecord } from "../src/kafka/index.ts";
-import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, uniqueTopic, useTestKafka } from "./support/kafka.ts";
+import {
+  DeliveryLog,
+  receive,
+  testConsumerOptions,
+  testProducerOptions,
+  uniqueTopic,
+  useTestKafka,
+} from "./support/kafka.ts";
 
 /** Deadlines for events that will come (acks, a restart); generous because the machine is shared. */
 const eventTimeoutMs = 240_000;
@@ -64,7 +71,10 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
   const runUntil = async (done: () => boolean, what: string) => {
     const deadline = performance.now() + eventTimeoutMs;
     while (!done()) {
-      if (performance.now() > deadline) throw new Error(`${what}: not reached within ${eventTimeoutMs} ms (produced ${produced}, acknowledged ${deliveries.count})`);
+      if (performance.now() > deadline)
+        throw new Error(
+          `${what}: not reached within ${eventTimeoutMs} ms (produced ${produced}, acknowledged ${deliveries.count})`,
+        );
       turn();
       await Bun.sleep(1);
     }
@@ -109,7 +119,9 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
     expect(error).toBeInstanceOf(KafkaError);
     expect(error.fatal).toBe(false);
   }
-  console.error(`restart (${kill ? "SIGKILL" : "SIGTERM"}): ${produced} messages, ${acksAtRestart} acknowledged by the time it was back; ${clientErrors.length} client errors (${[...new Set(clientErrors.map((e) => e.codeName))].join(", ")}), ${logsCount.value} log lines`);
+  console.error(
+    `restart (${kill ? "SIGKILL" : "SIGTERM"}): ${produced} messages, ${acksAtRestart} acknowledged by the time it was back; ${clientErrors.length} client errors (${[...new Set(clientErrors.map((e) => e.codeName))].join(", ")}), ${logsCount.value} log lines`,
+  );
   consumer.close();
   expect(producer.close(eventTimeoutMs)).toBe(0);
 }

@@ -37,7 +37,10 @@ interface Ready {
 async function ready(url: string): Promise<Ready> {
   const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(10_000) });
   const body = (await res.json()) as { checks: { name: string; ready: boolean; reason: string }[] };
-  return { status: res.status, checks: Object.fromEntries(body.checks.map((c) => [c.name, { ready: c.ready, reason: c.reason }])) };
+  return {
+    status: res.status,
+    checks: Object.fromEntries(body.checks.map((c) => [c.name, { ready: c.ready, reason: c.reason }])),
+  };
 }
 
 /** Polls /ready until `pred` holds (a reconnect or a probe timeout is an event we wait for, with a generous deadline). */
@@ -52,7 +55,8 @@ async function readyUntil(url: string, pred: (r: Ready) => boolean, what: string
     } catch (error) {
       last = (error as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`/ready never showed ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`/ready never showed ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
     await Bun.sleep(50);
   }
 }
@@ -121,7 +125,11 @@ describe("full mode on Kafka", () => {
 
     questdb.pause();
     try {
-      const noQuestdb = await readyUntil(url, (r) => r.status === 503 && !r.checks.questdb!.ready, "QuestDB not answering");
+      const noQuestdb = await readyUntil(
+        url,
+        (r) => r.status === 503 && !r.checks.questdb!.ready,
+        "QuestDB not answering",
+      );
       expect(noQuestdb.checks.questdb!.reason).toContain(`127.0.0.1:${questdb.httpPort}`);
     } finally {
       questdb.resume();

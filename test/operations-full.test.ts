@@ -37,7 +37,10 @@ interface Ready {
 async function ready(url: string): Promise<Ready> {
   const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(10_000) });
   const body = (await res.json()) as { checks: { name: string; ready: boolean; reason: string }[] };
-  return { status: res.status, checks: Object.fromEntries(body.checks.map((c) => [c.name, { ready: c.ready, reason: c.reason }])) };
+  return {
+    status: res.status,
+    checks: Object.fromEntries(body.checks.map((c) => [c.name, { ready: c.ready, reason: c.reason }])),
+  };
 }
 
 /** Polls /ready until `pred` holds (a reconnect or a probe timeout is an event we wait for, with a generous deadline). */
@@ -52,7 +55,8 @@ async function readyUntil(url: string, pred: (r: Ready) => boolean, what: string
     } catch (error) {
       last = (error as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`/ready never showed ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`/ready never showed ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
     await Bun.sleep(50);
   }
 }
@@ -103,7 +107,11 @@ describe("full mode", () => {
 
     questdb.pause();
     try {
-      const noQuestdb = await readyUntil(url, (r) => r.status === 503 && !r.checks.questdb!.ready, "QuestDB not answering");
+      const noQuestdb = await readyUntil(
+        url,
+        (r) => r.status === 503 && !r.checks.questdb!.ready,
+        "QuestDB not answering",
+      );
       expect(noQuestdb.checks.questdb!.reason).toContain(`127.0.0.1:${questdb.httpPort}`);
     } finally {
       questdb.resume();
@@ -118,7 +126,9 @@ describe("full mode", () => {
     await placeOne(p.port, "dev-key-1", 1);
     expect(await p.stop(30_000)).toBe(0);
     const stopped = p.stdout.lines.find((l) => l.startsWith("stopped at seq"))!;
-    expect(p.stdout.lines.find((l) => l.startsWith("journal: "))).toContain(`snapshots: redis 127.0.0.1:${redis.port} key ops-restart`);
+    expect(p.stdout.lines.find((l) => l.startsWith("journal: "))).toContain(
+      `snapshots: redis 127.0.0.1:${redis.port} key ops-restart`,
+    );
     const again = await startFull(data, "ops-restart");
     expect(await again.waitForLine(/^recovery: /, 5000)).toMatch(/^recovery: snapshot seq \d+ .*, 0 commands replayed/);
     expect(hashOf(await again.waitForLine(/^engine: /, 5000))).toBe(hashOf(stopped));

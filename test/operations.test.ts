@@ -41,7 +41,12 @@ async function scrape(url: string) {
 async function admin(url: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await adminMain([...argv, "--url", url], {}, (l) => out.push(l), (l) => err.push(l));
+  const code = await adminMain(
+    [...argv, "--url", url],
+    {},
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -56,8 +61,18 @@ async function stopGracefully(p: ExchangeProcess): Promise<{ seq: number; hash: 
 describe("configuration errors", () => {
   const cases: [string, string, Record<string, string>, string[]][] = [
     ["a missing file", "", {}, ["expected an existing file, found no such file"]],
-    ["a wrong type", '[tcp]\nport = "abc"\n', {}, ['tcp.port: expected an integer in [0, 65535], found the string "abc"']],
-    ["an unknown key", "[tcp]\nprot = 7001\n", {}, ["tcp.prot: expected a key of tcp, found an unknown key", "did you mean tcp.port?"]],
+    [
+      "a wrong type",
+      '[tcp]\nport = "abc"\n',
+      {},
+      ['tcp.port: expected an integer in [0, 65535], found the string "abc"'],
+    ],
+    [
+      "an unknown key",
+      "[tcp]\nprot = 7001\n",
+      {},
+      ["tcp.prot: expected a key of tcp, found an unknown key", "did you mean tcp.port?"],
+    ],
     ["out of range", "[snapshots]\nkeep = 0\n", {}, ["snapshots.keep: expected an integer in [1, 1000], found 0"]],
     [
       "several at once, the environment's too",
@@ -106,7 +121,10 @@ describe("embedded mode", () => {
     expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ status: "up" });
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(200);
-    const readiness = (await ready.json()) as { ready: boolean; checks: { name: string; ready: boolean; reason: string }[] };
+    const readiness = (await ready.json()) as {
+      ready: boolean;
+      checks: { name: string; ready: boolean; reason: string }[];
+    };
     expect(readiness.checks.map((c) => c.name)).toEqual(["exchange", "journal", "snapshots"]);
     expect(readiness.checks[0]!.reason).toMatch(/^recovered to seq \d+; taking orders$/);
 
@@ -114,7 +132,12 @@ describe("embedded mode", () => {
     const accepted = () => sampleValue(before, "exchange_commands_total", { type: "new_order", result: "accepted" });
     expect(accepted()).toBe(0);
     const a = await session(p.port, "dev-key-1");
-    const answers = await a.placeResting([[1, BTC, Side.Buy], [2, BTC, Side.Buy], [3, BTC, Side.Sell], [4, ETH, Side.Buy]]);
+    const answers = await a.placeResting([
+      [1, BTC, Side.Buy],
+      [2, BTC, Side.Buy],
+      [3, BTC, Side.Sell],
+      [4, ETH, Side.Buy],
+    ]);
     expect(answers.every((m) => m.kind === EventKind.Accepted)).toBe(true);
     // Not a multiple of the lot (1000): the engine rejects it.
     a.write(a.orderFrame(5, { symbolId: BTC, qtyLots: 1 }));
@@ -127,7 +150,9 @@ describe("embedded mode", () => {
     expect(sampleValue(after, "exchange_book_levels", { symbol: "BTC-USD", side: "buy" })).toBe(1);
     expect(sampleValue(after, "exchange_book_levels", { symbol: "BTC-USD", side: "sell" })).toBe(1);
     expect(sampleValue(after, "exchange_sessions")).toBe(1);
-    expect(sampleValue(after, "exchange_journal_records_total")).toBeGreaterThan(sampleValue(before, "exchange_journal_records_total"));
+    expect(sampleValue(after, "exchange_journal_records_total")).toBeGreaterThan(
+      sampleValue(before, "exchange_journal_records_total"),
+    );
     expect(sampleValue(after, "exchange_journal_batch_records")).toBeGreaterThan(0);
     expect(sampleValue(after, "bun_heap_size_bytes")).toBeGreaterThan(0);
 
@@ -139,7 +164,9 @@ describe("embedded mode", () => {
     expect(p.stderr.lines).toEqual([]);
 
     const again = await ExchangeProcess.start({ dataDir: data });
-    expect(await again.waitForLine(/^recovery: /, 5000)).toMatch(new RegExp(`^recovery: snapshot seq ${first.seq} .*, 0 commands replayed`));
+    expect(await again.waitForLine(/^recovery: /, 5000)).toMatch(
+      new RegExp(`^recovery: snapshot seq ${first.seq} .*, 0 commands replayed`),
+    );
     expect(hashOf(await again.waitForLine(/^engine: /, 5000))).toBe(first.hash);
     expect(await again.stop(30_000)).toBe(0);
   }, 120_000);
@@ -150,8 +177,14 @@ describe("embedded mode", () => {
     const url = p.opsUrl();
     const a = await session(p.port, "dev-key-2");
     const b = await session(p.port, "dev-key-3");
-    await a.placeResting([[1, BTC, Side.Buy], [2, ETH, Side.Buy]]);
-    await b.placeResting([[1, BTC, Side.Sell], [2, ETH, Side.Sell]]);
+    await a.placeResting([
+      [1, BTC, Side.Buy],
+      [2, ETH, Side.Buy],
+    ]);
+    await b.placeResting([
+      [1, BTC, Side.Sell],
+      [2, ETH, Side.Sell],
+    ]);
 
     const halt = await admin(url, "halt", "BTC-USD", "--reason", "test halt");
     expect(halt).toMatchObject({ code: 0, err: "" });
@@ -161,10 +194,19 @@ describe("embedded mode", () => {
     await a.waitFor(() => a.received.length > at, "the answer");
     expect(a.received[at]).toMatchObject({ kind: EventKind.Rejected, rejectReason: Reject.SymbolHalted });
 
-    expect((await admin(url, "cancel", "--user", "2", "--symbol", "ETH-USD")).out).toMatch(/^1 orders cancelled: user 2, symbol ETH-USD/);
-    expect((await admin(url, "cancel", "--symbol", "BTC-USD")).out).toMatch(/^2 orders cancelled: user all, symbol BTC-USD/);
-    await b.waitFor(() => b.received.some((m) => m.kind === EventKind.Cancelled && m.clientOrderId === 1), "b's BTC cancel");
-    expect(b.received.find((m) => m.kind === EventKind.Cancelled && m.clientOrderId === 1)).toMatchObject({ cancelReason: CancelReason.Admin });
+    expect((await admin(url, "cancel", "--user", "2", "--symbol", "ETH-USD")).out).toMatch(
+      /^1 orders cancelled: user 2, symbol ETH-USD/,
+    );
+    expect((await admin(url, "cancel", "--symbol", "BTC-USD")).out).toMatch(
+      /^2 orders cancelled: user all, symbol BTC-USD/,
+    );
+    await b.waitFor(
+      () => b.received.some((m) => m.kind === EventKind.Cancelled && m.clientOrderId === 1),
+      "b's BTC cancel",
+    );
+    expect(b.received.find((m) => m.kind === EventKind.Cancelled && m.clientOrderId === 1)).toMatchObject({
+      cancelReason: CancelReason.Admin,
+    });
     expect((await admin(url, "resume", "BTC-USD")).out).toMatch(/^BTC-USD open/);
     at = a.received.length;
     a.write(a.orderFrame(4, { symbolId: BTC }));
@@ -173,7 +215,12 @@ describe("embedded mode", () => {
     expect((await admin(url, "halt", "ETH-USD")).code).toBe(0);
     expect((await admin(url, "halt", "NOPE")).code).toBe(1);
     const book = await admin(url, "book", "ETH-USD", "--json");
-    expect(JSON.parse(book.out)).toMatchObject({ symbol: "ETH-USD", status: "halted", bids: [], asks: [[900_00, 10_000, 1]] });
+    expect(JSON.parse(book.out)).toMatchObject({
+      symbol: "ETH-USD",
+      status: "halted",
+      bids: [],
+      asks: [[900_00, 10_000, 1]],
+    });
     const snap = await admin(url, "snapshot");
     expect(snap.out).toMatch(/^snapshot at seq \d+: \d+ bytes/);
     const metrics = await scrape(url);

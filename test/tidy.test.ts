@@ -55,10 +55,15 @@ const readmeClaims: readonly ReadmeClaim[] = [
     pattern: /the (\d+)th ends it with `Logout MalformedFrame`/,
     actual: [malformedMessagesMax],
   },
-  { what: "OpenOrders page", pattern: /`OpenOrders \{ orders\[\], more \}` pages of up to (\d+)/, actual: [queryPageOrdersMax] },
+  {
+    what: "OpenOrders page",
+    pattern: /`OpenOrders \{ orders\[\], more \}` pages of up to (\d+)/,
+    actual: [queryPageOrdersMax],
+  },
   {
     what: "heartbeat interval and idle timeout defaults",
-    pattern: /`heartbeat_interval_ms` \(from `LoginAccepted\.limits`, default ([\d,]+)\) of silence .*? after (\d+ s) without/,
+    pattern:
+      /`heartbeat_interval_ms` \(from `LoginAccepted\.limits`, default ([\d,]+)\) of silence .*? after (\d+ s) without/,
     actual: [defaults.limits.heartbeatIntervalMs, defaults.limits.idleTimeoutMs],
   },
   {
@@ -84,7 +89,11 @@ const gatewayReadmeClaims: readonly ReadmeClaim[] = [
   { what: "login timeout", pattern: /`limits\.loginTimeoutMs` (\d+)/, actual: [defaults.limits.loginTimeoutMs] },
   { what: "malformed messages", pattern: /the (\d+)th ends the session/, actual: [malformedMessagesMax] },
   { what: "in-flight commands", pattern: /`limits\.inFlightMax` (\d+)/, actual: [defaults.limits.inFlightMax] },
-  { what: "live orders per user", pattern: /`limits\.openOrdersPerUserMax` (\d+)/, actual: [defaults.limits.openOrdersPerUserMax] },
+  {
+    what: "live orders per user",
+    pattern: /`limits\.openOrdersPerUserMax` (\d+)/,
+    actual: [defaults.limits.openOrdersPerUserMax],
+  },
   { what: "OpenOrders page", pattern: /pages of up to (\d+) orders/, actual: [queryPageOrdersMax] },
 ];
 
@@ -136,7 +145,7 @@ describe("each check can fail (tiny synthetic inputs)", () => {
 
   test("function length in tests: a describe callback is exempt, a test body counts", () => {
     const text = `describe("d", () => {\n  test("t", () => {\n${body(70)}\n  });\n});`;
-    expect(longFunctions("x.test.ts", text).map((f) => f.what)).toEqual(['callback of test(): 72 lines (at most 70)']);
+    expect(longFunctions("x.test.ts", text).map((f) => f.what)).toEqual(["callback of test(): 72 lines (at most 70)"]);
     const grouped = `describe("d", () => {\n${body(80)}\n});`;
     expect(longFunctions("x.test.ts", grouped)).toEqual([]);
     expect(longFunctions("x.ts", grouped).length).toBe(1);

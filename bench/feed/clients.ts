@@ -59,7 +59,14 @@ class Samples {
   summary() {
     const v = this.values.slice(0, this.count).sort();
     const q = (p: number) => (v.length === 0 ? 0 : v[Math.min(v.length - 1, Math.floor(p * v.length))]!);
-    return { count: this.seen, p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: v.length === 0 ? 0 : v[v.length - 1]! };
+    return {
+      count: this.seen,
+      p50: q(0.5),
+      p90: q(0.9),
+      p99: q(0.99),
+      p999: q(0.999),
+      max: v.length === 0 ? 0 : v[v.length - 1]!,
+    };
   }
 }
 

@@ -2,7 +2,15 @@
 
 import { expect, test } from "bun:test";
 import { Side, Tif } from "../../src/engine/constants.ts";
-import { Body, ClientDecoder, ClientMessage, ClientMessageWriter, clientFrameBytesMax, FrameSplitter, FrameStatus } from "../../src/protocol/index.ts";
+import {
+  Body,
+  ClientDecoder,
+  ClientMessage,
+  ClientMessageWriter,
+  clientFrameBytesMax,
+  FrameSplitter,
+  FrameStatus,
+} from "../../src/protocol/index.ts";
 import { CommandBatch, CommandKind, defaultShape, StreamGenerator } from "./stream.ts";
 
 test("three batches of one session: valid frames, contiguous seqs, own ids, bounded book", () => {

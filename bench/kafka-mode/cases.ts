@@ -33,7 +33,10 @@ const cpuOf = (pid: number) => {
 };
 
 /** CPU seconds per wall second of the broker, the exchange and this process over `body`. */
-export async function withCpu<T>(pids: { broker: number; exchange: number }, body: () => Promise<T>): Promise<{ result: T; cpu: CpuSplit; wallSeconds: number }> {
+export async function withCpu<T>(
+  pids: { broker: number; exchange: number },
+  body: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuSplit; wallSeconds: number }> {
   const b0 = cpuOf(pids.broker);
   const x0 = cpuOf(pids.exchange);
   const l0 = cpuOf(process.pid);
@@ -43,7 +46,11 @@ export async function withCpu<T>(pids: { broker: number; exchange: number }, bod
   return {
     result,
     wallSeconds: wall,
-    cpu: { brokerCores: (cpuOf(pids.broker) - b0) / wall, exchangeCores: (cpuOf(pids.exchange) - x0) / wall, loadCores: (cpuOf(process.pid) - l0) / wall },
+    cpu: {
+      brokerCores: (cpuOf(pids.broker) - b0) / wall,
+      exchangeCores: (cpuOf(pids.exchange) - x0) / wall,
+      loadCores: (cpuOf(process.pid) - l0) / wall,
+    },
   };
 }
 
@@ -53,7 +60,11 @@ export interface BenchTopics {
   executionPartitions: number;
 }
 
-function loadProducer(bootstrap: string, lingerMs: number, onDelivery: (opaque: number, partition: number, offset: number, error: number) => void): Producer {
+function loadProducer(
+  bootstrap: string,
+  lingerMs: number,
+  onDelivery: (opaque: number, partition: number, offset: number, error: number) => void,
+): Producer {
   return new Producer({
     bootstrapServers: bootstrap,
     clientId: "bench-load",
@@ -105,7 +116,12 @@ export interface ThroughputRound {
 }
 
 /** Produces the whole workload and waits until every report it causes was consumed. */
-export async function throughputCase(bootstrap: string, t: BenchTopics, w: Workload, timeoutMs: number): Promise<ThroughputRound> {
+export async function throughputCase(
+  bootstrap: string,
+  t: BenchTopics,
+  w: Workload,
+  timeoutMs: number,
+): Promise<ThroughputRound> {
   const consumer = executionsConsumer(bootstrap, t, true);
   let acked = 0;
   let failed = 0;
@@ -138,19 +154,29 @@ export async function throughputCase(bootstrap: string, t: BenchTopics, w: Workl
       if ((k & 1023) === 1023) {
         producer.poll(0);
         poll();
-        if (performance.now() - started > timeoutMs) throw new Error(`throughput: produced ${k} of ${w.count} within ${timeoutMs} ms`);
+        if (performance.now() - started > timeoutMs)
+          throw new Error(`throughput: produced ${k} of ${w.count} within ${timeoutMs} ms`);
       }
     }
     while (acked < w.count || consumed < w.executions) {
       producer.poll(0);
       if (acked === w.count && producedAt === 0) producedAt = performance.now();
       poll(5);
-      if (performance.now() - started > timeoutMs) throw new Error(`throughput: ${acked} of ${w.count} acknowledged, ${consumed} of ${w.executions} reports consumed within ${timeoutMs} ms`);
+      if (performance.now() - started > timeoutMs)
+        throw new Error(
+          `throughput: ${acked} of ${w.count} acknowledged, ${consumed} of ${w.executions} reports consumed within ${timeoutMs} ms`,
+        );
     }
     if (producedAt === 0) producedAt = performance.now();
     if (failed > 0) throw new Error(`${failed} orders failed delivery`);
     const seconds = (performance.now() - started) / 1000;
-    return { orders: w.count, ordersPerSec: w.count / seconds, executions: consumed, produceSeconds: (producedAt - started) / 1000, seconds };
+    return {
+      orders: w.count,
+      ordersPerSec: w.count / seconds,
+      executions: consumed,
+      produceSeconds: (producedAt - started) / 1000,
+      seconds,
+    };
   } finally {
     producer.close(10_000);
     consumer.close();
@@ -168,7 +194,16 @@ export interface LatencyRound {
  * one cancels the order before it) is due at start + k/rate and stamped with
  * that time; latency = its first report consumed − due. First 20% dropped.
  */
-export async function latencyCase(bootstrap: string, t: BenchTopics, symbolName: string, partitions: number, symbolId: number, rate: number, seconds: number, timeoutMs: number): Promise<LatencyRound> {
+export async function latencyCase(
+  bootstrap: string,
+  t: BenchTopics,
+  symbolName: string,
+  partitions: number,
+  symbolId: number,
+  rate: number,
+  seconds: number,
+  timeoutMs: number,
+): Promise<LatencyRound> {
   const total = Math.round(rate * seconds);
   const warmup = Math.floor(total * 0.2);
   const latency = new Float64Array(total - warmup).fill(-1);
@@ -233,7 +268,8 @@ export async function latencyCase(bootstrap: string, t: BenchTopics, symbolName:
       // Wait for reports until the next order is due (at most 1 ms, so the schedule slips by less than that).
       const dueInMs = next < total ? (startNs + next * intervalNs - nowNs()) / 1e6 : 1;
       poll(dueInMs >= 1 ? 1 : 0);
-      if (performance.now() - started > timeoutMs) throw new Error(`latency: ${seen} of ${total} orders answered within ${timeoutMs} ms`);
+      if (performance.now() - started > timeoutMs)
+        throw new Error(`latency: ${seen} of ${total} orders answered within ${timeoutMs} ms`);
     }
     if (failed > 0) throw new Error(`${failed} orders failed delivery`);
     const measured = latency.filter((v) => v >= 0);

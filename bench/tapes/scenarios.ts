@@ -84,7 +84,8 @@ function crashBase(k: number): number {
   if (k < c.start) return MID_START;
   if (k < c.bottom) return MID_START * lerp(1, c.lowLevel, (k - c.start) / (c.bottom - c.start));
   if (k < c.recoveryStart) return MID_START * c.lowLevel;
-  if (k < c.recoveryEnd) return MID_START * lerp(c.lowLevel, c.recoveredLevel, (k - c.recoveryStart) / (c.recoveryEnd - c.recoveryStart));
+  if (k < c.recoveryEnd)
+    return MID_START * lerp(c.lowLevel, c.recoveredLevel, (k - c.recoveryStart) / (c.recoveryEnd - c.recoveryStart));
   return MID_START * c.recoveredLevel;
 }
 

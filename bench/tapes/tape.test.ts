@@ -11,7 +11,9 @@ import { decodeTape, encodeTape, TAPE_HEADER_BYTES, TapeOp, TapeSide, TapeType }
 
 const ORDERS = 4_000;
 const SEED = 7;
-const tapes = new Map<string, Tape>(scenarioNames.map((s) => [s, generateTape({ scenario: s, orders: ORDERS, seed: SEED })]));
+const tapes = new Map<string, Tape>(
+  scenarioNames.map((s) => [s, generateTape({ scenario: s, orders: ORDERS, seed: SEED })]),
+);
 
 describe("ids", () => {
   test("mix32 is a bijection on a sample (no two inputs collide)", () => {
@@ -65,9 +67,13 @@ describe("generator", () => {
           news++;
           expect(ids.has(id)).toBe(false);
           ids.add(id);
-          expect(c.type[i] === TapeType.Market ? c.price[i] === 0 : c.price[i]! >= c.minPrice && c.price[i]! <= c.maxPrice).toBe(true);
+          expect(
+            c.type[i] === TapeType.Market ? c.price[i] === 0 : c.price[i]! >= c.minPrice && c.price[i]! <= c.maxPrice,
+          ).toBe(true);
           expect(c.qty[i]!).toBeGreaterThan(0);
-          expect(shadow.newOrder(i, id, c.user[i]!, c.side[i]!, c.type[i]!, c.tif[i]!, false, c.price[i]!, c.qty[i]!, 0)).toBe(true);
+          expect(
+            shadow.newOrder(i, id, c.user[i]!, c.side[i]!, c.type[i]!, c.tif[i]!, false, c.price[i]!, c.qty[i]!, 0),
+          ).toBe(true);
           continue;
         }
         const o = shadow.order(id);
@@ -106,7 +112,9 @@ describe("generator", () => {
         const rejects = book.runReporting(tape.columns, 0, tape.columns.count, (m, p, q) => fold.add(m, p, q));
         book.validate();
         expect(rejects).toBe(0);
-        expect(digestDiff(makeDigest(fold, book.levels(TapeSide.Buy), book.levels(TapeSide.Sell)), tape.expected)).toEqual([]);
+        expect(
+          digestDiff(makeDigest(fold, book.levels(TapeSide.Buy), book.levels(TapeSide.Sell)), tape.expected),
+        ).toEqual([]);
       }
     });
   }

@@ -15,7 +15,9 @@ afterAll(() => {
 });
 
 function sleeper() {
-  const child = Bun.spawn([process.execPath, "-e", `setInterval(() => {}, 1000) /* ${marker} */`], { stdio: ["ignore", "ignore", "ignore"] });
+  const child = Bun.spawn([process.execPath, "-e", `setInterval(() => {}, 1000) /* ${marker} */`], {
+    stdio: ["ignore", "ignore", "ignore"],
+  });
   children.push(child);
   return child;
 }

@@ -51,6 +51,10 @@ describe("Progress", () => {
       throw new Error("port taken");
     });
     await expect(step).rejects.toThrow("port taken");
-    expect(out).toEqual(["  … kafka: start", "\r  … kafka: start 0.2 s\x1b[K", "\r  ✗ kafka: start failed after 0.2 s: port taken\x1b[K\n"]);
+    expect(out).toEqual([
+      "  … kafka: start",
+      "\r  … kafka: start 0.2 s\x1b[K",
+      "\r  ✗ kafka: start failed after 0.2 s: port taken\x1b[K\n",
+    ]);
   });
 });

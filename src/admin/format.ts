@@ -8,17 +8,31 @@ export function formatAnswer(command: string, b: Body): string[] {
   switch (command) {
     case "halt":
     case "resume":
-      return [`${String(b.symbol)} ${String(b.status)} (engine seq ${String(b.engineSeq)}, request ${String(b.requestId)})`];
+      return [
+        `${String(b.symbol)} ${String(b.status)} (engine seq ${String(b.engineSeq)}, request ${String(b.requestId)})`,
+      ];
     case "cancel":
-      return [`${String(b.cancelled)} orders cancelled: user ${String(b.user)}, symbol ${String(b.symbol)}, side ${String(b.side)} (engine seq ${String(b.engineSeq)})`];
+      return [
+        `${String(b.cancelled)} orders cancelled: user ${String(b.user)}, symbol ${String(b.symbol)}, side ${String(b.side)} (engine seq ${String(b.engineSeq)})`,
+      ];
     case "snapshot":
-      return [`snapshot at seq ${String(b.seq)}: ${String(b.bytes)} bytes, matching paused ${String(b.pauseMs)} ms, ${String(b.ms)} ms in all`];
+      return [
+        `snapshot at seq ${String(b.seq)}: ${String(b.bytes)} bytes, matching paused ${String(b.pauseMs)} ms, ${String(b.ms)} ms in all`,
+      ];
     case "book":
       return bookLines(b);
     case "sessions":
       return table(
         ["session", "user", "state", "remote", "in flight", "queued bytes", "cancel on disconnect"],
-        (b.sessions as Body[]).map((s) => [s.session, s.user, s.state, s.remote, s.inFlight, s.queuedBytes, Number(s.cancelOnDisconnectGraceMs) < 0 ? "off" : `${String(s.cancelOnDisconnectGraceMs)} ms`]),
+        (b.sessions as Body[]).map((s) => [
+          s.session,
+          s.user,
+          s.state,
+          s.remote,
+          s.inFlight,
+          s.queuedBytes,
+          Number(s.cancelOnDisconnectGraceMs) < 0 ? "off" : `${String(s.cancelOnDisconnectGraceMs)} ms`,
+        ]),
       );
     case "symbols":
       return table(
@@ -41,5 +55,10 @@ function bookLines(b: Body): string[] {
 function table(header: string[], rows: unknown[][]): string[] {
   const cells = [header, ...rows.map((r) => r.map((c) => String(c)))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  return cells.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd(),
+  );
 }

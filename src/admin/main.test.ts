@@ -11,7 +11,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(argv: string[], env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, env, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(
+    argv,
+    env,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -46,7 +51,9 @@ describe("bun run admin", () => {
     const r = await run(["symbols"], { EXCHANGE_METRICS_PORT: "0" });
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.err).toContain("metrics.port is 0");
-    expect((await run(["symbols"], { EXCHANGE_METRICS_PROT: "1" })).err).toContain("did you mean EXCHANGE_METRICS_PORT");
+    expect((await run(["symbols"], { EXCHANGE_METRICS_PROT: "1" })).err).toContain(
+      "did you mean EXCHANGE_METRICS_PORT",
+    );
   });
 
   test("the key is read from --key-file or ADMIN_KEY_FILE; an empty file is refused", async () => {
@@ -55,6 +62,8 @@ describe("bun run admin", () => {
     const r = await run(["symbols", "--url", "http://127.0.0.1:1", "--key-file", empty]);
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.err).toContain("is empty");
-    expect((await run(["symbols", "--url", "http://127.0.0.1:1"], { ADMIN_KEY_FILE: empty })).err).toContain("is empty");
+    expect((await run(["symbols", "--url", "http://127.0.0.1:1"], { ADMIN_KEY_FILE: empty })).err).toContain(
+      "is empty",
+    );
   });
 });

@@ -18,7 +18,8 @@ export class DurableSignal implements EventConsumer {
   private readonly cells: Int32Array;
 
   constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(slots * 4)) {
-    if (buffer.byteLength !== slots * 4) throw new Error(`durable signal: ${buffer.byteLength} bytes, expected ${slots * 4}`);
+    if (buffer.byteLength !== slots * 4)
+      throw new Error(`durable signal: ${buffer.byteLength} bytes, expected ${slots * 4}`);
     this.buffer = buffer;
     this.cells = new Int32Array(buffer);
   }

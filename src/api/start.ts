@@ -20,7 +20,13 @@ import type { FromWorker, ToWorker, WorkerServiceOptions } from "./worker.ts";
 export interface MarketDataConfig {
   mode: "embedded" | "full";
   dataDir: string;
-  questdb: { http: { host: string; port: number }; backlogRowsMax: number; spillBytesMax: number; requestTimeoutMs: number; batchRowsMax: number };
+  questdb: {
+    http: { host: string; port: number };
+    backlogRowsMax: number;
+    spillBytesMax: number;
+    requestTimeoutMs: number;
+    batchRowsMax: number;
+  };
   http: { host: "127.0.0.1" | "localhost" | "::1"; port: number; requestBytesMax: number; queryRowsMax: number };
   apiKeys: readonly { sha256: string; user: number }[];
 }
@@ -61,7 +67,12 @@ export function serviceOptions(o: StartMarketDataOptions): WorkerServiceOptions 
   // The backlog and spill bounds are shared by the four tables' writers.
   const memoryBytesMax = Math.max(16 << 20, Math.floor((q.backlogRowsMax * ilpRowBytes) / 4));
   const batchBytes = Math.min(256 << 20, Math.max(64 << 10, q.batchRowsMax * ilpRowBytes));
-  const tableLimits = { memoryBytesMax: Math.max(memoryBytesMax, 4 * (batchBytes + 4096)), batchBytes, spillBytesMax: Math.floor(q.spillBytesMax / 4), requestTimeoutMs: q.requestTimeoutMs };
+  const tableLimits = {
+    memoryBytesMax: Math.max(memoryBytesMax, 4 * (batchBytes + 4096)),
+    batchBytes,
+    spillBytesMax: Math.floor(q.spillBytesMax / 4),
+    requestTimeoutMs: q.requestTimeoutMs,
+  };
   return {
     engine: o.sequencer.engine.config,
     journalPath: o.journalPath,
@@ -110,8 +121,7 @@ export async function startMarketData(o: StartMarketDataOptions): Promise<Runnin
       else if (m.type === "log") {
         if (m.level === "warn") log.warn(m.line);
         else log.info(m.line);
-      }
-      else if (m.type === "failed") {
+      } else if (m.type === "failed") {
         log.warn(`market data worker: ${m.message}`);
         reject(new Error(m.message));
         rejectLive(new Error(m.message));
@@ -123,7 +133,12 @@ export async function startMarketData(o: StartMarketDataOptions): Promise<Runnin
     worker.onerror = (e) => reject(new Error(`market data worker: ${e.message}`));
   });
   const durableSeq = sequencer.durableSeq;
-  worker.postMessage({ type: "init", options: serviceOptions(o), durableSeq, signal: signal.buffer } satisfies ToWorker);
+  worker.postMessage({
+    type: "init",
+    options: serviceOptions(o),
+    durableSeq,
+    signal: signal.buffer,
+  } satisfies ToWorker);
   const port = await started;
   sequencer.addConsumer(signal);
   signal.publish(sequencer.durableSeq);

@@ -32,7 +32,11 @@ function client(server: FakeExchange, options: Partial<ClientOptions> = {}): Exc
   return c;
 }
 
-async function loggedIn(server: FakeExchange, options: Partial<ClientOptions> = {}, key = "key-a"): Promise<ExchangeClient> {
+async function loggedIn(
+  server: FakeExchange,
+  options: Partial<ClientOptions> = {},
+  key = "key-a",
+): Promise<ExchangeClient> {
   const c = client(server, options);
   await c.connect();
   await c.login(key);
@@ -113,7 +117,8 @@ describe("orders", () => {
     await waitFor(() => reports.length >= count + 1 + 100 + 50 + 1 + 2, 2000, "reports");
     const byCid = new Map<number, ReportData[]>();
     for (const r of reports) byCid.set(r.clientOrderId, [...(byCid.get(r.clientOrderId) ?? []), r]);
-    for (let cid = 1; cid <= 100; cid++) expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
+    for (let cid = 1; cid <= 100; cid++)
+      expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
     for (let cid = 101; cid <= 150; cid++) {
       expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Modified]);
       expect(byCid.get(cid)![1]!.priceTicks).toBe(45000);
@@ -257,7 +262,9 @@ describe("framing", () => {
 
 describe("a misbehaving server", () => {
   /** Logs in, lets the server write `bytes`, and returns how the client ended. */
-  async function afterGarbage(bytes: Uint8Array | ((server: FakeExchange) => void)): Promise<{ error: ClientError | null; server: FakeExchange; c: ExchangeClient }> {
+  async function afterGarbage(
+    bytes: Uint8Array | ((server: FakeExchange) => void),
+  ): Promise<{ error: ClientError | null; server: FakeExchange; c: ExchangeClient }> {
     const server = serve();
     let error: ClientError | null | undefined;
     const c = await loggedIn(server, { onClose: (e) => (error = e), reconnect: false });
@@ -393,7 +400,13 @@ describe("reconnect", () => {
     // The new session starts its sequence at 1 again, with the same login options, and works.
     const session = server.last;
     const login = session.received[0]!;
-    expect([login.body, login.seq, login.msg.apiKey, login.msg.cancelOnDisconnect, login.msg.cancelOnDisconnectGraceMs]).toEqual([Body.Login, 1, "key-a", true, 1500]);
+    expect([
+      login.body,
+      login.seq,
+      login.msg.apiKey,
+      login.msg.cancelOnDisconnect,
+      login.msg.cancelOnDisconnectGraceMs,
+    ]).toEqual([Body.Login, 1, "key-a", true, 1500]);
     expect(c.newOrder(order(4))).toBe(SendStatus.Ok);
     await waitFor(() => server.books.get(7)?.size === 4);
   });
@@ -403,7 +416,11 @@ describe("reconnect", () => {
     const port = first.port;
     const clock = new ManualClock();
     let reconnects = 0;
-    const c = await loggedIn(first, { clock, reconnect: { delayMsMin: 10, delayMsMax: 40, jitter: 0 }, onReconnect: () => reconnects++ });
+    const c = await loggedIn(first, {
+      clock,
+      reconnect: { delayMsMin: 10, delayMsMax: 40, jitter: 0 },
+      onReconnect: () => reconnects++,
+    });
     first.stop();
     // Connections are refused: the backoff grows to its maximum and stays there.
     for (const delayMs of [10, 20, 40, 40]) {
@@ -467,7 +484,11 @@ describe("heartbeats, on a manual clock", () => {
     // Idle again: the next one comes an interval after the last order.
     const lastOrderAt = clock.nowMs() - 10;
     expect(sendTimes(c, clock, 40)).toEqual([lastOrderAt + 40]);
-    await waitFor(() => server.last.count(Body.NewOrder) === 20 && server.last.count(Body.Heartbeat) === 6, 2000, "orders and heartbeats");
+    await waitFor(
+      () => server.last.count(Body.NewOrder) === 20 && server.last.count(Body.Heartbeat) === 6,
+      2000,
+      "orders and heartbeats",
+    );
     expect(c.state).toBe(ClientState.Ready);
   });
 
@@ -490,7 +511,11 @@ describe("heartbeats, on a manual clock", () => {
     const server = serve({ heartbeatIntervalMs: 30 });
     const clock = new ManualClock();
     const disconnects: ClientError[] = [];
-    const c = await loggedIn(server, { clock, reconnect: { delayMsMin: 10, jitter: 0 }, onDisconnect: (e) => disconnects.push(e) });
+    const c = await loggedIn(server, {
+      clock,
+      reconnect: { delayMsMin: 10, jitter: 0 },
+      onDisconnect: (e) => disconnects.push(e),
+    });
     const session = server.last;
     // A server heartbeat after every 80 ms of silence keeps the session (limit 90 ms).
     for (let k = 0; k < 5; k++) {
@@ -534,7 +559,8 @@ describe("mass cancel", () => {
     return { c, reports };
   }
 
-  const summaryOf = (reports: ReportData[], requestId: number) => reports.find((r) => r.kind === ExecKindMass && r.clientOrderId === requestId);
+  const summaryOf = (reports: ReportData[], requestId: number) =>
+    reports.find((r) => r.kind === ExecKindMass && r.clientOrderId === requestId);
 
   test("one symbol, one side: a Cancelled report per order, then the summary with the request id and the count", async () => {
     const server = serve();
@@ -549,7 +575,14 @@ describe("mass cancel", () => {
     ]);
     expect(after[2]!.qtyLots).toBe(2);
     const sent = server.last.received.at(-1)!.msg;
-    expect([sent.body, sent.clientOrderId, sent.oneSymbol, sent.symbolId, sent.massSide, sent.cancelReason]).toEqual([Body.MassCancel, 900, true, 1, MassCancelSide.Sell, 0]);
+    expect([sent.body, sent.clientOrderId, sent.oneSymbol, sent.symbolId, sent.massSide, sent.cancelReason]).toEqual([
+      Body.MassCancel,
+      900,
+      true,
+      1,
+      MassCancelSide.Sell,
+      0,
+    ]);
     // The defaults: every symbol, both sides.
     c.massCancel({ requestId: 901 });
     await waitFor(() => summaryOf(reports, 901) !== undefined, 2000, "the second summary");
@@ -568,7 +601,11 @@ describe("mass cancel", () => {
     await c.login("key-a");
     expect(c.massCancel({ requestId: 7, side: 3 })).toBe(SendStatus.Ok);
     await waitFor(() => reports.length === 1, 2000, "the reject");
-    expect([reports[0]!.kind, reports[0]!.clientOrderId, reports[0]!.rejectReason]).toEqual([ExecKind.Rejected, 7, Reject.BadField]);
+    expect([reports[0]!.kind, reports[0]!.clientOrderId, reports[0]!.rejectReason]).toEqual([
+      ExecKind.Rejected,
+      7,
+      Reject.BadField,
+    ]);
     expect(() => c.massCancel({ requestId: 2 ** 53 })).toThrow(/request_id/);
     expect(() => c.massCancel({ requestId: 1, symbolId: -1 })).toThrow(/symbol_id/);
     expect(() => c.massCancel({ requestId: 1, side: 256 })).toThrow(/side/);
@@ -587,7 +624,9 @@ describe("dead-man's switch", () => {
     expect(c.deadMansSwitchMs).toBe(0);
     expect(await c.deadMansSwitch(5000)).toBe(5000);
     expect(c.deadMansSwitchMs).toBe(5000);
-    expect(await Promise.all([c.deadMansSwitch(100), c.deadMansSwitch(0xffffffff), c.deadMansSwitch(0)])).toEqual([100, 0xffffffff, 0]);
+    expect(await Promise.all([c.deadMansSwitch(100), c.deadMansSwitch(0xffffffff), c.deadMansSwitch(0)])).toEqual([
+      100, 0xffffffff, 0,
+    ]);
     expect(c.deadMansSwitchMs).toBe(0);
     const sent = server.last.received.filter((r) => r.body === Body.DeadMansSwitch).map((r) => r.msg.timeoutMs);
     expect(sent).toEqual([5000, 100, 0xffffffff, 0]);

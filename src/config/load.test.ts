@@ -61,17 +61,25 @@ describe("loadConfig", () => {
   });
 
   test("a missing file, a bad extension and syntax errors are named problems with the position", () => {
-    expect(problemsOf(loadConfig(["--config", join(dir, "nope.toml")], {}))[0]).toContain("expected an existing file, found no such file");
-    expect(problemsOf(loadConfig(["--config", file("c.yaml", "a: 1")], {}))[0]).toContain("expected a file name ending in .json or .toml");
+    expect(problemsOf(loadConfig(["--config", join(dir, "nope.toml")], {}))[0]).toContain(
+      "expected an existing file, found no such file",
+    );
+    expect(problemsOf(loadConfig(["--config", file("c.yaml", "a: 1")], {}))[0]).toContain(
+      "expected a file name ending in .json or .toml",
+    );
     const toml = problemsOf(loadConfig(["--config", file("bad.toml", "[tcp]\nport = = 1\n")], {}));
     expect(toml[0]).toMatch(/expected valid TOML, found .* at line 2, column \d+ \(config file /);
     expect(problemsOf(loadConfig(["--config", file("bad.json", "{ tcp: }")], {}))[0]).toContain("expected valid JSON");
-    expect(problemsOf(loadConfig(["--config", file("list.json", "[1]")], {}))[0]).toContain("expected a table of keys at the top, found a list");
+    expect(problemsOf(loadConfig(["--config", file("list.json", "[1]")], {}))[0]).toContain(
+      "expected a table of keys at the top, found a list",
+    );
   });
 
   test("every problem of file and environment together, with sources", () => {
     const path = file("many.toml", `[tcp]\nprot = 7100\n[limits]\nidleTimeoutMs = "10s"\n[snapshots]\nkeep = 0\n`);
-    const problems = problemsOf(loadConfig(["--config", path], { EXCHANGE_JOURNAL_POLICY: "sometimes", EXCHANGE_TCP_PROT: "1" }));
+    const problems = problemsOf(
+      loadConfig(["--config", path], { EXCHANGE_JOURNAL_POLICY: "sometimes", EXCHANGE_TCP_PROT: "1" }),
+    );
     expect(problems).toEqual([
       "EXCHANGE_TCP_PROT: expected a known EXCHANGE_ variable, found an unknown variable (environment); did you mean EXCHANGE_TCP_PORT?",
       `journal.policy: expected one of "fsync", "write", "none", found the string "sometimes" (env EXCHANGE_JOURNAL_POLICY)`,
@@ -103,7 +111,10 @@ describe("loadConfig", () => {
   });
 
   test("a bad keys file lists each bad key; a missing one is named", () => {
-    const keys = file("bad-keys.toml", `[[keys]]\nsha256 = "ABC"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 2\nsecret = "k"\n`);
+    const keys = file(
+      "bad-keys.toml",
+      `[[keys]]\nsha256 = "ABC"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 2\nsecret = "k"\n`,
+    );
     const problems = problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: keys }));
     expect(problems).toEqual([
       `keys[0].sha256: expected a string of 64 characters, lower-case hex, found the string "ABC" (keys file ${keys})`,
@@ -111,13 +122,21 @@ describe("loadConfig", () => {
       `keys[1].user: expected one key per user (one session per user), found user 1 again (first at keys[0]) (keys file ${keys})`,
       `keys[2].sha256: expected a key used once, found the hash of keys[1] again (keys file ${keys})`,
     ]);
-    expect(problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: join(dir, "absent.toml") }))[0]).toContain("expected an existing file");
+    expect(problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: join(dir, "absent.toml") }))[0]).toContain(
+      "expected an existing file",
+    );
   });
 
   test("rules between keys name the key to change", () => {
     const input = {
       journal: { enabled: false },
-      limits: { heartbeatIntervalMs: 5000, idleTimeoutMs: 1000, outboundPauseBytes: 1 << 21, outboundBytesMax: 1 << 20, openOrdersPerUserMax: 2000 },
+      limits: {
+        heartbeatIntervalMs: 5000,
+        idleTimeoutMs: 1000,
+        outboundPauseBytes: 1 << 21,
+        outboundBytesMax: 1 << 20,
+        openOrdersPerUserMax: 2000,
+      },
       engine: { ordersMax: 1000, symbolsMax: 1 },
       symbols: [
         { name: "A", tickSize: 1, lotSize: 1, minPrice: 10, maxPrice: 5, maxQty: 10 },
@@ -147,6 +166,8 @@ describe("loadConfig", () => {
   test("programmatic use: given keys instead of a file, and an exception listing every problem", () => {
     const c = resolveConfigOrThrow({ tcp: { port: 0 } }, { apiKeys: [{ sha256: sha256Hex("t"), user: 9 }] });
     expect(c.apiKeys).toEqual([{ sha256: sha256Hex("t"), user: 9 }]);
-    expect(() => resolveConfigOrThrow({ tcp: { port: -1, host: "0.0.0.0" } })).toThrow(/2 problems[\s\S]*tcp\.host[\s\S]*tcp\.port/);
+    expect(() => resolveConfigOrThrow({ tcp: { port: -1, host: "0.0.0.0" } })).toThrow(
+      /2 problems[\s\S]*tcp\.host[\s\S]*tcp\.port/,
+    );
   });
 });

@@ -14,7 +14,12 @@ const main = join(import.meta.dir, "main.ts");
 function run(args: string[], env: Record<string, string> = {}) {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("EXCHANGE_")) clean[k] = v;
-  const p = Bun.spawnSync([process.execPath, main, ...args], { env: { ...clean, ...env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawnSync([process.execPath, main, ...args], {
+    env: { ...clean, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
 }
 

@@ -22,7 +22,13 @@ describe("configuration reference", () => {
       if (path[0] === "symbols") continue;
       expect(doc).toContain(`\`${path.join(".")}\``);
     }
-    for (const name of ["EXCHANGE_TCP_PORT", "EXCHANGE_SNAPSHOT_STORE (alias)", "EXCHANGE_REDIS_PORT (alias)", "`symbols[].tickSize`"]) expect(doc).toContain(name);
+    for (const name of [
+      "EXCHANGE_TCP_PORT",
+      "EXCHANGE_SNAPSHOT_STORE (alias)",
+      "EXCHANGE_REDIS_PORT (alias)",
+      "`symbols[].tickSize`",
+    ])
+      expect(doc).toContain(name);
   });
 
   test("the TOML example of every key loads without a problem and equals the defaults", () => {

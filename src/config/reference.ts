@@ -74,7 +74,13 @@ function sectionTable(fields: Fields, prefix: string[], title: string): string {
     rows.push(row(path, field));
   }
   if (rows.length === 0) return "";
-  return [`### ${title}\n`, "| key | takes | default | environment | what it does |", "| --- | --- | --- | --- | --- |", ...rows, ""].join("\n");
+  return [
+    `### ${title}\n`,
+    "| key | takes | default | environment | what it does |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
 }
 
 function itemTable(field: ListField, key: string): string {
@@ -96,7 +102,9 @@ function itemTable(field: ListField, key: string): string {
 }
 
 function row(path: string[], field: ScalarField | ListField): string {
-  const env = [envNameOf(path), ...(field.envAliases ?? []).map((a) => `${a} (alias)`)].map((n) => `\`${n}\``).join("<br>");
+  const env = [envNameOf(path), ...(field.envAliases ?? []).map((a) => `${a} (alias)`)]
+    .map((n) => `\`${n}\``)
+    .join("<br>");
   return `| \`${path.join(".")}\` | ${cell(expectedOf(field))} | ${defaultText(field)} | ${env} | ${cell(field.doc)} |`;
 }
 
@@ -111,13 +119,30 @@ function cell(text: string): string {
 }
 
 /** A keys file's section: what names it and why (`intro`), its fields, an example entry. */
-function keysFileSection(title: string, intro: readonly string[], item: Extract<Field, { kind: "object" }>, example: readonly string[]): string {
+function keysFileSection(
+  title: string,
+  intro: readonly string[],
+  item: Extract<Field, { kind: "object" }>,
+  example: readonly string[],
+): string {
   const rows = Object.entries(item.fields).map(([name, f]) => {
     const leaf = f as ScalarField;
     const need = leaf.optional === true ? "optional" : "required";
     return `| \`keys[].${name}\` | ${cell(expectedOf(leaf))}, ${need} | ${cell(leaf.doc)} |`;
   });
-  return [`## ${title}\n`, ...intro, "| key | takes | what it is |", "| --- | --- | --- |", ...rows, "", "```toml", "[[keys]]", ...example, "```", ""].join("\n");
+  return [
+    `## ${title}\n`,
+    ...intro,
+    "| key | takes | what it is |",
+    "| --- | --- | --- |",
+    ...rows,
+    "",
+    "```toml",
+    "[[keys]]",
+    ...example,
+    "```",
+    "",
+  ].join("\n");
 }
 
 function apiKeysSection(): string {
@@ -129,7 +154,11 @@ function apiKeysSection(): string {
       "`bun src/config/main.ts keygen --user N [--label TEXT]` makes a random key and prints the entry to add.\n",
     ],
     apiKeysSchema.fields.keys.item,
-    ['sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"', "user = 1", 'label = "desk 1"'],
+    [
+      'sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"',
+      "user = 1",
+      'label = "desk 1"',
+    ],
   );
 }
 

@@ -65,20 +65,42 @@ export class EventWriter extends EngineStore {
     this.emitHeader(EventKind.Rejected, reason === Reject.UnknownSymbol ? -1 : book, id, user, reason);
   }
 
-  protected emitAccepted(book: number, id: number, user: number, side: number, priceTicks: number, qtyLots: number): void {
+  protected emitAccepted(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    priceTicks: number,
+    qtyLots: number,
+  ): void {
     const i = this.emitHeader(EventKind.Accepted, book, id, user, side);
     this.events.priceTicks[i] = priceTicks;
     this.events.qtyLots[i] = qtyLots;
   }
 
   /** `priceTicks` is the level the quantity left, 0 when it was not in the book. */
-  protected emitCancelled(book: number, id: number, user: number, reason: number, qtyLots: number, priceTicks: number): void {
+  protected emitCancelled(
+    book: number,
+    id: number,
+    user: number,
+    reason: number,
+    qtyLots: number,
+    priceTicks: number,
+  ): void {
     const i = this.emitHeader(EventKind.Cancelled, book, id, user, reason);
     this.events.qtyLots[i] = qtyLots;
     this.events.priceTicks[i] = priceTicks;
   }
 
-  protected emitReduced(book: number, id: number, user: number, reason: number, qtyLots: number, leavesQtyLots: number, priceTicks: number): void {
+  protected emitReduced(
+    book: number,
+    id: number,
+    user: number,
+    reason: number,
+    qtyLots: number,
+    leavesQtyLots: number,
+    priceTicks: number,
+  ): void {
     const i = this.emitHeader(EventKind.Reduced, book, id, user, reason);
     const ev = this.events;
     ev.qtyLots[i] = qtyLots;
@@ -87,7 +109,14 @@ export class EventWriter extends EngineStore {
   }
 
   /** A cancel or reduce of a resting maker `o` (not the subject): its own side, client id and level price. */
-  protected emitMakerQty(kind: number, book: number, o: number, reason: number, qtyLots: number, leavesQtyLots: number): void {
+  protected emitMakerQty(
+    kind: number,
+    book: number,
+    o: number,
+    reason: number,
+    qtyLots: number,
+    leavesQtyLots: number,
+  ): void {
     const i = this.emitHeader(kind, book, this.ordId[o]!, this.ordUser[o]!, reason);
     const ev = this.events;
     ev.side[i] = this.ordSide[o]!;
@@ -120,7 +149,15 @@ export class EventWriter extends EngineStore {
    * cancel-heavy benchmark ran ~25% slower after its first rounds (JSC's
    * inlining); written out it does not.
    */
-  protected emitBooked(book: number, id: number, user: number, side: number, clientId: number, priceTicks: number, qtyLots: number): void {
+  protected emitBooked(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    clientId: number,
+    priceTicks: number,
+    qtyLots: number,
+  ): void {
     const ev = this.events;
     const i = ev.next();
     ev.kind[i] = EventKind.Booked;

@@ -7,12 +7,35 @@
 import { assert } from "./assert.ts";
 import { CommandCode, type EngineCommand, type SymbolSpec } from "./command.ts";
 import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "./config.ts";
-import { CancelReason, EventKind, INT_MAX, MassCancelSide, NIL, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "./constants.ts";
+import {
+  CancelReason,
+  EventKind,
+  INT_MAX,
+  MassCancelSide,
+  NIL,
+  OrderType,
+  Reject,
+  Side,
+  Stp,
+  Tif,
+  TradingStatus,
+} from "./constants.ts";
 import { EventWriter } from "./emit.ts";
 import * as queries from "./queries.ts";
 import { sortSlotsByKey } from "./sort-slots.ts";
 import { stateHash } from "./state-hash.ts";
-import { ACTIVE, ASKS, BIDS, ELECTED, KEY_NONE, LADDERS_PER_BOOK, RESTING, STOP, STOP_BUYS, STOP_SELLS } from "./store.ts";
+import {
+  ACTIVE,
+  ASKS,
+  BIDS,
+  ELECTED,
+  KEY_NONE,
+  LADDERS_PER_BOOK,
+  RESTING,
+  STOP,
+  STOP_BUYS,
+  STOP_SELLS,
+} from "./store.ts";
 import { validateState } from "./validate.ts";
 
 function isId(v: number): boolean {
@@ -172,7 +195,8 @@ export class Engine extends EventWriter {
   restoreSymbol(spec: SymbolSpec, lastPriceTicks: number, status: number = TradingStatus.Open): number {
     const error = this.symbolError(spec);
     if (error !== null) throw new Error(`image symbol ${spec.name}: ${error}`);
-    if (status !== TradingStatus.Open && status !== TradingStatus.Halted) throw new Error(`image symbol ${spec.name}: trading status ${status}`);
+    if (status !== TradingStatus.Open && status !== TradingStatus.Halted)
+      throw new Error(`image symbol ${spec.name}: trading status ${status}`);
     const book = this.addSymbol(0, spec);
     this.lastPriceTicks[book] = lastPriceTicks;
     this.symStatus[book] = status;
@@ -208,7 +232,14 @@ export class Engine extends EventWriter {
     const lvl = this.levelFor(book * LADDERS_PER_BOOK + kind, key, keyPrice);
     if (lvl === NIL) throw new Error(`image order ${id}: engine capacity (price levels) too small`);
     const slot = this.allocOrder();
-    this.initOrder(slot, cmd, isStop ? cmd.type : OrderType.Limit, isStop ? cmd.tif : Tif.Gtc, cmd.priceTicks, cmd.qtyLots);
+    this.initOrder(
+      slot,
+      cmd,
+      isStop ? cmd.type : OrderType.Limit,
+      isStop ? cmd.tif : Tif.Gtc,
+      cmd.priceTicks,
+      cmd.qtyLots,
+    );
     this.ordArrivalSeq[slot] = cmd.engineSeq;
     this.ordState[slot] = isStop ? STOP : RESTING;
     this.appendToLevel(slot, lvl);
@@ -234,7 +265,19 @@ export class Engine extends EventWriter {
     const stp = cmd.stp;
     const priceTicks = cmd.priceTicks;
     const qtyLots = cmd.qtyLots;
-    const reason = this.checkNew(book, id, user, side, type, tif, postOnly, stp, priceTicks, qtyLots, cmd.stopPriceTicks);
+    const reason = this.checkNew(
+      book,
+      id,
+      user,
+      side,
+      type,
+      tif,
+      postOnly,
+      stp,
+      priceTicks,
+      qtyLots,
+      cmd.stopPriceTicks,
+    );
     if (reason !== 0) {
       this.emitReject(book, id, user, reason);
       return;
@@ -289,7 +332,19 @@ export class Engine extends EventWriter {
     this.ordState[slot] = ACTIVE;
     this.emitModified(book, slot, oldPriceTicks, oldQtyLots);
     const side = this.ordSide[slot]!;
-    const rem = this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordPostOnly[slot]!, this.ordStp[slot]!, priceTicks, qtyLots);
+    const rem = this.execute(
+      book,
+      slot,
+      id,
+      user,
+      side,
+      OrderType.Limit,
+      Tif.Gtc,
+      this.ordPostOnly[slot]!,
+      this.ordStp[slot]!,
+      priceTicks,
+      qtyLots,
+    );
     if (rem > 0) this.rest(book, slot, priceTicks, rem);
     this.runElected(book);
   }
@@ -407,7 +462,12 @@ export class Engine extends EventWriter {
     if (postOnly === 1 && this.crosses(book, side, keyLimit)) return Reject.PostOnlyWouldTake;
     if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) return Reject.FokNotFillable;
     // Capacity matters only for an order that may rest: one that fills completely on arrival never does.
-    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, priceTicks) && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) {
+    if (
+      !isMarket &&
+      tif === Tif.Gtc &&
+      !this.restFits(book, side, priceTicks) &&
+      !this.fillable(book, side, user, stp, keyLimit, qtyLots)
+    ) {
       return Reject.CapacityFull;
     }
     return 0;
@@ -417,9 +477,11 @@ export class Engine extends EventWriter {
     if (cmd.oneSymbol && !this.isBook(cmd.symbolId)) return Reject.UnknownSymbol;
     if (!isId(cmd.userId)) return Reject.BadField;
     const side = cmd.massSide;
-    if (!(side === MassCancelSide.Both || side === MassCancelSide.Buy || side === MassCancelSide.Sell)) return Reject.BadField;
+    if (!(side === MassCancelSide.Both || side === MassCancelSide.Buy || side === MassCancelSide.Sell))
+      return Reject.BadField;
     const reason = cmd.cancelReason;
-    if (!(reason >= CancelReason.MassCancel && reason <= CancelReason.Admin && (reason | 0) === reason)) return Reject.BadField;
+    if (!(reason >= CancelReason.MassCancel && reason <= CancelReason.Admin && (reason | 0) === reason))
+      return Reject.BadField;
     // Only an operator cancels other users' orders.
     if (cmd.allUsers && reason !== CancelReason.Admin) return Reject.BadField;
     return 0;
@@ -439,7 +501,8 @@ export class Engine extends EventWriter {
     if (Math.floor(priceTicks) !== priceTicks) return Reject.PriceOffTick;
     const tick = this.symTickSize[book]!;
     if (tick !== 1 && priceTicks % tick !== 0) return Reject.PriceOffTick;
-    if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!) return Reject.PriceOutOfBand;
+    if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!)
+      return Reject.PriceOutOfBand;
     return 0;
   }
 
@@ -468,7 +531,8 @@ export class Engine extends EventWriter {
     if (r !== 0) return r;
     const side = this.ordSide[slot]!;
     if (priceTicks === this.ordPriceTicks[slot] && qtyLots <= this.ordQtyLots[slot]!) return 0;
-    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, this.keyLimit(side, false, priceTicks))) return Reject.PostOnlyWouldTake;
+    if (this.ordPostOnly[slot] === 1 && this.crosses(book, side, this.keyLimit(side, false, priceTicks)))
+      return Reject.PostOnlyWouldTake;
     // Leaving a level that holds only this order frees a level for the new price.
     if (this.lvlOrdersCount[this.ordLevel[slot]!] === 1) return 0;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
@@ -620,7 +684,14 @@ export class Engine extends EventWriter {
   }
 
   /** Fills a fresh slot from a command: a stop being placed, or an order being restored. */
-  private initOrder(slot: number, cmd: EngineCommand, type: number, tif: number, priceTicks: number, qtyLots: number): void {
+  private initOrder(
+    slot: number,
+    cmd: EngineCommand,
+    type: number,
+    tif: number,
+    priceTicks: number,
+    qtyLots: number,
+  ): void {
     const id = cmd.orderId;
     this.ordId[slot] = id;
     this.ordClientId[slot] = cmd.clientOrderId;
@@ -639,7 +710,15 @@ export class Engine extends EventWriter {
   }
 
   /** Matches a taker against the opposite side; returns its remaining quantity. Elects stops after each traded level. */
-  private match(book: number, side: number, id: number, user: number, stp: number, keyLimit: number, qtyLots: number): number {
+  private match(
+    book: number,
+    side: number,
+    id: number,
+    user: number,
+    stp: number,
+    keyLimit: number,
+    qtyLots: number,
+  ): number {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const base = ladder * this.sideMax;
     const keys = this.ladKeys;
@@ -665,7 +744,15 @@ export class Engine extends EventWriter {
   }
 
   /** Fills a taker against one level in FIFO order; returns the taker's remaining quantity. */
-  private matchLevel(book: number, lvl: number, side: number, id: number, user: number, stp: number, qtyLots: number): number {
+  private matchLevel(
+    book: number,
+    lvl: number,
+    side: number,
+    id: number,
+    user: number,
+    stp: number,
+    qtyLots: number,
+  ): number {
     const priceTicks = this.lvlPriceTicks[lvl]!;
     const ordQtyLots = this.ordQtyLots;
     let rem = qtyLots;
@@ -762,7 +849,7 @@ export class Engine extends EventWriter {
       if (n === 0 || this.ladKeys[base + n - 1]! < keyMin) return;
       const lvl = this.ladLevels[base + n - 1]!;
       assert(this.lvlOrdersCount[lvl]! > 0, "electLadder: the best stop level is empty");
-      for (let o = this.lvlHead[lvl]!; o !== NIL; ) {
+      for (let o = this.lvlHead[lvl]!; o !== NIL;) {
         const next = this.ordNext[o]!;
         assert(this.electedTail < this.slotList.length, "election queue overflow");
         this.ordState[o] = ELECTED;

@@ -40,7 +40,8 @@ export class EventBuffer {
   onFull: ((events: EventBuffer) => void) | null = null;
 
   constructor(capacity: number) {
-    if (!(Number.isInteger(capacity) && capacity >= 16)) throw new Error(`event capacity ${capacity} must be an integer >= 16`);
+    if (!(Number.isInteger(capacity) && capacity >= 16))
+      throw new Error(`event capacity ${capacity} must be an integer >= 16`);
     this.capacity = capacity;
     // An event writes up to 12 float64 columns of one row: staggered, so they do not share one cache set (columns.ts).
     const g = new ColumnGroup(capacity);

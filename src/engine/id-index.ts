@@ -90,7 +90,8 @@ export class IdIndex {
   /** Inserts a key that is not present. The caller checks `count < entriesMax` first. */
   insert(key: number, val: number): void {
     if (this.count >= this.entriesMax) throw new Error("IdIndex full: caller must check capacity first");
-    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER && Math.floor(key) === key)) throw new Error(`IdIndex: key ${key} is not an integer in [0, 2^53)`);
+    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER && Math.floor(key) === key))
+      throw new Error(`IdIndex: key ${key} is not an integer in [0, 2^53)`);
     const lo = key | 0;
     const hi = (key / TWO_32) | 0;
     const d = this.direct;

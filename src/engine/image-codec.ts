@@ -77,7 +77,8 @@ export function writeImage(img: EngineImage, bytes: Uint8Array, start: number): 
     dv.setInt32(at + 28, img.lastPriceTicks[book]!, true);
     dv.setUint8(at + 32, img.symStatus[book]!);
     at += 33;
-    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) at = writeLadder(img, dv, at, book * LADDERS_PER_BOOK + kind, kind >= STOP_BUYS);
+    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++)
+      at = writeLadder(img, dv, at, book * LADDERS_PER_BOOK + kind, kind >= STOP_BUYS);
   }
   return at;
 }
@@ -97,7 +98,8 @@ function writeLadder(img: EngineImage, dv: DataView, start: number, ladder: numb
     dv.setInt32(at, img.lvlPriceTicks[lvl]!, true);
     dv.setUint32(at + 4, count, true);
     at += LEVEL_BYTES;
-    for (let o = img.lvlHead[lvl]!; o !== NIL; o = img.ordNext[o]!) at = isStop ? writeStop(img, dv, at, o) : writeOrder(img, dv, at, o);
+    for (let o = img.lvlHead[lvl]!; o !== NIL; o = img.ordNext[o]!)
+      at = isStop ? writeStop(img, dv, at, o) : writeOrder(img, dv, at, o);
   }
   return at;
 }
@@ -140,8 +142,10 @@ export function encodeImage(img: EngineImage): Uint8Array {
  * not fit its capacity or its symbol).
  */
 export function restoreImage(bytes: Uint8Array, engine: Engine, version: number = IMAGE_VERSION): void {
-  if (engine.booksCount !== 0 || engine.ordersLive !== 0 || engine.lastSeq !== 0) throw new Error("restoreImage needs a fresh engine");
-  if (!IMAGE_VERSIONS_READ.includes(version)) throw new Error(`image version ${version}: this build reads ${IMAGE_VERSIONS_READ.join(", ")}`);
+  if (engine.booksCount !== 0 || engine.ordersLive !== 0 || engine.lastSeq !== 0)
+    throw new Error("restoreImage needs a fresh engine");
+  if (!IMAGE_VERSIONS_READ.includes(version))
+    throw new Error(`image version ${version}: this build reads ${IMAGE_VERSIONS_READ.join(", ")}`);
   const r = new ImageReader(bytes);
   const lastSeq = r.f64();
   const nextTradeId = r.f64();
@@ -186,7 +190,8 @@ function readLadder(r: ImageReader, engine: Engine, cmd: CommandStruct, book: nu
         cmd.type = r.u8();
         cmd.tif = r.u8();
         cmd.stopPriceTicks = levelPriceTicks;
-        if (cmd.type !== OrderType.StopLimit && cmd.type !== OrderType.StopMarket) throw new Error(`image: stop ${cmd.orderId} has type ${cmd.type}`);
+        if (cmd.type !== OrderType.StopLimit && cmd.type !== OrderType.StopMarket)
+          throw new Error(`image: stop ${cmd.orderId} has type ${cmd.type}`);
       } else {
         cmd.priceTicks = levelPriceTicks;
         cmd.type = OrderType.Limit;
@@ -212,7 +217,8 @@ class ImageReader {
 
   private take(n: number): number {
     const at = this.at;
-    if (at + n > this.bytes.length) throw new Error(`image truncated: ${n} bytes needed at offset ${at} of ${this.bytes.length}`);
+    if (at + n > this.bytes.length)
+      throw new Error(`image truncated: ${n} bytes needed at offset ${at} of ${this.bytes.length}`);
     this.at = at + n;
     return at;
   }

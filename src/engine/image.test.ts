@@ -37,7 +37,12 @@ describe("round trip", () => {
   test("stops keep their arrival order within a stop price, so a cascade after restore runs as before", () => {
     const a = new Engine(config);
     const commands: Command[] = [
-      { op: "symbol", seq: 1, tsUs: 0, spec: { name: "X", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1000, maxQty: 100 } },
+      {
+        op: "symbol",
+        seq: 1,
+        tsUs: 0,
+        spec: { name: "X", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1000, maxQty: 100 },
+      },
       { ...order(Side.Buy, 7, 1, 0, 5, { type: OrderType.StopMarket, stop: 900, clientOrderId: 77 }), seq: 2 },
       { ...order(Side.Buy, 8, 2, 0, 1, { type: OrderType.StopMarket, stop: 900 }), seq: 3 },
       { ...order(Side.Sell, 9, 3, 950, 1, { type: OrderType.StopLimit, stop: 100 }), seq: 4 },

@@ -345,7 +345,8 @@ export class EngineStore {
   }
 
   private compactAll(): void {
-    for (let ladder = 0; ladder < this.booksCount * LADDERS_PER_BOOK && this.levelsEmpty > 0; ladder++) this.compactLadder(ladder);
+    for (let ladder = 0; ladder < this.booksCount * LADDERS_PER_BOOK && this.levelsEmpty > 0; ladder++)
+      this.compactLadder(ladder);
   }
 
   /** Returns a level to the free list (it is in no ladder any more). */

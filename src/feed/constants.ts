@@ -97,7 +97,8 @@ export const reasonBytesMax = 256;
 export function checkFeedLimits(l: FeedLimits): FeedLimits {
   const int = (name: keyof FeedLimits, lo: number, hi: number) => {
     const v = l[name];
-    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`feed: ${name}=${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isInteger(v) && v >= lo && v <= hi))
+      throw new Error(`feed: ${name}=${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("subscriptionsMax", 1, 4096);
   int("requestsPerSecond", 1, 10_000);

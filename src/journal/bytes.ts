@@ -90,7 +90,14 @@ let sourceView: DataView = new DataView(new ArrayBuffer(0));
  * is a DataView over `dst`'s whole buffer that the caller keeps. The ranges must
  * not overlap.
  */
-export function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstView: DataView, dstOffset: number, length: number): void {
+export function copyBytes(
+  src: Uint8Array,
+  srcOffset: number,
+  dst: Uint8Array,
+  dstView: DataView,
+  dstOffset: number,
+  length: number,
+): void {
   if (length > shortRangeBytesMax) {
     dst.set(src.subarray(srcOffset, srcOffset + length), dstOffset);
     return;

@@ -63,7 +63,13 @@ check(8 + 4 + 4 + 4 + 4 + 8 + 8 + tagBytesMax + 4 === headerBytes, "header field
 check(recordPayloadBytesMin >= 1 && recordPayloadBytesMax > recordPayloadBytesMin, "payload bounds are ordered");
 // The length field is a u32, and the reader masks nothing: any value above the max is refused.
 check(recordPayloadBytesMax < 2 ** 31, "payload length fits a u32 comfortably");
-check(batchBytesDefault >= recordBytesMax && batchBytesDefault <= batchBytesLimit, "a default batch holds a largest record");
-check(batchRecordsDefault >= 1 && batchRecordsDefault <= batchRecordsLimit, "default records per batch within its limit");
+check(
+  batchBytesDefault >= recordBytesMax && batchBytesDefault <= batchBytesLimit,
+  "a default batch holds a largest record",
+);
+check(
+  batchRecordsDefault >= 1 && batchRecordsDefault <= batchRecordsLimit,
+  "default records per batch within its limit",
+);
 check(readChunkBytes >= 2 * recordBytesMax, "a read chunk holds a record that straddles the previous chunk");
 check(shortRangeBytesMax % 4 === 0, "the short-copy loop moves 4-byte words");

@@ -16,7 +16,11 @@ const child = join(import.meta.dir, "crash-child.ts");
 
 /** Runs the child until it has reported `durableReports` times (or `timeoutMs` passes), SIGKILLs it, and returns the highest seq it reported durable. */
 async function runAndKill(path: string, policy: string, durableReports: number, timeoutMs: number): Promise<number> {
-  const proc = Bun.spawn([process.execPath, child, path, policy], { stdout: "pipe", stderr: "inherit", stdin: "ignore" });
+  const proc = Bun.spawn([process.execPath, child, path, policy], {
+    stdout: "pipe",
+    stderr: "inherit",
+    stdin: "ignore",
+  });
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";
@@ -62,7 +66,9 @@ for (const policy of ["fsync", "write"]) {
       await writer.close();
       const again = readJournal(path, () => {});
       expect(again.tail).toBeNull();
-      console.log(`${policy} round ${round}: reported durable ${durable}, file holds ${end.lastSeq}, torn tail ${end.tail?.bytes ?? 0} bytes`);
+      console.log(
+        `${policy} round ${round}: reported durable ${durable}, file holds ${end.lastSeq}, torn tail ${end.tail?.bytes ?? 0} bytes`,
+      );
     }
   });
 }

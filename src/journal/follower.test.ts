@@ -39,7 +39,9 @@ function follow(f: JournalFollower, limit: number, max = 1 << 30): number[] {
   f.read(limit, max, (seq, bytes, offset, length) => {
     src.encode(seq);
     expect(length).toBe(src.length);
-    expect(Buffer.compare(bytes.subarray(offset, offset + length), src.bytes.subarray(src.offset, src.offset + length))).toBe(0);
+    expect(
+      Buffer.compare(bytes.subarray(offset, offset + length), src.bytes.subarray(src.offset, src.offset + length)),
+    ).toBe(0);
     seqs.push(seq);
   });
   return seqs;

@@ -8,7 +8,14 @@
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc32 } from "./bytes.ts";
-import { headerBytes, readChunkBytes, recordBytesMax, recordHeaderBytes, recordPayloadBytesMax, recordPayloadBytesMin } from "./constants.ts";
+import {
+  headerBytes,
+  readChunkBytes,
+  recordBytesMax,
+  recordHeaderBytes,
+  recordPayloadBytesMax,
+  recordPayloadBytesMin,
+} from "./constants.ts";
 import { decodeHeader, hex, JournalError, JournalErrorCode, type JournalHeader } from "./format.ts";
 
 /** Reads the engine seq a payload carries (for InputRecords: `inputRecordSeq`); -1 when it cannot. */
@@ -74,7 +81,9 @@ export class JournalReader {
     this.fd = fd;
     const chunkBytes = options.chunkBytes ?? readChunkBytes;
     if (!(Number.isInteger(chunkBytes) && chunkBytes >= 2 * recordBytesMax && chunkBytes >= headerBytes)) {
-      throw new Error(`journal reader: chunk of ${chunkBytes} bytes is below two largest records (${2 * recordBytesMax})`);
+      throw new Error(
+        `journal reader: chunk of ${chunkBytes} bytes is below two largest records (${2 * recordBytesMax})`,
+      );
     }
     this.payloadSeq = options.payloadSeq ?? null;
     this.fileBytes = fstatSync(fd).size;
@@ -120,7 +129,13 @@ export class JournalReader {
     const offset = this.position + recordHeaderBytes;
     if (this.payloadSeq !== null) {
       const own = this.payloadSeq(this.bytes, offset, length);
-      if (own !== seq) throw new JournalError(JournalErrorCode.SeqMismatch, this.path, at, `record at byte ${at} carries seq ${own}, its position gives ${seq}`);
+      if (own !== seq)
+        throw new JournalError(
+          JournalErrorCode.SeqMismatch,
+          this.path,
+          at,
+          `record at byte ${at} carries seq ${own}, its position gives ${seq}`,
+        );
     }
     this.seq = seq;
     this.offset = offset;
@@ -146,7 +161,8 @@ export class JournalReader {
     this.position = 0;
     const want = Math.min(this.bytes.length, this.fileBytes - this.bufferAt);
     this.bufferEnd += this.readAt(this.bufferEnd, this.bufferAt + this.bufferEnd, want - this.bufferEnd);
-    if (this.bufferEnd < count) throw new Error(`journal ${this.path}: file shrank while being read (wanted ${count} bytes at ${this.bufferAt})`);
+    if (this.bufferEnd < count)
+      throw new Error(`journal ${this.path}: file shrank while being read (wanted ${count} bytes at ${this.bufferAt})`);
   }
 
   /** Reads `count` bytes at file offset `fileAt` into `bytes[index, ...)`; returns how many it got (fewer only at end of file). */

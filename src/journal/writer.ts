@@ -164,7 +164,8 @@ export class JournalWriter {
     this.scheduled = false;
     this.flush();
   };
-  private readonly onWritten = (error: NodeJS.ErrnoException | null, written: number): void => this.written(error, written);
+  private readonly onWritten = (error: NodeJS.ErrnoException | null, written: number): void =>
+    this.written(error, written);
   private readonly onSynced = (error: NodeJS.ErrnoException | null): void => this.synced(error);
 
   /** @internal Opens are in open.ts: `fd` is open read-write, the file holds exactly `fileBytes` good bytes, all durable. */
@@ -213,7 +214,8 @@ export class JournalWriter {
    */
   hasRoom(): boolean {
     if (this.closed || this.failure !== null) return false;
-    if (this.activeBytes + recordBytesMax <= this.active.length && this.activeRecords < this.batchRecordsMax) return true;
+    if (this.activeBytes + recordBytesMax <= this.active.length && this.activeRecords < this.batchRecordsMax)
+      return true;
     return !(this.policy === "fsync" && this.inFlight);
   }
 
@@ -224,7 +226,8 @@ export class JournalWriter {
    * caller bug and throws.
    */
   append(seq: number, bytes: Uint8Array, offset: number, length: number): AppendResult {
-    if (!(offset >= 0 && offset + length <= bytes.length)) throw new Error(`journal append: range [${offset}, ${offset + length}) outside a buffer of ${bytes.length}`);
+    if (!(offset >= 0 && offset + length <= bytes.length))
+      throw new Error(`journal append: range [${offset}, ${offset + length}) outside a buffer of ${bytes.length}`);
     const at = this.room(seq, length);
     if (at < 0) return this.refusal;
     copyBytes(bytes, offset, this.active, this.activeView, at + recordHeaderBytes, length);
@@ -265,7 +268,9 @@ export class JournalWriter {
     if (seq !== this.reservedSeq) throw new Error(`journal commit: seq ${seq}, reserved ${this.reservedSeq}`);
     const length = frameBytes - framePrefixBytes;
     if (!(length >= recordPayloadBytesMin && frameBytes <= this.reservedFrameBytesMax)) {
-      throw new Error(`journal commit: a frame of ${frameBytes} bytes where at most ${this.reservedFrameBytesMax} were reserved`);
+      throw new Error(
+        `journal commit: a frame of ${frameBytes} bytes where at most ${this.reservedFrameBytesMax} were reserved`,
+      );
     }
     this.reservedSeq = -1;
     this.finish(this.reservedAt, seq, length);
@@ -276,7 +281,8 @@ export class JournalWriter {
     this.reservedSeq = -1;
     if (this.closed || this.failure !== null) return this.refuse(AppendResult.Stopped);
     if (seq !== this.nextSeq) throw new Error(`journal append: seq ${seq}, expected ${this.nextSeq}`);
-    if (!(length >= recordPayloadBytesMin && length <= recordPayloadBytesMax)) return this.refuse(AppendResult.BadLength);
+    if (!(length >= recordPayloadBytesMin && length <= recordPayloadBytesMax))
+      return this.refuse(AppendResult.BadLength);
     if (!(seq < seqMax)) throw new Error(`journal append: seq ${seq} leaves no room below 2^53`);
     const recordBytes = recordHeaderBytes + length;
     if (this.activeBytes + recordBytes > this.active.length || this.activeRecords === this.batchRecordsMax) {
@@ -412,7 +418,10 @@ export class JournalWriter {
 
   private written(error: NodeJS.ErrnoException | null, count: number): void {
     if (error !== null) return this.fail(error);
-    if (!(count > 0)) return this.fail(new Error(`journal ${this.path}: write() wrote ${count} bytes at ${this.inFlightAt + this.inFlightWritten}`));
+    if (!(count > 0))
+      return this.fail(
+        new Error(`journal ${this.path}: write() wrote ${count} bytes at ${this.inFlightAt + this.inFlightWritten}`),
+      );
     this.inFlightWritten += count;
     if (this.inFlightWritten < this.inFlightBytes) {
       const done = this.inFlightWritten;

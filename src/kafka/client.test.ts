@@ -1,7 +1,15 @@
 // Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members split the partitions.
 
 import { describe, expect, test } from "bun:test";
-import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
+import {
+  DeliveryLog,
+  receive,
+  testConsumerOptions,
+  testProducerOptions,
+  thrownBy,
+  uniqueTopic,
+  useTestKafka,
+} from "../../test/support/kafka.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
 import { ProduceBatch } from "./produce-batch.ts";
@@ -14,7 +22,8 @@ const decoder = new TextDecoder();
 
 const fixture = useTestKafka();
 
-const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) => fixture.createTopic(prefix, partitions, config);
+const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) =>
+  fixture.createTopic(prefix, partitions, config);
 
 /** A 64-byte value whose first 4 bytes are `seq` (little-endian). */
 function sequenced(seq: number, bytes = 64): Uint8Array {
@@ -55,7 +64,12 @@ describe("admin", () => {
     const lz4 = uniqueTopic("orders-lz4");
     const snappy = uniqueTopic("md-snappy");
     await fixture.admin.createTopics([
-      { name: lz4, partitions: 12, replicationFactor: 1, config: { "compression.type": "lz4", "max.message.bytes": "65536" } },
+      {
+        name: lz4,
+        partitions: 12,
+        replicationFactor: 1,
+        config: { "compression.type": "lz4", "max.message.bytes": "65536" },
+      },
       { name: snappy, partitions: 6, replicationFactor: 1, config: { "compression.type": "snappy" } },
     ]);
     await fixture.admin.waitForTopics([lz4, snappy], 60_000);
@@ -70,7 +84,9 @@ describe("admin", () => {
 
   test("an existing topic is a TOPIC_ALREADY_EXISTS KafkaError unless existingOk", async () => {
     const name = await createTopic("dup", 1);
-    const error = await fixture.admin.createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }]).catch((e: unknown) => e);
+    const error = await fixture.admin
+      .createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaError);
     expect((error as KafkaError).code).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
     expect((error as KafkaError).codeName).toBe("TOPIC_ALREADY_EXISTS");
@@ -79,10 +95,21 @@ describe("admin", () => {
   });
 
   test("a bad topic config or replication factor is refused by the broker with a typed error", async () => {
-    const badCodec = await fixture.admin.createTopics([{ name: uniqueTopic("bad-codec"), partitions: 1, replicationFactor: 1, config: { "compression.type": "bogus" } }]).catch((e: unknown) => e);
+    const badCodec = await fixture.admin
+      .createTopics([
+        {
+          name: uniqueTopic("bad-codec"),
+          partitions: 1,
+          replicationFactor: 1,
+          config: { "compression.type": "bogus" },
+        },
+      ])
+      .catch((e: unknown) => e);
     expect(badCodec).toBeInstanceOf(KafkaError);
     expect((badCodec as KafkaError).code).toBe(ErrorCode.INVALID_CONFIG);
-    const badReplication = await fixture.admin.createTopics([{ name: uniqueTopic("bad-rf"), partitions: 1, replicationFactor: 3, config: {} }]).catch((e: unknown) => e);
+    const badReplication = await fixture.admin
+      .createTopics([{ name: uniqueTopic("bad-rf"), partitions: 1, replicationFactor: 3, config: {} }])
+      .catch((e: unknown) => e);
     expect(badReplication).toBeInstanceOf(KafkaError);
     expect((badReplication as KafkaError).code).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
   });
@@ -171,12 +198,16 @@ describe("produce and consume", () => {
       expect(deliveries.partition[i]).toBe((murmur2(key) & 0x7fffffff) % partitions);
     }
     const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-keys")));
-    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: Offset.BEGINNING })));
+    consumer.assign(
+      Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: Offset.BEGINNING })),
+    );
     const received = receive(consumer, rounds * keys.length);
     for (const r of received) expect(r.partition).toBe((murmur2(r.key!) & 0x7fffffff) % partitions);
     // Per key, its rounds arrive in the order produced.
     for (const key of keys) {
-      const mine = received.filter((r) => decoder.decode(r.key!) === decoder.decode(key)).map((r) => Math.floor(seqOf(r.value) / keys.length));
+      const mine = received
+        .filter((r) => decoder.decode(r.key!) === decoder.decode(key))
+        .map((r) => Math.floor(seqOf(r.value) / keys.length));
       expect(mine).toEqual([0, 1, 2]);
     }
     consumer.close();
@@ -261,7 +292,12 @@ describe("produce and consume", () => {
     const t = producer.topic(topic);
     const batch = new ProduceBatch(4);
     const record = new ProduceRecord();
-    for (const [opaque, partition] of [[10, 0], [11, 7], [12, 1], [13, 0]] as const) {
+    for (const [opaque, partition] of [
+      [10, 0],
+      [11, 7],
+      [12, 1],
+      [13, 0],
+    ] as const) {
       record.opaque = opaque;
       record.partition = partition;
       record.setValue(sequenced(opaque));

@@ -103,5 +103,7 @@ export function takeRdError(error: Pointer | null, context: string): KafkaError 
 
 /** The error a call on a closed client raises: a programmer error, not a broker condition. */
 export function closedError(what: string, operation: string): KafkaError {
-  return new KafkaError(ErrorCode._DESTROY, `${operation} on a closed ${what}`, { reason: `the ${what} was closed and its librdkafka handle freed` });
+  return new KafkaError(ErrorCode._DESTROY, `${operation} on a closed ${what}`, {
+    reason: `the ${what} was closed and its librdkafka handle freed`,
+  });
 }

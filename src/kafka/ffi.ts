@@ -159,7 +159,9 @@ const library = load();
 export const rdk = library.symbols;
 
 if (rdk.rd_kafka_version() < versionMin) {
-  throw new Error(`librdkafka ${rdk.rd_kafka_version_str()} at ${librdkafkaPath} is older than 2.0.0, which this module needs (produceva, seek_partitions)`);
+  throw new Error(
+    `librdkafka ${rdk.rd_kafka_version_str()} at ${librdkafkaPath} is older than 2.0.0, which this module needs (produceva, seek_partitions)`,
+  );
 }
 
 /** libc's memcpy and strlen: copy consumed payloads from librdkafka's memory into our arena without a JS object per message. */

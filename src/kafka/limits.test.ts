@@ -2,7 +2,16 @@
 
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { DeliveryLog, receive, testAdminOptions, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
+import {
+  DeliveryLog,
+  receive,
+  testAdminOptions,
+  testConsumerOptions,
+  testProducerOptions,
+  thrownBy,
+  uniqueTopic,
+  useTestKafka,
+} from "../../test/support/kafka.ts";
 import { Admin } from "./admin.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
@@ -19,7 +28,8 @@ const rssGrowthBytesMax = 16 << 20;
 
 const fixture = useTestKafka();
 
-const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) => fixture.createTopic(prefix, partitions, config);
+const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) =>
+  fixture.createTopic(prefix, partitions, config);
 
 function filled(bytes: number, fill: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(bytes)).fill(fill);
@@ -41,8 +51,16 @@ describe("missing topics and partitions", () => {
     expect(producer.close(flushTimeoutMs)).toBe(0);
 
     const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-missing")));
-    expect((thrownBy(() => consumer.assign([{ topic: "no-such-topic", partition: 0, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
-    expect((thrownBy(() => consumer.assign([{ topic, partition: 5, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode._UNKNOWN_PARTITION);
+    expect(
+      (
+        thrownBy(() =>
+          consumer.assign([{ topic: "no-such-topic", partition: 0, offset: Offset.BEGINNING }]),
+        ) as KafkaError
+      ).code,
+    ).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
+    expect(
+      (thrownBy(() => consumer.assign([{ topic, partition: 5, offset: Offset.BEGINNING }])) as KafkaError).code,
+    ).toBe(ErrorCode._UNKNOWN_PARTITION);
     consumer.close();
 
     const described = await fixture.admin.describeTopicConfig("no-such-topic").catch((e: unknown) => e);
@@ -70,7 +88,11 @@ describe("oversized messages", () => {
     const topic = await createTopic("sized", 1, { "max.message.bytes": String(topicBytesMax) });
     const deliveries = new DeliveryLog();
     // Kafka limits record batches, not messages: with batch.size above the topic's limit one large message fails its whole batch.
-    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), messageBytesMax: topicBytesMax, batchBytesMax: topicBytesMax });
+    const producer = new Producer({
+      ...testProducerOptions(fixture.kafka, deliveries.handler),
+      messageBytesMax: topicBytesMax,
+      batchBytesMax: topicBytesMax,
+    });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -123,7 +145,10 @@ describe("oversized messages", () => {
     expect(producer.flush(flushTimeoutMs)).toBe(0);
     producer.close(flushTimeoutMs);
 
-    const consumer = new Consumer({ ...testConsumerOptions(fixture.kafka, uniqueTopic("g-arena")), batchArenaBytes: 1024 });
+    const consumer = new Consumer({
+      ...testConsumerOptions(fixture.kafka, uniqueTopic("g-arena")),
+      batchArenaBytes: 1024,
+    });
     consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
     const received = receive(consumer, 4);
     expect(received.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
@@ -138,7 +163,11 @@ describe("backpressure", () => {
     const topic = await createTopic("queue", 1);
     const deliveries = new DeliveryLog();
     // A long linger keeps the first messages queued, so the limit is reached whatever the machine's speed.
-    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), queueMessagesMax: 5, lingerMs: 60_000 });
+    const producer = new Producer({
+      ...testProducerOptions(fixture.kafka, deliveries.handler),
+      queueMessagesMax: 5,
+      lingerMs: 60_000,
+    });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -200,7 +229,9 @@ describe("lifecycle", () => {
     for (let i = 0; i < cyclesCount; i++) await cycle();
     Bun.gc(true);
     const rssGrowth = process.memoryUsage().rss - rssBefore;
-    console.error(`lifecycle: ${cyclesCount} cycles, RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB, growth ${(rssGrowth / 2 ** 20).toFixed(1)} MiB, librdkafka threads ${threadsBefore} -> ${librdkafkaThreadsCount()}`);
+    console.error(
+      `lifecycle: ${cyclesCount} cycles, RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB, growth ${(rssGrowth / 2 ** 20).toFixed(1)} MiB, librdkafka threads ${threadsBefore} -> ${librdkafkaThreadsCount()}`,
+    );
     expect(librdkafkaThreadsCount()).toBe(threadsBefore);
     expect(rssGrowth).toBeLessThan(rssGrowthBytesMax);
   });

@@ -3,7 +3,16 @@
 
 import type { LevelName } from "./levels.ts";
 
-export type FieldValue = string | number | boolean | null | undefined | bigint | Error | readonly unknown[] | { readonly [key: string]: unknown };
+export type FieldValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | bigint
+  | Error
+  | readonly unknown[]
+  | { readonly [key: string]: unknown };
 export type Fields = Readonly<Record<string, FieldValue>>;
 
 /** Keys every JSON line starts with; a field with one of these names is written with a leading underscore. */
@@ -20,14 +29,25 @@ export interface LogRecord {
 }
 
 export function jsonLine(r: LogRecord): string {
-  const out: Record<string, unknown> = { time: new Date(r.timeMs).toISOString(), level: r.level, component: r.component, msg: r.msg };
+  const out: Record<string, unknown> = {
+    time: new Date(r.timeMs).toISOString(),
+    level: r.level,
+    component: r.component,
+    msg: r.msg,
+  };
   copyFields(out, r.bound);
   copyFields(out, r.fields);
   try {
     return JSON.stringify(out, jsonValue);
   } catch (error) {
     // A field that cannot be serialised (a cycle) must not lose the line.
-    return JSON.stringify({ time: out.time, level: r.level, component: r.component, msg: r.msg, logError: (error as Error).message });
+    return JSON.stringify({
+      time: out.time,
+      level: r.level,
+      component: r.component,
+      msg: r.msg,
+      logError: (error as Error).message,
+    });
   }
 }
 

@@ -41,7 +41,9 @@ class Model {
 
 function mirrorLevels(m: BookMirror, book: number, side: number) {
   const out: { price: number; qty: number; count: number }[] = [];
-  m.forTopLevels(book, side, Infinity, (l) => out.push({ price: m.lvlPrice[l]!, qty: m.lvlQty[l]!, count: m.lvlCount[l]! }));
+  m.forTopLevels(book, side, Infinity, (l) =>
+    out.push({ price: m.lvlPrice[l]!, qty: m.lvlQty[l]!, count: m.lvlCount[l]! }),
+  );
   return out;
 }
 
@@ -103,7 +105,9 @@ describe("BookMirror", () => {
         for (let side = 0; side < 2; side++) {
           expect(mirrorLevels(m, book, side)).toEqual(model.levels(book, side));
           for (const l of model.levels(book, side)) {
-            expect(mirrorQueue(m, book, side, l.price)).toEqual(model.queues.get(`${book}:${side}:${l.price}`)!.map((o) => o.id));
+            expect(mirrorQueue(m, book, side, l.price)).toEqual(
+              model.queues.get(`${book}:${side}:${l.price}`)!.map((o) => o.id),
+            );
           }
         }
       }

@@ -3,7 +3,15 @@
 // randomized tests run both on the same commands and compare every row.
 
 import { CommandCode, type EventRecord } from "../engine/command.ts";
-import { CancelReason, EventKind, OrderType, orderTypeNames, PRICE_MAX, sideNames, tifNames } from "../engine/constants.ts";
+import {
+  CancelReason,
+  EventKind,
+  OrderType,
+  orderTypeNames,
+  PRICE_MAX,
+  sideNames,
+  tifNames,
+} from "../engine/constants.ts";
 import { OrderEvent, type OrderEventRow, type OrderRow, OrderStatus } from "./order-rows.ts";
 
 /** The command fields the tracker reads. */
@@ -19,7 +27,8 @@ export interface ReferenceCommand {
   stopPriceTicks: number;
 }
 
-const live = (o: OrderRow) => o.status === OrderStatus.New || o.status === OrderStatus.PartiallyFilled || o.status === OrderStatus.PendingTrigger;
+const live = (o: OrderRow) =>
+  o.status === OrderStatus.New || o.status === OrderStatus.PartiallyFilled || o.status === OrderStatus.PendingTrigger;
 const count = (v: number) => Number.isSafeInteger(v) && v >= 0;
 const price = (v: number) => Number.isInteger(v) && v >= 0 && v <= PRICE_MAX;
 
@@ -38,7 +47,11 @@ export class OrderReference {
       o.seq = e.seq;
       if (!changed.includes(o)) changed.push(o);
     };
-    const emit = (e: EventRecord, fields: Omit<OrderEventRow, "symbolId" | "tsUs" | "seq" | "eventIndex">, own: OrderRow | null) => {
+    const emit = (
+      e: EventRecord,
+      fields: Omit<OrderEventRow, "symbolId" | "tsUs" | "seq" | "eventIndex">,
+      own: OrderRow | null,
+    ) => {
       const row: OrderEventRow = { symbolId: e.book, tsUs: e.tsUs, seq: e.seq, eventIndex: out.length, ...fields };
       out.push(row);
       this.events.push(row);
@@ -55,7 +68,20 @@ export class OrderReference {
         const o = this.create(e, cmd, e.priceTicks, e.qtyLots, stop ? OrderStatus.PendingTrigger : OrderStatus.New);
         o.leavesLots = e.qtyLots;
         touch(o, e);
-        emit(e, { orderId: e.id, userId: e.user, event: OrderEvent.Placed, reason: 0, priceTicks: e.priceTicks, qtyLots: e.qtyLots, leavesLots: e.qtyLots, tradeId: 0 }, o);
+        emit(
+          e,
+          {
+            orderId: e.id,
+            userId: e.user,
+            event: OrderEvent.Placed,
+            reason: 0,
+            priceTicks: e.priceTicks,
+            qtyLots: e.qtyLots,
+            leavesLots: e.qtyLots,
+            tradeId: 0,
+          },
+          o,
+        );
       } else if (e.kind === EventKind.Trade) {
         for (const [id, leaves] of [
           [e.id, e.leavesQtyLots],
@@ -66,32 +92,98 @@ export class OrderReference {
           o.leavesLots = leaves;
           o.status = leaves === 0 ? OrderStatus.Filled : OrderStatus.PartiallyFilled;
           touch(o, e);
-          emit(e, { orderId: id, userId: o.userId, event: OrderEvent.Filled, reason: 0, priceTicks: e.priceTicks, qtyLots: e.qtyLots, leavesLots: leaves, tradeId: e.tradeId }, o);
+          emit(
+            e,
+            {
+              orderId: id,
+              userId: o.userId,
+              event: OrderEvent.Filled,
+              reason: 0,
+              priceTicks: e.priceTicks,
+              qtyLots: e.qtyLots,
+              leavesLots: leaves,
+              tradeId: e.tradeId,
+            },
+            o,
+          );
         }
       } else if (e.kind === EventKind.Cancelled) {
         const o = mustBeLive(e.id);
-        const expired = e.code === CancelReason.Ioc || e.code === CancelReason.Fok || e.code === CancelReason.MarketRemainder;
+        const expired =
+          e.code === CancelReason.Ioc || e.code === CancelReason.Fok || e.code === CancelReason.MarketRemainder;
         o.leavesLots = 0;
         o.status = expired ? OrderStatus.Expired : OrderStatus.Cancelled;
         touch(o, e);
-        emit(e, { orderId: e.id, userId: o.userId, event: expired ? OrderEvent.Expired : OrderEvent.Cancelled, reason: e.code, priceTicks: o.priceTicks, qtyLots: e.qtyLots, leavesLots: 0, tradeId: 0 }, o);
+        emit(
+          e,
+          {
+            orderId: e.id,
+            userId: o.userId,
+            event: expired ? OrderEvent.Expired : OrderEvent.Cancelled,
+            reason: e.code,
+            priceTicks: o.priceTicks,
+            qtyLots: e.qtyLots,
+            leavesLots: 0,
+            tradeId: 0,
+          },
+          o,
+        );
       } else if (e.kind === EventKind.Reduced) {
         const o = mustBeLive(e.id);
         o.leavesLots = e.leavesQtyLots;
         touch(o, e);
-        emit(e, { orderId: e.id, userId: o.userId, event: OrderEvent.Reduced, reason: e.code, priceTicks: o.priceTicks, qtyLots: e.qtyLots, leavesLots: e.leavesQtyLots, tradeId: 0 }, o);
+        emit(
+          e,
+          {
+            orderId: e.id,
+            userId: o.userId,
+            event: OrderEvent.Reduced,
+            reason: e.code,
+            priceTicks: o.priceTicks,
+            qtyLots: e.qtyLots,
+            leavesLots: e.leavesQtyLots,
+            tradeId: 0,
+          },
+          o,
+        );
       } else if (e.kind === EventKind.Modified) {
         const o = mustBeLive(e.id);
         o.priceTicks = e.priceTicks;
         o.leavesLots = e.qtyLots;
         o.qtyLots = o.filledLots + e.qtyLots;
         touch(o, e);
-        emit(e, { orderId: e.id, userId: o.userId, event: OrderEvent.Modified, reason: 0, priceTicks: e.priceTicks, qtyLots: e.qtyLots, leavesLots: e.qtyLots, tradeId: 0 }, o);
+        emit(
+          e,
+          {
+            orderId: e.id,
+            userId: o.userId,
+            event: OrderEvent.Modified,
+            reason: 0,
+            priceTicks: e.priceTicks,
+            qtyLots: e.qtyLots,
+            leavesLots: e.qtyLots,
+            tradeId: 0,
+          },
+          o,
+        );
       } else if (e.kind === EventKind.Triggered) {
         const o = mustBeLive(e.id);
         o.status = OrderStatus.New;
         touch(o, e);
-        emit(e, { orderId: e.id, userId: o.userId, event: OrderEvent.Triggered, reason: 0, priceTicks: e.priceTicks, qtyLots: e.qtyLots, leavesLots: o.leavesLots, tradeId: 0 }, o);
+        emit(
+          e,
+          {
+            orderId: e.id,
+            userId: o.userId,
+            event: OrderEvent.Triggered,
+            reason: 0,
+            priceTicks: e.priceTicks,
+            qtyLots: e.qtyLots,
+            leavesLots: o.leavesLots,
+            tradeId: 0,
+          },
+          o,
+        );
       } else if (e.kind === EventKind.Rejected) {
         this.rejected(cmd, e, touch, emit);
       }
@@ -103,7 +195,11 @@ export class OrderReference {
     cmd: ReferenceCommand,
     e: EventRecord,
     touch: (o: OrderRow, e: EventRecord) => void,
-    emit: (e: EventRecord, f: Omit<OrderEventRow, "symbolId" | "tsUs" | "seq" | "eventIndex">, own: OrderRow | null) => void,
+    emit: (
+      e: EventRecord,
+      f: Omit<OrderEventRow, "symbolId" | "tsUs" | "seq" | "eventIndex">,
+      own: OrderRow | null,
+    ) => void,
   ): void {
     const p = price(cmd.priceTicks) ? cmd.priceTicks : 0;
     const q = count(cmd.qtyLots) ? cmd.qtyLots : 0;
@@ -122,12 +218,38 @@ export class OrderReference {
         count(e.user) &&
         !(existing !== undefined && live(existing));
       if (!storable) {
-        emit(e, { orderId: count(e.id) ? e.id : 0, userId: count(e.user) ? e.user : 0, event: OrderEvent.Rejected, reason: e.code, priceTicks: p, qtyLots: q, leavesLots: 0, tradeId: 0 }, null);
+        emit(
+          e,
+          {
+            orderId: count(e.id) ? e.id : 0,
+            userId: count(e.user) ? e.user : 0,
+            event: OrderEvent.Rejected,
+            reason: e.code,
+            priceTicks: p,
+            qtyLots: q,
+            leavesLots: 0,
+            tradeId: 0,
+          },
+          null,
+        );
         return;
       }
       const o = this.create(e, cmd, p, q, OrderStatus.Rejected);
       touch(o, e);
-      emit(e, { orderId: e.id, userId: e.user, event: OrderEvent.Rejected, reason: e.code, priceTicks: p, qtyLots: q, leavesLots: 0, tradeId: 0 }, o);
+      emit(
+        e,
+        {
+          orderId: e.id,
+          userId: e.user,
+          event: OrderEvent.Rejected,
+          reason: e.code,
+          priceTicks: p,
+          qtyLots: q,
+          leavesLots: 0,
+          tradeId: 0,
+        },
+        o,
+      );
       return;
     }
     if (cmd.command !== CommandCode.Cancel && cmd.command !== CommandCode.Modify) return;
@@ -136,7 +258,16 @@ export class OrderReference {
     const modify = cmd.command === CommandCode.Modify;
     emit(
       e,
-      { orderId: cmd.orderId, userId: cmd.userId, event: OrderEvent.Rejected, reason: e.code, priceTicks: modify ? p : 0, qtyLots: modify ? q : 0, leavesLots: own?.leavesLots ?? 0, tradeId: 0 },
+      {
+        orderId: cmd.orderId,
+        userId: cmd.userId,
+        event: OrderEvent.Rejected,
+        reason: e.code,
+        priceTicks: modify ? p : 0,
+        qtyLots: modify ? q : 0,
+        leavesLots: own?.leavesLots ?? 0,
+        tradeId: 0,
+      },
       own,
     );
   }

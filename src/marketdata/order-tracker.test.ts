@@ -16,7 +16,13 @@ const commandsCount = process.env.SOAK === "1" ? 400_000 : 40_000;
 
 /** Runs plain commands through an engine with the tracker and the reference side by side. */
 class Harness {
-  readonly engine = new Engine({ ordersMax: 4096, levelsMax: 2048, levelsPerSideMax: 512, symbolsMax: 8, eventsMax: 64 });
+  readonly engine = new Engine({
+    ordersMax: 4096,
+    levelsMax: 2048,
+    levelsPerSideMax: 512,
+    symbolsMax: 8,
+    eventsMax: 64,
+  });
   readonly tracker: OrderTracker;
   readonly reference = new OrderReference();
   readonly rows: OrderRow[] = [];
@@ -32,7 +38,10 @@ class Harness {
 
   constructor(limits: Partial<OrderMemoryLimits> = {}) {
     this.tracker = new OrderTracker(limits);
-    this.tracker.addSink({ onOrderState: (o) => this.rows.push({ ...o }), onOrderEvent: (e) => this.events.push({ ...e }) });
+    this.tracker.addSink({
+      onOrderState: (o) => this.rows.push({ ...o }),
+      onOrderEvent: (e) => this.events.push({ ...e }),
+    });
     // A small event buffer: big commands arrive in several calls, as from the sequencer.
     this.engine.events.onFull = (events) => {
       this.tracker.onEvents(events, this.cmd);
@@ -99,7 +108,9 @@ describe(`random streams against the reference (seed ${seed})`, () => {
     expect(s.finishedKept).toBe(limits.finishedOrdersMax);
     expectLiveEqualsEngine(h);
     // The newest finished orders are the ones kept, each with its latest state.
-    const finished = [...h.reference.orders.values()].filter((o) => !isLiveStatus(o.status)).sort((a, b) => a.seq - b.seq || a.orderId - b.orderId);
+    const finished = [...h.reference.orders.values()]
+      .filter((o) => !isLiveStatus(o.status))
+      .sort((a, b) => a.seq - b.seq || a.orderId - b.orderId);
     let kept = 0;
     for (const o of finished.slice(-limits.finishedOrdersMax / 2)) {
       const slot = s.find(o.orderId);
@@ -151,9 +162,33 @@ class Script {
   constructor() {
     this.h.run({ op: "symbol", seq: ++this.seq, tsUs: 1_000, spec: btc });
   }
-  newOrder(id: number, user: number, side: number, price: number, qty: number, more: Partial<Extract<Command, { op: "new" }>> = {}): void {
+  newOrder(
+    id: number,
+    user: number,
+    side: number,
+    price: number,
+    qty: number,
+    more: Partial<Extract<Command, { op: "new" }>> = {},
+  ): void {
     const seq = ++this.seq;
-    this.h.run({ op: "new", seq, tsUs: 1_000 + seq, book: 0, id, user, clientOrderId: id * 10, side, type: OrderType.Limit, tif: Tif.Gtc, postOnly: false, stp: Stp.None, priceTicks: price, qtyLots: qty, stopPriceTicks: 0, ...more });
+    this.h.run({
+      op: "new",
+      seq,
+      tsUs: 1_000 + seq,
+      book: 0,
+      id,
+      user,
+      clientOrderId: id * 10,
+      side,
+      type: OrderType.Limit,
+      tif: Tif.Gtc,
+      postOnly: false,
+      stp: Stp.None,
+      priceTicks: price,
+      qtyLots: qty,
+      stopPriceTicks: 0,
+      ...more,
+    });
   }
   cancel(id: number, user: number): void {
     const seq = ++this.seq;
@@ -161,15 +196,37 @@ class Script {
   }
   modify(id: number, user: number, price: number, qty: number): void {
     const seq = ++this.seq;
-    this.h.run({ op: "modify", seq, tsUs: 1_000 + seq, book: 0, id, user, clientOrderId: 0, priceTicks: price, qtyLots: qty });
+    this.h.run({
+      op: "modify",
+      seq,
+      tsUs: 1_000 + seq,
+      book: 0,
+      id,
+      user,
+      clientOrderId: 0,
+      priceTicks: price,
+      qtyLots: qty,
+    });
   }
   massCancel(user: number): void {
     const seq = ++this.seq;
-    this.h.run({ op: "mass_cancel", seq, tsUs: 1_000 + seq, user, clientOrderId: 1, oneSymbol: false, book: 0, massSide: 0, cancelReason: CancelReason.Disconnect });
+    this.h.run({
+      op: "mass_cancel",
+      seq,
+      tsUs: 1_000 + seq,
+      user,
+      clientOrderId: 1,
+      oneSymbol: false,
+      book: 0,
+      massSide: 0,
+      cancelReason: CancelReason.Disconnect,
+    });
   }
   /** The events of the last commands as [order, event name, reason, qty, leaves]. */
   take(): [number, number, number, number, number][] {
-    const out = this.h.events.map((e) => [e.orderId, e.event, e.reason, e.qtyLots, e.leavesLots] as [number, number, number, number, number]);
+    const out = this.h.events.map(
+      (e) => [e.orderId, e.event, e.reason, e.qtyLots, e.leavesLots] as [number, number, number, number, number],
+    );
     expect(this.h.rows).toEqual(this.h.refRows);
     expect(this.h.events).toEqual(this.h.refEvents);
     this.h.rows.length = this.h.refRows.length = this.h.events.length = this.h.refEvents.length = 0;

@@ -16,7 +16,13 @@ import type { BboRow, LevelChangeRow, OrderChangeRow } from "./rows.ts";
 import { IgnoringSink, MarketDataStream } from "./stream.ts";
 import type { TradeRow } from "./trade.ts";
 
-const engine = resolveEngineConfig({ ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 64 });
+const engine = resolveEngineConfig({
+  ordersMax: 1 << 14,
+  levelsMax: 1 << 12,
+  levelsPerSideMax: 1 << 10,
+  symbolsMax: 4,
+  eventsMax: 64,
+});
 const commands = process.env.SOAK === "1" ? 200_000 : 20_000;
 
 /** Everything a stream, a tracker and candles hand out, as text lines in order. */
@@ -46,7 +52,10 @@ class Recorder extends IgnoringSink {
     onOrderEvent: (e: OrderEventRow) => this.orders.push(`event ${JSON.stringify(e)}`),
   };
   finals(candles: CandleAggregator): void {
-    candles.onFinal = (symbol, interval, slot) => this.lines.push(`c ${JSON.stringify(candles.record(symbol, interval, slot), (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
+    candles.onFinal = (symbol, interval, slot) =>
+      this.lines.push(
+        `c ${JSON.stringify(candles.record(symbol, interval, slot), (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`,
+      );
   }
 }
 
@@ -66,7 +75,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A live exchange writing a journal, with a stream, a tracker and candles attached as a live consumer would attach them. */
-async function liveRun(path: string, seed: number): Promise<{ recorder: Recorder; boundaries: number[]; live: Sequencer }> {
+async function liveRun(
+  path: string,
+  seed: number,
+): Promise<{ recorder: Recorder; boundaries: number[]; live: Sequencer }> {
   const log = JournalLog.open(path, "write", 1 << 20, 0, () => {});
   const live = new Sequencer(engine, log);
   const stream = MarketDataStream.forEngine(live.engine);
@@ -133,7 +145,8 @@ describe("replaying the journal through the replica", () => {
     expect(recorder.lines.filter((l) => l.startsWith("c "))).toEqual(live.lines.filter((l) => l.startsWith("c ")));
     expect(r.sequencer.engine.stateHash()).toBe(exchange.engine.stateHash());
     for (let book = 0; book < flowSymbols.length; book++) {
-      for (const side of [0, 1]) expect(r.sequencer.engine.depth(book, side, 1 << 20)).toEqual(exchange.engine.depth(book, side, 1 << 20));
+      for (const side of [0, 1])
+        expect(r.sequencer.engine.depth(book, side, 1 << 20)).toEqual(exchange.engine.depth(book, side, 1 << 20));
     }
     r.close();
   });

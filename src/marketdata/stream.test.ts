@@ -17,7 +17,13 @@ import { SharedEventRing, SharedEventWriter } from "./shared-events.ts";
 import { IgnoringSink, MarketDataStream, mirrorLimits } from "./stream.ts";
 import type { TradeRow } from "./trade.ts";
 
-const engineConfig = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 64 };
+const engineConfig = {
+  ordersMax: 1 << 14,
+  levelsMax: 1 << 12,
+  levelsPerSideMax: 1 << 10,
+  symbolsMax: 4,
+  eventsMax: 64,
+};
 
 /** Rebuilds books from the stream's records, as a downstream consumer would. */
 class RecordingSink extends IgnoringSink {
@@ -29,12 +35,19 @@ class RecordingSink extends IgnoringSink {
   lastSeq = 0;
   readonly log: string[] = [];
   override onTrade(t: TradeRow): void {
-    this.trades.push(`${t.tradeId}:${t.symbolId}:${t.priceTicks}:${t.qtyLots}:${t.takerSide}:${t.takerOrderId}:${t.makerOrderId}:${t.takerUserId}:${t.makerUserId}:${t.seq}:${t.tsUs}`);
+    this.trades.push(
+      `${t.tradeId}:${t.symbolId}:${t.priceTicks}:${t.qtyLots}:${t.takerSide}:${t.takerOrderId}:${t.makerOrderId}:${t.takerUserId}:${t.makerUserId}:${t.seq}:${t.tsUs}`,
+    );
   }
   override onOrder(c: OrderChangeRow): void {
     this.log.push(`o${c.kind}:${c.orderId}:${c.priceTicks}:${c.qtyLots}:${c.seq}`);
     const b = this.l3[c.symbolId]!;
-    const ok = c.kind === 1 ? b.add(c.orderId, c.side, c.priceTicks, c.qtyLots) : c.kind === 2 ? b.change(c.orderId, c.qtyLots) : b.remove(c.orderId);
+    const ok =
+      c.kind === 1
+        ? b.add(c.orderId, c.side, c.priceTicks, c.qtyLots)
+        : c.kind === 2
+          ? b.change(c.orderId, c.qtyLots)
+          : b.remove(c.orderId);
     if (!ok) throw new Error(`order change ${c.kind} of ${c.orderId} does not fit`);
   }
   override onLevel(c: LevelChangeRow): void {
@@ -57,7 +70,9 @@ class TradeEvents {
     for (let i = 0; i < ev.count; i++) {
       if (ev.kind[i] !== EventKind.Trade) continue;
       const r = ev.record(i);
-      this.trades.push(`${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:${r.otherUser}:${r.seq}:${r.tsUs}`);
+      this.trades.push(
+        `${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:${r.otherUser}:${r.seq}:${r.tsUs}`,
+      );
     }
   }
 }
@@ -84,13 +99,28 @@ function expectSameBooks(seq: Sequencer, stream: MarketDataStream, sink: Recordi
     for (const side of [Side.Buy, Side.Sell]) {
       const levels = engineLevels(e, book, side);
       const orders = engineOrders(e, book, side);
-      expect({ label, book, side, levels: mirrorLevels(stream.book, book, side) }).toEqual({ label, book, side, levels });
-      expect({ label, book, side, orders: mirrorOrders(stream.book, book, side) }).toEqual({ label, book, side, orders });
+      expect({ label, book, side, levels: mirrorLevels(stream.book, book, side) }).toEqual({
+        label,
+        book,
+        side,
+        levels,
+      });
+      expect({ label, book, side, orders: mirrorOrders(stream.book, book, side) }).toEqual({
+        label,
+        book,
+        side,
+        orders,
+      });
       if (sink === null) continue;
       expect({ label, book, side, l2: sink.l2[book]!.top(side) }).toEqual({ label, book, side, l2: levels });
       expect({ label, book, side, l3: sink.l3[book]!.top(side) }).toEqual({ label, book, side, l3: levels });
       const queues = levels.map((l) => sink.l3[book]!.queue(side, l.price).map((o) => o.id));
-      expect({ label, book, side, queues }).toEqual({ label, book, side, queues: levels.map((l) => orders.filter((o) => o.price === l.price).map((o) => o.id)) });
+      expect({ label, book, side, queues }).toEqual({
+        label,
+        book,
+        side,
+        queues: levels.map((l) => orders.filter((o) => o.price === l.price).map((o) => o.id)),
+      });
     }
     const bbo = sink?.bbo.get(book);
     if (bbo !== undefined) {
@@ -99,7 +129,11 @@ function expectSameBooks(seq: Sequencer, stream: MarketDataStream, sink: Recordi
   }
 }
 
-function run(seed: number, commands: number, batchMax: number): { sink: RecordingSink; stream: MarketDataStream; trades: TradeEvents } {
+function run(
+  seed: number,
+  commands: number,
+  batchMax: number,
+): { sink: RecordingSink; stream: MarketDataStream; trades: TradeEvents } {
   const seq = new Sequencer(engineConfig, null);
   const flow = new OrderFlow(seed, seq);
   flow.defineSymbols();
@@ -200,7 +234,12 @@ describe("market-data stream", () => {
     const flow = new OrderFlow(3, seq);
     flow.defineSymbols();
     const stream = new MarketDataStream(
-      { symbolsMax: 4, ordersMax: engineConfig.ordersMax, levelsMax: engineConfig.levelsMax * 2, levelsPerSideMax: engineConfig.levelsPerSideMax },
+      {
+        symbolsMax: 4,
+        ordersMax: engineConfig.ordersMax,
+        levelsMax: engineConfig.levelsMax * 2,
+        levelsPerSideMax: engineConfig.levelsPerSideMax,
+      },
       { rowsInitial: 16, rowsMax: 1 << 20 },
     );
     seq.addConsumer(stream);

@@ -58,8 +58,12 @@ describe("output hooks", () => {
     const { hooks, checks } = setup();
     hooks.readiness({ name: "kafka", check: () => ({ ready: true, reason: "broker answers" }) });
     expect(checks.map((c) => c.name)).toEqual(["kafka"]);
-    expect(() => hooks.readiness({ name: "kafka", check: () => ({ ready: true, reason: "" }) })).toThrow("already registered");
+    expect(() => hooks.readiness({ name: "kafka", check: () => ({ ready: true, reason: "" }) })).toThrow(
+      "already registered",
+    );
     hooks.kafka(() => ({ consumerLagMessages: [], producerQueueMessages: 0 }));
-    expect(() => hooks.kafka(() => ({ consumerLagMessages: [], producerQueueMessages: 0 }))).toThrow("already registered");
+    expect(() => hooks.kafka(() => ({ consumerLagMessages: [], producerQueueMessages: 0 }))).toThrow(
+      "already registered",
+    );
   });
 });

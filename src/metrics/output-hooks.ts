@@ -39,7 +39,12 @@ export interface OutputHooks {
   readonly kafkaProduceSeconds: HistogramChild;
 }
 
-export function outputHooks(registry: MetricsRegistry, metrics: ExchangeMetrics, checks: ReadinessCheck[], kafkaPartitions: number): OutputHooks {
+export function outputHooks(
+  registry: MetricsRegistry,
+  metrics: ExchangeMetrics,
+  checks: ReadinessCheck[],
+  kafkaPartitions: number,
+): OutputHooks {
   const once = new Set<string>();
   const register = (name: string) => {
     if (once.has(name)) throw new Error(`metrics: a ${name} source is already registered`);
@@ -64,7 +69,8 @@ export function outputHooks(registry: MetricsRegistry, metrics: ExchangeMetrics,
       });
     },
     readiness(check) {
-      if (checks.some((c) => c.name === check.name)) throw new Error(`readiness: a check named ${check.name} is already registered`);
+      if (checks.some((c) => c.name === check.name))
+        throw new Error(`readiness: a check named ${check.name} is already registered`);
       checks.push(check);
     },
     kafkaProduceSeconds: metrics.kafkaProduceSeconds,

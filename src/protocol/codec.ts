@@ -182,8 +182,7 @@ export class ClientDecoder extends FrameReader {
     out.seq = u53Value(m.seq(this.u53));
     out.body = m.bodyType();
     switch (out.body) {
-      case wire.Body.Login:
-      {
+      case wire.Body.Login: {
         const login = m.body(this.login) as wire.Login;
         out.apiKey = login.apiKey() ?? "";
         out.cancelOnDisconnect = login.cancelOnDisconnect();

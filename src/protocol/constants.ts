@@ -125,7 +125,8 @@ export type LogoutReason = (typeof LogoutReason)[keyof typeof LogoutReason];
 
 /** The Logout reason a session ends with after a protocol error. */
 export function logoutReasonOf(error: number): LogoutReason {
-  if (error === ProtocolError.FrameZeroLength || error === ProtocolError.FrameTooLong) return LogoutReason.BadFrameLength;
+  if (error === ProtocolError.FrameZeroLength || error === ProtocolError.FrameTooLong)
+    return LogoutReason.BadFrameLength;
   if (error === ProtocolError.UnknownMessageType) return LogoutReason.UnknownMessage;
   return LogoutReason.MalformedFrame;
 }
@@ -135,7 +136,10 @@ function check(condition: boolean, fact: string): void {
 }
 
 check(protocolErrorNames.length === Object.keys(ProtocolError).length, "a name for every ProtocolError");
-check(clientFrameBytesMax > framePrefixBytes && clientFrameBytesMax <= serverFrameBytesMax, "client frames fit server limits");
+check(
+  clientFrameBytesMax > framePrefixBytes && clientFrameBytesMax <= serverFrameBytesMax,
+  "client frames fit server limits",
+);
 check(inputRecordBytesMax > framePrefixBytes, "input records hold a prefix");
 // The runtime reads offsets as int32, so every position in a frame must stay below 2^31.
 check(serverFrameBytesMax <= 0x7fffffff, "frame lengths fit an int32 offset");

@@ -91,8 +91,16 @@ test("a fixed frame with any one byte outside its value fields changed leaves th
   const clients = new ClientMessageWriter();
   const rng = new Rng(seed + 2);
   const cases = [
-    ...recordCommands.map((c) => ({ layout: records.layoutOf(c), write: (b: Uint8Array) => records.write(b, 0, randomRecord(rng, c)), record: true })),
-    ...clientBodies.map((body) => ({ layout: clients.layoutOf(body), write: (b: Uint8Array) => clients.write(b, 0, randomClient(rng, body)), record: false })),
+    ...recordCommands.map((c) => ({
+      layout: records.layoutOf(c),
+      write: (b: Uint8Array) => records.write(b, 0, randomRecord(rng, c)),
+      record: true,
+    })),
+    ...clientBodies.map((body) => ({
+      layout: clients.layoutOf(body),
+      write: (b: Uint8Array) => clients.write(b, 0, randomClient(rng, body)),
+      record: false,
+    })),
   ];
   const fastRecord = new FastInputRecordDecoder();
   const fastClient = new FastClientDecoder();
@@ -111,7 +119,11 @@ test("a fixed frame with any one byte outside its value fields changed leaves th
       expect(decode(record, frame)).toBe(1);
       if (isValue[i] === 1) continue;
       frame[i]! ^= 1 << rng.below(8);
-      expect({ frame: layout.name, byte: i, fast: decode(record, frame) }).toEqual({ frame: layout.name, byte: i, fast: 0 });
+      expect({ frame: layout.name, byte: i, fast: decode(record, frame) }).toEqual({
+        frame: layout.name,
+        byte: i,
+        fast: 0,
+      });
     }
   }
 });

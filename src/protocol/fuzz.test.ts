@@ -8,9 +8,19 @@ import { CheckedByteBuffer, fieldsOf, randomClient, randomRecord, randomServer, 
 import { FrameSplitter, FrameStatus, writeLength } from "./frame.ts";
 import { ClientMessage, InputRecordView, ServerMessage } from "./messages.ts";
 
-const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : (Date.now() ^ Math.floor(Math.random() * 2 ** 32)) >>> 0;
-const framesTarget = process.env.FUZZ_FRAMES !== undefined ? Number(process.env.FUZZ_FRAMES) : process.env.SOAK === "1" ? 20_000_000 : 2_000_000;
-console.log(`fuzz seed=${seed} frames=${framesTarget} (reproduce: FUZZ_SEED=${seed} FUZZ_FRAMES=${framesTarget} ./bunw test src/protocol/fuzz.test.ts)`);
+const seed =
+  process.env.FUZZ_SEED !== undefined
+    ? Number(process.env.FUZZ_SEED)
+    : (Date.now() ^ Math.floor(Math.random() * 2 ** 32)) >>> 0;
+const framesTarget =
+  process.env.FUZZ_FRAMES !== undefined
+    ? Number(process.env.FUZZ_FRAMES)
+    : process.env.SOAK === "1"
+      ? 20_000_000
+      : 2_000_000;
+console.log(
+  `fuzz seed=${seed} frames=${framesTarget} (reproduce: FUZZ_SEED=${seed} FUZZ_FRAMES=${framesTarget} ./bunw test src/protocol/fuzz.test.ts)`,
+);
 
 const Kind = { Client: 0, Server: 1, Record: 2 } as const;
 
@@ -60,7 +70,9 @@ function corpus(rng: Rng): Sample[] {
   return samples;
 }
 
-const interesting32 = [0, 1, 2, 3, 4, 8, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff];
+const interesting32 = [
+  0, 1, 2, 3, 4, 8, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff,
+];
 const interesting16 = [0, 1, 2, 3, 4, 5, 6, 0x7fff, 0x8000, 0xfffe, 0xffff];
 
 /** Writes a mutated copy of `sample` (or garbage) at `bytes[at]`; returns its length and whether it is unchanged. */
@@ -84,10 +96,13 @@ function mutate(rng: Rng, sample: Sample, bytes: Uint8Array, at: number): { leng
       for (let i = 0; i < flips; i++) bytes[at + rng.below(length)] = rng.below(256);
       break;
     case 4: // an aligned 32-bit word (offsets, lengths, U53 halves) set to an edge value
-      if (length >= 4) for (let i = 0; i < flips; i++) view.setUint32(4 * rng.below(length >> 2), rng.chance(0.8) ? rng.pick(interesting32) : rng.u32(), true);
+      if (length >= 4)
+        for (let i = 0; i < flips; i++)
+          view.setUint32(4 * rng.below(length >> 2), rng.chance(0.8) ? rng.pick(interesting32) : rng.u32(), true);
       break;
     case 5: // an aligned 16-bit word (vtable entries) set to an edge value
-      if (length >= 2) for (let i = 0; i < flips; i++) view.setUint16(2 * rng.below(length >> 1), rng.pick(interesting16), true);
+      if (length >= 2)
+        for (let i = 0; i < flips; i++) view.setUint16(2 * rng.below(length >> 1), rng.pick(interesting16), true);
       break;
     case 6: {
       // a vtable entry of the root table, found by following the (unmutated) root
@@ -156,7 +171,11 @@ test(
       framesIn += count;
       const badLength = rng.chance(1 / 64);
       if (badLength) {
-        writeLength(stream, at, rng.chance(0.5) ? 0 : serverFrameBytesMax - 3 + rng.below(2 ** 32 - serverFrameBytesMax + 3));
+        writeLength(
+          stream,
+          at,
+          rng.chance(0.5) ? 0 : serverFrameBytesMax - 3 + rng.below(2 ** 32 - serverFrameBytesMax + 3),
+        );
         at += 4 + rng.below(16);
       }
 
@@ -164,7 +183,7 @@ test(
       splitter.reset();
       let index = 0;
       let status: FrameStatus = FrameStatus.NeedMore;
-      for (let from = 0; from < at && status !== FrameStatus.Error; ) {
+      for (let from = 0; from < at && status !== FrameStatus.Error;) {
         const to = Math.min(at, from + 1 + rng.below(rng.chance(0.3) ? 16 : 2048));
         splitter.push(stream.subarray(from, to));
         from = to;
@@ -176,7 +195,8 @@ test(
             decoded++;
             if (intact[index]) {
               // An unmutated frame decodes to exactly what the corpus decoded.
-              if ((framesOut & 15) === 0) expect(fieldsOf(decoders.out(kind))).toEqual(samples[sources[index]!]!.fields);
+              if ((framesOut & 15) === 0)
+                expect(fieldsOf(decoders.out(kind))).toEqual(samples[sources[index]!]!.fields);
               intactChecked++;
             } else if ((framesOut & 31) === 0) {
               // Position independence: the same bytes elsewhere, amid garbage, decode the same.
@@ -200,7 +220,9 @@ test(
       expect(index).toBe(count);
       if (badLength) {
         expect(status).toBe(FrameStatus.Error);
-        expect(splitter.error === ProtocolError.FrameZeroLength || splitter.error === ProtocolError.FrameTooLong).toBe(true);
+        expect(splitter.error === ProtocolError.FrameZeroLength || splitter.error === ProtocolError.FrameTooLong).toBe(
+          true,
+        );
         errors[splitter.error]!++;
       } else {
         expect(status).toBe(FrameStatus.NeedMore);
@@ -226,7 +248,11 @@ test(
       ProtocolError.RequiredFieldMissing,
       ProtocolError.UnknownMessageType,
     ]) {
-      if (framesIn >= 100_000) expect({ code: protocolErrorNames[code], seen: errors[code]! > 0 }).toEqual({ code: protocolErrorNames[code], seen: true });
+      if (framesIn >= 100_000)
+        expect({ code: protocolErrorNames[code], seen: errors[code]! > 0 }).toEqual({
+          code: protocolErrorNames[code],
+          seen: true,
+        });
     }
   },
   // SOAK runs take minutes; the default run stays under a minute.

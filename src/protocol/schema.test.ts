@@ -33,14 +33,18 @@ describe("generated code", () => {
     () => {
       const out = mkdtempSync(join(tmpdir(), "gen-schema-"));
       try {
-        const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-schema.sh"), out], { stdout: "pipe", stderr: "pipe" });
+        const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-schema.sh"), out], {
+          stdout: "pipe",
+          stderr: "pipe",
+        });
         if (run.exitCode !== 0) throw new Error(`gen-schema.sh failed (${run.exitCode}): ${run.stderr.toString()}`);
         const fresh = files(out).map((f) => relative(out, f));
         const old = files(committed).map((f) => relative(committed, f));
         expect(old).toEqual(fresh);
         for (const f of fresh) {
           const same = readFileSync(join(out, f), "utf8") === readFileSync(join(committed, f), "utf8");
-          if (!same) throw new Error(`src/protocol/generated/${f} is out of date: run scripts/gen-schema.sh and commit`);
+          if (!same)
+            throw new Error(`src/protocol/generated/${f} is out of date: run scripts/gen-schema.sh and commit`);
         }
       } finally {
         rmSync(out, { recursive: true, force: true });
@@ -115,7 +119,10 @@ describe("verifier layout matches the generated tables", () => {
 
   test("every generated table has a layout", () => {
     const tables = Object.entries(generated)
-      .filter(([, v]) => typeof v === "function" && typeof (v as { prototype: { __init?: unknown } }).prototype.__init === "function")
+      .filter(
+        ([, v]) =>
+          typeof v === "function" && typeof (v as { prototype: { __init?: unknown } }).prototype.__init === "function",
+      )
       .filter(([name]) => name !== "U53" && name !== "U64")
       .map(([name]) => name)
       .sort();
@@ -131,8 +138,12 @@ describe("verifier layout matches the generated tables", () => {
   test("union members in layout order equal the generated union codes", () => {
     const names = (members: readonly (TableLayout | null)[]): string[] => members.map((t) => t?.name ?? "NONE");
     expect(names(layout.AnyBody.members)).toEqual(Object.keys(wire.Body).filter((k) => Number.isNaN(Number(k))));
-    expect(names(layout.CommandUnion.members)).toEqual(Object.keys(wire.Command).filter((k) => Number.isNaN(Number(k))));
-    expect(names(layout.MarketDataUnion.members)).toEqual(Object.keys(wire.MarketData).filter((k) => Number.isNaN(Number(k))));
+    expect(names(layout.CommandUnion.members)).toEqual(
+      Object.keys(wire.Command).filter((k) => Number.isNaN(Number(k))),
+    );
+    expect(names(layout.MarketDataUnion.members)).toEqual(
+      Object.keys(wire.MarketData).filter((k) => Number.isNaN(Number(k))),
+    );
   });
 
   test("no 64-bit scalar anywhere (the runtime reads them as BigInt)", () => {
@@ -142,8 +153,13 @@ describe("verifier layout matches the generated tables", () => {
 });
 
 describe("enum codes equal the engine's", () => {
-  const same = (engine: Record<string, number>, wireEnum: Record<string, unknown>, rename: Record<string, string> = {}) => {
-    for (const [name, code] of Object.entries(engine)) expect({ name, code: wireEnum[rename[name] ?? name] }).toEqual({ name, code });
+  const same = (
+    engine: Record<string, number>,
+    wireEnum: Record<string, unknown>,
+    rename: Record<string, string> = {},
+  ) => {
+    for (const [name, code] of Object.entries(engine))
+      expect({ name, code: wireEnum[rename[name] ?? name] }).toEqual({ name, code });
   };
   test("Side, OrderType, Tif, Stp", () => {
     same(Side, wire.Side);
@@ -162,6 +178,8 @@ describe("enum codes equal the engine's", () => {
   });
   test("protocol LogoutReason = schema LogoutReason", () => {
     same(LogoutReason, wire.LogoutReason);
-    expect(Object.keys(wire.LogoutReason).filter((k) => Number.isNaN(Number(k))).length).toBe(Object.keys(LogoutReason).length);
+    expect(Object.keys(wire.LogoutReason).filter((k) => Number.isNaN(Number(k))).length).toBe(
+      Object.keys(LogoutReason).length,
+    );
   });
 });

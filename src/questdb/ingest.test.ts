@@ -13,7 +13,12 @@ function recordingWriters() {
   const rows = { ticks: [] as number[], candles: [] as string[], orders: [] as number[], events: [] as number[] };
   const writers = {
     ticks: { append: (t: { tradeId: number }) => (rows.ticks.push(t.tradeId), null) },
-    candles: { append: (agg: CandleAggregator, symbol: number, interval: number, slot: number) => (rows.candles.push(`${symbol}/${interval}/${agg.openTimeUs[slot]! / 60e6}/${agg.final[slot]}`), null) },
+    candles: {
+      append: (agg: CandleAggregator, symbol: number, interval: number, slot: number) => (
+        rows.candles.push(`${symbol}/${interval}/${agg.openTimeUs[slot]! / 60e6}/${agg.final[slot]}`),
+        null
+      ),
+    },
     orders: { append: (o: { seq: number }) => (rows.orders.push(o.seq), null) },
     orderEvents: { append: (e: { seq: number }) => (rows.events.push(e.seq), null) },
   } as unknown as MarketDataWriters;
@@ -32,11 +37,29 @@ test("resume skips what is stored and sends the rest, candle series by series", 
     [candleSeriesKey("BUSY", "1m"), 3 * minute],
     [candleSeriesKey("QUIET", "1m"), 0],
   ]);
-  const filter = resumeFilter({ ticksTradeIdMax: 5, candlesTradeIdMax: 9, ordersSeqMax: 40, orderEventsSeqMax: 41 }, stored);
-  const ingest = new QuestdbIngest(writers, candles, symbols, (id) => names[id] ?? null, filter, () => {});
+  const filter = resumeFilter(
+    { ticksTradeIdMax: 5, candlesTradeIdMax: 9, ordersSeqMax: 40, orderEventsSeqMax: 41 },
+    stored,
+  );
+  const ingest = new QuestdbIngest(
+    writers,
+    candles,
+    symbols,
+    (id) => names[id] ?? null,
+    filter,
+    () => {},
+  );
   const t = newTradeRow();
   const trade = (id: number, symbol: number, m: number) => {
-    Object.assign(t, { symbolId: symbol, tsUs: m * minute + id, priceTicks: 100, qtyLots: 1, quoteQty: 100, tradeId: id, seq: id });
+    Object.assign(t, {
+      symbolId: symbol,
+      tsUs: m * minute + id,
+      priceTicks: 100,
+      qtyLots: 1,
+      quoteQty: 100,
+      tradeId: id,
+      seq: id,
+    });
     candles.onTrade(t);
     ingest.onTrade(t);
   };
@@ -70,7 +93,14 @@ test("resume skips what is stored and sends the rest, candle series by series", 
 test("no resume points (an empty database, or a forced re-send): everything is sent", () => {
   const { rows, writers } = recordingWriters();
   const candles = new CandleAggregator({ symbolsMax: 1, candlesPerSeries: 16 });
-  const ingest = new QuestdbIngest(writers, candles, new SymbolNames(1), () => "X", resumeFilter(null, new Map([["X\u00001m", 99 * minute]])), () => {});
+  const ingest = new QuestdbIngest(
+    writers,
+    candles,
+    new SymbolNames(1),
+    () => "X",
+    resumeFilter(null, new Map([["X\u00001m", 99 * minute]])),
+    () => {},
+  );
   const t = newTradeRow();
   Object.assign(t, { symbolId: 0, tsUs: 1, priceTicks: 100, qtyLots: 1, quoteQty: 100, tradeId: 1, seq: 1 });
   candles.onTrade(t);

@@ -38,7 +38,29 @@ const updated = ascii("i,updated=");
 const seqAfterTimestamp = ascii("t,seq=");
 const beforeTs = ascii("i ");
 // Longest order row: its fixed pieces, four tag values, one symbol, eleven numbers.
-checkLineBound("orders", [ordersHead, ...sides, ...types, ...tifs, ...statuses, clientOrderId, userId, price, stopPrice, qty, filled, leaves, createdSeq, updated, seqAfterTimestamp, beforeTs], 1, 12);
+checkLineBound(
+  "orders",
+  [
+    ordersHead,
+    ...sides,
+    ...types,
+    ...tifs,
+    ...statuses,
+    clientOrderId,
+    userId,
+    price,
+    stopPrice,
+    qty,
+    filled,
+    leaves,
+    createdSeq,
+    updated,
+    seqAfterTimestamp,
+    beforeTs,
+  ],
+  1,
+  12,
+);
 
 const eventsHead = ascii("order_events");
 const eventsSymbol = ascii(",symbol=");
@@ -51,12 +73,32 @@ const eventOrderId = ascii(" order_id=");
 const tradeId = ascii("i,trade_id=");
 const seq = ascii("i,seq=");
 const eventIndex = ascii("i,event_index=");
-checkLineBound("order_events", [eventsHead, eventsSymbol, ...events, ...rejectReasons, eventOrderId, userId, price, qty, leaves, tradeId, seq, eventIndex, beforeTs], 1, 9);
+checkLineBound(
+  "order_events",
+  [
+    eventsHead,
+    eventsSymbol,
+    ...events,
+    ...rejectReasons,
+    eventOrderId,
+    userId,
+    price,
+    qty,
+    leaves,
+    tradeId,
+    seq,
+    eventIndex,
+    beforeTs,
+  ],
+  1,
+  9,
+);
 
 /** Reject codes for `rejected`, cancel reasons for `cancelled`, `expired` and `reduced`, none otherwise. */
 export function reasonNamesFor(event: number): readonly string[] {
   if (event === OrderEvent.Rejected) return rejectNames;
-  if (event === OrderEvent.Cancelled || event === OrderEvent.Expired || event === OrderEvent.Reduced) return cancelReasonNames;
+  if (event === OrderEvent.Cancelled || event === OrderEvent.Expired || event === OrderEvent.Reduced)
+    return cancelReasonNames;
   return noReasons;
 }
 
@@ -124,7 +166,8 @@ export class OrderEventsIlp {
 
   /** Appends one order event; returns why it was refused, or null. */
   append(e: OrderEventRow): string | null {
-    if (e.symbolId !== -1 && !this.symbols.has(e.symbolId)) return this.refuse(`symbol id ${e.symbolId} is not registered`);
+    if (e.symbolId !== -1 && !this.symbols.has(e.symbolId))
+      return this.refuse(`symbol id ${e.symbolId} is not registered`);
     const error = orderEventRowError(e, reasonNamesFor);
     if (error !== null) return this.refuse(error);
     const b = this.writer.beginLine();

@@ -126,7 +126,9 @@ export async function ensureTables(httpUrl: string, tables: readonly TableSpec[]
     for (const column of t.columns) {
       const [name, type] = column.split(" ") as [string, string];
       if (actual.get(name) !== type) {
-        throw new Error(`questdb: table ${t.name} column ${name} is ${actual.get(name) ?? "missing"}, expected ${type}; migrate or drop the table`);
+        throw new Error(
+          `questdb: table ${t.name} column ${name} is ${actual.get(name) ?? "missing"}, expected ${type}; migrate or drop the table`,
+        );
       }
     }
   }

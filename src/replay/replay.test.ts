@@ -9,7 +9,10 @@ const sample = join(root, "test/fixtures/sample-orders.ndjson");
 function replayLines(lines: string[]) {
   const events: Record<string, unknown>[] = [];
   const bad: { line: number; reason: string }[] = [];
-  const r = new Replay({ event: (l) => events.push(JSON.parse(l)), malformed: (line, reason) => bad.push({ line, reason }) });
+  const r = new Replay({
+    event: (l) => events.push(JSON.parse(l)),
+    malformed: (line, reason) => bad.push({ line, reason }),
+  });
   for (const l of lines) r.line(l);
   return { events, bad, summary: r.summary() };
 }
@@ -29,7 +32,21 @@ test("events follow the published format", () => {
     { ev: "accepted", seq: 2, id: 12, sym: "BTC-USD", user: 1, side: "sell", price: 1000, qty: 5 },
     { ev: "booked", seq: 2, id: 12, sym: "BTC-USD", user: 1, side: "sell", price: 1000, qty: 5 },
     { ev: "accepted", seq: 3, id: 17, sym: "BTC-USD", user: 3, side: "buy", price: 1000, qty: 7 },
-    { ev: "trade", seq: 3, sym: "BTC-USD", tradeId: 1, price: 1000, qty: 5, maker: 12, taker: 17, makerUser: 1, takerUser: 3, takerSide: "buy", makerLeaves: 0, takerLeaves: 2 },
+    {
+      ev: "trade",
+      seq: 3,
+      sym: "BTC-USD",
+      tradeId: 1,
+      price: 1000,
+      qty: 5,
+      maker: 12,
+      taker: 17,
+      makerUser: 1,
+      takerUser: 3,
+      takerSide: "buy",
+      makerLeaves: 0,
+      takerLeaves: 2,
+    },
     // A taker's remainder was never in the book: price 0.
     { ev: "cancelled", seq: 3, id: 17, sym: "BTC-USD", side: "buy", price: 0, qty: 2, reason: "ioc" },
     { ev: "rejected", seq: 4, id: 12, user: 1, reason: "unknown_order" },
@@ -132,8 +149,17 @@ test("well-typed but invalid values reach the engine and are rejected with a rea
 
 test("the CLI gives the same output from a file and from stdin, ending with the summary", async () => {
   const run = async (args: string[], stdin?: Blob) => {
-    const p = Bun.spawn([process.execPath, "src/replay/main.ts", ...args], { cwd: root, stdin: stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    const p = Bun.spawn([process.execPath, "src/replay/main.ts", ...args], {
+      cwd: root,
+      stdin: stdin ?? "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
     return { out, err, code };
   };
   const fromFile = await run([sample]);
@@ -165,7 +191,12 @@ test("a binary journal replays to the state hash of the run that wrote it, and t
   const exchange = new Sequencer({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2 }, null);
   const log = JournalLog.open(path, "write", 1 << 16, 0, (r) => exchange.apply(r));
   exchange.setLog(log);
-  expect(exchange.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18)).toBeNull();
+  expect(
+    exchange.defineSymbol(
+      { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 },
+      1e18,
+    ),
+  ).toBeNull();
   const m = new ClientMessage();
   for (let i = 1; i <= 500; i++) {
     m.clientOrderId = i;

@@ -67,7 +67,12 @@ export class Replay {
   }
 
   summary(): ReplaySummary {
-    return { commands: this.commands, trades: this.trades, malformed: this.malformedCount, hash: this.engine.stateHash() };
+    return {
+      commands: this.commands,
+      trades: this.trades,
+      malformed: this.malformedCount,
+      hash: this.engine.stateHash(),
+    };
   }
 
   summaryLine(): string {

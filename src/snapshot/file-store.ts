@@ -141,7 +141,7 @@ export class FileSnapshotStore implements SnapshotStore {
 }
 
 async function writeAll(file: FileHandle, bytes: Uint8Array, what: string): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength; ) {
+  for (let offset = 0; offset < bytes.byteLength;) {
     const length = Math.min(writeChunkBytesMax, bytes.byteLength - offset);
     const { bytesWritten } = await file.write(bytes, offset, length, offset);
     if (bytesWritten <= 0) throw new Error(`${what}: write returned ${bytesWritten}`);

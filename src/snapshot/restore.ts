@@ -21,6 +21,7 @@ export function restoreSnapshot(bytes: Uint8Array, engine: Engine, journal: Jour
     return `taken from another journal (shard ${j.shardId}, created at ${j.createdAtNs} ns), this one is shard ${journal.shardId}, created at ${journal.createdAtNs} ns`;
   }
   restoreImage(snapshotBody(bytes), engine, header.bodyVersion);
-  if (engine.lastSeq !== header.seq) throw new Error(`snapshot header says seq ${header.seq}, its engine image ${engine.lastSeq}`);
+  if (engine.lastSeq !== header.seq)
+    throw new Error(`snapshot header says seq ${header.seq}, its engine image ${engine.lastSeq}`);
   return header;
 }

@@ -21,7 +21,11 @@ beforeAll(async () => {
   x = startExchange(33);
   service = followExchange(x, {
     questdb: { httpUrl: qdb.httpUrl, spillDir: mkdtempSync(join(tmpdir(), "md-api-spill-")) },
-    memory: { ticks: { ticksPerSymbol: 16 }, candles: { candlesPerSeries: 8 }, orders: { finishedOrdersMax: 40, orderEventsMax: 256, slotsInitial: 64 } },
+    memory: {
+      ticks: { ticksPerSymbol: 16 },
+      candles: { candlesPerSeries: 8 },
+      orders: { finishedOrdersMax: 40, orderEventsMax: 256, slotsInitial: 64 },
+    },
     nowMs: () => Math.floor(x.truth.lastTsUs / 1000) + 1,
   });
   await service.ready;
@@ -29,7 +33,11 @@ beforeAll(async () => {
   await service.caughtUp();
   service.ingest!.upsertLiveCandles();
   await service.writers!.flush();
-  await waitForWalApplied(qdb.httpUrl, marketDataTables.map((t) => t.name), 120_000);
+  await waitForWalApplied(
+    qdb.httpUrl,
+    marketDataTables.map((t) => t.name),
+    120_000,
+  );
 }, 600_000);
 
 afterAll(async () => {

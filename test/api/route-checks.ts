@@ -20,7 +20,13 @@ function orderOf(o: OrderRow, symbol: string) {
 }
 
 /** Follows `nextFromId` until the end; every page at most `limit` rows. */
-async function allPages(service: MarketDataService, path: string, rowsKey: string, limit: number, key: string | null = null): Promise<any[]> {
+async function allPages(
+  service: MarketDataService,
+  path: string,
+  rowsKey: string,
+  limit: number,
+  key: string | null = null,
+): Promise<any[]> {
   const rows: any[] = [];
   let fromId = 0;
   for (let page = 0; page < 10_000; page++) {
@@ -48,7 +54,9 @@ export async function checkRoutesAgainstTruth(service: MarketDataService, x: Exc
   expect(time.body.live).toBe(true);
 
   const symbols = await get(service, "/api/v1/symbols");
-  expect(symbols.body.symbols.map((s: any) => [s.symbol, s.tickSize, s.lotSize])).toEqual(flowSymbols.map((s) => [s.name, String(s.tickSize), String(s.lotSize)]));
+  expect(symbols.body.symbols.map((s: any) => [s.symbol, s.tickSize, s.lotSize])).toEqual(
+    flowSymbols.map((s) => [s.name, String(s.tickSize), String(s.lotSize)]),
+  );
 
   for (const [id, name] of symbolNames.entries()) {
     const trades = truth.trades.filter((t) => t.symbolId === id);
@@ -60,7 +68,12 @@ export async function checkRoutesAgainstTruth(service: MarketDataService, x: Exc
     const all = await allPages(service, `/api/v1/ticks?symbol=${name}&${window}`, "ticks", 97);
     expect(all).toEqual(trades.map(tickJson));
     const midMs = Math.floor((firstMs + lastMs) / 2);
-    const early = await allPages(service, `/api/v1/ticks?symbol=${name}&startTime=${firstMs}&endTime=${midMs}`, "ticks", 1000);
+    const early = await allPages(
+      service,
+      `/api/v1/ticks?symbol=${name}&startTime=${firstMs}&endTime=${midMs}`,
+      "ticks",
+      1000,
+    );
     expect(early).toEqual(trades.filter((t) => t.tsUs <= midMs * 1000 + 999).map(tickJson));
 
     // Volume: a window of whole minutes from the start, and a recent window with odd edges.
@@ -82,18 +95,26 @@ export async function checkRoutesAgainstTruth(service: MarketDataService, x: Exc
 
     // Candles of every interval, all pages from the first open time; the newest is live.
     for (let interval = 0; interval < intervalCount; interval++) {
-      const expected = truth.candles.candles(id, interval).map((c, k, list) => klineRow({ ...c, final: k < list.length - 1 }));
+      const expected = truth.candles
+        .candles(id, interval)
+        .map((c, k, list) => klineRow({ ...c, final: k < list.length - 1 }));
       const got: any[] = [];
       let start = 0;
       for (let page = 0; page < 1000; page++) {
-        const r = await get(service, `/api/v1/klines?symbol=${name}&interval=${intervalNames[interval]}&startTime=${start}&endTime=${lastMs}&limit=7`);
+        const r = await get(
+          service,
+          `/api/v1/klines?symbol=${name}&interval=${intervalNames[interval]}&startTime=${start}&endTime=${lastMs}&limit=7`,
+        );
         expect(r.status).toBe(200);
         got.push(...r.body);
         if (r.body.length < 7) break;
         start = r.body.at(-1)[0] + 1;
       }
       expect({ interval, got }).toEqual({ interval, got: expected });
-      const newest = await get(service, `/api/v1/klines?symbol=${name}&interval=${intervalNames[interval]}&endTime=${lastMs}&limit=5`);
+      const newest = await get(
+        service,
+        `/api/v1/klines?symbol=${name}&interval=${intervalNames[interval]}&endTime=${lastMs}&limit=5`,
+      );
       expect(newest.body).toEqual(expected.slice(-5));
       const live = await get(service, `/api/v1/klines/live?symbol=${name}&interval=${intervalNames[interval]}`);
       expect(live.body).toEqual({ symbol: name, interval: intervalNames[interval], candle: expected.at(-1) });
@@ -115,20 +136,28 @@ export async function checkRoutesAgainstTruth(service: MarketDataService, x: Exc
     const history = await allPages(service, `/api/v1/orders?${window}`, "orders", 83, key);
     expect(history).toEqual(mine.map((o) => orderOf(o, symbolNames[o.symbolId]!)));
     const filled = await allPages(service, `/api/v1/orders?symbol=ETH-USD&status=filled&${window}`, "orders", 40, key);
-    expect(filled).toEqual(mine.filter((o) => o.symbolId === 1 && o.status === orderStatusNames.indexOf("filled")).map((o) => orderOf(o, "ETH-USD")));
+    expect(filled).toEqual(
+      mine
+        .filter((o) => o.symbolId === 1 && o.status === orderStatusNames.indexOf("filled"))
+        .map((o) => orderOf(o, "ETH-USD")),
+    );
 
     // A few orders one by one, with their histories: the oldest, the newest, one in between.
     for (const o of [mine[0]!, mine[Math.floor(mine.length / 2)]!, mine.at(-1)!]) {
       const one = await get(service, `/api/v1/orders/${o.orderId}`, key);
       expect(one.body).toEqual({ order: orderOf(o, symbolNames[o.symbolId]!) });
       const events = await get(service, `/api/v1/orders/${o.orderId}/events`, key);
-      const expected = truth.orders.history.get(o.orderId)!.map((e) => orderEventJson(e, symbolNames[e.symbolId] ?? null));
+      const expected = truth.orders.history
+        .get(o.orderId)!
+        .map((e) => orderEventJson(e, symbolNames[e.symbolId] ?? null));
       expect(events.body).toEqual({ orderId: o.orderId, events: expected, complete: true });
       // Someone else's order: 403, never its data.
       const other = await get(service, `/api/v1/orders/${o.orderId}`, keyOf((user % usersCount) + 1));
       expect(other.status).toBe(403);
       expect(JSON.stringify(other.body)).not.toContain(`"order"`);
-      expect((await get(service, `/api/v1/orders/${o.orderId}/events`, keyOf((user % usersCount) + 1))).status).toBe(403);
+      expect((await get(service, `/api/v1/orders/${o.orderId}/events`, keyOf((user % usersCount) + 1))).status).toBe(
+        403,
+      );
     }
   }
 }
@@ -212,7 +241,8 @@ export async function checkRefusals(service: MarketDataService): Promise<void> {
       throw new Error(`${path}: ${JSON.stringify(r)}: ${(error as Error).message}`);
     }
   }
-  for (const method of ["POST", "PUT", "DELETE", "PATCH"]) expectError(await get(service, "/api/v1/time", null, method), 405, null);
+  for (const method of ["POST", "PUT", "DELETE", "PATCH"])
+    expectError(await get(service, "/api/v1/time", null, method), 405, null);
   // A refusal never disturbed the service.
   expect((await get(service, "/api/v1/time")).status).toBe(200);
 }

@@ -13,7 +13,13 @@ import { subscribeFrame } from "./raw-client.ts";
 import { TcpWsClient } from "./tcp-ws-client.ts";
 import { waitFor } from "./wait.ts";
 
-const engineConfig = { ordersMax: 1 << 17, levelsMax: 1 << 13, levelsPerSideMax: 1 << 11, symbolsMax: 4, eventsMax: 1024 };
+const engineConfig = {
+  ordersMax: 1 << 17,
+  levelsMax: 1 << 13,
+  levelsPerSideMax: 1 << 11,
+  symbolsMax: 4,
+  eventsMax: 1024,
+};
 const feeds: RunningFeed[] = [];
 const clients: FeedClient[] = [];
 afterAll(async () => {
@@ -29,7 +35,9 @@ function expectEngineBooks(seq: Sequencer, c: FeedClient, symbols: number[]): vo
       const levels = engineLevels(seq.engine, id, side);
       expect(c.books.get(id)!.top(side)).toEqual(levels);
       const l3 = c.orderBooks.get(id)!;
-      expect(levels.flatMap((l) => l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })))).toEqual(engineOrders(seq.engine, id, side));
+      expect(
+        levels.flatMap((l) => l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty }))),
+      ).toEqual(engineOrders(seq.engine, id, side));
     }
   }
   expect(c.stats.checksumMismatches).toBe(0);
@@ -41,7 +49,14 @@ async function caughtUp(feed: RunningFeed, c: FeedClient, symbols: number[]): Pr
     "the reading client caught up",
     () => {
       p.flush();
-      return c.synced && symbols.every((id) => c.seqOf(Channel.Book, flowSymbols[id]!.name) === p.seqOf(id, Slot.Book) && c.seqOf(Channel.Orders, flowSymbols[id]!.name) === p.seqOf(id, Slot.Orders));
+      return (
+        c.synced &&
+        symbols.every(
+          (id) =>
+            c.seqOf(Channel.Book, flowSymbols[id]!.name) === p.seqOf(id, Slot.Book) &&
+            c.seqOf(Channel.Orders, flowSymbols[id]!.name) === p.seqOf(id, Slot.Orders),
+        )
+      );
     },
     60_000,
   );
@@ -61,7 +76,8 @@ describe("backpressure", () => {
     reader.subscribe(Channel.Book, "BTC-USD");
     reader.subscribe(Channel.Orders, "BTC-USD");
     const stalled = await new TcpWsClient(feed.server.port, "/feed").open();
-    for (const [i, ch] of [Channel.Orders, Channel.Book, Channel.Trades].entries()) stalled.send(subscribeFrame(i + 1, ch, "BTC-USD"));
+    for (const [i, ch] of [Channel.Orders, Channel.Book, Channel.Trades].entries())
+      stalled.send(subscribeFrame(i + 1, ch, "BTC-USD"));
     await waitFor("the stalled client's subscriptions", () => stalled.messages.length >= 7, 10_000);
     await waitFor("the reader in sync", () => reader.synced, 10_000);
     stalled.pause();
@@ -78,7 +94,9 @@ describe("backpressure", () => {
     await waitFor("the close frame of the stalled connection", () => stalled.closeCode !== 0 || stalled.ended, 30_000);
     expect(stalled.closeCode).toBe(closeCodeBase + CloseCode.SlowConsumer);
     expect(stalled.closeReason).toMatch(/bytes unread/);
-    console.log(`stalled client: ${commands} commands until closed; it read close code ${stalled.closeCode} (${stalled.closeReason}), ended ${stalled.ended}`);
+    console.log(
+      `stalled client: ${commands} commands until closed; it read close code ${stalled.closeCode} (${stalled.closeReason}), ended ${stalled.ended}`,
+    );
     expect(reader.connected).toBe(true);
     await caughtUp(feed, reader, [0]);
     expectEngineBooks(seq, reader, [0]);
@@ -91,7 +109,9 @@ describe("backpressure", () => {
     flow.defineSymbols();
     flow.run(120_000);
     seq.flush();
-    expect(seq.engine.bookOrders(0, Side.Buy).length + seq.engine.bookOrders(0, Side.Sell).length).toBeGreaterThan(2048);
+    expect(seq.engine.bookOrders(0, Side.Buy).length + seq.engine.bookOrders(0, Side.Sell).length).toBeGreaterThan(
+      2048,
+    );
     const feed = startFeed(seq, { limits: { snapshotPumpBytes: 16 << 10, frameMs: 1 } });
     feeds.push(feed);
     const c = new FeedClient({ url: `ws://127.0.0.1:${feed.server.port}/feed` });

@@ -18,10 +18,21 @@ let feed: RunningFeed;
 let url = "";
 let good: FeedClient;
 let goodHeartbeats = 0;
-const limits = { subscriptionsMax: 3, requestsPerSecond: 50, requestBurst: 20, rateLimitedMax: 30, malformedMax: 8, heartbeatMs: 100, connectionsMax: 12 };
+const limits = {
+  subscriptionsMax: 3,
+  requestsPerSecond: 50,
+  requestBurst: 20,
+  rateLimitedMax: 30,
+  malformedMax: 8,
+  heartbeatMs: 100,
+  connectionsMax: 12,
+};
 
 beforeAll(async () => {
-  const seq = new Sequencer({ ordersMax: 1 << 12, levelsMax: 1 << 10, levelsPerSideMax: 256, symbolsMax: 4, eventsMax: 64 }, null);
+  const seq = new Sequencer(
+    { ordersMax: 1 << 12, levelsMax: 1 << 10, levelsPerSideMax: 256, symbolsMax: 4, eventsMax: 64 },
+    null,
+  );
   new OrderFlow(1, seq).defineSymbols();
   seq.flush();
   feed = startFeed(seq, { limits });
@@ -55,11 +66,21 @@ describe("hostile client messages", () => {
     for (const [bytes, code, reason] of cases) {
       c.send(bytes);
       const e = await lastError(c, ++n);
-      expect({ code: e.errorCode, reasonOk: reason.test(e.reason), reason: e.reason }).toEqual({ code, reasonOk: true, reason: e.reason });
+      expect({ code: e.errorCode, reasonOk: reason.test(e.reason), reason: e.reason }).toEqual({
+        code,
+        reasonOk: true,
+        reason: e.reason,
+      });
     }
     // A union type the server does not know.
     const b = new Builder(64);
-    b.finish(ClientFrame.createClientFrame(b, 9 as Request, Subscribe.createSubscribe(b, 5, Channel.Book, b.createString("X"), 0)));
+    b.finish(
+      ClientFrame.createClientFrame(
+        b,
+        9 as Request,
+        Subscribe.createSubscribe(b, 5, Channel.Book, b.createString("X"), 0),
+      ),
+    );
     c.send(b.asUint8Array().slice());
     expect((await lastError(c, ++n)).errorCode).toBe(ErrorCode.UnknownRequest);
     // A Subscribe without its required symbol.
@@ -138,9 +159,20 @@ describe("hostile client messages", () => {
 
   test("past connectionsMax the upgrade answers 503 and the others stay up", async () => {
     const extra: RawClient[] = [];
-    await waitFor(`earlier test connections gone (${feed.server.connections} open)`, () => feed.server.connections <= 1, 10_000);
+    await waitFor(
+      `earlier test connections gone (${feed.server.connections} open)`,
+      () => feed.server.connections <= 1,
+      10_000,
+    );
     for (let i = feed.server.connections; i < limits.connectionsMax; i++) extra.push(await new RawClient(url).open());
-    const res = await fetch(url.replace("ws:", "http:"), { headers: { upgrade: "websocket", connection: "upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
+    const res = await fetch(url.replace("ws:", "http:"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
     expect(res.status).toBe(503);
     for (const c of extra) c.close();
     expect(good.connected).toBe(true);

@@ -65,7 +65,8 @@ export class TcpWsClient {
     if (!this.upgraded) {
       const end = this.buffer.indexOf("\r\n\r\n");
       if (end < 0) return;
-      if (!this.buffer.subarray(0, end).toString().startsWith("HTTP/1.1 101")) throw new Error(`no upgrade: ${this.buffer.subarray(0, end)}`);
+      if (!this.buffer.subarray(0, end).toString().startsWith("HTTP/1.1 101"))
+        throw new Error(`no upgrade: ${this.buffer.subarray(0, end)}`);
       this.upgraded = true;
       this.buffer = this.buffer.subarray(end + 4);
     }

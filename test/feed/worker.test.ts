@@ -10,7 +10,13 @@ import { engineLevels, engineOrders } from "../marketdata/engine-book.ts";
 import { flowSymbols, OrderFlow } from "../marketdata/order-flow.ts";
 import { waitFor } from "./wait.ts";
 
-const engineConfig = { ordersMax: 1 << 15, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 256 };
+const engineConfig = {
+  ordersMax: 1 << 15,
+  levelsMax: 1 << 12,
+  levelsPerSideMax: 1 << 10,
+  symbolsMax: 4,
+  eventsMax: 256,
+};
 const feeds: FeedWorker[] = [];
 const clients: FeedClient[] = [];
 afterAll(async () => {
@@ -29,7 +35,9 @@ function booksMatch(seq: Sequencer, c: FeedClient): boolean {
       const l3 = c.orderBooks.get(id);
       if (l2 === undefined || l3 === undefined) return false;
       if (JSON.stringify(l2.top(side)) !== JSON.stringify(levels)) return false;
-      const queues = levels.flatMap((l) => l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })));
+      const queues = levels.flatMap((l) =>
+        l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })),
+      );
       if (JSON.stringify(queues) !== JSON.stringify(engineOrders(seq.engine, id, side))) return false;
     }
   }

@@ -74,9 +74,24 @@ describe(`candles vs SAMPLE BY (${tradesCount} trades, seed ${seed})`, () => {
         .filter(([key]) => key.split("|")[1] === interval)
         .map(([key, c]) => {
           const [symbol, , ts] = key.split("|");
-          return [ts, symbol, c.open, c.high, c.low, c.close, Number(c.volume), Number(c.quoteVolume), c.trades, c.vwapTicks, c.firstTradeId, c.lastTradeId];
+          return [
+            ts,
+            symbol,
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            Number(c.volume),
+            Number(c.quoteVolume),
+            c.trades,
+            c.vwapTicks,
+            c.firstTradeId,
+            c.lastTradeId,
+          ];
         })
-        .sort((a, b) => (a[0] === b[0] ? String(a[1]).localeCompare(String(b[1])) : String(a[0]).localeCompare(String(b[0]))));
+        .sort((a, b) =>
+          a[0] === b[0] ? String(a[1]).localeCompare(String(b[1])) : String(a[0]).localeCompare(String(b[0])),
+        );
       expect(sampled.dataset.length).toBeGreaterThan(0);
       expect(sampled.dataset).toEqual(ours);
 

@@ -36,7 +36,11 @@ interface ChildRun {
 }
 
 function runChild(seed: number, commands: number): ChildRun {
-  const p = Bun.spawn([process.execPath, child, dir, qdb.httpUrl, String(seed), String(commands)], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const p = Bun.spawn([process.execPath, child, dir, qdb.httpUrl, String(seed), String(commands)], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const lines: string[] = [];
   const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   void (async () => {
@@ -61,9 +65,14 @@ function runChild(seed: number, commands: number): ChildRun {
       const seen = lines.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`child: timed out waiting for ${what}; last lines: ${lines.slice(-5).join(" | ")}`)), deadlineMs);
+        const timer = setTimeout(
+          () => reject(new Error(`child: timed out waiting for ${what}; last lines: ${lines.slice(-5).join(" | ")}`)),
+          deadlineMs,
+        );
         waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-        void p.exited.then((code) => reject(new Error(`child exited (${code}) before ${what}; last lines: ${lines.slice(-5).join(" | ")}`)));
+        void p.exited.then((code) =>
+          reject(new Error(`child exited (${code}) before ${what}; last lines: ${lines.slice(-5).join(" | ")}`)),
+        );
       });
     },
   };

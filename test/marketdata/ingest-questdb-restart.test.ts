@@ -29,7 +29,13 @@ test("a QuestDB crash and restart mid-ingest loses no tick, candle, order or eve
     config: {
       mode: "full",
       dataDir: x.dir,
-      questdb: { http: { host: "127.0.0.1", port: qdb.httpPort }, backlogRowsMax: 20_000, spillBytesMax: 1 << 30, requestTimeoutMs: 5_000, batchRowsMax: 2_000 },
+      questdb: {
+        http: { host: "127.0.0.1", port: qdb.httpPort },
+        backlogRowsMax: 20_000,
+        spillBytesMax: 1 << 30,
+        requestTimeoutMs: 5_000,
+        batchRowsMax: 2_000,
+      },
       http: { host: "127.0.0.1", port: 0, requestBytesMax: 65536, queryRowsMax: 1000 },
       apiKeys,
     },

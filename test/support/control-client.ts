@@ -12,7 +12,14 @@ import { Rng } from "../../src/protocol/fixtures.ts";
 import type { ExecReport } from "../../src/protocol/index.ts";
 
 /** The control symbol: a tick and lot no fuzz order is likely to hit, so nothing but the control trades there. */
-export const controlSymbol = { name: "CTRL-USD", tickSize: 997, lotSize: 7919, minPrice: 997 * 1000, maxPrice: 997 * 3000, maxQty: 7919 * 1000 };
+export const controlSymbol = {
+  name: "CTRL-USD",
+  tickSize: 997,
+  lotSize: 7919,
+  minPrice: 997 * 1000,
+  maxPrice: 997 * 3000,
+  maxQty: 7919 * 1000,
+};
 export const controlKey = "dev-key-8";
 /** Pause between one answer and the next command. */
 const pauseMs = 2;
@@ -36,7 +43,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-export async function runControl(port: number, seed: number, stopped: () => boolean, onReady: () => void = () => {}): Promise<ControlResult> {
+export async function runControl(
+  port: number,
+  seed: number,
+  stopped: () => boolean,
+  onReady: () => void = () => {},
+): Promise<ControlResult> {
   const failures: string[] = [];
   const fail = (what: string) => {
     if (failures.length < 20) failures.push(what);
@@ -80,16 +92,29 @@ export async function runControl(port: number, seed: number, stopped: () => bool
       };
     });
   // Buys in the lower part of the band, sells in the upper: the control never trades with itself.
-  const price = (side: number) => controlSymbol.tickSize * (side === Side.Buy ? 1000 + rng.below(500) : 2000 + rng.below(1000));
+  const price = (side: number) =>
+    controlSymbol.tickSize * (side === Side.Buy ? 1000 + rng.below(500) : 2000 + rng.below(1000));
   const { lotSize } = controlSymbol;
   while (!stopped()) {
     const started = performance.now();
     const action = live.length < 5 ? 0 : live.length > 30 ? 1 : rng.below(3);
     if (action === 0) {
-      const o: ControlOrder = { clientOrderId: nextId++, side: rng.below(2), price: 0, qty: lotSize * (1 + rng.below(20)) };
+      const o: ControlOrder = {
+        clientOrderId: nextId++,
+        side: rng.below(2),
+        price: 0,
+        qty: lotSize * (1 + rng.below(20)),
+      };
       o.price = price(o.side);
       const done = answer((r) =>
-        r.kind === EventKind.Accepted && r.clientOrderId === o.clientOrderId && r.symbolId === symbolId && r.side === o.side && r.priceTicks === o.price && r.qtyLots === o.qty && r.leavesQtyLots === o.qty && r.engineSeq > 0
+        r.kind === EventKind.Accepted &&
+        r.clientOrderId === o.clientOrderId &&
+        r.symbolId === symbolId &&
+        r.side === o.side &&
+        r.priceTicks === o.price &&
+        r.qtyLots === o.qty &&
+        r.leavesQtyLots === o.qty &&
+        r.engineSeq > 0
           ? null
           : `expected Accepted of ${JSON.stringify(o)}`,
       );
@@ -99,7 +124,11 @@ export async function runControl(port: number, seed: number, stopped: () => bool
     } else if (action === 1) {
       const o = live.splice(rng.below(Math.min(live.length, 4)), 1)[0]!;
       const done = answer((r) =>
-        r.kind === EventKind.Cancelled && r.cancelReason === CancelReason.User && r.clientOrderId === o.clientOrderId && r.symbolId === symbolId && r.qtyLots === o.qty
+        r.kind === EventKind.Cancelled &&
+        r.cancelReason === CancelReason.User &&
+        r.clientOrderId === o.clientOrderId &&
+        r.symbolId === symbolId &&
+        r.qtyLots === o.qty
           ? null
           : `expected Cancelled of ${JSON.stringify(o)}`,
       );
@@ -110,7 +139,13 @@ export async function runControl(port: number, seed: number, stopped: () => bool
       o.price = price(o.side);
       o.qty = lotSize * (1 + rng.below(20));
       const done = answer((r) =>
-        r.kind === EventKind.Modified && r.clientOrderId === o.clientOrderId && r.priceTicks === o.price && r.qtyLots === o.qty && r.leavesQtyLots === o.qty ? null : `expected Modified to ${JSON.stringify(o)}`,
+        r.kind === EventKind.Modified &&
+        r.clientOrderId === o.clientOrderId &&
+        r.priceTicks === o.price &&
+        r.qtyLots === o.qty &&
+        r.leavesQtyLots === o.qty
+          ? null
+          : `expected Modified to ${JSON.stringify(o)}`,
       );
       client.modify({ clientOrderId: o.clientOrderId, symbolId, priceTicks: o.price, qtyLots: o.qty });
       await done;
@@ -120,13 +155,20 @@ export async function runControl(port: number, seed: number, stopped: () => bool
   }
   // The book holds exactly the control's orders, as its model has them.
   const open = await client.openOrders();
-  const got = open.map((o) => [o.clientOrderId, o.symbolId, o.side, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!);
+  const got = open
+    .map((o) => [o.clientOrderId, o.symbolId, o.side, o.priceTicks, o.leavesQtyLots])
+    .sort((a, b) => a[0]! - b[0]!);
   const want = live.map((o) => [o.clientOrderId, symbolId, o.side, o.price, o.qty]).sort((a, b) => a[0]! - b[0]!);
-  if (JSON.stringify(got) !== JSON.stringify(want)) fail(`open orders ${JSON.stringify(got)}, model ${JSON.stringify(want)}`);
+  if (JSON.stringify(got) !== JSON.stringify(want))
+    fail(`open orders ${JSON.stringify(got)}, model ${JSON.stringify(want)}`);
   closing = true;
   await client.close();
   const sorted = latenciesMs.slice().sort((a, b) => a - b);
-  return { commands: latenciesMs.length, latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? 0 }, failures };
+  return {
+    commands: latenciesMs.length,
+    latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? 0 },
+    failures,
+  };
 }
 
 if (import.meta.main) {
@@ -148,7 +190,11 @@ if (import.meta.main) {
     );
     console.log(JSON.stringify(result));
   } catch (e) {
-    const result: ControlResult = { commands: 0, latencyMs: { p50: 0, p99: 0, max: 0 }, failures: [`control threw: ${(e as Error).message}`] };
+    const result: ControlResult = {
+      commands: 0,
+      latencyMs: { p50: 0, p99: 0, max: 0 },
+      failures: [`control threw: ${(e as Error).message}`],
+    };
     console.log(JSON.stringify(result));
   }
   process.exit(0);

@@ -71,7 +71,10 @@ export class UserOrders {
   }
 }
 
-const interesting32 = [0, 1, 2, 3, 4, 8, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x10000, 0x1fffff, 0x200000, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff];
+const interesting32 = [
+  0, 1, 2, 3, 4, 8, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x10000, 0x1fffff, 0x200000, 0x7fffffff, 0x80000000,
+  0xfffffffc, 0xffffffff,
+];
 const interesting16 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x7fff, 0x8000, 0xfffe, 0xffff];
 /** Body type codes: client members, server members, NONE and unknown ones. */
 const unionCodes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 99, 255];
@@ -173,8 +176,14 @@ export class FrameFactory {
       m.type = OrderType.StopMarket;
       m.tif = Tif.Gtc;
     }
-    m.priceTicks = m.type === OrderType.Market || m.type === OrderType.StopMarket ? (r.chance(0.5) ? 0 : this.price(market, m.side)) : this.price(market, m.side);
-    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket) m.stopPriceTicks = market.mid + (r.below(61) - 30) * market.stepTicks;
+    m.priceTicks =
+      m.type === OrderType.Market || m.type === OrderType.StopMarket
+        ? r.chance(0.5)
+          ? 0
+          : this.price(market, m.side)
+        : this.price(market, m.side);
+    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket)
+      m.stopPriceTicks = market.mid + (r.below(61) - 30) * market.stepTicks;
     m.stp = r.chance(0.8) ? Stp.None : r.below(5);
   }
 
@@ -367,7 +376,8 @@ export class FrameFactory {
         for (let i = 0; i < flips; i++) out[p + r.below(length)] = r.below(256);
         return length;
       case 2: // an aligned word (offsets, lengths, U53 halves) set to an edge value
-        for (let i = 0; i < flips; i++) view.setUint32(p + 4 * r.below(length >> 2), r.chance(0.8) ? r.pick(interesting32) : r.u32(), true);
+        for (let i = 0; i < flips; i++)
+          view.setUint32(p + 4 * r.below(length >> 2), r.chance(0.8) ? r.pick(interesting32) : r.u32(), true);
         return length;
       case 3: // an aligned half-word (vtable entries) set to an edge value
         for (let i = 0; i < flips; i++) view.setUint16(p + 2 * r.below(length >> 1), r.pick(interesting16), true);
@@ -393,7 +403,8 @@ export class FrameFactory {
         if (target >= p && target + 4 <= p + length) {
           const vt = target - view.getInt32(target, true);
           const slot = r.below(12);
-          if (vt >= p && vt + 4 + 2 * slot + 2 <= p + length) view.setUint16(vt + (r.chance(0.2) ? 2 * r.below(2) : 4 + 2 * slot), r.pick(interesting16), true);
+          if (vt >= p && vt + 4 + 2 * slot + 2 <= p + length)
+            view.setUint16(vt + (r.chance(0.2) ? 2 * r.below(2) : 4 + 2 * slot), r.pick(interesting16), true);
         }
         return length;
       }
@@ -459,7 +470,8 @@ export class FrameFactory {
         const strField = fieldAt(view, p, end, body, m.body === Body.Login ? 0 : 1);
         if (strField >= 0) {
           const str = strField + view.getUint32(strField, true);
-          if (str >= p && str + 4 <= end) view.setUint32(str, r.pick([129, 257, 4096, 0x10000, 0x7fffffff, 0xffffffff, n]), true);
+          if (str >= p && str + 4 <= end)
+            view.setUint32(str, r.pick([129, 257, 4096, 0x10000, 0x7fffffff, 0xffffffff, n]), true);
         }
       }
       return n;
@@ -488,7 +500,8 @@ export class FrameFactory {
       const vecField = fieldAt(view, p, at + n, body, 0);
       if (vecField >= 0) {
         const vec = vecField + view.getUint32(vecField, true);
-        if (vec >= p && vec + 4 <= at + n) view.setUint32(vec, r.pick([257, 1000, 0x10000, 0x7fffffff, 0xffffffff]), true);
+        if (vec >= p && vec + 4 <= at + n)
+          view.setUint32(vec, r.pick([257, 1000, 0x10000, 0x7fffffff, 0xffffffff]), true);
       }
     }
     return n;

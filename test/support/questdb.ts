@@ -51,7 +51,12 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
   let lastError: unknown = null;
   for (let attempt = 0; attempt < startAttemptsMax && handle === null; attempt++) {
     try {
-      handle = await startQuestdb({ httpPort: await freePort(), pgPort: await freePort(), ilpPort: await freePort(), dir });
+      handle = await startQuestdb({
+        httpPort: await freePort(),
+        pgPort: await freePort(),
+        ilpPort: await freePort(),
+        dir,
+      });
     } catch (error) {
       lastError = error;
     }
@@ -84,7 +89,9 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
           last = (error as Error).message;
         }
         if (performance.now() > deadline) {
-          throw new Error(`waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; last: ${JSON.stringify(last).slice(0, 500)}`);
+          throw new Error(
+            `waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; last: ${JSON.stringify(last).slice(0, 500)}`,
+          );
         }
         await Bun.sleep(pollIntervalMs);
       }

@@ -123,7 +123,8 @@ function calleeRoot(call: Node): string {
 function functionName(fn: Node, parent: Node | null): string {
   const id = (fn.id ?? fn.key) as Node | undefined;
   if (id?.type === "Identifier" || id?.type === "PrivateName") return String(id.name ?? (id.id as Node)?.name);
-  if (parent?.type === "VariableDeclarator" && (parent.id as Node).type === "Identifier") return String((parent.id as Node).name);
+  if (parent?.type === "VariableDeclarator" && (parent.id as Node).type === "Identifier")
+    return String((parent.id as Node).name);
   if (parent?.type === "ClassProperty" || parent?.type === "ObjectProperty") return String((parent.key as Node).name);
   if (parent?.type === "CallExpression") return `callback of ${calleeRoot(parent)}()`;
   return "anonymous function";
@@ -143,7 +144,12 @@ export function longFunctions(file: string, text: string, linesMax = functionLin
     const lines = n.loc.end.line - n.loc.start.line + 1;
     if (lines <= linesMax) return;
     const name = functionName(n, parent);
-    out.push({ file, line: n.loc.start.line, rule: "function length", what: `${name}: ${lines} lines (at most ${linesMax})` });
+    out.push({
+      file,
+      line: n.loc.start.line,
+      rule: "function length",
+      what: `${name}: ${lines} lines (at most ${linesMax})`,
+    });
   });
   return out;
 }
@@ -171,7 +177,9 @@ export function testFileOpening(file: string, text: string): Finding[] {
   if (!isTestFile(file)) return [];
   const first = text.split("\n", 1)[0]!;
   if (/^\/\/ \S/.test(first)) return [];
-  return [{ file, line: 1, rule: "test file opening", what: "the first line must be a `// ` comment saying what it proves" }];
+  return [
+    { file, line: 1, rule: "test file opening", what: "the first line must be a `// ` comment saying what it proves" },
+  ];
 }
 
 /** Every per-file check on the files under `root`, read from disk. */

@@ -63,7 +63,8 @@ export class KafkaIntake implements CommandIntake {
 
   constructor(engine: KafkaEngine, ordersTopic: string, ordersPartitions: number, options: KafkaIntakeOptions) {
     const m = options.inFlightMax;
-    if (!(Number.isInteger(Math.log2(m)) && m >= 1024)) throw new Error(`intake inFlightMax ${m} must be a power of two >= 1024`);
+    if (!(Number.isInteger(Math.log2(m)) && m >= 1024))
+      throw new Error(`intake inFlightMax ${m} must be a power of two >= 1024`);
     this.clock = engine.clock;
     this.engine = new ShardsEngineView(engine.shards);
     this.ordersPartitions = ordersPartitions;
@@ -127,14 +128,28 @@ export class KafkaIntake implements CommandIntake {
   }
 
   /** The shard resolves `o.clientOrderId`; the gateway's `orderId` is not sent. */
-  submitCancel(user: number, sessionId: number, sessionSeq: number, _orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitCancel(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    _orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const partition = this.routeOf(o.symbolId);
     if (partition < 0) return false;
     const n = this.writer.writeCancel(this.buffer, 0, 0, receivedNs, user, sessionId, sessionSeq, 0, o);
     return this.produce(partition, o.symbolId, n);
   }
 
-  submitModify(user: number, sessionId: number, sessionSeq: number, _orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitModify(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    _orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const partition = this.routeOf(o.symbolId);
     if (partition < 0) return false;
     const n = this.writer.writeModify(this.buffer, 0, 0, receivedNs, user, sessionId, sessionSeq, 0, o);

@@ -61,14 +61,23 @@ async function listSnapshots(a: ShardRecoveryArgs): Promise<{ seq: number }[]> {
   try {
     return await a.store.list();
   } catch (error) {
-    a.warn(`${a.topic}[${a.partition}]: snapshot store ${a.store.description} unreachable (${(error as Error).message}); rebuilding from the partition alone`);
+    a.warn(
+      `${a.topic}[${a.partition}]: snapshot store ${a.store.description} unreachable (${(error as Error).message}); rebuilding from the partition alone`,
+    );
     return [];
   }
 }
 
 export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: KafkaShard; report: ShardRecoveryReport }> {
   const started = performance.now();
-  const report: ShardRecoveryReport = { partition: a.partition, snapshotSeq: 0, startOffset: 0, highWatermark: a.watermarks.high, snapshotsSkipped: [], restoreMs: 0 };
+  const report: ShardRecoveryReport = {
+    partition: a.partition,
+    snapshotSeq: 0,
+    startOffset: 0,
+    highWatermark: a.watermarks.high,
+    snapshotsSkipped: [],
+    restoreMs: 0,
+  };
   const identity = partitionIdentity(a.topic, a.partition);
   for (const meta of await listSnapshots(a)) {
     const bytes = await a.store!.load(meta.seq);
@@ -87,7 +96,13 @@ export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: Kafka
           report.snapshotSeq = header.seq;
           report.startOffset = header.inputOffset;
           report.restoreMs = performance.now() - started;
-          const shard = new KafkaShard({ partition: a.partition, index: a.index, ordersPartitions: a.ordersPartitions, sequencer, nextOffset: header.inputOffset });
+          const shard = new KafkaShard({
+            partition: a.partition,
+            index: a.index,
+            ordersPartitions: a.ordersPartitions,
+            sequencer,
+            nextOffset: header.inputOffset,
+          });
           return { shard, report };
         }
       } catch (error) {
@@ -104,5 +119,14 @@ export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: Kafka
     );
   }
   report.restoreMs = performance.now() - started;
-  return { shard: KafkaShard.fresh({ partition: a.partition, index: a.index, ordersPartitions: a.ordersPartitions, engine: a.engine, clock: a.clock }), report };
+  return {
+    shard: KafkaShard.fresh({
+      partition: a.partition,
+      index: a.index,
+      ordersPartitions: a.ordersPartitions,
+      engine: a.engine,
+      clock: a.clock,
+    }),
+    report,
+  };
 }

@@ -27,7 +27,15 @@ class Log {
   symbol(name: string, id: number): void {
     const v = new InputRecordView();
     v.command = Command.SymbolDef;
-    Object.assign(v.symbol, { name, tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100_000, maxQty: 1_000_000, symbolId: id });
+    Object.assign(v.symbol, {
+      name,
+      tickSize: 1,
+      lotSize: 1,
+      minPrice: 1,
+      maxPrice: 100_000,
+      maxQty: 1_000_000,
+      symbolId: id,
+    });
     const n = this.encoder.inputRecord(v);
     this.records.push(this.encoder.bytes.slice(this.encoder.start + 4, this.encoder.start + n));
   }
@@ -38,7 +46,16 @@ class Log {
     o.priceTicks = 100;
     fill(o);
     const w = this.writer;
-    const n = w.write(this.buffer, 0, Object.assign(new InputRecordView(), o, { command, userId: user, receivedNs: stampNs, sessionSeq: this.records.length }));
+    const n = w.write(
+      this.buffer,
+      0,
+      Object.assign(new InputRecordView(), o, {
+        command,
+        userId: user,
+        receivedNs: stampNs,
+        sessionSeq: this.records.length,
+      }),
+    );
     this.records.push(this.buffer.slice(4, n));
   }
 
@@ -51,7 +68,11 @@ class Log {
 function shardOf(partition: number): { shard: KafkaShard; events: EventRecord[] } {
   const shard = KafkaShard.fresh({ partition, index: 0, ordersPartitions: partitions, engine });
   const events: EventRecord[] = [];
-  shard.sequencer.addConsumer({ onEvents: (ev) => { for (let i = 0; i < ev.count; i++) events.push(ev.record(i)); } });
+  shard.sequencer.addConsumer({
+    onEvents: (ev) => {
+      for (let i = 0; i < ev.count; i++) events.push(ev.record(i));
+    },
+  });
   return { shard, events };
 }
 
@@ -81,8 +102,25 @@ function tradingLog(count: number, seed: number): Log {
   for (let k = 1; k <= count; k++) {
     const symbolId = own[Math.floor(rnd() * own.length)]!;
     const user = 1 + Math.floor(rnd() * 4);
-    if (rnd() < 0.25) log.order(Command.Cancel, user, (o) => ((o.clientOrderId = Math.max(1, k - Math.floor(rnd() * 20))), (o.symbolId = symbolId)));
-    else log.order(Command.NewOrder, user, (o) => ((o.clientOrderId = k), (o.symbolId = symbolId), (o.side = rnd() < 0.5 ? 0 : 1), (o.priceTicks = 95 + Math.floor(rnd() * 11)), (o.qtyLots = 1 + Math.floor(rnd() * 5))), (appendMs + k) * 1e6 - Math.floor(rnd() * 5e6));
+    if (rnd() < 0.25)
+      log.order(
+        Command.Cancel,
+        user,
+        (o) => ((o.clientOrderId = Math.max(1, k - Math.floor(rnd() * 20))), (o.symbolId = symbolId)),
+      );
+    else
+      log.order(
+        Command.NewOrder,
+        user,
+        (o) => (
+          (o.clientOrderId = k),
+          (o.symbolId = symbolId),
+          (o.side = rnd() < 0.5 ? 0 : 1),
+          (o.priceTicks = 95 + Math.floor(rnd() * 11)),
+          (o.qtyLots = 1 + Math.floor(rnd() * 5))
+        ),
+        (appendMs + k) * 1e6 - Math.floor(rnd() * 5e6),
+      );
   }
   return log;
 }
@@ -109,21 +147,42 @@ describe("a shard is a pure function of its partition", () => {
       const first = shardOf(partition);
       feed(first.shard, log.records.slice(0, at));
       const s = first.shard;
-      const image = captureImage(s.sequencer.engine, s.sequencer.nextOrderId, 0, partitionIdentity("orders", partition), s.nextOffset);
+      const image = captureImage(
+        s.sequencer.engine,
+        s.sequencer.nextOrderId,
+        0,
+        partitionIdentity("orders", partition),
+        s.nextOffset,
+      );
       const bytes = encodeSnapshot(image);
       const restored = new Sequencer(engine, null);
       const header = restored.restoreSnapshot(bytes, partitionIdentity("orders", partition));
       if (typeof header === "string") throw new Error(header);
       expect(header.inputOffset).toBe(at);
-      const second = new KafkaShard({ partition, index: 0, ordersPartitions: partitions, sequencer: restored, nextOffset: header.inputOffset });
+      const second = new KafkaShard({
+        partition,
+        index: 0,
+        ordersPartitions: partitions,
+        sequencer: restored,
+        nextOffset: header.inputOffset,
+      });
       feed(second, log.records, at);
-      expect({ at, hash: second.sequencer.engine.stateHash() }).toEqual({ at, hash: whole.shard.sequencer.engine.stateHash() });
+      expect({ at, hash: second.sequencer.engine.stateHash() }).toEqual({
+        at,
+        hash: whole.shard.sequencer.engine.stateHash(),
+      });
     }
     // Another partition's identity does not restore.
     const s = whole.shard;
-    const bytes = encodeSnapshot(captureImage(s.sequencer.engine, 1, 0, partitionIdentity("orders", partition), s.nextOffset));
-    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders", partition + 1))).toBe("string");
-    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders2", partition))).toBe("string");
+    const bytes = encodeSnapshot(
+      captureImage(s.sequencer.engine, 1, 0, partitionIdentity("orders", partition), s.nextOffset),
+    );
+    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders", partition + 1))).toBe(
+      "string",
+    );
+    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders2", partition))).toBe(
+      "string",
+    );
   });
 });
 
@@ -166,7 +225,11 @@ describe("records a shard refuses", () => {
     good(1);
     const valid = log.records.at(-1)!;
     const hugeUser = valid.slice();
-    new DataView(hugeUser.buffer).setUint32(fieldAt(new InputRecordWriter().layoutOf(Command.NewOrder), "InputRecord.user_id") - 4 + 4, 0x200000, true);
+    new DataView(hugeUser.buffer).setUint32(
+      fieldAt(new InputRecordWriter().layoutOf(Command.NewOrder), "InputRecord.user_id") - 4 + 4,
+      0x200000,
+      true,
+    );
     const refusedExpected = [
       "no_value",
       "oversized",

@@ -17,7 +17,9 @@ describe("generated code", () => {
   test("src/protocol/generated/fixed-layout.ts is up to date with layout.ts and frames.ts", () => {
     const fresh = generateFixedLayouts();
     if (readFileSync(committed, "utf8") !== fresh) {
-      throw new Error("src/protocol/generated/fixed-layout.ts is out of date: run scripts/gen-schema.sh (or ./bunw scripts/gen-fixed.ts) and commit");
+      throw new Error(
+        "src/protocol/generated/fixed-layout.ts is out of date: run scripts/gen-schema.sh (or ./bunw scripts/gen-fixed.ts) and commit",
+      );
     }
   });
 
@@ -55,7 +57,12 @@ describe("generated checks", () => {
           } catch {
             threw = true;
           }
-          expect({ frame: spec.name, field: source.field, v, threw }).toEqual({ frame: spec.name, field: source.field, v, threw: !rules[source.type](v) });
+          expect({ frame: spec.name, field: source.field, v, threw }).toEqual({
+            frame: spec.name,
+            field: source.field,
+            v,
+            threw: !rules[source.type](v),
+          });
         }
       }
     }
@@ -99,9 +106,13 @@ describe("frames.ts out of step with the schema stops generation", () => {
   });
 
   test("a field the schema does not have, or one of the wrong width", () => {
-    const extra = variant((s) => ({ sources: [...s.sources, { field: "NewOrder.added_later", type: "u8", property: "side" }] }));
+    const extra = variant((s) => ({
+      sources: [...s.sources, { field: "NewOrder.added_later", type: "u8", property: "side" }],
+    }));
     expect(() => generateFixedLayouts(extra)).toThrow(/frames.ts names/);
-    const wide = variant((s) => ({ sources: s.sources.map((x) => (x.field === "NewOrder.price" ? { ...x, type: "u53" as const } : x)) }));
+    const wide = variant((s) => ({
+      sources: s.sources.map((x) => (x.field === "NewOrder.price" ? { ...x, type: "u53" as const } : x)),
+    }));
     expect(() => generateFixedLayouts(wide)).toThrow(/frames.ts names/);
   });
 
@@ -118,7 +129,11 @@ test("no code of src/protocol or src/client is compiled from a string (new Funct
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
       const path = join(dir, name);
-      return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") && !path.endsWith(".test.ts") ? [path] : [];
+      return statSync(path).isDirectory()
+        ? files(path)
+        : path.endsWith(".ts") && !path.endsWith(".test.ts")
+          ? [path]
+          : [];
     });
   const src = join(import.meta.dir, "..", "..");
   for (const path of [...files(join(src, "protocol")), ...files(join(src, "client"))]) {
