@@ -1,4 +1,5 @@
-// Proves the abuse benchmark runs end to end (one short round: a real exchange child process, victims in an open loop, a stuck and a greedy abuser on their own thread) and writes a well-formed JSON report; it asserts no timings.
+// Proves the abuse benchmark runs end to end (one short round: a real exchange child process, victims in an open loop,
+// a stuck and a greedy abuser on their own thread) and writes a well-formed JSON report; it asserts no timings.
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,4 +1,5 @@
-// Proves the gateway benchmark runs end to end (`--quick --policy none`: a real exchange child process, both phases) and writes a well-formed JSON report; it asserts no timings.
+// Proves the gateway benchmark runs end to end (`--quick --policy none`: a real exchange child process, both phases)
+// and writes a well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

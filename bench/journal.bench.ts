@@ -60,7 +60,10 @@ function parseArgs(argv: string[]): Options {
 const fileBytesRotate = 64 << 20;
 let fileIndex = 0;
 
-/** A writer that is replaced (untimed) once its file passes fileBytesRotate; keeps the totals of the writers it replaced. */
+/**
+ * A writer that is replaced (untimed) once its file passes fileBytesRotate; keeps the totals of the writers it
+ * replaced.
+ */
 class RotatingJournal {
   writer: JournalWriter;
   seq = 1;

@@ -1,4 +1,5 @@
-// Proves the Kafka-mode benchmark runs end to end (its own broker, the exchange in Kafka mode and in journal mode as child processes, every case, one short round) and writes a well-formed JSON report; it asserts no timings.
+// Proves the Kafka-mode benchmark runs end to end (its own broker, the exchange in Kafka mode and in journal mode as
+// child processes, every case, one short round) and writes a well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

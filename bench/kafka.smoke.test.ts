@@ -1,4 +1,5 @@
-// Proves the Kafka benchmark runs end to end (a real broker it starts itself, every case, one short round) and writes a well-formed JSON report; it asserts no timings.
+// Proves the Kafka benchmark runs end to end (a real broker it starts itself, every case, one short round) and writes a
+// well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -284,7 +284,9 @@ interface IngestRound {
   orderStoreBytes: number;
 }
 
-/** Submits the flow as fast as the engine takes it (yielding a turn per chunk), until QuestDB acknowledged every tick. */
+/**
+ * Submits the flow as fast as the engine takes it (yielding a turn per chunk), until QuestDB acknowledged every tick.
+ */
 async function ingestRun(
   flow: SweepFlow,
   httpUrl: string,
@@ -382,7 +384,8 @@ async function ingestScenario(o: Options, httpUrl: string, httpPort: number): Pr
 // ---- api ------------------------------------------------------------------------
 
 async function apiScenario(o: Options, httpUrl: string, httpPort: number): Promise<Record<string, unknown>> {
-  // About a million trades a day, so every minute of the day queried has candles; memory keeps only the newest 1,024 minutes.
+  // About a million trades a day, so every minute of the day queried has candles; memory keeps only the newest 1,024
+  // minutes.
   const days = o.quick ? 2 : 10;
   // Tiny runs (the smoke test) have empty minutes: their answers are checked for rows, not counts.
   const strict = o.historyTrades >= 1_000_000;

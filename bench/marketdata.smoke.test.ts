@@ -1,4 +1,5 @@
-// Proves the market-data benchmark runs end to end on tiny sizes (engine with and without market data, ingest of both variants, API latency over stored history) and writes a well-formed JSON report; it asserts no timings.
+// Proves the market-data benchmark runs end to end on tiny sizes (engine with and without market data, ingest of both
+// variants, API latency over stored history) and writes a well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -1,4 +1,5 @@
-// Proves both QuestDB benchmarks run end to end on a tiny size and write well-formed JSON reports (every row stored, every source answering 1,440 candles); it asserts no timings.
+// Proves both QuestDB benchmarks run end to end on a tiny size and write well-formed JSON reports (every row stored,
+// every source answering 1,440 candles); it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -103,7 +103,9 @@ interface Budget {
   heapWindowMax: number;
 }
 
-/** Ours is fast: several passes per workload. The peer is 10-100x slower: one pass, shorter latency and heap windows. */
+/**
+ * Ours is fast: several passes per workload. The peer is 10-100x slower: one pass, shorter latency and heap windows.
+ */
 function budgetFor(impl: ImplName, quick: boolean): Budget {
   const chunksPerPass = quick ? 10 : 20;
   if (impl === "ours") {
@@ -133,7 +135,10 @@ interface CheckResult {
   /** Commands of the measured range applied in the untimed counting run. */
   commands: number;
   tally: Tally;
-  /** Ours: trades, triggers and rejects equal what the shadow book expects. Null for the peer, whose outcomes differ by design (drivers.ts). */
+  /**
+   * Ours: trades, triggers and rejects equal what the shadow book expects. Null for the peer, whose outcomes differ by
+   * design (drivers.ts).
+   */
   matchesShadow: boolean | null;
 }
 

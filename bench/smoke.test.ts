@@ -1,4 +1,5 @@
-// Proves the benchmark suite runs end to end (`--quick`, our engine only) and writes a well-formed JSON report covering every workload; it asserts no timings.
+// Proves the benchmark suite runs end to end (`--quick`, our engine only) and writes a well-formed JSON report covering
+// every workload; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -686,7 +686,10 @@ class FlashCrash {
     else steadyStep(this.mm, this.rng, this.mid, this.liveTarget, 0.12, 0.1);
   }
 
-  /** Drives the price toward `target`: market orders sized to the liquidity in between, makers pulling stale quotes and re-quoting. */
+  /**
+   * Drives the price toward `target`: market orders sized to the liquidity in between, makers pulling stale quotes and
+   * re-quoting.
+   */
   pushStep(target: number, takerSide: number): void {
     const { b, rng, mm } = this;
     this.mid = target;

@@ -169,7 +169,10 @@ function librdkafkaPresent(): boolean {
   return cache.stdout.toString().includes(librdkafkaSoname);
 }
 
-/** Debian's librdkafka1 (the shared library bun:ffi loads) and librdkafka-dev (its header, our reference for struct layouts). */
+/**
+ * Debian's librdkafka1 (the shared library bun:ffi loads) and librdkafka-dev (its header, our reference for struct
+ * layouts).
+ */
 export async function ensureLibrdkafkaInstalled(): Promise<string> {
   if (!librdkafkaPresent()) {
     await aptInstall(["librdkafka1", "librdkafka-dev"], "librdkafka is missing (the Kafka client)");

@@ -1,4 +1,6 @@
-// Proves the Kafka scripts: the install is re-used (46 jars, nothing downloaded twice), `start` leaves a healthy broker running in the background on 127.0.0.1 only, `status` reports it and `stop` stops it by its pid file, a second start on a served port is refused, and a pid file naming some other process is never trusted.
+// Proves the Kafka scripts: the install is re-used (46 jars, nothing downloaded twice), `start` leaves a healthy broker
+// running in the background on 127.0.0.1 only, `status` reports it and `stop` stops it by its pid file, a second start
+// on a served port is refused, and a pid file naming some other process is never trusted.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -1,4 +1,5 @@
-// Proves the QuestDB script installs once and re-uses the jar, starts a server bound to 127.0.0.1 that keeps data across kill -9 and restart, stops by pid file, reports status, and refuses a port another QuestDB already serves.
+// Proves the QuestDB script installs once and re-uses the jar, starts a server bound to 127.0.0.1 that keeps data
+// across kill -9 and restart, stops by pid file, reports status, and refuses a port another QuestDB already serves.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";

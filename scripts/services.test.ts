@@ -1,4 +1,5 @@
-// Proves startRedis runs a child redis-server that answers, keeps its AOF across a restart when asked, stops and crashes on command, and refuses a port another redis-server already serves.
+// Proves startRedis runs a child redis-server that answers, keeps its AOF across a restart when asked, stops and
+// crashes on command, and refuses a port another redis-server already serves.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,4 +1,7 @@
-// Proves the local stack end to end with a real Redis, a real Kafka broker, a real QuestDB and the real engine: `full` installs and starts each with progress lines and runs the engine in full mode, `status` shows each with port, pid and health (the engine's from its /ready), `stop` from another process stops the engine gracefully and then the services, a second `full` downloads nothing, and a bad configuration stops `full` before anything starts.
+// Proves the local stack end to end with a real Redis, a real Kafka broker, a real QuestDB and the real engine: `full`
+// installs and starts each with progress lines and runs the engine in full mode, `status` shows each with port, pid and
+// health (the engine's from its /ready), `stop` from another process stops the engine gracefully and then the services,
+// a second `full` downloads nothing, and a bad configuration stops `full` before anything starts.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -158,7 +161,8 @@ describe("stack scripts", () => {
     expect(stopping).toBeGreaterThan(0);
     expect(lines.slice(stopping).filter((l) => /^shard \d+: .*, state hash [0-9a-f]{16}$/.test(l)).length).toBe(12);
 
-    // A second run finds everything installed: no download, same ports; each shard resumes from its snapshot in the stack's Redis.
+    // A second run finds everything installed: no download, same ports; each shard resumes from its snapshot in the
+    // stack's Redis.
     const again = await startFull(env);
     expect(again).not.toContain("downloading");
     expect(again).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(0\.\d s\)/);

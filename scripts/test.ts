@@ -68,7 +68,10 @@ function bunTests(): Step {
   return { name: "bun test", passed: counts.tests - counts.failures - counts.errors - counts.skipped, failed };
 }
 
-/** Debian packages the tests need: redis-server (snapshot store, crash tests), flatc (schema check), librdkafka and the Kafka broker's jars. */
+/**
+ * Debian packages the tests need: redis-server (snapshot store, crash tests), flatc (schema check), librdkafka and the
+ * Kafka broker's jars.
+ */
 async function services(): Promise<Step> {
   try {
     console.log(`redis-server: ${await ensureRedisInstalled()}`);

@@ -1,4 +1,6 @@
-// Proves that the exchange in full mode (journal + Redis snapshots) recovers exactly: after repeated SIGKILLs under load (before, during and after snapshot saves), after Redis dies mid-save, from a deliberately corrupted newest snapshot (Redis and file stores), from a torn last journal record, and with Redis down at start-up.
+// Proves that the exchange in full mode (journal + Redis snapshots) recovers exactly: after repeated SIGKILLs under
+// load (before, during and after snapshot saves), after Redis dies mid-save, from a deliberately corrupted newest
+// snapshot (Redis and file stores), from a torn last journal record, and with Redis down at start-up.
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -109,7 +111,10 @@ async function runLoad(active: CrashTrader[], rng: Rng, until: Promise<unknown>)
   }
 }
 
-/** SIGKILL after `delayMs`; "at-save" then waits for the next save to take a writer id in Redis, so the kill lands inside it. */
+/**
+ * SIGKILL after `delayMs`; "at-save" then waits for the next save to take a writer id in Redis, so the kill lands
+ * inside it.
+ */
 async function killLater(
   p: ExchangeProcess,
   keys: SnapshotKeys,
@@ -196,7 +201,8 @@ describe("SIGKILL under load, Redis snapshots", () => {
           await finalStop(p, oracle, keys);
           break;
         }
-        // A deep book (user 5, never trading) makes every snapshot ~1.3 MB, so saves last long enough for kills to land inside them.
+        // A deep book (user 5, never trading) makes every snapshot ~1.3 MB, so saves last long enough for kills to land
+        // inside them.
         if (round === 0) await deepBook(p.port, newTraders(1, 5), deepOrders);
         oracle.beginRound();
         const firstTradeId = oracle.nextTradeId;
@@ -231,7 +237,10 @@ describe("SIGKILL under load, Redis snapshots", () => {
   );
 });
 
-/** The last start of the kill test: a graceful stop hashes as the journal replay does, and its final snapshot is the newest. */
+/**
+ * The last start of the kill test: a graceful stop hashes as the journal replay does, and its final snapshot is the
+ * newest.
+ */
 async function finalStop(p: ExchangeProcess, oracle: JournalOracle, keys: SnapshotKeys): Promise<void> {
   for (const t of traders) await t.close();
   const stopped = await stopGracefully(p, [tornTailWarning]);
@@ -262,7 +271,10 @@ interface Outage {
   partsLeft: number;
 }
 
-/** Kills Redis during the next snapshot save, waits for the exchange to log the failure, restarts Redis and waits for "works again". */
+/**
+ * Kills Redis during the next snapshot save, waits for the exchange to log the failure, restarts Redis and waits for
+ * "works again".
+ */
 async function redisOutage(
   p: ExchangeProcess,
   redis: TestRedis,
@@ -365,7 +377,10 @@ async function twoSnapshots(
   return await stopGracefully(p);
 }
 
-/** The newest snapshot was skipped with a warning naming it; the previous one was used and the journal after it replayed; the state is the stop's. */
+/**
+ * The newest snapshot was skipped with a warning naming it; the previous one was used and the journal after it
+ * replayed; the state is the stop's.
+ */
 async function expectFallback(
   p: ExchangeProcess,
   newest: number,
@@ -432,7 +447,8 @@ describe("a torn last journal record, Redis snapshots", () => {
     const dir = dataDir("torn");
     const journal = join(dir, "journal.bin");
     const config = writeConfig(dir, { store: "redis", everyCommands: 2000, everyMs: 200, redisPort: redis.port });
-    // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves unacknowledged records to tear.
+    // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves unacknowledged
+    // records to tear.
     const p = await ExchangeProcess.start({ dataDir: dir, configPath: config, policy: "fsync" });
     const users = newTraders(2);
     for (const t of users) await t.connect(p.port);
@@ -445,7 +461,8 @@ describe("a torn last journal record, Redis snapshots", () => {
     await p.exited;
     for (const t of users) expect(await t.waitGone()).toBe(true);
 
-    // A torn write can only hit a record that was never acknowledged, and one no snapshot holds (snapshots wait for durability).
+    // A torn write can only hit a record that was never acknowledged, and one no snapshot holds (snapshots wait for
+    // durability).
     const acknowledged = Math.max(...users.map((t) => t.maxSeqSeen));
     const newest = (await keys.index())[0] ?? 0;
     const torn = tearAfter(journal, Math.max(acknowledged, newest));
@@ -473,7 +490,10 @@ describe("a torn last journal record, Redis snapshots", () => {
   }, 30_000);
 });
 
-/** Cuts the journal in the middle of record `seq + 1` (dropping what follows), or, if the file ends at `seq`, appends half a record: a torn write. */
+/**
+ * Cuts the journal in the middle of record `seq + 1` (dropping what follows), or, if the file ends at `seq`, appends
+ * half a record: a torn write.
+ */
 function tearAfter(journal: string, seq: number): string {
   const reader = JournalReader.open(journal);
   let at = -1;

@@ -1,4 +1,6 @@
-// Proves that the exchange process recovers from its journal: a graceful restart keeps the state hash and every open order with its client order id; after a SIGKILL mid-burst every acknowledged command is in the journal and the restarted state equals a replay of it; a torn last record is cut with a warning and everything before it is kept.
+// Proves that the exchange process recovers from its journal: a graceful restart keeps the state hash and every open
+// order with its client order id; after a SIGKILL mid-burst every acknowledged command is in the journal and the
+// restarted state equals a replay of it; a torn last record is cut with a warning and everything before it is kept.
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, rmSync, statSync, truncateSync } from "node:fs";
@@ -113,7 +115,10 @@ function startLine(p: ExchangeProcess): string {
   return line;
 }
 
-/** SIGTERM; expects exit 0, nothing on stderr but lines matching `allowed`, and returns "stopped at seq N, state hash H". */
+/**
+ * SIGTERM; expects exit 0, nothing on stderr but lines matching `allowed`, and returns "stopped at seq N, state hash
+ * H".
+ */
 async function stopGracefully(
   p: ExchangeProcess,
   allowed: RegExp | null = null,
@@ -150,7 +155,8 @@ describe("graceful restart", () => {
     const c1 = u1.client;
     const c2 = u2.client;
 
-    // User 1 rests sells above 50,000.00 and buys below; one buy is modified, one cancelled; a buy stop waits above the market.
+    // User 1 rests sells above 50,000.00 and buys below; one buy is modified, one cancelled; a buy stop waits above the
+    // market.
     c1.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Sell, priceTicks: 50_000_00, qtyLots: 5000 });
     c1.newOrder({ clientOrderId: 2, symbolId: BTC, side: Side.Sell, priceTicks: 50_010_00, qtyLots: 3000 });
     c1.newOrder({ clientOrderId: 3, symbolId: BTC, side: Side.Sell, priceTicks: 50_020_00, qtyLots: 2000 });
@@ -183,7 +189,8 @@ describe("graceful restart", () => {
       [8, EventKind.Accepted],
     ]);
 
-    // User 2 trades against them: a fill, an IOC over two levels, a sell into the modified bid, stops (one triggers at once), a modify and a cancel.
+    // User 2 trades against them: a fill, an IOC over two levels, a sell into the modified bid, stops (one triggers at
+    // once), a modify and a cancel.
     c2.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, priceTicks: 50_000_00, qtyLots: 2000 });
     await u2.until(101, EventKind.Trade);
     c2.newOrder({
@@ -258,7 +265,8 @@ describe("graceful restart", () => {
     expect(rows(await v1.client.openOrders())).toEqual(rows(before1));
     expect(rows(await v2.client.openOrders())).toEqual(rows(before2));
 
-    // The gateway knows the restored orders by their client ids: they can be cancelled, and their ids are still taken; a filled order's id is free again.
+    // The gateway knows the restored orders by their client ids: they can be cancelled, and their ids are still taken;
+    // a filled order's id is free again.
     v1.client.cancel({ clientOrderId: 3, symbolId: BTC });
     expect(await v1.until(3, EventKind.Cancelled)).toMatchObject({ qtyLots: 2000 });
     v1.client.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, priceTicks: 49_000_00, qtyLots: 1000 });
@@ -282,7 +290,10 @@ describe("graceful restart", () => {
   }, 30_000);
 });
 
-/** The reports the gateway makes of the engine's events, keyed for lookup: user, engine seq, kind, order id, client order id, quantities. */
+/**
+ * The reports the gateway makes of the engine's events, keyed for lookup: user, engine seq, kind, order id, client
+ * order id, quantities.
+ */
 function reportKeys(): { sink: { onEvents(ev: EventBuffer): void }; keys: Set<string>; ended: Map<string, number> } {
   const keys = new Set<string>();
   /** "user:orderId" -> engine seq at which the order stopped being live. */
@@ -343,7 +354,8 @@ describe("crash recovery", () => {
     u1.onReport = onReport;
     u2.onReport = onReport;
     for (let i = 1; i <= burst; i++) {
-      // User 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests bids below, takes some asks, cancels some bids.
+      // User 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests bids below, takes
+      // some asks, cancels some bids.
       u1.client.newOrder({
         clientOrderId: i,
         symbolId: BTC,
@@ -418,7 +430,8 @@ describe("crash recovery", () => {
       );
     }
 
-    // Each user's open orders are the replay's, and every acknowledged order is open unless a report or the journal says it ended.
+    // Each user's open orders are the replay's, and every acknowledged order is open unless a report or the journal
+    // says it ended.
     const present = { open: 0, endedPerReports: 0, endedInJournal: 0 };
     for (const { id, t } of users) {
       const again = await Trader.login(second.port, `dev-key-${id}`);

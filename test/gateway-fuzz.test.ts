@@ -1,5 +1,8 @@
-// Proves that the exchange process, fed at least 1,000,000 random and mutated frames over real TCP by concurrent sessions, answers every frame in order (or logs the session out with the right reason), never dies or logs an error, keeps serving a control session correctly and quickly, still accepts new sessions, and exits 0 on SIGTERM.
-//   GATEWAY_FUZZ_SEED=n fixes the frame streams (the interleaving of sessions is not reproducible); GATEWAY_FUZZ_FRAMES=n sets the count; SOAK=1 sends 10x.
+// Proves that the exchange process, fed at least 1,000,000 random and mutated frames over real TCP by concurrent
+// sessions, answers every frame in order (or logs the session out with the right reason), never dies or logs an error,
+// keeps serving a control session correctly and quickly, still accepts new sessions, and exits 0 on SIGTERM.
+//   GATEWAY_FUZZ_SEED=n fixes the frame streams (the interleaving of sessions is not reproducible);
+//   GATEWAY_FUZZ_FRAMES=n sets the count; SOAK=1 sends 10x.
 
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -404,7 +407,9 @@ function expectation(type: number, code = 0, m: ClientMessage | null = null): Ex
   };
 }
 
-/** The answer the gateway must give to the frame `bytes[at, at + n)` (prefix included) in a session in state `model`. */
+/**
+ * The answer the gateway must give to the frame `bytes[at, at + n)` (prefix included) in a session in state `model`.
+ */
 function predict(model: SessionModel, bytes: Uint8Array, at: number, n: number): Prediction {
   const m = predictMsg;
   const code = predictDecoder.decode(bytes, at + framePrefixBytes, at + n, m);
@@ -494,7 +499,10 @@ function sendBuffer(): { bytes: Uint8Array; view: DataView } {
   return { bytes, view: new DataView(bytes.buffer) };
 }
 
-/** A logged-in fuzzing session, reconnected (with the next of its keys) after each logout, until the frame target is met. */
+/**
+ * A logged-in fuzzing session, reconnected (with the next of its keys) after each logout, until the frame target is
+ * met.
+ */
 async function fuzzLoop(port: number, index: number): Promise<void> {
   const factorySeed = (seed + index * 0x9e3779b9) >>> 0;
   const keys = Array.from({ length: keysPerFuzzSession }, (_, k) => `loadtest-${1 + index * keysPerFuzzSession + k}`);
@@ -612,7 +620,9 @@ async function finish(s: RawSession, name: string): Promise<void> {
   if (s.endedBy === null) fail(`${name}: closed without a Logout or LoginRejected`);
 }
 
-/** Sessions that never log in: their first frame (garbage, mutated, an order, a Login with an unknown key) ends them. */
+/**
+ * Sessions that never log in: their first frame (garbage, mutated, an order, a Login with an unknown key) ends them.
+ */
 async function noLoginLoop(port: number, index: number): Promise<void> {
   const rng = new Rng((seed ^ 0xabcdef) + index);
   const factory = new FrameFactory((seed ^ 0x13579b) + index, markets, `not-a-key-${index}`);
@@ -711,7 +721,10 @@ async function silentSession(port: number): Promise<void> {
 
 // ---- The control session -------------------------------------------------------------
 
-/** Starts the control client in a process of its own (support/control-client.ts) and waits until it is logged in; `finish` stops it and returns its result. */
+/**
+ * Starts the control client in a process of its own (support/control-client.ts) and waits until it is logged in;
+ * `finish` stops it and returns its result.
+ */
 async function startControl(port: number): Promise<{ finish: () => Promise<ControlResult> }> {
   const proc = Bun.spawn([process.execPath, "test/support/control-client.ts", String(port), String(seed ^ 0x777)], {
     cwd: repoRoot,

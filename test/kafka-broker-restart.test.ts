@@ -1,4 +1,7 @@
-// Proves that a broker stopped (SIGTERM) or killed (SIGKILL) and restarted while a producer keeps producing loses nothing that was acknowledged and duplicates nothing: the idempotent producer and a live consumer reconnect by themselves, every message is delivered once at consecutive offsets in produce order, and the outage reaches the application as non-fatal typed errors.
+// Proves that a broker stopped (SIGTERM) or killed (SIGKILL) and restarted while a producer keeps producing loses
+// nothing that was acknowledged and duplicates nothing: the idempotent producer and a live consumer reconnect by
+// themselves, every message is delivered once at consecutive offsets in produce order, and the outage reaches the
+// application as non-fatal typed errors.
 
 import { expect, test } from "bun:test";
 import { Consumer, ErrorCode, KafkaError, Offset, Producer, ProduceRecord } from "../src/kafka/index.ts";
@@ -18,7 +21,10 @@ const acksBeforeCount = 2_000;
 const acksAfterCount = 2_000;
 /** Messages offered per loop turn; the loop yields a millisecond between turns so the restart can run. */
 const messagesPerTurn = 20;
-/** Produced but not yet acknowledged, at most: enough to have thousands queued and in flight across the outage, few enough to keep the test small. */
+/**
+ * Produced but not yet acknowledged, at most: enough to have thousands queued and in flight across the outage, few
+ * enough to keep the test small.
+ */
 const unacknowledgedMax = 5_000;
 
 // The admin client idles through the restarts; its reconnect logs would only be noise here.

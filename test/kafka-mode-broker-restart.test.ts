@@ -1,4 +1,6 @@
-// Proves Kafka mode survives its broker restarting (SIGTERM, then SIGKILL) while orders flow from a Kafka producer and a TCP session: the engine waits and reconnects, every acknowledged order is applied exactly once, and each shard ends with the state hash of an engine fed its partition without interruption.
+// Proves Kafka mode survives its broker restarting (SIGTERM, then SIGKILL) while orders flow from a Kafka producer and
+// a TCP session: the engine waits and reconnects, every acknowledged order is applied exactly once, and each shard ends
+// with the state hash of an engine fed its partition without interruption.
 
 import { afterAll, expect, test } from "bun:test";
 import { EventKind } from "../src/engine/constants.ts";
@@ -86,7 +88,8 @@ test("the broker restarts twice while orders flow: nothing acknowledged is lost,
   // The TCP orders' reports reach the session at once and `executions` a little later.
   const acceptedOnTopic = () => out.uniqueExecutions().filter((e) => e.kind === EventKind.Accepted);
   await out.until(() => acceptedOnTopic().length >= kafkaOrders + tcpOrders, "every Accepted on executions", 120_000);
-  // Exactly once: one Accepted per order, none applied twice (a second copy would be accepted again or rejected as a duplicate).
+  // Exactly once: one Accepted per order, none applied twice (a second copy would be accepted again or rejected as a
+  // duplicate).
   const accepted = acceptedOnTopic();
   expect(accepted.length).toBe(kafkaOrders + tcpOrders);
   expect(new Set(accepted.map((e) => `${e.userId}:${e.clientOrderId}`)).size).toBe(kafkaOrders + tcpOrders);

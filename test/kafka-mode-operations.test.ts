@@ -1,4 +1,7 @@
-// Proves `bun run engine` in full mode on Kafka (Kafka mode) as an operator runs it, with a real Redis, Kafka broker and QuestDB: /ready turns false (503, the reason naming the service) when Redis goes away, the broker stops or QuestDB stops answering, and true again when each returns; a graceful stop leaves each shard's final snapshot in Redis and the restart replays no record; a second signal while the stop waits on a stalled Redis exits at once (143).
+// Proves `bun run engine` in full mode on Kafka (Kafka mode) as an operator runs it, with a real Redis, Kafka broker
+// and QuestDB: /ready turns false (503, the reason naming the service) when Redis goes away, the broker stops or
+// QuestDB stops answering, and true again when each returns; a graceful stop leaves each shard's final snapshot in
+// Redis and the restart replays no record; a second signal while the stop waits on a stalled Redis exits at once (143).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { EventKind, Side } from "../src/engine/constants.ts";
@@ -43,7 +46,9 @@ async function ready(url: string): Promise<Ready> {
   };
 }
 
-/** Polls /ready until `pred` holds (a reconnect or a probe timeout is an event we wait for, with a generous deadline). */
+/**
+ * Polls /ready until `pred` holds (a reconnect or a probe timeout is an event we wait for, with a generous deadline).
+ */
 async function readyUntil(url: string, pred: (r: Ready) => boolean, what: string, timeoutMs = 60_000): Promise<Ready> {
   const deadline = Date.now() + timeoutMs;
   let last: Ready | string = "no answer yet";

@@ -1,4 +1,8 @@
-// Proves Kafka mode across processes (`bun run engine` with mode = "full", real Kafka and Redis): after a SIGKILL the restarted engine re-sends outputs from its last snapshot but no trade is new or different (a consumer dropping duplicates by id sees each trade once), and with two processes each owning a shard, a standby takes over a killed process's shard from its latest Redis snapshot plus the partition, ending with the state hash of an engine that never stopped.
+// Proves Kafka mode across processes (`bun run engine` with mode = "full", real Kafka and Redis): after a SIGKILL the
+// restarted engine re-sends outputs from its last snapshot but no trade is new or different (a consumer dropping
+// duplicates by id sees each trade once), and with two processes each owning a shard, a standby takes over a killed
+// process's shard from its latest Redis snapshot plus the partition, ending with the state hash of an engine that never
+// stopped.
 
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -91,7 +95,9 @@ function stoppedHashes(p: ExchangeProcess): Map<number, string> {
   return hashes;
 }
 
-/** Resolves once Redis holds a snapshot of `partition` written by an engine with `keyPrefix` (the server's key layout). */
+/**
+ * Resolves once Redis holds a snapshot of `partition` written by an engine with `keyPrefix` (the server's key layout).
+ */
 async function snapshotStored(keyPrefix: string, topics: KafkaModeTopics, partition: number): Promise<number> {
   const r = await theRedis();
   const store = new RedisSnapshotStore({
@@ -114,7 +120,9 @@ async function snapshotStored(keyPrefix: string, topics: KafkaModeTopics, partit
   }
 }
 
-/** Produces `count` orders from `from` in slices while the test goes on (an engine may die meanwhile: Kafka keeps them). */
+/**
+ * Produces `count` orders from `from` in slices while the test goes on (an engine may die meanwhile: Kafka keeps them).
+ */
 async function tradeSteadily(
   p: OrderProducer,
   symbols: number[],
@@ -130,7 +138,10 @@ async function tradeSteadily(
   await p.acknowledgedAll();
 }
 
-/** Crossing orders over `symbols`: trades, partial fills, resting orders, cancels; `sessionSeq` numbers them from `from`. */
+/**
+ * Crossing orders over `symbols`: trades, partial fills, resting orders, cancels; `sessionSeq` numbers them from
+ * `from`.
+ */
 function trade(p: OrderProducer, symbols: number[], from: number, count: number): void {
   for (let k = from; k < from + count; k++) {
     const symbol = symbols[k % symbols.length]!;

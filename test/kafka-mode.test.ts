@@ -1,4 +1,7 @@
-// Proves Kafka mode with a real broker: an engine shard applies its `orders` partition in partition order (engine seq = position, client ids resolved in that order whoever produced), restarts from a snapshot's stored offset to the state of an engine that never stopped, loses no output when the producer's queue overflows, sends every hostile record to `orders.dlq` with its reason without stalling, and serves TCP clients through Kafka.
+// Proves Kafka mode with a real broker: an engine shard applies its `orders` partition in partition order (engine seq =
+// position, client ids resolved in that order whoever produced), restarts from a snapshot's stored offset to the state
+// of an engine that never stopped, loses no output when the producer's queue overflows, sends every hostile record to
+// `orders.dlq` with its reason without stalling, and serves TCP clients through Kafka.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -85,7 +88,9 @@ function orders(topics: KafkaModeTopics): OrderProducer {
   return p;
 }
 
-/** Every record of a partition: offset, user, session seq (the test's reference for a record), command, client order id. */
+/**
+ * Every record of a partition: offset, user, session seq (the test's reference for a record), command, client order id.
+ */
 function partitionRecords(
   topics: KafkaModeTopics,
   partition: number,
@@ -127,7 +132,8 @@ describe("an engine shard and its partition", () => {
       const b = orders(topics);
       const symbol = 0;
       const n = 400;
-      // Two producers race: a's NewOrders and b's Cancels of the same client ids interleave in the partition as the broker appends them.
+      // Two producers race: a's NewOrders and b's Cancels of the same client ids interleave in the partition as the
+      // broker appends them.
       for (let k = 1; k <= n; k++) {
         a.newOrder({
           user: 7,

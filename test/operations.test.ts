@@ -1,4 +1,9 @@
-// Proves `bun run engine` as an operator runs it (embedded mode): a bad configuration (missing file, wrong type, unknown key, out of range) names each problem and exits 2; the start-up summary says what listens where; /health and /ready answer JSON with reasons; /metrics parses as Prometheus text and its counters move when orders flow; SIGTERM logs sessions out (Logout ServerShutdown), exits 0 and leaves a snapshot the restart uses with 0 commands replayed; `bun run admin` halts, cancels and resumes, and the journal replays to the state hash the exchange stopped with (a halt survives the restart).
+// Proves `bun run engine` as an operator runs it (embedded mode): a bad configuration (missing file, wrong type,
+// unknown key, out of range) names each problem and exits 2; the start-up summary says what listens where; /health and
+// /ready answer JSON with reasons; /metrics parses as Prometheus text and its counters move when orders flow; SIGTERM
+// logs sessions out (Logout ServerShutdown), exits 0 and leaves a snapshot the restart uses with 0 commands replayed;
+// `bun run admin` halts, cancels and resumes, and the journal replays to the state hash the exchange stopped with (a
+// halt survives the restart).
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -229,7 +234,8 @@ describe("embedded mode", () => {
     expect(sampleValue(metrics, "exchange_commands_total", { type: "symbol_status", result: "accepted" })).toBe(3);
 
     const stopped = await stopGracefully(p);
-    // Every admin action is a record of the journal: replaying it from scratch gives the state the exchange stopped with.
+    // Every admin action is a record of the journal: replaying it from scratch gives the state the exchange stopped
+    // with.
     const replayed = replayJournalFile(join(data, "journal.bin"));
     expect(replayed.lastSeq).toBe(stopped.seq);
     expect(replayed.hash).toBe(stopped.hash);

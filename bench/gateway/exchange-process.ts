@@ -67,7 +67,10 @@ function ticksPerSecond(): number {
   return clockTicksPerSecond;
 }
 
-/** utime and stime of a process from /proc (fields 14 and 15; the command name in field 2 may hold spaces, so count from its ")"). */
+/**
+ * utime and stime of a process from /proc (fields 14 and 15; the command name in field 2 may hold spaces, so count from
+ * its ")").
+ */
 export function processCpu(pid: number): CpuSample {
   const text = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
@@ -161,7 +164,8 @@ export class ExchangeProcess {
       EXCHANGE_FEED_PORT: "0",
       EXCHANGE_METRICS_PORT: "0",
       EXCHANGE_HTTP_PORT: "0",
-      // The gateway's figures without the query API and its market-data worker (bench/marketdata.bench.ts measures those).
+      // The gateway's figures without the query API and its market-data worker (bench/marketdata.bench.ts measures
+      // those).
       EXCHANGE_HTTP_ENABLED: "false",
       EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
       EXCHANGE_JOURNAL_POLICY: o.policy,
@@ -230,7 +234,10 @@ export class ExchangeProcess {
     }
   }
 
-  /** SIGTERM (the exchange logs sessions out and syncs its journal), SIGKILL after a grace period; removes the data directory. Returns the exit code. */
+  /**
+   * SIGTERM (the exchange logs sessions out and syncs its journal), SIGKILL after a grace period; removes the data
+   * directory. Returns the exit code.
+   */
   async stop(): Promise<number | null> {
     const child = this.child;
     let code: number | null = null;

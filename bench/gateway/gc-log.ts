@@ -17,7 +17,9 @@ export interface HeapPauses {
   count: number;
   pauseMsTotal: number;
   pauseMsMax: number;
-  /** Largest heap size the log showed for it (`=> <kb>kb`): the matching thread's is the one with the engine's columns. */
+  /**
+   * Largest heap size the log showed for it (`=> <kb>kb`): the matching thread's is the one with the engine's columns.
+   */
   heapKbMax: number;
 }
 

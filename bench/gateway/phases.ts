@@ -317,7 +317,10 @@ export interface LatencyResult {
   offeredPerSec: number;
   warmupSeconds: number;
   measureSeconds: number;
-  /** Measured commands / (start of the measured schedule → last of their answers): below the offered rate when the exchange fell behind. */
+  /**
+   * Measured commands / (start of the measured schedule → last of their answers): below the offered rate when the
+   * exchange fell behind.
+   */
   answeredPerSec: number;
   /** Scheduled send time → answer arrival, ns (corrected for coordinated omission). */
   latencyNs: Percentiles;
@@ -327,7 +330,10 @@ export interface LatencyResult {
   sendLagNs: Percentiles;
   /** Longest time between two turns of the sender's loop, ns. */
   senderTurnGapNsMax: number;
-  /** Per window of the measured period: the worst latency, service time and send lag in it, ns (when stalls happened, and whose). */
+  /**
+   * Per window of the measured period: the worst latency, service time and send lag in it, ns (when stalls happened,
+   * and whose).
+   */
   timeline: { fromSeconds: number; latencyNsMax: number; serviceNsMax: number; sendLagNsMax: number }[];
   totals: Totals;
   cpu: CpuUse;

@@ -1,4 +1,6 @@
-// Proves the gateway benchmark's command streams are what the exchange expects: every frame verifies and decodes, seqs run on from the Login without a gap across batches, new orders never reuse an id, cancels and modifies name the session's own earlier orders, the live set stays bounded, and passive prices never cross the mid.
+// Proves the gateway benchmark's command streams are what the exchange expects: every frame verifies and decodes, seqs
+// run on from the Login without a gap across batches, new orders never reuse an id, cancels and modifies name the
+// session's own earlier orders, the live set stays bounded, and passive prices never cross the mid.
 
 import { expect, test } from "bun:test";
 import { Side, Tif } from "../../src/engine/constants.ts";

@@ -132,7 +132,10 @@ export async function throughputCase(
   const record = new ProduceRecord();
   record.topic = producer.topic(t.orders);
   let consumed = 0;
-  /** Takes what the consumer has, waiting up to `waitMs` for the first record (a blocking wait, not a spin: the load must not take the exchange's CPU). */
+  /**
+   * Takes what the consumer has, waiting up to `waitMs` for the first record (a blocking wait, not a spin: the load
+   * must not take the exchange's CPU).
+   */
   const poll = (waitMs = 0) => {
     const b = consumer.poll(waitMs);
     consumed += b.count;
@@ -223,7 +226,10 @@ export async function latencyCase(
   const frame = new Uint8Array(512);
   const sessionId = 424242;
   let seen = 0;
-  /** Takes what arrived, waiting up to `waitMs` for it (blocking in librdkafka: the load spins no CPU away from the exchange). */
+  /**
+   * Takes what arrived, waiting up to `waitMs` for it (blocking in librdkafka: the load spins no CPU away from the
+   * exchange).
+   */
   const poll = (waitMs: number) => {
     const b = consumer.poll(waitMs);
     const now = nowNs();

@@ -41,7 +41,10 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
-/** Compiles the driver and resolves exchange-core from Maven Central (once; skipped while up to date). Returns the JVM classpath. */
+/**
+ * Compiles the driver and resolves exchange-core from Maven Central (once; skipped while up to date). Returns the JVM
+ * classpath.
+ */
 export function buildPeer(log: (line: string) => void = () => {}): string {
   const sourcesMtime = Math.max(
     statSync(join(PROJECT_DIR, "pom.xml")).mtimeMs,

@@ -1,4 +1,6 @@
-// Proves the tape generator keeps the contract both books rely on: the same bytes for the same seed, unique ids spread over [1, 2^40), every cancel and modify aimed at a live order with the op its peer mapping assumes, a file format that round-trips and refuses bad files, and our engine reproducing the generator's expected digest on every scenario.
+// Proves the tape generator keeps the contract both books rely on: the same bytes for the same seed, unique ids spread
+// over [1, 2^40), every cancel and modify aimed at a live order with the op its peer mapping assumes, a file format
+// that round-trips and refuses bad files, and our engine reproducing the generator's expected digest on every scenario.
 
 import { describe, expect, test } from "bun:test";
 import { ShadowBook } from "../shadow.ts";

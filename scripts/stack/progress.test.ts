@@ -1,4 +1,5 @@
-// Proves a step shows its start, its elapsed time while running (a line every few seconds off a terminal, redrawn on one) and its total or its failure, driven by an injected clock.
+// Proves a step shows its start, its elapsed time while running (a line every few seconds off a terminal, redrawn on
+// one) and its total or its failure, driven by an injected clock.
 
 import { describe, expect, test } from "bun:test";
 import { Progress, type ProgressClock } from "./progress.ts";

@@ -1,4 +1,7 @@
-// Proves the admin API against a running gateway: a halt makes the engine reject a client's new orders and modifies (SymbolHalted) while cancels go on, resume reopens; a user's and a symbol's orders are cancelled with reason Admin and the clients get their reports; snapshot, book, sessions and symbols answer; a missing or unknown key is 401, a read key on a change 403, hostile requests 4xx; every request is one audit line and counted.
+// Proves the admin API against a running gateway: a halt makes the engine reject a client's new orders and modifies
+// (SymbolHalted) while cancels go on, resume reopens; a user's and a symbol's orders are cancelled with reason Admin
+// and the clients get their reports; snapshot, book, sessions and symbols answer; a missing or unknown key is 401, a
+// read key on a change 403, hostile requests 4xx; every request is one audit line and counted.
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,4 +1,6 @@
-// Proves `bun run admin` outside the exchange: usage mistakes exit 2 with the usage, an unreachable exchange exits 3, the URL comes from the configuration (and a free port 0 is refused), and the key comes from a file, never the command line. (Answers of a real exchange: test/operations.test.ts.)
+// Proves `bun run admin` outside the exchange: usage mistakes exit 2 with the usage, an unreachable exchange exits 3,
+// the URL comes from the configuration (and a free port 0 is refused), and the key comes from a file, never the command
+// line. (Answers of a real exchange: test/operations.test.ts.)
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

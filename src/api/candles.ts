@@ -18,7 +18,10 @@ function intervalParam(p: Params): number {
   return intervalNames.indexOf(name);
 }
 
-/** Open time of the oldest candle memory is sure to hold for a series (every later one is there): 0 while its ring has not wrapped. */
+/**
+ * Open time of the oldest candle memory is sure to hold for a series (every later one is there): 0 while its ring has
+ * not wrapped.
+ */
 function memoryFromUs(ctx: ApiContext, series: number): number {
   const c = ctx.candles;
   return c.candleCount(series) < c.capacity ? 0 : c.openTimeUs[c.slotAt(series, 0)]!;

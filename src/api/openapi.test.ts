@@ -1,4 +1,6 @@
-// Proves docs/openapi.json describes exactly the routes the server serves (every path and method, every query and path parameter with whether it is required, the key requirement), and that real answers of every route, and its errors, match the response schemas the document gives.
+// Proves docs/openapi.json describes exactly the routes the server serves (every path and method, every query and path
+// parameter with whether it is required, the key requirement), and that real answers of every route, and its errors,
+// match the response schemas the document gives.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";

@@ -39,7 +39,10 @@ export interface QuestdbOptions {
   httpUrl: string;
   spillDir: string;
   limits?: MarketDataWritersOptions["limits"];
-  /** How long start-up waits for QuestDB to apply its WAL before reading resume points (reading early only re-sends more). */
+  /**
+   * How long start-up waits for QuestDB to apply its WAL before reading resume points (reading early only re-sends
+   * more).
+   */
   walWaitMs?: number;
   /** False: ticks and candles only, no order rows or events (a benchmark variant). Default true. */
   orders?: boolean;
@@ -113,7 +116,10 @@ export class MarketDataService {
   private resendMarked = false;
   readonly ready: Promise<void>;
 
-  /** Starts the API at once and the replay up to `durableSeq` (the exchange's durable seq now); `ready` resolves when live. */
+  /**
+   * Starts the API at once and the replay up to `durableSeq` (the exchange's durable seq now); `ready` resolves when
+   * live.
+   */
   constructor(
     private readonly o: MarketDataServiceOptions,
     durableSeq: number,

@@ -141,7 +141,10 @@ function fromTicks(ctx: ApiContext, symbolId: number, startUs: number, endUs: nu
   return { trades, volume: vol, quoteVolume: quote };
 }
 
-/** Tiles [startUs, endUs) (whole minutes) with the longest aligned candles; null when an end is not a minute or a bucket is no longer in memory. */
+/**
+ * Tiles [startUs, endUs) (whole minutes) with the longest aligned candles; null when an end is not a minute or a bucket
+ * is no longer in memory.
+ */
 function fromCandles(ctx: ApiContext, symbolId: number, startUs: number, endUs: number): Sums | null {
   const minute = intervalUs[0]!;
   if (startUs % minute !== 0 || endUs % minute !== 0) return null;
@@ -163,7 +166,10 @@ function fromCandles(ctx: ApiContext, symbolId: number, startUs: number, endUs: 
   return sums;
 }
 
-/** The slot of the candle opening at `openUs`, null when memory knows there was none, undefined when memory no longer knows. */
+/**
+ * The slot of the candle opening at `openUs`, null when memory knows there was none, undefined when memory no longer
+ * knows.
+ */
 function candleAt(c: ApiContext["candles"], series: number, openUs: number): number | null | undefined {
   const n = c.candleCount(series);
   if (n === c.capacity && c.openTimeUs[c.slotAt(series, 0)]! > openUs) return undefined;

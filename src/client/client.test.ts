@@ -1,4 +1,7 @@
-// Proves the client against an in-process fake exchange: login (with cancel-on-disconnect options, re-sent on reconnect), pipelined orders matched to reports by client order id, mass cancel and its summary, the dead-man's switch, open-orders paging, frames split and batched across chunks, garbage from the server (clean close, no uncaught error), reconnect with backoff and re-login, heartbeats and idle timeout on a manual clock, backpressure.
+// Proves the client against an in-process fake exchange: login (with cancel-on-disconnect options, re-sent on
+// reconnect), pipelined orders matched to reports by client order id, mass cancel and its summary, the dead-man's
+// switch, open-orders paging, frames split and batched across chunks, garbage from the server (clean close, no uncaught
+// error), reconnect with backoff and re-login, heartbeats and idle timeout on a manual clock, backpressure.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { MassCancelSide, OrderType, Reject, Side, Tif } from "../engine/constants.ts";

@@ -118,7 +118,8 @@ function runTurnFlushes(): void {
     try {
       turnFlushes[i]!();
     } catch (e) {
-      // One client's failure must not strand the others' bytes: it surfaces after they are written, as its own immediate's would have.
+      // One client's failure must not strand the others' bytes: it surfaces after they are written, as its own
+      // immediate's would have.
       failure ??= e;
     }
   }
@@ -147,7 +148,10 @@ export class ExchangeClient {
   /** Where a frame that does not fit the outbox is written anyway, so a bad value throws as it would with room. */
   private readonly scratch = new Uint8Array(this.writer.frameBytesMax);
   private readonly decoder = new ServerDecoder();
-  /** Execution reports of the gateway's fixed layout are read without the generic decoder (same values; see report-reader.ts). */
+  /**
+   * Execution reports of the gateway's fixed layout are read without the generic decoder (same values; see
+   * report-reader.ts).
+   */
   private readonly reportReader = new TemplateReportReader();
   private readonly splitter = new FrameSplitter(serverFrameBytesMax);
   private readonly inMsg = new ServerMessage();

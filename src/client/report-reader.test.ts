@@ -1,4 +1,7 @@
-// Proves the template report reader fills a ServerMessage exactly as ServerDecoder does for every report ExecReportWriter writes (random and extreme values, U53s of 2^53 and above, any position, any prior message), and refuses every other frame: other bodies, the generic Encoder's shorter reports, and a template frame with any one structural byte changed.
+// Proves the template report reader fills a ServerMessage exactly as ServerDecoder does for every report
+// ExecReportWriter writes (random and extreme values, U53s of 2^53 and above, any position, any prior message), and
+// refuses every other frame: other bodies, the generic Encoder's shorter reports, and a template frame with any one
+// structural byte changed.
 
 import { describe, expect, test } from "bun:test";
 import {

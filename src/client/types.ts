@@ -192,7 +192,9 @@ export interface ClientOptions {
   loginTimeoutMs?: number;
   /** Overrides LoginAccepted's interval when > 0. */
   heartbeatIntervalMs?: number;
-  /** Silence from the server this long ends the connection; default 3 of the server's heartbeat intervals, 0 = never. */
+  /**
+   * Silence from the server this long ends the connection; default 3 of the server's heartbeat intervals, 0 = never.
+   */
   idleTimeoutMs?: number;
   /** Outgoing buffer capacity; sends above it return BufferFull. */
   outBytesMax?: number;

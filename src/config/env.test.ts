@@ -1,4 +1,5 @@
-// Proves the environment naming rule, value conversion by key kind, the older alias names, and that unknown or conflicting EXCHANGE_ variables are errors.
+// Proves the environment naming rule, value conversion by key kind, the older alias names, and that unknown or
+// conflicting EXCHANGE_ variables are errors.
 
 import { describe, expect, test } from "bun:test";
 import { applyEnv, envBindings, envNameOf } from "./env.ts";

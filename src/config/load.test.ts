@@ -1,4 +1,5 @@
-// Proves the loader: JSON and TOML files by --config, --config= and EXCHANGE_CONFIG, environment over file, full-mode defaults, the API keys file, rules between keys, and that every problem comes back named instead of thrown.
+// Proves the loader: JSON and TOML files by --config, --config= and EXCHANGE_CONFIG, environment over file, full-mode
+// defaults, the API keys file, rules between keys, and that every problem comes back named instead of thrown.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

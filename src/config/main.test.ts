@@ -1,4 +1,5 @@
-// Proves the operator's check command: a bad configuration exits 2 naming each key; a good one prints the effective configuration with its sources and no API key hash; keygen's entry is accepted by the loader.
+// Proves the operator's check command: a bad configuration exits 2 naming each key; a good one prints the effective
+// configuration with its sources and no API key hash; keygen's entry is accepted by the loader.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

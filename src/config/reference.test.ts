@@ -1,4 +1,5 @@
-// Proves docs/configuration.md is exactly what the schema generates (it cannot drift), and that its example of every key parses back to the defaults.
+// Proves docs/configuration.md is exactly what the schema generates (it cannot drift), and that its example of every
+// key parses back to the defaults.
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";

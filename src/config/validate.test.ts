@@ -1,4 +1,5 @@
-// Proves the validator reports every problem at once, each with its key path, the expected type or range and the value found, and fills defaults.
+// Proves the validator reports every problem at once, each with its key path, the expected type or range and the value
+// found, and fills defaults.
 
 import { describe, expect, test } from "bun:test";
 import { editDistance, formatProblem, nearest } from "./problems.ts";

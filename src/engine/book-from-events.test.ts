@@ -1,4 +1,5 @@
-// Proves the event stream is self-describing: a level-2 and level-3 book rebuilt from the events alone equals the engine's depth and queue order after seeded random streams with stop cascades, self-trades and mass cancels.
+// Proves the event stream is self-describing: a level-2 and level-3 book rebuilt from the events alone equals the
+// engine's depth and queue order after seeded random streams with stop cascades, self-trades and mass cancels.
 import { describe, expect, test } from "bun:test";
 import { applyCommand } from "./apply.ts";
 import type { EventRecord } from "./command.ts";

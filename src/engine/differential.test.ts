@@ -1,4 +1,5 @@
-// Proves the fast engine agrees with the naive reference book on every event (all fields), on depth and on the state hash over a million seeded random commands, and that its invariants hold after each command.
+// Proves the fast engine agrees with the naive reference book on every event (all fields), on depth and on the state
+// hash over a million seeded random commands, and that its invariants hold after each command.
 //
 // Environment: DIFF_SEEDS=5,6 runs those seeds instead of the defaults,
 // DIFF_COMMANDS=N sets the commands per seed, DIFF_PROFILE=deep forces one stream

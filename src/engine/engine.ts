@@ -372,7 +372,10 @@ export class Engine extends EventWriter {
     this.emitMassCancelled(book, cmd.orderId, cmd.userId, cmd.cancelReason, count);
   }
 
-  /** Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side` (-1: both); returns how many. */
+  /**
+   * Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side` (-1: both); returns
+   * how many.
+   */
   private listUserOrders(user: number, book: number, side: number): number {
     const users = this.ordUser;
     const state = this.ordState;
@@ -662,7 +665,9 @@ export class Engine extends EventWriter {
     this.emitBooked(book, id, user, side, clientId, priceTicks, qtyLots);
   }
 
-  /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
+  /**
+   * A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level.
+   */
   private rest(book: number, slot: number, priceTicks: number, qtyLots: number): void {
     const side = this.ordSide[slot]!;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
@@ -709,7 +714,9 @@ export class Engine extends EventWriter {
     this.idIndex.insert(id, slot);
   }
 
-  /** Matches a taker against the opposite side; returns its remaining quantity. Elects stops after each traded level. */
+  /**
+   * Matches a taker against the opposite side; returns its remaining quantity. Elects stops after each traded level.
+   */
   private match(
     book: number,
     side: number,

@@ -7,8 +7,8 @@
 // is taken goes to the overflow table, open addressing with a mixing hash,
 // linear probing and backward-shift deletion (no tombstones); the primary cell
 // counts its overflow entries, so a miss costs the overflow only when some key
-// really collided there; on a collision the newer key keeps the primary cell. Keys chosen to collide in the primary (same low bits)
-// therefore only cost a second lookup in a well-mixed table, never a long probe.
+// really collided there; on a collision the newer key keeps the primary cell. Keys chosen to collide in the primary
+// (same low bits) therefore only cost a second lookup in a well-mixed table, never a long probe.
 
 import { NIL } from "./constants.ts";
 

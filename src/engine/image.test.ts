@@ -1,4 +1,5 @@
-// Proves the engine's image restores the exact state (same hash, same events for every later command, the same bytes when taken again) and that bytes which do not describe a state are refused with a reason.
+// Proves the engine's image restores the exact state (same hash, same events for every later command, the same bytes
+// when taken again) and that bytes which do not describe a state are refused with a reason.
 import { describe, expect, test } from "bun:test";
 import type { Command } from "./command.ts";
 import { OrderType, Side, TradingStatus } from "./constants.ts";

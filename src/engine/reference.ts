@@ -464,7 +464,9 @@ export class ReferenceEngine {
     return { id, user, clientId, side, hasLimit, limit: hasLimit ? price : 0, qty, stp };
   }
 
-  /** Trades the taker against the opposite side until it is filled, stops crossing, or self-trade prevention ends it. */
+  /**
+   * Trades the taker against the opposite side until it is filled, stops crossing, or self-trade prevention ends it.
+   */
   private match(b: Book, t: Taker): void {
     const opposite = t.side === Side.Buy ? b.asks : b.bids;
     while (t.qty > 0 && opposite.length > 0) {

@@ -123,7 +123,8 @@ export class EngineStore {
     this.lastPriceTicks = new Int32Array(c.symbolsMax);
     this.symStatus = new Uint8Array(c.symbolsMax);
 
-    // A command touches one slot's entry in most order columns: staggered so they do not share one cache set (columns.ts).
+    // A command touches one slot's entry in most order columns: staggered so they do not share one cache set
+    // (columns.ts).
     const o = new ColumnGroup(c.ordersMax);
     this.ordId = o.of(Float64Array);
     this.ordUser = o.of(Float64Array);
@@ -383,7 +384,10 @@ export class EngineStore {
     this.lvlQtyLots[lvl]! += this.ordQtyLots[slot]!;
   }
 
-  /** Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best (see trimTop). */
+  /**
+   * Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best
+   * (see trimTop).
+   */
   protected unlinkFromLevel(slot: number): void {
     const lvl = this.ordLevel[slot]!;
     assert(lvl !== NIL, "unlinkFromLevel: order is in no level");
@@ -409,7 +413,9 @@ export class EngineStore {
     }
   }
 
-  /** Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level. */
+  /**
+   * Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level.
+   */
   protected unlinkHead(lvl: number, o: number): void {
     assert(this.lvlHead[lvl] === o, "unlinkHead: order is not the head of its level");
     assert(this.ordLevel[o] === lvl, "unlinkHead: order names another level");

@@ -1,4 +1,6 @@
-// Proves the committed feed code is what scripts/gen-feed-schema.sh makes from schema/feed.fbs today, that the request verifier's layouts match the generated client tables slot by slot, that the feed schema has no 64-bit scalar, and that its enum codes equal the stream's and the engine's.
+// Proves the committed feed code is what scripts/gen-feed-schema.sh makes from schema/feed.fbs today, that the request
+// verifier's layouts match the generated client tables slot by slot, that the feed schema has no 64-bit scalar, and
+// that its enum codes equal the stream's and the engine's.
 
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";

@@ -330,7 +330,9 @@ export class FeedPublisher implements MarketDataSink {
     return Infinity;
   }
 
-  /** Milliseconds (on `now`) when the symbol's next depth frame is due; Infinity when none is. Sends it when due now. */
+  /**
+   * Milliseconds (on `now`) when the symbol's next depth frame is due; Infinity when none is. Sends it when due now.
+   */
   private depthDue(s: number): number {
     if (this.listeners[s * slotsPerSymbol + Slot.Depth] === 0) return Infinity;
     if (this.depthVersion[s] === this.mirror.bookVersion[s]) return Infinity;

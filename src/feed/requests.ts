@@ -31,7 +31,9 @@ const u8 = (name: string) => field(name, FieldKind.Scalar, 1, false, 0, null);
 const u32 = (name: string) => field(name, FieldKind.Scalar, 4, false, 0, null);
 const text = (name: string) => field(name, FieldKind.String, 4, true, symbolNameBytesMax, null);
 
-/** Layouts of the client-to-server tables, slot by slot (feed-schema.test.ts checks them against the generated code). */
+/**
+ * Layouts of the client-to-server tables, slot by slot (feed-schema.test.ts checks them against the generated code).
+ */
 export const SubscribeLayout: TableLayout = {
   name: "Subscribe",
   fields: [u32("request_id"), u8("channel"), text("symbol"), u8("interval")],

@@ -74,7 +74,10 @@ export class FeedServer {
   private readonly encoder = new FrameEncoder();
   private readonly decoder = new RequestDecoder();
   private readonly sockets = new Set<Socket>();
-  /** Sockets that joined each (symbol * slotsPerSymbol + slot) topic: checked for unread bytes after a flush publishes there. */
+  /**
+   * Sockets that joined each (symbol * slotsPerSymbol + slot) topic: checked for unread bytes after a flush publishes
+   * there.
+   */
   private readonly joined = new Map<number, Set<Socket>>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private nextId = 1;

@@ -1,4 +1,5 @@
-// Proves that after a writer process is SIGKILLed mid-append, every record it reported durable is in the file and the file reads back cleanly (at most a torn tail, which reopening drops).
+// Proves that after a writer process is SIGKILLed mid-append, every record it reported durable is in the file and the
+// file reads back cleanly (at most a torn tail, which reopening drops).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -14,7 +15,10 @@ afterAll(() => cleanup());
 
 const child = join(import.meta.dir, "crash-child.ts");
 
-/** Runs the child until it has reported `durableReports` times (or `timeoutMs` passes), SIGKILLs it, and returns the highest seq it reported durable. */
+/**
+ * Runs the child until it has reported `durableReports` times (or `timeoutMs` passes), SIGKILLs it, and returns the
+ * highest seq it reported durable.
+ */
 async function runAndKill(path: string, policy: string, durableReports: number, timeoutMs: number): Promise<number> {
   const proc = Bun.spawn([process.execPath, child, path, policy], {
     stdout: "pipe",

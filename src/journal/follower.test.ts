@@ -1,4 +1,6 @@
-// Proves the follower hands out exactly the records up to the limit it is given, in order, picks up records appended after it reached the end, waits at a record still being written (and at a stale half-written copy it buffered earlier), and refuses damage in a record below the limit.
+// Proves the follower hands out exactly the records up to the limit it is given, in order, picks up records appended
+// after it reached the end, waits at a record still being written (and at a stale half-written copy it buffered
+// earlier), and refuses damage in a record below the limit.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { appendFileSync, closeSync, openSync, writeSync } from "node:fs";

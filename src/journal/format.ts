@@ -38,7 +38,10 @@ export const JournalErrorCode = {
 } as const;
 export type JournalErrorCode = (typeof JournalErrorCode)[keyof typeof JournalErrorCode];
 
-/** A journal that cannot be used as it is. Thrown at open or read time; never for a torn tail, which is reported, not thrown. */
+/**
+ * A journal that cannot be used as it is. Thrown at open or read time; never for a torn tail, which is reported, not
+ * thrown.
+ */
 export class JournalError extends Error {
   constructor(
     readonly code: JournalErrorCode,

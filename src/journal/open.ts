@@ -106,7 +106,8 @@ function reopen(
       ftruncateSync(fd, end.goodBytes);
       (options.warn ?? console.warn)(warning);
     }
-    // Records a crashed "write"-policy writer left in the page cache, and the cut, become durable before anything is acknowledged on top of them.
+    // Records a crashed "write"-policy writer left in the page cache, and the cut, become durable before anything is
+    // acknowledged on top of them.
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -116,7 +117,10 @@ function reopen(
   return { writer, recovery: { header: reader.header, ...end, warning } };
 }
 
-/** Opens the journal at `path` for append, or creates it if there is none. An existing journal of another shard is refused. */
+/**
+ * Opens the journal at `path` for append, or creates it if there is none. An existing journal of another shard is
+ * refused.
+ */
 export function openOrCreateJournal(
   path: string,
   init: JournalHeaderInit,

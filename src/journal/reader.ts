@@ -52,7 +52,10 @@ export interface JournalEnd {
 
 export class JournalReader {
   readonly header: JournalHeader;
-  /** The current record, valid until the next call of `next()`: its seq, and its payload `bytes[offset, offset + length)`. */
+  /**
+   * The current record, valid until the next call of `next()`: its seq, and its payload
+   * `bytes[offset, offset + length)`.
+   */
   seq = 0;
   bytes: Uint8Array;
   offset = 0;
@@ -106,7 +109,9 @@ export class JournalReader {
     }
   }
 
-  /** Moves to the next record; false at the end (see `end`). Throws JournalError on damage in the middle of the file. */
+  /**
+   * Moves to the next record; false at the end (see `end`). Throws JournalError on damage in the middle of the file.
+   */
   next(): boolean {
     if (this.end !== null) return false;
     const at = this.bufferAt + this.position;
@@ -152,7 +157,10 @@ export class JournalReader {
     this.fd = -1;
   }
 
-  /** Makes `bytes[position, position + count)` valid, moving the unread rest to the front first. The caller checked the file holds them. */
+  /**
+   * Makes `bytes[position, position + count)` valid, moving the unread rest to the front first. The caller checked the
+   * file holds them.
+   */
   private ensure(count: number): void {
     if (this.bufferEnd - this.position >= count) return;
     this.bytes.copyWithin(0, this.position, this.bufferEnd);
@@ -165,7 +173,10 @@ export class JournalReader {
       throw new Error(`journal ${this.path}: file shrank while being read (wanted ${count} bytes at ${this.bufferAt})`);
   }
 
-  /** Reads `count` bytes at file offset `fileAt` into `bytes[index, ...)`; returns how many it got (fewer only at end of file). */
+  /**
+   * Reads `count` bytes at file offset `fileAt` into `bytes[index, ...)`; returns how many it got (fewer only at end of
+   * file).
+   */
   private readAt(index: number, fileAt: number, count: number): number {
     let done = 0;
     while (done < count) {

@@ -1,4 +1,5 @@
-// Proves damage is classified right: a torn last record (cut at every byte, or any bit flipped) is dropped and earlier records kept, damage before a valid record is a hard error naming its offset, and bad headers are refused.
+// Proves damage is classified right: a torn last record (cut at every byte, or any bit flipped) is dropped and earlier
+// records kept, damage before a valid record is a hard error naming its offset, and bad headers are refused.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import {

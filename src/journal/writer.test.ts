@@ -1,4 +1,6 @@
-// Proves the writer's records read back exactly under every policy and batch size, durability is reported in order and only after the I/O, limits are enforced, appends allocate nothing, records written in place (reserveFrame/commitFrame) make the same file as appended ones, and a reopened journal continues at the next seq.
+// Proves the writer's records read back exactly under every policy and batch size, durability is reported in order and
+// only after the I/O, limits are enforced, appends allocate nothing, records written in place
+// (reserveFrame/commitFrame) make the same file as appended ones, and a reopened journal continues at the next seq.
 
 import { gcAndSweep, heapStats } from "bun:jsc";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -37,7 +39,10 @@ function appendRange(w: JournalWriter, src: RecordSource, from: number, to: numb
   }
 }
 
-/** Appends seqs [from, to]; on Full (fsync: a batch in flight and the next one full) waits for durability and retries, as an owner must. */
+/**
+ * Appends seqs [from, to]; on Full (fsync: a batch in flight and the next one full) waits for durability and retries,
+ * as an owner must.
+ */
 async function appendRangeWaiting(w: JournalWriter, src: RecordSource, from: number, to: number): Promise<void> {
   for (let seq = from; seq <= to;) {
     src.encode(seq);

@@ -54,7 +54,10 @@ export interface JournalWriterOptions {
   batchBytes?: number;
   /** Most records in one batch. Default 8192. */
   batchRecordsMax?: number;
-  /** Flush at the end of the event-loop turn in which a batch got its first record (setImmediate). Default true; with false the owner calls `flush()`. */
+  /**
+   * Flush at the end of the event-loop turn in which a batch got its first record (setImmediate). Default true; with
+   * false the owner calls `flush()`.
+   */
   autoFlush?: boolean;
   /** Everything up to `seq` is durable. Called from a flush or an I/O completion, never from inside `append`. */
   onDurable?: (seq: number) => void;
@@ -86,7 +89,9 @@ export class JournalStats {
   syncNsTotal = 0;
   /** Syncs counted by floor(log2(ns)): bucket 20 holds syncs of 1.05 to 2.1 ms. */
   readonly syncNsLog2 = new Uint32Array(48);
-  /** Batches counted by ceil(log2(records)): bucket i holds batches of 2^(i-1)+1 to 2^i records (bucket 0: one record). */
+  /**
+   * Batches counted by ceil(log2(records)): bucket i holds batches of 2^(i-1)+1 to 2^i records (bucket 0: one record).
+   */
   readonly batchRecordsLog2 = new Uint32Array(32);
 
   /** Upper bound (ns) of the bucket holding the q-quantile of sync times, or 0 when none. */
@@ -168,7 +173,10 @@ export class JournalWriter {
     this.written(error, written);
   private readonly onSynced = (error: NodeJS.ErrnoException | null): void => this.synced(error);
 
-  /** @internal Opens are in open.ts: `fd` is open read-write, the file holds exactly `fileBytes` good bytes, all durable. */
+  /**
+   * @internal Opens are in open.ts: `fd` is open read-write, the file holds exactly `fileBytes` good bytes, all
+   * durable.
+   */
   constructor(
     readonly path: string,
     readonly header: JournalHeader,
@@ -308,7 +316,8 @@ export class JournalWriter {
     this.activeView.setUint32(at, length, true);
     // The CRC is of the bytes in the batch, so it covers exactly what will be written.
     this.activeView.setUint32(at + 4, crc32Words(this.activeWords, this.active, payloadAt, length), true);
-    // Records stay 4-aligned (every InputRecord frame is a multiple of 4 bytes; any other length only costs the word reads).
+    // Records stay 4-aligned (every InputRecord frame is a multiple of 4 bytes; any other length only costs the word
+    // reads).
     this.activeBytes = payloadAt + length;
     this.activeRecords++;
     this.activeLastSeq = seq;
@@ -461,7 +470,9 @@ export class JournalWriter {
     s.writeNsTotal += writeNs;
   }
 
-  /** Tells the owner and the `sync()` waiters how far durability got. A call from inside onDurable only bumps the loop. */
+  /**
+   * Tells the owner and the `sync()` waiters how far durability got. A call from inside onDurable only bumps the loop.
+   */
   private notify(): void {
     if (this.notifying) return;
     this.notifying = true;

@@ -136,7 +136,10 @@ export class Admin {
     return readMetadata(this.client.rk, null, metadataTimeoutMs);
   }
 
-  /** Resolves once every topic exists with `partitions` partitions (when given), each with a leader; rejects after `timeoutMs`. */
+  /**
+   * Resolves once every topic exists with `partitions` partitions (when given), each with a leader; rejects after
+   * `timeoutMs`.
+   */
   async waitForTopics(names: readonly string[], timeoutMs: number, partitions?: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {

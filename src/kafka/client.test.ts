@@ -1,4 +1,7 @@
-// Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members split the partitions.
+// Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition
+// (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a
+// consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members
+// split the partitions.
 
 import { describe, expect, test } from "bun:test";
 import {

@@ -11,7 +11,10 @@ import { MESSAGE, readI64, readU64, Scratch } from "./native.ts";
 export interface ConsumedBatchLimits {
   /** Messages per poll at most. */
   messagesMax: number;
-  /** Bytes of keys, values, header names and header values per poll at most; a message larger than this alone is reported as MSG_SIZE_TOO_LARGE. */
+  /**
+   * Bytes of keys, values, header names and header values per poll at most; a message larger than this alone is
+   * reported as MSG_SIZE_TOO_LARGE.
+   */
   arenaBytes: number;
   /** Headers per poll at most. */
   headersMax: number;
@@ -25,7 +28,10 @@ export class ConsumedBatch {
   count = 0;
   /** Keys, values and headers of this batch, back to back. */
   readonly bytes: Uint8Array;
-  /** 0 for a message; otherwise librdkafka's error for this slot (see `error(i)`); the slot then has no key, value or headers. */
+  /**
+   * 0 for a message; otherwise librdkafka's error for this slot (see `error(i)`); the slot then has no key, value or
+   * headers.
+   */
   readonly errorCode: Int32Array;
   /** Index for `consumer.topicName()`. */
   readonly topicIndex: Int32Array;

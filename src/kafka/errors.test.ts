@@ -1,4 +1,6 @@
-// Proves, without a broker, that librdkafka's refusals become typed errors: codes carry librdkafka's names, a bad configuration names its property, a closed client refuses every call with a KafkaError, and programmer errors (bad ranges, ids) are caught before C sees them.
+// Proves, without a broker, that librdkafka's refusals become typed errors: codes carry librdkafka's names, a bad
+// configuration names its property, a closed client refuses every call with a KafkaError, and programmer errors (bad
+// ranges, ids) are caught before C sees them.
 
 import { describe, expect, test } from "bun:test";
 import { thrownBy } from "../../test/support/kafka.ts";

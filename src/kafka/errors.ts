@@ -6,7 +6,10 @@
 import type { Pointer } from "bun:ffi";
 import { rdk } from "./ffi.ts";
 
-/** The librdkafka error codes this module handles by name (rd_kafka_resp_err_t). Negative: raised by librdkafka itself; positive: by the broker. */
+/**
+ * The librdkafka error codes this module handles by name (rd_kafka_resp_err_t). Negative: raised by librdkafka itself;
+ * positive: by the broker.
+ */
 export const ErrorCode = {
   NO_ERROR: 0,
   OFFSET_OUT_OF_RANGE: 1,

@@ -1,4 +1,7 @@
-// Proves against a real broker that limits and missing things surface as typed errors and lose nothing else: unknown topics and partitions, oversized messages (refused locally, by the topic's max.message.bytes, or by the consumer's arena) without stalling their neighbours, a full producer queue; and that 30 create/use/destroy cycles of every client free their threads and keep RSS within a stated bound.
+// Proves against a real broker that limits and missing things surface as typed errors and lose nothing else: unknown
+// topics and partitions, oversized messages (refused locally, by the topic's max.message.bytes, or by the consumer's
+// arena) without stalling their neighbours, a full producer queue; and that 30 create/use/destroy cycles of every
+// client free their threads and keep RSS within a stated bound.
 
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
@@ -87,7 +90,8 @@ describe("oversized messages", () => {
   test("a producer sized to the topic refuses the oversized message alone; its neighbours are delivered", async () => {
     const topic = await createTopic("sized", 1, { "max.message.bytes": String(topicBytesMax) });
     const deliveries = new DeliveryLog();
-    // Kafka limits record batches, not messages: with batch.size above the topic's limit one large message fails its whole batch.
+    // Kafka limits record batches, not messages: with batch.size above the topic's limit one large message fails its
+    // whole batch.
     const producer = new Producer({
       ...testProducerOptions(fixture.kafka, deliveries.handler),
       messageBytesMax: topicBytesMax,

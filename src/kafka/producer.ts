@@ -68,7 +68,10 @@ export interface ProducerOptions extends ClientHooks {
   properties?: KafkaProperties;
 }
 
-/** Events handled per poll at most: one event carries a whole batch of reports, so this bounds the time a poll holds the thread, not the messages. */
+/**
+ * Events handled per poll at most: one event carries a whole batch of reports, so this bounds the time a poll holds the
+ * thread, not the messages.
+ */
 const pollEventsMax = 1_000;
 /** Delivery reports taken out of an event per FFI call. */
 const reportSliceMax = 1_024;
@@ -339,7 +342,9 @@ export class Producer implements EventSink {
     if (thrown !== null) throw thrown;
   }
 
-  /** Serves delivery reports, logs and errors: waits up to `timeoutMs` for the first event. Returns the reports served. */
+  /**
+   * Serves delivery reports, logs and errors: waits up to `timeoutMs` for the first event. Returns the reports served.
+   */
   poll(timeoutMs: number): number {
     this.client.assertOpen("poll");
     const before = this.reportsServed;

@@ -1,4 +1,5 @@
-// Proves option parsing: defaults, every form of keys and durations, the mix, and a clear error for each kind of bad input (loopback rule included).
+// Proves option parsing: defaults, every form of keys and durations, the mix, and a clear error for each kind of bad
+// input (loopback rule included).
 
 import { describe, expect, test } from "bun:test";
 import { isLoopback, type LoadOptions, MixKind, parseDuration, parseMix, parseOptions } from "./options.ts";

@@ -1,4 +1,6 @@
-// Proves a whole load-generator run against the in-process fake exchange: open loop on schedule with every command acknowledged and the book cleaned up, a real event-loop stall that shows in the corrected latency only, the closed loop, and a clear failure on a bad key.
+// Proves a whole load-generator run against the in-process fake exchange: open loop on schedule with every command
+// acknowledged and the book cleaned up, a real event-loop stall that shows in the corrected latency only, the closed
+// loop, and a clear failure on a bad key.
 
 import { afterEach, expect, test } from "bun:test";
 import { FakeExchange } from "../client/fake-exchange.ts";

@@ -190,7 +190,9 @@ export class LoadSession {
     }
   }
 
-  /** Sends one command by the mix. False when it could not be sent now (buffer full, not logged in, every slot busy). */
+  /**
+   * Sends one command by the mix. False when it could not be sent now (buffer full, not logged in, every slot busy).
+   */
   sendOne(intendedNs: number): boolean {
     const t = this.tracker;
     let kind = this.pickKind();

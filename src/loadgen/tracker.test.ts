@@ -1,4 +1,6 @@
-// Proves the latency accounting: a synthetic 1 s sender stall shows in the open loop's corrected latency (measured from the schedule) and not in service time; and the per-order state machine matches acks to commands (cancel racing a fill, rejected modify, IOC remainder, unknown ids).
+// Proves the latency accounting: a synthetic 1 s sender stall shows in the open loop's corrected latency (measured from
+// the schedule) and not in service time; and the per-order state machine matches acks to commands (cancel racing a
+// fill, rejected modify, IOC remainder, unknown ids).
 
 import { describe, expect, test } from "bun:test";
 import { Reject } from "../engine/constants.ts";

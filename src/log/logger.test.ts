@@ -1,4 +1,5 @@
-// Proves JSON lines carry time, level, component, msg and ids; children bind a component and fields; levels below the threshold build nothing; the human format is chosen on a terminal; logging never throws.
+// Proves JSON lines carry time, level, component, msg and ids; children bind a component and fields; levels below the
+// threshold build nothing; the human format is chosen on a terminal; logging never throws.
 
 import { describe, expect, test } from "bun:test";
 import { Logger, type LoggerOptions } from "./logger.ts";

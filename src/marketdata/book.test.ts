@@ -1,4 +1,6 @@
-// Proves the book mirror keeps queue order, level totals and sorted ladders exactly as a plain model does under random adds, changes and removals, that level-2 changes are coalesced to one final state per level per collect, and that running out of level slots is recoverable by collecting.
+// Proves the book mirror keeps queue order, level totals and sorted ladders exactly as a plain model does under random
+// adds, changes and removals, that level-2 changes are coalesced to one final state per level per collect, and that
+// running out of level slots is recoverable by collecting.
 
 import { describe, expect, test } from "bun:test";
 import { Rng } from "../../test/engine/random-commands.ts";

@@ -1,4 +1,6 @@
-// Proves the candle aggregator equals the plain reference on random streams (in order and with late trades), emits each final candle once when its bucket closes (next trade or advanceTo), produces nothing for empty intervals, keeps exact integer volumes past 2^53, and allocates nothing per trade.
+// Proves the candle aggregator equals the plain reference on random streams (in order and with late trades), emits each
+// final candle once when its bucket closes (next trade or advanceTo), produces nothing for empty intervals, keeps exact
+// integer volumes past 2^53, and allocates nothing per trade.
 
 import { heapStats } from "bun:jsc";
 import { describe, expect, test } from "bun:test";

@@ -1,4 +1,5 @@
-// Proves the typed-array map agrees with a JS Map over random inserts, updates and deletes (keys up to 2^53, clustered and spread, through several doublings), and refuses a negative value.
+// Proves the typed-array map agrees with a JS Map over random inserts, updates and deletes (keys up to 2^53, clustered
+// and spread, through several doublings), and refuses a negative value.
 
 import { expect, test } from "bun:test";
 import { Rng } from "../../test/engine/random-commands.ts";

@@ -25,7 +25,10 @@ export const orderStatusNames = [
   "pending_trigger",
 ] as const;
 
-/** What happened to an order. `reason` is a reject code for `rejected`, a cancel reason for `cancelled`, `expired` and `reduced`. */
+/**
+ * What happened to an order. `reason` is a reject code for `rejected`, a cancel reason for `cancelled`, `expired` and
+ * `reduced`.
+ */
 export const OrderEvent = {
   Placed: 0,
   Modified: 1,

@@ -1,4 +1,7 @@
-// Proves the order tracker turns the real engine's events into the same order rows and order events as the plain reference, on random streams with every order type, self-trade mode, stop cascade, mass cancel, reused and duplicate id and invalid field; that its live orders are exactly the engine's; that the bounded memory keeps what it promises (live orders, the newest finished ones, histories marked truncated); and the event mapping on hand-made cases.
+// Proves the order tracker turns the real engine's events into the same order rows and order events as the plain
+// reference, on random streams with every order type, self-trade mode, stop cascade, mass cancel, reused and duplicate
+// id and invalid field; that its live orders are exactly the engine's; that the bounded memory keeps what it promises
+// (live orders, the newest finished ones, histories marked truncated); and the event mapping on hand-made cases.
 
 import { describe, expect, test } from "bun:test";
 import { fillCommand } from "../engine/apply.ts";

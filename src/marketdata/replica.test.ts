@@ -1,4 +1,7 @@
-// Proves that replaying a journal rebuilds exactly the market-data stream the live exchange produced: the same trades, level-3 order changes, level-2 changes, best bid/offer, order rows, order events and final candles, in the same order (with the same release boundaries; with other boundaries the same trades, orders and final books), that it follows a journal as it grows, and that it never reads past the durable seq it is given.
+// Proves that replaying a journal rebuilds exactly the market-data stream the live exchange produced: the same trades,
+// level-3 order changes, level-2 changes, best bid/offer, order rows, order events and final candles, in the same order
+// (with the same release boundaries; with other boundaries the same trades, orders and final books), that it follows a
+// journal as it grows, and that it never reads past the durable seq it is given.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -74,7 +77,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A live exchange writing a journal, with a stream, a tracker and candles attached as a live consumer would attach them. */
+/**
+ * A live exchange writing a journal, with a stream, a tracker and candles attached as a live consumer would attach
+ * them.
+ */
 async function liveRun(
   path: string,
   seed: number,

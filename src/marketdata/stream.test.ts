@@ -1,4 +1,7 @@
-// Proves the market-data stream rebuilds exactly the engine's books (level-2 totals and level-3 queues) from the events alone over seeded random order flow through the real sequencer, releases nothing before the input log says durable (and then exactly the state at that seq), hands its sinks records that rebuild the same books, reports every trade as the engine made it, starts from a running engine's book, and is deterministic.
+// Proves the market-data stream rebuilds exactly the engine's books (level-2 totals and level-3 queues) from the events
+// alone over seeded random order flow through the real sequencer, releases nothing before the input log says durable
+// (and then exactly the state at that seq), hands its sinks records that rebuild the same books, reports every trade as
+// the engine made it, starts from a running engine's book, and is deterministic.
 
 import { describe, expect, test } from "bun:test";
 import { EventKind, Side } from "../engine/constants.ts";

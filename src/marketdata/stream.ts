@@ -42,7 +42,9 @@ export interface MarketDataSink {
   onOrder(c: OrderChangeRow): void;
   onLevel(c: LevelChangeRow): void;
   onBbo(b: BboRow): void;
-  /** Every record of the commands up to `seq` has been handed out; `tsUs` is the engine time of the last event released. */
+  /**
+   * Every record of the commands up to `seq` has been handed out; `tsUs` is the engine time of the last event released.
+   */
   onReleased(seq: number, tsUs: number): void;
 }
 
@@ -241,7 +243,10 @@ export class MarketDataStream implements EventConsumer {
     this.emitOrder(OrderChangeKind.Add, book, p.id[r]!, p.side[r]!, p.price[r]!, p.qty[r]!, r);
   }
 
-  /** Modified: in place when the price is the same and the quantity did not grow (RULES.md); otherwise the order left its level. */
+  /**
+   * Modified: in place when the price is the same and the quantity did not grow (RULES.md); otherwise the order left
+   * its level.
+   */
   private applyModified(r: number): void {
     const p = this.pending;
     const book = p.book[r]!;
@@ -353,7 +358,9 @@ export class MarketDataStream implements EventConsumer {
 
   // ---- start from the engine's book ----
 
-  /** Copies the engine's resting orders (an image taken when everything was durable); nothing is handed out for them. */
+  /**
+   * Copies the engine's resting orders (an image taken when everything was durable); nothing is handed out for them.
+   */
   seed(img: BookImage): void {
     if (this.book.ordersLive !== 0 || this.pending.count !== 0)
       throw new Error("market data: seed a fresh stream only");
@@ -368,7 +375,9 @@ export class MarketDataStream implements EventConsumer {
   }
 }
 
-/** Mirror limits for an engine configuration: emptied levels wait until the end of a release, so room for as many again. */
+/**
+ * Mirror limits for an engine configuration: emptied levels wait until the end of a release, so room for as many again.
+ */
 export function mirrorLimits(c: {
   symbolsMax: number;
   ordersMax: number;

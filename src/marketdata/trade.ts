@@ -12,7 +12,9 @@ export interface TradeRow {
   priceTicks: number;
   /** Quantity in the symbol's integer quantity unit, a safe integer >= 1. */
   qtyLots: number;
-  /** Notional in integer quote units (the caller's scale: price x quantity x tick and lot sizes), a safe integer >= 0. */
+  /**
+   * Notional in integer quote units (the caller's scale: price x quantity x tick and lot sizes), a safe integer >= 0.
+   */
   quoteQty: number;
   /** Engine trade id: counts from 1 over the whole engine, so it orders trades. */
   tradeId: number;

@@ -1,4 +1,5 @@
-// Proves wide sums stay exact past 2^53 (sums, price x quantity products up to 2^84, VWAP division rounded half up) against BigInt, and refuse to pass 2^85.
+// Proves wide sums stay exact past 2^53 (sums, price x quantity products up to 2^84, VWAP division rounded half up)
+// against BigInt, and refuse to pass 2^85.
 
 import { describe, expect, test } from "bun:test";
 import { Prng } from "../../bench/prng.ts";

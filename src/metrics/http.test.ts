@@ -1,4 +1,5 @@
-// Proves the ops handler: /metrics as Prometheus text, /health always up, /ready 200 or 503 with each check's reason (a hung or throwing check is not ready), and the handler served by Bun.serve.
+// Proves the ops handler: /metrics as Prometheus text, /health always up, /ready 200 or 503 with each check's reason (a
+// hung or throwing check is not ready), and the handler served by Bun.serve.
 
 import { describe, expect, test } from "bun:test";
 import { opsHandler, serveOps } from "./http.ts";

@@ -19,7 +19,9 @@ export function checkMetricName(name: string): void {
   if (!metricNamePattern.test(name)) throw new Error(`metrics: bad metric name ${JSON.stringify(name)}`);
 }
 
-/** Label names, then each child's rendered `{a="x",b="y"}` in index order (mixed radix, first label most significant). */
+/**
+ * Label names, then each child's rendered `{a="x",b="y"}` in index order (mixed radix, first label most significant).
+ */
 export function labelSeries(
   metric: string,
   labels: LabelDeclaration,

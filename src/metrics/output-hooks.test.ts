@@ -1,4 +1,6 @@
-// Proves the hooks Kafka and QuestDB report through: their sources (plain or async) are read at each collect and land in the gauges, a source that hangs or throws leaves the last values and counts a collect error, a readiness check joins the list /ready runs, and a second source of one kind is refused.
+// Proves the hooks Kafka and QuestDB report through: their sources (plain or async) are read at each collect and land
+// in the gauges, a source that hangs or throws leaves the last values and counts a collect error, a readiness check
+// joins the list /ready runs, and a second source of one kind is refused.
 import { describe, expect, test } from "bun:test";
 import { registerExchangeMetrics } from "./exchange-metrics.ts";
 import { outputHooks } from "./output-hooks.ts";

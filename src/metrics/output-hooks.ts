@@ -5,7 +5,8 @@
 // timeout. Example (src/kafka, when it is started by the server):
 //
 //   hooks.kafka(() => ({ consumerLagMessages: consumer.lagByPartition(), producerQueueMessages: producer.queued() }));
-//   hooks.readiness({ name: "kafka", check: () => producer.connected() ? { ready: true, reason: "broker answers" } : { ready: false, reason: producer.lastError() } });
+//   hooks.readiness({ name: "kafka", check: () => producer.connected() ? { ready: true, reason: "broker answers" } : {
+//   ready: false, reason: producer.lastError() } });
 //
 // Until a source is registered the gauges read 0.
 

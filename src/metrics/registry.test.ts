@@ -1,4 +1,5 @@
-// Proves the exposition parses as Prometheus text 0.0.4 (npm parser plus the line grammar), counters, gauges and histograms move as used, labels are declared up front and escaped, and updates allocate nothing.
+// Proves the exposition parses as Prometheus text 0.0.4 (npm parser plus the line grammar), counters, gauges and
+// histograms move as used, labels are declared up front and escaped, and updates allocate nothing.
 
 import { describe, expect, test } from "bun:test";
 import { gcAndSweep, heapStats } from "bun:jsc";

@@ -51,7 +51,9 @@ export class MetricsRegistry {
     this.hooks.push({ name, hook });
   }
 
-  /** Runs before every scrape that calls `collect` (the /metrics handler does), all at once, each bounded by a timeout. */
+  /**
+   * Runs before every scrape that calls `collect` (the /metrics handler does), all at once, each bounded by a timeout.
+   */
   onCollectAsync(name: string, hook: AsyncCollectHook): void {
     this.asyncHooks.push({ name, hook });
   }

@@ -1,4 +1,5 @@
-// Proves every message type survives encode -> frame -> verify -> decode unchanged, that value checks give the engine's reject codes, and that the encoder refuses what the wire cannot carry.
+// Proves every message type survives encode -> frame -> verify -> decode unchanged, that value checks give the engine's
+// reject codes, and that the encoder refuses what the wire cannot carry.
 
 import { describe, expect, test } from "bun:test";
 import { Reject } from "../engine/constants.ts";

@@ -84,7 +84,10 @@ export function validateMassCancel(o: OrderFields): number {
 
 // ---- Decoding -------------------------------------------------------------
 
-/** The runtime's ByteBuffer keeps its array in `bytes_`; re-pointing it avoids a ByteBuffer (and a TextDecoder) per chunk. */
+/**
+ * The runtime's ByteBuffer keeps its array in `bytes_`; re-pointing it avoids a ByteBuffer (and a TextDecoder) per
+ * chunk.
+ */
 interface ByteBufferInternals {
   bytes_: Uint8Array;
 }
@@ -337,7 +340,9 @@ export class ServerDecoder extends FrameReader {
   }
 }
 
-/** Decodes input-log records (journal, Kafka). Values are not range-checked here: the engine validates commands itself. */
+/**
+ * Decodes input-log records (journal, Kafka). Values are not range-checked here: the engine validates commands itself.
+ */
 export class InputRecordDecoder extends FrameReader {
   private readonly record = new InputRecord();
   private readonly newOrder = new wire.NewOrder();

@@ -4,9 +4,15 @@
 /** Bytes of a frame's length prefix (little-endian uint32 payload length). */
 export const framePrefixBytes = 4;
 
-/** Largest client-to-exchange frame, prefix included. An order message is about 100 bytes; 4 KiB leaves room for a long API key and for growth. */
+/**
+ * Largest client-to-exchange frame, prefix included. An order message is about 100 bytes; 4 KiB leaves room for a long
+ * API key and for growth.
+ */
 export const clientFrameBytesMax = 4096;
-/** Largest exchange-to-client frame, prefix included: LoginAccepted with the symbol list and OpenOrders pages are the large ones. */
+/**
+ * Largest exchange-to-client frame, prefix included: LoginAccepted with the symbol list and OpenOrders pages are the
+ * large ones.
+ */
 export const serverFrameBytesMax = 65536;
 /** Largest input-log record (journal or Kafka), prefix included: one command plus its stamp. */
 export const inputRecordBytesMax = 4096;

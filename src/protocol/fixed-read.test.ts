@@ -1,4 +1,7 @@
-// Proves the fast decoders are the verifying decoders, faster: for fixed-layout frames of every fixed command and body, generic-Encoder frames and every kind of mutation of them, the fast and the verifying decoder return the same code and the same fields, the fast path is really taken for every frame our writers make, and a frame with any structural byte changed leaves it.
+// Proves the fast decoders are the verifying decoders, faster: for fixed-layout frames of every fixed command and body,
+// generic-Encoder frames and every kind of mutation of them, the fast and the verifying decoder return the same code
+// and the same fields, the fast path is really taken for every frame our writers make, and a frame with any structural
+// byte changed leaves it.
 import { expect, test } from "bun:test";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder } from "./codec.ts";
 import { framePrefixBytes } from "./constants.ts";

@@ -1,4 +1,7 @@
-// Proves the fixed-layout writers' frames (execution reports, input records of every fixed command, client orders and heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no byte of a frame depends on what the buffer held, and that writing allocates nothing.
+// Proves the fixed-layout writers' frames (execution reports, input records of every fixed command, client orders and
+// heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme
+// values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no
+// byte of a frame depends on what the buffer held, and that writing allocates nothing.
 
 import { describe, expect, test } from "bun:test";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";
@@ -183,7 +186,9 @@ describe("fixed frames decode as the Encoder's do", () => {
 });
 
 describe("frames back to back", () => {
-  /** Mixed frames written one after another from `start` in a buffer whose byteOffset is `shift`; returns the stream. */
+  /**
+   * Mixed frames written one after another from `start` in a buffer whose byteOffset is `shift`; returns the stream.
+   */
   function stream(shift: number, start: number, count: number, rng: Rng) {
     const reports = new ExecReportWriter();
     const records = new InputRecordWriter();

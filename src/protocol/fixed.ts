@@ -140,7 +140,9 @@ class Target {
     this.outWords = words;
   }
 
-  /** Copies the frame (`frameBytes` of it, when shorter than its scratch) to `out[at]` if it was stored in its scratch. */
+  /**
+   * Copies the frame (`frameBytes` of it, when shorter than its scratch) to `out[at]` if it was stored in its scratch.
+   */
   end(out: Uint8Array, at: number, frameBytes = -1): void {
     const pending = this.pending;
     if (pending === null) return;
@@ -434,7 +436,10 @@ export class ClientMessageWriter {
     return this.heartbeatBytes;
   }
 
-  /** Writes `m` by its body (NewOrder, Cancel, Modify, Heartbeat) with `m.seq`; any other body throws: the Encoder writes those. */
+  /**
+   * Writes `m` by its body (NewOrder, Cancel, Modify, Heartbeat) with `m.seq`; any other body throws: the Encoder
+   * writes those.
+   */
   write(out: Uint8Array, at: number, m: OrderFields & { seq: number; body: number }): number {
     switch (m.body) {
       case Body.NewOrder:

@@ -1,4 +1,5 @@
-// Proves the frame splitter cuts any chunking of a byte stream into the same frames, waits for partial frames, and stops with an error value on a zero or oversized length.
+// Proves the frame splitter cuts any chunking of a byte stream into the same frames, waits for partial frames, and
+// stops with an error value on a zero or oversized length.
 
 import { describe, expect, test } from "bun:test";
 import { framePrefixBytes, ProtocolError } from "./constants.ts";

@@ -1,4 +1,6 @@
-// Proves the committed generated code is what scripts/gen-schema.sh makes from schema/exchange.fbs today, that the verifier's layout matches the generated tables slot by slot, that no field is 64-bit, and that the wire's enum codes equal the engine's.
+// Proves the committed generated code is what scripts/gen-schema.sh makes from schema/exchange.fbs today, that the
+// verifier's layout matches the generated tables slot by slot, that no field is 64-bit, and that the wire's enum codes
+// equal the engine's.
 
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -81,7 +83,9 @@ function recorder(calls: Call[], required: number[], slotsCount: { n: number }):
 
 const camel = (name: string): string => name.replace(/(^|_)([a-z])/g, (_, _u, c: string) => c.toUpperCase());
 
-/** The generated class for each layout (flatc re-exports only what Message reaches; the other roots come on their own). */
+/**
+ * The generated class for each layout (flatc re-exports only what Message reaches; the other roots come on their own).
+ */
 const generated: Record<string, unknown> = { ...wire, InputRecord, ExecutionRecord, TradeRecord, MarketDataRecord };
 
 describe("verifier layout matches the generated tables", () => {

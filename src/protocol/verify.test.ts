@@ -1,4 +1,6 @@
-// Proves the verifier refuses hostile frames (offsets outside, backward offsets, bad vtables, huge lengths, missing fields, unknown unions, deep nesting, work amplification) with a code, and that no byte change or truncation of a valid frame makes a decoder throw or read outside the frame.
+// Proves the verifier refuses hostile frames (offsets outside, backward offsets, bad vtables, huge lengths, missing
+// fields, unknown unions, deep nesting, work amplification) with a code, and that no byte change or truncation of a
+// valid frame makes a decoder throw or read outside the frame.
 
 import { describe, expect, test } from "bun:test";
 import * as flatbuffers from "flatbuffers";
@@ -187,7 +189,8 @@ describe("hostile frames are refused with a reason", () => {
   });
 
   test("a union type naming a different table than the value holds is still bounds-safe", () => {
-    // NewOrder bytes read as Cancel: both start with a required U53, so this verifies; what matters is that it stays in bounds.
+    // NewOrder bytes read as Cancel: both start with a required U53, so this verifies; what matters is that it stays in
+    // bounds.
     const p = newOrderPayload();
     p.bytes[p.field(p.root(), 1)] = Body.Cancel;
     expect(verifyClient(p)).toBe(ProtocolError.Ok);

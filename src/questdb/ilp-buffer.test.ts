@@ -1,4 +1,5 @@
-// Proves the ILP buffer writes every safe integer and wide sum exactly as its decimal text, and that symbol values are escaped the way QuestDB reads them.
+// Proves the ILP buffer writes every safe integer and wide sum exactly as its decimal text, and that symbol values are
+// escaped the way QuestDB reads them.
 
 import { describe, expect, test } from "bun:test";
 import { Prng } from "../../bench/prng.ts";

@@ -1,4 +1,8 @@
-// Proves the ingest sink's resume filter skips exactly what QuestDB holds: trades up to the stored trade id, order rows and events before the stored seq (that seq sent again), and candles behind each series' newest stored open time, while a quiet symbol's candle that closed after a busier symbol's stored candle is still sent (the largest last_trade_id is no cut), and so is a candle amended by a late trade. Writers are in-memory doubles here; test/marketdata/ingest-crash-resume.test.ts runs the real thing.
+// Proves the ingest sink's resume filter skips exactly what QuestDB holds: trades up to the stored trade id, order rows
+// and events before the stored seq (that seq sent again), and candles behind each series' newest stored open time,
+// while a quiet symbol's candle that closed after a busier symbol's stored candle is still sent (the largest
+// last_trade_id is no cut), and so is a candle amended by a late trade. Writers are in-memory doubles here;
+// test/marketdata/ingest-crash-resume.test.ts runs the real thing.
 
 import { expect, test } from "bun:test";
 import { CandleAggregator } from "../marketdata/candles.ts";
@@ -63,7 +67,8 @@ test("resume skips what is stored and sends the rest, candle series by series", 
     candles.onTrade(t);
     ingest.onTrade(t);
   };
-  // QUIET trades at minute 0 (trade 1), then only at minute 5 (trade 10): its minute-0 candle closes after BUSY's minute-3 one.
+  // QUIET trades at minute 0 (trade 1), then only at minute 5 (trade 10): its minute-0 candle closes after BUSY's
+  // minute-3 one.
   trade(1, 1, 0);
   for (let m = 0; m < 5; m++) trade(2 + 2 * m, 0, m);
   trade(12, 1, 5);
@@ -75,7 +80,8 @@ test("resume skips what is stored and sends the rest, candle series by series", 
   const oneMinute = rows.candles.filter((c) => c.split("/")[1] === "0");
   // BUSY: minutes 0..2 stored (skipped), 3 and 4 sent as they close, the amended minute 1, then the live minute 5.
   expect(oneMinute.filter((c) => c.startsWith("0/"))).toEqual(["0/0/3/1", "0/0/4/1", "0/0/1/1", "0/0/5/0"]);
-  // QUIET: its minute-0 candle is at the stored open time: sent again (it may have been stored live), then the live minute 5.
+  // QUIET: its minute-0 candle is at the stored open time: sent again (it may have been stored live), then the live
+  // minute 5.
   expect(oneMinute.filter((c) => c.startsWith("1/"))).toEqual(["1/0/0/1", "1/0/5/0"]);
   const o = newOrderRow();
   const e = newOrderEventRow();

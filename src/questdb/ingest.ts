@@ -132,7 +132,10 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
     this.candles.collectLive(this.upsertLive);
   }
 
-  /** A final candle QuestDB holds already: older than its series' newest stored one, and not an amendment of an older bucket. */
+  /**
+   * A final candle QuestDB holds already: older than its series' newest stored one, and not an amendment of an older
+   * bucket.
+   */
   private storedBefore(symbolId: number, interval: number, slot: number): boolean {
     const from = this.filter.candlesOpenFrom;
     if (from.size === 0) return false;

@@ -1,6 +1,7 @@
 // Rows of the `orders` and `order_events` tables (schema.ts):
 //   orders,symbol=BTC-USD,side=buy,type=limit,tif=gtc,status=partially_filled order_id=5i,client_order_id=9i,
-//     user_id=2i,price=100i,stop_price=0i,qty=10i,filled=4i,leaves=6i,created_seq=40i,updated=1767571200000100t,seq=44i 1767571200000000
+//     user_id=2i,price=100i,stop_price=0i,qty=10i,filled=4i,leaves=6i,created_seq=40i,updated=1767571200000100t,seq=44i
+//     1767571200000000
 //   order_events,symbol=BTC-USD,event=cancelled,reason=user order_id=5i,user_id=2i,price=100i,qty=6i,leaves=0i,
 //     trade_id=0i,seq=51i,event_index=0i 1767571200000500
 // An order row's timestamp is its creation time, so each upsert replaces the

@@ -12,7 +12,10 @@ import { marketDataTables, type TableSpec } from "./schema.ts";
 import { execSql } from "./sql.ts";
 
 export interface ResumePoints {
-  /** Largest stored trade id per table (ticks, candles' last_trade_id) or seq (orders, order_events); null for an empty table. */
+  /**
+   * Largest stored trade id per table (ticks, candles' last_trade_id) or seq (orders, order_events); null for an empty
+   * table.
+   */
   ticksTradeIdMax: number | null;
   candlesTradeIdMax: number | null;
   ordersSeqMax: number | null;

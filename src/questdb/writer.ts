@@ -93,7 +93,9 @@ export class IlpHttpWriter {
   private readonly free: IlpBuffer[] = [];
   private readonly queue: IlpBuffer[] = [];
   private readonly spill: SpillFile;
-  /** Holds a spill record while it is being sent (grown once if a record from a writer with bigger batches needs it). */
+  /**
+   * Holds a spill record while it is being sent (grown once if a record from a writer with bigger batches needs it).
+   */
   private replay: IlpBuffer;
   private replayLoaded = false;
   private pumping = false;
@@ -167,7 +169,10 @@ export class IlpHttpWriter {
     return s.rowsAppended - s.rowsAcked - s.rowsDeadLettered - s.rowsDropped;
   }
 
-  /** Resolves once every row appended so far is acknowledged (or dead-lettered, or dropped). Waits as long as QuestDB is down. */
+  /**
+   * Resolves once every row appended so far is acknowledged (or dead-lettered, or dropped). Waits as long as QuestDB is
+   * down.
+   */
   flush(): Promise<void> {
     this.seal();
     const target = this.stats.rowsAppended;

@@ -67,7 +67,10 @@ export function kafkaTopicsOf(config: ExchangeConfig): KafkaModeTopics {
   };
 }
 
-/** One store per shard: Redis keys `<keyPrefix>:<topic>:<partition>`, or files under `<dataDir>/snapshots/<topic>-<partition>`. */
+/**
+ * One store per shard: Redis keys `<keyPrefix>:<topic>:<partition>`, or files under
+ * `<dataDir>/snapshots/<topic>-<partition>`.
+ */
 function storeFor(config: ExchangeConfig, partition: number, warn: (line: string) => void): SnapshotStore | null {
   const s = config.snapshots;
   if (!s.enabled) return null;
@@ -155,7 +158,10 @@ export class KafkaModeServer {
     this.ops = startOps(this.config, this.obs, null);
   }
 
-  /** Creates the topics, recovers the shards, starts the gateway and the operations listener; the last line is "tcp gateway listening on …". */
+  /**
+   * Creates the topics, recovers the shards, starts the gateway and the operations listener; the last line is "tcp
+   * gateway listening on …".
+   */
   static async start(loaded: LoadedConfig, log: Logger): Promise<KafkaModeServer> {
     const config = loaded.config;
     const [header = "configuration", ...rest] = formatEffectiveConfig(loaded).split("\n");

@@ -49,7 +49,8 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    // Full mode runs on Kafka (kafka-mode.ts, loaded only then: the journal's modes never load librdkafka) unless kafka.enabled = false.
+    // Full mode runs on Kafka (kafka-mode.ts, loaded only then: the journal's modes never load librdkafka) unless
+    // kafka.enabled = false.
     server =
       c.mode === "full" && c.kafka.enabled
         ? await (await import("./kafka-mode.ts")).KafkaModeServer.start(result.loaded, log)

@@ -25,7 +25,9 @@ export function offPart(name: string, endpoints: [string, string][]): Part {
   return { name, endpoints, stop: async () => {} };
 }
 
-/** The WebSocket feed and the live market page, in a worker thread (src/feed). Call after recovery, before new input. */
+/**
+ * The WebSocket feed and the live market page, in a worker thread (src/feed). Call after recovery, before new input.
+ */
 export async function startFeedPart(
   config: ExchangeConfig,
   sequencer: Sequencer,

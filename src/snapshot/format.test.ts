@@ -1,4 +1,5 @@
-// Proves a snapshot frames the engine image so that a restore is hash-exact, and that damaged, foreign or other-version snapshots are refused before anything is restored.
+// Proves a snapshot frames the engine image so that a restore is hash-exact, and that damaged, foreign or other-version
+// snapshots are refused before anything is restored.
 import { describe, expect, test } from "bun:test";
 import { applyCommand } from "../engine/apply.ts";
 import { Engine } from "../engine/engine.ts";

@@ -1,4 +1,5 @@
-// Proves, against a real redis-server, that the Redis snapshot store round-trips bytes exactly, keeps K, never exposes a half-written or damaged snapshot, and fails fast then heals when Redis is stopped, paused or restarted.
+// Proves, against a real redis-server, that the Redis snapshot store round-trips bytes exactly, keeps K, never exposes
+// a half-written or damaged snapshot, and fails fast then heals when Redis is stopped, paused or restarted.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";

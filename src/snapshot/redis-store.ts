@@ -33,7 +33,9 @@ export const redisSnapshotStoreDefaults = {
   partsInFlightMax: 4,
   /** A whole save normally takes seconds; an unfinished one's parts are gone an hour later. */
   pendingTtlMs: 60 * 60 * 1000,
-  /** One Redis round trip (or batch of `partsInFlightMax` parts); past it the call fails and the connection is reset. */
+  /**
+   * One Redis round trip (or batch of `partsInFlightMax` parts); past it the call fails and the connection is reset.
+   */
   timeoutMs: 5_000,
   connectTimeoutMs: 2_000,
   reconnectDelayMsMin: 50,
@@ -459,7 +461,10 @@ export class RedisSnapshotStore implements SnapshotStore {
     });
   }
 
-  /** The manifest, or null when the snapshot is not (or no longer) stored; a damaged one is reported and treated as gone. */
+  /**
+   * The manifest, or null when the snapshot is not (or no longer) stored; a damaged one is reported and treated as
+   * gone.
+   */
   private async readManifest(seq: number): Promise<Manifest | null> {
     const fields = await this.call(`load seq ${seq}: manifest`, (c) => c.hGetAll(this.manifestKey(seq)));
     if (Object.keys(fields).length === 0) return null;

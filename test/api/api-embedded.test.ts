@@ -1,4 +1,7 @@
-// Proves the query API in embedded mode (no QuestDB, answers from memory): every route answers what the live engine's events say (ticks page by page, volume, candles of every interval, open orders, order history with filters, single orders and their events), parameters and keys are refused as documented, data routes answer 503 until the journal replay ends, and memory-only limits are reported (complete: false, 404 for evicted orders).
+// Proves the query API in embedded mode (no QuestDB, answers from memory): every route answers what the live engine's
+// events say (ticks page by page, volume, candles of every interval, open orders, order history with filters, single
+// orders and their events), parameters and keys are refused as documented, data routes answer 503 until the journal
+// replay ends, and memory-only limits are reported (complete: false, 404 for evicted orders).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { MarketDataService } from "../../src/api/service.ts";

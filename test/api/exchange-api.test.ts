@@ -1,4 +1,7 @@
-// Proves `bun run engine` (src/server/main.ts, embedded mode) serves the query API from its market-data worker: the configured symbols, orders placed over TCP show up in the owner's open orders and history with the same API key (401 with another key, 403 for another user's order), trades as ticks and candles; and a restart rebuilds the same answers from the journal, then a SIGTERM stops it cleanly.
+// Proves `bun run engine` (src/server/main.ts, embedded mode) serves the query API from its market-data worker: the
+// configured symbols, orders placed over TCP show up in the owner's open orders and history with the same API key (401
+// with another key, 403 for another user's order), trades as ticks and candles; and a restart rebuilds the same answers
+// from the journal, then a SIGTERM stops it cleanly.
 
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -119,7 +119,10 @@ export class L3Book {
     o.qtyLots = e.leavesQtyLots;
   }
 
-  /** In place when the price stays and the quantity does not grow (RULES.md, Modify); otherwise it leaves and may come back booked. */
+  /**
+   * In place when the price stays and the quantity does not grow (RULES.md, Modify); otherwise it leaves and may come
+   * back booked.
+   */
   private modified(e: EventRecord): void {
     const o = this.resting(e, e.id, e.side, e.oldPriceTicks);
     if (o.qtyLots !== e.oldQtyLots) fail(e, `old quantity ${e.oldQtyLots}, the book holds ${o.qtyLots}`);

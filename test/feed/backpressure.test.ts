@@ -1,4 +1,6 @@
-// Proves a client that stops reading is closed with 4008 (slow consumer) while the engine and a reading client go on unharmed and end with the engine's books, and that a snapshot bigger than the pump threshold is sent as the client reads (drain) with the frames published meanwhile replayed, so the client still ends with the engine's books.
+// Proves a client that stops reading is closed with 4008 (slow consumer) while the engine and a reading client go on
+// unharmed and end with the engine's books, and that a snapshot bigger than the pump threshold is sent as the client
+// reads (drain) with the frames published meanwhile replayed, so the client still ends with the engine's books.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { Side } from "../../src/engine/constants.ts";

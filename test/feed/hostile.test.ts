@@ -1,4 +1,7 @@
-// Proves hostile and broken client messages get an error frame with a reason (text, garbage, truncated, wrong union, missing or overlong symbol, unknown channel, symbol or interval, double subscribe, unknown unsubscribe, too many subscriptions), that floods and oversized frames close only the offender with the documented codes, that the connection limit answers 503, and that a well-behaved client on the same server notices none of it.
+// Proves hostile and broken client messages get an error frame with a reason (text, garbage, truncated, wrong union,
+// missing or overlong symbol, unknown channel, symbol or interval, double subscribe, unknown unsubscribe, too many
+// subscriptions), that floods and oversized frames close only the offender with the documented codes, that the
+// connection limit answers 503, and that a well-behaved client on the same server notices none of it.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Builder } from "flatbuffers";

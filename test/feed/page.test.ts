@@ -1,4 +1,6 @@
-// Proves the live market page in a real browser (Debian chromium driven by playwright-core): it loads from the feed's port, its ladder, trades and chart show the engine's data, they update when orders trade, the symbol switcher changes all of them, and a screenshot is kept (.run/feed-page.png; docs/feed-page.png with FEED_SCREENSHOT=docs).
+// Proves the live market page in a real browser (Debian chromium driven by playwright-core): it loads from the feed's
+// port, its ladder, trades and chart show the engine's data, they update when orders trade, the symbol switcher changes
+// all of them, and a screenshot is kept (.run/feed-page.png; docs/feed-page.png with FEED_SCREENSHOT=docs).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";

@@ -1,4 +1,6 @@
-// Proves the feed's promise: many clients that disconnect, reconnect, unsubscribe and resubscribe at random while orders flow through the real sequencer and engine end with level-2 and level-3 books equal to the engine's, and every checksum they checked on the way matched.
+// Proves the feed's promise: many clients that disconnect, reconnect, unsubscribe and resubscribe at random while
+// orders flow through the real sequencer and engine end with level-2 and level-3 books equal to the engine's, and every
+// checksum they checked on the way matched.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { Side } from "../../src/engine/constants.ts";

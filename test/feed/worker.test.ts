@@ -1,4 +1,6 @@
-// Proves the feed in its worker thread (as `bun run engine` runs it) serves the same books: clients reconnecting at random while orders flow end with level-2 and level-3 books equal to the engine's and every checksum matched, also when the shared ring is so small that events wait on the matching thread.
+// Proves the feed in its worker thread (as `bun run engine` runs it) serves the same books: clients reconnecting at
+// random while orders flow end with level-2 and level-3 books equal to the engine's and every checksum matched, also
+// when the shared ring is so small that events wait on the matching thread.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { Side } from "../../src/engine/constants.ts";

@@ -1,4 +1,6 @@
-// Proves, against a real QuestDB, that the project's candles equal QuestDB's own SAMPLE BY over the stored ticks for every interval (1m..1d) on a few hundred thousand random trades spanning days, and that the candles table written from the aggregator holds the same rows.
+// Proves, against a real QuestDB, that the project's candles equal QuestDB's own SAMPLE BY over the stored ticks for
+// every interval (1m..1d) on a few hundred thousand random trades spanning days, and that the candles table written
+// from the aggregator holds the same rows.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";

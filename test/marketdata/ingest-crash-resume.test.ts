@@ -1,4 +1,7 @@
-// Proves that an exchange ingesting market data, killed (SIGKILL) in the middle of ingestion with rows still unacknowledged, resumes on restart without gaps or duplicates: the restarted process reads the resume points, replays its journal, re-sends only what QuestDB lacks, and afterwards QuestDB holds exactly what a replay of the whole journal says (every trade id from 1 once, every candle, order and order event).
+// Proves that an exchange ingesting market data, killed (SIGKILL) in the middle of ingestion with rows still
+// unacknowledged, resumes on restart without gaps or duplicates: the restarted process reads the resume points, replays
+// its journal, re-sends only what QuestDB lacks, and afterwards QuestDB holds exactly what a replay of the whole
+// journal says (every trade id from 1 once, every candle, order and order event).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,4 +1,6 @@
-// Proves that QuestDB killed (SIGKILL) and restarted while the exchange trades and market data ingests through its worker (the path `bun run engine` uses) loses nothing: afterwards the ticks' count and checksums equal the engine's trades, and every candle, order state and order event is stored.
+// Proves that QuestDB killed (SIGKILL) and restarted while the exchange trades and market data ingests through its
+// worker (the path `bun run engine` uses) loses nothing: afterwards the ticks' count and checksums equal the engine's
+// trades, and every candle, order state and order event is stored.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type RunningMarketData, startMarketData } from "../../src/api/start.ts";

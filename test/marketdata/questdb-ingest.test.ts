@@ -1,4 +1,8 @@
-// Proves, against a real QuestDB, that ingestion loses nothing and adds nothing: re-sent rows are deduplicated, a SIGKILL and restart mid-ingest keeps every tick (count and checksum), an outage longer than memory spills to disk and replays in order, a graceful close hands its backlog to the next writer, a slow server is retried, hostile symbol names are stored exactly or refused with a reason, a line QuestDB refuses is dead-lettered without losing its batch, and orders upsert to their latest state with resume points read back.
+// Proves, against a real QuestDB, that ingestion loses nothing and adds nothing: re-sent rows are deduplicated, a
+// SIGKILL and restart mid-ingest keeps every tick (count and checksum), an outage longer than memory spills to disk and
+// replays in order, a graceful close hands its backlog to the next writer, a slow server is retried, hostile symbol
+// names are stored exactly or refused with a reason, a line QuestDB refuses is dead-lettered without losing its batch,
+// and orders upsert to their latest state with resume points read back.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -122,7 +126,9 @@ async function storedSums(): Promise<Sums> {
   };
 }
 
-/** Appends trades with a turn of the event loop every `chunk` rows, as a live stream would leave room for the sender. */
+/**
+ * Appends trades with a turn of the event loop every `chunk` rows, as a live stream would leave room for the sender.
+ */
 async function appendTrades(
   ticks: TicksIlp,
   seed: number,

@@ -123,7 +123,10 @@ export class CrashTrader {
     this.client = null;
   }
 
-  /** After checking them, the exchange's open orders become the model (orders whose acceptance never reached us included). */
+  /**
+   * After checking them, the exchange's open orders become the model (orders whose acceptance never reached us
+   * included).
+   */
   adopt(orders: OpenOrderInfo[]): void {
     this.open.clear();
     this.pool.clear();

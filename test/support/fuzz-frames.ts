@@ -79,7 +79,9 @@ const interesting16 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x7fff, 0x8000, 0xfffe, 0xffff
 /** Body type codes: client members, server members, NONE and unknown ones. */
 const unionCodes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 99, 255];
 
-/** Position of field `slot` of the table at `table` (payload `[p, end)` of `view`), or -1 when absent or out of range. */
+/**
+ * Position of field `slot` of the table at `table` (payload `[p, end)` of `view`), or -1 when absent or out of range.
+ */
 export function fieldAt(view: DataView, p: number, end: number, table: number, slot: number): number {
   if (table < p || table + 4 > end) return -1;
   const vt = table - view.getInt32(table, true);
@@ -429,7 +431,10 @@ export class FrameFactory {
     if (at >= 0) out[at] = this.rng.pick(unionCodes);
   }
 
-  /** An oversized string or vector: a long API key, a string or vector length pushed up, a page of orders from the client. */
+  /**
+   * An oversized string or vector: a long API key, a string or vector length pushed up, a page of orders from the
+   * client.
+   */
   private huge(out: Uint8Array, view: DataView, at: number, seq: number): number {
     const r = this.rng;
     const p = at + framePrefixBytes;

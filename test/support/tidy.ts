@@ -108,7 +108,9 @@ function isNode(v: unknown): v is Node {
   return typeof v === "object" && v !== null && typeof (v as Node).type === "string";
 }
 
-/** The name a call's callee starts with: `describe` for describe(...), describe.each(...)(...) and describe.skip(...). */
+/**
+ * The name a call's callee starts with: `describe` for describe(...), describe.each(...)(...) and describe.skip(...).
+ */
 function calleeRoot(call: Node): string {
   let c = call.callee as Node;
   for (;;) {
@@ -154,7 +156,9 @@ export function longFunctions(file: string, text: string, linesMax = functionLin
   return out;
 }
 
-/** Code compiled from strings at run time: `eval(...)`, `new Function(...)`, `Function(...)` (also as `globalThis.x`). */
+/**
+ * Code compiled from strings at run time: `eval(...)`, `new Function(...)`, `Function(...)` (also as `globalThis.x`).
+ */
 export function dynamicCode(file: string, text: string): Finding[] {
   const out: Finding[] = [];
   walk(parseTypeScript(file, text), null, (n) => {

@@ -1,4 +1,6 @@
-// Proves the feed client against a scripted server: it applies a snapshot and the numbered changes after it, checks a split batch's checksum only on its last part, takes a fresh snapshot (unsubscribe + subscribe) on a gap and on a checksum mismatch, and subscribes again after a reconnect.
+// Proves the feed client against a scripted server: it applies a snapshot and the numbered changes after it, checks a
+// split batch's checksum only on its last part, takes a fresh snapshot (unsubscribe + subscribe) on a gap and on a
+// checksum mismatch, and subscribes again after a reconnect.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";

@@ -4,8 +4,8 @@
 // below 2^53, and hold values the TCP gateway would also let through to the
 // log (validateNewOrder & co.: ids below 2^53, enum codes in range, positive
 // quantities, non-negative prices; a MassCancel names no reason, or one of the
-// exchange's own: mass cancel, disconnect, dead-man's switch, admin). Anything else goes to the dead-letter topic with one of the
-// reasons below. What the engine's rules decide (unknown symbol, tick, band,
+// exchange's own: mass cancel, disconnect, dead-man's switch, admin). Anything else goes to the dead-letter topic with
+// one of the reasons below. What the engine's rules decide (unknown symbol, tick, band,
 // unknown order, FOK...) is not a dead letter: the engine rejects it and the
 // user gets the report on `executions`.
 

@@ -399,7 +399,10 @@ export class KafkaEngine {
     this.outputs.rings[shard.index]!.appliedSeq = shard.sequencer.lastSeq;
   }
 
-  /** An error in a batch slot: a record too large for the arena is dead-lettered; an unreadable position fails the engine. */
+  /**
+   * An error in a batch slot: a record too large for the arena is dead-lettered; an unreadable position fails the
+   * engine.
+   */
   private consumerError(shard: KafkaShard, b: ConsumedBatch, i: number): void {
     const code = b.errorCode[i]!;
     this.stats.consumerErrors++;
@@ -424,7 +427,10 @@ export class KafkaEngine {
     this.options.warn(`kafka engine: consumer: ${error.message}`);
   }
 
-  /** After records were applied: each touched shard releases its outputs (everything applied is durable), then the hooks. */
+  /**
+   * After records were applied: each touched shard releases its outputs (everything applied is durable), then the
+   * hooks.
+   */
   private endBatch(): void {
     const touched = this.touched;
     for (let k = 0; k < touched.length; k++) {

@@ -23,7 +23,9 @@ export interface OutputLogOptions {
   shardsCount: number;
   /** Unacknowledged outputs one shard may have (a power of two). */
   ringSlotsMax: number;
-  /** Room kept free for one command's outputs before a shard applies another (a mass cancel may need more: it spills). */
+  /**
+   * Room kept free for one command's outputs before a shard applies another (a mass cancel may need more: it spills).
+   */
   commandOutputsReserve: number;
 }
 
@@ -174,7 +176,10 @@ export class OutputLog {
     if (this.waiters.length > 0) this.wake();
   };
 
-  /** Resolves once every output of `shard`'s commands up to `seq` is acknowledged; rejects after `timeoutMs` or on failure. */
+  /**
+   * Resolves once every output of `shard`'s commands up to `seq` is acknowledged; rejects after `timeoutMs` or on
+   * failure.
+   */
   untilAcked(shard: number, seq: number, timeoutMs: number): Promise<void> {
     if (this.rings[shard]!.ackedSeq >= seq) return Promise.resolve();
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -214,7 +219,10 @@ export class OutputLog {
     this.onFailed(error);
   }
 
-  /** Produces what is spilled and waits up to `timeoutMs` for every acknowledgement; then frees the producer. Returns the messages left. */
+  /**
+   * Produces what is spilled and waits up to `timeoutMs` for every acknowledgement; then frees the producer. Returns
+   * the messages left.
+   */
   close(timeoutMs: number): number {
     const deadline = performance.now() + timeoutMs;
     while (this.spill.length > 0 && this.failure === null && performance.now() < deadline) {

@@ -1,4 +1,6 @@
-// Proves the output records: the fixed-layout writers' records pass the verifier and read back every value (random values, extremes), a writer refuses a value outside its wire type, market-data records round-trip, and the reader refuses truncated and garbled bytes.
+// Proves the output records: the fixed-layout writers' records pass the verifier and read back every value (random
+// values, extremes), a writer refuses a value outside its wire type, market-data records round-trip, and the reader
+// refuses truncated and garbled bytes.
 
 import { expect, test } from "bun:test";
 import { ExecReport } from "../../protocol/messages.ts";

@@ -48,7 +48,10 @@ export class ExecutionRecordWriter {
   private readonly seqAt = this.frame.at("ExecutionReport.engine_seq");
   private readonly timeAt = this.frame.at("ExecutionReport.timestamp_ns");
 
-  /** Fills the frame; the record is `frame.bytes[frame.valueStart, frame.frameBytes)`. Values outside their wire type throw. */
+  /**
+   * Fills the frame; the record is `frame.bytes[frame.valueStart, frame.frameBytes)`. Values outside their wire type
+   * throw.
+   */
   write(userId: number, shard: number, index: number, sessionId: number, sessionSeq: number, r: ExecReport): void {
     const f = this.frame;
     f.u53(this.userAt, userId);

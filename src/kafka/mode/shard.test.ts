@@ -1,4 +1,7 @@
-// Proves an engine shard without a broker: it is a pure function of its records (two shards fed the same records agree event for event, and a shard restored from a snapshot plus the records after it ends as one that never stopped); client order ids resolve in record order (cancel, duplicate, unknown); and every kind of unusable record is refused with its reason while the records around it apply.
+// Proves an engine shard without a broker: it is a pure function of its records (two shards fed the same records agree
+// event for event, and a shard restored from a snapshot plus the records after it ends as one that never stopped);
+// client order ids resolve in record order (cancel, duplicate, unknown); and every kind of unusable record is refused
+// with its reason while the records around it apply.
 
 import { describe, expect, test } from "bun:test";
 import { CancelReason, EventKind, Reject } from "../../engine/constants.ts";

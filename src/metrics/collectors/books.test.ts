@@ -1,4 +1,5 @@
-// Proves open orders (stops included), price levels per side and the halted flag per symbol come from the engine's columns at scrape time; symbols defined after start share the "other" series.
+// Proves open orders (stops included), price levels per side and the halted flag per symbol come from the engine's
+// columns at scrape time; symbols defined after start share the "other" series.
 import { expect, test } from "bun:test";
 import { CommandStruct } from "../../engine/command.ts";
 import { CommandCode } from "../../engine/command.ts";

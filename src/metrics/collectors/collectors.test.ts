@@ -1,4 +1,5 @@
-// Proves the collectors: event-loop delay from an injected clock, the journal's log2 sync buckets folded into a histogram, snapshot stats and age, process metrics, and that a garbage collection is observed.
+// Proves the collectors: event-loop delay from an injected clock, the journal's log2 sync buckets folded into a
+// histogram, snapshot stats and age, process metrics, and that a garbage collection is observed.
 
 import { describe, expect, test } from "bun:test";
 import { JournalStats } from "../../journal/writer.ts";

@@ -1,4 +1,6 @@
-// Proves the committed generated/fixed-layout.ts is exactly what the generator makes from today's layout.ts and frames.ts, that every template has every field of its tables once, aligned, inside a verified frame, that a frames.ts out of step with the schema stops generation, and that the protocol and client code compile nothing from strings.
+// Proves the committed generated/fixed-layout.ts is exactly what the generator makes from today's layout.ts and
+// frames.ts, that every template has every field of its tables once, aligned, inside a verified frame, that a frames.ts
+// out of step with the schema stops generation, and that the protocol and client code compile nothing from strings.
 
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
