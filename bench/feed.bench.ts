@@ -468,10 +468,12 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
     );
   }
   console.log(
-    `  control: no feed, a spinning thread beside it: median chunk ${fmt(out.spinnerMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.spinnerRatio, 3)}`,
+    `  control: no feed, a spinning thread beside it: median ` +
+      `chunk ${fmt(out.spinnerMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.spinnerRatio, 3)}`,
   );
   console.log(
-    `  feed attached, no clients:                    median chunk ${fmt(out.feedNoClientsMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.feedNoClientsRatio, 3)}`,
+    `  feed attached, no clients:                    median ` +
+      `chunk ${fmt(out.feedNoClientsMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.feedNoClientsRatio, 3)}`,
   );
   return out;
 }
@@ -480,7 +482,8 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
 function startSpinner(): { stop(): void } {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const code =
-    "self.onmessage = (e) => { const f = new Int32Array(e.data); let x = 0; while (Atomics.load(f, 0) === 0) x++; postMessage(x); };";
+    "self.onmessage = (e) => { const f = new Int32Array(e.data); let x = 0; while (Atomics.load(f, " +
+    "0) === 0) x++; postMessage(x); };";
   const w = new Worker(URL.createObjectURL(new Blob([code], { type: "application/javascript" })));
   w.postMessage(flag.buffer);
   return {

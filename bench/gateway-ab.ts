@@ -86,8 +86,10 @@ try {
       const r = runOnce(build, build === "a" ? o.a : o.b, o.rest, dir, k);
       runs.push(r);
       console.log(
-        `${build}${k + 1}: engine ${Math.round(r.engineCommandsPerSec)}/s, latency p50 ${r.latencyP50Us.toFixed(0)} µs ` +
-          `p99 ${r.latencyP99Us.toFixed(0)} µs, gc ${r.gcPauses} pauses ${r.gcPauseMsTotal.toFixed(1)} ms (max ${r.gcPauseMsMax.toFixed(1)})`,
+        `${build}${k + 1}: engine ${Math.round(r.engineCommandsPerSec)}/s, ` +
+          `latency p50 ${r.latencyP50Us.toFixed(0)} µs ` +
+          `p99 ${r.latencyP99Us.toFixed(0)} µs, gc ${r.gcPauses} pauses ${r.gcPauseMsTotal.toFixed(1)} ms ` +
+          `(max ${r.gcPauseMsMax.toFixed(1)})`,
       );
     }
   }
@@ -119,8 +121,7 @@ const ratio = runs
   .filter((r) => r.build === "b")
   .map((r, k) => r.engineCommandsPerSec / runs.filter((x) => x.build === "a")[k]!.engineCommandsPerSec);
 console.log(`b/a throughput per interleaved pair: ${cell(ratio, 2)}`);
-if (o.json !== null)
-  writeFileSync(
-    o.json,
-    `${JSON.stringify({ schema: "exchange-core-bun/bench-gateway-ab/1", a: o.a, b: o.b, flags: o.rest, runs }, null, 2)}\n`,
-  );
+if (o.json !== null) {
+  const report = { schema: "exchange-core-bun/bench-gateway-ab/1", a: o.a, b: o.b, flags: o.rest, runs };
+  writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+}

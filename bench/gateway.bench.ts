@@ -57,7 +57,8 @@ const HELP = `bun bench/gateway.bench.ts [flags]
   --warmup-seconds <s>    latency: discarded warm-up seconds (default 2; quick 0.5)
   --seed <n>              command stream seed (default 42)
   --journal-batch-bytes <n>  the exchange's journal.batchBytesMax (default: the exchange's own, 1 MiB)
-  --pin                   pin this process to CPU 0 and the exchange to the other CPUs (taskset): the spinning sender on a core of its own
+  --pin                   pin this process to CPU 0 and the exchange to the other CPUs (taskset): the spinning
+                          sender on a core of its own
   --cpu-prof <dir>        run the exchange under bun --cpu-prof (and --cpu-prof-md), profiles in <dir>
   --gc                    run the exchange with BUN_JSC_logGC=1: its collector pauses per round and latency run
   --feed on|off           EXCHANGE_FEED for the exchange (default: its own default, on: the feed worker runs)
@@ -277,13 +278,14 @@ function printTables(results: PolicyResult[]): void {
     ];
   });
   console.log(
-    `\nthroughput (commands / s, first byte sent → last answer; "engine" counts only commands that reached the engine)\n${table(
-      [
-        ...["policy", "sessions", "rounds", "answered", "engine", "engine best", "gw answered", "eng rejects"],
-        ...["fills/cmd", "cpu exch", "cpu send", "gc n / ms / max", "engine >= 1 M/s"],
-      ],
-      tRows,
-    )}`,
+    `\nthroughput (commands / s, first byte sent → last answer; ` +
+      `"engine" counts only commands that reached the engine)\n${table(
+        [
+          ...["policy", "sessions", "rounds", "answered", "engine", "engine best", "gw answered", "eng rejects"],
+          ...["fills/cmd", "cpu exch", "cpu send", "gc n / ms / max", "engine >= 1 M/s"],
+        ],
+        tRows,
+      )}`,
   );
   const lRows = results.flatMap((r) =>
     r.latency.map((l) => {
@@ -317,9 +319,12 @@ function printTables(results: PolicyResult[]): void {
     )}`,
   );
   console.log(
-    "\ngw answered = commands the gateway answered itself (engine seq 0: its limits, unknown orders, journal full) and that never reached the engine; " +
-      "eng rejects = rejected by the engine; cpu = CPU seconds per wall second (1.00 = one core) of the exchange (all threads, /proc) and of this process " +
-      "(sender and receiver); lag = the sender's own lateness (actual − scheduled send); gc = the exchange's collector pauses (count / total ms / " +
+    "\ngw answered = commands the gateway answered itself (engine seq 0: its limits, unknown orders, " +
+      "journal full) and that never reached the engine; " +
+      "eng rejects = rejected by the engine; cpu = CPU seconds per wall second (1.00 = one core) of the " +
+      "exchange (all threads, /proc) and of this process " +
+      "(sender and receiver); lag = the sender's own lateness (actual − scheduled send); " +
+      "gc = the exchange's collector pauses (count / total ms / " +
       "longest ms, every heap of the process; with --gc). The p99 target applies with the journal on (write, fsync).",
   );
 }
@@ -412,7 +417,9 @@ async function main(): Promise<void> {
   );
   watchdog.unref();
   console.log(
-    `gateway bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, policies ${o.policies.join(", ")}${o.quick ? " (quick)" : ""}${o.pin ? ", pinned (bench CPU 0, exchange the rest)" : ""}, seed ${o.seed}`,
+    `gateway bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, ` +
+      `policies ${o.policies.join(", ")}${o.quick ? " (quick)" : ""}` +
+      `${o.pin ? ", pinned (bench CPU 0, exchange the rest)" : ""}, seed ${o.seed}`,
   );
   if (o.pin) {
     if (os.cpus().length < 2) throw new Error("--pin needs at least 2 CPUs");
@@ -436,13 +443,20 @@ async function main(): Promise<void> {
       config: { ...o, stream: defaultShape },
       methods: {
         throughput:
-          "per round, every session's pre-encoded commands are written as fast as its socket takes them; commands/s = commands / " +
-          "(first byte written → arrival of the last answer); one warm-up round is discarded; each command has exactly one answer " +
-          "(accepted/rejected, cancelled by user/rejected, modified/rejected), checked to name the command's client order id in order",
+          "per round, every session's pre-encoded commands are written as fast as its socket takes them; " +
+          "commands/s = commands / " +
+          "(first byte written → arrival of the last answer); one warm-up round is discarded; " +
+          "each command has exactly one answer " +
+          "(accepted/rejected, cancelled by user/rejected, modified/rejected), " +
+          "checked to name the command's client order id in order",
         latency:
-          "open loop: command k of session i of m is due at start + (k*m + i)/rate; a setImmediate loop writes what is due; latency = " +
-          "answer arrival − due time (coordinated omission corrected), warm-up discarded; service = arrival − actual send; send lag = actual send − due",
-        cpu: "CPU seconds over the window: the exchange's utime+stime from /proc/<pid>/stat (all threads), this process's from process.cpuUsage()",
+          "open loop: command k of session i of m is due at start + (k*m + i)/rate; " +
+          "a setImmediate loop writes what is due; latency = " +
+          "answer arrival − due time (coordinated omission corrected), warm-up discarded; " +
+          "service = arrival − actual send; send lag = actual send − due",
+        cpu:
+          "CPU seconds over the window: the exchange's utime+stime from /proc/<pid>/stat (all threads), " +
+          "this process's from process.cpuUsage()",
       },
       targets: {
         engineMillionPerSec: Object.fromEntries(

@@ -288,35 +288,45 @@ async function main(): Promise<void> {
   const sizes = o.quick ? [1, 100, 10_000] : [1, 10, 100, 1000, 10_000];
   const cases: CaseResult[] = [];
   console.log(
-    `journal bench: ${o.recordBytes}-byte records, files in ${o.dir}, ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, bun ${Bun.version}`,
+    `journal bench: ${o.recordBytes}-byte records, files in ${o.dir}, ${os.cpus()[0]?.model ?? "?"} ` +
+      `x${os.cpus().length}, bun ${Bun.version}`,
   );
   console.log(
-    "policy  rec/batch      records/s   batch avg µs   p50 µs   p99 µs   max µs   write avg µs   sync avg µs   sync max µs",
+    "policy  rec/batch      records/s   batch avg µs   p50 µs   p99 µs   max µs   write avg µs   " +
+      "sync avg µs   sync max µs",
   );
   for (const policy of ["fsync", "write", "none"] as SyncPolicy[]) {
     for (const k of sizes) {
       const r = await benchCase(o, policy, k);
       cases.push(r);
       console.log(
-        `${policy.padEnd(6)}  ${String(k).padStart(9)}  ${Math.round(r.recordsPerSec).toLocaleString("en-US").padStart(13)}  ` +
-          `${us(r.batchNs.avg).padStart(13)}  ${us(r.batchNs.p50).padStart(7)}  ${us(r.batchNs.p99).padStart(7)}  ${us(r.batchNs.max).padStart(7)}  ` +
+        `${policy.padEnd(6)}  ${String(k).padStart(9)}  ` +
+          `${Math.round(r.recordsPerSec).toLocaleString("en-US").padStart(13)}  ` +
+          `${us(r.batchNs.avg).padStart(13)}  ${us(r.batchNs.p50).padStart(7)}  ` +
+          `${us(r.batchNs.p99).padStart(7)}  ${us(r.batchNs.max).padStart(7)}  ` +
           `${us(r.writeNsAvg).padStart(13)}  ${us(r.syncNsAvg).padStart(12)}  ${us(r.syncNsMax).padStart(12)}`,
       );
     }
   }
   console.log(
-    `\nfsync group commit at an offered load (records due appended each event-loop turn, at most ${turnRecordsMax}; "max" = as fast as accepted):`,
+    `\nfsync group commit at an offered load (records due appended each event-loop turn, ` +
+      `at most ${turnRecordsMax}; "max" = as fast as accepted):`,
   );
   console.log(
-    "offered/s      records/s   rec/batch   sync avg µs   sync max µs   write max µs   ack p50 µs   ack p99 µs   ack max µs     full",
+    "offered/s      records/s   rec/batch   sync avg µs   sync max µs   write max µs   ack p50 µs   " +
+      "ack p99 µs   ack max µs     full",
   );
   const pipelines: PipelineResult[] = [];
   for (const rate of o.quick ? [100_000, null] : [1_000, 10_000, 100_000, 1_000_000, null]) {
     const p = await benchPipeline(o, rate);
     pipelines.push(p);
     console.log(
-      `${(rate === null ? "max" : rate.toLocaleString("en-US")).padStart(9)}  ${Math.round(p.recordsPerSec).toLocaleString("en-US").padStart(13)}  ${p.recordsPerBatchAvg.toFixed(0).padStart(10)}  ` +
-        `${us(p.syncNsAvg).padStart(12)}  ${us(p.syncNsMax).padStart(12)}  ${us(p.writeNsMax).padStart(13)}  ${us(p.ackNs.p50).padStart(11)}  ${us(p.ackNs.p99).padStart(11)}  ${us(p.ackNs.max).padStart(11)}  ${String(p.fullCount).padStart(7)}`,
+      `${(rate === null ? "max" : rate.toLocaleString("en-US")).padStart(9)}  ` +
+        `${Math.round(p.recordsPerSec).toLocaleString("en-US").padStart(13)}  ` +
+        `${p.recordsPerBatchAvg.toFixed(0).padStart(10)}  ` +
+        `${us(p.syncNsAvg).padStart(12)}  ${us(p.syncNsMax).padStart(12)}  ${us(p.writeNsMax).padStart(13)}  ` +
+        `${us(p.ackNs.p50).padStart(11)}  ${us(p.ackNs.p99).padStart(11)}  ${us(p.ackNs.max).padStart(11)}  ` +
+        `${String(p.fullCount).padStart(7)}`,
     );
   }
   if (o.json !== null) {

@@ -233,19 +233,20 @@ function summarize(rounds: RoundResult[]) {
 
 function printTables(o: Options, s: ReturnType<typeof summarize>): void {
   console.log(
-    `\nthroughput: orders → ${o.partitions} engine shards → executions (orders/s; median of ${o.rounds} rounds, min – max; cpu = cores)\n${table(
-      ["case", "median", "spread", "cpu broker", "cpu exchange", "cpu load"],
-      [
+    `\nthroughput: orders → ${o.partitions} engine shards → executions ` +
+      `(orders/s; median of ${o.rounds} rounds, min – max; cpu = cores)\n${table(
+        ["case", "median", "spread", "cpu broker", "cpu exchange", "cpu load"],
         [
-          "sustained orders/s",
-          fmtRate(s.ordersPerSec.median),
-          `${fmtRate(s.ordersPerSec.min)} – ${fmtRate(s.ordersPerSec.max)}`,
-          s.throughputCpu.broker.toFixed(2),
-          s.throughputCpu.exchange.toFixed(2),
-          s.throughputCpu.load.toFixed(2),
+          [
+            "sustained orders/s",
+            fmtRate(s.ordersPerSec.median),
+            `${fmtRate(s.ordersPerSec.min)} – ${fmtRate(s.ordersPerSec.max)}`,
+            s.throughputCpu.broker.toFixed(2),
+            s.throughputCpu.exchange.toFixed(2),
+            s.throughputCpu.load.toFixed(2),
+          ],
         ],
-      ],
-    )}`,
+      )}`,
   );
   const ms = (name: string, x: Spread | null) =>
     x === null ? [name, "-", "-"] : [name, fmtMs(x.median), `${fmtMs(x.min)} – ${fmtMs(x.max)}`];
@@ -283,7 +284,8 @@ async function main(): Promise<void> {
     broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir });
     const bootstrap = broker.bootstrapServers;
     console.log(
-      `kafka-mode bench: librdkafka ${librdkafkaVersion()}, broker pid ${broker.pid}, ${os.cpus().length} cores, load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`,
+      `kafka-mode bench: librdkafka ${librdkafkaVersion()}, broker pid ${broker.pid}, ${os.cpus().length} ` +
+        `cores, load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`,
     );
     if (loadAtStart[0]! > 0.5)
       console.log(
@@ -292,7 +294,8 @@ async function main(): Promise<void> {
     const built = performance.now();
     const w = buildWorkload(o.orders, o.partitions, 1000);
     console.log(
-      `workload: ${w.count} orders over ${w.symbols.length} symbols, ${w.executions} execution reports, ${w.trades} trades (built in ${((performance.now() - built) / 1000).toFixed(1)} s)`,
+      `workload: ${w.count} orders over ${w.symbols.length} symbols, ${w.executions} execution ` +
+        `reports, ${w.trades} trades (built in ${((performance.now() - built) / 1000).toFixed(1)} s)`,
     );
     const admin = new Admin({
       bootstrapServers: bootstrap,
@@ -353,7 +356,9 @@ async function main(): Promise<void> {
       const tk = tcpKafka as LatencyResult | null;
       const tj = tcpJournal as LatencyResult | null;
       console.log(
-        `round ${r + 1}/${o.rounds}: ${fmtRate(throughput.result.ordersPerSec)} orders/s (cpu broker ${throughput.cpu.brokerCores.toFixed(2)}, exchange ${throughput.cpu.exchangeCores.toFixed(2)}, load ${throughput.cpu.loadCores.toFixed(2)}); ` +
+        `round ${r + 1}/${o.rounds}: ${fmtRate(throughput.result.ordersPerSec)} orders/s (cpu ` +
+          `broker ${throughput.cpu.brokerCores.toFixed(2)}, exchange ${throughput.cpu.exchangeCores.toFixed(2)}, ` +
+          `load ${throughput.cpu.loadCores.toFixed(2)}); ` +
           `latency p50 ${fmtMs(latency.result.latencyNs.p50)} p99 ${fmtMs(latency.result.latencyNs.p99)}` +
           (tk === null || tj === null
             ? ""
@@ -385,13 +390,22 @@ async function main(): Promise<void> {
         },
         methods: {
           throughput:
-            "orders produced as fast as the load's producer goes (one call per order, linger 5 ms, lz4) to `orders` (12 partitions: 12 engine shards in one exchange process); orders/s = orders / (first produce -> last of the workload's execution reports consumed from `executions`)",
+            "orders produced as fast as the load's producer goes (one call per order, linger 5 ms, " +
+            "lz4) to `orders` (12 partitions: 12 engine shards in one exchange process); " +
+            "orders/s = orders / (first produce -> last of the workload's execution reports consumed from " +
+            "`executions`)",
           latency:
-            "open loop at `rate`: order k due at start + k/rate, stamped with its due time (the shard's receive time); latency = its first report consumed - due; first 20% dropped",
-          tcp: "bench/gateway/phases.ts latencyPhase (2 sessions, the gateway bench's command stream) against the exchange in Kafka mode and in journal mode (write)",
-          cpu: "CPU seconds per wall second over each case from /proc/<pid>/stat: broker, exchange, this process (the load)",
+            "open loop at `rate`: order k due at start + k/rate, stamped with its due time (the shard's " +
+            "receive time); latency = its first report consumed - due; first 20% dropped",
+          tcp:
+            "bench/gateway/phases.ts latencyPhase (2 sessions, the gateway bench's command stream) against the " +
+            "exchange in Kafka mode and in journal mode (write)",
+          cpu:
+            "CPU seconds per wall second over each case from /proc/<pid>/stat: broker, exchange, " +
+            "this process (the load)",
           rounds:
-            "every round runs every case once in the same order, on fresh topics and a fresh exchange; medians and min-max over rounds",
+            "every round runs every case once in the same order, on fresh topics and a fresh exchange; " +
+            "medians and min-max over rounds",
         },
         summary,
         rounds,

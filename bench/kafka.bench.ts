@@ -429,25 +429,27 @@ function printTables(o: Options, summary: ReturnType<typeof summarize>): void {
     fmtCores(cpu.bench),
   ];
   console.log(
-    `\nthroughput, ${o.bytes}-byte messages, one partition, acks=all (msgs/s; median of ${o.rounds} rounds, min – max)\n${table(
-      ["case", "median", "spread", "cpu broker", "cpu bench"],
-      [
-        rate("produce (one call per message)", summary.produceMsgsPerSec, summary.cpuMedian.produce),
-        rate("produceBatch (1000 per call)", summary.produceBatchMsgsPerSec, summary.cpuMedian.produceBatch),
-        rate("consume (batch poll, copied out)", summary.consumeMsgsPerSec, summary.cpuMedian.consume),
-      ],
-    )}`,
+    `\nthroughput, ${o.bytes}-byte messages, one partition, acks=all ` +
+      `(msgs/s; median of ${o.rounds} rounds, min – max)\n${table(
+        ["case", "median", "spread", "cpu broker", "cpu bench"],
+        [
+          rate("produce (one call per message)", summary.produceMsgsPerSec, summary.cpuMedian.produce),
+          rate("produceBatch (1000 per call)", summary.produceBatchMsgsPerSec, summary.cpuMedian.produceBatch),
+          rate("consume (batch poll, copied out)", summary.consumeMsgsPerSec, summary.cpuMedian.consume),
+        ],
+      )}`,
   );
   const ms = (name: string, s: Spread) => [name, fmtMs(s.median), `${fmtMs(s.min)} – ${fmtMs(s.max)}`];
   console.log(
-    `\nproduce latency at ${fmtRate(o.rate)} msgs/s offered (due → acknowledgement served; median of ${o.rounds} rounds, min – max)\n${table(
-      ["figure", "median", "spread"],
-      [
-        ms("p50", summary.latencyP50Ns),
-        ms("p99", summary.latencyP99Ns),
-        ms("service p99 (call → ack)", summary.serviceP99Ns),
-      ],
-    )}`,
+    `\nproduce latency at ${fmtRate(o.rate)} msgs/s offered ` +
+      `(due → acknowledgement served; median of ${o.rounds} rounds, min – max)\n${table(
+        ["figure", "median", "spread"],
+        [
+          ms("p50", summary.latencyP50Ns),
+          ms("p99", summary.latencyP99Ns),
+          ms("service p99 (call → ack)", summary.serviceP99Ns),
+        ],
+      )}`,
   );
   console.log(`cpu = CPU seconds per wall second (1.00 = one core): broker from /proc, bench = this process.`);
 }
@@ -472,7 +474,9 @@ async function main(): Promise<void> {
     }
     const bootstrap = o.bootstrap ?? broker!.bootstrapServers;
     console.log(
-      `kafka bench: librdkafka ${librdkafkaVersion()}, broker ${bootstrap}${broker === null ? " (given)" : ` pid ${broker.pid}`}, ${os.cpus().length} cores, load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`,
+      `kafka bench: librdkafka ${librdkafkaVersion()}, ` +
+        `broker ${bootstrap}${broker === null ? " (given)" : ` pid ${broker.pid}`}, ${os.cpus().length} cores, ` +
+        `load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`,
     );
     if (loadAtStart[0]! > 0.5)
       console.log(
@@ -522,7 +526,9 @@ async function main(): Promise<void> {
       });
       const l = latency.result.latencyNs;
       console.log(
-        `round ${r + 1}/${o.rounds}: produce ${fmtRate(produce.result.msgsPerSec)}/s, produceBatch ${fmtRate(produceBatch.result.msgsPerSec)}/s, consume ${fmtRate(consume.result.msgsPerSec)}/s, latency p50 ${fmtMs(l.p50)} p99 ${fmtMs(l.p99)}`,
+        `round ${r + 1}/${o.rounds}: produce ${fmtRate(produce.result.msgsPerSec)}/s, ` +
+          `produceBatch ${fmtRate(produceBatch.result.msgsPerSec)}/s, ` +
+          `consume ${fmtRate(consume.result.msgsPerSec)}/s, latency p50 ${fmtMs(l.p50)} p99 ${fmtMs(l.p99)}`,
       );
     }
     consumer.close();
@@ -544,11 +550,14 @@ async function main(): Promise<void> {
         config: o,
         methods: {
           produce:
-            "mitata measure: sample = produce `chunk` messages to partition 0 and serve delivery reports until all are acknowledged (acks=all, idempotent, linger 5 ms); msgs/s = chunk / mean sample time",
+            "mitata measure: sample = produce `chunk` messages to partition 0 and serve delivery reports " +
+            "until all are acknowledged (acks=all, idempotent, linger 5 ms); msgs/s = chunk / mean sample time",
           consume:
-            "mitata measure: sample = poll until `chunk` more messages are copied into the batch arena; one consumer keeps its position across samples",
+            "mitata measure: sample = poll until `chunk` more messages are copied into the batch arena; " +
+            "one consumer keeps its position across samples",
           latency:
-            "open loop at `rate`: message k due at start + k/rate; latency = delivery report served - due (coordinated omission corrected); service = report - produce call; first 20% dropped; linger 1 ms",
+            "open loop at `rate`: message k due at start + k/rate; latency = delivery report served - due " +
+            "(coordinated omission corrected); service = report - produce call; first 20% dropped; linger 1 ms",
           rounds: "every round runs every case once in the same order; medians and min-max over rounds",
         },
         summary,

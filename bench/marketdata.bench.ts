@@ -128,7 +128,10 @@ function spread(xs: number[]): Spread {
 }
 
 function fmt(s: Spread, digits = 0, scale = 1): string {
-  return `${(s.median * scale).toFixed(digits)} (${(s.min * scale).toFixed(digits)}..${(s.max * scale).toFixed(digits)})`;
+  return (
+    `${(s.median * scale).toFixed(digits)} ` +
+    `(${(s.min * scale).toFixed(digits)}..${(s.max * scale).toFixed(digits)})`
+  );
 }
 
 // ---- an exchange writing a journal ----------------------------------------------
@@ -254,7 +257,8 @@ async function engineScenario(o: Options, httpUrl: string, httpPort: number): Pr
   for (let r = 0; r < o.rounds; r++) {
     for (const v of engineVariants) rates[v].push(await round(v));
     console.log(
-      `engine round ${r + 1}: ${engineVariants.map((v) => `${v} ${rates[v].at(-1)!.toFixed(0)}`).join(", ")} commands/s`,
+      `engine round ${r + 1}: ${engineVariants.map((v) => `${v} ${rates[v].at(-1)!.toFixed(0)}`).join(", ")} ` +
+        `commands/s`,
     );
   }
   const ratio = (v: EngineVariant) => spread(rates[v].map((x, i) => x / rates.without[i]!));
@@ -348,7 +352,8 @@ async function ingestScenario(o: Options, httpUrl: string, httpPort: number): Pr
     all.push((await ingestRun(flow, httpUrl, httpPort, true, false)).round);
     ticksOnly.push((await ingestRun(flow, httpUrl, httpPort, false, false)).round);
     console.log(
-      `ingest round ${r + 1}: all tables ${all.at(-1)!.ticksPerSec.toFixed(0)} ticks/s, ticks + candles ${ticksOnly.at(-1)!.ticksPerSec.toFixed(0)} ticks/s`,
+      `ingest round ${r + 1}: all tables ${all.at(-1)!.ticksPerSec.toFixed(0)} ticks/s, ` +
+        `ticks + candles ${ticksOnly.at(-1)!.ticksPerSec.toFixed(0)} ticks/s`,
     );
   }
   const summary = (rs: IngestRound[]) => ({
@@ -368,14 +373,17 @@ async function ingestScenario(o: Options, httpUrl: string, httpPort: number): Pr
     rounds: { all, ticksOnly },
   };
   console.log(
-    `\n| ingest of ${flow.trades} trades | ticks/s | rows/s (all tables) | engine done (ms) | replica done (ms) | last tick acked (ms) | RSS max (MiB) | bounded buffers (MiB) |\n| --- | --- | --- | --- | --- | --- | --- | --- |`,
+    `\n| ingest of ${flow.trades} trades | ticks/s | rows/s (all tables) | engine done (ms) | replica done ` +
+      `(ms) | last tick acked (ms) | RSS max (MiB) | bounded buffers (MiB) |\n| --- | --- | --- | --- | --- | ` +
+      `--- | --- | --- |`,
   );
   for (const [name, s] of [
     ["all four tables", result.allTables],
     ["ticks + candles", result.ticksAndCandles],
   ] as const) {
     console.log(
-      `| ${name} | ${fmt(s.ticksPerSec)} | ${fmt(s.rowsPerSec)} | ${fmt(s.engineMs)} | ${fmt(s.replicaMs)} | ${fmt(s.ackMs)} | ${fmt(s.rssMaxMiB)} | ${fmt(s.boundedMiB)} |`,
+      `| ${name} | ${fmt(s.ticksPerSec)} | ${fmt(s.rowsPerSec)} | ${fmt(s.engineMs)} | ${fmt(s.replicaMs)} ` +
+        `| ${fmt(s.ackMs)} | ${fmt(s.rssMaxMiB)} | ${fmt(s.boundedMiB)} |`,
     );
   }
   return result;
@@ -408,7 +416,8 @@ async function apiScenario(o: Options, httpUrl: string, httpPort: number): Promi
       const first = checking ? ((await a.json()) as unknown[][]) : (await a.arrayBuffer(), null);
       const nextStart = first === null ? day0 + 1000 * 60_000 : (first.at(-1)![0] as number) + 1;
       const b = await fetch(
-        `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${nextStart}&endTime=${day0 + 86_399_999}&limit=1000`,
+        `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${nextStart}&endTime=${day0 + 86_399_999}` +
+          `&limit=1000`,
       );
       if (!checking) return void (await b.arrayBuffer());
       const second = (await b.json()) as unknown[];

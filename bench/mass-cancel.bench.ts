@@ -212,9 +212,12 @@ async function main(): Promise<void> {
     const r = await runCase(orders);
     results.push(r);
     console.log(
-      `${orders} resting orders (${r.ordersPerUser} per user, ${BOOKS} books): select a user's orders: scan+sort p50 ${r.selectScanMs.p50.toFixed(2)} ms, ` +
-        `walk p50 ${r.selectWalkMs.p50.toFixed(2)} ms; mass cancel (all symbols) p50 ${r.massCancel.p50Ms.toFixed(2)} ms p99 ${r.massCancel.p99Ms.toFixed(2)} ms ` +
-        `max ${r.massCancel.maxMs.toFixed(2)} ms (${r.massCancel.nsPerCancelledOrder.toFixed(0)} ns per cancelled order, scan included); one symbol p50 ${r.massCancel.oneSymbolP50Ms.toFixed(2)} ms`,
+      `${orders} resting orders (${r.ordersPerUser} per user, ${BOOKS} books): select a user's orders: ` +
+        `scan+sort p50 ${r.selectScanMs.p50.toFixed(2)} ms, ` +
+        `walk p50 ${r.selectWalkMs.p50.toFixed(2)} ms; mass cancel (all symbols) ` +
+        `p50 ${r.massCancel.p50Ms.toFixed(2)} ms p99 ${r.massCancel.p99Ms.toFixed(2)} ms ` +
+        `max ${r.massCancel.maxMs.toFixed(2)} ms (${r.massCancel.nsPerCancelledOrder.toFixed(0)} ns per ` +
+        `cancelled order, scan included); one symbol p50 ${r.massCancel.oneSymbolP50Ms.toFixed(2)} ms`,
     );
   }
   if (jsonPath !== undefined) {

@@ -46,7 +46,8 @@ const HELP = `bun bench/peer.bench.ts [flags]
   --warmup <n>            untimed full passes per book before the rounds (default 2)
   --scenarios <a,b>       subset of: ${scenarioNames.join(", ")}
   --seed <n>              tape seed (default 42)
-  --capacity <c>          our engine's tables: production (the exchange's defaults, default) or tape (sized to the tape's peaks)
+  --capacity <c>          our engine's tables: production (the exchange's defaults, default) or tape (sized to
+                          the tape's peaks)
   --impl <both|ours>      ours alone skips the peer (default both; ours when java or mvn is missing)
   --existing <a,b|none>   our own workloads from bench/run.ts to add (default cancel-heavy,deep)
   --existing-scale <f>    their scale (default 1; 0.02 with --quick)
@@ -308,7 +309,9 @@ async function runScenario(
   const tape = cached.tape;
   console.log(`\n${name}: ${tape.description}`);
   console.log(
-    `  ${tape.stats.messages} messages ${JSON.stringify(tape.stats.ops)}; ${cached.generated ? `generated in ${cached.generateSeconds.toFixed(1)} s` : "from cache"}`,
+    `  ${tape.stats.messages} ` +
+      `messages ${JSON.stringify(tape.stats.ops)}; ` +
+      `${cached.generated ? `generated in ${cached.generateSeconds.toFixed(1)} s` : "from cache"}`,
   );
   const ours = ourDigest(tape, o.capacity);
   let peerCheck: PeerCheck | null = null;
@@ -320,7 +323,8 @@ async function runScenario(
   }
   const consensus = consensusOf(tape, ours, peerCheck);
   console.log(
-    `  consensus: ${consensus.agreed ? "agreed" : "MISMATCH"} (${tape.expected.trades} trades, ${tape.expected.bids.orders + tape.expected.asks.orders} orders left)`,
+    `  consensus: ${consensus.agreed ? "agreed" : "MISMATCH"} (${tape.expected.trades} ` +
+      `trades, ${tape.expected.bids.orders + tape.expected.asks.orders} orders left)`,
   );
   if (!consensus.agreed) {
     for (const [who, diff] of [
@@ -346,7 +350,8 @@ async function runScenario(
     `  ours ${fmtRate(oursSpread.median)} msgs/s [${fmtRate(oursSpread.min)}..${fmtRate(oursSpread.max)}]` +
       (peerSpread === null
         ? ""
-        : `, peer ${fmtRate(peerSpread.median)} [${fmtRate(peerSpread.min)}..${fmtRate(peerSpread.max)}], ours/peer ${ratio!.toFixed(2)}x`),
+        : `, peer ${fmtRate(peerSpread.median)} [${fmtRate(peerSpread.min)}..${fmtRate(peerSpread.max)}], ` +
+          `ours/peer ${ratio!.toFixed(2)}x`),
   );
   return {
     description: tape.description,
@@ -382,7 +387,8 @@ async function runExisting(name: WorkloadName, o: Options, overheadNs: number): 
   console.log(
     `\n${name} (bench/run.ts, ours, scale ${o.existingScale}): ${fmtRate(throughput.commandsPerSec)} cmd/s; ` +
       `p50 ${fmtNs(latency.all.p50)} p99 ${fmtNs(latency.all.p99)} p99.9 ${fmtNs(latency.all.p999)}; ` +
-      `${heap.zeroAllocation ? "0" : heap.bytesPerCommand.toFixed(2)} B/cmd; shadow check ${matchesShadow ? "ok" : "MISMATCH"}`,
+      `${heap.zeroAllocation ? "0" : heap.bytesPerCommand.toFixed(2)} B/cmd; ` +
+      `shadow check ${matchesShadow ? "ok" : "MISMATCH"}`,
   );
   return { description: w.description, stats: w.stats, matchesShadow, throughput, latency, heap };
 }
@@ -438,7 +444,8 @@ function printTable(results: Record<string, ScenarioResult>): void {
   console.log(widths.map((n) => "-".repeat(n)).join("  "));
   for (const r of rows) console.log(line(r));
   console.log(
-    "msgs/s = median of the interleaved rounds (full tape on a fresh book each); spread = (max - min) / median; latency per message, timer overhead subtracted",
+    "msgs/s = median of the interleaved rounds (full tape on a fresh book each); " +
+      "spread = (max - min) / median; latency per message, timer overhead subtracted",
   );
 }
 
@@ -452,7 +459,8 @@ async function main(): Promise<void> {
   else console.log(`peer: skipped, ${unavailable}`);
   const machine = machineInfo(peer === null ? "none" : String(peer.about.peer));
   console.log(
-    `peer bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, ${o.orders} orders per tape, ${o.rounds} rounds, capacity ${o.capacity}`,
+    `peer bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, ${o.orders} orders per ` +
+      `tape, ${o.rounds} rounds, capacity ${o.capacity}`,
   );
   if (peer !== null) console.log(`peer: ${peer.about.peer} on ${peer.about.java} (${peer.about.jvmArgs})`);
   if (loadAtStart[0]! > 0.5)
@@ -472,7 +480,8 @@ async function main(): Promise<void> {
   const agreed = Object.values(scenarios).every((r) => r.consensus.agreed);
   const totalSeconds = (performance.now() - started) / 1e3;
   console.log(
-    `\nconsensus: ${agreed ? "every book agreed on every scenario" : "MISMATCH (see above)"}; total ${totalSeconds.toFixed(1)} s`,
+    `\nconsensus: ${agreed ? "every book agreed on every scenario" : "MISMATCH (see above)"}; ` +
+      `total ${totalSeconds.toFixed(1)} s`,
   );
   if (o.json !== null) {
     const doc = {
@@ -483,14 +492,18 @@ async function main(): Promise<void> {
       engine: engineRevision(),
       methods: {
         throughput:
-          "per scenario, rounds interleaved: one peer round (exchange-core's book in a long-lived JVM, a full tape pass on a fresh " +
-          "book, timed with System.nanoTime inside the JVM) then one mitata sample of ours (a full pass on a fresh book); " +
+          "per scenario, rounds interleaved: one peer round (exchange-core's book in a long-lived JVM, " +
+          "a full tape pass on a fresh " +
+          "book, timed with System.nanoTime inside the JVM) then one mitata sample of ours (a full pass on a " +
+          "fresh book); " +
           "msgs/s = tape messages / pass time; after `warmup` untimed passes of each",
         latency:
-          "a full pass on a fresh book with one timer read per message (Bun.nanoseconds / System.nanoTime), timer overhead (p50 of an empty timed loop) subtracted",
+          "a full pass on a fresh book with one timer read per message (Bun.nanoseconds / System.nanoTime), " +
+          "timer overhead (p50 of an empty timed loop) subtracted",
         heap: "bun:jsc heapStats() windows over the tape after a warm-up prefix (bench/measure.ts heapWindows)",
         consensus:
-          "digest (trades, traded quantity and notional, an order-sensitive trade hash, final book) of ours and of the peer against the generator's shadow book",
+          "digest (trades, traded quantity and notional, an order-sensitive trade hash, " +
+          "final book) of ours and of the peer against the generator's shadow book",
       },
       timerOverheadNs: overheadNs,
       consensusAgreed: agreed,

@@ -81,8 +81,10 @@ async function main(): Promise<void> {
     const writers = await openMarketDataWriters({ httpUrl: url, spillDir: join(dir, "spill"), symbols });
     await execSql(
       url,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS candles_1m_mv AS SELECT ts, symbol, first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close,
-         sum(qty) AS volume, sum(quote_qty) AS quote_volume, count() AS trades, sum(price * qty) AS notional FROM ticks SAMPLE BY 1m`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS candles_1m_mv AS SELECT ts, symbol,
+         first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close,
+         sum(qty) AS volume, sum(quote_qty) AS quote_volume, count() AS trades, sum(price * qty) AS notional
+         FROM ticks SAMPLE BY 1m`,
     );
     const agg = new CandleAggregator({ symbolsMax: symbolNames.length });
     agg.onFinal = (s, i, slot) => {
@@ -120,14 +122,21 @@ async function main(): Promise<void> {
       await Bun.sleep(200);
     }
     console.log(
-      `ingested ${o.ticks} ticks and ${candleRows} 1m candles in ${((performance.now() - t0) / 1000).toFixed(1)} s; view caught up`,
+      `ingested ${o.ticks} ticks and ${candleRows} 1m candles ` +
+        `in ${((performance.now() - t0) / 1000).toFixed(1)} s; view caught up`,
     );
     const lo = "'2026-01-05T00:00:00.000000Z'";
     const hi = "'2026-01-06T00:00:00.000000Z'";
     const queries: Record<string, string> = {
-      "candles table": `SELECT ts, open, high, low, close, volume, quote_volume, trades, vwap FROM candles WHERE symbol = 'BTC-USD' AND interval = '1m' AND ts >= ${lo} AND ts < ${hi}`,
-      "materialized view": `SELECT ts, open, high, low, close, volume, quote_volume, trades, notional FROM candles_1m_mv WHERE symbol = 'BTC-USD' AND ts >= ${lo} AND ts < ${hi}`,
-      "SAMPLE BY over ticks": `SELECT ts, first(price), max(price), min(price), last(price), sum(qty), sum(quote_qty), count(), sum(price * qty) FROM ticks WHERE symbol = 'BTC-USD' AND ts >= ${lo} AND ts < ${hi} SAMPLE BY 1m`,
+      "candles table":
+        `SELECT ts, open, high, low, close, volume, quote_volume, trades, ` +
+        `vwap FROM candles WHERE symbol = 'BTC-USD' AND interval = '1m' AND ts >= ${lo} AND ts < ${hi}`,
+      "materialized view":
+        `SELECT ts, open, high, low, close, volume, quote_volume, trades, ` +
+        `notional FROM candles_1m_mv WHERE symbol = 'BTC-USD' AND ts >= ${lo} AND ts < ${hi}`,
+      "SAMPLE BY over ticks":
+        `SELECT ts, first(price), max(price), min(price), last(price), sum(qty), sum(quote_qty), count(), ` +
+        `sum(price * qty) FROM ticks WHERE symbol = 'BTC-USD' AND ts >= ${lo} AND ts < ${hi} SAMPLE BY 1m`,
     };
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(queries).map((k) => [k, []]));
     for (let round = -3; round < o.queries; round++) {

@@ -222,11 +222,14 @@ async function main(): Promise<void> {
       symbols,
     );
     const sender = await Sender.fromConfig(
-      `http::addr=127.0.0.1:${server.httpPort};stdlib_http=on;auto_flush=on;auto_flush_rows=${Math.max(1000, Math.floor(o.rows / 10))};auto_flush_interval=0;protocol_version=1;request_timeout=60000;retry_timeout=60000`,
+      `http::addr=127.0.0.1:${server.httpPort};stdlib_http=on;auto_flush=on;auto_flush_rows=` +
+        `${Math.max(1000, Math.floor(o.rows / 10))}` +
+        `;auto_flush_interval=0;protocol_version=1;request_timeout=60000;retry_timeout=60000`,
     );
     const encoder = await encoderNsPerRow(symbols);
     console.log(
-      `encoder alone: ${encoder.avg.toFixed(0)} ns per tick (p50 ${encoder.p50.toFixed(0)}, p99 ${encoder.p99.toFixed(0)}; mitata, per 4096-row sample)`,
+      `encoder alone: ${encoder.avg.toFixed(0)} ns per tick (p50 ${encoder.p50.toFixed(0)}, ` +
+        `p99 ${encoder.p99.toFixed(0)}; mitata, per 4096-row sample)`,
     );
     const samples: Sample[] = [];
     let nextTradeId = 1;
@@ -251,7 +254,9 @@ async function main(): Promise<void> {
         const appliedSeconds = (performance.now() - t0) / 1000;
         samples.push({ client, round, rows: o.rows, ackSeconds, appliedSeconds, cpuSeconds: cpu });
         console.log(
-          `round ${round + 1}/${o.rounds} ${client.padEnd(8)} ${k(o.rows / ackSeconds)} rows/s acknowledged, ${k(o.rows / appliedSeconds)} rows/s applied, ${((cpu * 1e6) / o.rows).toFixed(2)} µs CPU/row`,
+          `round ${round + 1}/${o.rounds} ${client.padEnd(8)} ${k(o.rows / ackSeconds)} rows/s ` +
+            `acknowledged, ${k(o.rows / appliedSeconds)} rows/s applied, ${((cpu * 1e6) / o.rows).toFixed(2)} µs ` +
+            `CPU/row`,
         );
       }
     }
@@ -271,18 +276,26 @@ async function main(): Promise<void> {
     console.log(`|---|---|---|---|`);
     for (const s of summary) {
       console.log(
-        `| ${s.client} | ${k(s.rowsPerSecAck.median)} (${k(s.rowsPerSecAck.min)}..${k(s.rowsPerSecAck.max)}) | ${k(s.rowsPerSecApplied.median)} | ${s.cpuUsPerRow.median.toFixed(2)} |`,
+        `| ${s.client} | ${k(s.rowsPerSecAck.median)} (${k(s.rowsPerSecAck.min)}..${k(s.rowsPerSecAck.max)}) ` +
+          `| ${k(s.rowsPerSecApplied.median)} | ${s.cpuUsPerRow.median.toFixed(2)} |`,
       );
     }
     console.log(
-      `\nours / official (acknowledged, medians of this run): ${ratio.toFixed(1)}x; target 400k ticks/s sustained; ${o.rows} rows per sample, ${o.rounds} interleaved rounds`,
+      `\nours / official (acknowledged, medians of this run): ${ratio.toFixed(1)}x; ` +
+        `target 400k ticks/s sustained; ${o.rows} rows per sample, ${o.rounds} interleaved rounds`,
     );
     if (o.json !== null) {
       const machine = { ...machineInfo(), officialClient: "4.2.0" };
-      writeFileSync(
-        o.json,
-        `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, encoderNsPerRow: encoder, samples, summary, ratioOursToOfficial: ratio }, null, 2)}\n`,
-      );
+      const report = {
+        date: new Date().toISOString(),
+        machine,
+        options: o,
+        encoderNsPerRow: encoder,
+        samples,
+        summary,
+        ratioOursToOfficial: ratio,
+      };
+      writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }
   });

@@ -177,14 +177,16 @@ for (const n of sizes) {
   snapshots.push(r);
   console.log(
     `${n} resting orders: snapshot ${(r.snapshotBytes / 1e6).toFixed(1)} MB (${r.bytesPerOrder.toFixed(1)} B/order); ` +
-      `matching pause p50 ${r.pauseMs.p50.toFixed(1)} ms (max ${r.pauseMs.max.toFixed(1)}); encode ${r.encodeMs.p50.toFixed(0)} ms (worker, off the matching thread); ` +
+      `matching pause p50 ${r.pauseMs.p50.toFixed(1)} ms (max ${r.pauseMs.max.toFixed(1)}); ` +
+      `encode ${r.encodeMs.p50.toFixed(0)} ms (worker, off the matching thread); ` +
       `restore ${r.restoreMs.p50.toFixed(0)} ms; hash after restore ${r.hashesEqual ? "equal" : "DIFFERENT"}`,
   );
 }
 const replay = await replayCase(quick ? 200_000 : 2_000_000);
 console.log(
   `journal replay: ${replay.commands} commands at ${(replay.replayCommandsPerSec / 1e6).toFixed(2)} M/s; ` +
-    `live through the sequencer with the journal: ${(replay.liveCommandsPerSec / 1e6).toFixed(2)} M/s; hash ${replay.hashesEqual ? "equal" : "DIFFERENT"}`,
+    `live through the sequencer with the journal: ${(replay.liveCommandsPerSec / 1e6).toFixed(2)} M/s; ` +
+    `hash ${replay.hashesEqual ? "equal" : "DIFFERENT"}`,
 );
 if (jsonPath !== undefined) {
   const doc = {

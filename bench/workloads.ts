@@ -650,7 +650,8 @@ function genFlashCrash(options: GenerateOptions): Workload {
   for (let i = 0; i < calm; i++) f.calmStep();
   const desc =
     `~${liveTarget} live quotes and up to ${f.stopsTarget} stops; ${cycles} cycles of calm ${calm}, ` +
-    `crash ${crash} (mid -${Math.round(drop * 100)}% by market sells, sell stops cascading), recovery ${recovery} to 95%`;
+    `crash ${crash} (mid -${Math.round(drop * 100)}% by market sells, sell stops cascading), ` +
+    `recovery ${recovery} to 95%`;
   return b.finish("flash-crash", desc, options.users);
 }
 

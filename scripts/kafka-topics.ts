@@ -30,7 +30,9 @@ async function main(): Promise<number> {
     for (const [role, t] of topicList(topics)) {
       const c = await admin.describeTopicConfig(t.name);
       console.log(
-        `${t.name.padEnd(24)} ${role.padEnd(16)} ${String(t.partitions).padStart(4)} partitions  compression ${c["compression.type"]}  retention.ms ${c["retention.ms"]}  timestamps ${c["message.timestamp.type"]}`,
+        `${t.name.padEnd(24)} ${role.padEnd(16)} ${String(t.partitions).padStart(4)} partitions  ` +
+          `compression ${c["compression.type"]}  retention.ms ${c["retention.ms"]}  ` +
+          `timestamps ${c["message.timestamp.type"]}`,
       );
     }
     return 0;

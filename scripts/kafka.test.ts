@@ -81,33 +81,37 @@ describe("CLI", () => {
     expect(cli(["stop", "--dir", dir]).out).toContain("not running");
   }, 600_000);
 
-  test("a port already served by a broker is refused; the data dir survives a restart of the library handle", async () => {
-    const dir = tempDir();
-    const broker = await startKafka({
-      port: await freePort(),
-      controllerPort: await freePort(),
-      dir,
-      startTimeoutMs: 240_000,
-    });
-    try {
-      const error = await startKafka({ port: broker.port, controllerPort: await freePort(), dir: tempDir() }).catch(
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).toContain("already answers Kafka requests");
-      const firstPid = broker.pid;
-      const clusterId = readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8");
-      await broker.restart();
-      expect(broker.pid).not.toBe(firstPid);
-      expect((await kafkaStatus(dir)).probe?.errorCode).toBe(0);
-      // Formatted once: the restart kept the cluster id.
-      expect(readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8")).toBe(clusterId);
-    } finally {
-      await broker.stop();
-    }
-    expect(await broker.exited).toBeNumber();
-    expect(brokerPid(dir)).toBeNull();
-  }, 600_000);
+  test(
+    "a port already served by a broker is refused; " + "the data dir survives a restart of the library handle",
+    async () => {
+      const dir = tempDir();
+      const broker = await startKafka({
+        port: await freePort(),
+        controllerPort: await freePort(),
+        dir,
+        startTimeoutMs: 240_000,
+      });
+      try {
+        const error = await startKafka({ port: broker.port, controllerPort: await freePort(), dir: tempDir() }).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(Error);
+        expect((error as Error).message).toContain("already answers Kafka requests");
+        const firstPid = broker.pid;
+        const clusterId = readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8");
+        await broker.restart();
+        expect(broker.pid).not.toBe(firstPid);
+        expect((await kafkaStatus(dir)).probe?.errorCode).toBe(0);
+        // Formatted once: the restart kept the cluster id.
+        expect(readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8")).toBe(clusterId);
+      } finally {
+        await broker.stop();
+      }
+      expect(await broker.exited).toBeNumber();
+      expect(brokerPid(dir)).toBeNull();
+    },
+    600_000,
+  );
 
   test("a pid file that names another process is not trusted, and that process is never signalled", async () => {
     const dir = tempDir();

@@ -160,7 +160,8 @@ async function waitReady(
     onProgress?.(elapsedMs);
     if (running.exitCode() !== null) {
       throw new Error(
-        `kafka broker on port ${port} exited with code ${running.exitCode()} at start: ${tailText(layout.jvmOutPath)} ${tailText(layout.serverLogPath)}`,
+        `kafka broker on port ${port} exited with code ${running.exitCode()} at ` +
+          `start: ${tailText(layout.jvmOutPath)} ${tailText(layout.serverLogPath)}`,
       );
     }
     if (!logSeen) {
@@ -328,7 +329,9 @@ export async function kafkaStatus(dir: string): Promise<KafkaStatus> {
 // ---------------------------------------------------------------------------
 // CLI
 
-const usage = `usage: bun scripts/kafka.ts install | start [--port P] [--controller-port P] [--dir DIR] [--foreground] | stop [--dir DIR] | status [--dir DIR]`;
+const usage =
+  `usage: bun scripts/kafka.ts install | start [--port P] [--controller-port P] [--dir DIR] [--foreground] | ` +
+  `stop [--dir DIR] | status [--dir DIR]`;
 
 interface CliOptions {
   port: number;
@@ -384,13 +387,16 @@ async function cliStart(o: CliOptions): Promise<number> {
     console.log(`kafka: already running, pid ${already.pid} on 127.0.0.1:${already.port}`);
     return 0;
   }
-  const label = `kafka: starting Kafka ${kafkaVersion} on 127.0.0.1:${o.port} (controller ${o.controllerPort}), waiting for it to be ready…`;
+  const label =
+    `kafka: starting Kafka ${kafkaVersion} on 127.0.0.1:${o.port} (controller ${o.controllerPort}), ` +
+    `waiting for it to be ready…`;
   const startedMs = performance.now();
   const broker = await startKafka({ ...o, detached: !o.foreground, onProgress: progressLine(label) });
   if (process.stderr.isTTY === true) process.stderr.write("\n");
   const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
   console.log(
-    `kafka: ready in ${seconds} s, pid ${broker.pid}, bootstrap ${broker.bootstrapServers}, dir ${broker.dir}, log ${broker.serverLogPath}`,
+    `kafka: ready in ${seconds} s, pid ${broker.pid}, bootstrap ${broker.bootstrapServers}, ` +
+      `dir ${broker.dir}, log ${broker.serverLogPath}`,
   );
   if (!o.foreground) return 0;
   console.log("kafka: Ctrl-C stops it");

@@ -474,7 +474,8 @@ async function waitUntilReady(run: Running, dir: string, options: QuestdbStartOp
     if (performance.now() > deadline) {
       progress.done("timed out");
       throw new Error(
-        `questdb on port ${options.httpPort} did not answer within ${options.startTimeoutMs ?? startTimeoutMsDefault} ms: ${lastLines(readTail(logPath))}`,
+        `questdb on port ${options.httpPort} did not answer ` +
+          `within ${options.startTimeoutMs ?? startTimeoutMsDefault} ms: ${lastLines(readTail(logPath))}`,
       );
     }
     progress.tick(performance.now() - started);
@@ -592,7 +593,8 @@ async function cliStart(o: CliOptions): Promise<number> {
   }
   const server = await startQuestdb({ ...o, detached: true, progress: process.stderr.isTTY ? "tty" : "lines" });
   console.log(
-    `questdb ${questdbVersion} pid ${server.pid}: http ${server.httpUrl} (console, /exec, ILP /write), pg 127.0.0.1:${o.pgPort}, dir ${server.dir}, log ${server.logPath}`,
+    `questdb ${questdbVersion} pid ${server.pid}: http ${server.httpUrl} (console, /exec, ILP /write), ` +
+      `pg 127.0.0.1:${o.pgPort}, dir ${server.dir}, log ${server.logPath}`,
   );
   return 0;
 }
@@ -618,7 +620,8 @@ async function cliStatus(o: CliOptions): Promise<number> {
       ? "ports unknown (no server.conf)"
       : `http 127.0.0.1:${ports.httpPort}, pg ${ports.pgPort}, ilp ${ports.ilpPort}`;
   console.log(
-    `questdb: pid ${pid}, ${where}, health ${healthy ? "ok" : `not answering (${status ?? "no response"})`}, dir ${dir}`,
+    `questdb: pid ${pid}, ${where}, health ${healthy ? "ok" : `not answering (${status ?? "no response"})`}, ` +
+      `dir ${dir}`,
   );
   return healthy ? 0 : 1;
 }

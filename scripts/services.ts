@@ -200,7 +200,8 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
     if (exitCode !== null) {
       const stderr = detached ? "" : await new Response(child.stderr as ReadableStream).text();
       throw new Error(
-        `redis-server on port ${options.port} exited with code ${exitCode} at start: ${lastLines(stderr + readLog(logPath))}`,
+        `redis-server on port ${options.port} exited with code ${exitCode} at ` +
+          `start: ${lastLines(stderr + readLog(logPath))}`,
       );
     }
     const probe = await probeRedis(options.port, probeTimeoutMs);

@@ -165,7 +165,8 @@ async function full(dir: string, engineArgs: string[], progress: Progress): Prom
     writeFileSync(layoutPath(dir), `${JSON.stringify(layout, null, 2)}\n`);
     const run = await engine.start(progress);
     progress.note(
-      `stack up: engine pid ${run.pid}, TCP ${layout.engine.host}:${layout.engine.port}; bun run stack:status shows it, Ctrl-C or bun run stack:stop stops it`,
+      `stack up: engine pid ${run.pid}, TCP ${layout.engine.host}:${layout.engine.port}; ` +
+        `bun run stack:status shows it, Ctrl-C or bun run stack:stop stops it`,
     );
   } catch (error) {
     console.error(`engine:full: ${(error as Error).message}`);

@@ -222,11 +222,14 @@ describe("SIGKILL under load, Redis snapshots", () => {
       const full = replayJournalFile(oracle.path);
       expect({ lastSeq: full.lastSeq, hash: full.hash }).toEqual({ lastSeq: oracle.lastSeq, hash: oracle.hash });
       console.log(
-        `kills: ${kills} in ${((performance.now() - started) / 1000).toFixed(1)} s; journal ${oracle.lastSeq} records; ` +
-          `restarts from a snapshot ${withSnapshot}/${kills}; where the kills left the store ${JSON.stringify(saveStates)}; torn tails ${tornTails}`,
+        `kills: ${kills} in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+          `journal ${oracle.lastSeq} records; ` +
+          `restarts from a snapshot ${withSnapshot}/${kills}; where the kills left the ` +
+          `store ${JSON.stringify(saveStates)}; torn tails ${tornTails}`,
       );
       console.log(
-        `kills: reports ${JSON.stringify(kinds)}; ${JSON.stringify(reports)}; acknowledged live orders after restarts ${JSON.stringify(orders)}`,
+        `kills: reports ${JSON.stringify(kinds)}; ${JSON.stringify(reports)}; ` +
+          `acknowledged live orders after restarts ${JSON.stringify(orders)}`,
       );
       expect(withSnapshot).toBeGreaterThanOrEqual(Math.ceil(kills / 2));
       if (kills >= 10) expect(kills - saveStates.idle).toBeGreaterThan(0);
@@ -314,45 +317,51 @@ async function redisOutage(
 }
 
 describe("Redis dies during snapshot saves", () => {
-  test("SIGKILL of redis-server mid-save: matching goes on, the save fails and works again, and a restart uses a complete snapshot, not the half-written one", async () => {
-    const { redis, keys } = await redisFor({ appendonly: true });
-    const dir = dataDir("redis-kill");
-    const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    // 300,000 resting orders: ~10 MB snapshots in two 8 MB parts.
-    const bookStarted = performance.now();
-    await deepBook(p.port, newTraders(4), 75_000);
-    console.log(
-      `redis-kill: 300,000 resting orders placed in ${((performance.now() - bookStarted) / 1000).toFixed(1)} s`,
-    );
-    const [ticker] = newTraders(1, 5);
-    await ticker!.connect(p.port);
-    const rng = new Rng(seed ^ 0x2e915);
-    let stopLoad!: () => void;
-    const load = runLoad([ticker!], rng, new Promise<void>((resolve) => (stopLoad = resolve)));
-    const outages: Outage[] = [await redisOutage(p, redis, keys, ticker!, "at its start", rng)];
-    // The commit may beat the kill after the first part; try again until a half-written snapshot is left behind.
-    for (let tries = 0; tries < 4 && !outages.some((o) => o.partsLeft > 0); tries++)
-      outages.push(await redisOutage(p, redis, keys, ticker!, "after its first part", rng));
-    outages.push(await redisOutage(p, redis, keys, ticker!, "at random", rng));
-    stopLoad();
-    await load;
-    await ticker!.close();
-    if (process.env.CRASH_DEBUG === "1") console.log(p.output());
-    console.log(
-      `redis-kill: outages ${JSON.stringify(outages)}; parts of killed saves left in Redis: ${(await keys.orphanParts()).length}`,
-    );
-    for (const o of outages) expect(o.ackedWhileDown).toBeGreaterThan(0);
-    expect(outages.some((o) => o.partsLeft > 0)).toBe(true);
-    const stopped = await stopGracefully(p, [redisWarning, saveFailed]);
-    expect((await keys.index())[0]).toBe(stopped.seq);
+  test(
+    "SIGKILL of redis-server mid-save: matching goes on, the save fails and works again, " +
+      "and a restart uses a complete snapshot, not the half-written one",
+    async () => {
+      const { redis, keys } = await redisFor({ appendonly: true });
+      const dir = dataDir("redis-kill");
+      const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      // 300,000 resting orders: ~10 MB snapshots in two 8 MB parts.
+      const bookStarted = performance.now();
+      await deepBook(p.port, newTraders(4), 75_000);
+      console.log(
+        `redis-kill: 300,000 resting orders placed in ${((performance.now() - bookStarted) / 1000).toFixed(1)} s`,
+      );
+      const [ticker] = newTraders(1, 5);
+      await ticker!.connect(p.port);
+      const rng = new Rng(seed ^ 0x2e915);
+      let stopLoad!: () => void;
+      const load = runLoad([ticker!], rng, new Promise<void>((resolve) => (stopLoad = resolve)));
+      const outages: Outage[] = [await redisOutage(p, redis, keys, ticker!, "at its start", rng)];
+      // The commit may beat the kill after the first part; try again until a half-written snapshot is left behind.
+      for (let tries = 0; tries < 4 && !outages.some((o) => o.partsLeft > 0); tries++)
+        outages.push(await redisOutage(p, redis, keys, ticker!, "after its first part", rng));
+      outages.push(await redisOutage(p, redis, keys, ticker!, "at random", rng));
+      stopLoad();
+      await load;
+      await ticker!.close();
+      if (process.env.CRASH_DEBUG === "1") console.log(p.output());
+      console.log(
+        `redis-kill: outages ${JSON.stringify(outages)}; parts of killed saves left in ` +
+          `Redis: ${(await keys.orphanParts()).length}`,
+      );
+      for (const o of outages) expect(o.ackedWhileDown).toBeGreaterThan(0);
+      expect(outages.some((o) => o.partsLeft > 0)).toBe(true);
+      const stopped = await stopGracefully(p, [redisWarning, saveFailed]);
+      expect((await keys.index())[0]).toBe(stopped.seq);
 
-    const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
-    expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
-    expect(unexpectedStderr(again, [])).toEqual([]);
-    await stopGracefully(again);
-  }, 120_000);
+      const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
+      expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
+      expect(unexpectedStderr(again, [])).toEqual([]);
+      await stopGracefully(again);
+    },
+    120_000,
+  );
 });
 
 /**
@@ -398,96 +407,111 @@ async function expectFallback(
 }
 
 describe("a corrupted newest snapshot", () => {
-  test("Redis: a byte flipped in the newest snapshot is caught; the previous snapshot and the journal after it give the stop's state", async () => {
-    const { redis, keys } = await redisFor();
-    const dir = dataDir("corrupt-redis");
-    const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
-    const stopped = await twoSnapshots(dir, config, async () => (await keys.index())[0] ?? 0);
-    const index = await keys.index();
-    expect(index.length).toBeGreaterThanOrEqual(2);
-    const [newest, previous] = index as [number, number];
-    expect(newest).toBe(stopped.seq);
-    expect(previous).toBeLessThan(newest);
-    const m = await keys.manifest(newest);
-    await keys.flipByte(keys.partKey(m, 0), Math.floor(Math.min(m.bytes, m.partBytes) / 2));
+  test(
+    "Redis: a byte flipped in the newest snapshot is caught; the previous snapshot and the journal after it " +
+      "give the stop's state",
+    async () => {
+      const { redis, keys } = await redisFor();
+      const dir = dataDir("corrupt-redis");
+      const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
+      const stopped = await twoSnapshots(dir, config, async () => (await keys.index())[0] ?? 0);
+      const index = await keys.index();
+      expect(index.length).toBeGreaterThanOrEqual(2);
+      const [newest, previous] = index as [number, number];
+      expect(newest).toBe(stopped.seq);
+      expect(previous).toBeLessThan(newest);
+      const m = await keys.manifest(newest);
+      await keys.flipByte(keys.partKey(m, 0), Math.floor(Math.min(m.bytes, m.partBytes) / 2));
 
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await expectFallback(p, newest, previous, stopped);
-    await stopGracefully(p, [/./]);
-  }, 30_000);
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await expectFallback(p, newest, previous, stopped);
+      await stopGracefully(p, [/./]);
+    },
+    30_000,
+  );
 
-  test("file store: a byte flipped in the newest snap-*.bin is caught; the previous snapshot and the journal after it give the stop's state", async () => {
-    const dir = dataDir("corrupt-file");
-    const config = writeConfig(dir, { store: "file", everyCommands: 0, everyMs: 100 });
-    const snapshots = join(dir, "snapshots");
-    const seqs = () =>
-      readdirSync(snapshots)
-        .flatMap((n) => /^snap-(\d{16})\.bin$/.exec(n)?.[1] ?? [])
-        .map(Number)
-        .sort((a, b) => b - a);
-    const stopped = await twoSnapshots(dir, config, async () => seqs()[0] ?? 0);
-    const [newest, previous] = seqs() as [number, number];
-    expect(newest).toBe(stopped.seq);
-    expect(previous).toBeLessThan(newest);
-    const path = join(snapshots, `snap-${String(newest).padStart(16, "0")}.bin`);
-    const bytes = readFileSync(path);
-    const at = Math.floor(bytes.byteLength / 2);
-    bytes[at] = bytes[at]! ^ 0xff;
-    writeFileSync(path, bytes);
+  test(
+    "file store: a byte flipped in the newest snap-*.bin is caught; the previous snapshot and the journal after " +
+      "it give the stop's state",
+    async () => {
+      const dir = dataDir("corrupt-file");
+      const config = writeConfig(dir, { store: "file", everyCommands: 0, everyMs: 100 });
+      const snapshots = join(dir, "snapshots");
+      const seqs = () =>
+        readdirSync(snapshots)
+          .flatMap((n) => /^snap-(\d{16})\.bin$/.exec(n)?.[1] ?? [])
+          .map(Number)
+          .sort((a, b) => b - a);
+      const stopped = await twoSnapshots(dir, config, async () => seqs()[0] ?? 0);
+      const [newest, previous] = seqs() as [number, number];
+      expect(newest).toBe(stopped.seq);
+      expect(previous).toBeLessThan(newest);
+      const path = join(snapshots, `snap-${String(newest).padStart(16, "0")}.bin`);
+      const bytes = readFileSync(path);
+      const at = Math.floor(bytes.byteLength / 2);
+      bytes[at] = bytes[at]! ^ 0xff;
+      writeFileSync(path, bytes);
 
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await expectFallback(p, newest, previous, stopped);
-    await stopGracefully(p, [/./]);
-  }, 30_000);
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await expectFallback(p, newest, previous, stopped);
+      await stopGracefully(p, [/./]);
+    },
+    30_000,
+  );
 });
 
 describe("a torn last journal record, Redis snapshots", () => {
-  test("SIGKILL, the journal cut in the middle of the first unacknowledged record: the restart warns, keeps everything before, and every acknowledged order is there", async () => {
-    const { redis, keys } = await redisFor();
-    const dir = dataDir("torn");
-    const journal = join(dir, "journal.bin");
-    const config = writeConfig(dir, { store: "redis", everyCommands: 2000, everyMs: 200, redisPort: redis.port });
-    // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves unacknowledged
-    // records to tear.
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config, policy: "fsync" });
-    const users = newTraders(2);
-    for (const t of users) await t.connect(p.port);
-    const rng = new Rng(seed ^ 0x7042);
-    await runLoad(users, rng, Bun.sleep(rng.range(300, 700)));
-    // A burst, and the kill while its first batches are written and syncing, before their acknowledgements are out.
-    for (const t of users) t.sendSome(rng, 3000);
-    await Bun.sleep(2);
-    p.proc.kill("SIGKILL");
-    await p.exited;
-    for (const t of users) expect(await t.waitGone()).toBe(true);
+  test(
+    "SIGKILL, the journal cut in the middle of the first unacknowledged record: the restart warns, " +
+      "keeps everything before, and every acknowledged order is there",
+    async () => {
+      const { redis, keys } = await redisFor();
+      const dir = dataDir("torn");
+      const journal = join(dir, "journal.bin");
+      const config = writeConfig(dir, { store: "redis", everyCommands: 2000, everyMs: 200, redisPort: redis.port });
+      // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves unacknowledged
+      // records to tear.
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config, policy: "fsync" });
+      const users = newTraders(2);
+      for (const t of users) await t.connect(p.port);
+      const rng = new Rng(seed ^ 0x7042);
+      await runLoad(users, rng, Bun.sleep(rng.range(300, 700)));
+      // A burst, and the kill while its first batches are written and syncing, before their acknowledgements are out.
+      for (const t of users) t.sendSome(rng, 3000);
+      await Bun.sleep(2);
+      p.proc.kill("SIGKILL");
+      await p.exited;
+      for (const t of users) expect(await t.waitGone()).toBe(true);
 
-    // A torn write can only hit a record that was never acknowledged, and one no snapshot holds (snapshots wait for
-    // durability).
-    const acknowledged = Math.max(...users.map((t) => t.maxSeqSeen));
-    const newest = (await keys.index())[0] ?? 0;
-    const torn = tearAfter(journal, Math.max(acknowledged, newest));
-    console.log(`torn: acknowledged up to seq ${acknowledged}, newest snapshot ${newest}; ${torn}`);
-    const oracle = new JournalOracle(journal);
-    const caught = oracle.catchUp();
-    expect(caught.tail).toBe(true);
-    expect(caught.lastSeq).toBeGreaterThanOrEqual(Math.max(acknowledged, newest));
+      // A torn write can only hit a record that was never acknowledged, and one no snapshot holds (snapshots wait for
+      // durability).
+      const acknowledged = Math.max(...users.map((t) => t.maxSeqSeen));
+      const newest = (await keys.index())[0] ?? 0;
+      const torn = tearAfter(journal, Math.max(acknowledged, newest));
+      console.log(`torn: acknowledged up to seq ${acknowledged}, newest snapshot ${newest}; ${torn}`);
+      const oracle = new JournalOracle(journal);
+      const caught = oracle.catchUp();
+      expect(caught.tail).toBe(true);
+      expect(caught.lastSeq).toBeGreaterThanOrEqual(Math.max(acknowledged, newest));
 
-    const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await again.waitForLine(tornTailWarning, 5000, "stderr");
-    expect(again.stderr.lines.some((l) => tornTailWarning.test(l))).toBe(true);
-    checkRecovery(again, oracle, newest);
-    const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
-    checkReports(users, oracle, newIdRegistry(), 1, reports);
-    const orders: OpenOrderStats = { stillOpen: 0, endedUnseen: 0 };
-    for (const t of users) {
-      await t.connect(again.port);
-      checkOpenOrders(t, await t.client!.openOrders(), oracle, orders);
-      await t.close();
-    }
-    console.log(`torn: ${JSON.stringify(reports)}; acknowledged live orders ${JSON.stringify(orders)}`);
-    expect(orders.stillOpen).toBeGreaterThan(0);
-    await stopGracefully(again, [tornTailWarning]);
-  }, 30_000);
+      const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await again.waitForLine(tornTailWarning, 5000, "stderr");
+      expect(again.stderr.lines.some((l) => tornTailWarning.test(l))).toBe(true);
+      checkRecovery(again, oracle, newest);
+      const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
+      checkReports(users, oracle, newIdRegistry(), 1, reports);
+      const orders: OpenOrderStats = { stillOpen: 0, endedUnseen: 0 };
+      for (const t of users) {
+        await t.connect(again.port);
+        checkOpenOrders(t, await t.client!.openOrders(), oracle, orders);
+        await t.close();
+      }
+      console.log(`torn: ${JSON.stringify(reports)}; acknowledged live orders ${JSON.stringify(orders)}`);
+      expect(orders.stillOpen).toBeGreaterThan(0);
+      await stopGracefully(again, [tornTailWarning]);
+    },
+    30_000,
+  );
 });
 
 /**
@@ -522,71 +546,86 @@ function tearAfter(journal: string, seq: number): string {
 }
 
 describe("Redis down at start-up", () => {
-  test("the exchange recovers from the journal alone with a warning and serves; when Redis returns, snapshots resume", async () => {
-    const { redis, keys } = await redisFor({ appendonly: true });
-    const dir = dataDir("redis-down");
-    const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 200, redisPort: redis.port });
-    const first = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    const [t] = newTraders(1);
-    await t!.connect(first.port);
-    const rng = new Rng(seed ^ 0xd0);
-    await runLoad([t!], rng, Bun.sleep(300));
-    await t!.close();
-    const before = await stopGracefully(first);
-    expect((await keys.index())[0]).toBe(before.seq);
+  test(
+    "the exchange recovers from the journal alone with a warning and serves; when Redis returns, " + "snapshots resume",
+    async () => {
+      const { redis, keys } = await redisFor({ appendonly: true });
+      const dir = dataDir("redis-down");
+      const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 200, redisPort: redis.port });
+      const first = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      const [t] = newTraders(1);
+      await t!.connect(first.port);
+      const rng = new Rng(seed ^ 0xd0);
+      await runLoad([t!], rng, Bun.sleep(300));
+      await t!.close();
+      const before = await stopGracefully(first);
+      expect((await keys.index())[0]).toBe(before.seq);
 
-    await redis.kill();
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await p.waitForLine(
-      /^warning: snapshot store redis .* unreachable .*recovering from the journal alone/,
-      5000,
-      "stderr",
-    );
-    expect(recoveryOf(p)).toMatchObject({ snapshotSeq: 0, replayed: before.seq, skipped: 0 });
-    expect(engineOf(p)).toEqual({ lastSeq: before.seq, hash: before.hash });
+      await redis.kill();
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await p.waitForLine(
+        /^warning: snapshot store redis .* unreachable .*recovering from the journal alone/,
+        5000,
+        "stderr",
+      );
+      expect(recoveryOf(p)).toMatchObject({ snapshotSeq: 0, replayed: before.seq, skipped: 0 });
+      expect(engineOf(p)).toEqual({ lastSeq: before.seq, hash: before.hash });
 
-    // It serves: orders are acknowledged while snapshots fail.
-    await t!.connect(p.port);
-    const accepted = t!.acceptedCount;
-    await runLoad([t!], rng, Bun.sleep(300));
-    await waitFor("acknowledgements", 5000, () => (t!.acceptedCount > accepted ? true : null));
-    await waitFor("a failed snapshot in the log", 15_000, () => (countLines(p, saveFailed) > 0 ? true : null));
-    const seqWhileDown = t!.maxSeqSeen;
+      // It serves: orders are acknowledged while snapshots fail.
+      await t!.connect(p.port);
+      const accepted = t!.acceptedCount;
+      await runLoad([t!], rng, Bun.sleep(300));
+      await waitFor("acknowledgements", 5000, () => (t!.acceptedCount > accepted ? true : null));
+      await waitFor("a failed snapshot in the log", 15_000, () => (countLines(p, saveFailed) > 0 ? true : null));
+      const seqWhileDown = t!.maxSeqSeen;
 
-    await redis.restart();
-    await keys.ready(5000);
-    await waitFor("snapshots to work again", 20_000, () => (countLines(p, saveWorksAgain) > 0 ? true : null));
-    expect((await keys.index())[0]).toBeGreaterThanOrEqual(seqWhileDown);
-    await t!.close();
-    const stopped = await stopGracefully(p, [redisWarning, saveFailed, /unreachable/]);
+      await redis.restart();
+      await keys.ready(5000);
+      await waitFor("snapshots to work again", 20_000, () => (countLines(p, saveWorksAgain) > 0 ? true : null));
+      expect((await keys.index())[0]).toBeGreaterThanOrEqual(seqWhileDown);
+      await t!.close();
+      const stopped = await stopGracefully(p, [redisWarning, saveFailed, /unreachable/]);
 
-    const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
-    expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
-    await stopGracefully(again);
-  }, 60_000);
+      const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
+      expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
+      await stopGracefully(again);
+    },
+    60_000,
+  );
 });
 
 describe("a snapshot is tied to its journal", () => {
   // A snapshot from another data directory in the same Redis key space (here: a data dir moved from the file
   // store to Redis) must not be restored under a journal that never produced it: it would mix two histories.
-  test("a snapshot taken from another journal is never used (data dir switched from file snapshots to a Redis that holds another run's)", async () => {
-    const { redis } = await redisFor();
-    const settings = (store: "file" | "redis") => ({ store, everyCommands: 0, everyMs: 60_000, redisPort: redis.port });
-    const a = dataDir("foreign-a");
-    const pa = await ExchangeProcess.start({ dataDir: a, configPath: writeConfig(a, settings("redis")) });
-    await deepBook(pa.port, newTraders(1, 1), 100);
-    await stopGracefully(pa);
-    const b = dataDir("foreign-b");
-    const pb = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("file")) });
-    await deepBook(pb.port, newTraders(1, 2), 300);
-    await stopGracefully(pb);
-    const journal = replayJournalFile(join(b, "journal.bin"));
+  test(
+    "a snapshot taken from another journal is never used (data dir switched from file snapshots to a Redis that " +
+      "holds another run's)",
+    async () => {
+      const { redis } = await redisFor();
+      const settings = (store: "file" | "redis") => ({
+        store,
+        everyCommands: 0,
+        everyMs: 60_000,
+        redisPort: redis.port,
+      });
+      const a = dataDir("foreign-a");
+      const pa = await ExchangeProcess.start({ dataDir: a, configPath: writeConfig(a, settings("redis")) });
+      await deepBook(pa.port, newTraders(1, 1), 100);
+      await stopGracefully(pa);
+      const b = dataDir("foreign-b");
+      const pb = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("file")) });
+      await deepBook(pb.port, newTraders(1, 2), 300);
+      await stopGracefully(pb);
+      const journal = replayJournalFile(join(b, "journal.bin"));
 
-    const p = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("redis")) });
-    console.log(
-      `foreign snapshot: ${recoveryOf(p).line}; ${p.stdout.lines.find((l) => l.startsWith("engine:"))}; the journal alone gives ${journal.hash}`,
-    );
-    expect(engineOf(p)).toEqual({ lastSeq: journal.lastSeq, hash: journal.hash });
-  }, 30_000);
+      const p = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("redis")) });
+      console.log(
+        `foreign snapshot: ${recoveryOf(p).line}; ${p.stdout.lines.find((l) => l.startsWith("engine:"))}; ` +
+          `the journal alone gives ${journal.hash}`,
+      );
+      expect(engineOf(p)).toEqual({ lastSeq: journal.lastSeq, hash: journal.hash });
+    },
+    30_000,
+  );
 });

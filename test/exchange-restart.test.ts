@@ -308,7 +308,8 @@ function reportKeys(): { sink: { onEvents(ev: EventBuffer): void }; keys: Set<st
             `${ev.user[i]}:${seq}:${kind}:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}`,
           );
           keys.add(
-            `${ev.otherUser[i]}:${seq}:${kind}:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}`,
+            `${ev.otherUser[i]}:${seq}:${kind}:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:` +
+              `${ev.otherLeavesQtyLots[i]}`,
           );
           if (ev.leavesQtyLots[i] === 0) ended.set(`${ev.user[i]}:${ev.id[i]}`, seq);
           if (ev.otherLeavesQtyLots[i] === 0) ended.set(`${ev.otherUser[i]}:${ev.otherId[i]}`, seq);
@@ -333,132 +334,138 @@ function keyOf(user: number, r: ExecReport): string {
 }
 
 describe("crash recovery", () => {
-  test("SIGKILL mid-burst: every acknowledged command is in the journal, and the restart equals its replay", async () => {
-    const dir = dataDir("sigkill");
-    const journal = join(dir, "journal.bin");
-    const first = await ExchangeProcess.start({ dataDir: dir });
-    const u1 = await Trader.login(first.port, "dev-key-1");
-    const u2 = await Trader.login(first.port, "dev-key-2");
-    const users = [
-      { id: 1, t: u1 },
-      { id: 2, t: u2 },
-    ];
+  test(
+    "SIGKILL mid-burst: every acknowledged command is in the journal, " + "and the restart equals its replay",
+    async () => {
+      const dir = dataDir("sigkill");
+      const journal = join(dir, "journal.bin");
+      const first = await ExchangeProcess.start({ dataDir: dir });
+      const u1 = await Trader.login(first.port, "dev-key-1");
+      const u2 = await Trader.login(first.port, "dev-key-2");
+      const users = [
+        { id: 1, t: u1 },
+        { id: 2, t: u2 },
+      ];
 
-    // Kill once the clients have seen this many reports, while most of the burst is still on its way.
-    const burst = 20_000;
-    const killAfterReports = 3000;
-    let seen = 0;
-    const onReport = () => {
-      if (++seen === killAfterReports) first.proc.kill("SIGKILL");
-    };
-    u1.onReport = onReport;
-    u2.onReport = onReport;
-    for (let i = 1; i <= burst; i++) {
-      // User 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests bids below, takes
-      // some asks, cancels some bids.
-      u1.client.newOrder({
-        clientOrderId: i,
-        symbolId: BTC,
-        side: Side.Sell,
-        priceTicks: 50_000_00 + (i % 50) * 100,
-        qtyLots: 1000 * (1 + (i % 3)),
-      });
-      if (i % 7 === 0)
-        u1.client.modify({
-          clientOrderId: i - 3,
-          symbolId: BTC,
-          priceTicks: 50_000_00 + (i % 40) * 100,
-          qtyLots: 1000,
-        });
-      const r = i % 10;
-      if (r < 6)
-        u2.client.newOrder({
+      // Kill once the clients have seen this many reports, while most of the burst is still on its way.
+      const burst = 20_000;
+      const killAfterReports = 3000;
+      let seen = 0;
+      const onReport = () => {
+        if (++seen === killAfterReports) first.proc.kill("SIGKILL");
+      };
+      u1.onReport = onReport;
+      u2.onReport = onReport;
+      for (let i = 1; i <= burst; i++) {
+        // User 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests bids below, takes
+        // some asks, cancels some bids.
+        u1.client.newOrder({
           clientOrderId: i,
           symbolId: BTC,
-          side: Side.Buy,
-          priceTicks: 49_990_00 - (i % 50) * 100,
-          qtyLots: 1000,
+          side: Side.Sell,
+          priceTicks: 50_000_00 + (i % 50) * 100,
+          qtyLots: 1000 * (1 + (i % 3)),
         });
-      else if (r < 8)
-        u2.client.newOrder({
-          clientOrderId: i,
-          symbolId: BTC,
-          side: Side.Buy,
-          priceTicks: 50_000_00 + (i % 20) * 100,
-          qtyLots: 2000,
-          tif: r === 6 ? Tif.Ioc : Tif.Gtc,
-        });
-      else u2.client.cancel({ clientOrderId: i - 5, symbolId: BTC });
-    }
-    await first.exited;
-    expect(first.signalCode).toBe("SIGKILL");
-    // The clients read what reached them before the kill, then see the connection close.
-    for (let waited = 0; !(u1.disconnected && u2.disconnected) && waited < 5000; waited += 5) await Bun.sleep(5);
-
-    // Every report the clients got is an event of a command in the journal: nothing acknowledged was lost.
-    const { sink, keys, ended } = reportKeys();
-    const replay = replayJournalFile(journal, sink);
-    expect(replay.tail).toBe(false);
-    let acknowledged = 0;
-    for (const { id, t } of users) {
-      for (const r of t.reports) {
-        if (r.engineSeq === 0) continue;
-        acknowledged++;
-        if (!keys.has(keyOf(id, r)))
-          throw new Error(`user ${id} got a report that the journal does not hold: ${JSON.stringify(r)}`);
+        if (i % 7 === 0)
+          u1.client.modify({
+            clientOrderId: i - 3,
+            symbolId: BTC,
+            priceTicks: 50_000_00 + (i % 40) * 100,
+            qtyLots: 1000,
+          });
+        const r = i % 10;
+        if (r < 6)
+          u2.client.newOrder({
+            clientOrderId: i,
+            symbolId: BTC,
+            side: Side.Buy,
+            priceTicks: 49_990_00 - (i % 50) * 100,
+            qtyLots: 1000,
+          });
+        else if (r < 8)
+          u2.client.newOrder({
+            clientOrderId: i,
+            symbolId: BTC,
+            side: Side.Buy,
+            priceTicks: 50_000_00 + (i % 20) * 100,
+            qtyLots: 2000,
+            tif: r === 6 ? Tif.Ioc : Tif.Gtc,
+          });
+        else u2.client.cancel({ clientOrderId: i - 5, symbolId: BTC });
       }
-    }
-    const commandsSent = burst * 2 + Math.floor(burst / 7);
-    console.log(
-      `sigkill: ${seen} reports (${acknowledged} from the engine) sent before the kill; journal holds ${replay.records} records of ${commandsSent + 3} sent`,
-    );
-    expect(acknowledged).toBeGreaterThanOrEqual(killAfterReports / 2);
-    // The kill really landed mid-burst.
-    expect(replay.records).toBeLessThan(commandsSent + 3);
+      await first.exited;
+      expect(first.signalCode).toBe("SIGKILL");
+      // The clients read what reached them before the kill, then see the connection close.
+      for (let waited = 0; !(u1.disconnected && u2.disconnected) && waited < 5000; waited += 5) await Bun.sleep(5);
 
-    const second = await ExchangeProcess.start({ dataDir: dir });
-    expect(second.stderr.lines).toEqual([]);
-    expect(recoveredSeqOf(second)).toBe(replay.records);
-    expect(hashOf(startLine(second))).toBe(replay.hash);
-    const cli = replayCli(journal);
-    if (cli === null)
-      console.log("sigkill: `bun run replay` does not read journal files; compared with the in-process replay only");
-    else {
-      expect(cli).toMatchObject({ commands: replay.records, hash: replay.hash });
+      // Every report the clients got is an event of a command in the journal: nothing acknowledged was lost.
+      const { sink, keys, ended } = reportKeys();
+      const replay = replayJournalFile(journal, sink);
+      expect(replay.tail).toBe(false);
+      let acknowledged = 0;
+      for (const { id, t } of users) {
+        for (const r of t.reports) {
+          if (r.engineSeq === 0) continue;
+          acknowledged++;
+          if (!keys.has(keyOf(id, r)))
+            throw new Error(`user ${id} got a report that the journal does not hold: ${JSON.stringify(r)}`);
+        }
+      }
+      const commandsSent = burst * 2 + Math.floor(burst / 7);
       console.log(
-        `sigkill: \`bun run replay\` of the journal: ${cli.commands} commands, state hash ${cli.hash}, as after the restart`,
+        `sigkill: ${seen} reports (${acknowledged} from the engine) sent before the kill; ` +
+          `journal holds ${replay.records} records of ${commandsSent + 3} sent`,
       );
-    }
+      expect(acknowledged).toBeGreaterThanOrEqual(killAfterReports / 2);
+      // The kill really landed mid-burst.
+      expect(replay.records).toBeLessThan(commandsSent + 3);
 
-    // Each user's open orders are the replay's, and every acknowledged order is open unless a report or the journal
-    // says it ended.
-    const present = { open: 0, endedPerReports: 0, endedInJournal: 0 };
-    for (const { id, t } of users) {
-      const again = await Trader.login(second.port, `dev-key-${id}`);
-      const open = await again.client.openOrders();
-      const want = replay.exchange.engine.openOrders(id).map((o) => [o.id, o.clientId, o.price, o.qty]);
-      expect(
-        open.map((o) => [o.orderId, o.clientOrderId, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!),
-      ).toEqual(want.sort((a, b) => a[0]! - b[0]!));
-      const openIds = new Set(open.map((o) => o.orderId));
-      const endedPerReports = new Set(
-        t.reports
-          .filter((r) => (r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled)
-          .map((r) => r.orderId),
-      );
-      for (const r of t.reports) {
-        if (r.kind !== EventKind.Accepted) continue;
-        if (openIds.has(r.orderId)) present.open++;
-        else if (endedPerReports.has(r.orderId)) present.endedPerReports++;
-        else if (ended.has(`${id}:${r.orderId}`)) present.endedInJournal++;
-        else throw new Error(`user ${id}: acknowledged order ${JSON.stringify(r)} is gone without a trace`);
+      const second = await ExchangeProcess.start({ dataDir: dir });
+      expect(second.stderr.lines).toEqual([]);
+      expect(recoveredSeqOf(second)).toBe(replay.records);
+      expect(hashOf(startLine(second))).toBe(replay.hash);
+      const cli = replayCli(journal);
+      if (cli === null)
+        console.log("sigkill: `bun run replay` does not read journal files; compared with the in-process replay only");
+      else {
+        expect(cli).toMatchObject({ commands: replay.records, hash: replay.hash });
+        console.log(
+          `sigkill: \`bun run replay\` of the journal: ${cli.commands} commands, state hash ${cli.hash}, ` +
+            `as after the restart`,
+        );
       }
-      await again.close();
-    }
-    console.log(`sigkill: acknowledged orders after restart: ${JSON.stringify(present)}`);
-    expect(present.open).toBeGreaterThan(0);
-    await stopGracefully(second);
-  }, 30_000);
+
+      // Each user's open orders are the replay's, and every acknowledged order is open unless a report or the journal
+      // says it ended.
+      const present = { open: 0, endedPerReports: 0, endedInJournal: 0 };
+      for (const { id, t } of users) {
+        const again = await Trader.login(second.port, `dev-key-${id}`);
+        const open = await again.client.openOrders();
+        const want = replay.exchange.engine.openOrders(id).map((o) => [o.id, o.clientId, o.price, o.qty]);
+        expect(
+          open.map((o) => [o.orderId, o.clientOrderId, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!),
+        ).toEqual(want.sort((a, b) => a[0]! - b[0]!));
+        const openIds = new Set(open.map((o) => o.orderId));
+        const endedPerReports = new Set(
+          t.reports
+            .filter((r) => (r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled)
+            .map((r) => r.orderId),
+        );
+        for (const r of t.reports) {
+          if (r.kind !== EventKind.Accepted) continue;
+          if (openIds.has(r.orderId)) present.open++;
+          else if (endedPerReports.has(r.orderId)) present.endedPerReports++;
+          else if (ended.has(`${id}:${r.orderId}`)) present.endedInJournal++;
+          else throw new Error(`user ${id}: acknowledged order ${JSON.stringify(r)} is gone without a trace`);
+        }
+        await again.close();
+      }
+      console.log(`sigkill: acknowledged orders after restart: ${JSON.stringify(present)}`);
+      expect(present.open).toBeGreaterThan(0);
+      await stopGracefully(second);
+    },
+    30_000,
+  );
 
   test("a torn last record: the restart cuts it with a warning and keeps everything before it", async () => {
     const dir = dataDir("torn");

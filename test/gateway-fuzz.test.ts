@@ -54,7 +54,8 @@ const framesTarget =
       ? 10_000_000
       : 1_000_000;
 console.log(
-  `gateway fuzz seed=${seed} frames=${framesTarget} (reproduce the frame streams: GATEWAY_FUZZ_SEED=${seed} GATEWAY_FUZZ_FRAMES=${framesTarget} ./bunw test test/gateway-fuzz.test.ts)`,
+  `gateway fuzz seed=${seed} frames=${framesTarget} (reproduce the frame streams: ` +
+    `GATEWAY_FUZZ_SEED=${seed} GATEWAY_FUZZ_FRAMES=${framesTarget} ./bunw test test/gateway-fuzz.test.ts)`,
 );
 
 /** The gateway's own constants this test leans on: the malformedMax-th malformed message ends a session. */
@@ -305,7 +306,8 @@ class RawSession {
         this.endedBy = { body: m.body, reason: m.reason };
         if (e.type !== Exp.Logout || e.code !== m.reason) {
           return fail(
-            `${where}: Logout ${logoutReasonNames[m.reason]} "${m.text}", expected answer type ${e.type} code ${e.code} (${this.outstanding} unanswered)`,
+            `${where}: Logout ${logoutReasonNames[m.reason]} "${m.text}", ` +
+              `expected answer type ${e.type} code ${e.code} (${this.outstanding} unanswered)`,
           );
         }
         break;
@@ -574,7 +576,8 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
       }
       if (s.closed && s.outstanding > 0) {
         fail(
-          `${name}: closed by the exchange with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`,
+          `${name}: closed by the exchange with ${s.outstanding} frames unanswered, ` +
+            `ended by ${JSON.stringify(s.endedBy)}`,
         );
         return;
       }
@@ -610,7 +613,8 @@ async function finish(s: RawSession, name: string): Promise<void> {
   const ok = await s.until(() => s.closed, answerTimeoutMs);
   if (!ok) {
     fail(
-      `${name}: not closed by the exchange after its last answer (${s.outstanding} unanswered, ended by ${JSON.stringify(s.endedBy)})`,
+      `${name}: not closed by the exchange after its last answer (${s.outstanding} unanswered, ` +
+        `ended by ${JSON.stringify(s.endedBy)})`,
     );
     s.terminate();
     return;
@@ -787,7 +791,8 @@ test(
     const progress = setInterval(
       () =>
         console.log(
-          `gateway fuzz: ${stats.framesSent} frames, ${stats.sessions} sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          `gateway fuzz: ${stats.framesSent} frames, ${stats.sessions} ` +
+            `sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`,
         ),
       10_000,
     );
@@ -809,9 +814,13 @@ test(
     const logouts = [...stats.logoutsByReason].map(([r, n]) => `${logoutReasonNames[r]}=${n}`).join(" ");
     console.log(
       `gateway fuzz: ${stats.framesSent} frames in ${seconds.toFixed(1)} s over ${stats.sessions} sessions ` +
-        `(${stats.noLoginSessions} never logged in, ${stats.badLengthSessions} bad length, ${stats.resets} reset by the client); ${stats.answers} answers checked, ${stats.unsolicited} fills and other unsolicited reports; ` +
-        `${stats.discarded} candidate frames discarded\n  frames: ${kinds}\n  decoder errors: ${errors}\n  logouts: ${logouts}\n` +
-        `  control: ${commands} commands, latency p50 ${latencyMs.p50.toFixed(2)} ms, p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(2)} ms`,
+        `(${stats.noLoginSessions} never logged in, ${stats.badLengthSessions} bad length, ${stats.resets} ` +
+        `reset by the client); ${stats.answers} answers checked, ${stats.unsolicited} fills and other ` +
+        `unsolicited reports; ` +
+        `${stats.discarded} candidate frames discarded\n  frames: ${kinds}\n  decoder errors: ${errors}\n  ` +
+        `logouts: ${logouts}\n` +
+        `  control: ${commands} commands, latency p50 ${latencyMs.p50.toFixed(2)} ms, ` +
+        `p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(2)} ms`,
     );
     expect(failures).toEqual([]);
     expect(controlResult.failures).toEqual([]);

@@ -126,16 +126,26 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
     expect(error.fatal).toBe(false);
   }
   console.error(
-    `restart (${kill ? "SIGKILL" : "SIGTERM"}): ${produced} messages, ${acksAtRestart} acknowledged by the time it was back; ${clientErrors.length} client errors (${[...new Set(clientErrors.map((e) => e.codeName))].join(", ")}), ${logsCount.value} log lines`,
+    `restart (${kill ? "SIGKILL" : "SIGTERM"}): ${produced} messages, ${acksAtRestart} acknowledged by the ` +
+      `time it was back; ${clientErrors.length} client errors ` +
+      `(${[...new Set(clientErrors.map((e) => e.codeName))].join(", ")}), ${logsCount.value} log lines`,
   );
   consumer.close();
   expect(producer.close(eventTimeoutMs)).toBe(0);
 }
 
-test("a broker stopped with SIGTERM and restarted mid-stream: nothing acknowledged is lost, nothing duplicated", async () => {
-  await produceThroughRestart(false);
-}, 600_000);
+test(
+  "a broker stopped with SIGTERM and restarted mid-stream: nothing acknowledged is lost, " + "nothing duplicated",
+  async () => {
+    await produceThroughRestart(false);
+  },
+  600_000,
+);
 
-test("a broker killed with SIGKILL and restarted mid-stream: nothing acknowledged is lost, nothing duplicated", async () => {
-  await produceThroughRestart(true);
-}, 600_000);
+test(
+  "a broker killed with SIGKILL and restarted mid-stream: nothing acknowledged is lost, " + "nothing duplicated",
+  async () => {
+    await produceThroughRestart(true);
+  },
+  600_000,
+);

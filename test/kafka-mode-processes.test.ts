@@ -160,7 +160,8 @@ function trade(p: OrderProducer, symbols: number[], from: number, count: number)
 }
 
 test(
-  "an engine SIGKILLed mid-stream restarts from its Redis snapshot; the trades it sends again are the same trades, none new, none lost",
+  "an engine SIGKILLed mid-stream restarts from its Redis snapshot; " +
+    "the trades it sends again are the same trades, none new, none lost",
   async () => {
     const topics = await topicsFor("crash", 2);
     const file = await configFile("crash", topics, [], `crash-${process.pid}`);
@@ -201,14 +202,16 @@ test(
     expect(out.tradeBytes.size).toBe(referenceTrades);
     expect(out.differingDuplicates).toEqual([]);
     console.error(
-      `crash: ${appliedBefore} executions before the kill; ${out.trades.length} trade records for ${referenceTrades} trades (${out.trades.length - referenceTrades} re-sent)`,
+      `crash: ${appliedBefore} executions before the kill; ${out.trades.length} trade records ` +
+        `for ${referenceTrades} trades (${out.trades.length - referenceTrades} re-sent)`,
     );
   },
   testTimeoutMs,
 );
 
 test(
-  "two processes own one shard each; a standby takes over the killed one's shard from its Redis snapshot and the partition, with the hash of an engine that never stopped",
+  "two processes own one shard each; a standby takes over the killed one's shard from its Redis snapshot and " +
+    "the partition, with the hash of an engine that never stopped",
   async () => {
     // 12 partitions, as the seed design: BTC-USD and ETH-USD hash to different ones.
     const topics = await topicsFor("takeover", 12);

@@ -123,7 +123,8 @@ function partitionRecords(
 
 describe("an engine shard and its partition", () => {
   test(
-    "applies records in partition order: engine seq is the position, and a Cancel from another producer finds its order only if it came after it",
+    "applies records in partition order: engine seq is the position, " +
+      "and a Cancel from another producer finds its order only if it came after it",
     async () => {
       const topics = await topicsFor("order", 2);
       const out = collector(topics);
@@ -271,7 +272,8 @@ function newOrderRecord(fill: (o: OrderFields) => void, user = 9): Uint8Array {
 
 describe("topic setup", () => {
   test(
-    "bun run kafka:topics creates the topics with their counts, compression and retention, again is a no-op, and refuses a count that differs",
+    "bun run kafka:topics creates the topics with their counts, compression and retention, again is a no-op, " +
+      "and refuses a count that differs",
     async () => {
       const base = testTopics("setup", 3);
       const env = (partitions: number) => ({
@@ -345,7 +347,8 @@ describe("outputs", () => {
 
 describe("hostile records on orders", () => {
   test(
-    "truncated, oversized, garbled, wrong-schema, null and invalid records go to orders.dlq with their reason; good records around them are applied; unknown symbols are the engine's rejects",
+    "truncated, oversized, garbled, wrong-schema, null and invalid records go to orders.dlq with their " +
+      "reason; good records around them are applied; unknown symbols are the engine's rejects",
     async () => {
       const topics = await topicsFor("dlq", 2);
       const out = collector(topics);
@@ -452,7 +455,8 @@ describe("hostile records on orders", () => {
 
 describe("the TCP gateway in Kafka mode", () => {
   test(
-    "reports come from the shard after Kafka has the command; a Cancel right behind its order finds it; fills from Kafka producers reach the session; symbols of other shards are refused",
+    "reports come from the shard after Kafka has the command; a Cancel right behind its order finds it; " +
+      "fills from Kafka producers reach the session; symbols of other shards are refused",
     async () => {
       const partitions = 3;
       const topics = await topicsFor("tcp", partitions);

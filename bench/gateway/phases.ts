@@ -254,8 +254,12 @@ export async function throughputPhase(
       const result = await blast(x, sessions, batches);
       const warm = r < o.warmupRounds;
       log(
-        `  throughput ${warm ? "warm-up" : `round ${r - o.warmupRounds + 1}`}: ${result.commands} commands in ${result.seconds.toFixed(3)} s = ` +
-          `${Math.round(result.commandsPerSec)}/s, into the engine ${Math.round(result.engineCommandsPerSec)}/s (sent in ${result.sendSeconds.toFixed(3)} s); cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores` +
+        `  throughput ${warm ? "warm-up" : `round ${r - o.warmupRounds + 1}`}: ${result.commands} commands ` +
+          `in ${result.seconds.toFixed(3)} s = ` +
+          `${Math.round(result.commandsPerSec)}/s, into the ` +
+          `engine ${Math.round(result.engineCommandsPerSec)}/s (sent in ${result.sendSeconds.toFixed(3)} s); ` +
+          `cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} ` +
+          `cores` +
           (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`),
       );
       if (!warm) rounds.push(result);
@@ -501,8 +505,10 @@ export async function latencyPhase(
     };
     const us = (ns: number) => (ns / 1e3).toFixed(1);
     log(
-      `  latency at ${o.rate}/s: p50 ${us(result.latencyNs.p50)} µs, p99 ${us(result.latencyNs.p99)} µs, p99.9 ${us(result.latencyNs.p999)} µs, max ${us(result.latencyNs.max)} µs; ` +
-        `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores` +
+      `  latency at ${o.rate}/s: p50 ${us(result.latencyNs.p50)} µs, p99 ${us(result.latencyNs.p99)} µs, ` +
+        `p99.9 ${us(result.latencyNs.p999)} µs, max ${us(result.latencyNs.max)} µs; ` +
+        `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, ` +
+        `sender ${result.cpu.senderCores.toFixed(2)} cores` +
         (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`),
     );
     return result;

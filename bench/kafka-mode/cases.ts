@@ -167,7 +167,8 @@ export async function throughputCase(
       poll(5);
       if (performance.now() - started > timeoutMs)
         throw new Error(
-          `throughput: ${acked} of ${w.count} acknowledged, ${consumed} of ${w.executions} reports consumed within ${timeoutMs} ms`,
+          `throughput: ${acked} of ${w.count} acknowledged, ${consumed} of ${w.executions} reports consumed ` +
+            `within ${timeoutMs} ms`,
         );
     }
     if (producedAt === 0) producedAt = performance.now();

@@ -66,7 +66,8 @@ for (let i = 0; i < profile.samples.length; i++) {
 }
 
 console.log(
-  `${file}: ${(totalUs / 1e3).toFixed(0)} ms sampled, ${(rootUs / 1e3).toFixed(0)} ms (${((100 * rootUs) / totalUs).toFixed(1)}%) inside \`${rootName}\``,
+  `${file}: ${(totalUs / 1e3).toFixed(0)} ms sampled, ${(rootUs / 1e3).toFixed(0)} ms ` +
+    `(${((100 * rootUs) / totalUs).toFixed(1)}%) inside \`${rootName}\``,
 );
 console.log(`self time by function, % of the time inside \`${rootName}\`:`);
 const rows = [...selfUs.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);

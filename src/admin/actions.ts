@@ -201,7 +201,8 @@ export class AdminActions {
     if (done === "durable") return null;
     return refused(
       504,
-      `engine seq ${seq} applied but not durable within ${this.o.requestTimeoutMs} ms; it applies on replay if the log keeps it`,
+      `engine seq ${seq} applied but not durable within ${this.o.requestTimeoutMs} ms; ` +
+        `it applies on replay if the log keeps it`,
     );
   }
 }

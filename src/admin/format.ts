@@ -13,11 +13,13 @@ export function formatAnswer(command: string, b: Body): string[] {
       ];
     case "cancel":
       return [
-        `${String(b.cancelled)} orders cancelled: user ${String(b.user)}, symbol ${String(b.symbol)}, side ${String(b.side)} (engine seq ${String(b.engineSeq)})`,
+        `${String(b.cancelled)} orders cancelled: user ${String(b.user)}, symbol ${String(b.symbol)}, ` +
+          `side ${String(b.side)} (engine seq ${String(b.engineSeq)})`,
       ];
     case "snapshot":
       return [
-        `snapshot at seq ${String(b.seq)}: ${String(b.bytes)} bytes, matching paused ${String(b.pauseMs)} ms, ${String(b.ms)} ms in all`,
+        `snapshot at seq ${String(b.seq)}: ${String(b.bytes)} bytes, matching paused ${String(b.pauseMs)} ` +
+          `ms, ${String(b.ms)} ms in all`,
       ];
     case "book":
       return bookLines(b);
@@ -48,7 +50,9 @@ function bookLines(b: Body): string[] {
   const asks = (b.asks as number[][]).slice().reverse();
   const bids = b.bids as number[][];
   const rows = [...asks.map(([p, q, n]) => ["ask", p, q, n]), ...bids.map(([p, q, n]) => ["bid", p, q, n])];
-  const head = `${String(b.symbol)} ${String(b.status)}, last trade ${String(b.lastTradePrice)}, tick ${String(b.tickSize)}, lot ${String(b.lotSize)}`;
+  const head =
+    `${String(b.symbol)} ${String(b.status)}, last trade ${String(b.lastTradePrice)}, ` +
+    `tick ${String(b.tickSize)}, lot ${String(b.lotSize)}`;
   return [head, ...table(["side", "price", "qty", "orders"], rows)];
 }
 

@@ -55,7 +55,8 @@ export interface OrdersFilter {
 }
 
 const orderColumns =
-  "order_id, client_order_id, symbol, side, type, tif, status, price, stop_price, qty, filled, leaves, cast(ts AS LONG), created_seq, cast(updated AS LONG), seq, user_id";
+  "order_id, client_order_id, symbol, side, type, tif, status, price, stop_price, qty, filled, leaves, " +
+  "cast(ts AS LONG), created_seq, cast(updated AS LONG), seq, user_id";
 const eventColumns =
   "order_id, symbol, event, reason, cast(ts AS LONG), seq, event_index, price, qty, leaves, trade_id, user_id";
 
@@ -96,7 +97,9 @@ export class QuestdbReader {
   ): Promise<TickRecord[]> {
     const below = belowId === null ? "" : ` AND trade_id < ${int(belowId)}`;
     const rows = await this.rows(
-      `SELECT cast(ts AS LONG), price, qty, quote_qty, trade_id, taker_side FROM ticks WHERE symbol = ${quote(symbol)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} AND trade_id >= ${int(fromId)}${below} ORDER BY trade_id LIMIT ${int(limit)}`,
+      `SELECT cast(ts AS LONG), price, qty, quote_qty, trade_id, taker_side FROM ticks WHERE symbol ` +
+        `= ${quote(symbol)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} AND trade_id ` +
+        `>= ${int(fromId)}${below} ORDER BY trade_id LIMIT ${int(limit)}`,
     );
     return rows.map((r) => ({
       tsUs: r[0] as number,
@@ -115,7 +118,8 @@ export class QuestdbReader {
     endUs: number,
   ): Promise<{ trades: number; volume: bigint; quoteVolume: bigint }> {
     const rows = await this.rows(
-      `SELECT count(), sum(qty)::string, sum(quote_qty)::string FROM ticks WHERE symbol = ${quote(symbol)} AND ts >= ${int(startUs)} AND ts < ${int(endUs)}`,
+      `SELECT count(), sum(qty)::string, sum(quote_qty)::string FROM ticks WHERE symbol = ${quote(symbol)} ` +
+        `AND ts >= ${int(startUs)} AND ts < ${int(endUs)}`,
     );
     const r = rows[0] ?? [0, null, null];
     return {
@@ -138,7 +142,10 @@ export class QuestdbReader {
     newest: boolean,
   ): Promise<CandleRecord[]> {
     const rows = await this.rows(
-      `SELECT cast(ts AS LONG), open, high, low, close, volume::string, quote_volume::string, trades, vwap, first_trade_id, last_trade_id, final FROM candles WHERE symbol = ${quote(symbol)} AND interval = ${word(intervalNames[interval]!, intervalNames)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} ORDER BY ts${newest ? " DESC" : ""} LIMIT ${int(limit)}`,
+      `SELECT cast(ts AS LONG), open, high, low, close, volume::string, quote_volume::string, trades, vwap, ` +
+        `first_trade_id, last_trade_id, final FROM candles WHERE symbol = ${quote(symbol)} AND interval ` +
+        `= ${word(intervalNames[interval]!, intervalNames)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} ` +
+        `ORDER BY ts${newest ? " DESC" : ""} LIMIT ${int(limit)}`,
     );
     const symbolId = this.symbolId(symbol);
     const out = rows.map((r): CandleRecord => ({
@@ -188,7 +195,8 @@ export class QuestdbReader {
   /** The events of order `orderId` submitted by `userId`, oldest first. */
   async orderEvents(orderId: number, userId: number, limit: number): Promise<OrderEventRecord[]> {
     const rows = await this.rows(
-      `SELECT ${eventColumns} FROM order_events WHERE order_id = ${int(orderId)} AND user_id = ${int(userId)} ORDER BY seq, event_index LIMIT ${int(limit)}`,
+      `SELECT ${eventColumns} FROM order_events WHERE order_id = ${int(orderId)} AND user_id = ${int(userId)} ` +
+        `ORDER BY seq, event_index LIMIT ${int(limit)}`,
     );
     return rows.map((r) => {
       const event = orderEventNames.indexOf(r[2] as "placed");

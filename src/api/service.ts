@@ -250,7 +250,8 @@ export class MarketDataService {
         if (Date.now() - lastLogMs >= writersRetryMsMax) {
           lastLogMs = Date.now();
           this.warn(
-            `market data: QuestDB at ${q.httpUrl} not usable (${(error as Error).message.slice(0, 300)}); retrying, the API answers 503 until it is`,
+            `market data: QuestDB at ${q.httpUrl} not usable (${(error as Error).message.slice(0, 300)}); ` +
+              `retrying, the API answers 503 until it is`,
           );
         }
         await Bun.sleep(delayMs);
@@ -268,14 +269,16 @@ export class MarketDataService {
       );
     } catch (error) {
       this.warn(
-        `market data: ${(error as Error).message.slice(0, 300)}; resuming from what is visible (re-sends more, loses nothing)`,
+        `market data: ${(error as Error).message.slice(0, 300)}; resuming from what is visible (re-sends ` +
+          `more, loses nothing)`,
       );
     }
     const resendAll = existsSync(join(q.spillDir, resendMarker));
     this.resumePoints = resendAll ? null : await readResumePoints(q.httpUrl);
-    this.log(
-      `market data: resume points ${resendAll ? "ignored (a writer dropped rows last run): re-sending everything" : JSON.stringify(this.resumePoints)}`,
-    );
+    const points = resendAll
+      ? "ignored (a writer dropped rows last run): re-sending everything"
+      : JSON.stringify(this.resumePoints);
+    this.log(`market data: resume points ${points}`);
     const engine = this.replica.sequencer.engine;
     const name = (id: number) => (id >= 0 && id < engine.booksCount ? engine.symbolSpec(id).name : null);
     const candleResume = resendAll ? null : await readCandleResume(q.httpUrl);

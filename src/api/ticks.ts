@@ -102,7 +102,8 @@ export async function volume(ctx: ApiContext, p: Params): Promise<object> {
   if (r === null) {
     if (ctx.questdb === null) {
       throw notAvailable(
-        "the window reaches past the trades kept in memory and its ends are not whole minutes (embedded mode has no history database)",
+        "the window reaches past the trades kept in memory and its ends are not whole minutes (embedded mode " +
+          "has no history database)",
       );
     }
     r = await ctx.questdb.volume(symbol.name, startUs, endUs);

@@ -30,7 +30,9 @@ function listener(what: string, port: number) {
 export const exchangeSchema = object("The exchange configuration.", {
   mode: oneOf(["embedded", "full"], {
     default: "embedded",
-    doc: "embedded: one process, journal and snapshot files, no servers. full: snapshots in Redis, Kafka in and out, market data to QuestDB.",
+    doc:
+      "embedded: one process, journal and snapshot files, no servers. full: snapshots in Redis, " +
+      "Kafka in and out, market data to QuestDB.",
   }),
   dataDir: string({
     default: ".data",
@@ -41,7 +43,9 @@ export const exchangeSchema = object("The exchange configuration.", {
   apiKeysFile: string({
     default: "",
     lengthMax: 4096,
-    doc: 'File of hashed API keys (JSON or TOML, see "API keys file"); relative to the config file. Empty: the development keys dev-key-1..8 and loadtest-1..64.',
+    doc:
+      'File of hashed API keys (JSON or TOML, see "API keys file"); relative to the config file. Empty: ' +
+      "the development keys dev-key-1..8 and loadtest-1..64.",
   }),
   journal: object("The input log: every command is appended before it is acknowledged.", {
     enabled: bool({
@@ -50,7 +54,9 @@ export const exchangeSchema = object("The exchange configuration.", {
     }),
     policy: oneOf(["fsync", "write", "none"], {
       default: "write",
-      doc: "write: one write() per batch (survives a process crash); fsync: write + fdatasync (survives power loss); none: benchmarks only.",
+      doc:
+        "write: one write() per batch (survives a process crash); fsync: " +
+        "write + fdatasync (survives power loss); none: benchmarks only.",
     }),
     batchBytesMax: int({
       default: 1 << 20,
@@ -249,7 +255,9 @@ export const exchangeSchema = object("The exchange configuration.", {
       }),
     }),
     {
-      doc: "Symbols defined at start (new ones are added; existing ones keep their definition from the journal). Prices in cents, quantities in 1e-8 of the base asset by default.",
+      doc:
+        "Symbols defined at start (new ones are added; existing ones keep their definition from the journal). " +
+        "Prices in cents, quantities in 1e-8 of the base asset by default.",
       itemsMin: 1,
       itemsMax: 1 << 16,
       default: [
@@ -265,7 +273,9 @@ export const exchangeSchema = object("The exchange configuration.", {
       fullDefault: 1 << 18,
       min: 1,
       max: 1 << 26,
-      doc: "Live orders (resting plus untriggered stops) over all books; in full mode per engine shard (each `orders` partition has its own engine).",
+      doc:
+        "Live orders (resting plus untriggered stops) over all books; in full mode per engine shard (each " +
+        "`orders` partition has its own engine).",
     }),
     levelsMax: int({
       default: defaultEngineConfig.levelsMax,
@@ -295,12 +305,15 @@ export const exchangeSchema = object("The exchange configuration.", {
     }),
   }),
   kafka: object(
-    "Kafka mode (mode = full): orders in from the topic `orders`, executions, trades and market data out; each `orders` partition is one engine shard (src/kafka/README.md).",
+    "Kafka mode (mode = full): orders in from the topic `orders`, executions, trades and market data out; " +
+      "each `orders` partition is one engine shard (src/kafka/README.md).",
     {
       enabled: bool({
         default: false,
         fullDefault: true,
-        doc: "Run the engine on Kafka (Kafka mode; full mode only). false in full mode: the journal with Redis snapshots, QuestDB ingestion and the query API, Kafka only probed.",
+        doc:
+          "Run the engine on Kafka (Kafka mode; full mode only). false in full mode: " +
+          "the journal with Redis snapshots, QuestDB ingestion and the query API, Kafka only probed.",
       }),
       brokers: list(
         string({ default: "", lengthMin: 3, lengthMax: 260, pattern: hostPort, doc: "A broker address." }),
@@ -356,7 +369,8 @@ export const exchangeSchema = object("The exchange configuration.", {
         }),
       }),
       partitions: object(
-        "Partition counts the topics are created with; an existing topic must have exactly this many (a symbol's partition depends on the count of `orders`).",
+        "Partition counts the topics are created with; an existing topic must have exactly this many (a " +
+          "symbol's partition depends on the count of `orders`).",
         {
           orders: int({
             default: 12,
@@ -387,7 +401,10 @@ export const exchangeSchema = object("The exchange configuration.", {
         }),
       }),
       shards: list(int({ default: 0, min: 0, max: 1023, doc: "A partition of `orders`." }), {
-        doc: "The `orders` partitions this process runs, one engine shard each (environment: comma-separated). Empty: all of them. A standby configured with a running process's partitions takes them over from their snapshots.",
+        doc:
+          "The `orders` partitions this process runs, one engine shard each (environment: " +
+          "comma-separated). Empty: all of them. A standby configured with a running process's partitions takes " +
+          "them over from their snapshots.",
         itemsMin: 0,
         itemsMax: 1024,
         default: [],
@@ -402,7 +419,9 @@ export const exchangeSchema = object("The exchange configuration.", {
         default: 1_000_000,
         min: 65_536,
         max: 10_000_000,
-        doc: "Messages the output producer queues (librdkafka queue.buffering.max.messages); the shards pause while it is nearly full.",
+        doc:
+          "Messages the output producer queues (librdkafka queue.buffering.max.messages); " +
+          "the shards pause while it is nearly full.",
       }),
       producerLingerMs: int({
         default: 1,
@@ -414,7 +433,9 @@ export const exchangeSchema = object("The exchange configuration.", {
         default: 120_000,
         min: 1000,
         max: 3_600_000,
-        doc: "A command from the TCP gateway that Kafka has not acknowledged by then ends the process (exit 74), as a failed journal does; a broker restart within it loses nothing.",
+        doc:
+          "A command from the TCP gateway that Kafka has not acknowledged by then ends the process (exit 74), " +
+          "as a failed journal does; a broker restart within it loses nothing.",
       }),
     },
   ),
@@ -441,13 +462,18 @@ export const exchangeSchema = object("The exchange configuration.", {
       default: 1_000_000,
       min: 1000,
       max: 100_000_000,
-      doc: "Rows held in memory while QuestDB is slow or away (about 192 bytes each, shared by the four tables); past it rows spill to disk.",
+      doc:
+        "Rows held in memory while QuestDB is slow or away (about 192 bytes each, shared by the four tables); " +
+        "past it rows spill to disk.",
     }),
     spillBytesMax: int({
       default: 1 << 30,
       min: 0,
       max: 2 ** 40,
-      doc: "Bytes of the on-disk spill under <dataDir>/questdb-spill, shared by the four tables; past it rows are dropped, counted and logged, and the next start re-sends everything from the journal (matching never pauses).",
+      doc:
+        "Bytes of the on-disk spill under <dataDir>/questdb-spill, shared by the four tables; " +
+        "past it rows are dropped, counted and logged, and the next start re-sends everything from the journal " +
+        "(matching never pauses).",
     }),
     requestTimeoutMs: int({
       default: 10_000,
@@ -462,7 +488,9 @@ export const exchangeSchema = object("The exchange configuration.", {
       enabled: bool({
         default: true,
         envAliases: ["EXCHANGE_MARKET_DATA"],
-        doc: "Serve the query API (EXCHANGE_MARKET_DATA=off turns it off; in full mode QuestDB ingestion runs either way).",
+        doc:
+          "Serve the query API (EXCHANGE_MARKET_DATA=off turns it off; in full mode QuestDB ingestion runs " +
+          "either way).",
       }),
       ...listener("the HTTP API", 8080).fields,
       requestBytesMax: int({ default: 64 << 10, min: 1024, max: 16 << 20, doc: "Largest request accepted." }),
@@ -499,7 +527,8 @@ export const exchangeSchema = object("The exchange configuration.", {
     },
   ),
   metrics: object(
-    "The operations listener: Prometheus metrics (/metrics), liveness (/health), readiness (/ready) and the admin API (/admin/v1, docs/admin.md).",
+    "The operations listener: Prometheus metrics (/metrics), liveness (/health), " +
+      "readiness (/ready) and the admin API (/admin/v1, docs/admin.md).",
     {
       enabled: bool({
         default: true,
@@ -516,13 +545,16 @@ export const exchangeSchema = object("The exchange configuration.", {
     },
   ),
   admin: object(
-    "Operator commands over HTTP on the operations listener (docs/admin.md): halt, resume, cancel, snapshot, book, sessions.",
+    "Operator commands over HTTP on the operations listener (docs/admin.md): halt, resume, cancel, snapshot, " +
+      "book, sessions.",
     {
       enabled: bool({ default: true, doc: "Answer /admin/v1 requests (with an admin key)." }),
       keysFile: string({
         default: "",
         lengthMax: 4096,
-        doc: 'File of hashed admin keys (JSON or TOML, see "Admin keys file"); relative to the config file. Empty: the development key dev-admin (role operate).',
+        doc:
+          'File of hashed admin keys (JSON or TOML, see "Admin keys file"); relative to the config file. Empty: ' +
+          "the development key dev-admin (role operate).",
       }),
       requestTimeoutMs: int({
         default: 10_000,

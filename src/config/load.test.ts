@@ -28,7 +28,9 @@ function configOf(result: ConfigResult) {
   return result.loaded;
 }
 
-const keysToml = `[[keys]]\nsha256 = "${sha256Hex("k1")}"\nuser = 1\nlabel = "desk 1"\n\n[[keys]]\nsha256 = "${sha256Hex("k2")}"\nuser = 2\n`;
+const keysToml =
+  `[[keys]]\nsha256 = "${sha256Hex("k1")}"\nuser = 1\nlabel = "desk 1"\n\n[[keys]]\nsha256 = ` +
+  `"${sha256Hex("k2")}"\nuser = 2\n`;
 
 describe("loadConfig", () => {
   test("no file: defaults, development keys, sources say default", () => {
@@ -82,8 +84,10 @@ describe("loadConfig", () => {
       loadConfig(["--config", path], { EXCHANGE_JOURNAL_POLICY: "sometimes", EXCHANGE_TCP_PROT: "1" }),
     );
     expect(problems).toEqual([
-      "EXCHANGE_TCP_PROT: expected a known EXCHANGE_ variable, found an unknown variable (environment); did you mean EXCHANGE_TCP_PORT?",
-      `journal.policy: expected one of "fsync", "write", "none", found the string "sometimes" (env EXCHANGE_JOURNAL_POLICY)`,
+      "EXCHANGE_TCP_PROT: expected a known EXCHANGE_ variable, found an unknown variable (environment); " +
+        "did you mean EXCHANGE_TCP_PORT?",
+      `journal.policy: expected one of "fsync", "write", "none", found the string "sometimes" (env ` +
+        `EXCHANGE_JOURNAL_POLICY)`,
       `snapshots.keep: expected an integer in [1, 1000], found 0 (file ${path})`,
       `tcp.prot: expected a key of tcp, found an unknown key (file ${path}); did you mean tcp.port?`,
       `limits.idleTimeoutMs: expected an integer in [10, 3600000], found the string "10s" (file ${path})`,
@@ -114,13 +118,16 @@ describe("loadConfig", () => {
   test("a bad keys file lists each bad key; a missing one is named", () => {
     const keys = file(
       "bad-keys.toml",
-      `[[keys]]\nsha256 = "ABC"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 2\nsecret = "k"\n`,
+      `[[keys]]\nsha256 = "ABC"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 1\n[[keys]]\nsha256 ` +
+        `= "${sha256Hex("x")}"\nuser = 2\nsecret = "k"\n`,
     );
     const problems = problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: keys }));
     expect(problems).toEqual([
       `keys[0].sha256: expected a string of 64 characters, lower-case hex, found the string "ABC" (keys file ${keys})`,
-      `keys[2].secret: expected a key of keys[2], found an unknown key (keys file ${keys}); known keys: sha256, user, label`,
-      `keys[1].user: expected one key per user (one session per user), found user 1 again (first at keys[0]) (keys file ${keys})`,
+      `keys[2].secret: expected a key of keys[2], found an unknown key (keys file ${keys}); known keys: ` +
+        `sha256, user, label`,
+      `keys[1].user: expected one key per user (one session per user), ` +
+        `found user 1 again (first at keys[0]) (keys file ${keys})`,
       `keys[2].sha256: expected a key used once, found the hash of keys[1] again (keys file ${keys})`,
     ]);
     expect(problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: join(dir, "absent.toml") }))[0]).toContain(
@@ -147,7 +154,8 @@ describe("loadConfig", () => {
     };
     const problems = problemsOf(resolveConfig(input));
     expect(problems).toEqual([
-      "journal.enabled: expected true while snapshots.enabled (a snapshot alone cannot recover what came after it), found false (input)",
+      "journal.enabled: expected true while snapshots.enabled (a snapshot alone cannot recover what came " +
+        "after it), found false (input)",
       "limits.idleTimeoutMs: expected at least limits.heartbeatIntervalMs (5000), found 1000 (input)",
       "limits.outboundPauseBytes: expected at most limits.outboundBytesMax (1048576), found 2097152 (input)",
       "limits.openOrdersPerUserMax: expected at most engine.ordersMax (1000), found 2000 (input)",

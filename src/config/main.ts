@@ -71,7 +71,8 @@ if (import.meta.main) {
   else if (command === "keygen") process.exitCode = keygen(rest);
   else {
     console.error(
-      "usage: bun src/config/main.ts check [--config FILE] | keygen --user N [--label TEXT] | keygen --operator NAME [--role operate|read]",
+      "usage: bun src/config/main.ts check [--config FILE] | keygen --user N [--label TEXT] | keygen " +
+        "--operator NAME [--role operate|read]",
     );
     process.exitCode = configExitCode;
   }

@@ -44,7 +44,7 @@ with its key, what it expects, what was found and where it came from, e.g.
 \`\`\`
 configuration: 2 problems
   tcp.prot: expected a key of tcp, found an unknown key (file /etc/exchange.toml); did you mean tcp.port?
-  limits.idleTimeoutMs: expected an integer in [10, 3600000], found the string "10s" (env EXCHANGE_LIMITS_IDLE_TIMEOUT_MS)
+  limits.idleTimeoutMs: expected an integer in [10, 3600000], found the string "10s" (file /etc/exchange.toml)
 \`\`\`
 
 and the process exits with code 2. On a good start the effective configuration
@@ -169,7 +169,8 @@ function adminKeysSection(): string {
       "Named by `admin.keysFile` (relative paths are relative to the config file). The operators' keys for the",
       "admin API (docs/admin.md), apart from the trading API keys: a hash found in both files stops the start.",
       `Without a file the development key \`${devAdminKey}\` (role operate) works, and the start-up summary says so.`,
-      "`bun src/config/main.ts keygen --operator NAME [--role operate|read]` makes a random admin key and prints its entry.\n",
+      "`bun src/config/main.ts keygen --operator NAME [--role operate|read]` makes a random admin key and " +
+        "prints its entry.\n",
     ],
     adminKeysSchema.fields.keys.item,
     ['sha256 = "…64 hex digits…"', 'operator = "alice"', 'role = "operate"'],

@@ -330,50 +330,54 @@ describe("random command stream", () => {
     expect(a.every((cmd, i) => cmd.seq === i + 1)).toBe(true);
   });
 
-  test("covers every op, order type, tif, stp, mass-cancel scope, symbol status, event kind and reject reason except capacity_full", () => {
-    const seen = new Set<string>();
-    const ref = new ReferenceEngine();
-    const scratch = new CommandStruct();
-    for (const cmd of generateCommands(7, 50_000)) {
-      seen.add(`op:${cmd.op}`);
-      if (cmd.op === "new") {
-        seen.add(`type:${cmd.type}`).add(`tif:${cmd.tif}`).add(`stp:${cmd.stp}`);
-        if (cmd.postOnly) seen.add("postOnly");
+  test(
+    "covers every op, order type, tif, stp, mass-cancel scope, symbol status, " +
+      "event kind and reject reason except capacity_full",
+    () => {
+      const seen = new Set<string>();
+      const ref = new ReferenceEngine();
+      const scratch = new CommandStruct();
+      for (const cmd of generateCommands(7, 50_000)) {
+        seen.add(`op:${cmd.op}`);
+        if (cmd.op === "new") {
+          seen.add(`type:${cmd.type}`).add(`tif:${cmd.tif}`).add(`stp:${cmd.stp}`);
+          if (cmd.postOnly) seen.add("postOnly");
+        }
+        if (cmd.op === "mass_cancel")
+          seen
+            .add(`massSide:${cmd.massSide}`)
+            .add(`oneSymbol:${cmd.oneSymbol}`)
+            .add(`allUsers:${cmd.allUsers === true}`);
+        if (cmd.op === "symbol_status") seen.add(`status:${cmd.status}`);
+        for (const e of ref.apply(fillCommand(cmd, scratch))) {
+          seen.add(`kind:${e.kind}`);
+          if (e.kind === EventKind.Rejected) seen.add(`reject:${e.code}`);
+          if (e.kind === EventKind.Cancelled) seen.add(`cancel:${e.code}`);
+        }
       }
-      if (cmd.op === "mass_cancel")
-        seen
-          .add(`massSide:${cmd.massSide}`)
-          .add(`oneSymbol:${cmd.oneSymbol}`)
-          .add(`allUsers:${cmd.allUsers === true}`);
-      if (cmd.op === "symbol_status") seen.add(`status:${cmd.status}`);
-      for (const e of ref.apply(fillCommand(cmd, scratch))) {
-        seen.add(`kind:${e.kind}`);
-        if (e.kind === EventKind.Rejected) seen.add(`reject:${e.code}`);
-        if (e.kind === EventKind.Cancelled) seen.add(`cancel:${e.code}`);
-      }
-    }
-    const missing: string[] = [];
-    const want = (key: string) => {
-      if (!seen.has(key)) missing.push(key);
-    };
-    for (const op of ["new", "cancel", "modify", "symbol", "mass_cancel", "symbol_status"]) want(`op:${op}`);
-    for (const v of [0, 1, 2]) want(`status:${v}`);
-    want("allUsers:true");
-    for (let v = 0; v <= 2; v++) want(`massSide:${v}`);
-    want("oneSymbol:true");
-    want("oneSymbol:false");
-    for (let v = 0; v <= 3; v++) want(`type:${v}`);
-    for (let v = 0; v <= 2; v++) want(`tif:${v}`);
-    for (let v = 0; v <= 4; v++) want(`stp:${v}`);
-    want("postOnly");
-    for (let k: number = EventKind.Accepted; k <= EventKind.Booked; k++) want(`kind:${k}`);
-    for (let r: number = Reject.UnknownSymbol; r <= Reject.SymbolHalted; r++)
-      if (r !== Reject.CapacityFull) want(`reject:${r}`);
-    // Capacity is the one cancel reason a reference without limits cannot produce.
-    for (let r: number = CancelReason.User; r <= CancelReason.Admin; r++)
-      if (r !== CancelReason.Capacity) want(`cancel:${r}`);
-    expect(missing).toEqual([]);
-  });
+      const missing: string[] = [];
+      const want = (key: string) => {
+        if (!seen.has(key)) missing.push(key);
+      };
+      for (const op of ["new", "cancel", "modify", "symbol", "mass_cancel", "symbol_status"]) want(`op:${op}`);
+      for (const v of [0, 1, 2]) want(`status:${v}`);
+      want("allUsers:true");
+      for (let v = 0; v <= 2; v++) want(`massSide:${v}`);
+      want("oneSymbol:true");
+      want("oneSymbol:false");
+      for (let v = 0; v <= 3; v++) want(`type:${v}`);
+      for (let v = 0; v <= 2; v++) want(`tif:${v}`);
+      for (let v = 0; v <= 4; v++) want(`stp:${v}`);
+      want("postOnly");
+      for (let k: number = EventKind.Accepted; k <= EventKind.Booked; k++) want(`kind:${k}`);
+      for (let r: number = Reject.UnknownSymbol; r <= Reject.SymbolHalted; r++)
+        if (r !== Reject.CapacityFull) want(`reject:${r}`);
+      // Capacity is the one cancel reason a reference without limits cannot produce.
+      for (let r: number = CancelReason.User; r <= CancelReason.Admin; r++)
+        if (r !== CancelReason.Capacity) want(`cancel:${r}`);
+      expect(missing).toEqual([]);
+    },
+  );
 });
 
 // ---- Engine against reference -------------------------------------------------

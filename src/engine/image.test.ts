@@ -16,23 +16,27 @@ const imageOf = (engine: Engine): Uint8Array => encodeImage(captureImage(engine)
 
 describe("round trip", () => {
   for (const seed of [11, 12, 13]) {
-    test(`seed ${seed}: restored engine has the same hash, answers later commands identically and encodes to the same bytes`, () => {
-      const commands = [...generateCommands(seed, 30_000)];
-      const cut = 10_000 + seed * 1_000;
-      const original = new Engine(config);
-      drive(original, commands.slice(0, cut));
-      const bytes = imageOf(original);
-      const restored = new Engine(config);
-      restoreImage(bytes, restored);
-      restored.validate();
-      expect(restored.lastSeq).toBe(original.lastSeq);
-      expect(restored.nextTradeId).toBe(original.nextTradeId);
-      expect(restored.stateHash()).toBe(original.stateHash());
-      // Whatever slots and levels the orders landed in, the same state gives the same bytes.
-      expect(imageOf(restored)).toEqual(bytes);
-      expect(drive(restored, commands.slice(cut))).toEqual(drive(original, commands.slice(cut)));
-      expect(restored.stateHash()).toBe(original.stateHash());
-    });
+    test(
+      `seed ${seed}: restored engine has the same hash, answers later commands identically and encodes to the ` +
+        `same bytes`,
+      () => {
+        const commands = [...generateCommands(seed, 30_000)];
+        const cut = 10_000 + seed * 1_000;
+        const original = new Engine(config);
+        drive(original, commands.slice(0, cut));
+        const bytes = imageOf(original);
+        const restored = new Engine(config);
+        restoreImage(bytes, restored);
+        restored.validate();
+        expect(restored.lastSeq).toBe(original.lastSeq);
+        expect(restored.nextTradeId).toBe(original.nextTradeId);
+        expect(restored.stateHash()).toBe(original.stateHash());
+        // Whatever slots and levels the orders landed in, the same state gives the same bytes.
+        expect(imageOf(restored)).toEqual(bytes);
+        expect(drive(restored, commands.slice(cut))).toEqual(drive(original, commands.slice(cut)));
+        expect(restored.stateHash()).toBe(original.stateHash());
+      },
+    );
   }
 
   test("stops keep their arrival order within a stop price, so a cascade after restore runs as before", () => {

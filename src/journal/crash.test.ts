@@ -71,7 +71,8 @@ for (const policy of ["fsync", "write"]) {
       const again = readJournal(path, () => {});
       expect(again.tail).toBeNull();
       console.log(
-        `${policy} round ${round}: reported durable ${durable}, file holds ${end.lastSeq}, torn tail ${end.tail?.bytes ?? 0} bytes`,
+        `${policy} round ${round}: reported durable ${durable}, file holds ${end.lastSeq}, ` +
+          `torn tail ${end.tail?.bytes ?? 0} bytes`,
       );
     }
   });

@@ -113,7 +113,8 @@ export function decodeHeader(b: Uint8Array, path: string): JournalHeader {
       JournalErrorCode.ShortFile,
       path,
       0,
-      `${b.length} bytes, shorter than the ${headerBytes}-byte header: not a journal (creation writes a temporary file and renames it, so a crash cannot leave this)`,
+      `${b.length} bytes, shorter than the ${headerBytes}-byte header: ` +
+        `not a journal (creation writes a temporary file and renames it, so a crash cannot leave this)`,
     );
   }
   for (let i = 0; i < 8; i++) {

@@ -101,7 +101,8 @@ function reopen(
   try {
     if (end.tail !== null) {
       warning =
-        `journal ${path}: dropped a torn tail of ${end.tail.bytes} bytes at byte ${end.tail.atByte} (${end.tail.reason}); ` +
+        `journal ${path}: dropped a torn tail of ${end.tail.bytes} bytes at byte ${end.tail.atByte} ` +
+        `(${end.tail.reason}); ` +
         `${end.records} records kept, last seq ${end.lastSeq}`;
       ftruncateSync(fd, end.goodBytes);
       (options.warn ?? console.warn)(warning);

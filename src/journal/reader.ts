@@ -201,7 +201,8 @@ export class JournalReader {
         JournalErrorCode.Corrupt,
         this.path,
         at,
-        `record at byte ${at} (seq ${this.nextSeq}) is damaged: ${reason}; a valid record follows at byte ${follower}, ` +
+        `record at byte ${at} (seq ${this.nextSeq}) is damaged: ${reason}; ` +
+          `a valid record follows at byte ${follower}, ` +
           `so this is not a torn tail: refusing to skip records that may have been acknowledged`,
       );
     }

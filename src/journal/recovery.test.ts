@@ -69,35 +69,38 @@ function expectError(path: string, code: string, atByte: number, message?: strin
   if (message !== undefined) expect(e.message).toContain(message);
 }
 
-test("a last record cut at every byte offset is dropped, the others kept, and appending resumes after them", async () => {
-  const last = recordAt[recordsCount - 1]!;
-  const path = join(dir, "torn");
-  const warnings: string[] = [];
-  for (let cut = last; cut < base.length; cut++) {
-    writeFileSync(path, base.subarray(0, cut));
-    const end = read(path);
-    expect(end.records).toBe(recordsCount - 1);
-    expect(end.lastSeq).toBe(recordsCount - 1);
-    expect(end.goodBytes).toBe(last);
-    if (cut === last) expect(end.tail).toBeNull();
-    else expect(end.tail).toMatchObject({ atByte: last, bytes: cut - last });
-    const { writer, recovery } = openForAppend(path, { policy: "write", warn: (m) => warnings.push(m) });
-    expect(recovery.tail === null).toBe(cut === last);
-    expect(writer.nextSeq).toBe(recordsCount);
-    expect(statSync(path).size).toBe(last);
-    const src = new RecordSource();
-    for (let seq = recordsCount; seq <= recordsCount + 1; seq++) {
-      src.encode(seq);
-      expect(writer.append(seq, src.bytes, src.offset, src.length)).toBe(AppendResult.Ok);
+test(
+  "a last record cut at every byte offset is dropped, the others kept, " + "and appending resumes after them",
+  async () => {
+    const last = recordAt[recordsCount - 1]!;
+    const path = join(dir, "torn");
+    const warnings: string[] = [];
+    for (let cut = last; cut < base.length; cut++) {
+      writeFileSync(path, base.subarray(0, cut));
+      const end = read(path);
+      expect(end.records).toBe(recordsCount - 1);
+      expect(end.lastSeq).toBe(recordsCount - 1);
+      expect(end.goodBytes).toBe(last);
+      if (cut === last) expect(end.tail).toBeNull();
+      else expect(end.tail).toMatchObject({ atByte: last, bytes: cut - last });
+      const { writer, recovery } = openForAppend(path, { policy: "write", warn: (m) => warnings.push(m) });
+      expect(recovery.tail === null).toBe(cut === last);
+      expect(writer.nextSeq).toBe(recordsCount);
+      expect(statSync(path).size).toBe(last);
+      const src = new RecordSource();
+      for (let seq = recordsCount; seq <= recordsCount + 1; seq++) {
+        src.encode(seq);
+        expect(writer.append(seq, src.bytes, src.offset, src.length)).toBe(AppendResult.Ok);
+      }
+      await writer.close();
+      const after = read(path);
+      expect(after.tail).toBeNull();
+      expect(after.lastSeq).toBe(recordsCount + 1);
     }
-    await writer.close();
-    const after = read(path);
-    expect(after.tail).toBeNull();
-    expect(after.lastSeq).toBe(recordsCount + 1);
-  }
-  expect(warnings.length).toBe(base.length - last - 1);
-  expect(warnings[0]).toContain(`dropped a torn tail of 1 bytes at byte ${last}`);
-});
+    expect(warnings.length).toBe(base.length - last - 1);
+    expect(warnings[0]).toContain(`dropped a torn tail of 1 bytes at byte ${last}`);
+  },
+);
 
 test("any single bit flipped in the last record drops that record only", () => {
   const last = recordAt[recordsCount - 1]!;

@@ -127,49 +127,52 @@ describe("admin", () => {
 });
 
 describe("produce and consume", () => {
-  test("order within a partition holds for single and batched produce, with offsets matching the delivery reports", async () => {
-    const topic = await createTopic("order", 2);
-    const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
-    const t = producer.topic(topic);
-    const record = new ProduceRecord();
-    record.topic = t;
-    record.partition = 1;
-    const total = 20_000;
-    const batch = new ProduceBatch(500);
-    for (let seq = 0; seq < total; seq++) {
-      record.opaque = seq;
-      record.setValue(sequenced(seq));
-      // First half one call per message, second half through produce_batch.
-      if (seq < total / 2) {
-        while (producer.produce(record) === ErrorCode._QUEUE_FULL) producer.poll(10);
-        continue;
+  test(
+    "order within a partition holds for single and batched produce, " + "with offsets matching the delivery reports",
+    async () => {
+      const topic = await createTopic("order", 2);
+      const deliveries = new DeliveryLog();
+      const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
+      const t = producer.topic(topic);
+      const record = new ProduceRecord();
+      record.topic = t;
+      record.partition = 1;
+      const total = 20_000;
+      const batch = new ProduceBatch(500);
+      for (let seq = 0; seq < total; seq++) {
+        record.opaque = seq;
+        record.setValue(sequenced(seq));
+        // First half one call per message, second half through produce_batch.
+        if (seq < total / 2) {
+          while (producer.produce(record) === ErrorCode._QUEUE_FULL) producer.poll(10);
+          continue;
+        }
+        batch.add(record);
+        if (batch.full || seq === total - 1) {
+          const count = batch.count;
+          expect(producer.produceBatch(t, batch)).toBe(count);
+        }
+        producer.poll(0);
       }
-      batch.add(record);
-      if (batch.full || seq === total - 1) {
-        const count = batch.count;
-        expect(producer.produceBatch(t, batch)).toBe(count);
-      }
-      producer.poll(0);
-    }
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
-    expect(deliveries.failures()).toEqual([]);
-    expect(deliveries.count).toBe(total);
-    // Reports come in produce order on one partition, and offsets are consecutive from 0.
-    expect(deliveries.opaque).toEqual(Array.from({ length: total }, (_, i) => i));
-    expect(deliveries.offset).toEqual(Array.from({ length: total }, (_, i) => i));
-    expect(new Set(deliveries.partition)).toEqual(new Set([1]));
+      expect(producer.flush(flushTimeoutMs)).toBe(0);
+      expect(deliveries.failures()).toEqual([]);
+      expect(deliveries.count).toBe(total);
+      // Reports come in produce order on one partition, and offsets are consecutive from 0.
+      expect(deliveries.opaque).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(deliveries.offset).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(new Set(deliveries.partition)).toEqual(new Set([1]));
 
-    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-order")));
-    consumer.assign([{ topic, partition: 1, offset: Offset.BEGINNING }]);
-    const received = receive(consumer, total);
-    expect(received.map((r) => seqOf(r.value))).toEqual(deliveries.opaque);
-    expect(received.map((r) => r.offset)).toEqual(deliveries.offset);
-    expect(consumer.watermarks(topic, 1, 10_000)).toEqual({ low: 0, high: total });
-    expect(consumer.watermarks(topic, 0, 10_000)).toEqual({ low: 0, high: 0 });
-    consumer.close();
-    expect(producer.close(flushTimeoutMs)).toBe(0);
-  });
+      const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-order")));
+      consumer.assign([{ topic, partition: 1, offset: Offset.BEGINNING }]);
+      const received = receive(consumer, total);
+      expect(received.map((r) => seqOf(r.value))).toEqual(deliveries.opaque);
+      expect(received.map((r) => r.offset)).toEqual(deliveries.offset);
+      expect(consumer.watermarks(topic, 1, 10_000)).toEqual({ low: 0, high: total });
+      expect(consumer.watermarks(topic, 0, 10_000)).toEqual({ low: 0, high: 0 });
+      consumer.close();
+      expect(producer.close(flushTimeoutMs)).toBe(0);
+    },
+  );
 
   test("keys land on the partition Java's murmur2 partitioner picks, every time", async () => {
     // Vectors from Kafka's own UtilsTest pin the reference hash.
@@ -265,28 +268,31 @@ describe("produce and consume", () => {
     producer.close(flushTimeoutMs);
   });
 
-  test("a delivery handler that throws loses no report: the others are served, the first error comes out of flush", async () => {
-    const topic = await createTopic("throwing-handler", 1);
-    const served: number[] = [];
-    const producer = new Producer(
-      testProducerOptions(fixture.kafka, (opaque) => {
-        served.push(opaque);
-        if (opaque === 1) throw new Error("handler failed on 1");
-      }),
-    );
-    const record = new ProduceRecord();
-    record.topic = producer.topic(topic);
-    record.partition = 0;
-    record.setValue(sequenced(0));
-    for (let opaque = 0; opaque < 3; opaque++) {
-      record.opaque = opaque;
-      expect(producer.produce(record)).toBe(0);
-    }
-    expect(thrownBy(() => producer.flush(flushTimeoutMs))).toHaveProperty("message", "handler failed on 1");
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
-    expect(served).toEqual([0, 1, 2]);
-    producer.close(flushTimeoutMs);
-  });
+  test(
+    "a delivery handler that throws loses no report: the others are served, " + "the first error comes out of flush",
+    async () => {
+      const topic = await createTopic("throwing-handler", 1);
+      const served: number[] = [];
+      const producer = new Producer(
+        testProducerOptions(fixture.kafka, (opaque) => {
+          served.push(opaque);
+          if (opaque === 1) throw new Error("handler failed on 1");
+        }),
+      );
+      const record = new ProduceRecord();
+      record.topic = producer.topic(topic);
+      record.partition = 0;
+      record.setValue(sequenced(0));
+      for (let opaque = 0; opaque < 3; opaque++) {
+        record.opaque = opaque;
+        expect(producer.produce(record)).toBe(0);
+      }
+      expect(thrownBy(() => producer.flush(flushTimeoutMs))).toHaveProperty("message", "handler failed on 1");
+      expect(producer.flush(flushTimeoutMs)).toBe(0);
+      expect(served).toEqual([0, 1, 2]);
+      producer.close(flushTimeoutMs);
+    },
+  );
 
   test("produce_batch reports refused messages per slot and queues the rest", async () => {
     const topic = await createTopic("batch", 2);

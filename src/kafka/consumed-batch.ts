@@ -131,7 +131,8 @@ export class ConsumedBatch {
       return this.takeError(
         i,
         ErrorCode.MSG_SIZE_TOO_LARGE,
-        `message of at least ${size} bytes does not fit the consumer's batch arena (${this.limits.arenaBytes} bytes, ${this.limits.headersMax} headers)`,
+        `message of at least ${size} bytes does not fit the consumer's batch arena (${this.limits.arenaBytes} ` +
+          `bytes, ${this.limits.headersMax} headers)`,
       );
     }
     this.errorCode[i] = 0;

@@ -171,7 +171,8 @@ export const rdk = library.symbols;
 
 if (rdk.rd_kafka_version() < versionMin) {
   throw new Error(
-    `librdkafka ${rdk.rd_kafka_version_str()} at ${librdkafkaPath} is older than 2.0.0, which this module needs (produceva, seek_partitions)`,
+    `librdkafka ${rdk.rd_kafka_version_str()} at ${librdkafkaPath} is older than 2.0.0, ` +
+      `which this module needs (produceva, seek_partitions)`,
   );
 }
 

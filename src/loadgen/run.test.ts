@@ -57,28 +57,31 @@ test("open loop: the schedule is kept, every command is acknowledged, cleanup em
   expect(JSON.parse(JSON.stringify(summary)).counts.acked).toBe(1000);
 });
 
-test("open loop: a 150 ms stall of the generator's event loop shows in corrected latency, not in service time", async () => {
-  const s = start();
-  let stalled = false;
-  const summary = await runLoad(options(s.port, ["--rate", "2000", "--duration", "600ms", "--no-cleanup"]), {
-    log: () => {},
-    onTick: (elapsedMs) => {
-      if (stalled || elapsedMs < 200) return;
-      stalled = true;
-      const until = performance.now() + 150;
-      while (performance.now() < until) {
-        // Busy wait: nothing is sent, nothing is read.
-      }
-    },
-  });
-  expect(stalled).toBe(true);
-  expect(summary.counts.acked).toBe(1200);
-  // About 300 of 1200 commands fell due during the stall and waited up to 150 ms.
-  expect(summary.latencyUs.p99Us).toBeGreaterThan(120_000);
-  expect(summary.latencyUs.maxUs).toBeGreaterThan(140_000);
-  expect(summary.sendLagUs.maxUs).toBeGreaterThan(140_000);
-  expect(summary.serviceTimeUs.p99Us).toBeLessThan(summary.latencyUs.p99Us);
-});
+test(
+  "open loop: a 150 ms stall of the generator's event loop shows in corrected latency, " + "not in service time",
+  async () => {
+    const s = start();
+    let stalled = false;
+    const summary = await runLoad(options(s.port, ["--rate", "2000", "--duration", "600ms", "--no-cleanup"]), {
+      log: () => {},
+      onTick: (elapsedMs) => {
+        if (stalled || elapsedMs < 200) return;
+        stalled = true;
+        const until = performance.now() + 150;
+        while (performance.now() < until) {
+          // Busy wait: nothing is sent, nothing is read.
+        }
+      },
+    });
+    expect(stalled).toBe(true);
+    expect(summary.counts.acked).toBe(1200);
+    // About 300 of 1200 commands fell due during the stall and waited up to 150 ms.
+    expect(summary.latencyUs.p99Us).toBeGreaterThan(120_000);
+    expect(summary.latencyUs.maxUs).toBeGreaterThan(140_000);
+    expect(summary.sendLagUs.maxUs).toBeGreaterThan(140_000);
+    expect(summary.serviceTimeUs.p99Us).toBeLessThan(summary.latencyUs.p99Us);
+  },
+);
 
 test("closed loop keeps the window in flight and says it is not corrected", async () => {
   const s = start();

@@ -162,7 +162,8 @@ function startProgress(sessions: LoadSession[], startNs: number, hooks: RunHooks
     const secs = Math.max(0, (now - startNs) / 1e9);
     const p99 = (interval.percentile(99) / 1000).toFixed(0);
     hooks.log(
-      `[${secs.toFixed(0).padStart(4)} s] sent ${sent}  acked ${acked}  rejects ${rejected}  in flight ${inFlight}  backlog ${backlog}  rate ${rate}/s  p99 ${p99} us`,
+      `[${secs.toFixed(0).padStart(4)} s] sent ${sent}  acked ${acked}  rejects ${rejected}  ` +
+        `in flight ${inFlight}  backlog ${backlog}  rate ${rate}/s  p99 ${p99} us`,
     );
   }, 1000);
 }
@@ -173,7 +174,8 @@ function warnAboutLimits(options: LoadOptions, sessions: LoadSession[], hooks: R
   const max = info.limits.messagesPerSecondMax;
   if (options.mode === "open" && max > 0 && perSession > max) {
     hooks.log(
-      `warning: ${Math.round(perSession)} commands/s per session is above the session limit of ${max}/s: expect Logout(rate_limited); add sessions`,
+      `warning: ${Math.round(perSession)} commands/s per session is above the session limit of ${max}/s: ` +
+        `expect Logout(rate_limited); add sessions`,
     );
   }
   for (const s of sessions) {

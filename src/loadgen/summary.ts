@@ -180,7 +180,10 @@ export function summarize(options: LoadOptions, sessions: LoadSession[], times: 
 
 function latencyLine(label: string, l: LatencySummary): string {
   const f = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} us`);
-  return `${label.padEnd(22)} p50 ${f(l.p50Us)}  p90 ${f(l.p90Us)}  p99 ${f(l.p99Us)}  p99.9 ${f(l.p999Us)}  max ${f(l.maxUs)}  (n=${l.count})`;
+  return (
+    `${label.padEnd(22)} p50 ${f(l.p50Us)}  p90 ${f(l.p90Us)}  p99 ${f(l.p99Us)}  p99.9 ${f(l.p999Us)}  ` +
+    `max ${f(l.maxUs)}  (n=${l.count})`
+  );
 }
 
 const kv = (r: Record<string, number>) =>
@@ -197,7 +200,8 @@ export function formatSummary(s: RunSummary): string {
   const lines = [
     `== loadgen: ${load}, ${s.sessions} session(s), symbol ${s.symbol}, ${s.durationS} s, seed ${s.seed}`,
     `throughput             ${s.throughput.ackedPerS} acked/s, ${s.throughput.sentPerS} sent/s over ${s.elapsedS} s`,
-    `commands               scheduled ${c.scheduled}, sent ${c.sent}, acked ${c.acked}, rejected ${c.rejected}, unsent ${c.unsent}, unacked ${c.unacked}`,
+    `commands               scheduled ${c.scheduled}, sent ${c.sent}, acked ${c.acked}, ` +
+      `rejected ${c.rejected}, unsent ${c.unsent}, unacked ${c.unacked}`,
     `sent by kind           ${kv(s.sentByKind)}`,
     latencyLine(s.coordinatedOmissionCorrected ? "latency (CO-corrected)" : "latency (closed loop)", s.latencyUs),
     latencyLine("service time", s.serviceTimeUs),
@@ -208,7 +212,8 @@ export function formatSummary(s: RunSummary): string {
   ];
   if (c.unmatchedReports > 0 || c.bufferFull > 0 || c.openAtLogin > 0) {
     lines.push(
-      `notes                  unmatched reports ${c.unmatchedReports}, buffer-full retries ${c.bufferFull}, open orders at login ${c.openAtLogin}`,
+      `notes                  unmatched reports ${c.unmatchedReports}, buffer-full retries ${c.bufferFull}, ` +
+        `open orders at login ${c.openAtLogin}`,
     );
   }
   if (!s.coordinatedOmissionCorrected)

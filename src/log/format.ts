@@ -55,7 +55,8 @@ const levelTags: Record<LevelName, string> = { debug: "DEBUG", info: "INFO ", wa
 
 export function humanLine(r: LogRecord): string {
   const t = new Date(r.timeMs);
-  const clock = `${pad(t.getHours(), 2)}:${pad(t.getMinutes(), 2)}:${pad(t.getSeconds(), 2)}.${pad(t.getMilliseconds(), 3)}`;
+  const hms = `${pad(t.getHours(), 2)}:${pad(t.getMinutes(), 2)}:${pad(t.getSeconds(), 2)}`;
+  const clock = `${hms}.${pad(t.getMilliseconds(), 3)}`;
   const parts: string[] = [];
   for (const fields of [r.bound, r.fields]) {
     if (fields === null) continue;

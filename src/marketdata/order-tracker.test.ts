@@ -92,49 +92,57 @@ describe(`random streams against the reference (seed ${seed})`, () => {
     expect(checked).toBeGreaterThan(10_000);
   });
 
-  test("receive stamps out of seq order: rows still equal the reference, and an order is never updated before it was created", () => {
-    const h = new Harness();
-    h.jitterUs = 200;
-    for (const c of generateCommands(seed + 2, commandsCount / 2)) h.run(c);
-    expect(h.rows).toEqual(h.refRows);
-    expect(h.events).toEqual(h.refEvents);
-    expect(h.rows.every((o) => o.updatedUs >= o.createdUs)).toBe(true);
-    expect(h.rows.some((o) => o.updatedUs > o.createdUs)).toBe(true);
-  });
+  test(
+    "receive stamps out of seq order: rows still equal the reference, " +
+      "and an order is never updated before it was created",
+    () => {
+      const h = new Harness();
+      h.jitterUs = 200;
+      for (const c of generateCommands(seed + 2, commandsCount / 2)) h.run(c);
+      expect(h.rows).toEqual(h.refRows);
+      expect(h.events).toEqual(h.refEvents);
+      expect(h.rows.every((o) => o.updatedUs >= o.createdUs)).toBe(true);
+      expect(h.rows.some((o) => o.updatedUs > o.createdUs)).toBe(true);
+    },
+  );
 
-  test("bounded memory: small rings keep live orders, the newest finished ones and the newest events, and say what is missing", () => {
-    const limits = { finishedOrdersMax: 300, orderEventsMax: 2000, slotsInitial: 16 };
-    const h = new Harness(limits);
-    for (const c of generateCommands(seed + 1, commandsCount / 2)) h.run(c);
-    const s = h.tracker.store;
-    expect(s.grown).toBeGreaterThan(0);
-    expect(s.finishedKept).toBe(limits.finishedOrdersMax);
-    expectLiveEqualsEngine(h);
-    // The newest finished orders are the ones kept, each with its latest state.
-    const finished = [...h.reference.orders.values()]
-      .filter((o) => !isLiveStatus(o.status))
-      .sort((a, b) => a.seq - b.seq || a.orderId - b.orderId);
-    let kept = 0;
-    for (const o of finished.slice(-limits.finishedOrdersMax / 2)) {
-      const slot = s.find(o.orderId);
-      if (slot === NIL || s.orderId[slot] !== o.orderId || s.createdSeq[slot] !== o.createdSeq) continue;
-      expect(rowOf(s.record(slot))).toEqual(o);
-      kept++;
-    }
-    expect(kept).toBeGreaterThan(limits.finishedOrdersMax / 4);
-    // Histories: the newest events of each order, in order; truncated ones say so.
-    let truncated = 0;
-    for (const o of h.reference.orders.values()) {
-      const slot = s.find(o.orderId);
-      if (slot === NIL || s.createdSeq[slot] !== o.createdSeq) continue;
-      const { events, complete } = s.events(slot);
-      const all = h.reference.history.get(o.orderId)!;
-      expect(events).toEqual(all.slice(all.length - events.length));
-      if (complete) expect(events.length).toBe(all.length);
-      else truncated++;
-    }
-    expect(truncated).toBeGreaterThan(0);
-  });
+  test(
+    "bounded memory: small rings keep live orders, the newest finished ones and the newest events, " +
+      "and say what is missing",
+    () => {
+      const limits = { finishedOrdersMax: 300, orderEventsMax: 2000, slotsInitial: 16 };
+      const h = new Harness(limits);
+      for (const c of generateCommands(seed + 1, commandsCount / 2)) h.run(c);
+      const s = h.tracker.store;
+      expect(s.grown).toBeGreaterThan(0);
+      expect(s.finishedKept).toBe(limits.finishedOrdersMax);
+      expectLiveEqualsEngine(h);
+      // The newest finished orders are the ones kept, each with its latest state.
+      const finished = [...h.reference.orders.values()]
+        .filter((o) => !isLiveStatus(o.status))
+        .sort((a, b) => a.seq - b.seq || a.orderId - b.orderId);
+      let kept = 0;
+      for (const o of finished.slice(-limits.finishedOrdersMax / 2)) {
+        const slot = s.find(o.orderId);
+        if (slot === NIL || s.orderId[slot] !== o.orderId || s.createdSeq[slot] !== o.createdSeq) continue;
+        expect(rowOf(s.record(slot))).toEqual(o);
+        kept++;
+      }
+      expect(kept).toBeGreaterThan(limits.finishedOrdersMax / 4);
+      // Histories: the newest events of each order, in order; truncated ones say so.
+      let truncated = 0;
+      for (const o of h.reference.orders.values()) {
+        const slot = s.find(o.orderId);
+        if (slot === NIL || s.createdSeq[slot] !== o.createdSeq) continue;
+        const { events, complete } = s.events(slot);
+        const all = h.reference.history.get(o.orderId)!;
+        expect(events).toEqual(all.slice(all.length - events.length));
+        if (complete) expect(events.length).toBe(all.length);
+        else truncated++;
+      }
+      expect(truncated).toBeGreaterThan(0);
+    },
+  );
 });
 
 function rowOf(r: ReturnType<OrderTracker["store"]["record"]>): OrderRow {
@@ -301,30 +309,33 @@ describe("the event mapping", () => {
     expect(x.status(4)).toBe(OrderStatus.Filled);
   });
 
-  test("a refused cancel joins the history of the submitter's own order only; a mass cancel cancels with its reason", () => {
-    const x = new Script();
-    x.newOrder(1, 1, Side.Sell, 100, 10);
-    x.cancel(1, 2);
-    x.modify(1, 1, 100, 0);
-    x.newOrder(2, 1, Side.Buy, 90, 1);
-    x.massCancel(1);
-    const events = x.take();
-    expect(events).toEqual([
-      [1, OrderEvent.Placed, 0, 10, 10],
-      [1, OrderEvent.Rejected, 7, 0, 0],
-      [1, OrderEvent.Rejected, 4, 0, 10],
-      [2, OrderEvent.Placed, 0, 1, 1],
-      [1, OrderEvent.Cancelled, CancelReason.Disconnect, 10, 0],
-      [2, OrderEvent.Cancelled, CancelReason.Disconnect, 1, 0],
-    ]);
-    const s = x.h.tracker.store;
-    const history = s.events(s.find(1)).events.map((e) => [e.event, e.userId]);
-    expect(history).toEqual([
-      [OrderEvent.Placed, 1],
-      [OrderEvent.Rejected, 1],
-      [OrderEvent.Cancelled, 1],
-    ]);
-  });
+  test(
+    "a refused cancel joins the history of the submitter's own order only; " + "a mass cancel cancels with its reason",
+    () => {
+      const x = new Script();
+      x.newOrder(1, 1, Side.Sell, 100, 10);
+      x.cancel(1, 2);
+      x.modify(1, 1, 100, 0);
+      x.newOrder(2, 1, Side.Buy, 90, 1);
+      x.massCancel(1);
+      const events = x.take();
+      expect(events).toEqual([
+        [1, OrderEvent.Placed, 0, 10, 10],
+        [1, OrderEvent.Rejected, 7, 0, 0],
+        [1, OrderEvent.Rejected, 4, 0, 10],
+        [2, OrderEvent.Placed, 0, 1, 1],
+        [1, OrderEvent.Cancelled, CancelReason.Disconnect, 10, 0],
+        [2, OrderEvent.Cancelled, CancelReason.Disconnect, 1, 0],
+      ]);
+      const s = x.h.tracker.store;
+      const history = s.events(s.find(1)).events.map((e) => [e.event, e.userId]);
+      expect(history).toEqual([
+        [OrderEvent.Placed, 1],
+        [OrderEvent.Rejected, 1],
+        [OrderEvent.Cancelled, 1],
+      ]);
+    },
+  );
 
   test("a refused new order is stored as rejected; one with a field out of every domain is an event only", () => {
     const x = new Script();

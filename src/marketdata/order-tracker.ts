@@ -316,7 +316,8 @@ export class OrderTracker {
     const slot = this.store.find(id);
     if (slot === NIL || !isLiveStatus(this.store.status[slot]!)) {
       throw new Error(
-        `orders: seq ${events.seq[i]} (${events.kind[i]}) is about order ${id}, which is not live here: the tracker missed earlier commands`,
+        `orders: seq ${events.seq[i]} (${events.kind[i]}) is about order ${id}, which is not live here: ` +
+          `the tracker missed earlier commands`,
       );
     }
     return slot;

@@ -58,7 +58,8 @@ export class PendingEvents implements EventRows {
       rowsMax <= 1 << 26
     )) {
       throw new Error(
-        `pending events: rowsInitial ${rowsInitial} and rowsMax ${rowsMax} must be integers with 16 <= initial <= max <= 2^26`,
+        `pending events: rowsInitial ${rowsInitial} and rowsMax ${rowsMax} must be integers with 16 <= ` +
+          `initial <= max <= 2^26`,
       );
     }
     this.rowsMax = rowsMax;
@@ -98,7 +99,8 @@ export class PendingEvents implements EventRows {
     while (size < need) size *= 2;
     if (size > this.rowsMax) {
       throw new Error(
-        `market data: ${need} events wait for durability, above rowsMax ${this.rowsMax}: the input log is not reporting durability`,
+        `market data: ${need} events wait for durability, above rowsMax ${this.rowsMax}: ` +
+          `the input log is not reporting durability`,
       );
     }
     const old = this.snapshotColumns();

@@ -27,6 +27,7 @@ const engine = resolveEngineConfig({
   eventsMax: 64,
 });
 const commands = process.env.SOAK === "1" ? 200_000 : 20_000;
+const bigintsAsText = (_key: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
 /** Everything a stream, a tracker and candles hand out, as text lines in order. */
 class Recorder extends IgnoringSink {
@@ -56,9 +57,7 @@ class Recorder extends IgnoringSink {
   };
   finals(candles: CandleAggregator): void {
     candles.onFinal = (symbol, interval, slot) =>
-      this.lines.push(
-        `c ${JSON.stringify(candles.record(symbol, interval, slot), (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`,
-      );
+      this.lines.push(`c ${JSON.stringify(candles.record(symbol, interval, slot), bigintsAsText)}`);
   }
 }
 

@@ -39,7 +39,8 @@ class RecordingSink extends IgnoringSink {
   readonly log: string[] = [];
   override onTrade(t: TradeRow): void {
     this.trades.push(
-      `${t.tradeId}:${t.symbolId}:${t.priceTicks}:${t.qtyLots}:${t.takerSide}:${t.takerOrderId}:${t.makerOrderId}:${t.takerUserId}:${t.makerUserId}:${t.seq}:${t.tsUs}`,
+      `${t.tradeId}:${t.symbolId}:${t.priceTicks}:${t.qtyLots}:${t.takerSide}:${t.takerOrderId}:` +
+        `${t.makerOrderId}:${t.takerUserId}:${t.makerUserId}:${t.seq}:${t.tsUs}`,
     );
   }
   override onOrder(c: OrderChangeRow): void {
@@ -74,7 +75,8 @@ class TradeEvents {
       if (ev.kind[i] !== EventKind.Trade) continue;
       const r = ev.record(i);
       this.trades.push(
-        `${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:${r.otherUser}:${r.seq}:${r.tsUs}`,
+        `${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:` +
+          `${r.otherUser}:${r.seq}:${r.tsUs}`,
       );
     }
   }
@@ -159,15 +161,19 @@ function run(
 }
 
 describe("market-data stream", () => {
-  test("rebuilds the engine's level-2 and level-3 books from events alone (seeded random flow, checked after every batch)", () => {
-    const commands = process.env.SOAK === "1" ? 100_000 : 6_000;
-    for (const seed of [1, 7, 20251204]) {
-      const { sink, stream } = run(seed, commands, 40);
-      expect(sink.trades.length).toBeGreaterThan(100);
-      expect(stream.stats.orderChanges).toBeGreaterThan(1000);
-      expect(stream.pending.count).toBe(0);
-    }
-  });
+  test(
+    "rebuilds the engine's level-2 and level-3 books from events alone (seeded random flow, " +
+      "checked after every batch)",
+    () => {
+      const commands = process.env.SOAK === "1" ? 100_000 : 6_000;
+      for (const seed of [1, 7, 20251204]) {
+        const { sink, stream } = run(seed, commands, 40);
+        expect(sink.trades.length).toBeGreaterThan(100);
+        expect(stream.stats.orderChanges).toBeGreaterThan(1000);
+        expect(stream.pending.count).toBe(0);
+      }
+    },
+  );
 
   test("is deterministic: the same flow gives the same records in the same order", () => {
     const a = run(42, 2_000, 25);
@@ -252,40 +258,44 @@ describe("market-data stream", () => {
     expectSameBooks(seq, stream, null, "after growth");
   });
 
-  test("through the shared ring (the feed worker's path), with the ring too small so rows wait in order on the writer's side", () => {
-    const log = new ManualLog();
-    const live = new Sequencer(engineConfig, log);
-    const flow = new OrderFlow(13, live);
-    flow.defineSymbols();
-    log.onDurable!(live.nextSeq - 1);
-    const ring = SharedEventRing.allocate(16);
-    // The reader side normally lives in the worker; a second view of the same memory stands in for it here.
-    const readerRing = new SharedEventRing(ring.buffer);
-    const writer = new SharedEventWriter(ring);
-    const stream = new MarketDataStream(mirrorLimits(engineConfig), readerRing);
-    stream.seed(bookImage(live.engine));
-    const sink = new RecordingSink();
-    stream.addSink(sink);
-    live.addConsumer(writer);
-    let durable = live.nextSeq - 1;
-    for (let round = 0; round < 80; round++) {
-      flow.run(1 + flow.rng.int(40));
-      durable = durable + flow.rng.int(live.nextSeq - durable);
-      log.onDurable!(durable);
-      // What the worker does on a wake: release up to the published durable seq, then free the rows.
-      stream.release(readerRing.durableSeq());
-      readerRing.publishHead();
-      expect(readerRing.durableSeq()).toBeLessThanOrEqual(durable);
-    }
-    // Drain whatever still waits on the writer's side.
-    for (let i = 0; i < 10_000 && readerRing.durableSeq() < live.nextSeq - 1; i++) {
+  test(
+    "through the shared ring (the feed worker's path), with the ring too small so rows wait in order on the " +
+      "writer's side",
+    () => {
+      const log = new ManualLog();
+      const live = new Sequencer(engineConfig, log);
+      const flow = new OrderFlow(13, live);
+      flow.defineSymbols();
       log.onDurable!(live.nextSeq - 1);
-      stream.release(readerRing.durableSeq());
-      readerRing.publishHead();
-    }
-    expect(writer.overflowed).toBeGreaterThan(0);
-    expect(readerRing.durableSeq()).toBe(live.nextSeq - 1);
-    expectSameBooks(live, stream, sink, "through the shared ring");
-    writer.close();
-  });
+      const ring = SharedEventRing.allocate(16);
+      // The reader side normally lives in the worker; a second view of the same memory stands in for it here.
+      const readerRing = new SharedEventRing(ring.buffer);
+      const writer = new SharedEventWriter(ring);
+      const stream = new MarketDataStream(mirrorLimits(engineConfig), readerRing);
+      stream.seed(bookImage(live.engine));
+      const sink = new RecordingSink();
+      stream.addSink(sink);
+      live.addConsumer(writer);
+      let durable = live.nextSeq - 1;
+      for (let round = 0; round < 80; round++) {
+        flow.run(1 + flow.rng.int(40));
+        durable = durable + flow.rng.int(live.nextSeq - durable);
+        log.onDurable!(durable);
+        // What the worker does on a wake: release up to the published durable seq, then free the rows.
+        stream.release(readerRing.durableSeq());
+        readerRing.publishHead();
+        expect(readerRing.durableSeq()).toBeLessThanOrEqual(durable);
+      }
+      // Drain whatever still waits on the writer's side.
+      for (let i = 0; i < 10_000 && readerRing.durableSeq() < live.nextSeq - 1; i++) {
+        log.onDurable!(live.nextSeq - 1);
+        stream.release(readerRing.durableSeq());
+        readerRing.publishHead();
+      }
+      expect(writer.overflowed).toBeGreaterThan(0);
+      expect(readerRing.durableSeq()).toBe(live.nextSeq - 1);
+      expectSameBooks(live, stream, sink, "through the shared ring");
+      writer.close();
+    },
+  );
 });

@@ -231,40 +231,44 @@ describe("value checks (engine reject codes)", () => {
     expect(decode((m) => (m.priceTicks = -5), Body.Modify)).toBe(Reject.PriceOutOfBand);
   });
 
-  test("mass cancel: a side outside MassCancelSide, a reason other than None, all_users, or a request id of 2^53 is bad_field", () => {
-    const mass = (mutate: (m: ClientMessage) => void): number =>
-      decode((m) => {
-        m.clearOrder();
-        m.clientOrderId = 77;
-        mutate(m);
-      }, Body.MassCancel);
-    expect(mass(() => {})).toBe(0);
-    for (const side of [0, 1, 2]) expect(mass((m) => (m.massSide = side))).toBe(0);
-    expect(mass((m) => Object.assign(m, { oneSymbol: true, symbolId: 0xffffffff }))).toBe(0);
-    expect(mass((m) => (m.massSide = 3))).toBe(Reject.BadField);
-    expect(mass((m) => (m.massSide = 255))).toBe(Reject.BadField);
-    for (const reason of [1, 8, 9, 10, 11, 255]) expect(mass((m) => (m.cancelReason = reason))).toBe(Reject.BadField);
-    // Only an operator (the input log's admin records) cancels every user's orders.
-    expect(mass((m) => (m.allUsers = true))).toBe(Reject.BadField);
-    const decoded = clientRoundTrip(
-      Object.assign(new ClientMessage(), {
-        body: Body.MassCancel,
-        seq: 3,
-        clientOrderId: 2 ** 53 - 1,
-        oneSymbol: true,
-        symbolId: 9,
-        massSide: 2,
-      }),
-    );
-    expect([
-      decoded.clientOrderId,
-      decoded.oneSymbol,
-      decoded.symbolId,
-      decoded.massSide,
-      decoded.cancelReason,
-      decoded.reject,
-    ]).toEqual([2 ** 53 - 1, true, 9, 2, 0, 0]);
-  });
+  test(
+    "mass cancel: a side outside MassCancelSide, a reason other than None, all_users, " +
+      "or a request id of 2^53 is bad_field",
+    () => {
+      const mass = (mutate: (m: ClientMessage) => void): number =>
+        decode((m) => {
+          m.clearOrder();
+          m.clientOrderId = 77;
+          mutate(m);
+        }, Body.MassCancel);
+      expect(mass(() => {})).toBe(0);
+      for (const side of [0, 1, 2]) expect(mass((m) => (m.massSide = side))).toBe(0);
+      expect(mass((m) => Object.assign(m, { oneSymbol: true, symbolId: 0xffffffff }))).toBe(0);
+      expect(mass((m) => (m.massSide = 3))).toBe(Reject.BadField);
+      expect(mass((m) => (m.massSide = 255))).toBe(Reject.BadField);
+      for (const reason of [1, 8, 9, 10, 11, 255]) expect(mass((m) => (m.cancelReason = reason))).toBe(Reject.BadField);
+      // Only an operator (the input log's admin records) cancels every user's orders.
+      expect(mass((m) => (m.allUsers = true))).toBe(Reject.BadField);
+      const decoded = clientRoundTrip(
+        Object.assign(new ClientMessage(), {
+          body: Body.MassCancel,
+          seq: 3,
+          clientOrderId: 2 ** 53 - 1,
+          oneSymbol: true,
+          symbolId: 9,
+          massSide: 2,
+        }),
+      );
+      expect([
+        decoded.clientOrderId,
+        decoded.oneSymbol,
+        decoded.symbolId,
+        decoded.massSide,
+        decoded.cancelReason,
+        decoded.reject,
+      ]).toEqual([2 ** 53 - 1, true, 9, 2, 0, 0]);
+    },
+  );
 
   test("dead-man's switch and login options carry their values; they have no reject", () => {
     for (const timeoutMs of [0, 1, 60_000, 0xffffffff]) {

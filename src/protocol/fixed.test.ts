@@ -212,28 +212,31 @@ describe("frames back to back", () => {
     return { out: out.subarray(start, at), expected };
   }
 
-  test("aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, byte-identical", () => {
-    const decode = new Decode();
-    let reference: Uint8Array<ArrayBuffer> | null = null;
-    for (const shift of [0, 1, 2, 3, 4]) {
-      for (const start of [0, 1, 2, 3, 8, 13]) {
-        const { out, expected } = stream(shift, start, 400, new Rng(seed + 3));
-        // The same values give the same bytes wherever they are written.
-        if (reference === null) reference = out.slice();
-        else expect(out).toEqual(reference);
-        const splitter = new FrameSplitter(serverFrameBytesMax);
-        splitter.push(out);
-        for (const e of expected) {
-          expect(splitter.next()).toBe(FrameStatus.Frame);
-          expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
-          const at = splitter.start - framePrefixBytes;
-          if (e.kind === "report") expect(decode.report(out, at, e.bytes).report).toEqual(e.fields);
-          else expect(decode.inputRecord(out, at, e.bytes)).toEqual(e.fields);
+  test(
+    "aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, " + "byte-identical",
+    () => {
+      const decode = new Decode();
+      let reference: Uint8Array<ArrayBuffer> | null = null;
+      for (const shift of [0, 1, 2, 3, 4]) {
+        for (const start of [0, 1, 2, 3, 8, 13]) {
+          const { out, expected } = stream(shift, start, 400, new Rng(seed + 3));
+          // The same values give the same bytes wherever they are written.
+          if (reference === null) reference = out.slice();
+          else expect(out).toEqual(reference);
+          const splitter = new FrameSplitter(serverFrameBytesMax);
+          splitter.push(out);
+          for (const e of expected) {
+            expect(splitter.next()).toBe(FrameStatus.Frame);
+            expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
+            const at = splitter.start - framePrefixBytes;
+            if (e.kind === "report") expect(decode.report(out, at, e.bytes).report).toEqual(e.fields);
+            else expect(decode.inputRecord(out, at, e.bytes)).toEqual(e.fields);
+          }
+          expect(splitter.next()).toBe(FrameStatus.NeedMore);
         }
-        expect(splitter.next()).toBe(FrameStatus.NeedMore);
       }
-    }
-  });
+    },
+  );
 
   test("one writer alternating between buffers (aligned and not) writes each correctly", () => {
     const rng = new Rng(seed + 6);
@@ -604,44 +607,48 @@ describe("client messages", () => {
     }
   });
 
-  test("back to back at aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, byte-identical", () => {
-    const decode = new Decode();
-    const writer = new ClientMessageWriter();
-    let reference: Uint8Array<ArrayBuffer> | null = null;
-    for (const shift of [0, 1, 2, 3, 4]) {
-      for (const start of [0, 1, 2, 3, 8, 13]) {
-        const rng = new Rng(seed + 9);
-        const backing = new Uint8Array(shift + start + 400 * writer.frameBytesMax);
-        const out: Uint8Array<ArrayBuffer> = backing.subarray(shift);
-        const expected: { fields: Record<string, unknown>; bytes: number }[] = [];
-        let at = start;
-        for (let i = 0; i < 400; i++) {
-          const m = randomClient(rng, rng.pick(clientBodies));
-          const n = writer.write(out, at, m);
-          expected.push({ fields: clientFields(m), bytes: n });
-          at += n;
+  test(
+    "back to back at aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, " +
+      "byte-identical",
+    () => {
+      const decode = new Decode();
+      const writer = new ClientMessageWriter();
+      let reference: Uint8Array<ArrayBuffer> | null = null;
+      for (const shift of [0, 1, 2, 3, 4]) {
+        for (const start of [0, 1, 2, 3, 8, 13]) {
+          const rng = new Rng(seed + 9);
+          const backing = new Uint8Array(shift + start + 400 * writer.frameBytesMax);
+          const out: Uint8Array<ArrayBuffer> = backing.subarray(shift);
+          const expected: { fields: Record<string, unknown>; bytes: number }[] = [];
+          let at = start;
+          for (let i = 0; i < 400; i++) {
+            const m = randomClient(rng, rng.pick(clientBodies));
+            const n = writer.write(out, at, m);
+            expected.push({ fields: clientFields(m), bytes: n });
+            at += n;
+          }
+          const stream = out.subarray(start, at);
+          if (reference === null) reference = stream.slice();
+          else expect(stream).toEqual(reference);
+          const splitter = new FrameSplitter(clientFrameBytesMax);
+          splitter.push(stream);
+          for (const e of expected) {
+            expect(splitter.next()).toBe(FrameStatus.Frame);
+            expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
+            const {
+              reject: _reject,
+              apiKey: _apiKey,
+              logoutReason: _logoutReason,
+              text: _text,
+              ...carried
+            } = decode.client(stream, splitter.start - framePrefixBytes, e.bytes);
+            expect(carried).toEqual(e.fields);
+          }
+          expect(splitter.next()).toBe(FrameStatus.NeedMore);
         }
-        const stream = out.subarray(start, at);
-        if (reference === null) reference = stream.slice();
-        else expect(stream).toEqual(reference);
-        const splitter = new FrameSplitter(clientFrameBytesMax);
-        splitter.push(stream);
-        for (const e of expected) {
-          expect(splitter.next()).toBe(FrameStatus.Frame);
-          expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
-          const {
-            reject: _reject,
-            apiKey: _apiKey,
-            logoutReason: _logoutReason,
-            text: _text,
-            ...carried
-          } = decode.client(stream, splitter.start - framePrefixBytes, e.bytes);
-          expect(carried).toEqual(e.fields);
-        }
-        expect(splitter.next()).toBe(FrameStatus.NeedMore);
       }
-    }
-  });
+    },
+  );
 
   test("no byte of a frame depends on what the buffer held before; bytes outside it are untouched", () => {
     const rng = new Rng(seed + 10);

@@ -21,7 +21,8 @@ const framesTarget =
       ? 20_000_000
       : 2_000_000;
 console.log(
-  `fuzz seed=${seed} frames=${framesTarget} (reproduce: FUZZ_SEED=${seed} FUZZ_FRAMES=${framesTarget} ./bunw test src/protocol/fuzz.test.ts)`,
+  `fuzz seed=${seed} frames=${framesTarget} (reproduce: FUZZ_SEED=${seed} FUZZ_FRAMES=${framesTarget} ./bunw ` +
+    `test src/protocol/fuzz.test.ts)`,
 );
 
 const Kind = { Client: 0, Server: 1, Record: 2 } as const;
@@ -236,7 +237,8 @@ test(
     expect(framesOut).toBe(framesIn);
     const summary = errors.map((n, code) => (n > 0 ? `${protocolErrorNames[code]}=${n}` : "")).filter((s) => s !== "");
     console.log(
-      `fuzz: ${framesIn} frames in ${streams} streams, ${seconds.toFixed(1)} s; decoded ${decoded} (intact checked ${intactChecked}, moved ${moved}); ${summary.join(" ")}`,
+      `fuzz: ${framesIn} frames in ${streams} streams, ${seconds.toFixed(1)} s; ` +
+        `decoded ${decoded} (intact checked ${intactChecked}, moved ${moved}); ${summary.join(" ")}`,
     );
     // Every error kind a mutation can produce showed up at least once, so the run reached deep into the verifier.
     expect(decoded).toBeGreaterThan(framesIn / 10);

@@ -110,7 +110,10 @@ export const orderEventsTable: TableSpec = {
 export const marketDataTables: readonly TableSpec[] = [ticksTable, candlesTable, ordersTable, orderEventsTable];
 
 export function createTableSql(t: TableSpec): string {
-  return `CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.join(", ")}) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(${t.dedupKeys.join(", ")})`;
+  return (
+    `CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.join(", ")}) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP ` +
+    `UPSERT KEYS(${t.dedupKeys.join(", ")})`
+  );
 }
 
 /**
@@ -127,7 +130,8 @@ export async function ensureTables(httpUrl: string, tables: readonly TableSpec[]
       const [name, type] = column.split(" ") as [string, string];
       if (actual.get(name) !== type) {
         throw new Error(
-          `questdb: table ${t.name} column ${name} is ${actual.get(name) ?? "missing"}, expected ${type}; migrate or drop the table`,
+          `questdb: table ${t.name} column ${name} is ${actual.get(name) ?? "missing"}, expected ${type}; ` +
+            `migrate or drop the table`,
         );
       }
     }

@@ -123,7 +123,8 @@ export class IlpHttpWriter {
     this.replay = new IlpBuffer(this.bufferBytes);
     if (opened.staleMovedTo !== null) {
       this.log(
-        `questdb ${table}: a spill file from a writer that did not close cleanly was moved to ${opened.staleMovedTo}; resume from QuestDB and the journal`,
+        `questdb ${table}: a spill file from a writer that did not close cleanly was moved ` +
+          `to ${opened.staleMovedTo}; resume from QuestDB and the journal`,
       );
       this.stats.needsResume = true;
     }
@@ -236,7 +237,8 @@ export class IlpHttpWriter {
       this.stats.rowsDropped += b.rows;
       this.stats.needsResume = true;
       this.log(
-        `questdb ${this.table}: spill file full (${this.limits.spillBytesMax} bytes): dropped ${b.rows} rows; re-send from the journal after QuestDB's resume point`,
+        `questdb ${this.table}: spill file full (${this.limits.spillBytesMax} bytes): dropped ${b.rows} rows; ` +
+          `re-send from the journal after QuestDB's resume point`,
       );
       b.reset();
       this.settle();
@@ -244,7 +246,8 @@ export class IlpHttpWriter {
     }
     if (this.spill.pendingRecords === 0)
       this.log(
-        `questdb ${this.table}: memory bound reached (${this.queue.length} batches waiting); spilling to ${this.spill.path}`,
+        `questdb ${this.table}: memory bound reached (${this.queue.length} batches waiting); ` +
+          `spilling to ${this.spill.path}`,
       );
     this.spill.append(b);
     this.stats.spillBatchesWritten++;
@@ -307,7 +310,8 @@ export class IlpHttpWriter {
     this.stats.requestsOk++;
     if (this.stats.consecutiveFailures > 0) {
       this.log(
-        `questdb ${this.table}: writes resumed after ${this.stats.consecutiveFailures} failed attempts (${((Date.now() - this.failingSinceMs) / 1000).toFixed(1)} s); backlog ${this.backlogRows()} rows`,
+        `questdb ${this.table}: writes resumed after ${this.stats.consecutiveFailures} failed attempts ` +
+          `(${((Date.now() - this.failingSinceMs) / 1000).toFixed(1)} s); backlog ${this.backlogRows()} rows`,
       );
       this.stats.consecutiveFailures = 0;
     }
@@ -390,7 +394,9 @@ export class IlpHttpWriter {
     if (s.consecutiveFailures === 1 || now - this.lastBacklogLogMs >= this.limits.backlogLogIntervalMs) {
       this.lastBacklogLogMs = now;
       this.log(
-        `questdb ${this.table}: write failed (${reason}); backlog ${this.backlogRows()} rows: ${s.memoryBatches} batches (${mib(s.memoryBytes)} MiB) in memory, ${s.spillRows} rows (${mib(s.spillBytes)} MiB) spilled; retry ${s.consecutiveFailures} in ${delayMs} ms`,
+        `questdb ${this.table}: write failed (${reason}); backlog ${this.backlogRows()} ` +
+          `rows: ${s.memoryBatches} batches (${mib(s.memoryBytes)} MiB) in memory, ${s.spillRows} rows ` +
+          `(${mib(s.spillBytes)} MiB) spilled; retry ${s.consecutiveFailures} in ${delayMs} ms`,
       );
     }
     await new Promise<void>((resolve) => {

@@ -77,6 +77,9 @@ export class Replay {
 
   summaryLine(): string {
     const s = this.summary();
-    return `{"ev":"summary","commands":${s.commands},"trades":${s.trades},"malformed":${s.malformed},"hash":"${s.hash}"}`;
+    return (
+      `{"ev":"summary","commands":${s.commands},"trades":${s.trades},"malformed":${s.malformed},"hash":"` +
+      `${s.hash}"}`
+    );
   }
 }

@@ -357,7 +357,8 @@ export class Sequencer implements CommandIntake {
     else this.applyObserved(probe, r);
     if (r.command === Command.SymbolDef && (e.booksCount !== booksBefore + 1 || booksBefore !== r.symbol.symbolId)) {
       throw new Error(
-        `symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, engine holds ${e.booksCount} books`,
+        `symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, ` +
+          `engine holds ${e.booksCount} books`,
       );
     }
     this.drain(e.events);

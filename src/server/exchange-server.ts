@@ -170,7 +170,8 @@ export class ExchangeServer {
       this.log
         .child("journal")
         .error(
-          `${error.message}; the input log takes nothing more: closing every session and exiting (${journalFailedExitCode})`,
+          `${error.message}; the input log takes nothing more: closing every session and exiting ` +
+            `(${journalFailedExitCode})`,
         );
       gateway.abort("the exchange's input log failed; commands not acknowledged may be lost");
       process.exit(journalFailedExitCode);
@@ -188,7 +189,8 @@ export class ExchangeServer {
     const log = this.log.child("server");
     const hash = e.stateHash();
     log.infoRestated(
-      `engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${this.sequencer.nextSeq}, state hash ${hash}`,
+      `engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${this.sequencer.nextSeq}, ` +
+        `state hash ${hash}`,
       {
         symbols: e.booksCount,
         liveOrders: e.ordersLive,
@@ -297,7 +299,8 @@ async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | n
     if (store === null || !/redis|ECONNREFUSED|not connected|timed out/i.test((error as Error).message)) throw error;
     // The journal alone gives the same state, only slower.
     log.warn(
-      `snapshot store ${store.description} unreachable (${(error as Error).message}); recovering from the journal alone`,
+      `snapshot store ${store.description} unreachable (${(error as Error).message}); ` +
+        `recovering from the journal alone`,
     );
     recovered = await recover(config.engine, config.dataDir, config.journal, null, warn);
   }

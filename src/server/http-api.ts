@@ -39,11 +39,11 @@ export async function startHttpApiPart(
     log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
   });
   const api = md.port === null ? null : `http://${urlHost(config.http.host)}:${md.port}/api/v1`;
+  const history = full
+    ? `history in QuestDB at ${config.questdb.http.host}:${config.questdb.http.port}`
+    : "answers from memory";
   if (api !== null)
-    log.infoRestated(
-      `market data: query API on ${api} (${config.mode} mode${full ? `, history in QuestDB at ${config.questdb.http.host}:${config.questdb.http.port}` : ", answers from memory"})`,
-      { port: md.port },
-    );
+    log.infoRestated(`market data: query API on ${api} (${config.mode} mode, ${history})`, { port: md.port });
   if (full) {
     obs.hooks.questdb(async () => {
       const w = (await md.stats()).writers ?? {};

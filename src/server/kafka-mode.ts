@@ -185,7 +185,8 @@ export class KafkaModeServer {
     }
     const partitions = k.shards.length > 0 ? k.shards : Array.from({ length: k.partitions.orders }, (_, p) => p);
     kLog.info(
-      `kafka mode: brokers ${bootstrapServers}; shards ${partitions.join(",")} of ${topics.orders.name} (${topics.orders.partitions} partitions)`,
+      `kafka mode: brokers ${bootstrapServers}; shards ${partitions.join(",")} of ${topics.orders.name} ` +
+        `(${topics.orders.partitions} partitions)`,
     );
     const snapLog = log.child("snapshot");
     const stores: SnapshotStore[] = [];
@@ -299,7 +300,8 @@ export class KafkaModeServer {
       ["orders in", `kafka ${c.kafka.topics.orders} (shards ${this.engine.shards.map((s) => s.partition).join(",")})`],
       [
         "outputs",
-        `kafka ${c.kafka.topics.executions}, ${c.kafka.topics.matches}, ${c.kafka.topics.marketData}; dead letters ${c.kafka.topics.ordersDeadLetter}`,
+        `kafka ${c.kafka.topics.executions}, ${c.kafka.topics.matches}, ${c.kafka.topics.marketData}; ` +
+          `dead letters ${c.kafka.topics.ordersDeadLetter}`,
       ],
       [
         "snapshots",
@@ -329,7 +331,8 @@ export class KafkaModeServer {
       const e = s.sequencer.engine;
       const hash = e.stateHash();
       log.infoRestated(
-        `shard ${s.partition}: ${e.booksCount} symbols, ${e.ordersLive} live orders, seq ${s.sequencer.lastSeq}, offset ${s.nextOffset}, state hash ${hash}`,
+        `shard ${s.partition}: ${e.booksCount} symbols, ${e.ordersLive} live orders, ` +
+          `seq ${s.sequencer.lastSeq}, offset ${s.nextOffset}, state hash ${hash}`,
         {
           partition: s.partition,
           seq: s.sequencer.lastSeq,

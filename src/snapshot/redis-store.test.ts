@@ -165,7 +165,10 @@ describe("RedisSnapshotStore on a real redis-server", () => {
           process.execPath,
           "-e",
           `const { RedisSnapshotStore } = await import(${JSON.stringify(join(import.meta.dir, "redis-store.ts"))});
-         const store = new RedisSnapshotStore({ ...${JSON.stringify(options)}, afterPartsHook: () => process.kill(process.pid, "SIGKILL") });
+         const store = new RedisSnapshotStore({
+           ...${JSON.stringify(options)},
+           afterPartsHook: () => process.kill(process.pid, "SIGKILL"),
+         });
          await store.save(2, new Uint8Array(5000).fill(7));`,
         ],
         { stdin: "ignore", stdout: "inherit", stderr: "inherit" },

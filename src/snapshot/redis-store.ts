@@ -341,7 +341,8 @@ export class RedisSnapshotStore implements SnapshotStore {
       if (outcome === "expired") {
         if (this.client === client) this.resetConnection(`${what} got no reply within ${this.timeoutMs} ms`);
         throw new RedisSnapshotStoreError(
-          `${this.description}: ${what}: no reply within ${this.timeoutMs} ms (Redis stopped or overloaded); connection reset`,
+          `${this.description}: ${what}: no reply within ${this.timeoutMs} ms (Redis stopped or overloaded); ` +
+            `connection reset`,
         );
       }
       return outcome as T;
@@ -397,7 +398,8 @@ export class RedisSnapshotStore implements SnapshotStore {
       throw new RedisSnapshotStoreError(
         writerNow !== String(m.writer)
           ? `${this.description}: ${what}: superseded by writer ${writerNow} (another save of this shard started)`
-          : `${this.description}: ${what}: only ${existing} of ${m.parts} parts are still there (the save outlasted pendingTtlMs)`,
+          : `${this.description}: ${what}: only ${existing} of ${m.parts} parts are still there (the save ` +
+              `outlasted pendingTtlMs)`,
       );
     }
     const newestSeq = newest[0] === undefined ? -1 : Number(newest[0]);

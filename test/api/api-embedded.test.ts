@@ -67,14 +67,16 @@ describe("memory limits without a database", () => {
     expect(r.body.error.message).toContain("embedded mode");
     const history = await get(
       small,
-      `/api/v1/orders?startTime=${Math.floor(orders[0]!.createdUs / 1000)}&endTime=${Math.floor(x.truth.lastTsUs / 1000)}&limit=1000`,
+      `/api/v1/orders?startTime=${Math.floor(orders[0]!.createdUs / 1000)}&endTime=` +
+        `${Math.floor(x.truth.lastTsUs / 1000)}&limit=1000`,
       keyOf(1),
     );
     expect(history.body.complete).toBe(false);
     const first = x.truth.trades[0]!;
     const ticks = await get(
       small,
-      `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=${Math.floor(x.truth.lastTsUs / 1000)}`,
+      `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=` +
+        `${Math.floor(x.truth.lastTsUs / 1000)}`,
     );
     expect(ticks.body.complete).toBe(false);
     expect(ticks.body.ticks.length).toBe(16);

@@ -75,7 +75,9 @@ describe("full mode (memory joined with QuestDB)", () => {
     try {
       expect((await get(service, "/api/v1/ticks/latest?symbol=BTC-USD")).status).toBe(200);
       const first = x.truth.trades[0]!;
-      const oldPath = `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=${Math.floor(first.tsUs / 1000) + 1000}`;
+      const oldPath =
+        `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=` +
+        `${Math.floor(first.tsUs / 1000) + 1000}`;
       // A crowd of history requests against the stalled server: past the in-flight cap they are refused at once.
       const crowd = await Promise.all(Array.from({ length: 24 }, () => get(service, oldPath)));
       expect(crowd.every((r) => r.status === 503)).toBe(true);

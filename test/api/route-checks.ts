@@ -103,7 +103,8 @@ export async function checkRoutesAgainstTruth(service: MarketDataService, x: Exc
       for (let page = 0; page < 1000; page++) {
         const r = await get(
           service,
-          `/api/v1/klines?symbol=${name}&interval=${intervalNames[interval]}&startTime=${start}&endTime=${lastMs}&limit=7`,
+          `/api/v1/klines?symbol=${name}&interval=${intervalNames[interval]}&startTime=${start}&endTime=` +
+            `${lastMs}&limit=7`,
         );
         expect(r.status).toBe(200);
         got.push(...r.body);

@@ -136,7 +136,8 @@ export class L3Book {
     if (o.book !== e.book || o.side !== side || o.priceTicks !== priceTicks) {
       fail(
         e,
-        `order ${id} rests at book ${o.book} side ${o.side} price ${o.priceTicks}, the event says ${e.book}/${side}/${priceTicks}`,
+        `order ${id} rests at book ${o.book} side ${o.side} price ${o.priceTicks}, ` +
+          `the event says ${e.book}/${side}/${priceTicks}`,
       );
     }
     return o;

@@ -317,7 +317,8 @@ export function runScenario(s: Scenario, apply: ApplyFn, depth?: DepthFn): strin
         const levels = depth(d.book, d.side, DEPTH_LEVELS_MAX);
         if (JSON.stringify(levels) !== JSON.stringify(d.levels)) {
           problems.push(
-            `${where}: depth book ${d.book} side ${d.side}: expected ${JSON.stringify(d.levels)}, got ${JSON.stringify(levels)}`,
+            `${where}: depth book ${d.book} side ${d.side}: expected ${JSON.stringify(d.levels)}, ` +
+              `got ${JSON.stringify(levels)}`,
           );
         }
       }

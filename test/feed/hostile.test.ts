@@ -135,17 +135,20 @@ describe("hostile client messages", () => {
     c.close();
   });
 
-  test("a request flood is rate-limited with errors, then closed with 4009; the good client notices nothing", async () => {
-    const before = goodHeartbeats;
-    const c = await new RawClient(url).open();
-    for (let i = 0; i < 200; i++) c.send(pingFrame(1000 + i));
-    expect(await c.closed()).toBe(closeCodeBase + CloseCode.RateLimitAbuse);
-    expect(c.errors().filter((e) => e.errorCode === ErrorCode.RateLimited).length).toBeGreaterThan(0);
-    expect(c.errors().some((e) => e.errorRequestId >= 1000)).toBe(true);
-    expect(c.count(Message.Pong)).toBeLessThanOrEqual(limits.requestBurst + 5);
-    await waitFor("heartbeats to the good client", () => goodHeartbeats >= before + 2, 10_000);
-    expect(good.connected && good.synced).toBe(true);
-  });
+  test(
+    "a request flood is rate-limited with errors, then closed with 4009; " + "the good client notices nothing",
+    async () => {
+      const before = goodHeartbeats;
+      const c = await new RawClient(url).open();
+      for (let i = 0; i < 200; i++) c.send(pingFrame(1000 + i));
+      expect(await c.closed()).toBe(closeCodeBase + CloseCode.RateLimitAbuse);
+      expect(c.errors().filter((e) => e.errorCode === ErrorCode.RateLimited).length).toBeGreaterThan(0);
+      expect(c.errors().some((e) => e.errorRequestId >= 1000)).toBe(true);
+      expect(c.count(Message.Pong)).toBeLessThanOrEqual(limits.requestBurst + 5);
+      await waitFor("heartbeats to the good client", () => goodHeartbeats >= before + 2, 10_000);
+      expect(good.connected && good.synced).toBe(true);
+    },
+  );
 
   test("malformed frames past the limit close with 4010", async () => {
     const c = await new RawClient(url).open();

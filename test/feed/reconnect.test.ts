@@ -35,97 +35,104 @@ afterAll(async () => {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe(`feed reconnect proof (seed ${seed})`, () => {
-  test(`${clientsCount} clients churning over ${rounds} rounds end with the engine's books, every checksum matched`, async () => {
-    const seq = new Sequencer(engineConfig, null);
-    const flow = new OrderFlow(seed, seq);
-    flow.defineSymbols();
-    flow.run(400);
-    seq.flush();
-    feed = startFeed(seq, { limits: { frameMs: 2, depthPeriodMs: 20 } });
-    const url = `ws://127.0.0.1:${feed.server.port}/feed`;
-    const rng = flow.rng;
-    const channels = [Channel.Book, Channel.Orders];
-    for (let i = 0; i < clientsCount; i++) {
-      const c = new FeedClient({ url, reconnect: true, reconnectDelayMs: 1 + rng.int(30) });
-      for (const s of flowSymbols) for (const ch of channels) c.subscribe(ch, s.name);
-      // Some clients also take the other channels, so their frames interleave with the books'.
-      if (i % 3 === 0)
-        for (const ch of [Channel.Trades, Channel.Bbo, Channel.Depth]) c.subscribe(ch, flowSymbols[0]!.name);
-      clients.push(c);
-    }
-    await waitFor("every client connected and in sync", () => clients.every((c) => c.synced), 30_000);
-
-    let drops = 0;
-    let resubscribes = 0;
-    for (let round = 0; round < rounds; round++) {
-      flow.run(1 + rng.int(30));
+  test(
+    `${clientsCount} clients churning over ${rounds} rounds end with the engine's books, ` + `every checksum matched`,
+    async () => {
+      const seq = new Sequencer(engineConfig, null);
+      const flow = new OrderFlow(seed, seq);
+      flow.defineSymbols();
+      flow.run(400);
       seq.flush();
-      if (rng.chance(0.05)) {
-        rng.pick(clients).drop();
-        drops++;
+      feed = startFeed(seq, { limits: { frameMs: 2, depthPeriodMs: 20 } });
+      const url = `ws://127.0.0.1:${feed.server.port}/feed`;
+      const rng = flow.rng;
+      const channels = [Channel.Book, Channel.Orders];
+      for (let i = 0; i < clientsCount; i++) {
+        const c = new FeedClient({ url, reconnect: true, reconnectDelayMs: 1 + rng.int(30) });
+        for (const s of flowSymbols) for (const ch of channels) c.subscribe(ch, s.name);
+        // Some clients also take the other channels, so their frames interleave with the books'.
+        if (i % 3 === 0)
+          for (const ch of [Channel.Trades, Channel.Bbo, Channel.Depth]) c.subscribe(ch, flowSymbols[0]!.name);
+        clients.push(c);
       }
-      if (rng.chance(0.05)) {
-        const c = rng.pick(clients);
-        const symbol = rng.pick(flowSymbols).name;
-        const channel = rng.pick(channels);
-        c.unsubscribe(channel, symbol);
-        // Sometimes at once, sometimes a few rounds later.
-        if (rng.chance(0.5)) c.subscribe(channel, symbol);
-        else setTimeout(() => c.subscribe(channel, symbol), rng.int(20));
-        resubscribes++;
+      await waitFor("every client connected and in sync", () => clients.every((c) => c.synced), 30_000);
+
+      let drops = 0;
+      let resubscribes = 0;
+      for (let round = 0; round < rounds; round++) {
+        flow.run(1 + rng.int(30));
+        seq.flush();
+        if (rng.chance(0.05)) {
+          rng.pick(clients).drop();
+          drops++;
+        }
+        if (rng.chance(0.05)) {
+          const c = rng.pick(clients);
+          const symbol = rng.pick(flowSymbols).name;
+          const channel = rng.pick(channels);
+          c.unsubscribe(channel, symbol);
+          // Sometimes at once, sometimes a few rounds later.
+          if (rng.chance(0.5)) c.subscribe(channel, symbol);
+          else setTimeout(() => c.subscribe(channel, symbol), rng.int(20));
+          resubscribes++;
+        }
+        await turn();
       }
-      await turn();
-    }
 
-    // Quiet: every client must come back, take any snapshot it still needs, and reach the last frame of every channel.
-    const p = feed.server.publisher;
-    await waitFor(
-      "every client caught up with the last frame of every book channel",
-      () => {
-        p.flush();
-        return clients.every(
-          (c) =>
-            c.synced &&
-            flowSymbols.every(
-              (s, id) =>
-                c.seqOf(Channel.Book, s.name) === p.seqOf(id, Slot.Book) &&
-                c.seqOf(Channel.Orders, s.name) === p.seqOf(id, Slot.Orders),
-            ),
-        );
-      },
-      60_000,
-    );
-
-    const e = seq.engine;
-    let checked = 0;
-    for (const c of clients) {
-      expect(c.mismatches).toEqual([]);
-      expect(c.stats.checksumMismatches).toBe(0);
-      checked += c.stats.checksumsChecked;
-      for (let id = 0; id < flowSymbols.length; id++) {
-        for (const side of [Side.Buy, Side.Sell]) {
-          const levels = engineLevels(e, id, side);
-          expect({ client: clients.indexOf(c), id, side, l2: c.books.get(id)!.top(side) }).toEqual({
-            client: clients.indexOf(c),
-            id,
-            side,
-            l2: levels,
-          });
-          const l3 = c.orderBooks.get(id)!;
-          expect(l3.top(side)).toEqual(levels);
-          const queues = levels.flatMap((l) =>
-            l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })),
+      // Quiet: every client must come back, take any snapshot it still needs, and reach the last frame of every
+      // channel.
+      const p = feed.server.publisher;
+      await waitFor(
+        "every client caught up with the last frame of every book channel",
+        () => {
+          p.flush();
+          return clients.every(
+            (c) =>
+              c.synced &&
+              flowSymbols.every(
+                (s, id) =>
+                  c.seqOf(Channel.Book, s.name) === p.seqOf(id, Slot.Book) &&
+                  c.seqOf(Channel.Orders, s.name) === p.seqOf(id, Slot.Orders),
+              ),
           );
-          expect(queues).toEqual(engineOrders(e, id, side));
+        },
+        60_000,
+      );
+
+      const e = seq.engine;
+      let checked = 0;
+      for (const c of clients) {
+        expect(c.mismatches).toEqual([]);
+        expect(c.stats.checksumMismatches).toBe(0);
+        checked += c.stats.checksumsChecked;
+        for (let id = 0; id < flowSymbols.length; id++) {
+          for (const side of [Side.Buy, Side.Sell]) {
+            const levels = engineLevels(e, id, side);
+            expect({ client: clients.indexOf(c), id, side, l2: c.books.get(id)!.top(side) }).toEqual({
+              client: clients.indexOf(c),
+              id,
+              side,
+              l2: levels,
+            });
+            const l3 = c.orderBooks.get(id)!;
+            expect(l3.top(side)).toEqual(levels);
+            const queues = levels.flatMap((l) =>
+              l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })),
+            );
+            expect(queues).toEqual(engineOrders(e, id, side));
+          }
         }
       }
-    }
-    expect(drops).toBeGreaterThan(0);
-    expect(resubscribes).toBeGreaterThan(0);
-    expect(checked).toBeGreaterThan(clientsCount * 10);
-    expect(flow.commands).toBeGreaterThan(rounds);
-    console.log(
-      `feed reconnect proof: ${clientsCount} clients, ${flow.commands} commands, ${drops} drops, ${resubscribes} resubscribes, ${checked} checksums checked, 0 mismatches, ${clients.reduce((a, c) => a + c.stats.snapshots, 0)} snapshots`,
-    );
-  }, 180_000);
+      expect(drops).toBeGreaterThan(0);
+      expect(resubscribes).toBeGreaterThan(0);
+      expect(checked).toBeGreaterThan(clientsCount * 10);
+      expect(flow.commands).toBeGreaterThan(rounds);
+      console.log(
+        `feed reconnect proof: ${clientsCount} clients, ${flow.commands} commands, ${drops} ` +
+          `drops, ${resubscribes} resubscribes, ${checked} checksums checked, ` +
+          `0 mismatches, ${clients.reduce((a, c) => a + c.stats.snapshots, 0)} snapshots`,
+      );
+    },
+    180_000,
+  );
 });

@@ -98,8 +98,8 @@ describe(`candles vs SAMPLE BY (${tradesCount} trades, seed ${seed})`, () => {
       expect(sampled.dataset).toEqual(ours);
 
       const stored = await qdb.sql(
-        `SELECT ts, symbol, open, high, low, close, volume, quote_volume, trades, vwap, first_trade_id, last_trade_id, final
-         FROM candles WHERE interval = '${interval}' ORDER BY ts, symbol`,
+        `SELECT ts, symbol, open, high, low, close, volume, quote_volume, trades, vwap, first_trade_id, last_trade_id,
+         final FROM candles WHERE interval = '${interval}' ORDER BY ts, symbol`,
       );
       expect(stored.dataset).toEqual(ours.map((row) => [...row, true]));
     }

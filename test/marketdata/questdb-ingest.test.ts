@@ -111,7 +111,8 @@ function addSums(s: Sums, t: TradeRow): void {
 /** Count and checksum of the stored ticks, in the same shape as `Sums`. */
 async function storedSums(): Promise<Sums> {
   const r = await qdb.sql(
-    "SELECT count(), count_distinct(trade_id), sum(trade_id), sum(price), sum(qty), sum(quote_qty), sum(maker_order_id), sum(seq) FROM ticks",
+    "SELECT count(), count_distinct(trade_id), sum(trade_id), sum(price), sum(qty), sum(quote_qty), " +
+      "sum(maker_order_id), sum(seq) FROM ticks",
   );
   const row = r.dataset[0]!.map((v) => BigInt(v as number));
   expect(row[1]).toBe(row[0]!);
@@ -276,44 +277,48 @@ describe("ingestion into a real QuestDB", () => {
     await ticks.writer.close();
   }, 600_000);
 
-  test("a graceful close hands its unsent backlog to the next writer; a crashed writer's spill is set aside", async () => {
-    await qdb.kill();
-    const first = ticksWriter({ log: () => {} });
-    const sent = emptySums();
-    await appendTrades(first, 41, 5_000, sent);
-    expect(await first.writer.close(200)).toBe(5_000);
-    // A writer that dies with a spill: its file cannot be trusted to continue QuestDB's rows.
-    const crashedDir = mkdtempSync(join(tmpdir(), "exch-spill-crash-"));
-    const crashed = new TicksIlp(
-      new IlpHttpWriter({
-        httpUrl: qdb.httpUrl,
-        table: "ticks",
-        spillDir: crashedDir,
-        batchBytes: 64 << 10,
-        memoryBytesMax: 3 * ((64 << 10) + 2048),
-      }),
-      symbols,
-    );
-    await appendTrades(crashed, 43, 5_000, emptySums(), undefined, 500);
-    void crashed.writer.flush();
-    crashed.writer.abandon();
-    const sink = logSink();
-    const reopened = new IlpHttpWriter({ httpUrl: qdb.httpUrl, table: "ticks", spillDir: crashedDir, log: sink.log });
-    expect(reopened.stats.needsResume).toBe(true);
-    expect(sink.lines.join()).toContain("did not close cleanly");
-    expect(readdirSync(crashedDir).some((f) => f.startsWith("ticks.spill.stale-"))).toBe(true);
-    reopened.abandon();
-    rmSync(crashedDir, { recursive: true, force: true });
+  test(
+    "a graceful close hands its unsent backlog to the next writer; " + "a crashed writer's spill is set aside",
+    async () => {
+      await qdb.kill();
+      const first = ticksWriter({ log: () => {} });
+      const sent = emptySums();
+      await appendTrades(first, 41, 5_000, sent);
+      expect(await first.writer.close(200)).toBe(5_000);
+      // A writer that dies with a spill: its file cannot be trusted to continue QuestDB's rows.
+      const crashedDir = mkdtempSync(join(tmpdir(), "exch-spill-crash-"));
+      const crashed = new TicksIlp(
+        new IlpHttpWriter({
+          httpUrl: qdb.httpUrl,
+          table: "ticks",
+          spillDir: crashedDir,
+          batchBytes: 64 << 10,
+          memoryBytesMax: 3 * ((64 << 10) + 2048),
+        }),
+        symbols,
+      );
+      await appendTrades(crashed, 43, 5_000, emptySums(), undefined, 500);
+      void crashed.writer.flush();
+      crashed.writer.abandon();
+      const sink = logSink();
+      const reopened = new IlpHttpWriter({ httpUrl: qdb.httpUrl, table: "ticks", spillDir: crashedDir, log: sink.log });
+      expect(reopened.stats.needsResume).toBe(true);
+      expect(sink.lines.join()).toContain("did not close cleanly");
+      expect(readdirSync(crashedDir).some((f) => f.startsWith("ticks.spill.stale-"))).toBe(true);
+      reopened.abandon();
+      rmSync(crashedDir, { recursive: true, force: true });
 
-    await qdb.restart();
-    const second = ticksWriter({ log: () => {} });
-    expect(second.writer.stats.rowsReplayedAtOpen).toBe(5_000);
-    await second.writer.flush();
-    await waitForWalApplied(qdb.httpUrl, ["ticks"], walDeadlineMs);
-    expect(await storedSums()).toEqual(sent);
-    await second.writer.close();
-    expect(existsSync(join(spillDir, "ticks.spill"))).toBe(false);
-  }, 600_000);
+      await qdb.restart();
+      const second = ticksWriter({ log: () => {} });
+      expect(second.writer.stats.rowsReplayedAtOpen).toBe(5_000);
+      await second.writer.flush();
+      await waitForWalApplied(qdb.httpUrl, ["ticks"], walDeadlineMs);
+      expect(await storedSums()).toEqual(sent);
+      await second.writer.close();
+      expect(existsSync(join(spillDir, "ticks.spill"))).toBe(false);
+    },
+    600_000,
+  );
 
   test("a paused QuestDB times requests out, and they are retried once it answers again", async () => {
     const ticks = ticksWriter({ log: () => {}, requestTimeoutMs: 300 });
@@ -355,47 +360,51 @@ describe("hostile and bad input", () => {
     "\\",
   ];
 
-  test("symbol names with ILP special characters are stored exactly, the same as the official client stores them", async () => {
-    const names = new SymbolNames(hostile.length);
-    hostile.forEach((name, id) => expect(names.set(id, name)).toBeNull());
-    const ticks = new TicksIlp(
-      new IlpHttpWriter({ httpUrl: qdb.httpUrl, table: "ticks", spillDir, log: () => {} }),
-      names,
-    );
-    const t = newTradeRow();
-    const official = await Sender.fromConfig(
-      `http::addr=127.0.0.1:${qdb.httpPort};stdlib_http=on;auto_flush=off;auto_flush_interval=0;protocol_version=1`,
-    );
-    for (let id = 0; id < hostile.length; id++) {
-      Object.assign(t, {
-        symbolId: id,
-        tsUs: 1_700_000_000_000_000 + id,
-        priceTicks: 100 + id,
-        qtyLots: 1,
-        quoteQty: 100 + id,
-        tradeId: id + 1,
-        seq: id + 1,
-      });
-      expect(ticks.append(t)).toBeNull();
-      await official
-        .table("ticks_official")
-        .symbol("symbol", hostile[id])
-        .intColumn("trade_id", id + 1)
-        .at(t.tsUs, "us");
-    }
-    await ticks.writer.flush();
-    await official.flush();
-    await official.close();
-    await waitForWalApplied(qdb.httpUrl, ["ticks"], walDeadlineMs);
-    const ours = await qdb.sql("SELECT trade_id, symbol FROM ticks ORDER BY trade_id");
-    expect(ours.dataset).toEqual(hostile.map((name, i) => [i + 1, name]));
-    const theirs = await qdb.waitForRows(
-      "SELECT trade_id, symbol FROM ticks_official ORDER BY trade_id",
-      (rows) => rows.length === hostile.length,
-    );
-    expect(theirs).toEqual(ours.dataset);
-    await ticks.writer.close();
-  }, 600_000);
+  test(
+    "symbol names with ILP special characters are stored exactly, " + "the same as the official client stores them",
+    async () => {
+      const names = new SymbolNames(hostile.length);
+      hostile.forEach((name, id) => expect(names.set(id, name)).toBeNull());
+      const ticks = new TicksIlp(
+        new IlpHttpWriter({ httpUrl: qdb.httpUrl, table: "ticks", spillDir, log: () => {} }),
+        names,
+      );
+      const t = newTradeRow();
+      const official = await Sender.fromConfig(
+        `http::addr=127.0.0.1:${qdb.httpPort};stdlib_http=on;auto_flush=off;auto_flush_interval=0;protocol_version=1`,
+      );
+      for (let id = 0; id < hostile.length; id++) {
+        Object.assign(t, {
+          symbolId: id,
+          tsUs: 1_700_000_000_000_000 + id,
+          priceTicks: 100 + id,
+          qtyLots: 1,
+          quoteQty: 100 + id,
+          tradeId: id + 1,
+          seq: id + 1,
+        });
+        expect(ticks.append(t)).toBeNull();
+        await official
+          .table("ticks_official")
+          .symbol("symbol", hostile[id])
+          .intColumn("trade_id", id + 1)
+          .at(t.tsUs, "us");
+      }
+      await ticks.writer.flush();
+      await official.flush();
+      await official.close();
+      await waitForWalApplied(qdb.httpUrl, ["ticks"], walDeadlineMs);
+      const ours = await qdb.sql("SELECT trade_id, symbol FROM ticks ORDER BY trade_id");
+      expect(ours.dataset).toEqual(hostile.map((name, i) => [i + 1, name]));
+      const theirs = await qdb.waitForRows(
+        "SELECT trade_id, symbol FROM ticks_official ORDER BY trade_id",
+        (rows) => rows.length === hostile.length,
+      );
+      expect(theirs).toEqual(ours.dataset);
+      await ticks.writer.close();
+    },
+    600_000,
+  );
 
   test("names that cannot be stored safely are refused with the reason", () => {
     const names = new SymbolNames(2);
@@ -478,136 +487,141 @@ describe("hostile and bad input", () => {
 });
 
 describe("orders, order events and resume points", () => {
-  test("an order's rows upsert to its latest state; events keep their reasons; resume points read the largest ids", async () => {
-    const writers = await openMarketDataWriters({ httpUrl: qdb.httpUrl, spillDir, symbols });
-    const o = newOrderRow();
-    Object.assign(o, {
-      symbolId: 1,
-      orderId: 42,
-      userId: 9,
-      clientOrderId: 1001,
-      side: 1,
-      type: 0,
-      tif: 0,
-      priceTicks: 2500,
-      qtyLots: 10,
-      createdUs: 5_000_000,
-      createdSeq: 70,
-      updatedUs: 5_000_000,
-      seq: 70,
-    });
-    for (const [status, filled, seq] of [
-      [OrderStatus.New, 0, 70],
-      [OrderStatus.PartiallyFilled, 4, 75],
-      [OrderStatus.Filled, 10, 80],
-    ] as const) {
-      Object.assign(o, { status, filledLots: filled, leavesLots: 10 - filled, seq, updatedUs: 5_000_000 + seq });
+  test(
+    "an order's rows upsert to its latest state; events keep their reasons; " + "resume points read the largest ids",
+    async () => {
+      const writers = await openMarketDataWriters({ httpUrl: qdb.httpUrl, spillDir, symbols });
+      const o = newOrderRow();
+      Object.assign(o, {
+        symbolId: 1,
+        orderId: 42,
+        userId: 9,
+        clientOrderId: 1001,
+        side: 1,
+        type: 0,
+        tif: 0,
+        priceTicks: 2500,
+        qtyLots: 10,
+        createdUs: 5_000_000,
+        createdSeq: 70,
+        updatedUs: 5_000_000,
+        seq: 70,
+      });
+      for (const [status, filled, seq] of [
+        [OrderStatus.New, 0, 70],
+        [OrderStatus.PartiallyFilled, 4, 75],
+        [OrderStatus.Filled, 10, 80],
+      ] as const) {
+        Object.assign(o, { status, filledLots: filled, leavesLots: 10 - filled, seq, updatedUs: 5_000_000 + seq });
+        expect(writers.orders.append(o)).toBeNull();
+      }
+      // The same order id again later (ids are unique only among live orders): a second row.
+      Object.assign(o, {
+        createdUs: 6_000_000,
+        createdSeq: 90,
+        updatedUs: 6_000_000,
+        seq: 90,
+        status: OrderStatus.Cancelled,
+        filledLots: 0,
+        leavesLots: 0,
+      });
       expect(writers.orders.append(o)).toBeNull();
-    }
-    // The same order id again later (ids are unique only among live orders): a second row.
-    Object.assign(o, {
-      createdUs: 6_000_000,
-      createdSeq: 90,
-      updatedUs: 6_000_000,
-      seq: 90,
-      status: OrderStatus.Cancelled,
-      filledLots: 0,
-      leavesLots: 0,
-    });
-    expect(writers.orders.append(o)).toBeNull();
-    expect(writers.orders.append({ ...o, status: 99 })).toMatch(/status/);
-    expect(writers.orders.append({ ...o, leavesLots: 11 })).toMatch(/leavesLots/);
-    const e = newOrderEventRow();
-    Object.assign(e, {
-      symbolId: 1,
-      tsUs: 6_000_000,
-      seq: 90,
-      eventIndex: 1,
-      orderId: 42,
-      userId: 9,
-      event: OrderEvent.Cancelled,
-      reason: CancelReason.User,
-      priceTicks: 2500,
-      qtyLots: 10,
-    });
-    expect(writers.orderEvents.append(e)).toBeNull();
-    Object.assign(e, {
-      symbolId: -1,
-      seq: 91,
-      eventIndex: 0,
-      event: OrderEvent.Rejected,
-      reason: Reject.UnknownSymbol,
-      priceTicks: 0,
-    });
-    expect(writers.orderEvents.append(e)).toBeNull();
-    expect(writers.orderEvents.append({ ...e, event: OrderEvent.Rejected, reason: 200 })).toMatch(/reason/);
-    const t = newTradeRow();
-    Object.assign(t, {
-      symbolId: 1,
-      tsUs: 5_000_075,
-      priceTicks: 2500,
-      qtyLots: 4,
-      quoteQty: 10_000,
-      tradeId: 17,
-      seq: 75,
-    });
-    expect(writers.ticks.append(t)).toBeNull();
-    await writers.flush();
-    await waitForWalApplied(qdb.httpUrl, ["orders", "order_events", "ticks"], walDeadlineMs);
-    expect(
-      (
-        await qdb.sql(
-          "SELECT symbol, side, type, tif, status, order_id, client_order_id, user_id, price, qty, filled, leaves, created_seq, updated, seq FROM orders ORDER BY ts",
-        )
-      ).dataset,
-    ).toEqual([
-      [
-        "ETH-USD",
-        "sell",
-        "limit",
-        "gtc",
-        "filled",
-        42,
-        1001,
-        9,
-        2500,
-        10,
-        10,
-        0,
-        70,
-        "1970-01-01T00:00:05.000080Z",
-        80,
-      ],
-      [
-        "ETH-USD",
-        "sell",
-        "limit",
-        "gtc",
-        "cancelled",
-        42,
-        1001,
-        9,
-        2500,
-        10,
-        0,
-        0,
-        90,
-        "1970-01-01T00:00:06.000000Z",
-        90,
-      ],
-    ]);
-    expect(
-      (await qdb.sql("SELECT symbol, event, reason, seq, event_index FROM order_events ORDER BY seq")).dataset,
-    ).toEqual([
-      ["ETH-USD", "cancelled", "user", 90, 1],
-      [null, "rejected", "unknown_symbol", 91, 0],
-    ]);
-    expect(await readResumePoints(qdb.httpUrl)).toEqual({
-      ticksTradeIdMax: 17,
-      candlesTradeIdMax: null,
-      ordersSeqMax: 90,
-      orderEventsSeqMax: 91,
-    });
-    await writers.close();
-  }, 600_000);
+      expect(writers.orders.append({ ...o, status: 99 })).toMatch(/status/);
+      expect(writers.orders.append({ ...o, leavesLots: 11 })).toMatch(/leavesLots/);
+      const e = newOrderEventRow();
+      Object.assign(e, {
+        symbolId: 1,
+        tsUs: 6_000_000,
+        seq: 90,
+        eventIndex: 1,
+        orderId: 42,
+        userId: 9,
+        event: OrderEvent.Cancelled,
+        reason: CancelReason.User,
+        priceTicks: 2500,
+        qtyLots: 10,
+      });
+      expect(writers.orderEvents.append(e)).toBeNull();
+      Object.assign(e, {
+        symbolId: -1,
+        seq: 91,
+        eventIndex: 0,
+        event: OrderEvent.Rejected,
+        reason: Reject.UnknownSymbol,
+        priceTicks: 0,
+      });
+      expect(writers.orderEvents.append(e)).toBeNull();
+      expect(writers.orderEvents.append({ ...e, event: OrderEvent.Rejected, reason: 200 })).toMatch(/reason/);
+      const t = newTradeRow();
+      Object.assign(t, {
+        symbolId: 1,
+        tsUs: 5_000_075,
+        priceTicks: 2500,
+        qtyLots: 4,
+        quoteQty: 10_000,
+        tradeId: 17,
+        seq: 75,
+      });
+      expect(writers.ticks.append(t)).toBeNull();
+      await writers.flush();
+      await waitForWalApplied(qdb.httpUrl, ["orders", "order_events", "ticks"], walDeadlineMs);
+      expect(
+        (
+          await qdb.sql(
+            "SELECT symbol, side, type, tif, status, order_id, client_order_id, user_id, price, qty, filled, " +
+              "leaves, created_seq, updated, seq FROM orders ORDER BY ts",
+          )
+        ).dataset,
+      ).toEqual([
+        [
+          "ETH-USD",
+          "sell",
+          "limit",
+          "gtc",
+          "filled",
+          42,
+          1001,
+          9,
+          2500,
+          10,
+          10,
+          0,
+          70,
+          "1970-01-01T00:00:05.000080Z",
+          80,
+        ],
+        [
+          "ETH-USD",
+          "sell",
+          "limit",
+          "gtc",
+          "cancelled",
+          42,
+          1001,
+          9,
+          2500,
+          10,
+          0,
+          0,
+          90,
+          "1970-01-01T00:00:06.000000Z",
+          90,
+        ],
+      ]);
+      expect(
+        (await qdb.sql("SELECT symbol, event, reason, seq, event_index FROM order_events ORDER BY seq")).dataset,
+      ).toEqual([
+        ["ETH-USD", "cancelled", "user", 90, 1],
+        [null, "rejected", "unknown_symbol", 91, 0],
+      ]);
+      expect(await readResumePoints(qdb.httpUrl)).toEqual({
+        ticksTradeIdMax: 17,
+        candlesTradeIdMax: null,
+        ordersSeqMax: 90,
+        orderEventsSeqMax: 91,
+      });
+      await writers.close();
+    },
+    600_000,
+  );
 });

@@ -19,14 +19,16 @@ export interface Recovery {
   line: string;
 }
 
+const recoveryLine = new RegExp(
+  String.raw`^recovery: (?:no snapshot|snapshot seq (\d+) \(age [^)]*\)), ` +
+    String.raw`(\d+) commands replayed in \d+ ms, (\d+) snapshots skipped`,
+);
+
 /** The `recovery: …` line. */
 export function recoveryOf(p: ExchangeProcess): Recovery {
   const line = p.stdout.lines.find((l) => l.startsWith("recovery: "));
   if (line === undefined) throw new Error(`no recovery line:\n${p.output()}`);
-  const m =
-    /^recovery: (?:no snapshot|snapshot seq (\d+) \(age [^)]*\)), (\d+) commands replayed in \d+ ms, (\d+) snapshots skipped/.exec(
-      line,
-    );
+  const m = recoveryLine.exec(line);
   if (m === null) throw new Error(`unexpected recovery line: ${line}`);
   return { snapshotSeq: Number(m[1] ?? 0), replayed: Number(m[2]), skipped: Number(m[3]), line };
 }
@@ -113,7 +115,8 @@ export function checkOpenOrders(
       continue;
     }
     throw new Error(
-      `user ${t.user}: order ${o.orderId} (client id ${cid}, last report at seq ${o.lastSeq}) was acknowledged live, is not open after the restart, and no journal record ends it`,
+      `user ${t.user}: order ${o.orderId} (client id ${cid}, last report at seq ${o.lastSeq}) was ` +
+        `acknowledged live, is not open after the restart, and no journal record ends it`,
     );
   }
 }
@@ -160,7 +163,8 @@ export function checkReports(
       stats.acknowledged++;
       if (r.engineSeq > oracle.lastSeq)
         throw new Error(
-          `user ${t.user}: report at seq ${r.engineSeq} beyond the journal's last seq ${oracle.lastSeq}: ${JSON.stringify(r)}`,
+          `user ${t.user}: report at seq ${r.engineSeq} beyond the journal's last ` +
+            `seq ${oracle.lastSeq}: ${JSON.stringify(r)}`,
         );
       if (!oracle.keys.has(reportKey(t.user, r)))
         throw new Error(`user ${t.user}: report not explained by the journal: ${JSON.stringify(r)}`);

@@ -206,7 +206,8 @@ export class CrashTrader {
     while (this.acceptedCount === before) {
       if (Date.now() > deadline)
         throw new Error(
-          `user ${this.user}: resting orders stalled at ${before} of ${want} accepted; last reports ${JSON.stringify(this.reports.slice(-3))}`,
+          `user ${this.user}: resting orders stalled at ${before} of ${want} accepted; ` +
+            `last reports ${JSON.stringify(this.reports.slice(-3))}`,
         );
       await Bun.sleep(2);
     }

@@ -55,7 +55,10 @@ export interface CatchUp {
 /** The key a report and the event it came from share; trades carry their id and price too. */
 export function reportKey(user: number, r: ExecReport): string {
   if (r.kind === EventKind.Trade)
-    return `${user}:${r.engineSeq}:T:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}:${r.tradeId}:${r.priceTicks}`;
+    return (
+      `${user}:${r.engineSeq}:T:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}:${r.tradeId}:` +
+      `${r.priceTicks}`
+    );
   // A refused cancel or modify names the order the client meant, not the event's id: key on seq and kind only.
   if (r.kind === EventKind.Rejected) return `${user}:${r.engineSeq}:R`;
   return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}`;
@@ -187,7 +190,8 @@ export class JournalOracle {
         const tail = `${ev.tradeId[i]}:${ev.priceTicks[i]}`;
         this.keys.add(`${user}:${seq}:T:${ev.id[i]}:${ev.clientId[i]}:${ev.qtyLots[i]}:${ev.leavesQtyLots[i]}:${tail}`);
         this.keys.add(
-          `${otherUser}:${seq}:T:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:${ev.otherLeavesQtyLots[i]}:${tail}`,
+          `${otherUser}:${seq}:T:${ev.otherId[i]}:${ev.otherClientId[i]}:${ev.qtyLots[i]}:` +
+            `${ev.otherLeavesQtyLots[i]}:${tail}`,
         );
         if (ev.leavesQtyLots[i] === 0) this.ended.set(`${user}:${ev.id[i]}`, seq);
         if (ev.otherLeavesQtyLots[i] === 0) this.ended.set(`${otherUser}:${ev.otherId[i]}`, seq);

@@ -334,7 +334,8 @@ export class OutputCollector {
       () => pred(this),
       timeoutMs,
       () =>
-        `${what} (executions ${this.executions.length}, trades ${this.trades.length}, dead letters ${this.deadLetters.length})`,
+        `${what} (executions ${this.executions.length}, trades ${this.trades.length}, ` +
+        `dead letters ${this.deadLetters.length})`,
     );
   }
 

@@ -56,7 +56,8 @@ export async function startTestKafka(): Promise<TestKafka> {
     throw lastError;
   }
   console.error(
-    `kafka: test broker pid ${broker.pid} on ${broker.bootstrapServers} ready in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`,
+    `kafka: test broker pid ${broker.pid} on ${broker.bootstrapServers} ready ` +
+      `in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`,
   );
   const b = broker;
   let stopped = false;

@@ -90,7 +90,8 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
         }
         if (performance.now() > deadline) {
           throw new Error(
-            `waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; last: ${JSON.stringify(last).slice(0, 500)}`,
+            `waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; ` +
+              `last: ${JSON.stringify(last).slice(0, 500)}`,
           );
         }
         await Bun.sleep(pollIntervalMs);

@@ -25,7 +25,9 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
   const orders = [...truth.orders.orders.values()];
   const events = truth.orders.events;
   await qdb.waitForRows(
-    "SELECT * FROM (SELECT count() FROM ticks) CROSS JOIN (SELECT count(), sum(trades) FROM candles) CROSS JOIN (SELECT count() FROM orders) CROSS JOIN (SELECT count() FROM order_events)",
+    "SELECT * FROM (SELECT count() FROM ticks) CROSS JOIN (SELECT count(), " +
+      "sum(trades) FROM candles) CROSS JOIN (SELECT count() FROM orders) CROSS JOIN (SELECT count() FROM " +
+      "order_events)",
     // Every candle's trades summed: the live candles' latest upserts are in too.
     (rows) =>
       JSON.stringify(rows[0]) ===
@@ -35,7 +37,9 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
 
   const t = (
     await qdb.sql(
-      "SELECT count(), count_distinct(trade_id), min(trade_id), max(trade_id), sum(trade_id), sum(price), sum(qty), sum(quote_qty), sum(maker_order_id), sum(taker_order_id), sum(maker_user), sum(seq), sum(cast(ts AS LONG) - 1767225600000000) FROM ticks",
+      "SELECT count(), count_distinct(trade_id), min(trade_id), max(trade_id), sum(trade_id), sum(price), " +
+        "sum(qty), sum(quote_qty), sum(maker_order_id), sum(taker_order_id), sum(maker_user), sum(seq), " +
+        "sum(cast(ts AS LONG) - 1767225600000000) FROM ticks",
     )
   ).dataset[0]!;
   const sum = (f: (x: (typeof trades)[number]) => number) => trades.reduce((a, x) => a + BigInt(f(x)), 0n);
@@ -60,7 +64,8 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
     const list = candles[interval]!;
     const c = (
       await qdb.sql(
-        `SELECT count(), sum(volume), sum(quote_volume), sum(trades), sum(open), sum(close), sum(high), sum(low), sum(vwap), sum(last_trade_id) FROM candles WHERE interval = '${intervalNames[interval]}'`,
+        `SELECT count(), sum(volume), sum(quote_volume), sum(trades), sum(open), sum(close), sum(high), ` +
+          `sum(low), sum(vwap), sum(last_trade_id) FROM candles WHERE interval = '${intervalNames[interval]}'`,
       )
     ).dataset[0]!;
     const s = (f: (x: (typeof list)[number]) => bigint | number) => list.reduce((a, x) => a + BigInt(f(x)), 0n);
@@ -103,7 +108,8 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
 
   const byEvent = (
     await qdb.sql(
-      "SELECT event, count(), sum(qty), sum(leaves), sum(trade_id), sum(seq), sum(event_index) FROM order_events ORDER BY event",
+      "SELECT event, count(), sum(qty), sum(leaves), sum(trade_id), sum(seq), " +
+        "sum(event_index) FROM order_events ORDER BY event",
     )
   ).dataset.map((r) => [r[0], ...r.slice(1).map(big)]);
   const expectedEvents = orderEventNames

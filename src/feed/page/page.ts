@@ -85,7 +85,8 @@ function renderLadder(): void {
   const bestBid = state.bids[0]?.price;
   const bestAsk = state.asks[0]?.price;
   $("spread").innerHTML =
-    `<tr><td colspan="3">${bestBid !== undefined && bestAsk !== undefined ? `spread ${bestAsk - bestBid}` : "—"}</td></tr>`;
+    `<tr><td colspan="3">` +
+    `${bestBid !== undefined && bestAsk !== undefined ? `spread ${bestAsk - bestBid}` : "—"}</td></tr>`;
 }
 
 function renderTrades(): void {

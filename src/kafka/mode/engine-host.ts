@@ -164,7 +164,8 @@ export class KafkaEngine {
     for (const p of partitions) {
       if (!(Number.isInteger(p) && p >= 0 && p < options.topics.orders.partitions)) {
         throw new Error(
-          `kafka engine: partition ${p} outside [0, ${options.topics.orders.partitions}) of ${options.topics.orders.name}`,
+          `kafka engine: partition ${p} outside [0, ${options.topics.orders.partitions}) ` +
+            `of ${options.topics.orders.name}`,
         );
       }
     }
@@ -249,7 +250,8 @@ export class KafkaEngine {
     await Promise.race([done, this.failed()]);
     const replayed = this.shards.reduce((n, s, i) => n + (s.nextOffset - this.recovery[i]!.startOffset), 0);
     this.options.log(
-      `kafka engine: ${this.shards.length} shards replayed ${replayed} records in ${(performance.now() - started).toFixed(0)} ms`,
+      `kafka engine: ${this.shards.length} shards replayed ${replayed} records ` +
+        `in ${(performance.now() - started).toFixed(0)} ms`,
     );
   }
 
@@ -303,7 +305,8 @@ export class KafkaEngine {
       if (this.failure !== null) throw this.failure;
       if (performance.now() > deadline)
         throw new Error(
-          `symbol definitions not applied within ${symbolDefineMs} ms: ${missing.join(", ")} (see ${o.topics.ordersDeadLetter.name})`,
+          `symbol definitions not applied within ${symbolDefineMs} ms: ${missing.join(", ")} ` +
+            `(see ${o.topics.ordersDeadLetter.name})`,
         );
       await Bun.sleep(5);
     }

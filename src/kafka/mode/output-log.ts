@@ -69,7 +69,8 @@ export class OutputLog {
       commandOutputsReserve * 2 <= Math.min(ringSlotsMax, options.producer.queueMessagesMax)
     )) {
       throw new Error(
-        `output reserve ${commandOutputsReserve} must be at most half the ring (${ringSlotsMax}) and the producer queue (${options.producer.queueMessagesMax})`,
+        `output reserve ${commandOutputsReserve} must be at most half the ring (${ringSlotsMax}) and the ` +
+          `producer queue (${options.producer.queueMessagesMax})`,
       );
     }
     this.rings = Array.from({ length: shardsCount }, () => new AckRing(ringSlotsMax));

@@ -62,7 +62,8 @@ async function listSnapshots(a: ShardRecoveryArgs): Promise<{ seq: number }[]> {
     return await a.store.list();
   } catch (error) {
     a.warn(
-      `${a.topic}[${a.partition}]: snapshot store ${a.store.description} unreachable (${(error as Error).message}); rebuilding from the partition alone`,
+      `${a.topic}[${a.partition}]: snapshot store ${a.store.description} unreachable ` +
+        `(${(error as Error).message}); rebuilding from the partition alone`,
     );
     return [];
   }
@@ -89,9 +90,13 @@ export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: Kafka
         const header = sequencer.restoreSnapshot(bytes, identity);
         if (typeof header === "string") problem = header;
         else if (header.inputOffset < a.watermarks.low) {
-          problem = `the partition no longer holds the records after it (snapshot offset ${header.inputOffset}, the partition starts at ${a.watermarks.low})`;
+          problem =
+            `the partition no longer holds the records after it (snapshot offset ${header.inputOffset}, ` +
+            `the partition starts at ${a.watermarks.low})`;
         } else if (header.inputOffset > a.watermarks.high) {
-          problem = `it is ahead of the partition (snapshot offset ${header.inputOffset}, the partition ends at ${a.watermarks.high}): the topic was recreated or lost records`;
+          problem =
+            `it is ahead of the partition (snapshot offset ${header.inputOffset}, ` +
+            `the partition ends at ${a.watermarks.high}): the topic was recreated or lost records`;
         } else {
           report.snapshotSeq = header.seq;
           report.startOffset = header.inputOffset;
@@ -115,7 +120,8 @@ export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: Kafka
   }
   if (a.watermarks.low > 0) {
     throw new Error(
-      `${a.topic}[${a.partition}]: no usable snapshot, and the partition's first records were deleted (it starts at offset ${a.watermarks.low}): the shard cannot be rebuilt`,
+      `${a.topic}[${a.partition}]: no usable snapshot, and the partition's first records were deleted (it ` +
+        `starts at offset ${a.watermarks.low}): the shard cannot be rebuilt`,
     );
   }
   report.restoreMs = performance.now() - started;

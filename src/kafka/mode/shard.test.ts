@@ -142,80 +142,88 @@ describe("a shard is a pure function of its partition", () => {
     expect(a.shard.sequencer.lastSeq).toBe(log.records.length);
   });
 
-  test("restored from a snapshot at any offset plus the records after it, it ends as one that never stopped (client ids included)", () => {
-    const log = tradingLog(2000, 11);
-    const whole = shardOf(partition);
-    feed(whole.shard, log.records);
-    for (const at of [6, 500, 1333, log.records.length]) {
-      const first = shardOf(partition);
-      feed(first.shard, log.records.slice(0, at));
-      const s = first.shard;
-      const image = captureImage(
-        s.sequencer.engine,
-        s.sequencer.nextOrderId,
-        0,
-        partitionIdentity("orders", partition),
-        s.nextOffset,
+  test(
+    "restored from a snapshot at any offset plus the records after it, " +
+      "it ends as one that never stopped (client ids included)",
+    () => {
+      const log = tradingLog(2000, 11);
+      const whole = shardOf(partition);
+      feed(whole.shard, log.records);
+      for (const at of [6, 500, 1333, log.records.length]) {
+        const first = shardOf(partition);
+        feed(first.shard, log.records.slice(0, at));
+        const s = first.shard;
+        const image = captureImage(
+          s.sequencer.engine,
+          s.sequencer.nextOrderId,
+          0,
+          partitionIdentity("orders", partition),
+          s.nextOffset,
+        );
+        const bytes = encodeSnapshot(image);
+        const restored = new Sequencer(engine, null);
+        const header = restored.restoreSnapshot(bytes, partitionIdentity("orders", partition));
+        if (typeof header === "string") throw new Error(header);
+        expect(header.inputOffset).toBe(at);
+        const second = new KafkaShard({
+          partition,
+          index: 0,
+          ordersPartitions: partitions,
+          sequencer: restored,
+          nextOffset: header.inputOffset,
+        });
+        feed(second, log.records, at);
+        expect({ at, hash: second.sequencer.engine.stateHash() }).toEqual({
+          at,
+          hash: whole.shard.sequencer.engine.stateHash(),
+        });
+      }
+      // Another partition's identity does not restore.
+      const s = whole.shard;
+      const bytes = encodeSnapshot(
+        captureImage(s.sequencer.engine, 1, 0, partitionIdentity("orders", partition), s.nextOffset),
       );
-      const bytes = encodeSnapshot(image);
-      const restored = new Sequencer(engine, null);
-      const header = restored.restoreSnapshot(bytes, partitionIdentity("orders", partition));
-      if (typeof header === "string") throw new Error(header);
-      expect(header.inputOffset).toBe(at);
-      const second = new KafkaShard({
-        partition,
-        index: 0,
-        ordersPartitions: partitions,
-        sequencer: restored,
-        nextOffset: header.inputOffset,
-      });
-      feed(second, log.records, at);
-      expect({ at, hash: second.sequencer.engine.stateHash() }).toEqual({
-        at,
-        hash: whole.shard.sequencer.engine.stateHash(),
-      });
-    }
-    // Another partition's identity does not restore.
-    const s = whole.shard;
-    const bytes = encodeSnapshot(
-      captureImage(s.sequencer.engine, 1, 0, partitionIdentity("orders", partition), s.nextOffset),
-    );
-    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders", partition + 1))).toBe(
-      "string",
-    );
-    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders2", partition))).toBe(
-      "string",
-    );
-  });
+      expect(
+        typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders", partition + 1)),
+      ).toBe("string");
+      expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders2", partition))).toBe(
+        "string",
+      );
+    },
+  );
 });
 
 describe("client order ids", () => {
-  test("resolve in record order: a cancel finds its order, a live id again is a duplicate, an unknown id is unknown_order", () => {
-    const log = new Log();
-    symbols.forEach((name, id) => log.symbol(name, id));
-    const sym = ownSymbols(partition)[0]!;
-    log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    // Another user's id 5 is another order.
-    log.order(Command.NewOrder, 2, (o) => ((o.clientOrderId = 5), (o.symbolId = sym), (o.priceTicks = 90)));
-    log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.MassCancel, 1, () => {});
-    const { shard, events } = shardOf(partition);
-    expect(feed(shard, log.records)).toEqual([]);
-    const own = events.filter((e) => e.user === 1 && e.kind !== EventKind.Booked).map((e) => [e.kind, e.code]);
-    expect(own).toEqual([
-      [EventKind.Rejected, Reject.UnknownOrder],
-      [EventKind.Accepted, 0],
-      [EventKind.Rejected, Reject.DuplicateOrderId],
-      [EventKind.Cancelled, CancelReason.User],
-      [EventKind.Accepted, 0],
-      [EventKind.Cancelled, CancelReason.MassCancel],
-      [EventKind.MassCancelled, CancelReason.MassCancel],
-    ]);
-    expect(shard.sequencer.engine.ordersLive).toBe(1);
-  });
+  test(
+    "resolve in record order: a cancel finds its order, a live id again is a duplicate, " +
+      "an unknown id is unknown_order",
+    () => {
+      const log = new Log();
+      symbols.forEach((name, id) => log.symbol(name, id));
+      const sym = ownSymbols(partition)[0]!;
+      log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      // Another user's id 5 is another order.
+      log.order(Command.NewOrder, 2, (o) => ((o.clientOrderId = 5), (o.symbolId = sym), (o.priceTicks = 90)));
+      log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.MassCancel, 1, () => {});
+      const { shard, events } = shardOf(partition);
+      expect(feed(shard, log.records)).toEqual([]);
+      const own = events.filter((e) => e.user === 1 && e.kind !== EventKind.Booked).map((e) => [e.kind, e.code]);
+      expect(own).toEqual([
+        [EventKind.Rejected, Reject.UnknownOrder],
+        [EventKind.Accepted, 0],
+        [EventKind.Rejected, Reject.DuplicateOrderId],
+        [EventKind.Cancelled, CancelReason.User],
+        [EventKind.Accepted, 0],
+        [EventKind.Cancelled, CancelReason.MassCancel],
+        [EventKind.MassCancelled, CancelReason.MassCancel],
+      ]);
+      expect(shard.sequencer.engine.ordersLive).toBe(1);
+    },
+  );
 });
 
 describe("records a shard refuses", () => {

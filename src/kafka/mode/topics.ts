@@ -94,7 +94,8 @@ export async function ensureTopics(
     const count = found?.partitions.length ?? 0;
     if (count !== t.partitions) {
       throw new Error(
-        `kafka topic ${t.name} (${role}) has ${count} partitions, the configuration says ${t.partitions}: a symbol's partition depends on the count, so it cannot change under existing data`,
+        `kafka topic ${t.name} (${role}) has ${count} partitions, the configuration says ${t.partitions}: ` +
+          `a symbol's partition depends on the count, so it cannot change under existing data`,
       );
     }
   }

@@ -41,7 +41,9 @@ export class EventLoopDelayMonitor {
     this.delay = registry
       .histogram({
         name: "event_loop_delay_seconds",
-        help: `How late a timer due every ${sampleMs} ms ran: time the event loop was blocked (work, GC pauses) beyond the period.`,
+        help:
+          `How late a timer due every ${sampleMs} ms ran: time the event loop was blocked (work, ` +
+          `GC pauses) beyond the period.`,
         buckets: eventLoopDelaySecondsBuckets,
       })
       .labels();

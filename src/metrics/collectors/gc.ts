@@ -24,7 +24,9 @@ export class GcObserver {
     this.collections = registry
       .counter({
         name: "bun_gc_collections_observed_total",
-        help: "Garbage collections observed through a finalization sentinel (a lower bound: at most one per event-loop turn).",
+        help:
+          "Garbage collections observed through a finalization sentinel (a lower bound: " +
+          "at most one per event-loop turn).",
       })
       .labels();
     const heap = registry

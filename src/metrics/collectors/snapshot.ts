@@ -42,7 +42,9 @@ export function registerSnapshotMetrics(
   const bytes = registry.gauge({ name: "exchange_snapshot_bytes", help: "Size of the newest snapshot." }).labels();
   const phases = registry.gauge({
     name: "exchange_snapshot_phase_seconds",
-    help: "Duration of each phase of the newest snapshot: pause (matching stopped for the copy), encode (worker), save (store).",
+    help:
+      "Duration of each phase of the newest snapshot: pause (matching stopped for the copy), encode (worker), " +
+      "save (store).",
     labels: { phase: ["pause", "encode", "save"] },
   });
   const pause = phases.labels({ phase: "pause" });

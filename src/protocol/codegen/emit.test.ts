@@ -20,7 +20,8 @@ describe("generated code", () => {
     const fresh = generateFixedLayouts();
     if (readFileSync(committed, "utf8") !== fresh) {
       throw new Error(
-        "src/protocol/generated/fixed-layout.ts is out of date: run scripts/gen-schema.sh (or ./bunw scripts/gen-fixed.ts) and commit",
+        "src/protocol/generated/fixed-layout.ts is out of date: run scripts/gen-schema.sh (or ./bunw " +
+          "scripts/gen-fixed.ts) and commit",
       );
     }
   });

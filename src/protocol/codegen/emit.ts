@@ -150,7 +150,8 @@ function wideFieldWords(t: Region): Set<number> {
 function emitStore(spec: FrameSpec, t: Region, bound: readonly Bound[]): string[] {
   const view = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.frameBytes);
   const lines = [
-    `/** Stores a whole ${spec.name} frame at word \`i\` (byte \`p\` = 4i) of \`w\` / \`f\`, two views of one buffer. */`,
+    `/** Stores a whole ${spec.name} frame at word \`i\` (byte \`p\` = 4i) of \`w\` / \`f\`, ` +
+      `two views of one buffer. */`,
   ];
   lines.push(
     ...signature(
@@ -259,7 +260,8 @@ function emitPage(): string[] {
   const vtable = new DataView(parts.vtable.buffer);
   const fields = (r: Region) => r.valueFields.map((f) => `    ["${f.name}", ${f.at}, ${f.bytes}],`);
   return [
-    `// ---- OpenOrders page: Message{seq, OpenOrders{orders, more}}, exchange to client (codegen/page.ts) ${"-".repeat(17)}`,
+    `// ---- OpenOrders page: Message{seq, OpenOrders{orders, more}}, ` +
+      `exchange to client (codegen/page.ts) ${"-".repeat(17)}`,
     "",
     "/** The parts of an OpenOrders page; field positions relative to the head's and to an order's start. */",
     "export const openOrdersPageLayout = {",
