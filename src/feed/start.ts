@@ -115,6 +115,27 @@ export interface FeedWorkerOptions {
   ringRows: number;
 }
 
+/** The worker's start: the ring, the books as they stand, the symbols, limits, listen address and static files. */
+function workerInit(
+  engine: Engine,
+  ring: SharedEventRing,
+  directory: SymbolDirectory,
+  limits: FeedLimits,
+  o: FeedWorkerOptions,
+): WorkerInit {
+  return {
+    type: "init",
+    ring: ring.buffer,
+    image: bookImage(engine),
+    mirror: mirrorLimits(engine.config),
+    symbols: directory.list(),
+    limits,
+    hostname: o.hostname,
+    port: o.port,
+    files: [...o.files],
+  };
+}
+
 /**
  * The feed in a worker thread: the matching thread only copies the events the
  * stream needs into a shared ring (SharedEventWriter) and passes durability
@@ -158,18 +179,7 @@ export async function startFeedWorker(
     };
     worker.onerror = (e) => reject(new Error(`feed worker: ${e.message}`));
   });
-  const init: WorkerInit = {
-    type: "init",
-    ring: ring.buffer,
-    image: bookImage(engine),
-    mirror: mirrorLimits(engine.config),
-    symbols: directory.list(),
-    limits,
-    hostname: o.hostname,
-    port: o.port,
-    files: [...o.files],
-  };
-  worker.postMessage(init);
+  worker.postMessage(workerInit(engine, ring, directory, limits, o));
   const port = await ready;
   // New symbols reach the worker's directory when their definition is durable.
   let symbolsKnown = engine.booksCount;

@@ -168,26 +168,35 @@ function durationOf(args: Map<string, string>, name: string, fallback: number): 
   return ms;
 }
 
+/** The integer flags: name, default, largest value. */
+const integerFlags: [string, number, number?][] = [
+  ["port", 7001, 65535],
+  ["rate", 10000, 10_000_000],
+  ["window", 100, 1_000_000],
+  ["levels", 20, 1_000_000],
+  ["max-lots", 10, 1_000_000],
+  ["orders-max", 10000, 1_000_000],
+  ["mid", 0, 0x7fffffff],
+  ["seed", 0, 0xffffffff],
+];
+
+/** Every integer flag's value (or its default), or the first problem. */
+function integersOf(args: Map<string, string>): Record<string, number> | string {
+  const ints: Record<string, number> = {};
+  for (const [name, fallback, max] of integerFlags) {
+    const n = positiveInt(args, name, fallback, max);
+    if (typeof n === "string") return n;
+    ints[name] = n;
+  }
+  return ints;
+}
+
 export function parseOptions(argv: readonly string[]): ParseResult {
   const args = tokenize(argv);
   if (typeof args === "string") return { ok: false, error: args };
   if (args.has("help")) return { ok: false, help: true, error: "" };
-  const ints: Record<string, number> = {};
-  const defaults: [string, number, number?][] = [
-    ["port", 7001, 65535],
-    ["rate", 10000, 10_000_000],
-    ["window", 100, 1_000_000],
-    ["levels", 20, 1_000_000],
-    ["max-lots", 10, 1_000_000],
-    ["orders-max", 10000, 1_000_000],
-    ["mid", 0, 0x7fffffff],
-    ["seed", 0, 0xffffffff],
-  ];
-  for (const [name, fallback, max] of defaults) {
-    const n = positiveInt(args, name, fallback, max);
-    if (typeof n === "string") return { ok: false, error: n };
-    ints[name] = n;
-  }
+  const ints = integersOf(args);
+  if (typeof ints === "string") return { ok: false, error: ints };
   const host = args.get("host") ?? "127.0.0.1";
   const allowNonLoopback = args.has("allow-non-loopback");
   if (!isLoopback(host) && !allowNonLoopback) {

@@ -65,10 +65,8 @@ export interface ExchangeMetrics {
   readonly questdbSpillBytes: GaugeChild;
 }
 
-export function registerExchangeMetrics(
-  registry: MetricsRegistry,
-  options: { symbols: readonly string[]; kafkaPartitions: number },
-): ExchangeMetrics {
+/** The commands counter (a pair of children per command code: accepted, rejected) and the rejects counter. */
+function commandCounters(registry: MetricsRegistry) {
   const commands = registry.counter({
     name: "exchange_commands_total",
     help: "Commands applied by the engine, by type and result (gateway rejects never reach it).",
@@ -89,9 +87,13 @@ export function registerExchangeMetrics(
   });
   const rejectByCode: CounterChild[] = [];
   for (const [code, name] of reasons) rejectByCode[code] = rejects.labels({ reason: name });
-  const rejectOther = rejects.labels({ reason: "other" });
-  const symbolValues = [...new Set([...options.symbols, otherSymbol])];
-  const symbolOf = (symbol: string) => (options.symbols.includes(symbol) ? symbol : otherSymbol);
+  return { byCode, rejectByCode, rejectOther: rejects.labels({ reason: "other" }) };
+}
+
+/** The per-symbol gauges; symbols past the configured ones share the label "other". */
+function symbolGauges(registry: MetricsRegistry, symbols: readonly string[]) {
+  const symbolValues = [...new Set([...symbols, otherSymbol])];
+  const symbolOf = (symbol: string) => (symbols.includes(symbol) ? symbol : otherSymbol);
   const open = registry.gauge({
     name: "exchange_open_orders",
     help: "Open orders (resting and untriggered stops) per symbol.",
@@ -107,6 +109,15 @@ export function registerExchangeMetrics(
     help: "1 while an operator holds the symbol halted (cancels only).",
     labels: { symbol: symbolValues },
   });
+  return { symbolOf, open, levels, halted };
+}
+
+export function registerExchangeMetrics(
+  registry: MetricsRegistry,
+  options: { symbols: readonly string[]; kafkaPartitions: number },
+): ExchangeMetrics {
+  const { byCode, rejectByCode, rejectOther } = commandCounters(registry);
+  const { symbolOf, open, levels, halted } = symbolGauges(registry, options.symbols);
   const partitions = Array.from({ length: options.kafkaPartitions }, (_, i) => String(i));
   const lag = registry.gauge({
     name: "exchange_kafka_consumer_lag_messages",

@@ -126,6 +126,42 @@ function snapshotsView(snapshotters: readonly (Snapshotter | null)[]): SnapshotS
   };
 }
 
+/** Creates the topics that are missing and checks the partition count of every topic. */
+async function createTopics(config: ExchangeConfig, topics: KafkaModeTopics): Promise<void> {
+  const k = config.kafka;
+  const admin = new Admin({
+    bootstrapServers: k.brokers.join(","),
+    clientId: `${k.clientId}-admin`,
+    operationTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+  });
+  try {
+    await ensureTopics(admin, topics, k.replicationFactor, topicsTimeoutMs);
+  } finally {
+    admin.close();
+  }
+}
+
+/** The gateway's way into the orders topic: its own producer, every option set here. */
+function openIntake(config: ExchangeConfig, engine: KafkaEngine, topics: KafkaModeTopics): KafkaIntake {
+  const k = config.kafka;
+  return new KafkaIntake(engine, topics.orders.name, topics.orders.partitions, {
+    inFlightMax: intakeInFlightMax,
+    producer: {
+      bootstrapServers: k.brokers.join(","),
+      clientId: `${k.clientId}-gateway`,
+      lingerMs: 0,
+      batchMessagesMax: 10_000,
+      batchBytesMax: 1_000_000,
+      queueMessagesMax: 2 * intakeInFlightMax,
+      queueKbytesMax: 1_048_576,
+      messageBytesMax: 1_000_000,
+      deliveryTimeoutMs: k.commandDeliveryTimeoutMs,
+      compression: "lz4",
+    },
+  });
+}
+
 export class KafkaModeServer {
   readonly config: ExchangeConfig;
   readonly engine: KafkaEngine;
@@ -172,17 +208,7 @@ export class KafkaModeServer {
     const kLog = log.child("kafka");
     const topics = kafkaTopicsOf(config);
     const bootstrapServers = k.brokers.join(",");
-    const admin = new Admin({
-      bootstrapServers,
-      clientId: `${k.clientId}-admin`,
-      operationTimeoutMs: 30_000,
-      requestTimeoutMs: 30_000,
-    });
-    try {
-      await ensureTopics(admin, topics, k.replicationFactor, topicsTimeoutMs);
-    } finally {
-      admin.close();
-    }
+    await createTopics(config, topics);
     const partitions = k.shards.length > 0 ? k.shards : Array.from({ length: k.partitions.orders }, (_, p) => p);
     kLog.info(
       `kafka mode: brokers ${bootstrapServers}; shards ${partitions.join(",")} of ${topics.orders.name} ` +
@@ -210,21 +236,7 @@ export class KafkaModeServer {
     });
     let intake: KafkaIntake;
     try {
-      intake = new KafkaIntake(engine, topics.orders.name, topics.orders.partitions, {
-        inFlightMax: intakeInFlightMax,
-        producer: {
-          bootstrapServers,
-          clientId: `${k.clientId}-gateway`,
-          lingerMs: 0,
-          batchMessagesMax: 10_000,
-          batchBytesMax: 1_000_000,
-          queueMessagesMax: 2 * intakeInFlightMax,
-          queueKbytesMax: 1_048_576,
-          messageBytesMax: 1_000_000,
-          deliveryTimeoutMs: k.commandDeliveryTimeoutMs,
-          compression: "lz4",
-        },
-      });
+      intake = openIntake(config, engine, topics);
     } catch (error) {
       await engine.stop();
       throw error;
