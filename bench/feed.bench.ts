@@ -383,44 +383,57 @@ async function idleScenario(o: Options): Promise<Record<string, unknown>> {
   return out;
 }
 
+/** Commands per second on the matching thread in one engine round: the median chunk's rate and the mean's. */
+interface EngineRound {
+  medianChunk: number;
+  meanChunk: number;
+}
+
+/** One engine round: the flow in timed chunks, with or without the feed (and its clients) or a spinning thread. */
+async function engineRound(
+  list: CommandList,
+  commands: number,
+  chunk: number,
+  withFeed: boolean,
+  spinner = false,
+  clientsCount = 1000,
+): Promise<EngineRound> {
+  const seq = benchSequencer();
+  let feed: FeedWorker | null = null;
+  let clients: Clients | null = null;
+  const spin = spinner ? startSpinner() : null;
+  if (withFeed) feed = await startBenchFeed(seq);
+  if (feed !== null && clientsCount > 0) {
+    clients = new Clients({
+      url: `ws://127.0.0.1:${feed.port}/feed`,
+      count: clientsCount,
+      channels: [Channel.Depth, Channel.Trades],
+      symbols: benchSymbols.map((s) => s.name),
+      parallel: 100,
+    });
+    await clients.ready();
+    clients.start();
+  }
+  try {
+    // Chunks back to back on this (the matching) thread; the feed's worker publishes meanwhile on its own.
+    const stats = await timeChunks(seq, list, commands, chunk);
+    return { medianChunk: (chunk / stats.p50) * 1e9, meanChunk: (chunk / stats.avg) * 1e9 };
+  } finally {
+    spin?.stop();
+    if (clients !== null) {
+      await clients.stop().catch(() => null);
+      clients.kill();
+    }
+    await feed?.stop();
+  }
+}
+
 async function engineScenario(o: Options): Promise<Record<string, unknown>> {
   const commands = o.quick ? 300_000 : 2_000_000;
   const chunk = 1_000;
   const list = generateFlow(77, commands, 0.4);
-  interface EngineRound {
-    medianChunk: number;
-    meanChunk: number;
-  }
-  const run = async (withFeed: boolean, spinner = false, clientsCount = 1000): Promise<EngineRound> => {
-    const seq = benchSequencer();
-    let feed: FeedWorker | null = null;
-    let clients: Clients | null = null;
-    const spin = spinner ? startSpinner() : null;
-    if (withFeed) feed = await startBenchFeed(seq);
-    if (feed !== null && clientsCount > 0) {
-      clients = new Clients({
-        url: `ws://127.0.0.1:${feed.port}/feed`,
-        count: clientsCount,
-        channels: [Channel.Depth, Channel.Trades],
-        symbols: benchSymbols.map((s) => s.name),
-        parallel: 100,
-      });
-      await clients.ready();
-      clients.start();
-    }
-    try {
-      // Chunks back to back on this (the matching) thread; the feed's worker publishes meanwhile on its own.
-      const stats = await timeChunks(seq, list, commands, chunk);
-      return { medianChunk: (chunk / stats.p50) * 1e9, meanChunk: (chunk / stats.avg) * 1e9 };
-    } finally {
-      spin?.stop();
-      if (clients !== null) {
-        await clients.stop().catch(() => null);
-        clients.kill();
-      }
-      await feed?.stop();
-    }
-  };
+  const run = (withFeed: boolean, spinner = false, clientsCount = 1000) =>
+    engineRound(list, commands, chunk, withFeed, spinner, clientsCount);
   const without: EngineRound[] = [];
   const withFeed: EngineRound[] = [];
   const withSpinner: EngineRound[] = [];

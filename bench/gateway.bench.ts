@@ -91,6 +91,24 @@ const keysMax = 64;
 /** A hard stop for the whole run: a stuck exchange or socket never leaves the bench hanging. */
 const watchdogMs = { quick: 120_000, full: 600_000 };
 
+/** The flags that take a value. */
+const valueFlags = [
+  "--policy",
+  "--sessions",
+  "--commands",
+  "--rounds",
+  "--latency-sessions",
+  "--rate",
+  "--latency-seconds",
+  "--warmup-seconds",
+  "--seed",
+  "--cpu-prof",
+  "--journal-batch-bytes",
+  "--json",
+  "--feed",
+  "--root",
+];
+
 function parseArgs(argv: string[]): Options {
   const given = new Map<string, string>();
   let quick = false;
@@ -108,23 +126,7 @@ function parseArgs(argv: string[]): Options {
       else gc = true;
       continue;
     }
-    const names = [
-      "--policy",
-      "--sessions",
-      "--commands",
-      "--rounds",
-      "--latency-sessions",
-      "--rate",
-      "--latency-seconds",
-      "--warmup-seconds",
-      "--seed",
-      "--cpu-prof",
-      "--journal-batch-bytes",
-      "--json",
-      "--feed",
-      "--root",
-    ];
-    if (!names.includes(a)) throw new Error(`unknown flag ${a}\n${HELP}`);
+    if (!valueFlags.includes(a)) throw new Error(`unknown flag ${a}\n${HELP}`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${a} needs a value`);
     given.set(a, v);
@@ -158,6 +160,12 @@ function parseArgs(argv: string[]): Options {
     journalBatchBytes: num("--journal-batch-bytes", 0),
     json: given.get("--json") ?? null,
   };
+  checkOptions(o);
+  return o;
+}
+
+/** Throws naming the first flag out of range. */
+function checkOptions(o: Options): void {
   const int = (name: string, v: number, lo: number, hi: number) => {
     if (!(Number.isInteger(v) && v >= lo && v <= hi))
       throw new Error(`${name} ${v} must be an integer in [${lo}, ${hi}]`);
@@ -178,7 +186,6 @@ function parseArgs(argv: string[]): Options {
     throw new Error(`--warmup-seconds ${o.warmupSeconds} must be in [0, 600]`);
   if (Math.max(...o.rates) * (o.latencySeconds + o.warmupSeconds) > 50_000_000)
     throw new Error("--rate x seconds above 50 M commands: the streams are encoded in memory");
-  return o;
 }
 
 // ---------------------------------------------------------------------------
@@ -250,6 +257,18 @@ function percent(part: number, whole: number): string {
 }
 
 function printTables(results: PolicyResult[]): void {
+  printThroughput(results);
+  printLatency(results);
+  console.log(
+    "\ngw answered = commands the gateway answered itself (engine seq 0: its limits, unknown orders, journal full) " +
+      "and that never reached the engine; eng rejects = rejected by the engine; cpu = CPU seconds per wall second " +
+      "(1.00 = one core) of the exchange (all threads, /proc) and of this process (sender and receiver); lag = the " +
+      "sender's own lateness (actual − scheduled send); gc = the exchange's collector pauses (count / total ms / " +
+      "longest ms, every heap of the process; with --gc). The p99 target applies with the journal on (write, fsync).",
+  );
+}
+
+function printThroughput(results: PolicyResult[]): void {
   const tRows = results.map((r) => {
     const t = r.throughput;
     const median = [...t.rounds].sort((a, b) => a.engineCommandsPerSec - b.engineCommandsPerSec)[
@@ -287,6 +306,9 @@ function printTables(results: PolicyResult[]): void {
         tRows,
       )}`,
   );
+}
+
+function printLatency(results: PolicyResult[]): void {
   const lRows = results.flatMap((r) =>
     r.latency.map((l) => {
       const p: Percentiles = l.latencyNs;
@@ -317,15 +339,6 @@ function printTables(results: PolicyResult[]): void {
       ],
       lRows,
     )}`,
-  );
-  console.log(
-    "\ngw answered = commands the gateway answered itself (engine seq 0: its limits, unknown orders, " +
-      "journal full) and that never reached the engine; " +
-      "eng rejects = rejected by the engine; cpu = CPU seconds per wall second (1.00 = one core) of the " +
-      "exchange (all threads, /proc) and of this process " +
-      "(sender and receiver); lag = the sender's own lateness (actual − scheduled send); " +
-      "gc = the exchange's collector pauses (count / total ms / " +
-      "longest ms, every heap of the process; with --gc). The p99 target applies with the journal on (write, fsync).",
   );
 }
 
@@ -396,6 +409,66 @@ async function benchPolicy(policy: JournalPolicy, o: Options, running: Set<Excha
   }
 }
 
+/** Ends the process (exit code 3) if the run is still going after its time limit. */
+function startWatchdog(o: Options, running: Set<ExchangeProcess>): Timer {
+  const limitMs = o.quick ? watchdogMs.quick : watchdogMs.full;
+  const watchdog = setTimeout(() => {
+    console.error(`gateway bench: still running after ${limitMs / 1000} s; stopping`);
+    for (const x of running) x.killNow();
+    process.exit(3);
+  }, limitMs);
+  watchdog.unref();
+  return watchdog;
+}
+
+/** The JSON report: machine, revision, options, how each figure is measured, the targets and every result. */
+function jsonReport(o: Options, machine: Record<string, unknown>, results: PolicyResult[], totalSeconds: number) {
+  return {
+    schema: "exchange-core-bun/bench-gateway/1",
+    date: new Date().toISOString(),
+    machine,
+    revision: revision(o.root),
+    config: { ...o, stream: defaultShape },
+    methods: {
+      throughput:
+        "per round, every session's pre-encoded commands are written as fast as its socket takes them; commands/s " +
+        "= commands / (first byte written → arrival of the last answer); one warm-up round is discarded; each " +
+        "command has exactly one answer (accepted/rejected, cancelled by user/rejected, modified/rejected), " +
+        "checked to name the command's client order id in order",
+      latency:
+        "open loop: command k of session i of m is due at start + (k*m + i)/rate; a setImmediate loop writes what " +
+        "is due; latency = answer arrival − due time (coordinated omission corrected), warm-up discarded; service " +
+        "= arrival − actual send; send lag = actual send − due",
+      cpu:
+        "CPU seconds over the window: the exchange's utime+stime from /proc/<pid>/stat (all threads), " +
+        "this process's from process.cpuUsage()",
+    },
+    targets: {
+      engineMillionPerSec: Object.fromEntries(
+        results.map((r) => [r.policy, r.throughput.engineCommandsPerSecMedian >= 1_000_000]),
+      ),
+      latencyP99Below500usAt100k: Object.fromEntries(
+        results
+          .filter((r) => r.policy !== "none")
+          .flatMap((r) =>
+            r.latency
+              .filter((l) => l.offeredPerSec === 100_000)
+              .map((l) => [r.policy, l.latencyNs.p99 < latencyP99TargetNs]),
+          ),
+      ),
+      latencyP99Below100usAt100k: Object.fromEntries(
+        results
+          .filter((r) => r.policy !== "none")
+          .flatMap((r) =>
+            r.latency.filter((l) => l.offeredPerSec === 100_000).map((l) => [r.policy, l.latencyNs.p99 < 100_000]),
+          ),
+      ),
+    },
+    policies: Object.fromEntries(results.map((r) => [r.policy, r])),
+    totalSeconds,
+  };
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -405,17 +478,7 @@ async function main(): Promise<void> {
   process.on("exit", () => {
     for (const x of running) x.killNow();
   });
-  const watchdog = setTimeout(
-    () => {
-      console.error(
-        `gateway bench: still running after ${(o.quick ? watchdogMs.quick : watchdogMs.full) / 1000} s; stopping`,
-      );
-      for (const x of running) x.killNow();
-      process.exit(3);
-    },
-    o.quick ? watchdogMs.quick : watchdogMs.full,
-  );
-  watchdog.unref();
+  const watchdog = startWatchdog(o, running);
   console.log(
     `gateway bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, ` +
       `policies ${o.policies.join(", ")}${o.quick ? " (quick)" : ""}` +
@@ -435,53 +498,8 @@ async function main(): Promise<void> {
   const totalSeconds = (performance.now() - started) / 1e3;
   console.log(`\ntotal ${totalSeconds.toFixed(1)} s`);
   if (o.json !== null) {
-    const doc = {
-      schema: "exchange-core-bun/bench-gateway/1",
-      date: new Date().toISOString(),
-      machine: { ...machine, loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() } },
-      revision: revision(o.root),
-      config: { ...o, stream: defaultShape },
-      methods: {
-        throughput:
-          "per round, every session's pre-encoded commands are written as fast as its socket takes them; " +
-          "commands/s = commands / " +
-          "(first byte written → arrival of the last answer); one warm-up round is discarded; " +
-          "each command has exactly one answer " +
-          "(accepted/rejected, cancelled by user/rejected, modified/rejected), " +
-          "checked to name the command's client order id in order",
-        latency:
-          "open loop: command k of session i of m is due at start + (k*m + i)/rate; " +
-          "a setImmediate loop writes what is due; latency = " +
-          "answer arrival − due time (coordinated omission corrected), warm-up discarded; " +
-          "service = arrival − actual send; send lag = actual send − due",
-        cpu:
-          "CPU seconds over the window: the exchange's utime+stime from /proc/<pid>/stat (all threads), " +
-          "this process's from process.cpuUsage()",
-      },
-      targets: {
-        engineMillionPerSec: Object.fromEntries(
-          results.map((r) => [r.policy, r.throughput.engineCommandsPerSecMedian >= 1_000_000]),
-        ),
-        latencyP99Below500usAt100k: Object.fromEntries(
-          results
-            .filter((r) => r.policy !== "none")
-            .flatMap((r) =>
-              r.latency
-                .filter((l) => l.offeredPerSec === 100_000)
-                .map((l) => [r.policy, l.latencyNs.p99 < latencyP99TargetNs]),
-            ),
-        ),
-        latencyP99Below100usAt100k: Object.fromEntries(
-          results
-            .filter((r) => r.policy !== "none")
-            .flatMap((r) =>
-              r.latency.filter((l) => l.offeredPerSec === 100_000).map((l) => [r.policy, l.latencyNs.p99 < 100_000]),
-            ),
-        ),
-      },
-      policies: Object.fromEntries(results.map((r) => [r.policy, r])),
-      totalSeconds,
-    };
+    const machineLoad = { ...machine, loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() } };
+    const doc = jsonReport(o, machineLoad, results, totalSeconds);
     writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
     console.log(`wrote ${o.json}`);
   }

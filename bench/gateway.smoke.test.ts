@@ -19,6 +19,30 @@ function expectPercentiles(p: Record<string, unknown>): void {
   expect(p.p99 as number).toBeLessThanOrEqual(p.max as number);
 }
 
+/** Every throughput round answered each command once, in order, with trades and cancels in the stream. */
+function expectThroughput(t: any, rounds: number): void {
+  expect(t.rounds.length).toBe(rounds);
+  for (const round of t.rounds) {
+    // Every command got exactly one answer, matched in order to the command it answers.
+    expect(round.totals.answers).toBe(round.commands);
+    expect(round.totals.outOfOrder).toBe(0);
+    expect(round.totals.commands).toBe(t.commandsPerRound);
+    for (const v of [
+      round.seconds,
+      round.commandsPerSec,
+      round.engineCommandsPerSec,
+      round.cpu.exchangeSeconds,
+      round.cpu.senderSeconds,
+    ]) {
+      expect(isFiniteNonNegative(v)).toBe(true);
+    }
+    // The stream makes trades and cancels its own orders.
+    expect(round.totals.fills).toBeGreaterThan(0);
+    expect(round.totals.commandsByKind.cancel).toBeGreaterThan(0);
+  }
+  expect(isFiniteNonNegative(t.engineCommandsPerSecMedian)).toBe(true);
+}
+
 test("gateway bench --quick --policy none writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "gateway-bench-smoke-"));
   const out = join(dir, "gateway.json");
@@ -54,27 +78,7 @@ test("gateway bench --quick --policy none writes a complete JSON report", async 
     const r = doc.policies.none;
     expect(r.exchangeExitCode).toBe(0);
 
-    const t = r.throughput;
-    expect(t.rounds.length).toBe(doc.config.rounds);
-    for (const round of t.rounds) {
-      // Every command got exactly one answer, matched in order to the command it answers.
-      expect(round.totals.answers).toBe(round.commands);
-      expect(round.totals.outOfOrder).toBe(0);
-      expect(round.totals.commands).toBe(t.commandsPerRound);
-      for (const v of [
-        round.seconds,
-        round.commandsPerSec,
-        round.engineCommandsPerSec,
-        round.cpu.exchangeSeconds,
-        round.cpu.senderSeconds,
-      ]) {
-        expect(isFiniteNonNegative(v)).toBe(true);
-      }
-      // The stream makes trades and cancels its own orders.
-      expect(round.totals.fills).toBeGreaterThan(0);
-      expect(round.totals.commandsByKind.cancel).toBeGreaterThan(0);
-    }
-    expect(isFiniteNonNegative(t.engineCommandsPerSecMedian)).toBe(true);
+    expectThroughput(r.throughput, doc.config.rounds);
 
     expect(r.latency).toHaveLength(1);
     const l = r.latency[0];

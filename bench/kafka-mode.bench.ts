@@ -39,7 +39,7 @@ import {
   throughputCase,
   withCpu,
 } from "./kafka-mode/cases.ts";
-import { benchEngine, buildWorkload } from "./kafka-mode/workload.ts";
+import { benchEngine, buildWorkload, type Workload } from "./kafka-mode/workload.ts";
 
 const root = join(import.meta.dir, "..");
 
@@ -265,6 +265,137 @@ function printTables(o: Options, s: ReturnType<typeof summarize>): void {
   );
 }
 
+/** The TCP order-entry latency against the exchange in Kafka mode and in journal mode (write). */
+async function tcpCases(
+  o: Options,
+  r: number,
+  bootstrap: string,
+  admin: Admin,
+  running: ExchangeProcess[],
+): Promise<{ tcpKafka: LatencyResult | null; tcpJournal: LatencyResult | null }> {
+  let tcpKafka: LatencyResult | null = null;
+  let tcpJournal: LatencyResult | null = null;
+  const tcpTopics = roundTopics(r + 1000, o.partitions);
+  await ensureTopics(admin, tcpTopics, 1, 120_000);
+  const keys = ["loadtest-1", "loadtest-2"];
+  const run = {
+    keys,
+    rate: o.rate,
+    warmupSeconds: o.seconds * 0.25,
+    measureSeconds: o.seconds * 0.75,
+    seed: 42 + r,
+  };
+  for (const mode of ["kafka", "journal"] as const) {
+    const xt = await exchange(bootstrap, mode === "kafka" ? tcpTopics : null, null);
+    running.push(xt);
+    try {
+      const result = await latencyPhase(xt, run, () => {});
+      if (mode === "kafka") tcpKafka = result;
+      else tcpJournal = result;
+    } finally {
+      await xt.stop();
+      running.splice(running.indexOf(xt), 1);
+    }
+  }
+  return { tcpKafka, tcpJournal };
+}
+
+/** The JSON report: machine, options, workload, how each figure is measured, the summary and every round. */
+function jsonReport(
+  o: Options,
+  loadAtStart: number[],
+  w: Workload,
+  summary: ReturnType<typeof summarize>,
+  rounds: RoundResult[],
+  totalSeconds: number,
+) {
+  return {
+    schema: "exchange-core-bun/bench-kafka-mode/1",
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      bun: Bun.version,
+      librdkafka: librdkafkaVersion(),
+      loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
+    },
+    config: { ...o, engine: benchEngine },
+    workload: {
+      orders: w.count,
+      symbols: w.symbols.map((s) => s.name),
+      executions: w.executions,
+      trades: w.trades,
+    },
+    methods: {
+      throughput:
+        "orders produced as fast as the load's producer goes (one call per order, linger 5 ms, lz4) to " +
+        "`orders` (12 partitions: 12 engine shards in one exchange process); orders/s = orders / (first " +
+        "produce -> last of the workload's execution reports consumed from `executions`)",
+      latency:
+        "open loop at `rate`: order k due at start + k/rate, stamped with its due time (the shard's " +
+        "receive time); latency = its first report consumed - due; first 20% dropped",
+      tcp:
+        "bench/gateway/phases.ts latencyPhase (2 sessions, the gateway bench's command stream) against the " +
+        "exchange in Kafka mode and in journal mode (write)",
+      cpu:
+        "CPU seconds per wall second over each case from /proc/<pid>/stat: broker, exchange, " +
+        "this process (the load)",
+      rounds:
+        "every round runs every case once in the same order, on fresh topics and a fresh exchange; " +
+        "medians and min-max over rounds",
+    },
+    summary,
+    rounds,
+    totalSeconds,
+  };
+}
+
+/** One round: every case once, on fresh topics and a fresh exchange. */
+async function runRound(
+  o: Options,
+  r: number,
+  broker: KafkaBroker,
+  admin: Admin,
+  w: Workload,
+  running: ExchangeProcess[],
+): Promise<RoundResult> {
+  const bootstrap = broker.bootstrapServers;
+  const topics = roundTopics(r, o.partitions);
+  await ensureTopics(admin, topics, 1, 120_000);
+  const x = await exchange(bootstrap, topics, w.symbols);
+  running.push(x);
+  const pids = { broker: broker.pid, exchange: x.pid };
+  const t = {
+    orders: topics.orders.name,
+    executions: topics.executions.name,
+    executionPartitions: topics.executions.partitions,
+  };
+  const throughput = await withCpu(pids, () => throughputCase(bootstrap, t, w, 600_000));
+  const latency = await withCpu(pids, () =>
+    latencyCase(bootstrap, t, w.symbols[0]!.name, o.partitions, 0, o.rate, o.seconds, 300_000),
+  );
+  await x.stop();
+  running.splice(running.indexOf(x), 1);
+  const { tcpKafka, tcpJournal } = o.tcp
+    ? await tcpCases(o, r, bootstrap, admin, running)
+    : { tcpKafka: null, tcpJournal: null };
+  console.log(
+    `round ${r + 1}/${o.rounds}: ${fmtRate(throughput.result.ordersPerSec)} orders/s (cpu ` +
+      `broker ${throughput.cpu.brokerCores.toFixed(2)}, exchange ${throughput.cpu.exchangeCores.toFixed(2)}, ` +
+      `load ${throughput.cpu.loadCores.toFixed(2)}); ` +
+      `latency p50 ${fmtMs(latency.result.latencyNs.p50)} p99 ${fmtMs(latency.result.latencyNs.p99)}` +
+      (tcpKafka === null || tcpJournal === null
+        ? ""
+        : `; tcp ack p99 kafka ${fmtMs(tcpKafka.latencyNs.p99)}, journal ${fmtMs(tcpJournal.latencyNs.p99)}`),
+  );
+  return {
+    throughput: { ...throughput.result, cpu: throughput.cpu },
+    latency: { ...latency.result, cpu: latency.cpu },
+    tcpKafka,
+    tcpJournal,
+  };
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const startedMs = performance.now();
@@ -304,113 +435,14 @@ async function main(): Promise<void> {
       requestTimeoutMs: 30_000,
     });
     const rounds: RoundResult[] = [];
-    for (let r = 0; r < o.rounds; r++) {
-      const topics = roundTopics(r, o.partitions);
-      await ensureTopics(admin, topics, 1, 120_000);
-      const x = await exchange(bootstrap, topics, w.symbols);
-      running.push(x);
-      const pids = { broker: broker.pid, exchange: x.pid };
-      const t = {
-        orders: topics.orders.name,
-        executions: topics.executions.name,
-        executionPartitions: topics.executions.partitions,
-      };
-      const throughput = await withCpu(pids, () => throughputCase(bootstrap, t, w, 600_000));
-      const latency = await withCpu(pids, () =>
-        latencyCase(bootstrap, t, w.symbols[0]!.name, o.partitions, 0, o.rate, o.seconds, 300_000),
-      );
-      await x.stop();
-      running.splice(running.indexOf(x), 1);
-      let tcpKafka: LatencyResult | null = null;
-      let tcpJournal: LatencyResult | null = null;
-      if (o.tcp) {
-        const tcpTopics = roundTopics(r + 1000, o.partitions);
-        await ensureTopics(admin, tcpTopics, 1, 120_000);
-        const keys = ["loadtest-1", "loadtest-2"];
-        const run = {
-          keys,
-          rate: o.rate,
-          warmupSeconds: o.seconds * 0.25,
-          measureSeconds: o.seconds * 0.75,
-          seed: 42 + r,
-        };
-        for (const mode of ["kafka", "journal"] as const) {
-          const xt = await exchange(bootstrap, mode === "kafka" ? tcpTopics : null, null);
-          running.push(xt);
-          try {
-            const result = await latencyPhase(xt, run, () => {});
-            if (mode === "kafka") tcpKafka = result;
-            else tcpJournal = result;
-          } finally {
-            await xt.stop();
-            running.splice(running.indexOf(xt), 1);
-          }
-        }
-      }
-      rounds.push({
-        throughput: { ...throughput.result, cpu: throughput.cpu },
-        latency: { ...latency.result, cpu: latency.cpu },
-        tcpKafka,
-        tcpJournal,
-      });
-      const tk = tcpKafka as LatencyResult | null;
-      const tj = tcpJournal as LatencyResult | null;
-      console.log(
-        `round ${r + 1}/${o.rounds}: ${fmtRate(throughput.result.ordersPerSec)} orders/s (cpu ` +
-          `broker ${throughput.cpu.brokerCores.toFixed(2)}, exchange ${throughput.cpu.exchangeCores.toFixed(2)}, ` +
-          `load ${throughput.cpu.loadCores.toFixed(2)}); ` +
-          `latency p50 ${fmtMs(latency.result.latencyNs.p50)} p99 ${fmtMs(latency.result.latencyNs.p99)}` +
-          (tk === null || tj === null
-            ? ""
-            : `; tcp ack p99 kafka ${fmtMs(tk.latencyNs.p99)}, journal ${fmtMs(tj.latencyNs.p99)}`),
-      );
-    }
+    for (let r = 0; r < o.rounds; r++) rounds.push(await runRound(o, r, broker, admin, w, running));
     admin.close();
     const summary = summarize(rounds);
     printTables(o, summary);
     const totalSeconds = (performance.now() - startedMs) / 1000;
     console.log(`\ntotal ${totalSeconds.toFixed(1)} s`);
     if (o.json !== null) {
-      const doc = {
-        schema: "exchange-core-bun/bench-kafka-mode/1",
-        date: new Date().toISOString(),
-        machine: {
-          cpu: os.cpus()[0]?.model ?? "unknown",
-          cores: os.cpus().length,
-          bun: Bun.version,
-          librdkafka: librdkafkaVersion(),
-          loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
-        },
-        config: { ...o, engine: benchEngine },
-        workload: {
-          orders: w.count,
-          symbols: w.symbols.map((s) => s.name),
-          executions: w.executions,
-          trades: w.trades,
-        },
-        methods: {
-          throughput:
-            "orders produced as fast as the load's producer goes (one call per order, linger 5 ms, " +
-            "lz4) to `orders` (12 partitions: 12 engine shards in one exchange process); " +
-            "orders/s = orders / (first produce -> last of the workload's execution reports consumed from " +
-            "`executions`)",
-          latency:
-            "open loop at `rate`: order k due at start + k/rate, stamped with its due time (the shard's " +
-            "receive time); latency = its first report consumed - due; first 20% dropped",
-          tcp:
-            "bench/gateway/phases.ts latencyPhase (2 sessions, the gateway bench's command stream) against the " +
-            "exchange in Kafka mode and in journal mode (write)",
-          cpu:
-            "CPU seconds per wall second over each case from /proc/<pid>/stat: broker, exchange, " +
-            "this process (the load)",
-          rounds:
-            "every round runs every case once in the same order, on fresh topics and a fresh exchange; " +
-            "medians and min-max over rounds",
-        },
-        summary,
-        rounds,
-        totalSeconds,
-      };
+      const doc = jsonReport(o, loadAtStart, w, summary, rounds, totalSeconds);
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }

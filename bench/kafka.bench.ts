@@ -456,6 +456,78 @@ function printTables(o: Options, summary: ReturnType<typeof summarize>): void {
 
 // ---------------------------------------------------------------------------
 
+/** A fresh one-partition topic for this run. */
+async function createTopic(bootstrap: string): Promise<string> {
+  const admin = new Admin({
+    bootstrapServers: bootstrap,
+    clientId: "bench-admin",
+    operationTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+  });
+  const topic = `bench-${process.pid}-${Date.now()}`;
+  await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, config: {} }]);
+  await admin.waitForTopics([topic], 60_000, 1);
+  admin.close();
+  return topic;
+}
+
+/** The consume case's consumer, every option set here. */
+function benchConsumer(bootstrap: string): Consumer {
+  return new Consumer({
+    bootstrapServers: bootstrap,
+    clientId: "bench-consume",
+    groupId: `bench-${process.pid}`,
+    batchMessagesMax: 10_000,
+    batchArenaBytes: 8 << 20,
+    batchHeadersMax: 0,
+    fetchMaxBytes: 16 << 20,
+    partitionFetchMaxBytes: 8 << 20,
+    fetchWaitMaxMs: 10,
+    queuedMinMessages: 1_000_000,
+    queuedMaxKbytes: 131_072,
+    autoOffsetReset: "earliest",
+    sessionTimeoutMs: 10_000,
+    maxPollIntervalMs: 300_000,
+  });
+}
+
+/** The JSON report: machine, options, how each figure is measured, the summary and every round. */
+function jsonReport(
+  o: Options,
+  loadAtStart: number[],
+  summary: ReturnType<typeof summarize>,
+  rounds: RoundResult[],
+  totalSeconds: number,
+) {
+  return {
+    schema: "exchange-core-bun/bench-kafka/1",
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      bun: Bun.version,
+      librdkafka: librdkafkaVersion(),
+      loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
+    },
+    config: o,
+    methods: {
+      produce:
+        "mitata measure: sample = produce `chunk` messages to partition 0 and serve delivery reports " +
+        "until all are acknowledged (acks=all, idempotent, linger 5 ms); msgs/s = chunk / mean sample time",
+      consume:
+        "mitata measure: sample = poll until `chunk` more messages are copied into the batch arena; " +
+        "one consumer keeps its position across samples",
+      latency:
+        "open loop at `rate`: message k due at start + k/rate; latency = delivery report served - due " +
+        "(coordinated omission corrected); service = report - produce call; first 20% dropped; linger 1 ms",
+      rounds: "every round runs every case once in the same order; medians and min-max over rounds",
+    },
+    summary,
+    rounds,
+    totalSeconds,
+  };
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const startedMs = performance.now();
@@ -482,34 +554,10 @@ async function main(): Promise<void> {
       console.log(
         `warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`,
       );
-    const admin = new Admin({
-      bootstrapServers: bootstrap,
-      clientId: "bench-admin",
-      operationTimeoutMs: 30_000,
-      requestTimeoutMs: 30_000,
-    });
-    const topic = `bench-${process.pid}-${Date.now()}`;
-    await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, config: {} }]);
-    await admin.waitForTopics([topic], 60_000, 1);
-    admin.close();
+    const topic = await createTopic(bootstrap);
     const value = new Uint8Array(new ArrayBuffer(o.bytes)).fill(0x5a);
     const b: Bench = { o, topic, brokerPid: broker?.pid ?? null, bootstrap, value };
-    const consumer = new Consumer({
-      bootstrapServers: bootstrap,
-      clientId: "bench-consume",
-      groupId: `bench-${process.pid}`,
-      batchMessagesMax: 10_000,
-      batchArenaBytes: 8 << 20,
-      batchHeadersMax: 0,
-      fetchMaxBytes: 16 << 20,
-      partitionFetchMaxBytes: 8 << 20,
-      fetchWaitMaxMs: 10,
-      queuedMinMessages: 1_000_000,
-      queuedMaxKbytes: 131_072,
-      autoOffsetReset: "earliest",
-      sessionTimeoutMs: 10_000,
-      maxPollIntervalMs: 300_000,
-    });
+    const consumer = benchConsumer(bootstrap);
     consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
     const rounds: RoundResult[] = [];
     for (let r = 0; r < o.rounds; r++) {
@@ -537,33 +585,7 @@ async function main(): Promise<void> {
     const totalSeconds = (performance.now() - startedMs) / 1000;
     console.log(`\ntotal ${totalSeconds.toFixed(1)} s`);
     if (o.json !== null) {
-      const doc = {
-        schema: "exchange-core-bun/bench-kafka/1",
-        date: new Date().toISOString(),
-        machine: {
-          cpu: os.cpus()[0]?.model ?? "unknown",
-          cores: os.cpus().length,
-          bun: Bun.version,
-          librdkafka: librdkafkaVersion(),
-          loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
-        },
-        config: o,
-        methods: {
-          produce:
-            "mitata measure: sample = produce `chunk` messages to partition 0 and serve delivery reports " +
-            "until all are acknowledged (acks=all, idempotent, linger 5 ms); msgs/s = chunk / mean sample time",
-          consume:
-            "mitata measure: sample = poll until `chunk` more messages are copied into the batch arena; " +
-            "one consumer keeps its position across samples",
-          latency:
-            "open loop at `rate`: message k due at start + k/rate; latency = delivery report served - due " +
-            "(coordinated omission corrected); service = report - produce call; first 20% dropped; linger 1 ms",
-          rounds: "every round runs every case once in the same order; medians and min-max over rounds",
-        },
-        summary,
-        rounds,
-        totalSeconds,
-      };
+      const doc = jsonReport(o, loadAtStart, summary, rounds, totalSeconds);
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }

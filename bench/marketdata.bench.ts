@@ -391,6 +391,49 @@ async function ingestScenario(o: Options, httpUrl: string, httpPort: number): Pr
 
 // ---- api ------------------------------------------------------------------------
 
+/**
+ * The timed queries. Each answer is checked while `mode.checking` (the warm-up); timed requests read the body without
+ * parsing it: the latency is the API's (request, query, JSON, transfer), not this client's JSON.parse.
+ */
+function apiQueries(base: string, strict: boolean, mode: { checking: boolean }) {
+  const day0 = Math.floor(sweepStartNs / 1e6);
+  const dayEnd = day0 + 86_399_999;
+  const dayCandles = async () => {
+    const a = await fetch(
+      `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${day0}&endTime=${dayEnd}&limit=1000`,
+    );
+    const first = mode.checking ? ((await a.json()) as unknown[][]) : (await a.arrayBuffer(), null);
+    const nextStart = first === null ? day0 + 1000 * 60_000 : (first.at(-1)![0] as number) + 1;
+    const b = await fetch(
+      `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${nextStart}&endTime=${dayEnd}&limit=1000`,
+    );
+    if (!mode.checking) return void (await b.arrayBuffer());
+    const second = (await b.json()) as unknown[];
+    if (strict && (first!.length !== 1000 || second.length < 400))
+      throw new Error(`a day of 1m candles has ${first!.length} + ${second.length} rows`);
+  };
+  const tickPage = async () => {
+    const r = await fetch(
+      `${base}/api/v1/ticks?symbol=ETH-USD&startTime=${day0 + 3_600_000}&endTime=${day0 + 7_200_000}&limit=1000`,
+    );
+    if (!mode.checking) return void (await r.arrayBuffer());
+    const body = (await r.json()) as { ticks: unknown[] };
+    if (strict ? body.ticks.length !== 1000 : body.ticks.length === 0)
+      throw new Error(`a tick page has ${body.ticks.length} rows`);
+  };
+  const memoryCandles = async () => {
+    const r = await fetch(`${base}/api/v1/klines?symbol=SOL-USD&interval=1m&limit=500`);
+    if (!mode.checking) return void (await r.arrayBuffer());
+    const rows = (await r.json()) as unknown[];
+    if (strict ? rows.length !== 500 : rows.length === 0) throw new Error(`the last 500 candles are ${rows.length}`);
+  };
+  return {
+    dayOf1mCandles: dayCandles,
+    page1000Ticks: tickPage,
+    last500CandlesFromMemory: memoryCandles,
+  } as const;
+}
+
 async function apiScenario(o: Options, httpUrl: string, httpPort: number): Promise<Record<string, unknown>> {
   // About a million trades a day, so every minute of the day queried has candles; memory keeps only the newest 1,024
   // minutes.
@@ -404,48 +447,10 @@ async function apiScenario(o: Options, httpUrl: string, httpPort: number): Promi
   try {
     await waitForWalApplied(httpUrl, ["ticks", "candles"], 600_000);
     const stored = (await execSql(httpUrl, "SELECT count() FROM ticks")).dataset[0]![0] as number;
-    const base = `http://127.0.0.1:${md.port}`;
-    const day0 = Math.floor(sweepStartNs / 1e6);
-    // Each query's answer is checked once (warm-up); timed requests read the body without parsing it:
-    // the latency is the API's (request, query, JSON, transfer), not this client's JSON.parse.
-    let checking = true;
-    const dayCandles = async () => {
-      const a = await fetch(
-        `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${day0}&endTime=${day0 + 86_399_999}&limit=1000`,
-      );
-      const first = checking ? ((await a.json()) as unknown[][]) : (await a.arrayBuffer(), null);
-      const nextStart = first === null ? day0 + 1000 * 60_000 : (first.at(-1)![0] as number) + 1;
-      const b = await fetch(
-        `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${nextStart}&endTime=${day0 + 86_399_999}` +
-          `&limit=1000`,
-      );
-      if (!checking) return void (await b.arrayBuffer());
-      const second = (await b.json()) as unknown[];
-      if (strict && (first!.length !== 1000 || second.length < 400))
-        throw new Error(`a day of 1m candles has ${first!.length} + ${second.length} rows`);
-    };
-    const tickPage = async () => {
-      const r = await fetch(
-        `${base}/api/v1/ticks?symbol=ETH-USD&startTime=${day0 + 3_600_000}&endTime=${day0 + 7_200_000}&limit=1000`,
-      );
-      if (!checking) return void (await r.arrayBuffer());
-      const body = (await r.json()) as { ticks: unknown[] };
-      if (strict ? body.ticks.length !== 1000 : body.ticks.length === 0)
-        throw new Error(`a tick page has ${body.ticks.length} rows`);
-    };
-    const memoryCandles = async () => {
-      const r = await fetch(`${base}/api/v1/klines?symbol=SOL-USD&interval=1m&limit=500`);
-      if (!checking) return void (await r.arrayBuffer());
-      const rows = (await r.json()) as unknown[];
-      if (strict ? rows.length !== 500 : rows.length === 0) throw new Error(`the last 500 candles are ${rows.length}`);
-    };
-    const queries = {
-      dayOf1mCandles: dayCandles,
-      page1000Ticks: tickPage,
-      last500CandlesFromMemory: memoryCandles,
-    } as const;
+    const mode = { checking: true };
+    const queries = apiQueries(`http://127.0.0.1:${md.port}`, strict, mode);
     for (const q of Object.values(queries)) for (let i = 0; i < 20; i++) await q();
-    checking = false;
+    mode.checking = false;
     const samples = o.quick ? 60 : 300;
     const p50: Record<string, number[]> = {};
     const p99: Record<string, number[]> = {};

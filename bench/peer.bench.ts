@@ -492,11 +492,9 @@ async function main(): Promise<void> {
       engine: engineRevision(),
       methods: {
         throughput:
-          "per scenario, rounds interleaved: one peer round (exchange-core's book in a long-lived JVM, " +
-          "a full tape pass on a fresh " +
-          "book, timed with System.nanoTime inside the JVM) then one mitata sample of ours (a full pass on a " +
-          "fresh book); " +
-          "msgs/s = tape messages / pass time; after `warmup` untimed passes of each",
+          "per scenario, rounds interleaved: one peer round (exchange-core's book in a long-lived JVM, a full tape " +
+          "pass on a fresh book, timed with System.nanoTime inside the JVM) then one mitata sample of ours (a full " +
+          "pass on a fresh book); msgs/s = tape messages / pass time; after `warmup` untimed passes of each",
         latency:
           "a full pass on a fresh book with one timer read per message (Bun.nanoseconds / System.nanoTime), " +
           "timer overhead (p50 of an empty timed loop) subtracted",

@@ -273,6 +273,31 @@ function reportReaders(reports: ServerMessage[]): void {
   });
 }
 
+/** The bench's orders in the fixed layout our client library writes (the fast decoder's case), and their payloads. */
+function fixedLayoutOrders(): { fixedStream: Uint8Array; fixedStarts: Int32Array; fixedEnds: Int32Array } {
+  const clientWriter = new ClientMessageWriter();
+  const fixedStream = new Uint8Array(poolCount * clientWriter.bytesOf(Body.NewOrder));
+  const fixedStarts = new Int32Array(poolCount);
+  const fixedEnds = new Int32Array(poolCount);
+  let fixedAt = 0;
+  for (let k = 0; k < poolCount; k++) {
+    const m = new ClientMessage();
+    m.body = Body.NewOrder;
+    Object.assign(m, {
+      clientOrderId: 5_000_000 + k,
+      symbolId: k & 15,
+      side: k & 1,
+      price: 1_000_000 + (k % 200),
+      qty: 1 + (k % 50),
+    });
+    const n = clientWriter.writeNewOrder(fixedStream, fixedAt, 1 + k, m);
+    fixedStarts[k] = fixedAt + 4;
+    fixedEnds[k] = fixedAt + n;
+    fixedAt += n;
+  }
+  return { fixedStream, fixedStarts, fixedEnds };
+}
+
 function decoders(records: InputRecordView[]): void {
   const { bytes: stream } = clientStream(poolCount);
   // Payload ranges of the client frames in the stream.
@@ -303,27 +328,7 @@ function decoders(records: InputRecordView[]): void {
   const fastRecord = new FastInputRecordDecoder();
   const msg = new ClientMessage();
   const view = new InputRecordView();
-  // The same orders in the fixed layout our client library writes (the fast decoder's case).
-  const clientWriter = new ClientMessageWriter();
-  const fixedStream = new Uint8Array(poolCount * clientWriter.bytesOf(Body.NewOrder));
-  const fixedStarts = new Int32Array(poolCount);
-  const fixedEnds = new Int32Array(poolCount);
-  let fixedAt = 0;
-  for (let k = 0; k < poolCount; k++) {
-    const m = new ClientMessage();
-    m.body = Body.NewOrder;
-    Object.assign(m, {
-      clientOrderId: 5_000_000 + k,
-      symbolId: k & 15,
-      side: k & 1,
-      price: 1_000_000 + (k % 200),
-      qty: 1 + (k % 50),
-    });
-    const n = clientWriter.writeNewOrder(fixedStream, fixedAt, 1 + k, m);
-    fixedStarts[k] = fixedAt + 4;
-    fixedEnds[k] = fixedAt + n;
-    fixedAt += n;
-  }
+  const { fixedStream, fixedStarts, fixedEnds } = fixedLayoutOrders();
   let i = 0;
 
   group("verify + decode", () => {

@@ -258,6 +258,57 @@ function targetsSummary(results: Record<string, WorkloadResult>): Record<string,
 
 // ---------------------------------------------------------------------------
 
+/** One workload: generated, then every implementation benched on it, with the ratio of ours to the peer. */
+async function benchWorkload(name: WorkloadName, o: Options, overheadNs: number): Promise<WorkloadResult> {
+  const g0 = performance.now();
+  const w = generate(name, { scale: o.scale, seed: o.seed, users: o.users });
+  const generateSeconds = (performance.now() - g0) / 1e3;
+  const strings = o.impls.includes("peer") ? peerStrings(w) : null;
+  console.log(`\n${name}: ${w.description}`);
+  console.log(
+    `  ${w.stats.prefillCommands} prefill + ${w.stats.measuredCommands} measured commands; ` +
+      `mix ${JSON.stringify(w.stats.mix)}`,
+  );
+  const wr: WorkloadResult = {
+    description: w.description,
+    stats: w.stats,
+    sizing: w.sizing,
+    generateSeconds,
+    results: {},
+    ratioOursToPeer: null,
+  };
+  for (const impl of o.impls) {
+    const r = await benchImpl(impl, w, strings, o.quick, overheadNs);
+    wr.results[impl] = r;
+    console.log(
+      `  ${impl}: ${fmtRate(r.throughput.commandsPerSec)} cmd/s ` +
+        `(${r.throughput.samples} chunks of ${r.throughput.commandsPerChunk}, ${r.throughput.passes} passes); ` +
+        `p50 ${fmtNs(r.latency.all.p50)} p99 ${fmtNs(r.latency.all.p99)} p99.9 ${fmtNs(r.latency.all.p999)}; ` +
+        `${fmtNum(r.heap.bytesPerCommand, 2)} B/cmd; ${r.wallSeconds.toFixed(1)} s`,
+    );
+  }
+  const ours = wr.results.ours;
+  const peer = wr.results.peer;
+  if (ours !== undefined && peer !== undefined)
+    wr.ratioOursToPeer = ours.throughput.commandsPerSec / peer.throughput.commandsPerSec;
+  return wr;
+}
+
+function printTargets(targets: ReturnType<typeof targetsSummary>): void {
+  const met = (b: unknown) => (b === true ? "met" : b === false ? "NOT met" : "-");
+  console.log(
+    `\ntargets (ours): cancel-heavy >= 10 M ` +
+      `cmd/s: ${fmtRate(targets.cancelHeavyCommandsPerSec as number)} ${met(targets.cancelHeavyTargetMet)}; ` +
+      `p99 < 1 µs in every workload: ` +
+      `worst ${fmtNs(targets.p99NsWorst as number)} ${met(targets.p99TargetMetEverywhere)}; ` +
+      `0 bytes/command: ${met(targets.zeroAllocationTargetMet)}`,
+  );
+  console.log(
+    "latency = per command, timer overhead subtracted; heap: cells counted exactly, bytes to one 16 KiB block " +
+      "per window; peer check = commands it rejected (it differs from ours by design, see bench/drivers.ts)",
+  );
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -276,62 +327,16 @@ async function main(): Promise<void> {
   const calibration = heapCalibration(100_000);
   console.log(
     `timer overhead ${overheadNs.toFixed(1)} ns (subtracted from latencies); heap method calibration: ` +
-      `${fmtNum(calibration.bytesPerObject, 1)} B and ${fmtNum(calibration.cellsPerObject, 2)} cells per {a, ` +
-      `b} object (JSC: 32 B, 1 cell)`,
+      `${fmtNum(calibration.bytesPerObject, 1)} B and ${fmtNum(calibration.cellsPerObject, 2)} cells ` +
+      `per {a, b} object (JSC: 32 B, 1 cell)`,
   );
   const results: Record<string, WorkloadResult> = {};
   for (const name of o.workloads) {
-    const g0 = performance.now();
-    const w = generate(name, { scale: o.scale, seed: o.seed, users: o.users });
-    const generateSeconds = (performance.now() - g0) / 1e3;
-    const strings = o.impls.includes("peer") ? peerStrings(w) : null;
-    console.log(`\n${name}: ${w.description}`);
-    console.log(
-      `  ${w.stats.prefillCommands} prefill + ${w.stats.measuredCommands} measured commands; ` +
-        `mix ${JSON.stringify(w.stats.mix)}`,
-    );
-    const wr: WorkloadResult = {
-      description: w.description,
-      stats: w.stats,
-      sizing: w.sizing,
-      generateSeconds,
-      results: {},
-      ratioOursToPeer: null,
-    };
-    for (const impl of o.impls) {
-      const r = await benchImpl(impl, w, strings, o.quick, overheadNs);
-      wr.results[impl] = r;
-      console.log(
-        `  ${impl}: ${fmtRate(r.throughput.commandsPerSec)} cmd/s (${r.throughput.samples} chunks ` +
-          `of ${r.throughput.commandsPerChunk}, ` +
-          `${r.throughput.passes} passes); p50 ${fmtNs(r.latency.all.p50)} p99 ${fmtNs(r.latency.all.p99)} ` +
-          `p99.9 ${fmtNs(r.latency.all.p999)}; ` +
-          `${fmtNum(r.heap.bytesPerCommand, 2)} B/cmd; ${r.wallSeconds.toFixed(1)} s`,
-      );
-    }
-    const ours = wr.results.ours;
-    const peer = wr.results.peer;
-    if (ours !== undefined && peer !== undefined)
-      wr.ratioOursToPeer = ours.throughput.commandsPerSec / peer.throughput.commandsPerSec;
-    results[name] = wr;
+    results[name] = await benchWorkload(name, o, overheadNs);
   }
   printTable(results);
   const targets = targetsSummary(results);
-  if (targets.p99NsWorst !== null) {
-    const met = (b: unknown) => (b === true ? "met" : b === false ? "NOT met" : "-");
-    console.log(
-      `\ntargets (ours): cancel-heavy >= 10 M ` +
-        `cmd/s: ${fmtRate(targets.cancelHeavyCommandsPerSec as number)} ${met(targets.cancelHeavyTargetMet)}; ` +
-        `p99 < 1 µs in every workload: ` +
-        `worst ${fmtNs(targets.p99NsWorst as number)} ${met(targets.p99TargetMetEverywhere)}; ` +
-        `0 bytes/command: ${met(targets.zeroAllocationTargetMet)}`,
-    );
-    console.log(
-      "latency = per command, timer overhead subtracted; heap: cells counted exactly, " +
-        "bytes to one 16 KiB block per window; " +
-        "peer check = commands it rejected (it differs from ours by design, see bench/drivers.ts)",
-    );
-  }
+  if (targets.p99NsWorst !== null) printTargets(targets);
   const totalSeconds = (performance.now() - started) / 1e3;
   console.log(`\ntotal ${totalSeconds.toFixed(1)} s`);
   if (o.json !== null) {
@@ -343,20 +348,17 @@ async function main(): Promise<void> {
       engine: engineRevision(),
       methods: {
         throughput:
-          "mitata measure(): the measured range cut into equal chunks, one chunk per sample, " +
-          "the next chunk chosen in an untimed " +
-          "computed parameter (a fresh prefilled book, GC before and after, at the end of the range); " +
-          "no GC between samples, so " +
-          "an implementation's own garbage collection is inside its timed chunks; " +
-          "commands/s = chunk commands / mean sample time (mitata drops the 2 fastest and 2 slowest samples past 12)",
+          "mitata measure(): the measured range cut into equal chunks, one chunk per sample, the next chunk chosen " +
+          "in an untimed computed parameter (a fresh prefilled book, GC before and after, at the end of the " +
+          "range); no GC between samples, so an implementation's own garbage collection is inside its timed " +
+          "chunks; commands/s = chunk commands / mean sample time (mitata drops the 2 fastest and 2 slowest " +
+          "samples past 12)",
         latency:
-          "every command of the measured range after a warm-up prefix timed alone with Bun.nanoseconds() (one " +
-          "read per command), " +
-          "minus the timer overhead (p50 of the same loop with no command)",
+          "every command of the measured range after a warm-up prefix timed alone with Bun.nanoseconds() (one read " +
+          "per command), minus the timer overhead (p50 of the same loop with no command)",
         heap:
-          "bun:jsc heapStats(): full GC and sweep, read heapCapacity and objectTypeCounts, run N commands, " +
-          "read again; " +
-          "void and retried with N/2 if heapSize changed (a GC ran); heapStats' own cost subtracted",
+          "bun:jsc heapStats(): full GC and sweep, read heapCapacity and objectTypeCounts, run N commands, read " +
+          "again; void and retried with N/2 if heapSize changed (a GC ran); heapStats' own cost subtracted",
       },
       timerOverheadNs: overheadNs,
       heapCalibration: calibration,

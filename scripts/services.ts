@@ -147,21 +147,12 @@ function installExitHook(): void {
   });
 }
 
-/**
- * Starts redis-server as a child (not daemonized), bound to 127.0.0.1, without
- * RDB snapshots, and resolves once that very process (checked by its pid, so a
- * stranger on the port is never mistaken for it) accepts commands.
- */
-export async function startRedis(options: RedisStartOptions): Promise<RedisHandle> {
-  const binary = await ensureRedisInstalled();
-  const dir = resolve(options.dir);
-  mkdirSync(dir, { recursive: true });
-  const logPath = join(dir, "redis.log");
-  const appendonly = options.appendonly === true;
-  const args = [
+/** redis-server's command line: loopback only, in the foreground, no RDB snapshots, the log in `dir`. */
+function redisArgs(binary: string, port: number, dir: string, logPath: string, appendonly: boolean): string[] {
+  return [
     binary,
     "--port",
-    String(options.port),
+    String(port),
     "--bind",
     "127.0.0.1",
     "--protected-mode",
@@ -179,6 +170,20 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
     "--logfile",
     logPath,
   ];
+}
+
+/**
+ * Starts redis-server as a child (not daemonized), bound to 127.0.0.1, without
+ * RDB snapshots, and resolves once that very process (checked by its pid, so a
+ * stranger on the port is never mistaken for it) accepts commands.
+ */
+export async function startRedis(options: RedisStartOptions): Promise<RedisHandle> {
+  const binary = await ensureRedisInstalled();
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  const logPath = join(dir, "redis.log");
+  const appendonly = options.appendonly === true;
+  const args = redisArgs(binary, options.port, dir, logPath, appendonly);
   const detached = options.detached === true;
   if (!detached) installExitHook();
   const child = Bun.spawn(args, {

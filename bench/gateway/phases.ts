@@ -444,6 +444,18 @@ function latencyFigures(
   return { latency, service, lag, timeline: timeline.filter((w) => w.latencyNsMax > 0), answeredPerSec };
 }
 
+/** One latency run in a line of the log. */
+function latencyLine(result: LatencyResult): string {
+  const us = (ns: number) => (ns / 1e3).toFixed(1);
+  return (
+    `  latency at ${result.offeredPerSec}/s: p50 ${us(result.latencyNs.p50)} µs, p99 ${us(result.latencyNs.p99)} µs, ` +
+    `p99.9 ${us(result.latencyNs.p999)} µs, max ${us(result.latencyNs.max)} µs; ` +
+    `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, ` +
+    `sender ${result.cpu.senderCores.toFixed(2)} cores` +
+    (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`)
+  );
+}
+
 export async function latencyPhase(
   x: ExchangeProcess,
   o: LatencyOptions,
@@ -503,14 +515,7 @@ export async function latencyPhase(
       cpu: cpuUse(x0, x1, s0, s1, wallSeconds),
       gc: x.gc?.summary(measuredFromMs, performance.now()) ?? null,
     };
-    const us = (ns: number) => (ns / 1e3).toFixed(1);
-    log(
-      `  latency at ${o.rate}/s: p50 ${us(result.latencyNs.p50)} µs, p99 ${us(result.latencyNs.p99)} µs, ` +
-        `p99.9 ${us(result.latencyNs.p999)} µs, max ${us(result.latencyNs.max)} µs; ` +
-        `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, ` +
-        `sender ${result.cpu.senderCores.toFixed(2)} cores` +
-        (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`),
-    );
+    log(latencyLine(result));
     return result;
   } finally {
     for (const s of sessions) s.close();

@@ -194,6 +194,56 @@ export interface LatencyRound {
 }
 
 /**
+ * The latency case's order k into `frame` (returns its bytes): a passive limit at an even k, at an odd k a cancel of
+ * the order before it.
+ */
+function writeLatencyOrder(
+  writer: InputRecordWriter,
+  o: OrderFields,
+  frame: Uint8Array,
+  k: number,
+  dueNs: number,
+  symbolId: number,
+  sessionId: number,
+): number {
+  o.clearOrder();
+  o.symbolId = symbolId;
+  if (k % 2 === 1) {
+    o.clientOrderId = k;
+    return writer.writeCancel(frame, 0, 0, dueNs, 7, sessionId, k + 1, 0, o);
+  }
+  o.clientOrderId = k + 1;
+  o.side = (k >> 1) & 1;
+  o.priceTicks = o.side === 0 ? 90_000 : 110_000;
+  o.qtyLots = 1;
+  return writer.writeNewOrder(frame, 0, 0, dueNs, 7, sessionId, k + 1, 0, o);
+}
+
+/**
+ * Takes what arrived, waiting up to `waitMs` for it (blocking in librdkafka: the load spins no CPU away from the
+ * exchange); calls `first` with the order index of each first report of `sessionId`'s orders and returns their count.
+ */
+function takeFirstReports(
+  consumer: Consumer,
+  reader: OutputRecordReader,
+  sessionId: number,
+  waitMs: number,
+  first: (k: number, nowNs: number) => void,
+): number {
+  const b = consumer.poll(waitMs);
+  const now = nowNs();
+  let seen = 0;
+  for (let i = 0; i < b.count; i++) {
+    if (b.errorCode[i] !== 0) continue;
+    const e = reader.execution(b.bytes, b.valueStart[i]!, b.valueStart[i]! + b.valueBytes[i]!);
+    if (e.sessionId !== sessionId || e.reportIndex !== 0) continue;
+    seen++;
+    first(e.sessionSeq - 1, now);
+  }
+  return seen;
+}
+
+/**
  * Open loop at `rate` for `seconds`: order k (a passive limit; every second
  * one cancels the order before it) is due at start + k/rate and stamped with
  * that time; latency = its first report consumed − due. First 20% dropped.
@@ -227,21 +277,10 @@ export async function latencyCase(
   const frame = new Uint8Array(512);
   const sessionId = 424242;
   let seen = 0;
-  /**
-   * Takes what arrived, waiting up to `waitMs` for it (blocking in librdkafka: the load spins no CPU away from the
-   * exchange).
-   */
   const poll = (waitMs: number) => {
-    const b = consumer.poll(waitMs);
-    const now = nowNs();
-    for (let i = 0; i < b.count; i++) {
-      if (b.errorCode[i] !== 0) continue;
-      const e = reader.execution(b.bytes, b.valueStart[i]!, b.valueStart[i]! + b.valueBytes[i]!);
-      if (e.sessionId !== sessionId || e.reportIndex !== 0) continue;
-      const k = e.sessionSeq - 1;
-      seen++;
+    seen += takeFirstReports(consumer, reader, sessionId, waitMs, (k, now) => {
       if (k >= warmup) latency[k - warmup] = now - dueNs[k]!;
-    }
+    });
   };
   const intervalNs = 1e9 / rate;
   const startNs = nowNs() + 5e6;
@@ -253,19 +292,7 @@ export async function latencyCase(
       while (next < total && startNs + next * intervalNs <= now) {
         const due = startNs + next * intervalNs;
         dueNs[next] = due;
-        o.clearOrder();
-        o.symbolId = symbolId;
-        let n: number;
-        if (next % 2 === 1) {
-          o.clientOrderId = next;
-          n = writer.writeCancel(frame, 0, 0, due, 7, sessionId, next + 1, 0, o);
-        } else {
-          o.clientOrderId = next + 1;
-          o.side = (next >> 1) & 1;
-          o.priceTicks = o.side === 0 ? 90_000 : 110_000;
-          o.qtyLots = 1;
-          n = writer.writeNewOrder(frame, 0, 0, due, 7, sessionId, next + 1, 0, o);
-        }
+        const n = writeLatencyOrder(writer, o, frame, next, due, symbolId, sessionId);
         record.setValue(frame, framePrefixBytes, n - framePrefixBytes).setKey(key);
         record.opaque = next;
         if (producer.produce(record) !== 0) throw new Error(`latency: produce refused order ${next}`);

@@ -25,9 +25,8 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
   const orders = [...truth.orders.orders.values()];
   const events = truth.orders.events;
   await qdb.waitForRows(
-    "SELECT * FROM (SELECT count() FROM ticks) CROSS JOIN (SELECT count(), " +
-      "sum(trades) FROM candles) CROSS JOIN (SELECT count() FROM orders) CROSS JOIN (SELECT count() FROM " +
-      "order_events)",
+    "SELECT * FROM (SELECT count() FROM ticks) CROSS JOIN (SELECT count(), sum(trades) FROM candles) CROSS JOIN " +
+      "(SELECT count() FROM orders) CROSS JOIN (SELECT count() FROM order_events)",
     // Every candle's trades summed: the live candles' latest upserts are in too.
     (rows) =>
       JSON.stringify(rows[0]) ===
