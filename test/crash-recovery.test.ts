@@ -161,6 +161,16 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
+/** Each trader logs in again and checks its open orders against the journal before taking them over. */
+async function reconnect(users: CrashTrader[], port: number, oracle: JournalOracle, orders: OpenOrderStats) {
+  for (const t of users) {
+    await t.connect(port);
+    const open = await t.client!.openOrders();
+    checkOpenOrders(t, open, oracle, orders);
+    t.adopt(open);
+  }
+}
+
 describe("SIGKILL under load, Redis snapshots", () => {
   test(
     `${kills} kills at random moments: each restart equals the journal's replay and loses nothing acknowledged`,
@@ -191,12 +201,7 @@ describe("SIGKILL under load, Redis snapshots", () => {
           const rec = checkRecovery(p, oracle, (await keys.index())[0] ?? 0);
           if (rec.snapshotSeq > 0) withSnapshot++;
         }
-        for (const t of users) {
-          await t.connect(p.port);
-          const open = await t.client!.openOrders();
-          checkOpenOrders(t, open, oracle, orders);
-          t.adopt(open);
-        }
+        await reconnect(users, p.port, oracle, orders);
         if (round === kills) {
           await finalStop(p, oracle, keys);
           break;

@@ -146,6 +146,93 @@ function replayCli(journal: string): { commands: number; hash: string } | null {
   return summary.ev === "summary" && summary.commands > 0 ? summary : null;
 }
 
+/**
+ * User 1 rests sells above 50,000.00 and buys below; one buy is modified, one cancelled; a buy stop waits above the
+ * market.
+ */
+async function restUserOneOrders(u1: Trader): Promise<void> {
+  const c1 = u1.client;
+  c1.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Sell, priceTicks: 50_000_00, qtyLots: 5000 });
+  c1.newOrder({ clientOrderId: 2, symbolId: BTC, side: Side.Sell, priceTicks: 50_010_00, qtyLots: 3000 });
+  c1.newOrder({ clientOrderId: 3, symbolId: BTC, side: Side.Sell, priceTicks: 50_020_00, qtyLots: 2000 });
+  c1.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, priceTicks: 49_900_00, qtyLots: 1000 });
+  c1.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Buy, priceTicks: 49_950_00, qtyLots: 2000 });
+  c1.modify({ clientOrderId: 5, symbolId: BTC, priceTicks: 49_960_00, qtyLots: 3000 });
+  c1.newOrder({ clientOrderId: 6, symbolId: BTC, side: Side.Buy, priceTicks: 49_800_00, qtyLots: 4000 });
+  c1.cancel({ clientOrderId: 6, symbolId: BTC });
+  c1.newOrder({
+    clientOrderId: 7,
+    symbolId: BTC,
+    side: Side.Buy,
+    type: OrderType.StopLimit,
+    priceTicks: 50_150_00,
+    stopPriceTicks: 50_100_00,
+    qtyLots: 1000,
+  });
+  c1.newOrder({ clientOrderId: 8, symbolId: ETH, side: Side.Sell, priceTicks: 3_000_00, qtyLots: 10_000 });
+  await u1.until(8, EventKind.Accepted);
+  expect(u1.reports.map((r) => [r.clientOrderId, r.kind])).toEqual([
+    [1, EventKind.Accepted],
+    [2, EventKind.Accepted],
+    [3, EventKind.Accepted],
+    [4, EventKind.Accepted],
+    [5, EventKind.Accepted],
+    [5, EventKind.Modified],
+    [6, EventKind.Accepted],
+    [6, EventKind.Cancelled],
+    [7, EventKind.Accepted],
+    [8, EventKind.Accepted],
+  ]);
+}
+
+/**
+ * User 2 trades against user 1's orders: a fill, an IOC over two levels, a sell into the modified bid, stops (one
+ * triggers at once), a modify and a cancel.
+ */
+async function tradeAsUserTwo(u2: Trader, u1: Trader): Promise<void> {
+  const c2 = u2.client;
+  c2.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, priceTicks: 50_000_00, qtyLots: 2000 });
+  await u2.until(101, EventKind.Trade);
+  c2.newOrder({
+    clientOrderId: 102,
+    symbolId: BTC,
+    side: Side.Buy,
+    priceTicks: 50_010_00,
+    qtyLots: 4000,
+    tif: Tif.Ioc,
+  });
+  await u2.until(102, EventKind.Trade, 2);
+  c2.newOrder({ clientOrderId: 103, symbolId: BTC, side: Side.Sell, priceTicks: 49_960_00, qtyLots: 1000 });
+  await u2.until(103, EventKind.Trade);
+  c2.newOrder({
+    clientOrderId: 104,
+    symbolId: BTC,
+    side: Side.Sell,
+    type: OrderType.StopMarket,
+    priceTicks: 0,
+    stopPriceTicks: 49_000_00,
+    qtyLots: 1000,
+  });
+  c2.newOrder({ clientOrderId: 105, symbolId: ETH, side: Side.Buy, priceTicks: 2_990_00, qtyLots: 10_000 });
+  c2.newOrder({
+    clientOrderId: 106,
+    symbolId: BTC,
+    side: Side.Buy,
+    type: OrderType.StopLimit,
+    priceTicks: 50_010_00,
+    stopPriceTicks: 49_900_00,
+    qtyLots: 1000,
+  });
+  await u2.until(106, EventKind.Trade);
+  c2.newOrder({ clientOrderId: 107, symbolId: BTC, side: Side.Buy, priceTicks: 49_700_00, qtyLots: 1000 });
+  c2.modify({ clientOrderId: 107, symbolId: BTC, priceTicks: 49_750_00, qtyLots: 2000 });
+  c2.newOrder({ clientOrderId: 108, symbolId: BTC, side: Side.Buy, priceTicks: 49_600_00, qtyLots: 1000 });
+  c2.cancel({ clientOrderId: 108, symbolId: BTC });
+  await u2.until(108, EventKind.Cancelled);
+  expect(await u2.until(106, EventKind.Triggered)).toMatchObject({ priceTicks: 49_900_00 });
+  await u1.until(2, EventKind.Trade, 2);
+}
+
 describe("graceful restart", () => {
   test("SIGTERM, restart: the same state hash, and each user's open orders with their client order ids", async () => {
     const dir = dataDir("graceful");
@@ -155,82 +242,8 @@ describe("graceful restart", () => {
     const c1 = u1.client;
     const c2 = u2.client;
 
-    // User 1 rests sells above 50,000.00 and buys below; one buy is modified, one cancelled; a buy stop waits above the
-    // market.
-    c1.newOrder({ clientOrderId: 1, symbolId: BTC, side: Side.Sell, priceTicks: 50_000_00, qtyLots: 5000 });
-    c1.newOrder({ clientOrderId: 2, symbolId: BTC, side: Side.Sell, priceTicks: 50_010_00, qtyLots: 3000 });
-    c1.newOrder({ clientOrderId: 3, symbolId: BTC, side: Side.Sell, priceTicks: 50_020_00, qtyLots: 2000 });
-    c1.newOrder({ clientOrderId: 4, symbolId: BTC, side: Side.Buy, priceTicks: 49_900_00, qtyLots: 1000 });
-    c1.newOrder({ clientOrderId: 5, symbolId: BTC, side: Side.Buy, priceTicks: 49_950_00, qtyLots: 2000 });
-    c1.modify({ clientOrderId: 5, symbolId: BTC, priceTicks: 49_960_00, qtyLots: 3000 });
-    c1.newOrder({ clientOrderId: 6, symbolId: BTC, side: Side.Buy, priceTicks: 49_800_00, qtyLots: 4000 });
-    c1.cancel({ clientOrderId: 6, symbolId: BTC });
-    c1.newOrder({
-      clientOrderId: 7,
-      symbolId: BTC,
-      side: Side.Buy,
-      type: OrderType.StopLimit,
-      priceTicks: 50_150_00,
-      stopPriceTicks: 50_100_00,
-      qtyLots: 1000,
-    });
-    c1.newOrder({ clientOrderId: 8, symbolId: ETH, side: Side.Sell, priceTicks: 3_000_00, qtyLots: 10_000 });
-    await u1.until(8, EventKind.Accepted);
-    expect(u1.reports.map((r) => [r.clientOrderId, r.kind])).toEqual([
-      [1, EventKind.Accepted],
-      [2, EventKind.Accepted],
-      [3, EventKind.Accepted],
-      [4, EventKind.Accepted],
-      [5, EventKind.Accepted],
-      [5, EventKind.Modified],
-      [6, EventKind.Accepted],
-      [6, EventKind.Cancelled],
-      [7, EventKind.Accepted],
-      [8, EventKind.Accepted],
-    ]);
-
-    // User 2 trades against them: a fill, an IOC over two levels, a sell into the modified bid, stops (one triggers at
-    // once), a modify and a cancel.
-    c2.newOrder({ clientOrderId: 101, symbolId: BTC, side: Side.Buy, priceTicks: 50_000_00, qtyLots: 2000 });
-    await u2.until(101, EventKind.Trade);
-    c2.newOrder({
-      clientOrderId: 102,
-      symbolId: BTC,
-      side: Side.Buy,
-      priceTicks: 50_010_00,
-      qtyLots: 4000,
-      tif: Tif.Ioc,
-    });
-    await u2.until(102, EventKind.Trade, 2);
-    c2.newOrder({ clientOrderId: 103, symbolId: BTC, side: Side.Sell, priceTicks: 49_960_00, qtyLots: 1000 });
-    await u2.until(103, EventKind.Trade);
-    c2.newOrder({
-      clientOrderId: 104,
-      symbolId: BTC,
-      side: Side.Sell,
-      type: OrderType.StopMarket,
-      priceTicks: 0,
-      stopPriceTicks: 49_000_00,
-      qtyLots: 1000,
-    });
-    c2.newOrder({ clientOrderId: 105, symbolId: ETH, side: Side.Buy, priceTicks: 2_990_00, qtyLots: 10_000 });
-    c2.newOrder({
-      clientOrderId: 106,
-      symbolId: BTC,
-      side: Side.Buy,
-      type: OrderType.StopLimit,
-      priceTicks: 50_010_00,
-      stopPriceTicks: 49_900_00,
-      qtyLots: 1000,
-    });
-    await u2.until(106, EventKind.Trade);
-    c2.newOrder({ clientOrderId: 107, symbolId: BTC, side: Side.Buy, priceTicks: 49_700_00, qtyLots: 1000 });
-    c2.modify({ clientOrderId: 107, symbolId: BTC, priceTicks: 49_750_00, qtyLots: 2000 });
-    c2.newOrder({ clientOrderId: 108, symbolId: BTC, side: Side.Buy, priceTicks: 49_600_00, qtyLots: 1000 });
-    c2.cancel({ clientOrderId: 108, symbolId: BTC });
-    await u2.until(108, EventKind.Cancelled);
-    expect(await u2.until(106, EventKind.Triggered)).toMatchObject({ priceTicks: 49_900_00 });
-    await u1.until(2, EventKind.Trade, 2);
+    await restUserOneOrders(u1);
+    await tradeAsUserTwo(u2, u1);
 
     const before1 = await c1.openOrders();
     const before2 = await c2.openOrders();
@@ -333,6 +346,84 @@ function keyOf(user: number, r: ExecReport): string {
   return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}`;
 }
 
+/**
+ * The crash test's burst: user 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests
+ * bids below, takes some asks, cancels some bids.
+ */
+function sendBurst(u1: Trader, u2: Trader, burst: number): void {
+  for (let i = 1; i <= burst; i++) {
+    u1.client.newOrder({
+      clientOrderId: i,
+      symbolId: BTC,
+      side: Side.Sell,
+      priceTicks: 50_000_00 + (i % 50) * 100,
+      qtyLots: 1000 * (1 + (i % 3)),
+    });
+    if (i % 7 === 0)
+      u1.client.modify({
+        clientOrderId: i - 3,
+        symbolId: BTC,
+        priceTicks: 50_000_00 + (i % 40) * 100,
+        qtyLots: 1000,
+      });
+    const r = i % 10;
+    if (r < 6)
+      u2.client.newOrder({
+        clientOrderId: i,
+        symbolId: BTC,
+        side: Side.Buy,
+        priceTicks: 49_990_00 - (i % 50) * 100,
+        qtyLots: 1000,
+      });
+    else if (r < 8)
+      u2.client.newOrder({
+        clientOrderId: i,
+        symbolId: BTC,
+        side: Side.Buy,
+        priceTicks: 50_000_00 + (i % 20) * 100,
+        qtyLots: 2000,
+        tif: r === 6 ? Tif.Ioc : Tif.Gtc,
+      });
+    else u2.client.cancel({ clientOrderId: i - 5, symbolId: BTC });
+  }
+}
+
+/**
+ * Each user's open orders are the replay's, and every acknowledged order is open unless a report or the journal says
+ * it ended. Returns how many were which.
+ */
+async function checkOrdersAfterRestart(
+  users: { id: number; t: Trader }[],
+  port: number,
+  replay: ReturnType<typeof replayJournalFile>,
+  ended: Map<string, number>,
+): Promise<{ open: number; endedPerReports: number; endedInJournal: number }> {
+  const present = { open: 0, endedPerReports: 0, endedInJournal: 0 };
+  for (const { id, t } of users) {
+    const again = await Trader.login(port, `dev-key-${id}`);
+    const open = await again.client.openOrders();
+    const want = replay.exchange.engine.openOrders(id).map((o) => [o.id, o.clientId, o.price, o.qty]);
+    expect(
+      open.map((o) => [o.orderId, o.clientOrderId, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!),
+    ).toEqual(want.sort((a, b) => a[0]! - b[0]!));
+    const openIds = new Set(open.map((o) => o.orderId));
+    const endedPerReports = new Set(
+      t.reports
+        .filter((r) => (r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled)
+        .map((r) => r.orderId),
+    );
+    for (const r of t.reports) {
+      if (r.kind !== EventKind.Accepted) continue;
+      if (openIds.has(r.orderId)) present.open++;
+      else if (endedPerReports.has(r.orderId)) present.endedPerReports++;
+      else if (ended.has(`${id}:${r.orderId}`)) present.endedInJournal++;
+      else throw new Error(`user ${id}: acknowledged order ${JSON.stringify(r)} is gone without a trace`);
+    }
+    await again.close();
+  }
+  return present;
+}
+
 describe("crash recovery", () => {
   test(
     "SIGKILL mid-burst: every acknowledged command is in the journal, " + "and the restart equals its replay",
@@ -356,43 +447,7 @@ describe("crash recovery", () => {
       };
       u1.onReport = onReport;
       u2.onReport = onReport;
-      for (let i = 1; i <= burst; i++) {
-        // User 1 rests sells in 50 levels above 50,000.00 and now and then modifies one; user 2 rests bids below, takes
-        // some asks, cancels some bids.
-        u1.client.newOrder({
-          clientOrderId: i,
-          symbolId: BTC,
-          side: Side.Sell,
-          priceTicks: 50_000_00 + (i % 50) * 100,
-          qtyLots: 1000 * (1 + (i % 3)),
-        });
-        if (i % 7 === 0)
-          u1.client.modify({
-            clientOrderId: i - 3,
-            symbolId: BTC,
-            priceTicks: 50_000_00 + (i % 40) * 100,
-            qtyLots: 1000,
-          });
-        const r = i % 10;
-        if (r < 6)
-          u2.client.newOrder({
-            clientOrderId: i,
-            symbolId: BTC,
-            side: Side.Buy,
-            priceTicks: 49_990_00 - (i % 50) * 100,
-            qtyLots: 1000,
-          });
-        else if (r < 8)
-          u2.client.newOrder({
-            clientOrderId: i,
-            symbolId: BTC,
-            side: Side.Buy,
-            priceTicks: 50_000_00 + (i % 20) * 100,
-            qtyLots: 2000,
-            tif: r === 6 ? Tif.Ioc : Tif.Gtc,
-          });
-        else u2.client.cancel({ clientOrderId: i - 5, symbolId: BTC });
-      }
+      sendBurst(u1, u2, burst);
       await first.exited;
       expect(first.signalCode).toBe("SIGKILL");
       // The clients read what reached them before the kill, then see the connection close.
@@ -435,31 +490,7 @@ describe("crash recovery", () => {
         );
       }
 
-      // Each user's open orders are the replay's, and every acknowledged order is open unless a report or the journal
-      // says it ended.
-      const present = { open: 0, endedPerReports: 0, endedInJournal: 0 };
-      for (const { id, t } of users) {
-        const again = await Trader.login(second.port, `dev-key-${id}`);
-        const open = await again.client.openOrders();
-        const want = replay.exchange.engine.openOrders(id).map((o) => [o.id, o.clientId, o.price, o.qty]);
-        expect(
-          open.map((o) => [o.orderId, o.clientOrderId, o.priceTicks, o.leavesQtyLots]).sort((a, b) => a[0]! - b[0]!),
-        ).toEqual(want.sort((a, b) => a[0]! - b[0]!));
-        const openIds = new Set(open.map((o) => o.orderId));
-        const endedPerReports = new Set(
-          t.reports
-            .filter((r) => (r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled)
-            .map((r) => r.orderId),
-        );
-        for (const r of t.reports) {
-          if (r.kind !== EventKind.Accepted) continue;
-          if (openIds.has(r.orderId)) present.open++;
-          else if (endedPerReports.has(r.orderId)) present.endedPerReports++;
-          else if (ended.has(`${id}:${r.orderId}`)) present.endedInJournal++;
-          else throw new Error(`user ${id}: acknowledged order ${JSON.stringify(r)} is gone without a trace`);
-        }
-        await again.close();
-      }
+      const present = await checkOrdersAfterRestart(users, second.port, replay, ended);
       console.log(`sigkill: acknowledged orders after restart: ${JSON.stringify(present)}`);
       expect(present.open).toBeGreaterThan(0);
       await stopGracefully(second);

@@ -501,6 +501,72 @@ function sendBuffer(): { bytes: Uint8Array; view: DataView } {
   return { bytes, view: new DataView(bytes.buffer) };
 }
 
+/** What a fuzzing session's batches are made from. */
+interface BatchSource {
+  name: string;
+  factory: FrameFactory;
+  bytes: Uint8Array;
+  view: DataView;
+  model: SessionModel;
+  user: UserOrders;
+  s: RawSession;
+  rng: Rng;
+  /** The session may send a frame that ends it. */
+  mayEnd: boolean;
+  /** The session may spend more malformed messages than the limit (and be logged out for it). */
+  exceedCap: boolean;
+}
+
+/**
+ * Fills the send buffer from its start with up to `framesMax` frames, each committed to the session's model. A frame
+ * that would end the session is sent only when meant (a bad seq, a Logout, a malformed frame past the cap, or 3% of
+ * the others); returns the bytes, the frames and whether the batch ends the session.
+ */
+function fillBatch(b: BatchSource, framesMax: number): { at: number; frames: number; ended: boolean } {
+  const { factory, bytes, view, model, rng } = b;
+  let at = 0;
+  let frames = 0;
+  let tries = 0;
+  let ended = false;
+  while (frames < framesMax && !ended) {
+    if (++tries > 100 * batchFrames) throw new Error(`${b.name}: the generator finds no frame to send`);
+    const n = factory.frame(bytes, view, at, model.seq, b.user, b.mayEnd);
+    const kind = factory.kind;
+    const p = predict(model, bytes, at, n);
+    if (p.ends) {
+      const deliberate =
+        kind === FrameKind.BadSeq || kind === FrameKind.Logout || (p.code !== 0 && b.exceedCap) || rng.chance(0.03);
+      if (!deliberate) {
+        stats.discarded++;
+        continue;
+      }
+      ended = true;
+    } else if (p.code !== 0 && model.malformed + 1 >= malformedMax && !b.exceedCap) {
+      // Keep the session: it has spent its malformed messages.
+      stats.discarded++;
+      continue;
+    }
+    if (kind === FrameKind.OutOfRange && p.expectation?.type === Exp.Order) p.expectation.mustReject = true;
+    commit(model, p, b.s);
+    stats.byKind[kind]!++;
+    at += n;
+    frames++;
+  }
+  return { at, frames, ended };
+}
+
+/** Logs out politely; the exchange answers with Logout(client_request) and closes. */
+function logOutPolitely(s: RawSession, model: SessionModel): void {
+  const m = new ClientMessage();
+  m.seq = model.seq++;
+  m.body = Body.Logout;
+  m.logoutReason = LogoutReason.ClientRequest;
+  s.expect(expectation(Exp.Logout, LogoutReason.ClientRequest));
+  s.write(encodeClient(m));
+  sentFrames(1);
+  stats.byKind[FrameKind.Logout]!++;
+}
+
 /**
  * A logged-in fuzzing session, reconnected (with the next of its keys) after each logout, until the frame target is
  * met.
@@ -524,7 +590,6 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
     s.write(bytes.subarray(0, factory.loginFrame(bytes, 0, model.seq++, key)));
     sentFrames(1);
     model.active = true;
-    let at = 0;
     const budget = 100 + rng.below(3000);
     const mayEnd = rng.chance(0.25);
     const exceedCap = rng.chance(0.3);
@@ -533,37 +598,13 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
     let batches = 0;
     let sent = 1;
     let ended = false;
+    const batch: BatchSource = { name, factory, bytes, view, model, user, s, rng, mayEnd, exceedCap };
     while (!ended && sent < budget && running) {
-      let frames = 0;
-      let tries = 0;
-      while (frames < batchFrames && !ended && sent + frames < budget) {
-        if (++tries > 100 * batchFrames) throw new Error(`${name}: the generator finds no frame to send`);
-        const n = factory.frame(bytes, view, at, model.seq, user, mayEnd);
-        const kind = factory.kind;
-        const p = predict(model, bytes, at, n);
-        if (p.ends) {
-          const deliberate =
-            kind === FrameKind.BadSeq || kind === FrameKind.Logout || (p.code !== 0 && exceedCap) || rng.chance(0.03);
-          if (!deliberate) {
-            stats.discarded++;
-            continue;
-          }
-          ended = true;
-        } else if (p.code !== 0 && model.malformed + 1 >= malformedMax && !exceedCap) {
-          // Keep the session: it has spent its malformed messages.
-          stats.discarded++;
-          continue;
-        }
-        if (kind === FrameKind.OutOfRange && p.expectation?.type === Exp.Order) p.expectation.mustReject = true;
-        commit(model, p, s);
-        stats.byKind[kind]!++;
-        at += n;
-        frames++;
-      }
-      s.write(bytes.subarray(0, at));
-      sent += frames;
-      sentFrames(frames);
-      at = 0;
+      const filled = fillBatch(batch, Math.min(batchFrames, budget - sent));
+      ended = filled.ended;
+      s.write(bytes.subarray(0, filled.at));
+      sent += filled.frames;
+      sentFrames(filled.frames);
       if (++batches === resetAfter) break;
       const ok = await s.until(
         () => s.closed || (!s.writing && s.outstanding <= (ended ? 0 : windowLow)),
@@ -587,17 +628,7 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
       stats.resets++;
       continue;
     }
-    if (!ended) {
-      // Log out politely; the exchange answers with Logout(client_request) and closes.
-      const m = new ClientMessage();
-      m.seq = model.seq++;
-      m.body = Body.Logout;
-      m.logoutReason = LogoutReason.ClientRequest;
-      s.expect(expectation(Exp.Logout, LogoutReason.ClientRequest));
-      s.write(encodeClient(m));
-      sentFrames(1);
-      stats.byKind[FrameKind.Logout]!++;
-    }
+    if (!ended) logOutPolitely(s, model);
     await finish(s, name);
   }
 }
@@ -758,6 +789,96 @@ async function startControl(port: number): Promise<{ finish: () => Promise<Contr
   };
 }
 
+function printSummary(seconds: number, controlResult: ControlResult): void {
+  const { commands, latencyMs } = controlResult;
+  const kinds = stats.byKind.map((n, k) => `${frameKindNames[k]}=${n}`).join(" ");
+  const errors = stats.predictedErrors
+    .map((n, c) => (n > 0 ? `${protocolErrorNames[c]}=${n}` : ""))
+    .filter((x) => x !== "")
+    .join(" ");
+  const logouts = [...stats.logoutsByReason].map(([r, n]) => `${logoutReasonNames[r]}=${n}`).join(" ");
+  console.log(
+    `gateway fuzz: ${stats.framesSent} frames in ${seconds.toFixed(1)} s over ${stats.sessions} sessions ` +
+      `(${stats.noLoginSessions} never logged in, ${stats.badLengthSessions} bad length, ${stats.resets} ` +
+      `reset by the client); ${stats.answers} answers checked, ${stats.unsolicited} fills and other ` +
+      `unsolicited reports; ` +
+      `${stats.discarded} candidate frames discarded\n  frames: ${kinds}\n  decoder errors: ${errors}\n  ` +
+      `logouts: ${logouts}\n` +
+      `  control: ${commands} commands, latency p50 ${latencyMs.p50.toFixed(2)} ms, ` +
+      `p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(2)} ms`,
+  );
+}
+
+/** Every error kind a mutation reaches showed up, and every way a session ends. */
+function expectEveryErrorAndLogout(): void {
+  for (const code of [
+    ProtocolError.BufferTooShort,
+    ProtocolError.VtableOutOfBounds,
+    ProtocolError.OffsetOutOfBounds,
+    ProtocolError.LengthOutOfBounds,
+    ProtocolError.UnknownMessageType,
+  ]) {
+    expect({ error: protocolErrorNames[code], seen: stats.predictedErrors[code]! > 0 }).toEqual({
+      error: protocolErrorNames[code],
+      seen: true,
+    });
+  }
+  for (const reason of [
+    LogoutReason.ClientRequest,
+    LogoutReason.MalformedFrame,
+    LogoutReason.BadFrameLength,
+    LogoutReason.NotLoggedIn,
+    LogoutReason.SequenceGap,
+    LogoutReason.LoginTimeout,
+  ]) {
+    expect({ logout: logoutReasonNames[reason], seen: (stats.logoutsByReason.get(reason) ?? 0) > 0 }).toEqual({
+      logout: logoutReasonNames[reason],
+      seen: true,
+    });
+  }
+}
+
+/** New sessions are still accepted, for fresh users and for users the fuzz used. */
+async function expectNewSessionsAccepted(port: number): Promise<void> {
+  for (const key of ["dev-key-1", "loadtest-1", "loadtest-60", controlKey]) {
+    let report: ExecReport | null = null;
+    const c = new ExchangeClient({ host: "127.0.0.1", port, onReport: (r) => (report ??= { ...r } as ExecReport) });
+    await c.connect();
+    const info = await c.login(key);
+    const symbolId = info.symbols.find((x) => x.name === ctrl.name)!.symbolId;
+    c.newOrder({
+      clientOrderId: 9_000_000_000_000,
+      symbolId,
+      side: Side.Buy,
+      priceTicks: ctrl.minPrice,
+      qtyLots: ctrl.lotSize,
+    });
+    const deadline = Date.now() + 5000;
+    while (report === null && Date.now() < deadline) await Bun.sleep(5);
+    expect(report).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 9_000_000_000_000 });
+    await c.close();
+  }
+}
+
+/**
+ * Nothing went to stderr, nothing on stdout looks like an error, and SIGTERM stops it cleanly; the journal the fuzz
+ * left replays to the state the exchange stopped in.
+ */
+async function expectCleanStopAndReplay(exchange: ExchangeProcess): Promise<void> {
+  const code = await exchange.stop();
+  const out = exchange.output();
+  expect({ code, stderr: exchange.stderr.lines }).toEqual({ code: 0, stderr: [] });
+  expect(exchange.stdout.lines.filter((l) => /error|uncaught|exception|fatal|panic/i.test(l))).toEqual([]);
+  const stopped = exchange.stdout.lines.find((l) => l.startsWith("stopped at seq"));
+  expect(stopped, out).toBeDefined();
+
+  // The journal the fuzz left replays to the state the exchange stopped in.
+  const replayed = replayJournalFile(join(dir.dir, "data", "journal.bin"));
+  console.log(`gateway fuzz: journal of ${replayed.records} records replayed in-process, state hash ${replayed.hash}`);
+  expect(replayed.tail).toBe(false);
+  expect(replayed.hash).toBe(hashOf(stopped!));
+}
+
 // ---- The test --------------------------------------------------------------------------
 
 test(
@@ -806,91 +927,19 @@ test(
     const controlResult = await control.finish();
     clearInterval(watch);
     const { commands, latencyMs } = controlResult;
-    const kinds = stats.byKind.map((n, k) => `${frameKindNames[k]}=${n}`).join(" ");
-    const errors = stats.predictedErrors
-      .map((n, c) => (n > 0 ? `${protocolErrorNames[c]}=${n}` : ""))
-      .filter((x) => x !== "")
-      .join(" ");
-    const logouts = [...stats.logoutsByReason].map(([r, n]) => `${logoutReasonNames[r]}=${n}`).join(" ");
-    console.log(
-      `gateway fuzz: ${stats.framesSent} frames in ${seconds.toFixed(1)} s over ${stats.sessions} sessions ` +
-        `(${stats.noLoginSessions} never logged in, ${stats.badLengthSessions} bad length, ${stats.resets} ` +
-        `reset by the client); ${stats.answers} answers checked, ${stats.unsolicited} fills and other ` +
-        `unsolicited reports; ` +
-        `${stats.discarded} candidate frames discarded\n  frames: ${kinds}\n  decoder errors: ${errors}\n  ` +
-        `logouts: ${logouts}\n` +
-        `  control: ${commands} commands, latency p50 ${latencyMs.p50.toFixed(2)} ms, ` +
-        `p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(2)} ms`,
-    );
+    printSummary(seconds, controlResult);
     expect(failures).toEqual([]);
     expect(controlResult.failures).toEqual([]);
     expect(stats.framesSent).toBeGreaterThanOrEqual(framesTarget);
     expect(exchange.alive).toBe(true);
-    // Every error kind a mutation reaches showed up, and every way a session ends.
-    for (const code of [
-      ProtocolError.BufferTooShort,
-      ProtocolError.VtableOutOfBounds,
-      ProtocolError.OffsetOutOfBounds,
-      ProtocolError.LengthOutOfBounds,
-      ProtocolError.UnknownMessageType,
-    ]) {
-      expect({ error: protocolErrorNames[code], seen: stats.predictedErrors[code]! > 0 }).toEqual({
-        error: protocolErrorNames[code],
-        seen: true,
-      });
-    }
-    for (const reason of [
-      LogoutReason.ClientRequest,
-      LogoutReason.MalformedFrame,
-      LogoutReason.BadFrameLength,
-      LogoutReason.NotLoggedIn,
-      LogoutReason.SequenceGap,
-      LogoutReason.LoginTimeout,
-    ]) {
-      expect({ logout: logoutReasonNames[reason], seen: (stats.logoutsByReason.get(reason) ?? 0) > 0 }).toEqual({
-        logout: logoutReasonNames[reason],
-        seen: true,
-      });
-    }
+    expectEveryErrorAndLogout();
     expect(commands).toBeGreaterThan(100);
     expect(latencyMs.max).toBeLessThan(controlLatencyMsMax);
     expect(latencyMs.p99).toBeLessThan(controlLatencyP99MsMax);
 
-    // New sessions are still accepted, for fresh users and for users the fuzz used.
-    for (const key of ["dev-key-1", "loadtest-1", "loadtest-60", controlKey]) {
-      let report: ExecReport | null = null;
-      const c = new ExchangeClient({ host: "127.0.0.1", port, onReport: (r) => (report ??= { ...r } as ExecReport) });
-      await c.connect();
-      const info = await c.login(key);
-      const symbolId = info.symbols.find((x) => x.name === ctrl.name)!.symbolId;
-      c.newOrder({
-        clientOrderId: 9_000_000_000_000,
-        symbolId,
-        side: Side.Buy,
-        priceTicks: ctrl.minPrice,
-        qtyLots: ctrl.lotSize,
-      });
-      const deadline = Date.now() + 5000;
-      while (report === null && Date.now() < deadline) await Bun.sleep(5);
-      expect(report).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 9_000_000_000_000 });
-      await c.close();
-    }
+    await expectNewSessionsAccepted(port);
 
-    // Nothing went to stderr, nothing on stdout looks like an error, and SIGTERM stops it cleanly.
-    const code = await exchange.stop();
-    const out = exchange.output();
-    expect({ code, stderr: exchange.stderr.lines }).toEqual({ code: 0, stderr: [] });
-    expect(exchange.stdout.lines.filter((l) => /error|uncaught|exception|fatal|panic/i.test(l))).toEqual([]);
-    const stopped = exchange.stdout.lines.find((l) => l.startsWith("stopped at seq"));
-    expect(stopped, out).toBeDefined();
-
-    // The journal the fuzz left replays to the state the exchange stopped in.
-    const replayed = replayJournalFile(join(dir.dir, "data", "journal.bin"));
-    console.log(
-      `gateway fuzz: journal of ${replayed.records} records replayed in-process, state hash ${replayed.hash}`,
-    );
-    expect(replayed.tail).toBe(false);
-    expect(replayed.hash).toBe(hashOf(stopped!));
+    await expectCleanStopAndReplay(exchange);
   },
   // SOAK runs take many minutes; the default run stays under ~90 s on 2 cores.
   process.env.SOAK === "1" ? 3_600_000 : 180_000,

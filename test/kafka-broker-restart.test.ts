@@ -34,6 +34,65 @@ function seqOf(value: Uint8Array | null): number {
   return new DataView(value!.buffer, value!.byteOffset, value!.byteLength).getUint32(0, true);
 }
 
+/** Messages produced as fast as the broker takes them (numbered in their values) and read back live. */
+class RestartLoad {
+  readonly seenLive: number[] = [];
+  readonly refusals: number[] = [];
+  produced = 0;
+  producing = true;
+  private readonly record = new ProduceRecord();
+  // One value buffer rewritten for every message: librdkafka copies it during produce.
+  private readonly value = new Uint8Array(new ArrayBuffer(64));
+  private readonly valueView = new DataView(this.value.buffer);
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly consumer: Consumer,
+    topic: string,
+    private readonly deliveries: DeliveryLog,
+  ) {
+    this.record.topic = producer.topic(topic);
+    this.record.partition = 0;
+    this.record.setValue(this.value);
+  }
+
+  turn(): void {
+    const { record, producer, deliveries } = this;
+    for (
+      let i = 0;
+      this.producing && i < messagesPerTurn && this.produced - deliveries.count < unacknowledgedMax;
+      i++
+    ) {
+      record.opaque = this.produced;
+      this.valueView.setUint32(0, this.produced, true);
+      const code = producer.produce(record);
+      // While the broker is away the queue fills; the same message is offered again next turn.
+      if (code === ErrorCode._QUEUE_FULL) break;
+      if (code !== 0) this.refusals.push(code);
+      this.produced++;
+    }
+    producer.poll(0);
+    const batch = this.consumer.poll(0);
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.errorCode[i] !== 0) this.refusals.push(batch.errorCode[i]!);
+      else this.seenLive.push(seqOf(batch.value(i)));
+    }
+  }
+
+  async runUntil(done: () => boolean, what: string): Promise<void> {
+    const deadline = performance.now() + eventTimeoutMs;
+    while (!done()) {
+      if (performance.now() > deadline)
+        throw new Error(
+          `${what}: not reached within ${eventTimeoutMs} ms ` +
+            `(produced ${this.produced}, acknowledged ${this.deliveries.count})`,
+        );
+      this.turn();
+      await Bun.sleep(1);
+    }
+  }
+}
+
 async function produceThroughRestart(kill: boolean): Promise<void> {
   const kafka = fixture.kafka;
   const topic = await fixture.createTopic(kill ? "restart-kill" : "restart-term", 1);
@@ -45,46 +104,9 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
   const producer = new Producer({ ...testProducerOptions(kafka, deliveries.handler), ...hooks });
   const consumer = new Consumer({ ...testConsumerOptions(kafka, uniqueTopic("g-restart")), ...hooks });
   consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
-  const seenLive: number[] = [];
-  const record = new ProduceRecord();
-  record.topic = producer.topic(topic);
-  record.partition = 0;
-  // One value buffer rewritten for every message: librdkafka copies it during produce.
-  const value = new Uint8Array(new ArrayBuffer(64));
-  const valueView = new DataView(value.buffer);
-  record.setValue(value);
-  let produced = 0;
-  let producing = true;
-  const refusals: number[] = [];
-
-  const turn = () => {
-    for (let i = 0; producing && i < messagesPerTurn && produced - deliveries.count < unacknowledgedMax; i++) {
-      record.opaque = produced;
-      valueView.setUint32(0, produced, true);
-      const code = producer.produce(record);
-      // While the broker is away the queue fills; the same message is offered again next turn.
-      if (code === ErrorCode._QUEUE_FULL) break;
-      if (code !== 0) refusals.push(code);
-      produced++;
-    }
-    producer.poll(0);
-    const batch = consumer.poll(0);
-    for (let i = 0; i < batch.count; i++) {
-      if (batch.errorCode[i] !== 0) refusals.push(batch.errorCode[i]!);
-      else seenLive.push(seqOf(batch.value(i)));
-    }
-  };
-  const runUntil = async (done: () => boolean, what: string) => {
-    const deadline = performance.now() + eventTimeoutMs;
-    while (!done()) {
-      if (performance.now() > deadline)
-        throw new Error(
-          `${what}: not reached within ${eventTimeoutMs} ms (produced ${produced}, acknowledged ${deliveries.count})`,
-        );
-      turn();
-      await Bun.sleep(1);
-    }
-  };
+  const load = new RestartLoad(producer, consumer, topic, deliveries);
+  const { seenLive, refusals } = load;
+  const runUntil = (done: () => boolean, what: string) => load.runUntil(done, what);
 
   await runUntil(() => deliveries.count >= acksBeforeCount, "acknowledgements before the restart");
   const restart: { result: "pending" | "done" | Error } = { result: "pending" };
@@ -96,7 +118,8 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
   if (restart.result instanceof Error) throw restart.result;
   const acksAtRestart = deliveries.count;
   await runUntil(() => deliveries.count >= acksAtRestart + acksAfterCount, "acknowledgements after the restart");
-  producing = false;
+  load.producing = false;
+  const produced = load.produced;
   expect(producer.flush(eventTimeoutMs)).toBe(0);
 
   // Every message acknowledged, once, in order, at consecutive offsets; nothing failed.

@@ -24,6 +24,38 @@ afterAll(async () => {
 }, 120_000);
 const fixture = useTestKafka();
 
+/** Input in phases: Kafka orders (users 2..7) and TCP orders (user 1), in small slices. */
+class PhasedInput {
+  next = 1;
+  tcpNext = 1;
+
+  constructor(
+    private readonly p: OrderProducer,
+    private readonly s: RawSession,
+  ) {}
+
+  async phase(count: number): Promise<void> {
+    const { p, s } = this;
+    for (let sent = 0; sent < count; sent += 50) {
+      for (let k = this.next; k < this.next + 50; k++) {
+        p.newOrder({
+          user: 2 + (k % 6),
+          clientOrderId: k,
+          symbol: k % 3,
+          side: Math.floor(k / 3) % 2,
+          priceTicks: 995 + ((k * 7) % 11),
+          qtyLots: 1 + (k % 3),
+          sessionSeq: k,
+        });
+      }
+      this.next += 50;
+      s.write(s.orderFrame(this.tcpNext++, { symbolId: this.tcpNext % 3, side: 0, priceTicks: 900, qtyLots: 1 }));
+      p.producer.poll(0);
+      await Bun.sleep(5);
+    }
+  }
+}
+
 test(
   "the broker restarts twice while orders flow: nothing acknowledged is lost, " + "nothing is applied twice",
   async () => {
@@ -45,36 +77,16 @@ test(
     expect((await s.login("dev-key-1")).body).toBe(Body.LoginAccepted);
 
     const perPhase = 600;
-    let next = 1;
-    let tcpNext = 1;
-    /** One phase of input: Kafka orders (users 2..7) and TCP orders (user 1), in small slices. */
-    const flow = async (count: number) => {
-      for (let sent = 0; sent < count; sent += 50) {
-        for (let k = next; k < next + 50; k++) {
-          p.newOrder({
-            user: 2 + (k % 6),
-            clientOrderId: k,
-            symbol: k % 3,
-            side: Math.floor(k / 3) % 2,
-            priceTicks: 995 + ((k * 7) % 11),
-            qtyLots: 1 + (k % 3),
-            sessionSeq: k,
-          });
-        }
-        next += 50;
-        s.write(s.orderFrame(tcpNext++, { symbolId: tcpNext % 3, side: 0, priceTicks: 900, qtyLots: 1 }));
-        p.producer.poll(0);
-        await Bun.sleep(5);
-      }
-    };
+    const input = new PhasedInput(p, s);
+    const flow = (count: number) => input.phase(count);
     await flow(perPhase);
     // Orders go on flowing while the broker stops and comes back.
     await Promise.all([flow(perPhase), fixture.kafka.restart()]);
     await Promise.all([flow(perPhase), fixture.kafka.restart({ kill: true })]);
     await flow(perPhase);
     await p.acknowledgedAll(120_000);
-    const kafkaOrders = next - 1;
-    const tcpOrders = tcpNext - 1;
+    const kafkaOrders = input.next - 1;
+    const tcpOrders = input.tcpNext - 1;
     await out.until(
       (c) =>
         new Set(c.executions.filter((e) => e.userId >= 2 && e.kind === EventKind.Accepted).map((e) => e.sessionSeq))

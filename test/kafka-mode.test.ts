@@ -345,6 +345,63 @@ describe("outputs", () => {
   );
 });
 
+/**
+ * The hostile records sent to `btc` (and one to `other`, the wrong partition), each with the dead-letter reason it
+ * must get; `valid` is the good record the first one is cut from.
+ */
+function hostileRecords(p: OrderProducer, btc: number, other: number) {
+  const valid = newOrderRecord(() => {});
+  const userField = fieldAt(new InputRecordWriter().layoutOf(Command.NewOrder), "InputRecord.user_id") - 4;
+  const hugeUser = valid.slice();
+  new DataView(hugeUser.buffer).setUint32(userField + 4, 0x200000, true);
+  const report = new ExecReport();
+  report.clientOrderId = 1;
+  report.engineSeq = 1;
+  const executionWriter = new ExecutionRecordWriter();
+  executionWriter.write(1, 0, 0, 0, 0, report);
+  const wrongSchema = executionWriter.frame.bytes.slice(
+    executionWriter.frame.valueStart,
+    executionWriter.frame.frameBytes,
+  );
+  let garbled = valid.slice();
+  // Structure bytes changed: the root offset points outside the record.
+  new DataView(garbled.buffer).setUint32(0, 60_000, true);
+  const random = new Uint8Array(97);
+  for (let i = 0; i < random.length; i++) random[i] = (i * 131 + 17) & 0xff;
+  const expected: [string, () => void][] = [
+    ["undecodable", () => p.raw(btc, null, valid.subarray(0, 10))],
+    ["oversized", () => p.raw(btc, null, new Uint8Array(5000).fill(7))],
+    ["undecodable", () => p.raw(btc, null, garbled)],
+    ["undecodable", () => p.raw(btc, null, random)],
+    ["undecodable", () => p.raw(btc, null, wrongSchema)],
+    ["no_value", () => p.raw(btc, null, null)],
+    ["invalid_value", () => p.raw(btc, null, hugeUser)],
+    [
+      "invalid_value",
+      () =>
+        p.raw(
+          btc,
+          null,
+          newOrderRecord((o) => (o.side = 9)),
+        ),
+    ],
+    [
+      "invalid_value",
+      () =>
+        p.raw(
+          btc,
+          null,
+          newOrderRecord((o) => (o.qtyLots = 0)),
+        ),
+    ],
+    ["invalid_value", () => p.massCancel({ user: 5, requestId: 1, partition: btc, reason: CancelReason.SelfTrade })],
+    ["wrong_partition", () => p.raw(other, null, valid)],
+    ["bad_symbol_def", () => p.encoded(symbolDefRecord(testSymbols[0]!, 3), btc)],
+    ["bad_symbol_def", () => p.encoded(symbolDefRecord({ ...testSymbols[0]!, name: "NEW-USD" }, 7), btc)],
+  ];
+  return { expected, valid };
+}
+
 describe("hostile records on orders", () => {
   test(
     "truncated, oversized, garbled, wrong-schema, null and invalid records go to orders.dlq with their " +
@@ -358,58 +415,7 @@ describe("hostile records on orders", () => {
       const other = [0, 1, 2].map((s) => p.partitionOf(s)).find((q) => q !== btc) ?? (btc + 1) % 2;
       const good = (k: number) =>
         p.newOrder({ user: 5, clientOrderId: k, symbol: 0, priceTicks: 1000, qtyLots: 1, sessionSeq: k });
-      const valid = newOrderRecord(() => {});
-      const userField = fieldAt(new InputRecordWriter().layoutOf(Command.NewOrder), "InputRecord.user_id") - 4;
-      const hugeUser = valid.slice();
-      new DataView(hugeUser.buffer).setUint32(userField + 4, 0x200000, true);
-      const report = new ExecReport();
-      report.clientOrderId = 1;
-      report.engineSeq = 1;
-      const executionWriter = new ExecutionRecordWriter();
-      executionWriter.write(1, 0, 0, 0, 0, report);
-      const wrongSchema = executionWriter.frame.bytes.slice(
-        executionWriter.frame.valueStart,
-        executionWriter.frame.frameBytes,
-      );
-      let garbled = valid.slice();
-      // Structure bytes changed: the root offset points outside the record.
-      new DataView(garbled.buffer).setUint32(0, 60_000, true);
-      const random = new Uint8Array(97);
-      for (let i = 0; i < random.length; i++) random[i] = (i * 131 + 17) & 0xff;
-      const expected: [string, () => void][] = [
-        ["undecodable", () => p.raw(btc, null, valid.subarray(0, 10))],
-        ["oversized", () => p.raw(btc, null, new Uint8Array(5000).fill(7))],
-        ["undecodable", () => p.raw(btc, null, garbled)],
-        ["undecodable", () => p.raw(btc, null, random)],
-        ["undecodable", () => p.raw(btc, null, wrongSchema)],
-        ["no_value", () => p.raw(btc, null, null)],
-        ["invalid_value", () => p.raw(btc, null, hugeUser)],
-        [
-          "invalid_value",
-          () =>
-            p.raw(
-              btc,
-              null,
-              newOrderRecord((o) => (o.side = 9)),
-            ),
-        ],
-        [
-          "invalid_value",
-          () =>
-            p.raw(
-              btc,
-              null,
-              newOrderRecord((o) => (o.qtyLots = 0)),
-            ),
-        ],
-        [
-          "invalid_value",
-          () => p.massCancel({ user: 5, requestId: 1, partition: btc, reason: CancelReason.SelfTrade }),
-        ],
-        ["wrong_partition", () => p.raw(other, null, valid)],
-        ["bad_symbol_def", () => p.encoded(symbolDefRecord(testSymbols[0]!, 3), btc)],
-        ["bad_symbol_def", () => p.encoded(symbolDefRecord({ ...testSymbols[0]!, name: "NEW-USD" }, 7), btc)],
-      ];
+      const { expected, valid } = hostileRecords(p, btc, other);
       good(1);
       for (const [, send] of expected) send();
       // An unknown symbol is not a dead letter: the engine rejects it and the user hears of it.

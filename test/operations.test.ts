@@ -112,6 +112,17 @@ describe("configuration errors", () => {
   }
 });
 
+/** A restart from the graceful stop's snapshot: nothing to replay, the same state, and ETH-USD still halted. */
+async function expectHaltAfterRestart(data: string, hash: string): Promise<void> {
+  const again = await ExchangeProcess.start({ dataDir: data });
+  expect(await again.waitForLine(/^recovery: /, 5000)).toContain(", 0 commands replayed");
+  expect(hashOf(await again.waitForLine(/^engine: /, 5000))).toBe(hash);
+  const c = await session(again.port, "dev-key-4");
+  const rejected = await c.placeResting([[1, ETH, Side.Buy]]);
+  expect(rejected[0]).toMatchObject({ kind: EventKind.Rejected, rejectReason: Reject.SymbolHalted });
+  expect(await again.stop(30_000)).toBe(0);
+}
+
 describe("embedded mode", () => {
   test(
     "summary, health, readiness, metrics that move; SIGTERM logs sessions out and leaves a snapshot; " +
@@ -253,13 +264,7 @@ describe("embedded mode", () => {
       expect(replayed.hash).toBe(stopped.hash);
       expect(replayed.exchange.engine.tradingStatus(ETH)).toBe(1);
 
-      const again = await ExchangeProcess.start({ dataDir: data });
-      expect(await again.waitForLine(/^recovery: /, 5000)).toContain(", 0 commands replayed");
-      expect(hashOf(await again.waitForLine(/^engine: /, 5000))).toBe(stopped.hash);
-      const c = await session(again.port, "dev-key-4");
-      const rejected = await c.placeResting([[1, ETH, Side.Buy]]);
-      expect(rejected[0]).toMatchObject({ kind: EventKind.Rejected, rejectReason: Reject.SymbolHalted });
-      expect(await again.stop(30_000)).toBe(0);
+      await expectHaltAfterRestart(data, stopped.hash);
     },
     120_000,
   );

@@ -34,6 +34,66 @@ afterAll(async () => {
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Rounds of order flow while clients drop their connections and unsubscribe and resubscribe at random. */
+async function churn(
+  flow: OrderFlow,
+  seq: Sequencer,
+  channels: Channel[],
+): Promise<{ drops: number; resubscribes: number }> {
+  const rng = flow.rng;
+  let drops = 0;
+  let resubscribes = 0;
+  for (let round = 0; round < rounds; round++) {
+    flow.run(1 + rng.int(30));
+    seq.flush();
+    if (rng.chance(0.05)) {
+      rng.pick(clients).drop();
+      drops++;
+    }
+    if (rng.chance(0.05)) {
+      const c = rng.pick(clients);
+      const symbol = rng.pick(flowSymbols).name;
+      const channel = rng.pick(channels);
+      c.unsubscribe(channel, symbol);
+      // Sometimes at once, sometimes a few rounds later.
+      if (rng.chance(0.5)) c.subscribe(channel, symbol);
+      else setTimeout(() => c.subscribe(channel, symbol), rng.int(20));
+      resubscribes++;
+    }
+    await turn();
+  }
+  return { drops, resubscribes };
+}
+
+/** Every client's level-2 and level-3 books equal the engine's; returns how many checksums the clients checked. */
+function expectBooksAsEngine(seq: Sequencer): number {
+  const e = seq.engine;
+  let checked = 0;
+  for (const c of clients) {
+    expect(c.mismatches).toEqual([]);
+    expect(c.stats.checksumMismatches).toBe(0);
+    checked += c.stats.checksumsChecked;
+    for (let id = 0; id < flowSymbols.length; id++) {
+      for (const side of [Side.Buy, Side.Sell]) {
+        const levels = engineLevels(e, id, side);
+        expect({ client: clients.indexOf(c), id, side, l2: c.books.get(id)!.top(side) }).toEqual({
+          client: clients.indexOf(c),
+          id,
+          side,
+          l2: levels,
+        });
+        const l3 = c.orderBooks.get(id)!;
+        expect(l3.top(side)).toEqual(levels);
+        const queues = levels.flatMap((l) =>
+          l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })),
+        );
+        expect(queues).toEqual(engineOrders(e, id, side));
+      }
+    }
+  }
+  return checked;
+}
+
 describe(`feed reconnect proof (seed ${seed})`, () => {
   test(
     `${clientsCount} clients churning over ${rounds} rounds end with the engine's books, ` + `every checksum matched`,
@@ -57,27 +117,7 @@ describe(`feed reconnect proof (seed ${seed})`, () => {
       }
       await waitFor("every client connected and in sync", () => clients.every((c) => c.synced), 30_000);
 
-      let drops = 0;
-      let resubscribes = 0;
-      for (let round = 0; round < rounds; round++) {
-        flow.run(1 + rng.int(30));
-        seq.flush();
-        if (rng.chance(0.05)) {
-          rng.pick(clients).drop();
-          drops++;
-        }
-        if (rng.chance(0.05)) {
-          const c = rng.pick(clients);
-          const symbol = rng.pick(flowSymbols).name;
-          const channel = rng.pick(channels);
-          c.unsubscribe(channel, symbol);
-          // Sometimes at once, sometimes a few rounds later.
-          if (rng.chance(0.5)) c.subscribe(channel, symbol);
-          else setTimeout(() => c.subscribe(channel, symbol), rng.int(20));
-          resubscribes++;
-        }
-        await turn();
-      }
+      const { drops, resubscribes } = await churn(flow, seq, channels);
 
       // Quiet: every client must come back, take any snapshot it still needs, and reach the last frame of every
       // channel.
@@ -99,30 +139,7 @@ describe(`feed reconnect proof (seed ${seed})`, () => {
         60_000,
       );
 
-      const e = seq.engine;
-      let checked = 0;
-      for (const c of clients) {
-        expect(c.mismatches).toEqual([]);
-        expect(c.stats.checksumMismatches).toBe(0);
-        checked += c.stats.checksumsChecked;
-        for (let id = 0; id < flowSymbols.length; id++) {
-          for (const side of [Side.Buy, Side.Sell]) {
-            const levels = engineLevels(e, id, side);
-            expect({ client: clients.indexOf(c), id, side, l2: c.books.get(id)!.top(side) }).toEqual({
-              client: clients.indexOf(c),
-              id,
-              side,
-              l2: levels,
-            });
-            const l3 = c.orderBooks.get(id)!;
-            expect(l3.top(side)).toEqual(levels);
-            const queues = levels.flatMap((l) =>
-              l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })),
-            );
-            expect(queues).toEqual(engineOrders(e, id, side));
-          }
-        }
-      }
+      const checked = expectBooksAsEngine(seq);
       expect(drops).toBeGreaterThan(0);
       expect(resubscribes).toBeGreaterThan(0);
       expect(checked).toBeGreaterThan(clientsCount * 10);

@@ -13,7 +13,7 @@ import { CancelReason, Reject } from "../../src/engine/constants.ts";
 import { newOrderEventRow, newOrderRow, OrderEvent, OrderStatus } from "../../src/marketdata/order-rows.ts";
 import { newTradeRow, type TradeRow } from "../../src/marketdata/trade.ts";
 import { escapeSymbolValue, symbolValueError } from "../../src/questdb/ilp-escape.ts";
-import { openMarketDataWriters } from "../../src/questdb/market-data-writers.ts";
+import { type MarketDataWriters, openMarketDataWriters } from "../../src/questdb/market-data-writers.ts";
 import { readResumePoints, waitForWalApplied } from "../../src/questdb/resume.ts";
 import { ensureTables, marketDataTables } from "../../src/questdb/schema.ts";
 import { spillHeaderBytes } from "../../src/questdb/spill-file.ts";
@@ -486,72 +486,116 @@ describe("hostile and bad input", () => {
   }, 600_000);
 });
 
+/**
+ * Order 42 through New, PartiallyFilled and Filled, then the same id again later (ids are unique only among live
+ * orders: a second row), and two rows the writer refuses.
+ */
+function appendOrderRows(writers: MarketDataWriters): void {
+  const o = newOrderRow();
+  Object.assign(o, {
+    symbolId: 1,
+    orderId: 42,
+    userId: 9,
+    clientOrderId: 1001,
+    side: 1,
+    type: 0,
+    tif: 0,
+    priceTicks: 2500,
+    qtyLots: 10,
+    createdUs: 5_000_000,
+    createdSeq: 70,
+    updatedUs: 5_000_000,
+    seq: 70,
+  });
+  for (const [status, filled, seq] of [
+    [OrderStatus.New, 0, 70],
+    [OrderStatus.PartiallyFilled, 4, 75],
+    [OrderStatus.Filled, 10, 80],
+  ] as const) {
+    Object.assign(o, { status, filledLots: filled, leavesLots: 10 - filled, seq, updatedUs: 5_000_000 + seq });
+    expect(writers.orders.append(o)).toBeNull();
+  }
+  // The same order id again later (ids are unique only among live orders): a second row.
+  Object.assign(o, {
+    createdUs: 6_000_000,
+    createdSeq: 90,
+    updatedUs: 6_000_000,
+    seq: 90,
+    status: OrderStatus.Cancelled,
+    filledLots: 0,
+    leavesLots: 0,
+  });
+  expect(writers.orders.append(o)).toBeNull();
+  expect(writers.orders.append({ ...o, status: 99 })).toMatch(/status/);
+  expect(writers.orders.append({ ...o, leavesLots: 11 })).toMatch(/leavesLots/);
+}
+
+/** A cancel of order 42, a reject for an unknown symbol, and an event the writer refuses. */
+function appendOrderEvents(writers: MarketDataWriters): void {
+  const e = newOrderEventRow();
+  Object.assign(e, {
+    symbolId: 1,
+    tsUs: 6_000_000,
+    seq: 90,
+    eventIndex: 1,
+    orderId: 42,
+    userId: 9,
+    event: OrderEvent.Cancelled,
+    reason: CancelReason.User,
+    priceTicks: 2500,
+    qtyLots: 10,
+  });
+  expect(writers.orderEvents.append(e)).toBeNull();
+  Object.assign(e, {
+    symbolId: -1,
+    seq: 91,
+    eventIndex: 0,
+    event: OrderEvent.Rejected,
+    reason: Reject.UnknownSymbol,
+    priceTicks: 0,
+  });
+  expect(writers.orderEvents.append(e)).toBeNull();
+  expect(writers.orderEvents.append({ ...e, event: OrderEvent.Rejected, reason: 200 })).toMatch(/reason/);
+}
+
+/** The two rows of order 42: the first at its latest state (filled), the second cancelled. */
+async function expectStoredOrderRows(): Promise<void> {
+  expect(
+    (
+      await qdb.sql(
+        "SELECT symbol, side, type, tif, status, order_id, client_order_id, user_id, price, qty, filled, " +
+          "leaves, created_seq, updated, seq FROM orders ORDER BY ts",
+      )
+    ).dataset,
+  ).toEqual([
+    ["ETH-USD", "sell", "limit", "gtc", "filled", 42, 1001, 9, 2500, 10, 10, 0, 70, "1970-01-01T00:00:05.000080Z", 80],
+    [
+      "ETH-USD",
+      "sell",
+      "limit",
+      "gtc",
+      "cancelled",
+      42,
+      1001,
+      9,
+      2500,
+      10,
+      0,
+      0,
+      90,
+      "1970-01-01T00:00:06.000000Z",
+      90,
+    ],
+  ]);
+}
+
 describe("orders, order events and resume points", () => {
   test(
     "an order's rows upsert to its latest state; events keep their reasons; " + "resume points read the largest ids",
     async () => {
       const writers = await openMarketDataWriters({ httpUrl: qdb.httpUrl, spillDir, symbols });
-      const o = newOrderRow();
-      Object.assign(o, {
-        symbolId: 1,
-        orderId: 42,
-        userId: 9,
-        clientOrderId: 1001,
-        side: 1,
-        type: 0,
-        tif: 0,
-        priceTicks: 2500,
-        qtyLots: 10,
-        createdUs: 5_000_000,
-        createdSeq: 70,
-        updatedUs: 5_000_000,
-        seq: 70,
-      });
-      for (const [status, filled, seq] of [
-        [OrderStatus.New, 0, 70],
-        [OrderStatus.PartiallyFilled, 4, 75],
-        [OrderStatus.Filled, 10, 80],
-      ] as const) {
-        Object.assign(o, { status, filledLots: filled, leavesLots: 10 - filled, seq, updatedUs: 5_000_000 + seq });
-        expect(writers.orders.append(o)).toBeNull();
-      }
-      // The same order id again later (ids are unique only among live orders): a second row.
-      Object.assign(o, {
-        createdUs: 6_000_000,
-        createdSeq: 90,
-        updatedUs: 6_000_000,
-        seq: 90,
-        status: OrderStatus.Cancelled,
-        filledLots: 0,
-        leavesLots: 0,
-      });
-      expect(writers.orders.append(o)).toBeNull();
-      expect(writers.orders.append({ ...o, status: 99 })).toMatch(/status/);
-      expect(writers.orders.append({ ...o, leavesLots: 11 })).toMatch(/leavesLots/);
-      const e = newOrderEventRow();
-      Object.assign(e, {
-        symbolId: 1,
-        tsUs: 6_000_000,
-        seq: 90,
-        eventIndex: 1,
-        orderId: 42,
-        userId: 9,
-        event: OrderEvent.Cancelled,
-        reason: CancelReason.User,
-        priceTicks: 2500,
-        qtyLots: 10,
-      });
-      expect(writers.orderEvents.append(e)).toBeNull();
-      Object.assign(e, {
-        symbolId: -1,
-        seq: 91,
-        eventIndex: 0,
-        event: OrderEvent.Rejected,
-        reason: Reject.UnknownSymbol,
-        priceTicks: 0,
-      });
-      expect(writers.orderEvents.append(e)).toBeNull();
-      expect(writers.orderEvents.append({ ...e, event: OrderEvent.Rejected, reason: 200 })).toMatch(/reason/);
+      appendOrderRows(writers);
+      appendOrderEvents(writers);
       const t = newTradeRow();
       Object.assign(t, {
         symbolId: 1,
@@ -565,49 +609,7 @@ describe("orders, order events and resume points", () => {
       expect(writers.ticks.append(t)).toBeNull();
       await writers.flush();
       await waitForWalApplied(qdb.httpUrl, ["orders", "order_events", "ticks"], walDeadlineMs);
-      expect(
-        (
-          await qdb.sql(
-            "SELECT symbol, side, type, tif, status, order_id, client_order_id, user_id, price, qty, filled, " +
-              "leaves, created_seq, updated, seq FROM orders ORDER BY ts",
-          )
-        ).dataset,
-      ).toEqual([
-        [
-          "ETH-USD",
-          "sell",
-          "limit",
-          "gtc",
-          "filled",
-          42,
-          1001,
-          9,
-          2500,
-          10,
-          10,
-          0,
-          70,
-          "1970-01-01T00:00:05.000080Z",
-          80,
-        ],
-        [
-          "ETH-USD",
-          "sell",
-          "limit",
-          "gtc",
-          "cancelled",
-          42,
-          1001,
-          9,
-          2500,
-          10,
-          0,
-          0,
-          90,
-          "1970-01-01T00:00:06.000000Z",
-          90,
-        ],
-      ]);
+      await expectStoredOrderRows();
       expect(
         (await qdb.sql("SELECT symbol, event, reason, seq, event_index FROM order_events ORDER BY seq")).dataset,
       ).toEqual([

@@ -120,29 +120,7 @@ export class FrameFactory {
     m.clearOrder();
     const roll = r.below(100);
     const live = user.live;
-    if (live.size > 0 && (roll < 25 || live.size > 48)) {
-      // Cancel (mostly) or modify one of the oldest live orders.
-      const at = r.below(Math.min(live.size, 8));
-      let k = 0;
-      for (const [cid, symbolId] of live) {
-        if (k++ < at) continue;
-        m.clientOrderId = cid;
-        m.symbolId = symbolId;
-        break;
-      }
-      if (r.chance(0.3)) {
-        const market = this.markets.find((x) => x.symbolId === m.symbolId) ?? this.markets[0]!;
-        m.body = Body.Modify;
-        m.priceTicks = this.price(market, r.below(2));
-        m.qtyLots = market.lot * (1 + r.below(5));
-      } else {
-        m.body = Body.Cancel;
-      }
-      // To the back of the line: the next picks are other orders. It leaves the map when a report says it is gone.
-      live.delete(m.clientOrderId);
-      live.set(m.clientOrderId, m.symbolId);
-      return;
-    }
+    if (live.size > 0 && (roll < 25 || live.size > 48)) return this.changeLive(live);
     if (roll < 29) {
       // A cancel of an id that names nothing (or no longer anything).
       m.body = Body.Cancel;
@@ -157,6 +135,47 @@ export class FrameFactory {
     m.symbolId = market.symbolId;
     m.side = r.below(2);
     m.qtyLots = market.lot * (1 + r.below(5));
+    this.typeAndTif();
+    m.priceTicks =
+      m.type === OrderType.Market || m.type === OrderType.StopMarket
+        ? r.chance(0.5)
+          ? 0
+          : this.price(market, m.side)
+        : this.price(market, m.side);
+    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket)
+      m.stopPriceTicks = market.mid + (r.below(61) - 30) * market.stepTicks;
+    m.stp = r.chance(0.8) ? Stp.None : r.below(5);
+  }
+
+  /** Cancel (mostly) or modify one of the oldest live orders. */
+  private changeLive(live: Map<number, number>): void {
+    const r = this.rng;
+    const m = this.m;
+    const at = r.below(Math.min(live.size, 8));
+    let k = 0;
+    for (const [cid, symbolId] of live) {
+      if (k++ < at) continue;
+      m.clientOrderId = cid;
+      m.symbolId = symbolId;
+      break;
+    }
+    if (r.chance(0.3)) {
+      const market = this.markets.find((x) => x.symbolId === m.symbolId) ?? this.markets[0]!;
+      m.body = Body.Modify;
+      m.priceTicks = this.price(market, r.below(2));
+      m.qtyLots = market.lot * (1 + r.below(5));
+    } else {
+      m.body = Body.Cancel;
+    }
+    // To the back of the line: the next picks are other orders. It leaves the map when a report says it is gone.
+    live.delete(m.clientOrderId);
+    live.set(m.clientOrderId, m.symbolId);
+  }
+
+  /** An order type and time in force, in the mix a busy client sends. */
+  private typeAndTif(): void {
+    const r = this.rng;
+    const m = this.m;
     const t = r.below(100);
     if (t < 62) {
       m.type = OrderType.Limit;
@@ -178,15 +197,6 @@ export class FrameFactory {
       m.type = OrderType.StopMarket;
       m.tif = Tif.Gtc;
     }
-    m.priceTicks =
-      m.type === OrderType.Market || m.type === OrderType.StopMarket
-        ? r.chance(0.5)
-          ? 0
-          : this.price(market, m.side)
-        : this.price(market, m.side);
-    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket)
-      m.stopPriceTicks = market.mid + (r.below(61) - 30) * market.stepTicks;
-    m.stp = r.chance(0.8) ? Stp.None : r.below(5);
   }
 
   /** A limit price near the mid; buys mostly below it, sells above, with some overlap so orders trade. */
@@ -431,6 +441,36 @@ export class FrameFactory {
     if (at >= 0) out[at] = this.rng.pick(unionCodes);
   }
 
+  /** A Login (or Logout) whose string length is pushed beyond the frame. */
+  private longString(out: Uint8Array, view: DataView, at: number, seq: number): number {
+    const r = this.rng;
+    const p = at + framePrefixBytes;
+    const m = this.m;
+    m.clearOrder();
+    if (r.chance(0.7)) {
+      m.body = Body.Login;
+      m.apiKey = this.apiKey;
+    } else {
+      m.body = Body.Logout;
+      m.logoutReason = 1;
+      m.text = r.text(30) + "x";
+    }
+    const n = this.encode(out, at, seq);
+    const end = at + n;
+    const root = p + view.getUint32(p, true);
+    const bodyField = fieldAt(view, p, end, root, 2);
+    if (bodyField >= 0) {
+      const body = bodyField + view.getUint32(bodyField, true);
+      const strField = fieldAt(view, p, end, body, m.body === Body.Login ? 0 : 1);
+      if (strField >= 0) {
+        const str = strField + view.getUint32(strField, true);
+        if (str >= p && str + 4 <= end)
+          view.setUint32(str, r.pick([129, 257, 4096, 0x10000, 0x7fffffff, 0xffffffff, n]), true);
+      }
+    }
+    return n;
+  }
+
   /**
    * An oversized string or vector: a long API key, a string or vector length pushed up, a page of orders from the
    * client.
@@ -454,33 +494,7 @@ export class FrameFactory {
       out.set(bytes, at);
       return bytes.length;
     }
-    if (how === 1) {
-      // A Login (or Logout) whose string length is pushed beyond the frame.
-      const m = this.m;
-      m.clearOrder();
-      if (r.chance(0.7)) {
-        m.body = Body.Login;
-        m.apiKey = this.apiKey;
-      } else {
-        m.body = Body.Logout;
-        m.logoutReason = 1;
-        m.text = r.text(30) + "x";
-      }
-      const n = this.encode(out, at, seq);
-      const end = at + n;
-      const root = p + view.getUint32(p, true);
-      const bodyField = fieldAt(view, p, end, root, 2);
-      if (bodyField >= 0) {
-        const body = bodyField + view.getUint32(bodyField, true);
-        const strField = fieldAt(view, p, end, body, m.body === Body.Login ? 0 : 1);
-        if (strField >= 0) {
-          const str = strField + view.getUint32(strField, true);
-          if (str >= p && str + 4 <= end)
-            view.setUint32(str, r.pick([129, 257, 4096, 0x10000, 0x7fffffff, 0xffffffff, n]), true);
-        }
-      }
-      return n;
-    }
+    if (how === 1) return this.longString(out, view, at, seq);
     // An OpenOrders page (an exchange-to-client message) sent by a client, its vector length pushed up.
     const s = new ServerMessage();
     s.seq = seq;

@@ -45,6 +45,34 @@ export interface TestQuestdb {
 
 export { execSql as sqlQuery };
 
+/** Runs `query` until its rows satisfy `predicate`; throws after `deadlineMs` with the last rows or error seen. */
+async function waitForRows(
+  sql: (query: string) => ReturnType<typeof execSql>,
+  query: string,
+  predicate: (rows: unknown[][]) => boolean,
+  deadlineMs: number,
+): Promise<unknown[][]> {
+  const deadline = performance.now() + deadlineMs;
+  let last: unknown[][] | string = "no answer yet";
+  for (;;) {
+    try {
+      const rows = (await sql(query)).dataset;
+      if (predicate(rows)) return rows;
+      last = rows;
+    } catch (error) {
+      // The table may not exist yet, or the server may be restarting.
+      last = (error as Error).message;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(
+        `waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; ` +
+          `last: ${JSON.stringify(last).slice(0, 500)}`,
+      );
+    }
+    await Bun.sleep(pollIntervalMs);
+  }
+}
+
 export async function startTestQuestdb(): Promise<TestQuestdb> {
   const dir = mkdtempSync(join(tmpdir(), "exch-questdb-"));
   let handle: QuestdbHandle | null = null;
@@ -76,27 +104,8 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
     dir: server.dir,
     pid: () => server.pid,
     sql,
-    async waitForRows(query, predicate, deadlineMs = waitForRowsDeadlineMsDefault) {
-      const deadline = performance.now() + deadlineMs;
-      let last: unknown[][] | string = "no answer yet";
-      for (;;) {
-        try {
-          const rows = (await sql(query)).dataset;
-          if (predicate(rows)) return rows;
-          last = rows;
-        } catch (error) {
-          // The table may not exist yet, or the server may be restarting.
-          last = (error as Error).message;
-        }
-        if (performance.now() > deadline) {
-          throw new Error(
-            `waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; ` +
-              `last: ${JSON.stringify(last).slice(0, 500)}`,
-          );
-        }
-        await Bun.sleep(pollIntervalMs);
-      }
-    },
+    waitForRows: (query, predicate, deadlineMs = waitForRowsDeadlineMsDefault) =>
+      waitForRows(sql, query, predicate, deadlineMs),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -6,7 +6,7 @@
 
 import { expect } from "bun:test";
 import { intervalCount, intervalNames } from "../../src/marketdata/intervals.ts";
-import { orderEventNames, orderStatusNames } from "../../src/marketdata/order-rows.ts";
+import { orderEventNames, type OrderRow, orderStatusNames } from "../../src/marketdata/order-rows.ts";
 import type { TestQuestdb } from "./questdb.ts";
 import type { Truth } from "./market-data.ts";
 
@@ -34,6 +34,19 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
     deadlineMs,
   );
 
+  await expectTicks(qdb, trades);
+  await expectCandles(qdb, candles);
+  await expectOrders(qdb, orders);
+  await expectOrderEvents(qdb, events);
+}
+
+type Trades = Truth["trades"];
+type Candles = ReturnType<Truth["candles"]["candles"]>;
+type Orders = OrderRow[];
+type Events = Truth["orders"]["events"];
+
+/** Every trade: count, distinct ids, ids without gaps, and the sum of every column. */
+async function expectTicks(qdb: TestQuestdb, trades: Trades): Promise<void> {
   const t = (
     await qdb.sql(
       "SELECT count(), count_distinct(trade_id), min(trade_id), max(trade_id), sum(trade_id), sum(price), " +
@@ -58,7 +71,10 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
     // Times less the flow's start (2026-01-01), so the sum stays within a LONG.
     sum((x) => x.tsUs - 1767225600000000),
   ]);
+}
 
+/** Every candle, per interval: count and the sum of every column. */
+async function expectCandles(qdb: TestQuestdb, candles: Candles[]): Promise<void> {
   for (let interval = 0; interval < intervalCount; interval++) {
     const list = candles[interval]!;
     const c = (
@@ -84,7 +100,10 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
       ],
     });
   }
+}
 
+/** Every order's latest state: count and sums per status. */
+async function expectOrders(qdb: TestQuestdb, orders: Orders): Promise<void> {
   const byStatus = (
     await qdb.sql("SELECT status, count(), sum(filled), sum(leaves), sum(qty), sum(seq) FROM orders ORDER BY status")
   ).dataset.map((r) => [r[0], ...r.slice(1).map(big)]);
@@ -104,7 +123,10 @@ export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, de
     .filter((r) => r[1] !== 0n)
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   expect(byStatus).toEqual(expectedStatus);
+}
 
+/** Every order event: count and sums per kind. */
+async function expectOrderEvents(qdb: TestQuestdb, events: Events): Promise<void> {
   const byEvent = (
     await qdb.sql(
       "SELECT event, count(), sum(qty), sum(leaves), sum(trade_id), sum(seq), " +
