@@ -464,8 +464,8 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
     // vCPUs share a core, this alone slows the matching thread; compare it with the feed's figure.
     spinnerMedianChunkCommandsPerSec: pick(withSpinner, "medianChunk"),
     spinnerRatio: spread(without.map((w, i) => withSpinner[i]!.medianChunk / w.medianChunk)),
-    // The feed attached with no client: the matching thread's own cost (the copy into the ring) without the clients'
-    // CPU.
+    // The feed attached with no client: the matching thread's own cost (the copy into the
+    // ring) without the clients' CPU.
     feedNoClientsMedianChunkCommandsPerSec: pick(feedNoClients, "medianChunk"),
     feedNoClientsRatio: spread(without.map((w, i) => feedNoClients[i]!.medianChunk / w.medianChunk)),
   };

@@ -61,8 +61,8 @@ const fileBytesRotate = 64 << 20;
 let fileIndex = 0;
 
 /**
- * A writer that is replaced (untimed) once its file passes fileBytesRotate; keeps the totals of the writers it
- * replaced.
+ * A writer that is replaced (untimed) once its file passes fileBytesRotate; keeps the
+ * totals of the writers it replaced.
  */
 class RotatingJournal {
   writer: JournalWriter;

@@ -435,8 +435,8 @@ function apiQueries(base: string, strict: boolean, mode: { checking: boolean }) 
 }
 
 async function apiScenario(o: Options, httpUrl: string, httpPort: number): Promise<Record<string, unknown>> {
-  // About a million trades a day, so every minute of the day queried has candles; memory keeps only the newest 1,024
-  // minutes.
+  // About a million trades a day, so every minute of the day queried has candles; memory keeps
+  // only the newest 1,024 minutes.
   const days = o.quick ? 2 : 10;
   // Tiny runs (the smoke test) have empty minutes: their answers are checked for rows, not counts.
   const strict = o.historyTrades >= 1_000_000;

@@ -1,5 +1,5 @@
-// Proves the mass-cancel benchmark runs end to end (`--quick`) and writes a well-formed JSON report; it asserts no
-// timings.
+// Proves the mass-cancel benchmark runs end to end (`--quick`) and writes a well-formed JSON
+// report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

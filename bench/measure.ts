@@ -22,8 +22,8 @@ export interface ThroughputOptions {
 
 export interface ThroughputResult {
   /**
-   * Commands per second over the samples: chunk commands / mean sample time (mitata trims 2 + 2 outliers past 12
-   * samples).
+   * Commands per second over the samples: chunk commands / mean sample time (mitata trims 2 +
+   * 2 outliers past 12 samples).
    */
   commandsPerSec: number;
   /** The same from the median sample. */

@@ -1,5 +1,5 @@
-// Proves the metrics-probe benchmark runs end to end (`--quick --rounds 1`) and writes a well-formed JSON report; it
-// asserts no timings.
+// Proves the metrics-probe benchmark runs end to end (`--quick --rounds 1`) and writes a well-formed JSON
+// report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -1,7 +1,7 @@
 // Proves the exchange-core tape benchmark runs end to end on tiny tapes and that every book agrees: our engine,
 // exchange-core's order book (built with Maven, run in a JVM; when java and mvn are present, as on CI) and the
-// generator's shadow book produce the same consensus digest on all five scenarios. A correctness smoke test: it asserts
-// no speed.
+// generator's shadow book produce the same consensus digest on all five scenarios. A correctness
+// smoke test: it asserts no speed.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

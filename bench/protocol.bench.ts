@@ -245,8 +245,8 @@ function encoders(reports: ServerMessage[], records: InputRecordView[]): void {
 }
 
 /**
- * The client's side: execution reports as the gateway writes them, read by the verifying decoder and by the template
- * reader.
+ * The client's side: execution reports as the gateway writes them, read by the verifying
+ * decoder and by the template reader.
  */
 function reportReaders(reports: ServerMessage[]): void {
   const writer = new ExecReportWriter();

@@ -363,8 +363,8 @@ export class ShadowBook {
   }
 
   /**
-   * RULES.md "Stops": a trade at `price` elects buy stops <= price (lowest first), then sell stops >= price (highest
-   * first).
+   * RULES.md "Stops": a trade at `price` elects buy stops <= price (lowest first), then sell
+   * stops >= price (highest first).
    */
   private elect(price: number): void {
     const buys = this.buyStops;

@@ -688,8 +688,8 @@ class FlashCrash {
   }
 
   /**
-   * Drives the price toward `target`: market orders sized to the liquidity in between, makers pulling stale quotes and
-   * re-quoting.
+   * Drives the price toward `target`: market orders sized to the liquidity in between, makers pulling
+   * stale quotes and re-quoting.
    */
   pushStep(target: number, takerSide: number): void {
     const { b, rng, mm } = this;

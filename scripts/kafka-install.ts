@@ -176,8 +176,8 @@ function librdkafkaPresent(): boolean {
 }
 
 /**
- * Debian's librdkafka1 (the shared library bun:ffi loads) and librdkafka-dev (its header, our reference for struct
- * layouts).
+ * Debian's librdkafka1 (the shared library bun:ffi loads) and librdkafka-dev (its header, our
+ * reference for struct layouts).
  */
 export async function ensureLibrdkafkaInstalled(): Promise<string> {
   if (!librdkafkaPresent()) {

@@ -40,8 +40,8 @@ export interface KafkaStartOptions {
   /** Called while waiting for readiness, about every 100 ms, with the time since spawn. */
   onProgress?: (elapsedMs: number) => void;
   /**
-   * Start in a new session that outlives this process (the CLI's `start`); otherwise a child killed when this process
-   * exits.
+   * Start in a new session that outlives this process (the CLI's `start`); otherwise a child
+   * killed when this process exits.
    */
   detached?: boolean;
 }

@@ -36,8 +36,8 @@ export const questdbInstallDir = join(projectRoot, ".tools", `questdb-${questdbV
 const jarName = `questdb-${questdbVersion}.jar`;
 
 /**
- * The first start extracts the web console and creates the db folder (4.5 s measured); restarts took 4-20 s on a busy
- * box.
+ * The first start extracts the web console and creates the db folder (4.5 s measured);
+ * restarts took 4-20 s on a busy box.
  */
 const startTimeoutMsDefault = 120_000;
 /** SIGTERM stops it in about 2 s; a server deep in WAL apply may need longer before SIGKILL. */
@@ -308,8 +308,8 @@ export interface QuestdbStartOptions extends QuestdbPorts {
   /** Own process group, not killed when the caller exits (the CLI's `start`). */
   detached?: boolean;
   /**
-   * `lines` (default): a line at start, every 5 s while waiting, and when ready; `tty`: one line rewritten in place;
-   * `quiet`.
+   * `lines` (default): a line at start, every 5 s while waiting, and when ready; `tty`: one line
+   * rewritten in place; `quiet`.
    */
   progress?: "lines" | "tty" | "quiet";
 }

@@ -161,8 +161,8 @@ describe("stack scripts", () => {
     expect(stopping).toBeGreaterThan(0);
     expect(lines.slice(stopping).filter((l) => /^shard \d+: .*, state hash [0-9a-f]{16}$/.test(l)).length).toBe(12);
 
-    // A second run finds everything installed: no download, same ports; each shard resumes from its snapshot in the
-    // stack's Redis.
+    // A second run finds everything installed: no download, same ports; each shard resumes from its
+    // snapshot in the stack's Redis.
     const again = await startFull(env);
     expect(again).not.toContain("downloading");
     expect(again).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(0\.\d s\)/);

@@ -112,8 +112,8 @@ async function runLoad(active: CrashTrader[], rng: Rng, until: Promise<unknown>)
 }
 
 /**
- * SIGKILL after `delayMs`; "at-save" then waits for the next save to take a writer id in Redis, so the kill lands
- * inside it.
+ * SIGKILL after `delayMs`; "at-save" then waits for the next save to take a writer id in Redis,
+ * so the kill lands inside it.
  */
 async function killLater(
   p: ExchangeProcess,
@@ -206,8 +206,8 @@ describe("SIGKILL under load, Redis snapshots", () => {
           await finalStop(p, oracle, keys);
           break;
         }
-        // A deep book (user 5, never trading) makes every snapshot ~1.3 MB, so saves last long enough for kills to land
-        // inside them.
+        // A deep book (user 5, never trading) makes every snapshot ~1.3 MB, so saves last long enough
+        // for kills to land inside them.
         if (round === 0) await deepBook(p.port, newTraders(1, 5), deepOrders);
         oracle.beginRound();
         const firstTradeId = oracle.nextTradeId;
@@ -246,8 +246,8 @@ describe("SIGKILL under load, Redis snapshots", () => {
 });
 
 /**
- * The last start of the kill test: a graceful stop hashes as the journal replay does, and its final snapshot is the
- * newest.
+ * The last start of the kill test: a graceful stop hashes as the journal replay does, and its
+ * final snapshot is the newest.
  */
 async function finalStop(p: ExchangeProcess, oracle: JournalOracle, keys: SnapshotKeys): Promise<void> {
   for (const t of traders) await t.close();
@@ -280,8 +280,8 @@ interface Outage {
 }
 
 /**
- * Kills Redis during the next snapshot save, waits for the exchange to log the failure, restarts Redis and waits for
- * "works again".
+ * Kills Redis during the next snapshot save, waits for the exchange to log the failure, restarts Redis
+ * and waits for "works again".
  */
 async function redisOutage(
   p: ExchangeProcess,
@@ -474,8 +474,8 @@ describe("a torn last journal record, Redis snapshots", () => {
       const dir = dataDir("torn");
       const journal = join(dir, "journal.bin");
       const config = writeConfig(dir, { store: "redis", everyCommands: 2000, everyMs: 200, redisPort: redis.port });
-      // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves unacknowledged
-      // records to tear.
+      // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves
+      // unacknowledged records to tear.
       const p = await ExchangeProcess.start({ dataDir: dir, configPath: config, policy: "fsync" });
       const users = newTraders(2);
       for (const t of users) await t.connect(p.port);
@@ -488,8 +488,8 @@ describe("a torn last journal record, Redis snapshots", () => {
       await p.exited;
       for (const t of users) expect(await t.waitGone()).toBe(true);
 
-      // A torn write can only hit a record that was never acknowledged, and one no snapshot holds (snapshots wait for
-      // durability).
+      // A torn write can only hit a record that was never acknowledged, and one no snapshot holds
+      // (snapshots wait for durability).
       const acknowledged = Math.max(...users.map((t) => t.maxSeqSeen));
       const newest = (await keys.index())[0] ?? 0;
       const torn = tearAfter(journal, Math.max(acknowledged, newest));

@@ -116,8 +116,8 @@ function startLine(p: ExchangeProcess): string {
 }
 
 /**
- * SIGTERM; expects exit 0, nothing on stderr but lines matching `allowed`, and returns "stopped at seq N, state hash
- * H".
+ * SIGTERM; expects exit 0, nothing on stderr but lines matching `allowed`, and returns
+ * "stopped at seq N, state hash H".
  */
 async function stopGracefully(
   p: ExchangeProcess,
@@ -147,8 +147,8 @@ function replayCli(journal: string): { commands: number; hash: string } | null {
 }
 
 /**
- * User 1 rests sells above 50,000.00 and buys below; one buy is modified, one cancelled; a buy stop waits above the
- * market.
+ * User 1 rests sells above 50,000.00 and buys below; one buy is modified, one cancelled; a buy
+ * stop waits above the market.
  */
 async function restUserOneOrders(u1: Trader): Promise<void> {
   const c1 = u1.client;

@@ -568,8 +568,8 @@ function logOutPolitely(s: RawSession, model: SessionModel): void {
 }
 
 /**
- * A logged-in fuzzing session, reconnected (with the next of its keys) after each logout, until the frame target is
- * met.
+ * A logged-in fuzzing session, reconnected (with the next of its keys) after each logout,
+ * until the frame target is met.
  */
 async function fuzzLoop(port: number, index: number): Promise<void> {
   const factorySeed = (seed + index * 0x9e3779b9) >>> 0;

@@ -102,8 +102,8 @@ test(
     // The TCP orders' reports reach the session at once and `executions` a little later.
     const acceptedOnTopic = () => out.uniqueExecutions().filter((e) => e.kind === EventKind.Accepted);
     await out.until(() => acceptedOnTopic().length >= kafkaOrders + tcpOrders, "every Accepted on executions", 120_000);
-    // Exactly once: one Accepted per order, none applied twice (a second copy would be accepted again or rejected as a
-    // duplicate).
+    // Exactly once: one Accepted per order, none applied twice (a second copy would be accepted again
+    // or rejected as a duplicate).
     const accepted = acceptedOnTopic();
     expect(accepted.length).toBe(kafkaOrders + tcpOrders);
     expect(new Set(accepted.map((e) => `${e.userId}:${e.clientOrderId}`)).size).toBe(kafkaOrders + tcpOrders);

@@ -1,8 +1,8 @@
 // Proves Kafka mode across processes (`bun run engine` with mode = "full", real Kafka and Redis): after a SIGKILL the
 // restarted engine re-sends outputs from its last snapshot but no trade is new or different (a consumer dropping
 // duplicates by id sees each trade once), and with two processes each owning a shard, a standby takes over a killed
-// process's shard from its latest Redis snapshot plus the partition, ending with the state hash of an engine that never
-// stopped.
+// process's shard from its latest Redis snapshot plus the partition, ending with the state hash of
+// an engine that never stopped.
 
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -139,8 +139,8 @@ async function tradeSteadily(
 }
 
 /**
- * Crossing orders over `symbols`: trades, partial fills, resting orders, cancels; `sessionSeq` numbers them from
- * `from`.
+ * Crossing orders over `symbols`: trades, partial fills, resting orders, cancels;
+ * `sessionSeq` numbers them from `from`.
  */
 function trade(p: OrderProducer, symbols: number[], from: number, count: number): void {
   for (let k = from; k < from + count; k++) {

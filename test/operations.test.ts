@@ -257,8 +257,8 @@ describe("embedded mode", () => {
       expect(sampleValue(metrics, "exchange_commands_total", { type: "symbol_status", result: "accepted" })).toBe(3);
 
       const stopped = await stopGracefully(p);
-      // Every admin action is a record of the journal: replaying it from scratch gives the state the exchange stopped
-      // with.
+      // Every admin action is a record of the journal: replaying it from scratch gives the
+      // state the exchange stopped with.
       const replayed = replayJournalFile(join(data, "journal.bin"));
       expect(replayed.lastSeq).toBe(stopped.seq);
       expect(replayed.hash).toBe(stopped.hash);

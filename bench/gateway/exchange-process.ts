@@ -68,8 +68,8 @@ function ticksPerSecond(): number {
 }
 
 /**
- * utime and stime of a process from /proc (fields 14 and 15; the command name in field 2 may hold spaces, so count from
- * its ")").
+ * utime and stime of a process from /proc (fields 14 and 15; the command name in field 2 may hold
+ * spaces, so count from its ")").
  */
 export function processCpu(pid: number): CpuSample {
   const text = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -164,8 +164,8 @@ export class ExchangeProcess {
       EXCHANGE_FEED_PORT: "0",
       EXCHANGE_METRICS_PORT: "0",
       EXCHANGE_HTTP_PORT: "0",
-      // The gateway's figures without the query API and its market-data worker (bench/marketdata.bench.ts measures
-      // those).
+      // The gateway's figures without the query API and its market-data worker
+      // (bench/marketdata.bench.ts measures those).
       EXCHANGE_HTTP_ENABLED: "false",
       EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
       EXCHANGE_JOURNAL_POLICY: o.policy,

@@ -335,8 +335,8 @@ export interface LatencyResult {
   /** Longest time between two turns of the sender's loop, ns. */
   senderTurnGapNsMax: number;
   /**
-   * Per window of the measured period: the worst latency, service time and send lag in it, ns (when stalls happened,
-   * and whose).
+   * Per window of the measured period: the worst latency, service time and send lag in it, ns (when
+   * stalls happened, and whose).
    */
   timeline: { fromSeconds: number; latencyNsMax: number; serviceNsMax: number; sendLagNsMax: number }[];
   totals: Totals;

@@ -234,8 +234,8 @@ export class BenchSession {
   }
 
   /**
-   * An answer with engine seq 0 was decided by the gateway (limits, unknown order, journal full): the command never
-   * reached the engine.
+   * An answer with engine seq 0 was decided by the gateway (limits, unknown order, journal full): the
+   * command never reached the engine.
    */
   private report(
     kind: number,

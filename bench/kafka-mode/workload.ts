@@ -104,8 +104,8 @@ export function buildWorkload(count: number, partitions: number, usersCount: num
 }
 
 /**
- * Feeds the stream to offline shards (after the symbol definitions the exchange writes at start) and counts their
- * reports.
+ * Feeds the stream to offline shards (after the symbol definitions the exchange writes at
+ * start) and counts their reports.
  */
 function countOutputs(w: Workload, partitions: number): void {
   const encoder = new Encoder();

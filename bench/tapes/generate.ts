@@ -207,8 +207,8 @@ class Generator {
   }
 
   /**
-   * A market order sized to take every level up to the target (at most SWEEP_LEVELS_MAX), or a small one when none is
-   * left.
+   * A market order sized to take every level up to the target (at most SWEEP_LEVELS_MAX), or a
+   * small one when none is left.
    */
   private sweep(s: Sweep): void {
     const book = s.side === TapeSide.Sell ? this.shadow.bids : this.shadow.asks;
@@ -278,8 +278,8 @@ class Generator {
       op = TapeOp.Replace;
       price = o.price + rng.int(21) - 10;
       qty = lots(rng);
-      // Same price and not larger would keep priority in ours but not in cancel + place: that is a Reduce, not a
-      // Replace.
+      // Same price and not larger would keep priority in ours but not in cancel + place:
+      // that is a Reduce, not a Replace.
       if (price === o.price && qty <= remaining) qty = remaining + 1 + rng.int(10);
     }
     if (price < TAPE_SPEC.minPrice) price = o.price + 1;

@@ -87,8 +87,8 @@ export class OurTapeBook {
   }
 
   /**
-   * Applies messages [start, end) reporting every trade; returns how many messages were rejected (slow; untimed checks
-   * only).
+   * Applies messages [start, end) reporting every trade; returns how many messages were rejected
+   * (slow; untimed checks only).
    */
   runReporting(t: TapeColumns, start: number, end: number, onTrade: OnTrade): number {
     const engine = this.engine;

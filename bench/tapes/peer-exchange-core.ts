@@ -42,8 +42,8 @@ function newestMtimeMs(dir: string): number {
 }
 
 /**
- * Compiles the driver and resolves exchange-core from Maven Central (once; skipped while up to date). Returns the JVM
- * classpath.
+ * Compiles the driver and resolves exchange-core from Maven Central (once; skipped while up to
+ * date). Returns the JVM classpath.
  */
 export function buildPeer(log: (line: string) => void = () => {}): string {
   const sourcesMtime = Math.max(

@@ -1,6 +1,6 @@
 // Proves admin authentication: only a Bearer key whose SHA-256 is an admin key opens the API (with its operator and
-// role), malformed headers are refused, and past ten bad keys a minute each further bad key waits a second while a good
-// key never does.
+// role), malformed headers are refused, and past ten bad keys a minute each further bad key waits a second
+// while a good key never does.
 import { describe, expect, test } from "bun:test";
 import { sha256Hex } from "../config/index.ts";
 import { AdminAuth, failureDelayMs, failuresFreePerMinute } from "./auth.ts";

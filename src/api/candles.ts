@@ -19,8 +19,8 @@ function intervalParam(p: Params): number {
 }
 
 /**
- * Open time of the oldest candle memory is sure to hold for a series (every later one is there): 0 while its ring has
- * not wrapped.
+ * Open time of the oldest candle memory is sure to hold for a series (every later one is there): 0
+ * while its ring has not wrapped.
  */
 function memoryFromUs(ctx: ApiContext, series: number): number {
   const c = ctx.candles;

@@ -69,8 +69,8 @@ export class DurableSignal implements EventConsumer {
   }
 
   /**
-   * Resolves once something was published after the counter read `seen` (at once if it already was), or after
-   * `timeoutMs`.
+   * Resolves once something was published after the counter read `seen` (at once if it
+   * already was), or after `timeoutMs`.
    */
   async waitForWake(seen: number, timeoutMs: number): Promise<number> {
     const r = Atomics.waitAsync(this.cells, WAKE, seen, timeoutMs);

@@ -130,8 +130,8 @@ export class QuestdbReader {
   }
 
   /**
-   * Candles with open time in [startUs, endUs]: the oldest `limit` (newest: the newest `limit`), oldest first either
-   * way.
+   * Candles with open time in [startUs, endUs]: the oldest `limit` (newest: the newest
+   * `limit`), oldest first either way.
    */
   async candles(
     symbol: string,

@@ -40,8 +40,8 @@ export interface QuestdbOptions {
   spillDir: string;
   limits?: MarketDataWritersOptions["limits"];
   /**
-   * How long start-up waits for QuestDB to apply its WAL before reading resume points (reading early only re-sends
-   * more).
+   * How long start-up waits for QuestDB to apply its WAL before reading resume points
+   * (reading early only re-sends more).
    */
   walWaitMs?: number;
   /** False: ticks and candles only, no order rows or events (a benchmark variant). Default true. */
@@ -117,8 +117,8 @@ export class MarketDataService {
   readonly ready: Promise<void>;
 
   /**
-   * Starts the API at once and the replay up to `durableSeq` (the exchange's durable seq now); `ready` resolves when
-   * live.
+   * Starts the API at once and the replay up to `durableSeq` (the exchange's durable seq
+   * now); `ready` resolves when live.
    */
   constructor(
     private readonly o: MarketDataServiceOptions,

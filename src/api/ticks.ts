@@ -168,8 +168,8 @@ function fromCandles(ctx: ApiContext, symbolId: number, startUs: number, endUs: 
 }
 
 /**
- * The slot of the candle opening at `openUs`, null when memory knows there was none, undefined when memory no longer
- * knows.
+ * The slot of the candle opening at `openUs`, null when memory knows there was none, undefined
+ * when memory no longer knows.
  */
 function candleAt(c: ApiContext["candles"], series: number, openUs: number): number | null | undefined {
   const n = c.candleCount(series);

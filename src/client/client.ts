@@ -149,8 +149,8 @@ export class ExchangeClient {
   private readonly scratch = new Uint8Array(this.writer.frameBytesMax);
   private readonly decoder = new ServerDecoder();
   /**
-   * Execution reports of the gateway's fixed layout are read without the generic decoder (same values; see
-   * report-reader.ts).
+   * Execution reports of the gateway's fixed layout are read without the generic decoder (same
+   * values; see report-reader.ts).
    */
   private readonly reportReader = new TemplateReportReader();
   private readonly splitter = new FrameSplitter(serverFrameBytesMax);

@@ -15,8 +15,8 @@ import { type ConfigProblem, formatProblems } from "./problems.ts";
 import { type PathSegment, isTable, validateFields } from "./validate.ts";
 
 /**
- * What the exchange runs with: the file's keys, the API keys read from `apiKeysFile` and the admin keys from
- * `admin.keysFile`.
+ * What the exchange runs with: the file's keys, the API keys read from `apiKeysFile` and the
+ * admin keys from `admin.keysFile`.
  */
 export interface ExchangeConfig extends ExchangeConfigFile {
   apiKeys: ApiKeyEntry[];

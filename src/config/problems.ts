@@ -46,8 +46,8 @@ function clip(text: string): string {
 }
 
 /**
- * Edit distance with adjacent swaps counted as one edit (optimal string alignment), case-insensitive. Inputs are key
- * names.
+ * Edit distance with adjacent swaps counted as one edit (optimal string alignment),
+ * case-insensitive. Inputs are key names.
  */
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();

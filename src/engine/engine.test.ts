@@ -1,5 +1,5 @@
-// Proves the fast engine's own mechanics: capacity rejects, stale handles, event buffer overflow, queries and
-// determinism.
+// Proves the fast engine's own mechanics: capacity rejects, stale handles, event buffer
+// overflow, queries and determinism.
 import { describe, expect, test } from "bun:test";
 import type { Command, EventRecord, SymbolSpec } from "./command.ts";
 import type { EngineConfig } from "./config.ts";
@@ -253,8 +253,8 @@ test("events name the side and the submitter's client id of the order they are a
     { kind: EventKind.Rejected, side: Side.Buy, clientId: 0, other: 0 },
   ]);
   ev.clear();
-  // The trade at 94 reaches the sell stop (94 <= 95): it triggers and rests as a sell at 90, named by its own client
-  // id.
+  // The trade at 94 reaches the sell stop (94 <= 95): it triggers and rests as a sell at
+  // 90, named by its own client id.
   h.send(order(Side.Buy, 4, 3, 94, 1, { clientOrderId: 701 }));
   h.send(order(Side.Sell, 5, 2, 94, 1, { tif: Tif.Ioc, clientOrderId: 602 }));
   expect(rows().map((r) => [r.kind, r.side, r.clientId])).toEqual([

@@ -373,8 +373,8 @@ export class Engine extends EventWriter {
   }
 
   /**
-   * Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side` (-1: both); returns
-   * how many.
+   * Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side`
+   * (-1: both); returns how many.
    */
   private listUserOrders(user: number, book: number, side: number): number {
     const users = this.ordUser;

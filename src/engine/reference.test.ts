@@ -1,5 +1,5 @@
-// Proves the reference book follows RULES.md: every scenario table, the exact state-hash walk, depth, and no capacity
-// limit.
+// Proves the reference book follows RULES.md: every scenario table, the exact state-hash walk,
+// depth, and no capacity limit.
 
 import { describe, expect, test } from "bun:test";
 import { fillCommand } from "./apply.ts";

@@ -123,8 +123,8 @@ export class EngineStore {
     this.lastPriceTicks = new Int32Array(c.symbolsMax);
     this.symStatus = new Uint8Array(c.symbolsMax);
 
-    // A command touches one slot's entry in most order columns: staggered so they do not share one cache set
-    // (columns.ts).
+    // A command touches one slot's entry in most order columns: staggered so they do not
+    // share one cache set (columns.ts).
     const o = new ColumnGroup(c.ordersMax);
     this.ordId = o.of(Float64Array);
     this.ordUser = o.of(Float64Array);
@@ -385,8 +385,8 @@ export class EngineStore {
   }
 
   /**
-   * Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best
-   * (see trimTop).
+   * Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if
+   * it is the best (see trimTop).
    */
   protected unlinkFromLevel(slot: number): void {
     const lvl = this.ordLevel[slot]!;

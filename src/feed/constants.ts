@@ -53,8 +53,8 @@ export interface FeedLimits {
   /** Candles a Candles subscription starts with. */
   recentCandles: number;
   /**
-   * Snapshot parts go out at most this many bytes per event-loop turn, and wait for `drain` while more than this is
-   * unread.
+   * Snapshot parts go out at most this many bytes per event-loop turn, and wait for `drain`
+   * while more than this is unread.
    */
   snapshotPumpBytes: number;
   /** Published frames kept per channel for connections still receiving a snapshot. */

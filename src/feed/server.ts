@@ -75,8 +75,8 @@ export class FeedServer {
   private readonly decoder = new RequestDecoder();
   private readonly sockets = new Set<Socket>();
   /**
-   * Sockets that joined each (symbol * slotsPerSymbol + slot) topic: checked for unread bytes after a flush publishes
-   * there.
+   * Sockets that joined each (symbol * slotsPerSymbol + slot) topic: checked for unread bytes
+   * after a flush publishes there.
    */
   private readonly joined = new Map<number, Set<Socket>>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];

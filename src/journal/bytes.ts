@@ -47,8 +47,8 @@ function crc32Short(b: Uint8Array, offset: number, length: number): number {
 }
 
 /**
- * Standard CRC-32 (check value of "123456789" is 0xCBF43926) of `bytes[offset, offset + length)`, as an unsigned
- * number.
+ * Standard CRC-32 (check value of "123456789" is 0xCBF43926) of `bytes[offset, offset +
+ * length)`, as an unsigned number.
  */
 export function crc32(bytes: Uint8Array, offset: number, length: number): number {
   if (length <= shortRangeBytesMax) return crc32Short(bytes, offset, length);

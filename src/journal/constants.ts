@@ -32,8 +32,8 @@ export const recordBytesMax = recordHeaderBytes + recordPayloadBytesMax;
 /** Default bytes of one batch buffer (the writer holds two). */
 export const batchBytesDefault = 1 << 20;
 /**
- * Largest batch buffer a writer accepts: one write() per batch, and a 64 MiB write is already seconds of fdatasync on a
- * slow disk.
+ * Largest batch buffer a writer accepts: one write() per batch, and a 64 MiB write is already seconds
+ * of fdatasync on a slow disk.
  */
 export const batchBytesLimit = 64 << 20;
 /** Default most records in one batch: about what 1 MiB holds at ~100 bytes a record. */

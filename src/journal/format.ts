@@ -39,8 +39,8 @@ export const JournalErrorCode = {
 export type JournalErrorCode = (typeof JournalErrorCode)[keyof typeof JournalErrorCode];
 
 /**
- * A journal that cannot be used as it is. Thrown at open or read time; never for a torn tail, which is reported, not
- * thrown.
+ * A journal that cannot be used as it is. Thrown at open or read time; never for a torn tail,
+ * which is reported, not thrown.
  */
 export class JournalError extends Error {
   constructor(

@@ -119,8 +119,8 @@ function reopen(
 }
 
 /**
- * Opens the journal at `path` for append, or creates it if there is none. An existing journal of another shard is
- * refused.
+ * Opens the journal at `path` for append, or creates it if there is none. An existing journal
+ * of another shard is refused.
  */
 export function openOrCreateJournal(
   path: string,

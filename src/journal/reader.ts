@@ -158,8 +158,8 @@ export class JournalReader {
   }
 
   /**
-   * Makes `bytes[position, position + count)` valid, moving the unread rest to the front first. The caller checked the
-   * file holds them.
+   * Makes `bytes[position, position + count)` valid, moving the unread rest to the front first. The caller
+   * checked the file holds them.
    */
   private ensure(count: number): void {
     if (this.bufferEnd - this.position >= count) return;
@@ -174,8 +174,8 @@ export class JournalReader {
   }
 
   /**
-   * Reads `count` bytes at file offset `fileAt` into `bytes[index, ...)`; returns how many it got (fewer only at end of
-   * file).
+   * Reads `count` bytes at file offset `fileAt` into `bytes[index, ...)`; returns how many it got
+   * (fewer only at end of file).
    */
   private readAt(index: number, fileAt: number, count: number): number {
     let done = 0;

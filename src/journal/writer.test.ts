@@ -40,8 +40,8 @@ function appendRange(w: JournalWriter, src: RecordSource, from: number, to: numb
 }
 
 /**
- * Appends seqs [from, to]; on Full (fsync: a batch in flight and the next one full) waits for durability and retries,
- * as an owner must.
+ * Appends seqs [from, to]; on Full (fsync: a batch in flight and the next one full) waits for durability
+ * and retries, as an owner must.
  */
 async function appendRangeWaiting(w: JournalWriter, src: RecordSource, from: number, to: number): Promise<void> {
   for (let seq = from; seq <= to;) {

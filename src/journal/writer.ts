@@ -174,8 +174,8 @@ export class JournalWriter {
   private readonly onSynced = (error: NodeJS.ErrnoException | null): void => this.synced(error);
 
   /**
-   * @internal Opens are in open.ts: `fd` is open read-write, the file holds exactly `fileBytes` good bytes, all
-   * durable.
+   * @internal Opens are in open.ts: `fd` is open read-write, the file holds exactly
+   * `fileBytes` good bytes, all durable.
    */
   constructor(
     readonly path: string,
@@ -316,8 +316,8 @@ export class JournalWriter {
     this.activeView.setUint32(at, length, true);
     // The CRC is of the bytes in the batch, so it covers exactly what will be written.
     this.activeView.setUint32(at + 4, crc32Words(this.activeWords, this.active, payloadAt, length), true);
-    // Records stay 4-aligned (every InputRecord frame is a multiple of 4 bytes; any other length only costs the word
-    // reads).
+    // Records stay 4-aligned (every InputRecord frame is a multiple of 4 bytes; any other
+    // length only costs the word reads).
     this.activeBytes = payloadAt + length;
     this.activeRecords++;
     this.activeLastSeq = seq;

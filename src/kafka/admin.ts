@@ -137,8 +137,8 @@ export class Admin {
   }
 
   /**
-   * Resolves once every topic exists with `partitions` partitions (when given), each with a leader; rejects after
-   * `timeoutMs`.
+   * Resolves once every topic exists with `partitions` partitions (when given), each with a
+   * leader; rejects after `timeoutMs`.
    */
   async waitForTopics(names: readonly string[], timeoutMs: number, partitions?: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;

@@ -29,8 +29,8 @@ export class ConsumedBatch {
   /** Keys, values and headers of this batch, back to back. */
   readonly bytes: Uint8Array;
   /**
-   * 0 for a message; otherwise librdkafka's error for this slot (see `error(i)`); the slot then has no key, value or
-   * headers.
+   * 0 for a message; otherwise librdkafka's error for this slot (see `error(i)`); the slot then
+   * has no key, value or headers.
    */
   readonly errorCode: Int32Array;
   /** Index for `consumer.topicName()`. */

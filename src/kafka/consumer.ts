@@ -32,8 +32,8 @@ export interface ConsumerOptions extends ClientHooks {
   bootstrapServers: string;
   clientId: string;
   /**
-   * group.id: the committed offsets' owner, and the group joined by `subscribe`. librdkafka needs one even for manual
-   * assignment.
+   * group.id: the committed offsets' owner, and the group joined by `subscribe`. librdkafka needs
+   * one even for manual assignment.
    */
   groupId: string;
   /** Messages per poll at most. */
@@ -89,8 +89,8 @@ function consumerProperties(o: ConsumerOptions): KafkaProperties {
       "enable.partition.eof": "false",
       // No producer here writes transactions; read_committed costs nothing and stays right if one ever does.
       "isolation.level": "read_committed",
-      // TCP and the broker (which checks CRCs on produce) already guard the bytes on loopback; this saves CPU per
-      // message.
+      // TCP and the broker (which checks CRCs on produce) already guard the bytes on
+      // loopback; this saves CPU per message.
       "check.crcs": "false",
       "auto.offset.reset": o.autoOffsetReset,
       "fetch.max.bytes": String(o.fetchMaxBytes),
@@ -117,8 +117,8 @@ export class Consumer {
   private readonly queue: Pointer;
   private readonly batch: ConsumedBatch;
   /**
-   * rd_kafka_message_t* array that consume_batch_queue fills; [pendingIndex, pendingCount) were fetched but not yet
-   * taken.
+   * rd_kafka_message_t* array that consume_batch_queue fills; [pendingIndex, pendingCount)
+   * were fetched but not yet taken.
    */
   private readonly fetched: Scratch;
   private pendingIndex = 0;
@@ -172,8 +172,8 @@ export class Consumer {
   }
 
   /**
-   * Joins the group (classic protocol) for `topics`; partitions arrive by rebalance while polling, from the committed
-   * offsets.
+   * Joins the group (classic protocol) for `topics`; partitions arrive by rebalance while
+   * polling, from the committed offsets.
    */
   subscribe(topics: readonly string[]): void {
     this.client.assertOpen("subscribe");

@@ -52,8 +52,8 @@ const symbols = {
   rd_kafka_event_type: { args: [ptr], returns: i32 },
   rd_kafka_event_destroy: { args: [ptr], returns: none },
   rd_kafka_event_message_next: { args: [ptr], returns: ptr },
-  // size_t rd_kafka_event_message_array(rkev, const rd_kafka_message_t **rkmessages, size_t size): continues where the
-  // last call stopped.
+  // size_t rd_kafka_event_message_array(rkev, const rd_kafka_message_t **rkmessages, size_t size): continues
+  // where the last call stopped.
   rd_kafka_event_message_array: { args: [ptr, ptr, u64], returns: u64 },
   rd_kafka_event_error: { args: [ptr], returns: i32 },
   rd_kafka_event_error_string: { args: [ptr], returns: cstring },
@@ -83,8 +83,8 @@ const symbols = {
   rd_kafka_topic_partition_list_new: { args: [i32], returns: ptr },
   rd_kafka_topic_partition_list_destroy: { args: [ptr], returns: none },
   rd_kafka_topic_partition_list_add: { args: [ptr, cstring, i32], returns: ptr },
-  // rd_kafka_resp_err_t rd_kafka_topic_partition_list_set_offset(list, const char *topic, int32_t partition, int64_t
-  // offset)
+  // rd_kafka_resp_err_t rd_kafka_topic_partition_list_set_offset(list, const char *topic,
+  // int32_t partition, int64_t offset)
   rd_kafka_topic_partition_list_set_offset: { args: [ptr, cstring, i32, i64], returns: i32 },
   rd_kafka_assign: { args: [ptr, ptr], returns: i32 },
   // rd_kafka_resp_err_t rd_kafka_assignment(rk, rd_kafka_topic_partition_list_t **partitions)
@@ -100,8 +100,8 @@ const symbols = {
   rd_kafka_message_timestamp: { args: [ptr, ptr], returns: i64_fast },
   // rd_kafka_resp_err_t rd_kafka_message_headers(const rd_kafka_message_t *, rd_kafka_headers_t **hdrsp)
   rd_kafka_message_headers: { args: [ptr, ptr], returns: i32 },
-  // rd_kafka_resp_err_t rd_kafka_header_get_all(hdrs, size_t idx, const char **namep, const void **valuep, size_t
-  // *sizep)
+  // rd_kafka_resp_err_t rd_kafka_header_get_all(hdrs, size_t idx, const char **namep, const
+  // void **valuep, size_t *sizep)
   rd_kafka_header_get_all: { args: [ptr, u64, ptr, ptr, ptr], returns: i32 },
   rd_kafka_commit: { args: [ptr, ptr, i32], returns: i32 },
   rd_kafka_committed: { args: [ptr, ptr, i32], returns: i32 },
@@ -177,8 +177,8 @@ if (rdk.rd_kafka_version() < versionMin) {
 }
 
 /**
- * libc's memcpy and strlen: copy consumed payloads from librdkafka's memory into our arena without a JS object per
- * message.
+ * libc's memcpy and strlen: copy consumed payloads from librdkafka's memory into our arena
+ * without a JS object per message.
  */
 export const libc = dlopen("libc.so.6", {
   memcpy: { args: [ptr, ptr, u64], returns: ptr },

@@ -94,8 +94,8 @@ describe("oversized messages", () => {
   test("a producer sized to the topic refuses the oversized message alone; its neighbours are delivered", async () => {
     const topic = await createTopic("sized", 1, { "max.message.bytes": String(topicBytesMax) });
     const deliveries = new DeliveryLog();
-    // Kafka limits record batches, not messages: with batch.size above the topic's limit one large message fails its
-    // whole batch.
+    // Kafka limits record batches, not messages: with batch.size above the topic's limit one large
+    // message fails its whole batch.
     const producer = new Producer({
       ...testProducerOptions(fixture.kafka, deliveries.handler),
       messageBytesMax: topicBytesMax,

@@ -38,8 +38,8 @@ export const VTYPE_MSGFLAGS = 7;
 export const VTYPE_HEADER = 9;
 
 /**
- * rd_kafka_message_t: err i32 @0, rkt @8, partition i32 @16, payload @24, len @32, key @40, key_len @48, offset i64
- * @56, _private @64.
+ * rd_kafka_message_t: err i32 @0, rkt @8, partition i32 @16, payload @24, len @32, key @40, key_len @48,
+ * offset i64 @56, _private @64.
  */
 export const MESSAGE = {
   bytes: 72,
@@ -143,8 +143,8 @@ export function cString(text: string): Uint8Array {
 }
 
 /**
- * Eight zero bytes that never move: the address of an empty, non-null value or key (librdkafka reads a NULL payload as
- * a null value).
+ * Eight zero bytes that never move: the address of an empty, non-null value or key (librdkafka reads a
+ * NULL payload as a null value).
  */
 const emptyBytes = new Scratch(8);
 

@@ -208,8 +208,8 @@ export class BookMirror {
   // ---- reading ----
 
   /**
-   * Rows of a side, best first, skipping emptied levels: calls `visit(level)` for up to `levelsMax` levels; returns how
-   * many.
+   * Rows of a side, best first, skipping emptied levels: calls `visit(level)` for up to
+   * `levelsMax` levels; returns how many.
    */
   forTopLevels(book: number, side: number, levelsMax: number, visit: (level: number) => void): number {
     const ladder = book * 2 + side;

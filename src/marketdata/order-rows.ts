@@ -26,8 +26,8 @@ export const orderStatusNames = [
 ] as const;
 
 /**
- * What happened to an order. `reason` is a reject code for `rejected`, a cancel reason for `cancelled`, `expired` and
- * `reduced`.
+ * What happened to an order. `reason` is a reject code for `rejected`, a cancel reason for
+ * `cancelled`, `expired` and `reduced`.
  */
 export const OrderEvent = {
   Placed: 0,

@@ -42,8 +42,8 @@ export const orderMemoryLimitsDefault: Readonly<OrderMemoryLimits> = {
 };
 
 /**
- * Bytes per slot: 13 float64, 5 int32 and 7 uint8 columns, and a user's head, tail and count (at most one user per
- * slot).
+ * Bytes per slot: 13 float64, 5 int32 and 7 uint8 columns, and a user's head, tail and count
+ * (at most one user per slot).
  */
 export const orderSlotBytes = 13 * 8 + 5 * 4 + 7 + 3 * 4;
 /** Bytes per kept event: 9 float64, 4 int32 and 2 uint8 columns. */
@@ -276,8 +276,8 @@ export class OrderStore {
   }
 
   /**
-   * The events of the order in `slot` still in memory, oldest first; `complete` is false when older ones were
-   * overwritten.
+   * The events of the order in `slot` still in memory, oldest first; `complete` is false when
+   * older ones were overwritten.
    */
   events(slot: number): { events: OrderEventRecord[]; complete: boolean } {
     const out: OrderEventRecord[] = [];

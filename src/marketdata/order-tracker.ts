@@ -401,8 +401,8 @@ export class OrderTracker {
 }
 
 /**
- * The engine echoes any client order id; one that is not a safe integer (the wire's -1 for 2^53 and above) is recorded
- * as 0, none.
+ * The engine echoes any client order id; one that is not a safe integer (the wire's -1 for 2^53 and
+ * above) is recorded as 0, none.
  */
 export function clientOrderIdOf(v: number): number {
   return isCount(v) ? v : 0;

@@ -77,8 +77,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
- * A live exchange writing a journal, with a stream, a tracker and candles attached as a live consumer would attach
- * them.
+ * A live exchange writing a journal, with a stream, a tracker and candles attached as a
+ * live consumer would attach them.
  */
 async function liveRun(
   path: string,

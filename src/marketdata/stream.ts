@@ -244,8 +244,8 @@ export class MarketDataStream implements EventConsumer {
   }
 
   /**
-   * Modified: in place when the price is the same and the quantity did not grow (RULES.md); otherwise the order left
-   * its level.
+   * Modified: in place when the price is the same and the quantity did not grow (RULES.md);
+   * otherwise the order left its level.
    */
   private applyModified(r: number): void {
     const p = this.pending;

@@ -1,5 +1,5 @@
-// Proves the tick ring keeps the newest ticks of each symbol, newest first, evicting the oldest, and refuses unknown
-// symbols.
+// Proves the tick ring keeps the newest ticks of each symbol, newest first, evicting the oldest,
+// and refuses unknown symbols.
 
 import { describe, expect, test } from "bun:test";
 import { TickRing } from "./tick-ring.ts";

@@ -85,8 +85,8 @@ export function validateMassCancel(o: OrderFields): number {
 // ---- Decoding -------------------------------------------------------------
 
 /**
- * The runtime's ByteBuffer keeps its array in `bytes_`; re-pointing it avoids a ByteBuffer (and a TextDecoder) per
- * chunk.
+ * The runtime's ByteBuffer keeps its array in `bytes_`; re-pointing it avoids a ByteBuffer
+ * (and a TextDecoder) per chunk.
  */
 interface ByteBufferInternals {
   bytes_: Uint8Array;

@@ -10,8 +10,8 @@ export const framePrefixBytes = 4;
  */
 export const clientFrameBytesMax = 4096;
 /**
- * Largest exchange-to-client frame, prefix included: LoginAccepted with the symbol list and OpenOrders pages are the
- * large ones.
+ * Largest exchange-to-client frame, prefix included: LoginAccepted with the symbol list and
+ * OpenOrders pages are the large ones.
  */
 export const serverFrameBytesMax = 65536;
 /** Largest input-log record (journal or Kafka), prefix included: one command plus its stamp. */

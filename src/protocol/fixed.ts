@@ -437,8 +437,8 @@ export class ClientMessageWriter {
   }
 
   /**
-   * Writes `m` by its body (NewOrder, Cancel, Modify, Heartbeat) with `m.seq`; any other body throws: the Encoder
-   * writes those.
+   * Writes `m` by its body (NewOrder, Cancel, Modify, Heartbeat) with `m.seq`; any other body
+   * throws: the Encoder writes those.
    */
   write(out: Uint8Array, at: number, m: OrderFields & { seq: number; body: number }): number {
     switch (m.body) {

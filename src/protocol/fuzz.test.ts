@@ -1,7 +1,7 @@
 // Proves that random and mutated frames, cut into random chunks, always come out of splitter + verifier + decoder as a
 // decoded message or an error value: no exception, no read outside the frame, no frame lost.
-//   FUZZ_SEED=n reproduces a run; FUZZ_FRAMES=n sets the count; SOAK=1 runs 20,000,000 frames (default 2,000,000, about
-//   7 s).
+//   FUZZ_SEED=n reproduces a run; FUZZ_FRAMES=n sets the count; SOAK=1 runs 20,000,000 frames
+//   (default 2,000,000, about 7 s).
 
 import { expect, test } from "bun:test";
 import { ClientDecoder, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";

@@ -1,6 +1,6 @@
 // Proves the committed generated code is what scripts/gen-schema.sh makes from schema/exchange.fbs today, that the
-// verifier's layout matches the generated tables slot by slot, that no field is 64-bit, and that the wire's enum codes
-// equal the engine's.
+// verifier's layout matches the generated tables slot by slot, that no field is 64-bit, and that the wire's
+// enum codes equal the engine's.
 
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";

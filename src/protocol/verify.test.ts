@@ -189,8 +189,8 @@ describe("hostile frames are refused with a reason", () => {
   });
 
   test("a union type naming a different table than the value holds is still bounds-safe", () => {
-    // NewOrder bytes read as Cancel: both start with a required U53, so this verifies; what matters is that it stays in
-    // bounds.
+    // NewOrder bytes read as Cancel: both start with a required U53, so this verifies; what
+    // matters is that it stays in bounds.
     const p = newOrderPayload();
     p.bytes[p.field(p.root(), 1)] = Body.Cancel;
     expect(verifyClient(p)).toBe(ProtocolError.Ok);

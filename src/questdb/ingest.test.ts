@@ -67,8 +67,8 @@ test("resume skips what is stored and sends the rest, candle series by series", 
     candles.onTrade(t);
     ingest.onTrade(t);
   };
-  // QUIET trades at minute 0 (trade 1), then only at minute 5 (trade 10): its minute-0 candle closes after BUSY's
-  // minute-3 one.
+  // QUIET trades at minute 0 (trade 1), then only at minute 5 (trade 10): its minute-0 candle
+  // closes after BUSY's minute-3 one.
   trade(1, 1, 0);
   for (let m = 0; m < 5; m++) trade(2 + 2 * m, 0, m);
   trade(12, 1, 5);
@@ -80,8 +80,8 @@ test("resume skips what is stored and sends the rest, candle series by series", 
   const oneMinute = rows.candles.filter((c) => c.split("/")[1] === "0");
   // BUSY: minutes 0..2 stored (skipped), 3 and 4 sent as they close, the amended minute 1, then the live minute 5.
   expect(oneMinute.filter((c) => c.startsWith("0/"))).toEqual(["0/0/3/1", "0/0/4/1", "0/0/1/1", "0/0/5/0"]);
-  // QUIET: its minute-0 candle is at the stored open time: sent again (it may have been stored live), then the live
-  // minute 5.
+  // QUIET: its minute-0 candle is at the stored open time: sent again (it may have been stored
+  // live), then the live minute 5.
   expect(oneMinute.filter((c) => c.startsWith("1/"))).toEqual(["1/0/0/1", "1/0/5/0"]);
   const o = newOrderRow();
   const e = newOrderEventRow();

@@ -133,8 +133,8 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
   }
 
   /**
-   * A final candle QuestDB holds already: older than its series' newest stored one, and not an amendment of an older
-   * bucket.
+   * A final candle QuestDB holds already: older than its series' newest stored one, and not an
+   * amendment of an older bucket.
    */
   private storedBefore(symbolId: number, interval: number, slot: number): boolean {
     const from = this.filter.candlesOpenFrom;

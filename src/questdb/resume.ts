@@ -13,8 +13,8 @@ import { execSql } from "./sql.ts";
 
 export interface ResumePoints {
   /**
-   * Largest stored trade id per table (ticks, candles' last_trade_id) or seq (orders, order_events); null for an empty
-   * table.
+   * Largest stored trade id per table (ticks, candles' last_trade_id) or seq (orders,
+   * order_events); null for an empty table.
    */
   ticksTradeIdMax: number | null;
   candlesTradeIdMax: number | null;

@@ -171,8 +171,8 @@ export class IlpHttpWriter {
   }
 
   /**
-   * Resolves once every row appended so far is acknowledged (or dead-lettered, or dropped). Waits as long as QuestDB is
-   * down.
+   * Resolves once every row appended so far is acknowledged (or dead-lettered, or dropped).
+   * Waits as long as QuestDB is down.
    */
   flush(): Promise<void> {
     this.seal();

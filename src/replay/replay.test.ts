@@ -1,5 +1,5 @@
-// Proves the replay tool: the published NDJSON format, malformed and hostile lines reported and skipped, stdin and file
-// modes identical.
+// Proves the replay tool: the published NDJSON format, malformed and hostile lines reported and skipped,
+// stdin and file modes identical.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { Replay } from "./replay.ts";
@@ -120,8 +120,8 @@ test(
       { ev: "booked", seq: 7, id: 4, sym: "BTC-USD", user: 8, side: "buy", price: 999, qty: 1 },
       { ev: "cancelled", seq: 8, id: 2, sym: "ETH-USD", side: "sell", price: 3000, qty: 2, reason: "disconnect" },
       { ev: "mass_cancelled", seq: 8, user: 7, sym: "ETH-USD", count: 1, reason: "disconnect", requestId: 41 },
-      // Every symbol, both sides, in order id order: the resting buy, then the untriggered stop (price 0: not in the
-      // book).
+      // Every symbol, both sides, in order id order: the resting buy, then the untriggered
+      // stop (price 0: not in the book).
       { ev: "cancelled", seq: 9, id: 1, sym: "BTC-USD", side: "buy", price: 1001, qty: 4, reason: "mass_cancel" },
       { ev: "cancelled", seq: 9, id: 3, sym: "ETH-USD", side: "buy", price: 0, qty: 1, reason: "mass_cancel" },
       { ev: "mass_cancelled", seq: 9, user: 7, sym: null, count: 2, reason: "mass_cancel", requestId: 42 },

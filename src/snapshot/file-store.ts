@@ -21,8 +21,8 @@ const temporaryNamePattern = /^\.snap-\d{16}\.(\d+)\.[0-9a-f]+\.tmp$/;
 const writeChunkBytesMax = 64 * 1024 * 1024;
 
 /**
- * Temporary files being written by stores in this process (another store on the same directory must not take them for
- * debris).
+ * Temporary files being written by stores in this process (another store on the same directory
+ * must not take them for debris).
  */
 const temporaryFilesInProgress = new Set<string>();
 

@@ -51,8 +51,8 @@ function crc32(bytes: Uint8Array): number {
 }
 
 /**
- * Encodes an image into a complete snapshot (runs in the snapshot worker): the body is written in place after the
- * header.
+ * Encodes an image into a complete snapshot (runs in the snapshot worker): the body is
+ * written in place after the header.
  */
 export function encodeSnapshot(img: SnapshotImage): Uint8Array {
   const total = HEADER_BYTES + imageBytes(img.engine);

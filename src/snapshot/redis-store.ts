@@ -464,8 +464,8 @@ export class RedisSnapshotStore implements SnapshotStore {
   }
 
   /**
-   * The manifest, or null when the snapshot is not (or no longer) stored; a damaged one is reported and treated as
-   * gone.
+   * The manifest, or null when the snapshot is not (or no longer) stored; a damaged one is
+   * reported and treated as gone.
    */
   private async readManifest(seq: number): Promise<Manifest | null> {
     const fields = await this.call(`load seq ${seq}: manifest`, (c) => c.hGetAll(this.manifestKey(seq)));

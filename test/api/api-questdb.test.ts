@@ -1,8 +1,8 @@
 // Proves the query API in full mode with a real QuestDB and memory kept tiny on purpose, so that most answers join
 // QuestDB's history with memory's newest rows: every route still answers exactly what the live engine's events say
 // (ticks page by page, volume, candles of every interval, open orders, order history with filters, single orders and
-// their events), and bad, hostile and unauthorized requests are refused the same way (no parameter reaches SQL
-// unchecked).
+// their events), and bad, hostile and unauthorized requests are refused the same way (no
+// parameter reaches SQL unchecked).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";

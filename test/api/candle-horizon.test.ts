@@ -1,7 +1,7 @@
 // Proves a quiet market still closes its candles: the exchange publishes a stamp horizon on a timer when nothing is
 // pending in its input log, and market data (in its worker, with the exchange's clock injected) turns the live candle
-// final once the horizon passes the bucket's end, never before; the same through the service's own entry point in this
-// thread.
+// final once the horizon passes the bucket's end, never before; the same through the service's
+// own entry point in this thread.
 
 import { afterAll, expect, test } from "bun:test";
 import { type RunningMarketData, startMarketData } from "../../src/api/start.ts";

@@ -120,8 +120,8 @@ export class L3Book {
   }
 
   /**
-   * In place when the price stays and the quantity does not grow (RULES.md, Modify); otherwise it leaves and may come
-   * back booked.
+   * In place when the price stays and the quantity does not grow (RULES.md, Modify); otherwise it
+   * leaves and may come back booked.
    */
   private modified(e: EventRecord): void {
     const o = this.resting(e, e.id, e.side, e.oldPriceTicks);

@@ -119,8 +119,8 @@ describe(`feed reconnect proof (seed ${seed})`, () => {
 
       const { drops, resubscribes } = await churn(flow, seq, channels);
 
-      // Quiet: every client must come back, take any snapshot it still needs, and reach the last frame of every
-      // channel.
+      // Quiet: every client must come back, take any snapshot it still needs, and reach the
+      // last frame of every channel.
       const p = feed.server.publisher;
       await waitFor(
         "every client caught up with the last frame of every book channel",

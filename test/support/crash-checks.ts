@@ -48,8 +48,8 @@ export function unexpectedStderr(p: ExchangeProcess, allowed: RegExp[]): string[
 export const tornTailWarning = /^warning: journal: .*torn tail/;
 
 /**
- * After a restart: the recovery used the newest snapshot and replayed exactly the journal after it; the state equals
- * the oracle's.
+ * After a restart: the recovery used the newest snapshot and replayed exactly the journal after it;
+ * the state equals the oracle's.
  */
 export function checkRecovery(p: ExchangeProcess, oracle: JournalOracle, newestSnapshotSeq: number): Recovery {
   const rec = recoveryOf(p);
@@ -213,8 +213,8 @@ export function checkReports(
 }
 
 /**
- * The command kind a report answers when it is the user's own command's answer (0: any command of the user); null
- * otherwise.
+ * The command kind a report answers when it is the user's own command's answer (0: any command
+ * of the user); null otherwise.
  */
 function ownCommand(kind: number, cancelReason: number): number | null {
   if (kind === EventKind.Accepted) return Command.NewOrder;

@@ -124,8 +124,8 @@ export class CrashTrader {
   }
 
   /**
-   * After checking them, the exchange's open orders become the model (orders whose acceptance never reached us
-   * included).
+   * After checking them, the exchange's open orders become the model (orders whose
+   * acceptance never reached us included).
    */
   adopt(orders: OpenOrderInfo[]): void {
     this.open.clear();

@@ -158,8 +158,8 @@ export class ExchangeProcess {
       EXCHANGE_TCP_PORT: String(port),
       EXCHANGE_DATA_DIR: options.dataDir,
     };
-    // The market-data feed, the query API and the operations listener take free ports of their own (their defaults are
-    // fixed).
+    // The market-data feed, the query API and the operations listener take free ports of their
+    // own (their defaults are fixed).
     env.EXCHANGE_FEED_PORT = "0";
     env.EXCHANGE_HTTP_PORT = "0";
     env.EXCHANGE_METRICS_PORT = "0";

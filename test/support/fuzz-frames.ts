@@ -472,8 +472,8 @@ export class FrameFactory {
   }
 
   /**
-   * An oversized string or vector: a long API key, a string or vector length pushed up, a page of orders from the
-   * client.
+   * An oversized string or vector: a long API key, a string or vector length pushed up, a
+   * page of orders from the client.
    */
   private huge(out: Uint8Array, view: DataView, at: number, seq: number): number {
     const r = this.rng;

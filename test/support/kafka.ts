@@ -31,8 +31,8 @@ export interface TestKafka {
   /** Stops the broker and removes its directory. Idempotent. */
   stop(): Promise<void>;
   /**
-   * SIGTERM (or SIGKILL with `kill`) unless halted, then a new process on the same ports and data; resolves when it is
-   * ready.
+   * SIGTERM (or SIGKILL with `kill`) unless halted, then a new process on the same ports and
+   * data; resolves when it is ready.
    */
   restart(options?: { kill?: boolean }): Promise<void>;
   /** SIGTERM and wait, keeping the data, for tests that need the broker down for a while; `restart` brings it back. */

@@ -13,8 +13,8 @@ import type { Truth } from "./market-data.ts";
 const big = (v: unknown) => BigInt((v as number | string | null) ?? 0);
 
 /**
- * Waits (polling: WAL rows appear asynchronously) until every table holds as many rows as the truth says, then compares
- * their contents.
+ * Waits (polling: WAL rows appear asynchronously) until every table holds as many rows as the truth says,
+ * then compares their contents.
  */
 export async function expectStoredEqualsTruth(qdb: TestQuestdb, truth: Truth, deadlineMs = 300_000): Promise<void> {
   const trades = truth.trades;

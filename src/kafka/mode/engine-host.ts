@@ -403,8 +403,8 @@ export class KafkaEngine {
   }
 
   /**
-   * An error in a batch slot: a record too large for the arena is dead-lettered; an unreadable position fails the
-   * engine.
+   * An error in a batch slot: a record too large for the arena is dead-lettered; an
+   * unreadable position fails the engine.
    */
   private consumerError(shard: KafkaShard, b: ConsumedBatch, i: number): void {
     const code = b.errorCode[i]!;
@@ -431,8 +431,8 @@ export class KafkaEngine {
   }
 
   /**
-   * After records were applied: each touched shard releases its outputs (everything applied is durable), then the
-   * hooks.
+   * After records were applied: each touched shard releases its outputs (everything applied
+   * is durable), then the hooks.
    */
   private endBatch(): void {
     const touched = this.touched;

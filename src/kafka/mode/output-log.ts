@@ -178,8 +178,8 @@ export class OutputLog {
   };
 
   /**
-   * Resolves once every output of `shard`'s commands up to `seq` is acknowledged; rejects after `timeoutMs` or on
-   * failure.
+   * Resolves once every output of `shard`'s commands up to `seq` is acknowledged; rejects
+   * after `timeoutMs` or on failure.
    */
   untilAcked(shard: number, seq: number, timeoutMs: number): Promise<void> {
     if (this.rings[shard]!.ackedSeq >= seq) return Promise.resolve();
@@ -221,8 +221,8 @@ export class OutputLog {
   }
 
   /**
-   * Produces what is spilled and waits up to `timeoutMs` for every acknowledgement; then frees the producer. Returns
-   * the messages left.
+   * Produces what is spilled and waits up to `timeoutMs` for every acknowledgement; then frees the
+   * producer. Returns the messages left.
    */
   close(timeoutMs: number): number {
     const deadline = performance.now() + timeoutMs;

@@ -49,8 +49,8 @@ export class ExecutionRecordWriter {
   private readonly timeAt = this.frame.at("ExecutionReport.timestamp_ns");
 
   /**
-   * Fills the frame; the record is `frame.bytes[frame.valueStart, frame.frameBytes)`. Values outside their wire type
-   * throw.
+   * Fills the frame; the record is `frame.bytes[frame.valueStart, frame.frameBytes)`. Values
+   * outside their wire type throw.
    */
   write(userId: number, shard: number, index: number, sessionId: number, sessionSeq: number, r: ExecReport): void {
     const f = this.frame;

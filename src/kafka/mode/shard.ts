@@ -121,8 +121,8 @@ export class KafkaShard {
       case Command.MassCancel:
         if (v.oneSymbol && !this.routed(v.symbolId)) return this.refused(a.reason);
         v.orderId = 0;
-        // A producer names no reason (0): a request of the user. The TCP gateway names its own (disconnect, dead-man's
-        // switch).
+        // A producer names no reason (0): a request of the user. The TCP gateway names its own
+        // (disconnect, dead-man's switch).
         if (v.cancelReason === 0) v.cancelReason = CancelReason.MassCancel;
         break;
       case Command.SymbolDef:

@@ -44,8 +44,8 @@ interface Bound {
 }
 
 /**
- * Pairs each value field of `t` with its source; refuses a spec that does not name exactly those fields at their
- * widths.
+ * Pairs each value field of `t` with its source; refuses a spec that does not name exactly
+ * those fields at their widths.
  */
 function bind(spec: FrameSpec, t: Region): Bound[] {
   const schema = t.valueFields.map((f) => `${f.name}:${f.bytes}`).sort();
