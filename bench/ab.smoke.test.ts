@@ -1,4 +1,5 @@
-// Proves the A/B tool runs end to end on a tiny tape (this tree against itself), alternating the builds and writing a JSON report with both builds' rates and the ratio. A smoke test: it asserts no speed.
+// Proves the A/B tool runs end to end on a tiny tape (this tree against itself), alternating the builds and writing a
+// JSON report with both builds' rates and the ratio. A smoke test: it asserts no speed.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,9 +10,33 @@ test("ab --a work --b work: both builds measured, rounds alternated, ratio repor
   const dir = mkdtempSync(join(tmpdir(), "ab-smoke-"));
   const out = join(dir, "ab.json");
   try {
-    const args = ["--a", "work", "--b", "work", "--scenarios", "normal", "--orders", "2000", "--rounds", "2", "--warmup", "0", "--json", out];
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "ab.ts"), ...args], { cwd: join(import.meta.dir, ".."), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const args = [
+      "--a",
+      "work",
+      "--b",
+      "work",
+      "--scenarios",
+      "normal",
+      "--orders",
+      "2000",
+      "--rounds",
+      "2",
+      "--warmup",
+      "0",
+      "--json",
+      out,
+    ];
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "ab.ts"), ...args], {
+      cwd: join(import.meta.dir, ".."),
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     const r = JSON.parse(readFileSync(out, "utf8")).results.normal;

@@ -46,7 +46,17 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { a: "main", b: "work", scenarios: [...scenarioNames], orders: 1_000_000, rounds: 5, warmup: 1, capacity: "production", seed: 42, json: null };
+  const o: Options = {
+    a: "main",
+    b: "work",
+    scenarios: [...scenarioNames],
+    orders: 1_000_000,
+    rounds: 5,
+    warmup: 1,
+    capacity: "production",
+    seed: 42,
+    json: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -96,13 +106,17 @@ function git(args: string[]): string {
 /** Loads a build: `work` from this tree, a revision from its export under .run/ab/. */
 async function loadBuild(name: string): Promise<Build> {
   let dir = root;
-  let commit = `${git(["rev-parse", "--short", "HEAD"])}${git(["status", "--porcelain", "--", "src/engine", "bench/tapes"]) === "" ? "" : "+dirty"}`;
+  const dirty = git(["status", "--porcelain", "--", "src/engine", "bench/tapes"]) !== "";
+  let commit = `${git(["rev-parse", "--short", "HEAD"])}${dirty ? "+dirty" : ""}`;
   if (name !== "work") {
     commit = git(["rev-parse", "--short", name]);
     dir = join(root, ".run", "ab", commit);
     if (!existsSync(join(dir, "bench", "tapes", "our-engine.ts"))) {
       mkdirSync(dir, { recursive: true });
-      const archive = Bun.spawnSync(["git", "archive", commit, "src/engine", "bench/tapes", "bench/shadow.ts", "bench/prng.ts"], { cwd: root, stdout: "pipe" });
+      const archive = Bun.spawnSync(
+        ["git", "archive", commit, "src/engine", "bench/tapes", "bench/shadow.ts", "bench/prng.ts"],
+        { cwd: root, stdout: "pipe" },
+      );
       if (archive.exitCode !== 0) throw new Error(`git archive ${commit} failed`);
       const untar = Bun.spawnSync(["tar", "-x", "-C", dir], { stdin: archive.stdout });
       if (untar.exitCode !== 0) throw new Error(`tar into ${dir} failed`);
@@ -137,7 +151,10 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const a = await loadBuild(o.a);
   const b = await loadBuild(o.b);
-  console.log(`A/B: A = ${a.name} (${a.commit}), B = ${b.name} (${b.commit}); capacity ${o.capacity}; ${o.rounds} rounds; clock ${threadCpuNs === null ? "wall (no thread CPU clock)" : "thread CPU"}`);
+  console.log(
+    `A/B: A = ${a.name} (${a.commit}), B = ${b.name} (${b.commit}); capacity ${o.capacity}; ` +
+      `${o.rounds} rounds; clock ${threadCpuNs === null ? "wall (no thread CPU clock)" : "thread CPU"}`,
+  );
   const results: Record<string, unknown> = {};
   for (const scenario of o.scenarios) {
     const { tape } = loadTape({ scenario, orders: o.orders, seed: o.seed });
@@ -158,8 +175,18 @@ async function main(): Promise<void> {
     const ratios = rounds.map((r) => r.a.cpuNs / r.b.cpuNs);
     const summary = {
       messages: t.count,
-      a: { median: median(aRates), min: Math.min(...aRates), max: Math.max(...aRates), wallMedian: median(rounds.map((r) => wallRate(r.a))) },
-      b: { median: median(bRates), min: Math.min(...bRates), max: Math.max(...bRates), wallMedian: median(rounds.map((r) => wallRate(r.b))) },
+      a: {
+        median: median(aRates),
+        min: Math.min(...aRates),
+        max: Math.max(...aRates),
+        wallMedian: median(rounds.map((r) => wallRate(r.a))),
+      },
+      b: {
+        median: median(bRates),
+        min: Math.min(...bRates),
+        max: Math.max(...bRates),
+        wallMedian: median(rounds.map((r) => wallRate(r.b))),
+      },
       ratioBtoA: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
       rounds,
     };
@@ -167,11 +194,20 @@ async function main(): Promise<void> {
     console.log(
       `${scenario.padEnd(12)} A ${fmtRate(summary.a.median)} [${fmtRate(summary.a.min)}..${fmtRate(summary.a.max)}]  ` +
         `B ${fmtRate(summary.b.median)} [${fmtRate(summary.b.min)}..${fmtRate(summary.b.max)}]  ` +
-        `B/A ${summary.ratioBtoA.median.toFixed(3)} [${summary.ratioBtoA.min.toFixed(3)}..${summary.ratioBtoA.max.toFixed(3)}]  (wall A ${fmtRate(summary.a.wallMedian)} B ${fmtRate(summary.b.wallMedian)})`,
+        `B/A ${summary.ratioBtoA.median.toFixed(3)} [${summary.ratioBtoA.min.toFixed(3)}..` +
+        `${summary.ratioBtoA.max.toFixed(3)}]  (wall A ${fmtRate(summary.a.wallMedian)} B ` +
+        `${fmtRate(summary.b.wallMedian)})`,
     );
   }
   if (o.json !== null) {
-    const doc = { schema: "exchange-core-bun/ab/1", date: new Date().toISOString(), machine: machineInfo("none"), config: o, builds: { a, b }, results };
+    const doc = {
+      schema: "exchange-core-bun/ab/1",
+      date: new Date().toISOString(),
+      machine: machineInfo("none"),
+      config: o,
+      builds: { a, b },
+      results,
+    };
     writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
     console.log(`wrote ${o.json}`);
   }

@@ -14,7 +14,8 @@ function open(): (() => number) | null {
     const ts = new BigInt64Array(2);
     const at = ptr(ts);
     return () => {
-      if (lib.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, at) !== 0) throw new Error("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+      if (lib.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, at) !== 0)
+        throw new Error("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
       return Number(ts[0]!) * 1e9 + Number(ts[1]!);
     };
   } catch {

@@ -153,7 +153,14 @@ function fillOurs(c: CommandStruct, book: number, w: Workload, i: number): Comma
 }
 
 /** The throughput loop: each command filled from the columns into the one struct and applied, events dropped. */
-export function runOurs(engine: Engine, cmd: CommandStruct, book: number, w: Workload, start: number, end: number): void {
+export function runOurs(
+  engine: Engine,
+  cmd: CommandStruct,
+  book: number,
+  w: Workload,
+  start: number,
+  end: number,
+): void {
   const events = engine.events;
   for (let i = start; i < end; i++) {
     engine.apply(fillOurs(cmd, book, w, i));
@@ -162,7 +169,15 @@ export function runOurs(engine: Engine, cmd: CommandStruct, book: number, w: Wor
 }
 
 /** The latency loop: as runOurs, with one timer read per command (end of one = start of the next). */
-export function runOursTimed(engine: Engine, cmd: CommandStruct, book: number, w: Workload, start: number, end: number, out: Float64Array): void {
+export function runOursTimed(
+  engine: Engine,
+  cmd: CommandStruct,
+  book: number,
+  w: Workload,
+  start: number,
+  end: number,
+  out: Float64Array,
+): void {
   const events = engine.events;
   let t0 = Bun.nanoseconds();
   for (let i = start; i < end; i++) {
@@ -272,14 +287,33 @@ function peerCommand(ob: OrderBook, w: Workload, s: PeerStrings, i: number): Pee
   const price = w.price[i]!;
   const size = w.qty[i]!;
   if (t === OrderType.Limit) {
-    return ob.limit({ id: idS, side, size, price, timeInForce: PEER_TIFS[w.tif[i]!]!, postOnly: w.postOnly[i] === 1, accountId, stpMode });
+    return ob.limit({
+      id: idS,
+      side,
+      size,
+      price,
+      timeInForce: PEER_TIFS[w.tif[i]!]!,
+      postOnly: w.postOnly[i] === 1,
+      accountId,
+      stpMode,
+    });
   }
   if (t === OrderType.Market) {
-    if (price !== 0) return ob.limit({ id: idS, side, size, price, timeInForce: PEER_TIFS[Tif.Ioc]!, accountId, stpMode });
+    if (price !== 0)
+      return ob.limit({ id: idS, side, size, price, timeInForce: PEER_TIFS[Tif.Ioc]!, accountId, stpMode });
     return ob.market({ id: idS, side, size, accountId, stpMode });
   }
   if (t === OrderType.StopLimit) {
-    return ob.stopLimit({ id: idS, side, size, price, stopPrice: w.stop[i]!, timeInForce: PEER_TIFS[w.tif[i]!]!, accountId, stpMode });
+    return ob.stopLimit({
+      id: idS,
+      side,
+      size,
+      price,
+      stopPrice: w.stop[i]!,
+      timeInForce: PEER_TIFS[w.tif[i]!]!,
+      accountId,
+      stpMode,
+    });
   }
   return ob.stopMarket({ id: idS, side, size, stopPrice: w.stop[i]!, accountId, stpMode });
 }
@@ -288,7 +322,14 @@ export function runPeer(ob: OrderBook, w: Workload, s: PeerStrings, start: numbe
   for (let i = start; i < end; i++) peerCommand(ob, w, s, i);
 }
 
-export function runPeerTimed(ob: OrderBook, w: Workload, s: PeerStrings, start: number, end: number, out: Float64Array): void {
+export function runPeerTimed(
+  ob: OrderBook,
+  w: Workload,
+  s: PeerStrings,
+  start: number,
+  end: number,
+  out: Float64Array,
+): void {
   let t0 = Bun.nanoseconds();
   for (let i = start; i < end; i++) {
     peerCommand(ob, w, s, i);

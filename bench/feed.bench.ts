@@ -37,7 +37,15 @@ import { Channel } from "../src/feed/constants.ts";
 import { type FeedWorker, startFeedWorker } from "../src/feed/start.ts";
 import type { Sequencer } from "../src/sequencer/sequencer.ts";
 import type { ClientsOptions, ClientsResult } from "./feed/clients.ts";
-import { benchSequencer, benchSymbols, type CommandList, generateFlow, submitOne, timeChunks, wallNs } from "./feed/flow.ts";
+import {
+  benchSequencer,
+  benchSymbols,
+  type CommandList,
+  generateFlow,
+  submitOne,
+  timeChunks,
+  wallNs,
+} from "./feed/flow.ts";
 
 const HELP = `bun bench/feed.bench.ts [flags]
   --quick          short run: 2 rounds, 2 s measured per round, smaller engine stream (< 2 min)
@@ -163,7 +171,11 @@ class Clients {
   connectMs = 0;
 
   constructor(options: ClientsOptions) {
-    this.proc = Bun.spawn([process.execPath, join(import.meta.dir, "feed", "clients.ts"), JSON.stringify(options)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    this.proc = Bun.spawn([process.execPath, join(import.meta.dir, "feed", "clients.ts"), JSON.stringify(options)], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "inherit",
+    });
     void this.read();
   }
 
@@ -185,7 +197,8 @@ class Clients {
     for (;;) {
       const found = this.lines.find((l) => l.startsWith(prefix));
       if (found !== undefined) return found;
-      if (performance.now() > deadline) throw new Error(`feed bench clients: no "${prefix}" line within ${timeoutMs} ms`);
+      if (performance.now() > deadline)
+        throw new Error(`feed bench clients: no "${prefix}" line within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 100);
@@ -253,11 +266,14 @@ function spread(values: number[]): Spread {
   return { median: s[Math.floor((s.length - 1) / 2)]!, min: s[0]!, max: s[s.length - 1]!, rounds: values };
 }
 
-const fmt = (s: Spread, digits = 1) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+const fmt = (s: Spread, digits = 1) =>
+  `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 /** The feed as `bun run engine` runs it: in a worker thread. */
 function startBenchFeed(seq: Sequencer): Promise<FeedWorker> {
-  return startFeedWorker(seq, { limits: { connectionsMax: 20_000, frameMs: 5, depthPeriodMs: 100, requestsPerSecond: 100, requestBurst: 100 } });
+  return startFeedWorker(seq, {
+    limits: { connectionsMax: 20_000, frameMs: 5, depthPeriodMs: 100, requestsPerSecond: 100, requestBurst: 100 },
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -306,7 +322,12 @@ async function latencyScenario(o: Options, name: "depth" | "incremental"): Promi
     }
     console.log(`  ${name} round ${round + 1}/${o.rounds} done`);
   }
-  const out: Record<string, unknown> = { clients: clientsCount, offeredCommandsPerSec: rate, updatesPerSec: spread(updatesPerSec), framesReceivedPerSec: spread(framesPerSec) };
+  const out: Record<string, unknown> = {
+    clients: clientsCount,
+    offeredCommandsPerSec: rate,
+    updatesPerSec: spread(updatesPerSec),
+    framesReceivedPerSec: spread(framesPerSec),
+  };
   console.log(`\n${name}: ${clientsCount} clients, ${rate} commands/s offered`);
   console.log(`  level-3 updates/s   ${fmt(spread(updatesPerSec), 0)}`);
   console.log(`  frames received/s   ${fmt(spread(framesPerSec), 0)}`);
@@ -333,7 +354,13 @@ async function idleScenario(o: Options): Promise<Record<string, unknown>> {
         return [Number(bytes), Number(connections)];
       };
       const [before] = await rss();
-      clients = new Clients({ url: `ws://127.0.0.1:${port}/feed`, count, channels: [], symbols: ["BTC-USD"], parallel: 200 });
+      clients = new Clients({
+        url: `ws://127.0.0.1:${port}/feed`,
+        count,
+        channels: [],
+        symbols: ["BTC-USD"],
+        parallel: 200,
+      });
       const connected = await clients.ready();
       if (connected !== count) throw new Error(`idle: ${connected} of ${count} connected`);
       let [after, held] = await rss();
@@ -356,38 +383,57 @@ async function idleScenario(o: Options): Promise<Record<string, unknown>> {
   return out;
 }
 
+/** Commands per second on the matching thread in one engine round: the median chunk's rate and the mean's. */
+interface EngineRound {
+  medianChunk: number;
+  meanChunk: number;
+}
+
+/** One engine round: the flow in timed chunks, with or without the feed (and its clients) or a spinning thread. */
+async function engineRound(
+  list: CommandList,
+  commands: number,
+  chunk: number,
+  withFeed: boolean,
+  spinner = false,
+  clientsCount = 1000,
+): Promise<EngineRound> {
+  const seq = benchSequencer();
+  let feed: FeedWorker | null = null;
+  let clients: Clients | null = null;
+  const spin = spinner ? startSpinner() : null;
+  if (withFeed) feed = await startBenchFeed(seq);
+  if (feed !== null && clientsCount > 0) {
+    clients = new Clients({
+      url: `ws://127.0.0.1:${feed.port}/feed`,
+      count: clientsCount,
+      channels: [Channel.Depth, Channel.Trades],
+      symbols: benchSymbols.map((s) => s.name),
+      parallel: 100,
+    });
+    await clients.ready();
+    clients.start();
+  }
+  try {
+    // Chunks back to back on this (the matching) thread; the feed's worker publishes meanwhile on its own.
+    const stats = await timeChunks(seq, list, commands, chunk);
+    return { medianChunk: (chunk / stats.p50) * 1e9, meanChunk: (chunk / stats.avg) * 1e9 };
+  } finally {
+    spin?.stop();
+    if (clients !== null) {
+      await clients.stop().catch(() => null);
+      clients.kill();
+    }
+    await feed?.stop();
+  }
+}
+
 async function engineScenario(o: Options): Promise<Record<string, unknown>> {
   const commands = o.quick ? 300_000 : 2_000_000;
   const chunk = 1_000;
   const list = generateFlow(77, commands, 0.4);
-  interface EngineRound {
-    medianChunk: number;
-    meanChunk: number;
-  }
-  const run = async (withFeed: boolean, spinner = false, clientsCount = 1000): Promise<EngineRound> => {
-    const seq = benchSequencer();
-    let feed: FeedWorker | null = null;
-    let clients: Clients | null = null;
-    const spin = spinner ? startSpinner() : null;
-    if (withFeed) feed = await startBenchFeed(seq);
-    if (feed !== null && clientsCount > 0) {
-      clients = new Clients({ url: `ws://127.0.0.1:${feed.port}/feed`, count: clientsCount, channels: [Channel.Depth, Channel.Trades], symbols: benchSymbols.map((s) => s.name), parallel: 100 });
-      await clients.ready();
-      clients.start();
-    }
-    try {
-      // Chunks back to back on this (the matching) thread; the feed's worker publishes meanwhile on its own.
-      const stats = await timeChunks(seq, list, commands, chunk);
-      return { medianChunk: (chunk / stats.p50) * 1e9, meanChunk: (chunk / stats.avg) * 1e9 };
-    } finally {
-      spin?.stop();
-      if (clients !== null) {
-        await clients.stop().catch(() => null);
-        clients.kill();
-      }
-      await feed?.stop();
-    }
-  };
+  const run = (withFeed: boolean, spinner = false, clientsCount = 1000) =>
+    engineRound(list, commands, chunk, withFeed, spinner, clientsCount);
   const without: EngineRound[] = [];
   const withFeed: EngineRound[] = [];
   const withSpinner: EngineRound[] = [];
@@ -404,13 +450,22 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
   const out = {
     commandsPerRound: commands,
     chunk,
-    medianChunkCommandsPerSec: { without: pick(without, "medianChunk"), with: pick(withFeed, "medianChunk"), ratio: ratio("medianChunk") },
-    meanChunkCommandsPerSec: { without: pick(without, "meanChunk"), with: pick(withFeed, "meanChunk"), ratio: ratio("meanChunk") },
+    medianChunkCommandsPerSec: {
+      without: pick(without, "medianChunk"),
+      with: pick(withFeed, "medianChunk"),
+      ratio: ratio("medianChunk"),
+    },
+    meanChunkCommandsPerSec: {
+      without: pick(without, "meanChunk"),
+      with: pick(withFeed, "meanChunk"),
+      ratio: ratio("meanChunk"),
+    },
     // Control: no feed, but a thread spinning on the other CPU the whole time. On a 2-vCPU machine whose
     // vCPUs share a core, this alone slows the matching thread; compare it with the feed's figure.
     spinnerMedianChunkCommandsPerSec: pick(withSpinner, "medianChunk"),
     spinnerRatio: spread(without.map((w, i) => withSpinner[i]!.medianChunk / w.medianChunk)),
-    // The feed attached with no client: the matching thread's own cost (the copy into the ring) without the clients' CPU.
+    // The feed attached with no client: the matching thread's own cost (the copy into the
+    // ring) without the clients' CPU.
     feedNoClientsMedianChunkCommandsPerSec: pick(feedNoClients, "medianChunk"),
     feedNoClientsRatio: spread(without.map((w, i) => feedNoClients[i]!.medianChunk / w.medianChunk)),
   };
@@ -421,17 +476,27 @@ async function engineScenario(o: Options): Promise<Record<string, unknown>> {
     ["mean chunk", "meanChunkCommandsPerSec"],
   ] as const) {
     const f = out[k];
-    console.log(`  ${label.padEnd(22)}  ${fmt(f.without, 0).padEnd(21)} ${fmt(f.with, 0).padEnd(29)} ${fmt(f.ratio, 3)}`);
+    console.log(
+      `  ${label.padEnd(22)}  ${fmt(f.without, 0).padEnd(21)} ${fmt(f.with, 0).padEnd(29)} ${fmt(f.ratio, 3)}`,
+    );
   }
-  console.log(`  control: no feed, a spinning thread beside it: median chunk ${fmt(out.spinnerMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.spinnerRatio, 3)}`);
-  console.log(`  feed attached, no clients:                    median chunk ${fmt(out.feedNoClientsMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.feedNoClientsRatio, 3)}`);
+  console.log(
+    `  control: no feed, a spinning thread beside it: median ` +
+      `chunk ${fmt(out.spinnerMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.spinnerRatio, 3)}`,
+  );
+  console.log(
+    `  feed attached, no clients:                    median ` +
+      `chunk ${fmt(out.feedNoClientsMedianChunkCommandsPerSec, 0)}, ratio ${fmt(out.feedNoClientsRatio, 3)}`,
+  );
   return out;
 }
 
 /** A worker thread that keeps one CPU busy until stopped (the engine scenario's control). */
 function startSpinner(): { stop(): void } {
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  const code = "self.onmessage = (e) => { const f = new Int32Array(e.data); let x = 0; while (Atomics.load(f, 0) === 0) x++; postMessage(x); };";
+  const code =
+    "self.onmessage = (e) => { const f = new Int32Array(e.data); let x = 0; while (Atomics.load(f, " +
+    "0) === 0) x++; postMessage(x); };";
   const w = new Worker(URL.createObjectURL(new Blob([code], { type: "application/javascript" })));
   w.postMessage(flag.buffer);
   return {
@@ -451,8 +516,16 @@ async function main(): Promise<void> {
     },
     o.quick ? 600_000 : 3_600_000,
   );
-  console.log(`feed bench: ${o.rounds} rounds, ${o.seconds} s measured per latency round; ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-  const results: Record<string, unknown> = { options: o, machine: { cpus: os.cpus().length, loadavg: os.loadavg(), bun: Bun.version } };
+  console.log(
+    `feed bench: ${o.rounds} rounds, ${o.seconds} s measured per latency round; ${os.cpus().length} cpus, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  const results: Record<string, unknown> = {
+    options: o,
+    machine: { cpus: os.cpus().length, loadavg: os.loadavg(), bun: Bun.version },
+  };
   for (const s of o.only) {
     if (s === "depth" || s === "incremental") results[s] = await latencyScenario(o, s);
     else if (s === "idle") results[s] = await idleScenario(o);

@@ -35,7 +35,8 @@ function parse(argv: string[]): { a: string; b: string; runs: number; json: stri
   };
   const a = get("--a");
   const b = get("--b");
-  if (a === undefined || b === undefined) throw new Error("usage: gateway-ab.ts --a <checkout> --b <checkout> [--runs n] [--json f] -- <bench flags>");
+  if (a === undefined || b === undefined)
+    throw new Error("usage: gateway-ab.ts --a <checkout> --b <checkout> [--runs n] [--json f] -- <bench flags>");
   const runs = Number(get("--runs") ?? 5);
   if (!(Number.isInteger(runs) && runs >= 1 && runs <= 50)) throw new Error("--runs must be an integer in [1, 50]");
   if (rest.includes("--root") || rest.includes("--json")) throw new Error("--root and --json are this script's to set");
@@ -50,7 +51,10 @@ function runOnce(build: "a" | "b", root: string, rest: string[], dir: string, k:
   const doc = JSON.parse(readFileSync(out, "utf8"));
   const policy = Object.values(doc.policies)[0] as {
     throughput: { engineCommandsPerSecMedian: number };
-    latency: { latencyNs: { p50: number; p99: number }; gc: { count: number; pauseMsTotal: number; pauseMsMax: number } | null }[];
+    latency: {
+      latencyNs: { p50: number; p99: number };
+      gc: { count: number; pauseMsTotal: number; pauseMsMax: number } | null;
+    }[];
   };
   const l = policy.latency[0]!;
   return {
@@ -82,8 +86,10 @@ try {
       const r = runOnce(build, build === "a" ? o.a : o.b, o.rest, dir, k);
       runs.push(r);
       console.log(
-        `${build}${k + 1}: engine ${Math.round(r.engineCommandsPerSec)}/s, latency p50 ${r.latencyP50Us.toFixed(0)} µs ` +
-          `p99 ${r.latencyP99Us.toFixed(0)} µs, gc ${r.gcPauses} pauses ${r.gcPauseMsTotal.toFixed(1)} ms (max ${r.gcPauseMsMax.toFixed(1)})`,
+        `${build}${k + 1}: engine ${Math.round(r.engineCommandsPerSec)}/s, ` +
+          `latency p50 ${r.latencyP50Us.toFixed(0)} µs ` +
+          `p99 ${r.latencyP99Us.toFixed(0)} µs, gc ${r.gcPauses} pauses ${r.gcPauseMsTotal.toFixed(1)} ms ` +
+          `(max ${r.gcPauseMsMax.toFixed(1)})`,
       );
     }
   }
@@ -95,10 +101,27 @@ for (const build of ["a", "b"] as const) {
   const rs = runs.filter((r) => r.build === build);
   const root = build === "a" ? o.a : o.b;
   console.log(
-    `${build}      ${cell(rs.map((r) => r.engineCommandsPerSec / 1e3), 0)} k   ${cell(rs.map((r) => r.latencyP99Us), 0)}   ` +
-      `${cell(rs.map((r) => r.gcPauses), 0)} (total ms ${cell(rs.map((r) => r.gcPauseMsTotal), 1)})   ${root}`,
+    `${build}      ${cell(
+      rs.map((r) => r.engineCommandsPerSec / 1e3),
+      0,
+    )} k   ${cell(
+      rs.map((r) => r.latencyP99Us),
+      0,
+    )}   ` +
+      `${cell(
+        rs.map((r) => r.gcPauses),
+        0,
+      )} (total ms ${cell(
+        rs.map((r) => r.gcPauseMsTotal),
+        1,
+      )})   ${root}`,
   );
 }
-const ratio = runs.filter((r) => r.build === "b").map((r, k) => r.engineCommandsPerSec / runs.filter((x) => x.build === "a")[k]!.engineCommandsPerSec);
+const ratio = runs
+  .filter((r) => r.build === "b")
+  .map((r, k) => r.engineCommandsPerSec / runs.filter((x) => x.build === "a")[k]!.engineCommandsPerSec);
 console.log(`b/a throughput per interleaved pair: ${cell(ratio, 2)}`);
-if (o.json !== null) writeFileSync(o.json, `${JSON.stringify({ schema: "exchange-core-bun/bench-gateway-ab/1", a: o.a, b: o.b, flags: o.rest, runs }, null, 2)}\n`);
+if (o.json !== null) {
+  const report = { schema: "exchange-core-bun/bench-gateway-ab/1", a: o.a, b: o.b, flags: o.rest, runs };
+  writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+}

@@ -207,7 +207,10 @@ async function timeVictims(x: ExchangeProcess, victims: Victim[], rate: number, 
   const next = (): Promise<number> | number => latencies.shift() ?? answer();
   const answer = () =>
     new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no victim answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no victim answer within ${answerTimeoutMs} ms`)),
+        answerTimeoutMs,
+      );
       waiting = (ns) => {
         clearTimeout(timer);
         resolve(ns);
@@ -229,7 +232,14 @@ async function timeVictims(x: ExchangeProcess, victims: Victim[], rate: number, 
   const cpu1 = x.cpu();
   const cpuSeconds = cpu1.userSeconds + cpu1.systemSeconds - cpu0.userSeconds - cpu0.systemSeconds;
   const exchangeCores = cpuSeconds / ((performance.now() - wall0) / 1000);
-  return { p50: stats.p50, p99: stats.p99, p999: stats.p999, max: stats.max, samples: stats.samples.length, exchangeCores };
+  return {
+    p50: stats.p50,
+    p99: stats.p99,
+    p999: stats.p999,
+    max: stats.max,
+    samples: stats.samples.length,
+    exchangeCores,
+  };
 }
 
 interface Round {

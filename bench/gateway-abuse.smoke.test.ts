@@ -1,4 +1,5 @@
-// Proves the abuse benchmark runs end to end (one short round: a real exchange child process, victims in an open loop, a stuck and a greedy abuser on their own thread) and writes a well-formed JSON report; it asserts no timings.
+// Proves the abuse benchmark runs end to end (one short round: a real exchange child process, victims in an open loop,
+// a stuck and a greedy abuser on their own thread) and writes a well-formed JSON report; it asserts no timings.
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +20,11 @@ test("gateway-abuse bench --quick --rounds 1 writes a complete JSON report", asy
       stderr: "pipe",
     });
     child = p;
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     expect(stdout).toContain("p99 ratio");

@@ -1,4 +1,5 @@
-// Proves the gateway benchmark runs end to end (`--quick --policy none`: a real exchange child process, both phases) and writes a well-formed JSON report; it asserts no timings.
+// Proves the gateway benchmark runs end to end (`--quick --policy none`: a real exchange child process, both phases)
+// and writes a well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,17 +19,48 @@ function expectPercentiles(p: Record<string, unknown>): void {
   expect(p.p99 as number).toBeLessThanOrEqual(p.max as number);
 }
 
+/** Every throughput round answered each command once, in order, with trades and cancels in the stream. */
+function expectThroughput(t: any, rounds: number): void {
+  expect(t.rounds.length).toBe(rounds);
+  for (const round of t.rounds) {
+    // Every command got exactly one answer, matched in order to the command it answers.
+    expect(round.totals.answers).toBe(round.commands);
+    expect(round.totals.outOfOrder).toBe(0);
+    expect(round.totals.commands).toBe(t.commandsPerRound);
+    for (const v of [
+      round.seconds,
+      round.commandsPerSec,
+      round.engineCommandsPerSec,
+      round.cpu.exchangeSeconds,
+      round.cpu.senderSeconds,
+    ]) {
+      expect(isFiniteNonNegative(v)).toBe(true);
+    }
+    // The stream makes trades and cancels its own orders.
+    expect(round.totals.fills).toBeGreaterThan(0);
+    expect(round.totals.commandsByKind.cancel).toBeGreaterThan(0);
+  }
+  expect(isFiniteNonNegative(t.engineCommandsPerSecMedian)).toBe(true);
+}
+
 test("gateway bench --quick --policy none writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "gateway-bench-smoke-"));
   const out = join(dir, "gateway.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "gateway.bench.ts"), "--quick", "--policy", "none", "--json", out], {
-      cwd: root,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const p = Bun.spawn(
+      [process.execPath, join(import.meta.dir, "gateway.bench.ts"), "--quick", "--policy", "none", "--json", out],
+      {
+        cwd: root,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     expect(stdout).toContain("throughput");
@@ -46,21 +78,7 @@ test("gateway bench --quick --policy none writes a complete JSON report", async 
     const r = doc.policies.none;
     expect(r.exchangeExitCode).toBe(0);
 
-    const t = r.throughput;
-    expect(t.rounds.length).toBe(doc.config.rounds);
-    for (const round of t.rounds) {
-      // Every command got exactly one answer, matched in order to the command it answers.
-      expect(round.totals.answers).toBe(round.commands);
-      expect(round.totals.outOfOrder).toBe(0);
-      expect(round.totals.commands).toBe(t.commandsPerRound);
-      for (const v of [round.seconds, round.commandsPerSec, round.engineCommandsPerSec, round.cpu.exchangeSeconds, round.cpu.senderSeconds]) {
-        expect(isFiniteNonNegative(v)).toBe(true);
-      }
-      // The stream makes trades and cancels its own orders.
-      expect(round.totals.fills).toBeGreaterThan(0);
-      expect(round.totals.commandsByKind.cancel).toBeGreaterThan(0);
-    }
-    expect(isFiniteNonNegative(t.engineCommandsPerSecMedian)).toBe(true);
+    expectThroughput(r.throughput, doc.config.rounds);
 
     expect(r.latency).toHaveLength(1);
     const l = r.latency[0];

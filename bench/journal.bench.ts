@@ -30,7 +30,12 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, json: null, dir: join(import.meta.dir, "../.run/journal-bench"), recordBytes: 100 };
+  const o: Options = {
+    quick: false,
+    json: null,
+    dir: join(import.meta.dir, "../.run/journal-bench"),
+    recordBytes: 100,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -47,14 +52,18 @@ function parseArgs(argv: string[]): Options {
       process.exit(0);
     } else throw new Error(`unknown flag ${a}\n${HELP}`);
   }
-  if (!(Number.isInteger(o.recordBytes) && o.recordBytes >= 1 && o.recordBytes <= 4092)) throw new Error(`--record-bytes ${o.recordBytes} outside [1, 4092]`);
+  if (!(Number.isInteger(o.recordBytes) && o.recordBytes >= 1 && o.recordBytes <= 4092))
+    throw new Error(`--record-bytes ${o.recordBytes} outside [1, 4092]`);
   return o;
 }
 
 const fileBytesRotate = 64 << 20;
 let fileIndex = 0;
 
-/** A writer that is replaced (untimed) once its file passes fileBytesRotate; keeps the totals of the writers it replaced. */
+/**
+ * A writer that is replaced (untimed) once its file passes fileBytesRotate; keeps the
+ * totals of the writers it replaced.
+ */
 class RotatingJournal {
   writer: JournalWriter;
   seq = 1;
@@ -77,12 +86,16 @@ class RotatingJournal {
     this.path = join(this.dir, `bench-${process.pid}-${fileIndex++}`);
     const batchBytes = Math.max(1 << 20, 2 * this.batchRecords * (this.recordBytes + 8));
     this.seq = 1;
-    return createJournal(this.path, { shardId: 0, tag: "bench", createdAtNs: 0n, firstSeq: 1 }, {
-      policy: this.policy,
-      autoFlush: false,
-      batchBytes,
-      batchRecordsMax: this.batchRecords,
-    });
+    return createJournal(
+      this.path,
+      { shardId: 0, tag: "bench", createdAtNs: 0n, firstSeq: 1 },
+      {
+        policy: this.policy,
+        autoFlush: false,
+        batchBytes,
+        batchRecordsMax: this.batchRecords,
+      },
+    );
   }
 
   async rotateIfLarge(): Promise<JournalWriter> {
@@ -126,7 +139,8 @@ async function benchCase(o: Options, policy: SyncPolicy, k: number): Promise<Cas
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 131) & 0xff;
   const appendBatch = (w: JournalWriter): void => {
     for (let i = 0; i < k; i++) {
-      if (w.append(j.seq++, payload, 0, payload.length) !== AppendResult.Ok) throw new Error(`append failed at ${j.seq - 1}`);
+      if (w.append(j.seq++, payload, 0, payload.length) !== AppendResult.Ok)
+        throw new Error(`append failed at ${j.seq - 1}`);
     }
   };
   const minCpuTimeNs = (o.quick ? 0.25e9 : 1e9) * (policy === "fsync" ? 1 : 0.5);
@@ -147,7 +161,14 @@ async function benchCase(o: Options, policy: SyncPolicy, k: number): Promise<Cas
       };
     },
     // A sample is one batch: no batching of iterations (a batch may be microseconds under "none").
-    { min_cpu_time: minCpuTimeNs, min_samples: 12, max_samples: o.quick ? 20_000 : 100_000, warmup_threshold: 0, batch_threshold: 0, gc: false },
+    {
+      min_cpu_time: minCpuTimeNs,
+      min_samples: 12,
+      max_samples: o.quick ? 20_000 : 100_000,
+      warmup_threshold: 0,
+      batch_threshold: 0,
+      gc: false,
+    },
   );
   await j.finish();
   return {
@@ -195,14 +216,18 @@ async function benchPipeline(o: Options, offeredPerSec: number | null): Promise<
   const path = join(o.dir, `pipeline-${process.pid}`);
   rmSync(path, { force: true });
   let acked = 0;
-  const w = createJournal(path, { shardId: 0, tag: "bench", createdAtNs: 0n, firstSeq: 1 }, {
-    policy: "fsync",
-    onDurable: (seq) => {
-      const now = Bun.nanoseconds();
-      for (let s = acked + 1; s <= seq; s++) ackNs[s] = now - appendedNs[s]!;
-      acked = seq;
+  const w = createJournal(
+    path,
+    { shardId: 0, tag: "bench", createdAtNs: 0n, firstSeq: 1 },
+    {
+      policy: "fsync",
+      onDurable: (seq) => {
+        const now = Bun.nanoseconds();
+        for (let s = acked + 1; s <= seq; s++) ackNs[s] = now - appendedNs[s]!;
+        acked = seq;
+      },
     },
-  });
+  );
   const payload = new Uint8Array(o.recordBytes).fill(7);
   const durationNs = (o.quick ? 0.5 : 2) * 1e9;
   const started = Bun.nanoseconds();
@@ -210,7 +235,10 @@ async function benchPipeline(o: Options, offeredPerSec: number | null): Promise<
     const pump = (): void => {
       const elapsedNs = Bun.nanoseconds() - started;
       if (elapsedNs > durationNs || w.nextSeq + turnRecordsMax > recordsMax) return done();
-      const due = offeredPerSec === null ? turnRecordsMax : Math.min(turnRecordsMax, Math.floor((elapsedNs * offeredPerSec) / 1e9) - (w.nextSeq - 1));
+      const due =
+        offeredPerSec === null
+          ? turnRecordsMax
+          : Math.min(turnRecordsMax, Math.floor((elapsedNs * offeredPerSec) / 1e9) - (w.nextSeq - 1));
       for (let i = 0; i < due; i++) {
         const seq = w.nextSeq;
         appendedNs[seq] = Bun.nanoseconds();
@@ -225,7 +253,10 @@ async function benchPipeline(o: Options, offeredPerSec: number | null): Promise<
   await w.close();
   rmSync(path, { force: true });
   const records = w.nextSeq - 1;
-  const lat = ackNs.subarray(1, records + 1).slice().sort();
+  const lat = ackNs
+    .subarray(1, records + 1)
+    .slice()
+    .sort();
   const s = w.stats;
   return {
     offeredPerSec,
@@ -238,7 +269,11 @@ async function benchPipeline(o: Options, offeredPerSec: number | null): Promise<
     syncNsMax: s.syncNsMax,
     writeNsMax: s.writeNsMax,
     syncNsP99Bucket: s.syncNsQuantile(0.99),
-    ackNs: { p50: lat[Math.floor(0.5 * (records - 1))]!, p99: lat[Math.floor(0.99 * (records - 1))]!, max: lat[records - 1]! },
+    ackNs: {
+      p50: lat[Math.floor(0.5 * (records - 1))]!,
+      p99: lat[Math.floor(0.99 * (records - 1))]!,
+      max: lat[records - 1]!,
+    },
     fullCount: s.fullCount,
   };
 }
@@ -252,33 +287,59 @@ async function main(): Promise<void> {
   mkdirSync(o.dir, { recursive: true });
   const sizes = o.quick ? [1, 100, 10_000] : [1, 10, 100, 1000, 10_000];
   const cases: CaseResult[] = [];
-  console.log(`journal bench: ${o.recordBytes}-byte records, files in ${o.dir}, ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, bun ${Bun.version}`);
-  console.log("policy  rec/batch      records/s   batch avg µs   p50 µs   p99 µs   max µs   write avg µs   sync avg µs   sync max µs");
+  console.log(
+    `journal bench: ${o.recordBytes}-byte records, files in ${o.dir}, ${os.cpus()[0]?.model ?? "?"} ` +
+      `x${os.cpus().length}, bun ${Bun.version}`,
+  );
+  console.log(
+    "policy  rec/batch      records/s   batch avg µs   p50 µs   p99 µs   max µs   write avg µs   " +
+      "sync avg µs   sync max µs",
+  );
   for (const policy of ["fsync", "write", "none"] as SyncPolicy[]) {
     for (const k of sizes) {
       const r = await benchCase(o, policy, k);
       cases.push(r);
       console.log(
-        `${policy.padEnd(6)}  ${String(k).padStart(9)}  ${Math.round(r.recordsPerSec).toLocaleString("en-US").padStart(13)}  ` +
-          `${us(r.batchNs.avg).padStart(13)}  ${us(r.batchNs.p50).padStart(7)}  ${us(r.batchNs.p99).padStart(7)}  ${us(r.batchNs.max).padStart(7)}  ` +
+        `${policy.padEnd(6)}  ${String(k).padStart(9)}  ` +
+          `${Math.round(r.recordsPerSec).toLocaleString("en-US").padStart(13)}  ` +
+          `${us(r.batchNs.avg).padStart(13)}  ${us(r.batchNs.p50).padStart(7)}  ` +
+          `${us(r.batchNs.p99).padStart(7)}  ${us(r.batchNs.max).padStart(7)}  ` +
           `${us(r.writeNsAvg).padStart(13)}  ${us(r.syncNsAvg).padStart(12)}  ${us(r.syncNsMax).padStart(12)}`,
       );
     }
   }
-  console.log(`\nfsync group commit at an offered load (records due appended each event-loop turn, at most ${turnRecordsMax}; "max" = as fast as accepted):`);
-  console.log("offered/s      records/s   rec/batch   sync avg µs   sync max µs   write max µs   ack p50 µs   ack p99 µs   ack max µs     full");
+  console.log(
+    `\nfsync group commit at an offered load (records due appended each event-loop turn, ` +
+      `at most ${turnRecordsMax}; "max" = as fast as accepted):`,
+  );
+  console.log(
+    "offered/s      records/s   rec/batch   sync avg µs   sync max µs   write max µs   ack p50 µs   " +
+      "ack p99 µs   ack max µs     full",
+  );
   const pipelines: PipelineResult[] = [];
   for (const rate of o.quick ? [100_000, null] : [1_000, 10_000, 100_000, 1_000_000, null]) {
     const p = await benchPipeline(o, rate);
     pipelines.push(p);
     console.log(
-      `${(rate === null ? "max" : rate.toLocaleString("en-US")).padStart(9)}  ${Math.round(p.recordsPerSec).toLocaleString("en-US").padStart(13)}  ${p.recordsPerBatchAvg.toFixed(0).padStart(10)}  ` +
-        `${us(p.syncNsAvg).padStart(12)}  ${us(p.syncNsMax).padStart(12)}  ${us(p.writeNsMax).padStart(13)}  ${us(p.ackNs.p50).padStart(11)}  ${us(p.ackNs.p99).padStart(11)}  ${us(p.ackNs.max).padStart(11)}  ${String(p.fullCount).padStart(7)}`,
+      `${(rate === null ? "max" : rate.toLocaleString("en-US")).padStart(9)}  ` +
+        `${Math.round(p.recordsPerSec).toLocaleString("en-US").padStart(13)}  ` +
+        `${p.recordsPerBatchAvg.toFixed(0).padStart(10)}  ` +
+        `${us(p.syncNsAvg).padStart(12)}  ${us(p.syncNsMax).padStart(12)}  ${us(p.writeNsMax).padStart(13)}  ` +
+        `${us(p.ackNs.p50).padStart(11)}  ${us(p.ackNs.p99).padStart(11)}  ${us(p.ackNs.max).padStart(11)}  ` +
+        `${String(p.fullCount).padStart(7)}`,
     );
   }
   if (o.json !== null) {
-    const machine = { cpu: os.cpus()[0]?.model ?? null, cpus: os.cpus().length, os: `${os.type()} ${os.release()}`, bun: Bun.version };
-    writeFileSync(o.json, `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, cases, pipelines }, null, 2)}\n`);
+    const machine = {
+      cpu: os.cpus()[0]?.model ?? null,
+      cpus: os.cpus().length,
+      os: `${os.type()} ${os.release()}`,
+      bun: Bun.version,
+    };
+    writeFileSync(
+      o.json,
+      `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, cases, pipelines }, null, 2)}\n`,
+    );
     console.log(`\nwrote ${o.json}`);
   }
 }

@@ -31,8 +31,15 @@ import { freePort } from "../test/support/redis.ts";
 import { ExchangeProcess } from "./gateway/exchange-process.ts";
 import { fmtRate } from "./report.ts";
 import { latencyPhase, type LatencyResult } from "./gateway/phases.ts";
-import { type CpuSplit, type LatencyRound, latencyCase, type ThroughputRound, throughputCase, withCpu } from "./kafka-mode/cases.ts";
-import { benchEngine, buildWorkload } from "./kafka-mode/workload.ts";
+import {
+  type CpuSplit,
+  type LatencyRound,
+  latencyCase,
+  type ThroughputRound,
+  throughputCase,
+  withCpu,
+} from "./kafka-mode/cases.ts";
+import { benchEngine, buildWorkload, type Workload } from "./kafka-mode/workload.ts";
 
 const root = join(import.meta.dir, "..");
 
@@ -71,7 +78,8 @@ function parseArgs(argv: string[]): Options {
     if (a === "--quick") quick = true;
     else if (a === "--no-tcp") tcp = false;
     else {
-      if (!["--rounds", "--orders", "--partitions", "--rate", "--seconds", "--json"].includes(a)) throw new Error(`unknown flag ${a}\n${HELP}`);
+      if (!["--rounds", "--orders", "--partitions", "--rate", "--seconds", "--json"].includes(a))
+        throw new Error(`unknown flag ${a}\n${HELP}`);
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
       given.set(a, v);
@@ -89,7 +97,8 @@ function parseArgs(argv: string[]): Options {
     json: given.get("--json") ?? null,
   };
   const int = (name: string, v: number, lo: number, hi: number) => {
-    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`${name} ${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isInteger(v) && v >= lo && v <= hi))
+      throw new Error(`${name} ${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("--rounds", o.rounds, 1, 50);
   int("--orders", o.orders, 1_000, 20_000_000);
@@ -116,13 +125,18 @@ function roundTopics(round: number, partitions: number): KafkaModeTopics {
   const t = defaultTopics();
   for (const s of Object.values(t)) {
     s.name = `bench${process.pid}r${round}.${s.name}`;
-    if (!s.name.endsWith(".dlq")) s.partitions = s.name.endsWith("market_data") ? Math.max(1, partitions >> 1) : partitions;
+    if (!s.name.endsWith(".dlq"))
+      s.partitions = s.name.endsWith("market_data") ? Math.max(1, partitions >> 1) : partitions;
   }
   return t;
 }
 
 /** The exchange in Kafka mode on `topics` (every shard in it), or in journal mode when `topics` is null. */
-async function exchange(bootstrap: string, topics: KafkaModeTopics | null, symbols: unknown[] | null): Promise<ExchangeProcess> {
+async function exchange(
+  bootstrap: string,
+  topics: KafkaModeTopics | null,
+  symbols: unknown[] | null,
+): Promise<ExchangeProcess> {
   const config: Record<string, unknown> =
     topics === null
       ? {}
@@ -134,11 +148,30 @@ async function exchange(bootstrap: string, topics: KafkaModeTopics | null, symbo
           kafka: {
             brokers: [bootstrap],
             clientId: `bench-${process.pid}`,
-            topics: { orders: topics.orders.name, ordersDeadLetter: topics.ordersDeadLetter.name, executions: topics.executions.name, matches: topics.matches.name, marketData: topics.marketData.name },
-            partitions: { orders: topics.orders.partitions, ordersDeadLetter: 1, executions: topics.executions.partitions, matches: topics.matches.partitions, marketData: topics.marketData.partitions },
+            topics: {
+              orders: topics.orders.name,
+              ordersDeadLetter: topics.ordersDeadLetter.name,
+              executions: topics.executions.name,
+              matches: topics.matches.name,
+              marketData: topics.marketData.name,
+            },
+            partitions: {
+              orders: topics.orders.partitions,
+              ordersDeadLetter: 1,
+              executions: topics.executions.partitions,
+              matches: topics.matches.partitions,
+              marketData: topics.marketData.partitions,
+            },
           },
         };
-  return await ExchangeProcess.start(root, { policy: "write", bunFlags: [], cpus: "", journalBatchBytes: 0, config, startTimeoutMs: 120_000 });
+  return await ExchangeProcess.start(root, {
+    policy: "write",
+    bunFlags: [],
+    cpus: "",
+    journalBatchBytes: 0,
+    config,
+    startTimeoutMs: 120_000,
+  });
 }
 
 interface RoundResult {
@@ -152,13 +185,17 @@ const fmtMs = (ns: number) => `${(ns / 1e6).toFixed(2)} ms`;
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
   return [line(header), widths.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
 }
 
 function summarize(rounds: RoundResult[]) {
   const tcp = (f: (r: RoundResult) => LatencyResult | null, g: (l: LatencyResult) => number) => {
-    const values = rounds.map(f).filter((v): v is LatencyResult => v !== null).map(g);
+    const values = rounds
+      .map(f)
+      .filter((v): v is LatencyResult => v !== null)
+      .map(g);
     return values.length === 0 ? null : spread(values);
   };
   return {
@@ -175,21 +212,44 @@ function summarize(rounds: RoundResult[]) {
       exchange: spread(rounds.map((r) => r.latency.cpu.exchangeCores)).median,
       load: spread(rounds.map((r) => r.latency.cpu.loadCores)).median,
     },
-    tcpKafkaP50Ns: tcp((r) => r.tcpKafka, (l) => l.latencyNs.p50),
-    tcpKafkaP99Ns: tcp((r) => r.tcpKafka, (l) => l.latencyNs.p99),
-    tcpJournalP50Ns: tcp((r) => r.tcpJournal, (l) => l.latencyNs.p50),
-    tcpJournalP99Ns: tcp((r) => r.tcpJournal, (l) => l.latencyNs.p99),
+    tcpKafkaP50Ns: tcp(
+      (r) => r.tcpKafka,
+      (l) => l.latencyNs.p50,
+    ),
+    tcpKafkaP99Ns: tcp(
+      (r) => r.tcpKafka,
+      (l) => l.latencyNs.p99,
+    ),
+    tcpJournalP50Ns: tcp(
+      (r) => r.tcpJournal,
+      (l) => l.latencyNs.p50,
+    ),
+    tcpJournalP99Ns: tcp(
+      (r) => r.tcpJournal,
+      (l) => l.latencyNs.p99,
+    ),
   };
 }
 
 function printTables(o: Options, s: ReturnType<typeof summarize>): void {
   console.log(
-    `\nthroughput: orders → ${o.partitions} engine shards → executions (orders/s; median of ${o.rounds} rounds, min – max; cpu = cores)\n${table(
-      ["case", "median", "spread", "cpu broker", "cpu exchange", "cpu load"],
-      [["sustained orders/s", fmtRate(s.ordersPerSec.median), `${fmtRate(s.ordersPerSec.min)} – ${fmtRate(s.ordersPerSec.max)}`, s.throughputCpu.broker.toFixed(2), s.throughputCpu.exchange.toFixed(2), s.throughputCpu.load.toFixed(2)]],
-    )}`,
+    `\nthroughput: orders → ${o.partitions} engine shards → executions ` +
+      `(orders/s; median of ${o.rounds} rounds, min – max; cpu = cores)\n${table(
+        ["case", "median", "spread", "cpu broker", "cpu exchange", "cpu load"],
+        [
+          [
+            "sustained orders/s",
+            fmtRate(s.ordersPerSec.median),
+            `${fmtRate(s.ordersPerSec.min)} – ${fmtRate(s.ordersPerSec.max)}`,
+            s.throughputCpu.broker.toFixed(2),
+            s.throughputCpu.exchange.toFixed(2),
+            s.throughputCpu.load.toFixed(2),
+          ],
+        ],
+      )}`,
   );
-  const ms = (name: string, x: Spread | null) => (x === null ? [name, "-", "-"] : [name, fmtMs(x.median), `${fmtMs(x.min)} – ${fmtMs(x.max)}`]);
+  const ms = (name: string, x: Spread | null) =>
+    x === null ? [name, "-", "-"] : [name, fmtMs(x.median), `${fmtMs(x.min)} – ${fmtMs(x.max)}`];
   console.log(
     `\nlatency at ${fmtRate(o.rate)} orders/s offered (median of ${o.rounds} rounds, min – max)\n${table(
       ["figure", "median", "spread"],
@@ -203,6 +263,137 @@ function printTables(o: Options, s: ReturnType<typeof summarize>): void {
       ],
     )}`,
   );
+}
+
+/** The TCP order-entry latency against the exchange in Kafka mode and in journal mode (write). */
+async function tcpCases(
+  o: Options,
+  r: number,
+  bootstrap: string,
+  admin: Admin,
+  running: ExchangeProcess[],
+): Promise<{ tcpKafka: LatencyResult | null; tcpJournal: LatencyResult | null }> {
+  let tcpKafka: LatencyResult | null = null;
+  let tcpJournal: LatencyResult | null = null;
+  const tcpTopics = roundTopics(r + 1000, o.partitions);
+  await ensureTopics(admin, tcpTopics, 1, 120_000);
+  const keys = ["loadtest-1", "loadtest-2"];
+  const run = {
+    keys,
+    rate: o.rate,
+    warmupSeconds: o.seconds * 0.25,
+    measureSeconds: o.seconds * 0.75,
+    seed: 42 + r,
+  };
+  for (const mode of ["kafka", "journal"] as const) {
+    const xt = await exchange(bootstrap, mode === "kafka" ? tcpTopics : null, null);
+    running.push(xt);
+    try {
+      const result = await latencyPhase(xt, run, () => {});
+      if (mode === "kafka") tcpKafka = result;
+      else tcpJournal = result;
+    } finally {
+      await xt.stop();
+      running.splice(running.indexOf(xt), 1);
+    }
+  }
+  return { tcpKafka, tcpJournal };
+}
+
+/** The JSON report: machine, options, workload, how each figure is measured, the summary and every round. */
+function jsonReport(
+  o: Options,
+  loadAtStart: number[],
+  w: Workload,
+  summary: ReturnType<typeof summarize>,
+  rounds: RoundResult[],
+  totalSeconds: number,
+) {
+  return {
+    schema: "exchange-core-bun/bench-kafka-mode/1",
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      bun: Bun.version,
+      librdkafka: librdkafkaVersion(),
+      loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
+    },
+    config: { ...o, engine: benchEngine },
+    workload: {
+      orders: w.count,
+      symbols: w.symbols.map((s) => s.name),
+      executions: w.executions,
+      trades: w.trades,
+    },
+    methods: {
+      throughput:
+        "orders produced as fast as the load's producer goes (one call per order, linger 5 ms, lz4) to " +
+        "`orders` (12 partitions: 12 engine shards in one exchange process); orders/s = orders / (first " +
+        "produce -> last of the workload's execution reports consumed from `executions`)",
+      latency:
+        "open loop at `rate`: order k due at start + k/rate, stamped with its due time (the shard's " +
+        "receive time); latency = its first report consumed - due; first 20% dropped",
+      tcp:
+        "bench/gateway/phases.ts latencyPhase (2 sessions, the gateway bench's command stream) against the " +
+        "exchange in Kafka mode and in journal mode (write)",
+      cpu:
+        "CPU seconds per wall second over each case from /proc/<pid>/stat: broker, exchange, " +
+        "this process (the load)",
+      rounds:
+        "every round runs every case once in the same order, on fresh topics and a fresh exchange; " +
+        "medians and min-max over rounds",
+    },
+    summary,
+    rounds,
+    totalSeconds,
+  };
+}
+
+/** One round: every case once, on fresh topics and a fresh exchange. */
+async function runRound(
+  o: Options,
+  r: number,
+  broker: KafkaBroker,
+  admin: Admin,
+  w: Workload,
+  running: ExchangeProcess[],
+): Promise<RoundResult> {
+  const bootstrap = broker.bootstrapServers;
+  const topics = roundTopics(r, o.partitions);
+  await ensureTopics(admin, topics, 1, 120_000);
+  const x = await exchange(bootstrap, topics, w.symbols);
+  running.push(x);
+  const pids = { broker: broker.pid, exchange: x.pid };
+  const t = {
+    orders: topics.orders.name,
+    executions: topics.executions.name,
+    executionPartitions: topics.executions.partitions,
+  };
+  const throughput = await withCpu(pids, () => throughputCase(bootstrap, t, w, 600_000));
+  const latency = await withCpu(pids, () =>
+    latencyCase(bootstrap, t, w.symbols[0]!.name, o.partitions, 0, o.rate, o.seconds, 300_000),
+  );
+  await x.stop();
+  running.splice(running.indexOf(x), 1);
+  const { tcpKafka, tcpJournal } = o.tcp
+    ? await tcpCases(o, r, bootstrap, admin, running)
+    : { tcpKafka: null, tcpJournal: null };
+  console.log(
+    `round ${r + 1}/${o.rounds}: ${fmtRate(throughput.result.ordersPerSec)} orders/s (cpu ` +
+      `broker ${throughput.cpu.brokerCores.toFixed(2)}, exchange ${throughput.cpu.exchangeCores.toFixed(2)}, ` +
+      `load ${throughput.cpu.loadCores.toFixed(2)}); ` +
+      `latency p50 ${fmtMs(latency.result.latencyNs.p50)} p99 ${fmtMs(latency.result.latencyNs.p99)}` +
+      (tcpKafka === null || tcpJournal === null
+        ? ""
+        : `; tcp ack p99 kafka ${fmtMs(tcpKafka.latencyNs.p99)}, journal ${fmtMs(tcpJournal.latencyNs.p99)}`),
+  );
+  return {
+    throughput: { ...throughput.result, cpu: throughput.cpu },
+    latency: { ...latency.result, cpu: latency.cpu },
+    tcpKafka,
+    tcpJournal,
+  };
 }
 
 async function main(): Promise<void> {
@@ -223,76 +414,35 @@ async function main(): Promise<void> {
   try {
     broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir });
     const bootstrap = broker.bootstrapServers;
-    console.log(`kafka-mode bench: librdkafka ${librdkafkaVersion()}, broker pid ${broker.pid}, ${os.cpus().length} cores, load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`);
-    if (loadAtStart[0]! > 0.5) console.log(`warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`);
+    console.log(
+      `kafka-mode bench: librdkafka ${librdkafkaVersion()}, broker pid ${broker.pid}, ${os.cpus().length} ` +
+        `cores, load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`,
+    );
+    if (loadAtStart[0]! > 0.5)
+      console.log(
+        `warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`,
+      );
     const built = performance.now();
     const w = buildWorkload(o.orders, o.partitions, 1000);
-    console.log(`workload: ${w.count} orders over ${w.symbols.length} symbols, ${w.executions} execution reports, ${w.trades} trades (built in ${((performance.now() - built) / 1000).toFixed(1)} s)`);
-    const admin = new Admin({ bootstrapServers: bootstrap, clientId: "bench-admin", operationTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
+    console.log(
+      `workload: ${w.count} orders over ${w.symbols.length} symbols, ${w.executions} execution ` +
+        `reports, ${w.trades} trades (built in ${((performance.now() - built) / 1000).toFixed(1)} s)`,
+    );
+    const admin = new Admin({
+      bootstrapServers: bootstrap,
+      clientId: "bench-admin",
+      operationTimeoutMs: 30_000,
+      requestTimeoutMs: 30_000,
+    });
     const rounds: RoundResult[] = [];
-    for (let r = 0; r < o.rounds; r++) {
-      const topics = roundTopics(r, o.partitions);
-      await ensureTopics(admin, topics, 1, 120_000);
-      const x = await exchange(bootstrap, topics, w.symbols);
-      running.push(x);
-      const pids = { broker: broker.pid, exchange: x.pid };
-      const t = { orders: topics.orders.name, executions: topics.executions.name, executionPartitions: topics.executions.partitions };
-      const throughput = await withCpu(pids, () => throughputCase(bootstrap, t, w, 600_000));
-      const latency = await withCpu(pids, () => latencyCase(bootstrap, t, w.symbols[0]!.name, o.partitions, 0, o.rate, o.seconds, 300_000));
-      await x.stop();
-      running.splice(running.indexOf(x), 1);
-      let tcpKafka: LatencyResult | null = null;
-      let tcpJournal: LatencyResult | null = null;
-      if (o.tcp) {
-        const tcpTopics = roundTopics(r + 1000, o.partitions);
-        await ensureTopics(admin, tcpTopics, 1, 120_000);
-        const keys = ["loadtest-1", "loadtest-2"];
-        const run = { keys, rate: o.rate, warmupSeconds: o.seconds * 0.25, measureSeconds: o.seconds * 0.75, seed: 42 + r };
-        for (const mode of ["kafka", "journal"] as const) {
-          const xt = await exchange(bootstrap, mode === "kafka" ? tcpTopics : null, null);
-          running.push(xt);
-          try {
-            const result = await latencyPhase(xt, run, () => {});
-            if (mode === "kafka") tcpKafka = result;
-            else tcpJournal = result;
-          } finally {
-            await xt.stop();
-            running.splice(running.indexOf(xt), 1);
-          }
-        }
-      }
-      rounds.push({ throughput: { ...throughput.result, cpu: throughput.cpu }, latency: { ...latency.result, cpu: latency.cpu }, tcpKafka, tcpJournal });
-      const tk = tcpKafka as LatencyResult | null;
-      const tj = tcpJournal as LatencyResult | null;
-      console.log(
-        `round ${r + 1}/${o.rounds}: ${fmtRate(throughput.result.ordersPerSec)} orders/s (cpu broker ${throughput.cpu.brokerCores.toFixed(2)}, exchange ${throughput.cpu.exchangeCores.toFixed(2)}, load ${throughput.cpu.loadCores.toFixed(2)}); ` +
-          `latency p50 ${fmtMs(latency.result.latencyNs.p50)} p99 ${fmtMs(latency.result.latencyNs.p99)}` +
-          (tk === null || tj === null ? "" : `; tcp ack p99 kafka ${fmtMs(tk.latencyNs.p99)}, journal ${fmtMs(tj.latencyNs.p99)}`),
-      );
-    }
+    for (let r = 0; r < o.rounds; r++) rounds.push(await runRound(o, r, broker, admin, w, running));
     admin.close();
     const summary = summarize(rounds);
     printTables(o, summary);
     const totalSeconds = (performance.now() - startedMs) / 1000;
     console.log(`\ntotal ${totalSeconds.toFixed(1)} s`);
     if (o.json !== null) {
-      const doc = {
-        schema: "exchange-core-bun/bench-kafka-mode/1",
-        date: new Date().toISOString(),
-        machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, bun: Bun.version, librdkafka: librdkafkaVersion(), loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() } },
-        config: { ...o, engine: benchEngine },
-        workload: { orders: w.count, symbols: w.symbols.map((s) => s.name), executions: w.executions, trades: w.trades },
-        methods: {
-          throughput: "orders produced as fast as the load's producer goes (one call per order, linger 5 ms, lz4) to `orders` (12 partitions: 12 engine shards in one exchange process); orders/s = orders / (first produce -> last of the workload's execution reports consumed from `executions`)",
-          latency: "open loop at `rate`: order k due at start + k/rate, stamped with its due time (the shard's receive time); latency = its first report consumed - due; first 20% dropped",
-          tcp: "bench/gateway/phases.ts latencyPhase (2 sessions, the gateway bench's command stream) against the exchange in Kafka mode and in journal mode (write)",
-          cpu: "CPU seconds per wall second over each case from /proc/<pid>/stat: broker, exchange, this process (the load)",
-          rounds: "every round runs every case once in the same order, on fresh topics and a fresh exchange; medians and min-max over rounds",
-        },
-        summary,
-        rounds,
-        totalSeconds,
-      };
+      const doc = jsonReport(o, loadAtStart, w, summary, rounds, totalSeconds);
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }

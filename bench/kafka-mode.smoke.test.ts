@@ -1,4 +1,5 @@
-// Proves the Kafka-mode benchmark runs end to end (its own broker, the exchange in Kafka mode and in journal mode as child processes, every case, one short round) and writes a well-formed JSON report; it asserts no timings.
+// Proves the Kafka-mode benchmark runs end to end (its own broker, the exchange in Kafka mode and in journal mode as
+// child processes, every case, one short round) and writes a well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,9 +10,31 @@ test("kafka-mode bench --quick writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-mode-bench-smoke-"));
   const out = join(dir, "kafka-mode.json");
   try {
-    const args = ["--quick", "--rounds", "1", "--orders", "20000", "--partitions", "4", "--rate", "5000", "--seconds", "1", "--json", out];
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "kafka-mode.bench.ts"), ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    const args = [
+      "--quick",
+      "--rounds",
+      "1",
+      "--orders",
+      "20000",
+      "--partitions",
+      "4",
+      "--rate",
+      "5000",
+      "--seconds",
+      "1",
+      "--json",
+      out,
+    ];
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "kafka-mode.bench.ts"), ...args], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
     if (code !== 0) throw new Error(`bench exited with ${code}\n${stdout}\n${stderr}`);
     expect(stdout).toContain("sustained orders/s");
     const doc = JSON.parse(readFileSync(out, "utf8"));

@@ -30,7 +30,16 @@ import os from "node:os";
 import { join } from "node:path";
 import { measure } from "mitata";
 import { type KafkaBroker, startKafka } from "../scripts/kafka.ts";
-import { Admin, Consumer, ErrorCode, Offset, ProduceBatch, Producer, type ProducerOptions, ProduceRecord } from "../src/kafka/index.ts";
+import {
+  Admin,
+  Consumer,
+  ErrorCode,
+  Offset,
+  ProduceBatch,
+  Producer,
+  type ProducerOptions,
+  ProduceRecord,
+} from "../src/kafka/index.ts";
 import { librdkafkaVersion } from "../src/kafka/version.ts";
 import { freePort } from "../test/support/redis.ts";
 
@@ -71,7 +80,8 @@ function parseArgs(argv: string[]): Options {
       quick = true;
       continue;
     }
-    if (!["--rounds", "--chunk", "--samples", "--bytes", "--rate", "--seconds", "--bootstrap", "--json"].includes(a)) throw new Error(`unknown flag ${a}\n${HELP}`);
+    if (!["--rounds", "--chunk", "--samples", "--bytes", "--rate", "--seconds", "--bootstrap", "--json"].includes(a))
+      throw new Error(`unknown flag ${a}\n${HELP}`);
     const v = argv[++i];
     if (v === undefined) throw new Error(`${a} needs a value`);
     given.set(a, v);
@@ -89,7 +99,8 @@ function parseArgs(argv: string[]): Options {
     json: given.get("--json") ?? null,
   };
   const int = (name: string, v: number, lo: number, hi: number) => {
-    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`${name} ${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isInteger(v) && v >= lo && v <= hi))
+      throw new Error(`${name} ${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("--rounds", o.rounds, 1, 100);
   int("--chunk", o.chunk, 1_000, 10_000_000);
@@ -197,7 +208,10 @@ interface Bench {
 }
 
 /** mitata samples of "produce `chunk` messages and wait for every acknowledgement". */
-async function produceCase(b: Bench, batched: boolean): Promise<{ msgsPerSec: number; sampleNs: Record<string, number> }> {
+async function produceCase(
+  b: Bench,
+  batched: boolean,
+): Promise<{ msgsPerSec: number; sampleNs: Record<string, number> }> {
   let acked = 0;
   let failed = 0;
   const producer = new Producer(
@@ -238,15 +252,28 @@ async function produceCase(b: Bench, batched: boolean): Promise<{ msgsPerSec: nu
       if (batched && batch.count > 0) producer.produceBatch(record.topic, batch);
       while (acked < target) producer.poll(100);
     },
-    { min_samples: b.o.samples, max_samples: b.o.samples, min_cpu_time: 0, warmup_samples: 0, warmup_threshold: 0, gc: false },
+    {
+      min_samples: b.o.samples,
+      max_samples: b.o.samples,
+      min_cpu_time: 0,
+      warmup_samples: 0,
+      warmup_threshold: 0,
+      gc: false,
+    },
   );
   if (failed > 0) throw new Error(`${failed} messages failed delivery`);
   producer.close(60_000);
-  return { msgsPerSec: (chunk / stats.avg) * 1e9, sampleNs: { min: stats.min, p50: stats.p50, avg: stats.avg, max: stats.max } };
+  return {
+    msgsPerSec: (chunk / stats.avg) * 1e9,
+    sampleNs: { min: stats.min, p50: stats.p50, avg: stats.avg, max: stats.max },
+  };
 }
 
 /** mitata samples of "poll until `chunk` more messages were copied out". */
-async function consumeCase(b: Bench, consumer: Consumer): Promise<{ msgsPerSec: number; sampleNs: Record<string, number> }> {
+async function consumeCase(
+  b: Bench,
+  consumer: Consumer,
+): Promise<{ msgsPerSec: number; sampleNs: Record<string, number> }> {
   const chunk = b.o.chunk;
   let bytesSeen = 0;
   const stats = await measure(
@@ -257,13 +284,24 @@ async function consumeCase(b: Bench, consumer: Consumer): Promise<{ msgsPerSec: 
         const batch = consumer.poll(100);
         got += batch.count;
         bytesSeen += batch.bytesUsed;
-        if (performance.now() > deadline) throw new Error(`consumed ${got} of ${chunk} within 120 s: is the topic short of messages?`);
+        if (performance.now() > deadline)
+          throw new Error(`consumed ${got} of ${chunk} within 120 s: is the topic short of messages?`);
       }
     },
-    { min_samples: b.o.samples, max_samples: b.o.samples, min_cpu_time: 0, warmup_samples: 0, warmup_threshold: 0, gc: false },
+    {
+      min_samples: b.o.samples,
+      max_samples: b.o.samples,
+      min_cpu_time: 0,
+      warmup_samples: 0,
+      warmup_threshold: 0,
+      gc: false,
+    },
   );
   if (bytesSeen === 0) throw new Error("consumer copied no bytes");
-  return { msgsPerSec: (chunk / stats.avg) * 1e9, sampleNs: { min: stats.min, p50: stats.p50, avg: stats.avg, max: stats.max } };
+  return {
+    msgsPerSec: (chunk / stats.avg) * 1e9,
+    sampleNs: { min: stats.min, p50: stats.p50, avg: stats.avg, max: stats.max },
+  };
 }
 
 interface LatencyRound {
@@ -313,12 +351,18 @@ async function latencyCase(b: Bench): Promise<LatencyRound> {
       next++;
     }
     producer.poll(1);
-    if (Bun.nanoseconds() - startNs > (b.o.seconds + 120) * 1e9) throw new Error(`latency case: ${acked} of ${total} acknowledged after ${b.o.seconds + 120} s`);
+    if (Bun.nanoseconds() - startNs > (b.o.seconds + 120) * 1e9)
+      throw new Error(`latency case: ${acked} of ${total} acknowledged after ${b.o.seconds + 120} s`);
   }
   const elapsedS = (Bun.nanoseconds() - startNs) / 1e9;
   if (failed > 0) throw new Error(`${failed} messages failed delivery`);
   producer.close(60_000);
-  return { offeredPerSec: b.o.rate, ackedPerSec: total / elapsedS, latencyNs: percentiles(latency), serviceNs: percentiles(service) };
+  return {
+    offeredPerSec: b.o.rate,
+    ackedPerSec: total / elapsedS,
+    latencyNs: percentiles(latency),
+    serviceNs: percentiles(service),
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -340,7 +384,8 @@ function fmtCores(c: number | null): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
   return [line(header), widths.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -365,7 +410,10 @@ function summarize(rounds: RoundResult[]) {
     serviceP99Ns: spread(rounds.map((r) => r.latency.serviceNs.p99)),
     cpuMedian: {
       produce: { broker: median((r) => r.produce.cpu.brokerCores), bench: median((r) => r.produce.cpu.benchCores) },
-      produceBatch: { broker: median((r) => r.produceBatch.cpu.brokerCores), bench: median((r) => r.produceBatch.cpu.benchCores) },
+      produceBatch: {
+        broker: median((r) => r.produceBatch.cpu.brokerCores),
+        bench: median((r) => r.produceBatch.cpu.benchCores),
+      },
       consume: { broker: median((r) => r.consume.cpu.brokerCores), bench: median((r) => r.consume.cpu.benchCores) },
       latency: { broker: median((r) => r.latency.cpu.brokerCores), bench: median((r) => r.latency.cpu.benchCores) },
     },
@@ -381,26 +429,104 @@ function printTables(o: Options, summary: ReturnType<typeof summarize>): void {
     fmtCores(cpu.bench),
   ];
   console.log(
-    `\nthroughput, ${o.bytes}-byte messages, one partition, acks=all (msgs/s; median of ${o.rounds} rounds, min – max)\n${table(
-      ["case", "median", "spread", "cpu broker", "cpu bench"],
-      [
-        rate("produce (one call per message)", summary.produceMsgsPerSec, summary.cpuMedian.produce),
-        rate("produceBatch (1000 per call)", summary.produceBatchMsgsPerSec, summary.cpuMedian.produceBatch),
-        rate("consume (batch poll, copied out)", summary.consumeMsgsPerSec, summary.cpuMedian.consume),
-      ],
-    )}`,
+    `\nthroughput, ${o.bytes}-byte messages, one partition, acks=all ` +
+      `(msgs/s; median of ${o.rounds} rounds, min – max)\n${table(
+        ["case", "median", "spread", "cpu broker", "cpu bench"],
+        [
+          rate("produce (one call per message)", summary.produceMsgsPerSec, summary.cpuMedian.produce),
+          rate("produceBatch (1000 per call)", summary.produceBatchMsgsPerSec, summary.cpuMedian.produceBatch),
+          rate("consume (batch poll, copied out)", summary.consumeMsgsPerSec, summary.cpuMedian.consume),
+        ],
+      )}`,
   );
   const ms = (name: string, s: Spread) => [name, fmtMs(s.median), `${fmtMs(s.min)} – ${fmtMs(s.max)}`];
   console.log(
-    `\nproduce latency at ${fmtRate(o.rate)} msgs/s offered (due → acknowledgement served; median of ${o.rounds} rounds, min – max)\n${table(
-      ["figure", "median", "spread"],
-      [ms("p50", summary.latencyP50Ns), ms("p99", summary.latencyP99Ns), ms("service p99 (call → ack)", summary.serviceP99Ns)],
-    )}`,
+    `\nproduce latency at ${fmtRate(o.rate)} msgs/s offered ` +
+      `(due → acknowledgement served; median of ${o.rounds} rounds, min – max)\n${table(
+        ["figure", "median", "spread"],
+        [
+          ms("p50", summary.latencyP50Ns),
+          ms("p99", summary.latencyP99Ns),
+          ms("service p99 (call → ack)", summary.serviceP99Ns),
+        ],
+      )}`,
   );
   console.log(`cpu = CPU seconds per wall second (1.00 = one core): broker from /proc, bench = this process.`);
 }
 
 // ---------------------------------------------------------------------------
+
+/** A fresh one-partition topic for this run. */
+async function createTopic(bootstrap: string): Promise<string> {
+  const admin = new Admin({
+    bootstrapServers: bootstrap,
+    clientId: "bench-admin",
+    operationTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+  });
+  const topic = `bench-${process.pid}-${Date.now()}`;
+  await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, config: {} }]);
+  await admin.waitForTopics([topic], 60_000, 1);
+  admin.close();
+  return topic;
+}
+
+/** The consume case's consumer, every option set here. */
+function benchConsumer(bootstrap: string): Consumer {
+  return new Consumer({
+    bootstrapServers: bootstrap,
+    clientId: "bench-consume",
+    groupId: `bench-${process.pid}`,
+    batchMessagesMax: 10_000,
+    batchArenaBytes: 8 << 20,
+    batchHeadersMax: 0,
+    fetchMaxBytes: 16 << 20,
+    partitionFetchMaxBytes: 8 << 20,
+    fetchWaitMaxMs: 10,
+    queuedMinMessages: 1_000_000,
+    queuedMaxKbytes: 131_072,
+    autoOffsetReset: "earliest",
+    sessionTimeoutMs: 10_000,
+    maxPollIntervalMs: 300_000,
+  });
+}
+
+/** The JSON report: machine, options, how each figure is measured, the summary and every round. */
+function jsonReport(
+  o: Options,
+  loadAtStart: number[],
+  summary: ReturnType<typeof summarize>,
+  rounds: RoundResult[],
+  totalSeconds: number,
+) {
+  return {
+    schema: "exchange-core-bun/bench-kafka/1",
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      bun: Bun.version,
+      librdkafka: librdkafkaVersion(),
+      loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
+    },
+    config: o,
+    methods: {
+      produce:
+        "mitata measure: sample = produce `chunk` messages to partition 0 and serve delivery reports " +
+        "until all are acknowledged (acks=all, idempotent, linger 5 ms); msgs/s = chunk / mean sample time",
+      consume:
+        "mitata measure: sample = poll until `chunk` more messages are copied into the batch arena; " +
+        "one consumer keeps its position across samples",
+      latency:
+        "open loop at `rate`: message k due at start + k/rate; latency = delivery report served - due " +
+        "(coordinated omission corrected); service = report - produce call; first 20% dropped; linger 1 ms",
+      rounds: "every round runs every case once in the same order; medians and min-max over rounds",
+    },
+    summary,
+    rounds,
+    totalSeconds,
+  };
+}
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
@@ -420,32 +546,18 @@ async function main(): Promise<void> {
     }
     const bootstrap = o.bootstrap ?? broker!.bootstrapServers;
     console.log(
-      `kafka bench: librdkafka ${librdkafkaVersion()}, broker ${bootstrap}${broker === null ? " (given)" : ` pid ${broker.pid}`}, ${os.cpus().length} cores, load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`,
+      `kafka bench: librdkafka ${librdkafkaVersion()}, ` +
+        `broker ${bootstrap}${broker === null ? " (given)" : ` pid ${broker.pid}`}, ${os.cpus().length} cores, ` +
+        `load ${loadAtStart[0]!.toFixed(2)}${o.quick ? " (quick)" : ""}`,
     );
-    if (loadAtStart[0]! > 0.5) console.log(`warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`);
-    const admin = new Admin({ bootstrapServers: bootstrap, clientId: "bench-admin", operationTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
-    const topic = `bench-${process.pid}-${Date.now()}`;
-    await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, config: {} }]);
-    await admin.waitForTopics([topic], 60_000, 1);
-    admin.close();
+    if (loadAtStart[0]! > 0.5)
+      console.log(
+        `warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`,
+      );
+    const topic = await createTopic(bootstrap);
     const value = new Uint8Array(new ArrayBuffer(o.bytes)).fill(0x5a);
     const b: Bench = { o, topic, brokerPid: broker?.pid ?? null, bootstrap, value };
-    const consumer = new Consumer({
-      bootstrapServers: bootstrap,
-      clientId: "bench-consume",
-      groupId: `bench-${process.pid}`,
-      batchMessagesMax: 10_000,
-      batchArenaBytes: 8 << 20,
-      batchHeadersMax: 0,
-      fetchMaxBytes: 16 << 20,
-      partitionFetchMaxBytes: 8 << 20,
-      fetchWaitMaxMs: 10,
-      queuedMinMessages: 1_000_000,
-      queuedMaxKbytes: 131_072,
-      autoOffsetReset: "earliest",
-      sessionTimeoutMs: 10_000,
-      maxPollIntervalMs: 300_000,
-    });
+    const consumer = benchConsumer(bootstrap);
     consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
     const rounds: RoundResult[] = [];
     for (let r = 0; r < o.rounds; r++) {
@@ -462,7 +574,9 @@ async function main(): Promise<void> {
       });
       const l = latency.result.latencyNs;
       console.log(
-        `round ${r + 1}/${o.rounds}: produce ${fmtRate(produce.result.msgsPerSec)}/s, produceBatch ${fmtRate(produceBatch.result.msgsPerSec)}/s, consume ${fmtRate(consume.result.msgsPerSec)}/s, latency p50 ${fmtMs(l.p50)} p99 ${fmtMs(l.p99)}`,
+        `round ${r + 1}/${o.rounds}: produce ${fmtRate(produce.result.msgsPerSec)}/s, ` +
+          `produceBatch ${fmtRate(produceBatch.result.msgsPerSec)}/s, ` +
+          `consume ${fmtRate(consume.result.msgsPerSec)}/s, latency p50 ${fmtMs(l.p50)} p99 ${fmtMs(l.p99)}`,
       );
     }
     consumer.close();
@@ -471,21 +585,7 @@ async function main(): Promise<void> {
     const totalSeconds = (performance.now() - startedMs) / 1000;
     console.log(`\ntotal ${totalSeconds.toFixed(1)} s`);
     if (o.json !== null) {
-      const doc = {
-        schema: "exchange-core-bun/bench-kafka/1",
-        date: new Date().toISOString(),
-        machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, bun: Bun.version, librdkafka: librdkafkaVersion(), loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() } },
-        config: o,
-        methods: {
-          produce: "mitata measure: sample = produce `chunk` messages to partition 0 and serve delivery reports until all are acknowledged (acks=all, idempotent, linger 5 ms); msgs/s = chunk / mean sample time",
-          consume: "mitata measure: sample = poll until `chunk` more messages are copied into the batch arena; one consumer keeps its position across samples",
-          latency: "open loop at `rate`: message k due at start + k/rate; latency = delivery report served - due (coordinated omission corrected); service = report - produce call; first 20% dropped; linger 1 ms",
-          rounds: "every round runs every case once in the same order; medians and min-max over rounds",
-        },
-        summary,
-        rounds,
-        totalSeconds,
-      };
+      const doc = jsonReport(o, loadAtStart, summary, rounds, totalSeconds);
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }

@@ -1,4 +1,5 @@
-// Proves the Kafka benchmark runs end to end (a real broker it starts itself, every case, one short round) and writes a well-formed JSON report; it asserts no timings.
+// Proves the Kafka benchmark runs end to end (a real broker it starts itself, every case, one short round) and writes a
+// well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,14 +11,29 @@ test("kafka bench --quick writes a complete JSON report", async () => {
   const out = join(dir, "kafka.json");
   try {
     const args = ["--quick", "--rounds", "1", "--chunk", "5000", "--samples", "2", "--seconds", "0.5", "--json", out];
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "kafka.bench.ts"), ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "kafka.bench.ts"), ...args], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
     if (code !== 0) throw new Error(`bench exited with ${code}\n${stdout}\n${stderr}`);
     expect(stdout).toContain("throughput, 64-byte messages");
     const doc = JSON.parse(readFileSync(out, "utf8"));
     expect(doc.schema).toBe("exchange-core-bun/bench-kafka/1");
     expect(doc.rounds.length).toBe(1);
-    for (const key of ["produceMsgsPerSec", "produceBatchMsgsPerSec", "consumeMsgsPerSec", "latencyP50Ns", "latencyP99Ns", "serviceP99Ns"]) {
+    for (const key of [
+      "produceMsgsPerSec",
+      "produceBatchMsgsPerSec",
+      "consumeMsgsPerSec",
+      "latencyP50Ns",
+      "latencyP99Ns",
+      "serviceP99Ns",
+    ]) {
       const s = doc.summary[key];
       expect(Number.isFinite(s.median) && s.median > 0).toBe(true);
       expect(s.min).toBeLessThanOrEqual(s.max);

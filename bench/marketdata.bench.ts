@@ -68,7 +68,16 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, rounds: 0, only: [...scenarios], json: null, engineCommands: 0, ingestTrades: 0, historyTrades: 0, niceQuestdb: 0 };
+  const o: Options = {
+    quick: false,
+    rounds: 0,
+    only: [...scenarios],
+    json: null,
+    engineCommands: 0,
+    ingestTrades: 0,
+    historyTrades: 0,
+    niceQuestdb: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -91,7 +100,8 @@ function parseArgs(argv: string[]): Options {
   }
   for (const s of o.only) if (!scenarios.includes(s)) throw new Error(`--only: unknown scenario ${s}`);
   if (o.rounds === 0) o.rounds = o.quick ? 2 : 3;
-  if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 50)) throw new Error(`--rounds ${o.rounds} outside [1, 50]`);
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 50))
+    throw new Error(`--rounds ${o.rounds} outside [1, 50]`);
   o.engineCommands ||= o.quick ? 100_000 : 1_000_000;
   o.ingestTrades ||= o.quick ? 300_000 : 2_000_000;
   o.historyTrades ||= o.quick ? 1_000_000 : 10_000_000;
@@ -118,7 +128,10 @@ function spread(xs: number[]): Spread {
 }
 
 function fmt(s: Spread, digits = 0, scale = 1): string {
-  return `${(s.median * scale).toFixed(digits)} (${(s.min * scale).toFixed(digits)}..${(s.max * scale).toFixed(digits)})`;
+  return (
+    `${(s.median * scale).toFixed(digits)} ` +
+    `(${(s.min * scale).toFixed(digits)}..${(s.max * scale).toFixed(digits)})`
+  );
 }
 
 // ---- an exchange writing a journal ----------------------------------------------
@@ -153,14 +166,25 @@ function openExchange(): BenchExchange {
   };
 }
 
-async function startMd(x: BenchExchange, httpPort: number, orders: boolean, mode: "full" | "embedded" = "full"): Promise<RunningMarketData> {
+async function startMd(
+  x: BenchExchange,
+  httpPort: number,
+  orders: boolean,
+  mode: "full" | "embedded" = "full",
+): Promise<RunningMarketData> {
   const md = await startMarketData({
     sequencer: x.sequencer,
     journalPath: x.journalPath,
     config: {
       mode,
       dataDir: x.dir,
-      questdb: { http: { host: "127.0.0.1", port: httpPort }, backlogRowsMax: 1_000_000, spillBytesMax: 8 * 2 ** 30, requestTimeoutMs: 30_000, batchRowsMax: 20_000 },
+      questdb: {
+        http: { host: "127.0.0.1", port: httpPort },
+        backlogRowsMax: 1_000_000,
+        spillBytesMax: 8 * 2 ** 30,
+        requestTimeoutMs: 30_000,
+        batchRowsMax: 20_000,
+      },
       http: { host: "127.0.0.1", port: 0, requestBytesMax: 65536, queryRowsMax: 1000 },
       apiKeys: [],
     },
@@ -211,7 +235,15 @@ async function engineScenario(o: Options, httpUrl: string, httpPort: number): Pr
           x.sequencer.flush();
           next += chunk;
         },
-        { min_samples: commands / chunk - 1, max_samples: commands / chunk - 1, min_cpu_time: 0, gc: false, warmup_threshold: 0, batch_unroll: 1, batch_samples: 0 },
+        {
+          min_samples: commands / chunk - 1,
+          max_samples: commands / chunk - 1,
+          min_cpu_time: 0,
+          gc: false,
+          warmup_threshold: 0,
+          batch_unroll: 1,
+          batch_samples: 0,
+        },
       );
       return (chunk / stats.avg) * 1e9;
     } finally {
@@ -224,7 +256,10 @@ async function engineScenario(o: Options, httpUrl: string, httpPort: number): Pr
   await round("without");
   for (let r = 0; r < o.rounds; r++) {
     for (const v of engineVariants) rates[v].push(await round(v));
-    console.log(`engine round ${r + 1}: ${engineVariants.map((v) => `${v} ${rates[v].at(-1)!.toFixed(0)}`).join(", ")} commands/s`);
+    console.log(
+      `engine round ${r + 1}: ${engineVariants.map((v) => `${v} ${rates[v].at(-1)!.toFixed(0)}`).join(", ")} ` +
+        `commands/s`,
+    );
   }
   const ratio = (v: EngineVariant) => spread(rates[v].map((x, i) => x / rates.without[i]!));
   const result = {
@@ -234,7 +269,8 @@ async function engineScenario(o: Options, httpUrl: string, httpPort: number): Pr
     rounds: rates,
   };
   console.log("\n| engine (commands/s, chunks of 1,000) | median (min..max) | / without |\n| --- | --- | --- |");
-  for (const v of engineVariants) console.log(`| ${engineVariantNames[v]} | ${fmt(spread(rates[v]))} | ${fmt(ratio(v), 3)} |`);
+  for (const v of engineVariants)
+    console.log(`| ${engineVariantNames[v]} | ${fmt(spread(rates[v]))} | ${fmt(ratio(v), 3)} |`);
   console.log("target: full / without >= 0.90");
   return result;
 }
@@ -252,8 +288,16 @@ interface IngestRound {
   orderStoreBytes: number;
 }
 
-/** Submits the flow as fast as the engine takes it (yielding a turn per chunk), until QuestDB acknowledged every tick. */
-async function ingestRun(flow: SweepFlow, httpUrl: string, httpPort: number, orders: boolean, keep: boolean): Promise<{ round: IngestRound; md: RunningMarketData; x: BenchExchange }> {
+/**
+ * Submits the flow as fast as the engine takes it (yielding a turn per chunk), until QuestDB acknowledged every tick.
+ */
+async function ingestRun(
+  flow: SweepFlow,
+  httpUrl: string,
+  httpPort: number,
+  orders: boolean,
+  keep: boolean,
+): Promise<{ round: IngestRound; md: RunningMarketData; x: BenchExchange }> {
   await truncateAll(httpUrl);
   const x = openExchange();
   const md = await startMd(x, httpPort, orders);
@@ -307,7 +351,10 @@ async function ingestScenario(o: Options, httpUrl: string, httpPort: number): Pr
   for (let r = 0; r < o.rounds; r++) {
     all.push((await ingestRun(flow, httpUrl, httpPort, true, false)).round);
     ticksOnly.push((await ingestRun(flow, httpUrl, httpPort, false, false)).round);
-    console.log(`ingest round ${r + 1}: all tables ${all.at(-1)!.ticksPerSec.toFixed(0)} ticks/s, ticks + candles ${ticksOnly.at(-1)!.ticksPerSec.toFixed(0)} ticks/s`);
+    console.log(
+      `ingest round ${r + 1}: all tables ${all.at(-1)!.ticksPerSec.toFixed(0)} ticks/s, ` +
+        `ticks + candles ${ticksOnly.at(-1)!.ticksPerSec.toFixed(0)} ticks/s`,
+    );
   }
   const summary = (rs: IngestRound[]) => ({
     ticksPerSec: spread(rs.map((r) => r.ticksPerSec)),
@@ -318,21 +365,78 @@ async function ingestScenario(o: Options, httpUrl: string, httpPort: number): Pr
     rssMaxMiB: spread(rs.map((r) => r.rssMaxBytes / 2 ** 20)),
     boundedMiB: spread(rs.map((r) => r.boundedBytes / 2 ** 20)),
   });
-  const result = { trades: flow.trades, commands: flow.count, allTables: summary(all), ticksAndCandles: summary(ticksOnly), rounds: { all, ticksOnly } };
-  console.log(`\n| ingest of ${flow.trades} trades | ticks/s | rows/s (all tables) | engine done (ms) | replica done (ms) | last tick acked (ms) | RSS max (MiB) | bounded buffers (MiB) |\n| --- | --- | --- | --- | --- | --- | --- | --- |`);
+  const result = {
+    trades: flow.trades,
+    commands: flow.count,
+    allTables: summary(all),
+    ticksAndCandles: summary(ticksOnly),
+    rounds: { all, ticksOnly },
+  };
+  console.log(
+    `\n| ingest of ${flow.trades} trades | ticks/s | rows/s (all tables) | engine done (ms) | replica done ` +
+      `(ms) | last tick acked (ms) | RSS max (MiB) | bounded buffers (MiB) |\n| --- | --- | --- | --- | --- | ` +
+      `--- | --- | --- |`,
+  );
   for (const [name, s] of [
     ["all four tables", result.allTables],
     ["ticks + candles", result.ticksAndCandles],
   ] as const) {
-    console.log(`| ${name} | ${fmt(s.ticksPerSec)} | ${fmt(s.rowsPerSec)} | ${fmt(s.engineMs)} | ${fmt(s.replicaMs)} | ${fmt(s.ackMs)} | ${fmt(s.rssMaxMiB)} | ${fmt(s.boundedMiB)} |`);
+    console.log(
+      `| ${name} | ${fmt(s.ticksPerSec)} | ${fmt(s.rowsPerSec)} | ${fmt(s.engineMs)} | ${fmt(s.replicaMs)} ` +
+        `| ${fmt(s.ackMs)} | ${fmt(s.rssMaxMiB)} | ${fmt(s.boundedMiB)} |`,
+    );
   }
   return result;
 }
 
 // ---- api ------------------------------------------------------------------------
 
+/**
+ * The timed queries. Each answer is checked while `mode.checking` (the warm-up); timed requests read the body without
+ * parsing it: the latency is the API's (request, query, JSON, transfer), not this client's JSON.parse.
+ */
+function apiQueries(base: string, strict: boolean, mode: { checking: boolean }) {
+  const day0 = Math.floor(sweepStartNs / 1e6);
+  const dayEnd = day0 + 86_399_999;
+  const dayCandles = async () => {
+    const a = await fetch(
+      `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${day0}&endTime=${dayEnd}&limit=1000`,
+    );
+    const first = mode.checking ? ((await a.json()) as unknown[][]) : (await a.arrayBuffer(), null);
+    const nextStart = first === null ? day0 + 1000 * 60_000 : (first.at(-1)![0] as number) + 1;
+    const b = await fetch(
+      `${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${nextStart}&endTime=${dayEnd}&limit=1000`,
+    );
+    if (!mode.checking) return void (await b.arrayBuffer());
+    const second = (await b.json()) as unknown[];
+    if (strict && (first!.length !== 1000 || second.length < 400))
+      throw new Error(`a day of 1m candles has ${first!.length} + ${second.length} rows`);
+  };
+  const tickPage = async () => {
+    const r = await fetch(
+      `${base}/api/v1/ticks?symbol=ETH-USD&startTime=${day0 + 3_600_000}&endTime=${day0 + 7_200_000}&limit=1000`,
+    );
+    if (!mode.checking) return void (await r.arrayBuffer());
+    const body = (await r.json()) as { ticks: unknown[] };
+    if (strict ? body.ticks.length !== 1000 : body.ticks.length === 0)
+      throw new Error(`a tick page has ${body.ticks.length} rows`);
+  };
+  const memoryCandles = async () => {
+    const r = await fetch(`${base}/api/v1/klines?symbol=SOL-USD&interval=1m&limit=500`);
+    if (!mode.checking) return void (await r.arrayBuffer());
+    const rows = (await r.json()) as unknown[];
+    if (strict ? rows.length !== 500 : rows.length === 0) throw new Error(`the last 500 candles are ${rows.length}`);
+  };
+  return {
+    dayOf1mCandles: dayCandles,
+    page1000Ticks: tickPage,
+    last500CandlesFromMemory: memoryCandles,
+  } as const;
+}
+
 async function apiScenario(o: Options, httpUrl: string, httpPort: number): Promise<Record<string, unknown>> {
-  // About a million trades a day, so every minute of the day queried has candles; memory keeps only the newest 1,024 minutes.
+  // About a million trades a day, so every minute of the day queried has candles; memory keeps
+  // only the newest 1,024 minutes.
   const days = o.quick ? 2 : 10;
   // Tiny runs (the smoke test) have empty minutes: their answers are checked for rows, not counts.
   const strict = o.historyTrades >= 1_000_000;
@@ -343,50 +447,42 @@ async function apiScenario(o: Options, httpUrl: string, httpPort: number): Promi
   try {
     await waitForWalApplied(httpUrl, ["ticks", "candles"], 600_000);
     const stored = (await execSql(httpUrl, "SELECT count() FROM ticks")).dataset[0]![0] as number;
-    const base = `http://127.0.0.1:${md.port}`;
-    const day0 = Math.floor(sweepStartNs / 1e6);
-    // Each query's answer is checked once (warm-up); timed requests read the body without parsing it:
-    // the latency is the API's (request, query, JSON, transfer), not this client's JSON.parse.
-    let checking = true;
-    const dayCandles = async () => {
-      const a = await fetch(`${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${day0}&endTime=${day0 + 86_399_999}&limit=1000`);
-      const first = checking ? ((await a.json()) as unknown[][]) : (await a.arrayBuffer(), null);
-      const nextStart = first === null ? day0 + 1000 * 60_000 : (first.at(-1)![0] as number) + 1;
-      const b = await fetch(`${base}/api/v1/klines?symbol=BTC-USD&interval=1m&startTime=${nextStart}&endTime=${day0 + 86_399_999}&limit=1000`);
-      if (!checking) return void (await b.arrayBuffer());
-      const second = (await b.json()) as unknown[];
-      if (strict && (first!.length !== 1000 || second.length < 400)) throw new Error(`a day of 1m candles has ${first!.length} + ${second.length} rows`);
-    };
-    const tickPage = async () => {
-      const r = await fetch(`${base}/api/v1/ticks?symbol=ETH-USD&startTime=${day0 + 3_600_000}&endTime=${day0 + 7_200_000}&limit=1000`);
-      if (!checking) return void (await r.arrayBuffer());
-      const body = (await r.json()) as { ticks: unknown[] };
-      if (strict ? body.ticks.length !== 1000 : body.ticks.length === 0) throw new Error(`a tick page has ${body.ticks.length} rows`);
-    };
-    const memoryCandles = async () => {
-      const r = await fetch(`${base}/api/v1/klines?symbol=SOL-USD&interval=1m&limit=500`);
-      if (!checking) return void (await r.arrayBuffer());
-      const rows = (await r.json()) as unknown[];
-      if (strict ? rows.length !== 500 : rows.length === 0) throw new Error(`the last 500 candles are ${rows.length}`);
-    };
-    const queries = { dayOf1mCandles: dayCandles, page1000Ticks: tickPage, last500CandlesFromMemory: memoryCandles } as const;
+    const mode = { checking: true };
+    const queries = apiQueries(`http://127.0.0.1:${md.port}`, strict, mode);
     for (const q of Object.values(queries)) for (let i = 0; i < 20; i++) await q();
-    checking = false;
+    mode.checking = false;
     const samples = o.quick ? 60 : 300;
     const p50: Record<string, number[]> = {};
     const p99: Record<string, number[]> = {};
     for (let r = 0; r < o.rounds; r++) {
       for (const [name, q] of Object.entries(queries)) {
-        const stats = await measure(q, { min_samples: samples, max_samples: samples, min_cpu_time: 0, batch_unroll: 1, batch_samples: 0, warmup_threshold: 0 });
+        const stats = await measure(q, {
+          min_samples: samples,
+          max_samples: samples,
+          min_cpu_time: 0,
+          batch_unroll: 1,
+          batch_samples: 0,
+          warmup_threshold: 0,
+        });
         (p50[name] ??= []).push(stats.p50 / 1e6);
         (p99[name] ??= []).push(stats.p99 / 1e6);
       }
-      console.log(`api round ${r + 1}: ${Object.keys(queries).map((n) => `${n} p99 ${p99[n]!.at(-1)!.toFixed(2)} ms`).join(", ")}`);
+      console.log(
+        `api round ${r + 1}: ${Object.keys(queries)
+          .map((n) => `${n} p99 ${p99[n]!.at(-1)!.toFixed(2)} ms`)
+          .join(", ")}`,
+      );
     }
     const targets: Record<string, number> = { dayOf1mCandles: 20, page1000Ticks: 20, last500CandlesFromMemory: 1 };
-    const summary = Object.keys(queries).map((name) => ({ query: name, p50Ms: spread(p50[name]!), p99Ms: spread(p99[name]!), targetP99Ms: targets[name] }));
+    const summary = Object.keys(queries).map((name) => ({
+      query: name,
+      p50Ms: spread(p50[name]!),
+      p99Ms: spread(p99[name]!),
+      targetP99Ms: targets[name],
+    }));
     console.log(`\n| api with ${stored} ticks stored | p50 ms | p99 ms | target p99 |\n| --- | --- | --- | --- |`);
-    for (const s of summary) console.log(`| ${s.query} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | < ${s.targetP99Ms} ms |`);
+    for (const s of summary)
+      console.log(`| ${s.query} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | < ${s.targetP99Ms} ms |`);
     return { ticksStored: stored, days, samplesPerRound: samples, summary };
   } finally {
     await md.stop(60_000);
@@ -403,11 +499,19 @@ const results: Record<string, unknown> = {};
 await withQuestdb(async (server) => {
   if (o.niceQuestdb !== 0) {
     // Every thread of the JVM: renice on the pid covers only its main thread.
-    const r = Bun.spawnSync(["bash", "-c", `for t in /proc/${server.pid}/task/*; do renice -n ${o.niceQuestdb} -p "\${t##*/}" >/dev/null; done`]);
+    const r = Bun.spawnSync([
+      "bash",
+      "-c",
+      `for t in /proc/${server.pid}/task/*; do renice -n ${o.niceQuestdb} -p "\${t##*/}" >/dev/null; done`,
+    ]);
     if (r.exitCode !== 0) throw new Error(`renice of QuestDB failed: ${r.stderr.toString()}`);
   }
   if (o.only.includes("engine")) results.engine = await engineScenario(o, server.httpUrl, server.httpPort);
   if (o.only.includes("ingest")) results.ingest = await ingestScenario(o, server.httpUrl, server.httpPort);
   if (o.only.includes("api")) results.api = await apiScenario(o, server.httpUrl, server.httpPort);
 });
-if (o.json !== null) writeFileSync(o.json, `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, results }, null, 2)}\n`);
+if (o.json !== null)
+  writeFileSync(
+    o.json,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, results }, null, 2)}\n`,
+  );

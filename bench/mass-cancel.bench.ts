@@ -33,7 +33,13 @@ const MID = 1_000_000;
 const LEVELS_PER_SIDE = 5000;
 
 function engineFor(orders: number): Engine {
-  return new Engine({ ordersMax: Math.ceil(orders * 1.25), levelsMax: BOOKS * 2 * LEVELS_PER_SIDE + 64, levelsPerSideMax: LEVELS_PER_SIDE + 8, symbolsMax: BOOKS, eventsMax: 1 << 16 });
+  return new Engine({
+    ordersMax: Math.ceil(orders * 1.25),
+    levelsMax: BOOKS * 2 * LEVELS_PER_SIDE + 64,
+    levelsPerSideMax: LEVELS_PER_SIDE + 8,
+    symbolsMax: BOOKS,
+    eventsMax: 1 << 16,
+  });
 }
 
 /** `orders` resting orders over BOOKS books, 5000 levels a side, users 1..1000 in turn. */
@@ -46,7 +52,14 @@ function buildBook(orders: number): Engine {
     c.clear();
     c.command = CommandCode.SymbolDef;
     c.engineSeq = seq++;
-    Object.assign(c.symbol, { name: `SYM-${book}`, tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100_000_000, maxQty: 1_000_000 });
+    Object.assign(c.symbol, {
+      name: `SYM-${book}`,
+      tickSize: 1,
+      lotSize: 1,
+      minPrice: 1,
+      maxPrice: 100_000_000,
+      maxQty: 1_000_000,
+    });
     e.apply(c);
   }
   for (let i = 0; i < orders; i++) {
@@ -88,7 +101,8 @@ function selectByWalk(e: Engine, user: number, out: Int32Array): number {
   for (let ladder = 0; ladder < e.booksCount * LADDERS_PER_BOOK; ladder++) {
     const base = ladder * e.sideMax;
     for (let row = e.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
-      for (let o = e.lvlHead(e.ladLevel(base + row)); o !== NIL; o = e.ordNext(o)) if (e.ordUser(o) === user) out[n++] = o;
+      for (let o = e.lvlHead(e.ladLevel(base + row)); o !== NIL; o = e.ordNext(o))
+        if (e.ordUser(o) === user) out[n++] = o;
     }
   }
   return n;
@@ -101,7 +115,12 @@ interface Stats {
 }
 
 async function timeIt(fn: () => void): Promise<Stats> {
-  const stats = await measure(fn, { min_samples: quick ? 5 : 20, max_samples: quick ? 5 : 50, min_cpu_time: 0, warmup_threshold: 0 });
+  const stats = await measure(fn, {
+    min_samples: quick ? 5 : 20,
+    max_samples: quick ? 5 : 50,
+    min_cpu_time: 0,
+    warmup_threshold: 0,
+  });
   return { p50: stats.p50 / 1e6, avg: stats.avg / 1e6, max: stats.max / 1e6 };
 }
 
@@ -114,7 +133,14 @@ interface CaseResult {
   ordersPerUser: number;
   selectScanMs: Stats;
   selectWalkMs: Stats;
-  massCancel: { users: number; p50Ms: number; p99Ms: number; maxMs: number; nsPerCancelledOrder: number; oneSymbolP50Ms: number };
+  massCancel: {
+    users: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    nsPerCancelledOrder: number;
+    oneSymbolP50Ms: number;
+  };
 }
 
 async function runCase(orders: number): Promise<CaseResult> {
@@ -186,13 +212,23 @@ async function main(): Promise<void> {
     const r = await runCase(orders);
     results.push(r);
     console.log(
-      `${orders} resting orders (${r.ordersPerUser} per user, ${BOOKS} books): select a user's orders: scan+sort p50 ${r.selectScanMs.p50.toFixed(2)} ms, ` +
-        `walk p50 ${r.selectWalkMs.p50.toFixed(2)} ms; mass cancel (all symbols) p50 ${r.massCancel.p50Ms.toFixed(2)} ms p99 ${r.massCancel.p99Ms.toFixed(2)} ms ` +
-        `max ${r.massCancel.maxMs.toFixed(2)} ms (${r.massCancel.nsPerCancelledOrder.toFixed(0)} ns per cancelled order, scan included); one symbol p50 ${r.massCancel.oneSymbolP50Ms.toFixed(2)} ms`,
+      `${orders} resting orders (${r.ordersPerUser} per user, ${BOOKS} books): select a user's orders: ` +
+        `scan+sort p50 ${r.selectScanMs.p50.toFixed(2)} ms, ` +
+        `walk p50 ${r.selectWalkMs.p50.toFixed(2)} ms; mass cancel (all symbols) ` +
+        `p50 ${r.massCancel.p50Ms.toFixed(2)} ms p99 ${r.massCancel.p99Ms.toFixed(2)} ms ` +
+        `max ${r.massCancel.maxMs.toFixed(2)} ms (${r.massCancel.nsPerCancelledOrder.toFixed(0)} ns per ` +
+        `cancelled order, scan included); one symbol p50 ${r.massCancel.oneSymbolP50Ms.toFixed(2)} ms`,
     );
   }
   if (jsonPath !== undefined) {
-    const doc = { date: new Date().toISOString(), quick, bun: Bun.version, loadAverage1m: load, cpu: os.cpus()[0]?.model ?? "unknown", results };
+    const doc = {
+      date: new Date().toISOString(),
+      quick,
+      bun: Bun.version,
+      loadAverage1m: load,
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      results,
+    };
     writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
     console.log(`wrote ${jsonPath}`);
   }

@@ -1,4 +1,5 @@
-// Proves the mass-cancel benchmark runs end to end (`--quick`) and writes a well-formed JSON report; it asserts no timings.
+// Proves the mass-cancel benchmark runs end to end (`--quick`) and writes a well-formed JSON
+// report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,8 +10,16 @@ test("bench/mass-cancel.bench.ts --quick writes its report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mass-cancel-smoke-"));
   const out = join(dir, "mass-cancel.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "mass-cancel.bench.ts"), "--quick", "--json", out], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "mass-cancel.bench.ts"), "--quick", "--json", out], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     const doc = JSON.parse(readFileSync(out, "utf8"));
@@ -18,7 +27,13 @@ test("bench/mass-cancel.bench.ts --quick writes its report", async () => {
     expect(doc.results.length).toBe(1);
     const r = doc.results[0];
     expect(r.restingOrders).toBe(100_000);
-    for (const v of [r.selectScanMs.p50, r.selectWalkMs.p50, r.massCancel.p50Ms, r.massCancel.p99Ms, r.massCancel.nsPerCancelledOrder]) {
+    for (const v of [
+      r.selectScanMs.p50,
+      r.selectWalkMs.p50,
+      r.massCancel.p50Ms,
+      r.massCancel.p99Ms,
+      r.massCancel.nsPerCancelledOrder,
+    ]) {
       expect(Number.isFinite(v) && v > 0).toBe(true);
     }
   } finally {

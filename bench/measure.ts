@@ -21,7 +21,10 @@ export interface ThroughputOptions {
 }
 
 export interface ThroughputResult {
-  /** Commands per second over the samples: chunk commands / mean sample time (mitata trims 2 + 2 outliers past 12 samples). */
+  /**
+   * Commands per second over the samples: chunk commands / mean sample time (mitata trims 2 +
+   * 2 outliers past 12 samples).
+   */
   commandsPerSec: number;
   /** The same from the median sample. */
   commandsPerSecP50: number;
@@ -231,7 +234,12 @@ function readHeap(): HeapReading {
   let cells = 0;
   for (const k in s.objectTypeCounts) cells += s.objectTypeCounts[k]!;
   // heapSize also moves when memory outside the heap is reported (strings, large butterflies), without a collection.
-  return { cellBytesAtLastGc: s.heapSize - s.extraMemorySize, capacity: s.heapCapacity, cells, types: s.objectTypeCounts };
+  return {
+    cellBytesAtLastGc: s.heapSize - s.extraMemorySize,
+    capacity: s.heapCapacity,
+    cells,
+    types: s.objectTypeCounts,
+  };
 }
 
 /**
@@ -262,7 +270,12 @@ export function measureHeap(impl: ImplName, w: Workload, strings: PeerStrings | 
  * applies to a book already warmed up to `from` (any book: the tape benchmark
  * uses it too).
  */
-export function heapWindows(run: (start: number, end: number) => void, from: number, to: number, windowMax: number): HeapResult {
+export function heapWindows(
+  run: (start: number, end: number) => void,
+  from: number,
+  to: number,
+  windowMax: number,
+): HeapResult {
   let next = from;
   // Two windows, with stream left over for a few halvings if a collection voids one.
   let window = Math.min(windowMax, Math.floor((to - next) / 4));
@@ -283,10 +296,17 @@ export function heapWindows(run: (start: number, end: number) => void, from: num
     }
     windows.push(windowFigures(window, r1, r2, r3));
   }
-  const last = windows[windows.length - 1] ?? { commands: 0, bytesPerCommand: NaN, cellsPerCommand: NaN, cellTypes: {}, cellsNotShape: NaN };
+  const last = windows[windows.length - 1] ?? {
+    commands: 0,
+    bytesPerCommand: NaN,
+    cellsPerCommand: NaN,
+    cellTypes: {},
+    cellsNotShape: NaN,
+  };
   const noise = emptyWindowNoise();
   const cells = Math.round(last.cellsPerCommand * last.commands);
-  const zeroAllocation = last.commands > 0 && last.cellsNotShape === 0 && cells <= Math.max(noise.cells, SHAPE_CELLS_READING);
+  const zeroAllocation =
+    last.commands > 0 && last.cellsNotShape === 0 && cells <= Math.max(noise.cells, SHAPE_CELLS_READING);
   return { ...last, noise, zeroAllocation, windows, windowsDiscarded: discarded };
 }
 

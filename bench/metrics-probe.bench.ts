@@ -53,7 +53,14 @@ async function run(sampleEvery: number): Promise<number> {
 }
 
 const perVariant: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v.name, []]));
-console.log(`metrics probe: ${commands} commands per round in chunks of ${chunk}, ${rounds} interleaved rounds; ${os.cpus().length} cpus, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(" ");
+console.log(
+  `metrics probe: ${commands} commands per round in chunks of ${chunk}, ${rounds} interleaved rounds; ` +
+    `${os.cpus().length} cpus, load ${loadAtStart}`,
+);
 for (let round = 0; round < rounds; round++) {
   // The order rotates each round, so no variant always runs first (warmest or coldest).
   for (let k = 0; k < variants.length; k++) {
@@ -66,15 +73,28 @@ const off = perVariant.off!;
 const result = Object.fromEntries(
   variants.map((v) => {
     const ns = perVariant[v.name]!;
-    return [v.name, { nsPerCommand: spread(ns), commandsPerSec: spread(ns.map((x) => 1e9 / x)), addedNsPerCommand: spread(ns.map((x, i) => x - off[i]!)) }];
+    return [
+      v.name,
+      {
+        nsPerCommand: spread(ns),
+        commandsPerSec: spread(ns.map((x) => 1e9 / x)),
+        addedNsPerCommand: spread(ns.map((x, i) => x - off[i]!)),
+      },
+    ];
   }),
 );
-console.log("\nvariant   ns/command (median, min–max)   commands/s (median)   added ns/command vs off (median, min–max)");
+console.log(
+  "\nvariant   ns/command (median, min–max)   commands/s (median)   added ns/command vs off (median, min–max)",
+);
 for (const v of variants) {
   const r = result[v.name]!;
   const f = (s: Spread, d: number) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
-  console.log(`${v.name.padEnd(9)} ${f(r.nsPerCommand, 1).padEnd(30)} ${r.commandsPerSec.median.toFixed(0).padEnd(21)} ${f(r.addedNsPerCommand, 1)}`);
+  console.log(
+    `${v.name.padEnd(9)} ${f(r.nsPerCommand, 1).padEnd(30)} ${r.commandsPerSec.median.toFixed(0).padEnd(21)} ` +
+      `${f(r.addedNsPerCommand, 1)}`,
+  );
 }
 if (jsonPath !== undefined) {
-  writeFileSync(jsonPath, `${JSON.stringify({ commands, chunk, rounds, machine: { cpus: os.cpus().length, loadavg: os.loadavg(), bun: Bun.version }, result }, null, 2)}\n`);
+  const machine = { cpus: os.cpus().length, loadavg: os.loadavg(), bun: Bun.version };
+  writeFileSync(jsonPath, `${JSON.stringify({ commands, chunk, rounds, machine, result }, null, 2)}\n`);
 }

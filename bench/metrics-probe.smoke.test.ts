@@ -1,4 +1,5 @@
-// Proves the metrics-probe benchmark runs end to end (`--quick --rounds 1`) and writes a well-formed JSON report; it asserts no timings.
+// Proves the metrics-probe benchmark runs end to end (`--quick --rounds 1`) and writes a well-formed JSON
+// report; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,8 +10,15 @@ test("bench/metrics-probe.bench.ts --quick writes its report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "metrics-probe-smoke-"));
   const out = join(dir, "probe.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "metrics-probe.bench.ts"), "--quick", "--rounds", "1", "--json", out], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const p = Bun.spawn(
+      [process.execPath, join(import.meta.dir, "metrics-probe.bench.ts"), "--quick", "--rounds", "1", "--json", out],
+      { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     const doc = JSON.parse(readFileSync(out, "utf8"));

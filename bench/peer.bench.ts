@@ -11,7 +11,16 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { measure } from "mitata";
 import { fullGC } from "bun:jsc";
-import { type HeapResult, heapWindows, measureHeap, measureLatency, measureThroughput, type Percentiles, percentiles, timerOverheadNs } from "./measure.ts";
+import {
+  type HeapResult,
+  heapWindows,
+  measureHeap,
+  measureLatency,
+  measureThroughput,
+  type Percentiles,
+  percentiles,
+  timerOverheadNs,
+} from "./measure.ts";
 import { openSession } from "./drivers.ts";
 import { threadCpuNs } from "./cpu-time.ts";
 import { engineRevision, fmtNs, fmtRate, machineInfo } from "./report.ts";
@@ -19,7 +28,14 @@ import { loadTape } from "./tapes/cache.ts";
 import { type Digest, digestDiff, makeDigest, TradeFold } from "./tapes/digest.ts";
 import type { Tape } from "./tapes/generate.ts";
 import { type OurCapacity, OurTapeBook } from "./tapes/our-engine.ts";
-import { buildPeer, ExchangeCorePeerProcess, type PeerCheck, type PeerLatency, type PeerRound, peerUnavailableReason } from "./tapes/peer-exchange-core.ts";
+import {
+  buildPeer,
+  ExchangeCorePeerProcess,
+  type PeerCheck,
+  type PeerLatency,
+  type PeerRound,
+  peerUnavailableReason,
+} from "./tapes/peer-exchange-core.ts";
 import { type ScenarioName, scenarioNames } from "./tapes/scenarios.ts";
 import { TapeSide, tapeOpNames } from "./tapes/tape.ts";
 import { generate, workloadNames, type WorkloadName } from "./workloads.ts";
@@ -31,7 +47,8 @@ const HELP = `bun bench/peer.bench.ts [flags]
   --warmup <n>            untimed full passes per book before the rounds (default 2)
   --scenarios <a,b>       subset of: ${scenarioNames.join(", ")}
   --seed <n>              tape seed (default 42)
-  --capacity <c>          our engine's tables: production (the exchange's defaults, default) or tape (sized to the tape's peaks)
+  --capacity <c>          our engine's tables: production (the exchange's defaults, default) or tape (sized to
+                          the tape's peaks)
   --impl <both|ours>      ours alone skips the peer (default both; ours when java or mvn is missing)
   --existing <a,b|none>   our own workloads from bench/run.ts to add (default cancel-heavy,deep)
   --existing-scale <f>    their scale (default 1; 0.02 with --quick)
@@ -105,16 +122,22 @@ function parseArgs(argv: string[]): Options {
   }
   if (o.quick && !ordersSet) o.orders = 5_000;
   if (o.quick && !scaleSet) o.existingScale = 0.02;
-  if (!(Number.isInteger(o.rounds) && o.rounds >= (o.quick ? 1 : 5))) throw new Error(`--rounds ${o.rounds}: at least 5 interleaved rounds (1 with --quick)`);
+  if (!(Number.isInteger(o.rounds) && o.rounds >= (o.quick ? 1 : 5)))
+    throw new Error(`--rounds ${o.rounds}: at least 5 interleaved rounds (1 with --quick)`);
   if (!(Number.isInteger(o.warmup) && o.warmup >= 0)) throw new Error(`--warmup ${o.warmup} must be an integer >= 0`);
   if (!Number.isInteger(o.seed)) throw new Error(`seed ${o.seed} must be an integer`);
-  if (!(o.existingScale > 0 && o.existingScale <= 100)) throw new Error(`--existing-scale ${o.existingScale} must be in (0, 100]`);
+  if (!(o.existingScale > 0 && o.existingScale <= 100))
+    throw new Error(`--existing-scale ${o.existingScale} must be in (0, 100]`);
   return o;
 }
 
 function listOf<T extends string>(s: string, known: readonly T[]): T[] {
-  const names = s.split(",").map((x) => x.trim()).filter((x) => x.length > 0);
-  for (const n of names) if (!(known as readonly string[]).includes(n)) throw new Error(`unknown name ${n}; known: ${known.join(", ")}`);
+  const names = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+  for (const n of names)
+    if (!(known as readonly string[]).includes(n)) throw new Error(`unknown name ${n}; known: ${known.join(", ")}`);
   return names as T[];
 }
 
@@ -161,7 +184,10 @@ interface ScenarioResult {
   peer: { msgsPerSec: Spread; cpuMsgsPerSec: Spread; rounds: PeerRound[]; latency: PeerLatency } | null;
   /** Median ours msgs/s over median peer msgs/s, both from this run. */
   ratioOursToPeer: number | null;
-  /** The same over each thread's CPU time (both clocks ignore time given to other processes; the peer's GC threads do not count). */
+  /**
+   * The same over each thread's CPU time (both clocks ignore time given to other processes; the peer's GC threads do
+   * not count).
+   */
   ratioOursToPeerCpu: number | null;
 }
 
@@ -177,7 +203,9 @@ function spreadOf(values: number[]): Spread {
 function ourDigest(tape: Tape, capacity: OurCapacity): { digest: Digest; rejects: number } {
   const book = new OurTapeBook(tape.sizing, capacity);
   const fold = new TradeFold();
-  const rejects = book.runReporting(tape.columns, 0, tape.columns.count, (maker, price, qty) => fold.add(maker, price, qty));
+  const rejects = book.runReporting(tape.columns, 0, tape.columns.count, (maker, price, qty) =>
+    fold.add(maker, price, qty),
+  );
   book.validate();
   return { digest: makeDigest(fold, book.levels(TapeSide.Buy), book.levels(TapeSide.Sell)), rejects };
 }
@@ -187,7 +215,9 @@ function consensusOf(tape: Tape, ours: { digest: Digest; rejects: number }, peer
   const peerVsExpected = peer === null ? null : digestDiff(peer.digest, tape.expected);
   const oursVsPeer = peer === null ? null : digestDiff(ours.digest, peer.digest);
   const agreed =
-    oursVsExpected.length === 0 && ours.rejects === 0 && (peer === null || (peerVsExpected!.length === 0 && oursVsPeer!.length === 0 && peer.failures === 0));
+    oursVsExpected.length === 0 &&
+    ours.rejects === 0 &&
+    (peer === null || (peerVsExpected!.length === 0 && oursVsPeer!.length === 0 && peer.failures === 0));
   return {
     expected: tape.expected,
     ours: ours.digest,
@@ -239,7 +269,14 @@ async function interleavedRounds(
       };
     },
     // Exactly `rounds` samples, none trimmed (mitata drops 2 + 2 past 12), one warm-up call, no GC of mitata's own.
-    { min_samples: rounds, max_samples: rounds, min_cpu_time: 0, gc: false, warmup_threshold: 0, samples_threshold: Number.MAX_SAFE_INTEGER },
+    {
+      min_samples: rounds,
+      max_samples: rounds,
+      min_cpu_time: 0,
+      gc: false,
+      warmup_threshold: 0,
+      samples_threshold: Number.MAX_SAFE_INTEGER,
+    },
   );
   // mitata's warm-up call ran the bench function too: the last `rounds` CPU readings are the samples'.
   const oursCpu = oursCpuNs.slice(-rounds).map((ns) => (n / ns) * 1e9);
@@ -275,25 +312,45 @@ function ourHeap(tape: Tape, capacity: OurCapacity): HeapResult {
   return heapWindows((start, end) => book.run(tape.columns, start, end), warm, tape.columns.count, 1_000_000);
 }
 
-async function runScenario(name: ScenarioName, o: Options, peer: ExchangeCorePeerProcess | null, overheadNs: number): Promise<ScenarioResult> {
+function printConsensus(tape: Tape, consensus: ReturnType<typeof consensusOf>): void {
+  console.log(
+    `  consensus: ${consensus.agreed ? "agreed" : "MISMATCH"} (${tape.expected.trades} ` +
+      `trades, ${tape.expected.bids.orders + tape.expected.asks.orders} orders left)`,
+  );
+  if (consensus.agreed) return;
+  for (const [who, diff] of [
+    ["ours", consensus.oursVsExpected],
+    ["peer", consensus.peerVsExpected],
+    ["ours vs peer", consensus.oursVsPeer],
+  ] as const) {
+    if (diff !== null && diff.length > 0) console.log(`    ${who}: ${diff.slice(0, 8).join("; ")}`);
+  }
+}
+
+async function runScenario(
+  name: ScenarioName,
+  o: Options,
+  peer: ExchangeCorePeerProcess | null,
+  overheadNs: number,
+): Promise<ScenarioResult> {
   const cached = loadTape({ scenario: name, orders: o.orders, seed: o.seed });
   const tape = cached.tape;
   console.log(`\n${name}: ${tape.description}`);
-  console.log(`  ${tape.stats.messages} messages ${JSON.stringify(tape.stats.ops)}; ${cached.generated ? `generated in ${cached.generateSeconds.toFixed(1)} s` : "from cache"}`);
+  console.log(
+    `  ${tape.stats.messages} ` +
+      `messages ${JSON.stringify(tape.stats.ops)}; ` +
+      `${cached.generated ? `generated in ${cached.generateSeconds.toFixed(1)} s` : "from cache"}`,
+  );
   const ours = ourDigest(tape, o.capacity);
   let peerCheck: PeerCheck | null = null;
   if (peer !== null) {
     const loaded = await peer.load(cached.path);
-    if (loaded !== tape.columns.count) throw new Error(`peer loaded ${loaded} messages, tape has ${tape.columns.count}`);
+    if (loaded !== tape.columns.count)
+      throw new Error(`peer loaded ${loaded} messages, tape has ${tape.columns.count}`);
     peerCheck = await peer.check();
   }
   const consensus = consensusOf(tape, ours, peerCheck);
-  console.log(`  consensus: ${consensus.agreed ? "agreed" : "MISMATCH"} (${tape.expected.trades} trades, ${tape.expected.bids.orders + tape.expected.asks.orders} orders left)`);
-  if (!consensus.agreed) {
-    for (const [who, diff] of [["ours", consensus.oursVsExpected], ["peer", consensus.peerVsExpected], ["ours vs peer", consensus.oursVsPeer]] as const) {
-      if (diff !== null && diff.length > 0) console.log(`    ${who}: ${diff.slice(0, 8).join("; ")}`);
-    }
-  }
+  printConsensus(tape, consensus);
   for (let w = 0; w < o.warmup; w++) {
     new OurTapeBook(tape.sizing, o.capacity).run(tape.columns, 0, tape.columns.count);
     if (peer !== null) await peer.round();
@@ -310,8 +367,14 @@ async function runScenario(name: ScenarioName, o: Options, peer: ExchangeCorePee
   const ratio = peerSpread === null ? null : oursSpread.median / peerSpread.median;
   console.log(
     `  ours ${fmtRate(oursSpread.median)} msgs/s [${fmtRate(oursSpread.min)}..${fmtRate(oursSpread.max)}]` +
-      (peerSpread === null ? "" : `, peer ${fmtRate(peerSpread.median)} [${fmtRate(peerSpread.min)}..${fmtRate(peerSpread.max)}], ours/peer ${ratio!.toFixed(2)}x`) +
-      (ratioCpu === null ? "" : `; over thread CPU time ours ${fmtRate(oursCpu!.median)}, peer ${fmtRate(peerCpu!.median)}, ours/peer ${ratioCpu.toFixed(2)}x`),
+      (peerSpread === null
+        ? ""
+        : `, peer ${fmtRate(peerSpread.median)} [${fmtRate(peerSpread.min)}..${fmtRate(peerSpread.max)}], ` +
+          `ours/peer ${ratio!.toFixed(2)}x`) +
+      (ratioCpu === null
+        ? ""
+        : `; over thread CPU time ours ${fmtRate(oursCpu!.median)}, peer ${fmtRate(peerCpu!.median)}, ` +
+          `ours/peer ${ratioCpu.toFixed(2)}x`),
   );
   return {
     description: tape.description,
@@ -321,7 +384,10 @@ async function runScenario(name: ScenarioName, o: Options, peer: ExchangeCorePee
     sizing: tape.sizing,
     consensus,
     ours: { msgsPerSec: oursSpread, cpuMsgsPerSec: oursCpu, latency, heap },
-    peer: peerSpread === null ? null : { msgsPerSec: peerSpread, cpuMsgsPerSec: peerCpu!, rounds: rounds.peer, latency: peerLatency! },
+    peer:
+      peerSpread === null
+        ? null
+        : { msgsPerSec: peerSpread, cpuMsgsPerSec: peerCpu!, rounds: rounds.peer, latency: peerLatency! },
     ratioOursToPeer: ratio,
     ratioOursToPeerCpu: ratioCpu,
   };
@@ -333,7 +399,10 @@ async function runScenario(name: ScenarioName, o: Options, peer: ExchangeCorePee
 async function runExisting(name: WorkloadName, o: Options, overheadNs: number): Promise<Record<string, unknown>> {
   const w = generate(name, { scale: o.existingScale, seed: o.seed, users: 1000 });
   const check = openSession("ours", w, null).runCounting(w.prefillCount, w.count);
-  const matchesShadow = check.trades === w.stats.tradesMeasured && check.rejects === w.stats.rejectsExpected && check.triggered === w.stats.triggeredMeasured;
+  const matchesShadow =
+    check.trades === w.stats.tradesMeasured &&
+    check.rejects === w.stats.rejectsExpected &&
+    check.triggered === w.stats.triggeredMeasured;
   const throughput = await measureThroughput("ours", w, null, {
     chunksPerPass: o.quick ? 10 : 20,
     minCpuTimeNs: o.quick ? 0.2e9 : 2e9,
@@ -345,7 +414,8 @@ async function runExisting(name: WorkloadName, o: Options, overheadNs: number): 
   console.log(
     `\n${name} (bench/run.ts, ours, scale ${o.existingScale}): ${fmtRate(throughput.commandsPerSec)} cmd/s; ` +
       `p50 ${fmtNs(latency.all.p50)} p99 ${fmtNs(latency.all.p99)} p99.9 ${fmtNs(latency.all.p999)}; ` +
-      `${heap.zeroAllocation ? "0" : heap.bytesPerCommand.toFixed(2)} B/cmd; shadow check ${matchesShadow ? "ok" : "MISMATCH"}`,
+      `${heap.zeroAllocation ? "0" : heap.bytesPerCommand.toFixed(2)} B/cmd; ` +
+      `shadow check ${matchesShadow ? "ok" : "MISMATCH"}`,
   );
   return { description: w.description, stats: w.stats, matchesShadow, throughput, latency, heap };
 }
@@ -354,7 +424,24 @@ async function runExisting(name: WorkloadName, o: Options, overheadNs: number): 
 // Report
 
 function printTable(results: Record<string, ScenarioResult>): void {
-  const header = ["scenario", "messages", "ours msgs/s", "spread", "peer msgs/s", "spread", "ours/peer", "CPU ours/peer", "ours p50", "p99", "p99.9", "peer p50", "p99", "p99.9", "B/msg", "consensus"];
+  const header = [
+    "scenario",
+    "messages",
+    "ours msgs/s",
+    "spread",
+    "peer msgs/s",
+    "spread",
+    "ours/peer",
+    "CPU ours/peer",
+    "ours p50",
+    "p99",
+    "p99.9",
+    "peer p50",
+    "p99",
+    "p99.9",
+    "B/msg",
+    "consensus",
+  ];
   const rows: string[][] = [];
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   for (const [name, r] of Object.entries(results)) {
@@ -380,13 +467,16 @@ function printTable(results: Record<string, ScenarioResult>): void {
     ]);
   }
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((s, c) => (c === 0 || c === cells.length - 1 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((s, c) => (c === 0 || c === cells.length - 1 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join("  ");
   console.log(`\n${line(header)}`);
   console.log(widths.map((n) => "-".repeat(n)).join("  "));
   for (const r of rows) console.log(line(r));
   console.log(
-    "msgs/s = median of the interleaved rounds (full tape on a fresh book each); spread = (max - min) / median; CPU ours/peer = the ratio of the medians of msgs/s " +
-      "over each thread's CPU time (what a shared machine's other load does not skew as much); latency per message, timer overhead subtracted",
+    "msgs/s = median of the interleaved rounds (full tape on a fresh book each); " +
+      "spread = (max - min) / median; CPU ours/peer = the ratio of the medians of msgs/s " +
+      "over each thread's CPU time (what a shared machine's other load does not skew as much); " +
+      "latency per message, timer overhead subtracted",
   );
 }
 
@@ -399,9 +489,15 @@ async function main(): Promise<void> {
   if (unavailable === null) peer = await ExchangeCorePeerProcess.start(buildPeer((l) => console.log(l)));
   else console.log(`peer: skipped, ${unavailable}`);
   const machine = machineInfo(peer === null ? "none" : String(peer.about.peer));
-  console.log(`peer bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, ${o.orders} orders per tape, ${o.rounds} rounds, capacity ${o.capacity}`);
+  console.log(
+    `peer bench: ${machine.cpu} x${machine.cores}, bun ${machine.bun}, ${o.orders} orders per ` +
+      `tape, ${o.rounds} rounds, capacity ${o.capacity}`,
+  );
   if (peer !== null) console.log(`peer: ${peer.about.peer} on ${peer.about.java} (${peer.about.jvmArgs})`);
-  if (loadAtStart[0]! > 0.5) console.log(`warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`);
+  if (loadAtStart[0]! > 0.5)
+    console.log(
+      `warning: load average ${loadAtStart[0]!.toFixed(2)} at start; other processes will disturb the figures`,
+    );
   const overheadNs = timerOverheadNs(o.quick ? 200_000 : 2_000_000);
   const scenarios: Record<string, ScenarioResult> = {};
   const existing: Record<string, unknown> = {};
@@ -414,7 +510,10 @@ async function main(): Promise<void> {
   printTable(scenarios);
   const agreed = Object.values(scenarios).every((r) => r.consensus.agreed);
   const totalSeconds = (performance.now() - started) / 1e3;
-  console.log(`\nconsensus: ${agreed ? "every book agreed on every scenario" : "MISMATCH (see above)"}; total ${totalSeconds.toFixed(1)} s`);
+  console.log(
+    `\nconsensus: ${agreed ? "every book agreed on every scenario" : "MISMATCH (see above)"}; ` +
+      `total ${totalSeconds.toFixed(1)} s`,
+  );
   if (o.json !== null) {
     const doc = {
       schema: "exchange-core-bun/peer-bench/1",
@@ -424,12 +523,16 @@ async function main(): Promise<void> {
       engine: engineRevision(),
       methods: {
         throughput:
-          "per scenario, rounds interleaved: one peer round (exchange-core's book in a long-lived JVM, a full tape pass on a fresh " +
-          "book, timed with System.nanoTime inside the JVM) then one mitata sample of ours (a full pass on a fresh book); " +
-          "msgs/s = tape messages / pass time; after `warmup` untimed passes of each",
-        latency: "a full pass on a fresh book with one timer read per message (Bun.nanoseconds / System.nanoTime), timer overhead (p50 of an empty timed loop) subtracted",
+          "per scenario, rounds interleaved: one peer round (exchange-core's book in a long-lived JVM, a full tape " +
+          "pass on a fresh book, timed with System.nanoTime inside the JVM) then one mitata sample of ours (a full " +
+          "pass on a fresh book); msgs/s = tape messages / pass time; after `warmup` untimed passes of each",
+        latency:
+          "a full pass on a fresh book with one timer read per message (Bun.nanoseconds / System.nanoTime), " +
+          "timer overhead (p50 of an empty timed loop) subtracted",
         heap: "bun:jsc heapStats() windows over the tape after a warm-up prefix (bench/measure.ts heapWindows)",
-        consensus: "digest (trades, traded quantity and notional, an order-sensitive trade hash, final book) of ours and of the peer against the generator's shadow book",
+        consensus:
+          "digest (trades, traded quantity and notional, an order-sensitive trade hash, " +
+          "final book) of ours and of the peer against the generator's shadow book",
       },
       timerOverheadNs: overheadNs,
       consensusAgreed: agreed,

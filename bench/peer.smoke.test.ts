@@ -1,4 +1,7 @@
-// Proves the exchange-core tape benchmark runs end to end on tiny tapes and that every book agrees: our engine, exchange-core's order book (built with Maven, run in a JVM; when java and mvn are present, as on CI) and the generator's shadow book produce the same consensus digest on all five scenarios. A correctness smoke test: it asserts no speed.
+// Proves the exchange-core tape benchmark runs end to end on tiny tapes and that every book agrees: our engine,
+// exchange-core's order book (built with Maven, run in a JVM; when java and mvn are present, as on CI) and the
+// generator's shadow book produce the same consensus digest on all five scenarios. A correctness
+// smoke test: it asserts no speed.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -21,10 +24,22 @@ test("peer bench --quick: consensus on every scenario, a complete JSON report", 
   const dir = mkdtempSync(join(tmpdir(), "peer-bench-smoke-"));
   const out = join(dir, "peer.json");
   try {
-    const args = [process.execPath, join(import.meta.dir, "peer.bench.ts"), "--quick", "--existing", "none", "--json", out];
+    const args = [
+      process.execPath,
+      join(import.meta.dir, "peer.bench.ts"),
+      "--quick",
+      "--existing",
+      "none",
+      "--json",
+      out,
+    ];
     if (peerMissing !== null) args.push("--impl", "ours");
     const p = Bun.spawn(args, { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
 
@@ -41,7 +56,12 @@ test("peer bench --quick: consensus on every scenario, a complete JSON report", 
       expect(s.ours.latency.all.count).toBe(s.stats.messages);
       expect(typeof s.ours.heap.zeroAllocation).toBe("boolean");
       if (peerMissing !== null) continue;
-      expect({ name, peer: c.peerVsExpected, oursVsPeer: c.oursVsPeer, failures: c.peerFailures }).toEqual({ name, peer: [], oursVsPeer: [], failures: 0 });
+      expect({ name, peer: c.peerVsExpected, oursVsPeer: c.oursVsPeer, failures: c.peerFailures }).toEqual({
+        name,
+        peer: [],
+        oursVsPeer: [],
+        failures: 0,
+      });
       expect(c.peer).toEqual(c.ours);
       expect(s.peer.rounds.length).toBe(s.ours.msgsPerSec.rounds.length);
       for (const r of s.peer.rounds) expect(isPositiveFinite(r.msgsPerSec)).toBe(true);
@@ -52,21 +72,39 @@ test("peer bench --quick: consensus on every scenario, a complete JSON report", 
   }
 }, 600_000);
 
-test.skipIf(peerMissing !== null)("the Java driver's one-shot mode (--tape) prints the expected digest", () => {
-  const classpath = buildPeer();
-  const cached = loadTape({ scenario: "flash-crash", orders: 3_000, seed: 11 });
-  const p = Bun.spawnSync(["java", "-cp", classpath, "bench.peer.ExchangeCorePeer", "--tape", cached.path, "--warmup", "0", "--rounds", "1"], {
-    stdout: "pipe",
-    stderr: "pipe",
-    stdin: "ignore",
-    timeout: 120_000,
-  });
-  if (p.exitCode !== 0) console.error(p.stderr.toString());
-  expect(p.exitCode).toBe(0);
-  const doc = JSON.parse(p.stdout.toString());
-  expect(doc.messages).toBe(cached.tape.stats.messages);
-  expect(doc.check.failures).toBe(0);
-  expect(digestDiff(doc.check.digest, cached.tape.expected)).toEqual([]);
-  expect(doc.rounds.length).toBe(1);
-  expect(isPositiveFinite(doc.rounds[0].msgsPerSec)).toBe(true);
-}, 600_000);
+test.skipIf(peerMissing !== null)(
+  "the Java driver's one-shot mode (--tape) prints the expected digest",
+  () => {
+    const classpath = buildPeer();
+    const cached = loadTape({ scenario: "flash-crash", orders: 3_000, seed: 11 });
+    const p = Bun.spawnSync(
+      [
+        "java",
+        "-cp",
+        classpath,
+        "bench.peer.ExchangeCorePeer",
+        "--tape",
+        cached.path,
+        "--warmup",
+        "0",
+        "--rounds",
+        "1",
+      ],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+        stdin: "ignore",
+        timeout: 120_000,
+      },
+    );
+    if (p.exitCode !== 0) console.error(p.stderr.toString());
+    expect(p.exitCode).toBe(0);
+    const doc = JSON.parse(p.stdout.toString());
+    expect(doc.messages).toBe(cached.tape.stats.messages);
+    expect(doc.check.failures).toBe(0);
+    expect(digestDiff(doc.check.digest, cached.tape.expected)).toEqual([]);
+    expect(doc.rounds.length).toBe(1);
+    expect(isPositiveFinite(doc.rounds[0].msgsPerSec)).toBe(true);
+  },
+  600_000,
+);

@@ -118,7 +118,13 @@ function clientStream(count: number): { bytes: Uint8Array; frames: number } {
     const m = new ClientMessage();
     m.body = Body.NewOrder;
     m.seq = 1 + i;
-    Object.assign(m, { clientOrderId: 5_000_000 + i, symbolId: i & 15, side: i & 1, price: 1_000_000 + (i % 200), qty: 1 + (i % 50) });
+    Object.assign(m, {
+      clientOrderId: 5_000_000 + i,
+      symbolId: i & 15,
+      side: i & 1,
+      price: 1_000_000 + (i % 200),
+      qty: 1 + (i % 50),
+    });
     encoder.client(m);
     frames.push(encoder.frame());
   }
@@ -149,14 +155,20 @@ function sanity(reports: ServerMessage[], records: InputRecordView[]): void {
     const n = execWriter.write(out, 0, m.seq, m.report);
     encoder.server(m);
     const g = encoder.frame();
-    const ok = serverDecoder.decode(out, 4, n, a) === ProtocolError.Ok && serverDecoder.decode(g, 4, g.length, b) === ProtocolError.Ok;
-    if (!ok || JSON.stringify(fieldsOf(a)) !== JSON.stringify(fieldsOf(b))) throw new Error("sanity: ExecutionReport frames differ");
+    const ok =
+      serverDecoder.decode(out, 4, n, a) === ProtocolError.Ok &&
+      serverDecoder.decode(g, 4, g.length, b) === ProtocolError.Ok;
+    if (!ok || JSON.stringify(fieldsOf(a)) !== JSON.stringify(fieldsOf(b)))
+      throw new Error("sanity: ExecutionReport frames differ");
     const r = records[i]!;
     const k = recordWriter.write(out, 0, r);
     encoder.inputRecord(r);
     const h = encoder.frame();
-    const okr = recordDecoder.decode(out, 4, k, ra) === ProtocolError.Ok && recordDecoder.decode(h, 4, h.length, rb) === ProtocolError.Ok;
-    if (!okr || JSON.stringify(fieldsOf(ra)) !== JSON.stringify(fieldsOf(rb))) throw new Error("sanity: InputRecord frames differ");
+    const okr =
+      recordDecoder.decode(out, 4, k, ra) === ProtocolError.Ok &&
+      recordDecoder.decode(h, 4, h.length, rb) === ProtocolError.Ok;
+    if (!okr || JSON.stringify(fieldsOf(ra)) !== JSON.stringify(fieldsOf(rb)))
+      throw new Error("sanity: InputRecord frames differ");
   }
 }
 
@@ -216,13 +228,26 @@ function encoders(reports: ServerMessage[], records: InputRecordView[]): void {
     register("record NewOrder: fixed InputRecordWriter", 1, () => {
       i = (i + 1) & poolMask;
       const r = records[i]!;
-      at += recordWriter.writeNewOrder(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
+      at += recordWriter.writeNewOrder(
+        out,
+        at,
+        r.engineSeq,
+        r.receivedNs,
+        r.userId,
+        r.sessionId,
+        r.sessionSeq,
+        r.orderId,
+        r,
+      );
       if (at > wrapAt) at = 0;
     });
   });
 }
 
-/** The client's side: execution reports as the gateway writes them, read by the verifying decoder and by the template reader. */
+/**
+ * The client's side: execution reports as the gateway writes them, read by the verifying
+ * decoder and by the template reader.
+ */
 function reportReaders(reports: ServerMessage[]): void {
   const writer = new ExecReportWriter();
   const bytes = new Uint8Array(poolCount * writer.frameBytes);
@@ -246,6 +271,31 @@ function reportReaders(reports: ServerMessage[]): void {
       return reader.read(bytes, starts[i]!, starts[i]! + writer.frameBytes - 4, out);
     });
   });
+}
+
+/** The bench's orders in the fixed layout our client library writes (the fast decoder's case), and their payloads. */
+function fixedLayoutOrders(): { fixedStream: Uint8Array; fixedStarts: Int32Array; fixedEnds: Int32Array } {
+  const clientWriter = new ClientMessageWriter();
+  const fixedStream = new Uint8Array(poolCount * clientWriter.bytesOf(Body.NewOrder));
+  const fixedStarts = new Int32Array(poolCount);
+  const fixedEnds = new Int32Array(poolCount);
+  let fixedAt = 0;
+  for (let k = 0; k < poolCount; k++) {
+    const m = new ClientMessage();
+    m.body = Body.NewOrder;
+    Object.assign(m, {
+      clientOrderId: 5_000_000 + k,
+      symbolId: k & 15,
+      side: k & 1,
+      price: 1_000_000 + (k % 200),
+      qty: 1 + (k % 50),
+    });
+    const n = clientWriter.writeNewOrder(fixedStream, fixedAt, 1 + k, m);
+    fixedStarts[k] = fixedAt + 4;
+    fixedEnds[k] = fixedAt + n;
+    fixedAt += n;
+  }
+  return { fixedStream, fixedStarts, fixedEnds };
 }
 
 function decoders(records: InputRecordView[]): void {
@@ -278,21 +328,7 @@ function decoders(records: InputRecordView[]): void {
   const fastRecord = new FastInputRecordDecoder();
   const msg = new ClientMessage();
   const view = new InputRecordView();
-  // The same orders in the fixed layout our client library writes (the fast decoder's case).
-  const clientWriter = new ClientMessageWriter();
-  const fixedStream = new Uint8Array(poolCount * clientWriter.bytesOf(Body.NewOrder));
-  const fixedStarts = new Int32Array(poolCount);
-  const fixedEnds = new Int32Array(poolCount);
-  let fixedAt = 0;
-  for (let k = 0; k < poolCount; k++) {
-    const m = new ClientMessage();
-    m.body = Body.NewOrder;
-    Object.assign(m, { clientOrderId: 5_000_000 + k, symbolId: k & 15, side: k & 1, price: 1_000_000 + (k % 200), qty: 1 + (k % 50) });
-    const n = clientWriter.writeNewOrder(fixedStream, fixedAt, 1 + k, m);
-    fixedStarts[k] = fixedAt + 4;
-    fixedEnds[k] = fixedAt + n;
-    fixedAt += n;
-  }
+  const { fixedStream, fixedStarts, fixedEnds } = fixedLayoutOrders();
   let i = 0;
 
   group("verify + decode", () => {
@@ -325,7 +361,8 @@ function splitting(): void {
   // 1448 bytes: one TCP segment's payload on a 1500-byte MTU, so frames straddle chunks.
   const segmentBytes = 1448;
   const segments: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; at += segmentBytes) segments.push(bytes.subarray(at, Math.min(at + segmentBytes, bytes.length)));
+  for (let at = 0; at < bytes.length; at += segmentBytes)
+    segments.push(bytes.subarray(at, Math.min(at + segmentBytes, bytes.length)));
 
   group("frame splitting (FrameSplitter, client NewOrder frames)", () => {
     register(`split: one ${bytes.length}-byte chunk`, frames, () => {
@@ -385,7 +422,9 @@ async function main(): Promise<void> {
   console.log("\nns per frame (avg / p50), frames per second on one core:");
   for (const r of rows) {
     const ns = `${r.nsPerFrame.avg.toFixed(1)} / ${r.nsPerFrame.p50.toFixed(1)}`;
-    console.log(`  ${r.name.padEnd(58)} ${ns.padStart(16)} ns  ${(r.framesPerSecond / 1e6).toFixed(2).padStart(7)} M/s`);
+    console.log(
+      `  ${r.name.padEnd(58)} ${ns.padStart(16)} ns  ${(r.framesPerSecond / 1e6).toFixed(2).padStart(7)} M/s`,
+    );
   }
   if (o.json !== null) {
     const report = {

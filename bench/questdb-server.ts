@@ -23,7 +23,12 @@ async function freePort(): Promise<number> {
 export async function withQuestdb<T>(body: (server: QuestdbHandle, scratchDir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(os.tmpdir(), "exch-qdb-bench-"));
   try {
-    const server = await startQuestdb({ httpPort: await freePort(), pgPort: await freePort(), ilpPort: await freePort(), dir: join(dir, "questdb") });
+    const server = await startQuestdb({
+      httpPort: await freePort(),
+      pgPort: await freePort(),
+      ilpPort: await freePort(),
+      dir: join(dir, "questdb"),
+    });
     try {
       return await body(server, dir);
     } finally {
@@ -35,5 +40,11 @@ export async function withQuestdb<T>(body: (server: QuestdbHandle, scratchDir: s
 }
 
 export function machineInfo(): Record<string, unknown> {
-  return { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, loadAvg: os.loadavg(), bun: Bun.version, questdb: "9.3.4" };
+  return {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    loadAvg: os.loadavg(),
+    bun: Bun.version,
+    questdb: "9.3.4",
+  };
 }

@@ -71,8 +71,10 @@ function parseArgs(argv: string[]): Options {
   }
   if (quick && !rowsSet) o.rows = 100_000;
   if (quick && !roundsSet) o.rounds = 2;
-  if (!(Number.isInteger(o.rows) && o.rows >= 1000 && o.rows <= 100_000_000)) throw new Error(`--rows ${o.rows} outside [1000, 1e8]`);
-  if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 100)) throw new Error(`--rounds ${o.rounds} outside [1, 100]`);
+  if (!(Number.isInteger(o.rows) && o.rows >= 1000 && o.rows <= 100_000_000))
+    throw new Error(`--rows ${o.rows} outside [1000, 1e8]`);
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1 && o.rounds <= 100))
+    throw new Error(`--rounds ${o.rounds} outside [1, 100]`);
   return o;
 }
 
@@ -208,6 +210,49 @@ function summarize(client: string, samples: Sample[]): Summary {
 
 const k = (r: number) => `${(r / 1000).toFixed(0)}k`;
 
+/** One timed sample: `trades` through one client, until acknowledged and then applied (WAL) in QuestDB. */
+async function timeSample(
+  o: Options,
+  client: "ours" | "official",
+  round: number,
+  trades: TradeRow[],
+  ticks: TicksIlp,
+  sender: Sender,
+  httpUrl: string,
+): Promise<Sample> {
+  Bun.gc(true);
+  const cpu0 = cpuSeconds();
+  const t0 = performance.now();
+  if (client === "ours") await runOurs(ticks, trades);
+  else await runOfficial(sender, trades);
+  const ackSeconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds() - cpu0;
+  await waitForWalApplied(httpUrl, [client === "ours" ? "ticks" : "ticks_official"], 600_000, 5);
+  const appliedSeconds = (performance.now() - t0) / 1000;
+  console.log(
+    `round ${round + 1}/${o.rounds} ${client.padEnd(8)} ${k(o.rows / ackSeconds)} rows/s acknowledged, ` +
+      `${k(o.rows / appliedSeconds)} rows/s applied, ${((cpu * 1e6) / o.rows).toFixed(2)} µs CPU/row`,
+  );
+  return { client, round, rows: o.rows, ackSeconds, appliedSeconds, cpuSeconds: cpu };
+}
+
+function printSummary(o: Options, summary: ReturnType<typeof summarize>[], ratio: number): void {
+  console.log(
+    `\n| client | rows/s acknowledged, median (min..max) | rows/s applied, median | client CPU µs/row, median |`,
+  );
+  console.log(`|---|---|---|---|`);
+  for (const s of summary) {
+    console.log(
+      `| ${s.client} | ${k(s.rowsPerSecAck.median)} (${k(s.rowsPerSecAck.min)}..${k(s.rowsPerSecAck.max)}) ` +
+        `| ${k(s.rowsPerSecApplied.median)} | ${s.cpuUsPerRow.median.toFixed(2)} |`,
+    );
+  }
+  console.log(
+    `\nours / official (acknowledged, medians of this run): ${ratio.toFixed(1)}x; ` +
+      `target 400k ticks/s sustained; ${o.rows} rows per sample, ${o.rounds} interleaved rounds`,
+  );
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   await withQuestdb(async (server, dir) => {
@@ -215,12 +260,20 @@ async function main(): Promise<void> {
     await execSql(server.httpUrl, createTableSql({ ...ticksTable, name: "ticks_official" }));
     const symbols = new SymbolNames(symbolNames.length);
     symbolNames.forEach((n, i) => symbols.set(i, n));
-    const ticks = new TicksIlp(new IlpHttpWriter({ httpUrl: server.httpUrl, table: "ticks", spillDir: join(dir, "spill") }), symbols);
+    const ticks = new TicksIlp(
+      new IlpHttpWriter({ httpUrl: server.httpUrl, table: "ticks", spillDir: join(dir, "spill") }),
+      symbols,
+    );
     const sender = await Sender.fromConfig(
-      `http::addr=127.0.0.1:${server.httpPort};stdlib_http=on;auto_flush=on;auto_flush_rows=${Math.max(1000, Math.floor(o.rows / 10))};auto_flush_interval=0;protocol_version=1;request_timeout=60000;retry_timeout=60000`,
+      `http::addr=127.0.0.1:${server.httpPort};stdlib_http=on;auto_flush=on;auto_flush_rows=` +
+        `${Math.max(1000, Math.floor(o.rows / 10))}` +
+        `;auto_flush_interval=0;protocol_version=1;request_timeout=60000;retry_timeout=60000`,
     );
     const encoder = await encoderNsPerRow(symbols);
-    console.log(`encoder alone: ${encoder.avg.toFixed(0)} ns per tick (p50 ${encoder.p50.toFixed(0)}, p99 ${encoder.p99.toFixed(0)}; mitata, per 4096-row sample)`);
+    console.log(
+      `encoder alone: ${encoder.avg.toFixed(0)} ns per tick (p50 ${encoder.p50.toFixed(0)}, ` +
+        `p99 ${encoder.p99.toFixed(0)}; mitata, per 4096-row sample)`,
+    );
     const samples: Sample[] = [];
     let nextTradeId = 1;
     // Untimed warm-up of both clients: JIT, connections, the tables' first partitions.
@@ -233,17 +286,7 @@ async function main(): Promise<void> {
       for (const client of ["ours", "official"] as const) {
         const trades = generate(o.rows, nextTradeId, round * 2 + (client === "ours" ? 0 : 1));
         nextTradeId += o.rows;
-        Bun.gc(true);
-        const cpu0 = cpuSeconds();
-        const t0 = performance.now();
-        if (client === "ours") await runOurs(ticks, trades);
-        else await runOfficial(sender, trades);
-        const ackSeconds = (performance.now() - t0) / 1000;
-        const cpu = cpuSeconds() - cpu0;
-        await waitForWalApplied(server.httpUrl, [client === "ours" ? "ticks" : "ticks_official"], 600_000, 5);
-        const appliedSeconds = (performance.now() - t0) / 1000;
-        samples.push({ client, round, rows: o.rows, ackSeconds, appliedSeconds, cpuSeconds: cpu });
-        console.log(`round ${round + 1}/${o.rounds} ${client.padEnd(8)} ${k(o.rows / ackSeconds)} rows/s acknowledged, ${k(o.rows / appliedSeconds)} rows/s applied, ${((cpu * 1e6) / o.rows).toFixed(2)} µs CPU/row`);
+        samples.push(await timeSample(o, client, round, trades, ticks, sender, server.httpUrl));
       }
     }
     await sender.close();
@@ -256,17 +299,19 @@ async function main(): Promise<void> {
     }
     const summary = [summarize("ours", samples), summarize("official", samples)];
     const ratio = summary[0]!.rowsPerSecAck.median / summary[1]!.rowsPerSecAck.median;
-    console.log(`\n| client | rows/s acknowledged, median (min..max) | rows/s applied, median | client CPU µs/row, median |`);
-    console.log(`|---|---|---|---|`);
-    for (const s of summary) {
-      console.log(
-        `| ${s.client} | ${k(s.rowsPerSecAck.median)} (${k(s.rowsPerSecAck.min)}..${k(s.rowsPerSecAck.max)}) | ${k(s.rowsPerSecApplied.median)} | ${s.cpuUsPerRow.median.toFixed(2)} |`,
-      );
-    }
-    console.log(`\nours / official (acknowledged, medians of this run): ${ratio.toFixed(1)}x; target 400k ticks/s sustained; ${o.rows} rows per sample, ${o.rounds} interleaved rounds`);
+    printSummary(o, summary, ratio);
     if (o.json !== null) {
       const machine = { ...machineInfo(), officialClient: "4.2.0" };
-      writeFileSync(o.json, `${JSON.stringify({ date: new Date().toISOString(), machine, options: o, encoderNsPerRow: encoder, samples, summary, ratioOursToOfficial: ratio }, null, 2)}\n`);
+      const report = {
+        date: new Date().toISOString(),
+        machine,
+        options: o,
+        encoderNsPerRow: encoder,
+        samples,
+        summary,
+        ratioOursToOfficial: ratio,
+      };
+      writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
       console.log(`wrote ${o.json}`);
     }
   });

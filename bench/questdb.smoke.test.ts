@@ -1,4 +1,5 @@
-// Proves both QuestDB benchmarks run end to end on a tiny size and write well-formed JSON reports (every row stored, every source answering 1,440 candles); it asserts no timings.
+// Proves both QuestDB benchmarks run end to end on a tiny size and write well-formed JSON reports (every row stored,
+// every source answering 1,440 candles); it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,8 +10,16 @@ async function runBench(file: string, args: string[]): Promise<Record<string, un
   const dir = mkdtempSync(join(tmpdir(), "qdb-bench-smoke-"));
   const out = join(dir, "report.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, file), ...args, "--json", out], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, file), ...args, "--json", out], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     return JSON.parse(readFileSync(out, "utf8"));
@@ -23,7 +32,11 @@ const positive = (v: unknown) => typeof v === "number" && Number.isFinite(v) && 
 
 test("questdb.bench.ts: ours and the official client, one round", async () => {
   const doc = await runBench("questdb.bench.ts", ["--rows", "5000", "--rounds", "1"]);
-  const summary = doc.summary as { client: string; rowsPerSecAck: { median: number }; cpuUsPerRow: { median: number } }[];
+  const summary = doc.summary as {
+    client: string;
+    rowsPerSecAck: { median: number };
+    cpuUsPerRow: { median: number };
+  }[];
   expect(summary.map((s) => s.client)).toEqual(["ours", "official"]);
   for (const s of summary) {
     expect(positive(s.rowsPerSecAck.median)).toBe(true);

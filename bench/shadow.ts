@@ -362,7 +362,10 @@ export class ShadowBook {
     this.stopLeft(order);
   }
 
-  /** RULES.md "Stops": a trade at `price` elects buy stops <= price (lowest first), then sell stops >= price (highest first). */
+  /**
+   * RULES.md "Stops": a trade at `price` elects buy stops <= price (lowest first), then sell
+   * stops >= price (highest first).
+   */
   private elect(price: number): void {
     const buys = this.buyStops;
     while (buys.length > 0 && buys[buys.length - 1]!.stop <= price) this.elected.push(this.untrack(buys.pop()!));

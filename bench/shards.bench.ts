@@ -38,7 +38,17 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { layouts: [[4, 4], [1, 16]], orders: 250_000, rounds: 5, warmup: 1, quick: false, json: null };
+  const o: Options = {
+    layouts: [
+      [4, 4],
+      [1, 16],
+    ],
+    orders: 250_000,
+    rounds: 5,
+    warmup: 1,
+    quick: false,
+    json: null,
+  };
   const set = { layouts: false, orders: false, rounds: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -48,11 +58,13 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     if (flag === "--layouts") {
-      o.layouts = value().split(",").map((l) => {
-        const m = /^(\d+)x(\d+)$/.exec(l.trim());
-        if (m === null) throw new Error(`layout ${l}: expected WORKERSxSYMBOLS, e.g. 4x4`);
-        return [Number(m[1]), Number(m[2])] as [number, number];
-      });
+      o.layouts = value()
+        .split(",")
+        .map((l) => {
+          const m = /^(\d+)x(\d+)$/.exec(l.trim());
+          if (m === null) throw new Error(`layout ${l}: expected WORKERSxSYMBOLS, e.g. 4x4`);
+          return [Number(m[1]), Number(m[2])] as [number, number];
+        });
       set.layouts = true;
     } else if (flag === "--orders") {
       o.orders = Number(value());
@@ -73,8 +85,10 @@ function parseArgs(argv: string[]): Options {
     if (!set.rounds) o.rounds = 1;
     if (!set.layouts) o.layouts = [[4, 4]];
   }
-  for (const [w, s] of o.layouts) if (!(w >= 1 && w <= 64 && s >= 1 && s <= 64)) throw new Error(`layout ${w}x${s} out of range`);
-  if (!(Number.isInteger(o.rounds) && o.rounds >= (o.quick ? 1 : 5))) throw new Error(`--rounds ${o.rounds}: at least 5 (1 with --quick)`);
+  for (const [w, s] of o.layouts)
+    if (!(w >= 1 && w <= 64 && s >= 1 && s <= 64)) throw new Error(`layout ${w}x${s} out of range`);
+  if (!(Number.isInteger(o.rounds) && o.rounds >= (o.quick ? 1 : 5)))
+    throw new Error(`--rounds ${o.rounds}: at least 5 (1 with --quick)`);
   return o;
 }
 
@@ -94,9 +108,18 @@ interface RoundResult {
   projectedMsgsPerSec: number;
 }
 
-async function runLayout(workersCount: number, symbolsPerWorker: number, o: Options) {
+type FromAll = <K extends FromWorker["kind"]>(kind: K) => Promise<Extract<FromWorker, { kind: K }>[]>;
+
+interface ShardPool {
+  workers: Worker[];
+  /** Round number the workers wait on before they start (Atomics.wait). */
+  flag: Int32Array;
+  /** The next message of `kind` from every worker (throws on a worker's error). */
+  fromAll: FromAll;
+}
+
+function startWorkers(workersCount: number, symbolsPerWorker: number, o: Options): ShardPool {
   const start = new SharedArrayBuffer(4);
-  const flag = new Int32Array(start);
   const workers: Worker[] = [];
   const inbox: FromWorker[][] = [];
   const waiters: (() => void)[] = [];
@@ -118,16 +141,15 @@ async function runLayout(workersCount: number, symbolsPerWorker: number, o: Opti
     });
     workers.push(worker);
   }
-  /** The next message of `kind` from every worker (throws on a worker's error). */
-  const fromAll = async <K extends FromWorker["kind"]>(kind: K): Promise<Extract<FromWorker, { kind: K }>[]> => {
-    const out: Extract<FromWorker, { kind: K }>[] = [];
+  const fromAll: FromAll = async (kind) => {
+    const out = [];
     for (let w = 0; w < workersCount; w++) {
       for (;;) {
         const i = inbox[w]!.findIndex((m) => m.kind === kind || m.kind === "error");
         if (i >= 0) {
           const m = inbox[w]!.splice(i, 1)[0]!;
           if (m.kind === "error") throw new Error(`shard worker ${w}: ${m.message}`);
-          out.push(m as Extract<FromWorker, { kind: K }>);
+          out.push(m as Extract<FromWorker, { kind: typeof kind }>);
           break;
         }
         await new Promise<void>((r) => waiters.push(r));
@@ -135,55 +157,87 @@ async function runLayout(workersCount: number, symbolsPerWorker: number, o: Opti
     }
     return out;
   };
+  return { workers, flag: new Int32Array(start), fromAll };
+}
+
+/** Rounds with every worker released at once; wall time from the first start to the last end. */
+async function runRounds(pool: ShardPool, messages: number[], roundsCount: number): Promise<RoundResult[]> {
+  const rounds: RoundResult[] = [];
+  for (let r = 1; r <= roundsCount; r++) {
+    for (const w of pool.workers) w.postMessage({ kind: "arm", round: r } satisfies ToWorker);
+    await pool.fromAll("armed");
+    Atomics.store(pool.flag, 0, r);
+    Atomics.notify(pool.flag, 0);
+    const done = await pool.fromAll("done");
+    const first = Math.min(...done.map((d) => d.startNs));
+    const last = Math.max(...done.map((d) => d.endNs));
+    const total = messages.reduce((a, b) => a + b, 0);
+    rounds.push({
+      workers: done.map((d) => ({ wallNs: d.wallNs, cpuNs: d.cpuNs, startNs: d.startNs, endNs: d.endNs })),
+      aggregateMsgsPerSec: (total / (last - first)) * 1e9,
+      projectedMsgsPerSec: done.reduce((sum, d) => sum + (messages[d.index]! / d.cpuNs) * 1e9, 0),
+    });
+  }
+  return rounds;
+}
+
+function spreadOf(values: number[]) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), rounds: values };
+}
+
+function layoutReport(
+  workersCount: number,
+  symbolsPerWorker: number,
+  messages: number[],
+  problems: string[],
+  rounds: RoundResult[],
+) {
+  const perWorker = messages.map((m, w) => ({
+    symbols: Array.from({ length: symbolsPerWorker }, (_, k) => symbolOf(w * symbolsPerWorker + k)),
+    messages: m,
+    wallMsgsPerSec: median(rounds.map((r) => (m / r.workers[w]!.wallNs) * 1e9)),
+    cpuMsgsPerSec: median(rounds.map((r) => (m / r.workers[w]!.cpuNs) * 1e9)),
+  }));
+  const aggregate = spreadOf(rounds.map((r) => r.aggregateMsgsPerSec));
+  const projected = spreadOf(rounds.map((r) => r.projectedMsgsPerSec));
+  for (const [w, p] of perWorker.entries()) {
+    console.log(
+      `  worker ${w}: ${p.messages} msgs; ${fmtRate(p.wallMsgsPerSec)} msgs/s wall, ` +
+        `${fmtRate(p.cpuMsgsPerSec)} msgs/s of its thread's CPU (medians)`,
+    );
+  }
+  console.log(
+    `  aggregate ${fmtRate(aggregate.median)} msgs/s [${fmtRate(aggregate.min)}..${fmtRate(aggregate.max)}] ` +
+      `on this machine; with a free core per worker ${fmtRate(projected.median)} msgs/s [` +
+      `${fmtRate(projected.min)}..${fmtRate(projected.max)}]`,
+  );
+  return {
+    layout: `${workersCount}x${symbolsPerWorker}`,
+    consensusAgreed: problems.length === 0,
+    problems,
+    perWorker,
+    aggregateMsgsPerSec: aggregate,
+    projectedMsgsPerSec: projected,
+    rounds,
+  };
+}
+
+async function runLayout(workersCount: number, symbolsPerWorker: number, o: Options) {
+  const pool = startWorkers(workersCount, symbolsPerWorker, o);
   try {
-    const ready = await fromAll("ready");
+    const ready = await pool.fromAll("ready");
     const messages = ready.map((r) => r.messages);
     const problems = ready.flatMap((r) => r.problems.map((p) => `worker ${r.index}: ${p}`));
-    console.log(`\nlayout ${workersCount}x${symbolsPerWorker}: ${messages.reduce((a, b) => a + b, 0)} messages (per worker ${messages.join(", ")}); consensus ${problems.length === 0 ? "every book agreed" : "MISMATCH"}`);
-    for (const p of problems) console.log(`  ${p}`);
-    const rounds: RoundResult[] = [];
-    for (let r = 1; r <= o.rounds; r++) {
-      for (const w of workers) w.postMessage({ kind: "arm", round: r } satisfies ToWorker);
-      await fromAll("armed");
-      Atomics.store(flag, 0, r);
-      Atomics.notify(flag, 0);
-      const done = await fromAll("done");
-      const first = Math.min(...done.map((d) => d.startNs));
-      const last = Math.max(...done.map((d) => d.endNs));
-      const total = messages.reduce((a, b) => a + b, 0);
-      rounds.push({
-        workers: done.map((d) => ({ wallNs: d.wallNs, cpuNs: d.cpuNs, startNs: d.startNs, endNs: d.endNs })),
-        aggregateMsgsPerSec: (total / (last - first)) * 1e9,
-        projectedMsgsPerSec: done.reduce((sum, d) => sum + (messages[d.index]! / d.cpuNs) * 1e9, 0),
-      });
-    }
-    const perWorker = messages.map((m, w) => ({
-      symbols: Array.from({ length: symbolsPerWorker }, (_, k) => symbolOf(w * symbolsPerWorker + k)),
-      messages: m,
-      wallMsgsPerSec: median(rounds.map((r) => (m / r.workers[w]!.wallNs) * 1e9)),
-      cpuMsgsPerSec: median(rounds.map((r) => (m / r.workers[w]!.cpuNs) * 1e9)),
-    }));
-    const aggregate = rounds.map((r) => r.aggregateMsgsPerSec);
-    const projected = rounds.map((r) => r.projectedMsgsPerSec);
-    for (const [w, p] of perWorker.entries()) {
-      console.log(`  worker ${w}: ${p.messages} msgs; ${fmtRate(p.wallMsgsPerSec)} msgs/s wall, ${fmtRate(p.cpuMsgsPerSec)} msgs/s of its thread's CPU (medians)`);
-    }
     console.log(
-      `  aggregate ${fmtRate(median(aggregate))} msgs/s [${fmtRate(Math.min(...aggregate))}..${fmtRate(Math.max(...aggregate))}] on this machine; ` +
-        `with a free core per worker ${fmtRate(median(projected))} msgs/s [${fmtRate(Math.min(...projected))}..${fmtRate(Math.max(...projected))}]`,
+      `\nlayout ${workersCount}x${symbolsPerWorker}: ${messages.reduce((a, b) => a + b, 0)} messages (per ` +
+        `worker ${messages.join(", ")}); consensus ${problems.length === 0 ? "every book agreed" : "MISMATCH"}`,
     );
-    return {
-      layout: `${workersCount}x${symbolsPerWorker}`,
-      consensusAgreed: problems.length === 0,
-      problems,
-      perWorker,
-      aggregateMsgsPerSec: { median: median(aggregate), min: Math.min(...aggregate), max: Math.max(...aggregate), rounds: aggregate },
-      projectedMsgsPerSec: { median: median(projected), min: Math.min(...projected), max: Math.max(...projected), rounds: projected },
-      rounds,
-    };
+    for (const p of problems) console.log(`  ${p}`);
+    const rounds = await runRounds(pool, messages, o.rounds);
+    return layoutReport(workersCount, symbolsPerWorker, messages, problems, rounds);
   } finally {
-    for (const w of workers) w.postMessage({ kind: "stop" } satisfies ToWorker);
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const w of pool.workers) w.postMessage({ kind: "stop" } satisfies ToWorker);
+    await Promise.all(pool.workers.map((w) => w.terminate()));
   }
 }
 
@@ -191,7 +245,8 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const cores = os.availableParallelism();
   console.log(
-    `shards bench: ${o.layouts.map(([w, s]) => `${w}x${s}`).join(", ")}; ${o.orders} orders per symbol's tape; ${o.rounds} rounds; ` +
+    `shards bench: ${o.layouts.map(([w, s]) => `${w}x${s}`).join(", ")}; ` +
+      `${o.orders} orders per symbol's tape; ${o.rounds} rounds; ` +
       `${cores} cores here (workers beyond that share them); load average ${os.loadavg()[0]!.toFixed(2)}`,
   );
   const layouts = [];
@@ -204,8 +259,12 @@ async function main(): Promise<void> {
       machine: { ...machineInfo("none"), availableParallelism: cores, loadAverage1m: os.loadavg()[0] },
       config: o,
       methods: {
-        symbols: "symbol s runs tape scenario s mod 5 (normal, static, swing-25, swing-40, flash-crash) with seed 42 + s; a worker's symbols are merged round robin",
-        round: "every worker builds a fresh engine (default capacities), all start on a shared flag, each runs its stream once",
+        symbols:
+          "symbol s runs tape scenario s mod 5 (normal, static, swing-25, swing-40, " +
+          "flash-crash) with seed 42 + s; a worker's symbols are merged round robin",
+        round:
+          "every worker builds a fresh engine (default capacities), all start on a shared flag, " +
+          "each runs its stream once",
         aggregate: "all messages / (last end - first start) over the workers of the round",
         projected: "sum over workers of messages / that worker's thread CPU time: the rate with a free core per worker",
       },

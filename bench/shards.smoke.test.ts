@@ -1,4 +1,6 @@
-// Proves the shard scaling benchmark runs end to end on tiny tapes: 4 worker threads of 4 symbols each, every book's digest equal to its tape's expectation, and a complete JSON report (per-worker rates, aggregate, projection). A smoke test: it asserts no speed.
+// Proves the shard scaling benchmark runs end to end on tiny tapes: 4 worker threads of 4 symbols each, every book's
+// digest equal to its tape's expectation, and a complete JSON report (per-worker rates, aggregate, projection). A smoke
+// test: it asserts no speed.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,8 +13,17 @@ test("shards bench --quick: 4 workers x 4 symbols agree with their tapes and rep
   const dir = mkdtempSync(join(tmpdir(), "shards-bench-smoke-"));
   const out = join(dir, "shards.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "shards.bench.ts"), "--quick", "--json", out], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "shards.bench.ts"), "--quick", "--json", out], {
+      cwd: root,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     const doc = JSON.parse(readFileSync(out, "utf8"));

@@ -1,4 +1,5 @@
-// Proves the benchmark suite runs end to end (`--quick`, our engine only) and writes a well-formed JSON report covering every workload; it asserts no timings.
+// Proves the benchmark suite runs end to end (`--quick`, our engine only) and writes a well-formed JSON report covering
+// every workload; it asserts no timings.
 
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -16,13 +17,20 @@ test("bench --quick --impl ours writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-smoke-"));
   const out = join(dir, "bench.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "run.ts"), "--quick", "--impl", "ours", "--json", out], {
-      cwd: root,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const p = Bun.spawn(
+      [process.execPath, join(import.meta.dir, "run.ts"), "--quick", "--impl", "ours", "--json", out],
+      {
+        cwd: root,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const [code, stdout, stderr] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
 

@@ -25,7 +25,13 @@ const JOURNAL = { createdAtNs: 1n, shardId: 0 };
 const SPEC = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100_000_000, maxQty: 1_000_000_000 };
 
 function engineConfig(orders: number) {
-  return { ordersMax: Math.max(1 << 16, orders * 2), levelsMax: 1 << 16, levelsPerSideMax: 1 << 14, symbolsMax: 2, eventsMax: 1 << 16 };
+  return {
+    ordersMax: Math.max(1 << 16, orders * 2),
+    levelsMax: 1 << 16,
+    levelsPerSideMax: 1 << 14,
+    symbolsMax: 2,
+    eventsMax: 1 << 16,
+  };
 }
 
 /** A deep book: `orders` resting orders over 5000 levels a side, 2% of them stops, from 1000 users. */
@@ -56,7 +62,14 @@ function deepBook(orders: number): Sequencer {
 }
 
 async function timeIt(fn: () => void, samples: number): Promise<{ p50: number; avg: number; max: number }> {
-  const stats = await measure(fn, { min_samples: samples, max_samples: samples, min_cpu_time: 0, inner_gc: true, gc: () => Bun.gc(true), warmup_threshold: 0 });
+  const stats = await measure(fn, {
+    min_samples: samples,
+    max_samples: samples,
+    min_cpu_time: 0,
+    inner_gc: true,
+    gc: () => Bun.gc(true),
+    warmup_threshold: 0,
+  });
   return { p50: stats.p50 / 1e6, avg: stats.avg / 1e6, max: stats.max / 1e6 };
 }
 
@@ -84,7 +97,15 @@ async function snapshotCase(orders: number): Promise<SnapshotResult> {
     if (typeof h === "string") throw new Error(h);
   }, samples);
   const hashesEqual = (restored as Sequencer | null)?.engine.stateHash() === e.engine.stateHash();
-  return { restingOrders: orders, snapshotBytes: bytes.length, bytesPerOrder: bytes.length / orders, pauseMs, encodeMs, restoreMs, hashesEqual };
+  return {
+    restingOrders: orders,
+    snapshotBytes: bytes.length,
+    bytesPerOrder: bytes.length / orders,
+    pauseMs,
+    encodeMs,
+    restoreMs,
+    hashesEqual,
+  };
 }
 
 interface ReplayResult {
@@ -156,14 +177,16 @@ for (const n of sizes) {
   snapshots.push(r);
   console.log(
     `${n} resting orders: snapshot ${(r.snapshotBytes / 1e6).toFixed(1)} MB (${r.bytesPerOrder.toFixed(1)} B/order); ` +
-      `matching pause p50 ${r.pauseMs.p50.toFixed(1)} ms (max ${r.pauseMs.max.toFixed(1)}); encode ${r.encodeMs.p50.toFixed(0)} ms (worker, off the matching thread); ` +
+      `matching pause p50 ${r.pauseMs.p50.toFixed(1)} ms (max ${r.pauseMs.max.toFixed(1)}); ` +
+      `encode ${r.encodeMs.p50.toFixed(0)} ms (worker, off the matching thread); ` +
       `restore ${r.restoreMs.p50.toFixed(0)} ms; hash after restore ${r.hashesEqual ? "equal" : "DIFFERENT"}`,
   );
 }
 const replay = await replayCase(quick ? 200_000 : 2_000_000);
 console.log(
   `journal replay: ${replay.commands} commands at ${(replay.replayCommandsPerSec / 1e6).toFixed(2)} M/s; ` +
-    `live through the sequencer with the journal: ${(replay.liveCommandsPerSec / 1e6).toFixed(2)} M/s; hash ${replay.hashesEqual ? "equal" : "DIFFERENT"}`,
+    `live through the sequencer with the journal: ${(replay.liveCommandsPerSec / 1e6).toFixed(2)} M/s; ` +
+    `hash ${replay.hashesEqual ? "equal" : "DIFFERENT"}`,
 );
 if (jsonPath !== undefined) {
   const doc = {

@@ -256,7 +256,8 @@ class StreamBuilder {
   finish(name: string, description: string, usersCount: number): Workload {
     if (!this.measuring) throw new Error("prefill never ended");
     const s = this.shadow;
-    if (s.rejectsCount !== 0) throw new Error(`${name}: the generator wrote ${s.rejectsCount} commands the engine would reject`);
+    if (s.rejectsCount !== 0)
+      throw new Error(`${name}: the generator wrote ${s.rejectsCount} commands the engine would reject`);
     const stats: WorkloadStats = {
       commands: this.count,
       prefillCommands: this.prefillCount,
@@ -411,7 +412,9 @@ class MarketMakers {
     }
     if (price < 1) price = 1;
     const postOnly = rng.chance(0.3);
-    this.ids.push(this.b.newOrder(user(rng, this.options), side, OrderType.Limit, Tif.Gtc, postOnly, price, lots(rng), 0));
+    this.ids.push(
+      this.b.newOrder(user(rng, this.options), side, OrderType.Limit, Tif.Gtc, postOnly, price, lots(rng), 0),
+    );
   }
 
   /** A small IOC limit a few ticks through the opposite best; false when that side is empty. */
@@ -517,7 +520,14 @@ function quoteDistance(rng: Prng): number {
 }
 
 /** Steady-state mix shared by cancel-heavy and the calm phases of flash-crash. */
-function steadyStep(mm: MarketMakers, rng: Prng, mid: number, liveTarget: number, iocShare: number, modifyShare: number): void {
+function steadyStep(
+  mm: MarketMakers,
+  rng: Prng,
+  mid: number,
+  liveTarget: number,
+  iocShare: number,
+  modifyShare: number,
+): void {
   const r = rng.float();
   if (r < iocShare && mm.ioc(rng.int(2))) return;
   if (r >= iocShare && r < iocShare + modifyShare && mm.modify()) return;
@@ -640,7 +650,8 @@ function genFlashCrash(options: GenerateOptions): Workload {
   for (let i = 0; i < calm; i++) f.calmStep();
   const desc =
     `~${liveTarget} live quotes and up to ${f.stopsTarget} stops; ${cycles} cycles of calm ${calm}, ` +
-    `crash ${crash} (mid -${Math.round(drop * 100)}% by market sells, sell stops cascading), recovery ${recovery} to 95%`;
+    `crash ${crash} (mid -${Math.round(drop * 100)}% by market sells, sell stops cascading), ` +
+    `recovery ${recovery} to 95%`;
   return b.finish("flash-crash", desc, options.users);
 }
 
@@ -676,7 +687,10 @@ class FlashCrash {
     else steadyStep(this.mm, this.rng, this.mid, this.liveTarget, 0.12, 0.1);
   }
 
-  /** Drives the price toward `target`: market orders sized to the liquidity in between, makers pulling stale quotes and re-quoting. */
+  /**
+   * Drives the price toward `target`: market orders sized to the liquidity in between, makers pulling
+   * stale quotes and re-quoting.
+   */
   pushStep(target: number, takerSide: number): void {
     const { b, rng, mm } = this;
     this.mid = target;

@@ -21,7 +21,10 @@ async function aptGet(args: string[]): Promise<number> {
 /** The chromium binary, installed first when missing (root only). */
 export async function ensureChromiumInstalled(): Promise<string> {
   if (existsSync(chromiumPath)) return chromiumPath;
-  if (process.getuid?.() !== 0) throw new Error(`chromium is not installed and this is not root: run \`sudo apt-get install -y ${packages.join(" ")}\``);
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `chromium is not installed and this is not root: run \`sudo apt-get install -y ${packages.join(" ")}\``,
+    );
   console.error(`services: chromium missing, installing ${packages.join(", ")} with apt-get`);
   const install = ["install", "-y", "--no-install-recommends", ...packages];
   if ((await aptGet(install)) !== 0) {

@@ -135,8 +135,14 @@ export async function formatStorage(layout: BrokerLayout, javaPath: string, libs
     ],
     { cwd: layout.dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   if (code !== 0 || !isFormatted(layout)) {
-    throw new Error(`kafka-storage format failed with exit code ${code}: ${(out + err).trim().split("\n").slice(-5).join(" | ")}`);
+    throw new Error(
+      `kafka-storage format failed with exit code ${code}: ${(out + err).trim().split("\n").slice(-5).join(" | ")}`,
+    );
   }
 }

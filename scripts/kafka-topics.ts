@@ -19,12 +19,21 @@ async function main(): Promise<number> {
   }
   const config = result.loaded.config;
   const topics = kafkaTopicsOf(config);
-  const admin = new Admin({ bootstrapServers: config.kafka.brokers.join(","), clientId: `${config.kafka.clientId}-setup`, operationTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
+  const admin = new Admin({
+    bootstrapServers: config.kafka.brokers.join(","),
+    clientId: `${config.kafka.clientId}-setup`,
+    operationTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+  });
   try {
     await ensureTopics(admin, topics, config.kafka.replicationFactor, 120_000);
     for (const [role, t] of topicList(topics)) {
       const c = await admin.describeTopicConfig(t.name);
-      console.log(`${t.name.padEnd(24)} ${role.padEnd(16)} ${String(t.partitions).padStart(4)} partitions  compression ${c["compression.type"]}  retention.ms ${c["retention.ms"]}  timestamps ${c["message.timestamp.type"]}`);
+      console.log(
+        `${t.name.padEnd(24)} ${role.padEnd(16)} ${String(t.partitions).padStart(4)} partitions  ` +
+          `compression ${c["compression.type"]}  retention.ms ${c["retention.ms"]}  ` +
+          `timestamps ${c["message.timestamp.type"]}`,
+      );
     }
     return 0;
   } catch (error) {

@@ -1,4 +1,6 @@
-// Proves the Kafka scripts: the install is re-used (46 jars, nothing downloaded twice), `start` leaves a healthy broker running in the background on 127.0.0.1 only, `status` reports it and `stop` stops it by its pid file, a second start on a served port is refused, and a pid file naming some other process is never trusted.
+// Proves the Kafka scripts: the install is re-used (46 jars, nothing downloaded twice), `start` leaves a healthy broker
+// running in the background on 127.0.0.1 only, `status` reports it and `stop` stops it by its pid file, a second start
+// on a served port is refused, and a pid file naming some other process is never trusted.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,7 +27,11 @@ afterAll(async () => {
 }, 120_000);
 
 function cli(args: string[]): { code: number; out: string } {
-  const child = Bun.spawnSync([process.execPath, join(import.meta.dir, "kafka.ts"), ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const child = Bun.spawnSync([process.execPath, join(import.meta.dir, "kafka.ts"), ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   return { code: child.exitCode ?? -1, out: child.stdout.toString() + child.stderr.toString() };
 }
 
@@ -75,26 +81,37 @@ describe("CLI", () => {
     expect(cli(["stop", "--dir", dir]).out).toContain("not running");
   }, 600_000);
 
-  test("a port already served by a broker is refused; the data dir survives a restart of the library handle", async () => {
-    const dir = tempDir();
-    const broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir, startTimeoutMs: 240_000 });
-    try {
-      const error = await startKafka({ port: broker.port, controllerPort: await freePort(), dir: tempDir() }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).toContain("already answers Kafka requests");
-      const firstPid = broker.pid;
-      const clusterId = readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8");
-      await broker.restart();
-      expect(broker.pid).not.toBe(firstPid);
-      expect((await kafkaStatus(dir)).probe?.errorCode).toBe(0);
-      // Formatted once: the restart kept the cluster id.
-      expect(readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8")).toBe(clusterId);
-    } finally {
-      await broker.stop();
-    }
-    expect(await broker.exited).toBeNumber();
-    expect(brokerPid(dir)).toBeNull();
-  }, 600_000);
+  test(
+    "a port already served by a broker is refused; " + "the data dir survives a restart of the library handle",
+    async () => {
+      const dir = tempDir();
+      const broker = await startKafka({
+        port: await freePort(),
+        controllerPort: await freePort(),
+        dir,
+        startTimeoutMs: 240_000,
+      });
+      try {
+        const error = await startKafka({ port: broker.port, controllerPort: await freePort(), dir: tempDir() }).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(Error);
+        expect((error as Error).message).toContain("already answers Kafka requests");
+        const firstPid = broker.pid;
+        const clusterId = readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8");
+        await broker.restart();
+        expect(broker.pid).not.toBe(firstPid);
+        expect((await kafkaStatus(dir)).probe?.errorCode).toBe(0);
+        // Formatted once: the restart kept the cluster id.
+        expect(readFileSync(join(brokerLayout(dir).dataDir, "meta.properties"), "utf8")).toBe(clusterId);
+      } finally {
+        await broker.stop();
+      }
+      expect(await broker.exited).toBeNumber();
+      expect(brokerPid(dir)).toBeNull();
+    },
+    600_000,
+  );
 
   test("a pid file that names another process is not trusted, and that process is never signalled", async () => {
     const dir = tempDir();

@@ -39,7 +39,10 @@ export interface KafkaStartOptions {
   startTimeoutMs?: number;
   /** Called while waiting for readiness, about every 100 ms, with the time since spawn. */
   onProgress?: (elapsedMs: number) => void;
-  /** Start in a new session that outlives this process (the CLI's `start`); otherwise a child killed when this process exits. */
+  /**
+   * Start in a new session that outlives this process (the CLI's `start`); otherwise a child
+   * killed when this process exits.
+   */
   detached?: boolean;
 }
 
@@ -86,7 +89,13 @@ interface Running {
   signal(signal: NodeJS.Signals): void;
 }
 
-function spawnBroker(layout: BrokerLayout, javaPath: string, libsDir: string, heapMb: number, detached: boolean): Running {
+function spawnBroker(
+  layout: BrokerLayout,
+  javaPath: string,
+  libsDir: string,
+  heapMb: number,
+  detached: boolean,
+): Running {
   const args = [
     javaPath,
     `-Xms${heapMb}m`,
@@ -135,7 +144,14 @@ function tailText(path: string, linesCount = 8): string {
 }
 
 /** Waits for the ready line in server.log (written after `logOffset`) and an ApiVersions answer from our process. */
-async function waitReady(layout: BrokerLayout, port: number, running: Running, timeoutMs: number, onProgress?: (ms: number) => void, logOffset = 0): Promise<void> {
+async function waitReady(
+  layout: BrokerLayout,
+  port: number,
+  running: Running,
+  timeoutMs: number,
+  onProgress?: (ms: number) => void,
+  logOffset = 0,
+): Promise<void> {
   const startedMs = performance.now();
   let logSeen = false;
   let scanned = logOffset;
@@ -143,7 +159,10 @@ async function waitReady(layout: BrokerLayout, port: number, running: Running, t
     const elapsedMs = performance.now() - startedMs;
     onProgress?.(elapsedMs);
     if (running.exitCode() !== null) {
-      throw new Error(`kafka broker on port ${port} exited with code ${running.exitCode()} at start: ${tailText(layout.jvmOutPath)} ${tailText(layout.serverLogPath)}`);
+      throw new Error(
+        `kafka broker on port ${port} exited with code ${running.exitCode()} at ` +
+          `start: ${tailText(layout.jvmOutPath)} ${tailText(layout.serverLogPath)}`,
+      );
     }
     if (!logSeen) {
       const size = fileBytes(layout.serverLogPath);
@@ -161,7 +180,9 @@ async function waitReady(layout: BrokerLayout, port: number, running: Running, t
     if (elapsedMs > timeoutMs) {
       running.signal("SIGKILL");
       await running.exited;
-      throw new Error(`kafka broker on port ${port} was not ready within ${timeoutMs} ms: ${tailText(layout.serverLogPath)}`);
+      throw new Error(
+        `kafka broker on port ${port} was not ready within ${timeoutMs} ms: ${tailText(layout.serverLogPath)}`,
+      );
     }
     await Bun.sleep(pollIntervalMs);
   }
@@ -184,7 +205,8 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaBroke
   const install = await ensureKafkaInstalled();
   const layout = brokerLayout(resolve(options.dir));
   const { port, controllerPort } = options;
-  if ((await probeKafka(port, probeTimeoutMs)) !== null) throw new Error(`port ${port} already answers Kafka requests: another broker runs there`);
+  if ((await probeKafka(port, probeTimeoutMs)) !== null)
+    throw new Error(`port ${port} already answers Kafka requests: another broker runs there`);
   writeBrokerFiles(layout, port, controllerPort);
   await formatStorage(layout, install.javaPath, install.libsDir);
   const heapMb = options.heapMb ?? heapMbDefault;
@@ -259,7 +281,10 @@ function processAlive(pid: number): boolean {
 }
 
 /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with how it ended, or "not running". */
-export async function stopKafkaByPid(dir: string, timeoutMs = stopTimeoutMsDefault): Promise<"stopped" | "killed" | "not running"> {
+export async function stopKafkaByPid(
+  dir: string,
+  timeoutMs = stopTimeoutMsDefault,
+): Promise<"stopped" | "killed" | "not running"> {
   const layout = brokerLayout(resolve(dir));
   const pid = brokerPid(dir);
   if (pid === null) {
@@ -304,7 +329,9 @@ export async function kafkaStatus(dir: string): Promise<KafkaStatus> {
 // ---------------------------------------------------------------------------
 // CLI
 
-const usage = `usage: bun scripts/kafka.ts install | start [--port P] [--controller-port P] [--dir DIR] [--foreground] | stop [--dir DIR] | status [--dir DIR]`;
+const usage =
+  `usage: bun scripts/kafka.ts install | start [--port P] [--controller-port P] [--dir DIR] [--foreground] | ` +
+  `stop [--dir DIR] | status [--dir DIR]`;
 
 interface CliOptions {
   port: number;
@@ -314,7 +341,12 @@ interface CliOptions {
 }
 
 function parseCli(args: string[]): CliOptions {
-  const o: CliOptions = { port: 9092, controllerPort: 9093, dir: join(import.meta.dir, "..", ".run", "kafka"), foreground: false };
+  const o: CliOptions = {
+    port: 9092,
+    controllerPort: 9093,
+    dir: join(import.meta.dir, "..", ".run", "kafka"),
+    foreground: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = (): string => {
@@ -355,12 +387,17 @@ async function cliStart(o: CliOptions): Promise<number> {
     console.log(`kafka: already running, pid ${already.pid} on 127.0.0.1:${already.port}`);
     return 0;
   }
-  const label = `kafka: starting Kafka ${kafkaVersion} on 127.0.0.1:${o.port} (controller ${o.controllerPort}), waiting for it to be ready…`;
+  const label =
+    `kafka: starting Kafka ${kafkaVersion} on 127.0.0.1:${o.port} (controller ${o.controllerPort}), ` +
+    `waiting for it to be ready…`;
   const startedMs = performance.now();
   const broker = await startKafka({ ...o, detached: !o.foreground, onProgress: progressLine(label) });
   if (process.stderr.isTTY === true) process.stderr.write("\n");
   const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
-  console.log(`kafka: ready in ${seconds} s, pid ${broker.pid}, bootstrap ${broker.bootstrapServers}, dir ${broker.dir}, log ${broker.serverLogPath}`);
+  console.log(
+    `kafka: ready in ${seconds} s, pid ${broker.pid}, bootstrap ${broker.bootstrapServers}, ` +
+      `dir ${broker.dir}, log ${broker.serverLogPath}`,
+  );
   if (!o.foreground) return 0;
   console.log("kafka: Ctrl-C stops it");
   const shutdown = () => void broker.stop().then(() => process.exit(0));
@@ -378,7 +415,12 @@ async function cliStatus(o: CliOptions): Promise<number> {
     return 1;
   }
   const who = s.pid === null ? "no broker of this dir (something else answers)" : `pid ${s.pid}`;
-  const health = s.probe === null ? "not answering" : s.probe.errorCode === 0 ? `healthy (ApiVersions: ${s.probe.apiKeysCount} APIs in ${s.probe.roundTripMs.toFixed(1)} ms)` : `answering with error code ${s.probe.errorCode}`;
+  const health =
+    s.probe === null
+      ? "not answering"
+      : s.probe.errorCode === 0
+        ? `healthy (ApiVersions: ${s.probe.apiKeysCount} APIs in ${s.probe.roundTripMs.toFixed(1)} ms)`
+        : `answering with error code ${s.probe.errorCode}`;
   console.log(`kafka: ${who}, 127.0.0.1:${s.port}, ${health}`);
   return s.pid !== null && s.probe?.errorCode === 0 ? 0 : 3;
 }
@@ -387,7 +429,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "install") {
     const install = await ensureKafkaInstalled();
-    console.log(`kafka: ${install.jarsCount} jars in ${install.libsDir}; java ${install.javaPath}; librdkafka installed`);
+    console.log(
+      `kafka: ${install.jarsCount} jars in ${install.libsDir}; java ${install.javaPath}; librdkafka installed`,
+    );
     return 0;
   }
   if (command === "start") return await cliStart(parseCli(rest));

@@ -12,7 +12,18 @@
 // `startQuestdb`, which keeps the server a child of the caller.
 
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { aptInstall } from "./apt.ts";
 
@@ -24,7 +35,10 @@ const projectRoot = join(import.meta.dir, "..");
 export const questdbInstallDir = join(projectRoot, ".tools", `questdb-${questdbVersion}`);
 const jarName = `questdb-${questdbVersion}.jar`;
 
-/** The first start extracts the web console and creates the db folder (4.5 s measured); restarts took 4-20 s on a busy box. */
+/**
+ * The first start extracts the web console and creates the db folder (4.5 s measured);
+ * restarts took 4-20 s on a busy box.
+ */
 const startTimeoutMsDefault = 120_000;
 /** SIGTERM stops it in about 2 s; a server deep in WAL apply may need longer before SIGKILL. */
 const stopTimeoutMsDefault = 20_000;
@@ -76,13 +90,26 @@ async function install(): Promise<string> {
   console.error(`questdb: downloading org.questdb:questdb:${questdbVersion} with Maven into ${questdbInstallDir}`);
   const started = performance.now();
   const mvn = Bun.spawn(
-    ["mvn", "-q", "-B", "dependency:copy", `-Dartifact=org.questdb:questdb:${questdbVersion}:jar`, `-DoutputDirectory=${staging}`],
+    [
+      "mvn",
+      "-q",
+      "-B",
+      "dependency:copy",
+      `-Dartifact=org.questdb:questdb:${questdbVersion}:jar`,
+      `-DoutputDirectory=${staging}`,
+    ],
     { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  const [code, out, err] = await Promise.all([mvn.exited, new Response(mvn.stdout).text(), new Response(mvn.stderr).text()]);
+  const [code, out, err] = await Promise.all([
+    mvn.exited,
+    new Response(mvn.stdout).text(),
+    new Response(mvn.stderr).text(),
+  ]);
   if (code !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`mvn dependency:copy of QuestDB ${questdbVersion} failed with exit code ${code}: ${lastLines(out + err)}`);
+    throw new Error(
+      `mvn dependency:copy of QuestDB ${questdbVersion} failed with exit code ${code}: ${lastLines(out + err)}`,
+    );
   }
   const digest = await sha256(join(staging, jarName));
   if (digest !== questdbJarSha256) {
@@ -101,11 +128,14 @@ async function install(): Promise<string> {
 async function ensureTool(command: string, packages: string[], hint: string): Promise<void> {
   if (Bun.which(command) !== null) return;
   await aptInstall(packages, hint);
-  if (Bun.which(command) === null) throw new Error(`apt-get installed ${packages.join(" ")} but ${command} is not on PATH`);
+  if (Bun.which(command) === null)
+    throw new Error(`apt-get installed ${packages.join(" ")} but ${command} is not on PATH`);
 }
 
 async function sha256(path: string): Promise<string> {
-  return createHash("sha256").update(await Bun.file(path).bytes()).digest("hex");
+  return createHash("sha256")
+    .update(await Bun.file(path).bytes())
+    .digest("hex");
 }
 
 // ---------------------------------------------------------------------------
@@ -156,8 +186,13 @@ export function readPorts(dir: string): QuestdbPorts | null {
   } catch {
     return null;
   }
-  const port = (key: string) => Number(new RegExp(`^${key.replaceAll(".", "\\.")}=127\\.0\\.0\\.1:(\\d+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-  const ports = { httpPort: port("http.bind.to"), pgPort: port("pg.net.bind.to"), ilpPort: port("line.tcp.net.bind.to") };
+  const port = (key: string) =>
+    Number(new RegExp(`^${key.replaceAll(".", "\\.")}=127\\.0\\.0\\.1:(\\d+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  const ports = {
+    httpPort: port("http.bind.to"),
+    pgPort: port("pg.net.bind.to"),
+    ilpPort: port("line.tcp.net.bind.to"),
+  };
   return Object.values(ports).every(isPort) ? ports : null;
 }
 
@@ -197,7 +232,9 @@ function childEnv(): Record<string, string> {
 /** HTTP status of `GET /exec?query=select 1`, or null when nothing answers in time. */
 export async function probeQuestdb(httpPort: number, timeoutMs = probeTimeoutMs): Promise<number | null> {
   try {
-    const response = await fetch(`http://127.0.0.1:${httpPort}/exec?query=select%201`, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(`http://127.0.0.1:${httpPort}/exec?query=select%201`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await response.arrayBuffer();
     return response.status;
   } catch {
@@ -213,7 +250,9 @@ export async function probeQuestdb(httpPort: number, timeoutMs = probeTimeoutMs)
 export async function questdbRootOf(httpPort: number): Promise<string | null> {
   const query = "select value from (show parameters) where property_path = 'cairo.sql.copy.work.root'";
   try {
-    const response = await fetch(`http://127.0.0.1:${httpPort}/exec?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(probeTimeoutMs) });
+    const response = await fetch(`http://127.0.0.1:${httpPort}/exec?query=${encodeURIComponent(query)}`, {
+      signal: AbortSignal.timeout(probeTimeoutMs),
+    });
     const body = (await response.json()) as { dataset?: unknown[][] };
     const value = body.dataset?.[0]?.[0];
     return typeof value === "string" && value.endsWith("/tmp") ? value.slice(0, -"/tmp".length) : null;
@@ -268,7 +307,10 @@ export interface QuestdbStartOptions extends QuestdbPorts {
   heapMb?: number;
   /** Own process group, not killed when the caller exits (the CLI's `start`). */
   detached?: boolean;
-  /** `lines` (default): a line at start, every 5 s while waiting, and when ready; `tty`: one line rewritten in place; `quiet`. */
+  /**
+   * `lines` (default): a line at start, every 5 s while waiting, and when ready; `tty`: one line
+   * rewritten in place; `quiet`.
+   */
   progress?: "lines" | "tty" | "quiet";
 }
 
@@ -318,7 +360,11 @@ interface Running {
  * server (checked by its root directory) answers `select 1` with 200.
  */
 export async function startQuestdb(options: QuestdbStartOptions): Promise<QuestdbHandle> {
-  for (const [name, port] of [["httpPort", options.httpPort], ["pgPort", options.pgPort], ["ilpPort", options.ilpPort]] as const) {
+  for (const [name, port] of [
+    ["httpPort", options.httpPort],
+    ["pgPort", options.pgPort],
+    ["ilpPort", options.ilpPort],
+  ] as const) {
     if (!isPort(port)) throw new Error(`questdb: ${name} ${port} is not a TCP port`);
   }
   const jar = await ensureQuestdbInstalled();
@@ -403,14 +449,19 @@ async function launch(jar: string, dir: string, options: QuestdbStartOptions): P
 
 async function waitUntilReady(run: Running, dir: string, options: QuestdbStartOptions): Promise<void> {
   const logPath = join(dir, logFileName);
-  const progress = progressReporter(options.progress ?? "lines", `questdb: pid ${run.pid} on 127.0.0.1:${options.httpPort}, dir ${dir}`);
+  const progress = progressReporter(
+    options.progress ?? "lines",
+    `questdb: pid ${run.pid} on 127.0.0.1:${options.httpPort}, dir ${dir}`,
+  );
   const started = performance.now();
   const deadline = started + (options.startTimeoutMs ?? startTimeoutMsDefault);
   for (;;) {
     const code = run.exitCode();
     if (code !== null) {
       progress.done("exited");
-      throw new Error(`questdb on port ${options.httpPort} exited with code ${code} at start: ${lastLines(readTail(logPath))}`);
+      throw new Error(
+        `questdb on port ${options.httpPort} exited with code ${code} at start: ${lastLines(readTail(logPath))}`,
+      );
     }
     if ((await probeQuestdb(options.httpPort)) === 200) {
       const root = await questdbRootOf(options.httpPort);
@@ -422,7 +473,10 @@ async function waitUntilReady(run: Running, dir: string, options: QuestdbStartOp
     }
     if (performance.now() > deadline) {
       progress.done("timed out");
-      throw new Error(`questdb on port ${options.httpPort} did not answer within ${options.startTimeoutMs ?? startTimeoutMsDefault} ms: ${lastLines(readTail(logPath))}`);
+      throw new Error(
+        `questdb on port ${options.httpPort} did not answer ` +
+          `within ${options.startTimeoutMs ?? startTimeoutMsDefault} ms: ${lastLines(readTail(logPath))}`,
+      );
     }
     progress.tick(performance.now() - started);
     await Bun.sleep(probeIntervalMs);
@@ -505,7 +559,13 @@ interface CliOptions extends QuestdbPorts {
 
 function parseCli(argv: string[]): CliOptions {
   const [command = "", ...rest] = argv;
-  const o: CliOptions = { command, dir: join(projectRoot, ".run", "questdb"), httpPort: 9000, pgPort: 8812, ilpPort: 9009 };
+  const o: CliOptions = {
+    command,
+    dir: join(projectRoot, ".run", "questdb"),
+    httpPort: 9000,
+    pgPort: 8812,
+    ilpPort: 9009,
+  };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -519,7 +579,8 @@ function parseCli(argv: string[]): CliOptions {
     else if (arg === "--ilp-port") o.ilpPort = Number(value());
     else throw new Error(`unknown argument ${arg}\n${usage}`);
   }
-  for (const port of [o.httpPort, o.pgPort, o.ilpPort]) if (!isPort(port)) throw new Error(`bad port ${port}\n${usage}`);
+  for (const port of [o.httpPort, o.pgPort, o.ilpPort])
+    if (!isPort(port)) throw new Error(`bad port ${port}\n${usage}`);
   return o;
 }
 
@@ -531,7 +592,10 @@ async function cliStart(o: CliOptions): Promise<number> {
     return 0;
   }
   const server = await startQuestdb({ ...o, detached: true, progress: process.stderr.isTTY ? "tty" : "lines" });
-  console.log(`questdb ${questdbVersion} pid ${server.pid}: http ${server.httpUrl} (console, /exec, ILP /write), pg 127.0.0.1:${o.pgPort}, dir ${server.dir}, log ${server.logPath}`);
+  console.log(
+    `questdb ${questdbVersion} pid ${server.pid}: http ${server.httpUrl} (console, /exec, ILP /write), ` +
+      `pg 127.0.0.1:${o.pgPort}, dir ${server.dir}, log ${server.logPath}`,
+  );
   return 0;
 }
 
@@ -551,8 +615,14 @@ async function cliStatus(o: CliOptions): Promise<number> {
   }
   const status = ports === null ? null : await probeQuestdb(ports.httpPort);
   const healthy = status === 200;
-  const where = ports === null ? "ports unknown (no server.conf)" : `http 127.0.0.1:${ports.httpPort}, pg ${ports.pgPort}, ilp ${ports.ilpPort}`;
-  console.log(`questdb: pid ${pid}, ${where}, health ${healthy ? "ok" : `not answering (${status ?? "no response"})`}, dir ${dir}`);
+  const where =
+    ports === null
+      ? "ports unknown (no server.conf)"
+      : `http 127.0.0.1:${ports.httpPort}, pg ${ports.pgPort}, ilp ${ports.ilpPort}`;
+  console.log(
+    `questdb: pid ${pid}, ${where}, health ${healthy ? "ok" : `not answering (${status ?? "no response"})`}, ` +
+      `dir ${dir}`,
+  );
   return healthy ? 0 : 1;
 }
 

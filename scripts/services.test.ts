@@ -1,4 +1,5 @@
-// Proves startRedis runs a child redis-server that answers, keeps its AOF across a restart when asked, stops and crashes on command, and refuses a port another redis-server already serves.
+// Proves startRedis runs a child redis-server that answers, keeps its AOF across a restart when asked, stops and
+// crashes on command, and refuses a port another redis-server already serves.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -67,7 +68,9 @@ describe("startRedis", () => {
     const port = await freePort();
     const owner = await startRedis({ port, dir: tempDir() });
     try {
-      await expect(startRedis({ port, dir: tempDir(), startTimeoutMs: 5_000 })).rejects.toThrow(/exited with code|already served/);
+      await expect(startRedis({ port, dir: tempDir(), startTimeoutMs: 5_000 })).rejects.toThrow(
+        /exited with code|already served/,
+      );
       // The owner is untouched.
       expect((await probeRedis(port, 1_000))?.pid).toBe(owner.pid);
     } finally {

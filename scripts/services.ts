@@ -47,7 +47,15 @@ async function installRedis(): Promise<string> {
     throw new Error("redis-server is not installed and this is not root: run `sudo apt-get install -y redis-server`");
   }
   console.error("services: redis-server missing, installing Debian's redis-server with apt-get");
-  const install = ["apt-get", "-o", `DPkg::Lock::Timeout=${aptLockTimeoutS}`, "install", "-y", "--no-install-recommends", "redis-server"];
+  const install = [
+    "apt-get",
+    "-o",
+    `DPkg::Lock::Timeout=${aptLockTimeoutS}`,
+    "install",
+    "-y",
+    "--no-install-recommends",
+    "redis-server",
+  ];
   if ((await aptGet(install)) !== 0) {
     // A fresh machine often has no package lists yet, or stale ones.
     await aptGet(["apt-get", "-o", `DPkg::Lock::Timeout=${aptLockTimeoutS}`, "update"]);
@@ -139,6 +147,31 @@ function installExitHook(): void {
   });
 }
 
+/** redis-server's command line: loopback only, in the foreground, no RDB snapshots, the log in `dir`. */
+function redisArgs(binary: string, port: number, dir: string, logPath: string, appendonly: boolean): string[] {
+  return [
+    binary,
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--protected-mode",
+    "yes",
+    "--daemonize",
+    "no",
+    "--save",
+    "",
+    "--appendonly",
+    appendonly ? "yes" : "no",
+    "--appendfsync",
+    "everysec",
+    "--dir",
+    dir,
+    "--logfile",
+    logPath,
+  ];
+}
+
 /**
  * Starts redis-server as a child (not daemonized), bound to 127.0.0.1, without
  * RDB snapshots, and resolves once that very process (checked by its pid, so a
@@ -150,21 +183,16 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
   mkdirSync(dir, { recursive: true });
   const logPath = join(dir, "redis.log");
   const appendonly = options.appendonly === true;
-  const args = [
-    binary,
-    "--port", String(options.port),
-    "--bind", "127.0.0.1",
-    "--protected-mode", "yes",
-    "--daemonize", "no",
-    "--save", "",
-    "--appendonly", appendonly ? "yes" : "no",
-    "--appendfsync", "everysec",
-    "--dir", dir,
-    "--logfile", logPath,
-  ];
+  const args = redisArgs(binary, options.port, dir, logPath, appendonly);
   const detached = options.detached === true;
   if (!detached) installExitHook();
-  const child = Bun.spawn(args, { cwd: dir, stdin: "ignore", stdout: "ignore", stderr: detached ? "ignore" : "pipe", detached });
+  const child = Bun.spawn(args, {
+    cwd: dir,
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: detached ? "ignore" : "pipe",
+    detached,
+  });
   if (!detached) liveChildren.add(child.pid);
   let exitCode: number | null = null;
   const exited = child.exited.then((code) => {
@@ -176,7 +204,10 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
   for (;;) {
     if (exitCode !== null) {
       const stderr = detached ? "" : await new Response(child.stderr as ReadableStream).text();
-      throw new Error(`redis-server on port ${options.port} exited with code ${exitCode} at start: ${lastLines(stderr + readLog(logPath))}`);
+      throw new Error(
+        `redis-server on port ${options.port} exited with code ${exitCode} at ` +
+          `start: ${lastLines(stderr + readLog(logPath))}`,
+      );
     }
     const probe = await probeRedis(options.port, probeTimeoutMs);
     if (probe !== null && probe.pid === child.pid && !probe.loading) break;
@@ -188,7 +219,9 @@ export async function startRedis(options: RedisStartOptions): Promise<RedisHandl
     if (performance.now() > deadline) {
       child.kill("SIGKILL");
       await exited;
-      throw new Error(`redis-server on port ${options.port} did not answer within the start timeout: ${lastLines(readLog(logPath))}`);
+      throw new Error(
+        `redis-server on port ${options.port} did not answer within the start timeout: ${lastLines(readLog(logPath))}`,
+      );
     }
     await Bun.sleep(probeIntervalMs);
   }
@@ -279,7 +312,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`bad --port ${port}`);
   const redis = await startRedis({ port, dir, appendonly });
-  console.log(`redis-server pid ${redis.pid} on 127.0.0.1:${port}, dir ${redis.dir}, log ${redis.logPath}; Ctrl-C stops it`);
+  console.log(
+    `redis-server pid ${redis.pid} on 127.0.0.1:${port}, dir ${redis.dir}, log ${redis.logPath}; Ctrl-C stops it`,
+  );
   const shutdown = () => void redis.stop().then(() => process.exit(0));
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);

@@ -1,4 +1,7 @@
-// Proves the local stack end to end with a real Redis, a real Kafka broker, a real QuestDB and the real engine: `full` installs and starts each with progress lines and runs the engine in full mode, `status` shows each with port, pid and health (the engine's from its /ready), `stop` from another process stops the engine gracefully and then the services, a second `full` downloads nothing, and a bad configuration stops `full` before anything starts.
+// Proves the local stack end to end with a real Redis, a real Kafka broker, a real QuestDB and the real engine: `full`
+// installs and starts each with progress lines and runs the engine in full mode, `status` shows each with port, pid and
+// health (the engine's from its /ready), `stop` from another process stops the engine gracefully and then the services,
+// a second `full` downloads nothing, and a bad configuration stops `full` before anything starts.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,12 +29,21 @@ function cleanEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawnSync([process.execPath, stackScript, ...args], { env: cleanEnv(env), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawnSync([process.execPath, stackScript, ...args], {
+    env: cleanEnv(env),
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
 }
 
 /** Reads a stream until `text` appears (or the stream ends), returning everything read. */
-async function readUntil(stream: ReadableStream<Uint8Array>, text: string, deadlineMs: number): Promise<{ seen: boolean; all: string }> {
+async function readUntil(
+  stream: ReadableStream<Uint8Array>,
+  text: string,
+  deadlineMs: number,
+): Promise<{ seen: boolean; all: string }> {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   let all = "";
@@ -70,7 +82,12 @@ function portFree(port: number): Promise<boolean> {
 
 /** Starts `full` and waits for "stack up"; returns its progress output. */
 async function startFull(env: Record<string, string>): Promise<string> {
-  full = Bun.spawn([process.execPath, stackScript, "full", "--dir", dir], { env: cleanEnv(env), stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  full = Bun.spawn([process.execPath, stackScript, "full", "--dir", dir], {
+    env: cleanEnv(env),
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   const up = await readUntil(full.stderr as ReadableStream<Uint8Array>, "stack up", 300_000);
   if (!up.seen) throw new Error(`no "stack up":\n${up.all}`);
   return up.all;
@@ -95,63 +112,62 @@ describe("stack scripts", () => {
     expect(existsSync(join(dir, "never"))).toBe(false);
   });
 
-  test(
-    "full, status, stop from another process; a second full downloads nothing",
-    async () => {
-      const [enginePort, opsPort, redisPort, httpPort, pgPort, ilpPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
-      const kafkaPort = await freePortPair();
-      const env = {
-        EXCHANGE_KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
-        EXCHANGE_TCP_PORT: String(enginePort),
-        EXCHANGE_METRICS_PORT: String(opsPort),
-        EXCHANGE_FEED_PORT: "0",
-        EXCHANGE_REDIS_PORT: String(redisPort),
-        EXCHANGE_QUESTDB_HTTP_PORT: String(httpPort),
-        EXCHANGE_QUESTDB_PG_PORT: String(pgPort),
-        EXCHANGE_QUESTDB_ILP_PORT: String(ilpPort),
-      };
-      const up = await startFull(env);
-      expect(up).toMatch(/✓ redis: start on 127\.0\.0\.1:\d+ .*\(\d+\.\d s\)/);
-      expect(up).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(\d+\.\d s\)/);
-      expect(up).toMatch(new RegExp(`✓ questdb: start on 127\\.0\\.0\\.1:${httpPort} .*\\(\\d+\\.\\d s\\)`));
-      expect(up).toMatch(new RegExp(`✓ kafka: start on 127\\.0\\.0\\.1:${kafkaPort} .*\\(\\d+\\.\\d s\\)`));
-      expect(up).toMatch(/✓ engine: recover and listen on 127\.0\.0\.1:\d+ \(\d+\.\d s\)/);
+  test("full, status, stop from another process; a second full downloads nothing", async () => {
+    const [enginePort, opsPort, redisPort, httpPort, pgPort, ilpPort] = await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
+    );
+    const kafkaPort = await freePortPair();
+    const env = {
+      EXCHANGE_KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
+      EXCHANGE_TCP_PORT: String(enginePort),
+      EXCHANGE_METRICS_PORT: String(opsPort),
+      EXCHANGE_FEED_PORT: "0",
+      EXCHANGE_REDIS_PORT: String(redisPort),
+      EXCHANGE_QUESTDB_HTTP_PORT: String(httpPort),
+      EXCHANGE_QUESTDB_PG_PORT: String(pgPort),
+      EXCHANGE_QUESTDB_ILP_PORT: String(ilpPort),
+    };
+    const up = await startFull(env);
+    expect(up).toMatch(/✓ redis: start on 127\.0\.0\.1:\d+ .*\(\d+\.\d s\)/);
+    expect(up).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(\d+\.\d s\)/);
+    expect(up).toMatch(new RegExp(`✓ questdb: start on 127\\.0\\.0\\.1:${httpPort} .*\\(\\d+\\.\\d s\\)`));
+    expect(up).toMatch(new RegExp(`✓ kafka: start on 127\\.0\\.0\\.1:${kafkaPort} .*\\(\\d+\\.\\d s\\)`));
+    expect(up).toMatch(/✓ engine: recover and listen on 127\.0\.0\.1:\d+ \(\d+\.\d s\)/);
 
-      const status = run(["status", "--dir", dir]);
-      expect(status.code).toBe(0);
-      const redis = rowOf(status.out, "redis");
-      expect(redis.slice(0, 2)).toEqual(["redis", String(redisPort)]);
-      expect(Number(redis[2])).toBeGreaterThan(1);
-      expect(redis[3]).toBe("up");
-      const questdb = rowOf(status.out, "questdb");
-      expect(questdb.slice(0, 2)).toEqual(["questdb", String(httpPort)]);
-      expect(questdb[3]).toBe("up");
-      const engine = rowOf(status.out, "engine");
-      expect(engine.slice(0, 2)).toEqual(["engine", String(enginePort)]);
-      expect(Number(engine[2])).toBeGreaterThan(1);
-      expect(Number(engine[2])).not.toBe(full!.pid);
-      expect(engine.slice(3)).toEqual(["up", "ready (TCP gateway accepts)"]);
-      expect(rowOf(status.out, "kafka").slice(0, 2)).toEqual(["kafka", String(kafkaPort)]);
-      expect(rowOf(status.out, "kafka")[3]).toBe("up");
+    const status = run(["status", "--dir", dir]);
+    expect(status.code).toBe(0);
+    const redis = rowOf(status.out, "redis");
+    expect(redis.slice(0, 2)).toEqual(["redis", String(redisPort)]);
+    expect(Number(redis[2])).toBeGreaterThan(1);
+    expect(redis[3]).toBe("up");
+    const questdb = rowOf(status.out, "questdb");
+    expect(questdb.slice(0, 2)).toEqual(["questdb", String(httpPort)]);
+    expect(questdb[3]).toBe("up");
+    const engine = rowOf(status.out, "engine");
+    expect(engine.slice(0, 2)).toEqual(["engine", String(enginePort)]);
+    expect(Number(engine[2])).toBeGreaterThan(1);
+    expect(Number(engine[2])).not.toBe(full!.pid);
+    expect(engine.slice(3)).toEqual(["up", "ready (TCP gateway accepts)"]);
+    expect(rowOf(status.out, "kafka").slice(0, 2)).toEqual(["kafka", String(kafkaPort)]);
+    expect(rowOf(status.out, "kafka")[3]).toBe("up");
 
-      const lines = await stopFull();
-      const after = run(["status", "--dir", dir]);
-      for (const service of ["redis", "kafka", "questdb", "engine"]) expect(rowOf(after.out, service)[3]).toBe("down");
-      for (const pid of ["engine.pid", "redis.pid"]) expect(existsSync(join(dir, "run", pid))).toBe(false);
-      // The engine ran in full mode (Kafka mode: one shard per partition of `orders`) and stopped gracefully.
-      expect(lines.find((l) => l.includes("; listening:"))).toMatch(/^full mode \(Kafka\), 12 shards/);
-      const stopping = lines.indexOf("SIGTERM: stopping");
-      expect(stopping).toBeGreaterThan(0);
-      expect(lines.slice(stopping).filter((l) => /^shard \d+: .*, state hash [0-9a-f]{16}$/.test(l)).length).toBe(12);
+    const lines = await stopFull();
+    const after = run(["status", "--dir", dir]);
+    for (const service of ["redis", "kafka", "questdb", "engine"]) expect(rowOf(after.out, service)[3]).toBe("down");
+    for (const pid of ["engine.pid", "redis.pid"]) expect(existsSync(join(dir, "run", pid))).toBe(false);
+    // The engine ran in full mode (Kafka mode: one shard per partition of `orders`) and stopped gracefully.
+    expect(lines.find((l) => l.includes("; listening:"))).toMatch(/^full mode \(Kafka\), 12 shards/);
+    const stopping = lines.indexOf("SIGTERM: stopping");
+    expect(stopping).toBeGreaterThan(0);
+    expect(lines.slice(stopping).filter((l) => /^shard \d+: .*, state hash [0-9a-f]{16}$/.test(l)).length).toBe(12);
 
-      // A second run finds everything installed: no download, same ports; each shard resumes from its snapshot in the stack's Redis.
-      const again = await startFull(env);
-      expect(again).not.toContain("downloading");
-      expect(again).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(0\.\d s\)/);
-      const lines2 = await stopFull();
-      const resumed = lines2.filter((l) => /^orders\[\d+\]: snapshot seq \d+, resuming at offset (\d+) of \1$/.test(l));
-      expect(resumed.length).toBe(12);
-    },
-    600_000,
-  );
+    // A second run finds everything installed: no download, same ports; each shard resumes from its
+    // snapshot in the stack's Redis.
+    const again = await startFull(env);
+    expect(again).not.toContain("downloading");
+    expect(again).toMatch(/✓ questdb: jar from Maven Central \(first time only\) \(0\.\d s\)/);
+    const lines2 = await stopFull();
+    const resumed = lines2.filter((l) => /^orders\[\d+\]: snapshot seq \d+, resuming at offset (\d+) of \1$/.test(l));
+    expect(resumed.length).toBe(12);
+  }, 600_000);
 });

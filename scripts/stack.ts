@@ -43,7 +43,11 @@ export function layoutFromConfig(dir: string, c: ExchangeConfig): StackLayout {
   const kafkaPort = Number(c.kafka.brokers[0]!.split(":").pop());
   return {
     dir,
-    engine: { host: c.tcp.host, port: c.tcp.port, opsPort: c.metrics.enabled || c.admin.enabled ? c.metrics.port : null },
+    engine: {
+      host: c.tcp.host,
+      port: c.tcp.port,
+      opsPort: c.metrics.enabled || c.admin.enabled ? c.metrics.port : null,
+    },
     redis: { port: c.snapshots.redis.port },
     kafka: { port: kafkaPort, controllerPort: kafkaPort + 1 },
     questdb: { httpPort: c.questdb.http.port, pgPort: c.questdb.pg.port, ilpPort: c.questdb.ilp.port },
@@ -75,14 +79,31 @@ export async function stackServices(layout: StackLayout, engineArgs: string[], e
     kafkaService(kafkaScript, layout.dir, layout.kafka.port, layout.kafka.controllerPort),
     questdbService(questdbScript, layout.dir, layout.questdb),
   ];
-  const engine = engineService({ stackDir: layout.dir, host: layout.engine.host, port: layout.engine.port, opsPort: layout.engine.opsPort ?? null, args: engineArgs, env: engineEnv });
+  const engine = engineService({
+    stackDir: layout.dir,
+    host: layout.engine.host,
+    port: layout.engine.port,
+    opsPort: layout.engine.opsPort ?? null,
+    args: engineArgs,
+    env: engineEnv,
+  });
   return { infra, engine };
 }
 
 export function formatStatus(rows: readonly ServiceStatus[]): string {
-  const table = [["service", "port", "pid", "health", "detail"], ...rows.map((r) => [r.name, String(r.port), r.pid === null ? "-" : String(r.pid), r.health, r.detail])];
+  const table = [
+    ["service", "port", "pid", "health", "detail"],
+    ...rows.map((r) => [r.name, String(r.port), r.pid === null ? "-" : String(r.pid), r.health, r.detail]),
+  ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return table
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 async function status(dir: string): Promise<number> {
@@ -114,7 +135,9 @@ async function full(dir: string, engineArgs: string[], progress: Progress): Prom
   }
   const layout = layoutFromConfig(dir, loaded.loaded.config);
   if (layout.engine.port === 0 || layout.engine.opsPort === 0) {
-    console.error("engine:full: tcp.port and metrics.port 0 (a free port) cannot be found again by stack:status; set a port");
+    console.error(
+      "engine:full: tcp.port and metrics.port 0 (a free port) cannot be found again by stack:status; set a port",
+    );
     return configExitCode;
   }
   const { infra, engine } = await stackServices(layout, engineArgs, env);
@@ -135,11 +158,16 @@ async function full(dir: string, engineArgs: string[], progress: Progress): Prom
       await service.install(progress);
       const run = await service.start(progress);
       if (!run.reused) started.push(service);
-      progress.note(`${service.name}: pid ${run.pid} on 127.0.0.1:${service.port}${run.reused ? " (already running)" : ""}`);
+      progress.note(
+        `${service.name}: pid ${run.pid} on 127.0.0.1:${service.port}${run.reused ? " (already running)" : ""}`,
+      );
     }
     writeFileSync(layoutPath(dir), `${JSON.stringify(layout, null, 2)}\n`);
     const run = await engine.start(progress);
-    progress.note(`stack up: engine pid ${run.pid}, TCP ${layout.engine.host}:${layout.engine.port}; bun run stack:status shows it, Ctrl-C or bun run stack:stop stops it`);
+    progress.note(
+      `stack up: engine pid ${run.pid}, TCP ${layout.engine.host}:${layout.engine.port}; ` +
+        `bun run stack:status shows it, Ctrl-C or bun run stack:stop stops it`,
+    );
   } catch (error) {
     console.error(`engine:full: ${(error as Error).message}`);
     engine.signal("SIGTERM");

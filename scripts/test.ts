@@ -23,7 +23,13 @@ interface Step {
 
 function run(cmd: string[], env: Record<string, string> = {}): number {
   console.log(`\n$ ${cmd.join(" ")}`);
-  const p = Bun.spawnSync(cmd, { cwd: root, stdout: "inherit", stderr: "inherit", stdin: "ignore", env: { ...process.env, ...env } });
+  const p = Bun.spawnSync(cmd, {
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+    stdin: "ignore",
+    env: { ...process.env, ...env },
+  });
   return p.exitCode ?? 1;
 }
 
@@ -62,14 +68,20 @@ function bunTests(): Step {
   return { name: "bun test", passed: counts.tests - counts.failures - counts.errors - counts.skipped, failed };
 }
 
-/** Debian packages the tests need: redis-server (snapshot store, crash tests), flatc (schema check), librdkafka and the Kafka broker's jars. */
+/**
+ * Debian packages the tests need: redis-server (snapshot store, crash tests), flatc (schema check), librdkafka and the
+ * Kafka broker's jars.
+ */
 async function services(): Promise<Step> {
   try {
     console.log(`redis-server: ${await ensureRedisInstalled()}`);
     console.log(`chromium (market page test): ${await ensureChromiumInstalled()}`);
     console.log(`questdb: ${await ensureQuestdbInstalled()}`);
     console.log(`kafka: ${(await ensureKafkaInstalled()).jarsCount} broker jars, librdkafka installed`);
-    const gen = Bun.spawnSync(["bash", join(root, "scripts/gen-schema.sh"), join(runDir, "schema-check")], { stdout: "inherit", stderr: "inherit" });
+    const gen = Bun.spawnSync(["bash", join(root, "scripts/gen-schema.sh"), join(runDir, "schema-check")], {
+      stdout: "inherit",
+      stderr: "inherit",
+    });
     if (gen.exitCode !== 0) throw new Error("flatc could not be installed or run");
     return { name: "services", passed: 1, failed: 0 };
   } catch (error) {

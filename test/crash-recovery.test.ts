@@ -1,4 +1,6 @@
-// Proves that the exchange in full mode (journal + Redis snapshots) recovers exactly: after repeated SIGKILLs under load (before, during and after snapshot saves), after Redis dies mid-save, from a deliberately corrupted newest snapshot (Redis and file stores), from a torn last journal record, and with Redis down at start-up.
+// Proves that the exchange in full mode (journal + Redis snapshots) recovers exactly: after repeated SIGKILLs under
+// load (before, during and after snapshot saves), after Redis dies mid-save, from a deliberately corrupted newest
+// snapshot (Redis and file stores), from a torn last journal record, and with Redis down at start-up.
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -63,7 +65,12 @@ interface SnapshotSettings {
 function writeConfig(dir: string, s: SnapshotSettings): string {
   const path = join(dir, "exchange.json");
   const redis = { host: "127.0.0.1", port: s.redisPort ?? 6379, keyPrefix };
-  writeFileSync(path, JSON.stringify({ snapshots: { enabled: true, store: s.store, everyCommands: s.everyCommands, everyMs: s.everyMs, keep: 3, redis } }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      snapshots: { enabled: true, store: s.store, everyCommands: s.everyCommands, everyMs: s.everyMs, keep: 3, redis },
+    }),
+  );
   return path;
 }
 
@@ -104,8 +111,17 @@ async function runLoad(active: CrashTrader[], rng: Rng, until: Promise<unknown>)
   }
 }
 
-/** SIGKILL after `delayMs`; "at-save" then waits for the next save to take a writer id in Redis, so the kill lands inside it. */
-async function killLater(p: ExchangeProcess, keys: SnapshotKeys, mode: "random" | "at-save", delayMs: number, lagMs: number): Promise<void> {
+/**
+ * SIGKILL after `delayMs`; "at-save" then waits for the next save to take a writer id in Redis,
+ * so the kill lands inside it.
+ */
+async function killLater(
+  p: ExchangeProcess,
+  keys: SnapshotKeys,
+  mode: "random" | "at-save",
+  delayMs: number,
+  lagMs: number,
+): Promise<void> {
   await Bun.sleep(delayMs);
   if (mode === "at-save") {
     await saveStarted(keys, 2000);
@@ -145,6 +161,16 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
+/** Each trader logs in again and checks its open orders against the journal before taking them over. */
+async function reconnect(users: CrashTrader[], port: number, oracle: JournalOracle, orders: OpenOrderStats) {
+  for (const t of users) {
+    await t.connect(port);
+    const open = await t.client!.openOrders();
+    checkOpenOrders(t, open, oracle, orders);
+    t.adopt(open);
+  }
+}
+
 describe("SIGKILL under load, Redis snapshots", () => {
   test(
     `${kills} kills at random moments: each restart equals the journal's replay and loses nothing acknowledged`,
@@ -159,7 +185,11 @@ describe("SIGKILL under load, Redis snapshots", () => {
       const ids = newIdRegistry();
       const orders: OpenOrderStats = { stillOpen: 0, endedUnseen: 0 };
       const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
-      const saveStates: Record<SaveState, number> = { idle: 0, "save started, no part stored": 0, "parts stored, not committed": 0 };
+      const saveStates: Record<SaveState, number> = {
+        idle: 0,
+        "save started, no part stored": 0,
+        "parts stored, not committed": 0,
+      };
       const kinds: Record<string, number> = {};
       let withSnapshot = 0;
       let tornTails = 0;
@@ -171,17 +201,13 @@ describe("SIGKILL under load, Redis snapshots", () => {
           const rec = checkRecovery(p, oracle, (await keys.index())[0] ?? 0);
           if (rec.snapshotSeq > 0) withSnapshot++;
         }
-        for (const t of users) {
-          await t.connect(p.port);
-          const open = await t.client!.openOrders();
-          checkOpenOrders(t, open, oracle, orders);
-          t.adopt(open);
-        }
+        await reconnect(users, p.port, oracle, orders);
         if (round === kills) {
           await finalStop(p, oracle, keys);
           break;
         }
-        // A deep book (user 5, never trading) makes every snapshot ~1.3 MB, so saves last long enough for kills to land inside them.
+        // A deep book (user 5, never trading) makes every snapshot ~1.3 MB, so saves last long enough
+        // for kills to land inside them.
         if (round === 0) await deepBook(p.port, newTraders(1, 5), deepOrders);
         oracle.beginRound();
         const firstTradeId = oracle.nextTradeId;
@@ -201,10 +227,15 @@ describe("SIGKILL under load, Redis snapshots", () => {
       const full = replayJournalFile(oracle.path);
       expect({ lastSeq: full.lastSeq, hash: full.hash }).toEqual({ lastSeq: oracle.lastSeq, hash: oracle.hash });
       console.log(
-        `kills: ${kills} in ${((performance.now() - started) / 1000).toFixed(1)} s; journal ${oracle.lastSeq} records; ` +
-          `restarts from a snapshot ${withSnapshot}/${kills}; where the kills left the store ${JSON.stringify(saveStates)}; torn tails ${tornTails}`,
+        `kills: ${kills} in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+          `journal ${oracle.lastSeq} records; ` +
+          `restarts from a snapshot ${withSnapshot}/${kills}; where the kills left the ` +
+          `store ${JSON.stringify(saveStates)}; torn tails ${tornTails}`,
       );
-      console.log(`kills: reports ${JSON.stringify(kinds)}; ${JSON.stringify(reports)}; acknowledged live orders after restarts ${JSON.stringify(orders)}`);
+      console.log(
+        `kills: reports ${JSON.stringify(kinds)}; ${JSON.stringify(reports)}; ` +
+          `acknowledged live orders after restarts ${JSON.stringify(orders)}`,
+      );
       expect(withSnapshot).toBeGreaterThanOrEqual(Math.ceil(kills / 2));
       if (kills >= 10) expect(kills - saveStates.idle).toBeGreaterThan(0);
       expect(reports.trades).toBeGreaterThan(0);
@@ -214,7 +245,10 @@ describe("SIGKILL under load, Redis snapshots", () => {
   );
 });
 
-/** The last start of the kill test: a graceful stop hashes as the journal replay does, and its final snapshot is the newest. */
+/**
+ * The last start of the kill test: a graceful stop hashes as the journal replay does, and its
+ * final snapshot is the newest.
+ */
 async function finalStop(p: ExchangeProcess, oracle: JournalOracle, keys: SnapshotKeys): Promise<void> {
   for (const t of traders) await t.close();
   const stopped = await stopGracefully(p, [tornTailWarning]);
@@ -245,31 +279,52 @@ interface Outage {
   partsLeft: number;
 }
 
-/** Kills Redis during the next snapshot save, waits for the exchange to log the failure, restarts Redis and waits for "works again". */
-async function redisOutage(p: ExchangeProcess, redis: TestRedis, keys: SnapshotKeys, ticker: CrashTrader, when: KillMoment, rng: Rng): Promise<Outage> {
+/**
+ * Kills Redis during the next snapshot save, waits for the exchange to log the failure, restarts Redis
+ * and waits for "works again".
+ */
+async function redisOutage(
+  p: ExchangeProcess,
+  redis: TestRedis,
+  keys: SnapshotKeys,
+  ticker: CrashTrader,
+  when: KillMoment,
+  rng: Rng,
+): Promise<Outage> {
   const failedBefore = countLines(p, saveFailed);
   const worksBefore = countLines(p, saveWorksAgain);
   const writer = await saveStarted(keys, 10_000);
   expect(writer).toBeGreaterThan(0);
-  if (when === "after its first part") await waitFor("a stored part", 5000, async () => ((await keys.partsOfWriter(writer)).length > 0 ? true : null));
+  if (when === "after its first part")
+    await waitFor("a stored part", 5000, async () => ((await keys.partsOfWriter(writer)).length > 0 ? true : null));
   // The parts of a ~10 MB snapshot take ~50 ms to reach Redis.
   if (when === "at random") await Bun.sleep(rng.int(45));
   await redis.kill();
   const killedAt = performance.now();
   const ackedAtKill = ticker.acceptedCount;
-  await waitFor("the exchange to log the failed save", 10_000, () => (countLines(p, saveFailed) > failedBefore ? true : null));
+  await waitFor("the exchange to log the failed save", 10_000, () =>
+    countLines(p, saveFailed) > failedBefore ? true : null,
+  );
   await Bun.sleep(200);
-  const outage = { when, ackedWhileDown: ticker.acceptedCount - ackedAtKill, downMs: Math.round(performance.now() - killedAt), partsLeft: 0 };
+  const outage = {
+    when,
+    ackedWhileDown: ticker.acceptedCount - ackedAtKill,
+    downMs: Math.round(performance.now() - killedAt),
+    partsLeft: 0,
+  };
   await redis.restart();
   await keys.ready(5000);
   outage.partsLeft = (await keys.orphanParts()).filter((k) => k.includes(`:w${writer}:part:`)).length;
-  await waitFor("the exchange to log that snapshots work again", 20_000, () => (countLines(p, saveWorksAgain) > worksBefore ? true : null));
+  await waitFor("the exchange to log that snapshots work again", 20_000, () =>
+    countLines(p, saveWorksAgain) > worksBefore ? true : null,
+  );
   return outage;
 }
 
 describe("Redis dies during snapshot saves", () => {
   test(
-    "SIGKILL of redis-server mid-save: matching goes on, the save fails and works again, and a restart uses a complete snapshot, not the half-written one",
+    "SIGKILL of redis-server mid-save: matching goes on, the save fails and works again, " +
+      "and a restart uses a complete snapshot, not the half-written one",
     async () => {
       const { redis, keys } = await redisFor({ appendonly: true });
       const dir = dataDir("redis-kill");
@@ -278,7 +333,9 @@ describe("Redis dies during snapshot saves", () => {
       // 300,000 resting orders: ~10 MB snapshots in two 8 MB parts.
       const bookStarted = performance.now();
       await deepBook(p.port, newTraders(4), 75_000);
-      console.log(`redis-kill: 300,000 resting orders placed in ${((performance.now() - bookStarted) / 1000).toFixed(1)} s`);
+      console.log(
+        `redis-kill: 300,000 resting orders placed in ${((performance.now() - bookStarted) / 1000).toFixed(1)} s`,
+      );
       const [ticker] = newTraders(1, 5);
       await ticker!.connect(p.port);
       const rng = new Rng(seed ^ 0x2e915);
@@ -286,13 +343,17 @@ describe("Redis dies during snapshot saves", () => {
       const load = runLoad([ticker!], rng, new Promise<void>((resolve) => (stopLoad = resolve)));
       const outages: Outage[] = [await redisOutage(p, redis, keys, ticker!, "at its start", rng)];
       // The commit may beat the kill after the first part; try again until a half-written snapshot is left behind.
-      for (let tries = 0; tries < 4 && !outages.some((o) => o.partsLeft > 0); tries++) outages.push(await redisOutage(p, redis, keys, ticker!, "after its first part", rng));
+      for (let tries = 0; tries < 4 && !outages.some((o) => o.partsLeft > 0); tries++)
+        outages.push(await redisOutage(p, redis, keys, ticker!, "after its first part", rng));
       outages.push(await redisOutage(p, redis, keys, ticker!, "at random", rng));
       stopLoad();
       await load;
       await ticker!.close();
       if (process.env.CRASH_DEBUG === "1") console.log(p.output());
-      console.log(`redis-kill: outages ${JSON.stringify(outages)}; parts of killed saves left in Redis: ${(await keys.orphanParts()).length}`);
+      console.log(
+        `redis-kill: outages ${JSON.stringify(outages)}; parts of killed saves left in ` +
+          `Redis: ${(await keys.orphanParts()).length}`,
+      );
       for (const o of outages) expect(o.ackedWhileDown).toBeGreaterThan(0);
       expect(outages.some((o) => o.partsLeft > 0)).toBe(true);
       const stopped = await stopGracefully(p, [redisWarning, saveFailed]);
@@ -313,7 +374,11 @@ describe("Redis dies during snapshot saves", () => {
  * commands between them, then stops it gracefully (the final snapshot is the
  * newest). `newest` reads the store's newest seq.
  */
-async function twoSnapshots(dir: string, config: string, newest: () => Promise<number>): Promise<{ seq: number; hash: string }> {
+async function twoSnapshots(
+  dir: string,
+  config: string,
+  newest: () => Promise<number>,
+): Promise<{ seq: number; hash: string }> {
   const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
   const users = newTraders(2);
   for (const t of users) await t.connect(p.port);
@@ -326,8 +391,16 @@ async function twoSnapshots(dir: string, config: string, newest: () => Promise<n
   return await stopGracefully(p);
 }
 
-/** The newest snapshot was skipped with a warning naming it; the previous one was used and the journal after it replayed; the state is the stop's. */
-async function expectFallback(p: ExchangeProcess, newest: number, previous: number, stopped: { seq: number; hash: string }): Promise<void> {
+/**
+ * The newest snapshot was skipped with a warning naming it; the previous one was used and the journal after it
+ * replayed; the state is the stop's.
+ */
+async function expectFallback(
+  p: ExchangeProcess,
+  newest: number,
+  previous: number,
+  stopped: { seq: number; hash: string },
+): Promise<void> {
   expect(recoveryOf(p)).toMatchObject({ snapshotSeq: previous, replayed: stopped.seq - previous, skipped: 1 });
   expect(engineOf(p)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
   const named = new RegExp(`snapshot seq ${newest}\\b`);
@@ -339,93 +412,117 @@ async function expectFallback(p: ExchangeProcess, newest: number, previous: numb
 }
 
 describe("a corrupted newest snapshot", () => {
-  test("Redis: a byte flipped in the newest snapshot is caught; the previous snapshot and the journal after it give the stop's state", async () => {
-    const { redis, keys } = await redisFor();
-    const dir = dataDir("corrupt-redis");
-    const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
-    const stopped = await twoSnapshots(dir, config, async () => (await keys.index())[0] ?? 0);
-    const index = await keys.index();
-    expect(index.length).toBeGreaterThanOrEqual(2);
-    const [newest, previous] = index as [number, number];
-    expect(newest).toBe(stopped.seq);
-    expect(previous).toBeLessThan(newest);
-    const m = await keys.manifest(newest);
-    await keys.flipByte(keys.partKey(m, 0), Math.floor(Math.min(m.bytes, m.partBytes) / 2));
+  test(
+    "Redis: a byte flipped in the newest snapshot is caught; the previous snapshot and the journal after it " +
+      "give the stop's state",
+    async () => {
+      const { redis, keys } = await redisFor();
+      const dir = dataDir("corrupt-redis");
+      const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 100, redisPort: redis.port });
+      const stopped = await twoSnapshots(dir, config, async () => (await keys.index())[0] ?? 0);
+      const index = await keys.index();
+      expect(index.length).toBeGreaterThanOrEqual(2);
+      const [newest, previous] = index as [number, number];
+      expect(newest).toBe(stopped.seq);
+      expect(previous).toBeLessThan(newest);
+      const m = await keys.manifest(newest);
+      await keys.flipByte(keys.partKey(m, 0), Math.floor(Math.min(m.bytes, m.partBytes) / 2));
 
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await expectFallback(p, newest, previous, stopped);
-    await stopGracefully(p, [/./]);
-  }, 30_000);
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await expectFallback(p, newest, previous, stopped);
+      await stopGracefully(p, [/./]);
+    },
+    30_000,
+  );
 
-  test("file store: a byte flipped in the newest snap-*.bin is caught; the previous snapshot and the journal after it give the stop's state", async () => {
-    const dir = dataDir("corrupt-file");
-    const config = writeConfig(dir, { store: "file", everyCommands: 0, everyMs: 100 });
-    const snapshots = join(dir, "snapshots");
-    const seqs = () => readdirSync(snapshots).flatMap((n) => /^snap-(\d{16})\.bin$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => b - a);
-    const stopped = await twoSnapshots(dir, config, async () => seqs()[0] ?? 0);
-    const [newest, previous] = seqs() as [number, number];
-    expect(newest).toBe(stopped.seq);
-    expect(previous).toBeLessThan(newest);
-    const path = join(snapshots, `snap-${String(newest).padStart(16, "0")}.bin`);
-    const bytes = readFileSync(path);
-    const at = Math.floor(bytes.byteLength / 2);
-    bytes[at] = bytes[at]! ^ 0xff;
-    writeFileSync(path, bytes);
+  test(
+    "file store: a byte flipped in the newest snap-*.bin is caught; the previous snapshot and the journal after " +
+      "it give the stop's state",
+    async () => {
+      const dir = dataDir("corrupt-file");
+      const config = writeConfig(dir, { store: "file", everyCommands: 0, everyMs: 100 });
+      const snapshots = join(dir, "snapshots");
+      const seqs = () =>
+        readdirSync(snapshots)
+          .flatMap((n) => /^snap-(\d{16})\.bin$/.exec(n)?.[1] ?? [])
+          .map(Number)
+          .sort((a, b) => b - a);
+      const stopped = await twoSnapshots(dir, config, async () => seqs()[0] ?? 0);
+      const [newest, previous] = seqs() as [number, number];
+      expect(newest).toBe(stopped.seq);
+      expect(previous).toBeLessThan(newest);
+      const path = join(snapshots, `snap-${String(newest).padStart(16, "0")}.bin`);
+      const bytes = readFileSync(path);
+      const at = Math.floor(bytes.byteLength / 2);
+      bytes[at] = bytes[at]! ^ 0xff;
+      writeFileSync(path, bytes);
 
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await expectFallback(p, newest, previous, stopped);
-    await stopGracefully(p, [/./]);
-  }, 30_000);
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await expectFallback(p, newest, previous, stopped);
+      await stopGracefully(p, [/./]);
+    },
+    30_000,
+  );
 });
 
 describe("a torn last journal record, Redis snapshots", () => {
-  test("SIGKILL, the journal cut in the middle of the first unacknowledged record: the restart warns, keeps everything before, and every acknowledged order is there", async () => {
-    const { redis, keys } = await redisFor();
-    const dir = dataDir("torn");
-    const journal = join(dir, "journal.bin");
-    const config = writeConfig(dir, { store: "redis", everyCommands: 2000, everyMs: 200, redisPort: redis.port });
-    // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves unacknowledged records to tear.
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config, policy: "fsync" });
-    const users = newTraders(2);
-    for (const t of users) await t.connect(p.port);
-    const rng = new Rng(seed ^ 0x7042);
-    await runLoad(users, rng, Bun.sleep(rng.range(300, 700)));
-    // A burst, and the kill while its first batches are written and syncing, before their acknowledgements are out.
-    for (const t of users) t.sendSome(rng, 3000);
-    await Bun.sleep(2);
-    p.proc.kill("SIGKILL");
-    await p.exited;
-    for (const t of users) expect(await t.waitGone()).toBe(true);
+  test(
+    "SIGKILL, the journal cut in the middle of the first unacknowledged record: the restart warns, " +
+      "keeps everything before, and every acknowledged order is there",
+    async () => {
+      const { redis, keys } = await redisFor();
+      const dir = dataDir("torn");
+      const journal = join(dir, "journal.bin");
+      const config = writeConfig(dir, { store: "redis", everyCommands: 2000, everyMs: 200, redisPort: redis.port });
+      // Under fsync a batch is written some time before it is acknowledged, so the kill often leaves
+      // unacknowledged records to tear.
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config, policy: "fsync" });
+      const users = newTraders(2);
+      for (const t of users) await t.connect(p.port);
+      const rng = new Rng(seed ^ 0x7042);
+      await runLoad(users, rng, Bun.sleep(rng.range(300, 700)));
+      // A burst, and the kill while its first batches are written and syncing, before their acknowledgements are out.
+      for (const t of users) t.sendSome(rng, 3000);
+      await Bun.sleep(2);
+      p.proc.kill("SIGKILL");
+      await p.exited;
+      for (const t of users) expect(await t.waitGone()).toBe(true);
 
-    // A torn write can only hit a record that was never acknowledged, and one no snapshot holds (snapshots wait for durability).
-    const acknowledged = Math.max(...users.map((t) => t.maxSeqSeen));
-    const newest = (await keys.index())[0] ?? 0;
-    const torn = tearAfter(journal, Math.max(acknowledged, newest));
-    console.log(`torn: acknowledged up to seq ${acknowledged}, newest snapshot ${newest}; ${torn}`);
-    const oracle = new JournalOracle(journal);
-    const caught = oracle.catchUp();
-    expect(caught.tail).toBe(true);
-    expect(caught.lastSeq).toBeGreaterThanOrEqual(Math.max(acknowledged, newest));
+      // A torn write can only hit a record that was never acknowledged, and one no snapshot holds
+      // (snapshots wait for durability).
+      const acknowledged = Math.max(...users.map((t) => t.maxSeqSeen));
+      const newest = (await keys.index())[0] ?? 0;
+      const torn = tearAfter(journal, Math.max(acknowledged, newest));
+      console.log(`torn: acknowledged up to seq ${acknowledged}, newest snapshot ${newest}; ${torn}`);
+      const oracle = new JournalOracle(journal);
+      const caught = oracle.catchUp();
+      expect(caught.tail).toBe(true);
+      expect(caught.lastSeq).toBeGreaterThanOrEqual(Math.max(acknowledged, newest));
 
-    const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await again.waitForLine(tornTailWarning, 5000, "stderr");
-    expect(again.stderr.lines.some((l) => tornTailWarning.test(l))).toBe(true);
-    checkRecovery(again, oracle, newest);
-    const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
-    checkReports(users, oracle, newIdRegistry(), 1, reports);
-    const orders: OpenOrderStats = { stillOpen: 0, endedUnseen: 0 };
-    for (const t of users) {
-      await t.connect(again.port);
-      checkOpenOrders(t, await t.client!.openOrders(), oracle, orders);
-      await t.close();
-    }
-    console.log(`torn: ${JSON.stringify(reports)}; acknowledged live orders ${JSON.stringify(orders)}`);
-    expect(orders.stillOpen).toBeGreaterThan(0);
-    await stopGracefully(again, [tornTailWarning]);
-  }, 30_000);
+      const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await again.waitForLine(tornTailWarning, 5000, "stderr");
+      expect(again.stderr.lines.some((l) => tornTailWarning.test(l))).toBe(true);
+      checkRecovery(again, oracle, newest);
+      const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
+      checkReports(users, oracle, newIdRegistry(), 1, reports);
+      const orders: OpenOrderStats = { stillOpen: 0, endedUnseen: 0 };
+      for (const t of users) {
+        await t.connect(again.port);
+        checkOpenOrders(t, await t.client!.openOrders(), oracle, orders);
+        await t.close();
+      }
+      console.log(`torn: ${JSON.stringify(reports)}; acknowledged live orders ${JSON.stringify(orders)}`);
+      expect(orders.stillOpen).toBeGreaterThan(0);
+      await stopGracefully(again, [tornTailWarning]);
+    },
+    30_000,
+  );
 });
 
-/** Cuts the journal in the middle of record `seq + 1` (dropping what follows), or, if the file ends at `seq`, appends half a record: a torn write. */
+/**
+ * Cuts the journal in the middle of record `seq + 1` (dropping what follows), or, if the file ends at `seq`, appends
+ * half a record: a torn write.
+ */
 function tearAfter(journal: string, seq: number): string {
   const reader = JournalReader.open(journal);
   let at = -1;
@@ -454,65 +551,86 @@ function tearAfter(journal: string, seq: number): string {
 }
 
 describe("Redis down at start-up", () => {
-  test("the exchange recovers from the journal alone with a warning and serves; when Redis returns, snapshots resume", async () => {
-    const { redis, keys } = await redisFor({ appendonly: true });
-    const dir = dataDir("redis-down");
-    const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 200, redisPort: redis.port });
-    const first = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    const [t] = newTraders(1);
-    await t!.connect(first.port);
-    const rng = new Rng(seed ^ 0xd0);
-    await runLoad([t!], rng, Bun.sleep(300));
-    await t!.close();
-    const before = await stopGracefully(first);
-    expect((await keys.index())[0]).toBe(before.seq);
+  test(
+    "the exchange recovers from the journal alone with a warning and serves; when Redis returns, " + "snapshots resume",
+    async () => {
+      const { redis, keys } = await redisFor({ appendonly: true });
+      const dir = dataDir("redis-down");
+      const config = writeConfig(dir, { store: "redis", everyCommands: 0, everyMs: 200, redisPort: redis.port });
+      const first = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      const [t] = newTraders(1);
+      await t!.connect(first.port);
+      const rng = new Rng(seed ^ 0xd0);
+      await runLoad([t!], rng, Bun.sleep(300));
+      await t!.close();
+      const before = await stopGracefully(first);
+      expect((await keys.index())[0]).toBe(before.seq);
 
-    await redis.kill();
-    const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    await p.waitForLine(/^warning: snapshot store redis .* unreachable .*recovering from the journal alone/, 5000, "stderr");
-    expect(recoveryOf(p)).toMatchObject({ snapshotSeq: 0, replayed: before.seq, skipped: 0 });
-    expect(engineOf(p)).toEqual({ lastSeq: before.seq, hash: before.hash });
+      await redis.kill();
+      const p = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      await p.waitForLine(
+        /^warning: snapshot store redis .* unreachable .*recovering from the journal alone/,
+        5000,
+        "stderr",
+      );
+      expect(recoveryOf(p)).toMatchObject({ snapshotSeq: 0, replayed: before.seq, skipped: 0 });
+      expect(engineOf(p)).toEqual({ lastSeq: before.seq, hash: before.hash });
 
-    // It serves: orders are acknowledged while snapshots fail.
-    await t!.connect(p.port);
-    const accepted = t!.acceptedCount;
-    await runLoad([t!], rng, Bun.sleep(300));
-    await waitFor("acknowledgements", 5000, () => (t!.acceptedCount > accepted ? true : null));
-    await waitFor("a failed snapshot in the log", 15_000, () => (countLines(p, saveFailed) > 0 ? true : null));
-    const seqWhileDown = t!.maxSeqSeen;
+      // It serves: orders are acknowledged while snapshots fail.
+      await t!.connect(p.port);
+      const accepted = t!.acceptedCount;
+      await runLoad([t!], rng, Bun.sleep(300));
+      await waitFor("acknowledgements", 5000, () => (t!.acceptedCount > accepted ? true : null));
+      await waitFor("a failed snapshot in the log", 15_000, () => (countLines(p, saveFailed) > 0 ? true : null));
+      const seqWhileDown = t!.maxSeqSeen;
 
-    await redis.restart();
-    await keys.ready(5000);
-    await waitFor("snapshots to work again", 20_000, () => (countLines(p, saveWorksAgain) > 0 ? true : null));
-    expect((await keys.index())[0]).toBeGreaterThanOrEqual(seqWhileDown);
-    await t!.close();
-    const stopped = await stopGracefully(p, [redisWarning, saveFailed, /unreachable/]);
+      await redis.restart();
+      await keys.ready(5000);
+      await waitFor("snapshots to work again", 20_000, () => (countLines(p, saveWorksAgain) > 0 ? true : null));
+      expect((await keys.index())[0]).toBeGreaterThanOrEqual(seqWhileDown);
+      await t!.close();
+      const stopped = await stopGracefully(p, [redisWarning, saveFailed, /unreachable/]);
 
-    const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-    expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
-    expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
-    await stopGracefully(again);
-  }, 60_000);
+      const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
+      expect(recoveryOf(again)).toMatchObject({ snapshotSeq: stopped.seq, replayed: 0, skipped: 0 });
+      expect(engineOf(again)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
+      await stopGracefully(again);
+    },
+    60_000,
+  );
 });
 
 describe("a snapshot is tied to its journal", () => {
   // A snapshot from another data directory in the same Redis key space (here: a data dir moved from the file
   // store to Redis) must not be restored under a journal that never produced it: it would mix two histories.
-  test("a snapshot taken from another journal is never used (data dir switched from file snapshots to a Redis that holds another run's)", async () => {
-    const { redis } = await redisFor();
-    const settings = (store: "file" | "redis") => ({ store, everyCommands: 0, everyMs: 60_000, redisPort: redis.port });
-    const a = dataDir("foreign-a");
-    const pa = await ExchangeProcess.start({ dataDir: a, configPath: writeConfig(a, settings("redis")) });
-    await deepBook(pa.port, newTraders(1, 1), 100);
-    await stopGracefully(pa);
-    const b = dataDir("foreign-b");
-    const pb = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("file")) });
-    await deepBook(pb.port, newTraders(1, 2), 300);
-    await stopGracefully(pb);
-    const journal = replayJournalFile(join(b, "journal.bin"));
+  test(
+    "a snapshot taken from another journal is never used (data dir switched from file snapshots to a Redis that " +
+      "holds another run's)",
+    async () => {
+      const { redis } = await redisFor();
+      const settings = (store: "file" | "redis") => ({
+        store,
+        everyCommands: 0,
+        everyMs: 60_000,
+        redisPort: redis.port,
+      });
+      const a = dataDir("foreign-a");
+      const pa = await ExchangeProcess.start({ dataDir: a, configPath: writeConfig(a, settings("redis")) });
+      await deepBook(pa.port, newTraders(1, 1), 100);
+      await stopGracefully(pa);
+      const b = dataDir("foreign-b");
+      const pb = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("file")) });
+      await deepBook(pb.port, newTraders(1, 2), 300);
+      await stopGracefully(pb);
+      const journal = replayJournalFile(join(b, "journal.bin"));
 
-    const p = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("redis")) });
-    console.log(`foreign snapshot: ${recoveryOf(p).line}; ${p.stdout.lines.find((l) => l.startsWith("engine:"))}; the journal alone gives ${journal.hash}`);
-    expect(engineOf(p)).toEqual({ lastSeq: journal.lastSeq, hash: journal.hash });
-  }, 30_000);
+      const p = await ExchangeProcess.start({ dataDir: b, configPath: writeConfig(b, settings("redis")) });
+      console.log(
+        `foreign snapshot: ${recoveryOf(p).line}; ${p.stdout.lines.find((l) => l.startsWith("engine:"))}; ` +
+          `the journal alone gives ${journal.hash}`,
+      );
+      expect(engineOf(p)).toEqual({ lastSeq: journal.lastSeq, hash: journal.hash });
+    },
+    30_000,
+  );
 });

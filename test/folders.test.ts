@@ -1,4 +1,6 @@
-// Proves the folders of src/ import each other as the README's flow diagram draws them (engine <- protocol <- journal / snapshot <- sequencer <- gateway <- server; nothing imports server/), with no cycle, and that the checker itself catches a cycle and a forbidden edge.
+// Proves the folders of src/ import each other as the README's flow diagram draws them (engine <- protocol <- journal /
+// snapshot <- sequencer <- gateway <- server; nothing imports server/), with no cycle, and that the checker itself
+// catches a cycle and a forbidden edge.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { findCycle, folderEdges, importSpecifiers, layeringViolations } from "./support/folder-graph.ts";

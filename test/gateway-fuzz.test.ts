@@ -1,5 +1,8 @@
-// Proves that the exchange process, fed at least 1,000,000 random and mutated frames over real TCP by concurrent sessions, answers every frame in order (or logs the session out with the right reason), never dies or logs an error, keeps serving a control session correctly and quickly, still accepts new sessions, and exits 0 on SIGTERM.
-//   GATEWAY_FUZZ_SEED=n fixes the frame streams (the interleaving of sessions is not reproducible); GATEWAY_FUZZ_FRAMES=n sets the count; SOAK=1 sends 10x.
+// Proves that the exchange process, fed at least 1,000,000 random and mutated frames over real TCP by concurrent
+// sessions, answers every frame in order (or logs the session out with the right reason), never dies or logs an error,
+// keeps serving a control session correctly and quickly, still accepts new sessions, and exits 0 on SIGTERM.
+//   GATEWAY_FUZZ_SEED=n fixes the frame streams (the interleaving of sessions is not reproducible);
+//   GATEWAY_FUZZ_FRAMES=n sets the count; SOAK=1 sends 10x.
 
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -30,11 +33,30 @@ import {
 import { resolveConfigOrThrow } from "../src/server/config.ts";
 import { type ControlResult, controlKey, controlSymbol as ctrl } from "./support/control-client.ts";
 import { ExchangeProcess, hashOf, killAll, replayJournalFile, repoRoot, tempDir } from "./support/exchange-process.ts";
-import { FrameFactory, FrameKind, frameKindNames, type Market, payloadBytesMax, Rng, UserOrders } from "./support/fuzz-frames.ts";
+import {
+  FrameFactory,
+  FrameKind,
+  frameKindNames,
+  type Market,
+  payloadBytesMax,
+  Rng,
+  UserOrders,
+} from "./support/fuzz-frames.ts";
 
-const seed = process.env.GATEWAY_FUZZ_SEED !== undefined ? Number(process.env.GATEWAY_FUZZ_SEED) : (Date.now() ^ Math.floor(Math.random() * 2 ** 32)) >>> 0;
-const framesTarget = process.env.GATEWAY_FUZZ_FRAMES !== undefined ? Number(process.env.GATEWAY_FUZZ_FRAMES) : process.env.SOAK === "1" ? 10_000_000 : 1_000_000;
-console.log(`gateway fuzz seed=${seed} frames=${framesTarget} (reproduce the frame streams: GATEWAY_FUZZ_SEED=${seed} GATEWAY_FUZZ_FRAMES=${framesTarget} ./bunw test test/gateway-fuzz.test.ts)`);
+const seed =
+  process.env.GATEWAY_FUZZ_SEED !== undefined
+    ? Number(process.env.GATEWAY_FUZZ_SEED)
+    : (Date.now() ^ Math.floor(Math.random() * 2 ** 32)) >>> 0;
+const framesTarget =
+  process.env.GATEWAY_FUZZ_FRAMES !== undefined
+    ? Number(process.env.GATEWAY_FUZZ_FRAMES)
+    : process.env.SOAK === "1"
+      ? 10_000_000
+      : 1_000_000;
+console.log(
+  `gateway fuzz seed=${seed} frames=${framesTarget} (reproduce the frame streams: ` +
+    `GATEWAY_FUZZ_SEED=${seed} GATEWAY_FUZZ_FRAMES=${framesTarget} ./bunw test test/gateway-fuzz.test.ts)`,
+);
 
 /** The gateway's own constants this test leans on: the malformedMax-th malformed message ends a session. */
 const malformedMax = malformedMessagesMax;
@@ -99,7 +121,16 @@ function sentFrames(n: number): void {
 
 // ---- A raw session: frames in, answers checked against predictions --------------
 
-const Exp = { Order: 0, Malformed: 1, LoginAccepted: 2, LoginRejected: 3, OpenOrders: 4, Logout: 5, DeadMansSwitch: 6, MassCancel: 7 } as const;
+const Exp = {
+  Order: 0,
+  Malformed: 1,
+  LoginAccepted: 2,
+  LoginRejected: 3,
+  OpenOrders: 4,
+  Logout: 5,
+  DeadMansSwitch: 6,
+  MassCancel: 7,
+} as const;
 
 interface Expectation {
   type: number;
@@ -257,7 +288,8 @@ class RawSession {
         if (e.type !== Exp.LoginAccepted) return fail(`${where}: expected answer type ${e.type}`);
         break;
       case Body.LoginRejected:
-        if (e.type !== Exp.LoginRejected || e.code !== m.reason) return fail(`${where}: expected answer type ${e.type} code ${e.code}`);
+        if (e.type !== Exp.LoginRejected || e.code !== m.reason)
+          return fail(`${where}: expected answer type ${e.type} code ${e.code}`);
         // Refused at login the session ends; refused as a second Login on a live session it goes on.
         if (!e.sessionGoesOn) this.endedBy = { body: m.body, reason: m.reason };
         break;
@@ -266,13 +298,17 @@ class RawSession {
         if (m.more) return;
         break;
       case Body.DeadMansSwitchStatus:
-        if (e.type !== Exp.DeadMansSwitch || e.qty !== m.timeoutMs) return fail(`${where}: status ${m.timeoutMs} ms, expected answer type ${e.type} (${e.qty} ms)`);
+        if (e.type !== Exp.DeadMansSwitch || e.qty !== m.timeoutMs)
+          return fail(`${where}: status ${m.timeoutMs} ms, expected answer type ${e.type} (${e.qty} ms)`);
         break;
       case Body.Logout:
         stats.logoutsByReason.set(m.reason, (stats.logoutsByReason.get(m.reason) ?? 0) + 1);
         this.endedBy = { body: m.body, reason: m.reason };
         if (e.type !== Exp.Logout || e.code !== m.reason) {
-          return fail(`${where}: Logout ${logoutReasonNames[m.reason]} "${m.text}", expected answer type ${e.type} code ${e.code} (${this.outstanding} unanswered)`);
+          return fail(
+            `${where}: Logout ${logoutReasonNames[m.reason]} "${m.text}", ` +
+              `expected answer type ${e.type} code ${e.code} (${this.outstanding} unanswered)`,
+          );
         }
         break;
       default:
@@ -309,19 +345,31 @@ class RawSession {
 /** Why `r` is not the answer `e` predicts, or null. */
 function reportProblem(r: ExecReport, e: Expectation): string | null {
   if (e.type === Exp.Malformed) {
-    return r.kind === EventKind.Rejected && r.rejectReason === e.code && r.engineSeq === 0 && r.clientOrderId === 0 ? null : `expected a malformed-message reject ${e.code}`;
+    return r.kind === EventKind.Rejected && r.rejectReason === e.code && r.engineSeq === 0 && r.clientOrderId === 0
+      ? null
+      : `expected a malformed-message reject ${e.code}`;
   }
   if (e.type === Exp.MassCancel) {
-    if (!(r.kind === EventKind.MassCancelled || r.kind === EventKind.Rejected)) return "expected a mass-cancel summary or a reject";
+    if (!(r.kind === EventKind.MassCancelled || r.kind === EventKind.Rejected))
+      return "expected a mass-cancel summary or a reject";
     return r.clientOrderId === Math.max(e.clientOrderId, 0) ? null : "another request id";
   }
   if (e.type !== Exp.Order) return `expected answer type ${e.type}`;
-  const allowed = e.body === Body.NewOrder ? EventKind.Accepted : e.body === Body.Cancel ? EventKind.Cancelled : EventKind.Modified;
-  if (!(r.kind === allowed || r.kind === EventKind.Rejected)) return `expected kind ${allowed} or a reject for body ${e.body}`;
+  const allowed =
+    e.body === Body.NewOrder ? EventKind.Accepted : e.body === Body.Cancel ? EventKind.Cancelled : EventKind.Modified;
+  if (!(r.kind === allowed || r.kind === EventKind.Rejected))
+    return `expected kind ${allowed} or a reject for body ${e.body}`;
   if (r.clientOrderId !== Math.max(e.clientOrderId, 0)) return "another client order id";
-  if (r.kind === EventKind.Accepted && !(r.symbolId === e.symbolId && r.side === e.side && r.qtyLots === e.qty && r.engineSeq > 0)) return "accepted with other values";
+  if (
+    r.kind === EventKind.Accepted &&
+    !(r.symbolId === e.symbolId && r.side === e.side && r.qtyLots === e.qty && r.engineSeq > 0)
+  )
+    return "accepted with other values";
   if (e.mustReject && r.kind !== EventKind.Rejected) return "an order with a value out of range was not rejected";
-  if (r.kind === EventKind.Rejected && (r.rejectReason === GatewayReject.MalformedMessage || r.rejectReason === GatewayReject.UnknownMessage)) {
+  if (
+    r.kind === EventKind.Rejected &&
+    (r.rejectReason === GatewayReject.MalformedMessage || r.rejectReason === GatewayReject.UnknownMessage)
+  ) {
     return "a well-formed message rejected as malformed";
   }
   return null;
@@ -361,17 +409,28 @@ function expectation(type: number, code = 0, m: ClientMessage | null = null): Ex
   };
 }
 
-/** The answer the gateway must give to the frame `bytes[at, at + n)` (prefix included) in a session in state `model`. */
+/**
+ * The answer the gateway must give to the frame `bytes[at, at + n)` (prefix included) in a session in state `model`.
+ */
 function predict(model: SessionModel, bytes: Uint8Array, at: number, n: number): Prediction {
   const m = predictMsg;
   const code = predictDecoder.decode(bytes, at + framePrefixBytes, at + n, m);
   if (code !== ProtocolError.Ok) {
-    if (!model.active || model.malformed + 1 >= malformedMax) return { expectation: expectation(Exp.Logout, logoutReasonOf(code)), ends: true, code };
-    return { expectation: expectation(Exp.Malformed, code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage), ends: false, code };
+    if (!model.active || model.malformed + 1 >= malformedMax)
+      return { expectation: expectation(Exp.Logout, logoutReasonOf(code)), ends: true, code };
+    return {
+      expectation: expectation(
+        Exp.Malformed,
+        code === ProtocolError.UnknownMessageType ? GatewayReject.UnknownMessage : GatewayReject.MalformedMessage,
+      ),
+      ends: false,
+      code,
+    };
   }
   if (m.seq !== model.seq) return { expectation: expectation(Exp.Logout, LogoutReason.SequenceGap), ends: true, code };
   if (!model.active) {
-    if (m.body !== Body.Login) return { expectation: expectation(Exp.Logout, LogoutReason.NotLoggedIn), ends: true, code };
+    if (m.body !== Body.Login)
+      return { expectation: expectation(Exp.Logout, LogoutReason.NotLoggedIn), ends: true, code };
     // Only sessions without a valid key get here: their Login is refused and the session closed.
     return { expectation: expectation(Exp.LoginRejected, LoginRejectReason.BadApiKey), ends: true, code };
   }
@@ -432,7 +491,8 @@ function track(user: UserOrders, r: ExecReport, primary: Expectation | null): vo
     else if (r.kind === EventKind.Cancelled) live.delete(r.clientOrderId);
     return;
   }
-  if ((r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled) live.delete(r.clientOrderId);
+  if ((r.kind === EventKind.Trade && r.leavesQtyLots === 0) || r.kind === EventKind.Cancelled)
+    live.delete(r.clientOrderId);
 }
 
 function sendBuffer(): { bytes: Uint8Array; view: DataView } {
@@ -441,7 +501,76 @@ function sendBuffer(): { bytes: Uint8Array; view: DataView } {
   return { bytes, view: new DataView(bytes.buffer) };
 }
 
-/** A logged-in fuzzing session, reconnected (with the next of its keys) after each logout, until the frame target is met. */
+/** What a fuzzing session's batches are made from. */
+interface BatchSource {
+  name: string;
+  factory: FrameFactory;
+  bytes: Uint8Array;
+  view: DataView;
+  model: SessionModel;
+  user: UserOrders;
+  s: RawSession;
+  rng: Rng;
+  /** The session may send a frame that ends it. */
+  mayEnd: boolean;
+  /** The session may spend more malformed messages than the limit (and be logged out for it). */
+  exceedCap: boolean;
+}
+
+/**
+ * Fills the send buffer from its start with up to `framesMax` frames, each committed to the session's model. A frame
+ * that would end the session is sent only when meant (a bad seq, a Logout, a malformed frame past the cap, or 3% of
+ * the others); returns the bytes, the frames and whether the batch ends the session.
+ */
+function fillBatch(b: BatchSource, framesMax: number): { at: number; frames: number; ended: boolean } {
+  const { factory, bytes, view, model, rng } = b;
+  let at = 0;
+  let frames = 0;
+  let tries = 0;
+  let ended = false;
+  while (frames < framesMax && !ended) {
+    if (++tries > 100 * batchFrames) throw new Error(`${b.name}: the generator finds no frame to send`);
+    const n = factory.frame(bytes, view, at, model.seq, b.user, b.mayEnd);
+    const kind = factory.kind;
+    const p = predict(model, bytes, at, n);
+    if (p.ends) {
+      const deliberate =
+        kind === FrameKind.BadSeq || kind === FrameKind.Logout || (p.code !== 0 && b.exceedCap) || rng.chance(0.03);
+      if (!deliberate) {
+        stats.discarded++;
+        continue;
+      }
+      ended = true;
+    } else if (p.code !== 0 && model.malformed + 1 >= malformedMax && !b.exceedCap) {
+      // Keep the session: it has spent its malformed messages.
+      stats.discarded++;
+      continue;
+    }
+    if (kind === FrameKind.OutOfRange && p.expectation?.type === Exp.Order) p.expectation.mustReject = true;
+    commit(model, p, b.s);
+    stats.byKind[kind]!++;
+    at += n;
+    frames++;
+  }
+  return { at, frames, ended };
+}
+
+/** Logs out politely; the exchange answers with Logout(client_request) and closes. */
+function logOutPolitely(s: RawSession, model: SessionModel): void {
+  const m = new ClientMessage();
+  m.seq = model.seq++;
+  m.body = Body.Logout;
+  m.logoutReason = LogoutReason.ClientRequest;
+  s.expect(expectation(Exp.Logout, LogoutReason.ClientRequest));
+  s.write(encodeClient(m));
+  sentFrames(1);
+  stats.byKind[FrameKind.Logout]!++;
+}
+
+/**
+ * A logged-in fuzzing session, reconnected (with the next of its keys) after each logout,
+ * until the frame target is met.
+ */
 async function fuzzLoop(port: number, index: number): Promise<void> {
   const factorySeed = (seed + index * 0x9e3779b9) >>> 0;
   const keys = Array.from({ length: keysPerFuzzSession }, (_, k) => `loadtest-${1 + index * keysPerFuzzSession + k}`);
@@ -461,7 +590,6 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
     s.write(bytes.subarray(0, factory.loginFrame(bytes, 0, model.seq++, key)));
     sentFrames(1);
     model.active = true;
-    let at = 0;
     const budget = 100 + rng.below(3000);
     const mayEnd = rng.chance(0.25);
     const exceedCap = rng.chance(0.3);
@@ -470,45 +598,28 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
     let batches = 0;
     let sent = 1;
     let ended = false;
+    const batch: BatchSource = { name, factory, bytes, view, model, user, s, rng, mayEnd, exceedCap };
     while (!ended && sent < budget && running) {
-      let frames = 0;
-      let tries = 0;
-      while (frames < batchFrames && !ended && sent + frames < budget) {
-        if (++tries > 100 * batchFrames) throw new Error(`${name}: the generator finds no frame to send`);
-        const n = factory.frame(bytes, view, at, model.seq, user, mayEnd);
-        const kind = factory.kind;
-        const p = predict(model, bytes, at, n);
-        if (p.ends) {
-          const deliberate = kind === FrameKind.BadSeq || kind === FrameKind.Logout || (p.code !== 0 && exceedCap) || rng.chance(0.03);
-          if (!deliberate) {
-            stats.discarded++;
-            continue;
-          }
-          ended = true;
-        } else if (p.code !== 0 && model.malformed + 1 >= malformedMax && !exceedCap) {
-          // Keep the session: it has spent its malformed messages.
-          stats.discarded++;
-          continue;
-        }
-        if (kind === FrameKind.OutOfRange && p.expectation?.type === Exp.Order) p.expectation.mustReject = true;
-        commit(model, p, s);
-        stats.byKind[kind]!++;
-        at += n;
-        frames++;
-      }
-      s.write(bytes.subarray(0, at));
-      sent += frames;
-      sentFrames(frames);
-      at = 0;
+      const filled = fillBatch(batch, Math.min(batchFrames, budget - sent));
+      ended = filled.ended;
+      s.write(bytes.subarray(0, filled.at));
+      sent += filled.frames;
+      sentFrames(filled.frames);
       if (++batches === resetAfter) break;
-      const ok = await s.until(() => s.closed || (!s.writing && s.outstanding <= (ended ? 0 : windowLow)), answerTimeoutMs);
+      const ok = await s.until(
+        () => s.closed || (!s.writing && s.outstanding <= (ended ? 0 : windowLow)),
+        answerTimeoutMs,
+      );
       if (!ok) {
         fail(`${name}: ${s.outstanding} frames unanswered for ${answerTimeoutMs} ms`);
         s.terminate();
         return;
       }
       if (s.closed && s.outstanding > 0) {
-        fail(`${name}: closed by the exchange with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`);
+        fail(
+          `${name}: closed by the exchange with ${s.outstanding} frames unanswered, ` +
+            `ended by ${JSON.stringify(s.endedBy)}`,
+        );
         return;
       }
     }
@@ -517,17 +628,7 @@ async function fuzzLoop(port: number, index: number): Promise<void> {
       stats.resets++;
       continue;
     }
-    if (!ended) {
-      // Log out politely; the exchange answers with Logout(client_request) and closes.
-      const m = new ClientMessage();
-      m.seq = model.seq++;
-      m.body = Body.Logout;
-      m.logoutReason = LogoutReason.ClientRequest;
-      s.expect(expectation(Exp.Logout, LogoutReason.ClientRequest));
-      s.write(encodeClient(m));
-      sentFrames(1);
-      stats.byKind[FrameKind.Logout]!++;
-    }
+    if (!ended) logOutPolitely(s, model);
     await finish(s, name);
   }
 }
@@ -542,15 +643,21 @@ function encodeClient(m: ClientMessage): Uint8Array {
 async function finish(s: RawSession, name: string): Promise<void> {
   const ok = await s.until(() => s.closed, answerTimeoutMs);
   if (!ok) {
-    fail(`${name}: not closed by the exchange after its last answer (${s.outstanding} unanswered, ended by ${JSON.stringify(s.endedBy)})`);
+    fail(
+      `${name}: not closed by the exchange after its last answer (${s.outstanding} unanswered, ` +
+        `ended by ${JSON.stringify(s.endedBy)})`,
+    );
     s.terminate();
     return;
   }
-  if (s.outstanding > 0) fail(`${name}: closed with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`);
+  if (s.outstanding > 0)
+    fail(`${name}: closed with ${s.outstanding} frames unanswered, ended by ${JSON.stringify(s.endedBy)}`);
   if (s.endedBy === null) fail(`${name}: closed without a Logout or LoginRejected`);
 }
 
-/** Sessions that never log in: their first frame (garbage, mutated, an order, a Login with an unknown key) ends them. */
+/**
+ * Sessions that never log in: their first frame (garbage, mutated, an order, a Login with an unknown key) ends them.
+ */
 async function noLoginLoop(port: number, index: number): Promise<void> {
   const rng = new Rng((seed ^ 0xabcdef) + index);
   const factory = new FrameFactory((seed ^ 0x13579b) + index, markets, `not-a-key-${index}`);
@@ -649,7 +756,10 @@ async function silentSession(port: number): Promise<void> {
 
 // ---- The control session -------------------------------------------------------------
 
-/** Starts the control client in a process of its own (support/control-client.ts) and waits until it is logged in; `finish` stops it and returns its result. */
+/**
+ * Starts the control client in a process of its own (support/control-client.ts) and waits until it is logged in;
+ * `finish` stops it and returns its result.
+ */
 async function startControl(port: number): Promise<{ finish: () => Promise<ControlResult> }> {
   const proc = Bun.spawn([process.execPath, "test/support/control-client.ts", String(port), String(seed ^ 0x777)], {
     cwd: repoRoot,
@@ -677,6 +787,96 @@ async function startControl(port: number): Promise<{ finish: () => Promise<Contr
       return JSON.parse(line) as ControlResult;
     },
   };
+}
+
+function printSummary(seconds: number, controlResult: ControlResult): void {
+  const { commands, latencyMs } = controlResult;
+  const kinds = stats.byKind.map((n, k) => `${frameKindNames[k]}=${n}`).join(" ");
+  const errors = stats.predictedErrors
+    .map((n, c) => (n > 0 ? `${protocolErrorNames[c]}=${n}` : ""))
+    .filter((x) => x !== "")
+    .join(" ");
+  const logouts = [...stats.logoutsByReason].map(([r, n]) => `${logoutReasonNames[r]}=${n}`).join(" ");
+  console.log(
+    `gateway fuzz: ${stats.framesSent} frames in ${seconds.toFixed(1)} s over ${stats.sessions} sessions ` +
+      `(${stats.noLoginSessions} never logged in, ${stats.badLengthSessions} bad length, ${stats.resets} ` +
+      `reset by the client); ${stats.answers} answers checked, ${stats.unsolicited} fills and other ` +
+      `unsolicited reports; ` +
+      `${stats.discarded} candidate frames discarded\n  frames: ${kinds}\n  decoder errors: ${errors}\n  ` +
+      `logouts: ${logouts}\n` +
+      `  control: ${commands} commands, latency p50 ${latencyMs.p50.toFixed(2)} ms, ` +
+      `p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(2)} ms`,
+  );
+}
+
+/** Every error kind a mutation reaches showed up, and every way a session ends. */
+function expectEveryErrorAndLogout(): void {
+  for (const code of [
+    ProtocolError.BufferTooShort,
+    ProtocolError.VtableOutOfBounds,
+    ProtocolError.OffsetOutOfBounds,
+    ProtocolError.LengthOutOfBounds,
+    ProtocolError.UnknownMessageType,
+  ]) {
+    expect({ error: protocolErrorNames[code], seen: stats.predictedErrors[code]! > 0 }).toEqual({
+      error: protocolErrorNames[code],
+      seen: true,
+    });
+  }
+  for (const reason of [
+    LogoutReason.ClientRequest,
+    LogoutReason.MalformedFrame,
+    LogoutReason.BadFrameLength,
+    LogoutReason.NotLoggedIn,
+    LogoutReason.SequenceGap,
+    LogoutReason.LoginTimeout,
+  ]) {
+    expect({ logout: logoutReasonNames[reason], seen: (stats.logoutsByReason.get(reason) ?? 0) > 0 }).toEqual({
+      logout: logoutReasonNames[reason],
+      seen: true,
+    });
+  }
+}
+
+/** New sessions are still accepted, for fresh users and for users the fuzz used. */
+async function expectNewSessionsAccepted(port: number): Promise<void> {
+  for (const key of ["dev-key-1", "loadtest-1", "loadtest-60", controlKey]) {
+    let report: ExecReport | null = null;
+    const c = new ExchangeClient({ host: "127.0.0.1", port, onReport: (r) => (report ??= { ...r } as ExecReport) });
+    await c.connect();
+    const info = await c.login(key);
+    const symbolId = info.symbols.find((x) => x.name === ctrl.name)!.symbolId;
+    c.newOrder({
+      clientOrderId: 9_000_000_000_000,
+      symbolId,
+      side: Side.Buy,
+      priceTicks: ctrl.minPrice,
+      qtyLots: ctrl.lotSize,
+    });
+    const deadline = Date.now() + 5000;
+    while (report === null && Date.now() < deadline) await Bun.sleep(5);
+    expect(report).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 9_000_000_000_000 });
+    await c.close();
+  }
+}
+
+/**
+ * Nothing went to stderr, nothing on stdout looks like an error, and SIGTERM stops it cleanly; the journal the fuzz
+ * left replays to the state the exchange stopped in.
+ */
+async function expectCleanStopAndReplay(exchange: ExchangeProcess): Promise<void> {
+  const code = await exchange.stop();
+  const out = exchange.output();
+  expect({ code, stderr: exchange.stderr.lines }).toEqual({ code: 0, stderr: [] });
+  expect(exchange.stdout.lines.filter((l) => /error|uncaught|exception|fatal|panic/i.test(l))).toEqual([]);
+  const stopped = exchange.stdout.lines.find((l) => l.startsWith("stopped at seq"));
+  expect(stopped, out).toBeDefined();
+
+  // The journal the fuzz left replays to the state the exchange stopped in.
+  const replayed = replayJournalFile(join(dir.dir, "data", "journal.bin"));
+  console.log(`gateway fuzz: journal of ${replayed.records} records replayed in-process, state hash ${replayed.hash}`);
+  expect(replayed.tail).toBe(false);
+  expect(replayed.hash).toBe(hashOf(stopped!));
 }
 
 // ---- The test --------------------------------------------------------------------------
@@ -709,7 +909,14 @@ test(
         clearInterval(watch);
       }
     }, 100);
-    const progress = setInterval(() => console.log(`gateway fuzz: ${stats.framesSent} frames, ${stats.sessions} sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`), 10_000);
+    const progress = setInterval(
+      () =>
+        console.log(
+          `gateway fuzz: ${stats.framesSent} frames, ${stats.sessions} ` +
+            `sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        ),
+      10_000,
+    );
     try {
       await Promise.all(loops);
     } finally {
@@ -720,57 +927,19 @@ test(
     const controlResult = await control.finish();
     clearInterval(watch);
     const { commands, latencyMs } = controlResult;
-    const kinds = stats.byKind.map((n, k) => `${frameKindNames[k]}=${n}`).join(" ");
-    const errors = stats.predictedErrors.map((n, c) => (n > 0 ? `${protocolErrorNames[c]}=${n}` : "")).filter((x) => x !== "").join(" ");
-    const logouts = [...stats.logoutsByReason].map(([r, n]) => `${logoutReasonNames[r]}=${n}`).join(" ");
-    console.log(
-      `gateway fuzz: ${stats.framesSent} frames in ${seconds.toFixed(1)} s over ${stats.sessions} sessions ` +
-        `(${stats.noLoginSessions} never logged in, ${stats.badLengthSessions} bad length, ${stats.resets} reset by the client); ${stats.answers} answers checked, ${stats.unsolicited} fills and other unsolicited reports; ` +
-        `${stats.discarded} candidate frames discarded\n  frames: ${kinds}\n  decoder errors: ${errors}\n  logouts: ${logouts}\n` +
-        `  control: ${commands} commands, latency p50 ${latencyMs.p50.toFixed(2)} ms, p99 ${latencyMs.p99.toFixed(2)} ms, max ${latencyMs.max.toFixed(2)} ms`,
-    );
+    printSummary(seconds, controlResult);
     expect(failures).toEqual([]);
     expect(controlResult.failures).toEqual([]);
     expect(stats.framesSent).toBeGreaterThanOrEqual(framesTarget);
     expect(exchange.alive).toBe(true);
-    // Every error kind a mutation reaches showed up, and every way a session ends.
-    for (const code of [ProtocolError.BufferTooShort, ProtocolError.VtableOutOfBounds, ProtocolError.OffsetOutOfBounds, ProtocolError.LengthOutOfBounds, ProtocolError.UnknownMessageType]) {
-      expect({ error: protocolErrorNames[code], seen: stats.predictedErrors[code]! > 0 }).toEqual({ error: protocolErrorNames[code], seen: true });
-    }
-    for (const reason of [LogoutReason.ClientRequest, LogoutReason.MalformedFrame, LogoutReason.BadFrameLength, LogoutReason.NotLoggedIn, LogoutReason.SequenceGap, LogoutReason.LoginTimeout]) {
-      expect({ logout: logoutReasonNames[reason], seen: (stats.logoutsByReason.get(reason) ?? 0) > 0 }).toEqual({ logout: logoutReasonNames[reason], seen: true });
-    }
+    expectEveryErrorAndLogout();
     expect(commands).toBeGreaterThan(100);
     expect(latencyMs.max).toBeLessThan(controlLatencyMsMax);
     expect(latencyMs.p99).toBeLessThan(controlLatencyP99MsMax);
 
-    // New sessions are still accepted, for fresh users and for users the fuzz used.
-    for (const key of ["dev-key-1", "loadtest-1", "loadtest-60", controlKey]) {
-      let report: ExecReport | null = null;
-      const c = new ExchangeClient({ host: "127.0.0.1", port, onReport: (r) => (report ??= { ...r } as ExecReport) });
-      await c.connect();
-      const info = await c.login(key);
-      const symbolId = info.symbols.find((x) => x.name === ctrl.name)!.symbolId;
-      c.newOrder({ clientOrderId: 9_000_000_000_000, symbolId, side: Side.Buy, priceTicks: ctrl.minPrice, qtyLots: ctrl.lotSize });
-      const deadline = Date.now() + 5000;
-      while (report === null && Date.now() < deadline) await Bun.sleep(5);
-      expect(report).toMatchObject({ kind: EventKind.Accepted, clientOrderId: 9_000_000_000_000 });
-      await c.close();
-    }
+    await expectNewSessionsAccepted(port);
 
-    // Nothing went to stderr, nothing on stdout looks like an error, and SIGTERM stops it cleanly.
-    const code = await exchange.stop();
-    const out = exchange.output();
-    expect({ code, stderr: exchange.stderr.lines }).toEqual({ code: 0, stderr: [] });
-    expect(exchange.stdout.lines.filter((l) => /error|uncaught|exception|fatal|panic/i.test(l))).toEqual([]);
-    const stopped = exchange.stdout.lines.find((l) => l.startsWith("stopped at seq"));
-    expect(stopped, out).toBeDefined();
-
-    // The journal the fuzz left replays to the state the exchange stopped in.
-    const replayed = replayJournalFile(join(dir.dir, "data", "journal.bin"));
-    console.log(`gateway fuzz: journal of ${replayed.records} records replayed in-process, state hash ${replayed.hash}`);
-    expect(replayed.tail).toBe(false);
-    expect(replayed.hash).toBe(hashOf(stopped!));
+    await expectCleanStopAndReplay(exchange);
   },
   // SOAK runs take many minutes; the default run stays under ~90 s on 2 cores.
   process.env.SOAK === "1" ? 3_600_000 : 180_000,

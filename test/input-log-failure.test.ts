@@ -1,4 +1,7 @@
-// Proves what clients see when the input log fails (README, Durability): the exchange exits with code 74, every connection is closed (after a Logout(ServerShutdown) when the socket can take it), every command acknowledged before the failure is in the journal, and a restart recovers exactly the journal's state. The failure is a real EFBIG from a file-size limit on the process.
+// Proves what clients see when the input log fails (README, Durability): the exchange exits with code 74, every
+// connection is closed (after a Logout(ServerShutdown) when the socket can take it), every command acknowledged before
+// the failure is in the journal, and a restart recovers exactly the journal's state. The failure is a real EFBIG from a
+// file-size limit on the process.
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { EventKind, Side } from "../src/engine/constants.ts";

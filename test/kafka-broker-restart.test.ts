@@ -1,8 +1,18 @@
-// Proves that a broker stopped (SIGTERM) or killed (SIGKILL) and restarted while a producer keeps producing loses nothing that was acknowledged and duplicates nothing: the idempotent producer and a live consumer reconnect by themselves, every message is delivered once at consecutive offsets in produce order, and the outage reaches the application as non-fatal typed errors.
+// Proves that a broker stopped (SIGTERM) or killed (SIGKILL) and restarted while a producer keeps producing loses
+// nothing that was acknowledged and duplicates nothing: the idempotent producer and a live consumer reconnect by
+// themselves, every message is delivered once at consecutive offsets in produce order, and the outage reaches the
+// application as non-fatal typed errors.
 
 import { expect, test } from "bun:test";
 import { Consumer, ErrorCode, KafkaError, Offset, Producer, ProduceRecord } from "../src/kafka/index.ts";
-import { DeliveryLog, receive, testConsumerOptions, testProducerOptions, uniqueTopic, useTestKafka } from "./support/kafka.ts";
+import {
+  DeliveryLog,
+  receive,
+  testConsumerOptions,
+  testProducerOptions,
+  uniqueTopic,
+  useTestKafka,
+} from "./support/kafka.ts";
 
 /** Deadlines for events that will come (acks, a restart); generous because the machine is shared. */
 const eventTimeoutMs = 240_000;
@@ -11,7 +21,10 @@ const acksBeforeCount = 2_000;
 const acksAfterCount = 2_000;
 /** Messages offered per loop turn; the loop yields a millisecond between turns so the restart can run. */
 const messagesPerTurn = 20;
-/** Produced but not yet acknowledged, at most: enough to have thousands queued and in flight across the outage, few enough to keep the test small. */
+/**
+ * Produced but not yet acknowledged, at most: enough to have thousands queued and in flight across the outage, few
+ * enough to keep the test small.
+ */
 const unacknowledgedMax = 5_000;
 
 // The admin client idles through the restarts; its reconnect logs would only be noise here.
@@ -19,6 +32,65 @@ const fixture = useTestKafka({ onLog: () => {} });
 
 function seqOf(value: Uint8Array | null): number {
   return new DataView(value!.buffer, value!.byteOffset, value!.byteLength).getUint32(0, true);
+}
+
+/** Messages produced as fast as the broker takes them (numbered in their values) and read back live. */
+class RestartLoad {
+  readonly seenLive: number[] = [];
+  readonly refusals: number[] = [];
+  produced = 0;
+  producing = true;
+  private readonly record = new ProduceRecord();
+  // One value buffer rewritten for every message: librdkafka copies it during produce.
+  private readonly value = new Uint8Array(new ArrayBuffer(64));
+  private readonly valueView = new DataView(this.value.buffer);
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly consumer: Consumer,
+    topic: string,
+    private readonly deliveries: DeliveryLog,
+  ) {
+    this.record.topic = producer.topic(topic);
+    this.record.partition = 0;
+    this.record.setValue(this.value);
+  }
+
+  turn(): void {
+    const { record, producer, deliveries } = this;
+    for (
+      let i = 0;
+      this.producing && i < messagesPerTurn && this.produced - deliveries.count < unacknowledgedMax;
+      i++
+    ) {
+      record.opaque = this.produced;
+      this.valueView.setUint32(0, this.produced, true);
+      const code = producer.produce(record);
+      // While the broker is away the queue fills; the same message is offered again next turn.
+      if (code === ErrorCode._QUEUE_FULL) break;
+      if (code !== 0) this.refusals.push(code);
+      this.produced++;
+    }
+    producer.poll(0);
+    const batch = this.consumer.poll(0);
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.errorCode[i] !== 0) this.refusals.push(batch.errorCode[i]!);
+      else this.seenLive.push(seqOf(batch.value(i)));
+    }
+  }
+
+  async runUntil(done: () => boolean, what: string): Promise<void> {
+    const deadline = performance.now() + eventTimeoutMs;
+    while (!done()) {
+      if (performance.now() > deadline)
+        throw new Error(
+          `${what}: not reached within ${eventTimeoutMs} ms ` +
+            `(produced ${this.produced}, acknowledged ${this.deliveries.count})`,
+        );
+      this.turn();
+      await Bun.sleep(1);
+    }
+  }
 }
 
 async function produceThroughRestart(kill: boolean): Promise<void> {
@@ -32,43 +104,9 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
   const producer = new Producer({ ...testProducerOptions(kafka, deliveries.handler), ...hooks });
   const consumer = new Consumer({ ...testConsumerOptions(kafka, uniqueTopic("g-restart")), ...hooks });
   consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
-  const seenLive: number[] = [];
-  const record = new ProduceRecord();
-  record.topic = producer.topic(topic);
-  record.partition = 0;
-  // One value buffer rewritten for every message: librdkafka copies it during produce.
-  const value = new Uint8Array(new ArrayBuffer(64));
-  const valueView = new DataView(value.buffer);
-  record.setValue(value);
-  let produced = 0;
-  let producing = true;
-  const refusals: number[] = [];
-
-  const turn = () => {
-    for (let i = 0; producing && i < messagesPerTurn && produced - deliveries.count < unacknowledgedMax; i++) {
-      record.opaque = produced;
-      valueView.setUint32(0, produced, true);
-      const code = producer.produce(record);
-      // While the broker is away the queue fills; the same message is offered again next turn.
-      if (code === ErrorCode._QUEUE_FULL) break;
-      if (code !== 0) refusals.push(code);
-      produced++;
-    }
-    producer.poll(0);
-    const batch = consumer.poll(0);
-    for (let i = 0; i < batch.count; i++) {
-      if (batch.errorCode[i] !== 0) refusals.push(batch.errorCode[i]!);
-      else seenLive.push(seqOf(batch.value(i)));
-    }
-  };
-  const runUntil = async (done: () => boolean, what: string) => {
-    const deadline = performance.now() + eventTimeoutMs;
-    while (!done()) {
-      if (performance.now() > deadline) throw new Error(`${what}: not reached within ${eventTimeoutMs} ms (produced ${produced}, acknowledged ${deliveries.count})`);
-      turn();
-      await Bun.sleep(1);
-    }
-  };
+  const load = new RestartLoad(producer, consumer, topic, deliveries);
+  const { seenLive, refusals } = load;
+  const runUntil = (done: () => boolean, what: string) => load.runUntil(done, what);
 
   await runUntil(() => deliveries.count >= acksBeforeCount, "acknowledgements before the restart");
   const restart: { result: "pending" | "done" | Error } = { result: "pending" };
@@ -80,7 +118,8 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
   if (restart.result instanceof Error) throw restart.result;
   const acksAtRestart = deliveries.count;
   await runUntil(() => deliveries.count >= acksAtRestart + acksAfterCount, "acknowledgements after the restart");
-  producing = false;
+  load.producing = false;
+  const produced = load.produced;
   expect(producer.flush(eventTimeoutMs)).toBe(0);
 
   // Every message acknowledged, once, in order, at consecutive offsets; nothing failed.
@@ -109,15 +148,27 @@ async function produceThroughRestart(kill: boolean): Promise<void> {
     expect(error).toBeInstanceOf(KafkaError);
     expect(error.fatal).toBe(false);
   }
-  console.error(`restart (${kill ? "SIGKILL" : "SIGTERM"}): ${produced} messages, ${acksAtRestart} acknowledged by the time it was back; ${clientErrors.length} client errors (${[...new Set(clientErrors.map((e) => e.codeName))].join(", ")}), ${logsCount.value} log lines`);
+  console.error(
+    `restart (${kill ? "SIGKILL" : "SIGTERM"}): ${produced} messages, ${acksAtRestart} acknowledged by the ` +
+      `time it was back; ${clientErrors.length} client errors ` +
+      `(${[...new Set(clientErrors.map((e) => e.codeName))].join(", ")}), ${logsCount.value} log lines`,
+  );
   consumer.close();
   expect(producer.close(eventTimeoutMs)).toBe(0);
 }
 
-test("a broker stopped with SIGTERM and restarted mid-stream: nothing acknowledged is lost, nothing duplicated", async () => {
-  await produceThroughRestart(false);
-}, 600_000);
+test(
+  "a broker stopped with SIGTERM and restarted mid-stream: nothing acknowledged is lost, " + "nothing duplicated",
+  async () => {
+    await produceThroughRestart(false);
+  },
+  600_000,
+);
 
-test("a broker killed with SIGKILL and restarted mid-stream: nothing acknowledged is lost, nothing duplicated", async () => {
-  await produceThroughRestart(true);
-}, 600_000);
+test(
+  "a broker killed with SIGKILL and restarted mid-stream: nothing acknowledged is lost, " + "nothing duplicated",
+  async () => {
+    await produceThroughRestart(true);
+  },
+  600_000,
+);

@@ -1,4 +1,8 @@
-// Proves Kafka mode across processes (`bun run engine` with mode = "full", real Kafka and Redis): after a SIGKILL the restarted engine re-sends outputs from its last snapshot but no trade is new or different (a consumer dropping duplicates by id sees each trade once), and with two processes each owning a shard, a standby takes over a killed process's shard from its latest Redis snapshot plus the partition, ending with the state hash of an engine that never stopped.
+// Proves Kafka mode across processes (`bun run engine` with mode = "full", real Kafka and Redis): after a SIGKILL the
+// restarted engine re-sends outputs from its last snapshot but no trade is new or different (a consumer dropping
+// duplicates by id sees each trade once), and with two processes each owning a shard, a standby takes over a killed
+// process's shard from its latest Redis snapshot plus the partition, ending with the state hash of
+// an engine that never stopped.
 
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -7,7 +11,15 @@ import type { KafkaModeTopics } from "../src/kafka/mode/topics.ts";
 import { ensureTopics } from "../src/kafka/mode/topics.ts";
 import { ExchangeProcess, killAll, tempDir } from "./support/exchange-process.ts";
 import { useTestKafka } from "./support/kafka.ts";
-import { kafkaConfigOf, OrderProducer, OutputCollector, referenceShard, testEngine, testSymbols, testTopics } from "./support/kafka-mode.ts";
+import {
+  kafkaConfigOf,
+  OrderProducer,
+  OutputCollector,
+  referenceShard,
+  testEngine,
+  testSymbols,
+  testTopics,
+} from "./support/kafka-mode.ts";
 import { startTestRedis, type TestRedis } from "./support/redis.ts";
 import { RedisSnapshotStore } from "../src/snapshot/redis-store.ts";
 import { waitUntil } from "./support/wait.ts";
@@ -36,13 +48,25 @@ async function theRedis(): Promise<TestRedis> {
 }
 
 /** A Kafka-mode configuration file for `bun run engine`. */
-async function configFile(name: string, topics: KafkaModeTopics, shards: number[], keyPrefix: string): Promise<{ path: string; dataDir: string }> {
+async function configFile(
+  name: string,
+  topics: KafkaModeTopics,
+  shards: number[],
+  keyPrefix: string,
+): Promise<{ path: string; dataDir: string }> {
   const r = await theRedis();
   const { dir, cleanup } = tempDir(`kafka-mode-${name}`);
   cleanups.push(cleanup);
   const config = {
     mode: "full",
-    snapshots: { enabled: true, store: "redis", everyCommands: 150, everyMs: 0, keep: 3, redis: { host: r.host, port: r.port, keyPrefix } },
+    snapshots: {
+      enabled: true,
+      store: "redis",
+      everyCommands: 150,
+      everyMs: 0,
+      keep: 3,
+      redis: { host: r.host, port: r.port, keyPrefix },
+    },
     feed: { port: 0 },
     http: { port: 0 },
     metrics: { port: 0 },
@@ -71,10 +95,18 @@ function stoppedHashes(p: ExchangeProcess): Map<number, string> {
   return hashes;
 }
 
-/** Resolves once Redis holds a snapshot of `partition` written by an engine with `keyPrefix` (the server's key layout). */
+/**
+ * Resolves once Redis holds a snapshot of `partition` written by an engine with `keyPrefix` (the server's key layout).
+ */
 async function snapshotStored(keyPrefix: string, topics: KafkaModeTopics, partition: number): Promise<number> {
   const r = await theRedis();
-  const store = new RedisSnapshotStore({ host: r.host, port: r.port, keyPrefix: `${keyPrefix}:${topics.orders.name}:${partition}`, keep: 3, warn: () => {} });
+  const store = new RedisSnapshotStore({
+    host: r.host,
+    port: r.port,
+    keyPrefix: `${keyPrefix}:${topics.orders.name}:${partition}`,
+    keep: 3,
+    warn: () => {},
+  });
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -88,8 +120,16 @@ async function snapshotStored(keyPrefix: string, topics: KafkaModeTopics, partit
   }
 }
 
-/** Produces `count` orders from `from` in slices while the test goes on (an engine may die meanwhile: Kafka keeps them). */
-async function tradeSteadily(p: OrderProducer, symbols: number[], from: number, count: number, slice = 100): Promise<void> {
+/**
+ * Produces `count` orders from `from` in slices while the test goes on (an engine may die meanwhile: Kafka keeps them).
+ */
+async function tradeSteadily(
+  p: OrderProducer,
+  symbols: number[],
+  from: number,
+  count: number,
+  slice = 100,
+): Promise<void> {
   for (let k = from; k < from + count; k += slice) {
     trade(p, symbols, k, Math.min(slice, from + count - k));
     p.producer.poll(0);
@@ -98,17 +138,30 @@ async function tradeSteadily(p: OrderProducer, symbols: number[], from: number, 
   await p.acknowledgedAll();
 }
 
-/** Crossing orders over `symbols`: trades, partial fills, resting orders, cancels; `sessionSeq` numbers them from `from`. */
+/**
+ * Crossing orders over `symbols`: trades, partial fills, resting orders, cancels;
+ * `sessionSeq` numbers them from `from`.
+ */
 function trade(p: OrderProducer, symbols: number[], from: number, count: number): void {
   for (let k = from; k < from + count; k++) {
     const symbol = symbols[k % symbols.length]!;
-    p.newOrder({ user: 1 + (k % 6), clientOrderId: k, symbol, side: Math.floor(k / symbols.length) % 2, priceTicks: 995 + ((k * 7) % 11), qtyLots: 1 + (k % 3), sessionSeq: k });
-    if (k % 9 === 0) p.cancel({ user: 1 + ((k - 4) % 6), clientOrderId: k - 4, symbol: symbols[(k - 4) % symbols.length]! });
+    p.newOrder({
+      user: 1 + (k % 6),
+      clientOrderId: k,
+      symbol,
+      side: Math.floor(k / symbols.length) % 2,
+      priceTicks: 995 + ((k * 7) % 11),
+      qtyLots: 1 + (k % 3),
+      sessionSeq: k,
+    });
+    if (k % 9 === 0)
+      p.cancel({ user: 1 + ((k - 4) % 6), clientOrderId: k - 4, symbol: symbols[(k - 4) % symbols.length]! });
   }
 }
 
 test(
-  "an engine SIGKILLed mid-stream restarts from its Redis snapshot; the trades it sends again are the same trades, none new, none lost",
+  "an engine SIGKILLed mid-stream restarts from its Redis snapshot; " +
+    "the trades it sends again are the same trades, none new, none lost",
   async () => {
     const topics = await topicsFor("crash", 2);
     const file = await configFile("crash", topics, [], `crash-${process.pid}`);
@@ -130,7 +183,12 @@ test(
     const second = await startEngine(file);
     expect(second.stdout.lines.some((l) => / snapshot seq [1-9]\d*, resuming at offset [1-9]/.test(l))).toBe(true);
     await producing;
-    await out.until((c) => c.uniqueExecutions().some((e) => e.sessionSeq === total) && c.uniqueExecutions().some((e) => e.sessionSeq === total - 1), "the last orders applied");
+    await out.until(
+      (c) =>
+        c.uniqueExecutions().some((e) => e.sessionSeq === total) &&
+        c.uniqueExecutions().some((e) => e.sessionSeq === total - 1),
+      "the last orders applied",
+    );
     expect(await second.stop(60_000)).toBe(0);
     const hashes = stoppedHashes(second);
     let referenceTrades = 0;
@@ -143,13 +201,17 @@ test(
     // Each trade once by its id, and a trade sent again is byte for byte the same record.
     expect(out.tradeBytes.size).toBe(referenceTrades);
     expect(out.differingDuplicates).toEqual([]);
-    console.error(`crash: ${appliedBefore} executions before the kill; ${out.trades.length} trade records for ${referenceTrades} trades (${out.trades.length - referenceTrades} re-sent)`);
+    console.error(
+      `crash: ${appliedBefore} executions before the kill; ${out.trades.length} trade records ` +
+        `for ${referenceTrades} trades (${out.trades.length - referenceTrades} re-sent)`,
+    );
   },
   testTimeoutMs,
 );
 
 test(
-  "two processes own one shard each; a standby takes over the killed one's shard from its Redis snapshot and the partition, with the hash of an engine that never stopped",
+  "two processes own one shard each; a standby takes over the killed one's shard from its Redis snapshot and " +
+    "the partition, with the hash of an engine that never stopped",
   async () => {
     // 12 partitions, as the seed design: BTC-USD and ETH-USD hash to different ones.
     const topics = await topicsFor("takeover", 12);
@@ -177,7 +239,10 @@ test(
     if (resumed === undefined) console.error(standby.output(), "\nA:", a.output());
     expect(resumed).toBeDefined();
     await producing;
-    await out.until((c) => [2999, 3000].every((k) => c.uniqueExecutions().some((e) => e.sessionSeq === k)), "the last orders of both shards applied");
+    await out.until(
+      (c) => [2999, 3000].every((k) => c.uniqueExecutions().some((e) => e.sessionSeq === k)),
+      "the last orders of both shards applied",
+    );
     expect(await standby.stop(60_000)).toBe(0);
     expect(await b.stop(60_000)).toBe(0);
     const referenceBtc = referenceShard(fixture.kafka, topics, btc);

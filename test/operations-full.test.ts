@@ -1,4 +1,8 @@
-// Proves `bun run engine` in full mode on the journal (kafka.enabled = false; Kafka mode's operations: test/kafka-mode-operations.test.ts) with a real Redis, Kafka broker and QuestDB: /ready turns false (503, the reason naming the service) when Redis goes away, the broker stops or QuestDB stops answering, and true again when each returns; a graceful stop leaves its final snapshot in Redis and the restart replays 0 commands; a second signal while the stop waits on a stalled Redis exits at once (143).
+// Proves `bun run engine` in full mode on the journal (kafka.enabled = false; Kafka mode's operations:
+// test/kafka-mode-operations.test.ts) with a real Redis, Kafka broker and QuestDB: /ready turns false (503, the reason
+// naming the service) when Redis goes away, the broker stops or QuestDB stops answering, and true again when each
+// returns; a graceful stop leaves its final snapshot in Redis and the restart replays 0 commands; a second signal while
+// the stop waits on a stalled Redis exits at once (143).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { EventKind, Side } from "../src/engine/constants.ts";
@@ -37,10 +41,15 @@ interface Ready {
 async function ready(url: string): Promise<Ready> {
   const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(10_000) });
   const body = (await res.json()) as { checks: { name: string; ready: boolean; reason: string }[] };
-  return { status: res.status, checks: Object.fromEntries(body.checks.map((c) => [c.name, { ready: c.ready, reason: c.reason }])) };
+  return {
+    status: res.status,
+    checks: Object.fromEntries(body.checks.map((c) => [c.name, { ready: c.ready, reason: c.reason }])),
+  };
 }
 
-/** Polls /ready until `pred` holds (a reconnect or a probe timeout is an event we wait for, with a generous deadline). */
+/**
+ * Polls /ready until `pred` holds (a reconnect or a probe timeout is an event we wait for, with a generous deadline).
+ */
 async function readyUntil(url: string, pred: (r: Ready) => boolean, what: string, timeoutMs = 60_000): Promise<Ready> {
   const deadline = Date.now() + timeoutMs;
   let last: Ready | string = "no answer yet";
@@ -52,7 +61,8 @@ async function readyUntil(url: string, pred: (r: Ready) => boolean, what: string
     } catch (error) {
       last = (error as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`/ready never showed ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`/ready never showed ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
     await Bun.sleep(50);
   }
 }
@@ -103,7 +113,11 @@ describe("full mode", () => {
 
     questdb.pause();
     try {
-      const noQuestdb = await readyUntil(url, (r) => r.status === 503 && !r.checks.questdb!.ready, "QuestDB not answering");
+      const noQuestdb = await readyUntil(
+        url,
+        (r) => r.status === 503 && !r.checks.questdb!.ready,
+        "QuestDB not answering",
+      );
       expect(noQuestdb.checks.questdb!.reason).toContain(`127.0.0.1:${questdb.httpPort}`);
     } finally {
       questdb.resume();
@@ -118,7 +132,9 @@ describe("full mode", () => {
     await placeOne(p.port, "dev-key-1", 1);
     expect(await p.stop(30_000)).toBe(0);
     const stopped = p.stdout.lines.find((l) => l.startsWith("stopped at seq"))!;
-    expect(p.stdout.lines.find((l) => l.startsWith("journal: "))).toContain(`snapshots: redis 127.0.0.1:${redis.port} key ops-restart`);
+    expect(p.stdout.lines.find((l) => l.startsWith("journal: "))).toContain(
+      `snapshots: redis 127.0.0.1:${redis.port} key ops-restart`,
+    );
     const again = await startFull(data, "ops-restart");
     expect(await again.waitForLine(/^recovery: /, 5000)).toMatch(/^recovery: snapshot seq \d+ .*, 0 commands replayed/);
     expect(hashOf(await again.waitForLine(/^engine: /, 5000))).toBe(hashOf(stopped));

@@ -1,4 +1,7 @@
-// Proves that cancel on disconnect, the dead-man's switch and a client's mass cancel go through the input log: the exchange process fires each (real time, waited for by its own report or log line), is killed after the last acknowledgement, and recovers (snapshot + journal) to the state hash of an independent replay of its journal, with exactly the orders those cancels left.
+// Proves that cancel on disconnect, the dead-man's switch and a client's mass cancel go through the input log: the
+// exchange process fires each (real time, waited for by its own report or log line), is killed after the last
+// acknowledgement, and recovers (snapshot + journal) to the state hash of an independent replay of its journal, with
+// exactly the orders those cancels left.
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -1,4 +1,7 @@
-// Proves that sessions which stop reading cannot grow the exchange's memory without bound (issue 8, defect 4): 50 stalled sessions, each with a burst of OpenOrdersRequests and a flood of commands it never reads the answers to, raise the exchange process's RSS by less than the bound the README states (what each session may hold, from the gateway's constants, plus the chunk pool and the collector's slack), and a control session is still served.
+// Proves that sessions which stop reading cannot grow the exchange's memory without bound (issue 8, defect 4): 50
+// stalled sessions, each with a burst of OpenOrdersRequests and a flood of commands it never reads the answers to,
+// raise the exchange process's RSS by less than the bound the README states (what each session may hold, from the
+// gateway's constants, plus the chunk pool and the collector's slack), and a control session is still served.
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import {

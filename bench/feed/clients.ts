@@ -59,7 +59,14 @@ class Samples {
   summary() {
     const v = this.values.slice(0, this.count).sort();
     const q = (p: number) => (v.length === 0 ? 0 : v[Math.min(v.length - 1, Math.floor(p * v.length))]!);
-    return { count: this.seen, p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: v.length === 0 ? 0 : v[v.length - 1]! };
+    return {
+      count: this.seen,
+      p50: q(0.5),
+      p90: q(0.9),
+      p99: q(0.99),
+      p999: q(0.999),
+      max: v.length === 0 ? 0 : v[v.length - 1]!,
+    };
   }
 }
 
@@ -70,55 +77,63 @@ function subscribeFrame(id: number, channel: number, symbol: string): Uint8Array
   return b.asUint8Array().slice();
 }
 
-async function main(): Promise<void> {
-  const o = JSON.parse(process.argv[2]!) as ClientsOptions;
-  const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
-  const byKind: Record<string, Samples> = {};
-  const sample = (kind: string, ms: number) => (byKind[kind] ??= new Samples()).add(ms);
-  let recording = false;
-  let frames = 0;
-  let bytes = 0;
-  let subscribed = 0;
-  let welcomed = 0;
-  let connected = 0;
-  let closed = 0;
-  const frame = new ServerFrame();
-  const u = new U53();
-  const trade = new Trade();
-  const trades = new Trades();
-  const depth = new Depth();
-  const book = new BookUpdate();
-  const orders = new OrdersUpdate();
-  const onData = (data: ArrayBuffer) => {
+const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
+
+/** What this process's clients received: frame and byte counts, and per kind the engine-to-client latency. */
+class Received {
+  readonly byKind: Record<string, Samples> = {};
+  recording = false;
+  frames = 0;
+  bytes = 0;
+  subscribed = 0;
+  welcomed = 0;
+  private readonly frame = new ServerFrame();
+  private readonly u = new U53();
+  private readonly trade = new Trade();
+  private readonly trades = new Trades();
+  private readonly depth = new Depth();
+  private readonly book = new BookUpdate();
+  private readonly orders = new OrdersUpdate();
+
+  private sample(kind: string, ms: number): void {
+    (this.byKind[kind] ??= new Samples()).add(ms);
+  }
+
+  onData(data: ArrayBuffer): void {
     const at = nowUs();
-    const f = ServerFrame.getRootAsServerFrame(new ByteBuffer(new Uint8Array(data)), frame);
+    const f = ServerFrame.getRootAsServerFrame(new ByteBuffer(new Uint8Array(data)), this.frame);
     const type = f.messageType();
-    if (type === Message.Subscribed) subscribed++;
-    else if (type === Message.Welcome) welcomed++;
-    if (!recording) return;
-    frames++;
-    bytes += data.byteLength;
+    if (type === Message.Subscribed) this.subscribed++;
+    else if (type === Message.Welcome) this.welcomed++;
+    if (!this.recording) return;
+    this.frames++;
+    this.bytes += data.byteLength;
+    const u = this.u;
     if (type === Message.Trades) {
-      const t = f.message(trades) as Trades;
+      const t = f.message(this.trades) as Trades;
       if (t.snapshot()) return;
       for (let i = 0; i < t.tradesLength(); i++) {
-        t.trades(i, trade);
-        sample("trade", (at - join53(trade.timeUsLo(), trade.timeUsHi())) / 1000);
+        t.trades(i, this.trade);
+        this.sample("trade", (at - join53(this.trade.timeUsLo(), this.trade.timeUsHi())) / 1000);
       }
     } else if (type === Message.Depth) {
-      const d = f.message(depth) as Depth;
-      const e = d.engineTimeUs(u)!;
-      sample("depth", (at - join53(e.lo(), e.hi())) / 1000);
+      const e = (f.message(this.depth) as Depth).engineTimeUs(u)!;
+      this.sample("depth", (at - join53(e.lo(), e.hi())) / 1000);
     } else if (type === Message.BookUpdate) {
-      const d = f.message(book) as BookUpdate;
-      const e = d.engineTimeUs(u)!;
-      sample("book", (at - join53(e.lo(), e.hi())) / 1000);
+      const e = (f.message(this.book) as BookUpdate).engineTimeUs(u)!;
+      this.sample("book", (at - join53(e.lo(), e.hi())) / 1000);
     } else if (type === Message.OrdersUpdate) {
-      const d = f.message(orders) as OrdersUpdate;
-      const e = d.engineTimeUs(u)!;
-      sample("orders", (at - join53(e.lo(), e.hi())) / 1000);
+      const e = (f.message(this.orders) as OrdersUpdate).engineTimeUs(u)!;
+      this.sample("orders", (at - join53(e.lo(), e.hi())) / 1000);
     }
-  };
+  }
+}
+
+async function main(): Promise<void> {
+  const o = JSON.parse(process.argv[2]!) as ClientsOptions;
+  const received = new Received();
+  let connected = 0;
+  let closed = 0;
 
   const started = performance.now();
   const sockets: WebSocket[] = [];
@@ -135,22 +150,23 @@ async function main(): Promise<void> {
       o.channels.forEach((ch, k) => ws.send(subscribeFrame(k + 1, ch, symbol)));
       open();
     };
-    ws.onmessage = (e) => onData(e.data as ArrayBuffer);
+    ws.onmessage = (e) => received.onData(e.data as ArrayBuffer);
     ws.onclose = () => {
       closed++;
     };
   };
   for (let k = 0; k < o.parallel; k++) open();
   const want = o.count * o.channels.length;
-  while ((welcomed < o.count || subscribed < want) && closed === 0) await Bun.sleep(5);
+  while ((received.welcomed < o.count || received.subscribed < want) && closed === 0) await Bun.sleep(5);
   console.log(`ready ${connected} ${(performance.now() - started).toFixed(0)}`);
 
   for await (const line of console) {
-    if (line === "start") recording = true;
+    if (line === "start") received.recording = true;
     if (line === "stop") break;
   }
   const latency: ClientsResult["latency"] = {};
-  for (const [k, s] of Object.entries(byKind)) latency[k] = s.summary();
+  for (const [k, s] of Object.entries(received.byKind)) latency[k] = s.summary();
+  const { frames, bytes } = received;
   const result: ClientsResult = { connected, closed, frames, bytes, latency };
   console.log(JSON.stringify(result));
   for (const ws of sockets) ws.close();

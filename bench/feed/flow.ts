@@ -18,7 +18,13 @@ export const benchSymbols: readonly SymbolSpec[] = [
   { name: "SOL-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000 },
 ];
 
-export const benchEngineConfig = { ordersMax: 1 << 18, levelsMax: 1 << 14, levelsPerSideMax: 1 << 12, symbolsMax: 4, eventsMax: 1 << 12 };
+export const benchEngineConfig = {
+  ordersMax: 1 << 18,
+  levelsMax: 1 << 14,
+  levelsPerSideMax: 1 << 12,
+  symbolsMax: 4,
+  eventsMax: 1 << 12,
+};
 
 const Kind = { New: 1, Cancel: 2 } as const;
 
@@ -137,7 +143,12 @@ export function wallNs(): number {
  * returns mitata's statistics of a chunk's time (ns). Throws if mitata ran
  * the chunks other than once each.
  */
-export async function timeChunks(seq: Sequencer, list: CommandList, commands: number, chunk: number): Promise<{ p50: number; avg: number }> {
+export async function timeChunks(
+  seq: Sequencer,
+  list: CommandList,
+  commands: number,
+  chunk: number,
+): Promise<{ p50: number; avg: number }> {
   let next = 0;
   const stats = await measure(
     () => {
@@ -148,7 +159,15 @@ export async function timeChunks(seq: Sequencer, list: CommandList, commands: nu
       next = end;
     },
     // One call more than the samples: mitata runs the function once before it counts.
-    { min_samples: commands / chunk - 1, max_samples: commands / chunk - 1, min_cpu_time: 0, gc: false, warmup_threshold: 0, batch_unroll: 1, batch_samples: 0 },
+    {
+      min_samples: commands / chunk - 1,
+      max_samples: commands / chunk - 1,
+      min_cpu_time: 0,
+      gc: false,
+      warmup_threshold: 0,
+      batch_unroll: 1,
+      batch_samples: 0,
+    },
   );
   if (next !== commands) throw new Error(`ran ${next} of ${commands} commands (mitata batched the chunks)`);
   return { p50: stats.p50, avg: stats.avg };

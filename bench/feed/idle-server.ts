@@ -7,7 +7,9 @@ import { startFeedWorker } from "../../src/feed/start.ts";
 import { benchSequencer } from "./flow.ts";
 
 const seq = benchSequencer();
-const feed = await startFeedWorker(seq, { limits: { connectionsMax: 20_000, requestsPerSecond: 100, requestBurst: 100 } });
+const feed = await startFeedWorker(seq, {
+  limits: { connectionsMax: 20_000, requestsPerSecond: 100, requestBurst: 100 },
+});
 console.log(`port ${feed.port}`);
 for await (const line of console) {
   if (line === "rss") {

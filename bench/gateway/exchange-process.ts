@@ -14,7 +14,14 @@ import { GcLog } from "./gc-log.ts";
 export type JournalPolicy = "write" | "fsync" | "none";
 
 /** The bench's only symbol: tick and lot 1, a band wide enough for any walk of the mid. */
-export const benchSymbol = { name: "BENCH-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000_000, maxQty: 1_000_000 } as const;
+export const benchSymbol = {
+  name: "BENCH-USD",
+  tickSize: 1,
+  lotSize: 1,
+  minPrice: 1,
+  maxPrice: 1_000_000_000,
+  maxQty: 1_000_000,
+} as const;
 
 /** How long the child may take to say it listens (journal replay of an empty file, JIT warm-up of nothing). */
 const startTimeoutMs = 20_000;
@@ -60,7 +67,10 @@ function ticksPerSecond(): number {
   return clockTicksPerSecond;
 }
 
-/** utime and stime of a process from /proc (fields 14 and 15; the command name in field 2 may hold spaces, so count from its ")"). */
+/**
+ * utime and stime of a process from /proc (fields 14 and 15; the command name in field 2 may hold
+ * spaces, so count from its ")").
+ */
 export function processCpu(pid: number): CpuSample {
   const text = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
@@ -71,8 +81,12 @@ export function processCpu(pid: number): CpuSample {
 
 /** Pins every thread of this process to `cpus` (taskset syntax); throws when taskset is missing or refuses. */
 export function pinSelf(cpus: string): void {
-  const p = Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(process.pid)], { stdout: "ignore", stderr: "pipe" });
-  if (p.exitCode !== 0) throw new Error(`taskset -a -p -c ${cpus} ${process.pid} failed: ${p.stderr.toString().trim()}`);
+  const p = Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(process.pid)], {
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  if (p.exitCode !== 0)
+    throw new Error(`taskset -a -p -c ${cpus} ${process.pid} failed: ${p.stderr.toString().trim()}`);
 }
 
 /** This process's CPU time (all threads). */
@@ -150,7 +164,8 @@ export class ExchangeProcess {
       EXCHANGE_FEED_PORT: "0",
       EXCHANGE_METRICS_PORT: "0",
       EXCHANGE_HTTP_PORT: "0",
-      // The gateway's figures without the query API and its market-data worker (bench/marketdata.bench.ts measures those).
+      // The gateway's figures without the query API and its market-data worker
+      // (bench/marketdata.bench.ts measures those).
       EXCHANGE_HTTP_ENABLED: "false",
       EXCHANGE_DATA_DIR: join(this.dataDir, "data"),
       EXCHANGE_JOURNAL_POLICY: o.policy,
@@ -173,20 +188,31 @@ export class ExchangeProcess {
     const listening = new Promise<number>((resolve, reject) => {
       const onLine = (line: string): void => {
         // The exchange writes JSON log lines into a pipe: the message is in "msg".
-        const m = /"msg":"tcp gateway listening on [^\s"]+:(\d+)"/.exec(line) ?? /tcp gateway listening on [^\s"]+:(\d+)/.exec(line);
+        const m =
+          /"msg":"tcp gateway listening on [^\s"]+:(\d+)"/.exec(line) ??
+          /tcp gateway listening on [^\s"]+:(\d+)/.exec(line);
         if (m !== null) resolve(Number(m[1]));
       };
       void this.pump(child.stdout, onLine);
       void this.pump(child.stderr, (line) => console.error(`  exchange: ${line}`), this.gc);
-      void child.exited.then((code) => reject(new Error(`the exchange exited with code ${code} before listening:\n${this.recentOutput()}`)));
+      void child.exited.then((code) =>
+        reject(new Error(`the exchange exited with code ${code} before listening:\n${this.recentOutput()}`)),
+      );
       const waitMs = o.startTimeoutMs ?? startTimeoutMs;
-      setTimeout(() => reject(new Error(`the exchange did not listen within ${waitMs} ms:\n${this.recentOutput()}`)), waitMs).unref();
+      setTimeout(
+        () => reject(new Error(`the exchange did not listen within ${waitMs} ms:\n${this.recentOutput()}`)),
+        waitMs,
+      ).unref();
     });
     this.port = await listening;
   }
 
   /** Reads a stream of the child to its end, line by line, so the child never blocks on a full pipe. */
-  private async pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void, gc: GcLog | null = null): Promise<void> {
+  private async pump(
+    stream: ReadableStream<Uint8Array>,
+    onLine: (line: string) => void,
+    gc: GcLog | null = null,
+  ): Promise<void> {
     const decoder = new TextDecoder();
     let pending = "";
     for await (const chunk of stream) {
@@ -208,7 +234,10 @@ export class ExchangeProcess {
     }
   }
 
-  /** SIGTERM (the exchange logs sessions out and syncs its journal), SIGKILL after a grace period; removes the data directory. Returns the exit code. */
+  /**
+   * SIGTERM (the exchange logs sessions out and syncs its journal), SIGKILL after a grace period; removes the data
+   * directory. Returns the exit code.
+   */
   async stop(): Promise<number | null> {
     const child = this.child;
     let code: number | null = null;

@@ -17,7 +17,9 @@ export interface HeapPauses {
   count: number;
   pauseMsTotal: number;
   pauseMsMax: number;
-  /** Largest heap size the log showed for it (`=> <kb>kb`): the matching thread's is the one with the engine's columns. */
+  /**
+   * Largest heap size the log showed for it (`=> <kb>kb`): the matching thread's is the one with the engine's columns.
+   */
   heapKbMax: number;
 }
 
@@ -37,7 +39,12 @@ export class GcLog {
 
   /** Whether a stderr line is the collector's (those are parsed, not echoed). */
   static isGcLine(line: string): boolean {
-    return line.includes("[GC<") || /\bp=[0-9.]+ms\b/.test(line) || line.startsWith("Requesting GC") || line.includes("GC END");
+    return (
+      line.includes("[GC<") ||
+      /\bp=[0-9.]+ms\b/.test(line) ||
+      line.startsWith("Requesting GC") ||
+      line.includes("GC END")
+    );
   }
 
   onLine(line: string, atMs: number): void {
@@ -52,7 +59,12 @@ export class GcLog {
     const all: HeapPauses = { count: 0, pauseMsTotal: 0, pauseMsMax: 0, heapKbMax: 0 };
     for (const p of this.pauses) {
       if (p.atMs < fromMs || p.atMs >= toMs) continue;
-      const h = (heaps[p.heap] ??= { count: 0, pauseMsTotal: 0, pauseMsMax: 0, heapKbMax: this.heapKb.get(p.heap) ?? 0 });
+      const h = (heaps[p.heap] ??= {
+        count: 0,
+        pauseMsTotal: 0,
+        pauseMsMax: 0,
+        heapKbMax: this.heapKb.get(p.heap) ?? 0,
+      });
       for (const s of [h, all]) {
         s.count++;
         s.pauseMsTotal += p.pauseMs;

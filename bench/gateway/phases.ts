@@ -53,7 +53,17 @@ export interface Totals {
 }
 
 function totals(sessions: BenchSession[], batches: CommandBatch[]): Totals {
-  const t: Totals = { commands: 0, answers: 0, fills: 0, otherReports: 0, outOfOrder: 0, decodedReports: 0, gatewayAnswers: 0, rejectsByReason: {}, commandsByKind: {} };
+  const t: Totals = {
+    commands: 0,
+    answers: 0,
+    fills: 0,
+    otherReports: 0,
+    outOfOrder: 0,
+    decodedReports: 0,
+    gatewayAnswers: 0,
+    rejectsByReason: {},
+    commandsByKind: {},
+  };
   const add = (into: Record<string, number>, from: Record<string, number>) => {
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };
@@ -72,7 +82,10 @@ function totals(sessions: BenchSession[], batches: CommandBatch[]): Totals {
   return t;
 }
 
-async function openSessions(x: ExchangeProcess, keys: string[]): Promise<{ sessions: BenchSession[]; symbolId: number }> {
+async function openSessions(
+  x: ExchangeProcess,
+  keys: string[],
+): Promise<{ sessions: BenchSession[]; symbolId: number }> {
   const sessions = keys.map((k) => new BenchSession(k));
   try {
     await Promise.all(sessions.map((s) => s.open(x.port)));
@@ -90,7 +103,11 @@ function shapeFor(symbolId: number): StreamShape {
 }
 
 /** Resolves when every session answered its batch; rejects on a session error or after the timeout. */
-function allAnswered(sessions: BenchSession[], batches: CommandBatch[], timeoutMs: number): { done: Promise<void>; arm: () => void } {
+function allAnswered(
+  sessions: BenchSession[],
+  batches: CommandBatch[],
+  timeoutMs: number,
+): { done: Promise<void>; arm: () => void } {
   let resolve!: () => void;
   let reject!: (e: Error) => void;
   const done = new Promise<void>((res, rej) => {
@@ -169,7 +186,8 @@ async function pump(s: BenchSession, batch: CommandBatch): Promise<void> {
   let at = 0;
   while (at < end) {
     const n = s.write(batch.bytes, at, end);
-    if (n < 0 || s.error !== null) throw new Error(s.error ?? `${s.key}: the socket refused a write after ${at} of ${end} bytes`);
+    if (n < 0 || s.error !== null)
+      throw new Error(s.error ?? `${s.key}: the socket refused a write after ${at} of ${end} bytes`);
     at += n;
     if (at < end) await s.drained();
   }
@@ -196,7 +214,10 @@ async function blast(x: ExchangeProcess, sessions: BenchSession[], batches: Comm
   });
   const seconds = (lastNs - t0) / 1e9;
   const t = totals(sessions, batches);
-  if (t.outOfOrder !== 0) throw new Error(`${t.outOfOrder} answers named another order than their command's: the answer count cannot be trusted`);
+  if (t.outOfOrder !== 0)
+    throw new Error(
+      `${t.outOfOrder} answers named another order than their command's: the answer count cannot be trusted`,
+    );
   return {
     commands: t.commands,
     seconds,
@@ -209,7 +230,11 @@ async function blast(x: ExchangeProcess, sessions: BenchSession[], batches: Comm
   };
 }
 
-export async function throughputPhase(x: ExchangeProcess, o: ThroughputOptions, log: (line: string) => void): Promise<ThroughputResult> {
+export async function throughputPhase(
+  x: ExchangeProcess,
+  o: ThroughputOptions,
+  log: (line: string) => void,
+): Promise<ThroughputResult> {
   const { sessions, symbolId } = await openSessions(x, o.keys);
   try {
     const writer = new ClientMessageWriter();
@@ -229,8 +254,12 @@ export async function throughputPhase(x: ExchangeProcess, o: ThroughputOptions, 
       const result = await blast(x, sessions, batches);
       const warm = r < o.warmupRounds;
       log(
-        `  throughput ${warm ? "warm-up" : `round ${r - o.warmupRounds + 1}`}: ${result.commands} commands in ${result.seconds.toFixed(3)} s = ` +
-          `${Math.round(result.commandsPerSec)}/s, into the engine ${Math.round(result.engineCommandsPerSec)}/s (sent in ${result.sendSeconds.toFixed(3)} s); cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores` +
+        `  throughput ${warm ? "warm-up" : `round ${r - o.warmupRounds + 1}`}: ${result.commands} commands ` +
+          `in ${result.seconds.toFixed(3)} s = ` +
+          `${Math.round(result.commandsPerSec)}/s, into the ` +
+          `engine ${Math.round(result.engineCommandsPerSec)}/s (sent in ${result.sendSeconds.toFixed(3)} s); ` +
+          `cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} ` +
+          `cores` +
           (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`),
       );
       if (!warm) rounds.push(result);
@@ -276,7 +305,15 @@ export interface Percentiles {
 }
 
 function percentiles(h: Histogram): Percentiles {
-  return { count: h.count, mean: h.mean, p50: h.percentile(50), p90: h.percentile(90), p99: h.percentile(99), p999: h.percentile(99.9), max: h.max };
+  return {
+    count: h.count,
+    mean: h.mean,
+    p50: h.percentile(50),
+    p90: h.percentile(90),
+    p99: h.percentile(99),
+    p999: h.percentile(99.9),
+    max: h.max,
+  };
 }
 
 export interface LatencyResult {
@@ -284,7 +321,10 @@ export interface LatencyResult {
   offeredPerSec: number;
   warmupSeconds: number;
   measureSeconds: number;
-  /** Measured commands / (start of the measured schedule → last of their answers): below the offered rate when the exchange fell behind. */
+  /**
+   * Measured commands / (start of the measured schedule → last of their answers): below the offered rate when the
+   * exchange fell behind.
+   */
   answeredPerSec: number;
   /** Scheduled send time → answer arrival, ns (corrected for coordinated omission). */
   latencyNs: Percentiles;
@@ -294,7 +334,10 @@ export interface LatencyResult {
   sendLagNs: Percentiles;
   /** Longest time between two turns of the sender's loop, ns. */
   senderTurnGapNsMax: number;
-  /** Per window of the measured period: the worst latency, service time and send lag in it, ns (when stalls happened, and whose). */
+  /**
+   * Per window of the measured period: the worst latency, service time and send lag in it, ns (when
+   * stalls happened, and whose).
+   */
   timeline: { fromSeconds: number; latencyNsMax: number; serviceNsMax: number; sendLagNsMax: number }[];
   totals: Totals;
   cpu: CpuUse;
@@ -309,7 +352,13 @@ export interface LatencyResult {
  * between turns) writes every session's due frames in one write; a frame's
  * send time is the clock read right after the write that completed it.
  */
-function runSchedule(sessions: BenchSession[], batches: CommandBatch[], sentNs: Float64Array[], startNs: number, intervalNs: number): Promise<number> {
+function runSchedule(
+  sessions: BenchSession[],
+  batches: CommandBatch[],
+  sentNs: Float64Array[],
+  startNs: number,
+  intervalNs: number,
+): Promise<number> {
   const m = sessions.length;
   const sentFrames = new Int32Array(m);
   const sentBytes = new Float64Array(m);
@@ -363,7 +412,12 @@ function latencyFigures(
   const lag = new Histogram();
   const windowNs = timelineWindowMs * msNs;
   const windows = Math.ceil((measureSeconds * 1e9) / windowNs) + 1;
-  const timeline: TimelineWindow[] = Array.from({ length: windows }, (_, w) => ({ fromSeconds: (w * windowNs) / 1e9, latencyNsMax: 0, serviceNsMax: 0, sendLagNsMax: 0 }));
+  const timeline: TimelineWindow[] = Array.from({ length: windows }, (_, w) => ({
+    fromSeconds: (w * windowNs) / 1e9,
+    latencyNsMax: 0,
+    serviceNsMax: 0,
+    sendLagNsMax: 0,
+  }));
   let lastArrivalNs = 0;
   sessions.forEach((s, i) => {
     const b = batches[i]!;
@@ -390,7 +444,23 @@ function latencyFigures(
   return { latency, service, lag, timeline: timeline.filter((w) => w.latencyNsMax > 0), answeredPerSec };
 }
 
-export async function latencyPhase(x: ExchangeProcess, o: LatencyOptions, log: (line: string) => void): Promise<LatencyResult> {
+/** One latency run in a line of the log. */
+function latencyLine(result: LatencyResult): string {
+  const us = (ns: number) => (ns / 1e3).toFixed(1);
+  return (
+    `  latency at ${result.offeredPerSec}/s: p50 ${us(result.latencyNs.p50)} µs, p99 ${us(result.latencyNs.p99)} µs, ` +
+    `p99.9 ${us(result.latencyNs.p999)} µs, max ${us(result.latencyNs.max)} µs; ` +
+    `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, ` +
+    `sender ${result.cpu.senderCores.toFixed(2)} cores` +
+    (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`)
+  );
+}
+
+export async function latencyPhase(
+  x: ExchangeProcess,
+  o: LatencyOptions,
+  log: (line: string) => void,
+): Promise<LatencyResult> {
   const { sessions, symbolId } = await openSessions(x, o.keys);
   try {
     const m = sessions.length;
@@ -398,7 +468,9 @@ export async function latencyPhase(x: ExchangeProcess, o: LatencyOptions, log: (
     const total = Math.ceil(o.rate * (o.warmupSeconds + o.measureSeconds));
     const perSession = Math.ceil(total / m);
     const batches = sessions.map(() => new CommandBatch(perSession, writer.frameBytesMax));
-    sessions.forEach((_, i) => new StreamGenerator(o.seed + 104729 * (i + 1), shapeFor(symbolId), writer, 2).fill(batches[i]!, perSession));
+    sessions.forEach((_, i) =>
+      new StreamGenerator(o.seed + 104729 * (i + 1), shapeFor(symbolId), writer, 2).fill(batches[i]!, perSession),
+    );
     const sentNs = sessions.map(() => new Float64Array(perSession));
     for (const s of sessions) s.resetCounts();
     const answered = allAnswered(sessions, batches, answersTimeoutMs);
@@ -416,9 +488,18 @@ export async function latencyPhase(x: ExchangeProcess, o: LatencyOptions, log: (
     const x1 = x.cpu();
     const s1 = selfCpu();
     const wallSeconds = (Bun.nanoseconds() - startNs + scheduleLeadNs) / 1e9;
-    const f = latencyFigures(sessions, batches, sentNs, startNs + o.warmupSeconds * 1e9, startNs, intervalNs, o.measureSeconds);
+    const f = latencyFigures(
+      sessions,
+      batches,
+      sentNs,
+      startNs + o.warmupSeconds * 1e9,
+      startNs,
+      intervalNs,
+      o.measureSeconds,
+    );
     const t = totals(sessions, batches);
-    if (t.outOfOrder !== 0) throw new Error(`${t.outOfOrder} answers named another order than their command's: latencies cannot be matched`);
+    if (t.outOfOrder !== 0)
+      throw new Error(`${t.outOfOrder} answers named another order than their command's: latencies cannot be matched`);
     const result: LatencyResult = {
       sessions: m,
       offeredPerSec: o.rate,
@@ -434,12 +515,7 @@ export async function latencyPhase(x: ExchangeProcess, o: LatencyOptions, log: (
       cpu: cpuUse(x0, x1, s0, s1, wallSeconds),
       gc: x.gc?.summary(measuredFromMs, performance.now()) ?? null,
     };
-    const us = (ns: number) => (ns / 1e3).toFixed(1);
-    log(
-      `  latency at ${o.rate}/s: p50 ${us(result.latencyNs.p50)} µs, p99 ${us(result.latencyNs.p99)} µs, p99.9 ${us(result.latencyNs.p999)} µs, max ${us(result.latencyNs.max)} µs; ` +
-        `send lag p99 ${us(result.sendLagNs.p99)} µs; cpu exchange ${result.cpu.exchangeCores.toFixed(2)}, sender ${result.cpu.senderCores.toFixed(2)} cores` +
-        (result.gc === null ? "" : `; gc ${gcCell(result.gc)}`),
-    );
+    log(latencyLine(result));
     return result;
   } finally {
     for (const s of sessions) s.close();

@@ -112,7 +112,8 @@ export class BenchSession {
     const answered = new Promise<void>((resolve, reject) => {
       this.loginWaiter = { resolve, reject };
     });
-    if (this.socket.write(e.bytes, e.start, e.end - e.start) !== e.end - e.start) throw new Error(`${this.key}: Login not written at once`);
+    if (this.socket.write(e.bytes, e.start, e.end - e.start) !== e.end - e.start)
+      throw new Error(`${this.key}: Login not written at once`);
     await answered;
   }
 
@@ -232,13 +233,27 @@ export class BenchSession {
     }
   }
 
-  /** An answer with engine seq 0 was decided by the gateway (limits, unknown order, journal full): the command never reached the engine. */
-  private report(kind: number, rejectReason: number, cancelReason: number, cid: number, engineSeq: number, nowNs: number): void {
+  /**
+   * An answer with engine seq 0 was decided by the gateway (limits, unknown order, journal full): the
+   * command never reached the engine.
+   */
+  private report(
+    kind: number,
+    rejectReason: number,
+    cancelReason: number,
+    cid: number,
+    engineSeq: number,
+    nowNs: number,
+  ): void {
     if (kind === Kind.Trade) {
       this.fills++;
       return;
     }
-    const answer = kind === Kind.Accepted || kind === Kind.Rejected || kind === Kind.Modified || (kind === Kind.Cancelled && cancelReason === CancelReasonUser);
+    const answer =
+      kind === Kind.Accepted ||
+      kind === Kind.Rejected ||
+      kind === Kind.Modified ||
+      (kind === Kind.Cancelled && cancelReason === CancelReasonUser);
     if (!answer) {
       this.otherReports++;
       return;

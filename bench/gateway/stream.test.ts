@@ -1,8 +1,18 @@
-// Proves the gateway benchmark's command streams are what the exchange expects: every frame verifies and decodes, seqs run on from the Login without a gap across batches, new orders never reuse an id, cancels and modifies name the session's own earlier orders, the live set stays bounded, and passive prices never cross the mid.
+// Proves the gateway benchmark's command streams are what the exchange expects: every frame verifies and decodes, seqs
+// run on from the Login without a gap across batches, new orders never reuse an id, cancels and modifies name the
+// session's own earlier orders, the live set stays bounded, and passive prices never cross the mid.
 
 import { expect, test } from "bun:test";
 import { Side, Tif } from "../../src/engine/constants.ts";
-import { Body, ClientDecoder, ClientMessage, ClientMessageWriter, clientFrameBytesMax, FrameSplitter, FrameStatus } from "../../src/protocol/index.ts";
+import {
+  Body,
+  ClientDecoder,
+  ClientMessage,
+  ClientMessageWriter,
+  clientFrameBytesMax,
+  FrameSplitter,
+  FrameStatus,
+} from "../../src/protocol/index.ts";
 import { CommandBatch, CommandKind, defaultShape, StreamGenerator } from "./stream.ts";
 
 test("three batches of one session: valid frames, contiguous seqs, own ids, bounded book", () => {

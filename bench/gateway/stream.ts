@@ -37,7 +37,14 @@ export interface StreamShape {
   iocP: number;
 }
 
-export const defaultShape: Omit<StreamShape, "symbolId"> = { mid: 100_000, levels: 50, liveMax: 2000, cancelP: 0.35, modifyP: 0.05, iocP: 0.05 };
+export const defaultShape: Omit<StreamShape, "symbolId"> = {
+  mid: 100_000,
+  levels: 50,
+  liveMax: 2000,
+  cancelP: 0.35,
+  modifyP: 0.05,
+  iocP: 0.05,
+};
 
 /** Encoded commands: frame k is `bytes[k === 0 ? 0 : frameEnd[k - 1], frameEnd[k])`. Allocated once, refilled. */
 export class CommandBatch {

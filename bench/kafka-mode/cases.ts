@@ -33,7 +33,10 @@ const cpuOf = (pid: number) => {
 };
 
 /** CPU seconds per wall second of the broker, the exchange and this process over `body`. */
-export async function withCpu<T>(pids: { broker: number; exchange: number }, body: () => Promise<T>): Promise<{ result: T; cpu: CpuSplit; wallSeconds: number }> {
+export async function withCpu<T>(
+  pids: { broker: number; exchange: number },
+  body: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuSplit; wallSeconds: number }> {
   const b0 = cpuOf(pids.broker);
   const x0 = cpuOf(pids.exchange);
   const l0 = cpuOf(process.pid);
@@ -43,7 +46,11 @@ export async function withCpu<T>(pids: { broker: number; exchange: number }, bod
   return {
     result,
     wallSeconds: wall,
-    cpu: { brokerCores: (cpuOf(pids.broker) - b0) / wall, exchangeCores: (cpuOf(pids.exchange) - x0) / wall, loadCores: (cpuOf(process.pid) - l0) / wall },
+    cpu: {
+      brokerCores: (cpuOf(pids.broker) - b0) / wall,
+      exchangeCores: (cpuOf(pids.exchange) - x0) / wall,
+      loadCores: (cpuOf(process.pid) - l0) / wall,
+    },
   };
 }
 
@@ -53,7 +60,11 @@ export interface BenchTopics {
   executionPartitions: number;
 }
 
-function loadProducer(bootstrap: string, lingerMs: number, onDelivery: (opaque: number, partition: number, offset: number, error: number) => void): Producer {
+function loadProducer(
+  bootstrap: string,
+  lingerMs: number,
+  onDelivery: (opaque: number, partition: number, offset: number, error: number) => void,
+): Producer {
   return new Producer({
     bootstrapServers: bootstrap,
     clientId: "bench-load",
@@ -105,7 +116,12 @@ export interface ThroughputRound {
 }
 
 /** Produces the whole workload and waits until every report it causes was consumed. */
-export async function throughputCase(bootstrap: string, t: BenchTopics, w: Workload, timeoutMs: number): Promise<ThroughputRound> {
+export async function throughputCase(
+  bootstrap: string,
+  t: BenchTopics,
+  w: Workload,
+  timeoutMs: number,
+): Promise<ThroughputRound> {
   const consumer = executionsConsumer(bootstrap, t, true);
   let acked = 0;
   let failed = 0;
@@ -116,7 +132,10 @@ export async function throughputCase(bootstrap: string, t: BenchTopics, w: Workl
   const record = new ProduceRecord();
   record.topic = producer.topic(t.orders);
   let consumed = 0;
-  /** Takes what the consumer has, waiting up to `waitMs` for the first record (a blocking wait, not a spin: the load must not take the exchange's CPU). */
+  /**
+   * Takes what the consumer has, waiting up to `waitMs` for the first record (a blocking wait, not a spin: the load
+   * must not take the exchange's CPU).
+   */
   const poll = (waitMs = 0) => {
     const b = consumer.poll(waitMs);
     consumed += b.count;
@@ -138,19 +157,30 @@ export async function throughputCase(bootstrap: string, t: BenchTopics, w: Workl
       if ((k & 1023) === 1023) {
         producer.poll(0);
         poll();
-        if (performance.now() - started > timeoutMs) throw new Error(`throughput: produced ${k} of ${w.count} within ${timeoutMs} ms`);
+        if (performance.now() - started > timeoutMs)
+          throw new Error(`throughput: produced ${k} of ${w.count} within ${timeoutMs} ms`);
       }
     }
     while (acked < w.count || consumed < w.executions) {
       producer.poll(0);
       if (acked === w.count && producedAt === 0) producedAt = performance.now();
       poll(5);
-      if (performance.now() - started > timeoutMs) throw new Error(`throughput: ${acked} of ${w.count} acknowledged, ${consumed} of ${w.executions} reports consumed within ${timeoutMs} ms`);
+      if (performance.now() - started > timeoutMs)
+        throw new Error(
+          `throughput: ${acked} of ${w.count} acknowledged, ${consumed} of ${w.executions} reports consumed ` +
+            `within ${timeoutMs} ms`,
+        );
     }
     if (producedAt === 0) producedAt = performance.now();
     if (failed > 0) throw new Error(`${failed} orders failed delivery`);
     const seconds = (performance.now() - started) / 1000;
-    return { orders: w.count, ordersPerSec: w.count / seconds, executions: consumed, produceSeconds: (producedAt - started) / 1000, seconds };
+    return {
+      orders: w.count,
+      ordersPerSec: w.count / seconds,
+      executions: consumed,
+      produceSeconds: (producedAt - started) / 1000,
+      seconds,
+    };
   } finally {
     producer.close(10_000);
     consumer.close();
@@ -164,11 +194,70 @@ export interface LatencyRound {
 }
 
 /**
+ * The latency case's order k into `frame` (returns its bytes): a passive limit at an even k, at an odd k a cancel of
+ * the order before it.
+ */
+function writeLatencyOrder(
+  writer: InputRecordWriter,
+  o: OrderFields,
+  frame: Uint8Array,
+  k: number,
+  dueNs: number,
+  symbolId: number,
+  sessionId: number,
+): number {
+  o.clearOrder();
+  o.symbolId = symbolId;
+  if (k % 2 === 1) {
+    o.clientOrderId = k;
+    return writer.writeCancel(frame, 0, 0, dueNs, 7, sessionId, k + 1, 0, o);
+  }
+  o.clientOrderId = k + 1;
+  o.side = (k >> 1) & 1;
+  o.priceTicks = o.side === 0 ? 90_000 : 110_000;
+  o.qtyLots = 1;
+  return writer.writeNewOrder(frame, 0, 0, dueNs, 7, sessionId, k + 1, 0, o);
+}
+
+/**
+ * Takes what arrived, waiting up to `waitMs` for it (blocking in librdkafka: the load spins no CPU away from the
+ * exchange); calls `first` with the order index of each first report of `sessionId`'s orders and returns their count.
+ */
+function takeFirstReports(
+  consumer: Consumer,
+  reader: OutputRecordReader,
+  sessionId: number,
+  waitMs: number,
+  first: (k: number, nowNs: number) => void,
+): number {
+  const b = consumer.poll(waitMs);
+  const now = nowNs();
+  let seen = 0;
+  for (let i = 0; i < b.count; i++) {
+    if (b.errorCode[i] !== 0) continue;
+    const e = reader.execution(b.bytes, b.valueStart[i]!, b.valueStart[i]! + b.valueBytes[i]!);
+    if (e.sessionId !== sessionId || e.reportIndex !== 0) continue;
+    seen++;
+    first(e.sessionSeq - 1, now);
+  }
+  return seen;
+}
+
+/**
  * Open loop at `rate` for `seconds`: order k (a passive limit; every second
  * one cancels the order before it) is due at start + k/rate and stamped with
  * that time; latency = its first report consumed − due. First 20% dropped.
  */
-export async function latencyCase(bootstrap: string, t: BenchTopics, symbolName: string, partitions: number, symbolId: number, rate: number, seconds: number, timeoutMs: number): Promise<LatencyRound> {
+export async function latencyCase(
+  bootstrap: string,
+  t: BenchTopics,
+  symbolName: string,
+  partitions: number,
+  symbolId: number,
+  rate: number,
+  seconds: number,
+  timeoutMs: number,
+): Promise<LatencyRound> {
   const total = Math.round(rate * seconds);
   const warmup = Math.floor(total * 0.2);
   const latency = new Float64Array(total - warmup).fill(-1);
@@ -188,18 +277,10 @@ export async function latencyCase(bootstrap: string, t: BenchTopics, symbolName:
   const frame = new Uint8Array(512);
   const sessionId = 424242;
   let seen = 0;
-  /** Takes what arrived, waiting up to `waitMs` for it (blocking in librdkafka: the load spins no CPU away from the exchange). */
   const poll = (waitMs: number) => {
-    const b = consumer.poll(waitMs);
-    const now = nowNs();
-    for (let i = 0; i < b.count; i++) {
-      if (b.errorCode[i] !== 0) continue;
-      const e = reader.execution(b.bytes, b.valueStart[i]!, b.valueStart[i]! + b.valueBytes[i]!);
-      if (e.sessionId !== sessionId || e.reportIndex !== 0) continue;
-      const k = e.sessionSeq - 1;
-      seen++;
+    seen += takeFirstReports(consumer, reader, sessionId, waitMs, (k, now) => {
       if (k >= warmup) latency[k - warmup] = now - dueNs[k]!;
-    }
+    });
   };
   const intervalNs = 1e9 / rate;
   const startNs = nowNs() + 5e6;
@@ -211,19 +292,7 @@ export async function latencyCase(bootstrap: string, t: BenchTopics, symbolName:
       while (next < total && startNs + next * intervalNs <= now) {
         const due = startNs + next * intervalNs;
         dueNs[next] = due;
-        o.clearOrder();
-        o.symbolId = symbolId;
-        let n: number;
-        if (next % 2 === 1) {
-          o.clientOrderId = next;
-          n = writer.writeCancel(frame, 0, 0, due, 7, sessionId, next + 1, 0, o);
-        } else {
-          o.clientOrderId = next + 1;
-          o.side = (next >> 1) & 1;
-          o.priceTicks = o.side === 0 ? 90_000 : 110_000;
-          o.qtyLots = 1;
-          n = writer.writeNewOrder(frame, 0, 0, due, 7, sessionId, next + 1, 0, o);
-        }
+        const n = writeLatencyOrder(writer, o, frame, next, due, symbolId, sessionId);
         record.setValue(frame, framePrefixBytes, n - framePrefixBytes).setKey(key);
         record.opaque = next;
         if (producer.produce(record) !== 0) throw new Error(`latency: produce refused order ${next}`);
@@ -233,7 +302,8 @@ export async function latencyCase(bootstrap: string, t: BenchTopics, symbolName:
       // Wait for reports until the next order is due (at most 1 ms, so the schedule slips by less than that).
       const dueInMs = next < total ? (startNs + next * intervalNs - nowNs()) / 1e6 : 1;
       poll(dueInMs >= 1 ? 1 : 0);
-      if (performance.now() - started > timeoutMs) throw new Error(`latency: ${seen} of ${total} orders answered within ${timeoutMs} ms`);
+      if (performance.now() - started > timeoutMs)
+        throw new Error(`latency: ${seen} of ${total} orders answered within ${timeoutMs} ms`);
     }
     if (failed > 0) throw new Error(`${failed} orders failed delivery`);
     const measured = latency.filter((v) => v >= 0);

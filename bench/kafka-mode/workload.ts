@@ -18,7 +18,12 @@ import { Encoder, InputRecordView, InputRecordWriter, OrderFields } from "../../
 import { Command } from "../../src/protocol/codec.ts";
 import { framePrefixBytes } from "../../src/protocol/constants.ts";
 
-export const benchEngine: Partial<EngineConfig> = { ordersMax: 1 << 18, levelsMax: 1 << 14, levelsPerSideMax: 1 << 12, symbolsMax: 16 };
+export const benchEngine: Partial<EngineConfig> = {
+  ordersMax: 1 << 18,
+  levelsMax: 1 << 14,
+  levelsPerSideMax: 1 << 12,
+  symbolsMax: 16,
+};
 const mid = 100_000;
 
 /** One symbol per partition (the first names "K<n>-USD" that land on each), so every shard gets an equal share. */
@@ -29,7 +34,9 @@ export function benchSymbols(partitions: number): SymbolSpec[] {
     const p = partitionOfSymbol(name, partitions);
     if (!byPartition.has(p)) byPartition.set(p, name);
   }
-  return [...byPartition.entries()].sort((a, b) => a[0] - b[0]).map(([, name]) => ({ name, tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000 }));
+  return [...byPartition.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, name]) => ({ name, tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000 }));
 }
 
 export interface Workload {
@@ -96,7 +103,10 @@ export function buildWorkload(count: number, partitions: number, usersCount: num
   return w;
 }
 
-/** Feeds the stream to offline shards (after the symbol definitions the exchange writes at start) and counts their reports. */
+/**
+ * Feeds the stream to offline shards (after the symbol definitions the exchange writes at
+ * start) and counts their reports.
+ */
 function countOutputs(w: Workload, partitions: number): void {
   const encoder = new Encoder();
   const view = new InputRecordView();

@@ -12,8 +12,21 @@ import { OrderFields } from "../../src/protocol/index.ts";
 import type { Sequencer } from "../../src/sequencer/sequencer.ts";
 import { Prng } from "../prng.ts";
 
-export const sweepSymbols: readonly SymbolSpec[] = ["BTC-USD", "ETH-USD", "SOL-USD"].map((name) => ({ name, tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000 }));
-export const sweepEngineConfig = resolveEngineConfig({ ordersMax: 1 << 16, levelsMax: 1 << 14, levelsPerSideMax: 1 << 12, symbolsMax: 4, eventsMax: 1 << 12 });
+export const sweepSymbols: readonly SymbolSpec[] = ["BTC-USD", "ETH-USD", "SOL-USD"].map((name) => ({
+  name,
+  tickSize: 1,
+  lotSize: 1,
+  minPrice: 1,
+  maxPrice: 10_000_000,
+  maxQty: 1_000_000,
+}));
+export const sweepEngineConfig = resolveEngineConfig({
+  ordersMax: 1 << 16,
+  levelsMax: 1 << 14,
+  levelsPerSideMax: 1 << 12,
+  symbolsMax: 4,
+  eventsMax: 1 << 12,
+});
 
 /** 2026-01-01T00:00:00Z. */
 export const sweepStartNs = 1_767_225_600_000_000_000;
@@ -84,6 +97,7 @@ export function submitRange(seq: Sequencer, flow: SweepFlow, from: number, to: n
     fields.priceTicks = flow.price[i]!;
     fields.qtyLots = flow.qty[i]!;
     fields.clientOrderId = i;
-    if (!seq.submitNew(flow.user[i]!, 1, i, fields, flow.receivedNs[i]!)) throw new Error(`the input log refused command ${i}`);
+    if (!seq.submitNew(flow.user[i]!, 1, i, fields, flow.receivedNs[i]!))
+      throw new Error(`the input log refused command ${i}`);
   }
 }

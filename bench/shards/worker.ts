@@ -50,11 +50,21 @@ function main(): void {
   const check = checkShard(new OurShardBook(tapes.length, sizing), merged, tapes);
   const problems: string[] = [];
   check.diffs.forEach((d, b) => {
-    if (d.length > 0) problems.push(`book ${b} (${data.symbols[b]!.scenario} seed ${data.symbols[b]!.seed}): ${d.slice(0, 4).join("; ")}`);
+    if (d.length > 0)
+      problems.push(
+        `book ${b} (${data.symbols[b]!.scenario} seed ${data.symbols[b]!.seed}): ${d.slice(0, 4).join("; ")}`,
+      );
   });
   if (check.rejects > 0) problems.push(`${check.rejects} rejects`);
   for (let w = 0; w < data.warmup; w++) new OurShardBook(tapes.length, sizing).run(merged, 0, merged.count);
-  const ready: FromWorker = { kind: "ready", index: data.index, messages: merged.count, agreed: problems.length === 0, problems, loadSeconds: (performance.now() - t0) / 1e3 };
+  const ready: FromWorker = {
+    kind: "ready",
+    index: data.index,
+    messages: merged.count,
+    agreed: problems.length === 0,
+    problems,
+    loadSeconds: (performance.now() - t0) / 1e3,
+  };
   port.postMessage(ready);
 
   port.on("message", (m: ToWorker) => {
@@ -72,7 +82,15 @@ function main(): void {
     book.run(merged, 0, merged.count);
     const endNs = nowNs();
     const cpuNs = threadCpuNs === null ? endNs - startNs : threadCpuNs() - c0;
-    port.postMessage({ kind: "done", index: data.index, round: m.round, startNs, endNs, wallNs: endNs - startNs, cpuNs } satisfies FromWorker);
+    port.postMessage({
+      kind: "done",
+      index: data.index,
+      round: m.round,
+      startNs,
+      endNs,
+      wallNs: endNs - startNs,
+      cpuNs,
+    } satisfies FromWorker);
   });
 }
 

@@ -54,7 +54,8 @@ export function loadTape(options: TapeOptions, dir = TAPES_DIR): CachedTape {
   if (existsSync(path) && existsSync(meta)) {
     const sidecar = JSON.parse(readFileSync(meta, "utf8")) as Sidecar;
     const columns = decodeTape(readFileSync(path));
-    if (columns.count !== sidecar.stats.messages) throw new Error(`${path}: ${columns.count} messages, sidecar says ${sidecar.stats.messages}`);
+    if (columns.count !== sidecar.stats.messages)
+      throw new Error(`${path}: ${columns.count} messages, sidecar says ${sidecar.stats.messages}`);
     return { tape: { ...sidecar, columns }, path, generated: false, generateSeconds: 0 };
   }
   const t0 = performance.now();
@@ -70,7 +71,8 @@ export function loadTape(options: TapeOptions, dir = TAPES_DIR): CachedTape {
   renameSync(meta + tmp, meta);
   // Tapes of the same options from older generator sources can never be read again.
   for (const f of readdirSync(dir)) {
-    if (f.startsWith(stem) && !f.startsWith(stem + generatorHash()) && (f.endsWith(".tape") || f.endsWith(".json"))) rmSync(join(dir, f), { force: true });
+    if (f.startsWith(stem) && !f.startsWith(stem + generatorHash()) && (f.endsWith(".tape") || f.endsWith(".json")))
+      rmSync(join(dir, f), { force: true });
   }
   return { tape, path, generated: true, generateSeconds };
 }

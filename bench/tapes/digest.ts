@@ -91,7 +91,8 @@ export function makeDigest(trades: TradeFold, bids: readonly DigestLevel[], asks
 /** Sums are float64 here and Java longs in the peer: both agree only while every sum stays below 2^53. */
 function assertExact(d: Digest): void {
   for (const v of [d.tradedQty, d.tradedNotional, d.bids.volume, d.bids.notional, d.asks.volume, d.asks.notional]) {
-    if (!Number.isSafeInteger(v)) throw new Error(`digest sum ${v} is not an exact integer; the tape is too large for float64 sums`);
+    if (!Number.isSafeInteger(v))
+      throw new Error(`digest sum ${v} is not an exact integer; the tape is too large for float64 sums`);
   }
 }
 
@@ -104,7 +105,8 @@ export function digestDiff(a: Digest, b: Digest): string[] {
       for (let i = 0; i < Math.min(x.length, y.length); i++) walk(x[i], y[i], `${path}[${i}]`);
     } else if (typeof x === "object" && x !== null && typeof y === "object" && y !== null) {
       const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
-      for (const k of keys) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
+      for (const k of keys)
+        walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
     } else if (x !== y) {
       out.push(`${path}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
     }

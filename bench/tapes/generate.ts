@@ -21,7 +21,16 @@ import { ShadowBook } from "../shadow.ts";
 import { type Digest, type DigestLevel, makeDigest, TradeFold } from "./digest.ts";
 import { IdPermutation } from "./ids.ts";
 import { type PricePath, pricePath, type ScenarioName, scenarioDescriptions, type Sweep } from "./scenarios.ts";
-import { allocColumns, sliceColumns, type TapeColumns, TapeOp, tapeOpNames, TapeSide, TapeTif, TapeType } from "./tape.ts";
+import {
+  allocColumns,
+  sliceColumns,
+  type TapeColumns,
+  TapeOp,
+  tapeOpNames,
+  TapeSide,
+  TapeTif,
+  TapeType,
+} from "./tape.ts";
 
 /** Symbol of every tape: tick and lot 1, a band wide enough for every scenario. */
 export const TAPE_SPEC = {
@@ -87,7 +96,8 @@ const NEW_THROUGH = 0.05;
 
 export function generateTape(options: TapeOptions): Tape {
   const { orders, seed, scenario } = options;
-  if (!(Number.isInteger(orders) && orders >= 100 && orders <= 50_000_000)) throw new Error(`orders ${orders} must be an integer in [100, 5e7]`);
+  if (!(Number.isInteger(orders) && orders >= 100 && orders <= 50_000_000))
+    throw new Error(`orders ${orders} must be an integer in [100, 5e7]`);
   if (!Number.isInteger(seed)) throw new Error(`seed ${seed} must be an integer`);
   const g = new Generator(options);
   g.run();
@@ -128,7 +138,7 @@ class Generator {
 
   run(): void {
     const n = this.options.orders;
-    for (let placed = 0; placed < n; ) {
+    for (let placed = 0; placed < n;) {
       const resting = this.shadow.orders.size;
       const r = this.rng.float();
       const cancelChance = Math.min(CANCEL_CHANCE_MAX, (0.475 * resting) / this.liveTarget);
@@ -162,20 +172,44 @@ class Generator {
       const opposite = side === TapeSide.Buy ? this.shadow.bestAsk() : this.shadow.bestBid();
       const from = opposite !== 0 ? opposite : Math.round(mid);
       const through = rng.int(10);
-      this.place("limit_ioc", side, TapeType.Limit, TapeTif.Ioc, side === TapeSide.Buy ? from + through : from - through, lots(rng));
+      this.place(
+        "limit_ioc",
+        side,
+        TapeType.Limit,
+        TapeTif.Ioc,
+        side === TapeSide.Buy ? from + through : from - through,
+        lots(rng),
+      );
     } else if (r < NEW_MARKET + NEW_IOC + NEW_THROUGH) {
       const through = rng.int(20);
       const m = Math.round(mid);
-      this.place("limit_gtc_through_mid", side, TapeType.Limit, TapeTif.Gtc, side === TapeSide.Buy ? m + through : m - through, lots(rng));
+      this.place(
+        "limit_gtc_through_mid",
+        side,
+        TapeType.Limit,
+        TapeTif.Gtc,
+        side === TapeSide.Buy ? m + through : m - through,
+        lots(rng),
+      );
     } else {
       // Not clamped to the book: when the mid has moved, a quote at the new mid takes the stale quotes in its way.
       const distance = Math.min(QUOTE_DISTANCE_MAX_TICKS, Math.floor(rng.pareto(3, 1.1)));
       const m = Math.round(mid);
-      this.place("limit_gtc_quote", side, TapeType.Limit, TapeTif.Gtc, side === TapeSide.Buy ? m - distance : m + distance, lots(rng));
+      this.place(
+        "limit_gtc_quote",
+        side,
+        TapeType.Limit,
+        TapeTif.Gtc,
+        side === TapeSide.Buy ? m - distance : m + distance,
+        lots(rng),
+      );
     }
   }
 
-  /** A market order sized to take every level up to the target (at most SWEEP_LEVELS_MAX), or a small one when none is left. */
+  /**
+   * A market order sized to take every level up to the target (at most SWEEP_LEVELS_MAX), or a
+   * small one when none is left.
+   */
   private sweep(s: Sweep): void {
     const book = s.side === TapeSide.Sell ? this.shadow.bids : this.shadow.asks;
     let levels = 0;
@@ -244,7 +278,8 @@ class Generator {
       op = TapeOp.Replace;
       price = o.price + rng.int(21) - 10;
       qty = lots(rng);
-      // Same price and not larger would keep priority in ours but not in cancel + place: that is a Reduce, not a Replace.
+      // Same price and not larger would keep priority in ours but not in cancel + place:
+      // that is a Reduce, not a Replace.
       if (price === o.price && qty <= remaining) qty = remaining + 1 + rng.int(10);
     }
     if (price < TAPE_SPEC.minPrice) price = o.price + 1;
@@ -325,5 +360,3 @@ function shadowLevels(s: ShadowBook, bids: boolean): DigestLevel[] {
   }
   return out;
 }
-
-

@@ -114,7 +114,10 @@ export class OurTapeBook {
     }
   }
 
-  /** Applies messages [start, end) reporting every trade; returns how many messages were rejected (slow; untimed checks only). */
+  /**
+   * Applies messages [start, end) reporting every trade; returns how many messages were rejected
+   * (slow; untimed checks only).
+   */
   runReporting(t: TapeColumns, start: number, end: number, onTrade: OnTrade): number {
     const engine = this.engine;
     const events = engine.events;
@@ -204,7 +207,8 @@ export class OurShardBook {
     this.books = books;
     for (let b = 0; b < books; b++) {
       const spec = { ...TAPE_SPEC, name: `TAPE-${b}` };
-      if (this.engine.addSymbol(SEQ_SYMBOL, spec) !== b) throw new Error(`addSymbol ${spec.name} failed: ${this.engine.symbolError(spec)}`);
+      if (this.engine.addSymbol(SEQ_SYMBOL, spec) !== b)
+        throw new Error(`addSymbol ${spec.name} failed: ${this.engine.symbolError(spec)}`);
     }
   }
 
@@ -244,7 +248,10 @@ export class OurShardBook {
     }
   }
 
-  /** Applies the whole stream reporting every trade with its book; returns how many messages were rejected (untimed checks). */
+  /**
+   * Applies the whole stream reporting every trade with its book; returns how many messages were rejected (untimed
+   * checks).
+   */
   runReporting(t: ShardColumns, onTrade: (book: number, makerId: number, price: number, qty: number) => void): number {
     const events = this.engine.events;
     let rejects = 0;

@@ -41,10 +41,19 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
-/** Compiles the driver and resolves exchange-core from Maven Central (once; skipped while up to date). Returns the JVM classpath. */
+/**
+ * Compiles the driver and resolves exchange-core from Maven Central (once; skipped while up to
+ * date). Returns the JVM classpath.
+ */
 export function buildPeer(log: (line: string) => void = () => {}): string {
-  const sourcesMtime = Math.max(statSync(join(PROJECT_DIR, "pom.xml")).mtimeMs, newestMtimeMs(join(PROJECT_DIR, "src")));
-  const fresh = existsSync(CLASSPATH_FILE) && statSync(CLASSPATH_FILE).mtimeMs > sourcesMtime && existsSync(join(BUILD_DIR, "classes"));
+  const sourcesMtime = Math.max(
+    statSync(join(PROJECT_DIR, "pom.xml")).mtimeMs,
+    newestMtimeMs(join(PROJECT_DIR, "src")),
+  );
+  const fresh =
+    existsSync(CLASSPATH_FILE) &&
+    statSync(CLASSPATH_FILE).mtimeMs > sourcesMtime &&
+    existsSync(join(BUILD_DIR, "classes"));
   if (!fresh) {
     mkdirSync(BUILD_DIR, { recursive: true });
     log(`building the exchange-core peer with Maven into ${BUILD_DIR}`);
@@ -161,7 +170,10 @@ export class ExchangeCorePeerProcess {
   private async reply(): Promise<Record<string, unknown>> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`peer gave no answer within ${COMMAND_TIMEOUT_MS / 1000} s`)), COMMAND_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`peer gave no answer within ${COMMAND_TIMEOUT_MS / 1000} s`)),
+        COMMAND_TIMEOUT_MS,
+      );
     });
     try {
       const line = await Promise.race([this.lines.next(), timeout]);

@@ -28,7 +28,8 @@ function arg(name: string, fallback: string): string {
 }
 
 const file = process.argv[2];
-if (file === undefined || file.startsWith("--")) throw new Error("usage: profile-summary.ts FILE.cpuprofile [--root run] [--top 20]");
+if (file === undefined || file.startsWith("--"))
+  throw new Error("usage: profile-summary.ts FILE.cpuprofile [--root run] [--top 20]");
 const rootName = arg("--root", "run");
 const top = Number(arg("--top", "20"));
 const linesTop = Number(arg("--lines", "0"));
@@ -68,10 +69,14 @@ for (let i = 0; i < profile.samples.length; i++) {
   selfUs.set(key, (selfUs.get(key) ?? 0) + dt);
 }
 
-console.log(`${file}: ${(totalUs / 1e3).toFixed(0)} ms sampled, ${(rootUs / 1e3).toFixed(0)} ms (${((100 * rootUs) / totalUs).toFixed(1)}%) inside \`${rootName}\``);
+console.log(
+  `${file}: ${(totalUs / 1e3).toFixed(0)} ms sampled, ${(rootUs / 1e3).toFixed(0)} ms ` +
+    `(${((100 * rootUs) / totalUs).toFixed(1)}%) inside \`${rootName}\``,
+);
 console.log(`self time by function, % of the time inside \`${rootName}\`:`);
 const rows = [...selfUs.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-for (const [k, us] of rows) console.log(`${((100 * us) / rootUs).toFixed(1).padStart(6)}%  ${(us / 1e3).toFixed(0).padStart(6)} ms  ${k}`);
+for (const [k, us] of rows)
+  console.log(`${((100 * us) / rootUs).toFixed(1).padStart(6)}%  ${(us / 1e3).toFixed(0).padStart(6)} ms  ${k}`);
 
 if (linesTop > 0) {
   // positionTicks count samples per line of each node; only nodes under the root frame count.
@@ -102,6 +107,9 @@ if (linesTop > 0) {
   for (const [key, t] of [...byLine.entries()].sort((a, b) => b[1] - a[1]).slice(0, linesTop)) {
     const [file, line] = key.split(":");
     const url = urls.get(file!) ?? "";
-    console.log(`${((100 * t) / ticks).toFixed(1).padStart(6)}%  ${key.padEnd(22)} ${url === "" ? "" : sourceLine(url, Number(line))}`);
+    console.log(
+      `${((100 * t) / ticks).toFixed(1).padStart(6)}%  ${key.padEnd(22)} ` +
+        `${url === "" ? "" : sourceLine(url, Number(line))}`,
+    );
   }
 }

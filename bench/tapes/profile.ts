@@ -26,5 +26,7 @@ for (let p = 0; p < passes; p++) {
   const t0 = Bun.nanoseconds();
   book.run(tape.columns, 0, n);
   const ns = Bun.nanoseconds() - t0;
-  console.log(`${scenario} pass ${p + 1}: ${n} messages, ${((n / ns) * 1e3).toFixed(2)} M msgs/s (capacity ${capacity})`);
+  console.log(
+    `${scenario} pass ${p + 1}: ${n} messages, ${((n / ns) * 1e3).toFixed(2)} M msgs/s (capacity ${capacity})`,
+  );
 }

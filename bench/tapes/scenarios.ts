@@ -20,7 +20,8 @@ export const scenarioDescriptions: Record<ScenarioName, string> = {
   "swing-40": "mid swings one sine period +40% then -40% over the tape, with the random walk on top",
   "flash-crash":
     "random walk; at 40% of the tape the mid falls 35% within 3% of the orders while market sells sweep the bids " +
-    "to 3% below it (up to 1000 levels each), holds, then market buys sweep the asks (to 3% above) back up to -5% within 6%, then calm",
+    "to 3% below it (up to 1000 levels each), holds, then market buys sweep the asks (to 3% above) back up to " +
+    "-5% within 6%, then calm",
 };
 
 /** A market sweep toward `target`: sells take bids down to it, buys take asks up to it. */
@@ -84,7 +85,8 @@ function crashBase(k: number): number {
   if (k < c.start) return MID_START;
   if (k < c.bottom) return MID_START * lerp(1, c.lowLevel, (k - c.start) / (c.bottom - c.start));
   if (k < c.recoveryStart) return MID_START * c.lowLevel;
-  if (k < c.recoveryEnd) return MID_START * lerp(c.lowLevel, c.recoveredLevel, (k - c.recoveryStart) / (c.recoveryEnd - c.recoveryStart));
+  if (k < c.recoveryEnd)
+    return MID_START * lerp(c.lowLevel, c.recoveredLevel, (k - c.recoveryStart) / (c.recoveryEnd - c.recoveryStart));
   return MID_START * c.recoveredLevel;
 }
 

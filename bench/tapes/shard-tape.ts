@@ -70,9 +70,15 @@ export function shardSizing(tapes: readonly Tape[]): TapeSizing {
  * each book's digest with its tape's expectation; returns the differing fields
  * per book (all empty: every book agreed) and the rejects.
  */
-export function checkShard(book: OurShardBook, merged: ShardColumns, tapes: readonly Tape[]): { diffs: string[][]; rejects: number } {
+export function checkShard(
+  book: OurShardBook,
+  merged: ShardColumns,
+  tapes: readonly Tape[],
+): { diffs: string[][]; rejects: number } {
   const folds = tapes.map(() => new TradeFold());
-  const rejects = book.runReporting(merged, (b, makerId, price, qty) => folds[b]!.add(makerId - b * BOOK_ID_OFFSET, price, qty));
+  const rejects = book.runReporting(merged, (b, makerId, price, qty) =>
+    folds[b]!.add(makerId - b * BOOK_ID_OFFSET, price, qty),
+  );
   book.validate();
   const diffs = tapes.map((t, b) => {
     const digest: Digest = makeDigest(folds[b]!, book.levels(b, TapeSide.Buy), book.levels(b, TapeSide.Sell));

@@ -1,4 +1,6 @@
-// Proves the tape generator keeps the contract both books rely on: the same bytes for the same seed, unique ids spread over [1, 2^40), every cancel and modify aimed at a live order with the op its peer mapping assumes, a file format that round-trips and refuses bad files, and our engine reproducing the generator's expected digest on every scenario.
+// Proves the tape generator keeps the contract both books rely on: the same bytes for the same seed, unique ids spread
+// over [1, 2^40), every cancel and modify aimed at a live order with the op its peer mapping assumes, a file format
+// that round-trips and refuses bad files, and our engine reproducing the generator's expected digest on every scenario.
 
 import { describe, expect, test } from "bun:test";
 import { ShadowBook } from "../shadow.ts";
@@ -11,7 +13,9 @@ import { decodeTape, encodeTape, TAPE_HEADER_BYTES, TapeOp, TapeSide, TapeType }
 
 const ORDERS = 4_000;
 const SEED = 7;
-const tapes = new Map<string, Tape>(scenarioNames.map((s) => [s, generateTape({ scenario: s, orders: ORDERS, seed: SEED })]));
+const tapes = new Map<string, Tape>(
+  scenarioNames.map((s) => [s, generateTape({ scenario: s, orders: ORDERS, seed: SEED })]),
+);
 
 describe("ids", () => {
   test("mix32 is a bijection on a sample (no two inputs collide)", () => {
@@ -65,9 +69,13 @@ describe("generator", () => {
           news++;
           expect(ids.has(id)).toBe(false);
           ids.add(id);
-          expect(c.type[i] === TapeType.Market ? c.price[i] === 0 : c.price[i]! >= c.minPrice && c.price[i]! <= c.maxPrice).toBe(true);
+          expect(
+            c.type[i] === TapeType.Market ? c.price[i] === 0 : c.price[i]! >= c.minPrice && c.price[i]! <= c.maxPrice,
+          ).toBe(true);
           expect(c.qty[i]!).toBeGreaterThan(0);
-          expect(shadow.newOrder(i, id, c.user[i]!, c.side[i]!, c.type[i]!, c.tif[i]!, false, c.price[i]!, c.qty[i]!, 0)).toBe(true);
+          expect(
+            shadow.newOrder(i, id, c.user[i]!, c.side[i]!, c.type[i]!, c.tif[i]!, false, c.price[i]!, c.qty[i]!, 0),
+          ).toBe(true);
           continue;
         }
         const o = shadow.order(id);
@@ -106,7 +114,9 @@ describe("generator", () => {
         const rejects = book.runReporting(tape.columns, 0, tape.columns.count, (m, p, q) => fold.add(m, p, q));
         book.validate();
         expect(rejects).toBe(0);
-        expect(digestDiff(makeDigest(fold, book.levels(TapeSide.Buy), book.levels(TapeSide.Sell)), tape.expected)).toEqual([]);
+        expect(
+          digestDiff(makeDigest(fold, book.levels(TapeSide.Buy), book.levels(TapeSide.Sell)), tape.expected),
+        ).toEqual([]);
       }
     });
   }

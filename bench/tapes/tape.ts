@@ -145,7 +145,8 @@ export function decodeTape(bytes: Uint8Array): TapeColumns {
   const version = view.getUint32(4, true);
   if (version !== TAPE_VERSION) throw new Error(`tape version ${version}, expected ${TAPE_VERSION}`);
   const n = view.getUint32(8, true);
-  if (bytes.length !== tapeFileBytes(n)) throw new Error(`tape file of ${bytes.length} bytes, expected ${tapeFileBytes(n)} for ${n} messages`);
+  if (bytes.length !== tapeFileBytes(n))
+    throw new Error(`tape file of ${bytes.length} bytes, expected ${tapeFileBytes(n)} for ${n} messages`);
   const c = allocColumns(Math.max(1, n), view.getInt32(16, true), view.getInt32(20, true));
   let at = TAPE_HEADER_BYTES;
   for (const [name, width] of LAYOUT) {

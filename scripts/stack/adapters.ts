@@ -10,7 +10,14 @@ import type { Service, ServiceStatus } from "./service.ts";
 /** What stack needs from scripts/questdb.ts. */
 export interface QuestdbScript {
   ensureQuestdbInstalled(): Promise<string>;
-  startQuestdb(options: { dir: string; httpPort: number; pgPort: number; ilpPort: number; detached?: boolean; progress?: "lines" | "tty" | "quiet" }): Promise<{ pid: number }>;
+  startQuestdb(options: {
+    dir: string;
+    httpPort: number;
+    pgPort: number;
+    ilpPort: number;
+    detached?: boolean;
+    progress?: "lines" | "tty" | "quiet";
+  }): Promise<{ pid: number }>;
   stopQuestdbByPidFile(dir: string, timeoutMs?: number): Promise<number | null>;
   runningPid(dir: string): number | null;
   probeQuestdb(httpPort: number, timeoutMs?: number): Promise<number | null>;
@@ -19,7 +26,13 @@ export interface QuestdbScript {
 /** What stack needs from scripts/kafka.ts. */
 export interface KafkaScript {
   ensureKafkaInstalled(): Promise<unknown>;
-  startKafka(options: { dir: string; port: number; controllerPort: number; detached?: boolean; onProgress?: (elapsedMs: number) => void }): Promise<{ pid: number }>;
+  startKafka(options: {
+    dir: string;
+    port: number;
+    controllerPort: number;
+    detached?: boolean;
+    onProgress?: (elapsedMs: number) => void;
+  }): Promise<{ pid: number }>;
   stopKafkaByPid(dir: string, timeoutMs?: number): Promise<"stopped" | "killed" | "not running">;
   brokerPid(dir: string): number | null;
   /** The ApiVersions answer, or null when nothing answered. */
@@ -57,7 +70,13 @@ export function questdbService(script: QuestdbScript, stackDir: string, ports: Q
       const code = await script.probeQuestdb(ports.httpPort);
       return code === 200
         ? { name: "questdb", port: ports.httpPort, pid, health: "up", detail: "answers select 1" }
-        : { name: "questdb", port: ports.httpPort, pid, health: "unhealthy", detail: code === null ? "no answer" : `HTTP ${code}` };
+        : {
+            name: "questdb",
+            port: ports.httpPort,
+            pid,
+            health: "unhealthy",
+            detail: code === null ? "no answer" : `HTTP ${code}`,
+          };
     },
   };
 }
@@ -74,12 +93,16 @@ export function kafkaService(script: KafkaScript, stackDir: string, port: number
     name: "kafka",
     port,
     install: async (progress) => {
-      await progress.step("kafka: broker jars from Maven Central and librdkafka (first time only)", () => script.ensureKafkaInstalled());
+      await progress.step("kafka: broker jars from Maven Central and librdkafka (first time only)", () =>
+        script.ensureKafkaInstalled(),
+      );
     },
     start: async (progress) => {
       const running = script.brokerPid(dir);
       if (running !== null && (await ready())) return { pid: running, reused: true };
-      const handle = await progress.step(`kafka: start on 127.0.0.1:${port} (data ${dir})`, () => script.startKafka({ dir, port, controllerPort, detached: true }));
+      const handle = await progress.step(`kafka: start on 127.0.0.1:${port} (data ${dir})`, () =>
+        script.startKafka({ dir, port, controllerPort, detached: true }),
+      );
       return { pid: handle.pid, reused: false };
     },
     ready,

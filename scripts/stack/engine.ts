@@ -43,15 +43,20 @@ export function engineService(options: EngineOptions): EngineService {
   const pidFile = join(options.stackDir, "run", "engine.pid");
   const matches = (argv: string[]) => argv.some((a) => a.endsWith(join("src", "server", "main.ts")));
   let child: ReturnType<typeof Bun.spawn> | null = null;
-  const ready = async () => livePid(pidFile, matches) !== null && (await tcpAccepts(options.host, options.port, probeTimeoutMs));
+  const ready = async () =>
+    livePid(pidFile, matches) !== null && (await tcpAccepts(options.host, options.port, probeTimeoutMs));
   return {
     name: "engine",
     port: options.port,
     install: async () => {},
     async start(progress: Progress) {
       const running = livePid(pidFile, matches);
-      if (running !== null) throw new Error(`an engine already runs on ${options.stackDir} (pid ${running}); bun run stack:stop stops it`);
-      const spawned = Bun.spawn([process.execPath, engineMain, ...options.args], { stdio: ["inherit", "inherit", "inherit"], env: options.env });
+      if (running !== null)
+        throw new Error(`an engine already runs on ${options.stackDir} (pid ${running}); bun run stack:stop stops it`);
+      const spawned = Bun.spawn([process.execPath, engineMain, ...options.args], {
+        stdio: ["inherit", "inherit", "inherit"],
+        env: options.env,
+      });
       child = spawned;
       writePidFile(pidFile, spawned.pid);
       void spawned.exited.then(() => {
@@ -60,9 +65,11 @@ export function engineService(options: EngineOptions): EngineService {
       await progress.step(`engine: recover and listen on ${options.host}:${options.port}`, async () => {
         const deadline = performance.now() + readyTimeoutMs;
         for (;;) {
-          if (spawned.exitCode !== null) throw new Error(`the engine exited with code ${spawned.exitCode} before it listened`);
+          if (spawned.exitCode !== null)
+            throw new Error(`the engine exited with code ${spawned.exitCode} before it listened`);
           if (await tcpAccepts(options.host, options.port, probeTimeoutMs)) return;
-          if (performance.now() > deadline) throw new Error(`no TCP listener on ${options.port} after ${readyTimeoutMs / 1000} s`);
+          if (performance.now() > deadline)
+            throw new Error(`no TCP listener on ${options.port} after ${readyTimeoutMs / 1000} s`);
           await Bun.sleep(pollMs);
         }
       });
@@ -74,8 +81,16 @@ export function engineService(options: EngineOptions): EngineService {
       const pid = livePid(pidFile, matches);
       if (pid === null) return { name: "engine", port: options.port, pid: null, health: "down", detail: "no process" };
       const accepts = await tcpAccepts(options.host, options.port, probeTimeoutMs);
-      if (!accepts) return { name: "engine", port: options.port, pid, health: "unhealthy", detail: "TCP gateway does not accept" };
-      if (options.opsPort === null) return { name: "engine", port: options.port, pid, health: "up", detail: "TCP gateway accepts (no /ready: metrics and admin off)" };
+      if (!accepts)
+        return { name: "engine", port: options.port, pid, health: "unhealthy", detail: "TCP gateway does not accept" };
+      if (options.opsPort === null)
+        return {
+          name: "engine",
+          port: options.port,
+          pid,
+          health: "up",
+          detail: "TCP gateway accepts (no /ready: metrics and admin off)",
+        };
       const r = await readiness(options.host, options.opsPort, readinessTimeoutMs);
       return { name: "engine", port: options.port, pid, health: r.ready ? "up" : "unhealthy", detail: r.detail };
     },
@@ -85,12 +100,20 @@ export function engineService(options: EngineOptions): EngineService {
 }
 
 /** The engine's /ready: ready or not, and in a few words why (the checks that are not ready). */
-export async function readiness(host: string, port: number, timeoutMs: number): Promise<{ ready: boolean; detail: string }> {
+export async function readiness(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ ready: boolean; detail: string }> {
   try {
-    const res = await fetch(`http://${host.includes(":") ? `[${host}]` : host}:${port}/ready`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`http://${host.includes(":") ? `[${host}]` : host}:${port}/ready`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const body = (await res.json()) as { checks?: { name: string; ready: boolean; reason: string }[] };
     const failing = (body.checks ?? []).filter((c) => !c.ready).map((c) => `${c.name}: ${c.reason}`);
-    return res.status === 200 ? { ready: true, detail: "ready (TCP gateway accepts)" } : { ready: false, detail: `not ready: ${failing.join("; ")}` };
+    return res.status === 200
+      ? { ready: true, detail: "ready (TCP gateway accepts)" }
+      : { ready: false, detail: `not ready: ${failing.join("; ")}` };
   } catch (error) {
     return { ready: false, detail: `/ready on port ${port}: ${(error as Error).message}` };
   }

@@ -1,4 +1,5 @@
-// Proves pid files lead only to the process they name: a stale pid or a process with another command line is never signalled, and a matching one is stopped and its pid file removed.
+// Proves pid files lead only to the process they name: a stale pid or a process with another command line is never
+// signalled, and a matching one is stopped and its pid file removed.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,9 @@ afterAll(() => {
 });
 
 function sleeper() {
-  const child = Bun.spawn([process.execPath, "-e", `setInterval(() => {}, 1000) /* ${marker} */`], { stdio: ["ignore", "ignore", "ignore"] });
+  const child = Bun.spawn([process.execPath, "-e", `setInterval(() => {}, 1000) /* ${marker} */`], {
+    stdio: ["ignore", "ignore", "ignore"],
+  });
   children.push(child);
   return child;
 }

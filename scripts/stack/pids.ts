@@ -61,7 +61,11 @@ export function livePid(pidFile: string, matches: (argv: string[]) => boolean): 
  * is gone, remove the pid file. Returns the pid stopped, or null when none ran
  * (a stale pid file is removed).
  */
-export async function stopByPidFile(pidFile: string, matches: (argv: string[]) => boolean, timeoutMs: number): Promise<number | null> {
+export async function stopByPidFile(
+  pidFile: string,
+  matches: (argv: string[]) => boolean,
+  timeoutMs: number,
+): Promise<number | null> {
   const pid = livePid(pidFile, matches);
   if (pid === null) {
     removePidFile(pidFile);

@@ -1,4 +1,5 @@
-// Proves a step shows its start, its elapsed time while running (a line every few seconds off a terminal, redrawn on one) and its total or its failure, driven by an injected clock.
+// Proves a step shows its start, its elapsed time while running (a line every few seconds off a terminal, redrawn on
+// one) and its total or its failure, driven by an injected clock.
 
 import { describe, expect, test } from "bun:test";
 import { Progress, type ProgressClock } from "./progress.ts";
@@ -51,6 +52,10 @@ describe("Progress", () => {
       throw new Error("port taken");
     });
     await expect(step).rejects.toThrow("port taken");
-    expect(out).toEqual(["  … kafka: start", "\r  … kafka: start 0.2 s\x1b[K", "\r  ✗ kafka: start failed after 0.2 s: port taken\x1b[K\n"]);
+    expect(out).toEqual([
+      "  … kafka: start",
+      "\r  … kafka: start 0.2 s\x1b[K",
+      "\r  ✗ kafka: start failed after 0.2 s: port taken\x1b[K\n",
+    ]);
   });
 });

@@ -48,8 +48,15 @@ export function redisService(stackDir: string, port: number): Service {
       if (pid === null) return { name: "redis", port, pid: null, health: "down", detail: "no process" };
       const probe = await probeRedis(port, probeTimeoutMs);
       if (probe === null) return { name: "redis", port, pid, health: "unhealthy", detail: "no answer to INFO" };
-      if (probe.pid !== pid) return { name: "redis", port, pid, health: "unhealthy", detail: `port answered by pid ${probe.pid}` };
-      return { name: "redis", port, pid, health: probe.loading ? "unhealthy" : "up", detail: probe.loading ? "loading its AOF" : "answers INFO" };
+      if (probe.pid !== pid)
+        return { name: "redis", port, pid, health: "unhealthy", detail: `port answered by pid ${probe.pid}` };
+      return {
+        name: "redis",
+        port,
+        pid,
+        health: probe.loading ? "unhealthy" : "up",
+        detail: probe.loading ? "loading its AOF" : "answers INFO",
+      };
     },
   };
 }

@@ -7,7 +7,14 @@
 // snapshotter directly. Reads (book, sessions, symbols) look at the engine
 // and the gateway between two commands.
 
-import { CancelReason, EventKind, massSideNames, Side, TradingStatus, tradingStatusNames } from "../engine/constants.ts";
+import {
+  CancelReason,
+  EventKind,
+  massSideNames,
+  Side,
+  TradingStatus,
+  tradingStatusNames,
+} from "../engine/constants.ts";
 import type { EventBuffer } from "../engine/events.ts";
 import type { SessionInfo, TcpGateway } from "../gateway/tcp-gateway.ts";
 import { type InputRecordView, OrderFields } from "../protocol/index.ts";
@@ -73,7 +80,9 @@ export class AdminActions {
     if (book < 0) return refused(404, `unknown symbol ${symbol}`);
     const requestId = this.requestId(b.requestId);
     const status = halted ? TradingStatus.Halted : TradingStatus.Open;
-    const sent = this.submit(() => this.o.sequencer.submitSymbolStatus(book, status, requestId, b.reason, this.o.nowNs()));
+    const sent = this.submit(() =>
+      this.o.sequencer.submitSymbolStatus(book, status, requestId, b.reason, this.o.nowNs()),
+    );
     if (sent.seq === 0) return logFull();
     if (sent.rejectCode !== 0) return refused(409, `the engine rejected it (code ${sent.rejectCode})`);
     const late = await this.durable(sent.seq);
@@ -114,7 +123,12 @@ export class AdminActions {
       return refused(503, `snapshot failed: ${(error as Error).message}`);
     }
     const st = s.stats;
-    return ok({ seq: st.lastSavedSeq, bytes: st.lastBytes, pauseMs: round(st.lastPauseMs), ms: round(performance.now() - started) });
+    return ok({
+      seq: st.lastSavedSeq,
+      bytes: st.lastBytes,
+      pauseMs: round(st.lastPauseMs),
+      ms: round(performance.now() - started),
+    });
   }
 
   book(symbol: string, levels: number): Outcome {
@@ -144,7 +158,13 @@ export class AdminActions {
     const out: Record<string, unknown>[] = [];
     for (let book = 0; book < e.booksCount; book++) {
       const s = e.symbolSpec(book);
-      out.push({ id: book, name: s.name, status: tradingStatusNames[e.tradingStatus(book)], tickSize: s.tickSize, lotSize: s.lotSize });
+      out.push({
+        id: book,
+        name: s.name,
+        status: tradingStatusNames[e.tradingStatus(book)],
+        tickSize: s.tickSize,
+        lotSize: s.lotSize,
+      });
     }
     return ok({ symbols: out });
   }
@@ -179,7 +199,11 @@ export class AdminActions {
     const done = await Promise.race([this.o.sequencer.untilDurable(seq).then(() => "durable" as const), late]);
     clearTimeout(timer);
     if (done === "durable") return null;
-    return refused(504, `engine seq ${seq} applied but not durable within ${this.o.requestTimeoutMs} ms; it applies on replay if the log keeps it`);
+    return refused(
+      504,
+      `engine seq ${seq} applied but not durable within ${this.o.requestTimeoutMs} ms; ` +
+        `it applies on replay if the log keeps it`,
+    );
   }
 }
 

@@ -13,7 +13,18 @@ import type { Sequencer } from "../sequencer/sequencer.ts";
 import type { Snapshotter } from "../sequencer/snapshotter.ts";
 import { AdminActions, type Outcome } from "./actions.ts";
 import { AdminAuth, type Operator } from "./auth.ts";
-import { type Action, actions, apiPrefix, bodyBytesMax, changingActions, parseBody, parseCancel, parseHalt, parseLevels, route } from "./requests.ts";
+import {
+  type Action,
+  actions,
+  apiPrefix,
+  bodyBytesMax,
+  changingActions,
+  parseBody,
+  parseCancel,
+  parseHalt,
+  parseLevels,
+  route,
+} from "./requests.ts";
 
 export interface AdminApiOptions {
   config: ExchangeConfig;
@@ -28,7 +39,10 @@ const results = ["ok", "refused", "unauthorized", "forbidden", "error"] as const
 type Result = (typeof results)[number];
 
 const json = (status: number, body: unknown): Response =>
-  new Response(`${JSON.stringify(body)}\n`, { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+  new Response(`${JSON.stringify(body)}\n`, {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
 
 export class AdminApi {
   private readonly auth: AdminAuth;
@@ -52,7 +66,8 @@ export class AdminApi {
       help: "Admin API requests by action and result (ok, refused, unauthorized, forbidden, error).",
       labels: { action: [...actions, "unknown"], result: results },
     });
-    for (const action of [...actions, "unknown" as const]) for (const result of results) this.counts.set(`${action}/${result}`, family.labels({ action, result }));
+    for (const action of [...actions, "unknown" as const])
+      for (const result of results) this.counts.set(`${action}/${result}`, family.labels({ action, result }));
   }
 
   /** Mounted on the operations listener. */
@@ -80,7 +95,12 @@ export class AdminApi {
     }
     if (!routed.ok) {
       this.count(action, "refused");
-      this.log.info("admin request refused", { operator: operator.name, path: url.pathname.slice(0, 120), status: routed.status, error: routed.error });
+      this.log.info("admin request refused", {
+        operator: operator.name,
+        path: url.pathname.slice(0, 120),
+        status: routed.status,
+        error: routed.error,
+      });
       return json(routed.status, { error: routed.error, api: apiPrefix });
     }
     if (changingActions.has(routed.route.action) && operator.role !== "operate") {
@@ -101,8 +121,14 @@ export class AdminApi {
     return json(outcome.status, outcome.body);
   }
 
-  private async run(action: Action, symbol: string | null, request: Request, url: URL): Promise<{ outcome: Outcome; args: Record<string, unknown> }> {
-    if (changingActions.has(action) && this.closed) return { outcome: { status: 503, body: { error: "the exchange is stopping" } }, args: {} };
+  private async run(
+    action: Action,
+    symbol: string | null,
+    request: Request,
+    url: URL,
+  ): Promise<{ outcome: Outcome; args: Record<string, unknown> }> {
+    if (changingActions.has(action) && this.closed)
+      return { outcome: { status: 503, body: { error: "the exchange is stopping" } }, args: {} };
     if (action === "book") {
       const levels = parseLevels(url);
       if (!levels.ok) return bad(levels.error, { symbol });
@@ -129,11 +155,28 @@ export class AdminApi {
   }
 
   /** The audit line: who asked what, and what happened. */
-  private audit(operator: Operator, action: Action | "unknown", args: Record<string, unknown>, o: Outcome, startedNs: number, remote: string): void {
+  private audit(
+    operator: Operator,
+    action: Action | "unknown",
+    args: Record<string, unknown>,
+    o: Outcome,
+    startedNs: number,
+    remote: string,
+  ): void {
     const result: Result = o.status < 300 ? "ok" : o.status < 500 ? "refused" : "error";
     this.count(action, result);
     const engineSeq = typeof o.body.engineSeq === "number" ? o.body.engineSeq : undefined;
-    const fields = { operator: operator.name, action, ...args, status: o.status, result, engineSeq, error: o.body.error as string | undefined, ms: Math.round((nowNs() - startedNs) / 1e5) / 10, remote };
+    const fields = {
+      operator: operator.name,
+      action,
+      ...args,
+      status: o.status,
+      result,
+      engineSeq,
+      error: o.body.error as string | undefined,
+      ms: Math.round((nowNs() - startedNs) / 1e5) / 10,
+      remote,
+    };
     this.log.info(`admin ${action}`, fields);
   }
 

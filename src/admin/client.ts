@@ -40,7 +40,12 @@ export class AdminClient {
   }
 
   /** A user's orders (optionally one symbol), or every user's in a symbol; side buy, sell or both. */
-  cancel(scope: { user?: number; symbol?: string; side?: "buy" | "sell" | "both"; requestId?: number }): Promise<AdminAnswer> {
+  cancel(scope: {
+    user?: number;
+    symbol?: string;
+    side?: "buy" | "sell" | "both";
+    requestId?: number;
+  }): Promise<AdminAnswer> {
     return this.post("/cancel", scope);
   }
 
@@ -75,7 +80,10 @@ export class AdminClient {
       res = await fetch(`${this.base}${path}`, {
         method,
         body,
-        headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          authorization: `Bearer ${this.key}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
@@ -88,7 +96,10 @@ export class AdminClient {
     } catch {
       parsed = { error: text.slice(0, 200) };
     }
-    const record = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+    const record =
+      typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : { value: parsed };
     return { status: res.status, body: record };
   }
 }

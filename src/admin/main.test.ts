@@ -1,4 +1,6 @@
-// Proves `bun run admin` outside the exchange: usage mistakes exit 2 with the usage, an unreachable exchange exits 3, the URL comes from the configuration (and a free port 0 is refused), and the key comes from a file, never the command line. (Answers of a real exchange: test/operations.test.ts.)
+// Proves `bun run admin` outside the exchange: usage mistakes exit 2 with the usage, an unreachable exchange exits 3,
+// the URL comes from the configuration (and a free port 0 is refused), and the key comes from a file, never the command
+// line. (Answers of a real exchange: test/operations.test.ts.)
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +13,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(argv: string[], env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, env, (l) => out.push(l), (l) => err.push(l));
+  const code = await main(
+    argv,
+    env,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -46,7 +53,9 @@ describe("bun run admin", () => {
     const r = await run(["symbols"], { EXCHANGE_METRICS_PORT: "0" });
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.err).toContain("metrics.port is 0");
-    expect((await run(["symbols"], { EXCHANGE_METRICS_PROT: "1" })).err).toContain("did you mean EXCHANGE_METRICS_PORT");
+    expect((await run(["symbols"], { EXCHANGE_METRICS_PROT: "1" })).err).toContain(
+      "did you mean EXCHANGE_METRICS_PORT",
+    );
   });
 
   test("the key is read from --key-file or ADMIN_KEY_FILE; an empty file is refused", async () => {
@@ -55,6 +64,8 @@ describe("bun run admin", () => {
     const r = await run(["symbols", "--url", "http://127.0.0.1:1", "--key-file", empty]);
     expect(r.code).toBe(ExitCode.Usage);
     expect(r.err).toContain("is empty");
-    expect((await run(["symbols", "--url", "http://127.0.0.1:1"], { ADMIN_KEY_FILE: empty })).err).toContain("is empty");
+    expect((await run(["symbols", "--url", "http://127.0.0.1:1"], { ADMIN_KEY_FILE: empty })).err).toContain(
+      "is empty",
+    );
   });
 });

@@ -66,7 +66,8 @@ function urlOf(args: Args, env: Record<string, string | undefined>): string {
   const loaded = loadConfig(argv, env);
   if (!loaded.ok) throw new Error(`${formatProblems(loaded.problems)}\n(--url URL skips the configuration)`);
   const m = loaded.loaded.config.metrics;
-  if (m.port === 0) throw new Error("metrics.port is 0 (a free port): give the exchange's --url, as its start-up summary printed it");
+  if (m.port === 0)
+    throw new Error("metrics.port is 0 (a free port): give the exchange's --url, as its start-up summary printed it");
   return `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${m.port}`;
 }
 
@@ -92,7 +93,8 @@ async function send(c: AdminClient, args: Args): Promise<AdminAnswer | string> {
       if (side !== "buy" && side !== "sell" && side !== "both") return `--side is buy, sell or both\n${usage}`;
       const userText = f.get("--user");
       const user = userText === undefined ? undefined : Number(userText);
-      if (user !== undefined && !(Number.isSafeInteger(user) && user >= 0)) return `--user takes an integer >= 0\n${usage}`;
+      if (user !== undefined && !(Number.isSafeInteger(user) && user >= 0))
+        return `--user takes an integer >= 0\n${usage}`;
       if (user === undefined && !f.has("--symbol")) return `cancel needs --user, --symbol or both\n${usage}`;
       return await c.cancel({ user, symbol: f.get("--symbol"), side });
     }
@@ -111,7 +113,12 @@ async function send(c: AdminClient, args: Args): Promise<AdminAnswer | string> {
   }
 }
 
-export async function main(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === "string") {
     (args === usage ? out : err)(args);
@@ -146,5 +153,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2), process.env, (l) => console.log(l), (l) => console.error(l));
+  process.exitCode = await main(
+    process.argv.slice(2),
+    process.env,
+    (l) => console.log(l),
+    (l) => console.error(l),
+  );
 }

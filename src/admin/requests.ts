@@ -26,7 +26,8 @@ export interface Route {
   symbol: string | null;
 }
 
-export type Routed = { ok: true; route: Route; method: "GET" | "POST" } | { ok: false; status: 404 | 405; error: string };
+export type Routed =
+  { ok: true; route: Route; method: "GET" | "POST" } | { ok: false; status: 404 | 405; error: string };
 
 const routes: { action: Action; method: "GET" | "POST"; pattern: RegExp }[] = [
   { action: "halt", method: "POST", pattern: /^symbols\/([^/]+)\/halt$/ },
@@ -39,7 +40,8 @@ const routes: { action: Action; method: "GET" | "POST"; pattern: RegExp }[] = [
 ];
 
 export function route(method: string, path: string): Routed {
-  if (!path.startsWith(apiPrefix)) return { ok: false, status: 404, error: `no such path; the admin API is under ${apiPrefix}` };
+  if (!path.startsWith(apiPrefix))
+    return { ok: false, status: 404, error: `no such path; the admin API is under ${apiPrefix}` };
   const rest = path.slice(apiPrefix.length);
   for (const r of routes) {
     const m = r.pattern.exec(rest);
@@ -77,7 +79,8 @@ const sides: Record<string, number> = { both: MassCancelSide.Both, buy: MassCanc
 
 /** A JSON object of at most `bodyBytesMax` bytes; an empty body is an empty object. */
 export function parseBody(text: string): Parsed<Record<string, unknown>> {
-  if (new TextEncoder().encode(text).length > bodyBytesMax) return { ok: false, error: `body above ${bodyBytesMax} bytes` };
+  if (new TextEncoder().encode(text).length > bodyBytesMax)
+    return { ok: false, error: `body above ${bodyBytesMax} bytes` };
   if (text.trim() === "") return { ok: true, value: {} };
   let value: unknown;
   try {
@@ -85,7 +88,8 @@ export function parseBody(text: string): Parsed<Record<string, unknown>> {
   } catch (error) {
     return { ok: false, error: `body is not JSON: ${(error as Error).message}` };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, error: "body must be a JSON object" };
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return { ok: false, error: "body must be a JSON object" };
   return { ok: true, value: value as Record<string, unknown> };
 }
 
@@ -97,7 +101,8 @@ function unknownFields(body: Record<string, unknown>, known: readonly string[]):
 function u53(body: Record<string, unknown>, key: string): Parsed<number | null> {
   const v = body[key];
   if (v === undefined || v === null) return { ok: true, value: null };
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) return { ok: false, error: `${key} must be an integer in [0, 2^53)` };
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+    return { ok: false, error: `${key} must be an integer in [0, 2^53)` };
   return { ok: true, value: v };
 }
 
@@ -107,7 +112,8 @@ export function parseHalt(body: Record<string, unknown>, resume: boolean): Parse
   if (extra !== null) return { ok: false, error: extra };
   const reason = body.reason ?? "";
   if (typeof reason !== "string") return { ok: false, error: "reason must be a string" };
-  if (new TextEncoder().encode(reason).length > reasonBytesMax) return { ok: false, error: `reason above ${reasonBytesMax} bytes` };
+  if (new TextEncoder().encode(reason).length > reasonBytesMax)
+    return { ok: false, error: `reason above ${reasonBytesMax} bytes` };
   const requestId = u53(body, "requestId");
   if (!requestId.ok) return requestId;
   return { ok: true, value: { reason, requestId: requestId.value } };
@@ -121,8 +127,10 @@ export function parseCancel(body: Record<string, unknown>): Parsed<CancelBody> {
   const symbol = body.symbol ?? null;
   if (symbol !== null && typeof symbol !== "string") return { ok: false, error: "symbol must be a string" };
   const sideName = body.side ?? "both";
-  if (typeof sideName !== "string" || !Object.hasOwn(sides, sideName)) return { ok: false, error: "side must be buy, sell or both" };
-  if (user.value === null && symbol === null) return { ok: false, error: "name a user, a symbol or both (every order of the exchange is not one request)" };
+  if (typeof sideName !== "string" || !Object.hasOwn(sides, sideName))
+    return { ok: false, error: "side must be buy, sell or both" };
+  if (user.value === null && symbol === null)
+    return { ok: false, error: "name a user, a symbol or both (every order of the exchange is not one request)" };
   const requestId = u53(body, "requestId");
   if (!requestId.ok) return requestId;
   return { ok: true, value: { user: user.value, symbol, side: sides[sideName]!, requestId: requestId.value } };
@@ -133,6 +141,7 @@ export function parseLevels(url: URL): Parsed<number> {
   const text = url.searchParams.get("levels");
   if (text === null) return { ok: true, value: bookLevelsDefault };
   const n = Number(text);
-  if (!(/^[0-9]{1,4}$/.test(text) && n >= 1 && n <= bookLevelsMax)) return { ok: false, error: `levels must be an integer in [1, ${bookLevelsMax}]` };
+  if (!(/^[0-9]{1,4}$/.test(text) && n >= 1 && n <= bookLevelsMax))
+    return { ok: false, error: `levels must be an integer in [1, ${bookLevelsMax}]` };
   return { ok: true, value: n };
 }

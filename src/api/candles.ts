@@ -18,7 +18,10 @@ function intervalParam(p: Params): number {
   return intervalNames.indexOf(name);
 }
 
-/** Open time of the oldest candle memory is sure to hold for a series (every later one is there): 0 while its ring has not wrapped. */
+/**
+ * Open time of the oldest candle memory is sure to hold for a series (every later one is there): 0
+ * while its ring has not wrapped.
+ */
 function memoryFromUs(ctx: ApiContext, series: number): number {
   const c = ctx.candles;
   return c.candleCount(series) < c.capacity ? 0 : c.openTimeUs[c.slotAt(series, 0)]!;
@@ -56,9 +59,13 @@ export async function klines(ctx: ApiContext, p: Params): Promise<KlineRow[]> {
   const rows: CandleRecord[] = [];
   if (startMs !== null) {
     const startUs = startMs * 1000;
-    if (startUs < memFromUs && ctx.questdb !== null) rows.push(...(await ctx.questdb.candles(symbol.name, interval, startUs, Math.min(endUs, memFromUs - 1), limit, false)));
+    if (startUs < memFromUs && ctx.questdb !== null)
+      rows.push(
+        ...(await ctx.questdb.candles(symbol.name, interval, startUs, Math.min(endUs, memFromUs - 1), limit, false)),
+      );
     const [from, to] = memoryRange(ctx, series, Math.max(startUs, memFromUs), endUs);
-    for (let k = from; k < to && rows.length < limit; k++) rows.push(c.record(symbol.id, interval, c.slotAt(series, k)));
+    for (let k = from; k < to && rows.length < limit; k++)
+      rows.push(c.record(symbol.id, interval, c.slotAt(series, k)));
   } else {
     const [from, to] = memoryRange(ctx, series, 0, endUs);
     for (let k = Math.max(from, to - limit); k < to; k++) rows.push(c.record(symbol.id, interval, c.slotAt(series, k)));
@@ -75,5 +82,9 @@ export function liveCandle(ctx: ApiContext, p: Params): object {
   const symbol = symbolParam(ctx, p);
   const interval = intervalParam(p);
   const slot = ctx.candles.liveSlot(symbol.id, interval);
-  return { symbol: symbol.name, interval: intervalNames[interval], candle: slot < 0 ? null : klineRow(ctx.candles.record(symbol.id, interval, slot)) };
+  return {
+    symbol: symbol.name,
+    interval: intervalNames[interval],
+    candle: slot < 0 ? null : klineRow(ctx.candles.record(symbol.id, interval, slot)),
+  };
 }

@@ -22,7 +22,12 @@ export interface ApiLimits {
   windowMsDefault: number;
 }
 
-export const apiLimitsDefault: Readonly<ApiLimits> = { rowsMax: 1000, rowsDefault: 500, windowMsMax: 31 * 86_400_000, windowMsDefault: 86_400_000 };
+export const apiLimitsDefault: Readonly<ApiLimits> = {
+  rowsMax: 1000,
+  rowsDefault: 500,
+  windowMsMax: 31 * 86_400_000,
+  windowMsDefault: 86_400_000,
+};
 
 /** The last time the API accepts, ms: year 9999 (QuestDB's timestamps end there). */
 export const timeMsMax = 253_402_300_799_999;
@@ -76,24 +81,32 @@ export function limitParam(ctx: ApiContext, p: Params): number {
  * startTime to endTime less the default window; the window must not be
  * reversed or wider than the maximum.
  */
-export function windowParams(ctx: ApiContext, p: Params): { startUs: number; endUs: number; startMs: number; endMs: number } {
+export function windowParams(
+  ctx: ApiContext,
+  p: Params,
+): { startUs: number; endUs: number; startMs: number; endMs: number } {
   const endMs = p.int("endTime", 0, timeMsMax, Math.min(ctx.nowMs(), timeMsMax));
   const startMs = p.int("startTime", 0, timeMsMax, Math.max(0, endMs - ctx.limits.windowMsDefault));
   if (startMs > endMs) throw badParameter("startTime", "must not be after endTime");
-  if (endMs - startMs > ctx.limits.windowMsMax) throw badParameter("endTime", `the window may span at most ${ctx.limits.windowMsMax} ms`);
+  if (endMs - startMs > ctx.limits.windowMsMax)
+    throw badParameter("endTime", `the window may span at most ${ctx.limits.windowMsMax} ms`);
   return { startUs: startMs * 1000, endUs: endMs * 1000 + 999, startMs, endMs };
 }
 
 /** Data routes need the replay finished: before that memory is partial. */
 export function requireLive(ctx: ApiContext): void {
   const s = ctx.state();
-  if (!s.live) throw notAvailable(`market data is replaying the journal (seq ${s.appliedSeq} of ${s.targetSeq}); try again shortly`);
+  if (!s.live)
+    throw notAvailable(
+      `market data is replaying the journal (seq ${s.appliedSeq} of ${s.targetSeq}); try again shortly`,
+    );
 }
 
 /** The user whose API key the request carries (X-API-Key); 401 without one or with an unknown one. */
 export function callerOf(ctx: ApiContext, headers: Headers): number {
   const key = headers.get("x-api-key");
-  if (key === null || key.length === 0) throw new ApiError(401, ErrorCode.Unauthorized, "this route needs an API key in the X-API-Key header");
+  if (key === null || key.length === 0)
+    throw new ApiError(401, ErrorCode.Unauthorized, "this route needs an API key in the X-API-Key header");
   if (key.length > 256) throw new ApiError(401, ErrorCode.Unauthorized, "the API key is not valid");
   const user = ctx.userOfKeyHash(new Bun.CryptoHasher("sha256").update(key).digest("hex"));
   if (user === null) throw new ApiError(401, ErrorCode.Unauthorized, "the API key is not valid");

@@ -18,7 +18,8 @@ export class DurableSignal implements EventConsumer {
   private readonly cells: Int32Array;
 
   constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(slots * 4)) {
-    if (buffer.byteLength !== slots * 4) throw new Error(`durable signal: ${buffer.byteLength} bytes, expected ${slots * 4}`);
+    if (buffer.byteLength !== slots * 4)
+      throw new Error(`durable signal: ${buffer.byteLength} bytes, expected ${slots * 4}`);
     this.buffer = buffer;
     this.cells = new Int32Array(buffer);
   }
@@ -67,7 +68,10 @@ export class DurableSignal implements EventConsumer {
     return Atomics.load(this.cells, WAKE);
   }
 
-  /** Resolves once something was published after the counter read `seen` (at once if it already was), or after `timeoutMs`. */
+  /**
+   * Resolves once something was published after the counter read `seen` (at once if it
+   * already was), or after `timeoutMs`.
+   */
   async waitForWake(seen: number, timeoutMs: number): Promise<number> {
     const r = Atomics.waitAsync(this.cells, WAKE, seen, timeoutMs);
     if (r.async) await r.value;

@@ -42,7 +42,21 @@ export function tickJson(t: TickRecord): TickJson {
  * (open time, open, high, low, close, volume, close time, quote volume,
  * trades), then VWAP, first and last trade id, and whether it is final.
  */
-export type KlineRow = [number, string, string, string, string, string, number, string, number, string, number, number, boolean];
+export type KlineRow = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  number,
+  string,
+  number,
+  string,
+  number,
+  number,
+  boolean,
+];
 
 export function klineRow(c: CandleRecord): KlineRow {
   const openMs = msOf(c.openTimeUs);
@@ -126,7 +140,8 @@ export interface OrderEventJson {
 export function reasonName(event: number, reason: number): string | null {
   if (reason === 0) return null;
   if (event === OrderEvent.Rejected) return rejectNames[reason] ?? null;
-  if (event === OrderEvent.Cancelled || event === OrderEvent.Expired || event === OrderEvent.Reduced) return cancelReasonNames[reason] ?? null;
+  if (event === OrderEvent.Cancelled || event === OrderEvent.Expired || event === OrderEvent.Reduced)
+    return cancelReasonNames[reason] ?? null;
   return null;
 }
 

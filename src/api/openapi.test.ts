@@ -1,4 +1,6 @@
-// Proves docs/openapi.json describes exactly the routes the server serves (every path and method, every query and path parameter with whether it is required, the key requirement), and that real answers of every route, and its errors, match the response schemas the document gives.
+// Proves docs/openapi.json describes exactly the routes the server serves (every path and method, every query and path
+// parameter with whether it is required, the key requirement), and that real answers of every route, and its errors,
+// match the response schemas the document gives.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -24,18 +26,23 @@ function mismatch(schemaNode: Json, value: unknown, at = "$"): string | null {
     return ok.length === 1 ? null : `${at}: matches ${ok.length} of oneOf`;
   }
   const types: string[] = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
-  const typeOf = value === null ? "null" : Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : typeof value;
-  if (types.length > 0 && !types.includes(typeOf) && !(typeOf === "integer" && types.includes("number"))) return `${at}: ${typeOf} is not ${types.join("|")}`;
+  const typeOf =
+    value === null ? "null" : Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : typeof value;
+  if (types.length > 0 && !types.includes(typeOf) && !(typeOf === "integer" && types.includes("number")))
+    return `${at}: ${typeOf} is not ${types.join("|")}`;
   if (s.enum !== undefined && !s.enum.includes(value)) return `${at}: ${JSON.stringify(value)} not in enum`;
-  if (s.pattern !== undefined && typeof value === "string" && !new RegExp(s.pattern).test(value)) return `${at}: ${value} does not match ${s.pattern}`;
+  if (s.pattern !== undefined && typeof value === "string" && !new RegExp(s.pattern).test(value))
+    return `${at}: ${value} does not match ${s.pattern}`;
   if (typeOf === "object") {
     const o = value as Record<string, unknown>;
     for (const key of s.required ?? []) if (!(key in o)) return `${at}: missing ${key}`;
-    if (s.additionalProperties === false) for (const key of Object.keys(o)) if (!(key in (s.properties ?? {}))) return `${at}: unexpected ${key}`;
-    for (const [key, sub] of Object.entries(s.properties ?? {})) if (key in o) {
-      const m = mismatch(sub, o[key], `${at}.${key}`);
-      if (m !== null) return m;
-    }
+    if (s.additionalProperties === false)
+      for (const key of Object.keys(o)) if (!(key in (s.properties ?? {}))) return `${at}: unexpected ${key}`;
+    for (const [key, sub] of Object.entries(s.properties ?? {}))
+      if (key in o) {
+        const m = mismatch(sub, o[key], `${at}.${key}`);
+        if (m !== null) return m;
+      }
   }
   if (typeOf === "array") {
     const a = value as unknown[];
@@ -57,15 +64,29 @@ describe("docs/openapi.json and the route table", () => {
     expect(documented).toEqual(routes.map((r) => r.path).sort());
     for (const route of routes) {
       const op = doc.paths[route.path][route.method.toLowerCase()];
-      expect({ path: route.path, methods: Object.keys(doc.paths[route.path]) }).toEqual({ path: route.path, methods: ["get"] });
+      expect({ path: route.path, methods: Object.keys(doc.paths[route.path]) }).toEqual({
+        path: route.path,
+        methods: ["get"],
+      });
       const params = (op.parameters ?? []).map(resolve);
       const query = params.filter((p: Json) => p.in === "query");
-      expect({ path: route.path, query: query.map((p: Json) => p.name).sort() }).toEqual({ path: route.path, query: [...route.query].sort() });
-      expect({ path: route.path, required: query.filter((p: Json) => p.required).map((p: Json) => p.name).sort() }).toEqual({ path: route.path, required: [...route.required].sort() });
+      expect({ path: route.path, query: query.map((p: Json) => p.name).sort() }).toEqual({
+        path: route.path,
+        query: [...route.query].sort(),
+      });
+      expect({
+        path: route.path,
+        required: query
+          .filter((p: Json) => p.required)
+          .map((p: Json) => p.name)
+          .sort(),
+      }).toEqual({ path: route.path, required: [...route.required].sort() });
       const pathParams = params.filter((p: Json) => p.in === "path").map((p: Json) => p.name);
       expect(pathParams).toEqual([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
       expect({ path: route.path, auth: op.security !== undefined }).toEqual({ path: route.path, auth: route.auth });
-      if (route.auth) for (const status of ["401", "403"].slice(0, route.path.includes("{") ? 2 : 1)) expect(op.responses[status]).toBeDefined();
+      if (route.auth)
+        for (const status of ["401", "403"].slice(0, route.path.includes("{") ? 2 : 1))
+          expect(op.responses[status]).toBeDefined();
       expect(op.responses["400"]).toBeDefined();
     }
   });

@@ -35,7 +35,10 @@ async function findOrder(ctx: ApiContext, orderId: number): Promise<OrderRecord 
 }
 
 function missing(ctx: ApiContext, orderId: number): ApiError {
-  const where = ctx.questdb === null ? `memory (embedded mode keeps live orders and the newest ${ctx.orders.limits.finishedOrdersMax} finished ones)` : "memory or QuestDB";
+  const where =
+    ctx.questdb === null
+      ? `memory (embedded mode keeps live orders and the newest ${ctx.orders.limits.finishedOrdersMax} finished ones)`
+      : "memory or QuestDB";
   return notFound(`order ${orderId} is not in ${where}`);
 }
 
@@ -65,7 +68,12 @@ export async function orderEvents(ctx: ApiContext, user: number, orderIdText: st
       // QuestDB has the older events; memory the newest (QuestDB may not have applied them yet).
       const stored = await ctx.questdb.orderEvents(orderId, user, ctx.limits.rowsMax);
       const first = events[0];
-      events = [...stored.filter((e) => first === undefined || e.seq < first.seq || (e.seq === first.seq && e.eventIndex < first.eventIndex)), ...events];
+      events = [
+        ...stored.filter(
+          (e) => first === undefined || e.seq < first.seq || (e.seq === first.seq && e.eventIndex < first.eventIndex),
+        ),
+        ...events,
+      ];
       complete = true;
     }
   } else {
@@ -76,7 +84,11 @@ export async function orderEvents(ctx: ApiContext, user: number, orderIdText: st
     complete = true;
   }
   const page = events.slice(0, limit);
-  return { orderId, events: page.map((e) => orderEventJson(e, symbolName(ctx, e.symbolId))), complete: complete && page.length === events.length };
+  return {
+    orderId,
+    events: page.map((e) => orderEventJson(e, symbolName(ctx, e.symbolId))),
+    complete: complete && page.length === events.length,
+  };
 }
 
 export function openOrders(ctx: ApiContext, user: number, p: Params): object {
@@ -87,7 +99,12 @@ export function openOrders(ctx: ApiContext, user: number, p: Params): object {
   const s = ctx.orders;
   const rows: OrderRecord[] = [];
   s.forUser(user, false, (slot) => {
-    if (isLiveStatus(s.status[slot]!) && s.orderId[slot]! >= fromId && (symbol === null || s.symbolId[slot] === symbol.id)) rows.push(s.record(slot));
+    if (
+      isLiveStatus(s.status[slot]!) &&
+      s.orderId[slot]! >= fromId &&
+      (symbol === null || s.symbolId[slot] === symbol.id)
+    )
+      rows.push(s.record(slot));
     return rows.length < limit;
   });
   const nextFromId = rows.length === limit ? rows[rows.length - 1]!.orderId + 1 : null;
@@ -103,13 +120,18 @@ export async function orderHistory(ctx: ApiContext, user: number, p: Params): Pr
   const fromId = p.int("fromId", 0, Number.MAX_SAFE_INTEGER, 0);
   const limit = limitParam(ctx, p);
   const matches = (o: OrderRecord) =>
-    o.orderId >= fromId && o.createdUs >= w.startUs && o.createdUs <= w.endUs && (symbol === null || o.symbolId === symbol.id) && (statusCode < 0 || o.status === statusCode);
+    o.orderId >= fromId &&
+    o.createdUs >= w.startUs &&
+    o.createdUs <= w.endUs &&
+    (symbol === null || o.symbolId === symbol.id) &&
+    (statusCode < 0 || o.status === statusCode);
   const s = ctx.orders;
   // A user's list in memory is in id order: one more match than a page says whether there is more.
   let rows: OrderRecord[] = [];
   s.forUser(user, false, (slot) => {
     if (s.orderId[slot]! < fromId || s.createdUs[slot]! < w.startUs || s.createdUs[slot]! > w.endUs) return true;
-    if ((symbol !== null && s.symbolId[slot] !== symbol.id) || (statusCode >= 0 && s.status[slot] !== statusCode)) return true;
+    if ((symbol !== null && s.symbolId[slot] !== symbol.id) || (statusCode >= 0 && s.status[slot] !== statusCode))
+      return true;
     rows.push(s.record(slot));
     return rows.length <= limit;
   });
@@ -118,7 +140,16 @@ export async function orderHistory(ctx: ApiContext, user: number, p: Params): Pr
   let cutId = Number.MAX_SAFE_INTEGER;
   let more = false;
   if (older && ctx.questdb !== null) {
-    const stored = await ctx.questdb.orders({ userId: user, symbol: symbol?.name ?? null, status, startUs: w.startUs, endUs: w.endUs, fromId, belowId: s.evictedIdMax + 1, limit });
+    const stored = await ctx.questdb.orders({
+      userId: user,
+      symbol: symbol?.name ?? null,
+      status,
+      startUs: w.startUs,
+      endUs: w.endUs,
+      fromId,
+      belowId: s.evictedIdMax + 1,
+      limit,
+    });
     // An order memory still has is newer there (and was filtered on its newer state).
     for (const o of stored) if (s.find(o.orderId) === NIL && matches(o)) rows.push(o);
     // QuestDB may hold more past its page: nothing beyond its last row is known complete.
@@ -133,5 +164,9 @@ export async function orderHistory(ctx: ApiContext, user: number, p: Params): Pr
     more = true;
   }
   const nextFromId = more ? (rows.length > 0 ? rows[rows.length - 1]!.orderId : cutId) + 1 : null;
-  return { orders: rows.map((o) => orderJson(o, symbolName(ctx, o.symbolId))), nextFromId, complete: !older || ctx.questdb !== null };
+  return {
+    orders: rows.map((o) => orderJson(o, symbolName(ctx, o.symbolId))),
+    nextFromId,
+    complete: !older || ctx.questdb !== null,
+  };
 }

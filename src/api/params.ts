@@ -16,7 +16,12 @@ export class Params {
     for (const [name, value] of search) {
       if (!allowed.includes(name)) {
         const shown = name.length > paramBytesMax ? `${name.slice(0, paramBytesMax)}...` : name;
-        throw badParameter(shown, allowed.length === 0 ? "this route takes no parameters" : `unknown parameter; this route takes ${allowed.join(", ")}`);
+        throw badParameter(
+          shown,
+          allowed.length === 0
+            ? "this route takes no parameters"
+            : `unknown parameter; this route takes ${allowed.join(", ")}`,
+        );
       }
       if (this.values.has(name)) throw badParameter(name, "given more than once");
       if (value.length === 0) throw badParameter(name, "empty");
@@ -61,6 +66,7 @@ export class Params {
 export function parseInteger(name: string, text: string, min: number, max: number): number {
   if (!/^-?[0-9]{1,16}$/.test(text)) throw badParameter(name, `must be an integer in [${min}, ${max}]`);
   const n = Number(text);
-  if (!(Number.isSafeInteger(n) && n >= min && n <= max)) throw badParameter(name, `must be an integer in [${min}, ${max}]`);
+  if (!(Number.isSafeInteger(n) && n >= min && n <= max))
+    throw badParameter(name, `must be an integer in [${min}, ${max}]`);
   return n;
 }

@@ -32,7 +32,8 @@ function int(v: number): string {
 
 /** A string literal: the caller passes only names it resolved itself (symbols) or fixed words. */
 export function quote(s: string): string {
-  if (/[\u0000-\u001f\u007f]/.test(s)) throw new Error(`questdb reader: refusing a control character in ${JSON.stringify(s)}`);
+  if (/[\u0000-\u001f\u007f]/.test(s))
+    throw new Error(`questdb reader: refusing a control character in ${JSON.stringify(s)}`);
   return `'${s.replaceAll("'", "''")}'`;
 }
 
@@ -54,8 +55,10 @@ export interface OrdersFilter {
 }
 
 const orderColumns =
-  "order_id, client_order_id, symbol, side, type, tif, status, price, stop_price, qty, filled, leaves, cast(ts AS LONG), created_seq, cast(updated AS LONG), seq, user_id";
-const eventColumns = "order_id, symbol, event, reason, cast(ts AS LONG), seq, event_index, price, qty, leaves, trade_id, user_id";
+  "order_id, client_order_id, symbol, side, type, tif, status, price, stop_price, qty, filled, leaves, " +
+  "cast(ts AS LONG), created_seq, cast(updated AS LONG), seq, user_id";
+const eventColumns =
+  "order_id, symbol, event, reason, cast(ts AS LONG), seq, event_index, price, qty, leaves, trade_id, user_id";
 
 export class QuestdbReader {
   constructor(
@@ -67,12 +70,16 @@ export class QuestdbReader {
   private inFlight = 0;
 
   private async rows(sql: string): Promise<unknown[][]> {
-    if (this.inFlight >= questdbQueriesInFlightMax) throw notAvailable(`${questdbQueriesInFlightMax} history queries to QuestDB are in flight; retry shortly`);
+    if (this.inFlight >= questdbQueriesInFlightMax)
+      throw notAvailable(`${questdbQueriesInFlightMax} history queries to QuestDB are in flight; retry shortly`);
     this.inFlight++;
     try {
       return (await execSql(this.httpUrl, sql, questdbQueryTimeoutMs)).dataset;
     } catch (error) {
-      if (error instanceof SqlError) throw notAvailable(`history older than memory is in QuestDB, which did not answer: ${error.message.slice(0, 200)}`);
+      if (error instanceof SqlError)
+        throw notAvailable(
+          `history older than memory is in QuestDB, which did not answer: ${error.message.slice(0, 200)}`,
+        );
       throw error;
     } finally {
       this.inFlight--;
@@ -80,10 +87,19 @@ export class QuestdbReader {
   }
 
   /** Ticks of `symbol` with ts in [startUs, endUs] and trade id in [fromId, belowId), oldest first. */
-  async ticks(symbol: string, startUs: number, endUs: number, fromId: number, belowId: number | null, limit: number): Promise<TickRecord[]> {
+  async ticks(
+    symbol: string,
+    startUs: number,
+    endUs: number,
+    fromId: number,
+    belowId: number | null,
+    limit: number,
+  ): Promise<TickRecord[]> {
     const below = belowId === null ? "" : ` AND trade_id < ${int(belowId)}`;
     const rows = await this.rows(
-      `SELECT cast(ts AS LONG), price, qty, quote_qty, trade_id, taker_side FROM ticks WHERE symbol = ${quote(symbol)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} AND trade_id >= ${int(fromId)}${below} ORDER BY trade_id LIMIT ${int(limit)}`,
+      `SELECT cast(ts AS LONG), price, qty, quote_qty, trade_id, taker_side FROM ticks WHERE symbol ` +
+        `= ${quote(symbol)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} AND trade_id ` +
+        `>= ${int(fromId)}${below} ORDER BY trade_id LIMIT ${int(limit)}`,
     );
     return rows.map((r) => ({
       tsUs: r[0] as number,
@@ -96,60 +112,92 @@ export class QuestdbReader {
   }
 
   /** Trades, volume and quote volume of `symbol` with ts in [startUs, endUs). */
-  async volume(symbol: string, startUs: number, endUs: number): Promise<{ trades: number; volume: bigint; quoteVolume: bigint }> {
+  async volume(
+    symbol: string,
+    startUs: number,
+    endUs: number,
+  ): Promise<{ trades: number; volume: bigint; quoteVolume: bigint }> {
     const rows = await this.rows(
-      `SELECT count(), sum(qty)::string, sum(quote_qty)::string FROM ticks WHERE symbol = ${quote(symbol)} AND ts >= ${int(startUs)} AND ts < ${int(endUs)}`,
+      `SELECT count(), sum(qty)::string, sum(quote_qty)::string FROM ticks WHERE symbol = ${quote(symbol)} ` +
+        `AND ts >= ${int(startUs)} AND ts < ${int(endUs)}`,
     );
     const r = rows[0] ?? [0, null, null];
-    return { trades: r[0] as number, volume: BigInt((r[1] as string | null) ?? "0"), quoteVolume: BigInt((r[2] as string | null) ?? "0") };
+    return {
+      trades: r[0] as number,
+      volume: BigInt((r[1] as string | null) ?? "0"),
+      quoteVolume: BigInt((r[2] as string | null) ?? "0"),
+    };
   }
 
-  /** Candles with open time in [startUs, endUs]: the oldest `limit` (newest: the newest `limit`), oldest first either way. */
-  async candles(symbol: string, interval: number, startUs: number, endUs: number, limit: number, newest: boolean): Promise<CandleRecord[]> {
+  /**
+   * Candles with open time in [startUs, endUs]: the oldest `limit` (newest: the newest
+   * `limit`), oldest first either way.
+   */
+  async candles(
+    symbol: string,
+    interval: number,
+    startUs: number,
+    endUs: number,
+    limit: number,
+    newest: boolean,
+  ): Promise<CandleRecord[]> {
     const rows = await this.rows(
-      `SELECT cast(ts AS LONG), open, high, low, close, volume::string, quote_volume::string, trades, vwap, first_trade_id, last_trade_id, final FROM candles WHERE symbol = ${quote(symbol)} AND interval = ${word(intervalNames[interval]!, intervalNames)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} ORDER BY ts${newest ? " DESC" : ""} LIMIT ${int(limit)}`,
+      `SELECT cast(ts AS LONG), open, high, low, close, volume::string, quote_volume::string, trades, vwap, ` +
+        `first_trade_id, last_trade_id, final FROM candles WHERE symbol = ${quote(symbol)} AND interval ` +
+        `= ${word(intervalNames[interval]!, intervalNames)} AND ts >= ${int(startUs)} AND ts <= ${int(endUs)} ` +
+        `ORDER BY ts${newest ? " DESC" : ""} LIMIT ${int(limit)}`,
     );
     const symbolId = this.symbolId(symbol);
-    const out = rows.map(
-      (r): CandleRecord => ({
-        symbolId,
-        interval,
-        openTimeUs: r[0] as number,
-        open: r[1] as number,
-        high: r[2] as number,
-        low: r[3] as number,
-        close: r[4] as number,
-        volume: BigInt(r[5] as string),
-        quoteVolume: BigInt(r[6] as string),
-        notional: 0n,
-        trades: r[7] as number,
-        vwapTicks: r[8] as number,
-        firstTradeId: r[9] as number,
-        lastTradeId: r[10] as number,
-        final: r[11] === true,
-      }),
-    );
+    const out = rows.map((r): CandleRecord => ({
+      symbolId,
+      interval,
+      openTimeUs: r[0] as number,
+      open: r[1] as number,
+      high: r[2] as number,
+      low: r[3] as number,
+      close: r[4] as number,
+      volume: BigInt(r[5] as string),
+      quoteVolume: BigInt(r[6] as string),
+      notional: 0n,
+      trades: r[7] as number,
+      vwapTicks: r[8] as number,
+      firstTradeId: r[9] as number,
+      lastTradeId: r[10] as number,
+      final: r[11] === true,
+    }));
     return newest ? out.reverse() : out;
   }
 
   /** The latest state of order `orderId`, or null. */
   async order(orderId: number): Promise<OrderRecord | null> {
-    const rows = await this.rows(`SELECT ${orderColumns} FROM orders WHERE order_id = ${int(orderId)} ORDER BY seq DESC LIMIT 1`);
+    const rows = await this.rows(
+      `SELECT ${orderColumns} FROM orders WHERE order_id = ${int(orderId)} ORDER BY seq DESC LIMIT 1`,
+    );
     return rows.length === 0 ? null : this.orderOf(rows[0]!);
   }
 
   async orders(f: OrdersFilter): Promise<OrderRecord[]> {
-    const where = [`user_id = ${int(f.userId)}`, `ts >= ${int(f.startUs)}`, `ts <= ${int(f.endUs)}`, `order_id >= ${int(f.fromId)}`];
+    const where = [
+      `user_id = ${int(f.userId)}`,
+      `ts >= ${int(f.startUs)}`,
+      `ts <= ${int(f.endUs)}`,
+      `order_id >= ${int(f.fromId)}`,
+    ];
     if (f.belowId !== null) where.push(`order_id < ${int(f.belowId)}`);
     if (f.symbol !== null) where.push(`symbol = ${quote(f.symbol)}`);
     if (f.status !== null) where.push(`status = ${word(f.status, orderStatusNames)}`);
-    const rows = await this.rows(`SELECT ${orderColumns} FROM orders WHERE ${where.join(" AND ")} ORDER BY order_id LIMIT ${int(f.limit)}`);
+    const rows = await this.rows(
+      `SELECT ${orderColumns} FROM orders WHERE ${where.join(" AND ")} ORDER BY order_id LIMIT ${int(f.limit)}`,
+    );
     return rows.map((r) => this.orderOf(r));
   }
 
   /** The events of order `orderId` submitted by `userId`, oldest first. */
   async orderEvents(orderId: number, userId: number, limit: number): Promise<OrderEventRecord[]> {
-    const rows = await this.rows(`SELECT ${eventColumns} FROM order_events WHERE order_id = ${int(orderId)} AND user_id = ${int(userId)} ORDER BY seq, event_index LIMIT ${int(limit)}`);
+    const rows = await this.rows(
+      `SELECT ${eventColumns} FROM order_events WHERE order_id = ${int(orderId)} AND user_id = ${int(userId)} ` +
+        `ORDER BY seq, event_index LIMIT ${int(limit)}`,
+    );
     return rows.map((r) => {
       const event = orderEventNames.indexOf(r[2] as "placed");
       const reasonText = r[3] as string | null;

@@ -34,7 +34,14 @@ const timeWindow = ["startTime", "endTime"] as const;
 export const routes: readonly Route[] = [
   { method: "GET", path: "/api/v1/time", auth: false, query: [], required: [], handle: (ctx) => exchangeTime(ctx) },
   { method: "GET", path: "/api/v1/symbols", auth: false, query: [], required: [], handle: (ctx) => symbols(ctx) },
-  { method: "GET", path: "/api/v1/ticks/latest", auth: false, query: ["symbol"], required: ["symbol"], handle: (ctx, r) => latestTick(ctx, r.params) },
+  {
+    method: "GET",
+    path: "/api/v1/ticks/latest",
+    auth: false,
+    query: ["symbol"],
+    required: ["symbol"],
+    handle: (ctx, r) => latestTick(ctx, r.params),
+  },
   {
     method: "GET",
     path: "/api/v1/ticks",
@@ -43,7 +50,14 @@ export const routes: readonly Route[] = [
     required: ["symbol"],
     handle: (ctx, r) => ticksInWindow(ctx, r.params),
   },
-  { method: "GET", path: "/api/v1/volume", auth: false, query: ["symbol", ...timeWindow], required: ["symbol"], handle: (ctx, r) => volume(ctx, r.params) },
+  {
+    method: "GET",
+    path: "/api/v1/volume",
+    auth: false,
+    query: ["symbol", ...timeWindow],
+    required: ["symbol"],
+    handle: (ctx, r) => volume(ctx, r.params),
+  },
   {
     method: "GET",
     path: "/api/v1/klines",
@@ -52,8 +66,22 @@ export const routes: readonly Route[] = [
     required: ["symbol", "interval"],
     handle: (ctx, r) => klines(ctx, r.params),
   },
-  { method: "GET", path: "/api/v1/klines/live", auth: false, query: ["symbol", "interval"], required: ["symbol", "interval"], handle: (ctx, r) => liveCandle(ctx, r.params) },
-  { method: "GET", path: "/api/v1/openOrders", auth: true, query: ["symbol", "fromId", "limit"], required: [], handle: (ctx, r) => openOrders(ctx, r.user, r.params) },
+  {
+    method: "GET",
+    path: "/api/v1/klines/live",
+    auth: false,
+    query: ["symbol", "interval"],
+    required: ["symbol", "interval"],
+    handle: (ctx, r) => liveCandle(ctx, r.params),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/openOrders",
+    auth: true,
+    query: ["symbol", "fromId", "limit"],
+    required: [],
+    handle: (ctx, r) => openOrders(ctx, r.user, r.params),
+  },
   {
     method: "GET",
     path: "/api/v1/orders",
@@ -62,8 +90,22 @@ export const routes: readonly Route[] = [
     required: [],
     handle: (ctx, r) => orderHistory(ctx, r.user, r.params),
   },
-  { method: "GET", path: "/api/v1/orders/{orderId}", auth: true, query: [], required: [], handle: (ctx, r) => order(ctx, r.user, r.path.orderId!) },
-  { method: "GET", path: "/api/v1/orders/{orderId}/events", auth: true, query: ["limit"], required: [], handle: (ctx, r) => orderEvents(ctx, r.user, r.path.orderId!, r.params) },
+  {
+    method: "GET",
+    path: "/api/v1/orders/{orderId}",
+    auth: true,
+    query: [],
+    required: [],
+    handle: (ctx, r) => order(ctx, r.user, r.path.orderId!),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/orders/{orderId}/events",
+    auth: true,
+    query: ["limit"],
+    required: [],
+    handle: (ctx, r) => orderEvents(ctx, r.user, r.path.orderId!, r.params),
+  },
 ];
 
 /** The route of a request path, with its path parameters; null when none matches. */

@@ -20,7 +20,12 @@ export interface ApiServerOptions {
   log: (line: string) => void;
 }
 
-export const apiServerDefaults: Readonly<Omit<ApiServerOptions, "log">> = { hostname: "127.0.0.1", port: 0, urlBytesMax: 2048, requestBytesMax: 64 << 10 };
+export const apiServerDefaults: Readonly<Omit<ApiServerOptions, "log">> = {
+  hostname: "127.0.0.1",
+  port: 0,
+  urlBytesMax: 2048,
+  requestBytesMax: 64 << 10,
+};
 
 export interface ApiStats {
   requests: number;
@@ -75,7 +80,8 @@ export class ApiServer {
     try {
       response = json(200, await this.route(req));
     } catch (error) {
-      if (error instanceof ApiError) response = json(error.status, error.body(), error.status === 405 ? { allow: "GET, HEAD" } : {});
+      if (error instanceof ApiError)
+        response = json(error.status, error.body(), error.status === 405 ? { allow: "GET, HEAD" } : {});
       else {
         this.options.log(`api: ${req.method} ${req.url.slice(0, 200)}: ${(error as Error).stack ?? String(error)}`);
         response = json(500, new ApiError(500, ErrorCode.Internal, "internal error; the server logged it").body());
@@ -89,11 +95,14 @@ export class ApiServer {
   }
 
   private async route(req: Request): Promise<unknown> {
-    if (req.url.length > this.options.urlBytesMax) throw new ApiError(414, ErrorCode.TooLarge, `request line longer than ${this.options.urlBytesMax} bytes`);
+    if (req.url.length > this.options.urlBytesMax)
+      throw new ApiError(414, ErrorCode.TooLarge, `request line longer than ${this.options.urlBytesMax} bytes`);
     const url = new URL(req.url);
     const match = matchRoute(url.pathname);
-    if (match === null) throw new ApiError(404, ErrorCode.NotFound, `no route ${url.pathname.slice(0, 200)} (see docs/openapi.json)`);
-    if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError(405, ErrorCode.MethodNotAllowed, `${req.method} is not allowed; the API is read-only (GET)`);
+    if (match === null)
+      throw new ApiError(404, ErrorCode.NotFound, `no route ${url.pathname.slice(0, 200)} (see docs/openapi.json)`);
+    if (req.method !== "GET" && req.method !== "HEAD")
+      throw new ApiError(405, ErrorCode.MethodNotAllowed, `${req.method} is not allowed; the API is read-only (GET)`);
     const { route, path } = match;
     const params = new Params(url.searchParams, route.query);
     for (const name of route.required) if (!params.has(name)) throw badParameter(name, "required");

@@ -22,7 +22,11 @@ import type { CandleLimits, TickRingLimits } from "../marketdata/constants.ts";
 import type { OrderMemoryLimits } from "../marketdata/order-store.ts";
 import { MarketDataReplica } from "../marketdata/replica.ts";
 import { QuestdbIngest, resumeFilter } from "../questdb/ingest.ts";
-import { type MarketDataWriters, type MarketDataWritersOptions, openMarketDataWriters } from "../questdb/market-data-writers.ts";
+import {
+  type MarketDataWriters,
+  type MarketDataWritersOptions,
+  openMarketDataWriters,
+} from "../questdb/market-data-writers.ts";
 import { readCandleResume, readResumePoints, type ResumePoints, waitForWalApplied } from "../questdb/resume.ts";
 import { withDeadline } from "../questdb/writer.ts";
 import { marketDataTables } from "../questdb/schema.ts";
@@ -35,7 +39,10 @@ export interface QuestdbOptions {
   httpUrl: string;
   spillDir: string;
   limits?: MarketDataWritersOptions["limits"];
-  /** How long start-up waits for QuestDB to apply its WAL before reading resume points (reading early only re-sends more). */
+  /**
+   * How long start-up waits for QuestDB to apply its WAL before reading resume points
+   * (reading early only re-sends more).
+   */
   walWaitMs?: number;
   /** False: ticks and candles only, no order rows or events (a benchmark variant). Default true. */
   orders?: boolean;
@@ -109,7 +116,10 @@ export class MarketDataService {
   private resendMarked = false;
   readonly ready: Promise<void>;
 
-  /** Starts the API at once and the replay up to `durableSeq` (the exchange's durable seq now); `ready` resolves when live. */
+  /**
+   * Starts the API at once and the replay up to `durableSeq` (the exchange's durable seq
+   * now); `ready` resolves when live.
+   */
   constructor(
     private readonly o: MarketDataServiceOptions,
     durableSeq: number,
@@ -147,7 +157,8 @@ export class MarketDataService {
   /** Resolves once everything durable so far is applied and handed to the writers. */
   async caughtUp(): Promise<void> {
     await this.ready;
-    while (this.replica.appliedSeq < this.durable || this.pumping) await new Promise((resolve) => setImmediate(resolve));
+    while (this.replica.appliedSeq < this.durable || this.pumping)
+      await new Promise((resolve) => setImmediate(resolve));
   }
 
   stats(): MarketDataServiceStats {
@@ -227,12 +238,21 @@ export class MarketDataService {
     let lastLogMs = 0;
     while (!this.stopped) {
       try {
-        this.writers = await openMarketDataWriters({ httpUrl: q.httpUrl, spillDir: q.spillDir, symbols, limits: q.limits, log: this.warn });
+        this.writers = await openMarketDataWriters({
+          httpUrl: q.httpUrl,
+          spillDir: q.spillDir,
+          symbols,
+          limits: q.limits,
+          log: this.warn,
+        });
         break;
       } catch (error) {
         if (Date.now() - lastLogMs >= writersRetryMsMax) {
           lastLogMs = Date.now();
-          this.warn(`market data: QuestDB at ${q.httpUrl} not usable (${(error as Error).message.slice(0, 300)}); retrying, the API answers 503 until it is`);
+          this.warn(
+            `market data: QuestDB at ${q.httpUrl} not usable (${(error as Error).message.slice(0, 300)}); ` +
+              `retrying, the API answers 503 until it is`,
+          );
         }
         await Bun.sleep(delayMs);
         delayMs = Math.min(writersRetryMsMax, delayMs * 2);
@@ -242,17 +262,34 @@ export class MarketDataService {
     if (writers === null) return;
     await writers.flush();
     try {
-      await waitForWalApplied(q.httpUrl, marketDataTables.map((t) => t.name), q.walWaitMs ?? 30_000);
+      await waitForWalApplied(
+        q.httpUrl,
+        marketDataTables.map((t) => t.name),
+        q.walWaitMs ?? 30_000,
+      );
     } catch (error) {
-      this.warn(`market data: ${(error as Error).message.slice(0, 300)}; resuming from what is visible (re-sends more, loses nothing)`);
+      this.warn(
+        `market data: ${(error as Error).message.slice(0, 300)}; resuming from what is visible (re-sends ` +
+          `more, loses nothing)`,
+      );
     }
     const resendAll = existsSync(join(q.spillDir, resendMarker));
     this.resumePoints = resendAll ? null : await readResumePoints(q.httpUrl);
-    this.log(`market data: resume points ${resendAll ? "ignored (a writer dropped rows last run): re-sending everything" : JSON.stringify(this.resumePoints)}`);
+    const points = resendAll
+      ? "ignored (a writer dropped rows last run): re-sending everything"
+      : JSON.stringify(this.resumePoints);
+    this.log(`market data: resume points ${points}`);
     const engine = this.replica.sequencer.engine;
     const name = (id: number) => (id >= 0 && id < engine.booksCount ? engine.symbolSpec(id).name : null);
     const candleResume = resendAll ? null : await readCandleResume(q.httpUrl);
-    this.ingest = new QuestdbIngest(writers, this.replica.recent.candles, symbols, name, resumeFilter(this.resumePoints, candleResume), this.warn);
+    this.ingest = new QuestdbIngest(
+      writers,
+      this.replica.recent.candles,
+      symbols,
+      name,
+      resumeFilter(this.resumePoints, candleResume),
+      this.warn,
+    );
     this.ingest.ordersEnabled = q.orders ?? true;
     this.replica.stream.addSink(this.ingest);
     this.replica.orders.addSink(this.ingest);
@@ -315,8 +352,13 @@ export class MarketDataService {
     const q = this.o.questdb;
     if (q !== null && !this.resendMarked && this.writersDropped()) {
       this.resendMarked = true;
-      writeFileSync(join(q.spillDir, resendMarker), `rows dropped at ${new Date().toISOString()}; the next start re-sends everything\n`);
-      this.warn("market data: a writer dropped rows (spill file full); the next start re-sends everything from the journal");
+      writeFileSync(
+        join(q.spillDir, resendMarker),
+        `rows dropped at ${new Date().toISOString()}; the next start re-sends everything\n`,
+      );
+      this.warn(
+        "market data: a writer dropped rows (spill file full); the next start re-sends everything from the journal",
+      );
     }
   }
 
@@ -332,7 +374,12 @@ export class MarketDataService {
       questdb: q === null ? null : new QuestdbReader(q.httpUrl, (name) => engine.bookOf(name)),
       limits: { ...apiLimitsDefault, ...this.o.apiLimits },
       nowMs: this.nowMs,
-      state: (): ApiState => ({ live: this.live, appliedSeq: r.appliedSeq, appliedTsUs: r.appliedTsUs, targetSeq: this.target }),
+      state: (): ApiState => ({
+        live: this.live,
+        appliedSeq: r.appliedSeq,
+        appliedTsUs: r.appliedTsUs,
+        targetSeq: this.target,
+      }),
       userOfKeyHash: (sha256) => this.keys.get(sha256) ?? null,
     };
   }

@@ -20,7 +20,13 @@ import type { FromWorker, ToWorker, WorkerServiceOptions } from "./worker.ts";
 export interface MarketDataConfig {
   mode: "embedded" | "full";
   dataDir: string;
-  questdb: { http: { host: string; port: number }; backlogRowsMax: number; spillBytesMax: number; requestTimeoutMs: number; batchRowsMax: number };
+  questdb: {
+    http: { host: string; port: number };
+    backlogRowsMax: number;
+    spillBytesMax: number;
+    requestTimeoutMs: number;
+    batchRowsMax: number;
+  };
   http: { host: "127.0.0.1" | "localhost" | "::1"; port: number; requestBytesMax: number; queryRowsMax: number };
   apiKeys: readonly { sha256: string; user: number }[];
 }
@@ -61,7 +67,12 @@ export function serviceOptions(o: StartMarketDataOptions): WorkerServiceOptions 
   // The backlog and spill bounds are shared by the four tables' writers.
   const memoryBytesMax = Math.max(16 << 20, Math.floor((q.backlogRowsMax * ilpRowBytes) / 4));
   const batchBytes = Math.min(256 << 20, Math.max(64 << 10, q.batchRowsMax * ilpRowBytes));
-  const tableLimits = { memoryBytesMax: Math.max(memoryBytesMax, 4 * (batchBytes + 4096)), batchBytes, spillBytesMax: Math.floor(q.spillBytesMax / 4), requestTimeoutMs: q.requestTimeoutMs };
+  const tableLimits = {
+    memoryBytesMax: Math.max(memoryBytesMax, 4 * (batchBytes + 4096)),
+    batchBytes,
+    spillBytesMax: Math.floor(q.spillBytesMax / 4),
+    requestTimeoutMs: q.requestTimeoutMs,
+  };
   return {
     engine: o.sequencer.engine.config,
     journalPath: o.journalPath,
@@ -81,6 +92,66 @@ export function serviceOptions(o: StartMarketDataOptions): WorkerServiceOptions 
   };
 }
 
+type WorkerLog = { info(line: string): void; warn(line: string): void };
+
+/** The worker's side of the conversation: its start, going live, its log lines, failures, stats answers and stop. */
+class WorkerLink {
+  /** Resolves with the API's port (null when the API is off) once the worker has started. */
+  readonly started: Promise<number | null>;
+  readonly live: Promise<void>;
+  private statsId = 0;
+  private readonly waiting = new Map<number, (s: MarketDataServiceStats) => void>();
+  private onStopped: (() => void) | null = null;
+
+  constructor(
+    private readonly worker: Worker,
+    log: WorkerLog,
+  ) {
+    let resolveLive: () => void = () => {};
+    let rejectLive: (e: Error) => void = () => {};
+    this.live = new Promise<void>((resolve, reject) => {
+      resolveLive = resolve;
+      rejectLive = reject;
+    });
+    this.live.catch(() => {});
+    this.started = new Promise<number | null>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<FromWorker>) => {
+        const m = e.data;
+        if (m.type === "started") resolve(m.port);
+        else if (m.type === "live") resolveLive();
+        else if (m.type === "log") {
+          if (m.level === "warn") log.warn(m.line);
+          else log.info(m.line);
+        } else if (m.type === "failed") {
+          log.warn(`market data worker: ${m.message}`);
+          reject(new Error(m.message));
+          rejectLive(new Error(m.message));
+        } else if (m.type === "stats") {
+          this.waiting.get(m.id)?.(m.stats);
+          this.waiting.delete(m.id);
+        } else if (m.type === "stopped") this.onStopped?.();
+      };
+      worker.onerror = (e) => reject(new Error(`market data worker: ${e.message}`));
+    });
+  }
+
+  stats(): Promise<MarketDataServiceStats> {
+    return new Promise((resolve) => {
+      const id = ++this.statsId;
+      this.waiting.set(id, resolve);
+      this.worker.postMessage({ type: "stats", id } satisfies ToWorker);
+    });
+  }
+
+  /** Asks the worker to stop; resolves when it says it has. */
+  stop(deadlineMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.onStopped = resolve;
+      this.worker.postMessage({ type: "stop", deadlineMs } satisfies ToWorker);
+    });
+  }
+}
+
 /**
  * Starts market data in a worker thread. Call it after recovery, when
  * everything applied is durable, before new input; it resolves when the API
@@ -92,39 +163,15 @@ export async function startMarketData(o: StartMarketDataOptions): Promise<Runnin
   const signal = new DurableSignal();
   const log = o.log ?? { info: (line: string) => console.log(line), warn: (line: string) => console.error(line) };
   const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
-  let statsId = 0;
-  const waiting = new Map<number, (s: MarketDataServiceStats) => void>();
-  let onStopped: (() => void) | null = null;
-  let resolveLive: () => void = () => {};
-  let rejectLive: (e: Error) => void = () => {};
-  const live = new Promise<void>((resolve, reject) => {
-    resolveLive = resolve;
-    rejectLive = reject;
-  });
-  live.catch(() => {});
-  const started = new Promise<number | null>((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent<FromWorker>) => {
-      const m = e.data;
-      if (m.type === "started") resolve(m.port);
-      else if (m.type === "live") resolveLive();
-      else if (m.type === "log") {
-        if (m.level === "warn") log.warn(m.line);
-        else log.info(m.line);
-      }
-      else if (m.type === "failed") {
-        log.warn(`market data worker: ${m.message}`);
-        reject(new Error(m.message));
-        rejectLive(new Error(m.message));
-      } else if (m.type === "stats") {
-        waiting.get(m.id)?.(m.stats);
-        waiting.delete(m.id);
-      } else if (m.type === "stopped") onStopped?.();
-    };
-    worker.onerror = (e) => reject(new Error(`market data worker: ${e.message}`));
-  });
+  const link = new WorkerLink(worker, log);
   const durableSeq = sequencer.durableSeq;
-  worker.postMessage({ type: "init", options: serviceOptions(o), durableSeq, signal: signal.buffer } satisfies ToWorker);
-  const port = await started;
+  worker.postMessage({
+    type: "init",
+    options: serviceOptions(o),
+    durableSeq,
+    signal: signal.buffer,
+  } satisfies ToWorker);
+  const port = await link.started;
   sequencer.addConsumer(signal);
   signal.publish(sequencer.durableSeq);
   // Nothing pending in the log: every later command is stamped after now, so candles ending by now may close.
@@ -135,21 +182,13 @@ export async function startMarketData(o: StartMarketDataOptions): Promise<Runnin
   }, o.horizonIntervalMs ?? 250);
   return {
     port,
-    live,
-    stats: () =>
-      new Promise((resolve) => {
-        const id = ++statsId;
-        waiting.set(id, resolve);
-        worker.postMessage({ type: "stats", id } satisfies ToWorker);
-      }),
+    live: link.live,
+    stats: () => link.stats(),
     async stop(deadlineMs = 10_000) {
       clearInterval(horizonTimer);
       sequencer.removeConsumer(signal);
       // The last durable seq is already published: the worker applies it, then the writers flush or spill.
-      await new Promise<void>((resolve) => {
-        onStopped = resolve;
-        worker.postMessage({ type: "stop", deadlineMs } satisfies ToWorker);
-      });
+      await link.stop(deadlineMs);
       signal.close();
       worker.terminate();
     },

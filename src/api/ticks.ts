@@ -40,7 +40,14 @@ function memoryFrom(ctx: ApiContext, symbolId: number): { fromId: number; fromUs
 }
 
 /** Trades in memory with id >= fromId and ts in [startUs, endUs], oldest first, at most `limit`. */
-function memoryTicks(ctx: ApiContext, symbolId: number, startUs: number, endUs: number, fromId: number, limit: number): TickRecord[] {
+function memoryTicks(
+  ctx: ApiContext,
+  symbolId: number,
+  startUs: number,
+  endUs: number,
+  fromId: number,
+  limit: number,
+): TickRecord[] {
   const ring = ctx.ticks;
   const out: TickRecord[] = [];
   for (let k = ring.size(symbolId) - 1; k >= 0 && out.length < limit; k--) {
@@ -64,13 +71,21 @@ export async function ticksInWindow(ctx: ApiContext, p: Params): Promise<object>
   let complete = true;
   if (older && ctx.questdb !== null) {
     rows = await ctx.questdb.ticks(symbol.name, w.startUs, w.endUs, fromId, mem.fromId, limit);
-    if (rows.length < limit) rows.push(...memoryTicks(ctx, symbol.id, w.startUs, w.endUs, mem.fromId, limit - rows.length));
+    if (rows.length < limit)
+      rows.push(...memoryTicks(ctx, symbol.id, w.startUs, w.endUs, mem.fromId, limit - rows.length));
   } else {
     rows = memoryTicks(ctx, symbol.id, w.startUs, w.endUs, fromId, limit);
     complete = !older;
   }
   const nextFromId = rows.length === limit ? rows[rows.length - 1]!.tradeId + 1 : null;
-  return { symbol: symbol.name, startTime: w.startMs, endTime: w.endMs, ticks: rows.map(tickJson), nextFromId, complete };
+  return {
+    symbol: symbol.name,
+    startTime: w.startMs,
+    endTime: w.endMs,
+    ticks: rows.map(tickJson),
+    nextFromId,
+    complete,
+  };
 }
 
 /** Traded volume in [startTime, endTime): from memory's trades, else its candles for whole minutes, else QuestDB. */
@@ -78,18 +93,29 @@ export async function volume(ctx: ApiContext, p: Params): Promise<object> {
   requireLive(ctx);
   const symbol = symbolParam(ctx, p);
   const w = windowParams(ctx, p);
-  if (w.startMs === w.endMs) throw badParameter("endTime", "must be after startTime (the window is [startTime, endTime))");
+  if (w.startMs === w.endMs)
+    throw badParameter("endTime", "must be after startTime (the window is [startTime, endTime))");
   const startUs = w.startUs;
   const endUs = w.endMs * 1000;
   const sums = fromTicks(ctx, symbol.id, startUs, endUs) ?? fromCandles(ctx, symbol.id, startUs, endUs);
   let r = sums;
   if (r === null) {
     if (ctx.questdb === null) {
-      throw notAvailable("the window reaches past the trades kept in memory and its ends are not whole minutes (embedded mode has no history database)");
+      throw notAvailable(
+        "the window reaches past the trades kept in memory and its ends are not whole minutes (embedded mode " +
+          "has no history database)",
+      );
     }
     r = await ctx.questdb.volume(symbol.name, startUs, endUs);
   }
-  return { symbol: symbol.name, startTime: w.startMs, endTime: w.endMs, trades: r.trades, volume: r.volume.toString(), quoteVolume: r.quoteVolume.toString() };
+  return {
+    symbol: symbol.name,
+    startTime: w.startMs,
+    endTime: w.endMs,
+    trades: r.trades,
+    volume: r.volume.toString(),
+    quoteVolume: r.quoteVolume.toString(),
+  };
 }
 
 interface Sums {
@@ -116,13 +142,16 @@ function fromTicks(ctx: ApiContext, symbolId: number, startUs: number, endUs: nu
   return { trades, volume: vol, quoteVolume: quote };
 }
 
-/** Tiles [startUs, endUs) (whole minutes) with the longest aligned candles; null when an end is not a minute or a bucket is no longer in memory. */
+/**
+ * Tiles [startUs, endUs) (whole minutes) with the longest aligned candles; null when an end is not a minute or a bucket
+ * is no longer in memory.
+ */
 function fromCandles(ctx: ApiContext, symbolId: number, startUs: number, endUs: number): Sums | null {
   const minute = intervalUs[0]!;
   if (startUs % minute !== 0 || endUs % minute !== 0) return null;
   const c = ctx.candles;
   const sums: Sums = { trades: 0, volume: 0n, quoteVolume: 0n };
-  for (let t = startUs; t < endUs; ) {
+  for (let t = startUs; t < endUs;) {
     let interval = intervalCount - 1;
     while (interval > 0 && (t % intervalUs[interval]! !== 0 || t + intervalUs[interval]! > endUs)) interval--;
     const series = c.seriesOf(symbolId, interval);
@@ -138,7 +167,10 @@ function fromCandles(ctx: ApiContext, symbolId: number, startUs: number, endUs: 
   return sums;
 }
 
-/** The slot of the candle opening at `openUs`, null when memory knows there was none, undefined when memory no longer knows. */
+/**
+ * The slot of the candle opening at `openUs`, null when memory knows there was none, undefined
+ * when memory no longer knows.
+ */
 function candleAt(c: ApiContext["candles"], series: number, openUs: number): number | null | undefined {
   const n = c.candleCount(series);
   if (n === c.capacity && c.openTimeUs[c.slotAt(series, 0)]! > openUs) return undefined;

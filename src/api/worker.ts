@@ -51,7 +51,11 @@ function start(m: WorkerInit): void {
   signal = new DurableSignal(m.signal);
   // Lines go to the starting thread, which writes them through the exchange's logger.
   const svc = new MarketDataService(
-    { ...m.options, log: (line) => self.postMessage({ type: "log", level: "info", line }), warn: (line) => self.postMessage({ type: "log", level: "warn", line }) },
+    {
+      ...m.options,
+      log: (line) => self.postMessage({ type: "log", level: "info", line }),
+      warn: (line) => self.postMessage({ type: "log", level: "warn", line }),
+    },
     m.durableSeq,
   );
   service = svc;

@@ -1,4 +1,7 @@
-// Proves the client against an in-process fake exchange: login (with cancel-on-disconnect options, re-sent on reconnect), pipelined orders matched to reports by client order id, mass cancel and its summary, the dead-man's switch, open-orders paging, frames split and batched across chunks, garbage from the server (clean close, no uncaught error), reconnect with backoff and re-login, heartbeats and idle timeout on a manual clock, backpressure.
+// Proves the client against an in-process fake exchange: login (with cancel-on-disconnect options, re-sent on
+// reconnect), pipelined orders matched to reports by client order id, mass cancel and its summary, the dead-man's
+// switch, open-orders paging, frames split and batched across chunks, garbage from the server (clean close, no uncaught
+// error), reconnect with backoff and re-login, heartbeats and idle timeout on a manual clock, backpressure.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { MassCancelSide, OrderType, Reject, Side, Tif } from "../engine/constants.ts";
@@ -32,7 +35,11 @@ function client(server: FakeExchange, options: Partial<ClientOptions> = {}): Exc
   return c;
 }
 
-async function loggedIn(server: FakeExchange, options: Partial<ClientOptions> = {}, key = "key-a"): Promise<ExchangeClient> {
+async function loggedIn(
+  server: FakeExchange,
+  options: Partial<ClientOptions> = {},
+  key = "key-a",
+): Promise<ExchangeClient> {
   const c = client(server, options);
   await c.connect();
   await c.login(key);
@@ -113,7 +120,8 @@ describe("orders", () => {
     await waitFor(() => reports.length >= count + 1 + 100 + 50 + 1 + 2, 2000, "reports");
     const byCid = new Map<number, ReportData[]>();
     for (const r of reports) byCid.set(r.clientOrderId, [...(byCid.get(r.clientOrderId) ?? []), r]);
-    for (let cid = 1; cid <= 100; cid++) expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
+    for (let cid = 1; cid <= 100; cid++)
+      expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Cancelled]);
     for (let cid = 101; cid <= 150; cid++) {
       expect(byCid.get(cid)!.map((r) => r.kind)).toEqual([ExecKind.Accepted, ExecKind.Modified]);
       expect(byCid.get(cid)![1]!.priceTicks).toBe(45000);
@@ -205,19 +213,22 @@ describe("orders", () => {
 });
 
 describe("open orders", () => {
-  test("pages are collected into one array; none gives an empty array; concurrent calls answered in order", async () => {
-    const server = serve({ pageCount: 3 });
-    const c = await loggedIn(server);
-    expect(await c.openOrders()).toEqual([]);
-    for (let cid = 1; cid <= 10; cid++) c.newOrder(order(cid, 41000 + cid));
-    c.newOrder(order(11, 999999)); // rejected: not live
-    const [first, second] = await Promise.all([c.openOrders(), c.openOrders()]);
-    expect(first!.map((o) => o.clientOrderId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(first![9]!.priceTicks).toBe(41010);
-    expect(first![9]!.leavesQtyLots).toBe(3);
-    expect(second!.length).toBe(10);
-    expect(server.last.count(Body.OpenOrdersRequest)).toBe(3);
-  });
+  test(
+    "pages are collected into one array; none gives an empty array; " + "concurrent calls answered in order",
+    async () => {
+      const server = serve({ pageCount: 3 });
+      const c = await loggedIn(server);
+      expect(await c.openOrders()).toEqual([]);
+      for (let cid = 1; cid <= 10; cid++) c.newOrder(order(cid, 41000 + cid));
+      c.newOrder(order(11, 999999)); // rejected: not live
+      const [first, second] = await Promise.all([c.openOrders(), c.openOrders()]);
+      expect(first!.map((o) => o.clientOrderId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(first![9]!.priceTicks).toBe(41010);
+      expect(first![9]!.leavesQtyLots).toBe(3);
+      expect(second!.length).toBe(10);
+      expect(server.last.count(Body.OpenOrdersRequest)).toBe(3);
+    },
+  );
 
   test("a lost connection rejects outstanding requests", async () => {
     const server = serve();
@@ -257,7 +268,9 @@ describe("framing", () => {
 
 describe("a misbehaving server", () => {
   /** Logs in, lets the server write `bytes`, and returns how the client ended. */
-  async function afterGarbage(bytes: Uint8Array | ((server: FakeExchange) => void)): Promise<{ error: ClientError | null; server: FakeExchange; c: ExchangeClient }> {
+  async function afterGarbage(
+    bytes: Uint8Array | ((server: FakeExchange) => void),
+  ): Promise<{ error: ClientError | null; server: FakeExchange; c: ExchangeClient }> {
     const server = serve();
     let error: ClientError | null | undefined;
     const c = await loggedIn(server, { onClose: (e) => (error = e), reconnect: false });
@@ -356,54 +369,68 @@ describe("reconnect", () => {
     return clock.nextDueMs() - clock.nowMs();
   }
 
-  test("a dropped session reconnects with growing backoff, logs in again with its options, and the hook re-queries open orders", async () => {
-    const server = serve();
-    const clock = new ManualClock();
-    const reconnected: number[][] = [];
-    const disconnects: string[] = [];
-    const c: ExchangeClient = client(server, {
-      clock,
-      reconnect: { delayMsMin: 20, delayMsMax: 1000, factor: 2, jitter: 0 },
-      onDisconnect: (e) => disconnects.push(e.code),
-      onReconnect: () => {
-        void c.openOrders().then((orders) => reconnected.push(orders.map((o) => o.clientOrderId)));
-      },
-    });
-    await c.connect();
-    await c.login("key-a", { cancelOnDisconnect: true, graceMs: 1500 });
-    for (let cid = 1; cid <= 3; cid++) c.newOrder(order(cid));
-    await waitFor(() => server.books.get(7)?.size === 3);
-    // Refuse the first attempts (accept, then close at once): each waits twice as long as the one before.
-    server.accepting = false;
-    server.dropAll();
-    for (const delayMs of [20, 40, 80]) {
-      expect(await backoff(c, clock)).toBe(delayMs);
-      const refused = server.refusedAtMs.length;
-      clock.advance(delayMs);
-      await waitFor(() => server.refusedAtMs.length === refused + 1, 2000, `the attempt after ${delayMs} ms`);
-    }
-    server.accepting = true;
-    expect(await backoff(c, clock)).toBe(160);
-    clock.advance(160);
-    await waitFor(() => reconnected.length === 1, 3000, "re-login and open orders");
-    expect(reconnected[0]).toEqual([1, 2, 3]);
-    expect(c.state).toBe(ClientState.Ready);
-    expect(c.stats.reconnects).toBe(1);
-    expect(disconnects[0]).toBe("disconnected");
-    // The new session starts its sequence at 1 again, with the same login options, and works.
-    const session = server.last;
-    const login = session.received[0]!;
-    expect([login.body, login.seq, login.msg.apiKey, login.msg.cancelOnDisconnect, login.msg.cancelOnDisconnectGraceMs]).toEqual([Body.Login, 1, "key-a", true, 1500]);
-    expect(c.newOrder(order(4))).toBe(SendStatus.Ok);
-    await waitFor(() => server.books.get(7)?.size === 4);
-  });
+  test(
+    "a dropped session reconnects with growing backoff, logs in again with its options, " +
+      "and the hook re-queries open orders",
+    async () => {
+      const server = serve();
+      const clock = new ManualClock();
+      const reconnected: number[][] = [];
+      const disconnects: string[] = [];
+      const c: ExchangeClient = client(server, {
+        clock,
+        reconnect: { delayMsMin: 20, delayMsMax: 1000, factor: 2, jitter: 0 },
+        onDisconnect: (e) => disconnects.push(e.code),
+        onReconnect: () => {
+          void c.openOrders().then((orders) => reconnected.push(orders.map((o) => o.clientOrderId)));
+        },
+      });
+      await c.connect();
+      await c.login("key-a", { cancelOnDisconnect: true, graceMs: 1500 });
+      for (let cid = 1; cid <= 3; cid++) c.newOrder(order(cid));
+      await waitFor(() => server.books.get(7)?.size === 3);
+      // Refuse the first attempts (accept, then close at once): each waits twice as long as the one before.
+      server.accepting = false;
+      server.dropAll();
+      for (const delayMs of [20, 40, 80]) {
+        expect(await backoff(c, clock)).toBe(delayMs);
+        const refused = server.refusedAtMs.length;
+        clock.advance(delayMs);
+        await waitFor(() => server.refusedAtMs.length === refused + 1, 2000, `the attempt after ${delayMs} ms`);
+      }
+      server.accepting = true;
+      expect(await backoff(c, clock)).toBe(160);
+      clock.advance(160);
+      await waitFor(() => reconnected.length === 1, 3000, "re-login and open orders");
+      expect(reconnected[0]).toEqual([1, 2, 3]);
+      expect(c.state).toBe(ClientState.Ready);
+      expect(c.stats.reconnects).toBe(1);
+      expect(disconnects[0]).toBe("disconnected");
+      // The new session starts its sequence at 1 again, with the same login options, and works.
+      const session = server.last;
+      const login = session.received[0]!;
+      expect([
+        login.body,
+        login.seq,
+        login.msg.apiKey,
+        login.msg.cancelOnDisconnect,
+        login.msg.cancelOnDisconnectGraceMs,
+      ]).toEqual([Body.Login, 1, "key-a", true, 1500]);
+      expect(c.newOrder(order(4))).toBe(SendStatus.Ok);
+      await waitFor(() => server.books.get(7)?.size === 4);
+    },
+  );
 
   test("a refused port (server restarted) is retried until it listens again", async () => {
     const first = serve();
     const port = first.port;
     const clock = new ManualClock();
     let reconnects = 0;
-    const c = await loggedIn(first, { clock, reconnect: { delayMsMin: 10, delayMsMax: 40, jitter: 0 }, onReconnect: () => reconnects++ });
+    const c = await loggedIn(first, {
+      clock,
+      reconnect: { delayMsMin: 10, delayMsMax: 40, jitter: 0 },
+      onReconnect: () => reconnects++,
+    });
     first.stop();
     // Connections are refused: the backoff grows to its maximum and stays there.
     for (const delayMs of [10, 20, 40, 40]) {
@@ -467,52 +494,66 @@ describe("heartbeats, on a manual clock", () => {
     // Idle again: the next one comes an interval after the last order.
     const lastOrderAt = clock.nowMs() - 10;
     expect(sendTimes(c, clock, 40)).toEqual([lastOrderAt + 40]);
-    await waitFor(() => server.last.count(Body.NewOrder) === 20 && server.last.count(Body.Heartbeat) === 6, 2000, "orders and heartbeats");
+    await waitFor(
+      () => server.last.count(Body.NewOrder) === 20 && server.last.count(Body.Heartbeat) === 6,
+      2000,
+      "orders and heartbeats",
+    );
     expect(c.state).toBe(ClientState.Ready);
   });
 
-  test("the interval can be overridden (never early, at most a quarter interval late); explicit heartbeat() works", async () => {
-    const server = serve({ heartbeatIntervalMs: 10_000 });
-    const clock = new ManualClock();
-    const c = await loggedIn(server, { clock, heartbeatIntervalMs: 30 });
-    expect(c.heartbeat()).toBe(SendStatus.Ok);
-    const times = [clock.nowMs(), ...sendTimes(c, clock, 300)];
-    // At the server's 10 s interval none would come.
-    expect(times.length).toBeGreaterThanOrEqual(1 + 300 / 37.5);
-    for (let i = 1; i < times.length; i++) {
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(30);
-      expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(30 + 30 / 4);
-    }
-    await waitFor(() => server.last.count(Body.Heartbeat) === times.length, 2000, "every heartbeat at the server");
-  });
+  test(
+    "the interval can be overridden (never early, at most a quarter interval late); " + "explicit heartbeat() works",
+    async () => {
+      const server = serve({ heartbeatIntervalMs: 10_000 });
+      const clock = new ManualClock();
+      const c = await loggedIn(server, { clock, heartbeatIntervalMs: 30 });
+      expect(c.heartbeat()).toBe(SendStatus.Ok);
+      const times = [clock.nowMs(), ...sendTimes(c, clock, 300)];
+      // At the server's 10 s interval none would come.
+      expect(times.length).toBeGreaterThanOrEqual(1 + 300 / 37.5);
+      for (let i = 1; i < times.length; i++) {
+        expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(30);
+        expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(30 + 30 / 4);
+      }
+      await waitFor(() => server.last.count(Body.Heartbeat) === times.length, 2000, "every heartbeat at the server");
+    },
+  );
 
-  test("a silent server trips the idle timeout after 3 intervals: Logout(HeartbeatTimeout), then reconnect", async () => {
-    const server = serve({ heartbeatIntervalMs: 30 });
-    const clock = new ManualClock();
-    const disconnects: ClientError[] = [];
-    const c = await loggedIn(server, { clock, reconnect: { delayMsMin: 10, jitter: 0 }, onDisconnect: (e) => disconnects.push(e) });
-    const session = server.last;
-    // A server heartbeat after every 80 ms of silence keeps the session (limit 90 ms).
-    for (let k = 0; k < 5; k++) {
-      clock.advance(80);
-      const received = c.stats.framesReceived;
-      session.send((m) => (m.body = Body.Heartbeat));
-      await waitFor(() => c.stats.framesReceived === received + 1, 2000, "a server heartbeat");
-    }
-    expect(disconnects.length).toBe(0);
-    // Silence: still there after 89 ms; cut within a quarter interval after 90.
-    clock.advance(89);
-    expect(disconnects.length).toBe(0);
-    clock.advance(1 + 30 / 4);
-    expect(disconnects.length).toBe(1);
-    expect(disconnects[0]!.code).toBe("idle_timeout");
-    await waitFor(() => session.closed, 2000, "the session closed");
-    const logout = session.received.find((r) => r.body === Body.Logout);
-    expect(logout?.msg.logoutReason).toBe(LogoutReason.HeartbeatTimeout);
-    await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, 2000, "backoff");
-    clock.advance(10);
-    await waitFor(() => c.state === ClientState.Ready, 2000, "reconnected");
-  });
+  test(
+    "a silent server trips the idle timeout after 3 intervals: Logout(HeartbeatTimeout), " + "then reconnect",
+    async () => {
+      const server = serve({ heartbeatIntervalMs: 30 });
+      const clock = new ManualClock();
+      const disconnects: ClientError[] = [];
+      const c = await loggedIn(server, {
+        clock,
+        reconnect: { delayMsMin: 10, jitter: 0 },
+        onDisconnect: (e) => disconnects.push(e),
+      });
+      const session = server.last;
+      // A server heartbeat after every 80 ms of silence keeps the session (limit 90 ms).
+      for (let k = 0; k < 5; k++) {
+        clock.advance(80);
+        const received = c.stats.framesReceived;
+        session.send((m) => (m.body = Body.Heartbeat));
+        await waitFor(() => c.stats.framesReceived === received + 1, 2000, "a server heartbeat");
+      }
+      expect(disconnects.length).toBe(0);
+      // Silence: still there after 89 ms; cut within a quarter interval after 90.
+      clock.advance(89);
+      expect(disconnects.length).toBe(0);
+      clock.advance(1 + 30 / 4);
+      expect(disconnects.length).toBe(1);
+      expect(disconnects[0]!.code).toBe("idle_timeout");
+      await waitFor(() => session.closed, 2000, "the session closed");
+      const logout = session.received.find((r) => r.body === Body.Logout);
+      expect(logout?.msg.logoutReason).toBe(LogoutReason.HeartbeatTimeout);
+      await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, 2000, "backoff");
+      clock.advance(10);
+      await waitFor(() => c.state === ClientState.Ready, 2000, "reconnected");
+    },
+  );
 });
 
 describe("mass cancel", () => {
@@ -534,64 +575,88 @@ describe("mass cancel", () => {
     return { c, reports };
   }
 
-  const summaryOf = (reports: ReportData[], requestId: number) => reports.find((r) => r.kind === ExecKindMass && r.clientOrderId === requestId);
+  const summaryOf = (reports: ReportData[], requestId: number) =>
+    reports.find((r) => r.kind === ExecKindMass && r.clientOrderId === requestId);
 
-  test("one symbol, one side: a Cancelled report per order, then the summary with the request id and the count", async () => {
-    const server = serve();
-    const { c, reports } = await withOrders(server);
-    expect(c.massCancel({ requestId: 900, symbolId: 1, side: MassCancelSide.Sell })).toBe(SendStatus.Ok);
-    await waitFor(() => summaryOf(reports, 900) !== undefined, 2000, "the summary");
-    const after = reports.slice(5);
-    expect(after.map((r) => [r.kind, r.clientOrderId, r.cancelReason])).toEqual([
-      [ExecKind.Cancelled, 2, CancelReasonMass],
-      [ExecKind.Cancelled, 5, CancelReasonMass],
-      [ExecKindMass, 900, CancelReasonMass],
-    ]);
-    expect(after[2]!.qtyLots).toBe(2);
-    const sent = server.last.received.at(-1)!.msg;
-    expect([sent.body, sent.clientOrderId, sent.oneSymbol, sent.symbolId, sent.massSide, sent.cancelReason]).toEqual([Body.MassCancel, 900, true, 1, MassCancelSide.Sell, 0]);
-    // The defaults: every symbol, both sides.
-    c.massCancel({ requestId: 901 });
-    await waitFor(() => summaryOf(reports, 901) !== undefined, 2000, "the second summary");
-    expect(summaryOf(reports, 901)!.qtyLots).toBe(3);
-    const all = server.last.received.at(-1)!.msg;
-    expect([all.oneSymbol, all.symbolId, all.massSide]).toEqual([false, 0, MassCancelSide.Both]);
-    expect(await c.openOrders()).toEqual([]);
-  });
+  test(
+    "one symbol, one side: a Cancelled report per order, " + "then the summary with the request id and the count",
+    async () => {
+      const server = serve();
+      const { c, reports } = await withOrders(server);
+      expect(c.massCancel({ requestId: 900, symbolId: 1, side: MassCancelSide.Sell })).toBe(SendStatus.Ok);
+      await waitFor(() => summaryOf(reports, 900) !== undefined, 2000, "the summary");
+      const after = reports.slice(5);
+      expect(after.map((r) => [r.kind, r.clientOrderId, r.cancelReason])).toEqual([
+        [ExecKind.Cancelled, 2, CancelReasonMass],
+        [ExecKind.Cancelled, 5, CancelReasonMass],
+        [ExecKindMass, 900, CancelReasonMass],
+      ]);
+      expect(after[2]!.qtyLots).toBe(2);
+      const sent = server.last.received.at(-1)!.msg;
+      expect([sent.body, sent.clientOrderId, sent.oneSymbol, sent.symbolId, sent.massSide, sent.cancelReason]).toEqual([
+        Body.MassCancel,
+        900,
+        true,
+        1,
+        MassCancelSide.Sell,
+        0,
+      ]);
+      // The defaults: every symbol, both sides.
+      c.massCancel({ requestId: 901 });
+      await waitFor(() => summaryOf(reports, 901) !== undefined, 2000, "the second summary");
+      expect(summaryOf(reports, 901)!.qtyLots).toBe(3);
+      const all = server.last.received.at(-1)!.msg;
+      expect([all.oneSymbol, all.symbolId, all.massSide]).toEqual([false, 0, MassCancelSide.Both]);
+      expect(await c.openOrders()).toEqual([]);
+    },
+  );
 
-  test("a side outside MassCancelSide reaches the exchange and is rejected BadField; wire-impossible values throw; not ready is NotReady", async () => {
-    const server = serve();
-    const { reports, onReport } = collector();
-    const c = client(server, { onReport });
-    expect(c.massCancel({ requestId: 1 })).toBe(SendStatus.NotReady);
-    await c.connect();
-    await c.login("key-a");
-    expect(c.massCancel({ requestId: 7, side: 3 })).toBe(SendStatus.Ok);
-    await waitFor(() => reports.length === 1, 2000, "the reject");
-    expect([reports[0]!.kind, reports[0]!.clientOrderId, reports[0]!.rejectReason]).toEqual([ExecKind.Rejected, 7, Reject.BadField]);
-    expect(() => c.massCancel({ requestId: 2 ** 53 })).toThrow(/request_id/);
-    expect(() => c.massCancel({ requestId: 1, symbolId: -1 })).toThrow(/symbol_id/);
-    expect(() => c.massCancel({ requestId: 1, side: 256 })).toThrow(/side/);
-    // Nothing was sent for the refused calls: the sequence runs on without a gap.
-    expect(c.massCancel({ requestId: 8, symbolId: 99 })).toBe(SendStatus.Ok);
-    await waitFor(() => reports.length === 2, 2000, "unknown symbol");
-    expect(reports[1]!.rejectReason).toBe(Reject.UnknownSymbol);
-    expect(server.last.received.map((r) => r.seq)).toEqual([1, 2, 3]);
-  });
+  test(
+    "a side outside MassCancelSide reaches the exchange and is rejected BadField; wire-impossible values throw; " +
+      "not ready is NotReady",
+    async () => {
+      const server = serve();
+      const { reports, onReport } = collector();
+      const c = client(server, { onReport });
+      expect(c.massCancel({ requestId: 1 })).toBe(SendStatus.NotReady);
+      await c.connect();
+      await c.login("key-a");
+      expect(c.massCancel({ requestId: 7, side: 3 })).toBe(SendStatus.Ok);
+      await waitFor(() => reports.length === 1, 2000, "the reject");
+      expect([reports[0]!.kind, reports[0]!.clientOrderId, reports[0]!.rejectReason]).toEqual([
+        ExecKind.Rejected,
+        7,
+        Reject.BadField,
+      ]);
+      expect(() => c.massCancel({ requestId: 2 ** 53 })).toThrow(/request_id/);
+      expect(() => c.massCancel({ requestId: 1, symbolId: -1 })).toThrow(/symbol_id/);
+      expect(() => c.massCancel({ requestId: 1, side: 256 })).toThrow(/side/);
+      // Nothing was sent for the refused calls: the sequence runs on without a gap.
+      expect(c.massCancel({ requestId: 8, symbolId: 99 })).toBe(SendStatus.Ok);
+      await waitFor(() => reports.length === 2, 2000, "unknown symbol");
+      expect(reports[1]!.rejectReason).toBe(Reject.UnknownSymbol);
+      expect(server.last.received.map((r) => r.seq)).toEqual([1, 2, 3]);
+    },
+  );
 });
 
 describe("dead-man's switch", () => {
-  test("arming, renewing and disarming resolve with the confirmed timeout; concurrent calls are answered in order", async () => {
-    const server = serve();
-    const c = await loggedIn(server);
-    expect(c.deadMansSwitchMs).toBe(0);
-    expect(await c.deadMansSwitch(5000)).toBe(5000);
-    expect(c.deadMansSwitchMs).toBe(5000);
-    expect(await Promise.all([c.deadMansSwitch(100), c.deadMansSwitch(0xffffffff), c.deadMansSwitch(0)])).toEqual([100, 0xffffffff, 0]);
-    expect(c.deadMansSwitchMs).toBe(0);
-    const sent = server.last.received.filter((r) => r.body === Body.DeadMansSwitch).map((r) => r.msg.timeoutMs);
-    expect(sent).toEqual([5000, 100, 0xffffffff, 0]);
-  });
+  test(
+    "arming, renewing and disarming resolve with the confirmed timeout; " + "concurrent calls are answered in order",
+    async () => {
+      const server = serve();
+      const c = await loggedIn(server);
+      expect(c.deadMansSwitchMs).toBe(0);
+      expect(await c.deadMansSwitch(5000)).toBe(5000);
+      expect(c.deadMansSwitchMs).toBe(5000);
+      expect(await Promise.all([c.deadMansSwitch(100), c.deadMansSwitch(0xffffffff), c.deadMansSwitch(0)])).toEqual([
+        100, 0xffffffff, 0,
+      ]);
+      expect(c.deadMansSwitchMs).toBe(0);
+      const sent = server.last.received.filter((r) => r.body === Body.DeadMansSwitch).map((r) => r.msg.timeoutMs);
+      expect(sent).toEqual([5000, 100, 0xffffffff, 0]);
+    },
+  );
 
   test("a timeout that is not a uint32 throws; not ready rejects; a lost connection rejects what waits", async () => {
     const server = serve();
@@ -609,19 +674,23 @@ describe("dead-man's switch", () => {
 });
 
 describe("login options", () => {
-  test("cancel on disconnect and its grace period travel in Login; the defaults are off and 0; a grace the wire cannot carry throws", async () => {
-    const server = serve();
-    const a = client(server);
-    await a.connect();
-    expect(() => a.login("key-a", { graceMs: 2 ** 32 })).toThrow(/graceMs/);
-    expect(() => a.login("key-a", { graceMs: -1 })).toThrow(/graceMs/);
-    await a.login("key-a", { cancelOnDisconnect: true, graceMs: 0xffffffff });
-    const first = server.last.received[0]!.msg;
-    expect([first.cancelOnDisconnect, first.cancelOnDisconnectGraceMs]).toEqual([true, 0xffffffff]);
-    await loggedIn(server, {}, "key-b");
-    const second = server.last.received[0]!.msg;
-    expect([second.apiKey, second.cancelOnDisconnect, second.cancelOnDisconnectGraceMs]).toEqual(["key-b", false, 0]);
-  });
+  test(
+    "cancel on disconnect and its grace period travel in Login; the defaults are off and 0; " +
+      "a grace the wire cannot carry throws",
+    async () => {
+      const server = serve();
+      const a = client(server);
+      await a.connect();
+      expect(() => a.login("key-a", { graceMs: 2 ** 32 })).toThrow(/graceMs/);
+      expect(() => a.login("key-a", { graceMs: -1 })).toThrow(/graceMs/);
+      await a.login("key-a", { cancelOnDisconnect: true, graceMs: 0xffffffff });
+      const first = server.last.received[0]!.msg;
+      expect([first.cancelOnDisconnect, first.cancelOnDisconnectGraceMs]).toEqual([true, 0xffffffff]);
+      await loggedIn(server, {}, "key-b");
+      const second = server.last.received[0]!.msg;
+      expect([second.apiKey, second.cancelOnDisconnect, second.cancelOnDisconnectGraceMs]).toEqual(["key-b", false, 0]);
+    },
+  );
 });
 
 describe("close", () => {

@@ -118,7 +118,8 @@ function runTurnFlushes(): void {
     try {
       turnFlushes[i]!();
     } catch (e) {
-      // One client's failure must not strand the others' bytes: it surfaces after they are written, as its own immediate's would have.
+      // One client's failure must not strand the others' bytes: it surfaces after they are written, as its own
+      // immediate's would have.
       failure ??= e;
     }
   }
@@ -134,7 +135,9 @@ function flushAtEndOfTurn(flush: () => void): void {
 }
 
 function asClientError(e: unknown, code: ClientErrorCode): ClientError {
-  return e instanceof ClientError ? e : new ClientError(code, e instanceof Error ? e.message : String(e), 0, { cause: e });
+  return e instanceof ClientError
+    ? e
+    : new ClientError(code, e instanceof Error ? e.message : String(e), 0, { cause: e });
 }
 
 export class ExchangeClient {
@@ -145,7 +148,10 @@ export class ExchangeClient {
   /** Where a frame that does not fit the outbox is written anyway, so a bad value throws as it would with room. */
   private readonly scratch = new Uint8Array(this.writer.frameBytesMax);
   private readonly decoder = new ServerDecoder();
-  /** Execution reports of the gateway's fixed layout are read without the generic decoder (same values; see report-reader.ts). */
+  /**
+   * Execution reports of the gateway's fixed layout are read without the generic decoder (same
+   * values; see report-reader.ts).
+   */
   private readonly reportReader = new TemplateReportReader();
   private readonly splitter = new FrameSplitter(serverFrameBytesMax);
   private readonly inMsg = new ServerMessage();
@@ -189,14 +195,32 @@ export class ExchangeClient {
   private closeTimer: ClientTimer | null = null;
   private queue: ReportQueue | null = null;
 
-  readonly stats: ClientStats = { framesSent: 0, bytesWritten: 0, shortWrites: 0, framesReceived: 0, chunksReceived: 0, reconnects: 0 };
+  readonly stats: ClientStats = {
+    framesSent: 0,
+    bytesWritten: 0,
+    shortWrites: 0,
+    framesReceived: 0,
+    chunksReceived: 0,
+    reconnects: 0,
+  };
 
   constructor(options: ClientOptions) {
-    if (!(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) throw new Error(`port ${options.port}`);
+    if (!(Number.isInteger(options.port) && options.port > 0 && options.port < 65536))
+      throw new Error(`port ${options.port}`);
     this.options = options;
     this.reconnectOptions = options.reconnect ? { ...clientDefaults.reconnect, ...options.reconnect } : null;
     const r = this.reconnectOptions;
-    if (r !== null && !(r.delayMsMin > 0 && r.delayMsMax >= r.delayMsMin && r.factor >= 1 && r.jitter >= 0 && r.jitter < 1 && r.attemptsMax >= 1)) {
+    if (
+      r !== null &&
+      !(
+        r.delayMsMin > 0 &&
+        r.delayMsMax >= r.delayMsMin &&
+        r.factor >= 1 &&
+        r.jitter >= 0 &&
+        r.jitter < 1 &&
+        r.attemptsMax >= 1
+      )
+    ) {
       throw new Error(`reconnect options ${JSON.stringify(r)}`);
     }
     this.clock = options.clock ?? systemClock;
@@ -222,7 +246,8 @@ export class ExchangeClient {
 
   /** Opens the TCP connection. Rejects with connect_failed / connect_timeout (the client stays usable). */
   async connect(): Promise<void> {
-    if (this.stateValue !== ClientState.Idle) throw new ClientError("not_ready", `connect in state ${clientStateNames[this.stateValue]}`);
+    if (this.stateValue !== ClientState.Idle)
+      throw new ClientError("not_ready", `connect in state ${clientStateNames[this.stateValue]}`);
     try {
       await this.open();
     } catch (e) {
@@ -238,7 +263,8 @@ export class ExchangeClient {
    */
   login(apiKey: string, options: LoginOptions = {}): Promise<LoginInfo> {
     const graceMs = options.graceMs ?? 0;
-    if (!(Number.isInteger(graceMs) && graceMs >= 0 && graceMs <= 0xffffffff)) throw new Error(`login: graceMs ${graceMs} is not a uint32`);
+    if (!(Number.isInteger(graceMs) && graceMs >= 0 && graceMs <= 0xffffffff))
+      throw new Error(`login: graceMs ${graceMs} is not a uint32`);
     if (this.stateValue !== ClientState.Connected) {
       return Promise.reject(new ClientError("not_ready", `login in state ${clientStateNames[this.stateValue]}`));
     }
@@ -281,7 +307,11 @@ export class ExchangeClient {
   reports(): AsyncIterableIterator<ReportData> {
     if (this.queue !== null && !this.queue.isEnded) throw new Error("reports(): an iterator is already open");
     const highWater = this.options.reportQueueHighWater ?? clientDefaults.reportQueueHighWater;
-    this.queue = new ReportQueue({ pause: () => this.pauseReading(), resume: () => this.resumeReading() }, highWater, highWater >>> 2);
+    this.queue = new ReportQueue(
+      { pause: () => this.pauseReading(), resume: () => this.resumeReading() },
+      highWater,
+      highWater >>> 2,
+    );
     if (this.stateValue === ClientState.Closed) this.queue.end(null);
     return this.queue;
   }
@@ -356,12 +386,17 @@ export class ExchangeClient {
    * A timeout that is not a uint32 throws.
    */
   deadMansSwitch(timeoutMs: number): Promise<number> {
-    if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= 0xffffffff)) throw new Error(`deadMansSwitch: ${timeoutMs} ms is not a uint32`);
+    if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= 0xffffffff))
+      throw new Error(`deadMansSwitch: ${timeoutMs} ms is not a uint32`);
     if (this.stateValue !== ClientState.Ready) {
-      return Promise.reject(new ClientError("not_ready", `deadMansSwitch in state ${clientStateNames[this.stateValue]}`));
+      return Promise.reject(
+        new ClientError("not_ready", `deadMansSwitch in state ${clientStateNames[this.stateValue]}`),
+      );
     }
     if (this.switchWaiters.length >= clientDefaults.deadMansSwitchRequestsMax) {
-      return Promise.reject(new ClientError("too_many_requests", `${this.switchWaiters.length} deadMansSwitch() outstanding`));
+      return Promise.reject(
+        new ClientError("too_many_requests", `${this.switchWaiters.length} deadMansSwitch() outstanding`),
+      );
     }
     this.outMsg.body = Body.DeadMansSwitch;
     this.outMsg.timeoutMs = timeoutMs;
@@ -378,9 +413,12 @@ export class ExchangeClient {
 
   /** The user's live orders, all pages collected. Concurrent calls are answered in order. */
   openOrders(): Promise<OpenOrderInfo[]> {
-    if (this.stateValue !== ClientState.Ready) return Promise.reject(new ClientError("not_ready", `openOrders in state ${clientStateNames[this.stateValue]}`));
+    if (this.stateValue !== ClientState.Ready)
+      return Promise.reject(new ClientError("not_ready", `openOrders in state ${clientStateNames[this.stateValue]}`));
     if (this.openOrdersWaiters.length >= clientDefaults.openOrdersRequestsMax) {
-      return Promise.reject(new ClientError("too_many_requests", `${this.openOrdersWaiters.length} openOrders() outstanding`));
+      return Promise.reject(
+        new ClientError("too_many_requests", `${this.openOrdersWaiters.length} openOrders() outstanding`),
+      );
     }
     this.outMsg.body = Body.OpenOrdersRequest;
     if (!this.enqueue()) return Promise.reject(new ClientError("buffer_full", "outgoing buffer full"));
@@ -395,12 +433,19 @@ export class ExchangeClient {
     const timeoutMs = this.options.connectTimeoutMs ?? clientDefaults.connectTimeoutMs;
     let timer: ClientTimer | null = null;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.after(timeoutMs, () => reject(new ClientError("connect_timeout", `no connection within ${timeoutMs} ms`)));
+      timer = this.clock.after(timeoutMs, () =>
+        reject(new ClientError("connect_timeout", `no connection within ${timeoutMs} ms`)),
+      );
     });
     let socket: Bun.Socket<Conn>;
     try {
       socket = await Promise.race([
-        Bun.connect<Conn>({ hostname: this.options.host, port: this.options.port, data: { generation }, socket: this.handlers }),
+        Bun.connect<Conn>({
+          hostname: this.options.host,
+          port: this.options.port,
+          data: { generation },
+          socket: this.handlers,
+        }),
         timeout,
       ]);
     } catch (e) {
@@ -437,7 +482,9 @@ export class ExchangeClient {
     // The outbox is empty on a new connection; a Login always fits.
     if (!this.enqueue()) throw new Error("Login did not fit an empty outbox");
     const timeoutMs = this.options.loginTimeoutMs ?? clientDefaults.loginTimeoutMs;
-    this.loginTimer = this.clock.after(timeoutMs, () => this.dropConnection(new ClientError("login_timeout", `no login answer within ${timeoutMs} ms`), 0));
+    this.loginTimer = this.clock.after(timeoutMs, () =>
+      this.dropConnection(new ClientError("login_timeout", `no login answer within ${timeoutMs} ms`), 0),
+    );
     return new Promise((resolve, reject) => {
       this.loginWaiter = { resolve, reject };
     });
@@ -454,7 +501,10 @@ export class ExchangeClient {
       try {
         this.onData(socket, chunk);
       } catch (e) {
-        this.dropConnection(new ClientError("callback_threw", e instanceof Error ? e.message : String(e), 0, { cause: e }), 0);
+        this.dropConnection(
+          new ClientError("callback_threw", e instanceof Error ? e.message : String(e), 0, { cause: e }),
+          0,
+        );
       }
     },
     drain: (socket) => {
@@ -685,23 +735,33 @@ export class ExchangeClient {
 
   private protocolError(code: number, detail: string): void {
     const name = protocolErrorNames[code] ?? String(code);
-    const reason = code === ProtocolError.FrameZeroLength || code === ProtocolError.FrameTooLong ? LogoutReason.BadFrameLength : LogoutReason.MalformedFrame;
+    const reason =
+      code === ProtocolError.FrameZeroLength || code === ProtocolError.FrameTooLong
+        ? LogoutReason.BadFrameLength
+        : LogoutReason.MalformedFrame;
     this.dropConnection(new ClientError("protocol_error", `${name} (${detail})`, code), reason);
   }
 
   private unexpected(what: string): void {
-    this.dropConnection(new ClientError("protocol_error", `unexpected ${what} in state ${clientStateNames[this.stateValue]}`), LogoutReason.UnknownMessage);
+    this.dropConnection(
+      new ClientError("protocol_error", `unexpected ${what} in state ${clientStateNames[this.stateValue]}`),
+      LogoutReason.UnknownMessage,
+    );
   }
 
   private dispatch(): void {
     const m = this.inMsg;
     if (m.seq !== this.seqInExpected) {
-      this.dropConnection(new ClientError("sequence_gap", `server seq ${m.seq}, expected ${this.seqInExpected}`), LogoutReason.SequenceGap);
+      this.dropConnection(
+        new ClientError("sequence_gap", `server seq ${m.seq}, expected ${this.seqInExpected}`),
+        LogoutReason.SequenceGap,
+      );
       return;
     }
     this.seqInExpected++;
     // After close() asked to end, answers to what was already sent are still delivered.
-    const ready = this.stateValue === ClientState.Ready || (this.stateValue === ClientState.Closing && this.everLoggedIn);
+    const ready =
+      this.stateValue === ClientState.Ready || (this.stateValue === ClientState.Closing && this.everLoggedIn);
     switch (m.body) {
       case Body.ExecutionReport:
         if (!ready) return this.unexpected("ExecutionReport");
@@ -722,7 +782,10 @@ export class ExchangeClient {
       case Body.LoginRejected: {
         if (this.stateValue !== ClientState.LoggingIn) return this.unexpected("LoginRejected");
         const name = loginRejectReasonNames[m.reason] ?? String(m.reason);
-        return this.dropConnection(new ClientError("login_rejected", m.text === "" ? name : `${name}: ${m.text}`, m.reason), 0);
+        return this.dropConnection(
+          new ClientError("login_rejected", m.text === "" ? name : `${name}: ${m.text}`, m.reason),
+          0,
+        );
       }
       case Body.Logout: {
         const name = logoutReasonNames[m.reason] ?? String(m.reason);
@@ -740,7 +803,12 @@ export class ExchangeClient {
       userId: m.userId,
       sessionId: m.sessionId,
       symbols: m.symbols,
-      limits: { frameBytesMax: l.frameBytesMax, openOrdersMax: l.openOrdersMax, messagesPerSecondMax: l.messagesPerSecondMax, heartbeatIntervalMs: l.heartbeatIntervalMs },
+      limits: {
+        frameBytesMax: l.frameBytesMax,
+        openOrdersMax: l.openOrdersMax,
+        messagesPerSecondMax: l.messagesPerSecondMax,
+        heartbeatIntervalMs: l.heartbeatIntervalMs,
+      },
     };
     this.infoValue = info;
     this.everLoggedIn = true;
@@ -788,12 +856,16 @@ export class ExchangeClient {
   private startTimers(serverIntervalMs: number): void {
     this.stopTimers();
     const o = this.options;
-    this.heartbeatMs = o.heartbeatIntervalMs !== undefined && o.heartbeatIntervalMs > 0 ? o.heartbeatIntervalMs : serverIntervalMs;
+    this.heartbeatMs =
+      o.heartbeatIntervalMs !== undefined && o.heartbeatIntervalMs > 0 ? o.heartbeatIntervalMs : serverIntervalMs;
     // Silence is judged by the server's promise (its interval), whatever interval this side uses.
     this.idleMs = o.idleTimeoutMs ?? clientDefaults.idleHeartbeats * serverIntervalMs;
     if (this.heartbeatMs <= 0 && this.idleMs <= 0) return;
     // A quarter of the shorter period: a heartbeat leaves at most 25% late.
-    const periodMs = Math.min(this.heartbeatMs > 0 ? this.heartbeatMs : Infinity, this.idleMs > 0 ? this.idleMs : Infinity);
+    const periodMs = Math.min(
+      this.heartbeatMs > 0 ? this.heartbeatMs : Infinity,
+      this.idleMs > 0 ? this.idleMs : Infinity,
+    );
     this.tickTimer = this.clock.every(Math.max(1, Math.floor(periodMs / 4)), this.onTick);
   }
 
@@ -808,7 +880,10 @@ export class ExchangeClient {
     if (this.stateValue !== ClientState.Ready) return;
     const now = this.clock.nowMs();
     if (this.idleMs > 0 && !this.readPaused && now - this.lastReceivedMs >= this.idleMs) {
-      this.dropConnection(new ClientError("idle_timeout", `nothing from the server for ${Math.round(now - this.lastReceivedMs)} ms`), LogoutReason.HeartbeatTimeout);
+      this.dropConnection(
+        new ClientError("idle_timeout", `nothing from the server for ${Math.round(now - this.lastReceivedMs)} ms`),
+        LogoutReason.HeartbeatTimeout,
+      );
       return;
     }
     if (this.heartbeatMs > 0 && now - this.lastSentMs >= this.heartbeatMs) this.heartbeat();

@@ -291,7 +291,13 @@ export class FakeExchange {
       const code = s.decoder.decode(s.splitter.bytes, s.splitter.start, s.splitter.end, s.msg);
       if (code !== ProtocolError.Ok) return s.logout(logoutReasonOf(code), "bad frame");
       const m = s.msg;
-      s.received.push({ seq: m.seq, body: m.body, clientOrderId: m.clientOrderId, atMs: performance.now(), msg: Object.assign(new ClientMessage(), m) });
+      s.received.push({
+        seq: m.seq,
+        body: m.body,
+        clientOrderId: m.clientOrderId,
+        atMs: performance.now(),
+        msg: Object.assign(new ClientMessage(), m),
+      });
       if (m.seq !== s.seqIn) return s.logout(LogoutReason.SequenceGap, `seq ${m.seq}, expected ${s.seqIn}`);
       s.seqIn++;
       if (this.silent) continue;
@@ -351,19 +357,29 @@ export class FakeExchange {
       o.limits.heartbeatIntervalMs = hb;
     });
     if (hb > 0 && this.options.sendHeartbeats) {
-      s.heartbeatTimer = setInterval(() => {
-        if (!this.silent && performance.now() - s.lastSentMs >= hb) s.send((o) => (o.body = Body.Heartbeat));
-      }, Math.max(1, hb >> 2));
+      s.heartbeatTimer = setInterval(
+        () => {
+          if (!this.silent && performance.now() - s.lastSentMs >= hb) s.send((o) => (o.body = Body.Heartbeat));
+        },
+        Math.max(1, hb >> 2),
+      );
     }
   }
 
   private newOrder(s: FakeSession, m: ClientMessage): void {
-    const base = { clientOrderId: m.clientOrderId, symbolId: m.symbolId, side: m.side, priceTicks: m.priceTicks, qtyLots: m.qtyLots };
+    const base = {
+      clientOrderId: m.clientOrderId,
+      symbolId: m.symbolId,
+      side: m.side,
+      priceTicks: m.priceTicks,
+      qtyLots: m.qtyLots,
+    };
     const sym = this.symbols.find((x) => x.symbolId === m.symbolId);
     const book = this.book(s.userId);
     let reject = m.reject;
     if (reject === 0 && sym === undefined) reject = Reject.UnknownSymbol;
-    if (reject === 0 && m.type === OrderType.Limit && (m.priceTicks < sym!.minPrice || m.priceTicks > sym!.maxPrice)) reject = Reject.PriceOutOfBand;
+    if (reject === 0 && m.type === OrderType.Limit && (m.priceTicks < sym!.minPrice || m.priceTicks > sym!.maxPrice))
+      reject = Reject.PriceOutOfBand;
     if (reject === 0 && book.has(m.clientOrderId)) reject = Reject.DuplicateOrderId;
     if (reject !== 0) return s.report({ ...base, kind: ExecKind.Rejected, rejectReason: reject });
     const orderId = this.orderIdNext++;
@@ -380,17 +396,47 @@ export class FakeExchange {
   private cancel(s: FakeSession, m: ClientMessage): void {
     const book = this.book(s.userId);
     const o = book.get(m.clientOrderId);
-    if (o === undefined) return s.report({ clientOrderId: m.clientOrderId, symbolId: m.symbolId, kind: ExecKind.Rejected, rejectReason: Reject.UnknownOrder });
+    if (o === undefined)
+      return s.report({
+        clientOrderId: m.clientOrderId,
+        symbolId: m.symbolId,
+        kind: ExecKind.Rejected,
+        rejectReason: Reject.UnknownOrder,
+      });
     book.delete(m.clientOrderId);
-    s.report({ clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, priceTicks: o.priceTicks, qtyLots: o.leavesQtyLots, kind: ExecKind.Cancelled, cancelReason: CancelReason.User });
+    s.report({
+      clientOrderId: o.clientOrderId,
+      orderId: o.orderId,
+      symbolId: o.symbolId,
+      side: o.side,
+      priceTicks: o.priceTicks,
+      qtyLots: o.leavesQtyLots,
+      kind: ExecKind.Cancelled,
+      cancelReason: CancelReason.User,
+    });
   }
 
   private modify(s: FakeSession, m: ClientMessage): void {
     const o = this.book(s.userId).get(m.clientOrderId);
-    if (o === undefined) return s.report({ clientOrderId: m.clientOrderId, symbolId: m.symbolId, kind: ExecKind.Rejected, rejectReason: Reject.UnknownOrder });
+    if (o === undefined)
+      return s.report({
+        clientOrderId: m.clientOrderId,
+        symbolId: m.symbolId,
+        kind: ExecKind.Rejected,
+        rejectReason: Reject.UnknownOrder,
+      });
     o.priceTicks = m.priceTicks;
     o.leavesQtyLots = m.qtyLots;
-    s.report({ clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, priceTicks: o.priceTicks, qtyLots: m.qtyLots, leavesQtyLots: m.qtyLots, kind: ExecKind.Modified });
+    s.report({
+      clientOrderId: o.clientOrderId,
+      orderId: o.orderId,
+      symbolId: o.symbolId,
+      side: o.side,
+      priceTicks: o.priceTicks,
+      qtyLots: m.qtyLots,
+      leavesQtyLots: m.qtyLots,
+      kind: ExecKind.Modified,
+    });
   }
 
   /** Cancels the user's matching orders (one report each), then the summary. */
@@ -407,7 +453,14 @@ export class FakeExchange {
       if (m.massSide !== MassCancelSide.Both && o.side !== m.massSide - 1) continue;
       book.delete(o.clientOrderId);
       count++;
-      const fields = { clientOrderId: o.clientOrderId, orderId: o.orderId, symbolId: o.symbolId, side: o.side, priceTicks: o.priceTicks, qtyLots: o.leavesQtyLots };
+      const fields = {
+        clientOrderId: o.clientOrderId,
+        orderId: o.orderId,
+        symbolId: o.symbolId,
+        side: o.side,
+        priceTicks: o.priceTicks,
+        qtyLots: o.leavesQtyLots,
+      };
       s.report({ ...fields, kind: ExecKind.Cancelled, cancelReason: CancelReason.MassCancel });
     }
     s.report({ ...summary, kind: ExecKind.MassCancelled, qtyLots: count });

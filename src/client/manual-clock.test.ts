@@ -1,4 +1,5 @@
-// Proves the manual clock fires exactly the timers that fall due while it advances, in due order (ties in the order set), each with the clock reading its due time; periodic timers re-arm, cancelled ones never fire.
+// Proves the manual clock fires exactly the timers that fall due while it advances, in due order (ties in the order
+// set), each with the clock reading its due time; periodic timers re-arm, cancelled ones never fire.
 
 import { expect, test } from "bun:test";
 import { ManualClock } from "./manual-clock.ts";

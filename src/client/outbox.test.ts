@@ -1,4 +1,5 @@
-// Proves the outgoing buffer: batches appends, lets a writer fill reserved room in place, keeps what a short write left for the next flush, compacts, refuses what does not fit, reports a closed socket.
+// Proves the outgoing buffer: batches appends, lets a writer fill reserved room in place, keeps what a short write left
+// for the next flush, compacts, refuses what does not fit, reports a closed socket.
 
 import { expect, test } from "bun:test";
 import { Outbox } from "./outbox.ts";

@@ -17,7 +17,8 @@ export class Outbox {
   private end = 0;
 
   constructor(capacityBytes: number) {
-    if (!(Number.isInteger(capacityBytes) && capacityBytes > 0)) throw new Error(`outbox capacity ${capacityBytes} must be a positive integer`);
+    if (!(Number.isInteger(capacityBytes) && capacityBytes > 0))
+      throw new Error(`outbox capacity ${capacityBytes} must be a positive integer`);
     this.bytes = new Uint8Array(capacityBytes);
   }
 
@@ -50,7 +51,8 @@ export class Outbox {
 
   /** Makes the `count` bytes written at the index `reserve` gave pending. */
   commit(count: number): void {
-    if (!(count >= 0 && this.end + count <= this.bytes.length)) throw new Error(`outbox commit of ${count} bytes at ${this.end} of ${this.bytes.length}`);
+    if (!(count >= 0 && this.end + count <= this.bytes.length))
+      throw new Error(`outbox commit of ${count} bytes at ${this.end} of ${this.bytes.length}`);
     this.end += count;
   }
 

@@ -1,4 +1,5 @@
-// Proves the reports() queue: copies, order, pause above the high-water mark and resume below the low one, and ending with or without an error.
+// Proves the reports() queue: copies, order, pause above the high-water mark and resume below the low one, and ending
+// with or without an error.
 
 import { expect, test } from "bun:test";
 import { ExecReport } from "../protocol/index.ts";

@@ -63,7 +63,8 @@ export class ReportQueue implements AsyncIterableIterator<ReportData> {
     private readonly highWater: number,
     private readonly lowWater: number,
   ) {
-    if (!(lowWater >= 0 && lowWater < highWater)) throw new Error(`report queue water marks ${lowWater} / ${highWater}`);
+    if (!(lowWater >= 0 && lowWater < highWater))
+      throw new Error(`report queue water marks ${lowWater} / ${highWater}`);
   }
 
   get length(): number {
@@ -108,7 +109,8 @@ export class ReportQueue implements AsyncIterableIterator<ReportData> {
         this.settleEnd();
       });
     }
-    if (this.waiter !== null) return Promise.reject(new Error("ReportQueue: next() while a previous next() is pending"));
+    if (this.waiter !== null)
+      return Promise.reject(new Error("ReportQueue: next() while a previous next() is pending"));
     return new Promise((resolve, reject) => {
       this.waiter = resolve;
       this.failWaiter = reject;

@@ -1,7 +1,20 @@
-// Proves the template report reader fills a ServerMessage exactly as ServerDecoder does for every report ExecReportWriter writes (random and extreme values, U53s of 2^53 and above, any position, any prior message), and refuses every other frame: other bodies, the generic Encoder's shorter reports, and a template frame with any one structural byte changed.
+// Proves the template report reader fills a ServerMessage exactly as ServerDecoder does for every report
+// ExecReportWriter writes (random and extreme values, U53s of 2^53 and above, any position, any prior message), and
+// refuses every other frame: other bodies, the generic Encoder's shorter reports, and a template frame with any one
+// structural byte changed.
 
 import { describe, expect, test } from "bun:test";
-import { Body, Encoder, ExecReport, ExecReportWriter, fieldAt, framePrefixBytes, ProtocolError, ServerDecoder, ServerMessage } from "../protocol/index.ts";
+import {
+  Body,
+  Encoder,
+  ExecReport,
+  ExecReportWriter,
+  fieldAt,
+  framePrefixBytes,
+  ProtocolError,
+  ServerDecoder,
+  ServerMessage,
+} from "../protocol/index.ts";
 import { fieldsOf, randomServer, Rng } from "../protocol/fixtures.ts";
 import { TemplateReportReader } from "./report-reader.ts";
 
@@ -56,16 +69,30 @@ describe("template reports", () => {
     const out = new Uint8Array(writer.frameBytes);
     const view = new DataView(out.buffer);
     const r = new ExecReport();
-    Object.assign(r, { kind: 255, rejectReason: 255, cancelReason: 255, side: 255, liquidity: 255, symbolId: 0xffffffff, priceTicks: -0x80000000 });
+    Object.assign(r, {
+      kind: 255,
+      rejectReason: 255,
+      cancelReason: 255,
+      side: 255,
+      liquidity: 255,
+      symbolId: 0xffffffff,
+      priceTicks: -0x80000000,
+    });
     for (const v of [0, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]) {
-      for (const k of ["clientOrderId", "orderId", "qtyLots", "leavesQtyLots", "tradeId", "engineSeq"] as const) r[k] = v;
+      for (const k of ["clientOrderId", "orderId", "qtyLots", "leavesQtyLots", "tradeId", "engineSeq"] as const)
+        r[k] = v;
       r.timestampNs = v === 0 ? 0 : 2 ** 64 - 2 ** 11;
       writer.write(out, 0, v, r);
       const got = new ServerMessage();
       expect(reader.read(out, framePrefixBytes, out.length, got)).toBe(true);
       expect(fieldsOf(got)).toEqual(decoded(out, framePrefixBytes, out.length, new ServerMessage())!);
     }
-    for (const name of ["Message.seq", "ExecutionReport.client_order_id", "ExecutionReport.qty", "ExecutionReport.engine_seq"]) {
+    for (const name of [
+      "Message.seq",
+      "ExecutionReport.client_order_id",
+      "ExecutionReport.qty",
+      "ExecutionReport.engine_seq",
+    ]) {
       for (const hi of [0x200000, 0xffffffff]) {
         writer.write(out, 0, 1, r);
         view.setUint32(fieldAt(writer.layout, name) + 4, hi, true);

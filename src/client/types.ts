@@ -19,7 +19,16 @@ export const ClientState = {
   Closed: 7,
 } as const;
 export type ClientState = (typeof ClientState)[keyof typeof ClientState];
-export const clientStateNames = ["idle", "connecting", "connected", "logging_in", "ready", "reconnecting", "closing", "closed"] as const;
+export const clientStateNames = [
+  "idle",
+  "connecting",
+  "connected",
+  "logging_in",
+  "ready",
+  "reconnecting",
+  "closing",
+  "closed",
+] as const;
 
 /** What a send returned. Rejections by the exchange come later, as reports. */
 export const SendStatus = {
@@ -32,7 +41,13 @@ export const SendStatus = {
 } as const;
 export type SendStatus = (typeof SendStatus)[keyof typeof SendStatus];
 
-export const loginRejectReasonNames = ["none", "bad_api_key", "already_logged_in", "session_limit", "user_disabled"] as const;
+export const loginRejectReasonNames = [
+  "none",
+  "bad_api_key",
+  "already_logged_in",
+  "session_limit",
+  "user_disabled",
+] as const;
 export const logoutReasonNames = [
   "none",
   "client_request",
@@ -177,7 +192,9 @@ export interface ClientOptions {
   loginTimeoutMs?: number;
   /** Overrides LoginAccepted's interval when > 0. */
   heartbeatIntervalMs?: number;
-  /** Silence from the server this long ends the connection; default 3 of the server's heartbeat intervals, 0 = never. */
+  /**
+   * Silence from the server this long ends the connection; default 3 of the server's heartbeat intervals, 0 = never.
+   */
   idleTimeoutMs?: number;
   /** Outgoing buffer capacity; sends above it return BufferFull. */
   outBytesMax?: number;
@@ -202,7 +219,13 @@ export const clientDefaults = {
   openOrdersRequestsMax: 16,
   /** Outstanding `deadMansSwitch()` calls. */
   deadMansSwitchRequestsMax: 16,
-  reconnect: { delayMsMin: 100, delayMsMax: 5000, factor: 2, jitter: 0.2, attemptsMax: 1000 } satisfies ReconnectOptions,
+  reconnect: {
+    delayMsMin: 100,
+    delayMsMax: 5000,
+    factor: 2,
+    jitter: 0.2,
+    attemptsMax: 1000,
+  } satisfies ReconnectOptions,
 } as const;
 
 export interface ClientStats {

@@ -27,9 +27,24 @@ export interface AdminKeyEntry {
 export const adminKeysSchema = object("An admin keys file.", {
   keys: list(
     object("One admin key.", {
-      sha256: string({ default: "", lengthMin: 64, lengthMax: 64, pattern: { regex: /^[0-9a-f]{64}$/, text: "lower-case hex" }, doc: "SHA-256 of the key, hex." }),
-      operator: string({ default: "", lengthMin: 1, lengthMax: 64, pattern: { regex: /^[\x21-\x7e]+$/, text: "printable ASCII without spaces" }, doc: "Who holds the key; every admin action is logged with it." }),
-      role: oneOf(adminRoles, { default: "read", doc: "operate: every action; read: the book and the session list only." }),
+      sha256: string({
+        default: "",
+        lengthMin: 64,
+        lengthMax: 64,
+        pattern: { regex: /^[0-9a-f]{64}$/, text: "lower-case hex" },
+        doc: "SHA-256 of the key, hex.",
+      }),
+      operator: string({
+        default: "",
+        lengthMin: 1,
+        lengthMax: 64,
+        pattern: { regex: /^[\x21-\x7e]+$/, text: "printable ASCII without spaces" },
+        doc: "Who holds the key; every admin action is logged with it.",
+      }),
+      role: oneOf(adminRoles, {
+        default: "read",
+        doc: "operate: every action; read: the book and the session list only.",
+      }),
     }),
     { doc: "The keys.", itemsMin: 1, itemsMax: 1024, default: [] },
   ),
@@ -50,12 +65,22 @@ export function loadAdminKeysFile(path: string): { keys: AdminKeyEntry[]; proble
   const parsed = readConfigFile(path, source);
   if (!parsed.ok) return { keys: [], problems: [parsed.problem] };
   const problems: ConfigProblem[] = [];
-  const file = validateFields(adminKeysSchema.fields, parsed.value, [], { full: false, problems, sourceOf: () => source }) as AdminKeysFile;
+  const file = validateFields(adminKeysSchema.fields, parsed.value, [], {
+    full: false,
+    problems,
+    sourceOf: () => source,
+  }) as AdminKeysFile;
   const keys = file.keys.map((k) => ({ sha256: k.sha256, operator: k.operator, role: k.role }));
   const seen = new Map<string, number>();
   keys.forEach((k, i) => {
     const at = seen.get(k.sha256);
-    if (at !== undefined) problems.push({ path: `keys[${i}].sha256`, expected: "a key used once", found: `the hash of keys[${at}] again`, source });
+    if (at !== undefined)
+      problems.push({
+        path: `keys[${i}].sha256`,
+        expected: "a key used once",
+        found: `the hash of keys[${at}] again`,
+        source,
+      });
     else seen.set(k.sha256, i);
   });
   return { keys, problems };

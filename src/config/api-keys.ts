@@ -25,9 +25,25 @@ export interface ApiKeyEntry {
 export const apiKeysSchema = object("An API keys file.", {
   keys: list(
     object("One API key.", {
-      sha256: string({ default: "", lengthMin: 64, lengthMax: 64, pattern: { regex: /^[0-9a-f]{64}$/, text: "lower-case hex" }, doc: "SHA-256 of the key, hex." }),
-      user: int({ default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, doc: "User the key logs in as; one key per user (one session per user)." }),
-      label: string({ default: "", optional: true, lengthMax: 64, doc: "A name for people and logs; never the key itself." }),
+      sha256: string({
+        default: "",
+        lengthMin: 64,
+        lengthMax: 64,
+        pattern: { regex: /^[0-9a-f]{64}$/, text: "lower-case hex" },
+        doc: "SHA-256 of the key, hex.",
+      }),
+      user: int({
+        default: 0,
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+        doc: "User the key logs in as; one key per user (one session per user).",
+      }),
+      label: string({
+        default: "",
+        optional: true,
+        lengthMax: 64,
+        doc: "A name for people and logs; never the key itself.",
+      }),
     }),
     { doc: "The keys.", itemsMin: 1, itemsMax: 1 << 20, default: [] },
   ),
@@ -43,7 +59,8 @@ export function sha256Hex(text: string): string {
 export function devApiKeys(): ApiKeyEntry[] {
   const keys: ApiKeyEntry[] = [];
   for (let n = 1; n <= 8; n++) keys.push({ sha256: sha256Hex(`dev-key-${n}`), user: n, label: `dev-key-${n}` });
-  for (let n = 1; n <= 64; n++) keys.push({ sha256: sha256Hex(`loadtest-${n}`), user: 1000 + n, label: `loadtest-${n}` });
+  for (let n = 1; n <= 64; n++)
+    keys.push({ sha256: sha256Hex(`loadtest-${n}`), user: 1000 + n, label: `loadtest-${n}` });
   return keys;
 }
 
@@ -53,7 +70,11 @@ export function loadApiKeysFile(path: string): { keys: ApiKeyEntry[]; problems: 
   const parsed = readConfigFile(path, source);
   if (!parsed.ok) return { keys: [], problems: [parsed.problem] };
   const problems: ConfigProblem[] = [];
-  const file = validateFields(apiKeysSchema.fields, parsed.value, [], { full: false, problems, sourceOf: () => source }) as ApiKeysFile;
+  const file = validateFields(apiKeysSchema.fields, parsed.value, [], {
+    full: false,
+    problems,
+    sourceOf: () => source,
+  }) as ApiKeysFile;
   const keys = file.keys.map((k) => ({ sha256: k.sha256, user: k.user, label: k.label }));
   problems.push(...apiKeysProblems(keys, source));
   return { keys, problems };
@@ -67,10 +88,21 @@ export function apiKeysProblems(keys: readonly ApiKeyEntry[], source: string): C
   keys.forEach((k, i) => {
     const userAt = users.get(k.user);
     if (userAt !== undefined) {
-      problems.push({ path: `keys[${i}].user`, expected: "one key per user (one session per user)", found: `user ${k.user} again (first at keys[${userAt}])`, source });
+      problems.push({
+        path: `keys[${i}].user`,
+        expected: "one key per user (one session per user)",
+        found: `user ${k.user} again (first at keys[${userAt}])`,
+        source,
+      });
     } else users.set(k.user, i);
     const hashAt = hashes.get(k.sha256);
-    if (hashAt !== undefined) problems.push({ path: `keys[${i}].sha256`, expected: "a key used once", found: `the hash of keys[${hashAt}] again`, source });
+    if (hashAt !== undefined)
+      problems.push({
+        path: `keys[${i}].sha256`,
+        expected: "a key used once",
+        found: `the hash of keys[${hashAt}] again`,
+        source,
+      });
     else hashes.set(k.sha256, i);
   });
   return problems;

@@ -1,4 +1,5 @@
-// Proves the environment naming rule, value conversion by key kind, the older alias names, and that unknown or conflicting EXCHANGE_ variables are errors.
+// Proves the environment naming rule, value conversion by key kind, the older alias names, and that unknown or
+// conflicting EXCHANGE_ variables are errors.
 
 import { describe, expect, test } from "bun:test";
 import { applyEnv, envBindings, envNameOf } from "./env.ts";
@@ -49,7 +50,11 @@ describe("environment overrides", () => {
   });
 
   test("older names still work as aliases", () => {
-    const { raw, problems } = apply({ EXCHANGE_SNAPSHOT_STORE: "redis", EXCHANGE_REDIS_PORT: "6390", EXCHANGE_SNAPSHOT_EVERY_MS: "5" });
+    const { raw, problems } = apply({
+      EXCHANGE_SNAPSHOT_STORE: "redis",
+      EXCHANGE_REDIS_PORT: "6390",
+      EXCHANGE_SNAPSHOT_EVERY_MS: "5",
+    });
     expect(problems).toEqual([]);
     expect(raw).toEqual({ snapshots: { store: "redis", everyMs: 5, redis: { port: 6390 } } });
     // The feed's own switch before the schema: EXCHANGE_FEED=off.
@@ -66,7 +71,11 @@ describe("environment overrides", () => {
   });
 
   test("an unknown EXCHANGE_ variable is an error with a suggestion; EXCHANGE_CONFIG is not a key", () => {
-    const { problems } = apply({ EXCHANGE_TCP_PROT: "1", EXCHANGE_CONFIG: "x.toml", EXCHANGE_NOTHING_LIKE_IT_AT_ALL: "1" });
+    const { problems } = apply({
+      EXCHANGE_TCP_PROT: "1",
+      EXCHANGE_CONFIG: "x.toml",
+      EXCHANGE_NOTHING_LIKE_IT_AT_ALL: "1",
+    });
     expect(problems.map((p) => `${p.path} ${p.hint}`)).toEqual([
       "EXCHANGE_NOTHING_LIKE_IT_AT_ALL docs/configuration.md lists them",
       "EXCHANGE_TCP_PROT did you mean EXCHANGE_TCP_PORT?",

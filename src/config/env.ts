@@ -51,7 +51,12 @@ export interface EnvOverrides {
  * they can be; one that cannot stays a string so the validator reports it with
  * the variable's name.
  */
-export function applyEnv(raw: Record<string, unknown>, env: Record<string, string | undefined>, fields: Fields, problems: ConfigProblem[]): EnvOverrides {
+export function applyEnv(
+  raw: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  fields: Fields,
+  problems: ConfigProblem[],
+): EnvOverrides {
   const bindings = envBindings(fields);
   const byName = new Map(bindings.map((b) => [b.name, b]));
   const sources = new Map<string, string>();
@@ -74,7 +79,12 @@ export function applyEnv(raw: Record<string, unknown>, env: Record<string, strin
     const key = binding.path.join(".");
     const earlier = valueByPath.get(key);
     if (earlier !== undefined && earlier !== text) {
-      problems.push({ path: key, expected: "one value", found: `${JSON.stringify(earlier)} and ${JSON.stringify(text)}`, source: `env ${sources.get(key)} and ${name}` });
+      problems.push({
+        path: key,
+        expected: "one value",
+        found: `${JSON.stringify(earlier)} and ${JSON.stringify(text)}`,
+        source: `env ${sources.get(key)} and ${name}`,
+      });
       continue;
     }
     valueByPath.set(key, text);

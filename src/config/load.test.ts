@@ -1,4 +1,5 @@
-// Proves the loader: JSON and TOML files by --config, --config= and EXCHANGE_CONFIG, environment over file, full-mode defaults, the API keys file, rules between keys, and that every problem comes back named instead of thrown.
+// Proves the loader: JSON and TOML files by --config, --config= and EXCHANGE_CONFIG, environment over file, full-mode
+// defaults, the API keys file, rules between keys, and that every problem comes back named instead of thrown.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,7 +28,9 @@ function configOf(result: ConfigResult) {
   return result.loaded;
 }
 
-const keysToml = `[[keys]]\nsha256 = "${sha256Hex("k1")}"\nuser = 1\nlabel = "desk 1"\n\n[[keys]]\nsha256 = "${sha256Hex("k2")}"\nuser = 2\n`;
+const keysToml =
+  `[[keys]]\nsha256 = "${sha256Hex("k1")}"\nuser = 1\nlabel = "desk 1"\n\n[[keys]]\nsha256 = ` +
+  `"${sha256Hex("k2")}"\nuser = 2\n`;
 
 describe("loadConfig", () => {
   test("no file: defaults, development keys, sources say default", () => {
@@ -61,20 +64,30 @@ describe("loadConfig", () => {
   });
 
   test("a missing file, a bad extension and syntax errors are named problems with the position", () => {
-    expect(problemsOf(loadConfig(["--config", join(dir, "nope.toml")], {}))[0]).toContain("expected an existing file, found no such file");
-    expect(problemsOf(loadConfig(["--config", file("c.yaml", "a: 1")], {}))[0]).toContain("expected a file name ending in .json or .toml");
+    expect(problemsOf(loadConfig(["--config", join(dir, "nope.toml")], {}))[0]).toContain(
+      "expected an existing file, found no such file",
+    );
+    expect(problemsOf(loadConfig(["--config", file("c.yaml", "a: 1")], {}))[0]).toContain(
+      "expected a file name ending in .json or .toml",
+    );
     const toml = problemsOf(loadConfig(["--config", file("bad.toml", "[tcp]\nport = = 1\n")], {}));
     expect(toml[0]).toMatch(/expected valid TOML, found .* at line 2, column \d+ \(config file /);
     expect(problemsOf(loadConfig(["--config", file("bad.json", "{ tcp: }")], {}))[0]).toContain("expected valid JSON");
-    expect(problemsOf(loadConfig(["--config", file("list.json", "[1]")], {}))[0]).toContain("expected a table of keys at the top, found a list");
+    expect(problemsOf(loadConfig(["--config", file("list.json", "[1]")], {}))[0]).toContain(
+      "expected a table of keys at the top, found a list",
+    );
   });
 
   test("every problem of file and environment together, with sources", () => {
     const path = file("many.toml", `[tcp]\nprot = 7100\n[limits]\nidleTimeoutMs = "10s"\n[snapshots]\nkeep = 0\n`);
-    const problems = problemsOf(loadConfig(["--config", path], { EXCHANGE_JOURNAL_POLICY: "sometimes", EXCHANGE_TCP_PROT: "1" }));
+    const problems = problemsOf(
+      loadConfig(["--config", path], { EXCHANGE_JOURNAL_POLICY: "sometimes", EXCHANGE_TCP_PROT: "1" }),
+    );
     expect(problems).toEqual([
-      "EXCHANGE_TCP_PROT: expected a known EXCHANGE_ variable, found an unknown variable (environment); did you mean EXCHANGE_TCP_PORT?",
-      `journal.policy: expected one of "fsync", "write", "none", found the string "sometimes" (env EXCHANGE_JOURNAL_POLICY)`,
+      "EXCHANGE_TCP_PROT: expected a known EXCHANGE_ variable, found an unknown variable (environment); " +
+        "did you mean EXCHANGE_TCP_PORT?",
+      `journal.policy: expected one of "fsync", "write", "none", found the string "sometimes" (env ` +
+        `EXCHANGE_JOURNAL_POLICY)`,
       `snapshots.keep: expected an integer in [1, 1000], found 0 (file ${path})`,
       `tcp.prot: expected a key of tcp, found an unknown key (file ${path}); did you mean tcp.port?`,
       `limits.idleTimeoutMs: expected an integer in [10, 3600000], found the string "10s" (file ${path})`,
@@ -103,21 +116,35 @@ describe("loadConfig", () => {
   });
 
   test("a bad keys file lists each bad key; a missing one is named", () => {
-    const keys = file("bad-keys.toml", `[[keys]]\nsha256 = "ABC"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 2\nsecret = "k"\n`);
+    const keys = file(
+      "bad-keys.toml",
+      `[[keys]]\nsha256 = "ABC"\nuser = 1\n[[keys]]\nsha256 = "${sha256Hex("x")}"\nuser = 1\n[[keys]]\nsha256 ` +
+        `= "${sha256Hex("x")}"\nuser = 2\nsecret = "k"\n`,
+    );
     const problems = problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: keys }));
     expect(problems).toEqual([
       `keys[0].sha256: expected a string of 64 characters, lower-case hex, found the string "ABC" (keys file ${keys})`,
-      `keys[2].secret: expected a key of keys[2], found an unknown key (keys file ${keys}); known keys: sha256, user, label`,
-      `keys[1].user: expected one key per user (one session per user), found user 1 again (first at keys[0]) (keys file ${keys})`,
+      `keys[2].secret: expected a key of keys[2], found an unknown key (keys file ${keys}); known keys: ` +
+        `sha256, user, label`,
+      `keys[1].user: expected one key per user (one session per user), ` +
+        `found user 1 again (first at keys[0]) (keys file ${keys})`,
       `keys[2].sha256: expected a key used once, found the hash of keys[1] again (keys file ${keys})`,
     ]);
-    expect(problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: join(dir, "absent.toml") }))[0]).toContain("expected an existing file");
+    expect(problemsOf(loadConfig([], { EXCHANGE_API_KEYS_FILE: join(dir, "absent.toml") }))[0]).toContain(
+      "expected an existing file",
+    );
   });
 
   test("rules between keys name the key to change", () => {
     const input = {
       journal: { enabled: false },
-      limits: { heartbeatIntervalMs: 5000, idleTimeoutMs: 1000, outboundPauseBytes: 1 << 21, outboundBytesMax: 1 << 20, openOrdersPerUserMax: 2000 },
+      limits: {
+        heartbeatIntervalMs: 5000,
+        idleTimeoutMs: 1000,
+        outboundPauseBytes: 1 << 21,
+        outboundBytesMax: 1 << 20,
+        openOrdersPerUserMax: 2000,
+      },
       engine: { ordersMax: 1000, symbolsMax: 1 },
       symbols: [
         { name: "A", tickSize: 1, lotSize: 1, minPrice: 10, maxPrice: 5, maxQty: 10 },
@@ -127,7 +154,8 @@ describe("loadConfig", () => {
     };
     const problems = problemsOf(resolveConfig(input));
     expect(problems).toEqual([
-      "journal.enabled: expected true while snapshots.enabled (a snapshot alone cannot recover what came after it), found false (input)",
+      "journal.enabled: expected true while snapshots.enabled (a snapshot alone cannot recover what came " +
+        "after it), found false (input)",
       "limits.idleTimeoutMs: expected at least limits.heartbeatIntervalMs (5000), found 1000 (input)",
       "limits.outboundPauseBytes: expected at most limits.outboundBytesMax (1048576), found 2097152 (input)",
       "limits.openOrdersPerUserMax: expected at most engine.ordersMax (1000), found 2000 (input)",
@@ -147,6 +175,8 @@ describe("loadConfig", () => {
   test("programmatic use: given keys instead of a file, and an exception listing every problem", () => {
     const c = resolveConfigOrThrow({ tcp: { port: 0 } }, { apiKeys: [{ sha256: sha256Hex("t"), user: 9 }] });
     expect(c.apiKeys).toEqual([{ sha256: sha256Hex("t"), user: 9 }]);
-    expect(() => resolveConfigOrThrow({ tcp: { port: -1, host: "0.0.0.0" } })).toThrow(/2 problems[\s\S]*tcp\.host[\s\S]*tcp\.port/);
+    expect(() => resolveConfigOrThrow({ tcp: { port: -1, host: "0.0.0.0" } })).toThrow(
+      /2 problems[\s\S]*tcp\.host[\s\S]*tcp\.port/,
+    );
   });
 });

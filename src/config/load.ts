@@ -14,13 +14,18 @@ import { readConfigFile } from "./parse-file.ts";
 import { type ConfigProblem, formatProblems } from "./problems.ts";
 import { type PathSegment, isTable, validateFields } from "./validate.ts";
 
-/** What the exchange runs with: the file's keys, the API keys read from `apiKeysFile` and the admin keys from `admin.keysFile`. */
+/**
+ * What the exchange runs with: the file's keys, the API keys read from `apiKeysFile` and the
+ * admin keys from `admin.keysFile`.
+ */
 export interface ExchangeConfig extends ExchangeConfigFile {
   apiKeys: ApiKeyEntry[];
   adminKeys: AdminKeyEntry[];
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 /** What programs (tests, embedding code) may pass to `resolveConfig`: any part of the file's keys. */
 export type ExchangeConfigInput = DeepPartial<ExchangeConfigFile>;
 
@@ -48,7 +53,10 @@ export interface ResolveOptions {
 }
 
 /** `--config FILE` / `--config=FILE` from argv, else EXCHANGE_CONFIG; a flag without a value is a problem. */
-export function configPathOf(argv: readonly string[], env: Record<string, string | undefined>): { path: string | null; problem: ConfigProblem | null } {
+export function configPathOf(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): { path: string | null; problem: ConfigProblem | null } {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg.startsWith("--config=")) return pathOrProblem(arg.slice("--config=".length));
@@ -60,10 +68,22 @@ export function configPathOf(argv: readonly string[], env: Record<string, string
 
 function pathOrProblem(value: string | undefined): { path: string | null; problem: ConfigProblem | null } {
   if (value !== undefined && value !== "" && !value.startsWith("--")) return { path: value, problem: null };
-  return { path: null, problem: { path: "--config", expected: "a file path after --config", found: value === undefined ? "nothing" : JSON.stringify(value), source: "command line" } };
+  return {
+    path: null,
+    problem: {
+      path: "--config",
+      expected: "a file path after --config",
+      found: value === undefined ? "nothing" : JSON.stringify(value),
+      source: "command line",
+    },
+  };
 }
 
-export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>, cwd = process.cwd()): ConfigResult {
+export function loadConfig(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  cwd = process.cwd(),
+): ConfigResult {
   const located = configPathOf(argv, env);
   if (located.problem !== null) return { ok: false, problems: [located.problem] };
   const file = located.path === null ? null : resolve(cwd, located.path);
@@ -72,7 +92,17 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     const parsed = readConfigFile(file, `config file ${file}`);
     if (!parsed.ok) return { ok: false, problems: [parsed.problem] };
     if (!isTable(parsed.value)) {
-      return { ok: false, problems: [{ path: file, expected: "a table of keys at the top", found: Array.isArray(parsed.value) ? "a list" : typeof parsed.value, source: "config file" }] };
+      return {
+        ok: false,
+        problems: [
+          {
+            path: file,
+            expected: "a table of keys at the top",
+            found: Array.isArray(parsed.value) ? "a list" : typeof parsed.value,
+            source: "config file",
+          },
+        ],
+      };
     }
     raw = parsed.value;
   }
@@ -95,7 +125,11 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Con
   };
   const problems: ConfigProblem[] = [];
   const mode = isTable(input) && input.mode === "full" ? "full" : "embedded";
-  const c = validateFields(exchangeSchema.fields, input, [], { full: mode === "full", problems, sourceOf }) as ExchangeConfigFile;
+  const c = validateFields(exchangeSchema.fields, input, [], {
+    full: mode === "full",
+    problems,
+    sourceOf,
+  }) as ExchangeConfigFile;
   // Rules between keys only make sense once every key has a value of its own type.
   if (problems.length === 0) problems.push(...crossKeyProblems(c, sourceOf));
   const base = file === null ? (options.cwd ?? process.cwd()) : dirname(file);
@@ -122,11 +156,21 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Con
 }
 
 /** A key that logs in on the gateway must not also open the admin API. */
-function sharedKeyProblems(apiKeys: readonly ApiKeyEntry[], adminKeys: readonly AdminKeyEntry[], adminFile: string): ConfigProblem[] {
+function sharedKeyProblems(
+  apiKeys: readonly ApiKeyEntry[],
+  adminKeys: readonly AdminKeyEntry[],
+  adminFile: string,
+): ConfigProblem[] {
   const trading = new Set(apiKeys.map((k) => k.sha256));
   const problems: ConfigProblem[] = [];
   adminKeys.forEach((k, i) => {
-    if (trading.has(k.sha256)) problems.push({ path: `keys[${i}].sha256`, expected: "an admin key that is not also an API key", found: `the hash of an API key (operator ${k.operator})`, source: adminFile === "" ? "development admin keys" : `admin keys file ${adminFile}` });
+    if (trading.has(k.sha256))
+      problems.push({
+        path: `keys[${i}].sha256`,
+        expected: "an admin key that is not also an API key",
+        found: `the hash of an API key (operator ${k.operator})`,
+        source: adminFile === "" ? "development admin keys" : `admin keys file ${adminFile}`,
+      });
   });
   return problems;
 }

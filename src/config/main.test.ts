@@ -1,4 +1,5 @@
-// Proves the operator's check command: a bad configuration exits 2 naming each key; a good one prints the effective configuration with its sources and no API key hash; keygen's entry is accepted by the loader.
+// Proves the operator's check command: a bad configuration exits 2 naming each key; a good one prints the effective
+// configuration with its sources and no API key hash; keygen's entry is accepted by the loader.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,7 +15,12 @@ const main = join(import.meta.dir, "main.ts");
 function run(args: string[], env: Record<string, string> = {}) {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("EXCHANGE_")) clean[k] = v;
-  const p = Bun.spawnSync([process.execPath, main, ...args], { env: { ...clean, ...env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawnSync([process.execPath, main, ...args], {
+    env: { ...clean, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
 }
 

@@ -70,7 +70,10 @@ if (import.meta.main) {
   if (command === "check") process.exitCode = check(rest);
   else if (command === "keygen") process.exitCode = keygen(rest);
   else {
-    console.error("usage: bun src/config/main.ts check [--config FILE] | keygen --user N [--label TEXT] | keygen --operator NAME [--role operate|read]");
+    console.error(
+      "usage: bun src/config/main.ts check [--config FILE] | keygen --user N [--label TEXT] | keygen " +
+        "--operator NAME [--role operate|read]",
+    );
     process.exitCode = configExitCode;
   }
 }

@@ -15,7 +15,10 @@ const tomlDepthMax = 32;
 export type ParsedFile = { ok: true; value: unknown } | { ok: false; problem: ConfigProblem };
 
 export function readConfigFile(path: string, what: string): ParsedFile {
-  const fail = (expected: string, found: string): ParsedFile => ({ ok: false, problem: { path, expected, found, source: what } });
+  const fail = (expected: string, found: string): ParsedFile => ({
+    ok: false,
+    problem: { path, expected, found, source: what },
+  });
   const format = path.endsWith(".toml") ? "toml" : path.endsWith(".json") ? "json" : null;
   if (format === null) return fail("a file name ending in .json or .toml", JSON.stringify(path));
   if (!existsSync(path)) return fail("an existing file", "no such file");
@@ -40,7 +43,10 @@ function parseJson(text: string, fail: (expected: string, found: string) => Pars
 
 function parseTomlText(text: string, fail: (expected: string, found: string) => ParsedFile): ParsedFile {
   try {
-    return { ok: true, value: parseToml(text, { integersAsBigInt: false, unsafeKeyBehaviour: "throw", maxDepth: tomlDepthMax }) };
+    return {
+      ok: true,
+      value: parseToml(text, { integersAsBigInt: false, unsafeKeyBehaviour: "throw", maxDepth: tomlDepthMax }),
+    };
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
     // smol-toml's message carries a code excerpt over several lines; the first line and the position suffice.

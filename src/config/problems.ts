@@ -45,7 +45,10 @@ function clip(text: string): string {
   return text.length <= foundCharsMax ? text : `${text.slice(0, foundCharsMax - 1)}…`;
 }
 
-/** Edit distance with adjacent swaps counted as one edit (optimal string alignment), case-insensitive. Inputs are key names. */
+/**
+ * Edit distance with adjacent swaps counted as one edit (optimal string alignment),
+ * case-insensitive. Inputs are key names.
+ */
 export function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();

@@ -1,4 +1,5 @@
-// Proves docs/configuration.md is exactly what the schema generates (it cannot drift), and that its example of every key parses back to the defaults.
+// Proves docs/configuration.md is exactly what the schema generates (it cannot drift), and that its example of every
+// key parses back to the defaults.
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -22,7 +23,13 @@ describe("configuration reference", () => {
       if (path[0] === "symbols") continue;
       expect(doc).toContain(`\`${path.join(".")}\``);
     }
-    for (const name of ["EXCHANGE_TCP_PORT", "EXCHANGE_SNAPSHOT_STORE (alias)", "EXCHANGE_REDIS_PORT (alias)", "`symbols[].tickSize`"]) expect(doc).toContain(name);
+    for (const name of [
+      "EXCHANGE_TCP_PORT",
+      "EXCHANGE_SNAPSHOT_STORE (alias)",
+      "EXCHANGE_REDIS_PORT (alias)",
+      "`symbols[].tickSize`",
+    ])
+      expect(doc).toContain(name);
   });
 
   test("the TOML example of every key loads without a problem and equals the defaults", () => {

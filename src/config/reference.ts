@@ -44,7 +44,7 @@ with its key, what it expects, what was found and where it came from, e.g.
 \`\`\`
 configuration: 2 problems
   tcp.prot: expected a key of tcp, found an unknown key (file /etc/exchange.toml); did you mean tcp.port?
-  limits.idleTimeoutMs: expected an integer in [10, 3600000], found the string "10s" (env EXCHANGE_LIMITS_IDLE_TIMEOUT_MS)
+  limits.idleTimeoutMs: expected an integer in [10, 3600000], found the string "10s" (file /etc/exchange.toml)
 \`\`\`
 
 and the process exits with code 2. On a good start the effective configuration
@@ -74,7 +74,13 @@ function sectionTable(fields: Fields, prefix: string[], title: string): string {
     rows.push(row(path, field));
   }
   if (rows.length === 0) return "";
-  return [`### ${title}\n`, "| key | takes | default | environment | what it does |", "| --- | --- | --- | --- | --- |", ...rows, ""].join("\n");
+  return [
+    `### ${title}\n`,
+    "| key | takes | default | environment | what it does |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
 }
 
 function itemTable(field: ListField, key: string): string {
@@ -96,7 +102,9 @@ function itemTable(field: ListField, key: string): string {
 }
 
 function row(path: string[], field: ScalarField | ListField): string {
-  const env = [envNameOf(path), ...(field.envAliases ?? []).map((a) => `${a} (alias)`)].map((n) => `\`${n}\``).join("<br>");
+  const env = [envNameOf(path), ...(field.envAliases ?? []).map((a) => `${a} (alias)`)]
+    .map((n) => `\`${n}\``)
+    .join("<br>");
   return `| \`${path.join(".")}\` | ${cell(expectedOf(field))} | ${defaultText(field)} | ${env} | ${cell(field.doc)} |`;
 }
 
@@ -111,13 +119,30 @@ function cell(text: string): string {
 }
 
 /** A keys file's section: what names it and why (`intro`), its fields, an example entry. */
-function keysFileSection(title: string, intro: readonly string[], item: Extract<Field, { kind: "object" }>, example: readonly string[]): string {
+function keysFileSection(
+  title: string,
+  intro: readonly string[],
+  item: Extract<Field, { kind: "object" }>,
+  example: readonly string[],
+): string {
   const rows = Object.entries(item.fields).map(([name, f]) => {
     const leaf = f as ScalarField;
     const need = leaf.optional === true ? "optional" : "required";
     return `| \`keys[].${name}\` | ${cell(expectedOf(leaf))}, ${need} | ${cell(leaf.doc)} |`;
   });
-  return [`## ${title}\n`, ...intro, "| key | takes | what it is |", "| --- | --- | --- |", ...rows, "", "```toml", "[[keys]]", ...example, "```", ""].join("\n");
+  return [
+    `## ${title}\n`,
+    ...intro,
+    "| key | takes | what it is |",
+    "| --- | --- | --- |",
+    ...rows,
+    "",
+    "```toml",
+    "[[keys]]",
+    ...example,
+    "```",
+    "",
+  ].join("\n");
 }
 
 function apiKeysSection(): string {
@@ -129,7 +154,11 @@ function apiKeysSection(): string {
       "`bun src/config/main.ts keygen --user N [--label TEXT]` makes a random key and prints the entry to add.\n",
     ],
     apiKeysSchema.fields.keys.item,
-    ['sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"', "user = 1", 'label = "desk 1"'],
+    [
+      'sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"   # sha256 of the key "test"',
+      "user = 1",
+      'label = "desk 1"',
+    ],
   );
 }
 
@@ -140,7 +169,8 @@ function adminKeysSection(): string {
       "Named by `admin.keysFile` (relative paths are relative to the config file). The operators' keys for the",
       "admin API (docs/admin.md), apart from the trading API keys: a hash found in both files stops the start.",
       `Without a file the development key \`${devAdminKey}\` (role operate) works, and the start-up summary says so.`,
-      "`bun src/config/main.ts keygen --operator NAME [--role operate|read]` makes a random admin key and prints its entry.\n",
+      "`bun src/config/main.ts keygen --operator NAME [--role operate|read]` makes a random admin key and " +
+        "prints its entry.\n",
     ],
     adminKeysSchema.fields.keys.item,
     ['sha256 = "…64 hex digits…"', 'operator = "alice"', 'role = "operate"'],

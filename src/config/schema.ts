@@ -87,7 +87,9 @@ export function int(options: LeafOptions<number> & { min: number; max: number })
   return { kind: "int", ...options };
 }
 
-export function string(options: LeafOptions<string> & { lengthMin?: number; lengthMax?: number; pattern?: StringField["pattern"] }): StringField {
+export function string(
+  options: LeafOptions<string> & { lengthMin?: number; lengthMax?: number; pattern?: StringField["pattern"] },
+): StringField {
   return { kind: "string", lengthMin: 0, lengthMax: 4096, ...options };
 }
 
@@ -105,13 +107,23 @@ export function object<const F extends Fields>(doc: string, fields: F): ObjectFi
 
 export function list<I extends ScalarField | ObjectField>(
   item: I,
-  options: { doc: string; itemsMin: number; itemsMax: number; default: readonly Infer<I>[]; fullDefault?: readonly Infer<I>[]; envAliases?: readonly string[] },
+  options: {
+    doc: string;
+    itemsMin: number;
+    itemsMax: number;
+    default: readonly Infer<I>[];
+    fullDefault?: readonly Infer<I>[];
+    envAliases?: readonly string[];
+  },
 ): ListField<I> {
   return { kind: "list", item, ...options };
 }
 
 /** Every key of a schema with its dotted path, depth first in declaration order. Lists are leaves. */
-export function* leaves(fields: Fields, prefix: readonly string[] = []): Generator<{ path: string[]; field: ScalarField | ListField }> {
+export function* leaves(
+  fields: Fields,
+  prefix: readonly string[] = [],
+): Generator<{ path: string[]; field: ScalarField | ListField }> {
   for (const [key, field] of Object.entries(fields)) {
     const path = [...prefix, key];
     if (field.kind === "object") yield* leaves(field.fields, path);

@@ -1,4 +1,5 @@
-// Proves the validator reports every problem at once, each with its key path, the expected type or range and the value found, and fills defaults.
+// Proves the validator reports every problem at once, each with its key path, the expected type or range and the value
+// found, and fills defaults.
 
 import { describe, expect, test } from "bun:test";
 import { editDistance, formatProblem, nearest } from "./problems.ts";
@@ -9,14 +10,26 @@ const schema = object("test", {
   port: int({ default: 7001, min: 0, max: 65535, doc: "p" }),
   on: bool({ default: true, doc: "b" }),
   policy: oneOf(["fsync", "write"], { default: "write", doc: "e" }),
-  name: string({ default: "x", lengthMin: 1, lengthMax: 4, pattern: { regex: /^[a-z]+$/, text: "lower-case letters" }, doc: "s" }),
-  redis: object("r", { port: int({ default: 6379, fullDefault: 6390, min: 1, max: 65535, doc: "rp" }) }),
-  items: list(object("i", { a: int({ default: 0, min: 0, max: 9, doc: "a" }), b: int({ default: 5, min: 0, max: 9, optional: true, doc: "b" }) }), {
-    doc: "l",
-    itemsMin: 1,
-    itemsMax: 2,
-    default: [{ a: 1, b: 2 }],
+  name: string({
+    default: "x",
+    lengthMin: 1,
+    lengthMax: 4,
+    pattern: { regex: /^[a-z]+$/, text: "lower-case letters" },
+    doc: "s",
   }),
+  redis: object("r", { port: int({ default: 6379, fullDefault: 6390, min: 1, max: 65535, doc: "rp" }) }),
+  items: list(
+    object("i", {
+      a: int({ default: 0, min: 0, max: 9, doc: "a" }),
+      b: int({ default: 5, min: 0, max: 9, optional: true, doc: "b" }),
+    }),
+    {
+      doc: "l",
+      itemsMin: 1,
+      itemsMax: 2,
+      default: [{ a: 1, b: 2 }],
+    },
+  ),
 });
 
 function run(input: unknown, full = false) {
@@ -29,7 +42,14 @@ function run(input: unknown, full = false) {
 
 describe("validateFields", () => {
   test("an empty table gets every default; full mode gets the full defaults", () => {
-    expect(run({}).value).toEqual({ port: 7001, on: true, policy: "write", name: "x", redis: { port: 6379 }, items: [{ a: 1, b: 2 }] });
+    expect(run({}).value).toEqual({
+      port: 7001,
+      on: true,
+      policy: "write",
+      name: "x",
+      redis: { port: 6379 },
+      items: [{ a: 1, b: 2 }],
+    });
     expect((run({}, true).value.redis as { port: number }).port).toBe(6390);
     expect(run({}).problems).toEqual([]);
   });
@@ -58,16 +78,24 @@ describe("validateFields", () => {
   test("unknown keys are errors with the nearest known key as a hint", () => {
     const { problems } = run({ prot: 1, redis: { prt: 2 }, zzzzzzzz: 1 });
     expect(problems[0]).toBe("prot: expected a known key, found an unknown key (test); did you mean port?");
-    expect(problems[1]).toStartWith("zzzzzzzz: expected a known key, found an unknown key (test); known keys: port, on,");
-    expect(problems[2]).toBe("redis.prt: expected a key of redis, found an unknown key (test); did you mean redis.port?");
+    expect(problems[1]).toStartWith(
+      "zzzzzzzz: expected a known key, found an unknown key (test); known keys: port, on,",
+    );
+    expect(problems[2]).toBe(
+      "redis.prt: expected a key of redis, found an unknown key (test); did you mean redis.port?",
+    );
   });
 
   test("list items: length bounds, required keys, optional keys defaulted, problems indexed", () => {
-    expect(run({ items: [] }).problems).toEqual(["items: expected a list of 1..2 tables, found a list of 0 items (test)"]);
+    expect(run({ items: [] }).problems).toEqual([
+      "items: expected a list of 1..2 tables, found a list of 0 items (test)",
+    ]);
     const { value, problems } = run({ items: [{ a: 3 }, { b: 1 }] });
     expect(problems).toEqual(["items[1].a: expected an integer in [0, 9] (required), found nothing (test)"]);
     expect((value.items as { b: number }[])[0]!.b).toBe(5);
-    expect(run({ items: [{ a: 1, c: 1 }] }).problems[0]).toBe("items[0].c: expected a key of items[0], found an unknown key (test); known keys: a, b");
+    expect(run({ items: [{ a: 1, c: 1 }] }).problems[0]).toBe(
+      "items[0].c: expected a key of items[0], found an unknown key (test); known keys: a, b",
+    );
   });
 
   test("a top level that is not a table is one problem and defaults stand", () => {

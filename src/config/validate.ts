@@ -23,7 +23,13 @@ export interface ValidateContext {
 }
 
 /** The value of a table of keys: defaults for what is absent, checked values for what is there. */
-export function validateFields(fields: Fields, input: unknown, path: PathSegment[], ctx: ValidateContext, required = false): Record<string, unknown> {
+export function validateFields(
+  fields: Fields,
+  input: unknown,
+  path: PathSegment[],
+  ctx: ValidateContext,
+  required = false,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!isTable(input)) {
     if (input !== undefined) problem(ctx, path, "a table of keys", input);
@@ -38,13 +44,17 @@ export function validateFields(fields: Fields, input: unknown, path: PathSegment
       expected: path.length === 0 ? "a known key" : `a key of ${pathText(path)}`,
       found: "an unknown key",
       source: ctx.sourceOf([...path, key]),
-      hint: suggestion === null ? `known keys: ${Object.keys(fields).join(", ")}` : `did you mean ${pathText([...path, suggestion])}?`,
+      hint:
+        suggestion === null
+          ? `known keys: ${Object.keys(fields).join(", ")}`
+          : `did you mean ${pathText([...path, suggestion])}?`,
     });
   }
   for (const [key, field] of Object.entries(fields)) {
     const value = input[key];
     if (value !== undefined) out[key] = validateField(field, value, [...path, key], ctx);
-    else if (required && field.kind !== "object" && field.optional !== true) out[key] = problem(ctx, [...path, key], `${expectedOf(field)} (required)`, value);
+    else if (required && field.kind !== "object" && field.optional !== true)
+      out[key] = problem(ctx, [...path, key], `${expectedOf(field)} (required)`, value);
     else out[key] = defaultOf(field, ctx.full);
   }
   return out;
@@ -60,7 +70,11 @@ function validateList(field: ListField, value: unknown, path: PathSegment[], ctx
   if (!Array.isArray(value)) return problem(ctx, path, expectedOf(field), value, defaultOf(field, ctx.full));
   if (value.length < field.itemsMin || value.length > field.itemsMax) problem(ctx, path, expectedOf(field), value);
   const item = field.item;
-  return value.map((v, i) => (item.kind === "object" ? validateFields(item.fields, v, [...path, i], ctx, true) : validateField(item, v, [...path, i], ctx)));
+  return value.map((v, i) =>
+    item.kind === "object"
+      ? validateFields(item.fields, v, [...path, i], ctx, true)
+      : validateField(item, v, [...path, i], ctx),
+  );
 }
 
 function scalarOk(field: ScalarField, value: unknown): boolean {
@@ -91,7 +105,8 @@ export function expectedOf(field: ScalarField | ListField): string {
     case "enum":
       return `one of ${field.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "string": {
-      const length = field.lengthMin === field.lengthMax ? `${field.lengthMin}` : `${field.lengthMin}..${field.lengthMax}`;
+      const length =
+        field.lengthMin === field.lengthMax ? `${field.lengthMin}` : `${field.lengthMin}..${field.lengthMax}`;
       const shape = field.pattern === undefined ? "" : `, ${field.pattern.text}`;
       return `a string of ${length} characters${shape}`;
     }
@@ -102,7 +117,13 @@ export function expectedOf(field: ScalarField | ListField): string {
   }
 }
 
-function problem(ctx: ValidateContext, path: readonly PathSegment[], expected: string, found: unknown, fallback?: unknown): unknown {
+function problem(
+  ctx: ValidateContext,
+  path: readonly PathSegment[],
+  expected: string,
+  found: unknown,
+  fallback?: unknown,
+): unknown {
   ctx.problems.push({ path: pathText(path), expected, found: describeValue(found), source: ctx.sourceOf(path) });
   return fallback;
 }

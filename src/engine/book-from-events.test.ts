@@ -1,4 +1,5 @@
-// Proves the event stream is self-describing: a level-2 and level-3 book rebuilt from the events alone equals the engine's depth and queue order after seeded random streams with stop cascades, self-trades and mass cancels.
+// Proves the event stream is self-describing: a level-2 and level-3 book rebuilt from the events alone equals the
+// engine's depth and queue order after seeded random streams with stop cascades, self-trades and mass cancels.
 import { describe, expect, test } from "bun:test";
 import { applyCommand } from "./apply.ts";
 import type { EventRecord } from "./command.ts";
@@ -18,7 +19,12 @@ const runs: { seed: number; options: GeneratorOptions }[] = [
 ];
 
 /** Plays a stream through the engine, feeding every event to the rebuilt book; compares both books now and then. */
-function replayInto(seed: number, options: GeneratorOptions, count: number, filter: (e: EventRecord) => boolean = () => true): void {
+function replayInto(
+  seed: number,
+  options: GeneratorOptions,
+  count: number,
+  filter: (e: EventRecord) => boolean = () => true,
+): void {
   const engine = new Engine(CONFIG);
   const rebuilt = new L3Book();
   const feed = (events: EventRecord[]) => {
@@ -29,7 +35,8 @@ function replayInto(seed: number, options: GeneratorOptions, count: number, filt
   for (const cmd of generateCommands(seed, count, options)) {
     applyCommand(engine, cmd);
     feed(engine.events.drain());
-    if (++index % COMPARE_EVERY === 0 || index === count) compare(engine, rebuilt, `seed ${seed} after command ${index}`);
+    if (++index % COMPARE_EVERY === 0 || index === count)
+      compare(engine, rebuilt, `seed ${seed} after command ${index}`);
   }
 }
 

@@ -195,7 +195,8 @@ export interface SymbolStatusCommand {
   clientOrderId: number;
 }
 
-export type Command = SymbolCommand | NewOrderCommand | CancelCommand | ModifyCommand | MassCancelCommand | SymbolStatusCommand;
+export type Command =
+  SymbolCommand | NewOrderCommand | CancelCommand | ModifyCommand | MassCancelCommand | SymbolStatusCommand;
 
 /**
  * One engine event as a plain object (EventBuffer.record). Every event has

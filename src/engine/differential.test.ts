@@ -1,4 +1,5 @@
-// Proves the fast engine agrees with the naive reference book on every event (all fields), on depth and on the state hash over a million seeded random commands, and that its invariants hold after each command.
+// Proves the fast engine agrees with the naive reference book on every event (all fields), on depth and on the state
+// hash over a million seeded random commands, and that its invariants hold after each command.
 //
 // Environment: DIFF_SEEDS=5,6 runs those seeds instead of the defaults,
 // DIFF_COMMANDS=N sets the commands per seed, DIFF_PROFILE=deep forces one stream
@@ -12,7 +13,12 @@ import { fillCommand } from "./apply.ts";
 import { type Command, CommandStruct, type EventRecord } from "./command.ts";
 import { CancelReason, EventKind, Reject, Side, eventKindNames } from "./constants.ts";
 import { Engine } from "./engine.ts";
-import { DEFAULT_BOOKS, GENERATOR_DEFAULTS, type GeneratorOptions, generateCommands } from "../../test/engine/random-commands.ts";
+import {
+  DEFAULT_BOOKS,
+  GENERATOR_DEFAULTS,
+  type GeneratorOptions,
+  generateCommands,
+} from "../../test/engine/random-commands.ts";
 import { ReferenceEngine } from "./reference.ts";
 
 // validate() walks every column, so its cost grows with the capacities: keep
@@ -21,7 +27,14 @@ import { ReferenceEngine } from "./reference.ts";
 // levels they use, stop levels included) never exceed books x poolMax; users
 // are 1..usersCount plus two extremes. A small event buffer makes long sweeps
 // go through the onFull path too.
-const ENGINE_CONFIG = { ordersMax: 1024, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 8, usersMax: 16, eventsMax: 16 };
+const ENGINE_CONFIG = {
+  ordersMax: 1024,
+  levelsMax: 1024,
+  levelsPerSideMax: 256,
+  symbolsMax: 8,
+  usersMax: 16,
+  eventsMax: 16,
+};
 const STATE_CHECK_EVERY = 1000;
 const DEPTH_LEVELS_MAX = 100_000;
 const RECENT_COMMANDS_MAX = 16;
@@ -49,9 +62,12 @@ function checkCapacities(): void {
   for (const p of PROFILES) {
     const liveMax = booksCount * (p.options.poolMax ?? GENERATOR_DEFAULTS.poolMax);
     const usersMax = (p.options.usersCount ?? GENERATOR_DEFAULTS.usersCount) + 2;
-    if (liveMax > ENGINE_CONFIG.ordersMax || liveMax > ENGINE_CONFIG.levelsMax) throw new Error(`profile ${p.name}: ${liveMax} live orders may exceed the engine's capacity`);
-    if ((p.options.poolMax ?? GENERATOR_DEFAULTS.poolMax) > ENGINE_CONFIG.levelsPerSideMax) throw new Error(`profile ${p.name}: levels per side may exceed the capacity`);
-    if (usersMax > ENGINE_CONFIG.usersMax) throw new Error(`profile ${p.name}: ${usersMax} users may exceed the capacity`);
+    if (liveMax > ENGINE_CONFIG.ordersMax || liveMax > ENGINE_CONFIG.levelsMax)
+      throw new Error(`profile ${p.name}: ${liveMax} live orders may exceed the engine's capacity`);
+    if ((p.options.poolMax ?? GENERATOR_DEFAULTS.poolMax) > ENGINE_CONFIG.levelsPerSideMax)
+      throw new Error(`profile ${p.name}: levels per side may exceed the capacity`);
+    if (usersMax > ENGINE_CONFIG.usersMax)
+      throw new Error(`profile ${p.name}: ${usersMax} users may exceed the capacity`);
   }
   if (booksCount > ENGINE_CONFIG.symbolsMax) throw new Error(`${booksCount} books exceed symbolsMax`);
 }
@@ -121,7 +137,10 @@ class Pair {
     const struct = fillCommand(cmd, this.cmd);
     this.want = this.ref.apply(struct);
     this.engine.apply(struct);
-    this.got = this.spilled.length === 0 ? this.engine.events.drain() : [...this.spilled.splice(0), ...this.engine.events.drain()];
+    this.got =
+      this.spilled.length === 0
+        ? this.engine.events.drain()
+        : [...this.spilled.splice(0), ...this.engine.events.drain()];
     const eventsProblem = diffEvents(this.want, this.got);
     if (eventsProblem !== null) return `events differ: ${eventsProblem}`;
     try {
@@ -152,9 +171,11 @@ function diffEvents(want: EventRecord[], got: EventRecord[]): string | null {
   for (let i = 0; i < n; i++) {
     const w = want[i];
     const g = got[i];
-    if (w === undefined || g === undefined) return `event ${i}: reference has ${want.length} events, engine ${got.length}`;
+    if (w === undefined || g === undefined)
+      return `event ${i}: reference has ${want.length} events, engine ${got.length}`;
     for (const f of EVENT_FIELDS) {
-      if (w[f] !== g[f] && !(Number.isNaN(w[f]) && Number.isNaN(g[f]))) return `event ${i} field ${f}: reference ${w[f]}, engine ${g[f]}`;
+      if (w[f] !== g[f] && !(Number.isNaN(w[f]) && Number.isNaN(g[f])))
+        return `event ${i} field ${f}: reference ${w[f]}, engine ${g[f]}`;
     }
   }
   return null;
@@ -188,7 +209,12 @@ function firstProblem(commands: Command[]): string | null {
 }
 
 /** The last `window` commands before and including `index`, after the symbol prefix. */
-function windowOf(seed: number, options: GeneratorOptions, index: number, window: number): { prefix: Command[]; body: Command[] } {
+function windowOf(
+  seed: number,
+  options: GeneratorOptions,
+  index: number,
+  window: number,
+): { prefix: Command[]; body: Command[] } {
   const prefix: Command[] = [];
   const body: Command[] = [];
   let i = 0;
@@ -262,7 +288,9 @@ function runDifferential(run: Run): void {
     index++;
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`differential: seed ${seed} agreed on ${count} commands, ${eventsCount} events in ${seconds.toFixed(1)} s`);
+  console.log(
+    `differential: seed ${seed} agreed on ${count} commands, ${eventsCount} events in ${seconds.toFixed(1)} s`,
+  );
   expect(index).toBe(count);
 }
 
@@ -302,44 +330,54 @@ describe("random command stream", () => {
     expect(a.every((cmd, i) => cmd.seq === i + 1)).toBe(true);
   });
 
-  test("covers every op, order type, tif, stp, mass-cancel scope, symbol status, event kind and reject reason except capacity_full", () => {
-    const seen = new Set<string>();
-    const ref = new ReferenceEngine();
-    const scratch = new CommandStruct();
-    for (const cmd of generateCommands(7, 50_000)) {
-      seen.add(`op:${cmd.op}`);
-      if (cmd.op === "new") {
-        seen.add(`type:${cmd.type}`).add(`tif:${cmd.tif}`).add(`stp:${cmd.stp}`);
-        if (cmd.postOnly) seen.add("postOnly");
+  test(
+    "covers every op, order type, tif, stp, mass-cancel scope, symbol status, " +
+      "event kind and reject reason except capacity_full",
+    () => {
+      const seen = new Set<string>();
+      const ref = new ReferenceEngine();
+      const scratch = new CommandStruct();
+      for (const cmd of generateCommands(7, 50_000)) {
+        seen.add(`op:${cmd.op}`);
+        if (cmd.op === "new") {
+          seen.add(`type:${cmd.type}`).add(`tif:${cmd.tif}`).add(`stp:${cmd.stp}`);
+          if (cmd.postOnly) seen.add("postOnly");
+        }
+        if (cmd.op === "mass_cancel")
+          seen
+            .add(`massSide:${cmd.massSide}`)
+            .add(`oneSymbol:${cmd.oneSymbol}`)
+            .add(`allUsers:${cmd.allUsers === true}`);
+        if (cmd.op === "symbol_status") seen.add(`status:${cmd.status}`);
+        for (const e of ref.apply(fillCommand(cmd, scratch))) {
+          seen.add(`kind:${e.kind}`);
+          if (e.kind === EventKind.Rejected) seen.add(`reject:${e.code}`);
+          if (e.kind === EventKind.Cancelled) seen.add(`cancel:${e.code}`);
+        }
       }
-      if (cmd.op === "mass_cancel") seen.add(`massSide:${cmd.massSide}`).add(`oneSymbol:${cmd.oneSymbol}`).add(`allUsers:${cmd.allUsers === true}`);
-      if (cmd.op === "symbol_status") seen.add(`status:${cmd.status}`);
-      for (const e of ref.apply(fillCommand(cmd, scratch))) {
-        seen.add(`kind:${e.kind}`);
-        if (e.kind === EventKind.Rejected) seen.add(`reject:${e.code}`);
-        if (e.kind === EventKind.Cancelled) seen.add(`cancel:${e.code}`);
-      }
-    }
-    const missing: string[] = [];
-    const want = (key: string) => {
-      if (!seen.has(key)) missing.push(key);
-    };
-    for (const op of ["new", "cancel", "modify", "symbol", "mass_cancel", "symbol_status"]) want(`op:${op}`);
-    for (const v of [0, 1, 2]) want(`status:${v}`);
-    want("allUsers:true");
-    for (let v = 0; v <= 2; v++) want(`massSide:${v}`);
-    want("oneSymbol:true");
-    want("oneSymbol:false");
-    for (let v = 0; v <= 3; v++) want(`type:${v}`);
-    for (let v = 0; v <= 2; v++) want(`tif:${v}`);
-    for (let v = 0; v <= 4; v++) want(`stp:${v}`);
-    want("postOnly");
-    for (let k: number = EventKind.Accepted; k <= EventKind.Booked; k++) want(`kind:${k}`);
-    for (let r: number = Reject.UnknownSymbol; r <= Reject.SymbolHalted; r++) if (r !== Reject.CapacityFull) want(`reject:${r}`);
-    // Capacity is the one cancel reason a reference without limits cannot produce.
-    for (let r: number = CancelReason.User; r <= CancelReason.Admin; r++) if (r !== CancelReason.Capacity) want(`cancel:${r}`);
-    expect(missing).toEqual([]);
-  });
+      const missing: string[] = [];
+      const want = (key: string) => {
+        if (!seen.has(key)) missing.push(key);
+      };
+      for (const op of ["new", "cancel", "modify", "symbol", "mass_cancel", "symbol_status"]) want(`op:${op}`);
+      for (const v of [0, 1, 2]) want(`status:${v}`);
+      want("allUsers:true");
+      for (let v = 0; v <= 2; v++) want(`massSide:${v}`);
+      want("oneSymbol:true");
+      want("oneSymbol:false");
+      for (let v = 0; v <= 3; v++) want(`type:${v}`);
+      for (let v = 0; v <= 2; v++) want(`tif:${v}`);
+      for (let v = 0; v <= 4; v++) want(`stp:${v}`);
+      want("postOnly");
+      for (let k: number = EventKind.Accepted; k <= EventKind.Booked; k++) want(`kind:${k}`);
+      for (let r: number = Reject.UnknownSymbol; r <= Reject.SymbolHalted; r++)
+        if (r !== Reject.CapacityFull) want(`reject:${r}`);
+      // Capacity is the one cancel reason a reference without limits cannot produce.
+      for (let r: number = CancelReason.User; r <= CancelReason.Admin; r++)
+        if (r !== CancelReason.Capacity) want(`cancel:${r}`);
+      expect(missing).toEqual([]);
+    },
+  );
 });
 
 // ---- Engine against reference -------------------------------------------------
@@ -349,5 +387,9 @@ const runs = plannedRuns();
 // Generous: a default seed takes seconds, a soak seed a few minutes; shrinking adds its budget.
 const timeoutMs = 30 * 60_000;
 for (const run of runs) {
-  test(`reference and engine agree: seed ${run.seed}, ${run.count} commands, ${run.profile.name}`, () => runDifferential(run), timeoutMs);
+  test(
+    `reference and engine agree: seed ${run.seed}, ${run.count} commands, ${run.profile.name}`,
+    () => runDifferential(run),
+    timeoutMs,
+  );
 }

@@ -91,13 +91,28 @@ export class EventWriter extends EngineStore {
   }
 
   /** `priceTicks` is the level the quantity left, 0 when it was not in the book. */
-  protected emitCancelled(book: number, id: number, user: number, reason: number, qtyLots: number, priceTicks: number): void {
+  protected emitCancelled(
+    book: number,
+    id: number,
+    user: number,
+    reason: number,
+    qtyLots: number,
+    priceTicks: number,
+  ): void {
     const i = this.emitHeader(EventKind.Cancelled, book, id, user, reason);
     this.events.f64[(i << 4) | EF_QTY] = qtyLots;
     this.events.i32[(i << 5) | EI_PRICE] = priceTicks;
   }
 
-  protected emitReduced(book: number, id: number, user: number, reason: number, qtyLots: number, leavesQtyLots: number, priceTicks: number): void {
+  protected emitReduced(
+    book: number,
+    id: number,
+    user: number,
+    reason: number,
+    qtyLots: number,
+    leavesQtyLots: number,
+    priceTicks: number,
+  ): void {
     const i = this.emitHeader(EventKind.Reduced, book, id, user, reason);
     const ef = this.events.f64;
     ef[(i << 4) | EF_QTY] = qtyLots;
@@ -106,7 +121,14 @@ export class EventWriter extends EngineStore {
   }
 
   /** A cancel or reduce of a resting maker `o` (not the subject): its own side, client id and level price. */
-  protected emitMakerQty(kind: number, book: number, o: number, reason: number, qtyLots: number, leavesQtyLots: number): void {
+  protected emitMakerQty(
+    kind: number,
+    book: number,
+    o: number,
+    reason: number,
+    qtyLots: number,
+    leavesQtyLots: number,
+  ): void {
     const i = this.emitHeader(kind, book, this.ordF[(o << 3) | OF_ID]!, this.ordF[(o << 3) | OF_USER]!, reason);
     const ei = this.events.i32;
     const ef = this.events.f64;
@@ -119,7 +141,13 @@ export class EventWriter extends EngineStore {
 
   /** The order in `slot` now has its new price and quantity. */
   protected emitModified(book: number, slot: number, oldPriceTicks: number, oldQtyLots: number): void {
-    const i = this.emitHeader(EventKind.Modified, book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, 0);
+    const i = this.emitHeader(
+      EventKind.Modified,
+      book,
+      this.ordF[(slot << 3) | OF_ID]!,
+      this.ordF[(slot << 3) | OF_USER]!,
+      0,
+    );
     const ei = this.events.i32;
     const ef = this.events.f64;
     ei[(i << 5) | EI_PRICE] = this.ordI[(slot << 4) | OI_PRICE]!;
@@ -129,13 +157,30 @@ export class EventWriter extends EngineStore {
   }
 
   protected emitTriggered(book: number, slot: number): void {
-    const i = this.emitHeader(EventKind.Triggered, book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, 0);
+    const i = this.emitHeader(
+      EventKind.Triggered,
+      book,
+      this.ordF[(slot << 3) | OF_ID]!,
+      this.ordF[(slot << 3) | OF_USER]!,
+      0,
+    );
     this.events.i32[(i << 5) | EI_PRICE] = this.ordI[(slot << 4) | OI_STOP]!;
     this.events.f64[(i << 4) | EF_QTY] = this.ordF[(slot << 3) | OF_QTY]!;
   }
 
-  /** An order has just joined the tail of its level with all its remaining quantity (a triggered stop or a modify; new orders write it in place). */
-  protected emitBooked(book: number, id: number, user: number, side: number, clientId: number, priceTicks: number, qtyLots: number): void {
+  /**
+   * An order has just joined the tail of its level with all its remaining quantity (a triggered stop or a modify; new
+   * orders write it in place).
+   */
+  protected emitBooked(
+    book: number,
+    id: number,
+    user: number,
+    side: number,
+    clientId: number,
+    priceTicks: number,
+    qtyLots: number,
+  ): void {
     const i = this.emitHeader(EventKind.Booked, book, id, user, 0);
     const ei = this.events.i32;
     const ef = this.events.f64;
@@ -150,7 +195,9 @@ export class EventWriter extends EngineStore {
     this.events.f64[(i << 4) | EF_QTY] = ordersCount;
   }
 
-  /** A fill of the subject (taker) against `maker` at the maker's level price (the caller sets the book's last price). */
+  /**
+   * A fill of the subject (taker) against `maker` at the maker's level price (the caller sets the book's last price).
+   */
   protected emitTrade(
     book: number,
     id: number,

@@ -1,4 +1,5 @@
-// Proves the fast engine's own mechanics: capacity rejects, stale handles, event buffer overflow, queries and determinism.
+// Proves the fast engine's own mechanics: capacity rejects, stale handles, event buffer
+// overflow, queries and determinism.
 import { describe, expect, test } from "bun:test";
 import type { Command, EventRecord, SymbolSpec } from "./command.ts";
 import type { EngineConfig } from "./config.ts";
@@ -7,7 +8,14 @@ import { applyCommand } from "./apply.ts";
 import { Engine } from "./engine.ts";
 import { allScenarios, cancel, market, modify, order, runScenario, stopLimit } from "../../test/engine/scenarios.ts";
 
-const spec: SymbolSpec = { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 };
+const spec: SymbolSpec = {
+  name: "BTC-USD",
+  tickSize: 1,
+  lotSize: 1,
+  minPrice: 1,
+  maxPrice: 1_000_000,
+  maxQty: 1_000_000,
+};
 
 class Harness {
   readonly engine: Engine;
@@ -101,7 +109,14 @@ describe("capacity", () => {
     h2.stop(5, 2, Side.Buy, 100, 91, 1);
     expect(rejectOf(h2.limit(6, 1, Side.Buy, 45, 1))).toBe(Reject.CapacityFull);
     const evs2 = h2.limit(7, 3, Side.Buy, 100, 1, Tif.Ioc);
-    expect(kinds(evs2)).toEqual([EventKind.Accepted, EventKind.Trade, EventKind.Triggered, EventKind.Booked, EventKind.Triggered, EventKind.Cancelled]);
+    expect(kinds(evs2)).toEqual([
+      EventKind.Accepted,
+      EventKind.Trade,
+      EventKind.Triggered,
+      EventKind.Booked,
+      EventKind.Triggered,
+      EventKind.Cancelled,
+    ]);
     expect(evs2[5]).toMatchObject({ id: 5, qtyLots: 1, priceTicks: 0, code: CancelReason.Capacity });
     expect(h2.engine.order(2)).toMatchObject({ state: "resting", price: 90 });
   });
@@ -148,7 +163,12 @@ test("queries: best prices, quantity at a price, depth, open orders", () => {
   expect(h.engine.qtyAt(h.book, Side.Buy, 100)).toBe(7);
   expect(h.engine.qtyAt(h.book, Side.Buy, 99)).toBe(0);
   expect(h.engine.depth(h.book, Side.Buy, 1)).toEqual([{ price: 100, qty: 7, count: 2 }]);
-  expect(h.engine.openOrders(1).map((o) => o.id).sort()).toEqual([1, 3, 4, 5]);
+  expect(
+    h.engine
+      .openOrders(1)
+      .map((o) => o.id)
+      .sort(),
+  ).toEqual([1, 3, 4, 5]);
   expect(h.engine.openOrders(1).length).toBe(4);
   expect(h.engine.order(5)).toMatchObject({ state: "stop", stop: 90, price: 89 });
   expect(h.engine.openOrders(42)).toEqual([]);
@@ -208,7 +228,12 @@ test("events name the side and the submitter's client id of the order they are a
   const h = new Harness({ ordersMax: 64, levelsMax: 64, levelsPerSideMax: 16, symbolsMax: 1 });
   const ev = h.engine.events;
   const rows = () =>
-    Array.from({ length: ev.count }, (_, i) => ({ kind: ev.kind(i), side: ev.side(i), clientId: ev.clientId(i), other: ev.kind(i) === EventKind.Trade ? ev.otherClientId(i) : 0 }));
+    Array.from({ length: ev.count }, (_, i) => ({
+      kind: ev.kind(i),
+      side: ev.side(i),
+      clientId: ev.clientId(i),
+      other: ev.kind(i) === EventKind.Trade ? ev.otherClientId(i) : 0,
+    }));
   h.send(order(Side.Sell, 1, 1, 100, 5, { clientOrderId: 501 }));
   h.send(stopLimit(Side.Sell, 2, 1, 95, 90, 1, { clientOrderId: 502 }));
   ev.clear();
@@ -228,7 +253,8 @@ test("events name the side and the submitter's client id of the order they are a
     { kind: EventKind.Rejected, side: Side.Buy, clientId: 0, other: 0 },
   ]);
   ev.clear();
-  // The trade at 94 reaches the sell stop (94 <= 95): it triggers and rests as a sell at 90, named by its own client id.
+  // The trade at 94 reaches the sell stop (94 <= 95): it triggers and rests as a sell at
+  // 90, named by its own client id.
   h.send(order(Side.Buy, 4, 3, 94, 1, { clientOrderId: 701 }));
   h.send(order(Side.Sell, 5, 2, 94, 1, { tif: Tif.Ioc, clientOrderId: 602 }));
   expect(rows().map((r) => [r.kind, r.side, r.clientId])).toEqual([

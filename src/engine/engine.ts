@@ -7,9 +7,39 @@
 import { assert } from "./assert.ts";
 import { CommandCode, type EngineCommand, type SymbolSpec } from "./command.ts";
 import { type EngineConfig, resolveEngineConfig, symbolSpecError } from "./config.ts";
-import { CancelReason, EventKind, INT_MAX, MassCancelSide, NIL, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "./constants.ts";
+import {
+  CancelReason,
+  EventKind,
+  INT_MAX,
+  MassCancelSide,
+  NIL,
+  OrderType,
+  Reject,
+  Side,
+  Stp,
+  Tif,
+  TradingStatus,
+} from "./constants.ts";
 import { EventWriter } from "./emit.ts";
-import { EF_CLIENT, EF_ID, EF_LEAVES, EF_OTHER_CLIENT, EF_OTHER_ID, EF_OTHER_LEAVES, EF_OTHER_USER, EF_QTY, EF_SEQ, EF_TRADE_ID, EF_TS_US, EF_USER, EI_BOOK, EI_CODE, EI_KIND, EI_PRICE, EI_SIDE } from "./events.ts";
+import {
+  EF_CLIENT,
+  EF_ID,
+  EF_LEAVES,
+  EF_OTHER_CLIENT,
+  EF_OTHER_ID,
+  EF_OTHER_LEAVES,
+  EF_OTHER_USER,
+  EF_QTY,
+  EF_SEQ,
+  EF_TRADE_ID,
+  EF_TS_US,
+  EF_USER,
+  EI_BOOK,
+  EI_CODE,
+  EI_KIND,
+  EI_PRICE,
+  EI_SIDE,
+} from "./events.ts";
 import * as queries from "./queries.ts";
 import { sortSlotsByKey } from "./sort-slots.ts";
 import { stateHash } from "./state-hash.ts";
@@ -53,7 +83,8 @@ import {
 import { validateState } from "./validate.ts";
 
 // The hot paths index a book's bid and ask ladders by side (book * LADDERS_PER_BOOK + side).
-if (BIDS !== Side.Buy || ASKS !== Side.Sell) throw new Error("store.ts: the bid and ask ladder kinds must equal the side codes");
+if (BIDS !== Side.Buy || ASKS !== Side.Sell)
+  throw new Error("store.ts: the bid and ask ladder kinds must equal the side codes");
 
 function isId(v: number): boolean {
   return v >= 0 && v <= INT_MAX && Math.floor(v) === v;
@@ -193,7 +224,9 @@ export class Engine extends EventWriter {
 
   /** Calls `fn` with the id, user and client id of every live order (start-up scans). */
   forEachLiveOrder(fn: (id: number, user: number, clientId: number) => void): void {
-    queries.forEachLiveSlot(this, (slot) => fn(this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, this.ordF[(slot << 3) | OF_CLIENT]!));
+    queries.forEachLiveSlot(this, (slot) =>
+      fn(this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, this.ordF[(slot << 3) | OF_CLIENT]!),
+    );
   }
 
   /** 64-bit fingerprint of the whole state (RULES.md, State hash). */
@@ -212,7 +245,8 @@ export class Engine extends EventWriter {
   restoreSymbol(spec: SymbolSpec, lastPriceTicks: number, status: number = TradingStatus.Open): number {
     const error = this.symbolError(spec);
     if (error !== null) throw new Error(`image symbol ${spec.name}: ${error}`);
-    if (status !== TradingStatus.Open && status !== TradingStatus.Halted) throw new Error(`image symbol ${spec.name}: trading status ${status}`);
+    if (status !== TradingStatus.Open && status !== TradingStatus.Halted)
+      throw new Error(`image symbol ${spec.name}: trading status ${status}`);
     const book = this.addSymbol(0, spec);
     this.lastPriceTicks[book] = lastPriceTicks;
     this.symStatus[book] = status;
@@ -248,7 +282,14 @@ export class Engine extends EventWriter {
     const lvl = this.levelFor(book * LADDERS_PER_BOOK + kind, key, keyPrice);
     if (lvl === NIL) throw new Error(`image order ${id}: engine capacity (price levels) too small`);
     const slot = this.allocOrder();
-    this.initOrder(slot, cmd, isStop ? cmd.type : OrderType.Limit, isStop ? cmd.tif : Tif.Gtc, cmd.priceTicks, cmd.qtyLots);
+    this.initOrder(
+      slot,
+      cmd,
+      isStop ? cmd.type : OrderType.Limit,
+      isStop ? cmd.tif : Tif.Gtc,
+      cmd.priceTicks,
+      cmd.qtyLots,
+    );
     this.ordArrivalSeqs[slot] = cmd.engineSeq;
     this.ordB[(slot << 6) | OB_STATE] = isStop ? STOP : RESTING;
     this.appendToLevel(slot, lvl);
@@ -266,7 +307,10 @@ export class Engine extends EventWriter {
   // each event, each link) cost more than the steps themselves. Cold branches
   // (rejects, stops, self-trade prevention, a new price level) stay calls.
 
-  /** A new order; a limit GTC that does not cross goes straight to its level. */
+  /**
+   * A new order; a limit GTC that does not cross goes straight to its level.
+   * tidy: long (the hottest command written out: checks, accept, match and rest inline, see above)
+   */
   private newOrder(cmd: EngineCommand): void {
     assert(this.electedHead === this.electedTail, "a command starts with stops still elected");
     const seq = cmd.engineSeq;
@@ -317,8 +361,10 @@ export class Engine extends EventWriter {
       }
       if (!(isMarket && priceTicks === 0)) {
         const tick = this.symTickSize[book]!;
-        if (Math.floor(priceTicks) !== priceTicks || (tick !== 1 && priceTicks % tick !== 0)) reason = Reject.PriceOffTick;
-        else if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!) reason = Reject.PriceOutOfBand;
+        if (Math.floor(priceTicks) !== priceTicks || (tick !== 1 && priceTicks % tick !== 0))
+          reason = Reject.PriceOffTick;
+        else if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!)
+          reason = Reject.PriceOutOfBand;
         if (reason !== 0) break checks;
       }
       if (isStop) {
@@ -330,9 +376,24 @@ export class Engine extends EventWriter {
         break checks;
       }
       // A limit GTC may rest: with a free slot, a free level and room in its side, it certainly fits.
-      const roomy = this.orderFree !== NIL && this.levelFree !== NIL && this.ladLevelsCount[book * LADDERS_PER_BOOK + side]! < this.sideMax;
+      const roomy =
+        this.orderFree !== NIL &&
+        this.levelFree !== NIL &&
+        this.ladLevelsCount[book * LADDERS_PER_BOOK + side]! < this.sideMax;
       if (isStop || postOnly === 1 || tif === Tif.Fok || (!isMarket && tif === Tif.Gtc && !roomy)) {
-        reason = this.checkNewRare(book, user, side, isMarket, isStop, tif, postOnly, stp, priceTicks, qtyLots, cmd.stopPriceTicks);
+        reason = this.checkNewRare(
+          book,
+          user,
+          side,
+          isMarket,
+          isStop,
+          tif,
+          postOnly,
+          stp,
+          priceTicks,
+          qtyLots,
+          cmd.stopPriceTicks,
+        );
       }
     }
     if (reason !== 0) {
@@ -360,7 +421,11 @@ export class Engine extends EventWriter {
       this.placeStop(cmd);
     } else {
       let rem = qtyLots;
-      if (type !== OrderType.Limit || tif !== Tif.Gtc || this.crosses(book, side, side === Side.Buy ? -priceTicks : priceTicks)) {
+      if (
+        type !== OrderType.Limit ||
+        tif !== Tif.Gtc ||
+        this.crosses(book, side, side === Side.Buy ? -priceTicks : priceTicks)
+      ) {
         // As execute does for a slot-less taker, without the call.
         this.takerKilled = false;
         rem = this.match(book, side, id, user, stp, this.keyLimit(side, isMarket, priceTicks), qtyLots);
@@ -379,7 +444,10 @@ export class Engine extends EventWriter {
         // Bids and asks are ladder kinds 0 and 1, the same numbers as the sides.
         const ladder = book * LADDERS_PER_BOOK + side;
         const li = this.lvlI;
-        let lvl = this.ladCache[(ladder << PRICE_CACHE_BITS) + (Math.imul(priceTicks, 0x9e3779b1) >>> (32 - PRICE_CACHE_BITS))]!;
+        let lvl =
+          this.ladCache[
+            (ladder << PRICE_CACHE_BITS) + (Math.imul(priceTicks, 0x9e3779b1) >>> (32 - PRICE_CACHE_BITS))
+          ]!;
         if (lvl === NIL || li[(lvl << 3) | LI_PRICE] !== priceTicks || li[(lvl << 3) | LI_LADDER] !== ladder) {
           lvl = this.levelFor(ladder, side === Side.Buy ? priceTicks : -priceTicks, priceTicks);
           assert(lvl !== NIL, "no level for a new order after the capacity check");
@@ -507,7 +575,14 @@ export class Engine extends EventWriter {
   }
 
   /** A modify that leaves its level: the order is matched at its new price as a GTC taker and rests what is left. */
-  private reprice(book: number, slot: number, priceTicks: number, qtyLots: number, oldPriceTicks: number, oldQtyLots: number): void {
+  private reprice(
+    book: number,
+    slot: number,
+    priceTicks: number,
+    qtyLots: number,
+    oldPriceTicks: number,
+    oldQtyLots: number,
+  ): void {
     this.unlinkFromLevel(slot);
     this.ordI[(slot << 4) | OI_PRICE] = priceTicks;
     this.ordF[(slot << 3) | OF_QTY] = qtyLots;
@@ -516,7 +591,19 @@ export class Engine extends EventWriter {
     const side = this.ordB[(slot << 6) | OB_SIDE]!;
     const id = this.ordF[(slot << 3) | OF_ID]!;
     const user = this.ordF[(slot << 3) | OF_USER]!;
-    const rem = this.execute(book, slot, id, user, side, OrderType.Limit, Tif.Gtc, this.ordB[(slot << 6) | OB_POST_ONLY]!, this.ordB[(slot << 6) | OB_STP]!, priceTicks, qtyLots);
+    const rem = this.execute(
+      book,
+      slot,
+      id,
+      user,
+      side,
+      OrderType.Limit,
+      Tif.Gtc,
+      this.ordB[(slot << 6) | OB_POST_ONLY]!,
+      this.ordB[(slot << 6) | OB_STP]!,
+      priceTicks,
+      qtyLots,
+    );
     if (rem > 0) this.rest(book, slot, priceTicks, rem);
     if (this.electedTail !== 0) this.runElected(book);
   }
@@ -544,7 +631,10 @@ export class Engine extends EventWriter {
     this.emitMassCancelled(book, cmd.orderId, cmd.userId, cmd.cancelReason, count);
   }
 
-  /** Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side` (-1: both); returns how many. */
+  /**
+   * Lists into slotList the live orders of `user` (-1: every user) in `book` (-1: all) on `side`
+   * (-1: both); returns how many.
+   */
   private listUserOrders(user: number, book: number, side: number): number {
     const f = this.ordF;
     const b = this.ordB;
@@ -660,7 +750,12 @@ export class Engine extends EventWriter {
     if (postOnly === 1 && this.crosses(book, side, keyLimit)) return Reject.PostOnlyWouldTake;
     if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) return Reject.FokNotFillable;
     // Capacity matters only for an order that may rest: one that fills completely on arrival never does.
-    if (!isMarket && tif === Tif.Gtc && !this.restFits(book, side, priceTicks) && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) {
+    if (
+      !isMarket &&
+      tif === Tif.Gtc &&
+      !this.restFits(book, side, priceTicks) &&
+      !this.fillable(book, side, user, stp, keyLimit, qtyLots)
+    ) {
       return Reject.CapacityFull;
     }
     return 0;
@@ -670,9 +765,11 @@ export class Engine extends EventWriter {
     if (cmd.oneSymbol && !this.isBook(cmd.symbolId)) return Reject.UnknownSymbol;
     if (!isId(cmd.userId)) return Reject.BadField;
     const side = cmd.massSide;
-    if (!(side === MassCancelSide.Both || side === MassCancelSide.Buy || side === MassCancelSide.Sell)) return Reject.BadField;
+    if (!(side === MassCancelSide.Both || side === MassCancelSide.Buy || side === MassCancelSide.Sell))
+      return Reject.BadField;
     const reason = cmd.cancelReason;
-    if (!(reason >= CancelReason.MassCancel && reason <= CancelReason.Admin && (reason | 0) === reason)) return Reject.BadField;
+    if (!(reason >= CancelReason.MassCancel && reason <= CancelReason.Admin && (reason | 0) === reason))
+      return Reject.BadField;
     // Only an operator cancels other users' orders.
     if (cmd.allUsers && reason !== CancelReason.Admin) return Reject.BadField;
     return 0;
@@ -692,7 +789,8 @@ export class Engine extends EventWriter {
     if (Math.floor(priceTicks) !== priceTicks) return Reject.PriceOffTick;
     const tick = this.symTickSize[book]!;
     if (tick !== 1 && priceTicks % tick !== 0) return Reject.PriceOffTick;
-    if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!) return Reject.PriceOutOfBand;
+    if (priceTicks < this.symPriceTicksMin[book]! || priceTicks > this.symPriceTicksMax[book]!)
+      return Reject.PriceOutOfBand;
     return 0;
   }
 
@@ -713,7 +811,8 @@ export class Engine extends EventWriter {
     if (r !== 0) return r;
     const side = this.ordB[(slot << 6) | OB_SIDE]!;
     if (priceTicks === this.ordI[(slot << 4) | OI_PRICE] && qtyLots <= this.ordF[(slot << 3) | OF_QTY]!) return 0;
-    if (this.ordB[(slot << 6) | OB_POST_ONLY] === 1 && this.crosses(book, side, this.keyLimit(side, false, priceTicks))) return Reject.PostOnlyWouldTake;
+    if (this.ordB[(slot << 6) | OB_POST_ONLY] === 1 && this.crosses(book, side, this.keyLimit(side, false, priceTicks)))
+      return Reject.PostOnlyWouldTake;
     // Leaving a level that holds only this order frees a level for the new price.
     if (this.lvlI[(this.ordI[(slot << 4) | OI_LEVEL]! << 3) | LI_COUNT] === 1) return 0;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
@@ -808,7 +907,9 @@ export class Engine extends EventWriter {
     return rem;
   }
 
-  /** A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level. */
+  /**
+   * A modified order or a triggered stop-limit (its own slot) rests its remainder, or is cancelled for lack of a level.
+   */
   private rest(book: number, slot: number, priceTicks: number, qtyLots: number): void {
     const side = this.ordB[(slot << 6) | OB_SIDE]!;
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? BIDS : ASKS);
@@ -816,8 +917,18 @@ export class Engine extends EventWriter {
     assert(this.ordB[(slot << 6) | OB_STATE] === ACTIVE, "rest: the order is not executing");
     if (lvl === NIL) {
       // Only a triggered stop gets here: modifies were checked before matching.
-      assert(this.ordB[(slot << 6) | OB_TYPE] !== OrderType.Limit, "no level for a modified order after the capacity check");
-      this.emitCancelled(book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, CancelReason.Capacity, qtyLots, 0);
+      assert(
+        this.ordB[(slot << 6) | OB_TYPE] !== OrderType.Limit,
+        "no level for a modified order after the capacity check",
+      );
+      this.emitCancelled(
+        book,
+        this.ordF[(slot << 3) | OF_ID]!,
+        this.ordF[(slot << 3) | OF_USER]!,
+        CancelReason.Capacity,
+        qtyLots,
+        0,
+      );
       this.freeOrder(slot);
       return;
     }
@@ -826,11 +937,26 @@ export class Engine extends EventWriter {
     this.ordB[(slot << 6) | OB_TYPE] = OrderType.Limit;
     this.ordB[(slot << 6) | OB_STATE] = RESTING;
     this.appendToLevel(slot, lvl);
-    this.emitBooked(book, this.ordF[(slot << 3) | OF_ID]!, this.ordF[(slot << 3) | OF_USER]!, side, this.ordF[(slot << 3) | OF_CLIENT]!, priceTicks, qtyLots);
+    this.emitBooked(
+      book,
+      this.ordF[(slot << 3) | OF_ID]!,
+      this.ordF[(slot << 3) | OF_USER]!,
+      side,
+      this.ordF[(slot << 3) | OF_CLIENT]!,
+      priceTicks,
+      qtyLots,
+    );
   }
 
   /** Fills a fresh slot from a command: a stop being placed, or an order being restored. */
-  private initOrder(slot: number, cmd: EngineCommand, type: number, tif: number, priceTicks: number, qtyLots: number): void {
+  private initOrder(
+    slot: number,
+    cmd: EngineCommand,
+    type: number,
+    tif: number,
+    priceTicks: number,
+    qtyLots: number,
+  ): void {
     const id = cmd.orderId;
     this.ordF[(slot << 3) | OF_ID] = id;
     this.ordF[(slot << 3) | OF_CLIENT] = cmd.clientOrderId;
@@ -855,7 +981,15 @@ export class Engine extends EventWriter {
    * loop; with it, matchLevel goes maker by maker. An emptied best level is
    * popped here (trimTop only when an empty level lies right below it).
    */
-  private match(book: number, side: number, id: number, user: number, stp: number, keyLimit: number, qtyLots: number): number {
+  private match(
+    book: number,
+    side: number,
+    id: number,
+    user: number,
+    stp: number,
+    keyLimit: number,
+    qtyLots: number,
+  ): number {
     const ladder = book * LADDERS_PER_BOOK + (side === Side.Buy ? ASKS : BIDS);
     const stops = book * LADDERS_PER_BOOK;
     const base = ladder * this.sideMax;
@@ -869,7 +1003,10 @@ export class Engine extends EventWriter {
       const lr = lvl << 3;
       const priceTicks = li[lr | LI_PRICE]!;
       const tradeIdBefore = this.nextTradeId;
-      rem = stp === Stp.None ? this.fillLevel(book, lvl, id, user, rem) : this.matchLevel(book, lvl, side, id, user, stp, rem);
+      rem =
+        stp === Stp.None
+          ? this.fillLevel(book, lvl, id, user, rem)
+          : this.matchLevel(book, lvl, side, id, user, stp, rem);
       if (li[lr | LI_COUNT] === 0) {
         this.ladLevelsCount[ladder] = n - 1;
         this.freeLevel(lvl);
@@ -878,13 +1015,13 @@ export class Engine extends EventWriter {
       if (this.nextTradeId !== tradeIdBefore) {
         this.lastPriceTicks[book] = priceTicks;
         // Every trade of a level is at its price: the first one elects what any of them would.
-        if (this.ladLevelsCount[stops + STOP_BUYS]! + this.ladLevelsCount[stops + STOP_SELLS]! !== 0) this.elect(book, priceTicks);
+        if (this.ladLevelsCount[stops + STOP_BUYS]! + this.ladLevelsCount[stops + STOP_SELLS]! !== 0)
+          this.elect(book, priceTicks);
       }
       if (this.takerKilled) return 0;
     }
     return rem;
   }
-
 
   /**
    * Fills a taker with no self-trade prevention against one level in FIFO
@@ -962,7 +1099,15 @@ export class Engine extends EventWriter {
   }
 
   /** Fills a taker against one level in FIFO order; returns the taker's remaining quantity. */
-  private matchLevel(book: number, lvl: number, side: number, id: number, user: number, stp: number, qtyLots: number): number {
+  private matchLevel(
+    book: number,
+    lvl: number,
+    side: number,
+    id: number,
+    user: number,
+    stp: number,
+    qtyLots: number,
+  ): number {
     const priceTicks = this.lvlI[(lvl << 3) | LI_PRICE]!;
     const f = this.ordF;
     let rem = qtyLots;
@@ -1059,7 +1204,7 @@ export class Engine extends EventWriter {
       if (n === 0 || this.ladRows[(base + n - 1) << 1]! < keyMin) return;
       const lvl = this.ladRows[((base + n - 1) << 1) | 1]!;
       assert(this.lvlI[(lvl << 3) | LI_COUNT]! > 0, "electLadder: the best stop level is empty");
-      for (let o = this.lvlI[(lvl << 3) | LI_HEAD]!; o !== NIL; ) {
+      for (let o = this.lvlI[(lvl << 3) | LI_HEAD]!; o !== NIL;) {
         const next = this.ordI[(o << 4) | OI_NEXT]!;
         assert(this.electedTail < this.slotList.length, "election queue overflow");
         this.ordB[(o << 6) | OB_STATE] = ELECTED;
@@ -1099,14 +1244,27 @@ export class Engine extends EventWriter {
     this.ordB[(slot << 6) | OB_STATE] = ACTIVE;
     const keyLimit = this.keyLimit(side, type === OrderType.Market, priceTicks);
     let reason = 0;
-    if (this.ordB[(slot << 6) | OB_POST_ONLY] === 1 && this.crosses(book, side, keyLimit)) reason = CancelReason.PostOnly;
+    if (this.ordB[(slot << 6) | OB_POST_ONLY] === 1 && this.crosses(book, side, keyLimit))
+      reason = CancelReason.PostOnly;
     else if (tif === Tif.Fok && !this.fillable(book, side, user, stp, keyLimit, qtyLots)) reason = CancelReason.Fok;
     if (reason !== 0) {
       this.emitCancelled(book, id, user, reason, qtyLots, 0);
       this.freeOrder(slot);
       return;
     }
-    const rem = this.execute(book, slot, id, user, side, type, tif, this.ordB[(slot << 6) | OB_POST_ONLY]!, stp, priceTicks, qtyLots);
+    const rem = this.execute(
+      book,
+      slot,
+      id,
+      user,
+      side,
+      type,
+      tif,
+      this.ordB[(slot << 6) | OB_POST_ONLY]!,
+      stp,
+      priceTicks,
+      qtyLots,
+    );
     if (rem > 0) this.rest(book, slot, priceTicks, rem);
   }
 }

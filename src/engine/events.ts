@@ -53,7 +53,8 @@ export class EventBuffer {
   onFull: ((events: EventBuffer) => void) | null = null;
 
   constructor(capacity: number) {
-    if (!(Number.isInteger(capacity) && capacity >= 16 && capacity <= 1 << 24)) throw new Error(`event capacity ${capacity} must be an integer in [16, 2^24]`);
+    if (!(Number.isInteger(capacity) && capacity >= 16 && capacity <= 1 << 24))
+      throw new Error(`event capacity ${capacity} must be an integer in [16, 2^24]`);
     this.capacity = capacity;
     const rows = new ArrayBuffer(capacity * EVENT_ROW_BYTES);
     this.i32 = new Int32Array(rows);

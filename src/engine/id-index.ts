@@ -7,8 +7,8 @@
 // is taken goes to the overflow table, open addressing with a mixing hash,
 // linear probing and backward-shift deletion (no tombstones); the primary cell
 // counts its overflow entries, so a miss costs the overflow only when some key
-// really collided there; on a collision the newer key keeps the primary cell. Keys chosen to collide in the primary (same low bits)
-// therefore only cost a second lookup in a well-mixed table, never a long probe.
+// really collided there; on a collision the newer key keeps the primary cell. Keys chosen to collide in the primary
+// (same low bits) therefore only cost a second lookup in a well-mixed table, never a long probe.
 
 import { NIL } from "./constants.ts";
 
@@ -90,7 +90,8 @@ export class IdIndex {
   /** Inserts a key that is not present. The caller checks `count < entriesMax` first. */
   insert(key: number, val: number): void {
     if (this.count >= this.entriesMax) throw new Error("IdIndex full: caller must check capacity first");
-    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER && Math.floor(key) === key)) throw new Error(`IdIndex: key ${key} is not an integer in [0, 2^53)`);
+    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER && Math.floor(key) === key))
+      throw new Error(`IdIndex: key ${key} is not an integer in [0, 2^53)`);
     const lo = key | 0;
     const hi = (key / TWO_32) | 0;
     const d = this.direct;

@@ -48,7 +48,12 @@ interface Rows {
 }
 
 function rowsOf(img: EngineImage): Rows {
-  return { lvlI: new Int32Array(img.levelRows), ordF: new Float64Array(img.orderRows), ordI: new Int32Array(img.orderRows), ordB: new Uint8Array(img.orderRows) };
+  return {
+    lvlI: new Int32Array(img.levelRows),
+    ordF: new Float64Array(img.orderRows),
+    ordI: new Int32Array(img.orderRows),
+    ordB: new Uint8Array(img.orderRows),
+  };
 }
 
 /** Bump when the layout above changes: a snapshot records it; a build reads the versions in IMAGE_VERSIONS_READ. */
@@ -107,12 +112,20 @@ export function writeImage(img: EngineImage, bytes: Uint8Array, start: number): 
     dv.setInt32(at + 28, img.lastPriceTicks[book]!, true);
     dv.setUint8(at + 32, img.symStatus[book]!);
     at += 33;
-    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) at = writeLadder(img, rows, dv, at, book * LADDERS_PER_BOOK + kind, kind >= STOP_BUYS);
+    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++)
+      at = writeLadder(img, rows, dv, at, book * LADDERS_PER_BOOK + kind, kind >= STOP_BUYS);
   }
   return at;
 }
 
-function writeLadder(img: EngineImage, rows: Rows, dv: DataView, start: number, ladder: number, isStop: boolean): number {
+function writeLadder(
+  img: EngineImage,
+  rows: Rows,
+  dv: DataView,
+  start: number,
+  ladder: number,
+  isStop: boolean,
+): number {
   const base = ladder * img.sideMax;
   const n = img.ladLevelsCount[ladder]!;
   const li = rows.lvlI;
@@ -128,7 +141,8 @@ function writeLadder(img: EngineImage, rows: Rows, dv: DataView, start: number, 
     dv.setInt32(at, li[lvl * 8 + LI_PRICE]!, true);
     dv.setUint32(at + 4, count, true);
     at += LEVEL_BYTES;
-    for (let o = li[lvl * 8 + LI_HEAD]!; o !== NIL; o = rows.ordI[o * 16 + OI_NEXT]!) at = isStop ? writeStop(img, rows, dv, at, o) : writeOrder(rows, dv, at, o);
+    for (let o = li[lvl * 8 + LI_HEAD]!; o !== NIL; o = rows.ordI[o * 16 + OI_NEXT]!)
+      at = isStop ? writeStop(img, rows, dv, at, o) : writeOrder(rows, dv, at, o);
   }
   return at;
 }
@@ -173,8 +187,10 @@ export function encodeImage(img: EngineImage): Uint8Array {
  * not fit its capacity or its symbol).
  */
 export function restoreImage(bytes: Uint8Array, engine: Engine, version: number = IMAGE_VERSION): void {
-  if (engine.booksCount !== 0 || engine.ordersLive !== 0 || engine.lastSeq !== 0) throw new Error("restoreImage needs a fresh engine");
-  if (!IMAGE_VERSIONS_READ.includes(version)) throw new Error(`image version ${version}: this build reads ${IMAGE_VERSIONS_READ.join(", ")}`);
+  if (engine.booksCount !== 0 || engine.ordersLive !== 0 || engine.lastSeq !== 0)
+    throw new Error("restoreImage needs a fresh engine");
+  if (!IMAGE_VERSIONS_READ.includes(version))
+    throw new Error(`image version ${version}: this build reads ${IMAGE_VERSIONS_READ.join(", ")}`);
   const r = new ImageReader(bytes);
   const lastSeq = r.f64();
   const nextTradeId = r.f64();
@@ -219,7 +235,8 @@ function readLadder(r: ImageReader, engine: Engine, cmd: CommandStruct, book: nu
         cmd.type = r.u8();
         cmd.tif = r.u8();
         cmd.stopPriceTicks = levelPriceTicks;
-        if (cmd.type !== OrderType.StopLimit && cmd.type !== OrderType.StopMarket) throw new Error(`image: stop ${cmd.orderId} has type ${cmd.type}`);
+        if (cmd.type !== OrderType.StopLimit && cmd.type !== OrderType.StopMarket)
+          throw new Error(`image: stop ${cmd.orderId} has type ${cmd.type}`);
       } else {
         cmd.priceTicks = levelPriceTicks;
         cmd.type = OrderType.Limit;
@@ -245,7 +262,8 @@ class ImageReader {
 
   private take(n: number): number {
     const at = this.at;
-    if (at + n > this.bytes.length) throw new Error(`image truncated: ${n} bytes needed at offset ${at} of ${this.bytes.length}`);
+    if (at + n > this.bytes.length)
+      throw new Error(`image truncated: ${n} bytes needed at offset ${at} of ${this.bytes.length}`);
     this.at = at + n;
     return at;
   }

@@ -1,4 +1,5 @@
-// Proves the engine's image restores the exact state (same hash, same events for every later command, the same bytes when taken again) and that bytes which do not describe a state are refused with a reason.
+// Proves the engine's image restores the exact state (same hash, same events for every later command, the same bytes
+// when taken again) and that bytes which do not describe a state are refused with a reason.
 import { describe, expect, test } from "bun:test";
 import type { Command } from "./command.ts";
 import { OrderType, Side, TradingStatus } from "./constants.ts";
@@ -15,29 +16,38 @@ const imageOf = (engine: Engine): Uint8Array => encodeImage(captureImage(engine)
 
 describe("round trip", () => {
   for (const seed of [11, 12, 13]) {
-    test(`seed ${seed}: restored engine has the same hash, answers later commands identically and encodes to the same bytes`, () => {
-      const commands = [...generateCommands(seed, 30_000)];
-      const cut = 10_000 + seed * 1_000;
-      const original = new Engine(config);
-      drive(original, commands.slice(0, cut));
-      const bytes = imageOf(original);
-      const restored = new Engine(config);
-      restoreImage(bytes, restored);
-      restored.validate();
-      expect(restored.lastSeq).toBe(original.lastSeq);
-      expect(restored.nextTradeId).toBe(original.nextTradeId);
-      expect(restored.stateHash()).toBe(original.stateHash());
-      // Whatever slots and levels the orders landed in, the same state gives the same bytes.
-      expect(imageOf(restored)).toEqual(bytes);
-      expect(drive(restored, commands.slice(cut))).toEqual(drive(original, commands.slice(cut)));
-      expect(restored.stateHash()).toBe(original.stateHash());
-    });
+    test(
+      `seed ${seed}: restored engine has the same hash, answers later commands identically and encodes to the ` +
+        `same bytes`,
+      () => {
+        const commands = [...generateCommands(seed, 30_000)];
+        const cut = 10_000 + seed * 1_000;
+        const original = new Engine(config);
+        drive(original, commands.slice(0, cut));
+        const bytes = imageOf(original);
+        const restored = new Engine(config);
+        restoreImage(bytes, restored);
+        restored.validate();
+        expect(restored.lastSeq).toBe(original.lastSeq);
+        expect(restored.nextTradeId).toBe(original.nextTradeId);
+        expect(restored.stateHash()).toBe(original.stateHash());
+        // Whatever slots and levels the orders landed in, the same state gives the same bytes.
+        expect(imageOf(restored)).toEqual(bytes);
+        expect(drive(restored, commands.slice(cut))).toEqual(drive(original, commands.slice(cut)));
+        expect(restored.stateHash()).toBe(original.stateHash());
+      },
+    );
   }
 
   test("stops keep their arrival order within a stop price, so a cascade after restore runs as before", () => {
     const a = new Engine(config);
     const commands: Command[] = [
-      { op: "symbol", seq: 1, tsUs: 0, spec: { name: "X", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1000, maxQty: 100 } },
+      {
+        op: "symbol",
+        seq: 1,
+        tsUs: 0,
+        spec: { name: "X", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1000, maxQty: 100 },
+      },
       { ...order(Side.Buy, 7, 1, 0, 5, { type: OrderType.StopMarket, stop: 900, clientOrderId: 77 }), seq: 2 },
       { ...order(Side.Buy, 8, 2, 0, 1, { type: OrderType.StopMarket, stop: 900 }), seq: 3 },
       { ...order(Side.Sell, 9, 3, 950, 1, { type: OrderType.StopLimit, stop: 100 }), seq: 4 },

@@ -1,4 +1,5 @@
-// Proves the order index against a Map under random inserts and removes (half right after a lookup of the same id, as the engine does) that grow and shrink it through many resizes, lookups in the middle of each resize included.
+// Proves the order index against a Map under random inserts and removes (half right after a lookup of the same id, as
+// the engine does) that grow and shrink it through many resizes, lookups in the middle of each resize included.
 import { expect, test } from "bun:test";
 import { NIL } from "./constants.ts";
 import { OrderIndex } from "./order-index.ts";
@@ -59,7 +60,8 @@ test("matches a Map while the live count rises and falls through many resizes", 
       if (live.length < target) {
         // Keys: a small clustered range, large ones above 2^32, and sequential runs.
         const r = rnd();
-        const id = r < 0.3 ? Math.floor(rnd() * 100_000) : r < 0.6 ? Math.floor(rnd() * 2 ** 53) : 2 ** 40 + live.length * 7;
+        const id =
+          r < 0.3 ? Math.floor(rnd() * 100_000) : r < 0.6 ? Math.floor(rnd() * 2 ** 53) : 2 ** 40 + live.length * 7;
         if (h.ref.has(id)) continue;
         // As the engine does half the time: a duplicate check first, whose probe the insert then reuses.
         if (rnd() < 0.5) expect(h.index.find(id)).toBe(NIL);
@@ -74,7 +76,8 @@ test("matches a Map while the live count rises and falls through many resizes", 
         if (rnd() < 0.5) expect(h.index.find(id)).toBe(h.ref.get(id)!);
         h.drop(id);
       }
-      const probe = rnd() < 0.5 && live.length > 0 ? live[Math.floor(rnd() * live.length)]! : Math.floor(rnd() * 2 ** 53);
+      const probe =
+        rnd() < 0.5 && live.length > 0 ? live[Math.floor(rnd() * live.length)]! : Math.floor(rnd() * 2 ** 53);
       expect(h.index.find(probe)).toBe(h.ref.get(probe) ?? NIL);
       if ((live.length & 1023) === 0) {
         h.checkAll();
@@ -102,7 +105,8 @@ test("a lookup never matches a stale id left in a freed slot", () => {
 test("values that are not ids are never found", () => {
   const h = new Harness(16);
   h.add(0);
-  for (const v of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, -(2 ** 40)]) expect(h.index.find(v)).toBe(NIL);
+  for (const v of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, -(2 ** 40)])
+    expect(h.index.find(v)).toBe(NIL);
   expect(h.index.find(0)).toBe(h.ref.get(0)!);
 });
 

@@ -40,7 +40,10 @@ const KEY_MASK = SLOT_MASK | TAG_MASK;
 const CELLS_MIN = 4096;
 /** Old-table cells examined per insert or remove while a resize is under way (a cluster is finished even past this). */
 const MIGRATE_CELLS_PER_OP = 16;
-/** Scratch for reading an id's two 32-bit halves without a float-to-int conversion (ids past 2^31 take a slow path there). */
+/**
+ * Scratch for reading an id's two 32-bit halves without a float-to-int conversion (ids past 2^31 take a slow path
+ * there).
+ */
 const idScratch = new Float64Array(1);
 const idHalves = new Int32Array(idScratch.buffer);
 
@@ -94,7 +97,10 @@ export class OrderIndex {
   resizes = 0;
   /** Bumped by every change to the tables: a hint is good only for the version it was taken at. */
   private version = 0;
-  /** Where the last find's probe ended in the current table (its hit, or the empty cell for its id), for that id and hash. */
+  /**
+   * Where the last find's probe ended in the current table (its hit, or the empty cell for its id), for that id and
+   * hash.
+   */
   private hintCell = 0;
   private hintHash = 0;
   private hintId = -1;
@@ -102,10 +108,13 @@ export class OrderIndex {
 
   /** `idStride`: elements of `ids` per slot (1 for a column, the row length for rows whose first field is the id). */
   constructor(slotsMax: number, ids: Float64Array, idStride = 1) {
-    if (!(Number.isInteger(slotsMax) && slotsMax >= 1 && slotsMax <= SLOT_MASK + 1)) throw new Error(`OrderIndex slotsMax ${slotsMax} must be an integer in [1, 2^25]`);
+    if (!(Number.isInteger(slotsMax) && slotsMax >= 1 && slotsMax <= SLOT_MASK + 1))
+      throw new Error(`OrderIndex slotsMax ${slotsMax} must be an integer in [1, 2^25]`);
     const idShift = Math.log2(idStride);
-    if (!(Number.isInteger(idShift) && idShift >= 0 && idShift <= 4)) throw new Error(`OrderIndex: id stride ${idStride} must be 1, 2, 4, 8 or 16`);
-    if (ids.length < slotsMax * idStride) throw new Error(`OrderIndex: ${ids.length} id elements for ${slotsMax} slots of ${idStride}`);
+    if (!(Number.isInteger(idShift) && idShift >= 0 && idShift <= 4))
+      throw new Error(`OrderIndex: id stride ${idStride} must be 1, 2, 4, 8 or 16`);
+    if (ids.length < slotsMax * idStride)
+      throw new Error(`OrderIndex: ${ids.length} id elements for ${slotsMax} slots of ${idStride}`);
     this.slotsMax = slotsMax;
     this.ids = ids;
     this.idShift = idShift;
@@ -176,7 +185,8 @@ export class OrderIndex {
     this.count++;
     if (this.count > (this.curMask + 1) >>> 1) this.resize((this.curMask + 1) * 2);
     else if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
-    if (this.hintVersion === this.version && this.hintId === id) this.cur[this.hintCell] = cellOf(this.hintHash, slot, (this.hintCell - this.hintHash) & this.curMask);
+    if (this.hintVersion === this.version && this.hintId === id)
+      this.cur[this.hintCell] = cellOf(this.hintHash, slot, (this.hintCell - this.hintHash) & this.curMask);
     else this.put(this.cur, this.curMask, hashId(id), slot);
     this.version++;
   }
@@ -202,7 +212,8 @@ export class OrderIndex {
 
   /** The entry is not in the current table: a resize is under way and it is still in the old one. */
   private removeOld(slot: number, h: number, key: number): void {
-    if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, key))) throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
+    if (!(this.migrating && this.removeFrom(this.old, this.oldMask, h, key)))
+      throw new Error(`OrderIndex: slot ${slot} (id ${this.ids[slot << this.idShift]}) not present`);
     this.removed();
   }
 
@@ -215,7 +226,6 @@ export class OrderIndex {
     else if (size > CELLS_MIN && this.count < size >>> 3) this.resize(size >>> 1);
   }
 
-
   private put(t: Int32Array, mask: number, h: number, slot: number): void {
     let i = h & mask;
     let d = 0;
@@ -225,7 +235,6 @@ export class OrderIndex {
     }
     t[i] = cellOf(h, slot, d);
   }
-
 
   /** Deletes the entry `key` (tag | slot) from table t if it is there, shifting later members of its cluster back. */
   private removeFrom(t: Int32Array, mask: number, h: number, key: number): boolean {
@@ -239,7 +248,6 @@ export class OrderIndex {
     this.deleteAt(t, mask, i);
     return true;
   }
-
 
   /**
    * Empties cell i of table t, shifting later members of its cluster back: the
@@ -261,7 +269,6 @@ export class OrderIndex {
     }
     t[i] = EMPTY;
   }
-
 
   /** Makes the other table current with `cells` cells; the entries move over as inserts and removes go on. */
   private resize(cells: number): void {
@@ -342,12 +349,19 @@ export class OrderIndex {
         const h = hashId(this.ids[slot << this.idShift]!);
         if ((c & TAG_MASK) !== tagOf(h)) throw new Error(`OrderIndex: cell ${i} has the wrong tag for slot ${slot}`);
         const d = (i - h) & mask;
-        if (c >>> DIST_SHIFT !== (d < DIST_MAX ? d : DIST_MAX)) throw new Error(`OrderIndex: cell ${i} (slot ${slot}) records distance ${c >>> DIST_SHIFT}, is ${d} from home`);
-        for (let k = h & mask; k !== i; k = (k + 1) & mask) if (t[k] === EMPTY) throw new Error(`OrderIndex: cell ${i} (slot ${slot}) is cut off from its home`);
+        if (c >>> DIST_SHIFT !== (d < DIST_MAX ? d : DIST_MAX))
+          throw new Error(
+            `OrderIndex: cell ${i} (slot ${slot}) records distance ${c >>> DIST_SHIFT}, is ${d} from home`,
+          );
+        for (let k = h & mask; k !== i; k = (k + 1) & mask)
+          if (t[k] === EMPTY) throw new Error(`OrderIndex: cell ${i} (slot ${slot}) is cut off from its home`);
       }
     }
     if (seen !== this.count) throw new Error(`OrderIndex: ${seen} cells for count ${this.count}`);
-    if (!this.migrating) for (let i = 0; i < this.cellsMax; i++) if (this.old[i] !== EMPTY) throw new Error(`OrderIndex: idle table holds cell ${i}`);
-    for (let i = this.curMask + 1; i < this.cellsMax; i++) if (this.cur[i] !== EMPTY) throw new Error(`OrderIndex: cell ${i} beyond the table in use`);
+    if (!this.migrating)
+      for (let i = 0; i < this.cellsMax; i++)
+        if (this.old[i] !== EMPTY) throw new Error(`OrderIndex: idle table holds cell ${i}`);
+    for (let i = this.curMask + 1; i < this.cellsMax; i++)
+      if (this.cur[i] !== EMPTY) throw new Error(`OrderIndex: cell ${i} beyond the table in use`);
   }
 }

@@ -83,7 +83,8 @@ export function bookOrders(s: EngineStore, book: number, side: number): BookOrde
   const out: BookOrder[] = [];
   for (let row = s.ladLevelsCount[ladder]! - 1; row >= 0; row--) {
     const lvl = s.ladLevel(base + row);
-    for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o)) out.push({ priceTicks: s.lvlPriceTicks(lvl), id: s.ordId(o), qtyLots: s.ordQtyLots(o) });
+    for (let o = s.lvlHead(lvl); o !== NIL; o = s.ordNext(o))
+      out.push({ priceTicks: s.lvlPriceTicks(lvl), id: s.ordId(o), qtyLots: s.ordQtyLots(o) });
   }
   return out;
 }

@@ -1,4 +1,6 @@
-// Proves readOrder (the non-allocating order query the gateway's paged OpenOrders answers use): for every live order, resting or a stop, it fills the caller's view with exactly what order() returns, it reports an order that is gone without touching the view, and it allocates nothing.
+// Proves readOrder (the non-allocating order query the gateway's paged OpenOrders answers use): for every live order,
+// resting or a stop, it fills the caller's view with exactly what order() returns, it reports an order that is gone
+// without touching the view, and it allocates nothing.
 import { expect, test } from "bun:test";
 import { applyCommand } from "./apply.ts";
 import type { Command } from "./command.ts";

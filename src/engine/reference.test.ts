@@ -1,4 +1,5 @@
-// Proves the reference book follows RULES.md: every scenario table, the exact state-hash walk, depth, and no capacity limit.
+// Proves the reference book follows RULES.md: every scenario table, the exact state-hash walk,
+// depth, and no capacity limit.
 
 import { describe, expect, test } from "bun:test";
 import { fillCommand } from "./apply.ts";
@@ -105,53 +106,59 @@ describe("state hash", () => {
     expect(new ReferenceEngine().stateHash()).toBe(expected);
   });
 
-  test("the canonical walk: spec, last price, trading status, bids, asks, stops by arrival, then trade id and seq", () => {
-    const ref = new ReferenceEngine();
-    const commands = stamp([
-      symbol(TEST),
-      symbol(OTHER),
-      sell(1, 11, 100, 4),
-      buy(2, 12, 100, 2),
-      buy(3, 12, 95, 2, { postOnly: true, stp: Stp.CancelMaker }),
-      buy(4, 13, 95, 4),
-      order(Side.Sell, 5, 11, 85, 2, { type: OrderType.StopLimit, tif: Tif.Ioc, stp: Stp.Decrement, stop: 90 }),
-      order(Side.Buy, 6, 13, 0, 2, { type: OrderType.StopMarket, stop: 200 }),
-      cancel(99, 11),
-    ]);
-    for (const c of commands) applyTo(ref, c);
+  test(
+    "the canonical walk: spec, last price, trading status, bids, asks, stops by arrival, " + "then trade id and seq",
+    () => {
+      const ref = new ReferenceEngine();
+      const commands = stamp([
+        symbol(TEST),
+        symbol(OTHER),
+        sell(1, 11, 100, 4),
+        buy(2, 12, 100, 2),
+        buy(3, 12, 95, 2, { postOnly: true, stp: Stp.CancelMaker }),
+        buy(4, 13, 95, 4),
+        order(Side.Sell, 5, 11, 85, 2, { type: OrderType.StopLimit, tif: Tif.Ioc, stp: Stp.Decrement, stop: 90 }),
+        order(Side.Buy, 6, 13, 0, 2, { type: OrderType.StopMarket, stop: 200 }),
+        cancel(99, 11),
+      ]);
+      for (const c of commands) applyTo(ref, c);
 
-    const h = new Hash64();
-    h.add(2);
-    h.addString("TEST").add(5).add(2).add(50).add(500).add(1000).add(100).add(0);
-    h.add(1).add(95).add(2);
-    h.add(3).add(12).add(2).add(1).add(Stp.CancelMaker);
-    h.add(4).add(13).add(4).add(0).add(Stp.None);
-    h.add(1).add(100).add(1);
-    h.add(1).add(11).add(2).add(0).add(Stp.None);
-    h.add(2);
-    h.add(5).add(11).add(Side.Sell).add(OrderType.StopLimit).add(Tif.Ioc).add(0).add(Stp.Decrement);
-    h.add(85).add(90).add(2).add(7);
-    h.add(6).add(13).add(Side.Buy).add(OrderType.StopMarket).add(Tif.Gtc).add(0).add(Stp.None);
-    h.add(0).add(200).add(2).add(8);
-    h.addString("OTHER").add(1).add(1).add(1).add(1000).add(100).add(0).add(0);
-    h.add(0).add(0).add(0);
-    h.add(2).add(9);
-    expect(ref.stateHash()).toBe(h.hex());
-  });
+      const h = new Hash64();
+      h.add(2);
+      h.addString("TEST").add(5).add(2).add(50).add(500).add(1000).add(100).add(0);
+      h.add(1).add(95).add(2);
+      h.add(3).add(12).add(2).add(1).add(Stp.CancelMaker);
+      h.add(4).add(13).add(4).add(0).add(Stp.None);
+      h.add(1).add(100).add(1);
+      h.add(1).add(11).add(2).add(0).add(Stp.None);
+      h.add(2);
+      h.add(5).add(11).add(Side.Sell).add(OrderType.StopLimit).add(Tif.Ioc).add(0).add(Stp.Decrement);
+      h.add(85).add(90).add(2).add(7);
+      h.add(6).add(13).add(Side.Buy).add(OrderType.StopMarket).add(Tif.Gtc).add(0).add(Stp.None);
+      h.add(0).add(200).add(2).add(8);
+      h.addString("OTHER").add(1).add(1).add(1).add(1000).add(100).add(0).add(0);
+      h.add(0).add(0).add(0);
+      h.add(2).add(9);
+      expect(ref.stateHash()).toBe(h.hex());
+    },
+  );
 
-  test("the hash follows the last seq even when a command is rejected, and the same commands give the same hash", () => {
-    const commands = stamp([symbol(TEST), buy(1, 11, 100, 2), buy(1, 11, 100, 2)]);
-    const a = new ReferenceEngine();
-    const b = new ReferenceEngine();
-    const hashes: string[] = [];
-    for (const c of commands) {
-      applyTo(a, c);
-      applyTo(b, c);
-      expect(a.stateHash()).toBe(b.stateHash());
-      hashes.push(a.stateHash());
-    }
-    expect(new Set(hashes).size).toBe(3);
-  });
+  test(
+    "the hash follows the last seq even when a command is rejected, " + "and the same commands give the same hash",
+    () => {
+      const commands = stamp([symbol(TEST), buy(1, 11, 100, 2), buy(1, 11, 100, 2)]);
+      const a = new ReferenceEngine();
+      const b = new ReferenceEngine();
+      const hashes: string[] = [];
+      for (const c of commands) {
+        applyTo(a, c);
+        applyTo(b, c);
+        expect(a.stateHash()).toBe(b.stateHash());
+        hashes.push(a.stateHash());
+      }
+      expect(new Set(hashes).size).toBe(3);
+    },
+  );
 });
 
 describe("depth", () => {

@@ -5,7 +5,18 @@
 // command struct as the engine and copies what it keeps.
 
 import { CommandCode, type EngineCommand, type EventRecord, type SymbolSpec, emptyEvent } from "./command.ts";
-import { CancelReason, EventKind, INT_MAX, MassCancelSide, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "./constants.ts";
+import {
+  CancelReason,
+  EventKind,
+  INT_MAX,
+  MassCancelSide,
+  OrderType,
+  Reject,
+  Side,
+  Stp,
+  Tif,
+  TradingStatus,
+} from "./constants.ts";
 import { Hash64 } from "./hash64.ts";
 
 export interface DepthLevel {
@@ -122,7 +133,15 @@ export class ReferenceEngine {
     this.tsUs = Math.floor(cmd.receivedNs / 1000);
     switch (cmd.command) {
       case CommandCode.SymbolDef:
-        this.books.push({ spec: { ...cmd.symbol }, halted: false, hasLastTrade: false, lastTradePrice: 0, bids: [], asks: [], stops: [] });
+        this.books.push({
+          spec: { ...cmd.symbol },
+          halted: false,
+          hasLastTrade: false,
+          lastTradePrice: 0,
+          bids: [],
+          asks: [],
+          stops: [],
+        });
         break;
       case CommandCode.SymbolStatus:
         this.symbolStatus(cmd);
@@ -225,7 +244,15 @@ export class ReferenceEngine {
     if (b.halted) return this.reject(cmd, Reject.SymbolHalted);
     const reason = this.validateNew(b, c);
     if (reason !== 0) return this.reject(cmd, reason);
-    this.emit(EventKind.Accepted, { id: c.id, user: c.user, clientId: c.clientId, side: c.side, code: c.side, priceTicks: c.price, qtyLots: c.qty });
+    this.emit(EventKind.Accepted, {
+      id: c.id,
+      user: c.user,
+      clientId: c.clientId,
+      side: c.side,
+      code: c.side,
+      priceTicks: c.price,
+      qtyLots: c.qty,
+    });
     if (c.type === OrderType.StopLimit || c.type === OrderType.StopMarket) {
       this.placeStop(b, c, cmd.engineSeq);
     } else {
@@ -252,12 +279,28 @@ export class ReferenceEngine {
     if (found.resting !== null) {
       const o = found.resting;
       this.removeResting(b, o);
-      this.emit(EventKind.Cancelled, { id: o.id, user: o.user, clientId: o.clientId, side: o.side, qtyLots: o.qty, priceTicks: o.price, code: reason });
+      this.emit(EventKind.Cancelled, {
+        id: o.id,
+        user: o.user,
+        clientId: o.clientId,
+        side: o.side,
+        qtyLots: o.qty,
+        priceTicks: o.price,
+        code: reason,
+      });
     } else {
       const s = found.stop!;
       b.stops.splice(b.stops.indexOf(s), 1);
       this.live.delete(s.id);
-      this.emit(EventKind.Cancelled, { id: s.id, user: s.user, clientId: s.clientId, side: s.side, qtyLots: s.qty, priceTicks: 0, code: reason });
+      this.emit(EventKind.Cancelled, {
+        id: s.id,
+        user: s.user,
+        clientId: s.clientId,
+        side: s.side,
+        qtyLots: s.qty,
+        priceTicks: 0,
+        code: reason,
+      });
     }
   }
 
@@ -281,14 +324,31 @@ export class ReferenceEngine {
     if (o.postOnly && crossesBest(b, o.side, price)) return this.reject(cmd, Reject.PostOnlyWouldTake);
 
     const old = { oldPriceTicks: o.price, oldQtyLots: o.qty };
-    const fields = { id: o.id, user: o.user, clientId: o.clientId, side: o.side, priceTicks: price, qtyLots: qty, ...old };
+    const fields = {
+      id: o.id,
+      user: o.user,
+      clientId: o.clientId,
+      side: o.side,
+      priceTicks: price,
+      qtyLots: qty,
+      ...old,
+    };
     if (price === o.price && qty <= o.qty) {
       o.qty = qty;
       this.emit(EventKind.Modified, fields);
     } else {
       this.removeResting(b, o);
       this.emit(EventKind.Modified, fields);
-      const taker: Taker = { id: o.id, user: o.user, clientId: o.clientId, side: o.side, hasLimit: true, limit: price, qty, stp: o.stp };
+      const taker: Taker = {
+        id: o.id,
+        user: o.user,
+        clientId: o.clientId,
+        side: o.side,
+        hasLimit: true,
+        limit: price,
+        qty,
+        stp: o.stp,
+      };
       this.match(b, taker);
       this.finishTaker(b, taker, OrderType.Limit, Tif.Gtc, o.postOnly);
     }
@@ -300,16 +360,29 @@ export class ReferenceEngine {
     this.bookIndex = cmd.oneSymbol ? cmd.symbolId : -1;
     if (cmd.oneSymbol && this.book(cmd.symbolId) === null) return this.reject(cmd, Reject.UnknownSymbol);
     if (!isId(cmd.userId)) return this.reject(cmd, Reject.BadField);
-    const sides: Record<number, number> = { [MassCancelSide.Both]: -1, [MassCancelSide.Buy]: Side.Buy, [MassCancelSide.Sell]: Side.Sell };
+    const sides: Record<number, number> = {
+      [MassCancelSide.Both]: -1,
+      [MassCancelSide.Buy]: Side.Buy,
+      [MassCancelSide.Sell]: Side.Sell,
+    };
     const side = Object.hasOwn(sides, cmd.massSide) ? sides[cmd.massSide]! : undefined;
     if (side === undefined) return this.reject(cmd, Reject.BadField);
-    const reasons: number[] = [CancelReason.MassCancel, CancelReason.Disconnect, CancelReason.DeadMansSwitch, CancelReason.Admin];
+    const reasons: number[] = [
+      CancelReason.MassCancel,
+      CancelReason.Disconnect,
+      CancelReason.DeadMansSwitch,
+      CancelReason.Admin,
+    ];
     if (!reasons.includes(cmd.cancelReason)) return this.reject(cmd, Reject.BadField);
     if (cmd.allUsers && cmd.cancelReason !== CancelReason.Admin) return this.reject(cmd, Reject.BadField);
     const ids = [...this.live.entries()]
       .filter(([, l]) => {
         const o = l.resting ?? l.stop!;
-        return (cmd.allUsers || o.user === cmd.userId) && (!cmd.oneSymbol || l.book === cmd.symbolId) && (side === -1 || o.side === side);
+        return (
+          (cmd.allUsers || o.user === cmd.userId) &&
+          (!cmd.oneSymbol || l.book === cmd.symbolId) &&
+          (side === -1 || o.side === side)
+        );
       })
       .map(([id]) => id)
       .sort((x, y) => x - y);
@@ -319,14 +392,21 @@ export class ReferenceEngine {
       this.cancelLive(this.books[found.book]!, found, cmd.cancelReason);
     }
     this.bookIndex = cmd.oneSymbol ? cmd.symbolId : -1;
-    this.emit(EventKind.MassCancelled, { id: cmd.orderId, user: cmd.userId, clientId: cmd.clientOrderId, code: cmd.cancelReason, qtyLots: ids.length });
+    this.emit(EventKind.MassCancelled, {
+      id: cmd.orderId,
+      user: cmd.userId,
+      clientId: cmd.clientOrderId,
+      code: cmd.cancelReason,
+      qtyLots: ids.length,
+    });
   }
 
   /** RULES.md, Symbol status: open or halted; no event unless rejected. */
   private symbolStatus(cmd: EngineCommand): void {
     const b = this.book(cmd.symbolId);
     if (b === null) return this.reject(cmd, Reject.UnknownSymbol);
-    if (cmd.tradingStatus !== TradingStatus.Open && cmd.tradingStatus !== TradingStatus.Halted) return this.reject(cmd, Reject.BadField);
+    if (cmd.tradingStatus !== TradingStatus.Open && cmd.tradingStatus !== TradingStatus.Halted)
+      return this.reject(cmd, Reject.BadField);
     b.halted = cmd.tradingStatus === TradingStatus.Halted;
   }
 
@@ -369,13 +449,24 @@ export class ReferenceEngine {
 
   // ---- Matching -----------------------------------------------------------
 
-  private takerOf(id: number, user: number, clientId: number, side: number, type: number, price: number, qty: number, stp: number): Taker {
+  private takerOf(
+    id: number,
+    user: number,
+    clientId: number,
+    side: number,
+    type: number,
+    price: number,
+    qty: number,
+    stp: number,
+  ): Taker {
     const isMarket = type === OrderType.Market || type === OrderType.StopMarket;
     const hasLimit = !isMarket || price !== 0;
     return { id, user, clientId, side, hasLimit, limit: hasLimit ? price : 0, qty, stp };
   }
 
-  /** Trades the taker against the opposite side until it is filled, stops crossing, or self-trade prevention ends it. */
+  /**
+   * Trades the taker against the opposite side until it is filled, stops crossing, or self-trade prevention ends it.
+   */
   private match(b: Book, t: Taker): void {
     const opposite = t.side === Side.Buy ? b.asks : b.bids;
     while (t.qty > 0 && opposite.length > 0) {
@@ -415,7 +506,14 @@ export class ReferenceEngine {
   private selfTrade(b: Book, t: Taker, maker: RestingOrder): void {
     const reason = CancelReason.SelfTrade;
     const takerFields = { id: t.id, user: t.user, clientId: t.clientId, side: t.side, code: reason, priceTicks: 0 };
-    const makerFields = { id: maker.id, user: maker.user, clientId: maker.clientId, side: maker.side, code: reason, priceTicks: maker.price };
+    const makerFields = {
+      id: maker.id,
+      user: maker.user,
+      clientId: maker.clientId,
+      side: maker.side,
+      code: reason,
+      priceTicks: maker.price,
+    };
     switch (t.stp) {
       case Stp.CancelTaker:
         this.emit(EventKind.Cancelled, { ...takerFields, qtyLots: t.qty });
@@ -467,9 +565,25 @@ export class ReferenceEngine {
       this.emit(EventKind.Cancelled, { ...fields, code: CancelReason.Ioc });
       return;
     }
-    const o: RestingOrder = { id: t.id, user: t.user, clientId: t.clientId, side: t.side, price: t.limit, qty: t.qty, postOnly, stp: t.stp };
+    const o: RestingOrder = {
+      id: t.id,
+      user: t.user,
+      clientId: t.clientId,
+      side: t.side,
+      price: t.limit,
+      qty: t.qty,
+      postOnly,
+      stp: t.stp,
+    };
     this.rest(b, o);
-    this.emit(EventKind.Booked, { id: o.id, user: o.user, clientId: o.clientId, side: o.side, priceTicks: o.price, qtyLots: o.qty });
+    this.emit(EventKind.Booked, {
+      id: o.id,
+      user: o.user,
+      clientId: o.clientId,
+      side: o.side,
+      priceTicks: o.price,
+      qtyLots: o.qty,
+    });
   }
 
   // ---- Stops --------------------------------------------------------------
@@ -491,8 +605,12 @@ export class ReferenceEngine {
    * each price's stops by arrival. They queue behind earlier elections.
    */
   private elect(b: Book, price: number): void {
-    const buys = b.stops.filter((s) => s.side === Side.Buy && s.stop <= price).sort((x, y) => x.stop - y.stop || x.arrival - y.arrival);
-    const sells = b.stops.filter((s) => s.side === Side.Sell && s.stop >= price).sort((x, y) => y.stop - x.stop || x.arrival - y.arrival);
+    const buys = b.stops
+      .filter((s) => s.side === Side.Buy && s.stop <= price)
+      .sort((x, y) => x.stop - y.stop || x.arrival - y.arrival);
+    const sells = b.stops
+      .filter((s) => s.side === Side.Sell && s.stop >= price)
+      .sort((x, y) => y.stop - x.stop || x.arrival - y.arrival);
     const reached = [...buys, ...sells];
     b.stops = b.stops.filter((s) => !reached.includes(s));
     for (const s of reached) this.live.delete(s.id);
@@ -503,7 +621,14 @@ export class ReferenceEngine {
   private runStops(b: Book): void {
     while (this.elected.length > 0) {
       const stop = this.elected.shift()!;
-      this.emit(EventKind.Triggered, { id: stop.id, user: stop.user, clientId: stop.clientId, side: stop.side, priceTicks: stop.stop, qtyLots: stop.qty });
+      this.emit(EventKind.Triggered, {
+        id: stop.id,
+        user: stop.user,
+        clientId: stop.clientId,
+        side: stop.side,
+        priceTicks: stop.stop,
+        qtyLots: stop.qty,
+      });
       this.executeStop(b, stop);
     }
   }
@@ -562,7 +687,13 @@ export class ReferenceEngine {
     if (reason === Reject.UnknownSymbol) this.bookIndex = -1;
     else if (cmd.command !== CommandCode.MassCancel) this.bookIndex = cmd.symbolId;
     const side = cmd.side === Side.Sell ? Side.Sell : Side.Buy;
-    this.emit(EventKind.Rejected, { id: cmd.orderId, user: cmd.userId, clientId: cmd.clientOrderId, side, code: reason });
+    this.emit(EventKind.Rejected, {
+      id: cmd.orderId,
+      user: cmd.userId,
+      clientId: cmd.clientOrderId,
+      side,
+      code: reason,
+    });
   }
 
   private emit(kind: number, fields: Partial<EventRecord>): void {

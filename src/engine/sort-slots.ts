@@ -8,7 +8,8 @@
  * for a canonical order.
  */
 export function sortSlotsByKey(slots: Int32Array, count: number, keys: Float64Array, keyShift = 0): void {
-  if (!(count >= 0 && count <= slots.length)) throw new Error(`sortSlotsByKey: count ${count} outside [0, ${slots.length}]`);
+  if (!(count >= 0 && count <= slots.length))
+    throw new Error(`sortSlotsByKey: count ${count} outside [0, ${slots.length}]`);
   for (let i = (count >> 1) - 1; i >= 0; i--) siftDown(slots, i, count, keys, keyShift);
   for (let end = count - 1; end > 0; end--) {
     const top = slots[0]!;

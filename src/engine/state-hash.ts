@@ -11,7 +11,11 @@ export function stateHash(s: EngineStore, nextTradeId: number, lastSeq: number):
   h.add(s.booksCount);
   for (let book = 0; book < s.booksCount; book++) {
     h.addString(s.symNames[book]!);
-    h.add(s.symTickSize[book]!).add(s.symLotSize[book]!).add(s.symPriceTicksMin[book]!).add(s.symPriceTicksMax[book]!).add(s.symQtyLotsMax[book]!);
+    h.add(s.symTickSize[book]!)
+      .add(s.symLotSize[book]!)
+      .add(s.symPriceTicksMin[book]!)
+      .add(s.symPriceTicksMax[book]!)
+      .add(s.symQtyLotsMax[book]!);
     h.add(s.lastPriceTicks[book]!).add(s.symStatus[book]!);
     hashSide(s, h, book * LADDERS_PER_BOOK + BIDS);
     hashSide(s, h, book * LADDERS_PER_BOOK + ASKS);
@@ -56,6 +60,11 @@ function hashStops(s: EngineStore, h: Hash64, book: number): void {
   h.add(slots.length);
   for (const o of slots) {
     h.add(s.ordId(o)).add(s.ordUser(o)).add(s.ordSide(o)).add(s.ordType(o)).add(s.ordTif(o));
-    h.add(s.ordPostOnly(o)).add(s.ordStp(o)).add(s.ordPriceTicks(o)).add(s.ordStopPriceTicks(o)).add(s.ordQtyLots(o)).add(s.ordArrivalSeq(o));
+    h.add(s.ordPostOnly(o))
+      .add(s.ordStp(o))
+      .add(s.ordPriceTicks(o))
+      .add(s.ordStopPriceTicks(o))
+      .add(s.ordQtyLots(o))
+      .add(s.ordArrivalSeq(o));
   }
 }

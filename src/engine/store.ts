@@ -49,7 +49,10 @@ export const OF_CLIENT = 2;
 export const OF_QTY = 3;
 /** Stop price of a stop order (kept once it triggers); 0 for an order placed as a limit. */
 export const OI_STOP = 8;
-/** Bumped when the slot is freed (int32, read as uint32): a handle (slot + generation) of a gone order never matches again. */
+/**
+ * Bumped when the slot is freed (int32, read as uint32): a handle (slot + generation) of a gone order never matches
+ * again.
+ */
 export const OI_GEN = 9;
 export const OI_PRICE = 10;
 export const OI_NEXT = 11;
@@ -356,7 +359,12 @@ export class EngineStore {
   protected findLevel(ladder: number, key: number, price: number): number {
     const c = this.cacheSlot(ladder, price);
     const cached = this.ladCache[c]!;
-    if (cached !== NIL && this.lvlI[(cached << 3) | LI_PRICE] === price && this.lvlI[(cached << 3) | LI_LADDER] === ladder) return cached;
+    if (
+      cached !== NIL &&
+      this.lvlI[(cached << 3) | LI_PRICE] === price &&
+      this.lvlI[(cached << 3) | LI_LADDER] === ladder
+    )
+      return cached;
     const row = this.ladderSearch(ladder, key);
     if (row < 0) return NIL;
     const lvl = this.ladRows[((ladder * this.sideMax + row) << 1) | 1]!;
@@ -379,7 +387,8 @@ export class EngineStore {
     const c = this.cacheSlot(ladder, price);
     const cached = this.ladCache[c]!;
     const li = this.lvlI;
-    if (cached !== NIL && li[(cached << 3) | LI_PRICE] === price && li[(cached << 3) | LI_LADDER] === ladder) return cached;
+    if (cached !== NIL && li[(cached << 3) | LI_PRICE] === price && li[(cached << 3) | LI_LADDER] === ladder)
+      return cached;
     const base = ladder * this.sideMax;
     let row = this.ladderSearch(ladder, key);
     if (row >= 0) {
@@ -465,7 +474,8 @@ export class EngineStore {
   }
 
   private compactAll(): void {
-    for (let ladder = 0; ladder < this.booksCount * LADDERS_PER_BOOK && this.levelsEmpty > 0; ladder++) this.compactLadder(ladder);
+    for (let ladder = 0; ladder < this.booksCount * LADDERS_PER_BOOK && this.levelsEmpty > 0; ladder++)
+      this.compactLadder(ladder);
   }
 
   /** Returns a level to the free list (it is in no ladder any more). */
@@ -508,7 +518,10 @@ export class EngineStore {
     this.lvlF[(lvl << 2) | LF_QTY]! += this.ordF[(slot << 3) | OF_QTY]!;
   }
 
-  /** Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if it is the best (see trimTop). */
+  /**
+   * Takes a resting order or untriggered stop out of its level; an emptied level leaves its ladder if
+   * it is the best (see trimTop).
+   */
   protected unlinkFromLevel(slot: number): void {
     const oi = this.ordI;
     const li = this.lvlI;
@@ -531,7 +544,10 @@ export class EngineStore {
     if (--li[r | LI_COUNT]! === 0) this.levelEmptied(lvl);
   }
 
-  /** A level of a ladder lost its last order outside matching: it leaves now if it is the best, else lazily (see trimTop). */
+  /**
+   * A level of a ladder lost its last order outside matching: it leaves now if it is the best, else lazily (see
+   * trimTop).
+   */
   protected levelEmptied(lvl: number): void {
     const ladder = this.lvlI[(lvl << 3) | LI_LADDER]!;
     this.levelsEmpty++;
@@ -542,7 +558,9 @@ export class EngineStore {
     if (empty > LAZY_EMPTY_MIN && empty * 4 > this.ladLevelsCount[ladder]!) this.compactLadder(ladder);
   }
 
-  /** Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level. */
+  /**
+   * Unlinks the head order of a level (filled or self-trade cancelled); the caller frees it and drops an empty level.
+   */
   protected unlinkHead(lvl: number, o: number): void {
     const oi = this.ordI;
     const li = this.lvlI;

@@ -3,7 +3,18 @@
 // costs O(capacity), so production code does not.
 
 import { NIL, Side } from "./constants.ts";
-import { ASKS, BIDS, type EngineStore, FREE, LADDERS_PER_BOOK, PRICE_CACHE_BITS, RESTING, STOP, STOP_BUYS, STOP_SELLS } from "./store.ts";
+import {
+  ASKS,
+  BIDS,
+  type EngineStore,
+  FREE,
+  LADDERS_PER_BOOK,
+  PRICE_CACHE_BITS,
+  RESTING,
+  STOP,
+  STOP_BUYS,
+  STOP_SELLS,
+} from "./store.ts";
 
 function check(ok: boolean, what: () => string): void {
   if (!ok) throw new Error(`engine invariant broken: ${what()}`);
@@ -32,7 +43,8 @@ export function validateState(s: EngineStore, electedCount: number): void {
   for (let lvl = 0; lvl < s.levelsMax; lvl++) if (s.lvlLadder(lvl) !== NIL && s.lvlOrdersCount(lvl) === 0) empty++;
   check(empty === s.levelsEmpty, () => `empty levels ${empty} != levelsEmpty ${s.levelsEmpty}`);
   for (let b = s.booksCount; b < s.symbolsMax; b++) {
-    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++) check(s.ladLevelsCount[b * LADDERS_PER_BOOK + kind] === 0, () => `unused book ${b} has levels`);
+    for (let kind = 0; kind < LADDERS_PER_BOOK; kind++)
+      check(s.ladLevelsCount[b * LADDERS_PER_BOOK + kind] === 0, () => `unused book ${b} has levels`);
   }
   check(levelsSeen === s.levelsLive, () => `levels in ladders ${levelsSeen} != levelsLive ${s.levelsLive}`);
   checkPriceCache(s);
@@ -58,11 +70,17 @@ function checkLadder(s: EngineStore, book: number, kind: number, seen: Uint8Arra
     if (row === n - 1) check(s.lvlOrdersCount(lvl) > 0, () => `best level of ladder ${ladder} is empty`);
     const expectKey = kind === BIDS || kind === STOP_SELLS ? price : -price;
     check(key === expectKey, () => `ladder ${ladder} row ${row}: key ${key} for price ${price}`);
-    check(price >= s.symPriceTicksMin[book]! && price <= s.symPriceTicksMax[book]!, () => `level price ${price} outside band of book ${book}`);
+    check(
+      price >= s.symPriceTicksMin[book]! && price <= s.symPriceTicksMax[book]!,
+      () => `level price ${price} outside band of book ${book}`,
+    );
     checkLevel(s, book, side, isStop, lvl, seen);
     if (s.lvlOrdersCount(lvl) === 0) empty++;
   }
-  check(empty === s.ladLevelsEmpty[ladder], () => `ladder ${ladder} has ${empty} empty levels, counted ${s.ladLevelsEmpty[ladder]}`);
+  check(
+    empty === s.ladLevelsEmpty[ladder],
+    () => `ladder ${ladder} has ${empty} empty levels, counted ${s.ladLevelsEmpty[ladder]}`,
+  );
   return n;
 }
 
@@ -75,8 +93,16 @@ function checkNoStopReached(s: EngineStore, book: number): void {
   const nb = s.ladLevelsCount[buys]!;
   const ns = s.ladLevelsCount[sells]!;
   // Buy stops are keyed -stop and sell stops stop: the best key of each is the first a trade would reach.
-  if (nb > 0) check(s.ladKey(buys * s.sideMax + nb - 1) < -last, () => `book ${book}: a buy stop at or below the last price ${last} was not elected`);
-  if (ns > 0) check(s.ladKey(sells * s.sideMax + ns - 1) < last, () => `book ${book}: a sell stop at or above the last price ${last} was not elected`);
+  if (nb > 0)
+    check(
+      s.ladKey(buys * s.sideMax + nb - 1) < -last,
+      () => `book ${book}: a buy stop at or below the last price ${last} was not elected`,
+    );
+  if (ns > 0)
+    check(
+      s.ladKey(sells * s.sideMax + ns - 1) < last,
+      () => `book ${book}: a sell stop at or above the last price ${last} was not elected`,
+    );
 }
 
 function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean, lvl: number, seen: Uint8Array): void {
@@ -92,10 +118,20 @@ function checkLevel(s: EngineStore, book: number, side: number, isStop: boolean,
     check(s.ordLevel(o) === lvl, () => `order slot ${o} level ${s.ordLevel(o)} != ${lvl}`);
     check(s.ordBook(o) === book, () => `order slot ${o} book ${s.ordBook(o)} != ${book}`);
     check(s.ordSide(o) === side, () => `order slot ${o} on the wrong side`);
-    check(s.ordState(o) === (isStop ? STOP : RESTING), () => `order slot ${o} state ${s.ordState(o)} in a ${isStop ? "stop" : "book"} level`);
-    check((isStop ? s.ordStopPriceTicks(o) : s.ordPriceTicks(o)) === price, () => `order slot ${o} price differs from its level ${price}`);
+    check(
+      s.ordState(o) === (isStop ? STOP : RESTING),
+      () => `order slot ${o} state ${s.ordState(o)} in a ${isStop ? "stop" : "book"} level`,
+    );
+    check(
+      (isStop ? s.ordStopPriceTicks(o) : s.ordPriceTicks(o)) === price,
+      () => `order slot ${o} price differs from its level ${price}`,
+    );
     // Stops of one stop price run in arrival order once elected: the level's FIFO must be that order.
-    if (isStop && prev !== NIL) check(s.ordArrivalSeq(prev) < s.ordArrivalSeq(o), () => `stop level ${lvl}: slot ${o} arrived before slot ${prev}`);
+    if (isStop && prev !== NIL)
+      check(
+        s.ordArrivalSeq(prev) < s.ordArrivalSeq(o),
+        () => `stop level ${lvl}: slot ${o} arrived before slot ${prev}`,
+      );
     const q = s.ordQtyLots(o);
     check(q > 0 && Number.isInteger(q), () => `order slot ${o} quantity ${q}`);
     qty += q;
@@ -116,8 +152,14 @@ function checkPriceCache(s: EngineStore): void {
       const c = ladder * slots + k;
       const lvl = s.ladCache[c]!;
       if (lvl === NIL) continue;
-      check(s.lvlLadder(lvl) === ladder, () => `price cache of ladder ${ladder} names level ${lvl} of ladder ${s.lvlLadder(lvl)}`);
-      check(cacheSlotOf(ladder, s.lvlPriceTicks(lvl)) === c, () => `price cache slot ${c} holds level ${lvl} of another price`);
+      check(
+        s.lvlLadder(lvl) === ladder,
+        () => `price cache of ladder ${ladder} names level ${lvl} of ladder ${s.lvlLadder(lvl)}`,
+      );
+      check(
+        cacheSlotOf(ladder, s.lvlPriceTicks(lvl)) === c,
+        () => `price cache slot ${c} holds level ${lvl} of another price`,
+      );
     }
   }
 }
@@ -157,5 +199,8 @@ function checkFreeLists(s: EngineStore): void {
     check(freeLevels < s.levelsMax, () => "level free list loops");
     freeLevels++;
   }
-  check(freeLevels + s.levelsLive === s.levelsMax, () => `level free list ${freeLevels} + live ${s.levelsLive} != ${s.levelsMax}`);
+  check(
+    freeLevels + s.levelsLive === s.levelsMax,
+    () => `level free list ${freeLevels} + live ${s.levelsLive} != ${s.levelsMax}`,
+  );
 }

@@ -52,7 +52,10 @@ export interface FeedLimits {
   recentTrades: number;
   /** Candles a Candles subscription starts with. */
   recentCandles: number;
-  /** Snapshot parts go out at most this many bytes per event-loop turn, and wait for `drain` while more than this is unread. */
+  /**
+   * Snapshot parts go out at most this many bytes per event-loop turn, and wait for `drain`
+   * while more than this is unread.
+   */
   snapshotPumpBytes: number;
   /** Published frames kept per channel for connections still receiving a snapshot. */
   retainBytesMax: number;
@@ -97,7 +100,8 @@ export const reasonBytesMax = 256;
 export function checkFeedLimits(l: FeedLimits): FeedLimits {
   const int = (name: keyof FeedLimits, lo: number, hi: number) => {
     const v = l[name];
-    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`feed: ${name}=${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isInteger(v) && v >= lo && v <= hi))
+      throw new Error(`feed: ${name}=${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("subscriptionsMax", 1, 4096);
   int("requestsPerSecond", 1, 10_000);

@@ -130,7 +130,15 @@ export class FrameEncoder {
     return this.end(Message.Trades, Trades.endTrades(b));
   }
 
-  bookUpdate(symbolId: number, stamp: FrameStamp, c: LevelBatch, from: number, to: number, checksum: number, more: boolean): Uint8Array {
+  bookUpdate(
+    symbolId: number,
+    stamp: FrameStamp,
+    c: LevelBatch,
+    from: number,
+    to: number,
+    checksum: number,
+    more: boolean,
+  ): Uint8Array {
     const b = this.begin();
     BookUpdate.startChangesVector(b, to - from);
     for (let i = to - 1; i >= from; i--) {
@@ -215,7 +223,15 @@ export class FrameEncoder {
     return this.end(Message.Bbo, Bbo.endBbo(b));
   }
 
-  ordersUpdate(symbolId: number, stamp: FrameStamp, c: OrderBatch, from: number, to: number, checksum: number, more: boolean): Uint8Array {
+  ordersUpdate(
+    symbolId: number,
+    stamp: FrameStamp,
+    c: OrderBatch,
+    from: number,
+    to: number,
+    checksum: number,
+    more: boolean,
+  ): Uint8Array {
     const b = this.begin();
     OrdersUpdate.startChangesVector(b, to - from);
     for (let i = to - 1; i >= from; i--) {
@@ -235,7 +251,17 @@ export class FrameEncoder {
     return this.end(Message.OrdersUpdate, OrdersUpdate.endOrdersUpdate(b));
   }
 
-  ordersSnapshot(symbolId: number, seq: number, engineSeq: number, part: number, parts: number, o: OrderBatch, from: number, to: number, checksum: number): Uint8Array {
+  ordersSnapshot(
+    symbolId: number,
+    seq: number,
+    engineSeq: number,
+    part: number,
+    parts: number,
+    o: OrderBatch,
+    from: number,
+    to: number,
+    checksum: number,
+  ): Uint8Array {
     const b = this.begin();
     OrdersSnapshot.startOrdersVector(b, to - from);
     for (let i = to - 1; i >= from; i--) {
@@ -256,7 +282,15 @@ export class FrameEncoder {
   }
 
   /** Candles of the aggregator's `slots` (oldest first). */
-  candles(symbolId: number, interval: number, seq: number, snapshot: boolean, agg: CandleAggregator, slots: ArrayLike<number>, count: number): Uint8Array {
+  candles(
+    symbolId: number,
+    interval: number,
+    seq: number,
+    snapshot: boolean,
+    agg: CandleAggregator,
+    slots: ArrayLike<number>,
+    count: number,
+  ): Uint8Array {
     const b = this.begin();
     Candles.startCandlesVector(b, count);
     for (let k = count - 1; k >= 0; k--) {

@@ -1,4 +1,6 @@
-// Proves the committed feed code is what scripts/gen-feed-schema.sh makes from schema/feed.fbs today, that the request verifier's layouts match the generated client tables slot by slot, that the feed schema has no 64-bit scalar, and that its enum codes equal the stream's and the engine's.
+// Proves the committed feed code is what scripts/gen-feed-schema.sh makes from schema/feed.fbs today, that the request
+// verifier's layouts match the generated client tables slot by slot, that the feed schema has no 64-bit scalar, and
+// that its enum codes equal the stream's and the engine's.
 
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -20,24 +22,24 @@ function files(dir: string): string[] {
     .sort();
 }
 
-test(
-  "generated code is up to date with schema/feed.fbs (regenerated into a temp dir and compared)",
-  () => {
-    const out = mkdtempSync(join(tmpdir(), "gen-feed-"));
-    try {
-      const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-feed-schema.sh"), out], { stdout: "pipe", stderr: "pipe" });
-      if (run.exitCode !== 0) throw new Error(`gen-feed-schema.sh failed (${run.exitCode}): ${run.stderr.toString()}`);
-      const fresh = files(out).map((f) => relative(out, f));
-      expect(files(committed).map((f) => relative(committed, f))).toEqual(fresh);
-      for (const f of fresh) {
-        if (readFileSync(join(out, f), "utf8") !== readFileSync(join(committed, f), "utf8")) throw new Error(`src/feed/generated/${f} is out of date: run scripts/gen-feed-schema.sh and commit`);
-      }
-    } finally {
-      rmSync(out, { recursive: true, force: true });
+test("generated code is up to date with schema/feed.fbs (regenerated into a temp dir and compared)", () => {
+  const out = mkdtempSync(join(tmpdir(), "gen-feed-"));
+  try {
+    const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-feed-schema.sh"), out], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    if (run.exitCode !== 0) throw new Error(`gen-feed-schema.sh failed (${run.exitCode}): ${run.stderr.toString()}`);
+    const fresh = files(out).map((f) => relative(out, f));
+    expect(files(committed).map((f) => relative(committed, f))).toEqual(fresh);
+    for (const f of fresh) {
+      if (readFileSync(join(out, f), "utf8") !== readFileSync(join(committed, f), "utf8"))
+        throw new Error(`src/feed/generated/${f} is out of date: run scripts/gen-feed-schema.sh and commit`);
     }
-  },
-  300_000,
-);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 300_000);
 
 /** Which builder method (and slot) each generated `add<Field>` calls, and which slots its `end` requires. */
 function probe(table: TableLayout): { slots: number; calls: { method: string; slot: number }[]; required: number[] } {
@@ -72,7 +74,10 @@ describe("request layouts match the generated tables", () => {
       expect(p.slots).toBe(table.fields.length);
       const want = table.fields.map((f, slot) => ({
         slot,
-        method: f.kind === FieldKind.Scalar || f.kind === FieldKind.UnionType ? ({ 1: "int8", 4: "int32" } as Record<number, string>)[f.bytes]! : "offset",
+        method:
+          f.kind === FieldKind.Scalar || f.kind === FieldKind.UnionType
+            ? ({ 1: "int8", 4: "int32" } as Record<number, string>)[f.bytes]!
+            : "offset",
       }));
       expect(p.calls).toEqual(want);
       expect(p.required).toEqual(table.fields.flatMap((f, slot) => (f.required ? [slot] : [])));
@@ -92,7 +97,11 @@ describe("feed schema rules", () => {
   });
 
   test("enum codes equal the stream's and the engine's", () => {
-    expect([feed.OrderChangeKind.Add, feed.OrderChangeKind.Change, feed.OrderChangeKind.Remove]).toEqual([OrderChangeKind.Add, OrderChangeKind.Change, OrderChangeKind.Remove]);
+    expect([feed.OrderChangeKind.Add, feed.OrderChangeKind.Change, feed.OrderChangeKind.Remove]).toEqual([
+      OrderChangeKind.Add,
+      OrderChangeKind.Change,
+      OrderChangeKind.Remove,
+    ]);
     expect([feed.Side.Buy, feed.Side.Sell]).toEqual([Side.Buy, Side.Sell]);
   });
 

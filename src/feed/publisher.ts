@@ -310,7 +310,8 @@ export class FeedPublisher implements MarketDataSink {
     const base = s * slotsPerSymbol;
     if (this.bboPending[s] === 1) {
       this.bboPending[s] = 0;
-      if (this.listeners[base + Slot.Bbo]! > 0) this.publishFrame(s, Slot.Bbo, this.bboFrame(s, this.nextSeq(s, Slot.Bbo)));
+      if (this.listeners[base + Slot.Bbo]! > 0)
+        this.publishFrame(s, Slot.Bbo, this.bboFrame(s, this.nextSeq(s, Slot.Bbo)));
     }
     if (this.traded[s] === 0) return Infinity;
     // Trades (and the candles they move) go out at most every tradesFrameMs: with 1,000 clients on a
@@ -322,13 +323,16 @@ export class FeedPublisher implements MarketDataSink {
     if (sb !== null && sb.trades.count > 0) this.flushTrades(s);
     if (this.candles !== null) {
       for (let i = 0; i < intervalCount; i++) {
-        if (this.listeners[base + Slot.Candles + i]! > 0) this.publishFrame(s, Slot.Candles + i, this.liveCandleFrame(s, i, this.nextSeq(s, Slot.Candles + i)));
+        if (this.listeners[base + Slot.Candles + i]! > 0)
+          this.publishFrame(s, Slot.Candles + i, this.liveCandleFrame(s, i, this.nextSeq(s, Slot.Candles + i)));
       }
     }
     return Infinity;
   }
 
-  /** Milliseconds (on `now`) when the symbol's next depth frame is due; Infinity when none is. Sends it when due now. */
+  /**
+   * Milliseconds (on `now`) when the symbol's next depth frame is due; Infinity when none is. Sends it when due now.
+   */
   private depthDue(s: number): number {
     if (this.listeners[s * slotsPerSymbol + Slot.Depth] === 0) return Infinity;
     if (this.depthVersion[s] === this.mirror.bookVersion[s]) return Infinity;
@@ -344,7 +348,7 @@ export class FeedPublisher implements MarketDataSink {
   private flushTrades(s: number): void {
     const b = this.batches[s]!.trades;
     // How long the oldest trade of the frame waited for it (wall clock against engine time; stats only).
-    const lagMs = (performance.timeOrigin + performance.now()) - b.tsUs[0]! / 1000;
+    const lagMs = performance.timeOrigin + performance.now() - b.tsUs[0]! / 1000;
     if (lagMs > this.tradeLagMsMax) this.tradeLagMsMax = lagMs;
     this.publishFrame(s, Slot.Trades, this.encoder.trades(s, this.nextSeq(s, Slot.Trades), false, b, 0, b.count));
     b.count = 0;
@@ -363,7 +367,11 @@ export class FeedPublisher implements MarketDataSink {
     const sb = this.batches[s]!;
     const stamp = this.stampFor(s, Slot.Orders);
     const checksum = more ? 0 : this.bookChecksum(s);
-    this.publishFrame(s, Slot.Orders, this.encoder.ordersUpdate(s, stamp, sb.orders, 0, sb.orders.count, checksum, more));
+    this.publishFrame(
+      s,
+      Slot.Orders,
+      this.encoder.ordersUpdate(s, stamp, sb.orders, 0, sb.orders.count, checksum, more),
+    );
     sb.orders.count = 0;
     sb.ordersOpen = more;
   }
@@ -483,8 +491,12 @@ export class FeedPublisher implements MarketDataSink {
     bids.count = 0;
     asks.count = 0;
     const levels = this.limits.depthLevels;
-    m.forTopLevels(s, Side.Buy, levels, (lvl) => bids.push(Side.Buy, m.lvlPrice[lvl]!, m.lvlQty[lvl]!, m.lvlCount[lvl]!));
-    m.forTopLevels(s, Side.Sell, levels, (lvl) => asks.push(Side.Sell, m.lvlPrice[lvl]!, m.lvlQty[lvl]!, m.lvlCount[lvl]!));
+    m.forTopLevels(s, Side.Buy, levels, (lvl) =>
+      bids.push(Side.Buy, m.lvlPrice[lvl]!, m.lvlQty[lvl]!, m.lvlCount[lvl]!),
+    );
+    m.forTopLevels(s, Side.Sell, levels, (lvl) =>
+      asks.push(Side.Sell, m.lvlPrice[lvl]!, m.lvlQty[lvl]!, m.lvlCount[lvl]!),
+    );
     const st = this.stamp;
     st.seq = seq;
     st.engineSeq = this.stream.releasedSeq;
@@ -541,7 +553,11 @@ export class FeedPublisher implements MarketDataSink {
     const batch = this.scratchOrders;
     batch.count = 0;
     const emit = () => {
-      out.push(this.encoder.ordersSnapshot(s, seq, this.stream.releasedSeq, out.length, parts, batch, 0, batch.count, checksum).slice());
+      out.push(
+        this.encoder
+          .ordersSnapshot(s, seq, this.stream.releasedSeq, out.length, parts, batch, 0, batch.count, checksum)
+          .slice(),
+      );
       batch.count = 0;
     };
     for (const side of [Side.Buy, Side.Sell]) {
@@ -568,7 +584,13 @@ export class FeedPublisher implements MarketDataSink {
       const n = Math.min(this.limits.recentTrades, ring.size(s));
       for (let k = n - 1; k >= 0; k--) {
         const slot = ring.slotNewest(s, k);
-        tmp.push(ring.tradeId[slot]!, ring.priceTicks[slot]!, ring.qtyLots[slot]!, ring.tsUs[slot]!, ring.takerSide[slot]!);
+        tmp.push(
+          ring.tradeId[slot]!,
+          ring.priceTicks[slot]!,
+          ring.qtyLots[slot]!,
+          ring.tsUs[slot]!,
+          ring.takerSide[slot]!,
+        );
       }
     }
     if (batch !== undefined && batch.count > 0) throw new Error("feed: trades snapshot with unflushed trades");

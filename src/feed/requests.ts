@@ -16,7 +16,14 @@ import { Request } from "./generated/feed/request.ts";
 import { Subscribe } from "./generated/feed/subscribe.ts";
 import { Unsubscribe } from "./generated/feed/unsubscribe.ts";
 
-function field(name: string, kind: FieldKind, bytes: number, required: boolean, countMax: number, union: UnionLayout | null): FieldLayout {
+function field(
+  name: string,
+  kind: FieldKind,
+  bytes: number,
+  required: boolean,
+  countMax: number,
+  union: UnionLayout | null,
+): FieldLayout {
   return { name, kind, bytes, align: Math.min(bytes, 4), required, countMax, table: null, union };
 }
 
@@ -24,14 +31,25 @@ const u8 = (name: string) => field(name, FieldKind.Scalar, 1, false, 0, null);
 const u32 = (name: string) => field(name, FieldKind.Scalar, 4, false, 0, null);
 const text = (name: string) => field(name, FieldKind.String, 4, true, symbolNameBytesMax, null);
 
-/** Layouts of the client-to-server tables, slot by slot (feed-schema.test.ts checks them against the generated code). */
-export const SubscribeLayout: TableLayout = { name: "Subscribe", fields: [u32("request_id"), u8("channel"), text("symbol"), u8("interval")] };
-export const UnsubscribeLayout: TableLayout = { name: "Unsubscribe", fields: [u32("request_id"), u8("channel"), text("symbol"), u8("interval")] };
+/**
+ * Layouts of the client-to-server tables, slot by slot (feed-schema.test.ts checks them against the generated code).
+ */
+export const SubscribeLayout: TableLayout = {
+  name: "Subscribe",
+  fields: [u32("request_id"), u8("channel"), text("symbol"), u8("interval")],
+};
+export const UnsubscribeLayout: TableLayout = {
+  name: "Unsubscribe",
+  fields: [u32("request_id"), u8("channel"), text("symbol"), u8("interval")],
+};
 export const PingLayout: TableLayout = { name: "Ping", fields: [u32("request_id")] };
 const requestUnion: UnionLayout = { name: "Request", members: [null, SubscribeLayout, UnsubscribeLayout, PingLayout] };
 export const ClientFrameLayout: TableLayout = {
   name: "ClientFrame",
-  fields: [field("request_type", FieldKind.UnionType, 1, false, 0, requestUnion), field("request", FieldKind.UnionValue, 4, true, 0, requestUnion)],
+  fields: [
+    field("request_type", FieldKind.UnionType, 1, false, 0, requestUnion),
+    field("request", FieldKind.UnionValue, 4, true, 0, requestUnion),
+  ],
 };
 
 export const RequestKind = { Subscribe: 1, Unsubscribe: 2, Ping: 3 } as const;
@@ -63,7 +81,8 @@ export class RequestDecoder {
   decode(bytes: Uint8Array): boolean {
     const v = this.verifier;
     const verdict = v.verify(bytes, 0, bytes.length, ClientFrameLayout);
-    if (verdict === ProtocolError.UnknownMessageType) return this.fail(0, ErrorCode.UnknownRequest, `unknown request type: ${v.reason()}`);
+    if (verdict === ProtocolError.UnknownMessageType)
+      return this.fail(0, ErrorCode.UnknownRequest, `unknown request type: ${v.reason()}`);
     if (verdict !== ProtocolError.Ok) return this.fail(0, ErrorCode.MalformedFrame, `not a ClientFrame: ${v.reason()}`);
     const frame = ClientFrame.getRootAsClientFrame(new ByteBuffer(bytes));
     const type = frame.requestType();
@@ -77,17 +96,22 @@ export class RequestDecoder {
       r.requestId = ping.requestId();
       return true;
     }
-    const sub = type === Request.Subscribe ? (frame.request(new Subscribe()) as Subscribe) : (frame.request(new Unsubscribe()) as Unsubscribe);
+    const sub =
+      type === Request.Subscribe
+        ? (frame.request(new Subscribe()) as Subscribe)
+        : (frame.request(new Unsubscribe()) as Unsubscribe);
     r.kind = type === Request.Subscribe ? RequestKind.Subscribe : RequestKind.Unsubscribe;
     r.requestId = sub.requestId();
     r.channel = sub.channel();
     r.interval = sub.interval();
     r.symbol = sub.symbol() ?? "";
-    if (!(r.channel >= 1 && r.channel <= channelMax)) return this.fail(r.requestId, ErrorCode.UnknownChannel, `unknown channel ${r.channel}`);
+    if (!(r.channel >= 1 && r.channel <= channelMax))
+      return this.fail(r.requestId, ErrorCode.UnknownChannel, `unknown channel ${r.channel}`);
     if (r.channel === Channel.Candles && !(r.interval >= 0 && r.interval <= intervalMax)) {
       return this.fail(r.requestId, ErrorCode.BadInterval, `unknown candle interval ${r.interval}`);
     }
-    if (r.channel !== Channel.Candles && r.interval !== 0) return this.fail(r.requestId, ErrorCode.BadInterval, "interval is for the candles channel only");
+    if (r.channel !== Channel.Candles && r.interval !== 0)
+      return this.fail(r.requestId, ErrorCode.BadInterval, "interval is for the candles channel only");
     return true;
   }
 

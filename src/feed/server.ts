@@ -59,7 +59,14 @@ const hbTopic = "hb";
 
 export class FeedServer {
   readonly publisher: FeedPublisher;
-  readonly stats: FeedServerStats = { connectionsOpened: 0, closedSlow: 0, closedAbuse: 0, errorsSent: 0, snapshotRestarts: 0, snapshotWaits: 0 };
+  readonly stats: FeedServerStats = {
+    connectionsOpened: 0,
+    closedSlow: 0,
+    closedAbuse: 0,
+    errorsSent: 0,
+    snapshotRestarts: 0,
+    snapshotWaits: 0,
+  };
   private readonly server: Server<Connection>;
   private readonly limits: FeedLimits;
   private readonly stream: MarketDataStream;
@@ -67,13 +74,22 @@ export class FeedServer {
   private readonly encoder = new FrameEncoder();
   private readonly decoder = new RequestDecoder();
   private readonly sockets = new Set<Socket>();
-  /** Sockets that joined each (symbol * slotsPerSymbol + slot) topic: checked for unread bytes after a flush publishes there. */
+  /**
+   * Sockets that joined each (symbol * slotsPerSymbol + slot) topic: checked for unread bytes
+   * after a flush publishes there.
+   */
   private readonly joined = new Map<number, Set<Socket>>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private nextId = 1;
 
-  constructor(stream: MarketDataStream, recent: { ticks: TickRing; candles: CandleAggregator } | null, symbols: SymbolDirectory, o: FeedServerOptions) {
-    if (o.hostname !== "127.0.0.1" && o.hostname !== "localhost" && o.hostname !== "::1") throw new Error(`feed: ${o.hostname}: services listen on loopback only`);
+  constructor(
+    stream: MarketDataStream,
+    recent: { ticks: TickRing; candles: CandleAggregator } | null,
+    symbols: SymbolDirectory,
+    o: FeedServerOptions,
+  ) {
+    if (o.hostname !== "127.0.0.1" && o.hostname !== "localhost" && o.hostname !== "::1")
+      throw new Error(`feed: ${o.hostname}: services listen on loopback only`);
     this.limits = o.limits;
     this.stream = stream;
     this.symbols = symbols;
@@ -86,8 +102,10 @@ export class FeedServer {
       fetch: (req, srv) => {
         const url = new URL(req.url);
         if (url.pathname === o.path) {
-          if (this.sockets.size >= this.limits.connectionsMax) return new Response("feed: too many connections\n", { status: 503 });
-          if (srv.upgrade(req, { data: new Connection(this.nextId++, this.limits.requestBurst, performance.now()) })) return undefined;
+          if (this.sockets.size >= this.limits.connectionsMax)
+            return new Response("feed: too many connections\n", { status: 503 });
+          if (srv.upgrade(req, { data: new Connection(this.nextId++, this.limits.requestBurst, performance.now()) }))
+            return undefined;
           return new Response("feed: WebSocket upgrade expected\n", { status: 426 });
         }
         const file = files.get(url.pathname);
@@ -152,16 +170,30 @@ export class FeedServer {
     if (c.closing) return;
     const l = this.limits;
     if (!c.takeToken(performance.now(), l.requestsPerSecond, l.requestBurst)) {
-      if (++c.rateLimited > l.rateLimitedMax) return this.close(ws, CloseCode.RateLimitAbuse, `more than ${l.rateLimitedMax} requests over the rate limit`);
+      if (++c.rateLimited > l.rateLimitedMax)
+        return this.close(ws, CloseCode.RateLimitAbuse, `more than ${l.rateLimitedMax} requests over the rate limit`);
       // The request id lets the client retry the right request (decoding is bounded work; abusers are closed above).
-      const requestId = typeof message !== "string" && this.decoder.decode(message) ? this.decoder.request.requestId : 0;
-      return this.sendError(ws, requestId, ErrorCode.RateLimited, `over ${l.requestsPerSecond} requests/s (burst ${l.requestBurst}); request dropped`);
+      const requestId =
+        typeof message !== "string" && this.decoder.decode(message) ? this.decoder.request.requestId : 0;
+      return this.sendError(
+        ws,
+        requestId,
+        ErrorCode.RateLimited,
+        `over ${l.requestsPerSecond} requests/s (burst ${l.requestBurst}); request dropped`,
+      );
     }
-    if (typeof message === "string") return this.malformed(ws, 0, ErrorCode.TextFrame, "text frames are not accepted; send binary ClientFrame messages");
+    if (typeof message === "string")
+      return this.malformed(
+        ws,
+        0,
+        ErrorCode.TextFrame,
+        "text frames are not accepted; send binary ClientFrame messages",
+      );
     const d = this.decoder;
     if (!d.decode(message)) {
       const e = d.error;
-      if (e.code === ErrorCode.MalformedFrame || e.code === ErrorCode.UnknownRequest) return this.malformed(ws, e.requestId, e.code, e.reason);
+      if (e.code === ErrorCode.MalformedFrame || e.code === ErrorCode.UnknownRequest)
+        return this.malformed(ws, e.requestId, e.code, e.reason);
       return this.sendError(ws, e.requestId, e.code, e.reason);
     }
     const r = d.request;
@@ -170,7 +202,8 @@ export class FeedServer {
       return;
     }
     const symbol = this.symbols.idOf(r.symbol);
-    if (symbol < 0 || symbol >= this.publisher.symbolsMax) return this.sendError(ws, r.requestId, ErrorCode.UnknownSymbol, `unknown symbol ${JSON.stringify(r.symbol)}`);
+    if (symbol < 0 || symbol >= this.publisher.symbolsMax)
+      return this.sendError(ws, r.requestId, ErrorCode.UnknownSymbol, `unknown symbol ${JSON.stringify(r.symbol)}`);
     const slot = slotOf(r.channel, r.interval);
     if (r.kind === RequestKind.Subscribe) this.subscribe(ws, r.requestId, r.channel, r.interval, symbol, slot);
     else this.unsubscribe(ws, r.requestId, r.channel, r.interval, symbol, slot);
@@ -178,14 +211,28 @@ export class FeedServer {
 
   // ---- subscriptions ----
 
-  private subscribe(ws: Socket, requestId: number, channel: number, interval: number, symbol: number, slot: number): void {
+  private subscribe(
+    ws: Socket,
+    requestId: number,
+    channel: number,
+    interval: number,
+    symbol: number,
+    slot: number,
+  ): void {
     const c = ws.data;
     const p = this.publisher;
     const key = symbol * slotsPerSymbol + slot;
-    if (channel === Channel.Candles && !p.hasCandles) return this.sendError(ws, requestId, ErrorCode.UnknownChannel, "this server keeps no candles");
-    if (c.subscriptions.has(key)) return this.sendError(ws, requestId, ErrorCode.AlreadySubscribed, "already subscribed");
+    if (channel === Channel.Candles && !p.hasCandles)
+      return this.sendError(ws, requestId, ErrorCode.UnknownChannel, "this server keeps no candles");
+    if (c.subscriptions.has(key))
+      return this.sendError(ws, requestId, ErrorCode.AlreadySubscribed, "already subscribed");
     if (c.subscriptions.size >= this.limits.subscriptionsMax) {
-      return this.sendError(ws, requestId, ErrorCode.TooManySubscriptions, `at most ${this.limits.subscriptionsMax} subscriptions per connection`);
+      return this.sendError(
+        ws,
+        requestId,
+        ErrorCode.TooManySubscriptions,
+        `at most ${this.limits.subscriptionsMax} subscriptions per connection`,
+      );
     }
     c.subscriptions.add(key);
     ws.send(this.encoder.subscribed(requestId, channel, symbol, interval));
@@ -193,7 +240,14 @@ export class FeedServer {
     p.flushSymbol(symbol);
     if (slot === Slot.Book || slot === Slot.Orders) {
       p.addListener(symbol, slot, true);
-      c.catchUps.push({ symbol, slot, seq: p.seqOf(symbol, slot), parts: this.snapshot(symbol, slot), sent: 0, restarts: 0 });
+      c.catchUps.push({
+        symbol,
+        slot,
+        seq: p.seqOf(symbol, slot),
+        parts: this.snapshot(symbol, slot),
+        sent: 0,
+        restarts: 0,
+      });
       this.pump(ws);
       return;
     }
@@ -216,9 +270,17 @@ export class FeedServer {
     ws.subscribe(this.publisher.topic(symbol, slot));
   }
 
-  private unsubscribe(ws: Socket, requestId: number, channel: number, interval: number, symbol: number, slot: number): void {
+  private unsubscribe(
+    ws: Socket,
+    requestId: number,
+    channel: number,
+    interval: number,
+    symbol: number,
+    slot: number,
+  ): void {
     const key = symbol * slotsPerSymbol + slot;
-    if (!ws.data.subscriptions.has(key)) return this.sendError(ws, requestId, ErrorCode.NotSubscribed, "not subscribed");
+    if (!ws.data.subscriptions.has(key))
+      return this.sendError(ws, requestId, ErrorCode.NotSubscribed, "not subscribed");
     this.dropSubscription(ws, key, true);
     ws.send(this.encoder.unsubscribed(requestId, channel, symbol, interval));
   }
@@ -276,7 +338,8 @@ export class FeedServer {
       if (!p.replayRetained(cu.symbol, cu.slot, cu.seq, (frame) => ws.send(frame))) {
         // The frames after the snapshot were no longer all retained: a fresh snapshot starts over.
         this.stats.snapshotRestarts++;
-        if (++cu.restarts > this.limits.snapshotRestartsMax) return this.close(ws, CloseCode.SnapshotTooSlow, "could not take a snapshot in time");
+        if (++cu.restarts > this.limits.snapshotRestartsMax)
+          return this.close(ws, CloseCode.SnapshotTooSlow, "could not take a snapshot in time");
         p.flushSymbol(cu.symbol);
         cu.seq = p.seqOf(cu.symbol, cu.slot);
         cu.parts = this.snapshot(cu.symbol, cu.slot);
@@ -298,7 +361,8 @@ export class FeedServer {
 
   private malformed(ws: Socket, requestId: number, code: number, reason: string): void {
     const c = ws.data;
-    if (++c.malformed > this.limits.malformedMax) return this.close(ws, CloseCode.ProtocolAbuse, `more than ${this.limits.malformedMax} malformed frames`);
+    if (++c.malformed > this.limits.malformedMax)
+      return this.close(ws, CloseCode.ProtocolAbuse, `more than ${this.limits.malformedMax} malformed frames`);
     this.sendError(ws, requestId, code, reason);
   }
 

@@ -55,15 +55,30 @@ export function engineSymbols(engine: Engine): SymbolDirectory {
 }
 
 export function startFeed(sequencer: Sequencer, options: Partial<FeedOptions> = {}): RunningFeed {
-  const o: FeedOptions = { hostname: "127.0.0.1", port: 0, limits: {}, files: new Map(), stream: null, recent: null, ...options };
+  const o: FeedOptions = {
+    hostname: "127.0.0.1",
+    port: 0,
+    limits: {},
+    files: new Map(),
+    stream: null,
+    recent: null,
+    ...options,
+  };
   const limits = checkFeedLimits({ ...feedLimitsDefault, ...o.limits });
   const engine = sequencer.engine;
   const ownStream = o.stream === null;
-  if (ownStream && sequencer.durableSeq !== sequencer.nextSeq - 1) throw new Error("feed: start the stream when everything applied is durable");
+  if (ownStream && sequencer.durableSeq !== sequencer.nextSeq - 1)
+    throw new Error("feed: start the stream when everything applied is durable");
   const stream = o.stream ?? MarketDataStream.forEngine(engine);
   const recent = o.recent ?? new RecentMarketData(stream.symbolsMax);
   if (o.recent === null) stream.addSink(recent);
-  const server = new FeedServer(stream, recent, engineSymbols(engine), { hostname: o.hostname, port: o.port, limits, path: "/feed", files: o.files });
+  const server = new FeedServer(stream, recent, engineSymbols(engine), {
+    hostname: o.hostname,
+    port: o.port,
+    limits,
+    path: "/feed",
+    files: o.files,
+  });
   stream.addSink(server.publisher);
   if (ownStream) sequencer.addConsumer(stream);
   return {
@@ -100,17 +115,49 @@ export interface FeedWorkerOptions {
   ringRows: number;
 }
 
+/** The worker's start: the ring, the books as they stand, the symbols, limits, listen address and static files. */
+function workerInit(
+  engine: Engine,
+  ring: SharedEventRing,
+  directory: SymbolDirectory,
+  limits: FeedLimits,
+  o: FeedWorkerOptions,
+): WorkerInit {
+  return {
+    type: "init",
+    ring: ring.buffer,
+    image: bookImage(engine),
+    mirror: mirrorLimits(engine.config),
+    symbols: directory.list(),
+    limits,
+    hostname: o.hostname,
+    port: o.port,
+    files: [...o.files],
+  };
+}
+
 /**
  * The feed in a worker thread: the matching thread only copies the events the
  * stream needs into a shared ring (SharedEventWriter) and passes durability
  * on; the stream, frames and sockets cost it nothing more. Call it, like
  * startFeed, when everything applied is durable.
  */
-export async function startFeedWorker(sequencer: Sequencer, options: Partial<FeedWorkerOptions> = {}): Promise<FeedWorker> {
-  const o: FeedWorkerOptions = { hostname: "127.0.0.1", port: 0, limits: {}, files: new Map(), ringRows: 8192, ...options };
+export async function startFeedWorker(
+  sequencer: Sequencer,
+  options: Partial<FeedWorkerOptions> = {},
+): Promise<FeedWorker> {
+  const o: FeedWorkerOptions = {
+    hostname: "127.0.0.1",
+    port: 0,
+    limits: {},
+    files: new Map(),
+    ringRows: 8192,
+    ...options,
+  };
   const limits = checkFeedLimits({ ...feedLimitsDefault, ...o.limits });
   const engine = sequencer.engine;
-  if (sequencer.durableSeq !== sequencer.nextSeq - 1) throw new Error("feed: start the stream when everything applied is durable");
+  if (sequencer.durableSeq !== sequencer.nextSeq - 1)
+    throw new Error("feed: start the stream when everything applied is durable");
   const ring = SharedEventRing.allocate(o.ringRows);
   const writer = new SharedEventWriter(ring);
   const directory = engineSymbols(engine);
@@ -132,18 +179,7 @@ export async function startFeedWorker(sequencer: Sequencer, options: Partial<Fee
     };
     worker.onerror = (e) => reject(new Error(`feed worker: ${e.message}`));
   });
-  const init: WorkerInit = {
-    type: "init",
-    ring: ring.buffer,
-    image: bookImage(engine),
-    mirror: mirrorLimits(engine.config),
-    symbols: directory.list(),
-    limits,
-    hostname: o.hostname,
-    port: o.port,
-    files: [...o.files],
-  };
-  worker.postMessage(init);
+  worker.postMessage(workerInit(engine, ring, directory, limits, o));
   const port = await ready;
   // New symbols reach the worker's directory when their definition is durable.
   let symbolsKnown = engine.booksCount;

@@ -26,7 +26,8 @@ export interface WorkerInit {
   files: [string, StaticFile][];
 }
 
-export type ToWorker = WorkerInit | { type: "symbols"; symbols: SymbolEntry[] } | { type: "stats"; id: number } | { type: "stop" };
+export type ToWorker =
+  WorkerInit | { type: "symbols"; symbols: SymbolEntry[] } | { type: "stats"; id: number } | { type: "stop" };
 export type FromWorker =
   | { type: "ready"; port: number }
   | { type: "failed"; message: string }

@@ -1,4 +1,7 @@
-// Proves cancel on disconnect and the dead-man's switch over TCP, on a manual clock: the user's orders are cancelled through the input log (a MassCancel with reason Disconnect or DeadMansSwitch) exactly when the grace or the timeout has run out, not before; a new session within the grace calls it off; heartbeat timeouts and logouts count as ends; the switch is renewed, disarmed, answered with its status, and outlives a disconnect.
+// Proves cancel on disconnect and the dead-man's switch over TCP, on a manual clock: the user's orders are cancelled
+// through the input log (a MassCancel with reason Disconnect or DeadMansSwitch) exactly when the grace or the timeout
+// has run out, not before; a new session within the grace calls it off; heartbeat timeouts and logouts count as ends;
+// the switch is renewed, disarmed, answered with its status, and outlives a disconnect.
 import { afterEach, expect, test } from "bun:test";
 import { CancelReason, EventKind, Side } from "../engine/constants.ts";
 import { Body, Command } from "../protocol/index.ts";

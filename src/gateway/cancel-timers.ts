@@ -79,11 +79,14 @@ export class CancelTimers {
     if (count > 0 && !this.fire(us, CancelReason.Disconnect, 0)) return;
     us.cancelOnDisconnectAtMs = 0;
     if (count > 0)
-      this.log(`gateway: user ${us.user}: no session within the cancel-on-disconnect grace; ${count} orders cancelled`, {
-        user: us.user,
-        orders: count,
-        engineSeq: this.sequencer.lastSeq,
-      });
+      this.log(
+        `gateway: user ${us.user}: no session within the cancel-on-disconnect grace; ${count} orders cancelled`,
+        {
+          user: us.user,
+          orders: count,
+          engineSeq: this.sequencer.lastSeq,
+        },
+      );
   }
 
   private deadMansSwitch(us: UserState): void {

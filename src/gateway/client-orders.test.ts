@@ -1,4 +1,7 @@
-// Proves ClientOrders against a Map and a list (the reference): over a random mix of adds, replacements, removals of live and stale ids and lookups, every lookup, size and the log's live pairs in order agree, an answer's cursor keeps its place through compactions, a newer session's cursor is not closed by an older one, and steady use allocates nothing.
+// Proves ClientOrders against a Map and a list (the reference): over a random mix of adds, replacements, removals of
+// live and stale ids and lookups, every lookup, size and the log's live pairs in order agree, an answer's cursor keeps
+// its place through compactions, a newer session's cursor is not closed by an older one, and
+// steady use allocates nothing.
 import { expect, test } from "bun:test";
 import { Rng } from "../protocol/fixtures.ts";
 import { ClientOrders } from "./client-orders.ts";

@@ -1,4 +1,5 @@
-// Proves that connections which have not logged in have their own, smaller limits (in total and per remote address) and can never take the slots of authenticated sessions (issue 8, defect 5).
+// Proves that connections which have not logged in have their own, smaller limits (in total and per remote address) and
+// can never take the slots of authenticated sessions (issue 8, defect 5).
 import { afterEach, expect, test } from "bun:test";
 import { Body } from "../protocol/index.ts";
 import { type RunningExchange, startExchange } from "../../test/support/gateway-harness.ts";

@@ -1,4 +1,7 @@
-// Proves that a client that disconnects while the exchange has stopped reading from it (its OpenOrders answer waiting for budget, its input held) ends its session at the exchange's next write to it, so its user can log in again at once. (Bun reports the close of a socket whose reading is paused only once it reads again; a write that finds the connection reset now closes it.)
+// Proves that a client that disconnects while the exchange has stopped reading from it (its OpenOrders answer waiting
+// for budget, its input held) ends its session at the exchange's next write to it, so its user can log in again at
+// once. (Bun reports the close of a socket whose reading is paused only once it reads again; a write that finds the
+// connection reset now closes it.)
 import { afterEach, expect, test } from "bun:test";
 import { Body } from "../protocol/index.ts";
 import { sweepMs } from "./constants.ts";

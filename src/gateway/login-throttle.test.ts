@@ -1,4 +1,6 @@
-// Proves login throttling per remote address (issue 8, defect 6): after a few failed logins the address is refused for a backoff that doubles with every further failure, even with a good key, the failures are counted in the log, and other addresses are not affected. Time is a manual clock.
+// Proves login throttling per remote address (issue 8, defect 6): after a few failed logins the address is refused for
+// a backoff that doubles with every further failure, even with a good key, the failures are counted in the log, and
+// other addresses are not affected. Time is a manual clock.
 import { afterEach, expect, test } from "bun:test";
 import { Body } from "../protocol/index.ts";
 import { type RunningExchange, startExchange } from "../../test/support/gateway-harness.ts";

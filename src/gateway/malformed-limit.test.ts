@@ -1,4 +1,5 @@
-// Proves the malformed-message limit the README states: a logged-in session's first 63 garbled frames are answered with MalformedMessage rejects and it goes on; the 64th ends it with Logout(MalformedFrame) (issue 8, defect 7).
+// Proves the malformed-message limit the README states: a logged-in session's first 63 garbled frames are answered with
+// MalformedMessage rejects and it goes on; the 64th ends it with Logout(MalformedFrame) (issue 8, defect 7).
 import { afterEach, expect, test } from "bun:test";
 import { EventKind } from "../engine/constants.ts";
 import { Body, LogoutReason } from "../protocol/index.ts";

@@ -1,4 +1,6 @@
-// Proves a client's MassCancel over TCP: every live order of the user (or of one symbol, one side) is cancelled with reason MassCancel, one Cancelled report each, then one MassCancelled summary naming the request and the count; other users are untouched; a bad request is rejected; the user's client ids are free again.
+// Proves a client's MassCancel over TCP: every live order of the user (or of one symbol, one side) is cancelled with
+// reason MassCancel, one Cancelled report each, then one MassCancelled summary naming the request and the count; other
+// users are untouched; a bad request is rejected; the user's client ids are free again.
 import { afterEach, expect, test } from "bun:test";
 import { CancelReason, EventKind, MassCancelSide, Reject, Side } from "../engine/constants.ts";
 import { Body } from "../protocol/index.ts";

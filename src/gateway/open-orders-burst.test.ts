@@ -1,4 +1,7 @@
-// Proves that OpenOrdersRequest bursts from a client that does not read only slow that client (issue 8, defect 2): answers are written page by page as its socket drains, one request at a time (its later input waits, so answers keep the order of requests), the exchange holds little for it meanwhile, other sessions are served, and once it reads it gets every answer whole and in order.
+// Proves that OpenOrdersRequest bursts from a client that does not read only slow that client (issue 8, defect 2):
+// answers are written page by page as its socket drains, one request at a time (its later input waits, so answers keep
+// the order of requests), the exchange holds little for it meanwhile, other sessions are served, and once it reads it
+// gets every answer whole and in order.
 import { afterEach, expect, test } from "bun:test";
 import { EventKind, Side } from "../engine/constants.ts";
 import { Body } from "../protocol/index.ts";

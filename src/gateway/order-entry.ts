@@ -23,7 +23,13 @@ export class OrderEntry {
   private readonly timers: CancelTimers;
   private readonly limits: SessionLimits;
 
-  constructor(sequencer: CommandIntake, output: Output, gate: DurabilityGate, timers: CancelTimers, limits: SessionLimits) {
+  constructor(
+    sequencer: CommandIntake,
+    output: Output,
+    gate: DurabilityGate,
+    timers: CancelTimers,
+    limits: SessionLimits,
+  ) {
     this.sequencer = sequencer;
     this.output = output;
     this.gate = gate;

@@ -1,4 +1,6 @@
-// Proves that a rejected Cancel or Modify never touches the client-id mapping of a live order (issue 8, defect 1): after a wrong-symbol cancel or modify the order can still be cancelled, its id cannot be reused, and its fills still name it.
+// Proves that a rejected Cancel or Modify never touches the client-id mapping of a live order (issue 8, defect 1):
+// after a wrong-symbol cancel or modify the order can still be cancelled, its id cannot be reused,
+// and its fills still name it.
 import { afterEach, expect, test } from "bun:test";
 import { EventKind, Reject, Side } from "../engine/constants.ts";
 import { type RunningExchange, startExchange, TestClient } from "../../test/support/gateway-harness.ts";

@@ -1,4 +1,5 @@
-// Proves the outbound queue keeps order, holds gated bytes until released, moves across chunks without losing bytes, gives chunks back once sent, refuses to pass its bound, and drops unsent frames without cutting one.
+// Proves the outbound queue keeps order, holds gated bytes until released, moves across chunks without losing bytes,
+// gives chunks back once sent, refuses to pass its bound, and drops unsent frames without cutting one.
 import { expect, test } from "bun:test";
 import { writeLength } from "../protocol/index.ts";
 import { ChunkPool, Outbound } from "./outbound.ts";

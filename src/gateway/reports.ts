@@ -20,7 +20,9 @@ export class Reports {
   private readonly users: Users;
   private readonly output: Output;
   private readonly gate: DurabilityGate;
-  /** Reports wait for their command's durability (journal); false when every event is of a durable command (Kafka mode). */
+  /**
+   * Reports wait for their command's durability (journal); false when every event is of a durable command (Kafka mode).
+   */
   private readonly gated: boolean;
 
   constructor(users: Users, output: Output, gate: DurabilityGate, gated: boolean) {

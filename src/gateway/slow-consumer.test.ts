@@ -1,4 +1,7 @@
-// Proves the slow-consumer rule (issue 8, defects 3 and 4): a client that stops reading while its reports pile up is cut once its unsent bytes pass outboundBytesMax, gets Logout(SlowConsumer) when it reads again (its unsent reports dropped, not the frame in flight), the exchange logs it exactly once with the session id and the bytes pending, and the other sessions go on.
+// Proves the slow-consumer rule (issue 8, defects 3 and 4): a client that stops reading while its reports pile up is
+// cut once its unsent bytes pass outboundBytesMax, gets Logout(SlowConsumer) when it reads again (its unsent reports
+// dropped, not the frame in flight), the exchange logs it exactly once with the session id and the bytes pending, and
+// the other sessions go on.
 import { afterEach, expect, test } from "bun:test";
 import { EventKind, Side, Tif } from "../engine/constants.ts";
 import { Body, LogoutReason } from "../protocol/index.ts";

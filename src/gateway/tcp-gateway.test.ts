@@ -1,4 +1,5 @@
-// Proves the TCP gateway end to end over real loopback sockets: login rules, fills between sessions, own-order cancel and modify, limits, and bad input that never touches the engine or other sessions.
+// Proves the TCP gateway end to end over real loopback sockets: login rules, fills between sessions, own-order cancel
+// and modify, limits, and bad input that never touches the engine or other sessions.
 import { afterEach, describe, expect, test } from "bun:test";
 import { CancelReason, EventKind, OrderType, Reject, Side, Tif } from "../engine/constants.ts";
 import { Body, LogoutReason } from "../protocol/index.ts";

@@ -1,4 +1,5 @@
-// Proves crc32 is the standard CRC-32 (equal to Bun.hash.crc32), crc32Words (word reads) gives the same at every offset, and copyBytes equals Uint8Array.set, for every length up to 600 and odd offsets.
+// Proves crc32 is the standard CRC-32 (equal to Bun.hash.crc32), crc32Words (word reads) gives the same at every
+// offset, and copyBytes equals Uint8Array.set, for every length up to 600 and odd offsets.
 
 import { expect, test } from "bun:test";
 import { copyBytes, crc32, crc32Words } from "./bytes.ts";

@@ -46,7 +46,10 @@ function crc32Short(b: Uint8Array, offset: number, length: number): number {
   return (c ^ -1) >>> 0;
 }
 
-/** Standard CRC-32 (check value of "123456789" is 0xCBF43926) of `bytes[offset, offset + length)`, as an unsigned number. */
+/**
+ * Standard CRC-32 (check value of "123456789" is 0xCBF43926) of `bytes[offset, offset +
+ * length)`, as an unsigned number.
+ */
 export function crc32(bytes: Uint8Array, offset: number, length: number): number {
   if (length <= shortRangeBytesMax) return crc32Short(bytes, offset, length);
   return Bun.hash.crc32(bytes.subarray(offset, offset + length)) >>> 0;
@@ -90,7 +93,14 @@ let sourceView: DataView = new DataView(new ArrayBuffer(0));
  * is a DataView over `dst`'s whole buffer that the caller keeps. The ranges must
  * not overlap.
  */
-export function copyBytes(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstView: DataView, dstOffset: number, length: number): void {
+export function copyBytes(
+  src: Uint8Array,
+  srcOffset: number,
+  dst: Uint8Array,
+  dstView: DataView,
+  dstOffset: number,
+  length: number,
+): void {
   if (length > shortRangeBytesMax) {
     dst.set(src.subarray(srcOffset, srcOffset + length), dstOffset);
     return;

@@ -31,7 +31,10 @@ export const recordBytesMax = recordHeaderBytes + recordPayloadBytesMax;
 
 /** Default bytes of one batch buffer (the writer holds two). */
 export const batchBytesDefault = 1 << 20;
-/** Largest batch buffer a writer accepts: one write() per batch, and a 64 MiB write is already seconds of fdatasync on a slow disk. */
+/**
+ * Largest batch buffer a writer accepts: one write() per batch, and a 64 MiB write is already seconds
+ * of fdatasync on a slow disk.
+ */
 export const batchBytesLimit = 64 << 20;
 /** Default most records in one batch: about what 1 MiB holds at ~100 bytes a record. */
 export const batchRecordsDefault = 8192;
@@ -63,7 +66,13 @@ check(8 + 4 + 4 + 4 + 4 + 8 + 8 + tagBytesMax + 4 === headerBytes, "header field
 check(recordPayloadBytesMin >= 1 && recordPayloadBytesMax > recordPayloadBytesMin, "payload bounds are ordered");
 // The length field is a u32, and the reader masks nothing: any value above the max is refused.
 check(recordPayloadBytesMax < 2 ** 31, "payload length fits a u32 comfortably");
-check(batchBytesDefault >= recordBytesMax && batchBytesDefault <= batchBytesLimit, "a default batch holds a largest record");
-check(batchRecordsDefault >= 1 && batchRecordsDefault <= batchRecordsLimit, "default records per batch within its limit");
+check(
+  batchBytesDefault >= recordBytesMax && batchBytesDefault <= batchBytesLimit,
+  "a default batch holds a largest record",
+);
+check(
+  batchRecordsDefault >= 1 && batchRecordsDefault <= batchRecordsLimit,
+  "default records per batch within its limit",
+);
 check(readChunkBytes >= 2 * recordBytesMax, "a read chunk holds a record that straddles the previous chunk");
 check(shortRangeBytesMax % 4 === 0, "the short-copy loop moves 4-byte words");

@@ -10,13 +10,17 @@ import { AppendResult, type SyncPolicy } from "./writer.ts";
 
 const [path, policy] = process.argv.slice(2) as [string, SyncPolicy];
 const burst = 200;
-const writer = createJournal(path, { shardId: 9, tag: "crash", createdAtNs: 0n, firstSeq: 1 }, {
-  policy,
-  // Small batches: many durability reports, and a kill is likely to land mid-batch.
-  batchBytes: 64 * 1024,
-  // A synchronous write to the pipe: the line is out before the next record is appended.
-  onDurable: (seq) => void writeSync(1, `durable ${seq}\n`),
-});
+const writer = createJournal(
+  path,
+  { shardId: 9, tag: "crash", createdAtNs: 0n, firstSeq: 1 },
+  {
+    policy,
+    // Small batches: many durability reports, and a kill is likely to land mid-batch.
+    batchBytes: 64 * 1024,
+    // A synchronous write to the pipe: the line is out before the next record is appended.
+    onDurable: (seq) => void writeSync(1, `durable ${seq}\n`),
+  },
+);
 const src = new RecordSource();
 let full = false;
 

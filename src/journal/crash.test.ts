@@ -1,4 +1,5 @@
-// Proves that after a writer process is SIGKILLed mid-append, every record it reported durable is in the file and the file reads back cleanly (at most a torn tail, which reopening drops).
+// Proves that after a writer process is SIGKILLed mid-append, every record it reported durable is in the file and the
+// file reads back cleanly (at most a torn tail, which reopening drops).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -14,9 +15,16 @@ afterAll(() => cleanup());
 
 const child = join(import.meta.dir, "crash-child.ts");
 
-/** Runs the child until it has reported `durableReports` times (or `timeoutMs` passes), SIGKILLs it, and returns the highest seq it reported durable. */
+/**
+ * Runs the child until it has reported `durableReports` times (or `timeoutMs` passes), SIGKILLs it, and returns the
+ * highest seq it reported durable.
+ */
 async function runAndKill(path: string, policy: string, durableReports: number, timeoutMs: number): Promise<number> {
-  const proc = Bun.spawn([process.execPath, child, path, policy], { stdout: "pipe", stderr: "inherit", stdin: "ignore" });
+  const proc = Bun.spawn([process.execPath, child, path, policy], {
+    stdout: "pipe",
+    stderr: "inherit",
+    stdin: "ignore",
+  });
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";
@@ -62,7 +70,10 @@ for (const policy of ["fsync", "write"]) {
       await writer.close();
       const again = readJournal(path, () => {});
       expect(again.tail).toBeNull();
-      console.log(`${policy} round ${round}: reported durable ${durable}, file holds ${end.lastSeq}, torn tail ${end.tail?.bytes ?? 0} bytes`);
+      console.log(
+        `${policy} round ${round}: reported durable ${durable}, file holds ${end.lastSeq}, ` +
+          `torn tail ${end.tail?.bytes ?? 0} bytes`,
+      );
     }
   });
 }

@@ -1,4 +1,6 @@
-// Proves the follower hands out exactly the records up to the limit it is given, in order, picks up records appended after it reached the end, waits at a record still being written (and at a stale half-written copy it buffered earlier), and refuses damage in a record below the limit.
+// Proves the follower hands out exactly the records up to the limit it is given, in order, picks up records appended
+// after it reached the end, waits at a record still being written (and at a stale half-written copy it buffered
+// earlier), and refuses damage in a record below the limit.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { appendFileSync, closeSync, openSync, writeSync } from "node:fs";
@@ -39,7 +41,9 @@ function follow(f: JournalFollower, limit: number, max = 1 << 30): number[] {
   f.read(limit, max, (seq, bytes, offset, length) => {
     src.encode(seq);
     expect(length).toBe(src.length);
-    expect(Buffer.compare(bytes.subarray(offset, offset + length), src.bytes.subarray(src.offset, src.offset + length))).toBe(0);
+    expect(
+      Buffer.compare(bytes.subarray(offset, offset + length), src.bytes.subarray(src.offset, src.offset + length)),
+    ).toBe(0);
     seqs.push(seq);
   });
   return seqs;
@@ -75,33 +79,36 @@ function framed(src: RecordSource, seq: number): Uint8Array {
   return record;
 }
 
-test("a record still being written is waited for, and a stale copy buffered while it was in progress is read again", async () => {
-  const { path, writer } = fresh();
-  const src = new RecordSource();
-  append(writer, src, 1, 10);
-  await writer.close();
-  const f = JournalFollower.open(path);
-  expect(follow(f, 10)).toEqual(range(1, 10));
-  // 11 is whole; 12's space is extended but not yet filled (zeros), as a reader may see a write in progress.
-  const r11 = framed(src, 11);
-  const r12 = framed(src, 12);
-  const at12 = f.goodBytes + r11.length;
-  appendFileSync(path, r11);
-  appendFileSync(path, new Uint8Array(r12.length));
-  expect(follow(f, 11)).toEqual([11]);
-  const fd = openSync(path, "r+");
-  writeSync(fd, r12, 0, r12.length, at12);
-  closeSync(fd);
-  expect(follow(f, 12)).toEqual([12]);
-  // 13 arrives in two pieces: nothing is handed out until it is whole.
-  const r13 = framed(src, 13);
-  const half = recordHeaderBytes + 5;
-  appendFileSync(path, r13.subarray(0, half));
-  expect(follow(f, 13)).toEqual([]);
-  appendFileSync(path, r13.subarray(half));
-  expect(follow(f, 13)).toEqual([13]);
-  f.close();
-});
+test(
+  "a record still being written is waited for, " + "and a stale copy buffered while it was in progress is read again",
+  async () => {
+    const { path, writer } = fresh();
+    const src = new RecordSource();
+    append(writer, src, 1, 10);
+    await writer.close();
+    const f = JournalFollower.open(path);
+    expect(follow(f, 10)).toEqual(range(1, 10));
+    // 11 is whole; 12's space is extended but not yet filled (zeros), as a reader may see a write in progress.
+    const r11 = framed(src, 11);
+    const r12 = framed(src, 12);
+    const at12 = f.goodBytes + r11.length;
+    appendFileSync(path, r11);
+    appendFileSync(path, new Uint8Array(r12.length));
+    expect(follow(f, 11)).toEqual([11]);
+    const fd = openSync(path, "r+");
+    writeSync(fd, r12, 0, r12.length, at12);
+    closeSync(fd);
+    expect(follow(f, 12)).toEqual([12]);
+    // 13 arrives in two pieces: nothing is handed out until it is whole.
+    const r13 = framed(src, 13);
+    const half = recordHeaderBytes + 5;
+    appendFileSync(path, r13.subarray(0, half));
+    expect(follow(f, 13)).toEqual([]);
+    appendFileSync(path, r13.subarray(half));
+    expect(follow(f, 13)).toEqual([13]);
+    f.close();
+  },
+);
 
 test("damage in a record below the limit throws instead of skipping it", async () => {
   const { path, writer } = fresh();

@@ -10,7 +10,14 @@
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { crc32 } from "./bytes.ts";
-import { headerBytes, readChunkBytes, recordBytesMax, recordHeaderBytes, recordPayloadBytesMax, recordPayloadBytesMin } from "./constants.ts";
+import {
+  headerBytes,
+  readChunkBytes,
+  recordBytesMax,
+  recordHeaderBytes,
+  recordPayloadBytesMax,
+  recordPayloadBytesMin,
+} from "./constants.ts";
 import { decodeHeader, hex, JournalError, JournalErrorCode, type JournalHeader } from "./format.ts";
 
 const incomplete = "incomplete";
@@ -48,7 +55,9 @@ export class JournalFollower {
   /** Opens a journal for following; throws JournalError when its header is bad. */
   static open(path: string, chunkBytes = readChunkBytes): JournalFollower {
     if (!(Number.isInteger(chunkBytes) && chunkBytes >= 2 * recordBytesMax)) {
-      throw new Error(`journal follower: chunk of ${chunkBytes} bytes is below two largest records (${2 * recordBytesMax})`);
+      throw new Error(
+        `journal follower: chunk of ${chunkBytes} bytes is below two largest records (${2 * recordBytesMax})`,
+      );
     }
     const fd = openSync(path, "r");
     try {
@@ -92,7 +101,8 @@ export class JournalFollower {
   private check(): string | null {
     if (!this.have(recordHeaderBytes)) return incomplete;
     const length = this.view.getUint32(this.position, true);
-    if (length < recordPayloadBytesMin || length > recordPayloadBytesMax) return `length field ${length} outside [${recordPayloadBytesMin}, ${recordPayloadBytesMax}]`;
+    if (length < recordPayloadBytesMin || length > recordPayloadBytesMax)
+      return `length field ${length} outside [${recordPayloadBytesMin}, ${recordPayloadBytesMax}]`;
     if (!this.have(recordHeaderBytes + length)) return incomplete;
     const stored = this.view.getUint32(this.position + 4, true);
     const actual = crc32(this.bytes, this.position + recordHeaderBytes, length);
@@ -113,7 +123,13 @@ export class JournalFollower {
     this.bufferEnd -= this.position;
     this.position = 0;
     while (this.bufferEnd < this.bytes.length) {
-      const n = readSync(this.fd, this.bytes, this.bufferEnd, this.bytes.length - this.bufferEnd, this.bufferAt + this.bufferEnd);
+      const n = readSync(
+        this.fd,
+        this.bytes,
+        this.bufferEnd,
+        this.bytes.length - this.bufferEnd,
+        this.bufferAt + this.bufferEnd,
+      );
       if (n === 0) break;
       this.bufferEnd += n;
     }
@@ -122,6 +138,11 @@ export class JournalFollower {
 
   private damaged(reason: string): never {
     const at = this.bufferAt + this.position;
-    throw new JournalError(JournalErrorCode.Corrupt, this.path, at, `record at byte ${at} (seq ${this.nextSeq}) is damaged: ${reason}; it was reported durable`);
+    throw new JournalError(
+      JournalErrorCode.Corrupt,
+      this.path,
+      at,
+      `record at byte ${at} (seq ${this.nextSeq}) is damaged: ${reason}; it was reported durable`,
+    );
   }
 }

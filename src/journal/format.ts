@@ -10,7 +10,14 @@
 //  40  tag                       20 bytes UTF-8, zero-padded
 //  60  CRC-32 of bytes [0, 60)   u32 LE
 
-import { headerBytes, journalFormatVersion, journalMagic, recordPayloadBytesMax, seqMax, tagBytesMax } from "./constants.ts";
+import {
+  headerBytes,
+  journalFormatVersion,
+  journalMagic,
+  recordPayloadBytesMax,
+  seqMax,
+  tagBytesMax,
+} from "./constants.ts";
 import { crc32 } from "./bytes.ts";
 
 export const JournalErrorCode = {
@@ -31,7 +38,10 @@ export const JournalErrorCode = {
 } as const;
 export type JournalErrorCode = (typeof JournalErrorCode)[keyof typeof JournalErrorCode];
 
-/** A journal that cannot be used as it is. Thrown at open or read time; never for a torn tail, which is reported, not thrown. */
+/**
+ * A journal that cannot be used as it is. Thrown at open or read time; never for a torn tail,
+ * which is reported, not thrown.
+ */
 export class JournalError extends Error {
   constructor(
     readonly code: JournalErrorCode,
@@ -77,7 +87,8 @@ export function encodeHeader(init: JournalHeaderInit): Uint8Array {
   if (!(Number.isInteger(init.firstSeq) && init.firstSeq >= 1 && init.firstSeq <= seqMax)) {
     throw new Error(`journal header: first seq ${init.firstSeq} is not an integer in [1, 2^53)`);
   }
-  if (!(init.createdAtNs >= 0n && init.createdAtNs < 1n << 64n)) throw new Error(`journal header: created-at ${init.createdAtNs} is not a u64`);
+  if (!(init.createdAtNs >= 0n && init.createdAtNs < 1n << 64n))
+    throw new Error(`journal header: created-at ${init.createdAtNs} is not a u64`);
   const tag = new TextEncoder().encode(init.tag);
   if (!(tag.length <= tagBytesMax)) throw new Error(`journal header: tag is ${tag.length} bytes, limit ${tagBytesMax}`);
   const b = new Uint8Array(headerBytes);
@@ -98,28 +109,53 @@ export function encodeHeader(init: JournalHeaderInit): Uint8Array {
 /** Reads and checks a header; `b` holds the file's first bytes (all of them if the file is shorter than a header). */
 export function decodeHeader(b: Uint8Array, path: string): JournalHeader {
   if (b.length < headerBytes) {
-    throw new JournalError(JournalErrorCode.ShortFile, path, 0, `${b.length} bytes, shorter than the ${headerBytes}-byte header: not a journal (creation writes a temporary file and renames it, so a crash cannot leave this)`);
+    throw new JournalError(
+      JournalErrorCode.ShortFile,
+      path,
+      0,
+      `${b.length} bytes, shorter than the ${headerBytes}-byte header: ` +
+        `not a journal (creation writes a temporary file and renames it, so a crash cannot leave this)`,
+    );
   }
   for (let i = 0; i < 8; i++) {
-    if (b[i] !== journalMagic.charCodeAt(i)) throw new JournalError(JournalErrorCode.BadMagic, path, 0, `no "${journalMagic}" magic at byte 0: not a journal`);
+    if (b[i] !== journalMagic.charCodeAt(i))
+      throw new JournalError(JournalErrorCode.BadMagic, path, 0, `no "${journalMagic}" magic at byte 0: not a journal`);
   }
   const v = new DataView(b.buffer, b.byteOffset, headerBytes);
   const version = v.getUint32(8, true);
   if (version !== journalFormatVersion) {
-    throw new JournalError(JournalErrorCode.BadVersion, path, 8, `format version ${version}; this build reads version ${journalFormatVersion}`);
+    throw new JournalError(
+      JournalErrorCode.BadVersion,
+      path,
+      8,
+      `format version ${version}; this build reads version ${journalFormatVersion}`,
+    );
   }
   const crc = v.getUint32(crcAt, true);
   const actual = crc32(b, 0, crcAt);
-  if (crc !== actual) throw new JournalError(JournalErrorCode.BadHeader, path, crcAt, `header CRC ${hex(crc)} does not match its bytes (${hex(actual)})`);
+  if (crc !== actual)
+    throw new JournalError(
+      JournalErrorCode.BadHeader,
+      path,
+      crcAt,
+      `header CRC ${hex(crc)} does not match its bytes (${hex(actual)})`,
+    );
   const size = v.getUint32(12, true);
-  if (size !== headerBytes) throw new JournalError(JournalErrorCode.BadHeader, path, 12, `header size ${size}, expected ${headerBytes}`);
+  if (size !== headerBytes)
+    throw new JournalError(JournalErrorCode.BadHeader, path, 12, `header size ${size}, expected ${headerBytes}`);
   const payloadBytesMax = v.getUint32(20, true);
   if (payloadBytesMax > recordPayloadBytesMax) {
-    throw new JournalError(JournalErrorCode.BadHeader, path, 20, `records may be up to ${payloadBytesMax} bytes; this build reads up to ${recordPayloadBytesMax}`);
+    throw new JournalError(
+      JournalErrorCode.BadHeader,
+      path,
+      20,
+      `records may be up to ${payloadBytesMax} bytes; this build reads up to ${recordPayloadBytesMax}`,
+    );
   }
   const seqHi = v.getUint32(28, true);
   const firstSeq = seqHi * u32Range + v.getUint32(24, true);
-  if (!(firstSeq >= 1 && firstSeq <= seqMax)) throw new JournalError(JournalErrorCode.BadHeader, path, 24, `first seq ${firstSeq} outside [1, 2^53)`);
+  if (!(firstSeq >= 1 && firstSeq <= seqMax))
+    throw new JournalError(JournalErrorCode.BadHeader, path, 24, `first seq ${firstSeq} outside [1, 2^53)`);
   let tagEnd = tagAt;
   while (tagEnd < tagAt + tagBytesMax && b[tagEnd] !== 0) tagEnd++;
   return {

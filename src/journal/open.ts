@@ -3,7 +3,14 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, linkSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { headerBytes } from "./constants.ts";
-import { decodeHeader, encodeHeader, JournalError, JournalErrorCode, type JournalHeader, type JournalHeaderInit } from "./format.ts";
+import {
+  decodeHeader,
+  encodeHeader,
+  JournalError,
+  JournalErrorCode,
+  type JournalHeader,
+  type JournalHeaderInit,
+} from "./format.ts";
 import { type JournalEnd, JournalReader, type JournalReaderOptions } from "./reader.ts";
 import { JournalWriter, type JournalWriterOptions } from "./writer.ts";
 
@@ -32,7 +39,8 @@ export function createJournal(path: string, init: JournalHeaderInit, options: Jo
   const temporary = `${path}.creating`;
   const fdTemporary = openSync(temporary, "w");
   try {
-    if (writeSync(fdTemporary, header, 0, headerBytes, 0) !== headerBytes) throw new Error(`journal ${temporary}: short header write`);
+    if (writeSync(fdTemporary, header, 0, headerBytes, 0) !== headerBytes)
+      throw new Error(`journal ${temporary}: short header write`);
     fsyncSync(fdTemporary);
   } finally {
     closeSync(fdTemporary);
@@ -42,7 +50,8 @@ export function createJournal(path: string, init: JournalHeaderInit, options: Jo
     linkSync(temporary, path);
   } catch (e) {
     unlinkSync(temporary);
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new JournalError(JournalErrorCode.Exists, path, -1, "a file exists at this path");
+    if ((e as NodeJS.ErrnoException).code === "EEXIST")
+      throw new JournalError(JournalErrorCode.Exists, path, -1, "a file exists at this path");
     throw e;
   }
   unlinkSync(temporary);
@@ -57,16 +66,30 @@ export function createJournal(path: string, init: JournalHeaderInit, options: Jo
  * with a warning, syncs, and opens it for append at `lastSeq + 1`. Throws
  * JournalError for a bad header or damage in the middle.
  */
-export function openForAppend(path: string, options: OpenOptions, onRecord?: OnRecord): { writer: JournalWriter; recovery: Recovery } {
+export function openForAppend(
+  path: string,
+  options: OpenOptions,
+  onRecord?: OnRecord,
+): { writer: JournalWriter; recovery: Recovery } {
   return reopen(path, options, onRecord ?? null, -1);
 }
 
-function reopen(path: string, options: OpenOptions, onRecord: OnRecord | null, shardId: number): { writer: JournalWriter; recovery: Recovery } {
+function reopen(
+  path: string,
+  options: OpenOptions,
+  onRecord: OnRecord | null,
+  shardId: number,
+): { writer: JournalWriter; recovery: Recovery } {
   const reader = JournalReader.open(path, options);
   let end: JournalEnd;
   try {
     if (shardId >= 0 && reader.header.shardId !== shardId) {
-      throw new JournalError(JournalErrorCode.ShardMismatch, path, 16, `journal of shard ${reader.header.shardId}, expected shard ${shardId}`);
+      throw new JournalError(
+        JournalErrorCode.ShardMismatch,
+        path,
+        16,
+        `journal of shard ${reader.header.shardId}, expected shard ${shardId}`,
+      );
     }
     while (reader.next()) onRecord?.(reader.seq, reader.bytes, reader.offset, reader.length);
     end = reader.end!;
@@ -78,12 +101,14 @@ function reopen(path: string, options: OpenOptions, onRecord: OnRecord | null, s
   try {
     if (end.tail !== null) {
       warning =
-        `journal ${path}: dropped a torn tail of ${end.tail.bytes} bytes at byte ${end.tail.atByte} (${end.tail.reason}); ` +
+        `journal ${path}: dropped a torn tail of ${end.tail.bytes} bytes at byte ${end.tail.atByte} ` +
+        `(${end.tail.reason}); ` +
         `${end.records} records kept, last seq ${end.lastSeq}`;
       ftruncateSync(fd, end.goodBytes);
       (options.warn ?? console.warn)(warning);
     }
-    // Records a crashed "write"-policy writer left in the page cache, and the cut, become durable before anything is acknowledged on top of them.
+    // Records a crashed "write"-policy writer left in the page cache, and the cut, become durable before anything is
+    // acknowledged on top of them.
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -93,7 +118,10 @@ function reopen(path: string, options: OpenOptions, onRecord: OnRecord | null, s
   return { writer, recovery: { header: reader.header, ...end, warning } };
 }
 
-/** Opens the journal at `path` for append, or creates it if there is none. An existing journal of another shard is refused. */
+/**
+ * Opens the journal at `path` for append, or creates it if there is none. An existing journal
+ * of another shard is refused.
+ */
 export function openOrCreateJournal(
   path: string,
   init: JournalHeaderInit,

@@ -8,7 +8,14 @@
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc32 } from "./bytes.ts";
-import { headerBytes, readChunkBytes, recordBytesMax, recordHeaderBytes, recordPayloadBytesMax, recordPayloadBytesMin } from "./constants.ts";
+import {
+  headerBytes,
+  readChunkBytes,
+  recordBytesMax,
+  recordHeaderBytes,
+  recordPayloadBytesMax,
+  recordPayloadBytesMin,
+} from "./constants.ts";
 import { decodeHeader, hex, JournalError, JournalErrorCode, type JournalHeader } from "./format.ts";
 
 /** Reads the engine seq a payload carries (for InputRecords: `inputRecordSeq`); -1 when it cannot. */
@@ -45,7 +52,10 @@ export interface JournalEnd {
 
 export class JournalReader {
   readonly header: JournalHeader;
-  /** The current record, valid until the next call of `next()`: its seq, and its payload `bytes[offset, offset + length)`. */
+  /**
+   * The current record, valid until the next call of `next()`: its seq, and its payload
+   * `bytes[offset, offset + length)`.
+   */
   seq = 0;
   bytes: Uint8Array;
   offset = 0;
@@ -74,7 +84,9 @@ export class JournalReader {
     this.fd = fd;
     const chunkBytes = options.chunkBytes ?? readChunkBytes;
     if (!(Number.isInteger(chunkBytes) && chunkBytes >= 2 * recordBytesMax && chunkBytes >= headerBytes)) {
-      throw new Error(`journal reader: chunk of ${chunkBytes} bytes is below two largest records (${2 * recordBytesMax})`);
+      throw new Error(
+        `journal reader: chunk of ${chunkBytes} bytes is below two largest records (${2 * recordBytesMax})`,
+      );
     }
     this.payloadSeq = options.payloadSeq ?? null;
     this.fileBytes = fstatSync(fd).size;
@@ -97,7 +109,9 @@ export class JournalReader {
     }
   }
 
-  /** Moves to the next record; false at the end (see `end`). Throws JournalError on damage in the middle of the file. */
+  /**
+   * Moves to the next record; false at the end (see `end`). Throws JournalError on damage in the middle of the file.
+   */
   next(): boolean {
     if (this.end !== null) return false;
     const at = this.bufferAt + this.position;
@@ -120,7 +134,13 @@ export class JournalReader {
     const offset = this.position + recordHeaderBytes;
     if (this.payloadSeq !== null) {
       const own = this.payloadSeq(this.bytes, offset, length);
-      if (own !== seq) throw new JournalError(JournalErrorCode.SeqMismatch, this.path, at, `record at byte ${at} carries seq ${own}, its position gives ${seq}`);
+      if (own !== seq)
+        throw new JournalError(
+          JournalErrorCode.SeqMismatch,
+          this.path,
+          at,
+          `record at byte ${at} carries seq ${own}, its position gives ${seq}`,
+        );
     }
     this.seq = seq;
     this.offset = offset;
@@ -137,7 +157,10 @@ export class JournalReader {
     this.fd = -1;
   }
 
-  /** Makes `bytes[position, position + count)` valid, moving the unread rest to the front first. The caller checked the file holds them. */
+  /**
+   * Makes `bytes[position, position + count)` valid, moving the unread rest to the front first. The caller
+   * checked the file holds them.
+   */
   private ensure(count: number): void {
     if (this.bufferEnd - this.position >= count) return;
     this.bytes.copyWithin(0, this.position, this.bufferEnd);
@@ -146,10 +169,14 @@ export class JournalReader {
     this.position = 0;
     const want = Math.min(this.bytes.length, this.fileBytes - this.bufferAt);
     this.bufferEnd += this.readAt(this.bufferEnd, this.bufferAt + this.bufferEnd, want - this.bufferEnd);
-    if (this.bufferEnd < count) throw new Error(`journal ${this.path}: file shrank while being read (wanted ${count} bytes at ${this.bufferAt})`);
+    if (this.bufferEnd < count)
+      throw new Error(`journal ${this.path}: file shrank while being read (wanted ${count} bytes at ${this.bufferAt})`);
   }
 
-  /** Reads `count` bytes at file offset `fileAt` into `bytes[index, ...)`; returns how many it got (fewer only at end of file). */
+  /**
+   * Reads `count` bytes at file offset `fileAt` into `bytes[index, ...)`; returns how many it got
+   * (fewer only at end of file).
+   */
   private readAt(index: number, fileAt: number, count: number): number {
     let done = 0;
     while (done < count) {
@@ -174,7 +201,8 @@ export class JournalReader {
         JournalErrorCode.Corrupt,
         this.path,
         at,
-        `record at byte ${at} (seq ${this.nextSeq}) is damaged: ${reason}; a valid record follows at byte ${follower}, ` +
+        `record at byte ${at} (seq ${this.nextSeq}) is damaged: ${reason}; ` +
+          `a valid record follows at byte ${follower}, ` +
           `so this is not a torn tail: refusing to skip records that may have been acknowledged`,
       );
     }

@@ -1,7 +1,17 @@
-// Proves damage is classified right: a torn last record (cut at every byte, or any bit flipped) is dropped and earlier records kept, damage before a valid record is a hard error naming its offset, and bad headers are refused.
+// Proves damage is classified right: a torn last record (cut at every byte, or any bit flipped) is dropped and earlier
+// records kept, damage before a valid record is a hard error naming its offset, and bad headers are refused.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { closeSync, copyFileSync, ftruncateSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { headerBytes, journalFormatVersion, recordHeaderBytes, recordPayloadBytesMax } from "./constants.ts";
 import { encodeHeader, JournalError, JournalErrorCode } from "./format.ts";
@@ -59,35 +69,38 @@ function expectError(path: string, code: string, atByte: number, message?: strin
   if (message !== undefined) expect(e.message).toContain(message);
 }
 
-test("a last record cut at every byte offset is dropped, the others kept, and appending resumes after them", async () => {
-  const last = recordAt[recordsCount - 1]!;
-  const path = join(dir, "torn");
-  const warnings: string[] = [];
-  for (let cut = last; cut < base.length; cut++) {
-    writeFileSync(path, base.subarray(0, cut));
-    const end = read(path);
-    expect(end.records).toBe(recordsCount - 1);
-    expect(end.lastSeq).toBe(recordsCount - 1);
-    expect(end.goodBytes).toBe(last);
-    if (cut === last) expect(end.tail).toBeNull();
-    else expect(end.tail).toMatchObject({ atByte: last, bytes: cut - last });
-    const { writer, recovery } = openForAppend(path, { policy: "write", warn: (m) => warnings.push(m) });
-    expect(recovery.tail === null).toBe(cut === last);
-    expect(writer.nextSeq).toBe(recordsCount);
-    expect(statSync(path).size).toBe(last);
-    const src = new RecordSource();
-    for (let seq = recordsCount; seq <= recordsCount + 1; seq++) {
-      src.encode(seq);
-      expect(writer.append(seq, src.bytes, src.offset, src.length)).toBe(AppendResult.Ok);
+test(
+  "a last record cut at every byte offset is dropped, the others kept, " + "and appending resumes after them",
+  async () => {
+    const last = recordAt[recordsCount - 1]!;
+    const path = join(dir, "torn");
+    const warnings: string[] = [];
+    for (let cut = last; cut < base.length; cut++) {
+      writeFileSync(path, base.subarray(0, cut));
+      const end = read(path);
+      expect(end.records).toBe(recordsCount - 1);
+      expect(end.lastSeq).toBe(recordsCount - 1);
+      expect(end.goodBytes).toBe(last);
+      if (cut === last) expect(end.tail).toBeNull();
+      else expect(end.tail).toMatchObject({ atByte: last, bytes: cut - last });
+      const { writer, recovery } = openForAppend(path, { policy: "write", warn: (m) => warnings.push(m) });
+      expect(recovery.tail === null).toBe(cut === last);
+      expect(writer.nextSeq).toBe(recordsCount);
+      expect(statSync(path).size).toBe(last);
+      const src = new RecordSource();
+      for (let seq = recordsCount; seq <= recordsCount + 1; seq++) {
+        src.encode(seq);
+        expect(writer.append(seq, src.bytes, src.offset, src.length)).toBe(AppendResult.Ok);
+      }
+      await writer.close();
+      const after = read(path);
+      expect(after.tail).toBeNull();
+      expect(after.lastSeq).toBe(recordsCount + 1);
     }
-    await writer.close();
-    const after = read(path);
-    expect(after.tail).toBeNull();
-    expect(after.lastSeq).toBe(recordsCount + 1);
-  }
-  expect(warnings.length).toBe(base.length - last - 1);
-  expect(warnings[0]).toContain(`dropped a torn tail of 1 bytes at byte ${last}`);
-});
+    expect(warnings.length).toBe(base.length - last - 1);
+    expect(warnings[0]).toContain(`dropped a torn tail of 1 bytes at byte ${last}`);
+  },
+);
 
 test("any single bit flipped in the last record drops that record only", () => {
   const last = recordAt[recordsCount - 1]!;
@@ -181,7 +194,12 @@ test("bad headers are refused with their reason", () => {
     ["zero-length file", () => new Uint8Array(0), JournalErrorCode.ShortFile, 0],
     ["shorter than a header", (b) => b.subarray(0, headerBytes - 1), JournalErrorCode.ShortFile, 0],
     ["wrong magic", (b) => ((b[0] = 0x41), b), JournalErrorCode.BadMagic, 0],
-    ["other version", (b) => (new DataView(b.buffer).setUint32(8, journalFormatVersion + 1, true), b), JournalErrorCode.BadVersion, 8],
+    [
+      "other version",
+      (b) => (new DataView(b.buffer).setUint32(8, journalFormatVersion + 1, true), b),
+      JournalErrorCode.BadVersion,
+      8,
+    ],
     ["a flipped tag bit", (b) => ((b[41]! ^= 4), b), JournalErrorCode.BadHeader, headerBytes - 4],
     ["a flipped CRC bit", (b) => ((b[headerBytes - 1]! ^= 0x80), b), JournalErrorCode.BadHeader, headerBytes - 4],
   ];
@@ -192,7 +210,11 @@ test("bad headers are refused with their reason", () => {
       throw new Error(`${name}: no error`);
     } catch (e) {
       expect(e).toBeInstanceOf(JournalError);
-      expect([name, (e as JournalError).code, (e as JournalError).atByte]).toEqual([name, code as JournalErrorCode, atByte]);
+      expect([name, (e as JournalError).code, (e as JournalError).atByte]).toEqual([
+        name,
+        code as JournalErrorCode,
+        atByte,
+      ]);
     }
     expect(() => openForAppend(path, { policy: "none" })).toThrow(JournalError);
   }
@@ -216,7 +238,12 @@ test("a payload whose own seq disagrees with its position is refused when the re
   src.encode(5);
   w.append(2, src.bytes, src.offset, src.length);
   void w.close();
-  expectError(path, JournalErrorCode.SeqMismatch, headerBytes + recordHeaderBytes + src.length, "carries seq 5, its position gives 2");
+  expectError(
+    path,
+    JournalErrorCode.SeqMismatch,
+    headerBytes + recordHeaderBytes + src.length,
+    "carries seq 5, its position gives 2",
+  );
   // Without the check the journal treats payloads as opaque.
   expect(readJournal(path, () => {}).records).toBe(2);
 });
@@ -225,7 +252,12 @@ test("header-only and truncated-to-header files read as empty journals", () => {
   const path = join(dir, "header-only");
   writeFileSync(path, base.subarray(0, headerBytes + 5));
   const end = read(path);
-  expect(end).toMatchObject({ records: 0, lastSeq: 0, goodBytes: headerBytes, tail: { atByte: headerBytes, bytes: 5 } });
+  expect(end).toMatchObject({
+    records: 0,
+    lastSeq: 0,
+    goodBytes: headerBytes,
+    tail: { atByte: headerBytes, bytes: 5 },
+  });
   const fd = openSync(path, "r+");
   ftruncateSync(fd, headerBytes);
   closeSync(fd);

@@ -1,4 +1,6 @@
-// Proves the writer's records read back exactly under every policy and batch size, durability is reported in order and only after the I/O, limits are enforced, appends allocate nothing, records written in place (reserveFrame/commitFrame) make the same file as appended ones, and a reopened journal continues at the next seq.
+// Proves the writer's records read back exactly under every policy and batch size, durability is reported in order and
+// only after the I/O, limits are enforced, appends allocate nothing, records written in place
+// (reserveFrame/commitFrame) make the same file as appended ones, and a reopened journal continues at the next seq.
 
 import { gcAndSweep, heapStats } from "bun:jsc";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -37,9 +39,12 @@ function appendRange(w: JournalWriter, src: RecordSource, from: number, to: numb
   }
 }
 
-/** Appends seqs [from, to]; on Full (fsync: a batch in flight and the next one full) waits for durability and retries, as an owner must. */
+/**
+ * Appends seqs [from, to]; on Full (fsync: a batch in flight and the next one full) waits for durability
+ * and retries, as an owner must.
+ */
 async function appendRangeWaiting(w: JournalWriter, src: RecordSource, from: number, to: number): Promise<void> {
-  for (let seq = from; seq <= to; ) {
+  for (let seq = from; seq <= to;) {
     src.encode(seq);
     const r = w.append(seq, src.bytes, src.offset, src.length);
     if (r === AppendResult.Full) await w.sync();
@@ -52,13 +57,19 @@ async function appendRangeWaiting(w: JournalWriter, src: RecordSource, from: num
 function expectRecords(path: string, firstSeq: number, lastSeq: number, chunkBytes?: number): void {
   const src = new RecordSource();
   let expected = firstSeq;
-  const options = chunkBytes === undefined ? { payloadSeq: inputRecordSeqReader() } : { payloadSeq: inputRecordSeqReader(), chunkBytes };
+  const options =
+    chunkBytes === undefined
+      ? { payloadSeq: inputRecordSeqReader() }
+      : { payloadSeq: inputRecordSeqReader(), chunkBytes };
   const end = readJournal(
     path,
     (seq, bytes, offset, length) => {
       expect(seq).toBe(expected);
       src.encode(seq);
-      if (length !== src.length || !bytes.subarray(offset, offset + length).every((b, i) => b === src.bytes[src.offset + i])) {
+      if (
+        length !== src.length ||
+        !bytes.subarray(offset, offset + length).every((b, i) => b === src.bytes[src.offset + i])
+      ) {
         throw new Error(`record ${seq} differs`);
       }
       expected++;
@@ -103,7 +114,7 @@ describe.each(["fsync", "write", "none"] as SyncPolicy[])("policy %s", (policy) 
     const w = createJournal(path, init, { policy, autoFlush: false, batchRecordsMax: 7, batchBytes: 8192 });
     const src = new RecordSource();
     let full = 0;
-    for (let seq = 1; seq <= 1000; ) {
+    for (let seq = 1; seq <= 1000;) {
       src.encode(seq);
       const r = w.append(seq, src.bytes, src.offset, src.length);
       if (r === AppendResult.Full) {
@@ -125,7 +136,7 @@ describe.each(["fsync", "write", "none"] as SyncPolicy[])("policy %s", (policy) 
     const path2 = freshPath();
     const w2 = createJournal(path2, init, { policy, autoFlush: false, batchBytes: 8192 });
     const big = new Uint8Array(recordPayloadBytesMax).fill(0x5a);
-    for (let seq = 1; seq <= 10; ) {
+    for (let seq = 1; seq <= 10;) {
       const r = w2.append(seq, big, 0, big.length);
       if (r === AppendResult.Full) await w2.sync();
       else seq++;
@@ -245,7 +256,9 @@ test("create refuses an existing file; openOrCreate refuses another shard's jour
   const path = freshPath();
   await createJournal(path, init, { policy: "none" }).close();
   expect(() => createJournal(path, init, { policy: "none" })).toThrow(JournalError);
-  expect(() => openOrCreateJournal(path, { ...init, shardId: 8 }, { policy: "none" })).toThrow("journal of shard 7, expected shard 8");
+  expect(() => openOrCreateJournal(path, { ...init, shardId: 8 }, { policy: "none" })).toThrow(
+    "journal of shard 7, expected shard 8",
+  );
   const made = openOrCreateJournal(freshPath(), init, { policy: "none" });
   expect(made.recovery).toBeNull();
   await made.writer.close();
@@ -273,7 +286,12 @@ test("a reader with a small chunk reads records that straddle chunk boundaries",
 
 test("append and read allocate nothing per record", () => {
   const path = freshPath();
-  const options: JournalWriterOptions = { policy: "write", autoFlush: false, batchRecordsMax: 100_000, batchBytes: 16 << 20 };
+  const options: JournalWriterOptions = {
+    policy: "write",
+    autoFlush: false,
+    batchRecordsMax: 100_000,
+    batchBytes: 16 << 20,
+  };
   const w = createJournal(path, init, options);
   const src = new RecordSource();
   src.encode(1);
@@ -336,7 +354,7 @@ describe.each(["fsync", "write", "none"] as SyncPolicy[])("records written in pl
     const writer = new InputRecordWriter();
     const scratch = new Uint8Array(4096);
     const count = 3000;
-    for (let seq = 1; seq <= count; ) {
+    for (let seq = 1; seq <= count;) {
       const r = record(seq);
       const bytesMax = writer.layoutOf(Command.NewOrder).frameBytes;
       const at = inPlace.reserveFrame(seq, bytesMax);

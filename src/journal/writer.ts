@@ -54,7 +54,10 @@ export interface JournalWriterOptions {
   batchBytes?: number;
   /** Most records in one batch. Default 8192. */
   batchRecordsMax?: number;
-  /** Flush at the end of the event-loop turn in which a batch got its first record (setImmediate). Default true; with false the owner calls `flush()`. */
+  /**
+   * Flush at the end of the event-loop turn in which a batch got its first record (setImmediate). Default true; with
+   * false the owner calls `flush()`.
+   */
   autoFlush?: boolean;
   /** Everything up to `seq` is durable. Called from a flush or an I/O completion, never from inside `append`. */
   onDurable?: (seq: number) => void;
@@ -86,7 +89,9 @@ export class JournalStats {
   syncNsTotal = 0;
   /** Syncs counted by floor(log2(ns)): bucket 20 holds syncs of 1.05 to 2.1 ms. */
   readonly syncNsLog2 = new Uint32Array(48);
-  /** Batches counted by ceil(log2(records)): bucket i holds batches of 2^(i-1)+1 to 2^i records (bucket 0: one record). */
+  /**
+   * Batches counted by ceil(log2(records)): bucket i holds batches of 2^(i-1)+1 to 2^i records (bucket 0: one record).
+   */
   readonly batchRecordsLog2 = new Uint32Array(32);
 
   /** Upper bound (ns) of the bucket holding the q-quantile of sync times, or 0 when none. */
@@ -164,10 +169,14 @@ export class JournalWriter {
     this.scheduled = false;
     this.flush();
   };
-  private readonly onWritten = (error: NodeJS.ErrnoException | null, written: number): void => this.written(error, written);
+  private readonly onWritten = (error: NodeJS.ErrnoException | null, written: number): void =>
+    this.written(error, written);
   private readonly onSynced = (error: NodeJS.ErrnoException | null): void => this.synced(error);
 
-  /** @internal Opens are in open.ts: `fd` is open read-write, the file holds exactly `fileBytes` good bytes, all durable. */
+  /**
+   * @internal Opens are in open.ts: `fd` is open read-write, the file holds exactly
+   * `fileBytes` good bytes, all durable.
+   */
   constructor(
     readonly path: string,
     readonly header: JournalHeader,
@@ -213,7 +222,8 @@ export class JournalWriter {
    */
   hasRoom(): boolean {
     if (this.closed || this.failure !== null) return false;
-    if (this.activeBytes + recordBytesMax <= this.active.length && this.activeRecords < this.batchRecordsMax) return true;
+    if (this.activeBytes + recordBytesMax <= this.active.length && this.activeRecords < this.batchRecordsMax)
+      return true;
     return !(this.policy === "fsync" && this.inFlight);
   }
 
@@ -224,7 +234,8 @@ export class JournalWriter {
    * caller bug and throws.
    */
   append(seq: number, bytes: Uint8Array, offset: number, length: number): AppendResult {
-    if (!(offset >= 0 && offset + length <= bytes.length)) throw new Error(`journal append: range [${offset}, ${offset + length}) outside a buffer of ${bytes.length}`);
+    if (!(offset >= 0 && offset + length <= bytes.length))
+      throw new Error(`journal append: range [${offset}, ${offset + length}) outside a buffer of ${bytes.length}`);
     const at = this.room(seq, length);
     if (at < 0) return this.refusal;
     copyBytes(bytes, offset, this.active, this.activeView, at + recordHeaderBytes, length);
@@ -265,7 +276,9 @@ export class JournalWriter {
     if (seq !== this.reservedSeq) throw new Error(`journal commit: seq ${seq}, reserved ${this.reservedSeq}`);
     const length = frameBytes - framePrefixBytes;
     if (!(length >= recordPayloadBytesMin && frameBytes <= this.reservedFrameBytesMax)) {
-      throw new Error(`journal commit: a frame of ${frameBytes} bytes where at most ${this.reservedFrameBytesMax} were reserved`);
+      throw new Error(
+        `journal commit: a frame of ${frameBytes} bytes where at most ${this.reservedFrameBytesMax} were reserved`,
+      );
     }
     this.reservedSeq = -1;
     this.finish(this.reservedAt, seq, length);
@@ -276,7 +289,8 @@ export class JournalWriter {
     this.reservedSeq = -1;
     if (this.closed || this.failure !== null) return this.refuse(AppendResult.Stopped);
     if (seq !== this.nextSeq) throw new Error(`journal append: seq ${seq}, expected ${this.nextSeq}`);
-    if (!(length >= recordPayloadBytesMin && length <= recordPayloadBytesMax)) return this.refuse(AppendResult.BadLength);
+    if (!(length >= recordPayloadBytesMin && length <= recordPayloadBytesMax))
+      return this.refuse(AppendResult.BadLength);
     if (!(seq < seqMax)) throw new Error(`journal append: seq ${seq} leaves no room below 2^53`);
     const recordBytes = recordHeaderBytes + length;
     if (this.activeBytes + recordBytes > this.active.length || this.activeRecords === this.batchRecordsMax) {
@@ -302,7 +316,8 @@ export class JournalWriter {
     this.activeView.setUint32(at, length, true);
     // The CRC is of the bytes in the batch, so it covers exactly what will be written.
     this.activeView.setUint32(at + 4, crc32Words(this.activeWords, this.active, payloadAt, length), true);
-    // Records stay 4-aligned (every InputRecord frame is a multiple of 4 bytes; any other length only costs the word reads).
+    // Records stay 4-aligned (every InputRecord frame is a multiple of 4 bytes; any other
+    // length only costs the word reads).
     this.activeBytes = payloadAt + length;
     this.activeRecords++;
     this.activeLastSeq = seq;
@@ -412,7 +427,10 @@ export class JournalWriter {
 
   private written(error: NodeJS.ErrnoException | null, count: number): void {
     if (error !== null) return this.fail(error);
-    if (!(count > 0)) return this.fail(new Error(`journal ${this.path}: write() wrote ${count} bytes at ${this.inFlightAt + this.inFlightWritten}`));
+    if (!(count > 0))
+      return this.fail(
+        new Error(`journal ${this.path}: write() wrote ${count} bytes at ${this.inFlightAt + this.inFlightWritten}`),
+      );
     this.inFlightWritten += count;
     if (this.inFlightWritten < this.inFlightBytes) {
       const done = this.inFlightWritten;
@@ -452,7 +470,9 @@ export class JournalWriter {
     s.writeNsTotal += writeNs;
   }
 
-  /** Tells the owner and the `sync()` waiters how far durability got. A call from inside onDurable only bumps the loop. */
+  /**
+   * Tells the owner and the `sync()` waiters how far durability got. A call from inside onDurable only bumps the loop.
+   */
   private notify(): void {
     if (this.notifying) return;
     this.notifying = true;

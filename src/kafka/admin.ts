@@ -50,7 +50,13 @@ export class Admin {
   private readonly requestTimeoutMs: number;
 
   constructor(options: AdminOptions) {
-    this.client = new ClientHandle(RD_KAFKA_PRODUCER, "admin", withOverrides(commonProperties(options.bootstrapServers, options.clientId), options.properties), 0, options);
+    this.client = new ClientHandle(
+      RD_KAFKA_PRODUCER,
+      "admin",
+      withOverrides(commonProperties(options.bootstrapServers, options.clientId), options.properties),
+      0,
+      options,
+    );
     this.operationTimeoutMs = options.operationTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs;
   }
@@ -67,8 +73,11 @@ export class Admin {
     try {
       for (const spec of specs) newTopics.push(newTopic(spec));
       const array = pointerArray(newTopics);
-      const results = await this.run(RD_KAFKA_ADMIN_OP_CREATETOPICS, RD_KAFKA_EVENT_CREATETOPICS_RESULT, `create topics ${specs.map((s) => s.name).join(",")}`, (options, queue) =>
-        rdk.rd_kafka_CreateTopics(this.client.rk, array.ptr, newTopics.length, options, queue),
+      const results = await this.run(
+        RD_KAFKA_ADMIN_OP_CREATETOPICS,
+        RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+        `create topics ${specs.map((s) => s.name).join(",")}`,
+        (options, queue) => rdk.rd_kafka_CreateTopics(this.client.rk, array.ptr, newTopics.length, options, queue),
       );
       array.u8.fill(0);
       for (const result of results) {
@@ -86,11 +95,15 @@ export class Admin {
     const deletes = names.map((name) => rdk.rd_kafka_DeleteTopic_new(name) as Pointer);
     try {
       const array = pointerArray(deletes);
-      const results = await this.run(RD_KAFKA_ADMIN_OP_DELETETOPICS, RD_KAFKA_EVENT_DELETETOPICS_RESULT, `delete topics ${names.join(",")}`, (options, queue) =>
-        rdk.rd_kafka_DeleteTopics(this.client.rk, array.ptr, deletes.length, options, queue),
+      const results = await this.run(
+        RD_KAFKA_ADMIN_OP_DELETETOPICS,
+        RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+        `delete topics ${names.join(",")}`,
+        (options, queue) => rdk.rd_kafka_DeleteTopics(this.client.rk, array.ptr, deletes.length, options, queue),
       );
       for (const result of results) {
-        if (result.code !== 0) throw new KafkaError(result.code, `delete topic ${result.name}`, { reason: result.reason });
+        if (result.code !== 0)
+          throw new KafkaError(result.code, `delete topic ${result.name}`, { reason: result.reason });
       }
     } finally {
       for (const d of deletes) rdk.rd_kafka_DeleteTopic_destroy(d);
@@ -104,8 +117,11 @@ export class Admin {
     try {
       const array = pointerArray([resource]);
       const config: Record<string, string> = {};
-      await this.runEvent(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT, `describe config of ${name}`, (options, queue) =>
-        rdk.rd_kafka_DescribeConfigs(this.client.rk, array.ptr, 1, options, queue),
+      await this.runEvent(
+        RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+        RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT,
+        `describe config of ${name}`,
+        (options, queue) => rdk.rd_kafka_DescribeConfigs(this.client.rk, array.ptr, 1, options, queue),
         (event) => readConfigResult(event, name, config),
       );
       return config;
@@ -120,7 +136,10 @@ export class Admin {
     return readMetadata(this.client.rk, null, metadataTimeoutMs);
   }
 
-  /** Resolves once every topic exists with `partitions` partitions (when given), each with a leader; rejects after `timeoutMs`. */
+  /**
+   * Resolves once every topic exists with `partitions` partitions (when given), each with a
+   * leader; rejects after `timeoutMs`.
+   */
   async waitForTopics(names: readonly string[], timeoutMs: number, partitions?: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
@@ -131,9 +150,18 @@ export class Admin {
       } catch (error) {
         if (!(error instanceof KafkaError) || performance.now() > deadline) throw error;
       }
-      const missing = names.filter((name) => !topicReady(topics.find((t) => t.name === name), partitions));
+      const missing = names.filter(
+        (name) =>
+          !topicReady(
+            topics.find((t) => t.name === name),
+            partitions,
+          ),
+      );
       if (missing.length === 0) return;
-      if (performance.now() > deadline) throw new KafkaError(ErrorCode._TIMED_OUT, `wait for topics ${missing.join(",")}`, { reason: `not ready after ${timeoutMs} ms` });
+      if (performance.now() > deadline)
+        throw new KafkaError(ErrorCode._TIMED_OUT, `wait for topics ${missing.join(",")}`, {
+          reason: `not ready after ${timeoutMs} ms`,
+        });
       await Bun.sleep(topicPollIntervalMs);
     }
   }
@@ -153,7 +181,12 @@ export class Admin {
   }
 
   /** Runs one admin request whose result is a list of per-topic results. */
-  private async run(op: number, resultType: number, context: string, start: (options: Pointer, queue: Pointer) => void): Promise<TopicResult[]> {
+  private async run(
+    op: number,
+    resultType: number,
+    context: string,
+    start: (options: Pointer, queue: Pointer) => void,
+  ): Promise<TopicResult[]> {
     let results: TopicResult[] = [];
     await this.runEvent(op, resultType, context, start, (event) => {
       results = readTopicResults(event, resultType);
@@ -162,7 +195,13 @@ export class Admin {
   }
 
   /** Starts an admin request on a queue of its own, polls it until the result event, hands the event to `read`. */
-  private async runEvent(op: number, resultType: number, context: string, start: (options: Pointer, queue: Pointer) => void, read: (event: Pointer) => void): Promise<void> {
+  private async runEvent(
+    op: number,
+    resultType: number,
+    context: string,
+    start: (options: Pointer, queue: Pointer) => void,
+    read: (event: Pointer) => void,
+  ): Promise<void> {
     const options = this.adminOptions(op, context);
     const queue = rdk.rd_kafka_queue_new(this.client.rk) as Pointer;
     try {
@@ -176,15 +215,18 @@ export class Admin {
           try {
             const type = rdk.rd_kafka_event_type(event);
             const code = rdk.rd_kafka_event_error(event);
-            if (code !== 0) throw new KafkaError(code, context, { reason: rdk.rd_kafka_event_error_string(event) ?? undefined });
-            if (type !== resultType) throw new KafkaError(ErrorCode._FAIL, context, { reason: `unexpected event type ${type}` });
+            if (code !== 0)
+              throw new KafkaError(code, context, { reason: rdk.rd_kafka_event_error_string(event) ?? undefined });
+            if (type !== resultType)
+              throw new KafkaError(ErrorCode._FAIL, context, { reason: `unexpected event type ${type}` });
             read(event);
             return;
           } finally {
             rdk.rd_kafka_event_destroy(event);
           }
         }
-        if (performance.now() > deadline) throw new KafkaError(ErrorCode._TIMED_OUT, context, { reason: "no result from librdkafka" });
+        if (performance.now() > deadline)
+          throw new KafkaError(ErrorCode._TIMED_OUT, context, { reason: "no result from librdkafka" });
         await Bun.sleep(resultPollIntervalMs);
       }
     } finally {
@@ -200,9 +242,15 @@ export class Admin {
       rdk.rd_kafka_AdminOptions_destroy(options);
       throw new KafkaConfigError(what, `${context}: ${what}`, errstrText());
     };
-    check(rdk.rd_kafka_AdminOptions_set_request_timeout(options, this.requestTimeoutMs, errstr.ptr, errstr.u8.length), "request timeout");
+    check(
+      rdk.rd_kafka_AdminOptions_set_request_timeout(options, this.requestTimeoutMs, errstr.ptr, errstr.u8.length),
+      "request timeout",
+    );
     if (op !== RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS) {
-      check(rdk.rd_kafka_AdminOptions_set_operation_timeout(options, this.operationTimeoutMs, errstr.ptr, errstr.u8.length), "operation timeout");
+      check(
+        rdk.rd_kafka_AdminOptions_set_operation_timeout(options, this.operationTimeoutMs, errstr.ptr, errstr.u8.length),
+        "operation timeout",
+      );
     }
     return options;
   }
@@ -216,7 +264,13 @@ interface TopicResult {
 
 function newTopic(spec: TopicSpec): Pointer {
   errstr.u8[0] = 0;
-  const topic = rdk.rd_kafka_NewTopic_new(spec.name, spec.partitions, spec.replicationFactor, errstr.ptr, errstr.u8.length) as Pointer | null;
+  const topic = rdk.rd_kafka_NewTopic_new(
+    spec.name,
+    spec.partitions,
+    spec.replicationFactor,
+    errstr.ptr,
+    errstr.u8.length,
+  ) as Pointer | null;
   if (topic === null) throw new KafkaConfigError(null, `topic ${spec.name}`, errstrText());
   for (const [name, value] of Object.entries(spec.config)) {
     const code = rdk.rd_kafka_NewTopic_set_config(topic, name, value);
@@ -230,7 +284,9 @@ function newTopic(spec: TopicSpec): Pointer {
 
 function readTopicResults(event: Pointer, resultType: number): TopicResult[] {
   const result =
-    resultType === RD_KAFKA_EVENT_CREATETOPICS_RESULT ? rdk.rd_kafka_event_CreateTopics_result(event) : rdk.rd_kafka_event_DeleteTopics_result(event);
+    resultType === RD_KAFKA_EVENT_CREATETOPICS_RESULT
+      ? rdk.rd_kafka_event_CreateTopics_result(event)
+      : rdk.rd_kafka_event_DeleteTopics_result(event);
   const countOut = new Scratch(8);
   const array =
     resultType === RD_KAFKA_EVENT_CREATETOPICS_RESULT
@@ -252,10 +308,16 @@ function readConfigResult(event: Pointer, name: string, into: Record<string, str
   const result = rdk.rd_kafka_event_DescribeConfigs_result(event);
   const countOut = new Scratch(8);
   const resources = rdk.rd_kafka_DescribeConfigs_result_resources(result, countOut.ptr) as Pointer;
-  if (countOut.getU64(0) !== 1) throw new KafkaError(ErrorCode._FAIL, `describe config of ${name}`, { reason: `expected 1 resource, got ${countOut.getU64(0)}` });
+  if (countOut.getU64(0) !== 1)
+    throw new KafkaError(ErrorCode._FAIL, `describe config of ${name}`, {
+      reason: `expected 1 resource, got ${countOut.getU64(0)}`,
+    });
   const resource = readPointer(resources, 0);
   const code = rdk.rd_kafka_ConfigResource_error(resource);
-  if (code !== 0) throw new KafkaError(code, `describe config of ${name}`, { reason: rdk.rd_kafka_ConfigResource_error_string(resource) ?? undefined });
+  if (code !== 0)
+    throw new KafkaError(code, `describe config of ${name}`, {
+      reason: rdk.rd_kafka_ConfigResource_error_string(resource) ?? undefined,
+    });
   const entries = rdk.rd_kafka_ConfigResource_configs(resource, countOut.ptr) as Pointer;
   for (let i = 0; i < countOut.getU64(0); i++) {
     const entry = readPointer(entries, i);

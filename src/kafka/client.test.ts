@@ -1,7 +1,21 @@
-// Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members split the partitions.
+// Proves the librdkafka client against a real broker: topics created with their configs, order kept within a partition
+// (single and batched produce), keys land where Java's partitioner puts them, headers/null/empty values round-trip, a
+// consumer resumes from a stored offset (assign and seek) and a group resumes from its commit, and two group members
+// split the partitions.
 
 import { describe, expect, test } from "bun:test";
-import { DeliveryLog, flushOrExplain, KafkaFlightRecorder, type Received, receive, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
+import {
+  DeliveryLog,
+  flushOrExplain,
+  KafkaFlightRecorder,
+  type Received,
+  receive,
+  testConsumerOptions,
+  testProducerOptions,
+  thrownBy,
+  uniqueTopic,
+  useTestKafka,
+} from "../../test/support/kafka.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
 import { ProduceBatch } from "./produce-batch.ts";
@@ -14,7 +28,8 @@ const decoder = new TextDecoder();
 
 const fixture = useTestKafka();
 
-const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) => fixture.createTopic(prefix, partitions, config);
+const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) =>
+  fixture.createTopic(prefix, partitions, config);
 
 /** A 64-byte value whose first 4 bytes are `seq` (little-endian). */
 function sequenced(seq: number, bytes = 64): Uint8Array {
@@ -55,7 +70,12 @@ describe("admin", () => {
     const lz4 = uniqueTopic("orders-lz4");
     const snappy = uniqueTopic("md-snappy");
     await fixture.admin.createTopics([
-      { name: lz4, partitions: 12, replicationFactor: 1, config: { "compression.type": "lz4", "max.message.bytes": "65536" } },
+      {
+        name: lz4,
+        partitions: 12,
+        replicationFactor: 1,
+        config: { "compression.type": "lz4", "max.message.bytes": "65536" },
+      },
       { name: snappy, partitions: 6, replicationFactor: 1, config: { "compression.type": "snappy" } },
     ]);
     await fixture.admin.waitForTopics([lz4, snappy], 60_000);
@@ -70,7 +90,9 @@ describe("admin", () => {
 
   test("an existing topic is a TOPIC_ALREADY_EXISTS KafkaError unless existingOk", async () => {
     const name = await createTopic("dup", 1);
-    const error = await fixture.admin.createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }]).catch((e: unknown) => e);
+    const error = await fixture.admin
+      .createTopics([{ name, partitions: 1, replicationFactor: 1, config: {} }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaError);
     expect((error as KafkaError).code).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
     expect((error as KafkaError).codeName).toBe("TOPIC_ALREADY_EXISTS");
@@ -79,10 +101,21 @@ describe("admin", () => {
   });
 
   test("a bad topic config or replication factor is refused by the broker with a typed error", async () => {
-    const badCodec = await fixture.admin.createTopics([{ name: uniqueTopic("bad-codec"), partitions: 1, replicationFactor: 1, config: { "compression.type": "bogus" } }]).catch((e: unknown) => e);
+    const badCodec = await fixture.admin
+      .createTopics([
+        {
+          name: uniqueTopic("bad-codec"),
+          partitions: 1,
+          replicationFactor: 1,
+          config: { "compression.type": "bogus" },
+        },
+      ])
+      .catch((e: unknown) => e);
     expect(badCodec).toBeInstanceOf(KafkaError);
     expect((badCodec as KafkaError).code).toBe(ErrorCode.INVALID_CONFIG);
-    const badReplication = await fixture.admin.createTopics([{ name: uniqueTopic("bad-rf"), partitions: 1, replicationFactor: 3, config: {} }]).catch((e: unknown) => e);
+    const badReplication = await fixture.admin
+      .createTopics([{ name: uniqueTopic("bad-rf"), partitions: 1, replicationFactor: 3, config: {} }])
+      .catch((e: unknown) => e);
     expect(badReplication).toBeInstanceOf(KafkaError);
     expect((badReplication as KafkaError).code).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
   });
@@ -97,49 +130,52 @@ describe("admin", () => {
 });
 
 describe("produce and consume", () => {
-  test("order within a partition holds for single and batched produce, with offsets matching the delivery reports", async () => {
-    const topic = await createTopic("order", 2);
-    const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
-    const t = producer.topic(topic);
-    const record = new ProduceRecord();
-    record.topic = t;
-    record.partition = 1;
-    const total = 20_000;
-    const batch = new ProduceBatch(500);
-    for (let seq = 0; seq < total; seq++) {
-      record.opaque = seq;
-      record.setValue(sequenced(seq));
-      // First half one call per message, second half through produce_batch.
-      if (seq < total / 2) {
-        while (producer.produce(record) === ErrorCode._QUEUE_FULL) producer.poll(10);
-        continue;
+  test(
+    "order within a partition holds for single and batched produce, " + "with offsets matching the delivery reports",
+    async () => {
+      const topic = await createTopic("order", 2);
+      const deliveries = new DeliveryLog();
+      const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
+      const t = producer.topic(topic);
+      const record = new ProduceRecord();
+      record.topic = t;
+      record.partition = 1;
+      const total = 20_000;
+      const batch = new ProduceBatch(500);
+      for (let seq = 0; seq < total; seq++) {
+        record.opaque = seq;
+        record.setValue(sequenced(seq));
+        // First half one call per message, second half through produce_batch.
+        if (seq < total / 2) {
+          while (producer.produce(record) === ErrorCode._QUEUE_FULL) producer.poll(10);
+          continue;
+        }
+        batch.add(record);
+        if (batch.full || seq === total - 1) {
+          const count = batch.count;
+          expect(producer.produceBatch(t, batch)).toBe(count);
+        }
+        producer.poll(0);
       }
-      batch.add(record);
-      if (batch.full || seq === total - 1) {
-        const count = batch.count;
-        expect(producer.produceBatch(t, batch)).toBe(count);
-      }
-      producer.poll(0);
-    }
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
-    expect(deliveries.failures()).toEqual([]);
-    expect(deliveries.count).toBe(total);
-    // Reports come in produce order on one partition, and offsets are consecutive from 0.
-    expect(deliveries.opaque).toEqual(Array.from({ length: total }, (_, i) => i));
-    expect(deliveries.offset).toEqual(Array.from({ length: total }, (_, i) => i));
-    expect(new Set(deliveries.partition)).toEqual(new Set([1]));
+      expect(producer.flush(flushTimeoutMs)).toBe(0);
+      expect(deliveries.failures()).toEqual([]);
+      expect(deliveries.count).toBe(total);
+      // Reports come in produce order on one partition, and offsets are consecutive from 0.
+      expect(deliveries.opaque).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(deliveries.offset).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(new Set(deliveries.partition)).toEqual(new Set([1]));
 
-    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-order")));
-    consumer.assign([{ topic, partition: 1, offset: Offset.BEGINNING }]);
-    const received = receive(consumer, total);
-    expect(received.map((r) => seqOf(r.value))).toEqual(deliveries.opaque);
-    expect(received.map((r) => r.offset)).toEqual(deliveries.offset);
-    expect(consumer.watermarks(topic, 1, 10_000)).toEqual({ low: 0, high: total });
-    expect(consumer.watermarks(topic, 0, 10_000)).toEqual({ low: 0, high: 0 });
-    consumer.close();
-    expect(producer.close(flushTimeoutMs)).toBe(0);
-  });
+      const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-order")));
+      consumer.assign([{ topic, partition: 1, offset: Offset.BEGINNING }]);
+      const received = receive(consumer, total);
+      expect(received.map((r) => seqOf(r.value))).toEqual(deliveries.opaque);
+      expect(received.map((r) => r.offset)).toEqual(deliveries.offset);
+      expect(consumer.watermarks(topic, 1, 10_000)).toEqual({ low: 0, high: total });
+      expect(consumer.watermarks(topic, 0, 10_000)).toEqual({ low: 0, high: 0 });
+      consumer.close();
+      expect(producer.close(flushTimeoutMs)).toBe(0);
+    },
+  );
 
   test("keys land on the partition Java's murmur2 partitioner picks, every time", async () => {
     // Vectors from Kafka's own UtilsTest pin the reference hash.
@@ -172,8 +208,13 @@ describe("produce and consume", () => {
       expect(deliveries.partition[i]).toBe((murmur2(key) & 0x7fffffff) % partitions);
     }
     const consumerRecorder = new KafkaFlightRecorder();
-    const consumer = new Consumer({ ...testConsumerOptions(fixture.kafka, uniqueTopic("g-keys")), ...consumerRecorder.hooks("topic,metadata,fetch") });
-    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: Offset.BEGINNING })));
+    const consumer = new Consumer({
+      ...testConsumerOptions(fixture.kafka, uniqueTopic("g-keys")),
+      ...consumerRecorder.hooks("topic,metadata,fetch"),
+    });
+    consumer.assign(
+      Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: Offset.BEGINNING })),
+    );
     let received: Received[] = [];
     try {
       received = receive(consumer, rounds * keys.length);
@@ -183,7 +224,9 @@ describe("produce and consume", () => {
     for (const r of received) expect(r.partition).toBe((murmur2(r.key!) & 0x7fffffff) % partitions);
     // Per key, its rounds arrive in the order produced.
     for (const key of keys) {
-      const mine = received.filter((r) => decoder.decode(r.key!) === decoder.decode(key)).map((r) => Math.floor(seqOf(r.value) / keys.length));
+      const mine = received
+        .filter((r) => decoder.decode(r.key!) === decoder.decode(key))
+        .map((r) => Math.floor(seqOf(r.value) / keys.length));
       expect(mine).toEqual([0, 1, 2]);
     }
     consumer.close();
@@ -238,28 +281,31 @@ describe("produce and consume", () => {
     producer.close(flushTimeoutMs);
   });
 
-  test("a delivery handler that throws loses no report: the others are served, the first error comes out of flush", async () => {
-    const topic = await createTopic("throwing-handler", 1);
-    const served: number[] = [];
-    const producer = new Producer(
-      testProducerOptions(fixture.kafka, (opaque) => {
-        served.push(opaque);
-        if (opaque === 1) throw new Error("handler failed on 1");
-      }),
-    );
-    const record = new ProduceRecord();
-    record.topic = producer.topic(topic);
-    record.partition = 0;
-    record.setValue(sequenced(0));
-    for (let opaque = 0; opaque < 3; opaque++) {
-      record.opaque = opaque;
-      expect(producer.produce(record)).toBe(0);
-    }
-    expect(thrownBy(() => producer.flush(flushTimeoutMs))).toHaveProperty("message", "handler failed on 1");
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
-    expect(served).toEqual([0, 1, 2]);
-    producer.close(flushTimeoutMs);
-  });
+  test(
+    "a delivery handler that throws loses no report: the others are served, " + "the first error comes out of flush",
+    async () => {
+      const topic = await createTopic("throwing-handler", 1);
+      const served: number[] = [];
+      const producer = new Producer(
+        testProducerOptions(fixture.kafka, (opaque) => {
+          served.push(opaque);
+          if (opaque === 1) throw new Error("handler failed on 1");
+        }),
+      );
+      const record = new ProduceRecord();
+      record.topic = producer.topic(topic);
+      record.partition = 0;
+      record.setValue(sequenced(0));
+      for (let opaque = 0; opaque < 3; opaque++) {
+        record.opaque = opaque;
+        expect(producer.produce(record)).toBe(0);
+      }
+      expect(thrownBy(() => producer.flush(flushTimeoutMs))).toHaveProperty("message", "handler failed on 1");
+      expect(producer.flush(flushTimeoutMs)).toBe(0);
+      expect(served).toEqual([0, 1, 2]);
+      producer.close(flushTimeoutMs);
+    },
+  );
 
   test("produce_batch reports refused messages per slot and queues the rest", async () => {
     const topic = await createTopic("batch", 2);
@@ -268,7 +314,12 @@ describe("produce and consume", () => {
     const t = producer.topic(topic);
     const batch = new ProduceBatch(4);
     const record = new ProduceRecord();
-    for (const [opaque, partition] of [[10, 0], [11, 7], [12, 1], [13, 0]] as const) {
+    for (const [opaque, partition] of [
+      [10, 0],
+      [11, 7],
+      [12, 1],
+      [13, 0],
+    ] as const) {
       record.opaque = opaque;
       record.partition = partition;
       record.setValue(sequenced(opaque));

@@ -80,7 +80,13 @@ export class ClientHandle {
    * `what` names the client in errors ("producer", "consumer", "admin").
    * `events` is the RD_KAFKA_EVENT_* mask for the main queue; logs and errors are always in it.
    */
-  constructor(type: number, readonly what: string, properties: KafkaProperties, events: number, hooks: ClientHooks) {
+  constructor(
+    type: number,
+    readonly what: string,
+    properties: KafkaProperties,
+    events: number,
+    hooks: ClientHooks,
+  ) {
     const conf = newConf(properties, what);
     rdk.rd_kafka_conf_set_events(conf, events | RD_KAFKA_EVENT_LOG | RD_KAFKA_EVENT_ERROR);
     errstr.u8[0] = 0;

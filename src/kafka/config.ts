@@ -12,7 +12,10 @@ export type KafkaProperties = Readonly<Record<string, string>>;
 
 const errstrBytes = 512;
 
-/** One error-text buffer for rd_kafka_conf_set / rd_kafka_new / NewTopic_new (JS is single-threaded; each call reads it at once). */
+/**
+ * One error-text buffer for rd_kafka_conf_set / rd_kafka_new / NewTopic_new (JS is single-threaded;
+ * each call reads it at once).
+ */
 export const errstr = new Scratch(errstrBytes);
 
 export function errstrText(): string {
@@ -39,7 +42,10 @@ export function newConf(properties: KafkaProperties, what: string): Pointer {
   return conf;
 }
 
-/** Properties for a client's own choices, with the caller's `overrides` applied last (a test's tighter limit, a tuning experiment). */
+/**
+ * Properties for a client's own choices, with the caller's `overrides` applied last (a test's tighter
+ * limit, a tuning experiment).
+ */
 export function withOverrides(base: KafkaProperties, overrides: KafkaProperties | undefined): KafkaProperties {
   return overrides === undefined ? base : { ...base, ...overrides };
 }

@@ -11,7 +11,10 @@ import { MESSAGE, readI64, readU64, Scratch } from "./native.ts";
 export interface ConsumedBatchLimits {
   /** Messages per poll at most. */
   messagesMax: number;
-  /** Bytes of keys, values, header names and header values per poll at most; a message larger than this alone is reported as MSG_SIZE_TOO_LARGE. */
+  /**
+   * Bytes of keys, values, header names and header values per poll at most; a message larger than this alone is
+   * reported as MSG_SIZE_TOO_LARGE.
+   */
   arenaBytes: number;
   /** Headers per poll at most. */
   headersMax: number;
@@ -25,7 +28,10 @@ export class ConsumedBatch {
   count = 0;
   /** Keys, values and headers of this batch, back to back. */
   readonly bytes: Uint8Array;
-  /** 0 for a message; otherwise librdkafka's error for this slot (see `error(i)`); the slot then has no key, value or headers. */
+  /**
+   * 0 for a message; otherwise librdkafka's error for this slot (see `error(i)`); the slot then
+   * has no key, value or headers.
+   */
   readonly errorCode: Int32Array;
   /** Index for `consumer.topicName()`. */
   readonly topicIndex: Int32Array;
@@ -57,9 +63,12 @@ export class ConsumedBatch {
 
   constructor(readonly limits: ConsumedBatchLimits) {
     const { messagesMax, arenaBytes, headersMax } = limits;
-    if (!(Number.isInteger(messagesMax) && messagesMax > 0)) throw new Error(`messagesMax ${messagesMax} must be a positive integer`);
-    if (!(Number.isInteger(arenaBytes) && arenaBytes >= 1024 && arenaBytes <= 1 << 30)) throw new Error(`arenaBytes ${arenaBytes} outside [1 KiB, 1 GiB]`);
-    if (!(Number.isInteger(headersMax) && headersMax >= 0)) throw new Error(`headersMax ${headersMax} must be a non-negative integer`);
+    if (!(Number.isInteger(messagesMax) && messagesMax > 0))
+      throw new Error(`messagesMax ${messagesMax} must be a positive integer`);
+    if (!(Number.isInteger(arenaBytes) && arenaBytes >= 1024 && arenaBytes <= 1 << 30))
+      throw new Error(`arenaBytes ${arenaBytes} outside [1 KiB, 1 GiB]`);
+    if (!(Number.isInteger(headersMax) && headersMax >= 0))
+      throw new Error(`headersMax ${headersMax} must be a non-negative integer`);
     const int32s = () => new Int32Array(new ArrayBuffer(messagesMax * 4));
     const headerInt32s = () => new Int32Array(new ArrayBuffer(Math.max(1, headersMax) * 4));
     this.bytes = new Uint8Array(new ArrayBuffer(arenaBytes));
@@ -119,7 +128,12 @@ export class ConsumedBatch {
       if (i > 0) return false;
       // Alone in an empty batch and still too large: it can never be delivered, so report it in its place.
       const size = readU64(m, MESSAGE.len) + readU64(m, MESSAGE.keyLen);
-      return this.takeError(i, ErrorCode.MSG_SIZE_TOO_LARGE, `message of at least ${size} bytes does not fit the consumer's batch arena (${this.limits.arenaBytes} bytes, ${this.limits.headersMax} headers)`);
+      return this.takeError(
+        i,
+        ErrorCode.MSG_SIZE_TOO_LARGE,
+        `message of at least ${size} bytes does not fit the consumer's batch arena (${this.limits.arenaBytes} ` +
+          `bytes, ${this.limits.headersMax} headers)`,
+      );
     }
     this.errorCode[i] = 0;
     this.count = i + 1;
@@ -168,7 +182,16 @@ export class ConsumedBatch {
     if (rdk.rd_kafka_message_headers(m, out.ptr) !== 0) return true;
     const headers = out.getU64(0);
     for (let h = 0; ; h++) {
-      if (rdk.rd_kafka_header_get_all(headers as Pointer, h, out.ptr, (out.ptr + 8) as Pointer, (out.ptr + 16) as Pointer) !== 0) break;
+      if (
+        rdk.rd_kafka_header_get_all(
+          headers as Pointer,
+          h,
+          out.ptr,
+          (out.ptr + 8) as Pointer,
+          (out.ptr + 16) as Pointer,
+        ) !== 0
+      )
+        break;
       const slot = this.headersUsed;
       if (slot >= this.limits.headersMax) return false;
       const name = out.getU64(0);
@@ -208,7 +231,9 @@ export class ConsumedBatch {
   }
 
   headerName(slot: number): string {
-    return textDecoder.decode(this.bytes.subarray(this.headerNameStart[slot]!, this.headerNameStart[slot]! + this.headerNameBytes[slot]!));
+    return textDecoder.decode(
+      this.bytes.subarray(this.headerNameStart[slot]!, this.headerNameStart[slot]! + this.headerNameBytes[slot]!),
+    );
   }
 
   /** The value of message i's first header called `name` (undefined when absent, null when its value is null). */
@@ -228,6 +253,8 @@ export class ConsumedBatch {
   error(i: number): KafkaError | null {
     const code = this.errorCode[i]!;
     if (code === 0) return null;
-    return new KafkaError(code, `consume partition ${this.partition[i]} at offset ${this.offset[i]}`, { reason: this.errorText[i] ?? undefined });
+    return new KafkaError(code, `consume partition ${this.partition[i]} at offset ${this.offset[i]}`, {
+      reason: this.errorText[i] ?? undefined,
+    });
   }
 }

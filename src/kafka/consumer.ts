@@ -10,7 +10,13 @@ import { ErrorCode, KafkaError, takeRdError, throwIfError } from "./errors.ts";
 import { rdk } from "./ffi.ts";
 import { verifyPartitions } from "./metadata.ts";
 import { MESSAGE, RD_KAFKA_CONSUMER, Scratch } from "./native.ts";
-import { freePartitionList, newPartitionList, readPartitionList, type TopicPartition, type TopicPartitionOffset } from "./partitions.ts";
+import {
+  freePartitionList,
+  newPartitionList,
+  readPartitionList,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from "./partitions.ts";
 
 /** Offsets with a meaning of their own (RD_KAFKA_OFFSET_*), usable wherever an offset is. */
 export const Offset = {
@@ -25,7 +31,10 @@ export const Offset = {
 export interface ConsumerOptions extends ClientHooks {
   bootstrapServers: string;
   clientId: string;
-  /** group.id: the committed offsets' owner, and the group joined by `subscribe`. librdkafka needs one even for manual assignment. */
+  /**
+   * group.id: the committed offsets' owner, and the group joined by `subscribe`. librdkafka needs
+   * one even for manual assignment.
+   */
   groupId: string;
   /** Messages per poll at most. */
   batchMessagesMax: number;
@@ -61,7 +70,12 @@ export interface ConsumerOptions extends ClientHooks {
 const mainEventsPerPollMax = 100;
 const metadataTimeoutMsDefault = 10_000;
 /** Answers that mean "the client does not know the leader yet", not "no such partition". */
-const watermarkRetriable = new Set<number>([ErrorCode._UNKNOWN_PARTITION, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_FOR_PARTITION, ErrorCode._TRANSPORT]);
+const watermarkRetriable = new Set<number>([
+  ErrorCode._UNKNOWN_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_FOR_PARTITION,
+  ErrorCode._TRANSPORT,
+]);
 const watermarkRetryMs = 50;
 
 function consumerProperties(o: ConsumerOptions): KafkaProperties {
@@ -75,7 +89,8 @@ function consumerProperties(o: ConsumerOptions): KafkaProperties {
       "enable.partition.eof": "false",
       // No producer here writes transactions; read_committed costs nothing and stays right if one ever does.
       "isolation.level": "read_committed",
-      // TCP and the broker (which checks CRCs on produce) already guard the bytes on loopback; this saves CPU per message.
+      // TCP and the broker (which checks CRCs on produce) already guard the bytes on
+      // loopback; this saves CPU per message.
       "check.crcs": "false",
       "auto.offset.reset": o.autoOffsetReset,
       "fetch.max.bytes": String(o.fetchMaxBytes),
@@ -101,7 +116,10 @@ export class Consumer {
   private readonly client: ClientHandle;
   private readonly queue: Pointer;
   private readonly batch: ConsumedBatch;
-  /** rd_kafka_message_t* array that consume_batch_queue fills; [pendingIndex, pendingCount) were fetched but not yet taken. */
+  /**
+   * rd_kafka_message_t* array that consume_batch_queue fills; [pendingIndex, pendingCount)
+   * were fetched but not yet taken.
+   */
   private readonly fetched: Scratch;
   private pendingIndex = 0;
   private pendingCount = 0;
@@ -110,7 +128,11 @@ export class Consumer {
   private readonly watermarkOut = new Scratch(16);
 
   constructor(options: ConsumerOptions) {
-    this.batch = new ConsumedBatch({ messagesMax: options.batchMessagesMax, arenaBytes: options.batchArenaBytes, headersMax: options.batchHeadersMax });
+    this.batch = new ConsumedBatch({
+      messagesMax: options.batchMessagesMax,
+      arenaBytes: options.batchArenaBytes,
+      headersMax: options.batchHeadersMax,
+    });
     this.fetched = new Scratch(options.batchMessagesMax * 8);
     this.client = new ClientHandle(RD_KAFKA_CONSUMER, "consumer", consumerProperties(options), 0, options);
     this.queue = rdk.rd_kafka_queue_get_consumer(this.client.rk) as Pointer;
@@ -149,7 +171,10 @@ export class Consumer {
     throwIfError(rdk.rd_kafka_assign(this.client.rk, null), "unassign");
   }
 
-  /** Joins the group (classic protocol) for `topics`; partitions arrive by rebalance while polling, from the committed offsets. */
+  /**
+   * Joins the group (classic protocol) for `topics`; partitions arrive by rebalance while
+   * polling, from the committed offsets.
+   */
   subscribe(topics: readonly string[]): void {
     this.client.assertOpen("subscribe");
     const list = newPartitionList(topics.map((topic) => ({ topic, partition: -1 })));
@@ -179,10 +204,14 @@ export class Consumer {
     this.dropPending();
     const list = newPartitionList(partitions);
     try {
-      const error = takeRdError(rdk.rd_kafka_seek_partitions(this.client.rk, list, timeoutMs) as Pointer | null, `seek ${describe(partitions)}`);
+      const error = takeRdError(
+        rdk.rd_kafka_seek_partitions(this.client.rk, list, timeoutMs) as Pointer | null,
+        `seek ${describe(partitions)}`,
+      );
       if (error !== null) throw error;
       const failed = readPartitionList(list).find((p) => p.errorCode !== 0);
-      if (failed !== undefined) throw new KafkaError(failed.errorCode, `seek ${failed.topic}[${failed.partition}] to ${failed.offset}`);
+      if (failed !== undefined)
+        throw new KafkaError(failed.errorCode, `seek ${failed.topic}[${failed.partition}] to ${failed.offset}`);
     } finally {
       freePartitionList(list);
     }
@@ -250,12 +279,14 @@ export class Consumer {
   /** Commits exactly these offsets (the next offset to read, i.e. last processed + 1) and waits for the broker. */
   commit(offsets: readonly TopicPartitionOffset[]): void {
     this.client.assertOpen("commit");
-    if (offsets.length === 0) throw new Error("commit needs at least one offset (an empty list would commit the current positions)");
+    if (offsets.length === 0)
+      throw new Error("commit needs at least one offset (an empty list would commit the current positions)");
     const list = newPartitionList(offsets);
     try {
       throwIfError(rdk.rd_kafka_commit(this.client.rk, list, 0), `commit ${describe(offsets)}`);
       const failed = readPartitionList(list).find((p) => p.errorCode !== 0);
-      if (failed !== undefined) throw new KafkaError(failed.errorCode, `commit ${failed.topic}[${failed.partition}] at ${failed.offset}`);
+      if (failed !== undefined)
+        throw new KafkaError(failed.errorCode, `commit ${failed.topic}[${failed.partition}] at ${failed.offset}`);
     } finally {
       freePartitionList(list);
     }
@@ -287,9 +318,17 @@ export class Consumer {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const leftMs = Math.max(1, Math.ceil(deadline - performance.now()));
-      const code = rdk.rd_kafka_query_watermark_offsets(this.client.rk, topic, partition, out.ptr, (out.ptr + 8) as Pointer, leftMs);
+      const code = rdk.rd_kafka_query_watermark_offsets(
+        this.client.rk,
+        topic,
+        partition,
+        out.ptr,
+        (out.ptr + 8) as Pointer,
+        leftMs,
+      );
       if (code === 0) return { low: out.getI64(0), high: out.getI64(8) };
-      if (!watermarkRetriable.has(code) || performance.now() >= deadline) throw new KafkaError(code, `watermarks of ${topic}[${partition}]`);
+      if (!watermarkRetriable.has(code) || performance.now() >= deadline)
+        throw new KafkaError(code, `watermarks of ${topic}[${partition}]`);
       verifyPartitions(this.client.rk, [{ topic, partition }], leftMs);
       Bun.sleepSync(watermarkRetryMs);
     }
@@ -303,7 +342,13 @@ export class Consumer {
   cachedHighWatermark(topic: string, partition: number): number {
     this.client.assertOpen("cachedHighWatermark");
     const out = this.watermarkOut;
-    const code = rdk.rd_kafka_get_watermark_offsets(this.client.rk, topic, partition, out.ptr, (out.ptr + 8) as Pointer);
+    const code = rdk.rd_kafka_get_watermark_offsets(
+      this.client.rk,
+      topic,
+      partition,
+      out.ptr,
+      (out.ptr + 8) as Pointer,
+    );
     if (code !== 0) return -1;
     const high = out.getI64(8);
     return high < 0 ? -1 : high;

@@ -1,4 +1,6 @@
-// Proves, without a broker, that librdkafka's refusals become typed errors: codes carry librdkafka's names, a bad configuration names its property, a closed client refuses every call with a KafkaError, and programmer errors (bad ranges, ids) are caught before C sees them.
+// Proves, without a broker, that librdkafka's refusals become typed errors: codes carry librdkafka's names, a bad
+// configuration names its property, a closed client refuses every call with a KafkaError, and programmer errors (bad
+// ranges, ids) are caught before C sees them.
 
 import { describe, expect, test } from "bun:test";
 import { thrownBy } from "../../test/support/kafka.ts";
@@ -97,12 +99,7 @@ describe("bad configuration", () => {
   });
 
   test("a consumer batch that cannot hold a message is refused before any handle exists", () => {
-    expect(
-      thrownBy(
-        () =>
-          new Consumer(consumerOptions({ batchArenaBytes: 10 })),
-      ),
-    ).toBeInstanceOf(Error);
+    expect(thrownBy(() => new Consumer(consumerOptions({ batchArenaBytes: 10 })))).toBeInstanceOf(Error);
   });
 });
 
@@ -112,7 +109,13 @@ describe("closed clients", () => {
     expect(producer.close(1_000)).toBe(0);
     expect(producer.close(1_000)).toBe(0);
     const record = new ProduceRecord();
-    for (const call of [() => producer.produce(record), () => producer.poll(0), () => producer.flush(0), () => producer.topic("orders"), () => producer.produceBatch(0, new ProduceBatch(1))]) {
+    for (const call of [
+      () => producer.produce(record),
+      () => producer.poll(0),
+      () => producer.flush(0),
+      () => producer.topic("orders"),
+      () => producer.produceBatch(0, new ProduceBatch(1)),
+    ]) {
       const error = thrownBy(call);
       expect(error).toBeInstanceOf(KafkaError);
       expect((error as KafkaError).code).toBe(ErrorCode._DESTROY);
@@ -125,12 +128,25 @@ describe("closed clients", () => {
     const consumer = new Consumer(consumerOptions());
     consumer.close();
     consumer.close();
-    for (const call of [() => consumer.poll(0), () => consumer.commit([{ topic: "t", partition: 0, offset: 1 }]), () => consumer.assign([]), () => consumer.watermarks("t", 0, 10)]) {
+    for (const call of [
+      () => consumer.poll(0),
+      () => consumer.commit([{ topic: "t", partition: 0, offset: 1 }]),
+      () => consumer.assign([]),
+      () => consumer.watermarks("t", 0, 10),
+    ]) {
       expect((thrownBy(call) as KafkaError).code).toBe(ErrorCode._DESTROY);
     }
-    const admin = new Admin({ bootstrapServers: nowhere, clientId: "errors-test", operationTimeoutMs: 1000, requestTimeoutMs: 1000, ...quiet });
+    const admin = new Admin({
+      bootstrapServers: nowhere,
+      clientId: "errors-test",
+      operationTimeoutMs: 1000,
+      requestTimeoutMs: 1000,
+      ...quiet,
+    });
     admin.close();
-    const error = await admin.createTopics([{ name: "t", partitions: 1, replicationFactor: 1, config: {} }]).catch((e: unknown) => e);
+    const error = await admin
+      .createTopics([{ name: "t", partitions: 1, replicationFactor: 1, config: {} }])
+      .catch((e: unknown) => e);
     expect((error as KafkaError).code).toBe(ErrorCode._DESTROY);
   });
 });

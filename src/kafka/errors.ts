@@ -6,7 +6,10 @@
 import type { Pointer } from "bun:ffi";
 import { rdk } from "./ffi.ts";
 
-/** The librdkafka error codes this module handles by name (rd_kafka_resp_err_t). Negative: raised by librdkafka itself; positive: by the broker. */
+/**
+ * The librdkafka error codes this module handles by name (rd_kafka_resp_err_t). Negative: raised by librdkafka itself;
+ * positive: by the broker.
+ */
 export const ErrorCode = {
   NO_ERROR: 0,
   OFFSET_OUT_OF_RANGE: 1,
@@ -103,5 +106,7 @@ export function takeRdError(error: Pointer | null, context: string): KafkaError 
 
 /** The error a call on a closed client raises: a programmer error, not a broker condition. */
 export function closedError(what: string, operation: string): KafkaError {
-  return new KafkaError(ErrorCode._DESTROY, `${operation} on a closed ${what}`, { reason: `the ${what} was closed and its librdkafka handle freed` });
+  return new KafkaError(ErrorCode._DESTROY, `${operation} on a closed ${what}`, {
+    reason: `the ${what} was closed and its librdkafka handle freed`,
+  });
 }

@@ -8,7 +8,9 @@ import { dlopen, FFIType } from "bun:ffi";
 const { ptr, i32, u64, i64, i64_fast, u64_fast, cstring } = FFIType;
 const none = FFIType.void;
 
-/** Override with LIBRDKAFKA_PATH (e.g. a newer build); the default is Debian's soname, found through the loader's cache. */
+/**
+ * Override with LIBRDKAFKA_PATH (e.g. a newer build); the default is Debian's soname, found through the loader's cache.
+ */
 export const librdkafkaPath = process.env.LIBRDKAFKA_PATH ?? "librdkafka.so.1";
 /** The oldest librdkafka this module was written and tested against (Debian 12's 2.0.2). */
 const versionMin = 0x020000ff;
@@ -50,7 +52,8 @@ const symbols = {
   rd_kafka_event_type: { args: [ptr], returns: i32 },
   rd_kafka_event_destroy: { args: [ptr], returns: none },
   rd_kafka_event_message_next: { args: [ptr], returns: ptr },
-  // size_t rd_kafka_event_message_array(rkev, const rd_kafka_message_t **rkmessages, size_t size): continues where the last call stopped.
+  // size_t rd_kafka_event_message_array(rkev, const rd_kafka_message_t **rkmessages, size_t size): continues
+  // where the last call stopped.
   rd_kafka_event_message_array: { args: [ptr, ptr, u64], returns: u64 },
   rd_kafka_event_error: { args: [ptr], returns: i32 },
   rd_kafka_event_error_string: { args: [ptr], returns: cstring },
@@ -68,7 +71,8 @@ const symbols = {
   rd_kafka_topic_new: { args: [ptr, cstring, ptr], returns: ptr },
   rd_kafka_topic_destroy: { args: [ptr], returns: none },
   rd_kafka_topic_name: { args: [ptr], returns: cstring },
-  // int rd_kafka_produce(rkt, int32_t partition, int msgflags, void *payload, size_t len, const void *key, size_t keylen, void *msg_opaque)
+  // int rd_kafka_produce(rkt, int32_t partition, int msgflags, void *payload, size_t len, const void *key, size_t
+  // keylen, void *msg_opaque)
   rd_kafka_produce: { args: [ptr, i32, i32, ptr, u64, ptr, u64, ptr], returns: i32 },
   // int rd_kafka_produce_batch(rkt, int32_t partition, int msgflags, rd_kafka_message_t *rkmessages, int message_cnt)
   rd_kafka_produce_batch: { args: [ptr, i32, i32, ptr, i32], returns: i32 },
@@ -79,7 +83,8 @@ const symbols = {
   rd_kafka_topic_partition_list_new: { args: [i32], returns: ptr },
   rd_kafka_topic_partition_list_destroy: { args: [ptr], returns: none },
   rd_kafka_topic_partition_list_add: { args: [ptr, cstring, i32], returns: ptr },
-  // rd_kafka_resp_err_t rd_kafka_topic_partition_list_set_offset(list, const char *topic, int32_t partition, int64_t offset)
+  // rd_kafka_resp_err_t rd_kafka_topic_partition_list_set_offset(list, const char *topic,
+  // int32_t partition, int64_t offset)
   rd_kafka_topic_partition_list_set_offset: { args: [ptr, cstring, i32, i64], returns: i32 },
   rd_kafka_assign: { args: [ptr, ptr], returns: i32 },
   // rd_kafka_resp_err_t rd_kafka_assignment(rk, rd_kafka_topic_partition_list_t **partitions)
@@ -95,18 +100,22 @@ const symbols = {
   rd_kafka_message_timestamp: { args: [ptr, ptr], returns: i64_fast },
   // rd_kafka_resp_err_t rd_kafka_message_headers(const rd_kafka_message_t *, rd_kafka_headers_t **hdrsp)
   rd_kafka_message_headers: { args: [ptr, ptr], returns: i32 },
-  // rd_kafka_resp_err_t rd_kafka_header_get_all(hdrs, size_t idx, const char **namep, const void **valuep, size_t *sizep)
+  // rd_kafka_resp_err_t rd_kafka_header_get_all(hdrs, size_t idx, const char **namep, const
+  // void **valuep, size_t *sizep)
   rd_kafka_header_get_all: { args: [ptr, u64, ptr, ptr, ptr], returns: i32 },
   rd_kafka_commit: { args: [ptr, ptr, i32], returns: i32 },
   rd_kafka_committed: { args: [ptr, ptr, i32], returns: i32 },
   rd_kafka_consumer_close: { args: [ptr], returns: i32 },
-  // rd_kafka_resp_err_t rd_kafka_query_watermark_offsets(rk, const char *topic, int32_t partition, int64_t *low, int64_t *high, int timeout_ms)
+  // rd_kafka_resp_err_t rd_kafka_query_watermark_offsets(rk, const char *topic, int32_t partition, int64_t *low,
+  // int64_t *high, int timeout_ms)
   rd_kafka_query_watermark_offsets: { args: [ptr, cstring, i32, ptr, ptr, i32], returns: i32 },
-  // rd_kafka_resp_err_t rd_kafka_get_watermark_offsets(rk, const char *topic, int32_t partition, int64_t *low, int64_t *high): the last fetch's, no request
+  // rd_kafka_resp_err_t rd_kafka_get_watermark_offsets(rk, const char *topic, int32_t partition, int64_t *low, int64_t
+  // *high): the last fetch's, no request
   rd_kafka_get_watermark_offsets: { args: [ptr, cstring, i32, ptr, ptr], returns: i32 },
 
   // Metadata.
-  // rd_kafka_resp_err_t rd_kafka_metadata(rk, int all_topics, rd_kafka_topic_t *only_rkt, const struct rd_kafka_metadata **metadatap, int timeout_ms)
+  // rd_kafka_resp_err_t rd_kafka_metadata(rk, int all_topics, rd_kafka_topic_t *only_rkt, const struct
+  // rd_kafka_metadata **metadatap, int timeout_ms)
   rd_kafka_metadata: { args: [ptr, i32, ptr, ptr, i32], returns: i32 },
   rd_kafka_metadata_destroy: { args: [ptr], returns: none },
 
@@ -115,11 +124,13 @@ const symbols = {
   rd_kafka_AdminOptions_destroy: { args: [ptr], returns: none },
   rd_kafka_AdminOptions_set_request_timeout: { args: [ptr, i32, ptr, u64], returns: i32 },
   rd_kafka_AdminOptions_set_operation_timeout: { args: [ptr, i32, ptr, u64], returns: i32 },
-  // rd_kafka_NewTopic_t *rd_kafka_NewTopic_new(const char *topic, int num_partitions, int replication_factor, char *errstr, size_t errstr_size)
+  // rd_kafka_NewTopic_t *rd_kafka_NewTopic_new(const char *topic, int num_partitions, int replication_factor, char
+  // *errstr, size_t errstr_size)
   rd_kafka_NewTopic_new: { args: [cstring, i32, i32, ptr, u64], returns: ptr },
   rd_kafka_NewTopic_destroy: { args: [ptr], returns: none },
   rd_kafka_NewTopic_set_config: { args: [ptr, cstring, cstring], returns: i32 },
-  // void rd_kafka_CreateTopics(rk, rd_kafka_NewTopic_t **new_topics, size_t new_topic_cnt, const rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *rkqu)
+  // void rd_kafka_CreateTopics(rk, rd_kafka_NewTopic_t **new_topics, size_t new_topic_cnt, const
+  // rd_kafka_AdminOptions_t *options, rd_kafka_queue_t *rkqu)
   rd_kafka_CreateTopics: { args: [ptr, ptr, u64, ptr, ptr], returns: none },
   rd_kafka_event_CreateTopics_result: { args: [ptr], returns: ptr },
   rd_kafka_CreateTopics_result_topics: { args: [ptr, ptr], returns: ptr },
@@ -159,10 +170,16 @@ const library = load();
 export const rdk = library.symbols;
 
 if (rdk.rd_kafka_version() < versionMin) {
-  throw new Error(`librdkafka ${rdk.rd_kafka_version_str()} at ${librdkafkaPath} is older than 2.0.0, which this module needs (produceva, seek_partitions)`);
+  throw new Error(
+    `librdkafka ${rdk.rd_kafka_version_str()} at ${librdkafkaPath} is older than 2.0.0, ` +
+      `which this module needs (produceva, seek_partitions)`,
+  );
 }
 
-/** libc's memcpy and strlen: copy consumed payloads from librdkafka's memory into our arena without a JS object per message. */
+/**
+ * libc's memcpy and strlen: copy consumed payloads from librdkafka's memory into our arena
+ * without a JS object per message.
+ */
 export const libc = dlopen("libc.so.6", {
   memcpy: { args: [ptr, ptr, u64], returns: ptr },
   strlen: { args: [ptr], returns: u64_fast },

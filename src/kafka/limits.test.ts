@@ -1,8 +1,20 @@
-// Proves against a real broker that limits and missing things surface as typed errors and lose nothing else: unknown topics and partitions, oversized messages (refused locally, by the topic's max.message.bytes, or by the consumer's arena) without stalling their neighbours, a full producer queue; and that 30 create/use/destroy cycles of every client free their threads and keep RSS within a stated bound.
+// Proves against a real broker that limits and missing things surface as typed errors and lose nothing else: unknown
+// topics and partitions, oversized messages (refused locally, by the topic's max.message.bytes, or by the consumer's
+// arena) without stalling their neighbours, a full producer queue; and that 30 create/use/destroy cycles of every
+// client free their threads and keep RSS within a stated bound.
 
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { DeliveryLog, receive, testAdminOptions, testConsumerOptions, testProducerOptions, thrownBy, uniqueTopic, useTestKafka } from "../../test/support/kafka.ts";
+import {
+  DeliveryLog,
+  receive,
+  testAdminOptions,
+  testConsumerOptions,
+  testProducerOptions,
+  thrownBy,
+  uniqueTopic,
+  useTestKafka,
+} from "../../test/support/kafka.ts";
 import { Admin } from "./admin.ts";
 import { Consumer, Offset } from "./consumer.ts";
 import { ErrorCode, KafkaError } from "./errors.ts";
@@ -19,36 +31,49 @@ const rssGrowthBytesMax = 16 << 20;
 
 const fixture = useTestKafka();
 
-const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) => fixture.createTopic(prefix, partitions, config);
+const createTopic = (prefix: string, partitions: number, config: Record<string, string> = {}) =>
+  fixture.createTopic(prefix, partitions, config);
 
 function filled(bytes: number, fill: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(bytes)).fill(fill);
 }
 
 describe("missing topics and partitions", () => {
-  test("producer, consumer and admin name an unknown topic with UNKNOWN_TOPIC_OR_PART, and a missing partition with _UNKNOWN_PARTITION", async () => {
-    const topic = await createTopic("known", 2);
-    const producer = new Producer(testProducerOptions(fixture.kafka, () => {}));
-    const unknown = thrownBy(() => producer.topic("no-such-topic"));
-    expect(unknown).toBeInstanceOf(KafkaError);
-    expect((unknown as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
-    expect((unknown as KafkaError).message).toContain("no-such-topic");
-    const record = new ProduceRecord();
-    record.topic = producer.topic(topic);
-    record.partition = 2;
-    record.setValue(filled(8, 1));
-    expect(producer.produce(record)).toBe(ErrorCode._UNKNOWN_PARTITION);
-    expect(producer.close(flushTimeoutMs)).toBe(0);
+  test(
+    "producer, consumer and admin name an unknown topic with UNKNOWN_TOPIC_OR_PART, " +
+      "and a missing partition with _UNKNOWN_PARTITION",
+    async () => {
+      const topic = await createTopic("known", 2);
+      const producer = new Producer(testProducerOptions(fixture.kafka, () => {}));
+      const unknown = thrownBy(() => producer.topic("no-such-topic"));
+      expect(unknown).toBeInstanceOf(KafkaError);
+      expect((unknown as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
+      expect((unknown as KafkaError).message).toContain("no-such-topic");
+      const record = new ProduceRecord();
+      record.topic = producer.topic(topic);
+      record.partition = 2;
+      record.setValue(filled(8, 1));
+      expect(producer.produce(record)).toBe(ErrorCode._UNKNOWN_PARTITION);
+      expect(producer.close(flushTimeoutMs)).toBe(0);
 
-    const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-missing")));
-    expect((thrownBy(() => consumer.assign([{ topic: "no-such-topic", partition: 0, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
-    expect((thrownBy(() => consumer.assign([{ topic, partition: 5, offset: Offset.BEGINNING }])) as KafkaError).code).toBe(ErrorCode._UNKNOWN_PARTITION);
-    consumer.close();
+      const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-missing")));
+      expect(
+        (
+          thrownBy(() =>
+            consumer.assign([{ topic: "no-such-topic", partition: 0, offset: Offset.BEGINNING }]),
+          ) as KafkaError
+        ).code,
+      ).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
+      expect(
+        (thrownBy(() => consumer.assign([{ topic, partition: 5, offset: Offset.BEGINNING }])) as KafkaError).code,
+      ).toBe(ErrorCode._UNKNOWN_PARTITION);
+      consumer.close();
 
-    const described = await fixture.admin.describeTopicConfig("no-such-topic").catch((e: unknown) => e);
-    expect(described).toBeInstanceOf(KafkaError);
-    expect((described as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
-  });
+      const described = await fixture.admin.describeTopicConfig("no-such-topic").catch((e: unknown) => e);
+      expect(described).toBeInstanceOf(KafkaError);
+      expect((described as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PART);
+    },
+  );
 });
 
 describe("oversized messages", () => {
@@ -69,8 +94,13 @@ describe("oversized messages", () => {
   test("a producer sized to the topic refuses the oversized message alone; its neighbours are delivered", async () => {
     const topic = await createTopic("sized", 1, { "max.message.bytes": String(topicBytesMax) });
     const deliveries = new DeliveryLog();
-    // Kafka limits record batches, not messages: with batch.size above the topic's limit one large message fails its whole batch.
-    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), messageBytesMax: topicBytesMax, batchBytesMax: topicBytesMax });
+    // Kafka limits record batches, not messages: with batch.size above the topic's limit one large
+    // message fails its whole batch.
+    const producer = new Producer({
+      ...testProducerOptions(fixture.kafka, deliveries.handler),
+      messageBytesMax: topicBytesMax,
+      batchBytesMax: topicBytesMax,
+    });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -87,50 +117,61 @@ describe("oversized messages", () => {
     producer.close(flushTimeoutMs);
   });
 
-  test("the broker's refusal of a batch over the topic's max.message.bytes comes back as MSG_SIZE_TOO_LARGE reports, and the producer goes on", async () => {
-    const topic = await createTopic("broker-limit", 1, { "max.message.bytes": String(topicBytesMax) });
-    const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
-    const record = new ProduceRecord();
-    record.topic = producer.topic(topic);
-    record.partition = 0;
-    record.opaque = 1;
-    record.setValue(filled(5_000, 1));
-    expect(producer.produce(record)).toBe(0);
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
-    expect(deliveries.failures()).toEqual([`1:${ErrorCode.MSG_SIZE_TOO_LARGE}`]);
-    expect(producer.fatalError).toBeNull();
-    record.opaque = 2;
-    record.setValue(filled(100, 2));
-    expect(producer.produce(record)).toBe(0);
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
-    expect(deliveries.failures()).toEqual([`1:${ErrorCode.MSG_SIZE_TOO_LARGE}`]);
-    expect(deliveries.opaque).toEqual([1, 2]);
-    producer.close(flushTimeoutMs);
-  });
-
-  test("a message larger than the consumer's arena becomes a MSG_SIZE_TOO_LARGE slot in its place, and the partition keeps flowing", async () => {
-    const topic = await createTopic("arena", 1);
-    const deliveries = new DeliveryLog();
-    const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
-    const record = new ProduceRecord();
-    record.topic = producer.topic(topic);
-    record.partition = 0;
-    for (const bytes of [10, 1_500, 20, 30]) {
-      record.setValue(filled(bytes, bytes & 0xff));
+  test(
+    "the broker's refusal of a batch over the topic's max.message.bytes comes back as MSG_SIZE_TOO_LARGE " +
+      "reports, and the producer goes on",
+    async () => {
+      const topic = await createTopic("broker-limit", 1, { "max.message.bytes": String(topicBytesMax) });
+      const deliveries = new DeliveryLog();
+      const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
+      const record = new ProduceRecord();
+      record.topic = producer.topic(topic);
+      record.partition = 0;
+      record.opaque = 1;
+      record.setValue(filled(5_000, 1));
       expect(producer.produce(record)).toBe(0);
-    }
-    expect(producer.flush(flushTimeoutMs)).toBe(0);
-    producer.close(flushTimeoutMs);
+      expect(producer.flush(flushTimeoutMs)).toBe(0);
+      expect(deliveries.failures()).toEqual([`1:${ErrorCode.MSG_SIZE_TOO_LARGE}`]);
+      expect(producer.fatalError).toBeNull();
+      record.opaque = 2;
+      record.setValue(filled(100, 2));
+      expect(producer.produce(record)).toBe(0);
+      expect(producer.flush(flushTimeoutMs)).toBe(0);
+      expect(deliveries.failures()).toEqual([`1:${ErrorCode.MSG_SIZE_TOO_LARGE}`]);
+      expect(deliveries.opaque).toEqual([1, 2]);
+      producer.close(flushTimeoutMs);
+    },
+  );
 
-    const consumer = new Consumer({ ...testConsumerOptions(fixture.kafka, uniqueTopic("g-arena")), batchArenaBytes: 1024 });
-    consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
-    const received = receive(consumer, 4);
-    expect(received.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
-    expect(received.map((r) => r.errorCode)).toEqual([0, ErrorCode.MSG_SIZE_TOO_LARGE, 0, 0]);
-    expect(received.map((r) => r.value?.length ?? -1)).toEqual([10, -1, 20, 30]);
-    consumer.close();
-  });
+  test(
+    "a message larger than the consumer's arena becomes a MSG_SIZE_TOO_LARGE slot in its place, " +
+      "and the partition keeps flowing",
+    async () => {
+      const topic = await createTopic("arena", 1);
+      const deliveries = new DeliveryLog();
+      const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
+      const record = new ProduceRecord();
+      record.topic = producer.topic(topic);
+      record.partition = 0;
+      for (const bytes of [10, 1_500, 20, 30]) {
+        record.setValue(filled(bytes, bytes & 0xff));
+        expect(producer.produce(record)).toBe(0);
+      }
+      expect(producer.flush(flushTimeoutMs)).toBe(0);
+      producer.close(flushTimeoutMs);
+
+      const consumer = new Consumer({
+        ...testConsumerOptions(fixture.kafka, uniqueTopic("g-arena")),
+        batchArenaBytes: 1024,
+      });
+      consumer.assign([{ topic, partition: 0, offset: Offset.BEGINNING }]);
+      const received = receive(consumer, 4);
+      expect(received.map((r) => r.offset)).toEqual([0, 1, 2, 3]);
+      expect(received.map((r) => r.errorCode)).toEqual([0, ErrorCode.MSG_SIZE_TOO_LARGE, 0, 0]);
+      expect(received.map((r) => r.value?.length ?? -1)).toEqual([10, -1, 20, 30]);
+      consumer.close();
+    },
+  );
 });
 
 describe("backpressure", () => {
@@ -138,7 +179,11 @@ describe("backpressure", () => {
     const topic = await createTopic("queue", 1);
     const deliveries = new DeliveryLog();
     // A long linger keeps the first messages queued, so the limit is reached whatever the machine's speed.
-    const producer = new Producer({ ...testProducerOptions(fixture.kafka, deliveries.handler), queueMessagesMax: 5, lingerMs: 60_000 });
+    const producer = new Producer({
+      ...testProducerOptions(fixture.kafka, deliveries.handler),
+      queueMessagesMax: 5,
+      lingerMs: 60_000,
+    });
     const record = new ProduceRecord();
     record.topic = producer.topic(topic);
     record.partition = 0;
@@ -169,39 +214,47 @@ function librdkafkaThreadsCount(): number {
 }
 
 describe("lifecycle", () => {
-  test(`${cyclesCount} cycles of create, use and close free every librdkafka thread and grow RSS by less than ${rssGrowthBytesMax >> 20} MiB`, async () => {
-    const topic = await createTopic("cycles", 1);
-    const record = new ProduceRecord();
-    record.partition = 0;
-    record.setValue(filled(64, 9));
-    let produced = 0;
-    const cycle = async () => {
-      const deliveries = new DeliveryLog();
-      const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
-      record.topic = producer.topic(topic);
-      for (let i = 0; i < 100; i++) expect(producer.produce(record)).toBe(0);
-      expect(producer.close(flushTimeoutMs)).toBe(0);
-      expect(deliveries.failures()).toEqual([]);
-      produced += 100;
-      const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-cycle")));
-      consumer.assign([{ topic, partition: 0, offset: produced - 100 }]);
-      expect(receive(consumer, 100).at(-1)!.offset).toBe(produced - 1);
-      consumer.close();
-      const cycleAdmin = new Admin(testAdminOptions(fixture.kafka));
-      expect((await cycleAdmin.describeTopicConfig(topic))["cleanup.policy"]).toBe("delete");
-      cycleAdmin.close();
-    };
-    for (let i = 0; i < warmupCyclesCount; i++) await cycle();
-    Bun.gc(true);
-    // Only the file's admin client is alive between cycles.
-    const threadsBefore = librdkafkaThreadsCount();
-    expect(threadsBefore).toBeGreaterThan(0);
-    const rssBefore = process.memoryUsage().rss;
-    for (let i = 0; i < cyclesCount; i++) await cycle();
-    Bun.gc(true);
-    const rssGrowth = process.memoryUsage().rss - rssBefore;
-    console.error(`lifecycle: ${cyclesCount} cycles, RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB, growth ${(rssGrowth / 2 ** 20).toFixed(1)} MiB, librdkafka threads ${threadsBefore} -> ${librdkafkaThreadsCount()}`);
-    expect(librdkafkaThreadsCount()).toBe(threadsBefore);
-    expect(rssGrowth).toBeLessThan(rssGrowthBytesMax);
-  });
+  test(
+    `${cyclesCount} cycles of create, use and close free every librdkafka thread and grow RSS by less ` +
+      `than ${rssGrowthBytesMax >> 20} MiB`,
+    async () => {
+      const topic = await createTopic("cycles", 1);
+      const record = new ProduceRecord();
+      record.partition = 0;
+      record.setValue(filled(64, 9));
+      let produced = 0;
+      const cycle = async () => {
+        const deliveries = new DeliveryLog();
+        const producer = new Producer(testProducerOptions(fixture.kafka, deliveries.handler));
+        record.topic = producer.topic(topic);
+        for (let i = 0; i < 100; i++) expect(producer.produce(record)).toBe(0);
+        expect(producer.close(flushTimeoutMs)).toBe(0);
+        expect(deliveries.failures()).toEqual([]);
+        produced += 100;
+        const consumer = new Consumer(testConsumerOptions(fixture.kafka, uniqueTopic("g-cycle")));
+        consumer.assign([{ topic, partition: 0, offset: produced - 100 }]);
+        expect(receive(consumer, 100).at(-1)!.offset).toBe(produced - 1);
+        consumer.close();
+        const cycleAdmin = new Admin(testAdminOptions(fixture.kafka));
+        expect((await cycleAdmin.describeTopicConfig(topic))["cleanup.policy"]).toBe("delete");
+        cycleAdmin.close();
+      };
+      for (let i = 0; i < warmupCyclesCount; i++) await cycle();
+      Bun.gc(true);
+      // Only the file's admin client is alive between cycles.
+      const threadsBefore = librdkafkaThreadsCount();
+      expect(threadsBefore).toBeGreaterThan(0);
+      const rssBefore = process.memoryUsage().rss;
+      for (let i = 0; i < cyclesCount; i++) await cycle();
+      Bun.gc(true);
+      const rssGrowth = process.memoryUsage().rss - rssBefore;
+      console.error(
+        `lifecycle: ${cyclesCount} cycles, RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB, ` +
+          `growth ${(rssGrowth / 2 ** 20).toFixed(1)} MiB, librdkafka threads ${threadsBefore} ` +
+          `-> ${librdkafkaThreadsCount()}`,
+      );
+      expect(librdkafkaThreadsCount()).toBe(threadsBefore);
+      expect(rssGrowth).toBeLessThan(rssGrowthBytesMax);
+    },
+  );
 });

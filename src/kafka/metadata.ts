@@ -74,7 +74,11 @@ export function topicReady(topic: TopicMetadata | undefined, partitionsCount?: n
  * UNKNOWN_TOPIC_OR_PART for a missing topic, _UNKNOWN_PARTITION for a
  * partition past its count. librdkafka itself would wait silently for them.
  */
-export function verifyPartitions(rk: Pointer, partitions: readonly { topic: string; partition: number }[], timeoutMs: number): void {
+export function verifyPartitions(
+  rk: Pointer,
+  partitions: readonly { topic: string; partition: number }[],
+  timeoutMs: number,
+): void {
   if (partitions.length === 0) return;
   const topics = readMetadata(rk, null, timeoutMs);
   for (const { topic, partition } of partitions) {
@@ -82,7 +86,9 @@ export function verifyPartitions(rk: Pointer, partitions: readonly { topic: stri
     if (found === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PART, `topic ${topic}`);
     if (found.errorCode !== 0) throw new KafkaError(found.errorCode, `topic ${topic}`);
     if (!found.partitions.some((p) => p.id === partition)) {
-      throw new KafkaError(ErrorCode._UNKNOWN_PARTITION, `partition ${topic}[${partition}]`, { reason: `${topic} has ${found.partitions.length} partitions` });
+      throw new KafkaError(ErrorCode._UNKNOWN_PARTITION, `partition ${topic}[${partition}]`, {
+        reason: `${topic} has ${found.partitions.length} partitions`,
+      });
     }
   }
 }

@@ -37,8 +37,22 @@ export const VTYPE_OPAQUE = 6;
 export const VTYPE_MSGFLAGS = 7;
 export const VTYPE_HEADER = 9;
 
-/** rd_kafka_message_t: err i32 @0, rkt @8, partition i32 @16, payload @24, len @32, key @40, key_len @48, offset i64 @56, _private @64. */
-export const MESSAGE = { bytes: 72, err: 0, rkt: 8, partition: 16, payload: 24, len: 32, key: 40, keyLen: 48, offset: 56, opaque: 64 } as const;
+/**
+ * rd_kafka_message_t: err i32 @0, rkt @8, partition i32 @16, payload @24, len @32, key @40, key_len @48,
+ * offset i64 @56, _private @64.
+ */
+export const MESSAGE = {
+  bytes: 72,
+  err: 0,
+  rkt: 8,
+  partition: 16,
+  payload: 24,
+  len: 32,
+  key: 40,
+  keyLen: 48,
+  offset: 56,
+  opaque: 64,
+} as const;
 /** rd_kafka_vu_t: vtype i32 @0, then a 64-byte union @8 (mem: ptr @8, size @16; header: name @8, val @16, size @24). */
 export const VU = { bytes: 72, vtype: 0, u0: 8, u1: 16, u2: 24 } as const;
 /** rd_kafka_topic_partition_list_t: cnt i32 @0, size i32 @4, elems @8. */
@@ -128,7 +142,10 @@ export function cString(text: string): Uint8Array {
   return bytes;
 }
 
-/** Eight zero bytes that never move: the address of an empty, non-null value or key (librdkafka reads a NULL payload as a null value). */
+/**
+ * Eight zero bytes that never move: the address of an empty, non-null value or key (librdkafka reads a
+ * NULL payload as a null value).
+ */
 const emptyBytes = new Scratch(8);
 
 /**
@@ -137,7 +154,13 @@ const emptyBytes = new Scratch(8);
  * The caller keeps `bytes` referenced for as long as C may read it.
  */
 export function rangeAddress(bytes: Uint8Array, start: number, length: number): Pointer {
-  if (!(Number.isInteger(start) && Number.isInteger(length) && start >= 0 && length >= 0 && start + length <= bytes.length)) {
+  if (!(
+    Number.isInteger(start) &&
+    Number.isInteger(length) &&
+    start >= 0 &&
+    length >= 0 &&
+    start + length <= bytes.length
+  )) {
     throw new RangeError(`byte range [${start}, ${start}+${length}) outside an array of ${bytes.length} bytes`);
   }
   return length === 0 ? emptyBytes.ptr : ptr(bytes, start);

@@ -23,10 +23,12 @@ export interface TopicPartitionResult extends TopicPartitionOffset {
 export function newPartitionList(entries: readonly (TopicPartition & { offset?: number })[]): Pointer {
   const list = rdk.rd_kafka_topic_partition_list_new(Math.max(1, entries.length)) as Pointer;
   for (const entry of entries) {
-    if (!Number.isInteger(entry.partition)) throw new RangeError(`partition ${entry.partition} of ${entry.topic} is not an integer`);
+    if (!Number.isInteger(entry.partition))
+      throw new RangeError(`partition ${entry.partition} of ${entry.topic} is not an integer`);
     rdk.rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition);
     if (entry.offset !== undefined) {
-      if (!Number.isSafeInteger(entry.offset)) throw new RangeError(`offset ${entry.offset} of ${entry.topic}[${entry.partition}] is not an integer`);
+      if (!Number.isSafeInteger(entry.offset))
+        throw new RangeError(`offset ${entry.offset} of ${entry.topic}[${entry.partition}] is not an integer`);
       rdk.rd_kafka_topic_partition_list_set_offset(list, entry.topic, entry.partition, entry.offset);
     }
   }

@@ -19,7 +19,8 @@ export class ProduceBatch {
   private readonly pinned: (Uint8Array | null)[];
 
   constructor(readonly capacity: number) {
-    if (!(Number.isInteger(capacity) && capacity > 0 && capacity <= 1 << 20)) throw new Error(`batch capacity ${capacity} outside [1, 2^20]`);
+    if (!(Number.isInteger(capacity) && capacity > 0 && capacity <= 1 << 20))
+      throw new Error(`batch capacity ${capacity} outside [1, 2^20]`);
     this.messages = new Scratch(capacity * MESSAGE.bytes);
     this.errorCode = new Int32Array(new ArrayBuffer(capacity * 4));
     this.pinned = new Array<Uint8Array | null>(capacity * 2).fill(null);
@@ -36,8 +37,10 @@ export class ProduceBatch {
    */
   add(record: ProduceRecord): boolean {
     if (this.count === this.capacity) return false;
-    if (record.headers !== null && record.headers.count > 0) throw new Error("headers cannot be sent with produceBatch; use produce");
-    if (!(Number.isInteger(record.opaque) && record.opaque >= 0 && record.opaque <= OPAQUE_MAX)) throw new RangeError(`opaque ${record.opaque} outside [0, 2^53)`);
+    if (record.headers !== null && record.headers.count > 0)
+      throw new Error("headers cannot be sent with produceBatch; use produce");
+    if (!(Number.isInteger(record.opaque) && record.opaque >= 0 && record.opaque <= OPAQUE_MAX))
+      throw new RangeError(`opaque ${record.opaque} outside [0, 2^53)`);
     const i = this.count;
     const base = i * MESSAGE.bytes;
     const m = this.messages;

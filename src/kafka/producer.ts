@@ -68,7 +68,10 @@ export interface ProducerOptions extends ClientHooks {
   properties?: KafkaProperties;
 }
 
-/** Events handled per poll at most: one event carries a whole batch of reports, so this bounds the time a poll holds the thread, not the messages. */
+/**
+ * Events handled per poll at most: one event carries a whole batch of reports, so this bounds the time a poll holds the
+ * thread, not the messages.
+ */
 const pollEventsMax = 1_000;
 /** Delivery reports taken out of an event per FFI call. */
 const reportSliceMax = 1_024;
@@ -121,7 +124,13 @@ export class Producer implements EventSink {
   private reportsServed = 0;
 
   constructor(options: ProducerOptions) {
-    this.client = new ClientHandle(RD_KAFKA_PRODUCER, "producer", producerProperties(options), RD_KAFKA_EVENT_DR, options);
+    this.client = new ClientHandle(
+      RD_KAFKA_PRODUCER,
+      "producer",
+      producerProperties(options),
+      RD_KAFKA_EVENT_DR,
+      options,
+    );
     this.onDelivery = options.onDelivery;
   }
 
@@ -180,7 +189,8 @@ export class Producer implements EventSink {
   produce(record: ProduceRecord): number {
     this.client.assertOpen("produce");
     const rkt = this.topicHandle(record.topic);
-    if (!(Number.isInteger(record.opaque) && record.opaque >= 0 && record.opaque <= OPAQUE_MAX)) throw new RangeError(`opaque ${record.opaque} outside [0, 2^53)`);
+    if (!(Number.isInteger(record.opaque) && record.opaque >= 0 && record.opaque <= OPAQUE_MAX))
+      throw new RangeError(`opaque ${record.opaque} outside [0, 2^53)`);
     if (record.headers !== null && record.headers.count > 0) return this.produceWithHeaders(rkt, record);
     const value = record.value;
     const key = record.key;
@@ -263,14 +273,22 @@ export class Producer implements EventSink {
     // exist (it is never reported and flush never completes), so such messages
     // are refused here and the valid runs around them are produced separately.
     for (let i = 0; i <= count; i++) {
-      const valid = i < count && refusedAll === 0 && this.partitionExists(topic, batch.messages.i32[i * stride + partitionWord]!);
+      const valid =
+        i < count && refusedAll === 0 && this.partitionExists(topic, batch.messages.i32[i * stride + partitionWord]!);
       if (valid) continue;
       if (i > runStart && refusedAll === 0) {
         const runCount = i - runStart;
-        const runQueued = rdk.rd_kafka_produce_batch(rkt, 0, RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_PARTITION, (batch.messages.ptr + runStart * MESSAGE.bytes) as Pointer, runCount);
+        const runQueued = rdk.rd_kafka_produce_batch(
+          rkt,
+          0,
+          RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_PARTITION,
+          (batch.messages.ptr + runStart * MESSAGE.bytes) as Pointer,
+          runCount,
+        );
         queued += runQueued;
         for (let k = runStart; k < i; k++) batch.errorCode[k] = batch.messages.i32[k * stride + errorWord]!;
-        if (runQueued < runCount) refusedAll = batch.errorCode[i - 1] === ErrorCode._QUEUE_FULL ? ErrorCode._QUEUE_FULL : 0;
+        if (runQueued < runCount)
+          refusedAll = batch.errorCode[i - 1] === ErrorCode._QUEUE_FULL ? ErrorCode._QUEUE_FULL : 0;
       }
       if (i < count) batch.errorCode[i] = refusedAll !== 0 ? refusedAll : ErrorCode._UNKNOWN_PARTITION;
       runStart = i + 1;
@@ -284,7 +302,11 @@ export class Producer implements EventSink {
     if (partition < 0) return false;
     if (partition < this.topicPartitionsCount[topic]!) return true;
     // Partitions can be added to a topic: ask once before refusing.
-    this.topicPartitionsCount[topic] = this.partitionsOf(this.topicHandles[topic]!, this.topicNames[topic]!, metadataTimeoutMsDefault);
+    this.topicPartitionsCount[topic] = this.partitionsOf(
+      this.topicHandles[topic]!,
+      this.topicNames[topic]!,
+      metadataTimeoutMsDefault,
+    );
     return partition < this.topicPartitionsCount[topic]!;
   }
 
@@ -305,7 +327,12 @@ export class Producer implements EventSink {
         const message = list.getU64(i * 8);
         this.reportsServed++;
         try {
-          this.onDelivery(read.ptr(message as Pointer, MESSAGE.opaque), read.i32(message as Pointer, MESSAGE.partition), readI64(message as Pointer, MESSAGE.offset), read.i32(message as Pointer, MESSAGE.err));
+          this.onDelivery(
+            read.ptr(message as Pointer, MESSAGE.opaque),
+            read.i32(message as Pointer, MESSAGE.partition),
+            readI64(message as Pointer, MESSAGE.offset),
+            read.i32(message as Pointer, MESSAGE.err),
+          );
         } catch (error) {
           thrown ??= error;
         }
@@ -315,7 +342,9 @@ export class Producer implements EventSink {
     if (thrown !== null) throw thrown;
   }
 
-  /** Serves delivery reports, logs and errors: waits up to `timeoutMs` for the first event. Returns the reports served. */
+  /**
+   * Serves delivery reports, logs and errors: waits up to `timeoutMs` for the first event. Returns the reports served.
+   */
   poll(timeoutMs: number): number {
     this.client.assertOpen("poll");
     const before = this.reportsServed;
@@ -361,7 +390,8 @@ export class Producer implements EventSink {
       if (left > 0) {
         rdk.rd_kafka_purge(this.client.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         const deadline = performance.now() + purgeServeMsMax;
-        while (rdk.rd_kafka_outq_len(this.client.rk) > 0 && performance.now() < deadline) this.client.serve(100, pollEventsMax, this);
+        while (rdk.rd_kafka_outq_len(this.client.rk) > 0 && performance.now() < deadline)
+          this.client.serve(100, pollEventsMax, this);
       }
     } finally {
       // Freed even when a delivery handler threw during the flush.
@@ -373,5 +403,4 @@ export class Producer implements EventSink {
     }
     return left;
   }
-
 }

@@ -32,7 +32,8 @@ export class ProduceHeaders {
   readonly valueBytes: Int32Array;
 
   constructor(readonly capacity: number) {
-    if (!(Number.isInteger(capacity) && capacity > 0 && capacity <= 64)) throw new Error(`header capacity ${capacity} outside [1, 64]`);
+    if (!(Number.isInteger(capacity) && capacity > 0 && capacity <= 64))
+      throw new Error(`header capacity ${capacity} outside [1, 64]`);
     this.names = new Array<HeaderName | null>(capacity).fill(null);
     this.values = new Array<Uint8Array | null>(capacity).fill(null);
     this.valueStart = new Int32Array(new ArrayBuffer(capacity * 4));
@@ -48,7 +49,12 @@ export class ProduceHeaders {
   }
 
   /** Appends a header; `value` null sends a null value. Returns false when full. */
-  add(name: HeaderName, value: Uint8Array | null, start = 0, bytes = value === null ? 0 : value.length - start): boolean {
+  add(
+    name: HeaderName,
+    value: Uint8Array | null,
+    start = 0,
+    bytes = value === null ? 0 : value.length - start,
+  ): boolean {
     if (this.count === this.capacity) return false;
     const i = this.count++;
     this.names[i] = name;

@@ -1,4 +1,5 @@
-// Proves the log-linear histogram: exact below 128, within 1/128 above, percentiles of known distributions, merge and reset.
+// Proves the log-linear histogram: exact below 128, within 1/128 above, percentiles of known
+// distributions, merge and reset.
 
 import { expect, test } from "bun:test";
 import { Histogram, histogramPrecision } from "./histogram.ts";

@@ -18,7 +18,10 @@ if (!parsed.ok) {
 }
 const options = parsed.options;
 const load = options.mode === "open" ? `${options.rate} commands/s` : `window ${options.window}/session`;
-console.log(`loadgen: ${options.keys.length} session(s) to ${options.host}:${options.port}, ${options.mode} loop, ${load}, ${options.durationMs / 1000} s, seed ${options.seed}`);
+console.log(
+  `loadgen: ${options.keys.length} session(s) to ${options.host}:${options.port}, ${options.mode} ` +
+    `loop, ${load}, ${options.durationMs / 1000} s, seed ${options.seed}`,
+);
 // The first Ctrl-C ends the run early and still prints the figures; a second one exits at once.
 let stopRequested = false;
 process.on("SIGINT", () => {

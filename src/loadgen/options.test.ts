@@ -1,4 +1,5 @@
-// Proves option parsing: defaults, every form of keys and durations, the mix, and a clear error for each kind of bad input (loopback rule included).
+// Proves option parsing: defaults, every form of keys and durations, the mix, and a clear error for each kind of bad
+// input (loopback rule included).
 
 import { describe, expect, test } from "bun:test";
 import { isLoopback, type LoadOptions, MixKind, parseDuration, parseMix, parseOptions } from "./options.ts";
@@ -31,13 +32,45 @@ describe("parseOptions", () => {
   });
 
   test("the brief's examples, both flag forms, and a leading --", () => {
-    const o = ok(["--", "--host", "127.0.0.1", "--port=7000", "--keys", "k1,k2", "--rate", "100000", "--duration", "10s", "--mix", "place=60,cancel=25,modify=10,ioc=5", "--symbol", "ETH-USD", "--json", "out.json", "--seed", "42"]);
+    const o = ok([
+      "--",
+      "--host",
+      "127.0.0.1",
+      "--port=7000",
+      "--keys",
+      "k1,k2",
+      "--rate",
+      "100000",
+      "--duration",
+      "10s",
+      "--mix",
+      "place=60,cancel=25,modify=10,ioc=5",
+      "--symbol",
+      "ETH-USD",
+      "--json",
+      "out.json",
+      "--seed",
+      "42",
+    ]);
     expect(o.keys).toEqual(["k1", "k2"]);
     expect(o.rate).toBe(100000);
     expect(o.symbol).toBe("ETH-USD");
     expect(o.json).toBe("out.json");
     expect(o.seed).toBe(42);
-    const c = ok(["--port", "7000", "--key-prefix", "loadtest-", "--sessions", "4", "--closed", "--window", "1000", "--duration", "500ms", "--no-cleanup"]);
+    const c = ok([
+      "--port",
+      "7000",
+      "--key-prefix",
+      "loadtest-",
+      "--sessions",
+      "4",
+      "--closed",
+      "--window",
+      "1000",
+      "--duration",
+      "500ms",
+      "--no-cleanup",
+    ]);
     expect(c.keys).toEqual(["loadtest-1", "loadtest-2", "loadtest-3", "loadtest-4"]);
     expect(c.mode).toBe("closed");
     expect(c.window).toBe(1000);
@@ -65,7 +98,9 @@ describe("parseOptions", () => {
     expect(error(["--port", "1", "--keys", "a", "--key-prefix", "x"])).toContain("exclude each other");
     expect(error(["--port", "1", "--closed", "--closed"])).toContain("given twice");
     expect(error(["--port", "1", "--closed=yes"])).toContain("takes no value");
-    expect(error(["--port", "1", "--sessions", "3", "--rate", "2"])).toContain("below one command per second per session");
+    expect(error(["--port", "1", "--sessions", "3", "--rate", "2"])).toContain(
+      "below one command per second per session",
+    );
   });
 
   test("non-loopback hosts are refused unless allowed", () => {

@@ -63,7 +63,8 @@ export const usage = `bun run loadgen -- [options]
   --no-progress          no line per second
   --allow-non-loopback   permit a host outside 127.0.0.0/8 and ::1 (load tests target loopback only)`;
 
-export type ParseResult = { ok: true; options: LoadOptions } | { ok: false; error: string } | { ok: false; help: true; error: "" };
+export type ParseResult =
+  { ok: true; options: LoadOptions } | { ok: false; error: string } | { ok: false; help: true; error: "" };
 
 const defaultMix = "place=60,cancel=25,modify=10,ioc=5";
 
@@ -88,7 +89,8 @@ export function parseMix(text: string): number[] | string {
   }
   const total = weights.reduce((a, b) => a + b, 0);
   if (!(total > 0)) return "--mix: weights add up to 0";
-  if (weights[MixKind.place]! + weights[MixKind.ioc]! + weights[MixKind.market]! === 0) return "--mix: needs place, ioc or market (cancel and modify need orders)";
+  if (weights[MixKind.place]! + weights[MixKind.ioc]! + weights[MixKind.market]! === 0)
+    return "--mix: needs place, ioc or market (cancel and modify need orders)";
   return weights;
 }
 
@@ -100,7 +102,25 @@ export function isLoopback(host: string): boolean {
 }
 
 const flags = new Set(["closed", "no-cleanup", "no-progress", "allow-non-loopback", "help"]);
-const valued = new Set(["host", "port", "keys", "key-prefix", "sessions", "rate", "window", "duration", "drain", "mix", "symbol", "mid", "levels", "max-lots", "orders-max", "seed", "json"]);
+const valued = new Set([
+  "host",
+  "port",
+  "keys",
+  "key-prefix",
+  "sessions",
+  "rate",
+  "window",
+  "duration",
+  "drain",
+  "mix",
+  "symbol",
+  "mid",
+  "levels",
+  "max-lots",
+  "orders-max",
+  "seed",
+  "json",
+]);
 
 /** Splits argv into flag → value ("" for boolean flags); a string is an error message. */
 function tokenize(argv: readonly string[]): Map<string, string> | string {
@@ -126,7 +146,12 @@ function tokenize(argv: readonly string[]): Map<string, string> | string {
   return seen;
 }
 
-function positiveInt(args: Map<string, string>, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number | string {
+function positiveInt(
+  args: Map<string, string>,
+  name: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | string {
   const text = args.get(name);
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text)) return `--${name}: "${text}" is not a positive integer`;
@@ -143,30 +168,42 @@ function durationOf(args: Map<string, string>, name: string, fallback: number): 
   return ms;
 }
 
+/** The integer flags: name, default, largest value. */
+const integerFlags: [string, number, number?][] = [
+  ["port", 7001, 65535],
+  ["rate", 10000, 10_000_000],
+  ["window", 100, 1_000_000],
+  ["levels", 20, 1_000_000],
+  ["max-lots", 10, 1_000_000],
+  ["orders-max", 10000, 1_000_000],
+  ["mid", 0, 0x7fffffff],
+  ["seed", 0, 0xffffffff],
+];
+
+/** Every integer flag's value (or its default), or the first problem. */
+function integersOf(args: Map<string, string>): Record<string, number> | string {
+  const ints: Record<string, number> = {};
+  for (const [name, fallback, max] of integerFlags) {
+    const n = positiveInt(args, name, fallback, max);
+    if (typeof n === "string") return n;
+    ints[name] = n;
+  }
+  return ints;
+}
+
 export function parseOptions(argv: readonly string[]): ParseResult {
   const args = tokenize(argv);
   if (typeof args === "string") return { ok: false, error: args };
   if (args.has("help")) return { ok: false, help: true, error: "" };
-  const ints: Record<string, number> = {};
-  const defaults: [string, number, number?][] = [
-    ["port", 7001, 65535],
-    ["rate", 10000, 10_000_000],
-    ["window", 100, 1_000_000],
-    ["levels", 20, 1_000_000],
-    ["max-lots", 10, 1_000_000],
-    ["orders-max", 10000, 1_000_000],
-    ["mid", 0, 0x7fffffff],
-    ["seed", 0, 0xffffffff],
-  ];
-  for (const [name, fallback, max] of defaults) {
-    const n = positiveInt(args, name, fallback, max);
-    if (typeof n === "string") return { ok: false, error: n };
-    ints[name] = n;
-  }
+  const ints = integersOf(args);
+  if (typeof ints === "string") return { ok: false, error: ints };
   const host = args.get("host") ?? "127.0.0.1";
   const allowNonLoopback = args.has("allow-non-loopback");
   if (!isLoopback(host) && !allowNonLoopback) {
-    return { ok: false, error: `--host ${host} is not loopback: load tests target 127.0.0.1 / ::1 only (--allow-non-loopback overrides)` };
+    return {
+      ok: false,
+      error: `--host ${host} is not loopback: load tests target 127.0.0.1 / ::1 only (--allow-non-loopback overrides)`,
+    };
   }
   const closed = args.has("closed");
   if (closed && args.has("rate")) return { ok: false, error: "--rate is for the open loop; --closed uses --window" };
@@ -179,8 +216,13 @@ export function parseOptions(argv: readonly string[]): ParseResult {
   if (typeof drainMs === "string") return { ok: false, error: drainMs };
   const mix = parseMix(args.get("mix") ?? defaultMix);
   if (typeof mix === "string") return { ok: false, error: mix };
-  if (!closed && ints.rate! < keys.length) return { ok: false, error: `--rate ${ints.rate} is below one command per second per session (${keys.length} sessions)` };
-  if (closed && ints.window! > ints["orders-max"]!) return { ok: false, error: `--window ${ints.window} above --orders-max ${ints["orders-max"]}` };
+  if (!closed && ints.rate! < keys.length)
+    return {
+      ok: false,
+      error: `--rate ${ints.rate} is below one command per second per session (${keys.length} sessions)`,
+    };
+  if (closed && ints.window! > ints["orders-max"]!)
+    return { ok: false, error: `--window ${ints.window} above --orders-max ${ints["orders-max"]}` };
   return {
     ok: true,
     options: {

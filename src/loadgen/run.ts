@@ -46,7 +46,11 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
   const midRef: { mid: MidPrice | null } = { mid: null };
   const sessions = options.keys.map((key, i) => new LoadSession(i, key, options, midRef));
   const started = await Promise.allSettled(sessions.map((s) => s.start()));
-  const failed = started.map((r, i) => (r.status === "rejected" ? `session ${i + 1} (${sessions[i]!.key}): ${String(r.reason?.message ?? r.reason)}` : "")).filter((x) => x !== "");
+  const failed = started
+    .map((r, i) =>
+      r.status === "rejected" ? `session ${i + 1} (${sessions[i]!.key}): ${String(r.reason?.message ?? r.reason)}` : "",
+    )
+    .filter((x) => x !== "");
   if (failed.length > 0) {
     await Promise.all(sessions.map((s) => s.client.close()));
     throw new Error(`login failed:\n  ${failed.join("\n  ")}`);
@@ -73,7 +77,13 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
 }
 
 /** Sends until the end of the duration (open: on schedule; closed: on acks, with a timer for retries). */
-function drive(options: LoadOptions, sessions: LoadSession[], startNs: number, endNs: number, hooks: RunHooks): Promise<void> {
+function drive(
+  options: LoadOptions,
+  sessions: LoadSession[],
+  startNs: number,
+  endNs: number,
+  hooks: RunHooks,
+): Promise<void> {
   return new Promise((resolve) => {
     let lastTickNs = 0;
     const turn = () => {
@@ -152,7 +162,8 @@ function startProgress(sessions: LoadSession[], startNs: number, hooks: RunHooks
     const secs = Math.max(0, (now - startNs) / 1e9);
     const p99 = (interval.percentile(99) / 1000).toFixed(0);
     hooks.log(
-      `[${secs.toFixed(0).padStart(4)} s] sent ${sent}  acked ${acked}  rejects ${rejected}  in flight ${inFlight}  backlog ${backlog}  rate ${rate}/s  p99 ${p99} us`,
+      `[${secs.toFixed(0).padStart(4)} s] sent ${sent}  acked ${acked}  rejects ${rejected}  ` +
+        `in flight ${inFlight}  backlog ${backlog}  rate ${rate}/s  p99 ${p99} us`,
     );
   }, 1000);
 }
@@ -162,10 +173,16 @@ function warnAboutLimits(options: LoadOptions, sessions: LoadSession[], hooks: R
   const perSession = options.rate / sessions.length;
   const max = info.limits.messagesPerSecondMax;
   if (options.mode === "open" && max > 0 && perSession > max) {
-    hooks.log(`warning: ${Math.round(perSession)} commands/s per session is above the session limit of ${max}/s: expect Logout(rate_limited); add sessions`);
+    hooks.log(
+      `warning: ${Math.round(perSession)} commands/s per session is above the session limit of ${max}/s: ` +
+        `expect Logout(rate_limited); add sessions`,
+    );
   }
   for (const s of sessions) {
-    if (s.liveCap < options.ordersMax) hooks.log(`note: session ${s.index + 1} keeps at most ${s.liveCap} live orders (the exchange's open-order limit)`);
+    if (s.liveCap < options.ordersMax)
+      hooks.log(
+        `note: session ${s.index + 1} keeps at most ${s.liveCap} live orders (the exchange's open-order limit)`,
+      );
   }
 }
 

@@ -3,7 +3,15 @@
 // mid inside the symbol's band, sizes in whole lots).
 
 import { OrderType, Side, Tif } from "../engine/constants.ts";
-import { type CancelParams, ClientError, ExchangeClient, findSymbol, type ModifyParams, type NewOrderParams, SendStatus } from "../client/index.ts";
+import {
+  type CancelParams,
+  ClientError,
+  ExchangeClient,
+  findSymbol,
+  type ModifyParams,
+  type NewOrderParams,
+  SendStatus,
+} from "../client/index.ts";
 import type { WireSymbol } from "../protocol/index.ts";
 import { type LoadOptions, MixKind } from "./options.ts";
 import { OpenLoopSchedule, OrderTracker } from "./tracker.ts";
@@ -34,7 +42,8 @@ export class PriceBand {
   readonly high: number;
 
   constructor(s: WireSymbol) {
-    if (!(s.tickSize > 0 && s.lotSize > 0 && s.maxQty >= s.lotSize)) throw new Error(`symbol ${s.name}: tick ${s.tickSize}, lot ${s.lotSize}, max qty ${s.maxQty}`);
+    if (!(s.tickSize > 0 && s.lotSize > 0 && s.maxQty >= s.lotSize))
+      throw new Error(`symbol ${s.name}: tick ${s.tickSize}, lot ${s.lotSize}, max qty ${s.maxQty}`);
     this.tick = s.tickSize;
     this.low = Math.ceil(Math.max(s.minPrice, 1) / s.tickSize) * s.tickSize;
     this.high = Math.floor(s.maxPrice / s.tickSize) * s.tickSize;
@@ -91,7 +100,18 @@ export class LoadSession {
   private qtyLotsMax = 1;
   private lot = 1;
   /** Parameter objects refilled for every command (the client copies them): no allocation per command. */
-  private readonly newParams: Required<NewOrderParams> = { clientOrderId: 0, symbolId: 0, side: 0, priceTicks: 0, qtyLots: 0, type: 0, tif: 0, postOnly: false, stp: 0, stopPriceTicks: 0 };
+  private readonly newParams: Required<NewOrderParams> = {
+    clientOrderId: 0,
+    symbolId: 0,
+    side: 0,
+    priceTicks: 0,
+    qtyLots: 0,
+    type: 0,
+    tif: 0,
+    postOnly: false,
+    stp: 0,
+    stopPriceTicks: 0,
+  };
   private readonly cancelParams: CancelParams = { clientOrderId: 0, symbolId: 0 };
   private readonly modifyParams: ModifyParams = { clientOrderId: 0, symbolId: 0, priceTicks: 0, qtyLots: 0 };
 
@@ -128,7 +148,11 @@ export class LoadSession {
     const name = this.options.symbol;
     const symbol = name === "" ? info.symbols[0] : findSymbol(info, name);
     if (symbol === undefined) {
-      throw new Error(name === "" ? "the exchange lists no symbol" : `symbol ${name} not among ${info.symbols.map((s) => s.name).join(", ")}`);
+      throw new Error(
+        name === ""
+          ? "the exchange lists no symbol"
+          : `symbol ${name} not among ${info.symbols.map((s) => s.name).join(", ")}`,
+      );
     }
     this.symbol = symbol;
     const band = new PriceBand(symbol);
@@ -166,7 +190,9 @@ export class LoadSession {
     }
   }
 
-  /** Sends one command by the mix. False when it could not be sent now (buffer full, not logged in, every slot busy). */
+  /**
+   * Sends one command by the mix. False when it could not be sent now (buffer full, not logged in, every slot busy).
+   */
   sendOne(intendedNs: number): boolean {
     const t = this.tracker;
     let kind = this.pickKind();

@@ -64,7 +64,12 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** The engine's reject names, then the gateway's (schema RejectReason 20 and up). */
 const rejectReasonNames: string[] = [...rejectNames];
-Object.assign(rejectReasonNames, { 20: "rate_limited", 21: "in_flight_limit", 22: "open_orders_limit", 23: "unavailable" });
+Object.assign(rejectReasonNames, {
+  20: "rate_limited",
+  21: "in_flight_limit",
+  22: "open_orders_limit",
+  23: "unavailable",
+});
 
 export function latencySummary(h: Histogram): LatencySummary {
   const us = (ns: number) => round1(ns / 1000);
@@ -138,22 +143,47 @@ export function summarize(options: LoadOptions, sessions: LoadSession[], times: 
       bufferFull: sum((s) => s.bufferFull),
       openAtLogin: sum((s) => s.openAtLogin),
     },
-    sentByKind: named(sumColumns(trackers, (t) => t.sentByKind), mixKinds, false),
-    ackedByKind: named(sumColumns(trackers, (t) => t.ackedByKind), mixKinds, false),
+    sentByKind: named(
+      sumColumns(trackers, (t) => t.sentByKind),
+      mixKinds,
+      false,
+    ),
+    ackedByKind: named(
+      sumColumns(trackers, (t) => t.ackedByKind),
+      mixKinds,
+      false,
+    ),
     throughput: { ackedPerS: Math.round(acked / (elapsedNs / 1e9)), sentPerS: Math.round(sent / (elapsedNs / 1e9)) },
     latencyUs: latencySummary(merge((t) => t.latency)),
     serviceTimeUs: latencySummary(merge((t) => t.service)),
     sendLagUs: latencySummary(merge((t) => t.sendLag)),
-    reports: named(sumColumns(trackers, (t) => t.reportsByKind), execKindNames, true),
-    rejectReasons: named(sumColumns(trackers, (t) => t.rejectsByReason), rejectReasonNames, true),
-    cancelReasons: named(sumColumns(trackers, (t) => t.cancelsByReason), cancelReasonNames, true),
-    errors: sessions.filter((s) => s.error !== null).map((s) => `session ${s.index + 1} (${s.key}): ${s.error!.message}`),
+    reports: named(
+      sumColumns(trackers, (t) => t.reportsByKind),
+      execKindNames,
+      true,
+    ),
+    rejectReasons: named(
+      sumColumns(trackers, (t) => t.rejectsByReason),
+      rejectReasonNames,
+      true,
+    ),
+    cancelReasons: named(
+      sumColumns(trackers, (t) => t.cancelsByReason),
+      cancelReasonNames,
+      true,
+    ),
+    errors: sessions
+      .filter((s) => s.error !== null)
+      .map((s) => `session ${s.index + 1} (${s.key}): ${s.error!.message}`),
   };
 }
 
 function latencyLine(label: string, l: LatencySummary): string {
   const f = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} us`);
-  return `${label.padEnd(22)} p50 ${f(l.p50Us)}  p90 ${f(l.p90Us)}  p99 ${f(l.p99Us)}  p99.9 ${f(l.p999Us)}  max ${f(l.maxUs)}  (n=${l.count})`;
+  return (
+    `${label.padEnd(22)} p50 ${f(l.p50Us)}  p90 ${f(l.p90Us)}  p99 ${f(l.p99Us)}  p99.9 ${f(l.p999Us)}  ` +
+    `max ${f(l.maxUs)}  (n=${l.count})`
+  );
 }
 
 const kv = (r: Record<string, number>) =>
@@ -163,11 +193,15 @@ const kv = (r: Record<string, number>) =>
 
 export function formatSummary(s: RunSummary): string {
   const c = s.counts;
-  const load = s.mode === "open" ? `open loop at ${s.offeredRatePerS} commands/s offered` : `closed loop, window ${s.window} per session`;
+  const load =
+    s.mode === "open"
+      ? `open loop at ${s.offeredRatePerS} commands/s offered`
+      : `closed loop, window ${s.window} per session`;
   const lines = [
     `== loadgen: ${load}, ${s.sessions} session(s), symbol ${s.symbol}, ${s.durationS} s, seed ${s.seed}`,
     `throughput             ${s.throughput.ackedPerS} acked/s, ${s.throughput.sentPerS} sent/s over ${s.elapsedS} s`,
-    `commands               scheduled ${c.scheduled}, sent ${c.sent}, acked ${c.acked}, rejected ${c.rejected}, unsent ${c.unsent}, unacked ${c.unacked}`,
+    `commands               scheduled ${c.scheduled}, sent ${c.sent}, acked ${c.acked}, ` +
+      `rejected ${c.rejected}, unsent ${c.unsent}, unacked ${c.unacked}`,
     `sent by kind           ${kv(s.sentByKind)}`,
     latencyLine(s.coordinatedOmissionCorrected ? "latency (CO-corrected)" : "latency (closed loop)", s.latencyUs),
     latencyLine("service time", s.serviceTimeUs),
@@ -177,9 +211,15 @@ export function formatSummary(s: RunSummary): string {
     `cancel reasons         ${kv(s.cancelReasons)}`,
   ];
   if (c.unmatchedReports > 0 || c.bufferFull > 0 || c.openAtLogin > 0) {
-    lines.push(`notes                  unmatched reports ${c.unmatchedReports}, buffer-full retries ${c.bufferFull}, open orders at login ${c.openAtLogin}`);
+    lines.push(
+      `notes                  unmatched reports ${c.unmatchedReports}, buffer-full retries ${c.bufferFull}, ` +
+        `open orders at login ${c.openAtLogin}`,
+    );
   }
-  if (!s.coordinatedOmissionCorrected) lines.push("note: closed-loop latency is measured from the actual send and is not corrected for coordinated omission");
+  if (!s.coordinatedOmissionCorrected)
+    lines.push(
+      "note: closed-loop latency is measured from the actual send and is not corrected for coordinated omission",
+    );
   for (const e of s.errors) lines.push(`error: ${e}`);
   return lines.join("\n");
 }

@@ -1,4 +1,6 @@
-// Proves the latency accounting: a synthetic 1 s sender stall shows in the open loop's corrected latency (measured from the schedule) and not in service time; and the per-order state machine matches acks to commands (cancel racing a fill, rejected modify, IOC remainder, unknown ids).
+// Proves the latency accounting: a synthetic 1 s sender stall shows in the open loop's corrected latency (measured from
+// the schedule) and not in service time; and the per-order state machine matches acks to commands (cancel racing a
+// fill, rejected modify, IOC remainder, unknown ids).
 
 import { describe, expect, test } from "bun:test";
 import { Reject } from "../engine/constants.ts";
@@ -150,20 +152,24 @@ describe("order tracking", () => {
     expect(t.reportsByKind[ExecKind.Accepted]).toBe(2);
   });
 
-  test("a mass cancel's summary is counted by kind but matched to no order, even when its request id equals a live order's id", () => {
-    const t = new OrderTracker(4, 0);
-    const slot = t.allocate();
-    const cid = t.cidOf(slot);
-    t.sentNew(slot, MixKind.place, 0, 500, 1, 0, 0);
-    t.onReport(report(ExecKind.Accepted, cid), 1);
-    expect(t.onReport(report(ExecKind.MassCancelled, cid, { qtyLots: 1, cancelReason: 9 }), 2)).toBe(0);
-    expect(t.reportsByKind[ExecKind.MassCancelled]).toBe(1);
-    expect(t.unmatched).toBe(0);
-    expect(t.usedCount).toBe(1);
-    // The order's own Cancelled report (reason Disconnect) retires it.
-    t.onReport(report(ExecKind.Cancelled, cid, { cancelReason: 9 }), 3);
-    expect(t.usedCount).toBe(0);
-  });
+  test(
+    "a mass cancel's summary is counted by kind but matched to no order, " +
+      "even when its request id equals a live order's id",
+    () => {
+      const t = new OrderTracker(4, 0);
+      const slot = t.allocate();
+      const cid = t.cidOf(slot);
+      t.sentNew(slot, MixKind.place, 0, 500, 1, 0, 0);
+      t.onReport(report(ExecKind.Accepted, cid), 1);
+      expect(t.onReport(report(ExecKind.MassCancelled, cid, { qtyLots: 1, cancelReason: 9 }), 2)).toBe(0);
+      expect(t.reportsByKind[ExecKind.MassCancelled]).toBe(1);
+      expect(t.unmatched).toBe(0);
+      expect(t.usedCount).toBe(1);
+      // The order's own Cancelled report (reason Disconnect) retires it.
+      t.onReport(report(ExecKind.Cancelled, cid, { cancelReason: 9 }), 3);
+      expect(t.usedCount).toBe(0);
+    },
+  );
 
   test("ids differ between sessions and generations; skipIdsBelow steps past earlier runs", () => {
     const a = new OrderTracker(8, 0);

@@ -25,8 +25,27 @@ import type { ExecReport } from "../protocol/index.ts";
 import { Histogram } from "./histogram.ts";
 import { MixKind } from "./options.ts";
 
-export const ExecKind = { Accepted: 1, Rejected: 2, Fill: 3, Cancelled: 4, Modified: 5, Triggered: 6, Reduced: 7, MassCancelled: 8 } as const;
-export const execKindNames = ["none", "accepted", "rejected", "fill", "cancelled", "modified", "triggered", "reduced", "mass_cancelled"] as const;
+export const ExecKind = {
+  Accepted: 1,
+  Rejected: 2,
+  Fill: 3,
+  Cancelled: 4,
+  Modified: 5,
+  Triggered: 6,
+  Reduced: 7,
+  MassCancelled: 8,
+} as const;
+export const execKindNames = [
+  "none",
+  "accepted",
+  "rejected",
+  "fill",
+  "cancelled",
+  "modified",
+  "triggered",
+  "reduced",
+  "mass_cancelled",
+] as const;
 const CancelReasonUser = 1;
 
 const SlotState = {
@@ -90,8 +109,10 @@ export class OrderTracker {
   lastAckNs = 0;
 
   constructor(slotsCount: number, sessionIndex: number) {
-    if (!(Number.isInteger(slotsCount) && slotsCount > 0 && slotsCount <= 1 << 24)) throw new Error(`slotsCount ${slotsCount}`);
-    if (!(Number.isInteger(sessionIndex) && sessionIndex >= 0 && sessionIndex < sessionsMax)) throw new Error(`sessionIndex ${sessionIndex}`);
+    if (!(Number.isInteger(slotsCount) && slotsCount > 0 && slotsCount <= 1 << 24))
+      throw new Error(`slotsCount ${slotsCount}`);
+    if (!(Number.isInteger(sessionIndex) && sessionIndex >= 0 && sessionIndex < sessionsMax))
+      throw new Error(`sessionIndex ${sessionIndex}`);
     this.slotsCount = slotsCount;
     this.sessionIndex = sessionIndex;
     this.cid = new Float64Array(slotsCount);
@@ -130,7 +151,8 @@ export class OrderTracker {
   }
 
   release(slot: number): void {
-    if (!(this.state[slot] === SlotState.Free || this.state[slot] === SlotState.PendingNew)) throw new Error(`release of slot ${slot} in state ${this.state[slot]}`);
+    if (!(this.state[slot] === SlotState.Free || this.state[slot] === SlotState.PendingNew))
+      throw new Error(`release of slot ${slot} in state ${this.state[slot]}`);
     this.removeResting(slot);
     this.state[slot] = SlotState.Free;
     this.cid[slot] = -1;
@@ -148,7 +170,15 @@ export class OrderTracker {
     return this.restingList[Math.floor(r * this.restingCount)]!;
   }
 
-  sentNew(slot: number, kind: number, side: number, price: number, qty: number, intendedNs: number, sentNs: number): void {
+  sentNew(
+    slot: number,
+    kind: number,
+    side: number,
+    price: number,
+    qty: number,
+    intendedNs: number,
+    sentNs: number,
+  ): void {
     this.state[slot] = SlotState.PendingNew;
     this.rests[slot] = kind === MixKind.place ? 1 : 0;
     this.side[slot] = side;
@@ -266,7 +296,11 @@ export class OrderTracker {
 
   /** The order went away while a command on it is pending; that command's reject is its ack. */
   private onGone(slot: number, r: ExecReport, nowNs: number): number {
-    if (r.kind === ExecKind.Rejected || r.kind === ExecKind.Modified || (r.kind === ExecKind.Cancelled && r.cancelReason === CancelReasonUser)) {
+    if (
+      r.kind === ExecKind.Rejected ||
+      r.kind === ExecKind.Modified ||
+      (r.kind === ExecKind.Cancelled && r.cancelReason === CancelReasonUser)
+    ) {
       this.ack(slot, nowNs, r.kind === ExecKind.Rejected);
       this.retire(slot);
       return 1;

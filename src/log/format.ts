@@ -3,7 +3,16 @@
 
 import type { LevelName } from "./levels.ts";
 
-export type FieldValue = string | number | boolean | null | undefined | bigint | Error | readonly unknown[] | { readonly [key: string]: unknown };
+export type FieldValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | bigint
+  | Error
+  | readonly unknown[]
+  | { readonly [key: string]: unknown };
 export type Fields = Readonly<Record<string, FieldValue>>;
 
 /** Keys every JSON line starts with; a field with one of these names is written with a leading underscore. */
@@ -20,14 +29,25 @@ export interface LogRecord {
 }
 
 export function jsonLine(r: LogRecord): string {
-  const out: Record<string, unknown> = { time: new Date(r.timeMs).toISOString(), level: r.level, component: r.component, msg: r.msg };
+  const out: Record<string, unknown> = {
+    time: new Date(r.timeMs).toISOString(),
+    level: r.level,
+    component: r.component,
+    msg: r.msg,
+  };
   copyFields(out, r.bound);
   copyFields(out, r.fields);
   try {
     return JSON.stringify(out, jsonValue);
   } catch (error) {
     // A field that cannot be serialised (a cycle) must not lose the line.
-    return JSON.stringify({ time: out.time, level: r.level, component: r.component, msg: r.msg, logError: (error as Error).message });
+    return JSON.stringify({
+      time: out.time,
+      level: r.level,
+      component: r.component,
+      msg: r.msg,
+      logError: (error as Error).message,
+    });
   }
 }
 
@@ -35,7 +55,8 @@ const levelTags: Record<LevelName, string> = { debug: "DEBUG", info: "INFO ", wa
 
 export function humanLine(r: LogRecord): string {
   const t = new Date(r.timeMs);
-  const clock = `${pad(t.getHours(), 2)}:${pad(t.getMinutes(), 2)}:${pad(t.getSeconds(), 2)}.${pad(t.getMilliseconds(), 3)}`;
+  const hms = `${pad(t.getHours(), 2)}:${pad(t.getMinutes(), 2)}:${pad(t.getSeconds(), 2)}`;
+  const clock = `${hms}.${pad(t.getMilliseconds(), 3)}`;
   const parts: string[] = [];
   for (const fields of [r.bound, r.fields]) {
     if (fields === null) continue;

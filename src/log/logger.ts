@@ -51,7 +51,11 @@ export class Logger {
     const isTty = options.isTty ?? process.stdout.isTTY === true;
     const human = options.format === "human" || (options.format === "auto" && isTty);
     const threshold = options.level === "off" ? levelOff : Level[options.level];
-    return new Logger({ threshold, human, write: options.write ?? defaultWrite, nowMs: options.nowMs ?? Date.now }, component, null);
+    return new Logger(
+      { threshold, human, write: options.write ?? defaultWrite, nowMs: options.nowMs ?? Date.now },
+      component,
+      null,
+    );
   }
 
   /** A logger for a component (or the same component with more fields bound), sharing this one's output. */

@@ -19,7 +19,15 @@ export function bookImage(engine: Engine): BookImage {
   let n = 0;
   const books = engine.booksCount;
   for (let b = 0; b < books; b++) n += engine.bookOrders(b, 0).length + engine.bookOrders(b, 1).length;
-  const img: BookImage = { lastSeq: engine.lastSeq, book: new Int32Array(n), side: new Uint8Array(n), id: new Float64Array(n), price: new Int32Array(n), qty: new Float64Array(n), count: n };
+  const img: BookImage = {
+    lastSeq: engine.lastSeq,
+    book: new Int32Array(n),
+    side: new Uint8Array(n),
+    id: new Float64Array(n),
+    price: new Int32Array(n),
+    qty: new Float64Array(n),
+    count: n,
+  };
   let k = 0;
   for (let b = 0; b < books; b++) {
     for (const side of [0, 1]) {

@@ -1,4 +1,6 @@
-// Proves the book mirror keeps queue order, level totals and sorted ladders exactly as a plain model does under random adds, changes and removals, that level-2 changes are coalesced to one final state per level per collect, and that running out of level slots is recoverable by collecting.
+// Proves the book mirror keeps queue order, level totals and sorted ladders exactly as a plain model does under random
+// adds, changes and removals, that level-2 changes are coalesced to one final state per level per collect, and that
+// running out of level slots is recoverable by collecting.
 
 import { describe, expect, test } from "bun:test";
 import { Rng } from "../../test/engine/random-commands.ts";
@@ -41,7 +43,9 @@ class Model {
 
 function mirrorLevels(m: BookMirror, book: number, side: number) {
   const out: { price: number; qty: number; count: number }[] = [];
-  m.forTopLevels(book, side, Infinity, (l) => out.push({ price: m.lvlPrice[l]!, qty: m.lvlQty[l]!, count: m.lvlCount[l]! }));
+  m.forTopLevels(book, side, Infinity, (l) =>
+    out.push({ price: m.lvlPrice[l]!, qty: m.lvlQty[l]!, count: m.lvlCount[l]! }),
+  );
   return out;
 }
 
@@ -103,7 +107,9 @@ describe("BookMirror", () => {
         for (let side = 0; side < 2; side++) {
           expect(mirrorLevels(m, book, side)).toEqual(model.levels(book, side));
           for (const l of model.levels(book, side)) {
-            expect(mirrorQueue(m, book, side, l.price)).toEqual(model.queues.get(`${book}:${side}:${l.price}`)!.map((o) => o.id));
+            expect(mirrorQueue(m, book, side, l.price)).toEqual(
+              model.queues.get(`${book}:${side}:${l.price}`)!.map((o) => o.id),
+            );
           }
         }
       }

@@ -114,7 +114,8 @@ export class BookMirror {
    * invariant (the engine never rests more than it holds).
    */
   add(book: number, side: number, id: number, price: number, qty: number, seq: number): boolean {
-    if (!(book >= 0 && book < this.limits.symbolsMax)) throw new Error(`book mirror: book ${book} outside [0, ${this.limits.symbolsMax})`);
+    if (!(book >= 0 && book < this.limits.symbolsMax))
+      throw new Error(`book mirror: book ${book} outside [0, ${this.limits.symbolsMax})`);
     if (side !== Side.Buy && side !== Side.Sell) throw new Error(`book mirror: order ${id} has side ${side}`);
     if (!(qty > 0)) throw new Error(`book mirror: order ${id} added with qty ${qty}`);
     if (this.ids.find(id) !== NIL) throw new Error(`book mirror: order ${id} added twice`);
@@ -186,7 +187,15 @@ export class BookMirror {
       this.lvlDirty[lvl] = 0;
       const ladder = this.lvlLadder[lvl]!;
       const count = this.lvlCount[lvl]!;
-      if (visit !== null) visit(ladder >> 1, ladder & 1, this.lvlPrice[lvl]!, count === 0 ? 0 : this.lvlQty[lvl]!, count, this.lvlSeq[lvl]!);
+      if (visit !== null)
+        visit(
+          ladder >> 1,
+          ladder & 1,
+          this.lvlPrice[lvl]!,
+          count === 0 ? 0 : this.lvlQty[lvl]!,
+          count,
+          this.lvlSeq[lvl]!,
+        );
       if (count === 0) this.dropLevel(ladder, lvl);
     }
     this.dirtyCount = 0;
@@ -198,7 +207,10 @@ export class BookMirror {
 
   // ---- reading ----
 
-  /** Rows of a side, best first, skipping emptied levels: calls `visit(level)` for up to `levelsMax` levels; returns how many. */
+  /**
+   * Rows of a side, best first, skipping emptied levels: calls `visit(level)` for up to
+   * `levelsMax` levels; returns how many.
+   */
   forTopLevels(book: number, side: number, levelsMax: number, visit: (level: number) => void): number {
     const ladder = book * 2 + side;
     const base = ladder * this.limits.levelsPerSideMax;
@@ -241,26 +253,31 @@ export class BookMirror {
       const base = ladder * this.limits.levelsPerSideMax;
       for (let row = 0; row < this.ladCount[ladder]!; row++) {
         const lvl = this.ladLevels[base + row]!;
-        if (this.lvlLadder[lvl] !== ladder) throw new Error(`level ${lvl} in ladder ${ladder} says ${this.lvlLadder[lvl]}`);
-        if (row > 0 && !(this.ladKeys[base + row - 1]! < this.ladKeys[base + row]!)) throw new Error(`ladder ${ladder} keys not ascending at ${row}`);
+        if (this.lvlLadder[lvl] !== ladder)
+          throw new Error(`level ${lvl} in ladder ${ladder} says ${this.lvlLadder[lvl]}`);
+        if (row > 0 && !(this.ladKeys[base + row - 1]! < this.ladKeys[base + row]!))
+          throw new Error(`ladder ${ladder} keys not ascending at ${row}`);
         let qty = 0;
         let count = 0;
         let prev = NIL;
         for (let o = this.lvlHead[lvl]!; o !== NIL; o = this.ordNext[o]!) {
           if (this.ordPrev[o] !== prev) throw new Error(`order slot ${o}: bad prev link`);
-          if (this.ordLevel[o] !== lvl || this.ordPrice[o] !== this.lvlPrice[lvl]) throw new Error(`order slot ${o}: wrong level`);
+          if (this.ordLevel[o] !== lvl || this.ordPrice[o] !== this.lvlPrice[lvl])
+            throw new Error(`order slot ${o}: wrong level`);
           if (this.ids.find(this.ordId[o]!) !== o) throw new Error(`order ${this.ordId[o]}: id index disagrees`);
           qty += this.ordQty[o]!;
           count++;
           prev = o;
         }
         if (this.lvlTail[lvl] !== prev) throw new Error(`level ${lvl}: bad tail`);
-        if (count !== this.lvlCount[lvl] || qty !== this.lvlQty[lvl]) throw new Error(`level ${lvl}: totals ${this.lvlCount[lvl]}/${this.lvlQty[lvl]} vs ${count}/${qty}`);
+        if (count !== this.lvlCount[lvl] || qty !== this.lvlQty[lvl])
+          throw new Error(`level ${lvl}: totals ${this.lvlCount[lvl]}/${this.lvlQty[lvl]} vs ${count}/${qty}`);
         if (count === 0 && this.lvlDirty[lvl] === 0) throw new Error(`level ${lvl}: empty but not awaiting collection`);
         orders += count;
       }
     }
-    if (orders !== this.ordersLive || this.ids.count !== orders) throw new Error(`orders ${orders} vs live ${this.ordersLive} vs index ${this.ids.count}`);
+    if (orders !== this.ordersLive || this.ids.count !== orders)
+      throw new Error(`orders ${orders} vs live ${this.ordersLive} vs index ${this.ids.count}`);
   }
 
   // ---- internals ----
@@ -325,7 +342,8 @@ export class BookMirror {
       if (this.ladKeys[base + mid]! < key) lo = mid + 1;
       else hi = mid;
     }
-    if (!(lo < n && this.ladLevels[base + lo] === lvl)) throw new Error(`book mirror: level ${lvl} (price ${price}) not in ladder ${ladder}`);
+    if (!(lo < n && this.ladLevels[base + lo] === lvl))
+      throw new Error(`book mirror: level ${lvl} (price ${price}) not in ladder ${ladder}`);
     this.ladKeys.copyWithin(base + lo, base + lo + 1, base + n);
     this.ladLevels.copyWithin(base + lo, base + lo + 1, base + n);
     this.ladCount[ladder] = n - 1;
@@ -338,11 +356,13 @@ export class BookMirror {
 
 function checkLimits(l: BookLimits): void {
   const int = (name: string, v: number, lo: number, hi: number) => {
-    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`book mirror: ${name}=${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isInteger(v) && v >= lo && v <= hi))
+      throw new Error(`book mirror: ${name}=${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("symbolsMax", l.symbolsMax, 1, 1 << 16);
   int("ordersMax", l.ordersMax, 1, 1 << 26);
   int("levelsMax", l.levelsMax, 1, 1 << 26);
   int("levelsPerSideMax", l.levelsPerSideMax, 1, 1 << 24);
-  if (l.symbolsMax * 2 * l.levelsPerSideMax * 8 > 2 ** 31) throw new Error("book mirror: ladders would take more than 2 GiB");
+  if (l.symbolsMax * 2 * l.levelsPerSideMax * 8 > 2 ** 31)
+    throw new Error("book mirror: ladders would take more than 2 GiB");
 }

@@ -1,4 +1,6 @@
-// Proves the candle aggregator equals the plain reference on random streams (in order and with late trades), emits each final candle once when its bucket closes (next trade or advanceTo), produces nothing for empty intervals, keeps exact integer volumes past 2^53, and allocates nothing per trade.
+// Proves the candle aggregator equals the plain reference on random streams (in order and with late trades), emits each
+// final candle once when its bucket closes (next trade or advanceTo), produces nothing for empty intervals, keeps exact
+// integer volumes past 2^53, and allocates nothing per trade.
 
 import { heapStats } from "bun:jsc";
 import { describe, expect, test } from "bun:test";
@@ -134,7 +136,9 @@ describe("candles vs the reference", () => {
     agg.onTrade(trade(0, day0, 100, 1, 6));
     // The 1m ring keeps minutes 2..4; minute 0 is gone. Longer intervals keep their one bucket and take the trade.
     expect(agg.stats.tradesOutsideRing).toBe(1);
-    expect(agg.records(0, intervalIndex("1m")).map((c) => c.openTimeUs)).toEqual([2, 3, 4].map((m) => day0 + m * minute));
+    expect(agg.records(0, intervalIndex("1m")).map((c) => c.openTimeUs)).toEqual(
+      [2, 3, 4].map((m) => day0 + m * minute),
+    );
     expect(agg.records(0, intervalIndex("5m"))[0]!.trades).toBe(6);
   });
 });
@@ -149,7 +153,16 @@ describe("candle lifecycle", () => {
     agg.onTrade(trade(0, day0 + 2_000, 104, 1, 2));
     agg.onTrade(trade(0, day0 + 3_000, 98, 1, 3));
     const live = agg.liveSlot(0, m1);
-    expect(agg.record(0, m1, live)).toMatchObject({ open: 100, high: 104, low: 98, close: 98, volume: 4n, trades: 3, vwapTicks: 101, final: false });
+    expect(agg.record(0, m1, live)).toMatchObject({
+      open: 100,
+      high: 104,
+      low: 98,
+      close: 98,
+      volume: 4n,
+      trades: 3,
+      vwapTicks: 101,
+      final: false,
+    });
     const seen: string[] = [];
     agg.collectLive((s, i, slot) => seen.push(`${s}/${i}/${agg.close[slot]}`));
     expect(seen).toEqual(["0/0/98", "0/1/98", "0/2/98", "0/3/98", "0/4/98", "0/5/98"]);
@@ -161,7 +174,10 @@ describe("candle lifecycle", () => {
     // Symbol 0's first trade of the next minute closes its 1m candle only.
     agg.onTrade(trade(0, day0 + minute + 5, 101, 1, 5));
     expect(finals).toEqual([`0/${m1}/${day0}`]);
-    expect(agg.records(0, m1).map((c) => [c.final, c.close])).toEqual([[true, 98], [false, 101]]);
+    expect(agg.records(0, m1).map((c) => [c.final, c.close])).toEqual([
+      [true, 98],
+      [false, 101],
+    ]);
   });
 
   test("advanceTo closes a bucket exactly at its end, once, and not a microsecond earlier", () => {

@@ -148,7 +148,8 @@ export class CandleAggregator {
     const error = tradeRowError(t);
     if (error !== null) throw new Error(`candles: bad trade ${t.tradeId}: ${error}`);
     this.stats.trades++;
-    for (let interval = 0; interval < intervalCount; interval++) this.addToSeries(t.symbolId * intervalCount + interval, interval, t);
+    for (let interval = 0; interval < intervalCount; interval++)
+      this.addToSeries(t.symbolId * intervalCount + interval, interval, t);
   }
 
   /**
@@ -156,7 +157,8 @@ export class CandleAggregator {
    * each to `onFinal`. The caller promises no later trade is older than `tsUs`.
    */
   advanceTo(tsUs: number): void {
-    if (!(Number.isSafeInteger(tsUs) && tsUs >= 0)) throw new Error(`candles: advanceTo(${tsUs}) needs a non-negative safe integer`);
+    if (!(Number.isSafeInteger(tsUs) && tsUs >= 0))
+      throw new Error(`candles: advanceTo(${tsUs}) needs a non-negative safe integer`);
     if (tsUs <= this.watermarkUs) return;
     this.watermarkUs = tsUs;
     const series = this.symbolsMax * intervalCount;
@@ -165,7 +167,8 @@ export class CandleAggregator {
       if (count === 0) continue;
       const slot = this.slotAt(s, count - 1);
       const interval = s % intervalCount;
-      if (this.final[slot] === 0 && this.openTimeUs[slot]! + intervalUs[interval]! <= tsUs) this.finish(s, interval, slot);
+      if (this.final[slot] === 0 && this.openTimeUs[slot]! + intervalUs[interval]! <= tsUs)
+        this.finish(s, interval, slot);
     }
   }
 

@@ -1,4 +1,5 @@
-// Proves the book checksum is the CRC-32 of the documented digit string (asks best first, then bids best first, price then quantity, 10 levels per side), is 0 for an empty book, and never allocates strings.
+// Proves the book checksum is the CRC-32 of the documented digit string (asks best first, then bids best first, price
+// then quantity, 10 levels per side), is 0 for an empty book, and never allocates strings.
 
 import { describe, expect, test } from "bun:test";
 import { buf } from "crc-32";

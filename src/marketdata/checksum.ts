@@ -60,7 +60,10 @@ export class BookChecksum {
 }
 
 /** The checksum of two plain level lists (tests, docs examples): asks and bids, each best first. */
-export function checksumOf(asks: readonly { price: number; qty: number }[], bids: readonly { price: number; qty: number }[]): number {
+export function checksumOf(
+  asks: readonly { price: number; qty: number }[],
+  bids: readonly { price: number; qty: number }[],
+): number {
   const c = new BookChecksum();
   for (let i = 0; i < asks.length && i < checksumLevels; i++) c.level(asks[i]!.price, asks[i]!.qty);
   for (let i = 0; i < bids.length && i < checksumLevels; i++) c.level(bids[i]!.price, bids[i]!.qty);

@@ -18,12 +18,16 @@ export const candleSlotBytes = 4 * 4 + 12 * 8 + 1;
 export const candleBytesMax = 2 ** 31;
 
 export function checkCandleLimits(l: CandleLimits): CandleLimits {
-  if (!(Number.isInteger(l.symbolsMax) && l.symbolsMax >= 1 && l.symbolsMax <= 1 << 16)) throw new Error(`candles: symbolsMax ${l.symbolsMax} must be an integer in [1, 65536]`);
+  if (!(Number.isInteger(l.symbolsMax) && l.symbolsMax >= 1 && l.symbolsMax <= 1 << 16))
+    throw new Error(`candles: symbolsMax ${l.symbolsMax} must be an integer in [1, 65536]`);
   if (!(Number.isInteger(l.candlesPerSeries) && l.candlesPerSeries >= 1 && l.candlesPerSeries <= 1 << 20)) {
     throw new Error(`candles: candlesPerSeries ${l.candlesPerSeries} must be an integer in [1, 2^20]`);
   }
   const bytes = l.symbolsMax * 6 * l.candlesPerSeries * candleSlotBytes;
-  if (bytes > candleBytesMax) throw new Error(`candles: ${bytes} bytes of candle columns (> ${candleBytesMax}); lower symbolsMax or candlesPerSeries`);
+  if (bytes > candleBytesMax)
+    throw new Error(
+      `candles: ${bytes} bytes of candle columns (> ${candleBytesMax}); lower symbolsMax or candlesPerSeries`,
+    );
   return l;
 }
 
@@ -38,13 +42,16 @@ export const tickRingLimitsDefault: Readonly<TickRingLimits> = { symbolsMax: 64,
 export const tickSlotBytes = 6 * 8 + 1;
 
 export function checkTickRingLimits(l: TickRingLimits): TickRingLimits {
-  if (!(Number.isInteger(l.symbolsMax) && l.symbolsMax >= 1 && l.symbolsMax <= 1 << 16)) throw new Error(`ticks: symbolsMax ${l.symbolsMax} must be an integer in [1, 65536]`);
+  if (!(Number.isInteger(l.symbolsMax) && l.symbolsMax >= 1 && l.symbolsMax <= 1 << 16))
+    throw new Error(`ticks: symbolsMax ${l.symbolsMax} must be an integer in [1, 65536]`);
   if (!(Number.isInteger(l.ticksPerSymbol) && l.ticksPerSymbol >= 1 && l.ticksPerSymbol <= 1 << 20)) {
     throw new Error(`ticks: ticksPerSymbol ${l.ticksPerSymbol} must be an integer in [1, 2^20]`);
   }
   const bytes = l.symbolsMax * l.ticksPerSymbol * tickSlotBytes;
-  if (bytes > 2 ** 31) throw new Error(`ticks: ${bytes} bytes of tick columns (> 2 GiB); lower symbolsMax or ticksPerSymbol`);
+  if (bytes > 2 ** 31)
+    throw new Error(`ticks: ${bytes} bytes of tick columns (> 2 GiB); lower symbolsMax or ticksPerSymbol`);
   return l;
 }
 
-if (candleLimitsDefault.candlesPerSeries < candlesPerSeriesMin) throw new Error("candles: the default ring must keep at least 1,000 candles");
+if (candleLimitsDefault.candlesPerSeries < candlesPerSeriesMin)
+  throw new Error("candles: the default ring must keep at least 1,000 candles");

@@ -1,4 +1,5 @@
-// Proves the typed-array map agrees with a JS Map over random inserts, updates and deletes (keys up to 2^53, clustered and spread, through several doublings), and refuses a negative value.
+// Proves the typed-array map agrees with a JS Map over random inserts, updates and deletes (keys up to 2^53, clustered
+// and spread, through several doublings), and refuses a negative value.
 
 import { expect, test } from "bun:test";
 import { Rng } from "../../test/engine/random-commands.ts";
@@ -10,7 +11,12 @@ test(`random operations agree with a Map (seed ${seed})`, () => {
   const rng = new Rng(seed);
   const m = new IntMap(4);
   const ref = new Map<number, number>();
-  const key = () => (rng.chance(0.5) ? rng.int(5000) : rng.chance(0.5) ? 2 ** 40 + rng.int(2000) * 4096 : Math.floor(rng.float() * Number.MAX_SAFE_INTEGER));
+  const key = () =>
+    rng.chance(0.5)
+      ? rng.int(5000)
+      : rng.chance(0.5)
+        ? 2 ** 40 + rng.int(2000) * 4096
+        : Math.floor(rng.float() * Number.MAX_SAFE_INTEGER);
   const keys: number[] = [];
   for (let i = 0; i < 200_000; i++) {
     const x = rng.float();

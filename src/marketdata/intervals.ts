@@ -10,7 +10,14 @@ export const intervalCount = intervalNames.length;
 
 const minuteUs = 60_000_000;
 /** Length of each interval in microseconds, in the order of `intervalNames`. */
-export const intervalUs: readonly number[] = [minuteUs, 5 * minuteUs, 15 * minuteUs, 60 * minuteUs, 240 * minuteUs, 1440 * minuteUs];
+export const intervalUs: readonly number[] = [
+  minuteUs,
+  5 * minuteUs,
+  15 * minuteUs,
+  60 * minuteUs,
+  240 * minuteUs,
+  1440 * minuteUs,
+];
 
 /** Index of an interval name, or -1 (API edges). */
 export function intervalIndex(name: string): number {
@@ -24,6 +31,7 @@ export function bucketOpenUs(tsUs: number, interval: number): number {
 
 for (let i = 0; i < intervalCount; i++) {
   const len = intervalUs[i]!;
-  if (!(Number.isSafeInteger(len) && (1440 * minuteUs) % len === 0)) throw new Error(`interval ${intervalNames[i]} must divide a day`);
+  if (!(Number.isSafeInteger(len) && (1440 * minuteUs) % len === 0))
+    throw new Error(`interval ${intervalNames[i]} must divide a day`);
   if (i > 0 && !(len > intervalUs[i - 1]!)) throw new Error("intervals must be listed shortest first");
 }

@@ -6,12 +6,49 @@
 import { orderTypeNames, sideNames, tifNames } from "../engine/constants.ts";
 
 /** An order's state in its latest row. */
-export const OrderStatus = { New: 0, PartiallyFilled: 1, Filled: 2, Cancelled: 3, Expired: 4, Rejected: 5, PendingTrigger: 6 } as const;
-export const orderStatusNames = ["new", "partially_filled", "filled", "cancelled", "expired", "rejected", "pending_trigger"] as const;
+export const OrderStatus = {
+  New: 0,
+  PartiallyFilled: 1,
+  Filled: 2,
+  Cancelled: 3,
+  Expired: 4,
+  Rejected: 5,
+  PendingTrigger: 6,
+} as const;
+export const orderStatusNames = [
+  "new",
+  "partially_filled",
+  "filled",
+  "cancelled",
+  "expired",
+  "rejected",
+  "pending_trigger",
+] as const;
 
-/** What happened to an order. `reason` is a reject code for `rejected`, a cancel reason for `cancelled`, `expired` and `reduced`. */
-export const OrderEvent = { Placed: 0, Modified: 1, Cancelled: 2, Filled: 3, Expired: 4, Triggered: 5, Rejected: 6, Reduced: 7 } as const;
-export const orderEventNames = ["placed", "modified", "cancelled", "filled", "expired", "triggered", "rejected", "reduced"] as const;
+/**
+ * What happened to an order. `reason` is a reject code for `rejected`, a cancel reason for
+ * `cancelled`, `expired` and `reduced`.
+ */
+export const OrderEvent = {
+  Placed: 0,
+  Modified: 1,
+  Cancelled: 2,
+  Filled: 3,
+  Expired: 4,
+  Triggered: 5,
+  Rejected: 6,
+  Reduced: 7,
+} as const;
+export const orderEventNames = [
+  "placed",
+  "modified",
+  "cancelled",
+  "filled",
+  "expired",
+  "triggered",
+  "rejected",
+  "reduced",
+] as const;
 
 export interface OrderRow {
   symbolId: number;
@@ -86,7 +123,20 @@ export function newOrderRow(): OrderRow {
 }
 
 export function newOrderEventRow(): OrderEventRow {
-  return { symbolId: 0, tsUs: 0, seq: 0, eventIndex: 0, orderId: 0, userId: 0, event: 0, reason: 0, priceTicks: 0, qtyLots: 0, leavesLots: 0, tradeId: 0 };
+  return {
+    symbolId: 0,
+    tsUs: 0,
+    seq: 0,
+    eventIndex: 0,
+    orderId: 0,
+    userId: 0,
+    event: 0,
+    reason: 0,
+    priceTicks: 0,
+    qtyLots: 0,
+    leavesLots: 0,
+    tradeId: 0,
+  };
 }
 
 function isCount(v: number): boolean {
@@ -110,7 +160,8 @@ export function orderRowError(o: OrderRow): string | null {
   if (!isCount(o.stopPriceTicks)) return `stopPriceTicks ${o.stopPriceTicks} is not a safe integer >= 0`;
   if (!isCount(o.qtyLots)) return `qtyLots ${o.qtyLots} is not a safe integer >= 0`;
   if (!(isCount(o.filledLots) && o.filledLots <= o.qtyLots)) return `filledLots ${o.filledLots} is not in [0, qtyLots]`;
-  if (!(isCount(o.leavesLots) && o.leavesLots <= o.qtyLots - o.filledLots)) return `leavesLots ${o.leavesLots} is not in [0, qtyLots - filledLots]`;
+  if (!(isCount(o.leavesLots) && o.leavesLots <= o.qtyLots - o.filledLots))
+    return `leavesLots ${o.leavesLots} is not in [0, qtyLots - filledLots]`;
   if (!isCount(o.createdUs)) return `createdUs ${o.createdUs} is not a safe integer >= 0`;
   if (!isCount(o.createdSeq)) return `createdSeq ${o.createdSeq} is not a safe integer >= 0`;
   if (!(isCount(o.updatedUs) && o.updatedUs >= o.createdUs)) return `updatedUs ${o.updatedUs} is before createdUs`;
@@ -119,9 +170,13 @@ export function orderRowError(o: OrderRow): string | null {
 }
 
 /** Why an order event row is unusable, or null. `reasonNamesFor` gives the reason vocabulary of an event. */
-export function orderEventRowError(e: OrderEventRow, reasonNamesFor: (event: number) => readonly string[]): string | null {
+export function orderEventRowError(
+  e: OrderEventRow,
+  reasonNamesFor: (event: number) => readonly string[],
+): string | null {
   if (!isCode(e.event, orderEventNames)) return `event ${e.event} is not a known order event`;
-  if (!isCode(e.reason, reasonNamesFor(e.event))) return `reason ${e.reason} is not a known reason for ${orderEventNames[e.event]}`;
+  if (!isCode(e.reason, reasonNamesFor(e.event)))
+    return `reason ${e.reason} is not a known reason for ${orderEventNames[e.event]}`;
   if (!isCount(e.tsUs)) return `tsUs ${e.tsUs} is not a safe integer >= 0`;
   if (!isCount(e.seq)) return `seq ${e.seq} is not a safe integer >= 0`;
   if (!isCount(e.eventIndex)) return `eventIndex ${e.eventIndex} is not a safe integer >= 0`;

@@ -41,7 +41,10 @@ export const orderMemoryLimitsDefault: Readonly<OrderMemoryLimits> = {
   slotsInitial: 1 << 14,
 };
 
-/** Bytes per slot: 13 float64, 5 int32 and 7 uint8 columns, and a user's head, tail and count (at most one user per slot). */
+/**
+ * Bytes per slot: 13 float64, 5 int32 and 7 uint8 columns, and a user's head, tail and count
+ * (at most one user per slot).
+ */
 export const orderSlotBytes = 13 * 8 + 5 * 4 + 7 + 3 * 4;
 /** Bytes per kept event: 9 float64, 4 int32 and 2 uint8 columns. */
 export const orderEventBytes = 9 * 8 + 4 * 4 + 2;
@@ -49,7 +52,8 @@ export const orderEventBytes = 9 * 8 + 4 * 4 + 2;
 export function checkOrderMemoryLimits(l: OrderMemoryLimits): OrderMemoryLimits {
   const int = (name: keyof OrderMemoryLimits, lo: number, hi: number) => {
     const v = l[name];
-    if (!(Number.isInteger(v) && v >= lo && v <= hi)) throw new Error(`orders in memory: ${name} ${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isInteger(v) && v >= lo && v <= hi))
+      throw new Error(`orders in memory: ${name} ${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("liveOrdersMax", 2, (1 << 26) + 1);
   int("finishedOrdersMax", 1, 1 << 24);
@@ -190,8 +194,12 @@ export class OrderStore {
    */
   add(orderId: number, userId: number): number {
     const existing = this.ids.get(orderId);
-    if (existing !== NIL && isLiveStatus(this.status[existing]!)) throw new Error(`orders in memory: order ${orderId} added while live`);
-    if (this.liveCount === this.limits.liveOrdersMax) throw new Error(`orders in memory: more than ${this.limits.liveOrdersMax} live orders (the engine's ordersMax + 1)`);
+    if (existing !== NIL && isLiveStatus(this.status[existing]!))
+      throw new Error(`orders in memory: order ${orderId} added while live`);
+    if (this.liveCount === this.limits.liveOrdersMax)
+      throw new Error(
+        `orders in memory: more than ${this.limits.liveOrdersMax} live orders (the engine's ordersMax + 1)`,
+      );
     if (this.freeSlots.length === 0) this.makeRoom();
     const slot = this.freeSlots.pop()!;
     this.ids.set(orderId, slot);
@@ -267,10 +275,13 @@ export class OrderStore {
     };
   }
 
-  /** The events of the order in `slot` still in memory, oldest first; `complete` is false when older ones were overwritten. */
+  /**
+   * The events of the order in `slot` still in memory, oldest first; `complete` is false when
+   * older ones were overwritten.
+   */
   events(slot: number): { events: OrderEventRecord[]; complete: boolean } {
     const out: OrderEventRecord[] = [];
-    for (let n = this.evFirst[slot]!; n >= 0; ) {
+    for (let n = this.evFirst[slot]!; n >= 0;) {
       const at = n % this.eventsMax;
       out.push({
         symbolId: this.evSymbolId[at]!,
@@ -310,7 +321,13 @@ export class OrderStore {
 
   /** Bytes of typed arrays allocated (slots, users, maps and the event ring). */
   bytesAllocated(): number {
-    return this.capacity * orderSlotBytes + this.eventsMax * orderEventBytes + this.finished.length * 4 + this.ids.bytes() + this.users.bytes();
+    return (
+      this.capacity * orderSlotBytes +
+      this.eventsMax * orderEventBytes +
+      this.finished.length * 4 +
+      this.ids.bytes() +
+      this.users.bytes()
+    );
   }
 
   // ---- internals ----
@@ -379,7 +396,8 @@ export class OrderStore {
       for (let s = this.capacity - 1; s >= before; s--) this.freeSlots.push(s);
       return;
     }
-    if (this.finishedCount === 0) throw new Error("orders in memory: no slot free and no finished order to evict (programmer error)");
+    if (this.finishedCount === 0)
+      throw new Error("orders in memory: no slot free and no finished order to evict (programmer error)");
     this.evictOldest();
   }
 

@@ -1,4 +1,7 @@
-// Proves the order tracker turns the real engine's events into the same order rows and order events as the plain reference, on random streams with every order type, self-trade mode, stop cascade, mass cancel, reused and duplicate id and invalid field; that its live orders are exactly the engine's; that the bounded memory keeps what it promises (live orders, the newest finished ones, histories marked truncated); and the event mapping on hand-made cases.
+// Proves the order tracker turns the real engine's events into the same order rows and order events as the plain
+// reference, on random streams with every order type, self-trade mode, stop cascade, mass cancel, reused and duplicate
+// id and invalid field; that its live orders are exactly the engine's; that the bounded memory keeps what it promises
+// (live orders, the newest finished ones, histories marked truncated); and the event mapping on hand-made cases.
 
 import { describe, expect, test } from "bun:test";
 import { fillCommand } from "../engine/apply.ts";
@@ -16,7 +19,13 @@ const commandsCount = process.env.SOAK === "1" ? 400_000 : 40_000;
 
 /** Runs plain commands through an engine with the tracker and the reference side by side. */
 class Harness {
-  readonly engine = new Engine({ ordersMax: 4096, levelsMax: 2048, levelsPerSideMax: 512, symbolsMax: 8, eventsMax: 64 });
+  readonly engine = new Engine({
+    ordersMax: 4096,
+    levelsMax: 2048,
+    levelsPerSideMax: 512,
+    symbolsMax: 8,
+    eventsMax: 64,
+  });
   readonly tracker: OrderTracker;
   readonly reference = new OrderReference();
   readonly rows: OrderRow[] = [];
@@ -32,7 +41,10 @@ class Harness {
 
   constructor(limits: Partial<OrderMemoryLimits> = {}) {
     this.tracker = new OrderTracker(limits);
-    this.tracker.addSink({ onOrderState: (o) => this.rows.push({ ...o }), onOrderEvent: (e) => this.events.push({ ...e }) });
+    this.tracker.addSink({
+      onOrderState: (o) => this.rows.push({ ...o }),
+      onOrderEvent: (e) => this.events.push({ ...e }),
+    });
     // A small event buffer: big commands arrive in several calls, as from the sequencer.
     this.engine.events.onFull = (events) => {
       this.tracker.onEvents(events, this.cmd);
@@ -80,47 +92,57 @@ describe(`random streams against the reference (seed ${seed})`, () => {
     expect(checked).toBeGreaterThan(10_000);
   });
 
-  test("receive stamps out of seq order: rows still equal the reference, and an order is never updated before it was created", () => {
-    const h = new Harness();
-    h.jitterUs = 200;
-    for (const c of generateCommands(seed + 2, commandsCount / 2)) h.run(c);
-    expect(h.rows).toEqual(h.refRows);
-    expect(h.events).toEqual(h.refEvents);
-    expect(h.rows.every((o) => o.updatedUs >= o.createdUs)).toBe(true);
-    expect(h.rows.some((o) => o.updatedUs > o.createdUs)).toBe(true);
-  });
+  test(
+    "receive stamps out of seq order: rows still equal the reference, " +
+      "and an order is never updated before it was created",
+    () => {
+      const h = new Harness();
+      h.jitterUs = 200;
+      for (const c of generateCommands(seed + 2, commandsCount / 2)) h.run(c);
+      expect(h.rows).toEqual(h.refRows);
+      expect(h.events).toEqual(h.refEvents);
+      expect(h.rows.every((o) => o.updatedUs >= o.createdUs)).toBe(true);
+      expect(h.rows.some((o) => o.updatedUs > o.createdUs)).toBe(true);
+    },
+  );
 
-  test("bounded memory: small rings keep live orders, the newest finished ones and the newest events, and say what is missing", () => {
-    const limits = { finishedOrdersMax: 300, orderEventsMax: 2000, slotsInitial: 16 };
-    const h = new Harness(limits);
-    for (const c of generateCommands(seed + 1, commandsCount / 2)) h.run(c);
-    const s = h.tracker.store;
-    expect(s.grown).toBeGreaterThan(0);
-    expect(s.finishedKept).toBe(limits.finishedOrdersMax);
-    expectLiveEqualsEngine(h);
-    // The newest finished orders are the ones kept, each with its latest state.
-    const finished = [...h.reference.orders.values()].filter((o) => !isLiveStatus(o.status)).sort((a, b) => a.seq - b.seq || a.orderId - b.orderId);
-    let kept = 0;
-    for (const o of finished.slice(-limits.finishedOrdersMax / 2)) {
-      const slot = s.find(o.orderId);
-      if (slot === NIL || s.orderId[slot] !== o.orderId || s.createdSeq[slot] !== o.createdSeq) continue;
-      expect(rowOf(s.record(slot))).toEqual(o);
-      kept++;
-    }
-    expect(kept).toBeGreaterThan(limits.finishedOrdersMax / 4);
-    // Histories: the newest events of each order, in order; truncated ones say so.
-    let truncated = 0;
-    for (const o of h.reference.orders.values()) {
-      const slot = s.find(o.orderId);
-      if (slot === NIL || s.createdSeq[slot] !== o.createdSeq) continue;
-      const { events, complete } = s.events(slot);
-      const all = h.reference.history.get(o.orderId)!;
-      expect(events).toEqual(all.slice(all.length - events.length));
-      if (complete) expect(events.length).toBe(all.length);
-      else truncated++;
-    }
-    expect(truncated).toBeGreaterThan(0);
-  });
+  test(
+    "bounded memory: small rings keep live orders, the newest finished ones and the newest events, " +
+      "and say what is missing",
+    () => {
+      const limits = { finishedOrdersMax: 300, orderEventsMax: 2000, slotsInitial: 16 };
+      const h = new Harness(limits);
+      for (const c of generateCommands(seed + 1, commandsCount / 2)) h.run(c);
+      const s = h.tracker.store;
+      expect(s.grown).toBeGreaterThan(0);
+      expect(s.finishedKept).toBe(limits.finishedOrdersMax);
+      expectLiveEqualsEngine(h);
+      // The newest finished orders are the ones kept, each with its latest state.
+      const finished = [...h.reference.orders.values()]
+        .filter((o) => !isLiveStatus(o.status))
+        .sort((a, b) => a.seq - b.seq || a.orderId - b.orderId);
+      let kept = 0;
+      for (const o of finished.slice(-limits.finishedOrdersMax / 2)) {
+        const slot = s.find(o.orderId);
+        if (slot === NIL || s.orderId[slot] !== o.orderId || s.createdSeq[slot] !== o.createdSeq) continue;
+        expect(rowOf(s.record(slot))).toEqual(o);
+        kept++;
+      }
+      expect(kept).toBeGreaterThan(limits.finishedOrdersMax / 4);
+      // Histories: the newest events of each order, in order; truncated ones say so.
+      let truncated = 0;
+      for (const o of h.reference.orders.values()) {
+        const slot = s.find(o.orderId);
+        if (slot === NIL || s.createdSeq[slot] !== o.createdSeq) continue;
+        const { events, complete } = s.events(slot);
+        const all = h.reference.history.get(o.orderId)!;
+        expect(events).toEqual(all.slice(all.length - events.length));
+        if (complete) expect(events.length).toBe(all.length);
+        else truncated++;
+      }
+      expect(truncated).toBeGreaterThan(0);
+    },
+  );
 });
 
 function rowOf(r: ReturnType<OrderTracker["store"]["record"]>): OrderRow {
@@ -151,9 +173,33 @@ class Script {
   constructor() {
     this.h.run({ op: "symbol", seq: ++this.seq, tsUs: 1_000, spec: btc });
   }
-  newOrder(id: number, user: number, side: number, price: number, qty: number, more: Partial<Extract<Command, { op: "new" }>> = {}): void {
+  newOrder(
+    id: number,
+    user: number,
+    side: number,
+    price: number,
+    qty: number,
+    more: Partial<Extract<Command, { op: "new" }>> = {},
+  ): void {
     const seq = ++this.seq;
-    this.h.run({ op: "new", seq, tsUs: 1_000 + seq, book: 0, id, user, clientOrderId: id * 10, side, type: OrderType.Limit, tif: Tif.Gtc, postOnly: false, stp: Stp.None, priceTicks: price, qtyLots: qty, stopPriceTicks: 0, ...more });
+    this.h.run({
+      op: "new",
+      seq,
+      tsUs: 1_000 + seq,
+      book: 0,
+      id,
+      user,
+      clientOrderId: id * 10,
+      side,
+      type: OrderType.Limit,
+      tif: Tif.Gtc,
+      postOnly: false,
+      stp: Stp.None,
+      priceTicks: price,
+      qtyLots: qty,
+      stopPriceTicks: 0,
+      ...more,
+    });
   }
   cancel(id: number, user: number): void {
     const seq = ++this.seq;
@@ -161,15 +207,37 @@ class Script {
   }
   modify(id: number, user: number, price: number, qty: number): void {
     const seq = ++this.seq;
-    this.h.run({ op: "modify", seq, tsUs: 1_000 + seq, book: 0, id, user, clientOrderId: 0, priceTicks: price, qtyLots: qty });
+    this.h.run({
+      op: "modify",
+      seq,
+      tsUs: 1_000 + seq,
+      book: 0,
+      id,
+      user,
+      clientOrderId: 0,
+      priceTicks: price,
+      qtyLots: qty,
+    });
   }
   massCancel(user: number): void {
     const seq = ++this.seq;
-    this.h.run({ op: "mass_cancel", seq, tsUs: 1_000 + seq, user, clientOrderId: 1, oneSymbol: false, book: 0, massSide: 0, cancelReason: CancelReason.Disconnect });
+    this.h.run({
+      op: "mass_cancel",
+      seq,
+      tsUs: 1_000 + seq,
+      user,
+      clientOrderId: 1,
+      oneSymbol: false,
+      book: 0,
+      massSide: 0,
+      cancelReason: CancelReason.Disconnect,
+    });
   }
   /** The events of the last commands as [order, event name, reason, qty, leaves]. */
   take(): [number, number, number, number, number][] {
-    const out = this.h.events.map((e) => [e.orderId, e.event, e.reason, e.qtyLots, e.leavesLots] as [number, number, number, number, number]);
+    const out = this.h.events.map(
+      (e) => [e.orderId, e.event, e.reason, e.qtyLots, e.leavesLots] as [number, number, number, number, number],
+    );
     expect(this.h.rows).toEqual(this.h.refRows);
     expect(this.h.events).toEqual(this.h.refEvents);
     this.h.rows.length = this.h.refRows.length = this.h.events.length = this.h.refEvents.length = 0;
@@ -241,30 +309,33 @@ describe("the event mapping", () => {
     expect(x.status(4)).toBe(OrderStatus.Filled);
   });
 
-  test("a refused cancel joins the history of the submitter's own order only; a mass cancel cancels with its reason", () => {
-    const x = new Script();
-    x.newOrder(1, 1, Side.Sell, 100, 10);
-    x.cancel(1, 2);
-    x.modify(1, 1, 100, 0);
-    x.newOrder(2, 1, Side.Buy, 90, 1);
-    x.massCancel(1);
-    const events = x.take();
-    expect(events).toEqual([
-      [1, OrderEvent.Placed, 0, 10, 10],
-      [1, OrderEvent.Rejected, 7, 0, 0],
-      [1, OrderEvent.Rejected, 4, 0, 10],
-      [2, OrderEvent.Placed, 0, 1, 1],
-      [1, OrderEvent.Cancelled, CancelReason.Disconnect, 10, 0],
-      [2, OrderEvent.Cancelled, CancelReason.Disconnect, 1, 0],
-    ]);
-    const s = x.h.tracker.store;
-    const history = s.events(s.find(1)).events.map((e) => [e.event, e.userId]);
-    expect(history).toEqual([
-      [OrderEvent.Placed, 1],
-      [OrderEvent.Rejected, 1],
-      [OrderEvent.Cancelled, 1],
-    ]);
-  });
+  test(
+    "a refused cancel joins the history of the submitter's own order only; " + "a mass cancel cancels with its reason",
+    () => {
+      const x = new Script();
+      x.newOrder(1, 1, Side.Sell, 100, 10);
+      x.cancel(1, 2);
+      x.modify(1, 1, 100, 0);
+      x.newOrder(2, 1, Side.Buy, 90, 1);
+      x.massCancel(1);
+      const events = x.take();
+      expect(events).toEqual([
+        [1, OrderEvent.Placed, 0, 10, 10],
+        [1, OrderEvent.Rejected, 7, 0, 0],
+        [1, OrderEvent.Rejected, 4, 0, 10],
+        [2, OrderEvent.Placed, 0, 1, 1],
+        [1, OrderEvent.Cancelled, CancelReason.Disconnect, 10, 0],
+        [2, OrderEvent.Cancelled, CancelReason.Disconnect, 1, 0],
+      ]);
+      const s = x.h.tracker.store;
+      const history = s.events(s.find(1)).events.map((e) => [e.event, e.userId]);
+      expect(history).toEqual([
+        [OrderEvent.Placed, 1],
+        [OrderEvent.Rejected, 1],
+        [OrderEvent.Cancelled, 1],
+      ]);
+    },
+  );
 
   test("a refused new order is stored as rejected; one with a field out of every domain is an event only", () => {
     const x = new Script();

@@ -25,9 +25,25 @@
 // `eventIndex` numbers the order events of one command from 0.
 
 import { CommandCode, type EngineCommand } from "../engine/command.ts";
-import { CancelReason, EventKind, OrderType, orderTypeNames, PRICE_MAX, sideNames, tifNames } from "../engine/constants.ts";
+import {
+  CancelReason,
+  EventKind,
+  OrderType,
+  orderTypeNames,
+  PRICE_MAX,
+  sideNames,
+  tifNames,
+} from "../engine/constants.ts";
 import type { EventBuffer } from "../engine/events.ts";
-import { newOrderEventRow, newOrderRow, OrderEvent, type OrderEventRow, type OrderRow, orderRowError, OrderStatus } from "./order-rows.ts";
+import {
+  newOrderEventRow,
+  newOrderRow,
+  OrderEvent,
+  type OrderEventRow,
+  type OrderRow,
+  orderRowError,
+  OrderStatus,
+} from "./order-rows.ts";
 import { isLiveStatus, NIL, type OrderMemoryLimits, OrderStore } from "./order-store.ts";
 
 export interface OrderSink {
@@ -114,7 +130,8 @@ export class OrderTracker {
 
   private placed(events: EventBuffer, i: number, cmd: EngineCommand): void {
     const id = events.id(i);
-    if (cmd.command !== CommandCode.NewOrder || cmd.orderId !== id) throw new Error(`orders: seq ${events.seq(i)} accepts order ${id} outside its new-order command`);
+    if (cmd.command !== CommandCode.NewOrder || cmd.orderId !== id)
+      throw new Error(`orders: seq ${events.seq(i)} accepts order ${id} outside its new-order command`);
     const s = this.store;
     const slot = s.add(id, events.user(i));
     const isStop = cmd.type === OrderType.StopLimit || cmd.type === OrderType.StopMarket;
@@ -153,11 +170,22 @@ export class OrderTracker {
     const s = this.store;
     const slot = this.liveSlot(events.id(i), events, i);
     const reason = events.code(i);
-    const expired = reason === CancelReason.Ioc || reason === CancelReason.Fok || reason === CancelReason.MarketRemainder;
+    const expired =
+      reason === CancelReason.Ioc || reason === CancelReason.Fok || reason === CancelReason.MarketRemainder;
     s.leavesLots[slot] = 0;
     s.status[slot] = expired ? OrderStatus.Expired : OrderStatus.Cancelled;
     this.changed(slot, events, i);
-    this.emitEvent(slot, expired ? OrderEvent.Expired : OrderEvent.Cancelled, reason, s.priceTicks[slot]!, events.qtyLots(i), 0, 0, events, i);
+    this.emitEvent(
+      slot,
+      expired ? OrderEvent.Expired : OrderEvent.Cancelled,
+      reason,
+      s.priceTicks[slot]!,
+      events.qtyLots(i),
+      0,
+      0,
+      events,
+      i,
+    );
   }
 
   private reduced(events: EventBuffer, i: number): void {
@@ -166,7 +194,17 @@ export class OrderTracker {
     const leaves = events.leavesQtyLots(i);
     s.leavesLots[slot] = leaves;
     this.changed(slot, events, i);
-    this.emitEvent(slot, OrderEvent.Reduced, events.code(i), s.priceTicks[slot]!, events.qtyLots(i), leaves, 0, events, i);
+    this.emitEvent(
+      slot,
+      OrderEvent.Reduced,
+      events.code(i),
+      s.priceTicks[slot]!,
+      events.qtyLots(i),
+      leaves,
+      0,
+      events,
+      i,
+    );
   }
 
   private modified(events: EventBuffer, i: number): void {
@@ -201,7 +239,19 @@ export class OrderTracker {
     const modify = cmd.command === CommandCode.Modify;
     const price = modify && isPrice(cmd.priceTicks) ? cmd.priceTicks : 0;
     const qty = modify && isCount(cmd.qtyLots) ? cmd.qtyLots : 0;
-    this.emitEvent(own, OrderEvent.Rejected, code, price, qty, own === NIL ? 0 : s.leavesLots[own]!, 0, events, i, cmd.orderId, cmd.userId);
+    this.emitEvent(
+      own,
+      OrderEvent.Rejected,
+      code,
+      price,
+      qty,
+      own === NIL ? 0 : s.leavesLots[own]!,
+      0,
+      events,
+      i,
+      cmd.orderId,
+      cmd.userId,
+    );
   }
 
   /** A refused new order: stored as rejected (so "my orders" shows it) unless its fields fit no column. */
@@ -224,7 +274,19 @@ export class OrderTracker {
     const qty = isCount(cmd.qtyLots) ? cmd.qtyLots : 0;
     if (!storable || (existing !== NIL && isLiveStatus(s.status[existing]!))) {
       this.stats.rejectsWithoutRow++;
-      this.emitEvent(NIL, OrderEvent.Rejected, code, price, qty, 0, 0, events, i, isCount(id) ? id : 0, isCount(events.user(i)) ? events.user(i) : 0);
+      this.emitEvent(
+        NIL,
+        OrderEvent.Rejected,
+        code,
+        price,
+        qty,
+        0,
+        0,
+        events,
+        i,
+        isCount(id) ? id : 0,
+        isCount(events.user(i)) ? events.user(i) : 0,
+      );
       return;
     }
     const slot = s.add(id, events.user(i));
@@ -235,7 +297,8 @@ export class OrderTracker {
     s.tif[slot] = cmd.tif;
     s.postOnly[slot] = cmd.postOnly ? 1 : 0;
     s.priceTicks[slot] = price;
-    s.stopPriceTicks[slot] = cmd.type === OrderType.StopLimit || cmd.type === OrderType.StopMarket ? cmd.stopPriceTicks : 0;
+    s.stopPriceTicks[slot] =
+      cmd.type === OrderType.StopLimit || cmd.type === OrderType.StopMarket ? cmd.stopPriceTicks : 0;
     s.qtyLots[slot] = qty;
     s.filledLots[slot] = 0;
     s.leavesLots[slot] = 0;
@@ -252,7 +315,10 @@ export class OrderTracker {
   private liveSlot(id: number, events: EventBuffer, i: number): number {
     const slot = this.store.find(id);
     if (slot === NIL || !isLiveStatus(this.store.status[slot]!)) {
-      throw new Error(`orders: seq ${events.seq(i)} (${events.kind(i)}) is about order ${id}, which is not live here: the tracker missed earlier commands`);
+      throw new Error(
+        `orders: seq ${events.seq(i)} (${events.kind(i)}) is about order ${id}, which is not live here: ` +
+          `the tracker missed earlier commands`,
+      );
     }
     return slot;
   }
@@ -334,7 +400,10 @@ export class OrderTracker {
   }
 }
 
-/** The engine echoes any client order id; one that is not a safe integer (the wire's -1 for 2^53 and above) is recorded as 0, none. */
+/**
+ * The engine echoes any client order id; one that is not a safe integer (the wire's -1 for 2^53 and
+ * above) is recorded as 0, none.
+ */
 export function clientOrderIdOf(v: number): number {
   return isCount(v) ? v : 0;
 }

@@ -50,8 +50,17 @@ export class PendingEvents implements EventRows {
 
   constructor(limits: PendingLimits = pendingLimitsDefault) {
     const { rowsInitial, rowsMax } = limits;
-    if (!(Number.isInteger(rowsInitial) && rowsInitial >= 16 && Number.isInteger(rowsMax) && rowsMax >= rowsInitial && rowsMax <= 1 << 26)) {
-      throw new Error(`pending events: rowsInitial ${rowsInitial} and rowsMax ${rowsMax} must be integers with 16 <= initial <= max <= 2^26`);
+    if (!(
+      Number.isInteger(rowsInitial) &&
+      rowsInitial >= 16 &&
+      Number.isInteger(rowsMax) &&
+      rowsMax >= rowsInitial &&
+      rowsMax <= 1 << 26
+    )) {
+      throw new Error(
+        `pending events: rowsInitial ${rowsInitial} and rowsMax ${rowsMax} must be integers with 16 <= ` +
+          `initial <= max <= 2^26`,
+      );
     }
     this.rowsMax = rowsMax;
     this.capacity = 0;
@@ -89,7 +98,10 @@ export class PendingEvents implements EventRows {
     let size = this.capacity;
     while (size < need) size *= 2;
     if (size > this.rowsMax) {
-      throw new Error(`market data: ${need} events wait for durability, above rowsMax ${this.rowsMax}: the input log is not reporting durability`);
+      throw new Error(
+        `market data: ${need} events wait for durability, above rowsMax ${this.rowsMax}: ` +
+          `the input log is not reporting durability`,
+      );
     }
     const old = this.snapshotColumns();
     const oldCapacity = this.capacity;

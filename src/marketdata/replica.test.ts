@@ -1,4 +1,7 @@
-// Proves that replaying a journal rebuilds exactly the market-data stream the live exchange produced: the same trades, level-3 order changes, level-2 changes, best bid/offer, order rows, order events and final candles, in the same order (with the same release boundaries; with other boundaries the same trades, orders and final books), that it follows a journal as it grows, and that it never reads past the durable seq it is given.
+// Proves that replaying a journal rebuilds exactly the market-data stream the live exchange produced: the same trades,
+// level-3 order changes, level-2 changes, best bid/offer, order rows, order events and final candles, in the same order
+// (with the same release boundaries; with other boundaries the same trades, orders and final books), that it follows a
+// journal as it grows, and that it never reads past the durable seq it is given.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,8 +19,15 @@ import type { BboRow, LevelChangeRow, OrderChangeRow } from "./rows.ts";
 import { IgnoringSink, MarketDataStream } from "./stream.ts";
 import type { TradeRow } from "./trade.ts";
 
-const engine = resolveEngineConfig({ ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 64 });
+const engine = resolveEngineConfig({
+  ordersMax: 1 << 14,
+  levelsMax: 1 << 12,
+  levelsPerSideMax: 1 << 10,
+  symbolsMax: 4,
+  eventsMax: 64,
+});
 const commands = process.env.SOAK === "1" ? 200_000 : 20_000;
+const bigintsAsText = (_key: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
 /** Everything a stream, a tracker and candles hand out, as text lines in order. */
 class Recorder extends IgnoringSink {
@@ -46,7 +56,8 @@ class Recorder extends IgnoringSink {
     onOrderEvent: (e: OrderEventRow) => this.orders.push(`event ${JSON.stringify(e)}`),
   };
   finals(candles: CandleAggregator): void {
-    candles.onFinal = (symbol, interval, slot) => this.lines.push(`c ${JSON.stringify(candles.record(symbol, interval, slot), (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
+    candles.onFinal = (symbol, interval, slot) =>
+      this.lines.push(`c ${JSON.stringify(candles.record(symbol, interval, slot), bigintsAsText)}`);
   }
 }
 
@@ -65,8 +76,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A live exchange writing a journal, with a stream, a tracker and candles attached as a live consumer would attach them. */
-async function liveRun(path: string, seed: number): Promise<{ recorder: Recorder; boundaries: number[]; live: Sequencer }> {
+/**
+ * A live exchange writing a journal, with a stream, a tracker and candles attached as a
+ * live consumer would attach them.
+ */
+async function liveRun(
+  path: string,
+  seed: number,
+): Promise<{ recorder: Recorder; boundaries: number[]; live: Sequencer }> {
   const log = JournalLog.open(path, "write", 1 << 20, 0, () => {});
   const live = new Sequencer(engine, log);
   const stream = MarketDataStream.forEngine(live.engine);
@@ -133,7 +150,8 @@ describe("replaying the journal through the replica", () => {
     expect(recorder.lines.filter((l) => l.startsWith("c "))).toEqual(live.lines.filter((l) => l.startsWith("c ")));
     expect(r.sequencer.engine.stateHash()).toBe(exchange.engine.stateHash());
     for (let book = 0; book < flowSymbols.length; book++) {
-      for (const side of [0, 1]) expect(r.sequencer.engine.depth(book, side, 1 << 20)).toEqual(exchange.engine.depth(book, side, 1 << 20));
+      for (const side of [0, 1])
+        expect(r.sequencer.engine.depth(book, side, 1 << 20)).toEqual(exchange.engine.depth(book, side, 1 << 20));
     }
     r.close();
   });

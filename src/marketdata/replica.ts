@@ -49,14 +49,19 @@ export class MarketDataReplica {
   private follower: JournalFollower | null = null;
   private readonly decoder = new FastInputRecordDecoder();
   private readonly view = new InputRecordView();
-  private readonly onRecord = (seq: number, bytes: Uint8Array, offset: number, length: number): void => this.applyRecord(seq, bytes, offset, length);
+  private readonly onRecord = (seq: number, bytes: Uint8Array, offset: number, length: number): void =>
+    this.applyRecord(seq, bytes, offset, length);
 
   constructor(o: ReplicaOptions) {
     this.journalPath = o.journalPath;
     this.sequencer = new Sequencer(o.engine, null);
     const symbolsMax = o.engine.symbolsMax;
     this.stream = new MarketDataStream(mirrorLimits(o.engine));
-    this.recent = new RecentMarketData(symbolsMax, new TickRing({ symbolsMax, ...o.ticks }), new CandleAggregator({ symbolsMax, ...o.candles }));
+    this.recent = new RecentMarketData(
+      symbolsMax,
+      new TickRing({ symbolsMax, ...o.ticks }),
+      new CandleAggregator({ symbolsMax, ...o.candles }),
+    );
     this.stream.addSink(this.recent);
     this.orders = new OrderTracker(o.orders);
     this.sequencer.addConsumer(this.stream);
@@ -89,8 +94,12 @@ export class MarketDataReplica {
   private applyRecord(seq: number, bytes: Uint8Array, offset: number, length: number): void {
     const view = this.view;
     const code = this.decoder.decode(bytes, offset, offset + length, view);
-    if (code !== 0) throw new Error(`market data: journal ${this.journalPath} record ${seq} is not a valid InputRecord (protocol error ${code})`);
-    if (view.engineSeq !== seq) throw new Error(`market data: journal ${this.journalPath} record ${seq} carries engine seq ${view.engineSeq}`);
+    if (code !== 0)
+      throw new Error(
+        `market data: journal ${this.journalPath} record ${seq} is not a valid InputRecord (protocol error ${code})`,
+      );
+    if (view.engineSeq !== seq)
+      throw new Error(`market data: journal ${this.journalPath} record ${seq} carries engine seq ${view.engineSeq}`);
     this.sequencer.apply(view);
     this.orders.finishCommand();
     this.appliedSeq = seq;

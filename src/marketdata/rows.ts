@@ -54,5 +54,15 @@ export function newLevelChangeRow(): LevelChangeRow {
 }
 
 export function newBboRow(): BboRow {
-  return { symbolId: 0, bidPriceTicks: 0, bidQtyLots: 0, bidOrders: 0, askPriceTicks: 0, askQtyLots: 0, askOrders: 0, seq: 0, tsUs: 0 };
+  return {
+    symbolId: 0,
+    bidPriceTicks: 0,
+    bidQtyLots: 0,
+    bidOrders: 0,
+    askPriceTicks: 0,
+    askQtyLots: 0,
+    askOrders: 0,
+    seq: 0,
+    tsUs: 0,
+  };
 }

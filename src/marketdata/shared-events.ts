@@ -93,7 +93,8 @@ export class SharedEventRing implements EventRows {
   /** A ring over `buffer` (made by `allocate`, or received from the other thread). */
   constructor(buffer: SharedArrayBuffer) {
     const capacity = (buffer.byteLength - headerBytes) / rowBytes;
-    if (!(Number.isInteger(capacity) && capacity >= 16 && (capacity & (capacity - 1)) === 0)) throw new Error(`shared event ring: ${buffer.byteLength} bytes is not a ring`);
+    if (!(Number.isInteger(capacity) && capacity >= 16 && (capacity & (capacity - 1)) === 0))
+      throw new Error(`shared event ring: ${buffer.byteLength} bytes is not a ring`);
     this.buffer = buffer;
     this.capacity = capacity;
     this.mask = capacity - 1;

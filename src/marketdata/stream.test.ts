@@ -1,4 +1,7 @@
-// Proves the market-data stream rebuilds exactly the engine's books (level-2 totals and level-3 queues) from the events alone over seeded random order flow through the real sequencer, releases nothing before the input log says durable (and then exactly the state at that seq), hands its sinks records that rebuild the same books, reports every trade as the engine made it, starts from a running engine's book, and is deterministic.
+// Proves the market-data stream rebuilds exactly the engine's books (level-2 totals and level-3 queues) from the events
+// alone over seeded random order flow through the real sequencer, releases nothing before the input log says durable
+// (and then exactly the state at that seq), hands its sinks records that rebuild the same books, reports every trade as
+// the engine made it, starts from a running engine's book, and is deterministic.
 
 import { describe, expect, test } from "bun:test";
 import { EventKind, Side } from "../engine/constants.ts";
@@ -17,7 +20,13 @@ import { SharedEventRing, SharedEventWriter } from "./shared-events.ts";
 import { IgnoringSink, MarketDataStream, mirrorLimits } from "./stream.ts";
 import type { TradeRow } from "./trade.ts";
 
-const engineConfig = { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 64 };
+const engineConfig = {
+  ordersMax: 1 << 14,
+  levelsMax: 1 << 12,
+  levelsPerSideMax: 1 << 10,
+  symbolsMax: 4,
+  eventsMax: 64,
+};
 
 /** Rebuilds books from the stream's records, as a downstream consumer would. */
 class RecordingSink extends IgnoringSink {
@@ -29,12 +38,20 @@ class RecordingSink extends IgnoringSink {
   lastSeq = 0;
   readonly log: string[] = [];
   override onTrade(t: TradeRow): void {
-    this.trades.push(`${t.tradeId}:${t.symbolId}:${t.priceTicks}:${t.qtyLots}:${t.takerSide}:${t.takerOrderId}:${t.makerOrderId}:${t.takerUserId}:${t.makerUserId}:${t.seq}:${t.tsUs}`);
+    this.trades.push(
+      `${t.tradeId}:${t.symbolId}:${t.priceTicks}:${t.qtyLots}:${t.takerSide}:${t.takerOrderId}:` +
+        `${t.makerOrderId}:${t.takerUserId}:${t.makerUserId}:${t.seq}:${t.tsUs}`,
+    );
   }
   override onOrder(c: OrderChangeRow): void {
     this.log.push(`o${c.kind}:${c.orderId}:${c.priceTicks}:${c.qtyLots}:${c.seq}`);
     const b = this.l3[c.symbolId]!;
-    const ok = c.kind === 1 ? b.add(c.orderId, c.side, c.priceTicks, c.qtyLots) : c.kind === 2 ? b.change(c.orderId, c.qtyLots) : b.remove(c.orderId);
+    const ok =
+      c.kind === 1
+        ? b.add(c.orderId, c.side, c.priceTicks, c.qtyLots)
+        : c.kind === 2
+          ? b.change(c.orderId, c.qtyLots)
+          : b.remove(c.orderId);
     if (!ok) throw new Error(`order change ${c.kind} of ${c.orderId} does not fit`);
   }
   override onLevel(c: LevelChangeRow): void {
@@ -57,7 +74,10 @@ class TradeEvents {
     for (let i = 0; i < ev.count; i++) {
       if (ev.kind(i) !== EventKind.Trade) continue;
       const r = ev.record(i);
-      this.trades.push(`${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:${r.otherUser}:${r.seq}:${r.tsUs}`);
+      this.trades.push(
+        `${r.tradeId}:${r.book}:${r.priceTicks}:${r.qtyLots}:${r.side}:${r.id}:${r.otherId}:${r.user}:` +
+          `${r.otherUser}:${r.seq}:${r.tsUs}`,
+      );
     }
   }
 }
@@ -84,13 +104,28 @@ function expectSameBooks(seq: Sequencer, stream: MarketDataStream, sink: Recordi
     for (const side of [Side.Buy, Side.Sell]) {
       const levels = engineLevels(e, book, side);
       const orders = engineOrders(e, book, side);
-      expect({ label, book, side, levels: mirrorLevels(stream.book, book, side) }).toEqual({ label, book, side, levels });
-      expect({ label, book, side, orders: mirrorOrders(stream.book, book, side) }).toEqual({ label, book, side, orders });
+      expect({ label, book, side, levels: mirrorLevels(stream.book, book, side) }).toEqual({
+        label,
+        book,
+        side,
+        levels,
+      });
+      expect({ label, book, side, orders: mirrorOrders(stream.book, book, side) }).toEqual({
+        label,
+        book,
+        side,
+        orders,
+      });
       if (sink === null) continue;
       expect({ label, book, side, l2: sink.l2[book]!.top(side) }).toEqual({ label, book, side, l2: levels });
       expect({ label, book, side, l3: sink.l3[book]!.top(side) }).toEqual({ label, book, side, l3: levels });
       const queues = levels.map((l) => sink.l3[book]!.queue(side, l.price).map((o) => o.id));
-      expect({ label, book, side, queues }).toEqual({ label, book, side, queues: levels.map((l) => orders.filter((o) => o.price === l.price).map((o) => o.id)) });
+      expect({ label, book, side, queues }).toEqual({
+        label,
+        book,
+        side,
+        queues: levels.map((l) => orders.filter((o) => o.price === l.price).map((o) => o.id)),
+      });
     }
     const bbo = sink?.bbo.get(book);
     if (bbo !== undefined) {
@@ -99,7 +134,11 @@ function expectSameBooks(seq: Sequencer, stream: MarketDataStream, sink: Recordi
   }
 }
 
-function run(seed: number, commands: number, batchMax: number): { sink: RecordingSink; stream: MarketDataStream; trades: TradeEvents } {
+function run(
+  seed: number,
+  commands: number,
+  batchMax: number,
+): { sink: RecordingSink; stream: MarketDataStream; trades: TradeEvents } {
   const seq = new Sequencer(engineConfig, null);
   const flow = new OrderFlow(seed, seq);
   flow.defineSymbols();
@@ -122,15 +161,19 @@ function run(seed: number, commands: number, batchMax: number): { sink: Recordin
 }
 
 describe("market-data stream", () => {
-  test("rebuilds the engine's level-2 and level-3 books from events alone (seeded random flow, checked after every batch)", () => {
-    const commands = process.env.SOAK === "1" ? 100_000 : 6_000;
-    for (const seed of [1, 7, 20251204]) {
-      const { sink, stream } = run(seed, commands, 40);
-      expect(sink.trades.length).toBeGreaterThan(100);
-      expect(stream.stats.orderChanges).toBeGreaterThan(1000);
-      expect(stream.pending.count).toBe(0);
-    }
-  });
+  test(
+    "rebuilds the engine's level-2 and level-3 books from events alone (seeded random flow, " +
+      "checked after every batch)",
+    () => {
+      const commands = process.env.SOAK === "1" ? 100_000 : 6_000;
+      for (const seed of [1, 7, 20251204]) {
+        const { sink, stream } = run(seed, commands, 40);
+        expect(sink.trades.length).toBeGreaterThan(100);
+        expect(stream.stats.orderChanges).toBeGreaterThan(1000);
+        expect(stream.pending.count).toBe(0);
+      }
+    },
+  );
 
   test("is deterministic: the same flow gives the same records in the same order", () => {
     const a = run(42, 2_000, 25);
@@ -200,7 +243,12 @@ describe("market-data stream", () => {
     const flow = new OrderFlow(3, seq);
     flow.defineSymbols();
     const stream = new MarketDataStream(
-      { symbolsMax: 4, ordersMax: engineConfig.ordersMax, levelsMax: engineConfig.levelsMax * 2, levelsPerSideMax: engineConfig.levelsPerSideMax },
+      {
+        symbolsMax: 4,
+        ordersMax: engineConfig.ordersMax,
+        levelsMax: engineConfig.levelsMax * 2,
+        levelsPerSideMax: engineConfig.levelsPerSideMax,
+      },
       { rowsInitial: 16, rowsMax: 1 << 20 },
     );
     seq.addConsumer(stream);
@@ -210,40 +258,44 @@ describe("market-data stream", () => {
     expectSameBooks(seq, stream, null, "after growth");
   });
 
-  test("through the shared ring (the feed worker's path), with the ring too small so rows wait in order on the writer's side", () => {
-    const log = new ManualLog();
-    const live = new Sequencer(engineConfig, log);
-    const flow = new OrderFlow(13, live);
-    flow.defineSymbols();
-    log.onDurable!(live.nextSeq - 1);
-    const ring = SharedEventRing.allocate(16);
-    // The reader side normally lives in the worker; a second view of the same memory stands in for it here.
-    const readerRing = new SharedEventRing(ring.buffer);
-    const writer = new SharedEventWriter(ring);
-    const stream = new MarketDataStream(mirrorLimits(engineConfig), readerRing);
-    stream.seed(bookImage(live.engine));
-    const sink = new RecordingSink();
-    stream.addSink(sink);
-    live.addConsumer(writer);
-    let durable = live.nextSeq - 1;
-    for (let round = 0; round < 80; round++) {
-      flow.run(1 + flow.rng.int(40));
-      durable = durable + flow.rng.int(live.nextSeq - durable);
-      log.onDurable!(durable);
-      // What the worker does on a wake: release up to the published durable seq, then free the rows.
-      stream.release(readerRing.durableSeq());
-      readerRing.publishHead();
-      expect(readerRing.durableSeq()).toBeLessThanOrEqual(durable);
-    }
-    // Drain whatever still waits on the writer's side.
-    for (let i = 0; i < 10_000 && readerRing.durableSeq() < live.nextSeq - 1; i++) {
+  test(
+    "through the shared ring (the feed worker's path), with the ring too small so rows wait in order on the " +
+      "writer's side",
+    () => {
+      const log = new ManualLog();
+      const live = new Sequencer(engineConfig, log);
+      const flow = new OrderFlow(13, live);
+      flow.defineSymbols();
       log.onDurable!(live.nextSeq - 1);
-      stream.release(readerRing.durableSeq());
-      readerRing.publishHead();
-    }
-    expect(writer.overflowed).toBeGreaterThan(0);
-    expect(readerRing.durableSeq()).toBe(live.nextSeq - 1);
-    expectSameBooks(live, stream, sink, "through the shared ring");
-    writer.close();
-  });
+      const ring = SharedEventRing.allocate(16);
+      // The reader side normally lives in the worker; a second view of the same memory stands in for it here.
+      const readerRing = new SharedEventRing(ring.buffer);
+      const writer = new SharedEventWriter(ring);
+      const stream = new MarketDataStream(mirrorLimits(engineConfig), readerRing);
+      stream.seed(bookImage(live.engine));
+      const sink = new RecordingSink();
+      stream.addSink(sink);
+      live.addConsumer(writer);
+      let durable = live.nextSeq - 1;
+      for (let round = 0; round < 80; round++) {
+        flow.run(1 + flow.rng.int(40));
+        durable = durable + flow.rng.int(live.nextSeq - durable);
+        log.onDurable!(durable);
+        // What the worker does on a wake: release up to the published durable seq, then free the rows.
+        stream.release(readerRing.durableSeq());
+        readerRing.publishHead();
+        expect(readerRing.durableSeq()).toBeLessThanOrEqual(durable);
+      }
+      // Drain whatever still waits on the writer's side.
+      for (let i = 0; i < 10_000 && readerRing.durableSeq() < live.nextSeq - 1; i++) {
+        log.onDurable!(live.nextSeq - 1);
+        stream.release(readerRing.durableSeq());
+        readerRing.publishHead();
+      }
+      expect(writer.overflowed).toBeGreaterThan(0);
+      expect(readerRing.durableSeq()).toBe(live.nextSeq - 1);
+      expectSameBooks(live, stream, sink, "through the shared ring");
+      writer.close();
+    },
+  );
 });

@@ -26,7 +26,15 @@ import { BookMirror, type BookLimits, NIL } from "./book.ts";
 import { type BookImage, bookImage } from "./book-image.ts";
 import type { EventRows } from "./event-rows.ts";
 import { PendingEvents, type PendingLimits, pendingLimitsDefault } from "./pending-events.ts";
-import { type BboRow, type LevelChangeRow, newBboRow, newLevelChangeRow, newOrderChangeRow, OrderChangeKind, type OrderChangeRow } from "./rows.ts";
+import {
+  type BboRow,
+  type LevelChangeRow,
+  newBboRow,
+  newLevelChangeRow,
+  newOrderChangeRow,
+  OrderChangeKind,
+  type OrderChangeRow,
+} from "./rows.ts";
 import { newTradeRow, type TradeRow } from "./trade.ts";
 
 export interface MarketDataSink {
@@ -34,7 +42,9 @@ export interface MarketDataSink {
   onOrder(c: OrderChangeRow): void;
   onLevel(c: LevelChangeRow): void;
   onBbo(b: BboRow): void;
-  /** Every record of the commands up to `seq` has been handed out; `tsUs` is the engine time of the last event released. */
+  /**
+   * Every record of the commands up to `seq` has been handed out; `tsUs` is the engine time of the last event released.
+   */
   onReleased(seq: number, tsUs: number): void;
 }
 
@@ -64,7 +74,15 @@ export class MarketDataStream implements EventConsumer {
   readonly pending: EventRows;
   private readonly local: PendingEvents | null;
   readonly symbolsMax: number;
-  readonly stats: StreamStats = { events: 0, trades: 0, orderChanges: 0, levelChanges: 0, bboChanges: 0, releases: 0, quoteQtyCapped: 0 };
+  readonly stats: StreamStats = {
+    events: 0,
+    trades: 0,
+    orderChanges: 0,
+    levelChanges: 0,
+    bboChanges: 0,
+    releases: 0,
+    quoteQtyCapped: 0,
+  };
   /** Every event of the commands up to here has been released. */
   releasedSeq = 0;
   releasedTsUs = 0;
@@ -80,7 +98,14 @@ export class MarketDataStream implements EventConsumer {
   private readonly touched: Int32Array;
   private readonly touchedFlag: Uint8Array;
   private touchedCount = 0;
-  private readonly emitLevel = (book: number, side: number, price: number, qty: number, count: number, seq: number): void => {
+  private readonly emitLevel = (
+    book: number,
+    side: number,
+    price: number,
+    qty: number,
+    count: number,
+    seq: number,
+  ): void => {
     const r = this.level;
     r.symbolId = book;
     r.side = side;
@@ -127,7 +152,8 @@ export class MarketDataStream implements EventConsumer {
   // ---- EventConsumer ----
 
   onEvents(events: EventBuffer): void {
-    if (this.local === null) throw new Error("market data: this stream reads a shared ring; its writer is the consumer");
+    if (this.local === null)
+      throw new Error("market data: this stream reads a shared ring; its writer is the consumer");
     this.local.push(events);
   }
 
@@ -208,14 +234,19 @@ export class MarketDataStream implements EventConsumer {
       // No level slot free: hand out the levels changed so far (which frees the emptied ones), then it fits.
       this.book.collectLevels(this.emitLevel);
       if (!this.book.add(book, p.side[r]!, p.id[r]!, p.price[r]!, p.qty[r]!, seq)) {
-        throw new Error(`market data: no level free for order ${p.id[r]} after collecting; the mirror is smaller than the engine`);
+        throw new Error(
+          `market data: no level free for order ${p.id[r]} after collecting; the mirror is smaller than the engine`,
+        );
       }
     }
     this.touch(book);
     this.emitOrder(OrderChangeKind.Add, book, p.id[r]!, p.side[r]!, p.price[r]!, p.qty[r]!, r);
   }
 
-  /** Modified: in place when the price is the same and the quantity did not grow (RULES.md); otherwise the order left its level. */
+  /**
+   * Modified: in place when the price is the same and the quantity did not grow (RULES.md);
+   * otherwise the order left its level.
+   */
   private applyModified(r: number): void {
     const p = this.pending;
     const book = p.book[r]!;
@@ -234,7 +265,8 @@ export class MarketDataStream implements EventConsumer {
   private changeOrder(book: number, id: number, qty: number, r: number): void {
     const m = this.book;
     const slot = m.ids.find(id);
-    if (slot === NIL) throw new Error(`market data: seq ${this.pending.seq[r]} changes order ${id}, which is not resting`);
+    if (slot === NIL)
+      throw new Error(`market data: seq ${this.pending.seq[r]} changes order ${id}, which is not resting`);
     m.setQty(id, qty, this.pending.seq[r]!);
     this.touch(book);
     this.emitOrder(OrderChangeKind.Change, book, id, m.ordSide[slot]!, m.ordPrice[slot]!, qty, r);
@@ -243,7 +275,8 @@ export class MarketDataStream implements EventConsumer {
   private removeOrder(book: number, id: number, r: number): void {
     const m = this.book;
     const slot = m.ids.find(id);
-    if (slot === NIL) throw new Error(`market data: seq ${this.pending.seq[r]} removes order ${id}, which is not resting`);
+    if (slot === NIL)
+      throw new Error(`market data: seq ${this.pending.seq[r]} removes order ${id}, which is not resting`);
     const side = m.ordSide[slot]!;
     const price = m.ordPrice[slot]!;
     const qty = m.ordQty[slot]!;
@@ -325,9 +358,12 @@ export class MarketDataStream implements EventConsumer {
 
   // ---- start from the engine's book ----
 
-  /** Copies the engine's resting orders (an image taken when everything was durable); nothing is handed out for them. */
+  /**
+   * Copies the engine's resting orders (an image taken when everything was durable); nothing is handed out for them.
+   */
   seed(img: BookImage): void {
-    if (this.book.ordersLive !== 0 || this.pending.count !== 0) throw new Error("market data: seed a fresh stream only");
+    if (this.book.ordersLive !== 0 || this.pending.count !== 0)
+      throw new Error("market data: seed a fresh stream only");
     for (let k = 0; k < img.count; k++) {
       if (!this.book.add(img.book[k]!, img.side[k]!, img.id[k]!, img.price[k]!, img.qty[k]!, img.lastSeq)) {
         throw new Error(`market data: the engine's book ${img.book[k]} does not fit the mirror`);
@@ -339,7 +375,19 @@ export class MarketDataStream implements EventConsumer {
   }
 }
 
-/** Mirror limits for an engine configuration: emptied levels wait until the end of a release, so room for as many again. */
-export function mirrorLimits(c: { symbolsMax: number; ordersMax: number; levelsMax: number; levelsPerSideMax: number }): BookLimits {
-  return { symbolsMax: c.symbolsMax, ordersMax: c.ordersMax, levelsMax: Math.min(c.levelsMax * 2, 1 << 26), levelsPerSideMax: c.levelsPerSideMax };
+/**
+ * Mirror limits for an engine configuration: emptied levels wait until the end of a release, so room for as many again.
+ */
+export function mirrorLimits(c: {
+  symbolsMax: number;
+  ordersMax: number;
+  levelsMax: number;
+  levelsPerSideMax: number;
+}): BookLimits {
+  return {
+    symbolsMax: c.symbolsMax,
+    ordersMax: c.ordersMax,
+    levelsMax: Math.min(c.levelsMax * 2, 1 << 26),
+    levelsPerSideMax: c.levelsPerSideMax,
+  };
 }

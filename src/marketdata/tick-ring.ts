@@ -45,7 +45,8 @@ export class TickRing {
 
   push(t: TradeRow): void {
     const symbol = t.symbolId;
-    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < this.symbolsMax)) throw new Error(`ticks: symbolId ${symbol} outside [0, ${this.symbolsMax})`);
+    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < this.symbolsMax))
+      throw new Error(`ticks: symbolId ${symbol} outside [0, ${this.symbolsMax})`);
     const slot = symbol * this.capacity + this.next[symbol]!;
     this.tsUs[slot] = t.tsUs;
     this.priceTicks[slot] = t.priceTicks;
@@ -65,7 +66,8 @@ export class TickRing {
 
   /** Slot of the k-th newest tick of a symbol (k = 0 is the latest), k in [0, size). */
   slotNewest(symbolId: number, k: number): number {
-    if (!(k >= 0 && k < this.count[symbolId]!)) throw new Error(`ticks: index ${k} outside [0, ${this.count[symbolId]})`);
+    if (!(k >= 0 && k < this.count[symbolId]!))
+      throw new Error(`ticks: index ${k} outside [0, ${this.count[symbolId]})`);
     const position = (this.next[symbolId]! - 1 - k + 2 * this.capacity) % this.capacity;
     return symbolId * this.capacity + position;
   }

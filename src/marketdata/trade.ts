@@ -12,7 +12,9 @@ export interface TradeRow {
   priceTicks: number;
   /** Quantity in the symbol's integer quantity unit, a safe integer >= 1. */
   qtyLots: number;
-  /** Notional in integer quote units (the caller's scale: price x quantity x tick and lot sizes), a safe integer >= 0. */
+  /**
+   * Notional in integer quote units (the caller's scale: price x quantity x tick and lot sizes), a safe integer >= 0.
+   */
   quoteQty: number;
   /** Engine trade id: counts from 1 over the whole engine, so it orders trades. */
   tradeId: number;
@@ -51,12 +53,15 @@ export function newTradeRow(): TradeRow {
  */
 export function tradeRowError(t: TradeRow): string | null {
   if (!(Number.isSafeInteger(t.tsUs) && t.tsUs >= 0)) return `tsUs ${t.tsUs} is not a non-negative safe integer`;
-  if (!(Number.isInteger(t.priceTicks) && t.priceTicks >= 1 && t.priceTicks <= PRICE_MAX)) return `priceTicks ${t.priceTicks} is not an integer in [1, ${PRICE_MAX}]`;
+  if (!(Number.isInteger(t.priceTicks) && t.priceTicks >= 1 && t.priceTicks <= PRICE_MAX))
+    return `priceTicks ${t.priceTicks} is not an integer in [1, ${PRICE_MAX}]`;
   if (!(Number.isSafeInteger(t.qtyLots) && t.qtyLots >= 1)) return `qtyLots ${t.qtyLots} is not a safe integer >= 1`;
-  if (!(Number.isSafeInteger(t.quoteQty) && t.quoteQty >= 0)) return `quoteQty ${t.quoteQty} is not a safe integer >= 0`;
+  if (!(Number.isSafeInteger(t.quoteQty) && t.quoteQty >= 0))
+    return `quoteQty ${t.quoteQty} is not a safe integer >= 0`;
   if (!(Number.isSafeInteger(t.tradeId) && t.tradeId >= 0)) return `tradeId ${t.tradeId} is not a safe integer >= 0`;
   if (!(Number.isSafeInteger(t.seq) && t.seq >= 0)) return `seq ${t.seq} is not a safe integer >= 0`;
-  if (t.takerSide !== Side.Buy && t.takerSide !== Side.Sell) return `takerSide ${t.takerSide} is not 0 (buy) or 1 (sell)`;
+  if (t.takerSide !== Side.Buy && t.takerSide !== Side.Sell)
+    return `takerSide ${t.takerSide} is not 0 (buy) or 1 (sell)`;
   if (!isId(t.makerOrderId)) return `makerOrderId ${t.makerOrderId} is not a safe integer >= 0`;
   if (!isId(t.takerOrderId)) return `takerOrderId ${t.takerOrderId} is not a safe integer >= 0`;
   if (!isId(t.makerUserId)) return `makerUserId ${t.makerUserId} is not a safe integer >= 0`;

@@ -1,8 +1,17 @@
-// Proves wide sums stay exact past 2^53 (sums, price x quantity products up to 2^84, VWAP division rounded half up) against BigInt, and refuse to pass 2^85.
+// Proves wide sums stay exact past 2^53 (sums, price x quantity products up to 2^84, VWAP division rounded half up)
+// against BigInt, and refuse to pass 2^85.
 
 import { describe, expect, test } from "bun:test";
 import { Prng } from "../../bench/prng.ts";
-import { wideAdd, wideAddProduct, wideBigInt, wideDivRoundHalfUp, wideIsSafe, wideNumber, wideText } from "./wide-sum.ts";
+import {
+  wideAdd,
+  wideAddProduct,
+  wideBigInt,
+  wideDivRoundHalfUp,
+  wideIsSafe,
+  wideNumber,
+  wideText,
+} from "./wide-sum.ts";
 
 const seed = Number(process.env.SEED ?? 20260105);
 
@@ -83,7 +92,7 @@ describe("wide sums", () => {
       const d = BigInt(randomSafe(rng, rng.range(1, 53))) + 1n;
       const price = BigInt(rng.range(1, 2 ** 31 - 1));
       // n is about price x d, as for a VWAP: notional over volume.
-      const n = price * d + BigInt(randomSafe(rng, 40)) % d;
+      const n = price * d + (BigInt(randomSafe(rng, 40)) % d);
       expect(div(n, d)).toBe(Number((2n * n + d) / (2n * d)));
     }
   });

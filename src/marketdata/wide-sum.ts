@@ -87,7 +87,14 @@ export function wideText(hi: Float64Array, lo: Float64Array, i: number): string 
  * rounding. Exact: plain arithmetic while both are below 2^52, BigInt beyond
  * (a read-side path, never per trade).
  */
-export function wideDivRoundHalfUp(nHi: Float64Array, nLo: Float64Array, ni: number, dHi: Float64Array, dLo: Float64Array, di: number): number {
+export function wideDivRoundHalfUp(
+  nHi: Float64Array,
+  nLo: Float64Array,
+  ni: number,
+  dHi: Float64Array,
+  dLo: Float64Array,
+  di: number,
+): number {
   if (nHi[ni]! < 2 ** 20 && dHi[di]! < 2 ** 20) {
     const n = wideNumber(nHi, nLo, ni);
     const d = wideNumber(dHi, dLo, di);

@@ -3,7 +3,8 @@
 
 /** `count` bounds from `start`, each `factor` times the last. */
 export function exponentialBuckets(start: number, factor: number, count: number): number[] {
-  if (!(start > 0 && factor > 1 && Number.isInteger(count) && count >= 1)) throw new Error("metrics: exponentialBuckets needs start > 0, factor > 1, count >= 1");
+  if (!(start > 0 && factor > 1 && Number.isInteger(count) && count >= 1))
+    throw new Error("metrics: exponentialBuckets needs start > 0, factor > 1, count >= 1");
   const out: number[] = [];
   let bound = start;
   for (let i = 0; i < count; i++) {
@@ -33,4 +34,6 @@ export const eventLoopDelaySecondsBuckets: readonly number[] = [
 ];
 
 /** Snapshot phases: the matching pause is 4-33 ms for 0.1-1M orders, encode and save up to seconds. */
-export const snapshotSecondsBuckets: readonly number[] = [1e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 5, 10, 30];
+export const snapshotSecondsBuckets: readonly number[] = [
+  1e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1, 2.5, 5, 10, 30,
+];

@@ -1,4 +1,6 @@
-// Proves the sequencer's probe counts every applied command by type and result and every engine reject by reason, times exactly one command in sampleEvery, counts nothing replayed before it was attached, and allocates nothing per command.
+// Proves the sequencer's probe counts every applied command by type and result and every engine reject by reason, times
+// exactly one command in sampleEvery, counts nothing replayed before it was attached, and
+// allocates nothing per command.
 import { describe, expect, test } from "bun:test";
 import { heapStats } from "bun:jsc";
 import { CommandCode } from "../engine/command.ts";

@@ -1,4 +1,5 @@
-// Proves the exchange's metric set registers with bounded labels, parses, and maps command and reject codes to their pre-resolved children.
+// Proves the exchange's metric set registers with bounded labels, parses, and maps command and reject codes to their
+// pre-resolved children.
 
 import { describe, expect, test } from "bun:test";
 import { CommandCode } from "../engine/command.ts";

@@ -65,7 +65,8 @@ export interface ExchangeMetrics {
   readonly questdbSpillBytes: GaugeChild;
 }
 
-export function registerExchangeMetrics(registry: MetricsRegistry, options: { symbols: readonly string[]; kafkaPartitions: number }): ExchangeMetrics {
+/** The commands counter (a pair of children per command code: accepted, rejected) and the rejects counter. */
+function commandCounters(registry: MetricsRegistry) {
   const commands = registry.counter({
     name: "exchange_commands_total",
     help: "Commands applied by the engine, by type and result (gateway rejects never reach it).",
@@ -73,7 +74,10 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
   });
   const byCode: CounterChild[][] = [];
   for (const [code, type] of Object.entries(commandTypeByCode)) {
-    byCode[Number(code)] = [commands.labels({ type, result: "accepted" }), commands.labels({ type, result: "rejected" })];
+    byCode[Number(code)] = [
+      commands.labels({ type, result: "accepted" }),
+      commands.labels({ type, result: "rejected" }),
+    ];
   }
   const reasons = rejectReasonNames();
   const rejects = registry.counter({
@@ -83,14 +87,43 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
   });
   const rejectByCode: CounterChild[] = [];
   for (const [code, name] of reasons) rejectByCode[code] = rejects.labels({ reason: name });
-  const rejectOther = rejects.labels({ reason: "other" });
-  const symbolValues = [...new Set([...options.symbols, otherSymbol])];
-  const symbolOf = (symbol: string) => (options.symbols.includes(symbol) ? symbol : otherSymbol);
-  const open = registry.gauge({ name: "exchange_open_orders", help: "Open orders (resting and untriggered stops) per symbol.", labels: { symbol: symbolValues } });
-  const levels = registry.gauge({ name: "exchange_book_levels", help: "Price levels in the book per symbol and side.", labels: { symbol: symbolValues, side: ["buy", "sell"] } });
-  const halted = registry.gauge({ name: "exchange_symbol_halted", help: "1 while an operator holds the symbol halted (cancels only).", labels: { symbol: symbolValues } });
+  return { byCode, rejectByCode, rejectOther: rejects.labels({ reason: "other" }) };
+}
+
+/** The per-symbol gauges; symbols past the configured ones share the label "other". */
+function symbolGauges(registry: MetricsRegistry, symbols: readonly string[]) {
+  const symbolValues = [...new Set([...symbols, otherSymbol])];
+  const symbolOf = (symbol: string) => (symbols.includes(symbol) ? symbol : otherSymbol);
+  const open = registry.gauge({
+    name: "exchange_open_orders",
+    help: "Open orders (resting and untriggered stops) per symbol.",
+    labels: { symbol: symbolValues },
+  });
+  const levels = registry.gauge({
+    name: "exchange_book_levels",
+    help: "Price levels in the book per symbol and side.",
+    labels: { symbol: symbolValues, side: ["buy", "sell"] },
+  });
+  const halted = registry.gauge({
+    name: "exchange_symbol_halted",
+    help: "1 while an operator holds the symbol halted (cancels only).",
+    labels: { symbol: symbolValues },
+  });
+  return { symbolOf, open, levels, halted };
+}
+
+export function registerExchangeMetrics(
+  registry: MetricsRegistry,
+  options: { symbols: readonly string[]; kafkaPartitions: number },
+): ExchangeMetrics {
+  const { byCode, rejectByCode, rejectOther } = commandCounters(registry);
+  const { symbolOf, open, levels, halted } = symbolGauges(registry, options.symbols);
   const partitions = Array.from({ length: options.kafkaPartitions }, (_, i) => String(i));
-  const lag = registry.gauge({ name: "exchange_kafka_consumer_lag_messages", help: "Messages of the input topic not yet consumed, per partition.", labels: { partition: partitions } });
+  const lag = registry.gauge({
+    name: "exchange_kafka_consumer_lag_messages",
+    help: "Messages of the input topic not yet consumed, per partition.",
+    labels: { partition: partitions },
+  });
   return {
     hasCommand: (code) => byCode[code] !== undefined,
     commandChild: (code, accepted) => {
@@ -99,7 +132,13 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
       return pair[accepted ? 0 : 1]!;
     },
     rejectChild: (code) => rejectByCode[code] ?? rejectOther,
-    matchingSeconds: registry.histogram({ name: "exchange_matching_seconds", help: "Engine time per command.", buckets: matchingSecondsBuckets }).labels(),
+    matchingSeconds: registry
+      .histogram({
+        name: "exchange_matching_seconds",
+        help: "Engine time per command.",
+        buckets: matchingSecondsBuckets,
+      })
+      .labels(),
     symbolLabel: symbolOf,
     openOrders: (symbol) => open.labels({ symbol: symbolOf(symbol) }),
     bookLevels: (symbol, side) => levels.labels({ symbol: symbolOf(symbol), side }),
@@ -107,9 +146,27 @@ export function registerExchangeMetrics(registry: MetricsRegistry, options: { sy
     sessions: registry.gauge({ name: "exchange_sessions", help: "Logged-in TCP order-entry sessions." }).labels(),
     feedClients: registry.gauge({ name: "exchange_feed_clients", help: "Connected WebSocket feed clients." }).labels(),
     kafkaConsumerLag: (partition) => lag.at(partition),
-    kafkaProducerQueueMessages: registry.gauge({ name: "exchange_kafka_producer_queue_messages", help: "Messages queued in the Kafka producer, not yet acknowledged." }).labels(),
-    kafkaProduceSeconds: registry.histogram({ name: "exchange_kafka_produce_seconds", help: "Time from produce to delivery report.", buckets: ioSecondsBuckets }).labels(),
-    questdbBacklogRows: registry.gauge({ name: "exchange_questdb_backlog_rows", help: "Rows waiting to be written to QuestDB (memory)." }).labels(),
-    questdbSpillBytes: registry.gauge({ name: "exchange_questdb_spill_bytes", help: "Bytes of rows spilled to disk while QuestDB was slow or away." }).labels(),
+    kafkaProducerQueueMessages: registry
+      .gauge({
+        name: "exchange_kafka_producer_queue_messages",
+        help: "Messages queued in the Kafka producer, not yet acknowledged.",
+      })
+      .labels(),
+    kafkaProduceSeconds: registry
+      .histogram({
+        name: "exchange_kafka_produce_seconds",
+        help: "Time from produce to delivery report.",
+        buckets: ioSecondsBuckets,
+      })
+      .labels(),
+    questdbBacklogRows: registry
+      .gauge({ name: "exchange_questdb_backlog_rows", help: "Rows waiting to be written to QuestDB (memory)." })
+      .labels(),
+    questdbSpillBytes: registry
+      .gauge({
+        name: "exchange_questdb_spill_bytes",
+        help: "Bytes of rows spilled to disk while QuestDB was slow or away.",
+      })
+      .labels(),
   };
 }

@@ -48,6 +48,9 @@ function writeHistogram(family: Histogram<any>, lines: string[]): void {
       lines.push(`${family.name}_bucket{${prefix}le="${les[b]}"} ${formatSample(cumulative)}`);
     }
     const braces = labels === "" ? "" : `{${labels}}`;
-    lines.push(`${family.name}_sum${braces} ${formatSample(child.sum)}`, `${family.name}_count${braces} ${formatSample(child.count)}`);
+    lines.push(
+      `${family.name}_sum${braces} ${formatSample(child.sum)}`,
+      `${family.name}_count${braces} ${formatSample(child.count)}`,
+    );
   });
 }

@@ -36,7 +36,8 @@ export class HistogramChild {
    * bound plus the +Inf slot.
    */
   setFrom(counts: ArrayLike<number>, sum: number): void {
-    if (counts.length !== this.counts.length) throw new Error(`metrics: setFrom with ${counts.length} counts, expected ${this.counts.length}`);
+    if (counts.length !== this.counts.length)
+      throw new Error(`metrics: setFrom with ${counts.length} counts, expected ${this.counts.length}`);
     let total = 0;
     for (let i = 0; i < counts.length; i++) {
       this.counts[i] = counts[i]!;
@@ -64,9 +65,11 @@ export class Histogram<L extends LabelDeclaration = Record<string, never>> exten
 }
 
 function checkedBounds(name: string, buckets: readonly number[]): Float64Array {
-  if (buckets.length === 0 || buckets.length > bucketsMax) throw new Error(`metrics: ${name}: 1..${bucketsMax} buckets, got ${buckets.length}`);
+  if (buckets.length === 0 || buckets.length > bucketsMax)
+    throw new Error(`metrics: ${name}: 1..${bucketsMax} buckets, got ${buckets.length}`);
   for (let i = 0; i < buckets.length; i++) {
-    if (!Number.isFinite(buckets[i]!)) throw new Error(`metrics: ${name}: bucket bounds must be finite (+Inf is implicit)`);
+    if (!Number.isFinite(buckets[i]!))
+      throw new Error(`metrics: ${name}: bucket bounds must be finite (+Inf is implicit)`);
     if (i > 0 && !(buckets[i]! > buckets[i - 1]!)) throw new Error(`metrics: ${name}: bucket bounds must increase`);
   }
   return Float64Array.from(buckets);

@@ -1,4 +1,5 @@
-// Proves the ops handler: /metrics as Prometheus text, /health always up, /ready 200 or 503 with each check's reason (a hung or throwing check is not ready), and the handler served by Bun.serve.
+// Proves the ops handler: /metrics as Prometheus text, /health always up, /ready 200 or 503 with each check's reason (a
+// hung or throwing check is not ready), and the handler served by Bun.serve.
 
 import { describe, expect, test } from "bun:test";
 import { opsHandler, serveOps } from "./http.ts";
@@ -36,15 +37,29 @@ describe("ops handler", () => {
     let redisUp = true;
     const { handler } = setup([
       { name: "recovered", check: () => ({ ready: true, reason: "recovered to seq 10" }) },
-      { name: "redis", check: async () => (redisUp ? { ready: true, reason: "connected" } : { ready: false, reason: "connection refused" }) },
+      {
+        name: "redis",
+        check: async () =>
+          redisUp ? { ready: true, reason: "connected" } : { ready: false, reason: "connection refused" },
+      },
     ]);
     let res = await handler(get("/ready"));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ready: true, checks: [{ name: "recovered", ready: true, reason: "recovered to seq 10" }, { name: "redis", ready: true, reason: "connected" }] });
+    expect(await res.json()).toEqual({
+      ready: true,
+      checks: [
+        { name: "recovered", ready: true, reason: "recovered to seq 10" },
+        { name: "redis", ready: true, reason: "connected" },
+      ],
+    });
     redisUp = false;
     res = await handler(get("/ready"));
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { checks: unknown[] }).checks[1]).toEqual({ name: "redis", ready: false, reason: "connection refused" });
+    expect(((await res.json()) as { checks: unknown[] }).checks[1]).toEqual({
+      name: "redis",
+      ready: false,
+      reason: "connection refused",
+    });
     redisUp = true;
     expect((await handler(get("/ready"))).status).toBe(200);
   });
@@ -52,7 +67,12 @@ describe("ops handler", () => {
   test("a check that hangs or throws is not ready, and says why", async () => {
     const { handler } = setup([
       { name: "hung", check: () => new Promise(() => {}) },
-      { name: "throws", check: () => { throw new Error("no socket"); } },
+      {
+        name: "throws",
+        check: () => {
+          throw new Error("no socket");
+        },
+      },
     ]);
     const res = await handler(get("/ready"));
     expect(res.status).toBe(503);

@@ -36,7 +36,10 @@ export interface OpsHandlerOptions {
 }
 
 const json = (body: unknown, status: number) =>
-  new Response(`${JSON.stringify(body)}\n`, { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+  new Response(`${JSON.stringify(body)}\n`, {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
 
 export function opsHandler(options: OpsHandlerOptions): OpsHandler {
   const now = options.nowMs ?? Date.now;
@@ -52,9 +55,12 @@ export function opsHandler(options: OpsHandlerOptions): OpsHandler {
     if (request.method !== "GET" && request.method !== "HEAD") return json({ error: "method not allowed" }, 405);
     if (path === "/metrics" && options.registry !== null) {
       await options.registry.collect();
-      return new Response(options.registry.expose(), { headers: { "content-type": expositionContentType, "cache-control": "no-store" } });
+      return new Response(options.registry.expose(), {
+        headers: { "content-type": expositionContentType, "cache-control": "no-store" },
+      });
     }
-    if (path === "/health") return json({ status: "up", pid: process.pid, uptimeS: Math.round((now() - startedMs) / 1000) }, 200);
+    if (path === "/health")
+      return json({ status: "up", pid: process.pid, uptimeS: Math.round((now() - startedMs) / 1000) }, 200);
     const report = await runChecks(options.checks, options.checkTimeoutMs);
     return json(report, report.ready ? 200 : 503);
   };

@@ -1,4 +1,10 @@
-export { eventLoopDelaySecondsBuckets, exponentialBuckets, ioSecondsBuckets, matchingSecondsBuckets, snapshotSecondsBuckets } from "./buckets.ts";
+export {
+  eventLoopDelaySecondsBuckets,
+  exponentialBuckets,
+  ioSecondsBuckets,
+  matchingSecondsBuckets,
+  snapshotSecondsBuckets,
+} from "./buckets.ts";
 export { EventLoopDelayMonitor, type LoopClock, realLoopClock } from "./collectors/event-loop.ts";
 export { GcObserver } from "./collectors/gc.ts";
 export { type JournalView, registerJournalMetrics } from "./collectors/journal.ts";
@@ -14,4 +20,10 @@ export { Histogram, HistogramChild } from "./histogram.ts";
 export { type MountedRoutes, type OpsHandler, opsHandler, type RemoteAddressOf, serveOps } from "./http.ts";
 export { type CheckResult, type ReadinessCheck, type ReadinessReport, runChecks } from "./readiness.ts";
 export { MetricsRegistry } from "./registry.ts";
-export { type GaugeSource, type KafkaGauges, type OutputHooks, outputHooks, type QuestdbGauges } from "./output-hooks.ts";
+export {
+  type GaugeSource,
+  type KafkaGauges,
+  type OutputHooks,
+  outputHooks,
+  type QuestdbGauges,
+} from "./output-hooks.ts";

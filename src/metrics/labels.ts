@@ -19,15 +19,24 @@ export function checkMetricName(name: string): void {
   if (!metricNamePattern.test(name)) throw new Error(`metrics: bad metric name ${JSON.stringify(name)}`);
 }
 
-/** Label names, then each child's rendered `{a="x",b="y"}` in index order (mixed radix, first label most significant). */
-export function labelSeries(metric: string, labels: LabelDeclaration, reserved: readonly string[]): { names: string[]; rendered: string[] } {
+/**
+ * Label names, then each child's rendered `{a="x",b="y"}` in index order (mixed radix, first label most significant).
+ */
+export function labelSeries(
+  metric: string,
+  labels: LabelDeclaration,
+  reserved: readonly string[],
+): { names: string[]; rendered: string[] } {
   const names = Object.keys(labels);
   for (const name of names) {
-    if (!labelNamePattern.test(name) || name.startsWith("__")) throw new Error(`metrics: ${metric}: bad label name ${JSON.stringify(name)}`);
+    if (!labelNamePattern.test(name) || name.startsWith("__"))
+      throw new Error(`metrics: ${metric}: bad label name ${JSON.stringify(name)}`);
     if (reserved.includes(name)) throw new Error(`metrics: ${metric}: label ${name} is reserved`);
     const values = labels[name]!;
-    if (values.length === 0 || values.length > labelValuesMax) throw new Error(`metrics: ${metric}: label ${name} needs 1..${labelValuesMax} values, has ${values.length}`);
-    if (new Set(values).size !== values.length) throw new Error(`metrics: ${metric}: label ${name} lists a value twice`);
+    if (values.length === 0 || values.length > labelValuesMax)
+      throw new Error(`metrics: ${metric}: label ${name} needs 1..${labelValuesMax} values, has ${values.length}`);
+    if (new Set(values).size !== values.length)
+      throw new Error(`metrics: ${metric}: label ${name} lists a value twice`);
   }
   let series = 1;
   for (const name of names) series *= labels[name]!.length;
@@ -47,16 +56,22 @@ export function labelSeries(metric: string, labels: LabelDeclaration, reserved: 
 }
 
 /** The child index of a set of label values; throws on a value that was not declared (a programmer error). */
-export function seriesIndex(metric: string, labels: LabelDeclaration, values: Readonly<Record<string, string>>): number {
+export function seriesIndex(
+  metric: string,
+  labels: LabelDeclaration,
+  values: Readonly<Record<string, string>>,
+): number {
   let index = 0;
   for (const name of Object.keys(labels)) {
     const declared = labels[name]!;
     const value = values[name];
     const at = value === undefined ? -1 : declared.indexOf(value);
-    if (at < 0) throw new Error(`metrics: ${metric}: label ${name}=${JSON.stringify(value)} is not one of its declared values`);
+    if (at < 0)
+      throw new Error(`metrics: ${metric}: label ${name}=${JSON.stringify(value)} is not one of its declared values`);
     index = index * declared.length + at;
   }
-  for (const name of Object.keys(values)) if (!Object.hasOwn(labels, name)) throw new Error(`metrics: ${metric}: no label ${name}`);
+  for (const name of Object.keys(values))
+    if (!Object.hasOwn(labels, name)) throw new Error(`metrics: ${metric}: no label ${name}`);
   return index;
 }
 

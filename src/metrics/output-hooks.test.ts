@@ -1,4 +1,6 @@
-// Proves the hooks Kafka and QuestDB report through: their sources (plain or async) are read at each collect and land in the gauges, a source that hangs or throws leaves the last values and counts a collect error, a readiness check joins the list /ready runs, and a second source of one kind is refused.
+// Proves the hooks Kafka and QuestDB report through: their sources (plain or async) are read at each collect and land
+// in the gauges, a source that hangs or throws leaves the last values and counts a collect error, a readiness check
+// joins the list /ready runs, and a second source of one kind is refused.
 import { describe, expect, test } from "bun:test";
 import { registerExchangeMetrics } from "./exchange-metrics.ts";
 import { outputHooks } from "./output-hooks.ts";
@@ -58,8 +60,12 @@ describe("output hooks", () => {
     const { hooks, checks } = setup();
     hooks.readiness({ name: "kafka", check: () => ({ ready: true, reason: "broker answers" }) });
     expect(checks.map((c) => c.name)).toEqual(["kafka"]);
-    expect(() => hooks.readiness({ name: "kafka", check: () => ({ ready: true, reason: "" }) })).toThrow("already registered");
+    expect(() => hooks.readiness({ name: "kafka", check: () => ({ ready: true, reason: "" }) })).toThrow(
+      "already registered",
+    );
     hooks.kafka(() => ({ consumerLagMessages: [], producerQueueMessages: 0 }));
-    expect(() => hooks.kafka(() => ({ consumerLagMessages: [], producerQueueMessages: 0 }))).toThrow("already registered");
+    expect(() => hooks.kafka(() => ({ consumerLagMessages: [], producerQueueMessages: 0 }))).toThrow(
+      "already registered",
+    );
   });
 });

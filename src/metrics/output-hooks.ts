@@ -5,7 +5,8 @@
 // timeout. Example (src/kafka, when it is started by the server):
 //
 //   hooks.kafka(() => ({ consumerLagMessages: consumer.lagByPartition(), producerQueueMessages: producer.queued() }));
-//   hooks.readiness({ name: "kafka", check: () => producer.connected() ? { ready: true, reason: "broker answers" } : { ready: false, reason: producer.lastError() } });
+//   hooks.readiness({ name: "kafka", check: () => producer.connected() ? { ready: true, reason: "broker answers" } : {
+//   ready: false, reason: producer.lastError() } });
 //
 // Until a source is registered the gauges read 0.
 
@@ -39,7 +40,12 @@ export interface OutputHooks {
   readonly kafkaProduceSeconds: HistogramChild;
 }
 
-export function outputHooks(registry: MetricsRegistry, metrics: ExchangeMetrics, checks: ReadinessCheck[], kafkaPartitions: number): OutputHooks {
+export function outputHooks(
+  registry: MetricsRegistry,
+  metrics: ExchangeMetrics,
+  checks: ReadinessCheck[],
+  kafkaPartitions: number,
+): OutputHooks {
   const once = new Set<string>();
   const register = (name: string) => {
     if (once.has(name)) throw new Error(`metrics: a ${name} source is already registered`);
@@ -64,7 +70,8 @@ export function outputHooks(registry: MetricsRegistry, metrics: ExchangeMetrics,
       });
     },
     readiness(check) {
-      if (checks.some((c) => c.name === check.name)) throw new Error(`readiness: a check named ${check.name} is already registered`);
+      if (checks.some((c) => c.name === check.name))
+        throw new Error(`readiness: a check named ${check.name} is already registered`);
       checks.push(check);
     },
     kafkaProduceSeconds: metrics.kafkaProduceSeconds,

@@ -21,7 +21,10 @@ export interface ReadinessReport {
 /** A check that has not answered in this long is not ready. */
 export const checkTimeoutMsDefault = 1000;
 
-export async function runChecks(checks: readonly ReadinessCheck[], timeoutMs = checkTimeoutMsDefault): Promise<ReadinessReport> {
+export async function runChecks(
+  checks: readonly ReadinessCheck[],
+  timeoutMs = checkTimeoutMsDefault,
+): Promise<ReadinessReport> {
   const results = await Promise.all(checks.map((c) => runOne(c, timeoutMs)));
   return { ready: results.every((r) => r.ready), checks: results };
 }

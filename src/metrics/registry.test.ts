@@ -1,4 +1,5 @@
-// Proves the exposition parses as Prometheus text 0.0.4 (npm parser plus the line grammar), counters, gauges and histograms move as used, labels are declared up front and escaped, and updates allocate nothing.
+// Proves the exposition parses as Prometheus text 0.0.4 (npm parser plus the line grammar), counters, gauges and
+// histograms move as used, labels are declared up front and escaped, and updates allocate nothing.
 
 import { describe, expect, test } from "bun:test";
 import { gcAndSweep, heapStats } from "bun:jsc";
@@ -10,7 +11,11 @@ import { parseExposition, sampleValue } from "./test-support.ts";
 describe("MetricsRegistry exposition", () => {
   test("counters, gauges and histograms parse and carry their values", () => {
     const r = new MetricsRegistry();
-    const commands = r.counter({ name: "t_commands_total", help: "Commands.", labels: { type: ["new", "cancel"], result: ["accepted", "rejected"] } });
+    const commands = r.counter({
+      name: "t_commands_total",
+      help: "Commands.",
+      labels: { type: ["new", "cancel"], result: ["accepted", "rejected"] },
+    });
     const open = r.gauge({ name: "t_open_orders", help: "Open orders.", labels: { symbol: ["BTC-USD", "ETH-USD"] } });
     const latency = r.histogram({ name: "t_latency_seconds", help: "Latency.", buckets: [0.001, 0.01, 0.1] });
     const newAccepted = commands.labels({ type: "new", result: "accepted" });
@@ -43,7 +48,9 @@ describe("MetricsRegistry exposition", () => {
 
   test("help text and label values are escaped; special values are spelled out", () => {
     const r = new MetricsRegistry();
-    r.gauge({ name: "t_odd", help: 'Back\\slash and\nnewline "quoted".', labels: { v: ['a"b', "c\\d", "e\nf"] } }).labels({ v: 'a"b' }).set(Number.POSITIVE_INFINITY);
+    r.gauge({ name: "t_odd", help: 'Back\\slash and\nnewline "quoted".', labels: { v: ['a"b', "c\\d", "e\nf"] } })
+      .labels({ v: 'a"b' })
+      .set(Number.POSITIVE_INFINITY);
     const text = r.expose();
     expect(text).toContain('# HELP t_odd Back\\\\slash and\\nnewline "quoted".');
     expect(text).toContain('t_odd{v="a\\"b"} +Inf');
@@ -51,7 +58,12 @@ describe("MetricsRegistry exposition", () => {
     expect(text).toContain('t_odd{v="e\\nf"} 0');
     const families = parseExposition(text);
     expect(families.find((f) => f.name === "t_odd")!.metrics.map((m) => m.labels!.v)).toEqual(['a"b', "c\\d", "e\nf"]);
-    expect([formatSample(Number.NaN), formatSample(Number.NEGATIVE_INFINITY), formatSample(1e-7), formatSample(12)]).toEqual(["NaN", "-Inf", "1e-7", "12"]);
+    expect([
+      formatSample(Number.NaN),
+      formatSample(Number.NEGATIVE_INFINITY),
+      formatSample(1e-7),
+      formatSample(12),
+    ]).toEqual(["NaN", "-Inf", "1e-7", "12"]);
   });
 
   test("collection hooks run on each scrape; a failing hook is counted and the rest still answers", () => {
@@ -77,7 +89,9 @@ describe("MetricsRegistry exposition", () => {
     // @ts-expect-error an undeclared value is also a type error
     expect(() => c.labels({ side: "both" })).toThrow('label side="both" is not one of its declared values');
     expect(() => c.labels({ side: "buy", user: "7" } as never)).toThrow("no label user");
-    expect(() => r.histogram({ name: "t_h", help: "H.", labels: { le: ["1"] }, buckets: [1] })).toThrow("label le is reserved");
+    expect(() => r.histogram({ name: "t_h", help: "H.", labels: { le: ["1"] }, buckets: [1] })).toThrow(
+      "label le is reserved",
+    );
     const many = Array.from({ length: 300 }, (_, i) => String(i));
     expect(() => r.gauge({ name: "t_big", help: "Big.", labels: { a: many, b: many } })).toThrow("90000 series");
     expect(() => r.counter({ name: "t_x_total", help: "Again." })).toThrow("registered twice");
@@ -130,27 +144,31 @@ describe("updates allocate nothing", () => {
     throw new Error("no collection-free window in 5 attempts");
   }
 
-  test("100,000 counter, gauge and histogram updates create fewer than 100 cells (an allocating update would create 100,000+)", () => {
-    const r = new MetricsRegistry();
-    const c = r.counter({ name: "t_hot_total", help: "Hot.", labels: { k: ["a", "b"] } }).labels({ k: "a" });
-    const g = r.gauge({ name: "t_hot", help: "Hot." }).labels();
-    const h = r.histogram({ name: "t_hot_seconds", help: "Hot.", buckets: [1e-6, 1e-5, 1e-4] }).labels();
-    const run = (n: number) => {
-      for (let i = 0; i < n; i++) {
-        c.inc();
-        g.set(i);
-        h.observe(i * 1e-9);
-      }
-    };
-    run(10_000); // compile first: a JIT code block is a heap cell too
-    const cells = cellsAllocatedBy(() => run(100_000));
-    expect(cells).toBeLessThan(100);
-    // The method sees allocation: the same window with one object per iteration shows it.
-    const sink: object[] = [];
-    const allocating = () => {
-      for (let i = 0; i < 20_000; i++) sink.push({ i });
-      sink.length = 0;
-    };
-    expect(cellsAllocatedBy(allocating)).toBeGreaterThan(10_000);
-  });
+  test(
+    "100,000 counter, gauge and histogram updates create fewer than 100 cells (an allocating update would " +
+      "create 100,000+)",
+    () => {
+      const r = new MetricsRegistry();
+      const c = r.counter({ name: "t_hot_total", help: "Hot.", labels: { k: ["a", "b"] } }).labels({ k: "a" });
+      const g = r.gauge({ name: "t_hot", help: "Hot." }).labels();
+      const h = r.histogram({ name: "t_hot_seconds", help: "Hot.", buckets: [1e-6, 1e-5, 1e-4] }).labels();
+      const run = (n: number) => {
+        for (let i = 0; i < n; i++) {
+          c.inc();
+          g.set(i);
+          h.observe(i * 1e-9);
+        }
+      };
+      run(10_000); // compile first: a JIT code block is a heap cell too
+      const cells = cellsAllocatedBy(() => run(100_000));
+      expect(cells).toBeLessThan(100);
+      // The method sees allocation: the same window with one object per iteration shows it.
+      const sink: object[] = [];
+      const allocating = () => {
+        for (let i = 0; i < 20_000; i++) sink.push({ i });
+        sink.length = 0;
+      };
+      expect(cellsAllocatedBy(allocating)).toBeGreaterThan(10_000);
+    },
+  );
 });

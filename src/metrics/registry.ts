@@ -28,7 +28,10 @@ export class MetricsRegistry {
   /** `onCollectError` hears of a hook that threw; the scrape still answers with the other metrics. */
   constructor(onCollectError: (name: string, error: Error) => void = () => {}) {
     this.onCollectError = onCollectError;
-    this.collectErrors = this.counter({ name: "metrics_collect_errors_total", help: "Collection hooks that threw during a scrape." });
+    this.collectErrors = this.counter({
+      name: "metrics_collect_errors_total",
+      help: "Collection hooks that threw during a scrape.",
+    });
   }
 
   counter<const L extends LabelDeclaration = Record<string, never>>(options: MetricOptions<L>): Counter<L> {
@@ -48,7 +51,9 @@ export class MetricsRegistry {
     this.hooks.push({ name, hook });
   }
 
-  /** Runs before every scrape that calls `collect` (the /metrics handler does), all at once, each bounded by a timeout. */
+  /**
+   * Runs before every scrape that calls `collect` (the /metrics handler does), all at once, each bounded by a timeout.
+   */
   onCollectAsync(name: string, hook: AsyncCollectHook): void {
     this.asyncHooks.push({ name, hook });
   }
@@ -88,7 +93,10 @@ export class MetricsRegistry {
 
   private add<F extends AnyFamily>(family: F): F {
     // Histograms also own name_bucket, name_sum and name_count.
-    const owned = family.type === "histogram" ? [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`] : [family.name];
+    const owned =
+      family.type === "histogram"
+        ? [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`]
+        : [family.name];
     for (const n of owned) if (this.names.has(n)) throw new Error(`metrics: ${n} is registered twice`);
     for (const n of owned) this.names.add(n);
     this.families.push(family);

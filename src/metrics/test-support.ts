@@ -4,7 +4,11 @@
 
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 
-const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\\\|\\"|\\n|[^"\\\n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="(\\\\|\\"|\\n|[^"\\\n])*")*)?\})? (\S+)$/;
+/** One `name="value"` label; the value escapes backslash, quote and newline. */
+const labelPattern = String.raw`[a-zA-Z_][a-zA-Z0-9_]*="(\\\\|\\"|\\n|[^"\\\n])*"`;
+const sampleLine = new RegExp(
+  String.raw`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(${labelPattern}(,${labelPattern})*)?\})? (\S+)$`,
+);
 const helpLine = /^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/;
 const typeLine = /^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram|summary|untyped)$/;
 const floatText = /^([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]Inf|NaN)$/;
@@ -26,7 +30,11 @@ export function parseExposition(text: string): ReturnType<typeof parsePrometheus
 }
 
 /** The value of one series, by name and labels (exact label match), from parsed families. */
-export function sampleValue(families: ReturnType<typeof parsePrometheusTextFormat>, name: string, labels: Record<string, string> = {}): number {
+export function sampleValue(
+  families: ReturnType<typeof parsePrometheusTextFormat>,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
   const family = families.find((f) => f.name === name);
   if (family === undefined) throw new Error(`no metric ${name}`);
   const want = JSON.stringify(Object.entries(labels).sort());

@@ -1,8 +1,18 @@
-// Proves every message type survives encode -> frame -> verify -> decode unchanged, that value checks give the engine's reject codes, and that the encoder refuses what the wire cannot carry.
+// Proves every message type survives encode -> frame -> verify -> decode unchanged, that value checks give the engine's
+// reject codes, and that the encoder refuses what the wire cannot carry.
 
 import { describe, expect, test } from "bun:test";
 import { Reject } from "../engine/constants.ts";
-import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder, validateMassCancel, validateNewOrder } from "./codec.ts";
+import {
+  Body,
+  ClientDecoder,
+  Command,
+  Encoder,
+  InputRecordDecoder,
+  ServerDecoder,
+  validateMassCancel,
+  validateNewOrder,
+} from "./codec.ts";
 import {
   clientFrameBytesMax,
   loginSymbolsCountMax,
@@ -30,7 +40,10 @@ const seed = Number(process.env.SEED ?? 12345);
 console.log(`codec.test seed=${seed}`);
 
 /** Encodes with `encode`, splits the frame back out, decodes with a bounds-checked buffer. */
-function roundTrip<T>(encode: (e: Encoder) => number, decode: (bb: CheckedByteBuffer, bytes: Uint8Array, start: number, end: number) => T): T {
+function roundTrip<T>(
+  encode: (e: Encoder) => number,
+  decode: (bb: CheckedByteBuffer, bytes: Uint8Array, start: number, end: number) => T,
+): T {
   const encoder = new Encoder();
   const frameBytes = encode(encoder);
   const frame = encoder.frame();
@@ -218,34 +231,69 @@ describe("value checks (engine reject codes)", () => {
     expect(decode((m) => (m.priceTicks = -5), Body.Modify)).toBe(Reject.PriceOutOfBand);
   });
 
-  test("mass cancel: a side outside MassCancelSide, a reason other than None, all_users, or a request id of 2^53 is bad_field", () => {
-    const mass = (mutate: (m: ClientMessage) => void): number =>
-      decode((m) => {
-        m.clearOrder();
-        m.clientOrderId = 77;
-        mutate(m);
-      }, Body.MassCancel);
-    expect(mass(() => {})).toBe(0);
-    for (const side of [0, 1, 2]) expect(mass((m) => (m.massSide = side))).toBe(0);
-    expect(mass((m) => Object.assign(m, { oneSymbol: true, symbolId: 0xffffffff }))).toBe(0);
-    expect(mass((m) => (m.massSide = 3))).toBe(Reject.BadField);
-    expect(mass((m) => (m.massSide = 255))).toBe(Reject.BadField);
-    for (const reason of [1, 8, 9, 10, 11, 255]) expect(mass((m) => (m.cancelReason = reason))).toBe(Reject.BadField);
-    // Only an operator (the input log's admin records) cancels every user's orders.
-    expect(mass((m) => (m.allUsers = true))).toBe(Reject.BadField);
-    const decoded = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.MassCancel, seq: 3, clientOrderId: 2 ** 53 - 1, oneSymbol: true, symbolId: 9, massSide: 2 }));
-    expect([decoded.clientOrderId, decoded.oneSymbol, decoded.symbolId, decoded.massSide, decoded.cancelReason, decoded.reject]).toEqual([2 ** 53 - 1, true, 9, 2, 0, 0]);
-  });
+  test(
+    "mass cancel: a side outside MassCancelSide, a reason other than None, all_users, " +
+      "or a request id of 2^53 is bad_field",
+    () => {
+      const mass = (mutate: (m: ClientMessage) => void): number =>
+        decode((m) => {
+          m.clearOrder();
+          m.clientOrderId = 77;
+          mutate(m);
+        }, Body.MassCancel);
+      expect(mass(() => {})).toBe(0);
+      for (const side of [0, 1, 2]) expect(mass((m) => (m.massSide = side))).toBe(0);
+      expect(mass((m) => Object.assign(m, { oneSymbol: true, symbolId: 0xffffffff }))).toBe(0);
+      expect(mass((m) => (m.massSide = 3))).toBe(Reject.BadField);
+      expect(mass((m) => (m.massSide = 255))).toBe(Reject.BadField);
+      for (const reason of [1, 8, 9, 10, 11, 255]) expect(mass((m) => (m.cancelReason = reason))).toBe(Reject.BadField);
+      // Only an operator (the input log's admin records) cancels every user's orders.
+      expect(mass((m) => (m.allUsers = true))).toBe(Reject.BadField);
+      const decoded = clientRoundTrip(
+        Object.assign(new ClientMessage(), {
+          body: Body.MassCancel,
+          seq: 3,
+          clientOrderId: 2 ** 53 - 1,
+          oneSymbol: true,
+          symbolId: 9,
+          massSide: 2,
+        }),
+      );
+      expect([
+        decoded.clientOrderId,
+        decoded.oneSymbol,
+        decoded.symbolId,
+        decoded.massSide,
+        decoded.cancelReason,
+        decoded.reject,
+      ]).toEqual([2 ** 53 - 1, true, 9, 2, 0, 0]);
+    },
+  );
 
   test("dead-man's switch and login options carry their values; they have no reject", () => {
     for (const timeoutMs of [0, 1, 60_000, 0xffffffff]) {
       const out = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.DeadMansSwitch, seq: 1, timeoutMs }));
       expect([out.body, out.timeoutMs, out.reject]).toEqual([Body.DeadMansSwitch, timeoutMs, 0]);
-      const status = serverRoundTrip(Object.assign(new ServerMessage(), { body: Body.DeadMansSwitchStatus, seq: 1, timeoutMs }));
+      const status = serverRoundTrip(
+        Object.assign(new ServerMessage(), { body: Body.DeadMansSwitchStatus, seq: 1, timeoutMs }),
+      );
       expect([status.body, status.timeoutMs]).toEqual([Body.DeadMansSwitchStatus, timeoutMs]);
     }
-    const login = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.Login, seq: 1, apiKey: "k", cancelOnDisconnect: true, cancelOnDisconnectGraceMs: 2500 }));
-    expect([login.apiKey, login.cancelOnDisconnect, login.cancelOnDisconnectGraceMs, login.reject]).toEqual(["k", true, 2500, 0]);
+    const login = clientRoundTrip(
+      Object.assign(new ClientMessage(), {
+        body: Body.Login,
+        seq: 1,
+        apiKey: "k",
+        cancelOnDisconnect: true,
+        cancelOnDisconnectGraceMs: 2500,
+      }),
+    );
+    expect([login.apiKey, login.cancelOnDisconnect, login.cancelOnDisconnectGraceMs, login.reject]).toEqual([
+      "k",
+      true,
+      2500,
+      0,
+    ]);
     const plain = clientRoundTrip(Object.assign(new ClientMessage(), { body: Body.Login, seq: 1, apiKey: "k" }));
     expect([plain.cancelOnDisconnect, plain.cancelOnDisconnectGraceMs]).toEqual([false, 0]);
   });
@@ -382,7 +430,9 @@ describe("encoder", () => {
   });
 
   test("records of every command kind have stable type codes", () => {
-    expect([Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef, Command.MassCancel]).toEqual([1, 2, 3, 4, 5]);
+    expect([Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef, Command.MassCancel]).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
     expect([Body.MassCancel, Body.DeadMansSwitch, Body.DeadMansSwitchStatus]).toEqual([12, 13, 14]);
   });
 });

@@ -84,7 +84,10 @@ export function validateMassCancel(o: OrderFields): number {
 
 // ---- Decoding -------------------------------------------------------------
 
-/** The runtime's ByteBuffer keeps its array in `bytes_`; re-pointing it avoids a ByteBuffer (and a TextDecoder) per chunk. */
+/**
+ * The runtime's ByteBuffer keeps its array in `bytes_`; re-pointing it avoids a ByteBuffer
+ * (and a TextDecoder) per chunk.
+ */
 interface ByteBufferInternals {
   bytes_: Uint8Array;
 }
@@ -182,8 +185,7 @@ export class ClientDecoder extends FrameReader {
     out.seq = u53Value(m.seq(this.u53));
     out.body = m.bodyType();
     switch (out.body) {
-      case wire.Body.Login:
-      {
+      case wire.Body.Login: {
         const login = m.body(this.login) as wire.Login;
         out.apiKey = login.apiKey() ?? "";
         out.cancelOnDisconnect = login.cancelOnDisconnect();
@@ -338,7 +340,9 @@ export class ServerDecoder extends FrameReader {
   }
 }
 
-/** Decodes input-log records (journal, Kafka). Values are not range-checked here: the engine validates commands itself. */
+/**
+ * Decodes input-log records (journal, Kafka). Values are not range-checked here: the engine validates commands itself.
+ */
 export class InputRecordDecoder extends FrameReader {
   private readonly record = new InputRecord();
   private readonly newOrder = new wire.NewOrder();

@@ -4,9 +4,15 @@
 /** Bytes of a frame's length prefix (little-endian uint32 payload length). */
 export const framePrefixBytes = 4;
 
-/** Largest client-to-exchange frame, prefix included. An order message is about 100 bytes; 4 KiB leaves room for a long API key and for growth. */
+/**
+ * Largest client-to-exchange frame, prefix included. An order message is about 100 bytes; 4 KiB leaves room for a long
+ * API key and for growth.
+ */
 export const clientFrameBytesMax = 4096;
-/** Largest exchange-to-client frame, prefix included: LoginAccepted with the symbol list and OpenOrders pages are the large ones. */
+/**
+ * Largest exchange-to-client frame, prefix included: LoginAccepted with the symbol list and
+ * OpenOrders pages are the large ones.
+ */
 export const serverFrameBytesMax = 65536;
 /** Largest input-log record (journal or Kafka), prefix included: one command plus its stamp. */
 export const inputRecordBytesMax = 4096;
@@ -125,7 +131,8 @@ export type LogoutReason = (typeof LogoutReason)[keyof typeof LogoutReason];
 
 /** The Logout reason a session ends with after a protocol error. */
 export function logoutReasonOf(error: number): LogoutReason {
-  if (error === ProtocolError.FrameZeroLength || error === ProtocolError.FrameTooLong) return LogoutReason.BadFrameLength;
+  if (error === ProtocolError.FrameZeroLength || error === ProtocolError.FrameTooLong)
+    return LogoutReason.BadFrameLength;
   if (error === ProtocolError.UnknownMessageType) return LogoutReason.UnknownMessage;
   return LogoutReason.MalformedFrame;
 }
@@ -135,7 +142,10 @@ function check(condition: boolean, fact: string): void {
 }
 
 check(protocolErrorNames.length === Object.keys(ProtocolError).length, "a name for every ProtocolError");
-check(clientFrameBytesMax > framePrefixBytes && clientFrameBytesMax <= serverFrameBytesMax, "client frames fit server limits");
+check(
+  clientFrameBytesMax > framePrefixBytes && clientFrameBytesMax <= serverFrameBytesMax,
+  "client frames fit server limits",
+);
 check(inputRecordBytesMax > framePrefixBytes, "input records hold a prefix");
 // The runtime reads offsets as int32, so every position in a frame must stay below 2^31.
 check(serverFrameBytesMax <= 0x7fffffff, "frame lengths fit an int32 offset");

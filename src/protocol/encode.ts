@@ -15,7 +15,14 @@ import * as wire from "./generated/exchange_generated.ts";
 // flatc re-exports only what the root type (Message) reaches; the input-log root comes on its own.
 import { InputRecord } from "./generated/wire/input-record.ts";
 import * as layout from "./layout.ts";
-import type { ClientMessage, InputRecordView, OpenOrderInfo, OrderFields, ServerMessage, WireSymbol } from "./messages.ts";
+import type {
+  ClientMessage,
+  InputRecordView,
+  OpenOrderInfo,
+  OrderFields,
+  ServerMessage,
+  WireSymbol,
+} from "./messages.ts";
 import { isByte, isI32, isU32, isU53, isU64 } from "./ranges.ts";
 
 /** Builder fields reused across messages instead of reallocated by `clear`. */
@@ -114,7 +121,8 @@ export class Encoder {
     switch (msg.body) {
       case wire.Body.Login: {
         const key = this.string(msg.apiKey, layout.Login.fields[0]!.countMax, "api_key");
-        if (!isU32(msg.cancelOnDisconnectGraceMs)) fail(`cancel_on_disconnect_grace_ms ${msg.cancelOnDisconnectGraceMs}`);
+        if (!isU32(msg.cancelOnDisconnectGraceMs))
+          fail(`cancel_on_disconnect_grace_ms ${msg.cancelOnDisconnectGraceMs}`);
         body = wire.Login.createLogin(b, key, msg.cancelOnDisconnect, msg.cancelOnDisconnectGraceMs);
         break;
       }
@@ -154,7 +162,8 @@ export class Encoder {
   private checkOrder(o: OrderFields): void {
     if (!isU32(o.symbolId)) fail(`symbol_id ${o.symbolId}`);
     if (!(isByte(o.side) && isByte(o.type) && isByte(o.tif) && isByte(o.stp))) fail("side, type, tif, stp are bytes");
-    if (!(isI32(o.priceTicks) && isI32(o.stopPriceTicks))) fail(`price ${o.priceTicks} / stop ${o.stopPriceTicks} fit int32`);
+    if (!(isI32(o.priceTicks) && isI32(o.stopPriceTicks)))
+      fail(`price ${o.priceTicks} / stop ${o.stopPriceTicks} fit int32`);
   }
 
   private newOrder(o: OrderFields): number {
@@ -240,7 +249,8 @@ export class Encoder {
 
   private massCancel(o: OrderFields): number {
     if (!isU32(o.symbolId)) fail(`symbol_id ${o.symbolId}`);
-    if (!(isByte(o.massSide) && isByte(o.cancelReason))) fail(`mass cancel side ${o.massSide} reason ${o.cancelReason}`);
+    if (!(isByte(o.massSide) && isByte(o.cancelReason)))
+      fail(`mass cancel side ${o.massSide} reason ${o.cancelReason}`);
     const b = this.builder;
     wire.MassCancel.startMassCancel(b);
     wire.MassCancel.addRequestId(b, this.u53(o.clientOrderId, "request_id"));
@@ -256,7 +266,8 @@ export class Encoder {
     if (!isU32(r.symbolId)) fail(`symbol_id ${r.symbolId}`);
     if (!isByte(r.tradingStatus)) fail(`status ${r.tradingStatus}`);
     const b = this.builder;
-    const reason = r.statusReason === "" ? 0 : this.string(r.statusReason, layout.SymbolStatus.fields[3]!.countMax, "reason");
+    const reason =
+      r.statusReason === "" ? 0 : this.string(r.statusReason, layout.SymbolStatus.fields[3]!.countMax, "reason");
     wire.SymbolStatus.startSymbolStatus(b);
     wire.SymbolStatus.addRequestId(b, this.u53(r.clientOrderId, "request_id"));
     wire.SymbolStatus.addSymbolId(b, r.symbolId);
@@ -289,8 +300,20 @@ export class Encoder {
     for (let i = 0; i < count; i++) offsets[i] = this.symbolDef(msg.symbols[i]!);
     const symbols = wire.LoginAccepted.createSymbolsVector(b, offsets);
     const l = msg.limits;
-    if (!(isU32(l.frameBytesMax) && isU32(l.openOrdersMax) && isU32(l.messagesPerSecondMax) && isU32(l.heartbeatIntervalMs))) fail("limits fit uint32");
-    const limits = wire.SessionLimits.createSessionLimits(b, l.frameBytesMax, l.openOrdersMax, l.messagesPerSecondMax, l.heartbeatIntervalMs);
+    if (!(
+      isU32(l.frameBytesMax) &&
+      isU32(l.openOrdersMax) &&
+      isU32(l.messagesPerSecondMax) &&
+      isU32(l.heartbeatIntervalMs)
+    ))
+      fail("limits fit uint32");
+    const limits = wire.SessionLimits.createSessionLimits(
+      b,
+      l.frameBytesMax,
+      l.openOrdersMax,
+      l.messagesPerSecondMax,
+      l.heartbeatIntervalMs,
+    );
     wire.LoginAccepted.startLoginAccepted(b);
     wire.LoginAccepted.addUserId(b, this.u53(msg.userId, "user_id"));
     wire.LoginAccepted.addSessionId(b, this.u53(msg.sessionId, "session_id"));
@@ -302,7 +325,8 @@ export class Encoder {
   private report(msg: ServerMessage): number {
     const r = msg.report;
     const b = this.builder;
-    if (!(isByte(r.kind) && isByte(r.rejectReason) && isByte(r.cancelReason) && isByte(r.side) && isByte(r.liquidity))) fail("report codes are bytes");
+    if (!(isByte(r.kind) && isByte(r.rejectReason) && isByte(r.cancelReason) && isByte(r.side) && isByte(r.liquidity)))
+      fail("report codes are bytes");
     if (!(isU32(r.symbolId) && isI32(r.priceTicks))) fail(`symbol_id ${r.symbolId}, price ${r.priceTicks}`);
     wire.ExecutionReport.startExecutionReport(b);
     // Optional wide fields that are 0 are left out (8 bytes each); they read back as 0.

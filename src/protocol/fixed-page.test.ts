@@ -1,4 +1,6 @@
-// Proves the fixed-layout OpenOrders page writer: pages of every size up to the protocol's limit, at any position, verify and decode to exactly what the Encoder's page of the same orders decodes to; a bad value, a count past the limit or a short buffer throws with nothing written; and writing pages allocates nothing.
+// Proves the fixed-layout OpenOrders page writer: pages of every size up to the protocol's limit, at any position,
+// verify and decode to exactly what the Encoder's page of the same orders decodes to; a bad value, a count past the
+// limit or a short buffer throws with nothing written; and writing pages allocates nothing.
 import { describe, expect, test } from "bun:test";
 import { Body, Encoder, ServerDecoder } from "./codec.ts";
 import { framePrefixBytes, openOrdersPageCountMax, ProtocolError } from "./constants.ts";

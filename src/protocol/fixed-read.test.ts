@@ -1,4 +1,7 @@
-// Proves the fast decoders are the verifying decoders, faster: for fixed-layout frames of every fixed command and body, generic-Encoder frames and every kind of mutation of them, the fast and the verifying decoder return the same code and the same fields, the fast path is really taken for every frame our writers make, and a frame with any structural byte changed leaves it.
+// Proves the fast decoders are the verifying decoders, faster: for fixed-layout frames of every fixed command and body,
+// generic-Encoder frames and every kind of mutation of them, the fast and the verifying decoder return the same code
+// and the same fields, the fast path is really taken for every frame our writers make, and a frame with any structural
+// byte changed leaves it.
 import { expect, test } from "bun:test";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder } from "./codec.ts";
 import { framePrefixBytes } from "./constants.ts";
@@ -91,8 +94,16 @@ test("a fixed frame with any one byte outside its value fields changed leaves th
   const clients = new ClientMessageWriter();
   const rng = new Rng(seed + 2);
   const cases = [
-    ...recordCommands.map((c) => ({ layout: records.layoutOf(c), write: (b: Uint8Array) => records.write(b, 0, randomRecord(rng, c)), record: true })),
-    ...clientBodies.map((body) => ({ layout: clients.layoutOf(body), write: (b: Uint8Array) => clients.write(b, 0, randomClient(rng, body)), record: false })),
+    ...recordCommands.map((c) => ({
+      layout: records.layoutOf(c),
+      write: (b: Uint8Array) => records.write(b, 0, randomRecord(rng, c)),
+      record: true,
+    })),
+    ...clientBodies.map((body) => ({
+      layout: clients.layoutOf(body),
+      write: (b: Uint8Array) => clients.write(b, 0, randomClient(rng, body)),
+      record: false,
+    })),
   ];
   const fastRecord = new FastInputRecordDecoder();
   const fastClient = new FastClientDecoder();
@@ -111,7 +122,11 @@ test("a fixed frame with any one byte outside its value fields changed leaves th
       expect(decode(record, frame)).toBe(1);
       if (isValue[i] === 1) continue;
       frame[i]! ^= 1 << rng.below(8);
-      expect({ frame: layout.name, byte: i, fast: decode(record, frame) }).toEqual({ frame: layout.name, byte: i, fast: 0 });
+      expect({ frame: layout.name, byte: i, fast: decode(record, frame) }).toEqual({
+        frame: layout.name,
+        byte: i,
+        fast: 0,
+      });
     }
   }
 });

@@ -9,7 +9,15 @@
 // that does not match goes to the verifying decoder, so this changes speed,
 // never what is accepted or what a frame decodes to.
 
-import { Body, ClientDecoder, Command, InputRecordDecoder, validateCancel, validateModify, validateNewOrder } from "./codec.ts";
+import {
+  Body,
+  ClientDecoder,
+  Command,
+  InputRecordDecoder,
+  validateCancel,
+  validateModify,
+  validateNewOrder,
+} from "./codec.ts";
 import {
   matchClientCancel,
   matchClientHeartbeat,

@@ -1,8 +1,17 @@
-// Proves the fixed-layout writers' frames (execution reports, input records of every fixed command, client orders and heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no byte of a frame depends on what the buffer held, and that writing allocates nothing.
+// Proves the fixed-layout writers' frames (execution reports, input records of every fixed command, client orders and
+// heartbeats) verify and decode to exactly the values the generic Encoder's frames decode to (random and extreme
+// values, back to back at every alignment), that a bad value or a short buffer throws with nothing written, that no
+// byte of a frame depends on what the buffer held, and that writing allocates nothing.
 
 import { describe, expect, test } from "bun:test";
 import { Body, ClientDecoder, Command, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";
-import { clientFrameBytesMax, framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax } from "./constants.ts";
+import {
+  clientFrameBytesMax,
+  framePrefixBytes,
+  inputRecordBytesMax,
+  ProtocolError,
+  serverFrameBytesMax,
+} from "./constants.ts";
 import { ClientMessageWriter, ExecReportWriter, fieldAt, InputRecordWriter } from "./fixed.ts";
 import { CheckedByteBuffer, fieldsOf, randomClient, randomRecord, randomServer, Rng } from "./fixtures.ts";
 import { FrameSplitter, FrameStatus } from "./frame.ts";
@@ -157,7 +166,18 @@ describe("fixed frames decode as the Encoder's do", () => {
           cancelReason: r.cancelReason,
           allUsers: r.allUsers,
         });
-        const n = methods[command].call(writer, a, 0, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, o);
+        const n = methods[command].call(
+          writer,
+          a,
+          0,
+          r.engineSeq,
+          r.receivedNs,
+          r.userId,
+          r.sessionId,
+          r.sessionSeq,
+          r.orderId,
+          o,
+        );
         expect(writer.write(b, 0, r)).toBe(n);
         expect(a.subarray(0, n)).toEqual(b.subarray(0, n));
       }
@@ -166,7 +186,9 @@ describe("fixed frames decode as the Encoder's do", () => {
 });
 
 describe("frames back to back", () => {
-  /** Mixed frames written one after another from `start` in a buffer whose byteOffset is `shift`; returns the stream. */
+  /**
+   * Mixed frames written one after another from `start` in a buffer whose byteOffset is `shift`; returns the stream.
+   */
   function stream(shift: number, start: number, count: number, rng: Rng) {
     const reports = new ExecReportWriter();
     const records = new InputRecordWriter();
@@ -190,28 +212,31 @@ describe("frames back to back", () => {
     return { out: out.subarray(start, at), expected };
   }
 
-  test("aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, byte-identical", () => {
-    const decode = new Decode();
-    let reference: Uint8Array<ArrayBuffer> | null = null;
-    for (const shift of [0, 1, 2, 3, 4]) {
-      for (const start of [0, 1, 2, 3, 8, 13]) {
-        const { out, expected } = stream(shift, start, 400, new Rng(seed + 3));
-        // The same values give the same bytes wherever they are written.
-        if (reference === null) reference = out.slice();
-        else expect(out).toEqual(reference);
-        const splitter = new FrameSplitter(serverFrameBytesMax);
-        splitter.push(out);
-        for (const e of expected) {
-          expect(splitter.next()).toBe(FrameStatus.Frame);
-          expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
-          const at = splitter.start - framePrefixBytes;
-          if (e.kind === "report") expect(decode.report(out, at, e.bytes).report).toEqual(e.fields);
-          else expect(decode.inputRecord(out, at, e.bytes)).toEqual(e.fields);
+  test(
+    "aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, " + "byte-identical",
+    () => {
+      const decode = new Decode();
+      let reference: Uint8Array<ArrayBuffer> | null = null;
+      for (const shift of [0, 1, 2, 3, 4]) {
+        for (const start of [0, 1, 2, 3, 8, 13]) {
+          const { out, expected } = stream(shift, start, 400, new Rng(seed + 3));
+          // The same values give the same bytes wherever they are written.
+          if (reference === null) reference = out.slice();
+          else expect(out).toEqual(reference);
+          const splitter = new FrameSplitter(serverFrameBytesMax);
+          splitter.push(out);
+          for (const e of expected) {
+            expect(splitter.next()).toBe(FrameStatus.Frame);
+            expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
+            const at = splitter.start - framePrefixBytes;
+            if (e.kind === "report") expect(decode.report(out, at, e.bytes).report).toEqual(e.fields);
+            else expect(decode.inputRecord(out, at, e.bytes)).toEqual(e.fields);
+          }
+          expect(splitter.next()).toBe(FrameStatus.NeedMore);
         }
-        expect(splitter.next()).toBe(FrameStatus.NeedMore);
       }
-    }
-  });
+    },
+  );
 
   test("one writer alternating between buffers (aligned and not) writes each correctly", () => {
     const rng = new Rng(seed + 6);
@@ -336,14 +361,32 @@ describe("extremes", () => {
       for (const v of [0, u53Max]) {
         for (const ts of timestamps) {
           const r = new InputRecordView();
-          Object.assign(r, { command, engineSeq: v, receivedNs: ts, userId: v, sessionId: v, sessionSeq: v, orderId: v, clientOrderId: v });
+          Object.assign(r, {
+            command,
+            engineSeq: v,
+            receivedNs: ts,
+            userId: v,
+            sessionId: v,
+            sessionSeq: v,
+            orderId: v,
+            clientOrderId: v,
+          });
           r.symbolId = v === 0 ? 0 : 0xffffffff;
           if (command === Command.NewOrder || command === Command.Modify) {
             r.priceTicks = v === 0 ? -0x80000000 : 0x7fffffff;
             r.qtyLots = v;
           }
-          if (command === Command.MassCancel) Object.assign(r, { oneSymbol: v !== 0, massSide: v === 0 ? 0 : 255, cancelReason: v === 0 ? 0 : 255 });
-          if (command === Command.NewOrder) Object.assign(r, { side: 255, type: 255, tif: 255, postOnly: v !== 0, stp: 255, stopPriceTicks: r.priceTicks });
+          if (command === Command.MassCancel)
+            Object.assign(r, { oneSymbol: v !== 0, massSide: v === 0 ? 0 : 255, cancelReason: v === 0 ? 0 : 255 });
+          if (command === Command.NewOrder)
+            Object.assign(r, {
+              side: 255,
+              type: 255,
+              tif: 255,
+              postOnly: v !== 0,
+              stp: 255,
+              stopPriceTicks: r.priceTicks,
+            });
           for (const at of [0, 1, 2, 3]) {
             const n = writer.write(out, at, r);
             const fixed = decode.inputRecord(out, at, n);
@@ -373,7 +416,18 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
 
   function goodReport(): ExecReport {
     const r = new ExecReport();
-    Object.assign(r, { kind: 3, clientOrderId: 1, orderId: 2, symbolId: 3, priceTicks: 4, qtyLots: 5, leavesQtyLots: 6, tradeId: 7, engineSeq: 8, timestampNs: 9 });
+    Object.assign(r, {
+      kind: 3,
+      clientOrderId: 1,
+      orderId: 2,
+      symbolId: 3,
+      priceTicks: 4,
+      qtyLots: 5,
+      leavesQtyLots: 6,
+      tradeId: 7,
+      engineSeq: 8,
+      timestampNs: 9,
+    });
     return r;
   }
 
@@ -415,7 +469,19 @@ describe("refusals: caller bugs throw, and nothing is written", () => {
     const out = new Uint8Array(512);
     const good = (command: number): InputRecordView => {
       const r = new InputRecordView();
-      Object.assign(r, { command, engineSeq: 1, receivedNs: 2, userId: 3, sessionId: 4, sessionSeq: 5, orderId: 6, clientOrderId: 7, symbolId: 8, priceTicks: 9, qtyLots: 10 });
+      Object.assign(r, {
+        command,
+        engineSeq: 1,
+        receivedNs: 2,
+        userId: 3,
+        sessionId: 4,
+        sessionSeq: 5,
+        orderId: 6,
+        clientOrderId: 7,
+        symbolId: 8,
+        priceTicks: 9,
+        qtyLots: 10,
+      });
       return r;
     };
     const common: [keyof InputRecordView, number[]][] = [
@@ -541,38 +607,48 @@ describe("client messages", () => {
     }
   });
 
-  test("back to back at aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, byte-identical", () => {
-    const decode = new Decode();
-    const writer = new ClientMessageWriter();
-    let reference: Uint8Array<ArrayBuffer> | null = null;
-    for (const shift of [0, 1, 2, 3, 4]) {
-      for (const start of [0, 1, 2, 3, 8, 13]) {
-        const rng = new Rng(seed + 9);
-        const backing = new Uint8Array(shift + start + 400 * writer.frameBytesMax);
-        const out: Uint8Array<ArrayBuffer> = backing.subarray(shift);
-        const expected: { fields: Record<string, unknown>; bytes: number }[] = [];
-        let at = start;
-        for (let i = 0; i < 400; i++) {
-          const m = randomClient(rng, rng.pick(clientBodies));
-          const n = writer.write(out, at, m);
-          expected.push({ fields: clientFields(m), bytes: n });
-          at += n;
+  test(
+    "back to back at aligned and unaligned starts, in aligned and unaligned buffers: split, verified, decoded, " +
+      "byte-identical",
+    () => {
+      const decode = new Decode();
+      const writer = new ClientMessageWriter();
+      let reference: Uint8Array<ArrayBuffer> | null = null;
+      for (const shift of [0, 1, 2, 3, 4]) {
+        for (const start of [0, 1, 2, 3, 8, 13]) {
+          const rng = new Rng(seed + 9);
+          const backing = new Uint8Array(shift + start + 400 * writer.frameBytesMax);
+          const out: Uint8Array<ArrayBuffer> = backing.subarray(shift);
+          const expected: { fields: Record<string, unknown>; bytes: number }[] = [];
+          let at = start;
+          for (let i = 0; i < 400; i++) {
+            const m = randomClient(rng, rng.pick(clientBodies));
+            const n = writer.write(out, at, m);
+            expected.push({ fields: clientFields(m), bytes: n });
+            at += n;
+          }
+          const stream = out.subarray(start, at);
+          if (reference === null) reference = stream.slice();
+          else expect(stream).toEqual(reference);
+          const splitter = new FrameSplitter(clientFrameBytesMax);
+          splitter.push(stream);
+          for (const e of expected) {
+            expect(splitter.next()).toBe(FrameStatus.Frame);
+            expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
+            const {
+              reject: _reject,
+              apiKey: _apiKey,
+              logoutReason: _logoutReason,
+              text: _text,
+              ...carried
+            } = decode.client(stream, splitter.start - framePrefixBytes, e.bytes);
+            expect(carried).toEqual(e.fields);
+          }
+          expect(splitter.next()).toBe(FrameStatus.NeedMore);
         }
-        const stream = out.subarray(start, at);
-        if (reference === null) reference = stream.slice();
-        else expect(stream).toEqual(reference);
-        const splitter = new FrameSplitter(clientFrameBytesMax);
-        splitter.push(stream);
-        for (const e of expected) {
-          expect(splitter.next()).toBe(FrameStatus.Frame);
-          expect(splitter.end - splitter.start).toBe(e.bytes - framePrefixBytes);
-          const { reject: _reject, apiKey: _apiKey, logoutReason: _logoutReason, text: _text, ...carried } = decode.client(stream, splitter.start - framePrefixBytes, e.bytes);
-          expect(carried).toEqual(e.fields);
-        }
-        expect(splitter.next()).toBe(FrameStatus.NeedMore);
       }
-    }
-  });
+    },
+  );
 
   test("no byte of a frame depends on what the buffer held before; bytes outside it are untouched", () => {
     const rng = new Rng(seed + 10);
@@ -612,7 +688,15 @@ describe("client messages", () => {
             m.priceTicks = price;
             m.qtyLots = v;
           }
-          if (body === Body.NewOrder) Object.assign(m, { side: v === 0 ? 0 : 255, type: v === 0 ? 0 : 255, tif: v === 0 ? 0 : 255, postOnly: v !== 0, stp: v === 0 ? 0 : 255, stopPriceTicks: -price - 1 });
+          if (body === Body.NewOrder)
+            Object.assign(m, {
+              side: v === 0 ? 0 : 255,
+              type: v === 0 ? 0 : 255,
+              tif: v === 0 ? 0 : 255,
+              postOnly: v !== 0,
+              stp: v === 0 ? 0 : 255,
+              stopPriceTicks: -price - 1,
+            });
           for (const at of [0, 1, 2, 3]) {
             const n = writer.write(out, at, m);
             const fixed = decode.client(out, at, n);
@@ -648,7 +732,16 @@ describe("client messages", () => {
       ["symbolId", badU32],
     ];
     const byBody: Record<number, [keyof ClientMessage, number[]][]> = {
-      [Body.NewOrder]: [...common, ["priceTicks", badI32], ["qtyLots", badU53], ["stopPriceTicks", badI32], ["side", badByte], ["type", badByte], ["tif", badByte], ["stp", badByte]],
+      [Body.NewOrder]: [
+        ...common,
+        ["priceTicks", badI32],
+        ["qtyLots", badU53],
+        ["stopPriceTicks", badI32],
+        ["side", badByte],
+        ["type", badByte],
+        ["tif", badByte],
+        ["stp", badByte],
+      ],
       [Body.Cancel]: common,
       [Body.Modify]: [...common, ["priceTicks", badI32], ["qtyLots", badU53]],
       [Body.Heartbeat]: [["seq", badU53]],
@@ -685,14 +778,16 @@ describe("sizes", () => {
     const records = new InputRecordWriter();
     for (const command of recordCommands) {
       const rec = new InputRecordView();
-      for (const k of Object.keys(rec)) if (k !== "symbol") (rec as unknown as Record<string, unknown>)[k] = k === "postOnly" ? true : 1;
+      for (const k of Object.keys(rec))
+        if (k !== "symbol") (rec as unknown as Record<string, unknown>)[k] = k === "postOnly" ? true : 1;
       rec.command = command;
       expect(records.layoutOf(command).frameBytes).toBeLessThanOrEqual(encoder.inputRecord(rec));
     }
     const clients = new ClientMessageWriter();
     for (const body of clientBodies) {
       const m = new ClientMessage();
-      for (const k of Object.keys(clientFields(m))) (m as unknown as Record<string, unknown>)[k] = k === "postOnly" ? true : 1;
+      for (const k of Object.keys(clientFields(m)))
+        (m as unknown as Record<string, unknown>)[k] = k === "postOnly" ? true : 1;
       m.body = body;
       expect(clients.bytesOf(body)).toBeLessThanOrEqual(encoder.client(m));
     }

@@ -62,7 +62,8 @@ import type { ExecReport, InputRecordView, OpenOrderInfo, OrderFields } from "./
 export type { FixedLayout } from "./generated/fixed-layout.ts";
 
 // Int32Array stores are in the platform's byte order; the wire's is little-endian.
-if (new Uint8Array(Int32Array.of(1).buffer)[0] !== 1) throw new Error("fixed-layout writers need a little-endian platform");
+if (new Uint8Array(Int32Array.of(1).buffer)[0] !== 1)
+  throw new Error("fixed-layout writers need a little-endian platform");
 
 /** The frame-relative byte position (length prefix included) of value field `Table.field` of `layout`. */
 export function fieldAt(layout: FixedLayout, name: string): number {
@@ -139,7 +140,9 @@ class Target {
     this.outWords = words;
   }
 
-  /** Copies the frame (`frameBytes` of it, when shorter than its scratch) to `out[at]` if it was stored in its scratch. */
+  /**
+   * Copies the frame (`frameBytes` of it, when shorter than its scratch) to `out[at]` if it was stored in its scratch.
+   */
   end(out: Uint8Array, at: number, frameBytes = -1): void {
     const pending = this.pending;
     if (pending === null) return;
@@ -221,7 +224,19 @@ export class InputRecordWriter {
     checkRecordNewOrder(engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
     const t = this.target;
     t.begin(out, at, this.newOrder);
-    storeRecordNewOrder(t.words, t.bytes, t.word, t.at, engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
+    storeRecordNewOrder(
+      t.words,
+      t.bytes,
+      t.word,
+      t.at,
+      engineSeq,
+      receivedNs,
+      userId,
+      sessionId,
+      sessionSeq,
+      orderId,
+      o,
+    );
     t.end(out, at);
     return this.newOrderBytes;
   }
@@ -284,7 +299,19 @@ export class InputRecordWriter {
     checkRecordMassCancel(engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
     const t = this.target;
     t.begin(out, at, this.massCancel);
-    storeRecordMassCancel(t.words, t.bytes, t.word, t.at, engineSeq, receivedNs, userId, sessionId, sessionSeq, orderId, o);
+    storeRecordMassCancel(
+      t.words,
+      t.bytes,
+      t.word,
+      t.at,
+      engineSeq,
+      receivedNs,
+      userId,
+      sessionId,
+      sessionSeq,
+      orderId,
+      o,
+    );
     t.end(out, at);
     return this.massCancelBytes;
   }
@@ -293,13 +320,33 @@ export class InputRecordWriter {
   write(out: Uint8Array, at: number, r: InputRecordView): number {
     switch (r.command) {
       case Command.NewOrder:
-        return this.writeNewOrder(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
+        return this.writeNewOrder(
+          out,
+          at,
+          r.engineSeq,
+          r.receivedNs,
+          r.userId,
+          r.sessionId,
+          r.sessionSeq,
+          r.orderId,
+          r,
+        );
       case Command.Cancel:
         return this.writeCancel(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
       case Command.Modify:
         return this.writeModify(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
       case Command.MassCancel:
-        return this.writeMassCancel(out, at, r.engineSeq, r.receivedNs, r.userId, r.sessionId, r.sessionSeq, r.orderId, r);
+        return this.writeMassCancel(
+          out,
+          at,
+          r.engineSeq,
+          r.receivedNs,
+          r.userId,
+          r.sessionId,
+          r.sessionSeq,
+          r.orderId,
+          r,
+        );
       default:
         throw new Error(`fixed encode: no fixed layout for command ${r.command}`);
     }
@@ -389,7 +436,10 @@ export class ClientMessageWriter {
     return this.heartbeatBytes;
   }
 
-  /** Writes `m` by its body (NewOrder, Cancel, Modify, Heartbeat) with `m.seq`; any other body throws: the Encoder writes those. */
+  /**
+   * Writes `m` by its body (NewOrder, Cancel, Modify, Heartbeat) with `m.seq`; any other body
+   * throws: the Encoder writes those.
+   */
   write(out: Uint8Array, at: number, m: OrderFields & { seq: number; body: number }): number {
     switch (m.body) {
       case Body.NewOrder:

@@ -205,7 +205,14 @@ export function randomServer(rng: Rng, body: number = rng.pick(serverBodies), li
   return m;
 }
 
-export const commands = [Command.NewOrder, Command.Cancel, Command.Modify, Command.SymbolDef, Command.MassCancel, Command.SymbolStatus] as const;
+export const commands = [
+  Command.NewOrder,
+  Command.Cancel,
+  Command.Modify,
+  Command.SymbolDef,
+  Command.MassCancel,
+  Command.SymbolStatus,
+] as const;
 
 export function randomRecord(rng: Rng, command: number = rng.pick(commands)): InputRecordView {
   const r = new InputRecordView();
@@ -231,7 +238,10 @@ export function randomRecord(rng: Rng, command: number = rng.pick(commands)): In
     r.sessionId = rng.u53();
     r.sessionSeq = rng.u53();
     r.orderId = rng.u53();
-    const m = randomClient(rng, command === Command.NewOrder ? Body.NewOrder : command === Command.Cancel ? Body.Cancel : Body.Modify);
+    const m = randomClient(
+      rng,
+      command === Command.NewOrder ? Body.NewOrder : command === Command.Cancel ? Body.Cancel : Body.Modify,
+    );
     Object.assign(r, {
       clientOrderId: m.clientOrderId,
       symbolId: m.symbolId,

@@ -1,4 +1,5 @@
-// Proves the frame splitter cuts any chunking of a byte stream into the same frames, waits for partial frames, and stops with an error value on a zero or oversized length.
+// Proves the frame splitter cuts any chunking of a byte stream into the same frames, waits for partial frames, and
+// stops with an error value on a zero or oversized length.
 
 import { describe, expect, test } from "bun:test";
 import { framePrefixBytes, ProtocolError } from "./constants.ts";
@@ -23,7 +24,11 @@ function stream(sizes: number[]): Uint8Array {
 }
 
 /** Feeds `bytes` in chunks cut at `cuts`; returns the payloads (copied) and the final status. */
-function split(splitter: FrameSplitter, bytes: Uint8Array, cuts: number[]): { frames: Uint8Array[]; last: FrameStatus } {
+function split(
+  splitter: FrameSplitter,
+  bytes: Uint8Array,
+  cuts: number[],
+): { frames: Uint8Array[]; last: FrameStatus } {
   const frames: Uint8Array[] = [];
   let last: FrameStatus = FrameStatus.NeedMore;
   let from = 0;
@@ -77,7 +82,11 @@ describe("FrameSplitter", () => {
       const cuts: number[] = [];
       for (let at = rng.below(64); at < bytes.length; at += 1 + rng.below(rng.chance(0.5) ? 8 : 600)) cuts.push(at);
       splitter.reset();
-      const { frames, last } = split(splitter, bytes, cuts.filter((c) => c > 0));
+      const { frames, last } = split(
+        splitter,
+        bytes,
+        cuts.filter((c) => c > 0),
+      );
       expect(last).toBe(FrameStatus.NeedMore);
       expect(frames.map((f) => f.length)).toEqual(sizes);
       let at = 0;

@@ -74,7 +74,8 @@ function field(
 const u8 = (name: string): FieldLayout => field(name, FieldKind.Scalar, 1, false, 0, null, null);
 const u32 = (name: string): FieldLayout => field(name, FieldKind.Scalar, 4, false, 0, null, null);
 /** U53 and U64 are 8-byte structs of two uint32: 4-aligned. */
-const wide = (name: string, required: boolean): FieldLayout => field(name, FieldKind.Struct, 8, required, 0, null, null);
+const wide = (name: string, required: boolean): FieldLayout =>
+  field(name, FieldKind.Struct, 8, required, 0, null, null);
 const text = (name: string, bytesMax: number, required: boolean): FieldLayout =>
   field(name, FieldKind.String, 4, required, bytesMax, null, null);
 const sub = (name: string, table: TableLayout): FieldLayout => field(name, FieldKind.Table, 4, false, 0, table, null);
@@ -88,11 +89,27 @@ const union = (name: string, layout: UnionLayout, required: boolean): FieldLayou
 
 const table = (name: string, fields: FieldLayout[]): TableLayout => ({ name, fields });
 
-export const Login = table("Login", [text("api_key", apiKeyBytesMax, true), u8("cancel_on_disconnect"), u32("cancel_on_disconnect_grace_ms")]);
+export const Login = table("Login", [
+  text("api_key", apiKeyBytesMax, true),
+  u8("cancel_on_disconnect"),
+  u32("cancel_on_disconnect_grace_ms"),
+]);
 
-export const MassCancel = table("MassCancel", [wide("request_id", true), u8("one_symbol"), u32("symbol_id"), u8("side"), u8("reason"), u8("all_users")]);
+export const MassCancel = table("MassCancel", [
+  wide("request_id", true),
+  u8("one_symbol"),
+  u32("symbol_id"),
+  u8("side"),
+  u8("reason"),
+  u8("all_users"),
+]);
 
-export const SymbolStatus = table("SymbolStatus", [wide("request_id", true), u32("symbol_id"), u8("status"), text("reason", reasonTextBytesMax, false)]);
+export const SymbolStatus = table("SymbolStatus", [
+  wide("request_id", true),
+  u32("symbol_id"),
+  u8("status"),
+  text("reason", reasonTextBytesMax, false),
+]);
 
 export const DeadMansSwitch = table("DeadMansSwitch", [u32("timeout_ms")]);
 
@@ -113,7 +130,12 @@ export const NewOrder = table("NewOrder", [
 
 export const Cancel = table("Cancel", [wide("client_order_id", true), u32("symbol_id")]);
 
-export const Modify = table("Modify", [wide("client_order_id", true), u32("symbol_id"), u32("price"), wide("qty", true)]);
+export const Modify = table("Modify", [
+  wide("client_order_id", true),
+  u32("symbol_id"),
+  u32("price"),
+  wide("qty", true),
+]);
 
 export const Heartbeat = table("Heartbeat", []);
 
@@ -223,9 +245,15 @@ const serverBodies = new Set<TableLayout>([
 /** Every member of Body, for tools that read both directions. */
 export const AnyBody: UnionLayout = { name: "Body", members: allBody };
 /** What a client may send: a server-only body is refused as an unknown message type. */
-export const ClientBody: UnionLayout = { name: "Body", members: allBody.map((t) => (t !== null && clientBodies.has(t) ? t : null)) };
+export const ClientBody: UnionLayout = {
+  name: "Body",
+  members: allBody.map((t) => (t !== null && clientBodies.has(t) ? t : null)),
+};
 /** What the exchange sends. */
-export const ServerBody: UnionLayout = { name: "Body", members: allBody.map((t) => (t !== null && serverBodies.has(t) ? t : null)) };
+export const ServerBody: UnionLayout = {
+  name: "Body",
+  members: allBody.map((t) => (t !== null && serverBodies.has(t) ? t : null)),
+};
 
 const message = (body: UnionLayout): TableLayout => table("Message", [wide("seq", true), ...union("body", body, true)]);
 
@@ -237,7 +265,10 @@ export const ServerMessage = message(ServerBody);
 export const AnyMessage = message(AnyBody);
 
 /** Indexed by type code: the order of union Command in the schema. */
-export const CommandUnion: UnionLayout = { name: "Command", members: [null, NewOrder, Cancel, Modify, SymbolDef, MassCancel, SymbolStatus] };
+export const CommandUnion: UnionLayout = {
+  name: "Command",
+  members: [null, NewOrder, Cancel, Modify, SymbolDef, MassCancel, SymbolStatus],
+};
 
 /** Root of an input-log record. */
 export const InputRecord = table("InputRecord", [
@@ -279,7 +310,14 @@ export const TradeRecord = table("TradeRecord", [
   wide("timestamp_ns", false),
 ]);
 
-export const LevelUpdate = table("LevelUpdate", [u32("symbol_id"), u8("side"), u32("price"), wide("qty", false), u32("orders"), wide("engine_seq", true)]);
+export const LevelUpdate = table("LevelUpdate", [
+  u32("symbol_id"),
+  u8("side"),
+  u32("price"),
+  wide("qty", false),
+  u32("orders"),
+  wide("engine_seq", true),
+]);
 
 export const BestBidOffer = table("BestBidOffer", [
   u32("symbol_id"),

@@ -1,4 +1,6 @@
-// Proves the committed generated code is what scripts/gen-schema.sh makes from schema/exchange.fbs today, that the verifier's layout matches the generated tables slot by slot, that no field is 64-bit, and that the wire's enum codes equal the engine's.
+// Proves the committed generated code is what scripts/gen-schema.sh makes from schema/exchange.fbs today, that the
+// verifier's layout matches the generated tables slot by slot, that no field is 64-bit, and that the wire's
+// enum codes equal the engine's.
 
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -33,14 +35,18 @@ describe("generated code", () => {
     () => {
       const out = mkdtempSync(join(tmpdir(), "gen-schema-"));
       try {
-        const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-schema.sh"), out], { stdout: "pipe", stderr: "pipe" });
+        const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-schema.sh"), out], {
+          stdout: "pipe",
+          stderr: "pipe",
+        });
         if (run.exitCode !== 0) throw new Error(`gen-schema.sh failed (${run.exitCode}): ${run.stderr.toString()}`);
         const fresh = files(out).map((f) => relative(out, f));
         const old = files(committed).map((f) => relative(committed, f));
         expect(old).toEqual(fresh);
         for (const f of fresh) {
           const same = readFileSync(join(out, f), "utf8") === readFileSync(join(committed, f), "utf8");
-          if (!same) throw new Error(`src/protocol/generated/${f} is out of date: run scripts/gen-schema.sh and commit`);
+          if (!same)
+            throw new Error(`src/protocol/generated/${f} is out of date: run scripts/gen-schema.sh and commit`);
         }
       } finally {
         rmSync(out, { recursive: true, force: true });
@@ -77,7 +83,9 @@ function recorder(calls: Call[], required: number[], slotsCount: { n: number }):
 
 const camel = (name: string): string => name.replace(/(^|_)([a-z])/g, (_, _u, c: string) => c.toUpperCase());
 
-/** The generated class for each layout (flatc re-exports only what Message reaches; the other roots come on their own). */
+/**
+ * The generated class for each layout (flatc re-exports only what Message reaches; the other roots come on their own).
+ */
 const generated: Record<string, unknown> = { ...wire, InputRecord, ExecutionRecord, TradeRecord, MarketDataRecord };
 
 describe("verifier layout matches the generated tables", () => {
@@ -115,7 +123,10 @@ describe("verifier layout matches the generated tables", () => {
 
   test("every generated table has a layout", () => {
     const tables = Object.entries(generated)
-      .filter(([, v]) => typeof v === "function" && typeof (v as { prototype: { __init?: unknown } }).prototype.__init === "function")
+      .filter(
+        ([, v]) =>
+          typeof v === "function" && typeof (v as { prototype: { __init?: unknown } }).prototype.__init === "function",
+      )
       .filter(([name]) => name !== "U53" && name !== "U64")
       .map(([name]) => name)
       .sort();
@@ -131,8 +142,12 @@ describe("verifier layout matches the generated tables", () => {
   test("union members in layout order equal the generated union codes", () => {
     const names = (members: readonly (TableLayout | null)[]): string[] => members.map((t) => t?.name ?? "NONE");
     expect(names(layout.AnyBody.members)).toEqual(Object.keys(wire.Body).filter((k) => Number.isNaN(Number(k))));
-    expect(names(layout.CommandUnion.members)).toEqual(Object.keys(wire.Command).filter((k) => Number.isNaN(Number(k))));
-    expect(names(layout.MarketDataUnion.members)).toEqual(Object.keys(wire.MarketData).filter((k) => Number.isNaN(Number(k))));
+    expect(names(layout.CommandUnion.members)).toEqual(
+      Object.keys(wire.Command).filter((k) => Number.isNaN(Number(k))),
+    );
+    expect(names(layout.MarketDataUnion.members)).toEqual(
+      Object.keys(wire.MarketData).filter((k) => Number.isNaN(Number(k))),
+    );
   });
 
   test("no 64-bit scalar anywhere (the runtime reads them as BigInt)", () => {
@@ -142,8 +157,13 @@ describe("verifier layout matches the generated tables", () => {
 });
 
 describe("enum codes equal the engine's", () => {
-  const same = (engine: Record<string, number>, wireEnum: Record<string, unknown>, rename: Record<string, string> = {}) => {
-    for (const [name, code] of Object.entries(engine)) expect({ name, code: wireEnum[rename[name] ?? name] }).toEqual({ name, code });
+  const same = (
+    engine: Record<string, number>,
+    wireEnum: Record<string, unknown>,
+    rename: Record<string, string> = {},
+  ) => {
+    for (const [name, code] of Object.entries(engine))
+      expect({ name, code: wireEnum[rename[name] ?? name] }).toEqual({ name, code });
   };
   test("Side, OrderType, Tif, Stp", () => {
     same(Side, wire.Side);
@@ -162,6 +182,8 @@ describe("enum codes equal the engine's", () => {
   });
   test("protocol LogoutReason = schema LogoutReason", () => {
     same(LogoutReason, wire.LogoutReason);
-    expect(Object.keys(wire.LogoutReason).filter((k) => Number.isNaN(Number(k))).length).toBe(Object.keys(LogoutReason).length);
+    expect(Object.keys(wire.LogoutReason).filter((k) => Number.isNaN(Number(k))).length).toBe(
+      Object.keys(LogoutReason).length,
+    );
   });
 });

@@ -1,10 +1,21 @@
-// Proves the verifier refuses hostile frames (offsets outside, backward offsets, bad vtables, huge lengths, missing fields, unknown unions, deep nesting, work amplification) with a code, and that no byte change or truncation of a valid frame makes a decoder throw or read outside the frame.
+// Proves the verifier refuses hostile frames (offsets outside, backward offsets, bad vtables, huge lengths, missing
+// fields, unknown unions, deep nesting, work amplification) with a code, and that no byte change or truncation of a
+// valid frame makes a decoder throw or read outside the frame.
 
 import { describe, expect, test } from "bun:test";
 import * as flatbuffers from "flatbuffers";
 import { Body, ClientDecoder, Encoder, InputRecordDecoder, ServerDecoder } from "./codec.ts";
 import { ProtocolError, verifyDepthMax, verifyWorkMax } from "./constants.ts";
-import { CheckedByteBuffer, clientBodies, commands, randomClient, randomRecord, randomServer, Rng, serverBodies } from "./fixtures.ts";
+import {
+  CheckedByteBuffer,
+  clientBodies,
+  commands,
+  randomClient,
+  randomRecord,
+  randomServer,
+  Rng,
+  serverBodies,
+} from "./fixtures.ts";
 import { FieldKind, type FieldLayout, type TableLayout } from "./layout.ts";
 import * as layout from "./layout.ts";
 import { ClientMessage, InputRecordView, ServerMessage } from "./messages.ts";
@@ -178,7 +189,8 @@ describe("hostile frames are refused with a reason", () => {
   });
 
   test("a union type naming a different table than the value holds is still bounds-safe", () => {
-    // NewOrder bytes read as Cancel: both start with a required U53, so this verifies; what matters is that it stays in bounds.
+    // NewOrder bytes read as Cancel: both start with a required U53, so this verifies; what
+    // matters is that it stays in bounds.
     const p = newOrderPayload();
     p.bytes[p.field(p.root(), 1)] = Body.Cancel;
     expect(verifyClient(p)).toBe(ProtocolError.Ok);
@@ -246,7 +258,16 @@ describe("hostile frames are refused with a reason", () => {
 describe("bounds on depth and work", () => {
   // A recursive layout the real schema does not have, to reach the depth bound.
   const node: { name: string; fields: FieldLayout[] } = { name: "Node", fields: [] };
-  node.fields.push({ name: "child", kind: FieldKind.Table, bytes: 4, align: 4, required: false, countMax: 0, table: node, union: null });
+  node.fields.push({
+    name: "child",
+    kind: FieldKind.Table,
+    bytes: 4,
+    align: 4,
+    required: false,
+    countMax: 0,
+    table: node,
+    union: null,
+  });
 
   function chain(depth: number): Uint8Array {
     const b = new flatbuffers.Builder(1024);
@@ -271,7 +292,18 @@ describe("bounds on depth and work", () => {
     const leaf: TableLayout = { name: "Leaf", fields: [] };
     const root: TableLayout = {
       name: "Root",
-      fields: [{ name: "items", kind: FieldKind.VectorOfTables, bytes: 4, align: 4, required: false, countMax: 1 << 20, table: leaf, union: null }],
+      fields: [
+        {
+          name: "items",
+          kind: FieldKind.VectorOfTables,
+          bytes: 4,
+          align: 4,
+          required: false,
+          countMax: 1 << 20,
+          table: leaf,
+          union: null,
+        },
+      ],
     };
     const b = new flatbuffers.Builder(1 << 16);
     b.startObject(0);

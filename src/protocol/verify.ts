@@ -115,7 +115,12 @@ export class Verifier {
     }
     const vtableBytes = this.u16(vtable);
     const inlineBytes = this.u16(vtable + 2);
-    if (vtableBytes < 4 || (vtableBytes & 1) !== 0 || vtableBytes >= vtableEntryLimit || vtable + vtableBytes > this.end) {
+    if (
+      vtableBytes < 4 ||
+      (vtableBytes & 1) !== 0 ||
+      vtableBytes >= vtableEntryLimit ||
+      vtable + vtableBytes > this.end
+    ) {
       return this.fail(ProtocolError.VtableBadSize, vtable, layout, "");
     }
     if (inlineBytes < 4 || inlineBytes >= vtableEntryLimit || at + inlineBytes > this.end) {
@@ -124,7 +129,14 @@ export class Verifier {
     return this.fields(layout, at, depth, vtable, (vtableBytes - 4) >> 1, inlineBytes);
   }
 
-  private fields(layout: TableLayout, at: number, depth: number, vtable: number, slots: number, inlineBytes: number): number {
+  private fields(
+    layout: TableLayout,
+    at: number,
+    depth: number,
+    vtable: number,
+    slots: number,
+    inlineBytes: number,
+  ): number {
     const fields = layout.fields;
     let unionType = 0;
     // Slots past the layout's fields belong to a newer schema; they are never read.
@@ -139,9 +151,11 @@ export class Verifier {
         if (field.kind === FieldKind.UnionType) unionType = 0;
         continue;
       }
-      if (offset < 4 || offset + field.bytes > inlineBytes) return this.fail(ProtocolError.FieldOutOfBounds, at, layout, field.name);
+      if (offset < 4 || offset + field.bytes > inlineBytes)
+        return this.fail(ProtocolError.FieldOutOfBounds, at, layout, field.name);
       const fieldAt = at + offset;
-      if (((fieldAt - this.base) & (field.align - 1)) !== 0) return this.fail(ProtocolError.FieldMisaligned, fieldAt, layout, field.name);
+      if (((fieldAt - this.base) & (field.align - 1)) !== 0)
+        return this.fail(ProtocolError.FieldMisaligned, fieldAt, layout, field.name);
       if (field.kind === FieldKind.UnionType) {
         unionType = this.bytes[fieldAt]!;
         const members = field.union!.members;

@@ -23,7 +23,12 @@ const firstTradeId = ascii("i,first_trade_id=");
 const lastTradeId = ascii("i,last_trade_id=");
 const finalTrue = ascii("i,final=t ");
 const finalFalse = ascii("i,final=f ");
-checkLineBound("candles", [head, ...intervals, high, low, close, volume, quoteVolume, trades, vwap, firstTradeId, lastTradeId, finalTrue], 1, 12);
+checkLineBound(
+  "candles",
+  [head, ...intervals, high, low, close, volume, quoteVolume, trades, vwap, firstTradeId, lastTradeId, finalTrue],
+  1,
+  12,
+);
 
 /** A LONG column holds values below 2^63: a wide sum's high limb below 2^31. */
 const longHiMax = 2 ** 31;
@@ -40,7 +45,9 @@ export class CandlesIlp {
   append(agg: CandleAggregator, symbolId: number, interval: number, slot: number): string | null {
     if (!this.symbols.has(symbolId)) return this.refuse(`symbol id ${symbolId} is not registered`);
     if (!(agg.volumeHi[slot]! < longHiMax && agg.quoteHi[slot]! < longHiMax)) {
-      return this.refuse(`volume ${agg.volumeText(slot)} or quote volume ${agg.quoteVolumeText(slot)} does not fit a LONG column`);
+      return this.refuse(
+        `volume ${agg.volumeText(slot)} or quote volume ${agg.quoteVolumeText(slot)} does not fit a LONG column`,
+      );
     }
     const b = this.writer.beginLine();
     b.copy(head);

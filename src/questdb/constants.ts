@@ -43,7 +43,8 @@ export const batchBytesLimit = 256 << 20;
 export function checkWriterLimits(l: WriterLimits): WriterLimits {
   const int = (name: keyof WriterLimits, lo: number, hi: number) => {
     const v = l[name];
-    if (!(Number.isSafeInteger(v) && v >= lo && v <= hi)) throw new Error(`ilp writer: ${name} ${v} must be an integer in [${lo}, ${hi}]`);
+    if (!(Number.isSafeInteger(v) && v >= lo && v <= hi))
+      throw new Error(`ilp writer: ${name} ${v} must be an integer in [${lo}, ${hi}]`);
   };
   int("batchBytes", batchBytesMin, batchBytesLimit);
   // The current batch, the in-flight one and at least one waiting: three batches.

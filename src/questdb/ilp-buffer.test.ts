@@ -1,4 +1,5 @@
-// Proves the ILP buffer writes every safe integer and wide sum exactly as its decimal text, and that symbol values are escaped the way QuestDB reads them.
+// Proves the ILP buffer writes every safe integer and wide sum exactly as its decimal text, and that symbol values are
+// escaped the way QuestDB reads them.
 
 import { describe, expect, test } from "bun:test";
 import { Prng } from "../../bench/prng.ts";
@@ -13,7 +14,24 @@ describe("IlpBuffer", () => {
   test(`integers of every length, both signs, equal String() (seed ${seed})`, () => {
     const b = new IlpBuffer(1 << 20);
     const rng = new Prng(seed);
-    const values = [0, 1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 99_999_999, 100_000_000, 100_000_001, 1e15, Number.MAX_SAFE_INTEGER, -1, -(2 ** 31), -Number.MAX_SAFE_INTEGER];
+    const values = [
+      0,
+      1,
+      9,
+      10,
+      99,
+      100,
+      2 ** 31 - 1,
+      2 ** 31,
+      99_999_999,
+      100_000_000,
+      100_000_001,
+      1e15,
+      Number.MAX_SAFE_INTEGER,
+      -1,
+      -(2 ** 31),
+      -Number.MAX_SAFE_INTEGER,
+    ];
     for (let i = 0; i < 20_000; i++) {
       const digits = rng.range(1, 16);
       let v = Math.floor(rng.float() * 10 ** digits);

@@ -77,7 +77,26 @@ export class IlpBuffer {
   /** 0 <= x < 2^31, no padding: two digits per division, from a table. */
   private int32(x: number): void {
     const b = this.bytes;
-    const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1e3 ? 3 : x < 1e4 ? 4 : x < 1e5 ? 5 : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10;
+    const digits =
+      x < 10
+        ? 1
+        : x < 100
+          ? 2
+          : x < 1e3
+            ? 3
+            : x < 1e4
+              ? 4
+              : x < 1e5
+                ? 5
+                : x < 1e6
+                  ? 6
+                  : x < 1e7
+                    ? 7
+                    : x < 1e8
+                      ? 8
+                      : x < 1e9
+                        ? 9
+                        : 10;
     const end = this.position + digits;
     let q = end;
     let v = x;
@@ -141,5 +160,6 @@ const symbolBytesMax = 3 * symbolValueCharsMax;
  */
 export function checkLineBound(table: string, pieces: readonly Uint8Array[], symbols: number, numbers: number): void {
   const bytes = pieces.reduce((n, p) => n + p.length, 0) + symbols * symbolBytesMax + numbers * numberBytesMax + 1;
-  if (bytes > lineBytesMax) throw new Error(`ilp: a ${table} line may take ${bytes} bytes, more than lineBytesMax ${lineBytesMax}`);
+  if (bytes > lineBytesMax)
+    throw new Error(`ilp: a ${table} line may take ${bytes} bytes, more than lineBytesMax ${lineBytesMax}`);
 }

@@ -19,7 +19,8 @@ export function symbolValueError(value: unknown): string | null {
   if (!value.isWellFormed()) return "ill-formed UTF-16 (a lone surrogate)";
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) return `control character U+${c.toString(16).padStart(4, "0")} at ${i}`;
+    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0))
+      return `control character U+${c.toString(16).padStart(4, "0")} at ${i}`;
   }
   return null;
 }

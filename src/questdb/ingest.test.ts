@@ -1,4 +1,8 @@
-// Proves the ingest sink's resume filter skips exactly what QuestDB holds: trades up to the stored trade id, order rows and events before the stored seq (that seq sent again), and candles behind each series' newest stored open time, while a quiet symbol's candle that closed after a busier symbol's stored candle is still sent (the largest last_trade_id is no cut), and so is a candle amended by a late trade. Writers are in-memory doubles here; test/marketdata/ingest-crash-resume.test.ts runs the real thing.
+// Proves the ingest sink's resume filter skips exactly what QuestDB holds: trades up to the stored trade id, order rows
+// and events before the stored seq (that seq sent again), and candles behind each series' newest stored open time,
+// while a quiet symbol's candle that closed after a busier symbol's stored candle is still sent (the largest
+// last_trade_id is no cut), and so is a candle amended by a late trade. Writers are in-memory doubles here;
+// test/marketdata/ingest-crash-resume.test.ts runs the real thing.
 
 import { expect, test } from "bun:test";
 import { CandleAggregator } from "../marketdata/candles.ts";
@@ -13,7 +17,12 @@ function recordingWriters() {
   const rows = { ticks: [] as number[], candles: [] as string[], orders: [] as number[], events: [] as number[] };
   const writers = {
     ticks: { append: (t: { tradeId: number }) => (rows.ticks.push(t.tradeId), null) },
-    candles: { append: (agg: CandleAggregator, symbol: number, interval: number, slot: number) => (rows.candles.push(`${symbol}/${interval}/${agg.openTimeUs[slot]! / 60e6}/${agg.final[slot]}`), null) },
+    candles: {
+      append: (agg: CandleAggregator, symbol: number, interval: number, slot: number) => (
+        rows.candles.push(`${symbol}/${interval}/${agg.openTimeUs[slot]! / 60e6}/${agg.final[slot]}`),
+        null
+      ),
+    },
     orders: { append: (o: { seq: number }) => (rows.orders.push(o.seq), null) },
     orderEvents: { append: (e: { seq: number }) => (rows.events.push(e.seq), null) },
   } as unknown as MarketDataWriters;
@@ -32,15 +41,34 @@ test("resume skips what is stored and sends the rest, candle series by series", 
     [candleSeriesKey("BUSY", "1m"), 3 * minute],
     [candleSeriesKey("QUIET", "1m"), 0],
   ]);
-  const filter = resumeFilter({ ticksTradeIdMax: 5, candlesTradeIdMax: 9, ordersSeqMax: 40, orderEventsSeqMax: 41 }, stored);
-  const ingest = new QuestdbIngest(writers, candles, symbols, (id) => names[id] ?? null, filter, () => {});
+  const filter = resumeFilter(
+    { ticksTradeIdMax: 5, candlesTradeIdMax: 9, ordersSeqMax: 40, orderEventsSeqMax: 41 },
+    stored,
+  );
+  const ingest = new QuestdbIngest(
+    writers,
+    candles,
+    symbols,
+    (id) => names[id] ?? null,
+    filter,
+    () => {},
+  );
   const t = newTradeRow();
   const trade = (id: number, symbol: number, m: number) => {
-    Object.assign(t, { symbolId: symbol, tsUs: m * minute + id, priceTicks: 100, qtyLots: 1, quoteQty: 100, tradeId: id, seq: id });
+    Object.assign(t, {
+      symbolId: symbol,
+      tsUs: m * minute + id,
+      priceTicks: 100,
+      qtyLots: 1,
+      quoteQty: 100,
+      tradeId: id,
+      seq: id,
+    });
     candles.onTrade(t);
     ingest.onTrade(t);
   };
-  // QUIET trades at minute 0 (trade 1), then only at minute 5 (trade 10): its minute-0 candle closes after BUSY's minute-3 one.
+  // QUIET trades at minute 0 (trade 1), then only at minute 5 (trade 10): its minute-0 candle
+  // closes after BUSY's minute-3 one.
   trade(1, 1, 0);
   for (let m = 0; m < 5; m++) trade(2 + 2 * m, 0, m);
   trade(12, 1, 5);
@@ -52,7 +80,8 @@ test("resume skips what is stored and sends the rest, candle series by series", 
   const oneMinute = rows.candles.filter((c) => c.split("/")[1] === "0");
   // BUSY: minutes 0..2 stored (skipped), 3 and 4 sent as they close, the amended minute 1, then the live minute 5.
   expect(oneMinute.filter((c) => c.startsWith("0/"))).toEqual(["0/0/3/1", "0/0/4/1", "0/0/1/1", "0/0/5/0"]);
-  // QUIET: its minute-0 candle is at the stored open time: sent again (it may have been stored live), then the live minute 5.
+  // QUIET: its minute-0 candle is at the stored open time: sent again (it may have been stored
+  // live), then the live minute 5.
   expect(oneMinute.filter((c) => c.startsWith("1/"))).toEqual(["1/0/0/1", "1/0/5/0"]);
   const o = newOrderRow();
   const e = newOrderEventRow();
@@ -70,7 +99,14 @@ test("resume skips what is stored and sends the rest, candle series by series", 
 test("no resume points (an empty database, or a forced re-send): everything is sent", () => {
   const { rows, writers } = recordingWriters();
   const candles = new CandleAggregator({ symbolsMax: 1, candlesPerSeries: 16 });
-  const ingest = new QuestdbIngest(writers, candles, new SymbolNames(1), () => "X", resumeFilter(null, new Map([["X\u00001m", 99 * minute]])), () => {});
+  const ingest = new QuestdbIngest(
+    writers,
+    candles,
+    new SymbolNames(1),
+    () => "X",
+    resumeFilter(null, new Map([["X\u00001m", 99 * minute]])),
+    () => {},
+  );
   const t = newTradeRow();
   Object.assign(t, { symbolId: 0, tsUs: 1, priceTicks: 100, qtyLots: 1, quoteQty: 100, tradeId: 1, seq: 1 });
   candles.onTrade(t);

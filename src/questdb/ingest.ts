@@ -57,7 +57,13 @@ export interface IngestStats {
 const refusalLogIntervalMs = 10_000;
 
 export class QuestdbIngest extends IgnoringSink implements OrderSink {
-  readonly stats: IngestStats = { rowsSkipped: 0, rowsRefused: 0, lastRefusal: null, liveCandleUpserts: 0, finalCandles: 0 };
+  readonly stats: IngestStats = {
+    rowsSkipped: 0,
+    rowsRefused: 0,
+    lastRefusal: null,
+    liveCandleUpserts: 0,
+    finalCandles: 0,
+  };
   filter: ResumeFilter;
   /** False: order rows and events are not written (benchmarks measuring ticks and candles alone). */
   ordersEnabled = true;
@@ -82,7 +88,8 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
   ) {
     super();
     this.filter = filter;
-    if (candles.onFinal !== null) throw new Error("questdb ingest: the candle aggregator already has a final-candle handler");
+    if (candles.onFinal !== null)
+      throw new Error("questdb ingest: the candle aggregator already has a final-candle handler");
     candles.onFinal = (symbolId, interval, slot) => {
       if (!this.ensureSymbol(symbolId)) return;
       if (this.storedBefore(symbolId, interval, slot)) {
@@ -125,7 +132,10 @@ export class QuestdbIngest extends IgnoringSink implements OrderSink {
     this.candles.collectLive(this.upsertLive);
   }
 
-  /** A final candle QuestDB holds already: older than its series' newest stored one, and not an amendment of an older bucket. */
+  /**
+   * A final candle QuestDB holds already: older than its series' newest stored one, and not an
+   * amendment of an older bucket.
+   */
   private storedBefore(symbolId: number, interval: number, slot: number): boolean {
     const from = this.filter.candlesOpenFrom;
     if (from.size === 0) return false;

@@ -47,10 +47,17 @@ export async function openMarketDataWriters(o: MarketDataWritersOptions): Promis
     candles,
     orders,
     orderEvents,
-    stats: () => Object.fromEntries(all.map((t) => [t.writer.table, { ...t.writer.stats, rowsRefused: t.rowsRefused, backlogRows: t.writer.backlogRows() }])),
+    stats: () =>
+      Object.fromEntries(
+        all.map((t) => [
+          t.writer.table,
+          { ...t.writer.stats, rowsRefused: t.rowsRefused, backlogRows: t.writer.backlogRows() },
+        ]),
+      ),
     flush: async () => {
       await Promise.all(all.map((t) => t.writer.flush()));
     },
-    close: async (deadlineMs) => (await Promise.all(all.map((t) => t.writer.close(deadlineMs)))).reduce((a, b) => a + b, 0),
+    close: async (deadlineMs) =>
+      (await Promise.all(all.map((t) => t.writer.close(deadlineMs)))).reduce((a, b) => a + b, 0),
   };
 }

@@ -1,6 +1,7 @@
 // Rows of the `orders` and `order_events` tables (schema.ts):
 //   orders,symbol=BTC-USD,side=buy,type=limit,tif=gtc,status=partially_filled order_id=5i,client_order_id=9i,
-//     user_id=2i,price=100i,stop_price=0i,qty=10i,filled=4i,leaves=6i,created_seq=40i,updated=1767571200000100t,seq=44i 1767571200000000
+//     user_id=2i,price=100i,stop_price=0i,qty=10i,filled=4i,leaves=6i,created_seq=40i,updated=1767571200000100t,seq=44i
+//     1767571200000000
 //   order_events,symbol=BTC-USD,event=cancelled,reason=user order_id=5i,user_id=2i,price=100i,qty=6i,leaves=0i,
 //     trade_id=0i,seq=51i,event_index=0i 1767571200000500
 // An order row's timestamp is its creation time, so each upsert replaces the
@@ -38,7 +39,29 @@ const updated = ascii("i,updated=");
 const seqAfterTimestamp = ascii("t,seq=");
 const beforeTs = ascii("i ");
 // Longest order row: its fixed pieces, four tag values, one symbol, eleven numbers.
-checkLineBound("orders", [ordersHead, ...sides, ...types, ...tifs, ...statuses, clientOrderId, userId, price, stopPrice, qty, filled, leaves, createdSeq, updated, seqAfterTimestamp, beforeTs], 1, 12);
+checkLineBound(
+  "orders",
+  [
+    ordersHead,
+    ...sides,
+    ...types,
+    ...tifs,
+    ...statuses,
+    clientOrderId,
+    userId,
+    price,
+    stopPrice,
+    qty,
+    filled,
+    leaves,
+    createdSeq,
+    updated,
+    seqAfterTimestamp,
+    beforeTs,
+  ],
+  1,
+  12,
+);
 
 const eventsHead = ascii("order_events");
 const eventsSymbol = ascii(",symbol=");
@@ -51,12 +74,32 @@ const eventOrderId = ascii(" order_id=");
 const tradeId = ascii("i,trade_id=");
 const seq = ascii("i,seq=");
 const eventIndex = ascii("i,event_index=");
-checkLineBound("order_events", [eventsHead, eventsSymbol, ...events, ...rejectReasons, eventOrderId, userId, price, qty, leaves, tradeId, seq, eventIndex, beforeTs], 1, 9);
+checkLineBound(
+  "order_events",
+  [
+    eventsHead,
+    eventsSymbol,
+    ...events,
+    ...rejectReasons,
+    eventOrderId,
+    userId,
+    price,
+    qty,
+    leaves,
+    tradeId,
+    seq,
+    eventIndex,
+    beforeTs,
+  ],
+  1,
+  9,
+);
 
 /** Reject codes for `rejected`, cancel reasons for `cancelled`, `expired` and `reduced`, none otherwise. */
 export function reasonNamesFor(event: number): readonly string[] {
   if (event === OrderEvent.Rejected) return rejectNames;
-  if (event === OrderEvent.Cancelled || event === OrderEvent.Expired || event === OrderEvent.Reduced) return cancelReasonNames;
+  if (event === OrderEvent.Cancelled || event === OrderEvent.Expired || event === OrderEvent.Reduced)
+    return cancelReasonNames;
   return noReasons;
 }
 
@@ -124,7 +167,8 @@ export class OrderEventsIlp {
 
   /** Appends one order event; returns why it was refused, or null. */
   append(e: OrderEventRow): string | null {
-    if (e.symbolId !== -1 && !this.symbols.has(e.symbolId)) return this.refuse(`symbol id ${e.symbolId} is not registered`);
+    if (e.symbolId !== -1 && !this.symbols.has(e.symbolId))
+      return this.refuse(`symbol id ${e.symbolId} is not registered`);
     const error = orderEventRowError(e, reasonNamesFor);
     if (error !== null) return this.refuse(error);
     const b = this.writer.beginLine();

@@ -12,7 +12,10 @@ import { marketDataTables, type TableSpec } from "./schema.ts";
 import { execSql } from "./sql.ts";
 
 export interface ResumePoints {
-  /** Largest stored trade id per table (ticks, candles' last_trade_id) or seq (orders, order_events); null for an empty table. */
+  /**
+   * Largest stored trade id per table (ticks, candles' last_trade_id) or seq (orders,
+   * order_events); null for an empty table.
+   */
   ticksTradeIdMax: number | null;
   candlesTradeIdMax: number | null;
   ordersSeqMax: number | null;
@@ -24,13 +27,21 @@ export async function readResumePoint(httpUrl: string, table: TableSpec): Promis
   const result = await execSql(httpUrl, `SELECT max(${table.resumeColumn}) FROM ${table.name}`);
   const value = result.dataset[0]?.[0];
   if (value === null || value === undefined) return null;
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new Error(`questdb: max(${table.resumeColumn}) of ${table.name} is ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value))
+    throw new Error(`questdb: max(${table.resumeColumn}) of ${table.name} is ${JSON.stringify(value)}`);
   return value;
 }
 
 export async function readResumePoints(httpUrl: string): Promise<ResumePoints> {
-  const [ticks, candles, orders, orderEvents] = await Promise.all(marketDataTables.map((t) => readResumePoint(httpUrl, t)));
-  return { ticksTradeIdMax: ticks!, candlesTradeIdMax: candles!, ordersSeqMax: orders!, orderEventsSeqMax: orderEvents! };
+  const [ticks, candles, orders, orderEvents] = await Promise.all(
+    marketDataTables.map((t) => readResumePoint(httpUrl, t)),
+  );
+  return {
+    ticksTradeIdMax: ticks!,
+    candlesTradeIdMax: candles!,
+    ordersSeqMax: orders!,
+    orderEventsSeqMax: orderEvents!,
+  };
 }
 
 /**
@@ -61,8 +72,16 @@ export interface WalState {
 
 export async function readWalState(httpUrl: string, tableNames: readonly string[]): Promise<WalState[]> {
   const list = tableNames.map((n) => `'${n}'`).join(", ");
-  const result = await execSql(httpUrl, `SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name IN (${list})`);
-  return result.dataset.map((r) => ({ table: String(r[0]), suspended: r[1] === true, writerTxn: Number(r[2]), sequencerTxn: Number(r[3]) }));
+  const result = await execSql(
+    httpUrl,
+    `SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name IN (${list})`,
+  );
+  return result.dataset.map((r) => ({
+    table: String(r[0]),
+    suspended: r[1] === true,
+    writerTxn: Number(r[2]),
+    sequencerTxn: Number(r[3]),
+  }));
 }
 
 /**
@@ -71,14 +90,23 @@ export async function readWalState(httpUrl: string, tableNames: readonly string[
  * table is suspended (QuestDB stopped applying it: see its log) or the
  * deadline passes.
  */
-export async function waitForWalApplied(httpUrl: string, tableNames: readonly string[], deadlineMs: number, pollMs = 50): Promise<void> {
+export async function waitForWalApplied(
+  httpUrl: string,
+  tableNames: readonly string[],
+  deadlineMs: number,
+  pollMs = 50,
+): Promise<void> {
   const deadline = performance.now() + deadlineMs;
   for (;;) {
     const states = await readWalState(httpUrl, tableNames);
     const suspended = states.find((s) => s.suspended);
-    if (suspended !== undefined) throw new Error(`questdb: WAL of ${suspended.table} is suspended at txn ${suspended.writerTxn}/${suspended.sequencerTxn}`);
+    if (suspended !== undefined)
+      throw new Error(
+        `questdb: WAL of ${suspended.table} is suspended at txn ${suspended.writerTxn}/${suspended.sequencerTxn}`,
+      );
     if (states.length === tableNames.length && states.every((s) => s.writerTxn >= s.sequencerTxn)) return;
-    if (performance.now() > deadline) throw new Error(`questdb: WAL not applied within ${deadlineMs} ms: ${JSON.stringify(states)}`);
+    if (performance.now() > deadline)
+      throw new Error(`questdb: WAL not applied within ${deadlineMs} ms: ${JSON.stringify(states)}`);
     await Bun.sleep(pollMs);
   }
 }

@@ -110,7 +110,10 @@ export const orderEventsTable: TableSpec = {
 export const marketDataTables: readonly TableSpec[] = [ticksTable, candlesTable, ordersTable, orderEventsTable];
 
 export function createTableSql(t: TableSpec): string {
-  return `CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.join(", ")}) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(${t.dedupKeys.join(", ")})`;
+  return (
+    `CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.join(", ")}) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP ` +
+    `UPSERT KEYS(${t.dedupKeys.join(", ")})`
+  );
 }
 
 /**
@@ -126,7 +129,10 @@ export async function ensureTables(httpUrl: string, tables: readonly TableSpec[]
     for (const column of t.columns) {
       const [name, type] = column.split(" ") as [string, string];
       if (actual.get(name) !== type) {
-        throw new Error(`questdb: table ${t.name} column ${name} is ${actual.get(name) ?? "missing"}, expected ${type}; migrate or drop the table`);
+        throw new Error(
+          `questdb: table ${t.name} column ${name} is ${actual.get(name) ?? "missing"}, expected ${type}; ` +
+            `migrate or drop the table`,
+        );
       }
     }
   }

@@ -23,7 +23,18 @@
 // pays per batch. No fsync: the spill outlives a QuestDB outage, not a power
 // loss; the journal covers that.
 
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, read as readCallback, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  read as readCallback,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { batchBytesLimit, lineBytesMax } from "./constants.ts";
 import { IlpBuffer } from "./ilp-buffer.ts";
 
@@ -64,7 +75,8 @@ export class SpillFile {
 
   /** Opens the table's spill file: replays a complete one, moves a crashed writer's aside, starts empty otherwise. */
   static open(path: string, table: string, nowMs: number): SpillOpenResult {
-    if (table.length > tableNameBytesMax || !/^[a-z_]+$/.test(table)) throw new Error(`spill: table name ${table} must be 1..16 of [a-z_]`);
+    if (table.length > tableNameBytesMax || !/^[a-z_]+$/.test(table))
+      throw new Error(`spill: table name ${table} must be 1..16 of [a-z_]`);
     const spill = new SpillFile(path, table);
     let staleMovedTo: string | null = null;
     if (existsSync(path)) {
@@ -109,11 +121,13 @@ export class SpillFile {
   async readNext(buffer: IlpBuffer): Promise<IlpBuffer> {
     if (this.pendingRecords === 0) throw new Error("spill: nothing to read");
     const head = await read(this.fd, this.header, 0, recordHeaderBytes, this.readOffset);
-    if (head.bytesRead !== recordHeaderBytes) throw new Error(`spill ${this.path}: short record header at ${this.readOffset}`);
+    if (head.bytesRead !== recordHeaderBytes)
+      throw new Error(`spill ${this.path}: short record header at ${this.readOffset}`);
     const bytes = this.headerView.getUint32(0, true);
     const rows = this.headerView.getUint32(4, true);
     const crc = this.headerView.getUint32(8, true);
-    if (bytes > batchBytesLimit + lineBytesMax) throw new Error(`spill ${this.path}: record of ${bytes} bytes at ${this.readOffset} exceeds any batch`);
+    if (bytes > batchBytesLimit + lineBytesMax)
+      throw new Error(`spill ${this.path}: record of ${bytes} bytes at ${this.readOffset} exceeds any batch`);
     const into = bytes <= buffer.bytes.length ? buffer : new IlpBuffer(bytes);
     into.reset();
     const body = await read(this.fd, into.bytes, 0, bytes, this.readOffset + recordHeaderBytes);
@@ -159,7 +173,7 @@ export class SpillFile {
     next.writeHeader(StateOpen);
     for (const b of older) next.append(b);
     const chunk = new Uint8Array(1 << 20);
-    for (let at = this.readOffset; at < this.writeOffset; ) {
+    for (let at = this.readOffset; at < this.writeOffset;) {
       const n = readSync(this.fd, chunk, 0, Math.min(chunk.length, this.writeOffset - at), at);
       if (n <= 0) throw new Error(`spill ${this.path}: short read at ${at} while closing`);
       writeAll(next.fd, chunk, n, next.writeOffset);
@@ -226,14 +240,27 @@ function readHeaderState(fd: number, table: string): number {
   if (readSync(fd, h, 0, spillHeaderBytes, 0) !== spillHeaderBytes) return StateOpen;
   const view = new DataView(h.buffer);
   const name = new TextDecoder().decode(h.subarray(16)).replace(/\0+$/, "");
-  if (new TextDecoder().decode(h.subarray(0, 8)) !== magic || view.getUint32(8, true) !== formatVersion || name !== table) return StateOpen;
+  if (
+    new TextDecoder().decode(h.subarray(0, 8)) !== magic ||
+    view.getUint32(8, true) !== formatVersion ||
+    name !== table
+  )
+    return StateOpen;
   return view.getUint32(12, true);
 }
 
 /** Positional read off the event loop (the thread pool), into the caller's buffer. */
-function read(fd: number, into: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+function read(
+  fd: number,
+  into: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<{ bytesRead: number }> {
   return new Promise((resolve, reject) => {
-    readCallback(fd, into, offset, length, position, (error, bytesRead) => (error === null ? resolve({ bytesRead }) : reject(error)));
+    readCallback(fd, into, offset, length, position, (error, bytesRead) =>
+      error === null ? resolve({ bytesRead }) : reject(error),
+    );
   });
 }
 

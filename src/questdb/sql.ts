@@ -23,7 +23,9 @@ export class SqlError extends Error {
 export async function execSql(httpUrl: string, query: string, timeoutMs = sqlTimeoutMsDefault): Promise<SqlResult> {
   let response: Response;
   try {
-    response = await fetch(`${httpUrl}/exec?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(`${httpUrl}/exec?query=${encodeURIComponent(query)}`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
     throw new SqlError(`questdb unreachable at ${httpUrl}: ${(error as Error).message}`, null);
   }

@@ -14,7 +14,8 @@ export class SymbolNames {
 
   /** Registers (or renames) a symbol; returns why the name is refused, or null. */
   set(symbolId: number, name: string): string | null {
-    if (!(Number.isInteger(symbolId) && symbolId >= 0 && symbolId < this.symbolsMax)) return `symbol id ${symbolId} outside [0, ${this.symbolsMax})`;
+    if (!(Number.isInteger(symbolId) && symbolId >= 0 && symbolId < this.symbolsMax))
+      return `symbol id ${symbolId} outside [0, ${this.symbolsMax})`;
     const error = symbolValueError(name);
     if (error !== null) return `symbol name ${JSON.stringify(name)}: ${error}`;
     this.escaped[symbolId] = escapeSymbolValue(name);

@@ -19,7 +19,12 @@ const makerUser = ascii("i,maker_user=");
 const takerUser = ascii("i,taker_user=");
 const seq = ascii("i,seq=");
 const beforeTs = ascii("i ");
-checkLineBound("ticks", [head, ...sides, qty, quoteQty, tradeId, makerOrderId, takerOrderId, makerUser, takerUser, seq, beforeTs], 1, 11);
+checkLineBound(
+  "ticks",
+  [head, ...sides, qty, quoteQty, tradeId, makerOrderId, takerOrderId, makerUser, takerUser, seq, beforeTs],
+  1,
+  11,
+);
 
 export class TicksIlp {
   /** Trades refused before reaching the buffer (unknown symbol id or a bad field); each also returned its reason. */

@@ -60,7 +60,8 @@ export interface IlpWriterStats {
   needsResume: boolean;
 }
 
-type SendResult = { kind: "ok" } | { kind: "retry"; reason: string } | { kind: "badLine"; line: number; reason: string };
+type SendResult =
+  { kind: "ok" } | { kind: "retry"; reason: string } | { kind: "badLine"; line: number; reason: string };
 
 export class IlpHttpWriter {
   readonly table: string;
@@ -92,7 +93,9 @@ export class IlpHttpWriter {
   private readonly free: IlpBuffer[] = [];
   private readonly queue: IlpBuffer[] = [];
   private readonly spill: SpillFile;
-  /** Holds a spill record while it is being sent (grown once if a record from a writer with bigger batches needs it). */
+  /**
+   * Holds a spill record while it is being sent (grown once if a record from a writer with bigger batches needs it).
+   */
   private replay: IlpBuffer;
   private replayLoaded = false;
   private pumping = false;
@@ -119,7 +122,10 @@ export class IlpHttpWriter {
     this.spill = opened.spill;
     this.replay = new IlpBuffer(this.bufferBytes);
     if (opened.staleMovedTo !== null) {
-      this.log(`questdb ${table}: a spill file from a writer that did not close cleanly was moved to ${opened.staleMovedTo}; resume from QuestDB and the journal`);
+      this.log(
+        `questdb ${table}: a spill file from a writer that did not close cleanly was moved ` +
+          `to ${opened.staleMovedTo}; resume from QuestDB and the journal`,
+      );
       this.stats.needsResume = true;
     }
     if (opened.replayRows > 0) {
@@ -164,7 +170,10 @@ export class IlpHttpWriter {
     return s.rowsAppended - s.rowsAcked - s.rowsDeadLettered - s.rowsDropped;
   }
 
-  /** Resolves once every row appended so far is acknowledged (or dead-lettered, or dropped). Waits as long as QuestDB is down. */
+  /**
+   * Resolves once every row appended so far is acknowledged (or dead-lettered, or dropped).
+   * Waits as long as QuestDB is down.
+   */
   flush(): Promise<void> {
     this.seal();
     const target = this.stats.rowsAppended;
@@ -183,7 +192,10 @@ export class IlpHttpWriter {
     const pending = this.queue.slice();
     if (this.current !== null && this.current.rows > 0) pending.push(this.current);
     const rows = flushed ? this.spill.closeComplete([]) : this.spill.closeComplete(pending);
-    if (rows > 0) this.log(`questdb ${this.table}: closed with ${rows} unsent rows in the spill file; the next writer replays them`);
+    if (rows > 0)
+      this.log(
+        `questdb ${this.table}: closed with ${rows} unsent rows in the spill file; the next writer replays them`,
+      );
     return rows;
   }
 
@@ -224,12 +236,19 @@ export class IlpHttpWriter {
     if (this.spill.pendingBytes + b.position > this.limits.spillBytesMax) {
       this.stats.rowsDropped += b.rows;
       this.stats.needsResume = true;
-      this.log(`questdb ${this.table}: spill file full (${this.limits.spillBytesMax} bytes): dropped ${b.rows} rows; re-send from the journal after QuestDB's resume point`);
+      this.log(
+        `questdb ${this.table}: spill file full (${this.limits.spillBytesMax} bytes): dropped ${b.rows} rows; ` +
+          `re-send from the journal after QuestDB's resume point`,
+      );
       b.reset();
       this.settle();
       return;
     }
-    if (this.spill.pendingRecords === 0) this.log(`questdb ${this.table}: memory bound reached (${this.queue.length} batches waiting); spilling to ${this.spill.path}`);
+    if (this.spill.pendingRecords === 0)
+      this.log(
+        `questdb ${this.table}: memory bound reached (${this.queue.length} batches waiting); ` +
+          `spilling to ${this.spill.path}`,
+      );
     this.spill.append(b);
     this.stats.spillBatchesWritten++;
     this.refreshSpillStats();
@@ -245,7 +264,9 @@ export class IlpHttpWriter {
         this.stats.lastError = (error as Error).message;
         this.stats.needsResume = true;
         this.stopped = true;
-        this.log(`questdb ${this.table}: writer stopped: ${(error as Error).message}; resume from QuestDB and the journal`);
+        this.log(
+          `questdb ${this.table}: writer stopped: ${(error as Error).message}; resume from QuestDB and the journal`,
+        );
       })
       .finally(() => {
         this.pumping = false;
@@ -288,7 +309,10 @@ export class IlpHttpWriter {
     this.stats.rowsAcked += batch.rows;
     this.stats.requestsOk++;
     if (this.stats.consecutiveFailures > 0) {
-      this.log(`questdb ${this.table}: writes resumed after ${this.stats.consecutiveFailures} failed attempts (${((Date.now() - this.failingSinceMs) / 1000).toFixed(1)} s); backlog ${this.backlogRows()} rows`);
+      this.log(
+        `questdb ${this.table}: writes resumed after ${this.stats.consecutiveFailures} failed attempts ` +
+          `(${((Date.now() - this.failingSinceMs) / 1000).toFixed(1)} s); backlog ${this.backlogRows()} rows`,
+      );
       this.stats.consecutiveFailures = 0;
     }
     if (fromSpill) {
@@ -320,11 +344,15 @@ export class IlpHttpWriter {
       if (response.status === 204 || response.status === 200) return { kind: "ok" };
       if (response.status === 400) {
         const line = badLineNumber(text);
-        if (line !== null && line >= 1 && line <= batch.rows) return { kind: "badLine", line, reason: text.slice(0, 2000) };
+        if (line !== null && line >= 1 && line <= batch.rows)
+          return { kind: "badLine", line, reason: text.slice(0, 2000) };
       }
       return { kind: "retry", reason: `HTTP ${response.status}: ${text.slice(0, 300)}` };
     } catch (error) {
-      return { kind: "retry", reason: abort.signal.aborted ? `no answer within ${this.limits.requestTimeoutMs} ms` : (error as Error).message };
+      return {
+        kind: "retry",
+        reason: abort.signal.aborted ? `no answer within ${this.limits.requestTimeoutMs} ms` : (error as Error).message,
+      };
     } finally {
       clearTimeout(timer);
       this.inFlight = null;
@@ -338,7 +366,10 @@ export class IlpHttpWriter {
     for (let n = 1; n < line; n++) start = bytes.indexOf(10, start) + 1;
     const end = bytes.indexOf(10, start) + 1;
     const text = new TextDecoder().decode(bytes.subarray(start, end - 1));
-    appendFileSync(this.deadLetterPath, `${JSON.stringify({ atMs: Date.now(), table: this.table, error: reason, line: text })}\n`);
+    appendFileSync(
+      this.deadLetterPath,
+      `${JSON.stringify({ atMs: Date.now(), table: this.table, error: reason, line: text })}\n`,
+    );
     bytes.copyWithin(start, end, batch.position);
     const removed = end - start;
     batch.position -= removed;
@@ -356,11 +387,16 @@ export class IlpHttpWriter {
     s.lastError = reason;
     const now = Date.now();
     if (s.consecutiveFailures === 1) this.failingSinceMs = now;
-    const delayMs = Math.min(this.limits.retryDelayMsMax, this.limits.retryDelayMsMin * 2 ** Math.min(30, s.consecutiveFailures - 1));
+    const delayMs = Math.min(
+      this.limits.retryDelayMsMax,
+      this.limits.retryDelayMsMin * 2 ** Math.min(30, s.consecutiveFailures - 1),
+    );
     if (s.consecutiveFailures === 1 || now - this.lastBacklogLogMs >= this.limits.backlogLogIntervalMs) {
       this.lastBacklogLogMs = now;
       this.log(
-        `questdb ${this.table}: write failed (${reason}); backlog ${this.backlogRows()} rows: ${s.memoryBatches} batches (${mib(s.memoryBytes)} MiB) in memory, ${s.spillRows} rows (${mib(s.spillBytes)} MiB) spilled; retry ${s.consecutiveFailures} in ${delayMs} ms`,
+        `questdb ${this.table}: write failed (${reason}); backlog ${this.backlogRows()} ` +
+          `rows: ${s.memoryBatches} batches (${mib(s.memoryBytes)} MiB) in memory, ${s.spillRows} rows ` +
+          `(${mib(s.spillBytes)} MiB) spilled; retry ${s.consecutiveFailures} in ${delayMs} ms`,
       );
     }
     await new Promise<void>((resolve) => {

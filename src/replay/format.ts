@@ -18,17 +18,24 @@ export function formatEvent(ev: EventBuffer, i: number, names: readonly string[]
   const qty = ev.qtyLots(i);
   switch (ev.kind(i)) {
     case EventKind.Accepted:
-      return `{"ev":"accepted","seq":${seq},"id":${id},"sym":${sym},"user":${ev.user(i)},"side":"${sideNames[ev.code(i)]}","price":${price},"qty":${qty}}`;
+      return (
+        `{"ev":"accepted","seq":${seq},"id":${id},"sym":${sym},"user":${ev.user(i)},"side":"` +
+        `${sideNames[ev.code(i)]}","price":${price},"qty":${qty}}`
+      );
     case EventKind.Rejected:
       return `{"ev":"rejected","seq":${seq},"id":${id},"user":${ev.user(i)},"reason":"${rejectNames[ev.code(i)]}"}`;
     case EventKind.Trade:
       return (
         `{"ev":"trade","seq":${seq},"sym":${sym},"tradeId":${ev.tradeId(i)},"price":${price},"qty":${qty},` +
         `"maker":${ev.otherId(i)},"taker":${id},"makerUser":${ev.otherUser(i)},"takerUser":${ev.user(i)},` +
-        `"takerSide":"${sideNames[ev.code(i)]}","makerLeaves":${ev.otherLeavesQtyLots(i)},"takerLeaves":${ev.leavesQtyLots(i)}}`
+        `"takerSide":"${sideNames[ev.code(i)]}","makerLeaves":${ev.otherLeavesQtyLots(i)},"takerLeaves":` +
+        `${ev.leavesQtyLots(i)}}`
       );
     case EventKind.Cancelled:
-      return `{"ev":"cancelled","seq":${seq},"id":${id},"sym":${sym},"side":"${side}","price":${price},"qty":${qty},"reason":"${cancelReasonNames[ev.code(i)]}"}`;
+      return (
+        `{"ev":"cancelled","seq":${seq},"id":${id},"sym":${sym},"side":"` +
+        `${side}","price":${price},"qty":${qty},"reason":"${cancelReasonNames[ev.code(i)]}"}`
+      );
     case EventKind.Reduced:
       return (
         `{"ev":"reduced","seq":${seq},"id":${id},"sym":${sym},"side":"${side}","price":${price},"qty":${qty},` +
@@ -42,7 +49,10 @@ export function formatEvent(ev: EventBuffer, i: number, names: readonly string[]
     case EventKind.Triggered:
       return `{"ev":"triggered","seq":${seq},"id":${id},"stop":${price},"qty":${qty}}`;
     case EventKind.Booked:
-      return `{"ev":"booked","seq":${seq},"id":${id},"sym":${sym},"user":${ev.user(i)},"side":"${side}","price":${price},"qty":${qty}}`;
+      return (
+        `{"ev":"booked","seq":${seq},"id":${id},"sym":${sym},"user":${ev.user(i)},"side":"` +
+        `${side}","price":${price},"qty":${qty}}`
+      );
     case EventKind.MassCancelled:
       return (
         `{"ev":"mass_cancelled","seq":${seq},"user":${ev.user(i)},"sym":${sym},"count":${qty},` +

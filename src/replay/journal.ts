@@ -33,10 +33,12 @@ export function replayJournal(path: string, sink: ReplaySink): ReplaySummary {
   let records = 0;
   const end = readJournal(path, (seq, bytes, offset, length) => {
     const code = decoder.decode(bytes, offset, offset + length, view);
-    if (code !== 0) throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
+    if (code !== 0)
+      throw new Error(`journal ${path}: record ${seq} is not a valid InputRecord (protocol error ${code})`);
     exchange.apply(view);
     records++;
   });
-  if (end.tail !== null) sink.malformed(-1, `torn tail of ${end.fileBytes - end.goodBytes} bytes after record ${end.lastSeq} ignored`);
+  if (end.tail !== null)
+    sink.malformed(-1, `torn tail of ${end.fileBytes - end.goodBytes} bytes after record ${end.lastSeq} ignored`);
   return { commands: records, trades, malformed: end.tail === null ? 0 : 1, hash: exchange.engine.stateHash() };
 }

@@ -40,11 +40,14 @@ async function main(): Promise<number> {
       out.write(line);
       out.write("\n");
     },
-    malformed: (lineNumber: number, reason: string) => console.error(lineNumber > 0 ? `replay: line ${lineNumber}: ${reason}` : `replay: ${reason}`),
+    malformed: (lineNumber: number, reason: string) =>
+      console.error(lineNumber > 0 ? `replay: line ${lineNumber}: ${reason}` : `replay: ${reason}`),
   };
   if (path !== "-" && (await isJournalFile(path))) {
     const s = replayJournal(path, sink);
-    out.write(`{"ev":"summary","commands":${s.commands},"trades":${s.trades},"malformed":${s.malformed},"hash":"${s.hash}"}\n`);
+    out.write(
+      `{"ev":"summary","commands":${s.commands},"trades":${s.trades},"malformed":${s.malformed},"hash":"${s.hash}"}\n`,
+    );
     await out.flush();
     return 0;
   }

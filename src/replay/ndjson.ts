@@ -19,7 +19,11 @@ const types: Record<string, number> = {
   stop_market: OrderType.StopMarket,
 };
 const tifs: Record<string, number> = { gtc: Tif.Gtc, ioc: Tif.Ioc, fok: Tif.Fok };
-const massSides: Record<string, number> = { both: MassCancelSide.Both, buy: MassCancelSide.Buy, sell: MassCancelSide.Sell };
+const massSides: Record<string, number> = {
+  both: MassCancelSide.Both,
+  buy: MassCancelSide.Buy,
+  sell: MassCancelSide.Sell,
+};
 const massReasons: Record<string, number> = {
   mass_cancel: CancelReason.MassCancel,
   disconnect: CancelReason.Disconnect,
@@ -59,7 +63,8 @@ function str(o: Record<string, unknown>, key: string): string {
 function code(o: Record<string, unknown>, key: string, table: Record<string, number>, fallback?: number): number {
   const v = o[key];
   if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== "string" || !Object.hasOwn(table, v)) fail(`"${key}" must be one of ${Object.keys(table).join(", ")}`);
+  if (typeof v !== "string" || !Object.hasOwn(table, v))
+    fail(`"${key}" must be one of ${Object.keys(table).join(", ")}`);
   return table[v]!;
 }
 
@@ -140,11 +145,24 @@ export function parseLine(line: string, seq: number, books: BookLookup): ParsedL
       case "new":
         return { ok: true, command: parseNew(o, seq, ts, book) };
       case "cancel":
-        return { ok: true, command: { op: "cancel", seq, tsUs: ts, book, id: num(o, "id"), user: num(o, "user"), clientOrderId: 0 } };
+        return {
+          ok: true,
+          command: { op: "cancel", seq, tsUs: ts, book, id: num(o, "id"), user: num(o, "user"), clientOrderId: 0 },
+        };
       case "modify":
         return {
           ok: true,
-          command: { op: "modify", seq, tsUs: ts, book, id: num(o, "id"), user: num(o, "user"), clientOrderId: 0, priceTicks: num(o, "price"), qtyLots: num(o, "qty") },
+          command: {
+            op: "modify",
+            seq,
+            tsUs: ts,
+            book,
+            id: num(o, "id"),
+            user: num(o, "user"),
+            clientOrderId: 0,
+            priceTicks: num(o, "price"),
+            qtyLots: num(o, "qty"),
+          },
         };
       default:
         fail(`unknown op "${op}"`);

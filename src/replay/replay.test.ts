@@ -1,4 +1,5 @@
-// Proves the replay tool: the published NDJSON format, malformed and hostile lines reported and skipped, stdin and file modes identical.
+// Proves the replay tool: the published NDJSON format, malformed and hostile lines reported and skipped,
+// stdin and file modes identical.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { Replay } from "./replay.ts";
@@ -9,7 +10,10 @@ const sample = join(root, "test/fixtures/sample-orders.ndjson");
 function replayLines(lines: string[]) {
   const events: Record<string, unknown>[] = [];
   const bad: { line: number; reason: string }[] = [];
-  const r = new Replay({ event: (l) => events.push(JSON.parse(l)), malformed: (line, reason) => bad.push({ line, reason }) });
+  const r = new Replay({
+    event: (l) => events.push(JSON.parse(l)),
+    malformed: (line, reason) => bad.push({ line, reason }),
+  });
   for (const l of lines) r.line(l);
   return { events, bad, summary: r.summary() };
 }
@@ -19,7 +23,8 @@ const sym = `{"op":"symbol","sym":"BTC-USD","minPrice":1,"maxPrice":100000000}`;
 test("events follow the published format", () => {
   const { events, summary } = replayLines([
     sym,
-    `{"op":"new","sym":"BTC-USD","id":12,"user":1,"side":"sell","type":"limit","price":1000,"qty":5,"tif":"gtc","postOnly":false,"stp":"none"}`,
+    `{"op":"new","sym":"BTC-USD","id":12,"user":1,"side":"sell","type":"limit","price":1000,"qty":5,` +
+      `"tif":"gtc","postOnly":false,"stp":"none"}`,
     `{"op":"new","sym":"BTC-USD","id":17,"user":3,"side":"buy","type":"limit","price":1000,"qty":7,"tif":"ioc"}`,
     `{"op":"modify","sym":"BTC-USD","id":12,"user":1,"price":1001,"qty":6}`,
     `{"op":"new","sym":"BTC-USD","id":18,"user":3,"side":"buy","type":"stop_market","stop":990,"qty":1}`,
@@ -29,7 +34,21 @@ test("events follow the published format", () => {
     { ev: "accepted", seq: 2, id: 12, sym: "BTC-USD", user: 1, side: "sell", price: 1000, qty: 5 },
     { ev: "booked", seq: 2, id: 12, sym: "BTC-USD", user: 1, side: "sell", price: 1000, qty: 5 },
     { ev: "accepted", seq: 3, id: 17, sym: "BTC-USD", user: 3, side: "buy", price: 1000, qty: 7 },
-    { ev: "trade", seq: 3, sym: "BTC-USD", tradeId: 1, price: 1000, qty: 5, maker: 12, taker: 17, makerUser: 1, takerUser: 3, takerSide: "buy", makerLeaves: 0, takerLeaves: 2 },
+    {
+      ev: "trade",
+      seq: 3,
+      sym: "BTC-USD",
+      tradeId: 1,
+      price: 1000,
+      qty: 5,
+      maker: 12,
+      taker: 17,
+      makerUser: 1,
+      takerUser: 3,
+      takerSide: "buy",
+      makerLeaves: 0,
+      takerLeaves: 2,
+    },
     // A taker's remainder was never in the book: price 0.
     { ev: "cancelled", seq: 3, id: 17, sym: "BTC-USD", side: "buy", price: 0, qty: 2, reason: "ioc" },
     { ev: "rejected", seq: 4, id: 12, user: 1, reason: "unknown_order" },
@@ -57,7 +76,8 @@ test("malformed and hostile lines are reported with their line number and skippe
     `{"op":"new","sym":"BTC-USD","id":1,"user":1,"side":"buy","type":"limit","price":1,"qty":1,"postOnly":"yes"}`,
     `{"op":"symbol","sym":"BTC-USD","minPrice":1,"maxPrice":100}`, // duplicate symbol
     `{"op":"symbol","sym":"X","minPrice":10,"maxPrice":1}`,
-    `{"op":"new","sym":"BTC-USD","id":1,"user":1,"side":"buy","type":"limit","price":1,"qty":1,"pad":"${"x".repeat(5000)}"}`,
+    `{"op":"new","sym":"BTC-USD","id":1,"user":1,"side":"buy","type":"limit","price":1,"qty":1,"pad":"` +
+      `${"x".repeat(5000)}"}`,
   ];
   const valid = `{"op":"new","sym":"BTC-USD","id":1,"user":1,"side":"buy","type":"limit","price":1000,"qty":1}`;
   const { events, bad, summary } = replayLines([sym, ...hostile, "", valid]);
@@ -71,39 +91,44 @@ test("malformed and hostile lines are reported with their line number and skippe
   expect(summary).toMatchObject({ commands: 2, malformed: hostile.length });
 });
 
-test("book events name the level: modified with its old price and quantity, cancels with the price they left; mass cancel", () => {
-  const eth = `{"op":"symbol","sym":"ETH-USD","minPrice":1,"maxPrice":100000}`;
-  const { events, bad } = replayLines([
-    sym,
-    eth,
-    `{"op":"new","sym":"BTC-USD","id":1,"user":7,"side":"buy","type":"limit","price":1000,"qty":5}`,
-    `{"op":"modify","sym":"BTC-USD","id":1,"user":7,"price":1001,"qty":4}`,
-    `{"op":"new","sym":"ETH-USD","id":2,"user":7,"side":"sell","type":"limit","price":3000,"qty":2}`,
-    `{"op":"new","sym":"ETH-USD","id":3,"user":7,"side":"buy","type":"stop_market","stop":3100,"qty":1}`,
-    `{"op":"new","sym":"BTC-USD","id":4,"user":8,"side":"buy","type":"limit","price":999,"qty":1}`,
-    `{"op":"mass_cancel","user":7,"sym":"ETH-USD","side":"sell","reason":"disconnect","requestId":41}`,
-    `{"op":"mass_cancel","user":7,"requestId":42}`,
-    `{"op":"mass_cancel","user":7,"sym":"NOPE"}`,
-    `{"op":"mass_cancel","user":7,"side":"up"}`,
-  ]);
-  expect(bad.map((b) => b.line)).toEqual([11]);
-  expect(events.slice(2)).toEqual([
-    { ev: "modified", seq: 4, id: 1, sym: "BTC-USD", side: "buy", price: 1001, qty: 4, oldPrice: 1000, oldQty: 5 },
-    { ev: "booked", seq: 4, id: 1, sym: "BTC-USD", user: 7, side: "buy", price: 1001, qty: 4 },
-    { ev: "accepted", seq: 5, id: 2, sym: "ETH-USD", user: 7, side: "sell", price: 3000, qty: 2 },
-    { ev: "booked", seq: 5, id: 2, sym: "ETH-USD", user: 7, side: "sell", price: 3000, qty: 2 },
-    { ev: "accepted", seq: 6, id: 3, sym: "ETH-USD", user: 7, side: "buy", price: 0, qty: 1 },
-    { ev: "accepted", seq: 7, id: 4, sym: "BTC-USD", user: 8, side: "buy", price: 999, qty: 1 },
-    { ev: "booked", seq: 7, id: 4, sym: "BTC-USD", user: 8, side: "buy", price: 999, qty: 1 },
-    { ev: "cancelled", seq: 8, id: 2, sym: "ETH-USD", side: "sell", price: 3000, qty: 2, reason: "disconnect" },
-    { ev: "mass_cancelled", seq: 8, user: 7, sym: "ETH-USD", count: 1, reason: "disconnect", requestId: 41 },
-    // Every symbol, both sides, in order id order: the resting buy, then the untriggered stop (price 0: not in the book).
-    { ev: "cancelled", seq: 9, id: 1, sym: "BTC-USD", side: "buy", price: 1001, qty: 4, reason: "mass_cancel" },
-    { ev: "cancelled", seq: 9, id: 3, sym: "ETH-USD", side: "buy", price: 0, qty: 1, reason: "mass_cancel" },
-    { ev: "mass_cancelled", seq: 9, user: 7, sym: null, count: 2, reason: "mass_cancel", requestId: 42 },
-    { ev: "rejected", seq: 10, id: 0, user: 7, reason: "unknown_symbol" },
-  ]);
-});
+test(
+  "book events name the level: modified with its old price and quantity, cancels with the price they left; " +
+    "mass cancel",
+  () => {
+    const eth = `{"op":"symbol","sym":"ETH-USD","minPrice":1,"maxPrice":100000}`;
+    const { events, bad } = replayLines([
+      sym,
+      eth,
+      `{"op":"new","sym":"BTC-USD","id":1,"user":7,"side":"buy","type":"limit","price":1000,"qty":5}`,
+      `{"op":"modify","sym":"BTC-USD","id":1,"user":7,"price":1001,"qty":4}`,
+      `{"op":"new","sym":"ETH-USD","id":2,"user":7,"side":"sell","type":"limit","price":3000,"qty":2}`,
+      `{"op":"new","sym":"ETH-USD","id":3,"user":7,"side":"buy","type":"stop_market","stop":3100,"qty":1}`,
+      `{"op":"new","sym":"BTC-USD","id":4,"user":8,"side":"buy","type":"limit","price":999,"qty":1}`,
+      `{"op":"mass_cancel","user":7,"sym":"ETH-USD","side":"sell","reason":"disconnect","requestId":41}`,
+      `{"op":"mass_cancel","user":7,"requestId":42}`,
+      `{"op":"mass_cancel","user":7,"sym":"NOPE"}`,
+      `{"op":"mass_cancel","user":7,"side":"up"}`,
+    ]);
+    expect(bad.map((b) => b.line)).toEqual([11]);
+    expect(events.slice(2)).toEqual([
+      { ev: "modified", seq: 4, id: 1, sym: "BTC-USD", side: "buy", price: 1001, qty: 4, oldPrice: 1000, oldQty: 5 },
+      { ev: "booked", seq: 4, id: 1, sym: "BTC-USD", user: 7, side: "buy", price: 1001, qty: 4 },
+      { ev: "accepted", seq: 5, id: 2, sym: "ETH-USD", user: 7, side: "sell", price: 3000, qty: 2 },
+      { ev: "booked", seq: 5, id: 2, sym: "ETH-USD", user: 7, side: "sell", price: 3000, qty: 2 },
+      { ev: "accepted", seq: 6, id: 3, sym: "ETH-USD", user: 7, side: "buy", price: 0, qty: 1 },
+      { ev: "accepted", seq: 7, id: 4, sym: "BTC-USD", user: 8, side: "buy", price: 999, qty: 1 },
+      { ev: "booked", seq: 7, id: 4, sym: "BTC-USD", user: 8, side: "buy", price: 999, qty: 1 },
+      { ev: "cancelled", seq: 8, id: 2, sym: "ETH-USD", side: "sell", price: 3000, qty: 2, reason: "disconnect" },
+      { ev: "mass_cancelled", seq: 8, user: 7, sym: "ETH-USD", count: 1, reason: "disconnect", requestId: 41 },
+      // Every symbol, both sides, in order id order: the resting buy, then the untriggered
+      // stop (price 0: not in the book).
+      { ev: "cancelled", seq: 9, id: 1, sym: "BTC-USD", side: "buy", price: 1001, qty: 4, reason: "mass_cancel" },
+      { ev: "cancelled", seq: 9, id: 3, sym: "ETH-USD", side: "buy", price: 0, qty: 1, reason: "mass_cancel" },
+      { ev: "mass_cancelled", seq: 9, user: 7, sym: null, count: 2, reason: "mass_cancel", requestId: 42 },
+      { ev: "rejected", seq: 10, id: 0, user: 7, reason: "unknown_symbol" },
+    ]);
+  },
+);
 
 test("well-typed but invalid values reach the engine and are rejected with a reason", () => {
   const mk = (fields: string) => `{"op":"new","sym":"BTC-USD","side":"buy","type":"limit",${fields}}`;
@@ -132,8 +157,17 @@ test("well-typed but invalid values reach the engine and are rejected with a rea
 
 test("the CLI gives the same output from a file and from stdin, ending with the summary", async () => {
   const run = async (args: string[], stdin?: Blob) => {
-    const p = Bun.spawn([process.execPath, "src/replay/main.ts", ...args], { cwd: root, stdin: stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    const p = Bun.spawn([process.execPath, "src/replay/main.ts", ...args], {
+      cwd: root,
+      stdin: stdin ?? "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
     return { out, err, code };
   };
   const fromFile = await run([sample]);
@@ -165,7 +199,12 @@ test("a binary journal replays to the state hash of the run that wrote it, and t
   const exchange = new Sequencer({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2 }, null);
   const log = JournalLog.open(path, "write", 1 << 16, 0, (r) => exchange.apply(r));
   exchange.setLog(log);
-  expect(exchange.defineSymbol({ name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 }, 1e18)).toBeNull();
+  expect(
+    exchange.defineSymbol(
+      { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 },
+      1e18,
+    ),
+  ).toBeNull();
   const m = new ClientMessage();
   for (let i = 1; i <= 500; i++) {
     m.clientOrderId = i;

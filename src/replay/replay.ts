@@ -67,11 +67,19 @@ export class Replay {
   }
 
   summary(): ReplaySummary {
-    return { commands: this.commands, trades: this.trades, malformed: this.malformedCount, hash: this.engine.stateHash() };
+    return {
+      commands: this.commands,
+      trades: this.trades,
+      malformed: this.malformedCount,
+      hash: this.engine.stateHash(),
+    };
   }
 
   summaryLine(): string {
     const s = this.summary();
-    return `{"ev":"summary","commands":${s.commands},"trades":${s.trades},"malformed":${s.malformed},"hash":"${s.hash}"}`;
+    return (
+      `{"ev":"summary","commands":${s.commands},"trades":${s.trades},"malformed":${s.malformed},"hash":"` +
+      `${s.hash}"}`
+    );
   }
 }

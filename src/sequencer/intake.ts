@@ -37,7 +37,21 @@ export interface CommandIntake {
   flush(): void;
   addConsumer(consumer: EventConsumer): void;
   submitNew(user: number, sessionId: number, sessionSeq: number, o: OrderFields, receivedNs: number): boolean;
-  submitCancel(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean;
-  submitModify(user: number, sessionId: number, sessionSeq: number, orderId: number, o: OrderFields, receivedNs: number): boolean;
+  submitCancel(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean;
+  submitModify(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean;
   submitMassCancel(user: number, sessionId: number, sessionSeq: number, o: OrderFields, receivedNs: number): boolean;
 }

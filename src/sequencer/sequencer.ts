@@ -223,7 +223,13 @@ export class Sequencer implements CommandIntake {
    * `symbolId`; the request id travels in the record, the reason is for
    * people. False, changing nothing, when the log cannot take the command now.
    */
-  submitSymbolStatus(symbolId: number, tradingStatus: number, requestId: number, reason: string, receivedNs: number): boolean {
+  submitSymbolStatus(
+    symbolId: number,
+    tradingStatus: number,
+    requestId: number,
+    reason: string,
+    receivedNs: number,
+  ): boolean {
     const r = this.stamp(Command.SymbolStatus, 0, 0, 0, 0, receivedNs);
     r.symbolId = symbolId;
     r.tradingStatus = tradingStatus;
@@ -339,7 +345,8 @@ export class Sequencer implements CommandIntake {
    * in sequence order with no gap.
    */
   apply(r: InputRecordView): void {
-    if (r.engineSeq !== this.nextSeq) throw new Error(`input log out of order: got seq ${r.engineSeq}, expected ${this.nextSeq}`);
+    if (r.engineSeq !== this.nextSeq)
+      throw new Error(`input log out of order: got seq ${r.engineSeq}, expected ${this.nextSeq}`);
     this.nextSeq = r.engineSeq + 1;
     if (r.orderId >= this.nextOrderId) this.nextOrderId = r.orderId + 1;
     this.current = r;
@@ -349,7 +356,10 @@ export class Sequencer implements CommandIntake {
     if (probe === null) e.apply(r);
     else this.applyObserved(probe, r);
     if (r.command === Command.SymbolDef && (e.booksCount !== booksBefore + 1 || booksBefore !== r.symbol.symbolId)) {
-      throw new Error(`symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, engine holds ${e.booksCount} books`);
+      throw new Error(
+        `symbol ${r.symbol.name} at seq ${r.engineSeq}: logged id ${r.symbol.symbolId}, ` +
+          `engine holds ${e.booksCount} books`,
+      );
     }
     this.drain(e.events);
   }

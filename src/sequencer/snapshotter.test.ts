@@ -1,4 +1,5 @@
-// Proves the snapshotter: snapshots through the worker restore to the live state, one runs at a time, and a failing or slow store never blocks matching and is retried with backoff (time is a manual clock).
+// Proves the snapshotter: snapshots through the worker restore to the live state, one runs at a time, and a failing or
+// slow store never blocks matching and is retried with backoff (time is a manual clock).
 import { expect, test } from "bun:test";
 import { ClientMessage } from "../protocol/index.ts";
 import { ManualClock } from "../../test/support/manual-clock.ts";

@@ -151,7 +151,13 @@ export class Snapshotter {
   private async run(): Promise<void> {
     const started = performance.now();
     const inputOffset = this.hooks.inputOffset?.() ?? 0;
-    const image = captureImage(this.exchange.engine, this.exchange.nextOrderId, nowMs(this.clock), this.journal, inputOffset);
+    const image = captureImage(
+      this.exchange.engine,
+      this.exchange.nextOrderId,
+      nowMs(this.clock),
+      this.journal,
+      inputOffset,
+    );
     const pauseMs = performance.now() - started;
     const s = this.stats;
     s.lastPauseMs = pauseMs;

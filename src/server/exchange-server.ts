@@ -82,9 +82,12 @@ export class ExchangeServer {
   /** Recovers, starts every part and prints the start-up summary; the last line is "tcp gateway listening on …". */
   static async start(loaded: LoadedConfig, log: Logger): Promise<ExchangeServer> {
     const config = loaded.config;
-    if (!config.journal.enabled) throw new Error("journal.enabled=false is for benchmarks only; bun run engine always logs");
+    if (!config.journal.enabled)
+      throw new Error("journal.enabled=false is for benchmarks only; bun run engine always logs");
     const [header = "configuration", ...rest] = formatEffectiveConfig(loaded).split("\n");
-    log.child("config").infoBlock(header, rest, { config: redactedConfig(config) as unknown as Record<string, unknown> });
+    log
+      .child("config")
+      .infoBlock(header, rest, { config: redactedConfig(config) as unknown as Record<string, unknown> });
     mkdirSync(config.dataDir, { recursive: true });
     const snapLog = log.child("snapshot");
     const store = openSnapshotStore(config, (line) => snapLog.warn(line));
@@ -110,10 +113,25 @@ export class ExchangeServer {
             (line) => snapLog.warn(line),
           );
     const gwLog = log.child("gateway");
-    const gateway = new TcpGateway(exchange, config, { log: (line, fields) => gwLog.info(line, fields), warn: (line, fields) => gwLog.warn(line, fields) });
+    const gateway = new TcpGateway(exchange, config, {
+      log: (line, fields) => gwLog.info(line, fields),
+      warn: (line, fields) => gwLog.warn(line, fields),
+    });
     // Outputs start after recovery, before new input: they begin from the engine's state as it is now.
-    const parts = [await startFeedPart(config, exchange, obs, log.child("feed")), await startHttpApiPart(config, exchange, obs, log.child("api"))];
-    const admin = config.admin.enabled ? new AdminApi({ config, sequencer: exchange, gateway, snapshotter, log: log.child("admin"), metrics: obs.registry }) : null;
+    const parts = [
+      await startFeedPart(config, exchange, obs, log.child("feed")),
+      await startHttpApiPart(config, exchange, obs, log.child("api")),
+    ];
+    const admin = config.admin.enabled
+      ? new AdminApi({
+          config,
+          sequencer: exchange,
+          gateway,
+          snapshotter,
+          log: log.child("admin"),
+          metrics: obs.registry,
+        })
+      : null;
     const ops = startOps(config, obs, admin);
     const server = new ExchangeServer({ config, log, recovered, store, snapshotter, gateway, obs, parts, admin, ops });
     server.wire();
@@ -135,7 +153,9 @@ export class ExchangeServer {
     obs.sources.snapshots = this.snapshotter?.stats ?? null;
     obs.checks.push(lifecycleCheck(() => ({ phase: this.phase, detail: this.detail })));
     const w = journal.writer;
-    obs.checks.push(journalCheck(() => ({ failed: this.journalFailure, durableSeq: w.durableSeq, pendingRecords: w.pendingRecords })));
+    obs.checks.push(
+      journalCheck(() => ({ failed: this.journalFailure, durableSeq: w.durableSeq, pendingRecords: w.pendingRecords })),
+    );
     obs.checks.push(snapshotStoreCheck(this.store));
     if (this.config.mode === "full") {
       // A running output's own check (registered when it started) stands instead of the plain probe.
@@ -147,12 +167,19 @@ export class ExchangeServer {
     // A failed journal takes nothing more: every client gets what was acknowledged, then Logout, then the close.
     journal.onFailed = (error) => {
       this.journalFailure = error;
-      this.log.child("journal").error(`${error.message}; the input log takes nothing more: closing every session and exiting (${journalFailedExitCode})`);
+      this.log
+        .child("journal")
+        .error(
+          `${error.message}; the input log takes nothing more: closing every session and exiting ` +
+            `(${journalFailedExitCode})`,
+        );
       gateway.abort("the exchange's input log failed; commands not acknowledged may be lost");
       process.exit(journalFailedExitCode);
     };
     gateway.onFatal = (error) => {
-      this.log.child("gateway").error("gateway: fatal error, exiting so recovery can restore a consistent state", { error: error as Error });
+      this.log
+        .child("gateway")
+        .error("gateway: fatal error, exiting so recovery can restore a consistent state", { error: error as Error });
       process.exit(fatalExitCode);
     };
   }
@@ -161,20 +188,30 @@ export class ExchangeServer {
     const e = this.sequencer.engine;
     const log = this.log.child("server");
     const hash = e.stateHash();
-    log.infoRestated(`engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${this.sequencer.nextSeq}, state hash ${hash}`, {
-      symbols: e.booksCount,
-      liveOrders: e.ordersLive,
-      nextSeq: this.sequencer.nextSeq,
-      stateHash: hash,
-    });
+    log.infoRestated(
+      `engine: ${e.booksCount} symbols, ${e.ordersLive} live orders, next seq ${this.sequencer.nextSeq}, ` +
+        `state hash ${hash}`,
+      {
+        symbols: e.booksCount,
+        liveOrders: e.ordersLive,
+        nextSeq: this.sequencer.nextSeq,
+        stateHash: hash,
+      },
+    );
     const c = this.config;
-    log.infoRestated(`journal: ${c.dataDir}/journal.bin, policy ${c.journal.policy}; snapshots: ${store?.description ?? "off"}`, {
-      journal: join(c.dataDir, "journal.bin"),
-      policy: c.journal.policy,
-      snapshots: store?.description ?? "off",
-    });
+    log.infoRestated(
+      `journal: ${c.dataDir}/journal.bin, policy ${c.journal.policy}; snapshots: ${store?.description ?? "off"}`,
+      {
+        journal: join(c.dataDir, "journal.bin"),
+        policy: c.journal.policy,
+        snapshots: store?.description ?? "off",
+      },
+    );
     const rows = this.summaryRows();
-    log.infoBlock(`${c.mode} mode, ${e.booksCount} symbols; listening:`, summaryLines(rows), { mode: c.mode, ...summaryFields(rows) });
+    log.infoBlock(`${c.mode} mode, ${e.booksCount} symbols; listening:`, summaryLines(rows), {
+      mode: c.mode,
+      ...summaryFields(rows),
+    });
     log.infoRestated(`tcp gateway listening on ${c.tcp.host}:${this.gateway.port}`, { port: this.gateway.port });
   }
 
@@ -183,8 +220,16 @@ export class ExchangeServer {
     const rows: SummaryRow[] = [["order entry (TCP)", `${urlHost(c.tcp.host)}:${this.gateway.port}`]];
     for (const part of this.parts) rows.push(...part.endpoints);
     const ops = this.ops === null ? null : `http://${urlHost(c.metrics.host)}:${this.ops.port}`;
-    rows.push(["metrics", ops !== null && c.metrics.enabled ? `${ops}/metrics  (${ops}/health, ${ops}/ready)` : "off (metrics.enabled = false)"]);
-    rows.push(["admin", ops !== null && this.admin !== null ? `${ops}/admin/v1  (bun run admin)` : "off (admin.enabled = false)"]);
+    rows.push([
+      "metrics",
+      ops !== null && c.metrics.enabled
+        ? `${ops}/metrics  (${ops}/health, ${ops}/ready)`
+        : "off (metrics.enabled = false)",
+    ]);
+    rows.push([
+      "admin",
+      ops !== null && this.admin !== null ? `${ops}/admin/v1  (bun run admin)` : "off (admin.enabled = false)",
+    ]);
     return rows;
   }
 
@@ -209,7 +254,11 @@ export class ExchangeServer {
     // The final snapshot: the restart starts from here and replays nothing.
     await this.snapshotter?.stop();
     const s = this.snapshotter?.stats;
-    if (s !== undefined) log.infoRestated(`final snapshot: seq ${s.lastSavedSeq}${s.lastError === null ? "" : ` (last attempt failed: ${s.lastError})`}`, { seq: s.lastSavedSeq });
+    if (s !== undefined)
+      log.infoRestated(
+        `final snapshot: seq ${s.lastSavedSeq}${s.lastError === null ? "" : ` (last attempt failed: ${s.lastError})`}`,
+        { seq: s.lastSavedSeq },
+      );
     // Outputs release everything up to the last durable seq, then stop.
     for (const part of this.parts) await part.stop();
     this.obs.stop(this.sequencer);
@@ -217,7 +266,10 @@ export class ExchangeServer {
     await this.store?.close();
     await this.ops?.stop(true);
     const e = this.sequencer.engine;
-    log.infoRestated(`stopped at seq ${this.sequencer.lastSeq}, state hash ${e.stateHash()}`, { seq: this.sequencer.lastSeq, stateHash: e.stateHash() });
+    log.infoRestated(`stopped at seq ${this.sequencer.lastSeq}, state hash ${e.stateHash()}`, {
+      seq: this.sequencer.lastSeq,
+      stateHash: e.stateHash(),
+    });
   }
 
   /** Every command applied becomes durable (bounded: a stuck disk must not hang the stop forever). */
@@ -233,7 +285,8 @@ export class ExchangeServer {
       }),
     ]);
     clearTimeout(timer);
-    if (outcome === timedOut) log.warn(`drain: seq ${target} not durable after ${drainTimeoutMs} ms; stopping anyway`, { seq: target });
+    if (outcome === timedOut)
+      log.warn(`drain: seq ${target} not durable after ${drainTimeoutMs} ms; stopping anyway`, { seq: target });
   }
 }
 
@@ -245,7 +298,10 @@ async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | n
   } catch (error) {
     if (store === null || !/redis|ECONNREFUSED|not connected|timed out/i.test((error as Error).message)) throw error;
     // The journal alone gives the same state, only slower.
-    log.warn(`snapshot store ${store.description} unreachable (${(error as Error).message}); recovering from the journal alone`);
+    log.warn(
+      `snapshot store ${store.description} unreachable (${(error as Error).message}); ` +
+        `recovering from the journal alone`,
+    );
     recovered = await recover(config.engine, config.dataDir, config.journal, null, warn);
   }
   const r = recovered.report;
@@ -260,13 +316,19 @@ async function recoverWithStore(config: ExchangeConfig, store: SnapshotStore | n
 }
 
 /** The operations listener: /metrics, /health, /ready and the admin API. */
-export function startOps(config: ExchangeConfig, obs: Observability, admin: AdminApi | null): ReturnType<typeof serveOps> | null {
+export function startOps(
+  config: ExchangeConfig,
+  obs: Observability,
+  admin: AdminApi | null,
+): ReturnType<typeof serveOps> | null {
   if (!config.metrics.enabled && admin === null) return null;
   const routes: MountedRoutes[] = admin === null ? [] : [admin.routes()];
   const handler = opsHandler({ registry: config.metrics.enabled ? obs.registry : null, checks: obs.checks, routes });
   try {
     return serveOps(handler, config.metrics.host, config.metrics.port);
   } catch (error) {
-    throw new Error(`metrics.host/metrics.port ${config.metrics.host}:${config.metrics.port}: ${(error as Error).message}`);
+    throw new Error(
+      `metrics.host/metrics.port ${config.metrics.host}:${config.metrics.port}: ${(error as Error).message}`,
+    );
   }
 }

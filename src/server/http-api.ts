@@ -21,10 +21,16 @@ const stopDeadlineMs = 4_000;
 /** The readiness probe of QuestDB itself (the whole check must answer within the registry's second). */
 const probeTimeoutMs = 600;
 
-export async function startHttpApiPart(config: ExchangeConfig, sequencer: Sequencer, obs: Observability, log: Logger): Promise<Part> {
+export async function startHttpApiPart(
+  config: ExchangeConfig,
+  sequencer: Sequencer,
+  obs: Observability,
+  log: Logger,
+): Promise<Part> {
   const full = config.mode === "full";
   if (!config.http.enabled && !full) return offPart("http api", [["HTTP API", "off (http.enabled = false)"]]);
-  if (config.journal.policy === "none") return offPart("http api", [["HTTP API", "off (journal.policy none writes no records for market data to follow)"]]);
+  if (config.journal.policy === "none")
+    return offPart("http api", [["HTTP API", "off (journal.policy none writes no records for market data to follow)"]]);
   const md = await startMarketData({
     sequencer,
     journalPath: join(config.dataDir, "journal.bin"),
@@ -33,12 +39,19 @@ export async function startHttpApiPart(config: ExchangeConfig, sequencer: Sequen
     log: { info: (line) => log.info(line), warn: (line) => log.warn(line) },
   });
   const api = md.port === null ? null : `http://${urlHost(config.http.host)}:${md.port}/api/v1`;
-  if (api !== null) log.infoRestated(`market data: query API on ${api} (${config.mode} mode${full ? `, history in QuestDB at ${config.questdb.http.host}:${config.questdb.http.port}` : ", answers from memory"})`, { port: md.port });
+  const history = full
+    ? `history in QuestDB at ${config.questdb.http.host}:${config.questdb.http.port}`
+    : "answers from memory";
+  if (api !== null)
+    log.infoRestated(`market data: query API on ${api} (${config.mode} mode, ${history})`, { port: md.port });
   if (full) {
     obs.hooks.questdb(async () => {
       const w = (await md.stats()).writers ?? {};
       const rows = Object.values(w);
-      return { backlogRows: rows.reduce((a, t) => a + t.backlogRows, 0), spillBytes: rows.reduce((a, t) => a + t.spillBytes, 0) };
+      return {
+        backlogRows: rows.reduce((a, t) => a + t.backlogRows, 0),
+        spillBytes: rows.reduce((a, t) => a + t.spillBytes, 0),
+      };
     });
     const probe = questdbCheck(config.questdb.http.host, config.questdb.http.port, probeTimeoutMs);
     obs.hooks.readiness({
@@ -50,8 +63,14 @@ export async function startHttpApiPart(config: ExchangeConfig, sequencer: Sequen
         if (!answers.ready) return answers;
         const s = await md.stats();
         const failing = Object.entries(s.writers ?? {}).find(([, t]) => t.consecutiveFailures > 0);
-        if (failing !== undefined) return { ready: false, reason: `QuestDB ${failing[0]} writes failing: ${failing[1].lastError ?? "unknown"}` };
-        return { ready: true, reason: s.live ? `${answers.reason}; ingesting, applied seq ${s.appliedSeq}` : `${answers.reason}; market data replaying the journal (seq ${s.appliedSeq} of ${s.durableSeq})` };
+        if (failing !== undefined)
+          return { ready: false, reason: `QuestDB ${failing[0]} writes failing: ${failing[1].lastError ?? "unknown"}` };
+        return {
+          ready: true,
+          reason: s.live
+            ? `${answers.reason}; ingesting, applied seq ${s.appliedSeq}`
+            : `${answers.reason}; market data replaying the journal (seq ${s.appliedSeq} of ${s.durableSeq})`,
+        };
       },
     });
   }

@@ -48,19 +48,35 @@ export function kafkaTopicsOf(config: ExchangeConfig): KafkaModeTopics {
   const k = config.kafka;
   return {
     orders: { name: k.topics.orders, partitions: k.partitions.orders, compression: k.compression.orders },
-    ordersDeadLetter: { name: k.topics.ordersDeadLetter, partitions: k.partitions.ordersDeadLetter, compression: k.compression.ordersDeadLetter },
-    executions: { name: k.topics.executions, partitions: k.partitions.executions, compression: k.compression.executions },
+    ordersDeadLetter: {
+      name: k.topics.ordersDeadLetter,
+      partitions: k.partitions.ordersDeadLetter,
+      compression: k.compression.ordersDeadLetter,
+    },
+    executions: {
+      name: k.topics.executions,
+      partitions: k.partitions.executions,
+      compression: k.compression.executions,
+    },
     matches: { name: k.topics.matches, partitions: k.partitions.matches, compression: k.compression.matches },
-    marketData: { name: k.topics.marketData, partitions: k.partitions.marketData, compression: k.compression.marketData },
+    marketData: {
+      name: k.topics.marketData,
+      partitions: k.partitions.marketData,
+      compression: k.compression.marketData,
+    },
   };
 }
 
-/** One store per shard: Redis keys `<keyPrefix>:<topic>:<partition>`, or files under `<dataDir>/snapshots/<topic>-<partition>`. */
+/**
+ * One store per shard: Redis keys `<keyPrefix>:<topic>:<partition>`, or files under
+ * `<dataDir>/snapshots/<topic>-<partition>`.
+ */
 function storeFor(config: ExchangeConfig, partition: number, warn: (line: string) => void): SnapshotStore | null {
   const s = config.snapshots;
   if (!s.enabled) return null;
   const topic = config.kafka.topics.orders;
-  if (s.store === "file") return new FileSnapshotStore({ dir: join(config.dataDir, "snapshots", `${topic}-${partition}`), keep: s.keep });
+  if (s.store === "file")
+    return new FileSnapshotStore({ dir: join(config.dataDir, "snapshots", `${topic}-${partition}`), keep: s.keep });
   return new RedisSnapshotStore({
     host: s.redis.host,
     port: s.redis.port,
@@ -80,16 +96,70 @@ function snapshotsView(snapshotters: readonly (Snapshotter | null)[]): SnapshotS
   const stalest = () => all.reduce((a, b) => ((b.lastSavedAtMs ?? 0) < (a.lastSavedAtMs ?? 0) ? b : a));
   const sum = (f: (s: (typeof all)[number]) => number) => all.reduce((n, s) => n + f(s), 0);
   return {
-    get taken() { return sum((s) => s.taken); },
-    get failures() { return sum((s) => s.failures); },
-    get lastSavedSeq() { return stalest().lastSavedSeq; },
-    get lastPauseMs() { return Math.max(...all.map((s) => s.lastPauseMs)); },
-    get maxPauseMs() { return Math.max(...all.map((s) => s.maxPauseMs)); },
-    get lastEncodeMs() { return Math.max(...all.map((s) => s.lastEncodeMs)); },
-    get lastSaveMs() { return Math.max(...all.map((s) => s.lastSaveMs)); },
-    get lastBytes() { return sum((s) => s.lastBytes); },
-    get lastSavedAtMs() { return stalest().lastSavedAtMs; },
+    get taken() {
+      return sum((s) => s.taken);
+    },
+    get failures() {
+      return sum((s) => s.failures);
+    },
+    get lastSavedSeq() {
+      return stalest().lastSavedSeq;
+    },
+    get lastPauseMs() {
+      return Math.max(...all.map((s) => s.lastPauseMs));
+    },
+    get maxPauseMs() {
+      return Math.max(...all.map((s) => s.maxPauseMs));
+    },
+    get lastEncodeMs() {
+      return Math.max(...all.map((s) => s.lastEncodeMs));
+    },
+    get lastSaveMs() {
+      return Math.max(...all.map((s) => s.lastSaveMs));
+    },
+    get lastBytes() {
+      return sum((s) => s.lastBytes);
+    },
+    get lastSavedAtMs() {
+      return stalest().lastSavedAtMs;
+    },
   };
+}
+
+/** Creates the topics that are missing and checks the partition count of every topic. */
+async function createTopics(config: ExchangeConfig, topics: KafkaModeTopics): Promise<void> {
+  const k = config.kafka;
+  const admin = new Admin({
+    bootstrapServers: k.brokers.join(","),
+    clientId: `${k.clientId}-admin`,
+    operationTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+  });
+  try {
+    await ensureTopics(admin, topics, k.replicationFactor, topicsTimeoutMs);
+  } finally {
+    admin.close();
+  }
+}
+
+/** The gateway's way into the orders topic: its own producer, every option set here. */
+function openIntake(config: ExchangeConfig, engine: KafkaEngine, topics: KafkaModeTopics): KafkaIntake {
+  const k = config.kafka;
+  return new KafkaIntake(engine, topics.orders.name, topics.orders.partitions, {
+    inFlightMax: intakeInFlightMax,
+    producer: {
+      bootstrapServers: k.brokers.join(","),
+      clientId: `${k.clientId}-gateway`,
+      lingerMs: 0,
+      batchMessagesMax: 10_000,
+      batchBytesMax: 1_000_000,
+      queueMessagesMax: 2 * intakeInFlightMax,
+      queueKbytesMax: 1_048_576,
+      messageBytesMax: 1_000_000,
+      deliveryTimeoutMs: k.commandDeliveryTimeoutMs,
+      compression: "lz4",
+    },
+  });
 }
 
 export class KafkaModeServer {
@@ -105,7 +175,15 @@ export class KafkaModeServer {
   private detail = "recovering";
   private stopping: Promise<void> | null = null;
 
-  private constructor(args: { config: ExchangeConfig; log: Logger; engine: KafkaEngine; intake: KafkaIntake; gateway: TcpGateway; obs: Observability; stores: SnapshotStore[] }) {
+  private constructor(args: {
+    config: ExchangeConfig;
+    log: Logger;
+    engine: KafkaEngine;
+    intake: KafkaIntake;
+    gateway: TcpGateway;
+    obs: Observability;
+    stores: SnapshotStore[];
+  }) {
     this.config = args.config;
     this.log = args.log;
     this.engine = args.engine;
@@ -116,23 +194,26 @@ export class KafkaModeServer {
     this.ops = startOps(this.config, this.obs, null);
   }
 
-  /** Creates the topics, recovers the shards, starts the gateway and the operations listener; the last line is "tcp gateway listening on …". */
+  /**
+   * Creates the topics, recovers the shards, starts the gateway and the operations listener; the last line is "tcp
+   * gateway listening on …".
+   */
   static async start(loaded: LoadedConfig, log: Logger): Promise<KafkaModeServer> {
     const config = loaded.config;
     const [header = "configuration", ...rest] = formatEffectiveConfig(loaded).split("\n");
-    log.child("config").infoBlock(header, rest, { config: redactedConfig(config) as unknown as Record<string, unknown> });
+    log
+      .child("config")
+      .infoBlock(header, rest, { config: redactedConfig(config) as unknown as Record<string, unknown> });
     const k = config.kafka;
     const kLog = log.child("kafka");
     const topics = kafkaTopicsOf(config);
     const bootstrapServers = k.brokers.join(",");
-    const admin = new Admin({ bootstrapServers, clientId: `${k.clientId}-admin`, operationTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
-    try {
-      await ensureTopics(admin, topics, k.replicationFactor, topicsTimeoutMs);
-    } finally {
-      admin.close();
-    }
+    await createTopics(config, topics);
     const partitions = k.shards.length > 0 ? k.shards : Array.from({ length: k.partitions.orders }, (_, p) => p);
-    kLog.info(`kafka mode: brokers ${bootstrapServers}; shards ${partitions.join(",")} of ${topics.orders.name} (${topics.orders.partitions} partitions)`);
+    kLog.info(
+      `kafka mode: brokers ${bootstrapServers}; shards ${partitions.join(",")} of ${topics.orders.name} ` +
+        `(${topics.orders.partitions} partitions)`,
+    );
     const snapLog = log.child("snapshot");
     const stores: SnapshotStore[] = [];
     const engine = await KafkaEngine.start({
@@ -155,27 +236,16 @@ export class KafkaModeServer {
     });
     let intake: KafkaIntake;
     try {
-      intake = new KafkaIntake(engine, topics.orders.name, topics.orders.partitions, {
-        inFlightMax: intakeInFlightMax,
-        producer: {
-          bootstrapServers,
-          clientId: `${k.clientId}-gateway`,
-          lingerMs: 0,
-          batchMessagesMax: 10_000,
-          batchBytesMax: 1_000_000,
-          queueMessagesMax: 2 * intakeInFlightMax,
-          queueKbytesMax: 1_048_576,
-          messageBytesMax: 1_000_000,
-          deliveryTimeoutMs: k.commandDeliveryTimeoutMs,
-          compression: "lz4",
-        },
-      });
+      intake = openIntake(config, engine, topics);
     } catch (error) {
       await engine.stop();
       throw error;
     }
     const gwLog = log.child("gateway");
-    const gateway = new TcpGateway(intake, config, { log: (line, fields) => gwLog.info(line, fields), warn: (line, fields) => gwLog.warn(line, fields) });
+    const gateway = new TcpGateway(intake, config, {
+      log: (line, fields) => gwLog.info(line, fields),
+      warn: (line, fields) => gwLog.warn(line, fields),
+    });
     const obs = new Observability(config, log);
     const server = new KafkaModeServer({ config, log, engine, intake, gateway, obs, stores });
     server.wire(topics);
@@ -216,14 +286,18 @@ export class KafkaModeServer {
       return { consumerLagMessages: lag, producerQueueMessages: engine.outputs.producer.inFlight() };
     });
     const failed = (what: string) => (error: Error) => {
-      this.log.child("kafka").error(`${what}: ${error.message}; closing every session and exiting (${kafkaFailedExitCode})`);
+      this.log
+        .child("kafka")
+        .error(`${what}: ${error.message}; closing every session and exiting (${kafkaFailedExitCode})`);
       gateway.abort("the exchange's input log failed; commands not acknowledged may be lost");
       process.exit(kafkaFailedExitCode);
     };
     engine.onFailed = failed("kafka engine");
     intake.onFailed = failed("kafka order intake");
     gateway.onFatal = (error) => {
-      this.log.child("gateway").error("gateway: fatal error, exiting so recovery can restore a consistent state", { error: error as Error });
+      this.log
+        .child("gateway")
+        .error("gateway: fatal error, exiting so recovery can restore a consistent state", { error: error as Error });
       process.exit(70);
     };
   }
@@ -236,11 +310,30 @@ export class KafkaModeServer {
     const rows: SummaryRow[] = [
       ["order entry (TCP)", `${urlHost(c.tcp.host)}:${this.gateway.port}`],
       ["orders in", `kafka ${c.kafka.topics.orders} (shards ${this.engine.shards.map((s) => s.partition).join(",")})`],
-      ["outputs", `kafka ${c.kafka.topics.executions}, ${c.kafka.topics.matches}, ${c.kafka.topics.marketData}; dead letters ${c.kafka.topics.ordersDeadLetter}`],
-      ["snapshots", this.stores.length === 0 ? "off" : this.stores.length === 1 ? this.stores[0]!.description : `${this.stores[0]!.description} and ${this.stores.length - 1} more`],
-      ["metrics", ops !== null && c.metrics.enabled ? `${ops}/metrics  (${ops}/health, ${ops}/ready)` : "off (metrics.enabled = false)"],
+      [
+        "outputs",
+        `kafka ${c.kafka.topics.executions}, ${c.kafka.topics.matches}, ${c.kafka.topics.marketData}; ` +
+          `dead letters ${c.kafka.topics.ordersDeadLetter}`,
+      ],
+      [
+        "snapshots",
+        this.stores.length === 0
+          ? "off"
+          : this.stores.length === 1
+            ? this.stores[0]!.description
+            : `${this.stores[0]!.description} and ${this.stores.length - 1} more`,
+      ],
+      [
+        "metrics",
+        ops !== null && c.metrics.enabled
+          ? `${ops}/metrics  (${ops}/health, ${ops}/ready)`
+          : "off (metrics.enabled = false)",
+      ],
     ];
-    log.infoBlock(`full mode (Kafka), ${this.engine.shards.length} shards; listening:`, summaryLines(rows), { mode: c.mode, ...summaryFields(rows) });
+    log.infoBlock(`full mode (Kafka), ${this.engine.shards.length} shards; listening:`, summaryLines(rows), {
+      mode: c.mode,
+      ...summaryFields(rows),
+    });
     log.infoRestated(`tcp gateway listening on ${c.tcp.host}:${this.gateway.port}`, { port: this.gateway.port });
   }
 
@@ -249,12 +342,16 @@ export class KafkaModeServer {
     for (const s of this.engine.shards) {
       const e = s.sequencer.engine;
       const hash = e.stateHash();
-      log.infoRestated(`shard ${s.partition}: ${e.booksCount} symbols, ${e.ordersLive} live orders, seq ${s.sequencer.lastSeq}, offset ${s.nextOffset}, state hash ${hash}`, {
-        partition: s.partition,
-        seq: s.sequencer.lastSeq,
-        offset: s.nextOffset,
-        stateHash: hash,
-      });
+      log.infoRestated(
+        `shard ${s.partition}: ${e.booksCount} symbols, ${e.ordersLive} live orders, ` +
+          `seq ${s.sequencer.lastSeq}, offset ${s.nextOffset}, state hash ${hash}`,
+        {
+          partition: s.partition,
+          seq: s.sequencer.lastSeq,
+          offset: s.nextOffset,
+          stateHash: hash,
+        },
+      );
     }
   }
 
@@ -286,7 +383,12 @@ function storesCheck(stores: readonly SnapshotStore[]): ReadinessCheck {
     check: async () => {
       const results = await Promise.all(checks.map((c) => c.check()));
       const bad = results.find((r) => !r.ready);
-      return bad ?? { ready: true, reason: results[0]!.reason + (results.length > 1 ? ` and ${results.length - 1} more` : "") };
+      return (
+        bad ?? {
+          ready: true,
+          reason: results[0]!.reason + (results.length > 1 ? ` and ${results.length - 1} more` : ""),
+        }
+      );
     },
   };
 }

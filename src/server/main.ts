@@ -42,14 +42,19 @@ async function main(): Promise<number> {
       process.exit(128 + (signalNumbers[signal] ?? 1));
     }
     stopRequested = signal;
-    if (server === null) log.info(`${signal}: stopping once recovery has finished (a second signal exits at once)`, { signal });
+    if (server === null)
+      log.info(`${signal}: stopping once recovery has finished (a second signal exits at once)`, { signal });
     else stop(signal);
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    // Full mode runs on Kafka (kafka-mode.ts, loaded only then: the journal's modes never load librdkafka) unless kafka.enabled = false.
-    server = c.mode === "full" && c.kafka.enabled ? await (await import("./kafka-mode.ts")).KafkaModeServer.start(result.loaded, log) : await ExchangeServer.start(result.loaded, log);
+    // Full mode runs on Kafka (kafka-mode.ts, loaded only then: the journal's modes never load librdkafka) unless
+    // kafka.enabled = false.
+    server =
+      c.mode === "full" && c.kafka.enabled
+        ? await (await import("./kafka-mode.ts")).KafkaModeServer.start(result.loaded, log)
+        : await ExchangeServer.start(result.loaded, log);
   } catch (error) {
     log.error(`exchange: ${(error as Error).message}`, { error: error as Error });
     return 1;

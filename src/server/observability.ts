@@ -56,9 +56,14 @@ export class Observability {
   constructor(config: ExchangeConfig, log: Logger) {
     const m = config.metrics;
     this.enabled = m.enabled;
-    const registry = (this.registry = new MetricsRegistry((name, error) => log.warn(`metrics: collector ${name} failed: ${error.message}`, { collector: name })));
+    const registry = (this.registry = new MetricsRegistry((name, error) =>
+      log.warn(`metrics: collector ${name} failed: ${error.message}`, { collector: name }),
+    ));
     const symbols = config.symbols.map((s) => s.name);
-    const metrics = (this.metrics = registerExchangeMetrics(registry, { symbols, kafkaPartitions: config.kafka.partitions.orders }));
+    const metrics = (this.metrics = registerExchangeMetrics(registry, {
+      symbols,
+      kafkaPartitions: config.kafka.partitions.orders,
+    }));
     this.commandMetrics = new CommandMetrics(registry, metrics, m.matchingSampleEvery);
     this.hooks = outputHooks(registry, metrics, this.checks, config.kafka.partitions.orders);
     registerProcessMetrics(registry);

@@ -25,8 +25,15 @@ export function offPart(name: string, endpoints: [string, string][]): Part {
   return { name, endpoints, stop: async () => {} };
 }
 
-/** The WebSocket feed and the live market page, in a worker thread (src/feed). Call after recovery, before new input. */
-export async function startFeedPart(config: ExchangeConfig, sequencer: Sequencer, obs: Observability, log: Logger): Promise<Part> {
+/**
+ * The WebSocket feed and the live market page, in a worker thread (src/feed). Call after recovery, before new input.
+ */
+export async function startFeedPart(
+  config: ExchangeConfig,
+  sequencer: Sequencer,
+  obs: Observability,
+  log: Logger,
+): Promise<Part> {
   const f = config.feed;
   if (!f.enabled) return offPart("feed", [["market-data feed", "off (feed.enabled = false)"]]);
   const files = await buildPage();

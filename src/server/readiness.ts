@@ -22,7 +22,9 @@ export function lifecycleCheck(state: () => { phase: Phase; detail: string }): R
   };
 }
 
-export function journalCheck(state: () => { failed: Error | null; durableSeq: number; pendingRecords: number }): ReadinessCheck {
+export function journalCheck(
+  state: () => { failed: Error | null; durableSeq: number; pendingRecords: number },
+): ReadinessCheck {
   return {
     name: "journal",
     check: () => {
@@ -64,7 +66,9 @@ export function questdbCheck(host: string, port: number, timeoutMs: number): Rea
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
         await res.arrayBuffer();
-        return res.ok ? { ready: true, reason: `${host}:${port} answers SQL` } : { ready: false, reason: `${host}:${port}: HTTP ${res.status}` };
+        return res.ok
+          ? { ready: true, reason: `${host}:${port} answers SQL` }
+          : { ready: false, reason: `${host}:${port}: HTTP ${res.status}` };
       } catch (error) {
         return { ready: false, reason: `${host}:${port}: ${(error as Error).message}` };
       }
@@ -82,7 +86,9 @@ export function kafkaCheck(broker: string, timeoutMs: number): ReadinessCheck {
     check: async () => {
       const probe = await probeKafka(port, timeoutMs, host);
       if (probe === null) return { ready: false, reason: `${broker}: no Kafka answer within ${timeoutMs} ms` };
-      return probe.errorCode === 0 ? { ready: true, reason: `${broker} answers` } : { ready: false, reason: `${broker}: error code ${probe.errorCode}` };
+      return probe.errorCode === 0
+        ? { ready: true, reason: `${broker} answers` }
+        : { ready: false, reason: `${broker}: error code ${probe.errorCode}` };
     },
   };
 }

@@ -13,7 +13,13 @@ export function summaryLines(rows: readonly SummaryRow[]): string[] {
 /** The same rows as one object for a JSON log line: keys in snake case. */
 export function summaryFields(rows: readonly SummaryRow[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [what, where] of rows) out[what.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "")] = where;
+  for (const [what, where] of rows)
+    out[
+      what
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "_")
+        .replace(/^_|_$/g, "")
+    ] = where;
   return out;
 }
 

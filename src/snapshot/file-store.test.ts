@@ -1,4 +1,5 @@
-// Proves the file snapshot store round-trips bytes, keeps the newest K, ignores and removes a crashed writer's temporary file, and never lists a partial file during a save.
+// Proves the file snapshot store round-trips bytes, keeps the newest K, ignores and removes a crashed writer's
+// temporary file, and never lists a partial file during a save.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";

@@ -20,7 +20,10 @@ const temporaryNamePattern = /^\.snap-\d{16}\.(\d+)\.[0-9a-f]+\.tmp$/;
 /** One write call's limit; a larger snapshot is written in several calls. */
 const writeChunkBytesMax = 64 * 1024 * 1024;
 
-/** Temporary files being written by stores in this process (another store on the same directory must not take them for debris). */
+/**
+ * Temporary files being written by stores in this process (another store on the same directory
+ * must not take them for debris).
+ */
 const temporaryFilesInProgress = new Set<string>();
 
 export interface FileSnapshotStoreOptions {
@@ -141,7 +144,7 @@ export class FileSnapshotStore implements SnapshotStore {
 }
 
 async function writeAll(file: FileHandle, bytes: Uint8Array, what: string): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength; ) {
+  for (let offset = 0; offset < bytes.byteLength;) {
     const length = Math.min(writeChunkBytesMax, bytes.byteLength - offset);
     const { bytesWritten } = await file.write(bytes, offset, length, offset);
     if (bytesWritten <= 0) throw new Error(`${what}: write returned ${bytesWritten}`);

@@ -1,4 +1,5 @@
-// Proves a snapshot frames the engine image so that a restore is hash-exact, and that damaged, foreign or other-version snapshots are refused before anything is restored.
+// Proves a snapshot frames the engine image so that a restore is hash-exact, and that damaged, foreign or other-version
+// snapshots are refused before anything is restored.
 import { describe, expect, test } from "bun:test";
 import { applyCommand } from "../engine/apply.ts";
 import { Engine } from "../engine/engine.ts";
@@ -82,7 +83,9 @@ describe("damage is refused before anything is restored", () => {
 
   test("a snapshot of another journal is refused", () => {
     const fresh = new Engine(config);
-    expect(restoreSnapshot(good, fresh, { ...journal, createdAtNs: journal.createdAtNs + 1n })).toMatch(/another journal/);
+    expect(restoreSnapshot(good, fresh, { ...journal, createdAtNs: journal.createdAtNs + 1n })).toMatch(
+      /another journal/,
+    );
     expect(restoreSnapshot(good, fresh, { ...journal, shardId: 1 })).toMatch(/another journal/);
     expect(fresh.booksCount).toBe(0);
   });
@@ -96,7 +99,12 @@ describe("damage is refused before anything is restored", () => {
 test("a resting order costs at most 48 bytes", () => {
   const e = new Engine({ ordersMax: 200_000, levelsMax: 4096, levelsPerSideMax: 4096, symbolsMax: 1 });
   e.events.onFull = (events) => events.clear();
-  applyCommand(e, { op: "symbol", seq: 1, tsUs: 0, spec: { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 } });
+  applyCommand(e, {
+    op: "symbol",
+    seq: 1,
+    tsUs: 0,
+    spec: { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000, maxQty: 1_000_000 },
+  });
   for (let i = 1; i <= 100_000; i++) {
     const side = i % 2;
     const priceTicks = side === 0 ? 100_000 - (i % 2000) : 100_001 + (i % 2000);

@@ -50,7 +50,10 @@ function crc32(bytes: Uint8Array): number {
   return Bun.hash.crc32(bytes) >>> 0;
 }
 
-/** Encodes an image into a complete snapshot (runs in the snapshot worker): the body is written in place after the header. */
+/**
+ * Encodes an image into a complete snapshot (runs in the snapshot worker): the body is
+ * written in place after the header.
+ */
 export function encodeSnapshot(img: SnapshotImage): Uint8Array {
   const total = HEADER_BYTES + imageBytes(img.engine);
   const bytes = new Uint8Array(total);
@@ -86,10 +89,12 @@ export function checkSnapshot(bytes: Uint8Array): SnapshotHeader | string {
   const version = dv.getUint32(8, true);
   if (version !== SNAPSHOT_VERSION) return `format version ${version}, this build reads ${SNAPSHOT_VERSION}`;
   const bodyVersion = dv.getUint32(BODY_VERSION_AT, true);
-  if (!IMAGE_VERSIONS_READ.includes(bodyVersion)) return `engine image version ${bodyVersion}, this build reads ${IMAGE_VERSIONS_READ.join(", ")}`;
+  if (!IMAGE_VERSIONS_READ.includes(bodyVersion))
+    return `engine image version ${bodyVersion}, this build reads ${IMAGE_VERSIONS_READ.join(", ")}`;
   if (dv.getUint32(12, true) !== HEADER_BYTES) return "bad header size";
   const body = dv.getFloat64(16, true);
-  if (body !== bytes.length - HEADER_BYTES) return `truncated or padded: body should be ${body} bytes, is ${bytes.length - HEADER_BYTES}`;
+  if (body !== bytes.length - HEADER_BYTES)
+    return `truncated or padded: body should be ${body} bytes, is ${bytes.length - HEADER_BYTES}`;
   if (dv.getUint32(BODY_CRC_AT, true) !== crc32(bytes.subarray(HEADER_BYTES))) return "body checksum mismatch";
   return {
     version,

@@ -3,7 +3,11 @@
 // only part of a snapshot that stops matching; encoding runs in a worker.
 
 import type { Engine } from "../engine/engine.ts";
-import { captureImage as captureEngineImage, type EngineImage, imageBuffers as engineImageBuffers } from "../engine/image.ts";
+import {
+  captureImage as captureEngineImage,
+  type EngineImage,
+  imageBuffers as engineImageBuffers,
+} from "../engine/image.ts";
 import type { JournalIdentity } from "./format.ts";
 
 export interface SnapshotImage {
@@ -20,8 +24,15 @@ export interface SnapshotImage {
 }
 
 /** Captures the engine's image with the snapshot's metadata; `nextOrderId` is the sequencer's counter. */
-export function captureImage(engine: Engine, nextOrderId: number, createdAtMs: number, journal: JournalIdentity, inputOffset = 0): SnapshotImage {
-  if (!(Number.isSafeInteger(inputOffset) && inputOffset >= 0)) throw new Error(`snapshot input offset ${inputOffset} is not a non-negative integer`);
+export function captureImage(
+  engine: Engine,
+  nextOrderId: number,
+  createdAtMs: number,
+  journal: JournalIdentity,
+  inputOffset = 0,
+): SnapshotImage {
+  if (!(Number.isSafeInteger(inputOffset) && inputOffset >= 0))
+    throw new Error(`snapshot input offset ${inputOffset} is not a non-negative integer`);
   const image = captureEngineImage(engine);
   return { seq: image.lastSeq, nextOrderId, inputOffset, createdAtMs, journal, engine: image };
 }

@@ -33,7 +33,9 @@ export const redisSnapshotStoreDefaults = {
   partsInFlightMax: 4,
   /** A whole save normally takes seconds; an unfinished one's parts are gone an hour later. */
   pendingTtlMs: 60 * 60 * 1000,
-  /** One Redis round trip (or batch of `partsInFlightMax` parts); past it the call fails and the connection is reset. */
+  /**
+   * One Redis round trip (or batch of `partsInFlightMax` parts); past it the call fails and the connection is reset.
+   */
   timeoutMs: 5_000,
   connectTimeoutMs: 2_000,
   reconnectDelayMsMin: 50,
@@ -81,7 +83,14 @@ interface Manifest {
 
 type Client = ReturnType<typeof openClient>;
 
-function openClient(options: Required<Pick<RedisSnapshotStoreOptions, "host" | "port" | "database" | "connectTimeoutMs" | "reconnectDelayMsMax" | "timeoutMs" | "keyPrefix">>) {
+function openClient(
+  options: Required<
+    Pick<
+      RedisSnapshotStoreOptions,
+      "host" | "port" | "database" | "connectTimeoutMs" | "reconnectDelayMsMax" | "timeoutMs" | "keyPrefix"
+    >
+  >,
+) {
   return createClient({
     socket: {
       host: options.host,
@@ -90,8 +99,10 @@ function openClient(options: Required<Pick<RedisSnapshotStoreOptions, "host" | "
       connectTimeout: options.connectTimeoutMs,
       // Retry forever with capped exponential backoff and jitter: Redis coming back must heal the store.
       reconnectStrategy: (retries: number) =>
-        Math.min(redisSnapshotStoreDefaults.reconnectDelayMsMin * 2 ** Math.min(retries, 16), options.reconnectDelayMsMax) +
-        Math.floor(Math.random() * redisSnapshotStoreDefaults.reconnectDelayMsMin),
+        Math.min(
+          redisSnapshotStoreDefaults.reconnectDelayMsMin * 2 ** Math.min(retries, 16),
+          options.reconnectDelayMsMax,
+        ) + Math.floor(Math.random() * redisSnapshotStoreDefaults.reconnectDelayMsMin),
       // Idle connections stay open; a stall is caught per call by timeoutMs instead.
       socketTimeout: 0,
       noDelay: true,
@@ -130,12 +141,14 @@ export class RedisSnapshotStore implements SnapshotStore {
 
   constructor(options: RedisSnapshotStoreOptions) {
     const d = redisSnapshotStoreDefaults;
-    if (!Number.isInteger(options.keep) || options.keep < 1) throw new Error(`redis snapshot store: keep must be >= 1, got ${options.keep}`);
+    if (!Number.isInteger(options.keep) || options.keep < 1)
+      throw new Error(`redis snapshot store: keep must be >= 1, got ${options.keep}`);
     this.partBytes = options.partBytes ?? d.partBytes;
     if (!Number.isInteger(this.partBytes) || this.partBytes < 1 || this.partBytes > 512 * 1024 * 1024) {
       throw new Error(`redis snapshot store: partBytes must be in 1..512 MiB, got ${this.partBytes}`);
     }
-    if (!/^\S+$/.test(options.keyPrefix)) throw new Error(`redis snapshot store: keyPrefix must be non-empty without spaces, got "${options.keyPrefix}"`);
+    if (!/^\S+$/.test(options.keyPrefix))
+      throw new Error(`redis snapshot store: keyPrefix must be non-empty without spaces, got "${options.keyPrefix}"`);
     this.keep = options.keep;
     this.pendingTtlMs = options.pendingTtlMs ?? d.pendingTtlMs;
     this.timeoutMs = options.timeoutMs ?? d.timeoutMs;
@@ -188,10 +201,13 @@ export class RedisSnapshotStore implements SnapshotStore {
   async save(seq: number, bytes: Uint8Array): Promise<void> {
     assertSeq(seq);
     if (this.closed) throw new RedisSnapshotStoreError(`${this.description}: save after close`);
-    if (this.saving) throw new RedisSnapshotStoreError(`${this.description}: save of seq ${seq} while another save is in progress`);
+    if (this.saving)
+      throw new RedisSnapshotStoreError(`${this.description}: save of seq ${seq} while another save is in progress`);
     const parts = Math.ceil(bytes.byteLength / this.partBytes);
     if (parts > partsMax) {
-      throw new RedisSnapshotStoreError(`${this.description}: snapshot of ${bytes.byteLength} bytes needs ${parts} parts, more than ${partsMax}`);
+      throw new RedisSnapshotStoreError(
+        `${this.description}: snapshot of ${bytes.byteLength} bytes needs ${parts} parts, more than ${partsMax}`,
+      );
     }
     this.saving = true;
     try {
@@ -210,7 +226,9 @@ export class RedisSnapshotStore implements SnapshotStore {
 
   async list(): Promise<SnapshotMeta[]> {
     const seqs = await this.call("list", (c) => c.zRange(this.keys.index, 0, -1, { REV: true }));
-    const sizes = await this.call("list sizes", (c) => Promise.all(seqs.map((s) => c.hGet(this.manifestKey(Number(s)), "bytes"))));
+    const sizes = await this.call("list sizes", (c) =>
+      Promise.all(seqs.map((s) => c.hGet(this.manifestKey(Number(s)), "bytes"))),
+    );
     const metas: SnapshotMeta[] = [];
     for (let i = 0; i < seqs.length; i++) {
       const size = sizes[i];
@@ -322,7 +340,10 @@ export class RedisSnapshotStore implements SnapshotStore {
       const outcome = await Promise.race([pending, expired]);
       if (outcome === "expired") {
         if (this.client === client) this.resetConnection(`${what} got no reply within ${this.timeoutMs} ms`);
-        throw new RedisSnapshotStoreError(`${this.description}: ${what}: no reply within ${this.timeoutMs} ms (Redis stopped or overloaded); connection reset`);
+        throw new RedisSnapshotStoreError(
+          `${this.description}: ${what}: no reply within ${this.timeoutMs} ms (Redis stopped or overloaded); ` +
+            `connection reset`,
+        );
       }
       return outcome as T;
     } catch (error) {
@@ -347,7 +368,9 @@ export class RedisSnapshotStore implements SnapshotStore {
           const length = Math.min(this.partBytes, bytes.byteLength - start);
           const part = Buffer.from(bytes.buffer, bytes.byteOffset + start, length);
           hash.update(part);
-          writes.push(c.set(this.partKey(seq, writer, i), part, { expiration: { type: "PX", value: this.pendingTtlMs } }));
+          writes.push(
+            c.set(this.partKey(seq, writer, i), part, { expiration: { type: "PX", value: this.pendingTtlMs } }),
+          );
         }
         return Promise.all(writes);
       });
@@ -359,7 +382,9 @@ export class RedisSnapshotStore implements SnapshotStore {
   private async commit(m: Manifest): Promise<void> {
     const partKeys = Array.from({ length: m.parts }, (_, i) => this.partKey(m.seq, m.writer, i));
     const what = `save seq ${m.seq}: commit`;
-    await this.call(`${what} (watch)`, (c) => c.watch([this.keys.writer, this.keys.index, this.manifestKey(m.seq), ...partKeys]));
+    await this.call(`${what} (watch)`, (c) =>
+      c.watch([this.keys.writer, this.keys.index, this.manifestKey(m.seq), ...partKeys]),
+    );
     const [writerNow, newest, replaced, existing] = await this.call(`${what} (read)`, (c) =>
       Promise.all([
         c.get(this.keys.writer),
@@ -373,7 +398,8 @@ export class RedisSnapshotStore implements SnapshotStore {
       throw new RedisSnapshotStoreError(
         writerNow !== String(m.writer)
           ? `${this.description}: ${what}: superseded by writer ${writerNow} (another save of this shard started)`
-          : `${this.description}: ${what}: only ${existing} of ${m.parts} parts are still there (the save outlasted pendingTtlMs)`,
+          : `${this.description}: ${what}: only ${existing} of ${m.parts} parts are still there (the save ` +
+              `outlasted pendingTtlMs)`,
       );
     }
     const newestSeq = newest[0] === undefined ? -1 : Number(newest[0]);
@@ -402,7 +428,10 @@ export class RedisSnapshotStore implements SnapshotStore {
       });
     } catch (error) {
       if (error instanceof RedisSnapshotStoreError && error.cause instanceof WatchError) {
-        throw new RedisSnapshotStoreError(`${this.description}: ${what}: aborted, a newer save started or a part expired meanwhile`, { cause: error });
+        throw new RedisSnapshotStoreError(
+          `${this.description}: ${what}: aborted, a newer save started or a part expired meanwhile`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -434,7 +463,10 @@ export class RedisSnapshotStore implements SnapshotStore {
     });
   }
 
-  /** The manifest, or null when the snapshot is not (or no longer) stored; a damaged one is reported and treated as gone. */
+  /**
+   * The manifest, or null when the snapshot is not (or no longer) stored; a damaged one is
+   * reported and treated as gone.
+   */
   private async readManifest(seq: number): Promise<Manifest | null> {
     const fields = await this.call(`load seq ${seq}: manifest`, (c) => c.hGetAll(this.manifestKey(seq)));
     if (Object.keys(fields).length === 0) return null;
@@ -493,13 +525,15 @@ function parseManifest(fields: Record<string, string>, seq: number): Manifest | 
   if (m.seq !== seq) return `seq ${fields.seq}`;
   if (m.bytes < 0 || m.writer < 0) return "bad bytes or writer";
   if (m.partBytes < 1) return `partBytes ${fields.partBytes}`;
-  if (m.parts !== Math.ceil(m.bytes / m.partBytes) || m.parts > partsMax) return `parts ${fields.parts} for ${m.bytes} bytes`;
+  if (m.parts !== Math.ceil(m.bytes / m.partBytes) || m.parts > partsMax)
+    return `parts ${fields.parts} for ${m.bytes} bytes`;
   if (!/^[0-9a-f]{64}$/.test(m.sha256)) return "bad sha256";
   return m;
 }
 
 function assertSeq(seq: number): void {
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new RedisSnapshotStoreError(`snapshot seq must be a safe integer >= 0, got ${seq}`);
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new RedisSnapshotStoreError(`snapshot seq must be a safe integer >= 0, got ${seq}`);
 }
 
 function errorMessage(error: unknown): string {

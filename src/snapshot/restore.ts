@@ -18,9 +18,13 @@ export function restoreSnapshot(bytes: Uint8Array, engine: Engine, journal: Jour
   if (typeof header === "string") return header;
   const j = header.journal;
   if (j.createdAtNs !== journal.createdAtNs || j.shardId !== journal.shardId) {
-    return `taken from another journal (shard ${j.shardId}, created at ${j.createdAtNs} ns), this one is shard ${journal.shardId}, created at ${journal.createdAtNs} ns`;
+    return (
+      `taken from another journal (shard ${j.shardId}, created at ${j.createdAtNs} ns), ` +
+      `this one is shard ${journal.shardId}, created at ${journal.createdAtNs} ns`
+    );
   }
   restoreImage(snapshotBody(bytes), engine, header.bodyVersion);
-  if (engine.lastSeq !== header.seq) throw new Error(`snapshot header says seq ${header.seq}, its engine image ${engine.lastSeq}`);
+  if (engine.lastSeq !== header.seq)
+    throw new Error(`snapshot header says seq ${header.seq}, its engine image ${engine.lastSeq}`);
   return header;
 }

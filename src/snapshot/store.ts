@@ -11,7 +11,9 @@ export interface SnapshotMeta {
 export interface SnapshotStore {
   /** A name for logs ("file /data/snapshots", "redis 127.0.0.1:6379 key exch:0"). */
   readonly description: string;
-  /** Stores a complete snapshot for `seq`, then drops all but the newest `keep`. Atomic: readers see all of it or none. */
+  /**
+   * Stores a complete snapshot for `seq`, then drops all but the newest `keep`. Atomic: readers see all of it or none.
+   */
   save(seq: number, bytes: Uint8Array): Promise<void>;
   /** Stored snapshots, newest first. */
   list(): Promise<SnapshotMeta[]>;

@@ -1,4 +1,8 @@
-// Proves the query API in full mode with a real QuestDB and memory kept tiny on purpose, so that most answers join QuestDB's history with memory's newest rows: every route still answers exactly what the live engine's events say (ticks page by page, volume, candles of every interval, open orders, order history with filters, single orders and their events), and bad, hostile and unauthorized requests are refused the same way (no parameter reaches SQL unchecked).
+// Proves the query API in full mode with a real QuestDB and memory kept tiny on purpose, so that most answers join
+// QuestDB's history with memory's newest rows: every route still answers exactly what the live engine's events say
+// (ticks page by page, volume, candles of every interval, open orders, order history with filters, single orders and
+// their events), and bad, hostile and unauthorized requests are refused the same way (no
+// parameter reaches SQL unchecked).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
@@ -21,7 +25,11 @@ beforeAll(async () => {
   x = startExchange(33);
   service = followExchange(x, {
     questdb: { httpUrl: qdb.httpUrl, spillDir: mkdtempSync(join(tmpdir(), "md-api-spill-")) },
-    memory: { ticks: { ticksPerSymbol: 16 }, candles: { candlesPerSeries: 8 }, orders: { finishedOrdersMax: 40, orderEventsMax: 256, slotsInitial: 64 } },
+    memory: {
+      ticks: { ticksPerSymbol: 16 },
+      candles: { candlesPerSeries: 8 },
+      orders: { finishedOrdersMax: 40, orderEventsMax: 256, slotsInitial: 64 },
+    },
     nowMs: () => Math.floor(x.truth.lastTsUs / 1000) + 1,
   });
   await service.ready;
@@ -29,7 +37,11 @@ beforeAll(async () => {
   await service.caughtUp();
   service.ingest!.upsertLiveCandles();
   await service.writers!.flush();
-  await waitForWalApplied(qdb.httpUrl, marketDataTables.map((t) => t.name), 120_000);
+  await waitForWalApplied(
+    qdb.httpUrl,
+    marketDataTables.map((t) => t.name),
+    120_000,
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -63,7 +75,9 @@ describe("full mode (memory joined with QuestDB)", () => {
     try {
       expect((await get(service, "/api/v1/ticks/latest?symbol=BTC-USD")).status).toBe(200);
       const first = x.truth.trades[0]!;
-      const oldPath = `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=${Math.floor(first.tsUs / 1000) + 1000}`;
+      const oldPath =
+        `/api/v1/ticks?symbol=BTC-USD&startTime=${Math.floor(first.tsUs / 1000)}&endTime=` +
+        `${Math.floor(first.tsUs / 1000) + 1000}`;
       // A crowd of history requests against the stalled server: past the in-flight cap they are refused at once.
       const crowd = await Promise.all(Array.from({ length: 24 }, () => get(service, oldPath)));
       expect(crowd.every((r) => r.status === 503)).toBe(true);

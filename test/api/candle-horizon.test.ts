@@ -1,4 +1,7 @@
-// Proves a quiet market still closes its candles: the exchange publishes a stamp horizon on a timer when nothing is pending in its input log, and market data (in its worker, with the exchange's clock injected) turns the live candle final once the horizon passes the bucket's end, never before; the same through the service's own entry point in this thread.
+// Proves a quiet market still closes its candles: the exchange publishes a stamp horizon on a timer when nothing is
+// pending in its input log, and market data (in its worker, with the exchange's clock injected) turns the live candle
+// final once the horizon passes the bucket's end, never before; the same through the service's
+// own entry point in this thread.
 
 import { afterAll, expect, test } from "bun:test";
 import { type RunningMarketData, startMarketData } from "../../src/api/start.ts";
@@ -20,7 +23,8 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boole
   for (;;) {
     const v = await get();
     if (ok(v)) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(v).slice(0, 300)}`);
+    if (performance.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(v).slice(0, 300)}`);
     await Bun.sleep(10);
   }
 }
@@ -36,25 +40,51 @@ test("the worker closes a quiet market's candles on the horizon the exchange pub
   md = await startMarketData({
     sequencer: x.sequencer,
     journalPath: x.journalPath,
-    config: { mode: "embedded", dataDir: x.dir, questdb: { http: { host: "127.0.0.1", port: 9 }, backlogRowsMax: 1000, spillBytesMax: 0, requestTimeoutMs: 1000, batchRowsMax: 1000 }, http: { host: "127.0.0.1", port: 0, requestBytesMax: 65536, queryRowsMax: 1000 }, apiKeys },
+    config: {
+      mode: "embedded",
+      dataDir: x.dir,
+      questdb: {
+        http: { host: "127.0.0.1", port: 9 },
+        backlogRowsMax: 1000,
+        spillBytesMax: 0,
+        requestTimeoutMs: 1000,
+        batchRowsMax: 1000,
+      },
+      http: { host: "127.0.0.1", port: 0, requestBytesMax: 65536, queryRowsMax: 1000 },
+      apiKeys,
+    },
     nowNs: () => nowNs,
     horizonIntervalMs: 5,
   });
   await md.live;
   const api = `http://127.0.0.1:${md.port}/api/v1/klines/live?symbol=BTC-USD&interval=1m`;
-  const live = await until("the live candle", () => json(api), (b) => b.candle !== null);
+  const live = await until(
+    "the live candle",
+    () => json(api),
+    (b) => b.candle !== null,
+  );
   // Horizons before the end are applied, and the candle stays live.
-  await until("horizons to be applied", () => md!.stats(), (s) => s.appliedSeq === x.sequencer.nextSeq - 1 && s.horizonsApplied >= 3 && s.horizonTsUs === bucketEndUs - 1);
+  await until(
+    "horizons to be applied",
+    () => md!.stats(),
+    (s) => s.appliedSeq === x.sequencer.nextSeq - 1 && s.horizonsApplied >= 3 && s.horizonTsUs === bucketEndUs - 1,
+  );
   expect((await json(api)).candle).toEqual(live.candle);
   // The clock passes the end of the bucket with no trade: the candle closes.
   nowNs = (bucketEndUs + 5) * 1000;
-  await until("the candle to close", () => json(api), (b) => b.candle === null);
+  await until(
+    "the candle to close",
+    () => json(api),
+    (b) => b.candle === null,
+  );
   const rows = await json(`http://127.0.0.1:${md.port}/api/v1/klines?symbol=BTC-USD&interval=1m&limit=1`);
   expect(rows[0].slice(0, 12)).toEqual(live.candle.slice(0, 12));
   expect(rows[0][12]).toBe(true);
   // The 5m candle holding it stays live unless its bucket ended too.
   const fiveMinuteEnded = bucketEndUs % 300_000_000 === 0;
-  expect((await json(`http://127.0.0.1:${md.port}/api/v1/klines/live?symbol=BTC-USD&interval=5m`)).candle === null).toBe(fiveMinuteEnded);
+  expect(
+    (await json(`http://127.0.0.1:${md.port}/api/v1/klines/live?symbol=BTC-USD&interval=5m`)).candle === null,
+  ).toBe(fiveMinuteEnded);
 }, 120_000);
 
 test("the service closes candles only once it has applied the seq the horizon was taken at", async () => {

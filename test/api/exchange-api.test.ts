@@ -1,4 +1,7 @@
-// Proves `bun run engine` (src/server/main.ts, embedded mode) serves the query API from its market-data worker: the configured symbols, orders placed over TCP show up in the owner's open orders and history with the same API key (401 with another key, 403 for another user's order), trades as ticks and candles; and a restart rebuilds the same answers from the journal, then a SIGTERM stops it cleanly.
+// Proves `bun run engine` (src/server/main.ts, embedded mode) serves the query API from its market-data worker: the
+// configured symbols, orders placed over TCP show up in the owner's open orders and history with the same API key (401
+// with another key, 403 for another user's order), trades as ticks and candles; and a restart rebuilds the same answers
+// from the journal, then a SIGTERM stops it cleanly.
 
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,7 +28,11 @@ async function getJson(url: string, key?: string): Promise<{ status: number; bod
 }
 
 /** Polls `url` until `ok` holds for its answer (market data follows the journal at its own pace). */
-async function until(url: string, key: string | undefined, ok: (r: { status: number; body: any }) => boolean): Promise<{ status: number; body: any }> {
+async function until(
+  url: string,
+  key: string | undefined,
+  ok: (r: { status: number; body: any }) => boolean,
+): Promise<{ status: number; body: any }> {
   const deadline = performance.now() + 60_000;
   for (;;) {
     const r = await getJson(url, key);
@@ -46,7 +53,11 @@ test("the exchange serves the query API with the TCP keys, and rebuilds it after
   const reports: { user: number; kind: number }[] = [];
   const clients = await Promise.all(
     [1, 2].map(async (user) => {
-      const c = new ExchangeClient({ host: "127.0.0.1", port: x.port, onReport: (r) => reports.push({ user, kind: r.kind }) });
+      const c = new ExchangeClient({
+        host: "127.0.0.1",
+        port: x.port,
+        onReport: (r) => reports.push({ user, kind: r.kind }),
+      });
       await c.connect();
       await c.login(`dev-key-${user}`);
       return c;
@@ -55,16 +66,31 @@ test("the exchange serves the query API with the TCP keys, and rebuilds it after
   clients[0]!.newOrder({ clientOrderId: 11, symbolId: 0, side: Side.Sell, priceTicks: 5_000_000, qtyLots: 5000 });
   await until(`${api}/api/v1/openOrders`, "dev-key-1", (r) => r.body.orders?.length === 1);
   clients[1]!.newOrder({ clientOrderId: 21, symbolId: 0, side: Side.Buy, priceTicks: 5_000_000, qtyLots: 2000 });
-  const open = await until(`${api}/api/v1/openOrders?symbol=BTC-USD`, "dev-key-1", (r) => r.body.orders?.[0]?.filled === "2000");
+  const open = await until(
+    `${api}/api/v1/openOrders?symbol=BTC-USD`,
+    "dev-key-1",
+    (r) => r.body.orders?.[0]?.filled === "2000",
+  );
   expect(reports.some((r) => r.kind === EventKind.Trade)).toBe(true);
   const mine = open.body.orders[0];
-  expect(mine).toMatchObject({ clientOrderId: 11, symbol: "BTC-USD", side: "sell", status: "partially_filled", qty: "5000", filled: "2000", leaves: "3000" });
-  const tick = (await until(`${api}/api/v1/ticks/latest?symbol=BTC-USD`, undefined, (r) => r.body.tick !== null)).body.tick;
+  expect(mine).toMatchObject({
+    clientOrderId: 11,
+    symbol: "BTC-USD",
+    side: "sell",
+    status: "partially_filled",
+    qty: "5000",
+    filled: "2000",
+    leaves: "3000",
+  });
+  const tick = (await until(`${api}/api/v1/ticks/latest?symbol=BTC-USD`, undefined, (r) => r.body.tick !== null)).body
+    .tick;
   expect(tick).toMatchObject({ price: "5000000", qty: "2000", takerSide: "buy" });
   expect((await getJson(`${api}/api/v1/klines/live?symbol=BTC-USD&interval=1m`)).body.candle[5]).toBe("2000");
   expect((await getJson(`${api}/api/v1/openOrders`, "dev-key-9")).status).toBe(401);
   expect((await getJson(`${api}/api/v1/orders/${mine.orderId}`, "dev-key-2")).status).toBe(403);
-  const history = (await getJson(`${api}/api/v1/orders/${mine.orderId}/events`, "dev-key-1")).body.events.map((e: any) => e.event);
+  const history = (await getJson(`${api}/api/v1/orders/${mine.orderId}/events`, "dev-key-1")).body.events.map(
+    (e: any) => e.event,
+  );
   expect(history).toEqual(["placed", "filled"]);
   await Promise.all(clients.map((c) => c.close()));
   expect(await x.stop()).toBe(0);

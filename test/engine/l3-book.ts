@@ -63,7 +63,8 @@ export class L3Book {
   bookOrders(book: number, side: number): L3Entry[] {
     const out: L3Entry[] = [];
     for (const price of this.prices(book, side)) {
-      for (const id of this.levels.get(key(book, side, price))!) out.push({ priceTicks: price, id, qtyLots: this.orders.get(id)!.qtyLots });
+      for (const id of this.levels.get(key(book, side, price))!)
+        out.push({ priceTicks: price, id, qtyLots: this.orders.get(id)!.qtyLots });
     }
     return out;
   }
@@ -71,7 +72,8 @@ export class L3Book {
   private prices(book: number, side: number): number[] {
     const prices: number[] = [];
     const prefix = `${book}:${side}:`;
-    for (const [k, ids] of this.levels) if (k.startsWith(prefix) && ids.length > 0) prices.push(Number(k.slice(prefix.length)));
+    for (const [k, ids] of this.levels)
+      if (k.startsWith(prefix) && ids.length > 0) prices.push(Number(k.slice(prefix.length)));
     return prices.sort((a, b) => (side === Side.Buy ? b - a : a - b));
   }
 
@@ -88,7 +90,8 @@ export class L3Book {
   private trade(e: EventRecord): void {
     if (this.orders.has(e.id)) fail(e, "the taker of a trade is in the book");
     const maker = this.resting(e, e.otherId, e.side === Side.Buy ? Side.Sell : Side.Buy, e.priceTicks);
-    if (maker.qtyLots - e.qtyLots !== e.otherLeavesQtyLots) fail(e, `maker had ${maker.qtyLots}, traded ${e.qtyLots}, event says ${e.otherLeavesQtyLots} left`);
+    if (maker.qtyLots - e.qtyLots !== e.otherLeavesQtyLots)
+      fail(e, `maker had ${maker.qtyLots}, traded ${e.qtyLots}, event says ${e.otherLeavesQtyLots} left`);
     const head = this.levels.get(key(maker.book, maker.side, maker.priceTicks))![0];
     if (head !== maker.id) fail(e, `maker ${maker.id} traded ahead of ${head} at its level`);
     maker.qtyLots = e.otherLeavesQtyLots;
@@ -111,11 +114,15 @@ export class L3Book {
       return;
     }
     const o = this.resting(e, e.id, e.side, e.priceTicks);
-    if (o.qtyLots - e.qtyLots !== e.leavesQtyLots || e.leavesQtyLots <= 0) fail(e, `reduced ${e.qtyLots} of ${o.qtyLots}, event says ${e.leavesQtyLots} left`);
+    if (o.qtyLots - e.qtyLots !== e.leavesQtyLots || e.leavesQtyLots <= 0)
+      fail(e, `reduced ${e.qtyLots} of ${o.qtyLots}, event says ${e.leavesQtyLots} left`);
     o.qtyLots = e.leavesQtyLots;
   }
 
-  /** In place when the price stays and the quantity does not grow (RULES.md, Modify); otherwise it leaves and may come back booked. */
+  /**
+   * In place when the price stays and the quantity does not grow (RULES.md, Modify); otherwise it
+   * leaves and may come back booked.
+   */
   private modified(e: EventRecord): void {
     const o = this.resting(e, e.id, e.side, e.oldPriceTicks);
     if (o.qtyLots !== e.oldQtyLots) fail(e, `old quantity ${e.oldQtyLots}, the book holds ${o.qtyLots}`);
@@ -127,7 +134,11 @@ export class L3Book {
     const o = this.orders.get(id);
     if (o === undefined) fail(e, `order ${id} is not in the book`);
     if (o.book !== e.book || o.side !== side || o.priceTicks !== priceTicks) {
-      fail(e, `order ${id} rests at book ${o.book} side ${o.side} price ${o.priceTicks}, the event says ${e.book}/${side}/${priceTicks}`);
+      fail(
+        e,
+        `order ${id} rests at book ${o.book} side ${o.side} price ${o.priceTicks}, ` +
+          `the event says ${e.book}/${side}/${priceTicks}`,
+      );
     }
     return o;
   }

@@ -6,7 +6,15 @@
 // books, and now and then a field that must be rejected. The same seed always
 // gives the same stream; there is no Math.random here.
 
-import type { CancelCommand, Command, MassCancelCommand, ModifyCommand, NewOrderCommand, SymbolSpec, SymbolStatusCommand } from "../../src/engine/command.ts";
+import type {
+  CancelCommand,
+  Command,
+  MassCancelCommand,
+  ModifyCommand,
+  NewOrderCommand,
+  SymbolSpec,
+  SymbolStatusCommand,
+} from "../../src/engine/command.ts";
 import { CancelReason, MassCancelSide, OrderType, Side, Stp, Tif, TradingStatus } from "../../src/engine/constants.ts";
 
 const TWO_32 = 4294967296;
@@ -77,15 +85,38 @@ export interface GeneratorBook {
 }
 
 export const DEFAULT_BOOKS: readonly GeneratorBook[] = [
-  { spec: { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000 }, midPrice: 50_000 },
-  { spec: { name: "ETH-USD", tickSize: 5, lotSize: 10, minPrice: 5, maxPrice: 1_000_000, maxQty: 100_000 }, midPrice: 3_000 },
   {
-    spec: { name: "SOL-USD", tickSize: 100, lotSize: 1_000_000, minPrice: 100, maxPrice: 100_000_000, maxQty: 100_000_000_000 },
+    spec: { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000 },
+    midPrice: 50_000,
+  },
+  {
+    spec: { name: "ETH-USD", tickSize: 5, lotSize: 10, minPrice: 5, maxPrice: 1_000_000, maxQty: 100_000 },
+    midPrice: 3_000,
+  },
+  {
+    spec: {
+      name: "SOL-USD",
+      tickSize: 100,
+      lotSize: 1_000_000,
+      minPrice: 100,
+      maxPrice: 100_000_000,
+      maxQty: 100_000_000_000,
+    },
     midPrice: 1_500_000,
   },
   // A band of 41 prices ending at the largest price an Int32 column holds: the
   // mid reaches both edges, so prices at and just past the band are common.
-  { spec: { name: "EDGE", tickSize: 1, lotSize: 1000, minPrice: 2_147_483_607, maxPrice: 2_147_483_647, maxQty: 10_000_000 }, midPrice: 2_147_483_627 },
+  {
+    spec: {
+      name: "EDGE",
+      tickSize: 1,
+      lotSize: 1000,
+      minPrice: 2_147_483_607,
+      maxPrice: 2_147_483_647,
+      maxQty: 10_000_000,
+    },
+    midPrice: 2_147_483_627,
+  },
 ];
 
 export interface GeneratorOptions {
@@ -102,7 +133,13 @@ export interface GeneratorOptions {
   passiveShare?: number;
 }
 
-export const GENERATOR_DEFAULTS = { usersCount: 4, bandTicks: 10, poolMax: 200, invalidRate: 0.03, passiveShare: 0.85 } as const;
+export const GENERATOR_DEFAULTS = {
+  usersCount: 4,
+  bandTicks: 10,
+  poolMax: 200,
+  invalidRate: 0.03,
+  passiveShare: 0.85,
+} as const;
 
 interface PoolEntry {
   id: number;
@@ -157,7 +194,15 @@ class StreamState {
     this.books = this.defs.map((def, index) => {
       const minTick = Math.ceil(def.spec.minPrice / def.spec.tickSize);
       const maxTick = Math.floor(def.spec.maxPrice / def.spec.tickSize);
-      return { spec: def.spec, index, midTick: Math.round(def.midPrice / def.spec.tickSize), minTick, maxTick, pool: [], halted: false };
+      return {
+        spec: def.spec,
+        index,
+        midTick: Math.round(def.midPrice / def.spec.tickSize),
+        minTick,
+        maxTick,
+        pool: [],
+        halted: false,
+      };
     });
   }
 
@@ -186,7 +231,10 @@ class StreamState {
     const tif = tifRoll < 0.7 ? Tif.Gtc : tifRoll < 0.85 ? Tif.Ioc : Tif.Fok;
     const side = this.side();
     // Mostly passive GTC orders build depth; IOC, FOK and a share of GTC orders take.
-    const price = tif === Tif.Gtc && this.rng.chance(this.passiveShare) ? this.passivePrice(b, side) : this.aggressivePrice(b, side);
+    const price =
+      tif === Tif.Gtc && this.rng.chance(this.passiveShare)
+        ? this.passivePrice(b, side)
+        : this.aggressivePrice(b, side);
     const c = this.order(b, seq, ts, side, OrderType.Limit, tif, price, this.qty(b));
     c.postOnly = tif === Tif.Gtc && this.rng.chance(0.15);
     return this.finishNew(b, c);
@@ -218,7 +266,16 @@ class StreamState {
     return this.finishNew(b, c);
   }
 
-  private order(b: BookState, seq: number, ts: number, side: number, type: number, tif: number, price: number, qty: number): NewOrderCommand {
+  private order(
+    b: BookState,
+    seq: number,
+    ts: number,
+    side: number,
+    type: number,
+    tif: number,
+    price: number,
+    qty: number,
+  ): NewOrderCommand {
     const id = this.newId(b);
     return {
       op: "new",
@@ -243,9 +300,19 @@ class StreamState {
   /** Maybe breaks one field, then remembers an order that may stay live. */
   private finishNew(b: BookState, c: NewOrderCommand): Command {
     if (this.rng.chance(this.invalidRate)) this.breakField(b, c);
-    const mayRest = (c.type === OrderType.Limit && c.tif === Tif.Gtc) || c.type === OrderType.StopLimit || c.type === OrderType.StopMarket;
+    const mayRest =
+      (c.type === OrderType.Limit && c.tif === Tif.Gtc) ||
+      c.type === OrderType.StopLimit ||
+      c.type === OrderType.StopMarket;
     if (mayRest && c.book === b.index) {
-      b.pool.push({ id: c.id, user: c.user, side: c.side, isStop: c.type !== OrderType.Limit, price: c.priceTicks, qty: c.qtyLots });
+      b.pool.push({
+        id: c.id,
+        user: c.user,
+        side: c.side,
+        isStop: c.type !== OrderType.Limit,
+        price: c.priceTicks,
+        qty: c.qtyLots,
+      });
     }
     this.remember(c.id);
     return c;
@@ -281,20 +348,39 @@ class StreamState {
         if (c.type === OrderType.Limit || c.type === OrderType.StopLimit) c.tif = this.rng.pick([Tif.Ioc, Tif.Fok]);
         return;
       case 8:
-        c.qtyLots = this.rng.pick([0, -b.spec.lotSize, b.spec.lotSize * 1.5, b.spec.maxQty + b.spec.lotSize, 0.5, Number.NaN]);
+        c.qtyLots = this.rng.pick([
+          0,
+          -b.spec.lotSize,
+          b.spec.lotSize * 1.5,
+          b.spec.maxQty + b.spec.lotSize,
+          0.5,
+          Number.NaN,
+        ]);
         return;
       case 9:
         c.priceTicks = c.priceTicks + offTick;
         return;
       case 10:
-        c.priceTicks = this.rng.pick([b.spec.maxPrice + tick, b.spec.minPrice - tick, -tick, 2 ** 31, tick * TWO_32 + c.priceTicks]);
+        c.priceTicks = this.rng.pick([
+          b.spec.maxPrice + tick,
+          b.spec.minPrice - tick,
+          -tick,
+          2 ** 31,
+          tick * TWO_32 + c.priceTicks,
+        ]);
         return;
       case 11:
-        c.priceTicks = c.type === OrderType.Market || c.type === OrderType.StopMarket ? this.rng.pick([offTick, -tick]) : 0;
+        c.priceTicks =
+          c.type === OrderType.Market || c.type === OrderType.StopMarket ? this.rng.pick([offTick, -tick]) : 0;
         return;
       case 12:
         c.type = this.rng.pick([OrderType.StopLimit, OrderType.StopMarket]);
-        c.stopPriceTicks = this.rng.pick([0, c.stopPriceTicks + offTick, b.spec.maxPrice + tick, tick * TWO_32 + (c.stopPriceTicks || c.priceTicks)]);
+        c.stopPriceTicks = this.rng.pick([
+          0,
+          c.stopPriceTicks + offTick,
+          b.spec.maxPrice + tick,
+          tick * TWO_32 + (c.stopPriceTicks || c.priceTicks),
+        ]);
         return;
       default:
         // On a stop order this is a bad stop price; on a limit or market order the field is ignored.
@@ -308,7 +394,15 @@ class StreamState {
   private cancel(b: BookState, seq: number, ts: number): CancelCommand {
     const r = this.rng.float();
     if (r < 0.75 && b.pool.length > 0) return this.forcedCancel(b, seq, ts);
-    const c: CancelCommand = { op: "cancel", seq, tsUs: ts, book: b.index, id: 0, user: this.user(), clientOrderId: this.rng.int(1000) };
+    const c: CancelCommand = {
+      op: "cancel",
+      seq,
+      tsUs: ts,
+      book: b.index,
+      id: 0,
+      user: this.user(),
+      clientOrderId: this.rng.int(1000),
+    };
     if (r < 0.83 && b.pool.length > 0) {
       const e = this.rng.pick(b.pool);
       c.id = e.id;
@@ -350,7 +444,12 @@ class StreamState {
       oneSymbol: this.rng.chance(0.6),
       book: b.index,
       massSide: this.rng.pick([MassCancelSide.Both, MassCancelSide.Both, MassCancelSide.Buy, MassCancelSide.Sell]),
-      cancelReason: this.rng.pick([CancelReason.MassCancel, CancelReason.Disconnect, CancelReason.DeadMansSwitch, CancelReason.Admin]),
+      cancelReason: this.rng.pick([
+        CancelReason.MassCancel,
+        CancelReason.Disconnect,
+        CancelReason.DeadMansSwitch,
+        CancelReason.Admin,
+      ]),
     };
     const r = this.rng.float();
     if (r < 0.03) c.book = this.rng.pick([-1, this.books.length, 0.5]);
@@ -370,7 +469,14 @@ class StreamState {
    * now and then an unknown book or a status that is neither.
    */
   private symbolStatus(b: BookState, seq: number, ts: number): SymbolStatusCommand {
-    const c: SymbolStatusCommand = { op: "symbol_status", seq, tsUs: ts, book: b.index, status: TradingStatus.Open, clientOrderId: this.rng.int(1000) };
+    const c: SymbolStatusCommand = {
+      op: "symbol_status",
+      seq,
+      tsUs: ts,
+      book: b.index,
+      status: TradingStatus.Open,
+      clientOrderId: this.rng.int(1000),
+    };
     const r = this.rng.float();
     if (r < 0.05) c.book = this.rng.pick([-1, this.books.length, 0.5]);
     else if (r < 0.1) c.status = this.rng.pick([2, 255, -1, 0.5]);
@@ -382,19 +488,32 @@ class StreamState {
   }
 
   private forgetMassCancelled(c: MassCancelCommand): void {
-    const valid = c.massSide === MassCancelSide.Both || c.massSide === MassCancelSide.Buy || c.massSide === MassCancelSide.Sell;
+    const valid =
+      c.massSide === MassCancelSide.Both || c.massSide === MassCancelSide.Buy || c.massSide === MassCancelSide.Sell;
     if (!valid || c.cancelReason < CancelReason.MassCancel || c.cancelReason > CancelReason.Admin) return;
     if (c.allUsers === true && c.cancelReason !== CancelReason.Admin) return;
     const side = c.massSide === MassCancelSide.Buy ? Side.Buy : c.massSide === MassCancelSide.Sell ? Side.Sell : -1;
     for (const book of this.books) {
       if (c.oneSymbol && book.index !== c.book) continue;
-      book.pool = book.pool.filter((e) => !((c.allUsers === true || e.user === c.user) && (side === -1 || e.side === side)));
+      book.pool = book.pool.filter(
+        (e) => !((c.allUsers === true || e.user === c.user) && (side === -1 || e.side === side)),
+      );
     }
   }
 
   private modify(b: BookState, seq: number, ts: number): ModifyCommand {
     const tick = b.spec.tickSize;
-    const c: ModifyCommand = { op: "modify", seq, tsUs: ts, book: b.index, id: this.nextId + 1_000_000, user: this.user(), clientOrderId: 0, priceTicks: 0, qtyLots: 0 };
+    const c: ModifyCommand = {
+      op: "modify",
+      seq,
+      tsUs: ts,
+      book: b.index,
+      id: this.nextId + 1_000_000,
+      user: this.user(),
+      clientOrderId: 0,
+      priceTicks: 0,
+      qtyLots: 0,
+    };
     if (b.pool.length === 0 || this.rng.chance(0.04)) {
       c.priceTicks = this.price(b);
       c.qtyLots = this.qty(b);
@@ -422,7 +541,12 @@ class StreamState {
       c.priceTicks = this.price(b);
       c.qtyLots = this.rng.chance(0.5) ? e.qty : this.lots(b, 1, 30);
     } else {
-      c.priceTicks = this.rng.pick([e.price + (tick > 1 ? 1 : 0.5), b.spec.maxPrice + tick, 0, tick * TWO_32 + e.price]);
+      c.priceTicks = this.rng.pick([
+        e.price + (tick > 1 ? 1 : 0.5),
+        b.spec.maxPrice + tick,
+        0,
+        tick * TWO_32 + e.price,
+      ]);
       c.qtyLots = this.rng.pick([e.qty, 0, lot * 1.5, b.spec.maxQty + lot]);
     }
     if (c.qtyLots > b.spec.maxQty && this.rng.chance(0.9)) c.qtyLots = b.spec.maxQty;

@@ -3,8 +3,26 @@
 // book must show). `runScenario` plays one against any engine, so the same
 // tables check the reference book and the fast engine.
 
-import type { Command, EventRecord, MassCancelCommand, ModifyCommand, NewOrderCommand, SymbolSpec, SymbolStatusCommand } from "../../src/engine/command.ts";
-import { CancelReason, EventKind, MassCancelSide, OrderType, Reject, Side, Stp, Tif, TradingStatus } from "../../src/engine/constants.ts";
+import type {
+  Command,
+  EventRecord,
+  MassCancelCommand,
+  ModifyCommand,
+  NewOrderCommand,
+  SymbolSpec,
+  SymbolStatusCommand,
+} from "../../src/engine/command.ts";
+import {
+  CancelReason,
+  EventKind,
+  MassCancelSide,
+  OrderType,
+  Reject,
+  Side,
+  Stp,
+  Tif,
+  TradingStatus,
+} from "../../src/engine/constants.ts";
 import type { DepthLevel } from "../../src/engine/reference.ts";
 
 /**
@@ -65,7 +83,14 @@ interface OrderOptions {
   clientOrderId?: number;
 }
 
-export function order(side: number, id: number, user: number, price: number, qty: number, o: OrderOptions = {}): NewOrderCommand {
+export function order(
+  side: number,
+  id: number,
+  user: number,
+  price: number,
+  qty: number,
+  o: OrderOptions = {},
+): NewOrderCommand {
   return {
     op: "new",
     seq: 0,
@@ -90,12 +115,32 @@ export const buy = (id: number, user: number, price: number, qty: number, o: Ord
 export const sell = (id: number, user: number, price: number, qty: number, o: OrderOptions = {}): NewOrderCommand =>
   order(SELL, id, user, price, qty, o);
 /** `protection` 0 means none. */
-export const market = (side: number, id: number, user: number, qty: number, protection = 0, o: OrderOptions = {}): NewOrderCommand =>
-  order(side, id, user, protection, qty, { ...o, type: OrderType.Market });
-export const stopLimit = (side: number, id: number, user: number, stop: number, price: number, qty: number, o: OrderOptions = {}): NewOrderCommand =>
-  order(side, id, user, price, qty, { ...o, type: OrderType.StopLimit, stop });
-export const stopMarket = (side: number, id: number, user: number, stop: number, qty: number, protection = 0, o: OrderOptions = {}): NewOrderCommand =>
-  order(side, id, user, protection, qty, { ...o, type: OrderType.StopMarket, stop });
+export const market = (
+  side: number,
+  id: number,
+  user: number,
+  qty: number,
+  protection = 0,
+  o: OrderOptions = {},
+): NewOrderCommand => order(side, id, user, protection, qty, { ...o, type: OrderType.Market });
+export const stopLimit = (
+  side: number,
+  id: number,
+  user: number,
+  stop: number,
+  price: number,
+  qty: number,
+  o: OrderOptions = {},
+): NewOrderCommand => order(side, id, user, price, qty, { ...o, type: OrderType.StopLimit, stop });
+export const stopMarket = (
+  side: number,
+  id: number,
+  user: number,
+  stop: number,
+  qty: number,
+  protection = 0,
+  o: OrderOptions = {},
+): NewOrderCommand => order(side, id, user, protection, qty, { ...o, type: OrderType.StopMarket, stop });
 
 export function cancel(id: number, user: number, book = 0): Command {
   return { op: "cancel", seq: 0, tsUs: 0, book, id, user, clientOrderId: 0 };
@@ -117,7 +162,14 @@ interface MassCancelOptions {
 
 /** An operator halts (true) or resumes (false) a book. */
 export function symbolStatus(halted: boolean, book = 0, requestId = 0): SymbolStatusCommand {
-  return { op: "symbol_status", seq: 0, tsUs: 0, book, status: halted ? TradingStatus.Halted : TradingStatus.Open, clientOrderId: requestId };
+  return {
+    op: "symbol_status",
+    seq: 0,
+    tsUs: 0,
+    book,
+    status: halted ? TradingStatus.Halted : TradingStatus.Open,
+    clientOrderId: requestId,
+  };
 }
 
 export function massCancel(user: number, o: MassCancelOptions = {}): MassCancelCommand {
@@ -164,8 +216,22 @@ export const rejected = (id: number, user: number, reason: number): ExpectedEven
 export const cancelled = (id: number, user: number, qty: number, reason: number, price = 0): ExpectedEvent =>
   ev(EventKind.Cancelled, { id, user, qtyLots: qty, code: reason, priceTicks: price });
 export const reduced = (id: number, user: number, qty: number, leaves: number, price = 0): ExpectedEvent =>
-  ev(EventKind.Reduced, { id, user, qtyLots: qty, leavesQtyLots: leaves, code: CancelReason.SelfTrade, priceTicks: price });
-export const modified = (id: number, user: number, price: number, qty: number, oldPrice: number, oldQty: number): ExpectedEvent =>
+  ev(EventKind.Reduced, {
+    id,
+    user,
+    qtyLots: qty,
+    leavesQtyLots: leaves,
+    code: CancelReason.SelfTrade,
+    priceTicks: price,
+  });
+export const modified = (
+  id: number,
+  user: number,
+  price: number,
+  qty: number,
+  oldPrice: number,
+  oldQty: number,
+): ExpectedEvent =>
   ev(EventKind.Modified, { id, user, priceTicks: price, qtyLots: qty, oldPriceTicks: oldPrice, oldQtyLots: oldQty });
 export const triggered = (id: number, user: number, stop: number, qty: number): ExpectedEvent =>
   ev(EventKind.Triggered, { id, user, priceTicks: stop, qtyLots: qty });
@@ -173,7 +239,13 @@ export const triggered = (id: number, user: number, stop: number, qty: number): 
 export const booked = (id: number, user: number, side: number, price: number, qty: number): ExpectedEvent =>
   ev(EventKind.Booked, { id, user, side, priceTicks: price, qtyLots: qty });
 /** `book` -1: the mass cancel covered every book. */
-export const massCancelled = (user: number, requestId: number, count: number, reason: number, book: number): ExpectedEvent =>
+export const massCancelled = (
+  user: number,
+  requestId: number,
+  count: number,
+  reason: number,
+  book: number,
+): ExpectedEvent =>
   ev(EventKind.MassCancelled, { user, clientId: requestId, side: 0, qtyLots: count, code: reason, book });
 /** taker and maker are [id, user, leaves after the trade]. */
 export const trade = (
@@ -244,7 +316,10 @@ export function runScenario(s: Scenario, apply: ApplyFn, depth?: DepthFn): strin
       for (const d of step.depth) {
         const levels = depth(d.book, d.side, DEPTH_LEVELS_MAX);
         if (JSON.stringify(levels) !== JSON.stringify(d.levels)) {
-          problems.push(`${where}: depth book ${d.book} side ${d.side}: expected ${JSON.stringify(d.levels)}, got ${JSON.stringify(levels)}`);
+          problems.push(
+            `${where}: depth book ${d.book} side ${d.side}: expected ${JSON.stringify(d.levels)}, ` +
+              `got ${JSON.stringify(levels)}`,
+          );
         }
       }
     }
@@ -265,7 +340,8 @@ function compareEvents(step: ScenarioStep, got: EventRecord[]): string[] {
     const want = expected[j]!;
     const have = got[j]! as unknown as Record<string, number>;
     for (const [field, value] of Object.entries(want)) {
-      if (!sameNumber(have[field], value)) problems.push(`event ${j} field ${field}: expected ${value}, got ${have[field]}`);
+      if (!sameNumber(have[field], value))
+        problems.push(`event ${j} field ${field}: expected ${value}, got ${have[field]}`);
     }
   }
   if (problems.length > 0) problems.push(detail);
@@ -279,7 +355,10 @@ function sameNumber(a: unknown, b: unknown): boolean {
 
 // ---- The scenarios ----------------------------------------------------------
 
-const unknownSymbol = (id: number, user: number): ExpectedEvent => ({ ...rejected(id, user, Reject.UnknownSymbol), book: -1 });
+const unknownSymbol = (id: number, user: number): ExpectedEvent => ({
+  ...rejected(id, user, Reject.UnknownSymbol),
+  book: -1,
+});
 
 export const limitScenarios: Scenario[] = [
   scenario("limit GTC rests; levels aggregate per price, best first", (s) => {
@@ -297,7 +376,11 @@ export const limitScenarios: Scenario[] = [
   }),
   scenario("limit GTC fills against a maker at the maker's price and rests its remainder", (s) => {
     s.add(sell(1, U1, 100, 6), [accepted(1, U1, SELL, 100, 6), booked(1, U1, SELL, 100, 6)]);
-    s.add(buy(2, U2, 105, 10), [accepted(2, U2, BUY, 105, 10), trade(1, BUY, [2, U2, 4], [1, U1, 0], 100, 6), booked(2, U2, BUY, 105, 4)])
+    s.add(buy(2, U2, 105, 10), [
+      accepted(2, U2, BUY, 105, 10),
+      trade(1, BUY, [2, U2, 4], [1, U1, 0], 100, 6),
+      booked(2, U2, BUY, 105, 4),
+    ])
       .depth(SELL, [])
       .depth(BUY, [[105, 4, 1]]);
   }),
@@ -348,7 +431,10 @@ export const limitScenarios: Scenario[] = [
     ])
       .depth(BUY, [])
       .depth(SELL, []);
-    s.add(buy(3, U2, 105, 10, { tif: Tif.Ioc }), [accepted(3, U2, BUY, 105, 10), cancelled(3, U2, 10, CancelReason.Ioc)]);
+    s.add(buy(3, U2, 105, 10, { tif: Tif.Ioc }), [
+      accepted(3, U2, BUY, 105, 10),
+      cancelled(3, U2, 10, CancelReason.Ioc),
+    ]);
     // An IOC that is done is no longer live, so its id is free again.
     s.add(buy(3, U2, 105, 2), [accepted(3, U2, BUY, 105, 2), booked(3, U2, BUY, 105, 2)]);
   }),
@@ -372,11 +458,16 @@ export const limitScenarios: Scenario[] = [
 export const postOnlyScenarios: Scenario[] = [
   scenario("post-only rests when it does not cross and is rejected when it would take (touching counts)", (s) => {
     s.add(sell(1, U1, 100, 4), [accepted(1, U1, SELL, 100, 4), booked(1, U1, SELL, 100, 4)]);
-    s.add(buy(2, U2, 95, 2, { postOnly: true }), [accepted(2, U2, BUY, 95, 2), booked(2, U2, BUY, 95, 2)]).depth(BUY, [[95, 2, 1]]);
+    s.add(buy(2, U2, 95, 2, { postOnly: true }), [accepted(2, U2, BUY, 95, 2), booked(2, U2, BUY, 95, 2)]).depth(BUY, [
+      [95, 2, 1],
+    ]);
     s.add(buy(3, U2, 100, 2, { postOnly: true }), [rejected(3, U2, Reject.PostOnlyWouldTake)]);
     s.add(buy(4, U2, 105, 2, { postOnly: true }), [rejected(4, U2, Reject.PostOnlyWouldTake)]);
     s.add(sell(5, U2, 95, 2, { postOnly: true }), [rejected(5, U2, Reject.PostOnlyWouldTake)]);
-    s.add(sell(6, U2, 100, 2, { postOnly: true }), [accepted(6, U2, SELL, 100, 2), booked(6, U2, SELL, 100, 2)]).depth(SELL, [[100, 6, 2]]);
+    s.add(sell(6, U2, 100, 2, { postOnly: true }), [accepted(6, U2, SELL, 100, 2), booked(6, U2, SELL, 100, 2)]).depth(
+      SELL,
+      [[100, 6, 2]],
+    );
     // Own orders count as liquidity for post-only, whatever the stp.
     s.add(buy(7, U1, 100, 2, { postOnly: true, stp: Stp.CancelMaker }), [rejected(7, U1, Reject.PostOnlyWouldTake)]);
     // A duplicate id is found before the post-only check.
@@ -440,7 +531,10 @@ export const marketScenarios: Scenario[] = [
     ]);
     s.add(sell(5, U1, 100, 4), [accepted(5, U1, SELL, 100, 4), booked(5, U1, SELL, 100, 4)]);
     s.add(market(BUY, 6, U2, 6, 0, { tif: Tif.Fok }), [rejected(6, U2, Reject.FokNotFillable)]);
-    s.add(market(BUY, 7, U2, 4, 0, { tif: Tif.Fok }), [accepted(7, U2, BUY, 0, 4), trade(3, BUY, [7, U2, 0], [5, U1, 0], 100, 4)]);
+    s.add(market(BUY, 7, U2, 4, 0, { tif: Tif.Fok }), [
+      accepted(7, U2, BUY, 0, 4),
+      trade(3, BUY, [7, U2, 0], [5, U1, 0], 100, 4),
+    ]);
     s.add(sell(8, U1, 100, 2), [accepted(8, U1, SELL, 100, 2), booked(8, U1, SELL, 100, 2)]);
     s.add(sell(9, U1, 110, 2), [accepted(9, U1, SELL, 110, 2), booked(9, U1, SELL, 110, 2)]);
     s.add(market(BUY, 10, U2, 4, 105, { tif: Tif.Fok }), [rejected(10, U2, Reject.FokNotFillable)]);
@@ -494,7 +588,11 @@ export const stopScenarios: Scenario[] = [
       trade(2, BUY, [4, U2, 0], [3, U1, 2], 105, 2),
     ]);
     // Triggered at once, it does not cross and rests as an ordinary order: modifiable and cancellable.
-    s.add(stopLimit(BUY, 5, U2, 95, 100, 2), [accepted(5, U2, BUY, 100, 2), triggered(5, U2, 95, 2), booked(5, U2, BUY, 100, 2)]).depth(BUY, [[100, 2, 1]]);
+    s.add(stopLimit(BUY, 5, U2, 95, 100, 2), [
+      accepted(5, U2, BUY, 100, 2),
+      triggered(5, U2, 95, 2),
+      booked(5, U2, BUY, 100, 2),
+    ]).depth(BUY, [[100, 2, 1]]);
     s.add(modify(5, U2, 95, 2), [modified(5, U2, 95, 2, 100, 2), booked(5, U2, BUY, 95, 2)]).depth(BUY, [[95, 2, 1]]);
     s.add(cancel(5, U2), [cancelled(5, U2, 2, CancelReason.User, 95)]).depth(BUY, []);
   }),
@@ -595,7 +693,11 @@ export const stopScenarios: Scenario[] = [
       triggered(3, U2, 100, 2),
       cancelled(3, U2, 2, CancelReason.PostOnly),
     ]);
-    s.add(stopLimit(BUY, 5, U2, 100, 100, 2, { postOnly: true }), [accepted(5, U2, BUY, 100, 2), triggered(5, U2, 100, 2), booked(5, U2, BUY, 100, 2)])
+    s.add(stopLimit(BUY, 5, U2, 100, 100, 2, { postOnly: true }), [
+      accepted(5, U2, BUY, 100, 2),
+      triggered(5, U2, 100, 2),
+      booked(5, U2, BUY, 100, 2),
+    ])
       .depth(BUY, [[100, 2, 1]])
       .depth(SELL, [[105, 4, 1]]);
   }),
@@ -629,7 +731,9 @@ export const stopScenarios: Scenario[] = [
       triggered(4, U3, 100, 4),
       booked(4, U3, BUY, 105, 4),
     ]).depth(BUY, [[105, 4, 1]]);
-    s.add(modify(4, U3, 100, 4), [modified(4, U3, 100, 4, 105, 4), booked(4, U3, BUY, 100, 4)]).depth(BUY, [[100, 4, 1]]);
+    s.add(modify(4, U3, 100, 4), [modified(4, U3, 100, 4, 105, 4), booked(4, U3, BUY, 100, 4)]).depth(BUY, [
+      [100, 4, 1],
+    ]);
     s.add(cancel(4, U3), [cancelled(4, U3, 4, CancelReason.User, 100)]).depth(BUY, []);
   }),
   scenario("a triggered stop-market with protection stops at its protection price", (s) => {
@@ -648,7 +752,10 @@ export const stopScenarios: Scenario[] = [
   scenario("an untriggered stop can be cancelled but not modified; trades in another book leave it alone", (s) => {
     s.add(stopMarket(BUY, 1, U1, 100, 2), [accepted(1, U1, BUY, 0, 2)]);
     s.add(sell(2, U2, 100, 2, { book: 1 }), [accepted(2, U2, SELL, 100, 2), booked(2, U2, SELL, 100, 2)]);
-    s.add(buy(3, U3, 100, 2, { book: 1 }), [accepted(3, U3, BUY, 100, 2), trade(1, BUY, [3, U3, 0], [2, U2, 0], 100, 2)]);
+    s.add(buy(3, U3, 100, 2, { book: 1 }), [
+      accepted(3, U3, BUY, 100, 2),
+      trade(1, BUY, [3, U3, 0], [2, U2, 0], 100, 2),
+    ]);
     s.add(modify(1, U2, 100, 2), [rejected(1, U2, Reject.NotOwner)]);
     s.add(modify(1, U1, 100, 2), [rejected(1, U1, Reject.NotModifiable)]);
     s.add(cancel(1, U1, 1), [rejected(1, U1, Reject.UnknownOrder)]);
@@ -659,7 +766,14 @@ export const stopScenarios: Scenario[] = [
 ];
 
 /** Book 0 of the stop-election example of issue 8: tick 1, prices around 10,000. */
-export const VENUE: SymbolSpec = { name: "VENUE", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100_000, maxQty: 1000 };
+export const VENUE: SymbolSpec = {
+  name: "VENUE",
+  tickSize: 1,
+  lotSize: 1,
+  minPrice: 1,
+  maxPrice: 100_000,
+  maxQty: 1000,
+};
 
 export const stopElectionScenarios: Scenario[] = [
   scenario(
@@ -708,7 +822,10 @@ export const rejectScenarios: Scenario[] = [
     s.add(order(2, 1, U1, 100, 0), [rejected(1, U1, Reject.BadField)]);
     // The extremes of the domains are valid.
     s.add(buy(TWO_53 - 1, 0, 100, 2), [accepted(TWO_53 - 1, 0, BUY, 100, 2), booked(TWO_53 - 1, 0, BUY, 100, 2)]);
-    s.add(sell(0, TWO_53 - 1, 200, 2, { stp: Stp.Decrement }), [accepted(0, TWO_53 - 1, SELL, 200, 2), booked(0, TWO_53 - 1, SELL, 200, 2)]);
+    s.add(sell(0, TWO_53 - 1, 200, 2, { stp: Stp.Decrement }), [
+      accepted(0, TWO_53 - 1, SELL, 200, 2),
+      booked(0, TWO_53 - 1, SELL, 200, 2),
+    ]);
   }),
   scenario("bad_quantity: not a positive multiple of the lot, or above maxQty; checked before price", (s) => {
     s.add(buy(1, U1, 100, 0), [rejected(1, U1, Reject.BadQuantity)]);
@@ -737,10 +854,7 @@ export const rejectScenarios: Scenario[] = [
     s.add(stopMarket(BUY, 1, U1, 100, 2, 45), [rejected(1, U1, Reject.PriceOutOfBand)]);
     s.add(buy(1, U1, 50, 2), [accepted(1, U1, BUY, 50, 2), booked(1, U1, BUY, 50, 2)]);
     s.add(sell(2, U1, 500, 2), [accepted(2, U1, SELL, 500, 2), booked(2, U1, SELL, 500, 2)]);
-    s.add(market(BUY, 3, U2, 2, 0), [
-      accepted(3, U2, BUY, 0, 2),
-      trade(1, BUY, [3, U2, 0], [2, U1, 0], 500, 2),
-    ]);
+    s.add(market(BUY, 3, U2, 2, 0), [accepted(3, U2, BUY, 0, 2), trade(1, BUY, [3, U2, 0], [2, U1, 0], 500, 2)]);
   }),
   scenario("stop price checks: after the limit price, before the duplicate id", (s) => {
     s.add(stopLimit(BUY, 1, U1, 101, 100, 2), [rejected(1, U1, Reject.PriceOffTick)]);
@@ -791,7 +905,10 @@ export const selfTradeScenarios: Scenario[] = [
     s.add(sell(1, U1, 100, 2), [accepted(1, U1, SELL, 100, 2), booked(1, U1, SELL, 100, 2)]);
     s.add(buy(2, U1, 100, 2), [accepted(2, U1, BUY, 100, 2), trade(1, BUY, [2, U1, 0], [1, U1, 0], 100, 2)]);
     s.add(sell(3, U1, 100, 2, { stp: Stp.CancelBoth }), [accepted(3, U1, SELL, 100, 2), booked(3, U1, SELL, 100, 2)]);
-    s.add(buy(4, U1, 100, 2, { stp: Stp.None }), [accepted(4, U1, BUY, 100, 2), trade(2, BUY, [4, U1, 0], [3, U1, 0], 100, 2)]);
+    s.add(buy(4, U1, 100, 2, { stp: Stp.None }), [
+      accepted(4, U1, BUY, 100, 2),
+      trade(2, BUY, [4, U1, 0], [3, U1, 0], 100, 2),
+    ]);
   }),
   scenario("cancel_taker: the taker's remainder is cancelled at its own order; the maker stays", (s) => {
     s.add(sell(1, U2, 100, 2), [accepted(1, U2, SELL, 100, 2), booked(1, U2, SELL, 100, 2)]);
@@ -884,32 +1001,35 @@ export const selfTradeScenarios: Scenario[] = [
       cancelled(5, U1, 4, CancelReason.MarketRemainder),
     ]);
   }),
-  scenario("FOK walk: own orders are skipped under cancel_maker, counted under none, and end the walk otherwise", (s) => {
-    s.add(sell(1, U2, 100, 2), [accepted(1, U2, SELL, 100, 2), booked(1, U2, SELL, 100, 2)]);
-    s.add(sell(2, U1, 100, 4), [accepted(2, U1, SELL, 100, 4), booked(2, U1, SELL, 100, 4)]);
-    s.add(sell(3, U2, 105, 4), [accepted(3, U2, SELL, 105, 4), booked(3, U2, SELL, 105, 4)]);
-    s.add(buy(4, U1, 105, 6, { tif: Tif.Fok, stp: Stp.CancelMaker }), [
-      accepted(4, U1, BUY, 105, 6),
-      trade(1, BUY, [4, U1, 4], [1, U2, 0], 100, 2),
-      cancelled(2, U1, 4, CancelReason.SelfTrade, 100),
-      trade(2, BUY, [4, U1, 0], [3, U2, 0], 105, 4),
-    ]).depth(SELL, []);
-    s.add(sell(5, U2, 100, 2), [accepted(5, U2, SELL, 100, 2), booked(5, U2, SELL, 100, 2)]);
-    s.add(sell(6, U1, 100, 4), [accepted(6, U1, SELL, 100, 4), booked(6, U1, SELL, 100, 4)]);
-    s.add(sell(7, U2, 105, 4), [accepted(7, U2, SELL, 105, 4), booked(7, U2, SELL, 105, 4)]);
-    s.add(buy(8, U1, 105, 6, { tif: Tif.Fok, stp: Stp.Decrement }), [rejected(8, U1, Reject.FokNotFillable)]);
-    s.add(buy(9, U1, 105, 6, { tif: Tif.Fok, stp: Stp.CancelTaker }), [rejected(9, U1, Reject.FokNotFillable)]);
-    s.add(buy(10, U1, 105, 6, { tif: Tif.Fok, stp: Stp.CancelBoth }), [rejected(10, U1, Reject.FokNotFillable)]);
-    s.add(buy(11, U1, 105, 2, { tif: Tif.Fok, stp: Stp.Decrement }), [
-      accepted(11, U1, BUY, 105, 2),
-      trade(3, BUY, [11, U1, 0], [5, U2, 0], 100, 2),
-    ]);
-    s.add(buy(12, U1, 105, 8, { tif: Tif.Fok, stp: Stp.None }), [
-      accepted(12, U1, BUY, 105, 8),
-      trade(4, BUY, [12, U1, 4], [6, U1, 0], 100, 4),
-      trade(5, BUY, [12, U1, 0], [7, U2, 0], 105, 4),
-    ]).depth(SELL, []);
-  }),
+  scenario(
+    "FOK walk: own orders are skipped under cancel_maker, counted under none, and end the walk otherwise",
+    (s) => {
+      s.add(sell(1, U2, 100, 2), [accepted(1, U2, SELL, 100, 2), booked(1, U2, SELL, 100, 2)]);
+      s.add(sell(2, U1, 100, 4), [accepted(2, U1, SELL, 100, 4), booked(2, U1, SELL, 100, 4)]);
+      s.add(sell(3, U2, 105, 4), [accepted(3, U2, SELL, 105, 4), booked(3, U2, SELL, 105, 4)]);
+      s.add(buy(4, U1, 105, 6, { tif: Tif.Fok, stp: Stp.CancelMaker }), [
+        accepted(4, U1, BUY, 105, 6),
+        trade(1, BUY, [4, U1, 4], [1, U2, 0], 100, 2),
+        cancelled(2, U1, 4, CancelReason.SelfTrade, 100),
+        trade(2, BUY, [4, U1, 0], [3, U2, 0], 105, 4),
+      ]).depth(SELL, []);
+      s.add(sell(5, U2, 100, 2), [accepted(5, U2, SELL, 100, 2), booked(5, U2, SELL, 100, 2)]);
+      s.add(sell(6, U1, 100, 4), [accepted(6, U1, SELL, 100, 4), booked(6, U1, SELL, 100, 4)]);
+      s.add(sell(7, U2, 105, 4), [accepted(7, U2, SELL, 105, 4), booked(7, U2, SELL, 105, 4)]);
+      s.add(buy(8, U1, 105, 6, { tif: Tif.Fok, stp: Stp.Decrement }), [rejected(8, U1, Reject.FokNotFillable)]);
+      s.add(buy(9, U1, 105, 6, { tif: Tif.Fok, stp: Stp.CancelTaker }), [rejected(9, U1, Reject.FokNotFillable)]);
+      s.add(buy(10, U1, 105, 6, { tif: Tif.Fok, stp: Stp.CancelBoth }), [rejected(10, U1, Reject.FokNotFillable)]);
+      s.add(buy(11, U1, 105, 2, { tif: Tif.Fok, stp: Stp.Decrement }), [
+        accepted(11, U1, BUY, 105, 2),
+        trade(3, BUY, [11, U1, 0], [5, U2, 0], 100, 2),
+      ]);
+      s.add(buy(12, U1, 105, 8, { tif: Tif.Fok, stp: Stp.None }), [
+        accepted(12, U1, BUY, 105, 8),
+        trade(4, BUY, [12, U1, 4], [6, U1, 0], 100, 4),
+        trade(5, BUY, [12, U1, 0], [7, U2, 0], 105, 4),
+      ]).depth(SELL, []);
+    },
+  ),
 ];
 
 export const modifyScenarios: Scenario[] = [
@@ -928,7 +1048,9 @@ export const modifyScenarios: Scenario[] = [
   scenario("modify up in quantity at the same price loses time priority", (s) => {
     s.add(sell(1, U1, 100, 4), [accepted(1, U1, SELL, 100, 4), booked(1, U1, SELL, 100, 4)]);
     s.add(sell(2, U2, 100, 4), [accepted(2, U2, SELL, 100, 4), booked(2, U2, SELL, 100, 4)]);
-    s.add(modify(1, U1, 100, 6), [modified(1, U1, 100, 6, 100, 4), booked(1, U1, SELL, 100, 6)]).depth(SELL, [[100, 10, 2]]);
+    s.add(modify(1, U1, 100, 6), [modified(1, U1, 100, 6, 100, 4), booked(1, U1, SELL, 100, 6)]).depth(SELL, [
+      [100, 10, 2],
+    ]);
     s.add(buy(3, U3, 100, 2), [accepted(3, U3, BUY, 100, 2), trade(1, BUY, [3, U3, 0], [2, U2, 2], 100, 2)]);
   }),
   scenario("modify to a new price moves the order to the tail of its new level", (s) => {
@@ -954,7 +1076,10 @@ export const modifyScenarios: Scenario[] = [
       .depth(BUY, [[110, 2, 1]])
       .depth(SELL, []);
     s.add(sell(4, U1, 115, 2), [accepted(4, U1, SELL, 115, 2), booked(4, U1, SELL, 115, 2)]);
-    s.add(modify(3, U2, 115, 2), [modified(3, U2, 115, 2, 110, 2), trade(3, BUY, [3, U2, 0], [4, U1, 0], 115, 2)]).depth(BUY, []);
+    s.add(modify(3, U2, 115, 2), [
+      modified(3, U2, 115, 2, 110, 2),
+      trade(3, BUY, [3, U2, 0], [4, U1, 0], 115, 2),
+    ]).depth(BUY, []);
     s.add(cancel(3, U2), [rejected(3, U2, Reject.UnknownOrder)]);
   }),
   scenario("a crossing modify applies the order's own stp", (s) => {
@@ -1046,30 +1171,50 @@ export const haltScenarios: Scenario[] = [
     s.add(buy(6, U2, 100, 2), [accepted(6, U2, BUY, 100, 2), trade(1, BUY, [6, U2, 0], [1, U1, 2], 100, 2)]);
     s.add(modify(1, U1, 105, 2), [modified(1, U1, 105, 2, 100, 2), booked(1, U1, SELL, 105, 2)]);
   }),
-  scenario("symbol status of an unknown book or with a status that is neither open nor halted is rejected and changes nothing", (s) => {
-    s.add(symbolStatus(true, 7, 42), [{ ...rejected(0, 0, Reject.UnknownSymbol), book: -1, clientId: 42 }]);
-    s.add({ ...symbolStatus(true, 0, 43), status: 2 }, [{ ...rejected(0, 0, Reject.BadField), clientId: 43 }]);
-    s.add(buy(1, U1, 100, 2), [accepted(1, U1, BUY, 100, 2), booked(1, U1, BUY, 100, 2)]);
-  }),
-  scenario("an operator's mass cancel of every user: one book, one side, in order id order; all_users needs reason admin", (s) => {
-    s.add(buy(1, U1, 95, 2), [accepted(1, U1, BUY, 95, 2), booked(1, U1, BUY, 95, 2)]);
-    s.add(buy(2, U2, 90, 4), [accepted(2, U2, BUY, 90, 4), booked(2, U2, BUY, 90, 4)]);
-    s.add(sell(3, U3, 105, 2), [accepted(3, U3, SELL, 105, 2), booked(3, U3, SELL, 105, 2)]);
-    s.add(buy(4, U3, 9, 1, { book: 1 }), [accepted(4, U3, BUY, 9, 1), booked(4, U3, BUY, 9, 1)]);
-    s.add(massCancel(0, { book: 0, allUsers: true, reason: CancelReason.MassCancel }), [{ ...rejected(0, 0, Reject.BadField), book: 0 }]);
-    s.add(symbolStatus(true), []);
-    // Halted: an operator still cancels.
-    s.add(massCancel(0, { book: 0, massSide: MassCancelSide.Buy, allUsers: true, reason: CancelReason.Admin, requestId: 9 }), [
-      cancelled(1, U1, 2, CancelReason.Admin, 95),
-      cancelled(2, U2, 4, CancelReason.Admin, 90),
-      massCancelled(0, 9, 2, CancelReason.Admin, 0),
-    ]).depth(BUY, []).depth(SELL, [[105, 2, 1]]).depth(BUY, [[9, 1, 1]], 1);
-    s.add(massCancel(0, { allUsers: true, reason: CancelReason.Admin, requestId: 10 }), [
-      { ...cancelled(3, U3, 2, CancelReason.Admin, 105), book: 0 },
-      { ...cancelled(4, U3, 1, CancelReason.Admin, 9), book: 1 },
-      massCancelled(0, 10, 2, CancelReason.Admin, -1),
-    ]);
-  }),
+  scenario(
+    "symbol status of an unknown book or with a status that is neither open nor halted is rejected and changes nothing",
+    (s) => {
+      s.add(symbolStatus(true, 7, 42), [{ ...rejected(0, 0, Reject.UnknownSymbol), book: -1, clientId: 42 }]);
+      s.add({ ...symbolStatus(true, 0, 43), status: 2 }, [{ ...rejected(0, 0, Reject.BadField), clientId: 43 }]);
+      s.add(buy(1, U1, 100, 2), [accepted(1, U1, BUY, 100, 2), booked(1, U1, BUY, 100, 2)]);
+    },
+  ),
+  scenario(
+    "an operator's mass cancel of every user: one book, one side, in order id order; all_users needs reason admin",
+    (s) => {
+      s.add(buy(1, U1, 95, 2), [accepted(1, U1, BUY, 95, 2), booked(1, U1, BUY, 95, 2)]);
+      s.add(buy(2, U2, 90, 4), [accepted(2, U2, BUY, 90, 4), booked(2, U2, BUY, 90, 4)]);
+      s.add(sell(3, U3, 105, 2), [accepted(3, U3, SELL, 105, 2), booked(3, U3, SELL, 105, 2)]);
+      s.add(buy(4, U3, 9, 1, { book: 1 }), [accepted(4, U3, BUY, 9, 1), booked(4, U3, BUY, 9, 1)]);
+      s.add(massCancel(0, { book: 0, allUsers: true, reason: CancelReason.MassCancel }), [
+        { ...rejected(0, 0, Reject.BadField), book: 0 },
+      ]);
+      s.add(symbolStatus(true), []);
+      // Halted: an operator still cancels.
+      s.add(
+        massCancel(0, {
+          book: 0,
+          massSide: MassCancelSide.Buy,
+          allUsers: true,
+          reason: CancelReason.Admin,
+          requestId: 9,
+        }),
+        [
+          cancelled(1, U1, 2, CancelReason.Admin, 95),
+          cancelled(2, U2, 4, CancelReason.Admin, 90),
+          massCancelled(0, 9, 2, CancelReason.Admin, 0),
+        ],
+      )
+        .depth(BUY, [])
+        .depth(SELL, [[105, 2, 1]])
+        .depth(BUY, [[9, 1, 1]], 1);
+      s.add(massCancel(0, { allUsers: true, reason: CancelReason.Admin, requestId: 10 }), [
+        { ...cancelled(3, U3, 2, CancelReason.Admin, 105), book: 0 },
+        { ...cancelled(4, U3, 1, CancelReason.Admin, 9), book: 1 },
+        massCancelled(0, 10, 2, CancelReason.Admin, -1),
+      ]);
+    },
+  ),
 ];
 
 export const allScenarios: Scenario[] = [

@@ -1,4 +1,7 @@
-// Proves hostile and broken client messages get an error frame with a reason (text, garbage, truncated, wrong union, missing or overlong symbol, unknown channel, symbol or interval, double subscribe, unknown unsubscribe, too many subscriptions), that floods and oversized frames close only the offender with the documented codes, that the connection limit answers 503, and that a well-behaved client on the same server notices none of it.
+// Proves hostile and broken client messages get an error frame with a reason (text, garbage, truncated, wrong union,
+// missing or overlong symbol, unknown channel, symbol or interval, double subscribe, unknown unsubscribe, too many
+// subscriptions), that floods and oversized frames close only the offender with the documented codes, that the
+// connection limit answers 503, and that a well-behaved client on the same server notices none of it.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Builder } from "flatbuffers";
@@ -18,10 +21,21 @@ let feed: RunningFeed;
 let url = "";
 let good: FeedClient;
 let goodHeartbeats = 0;
-const limits = { subscriptionsMax: 3, requestsPerSecond: 50, requestBurst: 20, rateLimitedMax: 30, malformedMax: 8, heartbeatMs: 100, connectionsMax: 12 };
+const limits = {
+  subscriptionsMax: 3,
+  requestsPerSecond: 50,
+  requestBurst: 20,
+  rateLimitedMax: 30,
+  malformedMax: 8,
+  heartbeatMs: 100,
+  connectionsMax: 12,
+};
 
 beforeAll(async () => {
-  const seq = new Sequencer({ ordersMax: 1 << 12, levelsMax: 1 << 10, levelsPerSideMax: 256, symbolsMax: 4, eventsMax: 64 }, null);
+  const seq = new Sequencer(
+    { ordersMax: 1 << 12, levelsMax: 1 << 10, levelsPerSideMax: 256, symbolsMax: 4, eventsMax: 64 },
+    null,
+  );
   new OrderFlow(1, seq).defineSymbols();
   seq.flush();
   feed = startFeed(seq, { limits });
@@ -55,11 +69,21 @@ describe("hostile client messages", () => {
     for (const [bytes, code, reason] of cases) {
       c.send(bytes);
       const e = await lastError(c, ++n);
-      expect({ code: e.errorCode, reasonOk: reason.test(e.reason), reason: e.reason }).toEqual({ code, reasonOk: true, reason: e.reason });
+      expect({ code: e.errorCode, reasonOk: reason.test(e.reason), reason: e.reason }).toEqual({
+        code,
+        reasonOk: true,
+        reason: e.reason,
+      });
     }
     // A union type the server does not know.
     const b = new Builder(64);
-    b.finish(ClientFrame.createClientFrame(b, 9 as Request, Subscribe.createSubscribe(b, 5, Channel.Book, b.createString("X"), 0)));
+    b.finish(
+      ClientFrame.createClientFrame(
+        b,
+        9 as Request,
+        Subscribe.createSubscribe(b, 5, Channel.Book, b.createString("X"), 0),
+      ),
+    );
     c.send(b.asUint8Array().slice());
     expect((await lastError(c, ++n)).errorCode).toBe(ErrorCode.UnknownRequest);
     // A Subscribe without its required symbol.
@@ -111,17 +135,20 @@ describe("hostile client messages", () => {
     c.close();
   });
 
-  test("a request flood is rate-limited with errors, then closed with 4009; the good client notices nothing", async () => {
-    const before = goodHeartbeats;
-    const c = await new RawClient(url).open();
-    for (let i = 0; i < 200; i++) c.send(pingFrame(1000 + i));
-    expect(await c.closed()).toBe(closeCodeBase + CloseCode.RateLimitAbuse);
-    expect(c.errors().filter((e) => e.errorCode === ErrorCode.RateLimited).length).toBeGreaterThan(0);
-    expect(c.errors().some((e) => e.errorRequestId >= 1000)).toBe(true);
-    expect(c.count(Message.Pong)).toBeLessThanOrEqual(limits.requestBurst + 5);
-    await waitFor("heartbeats to the good client", () => goodHeartbeats >= before + 2, 10_000);
-    expect(good.connected && good.synced).toBe(true);
-  });
+  test(
+    "a request flood is rate-limited with errors, then closed with 4009; " + "the good client notices nothing",
+    async () => {
+      const before = goodHeartbeats;
+      const c = await new RawClient(url).open();
+      for (let i = 0; i < 200; i++) c.send(pingFrame(1000 + i));
+      expect(await c.closed()).toBe(closeCodeBase + CloseCode.RateLimitAbuse);
+      expect(c.errors().filter((e) => e.errorCode === ErrorCode.RateLimited).length).toBeGreaterThan(0);
+      expect(c.errors().some((e) => e.errorRequestId >= 1000)).toBe(true);
+      expect(c.count(Message.Pong)).toBeLessThanOrEqual(limits.requestBurst + 5);
+      await waitFor("heartbeats to the good client", () => goodHeartbeats >= before + 2, 10_000);
+      expect(good.connected && good.synced).toBe(true);
+    },
+  );
 
   test("malformed frames past the limit close with 4010", async () => {
     const c = await new RawClient(url).open();
@@ -138,9 +165,20 @@ describe("hostile client messages", () => {
 
   test("past connectionsMax the upgrade answers 503 and the others stay up", async () => {
     const extra: RawClient[] = [];
-    await waitFor(`earlier test connections gone (${feed.server.connections} open)`, () => feed.server.connections <= 1, 10_000);
+    await waitFor(
+      `earlier test connections gone (${feed.server.connections} open)`,
+      () => feed.server.connections <= 1,
+      10_000,
+    );
     for (let i = feed.server.connections; i < limits.connectionsMax; i++) extra.push(await new RawClient(url).open());
-    const res = await fetch(url.replace("ws:", "http:"), { headers: { upgrade: "websocket", connection: "upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
+    const res = await fetch(url.replace("ws:", "http:"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
     expect(res.status).toBe(503);
     for (const c of extra) c.close();
     expect(good.connected).toBe(true);

@@ -1,4 +1,6 @@
-// Proves the live market page in a real browser (Debian chromium driven by playwright-core): it loads from the feed's port, its ladder, trades and chart show the engine's data, they update when orders trade, the symbol switcher changes all of them, and a screenshot is kept (.run/feed-page.png; docs/feed-page.png with FEED_SCREENSHOT=docs).
+// Proves the live market page in a real browser (Debian chromium driven by playwright-core): it loads from the feed's
+// port, its ladder, trades and chart show the engine's data, they update when orders trade, the symbol switcher changes
+// all of them, and a screenshot is kept (.run/feed-page.png; docs/feed-page.png with FEED_SCREENSHOT=docs).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -36,7 +38,8 @@ async function until(what: string, check: (s: Shown) => boolean, timeoutMs = 30_
   for (;;) {
     const s = await shown();
     if (check(s)) return s;
-    if (performance.now() > deadline) throw new Error(`page never showed: ${what}; last state ${JSON.stringify(s).slice(0, 600)}`);
+    if (performance.now() > deadline)
+      throw new Error(`page never showed: ${what}; last state ${JSON.stringify(s).slice(0, 600)}`);
     await page.waitForTimeout(50);
   }
 }
@@ -56,7 +59,10 @@ function limit(user: number, symbolId: number, side: number, price: number, qty:
 
 beforeAll(async () => {
   await ensureChromiumInstalled();
-  seq = new Sequencer({ ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 256 }, null);
+  seq = new Sequencer(
+    { ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 256 },
+    null,
+  );
   // About an hour of trading up to now (≈ 1.2 s between commands), so the chart has candles to show.
   const flow = new OrderFlow(9, seq, 4, { startNs: nowNs() - 3_700e9, stepNsMax: 2_400_000_000 });
   flow.defineSymbols();
@@ -89,10 +95,17 @@ describe("live market page (chromium)", () => {
     const btc = flowSymbols[0]!.name;
 
     // Ladder = the engine's top of book; trades = the engine's latest; chart = candles with volume.
-    let s = await until("the first symbol's depth, trades and candles", (x) => x.symbol === btc && x.bids.length > 0 && x.trades.length > 0 && x.candles.length > 0);
+    let s = await until(
+      "the first symbol's depth, trades and candles",
+      (x) => x.symbol === btc && x.bids.length > 0 && x.trades.length > 0 && x.candles.length > 0,
+    );
     const depthBids = e.depth(0, Side.Buy, 20).map((l) => ({ price: l.price, qty: l.qty, count: l.count }));
     const depthAsks = e.depth(0, Side.Sell, 20).map((l) => ({ price: l.price, qty: l.qty, count: l.count }));
-    s = await until("the ladder equal to the engine's depth", (x) => JSON.stringify(x.bids) === JSON.stringify(depthBids) && JSON.stringify(x.asks) === JSON.stringify(depthAsks));
+    s = await until(
+      "the ladder equal to the engine's depth",
+      (x) =>
+        JSON.stringify(x.bids) === JSON.stringify(depthBids) && JSON.stringify(x.asks) === JSON.stringify(depthAsks),
+    );
     const latest = feed.recent.ticks.latest(0, 1)[0]!;
     expect(s.trades[0]!.tradeId).toBe(latest.tradeId);
     expect(s.candles[s.candles.length - 1]!.close).toBe(latest.priceTicks);
@@ -106,14 +119,24 @@ describe("live market page (chromium)", () => {
     limit(1, 0, Side.Buy, ask, flowSymbols[0]!.lotSize, Tif.Ioc);
     const traded = feed.recent.ticks.latest(0, 1)[0]!;
     expect(traded.tradeId).toBeGreaterThan(before);
-    s = await until("the new trade, its candle close and the ladder after it", (x) => x.trades[0]?.tradeId === traded.tradeId && x.candles[x.candles.length - 1]!.close === traded.priceTicks && JSON.stringify(x.asks[0]) === JSON.stringify(e.depth(0, Side.Sell, 1).map((l) => ({ price: l.price, qty: l.qty, count: l.count }))[0]));
+    s = await until(
+      "the new trade, its candle close and the ladder after it",
+      (x) =>
+        x.trades[0]?.tradeId === traded.tradeId &&
+        x.candles[x.candles.length - 1]!.close === traded.priceTicks &&
+        JSON.stringify(x.asks[0]) ===
+          JSON.stringify(e.depth(0, Side.Sell, 1).map((l) => ({ price: l.price, qty: l.qty, count: l.count }))[0]),
+    );
     expect(await page.locator("#trades tr").first().innerText()).toContain(String(traded.priceTicks));
 
     // Switch to the second symbol: everything follows.
     const eth = flowSymbols[1]!.name;
     await page.click(`#symbols button[data-symbol="${eth}"]`);
     const ethBids = e.depth(1, Side.Buy, 20).map((l) => ({ price: l.price, qty: l.qty, count: l.count }));
-    s = await until("the second symbol's ladder and trades", (x) => x.symbol === eth && JSON.stringify(x.bids) === JSON.stringify(ethBids) && x.trades.length > 0);
+    s = await until(
+      "the second symbol's ladder and trades",
+      (x) => x.symbol === eth && JSON.stringify(x.bids) === JSON.stringify(ethBids) && x.trades.length > 0,
+    );
     expect(s.trades[0]!.tradeId).toBe(feed.recent.ticks.latest(1, 1)[0]!.tradeId);
     expect(await page.locator("#symbols button.active").innerText()).toBe(eth);
 

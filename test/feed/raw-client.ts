@@ -83,10 +83,18 @@ export class RawClient {
   }
 }
 
-export function subscribeFrame(requestId: number, channel: number, symbol: string, interval = 0, unsubscribe = false): Uint8Array {
+export function subscribeFrame(
+  requestId: number,
+  channel: number,
+  symbol: string,
+  interval = 0,
+  unsubscribe = false,
+): Uint8Array {
   const b = new Builder(128);
   const name = b.createString(symbol);
-  const body = unsubscribe ? Unsubscribe.createUnsubscribe(b, requestId, channel, name, interval) : Subscribe.createSubscribe(b, requestId, channel, name, interval);
+  const body = unsubscribe
+    ? Unsubscribe.createUnsubscribe(b, requestId, channel, name, interval)
+    : Subscribe.createSubscribe(b, requestId, channel, name, interval);
   b.finish(ClientFrame.createClientFrame(b, unsubscribe ? Request.Unsubscribe : Request.Subscribe, body));
   return b.asUint8Array().slice();
 }

@@ -27,7 +27,8 @@ export class TcpWsClient {
       this.ended = true;
     });
     this.socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: ` +
+        `Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   }
 
@@ -65,7 +66,8 @@ export class TcpWsClient {
     if (!this.upgraded) {
       const end = this.buffer.indexOf("\r\n\r\n");
       if (end < 0) return;
-      if (!this.buffer.subarray(0, end).toString().startsWith("HTTP/1.1 101")) throw new Error(`no upgrade: ${this.buffer.subarray(0, end)}`);
+      if (!this.buffer.subarray(0, end).toString().startsWith("HTTP/1.1 101"))
+        throw new Error(`no upgrade: ${this.buffer.subarray(0, end)}`);
       this.upgraded = true;
       this.buffer = this.buffer.subarray(end + 4);
     }

@@ -1,4 +1,6 @@
-// Proves the feed in its worker thread (as `bun run engine` runs it) serves the same books: clients reconnecting at random while orders flow end with level-2 and level-3 books equal to the engine's and every checksum matched, also when the shared ring is so small that events wait on the matching thread.
+// Proves the feed in its worker thread (as `bun run engine` runs it) serves the same books: clients reconnecting at
+// random while orders flow end with level-2 and level-3 books equal to the engine's and every checksum matched, also
+// when the shared ring is so small that events wait on the matching thread.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { Side } from "../../src/engine/constants.ts";
@@ -10,7 +12,13 @@ import { engineLevels, engineOrders } from "../marketdata/engine-book.ts";
 import { flowSymbols, OrderFlow } from "../marketdata/order-flow.ts";
 import { waitFor } from "./wait.ts";
 
-const engineConfig = { ordersMax: 1 << 15, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 4, eventsMax: 256 };
+const engineConfig = {
+  ordersMax: 1 << 15,
+  levelsMax: 1 << 12,
+  levelsPerSideMax: 1 << 10,
+  symbolsMax: 4,
+  eventsMax: 256,
+};
 const feeds: FeedWorker[] = [];
 const clients: FeedClient[] = [];
 afterAll(async () => {
@@ -29,7 +37,9 @@ function booksMatch(seq: Sequencer, c: FeedClient): boolean {
       const l3 = c.orderBooks.get(id);
       if (l2 === undefined || l3 === undefined) return false;
       if (JSON.stringify(l2.top(side)) !== JSON.stringify(levels)) return false;
-      const queues = levels.flatMap((l) => l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })));
+      const queues = levels.flatMap((l) =>
+        l3.queue(side, l.price).map((o) => ({ id: o.id, price: o.price, qty: o.qty })),
+      );
       if (JSON.stringify(queues) !== JSON.stringify(engineOrders(seq.engine, id, side))) return false;
     }
   }

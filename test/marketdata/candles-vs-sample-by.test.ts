@@ -1,4 +1,6 @@
-// Proves, against a real QuestDB, that the project's candles equal QuestDB's own SAMPLE BY over the stored ticks for every interval (1m..1d) on a few hundred thousand random trades spanning days, and that the candles table written from the aggregator holds the same rows.
+// Proves, against a real QuestDB, that the project's candles equal QuestDB's own SAMPLE BY over the stored ticks for
+// every interval (1m..1d) on a few hundred thousand random trades spanning days, and that the candles table written
+// from the aggregator holds the same rows.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -74,15 +76,30 @@ describe(`candles vs SAMPLE BY (${tradesCount} trades, seed ${seed})`, () => {
         .filter(([key]) => key.split("|")[1] === interval)
         .map(([key, c]) => {
           const [symbol, , ts] = key.split("|");
-          return [ts, symbol, c.open, c.high, c.low, c.close, Number(c.volume), Number(c.quoteVolume), c.trades, c.vwapTicks, c.firstTradeId, c.lastTradeId];
+          return [
+            ts,
+            symbol,
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            Number(c.volume),
+            Number(c.quoteVolume),
+            c.trades,
+            c.vwapTicks,
+            c.firstTradeId,
+            c.lastTradeId,
+          ];
         })
-        .sort((a, b) => (a[0] === b[0] ? String(a[1]).localeCompare(String(b[1])) : String(a[0]).localeCompare(String(b[0]))));
+        .sort((a, b) =>
+          a[0] === b[0] ? String(a[1]).localeCompare(String(b[1])) : String(a[0]).localeCompare(String(b[0])),
+        );
       expect(sampled.dataset.length).toBeGreaterThan(0);
       expect(sampled.dataset).toEqual(ours);
 
       const stored = await qdb.sql(
-        `SELECT ts, symbol, open, high, low, close, volume, quote_volume, trades, vwap, first_trade_id, last_trade_id, final
-         FROM candles WHERE interval = '${interval}' ORDER BY ts, symbol`,
+        `SELECT ts, symbol, open, high, low, close, volume, quote_volume, trades, vwap, first_trade_id, last_trade_id,
+         final FROM candles WHERE interval = '${interval}' ORDER BY ts, symbol`,
       );
       expect(stored.dataset).toEqual(ours.map((row) => [...row, true]));
     }

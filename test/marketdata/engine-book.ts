@@ -28,7 +28,9 @@ export function engineOrders(e: Engine, book: number, side: number): PlainOrder[
 
 export function mirrorLevels(m: BookMirror, book: number, side: number): PlainLevel[] {
   const out: PlainLevel[] = [];
-  m.forTopLevels(book, side, 1 << 30, (l) => out.push({ price: m.lvlPrice[l]!, qty: m.lvlQty[l]!, count: m.lvlCount[l]! }));
+  m.forTopLevels(book, side, 1 << 30, (l) =>
+    out.push({ price: m.lvlPrice[l]!, qty: m.lvlQty[l]!, count: m.lvlCount[l]! }),
+  );
   return out;
 }
 
@@ -36,7 +38,8 @@ export function mirrorOrders(m: BookMirror, book: number, side: number): PlainOr
   const out: PlainOrder[] = [];
   for (let row = 0; row < m.ladderRows(book, side); row++) {
     const lvl = m.levelAtRow(book, side, row);
-    for (let o = m.lvlHead[lvl]!; o !== -1; o = m.ordNext[o]!) out.push({ id: m.ordId[o]!, price: m.ordPrice[o]!, qty: m.ordQty[o]! });
+    for (let o = m.lvlHead[lvl]!; o !== -1; o = m.ordNext[o]!)
+      out.push({ id: m.ordId[o]!, price: m.ordPrice[o]!, qty: m.ordQty[o]! });
   }
   return out;
 }

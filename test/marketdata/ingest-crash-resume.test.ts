@@ -1,4 +1,7 @@
-// Proves that an exchange ingesting market data, killed (SIGKILL) in the middle of ingestion with rows still unacknowledged, resumes on restart without gaps or duplicates: the restarted process reads the resume points, replays its journal, re-sends only what QuestDB lacks, and afterwards QuestDB holds exactly what a replay of the whole journal says (every trade id from 1 once, every candle, order and order event).
+// Proves that an exchange ingesting market data, killed (SIGKILL) in the middle of ingestion with rows still
+// unacknowledged, resumes on restart without gaps or duplicates: the restarted process reads the resume points, replays
+// its journal, re-sends only what QuestDB lacks, and afterwards QuestDB holds exactly what a replay of the whole
+// journal says (every trade id from 1 once, every candle, order and order event).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -36,7 +39,11 @@ interface ChildRun {
 }
 
 function runChild(seed: number, commands: number): ChildRun {
-  const p = Bun.spawn([process.execPath, child, dir, qdb.httpUrl, String(seed), String(commands)], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const p = Bun.spawn([process.execPath, child, dir, qdb.httpUrl, String(seed), String(commands)], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const lines: string[] = [];
   const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   void (async () => {
@@ -61,9 +68,14 @@ function runChild(seed: number, commands: number): ChildRun {
       const seen = lines.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`child: timed out waiting for ${what}; last lines: ${lines.slice(-5).join(" | ")}`)), deadlineMs);
+        const timer = setTimeout(
+          () => reject(new Error(`child: timed out waiting for ${what}; last lines: ${lines.slice(-5).join(" | ")}`)),
+          deadlineMs,
+        );
         waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-        void p.exited.then((code) => reject(new Error(`child exited (${code}) before ${what}; last lines: ${lines.slice(-5).join(" | ")}`)));
+        void p.exited.then((code) =>
+          reject(new Error(`child exited (${code}) before ${what}; last lines: ${lines.slice(-5).join(" | ")}`)),
+        );
       });
     },
   };

@@ -1,4 +1,6 @@
-// Proves that QuestDB killed (SIGKILL) and restarted while the exchange trades and market data ingests through its worker (the path `bun run engine` uses) loses nothing: afterwards the ticks' count and checksums equal the engine's trades, and every candle, order state and order event is stored.
+// Proves that QuestDB killed (SIGKILL) and restarted while the exchange trades and market data ingests through its
+// worker (the path `bun run engine` uses) loses nothing: afterwards the ticks' count and checksums equal the engine's
+// trades, and every candle, order state and order event is stored.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type RunningMarketData, startMarketData } from "../../src/api/start.ts";
@@ -29,7 +31,13 @@ test("a QuestDB crash and restart mid-ingest loses no tick, candle, order or eve
     config: {
       mode: "full",
       dataDir: x.dir,
-      questdb: { http: { host: "127.0.0.1", port: qdb.httpPort }, backlogRowsMax: 20_000, spillBytesMax: 1 << 30, requestTimeoutMs: 5_000, batchRowsMax: 2_000 },
+      questdb: {
+        http: { host: "127.0.0.1", port: qdb.httpPort },
+        backlogRowsMax: 20_000,
+        spillBytesMax: 1 << 30,
+        requestTimeoutMs: 5_000,
+        batchRowsMax: 2_000,
+      },
       http: { host: "127.0.0.1", port: 0, requestBytesMax: 65536, queryRowsMax: 1000 },
       apiKeys,
     },

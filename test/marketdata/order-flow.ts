@@ -36,7 +36,12 @@ export class OrderFlow {
   private readonly stepNsMax: number;
   commands = 0;
 
-  constructor(seed: number, sequencer: Sequencer, users = 4, clock: FlowClock = { startNs: startNsDefault, stepNsMax: 3_000_000 }) {
+  constructor(
+    seed: number,
+    sequencer: Sequencer,
+    users = 4,
+    clock: FlowClock = { startNs: startNsDefault, stepNsMax: 3_000_000 },
+  ) {
     this.rng = new Rng(seed);
     this.clockNs = clock.startNs;
     this.stepNsMax = clock.stepNsMax;
@@ -64,7 +69,8 @@ export class OrderFlow {
     this.commands++;
     const book = r.int(flowSymbols.length);
     const spec = flowSymbols[book]!;
-    if (r.chance(0.2)) this.mids[book] = Math.max(spec.tickSize * 20, this.mids[book]! + r.range(-3, 3) * spec.tickSize);
+    if (r.chance(0.2))
+      this.mids[book] = Math.max(spec.tickSize * 20, this.mids[book]! + r.range(-3, 3) * spec.tickSize);
     const user = 1 + r.int(this.users);
     const x = r.float();
     if (x < 0.15 && this.ids.length > 0) return this.cancel(book, user);
@@ -103,7 +109,10 @@ export class OrderFlow {
     } else if (x < 0.98) {
       o.type = r.chance(0.5) ? OrderType.StopLimit : OrderType.StopMarket;
       const spec = flowSymbols[book]!;
-      o.stopPriceTicks = Math.max(spec.tickSize, this.mids[book]! + (o.side === Side.Buy ? 1 : -1) * r.range(0, 4) * spec.tickSize);
+      o.stopPriceTicks = Math.max(
+        spec.tickSize,
+        this.mids[book]! + (o.side === Side.Buy ? 1 : -1) * r.range(0, 4) * spec.tickSize,
+      );
       if (o.type === OrderType.StopMarket) o.priceTicks = 0;
       o.tif = r.chance(0.8) ? Tif.Gtc : Tif.Ioc;
     } else {

@@ -28,7 +28,11 @@ export const randomTradeDefaults: RandomTradeOptions = {
 };
 
 /** Calls `each` with one reused TradeRow per trade, in trade-id order with non-decreasing time. */
-export function forEachRandomTrade(seed: number, options: Partial<RandomTradeOptions>, each: (t: TradeRow, index: number) => void): void {
+export function forEachRandomTrade(
+  seed: number,
+  options: Partial<RandomTradeOptions>,
+  each: (t: TradeRow, index: number) => void,
+): void {
   const o = { ...randomTradeDefaults, ...options };
   const rng = new Prng(seed);
   const t = newTradeRow();

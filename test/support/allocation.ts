@@ -33,7 +33,7 @@ function reading(): { cells: number; survivors: number } {
 export function cellsAllocated(run: (count: number) => void, count: number): number {
   let least = Number.POSITIVE_INFINITY;
   let windows = 0;
-  for (let n = count; n >= 1000 && windows < 3; ) {
+  for (let n = count; n >= 1000 && windows < 3;) {
     gcAndSweep();
     reading();
     const r1 = reading();

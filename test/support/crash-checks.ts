@@ -19,11 +19,16 @@ export interface Recovery {
   line: string;
 }
 
+const recoveryLine = new RegExp(
+  String.raw`^recovery: (?:no snapshot|snapshot seq (\d+) \(age [^)]*\)), ` +
+    String.raw`(\d+) commands replayed in \d+ ms, (\d+) snapshots skipped`,
+);
+
 /** The `recovery: …` line. */
 export function recoveryOf(p: ExchangeProcess): Recovery {
   const line = p.stdout.lines.find((l) => l.startsWith("recovery: "));
   if (line === undefined) throw new Error(`no recovery line:\n${p.output()}`);
-  const m = /^recovery: (?:no snapshot|snapshot seq (\d+) \(age [^)]*\)), (\d+) commands replayed in \d+ ms, (\d+) snapshots skipped/.exec(line);
+  const m = recoveryLine.exec(line);
   if (m === null) throw new Error(`unexpected recovery line: ${line}`);
   return { snapshotSeq: Number(m[1] ?? 0), replayed: Number(m[2]), skipped: Number(m[3]), line };
 }
@@ -42,12 +47,18 @@ export function unexpectedStderr(p: ExchangeProcess, allowed: RegExp[]): string[
 
 export const tornTailWarning = /^warning: journal: .*torn tail/;
 
-/** After a restart: the recovery used the newest snapshot and replayed exactly the journal after it; the state equals the oracle's. */
+/**
+ * After a restart: the recovery used the newest snapshot and replayed exactly the journal after it;
+ * the state equals the oracle's.
+ */
 export function checkRecovery(p: ExchangeProcess, oracle: JournalOracle, newestSnapshotSeq: number): Recovery {
   const rec = recoveryOf(p);
   const eng = engineOf(p);
   expect(unexpectedStderr(p, [tornTailWarning])).toEqual([]);
-  expect({ snapshotSeq: rec.snapshotSeq, skipped: rec.skipped }).toEqual({ snapshotSeq: newestSnapshotSeq, skipped: 0 });
+  expect({ snapshotSeq: rec.snapshotSeq, skipped: rec.skipped }).toEqual({
+    snapshotSeq: newestSnapshotSeq,
+    skipped: 0,
+  });
   expect(newestSnapshotSeq).toBeLessThanOrEqual(oracle.lastSeq);
   expect(rec.replayed).toBe(oracle.lastSeq - newestSnapshotSeq);
   expect(eng).toEqual({ lastSeq: oracle.lastSeq, hash: oracle.hash });
@@ -55,7 +66,19 @@ export function checkRecovery(p: ExchangeProcess, oracle: JournalOracle, newestS
 }
 
 function infoRow(o: OpenOrderInfo): number[] {
-  return [o.orderId, o.clientOrderId, o.symbolId, o.side, o.type, o.tif, o.postOnly ? 1 : 0, o.stp, o.priceTicks, o.stopPriceTicks, o.leavesQtyLots];
+  return [
+    o.orderId,
+    o.clientOrderId,
+    o.symbolId,
+    o.side,
+    o.type,
+    o.tif,
+    o.postOnly ? 1 : 0,
+    o.stp,
+    o.priceTicks,
+    o.stopPriceTicks,
+    o.leavesQtyLots,
+  ];
 }
 
 function viewRow(o: OrderView): number[] {
@@ -72,7 +95,12 @@ export interface OpenOrderStats {
  * the user was told is live is either still open or ended by a journal
  * record after the last report the user saw about it.
  */
-export function checkOpenOrders(t: CrashTrader, orders: OpenOrderInfo[], oracle: JournalOracle, stats: OpenOrderStats): void {
+export function checkOpenOrders(
+  t: CrashTrader,
+  orders: OpenOrderInfo[],
+  oracle: JournalOracle,
+  stats: OpenOrderStats,
+): void {
   const byId = (a: number[], b: number[]) => a[0]! - b[0]!;
   expect(orders.map(infoRow).sort(byId)).toEqual(oracle.openOrders(t.user).map(viewRow).sort(byId));
   const live = new Map(orders.map((o) => [o.clientOrderId, o.orderId]));
@@ -89,7 +117,9 @@ export function checkOpenOrders(t: CrashTrader, orders: OpenOrderInfo[], oracle:
       continue;
     }
     throw new Error(
-      `user ${t.user}: order ${o.orderId} (client id ${cid}, last report at seq ${o.lastSeq}) was acknowledged live, is not open after the restart, and no journal record ends it (ended at ${endedAt ?? "no seq"} this round, journal up to ${oracle.lastSeq})`,
+      `user ${t.user}: order ${o.orderId} (client id ${cid}, last report at seq ${o.lastSeq}) was ` +
+        `acknowledged live, is not open after the restart, and no journal record ends it (ended at ` +
+        `${endedAt ?? "no seq"} this round, journal up to ${oracle.lastSeq})`,
     );
   }
 }
@@ -118,7 +148,13 @@ export function newIdRegistry(): IdRegistry {
  * order id, and for a new order what was sent); trade and order ids are
  * never reused, and this round's trade ids continue from `firstTradeId`.
  */
-export function checkReports(traders: CrashTrader[], oracle: JournalOracle, ids: IdRegistry, firstTradeId: number, stats: ReportStats): void {
+export function checkReports(
+  traders: CrashTrader[],
+  oracle: JournalOracle,
+  ids: IdRegistry,
+  firstTradeId: number,
+  stats: ReportStats,
+): void {
   for (const t of traders) {
     for (const r of t.reports) {
       if (r.engineSeq === 0) {
@@ -128,17 +164,28 @@ export function checkReports(traders: CrashTrader[], oracle: JournalOracle, ids:
         continue;
       }
       stats.acknowledged++;
-      if (r.engineSeq > oracle.lastSeq) throw new Error(`user ${t.user}: report at seq ${r.engineSeq} beyond the journal's last seq ${oracle.lastSeq}: ${JSON.stringify(r)}`);
-      if (!oracle.keys.has(reportKey(t.user, r))) throw new Error(`user ${t.user}: report not explained by the journal: ${JSON.stringify(r)}`);
+      if (r.engineSeq > oracle.lastSeq)
+        throw new Error(
+          `user ${t.user}: report at seq ${r.engineSeq} beyond the journal's last ` +
+            `seq ${oracle.lastSeq}: ${JSON.stringify(r)}`,
+        );
+      if (!oracle.keys.has(reportKey(t.user, r)))
+        throw new Error(`user ${t.user}: report not explained by the journal: ${JSON.stringify(r)}`);
       const own = ownCommand(r.kind, r.cancelReason);
       if (own !== null) {
         const rec = oracle.records.get(r.engineSeq);
         const want = { user: t.user, clientOrderId: r.clientOrderId, ...(own === 0 ? {} : { command: own }) };
-        expect({ seq: r.engineSeq, user: rec?.user, clientOrderId: rec?.clientOrderId, ...(own === 0 ? {} : { command: rec?.command }) }).toEqual({ seq: r.engineSeq, ...want });
+        expect({
+          seq: r.engineSeq,
+          user: rec?.user,
+          clientOrderId: rec?.clientOrderId,
+          ...(own === 0 ? {} : { command: rec?.command }),
+        }).toEqual({ seq: r.engineSeq, ...want });
         if (r.kind === EventKind.Accepted) {
           const order = `${t.user}/${r.clientOrderId}`;
           const before = ids.orders.get(r.orderId);
-          if (before !== undefined && before !== order) throw new Error(`order id ${r.orderId} accepted twice: for ${before} and for ${order}`);
+          if (before !== undefined && before !== order)
+            throw new Error(`order id ${r.orderId} accepted twice: for ${before} and for ${order}`);
           ids.orders.set(r.orderId, order);
           const sent = t.sent.get(r.clientOrderId)!;
           expect([rec!.symbolId, rec!.side, rec!.type, rec!.tif, rec!.price, rec!.qty, rec!.stopPrice]).toEqual([
@@ -156,7 +203,8 @@ export function checkReports(traders: CrashTrader[], oracle: JournalOracle, ids:
         stats.trades++;
         const trade = `seq ${r.engineSeq} price ${r.priceTicks} qty ${r.qtyLots}`;
         const before = ids.trades.get(r.tradeId);
-        if (before !== undefined && before !== trade) throw new Error(`trade id ${r.tradeId} reported for two trades: ${before} and ${trade}`);
+        if (before !== undefined && before !== trade)
+          throw new Error(`trade id ${r.tradeId} reported for two trades: ${before} and ${trade}`);
         ids.trades.set(r.tradeId, trade);
         if (r.tradeId < firstTradeId || r.tradeId >= oracle.nextTradeId) {
           throw new Error(`trade id ${r.tradeId} outside this round's [${firstTradeId}, ${oracle.nextTradeId})`);
@@ -167,7 +215,10 @@ export function checkReports(traders: CrashTrader[], oracle: JournalOracle, ids:
   checkFirstTrade(traders, oracle, firstTradeId);
 }
 
-/** The command kind a report answers when it is the user's own command's answer (0: any command of the user); null otherwise. */
+/**
+ * The command kind a report answers when it is the user's own command's answer (0: any command
+ * of the user); null otherwise.
+ */
 function ownCommand(kind: number, cancelReason: number): number | null {
   if (kind === EventKind.Accepted) return Command.NewOrder;
   if (kind === EventKind.Modified) return Command.Modify;
@@ -184,5 +235,8 @@ function checkFirstTrade(traders: CrashTrader[], oracle: JournalOracle, firstTra
   const taker = traders.find((t) => t.user === first.takerUser);
   if (taker === undefined || taker.maxSeqSeen <= first.seq) return;
   const seen = taker.reports.some((r) => r.kind === EventKind.Trade && r.tradeId === firstTradeId);
-  if (!seen) throw new Error(`user ${taker.user} saw reports after seq ${first.seq} but not the round's first trade (id ${firstTradeId})`);
+  if (!seen)
+    throw new Error(
+      `user ${taker.user} saw reports after seq ${first.seq} but not the round's first trade (id ${firstTradeId})`,
+    );
 }

@@ -123,7 +123,10 @@ export class CrashTrader {
     this.client = null;
   }
 
-  /** After checking them, the exchange's open orders become the model (orders whose acceptance never reached us included). */
+  /**
+   * After checking them, the exchange's open orders become the model (orders whose
+   * acceptance never reached us included).
+   */
   adopt(orders: OpenOrderInfo[]): void {
     this.open.clear();
     this.pool.clear();
@@ -174,11 +177,17 @@ export class CrashTrader {
     const m = markets[0];
     const side = this.user % 2 === 1 ? Side.Buy : Side.Sell;
     const want = this.acceptedCount + count;
-    for (let placed = 0; placed < count; ) {
+    for (let placed = 0; placed < count;) {
       // Keep the unanswered commands well below the session's in-flight limit.
       while (placed - (this.acceptedCount - (want - count)) > restingWindow) await this.progress(want);
       const away = (1000 + (placed % 2000)) * m.step;
-      const o: NewOrderParams = { clientOrderId: this.nextClientOrderId, symbolId: m.symbolId, side, priceTicks: side === Side.Buy ? m.mid - away : m.mid + away, qtyLots: m.lot };
+      const o: NewOrderParams = {
+        clientOrderId: this.nextClientOrderId,
+        symbolId: m.symbolId,
+        side,
+        priceTicks: side === Side.Buy ? m.mid - away : m.mid + away,
+        qtyLots: m.lot,
+      };
       if (this.client!.newOrder(o) !== SendStatus.Ok) {
         await Bun.sleep(1);
         continue;
@@ -195,7 +204,11 @@ export class CrashTrader {
     const before = this.acceptedCount;
     const deadline = Date.now() + restingStallMs;
     while (this.acceptedCount === before) {
-      if (Date.now() > deadline) throw new Error(`user ${this.user}: resting orders stalled at ${before} of ${want} accepted; last reports ${JSON.stringify(this.reports.slice(-3))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `user ${this.user}: resting orders stalled at ${before} of ${want} accepted; ` +
+            `last reports ${JSON.stringify(this.reports.slice(-3))}`,
+        );
       await Bun.sleep(2);
     }
   }
@@ -226,7 +239,12 @@ export class CrashTrader {
       if (!o.stop) {
         const m = markets[o.symbolId]!;
         const away = rng.range(-3, 20) * m.step;
-        return c.modify({ clientOrderId: cid, symbolId: o.symbolId, priceTicks: o.side === Side.Buy ? m.mid - away : m.mid + away, qtyLots: m.lot * rng.range(1, 5) });
+        return c.modify({
+          clientOrderId: cid,
+          symbolId: o.symbolId,
+          priceTicks: o.side === Side.Buy ? m.mid - away : m.mid + away,
+          qtyLots: m.lot * rng.range(1, 5),
+        });
       }
     }
     return this.placeNew(c, rng, p);
@@ -236,7 +254,13 @@ export class CrashTrader {
     const m = rng.chance(0.8) ? markets[0] : markets[1];
     const side = rng.chance(0.5) ? Side.Buy : Side.Sell;
     const toward = side === Side.Buy ? 1 : -1;
-    const o: NewOrderParams = { clientOrderId: this.nextClientOrderId++, symbolId: m.symbolId, side, priceTicks: 0, qtyLots: m.lot * rng.range(1, 5) };
+    const o: NewOrderParams = {
+      clientOrderId: this.nextClientOrderId++,
+      symbolId: m.symbolId,
+      side,
+      priceTicks: 0,
+      qtyLots: m.lot * rng.range(1, 5),
+    };
     if (p < 0.34) {
       // A stop beyond the mid in the direction it waits for; trades walk the last price into some of them.
       o.stopPriceTicks = m.mid + toward * rng.range(1, 12) * m.step;

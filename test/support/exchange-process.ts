@@ -118,7 +118,9 @@ export interface StartOptions {
   fileSizeLimitBytes?: number;
   /** More environment for the child (e.g. EXCHANGE_SNAPSHOT_EVERY_COMMANDS). */
   env?: Record<string, string>;
-  /** Longest wait for "tcp gateway listening on" (default 20 s; Kafka mode creates topics and replays partitions first). */
+  /**
+   * Longest wait for "tcp gateway listening on" (default 20 s; Kafka mode creates topics and replays partitions first).
+   */
   startTimeoutMs?: number;
 }
 
@@ -151,8 +153,13 @@ export class ExchangeProcess {
       const limitKiB = Math.floor(options.fileSizeLimitBytes / 1024);
       args = ["bash", "-c", `trap '' XFSZ; ulimit -f ${limitKiB}; exec "$@"`, "bash", ...args];
     }
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), EXCHANGE_TCP_PORT: String(port), EXCHANGE_DATA_DIR: options.dataDir };
-    // The market-data feed, the query API and the operations listener take free ports of their own (their defaults are fixed).
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      EXCHANGE_TCP_PORT: String(port),
+      EXCHANGE_DATA_DIR: options.dataDir,
+    };
+    // The market-data feed, the query API and the operations listener take free ports of their
+    // own (their defaults are fixed).
     env.EXCHANGE_FEED_PORT = "0";
     env.EXCHANGE_HTTP_PORT = "0";
     env.EXCHANGE_METRICS_PORT = "0";
@@ -187,7 +194,9 @@ export class ExchangeProcess {
     let last = "";
     for (let attempt = 0; attempt < startAttemptsMax; attempt++) {
       const p = new ExchangeProcess(freePort(), options);
-      const line = await p.waitForLine(/tcp gateway listening on /, options.startTimeoutMs ?? startTimeoutMs).catch((e: Error) => e);
+      const line = await p
+        .waitForLine(/tcp gateway listening on /, options.startTimeoutMs ?? startTimeoutMs)
+        .catch((e: Error) => e);
       if (typeof line === "string") return p;
       await p.kill();
       last = `${line.message}\nstdout:\n${p.stdout.lines.join("\n")}\nstderr:\n${p.stderr.lines.join("\n")}`;
@@ -236,7 +245,9 @@ export class ExchangeProcess {
 
   /** The operations listener, e.g. http://127.0.0.1:41234 (metrics, health, ready, admin). */
   opsUrl(): string {
-    const m = /^(http:\/\/[^/\s]+)\//.exec(this.summary().admin ?? "") ?? /^(http:\/\/[^/\s]+)\//.exec(this.summary().metrics ?? "");
+    const m =
+      /^(http:\/\/[^/\s]+)\//.exec(this.summary().admin ?? "") ??
+      /^(http:\/\/[^/\s]+)\//.exec(this.summary().metrics ?? "");
     if (m === null) throw new Error(`no operations listener in the summary: ${JSON.stringify(this.summary())}`);
     return m[1]!;
   }
@@ -276,7 +287,10 @@ export function hashOf(line: string): string {
  * server's default engine configuration), as recovery does; `sink` sees the
  * events. Returns the record count, the state hash and whether a torn tail was found.
  */
-export function replayJournalFile(path: string, sink: EventConsumer | null = null): { records: number; lastSeq: number; hash: string; tail: boolean; exchange: Sequencer } {
+export function replayJournalFile(
+  path: string,
+  sink: EventConsumer | null = null,
+): { records: number; lastSeq: number; hash: string; tail: boolean; exchange: Sequencer } {
   const exchange = new Sequencer({}, null);
   if (sink !== null) exchange.addConsumer(sink);
   const decoder = new InputRecordDecoder();

@@ -30,7 +30,10 @@ export const allowedImports: Record<string, readonly string[]> = {
   ...Object.fromEntries(outputs.map((f) => [f, [...core, ...support, ...outputs.filter((o) => o !== f)]])),
   /** The configuration schema: what every part is configured with (server reads it). */
   config: ["engine", "protocol", "journal", ...support],
-  /** Operator commands: the API the server mounts (through the sequencer, the gateway's sessions) and its command-line client. */
+  /**
+   * Operator commands: the API the server mounts (through the sequencer, the gateway's sessions)
+   * and its command-line client.
+   */
   admin: [...core, ...support, "config", "gateway"],
   server: [...core, ...support, "config", "gateway", "replay", "admin", ...outputs],
 };

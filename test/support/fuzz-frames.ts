@@ -71,12 +71,17 @@ export class UserOrders {
   }
 }
 
-const interesting32 = [0, 1, 2, 3, 4, 8, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x10000, 0x1fffff, 0x200000, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff];
+const interesting32 = [
+  0, 1, 2, 3, 4, 8, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x10000, 0x1fffff, 0x200000, 0x7fffffff, 0x80000000,
+  0xfffffffc, 0xffffffff,
+];
 const interesting16 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x7fff, 0x8000, 0xfffe, 0xffff];
 /** Body type codes: client members, server members, NONE and unknown ones. */
 const unionCodes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 99, 255];
 
-/** Position of field `slot` of the table at `table` (payload `[p, end)` of `view`), or -1 when absent or out of range. */
+/**
+ * Position of field `slot` of the table at `table` (payload `[p, end)` of `view`), or -1 when absent or out of range.
+ */
 export function fieldAt(view: DataView, p: number, end: number, table: number, slot: number): number {
   if (table < p || table + 4 > end) return -1;
   const vt = table - view.getInt32(table, true);
@@ -115,29 +120,7 @@ export class FrameFactory {
     m.clearOrder();
     const roll = r.below(100);
     const live = user.live;
-    if (live.size > 0 && (roll < 25 || live.size > 48)) {
-      // Cancel (mostly) or modify one of the oldest live orders.
-      const at = r.below(Math.min(live.size, 8));
-      let k = 0;
-      for (const [cid, symbolId] of live) {
-        if (k++ < at) continue;
-        m.clientOrderId = cid;
-        m.symbolId = symbolId;
-        break;
-      }
-      if (r.chance(0.3)) {
-        const market = this.markets.find((x) => x.symbolId === m.symbolId) ?? this.markets[0]!;
-        m.body = Body.Modify;
-        m.priceTicks = this.price(market, r.below(2));
-        m.qtyLots = market.lot * (1 + r.below(5));
-      } else {
-        m.body = Body.Cancel;
-      }
-      // To the back of the line: the next picks are other orders. It leaves the map when a report says it is gone.
-      live.delete(m.clientOrderId);
-      live.set(m.clientOrderId, m.symbolId);
-      return;
-    }
+    if (live.size > 0 && (roll < 25 || live.size > 48)) return this.changeLive(live);
     if (roll < 29) {
       // A cancel of an id that names nothing (or no longer anything).
       m.body = Body.Cancel;
@@ -152,6 +135,47 @@ export class FrameFactory {
     m.symbolId = market.symbolId;
     m.side = r.below(2);
     m.qtyLots = market.lot * (1 + r.below(5));
+    this.typeAndTif();
+    m.priceTicks =
+      m.type === OrderType.Market || m.type === OrderType.StopMarket
+        ? r.chance(0.5)
+          ? 0
+          : this.price(market, m.side)
+        : this.price(market, m.side);
+    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket)
+      m.stopPriceTicks = market.mid + (r.below(61) - 30) * market.stepTicks;
+    m.stp = r.chance(0.8) ? Stp.None : r.below(5);
+  }
+
+  /** Cancel (mostly) or modify one of the oldest live orders. */
+  private changeLive(live: Map<number, number>): void {
+    const r = this.rng;
+    const m = this.m;
+    const at = r.below(Math.min(live.size, 8));
+    let k = 0;
+    for (const [cid, symbolId] of live) {
+      if (k++ < at) continue;
+      m.clientOrderId = cid;
+      m.symbolId = symbolId;
+      break;
+    }
+    if (r.chance(0.3)) {
+      const market = this.markets.find((x) => x.symbolId === m.symbolId) ?? this.markets[0]!;
+      m.body = Body.Modify;
+      m.priceTicks = this.price(market, r.below(2));
+      m.qtyLots = market.lot * (1 + r.below(5));
+    } else {
+      m.body = Body.Cancel;
+    }
+    // To the back of the line: the next picks are other orders. It leaves the map when a report says it is gone.
+    live.delete(m.clientOrderId);
+    live.set(m.clientOrderId, m.symbolId);
+  }
+
+  /** An order type and time in force, in the mix a busy client sends. */
+  private typeAndTif(): void {
+    const r = this.rng;
+    const m = this.m;
     const t = r.below(100);
     if (t < 62) {
       m.type = OrderType.Limit;
@@ -173,9 +197,6 @@ export class FrameFactory {
       m.type = OrderType.StopMarket;
       m.tif = Tif.Gtc;
     }
-    m.priceTicks = m.type === OrderType.Market || m.type === OrderType.StopMarket ? (r.chance(0.5) ? 0 : this.price(market, m.side)) : this.price(market, m.side);
-    if (m.type === OrderType.StopLimit || m.type === OrderType.StopMarket) m.stopPriceTicks = market.mid + (r.below(61) - 30) * market.stepTicks;
-    m.stp = r.chance(0.8) ? Stp.None : r.below(5);
   }
 
   /** A limit price near the mid; buys mostly below it, sells above, with some overlap so orders trade. */
@@ -367,7 +388,8 @@ export class FrameFactory {
         for (let i = 0; i < flips; i++) out[p + r.below(length)] = r.below(256);
         return length;
       case 2: // an aligned word (offsets, lengths, U53 halves) set to an edge value
-        for (let i = 0; i < flips; i++) view.setUint32(p + 4 * r.below(length >> 2), r.chance(0.8) ? r.pick(interesting32) : r.u32(), true);
+        for (let i = 0; i < flips; i++)
+          view.setUint32(p + 4 * r.below(length >> 2), r.chance(0.8) ? r.pick(interesting32) : r.u32(), true);
         return length;
       case 3: // an aligned half-word (vtable entries) set to an edge value
         for (let i = 0; i < flips; i++) view.setUint16(p + 2 * r.below(length >> 1), r.pick(interesting16), true);
@@ -393,7 +415,8 @@ export class FrameFactory {
         if (target >= p && target + 4 <= p + length) {
           const vt = target - view.getInt32(target, true);
           const slot = r.below(12);
-          if (vt >= p && vt + 4 + 2 * slot + 2 <= p + length) view.setUint16(vt + (r.chance(0.2) ? 2 * r.below(2) : 4 + 2 * slot), r.pick(interesting16), true);
+          if (vt >= p && vt + 4 + 2 * slot + 2 <= p + length)
+            view.setUint16(vt + (r.chance(0.2) ? 2 * r.below(2) : 4 + 2 * slot), r.pick(interesting16), true);
         }
         return length;
       }
@@ -418,7 +441,40 @@ export class FrameFactory {
     if (at >= 0) out[at] = this.rng.pick(unionCodes);
   }
 
-  /** An oversized string or vector: a long API key, a string or vector length pushed up, a page of orders from the client. */
+  /** A Login (or Logout) whose string length is pushed beyond the frame. */
+  private longString(out: Uint8Array, view: DataView, at: number, seq: number): number {
+    const r = this.rng;
+    const p = at + framePrefixBytes;
+    const m = this.m;
+    m.clearOrder();
+    if (r.chance(0.7)) {
+      m.body = Body.Login;
+      m.apiKey = this.apiKey;
+    } else {
+      m.body = Body.Logout;
+      m.logoutReason = 1;
+      m.text = r.text(30) + "x";
+    }
+    const n = this.encode(out, at, seq);
+    const end = at + n;
+    const root = p + view.getUint32(p, true);
+    const bodyField = fieldAt(view, p, end, root, 2);
+    if (bodyField >= 0) {
+      const body = bodyField + view.getUint32(bodyField, true);
+      const strField = fieldAt(view, p, end, body, m.body === Body.Login ? 0 : 1);
+      if (strField >= 0) {
+        const str = strField + view.getUint32(strField, true);
+        if (str >= p && str + 4 <= end)
+          view.setUint32(str, r.pick([129, 257, 4096, 0x10000, 0x7fffffff, 0xffffffff, n]), true);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * An oversized string or vector: a long API key, a string or vector length pushed up, a
+   * page of orders from the client.
+   */
   private huge(out: Uint8Array, view: DataView, at: number, seq: number): number {
     const r = this.rng;
     const p = at + framePrefixBytes;
@@ -438,32 +494,7 @@ export class FrameFactory {
       out.set(bytes, at);
       return bytes.length;
     }
-    if (how === 1) {
-      // A Login (or Logout) whose string length is pushed beyond the frame.
-      const m = this.m;
-      m.clearOrder();
-      if (r.chance(0.7)) {
-        m.body = Body.Login;
-        m.apiKey = this.apiKey;
-      } else {
-        m.body = Body.Logout;
-        m.logoutReason = 1;
-        m.text = r.text(30) + "x";
-      }
-      const n = this.encode(out, at, seq);
-      const end = at + n;
-      const root = p + view.getUint32(p, true);
-      const bodyField = fieldAt(view, p, end, root, 2);
-      if (bodyField >= 0) {
-        const body = bodyField + view.getUint32(bodyField, true);
-        const strField = fieldAt(view, p, end, body, m.body === Body.Login ? 0 : 1);
-        if (strField >= 0) {
-          const str = strField + view.getUint32(strField, true);
-          if (str >= p && str + 4 <= end) view.setUint32(str, r.pick([129, 257, 4096, 0x10000, 0x7fffffff, 0xffffffff, n]), true);
-        }
-      }
-      return n;
-    }
+    if (how === 1) return this.longString(out, view, at, seq);
     // An OpenOrders page (an exchange-to-client message) sent by a client, its vector length pushed up.
     const s = new ServerMessage();
     s.seq = seq;
@@ -488,7 +519,8 @@ export class FrameFactory {
       const vecField = fieldAt(view, p, at + n, body, 0);
       if (vecField >= 0) {
         const vec = vecField + view.getUint32(vecField, true);
-        if (vec >= p && vec + 4 <= at + n) view.setUint32(vec, r.pick([257, 1000, 0x10000, 0x7fffffff, 0xffffffff]), true);
+        if (vec >= p && vec + 4 <= at + n)
+          view.setUint32(vec, r.pick([257, 1000, 0x10000, 0x7fffffff, 0xffffffff]), true);
       }
     }
     return n;

@@ -9,7 +9,14 @@ import { EventKind } from "../../src/engine/constants.ts";
 import type { EventBuffer } from "../../src/engine/events.ts";
 import type { OrderView } from "../../src/engine/queries.ts";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { crc32, headerBytes, JournalReader, recordHeaderBytes, recordPayloadBytesMax, recordPayloadBytesMin } from "../../src/journal/index.ts";
+import {
+  crc32,
+  headerBytes,
+  JournalReader,
+  recordHeaderBytes,
+  recordPayloadBytesMax,
+  recordPayloadBytesMin,
+} from "../../src/journal/index.ts";
 import { Command, type ExecReport, InputRecordDecoder, InputRecordView } from "../../src/protocol/index.ts";
 import { Sequencer } from "../../src/sequencer/sequencer.ts";
 
@@ -47,7 +54,11 @@ export interface CatchUp {
 
 /** The key a report and the event it came from share; trades carry their id and price too. */
 export function reportKey(user: number, r: ExecReport): string {
-  if (r.kind === EventKind.Trade) return `${user}:${r.engineSeq}:T:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}:${r.tradeId}:${r.priceTicks}`;
+  if (r.kind === EventKind.Trade)
+    return (
+      `${user}:${r.engineSeq}:T:${r.orderId}:${r.clientOrderId}:${r.qtyLots}:${r.leavesQtyLots}:${r.tradeId}:` +
+      `${r.priceTicks}`
+    );
   // A refused cancel or modify names the order the client meant, not the event's id: key on seq and kind only.
   if (r.kind === EventKind.Rejected) return `${user}:${r.engineSeq}:R`;
   return `${user}:${r.engineSeq}:${r.kind}:${r.orderId}:${r.clientOrderId}`;
@@ -112,7 +123,7 @@ export class JournalOracle {
     try {
       fileBytes = fstatSync(fd).size;
       bytes = new Uint8Array(Math.max(0, fileBytes - this.goodBytes));
-      for (let got = 0; got < bytes.length; ) {
+      for (let got = 0; got < bytes.length;) {
         const n = readSync(fd, bytes, got, bytes.length - got, this.goodBytes + got);
         if (n <= 0) throw new Error(`journal ${this.path}: short read at byte ${this.goodBytes + got}`);
         got += n;
@@ -125,7 +136,12 @@ export class JournalOracle {
     let applied = 0;
     while (at + recordHeaderBytes <= bytes.length) {
       const length = view.getUint32(at, true);
-      if (length < recordPayloadBytesMin || length > recordPayloadBytesMax || at + recordHeaderBytes + length > bytes.length) break;
+      if (
+        length < recordPayloadBytesMin ||
+        length > recordPayloadBytesMax ||
+        at + recordHeaderBytes + length > bytes.length
+      )
+        break;
       if (crc32(bytes, at + recordHeaderBytes, length) !== view.getUint32(at + 4, true)) break;
       this.applyRecord(bytes, at + recordHeaderBytes, length);
       at += recordHeaderBytes + length;
@@ -137,8 +153,12 @@ export class JournalOracle {
 
   private applyRecord(bytes: Uint8Array, offset: number, length: number): void {
     const code = this.decoder.decode(bytes, offset, offset + length, this.view);
-    if (code !== 0) throw new Error(`journal ${this.path}: record after seq ${this.lastSeq} does not decode (protocol error ${code})`);
-    if (this.view.engineSeq !== this.lastSeq + 1) throw new Error(`journal ${this.path}: record seq ${this.view.engineSeq} after ${this.lastSeq}`);
+    if (code !== 0)
+      throw new Error(
+        `journal ${this.path}: record after seq ${this.lastSeq} does not decode (protocol error ${code})`,
+      );
+    if (this.view.engineSeq !== this.lastSeq + 1)
+      throw new Error(`journal ${this.path}: record seq ${this.view.engineSeq} after ${this.lastSeq}`);
     this.remember(this.view);
     this.exchange.apply(this.view);
     this.lastSeq = this.view.engineSeq;
@@ -169,7 +189,10 @@ export class JournalOracle {
         const otherUser = ev.otherUser(i);
         const tail = `${ev.tradeId(i)}:${ev.priceTicks(i)}`;
         this.keys.add(`${user}:${seq}:T:${ev.id(i)}:${ev.clientId(i)}:${ev.qtyLots(i)}:${ev.leavesQtyLots(i)}:${tail}`);
-        this.keys.add(`${otherUser}:${seq}:T:${ev.otherId(i)}:${ev.otherClientId(i)}:${ev.qtyLots(i)}:${ev.otherLeavesQtyLots(i)}:${tail}`);
+        this.keys.add(
+          `${otherUser}:${seq}:T:${ev.otherId(i)}:${ev.otherClientId(i)}:${ev.qtyLots(i)}:` +
+            `${ev.otherLeavesQtyLots(i)}:${tail}`,
+        );
         if (ev.leavesQtyLots(i) === 0) this.ended.set(`${user}:${ev.id(i)}`, seq);
         if (ev.otherLeavesQtyLots(i) === 0) this.ended.set(`${otherUser}:${ev.otherId(i)}`, seq);
         this.trades.push({ tradeId: ev.tradeId(i), seq, takerUser: user, makerUser: otherUser });
@@ -183,4 +206,9 @@ export class JournalOracle {
   }
 }
 
-export const commandNames: Record<number, string> = { [Command.NewOrder]: "new", [Command.Cancel]: "cancel", [Command.Modify]: "modify", [Command.SymbolDef]: "symbol" };
+export const commandNames: Record<number, string> = {
+  [Command.NewOrder]: "new",
+  [Command.Cancel]: "cancel",
+  [Command.Modify]: "modify",
+  [Command.SymbolDef]: "symbol",
+};

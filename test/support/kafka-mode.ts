@@ -9,7 +9,12 @@ import type { SymbolSpec } from "../../src/engine/command.ts";
 import { Logger } from "../../src/log/index.ts";
 import type { EngineConfig } from "../../src/engine/config.ts";
 import { Consumer, Producer, ProduceRecord } from "../../src/kafka/index.ts";
-import { type ExecutionRecordValues, type MarketDataValues, OutputRecordReader, type TradeRecordValues } from "../../src/kafka/mode/records.ts";
+import {
+  type ExecutionRecordValues,
+  type MarketDataValues,
+  OutputRecordReader,
+  type TradeRecordValues,
+} from "../../src/kafka/mode/records.ts";
 import { KafkaShard, RecordOutcome } from "../../src/kafka/mode/shard.ts";
 import { partitionOfSymbol } from "../../src/kafka/mode/symbol-partition.ts";
 import { defaultTopics, type KafkaModeTopics } from "../../src/kafka/mode/topics.ts";
@@ -31,12 +36,29 @@ export function loadedConfig(input: unknown): LoadedConfig {
 }
 
 /** Kafka mode's configuration keys for `topics`, as a config file or `resolveConfig` takes them. */
-export function kafkaConfigOf(kafka: TestKafka, topics: KafkaModeTopics, clientId: string, shards: number[] = []): Record<string, unknown> {
+export function kafkaConfigOf(
+  kafka: TestKafka,
+  topics: KafkaModeTopics,
+  clientId: string,
+  shards: number[] = [],
+): Record<string, unknown> {
   return {
     brokers: [kafka.bootstrapServers],
     clientId,
-    topics: { orders: topics.orders.name, ordersDeadLetter: topics.ordersDeadLetter.name, executions: topics.executions.name, matches: topics.matches.name, marketData: topics.marketData.name },
-    partitions: { orders: topics.orders.partitions, ordersDeadLetter: topics.ordersDeadLetter.partitions, executions: topics.executions.partitions, matches: topics.matches.partitions, marketData: topics.marketData.partitions },
+    topics: {
+      orders: topics.orders.name,
+      ordersDeadLetter: topics.ordersDeadLetter.name,
+      executions: topics.executions.name,
+      matches: topics.matches.name,
+      marketData: topics.marketData.name,
+    },
+    partitions: {
+      orders: topics.orders.partitions,
+      ordersDeadLetter: topics.ordersDeadLetter.partitions,
+      executions: topics.executions.partitions,
+      matches: topics.matches.partitions,
+      marketData: topics.marketData.partitions,
+    },
     shards,
   };
 }
@@ -46,7 +68,12 @@ export function kafkaConfigOf(kafka: TestKafka, topics: KafkaModeTopics, clientI
  * KafkaModeServer: free ports, no snapshots, small engines, the test symbols;
  * `limits` and `shards` as given.
  */
-export function fullModeConfig(kafka: TestKafka, topics: KafkaModeTopics, clientId: string, o: { limits?: Record<string, number>; shards?: number[] } = {}): LoadedConfig {
+export function fullModeConfig(
+  kafka: TestKafka,
+  topics: KafkaModeTopics,
+  clientId: string,
+  o: { limits?: Record<string, number>; shards?: number[] } = {},
+): LoadedConfig {
   return loadedConfig({
     mode: "full",
     tcp: { port: 0 },
@@ -62,7 +89,12 @@ export function fullModeConfig(kafka: TestKafka, topics: KafkaModeTopics, client
 }
 
 /** Small engines: a test process may run several shards. */
-export const testEngine: Partial<EngineConfig> = { ordersMax: 1 << 16, levelsMax: 1 << 13, levelsPerSideMax: 1 << 11, symbolsMax: 8 };
+export const testEngine: Partial<EngineConfig> = {
+  ordersMax: 1 << 16,
+  levelsMax: 1 << 13,
+  levelsPerSideMax: 1 << 11,
+  symbolsMax: 8,
+};
 
 export const testSymbols: SymbolSpec[] = [
   { name: "BTC-USD", tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000_000, maxQty: 1_000_000 },
@@ -112,7 +144,11 @@ export class OrderProducer {
   /** Offset of each acknowledged record by its opaque (produce order). */
   readonly offsets: number[] = [];
 
-  constructor(kafka: TestKafka, topics: KafkaModeTopics, readonly symbols: readonly SymbolSpec[] = testSymbols) {
+  constructor(
+    kafka: TestKafka,
+    topics: KafkaModeTopics,
+    readonly symbols: readonly SymbolSpec[] = testSymbols,
+  ) {
     this.partitions = topics.orders.partitions;
     this.producer = new Producer({
       ...testProducerOptions(kafka, (opaque, _partition, offset, error) => {
@@ -134,7 +170,17 @@ export class OrderProducer {
 
   newOrder(o: OrderSpec): void {
     const f = this.fill(o);
-    const n = this.writer.writeNewOrder(this.buffer, 0, 0, o.stampNs ?? 0, o.user, o.sessionId ?? 0, o.sessionSeq ?? o.clientOrderId, 0, f);
+    const n = this.writer.writeNewOrder(
+      this.buffer,
+      0,
+      0,
+      o.stampNs ?? 0,
+      o.user,
+      o.sessionId ?? 0,
+      o.sessionSeq ?? o.clientOrderId,
+      0,
+      f,
+    );
     this.send(o.symbol, framePrefixBytes, n - framePrefixBytes);
   }
 
@@ -156,7 +202,11 @@ export class OrderProducer {
   /** A record as the generic Encoder writes it (optional zero fields left out: another producer's layout). */
   encoded(r: InputRecordView, partition: number): void {
     const n = this.encoder.inputRecord(r);
-    this.raw(partition, null, this.encoder.bytes.subarray(this.encoder.start + framePrefixBytes, this.encoder.start + n));
+    this.raw(
+      partition,
+      null,
+      this.encoder.bytes.subarray(this.encoder.start + framePrefixBytes, this.encoder.start + n),
+    );
   }
 
   /** Any value (null: a tombstone) to `partition`. */
@@ -191,7 +241,8 @@ export class OrderProducer {
     await waitUntil(
       () => {
         this.producer.poll(0);
-        if (this.failures.length > 0) throw new Error(`orders not acknowledged: ${this.failures.slice(0, 5).join(", ")}`);
+        if (this.failures.length > 0)
+          throw new Error(`orders not acknowledged: ${this.failures.slice(0, 5).join(", ")}`);
         return this.acknowledged === this.produced;
       },
       timeoutMs,
@@ -230,7 +281,10 @@ export class OutputCollector {
 
   constructor(kafka: TestKafka, topics: KafkaModeTopics) {
     this.topics = topics;
-    this.consumer = new Consumer({ ...testConsumerOptions(kafka, `collector-${process.pid}-${topics.orders.name}`), clientId: "test-collector" });
+    this.consumer = new Consumer({
+      ...testConsumerOptions(kafka, `collector-${process.pid}-${topics.orders.name}`),
+      clientId: "test-collector",
+    });
     const assignment = [topics.executions, topics.matches, topics.marketData, topics.ordersDeadLetter].flatMap((t) =>
       Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition, offset: 0 })),
     );
@@ -276,7 +330,13 @@ export class OutputCollector {
   }
 
   async until(pred: (c: OutputCollector) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-    await waitUntil(() => pred(this), timeoutMs, () => `${what} (executions ${this.executions.length}, trades ${this.trades.length}, dead letters ${this.deadLetters.length})`);
+    await waitUntil(
+      () => pred(this),
+      timeoutMs,
+      () =>
+        `${what} (executions ${this.executions.length}, trades ${this.trades.length}, ` +
+        `dead letters ${this.deadLetters.length})`,
+    );
   }
 
   close(): void {
@@ -309,11 +369,24 @@ export interface Reference {
  * The engine that never stopped: a fresh shard fed partition `partition` of
  * `orders` from offset 0 up to `endOffset` (the partition's end by default), offline.
  */
-export function referenceShard(kafka: TestKafka, topics: KafkaModeTopics, partition: number, endOffset = -1): Reference {
-  const consumer = new Consumer({ ...testConsumerOptions(kafka, `reference-${process.pid}`), clientId: "test-reference" });
+export function referenceShard(
+  kafka: TestKafka,
+  topics: KafkaModeTopics,
+  partition: number,
+  endOffset = -1,
+): Reference {
+  const consumer = new Consumer({
+    ...testConsumerOptions(kafka, `reference-${process.pid}`),
+    clientId: "test-reference",
+  });
   try {
     const end = endOffset >= 0 ? endOffset : consumer.watermarks(topics.orders.name, partition, 30_000).high;
-    const shard = KafkaShard.fresh({ partition, index: 0, ordersPartitions: topics.orders.partitions, engine: testEngine });
+    const shard = KafkaShard.fresh({
+      partition,
+      index: 0,
+      ordersPartitions: topics.orders.partitions,
+      engine: testEngine,
+    });
     let trades = 0;
     shard.sequencer.addConsumer({
       onEvents(events) {
@@ -324,11 +397,16 @@ export function referenceShard(kafka: TestKafka, topics: KafkaModeTopics, partit
     consumer.assign([{ topic: topics.orders.name, partition, offset: 0 }]);
     const deadline = performance.now() + 60_000;
     while (shard.nextOffset < end) {
-      if (performance.now() > deadline) throw new Error(`reference: partition ${partition} read to ${shard.nextOffset} of ${end}`);
+      if (performance.now() > deadline)
+        throw new Error(`reference: partition ${partition} read to ${shard.nextOffset} of ${end}`);
       const b = consumer.poll(100);
       for (let i = 0; i < b.count && b.offset[i]! < end; i++) {
         if (b.errorCode[i] !== 0) throw new Error(`reference: ${b.error(i)!.message}`);
-        if (shard.apply(b.offset[i]!, b.bytes, b.valueStart[i]!, b.valueBytes[i]!, b.timestampMs[i]!) === RecordOutcome.Refused) deadLetters++;
+        if (
+          shard.apply(b.offset[i]!, b.bytes, b.valueStart[i]!, b.valueBytes[i]!, b.timestampMs[i]!) ===
+          RecordOutcome.Refused
+        )
+          deadLetters++;
       }
     }
     return { stateHash: shard.sequencer.engine.stateHash(), seq: shard.sequencer.lastSeq, trades, deadLetters };

@@ -7,7 +7,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type KafkaBroker, startKafka } from "../../scripts/kafka.ts";
-import { Admin, type AdminOptions, type ClientHooks, type Consumer, type ConsumerOptions, type ProducerOptions } from "../../src/kafka/index.ts";
+import {
+  Admin,
+  type AdminOptions,
+  type ClientHooks,
+  type Consumer,
+  type ConsumerOptions,
+  type ProducerOptions,
+} from "../../src/kafka/index.ts";
 import { freePort } from "./redis.ts";
 
 /** Another process may take a free port between our probe and the broker's bind. */
@@ -23,7 +30,10 @@ export interface TestKafka {
   pid(): number;
   /** Stops the broker and removes its directory. Idempotent. */
   stop(): Promise<void>;
-  /** SIGTERM (or SIGKILL with `kill`) unless halted, then a new process on the same ports and data; resolves when it is ready. */
+  /**
+   * SIGTERM (or SIGKILL with `kill`) unless halted, then a new process on the same ports and
+   * data; resolves when it is ready.
+   */
   restart(options?: { kill?: boolean }): Promise<void>;
   /** SIGTERM and wait, keeping the data, for tests that need the broker down for a while; `restart` brings it back. */
   halt(): Promise<void>;
@@ -45,7 +55,10 @@ export async function startTestKafka(): Promise<TestKafka> {
     rmSync(dir, { recursive: true, force: true });
     throw lastError;
   }
-  console.error(`kafka: test broker pid ${broker.pid} on ${broker.bootstrapServers} ready in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`);
+  console.error(
+    `kafka: test broker pid ${broker.pid} on ${broker.bootstrapServers} ready ` +
+      `in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`,
+  );
   const b = broker;
   let stopped = false;
   return {
@@ -127,7 +140,12 @@ export function uniqueTopic(prefix: string): string {
 }
 
 export function testAdminOptions(kafka: TestKafka): AdminOptions {
-  return { bootstrapServers: kafka.bootstrapServers, clientId: "test-admin", operationTimeoutMs: 30_000, requestTimeoutMs: 30_000 };
+  return {
+    bootstrapServers: kafka.bootstrapServers,
+    clientId: "test-admin",
+    operationTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+  };
 }
 
 /** A producer that batches little (tests want each message out quickly) and never gives up on a message by itself. */
@@ -198,7 +216,10 @@ export class KafkaFlightRecorder {
   readonly lines: string[] = [];
   constructor(private readonly linesMax = 300) {}
   /** Client options: the debug contexts to record and the hook that keeps their lines (warnings still go to stderr). */
-  hooks(contexts = "eos,topic,metadata,broker,msg"): { properties: Record<string, string>; onLog: (level: number, facility: string, message: string) => void } {
+  hooks(contexts = "eos,topic,metadata,broker,msg"): {
+    properties: Record<string, string>;
+    onLog: (level: number, facility: string, message: string) => void;
+  } {
     return {
       properties: { debug: contexts },
       onLog: (level, facility, message) => {
@@ -214,11 +235,20 @@ export class KafkaFlightRecorder {
 }
 
 /** Flushes; when messages are left after `timeoutMs`, throws with the reports so far and the recorder's lines. */
-export function flushOrExplain(producer: { flush(timeoutMs: number): number }, deliveries: DeliveryLog, recorder: KafkaFlightRecorder, timeoutMs: number): void {
+export function flushOrExplain(
+  producer: { flush(timeoutMs: number): number },
+  deliveries: DeliveryLog,
+  recorder: KafkaFlightRecorder,
+  timeoutMs: number,
+): void {
   const left = producer.flush(timeoutMs);
   if (left === 0) return;
   const partitions = [...new Set(deliveries.partition)].sort((a, b) => a - b).join(",");
-  throw new Error(recorder.dump(`${left} messages not delivered within ${timeoutMs} ms (${deliveries.count} reports, partitions ${partitions})`));
+  throw new Error(
+    recorder.dump(
+      `${left} messages not delivered within ${timeoutMs} ms (${deliveries.count} reports, partitions ${partitions})`,
+    ),
+  );
 }
 
 export interface Received {
@@ -242,14 +272,18 @@ export function receive(consumer: Consumer, count: number, timeoutMs = receiveTi
   const received: Received[] = [];
   const deadline = performance.now() + timeoutMs;
   while (received.length < count) {
-    if (performance.now() > deadline) throw new Error(`received ${received.length} of ${count} messages within ${timeoutMs} ms`);
+    if (performance.now() > deadline)
+      throw new Error(`received ${received.length} of ${count} messages within ${timeoutMs} ms`);
     const batch = consumer.poll(100);
     // What a batch holds past `count` is dropped: the caller "processed" exactly `count`.
     for (let i = 0; i < batch.count && received.length < count; i++) {
       const headers: [string, Uint8Array | null][] = [];
       for (let h = batch.headerFirst[i]!; h < batch.headerFirst[i]! + batch.headerCount[i]!; h++) {
         const n = batch.headerValueBytes[h]!;
-        headers.push([batch.headerName(h), n < 0 ? null : batch.bytes.slice(batch.headerValueStart[h]!, batch.headerValueStart[h]! + n)]);
+        headers.push([
+          batch.headerName(h),
+          n < 0 ? null : batch.bytes.slice(batch.headerValueStart[h]!, batch.headerValueStart[h]! + n),
+        ]);
       }
       received.push({
         topic: consumer.topicName(batch.topicIndex[i]!),

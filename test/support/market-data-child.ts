@@ -38,7 +38,15 @@ const service = new MarketDataService(
   {
     engine: engineConfig,
     journalPath: join(dir, "journal.bin"),
-    questdb: { httpUrl, spillDir: join(dir, "spill"), limits: { ticks: { batchBytes: 64 << 10 }, orders: { batchBytes: 64 << 10 }, order_events: { batchBytes: 64 << 10 } } },
+    questdb: {
+      httpUrl,
+      spillDir: join(dir, "spill"),
+      limits: {
+        ticks: { batchBytes: 64 << 10 },
+        orders: { batchBytes: 64 << 10 },
+        order_events: { batchBytes: 64 << 10 },
+      },
+    },
     api: null,
     apiKeys: [],
     liveCandleIntervalMs: 200,

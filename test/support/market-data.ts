@@ -20,10 +20,19 @@ import { JournalLog } from "../../src/sequencer/journal-log.ts";
 import { Sequencer } from "../../src/sequencer/sequencer.ts";
 import { OrderFlow } from "../marketdata/order-flow.ts";
 
-export const engineConfig = resolveEngineConfig({ ordersMax: 1 << 14, levelsMax: 1 << 12, levelsPerSideMax: 1 << 10, symbolsMax: 8, eventsMax: 256 });
+export const engineConfig = resolveEngineConfig({
+  ordersMax: 1 << 14,
+  levelsMax: 1 << 12,
+  levelsPerSideMax: 1 << 10,
+  symbolsMax: 8,
+  eventsMax: 256,
+});
 export const usersCount = 6;
 export const keyOf = (user: number) => `md-key-${user}`;
-export const apiKeys = Array.from({ length: usersCount }, (_, i) => ({ sha256: new Bun.CryptoHasher("sha256").update(keyOf(i + 1)).digest("hex"), user: i + 1 }));
+export const apiKeys = Array.from({ length: usersCount }, (_, i) => ({
+  sha256: new Bun.CryptoHasher("sha256").update(keyOf(i + 1)).digest("hex"),
+  user: i + 1,
+}));
 /** 2026-01-01T00:00:00Z. */
 export const flowStartMs = 1_767_225_600_000;
 
@@ -44,7 +53,17 @@ export class Truth {
       if (e.seq !== this.seq) this.finish();
       this.seq = e.seq;
       this.lastTsUs = e.tsUs;
-      this.cmd ??= { command: cmd.command, orderId: cmd.orderId, userId: cmd.userId, type: cmd.type, tif: cmd.tif, postOnly: cmd.postOnly, priceTicks: cmd.priceTicks, qtyLots: cmd.qtyLots, stopPriceTicks: cmd.stopPriceTicks };
+      this.cmd ??= {
+        command: cmd.command,
+        orderId: cmd.orderId,
+        userId: cmd.userId,
+        type: cmd.type,
+        tif: cmd.tif,
+        postOnly: cmd.postOnly,
+        priceTicks: cmd.priceTicks,
+        qtyLots: cmd.qtyLots,
+        stopPriceTicks: cmd.stopPriceTicks,
+      };
       this.pending.push(e);
       if (e.kind !== EventKind.Trade) continue;
       const t = newTradeRow();
@@ -88,7 +107,11 @@ export interface Exchange {
 }
 
 /** A fresh exchange in a temp dir; `stepNsMax` spreads commands over engine time (candles need hours to wrap). */
-export function startExchange(seed: number, stepNsMax = 2_000_000_000, dir = mkdtempSync(join(tmpdir(), "md-exchange-"))): Exchange {
+export function startExchange(
+  seed: number,
+  stepNsMax = 2_000_000_000,
+  dir = mkdtempSync(join(tmpdir(), "md-exchange-")),
+): Exchange {
   const journalPath = join(dir, "journal.bin");
   const log = JournalLog.open(journalPath, "write", 1 << 20, 0, () => {});
   const sequencer = new Sequencer(engineConfig, log);
@@ -105,7 +128,7 @@ export function startExchange(seed: number, stepNsMax = 2_000_000_000, dir = mkd
     flow,
     truth,
     run(n) {
-      for (let done = 0; done < n; ) {
+      for (let done = 0; done < n;) {
         const k = Math.min(n - done, 1 + flow.rng.int(40));
         flow.run(k);
         sequencer.flush();
@@ -139,7 +162,12 @@ export function followExchange(x: Exchange, o: Partial<MarketDataServiceOptions>
 }
 
 /** GET `path` from the service's API; the body parsed as JSON. */
-export async function get(service: MarketDataService, path: string, key: string | null = null, method = "GET"): Promise<{ status: number; body: any }> {
+export async function get(
+  service: MarketDataService,
+  path: string,
+  key: string | null = null,
+  method = "GET",
+): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = key === null ? {} : { "x-api-key": key };
   const r = await fetch(`${service.api!.url}${path}`, { method, headers });
   const text = await r.text();

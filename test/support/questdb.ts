@@ -37,7 +37,10 @@ export interface TestQuestdb {
   stop(): Promise<void>;
   /** SIGKILL and wait: a crash. The directory is kept for `restart`. */
   kill(): Promise<void>;
-  /** SIGSTOP, returning once every thread of the server is stopped: sockets stay open but nothing answers ("QuestDB is slow"). */
+  /**
+   * SIGSTOP, returning once every thread of the server is stopped: sockets stay open but nothing answers ("QuestDB is
+   * slow").
+   */
   pause(): void;
   /** SIGCONT after `pause`; a no-op when the server is not running. */
   resume(): void;
@@ -47,13 +50,46 @@ export interface TestQuestdb {
 
 export { execSql as sqlQuery };
 
+/** Runs `query` until its rows satisfy `predicate`; throws after `deadlineMs` with the last rows or error seen. */
+async function waitForRows(
+  sql: (query: string) => ReturnType<typeof execSql>,
+  query: string,
+  predicate: (rows: unknown[][]) => boolean,
+  deadlineMs: number,
+): Promise<unknown[][]> {
+  const deadline = performance.now() + deadlineMs;
+  let last: unknown[][] | string = "no answer yet";
+  for (;;) {
+    try {
+      const rows = (await sql(query)).dataset;
+      if (predicate(rows)) return rows;
+      last = rows;
+    } catch (error) {
+      // The table may not exist yet, or the server may be restarting.
+      last = (error as Error).message;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(
+        `waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; ` +
+          `last: ${JSON.stringify(last).slice(0, 500)}`,
+      );
+    }
+    await Bun.sleep(pollIntervalMs);
+  }
+}
+
 export async function startTestQuestdb(): Promise<TestQuestdb> {
   const dir = mkdtempSync(join(tmpdir(), "exch-questdb-"));
   let handle: QuestdbHandle | null = null;
   let lastError: unknown = null;
   for (let attempt = 0; attempt < startAttemptsMax && handle === null; attempt++) {
     try {
-      handle = await startQuestdb({ httpPort: await freePort(), pgPort: await freePort(), ilpPort: await freePort(), dir });
+      handle = await startQuestdb({
+        httpPort: await freePort(),
+        pgPort: await freePort(),
+        ilpPort: await freePort(),
+        dir,
+      });
     } catch (error) {
       lastError = error;
     }
@@ -73,24 +109,8 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
     dir: server.dir,
     pid: () => server.pid,
     sql,
-    async waitForRows(query, predicate, deadlineMs = waitForRowsDeadlineMsDefault) {
-      const deadline = performance.now() + deadlineMs;
-      let last: unknown[][] | string = "no answer yet";
-      for (;;) {
-        try {
-          const rows = (await sql(query)).dataset;
-          if (predicate(rows)) return rows;
-          last = rows;
-        } catch (error) {
-          // The table may not exist yet, or the server may be restarting.
-          last = (error as Error).message;
-        }
-        if (performance.now() > deadline) {
-          throw new Error(`waitForRows: ${query} did not satisfy the predicate within ${deadlineMs} ms; last: ${JSON.stringify(last).slice(0, 500)}`);
-        }
-        await Bun.sleep(pollIntervalMs);
-      }
-    },
+    waitForRows: (query, predicate, deadlineMs = waitForRowsDeadlineMsDefault) =>
+      waitForRows(sql, query, predicate, deadlineMs),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -127,7 +147,10 @@ function stopAndWait(pid: number): void {
   for (;;) {
     const running = runningThreads(pid);
     if (running.length === 0) return;
-    if (performance.now() > deadline) throw new Error(`questdb pid ${pid}: threads ${running.join(", ")} not stopped ${pauseDeadlineMs} ms after SIGSTOP`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `questdb pid ${pid}: threads ${running.join(", ")} not stopped ${pauseDeadlineMs} ms after SIGSTOP`,
+      );
     Bun.sleepSync(1);
   }
 }

@@ -7,7 +7,15 @@ import { createClient, RESP_TYPES } from "redis";
 function openClient(port: number) {
   return createClient({
     // Reconnects by itself: tests kill and restart Redis under it; calls while it is down fail at once.
-    socket: { host: "127.0.0.1", port, family: 4, connectTimeout: 2000, reconnectStrategy: () => 50, noDelay: true, tls: false },
+    socket: {
+      host: "127.0.0.1",
+      port,
+      family: 4,
+      connectTimeout: 2000,
+      reconnectStrategy: () => 50,
+      noDelay: true,
+      tls: false,
+    },
     RESP: 2,
     disableOfflineQueue: true,
     disableClientInfo: true,
@@ -68,7 +76,13 @@ export class SnapshotKeys {
   async manifest(seq: number): Promise<Manifest> {
     const f = await this.client.hGetAll(`${this.prefix}:snap:${seq}`);
     if (f.seq === undefined) throw new Error(`no manifest for snapshot seq ${seq}`);
-    return { seq: Number(f.seq), bytes: Number(f.bytes), parts: Number(f.parts), partBytes: Number(f.partBytes), writer: Number(f.writer) };
+    return {
+      seq: Number(f.seq),
+      bytes: Number(f.bytes),
+      parts: Number(f.parts),
+      partBytes: Number(f.partBytes),
+      writer: Number(f.writer),
+    };
   }
 
   partKey(m: Manifest, index: number): string {
@@ -96,7 +110,9 @@ export class SnapshotKeys {
     const index = await this.index();
     const newestWriter = index.length === 0 ? 0 : (await this.manifest(index[0]!)).writer;
     if (writer === 0 || writer === newestWriter) return "idle";
-    return (await this.partsOfWriter(writer)).length > 0 ? "parts stored, not committed" : "save started, no part stored";
+    return (await this.partsOfWriter(writer)).length > 0
+      ? "parts stored, not committed"
+      : "save started, no part stored";
   }
 
   /** Flips every bit of one byte of a stored part (SETRANGE): the manifest's sha256 no longer matches. */

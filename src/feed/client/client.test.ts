@@ -1,4 +1,6 @@
-// Proves the feed client against a scripted server: it applies a snapshot and the numbered changes after it, checks a split batch's checksum only on its last part, takes a fresh snapshot (unsubscribe + subscribe) on a gap and on a checksum mismatch, and subscribes again after a reconnect.
+// Proves the feed client against a scripted server: it applies a snapshot and the numbered changes after it, checks a
+// split batch's checksum only on its last part, takes a fresh snapshot (unsubscribe + subscribe) on a gap and on a
+// checksum mismatch, and subscribes again after a reconnect.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
@@ -30,7 +32,12 @@ function levels(list: [number, number, number, number][]): LevelBatch {
 function snapshot(seq: number, bids: [number, number][], asks: [number, number][], checksum?: number): Uint8Array {
   const b = levels(bids.map(([p, q]) => [0, p, q, 1]));
   const a = levels(asks.map(([p, q]) => [1, p, q, 1]));
-  const sum = checksum ?? checksumOf(asks.map(([price, qty]) => ({ price, qty })), bids.map(([price, qty]) => ({ price, qty })));
+  const sum =
+    checksum ??
+    checksumOf(
+      asks.map(([price, qty]) => ({ price, qty })),
+      bids.map(([price, qty]) => ({ price, qty })),
+    );
   return enc.bookSnapshot(0, seq, 100, 0, 1, b, 0, b.count, a, 0, a.count, sum).slice();
 }
 
@@ -82,7 +89,14 @@ describe("feed client", () => {
       onSubscribe: () => [
         snapshot(5, [[100, 7]], [[101, 3]]),
         update(6, [[1, 101, 0, 0]], 0, true),
-        update(7, [[1, 102, 4, 2], [0, 100, 9, 2]], after),
+        update(
+          7,
+          [
+            [1, 102, 4, 2],
+            [0, 100, 9, 2],
+          ],
+          after,
+        ),
       ],
     });
     const c = new FeedClient({ url: srv.url });
@@ -113,7 +127,13 @@ describe("feed client", () => {
     expect(resyncs[1]).toMatch(/checksum/);
     expect([c.stats.gaps, c.stats.checksumMismatches]).toEqual([1, 1]);
     // Each resync is an Unsubscribe then a Subscribe.
-    expect(srv.requests).toEqual([Request.Subscribe, Request.Unsubscribe, Request.Subscribe, Request.Unsubscribe, Request.Subscribe]);
+    expect(srv.requests).toEqual([
+      Request.Subscribe,
+      Request.Unsubscribe,
+      Request.Subscribe,
+      Request.Unsubscribe,
+      Request.Subscribe,
+    ]);
     expect(c.books.get(0)!.top(0)).toEqual([{ price: 100, qty: 8, count: 1 }]);
     c.close();
   });

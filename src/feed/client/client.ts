@@ -136,7 +136,15 @@ interface Sub {
 
 export class FeedClient {
   readonly options: FeedClientOptions;
-  readonly stats: FeedClientStats = { frames: 0, checksumsChecked: 0, checksumMismatches: 0, gaps: 0, snapshots: 0, resyncs: 0, connects: 0 };
+  readonly stats: FeedClientStats = {
+    frames: 0,
+    checksumsChecked: 0,
+    checksumMismatches: 0,
+    gaps: 0,
+    snapshots: 0,
+    resyncs: 0,
+    connects: 0,
+  };
   readonly symbols = new Map<string, SymbolInfo>();
   readonly symbolsById = new Map<number, SymbolInfo>();
   readonly books = new Map<number, L2Book>();
@@ -170,7 +178,17 @@ export class FeedClient {
   subscribe(channel: number, symbol: string, interval = 0): void {
     const key = `${channel}:${symbol}:${interval}`;
     if (this.subs.has(key)) return;
-    const sub: Sub = { channel, symbol, interval, symbolId: -1, state: State.Requested, seq: 0, parts: 0, open: false, requestId: 0 };
+    const sub: Sub = {
+      channel,
+      symbol,
+      interval,
+      symbolId: -1,
+      state: State.Requested,
+      seq: 0,
+      parts: 0,
+      open: false,
+      requestId: 0,
+    };
     this.subs.set(key, sub);
     if (this.connected && this.welcomed) this.sendSubscribe(sub);
   }
@@ -261,7 +279,10 @@ export class FeedClient {
     const id = this.nextRequestId++;
     b.clear();
     const name = b.createString(symbol);
-    const body = type === Request.Subscribe ? Subscribe.createSubscribe(b, id, channel, name, interval) : Unsubscribe.createUnsubscribe(b, id, channel, name, interval);
+    const body =
+      type === Request.Subscribe
+        ? Subscribe.createSubscribe(b, id, channel, name, interval)
+        : Unsubscribe.createUnsubscribe(b, id, channel, name, interval);
     b.finish(ClientFrame.createClientFrame(b, type, body));
     this.send(b.asUint8Array());
     return id;
@@ -271,7 +292,14 @@ export class FeedClient {
   private onRequestError(requestId: number, code: number): void {
     for (const sub of this.subs.values()) {
       if (sub.requestId !== requestId || sub.state !== State.Requested) continue;
-      if (code === ErrorCode.RateLimited) setTimeout(() => this.subs.get(`${sub.channel}:${sub.symbol}:${sub.interval}`) === sub && this.connected && this.sendSubscribe(sub), 1000);
+      if (code === ErrorCode.RateLimited)
+        setTimeout(
+          () =>
+            this.subs.get(`${sub.channel}:${sub.symbol}:${sub.interval}`) === sub &&
+            this.connected &&
+            this.sendSubscribe(sub),
+          1000,
+        );
       return;
     }
   }
@@ -345,7 +373,12 @@ export class FeedClient {
     const list: SymbolInfo[] = [];
     for (let i = 0; i < w.symbolsLength(); i++) {
       const s = w.symbols(i)!;
-      const info: SymbolInfo = { id: s.id(), name: s.name() ?? "", tickSize: s.tickSize(), lotSize: this.n53(s.lotSize(this.u53)) };
+      const info: SymbolInfo = {
+        id: s.id(),
+        name: s.name() ?? "",
+        tickSize: s.tickSize(),
+        lotSize: this.n53(s.lotSize(this.u53)),
+      };
       list.push(info);
       this.symbols.set(info.name, info);
       this.symbolsById.set(info.id, info);
@@ -438,7 +471,8 @@ export class FeedClient {
       m.asks(i, l);
       book.set(1, l.price(), join53(l.qtyLo(), l.qtyHi()), l.count());
     }
-    if (this.snapshotDone(sub, m.parts(), m.seq(this.u53), () => book.checksum(), m.checksum())) this.options.handlers.onBook?.(m.symbolId(), book, 0);
+    if (this.snapshotDone(sub, m.parts(), m.seq(this.u53), () => book.checksum(), m.checksum()))
+      this.options.handlers.onBook?.(m.symbolId(), book, 0);
   }
 
   private onBookUpdate(m: BookUpdate): void {
@@ -452,7 +486,8 @@ export class FeedClient {
     }
     sub.open = m.more();
     if (sub.open) return;
-    if (this.verify(sub, book.checksum(), m.checksum())) this.options.handlers.onBook?.(m.symbolId(), book, this.n53(m.engineTimeUs(this.u53)));
+    if (this.verify(sub, book.checksum(), m.checksum()))
+      this.options.handlers.onBook?.(m.symbolId(), book, this.n53(m.engineTimeUs(this.u53)));
   }
 
   private onOrdersSnapshot(m: OrdersSnapshot): void {
@@ -462,9 +497,11 @@ export class FeedClient {
     const o = this.order;
     for (let i = 0; i < m.ordersLength(); i++) {
       m.orders(i, o);
-      if (!book.add(join53(o.idLo(), o.idHi()), o.side(), o.price(), join53(o.qtyLo(), o.qtyHi()))) return this.resync(sub, "snapshot repeats an order");
+      if (!book.add(join53(o.idLo(), o.idHi()), o.side(), o.price(), join53(o.qtyLo(), o.qtyHi())))
+        return this.resync(sub, "snapshot repeats an order");
     }
-    if (this.snapshotDone(sub, m.parts(), m.seq(this.u53), () => book.checksum(), m.checksum())) this.options.handlers.onOrders?.(m.symbolId(), book);
+    if (this.snapshotDone(sub, m.parts(), m.seq(this.u53), () => book.checksum(), m.checksum()))
+      this.options.handlers.onOrders?.(m.symbolId(), book);
   }
 
   private onOrdersUpdate(m: OrdersUpdate): void {
@@ -478,7 +515,11 @@ export class FeedClient {
       const qty = join53(c.qtyLo(), c.qtyHi());
       const kind = c.kind();
       const ok =
-        kind === OrderChangeKind.Add ? book.add(id, c.side(), c.price(), qty) : kind === OrderChangeKind.Change ? book.change(id, qty) : book.remove(id);
+        kind === OrderChangeKind.Add
+          ? book.add(id, c.side(), c.price(), qty)
+          : kind === OrderChangeKind.Change
+            ? book.change(id, qty)
+            : book.remove(id);
       if (!ok) return this.resync(sub, `order change ${kind} of ${id} does not fit the book`);
     }
     sub.open = m.more();
@@ -518,7 +559,13 @@ export class FeedClient {
       sub.state = State.Live;
       sub.seq = seq;
     } else if (!this.inSequence(sub, seq)) return;
-    const depth: DepthEvent = { bids: [], asks: [], checksum: m.checksum(), engineSeq: this.n53(m.engineSeq(this.u53)), engineTimeUs: this.n53(m.engineTimeUs(this.u53)) };
+    const depth: DepthEvent = {
+      bids: [],
+      asks: [],
+      checksum: m.checksum(),
+      engineSeq: this.n53(m.engineSeq(this.u53)),
+      engineTimeUs: this.n53(m.engineTimeUs(this.u53)),
+    };
     const l = this.level;
     const book = new L2Book();
     for (let i = 0; i < m.bidsLength(); i++) {
@@ -606,5 +653,7 @@ export class FeedClient {
 
 /** The WebSocket close code's meaning, for logs: a feed CloseCode name or the standard code. */
 export function describeClose(code: number): string {
-  return code >= closeCodeBase && code < closeCodeBase + 100 ? `feed close ${code - closeCodeBase}` : `websocket close ${code}`;
+  return code >= closeCodeBase && code < closeCodeBase + 100
+    ? `feed close ${code - closeCodeBase}`
+    : `websocket close ${code}`;
 }

@@ -8,7 +8,10 @@ import type { StaticFile } from "../server.ts";
 
 const here = import.meta.dir;
 
-/** The page's files for FeedServer: `/` (HTML) and `/app.js` (the bundle). Throws with the bundler's messages on failure. */
+/**
+ * The page's files for FeedServer: `/` (HTML) and `/app.js` (the bundle). Throws with the
+ * bundler's messages on failure.
+ */
 export async function buildPage(): Promise<Map<string, StaticFile>> {
   const result = await Bun.build({
     entrypoints: [join(here, "page.ts")],

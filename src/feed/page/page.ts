@@ -27,7 +27,18 @@ interface PageState {
   candleFrames: number;
 }
 
-const state: PageState = { symbol: "", symbols: [], connected: false, bids: [], asks: [], trades: [], candles: [], depthFrames: 0, tradeFrames: 0, candleFrames: 0 };
+const state: PageState = {
+  symbol: "",
+  symbols: [],
+  connected: false,
+  bids: [],
+  asks: [],
+  trades: [],
+  candles: [],
+  depthFrames: 0,
+  tradeFrames: 0,
+  candleFrames: 0,
+};
 (window as unknown as { marketPage: PageState }).marketPage = state;
 
 const $ = (id: string) => document.getElementById(id)!;
@@ -38,8 +49,18 @@ const chart = createChart($("chart"), {
   timeScale: { timeVisible: true, secondsVisible: false },
   autoSize: true,
 });
-const candleSeries = chart.addSeries(CandlestickSeries, { upColor: "#26a69a", downColor: "#ef5350", wickUpColor: "#26a69a", wickDownColor: "#ef5350", borderVisible: false });
-const volumeSeries = chart.addSeries(HistogramSeries, { priceScaleId: "volume", priceFormat: { type: "volume" }, color: "#4c8bf588" });
+const candleSeries = chart.addSeries(CandlestickSeries, {
+  upColor: "#26a69a",
+  downColor: "#ef5350",
+  wickUpColor: "#26a69a",
+  wickDownColor: "#ef5350",
+  borderVisible: false,
+});
+const volumeSeries = chart.addSeries(HistogramSeries, {
+  priceScaleId: "volume",
+  priceFormat: { type: "volume" },
+  color: "#4c8bf588",
+});
 chart.priceScale("volume").applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
 
 function bar(c: CandleEvent) {
@@ -63,12 +84,16 @@ function renderLadder(): void {
     .join("");
   const bestBid = state.bids[0]?.price;
   const bestAsk = state.asks[0]?.price;
-  $("spread").innerHTML = `<tr><td colspan="3">${bestBid !== undefined && bestAsk !== undefined ? `spread ${bestAsk - bestBid}` : "—"}</td></tr>`;
+  $("spread").innerHTML =
+    `<tr><td colspan="3">` +
+    `${bestBid !== undefined && bestAsk !== undefined ? `spread ${bestAsk - bestBid}` : "—"}</td></tr>`;
 }
 
 function renderTrades(): void {
   $("trades").innerHTML = state.trades
-    .map((t) => row([t.price, t.qty, new Date(t.timeUs / 1000).toISOString().slice(11, 23)], t.takerSide === 0 ? "buy" : "sell"))
+    .map((t) =>
+      row([t.price, t.qty, new Date(t.timeUs / 1000).toISOString().slice(11, 23)], t.takerSide === 0 ? "buy" : "sell"),
+    )
     .join("");
 }
 
@@ -84,9 +109,11 @@ const client = new FeedClient({
       $("status").textContent = "live";
       $("status").className = "live";
       $("symbols").innerHTML = symbols.map((s) => `<button data-symbol="${s.name}">${s.name}</button>`).join("");
-      for (const b of document.querySelectorAll<HTMLButtonElement>("#symbols button")) b.onclick = () => select(b.dataset.symbol!);
+      for (const b of document.querySelectorAll<HTMLButtonElement>("#symbols button"))
+        b.onclick = () => select(b.dataset.symbol!);
       const wanted = new URLSearchParams(location.search).get("symbol");
-      if (state.symbol === "") select(wanted !== null && state.symbols.includes(wanted) ? wanted : (state.symbols[0] ?? ""));
+      if (state.symbol === "")
+        select(wanted !== null && state.symbols.includes(wanted) ? wanted : (state.symbols[0] ?? ""));
       else markActive();
     },
     onDepth(_id, depth) {
@@ -135,7 +162,8 @@ const client = new FeedClient({
 });
 
 function markActive(): void {
-  for (const b of document.querySelectorAll<HTMLButtonElement>("#symbols button")) b.classList.toggle("active", b.dataset.symbol === state.symbol);
+  for (const b of document.querySelectorAll<HTMLButtonElement>("#symbols button"))
+    b.classList.toggle("active", b.dataset.symbol === state.symbol);
 }
 
 function select(symbol: string): void {

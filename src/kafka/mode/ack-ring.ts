@@ -22,7 +22,8 @@ export class AckRing {
   readonly slotsMax: number;
 
   constructor(slotsMax: number) {
-    if (!(Number.isInteger(Math.log2(slotsMax)) && slotsMax >= slotsInitial)) throw new Error(`ack ring size ${slotsMax} must be a power of two >= ${slotsInitial}`);
+    if (!(Number.isInteger(Math.log2(slotsMax)) && slotsMax >= slotsInitial))
+      throw new Error(`ack ring size ${slotsMax} must be a power of two >= ${slotsInitial}`);
     this.slotsMax = slotsMax;
     this.seqs = new Float64Array(slotsInitial);
     this.done = new Uint8Array(slotsInitial);
@@ -51,7 +52,8 @@ export class AckRing {
 
   /** The message of slot counter `counter` was acknowledged. */
   ack(counter: number): void {
-    if (!(counter >= this.head && counter < this.tail)) throw new Error(`ack ring: slot ${counter} is not outstanding [${this.head}, ${this.tail})`);
+    if (!(counter >= this.head && counter < this.tail))
+      throw new Error(`ack ring: slot ${counter} is not outstanding [${this.head}, ${this.tail})`);
     this.done[counter & this.mask] = 1;
     while (this.head < this.tail && this.done[this.head & this.mask] === 1) this.head++;
   }
@@ -63,7 +65,8 @@ export class AckRing {
 
   private grow(): void {
     const size = (this.mask + 1) * 2;
-    if (size > this.slotsMax) throw new Error(`ack ring full (${this.slotsMax} outputs unacknowledged): the caller must check hasRoom`);
+    if (size > this.slotsMax)
+      throw new Error(`ack ring full (${this.slotsMax} outputs unacknowledged): the caller must check hasRoom`);
     const seqs = new Float64Array(size);
     const done = new Uint8Array(size);
     for (let c = this.head; c < this.tail; c++) {

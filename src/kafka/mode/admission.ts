@@ -4,8 +4,8 @@
 // below 2^53, and hold values the TCP gateway would also let through to the
 // log (validateNewOrder & co.: ids below 2^53, enum codes in range, positive
 // quantities, non-negative prices; a MassCancel names no reason, or one of the
-// exchange's own: mass cancel, disconnect, dead-man's switch, admin). Anything else goes to the dead-letter topic with one of the
-// reasons below. What the engine's rules decide (unknown symbol, tick, band,
+// exchange's own: mass cancel, disconnect, dead-man's switch, admin). Anything else goes to the dead-letter topic with
+// one of the reasons below. What the engine's rules decide (unknown symbol, tick, band,
 // unknown order, FOK...) is not a dead letter: the engine rejects it and the
 // user gets the report on `executions`.
 
@@ -48,13 +48,22 @@ export class Admission {
   /** Decodes and checks the value `bytes[start, start + length)` (length -1: a null value). */
   admit(bytes: Uint8Array, start: number, length: number): boolean {
     if (length < 0) return this.refuse(DeadLetterReason.NoValue, "the record has no value");
-    if (length > orderValueBytesMax) return this.refuse(DeadLetterReason.Oversized, `${length} bytes, an input record is at most ${orderValueBytesMax}`);
+    if (length > orderValueBytesMax)
+      return this.refuse(
+        DeadLetterReason.Oversized,
+        `${length} bytes, an input record is at most ${orderValueBytesMax}`,
+      );
     const v = this.view;
     const code = this.decoder.decode(bytes, start, start + length, v);
-    if (code !== 0) return this.refuse(DeadLetterReason.Undecodable, `not an InputRecord: ${protocolErrorNames[code] ?? `protocol error ${code}`}`);
+    if (code !== 0)
+      return this.refuse(
+        DeadLetterReason.Undecodable,
+        `not an InputRecord: ${protocolErrorNames[code] ?? `protocol error ${code}`}`,
+      );
     if (v.userId < 0) return this.refuse(DeadLetterReason.InvalidValue, "user_id is not below 2^53");
     const reject = valueReject(v);
-    if (reject !== 0) return this.refuse(DeadLetterReason.InvalidValue, `${commandName(v.command)}: ${rejectNames[reject] ?? reject}`);
+    if (reject !== 0)
+      return this.refuse(DeadLetterReason.InvalidValue, `${commandName(v.command)}: ${rejectNames[reject] ?? reject}`);
     return true;
   }
 
@@ -83,10 +92,17 @@ function valueReject(v: InputRecordView): number {
 }
 
 /** Reasons a MassCancel record may carry: none (a user's request), or the exchange's own. */
-const massCancelReasons = new Set<number>([0, CancelReason.MassCancel, CancelReason.Disconnect, CancelReason.DeadMansSwitch, CancelReason.Admin]);
+const massCancelReasons = new Set<number>([
+  0,
+  CancelReason.MassCancel,
+  CancelReason.Disconnect,
+  CancelReason.DeadMansSwitch,
+  CancelReason.Admin,
+]);
 
 function massCancelReject(v: InputRecordView): number {
-  if (v.clientOrderId < 0 || v.massSide > MassCancelSide.Sell || !massCancelReasons.has(v.cancelReason)) return Reject.BadField;
+  if (v.clientOrderId < 0 || v.massSide > MassCancelSide.Sell || !massCancelReasons.has(v.cancelReason))
+    return Reject.BadField;
   return 0;
 }
 

@@ -36,7 +36,8 @@ export class ClientIds implements EventConsumer {
   size = 0;
 
   constructor(entriesMax: number) {
-    if (!(Number.isInteger(entriesMax) && entriesMax >= 1 && entriesMax <= 1 << 27)) throw new Error(`client ids: entriesMax ${entriesMax} outside [1, 2^27]`);
+    if (!(Number.isInteger(entriesMax) && entriesMax >= 1 && entriesMax <= 1 << 27))
+      throw new Error(`client ids: entriesMax ${entriesMax} outside [1, 2^27]`);
     this.entriesMax = entriesMax;
     let slots = 2;
     while (slots < entriesMax * 2) slots *= 2;
@@ -75,7 +76,8 @@ export class ClientIds implements EventConsumer {
       else if (kind === EventKind.Cancelled) this.forget(events.user(i), events.clientId(i), events.id(i));
       else if (kind === EventKind.Trade) {
         if (events.leavesQtyLots(i) === 0) this.forget(events.user(i), events.clientId(i), events.id(i));
-        if (events.otherLeavesQtyLots(i) === 0) this.forget(events.otherUser(i), events.otherClientId(i), events.otherId(i));
+        if (events.otherLeavesQtyLots(i) === 0)
+          this.forget(events.otherUser(i), events.otherClientId(i), events.otherId(i));
       }
     }
   }

@@ -159,10 +159,14 @@ export class KafkaEngine {
   static async start(options: KafkaEngineOptions): Promise<KafkaEngine> {
     const partitions = [...options.partitions];
     if (partitions.length === 0) throw new Error("kafka engine: no partition to run");
-    if (new Set(partitions).size !== partitions.length) throw new Error(`kafka engine: partitions listed twice: ${partitions.join(",")}`);
+    if (new Set(partitions).size !== partitions.length)
+      throw new Error(`kafka engine: partitions listed twice: ${partitions.join(",")}`);
     for (const p of partitions) {
       if (!(Number.isInteger(p) && p >= 0 && p < options.topics.orders.partitions)) {
-        throw new Error(`kafka engine: partition ${p} outside [0, ${options.topics.orders.partitions}) of ${options.topics.orders.name}`);
+        throw new Error(
+          `kafka engine: partition ${p} outside [0, ${options.topics.orders.partitions}) ` +
+            `of ${options.topics.orders.name}`,
+        );
       }
     }
     const engine = new KafkaEngine(options);
@@ -182,7 +186,11 @@ export class KafkaEngine {
   private async recoverShards(partitions: number[]): Promise<void> {
     const o = this.options;
     const topic = o.topics.orders.name;
-    const topics = { executions: this.outputs.topic(o.topics.executions.name), matches: this.outputs.topic(o.topics.matches.name), marketData: this.outputs.topic(o.topics.marketData.name) };
+    const topics = {
+      executions: this.outputs.topic(o.topics.executions.name),
+      matches: this.outputs.topic(o.topics.matches.name),
+      marketData: this.outputs.topic(o.topics.marketData.name),
+    };
     this.outputs.topic(topic);
     for (let index = 0; index < partitions.length; index++) {
       const partition = partitions[index]!;
@@ -241,12 +249,16 @@ export class KafkaEngine {
     this.schedule(0);
     await Promise.race([done, this.failed()]);
     const replayed = this.shards.reduce((n, s, i) => n + (s.nextOffset - this.recovery[i]!.startOffset), 0);
-    this.options.log(`kafka engine: ${this.shards.length} shards replayed ${replayed} records in ${(performance.now() - started).toFixed(0)} ms`);
+    this.options.log(
+      `kafka engine: ${this.shards.length} shards replayed ${replayed} records ` +
+        `in ${(performance.now() - started).toFixed(0)} ms`,
+    );
   }
 
   private checkCaughtUp(): void {
     if (this.caughtUp === null) return;
-    for (let i = 0; i < this.shards.length; i++) if (this.shards[i]!.nextOffset < this.recovery[i]!.highWatermark) return;
+    for (let i = 0; i < this.shards.length; i++)
+      if (this.shards[i]!.nextOffset < this.recovery[i]!.highWatermark) return;
     const resolve = this.caughtUp;
     this.caughtUp = null;
     resolve();
@@ -284,10 +296,18 @@ export class KafkaEngine {
     if (produced === 0) return;
     const deadline = performance.now() + symbolDefineMs;
     for (;;) {
-      const missing = this.shards.flatMap((s) => o.symbols.filter((spec) => s.sequencer.engine.bookOf(spec.name) < 0).map((spec) => `${spec.name} in partition ${s.partition}`));
+      const missing = this.shards.flatMap((s) =>
+        o.symbols
+          .filter((spec) => s.sequencer.engine.bookOf(spec.name) < 0)
+          .map((spec) => `${spec.name} in partition ${s.partition}`),
+      );
       if (missing.length === 0) break;
       if (this.failure !== null) throw this.failure;
-      if (performance.now() > deadline) throw new Error(`symbol definitions not applied within ${symbolDefineMs} ms: ${missing.join(", ")} (see ${o.topics.ordersDeadLetter.name})`);
+      if (performance.now() > deadline)
+        throw new Error(
+          `symbol definitions not applied within ${symbolDefineMs} ms: ${missing.join(", ")} ` +
+            `(see ${o.topics.ordersDeadLetter.name})`,
+        );
       await Bun.sleep(5);
     }
     o.log(`kafka engine: ${produced} symbol definitions applied`);
@@ -308,7 +328,10 @@ export class KafkaEngine {
         { ...o.snapshotPolicy, retryMsMin: 200, retryMsMax: 30_000 },
         o.log,
         o.warn,
-        { inputOffset: () => shard.nextOffset, beforeSave: (seq) => this.outputs.untilAcked(shard.index, seq, outputAckWaitMs) },
+        {
+          inputOffset: () => shard.nextOffset,
+          beforeSave: (seq) => this.outputs.untilAcked(shard.index, seq, outputAckWaitMs),
+        },
       );
       s.start();
       this.snapshotters.push(s);
@@ -374,11 +397,15 @@ export class KafkaEngine {
     // A record before the resume point cannot come from a consumer that only moves forward; never apply it twice.
     if (offset < shard.nextOffset) return;
     const outcome = shard.apply(offset, b.bytes, b.valueStart[i]!, b.valueBytes[i]!, b.timestampMs[i]!);
-    if (outcome === RecordOutcome.Refused) this.deadLetters.send(shard.index, shard.sequencer.lastSeq, b, i, shard.admission.reason, shard.admission.detail);
+    if (outcome === RecordOutcome.Refused)
+      this.deadLetters.send(shard.index, shard.sequencer.lastSeq, b, i, shard.admission.reason, shard.admission.detail);
     this.outputs.rings[shard.index]!.appliedSeq = shard.sequencer.lastSeq;
   }
 
-  /** An error in a batch slot: a record too large for the arena is dead-lettered; an unreadable position fails the engine. */
+  /**
+   * An error in a batch slot: a record too large for the arena is dead-lettered; an
+   * unreadable position fails the engine.
+   */
   private consumerError(shard: KafkaShard, b: ConsumedBatch, i: number): void {
     const code = b.errorCode[i]!;
     this.stats.consumerErrors++;
@@ -403,7 +430,10 @@ export class KafkaEngine {
     this.options.warn(`kafka engine: consumer: ${error.message}`);
   }
 
-  /** After records were applied: each touched shard releases its outputs (everything applied is durable), then the hooks. */
+  /**
+   * After records were applied: each touched shard releases its outputs (everything applied
+   * is durable), then the hooks.
+   */
   private endBatch(): void {
     const touched = this.touched;
     for (let k = 0; k < touched.length; k++) {
@@ -474,7 +504,10 @@ export class KafkaEngine {
       clearInterval(serve);
     }
     const left = this.outputs.close(timeoutMs);
-    if (left > 0) this.options.warn(`kafka engine: ${left} outputs not acknowledged at stop (a restart re-sends them from the last snapshot)`);
+    if (left > 0)
+      this.options.warn(
+        `kafka engine: ${left} outputs not acknowledged at stop (a restart re-sends them from the last snapshot)`,
+      );
     this.consumer.close();
     for (const store of this.stores) await store?.close();
     this.state = "stopped";

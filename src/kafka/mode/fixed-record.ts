@@ -14,7 +14,11 @@ import type { TableLayout } from "../../protocol/layout.ts";
 import { isByte, isI32, isU32, isU53, isU64, notWireType } from "../../protocol/ranges.ts";
 
 /** A record template: the frame (length prefix included) and where its values lie. */
-export function recordTemplate(root: TableLayout, sub: { field: string; table: TableLayout } | null, frameBytesMax: number): FrameTemplate {
+export function recordTemplate(
+  root: TableLayout,
+  sub: { field: string; table: TableLayout } | null,
+  frameBytesMax: number,
+): FrameTemplate {
   const b = new flatbuffers.Builder(1024);
   b.forceDefaults(true);
   const tables = new Map<string, number>();

@@ -1,4 +1,6 @@
-// Proves the values a shard derives from the log: Kafka's murmur2 partitioner (Java's test vectors), order ids that name their shard and stay below 2^53, the receive-time rule (a producer's stamp only within the broker's append window), the ack ring's acknowledged prefix whatever order reports come in, and decimal keys.
+// Proves the values a shard derives from the log: Kafka's murmur2 partitioner (Java's test vectors), order ids that
+// name their shard and stay below 2^53, the receive-time rule (a producer's stamp only within the broker's append
+// window), the ack ring's acknowledged prefix whatever order reports come in, and decimal keys.
 
 import { describe, expect, test } from "bun:test";
 import { AckRing } from "./ack-ring.ts";

@@ -17,8 +17,10 @@ export const shardsMax = 1024;
 
 /** The order id of a NewOrder applied at `seq` by the shard of `partition`. */
 export function orderIdOf(partition: number, seq: number): number {
-  if (!(Number.isInteger(partition) && partition >= 0 && partition < shardsMax)) throw new RangeError(`partition ${partition} outside [0, ${shardsMax})`);
-  if (!(Number.isInteger(seq) && seq >= 1 && seq < orderSeqLimit)) throw new RangeError(`engine seq ${seq} outside [1, 2^${orderSeqBits})`);
+  if (!(Number.isInteger(partition) && partition >= 0 && partition < shardsMax))
+    throw new RangeError(`partition ${partition} outside [0, ${shardsMax})`);
+  if (!(Number.isInteger(seq) && seq >= 1 && seq < orderSeqLimit))
+    throw new RangeError(`engine seq ${seq} outside [1, 2^${orderSeqBits})`);
   return partition * orderSeqLimit + seq;
 }
 

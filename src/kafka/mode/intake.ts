@@ -51,7 +51,9 @@ export class KafkaIntake implements CommandIntake {
   /** Partitions this process's shards own; a command for another one is refused (Unavailable). */
   private readonly owned: Set<number>;
   private readonly consumers: EventConsumer[] = [];
-  /** Counters of commands produced and acknowledged (a prefix: reports come per partition, in any order across them). */
+  /**
+   * Counters of commands produced and acknowledged (a prefix: reports come per partition, in any order across them).
+   */
   private nextSeq = 1;
   private ackedSeq = 0;
   private readonly done: Uint8Array;
@@ -63,7 +65,8 @@ export class KafkaIntake implements CommandIntake {
 
   constructor(engine: KafkaEngine, ordersTopic: string, ordersPartitions: number, options: KafkaIntakeOptions) {
     const m = options.inFlightMax;
-    if (!(Number.isInteger(Math.log2(m)) && m >= 1024)) throw new Error(`intake inFlightMax ${m} must be a power of two >= 1024`);
+    if (!(Number.isInteger(Math.log2(m)) && m >= 1024))
+      throw new Error(`intake inFlightMax ${m} must be a power of two >= 1024`);
     this.clock = engine.clock;
     this.engine = new ShardsEngineView(engine.shards);
     this.ordersPartitions = ordersPartitions;
@@ -127,21 +130,38 @@ export class KafkaIntake implements CommandIntake {
   }
 
   /** The shard resolves `o.clientOrderId`; the gateway's `orderId` is not sent. */
-  submitCancel(user: number, sessionId: number, sessionSeq: number, _orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitCancel(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    _orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const partition = this.routeOf(o.symbolId);
     if (partition < 0) return false;
     const n = this.writer.writeCancel(this.buffer, 0, 0, receivedNs, user, sessionId, sessionSeq, 0, o);
     return this.produce(partition, o.symbolId, n);
   }
 
-  submitModify(user: number, sessionId: number, sessionSeq: number, _orderId: number, o: OrderFields, receivedNs: number): boolean {
+  submitModify(
+    user: number,
+    sessionId: number,
+    sessionSeq: number,
+    _orderId: number,
+    o: OrderFields,
+    receivedNs: number,
+  ): boolean {
     const partition = this.routeOf(o.symbolId);
     if (partition < 0) return false;
     const n = this.writer.writeModify(this.buffer, 0, 0, receivedNs, user, sessionId, sessionSeq, 0, o);
     return this.produce(partition, o.symbolId, n);
   }
 
-  /** One symbol: its partition. Every symbol: one record per partition of `orders` (each shard cancels its own and answers with its own summary). */
+  /**
+   * One symbol: its partition. Every symbol: one record per partition of `orders` (each shard cancels its own and
+   * answers with its own summary).
+   */
   submitMassCancel(user: number, sessionId: number, sessionSeq: number, o: OrderFields, receivedNs: number): boolean {
     if (!this.hasRoom()) return false;
     const n = this.writer.writeMassCancel(this.buffer, 0, 0, receivedNs, user, sessionId, sessionSeq, 0, o);
@@ -153,7 +173,10 @@ export class KafkaIntake implements CommandIntake {
     return true;
   }
 
-  /** The partition of a symbol, when this process's shards own it; -1 otherwise. An unknown symbol goes to any own shard, whose engine rejects it. */
+  /**
+   * The partition of a symbol, when this process's shards own it; -1 otherwise. An unknown symbol goes to any own
+   * shard, whose engine rejects it.
+   */
   private routeOf(symbolId: number): number {
     if (!this.hasRoom()) return -1;
     if (symbolId < 0 || symbolId >= this.engine.booksCount) return this.firstOwned;
@@ -198,7 +221,9 @@ export class KafkaIntake implements CommandIntake {
     this.onFailed(error);
   }
 
-  /** Waits up to `timeoutMs` for every command to be acknowledged, then frees the producer; returns the commands left. */
+  /**
+   * Waits up to `timeoutMs` for every command to be acknowledged, then frees the producer; returns the commands left.
+   */
   close(timeoutMs: number): number {
     const left = this.producer.flush(timeoutMs);
     this.producer.close(0);

@@ -23,7 +23,9 @@ export interface OutputLogOptions {
   shardsCount: number;
   /** Unacknowledged outputs one shard may have (a power of two). */
   ringSlotsMax: number;
-  /** Room kept free for one command's outputs before a shard applies another (a mass cancel may need more: it spills). */
+  /**
+   * Room kept free for one command's outputs before a shard applies another (a mass cancel may need more: it spills).
+   */
   commandOutputsReserve: number;
 }
 
@@ -60,9 +62,16 @@ export class OutputLog {
 
   constructor(options: OutputLogOptions) {
     const { shardsCount, ringSlotsMax, commandOutputsReserve } = options;
-    if (!(Number.isInteger(shardsCount) && shardsCount >= 1 && shardsCount <= shardsMax)) throw new Error(`shards ${shardsCount} outside [1, ${shardsMax}]`);
-    if (!(commandOutputsReserve >= 1 && commandOutputsReserve * 2 <= Math.min(ringSlotsMax, options.producer.queueMessagesMax))) {
-      throw new Error(`output reserve ${commandOutputsReserve} must be at most half the ring (${ringSlotsMax}) and the producer queue (${options.producer.queueMessagesMax})`);
+    if (!(Number.isInteger(shardsCount) && shardsCount >= 1 && shardsCount <= shardsMax))
+      throw new Error(`shards ${shardsCount} outside [1, ${shardsMax}]`);
+    if (!(
+      commandOutputsReserve >= 1 &&
+      commandOutputsReserve * 2 <= Math.min(ringSlotsMax, options.producer.queueMessagesMax)
+    )) {
+      throw new Error(
+        `output reserve ${commandOutputsReserve} must be at most half the ring (${ringSlotsMax}) and the ` +
+          `producer queue (${options.producer.queueMessagesMax})`,
+      );
     }
     this.rings = Array.from({ length: shardsCount }, () => new AckRing(ringSlotsMax));
     this.queueMessagesMax = options.producer.queueMessagesMax;
@@ -76,14 +85,20 @@ export class OutputLog {
 
   /** Whether a shard may apply another command now: nothing spilled, and room for a command's outputs everywhere. */
   hasRoom(shard: number): boolean {
-    return this.failure === null && this.spill.length === 0 && this.rings[shard]!.hasRoom(this.reserve) && this.queuedEstimate + this.reserve <= this.queueMessagesMax;
+    return (
+      this.failure === null &&
+      this.spill.length === 0 &&
+      this.rings[shard]!.hasRoom(this.reserve) &&
+      this.queuedEstimate + this.reserve <= this.queueMessagesMax
+    );
   }
 
   /** Produces `record` as an output of `shard`'s command `seq` (or spills a copy, in order, when the queue is full). */
   send(shard: number, seq: number): void {
     if (this.failure !== null) return;
     const ring = this.rings[shard]!;
-    if (!ring.hasRoom(1)) throw new Error(`shard ${shard}: ${ring.slotsMax} outputs unacknowledged; the caller must wait for room`);
+    if (!ring.hasRoom(1))
+      throw new Error(`shard ${shard}: ${ring.slotsMax} outputs unacknowledged; the caller must wait for room`);
     const counter = ring.push(seq);
     const r = this.record;
     r.opaque = counter * shardsMax + shard;
@@ -92,7 +107,8 @@ export class OutputLog {
     if (this.spill.length === 0) {
       const code = this.producer.produce(r);
       if (code === 0) return;
-      if (code !== ErrorCode._QUEUE_FULL) return this.fail(new KafkaError(code, `produce an output of shard ${shard} (seq ${seq})`));
+      if (code !== ErrorCode._QUEUE_FULL)
+        return this.fail(new KafkaError(code, `produce an output of shard ${shard} (seq ${seq})`));
     }
     this.spillCopy(shard, counter);
   }
@@ -161,7 +177,10 @@ export class OutputLog {
     if (this.waiters.length > 0) this.wake();
   };
 
-  /** Resolves once every output of `shard`'s commands up to `seq` is acknowledged; rejects after `timeoutMs` or on failure. */
+  /**
+   * Resolves once every output of `shard`'s commands up to `seq` is acknowledged; rejects
+   * after `timeoutMs` or on failure.
+   */
   untilAcked(shard: number, seq: number, timeoutMs: number): Promise<void> {
     if (this.rings[shard]!.ackedSeq >= seq) return Promise.resolve();
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -201,7 +220,10 @@ export class OutputLog {
     this.onFailed(error);
   }
 
-  /** Produces what is spilled and waits up to `timeoutMs` for every acknowledgement; then frees the producer. Returns the messages left. */
+  /**
+   * Produces what is spilled and waits up to `timeoutMs` for every acknowledgement; then frees the
+   * producer. Returns the messages left.
+   */
   close(timeoutMs: number): number {
     const deadline = performance.now() + timeoutMs;
     while (this.spill.length > 0 && this.failure === null && performance.now() < deadline) {

@@ -1,8 +1,16 @@
-// Proves the output records: the fixed-layout writers' records pass the verifier and read back every value (random values, extremes), a writer refuses a value outside its wire type, market-data records round-trip, and the reader refuses truncated and garbled bytes.
+// Proves the output records: the fixed-layout writers' records pass the verifier and read back every value (random
+// values, extremes), a writer refuses a value outside its wire type, market-data records round-trip, and the reader
+// refuses truncated and garbled bytes.
 
 import { expect, test } from "bun:test";
 import { ExecReport } from "../../protocol/messages.ts";
-import { ExecutionRecordWriter, MarketDataEncoder, OutputRecordReader, RecordError, TradeRecordWriter } from "./records.ts";
+import {
+  ExecutionRecordWriter,
+  MarketDataEncoder,
+  OutputRecordReader,
+  RecordError,
+  TradeRecordWriter,
+} from "./records.ts";
 
 /** A deterministic generator: the test prints nothing random it cannot reproduce. */
 function lcg(seed: number): () => number {
@@ -43,7 +51,20 @@ test("execution records read back exactly what was written, for random and extre
 
 test("trade records read back; values outside their wire type throw", () => {
   const w = new TradeRecordWriter();
-  const t = { symbolId: 3, tsUs: 1_700_000_000_123_456, priceTicks: 2 ** 31 - 1, qtyLots: 2 ** 53 - 1, quoteQty: 5, tradeId: 9, seq: 10, takerSide: 1, makerOrderId: 3, takerOrderId: 4, makerUserId: 5, takerUserId: 6 };
+  const t = {
+    symbolId: 3,
+    tsUs: 1_700_000_000_123_456,
+    priceTicks: 2 ** 31 - 1,
+    qtyLots: 2 ** 53 - 1,
+    quoteQty: 5,
+    tradeId: 9,
+    seq: 10,
+    takerSide: 1,
+    makerOrderId: 3,
+    takerOrderId: 4,
+    makerUserId: 5,
+    takerUserId: 6,
+  };
   w.write(7, t);
   const back = new OutputRecordReader().trade(w.frame.bytes, w.frame.valueStart, w.frame.frameBytes);
   expect(back).toEqual({
@@ -70,8 +91,27 @@ test("market-data records round-trip: level, best bid/offer, candle", () => {
   const m = new MarketDataEncoder();
   const reader = new OutputRecordReader();
   m.level(4, { symbolId: 1, side: 1, priceTicks: 100, qtyLots: 50, ordersCount: 2, seq: 77 });
-  expect(reader.marketData(m.bytes, m.start, m.end)).toEqual({ shard: 4, kind: "level", symbolId: 1, side: 1, priceTicks: 100, qtyLots: 50, orders: 2, engineSeq: 77 });
-  m.bbo(4, { symbolId: 2, bidPriceTicks: 99, bidQtyLots: 3, bidOrders: 1, askPriceTicks: 101, askQtyLots: 4, askOrders: 2, seq: 78, tsUs: 5 });
+  expect(reader.marketData(m.bytes, m.start, m.end)).toEqual({
+    shard: 4,
+    kind: "level",
+    symbolId: 1,
+    side: 1,
+    priceTicks: 100,
+    qtyLots: 50,
+    orders: 2,
+    engineSeq: 77,
+  });
+  m.bbo(4, {
+    symbolId: 2,
+    bidPriceTicks: 99,
+    bidQtyLots: 3,
+    bidOrders: 1,
+    askPriceTicks: 101,
+    askQtyLots: 4,
+    askOrders: 2,
+    seq: 78,
+    tsUs: 5,
+  });
   expect(reader.marketData(m.bytes, m.start, m.end)).toEqual({
     shard: 4,
     kind: "bbo",
@@ -85,9 +125,29 @@ test("market-data records round-trip: level, best bid/offer, candle", () => {
     engineSeq: 78,
     timestampNs: 5000,
   });
-  const candle = { symbolId: 1, interval: 5, openTimeUs: 86_400_000_000, open: 10, high: 12, low: 9, close: 11, volume: "36893488147419103232", quoteVolume: "1", notional: "2", trades: 3, vwap: 11, firstTradeId: 1, lastTradeId: 3 };
+  const candle = {
+    symbolId: 1,
+    interval: 5,
+    openTimeUs: 86_400_000_000,
+    open: 10,
+    high: 12,
+    low: 9,
+    close: 11,
+    volume: "36893488147419103232",
+    quoteVolume: "1",
+    notional: "2",
+    trades: 3,
+    vwap: 11,
+    firstTradeId: 1,
+    lastTradeId: 3,
+  };
   m.candle(4, candle);
-  expect(reader.marketData(m.bytes, m.start, m.end)).toEqual({ shard: 4, kind: "candle", intervalUs: 86_400_000_000, ...candle });
+  expect(reader.marketData(m.bytes, m.start, m.end)).toEqual({
+    shard: 4,
+    kind: "candle",
+    intervalUs: 86_400_000_000,
+    ...candle,
+  });
 });
 
 test("the reader refuses truncated and garbled records with a RecordError", () => {

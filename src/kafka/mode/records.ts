@@ -25,7 +25,9 @@ export const outputRecordBytesMax = 4096;
 
 /** Writes ExecutionRecord{user, shard, index, reference, ExecutionReport} into one reused frame. */
 export class ExecutionRecordWriter {
-  readonly frame = new FixedFrame(recordTemplate(layout.ExecutionRecord, { field: "report", table: layout.ExecutionReport }, outputRecordBytesMax));
+  readonly frame = new FixedFrame(
+    recordTemplate(layout.ExecutionRecord, { field: "report", table: layout.ExecutionReport }, outputRecordBytesMax),
+  );
   private readonly userAt = this.frame.at("ExecutionRecord.user_id");
   private readonly shardAt = this.frame.at("ExecutionRecord.shard");
   private readonly indexAt = this.frame.at("ExecutionRecord.report_index");
@@ -46,7 +48,10 @@ export class ExecutionRecordWriter {
   private readonly seqAt = this.frame.at("ExecutionReport.engine_seq");
   private readonly timeAt = this.frame.at("ExecutionReport.timestamp_ns");
 
-  /** Fills the frame; the record is `frame.bytes[frame.valueStart, frame.frameBytes)`. Values outside their wire type throw. */
+  /**
+   * Fills the frame; the record is `frame.bytes[frame.valueStart, frame.frameBytes)`. Values
+   * outside their wire type throw.
+   */
   write(userId: number, shard: number, index: number, sessionId: number, sessionSeq: number, r: ExecReport): void {
     const f = this.frame;
     f.u53(this.userAt, userId);
@@ -253,7 +258,16 @@ export interface TradeRecordValues {
 }
 
 export type MarketDataValues =
-  | { shard: number; kind: "level"; symbolId: number; side: number; priceTicks: number; qtyLots: number; orders: number; engineSeq: number }
+  | {
+      shard: number;
+      kind: "level";
+      symbolId: number;
+      side: number;
+      priceTicks: number;
+      qtyLots: number;
+      orders: number;
+      engineSeq: number;
+    }
   | {
       shard: number;
       kind: "bbo";
@@ -328,7 +342,16 @@ export class OutputRecordReader {
     switch (t.bodyType()) {
       case wire.MarketData.LevelUpdate: {
         const l = t.body(new wire.LevelUpdate()) as wire.LevelUpdate;
-        return { shard, kind: "level", symbolId: l.symbolId(), side: l.side(), priceTicks: l.price(), qtyLots: u53(l.qty()), orders: l.orders(), engineSeq: u53(l.engineSeq()) };
+        return {
+          shard,
+          kind: "level",
+          symbolId: l.symbolId(),
+          side: l.side(),
+          priceTicks: l.price(),
+          qtyLots: u53(l.qty()),
+          orders: l.orders(),
+          engineSeq: u53(l.engineSeq()),
+        };
       }
       case wire.MarketData.BestBidOffer: {
         const q = t.body(new wire.BestBidOffer()) as wire.BestBidOffer;
@@ -374,7 +397,8 @@ export class OutputRecordReader {
   /** Verifies, then wraps a copy (flatc's readers address the buffer from 0). */
   private open(bytes: Uint8Array, start: number, end: number, root: layout.TableLayout): ByteBuffer {
     const code = this.verifier.verify(bytes, start, end, root);
-    if (code !== ProtocolError.Ok) throw new RecordError(`${root.name}: ${protocolErrorNames[code]} (${this.verifier.reason()})`);
+    if (code !== ProtocolError.Ok)
+      throw new RecordError(`${root.name}: ${protocolErrorNames[code]} (${this.verifier.reason()})`);
     return new ByteBuffer(bytes.slice(start, end));
   }
 }

@@ -87,16 +87,56 @@ export class ShardOutputs implements EventConsumer, MarketDataSink {
       // Booked is market data (the order joined a level), not an execution report.
       if (kind === EventKind.Booked) continue;
       if (kind === EventKind.Trade) {
-        this.execution(events.user(i), cmd, events, i, kind, events.clientId(i), events.side(i), events.leavesQtyLots(i), Liquidity.Taker);
+        this.execution(
+          events.user(i),
+          cmd,
+          events,
+          i,
+          kind,
+          events.clientId(i),
+          events.side(i),
+          events.leavesQtyLots(i),
+          Liquidity.Taker,
+        );
         const makerSide = events.side(i) === Side.Buy ? Side.Sell : Side.Buy;
-        this.execution(events.otherUser(i), cmd, events, i, kind, events.otherClientId(i), makerSide, events.otherLeavesQtyLots(i), Liquidity.Maker);
+        this.execution(
+          events.otherUser(i),
+          cmd,
+          events,
+          i,
+          kind,
+          events.otherClientId(i),
+          makerSide,
+          events.otherLeavesQtyLots(i),
+          Liquidity.Maker,
+        );
       } else {
-        this.execution(events.user(i), cmd, events, i, kind, events.clientId(i), events.side(i), events.leavesQtyLots(i), Liquidity.None);
+        this.execution(
+          events.user(i),
+          cmd,
+          events,
+          i,
+          kind,
+          events.clientId(i),
+          events.side(i),
+          events.leavesQtyLots(i),
+          Liquidity.None,
+        );
       }
     }
   }
 
-  private execution(user: number, cmd: InputRecordView, ev: EventBuffer, i: number, kind: number, clientId: number, side: number, leaves: number, liquidity: number): void {
+  private execution(
+    user: number,
+    cmd: InputRecordView,
+    ev: EventBuffer,
+    i: number,
+    kind: number,
+    clientId: number,
+    side: number,
+    leaves: number,
+    liquidity: number,
+  ): void {
     const r = this.report;
     fillExecReport(r, ev, i, cmd, kind, clientId, side, leaves, liquidity);
     // The command's reference goes to its own user only: a maker must not learn the taker's.

@@ -61,14 +61,24 @@ async function listSnapshots(a: ShardRecoveryArgs): Promise<{ seq: number }[]> {
   try {
     return await a.store.list();
   } catch (error) {
-    a.warn(`${a.topic}[${a.partition}]: snapshot store ${a.store.description} unreachable (${(error as Error).message}); rebuilding from the partition alone`);
+    a.warn(
+      `${a.topic}[${a.partition}]: snapshot store ${a.store.description} unreachable ` +
+        `(${(error as Error).message}); rebuilding from the partition alone`,
+    );
     return [];
   }
 }
 
 export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: KafkaShard; report: ShardRecoveryReport }> {
   const started = performance.now();
-  const report: ShardRecoveryReport = { partition: a.partition, snapshotSeq: 0, startOffset: 0, highWatermark: a.watermarks.high, snapshotsSkipped: [], restoreMs: 0 };
+  const report: ShardRecoveryReport = {
+    partition: a.partition,
+    snapshotSeq: 0,
+    startOffset: 0,
+    highWatermark: a.watermarks.high,
+    snapshotsSkipped: [],
+    restoreMs: 0,
+  };
   const identity = partitionIdentity(a.topic, a.partition);
   for (const meta of await listSnapshots(a)) {
     const bytes = await a.store!.load(meta.seq);
@@ -80,14 +90,24 @@ export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: Kafka
         const header = sequencer.restoreSnapshot(bytes, identity);
         if (typeof header === "string") problem = header;
         else if (header.inputOffset < a.watermarks.low) {
-          problem = `the partition no longer holds the records after it (snapshot offset ${header.inputOffset}, the partition starts at ${a.watermarks.low})`;
+          problem =
+            `the partition no longer holds the records after it (snapshot offset ${header.inputOffset}, ` +
+            `the partition starts at ${a.watermarks.low})`;
         } else if (header.inputOffset > a.watermarks.high) {
-          problem = `it is ahead of the partition (snapshot offset ${header.inputOffset}, the partition ends at ${a.watermarks.high}): the topic was recreated or lost records`;
+          problem =
+            `it is ahead of the partition (snapshot offset ${header.inputOffset}, ` +
+            `the partition ends at ${a.watermarks.high}): the topic was recreated or lost records`;
         } else {
           report.snapshotSeq = header.seq;
           report.startOffset = header.inputOffset;
           report.restoreMs = performance.now() - started;
-          const shard = new KafkaShard({ partition: a.partition, index: a.index, ordersPartitions: a.ordersPartitions, sequencer, nextOffset: header.inputOffset });
+          const shard = new KafkaShard({
+            partition: a.partition,
+            index: a.index,
+            ordersPartitions: a.ordersPartitions,
+            sequencer,
+            nextOffset: header.inputOffset,
+          });
           return { shard, report };
         }
       } catch (error) {
@@ -100,9 +120,19 @@ export async function recoverShard(a: ShardRecoveryArgs): Promise<{ shard: Kafka
   }
   if (a.watermarks.low > 0) {
     throw new Error(
-      `${a.topic}[${a.partition}]: no usable snapshot, and the partition's first records were deleted (it starts at offset ${a.watermarks.low}): the shard cannot be rebuilt`,
+      `${a.topic}[${a.partition}]: no usable snapshot, and the partition's first records were deleted (it ` +
+        `starts at offset ${a.watermarks.low}): the shard cannot be rebuilt`,
     );
   }
   report.restoreMs = performance.now() - started;
-  return { shard: KafkaShard.fresh({ partition: a.partition, index: a.index, ordersPartitions: a.ordersPartitions, engine: a.engine, clock: a.clock }), report };
+  return {
+    shard: KafkaShard.fresh({
+      partition: a.partition,
+      index: a.index,
+      ordersPartitions: a.ordersPartitions,
+      engine: a.engine,
+      clock: a.clock,
+    }),
+    report,
+  };
 }

@@ -1,4 +1,7 @@
-// Proves an engine shard without a broker: it is a pure function of its records (two shards fed the same records agree event for event, and a shard restored from a snapshot plus the records after it ends as one that never stopped); client order ids resolve in record order (cancel, duplicate, unknown); and every kind of unusable record is refused with its reason while the records around it apply.
+// Proves an engine shard without a broker: it is a pure function of its records (two shards fed the same records agree
+// event for event, and a shard restored from a snapshot plus the records after it ends as one that never stopped);
+// client order ids resolve in record order (cancel, duplicate, unknown); and every kind of unusable record is refused
+// with its reason while the records around it apply.
 
 import { describe, expect, test } from "bun:test";
 import { CancelReason, EventKind, Reject } from "../../engine/constants.ts";
@@ -27,7 +30,15 @@ class Log {
   symbol(name: string, id: number): void {
     const v = new InputRecordView();
     v.command = Command.SymbolDef;
-    Object.assign(v.symbol, { name, tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100_000, maxQty: 1_000_000, symbolId: id });
+    Object.assign(v.symbol, {
+      name,
+      tickSize: 1,
+      lotSize: 1,
+      minPrice: 1,
+      maxPrice: 100_000,
+      maxQty: 1_000_000,
+      symbolId: id,
+    });
     const n = this.encoder.inputRecord(v);
     this.records.push(this.encoder.bytes.slice(this.encoder.start + 4, this.encoder.start + n));
   }
@@ -38,7 +49,16 @@ class Log {
     o.priceTicks = 100;
     fill(o);
     const w = this.writer;
-    const n = w.write(this.buffer, 0, Object.assign(new InputRecordView(), o, { command, userId: user, receivedNs: stampNs, sessionSeq: this.records.length }));
+    const n = w.write(
+      this.buffer,
+      0,
+      Object.assign(new InputRecordView(), o, {
+        command,
+        userId: user,
+        receivedNs: stampNs,
+        sessionSeq: this.records.length,
+      }),
+    );
     this.records.push(this.buffer.slice(4, n));
   }
 
@@ -51,7 +71,11 @@ class Log {
 function shardOf(partition: number): { shard: KafkaShard; events: EventRecord[] } {
   const shard = KafkaShard.fresh({ partition, index: 0, ordersPartitions: partitions, engine });
   const events: EventRecord[] = [];
-  shard.sequencer.addConsumer({ onEvents: (ev) => { for (let i = 0; i < ev.count; i++) events.push(ev.record(i)); } });
+  shard.sequencer.addConsumer({
+    onEvents: (ev) => {
+      for (let i = 0; i < ev.count; i++) events.push(ev.record(i));
+    },
+  });
   return { shard, events };
 }
 
@@ -81,8 +105,25 @@ function tradingLog(count: number, seed: number): Log {
   for (let k = 1; k <= count; k++) {
     const symbolId = own[Math.floor(rnd() * own.length)]!;
     const user = 1 + Math.floor(rnd() * 4);
-    if (rnd() < 0.25) log.order(Command.Cancel, user, (o) => ((o.clientOrderId = Math.max(1, k - Math.floor(rnd() * 20))), (o.symbolId = symbolId)));
-    else log.order(Command.NewOrder, user, (o) => ((o.clientOrderId = k), (o.symbolId = symbolId), (o.side = rnd() < 0.5 ? 0 : 1), (o.priceTicks = 95 + Math.floor(rnd() * 11)), (o.qtyLots = 1 + Math.floor(rnd() * 5))), (appendMs + k) * 1e6 - Math.floor(rnd() * 5e6));
+    if (rnd() < 0.25)
+      log.order(
+        Command.Cancel,
+        user,
+        (o) => ((o.clientOrderId = Math.max(1, k - Math.floor(rnd() * 20))), (o.symbolId = symbolId)),
+      );
+    else
+      log.order(
+        Command.NewOrder,
+        user,
+        (o) => (
+          (o.clientOrderId = k),
+          (o.symbolId = symbolId),
+          (o.side = rnd() < 0.5 ? 0 : 1),
+          (o.priceTicks = 95 + Math.floor(rnd() * 11)),
+          (o.qtyLots = 1 + Math.floor(rnd() * 5))
+        ),
+        (appendMs + k) * 1e6 - Math.floor(rnd() * 5e6),
+      );
   }
   return log;
 }
@@ -101,59 +142,88 @@ describe("a shard is a pure function of its partition", () => {
     expect(a.shard.sequencer.lastSeq).toBe(log.records.length);
   });
 
-  test("restored from a snapshot at any offset plus the records after it, it ends as one that never stopped (client ids included)", () => {
-    const log = tradingLog(2000, 11);
-    const whole = shardOf(partition);
-    feed(whole.shard, log.records);
-    for (const at of [6, 500, 1333, log.records.length]) {
-      const first = shardOf(partition);
-      feed(first.shard, log.records.slice(0, at));
-      const s = first.shard;
-      const image = captureImage(s.sequencer.engine, s.sequencer.nextOrderId, 0, partitionIdentity("orders", partition), s.nextOffset);
-      const bytes = encodeSnapshot(image);
-      const restored = new Sequencer(engine, null);
-      const header = restored.restoreSnapshot(bytes, partitionIdentity("orders", partition));
-      if (typeof header === "string") throw new Error(header);
-      expect(header.inputOffset).toBe(at);
-      const second = new KafkaShard({ partition, index: 0, ordersPartitions: partitions, sequencer: restored, nextOffset: header.inputOffset });
-      feed(second, log.records, at);
-      expect({ at, hash: second.sequencer.engine.stateHash() }).toEqual({ at, hash: whole.shard.sequencer.engine.stateHash() });
-    }
-    // Another partition's identity does not restore.
-    const s = whole.shard;
-    const bytes = encodeSnapshot(captureImage(s.sequencer.engine, 1, 0, partitionIdentity("orders", partition), s.nextOffset));
-    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders", partition + 1))).toBe("string");
-    expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders2", partition))).toBe("string");
-  });
+  test(
+    "restored from a snapshot at any offset plus the records after it, " +
+      "it ends as one that never stopped (client ids included)",
+    () => {
+      const log = tradingLog(2000, 11);
+      const whole = shardOf(partition);
+      feed(whole.shard, log.records);
+      for (const at of [6, 500, 1333, log.records.length]) {
+        const first = shardOf(partition);
+        feed(first.shard, log.records.slice(0, at));
+        const s = first.shard;
+        const image = captureImage(
+          s.sequencer.engine,
+          s.sequencer.nextOrderId,
+          0,
+          partitionIdentity("orders", partition),
+          s.nextOffset,
+        );
+        const bytes = encodeSnapshot(image);
+        const restored = new Sequencer(engine, null);
+        const header = restored.restoreSnapshot(bytes, partitionIdentity("orders", partition));
+        if (typeof header === "string") throw new Error(header);
+        expect(header.inputOffset).toBe(at);
+        const second = new KafkaShard({
+          partition,
+          index: 0,
+          ordersPartitions: partitions,
+          sequencer: restored,
+          nextOffset: header.inputOffset,
+        });
+        feed(second, log.records, at);
+        expect({ at, hash: second.sequencer.engine.stateHash() }).toEqual({
+          at,
+          hash: whole.shard.sequencer.engine.stateHash(),
+        });
+      }
+      // Another partition's identity does not restore.
+      const s = whole.shard;
+      const bytes = encodeSnapshot(
+        captureImage(s.sequencer.engine, 1, 0, partitionIdentity("orders", partition), s.nextOffset),
+      );
+      expect(
+        typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders", partition + 1)),
+      ).toBe("string");
+      expect(typeof new Sequencer(engine, null).restoreSnapshot(bytes, partitionIdentity("orders2", partition))).toBe(
+        "string",
+      );
+    },
+  );
 });
 
 describe("client order ids", () => {
-  test("resolve in record order: a cancel finds its order, a live id again is a duplicate, an unknown id is unknown_order", () => {
-    const log = new Log();
-    symbols.forEach((name, id) => log.symbol(name, id));
-    const sym = ownSymbols(partition)[0]!;
-    log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    // Another user's id 5 is another order.
-    log.order(Command.NewOrder, 2, (o) => ((o.clientOrderId = 5), (o.symbolId = sym), (o.priceTicks = 90)));
-    log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
-    log.order(Command.MassCancel, 1, () => {});
-    const { shard, events } = shardOf(partition);
-    expect(feed(shard, log.records)).toEqual([]);
-    const own = events.filter((e) => e.user === 1 && e.kind !== EventKind.Booked).map((e) => [e.kind, e.code]);
-    expect(own).toEqual([
-      [EventKind.Rejected, Reject.UnknownOrder],
-      [EventKind.Accepted, 0],
-      [EventKind.Rejected, Reject.DuplicateOrderId],
-      [EventKind.Cancelled, CancelReason.User],
-      [EventKind.Accepted, 0],
-      [EventKind.Cancelled, CancelReason.MassCancel],
-      [EventKind.MassCancelled, CancelReason.MassCancel],
-    ]);
-    expect(shard.sequencer.engine.ordersLive).toBe(1);
-  });
+  test(
+    "resolve in record order: a cancel finds its order, a live id again is a duplicate, " +
+      "an unknown id is unknown_order",
+    () => {
+      const log = new Log();
+      symbols.forEach((name, id) => log.symbol(name, id));
+      const sym = ownSymbols(partition)[0]!;
+      log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      // Another user's id 5 is another order.
+      log.order(Command.NewOrder, 2, (o) => ((o.clientOrderId = 5), (o.symbolId = sym), (o.priceTicks = 90)));
+      log.order(Command.Cancel, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.NewOrder, 1, (o) => ((o.clientOrderId = 5), (o.symbolId = sym)));
+      log.order(Command.MassCancel, 1, () => {});
+      const { shard, events } = shardOf(partition);
+      expect(feed(shard, log.records)).toEqual([]);
+      const own = events.filter((e) => e.user === 1 && e.kind !== EventKind.Booked).map((e) => [e.kind, e.code]);
+      expect(own).toEqual([
+        [EventKind.Rejected, Reject.UnknownOrder],
+        [EventKind.Accepted, 0],
+        [EventKind.Rejected, Reject.DuplicateOrderId],
+        [EventKind.Cancelled, CancelReason.User],
+        [EventKind.Accepted, 0],
+        [EventKind.Cancelled, CancelReason.MassCancel],
+        [EventKind.MassCancelled, CancelReason.MassCancel],
+      ]);
+      expect(shard.sequencer.engine.ordersLive).toBe(1);
+    },
+  );
 });
 
 describe("records a shard refuses", () => {
@@ -166,7 +236,11 @@ describe("records a shard refuses", () => {
     good(1);
     const valid = log.records.at(-1)!;
     const hugeUser = valid.slice();
-    new DataView(hugeUser.buffer).setUint32(fieldAt(new InputRecordWriter().layoutOf(Command.NewOrder), "InputRecord.user_id") - 4 + 4, 0x200000, true);
+    new DataView(hugeUser.buffer).setUint32(
+      fieldAt(new InputRecordWriter().layoutOf(Command.NewOrder), "InputRecord.user_id") - 4 + 4,
+      0x200000,
+      true,
+    );
     const refusedExpected = [
       "no_value",
       "oversized",

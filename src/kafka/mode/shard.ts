@@ -49,7 +49,13 @@ export class KafkaShard {
   /** Per book: the symbol's name as a record key. */
   private readonly bookKeys: Uint8Array[] = [];
 
-  constructor(args: { partition: number; index: number; ordersPartitions: number; sequencer: Sequencer; nextOffset: number }) {
+  constructor(args: {
+    partition: number;
+    index: number;
+    ordersPartitions: number;
+    sequencer: Sequencer;
+    nextOffset: number;
+  }) {
     this.partition = args.partition;
     this.index = args.index;
     this.ordersPartitions = args.ordersPartitions;
@@ -66,7 +72,13 @@ export class KafkaShard {
   }
 
   /** A fresh shard (no snapshot): an empty engine that starts at the partition's first offset. */
-  static fresh(args: { partition: number; index: number; ordersPartitions: number; engine: Partial<EngineConfig>; clock?: Clock }): KafkaShard {
+  static fresh(args: {
+    partition: number;
+    index: number;
+    ordersPartitions: number;
+    engine: Partial<EngineConfig>;
+    clock?: Clock;
+  }): KafkaShard {
     return new KafkaShard({ ...args, sequencer: new Sequencer(args.engine, null, args.clock), nextOffset: 0 });
   }
 
@@ -109,7 +121,8 @@ export class KafkaShard {
       case Command.MassCancel:
         if (v.oneSymbol && !this.routed(v.symbolId)) return this.refused(a.reason);
         v.orderId = 0;
-        // A producer names no reason (0): a request of the user. The TCP gateway names its own (disconnect, dead-man's switch).
+        // A producer names no reason (0): a request of the user. The TCP gateway names its own
+        // (disconnect, dead-man's switch).
         if (v.cancelReason === 0) v.cancelReason = CancelReason.MassCancel;
         break;
       case Command.SymbolDef:
@@ -148,7 +161,10 @@ export class KafkaShard {
     const owner = this.bookPartition[book]!;
     if (owner === this.partition) return true;
     const name = this.sequencer.engine.symbolSpec(book).name;
-    return this.admission.refuse(DeadLetterReason.WrongPartition, `symbol ${book} (${name}) belongs to partition ${owner}, not ${this.partition}`);
+    return this.admission.refuse(
+      DeadLetterReason.WrongPartition,
+      `symbol ${book} (${name}) belongs to partition ${owner}, not ${this.partition}`,
+    );
   }
 
   /** A symbol definition must add the next book: a new name, the next id, a spec the engine takes. */
@@ -156,8 +172,13 @@ export class KafkaShard {
     const s = this.admission.view.symbol;
     const engine = this.sequencer.engine;
     const a = this.admission;
-    if (s.symbolId !== engine.booksCount) return a.refuse(DeadLetterReason.BadSymbolDef, `symbol ${s.name} has id ${s.symbolId}, the next is ${engine.booksCount}`);
-    if (engine.bookOf(s.name) >= 0) return a.refuse(DeadLetterReason.BadSymbolDef, `symbol ${s.name} is already defined`);
+    if (s.symbolId !== engine.booksCount)
+      return a.refuse(
+        DeadLetterReason.BadSymbolDef,
+        `symbol ${s.name} has id ${s.symbolId}, the next is ${engine.booksCount}`,
+      );
+    if (engine.bookOf(s.name) >= 0)
+      return a.refuse(DeadLetterReason.BadSymbolDef, `symbol ${s.name} is already defined`);
     const error = engine.symbolError(s);
     if (error !== null) return a.refuse(DeadLetterReason.BadSymbolDef, `symbol ${s.name}: ${error}`);
     return true;

@@ -17,7 +17,11 @@ export function murmur2(data: Uint8Array): number {
   const length4 = length >>> 2;
   for (let i = 0; i < length4; i++) {
     const i4 = i * 4;
-    let k = (data[i4]! & 0xff) + ((data[i4 + 1]! & 0xff) << 8) + ((data[i4 + 2]! & 0xff) << 16) + ((data[i4 + 3]! & 0xff) << 24);
+    let k =
+      (data[i4]! & 0xff) +
+      ((data[i4 + 1]! & 0xff) << 8) +
+      ((data[i4 + 2]! & 0xff) << 16) +
+      ((data[i4 + 3]! & 0xff) << 24);
     k = Math.imul(k, m);
     k ^= k >>> r;
     k = Math.imul(k, m);
@@ -41,7 +45,8 @@ export function murmur2(data: Uint8Array): number {
 
 /** The partition Kafka's default partitioner gives a record with key `key`. */
 export function partitionOfKey(key: Uint8Array, partitionsCount: number): number {
-  if (!(Number.isInteger(partitionsCount) && partitionsCount >= 1)) throw new RangeError(`partition count ${partitionsCount} must be a positive integer`);
+  if (!(Number.isInteger(partitionsCount) && partitionsCount >= 1))
+    throw new RangeError(`partition count ${partitionsCount} must be a positive integer`);
   return (murmur2(key) & 0x7fffffff) % partitionsCount;
 }
 

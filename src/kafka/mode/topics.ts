@@ -68,10 +68,20 @@ export function topicList(topics: KafkaModeTopics): [keyof KafkaModeTopics, Topi
  * configured partition count (throws naming the first that does not).
  * `replicationFactor` 1 on a single broker.
  */
-export async function ensureTopics(admin: Admin, topics: KafkaModeTopics, replicationFactor: number, timeoutMs: number): Promise<void> {
+export async function ensureTopics(
+  admin: Admin,
+  topics: KafkaModeTopics,
+  replicationFactor: number,
+  timeoutMs: number,
+): Promise<void> {
   const list = topicList(topics);
   await admin.createTopics(
-    list.map(([role, t]) => ({ name: t.name, partitions: t.partitions, replicationFactor, config: topicConfig(role, t) })),
+    list.map(([role, t]) => ({
+      name: t.name,
+      partitions: t.partitions,
+      replicationFactor,
+      config: topicConfig(role, t),
+    })),
     true,
   );
   await admin.waitForTopics(
@@ -83,7 +93,10 @@ export async function ensureTopics(admin: Admin, topics: KafkaModeTopics, replic
     const found = metadata.find((m) => m.name === t.name);
     const count = found?.partitions.length ?? 0;
     if (count !== t.partitions) {
-      throw new Error(`kafka topic ${t.name} (${role}) has ${count} partitions, the configuration says ${t.partitions}: a symbol's partition depends on the count, so it cannot change under existing data`);
+      throw new Error(
+        `kafka topic ${t.name} (${role}) has ${count} partitions, the configuration says ${t.partitions}: ` +
+          `a symbol's partition depends on the count, so it cannot change under existing data`,
+      );
     }
   }
 }

@@ -1,4 +1,5 @@
-// Proves open orders (stops included), price levels per side and the halted flag per symbol come from the engine's columns at scrape time; symbols defined after start share the "other" series.
+// Proves open orders (stops included), price levels per side and the halted flag per symbol come from the engine's
+// columns at scrape time; symbols defined after start share the "other" series.
 import { expect, test } from "bun:test";
 import { CommandStruct } from "../../engine/command.ts";
 import { CommandCode } from "../../engine/command.ts";
@@ -17,7 +18,18 @@ test("open orders, levels and halts per symbol", () => {
   let seq = 1;
   const place = (book: number, id: number, side: number, price: number, type: number = OrderType.Limit, stop = 0) => {
     c.clear();
-    Object.assign(c, { command: CommandCode.NewOrder, engineSeq: seq++, symbolId: book, orderId: id, userId: 1, side, type, priceTicks: price, qtyLots: 1, stopPriceTicks: stop });
+    Object.assign(c, {
+      command: CommandCode.NewOrder,
+      engineSeq: seq++,
+      symbolId: book,
+      orderId: id,
+      userId: 1,
+      side,
+      type,
+      priceTicks: price,
+      qtyLots: 1,
+      stopPriceTicks: stop,
+    });
     e.apply(c);
     e.events.clear();
   };
@@ -29,7 +41,12 @@ test("open orders, levels and halts per symbol", () => {
   place(1, 6, Side.Buy, 50);
   place(2, 7, Side.Sell, 70);
   c.clear();
-  Object.assign(c, { command: CommandCode.SymbolStatus, engineSeq: seq++, symbolId: 2, tradingStatus: TradingStatus.Halted });
+  Object.assign(c, {
+    command: CommandCode.SymbolStatus,
+    engineSeq: seq++,
+    symbolId: 2,
+    tradingStatus: TradingStatus.Halted,
+  });
   e.apply(c);
   const registry = new MetricsRegistry();
   const metrics = registerExchangeMetrics(registry, { symbols: ["A"], kafkaPartitions: 1 });

@@ -37,7 +37,11 @@ export function ladderTotals(e: BookColumnsView, ladder: number): { orders: numb
   return { orders, levels };
 }
 
-export function registerBookMetrics(registry: MetricsRegistry, metrics: ExchangeMetrics, engine: () => BookColumnsView | null): void {
+export function registerBookMetrics(
+  registry: MetricsRegistry,
+  metrics: ExchangeMetrics,
+  engine: () => BookColumnsView | null,
+): void {
   registry.onCollect("books", () => {
     const e = engine();
     if (e === null) return;

@@ -1,4 +1,5 @@
-// Proves the collectors: event-loop delay from an injected clock, the journal's log2 sync buckets folded into a histogram, snapshot stats and age, process metrics, and that a garbage collection is observed.
+// Proves the collectors: event-loop delay from an injected clock, the journal's log2 sync buckets folded into a
+// histogram, snapshot stats and age, process metrics, and that a garbage collection is observed.
 
 import { describe, expect, test } from "bun:test";
 import { JournalStats } from "../../journal/writer.ts";
@@ -80,7 +81,13 @@ describe("journal collector", () => {
     expect(Number(sync.buckets![String(2 ** 34 / 1e9)])).toBe(5);
     expect(Number(sync.buckets!["+Inf"])).toBe(6);
     const batch = families.find((f) => f.name === "exchange_journal_batch_records")!.metrics[0]!;
-    expect([batch.buckets!["1"], batch.buckets!["4"], batch.buckets!["8"], batch.buckets!["65536"], batch.buckets!["+Inf"]]).toEqual(["4", "4", "9", "9", "10"]);
+    expect([
+      batch.buckets!["1"],
+      batch.buckets!["4"],
+      batch.buckets!["8"],
+      batch.buckets!["65536"],
+      batch.buckets!["+Inf"],
+    ]).toEqual(["4", "4", "9", "9", "10"]);
   });
 
   test("foldLog2 keeps every count", () => {
@@ -96,11 +103,30 @@ describe("snapshot collector", () => {
     const r = new MetricsRegistry();
     let now = 1_000_000;
     const stats: { -readonly [K in keyof SnapshotStatsView]: SnapshotStatsView[K] } = {
-      taken: 0, failures: 1, lastSavedSeq: 0, lastPauseMs: 0, maxPauseMs: 0, lastEncodeMs: 0, lastSaveMs: 0, lastBytes: 0,
+      taken: 0,
+      failures: 1,
+      lastSavedSeq: 0,
+      lastPauseMs: 0,
+      maxPauseMs: 0,
+      lastEncodeMs: 0,
+      lastSaveMs: 0,
+      lastBytes: 0,
     };
-    registerSnapshotMetrics(r, () => stats, () => now);
+    registerSnapshotMetrics(
+      r,
+      () => stats,
+      () => now,
+    );
     expect(sampleValue(parseExposition(r.expose()), "exchange_snapshot_age_seconds")).toBe(-1);
-    Object.assign(stats, { taken: 1, lastSavedSeq: 500, lastPauseMs: 4, maxPauseMs: 4, lastEncodeMs: 5, lastSaveMs: 7, lastBytes: 3400 });
+    Object.assign(stats, {
+      taken: 1,
+      lastSavedSeq: 500,
+      lastPauseMs: 4,
+      maxPauseMs: 4,
+      lastEncodeMs: 5,
+      lastSaveMs: 7,
+      lastBytes: 3400,
+    });
     r.expose();
     now += 2500;
     let families = parseExposition(r.expose());

@@ -34,15 +34,22 @@ export class EventLoopDelayMonitor {
   private readonly tick = (): void => this.onTick();
 
   constructor(registry: MetricsRegistry, sampleMs: number, clock: LoopClock = realLoopClock) {
-    if (!(Number.isInteger(sampleMs) && sampleMs >= 1)) throw new Error(`event-loop monitor: sampleMs ${sampleMs} must be an integer >= 1`);
+    if (!(Number.isInteger(sampleMs) && sampleMs >= 1))
+      throw new Error(`event-loop monitor: sampleMs ${sampleMs} must be an integer >= 1`);
     this.sampleMs = sampleMs;
     this.clock = clock;
-    this.delay = registry.histogram({
-      name: "event_loop_delay_seconds",
-      help: `How late a timer due every ${sampleMs} ms ran: time the event loop was blocked (work, GC pauses) beyond the period.`,
-      buckets: eventLoopDelaySecondsBuckets,
-    }).labels();
-    const max = registry.gauge({ name: "event_loop_delay_max_seconds", help: "Largest event-loop delay since the previous scrape." }).labels();
+    this.delay = registry
+      .histogram({
+        name: "event_loop_delay_seconds",
+        help:
+          `How late a timer due every ${sampleMs} ms ran: time the event loop was blocked (work, ` +
+          `GC pauses) beyond the period.`,
+        buckets: eventLoopDelaySecondsBuckets,
+      })
+      .labels();
+    const max = registry
+      .gauge({ name: "event_loop_delay_max_seconds", help: "Largest event-loop delay since the previous scrape." })
+      .labels();
     registry.onCollect("event-loop", () => {
       max.set(this.maxSinceScrapeS);
       this.maxSinceScrapeS = 0;

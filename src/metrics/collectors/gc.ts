@@ -21,11 +21,17 @@ export class GcObserver {
   private running = false;
 
   constructor(registry: MetricsRegistry) {
-    this.collections = registry.counter({
-      name: "bun_gc_collections_observed_total",
-      help: "Garbage collections observed through a finalization sentinel (a lower bound: at most one per event-loop turn).",
-    }).labels();
-    const heap = registry.gauge({ name: "bun_heap_size_bytes", help: "Bytes of the JavaScriptCore heap in use (bun:jsc heapSize)." }).labels();
+    this.collections = registry
+      .counter({
+        name: "bun_gc_collections_observed_total",
+        help:
+          "Garbage collections observed through a finalization sentinel (a lower bound: " +
+          "at most one per event-loop turn).",
+      })
+      .labels();
+    const heap = registry
+      .gauge({ name: "bun_heap_size_bytes", help: "Bytes of the JavaScriptCore heap in use (bun:jsc heapSize)." })
+      .labels();
     registry.onCollect("gc", () => heap.set(heapSize()));
     this.registryOfSentinels = new FinalizationRegistry(() => {
       this.armed = false;

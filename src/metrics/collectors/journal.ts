@@ -46,15 +46,47 @@ export function syncSecondsBounds(): number[] {
 }
 
 export function registerJournalMetrics(registry: MetricsRegistry, journal: () => JournalView | null): void {
-  const batches = registry.counter({ name: "exchange_journal_batches_total", help: "Group-commit batches written." }).labels();
-  const records = registry.counter({ name: "exchange_journal_records_total", help: "Records (commands) written." }).labels();
-  const bytes = registry.counter({ name: "exchange_journal_bytes_total", help: "Bytes handed to write(), record headers included." }).labels();
-  const full = registry.counter({ name: "exchange_journal_full_total", help: "Appends refused because both batch buffers were busy (input paused)." }).labels();
-  const writeMax = registry.gauge({ name: "exchange_journal_write_seconds_max", help: "Longest write() of a batch since start." }).labels();
-  const durableSeq = registry.gauge({ name: "exchange_journal_durable_seq", help: "Every command up to this seq is durable by the journal policy." }).labels();
-  const pending = registry.gauge({ name: "exchange_journal_pending_records", help: "Records appended but not yet durable." }).labels();
-  const sync = registry.histogram({ name: "exchange_journal_sync_seconds", help: "fdatasync time per batch (policy fsync).", buckets: syncSecondsBounds() }).labels();
-  const batchRecords = registry.histogram({ name: "exchange_journal_batch_records", help: "Records per group-commit batch (bucket bounds are powers of two).", buckets: batchRecordsBounds() }).labels();
+  const batches = registry
+    .counter({ name: "exchange_journal_batches_total", help: "Group-commit batches written." })
+    .labels();
+  const records = registry
+    .counter({ name: "exchange_journal_records_total", help: "Records (commands) written." })
+    .labels();
+  const bytes = registry
+    .counter({ name: "exchange_journal_bytes_total", help: "Bytes handed to write(), record headers included." })
+    .labels();
+  const full = registry
+    .counter({
+      name: "exchange_journal_full_total",
+      help: "Appends refused because both batch buffers were busy (input paused).",
+    })
+    .labels();
+  const writeMax = registry
+    .gauge({ name: "exchange_journal_write_seconds_max", help: "Longest write() of a batch since start." })
+    .labels();
+  const durableSeq = registry
+    .gauge({
+      name: "exchange_journal_durable_seq",
+      help: "Every command up to this seq is durable by the journal policy.",
+    })
+    .labels();
+  const pending = registry
+    .gauge({ name: "exchange_journal_pending_records", help: "Records appended but not yet durable." })
+    .labels();
+  const sync = registry
+    .histogram({
+      name: "exchange_journal_sync_seconds",
+      help: "fdatasync time per batch (policy fsync).",
+      buckets: syncSecondsBounds(),
+    })
+    .labels();
+  const batchRecords = registry
+    .histogram({
+      name: "exchange_journal_batch_records",
+      help: "Records per group-commit batch (bucket bounds are powers of two).",
+      buckets: batchRecordsBounds(),
+    })
+    .labels();
   const folded = new Float64Array(syncBoundLog2Max - syncBoundLog2Min + 2);
   const batchCounts = new Float64Array(batchBoundLog2Max + 2);
   registry.onCollect("journal", () => {
@@ -71,7 +103,8 @@ export function registerJournalMetrics(registry: MetricsRegistry, journal: () =>
     foldLog2(s.syncNsLog2, folded);
     sync.setFrom(folded, s.syncNsTotal / 1e9);
     batchCounts.fill(0);
-    for (let i = 0; i < s.batchRecordsLog2.length; i++) batchCounts[Math.min(i, batchBoundLog2Max + 1)]! += s.batchRecordsLog2[i]!;
+    for (let i = 0; i < s.batchRecordsLog2.length; i++)
+      batchCounts[Math.min(i, batchBoundLog2Max + 1)]! += s.batchRecordsLog2[i]!;
     batchRecords.setFrom(batchCounts, s.records);
   });
 }

@@ -18,21 +18,41 @@ export interface SnapshotStatsView {
   readonly lastSavedAtMs?: number;
 }
 
-export function registerSnapshotMetrics(registry: MetricsRegistry, stats: () => SnapshotStatsView | null, nowMs: () => number = Date.now): void {
+export function registerSnapshotMetrics(
+  registry: MetricsRegistry,
+  stats: () => SnapshotStatsView | null,
+  nowMs: () => number = Date.now,
+): void {
   const taken = registry.counter({ name: "exchange_snapshots_total", help: "Snapshots the store accepted." }).labels();
-  const failures = registry.counter({ name: "exchange_snapshot_failures_total", help: "Snapshot attempts that failed (retried with backoff)." }).labels();
-  const seq = registry.gauge({ name: "exchange_snapshot_seq", help: "Seq of the newest snapshot the store accepted." }).labels();
-  const age = registry.gauge({ name: "exchange_snapshot_age_seconds", help: "Time since the newest snapshot was saved (-1: none since start)." }).labels();
+  const failures = registry
+    .counter({
+      name: "exchange_snapshot_failures_total",
+      help: "Snapshot attempts that failed (retried with backoff).",
+    })
+    .labels();
+  const seq = registry
+    .gauge({ name: "exchange_snapshot_seq", help: "Seq of the newest snapshot the store accepted." })
+    .labels();
+  const age = registry
+    .gauge({
+      name: "exchange_snapshot_age_seconds",
+      help: "Time since the newest snapshot was saved (-1: none since start).",
+    })
+    .labels();
   const bytes = registry.gauge({ name: "exchange_snapshot_bytes", help: "Size of the newest snapshot." }).labels();
   const phases = registry.gauge({
     name: "exchange_snapshot_phase_seconds",
-    help: "Duration of each phase of the newest snapshot: pause (matching stopped for the copy), encode (worker), save (store).",
+    help:
+      "Duration of each phase of the newest snapshot: pause (matching stopped for the copy), encode (worker), " +
+      "save (store).",
     labels: { phase: ["pause", "encode", "save"] },
   });
   const pause = phases.labels({ phase: "pause" });
   const encode = phases.labels({ phase: "encode" });
   const save = phases.labels({ phase: "save" });
-  const pauseMax = registry.gauge({ name: "exchange_snapshot_pause_seconds_max", help: "Longest matching pause for a snapshot since start." }).labels();
+  const pauseMax = registry
+    .gauge({ name: "exchange_snapshot_pause_seconds_max", help: "Longest matching pause for a snapshot since start." })
+    .labels();
   let seenSeq = -1;
   let seenAtMs = -1;
   registry.onCollect("snapshot", () => {

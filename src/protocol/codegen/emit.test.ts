@@ -1,4 +1,6 @@
-// Proves the committed generated/fixed-layout.ts is exactly what the generator makes from today's layout.ts and frames.ts, that every template has every field of its tables once, aligned, inside a verified frame, that a frames.ts out of step with the schema stops generation, and that the protocol and client code compile nothing from strings.
+// Proves the committed generated/fixed-layout.ts is exactly what the generator makes from today's layout.ts and
+// frames.ts, that every template has every field of its tables once, aligned, inside a verified frame, that a frames.ts
+// out of step with the schema stops generation, and that the protocol and client code compile nothing from strings.
 
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -17,7 +19,10 @@ describe("generated code", () => {
   test("src/protocol/generated/fixed-layout.ts is up to date with layout.ts and frames.ts", () => {
     const fresh = generateFixedLayouts();
     if (readFileSync(committed, "utf8") !== fresh) {
-      throw new Error("src/protocol/generated/fixed-layout.ts is out of date: run scripts/gen-schema.sh (or ./bunw scripts/gen-fixed.ts) and commit");
+      throw new Error(
+        "src/protocol/generated/fixed-layout.ts is out of date: run scripts/gen-schema.sh (or ./bunw " +
+          "scripts/gen-fixed.ts) and commit",
+      );
     }
   });
 
@@ -55,7 +60,12 @@ describe("generated checks", () => {
           } catch {
             threw = true;
           }
-          expect({ frame: spec.name, field: source.field, v, threw }).toEqual({ frame: spec.name, field: source.field, v, threw: !rules[source.type](v) });
+          expect({ frame: spec.name, field: source.field, v, threw }).toEqual({
+            frame: spec.name,
+            field: source.field,
+            v,
+            threw: !rules[source.type](v),
+          });
         }
       }
     }
@@ -99,9 +109,13 @@ describe("frames.ts out of step with the schema stops generation", () => {
   });
 
   test("a field the schema does not have, or one of the wrong width", () => {
-    const extra = variant((s) => ({ sources: [...s.sources, { field: "NewOrder.added_later", type: "u8", property: "side" }] }));
+    const extra = variant((s) => ({
+      sources: [...s.sources, { field: "NewOrder.added_later", type: "u8", property: "side" }],
+    }));
     expect(() => generateFixedLayouts(extra)).toThrow(/frames.ts names/);
-    const wide = variant((s) => ({ sources: s.sources.map((x) => (x.field === "NewOrder.price" ? { ...x, type: "u53" as const } : x)) }));
+    const wide = variant((s) => ({
+      sources: s.sources.map((x) => (x.field === "NewOrder.price" ? { ...x, type: "u53" as const } : x)),
+    }));
     expect(() => generateFixedLayouts(wide)).toThrow(/frames.ts names/);
   });
 
@@ -118,7 +132,11 @@ test("no code of src/protocol or src/client is compiled from a string (new Funct
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
       const path = join(dir, name);
-      return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") && !path.endsWith(".test.ts") ? [path] : [];
+      return statSync(path).isDirectory()
+        ? files(path)
+        : path.endsWith(".ts") && !path.endsWith(".test.ts")
+          ? [path]
+          : [];
     });
   const src = join(import.meta.dir, "..", "..");
   for (const path of [...files(join(src, "protocol")), ...files(join(src, "client"))]) {

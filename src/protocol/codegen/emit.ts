@@ -43,16 +43,26 @@ interface Bound {
   readonly source: Source;
 }
 
-/** Pairs each value field of `t` with its source; refuses a spec that does not name exactly those fields at their widths. */
+/**
+ * Pairs each value field of `t` with its source; refuses a spec that does not name exactly
+ * those fields at their widths.
+ */
 function bind(spec: FrameSpec, t: Region): Bound[] {
   const schema = t.valueFields.map((f) => `${f.name}:${f.bytes}`).sort();
   const ours = spec.sources.map((s) => `${s.field}:${wireTypeBytes[s.type]}`).sort();
-  assert(schema.join(", ") === ours.join(", "), `${spec.name}: the schema's value fields are [${schema.join(", ")}], frames.ts names [${ours.join(", ")}]`);
+  assert(
+    schema.join(", ") === ours.join(", "),
+    `${spec.name}: the schema's value fields are [${schema.join(", ")}], frames.ts names [${ours.join(", ")}]`,
+  );
   for (const a of spec.args) assert(/^[a-z][A-Za-z]*$/.test(a) && !reserved.has(a), `${spec.name}: argument name ${a}`);
   return t.valueFields.map((field) => {
     const source = spec.sources.find((s) => s.field === field.name)!;
-    const named = source.arg !== undefined ? spec.args.includes(source.arg) : /^[a-z][A-Za-z]*$/.test(source.property ?? "");
-    assert(named && (source.arg === undefined) !== (source.property === undefined), `${spec.name}: source of ${field.name}`);
+    const named =
+      source.arg !== undefined ? spec.args.includes(source.arg) : /^[a-z][A-Za-z]*$/.test(source.property ?? "");
+    assert(
+      named && (source.arg === undefined) !== (source.property === undefined),
+      `${spec.name}: source of ${field.name}`,
+    );
     return { field, source };
   });
 }
@@ -132,14 +142,24 @@ function emitCheck(spec: FrameSpec, bound: readonly Bound[]): string[] {
 /** Word indexes (frame-relative) holding at least one byte of a 4- or 8-byte value field. */
 function wideFieldWords(t: Region): Set<number> {
   const words = new Set<number>();
-  for (const f of t.valueFields) if (f.bytes !== 1) for (let w = f.at >> 2; w < (f.at + f.bytes) >> 2; w++) words.add(w);
+  for (const f of t.valueFields)
+    if (f.bytes !== 1) for (let w = f.at >> 2; w < (f.at + f.bytes) >> 2; w++) words.add(w);
   return words;
 }
 
 function emitStore(spec: FrameSpec, t: Region, bound: readonly Bound[]): string[] {
   const view = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.frameBytes);
-  const lines = [`/** Stores a whole ${spec.name} frame at word \`i\` (byte \`p\` = 4i) of \`w\` / \`f\`, two views of one buffer. */`];
-  lines.push(...signature(`store${spec.name}`, ["w: Int32Array", "f: Uint8Array", "i: number", "p: number", ...params(spec)], "void"));
+  const lines = [
+    `/** Stores a whole ${spec.name} frame at word \`i\` (byte \`p\` = 4i) of \`w\` / \`f\`, ` +
+      `two views of one buffer. */`,
+  ];
+  lines.push(
+    ...signature(
+      `store${spec.name}`,
+      ["w: Int32Array", "f: Uint8Array", "i: number", "p: number", ...params(spec)],
+      "void",
+    ),
+  );
   const wide = wideFieldWords(t);
   for (let w = 0; w < t.frameBytes >> 2; w++) {
     if (!wide.has(w)) lines.push(`  w[${plus("i", w)}] = ${int32(view.getInt32(4 * w, true))};`);
@@ -219,7 +239,10 @@ function emitRead(spec: FrameSpec, bound: readonly Bound[]): string[] {
 function emitFrame(spec: FrameSpec): string[] {
   const t = buildTemplate(spec.envelope, spec.member);
   const bound = bind(spec, t);
-  const lines = [`// ---- ${spec.name}: ${spec.what} ${"-".repeat(Math.max(4, 100 - spec.name.length - spec.what.length))}`, ""];
+  const lines = [
+    `// ---- ${spec.name}: ${spec.what} ${"-".repeat(Math.max(4, 100 - spec.name.length - spec.what.length))}`,
+    "",
+  ];
   lines.push(...emitLayout(spec, t), "", ...emitCheck(spec, bound), "", ...emitStore(spec, t, bound), "");
   if (spec.reads !== null) lines.push(...emitMatch(spec, t), "", ...emitRead(spec, bound), "");
   return lines;
@@ -237,7 +260,8 @@ function emitPage(): string[] {
   const vtable = new DataView(parts.vtable.buffer);
   const fields = (r: Region) => r.valueFields.map((f) => `    ["${f.name}", ${f.at}, ${f.bytes}],`);
   return [
-    `// ---- OpenOrders page: Message{seq, OpenOrders{orders, more}}, exchange to client (codegen/page.ts) ${"-".repeat(17)}`,
+    `// ---- OpenOrders page: Message{seq, OpenOrders{orders, more}}, ` +
+      `exchange to client (codegen/page.ts) ${"-".repeat(17)}`,
     "",
     "/** The parts of an OpenOrders page; field positions relative to the head's and to an order's start. */",
     "export const openOrdersPageLayout = {",
@@ -258,7 +282,10 @@ function emitPage(): string[] {
     "",
     "/** Stores the vtable a page's orders share at word `i` of `w`. */",
     "export function storeOpenOrderVtable(w: Int32Array, i: number): void {",
-    ...Array.from({ length: parts.vtable.length >> 2 }, (_, k) => `  w[${plus("i", k)}] = ${int32(vtable.getInt32(4 * k, true))};`),
+    ...Array.from(
+      { length: parts.vtable.length >> 2 },
+      (_, k) => `  w[${plus("i", k)}] = ${int32(vtable.getInt32(4 * k, true))};`,
+    ),
     "}",
     "",
     ...emitCheck(pageOrderSpec, order),
@@ -289,7 +316,11 @@ const header = [
 /** The import lines for the names `code` uses, each module's names sorted. */
 function imports(code: string): string[] {
   const modules: [from: string, names: string[], typeOnly: boolean][] = [
-    ["../messages.ts", ["ClientMessage", "ExecReport", "InputRecordView", "OpenOrderInfo", "OrderFields", "ServerMessage"], true],
+    [
+      "../messages.ts",
+      ["ClientMessage", "ExecReport", "InputRecordView", "OpenOrderInfo", "OrderFields", "ServerMessage"],
+      true,
+    ],
     ["../ranges.ts", ["isByte", "isI32", "isU32", "isU53", "isU64", "notWireType"], false],
     ["../wire-read.ts", ["readI32", "readU32", "readU53", "readU64", "viewU53", "viewU64"], false],
   ];

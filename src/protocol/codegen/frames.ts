@@ -120,7 +120,10 @@ const newOrderSources: readonly Source[] = [
   of("NewOrder.stop_price", "i32", "stopPriceTicks"),
 ];
 
-const cancelSources: readonly Source[] = [of("Cancel.client_order_id", "u53", "clientOrderId"), of("Cancel.symbol_id", "u32", "symbolId")];
+const cancelSources: readonly Source[] = [
+  of("Cancel.client_order_id", "u53", "clientOrderId"),
+  of("Cancel.symbol_id", "u32", "symbolId"),
+];
 
 const modifySources: readonly Source[] = [
   of("Modify.client_order_id", "u53", "clientOrderId"),
@@ -141,13 +144,35 @@ const massCancelSources: readonly Source[] = [
 function record(name: string, what: string, command: number, sources: readonly Source[]): FrameSpec {
   const reads = "InputRecordView";
   const [readPrefix, readVia] = ["", "view"] as const;
-  return { name, what, envelope: "record", member: command, args: stampArgs, object: "OrderFields", reads, readPrefix, readVia, sources: [...stampSources, ...sources] };
+  return {
+    name,
+    what,
+    envelope: "record",
+    member: command,
+    args: stampArgs,
+    object: "OrderFields",
+    reads,
+    readPrefix,
+    readVia,
+    sources: [...stampSources, ...sources],
+  };
 }
 
 function client(name: string, what: string, body: number, sources: readonly Source[]): FrameSpec {
   const seq = arg("Message.seq", "u53", "seq");
   const [readPrefix, readVia] = ["", "bytes"] as const;
-  return { name, what, envelope: "client", member: body, args: ["seq"], object: "OrderFields", reads: "ClientMessage", readPrefix, readVia, sources: [seq, ...sources] };
+  return {
+    name,
+    what,
+    envelope: "client",
+    member: body,
+    args: ["seq"],
+    object: "OrderFields",
+    reads: "ClientMessage",
+    readPrefix,
+    readVia,
+    sources: [seq, ...sources],
+  };
 }
 
 /** Every fixed frame, in the order generated. */
@@ -182,7 +207,18 @@ export const frameSpecs: readonly FrameSpec[] = [
 function pagePart(name: string, what: string, args: readonly string[], sources: readonly Source[]): FrameSpec {
   const [readPrefix, readVia] = ["", "view"] as const;
   const object = "OpenOrderInfo";
-  return { name, what, envelope: "server", member: Body.OpenOrders, args, object, reads: null, readPrefix, readVia, sources };
+  return {
+    name,
+    what,
+    envelope: "server",
+    member: Body.OpenOrders,
+    args,
+    object,
+    reads: null,
+    readPrefix,
+    readVia,
+    sources,
+  };
 }
 
 export const pageHeadSpec = pagePart(
@@ -197,18 +233,23 @@ export const pageHeadSpec = pagePart(
   ],
 );
 
-export const pageOrderSpec = pagePart("OpenOrder", "one order's table in an OpenOrders page", ["vtableOffset"], [
-  arg("OpenOrder.vtable", "i32", "vtableOffset"),
-  of("OpenOrder.client_order_id", "u53", "clientOrderId"),
-  of("OpenOrder.order_id", "u53", "orderId"),
-  of("OpenOrder.symbol_id", "u32", "symbolId"),
-  of("OpenOrder.side", "u8", "side"),
-  of("OpenOrder.type", "u8", "type"),
-  of("OpenOrder.tif", "u8", "tif"),
-  of("OpenOrder.post_only", "bool", "postOnly"),
-  of("OpenOrder.stp", "u8", "stp"),
-  of("OpenOrder.price", "i32", "priceTicks"),
-  of("OpenOrder.stop_price", "i32", "stopPriceTicks"),
-  of("OpenOrder.qty", "u53", "qtyLots"),
-  of("OpenOrder.leaves_qty", "u53", "leavesQtyLots"),
-]);
+export const pageOrderSpec = pagePart(
+  "OpenOrder",
+  "one order's table in an OpenOrders page",
+  ["vtableOffset"],
+  [
+    arg("OpenOrder.vtable", "i32", "vtableOffset"),
+    of("OpenOrder.client_order_id", "u53", "clientOrderId"),
+    of("OpenOrder.order_id", "u53", "orderId"),
+    of("OpenOrder.symbol_id", "u32", "symbolId"),
+    of("OpenOrder.side", "u8", "side"),
+    of("OpenOrder.type", "u8", "type"),
+    of("OpenOrder.tif", "u8", "tif"),
+    of("OpenOrder.post_only", "bool", "postOnly"),
+    of("OpenOrder.stp", "u8", "stp"),
+    of("OpenOrder.price", "i32", "priceTicks"),
+    of("OpenOrder.stop_price", "i32", "stopPriceTicks"),
+    of("OpenOrder.qty", "u53", "qtyLots"),
+    of("OpenOrder.leaves_qty", "u53", "leavesQtyLots"),
+  ],
+);

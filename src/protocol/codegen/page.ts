@@ -104,7 +104,10 @@ export function composePage(parts: PageParts, count: number): Uint8Array {
 function checkCount(parts: PageParts, count: number): void {
   const built = buildPageTemplate(count).t.bytes;
   const composed = composePage(parts, count);
-  assert(built.length === composed.length, `a ${count}-order page: ${built.length} bytes, the parts ${composed.length}`);
+  assert(
+    built.length === composed.length,
+    `a ${count}-order page: ${built.length} bytes, the parts ${composed.length}`,
+  );
   const at = built.findIndex((b, i) => b !== composed[i]);
   assert(at < 0, `a ${count}-order page differs from the Builder's at byte ${at}`);
 }

@@ -12,7 +12,13 @@
 // here has the schema's layout.
 
 import * as flatbuffers from "flatbuffers";
-import { clientFrameBytesMax, framePrefixBytes, inputRecordBytesMax, ProtocolError, serverFrameBytesMax } from "../constants.ts";
+import {
+  clientFrameBytesMax,
+  framePrefixBytes,
+  inputRecordBytesMax,
+  ProtocolError,
+  serverFrameBytesMax,
+} from "../constants.ts";
 import * as layout from "../layout.ts";
 import { Verifier } from "../verify.ts";
 
@@ -46,7 +52,10 @@ export class FrameTemplate {
     this.bytes.set(frame);
     this.view = new DataView(this.bytes.buffer);
     assert(this.frameBytes % 4 === 0, `${verifyRoot.name} template of ${this.frameBytes} bytes is not a multiple of 4`);
-    assert(this.frameBytes <= frameBytesMax, `${verifyRoot.name} template of ${this.frameBytes} bytes is above the limit ${frameBytesMax}`);
+    assert(
+      this.frameBytes <= frameBytesMax,
+      `${verifyRoot.name} template of ${this.frameBytes} bytes is above the limit ${frameBytesMax}`,
+    );
     assert(this.view.getUint32(0, true) === this.frameBytes - framePrefixBytes, "the length prefix counts the payload");
     const verifier = new Verifier();
     const code = verifier.verify(this.bytes, framePrefixBytes, this.frameBytes, verifyRoot);
@@ -77,7 +86,10 @@ export class FrameTemplate {
     const vtable = tableAt - view.getInt32(tableAt, true);
     const slots = (view.getUint16(vtable, true) - 4) >> 1;
     const inlineBytes = view.getUint16(vtable + 2, true);
-    assert(slots === table.fields.length, `${table.name} template has ${slots} slots, the schema ${table.fields.length}`);
+    assert(
+      slots === table.fields.length,
+      `${table.name} template has ${slots} slots, the schema ${table.fields.length}`,
+    );
     const spans: { from: number; to: number; name: string }[] = [];
     table.fields.forEach((f, slot) => {
       const offset = view.getUint16(vtable + 4 + 2 * slot, true);
@@ -115,9 +127,27 @@ interface EnvelopeLayout {
 }
 
 export const envelopes: Readonly<Record<Envelope, EnvelopeLayout>> = {
-  client: { root: layout.AnyMessage, verifyRoot: layout.ClientMessage, union: layout.ClientBody, unionField: "Message.body", frameBytesMax: clientFrameBytesMax },
-  server: { root: layout.AnyMessage, verifyRoot: layout.ServerMessage, union: layout.ServerBody, unionField: "Message.body", frameBytesMax: serverFrameBytesMax },
-  record: { root: layout.InputRecord, verifyRoot: layout.InputRecord, union: layout.CommandUnion, unionField: "InputRecord.command", frameBytesMax: inputRecordBytesMax },
+  client: {
+    root: layout.AnyMessage,
+    verifyRoot: layout.ClientMessage,
+    union: layout.ClientBody,
+    unionField: "Message.body",
+    frameBytesMax: clientFrameBytesMax,
+  },
+  server: {
+    root: layout.AnyMessage,
+    verifyRoot: layout.ServerMessage,
+    union: layout.ServerBody,
+    unionField: "Message.body",
+    frameBytesMax: serverFrameBytesMax,
+  },
+  record: {
+    root: layout.InputRecord,
+    verifyRoot: layout.InputRecord,
+    union: layout.CommandUnion,
+    unionField: "InputRecord.command",
+    frameBytesMax: inputRecordBytesMax,
+  },
 };
 
 /**
@@ -165,7 +195,10 @@ export function addTable(
 export function buildTemplate(envelope: Envelope, memberCode: number): FrameTemplate {
   const e = envelopes[envelope];
   const member = e.union.members[memberCode];
-  assert(member !== null && member !== undefined, `${e.union.name} member ${memberCode} is not one a ${envelope} frame carries`);
+  assert(
+    member !== null && member !== undefined,
+    `${e.union.name} member ${memberCode} is not one a ${envelope} frame carries`,
+  );
   const b = new flatbuffers.Builder(1024);
   b.forceDefaults(true);
   const body = addTable(b, member, 0, 0);
