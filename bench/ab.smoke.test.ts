@@ -2,12 +2,12 @@
 // JSON report with both builds' rates and the ratio. A smoke test: it asserts no speed.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 test("ab --a work --b work: both builds measured, rounds alternated, ratio reported", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "ab-smoke-"));
+  const { dir, cleanup } = tempDir("ab-smoke");
   const out = join(dir, "ab.json");
   try {
     const args = [
@@ -45,6 +45,6 @@ test("ab --a work --b work: both builds measured, rounds alternated, ratio repor
     expect(r.b.median).toBeGreaterThan(0);
     expect(r.ratioBtoA.median).toBeGreaterThan(0);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 120_000);

@@ -1,14 +1,14 @@
 // Proves the abuse benchmark runs end to end (one short round: a real exchange child process, victims in an open loop,
 // a stuck and a greedy abuser on their own thread) and writes a well-formed JSON report; it asserts no timings.
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 const root = join(import.meta.dir, "..");
 
 test("gateway-abuse bench --quick --rounds 1 writes a complete JSON report", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "gateway-abuse-smoke-"));
+  const { dir, cleanup } = tempDir("gateway-abuse-smoke");
   const out = join(dir, "abuse.json");
   let child: { kill(): void } | null = null;
   try {
@@ -43,6 +43,6 @@ test("gateway-abuse bench --quick --rounds 1 writes a complete JSON report", asy
     expect(typeof doc.met).toBe("boolean");
   } finally {
     child?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 180_000);

@@ -2,9 +2,9 @@
 // and writes a well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 const root = join(import.meta.dir, "..");
 
@@ -44,7 +44,7 @@ function expectThroughput(t: any, rounds: number): void {
 }
 
 test("gateway bench --quick --policy none writes a complete JSON report", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "gateway-bench-smoke-"));
+  const { dir, cleanup } = tempDir("gateway-bench-smoke");
   const out = join(dir, "gateway.json");
   try {
     const p = Bun.spawn(
@@ -91,6 +91,6 @@ test("gateway bench --quick --policy none writes a complete JSON report", async 
     expect(l.timeline.length).toBeGreaterThan(0);
     expect(typeof doc.targets.engineMillionPerSec.none).toBe("boolean");
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 60_000);

@@ -27,7 +27,7 @@ import { type KafkaBroker, startKafka } from "../scripts/kafka.ts";
 import { Admin } from "../src/kafka/index.ts";
 import { ensureTopics, defaultTopics, type KafkaModeTopics } from "../src/kafka/mode/topics.ts";
 import { librdkafkaVersion } from "../src/kafka/version.ts";
-import { freePort } from "../test/support/redis.ts";
+import { freePort } from "../test/support/ports.ts";
 import { ExchangeProcess } from "./gateway/exchange-process.ts";
 import { fmtRate } from "./report.ts";
 import { latencyPhase, type LatencyResult } from "./gateway/phases.ts";
@@ -412,7 +412,7 @@ async function main(): Promise<void> {
     for (const x of running) x.killNow();
   });
   try {
-    broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir });
+    broker = await startKafka({ port: freePort(), controllerPort: freePort(), dir });
     const bootstrap = broker.bootstrapServers;
     console.log(
       `kafka-mode bench: librdkafka ${librdkafkaVersion()}, broker pid ${broker.pid}, ${os.cpus().length} ` +

@@ -41,7 +41,7 @@ import {
   ProduceRecord,
 } from "../src/kafka/index.ts";
 import { librdkafkaVersion } from "../src/kafka/version.ts";
-import { freePort } from "../test/support/redis.ts";
+import { freePort } from "../test/support/ports.ts";
 
 const HELP = `bun bench/kafka.bench.ts [flags]
   --quick              a short run (~20 s plus broker start): 2 rounds, small chunks, 1 s of latency
@@ -542,7 +542,7 @@ async function main(): Promise<void> {
   try {
     if (o.bootstrap === null) {
       dir = mkdtempSync(join(os.tmpdir(), "kafka-bench-"));
-      broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir });
+      broker = await startKafka({ port: freePort(), controllerPort: freePort(), dir });
     }
     const bootstrap = o.bootstrap ?? broker!.bootstrapServers;
     console.log(

@@ -2,12 +2,12 @@
 // variants, API latency over stored history) and writes a well-formed JSON report; it asserts no timings.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 test("marketdata.bench.ts, one round of everything, tiny", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "md-bench-smoke-"));
+  const { dir, cleanup } = tempDir("md-bench-smoke");
   const out = join(dir, "report.json");
   try {
     const args = [
@@ -43,6 +43,6 @@ test("marketdata.bench.ts, one round of everything, tiny", async () => {
     expect(doc.results.api.ticksStored).toBeGreaterThanOrEqual(20_000);
     for (const s of doc.results.api.summary) expect(positive(s.p99Ms.median)).toBe(true);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 600_000);

@@ -2,12 +2,12 @@
 // report; it asserts no timings.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 test("bench/mass-cancel.bench.ts --quick writes its report", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "mass-cancel-smoke-"));
+  const { dir, cleanup } = tempDir("mass-cancel-smoke");
   const out = join(dir, "mass-cancel.json");
   try {
     const p = Bun.spawn([process.execPath, join(import.meta.dir, "mass-cancel.bench.ts"), "--quick", "--json", out], {
@@ -37,6 +37,6 @@ test("bench/mass-cancel.bench.ts --quick writes its report", async () => {
       expect(Number.isFinite(v) && v > 0).toBe(true);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 120_000);

@@ -2,12 +2,12 @@
 // report; it asserts no timings.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 test("bench/metrics-probe.bench.ts --quick writes its report", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "metrics-probe-smoke-"));
+  const { dir, cleanup } = tempDir("metrics-probe-smoke");
   const out = join(dir, "probe.json");
   try {
     const p = Bun.spawn(
@@ -29,6 +29,6 @@ test("bench/metrics-probe.bench.ts --quick writes its report", async () => {
       expect(Number.isFinite(r.nsPerCommand.median) && r.nsPerCommand.median > 0).toBe(true);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 120_000);

@@ -4,13 +4,13 @@
 // smoke test: it asserts no speed.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTape } from "./tapes/cache.ts";
 import { digestDiff } from "./tapes/digest.ts";
 import { buildPeer, peerUnavailableReason } from "./tapes/peer-exchange-core.ts";
 import { scenarioNames } from "./tapes/scenarios.ts";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 const root = join(import.meta.dir, "..");
 const peerMissing = peerUnavailableReason();
@@ -21,7 +21,7 @@ function isPositiveFinite(v: unknown): boolean {
 }
 
 test("peer bench --quick: consensus on every scenario, a complete JSON report", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "peer-bench-smoke-"));
+  const { dir, cleanup } = tempDir("peer-bench-smoke");
   const out = join(dir, "peer.json");
   try {
     const args = [
@@ -68,7 +68,7 @@ test("peer bench --quick: consensus on every scenario, a complete JSON report", 
       expect(isPositiveFinite(s.ratioOursToPeer)).toBe(true);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 600_000);
 

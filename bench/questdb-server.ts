@@ -2,31 +2,19 @@
 // directory, removed afterwards (the tests' version is test/support/questdb.ts).
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import { type QuestdbHandle, startQuestdb } from "../scripts/questdb.ts";
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../test/support/ports.ts";
 
 /** Runs `body` with a fresh QuestDB and a scratch directory (for spill files), then stops and removes both. */
 export async function withQuestdb<T>(body: (server: QuestdbHandle, scratchDir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(os.tmpdir(), "exch-qdb-bench-"));
   try {
     const server = await startQuestdb({
-      httpPort: await freePort(),
-      pgPort: await freePort(),
-      ilpPort: await freePort(),
+      httpPort: freePort(),
+      pgPort: freePort(),
+      ilpPort: freePort(),
       dir: join(dir, "questdb"),
     });
     try {

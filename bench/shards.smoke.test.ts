@@ -3,14 +3,14 @@
 // test: it asserts no speed.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/support/temp-dir.ts";
 
 const root = join(import.meta.dir, "..");
 
 test("shards bench --quick: 4 workers x 4 symbols agree with their tapes and report every figure", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "shards-bench-smoke-"));
+  const { dir, cleanup } = tempDir("shards-bench-smoke");
   const out = join(dir, "shards.json");
   try {
     const p = Bun.spawn([process.execPath, join(import.meta.dir, "shards.bench.ts"), "--quick", "--json", out], {
@@ -44,6 +44,6 @@ test("shards bench --quick: 4 workers x 4 symbols agree with their tapes and rep
     expect(layout.aggregateMsgsPerSec.median).toBeGreaterThan(0);
     expect(layout.projectedMsgsPerSec.median).toBeGreaterThan(0);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanup();
   }
 }, 300_000);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../test/support/redis.ts";
+import { freePort } from "../test/support/ports.ts";
 import { brokerLayout } from "./kafka-config.ts";
 import { ensureKafkaInstalled, installedJars } from "./kafka-install.ts";
 import { brokerPid, kafkaStatus, probeKafka, startKafka, stopKafkaByPid } from "./kafka.ts";
@@ -53,8 +53,8 @@ describe("install", () => {
 describe("CLI", () => {
   test("start runs a background broker on 127.0.0.1; status sees it; stop stops it by pid", async () => {
     const dir = tempDir();
-    const port = await freePort();
-    const controllerPort = await freePort();
+    const port = freePort();
+    const controllerPort = freePort();
     const started = cli(["start", "--port", String(port), "--controller-port", String(controllerPort), "--dir", dir]);
     expect(started.out).toContain("kafka: ready");
     expect(started.code).toBe(0);
@@ -86,13 +86,13 @@ describe("CLI", () => {
     async () => {
       const dir = tempDir();
       const broker = await startKafka({
-        port: await freePort(),
-        controllerPort: await freePort(),
+        port: freePort(),
+        controllerPort: freePort(),
         dir,
         startTimeoutMs: 240_000,
       });
       try {
-        const error = await startKafka({ port: broker.port, controllerPort: await freePort(), dir: tempDir() }).catch(
+        const error = await startKafka({ port: broker.port, controllerPort: freePort(), dir: tempDir() }).catch(
           (e: unknown) => e,
         );
         expect(error).toBeInstanceOf(Error);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../test/support/redis.ts";
+import { freePort } from "../test/support/ports.ts";
 import { sqlQuery } from "../test/support/questdb.ts";
 import {
   ensureQuestdbInstalled,
@@ -28,7 +28,7 @@ afterAll(() => {
 });
 
 async function ports() {
-  return { httpPort: await freePort(), pgPort: await freePort(), ilpPort: await freePort() };
+  return { httpPort: freePort(), pgPort: freePort(), ilpPort: freePort() };
 }
 
 describe("scripts/questdb.ts", () => {
@@ -115,7 +115,7 @@ describe("scripts/questdb.ts", () => {
     const p = await ports();
     const owner = await startQuestdb({ ...p, dir: tempDir(), progress: "quiet" });
     try {
-      const other = { ...p, pgPort: await freePort(), ilpPort: await freePort() };
+      const other = { ...p, pgPort: freePort(), ilpPort: freePort() };
       await expect(
         startQuestdb({ ...other, dir: tempDir(), progress: "quiet", startTimeoutMs: 60_000 }),
       ).rejects.toThrow(/exited with code|already served|did not answer/);

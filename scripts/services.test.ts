@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../test/support/redis.ts";
+import { freePort } from "../test/support/ports.ts";
 import { probeRedis, startRedis } from "./services.ts";
 
 const dirs: string[] = [];
@@ -49,7 +49,7 @@ async function rawCommand(port: number, command: string[]): Promise<string> {
 
 describe("startRedis", () => {
   test("starts a child that answers; SIGTERM stops it; the AOF brings data back on restart", async () => {
-    const port = await freePort();
+    const port = freePort();
     const dir = tempDir();
     const first = await startRedis({ port, dir, appendonly: true });
     expect((await probeRedis(port, 1_000))?.pid).toBe(first.pid);
@@ -65,7 +65,7 @@ describe("startRedis", () => {
   }, 300_000);
 
   test("refuses a port that another redis-server already serves", async () => {
-    const port = await freePort();
+    const port = freePort();
     const owner = await startRedis({ port, dir: tempDir() });
     try {
       await expect(startRedis({ port, dir: tempDir(), startTimeoutMs: 5_000 })).rejects.toThrow(

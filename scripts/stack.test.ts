@@ -5,11 +5,10 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lineText } from "../test/support/exchange-process.ts";
-import { freePort } from "../test/support/redis.ts";
+import { freePortPair, freePorts } from "../test/support/ports.ts";
 
 const stackScript = join(import.meta.dir, "stack.ts");
 const dir = mkdtempSync(join(tmpdir(), "exch-stack-"));
@@ -63,23 +62,6 @@ function rowOf(status: string, service: string): string[] {
   return line.split(/\s{2,}/);
 }
 
-/** A free port whose next port is free too: the stack's broker takes both (its controller on port + 1). */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await freePort();
-    if (port < 65535 && (await portFree(port + 1))) return port;
-  }
-  throw new Error("no two adjacent free ports");
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
 /** Starts `full` and waits for "stack up"; returns its progress output. */
 async function startFull(env: Record<string, string>): Promise<string> {
   full = Bun.spawn([process.execPath, stackScript, "full", "--dir", dir], {
@@ -113,10 +95,8 @@ describe("stack scripts", () => {
   });
 
   test("full, status, stop from another process; a second full downloads nothing", async () => {
-    const [enginePort, opsPort, redisPort, httpPort, pgPort, ilpPort] = await Promise.all(
-      Array.from({ length: 6 }, () => freePort()),
-    );
-    const kafkaPort = await freePortPair();
+    const [enginePort, opsPort, redisPort, httpPort, pgPort, ilpPort] = freePorts(6);
+    const kafkaPort = freePortPair();
     const env = {
       EXCHANGE_KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
       EXCHANGE_TCP_PORT: String(enginePort),

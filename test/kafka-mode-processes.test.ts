@@ -22,7 +22,6 @@ import {
 } from "./support/kafka-mode.ts";
 import { startTestRedis, type TestRedis } from "./support/redis.ts";
 import { RedisSnapshotStore } from "../src/snapshot/redis-store.ts";
-import { waitUntil } from "./support/wait.ts";
 
 const testTimeoutMs = 300_000;
 /** Kafka mode starts by creating topics and replaying partitions: minutes on a loaded machine, not seconds. */

@@ -32,7 +32,7 @@ import {
   testTopics,
 } from "./support/kafka-mode.ts";
 import { RawSession } from "./support/raw-session.ts";
-import { waitUntil } from "./support/wait.ts";
+import { waitFor } from "./support/wait.ts";
 
 const testTimeoutMs = 180_000;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -227,11 +227,10 @@ describe("an engine shard and its partition", () => {
       burst(1, 600);
       await p.acknowledgedAll();
       const endFirst = first.consumer.watermarks(topics.orders.name, 0, 30_000).high;
-      await waitUntil(
-        () => first.shards[0]!.nextOffset >= endFirst,
-        60_000,
-        () => `first engine at ${first.shards[0]!.nextOffset} of ${endFirst}`,
-      );
+      await waitFor(() => first.shards[0]!.nextOffset >= endFirst, {
+        timeoutMs: 60_000,
+        what: () => `first engine at ${first.shards[0]!.nextOffset} of ${endFirst}`,
+      });
       await first.stop();
       const stored = await store().list();
       expect(stored.length).toBeGreaterThan(0);
@@ -243,11 +242,10 @@ describe("an engine shard and its partition", () => {
       expect(report.snapshotSeq).toBe(stored[0]!.seq);
       expect(report.startOffset).toBe(endFirst);
       const endSecond = second.consumer.watermarks(topics.orders.name, 0, 30_000).high;
-      await waitUntil(
-        () => second.shards[0]!.nextOffset >= endSecond,
-        60_000,
-        () => `second engine at ${second.shards[0]!.nextOffset} of ${endSecond}`,
-      );
+      await waitFor(() => second.shards[0]!.nextOffset >= endSecond, {
+        timeoutMs: 60_000,
+        what: () => `second engine at ${second.shards[0]!.nextOffset} of ${endSecond}`,
+      });
       const reference = referenceShard(fixture.kafka, topics, 0, endSecond);
       expect(reference.trades).toBeGreaterThan(0);
       expect(second.shards[0]!.sequencer.lastSeq).toBe(reference.seq);

@@ -10,7 +10,7 @@ import { Body, Command } from "../src/protocol/index.ts";
 import type { EventConsumer } from "../src/sequencer/sequencer.ts";
 import { ExchangeProcess, hashOf, killAll, replayJournalFile, tempDir } from "./support/exchange-process.ts";
 import { RawSession } from "./support/raw-session.ts";
-import { waitUntil } from "./support/wait.ts";
+import { waitFor } from "./support/wait.ts";
 
 const BTC = 0;
 const ETH = 1;
@@ -116,11 +116,10 @@ test("cancel on disconnect, dead-man's switch and mass cancel are logged: recove
   const c = await massCancel(ex);
   // A snapshot covers part of this; recovery is snapshot + the journal after it.
   const snapshots = join(dir.dir, "snapshots");
-  await waitUntil(
-    () => existsSync(snapshots) && readdirSync(snapshots).some((f) => f.endsWith(".bin")),
-    30_000,
-    () => "a snapshot file",
-  );
+  await waitFor(() => existsSync(snapshots) && readdirSync(snapshots).some((f) => f.endsWith(".bin")), {
+    timeoutMs: 30_000,
+    what: "a snapshot file",
+  });
   await ex.kill();
   b.destroy();
   c.destroy();

@@ -2,17 +2,17 @@
 // signalled, and a matching one is stopped and its pid file removed.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commandLineOf, isAlive, livePid, readPidFile, stopByPidFile, writePidFile } from "./pids.ts";
+import { tempDir } from "../../test/support/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "exch-pids-"));
+const { dir, cleanup } = tempDir("exch-pids");
 const marker = `pids-test-${process.pid}`;
 const children: ReturnType<typeof Bun.spawn>[] = [];
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 });
 
 function sleeper() {

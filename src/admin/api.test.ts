@@ -3,9 +3,6 @@
 // and the clients get their reports; snapshot, book, sessions and symbols answer; a missing or unknown key is 401, a
 // read key on a change 403, hostile requests 4xx; every request is one audit line and counted.
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sha256Hex } from "../config/index.ts";
 import { CancelReason, EventKind, Reject, Side } from "../engine/constants.ts";
 import { Logger } from "../log/index.ts";
@@ -17,6 +14,7 @@ import { FileSnapshotStore } from "../snapshot/file-store.ts";
 import { type RunningExchange, startExchange } from "../../test/support/gateway-harness.ts";
 import { RawSession } from "../../test/support/raw-session.ts";
 import { AdminApi } from "./api.ts";
+import { tempDir } from "../../test/support/temp-dir.ts";
 
 const BTC = 0;
 const ETH = 1;
@@ -42,8 +40,8 @@ function setup(): Setup {
   const readKey = "read-only-key";
   const r = startExchange({}, { logLines: [] });
   cleanups.push(() => r.stop());
-  const dir = mkdtempSync(join(tmpdir(), "exch-admin-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir, cleanup } = tempDir("exch-admin");
+  cleanups.push(cleanup);
   const store = new FileSnapshotStore({ dir, keep: 2 });
   const snapshotter = new Snapshotter(
     r.exchange,

@@ -1,14 +1,13 @@
 // Proves `bun run admin` outside the exchange: usage mistakes exit 2 with the usage, an unreachable exchange exits 3,
 // the URL comes from the configuration (and a free port 0 is refused), and the key comes from a file, never the command
 // line. (Answers of a real exchange: test/operations.test.ts.)
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExitCode, main } from "./main.ts";
+import { useTempDir } from "../../test/support/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "exch-admin-cli-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir("exch-admin-cli");
 
 async function run(argv: string[], env: Record<string, string> = {}) {
   const out: string[] = [];

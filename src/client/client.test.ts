@@ -7,7 +7,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { MassCancelSide, OrderType, Reject, Side, Tif } from "../engine/constants.ts";
 import { Body, type ExecReport, LogoutReason } from "../protocol/index.ts";
 import { ClientError, type ClientOptions, ClientState, ExchangeClient, type ReportData, SendStatus } from "./index.ts";
-import { FakeExchange, type FakeExchangeOptions, waitFor } from "./fake-exchange.ts";
+import { waitFor } from "../../test/support/wait.ts";
+import { FakeExchange, type FakeExchangeOptions } from "./fake-exchange.ts";
 import { ManualClock } from "./manual-clock.ts";
 
 const users = { "key-a": 7, "key-b": 8 };
@@ -114,10 +115,10 @@ describe("orders", () => {
     c.cancel({ clientOrderId: 99999, symbolId: 1 });
     c.newOrder({ ...order(count + 2), tif: Tif.Ioc });
     const total = count + 1 + 100 + 50 + 1 + 1;
-    await waitFor(() => session.received.length === 1 + total, 2000, "all orders at the server");
+    await waitFor(() => session.received.length === 1 + total, { timeoutMs: 2000, what: "all orders at the server" });
     expect(reports.length).toBe(0);
     session.release();
-    await waitFor(() => reports.length >= count + 1 + 100 + 50 + 1 + 2, 2000, "reports");
+    await waitFor(() => reports.length >= count + 1 + 100 + 50 + 1 + 2, { timeoutMs: 2000, what: "reports" });
     const byCid = new Map<number, ReportData[]>();
     for (const r of reports) byCid.set(r.clientOrderId, [...(byCid.get(r.clientOrderId) ?? []), r]);
     for (let cid = 1; cid <= 100; cid++)
@@ -161,7 +162,7 @@ describe("orders", () => {
       return n;
     })();
     // LoginAccepted, then the order's report.
-    await waitFor(() => c.stats.framesReceived === 2, 2000, "the report");
+    await waitFor(() => c.stats.framesReceived === 2, { timeoutMs: 2000, what: "the report" });
     await c.close();
     expect(await consumed).toBe(1);
   });
@@ -175,11 +176,11 @@ describe("orders", () => {
     expect(ok).toBeGreaterThan(5);
     expect(ok).toBeLessThan(100);
     expect(statuses.slice(ok).every((s) => s === SendStatus.BufferFull)).toBe(true);
-    await waitFor(() => server.last.count(Body.NewOrder) === ok, 2000, "queued orders");
+    await waitFor(() => server.last.count(Body.NewOrder) === ok, { timeoutMs: 2000, what: "queued orders" });
     // The sequence did not advance for refused sends: the next one is accepted in order.
-    await waitFor(() => c.pendingBytes === 0);
+    await waitFor(() => c.pendingBytes === 0, { timeoutMs: 10_000, what: "c.pendingBytes === 0" });
     expect(c.newOrder(order(1000))).toBe(SendStatus.Ok);
-    await waitFor(() => server.last.count(Body.NewOrder) === ok + 1, 2000, "one more");
+    await waitFor(() => server.last.count(Body.NewOrder) === ok + 1, { timeoutMs: 2000, what: "one more" });
   });
 
   test("a value the wire cannot carry throws, with room or without, and the sequence does not advance", async () => {
@@ -191,9 +192,9 @@ describe("orders", () => {
     let cid = 1;
     while (c.newOrder(order(cid)) === SendStatus.Ok) cid++;
     expect(() => c.newOrder({ ...order(cid), qtyLots: -1 })).toThrow(/qty/);
-    await waitFor(() => c.pendingBytes === 0);
+    await waitFor(() => c.pendingBytes === 0, { timeoutMs: 10_000, what: "c.pendingBytes === 0" });
     expect(c.newOrder(order(cid))).toBe(SendStatus.Ok);
-    await waitFor(() => server.last.count(Body.NewOrder) === cid, 2000, "every valid order");
+    await waitFor(() => server.last.count(Body.NewOrder) === cid, { timeoutMs: 2000, what: "every valid order" });
     const seqs = server.last.received.map((r) => r.seq);
     expect(seqs).toEqual(Array.from({ length: cid + 1 }, (_, i) => i + 1));
   });
@@ -204,7 +205,7 @@ describe("orders", () => {
     server.last.hold = true;
     const count = 100_000;
     for (let cid = 1; cid <= count; cid++) expect(c.newOrder(order(cid, 40000 + (cid % 1000)))).toBe(SendStatus.Ok);
-    await waitFor(() => server.last.count(Body.NewOrder) === count, 20000, "burst at the server");
+    await waitFor(() => server.last.count(Body.NewOrder) === count, { timeoutMs: 20000, what: "burst at the server" });
     const seqs = server.last.received.map((r) => r.seq);
     expect(seqs[seqs.length - 1]).toBe(count + 1);
     expect(c.stats.shortWrites).toBeGreaterThan(0);
@@ -235,7 +236,10 @@ describe("open orders", () => {
     const c = await loggedIn(server);
     server.silent = true;
     const pending = c.openOrders().catch((e: unknown) => e);
-    await waitFor(() => server.last.count(Body.OpenOrdersRequest) === 1);
+    await waitFor(() => server.last.count(Body.OpenOrdersRequest) === 1, {
+      timeoutMs: 10_000,
+      what: "server.last.count(Body.OpenOrdersRequest) === 1",
+    });
     server.dropAll();
     expect(((await pending) as ClientError).code).toBe("disconnected");
   });
@@ -247,7 +251,7 @@ describe("framing", () => {
     const { reports, onReport } = collector();
     const c = await loggedIn(server, { onReport });
     for (let cid = 1; cid <= 20; cid++) c.newOrder(order(cid));
-    await waitFor(() => reports.length === 20, 5000, "20 reports");
+    await waitFor(() => reports.length === 20, { timeoutMs: 5000, what: "20 reports" });
     expect(reports.map((r) => r.clientOrderId)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(c.stats.chunksReceived).toBeGreaterThan(c.stats.framesReceived);
   });
@@ -258,10 +262,13 @@ describe("framing", () => {
     const c = await loggedIn(server, { onReport });
     server.last.hold = true;
     for (let cid = 1; cid <= 300; cid++) c.newOrder(order(cid));
-    await waitFor(() => server.last.count(Body.NewOrder) === 300);
+    await waitFor(() => server.last.count(Body.NewOrder) === 300, {
+      timeoutMs: 10_000,
+      what: "server.last.count(Body.NewOrder) === 300",
+    });
     const chunksBefore = c.stats.chunksReceived;
     server.last.release();
-    await waitFor(() => reports.length === 300);
+    await waitFor(() => reports.length === 300, { timeoutMs: 10_000, what: "reports.length === 300" });
     expect(c.stats.chunksReceived - chunksBefore).toBeLessThan(30);
   });
 });
@@ -276,7 +283,7 @@ describe("a misbehaving server", () => {
     const c = await loggedIn(server, { onClose: (e) => (error = e), reconnect: false });
     if (typeof bytes === "function") bytes(server);
     else server.last.sendRaw(bytes);
-    await waitFor(() => error !== undefined, 2000, "client close");
+    await waitFor(() => error !== undefined, { timeoutMs: 2000, what: "client close" });
     expect(c.state).toBe(ClientState.Closed);
     expect(c.newOrder(order(1))).toBe(SendStatus.NotReady);
     return { error: error!, server, c };
@@ -286,7 +293,7 @@ describe("a misbehaving server", () => {
     const { error, server } = await afterGarbage(new Uint8Array([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
     expect(error!.code).toBe("protocol_error");
     expect(error!.message).toContain("frame_too_long");
-    await waitFor(() => server.last.count(Body.Logout) === 1, 2000, "client Logout");
+    await waitFor(() => server.last.count(Body.Logout) === 1, { timeoutMs: 2000, what: "client Logout" });
   });
 
   test("a zero length prefix", async () => {
@@ -299,7 +306,7 @@ describe("a misbehaving server", () => {
     junk.set([60, 0, 0, 0]);
     const { error, server } = await afterGarbage(junk);
     expect(error!.code).toBe("protocol_error");
-    await waitFor(() => server.last.count(Body.Logout) === 1, 2000, "client Logout");
+    await waitFor(() => server.last.count(Body.Logout) === 1, { timeoutMs: 2000, what: "client Logout" });
   });
 
   test("a sequence gap", async () => {
@@ -356,7 +363,7 @@ describe("a misbehaving server", () => {
       reconnect: { delayMsMin: 5 },
     });
     c.newOrder(order(1));
-    await waitFor(() => error !== undefined);
+    await waitFor(() => error !== undefined, { timeoutMs: 10_000, what: "error !== undefined" });
     expect(error!.code).toBe("callback_threw");
     expect((error!.cause as Error).message).toBe("app bug");
   });
@@ -365,7 +372,10 @@ describe("a misbehaving server", () => {
 describe("reconnect", () => {
   /** Resolves once the client waits for its next reconnect attempt, with that attempt's delay. */
   async function backoff(c: ExchangeClient, clock: ManualClock): Promise<number> {
-    await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, 2000, "a scheduled attempt");
+    await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, {
+      timeoutMs: 2000,
+      what: "a scheduled attempt",
+    });
     return clock.nextDueMs() - clock.nowMs();
   }
 
@@ -388,7 +398,10 @@ describe("reconnect", () => {
       await c.connect();
       await c.login("key-a", { cancelOnDisconnect: true, graceMs: 1500 });
       for (let cid = 1; cid <= 3; cid++) c.newOrder(order(cid));
-      await waitFor(() => server.books.get(7)?.size === 3);
+      await waitFor(() => server.books.get(7)?.size === 3, {
+        timeoutMs: 10_000,
+        what: "server.books.get(7)?.size === 3",
+      });
       // Refuse the first attempts (accept, then close at once): each waits twice as long as the one before.
       server.accepting = false;
       server.dropAll();
@@ -396,12 +409,15 @@ describe("reconnect", () => {
         expect(await backoff(c, clock)).toBe(delayMs);
         const refused = server.refusedAtMs.length;
         clock.advance(delayMs);
-        await waitFor(() => server.refusedAtMs.length === refused + 1, 2000, `the attempt after ${delayMs} ms`);
+        await waitFor(() => server.refusedAtMs.length === refused + 1, {
+          timeoutMs: 2000,
+          what: `the attempt after ${delayMs} ms`,
+        });
       }
       server.accepting = true;
       expect(await backoff(c, clock)).toBe(160);
       clock.advance(160);
-      await waitFor(() => reconnected.length === 1, 3000, "re-login and open orders");
+      await waitFor(() => reconnected.length === 1, { timeoutMs: 3000, what: "re-login and open orders" });
       expect(reconnected[0]).toEqual([1, 2, 3]);
       expect(c.state).toBe(ClientState.Ready);
       expect(c.stats.reconnects).toBe(1);
@@ -417,7 +433,10 @@ describe("reconnect", () => {
         login.msg.cancelOnDisconnectGraceMs,
       ]).toEqual([Body.Login, 1, "key-a", true, 1500]);
       expect(c.newOrder(order(4))).toBe(SendStatus.Ok);
-      await waitFor(() => server.books.get(7)?.size === 4);
+      await waitFor(() => server.books.get(7)?.size === 4, {
+        timeoutMs: 10_000,
+        what: "server.books.get(7)?.size === 4",
+      });
     },
   );
 
@@ -440,7 +459,7 @@ describe("reconnect", () => {
     expect(await backoff(c, clock)).toBe(40);
     servers.push(FakeExchange.start({ users, port }));
     clock.advance(40);
-    await waitFor(() => reconnects === 1, 3000, "reconnect");
+    await waitFor(() => reconnects === 1, { timeoutMs: 3000, what: "reconnect" });
     expect(c.state).toBe(ClientState.Ready);
   });
 
@@ -449,7 +468,7 @@ describe("reconnect", () => {
     let error: ClientError | null | undefined;
     const c = await loggedIn(server, { onClose: (e) => (error = e) });
     server.dropAll();
-    await waitFor(() => error !== undefined);
+    await waitFor(() => error !== undefined, { timeoutMs: 10_000, what: "error !== undefined" });
     expect(error!.code).toBe("disconnected");
     expect(c.state).toBe(ClientState.Closed);
   });
@@ -458,7 +477,10 @@ describe("reconnect", () => {
     const server = serve();
     const c = await loggedIn(server, { reconnect: { delayMsMin: 10_000, delayMsMax: 10_000 } });
     server.dropAll();
-    await waitFor(() => c.state === ClientState.Reconnecting);
+    await waitFor(() => c.state === ClientState.Reconnecting, {
+      timeoutMs: 10_000,
+      what: "c.state === ClientState.Reconnecting",
+    });
     await c.close();
     expect(c.state).toBe(ClientState.Closed);
   });
@@ -483,7 +505,10 @@ describe("heartbeats, on a manual clock", () => {
     const loginAt = clock.nowMs();
     const beats = sendTimes(c, clock, 200);
     expect(beats).toEqual([40, 80, 120, 160, 200].map((ms) => loginAt + ms));
-    await waitFor(() => server.last.count(Body.Heartbeat) === 5, 2000, "five heartbeats at the server");
+    await waitFor(() => server.last.count(Body.Heartbeat) === 5, {
+      timeoutMs: 2000,
+      what: "five heartbeats at the server",
+    });
     // Busy: an order every 10 ms leaves no idle interval.
     const sentBefore = c.stats.framesSent;
     for (let cid = 1; cid <= 20; cid++) {
@@ -494,11 +519,10 @@ describe("heartbeats, on a manual clock", () => {
     // Idle again: the next one comes an interval after the last order.
     const lastOrderAt = clock.nowMs() - 10;
     expect(sendTimes(c, clock, 40)).toEqual([lastOrderAt + 40]);
-    await waitFor(
-      () => server.last.count(Body.NewOrder) === 20 && server.last.count(Body.Heartbeat) === 6,
-      2000,
-      "orders and heartbeats",
-    );
+    await waitFor(() => server.last.count(Body.NewOrder) === 20 && server.last.count(Body.Heartbeat) === 6, {
+      timeoutMs: 2000,
+      what: "orders and heartbeats",
+    });
     expect(c.state).toBe(ClientState.Ready);
   });
 
@@ -516,7 +540,10 @@ describe("heartbeats, on a manual clock", () => {
         expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(30);
         expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(30 + 30 / 4);
       }
-      await waitFor(() => server.last.count(Body.Heartbeat) === times.length, 2000, "every heartbeat at the server");
+      await waitFor(() => server.last.count(Body.Heartbeat) === times.length, {
+        timeoutMs: 2000,
+        what: "every heartbeat at the server",
+      });
     },
   );
 
@@ -537,7 +564,7 @@ describe("heartbeats, on a manual clock", () => {
         clock.advance(80);
         const received = c.stats.framesReceived;
         session.send((m) => (m.body = Body.Heartbeat));
-        await waitFor(() => c.stats.framesReceived === received + 1, 2000, "a server heartbeat");
+        await waitFor(() => c.stats.framesReceived === received + 1, { timeoutMs: 2000, what: "a server heartbeat" });
       }
       expect(disconnects.length).toBe(0);
       // Silence: still there after 89 ms; cut within a quarter interval after 90.
@@ -546,12 +573,15 @@ describe("heartbeats, on a manual clock", () => {
       clock.advance(1 + 30 / 4);
       expect(disconnects.length).toBe(1);
       expect(disconnects[0]!.code).toBe("idle_timeout");
-      await waitFor(() => session.closed, 2000, "the session closed");
+      await waitFor(() => session.closed, { timeoutMs: 2000, what: "the session closed" });
       const logout = session.received.find((r) => r.body === Body.Logout);
       expect(logout?.msg.logoutReason).toBe(LogoutReason.HeartbeatTimeout);
-      await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, 2000, "backoff");
+      await waitFor(() => c.state === ClientState.Reconnecting && clock.pendingCount === 1, {
+        timeoutMs: 2000,
+        what: "backoff",
+      });
       clock.advance(10);
-      await waitFor(() => c.state === ClientState.Ready, 2000, "reconnected");
+      await waitFor(() => c.state === ClientState.Ready, { timeoutMs: 2000, what: "reconnected" });
     },
   );
 });
@@ -571,7 +601,7 @@ describe("mass cancel", () => {
     place(3, 2, Side.Buy);
     place(4, 2, Side.Sell);
     place(5, 1, Side.Sell);
-    await waitFor(() => reports.length === 5, 2000, "five accepted");
+    await waitFor(() => reports.length === 5, { timeoutMs: 2000, what: "five accepted" });
     return { c, reports };
   }
 
@@ -584,7 +614,7 @@ describe("mass cancel", () => {
       const server = serve();
       const { c, reports } = await withOrders(server);
       expect(c.massCancel({ requestId: 900, symbolId: 1, side: MassCancelSide.Sell })).toBe(SendStatus.Ok);
-      await waitFor(() => summaryOf(reports, 900) !== undefined, 2000, "the summary");
+      await waitFor(() => summaryOf(reports, 900) !== undefined, { timeoutMs: 2000, what: "the summary" });
       const after = reports.slice(5);
       expect(after.map((r) => [r.kind, r.clientOrderId, r.cancelReason])).toEqual([
         [ExecKind.Cancelled, 2, CancelReasonMass],
@@ -603,7 +633,7 @@ describe("mass cancel", () => {
       ]);
       // The defaults: every symbol, both sides.
       c.massCancel({ requestId: 901 });
-      await waitFor(() => summaryOf(reports, 901) !== undefined, 2000, "the second summary");
+      await waitFor(() => summaryOf(reports, 901) !== undefined, { timeoutMs: 2000, what: "the second summary" });
       expect(summaryOf(reports, 901)!.qtyLots).toBe(3);
       const all = server.last.received.at(-1)!.msg;
       expect([all.oneSymbol, all.symbolId, all.massSide]).toEqual([false, 0, MassCancelSide.Both]);
@@ -622,7 +652,7 @@ describe("mass cancel", () => {
       await c.connect();
       await c.login("key-a");
       expect(c.massCancel({ requestId: 7, side: 3 })).toBe(SendStatus.Ok);
-      await waitFor(() => reports.length === 1, 2000, "the reject");
+      await waitFor(() => reports.length === 1, { timeoutMs: 2000, what: "the reject" });
       expect([reports[0]!.kind, reports[0]!.clientOrderId, reports[0]!.rejectReason]).toEqual([
         ExecKind.Rejected,
         7,
@@ -633,7 +663,7 @@ describe("mass cancel", () => {
       expect(() => c.massCancel({ requestId: 1, side: 256 })).toThrow(/side/);
       // Nothing was sent for the refused calls: the sequence runs on without a gap.
       expect(c.massCancel({ requestId: 8, symbolId: 99 })).toBe(SendStatus.Ok);
-      await waitFor(() => reports.length === 2, 2000, "unknown symbol");
+      await waitFor(() => reports.length === 2, { timeoutMs: 2000, what: "unknown symbol" });
       expect(reports[1]!.rejectReason).toBe(Reject.UnknownSymbol);
       expect(server.last.received.map((r) => r.seq)).toEqual([1, 2, 3]);
     },
@@ -667,7 +697,10 @@ describe("dead-man's switch", () => {
     for (const bad of [-1, 0.5, 2 ** 32, Number.NaN]) expect(() => c.deadMansSwitch(bad)).toThrow(/uint32/);
     server.silent = true;
     const pending = c.deadMansSwitch(1000).catch((e: unknown) => e);
-    await waitFor(() => server.last.count(Body.DeadMansSwitch) === 1);
+    await waitFor(() => server.last.count(Body.DeadMansSwitch) === 1, {
+      timeoutMs: 10_000,
+      what: "server.last.count(Body.DeadMansSwitch) === 1",
+    });
     server.dropAll();
     expect(((await pending) as ClientError).code).toBe("disconnected");
   });
@@ -706,7 +739,10 @@ describe("close", () => {
     expect(closedWith).toBeNull();
     expect(c.state).toBe(ClientState.Closed);
     // close() resolves once our socket is closed; the bytes are with the kernel and arrive after.
-    await waitFor(() => server.last.received.length === 4);
+    await waitFor(() => server.last.received.length === 4, {
+      timeoutMs: 10_000,
+      what: "server.last.received.length === 4",
+    });
     const bodies = server.last.received.map((r) => r.body);
     expect(bodies).toEqual([Body.Login, Body.NewOrder, Body.OpenOrdersRequest, Body.Logout]);
     await c.close();

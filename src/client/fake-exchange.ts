@@ -481,12 +481,3 @@ export class FakeExchange {
     } while (i < all.length);
   }
 }
-
-/** Resolves once `check` holds, polling every few milliseconds; rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 2000, what = "condition"): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(2);
-  }
-}

@@ -1,16 +1,15 @@
 // Proves the loader: JSON and TOML files by --config, --config= and EXCHANGE_CONFIG, environment over file, full-mode
 // defaults, the API keys file, rules between keys, and that every problem comes back named instead of thrown.
 
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "./api-keys.ts";
 import { type ConfigResult, configPathOf, loadConfig, resolveConfig, resolveConfigOrThrow } from "./load.ts";
 import { formatProblem } from "./problems.ts";
+import { useTempDir } from "../../test/support/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "exch-config-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir("exch-config");
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

@@ -1,15 +1,14 @@
 // Proves the operator's check command: a bad configuration exits 2 naming each key; a good one prints the effective
 // configuration with its sources and no API key hash; keygen's entry is accepted by the loader.
 
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "./api-keys.ts";
 import { loadConfig } from "./load.ts";
+import { useTempDir } from "../../test/support/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "exch-config-cli-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir("exch-config-cli");
 const main = join(import.meta.dir, "main.ts");
 
 function run(args: string[], env: Record<string, string> = {}) {

@@ -1,22 +1,14 @@
 // Proves the open-addressing id index against a Map under random inserts and removes, including clustered keys.
 import { expect, test } from "bun:test";
+import { Rng } from "../../test/support/rng.ts";
 import { NIL } from "./constants.ts";
 import { IdIndex } from "./id-index.ts";
-
-function xorshift(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 test("matches a Map over random inserts and removes", () => {
   const seed = 20261125;
   console.log(`id-index seed ${seed}`);
-  const rnd = xorshift(seed);
+  const rng = new Rng(seed);
+  const rnd = () => rng.float();
   const idx = new IdIndex(5000);
   const ref = new Map<number, number>();
   for (let step = 0; step < 200_000; step++) {

@@ -3,8 +3,7 @@
 // that its enum codes equal the stream's and the engine's.
 
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Side } from "../engine/constants.ts";
 import { OrderChangeKind } from "../marketdata/rows.ts";
@@ -12,6 +11,7 @@ import { FieldKind, type TableLayout } from "../protocol/layout.ts";
 import { ClientFrame } from "./generated/feed/client-frame.ts";
 import * as feed from "./generated/feed_generated.ts";
 import { ClientFrameLayout, PingLayout, SubscribeLayout, UnsubscribeLayout } from "./requests.ts";
+import { tempDir } from "../../test/support/temp-dir.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const committed = join(import.meta.dir, "generated");
@@ -23,7 +23,7 @@ function files(dir: string): string[] {
 }
 
 test("generated code is up to date with schema/feed.fbs (regenerated into a temp dir and compared)", () => {
-  const out = mkdtempSync(join(tmpdir(), "gen-feed-"));
+  const { dir: out, cleanup } = tempDir("gen-feed");
   try {
     const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-feed-schema.sh"), out], {
       stdout: "pipe",
@@ -37,7 +37,7 @@ test("generated code is up to date with schema/feed.fbs (regenerated into a temp
         throw new Error(`src/feed/generated/${f} is out of date: run scripts/gen-feed-schema.sh and commit`);
     }
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    cleanup();
   }
 }, 300_000);
 

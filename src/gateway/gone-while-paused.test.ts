@@ -8,7 +8,7 @@ import { sweepMs } from "./constants.ts";
 import { type RunningExchange, startExchange } from "../../test/support/gateway-harness.ts";
 import { ManualClock } from "../../test/support/manual-clock.ts";
 import { RawSession } from "../../test/support/raw-session.ts";
-import { waitUntil } from "../../test/support/wait.ts";
+import { waitFor } from "../../test/support/wait.ts";
 
 /** Two answers of this many orders need more pages (19 each) than the page budget holds at the smallest rate. */
 const ordersCount = 600;
@@ -42,11 +42,10 @@ test("a client gone while its input is held ends its session at the next write",
   s.write(Buffer.concat([s.bodyFrame(Body.OpenOrdersRequest), s.bodyFrame(Body.OpenOrdersRequest)]));
   // The first answer waits part-written for budget, everything queued so far handed to the kernel.
   const stats = () => r.gateway.sessionStats(sessionId);
-  await waitUntil(
-    () => stats()?.queryActive === true && stats()?.outboundBytes === 0,
-    10_000,
-    () => `the budget's pages sent: ${JSON.stringify(stats())}`,
-  );
+  await waitFor(() => stats()?.queryActive === true && stats()?.outboundBytes === 0, {
+    timeoutMs: 10_000,
+    what: () => `the budget's pages sent: ${JSON.stringify(stats())}`,
+  });
   s.destroy();
   // Blocking (not awaiting) lets the client's close land before the exchange's event loop polls the
   // socket. Each clock step sends a heartbeat: the first meets the close, the second the reset.

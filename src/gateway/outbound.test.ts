@@ -2,6 +2,7 @@
 // gives chunks back once sent, refuses to pass its bound, and drops unsent frames without cutting one.
 import { expect, test } from "bun:test";
 import { writeLength } from "../protocol/index.ts";
+import { Rng } from "../../test/support/rng.ts";
 import { ChunkPool, Outbound } from "./outbound.ts";
 
 const chunkBytes = 1 << 12;
@@ -44,8 +45,8 @@ test("ungated bytes leave at once; gated ones wait for their release, and later 
 });
 
 test("random traffic through partial sends: every byte arrives once, in order, across compactions and growth", () => {
-  let seed = 99;
-  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const rng = new Rng(99);
+  const rnd = () => rng.float();
   const o = outbound(1 << 22);
   const expected: number[] = [];
   const got: number[] = [];

@@ -6,6 +6,7 @@ import { Body, LogoutReason } from "../protocol/index.ts";
 import { GatewayReject } from "./tcp-gateway.ts";
 import { type RunningExchange, startExchange, TestClient } from "../../test/support/gateway-harness.ts";
 import { RawSession } from "../../test/support/raw-session.ts";
+import { useTempDir } from "../../test/support/temp-dir.ts";
 
 const BTC = 0;
 const running: RunningExchange[] = [];
@@ -283,14 +284,13 @@ describe("bad input", () => {
 });
 
 describe("durability", () => {
+  const journalDir = useTempDir("gw-fsync");
+
   test("fsync and a small journal batch: a pipelined burst waits for the log instead of being refused", async () => {
-    const { mkdtempSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const { JournalLog } = await import("../sequencer/journal-log.ts");
-    const dir = mkdtempSync(join(tmpdir(), "gw-fsync-"));
     // 8 KiB batches hold ~50 records: the burst keeps the log full while syncs run.
-    const log = JournalLog.open(join(dir, "journal.bin"), "fsync", 8192, 0, () => {});
+    const log = JournalLog.open(join(journalDir, "journal.bin"), "fsync", 8192, 0, () => {});
     const r = startExchange({ limits: { openOrdersPerUserMax: 10_000 } }, { log });
     running.push(r);
     const a = await login(r, "dev-key-1");

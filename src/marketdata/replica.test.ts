@@ -3,9 +3,7 @@
 // (with the same release boundaries; with other boundaries the same trades, orders and final books), that it follows a
 // journal as it grows, and that it never reads past the durable seq it is given.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { resolveEngineConfig } from "../engine/config.ts";
 import { JournalLog } from "../sequencer/journal-log.ts";
@@ -18,6 +16,7 @@ import { MarketDataReplica } from "./replica.ts";
 import type { BboRow, LevelChangeRow, OrderChangeRow } from "./rows.ts";
 import { IgnoringSink, MarketDataStream } from "./stream.ts";
 import type { TradeRow } from "./trade.ts";
+import { useTempDir } from "../../test/support/temp-dir.ts";
 
 const engine = resolveEngineConfig({
   ordersMax: 1 << 14,
@@ -70,11 +69,7 @@ class CandleSink extends IgnoringSink {
   }
 }
 
-let dir = "";
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "md-replica-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir("md-replica");
 
 /**
  * A live exchange writing a journal, with a stream, a tracker and candles attached as a

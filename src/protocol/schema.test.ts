@@ -3,8 +3,7 @@
 // enum codes equal the engine's.
 
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CancelReason, EventKind, OrderType, Reject, Side, Stp, Tif } from "../engine/constants.ts";
 import { LogoutReason } from "./constants.ts";
@@ -15,6 +14,7 @@ import { MarketDataRecord } from "./generated/wire/market-data-record.ts";
 import { TradeRecord } from "./generated/wire/trade-record.ts";
 import { FieldKind, type TableLayout } from "./layout.ts";
 import * as layout from "./layout.ts";
+import { tempDir } from "../../test/support/temp-dir.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const committed = join(import.meta.dir, "generated");
@@ -33,7 +33,7 @@ describe("generated code", () => {
   test(
     "is up to date with schema/exchange.fbs (regenerated into a temp dir and compared)",
     () => {
-      const out = mkdtempSync(join(tmpdir(), "gen-schema-"));
+      const { dir: out, cleanup } = tempDir("gen-schema");
       try {
         const run = Bun.spawnSync(["bash", join(root, "scripts", "gen-schema.sh"), out], {
           stdout: "pipe",
@@ -49,7 +49,7 @@ describe("generated code", () => {
             throw new Error(`src/protocol/generated/${f} is out of date: run scripts/gen-schema.sh and commit`);
         }
       } finally {
-        rmSync(out, { recursive: true, force: true });
+        cleanup();
       }
     },
     // A fresh machine installs flatc with apt-get first.

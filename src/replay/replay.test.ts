@@ -3,6 +3,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { Replay } from "./replay.ts";
+import { useTempDir } from "../../test/support/temp-dir.ts";
 
 const root = join(import.meta.dir, "../..");
 const sample = join(root, "test/fixtures/sample-orders.ndjson");
@@ -187,15 +188,14 @@ test("the CLI gives the same output from a file and from stdin, ending with the 
   expect(missing.err).toMatch(/no such file/);
 });
 
+const journalDir = useTempDir("replay-journal");
+
 test("a binary journal replays to the state hash of the run that wrote it, and the CLI recognises it", async () => {
-  const { mkdtempSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
   const { JournalLog } = await import("../sequencer/journal-log.ts");
   const { Sequencer } = await import("../sequencer/sequencer.ts");
   const { ClientMessage } = await import("../protocol/index.ts");
   const { replayJournal } = await import("./journal.ts");
-  const dir = mkdtempSync(join(tmpdir(), "replay-journal-"));
-  const path = join(dir, "journal.bin");
+  const path = join(journalDir, "journal.bin");
   const exchange = new Sequencer({ ordersMax: 4096, levelsMax: 1024, levelsPerSideMax: 256, symbolsMax: 2 }, null);
   const log = JournalLog.open(path, "write", 1 << 16, 0, (r) => exchange.apply(r));
   exchange.setLog(log);

@@ -3,6 +3,7 @@
 import { expect, test } from "bun:test";
 import { ClientMessage } from "../protocol/index.ts";
 import { ManualClock } from "../../test/support/manual-clock.ts";
+import { waitFor } from "../../test/support/wait.ts";
 import { Sequencer } from "./sequencer.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import type { SnapshotMeta, SnapshotStore } from "../snapshot/store.ts";
@@ -113,7 +114,7 @@ test("by command count, one at a time; a failing store retried with backoff whil
   // A slow store: one snapshot at a time, and matching goes on meanwhile.
   store.hold();
   s.maybeTake();
-  await waitFor(() => store.saves === 1);
+  await waitFor(() => store.saves === 1, { timeoutMs: 30_000, what: "one save" });
   s.maybeTake();
   trade(e, 5000, 2000);
   s.maybeTake();
@@ -163,7 +164,7 @@ test("time-based snapshots follow the clock, not the wall", async () => {
   await s.whenIdle();
   expect(store.saves).toBe(0);
   clock.advanceMs(100);
-  await waitFor(() => store.saves === 1);
+  await waitFor(() => store.saves === 1, { timeoutMs: 30_000, what: "one save" });
   await s.whenIdle();
   expect(s.stats.lastSavedSeq).toBe(e.nextSeq - 1);
   // Nothing changed since: no snapshot however long the clock runs.
@@ -172,11 +173,3 @@ test("time-based snapshots follow the clock, not the wall", async () => {
   expect(store.saves).toBe(1);
   await s.stop();
 });
-
-async function waitFor(pred: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await Bun.sleep(1);
-  }
-}

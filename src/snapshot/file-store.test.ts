@@ -2,10 +2,10 @@
 // temporary file, and never lists a partial file during a save.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FileSnapshotStore } from "./file-store.ts";
+import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 
 function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
@@ -19,13 +19,13 @@ function deadPid(): number {
   return child.pid;
 }
 
+let scratch: TempDir;
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "exch-file-store-"));
+  scratch = tempDir("exch-file-store");
+  dir = scratch.dir;
 });
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => scratch.cleanup());
 
 describe("FileSnapshotStore", () => {
   test("round trip: exact bytes back, including 0x00, 0xff and empty", async () => {

@@ -4,17 +4,15 @@
 // from the journal, then a SIGTERM stops it cleanly.
 
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ExchangeClient } from "../../src/client/index.ts";
 import { EventKind, Side } from "../../src/engine/constants.ts";
 import { ExchangeProcess, killAll } from "../support/exchange-process.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "exchange-api-"));
+const { dir, cleanup } = tempDir("exchange-api");
 afterAll(async () => {
   await killAll();
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 });
 
 async function apiOf(x: ExchangeProcess): Promise<string> {

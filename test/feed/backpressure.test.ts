@@ -13,7 +13,7 @@ import { engineLevels, engineOrders } from "../marketdata/engine-book.ts";
 import { flowSymbols, OrderFlow } from "../marketdata/order-flow.ts";
 import { subscribeFrame } from "./raw-client.ts";
 import { TcpWsClient } from "./tcp-ws-client.ts";
-import { waitFor } from "./wait.ts";
+import { waitFor } from "../support/wait.ts";
 
 const engineConfig = {
   ordersMax: 1 << 17,
@@ -48,7 +48,6 @@ function expectEngineBooks(seq: Sequencer, c: FeedClient, symbols: number[]): vo
 async function caughtUp(feed: RunningFeed, c: FeedClient, symbols: number[]): Promise<void> {
   const p = feed.server.publisher;
   await waitFor(
-    "the reading client caught up",
     () => {
       p.flush();
       return (
@@ -60,7 +59,7 @@ async function caughtUp(feed: RunningFeed, c: FeedClient, symbols: number[]): Pr
         )
       );
     },
-    60_000,
+    { timeoutMs: 60_000, what: "the reading client caught up" },
   );
 }
 
@@ -82,8 +81,11 @@ describe("backpressure", () => {
       const stalled = await new TcpWsClient(feed.server.port, "/feed").open();
       for (const [i, ch] of [Channel.Orders, Channel.Book, Channel.Trades].entries())
         stalled.send(subscribeFrame(i + 1, ch, "BTC-USD"));
-      await waitFor("the stalled client's subscriptions", () => stalled.messages.length >= 7, 10_000);
-      await waitFor("the reader in sync", () => reader.synced, 10_000);
+      await waitFor(() => stalled.messages.length >= 7, {
+        timeoutMs: 10_000,
+        what: "the stalled client's subscriptions",
+      });
+      await waitFor(() => reader.synced, { timeoutMs: 10_000, what: "the reader in sync" });
       stalled.pause();
       let commands = 0;
       while (feed.server.stats.closedSlow === 0) {
@@ -95,11 +97,10 @@ describe("backpressure", () => {
       }
       expect(feed.server.stats.closedSlow).toBe(1);
       stalled.resume();
-      await waitFor(
-        "the close frame of the stalled connection",
-        () => stalled.closeCode !== 0 || stalled.ended,
-        30_000,
-      );
+      await waitFor(() => stalled.closeCode !== 0 || stalled.ended, {
+        timeoutMs: 30_000,
+        what: "the close frame of the stalled connection",
+      });
       expect(stalled.closeCode).toBe(closeCodeBase + CloseCode.SlowConsumer);
       expect(stalled.closeReason).toMatch(/bytes unread/);
       console.log(

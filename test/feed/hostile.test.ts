@@ -15,7 +15,7 @@ import { type RunningFeed, startFeed } from "../../src/feed/start.ts";
 import { Sequencer } from "../../src/sequencer/sequencer.ts";
 import { flowSymbols, OrderFlow } from "../marketdata/order-flow.ts";
 import { pingFrame, RawClient, subscribeFrame } from "./raw-client.ts";
-import { waitFor } from "./wait.ts";
+import { waitFor } from "../support/wait.ts";
 
 let feed: RunningFeed;
 let url = "";
@@ -43,7 +43,7 @@ beforeAll(async () => {
   good = new FeedClient({ url, handlers: { onHeartbeat: () => goodHeartbeats++ } });
   good.subscribe(Channel.Bbo, flowSymbols[0]!.name);
   good.subscribe(Channel.Book, flowSymbols[1]!.name);
-  await waitFor("the good client in sync", () => good.synced, 10_000);
+  await waitFor(() => good.synced, { timeoutMs: 10_000, what: "the good client in sync" });
 });
 
 afterAll(async () => {
@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 async function lastError(c: RawClient, n: number) {
-  await waitFor(`error #${n}`, () => c.errors().length >= n, 10_000);
+  await waitFor(() => c.errors().length >= n, { timeoutMs: 10_000, what: `error #${n}` });
   return c.errors()[n - 1]!;
 }
 
@@ -145,7 +145,7 @@ describe("hostile client messages", () => {
       expect(c.errors().filter((e) => e.errorCode === ErrorCode.RateLimited).length).toBeGreaterThan(0);
       expect(c.errors().some((e) => e.errorRequestId >= 1000)).toBe(true);
       expect(c.count(Message.Pong)).toBeLessThanOrEqual(limits.requestBurst + 5);
-      await waitFor("heartbeats to the good client", () => goodHeartbeats >= before + 2, 10_000);
+      await waitFor(() => goodHeartbeats >= before + 2, { timeoutMs: 10_000, what: "heartbeats to the good client" });
       expect(good.connected && good.synced).toBe(true);
     },
   );
@@ -165,11 +165,10 @@ describe("hostile client messages", () => {
 
   test("past connectionsMax the upgrade answers 503 and the others stay up", async () => {
     const extra: RawClient[] = [];
-    await waitFor(
-      `earlier test connections gone (${feed.server.connections} open)`,
-      () => feed.server.connections <= 1,
-      10_000,
-    );
+    await waitFor(() => feed.server.connections <= 1, {
+      timeoutMs: 10_000,
+      what: `earlier test connections gone (${feed.server.connections} open)`,
+    });
     for (let i = feed.server.connections; i < limits.connectionsMax; i++) extra.push(await new RawClient(url).open());
     const res = await fetch(url.replace("ws:", "http:"), {
       headers: {

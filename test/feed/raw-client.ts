@@ -11,7 +11,7 @@ import { Request } from "../../src/feed/generated/feed/request.ts";
 import { ServerFrame } from "../../src/feed/generated/feed/server-frame.ts";
 import { Subscribe } from "../../src/feed/generated/feed/subscribe.ts";
 import { Unsubscribe } from "../../src/feed/generated/feed/unsubscribe.ts";
-import { waitFor } from "./wait.ts";
+import { waitFor } from "../support/wait.ts";
 
 export interface ReceivedFrame {
   type: number;
@@ -51,7 +51,7 @@ export class RawClient {
   }
 
   async open(): Promise<this> {
-    await waitFor("welcome", () => this.frames.some((f) => f.type === Message.Welcome), 10_000);
+    await waitFor(() => this.frames.some((f) => f.type === Message.Welcome), { timeoutMs: 10_000, what: "welcome" });
     return this;
   }
 
@@ -69,12 +69,12 @@ export class RawClient {
 
   /** Waits for the n-th frame of `type` (counting from the start). */
   async nth(type: number, n: number): Promise<ReceivedFrame> {
-    await waitFor(`frame ${Message[type]} #${n}`, () => this.count(type) >= n, 10_000);
+    await waitFor(() => this.count(type) >= n, { timeoutMs: 10_000, what: `frame ${Message[type]} #${n}` });
     return this.frames.filter((f) => f.type === type)[n - 1]!;
   }
 
   async closed(): Promise<number> {
-    await waitFor("close", () => this.closeCode !== 0, 10_000);
+    await waitFor(() => this.closeCode !== 0, { timeoutMs: 10_000, what: "close" });
     return this.closeCode;
   }
 

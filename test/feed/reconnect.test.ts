@@ -11,7 +11,7 @@ import { type RunningFeed, startFeed } from "../../src/feed/start.ts";
 import { Sequencer } from "../../src/sequencer/sequencer.ts";
 import { engineLevels, engineOrders } from "../marketdata/engine-book.ts";
 import { flowSymbols, OrderFlow } from "../marketdata/order-flow.ts";
-import { waitFor } from "./wait.ts";
+import { waitFor } from "../support/wait.ts";
 
 const soak = process.env.SOAK === "1";
 const engineConfig = {
@@ -115,7 +115,10 @@ describe(`feed reconnect proof (seed ${seed})`, () => {
           for (const ch of [Channel.Trades, Channel.Bbo, Channel.Depth]) c.subscribe(ch, flowSymbols[0]!.name);
         clients.push(c);
       }
-      await waitFor("every client connected and in sync", () => clients.every((c) => c.synced), 30_000);
+      await waitFor(() => clients.every((c) => c.synced), {
+        timeoutMs: 30_000,
+        what: "every client connected and in sync",
+      });
 
       const { drops, resubscribes } = await churn(flow, seq, channels);
 
@@ -123,7 +126,6 @@ describe(`feed reconnect proof (seed ${seed})`, () => {
       // last frame of every channel.
       const p = feed.server.publisher;
       await waitFor(
-        "every client caught up with the last frame of every book channel",
         () => {
           p.flush();
           return clients.every(
@@ -136,7 +138,7 @@ describe(`feed reconnect proof (seed ${seed})`, () => {
               ),
           );
         },
-        60_000,
+        { timeoutMs: 60_000, what: "every client caught up with the last frame of every book channel" },
       );
 
       const checked = expectBooksAsEngine(seq);

@@ -4,7 +4,7 @@
 // handshake, sends masked binary frames, and parses what it read once resumed.
 
 import { connect, type Socket } from "node:net";
-import { waitFor } from "./wait.ts";
+import { waitFor } from "../support/wait.ts";
 
 export class TcpWsClient {
   private readonly socket: Socket;
@@ -33,7 +33,10 @@ export class TcpWsClient {
   }
 
   async open(): Promise<this> {
-    await waitFor("websocket upgrade and welcome", () => this.upgraded && this.messages.length > 0, 10_000);
+    await waitFor(() => this.upgraded && this.messages.length > 0, {
+      timeoutMs: 10_000,
+      what: "websocket upgrade and welcome",
+    });
     return this;
   }
 

@@ -10,7 +10,7 @@ import { type FeedWorker, startFeedWorker } from "../../src/feed/start.ts";
 import { Sequencer } from "../../src/sequencer/sequencer.ts";
 import { engineLevels, engineOrders } from "../marketdata/engine-book.ts";
 import { flowSymbols, OrderFlow } from "../marketdata/order-flow.ts";
-import { waitFor } from "./wait.ts";
+import { waitFor } from "../support/wait.ts";
 
 const engineConfig = {
   ordersMax: 1 << 15,
@@ -67,14 +67,17 @@ describe("feed worker", () => {
         mine.push(c);
         clients.push(c);
       }
-      await waitFor("clients in sync before the flow", () => mine.every((c) => c.synced), 30_000);
+      await waitFor(() => mine.every((c) => c.synced), { timeoutMs: 30_000, what: "clients in sync before the flow" });
       for (let round = 0; round < 300; round++) {
         flow.run(1 + flow.rng.int(25));
         seq.flush();
         if (flow.rng.chance(0.03)) flow.rng.pick(mine).drop();
         await turn();
       }
-      await waitFor("every client's books equal to the engine's", () => mine.every((c) => booksMatch(seq, c)), 60_000);
+      await waitFor(() => mine.every((c) => booksMatch(seq, c)), {
+        timeoutMs: 60_000,
+        what: "every client's books equal to the engine's",
+      });
       for (const c of mine) {
         expect(c.stats.checksumMismatches).toBe(0);
         expect(c.stats.checksumsChecked).toBeGreaterThan(10);

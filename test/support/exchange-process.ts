@@ -3,11 +3,12 @@
 // registry so a test file's afterAll can kill whatever is still running.
 
 import type { Subprocess } from "bun";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readJournal } from "../../src/journal/index.ts";
 import { InputRecordDecoder, InputRecordView } from "../../src/protocol/index.ts";
 import { Sequencer, type EventConsumer } from "../../src/sequencer/sequencer.ts";
+import { freePort } from "./ports.ts";
+import { type TempDir, tempDir as newTempDir } from "./temp-dir.ts";
 
 export const repoRoot = join(import.meta.dir, "../..");
 const tempRoot = join(repoRoot, ".run/e2e-tests");
@@ -17,19 +18,9 @@ const startTimeoutMs = 20_000;
 /** Start attempts when the chosen port was taken meanwhile. */
 const startAttemptsMax = 5;
 
-/** A port that was free a moment ago: bound on port 0, read, released. Racy by nature; `start` retries. */
-export function freePort(): number {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
-
-/** A fresh directory under .run/e2e-tests; `cleanup` removes it. */
-export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
-  mkdirSync(tempRoot, { recursive: true });
-  const dir = mkdtempSync(join(tempRoot, `${prefix}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+/** A fresh directory under .run/e2e-tests (kept beside the repository, as the exchange's data dirs are). */
+export function tempDir(prefix: string): TempDir {
+  return newTempDir(prefix, tempRoot);
 }
 
 /**

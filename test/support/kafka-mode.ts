@@ -23,7 +23,7 @@ import { Encoder, InputRecordView, InputRecordWriter, OrderFields } from "../../
 import { Command } from "../../src/protocol/codec.ts";
 import { framePrefixBytes } from "../../src/protocol/constants.ts";
 import { type TestKafka, testConsumerOptions, testProducerOptions, uniqueTopic } from "./kafka.ts";
-import { waitUntil } from "./wait.ts";
+import { waitFor } from "./wait.ts";
 
 /** Warnings and errors only: the exchange's start and stop lines are for people. */
 export const quietLog = Logger.create({ level: "warn", format: "human" });
@@ -238,15 +238,17 @@ export class OrderProducer {
 
   /** Waits until every record produced so far is acknowledged (polling, not blocking). */
   async acknowledgedAll(timeoutMs = 60_000): Promise<void> {
-    await waitUntil(
+    await waitFor(
       () => {
         this.producer.poll(0);
         if (this.failures.length > 0)
           throw new Error(`orders not acknowledged: ${this.failures.slice(0, 5).join(", ")}`);
         return this.acknowledged === this.produced;
       },
-      timeoutMs,
-      () => `${this.produced - this.acknowledged} of ${this.produced} orders acknowledged`,
+      {
+        timeoutMs,
+        what: () => `${this.produced - this.acknowledged} of ${this.produced} orders acknowledged`,
+      },
     );
   }
 
@@ -330,13 +332,12 @@ export class OutputCollector {
   }
 
   async until(pred: (c: OutputCollector) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-    await waitUntil(
-      () => pred(this),
+    await waitFor(() => pred(this), {
       timeoutMs,
-      () =>
+      what: () =>
         `${what} (executions ${this.executions.length}, trades ${this.trades.length}, ` +
         `dead letters ${this.deadLetters.length})`,
-    );
+    });
   }
 
   close(): void {

@@ -15,7 +15,7 @@ import {
   type ConsumerOptions,
   type ProducerOptions,
 } from "../../src/kafka/index.ts";
-import { freePort } from "./redis.ts";
+import { freePort } from "./ports.ts";
 
 /** Another process may take a free port between our probe and the broker's bind. */
 const startAttemptsMax = 3;
@@ -46,7 +46,7 @@ export async function startTestKafka(): Promise<TestKafka> {
   let lastError: unknown = null;
   for (let attempt = 0; attempt < startAttemptsMax && broker === null; attempt++) {
     try {
-      broker = await startKafka({ port: await freePort(), controllerPort: await freePort(), dir, startTimeoutMs });
+      broker = await startKafka({ port: freePort(), controllerPort: freePort(), dir, startTimeoutMs });
     } catch (error) {
       lastError = error;
     }

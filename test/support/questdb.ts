@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type QuestdbHandle, startQuestdb } from "../../scripts/questdb.ts";
 import { execSql, type SqlResult } from "../../src/questdb/sql.ts";
-import { freePort } from "./redis.ts";
+import { freePort } from "./ports.ts";
 
 /** Another process may take a free port between our probe and QuestDB's bind. */
 const startAttemptsMax = 3;
@@ -85,9 +85,9 @@ export async function startTestQuestdb(): Promise<TestQuestdb> {
   for (let attempt = 0; attempt < startAttemptsMax && handle === null; attempt++) {
     try {
       handle = await startQuestdb({
-        httpPort: await freePort(),
-        pgPort: await freePort(),
-        ilpPort: await freePort(),
+        httpPort: freePort(),
+        pgPort: freePort(),
+        ilpPort: freePort(),
         dir,
       });
     } catch (error) {

@@ -13,7 +13,7 @@ import {
   ServerMessage,
   serverFrameBytesMax,
 } from "../../src/protocol/index.ts";
-import { waitUntil } from "./wait.ts";
+import { waitFor } from "./wait.ts";
 
 /** What a test needs of one exchange message. */
 export interface RawReceived {
@@ -142,7 +142,10 @@ export class RawSession {
   }
 
   async waitFor(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    await waitUntil(pred, timeoutMs, () => `${what}; last received: ${JSON.stringify(this.received.slice(-5))}`);
+    await waitFor(pred, {
+      timeoutMs,
+      what: () => `${what}; last received: ${JSON.stringify(this.received.slice(-5))}`,
+    });
   }
 
   /** Sends Login and waits for its answer; returns it. */

@@ -2,10 +2,10 @@
 // directory, installed with apt first if missing (scripts/services.ts).
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RedisHandle, startRedis } from "../../scripts/services.ts";
+import { freePort } from "./ports.ts";
 
 /** Another process may take the free port between our probe and redis-server's bind. */
 const startAttemptsMax = 3;
@@ -29,29 +29,13 @@ export interface TestRedis {
   restart(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        server.close();
-        reject(new Error("no TCP address for a free port probe"));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
 export async function startTestRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), "exch-redis-"));
   const appendonly = options.appendonly === true;
   let handle: RedisHandle | null = null;
   let lastError: unknown = null;
   for (let attempt = 0; attempt < startAttemptsMax && handle === null; attempt++) {
-    const port = await freePort();
+    const port = freePort();
     try {
       handle = await startRedis({ port, dir, appendonly });
     } catch (error) {

@@ -12,7 +12,7 @@ import { FrameEncoder } from "../encode.ts";
 import { ClientFrame } from "../generated/feed/client-frame.ts";
 import { Request } from "../generated/feed/request.ts";
 import { Subscribe } from "../generated/feed/subscribe.ts";
-import { waitFor } from "../../../test/feed/wait.ts";
+import { waitFor } from "../../../test/support/wait.ts";
 import { FeedClient } from "./client.ts";
 
 interface Script {
@@ -101,7 +101,7 @@ describe("feed client", () => {
     });
     const c = new FeedClient({ url: srv.url });
     c.subscribe(Channel.Book, "BTC-USD");
-    await waitFor("frame 7 applied", () => c.seqOf(Channel.Book, "BTC-USD") === 7, 10_000);
+    await waitFor(() => c.seqOf(Channel.Book, "BTC-USD") === 7, { timeoutMs: 10_000, what: "frame 7 applied" });
     expect(c.books.get(0)!.top(0)).toEqual([{ price: 100, qty: 9, count: 2 }]);
     expect(c.books.get(0)!.top(1)).toEqual([{ price: 102, qty: 4, count: 2 }]);
     expect(c.stats.checksumsChecked).toBe(2);
@@ -121,7 +121,10 @@ describe("feed client", () => {
     const resyncs: string[] = [];
     const c = new FeedClient({ url: srv.url, handlers: { onResync: (_ch, _s, why) => resyncs.push(why) } });
     c.subscribe(Channel.Book, "BTC-USD");
-    await waitFor("third snapshot applied", () => c.seqOf(Channel.Book, "BTC-USD") === 11 && c.synced, 10_000);
+    await waitFor(() => c.seqOf(Channel.Book, "BTC-USD") === 11 && c.synced, {
+      timeoutMs: 10_000,
+      what: "third snapshot applied",
+    });
     expect(resyncs.length).toBe(2);
     expect(resyncs[0]).toMatch(/gap: frame 7 after 5/);
     expect(resyncs[1]).toMatch(/checksum/);
@@ -142,9 +145,12 @@ describe("feed client", () => {
     const srv = scripted({ onSubscribe: (n) => [snapshot(3 + n, [[100 + n, 1]], [])] });
     const c = new FeedClient({ url: srv.url, reconnect: true, reconnectDelayMs: 5 });
     c.subscribe(Channel.Book, "BTC-USD");
-    await waitFor("first snapshot", () => c.seqOf(Channel.Book, "BTC-USD") === 3, 10_000);
+    await waitFor(() => c.seqOf(Channel.Book, "BTC-USD") === 3, { timeoutMs: 10_000, what: "first snapshot" });
     srv.close();
-    await waitFor("snapshot on the new connection", () => c.seqOf(Channel.Book, "BTC-USD") === 4 && c.synced, 10_000);
+    await waitFor(() => c.seqOf(Channel.Book, "BTC-USD") === 4 && c.synced, {
+      timeoutMs: 10_000,
+      what: "snapshot on the new connection",
+    });
     expect(c.stats.connects).toBe(2);
     expect(c.books.get(0)!.top(0)).toEqual([{ price: 101, qty: 1, count: 1 }]);
     c.close();
