@@ -120,3 +120,33 @@ test("refuses overfilling, a slot outside the capacity and removing what is abse
   g.add(3);
   expect(() => g.index.remove(1)).toThrow(/not present/);
 });
+
+test("ids in sequence stay on the plain hash in consecutive cells; patterned ids switch it to the mixed one", () => {
+  const seq = new Harness(20_000);
+  for (let id = 1_000_000; id < 1_015_000; id++) seq.add(id);
+  for (let id = 1_000_000; id < 1_010_000; id += 2) seq.drop(id);
+  seq.checkAll();
+  expect(seq.index.mixed).toBe(false);
+  expect(seq.index.rebuilds).toBe(0);
+
+  // Multiples of 2^16 below 2^29: their cell bits under the plain hash are all 0 in any table of up to 2^16 cells.
+  const patterned = new Harness(20_000);
+  for (let k = 1; k <= 5_000; k++) patterned.add(k * 2 ** 16);
+  expect(patterned.index.mixed).toBe(true);
+  expect(patterned.index.rebuilds).toBe(1);
+  for (let k = 1; k <= 5_000; k += 3) patterned.drop(k * 2 ** 16);
+  patterned.checkAll();
+  patterned.index.clear();
+  expect(patterned.index.mixed).toBe(false);
+});
+
+test("a switch to the mixed hash in the middle of a resize loses nothing", () => {
+  const h = new Harness(40_000);
+  // Grow past 2048 live (a resize to 8192 cells starts), then insert patterned ids while it migrates.
+  for (let id = 1; id <= 2_100; id++) h.add(id);
+  for (let k = 1; k <= 200; k++) h.add(k * 2 ** 16 + 2 ** 20);
+  expect(h.index.mixed).toBe(true);
+  h.checkAll();
+  for (let id = 1; id <= 2_100; id += 2) h.drop(id);
+  h.checkAll();
+});

@@ -1,12 +1,19 @@
 // Order id -> order slot for the engine's live orders, sized to the live
 // count rather than to the capacity, so that it stays in cache.
 //
-// Why: ids are arbitrary integers in [0, 2^53) (the tapes' are a random
-// permutation over 2^40), so every lookup lands on a random cell. A table
-// sized for the capacity (2^20 orders) spreads a book of 20k live orders over
-// megabytes, and a lookup misses the cache and the TLB: that was over half the
-// engine's time. Here the table in use has 2-8 cells per live order (4 bytes
-// each) and doubles or halves as the book grows or shrinks.
+// Why: a table sized for the capacity (2^20 orders) spreads a book of 20k live
+// orders over megabytes, and a lookup of an arbitrary id misses the cache and
+// the TLB: that was over half the engine's time on the tapes, whose ids are a
+// random permutation over 2^40. Here the table in use has 2-8 cells per live
+// order (4 bytes each) and doubles or halves as the book grows or shrinks.
+//
+// Hash: plain first (`plainHashId`: the id's low bits pick the cell), so the
+// ids the sequencer hands out in sequence sit in consecutive cells and a deep
+// book's new orders touch a few cache lines; random ids are spread by their
+// own low bits. Ids whose low bits follow a pattern would cluster: the first
+// insert that probes past PLAIN_PROBE_MAX cells rehashes everything with the
+// mixed hash (`hashId`) once. Each slot's hash is kept beside the table, so a
+// resize or a cluster shift never reads an order's row.
 //
 // Layout: open addressing with linear probing. A cell is an int32 holding the
 // order's slot (low 25 bits), 3 more bits of the id's hash (a tag) and the
@@ -65,6 +72,28 @@ export function hashId(id: number): number {
   return h ^ (h >>> 13);
 }
 
+const TWO_POW_29 = 2 ** 29;
+const TWO_NEG_29 = 2 ** -29;
+/** The cell bits of a hash: tables have at most 2^27 cells; bits 29-31 are the tag. */
+const CELL_BITS_MASK = TWO_POW_29 - 1;
+/** An insert that probes further than this under the plain hash switches the index to the mixed one. */
+const PLAIN_PROBE_MAX = 32;
+
+/**
+ * The plain hash: the id's low 29 bits (xored with a multiple of the rest)
+ * pick the cell, a mix of both the tag. Ids handed out in sequence, as the
+ * sequencer does, land in consecutive cells: a book's newest orders share
+ * cache lines and never collide (the mixed hash scattered them, a cache miss
+ * per new order in a deep book). Ids with a pattern in their low bits would
+ * pile up, which an insert's long probe detects (`rebuildMixed`).
+ */
+export function plainHashId(id: number): number {
+  const hi = Math.floor(id * TWO_NEG_29);
+  const lo = (id - hi * TWO_POW_29) | 0;
+  const h = hi | 0;
+  return ((lo ^ Math.imul(h, 0x9e3779b1)) & CELL_BITS_MASK) | (Math.imul(lo ^ h, 0x85ebca6b) & ~CELL_BITS_MASK);
+}
+
 function tagOf(h: number): number {
   return (h >>> 29) << SLOT_BITS;
 }
@@ -79,6 +108,14 @@ export class OrderIndex {
   /** The engine's ids: ids[slot << idShift] is the id of the order in slot, for every slot in the index. */
   private readonly ids: Float64Array;
   private readonly idShift: number;
+  /**
+   * The hash of each indexed slot's id, written at insert: moving an entry (a
+   * resize, a removal's cluster shift) reads 4 bytes here instead of the
+   * order's 64-byte row, which for a book of 500k orders is a cache miss per
+   * entry (a doubling at that size read ~500k rows and cost ~0.2 µs a command
+   * on the deep-book workload).
+   */
+  private readonly slotHash: Int32Array;
   private readonly tableA: Int32Array;
   private readonly tableB: Int32Array;
   /** Largest table in use, in cells. */
@@ -95,6 +132,10 @@ export class OrderIndex {
   count = 0;
   /** Resizes started since construction or `clear` (tests and benchmarks read it). */
   resizes = 0;
+  /** Whether ids are hashed with `hashId` (after a long probe) rather than `plainHashId`. */
+  mixed = false;
+  /** Switches to the mixed hash since construction or `clear` (tests and benchmarks read it). */
+  rebuilds = 0;
   /** Bumped by every change to the tables: a hint is good only for the version it was taken at. */
   private version = 0;
   /**
@@ -118,6 +159,7 @@ export class OrderIndex {
     this.slotsMax = slotsMax;
     this.ids = ids;
     this.idShift = idShift;
+    this.slotHash = new Int32Array(slotsMax);
     // Load stays <= 1/2 even with every slot live.
     this.cellsMax = Math.max(CELLS_MIN, nextPowerOfTwo(2 * slotsMax));
     this.tableA = new Int32Array(this.cellsMax).fill(EMPTY);
@@ -140,7 +182,7 @@ export class OrderIndex {
    * duplicate check and its rest, or a cancel's lookup and removal, so probe once.
    */
   find(id: number): number {
-    const h = hashId(id);
+    const h = this.mixed ? hashId(id) : plainHashId(id);
     const tag = tagOf(h);
     const ids = this.ids;
     const shift = this.idShift;
@@ -185,9 +227,14 @@ export class OrderIndex {
     this.count++;
     if (this.count > (this.curMask + 1) >>> 1) this.resize((this.curMask + 1) * 2);
     else if (this.migrating) this.migrate(MIGRATE_CELLS_PER_OP);
-    if (this.hintVersion === this.version && this.hintId === id)
+    if (this.hintVersion === this.version && this.hintId === id) {
+      this.slotHash[slot] = this.hintHash;
       this.cur[this.hintCell] = cellOf(this.hintHash, slot, (this.hintCell - this.hintHash) & this.curMask);
-    else this.put(this.cur, this.curMask, hashId(id), slot);
+    } else {
+      const h = this.mixed ? hashId(id) : plainHashId(id);
+      this.slotHash[slot] = h;
+      if (this.put(this.cur, this.curMask, h, slot) > PLAIN_PROBE_MAX && !this.mixed) this.rebuildMixed();
+    }
     this.version++;
   }
 
@@ -197,7 +244,7 @@ export class OrderIndex {
     const mask = this.curMask;
     let i = this.hintCell;
     if (!(this.hintVersion === this.version && t[i]! >= 0 && (t[i]! & SLOT_MASK) === slot)) {
-      const h = hashId(this.ids[slot << this.idShift]!);
+      const h = this.slotHash[slot]!;
       const key = tagOf(h) | slot;
       for (i = h & mask; (t[i]! & KEY_MASK) !== key || t[i]! < 0; i = (i + 1) & mask) {
         if (t[i] === EMPTY) {
@@ -226,7 +273,8 @@ export class OrderIndex {
     else if (size > CELLS_MIN && this.count < size >>> 3) this.resize(size >>> 1);
   }
 
-  private put(t: Int32Array, mask: number, h: number, slot: number): void {
+  /** Puts `slot` in the first empty cell from its home; returns how far past its home that was. */
+  private put(t: Int32Array, mask: number, h: number, slot: number): number {
     let i = h & mask;
     let d = 0;
     while (t[i] !== EMPTY) {
@@ -234,6 +282,33 @@ export class OrderIndex {
       d++;
     }
     t[i] = cellOf(h, slot, d);
+    return d;
+  }
+
+  /**
+   * Rehashes every entry with the mixed hash into the other table (empty once
+   * no resize is under way), at once: ids whose low bits follow a pattern made
+   * a cluster too long for the plain hash. Happens at most once until `clear`.
+   */
+  private rebuildMixed(): void {
+    if (this.migrating) this.migrate(Number.MAX_SAFE_INTEGER);
+    this.mixed = true;
+    this.rebuilds++;
+    const from = this.cur;
+    const to = from === this.tableA ? this.tableB : this.tableA;
+    const mask = this.curMask;
+    for (let i = 0; i <= mask; i++) {
+      const c = from[i]!;
+      if (c === EMPTY) continue;
+      const slot = c & SLOT_MASK;
+      const h = hashId(this.ids[slot << this.idShift]!);
+      this.slotHash[slot] = h;
+      this.put(to, mask, h, slot);
+      from[i] = EMPTY;
+    }
+    this.cur = to;
+    this.old = from;
+    this.version++;
   }
 
   /** Deletes the entry `key` (tag | slot) from table t if it is there, shifting later members of its cluster back. */
@@ -260,7 +335,7 @@ export class OrderIndex {
       const c = t[j]!;
       if (c === EMPTY) break;
       let d = c >>> DIST_SHIFT;
-      if (d === DIST_MAX) d = (j - hashId(this.ids[(c & SLOT_MASK) << this.idShift]!)) & mask;
+      if (d === DIST_MAX) d = (j - this.slotHash[c & SLOT_MASK]!) & mask;
       const gap = (j - i) & mask;
       if (d < gap) continue;
       d -= gap;
@@ -294,14 +369,14 @@ export class OrderIndex {
   private migrate(budget: number): void {
     const old = this.old;
     const mask = this.oldMask;
-    const ids = this.ids;
+    const hashes = this.slotHash;
     let at = this.migrateAt;
     let left = this.migrateCellsLeft;
     for (let n = 0; n < budget && left > 0; n++) {
       // A cell after an empty one starts a cluster: move all of it before stopping.
       while (left > 0 && old[at] !== EMPTY) {
         const slot = old[at]! & SLOT_MASK;
-        this.put(this.cur, this.curMask, hashId(ids[slot << this.idShift]!), slot);
+        this.put(this.cur, this.curMask, hashes[slot]!, slot);
         old[at] = EMPTY;
         at = (at + 1) & mask;
         left--;
@@ -326,6 +401,8 @@ export class OrderIndex {
     this.migrating = false;
     this.count = 0;
     this.resizes = 0;
+    this.mixed = false;
+    this.rebuilds = 0;
     this.version++;
   }
 
@@ -346,8 +423,10 @@ export class OrderIndex {
         if (c === EMPTY) continue;
         seen++;
         const slot = c & SLOT_MASK;
-        const h = hashId(this.ids[slot << this.idShift]!);
+        const id = this.ids[slot << this.idShift]!;
+        const h = this.mixed ? hashId(id) : plainHashId(id);
         if ((c & TAG_MASK) !== tagOf(h)) throw new Error(`OrderIndex: cell ${i} has the wrong tag for slot ${slot}`);
+        if (this.slotHash[slot] !== h) throw new Error(`OrderIndex: slot ${slot}'s stored hash is not its id's`);
         const d = (i - h) & mask;
         if (c >>> DIST_SHIFT !== (d < DIST_MAX ? d : DIST_MAX))
           throw new Error(
