@@ -121,7 +121,7 @@ test("refuses overfilling, a slot outside the capacity and removing what is abse
   expect(() => g.index.remove(1)).toThrow(/not present/);
 });
 
-test("ids in sequence stay on the plain hash in consecutive cells; patterned ids switch it to the mixed one", () => {
+test("ids in sequence stay on the plain hash, three cells apart; patterned ids switch it to the mixed one", () => {
   const seq = new Harness(20_000);
   for (let id = 1_000_000; id < 1_015_000; id++) seq.add(id);
   for (let id = 1_000_000; id < 1_010_000; id += 2) seq.drop(id);

@@ -8,7 +8,7 @@
 // order (4 bytes each) and doubles or halves as the book grows or shrinks.
 //
 // Hash: plain first (`plainHashId`: the id's low bits pick the cell), so the
-// ids the sequencer hands out in sequence sit in consecutive cells and a deep
+// ids the sequencer hands out in sequence sit three cells apart and a deep
 // book's new orders touch a few cache lines; random ids are spread by their
 // own low bits. Ids whose low bits follow a pattern would cluster: the first
 // insert that probes past PLAIN_PROBE_MAX cells rehashes everything with the
@@ -80,9 +80,9 @@ const CELL_BITS_MASK = TWO_POW_29 - 1;
 const PLAIN_PROBE_MAX = 32;
 
 /**
- * The plain hash: the id's low 29 bits (xored with a multiple of the rest)
- * pick the cell, a mix of both the tag. Ids handed out in sequence, as the
- * sequencer does, land in consecutive cells: a book's newest orders share
+ * The plain hash: the id's low 29 bits (times 3, plus a multiple of the
+ * rest) pick the cell, a mix of both the tag. Ids handed out in sequence, as
+ * the sequencer does, land three cells apart: a book's newest orders share
  * cache lines and never collide (the mixed hash scattered them, a cache miss
  * per new order in a deep book). Ids with a pattern in their low bits would
  * pile up, which an insert's long probe detects (`rebuildMixed`).
@@ -91,7 +91,12 @@ export function plainHashId(id: number): number {
   const hi = Math.floor(id * TWO_NEG_29);
   const lo = (id - hi * TWO_POW_29) | 0;
   const h = hi | 0;
-  return ((lo ^ Math.imul(h, 0x9e3779b1)) & CELL_BITS_MASK) | (Math.imul(lo ^ h, 0x85ebca6b) & ~CELL_BITS_MASK);
+  // Three times the low bits, plus a multiple of the rest: an odd multiplier maps any run of as many ids in sequence
+  // as a table has cells onto every cell once, three cells apart (a book's live ids, never more than half the
+  // cells, leave clusters of one or two; adjacent cells would make one cluster of them all, which each removal's
+  // shift scans), and keeps random low bits uniform.
+  const cell = Math.imul(lo, 3) + Math.imul(h, 0x9e3779b1);
+  return (cell & CELL_BITS_MASK) | (Math.imul(lo ^ h, 0x85ebca6b) & ~CELL_BITS_MASK);
 }
 
 function tagOf(h: number): number {
