@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../test/support/temp-dir.ts";
+import { runScript } from "../test/support/run-script.ts";
 
 test("ab --a work --b work: both builds measured, rounds alternated, ratio reported", async () => {
   const { dir, cleanup } = tempDir("ab-smoke");
@@ -26,18 +27,7 @@ test("ab --a work --b work: both builds measured, rounds alternated, ratio repor
       "--json",
       out,
     ];
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "ab.ts"), ...args], {
-      cwd: join(import.meta.dir, ".."),
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, stdout, stderr] = await Promise.all([
-      p.exited,
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-    ]);
-    if (code !== 0) console.error(stdout, stderr);
+    const { code } = await runScript([join(import.meta.dir, "ab.ts"), ...args], { cwd: join(import.meta.dir, "..") });
     expect(code).toBe(0);
     const r = JSON.parse(readFileSync(out, "utf8")).results.normal;
     expect(r.rounds.length).toBe(2);

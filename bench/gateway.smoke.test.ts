@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../test/support/temp-dir.ts";
+import { runScript } from "../test/support/run-script.ts";
 
 const root = join(import.meta.dir, "..");
 
@@ -47,21 +48,10 @@ test("gateway bench --quick --policy none writes a complete JSON report", async 
   const { dir, cleanup } = tempDir("gateway-bench-smoke");
   const out = join(dir, "gateway.json");
   try {
-    const p = Bun.spawn(
-      [process.execPath, join(import.meta.dir, "gateway.bench.ts"), "--quick", "--policy", "none", "--json", out],
-      {
-        cwd: root,
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-      },
+    const { code, stdout } = await runScript(
+      [join(import.meta.dir, "gateway.bench.ts"), "--quick", "--policy", "none", "--json", out],
+      { cwd: root },
     );
-    const [code, stdout, stderr] = await Promise.all([
-      p.exited,
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-    ]);
-    if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     expect(stdout).toContain("throughput");
     expect(stdout).toContain("latency");

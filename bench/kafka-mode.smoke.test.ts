@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScript } from "../test/support/run-script.ts";
 
 test("kafka-mode bench --quick writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-mode-bench-smoke-"));
@@ -25,17 +26,8 @@ test("kafka-mode bench --quick writes a complete JSON report", async () => {
       "--json",
       out,
     ];
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "kafka-mode.bench.ts"), ...args], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-      p.exited,
-    ]);
-    if (code !== 0) throw new Error(`bench exited with ${code}\n${stdout}\n${stderr}`);
+    const { code, stdout } = await runScript([join(import.meta.dir, "kafka-mode.bench.ts"), ...args]);
+    expect(code).toBe(0);
     expect(stdout).toContain("sustained orders/s");
     const doc = JSON.parse(readFileSync(out, "utf8"));
     expect(doc.schema).toBe("exchange-core-bun/bench-kafka-mode/1");

@@ -5,23 +5,15 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScript } from "../test/support/run-script.ts";
 
 test("kafka bench --quick writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-bench-smoke-"));
   const out = join(dir, "kafka.json");
   try {
     const args = ["--quick", "--rounds", "1", "--chunk", "5000", "--samples", "2", "--seconds", "0.5", "--json", out];
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "kafka.bench.ts"), ...args], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-      p.exited,
-    ]);
-    if (code !== 0) throw new Error(`bench exited with ${code}\n${stdout}\n${stderr}`);
+    const { code, stdout } = await runScript([join(import.meta.dir, "kafka.bench.ts"), ...args]);
+    expect(code).toBe(0);
     expect(stdout).toContain("throughput, 64-byte messages");
     const doc = JSON.parse(readFileSync(out, "utf8"));
     expect(doc.schema).toBe("exchange-core-bun/bench-kafka/1");

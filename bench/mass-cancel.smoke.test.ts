@@ -5,22 +5,13 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../test/support/temp-dir.ts";
+import { runScript } from "../test/support/run-script.ts";
 
 test("bench/mass-cancel.bench.ts --quick writes its report", async () => {
   const { dir, cleanup } = tempDir("mass-cancel-smoke");
   const out = join(dir, "mass-cancel.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "mass-cancel.bench.ts"), "--quick", "--json", out], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, stdout, stderr] = await Promise.all([
-      p.exited,
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-    ]);
-    if (code !== 0) console.error(stdout, stderr);
+    const { code } = await runScript([join(import.meta.dir, "mass-cancel.bench.ts"), "--quick", "--json", out]);
     expect(code).toBe(0);
     const doc = JSON.parse(readFileSync(out, "utf8"));
     expect(doc.quick).toBe(true);

@@ -5,21 +5,20 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../test/support/temp-dir.ts";
+import { runScript } from "../test/support/run-script.ts";
 
 test("bench/metrics-probe.bench.ts --quick writes its report", async () => {
   const { dir, cleanup } = tempDir("metrics-probe-smoke");
   const out = join(dir, "probe.json");
   try {
-    const p = Bun.spawn(
-      [process.execPath, join(import.meta.dir, "metrics-probe.bench.ts"), "--quick", "--rounds", "1", "--json", out],
-      { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
-    );
-    const [code, stdout, stderr] = await Promise.all([
-      p.exited,
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
+    const { code } = await runScript([
+      join(import.meta.dir, "metrics-probe.bench.ts"),
+      "--quick",
+      "--rounds",
+      "1",
+      "--json",
+      out,
     ]);
-    if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     const doc = JSON.parse(readFileSync(out, "utf8"));
     expect(doc.rounds).toBe(1);

@@ -5,22 +5,13 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScript } from "../test/support/run-script.ts";
 
 async function runBench(file: string, args: string[]): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "qdb-bench-smoke-"));
   const out = join(dir, "report.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, file), ...args, "--json", out], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [code, stdout, stderr] = await Promise.all([
-      p.exited,
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-    ]);
-    if (code !== 0) console.error(stdout, stderr);
+    const { code } = await runScript([join(import.meta.dir, file), ...args, "--json", out]);
     expect(code).toBe(0);
     return JSON.parse(readFileSync(out, "utf8"));
   } finally {

@@ -6,6 +6,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../test/support/temp-dir.ts";
+import { runScript } from "../test/support/run-script.ts";
 
 const root = join(import.meta.dir, "..");
 
@@ -13,18 +14,9 @@ test("shards bench --quick: 4 workers x 4 symbols agree with their tapes and rep
   const { dir, cleanup } = tempDir("shards-bench-smoke");
   const out = join(dir, "shards.json");
   try {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "shards.bench.ts"), "--quick", "--json", out], {
+    const { code } = await runScript([join(import.meta.dir, "shards.bench.ts"), "--quick", "--json", out], {
       cwd: root,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
     });
-    const [code, stdout, stderr] = await Promise.all([
-      p.exited,
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-    ]);
-    if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
     const doc = JSON.parse(readFileSync(out, "utf8"));
     expect(doc.consensusAgreed).toBe(true);

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { workloadNames } from "./workloads.ts";
+import { runScript } from "../test/support/run-script.ts";
 
 const root = join(import.meta.dir, "..");
 
@@ -17,21 +18,10 @@ test("bench --quick --impl ours writes a complete JSON report", async () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-smoke-"));
   const out = join(dir, "bench.json");
   try {
-    const p = Bun.spawn(
-      [process.execPath, join(import.meta.dir, "run.ts"), "--quick", "--impl", "ours", "--json", out],
-      {
-        cwd: root,
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-      },
+    const { code, stdout } = await runScript(
+      [join(import.meta.dir, "run.ts"), "--quick", "--impl", "ours", "--json", out],
+      { cwd: root },
     );
-    const [code, stdout, stderr] = await Promise.all([
-      p.exited,
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-    ]);
-    if (code !== 0) console.error(stdout, stderr);
     expect(code).toBe(0);
 
     const doc = JSON.parse(readFileSync(out, "utf8"));

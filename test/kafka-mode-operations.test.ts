@@ -10,6 +10,7 @@ import { ExchangeProcess, hashOf, killAll, tempDir } from "./support/exchange-pr
 import { startTestKafka, type TestKafka } from "./support/kafka.ts";
 import { startTestQuestdb, type TestQuestdb } from "./support/questdb.ts";
 import { RawSession } from "./support/raw-session.ts";
+import { ready, readyUntil } from "./support/ready.ts";
 import { startTestRedis, type TestRedis } from "./support/redis.ts";
 
 const dir = tempDir("kafka-mode-operations");
@@ -30,41 +31,6 @@ afterAll(async () => {
   await Promise.all([redis?.stop(), questdb?.stop(), kafka?.stop()]);
   dir.cleanup();
 });
-
-/** Readiness as /ready answers it. */
-interface Ready {
-  status: number;
-  checks: Record<string, { ready: boolean; reason: string }>;
-}
-
-async function ready(url: string): Promise<Ready> {
-  const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json()) as { checks: { name: string; ready: boolean; reason: string }[] };
-  return {
-    status: res.status,
-    checks: Object.fromEntries(body.checks.map((c) => [c.name, { ready: c.ready, reason: c.reason }])),
-  };
-}
-
-/**
- * Polls /ready until `pred` holds (a reconnect or a probe timeout is an event we wait for, with a generous deadline).
- */
-async function readyUntil(url: string, pred: (r: Ready) => boolean, what: string, timeoutMs = 60_000): Promise<Ready> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Ready | string = "no answer yet";
-  for (;;) {
-    try {
-      const r = await ready(url);
-      if (pred(r)) return r;
-      last = r;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`/ready never showed ${what} within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-    await Bun.sleep(50);
-  }
-}
 
 function startFull(data: string, prefix: string): Promise<ExchangeProcess> {
   return ExchangeProcess.start({
