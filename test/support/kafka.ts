@@ -13,9 +13,11 @@ import {
   type ClientHooks,
   type Consumer,
   type ConsumerOptions,
+  Producer,
   type ProducerOptions,
+  ProduceRecord,
 } from "../../src/kafka/index.ts";
-import { freePort } from "./ports.ts";
+import { freePorts } from "./ports.ts";
 
 /** Another process may take a free port between our probe and the broker's bind. */
 const startAttemptsMax = 3;
@@ -46,7 +48,8 @@ export async function startTestKafka(): Promise<TestKafka> {
   let lastError: unknown = null;
   for (let attempt = 0; attempt < startAttemptsMax && broker === null; attempt++) {
     try {
-      broker = await startKafka({ port: freePort(), controllerPort: freePort(), dir, startTimeoutMs });
+      const [port, controllerPort] = freePorts(2);
+      broker = await startKafka({ port: port!, controllerPort: controllerPort!, dir, startTimeoutMs });
     } catch (error) {
       lastError = error;
     }
@@ -54,6 +57,13 @@ export async function startTestKafka(): Promise<TestKafka> {
   if (broker === null) {
     rmSync(dir, { recursive: true, force: true });
     throw lastError;
+  }
+  try {
+    await waitForProducerIds(broker.bootstrapServers);
+  } catch (error) {
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
   console.error(
     `kafka: test broker pid ${broker.pid} on ${broker.bootstrapServers} ready ` +
@@ -75,6 +85,52 @@ export async function startTestKafka(): Promise<TestKafka> {
     restart: (options = {}) => b.restart(options),
     halt: () => b.stop(),
   };
+}
+
+/** Attempts at a first idempotent produce, and how long each may take. */
+const producerIdAttemptsMax = 3;
+const producerIdAttemptMs = 30_000;
+
+/**
+ * Waits until the broker hands out producer ids: one idempotent produce acknowledged. A fresh broker answers
+ * InitProducerId with COORDINATOR_LOAD_IN_PROGRESS until its controller gave it a block of ids, and in one CI
+ * run a test's producer (librdkafka 2.0.2) was left waiting past the test's 60 s deadline; the tests' producers
+ * now meet a broker that has served one already. A producer stuck anyway is closed and another one tried.
+ */
+async function waitForProducerIds(bootstrapServers: string): Promise<void> {
+  const topic = `warmup-${process.pid}`;
+  const admin = new Admin({
+    bootstrapServers,
+    clientId: "test-warmup",
+    operationTimeoutMs: 30_000,
+    requestTimeoutMs: 30_000,
+  });
+  try {
+    await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, config: {} }], true);
+    await admin.waitForTopics([topic], 60_000, 1);
+  } finally {
+    admin.close();
+  }
+  for (let attempt = 1; attempt <= producerIdAttemptsMax; attempt++) {
+    let delivered = 0;
+    const options = testProducerOptions({ bootstrapServers } as TestKafka, (_opaque, _partition, _offset, code) => {
+      if (code === 0) delivered++;
+    });
+    const producer = new Producer({ ...options, clientId: "test-warmup" });
+    try {
+      const record = new ProduceRecord();
+      record.topic = producer.topic(topic);
+      record.partition = 0;
+      record.setValue(new Uint8Array(1));
+      if (producer.produce(record) === 0 && producer.flush(producerIdAttemptMs) === 0 && delivered === 1) return;
+    } finally {
+      producer.close(1_000);
+    }
+    console.error(
+      `kafka: test broker: a first idempotent produce took over ${producerIdAttemptMs} ms (attempt ${attempt})`,
+    );
+  }
+  throw new Error(`kafka: test broker never acknowledged an idempotent produce (${producerIdAttemptsMax} attempts)`);
 }
 
 /** Broker start and stop inside hooks: minutes, not the default seconds, on a busy machine. */
