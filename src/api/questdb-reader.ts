@@ -15,8 +15,8 @@ import { cancelReasonNames, orderTypeNames, rejectNames, sideNames, tifNames } f
 import { execSql, SqlError } from "../questdb/sql.ts";
 import { notAvailable } from "./errors.ts";
 
-/** A query the API sends may take this long before the client gets a 503. */
-export const questdbQueryTimeoutMs = 10_000;
+/** A query the API sends may take this long before the client gets a 503 (well inside the server's idle timeout). */
+export const questdbQueryTimeoutMs = 5_000;
 /**
  * History queries in flight at once; more get a 503 at once instead of
  * queueing, so a client hammering old history (or a stalled QuestDB) cannot

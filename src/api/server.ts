@@ -7,6 +7,7 @@ import type { ApiContext } from "./context.ts";
 import { callerOf } from "./context.ts";
 import { ApiError, badParameter, ErrorCode } from "./errors.ts";
 import { Params } from "./params.ts";
+import { questdbQueryTimeoutMs } from "./questdb-reader.ts";
 import { matchRoute } from "./routes.ts";
 
 export interface ApiServerOptions {
@@ -37,6 +38,14 @@ export interface ApiStats {
 
 const jsonHeaders = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
+/**
+ * Seconds Bun lets a connection stay idle, a request unanswered included: set (Bun's default is 10 s) well past the
+ * QuestDB query timeout, so a client whose history query waits on a stalled QuestDB gets its 503, never a reset.
+ */
+const idleTimeoutS = 30;
+if (idleTimeoutS * 1000 < 2 * questdbQueryTimeoutMs)
+  throw new Error("api: idle timeout too close to the query timeout");
+
 function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...jsonHeaders, ...extra } });
 }
@@ -53,6 +62,7 @@ export class ApiServer {
       hostname: options.hostname,
       port: options.port,
       maxRequestBodySize: options.requestBytesMax,
+      idleTimeout: idleTimeoutS,
       fetch: (req) => this.answer(req),
       error: (error) => {
         options.log(`api: ${error.message}`);

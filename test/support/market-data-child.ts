@@ -3,7 +3,11 @@
 // one, runs `commands` commands of seeded random flow, and ingests market data
 // into QuestDB in this same process (the service, following the journal).
 //
-//   bun test/support/market-data-child.ts <dir> <questdbHttpUrl> <seed> <commands>
+//   bun test/support/market-data-child.ts <dir> <questdbHttpUrl> <seed> <commands> [<ticksAckedMin>]
+//
+// With <ticksAckedMin> it goes on past <commands> (up to 50 times as many)
+// until QuestDB acknowledged that many ticks: a crash test that kills it once
+// rows are acknowledged then never finds it finished on a slow machine.
 //
 // Prints `live <seq>` once the replay (resume) is done, `progress <commands>
 // <ticksAcked>` after every batch, and `done` after a clean stop.
@@ -15,7 +19,7 @@ import { Sequencer } from "../../src/sequencer/sequencer.ts";
 import { OrderFlow } from "../marketdata/order-flow.ts";
 import { engineConfig, flowStartMs, usersCount } from "./market-data.ts";
 
-const [dir, httpUrl, seedText, commandsText] = process.argv.slice(2);
+const [dir, httpUrl, seedText, commandsText, ackedMinText] = process.argv.slice(2);
 if (dir === undefined || httpUrl === undefined || seedText === undefined || commandsText === undefined) {
   console.error("usage: market-data-child.ts <dir> <questdbHttpUrl> <seed> <commands>");
   process.exit(2);
@@ -59,12 +63,14 @@ await service.ready;
 console.log(`live ${service.replica.appliedSeq}`);
 
 const commands = Number(commandsText);
-while (flow.commands < commands) {
+const ticksAckedMin = Number(ackedMinText ?? "0");
+const acked = () => service.writers!.ticks.writer.stats.rowsAcked;
+while (flow.commands < commands || (acked() < ticksAckedMin && flow.commands < commands * 50)) {
   flow.run(100);
   sequencer.flush();
   // Leave the event loop to the journal and the writers between batches, as a gateway would.
   await Bun.sleep(1);
-  console.log(`progress ${flow.commands} ${service.writers!.ticks.writer.stats.rowsAcked}`);
+  console.log(`progress ${flow.commands} ${acked()}`);
 }
 await log.writer.sync();
 await service.caughtUp();
