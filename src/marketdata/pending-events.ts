@@ -3,6 +3,7 @@
 // order when the input log reports them durable: nothing that leaves the
 // process (feed, Kafka, QuestDB) may show an event a crash could undo.
 //
+// Rows keep the engine's layout (event-rows.ts), one 128-byte row per event.
 // The ring starts at `rowsInitial` and doubles when full, up to `rowsMax`.
 // Why it may grow: how many events wait is bounded by the log (commands it
 // holds before a flush) times events per command, and a sweep of the book
@@ -11,8 +12,8 @@
 // never per event, and past `rowsMax` the stream is broken (it stops the
 // process loudly rather than release undurable events or drop some).
 
-import type { EventBuffer } from "../engine/events.ts";
-import { copyRow, type EventRows, rowNeeded } from "./event-rows.ts";
+import { EVENT_ROW_BYTES, type EventBuffer } from "../engine/events.ts";
+import { copyRow, type EventRows, RowViews, rowNeeded } from "./event-rows.ts";
 
 export interface PendingLimits {
   rowsInitial: number;
@@ -21,7 +22,7 @@ export interface PendingLimits {
 
 export const pendingLimitsDefault: Readonly<PendingLimits> = { rowsInitial: 1 << 14, rowsMax: 1 << 23 };
 
-export class PendingEvents implements EventRows {
+export class PendingEvents extends RowViews implements EventRows {
   readonly rowsMax: number;
   capacity: number;
   /** Rows waiting, from `head` (oldest) on, wrapping. */
@@ -29,26 +30,11 @@ export class PendingEvents implements EventRows {
   head = 0;
   /** How often the ring doubled. */
   grown = 0;
-
-  kind!: Uint8Array;
-  code!: Uint8Array;
-  side!: Uint8Array;
-  book!: Int32Array;
-  price!: Int32Array;
-  oldPrice!: Int32Array;
-  seq!: Float64Array;
-  tsUs!: Float64Array;
-  id!: Float64Array;
-  user!: Float64Array;
-  qty!: Float64Array;
-  oldQty!: Float64Array;
-  leaves!: Float64Array;
-  otherId!: Float64Array;
-  otherUser!: Float64Array;
-  otherLeaves!: Float64Array;
-  tradeId!: Float64Array;
+  i32: Int32Array;
+  f64: Float64Array;
 
   constructor(limits: PendingLimits = pendingLimitsDefault) {
+    super();
     const { rowsInitial, rowsMax } = limits;
     if (!(
       Number.isInteger(rowsInitial) &&
@@ -63,8 +49,10 @@ export class PendingEvents implements EventRows {
       );
     }
     this.rowsMax = rowsMax;
-    this.capacity = 0;
-    this.allocate(rowsInitial);
+    this.capacity = rowsInitial;
+    const rows = new ArrayBuffer(rowsInitial * EVENT_ROW_BYTES);
+    this.i32 = new Int32Array(rows);
+    this.f64 = new Float64Array(rows);
   }
 
   /** Copies the rows of `events` the stream needs (rowNeeded) to the tail. */
@@ -78,7 +66,8 @@ export class PendingEvents implements EventRows {
   pushRow(events: EventBuffer, i: number): void {
     if (!rowNeeded(events.kind(i), events.priceTicks(i))) return;
     if (this.count === this.capacity) this.grow(this.count + 1);
-    const r = (this.head + this.count) % this.capacity;
+    let r = this.head + this.count;
+    if (r >= this.capacity) r -= this.capacity;
     this.count++;
     copyRow(events, i, this, r);
   }
@@ -103,64 +92,20 @@ export class PendingEvents implements EventRows {
           `the input log is not reporting durability`,
       );
     }
-    const old = this.snapshotColumns();
-    const oldCapacity = this.capacity;
-    this.allocate(size);
-    // Unwrap the old ring so the rows start at 0.
-    for (const [name, column] of old) {
-      const fresh = this[name] as unknown as { set(a: ArrayLike<number>, at: number): void };
-      const tail = Math.min(this.count, oldCapacity - this.head);
-      fresh.set(column.subarray(this.head, this.head + tail), 0);
-      if (tail < this.count) fresh.set(column.subarray(0, this.count - tail), tail);
-    }
+    const old = this.f64;
+    const fresh = new ArrayBuffer(size * EVENT_ROW_BYTES);
+    const f64 = new Float64Array(fresh);
+    // Unwrap the old ring so the rows start at 0 (whole rows copied as bytes: no float64 reinterpretation).
+    const bytes = new Uint8Array(fresh);
+    const oldBytes = new Uint8Array(old.buffer);
+    const tail = Math.min(this.count, this.capacity - this.head);
+    bytes.set(oldBytes.subarray(this.head * EVENT_ROW_BYTES, (this.head + tail) * EVENT_ROW_BYTES), 0);
+    if (tail < this.count)
+      bytes.set(oldBytes.subarray(0, (this.count - tail) * EVENT_ROW_BYTES), tail * EVENT_ROW_BYTES);
+    this.capacity = size;
+    this.i32 = new Int32Array(fresh);
+    this.f64 = f64;
     this.head = 0;
     this.grown++;
   }
-
-  private snapshotColumns(): [ColumnName, Column][] {
-    return columnNames.map((name) => [name, this[name] as Column]);
-  }
-
-  private allocate(size: number): void {
-    this.capacity = size;
-    this.kind = new Uint8Array(size);
-    this.code = new Uint8Array(size);
-    this.side = new Uint8Array(size);
-    this.book = new Int32Array(size);
-    this.price = new Int32Array(size);
-    this.oldPrice = new Int32Array(size);
-    this.seq = new Float64Array(size);
-    this.tsUs = new Float64Array(size);
-    this.id = new Float64Array(size);
-    this.user = new Float64Array(size);
-    this.qty = new Float64Array(size);
-    this.oldQty = new Float64Array(size);
-    this.leaves = new Float64Array(size);
-    this.otherId = new Float64Array(size);
-    this.otherUser = new Float64Array(size);
-    this.otherLeaves = new Float64Array(size);
-    this.tradeId = new Float64Array(size);
-  }
 }
-
-type Column = Uint8Array | Int32Array | Float64Array;
-const columnNames = [
-  "kind",
-  "code",
-  "side",
-  "book",
-  "price",
-  "oldPrice",
-  "seq",
-  "tsUs",
-  "id",
-  "user",
-  "qty",
-  "oldQty",
-  "leaves",
-  "otherId",
-  "otherUser",
-  "otherLeaves",
-  "tradeId",
-] as const;
-type ColumnName = (typeof columnNames)[number];

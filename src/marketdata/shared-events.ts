@@ -1,20 +1,29 @@
 // Engine events handed from the matching thread to the feed's worker thread
 // through shared memory: a single-producer single-consumer ring of event rows
-// (the EventRows columns over one SharedArrayBuffer) plus the durable seq.
+// in the engine's own 128-byte layout (event-rows.ts) over one
+// SharedArrayBuffer, plus the durable seq.
 //
 // The matching thread's only work per event is `SharedEventWriter.onEvents`:
-// a kind check and, for a row the stream needs, one copy into the ring. If the
-// worker falls behind and the ring is full, rows wait in a local growable
-// queue (in order) and move over as the worker frees room; the durable seq the
-// worker sees never passes a row still waiting there, so it never releases
-// half a command.
+// a kind check and, for a row the stream needs, one short copy into the ring
+// of the fields the stream reads for that kind (copyRowViews: one cache line
+// for books and cancels, two for trades, reductions and modifications; the
+// earlier ring of 17 columns wrote 7 to 13 columns per event). The ring's
+// pages are touched at start-up, so no copy takes a page fault. If the worker falls
+// behind and the ring is full, rows wait in a local growable queue (in order,
+// same layout) and move over at the next durable seq (or a timer) as the
+// worker frees room; the durable seq the worker sees never passes a row still
+// waiting there, so it never releases half a command.
 //
 // Ordering: the writer fills rows, then publishes the tail with Atomics.store
 // (once per durable seq, not per row: the reader acts only on durable seqs);
 // the reader loads the tail with Atomics.load before reading rows (and the
 // head likewise the other way), so every row is complete when it is read. The
 // two sides' counters sit on separate cache lines, and the writer reads the
-// head only when the head it last saw leaves no room.
+// head only when the head it last saw leaves no room. The reader publishes its
+// head after each release and also every `headPublishRows` rows within one:
+// a release of a long backlog would otherwise hold the whole ring until it
+// ends, and every row the writer produced meanwhile would be copied twice
+// (into the local queue, then into the ring).
 //
 // Waking: Atomics.notify with a waiter costs the matching thread microseconds
 // (it posts to the worker's event loop); once per flush it was a fifth of the
@@ -27,10 +36,9 @@
 // the wait sees the bump or the writer sees the flag. The feed's frames go out
 // every 5 ms or more, so a millisecond of polling adds nothing a client sees.
 
-import { EventKind } from "../engine/constants.ts";
-import type { EventBuffer } from "../engine/events.ts";
+import { EVENT_ROW_BYTES, type EventBuffer } from "../engine/events.ts";
 import type { EventConsumer } from "../sequencer/sequencer.ts";
-import { type EventRows, moveRow, rowNeeded } from "./event-rows.ts";
+import { copyRow, type EventRows, moveRow, RowViews, rowFloat64s, rowInt32s, rowNeeded } from "./event-rows.ts";
 import { PendingEvents } from "./pending-events.ts";
 
 // Header slots (Int32), each writer's on a cache line of its own: the
@@ -49,38 +57,26 @@ export const readerPollMs = 1;
 /** Polls that found nothing before the reader sleeps until notified (about 100 ms of quiet). */
 export const readerIdlePollsMax = 100;
 const headerBytes = 256;
+/** The reader publishes its head at least this often, rows (a power of two). */
+const headPublishRows = 512;
 const two32 = 4294967296;
 
-/** Bytes per row: 11 float64 columns, 3 int32, 3 uint8. */
-const rowBytes = 11 * 8 + 3 * 4 + 3;
+/** Bytes per row: the engine's row layout (events.ts), two whole cache lines (the buffer is page-aligned). */
+const rowBytes = EVENT_ROW_BYTES;
 
 /** Bytes of a ring of `capacity` rows. */
 export function sharedRingBytes(capacity: number): number {
   return headerBytes + capacity * rowBytes;
 }
 
-export class SharedEventRing implements EventRows {
+export class SharedEventRing extends RowViews implements EventRows {
   readonly buffer: SharedArrayBuffer;
   readonly capacity: number;
   private readonly mask: number;
   readonly header: Int32Array;
-  readonly kind: Uint8Array;
-  readonly code: Uint8Array;
-  readonly side: Uint8Array;
-  readonly book: Int32Array;
-  readonly price: Int32Array;
-  readonly oldPrice: Int32Array;
-  readonly seq: Float64Array;
-  readonly tsUs: Float64Array;
-  readonly id: Float64Array;
-  readonly user: Float64Array;
-  readonly qty: Float64Array;
-  readonly oldQty: Float64Array;
-  readonly leaves: Float64Array;
-  readonly otherId: Float64Array;
-  readonly otherUser: Float64Array;
-  readonly otherLeaves: Float64Array;
-  readonly tradeId: Float64Array;
+  /** The rows, as the engine's int32 and float64 views (row r at `r << 5` and `r << 4`). */
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
   /** Reader: rows consumed since the head was last published. */
   private head = 0;
   /** Writer: the tail it has filled up to. */
@@ -92,6 +88,7 @@ export class SharedEventRing implements EventRows {
 
   /** A ring over `buffer` (made by `allocate`, or received from the other thread). */
   constructor(buffer: SharedArrayBuffer) {
+    super();
     const capacity = (buffer.byteLength - headerBytes) / rowBytes;
     if (!(Number.isInteger(capacity) && capacity >= 16 && (capacity & (capacity - 1)) === 0))
       throw new Error(`shared event ring: ${buffer.byteLength} bytes is not a ring`);
@@ -99,40 +96,8 @@ export class SharedEventRing implements EventRows {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.header = new Int32Array(buffer, 0, headerBytes / 4);
-    // Columns assigned one by one (not through computed keys): every field keeps one known type for the JIT.
-    let at = headerBytes;
-    const f64 = () => {
-      const a = new Float64Array(buffer, at, capacity);
-      at += 8 * capacity;
-      return a;
-    };
-    const i32 = () => {
-      const a = new Int32Array(buffer, at, capacity);
-      at += 4 * capacity;
-      return a;
-    };
-    const u8 = () => {
-      const a = new Uint8Array(buffer, at, capacity);
-      at += capacity;
-      return a;
-    };
-    this.seq = f64();
-    this.tsUs = f64();
-    this.id = f64();
-    this.user = f64();
-    this.qty = f64();
-    this.oldQty = f64();
-    this.leaves = f64();
-    this.otherId = f64();
-    this.otherUser = f64();
-    this.otherLeaves = f64();
-    this.tradeId = f64();
-    this.book = i32();
-    this.price = i32();
-    this.oldPrice = i32();
-    this.kind = u8();
-    this.code = u8();
-    this.side = u8();
+    this.i32 = new Int32Array(buffer, headerBytes, capacity * rowInt32s);
+    this.f64 = new Float64Array(buffer, headerBytes, capacity * rowFloat64s);
     this.head = Atomics.load(this.header, HEAD);
     this.headSeen = this.head;
     this.tail = Atomics.load(this.header, TAIL);
@@ -142,7 +107,10 @@ export class SharedEventRing implements EventRows {
     if (!(Number.isInteger(capacity) && capacity >= 16 && capacity <= 1 << 24 && (capacity & (capacity - 1)) === 0)) {
       throw new Error(`shared event ring: capacity ${capacity} must be a power of two in [16, 2^24]`);
     }
-    return new SharedEventRing(new SharedArrayBuffer(sharedRingBytes(capacity)));
+    const ring = new SharedEventRing(new SharedArrayBuffer(sharedRingBytes(capacity)));
+    // Touch every page now, at start-up, so the matching thread never takes a page fault on its first lap.
+    ring.f64.fill(0);
+    return ring;
   }
 
   // ---- writer (matching thread) ----
@@ -156,37 +124,11 @@ export class SharedEventRing implements EventRows {
   }
 
   /**
-   * Copies event row `i` into the next free row (call only with room): the
-   * columns every row has, then only those its kind uses (stream.ts reads no
-   * other). Each column written is a cache line the worker's core may hold, so
-   * fewer columns per row is most of the matching thread's cost of the feed.
+   * Copies event row `i` into the next free row (call only with room): one
+   * sequential copy of the row's fields the stream reads (event-rows.ts).
    */
   writeEvent(events: EventBuffer, i: number): void {
-    const r = this.tail & this.mask;
-    const kind = events.kind(i);
-    this.kind[r] = kind;
-    this.side[r] = events.side(i);
-    this.book[r] = events.book(i);
-    this.price[r] = events.priceTicks(i);
-    this.seq[r] = events.seq(i);
-    this.tsUs[r] = events.tsUs(i);
-    this.id[r] = events.id(i);
-    if (kind === EventKind.Trade) {
-      this.qty[r] = events.qtyLots(i);
-      this.user[r] = events.user(i);
-      this.otherId[r] = events.otherId(i);
-      this.otherUser[r] = events.otherUser(i);
-      this.otherLeaves[r] = events.otherLeavesQtyLots(i);
-      this.tradeId[r] = events.tradeId(i);
-    } else if (kind === EventKind.Booked) {
-      this.qty[r] = events.qtyLots(i);
-    } else if (kind === EventKind.Reduced) {
-      this.leaves[r] = events.leavesQtyLots(i);
-    } else if (kind === EventKind.Modified) {
-      this.qty[r] = events.qtyLots(i);
-      this.oldPrice[r] = events.oldPriceTicks(i);
-      this.oldQty[r] = events.oldQtyLots(i);
-    }
+    copyRow(events, i, this, this.tail & this.mask);
     this.tail = (this.tail + 1) | 0;
   }
 
@@ -229,8 +171,10 @@ export class SharedEventRing implements EventRows {
     return this.head & this.mask;
   }
 
+  /** Drops the oldest row; every `headPublishRows` rows it frees them for the writer (see the file comment). */
   shift(): void {
     this.head = (this.head + 1) | 0;
+    if ((this.head & (headPublishRows - 1)) === 0) Atomics.store(this.header, HEAD, this.head);
   }
 
   /** Frees the rows read so far for the writer. */
@@ -293,14 +237,13 @@ export class SharedEventWriter implements EventConsumer {
   }
 
   onEvents(events: EventBuffer): void {
-    const ring = this.ring;
     const o = this.overflow;
-    if (o.count > 0) this.drain();
-    let room = o.count > 0 ? 0 : ring.room();
+    // Rows already waiting keep their place: the new ones queue behind them until `drain` (per durable seq).
+    let room = o.count > 0 ? 0 : this.ring.room();
     for (let i = 0; i < events.count; i++) {
       if (!rowNeeded(events.kind(i), events.priceTicks(i))) continue;
       if (room > 0) {
-        ring.writeEvent(events, i);
+        this.ring.writeEvent(events, i);
         room--;
       } else {
         o.pushRow(events, i);
@@ -341,7 +284,7 @@ export class SharedEventWriter implements EventConsumer {
   private publish(): void {
     this.ring.publishTail();
     const o = this.overflow;
-    const limit = o.count > 0 ? Math.min(this.durable, o.seq[o.first]! - 1) : this.durable;
+    const limit = o.count > 0 ? Math.min(this.durable, o.seq(o.first) - 1) : this.durable;
     this.ring.publishDurable(limit);
   }
 

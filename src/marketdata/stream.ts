@@ -167,10 +167,10 @@ export class MarketDataStream implements EventConsumer {
     const p = this.pending;
     let tsUs = this.releasedTsUs;
     let lastSeq = this.releasedSeq;
-    while (p.count > 0 && p.seq[p.first]! <= seq) {
+    while (p.count > 0 && p.seq(p.first) <= seq) {
       const r = p.first;
-      tsUs = p.tsUs[r]!;
-      lastSeq = p.seq[r]!;
+      tsUs = p.tsUs(r);
+      lastSeq = p.seq(r);
       this.apply(r);
       p.shift();
     }
@@ -188,36 +188,36 @@ export class MarketDataStream implements EventConsumer {
   private apply(r: number): void {
     const p = this.pending;
     this.stats.events++;
-    const kind = p.kind[r]!;
+    const kind = p.kind(r);
     if (kind === EventKind.Trade) this.applyTrade(r);
     else if (kind === EventKind.Booked) this.applyBooked(r);
     else if (kind === EventKind.Cancelled) {
-      if (p.price[r] !== 0) this.removeOrder(p.book[r]!, p.id[r]!, r);
+      if (p.priceTicks(r) !== 0) this.removeOrder(p.book(r), p.id(r), r);
     } else if (kind === EventKind.Reduced) {
-      if (p.price[r] !== 0) this.changeOrder(p.book[r]!, p.id[r]!, p.leaves[r]!, r);
+      if (p.priceTicks(r) !== 0) this.changeOrder(p.book(r), p.id(r), p.leavesQtyLots(r), r);
     } else if (kind === EventKind.Modified) this.applyModified(r);
   }
 
   private applyTrade(r: number): void {
     const p = this.pending;
-    const book = p.book[r]!;
-    const makerId = p.otherId[r]!;
-    const makerLeaves = p.otherLeaves[r]!;
+    const book = p.book(r);
+    const makerId = p.otherId(r);
+    const makerLeaves = p.otherLeavesQtyLots(r);
     const t = this.trade;
     t.symbolId = book;
-    t.tsUs = p.tsUs[r]!;
-    t.priceTicks = p.price[r]!;
-    t.qtyLots = p.qty[r]!;
+    t.tsUs = p.tsUs(r);
+    t.priceTicks = p.priceTicks(r);
+    t.qtyLots = p.qtyLots(r);
     const quote = t.priceTicks * t.qtyLots;
     if (quote > Number.MAX_SAFE_INTEGER) this.stats.quoteQtyCapped++;
     t.quoteQty = quote > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : quote;
-    t.tradeId = p.tradeId[r]!;
-    t.seq = p.seq[r]!;
-    t.takerSide = p.side[r]!;
+    t.tradeId = p.tradeId(r);
+    t.seq = p.seq(r);
+    t.takerSide = p.side(r);
     t.makerOrderId = makerId;
-    t.takerOrderId = p.id[r]!;
-    t.makerUserId = p.otherUser[r]!;
-    t.takerUserId = p.user[r]!;
+    t.takerOrderId = p.id(r);
+    t.makerUserId = p.otherUser(r);
+    t.takerUserId = p.user(r);
     this.stats.trades++;
     const sinks = this.sinks;
     for (let k = 0; k < sinks.length; k++) sinks[k]!.onTrade(t);
@@ -228,19 +228,19 @@ export class MarketDataStream implements EventConsumer {
 
   private applyBooked(r: number): void {
     const p = this.pending;
-    const book = p.book[r]!;
-    const seq = p.seq[r]!;
-    if (!this.book.add(book, p.side[r]!, p.id[r]!, p.price[r]!, p.qty[r]!, seq)) {
+    const book = p.book(r);
+    const seq = p.seq(r);
+    if (!this.book.add(book, p.side(r), p.id(r), p.priceTicks(r), p.qtyLots(r), seq)) {
       // No level slot free: hand out the levels changed so far (which frees the emptied ones), then it fits.
       this.book.collectLevels(this.emitLevel);
-      if (!this.book.add(book, p.side[r]!, p.id[r]!, p.price[r]!, p.qty[r]!, seq)) {
+      if (!this.book.add(book, p.side(r), p.id(r), p.priceTicks(r), p.qtyLots(r), seq)) {
         throw new Error(
-          `market data: no level free for order ${p.id[r]} after collecting; the mirror is smaller than the engine`,
+          `market data: no level free for order ${p.id(r)} after collecting; the mirror is smaller than the engine`,
         );
       }
     }
     this.touch(book);
-    this.emitOrder(OrderChangeKind.Add, book, p.id[r]!, p.side[r]!, p.price[r]!, p.qty[r]!, r);
+    this.emitOrder(OrderChangeKind.Add, book, p.id(r), p.side(r), p.priceTicks(r), p.qtyLots(r), r);
   }
 
   /**
@@ -249,14 +249,14 @@ export class MarketDataStream implements EventConsumer {
    */
   private applyModified(r: number): void {
     const p = this.pending;
-    const book = p.book[r]!;
-    const id = p.id[r]!;
-    const oldPrice = p.oldPrice[r]!;
+    const book = p.book(r);
+    const id = p.id(r);
+    const oldPrice = p.oldPriceTicks(r);
     if (oldPrice === 0 || !this.book.has(id)) return;
-    const price = p.price[r]!;
-    const qty = p.qty[r]!;
-    if (price === oldPrice && qty <= p.oldQty[r]!) {
-      if (qty !== p.oldQty[r]) this.changeOrder(book, id, qty, r);
+    const price = p.priceTicks(r);
+    const qty = p.qtyLots(r);
+    if (price === oldPrice && qty <= p.oldQtyLots(r)) {
+      if (qty !== p.oldQtyLots(r)) this.changeOrder(book, id, qty, r);
       return;
     }
     this.removeOrder(book, id, r);
@@ -266,8 +266,8 @@ export class MarketDataStream implements EventConsumer {
     const m = this.book;
     const slot = m.ids.find(id);
     if (slot === NIL)
-      throw new Error(`market data: seq ${this.pending.seq[r]} changes order ${id}, which is not resting`);
-    m.setQty(id, qty, this.pending.seq[r]!);
+      throw new Error(`market data: seq ${this.pending.seq(r)} changes order ${id}, which is not resting`);
+    m.setQty(id, qty, this.pending.seq(r));
     this.touch(book);
     this.emitOrder(OrderChangeKind.Change, book, id, m.ordSide[slot]!, m.ordPrice[slot]!, qty, r);
   }
@@ -276,11 +276,11 @@ export class MarketDataStream implements EventConsumer {
     const m = this.book;
     const slot = m.ids.find(id);
     if (slot === NIL)
-      throw new Error(`market data: seq ${this.pending.seq[r]} removes order ${id}, which is not resting`);
+      throw new Error(`market data: seq ${this.pending.seq(r)} removes order ${id}, which is not resting`);
     const side = m.ordSide[slot]!;
     const price = m.ordPrice[slot]!;
     const qty = m.ordQty[slot]!;
-    m.remove(id, this.pending.seq[r]!);
+    m.remove(id, this.pending.seq(r));
     this.touch(book);
     this.emitOrder(OrderChangeKind.Remove, book, id, side, price, qty, r);
   }
@@ -293,8 +293,8 @@ export class MarketDataStream implements EventConsumer {
     o.side = side;
     o.priceTicks = price;
     o.qtyLots = qty;
-    o.seq = this.pending.seq[r]!;
-    o.tsUs = this.pending.tsUs[r]!;
+    o.seq = this.pending.seq(r);
+    o.tsUs = this.pending.tsUs(r);
     this.stats.orderChanges++;
     const sinks = this.sinks;
     for (let k = 0; k < sinks.length; k++) sinks[k]!.onOrder(o);
