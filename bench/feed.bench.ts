@@ -46,6 +46,7 @@ import {
   timeChunks,
   wallNs,
 } from "./feed/flow.ts";
+import { type Spread, spread } from "./report.ts";
 
 const HELP = `bun bench/feed.bench.ts [flags]
   --quick          short run: 2 rounds, 2 s measured per round, smaller engine stream (< 2 min)
@@ -252,18 +253,6 @@ async function drive(seq: Sequencer, list: CommandList, from: number, rate: numb
     // Sleep (not spin) until the next millisecond: the driver must leave the CPUs to the feed and the clients.
     await Bun.sleep(1);
   }
-}
-
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  rounds: number[];
-}
-
-function spread(values: number[]): Spread {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: s[Math.floor((s.length - 1) / 2)]!, min: s[0]!, max: s[s.length - 1]!, rounds: values };
 }
 
 const fmt = (s: Spread, digits = 1) =>

@@ -29,7 +29,7 @@ import { ensureTopics, defaultTopics, type KafkaModeTopics } from "../src/kafka/
 import { librdkafkaVersion } from "../src/kafka/version.ts";
 import { freePort } from "../test/support/ports.ts";
 import { ExchangeProcess } from "./gateway/exchange-process.ts";
-import { fmtRate } from "./report.ts";
+import { fmtRate, spread, type Spread } from "./report.ts";
 import { latencyPhase, type LatencyResult } from "./gateway/phases.ts";
 import {
   type CpuSplit,
@@ -106,18 +106,6 @@ function parseArgs(argv: string[]): Options {
   int("--rate", o.rate, 100, 1_000_000);
   if (!(o.seconds > 0 && o.seconds <= 600)) throw new Error(`--seconds ${o.seconds} must be in (0, 600]`);
   return o;
-}
-
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  rounds: number[];
-}
-
-function spread(values: number[]): Spread {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: s[Math.floor((s.length - 1) / 2)]!, min: s[0]!, max: s[s.length - 1]!, rounds: values };
 }
 
 /** Topics of one round: the mode's names under a fresh prefix. */

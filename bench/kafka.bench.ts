@@ -42,6 +42,7 @@ import {
 } from "../src/kafka/index.ts";
 import { librdkafkaVersion } from "../src/kafka/version.ts";
 import { freePort } from "../test/support/ports.ts";
+import { type Spread, spread } from "./report.ts";
 
 const HELP = `bun bench/kafka.bench.ts [flags]
   --quick              a short run (~20 s plus broker start): 2 rounds, small chunks, 1 s of latency
@@ -113,18 +114,6 @@ function parseArgs(argv: string[]): Options {
 
 // ---------------------------------------------------------------------------
 // Measurement helpers
-
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  rounds: number[];
-}
-
-function spread(values: number[]): Spread {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: s[Math.floor((s.length - 1) / 2)]!, min: s[0]!, max: s[s.length - 1]!, rounds: values };
-}
 
 interface Percentiles {
   count: number;

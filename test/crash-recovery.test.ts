@@ -405,7 +405,7 @@ async function expectFallback(
   expect(engineOf(p)).toEqual({ lastSeq: stopped.seq, hash: stopped.hash });
   const named = new RegExp(`snapshot seq ${newest}\\b`);
   // stderr is its own pipe: the warning may be read after the ready line on stdout.
-  await p.waitForLine(new RegExp(`snapshot seq ${newest}\\b.*skipped`), 5000, "stderr");
+  await p.waitForLine(new RegExp(`snapshot seq ${newest}\\b.*skipped`), 60_000, "stderr");
   expect(p.stderr.lines.some((l) => named.test(l) && /skipped/.test(l))).toBe(true);
   expect(unexpectedStderr(p, [named])).toEqual([]);
   console.log(`corrupt: ${p.stderr.lines.join(" | ")}`);
@@ -432,7 +432,7 @@ describe("a corrupted newest snapshot", () => {
       await expectFallback(p, newest, previous, stopped);
       await stopGracefully(p, [/./]);
     },
-    30_000,
+    120_000,
   );
 
   test(
@@ -461,7 +461,7 @@ describe("a corrupted newest snapshot", () => {
       await expectFallback(p, newest, previous, stopped);
       await stopGracefully(p, [/./]);
     },
-    30_000,
+    120_000,
   );
 });
 
@@ -500,7 +500,7 @@ describe("a torn last journal record, Redis snapshots", () => {
       expect(caught.lastSeq).toBeGreaterThanOrEqual(Math.max(acknowledged, newest));
 
       const again = await ExchangeProcess.start({ dataDir: dir, configPath: config });
-      await again.waitForLine(tornTailWarning, 5000, "stderr");
+      await again.waitForLine(tornTailWarning, 60_000, "stderr");
       expect(again.stderr.lines.some((l) => tornTailWarning.test(l))).toBe(true);
       checkRecovery(again, oracle, newest);
       const reports: ReportStats = { acknowledged: 0, gatewayRejects: 0, trades: 0 };
@@ -515,7 +515,7 @@ describe("a torn last journal record, Redis snapshots", () => {
       expect(orders.stillOpen).toBeGreaterThan(0);
       await stopGracefully(again, [tornTailWarning]);
     },
-    30_000,
+    120_000,
   );
 });
 
@@ -631,6 +631,6 @@ describe("a snapshot is tied to its journal", () => {
       );
       expect(engineOf(p)).toEqual({ lastSeq: journal.lastSeq, hash: journal.hash });
     },
-    30_000,
+    120_000,
   );
 });
